@@ -1,1 +1,9 @@
-export {};
+export * from './limits.js';
+export * from './currencies.js';
+export * from './errors.js';
+export * from './domain.js';
+export * from './card.js';
+export * from './payment-method.js';
+export * from './charge.js';
+export * from './payment-intent.js';
+export * from './refund.js';

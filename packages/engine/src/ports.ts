@@ -21,18 +21,14 @@ export interface IdSource {
 // turns it into CardFacts (last4, fingerprint, brand …) and the number is dropped right there.
 // ---------------------------------------------------------------------------------------------
 
-export type ReadMethod =
-  | 'contact_emv'
-  | 'contactless_emv'
-  | 'contactless_magstripe_mode'
-  | 'magnetic_stripe_fallback'
-  | 'magnetic_stripe_track2';
+import type {
+  AuthorizationResult, CardFacts, CardPresentType, ReadMethod, WalletType,
+} from '@opentill/core';
 
-export type WalletType = 'apple_pay' | 'google_pay' | 'samsung_pay' | 'unknown';
+export type {
+  AuthorizationResult, CardFacts, CardPresentType, CardReceipt, ProcessorOutcome, ReadMethod, WalletType,
+} from '@opentill/core';
 
-export type CardPresentType = 'card_present' | 'interac_present';
-
-/** What a reader read from a card. `number` is the full PAN and must never be stored or logged. */
 export interface CardRead {
   type: CardPresentType;
   number: string;
@@ -45,26 +41,6 @@ export interface CardRead {
 }
 
 /** What is kept about a card: everything a Stripe PaymentMethod shows, never the PAN. */
-export interface CardFacts {
-  type: CardPresentType;
-  brand: string;
-  network: string;
-  networksAvailable: string[];
-  funding: 'credit' | 'debit' | 'prepaid' | 'unknown';
-  country: string | null;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-  /** Stable per card number and account; a keyed hash so it cannot be reversed. */
-  fingerprint: string;
-  readMethod: ReadMethod;
-  wallet: WalletType | null;
-  cardholderName: string | null;
-  preferredLocales: string[];
-  /** The Stripe test payment method name of this card (`visa`, `charge_declined_lost_card`, …). */
-  testCard: string;
-}
-
 export type CardReadResult =
   | { ok: true; card: CardFacts }
   | { ok: false; code: 'invalid_number' | 'incorrect_number'; message: string };
@@ -83,52 +59,6 @@ export interface AuthorizationRequest {
   nowMs: number;
 }
 
-export interface ProcessorOutcome {
-  network_status: 'approved_by_network' | 'declined_by_network' | 'not_sent_to_network' | 'reversed_after_approval';
-  reason: string | null;
-  risk_level: 'normal' | 'elevated' | 'highest' | 'not_assessed';
-  risk_score: number;
-  seller_message: string;
-  type: 'authorized' | 'issuer_declined' | 'blocked' | 'invalid' | 'manual_review';
-  advice_code: 'confirm_card_data' | 'do_not_try_again' | 'try_again_later' | null;
-}
-
-export interface CardReceipt {
-  account_type: 'checking' | 'credit' | 'prepaid' | 'savings' | 'unknown';
-  application_cryptogram: string;
-  application_preferred_name: string;
-  authorization_code: string | null;
-  authorization_response_code: string;
-  cardholder_verification_method:
-    | 'approval' | 'failure' | 'none' | 'offline_pin' | 'offline_pin_and_signature' | 'online_pin' | 'signature';
-  dedicated_file_name: string;
-  terminal_verification_results: string;
-  transaction_status_information: string;
-}
-
-export type AuthorizationResult =
-  | {
-      approved: true;
-      authorizationCode: string;
-      networkTransactionId: string;
-      /** Unix seconds after which an uncaptured authorization lapses (manual capture only). */
-      captureBefore: number | null;
-      overcaptureSupported: boolean;
-      incrementalAuthorizationSupported: boolean;
-      outcome: ProcessorOutcome;
-      receipt: CardReceipt;
-    }
-  | {
-      approved: false;
-      /** Stripe error code: `card_declined`, `expired_card`, `incorrect_pin`, `processing_error`. */
-      code: 'card_declined' | 'expired_card' | 'incorrect_pin' | 'processing_error';
-      declineCode: string | null;
-      message: string;
-      /** The card asks for a PIN (test amounts ending 02/03, PIN test cards): retry with `pin`. */
-      pinRequired: boolean;
-      outcome: ProcessorOutcome;
-      receipt: CardReceipt | null;
-    };
 
 export interface IncrementRequest {
   card: CardFacts;

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+/**
+ * `opentill` — the composition root. `opentill serve` wires the store adapter, the simulated
+ * processor, the engine and the HTTP server, and runs the scheduler.
+ */
+import { parseArgs } from 'node:util';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { authenticate, createAccount, randomIds, systemClock, type Store } from '@opentill/engine';
+import { SimulatedProcessor } from '@opentill/processor-simulated';
+import { buildServer, createServices } from '@opentill/server';
+import { SqliteStore } from '@opentill/store-sqlite';
+import { PostgresStore } from '@opentill/store-postgres';
+
+export const defaultPort = 4242;
+const schedulerIntervalMs = 1_000;
+
+const usage = `Usage: opentill serve [options]
+
+Options:
+  --port <n>            HTTP port (default ${defaultPort}, env PORT)
+  --host <addr>         address to listen on (default 127.0.0.1, env HOST)
+  --data-dir <dir>      where the SQLite file lives (default ./.opentill, env OPENTILL_DATA_DIR)
+  --database <url>      postgres://… to run on PostgreSQL instead (env DATABASE_URL)
+  --secret-key <key>    use this sk_test_… key (env OPENTILL_SECRET_KEY)
+  --publishable-key <k> use this pk_test_… key (env OPENTILL_PUBLISHABLE_KEY)
+  --log                 log every request
+`;
+
+interface KeysFile { secretKey: string; publishableKey: string }
+
+async function openStore(databaseUrl: string | undefined, dataDir: string): Promise<Store> {
+  if (databaseUrl) return new PostgresStore({ connectionString: databaseUrl });
+  mkdirSync(dataDir, { recursive: true });
+  return new SqliteStore(join(dataDir, 'opentill.sqlite'));
+}
+
+/**
+ * Makes sure the configured keys (or the ones generated on first start) open an account, and
+ * returns the keys to print. Generated keys are kept in the data dir, readable only by the owner,
+ * so a restart prints the same keys; the database itself only ever holds their hashes.
+ */
+async function ensureAccount(store: Store, dataDir: string, configured: Partial<KeysFile>): Promise<KeysFile> {
+  const keysPath = join(dataDir, 'keys.json');
+  const saved: Partial<KeysFile> = existsSync(keysPath) ? JSON.parse(readFileSync(keysPath, 'utf8')) as KeysFile : {};
+  const secretKey = configured.secretKey ?? saved.secretKey;
+  if (secretKey && await authenticate(store, secretKey)) {
+    return { secretKey, publishableKey: configured.publishableKey ?? saved.publishableKey ?? '(unchanged)' };
+  }
+  const created = await createAccount(store, randomIds, systemClock, {
+    ...(secretKey ? { secretKey } : {}),
+    ...(configured.publishableKey ? { publishableKey: configured.publishableKey } : {}),
+  });
+  const keys = { secretKey: created.secretKey, publishableKey: created.publishableKey };
+  if (!configured.secretKey) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(keysPath, JSON.stringify(keys, null, 2));
+    chmodSync(keysPath, 0o600);
+  }
+  return keys;
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' },
+      database: { type: 'string' }, 'secret-key': { type: 'string' }, 'publishable-key': { type: 'string' },
+      log: { type: 'boolean' }, help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) { process.stdout.write(usage); return; }
+  const port = Number(values.port ?? process.env['PORT'] ?? defaultPort);
+  const host = values.host ?? process.env['HOST'] ?? '127.0.0.1';
+  const dataDir = resolve(values['data-dir'] ?? process.env['OPENTILL_DATA_DIR'] ?? '.opentill');
+  const databaseUrl = values.database ?? process.env['DATABASE_URL'];
+
+  const store = await openStore(databaseUrl, dataDir);
+  await store.migrate();
+  const secretKey = values['secret-key'] ?? process.env['OPENTILL_SECRET_KEY'];
+  const publishableKey = values['publishable-key'] ?? process.env['OPENTILL_PUBLISHABLE_KEY'];
+  const keys = await ensureAccount(store, dataDir, {
+    ...(secretKey ? { secretKey } : {}), ...(publishableKey ? { publishableKey } : {}),
+  });
+  const fingerprintKey = await store.setting('fingerprint_key', randomIds.secret(43));
+  const services = createServices({
+    store, processor: new SimulatedProcessor({ fingerprintKey }), clock: systemClock, ids: randomIds,
+  });
+  const app = buildServer({ engine: services.engine, services, logger: values.log ?? false });
+  await app.fastify.listen({ port, host });
+  const address = app.fastify.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+
+  let ticking = false;
+  const timer = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    services.scheduler.tick()
+      .catch((error: unknown) => app.fastify.log.error(error))
+      .finally(() => { ticking = false; });
+  }, schedulerIntervalMs);
+  timer.unref();
+
+  process.stdout.write(
+    `OpenTill listening on http://${host}:${boundPort} (${store.dialect})\n` +
+    `  secret key:      ${keys.secretKey}\n` +
+    `  publishable key: ${keys.publishableKey}\n`);
+
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    clearInterval(timer);
+    await app.fastify.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  switch (command) {
+    case 'serve':
+      await serve(rest);
+      return;
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(usage);
+      return;
+    default:
+      process.stderr.write(`opentill: unknown command '${command}'\n${usage}`);
+      process.exit(2);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`opentill: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

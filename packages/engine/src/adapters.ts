@@ -1,0 +1,49 @@
+/** Deterministic and production adapters of the small ports (clock, ids). */
+import { randomBytes } from 'node:crypto';
+import type { Clock, IdSource } from './ports.js';
+
+export const systemClock: Clock = { nowMs: () => Date.now() };
+
+/** A clock tests move by hand. */
+export class ManualClock implements Clock {
+  constructor(private current: number) {}
+  nowMs(): number { return this.current; }
+  advance(ms: number): void { this.current += ms; }
+  set(ms: number): void { this.current = ms; }
+}
+
+const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * Random base62 text. Rejection sampling (bytes ≥ 248 are skipped) keeps every character equally
+ * likely: 248 is the largest multiple of 62 below 256.
+ */
+function randomText(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += alphabet[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+/** Stripe-looking ids (`pi_3Q…`, 24 characters after the prefix). */
+export const randomIds: IdSource = {
+  next: (prefix) => `${prefix}_${randomText(24)}`,
+  secret: (length) => randomText(length),
+};
+
+/** Sequential ids for reproducible tests: `pi_000001`, … and secrets from a counter. */
+export class SequentialIds implements IdSource {
+  private counter = 0;
+  next(prefix: string): string {
+    this.counter += 1;
+    return `${prefix}_${String(this.counter).padStart(24, '0')}`;
+  }
+  secret(length: number): string {
+    this.counter += 1;
+    return String(this.counter).padStart(length, '0');
+  }
+}

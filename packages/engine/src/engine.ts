@@ -1,0 +1,137 @@
+/**
+ * The engine: application services around the pure state machines. Each command loads what it
+ * needs, decides with a pure function, calls the outside (processor) when the decision needs it,
+ * then commits objects + events atomically, retrying from the top when another request changed
+ * the same object in between (optimistic concurrency, bounded by `commitRetryCountMax`).
+ */
+import { ApiError, assert, limits, secondsOf, type DomainEvent, type StoredObject } from '@opentill/core';
+import type { Clock, IdSource, Processor } from './ports.js';
+import type { Put, Store, StoredRecord } from './store.js';
+
+/** The API version OpenTill speaks (the one stripe-node 23.1.0 pins). */
+export const apiVersion = '2026-10-28.endive';
+
+export interface RequestContext {
+  accountId: string;
+  /** `req_…` of the HTTP request, recorded on the events it causes; null for automatic work. */
+  requestId: string | null;
+  idempotencyKey: string | null;
+  /** Wall clock plus the account's test-clock offset. */
+  nowMs: number;
+  apiVersion: string;
+}
+
+export interface EngineDeps {
+  store: Store;
+  processor: Processor;
+  clock: Clock;
+  ids: IdSource;
+}
+
+/** Notified after every successful commit (the webhook dispatcher and live listeners wake on it). */
+export type CommitListener = (accountId: string, events: StoredObject[]) => void;
+
+export class Conflict extends Error {}
+
+export class Engine {
+  readonly store: Store;
+  readonly processor: Processor;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  private readonly listeners = new Set<CommitListener>();
+
+  constructor(deps: EngineDeps) {
+    this.store = deps.store;
+    this.processor = deps.processor;
+    this.clock = deps.clock;
+    this.ids = deps.ids;
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A context for work the server does by itself (scheduler), with no request behind it. */
+  async automaticContext(accountId: string): Promise<RequestContext> {
+    const account = await this.store.getAccount(accountId);
+    assert(account !== null, `account ${accountId} exists`);
+    return { accountId, requestId: null, idempotencyKey: null, nowMs: this.clock.nowMs() + account.clockOffsetMs, apiVersion };
+  }
+
+  /** Loads an object of the given Stripe type or answers `resource_missing` with `param`. */
+  async load<T extends StoredObject>(ctx: RequestContext, id: string, objectName: string, param: string,
+    stripeName = objectName): Promise<StoredRecord<T>> {
+    const record = await this.store.get<T>(ctx.accountId, id);
+    if (record === null || record.object.object !== objectName || record.object['deleted'] === true) {
+      throw new ApiError('resource_missing', `No such ${stripeName}: '${id}'`, { param });
+    }
+    return record;
+  }
+
+  async find<T extends StoredObject>(ctx: RequestContext, id: string | null | undefined): Promise<StoredRecord<T> | null> {
+    if (!id) return null;
+    return this.store.get<T>(ctx.accountId, id);
+  }
+
+  /** Builds the event object Stripe would send for a domain event. */
+  eventObject(ctx: RequestContext, event: DomainEvent): StoredObject {
+    const { _internal: _dropped, ...object } = event.object;
+    return {
+      id: this.ids.next('evt'),
+      object: 'event',
+      api_version: ctx.apiVersion,
+      created: secondsOf(ctx.nowMs),
+      data: {
+        object,
+        ...(event.previousAttributes ? { previous_attributes: event.previousAttributes } : {}),
+      },
+      livemode: false,
+      pending_webhooks: 0,
+      request: { id: ctx.requestId, idempotency_key: ctx.idempotencyKey },
+      type: event.type,
+    };
+  }
+
+  /**
+   * Commits changed objects and their events in one batch. `versions` maps an object id to the
+   * version it was loaded at (absent: a new object). Throws Conflict when another writer won.
+   */
+  async commit(ctx: RequestContext, changed: StoredObject[], events: DomainEvent[],
+    versions: Map<string, number>, deadlines: Map<string, number | null> = new Map()): Promise<StoredObject[]> {
+    const puts: Put[] = changed.map((object) => ({
+      object,
+      expectedVersion: versions.get(object.id) ?? 0,
+      deadlineMs: deadlines.get(object.id),
+    }));
+    const eventObjects = events.map((event) => this.eventObject(ctx, event));
+    const result = await this.store.commit({ accountId: ctx.accountId, puts, events: eventObjects });
+    if (!result.ok) throw new Conflict(result.conflictId);
+    for (const listener of this.listeners) listener(ctx.accountId, eventObjects);
+    return eventObjects;
+  }
+
+  /**
+   * Runs `attempt` until it commits without a version conflict. Each attempt starts from a fresh
+   * load, so the decision is always made on the latest state.
+   */
+  async retrying<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let round = 0; round < limits.commitRetryCountMax; round += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof Conflict)) throw error;
+      }
+    }
+    throw new ApiError('lock_timeout',
+      'This object cannot be accessed right now because another API request or Stripe process is currently accessing it. ' +
+      'If you see this error intermittently, retry the request.', {}, { 'Stripe-Should-Retry': 'true' });
+  }
+}
+
+/** Version map for a set of loaded records. */
+export function versionsOf(...records: Array<StoredRecord | null | undefined>): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const record of records) if (record) map.set(record.object.id, record.version);
+  return map;
+}

@@ -1,0 +1,181 @@
+/** PaymentIntent commands: load → pure transition → (processor) → atomic commit. */
+import {
+  ApiError, applyAuthorization, applyIncrement, attachPaymentMethod, authorizationDeadlineMs, cancelPaymentIntent,
+  capturePaymentIntent, checkConfirmable, checkIncrementable, createPaymentIntent, effectiveCaptureMethod,
+  expireAuthorization, minimumChargeAmount, updatePaymentIntent,
+  type CapturePaymentIntent, type CreatePaymentIntent, type PaymentIntent, type PaymentMethod, type StoredObject,
+  type UpdatePaymentIntent,
+} from '@opentill/core';
+import { versionsOf, type Engine, type RequestContext } from './engine.js';
+import type { StoredRecord } from './store.js';
+
+export interface CreateCommand extends Omit<CreatePaymentIntent, 'id' | 'clientSecret'> {
+  /** `confirm=true` with `payment_method`: create and confirm in one call. */
+  confirm: boolean;
+  paymentMethod: string | null;
+}
+
+function checkMinimumAmount(amount: number, currency: string, param: string): void {
+  const minimum = minimumChargeAmount(currency);
+  if (amount < minimum) {
+    throw new ApiError('amount_too_small',
+      `Amount must be at least ${minimum} ${currency}`, { param });
+  }
+}
+
+export class PaymentIntents {
+  constructor(private readonly engine: Engine) {}
+
+  async create(ctx: RequestContext, command: CreateCommand): Promise<PaymentIntent> {
+    checkMinimumAmount(command.amount, command.currency, 'amount');
+    const paymentMethod = command.paymentMethod
+      ? await this.engine.load<PaymentMethod>(ctx, command.paymentMethod, 'payment_method', 'payment_method')
+      : null;
+    const id = this.engine.ids.next('pi');
+    const created = createPaymentIntent({
+      ...command, id, clientSecret: `${id}_secret_${this.engine.ids.secret(25)}`,
+    }, ctx.nowMs);
+    let paymentIntent = created.paymentIntent;
+    if (paymentMethod) paymentIntent = attachPaymentMethod(paymentIntent, paymentMethod.object);
+    if (command.confirm) checkConfirmable(paymentIntent, paymentMethod?.object ?? null);
+    await this.engine.commit(ctx, [paymentIntent], created.events, new Map());
+    if (!command.confirm) return paymentIntent;
+    return this.confirm(ctx, id, { paymentMethod: null, pin: null, tipAmount: 0, reader: null });
+  }
+
+  async retrieve(ctx: RequestContext, id: string): Promise<PaymentIntent> {
+    return (await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent')).object;
+  }
+
+  async update(ctx: RequestContext, id: string, update: UpdatePaymentIntent & { metadataPatch?: (m: Record<string, string>) => Record<string, string> }): Promise<PaymentIntent> {
+    return this.engine.retrying(async () => {
+      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+      if (update.paymentMethod) await this.engine.load(ctx, update.paymentMethod, 'payment_method', 'payment_method');
+      const amount = update.amount ?? record.object.amount;
+      const currency = update.currency ?? record.object.currency;
+      if (update.amount !== undefined || update.currency !== undefined) checkMinimumAmount(amount, currency, 'amount');
+      const metadata = update.metadataPatch ? update.metadataPatch(record.object.metadata) : update.metadata;
+      const transition = updatePaymentIntent(record.object, { ...update, ...(metadata ? { metadata } : {}) });
+      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record));
+      return transition.changed[0] as PaymentIntent;
+    });
+  }
+
+  /**
+   * Confirms with the attached (or given) card-present PaymentMethod: authorizes through the
+   * processor, then records the charge. A decline is committed, then thrown as a 402 card error.
+   */
+  async confirm(ctx: RequestContext, id: string, options: {
+    paymentMethod: string | null; pin: string | null; tipAmount: number;
+    reader: { id: string; location: string | null } | null;
+  }): Promise<PaymentIntent> {
+    const outcome = await this.engine.retrying(async () => {
+      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+      const paymentMethodId = options.paymentMethod ?? record.object.payment_method;
+      const paymentMethod = paymentMethodId
+        ? await this.engine.load<PaymentMethod>(ctx, paymentMethodId, 'payment_method', 'payment_method')
+        : null;
+      checkConfirmable(record.object, paymentMethod?.object ?? null);
+      const pm = paymentMethod!.object;
+      const card = pm._internal.card;
+      const amount = record.object.amount + options.tipAmount;
+      const authorization = await this.engine.processor.authorize({
+        accountId: ctx.accountId,
+        card,
+        amount,
+        currency: record.object.currency,
+        captureMethod: effectiveCaptureMethod(record.object, card.type),
+        requestIncrementalAuthorizationSupport:
+          record.object.payment_method_options['card_present']?.['request_incremental_authorization_support'] === true,
+        requestExtendedAuthorization:
+          record.object.payment_method_options['card_present']?.['request_extended_authorization'] === true,
+        pin: options.pin,
+        nowMs: ctx.nowMs,
+      });
+      const applied = applyAuthorization(record.object, {
+        paymentMethod: pm, card, authorization, chargeId: this.engine.ids.next('ch'), amount,
+        tipAmount: options.tipAmount, reader: options.reader,
+      }, ctx.nowMs);
+      const deadlines = new Map<string, number | null>([
+        [applied.paymentIntent.id, authorizationDeadlineMs(applied.paymentIntent, applied.charge)],
+      ]);
+      await this.engine.commit(ctx, applied.changed, applied.events, versionsOf(record), deadlines);
+      return applied;
+    });
+    if (outcome.decline) throw outcome.decline;
+    return outcome.paymentIntent;
+  }
+
+  async capture(ctx: RequestContext, id: string, command: CapturePaymentIntent & {
+    metadataPatch?: (m: Record<string, string>) => Record<string, string>;
+  }): Promise<PaymentIntent> {
+    return this.engine.retrying(async () => {
+      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+      const charge = await this.engine.find(ctx, record.object.latest_charge);
+      const metadata = command.metadataPatch ? command.metadataPatch(record.object.metadata) : command.metadata;
+      const transition = capturePaymentIntent(record.object, charge?.object ?? null,
+        { ...command, ...(metadata ? { metadata } : {}) }, ctx.nowMs);
+      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record, charge));
+      return transition.paymentIntent;
+    });
+  }
+
+  async cancel(ctx: RequestContext, id: string, reason: string | null): Promise<PaymentIntent> {
+    return this.engine.retrying(async () => {
+      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+      const charge = await this.engine.find(ctx, record.object.latest_charge);
+      const transition = cancelPaymentIntent(record.object, charge?.object ?? null, reason, ctx.nowMs);
+      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record, charge));
+      return transition.paymentIntent;
+    });
+  }
+
+  async incrementAuthorization(ctx: RequestContext, id: string, command: {
+    amount: number; description?: string; metadataPatch?: (m: Record<string, string>) => Record<string, string>;
+    applicationFeeAmount?: number;
+  }): Promise<PaymentIntent> {
+    const result = await this.engine.retrying(async () => {
+      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+      const charge = await this.engine.find(ctx, record.object.latest_charge);
+      checkIncrementable(record.object, charge?.object ?? null, command.amount);
+      const paymentMethod = await this.engine.load<PaymentMethod>(ctx, String(charge!.object['payment_method']),
+        'payment_method', 'payment_method');
+      const answer = await this.engine.processor.incrementAuthorization({
+        card: paymentMethod.object._internal.card, currency: record.object.currency,
+        currentAmount: record.object.amount, newAmount: command.amount,
+      });
+      const metadata = command.metadataPatch ? command.metadataPatch(record.object.metadata) : undefined;
+      const transition = applyIncrement(record.object, charge!.object, command.amount, answer.approved, {
+        ...(command.description !== undefined ? { description: command.description } : {}),
+        ...(metadata ? { metadata } : {}),
+        ...(command.applicationFeeAmount !== undefined ? { applicationFeeAmount: command.applicationFeeAmount } : {}),
+      });
+      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record, charge),
+        new Map([[record.object.id, authorizationDeadlineMs(transition.paymentIntent, charge!.object)]]));
+      return { paymentIntent: transition.paymentIntent, answer };
+    });
+    if (!result.answer.approved) {
+      throw new ApiError('card_declined', result.answer.message, {
+        decline_code: result.answer.declineCode, payment_intent: result.paymentIntent,
+      });
+    }
+    return result.paymentIntent;
+  }
+
+  /** Scheduler: the authorization window of an uncaptured PaymentIntent has passed. */
+  async expire(ctx: RequestContext, record: StoredRecord): Promise<void> {
+    await this.engine.retrying(async () => {
+      const fresh = await this.engine.store.get<PaymentIntent>(ctx.accountId, record.object.id);
+      if (!fresh) return;
+      const charge = await this.engine.find<StoredObject>(ctx, fresh.object.latest_charge);
+      const deadline = authorizationDeadlineMs(fresh.object, charge?.object ?? null);
+      if (charge === null || deadline === null || deadline > ctx.nowMs) {
+        // Nothing to expire (captured or canceled meanwhile): clear or move the deadline.
+        await this.engine.commit(ctx, [fresh.object], [], versionsOf(fresh), new Map([[fresh.object.id, deadline]]));
+        return;
+      }
+      const transition = expireAuthorization(fresh.object, charge.object, ctx.nowMs);
+      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(fresh, charge));
+    });
+  }
+}

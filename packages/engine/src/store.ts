@@ -1,0 +1,114 @@
+/**
+ * The store port. Objects are documents in Stripe's wire shape, versioned for optimistic
+ * concurrency: a command loads what it needs, decides with a pure state machine, then commits
+ * every changed object, its events and their outbox rows in one atomic batch that fails as a
+ * whole if any object changed since it was loaded. No transaction is held across an await, so
+ * the SQLite (synchronous) and PostgreSQL (asynchronous) adapters keep the same semantics.
+ */
+import type { StoredObject } from '@opentill/core';
+
+export interface StoredRecord<T extends StoredObject = StoredObject> {
+  object: T;
+  version: number;
+}
+
+export type Filter =
+  | { field: string; op: 'eq'; value: string | number | boolean | null }
+  | { field: string; op: 'in'; values: string[] }
+  | { field: string; op: 'prefix'; value: string };
+
+export interface ListQuery {
+  accountId: string;
+  type: string;
+  limit: number;
+  startingAfter?: string;
+  endingBefore?: string;
+  created?: { gt?: number; gte?: number; lt?: number; lte?: number };
+  /** Top-level fields of the stored object (`data->>field`). */
+  filters?: Filter[];
+}
+
+export interface ListPage<T extends StoredObject = StoredObject> {
+  data: T[];
+  hasMore: boolean;
+}
+
+export interface Put {
+  object: StoredObject;
+  /** The version that was loaded; 0 for a new object. */
+  expectedVersion: number;
+  /**
+   * When the scheduler must look at this object again (ms); null clears it; undefined keeps the
+   * stored one (a new object then has none). Commands that don't own the deadline leave it alone.
+   */
+  deadlineMs?: number | null;
+}
+
+export interface CommitBatch {
+  accountId: string;
+  puts: Put[];
+  /** Event objects (`evt_…`), stored in the same transaction. */
+  events: StoredObject[];
+}
+
+export type CommitResult = { ok: true } | { ok: false; conflictId: string };
+
+export interface Account {
+  id: string;
+  created: number;
+  /** Test-mode clock offset, added to the wall clock for everything this account does. */
+  clockOffsetMs: number;
+  settings: Record<string, unknown>;
+}
+
+export interface ApiKeyRecord {
+  /** SHA-256 of the key, hex. The key itself is never stored. */
+  hash: string;
+  accountId: string;
+  kind: 'secret' | 'publishable';
+  /** Last 4 characters, to show a masked key (`sk_test_…1234`). */
+  last4: string;
+  created: number;
+}
+
+export type IdempotencyBegin =
+  | { kind: 'started' }
+  | { kind: 'in_use' }
+  | { kind: 'mismatch' }
+  | { kind: 'replay'; status: number; body: string };
+
+export interface IdempotencyStore {
+  begin(accountId: string, key: string, requestHash: string, nowMs: number): Promise<IdempotencyBegin>;
+  finish(accountId: string, key: string, status: number, body: string): Promise<void>;
+  /** Forgets an in-flight key (validation failure): the same key may be used again. */
+  abandon(accountId: string, key: string): Promise<void>;
+  /** Deletes keys older than the retention window. */
+  prune(olderThanMs: number): Promise<number>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  insertAccount(account: Account, keys: ApiKeyRecord[]): Promise<void>;
+  getAccount(id: string): Promise<Account | null>;
+  listAccounts(): Promise<Account[]>;
+  updateAccount(account: Account): Promise<void>;
+  findApiKey(hash: string): Promise<ApiKeyRecord | null>;
+  addApiKey(key: ApiKeyRecord): Promise<void>;
+
+  get<T extends StoredObject = StoredObject>(accountId: string, id: string): Promise<StoredRecord<T> | null>;
+  list<T extends StoredObject = StoredObject>(query: ListQuery): Promise<ListPage<T>>;
+  commit(batch: CommitBatch): Promise<CommitResult>;
+  /** Objects whose deadline has passed, oldest first. */
+  due(accountId: string, nowMs: number, limit: number): Promise<StoredRecord[]>;
+
+  /**
+   * A server-wide setting, created with `value` if absent, shared by every node (e.g. the secret
+   * keying card fingerprints). Returns the stored value.
+   */
+  setting(name: string, value: string): Promise<string>;
+
+  readonly idempotency: IdempotencyStore;
+}

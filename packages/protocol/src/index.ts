@@ -1,0 +1,3 @@
+export * from './form.js';
+export * from './params.js';
+export * from './wire.js';

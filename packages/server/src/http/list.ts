@@ -1,0 +1,28 @@
+/** The list endpoints' shared part: pagination params → store query → Stripe list envelope. */
+import { limits, type StoredObject } from '@opentill/core';
+import type { Engine, Filter, RequestContext } from '@opentill/engine';
+import { listEnvelope, type ListEnvelope } from '@opentill/protocol';
+import { expandList } from './expand.js';
+
+export interface ListRequest {
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+  created?: { gt?: number; gte?: number; lt?: number; lte?: number };
+  expand?: string[];
+}
+
+export async function listObjects(engine: Engine, ctx: RequestContext, url: string, type: string,
+  params: ListRequest, filters: Filter[] = []): Promise<ListEnvelope<StoredObject>> {
+  const page = await engine.store.list({
+    accountId: ctx.accountId,
+    type,
+    limit: params.limit ?? limits.listLimitDefault,
+    ...(params.starting_after !== undefined ? { startingAfter: params.starting_after } : {}),
+    ...(params.ending_before !== undefined ? { endingBefore: params.ending_before } : {}),
+    ...(params.created !== undefined ? { created: params.created } : {}),
+    filters,
+  });
+  const data = await expandList(engine, ctx, page.data, params.expand ?? []);
+  return listEnvelope(url, data, page.hasMore);
+}

@@ -1,0 +1,253 @@
+/** `/v1/payment_intents` */
+import { ApiError, limits, type PaymentIntent } from '@opentill/core';
+import {
+  amount, array, bool, currency, id, int, listParams, mergeMetadata, metadata, object, oneOf, parseParams, str,
+} from '@opentill/protocol';
+import type { App } from '../app.js';
+import { expandObject } from '../http/expand.js';
+import { listObjects } from '../http/list.js';
+import type { Services } from '../services.js';
+
+const paymentMethodTypes = array(oneOf(['card_present', 'interac_present', 'card'] as const), {
+  max: limits.paymentMethodTypeCountMax,
+});
+
+const paymentMethodOptions = object({
+  card_present: object({
+    capture_method: oneOf(['manual', 'manual_preferred'] as const).orEmpty(),
+    request_extended_authorization: bool(),
+    request_incremental_authorization_support: bool(),
+    routing: object({ requested_priority: oneOf(['domestic', 'international'] as const) }),
+  }).orEmpty(),
+  interac_present: object({}).orEmpty(),
+  card: object({ capture_method: oneOf(['manual'] as const).orEmpty() }).orEmpty(),
+});
+
+const descriptor = str({ maxLength: limits.statementDescriptorLengthMax });
+
+/** Fields shared by create and update that carry no state-machine meaning. */
+const plainFields = {
+  customer: str({ maxLength: 255 }).orEmpty(),
+  description: str({ maxLength: limits.descriptionLengthMax }).orEmpty(),
+  receipt_email: str({ maxLength: 800, pattern: /^[^\s@]+@[^\s@]+$/, patternMessage: 'Invalid email address' }).orEmpty(),
+  statement_descriptor: descriptor.orEmpty(),
+  statement_descriptor_suffix: descriptor.orEmpty(),
+  transfer_group: str({ maxLength: 255 }).orEmpty(),
+};
+
+const createSchema = {
+  amount: amount().req(),
+  currency: currency().req(),
+  application_fee_amount: int({ min: 0, max: limits.amountMax }),
+  capture_method: oneOf(['automatic', 'automatic_async', 'manual'] as const),
+  confirm: bool(),
+  confirmation_method: oneOf(['automatic', 'manual'] as const),
+  metadata: metadata(),
+  on_behalf_of: str({ maxLength: 255 }),
+  payment_method: id(),
+  payment_method_options: paymentMethodOptions,
+  payment_method_types: paymentMethodTypes,
+  ...plainFields,
+};
+
+const updateSchema = {
+  amount: amount(),
+  currency: currency(),
+  application_fee_amount: int({ min: 0, max: limits.amountMax }).orEmpty(),
+  capture_method: oneOf(['automatic', 'automatic_async', 'manual'] as const),
+  metadata: metadata(),
+  payment_method: id().orEmpty(),
+  payment_method_options: paymentMethodOptions,
+  payment_method_types: paymentMethodTypes,
+  ...plainFields,
+};
+
+type PaymentMethodOptionsInput = Record<string, Record<string, unknown> | null> | undefined;
+
+/** Stripe's shape of `payment_method_options`: an entry per payment method type, nulls for unset fields. */
+function paymentMethodOptionsFor(types: string[], input: PaymentMethodOptionsInput,
+  current: Record<string, Record<string, unknown>> = {}): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const type of types) {
+    const base = current[type] ?? (type === 'card_present'
+      ? { request_extended_authorization: null, request_incremental_authorization_support: null }
+      : {});
+    const given = input?.[type];
+    const merged: Record<string, unknown> = { ...base };
+    if (given === null) {
+      out[type] = type === 'card_present'
+        ? { request_extended_authorization: null, request_incremental_authorization_support: null } : {};
+      continue;
+    }
+    for (const [key, value] of Object.entries(given ?? {})) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    out[type] = merged;
+  }
+  return out;
+}
+
+function definedFields<T extends Record<string, unknown>>(input: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [key, value] of Object.entries(input)) if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  return out;
+}
+
+export function registerPaymentIntents(app: App, services: Services): void {
+  const { engine, paymentIntents } = services;
+  const render = (ctx: Parameters<typeof expandObject>[1], pi: PaymentIntent, expand: string[] | undefined) =>
+    expandObject(engine, ctx, pi, expand ?? []);
+
+  app.route('POST', '/v1/payment_intents', async (_request, ctx, raw) => {
+    const p = parseParams(createSchema, raw);
+    const types = p.payment_method_types ?? ['card_present'];
+    const paymentIntent = await paymentIntents.create(ctx, {
+      amount: p.amount,
+      currency: p.currency,
+      captureMethod: p.capture_method ?? 'automatic',
+      paymentMethodTypes: types,
+      paymentMethodOptions: paymentMethodOptionsFor(types, p.payment_method_options as PaymentMethodOptionsInput),
+      confirm: p.confirm ?? false,
+      paymentMethod: p.payment_method ?? null,
+      fields: definedFields({
+        application_fee_amount: p.application_fee_amount,
+        customer: p.customer ?? undefined,
+        description: p.description ?? undefined,
+        metadata: p.metadata ? mergeMetadata({}, p.metadata) : undefined,
+        receipt_email: p.receipt_email ?? undefined,
+        statement_descriptor: p.statement_descriptor ?? undefined,
+        statement_descriptor_suffix: p.statement_descriptor_suffix ?? undefined,
+        on_behalf_of: p.on_behalf_of,
+        transfer_group: p.transfer_group ?? undefined,
+      }),
+    });
+    return render(ctx, paymentIntent, p.expand);
+  });
+
+  app.route('GET', '/v1/payment_intents/:id', async (request, ctx, raw) => {
+    const p = parseParams({ client_secret: str({ maxLength: 255 }) }, raw);
+    const intentId = (request.params as { id: string }).id;
+    if (request.principal?.kind === 'publishable') {
+      // A publishable key may only read a PaymentIntent whose client secret it holds.
+      if (p.client_secret === undefined) throw new ApiError('parameter_missing', 'Missing required param: client_secret.', { param: 'client_secret' });
+      const paymentIntent = await paymentIntents.retrieve(ctx, intentId).catch(() => null);
+      if (!paymentIntent || paymentIntent.client_secret !== p.client_secret) {
+        throw new ApiError('resource_missing',
+          'The client_secret provided does not match the client_secret associated with the PaymentIntent.',
+          { param: 'client_secret' });
+      }
+      return render(ctx, paymentIntent, p.expand);
+    }
+    return render(ctx, await paymentIntents.retrieve(ctx, intentId), p.expand);
+  }, { publishable: true });
+
+  app.route('POST', '/v1/payment_intents/:id', async (request, ctx, raw) => {
+    const p = parseParams(updateSchema, raw);
+    const intentId = (request.params as { id: string }).id;
+    const current = p.payment_method_types !== undefined || p.payment_method_options !== undefined
+      ? await paymentIntents.retrieve(ctx, intentId) : null;
+    const types = p.payment_method_types ?? current?.payment_method_types;
+    const paymentIntent = await paymentIntents.update(ctx, intentId, {
+      ...(p.amount !== undefined ? { amount: p.amount } : {}),
+      ...(p.currency !== undefined ? { currency: p.currency } : {}),
+      ...(p.capture_method !== undefined ? { captureMethod: p.capture_method } : {}),
+      ...(p.payment_method_types !== undefined ? { paymentMethodTypes: p.payment_method_types } : {}),
+      ...(types && current ? {
+        paymentMethodOptions: paymentMethodOptionsFor(types, p.payment_method_options as PaymentMethodOptionsInput,
+          current.payment_method_options),
+      } : {}),
+      ...(p.payment_method !== undefined ? { paymentMethod: p.payment_method } : {}),
+      ...(p.application_fee_amount !== undefined ? { applicationFeeAmount: p.application_fee_amount } : {}),
+      ...(p.metadata !== undefined ? { metadataPatch: (m) => mergeMetadata(m, p.metadata) } : {}),
+      fields: definedFields({
+        customer: p.customer, description: p.description, receipt_email: p.receipt_email,
+        statement_descriptor: p.statement_descriptor, statement_descriptor_suffix: p.statement_descriptor_suffix,
+        transfer_group: p.transfer_group,
+      }),
+    });
+    return render(ctx, paymentIntent, p.expand);
+  });
+
+  app.route('GET', '/v1/payment_intents', async (_request, ctx, raw) => {
+    const p = parseParams({ ...listParams, customer: str({ maxLength: 255 }) }, raw);
+    return listObjects(engine, ctx, '/v1/payment_intents', 'payment_intent', p,
+      p.customer !== undefined ? [{ field: 'customer', op: 'eq', value: p.customer }] : []);
+  });
+
+  app.route('POST', '/v1/payment_intents/:id/confirm', async (request, ctx, raw) => {
+    const p = parseParams({
+      payment_method: id(),
+      payment_method_options: paymentMethodOptions,
+      receipt_email: plainFields.receipt_email,
+      return_url: str({ maxLength: 2048 }),
+      capture_method: oneOf(['automatic', 'automatic_async', 'manual'] as const),
+    }, raw);
+    const intentId = (request.params as { id: string }).id;
+    if (p.capture_method !== undefined || p.receipt_email !== undefined || p.payment_method_options !== undefined) {
+      const current = await paymentIntents.retrieve(ctx, intentId);
+      await paymentIntents.update(ctx, intentId, {
+        ...(p.capture_method !== undefined ? { captureMethod: p.capture_method } : {}),
+        ...(p.payment_method_options !== undefined ? {
+          paymentMethodOptions: paymentMethodOptionsFor(current.payment_method_types,
+            p.payment_method_options as PaymentMethodOptionsInput, current.payment_method_options),
+        } : {}),
+        fields: definedFields({ receipt_email: p.receipt_email }),
+      });
+    }
+    const paymentIntent = await paymentIntents.confirm(ctx, intentId, {
+      paymentMethod: p.payment_method ?? null, pin: null, tipAmount: 0, reader: null,
+    });
+    return render(ctx, paymentIntent, p.expand);
+  });
+
+  app.route('POST', '/v1/payment_intents/:id/capture', async (request, ctx, raw) => {
+    const p = parseParams({
+      amount_to_capture: amount(),
+      application_fee_amount: int({ min: 0, max: limits.amountMax }),
+      final_capture: bool(),
+      metadata: metadata(),
+      statement_descriptor: descriptor,
+      statement_descriptor_suffix: descriptor,
+    }, raw);
+    if (p.final_capture === false) {
+      throw new ApiError('payment_intent_invalid_parameter',
+        'final_capture=false is only available with multicapture, which card_present payments do not support.',
+        { param: 'final_capture' });
+    }
+    const paymentIntent = await paymentIntents.capture(ctx, (request.params as { id: string }).id, {
+      ...(p.amount_to_capture !== undefined ? { amountToCapture: p.amount_to_capture } : {}),
+      ...(p.application_fee_amount !== undefined ? { applicationFeeAmount: p.application_fee_amount } : {}),
+      ...(p.metadata !== undefined ? { metadataPatch: (m) => mergeMetadata(m, p.metadata) } : {}),
+      ...(p.statement_descriptor !== undefined ? { statementDescriptor: p.statement_descriptor } : {}),
+      ...(p.statement_descriptor_suffix !== undefined ? { statementDescriptorSuffix: p.statement_descriptor_suffix } : {}),
+    });
+    return render(ctx, paymentIntent, p.expand);
+  });
+
+  app.route('POST', '/v1/payment_intents/:id/cancel', async (request, ctx, raw) => {
+    const p = parseParams({
+      cancellation_reason: oneOf(['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer'] as const),
+    }, raw);
+    const paymentIntent = await paymentIntents.cancel(ctx, (request.params as { id: string }).id,
+      p.cancellation_reason ?? null);
+    return render(ctx, paymentIntent, p.expand);
+  });
+
+  app.route('POST', '/v1/payment_intents/:id/increment_authorization', async (request, ctx, raw) => {
+    const p = parseParams({
+      amount: amount().req(),
+      application_fee_amount: int({ min: 0, max: limits.amountMax }),
+      description: str({ maxLength: limits.descriptionLengthMax }),
+      metadata: metadata(),
+      statement_descriptor: descriptor,
+    }, raw);
+    const paymentIntent = await paymentIntents.incrementAuthorization(ctx, (request.params as { id: string }).id, {
+      amount: p.amount,
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      ...(p.application_fee_amount !== undefined ? { applicationFeeAmount: p.application_fee_amount } : {}),
+      ...(p.metadata !== undefined ? { metadataPatch: (m) => mergeMetadata(m, p.metadata) } : {}),
+    });
+    return render(ctx, paymentIntent, p.expand);
+  });
+}

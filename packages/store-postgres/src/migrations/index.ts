@@ -1,0 +1,6 @@
+import * as m0001 from './0001-initial.js';
+
+/** Append-only. Same numbers and names as store-sqlite's migrations (checked by the store contract suite). */
+export const migrations: ReadonlyArray<{ version: number; name: string; up: string }> = [
+  { version: 1, name: 'initial', up: m0001.up },
+];

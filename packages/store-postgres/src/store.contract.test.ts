@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import type { StoredObject } from '@opentill/core';
+import { limits } from '@opentill/core';
+import { freshSchema, runStoreContract, storedObject, testPostgres, uniqueSchemaName, type TestPostgres } from '@opentill/testkit';
+import { migrations, PostgresStore } from './index.js';
+
+const ACCT = 'acct_pg';
+
+// Every contract test gets its own schema, through the URL's search_path (freshSchema).
+runStoreContract('postgres', async () => {
+  const { url, poolMax } = await testPostgres();
+  const fresh = await freshSchema(url, 'store contract');
+  const store = new PostgresStore({ connectionString: fresh.url, poolMax });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await fresh.drop();
+    },
+  };
+}, { migrations });
+
+async function sql(url: string, text: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Two stores on one schema, each with its own pool: what two server processes sharing one
+ * database look like. The schema is given by the `schema` option, so the store creates it.
+ */
+describe('postgres: two stores sharing a database', () => {
+  let db: TestPostgres;
+  let schema: string;
+  let a: PostgresStore;
+  let b: PostgresStore;
+
+  before(async () => {
+    db = await testPostgres();
+    schema = uniqueSchemaName('two stores');
+    a = new PostgresStore({ connectionString: db.url, poolMax: db.poolMax, schema });
+    b = new PostgresStore({ connectionString: db.url, poolMax: db.poolMax, schema });
+    // Both migrate at once on a schema that does not exist yet: the advisory lock serializes them.
+    await Promise.all([a.migrate(), b.migrate()]);
+  });
+
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    if (schema) await sql(db.url, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  });
+
+  it('created the schema and migrated it exactly once, outside public', async () => {
+    const applied = await sql(db.url, `SELECT version, name FROM "${schema}".schema_migrations ORDER BY version`);
+    assert.deepEqual(applied.rows, migrations.map(({ version, name }) => ({ version, name })));
+    const tables = await sql(db.url,
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name", [schema]);
+    assert.deepEqual(tables.rows.map((row: { table_name: string }) => row.table_name),
+      ['accounts', 'api_keys', 'idempotency_keys', 'objects', 'schema_migrations', 'server_settings']);
+    await Promise.all([a.migrate(), b.migrate()]);
+  });
+
+  it('every pooled connection uses the schema', async () => {
+    await a.commit({ accountId: ACCT, puts: [{ object: storedObject('obj_path', 'thing', 1), expectedVersion: 0 }], events: [] });
+    // More concurrent reads than one connection serves, so the pool opens several.
+    const reads = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).get(ACCT, 'obj_path')));
+    assert.ok(reads.every((record) => record?.version === 1));
+  });
+
+  it('50 commits racing on one object from both stores: exactly one winner per version', async () => {
+    const base = storedObject('pi_race2', 'payment_intent', 1, { writer: -1 });
+    await a.commit({ accountId: ACCT, puts: [{ object: base, expectedVersion: 0 }], events: [] });
+    for (let version = 1; version <= 5; version++) {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, writer) => (writer % 2 ? a : b).commit({
+        accountId: ACCT, puts: [{ object: { ...base, writer }, expectedVersion: version }],
+        events: [storedObject(`evt_race2_${version}_${writer}`, 'event', 1)],
+      })));
+      const winners = results.flatMap((result, writer) => (result.ok ? [writer] : []));
+      assert.equal(winners.length, 1, `version ${version}: ${JSON.stringify(results)}`);
+      assert.ok(results.every((result) => result.ok || result.conflictId === 'pi_race2'));
+      assert.deepEqual(await b.get(ACCT, 'pi_race2'), { object: { ...base, writer: winners[0] }, version: version + 1 });
+    }
+    const events = await a.list({ accountId: ACCT, type: 'event', limit: 100, filters: [{ field: 'id', op: 'prefix', value: 'evt_race2_' }] });
+    assert.equal(events.data.length, 5, "only the winners' events are stored");
+  });
+
+  it('50 read-modify-write increments split between both stores lose nothing', async () => {
+    await a.commit({ accountId: ACCT, puts: [{ object: storedObject('counter2', 'thing', 1, { n: 0 }), expectedVersion: 0 }], events: [] });
+    const winnerOf = new Map<number, number>();
+    const increment = async (writer: number): Promise<void> => {
+      const store = writer % 2 ? a : b;
+      for (;;) {
+        const record = (await store.get<StoredObject & { n: number }>(ACCT, 'counter2'))!;
+        const result = await store.commit({
+          accountId: ACCT, puts: [{ object: { ...record.object, n: record.object.n + 1 }, expectedVersion: record.version }], events: [],
+        });
+        if (result.ok) {
+          assert.equal(winnerOf.has(record.version), false, `version ${record.version} won twice`);
+          winnerOf.set(record.version, writer);
+          return;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, (_, writer) => increment(writer)));
+    const final = await a.get<StoredObject & { n: number }>(ACCT, 'counter2');
+    assert.equal(final?.object.n, 50);
+    assert.equal(final?.version, 51);
+    assert.equal(winnerOf.size, 50);
+  });
+
+  it('concurrent idempotency begins with one key from both stores: exactly one started', async () => {
+    const now = 1_700_000_000_000;
+    for (let round = 0; round < 10; round++) {
+      const key = `race-${round}`;
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).idempotency.begin(ACCT, key, 'h', now)));
+      assert.equal(results.filter((r) => r.kind === 'started').length, 1, JSON.stringify(results));
+      // The same race on takeover of the now-expired lock.
+      const later = now + limits.idempotencyLockMs;
+      const takeovers = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).idempotency.begin(ACCT, key, 'h', later)));
+      assert.equal(takeovers.filter((r) => r.kind === 'started').length, 1, JSON.stringify(takeovers));
+      // And abandon racing re-begins: whoever runs after the abandon may start, never two at once.
+      await a.idempotency.abandon(ACCT, key);
+      const again = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).idempotency.begin(ACCT, key, 'h', later)));
+      assert.equal(again.filter((r) => r.kind === 'started').length, 1, JSON.stringify(again));
+    }
+  });
+
+  it('bigint columns come back as numbers', async () => {
+    await a.insertAccount({ id: 'acct_big', created: 4_102_444_800, clockOffsetMs: -1_700_000_000_000, settings: {} },
+      [{ hash: 'f'.repeat(64), accountId: 'acct_big', kind: 'secret', last4: 'ffff', created: 4_102_444_800 }]);
+    const account = await b.getAccount('acct_big');
+    assert.deepEqual(account, { id: 'acct_big', created: 4_102_444_800, clockOffsetMs: -1_700_000_000_000, settings: {} });
+    assert.equal(typeof (await b.findApiKey('f'.repeat(64)))?.created, 'number');
+  });
+});

@@ -1,0 +1,250 @@
+/**
+ * SQLite adapter of the store port (better-sqlite3, WAL). better-sqlite3 is synchronous, so each
+ * method runs its statements in one synchronous transaction: nothing interleaves inside a commit,
+ * and version checks make concurrent HTTP requests safe. Several processes may share the file
+ * (WAL + busy_timeout), though the supported way to run several nodes is PostgreSQL.
+ */
+import Database from 'better-sqlite3';
+import type { StoredObject } from '@opentill/core';
+import type {
+  Account, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
+  Store, StoredRecord,
+} from '@opentill/engine';
+import { limits } from '@opentill/core';
+import { migrations } from './migrations/index.js';
+
+export { migrations } from './migrations/index.js';
+
+type Row = { id: string; version: number; data: string; created: number; seq: number };
+
+/** Field names used in filters come from our code, never from requests; checked all the same. */
+function jsonPath(field: string): string {
+  if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/.test(field)) throw new Error(`bad filter field ${field}`);
+  return `'$.${field}'`;
+}
+
+function filterSql(filter: Filter, params: unknown[]): string {
+  const path = `json_extract(data, ${jsonPath(filter.field)})`;
+  switch (filter.op) {
+    case 'eq':
+      if (filter.value === null) return `${path} IS NULL`;
+      params.push(typeof filter.value === 'boolean' ? (filter.value ? 1 : 0) : filter.value);
+      return `${path} = ?`;
+    case 'in':
+      if (filter.values.length === 0) return '0';
+      params.push(...filter.values);
+      return `${path} IN (${filter.values.map(() => '?').join(',')})`;
+    case 'prefix':
+      params.push(filter.value.replace(/[\\%_]/g, (c) => `\\${c}`) + '%');
+      return `${path} LIKE ? ESCAPE '\\'`;
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Database.Database;
+  /** Prepared lazily: the tables exist only after `migrate()`. */
+  private statements: ReturnType<SqliteStore['prepare']> | undefined;
+  readonly idempotency: IdempotencyStore;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.idempotency = this.idempotencyStore();
+  }
+
+  private get sql() {
+    return (this.statements ??= this.prepare());
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      get: db.prepare<[string, string], Row>('SELECT id, version, data, created, seq FROM objects WHERE id = ? AND account_id = ?'),
+      insert: db.prepare('INSERT INTO objects (id, account_id, type, created, version, deadline_ms, data) VALUES (?, ?, ?, ?, 1, ?, ?)'),
+      update: db.prepare('UPDATE objects SET version = version + 1, data = ?, deadline_ms = ? WHERE id = ? AND account_id = ? AND version = ?'),
+      updateKeepingDeadline: db.prepare('UPDATE objects SET version = version + 1, data = ? WHERE id = ? AND account_id = ? AND version = ?'),
+      cursor: db.prepare<[string, string, string], { created: number; seq: number }>(
+        'SELECT created, seq FROM objects WHERE id = ? AND account_id = ? AND type = ?'),
+      due: db.prepare<[string, number, number], Row>(
+        'SELECT id, version, data, created, seq FROM objects WHERE account_id = ? AND deadline_ms IS NOT NULL AND deadline_ms <= ? ORDER BY deadline_ms LIMIT ?'),
+      idemGet: db.prepare<[string, string], { request_hash: string; state: string; response_status: number | null;
+        response_body: string | null; created_ms: number; locked_until_ms: number }>(
+        'SELECT request_hash, state, response_status, response_body, created_ms, locked_until_ms FROM idempotency_keys WHERE account_id = ? AND key = ?'),
+      idemUpsert: db.prepare(
+        `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms)
+         VALUES (?, ?, ?, 'in_flight', ?, ?)
+         ON CONFLICT (account_id, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'in_flight',
+           response_status = NULL, response_body = NULL, created_ms = excluded.created_ms, locked_until_ms = excluded.locked_until_ms`),
+      idemFinish: db.prepare(
+        "UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ? WHERE account_id = ? AND key = ?"),
+      idemAbandon: db.prepare("DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND state = 'in_flight'"),
+      idemPrune: db.prepare("DELETE FROM idempotency_keys WHERE created_ms < ? AND state = 'done'"),
+    };
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const applied = new Set(
+      this.db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((row) => row.version));
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(migration.up);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(migration.version, migration.name, Date.now());
+      })();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  async insertAccount(account: Account, keys: ApiKeyRecord[]): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO accounts (id, created, clock_offset_ms, settings) VALUES (?, ?, ?, ?)')
+        .run(account.id, account.created, account.clockOffsetMs, JSON.stringify(account.settings));
+      for (const key of keys) this.insertKey(key);
+    })();
+  }
+
+  private insertKey(key: ApiKeyRecord): void {
+    this.db.prepare('INSERT INTO api_keys (hash, account_id, kind, last4, created) VALUES (?, ?, ?, ?, ?)')
+      .run(key.hash, key.accountId, key.kind, key.last4, key.created);
+  }
+
+  async addApiKey(key: ApiKeyRecord): Promise<void> {
+    this.insertKey(key);
+  }
+
+  async getAccount(id: string): Promise<Account | null> {
+    const row = this.db.prepare<[string], { id: string; created: number; clock_offset_ms: number; settings: string }>(
+      'SELECT id, created, clock_offset_ms, settings FROM accounts WHERE id = ?').get(id);
+    return row ? { id: row.id, created: row.created, clockOffsetMs: row.clock_offset_ms, settings: JSON.parse(row.settings) } : null;
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return this.db.prepare<[], { id: string; created: number; clock_offset_ms: number; settings: string }>(
+      'SELECT id, created, clock_offset_ms, settings FROM accounts ORDER BY created').all()
+      .map((row) => ({ id: row.id, created: row.created, clockOffsetMs: row.clock_offset_ms, settings: JSON.parse(row.settings) }));
+  }
+
+  async updateAccount(account: Account): Promise<void> {
+    this.db.prepare('UPDATE accounts SET clock_offset_ms = ?, settings = ? WHERE id = ?')
+      .run(account.clockOffsetMs, JSON.stringify(account.settings), account.id);
+  }
+
+  async findApiKey(hash: string): Promise<ApiKeyRecord | null> {
+    const row = this.db.prepare<[string], { hash: string; account_id: string; kind: 'secret' | 'publishable'; last4: string; created: number }>(
+      'SELECT hash, account_id, kind, last4, created FROM api_keys WHERE hash = ?').get(hash);
+    return row ? { hash: row.hash, accountId: row.account_id, kind: row.kind, last4: row.last4, created: row.created } : null;
+  }
+
+  async get<T extends StoredObject = StoredObject>(accountId: string, id: string): Promise<StoredRecord<T> | null> {
+    const row = this.sql.get.get(id, accountId);
+    return row ? { object: JSON.parse(row.data) as T, version: row.version } : null;
+  }
+
+  async list<T extends StoredObject = StoredObject>(query: ListQuery): Promise<ListPage<T>> {
+    const params: unknown[] = [query.accountId, query.type];
+    const where = ['account_id = ?', 'type = ?'];
+    const created = query.created ?? {};
+    for (const [op, sqlOp] of [['gt', '>'], ['gte', '>='], ['lt', '<'], ['lte', '<=']] as const) {
+      const value = created[op];
+      if (value !== undefined) { where.push(`created ${sqlOp} ?`); params.push(value); }
+    }
+    for (const filter of query.filters ?? []) where.push(filterSql(filter, params));
+    let ascending = false;
+    const cursorId = query.startingAfter ?? query.endingBefore;
+    if (cursorId !== undefined) {
+      const cursor = this.sql.cursor.get(cursorId, query.accountId, query.type);
+      if (!cursor) return { data: [], hasMore: false };
+      ascending = query.startingAfter === undefined;
+      where.push(ascending ? '(created, seq) > (?, ?)' : '(created, seq) < (?, ?)');
+      params.push(cursor.created, cursor.seq);
+    }
+    params.push(query.limit + 1);
+    const order = ascending ? 'created ASC, seq ASC' : 'created DESC, seq DESC';
+    const rows = this.db.prepare<unknown[], Row>(
+      `SELECT id, version, data, created, seq FROM objects WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`).all(...params);
+    const hasMore = rows.length > query.limit;
+    const page = rows.slice(0, query.limit);
+    if (ascending) page.reverse();
+    return { data: page.map((row) => JSON.parse(row.data) as T), hasMore };
+  }
+
+  async commit(batch: CommitBatch): Promise<CommitResult> {
+    const statements = this.sql;
+    const run = this.db.transaction((): CommitResult => {
+      for (const put of batch.puts) {
+        const data = JSON.stringify(put.object);
+        if (put.expectedVersion === 0) {
+          statements.insert.run(put.object.id, batch.accountId, put.object.object, put.object.created, put.deadlineMs ?? null, data);
+        } else {
+          const result = put.deadlineMs === undefined
+            ? statements.updateKeepingDeadline.run(data, put.object.id, batch.accountId, put.expectedVersion)
+            : statements.update.run(data, put.deadlineMs, put.object.id, batch.accountId, put.expectedVersion);
+          if (result.changes !== 1) throw new Conflict(put.object.id);
+        }
+      }
+      for (const event of batch.events) {
+        statements.insert.run(event.id, batch.accountId, 'event', event.created, null, JSON.stringify(event));
+      }
+      return { ok: true };
+    });
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof Conflict) return { ok: false, conflictId: error.id };
+      throw error;
+    }
+  }
+
+  async setting(name: string, value: string): Promise<string> {
+    this.db.prepare('INSERT INTO server_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, value);
+    return this.db.prepare<[string], { value: string }>('SELECT value FROM server_settings WHERE name = ?').get(name)!.value;
+  }
+
+  async due(accountId: string, nowMs: number, limit: number): Promise<StoredRecord[]> {
+    return this.sql.due.all(accountId, nowMs, limit).map((row) => ({ object: JSON.parse(row.data) as StoredObject, version: row.version }));
+  }
+
+  private idempotencyStore(): IdempotencyStore {
+    return {
+      begin: async (accountId, key, requestHash, nowMs): Promise<IdempotencyBegin> => {
+        const statements = this.sql;
+        return this.db.transaction((): IdempotencyBegin => {
+          const row = statements.idemGet.get(accountId, key);
+          const expired = row !== undefined && row.created_ms < nowMs - limits.idempotencyRetentionMs;
+          if (row && !expired) {
+            if (row.state === 'in_flight' && row.locked_until_ms > nowMs) return { kind: 'in_use' };
+            if (row.state === 'done') {
+              if (row.request_hash !== requestHash) return { kind: 'mismatch' };
+              return { kind: 'replay', status: row.response_status ?? 500, body: row.response_body ?? '' };
+            }
+          }
+          statements.idemUpsert.run(accountId, key, requestHash, nowMs, nowMs + limits.idempotencyLockMs);
+          return { kind: 'started' };
+        }).immediate();
+      },
+      finish: async (accountId, key, status, body) => {
+        this.sql.idemFinish.run(status, body, accountId, key);
+      },
+      abandon: async (accountId, key) => {
+        this.sql.idemAbandon.run(accountId, key);
+      },
+      prune: async (olderThanMs) => this.sql.idemPrune.run(olderThanMs).changes,
+    };
+  }
+}
+
+class Conflict extends Error {
+  constructor(readonly id: string) {
+    super(`version conflict on ${id}`);
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * A small PostgreSQL wire-protocol front end for one PGlite instance that
+ * gives every client connection its own session settings.
+ *
+ * Why not `PGLiteSocketServer` from @electric-sql/pglite-socket (0.2.x)?
+ * Measured against PGlite 0.5:
+ *  - PGlite has exactly one backend session. pglite-socket multiplexes all
+ *    sockets onto it, so `SET search_path` on one connection changes it for
+ *    every other connection, and the startup packet's `options`
+ *    (`-c search_path=...`) and database name are ignored.
+ *    Schema-per-test isolation therefore breaks as soon as two test files share
+ *    the server.
+ *  - It switches between clients at any message boundary unless PGlite reports
+ *    an explicit transaction block, so an extended-protocol pipeline
+ *    (Parse/Bind/Execute/Sync) of one client can in principle interleave with
+ *    another's.
+ *  - `maxConnections` defaults to 1; extra sockets get a non-protocol
+ *    "Too many connections" line.
+ *
+ * This server keeps pglite-socket's model (one global queue, one statement at
+ * a time) but:
+ *  - a connection keeps exclusive use of the session from its first message
+ *    until PGlite answers ReadyForQuery with status 'I' (idle). That covers both
+ *    explicit transactions and unfinished extended-protocol pipelines.
+ *  - on every switch between connections it saves the outgoing connection's
+ *    tracked settings and restores the incoming one's. Tracked settings are
+ *    `search_path` plus every `-c name=value` from the startup `options`, so
+ *    `?options=-c%20search_path%3Dx` works as on a real server.
+ *
+ * Still not emulated (document for test authors): other per-session state is
+ * shared (named prepared statements, temp tables, advisory locks, untracked
+ * GUCs), and a transaction blocks every other connection until it ends, so
+ * code that opens a transaction and then waits on a second connection
+ * deadlocks.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { PGlite } from '@electric-sql/pglite';
+
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+const CANCEL_REQUEST = 80877102;
+const PROTOCOL_3 = 196608;
+const READY_FOR_QUERY = 0x5a; // 'Z'
+const TERMINATE = 0x58; // 'X'
+
+interface Conn {
+  readonly id: number;
+  readonly socket: Socket;
+  buffer: Buffer;
+  started: boolean;
+  closed: boolean;
+  /** GUC values this connection expects to see; restored on switch-in. */
+  settings: Map<string, string>;
+}
+
+/** A client message, or `null` meaning "this client disconnected". */
+interface Job {
+  conn: Conn;
+  message: Uint8Array | null;
+}
+
+export interface MultiplexServerOptions {
+  db: PGlite | Promise<PGlite>;
+  host?: string;
+  port: number;
+}
+
+export class PGliteMultiplexServer {
+  private readonly dbReady: Promise<PGlite>;
+  private server: Server | null = null;
+  private nextId = 1;
+  private readonly conns = new Set<Conn>();
+  private readonly queue: Job[] = [];
+  private processing = false;
+  /** Connection that must run next (mid-transaction / mid-pipeline). */
+  private owner: Conn | null = null;
+  /** Connection whose settings are currently applied to the session. */
+  private current: Conn | null = null;
+  private defaultSearchPath = 'public';
+
+  constructor(private readonly options: MultiplexServerOptions) {
+    // The db may still be booting (several seconds); we can already accept
+    // connections and queue their messages, which lets the listening port act
+    // as the cross-process lock.
+    this.dbReady = Promise.resolve(options.db).then(async (db) => {
+      const res = await db.query<{ search_path: string }>('show search_path');
+      this.defaultSearchPath = res.rows[0]?.search_path ?? 'public';
+      return db;
+    });
+  }
+
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Resolves once listening; rejects e.g. with EADDRINUSE. */
+  listen(): Promise<number> {
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        const address = server.address();
+        resolve(typeof address === 'object' && address ? address.port : this.options.port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const conn of this.conns) conn.socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    socket.setNoDelay(true);
+    const conn: Conn = {
+      id: this.nextId++,
+      socket,
+      buffer: Buffer.alloc(0),
+      started: false,
+      closed: false,
+      settings: new Map(),
+    };
+    this.conns.add(conn);
+    socket.on('data', (data) => this.onData(conn, data));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => void this.onClose(conn));
+  }
+
+  private onData(conn: Conn, data: Buffer): void {
+    conn.buffer = Buffer.concat([conn.buffer, data]);
+    for (;;) {
+      const message = conn.started ? takeTypedMessage(conn) : takeStartupMessage(conn);
+      if (!message) return;
+      this.route(conn, message);
+    }
+  }
+
+  /** Handles pre-startup negotiation locally; queues everything else. */
+  private route(conn: Conn, message: Buffer): void {
+    if (!conn.started) {
+      const code = message.readInt32BE(4);
+      if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+        conn.socket.write('N'); // no encryption; client continues in plain text
+        return;
+      }
+      if (code === CANCEL_REQUEST || code !== PROTOCOL_3) {
+        conn.socket.end(); // cancellation is not supported; nothing to signal
+        return;
+      }
+      conn.started = true;
+      conn.settings = settingsFromStartup(message, this.defaultSearchPath);
+    } else if (message[0] === TERMINATE) {
+      // Never forward Terminate: the PGlite session is shared by everyone.
+      conn.socket.end();
+      return;
+    }
+    this.enqueue(conn, message);
+  }
+
+  private enqueue(conn: Conn, message: Buffer): void {
+    this.queue.push({ conn, message: new Uint8Array(message) });
+    void this.drain();
+  }
+
+  private nextJob(): Job | undefined {
+    const index = this.owner ? this.queue.findIndex((job) => job.conn === this.owner) : 0;
+    return index < 0 ? undefined : this.queue.splice(index, 1)[0];
+  }
+
+  private async drain(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      const db = await this.dbReady;
+      for (let job = this.nextJob(); job; job = this.nextJob()) {
+        await this.run(db, job);
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  /** All access to the db happens here, one job at a time. */
+  private async run(db: PGlite, { conn, message }: Job): Promise<void> {
+    if (message === null) return this.release(db, conn);
+    if (conn.closed) return;
+    try {
+      await this.switchTo(db, conn);
+    } catch (error) {
+      // e.g. an unknown setting in the startup options: refuse that client only.
+      console.error(`[pglite-wire] conn #${conn.id}: cannot apply settings:`, error);
+      conn.socket.destroy();
+      return;
+    }
+    await this.execute(db, conn, message);
+  }
+
+  private async execute(db: PGlite, conn: Conn, message: Uint8Array): Promise<void> {
+    let tail = Buffer.alloc(0);
+    try {
+      await db.runExclusive(() =>
+        db.execProtocolRawStream(message, {
+          onRawData: (data) => {
+            if (!conn.closed && data.length > 0) conn.socket.write(Buffer.from(data));
+            tail = Buffer.concat([tail, Buffer.from(data)]).subarray(-6);
+          },
+        }),
+      );
+    } catch (error) {
+      // A raw protocol failure leaves this client in an unknown state; drop it
+      // rather than let it hold the shared session.
+      console.error(`[pglite-wire] conn #${conn.id}:`, error);
+      conn.socket.destroy();
+    }
+    this.owner = readyStatus(tail) === 'I' ? null : conn;
+  }
+
+  /** Saves the previous connection's settings and applies `conn`'s. */
+  private async switchTo(db: PGlite, conn: Conn): Promise<void> {
+    const previous = this.current;
+    if (previous === conn) return;
+    if (previous && !previous.closed) await saveSettings(db, previous);
+    await applySettings(db, conn.settings);
+    this.current = conn;
+  }
+
+  private onClose(conn: Conn): void {
+    conn.closed = true;
+    this.conns.delete(conn);
+    // Cleanup goes through the queue so it never races a running statement.
+    this.queue.push({ conn, message: null });
+    void this.drain();
+  }
+
+  private async release(db: PGlite, conn: Conn): Promise<void> {
+    if (this.current === conn) this.current = null;
+    if (this.owner !== conn) return;
+    // The client vanished mid-transaction: roll back so others can proceed.
+    this.owner = null;
+    if (db.isInTransaction()) await db.exec('ROLLBACK');
+  }
+}
+
+function takeStartupMessage(conn: Conn): Buffer | null {
+  if (conn.buffer.length < 8) return null;
+  const length = conn.buffer.readInt32BE(0);
+  if (conn.buffer.length < length) return null;
+  return take(conn, length);
+}
+
+function takeTypedMessage(conn: Conn): Buffer | null {
+  if (conn.buffer.length < 5) return null;
+  const length = 1 + conn.buffer.readInt32BE(1);
+  if (conn.buffer.length < length) return null;
+  return take(conn, length);
+}
+
+function take(conn: Conn, length: number): Buffer {
+  const message = conn.buffer.subarray(0, length);
+  conn.buffer = conn.buffer.subarray(length);
+  return message;
+}
+
+/** Status byte of a trailing ReadyForQuery ('I', 'T', 'E'), if any. */
+function readyStatus(tail: Buffer): string | null {
+  if (tail.length < 6 || tail[0] !== READY_FOR_QUERY || tail.readInt32BE(1) !== 5) return null;
+  return String.fromCharCode(tail[5] ?? 0);
+}
+
+/** Startup packet: int32 len, int32 protocol, then NUL-terminated key/value pairs. */
+export function startupParams(message: Buffer): Map<string, string> {
+  const parts = message.subarray(8).toString('utf8').split('\0');
+  const params = new Map<string, string>();
+  for (let i = 0; i + 1 < parts.length && parts[i]; i += 2) params.set(parts[i]!, parts[i + 1]!);
+  return params;
+}
+
+function settingsFromStartup(message: Buffer, defaultSearchPath: string): Map<string, string> {
+  const settings = new Map([['search_path', defaultSearchPath]]);
+  for (const [name, value] of parseOptions(startupParams(message).get('options') ?? '')) {
+    settings.set(name, value);
+  }
+  return settings;
+}
+
+/** Parses libpq `options`: `-c name=value` / `--name=value`, `\ ` escapes a space. */
+export function parseOptions(options: string): Array<[string, string]> {
+  const words = options.match(/(?:\\.|[^\s\\])+/g)?.map((w) => w.replace(/\\(.)/g, '$1')) ?? [];
+  const result: Array<[string, string]> = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const assignment = word === '-c' ? words[++i] : word.startsWith('--') ? word.slice(2) : word.startsWith('-c') ? word.slice(2) : undefined;
+    const eq = assignment?.indexOf('=') ?? -1;
+    if (assignment && eq > 0) result.push([assignment.slice(0, eq).replace(/-/g, '_'), assignment.slice(eq + 1)]);
+  }
+  return result;
+}
+
+async function saveSettings(db: PGlite, conn: Conn): Promise<void> {
+  for (const name of conn.settings.keys()) {
+    const res = await db.query<{ value: string }>('select current_setting($1) as value', [name]);
+    conn.settings.set(name, res.rows[0]?.value ?? '');
+  }
+}
+
+async function applySettings(db: PGlite, settings: Map<string, string>): Promise<void> {
+  for (const [name, value] of settings) {
+    await db.query('select set_config($1, $2, false)', [name, value]);
+  }
+}

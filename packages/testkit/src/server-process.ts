@@ -1,0 +1,84 @@
+/**
+ * Starts the real `opentill serve` binary as a child process for black-box tests, on SQLite (a
+ * fresh temp dir) or on PostgreSQL (a fresh schema), and stops it afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freshSchema, testPostgres } from './postgres.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const opentillMain = join(repoRoot, 'apps/opentill/dist/main.js');
+
+export interface RunningServer {
+  port: number;
+  baseUrl: string;
+  secretKey: string;
+  publishableKey: string;
+  process: ChildProcess;
+  /** Everything the server printed, for failure messages. */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+let keyCounter = 0;
+
+/** Starts a server; `database` overrides the store (e.g. a shared PostgreSQL schema for two nodes). */
+export async function startServer(options: {
+  store: StoreKind; name: string; database?: string; dataDir?: string; secretKey?: string; env?: Record<string, string>;
+}): Promise<RunningServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'opentill-test-'));
+  let database = options.database;
+  let dropSchema: (() => Promise<void>) | null = null;
+  if (options.store === 'postgres' && database === undefined) {
+    const pg = await testPostgres();
+    const schema = await freshSchema(pg.url, options.name);
+    database = schema.url;
+    dropSchema = schema.drop;
+  }
+  keyCounter += 1;
+  const secretKey = options.secretKey ?? `sk_test_opentill${process.pid}x${keyCounter}x${Date.now()}`;
+  const args = [opentillMain, 'serve', '--port', '0', '--data-dir', dataDir, '--secret-key', secretKey];
+  if (database) args.push('--database', database);
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const started = await new Promise<{ port: number; publishableKey: string }>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), 20_000);
+    const check = () => {
+      const port = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
+      const pk = /publishable key:\s+(\S+)/.exec(output);
+      if (port && pk) {
+        clearTimeout(timer);
+        resolvePromise({ port: Number(port[1]), publishableKey: pk[1]! });
+      }
+    };
+    child.stdout.on('data', check);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${output}`)); });
+  });
+  return {
+    port: started.port,
+    baseUrl: `http://127.0.0.1:${started.port}`,
+    secretKey,
+    publishableKey: started.publishableKey,
+    process: child,
+    output: () => output,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill(signal);
+        await exited;
+      }
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (dropSchema) await dropSchema();
+    },
+  };
+}
