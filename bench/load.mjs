@@ -2,12 +2,18 @@
 // (node's own http.Agent, no third-party load tool). Run by run.mjs as a child process,
 // so it never shares an event loop with the server it measures.
 //
+// client 'agent' (default): node:http with a keep-alive Agent — costs ~100 µs CPU per request.
+// client 'raw': one net.Socket per worker, the request written as one buffer, the response read by
+// Content-Length — several times cheaper, so that on a 2-core machine the generator takes less
+// of the CPU the server needs. Responses without Content-Length (chunked) are counted as errors.
+//
 //   node bench/load.mjs '<json config>'
 //
 // config: { url, mode: 'get'|'create'|'retrieve'|'post', concurrency, durationS, warmupS,
-//           secretKey?, body?, idsIn?, idsOut?, stripeVersion? }
+//           client?: 'agent'|'raw', secretKey?, body?, idsIn?, idsOut?, stripeVersion? }
 // Prints one JSON line with the results on stdout.
 import http from 'node:http';
+import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +22,7 @@ const config = JSON.parse(process.argv[2]);
 const {
   url, mode, concurrency = 32, durationS = 5, warmupS = 1,
   secretKey = '', stripeVersion = '2026-10-28.endive',
-  body = '', idsIn, idsOut,
+  body = '', idsIn, idsOut, client = 'agent',
 } = config;
 
 const target = new URL(url);
@@ -39,7 +45,7 @@ if (mode === 'retrieve') {
 const createdIds = [];
 const maxIdsKept = 200_000;
 
-function request(method, path, headers, payload) {
+function agentRequest(_w, method, path, headers, payload) {
   return new Promise((resolve) => {
     const req = http.request({
       host: target.hostname, port: target.port, method, path, headers, agent,
@@ -54,26 +60,96 @@ function request(method, path, headers, payload) {
   });
 }
 
-function next(i) {
+/** A keep-alive connection with one request in flight at a time. */
+class RawConnection {
+  constructor() {
+    this.socket = null;
+    this.pending = null;
+    this.buffer = Buffer.alloc(0);
+  }
+
+  connect() {
+    const socket = net.connect({ host: target.hostname, port: Number(target.port), noDelay: true });
+    this.socket = socket;
+    this.buffer = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      this.tryParse();
+    });
+    const fail = (error) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      const pending = this.pending;
+      this.pending = null;
+      pending?.({ status: 0, body: Buffer.from(String(error ?? 'connection closed')) });
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(null));
+  }
+
+  tryParse() {
+    if (!this.pending) return;
+    const headerEnd = this.buffer.indexOf('\r\n\r\n');
+    if (headerEnd < 0) return;
+    const head = this.buffer.toString('latin1', 0, headerEnd);
+    const status = Number(head.slice(9, 12));
+    const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    if (!m) {
+      this.socket.destroy();
+      this.socket = null;
+      const pending = this.pending;
+      this.pending = null;
+      pending({ status: 0, body: Buffer.from(`response without Content-Length: ${head.slice(0, 200)}`) });
+      return;
+    }
+    const total = headerEnd + 4 + Number(m[1]);
+    if (this.buffer.length < total) return;
+    const responseBody = this.buffer.subarray(headerEnd + 4, total);
+    this.buffer = this.buffer.subarray(total);
+    const pending = this.pending;
+    this.pending = null;
+    pending({ status, body: responseBody });
+  }
+
+  request(method, path, headers, payload) {
+    if (!this.socket) this.connect();
+    let head = `${method} ${path} HTTP/1.1\r\nHost: ${target.host}\r\nConnection: keep-alive\r\n`;
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    head += '\r\n';
+    return new Promise((resolve) => {
+      this.pending = resolve;
+      this.socket.write(payload ? Buffer.concat([Buffer.from(head, 'latin1'), payload]) : head);
+    });
+  }
+}
+const rawConnections = [];
+function rawRequest(w, method, path, headers, payload) {
+  rawConnections[w] ??= new RawConnection();
+  return rawConnections[w].request(method, path, headers, payload);
+}
+
+const request = client === 'raw' ? rawRequest : agentRequest;
+
+function next(i, w) {
   switch (mode) {
     case 'get':
-      return request('GET', target.pathname, { Accept: 'application/json' });
+      return request(w, 'GET', target.pathname, { Accept: 'application/json' });
     case 'post':
-      return request('POST', target.pathname, {
+      return request(w, 'POST', target.pathname, {
         ...baseHeaders,
         'Content-Type': 'application/x-www-form-urlencoded',
         'Content-Length': bodyBuffer.length,
         'Idempotency-Key': `stripe-node-retry-${randomUUID()}`,
       }, bodyBuffer);
     case 'create':
-      return request('POST', '/v1/payment_intents', {
+      return request(w, 'POST', '/v1/payment_intents', {
         ...baseHeaders,
         'Content-Type': 'application/x-www-form-urlencoded',
         'Content-Length': bodyBuffer.length,
         'Idempotency-Key': `stripe-node-retry-${randomUUID()}`,
       }, bodyBuffer);
     case 'retrieve':
-      return request('GET', `/v1/payment_intents/${ids[i % ids.length]}`, baseHeaders);
+      return request(w, 'GET', `/v1/payment_intents/${ids[i % ids.length]}`, baseHeaders);
     default:
       throw new Error(`unknown mode ${mode}`);
   }
@@ -84,18 +160,21 @@ const statusCounts = {};
 const errorSamples = [];
 let errors = 0;
 let counter = 0;
+let completed = 0; // all requests, warm-up included (for CPU per request)
 let stopped = false;
 
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const measureStart = t0 + warmupS * 1000;
 const measureEnd = measureStart + durationS * 1000;
 
-async function worker() {
+async function worker(_, w) {
   while (!stopped) {
     const i = counter++;
     const start = performance.now();
-    const res = await next(i);
+    const res = await next(i, w);
     const end = performance.now();
+    completed += 1;
     if (mode === 'create' && res.status === 200 && createdIds.length < maxIdsKept) {
       // The id is the first field of the object: no need to parse the whole body.
       const m = /"id":"(pi_[A-Za-z0-9]+)"/.exec(res.body.toString('latin1', 0, 80));
@@ -118,6 +197,8 @@ async function worker() {
 
 await Promise.all(Array.from({ length: concurrency }, worker));
 agent.destroy();
+for (const c of rawConnections) c?.socket?.destroy();
+const cpu = process.cpuUsage(cpu0);
 
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies.length === 0 ? null : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
@@ -125,6 +206,7 @@ const round = (x, d = 2) => x === null ? null : Math.round(x * 10 ** d) / 10 ** 
 if (idsOut) writeFileSync(idsOut, createdIds.join('\n'));
 process.stdout.write(`${JSON.stringify({
   mode,
+  client,
   concurrency,
   durationS,
   warmupS,
@@ -135,6 +217,8 @@ process.stdout.write(`${JSON.stringify({
   p99Ms: round(pct(99)),
   maxMs: round(latencies.at(-1) ?? null),
   errors,
+  completed,
+  generatorCpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, completed)),
   statusCounts,
   errorSamples,
   idsWritten: idsOut ? createdIds.length : undefined,

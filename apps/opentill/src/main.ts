@@ -7,10 +7,15 @@ import { parseArgs } from 'node:util';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { authenticate, createAccount, randomIds, systemClock, type Store } from '@opentill/engine';
-import { SimulatedProcessor } from '@opentill/processor-simulated';
+import { SimulatedProcessor, testCards } from '@opentill/processor-simulated';
+import { attachGateway } from '@opentill/gateway';
 import { buildServer, createServices } from '@opentill/server';
 import { SqliteStore } from '@opentill/store-sqlite';
 import { PostgresStore } from '@opentill/store-postgres';
+import { startWebhooks, webhookConfig, webhookOptions, webhookUsage } from './webhooks.js';
+import { listen, listenUsage } from './listen.js';
+import { trigger, triggerUsage } from './trigger.js';
+import { reader, readerUsage } from './reader.js';
 
 export const defaultPort = 4242;
 const schedulerIntervalMs = 1_000;
@@ -25,7 +30,10 @@ Options:
   --secret-key <key>    use this sk_test_… key (env OPENTILL_SECRET_KEY)
   --publishable-key <k> use this pk_test_… key (env OPENTILL_PUBLISHABLE_KEY)
   --log                 log every request
-`;
+${webhookUsage}
+${listenUsage}
+${triggerUsage}
+${readerUsage}`;
 
 interface KeysFile { secretKey: string; publishableKey: string }
 
@@ -67,10 +75,12 @@ async function serve(argv: string[]): Promise<void> {
       port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' },
       database: { type: 'string' }, 'secret-key': { type: 'string' }, 'publishable-key': { type: 'string' },
       log: { type: 'boolean' }, help: { type: 'boolean' },
+      ...webhookOptions,
     },
     strict: true,
   });
   if (values.help) { process.stdout.write(usage); return; }
+  const webhooks = webhookConfig(values);
   const port = Number(values.port ?? process.env['PORT'] ?? defaultPort);
   const host = values.host ?? process.env['HOST'] ?? '127.0.0.1';
   const dataDir = resolve(values['data-dir'] ?? process.env['OPENTILL_DATA_DIR'] ?? '.opentill');
@@ -88,9 +98,17 @@ async function serve(argv: string[]): Promise<void> {
     store, processor: new SimulatedProcessor({ fingerprintKey }), clock: systemClock, ids: randomIds,
   });
   const app = buildServer({ engine: services.engine, services, logger: values.log ?? false });
+  // Reader devices over WebSocket (docs/reader-protocol.md) and the virtual screen hub.
+  services.readerDevices.cards = testCards.map((card) => ({ number: card.number, name: card.testCard, label: card.label, brand: card.brand }));
+  const envMs = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+  const gateway = attachGateway(app, services, {
+    ackTimeoutMs: envMs('OPENTILL_READER_ACK_TIMEOUT_MS'), heartbeatIntervalMs: envMs('OPENTILL_READER_HEARTBEAT_MS'),
+    presenceWriteIntervalMs: envMs('OPENTILL_READER_PRESENCE_WRITE_MS'),
+  });
   await app.fastify.listen({ port, host });
   const address = app.fastify.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
+  const dispatcher = await startWebhooks(services, webhooks, (line) => process.stderr.write(`${line}\n`));
 
   let ticking = false;
   const timer = setInterval(() => {
@@ -112,7 +130,9 @@ async function serve(argv: string[]): Promise<void> {
     if (closing) return;
     closing = true;
     clearInterval(timer);
+    gateway.close();
     await app.fastify.close();
+    await dispatcher.stop();
     await store.close();
     process.exit(0);
   };
@@ -125,6 +145,15 @@ async function main(): Promise<void> {
   switch (command) {
     case 'serve':
       await serve(rest);
+      return;
+    case 'listen':
+      await listen(rest);
+      return;
+    case 'trigger':
+      await trigger(rest);
+      return;
+    case 'reader':
+      await reader(rest);
       return;
     case undefined:
     case 'help':

@@ -7,3 +7,8 @@ export * from './payment-method.js';
 export * from './charge.js';
 export * from './payment-intent.js';
 export * from './refund.js';
+export * from './terminal/reader.js';
+export * from './terminal/location.js';
+export * from './tap-to-pay/index.js';
+export * from './terminal/configuration.js';
+export * from './setup-intent.js';

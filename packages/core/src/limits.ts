@@ -49,6 +49,15 @@ export const limits = {
   expandDepthMax: 4,
   /** Payment method types on one PaymentIntent. */
   paymentMethodTypeCountMax: 10,
+  /**
+   * Reader protocol (opentill-reader/1) frames: the largest legitimate frame is a collect_inputs
+   * action or a signature data URL; 64 KiB leaves room and bounds what a device can make us parse.
+   */
+  readerMessageBytesMax: 64 * 1024,
+  /** Frames per second a device (or screen viewer) may send, sustained; more closes the connection. */
+  readerMessagesPerSecondMax: 50,
+  /** Frames a device may send at once before the sustained rate applies. */
+  readerMessageBurstMax: 100,
 } as const;
 
 // Relations between limits, checked at start-up (assertions, not documentation).

@@ -26,6 +26,8 @@ export type PaymentIntentStatus =
 
 export interface PaymentIntent extends StoredObject {
   object: 'payment_intent';
+  /** The list the caller gave as `allowed_payment_method_types` (stripe-node 23's name), or null. */
+  allowed_payment_method_types: string[] | null;
   amount: number;
   amount_capturable: number;
   amount_received: number;
@@ -59,8 +61,9 @@ export interface CreatePaymentIntent {
   captureMethod: PaymentIntent['capture_method'];
   paymentMethodTypes: string[];
   paymentMethodOptions: Record<string, Record<string, unknown>>;
-  fields: Partial<Pick<PaymentIntent, 'application_fee_amount' | 'customer' | 'description' | 'metadata' |
-    'receipt_email' | 'statement_descriptor' | 'statement_descriptor_suffix' | 'on_behalf_of' | 'transfer_group'>>;
+  fields: Partial<Pick<PaymentIntent, 'allowed_payment_method_types' | 'application_fee_amount' | 'customer' |
+    'description' | 'metadata' | 'receipt_email' | 'statement_descriptor' | 'statement_descriptor_suffix' |
+    'on_behalf_of' | 'transfer_group'>>;
 }
 
 const cancellableStatuses: readonly PaymentIntentStatus[] = [
@@ -78,6 +81,7 @@ export function createPaymentIntent(command: CreatePaymentIntent, nowMs: number)
   const paymentIntent: PaymentIntent = {
     id: command.id,
     object: 'payment_intent',
+    allowed_payment_method_types: null,
     amount: command.amount,
     amount_capturable: 0,
     amount_details: { tip: {} },
@@ -99,6 +103,7 @@ export function createPaymentIntent(command: CreatePaymentIntent, nowMs: number)
     last_payment_error: null,
     latest_charge: null,
     livemode: false,
+    managed_payments: null,
     metadata: {},
     next_action: null,
     on_behalf_of: null,
@@ -106,6 +111,7 @@ export function createPaymentIntent(command: CreatePaymentIntent, nowMs: number)
     payment_method_configuration_details: null,
     payment_method_options: command.paymentMethodOptions,
     payment_method_types: command.paymentMethodTypes,
+    payment_record: null,
     processing: null,
     receipt_email: null,
     review: null,
@@ -149,8 +155,8 @@ export interface UpdatePaymentIntent {
   /** `null` detaches. A string must be an existing PaymentMethod the engine checked. */
   paymentMethod?: string | null;
   applicationFeeAmount?: number | null;
-  fields: Partial<Pick<PaymentIntent, 'customer' | 'description' | 'receipt_email' | 'statement_descriptor' |
-    'statement_descriptor_suffix' | 'transfer_group'>>;
+  fields: Partial<Pick<PaymentIntent, 'allowed_payment_method_types' | 'customer' | 'description' | 'receipt_email' |
+    'statement_descriptor' | 'statement_descriptor_suffix' | 'transfer_group'>>;
   metadata?: Metadata;
 }
 
@@ -377,7 +383,7 @@ export function cancelPaymentIntent(paymentIntent: PaymentIntent, charge: Stored
     throw unexpectedState(paymentIntent,
       `You cannot cancel this PaymentIntent because it has a status of ${paymentIntent.status}. Only a PaymentIntent ` +
       'with one of the following statuses may be canceled: requires_payment_method, requires_capture, ' +
-      'requires_confirmation, requires_action, processing.');
+      'requires_confirmation, requires_action.');
   }
   const released = paymentIntent.status === 'requires_capture' && charge !== null;
   const canceled: PaymentIntent = {

@@ -29,7 +29,7 @@ export interface EngineDeps {
 }
 
 /** Notified after every successful commit (the webhook dispatcher and live listeners wake on it). */
-export type CommitListener = (accountId: string, events: StoredObject[]) => void;
+export type CommitListener = (accountId: string, events: StoredObject[], changed: readonly StoredObject[]) => void;
 
 export class Conflict extends Error {}
 
@@ -62,7 +62,7 @@ export class Engine {
   /** Loads an object of the given Stripe type or answers `resource_missing` with `param`. */
   async load<T extends StoredObject>(ctx: RequestContext, id: string, objectName: string, param: string,
     stripeName = objectName): Promise<StoredRecord<T>> {
-    const record = await this.store.get<T>(ctx.accountId, id);
+    const record = canExist(id) ? await this.store.get<T>(ctx.accountId, id) : null;
     if (record === null || record.object.object !== objectName || record.object['deleted'] === true) {
       throw new ApiError('resource_missing', `No such ${stripeName}: '${id}'`, { param });
     }
@@ -70,7 +70,7 @@ export class Engine {
   }
 
   async find<T extends StoredObject>(ctx: RequestContext, id: string | null | undefined): Promise<StoredRecord<T> | null> {
-    if (!id) return null;
+    if (!id || !canExist(id)) return null;
     return this.store.get<T>(ctx.accountId, id);
   }
 
@@ -105,9 +105,9 @@ export class Engine {
       deadlineMs: deadlines.get(object.id),
     }));
     const eventObjects = events.map((event) => this.eventObject(ctx, event));
-    const result = await this.store.commit({ accountId: ctx.accountId, puts, events: eventObjects });
+    const result = await this.store.commit({ accountId: ctx.accountId, puts, events: eventObjects, nowMs: ctx.nowMs });
     if (!result.ok) throw new Conflict(result.conflictId);
-    for (const listener of this.listeners) listener(ctx.accountId, eventObjects);
+    for (const listener of this.listeners) listener(ctx.accountId, eventObjects, changed);
     return eventObjects;
   }
 
@@ -127,6 +127,14 @@ export class Engine {
       'This object cannot be accessed right now because another API request or Stripe process is currently accessing it. ' +
       'If you see this error intermittently, retry the request.', {}, { 'Stripe-Should-Retry': 'true' });
   }
+}
+
+/**
+ * Whether an id from a request could name a stored object. Ids never contain NUL, and PostgreSQL
+ * text cannot even carry one (the query would fail): such an id is simply missing.
+ */
+export function canExist(id: string): boolean {
+  return !id.includes('\u0000');
 }
 
 /** Version map for a set of loaded records. */

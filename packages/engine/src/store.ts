@@ -49,6 +49,11 @@ export interface CommitBatch {
   puts: Put[];
   /** Event objects (`evt_…`), stored in the same transaction. */
   events: StoredObject[];
+  /**
+   * The account's clock (ms) at commit: when the webhook deliveries of these events are first due.
+   * Default: each event's `created`.
+   */
+  nowMs?: number;
 }
 
 export type CommitResult = { ok: true } | { ok: false; conflictId: string };
@@ -111,4 +116,11 @@ export interface Store {
   setting(name: string, value: string): Promise<string>;
 
   readonly idempotency: IdempotencyStore;
+
+  /** The webhook outbox (`webhooks/outbox.ts` documents the contract). */
+  readonly outbox: OutboxStore;
 }
+
+export type { OutboxStore, DeliveryState, ClaimedDelivery, DeliveryAttempt, DeliveryRow, DeliveryOutcome, NewDelivery,
+  DeliveryQuery } from './webhooks/outbox.js';
+import type { OutboxStore } from './webhooks/outbox.js';

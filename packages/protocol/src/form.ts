@@ -44,15 +44,21 @@ export function decodeForm(raw: Buffer | string): FormObject {
       throw invalidBody('Invalid request body: it is not valid UTF-8.');
     }
   }
-  if (text.length === 0) return {};
+  if (text.length === 0) return Object.create(null) as FormObject;
+  if (parameterCount(text) > limits.formParameterCountMax) {
+    throw invalidBody(`Invalid request: more than ${limits.formParameterCountMax} parameters.`);
+  }
   let parsed: unknown;
   try {
     parsed = qs.parse(text, {
       depth: limits.formDepthMax,
       strictDepth: true,
       parameterLimit: limits.formParameterCountMax,
-      throwOnLimitExceeded: true,
-      arrayLimit: limits.formArrayIndexMax,
+      // Indexes stay object keys (`a[0]=x` → {a: {0: 'x'}}, `a[]=x` → {a: {0: 'x'}}): qs's arrays
+      // would compact `a[5]` to index 0 and turn `metadata[0]=x` (a valid metadata key) into an
+      // array. The array schema in `params.ts` reads objects whose keys are all indexes as arrays.
+      arrayLimit: -1,
+      throwOnLimitExceeded: false,
       allowPrototypes: false,
       plainObjects: true,
       decoder: strictDecoder,
@@ -61,17 +67,23 @@ export function decodeForm(raw: Buffer | string): FormObject {
   } catch (error) {
     if (error instanceof MalformedEncoding) throw invalidBody(error.message);
     if (error instanceof RangeError) {
-      throw invalidBody(`Invalid request: too many parameters or nesting deeper than ${limits.formDepthMax} levels.`);
+      throw invalidBody(`Invalid request: nesting deeper than ${limits.formDepthMax} levels.`);
     }
     throw invalidBody('Invalid request body: it could not be decoded as application/x-www-form-urlencoded.');
   }
   return normalize(parsed) as FormObject;
 }
 
+/** Number of `&`-separated parameters, counted before parsing so qs never sees more than the limit. */
+function parameterCount(text: string): number {
+  let count = 1;
+  for (let at = text.indexOf('&'); at >= 0; at = text.indexOf('&', at + 1)) count += 1;
+  return count;
+}
+
 /**
  * Copies qs's output into plain data (null-prototype objects, so a `__proto__` or `constructor`
- * key is only ever data). Arrays written with indexes above qs's array limit stay objects; the
- * array schema in `params.ts` reads objects whose keys are all indexes as arrays.
+ * key is only ever data).
  */
 function normalize(value: unknown): FormValue {
   if (typeof value === 'string') return value;

@@ -1,3 +1,4 @@
 export * from './form.js';
 export * from './params.js';
 export * from './wire.js';
+export * from './reader-screen.js';

@@ -19,7 +19,18 @@ export function publicView(object: StoredObject): Record<string, unknown> {
   return rest;
 }
 
-/** Serializes a response body: internal fields are dropped at any depth (embedded objects too). */
+/**
+ * Serializes a response body with internal fields dropped at any depth (embedded objects too).
+ * A replacer function defeats JSON.stringify's fast path, so the common case (internal fields only
+ * at the top) is stripped by hand and the replacer runs only when something nested remains.
+ */
 export function toWire(body: unknown): string {
-  return JSON.stringify(body, (key, value: unknown) => (key === '_internal' ? undefined : value));
+  let top = body;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body) && '_internal' in body) {
+    const { _internal: _dropped, ...rest } = body as Record<string, unknown>;
+    top = rest;
+  }
+  const text = JSON.stringify(top);
+  if (text === undefined || !text.includes('"_internal":')) return text ?? 'null';
+  return JSON.stringify(top, (key, value: unknown) => (key === '_internal' ? undefined : value));
 }

@@ -52,6 +52,16 @@ export function createApp(options: ServerOptions): App {
       querystringParser: () => ({}),
     },
     return503OnClosing: true,
+    // URLs the router rejects before any hook runs (an over-long id, bad percent-encoding in the
+    // path) still get a Stripe error envelope, a Request-Id and a Stripe-Version.
+    frameworkErrors: (error, request, reply) => {
+      request.requestId = nextRequestId();
+      void reply.header('Request-Id', request.requestId).header('Stripe-Version', apiVersion);
+      return sendError(request, reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new ApiError('resource_missing',
+          `No such object: '${request.url.split('?')[0]!.split('/').pop()!.slice(0, 40)}...'`, { param: 'id' })
+        : new ApiError('invalid_request_body', `Invalid request URL (${request.method}: ${request.url.split('?')[0]!.slice(0, 200)}).`));
+    },
   });
   const authenticator = new Authenticator(options.engine.store);
   const idempotency = new Idempotency(options.engine.store);

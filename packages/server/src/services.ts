@@ -1,4 +1,7 @@
-import { Engine, PaymentIntents, PaymentMethods, Refunds, Scheduler, type EngineDeps } from '@opentill/engine';
+import { Engine, PaymentIntents, PaymentMethods, Refunds, Scheduler, WebhookEndpoints, type EngineDeps } from '@opentill/engine';
+import {
+  ReaderDevices, ReaderLinks, SdkSessions, SetupIntents, SimulatedReaderLink, TerminalConfigurations, TerminalConnectionTokens, TerminalLocations, TerminalReaders,
+} from '@opentill/engine';
 
 /** The engine and its resource services, built once per server. */
 export interface Services {
@@ -7,17 +10,46 @@ export interface Services {
   paymentMethods: PaymentMethods;
   refunds: Refunds;
   scheduler: Scheduler;
+  readerLinks: ReaderLinks;
+  /** The one reader device implementation as the server hosts it (simulated readers in-process). */
+  readerDevices: ReaderDevices;
+  terminalLocations: TerminalLocations;
+  terminalReaders: TerminalReaders;
+  terminalConfigurations: TerminalConfigurations;
+  setupIntents: SetupIntents;
+  terminalConnectionTokens: TerminalConnectionTokens;
+  webhookEndpoints: WebhookEndpoints;
+  sdkSessions: SdkSessions;
 }
 
 export function createServices(deps: EngineDeps): Services {
   const engine = new Engine(deps);
   const paymentIntents = new PaymentIntents(engine);
   const refunds = new Refunds(engine);
+  const paymentMethods = new PaymentMethods(engine);
+  const scheduler = new Scheduler(engine, paymentIntents, refunds);
+  let readerDevices: ReaderDevices | null = null;
+  const readerLinks = new ReaderLinks([new SimulatedReaderLink((readerId) => readerDevices?.pinFor(readerId) ?? null)]);
+  const setupIntents = new SetupIntents(engine);
+  const terminalConfigurations = new TerminalConfigurations(engine);
+  const terminalReaders = new TerminalReaders(engine, readerLinks, paymentIntents, paymentMethods, refunds, setupIntents);
+  readerDevices = new ReaderDevices(engine, readerLinks, terminalConfigurations);
+  readerDevices.attach(terminalReaders);
+  scheduler.register('terminal.reader', (ctx, record) => terminalReaders.onDeadline(ctx, record));
   return {
     engine,
     paymentIntents,
-    paymentMethods: new PaymentMethods(engine),
+    paymentMethods,
     refunds,
-    scheduler: new Scheduler(engine, paymentIntents, refunds),
+    scheduler,
+    readerLinks,
+    readerDevices,
+    terminalLocations: new TerminalLocations(engine),
+    terminalReaders,
+    terminalConfigurations,
+    setupIntents,
+    terminalConnectionTokens: new TerminalConnectionTokens(engine),
+    webhookEndpoints: new WebhookEndpoints(engine),
+    sdkSessions: new SdkSessions(engine, new TerminalConnectionTokens(engine), terminalReaders, paymentIntents, setupIntents, new TerminalLocations(engine)),
   };
 }

@@ -13,6 +13,7 @@ import type {
 } from '@opentill/engine';
 import { limits } from '@opentill/core';
 import { migrations } from './migrations/index.js';
+import { PostgresOutbox } from './outbox.js';
 
 export { migrations } from './migrations/index.js';
 
@@ -96,6 +97,7 @@ function filterSql(filter: Filter, params: unknown[]): string {
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly idempotency: IdempotencyStore;
+  readonly outbox: PostgresOutbox;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
 
@@ -113,6 +115,7 @@ export class PostgresStore implements Store {
     // 'error' event would crash the process.
     this.pool.on('error', () => undefined);
     this.idempotency = this.idempotencyStore();
+    this.outbox = new PostgresOutbox(this.pool, { connectionString: options.connectionString, ...(options.schema !== undefined ? { schema: options.schema } : {}) });
   }
 
   /** Runs `fn` in one transaction on one connection; rolls back if it throws. */
@@ -259,6 +262,8 @@ export class PostgresStore implements Store {
             if (result.rowCount !== 1) throw new Conflict(put.object.id);
           }
         }
+        // Webhook deliveries of these events, in this transaction (sets the events' pending_webhooks).
+        await this.outbox.plan(client, batch);
         for (const event of batch.events) {
           current = event.id;
           const data = JSON.stringify(event);
@@ -323,7 +328,8 @@ export class PostgresStore implements Store {
       [accountId, key, requestHash, nowMs, lockedUntil]);
     if ((await claim(this.pool)).rowCount === 1) return { kind: 'started' };
     return this.transaction(async (client): Promise<IdempotencyBegin> => {
-      for (;;) {
+      for (let attempt = 1; ; attempt++) {
+        if (attempt > 10) throw new Error(`idempotency key ${key}: claimed and released 10 times in a row`);
         const { rows } = await client.query<IdempotencyRow>(
           `SELECT request_hash, state, response_status, response_body, created_ms::float8 AS created_ms,
                   locked_until_ms::float8 AS locked_until_ms

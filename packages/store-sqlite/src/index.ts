@@ -12,6 +12,7 @@ import type {
 } from '@opentill/engine';
 import { limits } from '@opentill/core';
 import { migrations } from './migrations/index.js';
+import { SqliteOutbox } from './outbox.js';
 
 export { migrations } from './migrations/index.js';
 
@@ -24,19 +25,26 @@ function jsonPath(field: string): string {
 }
 
 function filterSql(filter: Filter, params: unknown[]): string {
-  const path = `json_extract(data, ${jsonPath(filter.field)})`;
+  const path = jsonPath(filter.field);
+  const value = `json_extract(data, ${path})`;
+  const type = `json_type(data, ${path})`;
   switch (filter.op) {
     case 'eq':
-      if (filter.value === null) return `${path} IS NULL`;
-      params.push(typeof filter.value === 'boolean' ? (filter.value ? 1 : 0) : filter.value);
-      return `${path} = ?`;
+      // Compare by JSON type too, as PostgreSQL does: `true` never matches 1, nor 5 the string "5".
+      if (filter.value === null) return `(${type} IS NULL OR ${type} = 'null')`;
+      if (typeof filter.value === 'boolean') return `${type} = '${filter.value ? 'true' : 'false'}'`;
+      params.push(filter.value);
+      return typeof filter.value === 'number'
+        ? `(${type} IN ('integer', 'real') AND ${value} = ?)`
+        : `(${type} = 'text' AND ${value} = ?)`;
     case 'in':
       if (filter.values.length === 0) return '0';
       params.push(...filter.values);
-      return `${path} IN (${filter.values.map(() => '?').join(',')})`;
+      return `(${type} = 'text' AND ${value} IN (${filter.values.map(() => '?').join(',')}))`;
     case 'prefix':
-      params.push(filter.value.replace(/[\\%_]/g, (c) => `\\${c}`) + '%');
-      return `${path} LIKE ? ESCAPE '\\'`;
+      // substr rather than LIKE: LIKE ignores ASCII case in SQLite.
+      params.push(filter.value, filter.value);
+      return `(${type} = 'text' AND substr(${value}, 1, length(?)) = ?)`;
   }
 }
 
@@ -46,6 +54,7 @@ export class SqliteStore implements Store {
   /** Prepared lazily: the tables exist only after `migrate()`. */
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
   readonly idempotency: IdempotencyStore;
+  readonly outbox: SqliteOutbox;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -55,6 +64,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.idempotency = this.idempotencyStore();
+    this.outbox = new SqliteOutbox(this.db);
   }
 
   private get sql() {
@@ -192,6 +202,8 @@ export class SqliteStore implements Store {
           if (result.changes !== 1) throw new Conflict(put.object.id);
         }
       }
+      // Webhook deliveries of these events, in this transaction (sets the events' pending_webhooks).
+      this.outbox.plan(batch);
       for (const event of batch.events) {
         statements.insert.run(event.id, batch.accountId, 'event', event.created, null, JSON.stringify(event));
       }

@@ -1,2 +1,3 @@
 export * from './postgres.js';
 export * from './store-contract.js';
+export * from './server-process.js';

@@ -52,7 +52,11 @@ export async function startServer(options: {
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   const started = await new Promise<{ port: number; publishableKey: string }>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      // A child left running would keep the test process alive forever.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in time:\n${output}`));
+    }, 20_000);
     const check = () => {
       const port = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
       const pk = /publishable key:\s+(\S+)/.exec(output);

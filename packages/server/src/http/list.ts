@@ -1,6 +1,6 @@
 /** The list endpoints' shared part: pagination params → store query → Stripe list envelope. */
 import { limits, type StoredObject } from '@opentill/core';
-import type { Engine, Filter, RequestContext } from '@opentill/engine';
+import { canExist, type Engine, type Filter, type RequestContext } from '@opentill/engine';
 import { listEnvelope, type ListEnvelope } from '@opentill/protocol';
 import { expandList } from './expand.js';
 
@@ -14,6 +14,10 @@ export interface ListRequest {
 
 export async function listObjects(engine: Engine, ctx: RequestContext, url: string, type: string,
   params: ListRequest, filters: Filter[] = []): Promise<ListEnvelope<StoredObject>> {
+  // A cursor or filter value with NUL matches nothing (and PostgreSQL text cannot carry it).
+  const values = [params.starting_after, params.ending_before,
+    ...filters.flatMap((filter) => (filter.op === 'in' ? filter.values : [filter.value]))];
+  if (values.some((value) => typeof value === 'string' && !canExist(value))) return listEnvelope(url, [], false);
   const page = await engine.store.list({
     accountId: ctx.accountId,
     type,

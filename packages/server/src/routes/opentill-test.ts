@@ -62,10 +62,11 @@ export function registerOpenTillTest(app: App, services: Services): void {
       throw new ApiError('intent_invalid_state',
         'Payment intent must be in the requires_payment_method state to be processed by a reader.', { param: 'payment_intent' });
     }
-    const paymentMethod = await paymentMethods.createFromCardRead(ctx, cardReadFrom(p, current.payment_method_types), 'number');
+    // Checked before the card read: a refused request must not leave a PaymentMethod behind.
     if (current.amount + (p.amount_tip ?? 0) > limits.amountMax) {
       throw new ApiError('amount_too_large', `Amount must be no more than ${limits.amountMax}.`, { param: 'amount_tip' });
     }
+    const paymentMethod = await paymentMethods.createFromCardRead(ctx, cardReadFrom(p, current.payment_method_types), 'number');
     return paymentIntents.confirm(ctx, intentId, {
       paymentMethod: paymentMethod.id, pin: p.pin ?? null, tipAmount: p.amount_tip ?? 0, reader: null,
     });

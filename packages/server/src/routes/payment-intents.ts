@@ -1,5 +1,5 @@
 /** `/v1/payment_intents` */
-import { ApiError, limits, type PaymentIntent } from '@opentill/core';
+import { ApiError, checkConfirmable, limits, type PaymentIntent } from '@opentill/core';
 import {
   amount, array, bool, currency, id, int, listParams, mergeMetadata, metadata, object, oneOf, parseParams, str,
 } from '@opentill/protocol';
@@ -47,6 +47,7 @@ const createSchema = {
   payment_method: id(),
   payment_method_options: paymentMethodOptions,
   payment_method_types: paymentMethodTypes,
+  allowed_payment_method_types: paymentMethodTypes,
   ...plainFields,
 };
 
@@ -59,8 +60,23 @@ const updateSchema = {
   payment_method: id().orEmpty(),
   payment_method_options: paymentMethodOptions,
   payment_method_types: paymentMethodTypes,
+  allowed_payment_method_types: paymentMethodTypes,
   ...plainFields,
 };
+
+/**
+ * stripe-node 23 (API 2026-10-28) names the list `allowed_payment_method_types`; the docs' curl
+ * examples and older SDKs send `payment_method_types`. Either sets the PaymentIntent's types.
+ */
+function requestedTypes(p: { payment_method_types?: string[]; allowed_payment_method_types?: string[] }):
+  string[] | undefined {
+  if (p.payment_method_types !== undefined && p.allowed_payment_method_types !== undefined) {
+    throw new ApiError('parameters_exclusive',
+      'You may only specify one of these parameters: allowed_payment_method_types, payment_method_types.',
+      { param: 'allowed_payment_method_types' });
+  }
+  return p.allowed_payment_method_types ?? p.payment_method_types;
+}
 
 type PaymentMethodOptionsInput = Record<string, Record<string, unknown> | null> | undefined;
 
@@ -95,13 +111,13 @@ function definedFields<T extends Record<string, unknown>>(input: T): Partial<T> 
 }
 
 export function registerPaymentIntents(app: App, services: Services): void {
-  const { engine, paymentIntents } = services;
+  const { engine, paymentIntents, paymentMethods } = services;
   const render = (ctx: Parameters<typeof expandObject>[1], pi: PaymentIntent, expand: string[] | undefined) =>
     expandObject(engine, ctx, pi, expand ?? []);
 
   app.route('POST', '/v1/payment_intents', async (_request, ctx, raw) => {
     const p = parseParams(createSchema, raw);
-    const types = p.payment_method_types ?? ['card_present'];
+    const types = requestedTypes(p) ?? ['card_present'];
     const paymentIntent = await paymentIntents.create(ctx, {
       amount: p.amount,
       currency: p.currency,
@@ -111,6 +127,7 @@ export function registerPaymentIntents(app: App, services: Services): void {
       confirm: p.confirm ?? false,
       paymentMethod: p.payment_method ?? null,
       fields: definedFields({
+        allowed_payment_method_types: p.allowed_payment_method_types,
         application_fee_amount: p.application_fee_amount,
         customer: p.customer ?? undefined,
         description: p.description ?? undefined,
@@ -145,14 +162,15 @@ export function registerPaymentIntents(app: App, services: Services): void {
   app.route('POST', '/v1/payment_intents/:id', async (request, ctx, raw) => {
     const p = parseParams(updateSchema, raw);
     const intentId = (request.params as { id: string }).id;
-    const current = p.payment_method_types !== undefined || p.payment_method_options !== undefined
+    const requested = requestedTypes(p);
+    const current = requested !== undefined || p.payment_method_options !== undefined
       ? await paymentIntents.retrieve(ctx, intentId) : null;
-    const types = p.payment_method_types ?? current?.payment_method_types;
+    const types = requested ?? current?.payment_method_types;
     const paymentIntent = await paymentIntents.update(ctx, intentId, {
       ...(p.amount !== undefined ? { amount: p.amount } : {}),
       ...(p.currency !== undefined ? { currency: p.currency } : {}),
       ...(p.capture_method !== undefined ? { captureMethod: p.capture_method } : {}),
-      ...(p.payment_method_types !== undefined ? { paymentMethodTypes: p.payment_method_types } : {}),
+      ...(requested !== undefined ? { paymentMethodTypes: requested } : {}),
       ...(types && current ? {
         paymentMethodOptions: paymentMethodOptionsFor(types, p.payment_method_options as PaymentMethodOptionsInput,
           current.payment_method_options),
@@ -161,6 +179,7 @@ export function registerPaymentIntents(app: App, services: Services): void {
       ...(p.application_fee_amount !== undefined ? { applicationFeeAmount: p.application_fee_amount } : {}),
       ...(p.metadata !== undefined ? { metadataPatch: (m) => mergeMetadata(m, p.metadata) } : {}),
       fields: definedFields({
+        allowed_payment_method_types: p.allowed_payment_method_types,
         customer: p.customer, description: p.description, receipt_email: p.receipt_email,
         statement_descriptor: p.statement_descriptor, statement_descriptor_suffix: p.statement_descriptor_suffix,
         transfer_group: p.transfer_group,
@@ -186,6 +205,9 @@ export function registerPaymentIntents(app: App, services: Services): void {
     const intentId = (request.params as { id: string }).id;
     if (p.capture_method !== undefined || p.receipt_email !== undefined || p.payment_method_options !== undefined) {
       const current = await paymentIntents.retrieve(ctx, intentId);
+      // A confirm that will be refused must not apply the parameters it carries: check first.
+      const paymentMethodId = p.payment_method ?? current.payment_method;
+      checkConfirmable(current, paymentMethodId ? await paymentMethods.retrieve(ctx, paymentMethodId) : null);
       await paymentIntents.update(ctx, intentId, {
         ...(p.capture_method !== undefined ? { captureMethod: p.capture_method } : {}),
         ...(p.payment_method_options !== undefined ? {

@@ -1,6 +1,8 @@
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-webhooks.js';
 
 /** Append-only. The PostgreSQL adapter keeps the same numbers (checked by the store contract suite). */
 export const migrations: ReadonlyArray<{ version: number; name: string; up: string }> = [
   { version: 1, name: 'initial', up: m0001.up },
+  { version: 2, name: 'webhooks', up: m0002.up },
 ];

@@ -1,0 +1,208 @@
+/**
+ * At-least-once across crashes: the server is SIGKILLed while deliveries are in flight, restarted on
+ * the same data, and every committed event still reaches the receiver (signatures checked by
+ * constructEvent). On PostgreSQL two server processes share one schema: they split the work
+ * without claiming any delivery twice, and when one is killed the other takes over its claims once
+ * their lease expires.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Stripe from 'stripe';
+import { freshSchema, startServer, testPostgres, type RunningServer } from '@opentill/testkit';
+import { raw, stripeFor } from './helpers.js';
+import { startReceiver, type Receiver } from './webhook-receiver.js';
+
+const env = {
+  OPENTILL_WEBHOOK_RETRY: 'base=1s,factor=2,cap=4s,window=10m',
+  // Claims of a killed process expire after timeout + 5 s.
+  OPENTILL_WEBHOOK_TIMEOUT: '3s',
+  OPENTILL_WEBHOOK_POLL: '100ms',
+};
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A receiver that holds every response until `open()` (then answers 200 at once): the deliveries
+ * claimed before the kill are certainly in flight when it comes, whatever the machine's load.
+ */
+async function gatedReceiver(): Promise<{ receiver: Receiver; open(): void; acknowledged: Set<string> }> {
+  const held: Array<() => void> = [];
+  const acknowledged = new Set<string>();
+  let opened = false;
+  /** Answers 200 if the sender is still there to read it (a killed process's sockets are gone). */
+  const answer = (res: import('node:http').ServerResponse, eventId: string) => () => {
+    if (res.destroyed || !res.socket || res.socket.destroyed) return;
+    res.writeHead(200);
+    res.end('ok', () => acknowledged.add(eventId));
+  };
+  const receiver = await startReceiver((request) => (res) => {
+    if (opened) answer(res, request.event.id)();
+    else held.push(answer(res, request.event.id));
+  });
+  return { receiver, acknowledged, open: () => { opened = true; for (const release of held.splice(0)) release(); } };
+}
+
+/** A receiver answering 200 after `delayMs`. */
+function slowReceiver(delayMs: number): Promise<Receiver> {
+  return startReceiver(() => (res) => {
+    setTimeout(() => { res.writeHead(200); res.end('ok'); }, delayMs);
+  });
+}
+
+async function createIntents(stripe: Stripe, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 10) {
+    const batch = await Promise.all(Array.from({ length: Math.min(10, count - i) }, () => stripe.paymentIntents.create({
+      amount: 1000, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'manual',
+    } as Stripe.PaymentIntentCreateParams)));
+    ids.push(...batch.map((pi) => pi.id));
+  }
+  return ids;
+}
+
+async function allEventIds(stripe: Stripe): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const event of stripe.events.list({ limit: 100 })) ids.push(event.id);
+  return ids;
+}
+
+function kill(server: RunningServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.process.once('exit', () => resolve());
+    server.process.kill('SIGKILL');
+  });
+}
+
+/** Every event id delivered at least once, each delivery signed for the endpoint. */
+function checkDelivered(receiver: Receiver, eventIds: string[], secret: string): { duplicates: number } {
+  const seen = new Map<string, number>();
+  for (const received of receiver.received) {
+    const event = Stripe.webhooks.constructEvent(received.body, String(received.headers['stripe-signature']), secret);
+    seen.set(event.id, (seen.get(event.id) ?? 0) + 1);
+  }
+  const missing = eventIds.filter((id) => !seen.has(id));
+  assert.deepEqual(missing, [], `${missing.length} of ${eventIds.length} events never delivered`);
+  return { duplicates: [...seen.values()].reduce((sum, n) => sum + n - 1, 0) };
+}
+
+async function pendingTotal(server: RunningServer): Promise<number> {
+  let total = 0;
+  for await (const event of stripeFor(server, server.secretKey).events.list({ limit: 100 })) total += event.pending_webhooks;
+  return total;
+}
+
+async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('webhooks survive a crash (sqlite)', () => {
+  it('SIGKILL mid-deliveries, restart on the same file: every event delivered at least once', async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'opentill-crash-'));
+    const secretKey = `sk_test_crash${process.pid}x${Date.now()}`;
+    const { receiver, open, acknowledged } = await gatedReceiver();
+    let server = await startServer({ store: 'sqlite', name: 'crash sqlite', dataDir, secretKey, env });
+    try {
+      const stripe = stripeFor(server, secretKey);
+      const endpoint = await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['*'] });
+      await createIntents(stripe, 80);
+      await receiver.waitFor((all) => all.length >= 10, 15_000, '10 deliveries in flight before the kill');
+      await kill(server);
+      open();
+      const beforeRestart = receiver.received.length;
+      server = await startServer({ store: 'sqlite', name: 'crash sqlite', dataDir, secretKey, env });
+      const restarted = stripeFor(server, secretKey);
+      const eventIds = await allEventIds(restarted);
+      assert.equal(eventIds.length, 80, 'every committed event survived');
+      assert.ok(beforeRestart < 80, `the kill came mid-deliveries (${beforeRestart} of 80 received)`);
+      await waitUntil(async () => await pendingTotal(server) === 0, 'pending_webhooks 0 everywhere', 30_000);
+      assert.deepEqual(eventIds.filter((id) => !acknowledged.has(id)), [], 'every event acknowledged by the receiver');
+      const { duplicates } = checkDelivered(receiver, eventIds, endpoint.secret!);
+      // Only deliveries in flight at the kill come twice (they were never acknowledged to the dead process).
+      assert.ok(duplicates >= 1 && duplicates <= 32, `${duplicates} duplicates`);
+      t.diagnostic(`${beforeRestart} requests in flight at the kill; ${duplicates} events delivered twice`);
+    } finally {
+      await server.stop();
+      await receiver.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('webhooks on PostgreSQL with two server processes', () => {
+  it('two processes share the work without sending anything twice', async (t) => {
+    const pg = await testPostgres();
+    const schema = await freshSchema(pg.url, 'webhooks two nodes');
+    const secretKey = `sk_test_twonodes${process.pid}x${Date.now()}`;
+    const receiver = await slowReceiver(20);
+    const a = await startServer({ store: 'postgres', name: 'two nodes a', database: schema.url, secretKey, env });
+    const b = await startServer({ store: 'postgres', name: 'two nodes b', database: schema.url, secretKey, env });
+    try {
+      const stripeA = stripeFor(a, secretKey);
+      const stripeB = stripeFor(b, secretKey);
+      const endpoint = await stripeA.webhookEndpoints.create({ url: receiver.url, enabled_events: ['payment_intent.created'] });
+      await Promise.all([createIntents(stripeA, 60), createIntents(stripeB, 60)]);
+      const eventIds = await allEventIds(stripeA);
+      assert.equal(eventIds.length, 120);
+      await waitUntil(() => new Set(receiver.received.map((r) => r.event.id)).size >= 120, 'all delivered', 30_000);
+      await sleep(300);
+      const { duplicates } = checkDelivered(receiver, eventIds, endpoint.secret!);
+      assert.equal(duplicates, 0, 'no delivery sent twice');
+      const log = await raw(a, 'GET', `/opentill/v1/webhook_attempts?endpoint=${endpoint.id}&limit=100`, { key: secretKey });
+      const nodes = new Set((log.body.data as Array<{ node: string }>).map((attempt) => attempt.node));
+      assert.equal(nodes.size, 2, `both processes delivered (${[...nodes].join(', ')})`);
+      const byNode = new Map<string, number>();
+      for (const attempt of log.body.data as Array<{ node: string }>) byNode.set(attempt.node, (byNode.get(attempt.node) ?? 0) + 1);
+      t.diagnostic(`last 100 attempts by node: ${[...byNode.values()].join(' / ')}`);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await receiver.close();
+      await schema.drop();
+    }
+  });
+
+  it('one process SIGKILLed mid-deliveries: the other takes over, the restarted one joins; every event delivered', async (t) => {
+    const pg = await testPostgres();
+    const schema = await freshSchema(pg.url, 'webhooks crash pg');
+    const secretKey = `sk_test_crashpg${process.pid}x${Date.now()}`;
+    const { receiver, open, acknowledged } = await gatedReceiver();
+    let a = await startServer({ store: 'postgres', name: 'crash pg a', database: schema.url, secretKey, env });
+    const b = await startServer({ store: 'postgres', name: 'crash pg b', database: schema.url, secretKey, env });
+    try {
+      const stripeA = stripeFor(a, secretKey);
+      const endpoint = await stripeA.webhookEndpoints.create({ url: receiver.url, enabled_events: ['*'] });
+      await Promise.all([createIntents(stripeA, 50), createIntents(stripeFor(b, secretKey), 50)]);
+      await receiver.waitFor((all) => all.length >= 10, 15_000, '10 deliveries in flight before the kill');
+      await kill(a);
+      const atKill = receiver.received.length;
+      open();
+      assert.ok(atKill < 100, `the kill came mid-deliveries (${atKill} of 100 received)`);
+      // B alone finishes (A's claims expire after the lease), then A comes back on the same schema.
+      const eventIds = await allEventIds(stripeFor(b, secretKey));
+      assert.equal(eventIds.length, 100);
+      await waitUntil(async () => await pendingTotal(b) === 0, 'B finished everything, A\'s expired claims included', 30_000);
+      a = await startServer({ store: 'postgres', name: 'crash pg a', database: schema.url, secretKey, env });
+      assert.deepEqual(eventIds.filter((id) => !acknowledged.has(id)), [], 'every event acknowledged by the receiver');
+      const { duplicates } = checkDelivered(receiver, eventIds, endpoint.secret!);
+      assert.ok(duplicates >= 1 && duplicates <= 32, `${duplicates} duplicates (only what A had in flight)`);
+      const attempts = await raw(b, 'GET', `/opentill/v1/webhook_attempts?endpoint=${endpoint.id}&limit=100`, { key: secretKey });
+      assert.ok((attempts.body.data as Array<{ http_status: number }>).every((attempt) => attempt.http_status === 200));
+      t.diagnostic(`${atKill} requests in flight at the kill; ${duplicates} events delivered twice (A's unacknowledged claims)`);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await receiver.close();
+      await schema.drop();
+    }
+  });
+});

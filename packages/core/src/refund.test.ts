@@ -1,0 +1,166 @@
+/** Table-driven tests of the pure refund machine: partial, full, over-refund, sync and async failures. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ApiError, asyncRefundFailureDelayMs, cancelRefund, createRefund, failRefundLater, refundableAmount,
+  type CreateRefund, type StoredObject,
+} from './index.js';
+
+const NOW_MS = 1_800_000_000_000;
+
+function charge(overrides: Record<string, unknown> = {}): StoredObject {
+  return {
+    id: 'ch_1', object: 'charge', created: NOW_MS / 1000, livemode: false, amount: 1000, amount_captured: 1000,
+    amount_refunded: 0, captured: true, currency: 'usd', payment_intent: 'pi_1', refunded: false, status: 'succeeded',
+    ...overrides,
+  };
+}
+
+const ok = { accepted: true, failsLaterWith: null } as const;
+
+function refund(base: StoredObject, amount: number | undefined, processor: CreateRefund['processor'] = ok, id = 're_1') {
+  return createRefund({
+    id, charge: base, ...(amount !== undefined ? { amount } : {}), reason: 'requested_by_customer', metadata: { a: 'b' },
+    processor,
+  }, NOW_MS);
+}
+
+function rejects(fn: () => unknown, code: string, message?: string, param?: string): ApiError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof ApiError, `expected ApiError ${code}, got ${String(caught)}`);
+  assert.equal(caught.code, code);
+  if (message !== undefined) assert.equal(caught.body.message, message);
+  if (param !== undefined) assert.equal(caught.body.param, param);
+  return caught;
+}
+
+describe('refundable amount', () => {
+  const table: [string, Record<string, unknown>, number | undefined, number | string][] = [
+    ['full by default', {}, undefined, 1000],
+    ['partial', {}, 300, 300],
+    ['exactly what is left', { amount_refunded: 700 }, 300, 300],
+    ['the rest by default', { amount_refunded: 700 }, undefined, 300],
+    ['after a partial capture only the captured part', { amount_captured: 600, amount_refunded: 400 }, undefined, 600],
+    ['over-refund', { amount_refunded: 700 }, 301, 'amount_too_large'],
+    ['over-refund after a partial capture', { amount_captured: 600, amount_refunded: 400 }, 601, 'amount_too_large'],
+    ['already fully refunded', { amount_refunded: 1000, refunded: true }, undefined, 'charge_already_refunded'],
+    ['already fully refunded, with an amount', { amount_refunded: 1000, refunded: true }, 1, 'charge_already_refunded'],
+    ['uncaptured', { captured: false, amount_captured: 0 }, undefined, 'charge_expired_for_capture'],
+    ['failed charge', { status: 'failed', captured: false }, undefined, 'charge_expired_for_capture'],
+  ];
+  for (const [label, overrides, requested, expected] of table) {
+    it(`${label} → ${expected}`, () => {
+      if (typeof expected === 'number') assert.equal(refundableAmount(charge(overrides), requested), expected);
+      else rejects(() => refundableAmount(charge(overrides), requested), expected);
+    });
+  }
+  it('the over-refund error has Stripe wording and the amount param', () => {
+    const error = rejects(() => refundableAmount(charge({ amount_refunded: 700 }), 301), 'amount_too_large',
+      'Refund amount (301) is greater than unrefunded amount on charge (300)', 'amount');
+    assert.equal(error.status, 400);
+    assert.equal(error.body.type, 'invalid_request_error');
+  });
+});
+
+describe('create', () => {
+  it('a partial refund succeeds and moves amount_refunded; the charge is not yet refunded', () => {
+    const t = refund(charge(), 400);
+    assert.equal(t.refund['status'], 'succeeded');
+    assert.equal(t.refund['amount'], 400);
+    assert.equal(t.refund['object'], 'refund');
+    assert.equal(t.refund['charge'], 'ch_1');
+    assert.equal(t.refund['payment_intent'], 'pi_1');
+    assert.equal(t.refund['currency'], 'usd');
+    assert.equal(t.refund['reason'], 'requested_by_customer');
+    assert.deepEqual(t.refund['metadata'], { a: 'b' });
+    assert.equal(t.refund.created, NOW_MS / 1000);
+    const updated = t.changed[1]!;
+    assert.equal(updated['amount_refunded'], 400);
+    assert.equal(updated['refunded'], false);
+    assert.deepEqual(t.events.map((e) => e.type), ['refund.created', 'charge.refunded']);
+    assert.deepEqual(t.events[1]!.previousAttributes, { amount_refunded: 0 });
+  });
+
+  it('partial refunds repeat until the charge is fully refunded, then any further refund fails', () => {
+    let current = charge();
+    for (const [amount, total] of [[300, 300], [300, 600], [400, 1000]] as const) {
+      const t = refund(current, amount);
+      current = t.changed[1]!;
+      assert.equal(current['amount_refunded'], total);
+    }
+    assert.equal(current['refunded'], true);
+    rejects(() => refund(current, 1), 'charge_already_refunded');
+    rejects(() => refund(current, undefined), 'charge_already_refunded');
+  });
+
+  it('a full refund marks the charge refunded', () => {
+    const t = refund(charge(), undefined);
+    assert.equal(t.refund['amount'], 1000);
+    assert.equal(t.changed[1]!['refunded'], true);
+  });
+
+  it('an over-refund is refused before anything changes', () => {
+    rejects(() => refund(charge({ amount_refunded: 900 }), 200), 'amount_too_large');
+  });
+
+  it('a refund the processor declines on the spot is stored failed and leaves the charge unchanged', () => {
+    const t = refund(charge(), 505, { accepted: false, failureReason: 'declined', message: 'declined' });
+    assert.equal(t.refund['status'], 'failed');
+    assert.equal(t.refund['failure_reason'], 'declined');
+    assert.equal(t.changed.length, 1);
+    assert.deepEqual(t.events.map((e) => e.type), ['refund.created', 'refund.failed']);
+  });
+});
+
+describe('asynchronous failure (refund_fail)', () => {
+  it('looks successful at first, then fails: charge amount_refunded restored, refund.failed emitted', () => {
+    const t = refund(charge(), 600, { accepted: true, failsLaterWith: 'expired_or_canceled_card' });
+    assert.equal(t.refund['status'], 'succeeded');
+    assert.equal((t.refund._internal as { failAtMs: number }).failAtMs, NOW_MS + asyncRefundFailureDelayMs);
+    const refundedCharge = t.changed[1]!;
+    assert.equal(refundedCharge['amount_refunded'], 600);
+
+    const later = failRefundLater(t.refund, refundedCharge);
+    const [failed, restored] = later.changed as [StoredObject, StoredObject];
+    assert.equal(failed['status'], 'failed');
+    assert.equal(failed['failure_reason'], 'expired_or_canceled_card');
+    assert.equal(restored['amount_refunded'], 0);
+    assert.equal(restored['refunded'], false);
+    assert.deepEqual(later.events.map((e) => e.type), ['refund.updated', 'refund.failed', 'charge.refund.updated']);
+    assert.deepEqual(later.events[0]!.previousAttributes, { status: 'succeeded' });
+    // Failing again is a no-op (the scheduler may see the refund twice).
+    assert.deepEqual(failRefundLater(failed, restored), { changed: [], events: [] });
+    // The amount can be refunded again once the failed refund gave it back.
+    assert.equal(refundableAmount(restored, undefined), 1000);
+  });
+
+  it('a refund that does not fail later is left alone by the scheduler', () => {
+    const t = refund(charge(), 600);
+    assert.equal((t.refund._internal as { failAtMs: number | null }).failAtMs, null);
+    assert.deepEqual(failRefundLater(t.refund, t.changed[1]!), { changed: [], events: [] });
+  });
+
+  it('a full refund that fails later un-refunds the charge', () => {
+    const t = refund(charge(), undefined, { accepted: true, failsLaterWith: 'expired_or_canceled_card' });
+    assert.equal(t.changed[1]!['refunded'], true);
+    const restored = failRefundLater(t.refund, t.changed[1]!).changed[1]!;
+    assert.equal(restored['refunded'], false);
+    assert.equal(restored['amount_refunded'], 0);
+  });
+});
+
+describe('cancel', () => {
+  for (const status of ['succeeded', 'failed', 'pending', 'canceled']) {
+    it(`a ${status} refund cannot be canceled (only requires_action can)`, () => {
+      const error = rejects(() => cancelRefund({ ...refund(charge(), 100).refund, status }), 'refund_invalid_state',
+        `Refund re_1 cannot be canceled because it has a status of ${status}. Only refunds with a status of ` +
+        'requires_action can be canceled.');
+      assert.equal(error.status, 400);
+    });
+  }
+});

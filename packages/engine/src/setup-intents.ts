@@ -1,0 +1,82 @@
+/**
+ * SetupIntent commands. Confirming verifies the card with the processor (a zero-amount check, not a
+ * payment: nothing is authorized for capture) and generates a reusable `card` PaymentMethod.
+ */
+import {
+  applySetupVerification, cancelSetupIntent, checkSetupConfirmable, createSetupIntent, updateSetupIntent,
+  type CreateSetupIntent, type Metadata, type PaymentMethod, type SetupIntent,
+} from '@opentill/core';
+import { versionsOf, type Engine, type RequestContext } from './engine.js';
+
+export class SetupIntents {
+  constructor(private readonly engine: Engine) {}
+
+  async create(ctx: RequestContext, command: Omit<CreateSetupIntent, 'id' | 'clientSecret'> & {
+    confirm: boolean; paymentMethod: string | null; allowRedisplay?: string;
+  }): Promise<SetupIntent> {
+    const id = this.engine.ids.next('seti');
+    const created = createSetupIntent({ ...command, id, clientSecret: `${id}_secret_${this.engine.ids.secret(25)}` }, ctx.nowMs);
+    if (command.paymentMethod) await this.engine.load(ctx, command.paymentMethod, 'payment_method', 'payment_method');
+    const setupIntent = command.paymentMethod
+      ? { ...created.setupIntent, payment_method: command.paymentMethod, status: 'requires_confirmation' as const }
+      : created.setupIntent;
+    await this.engine.commit(ctx, [setupIntent], created.events, new Map());
+    if (!command.confirm) return setupIntent;
+    return this.confirm(ctx, id, { paymentMethod: null, allowRedisplay: command.allowRedisplay ?? 'unspecified' });
+  }
+
+  async retrieve(ctx: RequestContext, id: string, param = 'intent'): Promise<SetupIntent> {
+    return (await this.engine.load<SetupIntent>(ctx, id, 'setup_intent', param, 'setup_intent')).object;
+  }
+
+  async update(ctx: RequestContext, id: string, update: {
+    customer?: string | null; description?: string | null; paymentMethodTypes?: string[];
+    metadataPatch?: (m: Metadata) => Metadata;
+  }): Promise<SetupIntent> {
+    return this.engine.retrying(async () => {
+      const record = await this.engine.load<SetupIntent>(ctx, id, 'setup_intent', 'intent', 'setup_intent');
+      const { metadataPatch, ...fields } = update;
+      const next = updateSetupIntent(record.object, {
+        ...fields, ...(metadataPatch ? { metadata: metadataPatch(record.object.metadata) } : {}),
+      });
+      await this.engine.commit(ctx, [next], [], versionsOf(record));
+      return next;
+    });
+  }
+
+  async cancel(ctx: RequestContext, id: string, reason: string | null): Promise<SetupIntent> {
+    return this.engine.retrying(async () => {
+      const record = await this.engine.load<SetupIntent>(ctx, id, 'setup_intent', 'intent', 'setup_intent');
+      const transition = cancelSetupIntent(record.object, reason);
+      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record));
+      return transition.setupIntent;
+    });
+  }
+
+  /** Verifies the card_present PaymentMethod and generates the reusable card. A decline is stored, then thrown. */
+  async confirm(ctx: RequestContext, id: string, options: { paymentMethod: string | null; allowRedisplay: string }): Promise<SetupIntent> {
+    const outcome = await this.engine.retrying(async () => {
+      const record = await this.engine.load<SetupIntent>(ctx, id, 'setup_intent', 'intent', 'setup_intent');
+      const paymentMethodId = options.paymentMethod ?? record.object.payment_method;
+      const paymentMethod = paymentMethodId
+        ? await this.engine.load<PaymentMethod>(ctx, paymentMethodId, 'payment_method', 'payment_method')
+        : null;
+      checkSetupConfirmable(record.object, paymentMethod?.object ?? null);
+      const card = paymentMethod!.object._internal.card;
+      const check = await this.engine.processor.authorize({
+        accountId: ctx.accountId, card, amount: 0, currency: card.type === 'interac_present' ? 'cad' : 'usd',
+        captureMethod: 'manual', requestIncrementalAuthorizationSupport: false, requestExtendedAuthorization: false,
+        pin: null, nowMs: ctx.nowMs,
+      });
+      const applied = applySetupVerification(record.object, {
+        paymentMethod: paymentMethod!.object, card, attemptId: this.engine.ids.next('setatt'),
+        generatedCardId: this.engine.ids.next('pm'), allowRedisplay: options.allowRedisplay,
+        decline: check.approved ? null : { code: check.code, declineCode: check.declineCode, message: check.message },
+      }, ctx.nowMs);
+      await this.engine.commit(ctx, applied.changed, applied.events, versionsOf(record));
+      return applied;
+    });
+    if (outcome.decline) throw outcome.decline;
+    return outcome.setupIntent;
+  }
+}

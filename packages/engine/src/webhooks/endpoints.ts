@@ -1,0 +1,268 @@
+/**
+ * Webhook endpoints (`we_…`): `webhook_endpoint` documents in the objects table. The signing
+ * secrets live under `_internal.secrets` (never rendered by the API; only the create and roll
+ * responses carry `secret`). A deleted endpoint stays as a tombstone (`deleted: true`), which
+ * lists skip and `load` treats as missing.
+ */
+import { ApiError, assert, secondsOf, type Metadata, type StoredObject } from '@opentill/core';
+import { versionsOf, type Engine, type RequestContext } from '../engine.js';
+import type { StoredRecord } from '../store.js';
+import { isKnownEventType } from './event-types.js';
+import type { DeliveryRow } from './outbox.js';
+import { isPrivateHost } from './sender.js';
+
+/** Stripe documents 16 endpoints per account (secondary source); OpenTill enforces it. */
+export const webhookEndpointCountMax = 16;
+/** A rolled secret stays valid at most this long (Stripe: up to 24 hours). */
+export const rolledSecretGraceMsMax = 24 * 60 * 60 * 1000;
+export const webhookUrlLengthMax = 2048;
+
+export interface EndpointSecret {
+  secret: string;
+  /** Account clock ms after which it is no longer used; null for the current secret. */
+  expiresMs: number | null;
+}
+
+/** Test-mode fault injection on an endpoint. */
+export type EndpointFault =
+  | { mode: 'drop' }
+  /** Each delivery is first attempted `delayMs` after its event. */
+  | { mode: 'delay'; delayMs: number };
+
+export interface EndpointInternal {
+  secrets: EndpointSecret[];
+  fault?: EndpointFault | null;
+  [key: string]: unknown;
+}
+
+export interface WebhookEndpointOptions {
+  /** Whether loopback/private URLs are accepted (default true: test mode, local development). */
+  allowPrivate: boolean;
+}
+
+export interface CreateEndpoint {
+  url: string;
+  enabledEvents: string[];
+  apiVersion: string | null;
+  description: string | null;
+  metadata: Metadata;
+}
+
+export interface UpdateEndpoint {
+  url?: string;
+  enabledEvents?: string[];
+  description?: string | null;
+  metadataPatch?: (current: Metadata) => Metadata;
+  disabled?: boolean;
+}
+
+export function endpointInternal(endpoint: StoredObject): EndpointInternal {
+  return (endpoint._internal ?? { secrets: [] }) as EndpointInternal;
+}
+
+/** The secrets to sign with at `nowMs` (account clock): the current one and unexpired rolled ones. */
+export function activeSecrets(endpoint: StoredObject, nowMs: number): string[] {
+  return endpointInternal(endpoint).secrets
+    .filter((entry) => entry.expiresMs === null || entry.expiresMs > nowMs)
+    .map((entry) => entry.secret);
+}
+
+export class WebhookEndpoints {
+  options: WebhookEndpointOptions = { allowPrivate: true };
+
+  private readonly wakeListeners = new Set<() => void>();
+
+  constructor(private readonly engine: Engine) {}
+
+  /** The dispatcher listens here for deliveries written outside a commit (resend). */
+  onEnqueue(listener: () => void): () => void {
+    this.wakeListeners.add(listener);
+    return () => this.wakeListeners.delete(listener);
+  }
+
+  /** Sends `eventId` to `endpointId` again, now (a new delivery with its own retries). */
+  async resend(ctx: RequestContext, eventId: string, endpointId: string): Promise<DeliveryRow> {
+    const event = await this.engine.load(ctx, eventId, 'event', 'id', 'event');
+    const endpoint = await this.load(ctx, endpointId);
+    if (endpoint.object['status'] !== 'enabled') {
+      throw new ApiError('invalid_request_body', `The webhook endpoint ${endpointId} is disabled; enable it before resending.`,
+        { param: 'endpoint' });
+    }
+    const [id] = await this.engine.store.outbox.enqueue([{
+      accountId: ctx.accountId, endpointId, eventId, eventType: String(event.object['type']), nextAttemptMs: ctx.nowMs,
+    }]);
+    for (const listener of this.wakeListeners) listener();
+    const rows = await this.engine.store.outbox.deliveries({ accountId: ctx.accountId, eventId, endpointId, limit: 20 });
+    const row = rows.find((candidate) => candidate.id === id);
+    assert(row !== undefined, 'the enqueued delivery is listed');
+    return row;
+  }
+
+  configure(options: Partial<WebhookEndpointOptions>): void {
+    this.options = { ...this.options, ...options };
+  }
+
+  private newSecret(): string {
+    return `whsec_${this.engine.ids.secret(32)}`;
+  }
+
+  checkUrl(url: string, param = 'url'): void {
+    let parsed: URL | null = null;
+    try {
+      parsed = url.length <= webhookUrlLengthMax ? new URL(url) : null;
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
+      throw new ApiError('url_invalid', `Invalid URL: ${url.slice(0, 200)}. URLs must be absolute http:// or https:// URLs.`, { param });
+    }
+    if (parsed.username || parsed.password) {
+      throw new ApiError('url_invalid', 'Invalid URL: credentials in webhook URLs are not supported.', { param });
+    }
+    if (!this.options.allowPrivate && isPrivateHost(parsed.hostname)) {
+      throw new ApiError('url_invalid',
+        `Invalid URL: ${parsed.hostname} is a local or private address, which this server is configured to refuse ` +
+        '(opentill serve --webhook-allow-private).', { param });
+    }
+  }
+
+  checkEvents(events: string[], param = 'enabled_events'): string[] {
+    if (events.length === 0) throw new ApiError('parameter_missing', `Missing required param: ${param}.`, { param });
+    events.forEach((type, index) => {
+      if (!isKnownEventType(type)) {
+        throw new ApiError('invalid_request_body',
+          `Invalid ${param}[${index}]: '${type.slice(0, 100)}' is not an event type OpenTill sends. Use '*' or a type such as ` +
+          "'payment_intent.succeeded' or 'terminal.reader.action_succeeded'.", { param: `${param}[${index}]` });
+      }
+    });
+    return [...new Set(events)];
+  }
+
+  async count(ctx: RequestContext): Promise<number> {
+    const page = await this.engine.store.list({
+      accountId: ctx.accountId, type: 'webhook_endpoint', limit: webhookEndpointCountMax + 1,
+      filters: [{ field: 'deleted', op: 'eq', value: null }],
+    });
+    return page.data.length;
+  }
+
+  /** Returns the endpoint with its `secret` (the only time it is shown, with rolling). */
+  async create(ctx: RequestContext, command: CreateEndpoint): Promise<StoredObject> {
+    this.checkUrl(command.url);
+    const enabledEvents = this.checkEvents(command.enabledEvents);
+    // Not atomic with the insert: two concurrent creates may both see 15. Good enough for a limit
+    // that exists to catch runaway scripts.
+    if (await this.count(ctx) >= webhookEndpointCountMax) {
+      throw new ApiError('invalid_request_body',
+        `You have reached the maximum of ${webhookEndpointCountMax} webhook endpoints on this account.`, { param: 'url' });
+    }
+    const secret = this.newSecret();
+    const endpoint: StoredObject = {
+      id: this.engine.ids.next('we'),
+      object: 'webhook_endpoint',
+      api_version: command.apiVersion,
+      application: null,
+      created: secondsOf(ctx.nowMs),
+      description: command.description,
+      enabled_events: enabledEvents,
+      livemode: false,
+      metadata: command.metadata,
+      status: 'enabled',
+      url: command.url,
+      _internal: { secrets: [{ secret, expiresMs: null }], fault: null } satisfies EndpointInternal,
+    };
+    await this.engine.commit(ctx, [endpoint], [], new Map());
+    return withSecret(endpoint, secret);
+  }
+
+  async load(ctx: RequestContext, id: string): Promise<StoredRecord> {
+    return this.engine.load(ctx, id, 'webhook_endpoint', 'id', 'webhook endpoint');
+  }
+
+  async retrieve(ctx: RequestContext, id: string): Promise<StoredObject> {
+    return (await this.load(ctx, id)).object;
+  }
+
+  async update(ctx: RequestContext, id: string, update: UpdateEndpoint): Promise<StoredObject> {
+    if (update.url !== undefined) this.checkUrl(update.url);
+    const enabledEvents = update.enabledEvents !== undefined ? this.checkEvents(update.enabledEvents) : undefined;
+    return this.engine.retrying(async () => {
+      const record = await this.load(ctx, id);
+      const next: StoredObject = {
+        ...record.object,
+        ...(update.url !== undefined ? { url: update.url } : {}),
+        ...(enabledEvents !== undefined ? { enabled_events: enabledEvents } : {}),
+        ...(update.description !== undefined ? { description: update.description } : {}),
+        ...(update.metadataPatch ? { metadata: update.metadataPatch(record.object['metadata'] as Metadata) } : {}),
+        ...(update.disabled !== undefined ? { status: update.disabled ? 'disabled' : 'enabled' } : {}),
+      };
+      await this.engine.commit(ctx, [next], [], versionsOf(record));
+      return next;
+    });
+  }
+
+  /** Deletes the endpoint; its pending deliveries are canceled (Stripe: no more retries). */
+  async delete(ctx: RequestContext, id: string): Promise<StoredObject> {
+    await this.engine.retrying(async () => {
+      const record = await this.load(ctx, id);
+      await this.engine.commit(ctx, [{ ...record.object, status: 'disabled', deleted: true }], [], versionsOf(record));
+    });
+    await this.engine.store.outbox.cancelEndpoint(ctx.accountId, id);
+    return { id, object: 'webhook_endpoint', deleted: true } as unknown as StoredObject;
+  }
+
+  /**
+   * A new secret; the previous ones stay valid for `graceMs` (0: at once), during which every
+   * delivery carries one `v1` per valid secret.
+   */
+  async rollSecret(ctx: RequestContext, id: string, graceMs: number): Promise<StoredObject> {
+    const secret = this.newSecret();
+    const next = await this.engine.retrying(async () => {
+      const record = await this.load(ctx, id);
+      const internal = endpointInternal(record.object);
+      const kept = internal.secrets
+        .filter((entry) => entry.expiresMs === null || entry.expiresMs > ctx.nowMs)
+        .map((entry) => ({ secret: entry.secret, expiresMs: Math.min(entry.expiresMs ?? Infinity, ctx.nowMs + graceMs) }))
+        .filter((entry) => entry.expiresMs > ctx.nowMs);
+      const updated: StoredObject = {
+        ...record.object,
+        _internal: { ...internal, secrets: [{ secret, expiresMs: null }, ...kept] } satisfies EndpointInternal,
+      };
+      await this.engine.commit(ctx, [updated], [], versionsOf(record));
+      return updated;
+    });
+    return withSecret(next, secret);
+  }
+
+  async setFault(ctx: RequestContext, id: string, fault: EndpointFault | null): Promise<StoredObject> {
+    return this.engine.retrying(async () => {
+      const record = await this.load(ctx, id);
+      const updated: StoredObject = { ...record.object, _internal: { ...endpointInternal(record.object), fault } };
+      await this.engine.commit(ctx, [updated], [], versionsOf(record));
+      return updated;
+    });
+  }
+
+  /**
+   * Disables an endpoint that failed for a whole retry window, recording it with an
+   * `opentill.webhook_endpoint.disabled` event. No-op if it is already disabled or gone.
+   */
+  async disableForFailures(accountId: string, id: string): Promise<boolean> {
+    const ctx = await this.engine.automaticContext(accountId);
+    return this.engine.retrying(async () => {
+      const record = await this.engine.store.get(accountId, id);
+      if (!record || record.object['deleted'] === true || record.object['status'] !== 'enabled') return false;
+      const next = { ...record.object, status: 'disabled' };
+      await this.engine.commit(ctx, [next], [{
+        type: 'opentill.webhook_endpoint.disabled', object: next, previousAttributes: { status: 'enabled' },
+      }], versionsOf(record));
+      return true;
+    });
+  }
+}
+
+function withSecret(endpoint: StoredObject, secret: string): StoredObject {
+  const { _internal: internal, ...rest } = endpoint;
+  void internal;
+  return { ...rest, secret } as StoredObject;
+}

@@ -1,0 +1,582 @@
+/**
+ * The reader gateway: `opentill-reader/1` over WebSocket (docs/reader-protocol.md), attached to the
+ * HTTP server's `upgrade` event. It is the second adapter of the reader port (`GatewayReaderLink`,
+ * `_internal.link: 'gateway'`): pairing, authenticated device connections, heartbeats feeding
+ * presence, command delivery with an acknowledgement deadline, device events entering the engine
+ * through `ReaderDevices.applyEvent` (TerminalReaders' device-side methods), resume after a
+ * reconnect. It also hosts the screen hub (screen.ts) that relays device screens to viewers.
+ *
+ * Connections are held by the node the device connected to; see the multi-node note in the docs.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { isApiError, limits, readerOfflineAfterMs, readerStatusAt, type Reader, type StoredObject } from '@opentill/core';
+import {
+  deviceActionId, hashKey, readerDeadline, serverActionStatus, type DeliveryResult, type PendingRegistration, type Presence, type ReaderCommand,
+  type ReaderLink, type RequestContext, type ServerActionStatus,
+} from '@opentill/engine';
+import {
+  FrameError, parseDeviceFrame, parseJson, personalities, readerProtocol,
+  type DeviceFrame, type ProtocolErrorCode, type ServerCommand, type ServerFrame,
+} from '@opentill/reader-device';
+import type { ScreenState } from '@opentill/protocol';
+import type { Services } from '@opentill/server';
+import { registrationCode } from './words.js';
+
+export interface GatewayOptions {
+  /** A command not acknowledged within this answers `terminal_reader_timeout`. */
+  ackTimeoutMs?: number;
+  /** How often devices are told to send a heartbeat. */
+  heartbeatIntervalMs?: number;
+  /** A registration code shown by a pairing device is valid this long. */
+  pairingCodeLifetimeMs?: number;
+  /** `last_seen_at` of a connected device is written to the database at most this often. */
+  presenceWriteIntervalMs?: number;
+  /** The first frame (pair or hello) must arrive within this. */
+  helloTimeoutMs?: number;
+}
+
+export const gatewayPaths = {
+  pair: '/opentill/v1/readers/pair',
+  connect: '/opentill/v1/readers/connect',
+  screen: '/opentill/v1/screen/connect',
+} as const;
+
+interface Bucket { tokens: number; atMs: number }
+
+/** Token bucket: `readerMessagesPerSecondMax` sustained, `readerMessageBurstMax` at once. */
+export function takeToken(bucket: Bucket, nowMs: number): boolean {
+  bucket.tokens = Math.min(limits.readerMessageBurstMax,
+    bucket.tokens + ((nowMs - bucket.atMs) / 1000) * limits.readerMessagesPerSecondMax);
+  bucket.atMs = nowMs;
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
+}
+
+interface Pairing {
+  code: string;
+  expiresAtMs: number;
+  ws: WebSocket;
+  personality: keyof typeof personalities;
+  serialNumber: string;
+  deviceSwVersion: string;
+  ipAddress: string;
+}
+
+interface DeviceConnection {
+  ws: WebSocket;
+  accountId: string;
+  readerId: string;
+  pending: Map<string, (acked: boolean) => void>;
+  /** Last status pushed to the device, to push each change once. */
+  pushed: string | null;
+  /** Device events run one at a time, in order. */
+  queue: Promise<void>;
+  /**
+   * Actions sent and acknowledged whose commit may still be on its way (the API commits the action
+   * after the ack): an event about one of them waits for the commit instead of being refused.
+   */
+  expecting: Set<string>;
+  /** Resolved when a commit shows the reader on that action. */
+  committed: Map<string, () => void>;
+}
+
+export type ScreenListener = (readerId: string, state: ScreenState) => void;
+
+export class ReaderGateway implements ReaderLink {
+  readonly name = 'gateway';
+  private readonly wss: WebSocketServer;
+  private readonly pairings = new Map<string, Pairing>();
+  private readonly devices = new Map<string, DeviceConnection>();
+  /** Last signal of devices connected here (account-clock ms). */
+  private readonly lastSeen = new Map<string, number>();
+  private readonly persistedAt = new Map<string, number>();
+  /** Last screen each connected device reported. */
+  readonly screens = new Map<string, ScreenState>();
+  private readonly screenListeners = new Set<ScreenListener>();
+  private readonly offsets = new Map<string, { offsetMs: number; atMs: number }>();
+  private commandCounter = 0;
+  private readonly ackTimeoutMs: number;
+  private readonly heartbeatIntervalMs: number;
+  private readonly pairingCodeLifetimeMs: number;
+  private readonly presenceWriteIntervalMs: number;
+  private readonly helloTimeoutMs: number;
+  private readonly unsubscribe: () => void;
+  private readonly upgradeHandlers = new Map<string, (request: IncomingMessage, socket: Duplex, head: Buffer) => void>();
+
+  constructor(private readonly services: Services, options: GatewayOptions = {}) {
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 20_000;
+    this.pairingCodeLifetimeMs = options.pairingCodeLifetimeMs ?? 10 * 60 * 1000;
+    this.presenceWriteIntervalMs = options.presenceWriteIntervalMs ?? 60_000;
+    this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
+    // ws enforces a hard cap; our own (smaller) limit answers with a clear error frame first.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.readerMessageBytesMax * 4, perMessageDeflate: false });
+    services.readerLinks.add(this);
+    this.unsubscribe = services.engine.onCommit((accountId, _events, changed) => this.onCommit(accountId, changed));
+    this.upgradeHandlers.set(gatewayPaths.pair, (request, socket, head) =>
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.onPair(ws, request)));
+    this.upgradeHandlers.set(gatewayPaths.connect, (request, socket, head) =>
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.onDevice(ws)));
+  }
+
+  /** Other WebSocket endpoints on the same server (the screen hub). */
+  route(path: string, handler: (request: IncomingMessage, socket: Duplex, head: Buffer) => void): void {
+    this.upgradeHandlers.set(path, handler);
+  }
+
+  /** Listens for upgrades on the HTTP server; paths it does not know are left to other listeners. */
+  attach(server: Server): void {
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (request.url ?? '').split('?')[0]!;
+      const handler = this.upgradeHandlers.get(path);
+      if (handler) handler(request, socket, head);
+    });
+  }
+
+  get webSocketServer(): WebSocketServer {
+    return this.wss;
+  }
+
+  connectedCount(): number {
+    return this.devices.size;
+  }
+
+  isConnected(readerId: string): boolean {
+    return this.devices.has(readerId);
+  }
+
+  onScreen(listener: ScreenListener): () => void {
+    this.screenListeners.add(listener);
+    return () => this.screenListeners.delete(listener);
+  }
+
+  close(): void {
+    this.unsubscribe();
+    for (const device of this.devices.values()) this.fail(device.ws, 'server_closing', 'The server is shutting down.', 1001);
+    for (const pairing of this.pairings.values()) this.fail(pairing.ws, 'server_closing', 'The server is shutting down.', 1001);
+    this.wss.close();
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // The reader port
+  // ----------------------------------------------------------------------------------------------
+
+  presence(reader: Reader, nowMs: number): Presence {
+    const local = this.lastSeen.get(reader.id) ?? null;
+    const stored = reader.last_seen_at;
+    const last = local === null ? stored : stored === null ? local : Math.max(local, stored);
+    return { online: readerStatusAt(last, nowMs) === 'online', lastSeenAtMs: last };
+  }
+
+  async deliver(reader: Reader, command: ReaderCommand, nowMs: number, accountId?: string): Promise<DeliveryResult> {
+    const device = this.devices.get(reader.id);
+    if (!device || device.ws.readyState !== device.ws.OPEN) return { delivery: { kind: 'timeout', delivered: false } };
+    let serverCommand: ServerCommand;
+    if (command.kind === 'cancel_action') {
+      serverCommand = { type: 'cancel' };
+    } else {
+      const { type, ...details } = command.action;
+      const provisional: Reader = {
+        ...reader, action: { type, status: 'in_progress', failure_code: null, failure_message: null, ...details } as Reader['action'],
+        _internal: { ...reader._internal, stage: 'waiting', deviceActionId: command.actionId ?? null },
+      };
+      const ctx = this.context(accountId ?? device.accountId, nowMs);
+      const described = await this.services.readerDevices.describe(ctx, provisional);
+      if (!described) return { delivery: { kind: 'timeout', delivered: false } };
+      serverCommand = { type: 'action', action: described };
+      device.pushed = `${described.id}:waiting`;
+      device.expecting.clear();
+      device.expecting.add(described.id);
+    }
+    const acked = await this.send(device, serverCommand, true);
+    if (acked) return { delivery: { kind: 'ack' } };
+    // Still connected: the command was written and the device may be working on it (its ack was lost
+    // or late). The caller answers terminal_reader_timeout and keeps the action: the false negative.
+    return { delivery: { kind: 'timeout', delivered: device.ws.readyState === device.ws.OPEN && this.devices.get(reader.id) === device } };
+  }
+
+  pinEntered(reader: Reader): string | null {
+    return this.services.readerDevices.pinFor(reader.id);
+  }
+
+  claimRegistration(code: string, nowMs: number): PendingRegistration | null {
+    const pairing = this.pairings.get(code);
+    if (!pairing || pairing.ws.readyState !== pairing.ws.OPEN) return null;
+    this.pairings.delete(code);
+    // The code's lifetime runs on the wall clock: the device shows it, not an account.
+    if (pairing.expiresAtMs < Date.now()) {
+      this.fail(pairing.ws, 'pairing_expired', 'The registration code expired. Pair again.');
+      return null;
+    }
+    void nowMs;
+    const personality = personalities[pairing.personality];
+    return {
+      link: this.name, deviceType: personality.deviceType, serialNumber: pairing.serialNumber,
+      deviceSwVersion: pairing.deviceSwVersion, ipAddress: pairing.ipAddress,
+      complete: (accountId, readerId, readerSecret) => {
+        this.sendFrame(pairing.ws, { type: 'paired', account: accountId, reader_id: readerId, reader_secret: readerSecret,
+          device_type: personality.deviceType });
+        pairing.ws.close(1000, 'paired');
+      },
+    };
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Connections
+  // ----------------------------------------------------------------------------------------------
+
+  private onPair(ws: WebSocket, request: IncomingMessage): void {
+    let seq = 0;
+    const bucket: Bucket = { tokens: limits.readerMessageBurstMax, atMs: Date.now() };
+    let pairing: Pairing | null = null;
+    const helloTimer = setTimeout(() => {
+      if (!pairing) this.fail(ws, 'unauthenticated', 'Send a pair frame first.');
+    }, this.helloTimeoutMs);
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      if (pairing && this.pairings.get(pairing.code) === pairing) this.pairings.delete(pairing.code);
+    });
+    ws.on('message', (data, isBinary) => {
+      const frame = this.decode(ws, data, isBinary, bucket, seq);
+      if (!frame) return;
+      seq = frame.seq;
+      if (frame.type !== 'pair' || pairing) {
+        if (frame.type === 'heartbeat') return;
+        this.fail(ws, 'not_paired', 'This socket only pairs: send one pair frame, then wait for the paired frame.');
+        return;
+      }
+      if (frame.protocol !== readerProtocol) {
+        this.fail(ws, 'unsupported_protocol', `This server speaks ${readerProtocol}.`);
+        return;
+      }
+      const personality = personalities[frame.personality];
+      let code = registrationCode();
+      while (this.pairings.has(code)) code = registrationCode();
+      const suffix = createHash('sha256').update(code).digest('hex').slice(0, 8).toUpperCase();
+      pairing = {
+        code, expiresAtMs: Date.now() + this.pairingCodeLifetimeMs, ws, personality: frame.personality,
+        serialNumber: frame.serial_number ?? `${personality.serialPrefix}${suffix}`,
+        deviceSwVersion: frame.device_sw_version ?? personality.swVersion,
+        ipAddress: (request.socket.remoteAddress ?? '0.0.0.0').replace(/^::ffff:/, ''),
+      };
+      this.pairings.set(code, pairing);
+      this.sendFrame(ws, { type: 'pairing', code, expires_at_ms: pairing.expiresAtMs });
+      const expiry = setTimeout(() => {
+        if (pairing && this.pairings.get(pairing.code) === pairing) {
+          this.pairings.delete(pairing.code);
+          this.fail(ws, 'pairing_expired', 'The registration code expired. Pair again.');
+        }
+      }, this.pairingCodeLifetimeMs);
+      expiry.unref();
+      ws.once('close', () => clearTimeout(expiry));
+    });
+  }
+
+  private onDevice(ws: WebSocket): void {
+    let seq = 0;
+    const bucket: Bucket = { tokens: limits.readerMessageBurstMax, atMs: Date.now() };
+    let device: DeviceConnection | null = null;
+    let authenticating = false;
+    const helloTimer = setTimeout(() => {
+      if (!device) this.fail(ws, 'unauthenticated', 'Send a hello frame with the reader credentials first.');
+    }, this.helloTimeoutMs);
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      if (device && this.devices.get(device.readerId) === device) {
+        this.devices.delete(device.readerId);
+        for (const resolve of device.pending.values()) resolve(false);
+        this.screens.delete(device.readerId);
+        this.publishScreen(device.readerId, { screen: 'offline' });
+        // The last signal reaches the database, so other nodes see it (and the 2-minute rule runs on).
+        void this.persistPresence(device.accountId, device.readerId, true).catch(() => undefined);
+      }
+    });
+    ws.on('message', (data, isBinary) => {
+      const frame = this.decode(ws, data, isBinary, bucket, seq);
+      if (!frame) return;
+      seq = frame.seq;
+      if (!device) {
+        if (frame.type !== 'hello' || authenticating) {
+          this.fail(ws, 'unauthenticated', 'The first frame on this socket must be hello (with the reader credentials).');
+          return;
+        }
+        authenticating = true;
+        this.authenticate(ws, frame, (connected) => {
+          device = connected;
+          clearTimeout(helloTimer);
+        }).catch(() => this.fail(ws, 'unknown_reader', 'The reader could not be authenticated.'));
+        return;
+      }
+      this.onDeviceFrame(device, frame);
+    });
+  }
+
+  /** Checks the credentials; `ready` runs before the welcome is sent, so the device's next frames find the connection. */
+  private async authenticate(ws: WebSocket, hello: Extract<DeviceFrame, { type: 'hello' }>,
+    ready: (device: DeviceConnection) => void): Promise<void> {
+    if (hello.protocol !== readerProtocol) {
+      this.fail(ws, 'unsupported_protocol', `This server speaks ${readerProtocol}.`);
+      return;
+    }
+    const account = await this.services.engine.store.getAccount(hello.account);
+    const record = account ? await this.services.engine.store.get<Reader>(hello.account, hello.reader_id) : null;
+    const reader = record?.object;
+    if (!reader || reader.object !== 'terminal.reader' || reader._internal.link !== this.name) {
+      this.fail(ws, 'unknown_reader', `No gateway reader ${hello.reader_id} on this account.`);
+      return;
+    }
+    const stored = reader._internal['secretSha256'];
+    const given = Buffer.from(hashKey(hello.secret));
+    if (reader['deleted'] === true || typeof stored !== 'string') {
+      this.fail(ws, 'reader_revoked', `Reader ${hello.reader_id} was deleted: pair again.`);
+      return;
+    }
+    if (given.length !== stored.length || !timingSafeEqual(given, Buffer.from(stored))) {
+      this.fail(ws, 'unauthenticated', 'Invalid reader credentials.');
+      return;
+    }
+    if (ws.readyState !== ws.OPEN) return;
+    const previous = this.devices.get(reader.id);
+    if (previous) this.fail(previous.ws, 'replaced_by_new_connection', 'Another connection authenticated as this reader.', 4000);
+    const device: DeviceConnection = { ws, accountId: hello.account, readerId: reader.id, pending: new Map(), pushed: null, queue: Promise.resolve(), expecting: new Set(), committed: new Map() };
+    const ctx = await this.services.engine.automaticContext(hello.account);
+    if (ws.readyState !== ws.OPEN) return;
+    this.devices.set(reader.id, device);
+    this.lastSeen.set(reader.id, ctx.nowMs);
+    ready(device);
+    this.sendFrame(ws, {
+      type: 'welcome', protocol: readerProtocol, reader_id: reader.id, heartbeat_interval_ms: this.heartbeatIntervalMs,
+      ack_timeout_ms: this.ackTimeoutMs, offline_after_ms: readerOfflineAfterMs, message_bytes_max: limits.readerMessageBytesMax,
+      server_time_ms: ctx.nowMs,
+    });
+    await this.persistPresence(hello.account, reader.id, true);
+    await this.resume(device, ctx, reader, hello.action_id);
+  }
+
+  /** After (re)connecting: the device continues the current action, gets it again, or drops a stale one. */
+  private async resume(device: DeviceConnection, ctx: RequestContext, reader: Reader, deviceActionId: string | null): Promise<void> {
+    const status = serverActionStatus(reader);
+    if (!status || (status.status !== 'waiting' && status.actionId !== deviceActionId)) {
+      if (deviceActionId !== null) void this.send(device, { type: 'cancel' }, false);
+      return;
+    }
+    if (status.actionId !== deviceActionId) {
+      const command = await this.services.readerDevices.commandFor(ctx, reader);
+      if (command) void this.send(device, command, false);
+    }
+    this.pushStatus(device, status);
+  }
+
+  private onDeviceFrame(device: DeviceConnection, frame: DeviceFrame): void {
+    this.touch(device);
+    switch (frame.type) {
+      case 'heartbeat':
+        return;
+      case 'ack': {
+        const resolve = device.pending.get(frame.command_id);
+        if (resolve) {
+          device.pending.delete(frame.command_id);
+          resolve(true);
+        }
+        return;
+      }
+      case 'screen':
+        this.screens.set(device.readerId, frame.state);
+        this.publishScreen(device.readerId, frame.state);
+        return;
+      case 'event':
+        device.queue = device.queue.then(async () => {
+          const ctx = await this.services.engine.automaticContext(device.accountId);
+          const actionId = 'action_id' in frame.event ? frame.event.action_id : null;
+          if (actionId !== null && device.expecting.has(actionId)) await this.awaitAction(device, actionId);
+          try {
+            await this.services.readerDevices.applyEvent(ctx, device.readerId, frame.event);
+            this.sendFrame(device.ws, { type: 'event_result', seq: frame.seq, ok: true, error: null });
+          } catch (error) {
+            const body = isApiError(error) ? { code: error.code, message: error.message } : { code: 'api_error', message: 'The event could not be processed.' };
+            this.sendFrame(device.ws, { type: 'event_result', seq: frame.seq, ok: false, error: body });
+          }
+          await this.pushCurrent(device);
+        });
+        return;
+      default:
+        this.fail(device.ws, 'unauthenticated', `A ${frame.type} frame is not valid on an authenticated connection.`);
+    }
+  }
+
+  /** Waits (bounded) until the API committed the action the device already acknowledged. */
+  private async awaitAction(device: DeviceConnection, actionId: string): Promise<void> {
+    const committed = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2_000);
+      device.committed.set(actionId, () => { clearTimeout(timer); resolve(); });
+    });
+    const record = await this.services.engine.store.get<Reader>(device.accountId, device.readerId);
+    if (record && deviceActionId(record.object) !== actionId) await committed;
+    device.committed.get(actionId)?.();
+    device.committed.delete(actionId);
+    device.expecting.delete(actionId);
+  }
+
+  /** Checks size, rate, JSON shape and sequence; on a violation sends the error and closes. */
+  private decode(ws: WebSocket, data: RawData, isBinary: boolean, bucket: Bucket, lastSeq: number): DeviceFrame | null {
+    if (!takeToken(bucket, Date.now())) {
+      this.fail(ws, 'rate_limited', `More than ${limits.readerMessagesPerSecondMax} messages per second.`, 1008);
+      return null;
+    }
+    const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+    if (size > limits.readerMessageBytesMax) {
+      this.fail(ws, 'message_too_large', `Frames are limited to ${limits.readerMessageBytesMax} bytes.`, 1009);
+      return null;
+    }
+    if (isBinary) {
+      this.fail(ws, 'malformed_message', 'Frames are JSON text frames.');
+      return null;
+    }
+    let frame: DeviceFrame;
+    try {
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8');
+      frame = parseDeviceFrame(parseJson(text));
+    } catch (error) {
+      if (error instanceof FrameError) this.fail(ws, error.code, error.message);
+      else this.fail(ws, 'malformed_message', 'The frame could not be decoded.');
+      return null;
+    }
+    if (frame.seq <= lastSeq) {
+      this.fail(ws, 'replayed_message', `seq ${frame.seq} was already used on this connection (last ${lastSeq}).`);
+      return null;
+    }
+    if (frame.seq !== lastSeq + 1) {
+      this.fail(ws, 'out_of_order', `Expected seq ${lastSeq + 1}, got ${frame.seq}.`);
+      return null;
+    }
+    return frame;
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Internals
+  // ----------------------------------------------------------------------------------------------
+
+  private sendFrame(ws: WebSocket, frame: ServerFrame): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  }
+
+  /** Sends an error frame and, for fatal errors, closes the connection. */
+  private fail(ws: WebSocket, code: ProtocolErrorCode, message: string, closeCode = 1008): void {
+    this.sendFrame(ws, { type: 'error', code, message, fatal: true });
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(closeCode, code);
+  }
+
+  /** Sends a command; with `await` resolves true when acknowledged within the deadline. */
+  private send(device: DeviceConnection, command: ServerCommand, wait: boolean): Promise<boolean> {
+    this.commandCounter += 1;
+    const commandId = `cmd_${this.commandCounter.toString(36)}`;
+    this.sendFrame(device.ws, { type: 'command', command_id: commandId, command });
+    if (!wait) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        device.pending.delete(commandId);
+        resolve(false);
+      }, this.ackTimeoutMs);
+      device.pending.set(commandId, (acked) => {
+        clearTimeout(timer);
+        resolve(acked);
+      });
+    });
+  }
+
+  /** Forwards a screen viewer's touch to the device (it decides, as if touched). */
+  forwardInput(readerId: string, input: ServerFrame & { type: 'customer_input' }): boolean {
+    const device = this.devices.get(readerId);
+    if (!device) return false;
+    this.sendFrame(device.ws, input);
+    return true;
+  }
+
+  private publishScreen(readerId: string, state: ScreenState): void {
+    for (const listener of this.screenListeners) listener(readerId, state);
+  }
+
+  private context(accountId: string, nowMs: number): RequestContext {
+    return { accountId, requestId: null, idempotencyKey: null, nowMs, apiVersion: '' };
+  }
+
+  /** The account's clock (wall clock + test-clock offset), with the offset cached for a second. */
+  private async accountNow(accountId: string): Promise<number> {
+    const wall = this.services.engine.clock.nowMs();
+    const cached = this.offsets.get(accountId);
+    if (cached && wall - cached.atMs < 1000) return wall + cached.offsetMs;
+    const account = await this.services.engine.store.getAccount(accountId);
+    const offsetMs = account?.clockOffsetMs ?? 0;
+    this.offsets.set(accountId, { offsetMs, atMs: wall });
+    return wall + offsetMs;
+  }
+
+  /** Any frame is a signal: presence in memory now, in the database at most every `presenceWriteIntervalMs`. */
+  private touch(device: DeviceConnection): void {
+    void this.accountNow(device.accountId).then(async (nowMs) => {
+      const previous = this.lastSeen.get(device.readerId);
+      this.lastSeen.set(device.readerId, nowMs);
+      const wasOffline = previous === undefined || nowMs - previous > readerOfflineAfterMs;
+      const persisted = this.persistedAt.get(device.readerId) ?? 0;
+      if (wasOffline || Date.now() - persisted >= this.presenceWriteIntervalMs) {
+        await this.persistPresence(device.accountId, device.readerId, false);
+      }
+    }).catch(() => undefined);
+  }
+
+  private async persistPresence(accountId: string, readerId: string, force: boolean): Promise<void> {
+    const last = this.lastSeen.get(readerId);
+    if (last === undefined) return;
+    this.persistedAt.set(readerId, Date.now());
+    const engine = this.services.engine;
+    await engine.retrying(async () => {
+      const record = await engine.store.get<Reader>(accountId, readerId);
+      if (!record || record.object['deleted'] === true) return;
+      const reader = record.object;
+      if (!force && reader.last_seen_at !== null && reader.last_seen_at >= last) return;
+      const ctx = this.context(accountId, await this.accountNow(accountId));
+      await engine.commit(ctx, [{ ...reader, last_seen_at: Math.max(last, reader.last_seen_at ?? 0), status: 'online' }], [],
+        new Map([[readerId, record.version]]), new Map([[readerId, readerDeadline(reader)]]));
+    });
+  }
+
+  private onCommit(accountId: string, changed: readonly StoredObject[]): void {
+    for (const object of changed) {
+      if (object.object !== 'terminal.reader') continue;
+      const device = this.devices.get(object.id);
+      if (!device || device.accountId !== accountId) continue;
+      const reader = object as Reader;
+      if (reader['deleted'] === true) {
+        this.fail(device.ws, 'reader_revoked', `Reader ${reader.id} was deleted.`, 4001);
+        continue;
+      }
+      const actionId = deviceActionId(reader);
+      if (actionId !== null) device.committed.get(actionId)?.();
+      const status = serverActionStatus(reader);
+      if (status) this.pushStatus(device, status);
+    }
+  }
+
+  private async pushCurrent(device: DeviceConnection): Promise<void> {
+    const record = await this.services.engine.store.get<Reader>(device.accountId, device.readerId);
+    const status = record ? serverActionStatus(record.object) : null;
+    if (status) this.pushStatus(device, status);
+  }
+
+  /** Tells the device how its action is going on the server, once per change. */
+  private pushStatus(device: DeviceConnection, status: ServerActionStatus): void {
+    const key = `${status.actionId}:${status.status}`;
+    if (device.pushed === key || status.status === 'waiting') {
+      if (status.status === 'waiting') device.pushed = key;
+      return;
+    }
+    device.pushed = key;
+    void this.send(device, {
+      type: 'action_update', action_id: status.actionId, status: status.status, message: status.message,
+    }, false);
+  }
+}

@@ -1,0 +1,20 @@
+import type { App, Services } from '@opentill/server';
+import { ReaderGateway, type GatewayOptions } from './gateway.js';
+import { ScreenHub } from './screen.js';
+
+export * from './gateway.js';
+export * from './screen.js';
+export { registrationCode } from './words.js';
+
+/**
+ * Adds the reader gateway and the screen hub to a built server: registers the gateway as a reader
+ * adapter, the screen_sessions route, and the WebSocket endpoints on the HTTP server's upgrade event.
+ * Call before `listen` (routes cannot be added after Fastify is ready).
+ */
+export function attachGateway(app: App, services: Services, options: GatewayOptions = {}): { gateway: ReaderGateway; screens: ScreenHub; close(): void } {
+  const gateway = new ReaderGateway(services, options);
+  const screens = new ScreenHub(services, gateway);
+  screens.register(app);
+  gateway.attach(app.fastify.server);
+  return { gateway, screens, close: () => { screens.close(); gateway.close(); } };
+}

@@ -1,0 +1,210 @@
+/**
+ * The screen hub: the server side of the virtual reader screen (contract in
+ * `packages/protocol/src/reader-screen.ts`). A screen session (`POST
+ * /opentill/v1/terminal/readers/:id/screen_sessions`, secret key) gives a short-lived token, stored
+ * only as a SHA-256 hash; `GET /opentill/v1/screen/connect?token=…` upgrades to a WebSocket that
+ * receives every ScreenState of that reader's device and sends CustomerInput back. Simulated readers'
+ * devices run in-process (`ReaderDevices`); gateway readers' devices report their screens and get
+ * the touches forwarded.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import { ApiError, isApiError, limits, secondsOf, type Reader, type StoredObject } from '@opentill/core';
+import { hashKey, type RequestContext } from '@opentill/engine';
+import type { ScreenReader, ScreenServerMessage, ScreenState } from '@opentill/protocol';
+import { FrameError, parseCustomerInput, parseJson } from '@opentill/reader-device';
+import { parseParams } from '@opentill/protocol';
+import type { App, Services } from '@opentill/server';
+import { gatewayPaths, takeToken, type ReaderGateway } from './gateway.js';
+
+/** A screen session token must be used (connected) within this. */
+export const screenSessionLifetimeMs = 10 * 60 * 1000;
+
+interface ScreenSessionRecord extends StoredObject {
+  object: 'opentill.screen_session';
+  token_sha256: string;
+  reader: string;
+  expires_at_ms: number;
+}
+
+interface Viewer { ws: WebSocket; accountId: string; readerId: string }
+
+export class ScreenHub {
+  private readonly viewers = new Map<string, Set<Viewer>>();
+  private readonly seqs = new Map<string, number>();
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly services: Services, private readonly gateway: ReaderGateway) {
+    gateway.route(gatewayPaths.screen, (request, socket, head) => void this.upgrade(request, socket, head));
+    gateway.onScreen((readerId, state) => void this.broadcastFor(readerId, state).catch(() => undefined));
+    this.unsubscribe = services.engine.onCommit((accountId, _events, changed) => {
+      for (const object of changed) {
+        if (object.object === 'terminal.reader' && this.viewers.has(object.id)) {
+          void this.refresh(accountId, object as Reader).catch(() => undefined);
+        }
+      }
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+    for (const set of this.viewers.values()) for (const viewer of set) viewer.ws.close(1001, 'server_closing');
+  }
+
+  viewerCount(readerId: string): number {
+    return this.viewers.get(readerId)?.size ?? 0;
+  }
+
+  /** `POST /opentill/v1/terminal/readers/:id/screen_sessions`. */
+  register(app: App): void {
+    app.route('POST', '/opentill/v1/terminal/readers/:id/screen_sessions', async (request, ctx, raw) => {
+      parseParams({}, raw);
+      const readerId = (request.params as { id: string }).id;
+      await this.services.terminalReaders.load(ctx, readerId);
+      const token = `otscr_${ctx.accountId}.${randomBytes(24).toString('base64url')}`;
+      const expiresAtMs = ctx.nowMs + screenSessionLifetimeMs;
+      const record: ScreenSessionRecord = {
+        id: this.services.engine.ids.next('scrs'), object: 'opentill.screen_session', created: secondsOf(ctx.nowMs),
+        livemode: false, token_sha256: hashKey(token), reader: readerId, expires_at_ms: expiresAtMs,
+      };
+      await this.services.engine.commit(ctx, [record], [], new Map());
+      const host = request.headers.host ?? '127.0.0.1';
+      const proto = (request.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
+      return {
+        object: 'opentill.screen_session', id: record.id, reader: readerId, token,
+        url: `${proto}://${host}/opentill/screen/${encodeURIComponent(readerId)}?token=${encodeURIComponent(token)}`,
+        websocket_url: `${proto === 'https' ? 'wss' : 'ws'}://${host}${gatewayPaths.screen}?token=${encodeURIComponent(token)}`,
+        expires_at: secondsOf(expiresAtMs),
+      };
+    });
+  }
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const token = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token') ?? '';
+    const session = await this.session(token).catch(() => null);
+    if (!session) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n' +
+        '{"error":{"type":"invalid_request_error","message":"Invalid or expired screen session token."}}');
+      return;
+    }
+    this.gateway.webSocketServer.handleUpgrade(request, socket, head, (ws) => this.onViewer(ws, session.accountId, session.readerId));
+  }
+
+  private async session(token: string): Promise<{ accountId: string; readerId: string } | null> {
+    const match = /^otscr_([A-Za-z0-9_]{1,100})\.[A-Za-z0-9_-]{20,64}$/.exec(token);
+    if (!match) return null;
+    const accountId = match[1]!;
+    const engine = this.services.engine;
+    if (!await engine.store.getAccount(accountId)) return null;
+    const found = await engine.store.list<ScreenSessionRecord>({
+      accountId, type: 'opentill.screen_session', limit: 1,
+      filters: [{ field: 'token_sha256', op: 'eq', value: hashKey(token) }],
+    });
+    const record = found.data[0];
+    const ctx = await engine.automaticContext(accountId);
+    if (!record || record.expires_at_ms <= ctx.nowMs) return null;
+    const reader = await engine.store.get<Reader>(accountId, record.reader);
+    if (!reader || reader.object['deleted'] === true) return null;
+    return { accountId, readerId: record.reader };
+  }
+
+  private onViewer(ws: WebSocket, accountId: string, readerId: string): void {
+    const viewer: Viewer = { ws, accountId, readerId };
+    let set = this.viewers.get(readerId);
+    if (!set) this.viewers.set(readerId, set = new Set());
+    set.add(viewer);
+    const bucket = { tokens: limits.readerMessageBurstMax, atMs: Date.now() };
+    ws.on('close', () => {
+      set!.delete(viewer);
+      if (set!.size === 0 && this.viewers.get(readerId) === set) this.viewers.delete(readerId);
+    });
+    ws.on('message', (data, isBinary) => {
+      const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+      if (!takeToken(bucket, Date.now())) { ws.close(1008, 'rate_limited'); return; }
+      if (size > limits.readerMessageBytesMax || isBinary) { ws.close(1009, 'message_too_large'); return; }
+      let input;
+      try {
+        const message = parseJson(Buffer.from(data as Buffer).toString('utf8')) as Record<string, unknown> | null;
+        if (!message || typeof message !== 'object' || message['type'] !== 'input' || Object.keys(message).length !== 2) {
+          throw new FrameError('malformed_message', 'Expected {"type":"input","input":{…}}.');
+        }
+        input = parseCustomerInput(message['input']);
+      } catch (error) {
+        this.sendTo(ws, { type: 'input_rejected', reason: error instanceof Error ? error.message : 'Invalid input.' });
+        return;
+      }
+      void this.input(viewer, input).catch((error: unknown) => {
+        this.sendTo(ws, { type: 'input_rejected', reason: isApiError(error) ? error.message : 'The input could not be processed.' });
+      });
+    });
+    void this.initial(viewer).catch(() => ws.close(1011, 'internal_error'));
+  }
+
+  private async initial(viewer: Viewer): Promise<void> {
+    const ctx = await this.services.engine.automaticContext(viewer.accountId);
+    const reader = (await this.services.terminalReaders.load(ctx, viewer.readerId)).object;
+    const state = await this.screenOf(ctx, reader);
+    this.sendTo(viewer.ws, { type: 'screen', reader: this.screenReader(ctx, reader), state, seq: this.nextSeq(reader.id) });
+  }
+
+  private async input(viewer: Viewer, input: ReturnType<typeof parseCustomerInput>): Promise<void> {
+    const ctx = await this.services.engine.automaticContext(viewer.accountId);
+    const reader = (await this.services.terminalReaders.load(ctx, viewer.readerId)).object;
+    if (reader._internal.link === 'gateway') {
+      if (!this.gateway.forwardInput(reader.id, { type: 'customer_input', input })) {
+        throw new ApiError('invalid_request_body', 'The reader is not connected.');
+      }
+      return;
+    }
+    await this.services.readerDevices.simulatedInput(ctx, reader.id, input);
+    // Touches the device keeps to itself (a card waiting for the tip) change no document: show them now.
+    await this.refresh(viewer.accountId, (await this.services.terminalReaders.load(ctx, reader.id)).object);
+  }
+
+  private async screenOf(ctx: RequestContext, reader: Reader): Promise<ScreenState> {
+    if (reader._internal.link === 'gateway') {
+      return this.gateway.screens.get(reader.id) ?? (this.gateway.isConnected(reader.id) ? { screen: 'splash', message: null } : { screen: 'offline' });
+    }
+    return this.services.readerDevices.simulatedScreen(ctx, reader);
+  }
+
+  private screenReader(ctx: RequestContext, reader: Reader): ScreenReader {
+    const view = this.services.terminalReaders.view(reader, ctx.nowMs);
+    return { id: reader.id, label: reader.label, device_type: reader.device_type, status: view.status };
+  }
+
+  private async refresh(accountId: string, reader: Reader): Promise<void> {
+    if (!this.viewers.has(reader.id) || reader['deleted'] === true) return;
+    if (reader._internal.link === 'gateway') return; // the device reports its own screens
+    const ctx = await this.services.engine.automaticContext(accountId);
+    this.broadcast(ctx, reader, await this.screenOf(ctx, reader));
+  }
+
+  private async broadcastFor(readerId: string, state: ScreenState): Promise<void> {
+    const set = this.viewers.get(readerId);
+    const first = set?.values().next().value;
+    if (!first) return;
+    const ctx = await this.services.engine.automaticContext(first.accountId);
+    const reader = await this.services.engine.store.get<Reader>(first.accountId, readerId);
+    if (reader) this.broadcast(ctx, reader.object, state);
+  }
+
+  private broadcast(ctx: RequestContext, reader: Reader, state: ScreenState): void {
+    const set = this.viewers.get(reader.id);
+    if (!set) return;
+    const message: ScreenServerMessage = { type: 'screen', reader: this.screenReader(ctx, reader), state, seq: this.nextSeq(reader.id) };
+    for (const viewer of set) this.sendTo(viewer.ws, message);
+  }
+
+  private nextSeq(readerId: string): number {
+    const seq = (this.seqs.get(readerId) ?? 0) + 1;
+    this.seqs.set(readerId, seq);
+    return seq;
+  }
+
+  private sendTo(ws: WebSocket, message: ScreenServerMessage): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The virtual reader screen contract: what a reader device shows (ScreenState) and what the person
+ * in front of it does (CustomerInput). Isomorphic (no Node APIs): the device logic publishes
+ * ScreenState, the server relays it to every screen viewer of that reader, and viewers send
+ * CustomerInput back to the device, whether the device runs in-process (simulated readers) or
+ * across the WebSocket gateway (external devices, `opentill reader`).
+ *
+ * Screen channel (WebSocket, JSON text frames), after `POST /opentill/v1/terminal/readers/:id/screen_sessions`
+ * (secret key) returned `{ url, token }`:
+ *   GET /opentill/v1/screen/connect?token=…  (upgrade)
+ *   server → viewer: { type: 'screen', reader: ScreenReader, state: ScreenState, seq: number }
+ *   viewer → server: { type: 'input', input: CustomerInput }
+ *   server → viewer: { type: 'input_rejected', reason: string }   (input not valid for the current screen)
+ */
+
+export interface ScreenReader {
+  id: string;
+  label: string;
+  device_type: string;
+  status: 'online' | 'offline' | null;
+}
+
+export interface ScreenCart {
+  currency: string;
+  line_items: Array<{ amount: number; description: string; quantity: number }>;
+  tax: number | null;
+  total: number;
+}
+
+/** A card the picker offers: Stripe's test cards, by name (`visa`, `charge_declined_insufficient_funds` …). */
+export interface ScreenCardOption {
+  number: string;
+  name: string;
+  label: string;
+  brand: string;
+}
+
+export type ScreenReadMethod = 'contactless_emv' | 'contact_emv' | 'magnetic_stripe_track2';
+
+export interface ScreenTipOption {
+  label: string;
+  amount: number;
+}
+
+export interface ScreenInput {
+  type: 'email' | 'numeric' | 'phone' | 'selection' | 'signature' | 'text';
+  title: string;
+  description: string | null;
+  required: boolean;
+  choices?: Array<{ id: string; text: string; style: 'primary' | 'secondary' }>;
+  toggles?: Array<{ title: string | null; description: string | null; default_value: 'enabled' | 'disabled' }>;
+  skip_button: string | null;
+  submit_button: string | null;
+}
+
+export type ScreenState =
+  /** Idle: splash with the reader's label. */
+  | { screen: 'splash'; message: string | null }
+  /** `set_reader_display`: the cart, until the next action or cancel_action. */
+  | { screen: 'cart'; cart: ScreenCart }
+  /** Waiting for a card: amount, "tap, insert or swipe", the card picker, cancel when enabled. */
+  | {
+      screen: 'collect';
+      amount: number;
+      currency: string;
+      purpose: 'payment' | 'setup' | 'refund';
+      cancelable: boolean;
+      cards: ScreenCardOption[];
+      read_methods: ScreenReadMethod[];
+      wallets: Array<'apple_pay' | 'google_pay' | 'samsung_pay'>;
+    }
+  /** On-reader tipping, from the Configuration's tipping settings. */
+  | { screen: 'tip'; amount: number; currency: string; options: ScreenTipOption[]; custom_allowed: boolean; cancelable: boolean }
+  /** PIN pad: the card asked for a PIN. */
+  | { screen: 'pin'; amount: number; currency: string; digits_entered: number; attempts_left: number; cancelable: boolean }
+  | { screen: 'processing'; amount: number; currency: string }
+  | { screen: 'result'; outcome: 'approved' | 'declined' | 'canceled' | 'error'; message: string; amount: number | null; currency: string | null }
+  /** `collect_inputs`: one form per input, in order. */
+  | { screen: 'inputs'; inputs: ScreenInput[]; index: number }
+  | { screen: 'offline' };
+
+export type CustomerInput =
+  | { type: 'present_card'; number: string; read_method: ScreenReadMethod; wallet: 'apple_pay' | 'google_pay' | 'samsung_pay' | null }
+  | { type: 'choose_tip'; amount: number }
+  | { type: 'enter_pin'; pin: string }
+  | { type: 'cancel' }
+  | { type: 'remove_card' }
+  | {
+      type: 'submit_input';
+      index: number;
+      /** The value collected for inputs[index] (text/email/phone/numeric: the string; selection: the choice id; signature: a data URL). */
+      value: string | null;
+      toggles?: Array<'enabled' | 'disabled'>;
+      skipped: boolean;
+    };
+
+export type ScreenServerMessage =
+  | { type: 'screen'; reader: ScreenReader; state: ScreenState; seq: number }
+  | { type: 'input_rejected'; reason: string };
+
+export type ScreenViewerMessage = { type: 'input'; input: CustomerInput };

@@ -1,0 +1,197 @@
+/**
+ * The webhook outbox part of the store contract (engine/src/webhooks/outbox.ts): deliveries written
+ * with their events, claims that never overlap and expire, fenced finishes, `pending_webhooks`
+ * kept right, the attempt log. Run by `runStoreContract` for every adapter.
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import type { StoredObject } from '@opentill/core';
+import type { Account, DeliveryAttempt, Store } from '@opentill/engine';
+
+type Test = (title: string, body: (store: Store, t: TestContext) => Promise<void>) => void;
+
+const ACCT = 'acct_outbox_a';
+const OTHER = 'acct_outbox_b';
+const T0 = 1_700_000_000_000;
+
+function account(id: string, clockOffsetMs = 0): Account {
+  return { id, created: 1, clockOffsetMs, settings: {} };
+}
+
+function endpoint(id: string, enabledEvents: string[], extra: Record<string, unknown> = {}): StoredObject {
+  return {
+    id, object: 'webhook_endpoint', created: 1, livemode: false, url: 'http://127.0.0.1:1/hook', enabled_events: enabledEvents,
+    status: 'enabled', metadata: {}, _internal: { secrets: [{ secret: 'whsec_x', expiresMs: null }] }, ...extra,
+  };
+}
+
+function event(id: string, type: string): StoredObject {
+  return { id, object: 'event', created: T0 / 1000, livemode: false, type, pending_webhooks: 0, data: { object: { id: 'x' } } };
+}
+
+async function put(store: Store, accountId: string, objects: StoredObject[]): Promise<void> {
+  for (const object of objects) {
+    assert.deepEqual(await store.commit({ accountId, puts: [{ object, expectedVersion: 0 }], events: [] }), { ok: true });
+  }
+}
+
+async function emit(store: Store, accountId: string, events: StoredObject[], nowMs = T0): Promise<void> {
+  assert.deepEqual(await store.commit({ accountId, puts: [], events, nowMs }), { ok: true });
+}
+
+async function pending(store: Store, accountId: string, eventId: string): Promise<unknown> {
+  return (await store.get(accountId, eventId))?.object['pending_webhooks'];
+}
+
+function attempt(deliveryId: string, eventId: string, endpointId: string, n: number, status: number | null, atMs = T0): DeliveryAttempt {
+  return {
+    deliveryId, accountId: ACCT, endpointId, eventId, attempt: n, atMs, status, latencyMs: 12, responseExcerpt: 'ok',
+    error: status === 200 ? null : 'HTTP 500', nextAttemptMs: null, node: 'node_a',
+  };
+}
+
+export function outboxContract(test: Test): void {
+  async function setup(store: Store, offsetMs = 0): Promise<void> {
+    await store.insertAccount(account(ACCT, offsetMs), []);
+    await store.insertAccount(account(OTHER), []);
+  }
+
+  test('a commit writes one delivery per matching enabled endpoint and sets pending_webhooks', async (store) => {
+    await setup(store);
+    await put(store, ACCT, [
+      endpoint('we_all', ['*']),
+      endpoint('we_pi', ['payment_intent.succeeded', 'charge.captured']),
+      endpoint('we_off', ['*'], { status: 'disabled' }),
+      endpoint('we_gone', ['*'], { deleted: true }),
+    ]);
+    await put(store, OTHER, [endpoint('we_other', ['*'])]);
+    await emit(store, ACCT, [event('evt_1', 'payment_intent.succeeded'), event('evt_2', 'refund.created'),
+      event('evt_3', 'opentill.webhook_endpoint.disabled')]);
+    assert.equal(await pending(store, ACCT, 'evt_1'), 2);
+    assert.equal(await pending(store, ACCT, 'evt_2'), 1);
+    assert.equal(await pending(store, ACCT, 'evt_3'), 0, "'*' does not cover opentill.* events");
+    const rows = await store.outbox.deliveries({ accountId: ACCT, limit: 100 });
+    assert.deepEqual(rows.map((row) => `${row.eventId}>${row.endpointId}`).sort(), ['evt_1>we_all', 'evt_1>we_pi', 'evt_2>we_all']);
+    for (const row of rows) {
+      assert.equal(row.state, 'pending');
+      assert.equal(row.attemptCount, 0);
+      assert.equal(row.createdMs, T0);
+      assert.equal(row.nextAttemptMs, T0);
+      assert.match(row.id, /^whd_/);
+    }
+    assert.deepEqual(await store.outbox.deliveries({ accountId: OTHER, limit: 100 }), []);
+  });
+
+  test('a conflicting batch writes no deliveries', async (store) => {
+    await setup(store);
+    await put(store, ACCT, [endpoint('we_all', ['*']), { id: 'pi_1', object: 'payment_intent', created: 1, livemode: false }]);
+    const result = await store.commit({
+      accountId: ACCT, puts: [{ object: { id: 'pi_1', object: 'payment_intent', created: 1, livemode: false }, expectedVersion: 7 }],
+      events: [event('evt_x', 'payment_intent.succeeded')], nowMs: T0,
+    });
+    assert.equal(result.ok, false);
+    assert.deepEqual(await store.outbox.deliveries({ accountId: ACCT, limit: 10 }), []);
+  });
+
+  test('claim: due at the account clock, with event and endpoint, not claimable again until the lease passes', async (store) => {
+    await setup(store, 60_000);
+    await put(store, ACCT, [endpoint('we_1', ['*'])]);
+    // Due at T0 + 30 s on the account clock, which runs 60 s ahead of the wall clock.
+    await emit(store, ACCT, [event('evt_1', 'charge.succeeded')], T0 + 30_000);
+    assert.deepEqual(await store.outbox.claim('node_a', T0 - 31_000, 5_000, 10), [], 'not due yet');
+    const [claimed, ...rest] = await store.outbox.claim('node_a', T0 - 30_000, 5_000, 10);
+    assert.equal(rest.length, 0);
+    assert.equal(claimed?.eventId, 'evt_1');
+    assert.equal(claimed?.clockOffsetMs, 60_000);
+    assert.equal(claimed?.event?.['type'], 'charge.succeeded');
+    assert.equal(claimed?.event?.['pending_webhooks'], 1);
+    assert.equal(claimed?.endpoint?.id, 'we_1');
+    assert.deepEqual(claimed?.endpoint?._internal, { secrets: [{ secret: 'whsec_x', expiresMs: null }] });
+    assert.deepEqual(await store.outbox.claim('node_b', T0 - 26_000, 5_000, 10), [], 'held by node_a');
+    const [taken] = await store.outbox.claim('node_b', T0 - 24_000, 5_000, 10);
+    assert.equal(taken?.id, claimed?.id, 'expired claim taken over');
+    // Fencing: node_a lost it.
+    assert.equal(await store.outbox.finish('node_a', claimed!.id, { state: 'succeeded' }, null), false);
+    assert.equal(await pending(store, ACCT, 'evt_1'), 1);
+    assert.equal(await store.outbox.finish('node_b', claimed!.id, { state: 'succeeded' },
+      attempt(claimed!.id, 'evt_1', 'we_1', 1, 200)), true);
+    assert.equal(await pending(store, ACCT, 'evt_1'), 0);
+    assert.equal(await store.outbox.finish('node_b', claimed!.id, { state: 'succeeded' }, null), false, 'already final');
+    assert.deepEqual(await store.outbox.claim('node_c', T0 + 10 ** 9, 5_000, 10), [], 'final deliveries are never claimed');
+  });
+
+  test('finish: reschedule keeps it pending, final states recount pending_webhooks, attempts are logged', async (store) => {
+    await setup(store);
+    await put(store, ACCT, [endpoint('we_1', ['*']), endpoint('we_2', ['*'])]);
+    await emit(store, ACCT, [event('evt_1', 'refund.created')]);
+    assert.equal(await pending(store, ACCT, 'evt_1'), 2);
+    const claimed = await store.outbox.claim('node_a', T0, 60_000, 10);
+    assert.equal(claimed.length, 2);
+    const first = claimed.find((c) => c.endpointId === 'we_1')!;
+    const second = claimed.find((c) => c.endpointId === 'we_2')!;
+    assert.equal(await store.outbox.finish('node_a', first.id, { state: 'pending', nextAttemptMs: T0 + 1000 },
+      { ...attempt(first.id, 'evt_1', 'we_1', 1, 500), nextAttemptMs: T0 + 1000 }), true);
+    assert.equal(await pending(store, ACCT, 'evt_1'), 2);
+    assert.equal(await store.outbox.finish('node_a', second.id, { state: 'failed' }, attempt(second.id, 'evt_1', 'we_2', 1, null)), true);
+    assert.equal(await pending(store, ACCT, 'evt_1'), 1);
+    const [row] = await store.outbox.deliveries({ accountId: ACCT, endpointId: 'we_1', limit: 10 });
+    assert.equal(row?.state, 'pending');
+    assert.equal(row?.attemptCount, 1);
+    assert.equal(row?.nextAttemptMs, T0 + 1000);
+    assert.equal(row?.lastStatus, 500);
+    assert.deepEqual(await store.outbox.claim('node_a', T0 + 999, 60_000, 10), [], 'not due before nextAttemptMs');
+    const [again] = await store.outbox.claim('node_b', T0 + 1000, 60_000, 10);
+    assert.equal(again?.id, first.id, 'a rescheduled delivery is released, then due again');
+    assert.equal(again?.attemptCount, 1);
+    await store.outbox.finish('node_b', first.id, { state: 'succeeded' }, attempt(first.id, 'evt_1', 'we_1', 2, 200, T0 + 1000));
+    assert.equal(await pending(store, ACCT, 'evt_1'), 0);
+    const log = await store.outbox.attempts({ accountId: ACCT, eventId: 'evt_1', limit: 10 });
+    assert.deepEqual(log.map((a) => [a.endpointId, a.attempt, a.status]), [['we_1', 2, 200], ['we_2', 1, null], ['we_1', 1, 500]]);
+    assert.deepEqual((await store.outbox.attempts({ accountId: ACCT, endpointId: 'we_2', limit: 10 })).map((a) => a.error), ['HTTP 500']);
+    assert.equal(await store.outbox.lastSuccessMs(ACCT, 'we_1'), T0 + 1000);
+    assert.equal(await store.outbox.lastSuccessMs(ACCT, 'we_2'), null);
+  });
+
+  test('enqueue (resend) and cancelEndpoint keep pending_webhooks right', async (store) => {
+    await setup(store);
+    await put(store, ACCT, [endpoint('we_1', ['*'])]);
+    await emit(store, ACCT, [event('evt_1', 'refund.created'), event('evt_2', 'refund.updated')]);
+    const ids = await store.outbox.enqueue([{ accountId: ACCT, endpointId: 'we_1', eventId: 'evt_1', eventType: 'refund.created', nextAttemptMs: T0 + 5 }]);
+    assert.equal(ids.length, 1);
+    assert.equal(await pending(store, ACCT, 'evt_1'), 2);
+    assert.equal(await store.outbox.cancelEndpoint(ACCT, 'we_1'), 3);
+    assert.equal(await pending(store, ACCT, 'evt_1'), 0);
+    assert.equal(await pending(store, ACCT, 'evt_2'), 0);
+    assert.ok((await store.outbox.deliveries({ accountId: ACCT, limit: 10 })).every((row) => row.state === 'canceled'));
+    assert.deepEqual(await store.outbox.claim('node_a', T0 + 10_000, 1000, 10), []);
+  });
+
+  test('concurrent claims by several nodes never hand out the same delivery', async (store) => {
+    await setup(store);
+    await put(store, ACCT, [endpoint('we_1', ['*'])]);
+    await emit(store, ACCT, Array.from({ length: 30 }, (_, i) => event(`evt_${i}`, 'charge.succeeded')));
+    const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => store.outbox.claim(`node_${i}`, T0, 60_000, 8)));
+    const all = claims.flat().map((c) => c.id);
+    assert.equal(new Set(all).size, all.length, 'no delivery claimed twice');
+    const rest = await store.outbox.claim('node_x', T0, 60_000, 100);
+    assert.equal(all.length + rest.length, 30, 'every delivery claimed exactly once');
+  });
+
+  test('lease: one dispatcher at a time on SQLite; every process on PostgreSQL', async (store) => {
+    assert.equal(await store.outbox.lease('node_a', T0, 1000), true);
+    assert.equal(await store.outbox.lease('node_a', T0 + 500, 1000), true, 'renewed by its holder');
+    const other = await store.outbox.lease('node_b', T0 + 1000, 1000);
+    if (store.dialect === 'sqlite') {
+      assert.equal(other, false);
+      assert.equal(await store.outbox.lease('node_b', T0 + 1501, 1000), true, 'taken over once expired');
+      assert.equal(await store.outbox.lease('node_a', T0 + 1600, 1000), false);
+      await store.outbox.releaseLease('node_a');
+      assert.equal(await store.outbox.lease('node_a', T0 + 1700, 1000), false, 'only the holder releases');
+      await store.outbox.releaseLease('node_b');
+      assert.equal(await store.outbox.lease('node_a', T0 + 1700, 1000), true, 'released: free at once');
+    } else {
+      await store.outbox.releaseLease('node_a');
+      assert.equal(other, true);
+    }
+  });
+}
