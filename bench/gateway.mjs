@@ -25,6 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { URLSearchParams } from 'node:url';
 import WebSocket from 'ws';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -32,11 +33,11 @@ const repoRoot = resolve(benchDir, '..');
 const { values: flags } = parseArgs({
   options: {
     devices: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' },
-    'heartbeat-ms': { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean' },
+    'heartbeat-ms': { type: 'string' }, concurrency: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean' },
   },
 });
 if (flags.help) {
-  process.stdout.write('node bench/gateway.mjs [--devices 10000] [--rate 500] [--duration 10] [--heartbeat-ms 15000] [--concurrency 64]\n');
+  process.stdout.write('node bench/gateway.mjs [--devices 10000] [--rate 500] [--duration 10] [--heartbeat-ms 15000] [--concurrency 64] [--only baseline,display,payments]\n');
   process.exit(0);
 }
 const devices = Number(flags.devices ?? 10_000);
@@ -45,6 +46,7 @@ const durationS = Number(flags.duration ?? 10);
 const heartbeatMs = Number(flags['heartbeat-ms'] ?? 15_000);
 const concurrency = Number(flags.concurrency ?? 64);
 const target = { p99Ms: 20 };
+const only = new Set((flags.only ?? 'baseline,display,payments').split(','));
 
 const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : NaN; };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -106,15 +108,19 @@ async function paced(totalMs, perSecond, fire) {
     const due = start + (i * 1000) / perSecond;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
-    pending.push(fire(i).then((ms) => latencies.push(ms), () => latencies.push(Infinity)));
+    pending.push(fire(i).then((ms) => latencies.push(ms), (error) => {
+      if (!latencies.some((x) => x === Infinity)) console.error(`first failure: ${error.message}`);
+      latencies.push(Infinity);
+    }));
   }
   await Promise.all(pending);
   return { latencies, achieved: count / ((performance.now() - start) / 1000) };
 }
 
 console.log(`gateway bench: ${devices} devices, ${rate} actions/s for ${durationS} s, heartbeats every ${heartbeatMs} ms`);
-const results = { devices, rate, durationS, heartbeatMs, node: process.version, cpus: os.cpus().length };
-{
+const results = { devices, rate, durationS, heartbeatMs, node: process.version, cpus: os.cpus().length, loadAverageAtStart: os.loadavg() };
+console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores (other processes share them)`);
+if (only.has('baseline')) {
   const { child, port } = startChild([join(echoDir, 'echo.mjs')]);
   const p = await port;
   await sleep(200);
@@ -139,8 +145,8 @@ const results = { devices, rate, durationS, heartbeatMs, node: process.version, 
   console.log('baseline (bare ws echo):', results.baseline);
   for (const ws of sockets) ws.terminate();
   child.kill();
-  rmSync(echoDir, { recursive: true, force: true });
 }
+rmSync(echoDir, { recursive: true, force: true });
 
 // ------------------------------------------------------------------------------------------------
 // 2. OpenTill gateway
@@ -151,7 +157,6 @@ const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').fil
 const { child, port: portPromise } = startChild([...serverNodeArgs, join(repoRoot, 'apps/opentill/dist/main.js'), 'serve', '--port', '0',
   '--data-dir', dataDir, '--secret-key', secretKey], { OPENTILL_READER_HEARTBEAT_MS: String(heartbeatMs) });
 const port = await portPromise;
-const base = `http://127.0.0.1:${port}`;
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 function call(method, path, params = {}) {
   const body = new URLSearchParams(params).toString();
@@ -216,13 +221,15 @@ try {
         const frame = JSON.parse(data.toString());
         if (frame.type === 'welcome') {
           // Spread heartbeats over the interval.
-          setTimeout(() => { device.timer = setInterval(() => send({ type: 'heartbeat' }), frame.heartbeat_interval_ms); },
-            Math.random() * frame.heartbeat_interval_ms);
+          setTimeout(() => {
+            send({ type: 'heartbeat' });
+            device.timer = setInterval(() => send({ type: 'heartbeat' }), frame.heartbeat_interval_ms);
+          }, Math.random() * frame.heartbeat_interval_ms);
           res();
         } else if (frame.type === 'command') {
           send({ type: 'ack', command_id: frame.command_id });
           const command = frame.command;
-          if (command.type === 'action') {
+          if (command.type === 'action' && command.action.purpose === 'payment') {
             send({ type: 'event', event: { type: 'card_read', action_id: command.action.id, number: '4242424242424242',
               read_method: 'contactless_emv', wallet: null, tip_amount: 0, pin: null } });
           } else if (command.type === 'action_update' && command.status !== 'processing') {
@@ -241,6 +248,8 @@ try {
   results.opentill = {
     idleRssMb: round(idleRss, 1), rssBeforeConnectMb: round(beforeConnectRss, 1), rssConnectedMb: round(connectedRss, 1),
     rssPerConnectedReaderKb: round(((connectedRss - beforeConnectRss) * 1024) / devices, 1),
+    // Upper bound: everything since the idle server (registered reader documents, pairing leftovers…).
+    rssPerReaderSinceIdleKb: round(((connectedRss - idleRss) * 1024) / devices, 1),
     pairingPerS: round(devices / pairS, 0), connectPerS: round(devices / connectS, 0),
   };
   console.log(`connected ${devices} devices in ${round(connectS, 1)} s; RSS ${round(beforeConnectRss, 1)} → ${round(connectedRss, 1)} MB`);
@@ -251,9 +260,18 @@ try {
   };
   const clientCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
-  // A. Display actions: API call → device (command, ack) → API answer. The gateway alone.
+  // Idle: only heartbeats (and the periodic presence writes) for a few seconds.
   {
-    const cart = { 'cart[currency]': 'usd', 'cart[line_items][0][amount]': '500', 'cart[line_items][0][description]': 'Coffee',
+    const cpu0 = cpuMs();
+    const t0 = performance.now();
+    await sleep(5000);
+    results.opentill.idleCpuPercentWithHeartbeats = round(((cpuMs() - cpu0) / (performance.now() - t0)) * 100, 1);
+    console.log(`idle with ${devices} connected devices heartbeating: server CPU ${results.opentill.idleCpuPercentWithHeartbeats} % of one core`);
+  }
+
+  // A. Display actions: API call → device (command, ack) → API answer. The gateway alone.
+  if (only.has('display')) {
+    const cart = { type: 'cart', 'cart[currency]': 'usd', 'cart[line_items][0][amount]': '500', 'cart[line_items][0][description]': 'Coffee',
       'cart[line_items][0][quantity]': '1', 'cart[total]': '500' };
     const cpu0 = cpuMs();
     const client0 = clientCpu();
@@ -274,6 +292,7 @@ try {
   }
 
   // B. Payments: API call → device → card read → authorization → final action_update at the device.
+  if (only.has('payments')) {
   const actionsTotal = Math.floor(rate * durationS);
   const intents = new Array(actionsTotal);
   await pool(actionsTotal, concurrency, async (i) => {
@@ -305,7 +324,9 @@ try {
     targetP99Ms: target.p99Ms,
   };
   console.log('payment actions (API → device → card → authorization → result at the device):', results.opentill.payments);
+  }
   results.opentill.rssAfterActionsMb = round(rssMb(child.pid), 1);
+  results.loadAverageAtEnd = os.loadavg();
   console.log('opentill gateway:', JSON.stringify(results.opentill, null, 2));
   for (const device of conns) { clearInterval(device.timer); device.ws.terminate(); }
 } finally {

@@ -31,7 +31,6 @@ const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
 function where(cf) {
   let url = cf.url || '';
   if (url.startsWith('file://')) url = relative(root, fileURLToPath(url));
-  else if (url.startsWith('node:')) url = url; // keep
   return url ? `${url}:${cf.lineNumber + 1}` : '(native)';
 }
 const keyOf = (cf) => `${cf.functionName || '(anonymous)'} ${where(cf)}`;

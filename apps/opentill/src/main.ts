@@ -32,7 +32,9 @@ Options:
   --log                 log every request
 ${webhookUsage}
 ${listenUsage}
+
 ${triggerUsage}
+
 ${readerUsage}`;
 
 interface KeysFile { secretKey: string; publishableKey: string }

@@ -6,7 +6,7 @@
  */
 import { ApiError, assert, limits, secondsOf, type DomainEvent, type StoredObject } from '@opentill/core';
 import type { Clock, IdSource, Processor } from './ports.js';
-import type { Put, Store, StoredRecord } from './store.js';
+import type { Put, Store, StoredRecord, StoredText } from './store.js';
 
 /** The API version OpenTill speaks (the one stripe-node 23.1.0 pins). */
 export const apiVersion = '2026-10-28.endive';
@@ -29,7 +29,8 @@ export interface EngineDeps {
 }
 
 /** Notified after every successful commit (the webhook dispatcher and live listeners wake on it). */
-export type CommitListener = (accountId: string, events: StoredObject[], changed: readonly StoredObject[]) => void;
+export type CommitListener = (accountId: string, events: StoredObject[], changed: readonly StoredObject[],
+  deliveries: number) => void;
 
 export class Conflict extends Error {}
 
@@ -67,6 +68,21 @@ export class Engine {
       throw new ApiError('resource_missing', `No such ${stripeName}: '${id}'`, { param });
     }
     return record;
+  }
+
+  /**
+   * `load` without parsing: the stored JSON text (internal fields included), with the same account
+   * scoping and type check. Null when the store cannot return text or the object may be deleted
+   * (then `load` decides).
+   */
+  async loadText(ctx: RequestContext, id: string, objectName: string, param: string,
+    stripeName = objectName): Promise<StoredText | null> {
+    if (!this.store.getText) return null;
+    const text = canExist(id) ? await this.store.getText(ctx.accountId, id) : null;
+    if (text === null || text.type !== objectName) {
+      throw new ApiError('resource_missing', `No such ${stripeName}: '${id}'`, { param });
+    }
+    return text.data.includes('"deleted":true') ? null : text;
   }
 
   async find<T extends StoredObject>(ctx: RequestContext, id: string | null | undefined): Promise<StoredRecord<T> | null> {
@@ -107,7 +123,7 @@ export class Engine {
     const eventObjects = events.map((event) => this.eventObject(ctx, event));
     const result = await this.store.commit({ accountId: ctx.accountId, puts, events: eventObjects, nowMs: ctx.nowMs });
     if (!result.ok) throw new Conflict(result.conflictId);
-    for (const listener of this.listeners) listener(ctx.accountId, eventObjects, changed);
+    for (const listener of this.listeners) listener(ctx.accountId, eventObjects, changed, result.deliveries);
     return eventObjects;
   }
 

@@ -7,7 +7,7 @@ import {
   type UpdatePaymentIntent,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
-import type { StoredRecord } from './store.js';
+import type { StoredRecord, StoredText } from './store.js';
 
 export interface CreateCommand extends Omit<CreatePaymentIntent, 'id' | 'clientSecret'> {
   /** `confirm=true` with `payment_method`: create and confirm in one call. */
@@ -45,6 +45,11 @@ export class PaymentIntents {
 
   async retrieve(ctx: RequestContext, id: string): Promise<PaymentIntent> {
     return (await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent')).object;
+  }
+
+  /** `retrieve` as stored JSON text (null: use `retrieve`). */
+  retrieveText(ctx: RequestContext, id: string): Promise<StoredText | null> {
+    return this.engine.loadText(ctx, id, 'payment_intent', 'intent', 'payment_intent');
   }
 
   async update(ctx: RequestContext, id: string, update: UpdatePaymentIntent & { metadataPatch?: (m: Record<string, string>) => Record<string, string> }): Promise<PaymentIntent> {

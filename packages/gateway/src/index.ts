@@ -3,6 +3,8 @@ import { ReaderGateway, type GatewayOptions } from './gateway.js';
 import { ScreenHub } from './screen.js';
 
 export * from './gateway.js';
+/** The reader port's second adapter (`_internal.link: 'gateway'`) is the gateway itself. */
+export { ReaderGateway as GatewayReaderLink } from './gateway.js';
 export * from './screen.js';
 export { registrationCode } from './words.js';
 

@@ -37,7 +37,9 @@ export class ScreenHub {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly services: Services, private readonly gateway: ReaderGateway) {
-    gateway.route(gatewayPaths.screen, (request, socket, head) => void this.upgrade(request, socket, head));
+    gateway.route(gatewayPaths.screen, (request, socket, head) => {
+      this.upgrade(request, socket, head).catch(() => socket.destroy());
+    });
     gateway.onScreen((readerId, state) => void this.broadcastFor(readerId, state).catch(() => undefined));
     this.unsubscribe = services.engine.onCommit((accountId, _events, changed) => {
       for (const object of changed) {
@@ -111,6 +113,7 @@ export class ScreenHub {
   }
 
   private onViewer(ws: WebSocket, accountId: string, readerId: string): void {
+    ws.on('error', () => undefined);
     const viewer: Viewer = { ws, accountId, readerId };
     let set = this.viewers.get(readerId);
     if (!set) this.viewers.set(readerId, set = new Set());

@@ -83,8 +83,9 @@ export function int(options: { min?: number; max?: number } = {}) {
 /** A charge amount in minor units: a positive integer with at most 8 digits. */
 export function amount(options: { min?: number } = {}) {
   const min = options.min ?? 1;
+  const integer = int();
   return schema<number>((value, path) => {
-    const n = int().parse(value, path);
+    const n = integer.parse(value, path);
     if (n < min) {
       throw new ApiError('parameter_invalid_integer', `This value must be greater than or equal to ${min}.`, { param: path });
     }
@@ -240,6 +241,9 @@ export function parseParams<F extends Record<string, Schema<unknown>>>(fields: F
   return parseFields({ ...fields, expand: expandParam }, params ?? {}, '') as Infer<F> & { expand?: string[] };
 }
 
+const plainInteger = int();
+const createdRange = object({ gt: int(), gte: int(), lt: int(), lte: int() });
+
 /** Pagination parameters shared by every list endpoint. */
 export const listParams = {
   limit: int({ min: 1, max: limits.listLimitMax }),
@@ -247,9 +251,9 @@ export const listParams = {
   ending_before: str({ maxLength: 255 }),
   created: schema<{ gt?: number; gte?: number; lt?: number; lte?: number }>((value, path) => {
     if (typeof value === 'string' || typeof value === 'number') {
-      const at = int().parse(value, path);
+      const at = plainInteger.parse(value, path);
       return { gte: at, lte: at };
     }
-    return object({ gt: int(), gte: int(), lt: int(), lte: int() }).parse(value, path);
+    return createdRange.parse(value, path);
   }),
 };

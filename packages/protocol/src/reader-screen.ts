@@ -1,3 +1,16 @@
+/*
+ * NOTE for the screen UI (server side implemented in packages/gateway/src/screen.ts; additions only,
+ * nothing above changed meaning):
+ *  - the screen_sessions answer is `{ object: 'opentill.screen_session', id, reader, token, url,
+ *    websocket_url, expires_at }`; `url` is `<origin>/opentill/screen/<readerId>?token=<token>`,
+ *    `websocket_url` the ready-made `ws(s)://…/opentill/v1/screen/connect?token=…`;
+ *  - the token must be used to connect within 10 minutes (expires_at); an open channel stays open;
+ *    an invalid or expired token gets HTTP 401 on the upgrade (no WebSocket);
+ *  - a gateway reader whose device is not connected shows `{ screen: 'offline' }`;
+ *  - viewer messages are limited to 64 KiB and 50/s (burst 100): beyond that the channel is closed
+ *    (1009 / 1008); a malformed message gets `input_rejected`, and so does an input the device refuses
+ *    on a simulated reader (a gateway device just keeps showing its current screen).
+ */
 /**
  * The virtual reader screen contract: what a reader device shows (ScreenState) and what the person
  * in front of it does (CustomerInput). Isomorphic (no Node APIs): the device logic publishes

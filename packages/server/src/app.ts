@@ -32,6 +32,11 @@ declare module 'fastify' {
 
 const versionPattern = /^\d{4}-\d{2}-\d{2}(\.[a-z_]+)?$/;
 
+/** A response body already rendered for the wire (internal fields dropped), sent as is. */
+export class WireJson {
+  constructor(readonly text: string) {}
+}
+
 export type Handler = (request: FastifyRequest, ctx: RequestContext, params: Record<string, unknown>) => Promise<unknown>;
 
 export interface App {
@@ -83,17 +88,20 @@ export function createApp(options: ServerOptions): App {
   // Anything else is read and then rejected with a Stripe-shaped error in preHandler.
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, keepRaw);
 
-  fastify.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: Fastify then skips a promise and its resolution per request.
+  fastify.addHook('onRequest', (request, reply, done) => {
     request.requestId = nextRequestId();
     void reply.header('Request-Id', request.requestId);
     const version = request.headers['stripe-version'];
     if (typeof version === 'string' && version !== '') {
       if (!versionPattern.test(version)) {
-        throw new ApiError('invalid_request_body', `Invalid Stripe API version: ${version.slice(0, 40)}`, { param: 'Stripe-Version' });
+        done(new ApiError('invalid_request_body', `Invalid Stripe API version: ${version.slice(0, 40)}`, { param: 'Stripe-Version' }));
+        return;
       }
       request.stripeVersion = version;
     }
     void reply.header('Stripe-Version', request.stripeVersion);
+    done();
   });
 
   fastify.setErrorHandler((error, request, reply) => sendError(request, reply, error));
@@ -104,29 +112,28 @@ export function createApp(options: ServerOptions): App {
     return sendError(request, reply, error);
   });
 
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    if (request.idempotencyStarted && request.principal && request.idempotencyKey) {
-      request.idempotencyStarted = false;
-      const stored = reply.statusCode < 400 || reply.getHeader('x-opentill-store-idempotent') !== 'false';
-      reply.removeHeader('x-opentill-store-idempotent');
-      if (stored) {
-        await idempotency.finish(request.principal.accountId, request.idempotencyKey, reply.statusCode, String(payload));
-      } else {
-        await idempotency.abandon(request.principal.accountId, request.idempotencyKey);
-      }
-    }
-    return payload;
-  });
+  /**
+   * Records the answer under the request's idempotency key before it is sent (a replay must never
+   * see less than the client saw), or releases the key when the error is not stored (validation).
+   * Done here rather than in an onSend hook: a hook costs every request, and only keyed POSTs need it.
+   */
+  async function settleIdempotency(request: FastifyRequest, status: number, payload: string, stored: boolean) {
+    if (!request.idempotencyStarted || !request.principal || !request.idempotencyKey) return;
+    request.idempotencyStarted = false;
+    if (stored) await idempotency.finish(request.principal.accountId, request.idempotencyKey, status, payload);
+    else await idempotency.abandon(request.principal.accountId, request.idempotencyKey);
+  }
 
-  function sendError(request: FastifyRequest, reply: FastifyReply, raw: unknown) {
+  async function sendError(request: FastifyRequest, reply: FastifyReply, raw: unknown) {
     const error = asApiError(raw, fastify);
     for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
-    if (!error.storedForIdempotency) void reply.header('x-opentill-store-idempotent', 'false');
     if (error.status >= 500) {
       fastify.log.error({ err: raw, requestId: request.requestId }, 'internal error');
       void reply.header('Stripe-Should-Retry', 'true');
     }
-    return reply.status(error.status).type('application/json').send(toWire({ error: error.body }));
+    const payload = toWire({ error: error.body });
+    await settleIdempotency(request, error.status, payload, error.storedForIdempotency);
+    return reply.status(error.status).type('application/json').send(payload);
   }
 
   function decodeParams(request: FastifyRequest): Record<string, unknown> {
@@ -192,7 +199,9 @@ export function createApp(options: ServerOptions): App {
             void reply.header('Idempotency-Key', key);
           }
           const result = await handler(request, ctx, params);
-          return reply.type('application/json').send(toWire(result));
+          const payload = result instanceof WireJson ? result.text : toWire(result);
+          await settleIdempotency(request, 200, payload, true);
+          return reply.type('application/json').send(payload);
         },
       });
     },

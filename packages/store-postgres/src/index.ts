@@ -263,7 +263,7 @@ export class PostgresStore implements Store {
           }
         }
         // Webhook deliveries of these events, in this transaction (sets the events' pending_webhooks).
-        await this.outbox.plan(client, batch);
+        const deliveries = await this.outbox.plan(client, batch);
         for (const event of batch.events) {
           current = event.id;
           const data = JSON.stringify(event);
@@ -272,7 +272,7 @@ export class PostgresStore implements Store {
              VALUES ($1, $2, 'event', $3, 1, NULL, $4::json, $5::json)`,
             [event.id, batch.accountId, event.created, data, filterData(data)]);
         }
-        return { ok: true };
+        return { ok: true, deliveries };
       });
     } catch (error) {
       if (error instanceof Conflict) return { ok: false, conflictId: error.id };

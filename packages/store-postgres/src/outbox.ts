@@ -74,19 +74,20 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   /** Inside `commit`'s transaction, before the events are inserted (it sets their pending_webhooks). */
-  async plan(client: pg.PoolClient, batch: CommitBatch): Promise<void> {
-    if (batch.events.length === 0) return;
+  async plan(client: pg.PoolClient, batch: CommitBatch): Promise<number> {
+    if (batch.events.length === 0) return 0;
     const { rows } = await client.query<{ id: string; events: unknown[] | null }>(
       `SELECT id, data -> 'enabled_events' AS events FROM objects
        WHERE account_id = $1 AND type = 'webhook_endpoint' AND data ->> 'status' = 'enabled' AND (data -> 'deleted') IS NULL`,
       [batch.accountId]);
-    if (rows.length === 0) return;
+    if (rows.length === 0) return 0;
     const planned = planDeliveries(rows.map((row) => ({ id: row.id, enabledEvents: row.events ?? [] })), batch.events, newDeliveryId);
-    if (planned.length === 0) return;
+    if (planned.length === 0) return 0;
     await this.insert(client, planned.map((delivery) => ({
       id: delivery.id, accountId: batch.accountId, endpointId: delivery.endpointId, eventId: delivery.event.id,
       eventType: String(delivery.event['type']), nextAttemptMs: batch.nowMs ?? delivery.event.created * 1000,
     })));
+    return planned.length;
   }
 
   private async insert(client: Queryable, deliveries: Array<NewDelivery & { id: string }>): Promise<void> {

@@ -95,16 +95,19 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   /** Inside `commit`'s transaction, before the events are inserted (it sets their pending_webhooks). */
-  plan(batch: CommitBatch): void {
-    if (batch.events.length === 0) return;
+  plan(batch: CommitBatch): number {
+    if (batch.events.length === 0) return 0;
     const endpoints = this.sql.endpoints.all(batch.accountId)
       .map((row) => ({ id: row.id, enabledEvents: row.events ? JSON.parse(row.events) as unknown[] : [] }));
-    if (endpoints.length === 0) return;
+    if (endpoints.length === 0) return 0;
+    let queued = 0;
     for (const delivery of planDeliveries(endpoints, batch.events, newDeliveryId)) {
       const createdMs = batch.nowMs ?? delivery.event.created * 1000;
       this.sql.insert.run(delivery.id, batch.accountId, delivery.endpointId, delivery.event.id, String(delivery.event['type']),
         createdMs, createdMs);
+      queued += 1;
     }
+    return queued;
   }
 
   private recount(accountId: string, eventId: string): void {

@@ -15,7 +15,7 @@ import {
   type CardEntryMethod, type CollectPaymentMethodOptions, type ConnectOptions, type CreditCardBrand, type DiscoverResult,
   type DiscoveryConfig, type ErrorResponse, type ExposedError, type FormType, type ICollectInputsParameters,
   type ICollectInputsResult, type IDisconnectResponse, type IPaymentIntent, type IRefund, type ISdkManagedPaymentIntent,
-  type ISetReaderDisplayRequest, type ISetupIntent, type ISetupIntentConfig, type ProcessPaymentOptions, type Reader,
+  type IReaderSettings, type ISetReaderDisplayRequest, type ISetReaderSettingsRequest, type ISetupIntent, type ISetupIntentConfig, type ProcessPaymentOptions, type Reader,
   type RefundOptions, type SimulatorConfiguration, type Terminal, type TerminalProps,
 } from './types.js';
 
@@ -86,9 +86,10 @@ export class OpenTillTerminal implements Terminal {
   private readonly lastOutcome = new Map<Kind, 'completed' | 'canceled'>();
   private latest: SdkState | null = null;
   private readonly listeners = new Set<(state: SdkState) => void>();
-  private monitorAbort: AbortController | null = null;
+  private monitorControl: { stopped: boolean } | null = null;
   private collectedSetupIntent: string | null = null;
   private collectedRefund: { refund: IRefund } | ErrorResponse | null = null;
+  private textToSpeech: 'off' | 'speakers' = 'off';
 
   constructor(private readonly props: TerminalProps) {
     if (typeof props?.onFetchConnectionToken !== 'function') {
@@ -225,6 +226,8 @@ export class OpenTillTerminal implements Terminal {
 
   private update(state: SdkState): void {
     this.latest = state;
+    // Keep the connected reader fresh (status, last_seen_at, action), as Stripe's SDK would.
+    if (this.reader && state.reader?.id === this.reader.id && state.connection === 'connected') this.reader = state.reader;
     for (const listener of [...this.listeners]) listener(state);
     if (this.reader && state.connection === 'not_connected' && state.disconnect_reason !== null) {
       const offline = state.disconnect_reason === 'reader_offline';
@@ -235,24 +238,28 @@ export class OpenTillTerminal implements Terminal {
   }
 
   private startMonitor(): void {
-    this.monitorAbort?.abort();
-    const control = new AbortController();
-    this.monitorAbort = control;
+    const control = { stopped: false };
+    if (this.monitorControl) this.monitorControl.stopped = true;
+    this.monitorControl = control;
     void this.monitor(control);
   }
 
+  /**
+   * Stops watching. The long-poll in flight is not aborted: the server answers it at once, since
+   * whatever stops the monitor (disconnect, session end, lost reader) changes the state.
+   */
   private stopMonitor(): void {
-    this.monitorAbort?.abort();
-    this.monitorAbort = null;
+    if (this.monitorControl) this.monitorControl.stopped = true;
+    this.monitorControl = null;
   }
 
-  private async monitor(control: AbortController): Promise<void> {
+  private async monitor(control: { stopped: boolean }): Promise<void> {
     let failures = 0;
-    while (!control.signal.aborted) {
+    while (!control.stopped) {
       const after = this.latest?.version;
       const query = after ? `?after=${encodeURIComponent(after)}&wait_ms=${stateWaitMs}` : '';
-      const result = await this.request<SdkState>('GET', `/state${query}`, undefined, control.signal);
-      if (control.signal.aborted) return;
+      const result = await this.request<SdkState>('GET', `/state${query}`);
+      if (control.stopped) return;
       if (result.ok) {
         failures = 0;
         this.update(result.data);
@@ -798,6 +805,31 @@ export class OpenTillTerminal implements Terminal {
 
   getSimulatorConfiguration(): SimulatorConfiguration {
     return { ...this.simulator };
+  }
+
+  // Not offered by OpenTill (docs/sdk.md): answered as values, never thrown -----------------------
+
+  async readReusableCard(): Promise<{ payment_method: unknown } | ErrorResponse> {
+    return failure('reader_error', 'readReusableCard is not supported by OpenTill: use collectSetupIntentPaymentMethod.');
+  }
+
+  async cancelReadReusableCard(): Promise<Ok | ErrorResponse> {
+    return failure('no_active_read_reusable_card_attempt', 'There is no readReusableCard in progress.');
+  }
+
+  async setReaderSettings(request: ISetReaderSettingsRequest): Promise<IReaderSettings | ErrorResponse> {
+    if (!this.reader) return failure('no_established_connection', 'No reader is connected: call connectReader first.');
+    this.textToSpeech = request?.accessibility_parameters?.enableTextToSpeechSpeakers ? 'speakers' : 'off';
+    return this.getReaderSettings();
+  }
+
+  async getReaderSettings(): Promise<IReaderSettings | ErrorResponse> {
+    if (!this.reader) return failure('no_established_connection', 'No reader is connected: call connectReader first.');
+    return { accessibilitySettings: { textToSpeechStatus: this.textToSpeech } };
+  }
+
+  async print(): Promise<Ok | ErrorResponse> {
+    return failure('reader_error', 'Printing is not supported by OpenTill readers.');
   }
 }
 

@@ -320,6 +320,19 @@ export interface Terminal {
   setSimulatorConfiguration(config: any): void;
   getSimulatorConfiguration(): SimulatorConfiguration;
   overrideBaseURL(url: string): void;
+  readReusableCard(options?: { customer?: string }): Promise<{ payment_method: unknown } | ErrorResponse>;
+  cancelReadReusableCard(): Promise<Record<string, never> | ErrorResponse>;
+  setReaderSettings(request: ISetReaderSettingsRequest): Promise<IReaderSettings | ErrorResponse>;
+  getReaderSettings(): Promise<IReaderSettings | ErrorResponse>;
+  print(content: unknown): Promise<Record<string, never> | ErrorResponse>;
+}
+
+export type ITextToSpeechStatus = 'off' | 'headphones' | 'speakers';
+export interface ISetReaderSettingsRequest {
+  accessibility_parameters?: { enableTextToSpeechSpeakers: boolean } | null;
+}
+export interface IReaderSettings {
+  accessibilitySettings: { textToSpeechStatus: ITextToSpeechStatus } | ErrorResponse;
 }
 
 export interface StripeTerminal {

@@ -31,12 +31,12 @@ function event(id: string, type: string): StoredObject {
 
 async function put(store: Store, accountId: string, objects: StoredObject[]): Promise<void> {
   for (const object of objects) {
-    assert.deepEqual(await store.commit({ accountId, puts: [{ object, expectedVersion: 0 }], events: [] }), { ok: true });
+    assert.deepEqual(await store.commit({ accountId, puts: [{ object, expectedVersion: 0 }], events: [] }), { ok: true, deliveries: 0 });
   }
 }
 
 async function emit(store: Store, accountId: string, events: StoredObject[], nowMs = T0): Promise<void> {
-  assert.deepEqual(await store.commit({ accountId, puts: [], events, nowMs }), { ok: true });
+  assert.equal((await store.commit({ accountId, puts: [], events, nowMs })).ok, true);
 }
 
 async function pending(store: Store, accountId: string, eventId: string): Promise<unknown> {

@@ -168,6 +168,25 @@ for (const store of stores) {
         assert.equal((await h.stripe.paymentIntents.retrieve(uncaptured.id)).status, 'requires_capture');
       });
 
+      it('charge and payment_intent must agree; an Interac refund ending 05 is declined on the spot', async () => {
+        const one = await authorizedIntent(h, { capture_method: 'automatic' });
+        const two = await authorizedIntent(h, { capture_method: 'automatic' });
+        await rejectsStripe(h.stripe.refunds.create({ charge: String(one.latest_charge), payment_intent: two.id }), {
+          statusCode: 400, code: 'parameters_exclusive',
+        });
+        const agreeing = await h.stripe.refunds.create({ charge: String(one.latest_charge), payment_intent: one.id, amount: 100 });
+        assert.equal(agreeing.status, 'succeeded');
+
+        const interac = await authorizedIntent(h, { currency: 'cad', capture_method: 'automatic', payment_method_types: ['interac_present'] });
+        assert.equal(interac.status, 'succeeded');
+        const declined = await h.stripe.refunds.create({ payment_intent: interac.id, amount: 505 });
+        assert.equal(declined.status, 'failed');
+        assert.equal(declined.failure_reason, 'declined');
+        assert.equal((await h.stripe.charges.retrieve(String(interac.latest_charge))).amount_refunded, 0);
+        assert.equal((await eventsAbout(declined.id, 'refund.failed')).length, 1);
+        assert.equal((await h.stripe.refunds.create({ payment_intent: interac.id, amount: 500 })).status, 'succeeded');
+      });
+
       it('refund_fail: looks successful, fails after a clock advance with refund.failed', async () => {
         const pi = await authorizedIntent(h, { capture_method: 'automatic' }, { number: '4000000000005126' });
         assert.equal(pi.status, 'succeeded');

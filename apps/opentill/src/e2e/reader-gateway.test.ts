@@ -9,7 +9,10 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import Stripe from 'stripe';
 import WebSocket from 'ws';
-import { opentillMain, startServer, type RunningServer } from '@opentill/testkit';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freshSchema, opentillMain, startServer, testPostgres, type RunningServer } from '@opentill/testkit';
 import type { ServerFrame } from '@opentill/reader-device';
 import { stores, stripeError } from './terminal-fixture.js';
 import { cardRead, TestDevice, type Credential } from './reader-device-client.js';
@@ -257,6 +260,14 @@ for (const store of stores) {
       device.send({ type: 'screen', state: { screen: 'splash', message: 'x'.repeat(70 * 1024) } });
       await expectFatal(device, 'message_too_large');
 
+      // Beyond the hard cap the WebSocket layer itself closes (1009); invalid UTF-8 closes too (1007).
+      device = await raw();
+      device.ws.send('x'.repeat(300 * 1024));
+      assert.equal((await device.closed).code, 1009);
+      device = await raw();
+      device.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+      assert.equal((await device.closed).code, 1007);
+
       device = await TestDevice.connect(server.baseUrl, credential);
       open.push(device);
       for (let i = 0; i < 400 && device.ws.readyState === WebSocket.OPEN; i += 1) device.send({ type: 'heartbeat' });
@@ -316,6 +327,41 @@ for (const store of stores) {
       assert.equal(status, 401);
     });
 
+    test('screen hub: on-reader tipping from the Configuration, then customer cancel', async () => {
+      const configuration = await stripe.terminal.configurations.create({ tipping: { eur: { percentages: [10, 15, 20] } } });
+      const tipLocation = await stripe.terminal.locations.create({ display_name: 'Bar', address: { country: 'FR' },
+        configuration_overrides: configuration.id });
+      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: tipLocation.id });
+      const session = await opentill(`/opentill/v1/terminal/readers/${reader.id}/screen_sessions`);
+      const viewer = new WebSocket(String(session.body['websocket_url']));
+      const screens: Array<{ type: string; state?: Record<string, unknown> }> = [];
+      viewer.on('message', (data) => screens.push(JSON.parse(data.toString()) as { type: string }));
+      await new Promise((resolve) => viewer.once('open', resolve));
+      const seen = (screen: string) => until(async () => screens.some((s) => s.state?.['screen'] === screen), `screen ${screen}`);
+      const pi = await paymentIntent(1000);
+      await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
+      await seen('collect');
+      viewer.send(JSON.stringify({ type: 'input', input: { type: 'present_card', number: '4242424242424242', read_method: 'contactless_emv', wallet: null } }));
+      await seen('tip');
+      const tip = screens.find((s) => s.state?.['screen'] === 'tip')!.state!;
+      assert.deepEqual((tip['options'] as Array<{ amount: number }>).map((o) => o.amount), [100, 150, 200]);
+      viewer.send(JSON.stringify({ type: 'input', input: { type: 'choose_tip', amount: 150 } }));
+      await until(async () => (await stripe.paymentIntents.retrieve(pi.id)).status === 'requires_capture', 'tipped payment');
+      assert.equal((await stripe.paymentIntents.retrieve(pi.id)).amount, 1150);
+      // The cancel button only exists when the action enabled it.
+      const second = await paymentIntent(1000);
+      await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: second.id,
+        process_config: { enable_customer_cancellation: true, skip_tipping: true } });
+      await until(async () => screens.some((s) => s.state?.['screen'] === 'collect' && s.state['cancelable'] === true), 'cancelable');
+      viewer.send(JSON.stringify({ type: 'input', input: { type: 'cancel' } }));
+      await until(async () => screens.some((s) => s.state?.['outcome'] === 'canceled'), 'canceled screen');
+      const canceled = await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader;
+      assert.equal(canceled.action?.failure_code, 'customer_canceled');
+      viewer.send('{"type":"input","input":{"type":"cancel","extra":1}}');
+      await until(async () => screens.some((s) => s.type === 'input_rejected'), 'malformed input rejected');
+      viewer.close();
+    });
+
     test('screen hub relays a gateway device\'s screens and forwards touches to it', async () => {
       const { reader, device } = await pairedReader();
       const session = await opentill(`/opentill/v1/terminal/readers/${reader.id}/screen_sessions`);
@@ -352,6 +398,21 @@ for (const store of stores) {
             'action succeeded');
           const credential = /--reader-secret (\S+)/.exec(output)![1]!;
           assert.match(credential, /^acct_[^/]+\/tmr_[^/]+\/rdrsk_/);
+          child.kill();
+          // Later: the same reader again with its credential.
+          const again = spawn(process.execPath, [opentillMain, 'reader', '--reader-secret', credential, '--api-base', server.baseUrl,
+            '--auto-present', '5555555555554444'], { stdio: ['ignore', 'pipe', 'pipe'] });
+          let output2 = '';
+          again.stdout.on('data', (chunk: Buffer) => { output2 += chunk.toString(); });
+          try {
+            await until(async () => /connected as/.test(output2), `reconnected:\n${output2}`);
+            const pi2 = await paymentIntent();
+            await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi2.id });
+            await until(async () => (await stripe.paymentIntents.retrieve(pi2.id)).status === 'requires_capture', `payment 2:\n${output2}`);
+            await until(async () => /screen result .*approved/.test(output2), `approved on the device:\n${output2}`);
+          } finally {
+            again.kill();
+          }
         } finally {
           child.kill();
         }
@@ -361,3 +422,68 @@ for (const store of stores) {
 }
 
 export type { Credential };
+
+/** Screens of a simulated reader, as a viewer on `server` sees them. */
+async function viewScreens(server: RunningServer, readerId: string): Promise<{ screens: Array<{ state?: { screen: string } }>; ws: WebSocket }> {
+  const response = await fetch(`${server.baseUrl}/opentill/v1/terminal/readers/${readerId}/screen_sessions`, {
+    method: 'POST', headers: { authorization: `Bearer ${server.secretKey}` },
+  });
+  const session = await response.json() as { websocket_url: string };
+  const ws = new WebSocket(session.websocket_url);
+  const screens: Array<{ state?: { screen: string } }> = [];
+  ws.on('message', (data) => screens.push(JSON.parse(data.toString()) as { state?: { screen: string } }));
+  await new Promise((resolve) => ws.once('open', resolve));
+  for (let i = 0; i < 100 && screens.length === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+  return { screens, ws };
+}
+
+describe('simulated readers: one device state for every node and across restarts', () => {
+  test('postgres: an action started on node A is on the screen of node B, and a touch on B completes it', async () => {
+    const pg = await testPostgres();
+    const schema = await freshSchema(pg.url, 'gateway_nodes');
+    const a = await startServer({ store: 'postgres', name: 'gateway_nodes_a', database: schema.url });
+    const b = await startServer({ store: 'postgres', name: 'gateway_nodes_b', database: schema.url, secretKey: a.secretKey });
+    try {
+      const stripeA = new Stripe(a.secretKey, { host: '127.0.0.1', port: a.port, protocol: 'http', maxNetworkRetries: 0 });
+      const location = await stripeA.terminal.locations.create({ display_name: 'HQ', address: { country: 'FR' } });
+      const reader = await stripeA.terminal.readers.create({ registration_code: 'simulated-s700', location: location.id });
+      const pi = await stripeA.paymentIntents.create({ currency: 'eur', payment_method_types: ['card_present'], amount: 1500,
+        capture_method: 'manual' } as Stripe.PaymentIntentCreateParams);
+      await stripeA.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
+      const viewer = await viewScreens(b, reader.id);
+      assert.equal(viewer.screens[0]?.state?.screen, 'collect');
+      assert.equal((viewer.screens[0]?.state as { amount?: number }).amount, 1500);
+      viewer.ws.send(JSON.stringify({ type: 'input', input: { type: 'present_card', number: '5555555555554444', read_method: 'contactless_emv', wallet: null } }));
+      for (let i = 0; i < 100 && (await stripeA.paymentIntents.retrieve(pi.id)).status !== 'requires_capture'; i += 1) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal((await stripeA.paymentIntents.retrieve(pi.id)).status, 'requires_capture');
+      viewer.ws.close();
+    } finally {
+      await b.stop();
+      await a.stop();
+      await schema.drop();
+    }
+  });
+
+  test('sqlite: the device state survives a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'opentill-gateway-restart-'));
+    let server = await startServer({ store: 'sqlite', name: 'gateway_restart', dataDir });
+    try {
+      const stripe = new Stripe(server.secretKey, { host: '127.0.0.1', port: server.port, protocol: 'http', maxNetworkRetries: 0 });
+      const location = await stripe.terminal.locations.create({ display_name: 'HQ', address: { country: 'FR' } });
+      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
+      await stripe.terminal.readers.setReaderDisplay(reader.id, { type: 'cart', cart: { currency: 'eur', line_items: [
+        { amount: 500, description: 'Croissant', quantity: 2 }], tax: 0, total: 1000 } });
+      const secretKey = server.secretKey;
+      await server.stop();
+      server = await startServer({ store: 'sqlite', name: 'gateway_restart', dataDir, secretKey });
+      const viewer = await viewScreens(server, reader.id);
+      assert.equal(viewer.screens[0]?.state?.screen, 'cart');
+      viewer.ws.close();
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -54,6 +54,8 @@ mkdirSync(screenshotDir, { recursive: true });
 export async function screenshot(page: Page, viewport: ViewportName, name: string): Promise<string> {
   const path = join(screenshotDir, `${name}-${viewport}.png`);
   await page.evaluate('document.fonts.ready.then(() => true)');
+  // No hover effect left where the last click was.
+  await page.mouse.move(1, 1);
   if (viewport === 'phone') {
     await page.screenshot({ path, animations: 'disabled', caret: 'hide' });
   } else {

@@ -456,13 +456,16 @@ describe('virtual reader screen: the page and its assets', () => {
 async function drawSignature(page: Page): Promise<void> {
   const box = await page.locator('canvas.signature-pad').boundingBox();
   assert.ok(box);
-  const at = (fx: number, fy: number) => [box.x + box.width * fx, box.y + box.height * fy] as const;
-  const path: Array<readonly [number, number]> = [
-    at(0.12, 0.62), at(0.2, 0.3), at(0.26, 0.7), at(0.34, 0.35), at(0.4, 0.66), at(0.47, 0.42), at(0.55, 0.6),
-    at(0.63, 0.38), at(0.7, 0.58), at(0.8, 0.45), at(0.88, 0.5),
-  ];
+  // A looping, slanted scribble, like a handwritten name.
+  const path: Array<readonly [number, number]> = [];
+  for (let i = 0; i <= 120; i += 1) {
+    const t = i / 120;
+    const fx = 0.1 + 0.78 * t + 0.035 * Math.cos(t * 38);
+    const fy = 0.52 - 0.2 * Math.sin(t * 38) * (0.6 + 0.4 * Math.sin(t * 5)) - 0.08 * t;
+    path.push([box.x + box.width * fx, box.y + box.height * fy]);
+  }
   await page.mouse.move(path[0]![0], path[0]![1]);
   await page.mouse.down();
-  for (const [x, y] of path.slice(1)) await page.mouse.move(x, y, { steps: 6 });
+  for (const [x, y] of path.slice(1)) await page.mouse.move(x, y, { steps: 2 });
   await page.mouse.up();
 }

@@ -63,6 +63,14 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     assert.equal(errorOf(await forged.terminal.discoverReaders()).code, 'failed_fetch_connection_token');
     const otherAccount = f.terminal({ onFetchConnectionToken: async () => `pst_test_${Buffer.from('acct_nope.x').toString('base64url')}` });
     assert.equal(errorOf(await otherAccount.terminal.discoverReaders()).code, 'failed_fetch_connection_token');
+
+    // Expired: a token lives 10 minutes (account clock).
+    const old = (await f.stripe.terminal.connectionTokens.create()).secret;
+    await f.opentill('/opentill/v1/test/clock/advance', { seconds: '601' });
+    const expired = f.terminal({ onFetchConnectionToken: async () => old });
+    const refused = errorOf(await expired.terminal.discoverReaders());
+    assert.equal(refused.code, 'failed_fetch_connection_token');
+    assert.match(refused.message, /expired/);
   });
 
   test('network_error when the server cannot be reached', async () => {
@@ -372,6 +380,79 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     payload(await t.terminal.discoverReaders({ simulated: true }));
     assert.equal(t.tokenFetches(), 2);
   });
+  test('processing: an authorization in progress cannot be canceled; a lost final event still completes', async () => {
+    const { terminal } = f.terminal();
+    const reader = await simulatedConnected(terminal);
+    const intent = await f.paymentIntent();
+    const collected = payload(await terminal.collectPaymentMethod(intent.client_secret!));
+    await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/authorization_latency`, { seconds: '5' });
+    const pending = terminal.processPayment(collected.paymentIntent);
+    await until(async () => ((await f.stripe.terminal.readers.retrieve(reader.id)) as Loose).action?.type === 'confirm_payment_intent',
+      'the authorization to start');
+    assert.equal(terminal.getPaymentStatus(), 'processing');
+    assert.equal(errorOf(await terminal.cancelProcessPayment()).code, 'cancelable_already_completed');
+    await f.opentill('/opentill/v1/test/clock/advance', { seconds: '6' });
+    assert.equal(payload(await pending).paymentIntent.status, 'requires_capture');
+    await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/authorization_latency`, { seconds: '0' });
+
+    // The reader's final outcome is lost (no event, action stays in_progress): the PaymentIntent tells the truth.
+    await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/drop_next_final_event`);
+    const second = await f.paymentIntent();
+    const collectedAgain = payload(await terminal.collectPaymentMethod(second.client_secret!));
+    assert.equal(payload(await terminal.processPayment(collectedAgain.paymentIntent)).paymentIntent.status, 'requires_capture');
+    assert.equal(((await f.stripe.terminal.readers.retrieve(reader.id)) as Loose).action.status, 'in_progress');
+    payload(await terminal.disconnectReader());
+  });
+
+  test('server endpoints: SDK credentials only, CORS preflight, wrong-state calls', async () => {
+    const base = `${f.server.baseUrl}/opentill/v1/sdk`;
+    const call = async (path: string, init: RequestInit = {}) => {
+      const response = await fetch(`${base}${path}`, init);
+      return { status: response.status, body: await response.json().catch(() => null) as Loose, headers: response.headers };
+    };
+    assert.equal((await call('/readers')).body.error.code, 'sdk_session_invalid');
+    assert.equal((await call('/readers', { headers: { authorization: 'Bearer sdks_test_garbage' } })).status, 401);
+    const withKey = await call('/readers', { headers: { authorization: `Bearer ${f.server.secretKey}` } });
+    assert.equal(withKey.status, 401, 'an API key is not an SDK credential');
+    const noToken = await call('/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(noToken.status, 400);
+    assert.equal((await call('/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x' })).status, 400);
+    const preflight = await fetch(`${base}/collect_payment_method`, { method: 'OPTIONS', headers: {
+      origin: 'http://pos.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+
+    const token = (await f.stripe.terminal.connectionTokens.create()).secret;
+    const opened = await call('/sessions', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ connection_token: token }) });
+    assert.match(opened.body.secret, /^sdks_test_/);
+    assert.equal(opened.headers.get('access-control-allow-origin'), '*');
+    const auth = { authorization: `Bearer ${opened.body.secret}`, 'content-type': 'application/json' };
+    const notConnected = await call('/cancel_action', { method: 'POST', headers: auth, body: '{}' });
+    assert.equal(notConnected.body.error.code, 'no_established_connection');
+    const unknownParam = await call('/connection', { method: 'POST', headers: auth, body: JSON.stringify({ reader: 'tmr_x', bogus: 1 }) });
+    assert.equal(unknownParam.status, 400);
+    assert.equal((await call('/connection', { method: 'POST', headers: auth, body: JSON.stringify({ reader: 'tmr_nope' }) })).status, 404);
+    assert.equal((await call('/state', { headers: auth })).body.connection, 'not_connected');
+    assert.equal((await call('/session', { method: 'DELETE', headers: auth })).body.ended, true);
+    assert.equal((await call('/state', { headers: auth })).body.error.code, 'sdk_session_invalid');
+  });
+
+  test('an expired SDK session is renewed with a new token, on the same reader', async () => {
+    const t = f.terminal();
+    const reader = await simulatedConnected(t.terminal);
+    assert.equal(t.tokenFetches(), 1);
+    await f.opentill('/opentill/v1/test/clock/advance', { seconds: '3601' });
+    const intent = await f.paymentIntent();
+    const collected = payload(await t.terminal.collectPaymentMethod(intent.client_secret!));
+    assert.equal(t.tokenFetches(), 2);
+    assert.equal(payload(await t.terminal.processPayment(collected.paymentIntent)).paymentIntent.status, 'requires_capture');
+    assert.equal((t.terminal.getConnectedReader() as Reader).id, reader.id);
+    assert.equal(t.disconnects.length, 0);
+    payload(await t.terminal.disconnectReader());
+  });
+
   test('discovery_too_many_readers (last: it crowds the account)', async () => {
     const t = f.terminal();
     const crowded = await f.stripe.terminal.locations.create({ display_name: 'Mall', address: { country: 'FR' } });

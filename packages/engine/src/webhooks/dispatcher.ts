@@ -64,7 +64,9 @@ export class WebhookDispatcher {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe.push(this.engine.onCommit((_account, events) => { if (events.length > 0) this.wake(); }));
+    // Only commits that queued deliveries: waking on every commit would cost a lease and a claim
+    // transaction per API write even with no endpoint configured.
+    this.unsubscribe.push(this.engine.onCommit((_account, _events, _changed, deliveries) => { if (deliveries > 0) this.wake(); }));
     const stopListening = await this.engine.store.outbox.subscribe(() => this.wake());
     this.unsubscribe.push(stopListening);
     this.unsubscribe.push(this.options.endpoints.onEnqueue(() => this.wake()));

@@ -1,9 +1,9 @@
 /** `/v1/payment_intents` */
 import { ApiError, checkConfirmable, limits, type PaymentIntent } from '@opentill/core';
 import {
-  amount, array, bool, currency, id, int, listParams, mergeMetadata, metadata, object, oneOf, parseParams, str,
+  amount, array, bool, currency, id, int, listParams, mergeMetadata, metadata, object, oneOf, parseParams, storedTextToWire, str,
 } from '@opentill/protocol';
-import type { App } from '../app.js';
+import { WireJson, type App } from '../app.js';
 import { expandObject } from '../http/expand.js';
 import { listObjects } from '../http/list.js';
 import type { Services } from '../services.js';
@@ -78,6 +78,8 @@ function requestedTypes(p: { payment_method_types?: string[]; allowed_payment_me
   return p.allowed_payment_method_types ?? p.payment_method_types;
 }
 
+const retrieveSchema = { client_secret: str({ maxLength: 255 }) };
+
 type PaymentMethodOptionsInput = Record<string, Record<string, unknown> | null> | undefined;
 
 /** Stripe's shape of `payment_method_options`: an entry per payment method type, nulls for unset fields. */
@@ -143,7 +145,7 @@ export function registerPaymentIntents(app: App, services: Services): void {
   });
 
   app.route('GET', '/v1/payment_intents/:id', async (request, ctx, raw) => {
-    const p = parseParams({ client_secret: str({ maxLength: 255 }) }, raw);
+    const p = parseParams(retrieveSchema, raw);
     const intentId = (request.params as { id: string }).id;
     if (request.principal?.kind === 'publishable') {
       // A publishable key may only read a PaymentIntent whose client secret it holds.
@@ -155,6 +157,12 @@ export function registerPaymentIntents(app: App, services: Services): void {
           { param: 'client_secret' });
       }
       return render(ctx, paymentIntent, p.expand);
+    }
+    if (p.expand === undefined || p.expand.length === 0) {
+      // The common read: send the stored text minus `_internal`, unparsed (see storedTextToWire).
+      const stored = await paymentIntents.retrieveText(ctx, intentId);
+      const wire = stored === null ? null : storedTextToWire(stored.data);
+      if (wire !== null) return new WireJson(wire);
     }
     return render(ctx, await paymentIntents.retrieve(ctx, intentId), p.expand);
   }, { publishable: true });

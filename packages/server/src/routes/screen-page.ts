@@ -88,11 +88,11 @@ export function screenPageHtml(readerId: string): string {
       <span class="statusbar-label" id="reader-label">${id}</span>
       <span class="conn" id="conn" data-state="connecting"><span class="dot" aria-hidden="true"></span><span id="conn-text">…</span></span>
     </div>
-    <div class="screen" id="screen" aria-live="polite" aria-busy="true">
+    <div class="screen" id="screen" aria-busy="true">
       <div class="center"><p class="muted">Chargement… / Loading…</p></div>
     </div>
     <div class="toast" id="toast" role="alert" hidden></div>
-    <p class="sr-only" id="status" aria-live="assertive"></p>
+    <p class="sr-only" id="status" role="status" aria-live="polite"></p>
     <div class="device-bottom" aria-hidden="true"><span class="nfc-mark"></span></div>
   </div>
 </main>

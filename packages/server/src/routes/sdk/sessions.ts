@@ -126,7 +126,13 @@ export function registerSdk(app: App, services: Services): void {
         try {
           const { body, query } = parts(request);
           const auth = await sdk.authenticate(bearer(request), request.requestId);
-          return send(reply, await handler(auth, body, query, request));
+          const result = await handler(auth, body, query, request);
+          if (request.raw.socket.destroyed) {
+            // The client went away (an aborted long-poll): nothing to answer.
+            reply.hijack();
+            return undefined;
+          }
+          return send(reply, result);
         } catch (error) {
           if (error instanceof SdkError) return refuse(reply, error);
           throw error;

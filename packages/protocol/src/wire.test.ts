@@ -1,0 +1,43 @@
+/** storedTextToWire must answer exactly what toWire(JSON.parse(text)) answers, or null. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { storedTextToWire, toWire } from './wire.js';
+
+function check(object: unknown): void {
+  const text = JSON.stringify(object);
+  const fast = storedTextToWire(text);
+  if (fast !== null) assert.equal(fast, toWire(JSON.parse(text)), text);
+}
+
+describe('storedTextToWire', () => {
+  it('drops a trailing top-level _internal without parsing the rest', () => {
+    const text = JSON.stringify({ id: 'pi_1', metadata: { a: '}' }, _internal: { card: { n: '",' } } });
+    assert.equal(storedTextToWire(text), '{"id":"pi_1","metadata":{"a":"}"}}');
+  });
+
+  it('returns the text itself when there is no _internal', () => {
+    const text = JSON.stringify({ id: 'ch_1', description: '"_internal":' });
+    assert.equal(storedTextToWire(text), text);
+  });
+
+  it('gives up (null) on _internal anywhere else', () => {
+    assert.equal(storedTextToWire(JSON.stringify({ _internal: 1, id: 'x' })), null);
+    assert.equal(storedTextToWire(JSON.stringify({ id: 'x', _internal: 1, b: 2 })), null);
+    assert.equal(storedTextToWire(JSON.stringify({ a: { b: 1, _internal: 2 } })), null);
+    assert.equal(storedTextToWire(JSON.stringify({ a: { b: 1, _internal: 2 }, _internal: 3 })), null);
+    assert.equal(storedTextToWire(JSON.stringify({ a: [1, { b: 1, _internal: { c: [] } }] })), null);
+  });
+
+  it('agrees with toWire on arbitrary documents', () => {
+    const key = fc.oneof(fc.constantFrom('_internal', 'id', 'a', '"_internal":', ',"_internal":'), fc.string());
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }),
+        fc.dictionary(key, tie('node'), { maxKeys: 4 }), fc.array(tie('node'), { maxLength: 3 })),
+    })).node;
+    fc.assert(fc.property(fc.dictionary(key, value, { maxKeys: 5 }), value, (object, internal) => {
+      check(object);
+      check({ ...object, _internal: internal });
+    }), { numRuns: 2000 });
+  });
+});
