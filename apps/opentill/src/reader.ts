@@ -22,7 +22,8 @@ Options:
   --personality <p>       wisepos_e (default) or s700
   --reader-secret <cred>  the credential printed after pairing (acct_…/tmr_…/rdrsk_…)
   --auto-present <number> present this test card whenever the reader asks for a card
-  --pin <digits>          type this PIN when a card asks for one (default 1234)
+  --pin <digits>|none     type this PIN when a card asks for one (default 1234); none: show the PIN pad
+                          and wait for the PIN typed on the reader's screen (a screen viewer)
   --tip <amount>          choose this tip (minor units) when the reader offers tipping
   --quiet                 do not log screens
 `;
@@ -164,6 +165,11 @@ function connectOnce(options: RunOptions, get: () => DeviceState, set: (state: D
   });
 }
 
+/** `--pin`: the PIN the device types itself (default the test PIN 1234), or null (`none`): its PIN pad waits for a person. */
+export function readerPin(value: string | undefined): string | null {
+  return value === 'none' ? null : value ?? '1234';
+}
+
 export async function reader(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -178,7 +184,7 @@ export async function reader(argv: string[]): Promise<void> {
   const personality = values.personality ?? 'wisepos_e';
   if (!isPersonality(personality)) throw new Error('--personality must be wisepos_e or s700');
   if (values['auto-present'] !== undefined && !/^\d{12,19}$/.test(values['auto-present'])) throw new Error('--auto-present takes a card number');
-  if (values.pin !== undefined && !/^\d{4,12}$/.test(values.pin)) throw new Error('--pin takes 4 to 12 digits');
+  if (values.pin !== undefined && values.pin !== 'none' && !/^\d{4,12}$/.test(values.pin)) throw new Error('--pin takes 4 to 12 digits, or none');
   if (values.tip !== undefined && !/^\d{1,8}$/.test(values.tip)) throw new Error('--tip takes an amount in minor units');
   const apiBase = values['api-base'] ?? process.env['OPENTILL_API_BASE'] ?? 'http://127.0.0.1:4242';
   const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -193,7 +199,7 @@ export async function reader(argv: string[]): Promise<void> {
     log(`Paired as ${credential.readerId}. Reconnect later with: opentill reader --reader-secret ${formatCredential(credential)}`);
   }
   await runReader({
-    apiBase, credential, personality, autoPresent: values['auto-present'] ?? null, pin: values.pin ?? '1234',
+    apiBase, credential, personality, autoPresent: values['auto-present'] ?? null, pin: readerPin(values.pin),
     tip: values.tip !== undefined ? Number(values.tip) : null, log, logScreens: !values.quiet,
   });
 }

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import qs from 'qs';
 import { ApiError, limits } from '@opentill/core';
-import { checkJsonShape, decodeForm } from './form.js';
+import { checkJsonShape, decodeForm, decodeSimple, decodeWithQs } from './form.js';
 
 /** Plain JSON copy (the decoder returns null-prototype objects, which deepEqual compares by prototype). */
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
@@ -278,5 +278,35 @@ describe('round trip', () => {
       payment_method_options: { card_present: { request_incremental_authorization_support: 'true' } },
       metadata: { order_id: '6735', note: 'a & b = c?', empty: '' }, expand: { 0: 'latest_charge' },
     });
+  });
+});
+
+describe('decodeSimple (the fast path of decodeForm)', () => {
+  const attempt = (fn: () => unknown): unknown => {
+    try {
+      return fn();
+    } catch (error) {
+      return error instanceof ApiError ? `${error.code}: ${error.message}` : `thrown ${String(error)}`;
+    }
+  };
+
+  it('answers what qs answers whenever it answers', () => {
+    const piece = fc.constantFrom('a', 'b', '0', '1', '_', 'x9', '[', ']', '=', '&', '%', '%20', '%ZZ', '+', '.', '[]',
+      '__proto__', 'constructor', 'toString', '?', 'é');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
+      const text = pieces.join('');
+      const simple = attempt(() => decodeSimple(text));
+      if (simple === null) return;
+      const slow = attempt(() => decodeWithQs(text));
+      const fast = attempt(() => decodeForm(text));
+      // Both sides are null-prototype trees: compared as they are, prototypes included.
+      assert.deepEqual(fast, slow, text);
+    }), { numRuns: 20000 });
+  });
+
+  it('takes the bodies SDKs send', () => {
+    const body = 'amount=1000&currency=eur&payment_method_types[0]=card_present&capture_method=manual&metadata[order]=A+1%21';
+    assert.notEqual(decodeSimple(body), null);
+    assert.deepEqual(decodeForm(body), decodeWithQs(body));
   });
 });

@@ -48,6 +48,18 @@ export function decodeForm(raw: Buffer | string): FormObject {
   if (parameterCount(text) > limits.formParameterCountMax) {
     throw invalidBody(`Invalid request: more than ${limits.formParameterCountMax} parameters.`);
   }
+  try {
+    const simple = decodeSimple(text);
+    if (simple !== null) return simple;
+  } catch (error) {
+    if (error instanceof MalformedEncoding) throw invalidBody(error.message);
+    throw error;
+  }
+  return decodeWithQs(text);
+}
+
+/** The general path of `decodeForm` (exported for the test that holds `decodeSimple` to it). */
+export function decodeWithQs(text: string): FormObject {
   let parsed: unknown;
   try {
     parsed = qs.parse(text, {
@@ -72,6 +84,54 @@ export function decodeForm(raw: Buffer | string): FormObject {
     throw invalidBody('Invalid request body: it could not be decoded as application/x-www-form-urlencoded.');
   }
   return normalize(parsed) as FormObject;
+}
+
+/** `name`, `name[key]`, `name[key][key]`…: plain keys, nothing for qs's decoder or bracket rules to change. */
+const simpleKey = /^[A-Za-z0-9_]+(?:\[[A-Za-z0-9_]+\])*$/;
+const simpleDepthMax = 3;
+
+/**
+ * What qs answers for the bodies SDKs send (`amount=1000&payment_method_types[0]=card_present`),
+ * in one pass: plain keys, each path once. Anything else (percent-encoded or odd keys, repeated
+ * or conflicting paths, prototype names, `]=` in a value, deeper nesting) returns null and goes
+ * to qs. Measured on the benchmark's create body: decodeForm about 6 µs instead of 13–15 µs; a
+ * property test holds it to qs.
+ */
+export function decodeSimple(text: string): FormObject | null {
+  const out = Object.create(null) as FormObject;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('&', start);
+    if (end < 0) end = text.length;
+    const equals = text.indexOf('=', start);
+    if (equals < 0 || equals > end) return null;
+    const key = text.slice(start, equals);
+    const raw = text.slice(equals + 1, end);
+    if (!simpleKey.test(key) || raw.includes(']=')) return null;
+    let target = out;
+    const open = key.indexOf('[');
+    let name = open < 0 ? key : key.slice(0, open);
+    if (open >= 0) {
+      const segments = key.slice(open + 1, -1).split('][');
+      if (segments.length > simpleDepthMax) return null;
+      for (const segment of segments) {
+        if (name in Object.prototype) return null;
+        let next = target[name];
+        if (next === undefined) {
+          next = Object.create(null) as FormObject;
+          target[name] = next;
+        } else if (typeof next !== 'object' || Array.isArray(next)) {
+          return null;
+        }
+        target = next;
+        name = segment;
+      }
+    }
+    if (name in Object.prototype || target[name] !== undefined) return null;
+    target[name] = strictDecoder(raw);
+    start = end + 1;
+  }
+  return out;
 }
 
 /** Number of `&`-separated parameters, counted before parsing so qs never sees more than the limit. */

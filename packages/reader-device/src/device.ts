@@ -5,6 +5,7 @@
  * readers, in `opentill reader` over the WebSocket gateway, and in a browser.
  *
  *   idle ──action──→ collect ──present_card──→ [tip] ──→ [pin] ──card_read──→ processing ──update──→ result
+ *     ↑─────────────────────────────────────────────── remove_card (an inserted card, after the result) ──┘
  *     │                 └──cancel (customer, when enabled)──→ customer_canceled → result(canceled)
  *     ├──set_reader_display──→ cart            (until the next action or cancel)
  *     └──collect_inputs──→ inputs[0..n) ──submit──→ inputs_submitted → processing → result
@@ -126,6 +127,20 @@ export function amountAsksPin(amount: number | null): boolean {
   return amount !== null && (amount % 100 === 2 || amount % 100 === 3);
 }
 
+/**
+ * Stripe's PIN test cards: their chip asks for a PIN (`offline_pin_cvm`, `online_pin_cvm`) or the issuer
+ * does (`offline_pin_sca_retry`, `online_pin_sca_retry`), so the device shows its PIN pad before
+ * reporting them, as for the amounts above.
+ */
+export const pinTestCards: ReadonlySet<string> = new Set([
+  '4001007020000002', '4000008260000075', '4001000360000005', '4000002760000008',
+]);
+
+/** Whether the device asks for a PIN before reporting this card for this payment. */
+export function asksPin(amount: number | null, cardNumber: string): boolean {
+  return amountAsksPin(amount) || pinTestCards.has(cardNumber);
+}
+
 const cardPurposes = new Set(['payment', 'setup', 'refund']);
 
 function reset(state: DeviceState): DeviceState {
@@ -171,7 +186,10 @@ function input(state: DeviceState, touch: DeviceInput): StepResult {
   const action = state.action;
   if (touch.type === 'remove_card') {
     if (!state.cardInserted) return done(state, [], 'No card is inserted.');
-    return done({ ...state, cardInserted: false }, [{ type: 'card_removed' }]);
+    // Taking the card back after the result ends the transaction on the reader: back to the splash.
+    const next: DeviceState = state.phase === 'result'
+      ? { ...reset(state), phase: 'idle', action: null, cardInserted: false } : { ...state, cardInserted: false };
+    return done(next, [{ type: 'card_removed' }]);
   }
   if (touch.type === 'cancel') {
     if (!action || !action.cancelable || !['collect', 'tip', 'pin'].includes(state.phase)) {
@@ -235,7 +253,7 @@ function advance(state: DeviceState, outgoing: DeviceEvent[] = []): StepResult {
   if (state.tip === null && action.tipping && action.purpose === 'payment') {
     return done({ ...state, phase: 'tip' }, outgoing);
   }
-  if (amountAsksPin(action.amount) && action.purpose === 'payment') {
+  if (asksPin(action.amount, state.card!.number) && action.purpose === 'payment') {
     if (state.presets.pin) return report(state, state.presets.pin, outgoing);
     return done({ ...state, phase: 'pin', pinDigits: 0 }, outgoing);
   }

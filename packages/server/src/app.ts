@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError, limits } from '@opentill/core';
 import { apiVersion, type Engine, type RequestContext } from '@opentill/engine';
-import { checkJsonShape, decodeForm, toWire } from '@opentill/protocol';
+import { checkJsonShape, decodeForm, storedTextToWire, toWire } from '@opentill/protocol';
 import { Authenticator, type Principal } from './http/auth.js';
 import { nextRequestId } from './http/request-id.js';
 import { Idempotency } from './http/idempotency.js';
@@ -165,6 +165,12 @@ export function createApp(options: ServerOptions): App {
       `Invalid request: unsupported Content-Type ${type.slice(0, 60)}. Send application/x-www-form-urlencoded or application/json.`);
   }
 
+  /** toWire, from the text the commit already made when the handler returns a committed object. */
+  function renderBody(result: unknown): string {
+    const committed = options.engine.committedJson(result);
+    return (committed === undefined ? null : storedTextToWire(committed)) ?? toWire(result);
+  }
+
   const app: App = {
     fastify,
     authenticator,
@@ -199,7 +205,7 @@ export function createApp(options: ServerOptions): App {
             void reply.header('Idempotency-Key', key);
           }
           const result = await handler(request, ctx, params);
-          const payload = result instanceof WireJson ? result.text : toWire(result);
+          const payload = result instanceof WireJson ? result.text : renderBody(result);
           await settleIdempotency(request, 200, payload, true);
           return reply.type('application/json').send(payload);
         },

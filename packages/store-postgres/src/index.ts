@@ -245,7 +245,7 @@ export class PostgresStore implements Store {
       return await this.transaction(async (client): Promise<CommitResult> => {
         for (const put of batch.puts) {
           current = put.object.id;
-          const data = JSON.stringify(put.object);
+          const data = put.data ?? JSON.stringify(put.object);
           if (put.expectedVersion === 0) {
             await client.query(
               `INSERT INTO objects (id, account_id, type, created, version, deadline_ms, data, filter_data)

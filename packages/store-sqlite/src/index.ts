@@ -205,7 +205,7 @@ export class SqliteStore implements Store {
     const statements = this.sql;
     return (batch: CommitBatch): CommitResult => {
       for (const put of batch.puts) {
-        const data = JSON.stringify(put.object);
+        const data = put.data ?? JSON.stringify(put.object);
         if (put.expectedVersion === 0) {
           statements.insert.run(put.object.id, batch.accountId, put.object.object, put.object.created, put.deadlineMs ?? null, data);
         } else {

@@ -362,6 +362,102 @@ for (const store of stores) {
       viewer.close();
     });
 
+    /** A screen viewer of a simulated reader, over the screen channel. */
+    const screenViewer = async (readerId: string) => {
+      const session = await opentill(`/opentill/v1/terminal/readers/${readerId}/screen_sessions`);
+      const ws = new WebSocket(String(session.body['websocket_url']));
+      const messages: Array<{ type: string; state?: Record<string, unknown>; reason?: string }> = [];
+      ws.on('message', (data) => messages.push(JSON.parse(data.toString()) as { type: string }));
+      await new Promise((resolve) => ws.once('open', resolve));
+      const last = () => [...messages].reverse().find((m) => m.type === 'screen')?.state;
+      return {
+        ws, messages, last,
+        touch: (input: Record<string, unknown>) => ws.send(JSON.stringify({ type: 'input', input })),
+        /** Waits until the latest screen is `screen` (and passes `check`). */
+        shows: (screen: string, check: (state: Record<string, unknown>) => boolean = () => true) =>
+          until(async () => last()?.['screen'] === screen && check(last()!), `screen ${screen} (last: ${JSON.stringify(last())})`),
+        rejected: () => until(async () => messages.some((m) => m.type === 'input_rejected'), 'input_rejected'),
+      };
+    };
+
+    test('screen hub: a tip, then the PIN pad; fixed tips labelled as money', async () => {
+      const configuration = await stripe.terminal.configurations.create({ tipping: { eur: { fixed_amounts: [100, 200, 500] } } });
+      const tipLocation = await stripe.terminal.locations.create({ display_name: 'Bar', address: { country: 'FR' },
+        configuration_overrides: configuration.id });
+      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: tipLocation.id });
+      const viewer = await screenViewer(reader.id);
+      const pi = await paymentIntent(1002);
+      await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
+      await viewer.shows('collect');
+      viewer.touch({ type: 'present_card', number: '4242424242424242', read_method: 'contactless_emv', wallet: null });
+      await viewer.shows('tip');
+      assert.deepEqual(viewer.last()!['options'], [
+        { label: '€1.00', amount: 100 }, { label: '€2.00', amount: 200 }, { label: '€5.00', amount: 500 }]);
+      viewer.touch({ type: 'choose_tip', amount: 200 });
+      await viewer.shows('pin', (s) => s['amount'] === 1202);
+      viewer.touch({ type: 'enter_pin', pin: '1234' });
+      await viewer.shows('result', (s) => s['outcome'] === 'approved');
+      const paid = await stripe.paymentIntents.retrieve(pi.id);
+      assert.equal(paid.status, 'requires_capture');
+      assert.equal(paid.amount, 1202);
+      assert.equal(paid.amount_details?.tip?.amount, 200);
+      assert.ok(!viewer.messages.some((m) => m.type === 'input_rejected'), JSON.stringify(viewer.messages));
+      viewer.ws.close();
+    });
+
+    test('screen hub: an inserted card is taken back after the result; a tapped one has nothing to remove', async () => {
+      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-s700', location: location.id });
+      const viewer = await screenViewer(reader.id);
+      const inserted = await paymentIntent(1000);
+      await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: inserted.id });
+      await viewer.shows('collect');
+      viewer.touch({ type: 'present_card', number: '4242424242424242', read_method: 'contact_emv', wallet: null });
+      await viewer.shows('result', (s) => s['outcome'] === 'approved');
+      viewer.touch({ type: 'remove_card' });
+      await viewer.shows('splash');
+      assert.ok(!viewer.messages.some((m) => m.type === 'input_rejected'), JSON.stringify(viewer.messages));
+      // The action itself is untouched: still succeeded.
+      assert.equal((await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader).action?.status, 'succeeded');
+
+      const tapped = await paymentIntent(1000);
+      await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: tapped.id });
+      await viewer.shows('collect');
+      viewer.touch({ type: 'present_card', number: '4242424242424242', read_method: 'contactless_emv', wallet: null });
+      await viewer.shows('result', (s) => s['outcome'] === 'approved');
+      viewer.touch({ type: 'remove_card' });
+      await viewer.rejected();
+      assert.equal(viewer.last()?.['screen'], 'result');
+      viewer.ws.close();
+    });
+
+    test('screen hub: PIN test cards show the PIN pad to the viewer; present_payment_method still types 1234', async () => {
+      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
+      const viewer = await screenViewer(reader.id);
+      for (const [number, cvm] of [['4000008260000075', 'offline_pin'], ['4000002760000008', 'online_pin'],
+        ['4001007020000002', 'offline_pin'], ['4001000360000005', 'online_pin']] as const) {
+        const pi = await paymentIntent(1500);
+        await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
+        await viewer.shows('collect');
+        viewer.touch({ type: 'present_card', number, read_method: 'contact_emv', wallet: null });
+        await viewer.shows('pin');
+        assert.equal((await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader).action?.status, 'in_progress', number);
+        viewer.touch({ type: 'enter_pin', pin: '1234' });
+        await viewer.shows('result', (s) => s['outcome'] === 'approved');
+        const paid = await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge'] });
+        assert.equal(paid.status, 'requires_capture', number);
+        assert.equal((paid.latest_charge as Stripe.Charge).payment_method_details?.card_present?.receipt?.cardholder_verification_method,
+          cvm, number);
+      }
+      // The API-only test helper answers the PIN itself (docs/terminal.md).
+      const pi = await paymentIntent(1500);
+      await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
+      const done = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id, {
+        card_present: { number: '4000002760000008' } });
+      assert.equal(done.action?.status, 'succeeded', JSON.stringify(done.action));
+      assert.equal((await stripe.paymentIntents.retrieve(pi.id)).status, 'requires_capture');
+      viewer.ws.close();
+    });
+
     test('screen hub relays a gateway device\'s screens and forwards touches to it', async () => {
       const { reader, device } = await pairedReader();
       const session = await opentill(`/opentill/v1/terminal/readers/${reader.id}/screen_sessions`);

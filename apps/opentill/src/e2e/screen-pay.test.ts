@@ -103,6 +103,8 @@ for (const viewport of ['phone', 'desktop'] as const) {
       const method = await stripe.paymentMethods.retrieve(String(paid.payment_method));
       assert.equal(method.card_present?.last4, '4242');
       assert.equal(method.card_present?.read_method, 'contactless_emv');
+      // A tapped card stays with the customer: nothing to take back.
+      assert.equal(await page.locator('[data-action="remove-card"]').count(), 0);
       await page.close();
     });
 
@@ -129,8 +131,10 @@ for (const viewport of ['phone', 'desktop'] as const) {
       const method = await stripe.paymentMethods.retrieve(String(paid.payment_method));
       assert.equal(method.card_present?.brand, 'mastercard');
       assert.equal(method.card_present?.read_method, 'contact_emv');
-      // The card was inserted: the screen offers to take it back.
+      // The card was inserted: the screen offers to take it back, and the reader returns to its splash screen.
       assert.ok(await page.locator('[data-action="remove-card"]').isVisible());
+      await page.click('[data-action="remove-card"]');
+      await waitForScreen(page, 'splash');
       await page.close();
     });
 
@@ -142,13 +146,11 @@ for (const viewport of ['phone', 'desktop'] as const) {
       await waitForScreen(page, 'collect');
       await page.click('[data-tab="pin"]');
       await page.click('[data-card="online_pin_sca_retry"]');
-      // Today the simulated device answers the issuer's PIN request itself (docs/terminal.md: the test PIN
-      // 1234, retried once); should the device ever show its PIN pad for it, the customer types 1234.
-      await Promise.race([waitForScreen(page, 'pin'), page.waitForSelector('.view-result')]);
-      if (await page.locator('body[data-screen="pin"]').count()) {
-        await page.keyboard.type('1234');
-        await page.keyboard.press('Enter');
-      }
+      // The card asks for a PIN: the device shows its PIN pad and waits for the person paying on the screen.
+      await waitForScreen(page, 'pin');
+      assert.equal((await readerAction(reader.id)).status, 'in_progress');
+      await page.keyboard.type('1234');
+      await page.keyboard.press('Enter');
       await page.waitForSelector('.view-result.tone-ok');
       const action = await finalAction(reader.id);
       assert.equal(action.status, 'succeeded', JSON.stringify(action));
@@ -199,8 +201,9 @@ for (const viewport of ['phone', 'desktop'] as const) {
       await waitForScreen(page, 'collect');
       await page.click('[data-card="amex"]');
       await waitForScreen(page, 'tip');
-      // Fixed amounts are shown as money, not as raw minor units.
-      assert.deepEqual((await page.locator('.tip-label').allTextContents()).map((t) => t.replace(/\s/g, ' ')), ['1,00 €', '2,00 €', '5,00 €']);
+      // Fixed amounts arrive labelled as money by the server (en-US form, docs/reader-protocol.md), not as raw minor units.
+      assert.deepEqual(await page.locator('.tip-label').allTextContents(), ['€1.00', '€2.00', '€5.00']);
+      assert.equal(await page.locator('.tip-amount').count(), 0, 'the label already is the amount');
       await page.click('[data-action="custom-tip"]');
       await page.fill('#custom-tip', '1,80');
       await page.click('[data-action="custom-tip-ok"]');
@@ -208,6 +211,33 @@ for (const viewport of ['phone', 'desktop'] as const) {
       const paid = await stripe.paymentIntents.retrieve(pi.id);
       assert.equal(paid.amount, 1380);
       assert.equal(paid.amount_details?.tip?.amount, 180);
+      await page.close();
+    });
+
+    test('a tip, then the PIN pad (amount ending in 02): the PaymentIntent includes the tip', async () => {
+      const configuration = await stripe.terminal.configurations.create({ tipping: { eur: { fixed_amounts: [100, 200, 500] } } });
+      const tipLocation = await stripe.terminal.locations.create({
+        display_name: 'Brasserie', address: { line1: '4 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
+        configuration_overrides: configuration.id,
+      });
+      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: tipLocation.id });
+      const page = await openScreen(context, reader.id);
+      const pi = await paymentIntent(1002);
+      await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
+      await waitForScreen(page, 'collect');
+      await page.click('[data-card="visa"]');
+      await waitForScreen(page, 'tip');
+      await page.click('[data-tip="200"]');
+      await waitForScreen(page, 'pin');
+      assert.match(await page.textContent('[data-testid="amount"]') ?? '', /^12,02\s€$/);
+      await page.keyboard.type('1234');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.view-result.tone-ok');
+      assert.equal((await finalAction(reader.id)).status, 'succeeded');
+      const paid = await stripe.paymentIntents.retrieve(pi.id);
+      assert.equal(paid.status, 'requires_capture');
+      assert.equal(paid.amount, 1202);
+      assert.equal(paid.amount_details?.tip?.amount, 200);
       await page.close();
     });
 
@@ -351,6 +381,51 @@ describe('pay on the screen of a reader connected over the reader protocol (open
       assert.equal(canceled.status, 'failed');
       assert.equal(canceled.failure_code, 'customer_canceled');
       await page.waitForSelector('.view-result.tone-neutral');
+    } finally {
+      await context.close();
+      child.kill();
+    }
+  });
+
+  test('`--pin none`: the device shows its PIN pad and the person on the screen types the PIN', async () => {
+    const child = spawn(process.execPath, [opentillMain, 'reader', '--pair', '--api-base', server.baseUrl, '--pin', 'none', '--quiet'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const context = await newContext(browser, 'phone');
+    try {
+      const waitFor = async (pattern: RegExp, what: string) => {
+        const until = Date.now() + 15_000;
+        while (!pattern.test(output)) {
+          if (Date.now() > until || child.exitCode !== null) throw new Error(`${what}:\n${output}`);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      };
+      await waitFor(/Registration code: \S+/, 'no registration code');
+      const code = /Registration code: (\S+)/.exec(output)![1]!;
+      const reader = await stripe.terminal.readers.create({ registration_code: code, location: location.id });
+      await waitFor(/connected as/, 'the reader did not connect');
+      const page = await openScreen(context, reader.id);
+      await waitForScreen(page, 'splash');
+      const pi = await paymentIntent(1802);
+      await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
+      await waitForScreen(page, 'collect');
+      await page.click('[data-read-method="contact_emv"]');
+      await page.click('[data-card="visa"]');
+      await waitForScreen(page, 'pin');
+      assert.equal((await readerAction(reader.id)).status, 'in_progress');
+      for (const key of ['1', '2', '3', '4']) await page.click(`[data-key="${key}"]`);
+      await page.click('[data-key="ok"]');
+      await page.waitForSelector('.view-result.tone-ok');
+      assert.equal((await finalAction(reader.id)).status, 'succeeded');
+      const paid = await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge'] });
+      assert.equal(paid.status, 'requires_capture');
+      const charge = paid.latest_charge as Stripe.Charge;
+      assert.equal(charge.payment_method_details?.card_present?.receipt?.cardholder_verification_method, 'offline_pin');
+      // The inserted card is taken back: the device returns to its splash screen.
+      await page.click('[data-action="remove-card"]');
+      await waitForScreen(page, 'splash');
     } finally {
       await context.close();
       child.kill();

@@ -5,12 +5,13 @@
  *
  * A simulated reader runs the pure `@opentill/reader-device` state machine in-process. Its state is
  * derived from the reader document every time (the action, its stage and outcome), so it survives
- * restarts and is the same on every server node sharing the database; only touches the customer
- * made that the device has not reported yet (a card waiting for the tip choice or the PIN) live in a
- * small in-memory cache of this node. Idle simulated readers hold nothing and cost nothing.
+ * restarts and is the same on every server node sharing the database; only what the document does
+ * not record lives in a small in-memory cache of this node: touches the device has not reported yet
+ * (a card waiting for the tip choice or the PIN, inputs so far) and a card inserted for the current
+ * action (which the customer may take back after the result). Idle simulated readers hold nothing.
  */
 import {
-  ApiError, checkWaitingForCard, terminalErrors, type Configuration, type PaymentIntent, type Reader,
+  ApiError, checkWaitingForCard, terminalErrors, zeroDecimalCurrencies, type Configuration, type PaymentIntent, type Reader,
 } from '@opentill/core';
 import {
   initialDevice, screenOf, step, type DeviceAction, type DeviceEvent, type DeviceInput, type DevicePresets, type DeviceState,
@@ -131,7 +132,7 @@ export class ReaderDevices {
         const percentages = Array.isArray(settings['percentages']) ? settings['percentages'] as number[] : [];
         const useFixed = fixed.length > 0 && (percentages.length === 0 || (threshold !== null && eligible < threshold));
         const options = useFixed
-          ? fixed.map((value) => ({ label: String(value), amount: value }))
+          ? fixed.map((value) => ({ label: formatTipAmount(value, currency), amount: value }))
           : percentages.map((pct) => ({ label: `${pct}%`, amount: Math.round((eligible * pct) / 100) }));
         if (options.length > 0) tipping = { options, custom_allowed: true };
       }
@@ -188,12 +189,14 @@ export class ReaderDevices {
     let state = initialDevice({ personality: personalityOf(reader.device_type), label: reader.label, cards: this.cards, presets });
     const presence = this.links.of(reader).presence(reader, ctx.nowMs);
     const status = serverActionStatus(reader);
+    const cached = this.touches.get(reader.id);
+    // What the device keeps to itself belongs to one action: a newer action starts afresh.
+    const own = cached && status && cached.actionId === status.actionId ? cached.state : null;
+    if (cached && !own) this.touches.delete(reader.id);
     if (status) {
-      const cached = this.touches.get(reader.id);
-      if (cached && cached.actionId === status.actionId && status.status === 'waiting') {
-        state = cached.state;
+      if (own && status.status === 'waiting' && awaitingCustomer(own)) {
+        state = { ...own, presets };
       } else {
-        if (cached) this.touches.delete(reader.id);
         const described = await this.describe(ctx, reader);
         if (described) state = step(state, { kind: 'command', command: { type: 'action', action: described } }, ctx.nowMs).state;
         if (status.status !== 'waiting') {
@@ -203,6 +206,13 @@ export class ReaderDevices {
                 outcome: status.canceled ? 'canceled' : status.status === 'failed' ? 'declined' : 'approved',
                 message: status.message ?? (status.status === 'failed' ? 'Declined' : 'Approved'),
               } };
+        }
+        if (own && status.status !== 'waiting' && status.status !== 'processing' && own.phase === 'idle') {
+          // The customer took the inserted card back after the result: the reader is on its splash screen.
+          state = { ...state, phase: 'idle', action: null, result: null, cardInserted: false };
+        } else if (own) {
+          // A card inserted for this action stays in the reader until the customer takes it back.
+          state = { ...state, cardInserted: own.cardInserted };
         }
       }
     }
@@ -229,11 +239,38 @@ export class ReaderDevices {
       throw new ApiError('invalid_request_body', `Reader ${readerId}: ${result.rejected}`);
     }
     const actionId = deviceActionId(reader);
-    if (result.outgoing.length === 0 && actionId) this.touches.set(readerId, { actionId, state: result.state });
+    // Kept on this node: touches not reported yet (a card waiting for the tip or the PIN, inputs so far,
+    // even when an informational event such as tip_chosen went out), and an inserted card (or its
+    // removal after the result), which the reader document does not record.
+    const keep = awaitingCustomer(result.state) || result.state.cardInserted ||
+      (result.state.phase === 'idle' && state.phase === 'result');
+    if (keep && actionId) this.touches.set(readerId, { actionId, state: result.state });
     else this.touches.delete(readerId);
     let latest: Reader | null = null;
     for (const event of result.outgoing) latest = (await this.applyEvent(ctx, readerId, event, options)) ?? latest;
     return latest ?? this.terminal.view(reader, ctx.nowMs);
+  }
+}
+
+/** The device is still with the customer: its touches so far are not (all) reported. */
+function awaitingCustomer(state: DeviceState): boolean {
+  return state.phase === 'tip' || state.phase === 'pin' || state.phase === 'inputs';
+}
+
+/**
+ * A fixed tip amount as its label on the reader: the amount in major units with the currency's
+ * symbol, always in the same en-US form whatever the server's locale (`€2.00`, `$1.50`, `£3.00`,
+ * `¥200`, `CA$2.00`, `CHF 2.00`). Stripe's zero-decimal currencies have no decimals.
+ */
+export function formatTipAmount(amount: number, currency: string): string {
+  const digits = zeroDecimalCurrencies.has(currency.toLowerCase()) ? 0 : 2;
+  const major = amount / 10 ** digits;
+  try {
+    return new Intl.NumberFormat('en-US', {
+      style: 'currency', currency: currency.toUpperCase(), minimumFractionDigits: digits, maximumFractionDigits: digits,
+    }).format(major).replace(/\u00a0/g, ' ');
+  } catch {
+    return `${major.toFixed(digits)} ${currency.toUpperCase()}`;
   }
 }
 

@@ -334,10 +334,13 @@ function renderTip(s) {
     h('div', { class: 'tip-grid' }, options.map((o) => h('button', {
       type: 'button', class: 'tip-option', 'data-tip': String(o.amount), onclick: () => chooseTip(o.amount),
     },
-    // A fixed amount labelled with its raw minor units ("200") reads better as money ("2,00 €").
+    // A fixed amount is labelled as money by the server ("€2.00"): the label says it all. A label in raw
+    // minor units ("200", older devices) is shown as money; a percentage or a word gets its amount below.
     o.label === String(o.amount)
       ? h('span', { class: 'tip-label', text: money(o.amount, s.currency) })
-      : [h('span', { class: 'tip-label', text: o.label }), h('span', { class: 'tip-amount', text: money(o.amount, s.currency) })]))),
+      : /\d/.test(o.label) && !o.label.includes('%')
+        ? h('span', { class: 'tip-label', text: o.label })
+        : [h('span', { class: 'tip-label', text: o.label }), h('span', { class: 'tip-amount', text: money(o.amount, s.currency) })]))),
   ];
   if (s.custom_allowed) {
     if (custom === undefined) {
