@@ -22,11 +22,13 @@ for (const root of roots) for (const pkg of readdirSync(root)) {
   const dist = join(root, pkg, 'dist');
   try { if (statSync(dist).isDirectory()) walk(dist); } catch { /* package not built */ }
 }
+/** One test never runs this long; a hang fails the run instead of holding CI until its own limit. */
+const testTimeoutMs = 5 * 60 * 1000;
 const filter = process.argv[2];
 const selected = filter ? files.filter((file) => file.includes(filter)) : files;
 if (selected.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...selected], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, ...selected], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
