@@ -6,6 +6,7 @@
  * row locks, so processes never race each other.
  */
 import pg from 'pg';
+import { inTransaction } from './transaction.js';
 import type { StoredObject } from '@opentill/core';
 import type {
   Account, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
@@ -118,23 +119,10 @@ export class PostgresStore implements Store {
     this.outbox = new PostgresOutbox(this.pool, { connectionString: options.connectionString, ...(options.schema !== undefined ? { schema: options.schema } : {}) });
   }
 
-  /** Runs `fn` in one transaction on one connection; rolls back if it throws. */
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError; });
-      throw error;
-    } finally {
-      // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
-      client.release(broken);
-    }
+  private transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
+
 
   async migrate(): Promise<void> {
     await this.transaction(async (client) => {

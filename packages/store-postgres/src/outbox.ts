@@ -7,6 +7,7 @@
  * dispatchers poll anyway.
  */
 import pg from 'pg';
+import { inTransaction } from './transaction.js';
 import type { StoredObject } from '@opentill/core';
 import {
   attemptErrorLengthMax, attemptExcerptLengthMax, newDeliveryId, planDeliveries,
@@ -57,21 +58,10 @@ export class PostgresOutbox implements OutboxStore {
   private lastNotifyMs = 0;
   constructor(private readonly pool: pg.Pool, private readonly connection: { connectionString: string; schema?: string }) {}
 
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError; });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  private transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
+
 
   /** Inside `commit`'s transaction, before the events are inserted (it sets their pending_webhooks). */
   async plan(client: pg.PoolClient, batch: CommitBatch): Promise<number> {
