@@ -209,7 +209,9 @@ export class OpenTillTerminal implements Terminal {
       if ('error' in session) return { ok: false, status: 0, error: session.error };
       const result = await this.raw<T>(method, path, body, session.secret, signal);
       if (result.ok || result.status !== 401 || attempt > 0) return result;
-      this.session = null;
+      // Forget the session only if nobody replaced it meanwhile: the state monitor's long-poll
+      // sees the same expiry, and a second renewal would take the reader over from the first.
+      if (this.session === session.secret) this.session = null;
       if (this.reader) {
         const renewed = await this.ensureSession();
         if ('error' in renewed) return { ok: false, status: 0, error: renewed.error };
