@@ -7,16 +7,12 @@
 //      succeeded, capture (5 calls per payment);
 //   3. 5,000 registered simulated readers, then the server's idle CPU over a few seconds.
 // Options: --duration S (5), --concurrency N (32), --readers N (5000), --idle S (5).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { percentile, startOpenTill } from './opentill-process.mjs';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: flags } = parseArgs({
   options: { duration: { type: 'string' }, concurrency: { type: 'string' }, readers: { type: 'string' }, idle: { type: 'string' } },
 });
@@ -27,18 +23,8 @@ const idleS = Number(flags.idle ?? 5);
 const secretKey = `sk_test_benchterminal${process.pid}`;
 const targets = { paymentsPerS: 600, p99Ms: 25 };
 
-const dataDir = mkdtempSync(join(os.tmpdir(), 'opentill-bench-terminal-'));
-const child = spawn(process.execPath, [join(repoRoot, 'apps/opentill/dist/main.js'), 'serve', '--port', '0',
-  '--data-dir', dataDir, '--secret-key', secretKey], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise((resolvePort, reject) => {
-  let out = '';
-  child.stdout.on('data', (chunk) => {
-    out += chunk;
-    const match = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
-    if (match) resolvePort(Number(match[1]));
-  });
-  child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
-});
+const server = await startOpenTill({ secretKey, name: 'terminal' });
+const { port } = server;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 function call(method, path, body = '') {
@@ -62,13 +48,7 @@ function call(method, path, body = '') {
   });
 }
 
-function cpuMs() {
-  const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime + stime, in clock ticks of 10 ms (USER_HZ = 100 on Linux).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
+const cpuMs = () => server.cpuMs();
 
 async function run(label, setup, iteration, callsPerIteration) {
   const states = await Promise.all(Array.from({ length: concurrency }, (_, i) => setup(i)));
@@ -140,6 +120,4 @@ console.log(`idle CPU with ${idleReaders + concurrency} registered simulated rea
   `(load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`);
 
 agent.destroy();
-child.kill('SIGTERM');
-await new Promise((r) => child.once('exit', r));
-rmSync(dataDir, { recursive: true, force: true });
+await server.stop();

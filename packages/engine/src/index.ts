@@ -16,3 +16,4 @@ export * from './terminal/configurations.js';
 export * from './terminal/connection-tokens.js';
 export * from './setup-intents.js';
 export * from './sdk/sessions.js';
+export * from './sdk/tap-to-pay.js';

@@ -14,6 +14,7 @@ import { registerTerminalConfigurations } from './routes/terminal/configurations
 import { registerTerminalConnectionTokens } from './routes/terminal/connection-tokens.js';
 import { registerSetupIntents } from './routes/setup-intents.js';
 import { registerSdk } from './routes/sdk/sessions.js';
+import { registerTapToPay } from './routes/sdk/tap-to-pay.js';
 import { registerScreenPage } from './routes/screen-page.js';
 
 export { createServices, type Services } from './services.js';
@@ -39,7 +40,7 @@ export function buildServer(options: ServerOptions): App {
   registerTerminalConfigurations(app, options.services);
   registerTerminalConnectionTokens(app, options.services);
   registerSetupIntents(app, options.services);
-  registerSdk(app, options.services);
+  registerTapToPay(app, options.services, registerSdk(app, options.services));
   registerScreenPage(app);
   return app;
 }

@@ -1,6 +1,6 @@
 import { Engine, PaymentIntents, PaymentMethods, Refunds, Scheduler, WebhookEndpoints, type EngineDeps } from '@opentill/engine';
 import {
-  ReaderDevices, ReaderLinks, SdkSessions, SetupIntents, SimulatedReaderLink, TerminalConfigurations, TerminalConnectionTokens, TerminalLocations, TerminalReaders,
+  ReaderDevices, ReaderLinks, SdkSessions, SetupIntents, SimulatedReaderLink, TapToPay, TapToPayReaderLink, TerminalConfigurations, TerminalConnectionTokens, TerminalLocations, TerminalReaders,
 } from '@opentill/engine';
 
 /** The engine and its resource services, built once per server. */
@@ -20,6 +20,7 @@ export interface Services {
   terminalConnectionTokens: TerminalConnectionTokens;
   webhookEndpoints: WebhookEndpoints;
   sdkSessions: SdkSessions;
+  tapToPay: TapToPay;
 }
 
 export function createServices(deps: EngineDeps): Services {
@@ -29,12 +30,17 @@ export function createServices(deps: EngineDeps): Services {
   const paymentMethods = new PaymentMethods(engine);
   const scheduler = new Scheduler(engine, paymentIntents, refunds);
   let readerDevices: ReaderDevices | null = null;
-  const readerLinks = new ReaderLinks([new SimulatedReaderLink((readerId) => readerDevices?.pinFor(readerId) ?? null)]);
+  const readerLinks = new ReaderLinks([
+    new SimulatedReaderLink((readerId) => readerDevices?.pinFor(readerId) ?? null),
+    new TapToPayReaderLink(),
+  ]);
   const setupIntents = new SetupIntents(engine);
   const terminalConfigurations = new TerminalConfigurations(engine);
   const terminalReaders = new TerminalReaders(engine, readerLinks, paymentIntents, paymentMethods, refunds, setupIntents);
   readerDevices = new ReaderDevices(engine, readerLinks, terminalConfigurations);
   readerDevices.attach(terminalReaders);
+  const sdkSessions = new SdkSessions(engine, new TerminalConnectionTokens(engine), terminalReaders, paymentIntents, setupIntents,
+    new TerminalLocations(engine));
   scheduler.register('terminal.reader', (ctx, record) => terminalReaders.onDeadline(ctx, record));
   return {
     engine,
@@ -50,6 +56,7 @@ export function createServices(deps: EngineDeps): Services {
     setupIntents,
     terminalConnectionTokens: new TerminalConnectionTokens(engine),
     webhookEndpoints: new WebhookEndpoints(engine),
-    sdkSessions: new SdkSessions(engine, new TerminalConnectionTokens(engine), terminalReaders, paymentIntents, setupIntents, new TerminalLocations(engine)),
+    sdkSessions,
+    tapToPay: new TapToPay(engine, sdkSessions, terminalReaders, paymentIntents),
   };
 }

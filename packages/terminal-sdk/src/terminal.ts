@@ -18,16 +18,10 @@ import {
   type IReaderSettings, type ISetReaderDisplayRequest, type ISetReaderSettingsRequest, type ISetupIntent, type ISetupIntentConfig, type ProcessPaymentOptions, type Reader,
   type RefundOptions, type SimulatorConfiguration, type Terminal, type TerminalProps,
 } from './types.js';
+import { SdkTransport, type Json, type TransportFailure, type TransportResult } from './transport.js';
+import { StateMonitor, type ReaderAction, type StateBase } from './state-monitor.js';
 
-type Json = Record<string, unknown>;
-type ReaderAction = { type: string; status: 'in_progress' | 'succeeded' | 'failed'; failure_code: string | null;
-  failure_message: string | null; api_error?: Json } & Json;
-
-interface SdkState {
-  object: 'opentill.sdk_state';
-  version: string;
-  connection: 'connected' | 'not_connected';
-  disconnect_reason: string | null;
+interface SdkState extends StateBase {
   reader: (Reader & { action: ReaderAction | null }) | null;
   payment_intent?: IPaymentIntent | null;
   setup_intent?: ISetupIntent | null;
@@ -38,11 +32,6 @@ interface SdkState {
 type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; error: ExposedError };
 type Ok = Record<string, never>;
 type Kind = 'collect' | 'process' | 'inputs' | 'setup_collect' | 'setup_confirm' | 'refund_collect' | 'refund_process';
-
-/** How long one long-poll of the state waits on the server. */
-const stateWaitMs = 25_000;
-/** A request (other than the long-poll) gives up after this long: `network_timeout`. */
-const requestTimeoutMs = 30_000;
 
 const ok = (): Ok => ({}) as Ok;
 const failure = (code: string, message: string, extra: Partial<ExposedError> = {}): ErrorResponse =>
@@ -56,6 +45,33 @@ const serverCodes: Readonly<Record<string, string>> = {
   reader_in_use: 'reader_error',
   invalid_connection_token: 'failed_fetch_connection_token',
 };
+/** The JS SDK's wording of a failing `onFetchConnectionToken` (docs/sdk.md, "Errors"). */
+const tokenMessages = {
+  failed: (reason: string) => `onFetchConnectionToken failed: ${reason}`,
+  notAToken: 'onFetchConnectionToken did not resolve to a connection token (a string).',
+};
+
+/** A transport failure as the JS SDK's `ExposedError`. */
+function exposed(failed: TransportFailure): ExposedError {
+  const { error } = failed;
+  if (failed.kind === 'network' || failed.kind === 'timeout') {
+    return { type: 'api_connection_error', code: error.code, message: error.message };
+  }
+  if (failed.kind === 'token') return { type: 'invalid_request_error', code: error.code, message: error.message };
+  return {
+    type: typeof error['type'] === 'string' ? error['type'] : 'api_error',
+    code: serverCodes[error.code] ?? error.code,
+    message: error.message,
+    ...(typeof error['decline_code'] === 'string' ? { decline_code: error['decline_code'] } : {}),
+    ...(error['payment_intent'] ? { payment_intent: error['payment_intent'] as IPaymentIntent } : {}),
+    ...(failed.requestId ? { request_id: failed.requestId } : {}),
+  };
+}
+
+function apiResult<T>(result: TransportResult<T>): ApiResult<T> {
+  return result.ok ? { ok: true, data: result.data } : { ok: false, status: result.status, error: exposed(result) };
+}
+
 /** Reader action failure codes that have a JS error code. */
 const actionCodes: Readonly<Record<string, string>> = {
   customer_canceled: 'canceled',
@@ -73,20 +89,23 @@ const entryMethods: Readonly<Record<string, CardEntryMethod>> = {
 };
 
 export class OpenTillTerminal implements Terminal {
-  private apiBase: string;
-  private session: string | null = null;
-  private sessionPromise: Promise<{ secret: string } | ErrorResponse> | null = null;
+  /** HTTP, the SDK session and its renewal (shared with the mobile SDK). */
+  private readonly transport: SdkTransport;
+  /** The state long-poll, while a reader is connected (shared with the mobile SDK). */
+  private readonly monitor: StateMonitor<SdkState>;
   private connectionStatus = ConnectionStatus.NOT_CONNECTED;
   private paymentStatus = PaymentStatus.NOT_READY;
   private reader: Reader | null = null;
   private simulatedReaders = new Set<string>();
   private simulator: SimulatorConfiguration = {};
   private command: Kind | 'display' | 'connect' | null = null;
-  private pending: { kind: Kind; cancelRequested: boolean } | null = null;
+  /**
+   * The command in progress. `started` settles once its first request (the one that puts the action
+   * on the reader) has been answered: a cancel waits for it, or it would reach the server before the
+   * action exists and cancel nothing.
+   */
+  private pending: { kind: Kind; cancelRequested: boolean; started: Promise<void>; markStarted: () => void } | null = null;
   private readonly lastOutcome = new Map<Kind, 'completed' | 'canceled'>();
-  private latest: SdkState | null = null;
-  private readonly listeners = new Set<(state: SdkState) => void>();
-  private monitorControl: { stopped: boolean } | null = null;
   private collectedSetupIntent: string | null = null;
   private collectedRefund: { refund: IRefund } | ErrorResponse | null = null;
   private textToSpeech: 'off' | 'speakers' = 'off';
@@ -96,7 +115,14 @@ export class OpenTillTerminal implements Terminal {
       throw new TypeError('StripeTerminal.create: onFetchConnectionToken must be a function returning a connection token.');
     }
     const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
-    this.apiBase = (props.apiBase ?? origin ?? 'http://127.0.0.1:4242').replace(/\/+$/, '');
+    this.transport = new SdkTransport({
+      apiBase: props.apiBase ?? origin ?? 'http://127.0.0.1:4242',
+      fetchConnectionToken: () => props.onFetchConnectionToken(),
+      tokenMessages,
+      restoreAfterRenewal: (secret) => this.reconnectAfterRenewal(secret),
+    });
+    this.monitor = new StateMonitor<SdkState>(this.transport, (state) => this.watch(state),
+      (failed) => this.lostReader(exposed(failed)));
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -106,7 +132,7 @@ export class OpenTillTerminal implements Terminal {
   getConnectionStatus(): ConnectionStatus { return this.connectionStatus; }
   getPaymentStatus(): PaymentStatus { return this.paymentStatus; }
   getConnectedReader(): Reader { return this.reader as Reader; }
-  overrideBaseURL(url: string): void { this.apiBase = url.replace(/\/+$/, ''); }
+  overrideBaseURL(url: string): void { this.transport.apiBase = url.replace(/\/+$/, ''); }
 
   private setConnectionStatus(status: ConnectionStatus): void {
     if (this.connectionStatus === status) return;
@@ -129,108 +155,29 @@ export class OpenTillTerminal implements Terminal {
   }
 
   // ----------------------------------------------------------------------------------------------
-  // HTTP and credentials
+  // HTTP, credentials and the state monitor (SdkTransport, StateMonitor)
   // ----------------------------------------------------------------------------------------------
 
-  private async raw<T>(method: string, path: string, body: Json | undefined, secret: string | null,
-    signal?: AbortSignal): Promise<ApiResult<T>> {
-    const headers: Record<string, string> = {};
-    if (secret) headers['authorization'] = `Bearer ${secret}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const timeout = AbortSignal.timeout(path.startsWith('/state') ? stateWaitMs + requestTimeoutMs : requestTimeoutMs);
-    let response: Response;
-    const combined = signal ? anySignal([signal, timeout]) : { signal: timeout, release: () => undefined };
-    try {
-      response = await fetch(`${this.apiBase}/opentill/v1/sdk${path}`, {
-        method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: combined.signal,
-      });
-    } catch (error) {
-      combined.release();
-      const timedOut = timeout.aborted;
-      return { ok: false, status: 0, error: { type: 'api_connection_error', code: timedOut ? 'network_timeout' : 'network_error',
-        message: timedOut ? 'The request to the OpenTill server timed out.'
-          : `Could not reach the OpenTill server at ${this.apiBase}: ${(error as Error).message}` } };
-    }
-    const requestId = response.headers.get('request-id') ?? undefined;
-    let parsed: unknown = null;
-    try {
-      parsed = await response.json();
-    } catch {
-      parsed = null;
-    } finally {
-      combined.release();
-    }
-    if (response.ok) return { ok: true, data: parsed as T };
-    const error = ((parsed as { error?: Json } | null)?.error ?? {}) as Json;
-    const code = typeof error['code'] === 'string' ? error['code'] : `http_${response.status}`;
-    return { ok: false, status: response.status, error: {
-      type: typeof error['type'] === 'string' ? error['type'] : 'api_error',
-      code: serverCodes[code] ?? code,
-      message: typeof error['message'] === 'string' ? error['message'] : `The OpenTill server answered ${response.status}.`,
-      ...(typeof error['decline_code'] === 'string' ? { decline_code: error['decline_code'] } : {}),
-      ...(error['payment_intent'] ? { payment_intent: error['payment_intent'] as IPaymentIntent } : {}),
-      ...(requestId ? { request_id: requestId } : {}),
-    } };
+  /**
+   * A session-authenticated call (docs/sdk.md, "Credentials"). An expired session is replaced once
+   * — new token, same reader — and no call runs on the new session before the reader is reconnected
+   * to it (the transport makes every call wait for the renewal).
+   */
+  private async request<T>(method: string, path: string, body?: Json): Promise<ApiResult<T>> {
+    return apiResult(await this.transport.request<T>(method, path, body));
   }
 
-  /** The SDK session, opened with a fresh connection token from the app when there is none. */
-  private async ensureSession(): Promise<{ secret: string } | ErrorResponse> {
-    if (this.session) return { secret: this.session };
-    this.sessionPromise ??= (async (): Promise<{ secret: string } | ErrorResponse> => {
-      let token: unknown;
-      try {
-        token = await this.props.onFetchConnectionToken();
-      } catch (error) {
-        return failure('failed_fetch_connection_token',
-          `onFetchConnectionToken failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      if (typeof token !== 'string' || token === '') {
-        return failure('failed_fetch_connection_token', 'onFetchConnectionToken did not resolve to a connection token (a string).');
-      }
-      const opened = await this.raw<{ secret: string }>('POST', '/sessions', { connection_token: token }, null);
-      if (!opened.ok) {
-        if (opened.status === 0) return { error: opened.error };
-        return failure('failed_fetch_connection_token', `The connection token was refused: ${opened.error.message}`);
-      }
-      this.session = opened.data.secret;
-      return { secret: opened.data.secret };
-    })();
-    try {
-      return await this.sessionPromise;
-    } finally {
-      this.sessionPromise = null;
-    }
+  /** The renewal's second half: the connected reader, connected again to the new session. */
+  private async reconnectAfterRenewal(secret: string): Promise<TransportResult<unknown> | null> {
+    if (!this.reader) return null;
+    return this.transport.raw('POST', '/connection', { reader: this.reader.id, simulated: this.simulatedReaders.has(this.reader.id) },
+      secret);
   }
 
-  /** A session-authenticated call; an expired session is replaced once (new token, same reader). */
-  private async request<T>(method: string, path: string, body?: Json, signal?: AbortSignal): Promise<ApiResult<T>> {
-    for (let attempt = 0; ; attempt += 1) {
-      const session = await this.ensureSession();
-      if ('error' in session) return { ok: false, status: 0, error: session.error };
-      const result = await this.raw<T>(method, path, body, session.secret, signal);
-      if (result.ok || result.status !== 401 || attempt > 0) return result;
-      // Forget the session only if nobody replaced it meanwhile: the state monitor's long-poll
-      // sees the same expiry, and a second renewal would take the reader over from the first.
-      if (this.session === session.secret) this.session = null;
-      if (this.reader) {
-        const renewed = await this.ensureSession();
-        if ('error' in renewed) return { ok: false, status: 0, error: renewed.error };
-        const again = await this.raw('POST', '/connection', { reader: this.reader.id, simulated: this.simulatedReaders.has(this.reader.id) },
-          renewed.secret);
-        if (!again.ok) return again;
-      }
-    }
-  }
-
-  // ----------------------------------------------------------------------------------------------
-  // State monitor
-  // ----------------------------------------------------------------------------------------------
-
-  private update(state: SdkState): void {
-    this.latest = state;
+  /** Every state the long-poll (or a command) sees. */
+  private watch(state: SdkState): void {
     // Keep the connected reader fresh (status, last_seen_at, action), as Stripe's SDK would.
     if (this.reader && state.reader?.id === this.reader.id && state.connection === 'connected') this.reader = state.reader;
-    for (const listener of [...this.listeners]) listener(state);
     if (this.reader && state.connection === 'not_connected' && state.disconnect_reason !== null) {
       const offline = state.disconnect_reason === 'reader_offline';
       this.lostReader({ type: 'api_connection_error', code: offline ? 'network_error' : 'reader_error',
@@ -239,74 +186,21 @@ export class OpenTillTerminal implements Terminal {
     }
   }
 
-  private startMonitor(): void {
-    const control = { stopped: false };
-    if (this.monitorControl) this.monitorControl.stopped = true;
-    this.monitorControl = control;
-    void this.monitor(control);
-  }
-
-  /**
-   * Stops watching. The long-poll in flight is not aborted: the server answers it at once, since
-   * whatever stops the monitor (disconnect, session end, lost reader) changes the state.
-   */
-  private stopMonitor(): void {
-    if (this.monitorControl) this.monitorControl.stopped = true;
-    this.monitorControl = null;
-  }
-
-  private async monitor(control: { stopped: boolean }): Promise<void> {
-    let failures = 0;
-    while (!control.stopped) {
-      const after = this.latest?.version;
-      const query = after ? `?after=${encodeURIComponent(after)}&wait_ms=${stateWaitMs}` : '';
-      const result = await this.request<SdkState>('GET', `/state${query}`);
-      if (control.stopped) return;
-      if (result.ok) {
-        failures = 0;
-        this.update(result.data);
-        continue;
-      }
-      failures += 1;
-      if (failures >= 3) {
-        this.lostReader(result.error);
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250 * failures));
-    }
-  }
-
   /** The reader is gone without the app asking: report it once. */
   private lostReader(error: ExposedError): void {
     if (!this.reader) return;
     const readerId = this.reader.id;
     this.dropConnection();
-    void this.raw('DELETE', '/connection', undefined, this.session).catch(() => undefined);
+    void this.transport.raw('DELETE', '/connection', undefined, this.transport.currentSecret).catch(() => undefined);
     this.safely(() => this.props.onUnexpectedReaderDisconnect?.({ error: { ...error, message: `${error.message} (${readerId})` } }));
   }
 
   private dropConnection(): void {
-    this.stopMonitor();
+    // Stops the long-poll; the commands waiting on it see a disconnected state.
+    this.monitor.stop();
     this.reader = null;
-    const gone: SdkState = { object: 'opentill.sdk_state', version: 'disconnected', connection: 'not_connected',
-      disconnect_reason: 'session_ended', reader: null };
-    this.latest = null;
-    for (const listener of [...this.listeners]) listener(gone);
     this.setConnectionStatus(ConnectionStatus.NOT_CONNECTED);
     this.setPaymentStatus(PaymentStatus.NOT_READY);
-  }
-
-  private waitFor<T>(decide: (state: SdkState) => T | undefined, first: SdkState): Promise<T> {
-    return new Promise((resolve) => {
-      const check = (state: SdkState) => {
-        const decided = decide(state);
-        if (decided === undefined) return;
-        this.listeners.delete(check);
-        resolve(decided);
-      };
-      this.listeners.add(check);
-      check(first);
-    });
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -341,10 +235,9 @@ export class OpenTillTerminal implements Terminal {
         return { error: result.error };
       }
       this.reader = result.data;
-      this.latest = null;
       this.setConnectionStatus(ConnectionStatus.CONNECTED);
       this.setPaymentStatus(PaymentStatus.READY);
-      this.startMonitor();
+      this.monitor.start();
       return { reader: result.data };
     } finally {
       this.command = null;
@@ -355,20 +248,18 @@ export class OpenTillTerminal implements Terminal {
     const had = this.reader !== null;
     this.dropConnection();
     // A new connection needs a new connection token: the session ends with the connection.
-    if (had && this.session) {
-      const secret = this.session;
-      this.session = null;
-      const result = await this.raw('DELETE', '/session', undefined, secret);
-      if (!result.ok && result.status === 0) return { error: result.error };
+    if (had) {
+      const ended = await this.transport.endSession();
+      if (ended && !ended.ok && ended.status === 0) return { error: exposed(ended) };
     }
     return {} as IDisconnectResponse;
   }
 
   async clearCachedCredentials(): Promise<Ok | ErrorResponse> {
-    const secret = this.session;
-    this.session = null;
+    // The session is forgotten before the reader is dropped (a status callback's call opens a new one).
+    const ended = this.transport.endSession();
     if (this.reader) this.dropConnection();
-    if (secret) await this.raw('DELETE', '/session', undefined, secret);
+    await ended;
     return ok();
   }
 
@@ -382,13 +273,18 @@ export class OpenTillTerminal implements Terminal {
       return failure('command_already_in_progress', `Another command (${this.command}) is in progress on this reader.`);
     }
     this.command = kind;
-    if (kind !== 'display') this.pending = { kind, cancelRequested: false };
+    if (kind !== 'display') {
+      let markStarted = () => {};
+      const started = new Promise<void>((resolve) => { markStarted = resolve; });
+      this.pending = { kind, cancelRequested: false, started, markStarted };
+    }
     return null;
   }
 
   private end(kind: Kind | 'display', outcome: 'completed' | 'canceled' | 'failed'): void {
     if (this.command === kind) this.command = null;
     if (kind !== 'display') {
+      this.pending?.markStarted();
       this.pending = null;
       if (outcome !== 'failed') this.lastOutcome.set(kind, outcome);
       else this.lastOutcome.delete(kind);
@@ -415,7 +311,7 @@ export class OpenTillTerminal implements Terminal {
   private async outcome(first: SdkState, type: string, idKey: string | null, id: string | null,
     extraSuccess?: (state: SdkState) => boolean): Promise<{ state: SdkState; action: ReaderAction } | ErrorResponse> {
     let seen = false;
-    return this.waitFor((state) => {
+    return this.monitor.waitFor((state) => {
       if (state.connection === 'not_connected') {
         return failure('no_established_connection', 'The reader was disconnected before the command completed.');
       }
@@ -450,6 +346,15 @@ export class OpenTillTerminal implements Terminal {
     } };
   }
 
+  /** The request that starts a command's reader action; a cancel waits for its answer. */
+  private async startCommand(path: string, body: Json): Promise<ApiResult<SdkState>> {
+    try {
+      return await this.request<SdkState>('POST', path, body);
+    } finally {
+      this.pending?.markStarted();
+    }
+  }
+
   private async cancelPending(kind: Kind, never: string): Promise<Ok | ErrorResponse> {
     if (!this.reader) return failure('no_established_connection', 'No reader is connected.');
     if (this.pending?.kind !== kind) {
@@ -458,7 +363,12 @@ export class OpenTillTerminal implements Terminal {
       if (last === 'completed') return failure('cancelable_already_completed', 'The command already completed.');
       return failure(never, 'There is no command of this kind in progress to cancel.');
     }
-    this.pending.cancelRequested = true;
+    const pending = this.pending;
+    pending.cancelRequested = true;
+    await pending.started;
+    // The command may have ended while its start was answered (failed to start, or done at once).
+    if (this.pending !== pending) return this.lastOutcome.get(kind) === 'completed'
+      ? failure('cancelable_already_completed', 'The command already completed.') : ok();
     const result = await this.request<SdkState>('POST', '/cancel_action', {});
     if (!result.ok) {
       if (this.pending) this.pending.cancelRequested = false;
@@ -467,7 +377,7 @@ export class OpenTillTerminal implements Terminal {
       }
       return { error: result.error };
     }
-    this.update(result.data);
+    this.monitor.update(result.data);
     return ok();
   }
 
@@ -491,12 +401,12 @@ export class OpenTillTerminal implements Terminal {
         ...(typeof cancellation === 'boolean' ? { enable_customer_cancellation: cancellation } : {}),
         ...(override.allow_redisplay ? { allow_redisplay: override.allow_redisplay } : {}),
       };
-      const started = await this.request<SdkState>('POST', '/collect_payment_method', {
+      const started = await this.startCommand('/collect_payment_method', {
         client_secret: request, collect_config: collectConfig, simulator: this.simulatorPayload(),
         ...(override.payment_intent_id ? { payment_intent_id: override.payment_intent_id } : {}),
       });
       if (!started.ok) return { error: started.error };
-      this.update(started.data);
+      this.monitor.update(started.data);
       const paymentIntentId = request.split('_secret_')[0]!;
       const done = await this.outcome(started.data, 'collect_payment_method', 'payment_intent', paymentIntentId);
       if ('error' in done) {
@@ -533,7 +443,7 @@ export class OpenTillTerminal implements Terminal {
     try {
       this.setPaymentStatus(PaymentStatus.PROCESSING);
       const returnUrl = options.config_override?.return_url;
-      const started = await this.request<SdkState>('POST', '/process_payment', {
+      const started = await this.startCommand('/process_payment', {
         payment_intent: request.id, simulator: this.simulatorPayload(), ...(returnUrl ? { confirm_config: { return_url: returnUrl } } : {}),
       });
       if (!started.ok) {
@@ -549,7 +459,7 @@ export class OpenTillTerminal implements Terminal {
         }
         return { error: started.error };
       }
-      this.update(started.data);
+      this.monitor.update(started.data);
       const done = await this.outcome(started.data, 'confirm_payment_intent', 'payment_intent', request.id, (state) =>
         state.payment_intent?.id === request.id &&
         (state.payment_intent.status === 'requires_capture' || state.payment_intent.status === 'succeeded'));
@@ -588,7 +498,7 @@ export class OpenTillTerminal implements Terminal {
         },
       });
       if (!result.ok) return { error: result.error };
-      this.update(result.data);
+      this.monitor.update(result.data);
       return ok();
     } finally {
       this.end('display', 'completed');
@@ -604,7 +514,7 @@ export class OpenTillTerminal implements Terminal {
       if (state.data.reader?.action?.type !== 'set_reader_display') return ok();
       const result = await this.request<SdkState>('POST', '/cancel_action', {});
       if (!result.ok) return { error: result.error };
-      this.update(result.data);
+      this.monitor.update(result.data);
       return ok();
     } finally {
       this.end('display', 'completed');
@@ -638,9 +548,9 @@ export class OpenTillTerminal implements Terminal {
             default_value: toggle.defaultValue })) } : {}),
         };
       });
-      const started = await this.request<SdkState>('POST', '/collect_inputs', { inputs, simulator: this.simulatorPayload() });
+      const started = await this.startCommand('/collect_inputs', { inputs, simulator: this.simulatorPayload() });
       if (!started.ok) return { error: started.error };
-      this.update(started.data);
+      this.monitor.update(started.data);
       const done = await this.outcome(started.data, 'collect_inputs', null, null);
       if ('error' in done) {
         if (done.error.code === 'canceled') result = 'canceled';
@@ -674,13 +584,13 @@ export class OpenTillTerminal implements Terminal {
     let result: 'completed' | 'canceled' | 'failed' = 'failed';
     try {
       this.setPaymentStatus(PaymentStatus.WAITING_FOR_INPUT);
-      const started = await this.request<SdkState>('POST', '/collect_setup_intent', {
+      const started = await this.startCommand('/collect_setup_intent', {
         client_secret: clientSecret, allow_redisplay: allowRedisplay, simulator: this.simulatorPayload(),
         ...(typeof config?.enable_customer_cancellation === 'boolean'
           ? { process_config: { enable_customer_cancellation: config.enable_customer_cancellation } } : {}),
       });
       if (!started.ok) return { error: started.error };
-      this.update(started.data);
+      this.monitor.update(started.data);
       const setupIntentId = clientSecret.split('_secret_')[0]!;
       const done = await this.outcome(started.data, 'process_setup_intent', 'setup_intent', setupIntentId);
       if ('error' in done) {
@@ -742,7 +652,7 @@ export class OpenTillTerminal implements Terminal {
     try {
       this.collectedRefund = null;
       this.setPaymentStatus(PaymentStatus.WAITING_FOR_INPUT);
-      const started = await this.request<SdkState>('POST', '/collect_refund', {
+      const started = await this.startCommand('/collect_refund', {
         charge: chargeId, amount, currency, simulator: this.simulatorPayload(),
         ...(typeof options.reverse_transfer === 'boolean' ? { reverse_transfer: options.reverse_transfer } : {}),
         ...(typeof options.refund_application_fee === 'boolean' ? { refund_application_fee: options.refund_application_fee } : {}),
@@ -750,7 +660,7 @@ export class OpenTillTerminal implements Terminal {
           ? { refund_payment_config: { enable_customer_cancellation: config.enable_customer_cancellation } } : {}),
       });
       if (!started.ok) return { error: started.error };
-      this.update(started.data);
+      this.monitor.update(started.data);
       const done = await this.outcome(started.data, 'refund_payment', 'charge', chargeId);
       if ('error' in done) {
         if (done.error.code === 'canceled') result = 'canceled';
@@ -869,20 +779,4 @@ function inputResult(input: Json): ICollectInputsResult {
     signatureSvg: value('signature'), phone: value('phone'), email: value('email'), text: value('text'),
     numericString: value('numeric'),
   };
-}
-
-/** An AbortSignal that aborts when any of `signals` does (AbortSignal.any is newer than Node 20.3); `release` unhooks it. */
-function anySignal(signals: AbortSignal[]): { signal: AbortSignal; release: () => void } {
-  const control = new AbortController();
-  const hooks: Array<() => void> = [];
-  for (const signal of signals) {
-    if (signal.aborted) {
-      control.abort(signal.reason);
-      break;
-    }
-    const abort = () => control.abort(signal.reason);
-    signal.addEventListener('abort', abort, { once: true });
-    hooks.push(() => signal.removeEventListener('abort', abort));
-  }
-  return { signal: control.signal, release: () => { for (const unhook of hooks) unhook(); } };
 }

@@ -6,60 +6,26 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { terminalFixture, type TerminalFixture } from './terminal-fixture.js';
+import { startExample, type ExampleProcess } from './example-process.js';
+import { launchChromium } from './screen-browser.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const chromiumPath = process.env.OPENTILL_CHROMIUM ?? '/usr/bin/chromium';
 
-async function startWebPos(opentillUrl: string, secretKey: string): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'examples/web-pos/server.mjs')], {
-    env: { ...process.env, OPENTILL_URL: opentillUrl, OPENTILL_SECRET_KEY: secretKey, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const url = await new Promise<string>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`web-pos did not start:\n${output}`)), 10_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolvePromise(match[1]!);
-      }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`web-pos exited (${code}):\n${output}`)); });
-  });
-  return { url, child, output: () => output };
-}
 
 describe('example web POS in headless Chromium (sqlite)', () => {
   let f: TerminalFixture;
-  let pos: Awaited<ReturnType<typeof startWebPos>>;
+  let pos: ExampleProcess;
   let browser: Browser;
 
   before(async () => {
-    assert.ok(existsSync(chromiumPath), `Chromium not found at ${chromiumPath} (apt-get install -y chromium, or set OPENTILL_CHROMIUM)`);
     f = await terminalFixture('sqlite', 'sdk_browser');
-    pos = await startWebPos(f.server.baseUrl, f.server.secretKey);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    pos = await startExample('web-pos', f.server.baseUrl, f.server.secretKey);
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    if (pos && pos.child.exitCode === null) {
-      const exited = new Promise((r) => pos.child.once('exit', r));
-      pos.child.kill('SIGTERM');
-      await exited;
-    }
+    await pos?.stop();
     await f?.stop();
   });
 

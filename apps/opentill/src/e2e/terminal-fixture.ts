@@ -10,6 +10,8 @@ export interface TerminalFixture {
   /** Raw call to OpenTill's own endpoints (fault injection, test clock). */
   opentill(path: string, params?: Record<string, string>): Promise<Record<string, unknown>>;
   location(): Promise<Stripe.Terminal.Location>;
+  /** A Location in `country` (and `state`), one per pair, made on first use. */
+  locationIn(country: string, state?: string): Promise<Stripe.Terminal.Location>;
   reader(code?: string): Promise<Stripe.Terminal.Reader>;
   paymentIntent(params?: Record<string, unknown>): Promise<Stripe.PaymentIntent>;
   stop(): Promise<void>;
@@ -21,6 +23,7 @@ export async function terminalFixture(store: StoreKind, name: string): Promise<T
     host: '127.0.0.1', port: server.port, protocol: 'http', maxNetworkRetries: 0,
   });
   let location: Stripe.Terminal.Location | null = null;
+  const locations = new Map<string, Stripe.Terminal.Location>();
   const fixture: TerminalFixture = {
     server,
     stripe,
@@ -39,6 +42,16 @@ export async function terminalFixture(store: StoreKind, name: string): Promise<T
         display_name: 'HQ', address: { line1: '1 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
       });
       return location;
+    },
+    async locationIn(country, state) {
+      const key = `${country}/${state ?? ''}`;
+      const known = locations.get(key);
+      if (known) return known;
+      const created = await stripe.terminal.locations.create({
+        display_name: `Shop ${country}`, address: { line1: '1 Main St', city: 'City', country, ...(state ? { state } : {}) },
+      });
+      locations.set(key, created);
+      return created;
     },
     async reader(code = 'simulated-wpe') {
       return stripe.terminal.readers.create({ registration_code: code, location: (await fixture.location()).id });

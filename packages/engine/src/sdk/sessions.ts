@@ -49,7 +49,9 @@ export interface SdkReaderConnection extends StoredObject {
 
 /** An SDK-level refusal, answered as `{error: {type, code, message}}` with `status`. */
 export class SdkError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  /** `extra`: more fields of the error object (`reason`, `field`, `decline_code`, …). */
+  constructor(readonly status: number, readonly code: string, message: string,
+    readonly extra: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -105,9 +107,14 @@ export class SdkSessions {
     private readonly setupIntents: SetupIntents,
     private readonly locations: TerminalLocations,
   ) {
-    engine.onCommit((accountId) => {
-      const waiting = this.waiters.get(accountId);
-      if (waiting) for (const wake of [...waiting]) wake();
+    // A long-poll waits on the objects its state is made of (session, reader, connection): only a
+    // commit that changes one of them wakes it, so a thousand phones of one account paying at once
+    // do not all re-read their state on every commit of the others.
+    engine.onCommit((accountId, _events, changed) => {
+      for (const object of changed) {
+        const waiting = this.waiters.get(`${accountId}/${object.id}`);
+        if (waiting) for (const wake of [...waiting]) wake();
+      }
     });
   }
 
@@ -267,13 +274,19 @@ export class SdkSessions {
   }
 
   /** The reader this session holds, or `no_established_connection`. */
-  private async connectedReader(auth: SdkAuthenticated): Promise<{ readerId: string; simulated: boolean }> {
+  async connectedReader(auth: SdkAuthenticated): Promise<{ readerId: string; simulated: boolean }> {
     const { ctx } = auth;
     const session = (await this.engine.store.get<SdkSessionRecord>(ctx.accountId, auth.session.object.id))?.object;
     const readerId = session?.reader;
     if (readerId) {
-      const connection = await this.engine.store.get<SdkReaderConnection>(ctx.accountId, `sdkrc_${readerId}`);
-      if (connection?.object.session === session.id) return { readerId, simulated: session.simulated };
+      const [connection, reader] = await Promise.all([
+        this.engine.store.get<SdkReaderConnection>(ctx.accountId, `sdkrc_${readerId}`),
+        this.engine.store.get<Reader>(ctx.accountId, readerId),
+      ]);
+      // A deleted reader is no connection (the session may connect another one).
+      if (connection?.object.session === session.id && reader && reader.object['deleted'] !== true) {
+        return { readerId, simulated: session.simulated };
+      }
     }
     throw new SdkError(400, 'no_established_connection', 'No reader is connected: connect to a reader first.');
   }
@@ -327,18 +340,26 @@ export class SdkSessions {
     const deadline = Date.now() + Math.min(waitMs, sdkStateWaitMsMax);
     let current = first;
     while (current.version === after && Date.now() < deadline && !this.closing && !signal?.aborted) {
+      const readerId = current.reader?.id ?? null;
+      const watched = [auth.session.object.id, ...(readerId ? [readerId, `sdkrc_${readerId}`] : [])]
+        .map((id) => `${accountId}/${id}`);
       await new Promise<void>((resolve) => {
-        const set = this.waiters.get(accountId) ?? new Set();
-        this.waiters.set(accountId, set);
         const done = () => {
           clearTimeout(timer);
-          set.delete(done);
-          if (set.size === 0) this.waiters.delete(accountId);
+          for (const key of watched) {
+            const set = this.waiters.get(key);
+            set?.delete(done);
+            if (set?.size === 0) this.waiters.delete(key);
+          }
           resolve();
         };
         // Also re-read every second: presence changes with time, and other server nodes commit too.
         const timer = setTimeout(done, Math.max(1, Math.min(1000, deadline - Date.now())));
-        set.add(done);
+        for (const key of watched) {
+          const set = this.waiters.get(key) ?? new Set();
+          this.waiters.set(key, set);
+          set.add(done);
+        }
       });
       const ctx = { ...auth.ctx, nowMs: (await this.engine.automaticContext(accountId)).nowMs };
       current = await this.state({ ...auth, ctx });
@@ -369,6 +390,12 @@ export class SdkSessions {
       throw new SdkError(400, 'invalid_argument',
         `config_override.payment_intent_id (${paymentIntentId.slice(0, 60)}) is not the PaymentIntent of this client secret.`);
     }
+    if (paymentIntent.status === 'requires_confirmation' &&
+      (await this.readers.load(ctx, readerId)).object._internal.link === 'tap_to_pay') {
+      // A Tap to Pay phone retrying after a transient failure (the seed's requires_confirmation row):
+      // the reader no longer holds the card, so the phone reads the card it kept again.
+      await this.paymentIntents.update(ctx, paymentIntent.id, { paymentMethod: null, fields: {} });
+    }
     await this.readers.collectPaymentMethod(ctx, readerId, paymentIntent.id,
       Object.keys(collectConfig).length > 0 ? collectConfig : undefined);
     if (isSimulated) await this.present(auth, readerId, simulated);
@@ -377,7 +404,7 @@ export class SdkSessions {
 
   /** processPayment: confirm_payment_intent on the reader that collected the card. */
   async processPayment(auth: SdkAuthenticated, paymentIntentId: string, confirmConfig: Record<string, unknown>,
-    simulated: SimulatedBehaviour): Promise<SdkState> {
+    simulated: SimulatedBehaviour, pin: string | null = null): Promise<SdkState> {
     const { ctx } = auth;
     const { readerId, simulated: isSimulated } = await this.connectedReader(auth);
     const paymentIntent = await this.engine.find<PaymentIntent>(ctx, paymentIntentId);
@@ -392,8 +419,9 @@ export class SdkSessions {
       await this.readers.collectPaymentMethod(ctx, readerId, paymentIntentId, undefined);
       await this.present(auth, readerId, simulated);
     }
-    await this.readers.confirmPaymentIntent(ctx, readerId, paymentIntentId,
-      Object.keys(confirmConfig).length > 0 ? confirmConfig : undefined);
+    // A PIN typed on a Tap to Pay phone goes with this authorization only (never stored).
+    await this.readers.withCollectedPin(readerId, pin, () => this.readers.confirmPaymentIntent(ctx, readerId, paymentIntentId,
+      Object.keys(confirmConfig).length > 0 ? confirmConfig : undefined));
     return this.state(auth);
   }
 

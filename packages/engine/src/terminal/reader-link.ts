@@ -63,7 +63,7 @@ export interface ReaderLink {
  * (it may still be within its 2 minutes); an injected `nextCommand` timeout is consumed here.
  */
 export class SimulatedReaderLink implements ReaderLink {
-  readonly name = 'simulated';
+  readonly name: string = 'simulated';
 
   /** `pins`: what the cardholder typed on the in-process device's PIN pad, if anything. */
   constructor(private readonly pins: (readerId: string) => string | null = () => null) {}
@@ -91,10 +91,26 @@ export class SimulatedReaderLink implements ReaderLink {
   }
 }
 
+/**
+ * Tap to Pay phones (`mobile_phone_reader`, docs/tap-to-pay-sdk.md). The phone is the device and
+ * the SDK inside it is the reader: it learns its actions from the SDK state it polls, so delivery
+ * is immediate, and it reads cards and PINs itself (the SDK reports them through
+ * `/opentill/v1/sdk/tap_to_pay/tap`). Presence follows the simulated readers' rule, so fault
+ * injection (`offline`) reproduces a phone losing its connection.
+ */
+export class TapToPayReaderLink extends SimulatedReaderLink {
+  override readonly name = 'tap_to_pay';
+
+  /** No PIN is typed on the server's side: the phone collects it and sends it with the authorization. */
+  override pinEntered(): string | null {
+    return null;
+  }
+}
+
 export class ReaderLinks {
   private readonly links = new Map<string, ReaderLink>();
 
-  constructor(links: ReaderLink[] = [new SimulatedReaderLink()]) {
+  constructor(links: ReaderLink[] = [new SimulatedReaderLink(), new TapToPayReaderLink()]) {
     for (const link of links) this.add(link);
   }
 

@@ -41,6 +41,12 @@ type Prepared = { action: ActionRequest;
   authorize?: { paymentMethod: string; tipAmount: number } };
 
 export class TerminalReaders {
+  /**
+   * PINs a device collected before the authorization (a Tap to Pay phone), by reader, for the
+   * duration of the request that authorizes: sent with the first attempt, never stored.
+   */
+  private readonly collectedPins = new Map<string, string>();
+
   constructor(
     private readonly engine: Engine,
     private readonly links: ReaderLinks,
@@ -519,6 +525,17 @@ export class TerminalReaders {
     });
   }
 
+  /** Runs `work` with the PIN the device collected for this reader's next authorization. */
+  async withCollectedPin<T>(readerId: string, pin: string | null, work: () => Promise<T>): Promise<T> {
+    if (pin === null) return work();
+    this.collectedPins.set(readerId, pin);
+    try {
+      return await work();
+    } finally {
+      this.collectedPins.delete(readerId);
+    }
+  }
+
   // ----------------------------------------------------------------------------------------------
   // Internals
   // ----------------------------------------------------------------------------------------------
@@ -528,10 +545,12 @@ export class TerminalReaders {
     const attempt = (pin: string | null) => this.paymentIntents.confirm(ctx, paymentIntentId, {
       paymentMethod: card.paymentMethod, pin, tipAmount: card.tipAmount, reader: { id: reader.id, location },
     });
+    const collected = this.collectedPins.get(reader.id) ?? null;
     try {
       try {
-        await attempt(null);
+        await attempt(collected);
       } catch (error) {
+        if (collected !== null) throw error;
         // The card asks for a PIN: the reader prompts for it and tries again once.
         const declineCode = isApiError(error) ? error.body.decline_code : undefined;
         const pin = this.links.of(reader).pinEntered(reader);

@@ -7,6 +7,7 @@ import { WireJson, type App } from '../app.js';
 import { expandObject } from '../http/expand.js';
 import { listObjects } from '../http/list.js';
 import type { Services } from '../services.js';
+import type { RequestContext } from '@opentill/engine';
 
 const paymentMethodTypes = array(oneOf(['card_present', 'interac_present', 'card'] as const), {
   max: limits.paymentMethodTypeCountMax,
@@ -112,35 +113,48 @@ function definedFields<T extends Record<string, unknown>>(input: T): Partial<T> 
   return out;
 }
 
+/**
+ * `POST /v1/payment_intents`'s parameters (decoded) → the PaymentIntent. The Terminal SDKs create
+ * PaymentIntents too (`POST /opentill/v1/sdk/payment_intents`): same parameters, same rules.
+ */
+export function parseCreatePaymentIntent(raw: Record<string, unknown>) {
+  return parseParams(createSchema, raw);
+}
+
+export async function createPaymentIntentFrom(services: Services, ctx: RequestContext,
+  p: ReturnType<typeof parseCreatePaymentIntent>): Promise<PaymentIntent> {
+  const types = requestedTypes(p) ?? ['card_present'];
+  return services.paymentIntents.create(ctx, {
+    amount: p.amount,
+    currency: p.currency,
+    captureMethod: p.capture_method ?? 'automatic',
+    paymentMethodTypes: types,
+    paymentMethodOptions: paymentMethodOptionsFor(types, p.payment_method_options as PaymentMethodOptionsInput),
+    confirm: p.confirm ?? false,
+    paymentMethod: p.payment_method ?? null,
+    fields: definedFields({
+      allowed_payment_method_types: p.allowed_payment_method_types,
+      application_fee_amount: p.application_fee_amount,
+      customer: p.customer ?? undefined,
+      description: p.description ?? undefined,
+      metadata: p.metadata ? mergeMetadata({}, p.metadata) : undefined,
+      receipt_email: p.receipt_email ?? undefined,
+      statement_descriptor: p.statement_descriptor ?? undefined,
+      statement_descriptor_suffix: p.statement_descriptor_suffix ?? undefined,
+      on_behalf_of: p.on_behalf_of,
+      transfer_group: p.transfer_group ?? undefined,
+    }),
+  });
+}
+
 export function registerPaymentIntents(app: App, services: Services): void {
   const { engine, paymentIntents, paymentMethods } = services;
   const render = (ctx: Parameters<typeof expandObject>[1], pi: PaymentIntent, expand: string[] | undefined) =>
     expandObject(engine, ctx, pi, expand ?? []);
 
   app.route('POST', '/v1/payment_intents', async (_request, ctx, raw) => {
-    const p = parseParams(createSchema, raw);
-    const types = requestedTypes(p) ?? ['card_present'];
-    const paymentIntent = await paymentIntents.create(ctx, {
-      amount: p.amount,
-      currency: p.currency,
-      captureMethod: p.capture_method ?? 'automatic',
-      paymentMethodTypes: types,
-      paymentMethodOptions: paymentMethodOptionsFor(types, p.payment_method_options as PaymentMethodOptionsInput),
-      confirm: p.confirm ?? false,
-      paymentMethod: p.payment_method ?? null,
-      fields: definedFields({
-        allowed_payment_method_types: p.allowed_payment_method_types,
-        application_fee_amount: p.application_fee_amount,
-        customer: p.customer ?? undefined,
-        description: p.description ?? undefined,
-        metadata: p.metadata ? mergeMetadata({}, p.metadata) : undefined,
-        receipt_email: p.receipt_email ?? undefined,
-        statement_descriptor: p.statement_descriptor ?? undefined,
-        statement_descriptor_suffix: p.statement_descriptor_suffix ?? undefined,
-        on_behalf_of: p.on_behalf_of,
-        transfer_group: p.transfer_group ?? undefined,
-      }),
-    });
+    const p = parseCreatePaymentIntent(raw);
+    const paymentIntent = await createPaymentIntentFrom(services, ctx, p);
     return render(ctx, paymentIntent, p.expand);
   });
 

@@ -58,6 +58,9 @@ export function simulatedBehaviour(simulator: SimulatorParams | undefined): Simu
   };
 }
 
+/** A PIN typed on a Tap to Pay phone (ISO 9564: 4–12 digits). */
+export const pinParam = str({ minLength: 4, maxLength: 12, pattern: /^\d+$/, patternMessage: 'A PIN is 4 to 12 digits.' });
+
 const allowRedisplay = oneOf(['always', 'limited', 'unspecified'] as const);
 const inputTypes = ['email', 'numeric', 'phone', 'selection', 'signature', 'text'] as const;
 const inputSchema = object({
@@ -76,9 +79,11 @@ const inputSchema = object({
 });
 
 type Body = Record<string, unknown>;
-type SdkHandler = (auth: SdkAuthenticated, body: Body, query: URLSearchParams, request: FastifyRequest) => Promise<unknown>;
+export type SdkHandler = (auth: SdkAuthenticated, body: Body, query: URLSearchParams, request: FastifyRequest) => Promise<unknown>;
+/** Registers an SDK endpoint (session bearer, JSON body) under `/opentill/v1/sdk`. */
+export type SdkRoute = (method: 'GET' | 'POST' | 'DELETE', path: string, handler: SdkHandler) => void;
 
-export function registerSdk(app: App, services: Services): void {
+export function registerSdk(app: App, services: Services): SdkRoute {
   const sdk = services.sdkSessions;
   const { fastify } = app;
 
@@ -95,7 +100,7 @@ export function registerSdk(app: App, services: Services): void {
 
   const send = (reply: FastifyReply, result: unknown) => reply.type('application/json').send(toWire(result));
   const refuse = (reply: FastifyReply, error: SdkError) => reply.status(error.status).type('application/json')
-    .send(JSON.stringify({ error: { type: 'invalid_request_error', code: error.code, message: error.message } }));
+    .send(JSON.stringify({ error: { type: 'invalid_request_error', code: error.code, message: error.message, ...error.extra } }));
 
   function parts(request: FastifyRequest): { body: Body; query: URLSearchParams } {
     const at = request.url.indexOf('?');
@@ -209,8 +214,8 @@ export function registerSdk(app: App, services: Services): void {
 
   route('POST', '/process_payment', async (auth, body) => {
     const p = parseParams({ payment_intent: str({ maxLength: 255 }).req(),
-      confirm_config: object({ return_url: str({ maxLength: 2048 }) }), simulator: simulatorSchema }, body);
-    return sdk.processPayment(auth, p.payment_intent, p.confirm_config ?? {}, simulatedBehaviour(p.simulator));
+      confirm_config: object({ return_url: str({ maxLength: 2048 }) }), simulator: simulatorSchema, pin: pinParam }, body);
+    return sdk.processPayment(auth, p.payment_intent, p.confirm_config ?? {}, simulatedBehaviour(p.simulator), p.pin ?? null);
   });
 
   route('POST', '/cancel_action', async (auth, body) => {
@@ -275,4 +280,5 @@ export function registerSdk(app: App, services: Services): void {
       ...(p.refund_application_fee !== undefined ? { refundApplicationFee: p.refund_application_fee } : {}),
     }, simulatedBehaviour(p.simulator));
   });
+  return route;
 }

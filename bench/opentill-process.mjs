@@ -1,0 +1,47 @@
+// One `opentill serve` on SQLite in a fresh data dir, for the standalone benchmarks: its port, its
+// CPU time and RSS read from /proc (so the server's own cost is measured, not the load generator's),
+// and a stop that removes the data dir.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function startOpenTill({ secretKey, name }) {
+  const dataDir = mkdtempSync(join(os.tmpdir(), `opentill-bench-${name}-`));
+  // BENCH_SERVER_NODE_ARGS passes node flags to the server only (e.g. --cpu-prof), as in run.mjs.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'apps/opentill/dist/main.js'), 'serve', '--port', '0',
+    '--data-dir', dataDir, '--secret-key', secretKey], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolvePort, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
+      if (match) resolvePort(Number(match[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+  return {
+    port,
+    child,
+    /** Server CPU (user + system) so far, ms; /proc counts clock ticks of 10 ms (USER_HZ = 100). */
+    cpuMs() {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    rssKb() {
+      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]);
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };

@@ -1,0 +1,585 @@
+/**
+ * `MobileTerminal`: the React Native SDK's surface for a phone that is its own Tap to Pay reader
+ * (docs/tap-to-pay-sdk.md), talking to OpenTill's `/opentill/v1/sdk/…` endpoints.
+ *
+ * - Results are values (`{…payload}` or `{error}`), never rejections; calling anything but
+ *   `clearCachedCredentials` and the state getters before `initialize` throws, as React Native does.
+ * - Credentials: `initialize` asks `tokenProvider` for a token at once and redeems it for an SDK
+ *   session; later tokens are asked for when the session ended (disconnect) or expired.
+ * - One long operation at a time (operation.ts); the payment flow itself is payments.ts.
+ * - While connected, the state long-poll (state.ts) watches for an unexpected disconnect and, with
+ *   `autoReconnectOnUnexpectedDisconnect`, reconnects.
+ */
+import {
+  checkDevice, defaultTapToPayUxConfiguration, validateTapToPayUxConfiguration, type DeviceFacts, type TapToPayUxConfiguration,
+} from '@opentill/core';
+import { SdkTransport, type Json, type TransportResult } from '../transport.js';
+import { ErrorCode, fromFailure, stripeError } from './errors.js';
+import { IntentHandles } from './intents.js';
+import { createPaymentIntentBody, readerFrom } from './mapping.js';
+import { OperationSlot, type Operation } from './operation.js';
+import { Payments, type PaymentHost, type PinEnvironmentWire } from './payments.js';
+import { StateMonitor, type SdkState } from './state.js';
+import type {
+  Cancelable, CollectPaymentMethodParams, ConfirmPaymentIntentParams, ConnectReaderParams, ConnectTapToPayParams, ConnectionStatus,
+  CreatePaymentIntentParams, DiscoverReadersParams, ErrorResult, MobileTerminalOptions, PaymentIntent, PaymentIntentResult,
+  PaymentStatus, ProcessPaymentIntentParams, Reader, ReaderResult, StripeError, UserCallbacks,
+} from './types.js';
+import type { TapToPayUi } from './ui.js';
+
+export const notInitializedMessage = 'First initialize the Stripe Terminal SDK before performing any action';
+const tokenProviderMessage = "Couldn't fetch connection token. Please check your tokenProvider method";
+
+/** Automatic reconnection defaults: about 20 s of attempts, as "a reasonable number of attempts". */
+const reconnectDefaults = { attempts: 10, intervalMs: 2000 };
+
+interface Connection {
+  params: ConnectTapToPayParams;
+  reader: Reader;
+  autoReconnect: boolean;
+  merchantDisplayName: string;
+  country: string | null;
+  availability: string | null;
+}
+
+interface ConnectionAnswer {
+  reader: Json;
+  merchant_display_name?: string;
+  country?: string;
+  availability?: string;
+  terms_of_service_accepted?: boolean;
+}
+
+interface Reconnection {
+  canceled: boolean;
+  /** Stopped by disconnectReader: that reports the disconnect itself. */
+  silent: boolean;
+  wake: () => void;
+  finished: Promise<void>;
+}
+
+export class MobileTerminal {
+  private readonly transport: SdkTransport;
+  private readonly monitor: StateMonitor;
+  private readonly slot = new OperationSlot();
+  private readonly intents = new IntentHandles();
+  private readonly payments: Payments;
+  private readonly callbacks: UserCallbacks;
+  private device: DeviceFacts;
+  private initialized = false;
+  private connectionStatus: ConnectionStatus = 'notConnected';
+  private paymentStatus: PaymentStatus = 'notReady';
+  private connection: Connection | null = null;
+  private reconnection: Reconnection | null = null;
+  private discovered: Reader[] = [];
+  private ux: TapToPayUxConfiguration = structuredClone(defaultTapToPayUxConfiguration) as TapToPayUxConfiguration;
+  private simulatedCardNumber: string | null = null;
+
+  constructor(private readonly options: MobileTerminalOptions) {
+    if (typeof options?.tokenProvider !== 'function') throw new TypeError('createMobileTerminal: tokenProvider must be a function.');
+    if (!options.ui) throw new TypeError('createMobileTerminal: a Tap to Pay UI (ui) is required.');
+    this.device = { ...options.device };
+    this.callbacks = options.callbacks ?? {};
+    this.transport = new SdkTransport({
+      apiBase: options.apiBase, fetchConnectionToken: () => options.tokenProvider(),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      restoreAfterRenewal: (secret) => this.restoreAfterRenewal(secret),
+    });
+    this.monitor = new StateMonitor(this.transport, (state) => this.watch(state), () => this.connectionLost('reader_offline'));
+    this.payments = new Payments(this.paymentHost());
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // State
+  // ----------------------------------------------------------------------------------------------
+
+  get isInitialized(): boolean { return this.initialized; }
+  /** The readers the last discovery found (React Native's `discoveredReaders`). */
+  get discoveredReaders(): Reader[] { return [...this.discovered]; }
+  getConnectionStatus(): ConnectionStatus { return this.connectionStatus; }
+  getPaymentStatus(): PaymentStatus { return this.paymentStatus; }
+  getConnectedReader(): Reader | null { return this.connection?.reader ?? null; }
+  /** The phone's facts as the SDK presents them now. */
+  getDeviceFacts(): DeviceFacts { return { ...this.device }; }
+
+  /**
+   * Changes what the phone says about itself (OpenTill only): the PIN environment of the next PIN
+   * entry (screen recording, overlays…) and the facts of the next connection.
+   */
+  setDeviceFacts(changes: Partial<DeviceFacts>): void {
+    this.device = { ...this.device, ...changes };
+  }
+
+  private setConnectionStatus(status: ConnectionStatus): void {
+    if (this.connectionStatus === status) return;
+    this.connectionStatus = status;
+    this.emit('onDidChangeConnectionStatus', status);
+  }
+
+  private setPaymentStatus(status: PaymentStatus): void {
+    if (this.paymentStatus === status) return;
+    this.paymentStatus = status;
+    this.emit('onDidChangePaymentStatus', status);
+  }
+
+  /** Calls an app callback; one that throws does not break the SDK. */
+  private emit<K extends keyof UserCallbacks>(name: K, ...args: Parameters<NonNullable<UserCallbacks[K]>>): void {
+    const callback = this.callbacks[name] as ((...values: unknown[]) => void) | undefined;
+    try {
+      callback?.(...args);
+    } catch (error) {
+      console.error(`[opentill-mobile] ${name} threw`, error);
+    }
+  }
+
+  private requireInitialized(): void {
+    if (!this.initialized) {
+      console.error(notInitializedMessage);
+      throw new Error(notInitializedMessage);
+    }
+  }
+
+  /** React Native throws from its async methods: a rejected promise. */
+  private guard<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      this.requireInitialized();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return run();
+  }
+
+  private guardCancelable<T>(run: () => Cancelable<T>): Cancelable<T> {
+    try {
+      this.requireInitialized();
+    } catch (error) {
+      const rejected = Promise.reject(error as Error);
+      return Object.assign(rejected, { cancel: () => Promise.reject(error as Error) });
+    }
+    return run();
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Initialization and credentials
+  // ----------------------------------------------------------------------------------------------
+
+  /** Asks the token provider for a token and opens the SDK session with it. */
+  async initialize(): Promise<{ reader?: Reader; error?: StripeError }> {
+    if (this.initialized) return this.connection ? { reader: this.connection.reader } : {};
+    let token: unknown;
+    try {
+      token = await this.options.tokenProvider();
+    } catch {
+      return { error: stripeError(ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR, tokenProviderMessage) };
+    }
+    const opened = await this.transport.redeem(token);
+    if ('ok' in opened) {
+      const error = fromFailure(opened);
+      return { error: error.code === ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR ? { ...error, message: `${tokenProviderMessage}: ${error.message}` } : error };
+    }
+    this.initialized = true;
+    return {};
+  }
+
+  /** Ends the SDK session: the next call asks the token provider again. Refused while a reader is connected (as on iOS). */
+  async clearCachedCredentials(): Promise<ErrorResult> {
+    if (this.connection || this.reconnection) {
+      return { error: stripeError(ErrorCode.UNEXPECTED_OPERATION, 'clearCachedCredentials cannot be called while a reader is connected: ' +
+        'disconnect it first.') };
+    }
+    this.intents.clear();
+    const ended = await this.transport.endSession();
+    return ended && !ended.ok && ended.kind !== 'http' ? { error: fromFailure(ended) } : {};
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Discovery
+  // ----------------------------------------------------------------------------------------------
+
+  /**
+   * Tap to Pay discovery finds exactly this phone (not registered yet: its id is its serial number,
+   * the installation id). Device requirements are checked at connection, by the server.
+   */
+  discoverReaders(params: DiscoverReadersParams): Cancelable<ErrorResult> {
+    return this.guardCancelable(() => this.slot.run('discoverReaders', async (operation) => {
+      if (params?.discoveryMethod !== 'tapToPay') {
+        const error = stripeError(ErrorCode.UNSUPPORTED_OPERATION, `OpenTill's mobile SDK only discovers Tap to Pay readers ` +
+          `(discoveryMethod 'tapToPay'), not '${String(params?.discoveryMethod)}': use @opentill/terminal-sdk for internet readers.`);
+        this.emit('onFinishDiscoveringReaders', error);
+        return { error };
+      }
+      const before = this.connectionStatus;
+      if (before === 'notConnected') this.setConnectionStatus('discovering');
+      // Discovery answers once, after the current task: a second command in the meantime is busy.
+      await Promise.resolve();
+      if (before === 'notConnected') this.setConnectionStatus('notConnected');
+      if (operation.aborted) {
+        const error = operation.abortedError();
+        this.emit('onFinishDiscoveringReaders', error);
+        return { error };
+      }
+      const simulated = params.simulated === true;
+      this.discovered = [{ id: this.options.installationId, serialNumber: this.options.installationId, deviceType: 'tapToPay', simulated,
+        locationStatus: 'notSet', status: 'online', label: this.device.model }];
+      this.emit('onUpdateDiscoveredReaders', this.discoveredReaders);
+      this.emit('onFinishDiscoveringReaders', undefined);
+      return {};
+    }));
+  }
+
+  cancelDiscovering(): Promise<ErrorResult> {
+    return this.guard(async () => {
+      this.discovered = [];
+      return this.slot.cancelNamed('discoverReaders');
+    });
+  }
+
+  /** Whether this phone can be a reader of that kind: `checkDevice` on its facts, now (the server decides at connection). */
+  supportsReadersOfType(params: { deviceType: string; discoveryMethod: string; simulated?: boolean }):
+    Promise<{ readerSupportResult: boolean; error?: StripeError }> {
+    return this.guard(async () => {
+      if (params?.deviceType !== 'tapToPay' || params.discoveryMethod !== 'tapToPay') return { readerSupportResult: false };
+      const checked = checkDevice(this.device, { nowMs: Date.now(), simulated: params.simulated === true });
+      if (checked.ok) return { readerSupportResult: true };
+      return { readerSupportResult: false, error: stripeError(checked.code, checked.message,
+        { metadata: { reason: checked.reason, ...('field' in checked && checked.field ? { field: checked.field } : {}) } }) };
+    });
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Connection
+  // ----------------------------------------------------------------------------------------------
+
+  connectReader(params: ConnectReaderParams): Promise<ReaderResult> {
+    return this.guard(async () => {
+      if (params?.discoveryMethod !== 'tapToPay') {
+        return { error: stripeError(ErrorCode.UNSUPPORTED_OPERATION,
+          `OpenTill's mobile SDK only connects Tap to Pay readers (discoveryMethod 'tapToPay').`) };
+      }
+      if (this.connection || this.reconnection) {
+        return { error: stripeError(ErrorCode.ALREADY_CONNECTED_TO_READER, 'Already connected to a reader: disconnect it first.') };
+      }
+      if (typeof params.locationId !== 'string' || params.locationId === '') {
+        return { error: stripeError(ErrorCode.MISSING_REQUIRED_PARAMETER, 'You must provide a locationId to connect a Tap to Pay reader.') };
+      }
+      if (!params.reader || params.reader.serialNumber !== this.options.installationId) {
+        return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER,
+          `Could not find a reader with serialNumber ${String(params.reader?.serialNumber)}: connect the reader discoverReaders found.`) };
+      }
+      return this.slot.run('connectReader', async () => {
+        this.setConnectionStatus('connecting');
+        const answer = await this.transport.request<ConnectionAnswer>('POST', '/tap_to_pay/connection', this.connectionBody(params));
+        if (!answer.ok) {
+          this.setConnectionStatus('notConnected');
+          return { error: fromFailure(answer) };
+        }
+        const reader = this.connected(params, answer.data);
+        if (answer.data.terms_of_service_accepted === true) this.emit('onDidAcceptTermsOfService');
+        return { reader };
+      });
+    });
+  }
+
+  private connectionBody(params: ConnectTapToPayParams): Json {
+    return {
+      location: params.locationId, simulated: params.reader.simulated === true, device: this.device,
+      installation_id: this.options.installationId,
+      ...(params.merchantDisplayName !== undefined ? { merchant_display_name: params.merchantDisplayName } : {}),
+      ...(params.onBehalfOf !== undefined ? { on_behalf_of: params.onBehalfOf } : {}),
+      tos_acceptance_permitted: params.tosAcceptancePermitted !== false,
+    };
+  }
+
+  private connected(params: ConnectTapToPayParams, answer: ConnectionAnswer): Reader {
+    const reader = readerFrom(answer.reader, params.reader.simulated === true);
+    this.connection = {
+      params, reader, autoReconnect: params.autoReconnectOnUnexpectedDisconnect !== false,
+      merchantDisplayName: answer.merchant_display_name ?? reader.label ?? '', country: answer.country ?? null,
+      availability: answer.availability ?? null,
+    };
+    this.setConnectionStatus('connected');
+    this.setPaymentStatus('ready');
+    this.monitor.start();
+    return reader;
+  }
+
+  /**
+   * After a 401 the transport opened a new session: connect the phone to it again. The long-poll
+   * stops first and restarts on the new session, since a poll still running on the old one would
+   * report the phone "taken over" — by this very SDK. If the phone cannot be connected again, the
+   * connection is lost (automatic reconnection, or a disconnect).
+   */
+  private async restoreAfterRenewal(secret: string): Promise<TransportResult<unknown> | null> {
+    const connection = this.connection;
+    if (!connection || this.reconnection) return null;
+    this.monitor.stop(false);
+    const restored = await this.transport.raw('POST', '/tap_to_pay/connection', this.connectionBody(connection.params), secret);
+    if (this.connection !== connection) return restored;
+    if (restored.ok) this.monitor.start();
+    else this.connectionLost('reader_offline');
+    return restored;
+  }
+
+  /** Disconnects the phone and ends the SDK session (a new connection fetches a new token, as docs/sdk.md says). */
+  disconnectReader(): Promise<ErrorResult> {
+    return this.guard(async () => {
+      if (!this.connection && !this.reconnection) {
+        return { error: stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected.') };
+      }
+      await this.slot.abortAll('canceled');
+      await this.stopReconnecting(true);
+      this.monitor.stop();
+      this.payments.forget();
+      this.connection = null;
+      this.discovered = [];
+      this.intents.clear();
+      const ended = await this.transport.endSession();
+      this.setConnectionStatus('notConnected');
+      this.setPaymentStatus('notReady');
+      this.emit('onDidDisconnect', 'disconnectRequested');
+      return ended && !ended.ok && ended.kind !== 'http' ? { error: fromFailure(ended) } : {};
+    });
+  }
+
+  /** Every state the long-poll (or a command) sees: an unexpected disconnect starts here. */
+  private watch(state: SdkState): void {
+    const connection = this.connection;
+    if (!connection || this.reconnection) return;
+    if (state.connection === 'not_connected') {
+      if (state.disconnect_reason !== null) this.connectionLost(state.disconnect_reason);
+      return;
+    }
+    if (state.reader && state.reader.id === connection.reader.id) connection.reader = readerFrom(state.reader, connection.reader.simulated);
+  }
+
+  private connectionLost(reason: NonNullable<SdkState['disconnect_reason']>): void {
+    const connection = this.connection;
+    if (!connection || this.reconnection) return;
+    this.monitor.stop();
+    this.payments.forget();
+    void this.slot.abortAll('disconnected');
+    if (reason === 'reader_offline' && connection.autoReconnect) {
+      this.startReconnecting(connection);
+      return;
+    }
+    this.connection = null;
+    this.setConnectionStatus('notConnected');
+    this.setPaymentStatus('notReady');
+    this.emit('onDidDisconnect', 'unknown');
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Automatic reconnection
+  // ----------------------------------------------------------------------------------------------
+
+  private startReconnecting(connection: Connection): void {
+    const attempts = this.options.reconnect?.attempts ?? reconnectDefaults.attempts;
+    const intervalMs = this.options.reconnect?.intervalMs ?? reconnectDefaults.intervalMs;
+    let wake: () => void = () => undefined;
+    const reconnection: Reconnection = { canceled: false, silent: false, wake: () => wake(), finished: Promise.resolve() };
+    const pause = () => new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, intervalMs);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.reconnection = reconnection;
+    this.setConnectionStatus('reconnecting');
+    this.setPaymentStatus('notReady');
+    this.emit('onDidStartReaderReconnect', connection.reader, 'unknown');
+    reconnection.finished = (async () => {
+      // The session still holds the phone: release it, so connecting again is a fresh connection.
+      await this.transport.request('DELETE', '/connection');
+      for (let attempt = 0; attempt < attempts && !reconnection.canceled; attempt += 1) {
+        await pause();
+        if (reconnection.canceled) break;
+        const answer = await this.transport.request<ConnectionAnswer>('POST', '/tap_to_pay/connection', this.connectionBody(connection.params));
+        if (!answer.ok) continue;
+        if (reconnection.canceled || answer.data.reader?.['status'] === 'offline') {
+          await this.transport.request('DELETE', '/connection');
+          continue;
+        }
+        this.reconnection = null;
+        const reader = this.connected(connection.params, answer.data);
+        this.emit('onDidSucceedReaderReconnect', reader);
+        return;
+      }
+      this.reconnection = null;
+      this.connection = null;
+      if (reconnection.silent) return;
+      this.setConnectionStatus('notConnected');
+      this.emit('onDidFailReaderReconnect', connection.reader);
+      this.emit('onDidDisconnect', 'unknown');
+    })();
+  }
+
+  private async stopReconnecting(silent: boolean): Promise<void> {
+    const reconnection = this.reconnection;
+    if (!reconnection) return;
+    reconnection.canceled = true;
+    reconnection.silent = silent;
+    reconnection.wake();
+    await reconnection.finished;
+  }
+
+  /** Stops an automatic reconnection: the reader is then disconnected (`onDidFailReaderReconnect`, `onDidDisconnect`). */
+  cancelReaderReconnection(): Promise<ErrorResult> {
+    return this.guard(async () => {
+      if (!this.reconnection) {
+        return { error: stripeError(ErrorCode.CANCEL_FAILED, 'There is no reader reconnection to cancel.') };
+      }
+      await this.stopReconnecting(false);
+      return {};
+    });
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // PaymentIntents (API calls: no reader needed)
+  // ----------------------------------------------------------------------------------------------
+
+  createPaymentIntent(params: CreatePaymentIntentParams): Promise<PaymentIntentResult> {
+    return this.guard(async () => {
+      if (!params || typeof params.amount !== 'number' || typeof params.currency !== 'string') {
+        return { error: stripeError(ErrorCode.MISSING_REQUIRED_PARAMETER, 'createPaymentIntent needs an amount and a currency.') };
+      }
+      const created = await this.transport.request<Json>('POST', '/payment_intents', createPaymentIntentBody(params));
+      if (!created.ok) return { error: fromFailure(created) };
+      return { paymentIntent: this.intents.wrap(created.data) };
+    });
+  }
+
+  retrievePaymentIntent(clientSecret: string): Promise<PaymentIntentResult> {
+    return this.guard(async () => {
+      if (typeof clientSecret !== 'string' || clientSecret === '') {
+        return { error: stripeError(ErrorCode.INVALID_CLIENT_SECRET, 'retrievePaymentIntent needs the client secret of a PaymentIntent.') };
+      }
+      const found = await this.transport.request<Json>('POST', '/payment_intents/retrieve', { client_secret: clientSecret });
+      if (!found.ok) return { error: fromFailure(found) };
+      return { paymentIntent: this.intents.wrap(found.data) };
+    });
+  }
+
+  cancelPaymentIntent(params: { paymentIntent: PaymentIntent }): Promise<PaymentIntentResult> {
+    return this.guard(async () => {
+      const handle = this.intents.resolve(params?.paymentIntent);
+      if ('name' in handle) return { error: handle };
+      const canceled = await this.transport.request<Json>('POST', '/payment_intents/cancel', { payment_intent: handle.id });
+      if (!canceled.ok) return { error: fromFailure(canceled) };
+      return { paymentIntent: this.intents.wrap(canceled.data) };
+    });
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Payments
+  // ----------------------------------------------------------------------------------------------
+
+  collectPaymentMethod(params: CollectPaymentMethodParams): Cancelable<PaymentIntentResult> {
+    return this.guardCancelable(() => this.readerOperation('collectPaymentMethod', (operation) => this.payments.collect(operation, params)));
+  }
+
+  confirmPaymentIntent(params: ConfirmPaymentIntentParams): Cancelable<PaymentIntentResult> {
+    return this.guardCancelable(() => this.readerOperation('confirmPaymentIntent', (operation) => this.payments.confirm(operation, params)));
+  }
+
+  /** collectPaymentMethod then confirmPaymentIntent, as one operation. */
+  processPaymentIntent(params: ProcessPaymentIntentParams): Cancelable<PaymentIntentResult> {
+    return this.guardCancelable(() => this.readerOperation('processPaymentIntent', async (operation) => {
+      const collected = await this.payments.collect(operation, params, true);
+      if (collected.error) return collected;
+      return this.payments.confirm(operation, { paymentIntent: collected.paymentIntent,
+        ...(params.returnUrl ? { returnUrl: params.returnUrl } : {}) });
+    }));
+  }
+
+  cancelCollectPaymentMethod(): Promise<ErrorResult> {
+    return this.guard(() => this.slot.cancelNamed('collectPaymentMethod'));
+  }
+
+  cancelConfirmPaymentIntent(): Promise<ErrorResult> {
+    return this.guard(() => this.slot.cancelNamed('confirmPaymentIntent'));
+  }
+
+  cancelProcessPaymentIntent(): Promise<ErrorResult> {
+    return this.guard(() => this.slot.cancelNamed('processPaymentIntent'));
+  }
+
+  /** An operation that needs the connected reader: `NOT_CONNECTED_TO_READER` without one. */
+  private readerOperation(name: 'collectPaymentMethod' | 'confirmPaymentIntent' | 'processPaymentIntent',
+    body: (operation: Operation) => Promise<PaymentIntentResult>): Cancelable<PaymentIntentResult> {
+    if (!this.connection || this.reconnection) {
+      const error = stripeError(ErrorCode.NOT_CONNECTED_TO_READER, `Could not execute ${name}: no reader is connected.`);
+      return Object.assign(Promise.resolve({ error }), {
+        cancel: async () => ({ error: stripeError(ErrorCode.CANCEL_FAILED, `${name} could not be canceled because it has already completed.`) }),
+      });
+    }
+    return this.slot.run(name, body);
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Tap to Pay settings
+  // ----------------------------------------------------------------------------------------------
+
+  /** The tap screen's look (Android): validated by core, used by every tap screen shown from now on (never the PIN pad). */
+  setTapToPayUxConfiguration(config: unknown): Promise<ErrorResult> {
+    return this.guard(async () => {
+      if (this.device.platform === 'ios') {
+        return { error: stripeError(ErrorCode.UNSUPPORTED_OPERATION, "'setTapToPayUxConfiguration' is unsupported on iOS") };
+      }
+      const validated = validateTapToPayUxConfiguration(config);
+      if (!validated.ok) {
+        return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, validated.message, { metadata: { errors: validated.errors } }) };
+      }
+      this.ux = validated.value;
+      return {};
+    });
+  }
+
+  /** The card the simulated reader presents (React Native `setSimulatedCard`): handed to the UI with each tap screen. */
+  setSimulatedCard(cardNumber: string): Promise<ErrorResult> {
+    return this.guard(async () => {
+      if (typeof cardNumber !== 'string' || !/^\d{12,19}$/.test(cardNumber)) {
+        return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'setSimulatedCard needs a test card number (12–19 digits).') };
+      }
+      this.simulatedCardNumber = cardNumber;
+      return {};
+    });
+  }
+
+  private paymentHost(): PaymentHost {
+    return {
+      transport: this.transport,
+      monitor: this.monitor,
+      ui: this.options.ui as TapToPayUi,
+      intents: this.intents,
+      emit: (name, ...args) => this.emit(name, ...args),
+      setPaymentStatus: (status) => this.setPaymentStatus(status),
+      connection: () => (this.connection && !this.reconnection
+        ? { merchantDisplayName: this.connection.merchantDisplayName, simulated: this.connection.reader.simulated } : null),
+      platform: () => this.device.platform,
+      tapScreenUx: () => structuredClone(this.ux),
+      simulatedCard: () => this.simulatedCardNumber,
+      pinEnvironment: () => this.pinEnvironment(),
+      pinPadSeed: () => Math.floor(this.random() * 2 ** 32),
+    };
+  }
+
+  private pinEnvironment(): PinEnvironmentWire {
+    const d = this.device;
+    return {
+      developerOptions: d.developerOptions === true, accessibilityServices: d.accessibilityServices === true,
+      screenRecording: d.screenRecording === true, overlays: d.overlays === true, internet: d.internet === true, screenshotAttempted: false,
+    };
+  }
+
+  private random(): number {
+    if (this.options.random) return this.options.random();
+    const values = new Uint32Array(1);
+    crypto.getRandomValues(values);
+    return (values[0] ?? 0) / 2 ** 32;
+  }
+}
+
+export function createMobileTerminal(options: MobileTerminalOptions): MobileTerminal {
+  return new MobileTerminal(options);
+}
