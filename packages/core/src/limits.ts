@@ -21,6 +21,11 @@ export const limits = {
   /** Stripe list `limit` is 1–100, default 10. */
   listLimitMax: 100,
   listLimitDefault: 10,
+  /**
+   * Readers looked at by one `GET /v1/terminal/readers?status=…` (status is presence, known only at
+   * read time, so it is filtered after the store): beyond this the page ends with `has_more: true`.
+   */
+  readerStatusScanMax: 5000,
   /** Stripe: "can be up to 255 characters". */
   idempotencyKeyLengthMax: 255,
   /** Stripe keeps keys for at least 24 hours. */

@@ -96,6 +96,26 @@ for (const store of stores) {
       assert.equal(state.body['disconnect_reason'], 'taken_over');
     });
 
+    test('the phone is online while its SDK calls, offline two minutes after it stops', async () => {
+      const { call, reader } = await connected('FR', goodAndroid, `inst-presence-${store}`);
+      const seen = async () => await f.stripe.terminal.readers.retrieve(reader['id']) as Stripe.Terminal.Reader;
+      assert.equal((await seen()).status, 'online');
+      await f.opentill('/opentill/v1/test/clock/advance', { seconds: '150' });
+      assert.equal((await seen()).status, 'offline');
+      assert.equal((await f.stripe.terminal.readers.list({ status: 'offline', device_type: 'mobile_phone_reader' })).data
+        .some((r) => r.id === reader['id']), true);
+      // The SDK's next call is a signal: the phone is back online, and its state says connected.
+      const state = await call('GET', '/state');
+      assert.equal(state.body['connection'], 'connected');
+      assert.equal(state.body['reader']['status'], 'online');
+      assert.equal((await seen()).status, 'online');
+      // Fault injection keeps it silent, whatever the SDK does.
+      await f.opentill(`/opentill/v1/test/terminal/readers/${reader['id']}/offline`);
+      const offline = await call('GET', '/state');
+      assert.equal(offline.body['disconnect_reason'], 'reader_offline');
+      await f.opentill(`/opentill/v1/test/terminal/readers/${reader['id']}/online`);
+    });
+
     test('a deleted phone reader is registered again on the next connection, in the same session', async () => {
       const { call, location, reader } = await connected('FR', goodAndroid, `inst-deleted-${store}`);
       await f.stripe.terminal.readers.del(reader['id']);

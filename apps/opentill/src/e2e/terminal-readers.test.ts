@@ -97,6 +97,36 @@ for (const store of stores) {
       assert.equal(busyLocation.statusCode, 400);
     });
 
+    test('readers: the status filter follows presence (the 2-minute rule), with pagination both ways', async () => {
+      const location = await f.stripe.terminal.locations.create({ display_name: 'Presence', address: { country: 'US' } });
+      const made = [];
+      for (let i = 0; i < 7; i += 1) {
+        made.push(await f.stripe.terminal.readers.create({ registration_code: 'simulated-s700', location: location.id }));
+      }
+      // Readers 1, 3 and 5 go silent (fault injection: their last signal is 3 minutes ago).
+      for (const i of [1, 3, 5]) {
+        await f.opentill(`/opentill/v1/test/terminal/readers/${made[i]!.id}/offline`, { silent_for_seconds: '180' });
+      }
+      const ids = (list: { data: Array<{ id: string }> }) => list.data.map((r) => r.id);
+      const newestFirst = [...made].reverse();
+      const offline = newestFirst.filter((_, i) => [1, 3, 5].includes(made.length - 1 - i)).map((r) => r.id);
+      const online = newestFirst.filter((_, i) => ![1, 3, 5].includes(made.length - 1 - i)).map((r) => r.id);
+      const all = await f.stripe.terminal.readers.list({ location: location.id, status: 'offline', limit: 100 });
+      assert.deepEqual(ids(all), offline);
+      assert.ok(all.data.every((r) => r.status === 'offline'));
+      const first = await f.stripe.terminal.readers.list({ location: location.id, status: 'online', limit: 2 });
+      assert.deepEqual(ids(first), online.slice(0, 2));
+      assert.equal(first.has_more, true);
+      const second = await f.stripe.terminal.readers.list({ location: location.id, status: 'online', limit: 2, starting_after: online[1]! });
+      assert.deepEqual(ids(second), online.slice(2, 4));
+      assert.equal(second.has_more, false);
+      const back = await f.stripe.terminal.readers.list({ location: location.id, status: 'online', limit: 2, ending_before: online[3]! });
+      assert.deepEqual(ids(back), online.slice(1, 3));
+      assert.equal(back.has_more, true);
+      for (const i of [1, 3, 5]) await f.opentill(`/opentill/v1/test/terminal/readers/${made[i]!.id}/online`);
+      for (const reader of made) await f.stripe.terminal.readers.del(reader.id);
+    });
+
     test('configurations: account default, groups, location override, effective configuration', async () => {
       const { stripe } = f;
       const defaults = await stripe.terminal.configurations.list({ is_account_default: true });

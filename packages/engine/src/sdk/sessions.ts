@@ -285,6 +285,8 @@ export class SdkSessions {
       ]);
       // A deleted reader is no connection (the session may connect another one).
       if (connection?.object.session === session.id && reader && reader.object['deleted'] !== true) {
+        // A phone's SDK calling is the phone's signal (its presence).
+        if (reader.object._internal.link === 'tap_to_pay') await this.readers.heardFrom(ctx, reader.object);
         return { readerId, simulated: session.simulated };
       }
     }
@@ -332,9 +334,21 @@ export class SdkSessions {
     return state;
   }
 
+  /**
+   * The long-poll of a phone's SDK is the phone's signal: a state whose phone reader is due a
+   * presence write gets it first (so a test clock moved ahead does not show a phone that is polling
+   * as offline), then is read again.
+   */
+  private async heardFromPhone(auth: SdkAuthenticated, state: SdkState): Promise<SdkState> {
+    const reader = state.reader;
+    if (!reader || reader._internal.link !== 'tap_to_pay' || state.disconnect_reason === 'taken_over' ||
+      state.disconnect_reason === 'session_ended') return state;
+    return await this.readers.heardFrom(auth.ctx, reader) ? this.state(auth) : state;
+  }
+
   /** The state once its version differs from `after` (or after `waitMs`): the SDK's long-poll. */
   async waitState(auth: SdkAuthenticated, after: string | null, waitMs: number, signal?: AbortSignal): Promise<SdkState> {
-    const first = await this.state(auth);
+    const first = await this.heardFromPhone(auth, await this.state(auth));
     if (after === null || first.version !== after || waitMs <= 0) return first;
     const accountId = auth.ctx.accountId;
     const deadline = Date.now() + Math.min(waitMs, sdkStateWaitMsMax);
@@ -362,7 +376,7 @@ export class SdkSessions {
         }
       });
       const ctx = { ...auth.ctx, nowMs: (await this.engine.automaticContext(accountId)).nowMs };
-      current = await this.state({ ...auth, ctx });
+      current = await this.heardFromPhone({ ...auth, ctx }, await this.state({ ...auth, ctx }));
     }
     return current;
   }

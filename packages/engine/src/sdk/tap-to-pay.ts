@@ -204,6 +204,8 @@ export class TapToPay {
       const record = await this.readers.load(ctx, reader.id);
       const next: Reader = {
         ...record.object, location: location.id, label: displayName, device_sw_version: facts.sdkVersion,
+        status: record.object._internal.offline ? record.object.status : 'online',
+        last_seen_at: record.object._internal.offline ? record.object.last_seen_at : ctx.nowMs,
         _internal: { ...record.object._internal, tapToPay: phone },
       };
       await this.engine.commit(ctx, [next], [], versionsOf(record));

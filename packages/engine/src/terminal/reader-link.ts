@@ -95,11 +95,18 @@ export class SimulatedReaderLink implements ReaderLink {
  * Tap to Pay phones (`mobile_phone_reader`, docs/tap-to-pay-sdk.md). The phone is the device and
  * the SDK inside it is the reader: it learns its actions from the SDK state it polls, so delivery
  * is immediate, and it reads cards and PINs itself (the SDK reports them through
- * `/opentill/v1/sdk/tap_to_pay/tap`). Presence follows the simulated readers' rule, so fault
- * injection (`offline`) reproduces a phone losing its connection.
+ * `/opentill/v1/sdk/tap_to_pay/tap`). Its SDK's calls are its signals: online while the app runs,
+ * offline two minutes after it stops; fault injection (`offline`) reproduces a phone losing its
+ * connection at once.
  */
 export class TapToPayReaderLink extends SimulatedReaderLink {
   override readonly name = 'tap_to_pay';
+
+  /** Online while its SDK calls (TerminalReaders.heardFrom): the 2-minute rule on `last_seen_at`. */
+  override presence(reader: Reader, nowMs: number): Presence {
+    const online = !reader._internal.offline && readerStatusAt(reader.last_seen_at, nowMs) === 'online';
+    return { online, lastSeenAtMs: reader.last_seen_at };
+  }
 
   /** No PIN is typed on the server's side: the phone collects it and sends it with the authorization. */
   override pinEntered(): string | null {

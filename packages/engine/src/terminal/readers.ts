@@ -34,6 +34,9 @@ export const simulatedRegistrationCodes: Readonly<Record<string, string>> = {
   'simulated-ux700': 'simulated_verifone_ux700',
 };
 
+/** How often a device's signals are written to its reader (well under the 2-minute offline rule). */
+export const deviceSignalWriteMs = 60 * 1000;
+
 type Prepared = { action: ActionRequest;
   /** Reader-side state the action needs later (kept off the API object). */
   internal?: Record<string, unknown>;
@@ -423,6 +426,20 @@ export class TerminalReaders {
       events: [],
     }));
     return this.view(reader, ctx.nowMs);
+  }
+
+  /**
+   * A device that is not on a socket (a Tap to Pay phone's SDK) was heard from: `last_seen_at` is
+   * refreshed, at most once per `deviceSignalWriteMs`, so the 2-minute rule sees it online while it
+   * calls and offline once it stops. A reader made silent by fault injection stays silent.
+   */
+  async heardFrom(ctx: RequestContext, reader: Reader): Promise<boolean> {
+    if (reader._internal.offline || (reader.last_seen_at ?? 0) > ctx.nowMs - deviceSignalWriteMs) return false;
+    await this.changeReader(ctx, reader.id, (current) => ({
+      reader: current._internal.offline ? current : { ...current, status: 'online', last_seen_at: ctx.nowMs },
+      events: [],
+    }));
+    return true;
   }
 
   async setBusy(ctx: RequestContext, readerId: string, seconds: number): Promise<Reader> {

@@ -1,10 +1,10 @@
 /** `/v1/terminal/readers` (registration and CRUD) */
-import type { Reader } from '@opentill/core';
-import type { Filter } from '@opentill/engine';
-import { id, listParams, mergeMetadata, metadata, oneOf, parseParams, str } from '@opentill/protocol';
+import { limits, type Reader, type StoredObject } from '@opentill/core';
+import type { Filter, RequestContext } from '@opentill/engine';
+import { id, listEnvelope, listParams, mergeMetadata, metadata, oneOf, parseParams, str, type ListEnvelope } from '@opentill/protocol';
 import type { App } from '../../app.js';
-import { expandObject } from '../../http/expand.js';
-import { listObjects } from '../../http/list.js';
+import { expandList, expandObject } from '../../http/expand.js';
+import { listObjects, type ListRequest } from '../../http/list.js';
 import type { Services } from '../../services.js';
 
 export const deviceTypes = [
@@ -59,7 +59,7 @@ export function registerTerminalReaders(app: App, services: Services): void {
     if (p.device_type !== undefined) filters.push({ field: 'device_type', op: 'eq', value: p.device_type });
     if (p.location !== undefined) filters.push({ field: 'location', op: 'eq', value: p.location });
     if (p.serial_number !== undefined) filters.push({ field: 'serial_number', op: 'eq', value: p.serial_number });
-    if (p.status !== undefined) filters.push({ field: 'status', op: 'eq', value: p.status });
+    if (p.status !== undefined) return listByStatus(services, ctx, p, p.status, filters);
     const list = await listObjects(engine, ctx, '/v1/terminal/readers', 'terminal.reader', p, filters);
     return { ...list, data: list.data.map((reader) => readers.view(reader as Reader, ctx.nowMs)) };
   });
@@ -68,4 +68,40 @@ export function registerTerminalReaders(app: App, services: Services): void {
     parseParams({}, raw);
     return readers.delete(ctx, (request.params as { id: string }).id);
   });
+}
+
+/**
+ * `status` is presence (the 2-minute rule on the reader's last signal, on the account's clock), so
+ * it cannot be a stored filter: the readers are read in pages, in the direction of the cursor, and
+ * filtered on their view until the page is full (at most `limits.readerStatusScanMax` looked at).
+ */
+async function listByStatus(services: Services, ctx: RequestContext, p: ListRequest & { limit?: number },
+  status: 'online' | 'offline', filters: Filter[]): Promise<ListEnvelope<StoredObject>> {
+  const limit = p.limit ?? limits.listLimitDefault;
+  const backwards = p.ending_before !== undefined;
+  let cursor = backwards ? p.ending_before : p.starting_after;
+  const matched: Reader[] = [];
+  let scanned = 0;
+  let more = false;
+  for (;;) {
+    const page = await listObjects(services.engine, ctx, '/v1/terminal/readers', 'terminal.reader', {
+      limit: limits.listLimitMax, ...(p.created ? { created: p.created } : {}),
+      ...(cursor !== undefined ? (backwards ? { ending_before: cursor } : { starting_after: cursor }) : {}),
+    }, filters);
+    // Newest first; going backwards, the readers closest to the cursor are the last ones.
+    const inOrder = backwards ? [...page.data].reverse() : page.data;
+    for (const reader of inOrder) {
+      const view = services.terminalReaders.view(reader as Reader, ctx.nowMs);
+      if (view.status !== status) continue;
+      if (matched.length === limit) { more = true; break; }
+      matched.push(view);
+    }
+    scanned += page.data.length;
+    if (more || !page.has_more || page.data.length === 0) break;
+    if (scanned >= limits.readerStatusScanMax) { more = true; break; }
+    cursor = inOrder[inOrder.length - 1]!.id;
+  }
+  const data = backwards ? matched.reverse() : matched;
+  const expanded = await expandList(services.engine, ctx, data, p.expand ?? []);
+  return listEnvelope('/v1/terminal/readers', expanded, more);
 }
