@@ -3,7 +3,7 @@ import {
   ApiError, applyAuthorization, applyIncrement, attachPaymentMethod, authorizationDeadlineMs, cancelPaymentIntent,
   capturePaymentIntent, checkConfirmable, checkIncrementable, createPaymentIntent, effectiveCaptureMethod,
   expireAuthorization, minimumChargeAmount, updatePaymentIntent,
-  type CapturePaymentIntent, type CreatePaymentIntent, type PaymentIntent, type PaymentMethod, type StoredObject,
+  type CapturePaymentIntent, type CreatePaymentIntent, type DomainEvent, type PaymentIntent, type PaymentMethod, type StoredObject,
   type UpdatePaymentIntent,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
@@ -21,6 +21,14 @@ function checkMinimumAmount(amount: number, currency: string, param: string): vo
     throw new ApiError('amount_too_small',
       `Amount must be at least ${minimum} ${currency}`, { param });
   }
+}
+
+/** Objects committed in the same transaction as a PaymentIntent's confirmation. */
+export interface Alongside {
+  changed: StoredObject[];
+  events: DomainEvent[];
+  versions: Map<string, number>;
+  deadlines: Map<string, number | null>;
 }
 
 export class PaymentIntents {
@@ -73,6 +81,11 @@ export class PaymentIntents {
   async confirm(ctx: RequestContext, id: string, options: {
     paymentMethod: string | null; pin: string | null; tipAmount: number;
     reader: { id: string; location: string | null } | null;
+    /**
+     * What else changes with this outcome (a reader's action finishing), committed in the same
+     * transaction as the PaymentIntent and its charge; null: the PaymentIntent commits alone.
+     */
+    alongside?: (outcome: { paymentIntent: PaymentIntent; decline: ApiError | null }) => Promise<Alongside | null>;
   }): Promise<PaymentIntent> {
     const outcome = await this.engine.retrying(async () => {
       const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
@@ -104,7 +117,9 @@ export class PaymentIntents {
       const deadlines = new Map<string, number | null>([
         [applied.paymentIntent.id, authorizationDeadlineMs(applied.paymentIntent, applied.charge)],
       ]);
-      await this.engine.commit(ctx, applied.changed, applied.events, versionsOf(record), deadlines);
+      const extra = options.alongside ? await options.alongside({ paymentIntent: applied.paymentIntent, decline: applied.decline }) : null;
+      await this.engine.commit(ctx, [...applied.changed, ...(extra?.changed ?? [])], [...applied.events, ...(extra?.events ?? [])],
+        new Map([...versionsOf(record), ...(extra?.versions ?? [])]), new Map([...deadlines, ...(extra?.deadlines ?? [])]));
       return applied;
     });
     if (outcome.decline) throw outcome.decline;

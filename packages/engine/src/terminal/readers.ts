@@ -14,7 +14,7 @@ import {
 } from '@opentill/core';
 import { hashKey } from '../accounts.js';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
-import type { PaymentIntents } from '../payment-intents.js';
+import type { Alongside, PaymentIntents } from '../payment-intents.js';
 import type { PaymentMethods } from '../payment-methods.js';
 import type { CardRead } from '../ports.js';
 import type { Refunds } from '../refunds.js';
@@ -33,6 +33,23 @@ export const simulatedRegistrationCodes: Readonly<Record<string, string>> = {
   'simulated-p630': 'simulated_verifone_p630',
   'simulated-ux700': 'simulated_verifone_ux700',
 };
+
+const pinDeclineCodes = new Set(['offline_pin_required', 'online_or_offline_pin_required']);
+
+/** A soft decline asking for the cardholder's PIN. */
+function isPinDecline(error: unknown): boolean {
+  return isApiError(error) && pinDeclineCodes.has(String(error.body.decline_code));
+}
+
+/** What the reader reports for an authorization outcome (the API error, minus the objects it carries). */
+function outcomeOf(decline: ApiError | null): ActionOutcome {
+  if (decline === null) return { status: 'succeeded' };
+  const { payment_intent: _pi, payment_method: _pm, ...apiError } = decline.body;
+  return {
+    status: 'failed', code: decline.code, message: decline.message,
+    ...(decline.status === 402 ? {} : { apiError: apiError as Record<string, unknown> }),
+  };
+}
 
 /** How often a device's signals are written to its reader (well under the 2-minute offline rule). */
 export const deviceSignalWriteMs = 60 * 1000;
@@ -512,23 +529,33 @@ export class TerminalReaders {
     const authorizing = reader._internal.authorizing!;
     const paymentIntentId = String((reader.action![reader.action!.type] as Record<string, unknown>)['payment_intent']);
     const fault = reader._internal.faults.nextAuthorization;
-    let outcome: ActionOutcome;
-    if (fault?.connectionError && !fault.charged) {
-      outcome = { status: 'failed', ...actionFailures.connectionError };
-    } else {
-      outcome = await this.confirmOnReader(ctx, reader, paymentIntentId, authorizing, reader.location);
-      if (fault?.connectionError) outcome = { status: 'failed', ...actionFailures.connectionError };
-    }
-    return this.changeReader(ctx, readerId, (current) => {
+    const connectionError: ActionOutcome = { status: 'failed', ...actionFailures.connectionError };
+    /** The reader's side of the outcome, unless the authorization was given up (recovery) or replaced meanwhile. */
+    const finished = (current: Reader, outcome: ActionOutcome) => {
       if (current._internal.stage !== 'authorizing' || current._internal.authorizing?.claimedAtMs !== authorizing.claimedAtMs ||
         current._internal.authorizing?.paymentMethod !== authorizing.paymentMethod) {
-        return { reader: current, events: [] };
+        return null;
       }
       const cleared: Reader = fault
         ? { ...current, _internal: { ...current._internal, faults: { ...current._internal.faults, nextAuthorization: null } } }
         : current;
       return finishAction(cleared, outcome, ctx.nowMs);
-    });
+    };
+    let outcome: ActionOutcome = connectionError;
+    if (!fault?.connectionError || fault.charged) {
+      const confirmed = await this.confirmOnReader(ctx, reader, paymentIntentId, authorizing, reader.location, async (result) => {
+        // The PaymentIntent's outcome and the action's end commit together: never one without the other.
+        const record = await this.load(ctx, readerId);
+        const change = finished(record.object, fault?.connectionError ? connectionError : result);
+        return change ? {
+          changed: [change.reader], events: change.events, versions: versionsOf(record),
+          deadlines: new Map([[readerId, readerDeadline(change.reader)]]),
+        } : null;
+      });
+      if (confirmed.committed) return (await this.load(ctx, readerId)).object;
+      outcome = fault?.connectionError ? connectionError : confirmed.outcome;
+    }
+    return this.changeReader(ctx, readerId, (current) => finished(current, outcome) ?? { reader: current, events: [] });
   }
 
   /** A claimed authorization whose runner never reported back: the reader shows a connection error. */
@@ -557,31 +584,39 @@ export class TerminalReaders {
   // Internals
   // ----------------------------------------------------------------------------------------------
 
+  /**
+   * Confirms the PaymentIntent with the card the reader holds. `finish` builds the reader's side of
+   * the final outcome (the action finishing), committed in the same transaction as the
+   * PaymentIntent and its charge; `committed` says whether it was. A card asking for a PIN is
+   * authorized again once with the PIN the reader collects (the soft decline commits on its own:
+   * it is the PaymentIntent's first charge).
+   */
   private async confirmOnReader(ctx: RequestContext, reader: Reader, paymentIntentId: string,
-    card: { paymentMethod: string; tipAmount: number }, location: string | null): Promise<ActionOutcome> {
-    const attempt = (pin: string | null) => this.paymentIntents.confirm(ctx, paymentIntentId, {
-      paymentMethod: card.paymentMethod, pin, tipAmount: card.tipAmount, reader: { id: reader.id, location },
-    });
+    card: { paymentMethod: string; tipAmount: number }, location: string | null,
+    finish: (outcome: ActionOutcome) => Promise<Alongside | null>): Promise<{ outcome: ActionOutcome; committed: boolean }> {
     const collected = this.collectedPins.get(reader.id) ?? null;
+    const prompted = collected === null ? this.links.of(reader).pinEntered(reader) : null;
+    let committed = false;
+    const attempt = (pin: string | null, last: boolean) => this.paymentIntents.confirm(ctx, paymentIntentId, {
+      paymentMethod: card.paymentMethod, pin, tipAmount: card.tipAmount, reader: { id: reader.id, location },
+      alongside: async ({ decline }) => {
+        const extra = !last && isPinDecline(decline) ? null : await finish(outcomeOf(decline));
+        committed = extra !== null;
+        return extra;
+      },
+    });
     try {
       try {
-        await attempt(collected);
+        await attempt(collected, prompted === null);
       } catch (error) {
-        if (collected !== null) throw error;
-        // The card asks for a PIN: the reader prompts for it and tries again once.
-        const declineCode = isApiError(error) ? error.body.decline_code : undefined;
-        const pin = this.links.of(reader).pinEntered(reader);
-        if (pin === null || (declineCode !== 'offline_pin_required' && declineCode !== 'online_or_offline_pin_required')) throw error;
-        await attempt(pin);
+        if (prompted === null || !isPinDecline(error)) throw error;
+        committed = false;
+        await attempt(prompted, true);
       }
-      return { status: 'succeeded' };
+      return { outcome: { status: 'succeeded' }, committed };
     } catch (error) {
       if (!isApiError(error)) throw error;
-      const { payment_intent: _pi, payment_method: _pm, ...apiError } = error.body;
-      return {
-        status: 'failed', code: error.code, message: error.message,
-        ...(error.status === 402 ? {} : { apiError: apiError as Record<string, unknown> }),
-      };
+      return { outcome: outcomeOf(error), committed };
     }
   }
 
