@@ -120,7 +120,15 @@ for (const store of stores) {
         assert.equal(update.status, 404);
       });
 
-      it('at most 16 endpoints per account', async () => {
+      it('at most 16 endpoints per account, also when created concurrently', async () => {
+        // 20 creates at once: exactly 16 land (the limit is checked in the commit that inserts).
+        const raced = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+          api('POST', '/v1/webhook_endpoints', { url: `${receiver.url}?race=${i}`, enabled_events: ['refund.failed'] })));
+        assert.equal(raced.filter((r) => r.status === 200).length, 16, raced.map((r) => r.status).join(','));
+        assert.ok(raced.filter((r) => r.status !== 200).every((r) => r.status === 400));
+        assert.equal((await ok('GET', '/v1/webhook_endpoints?limit=100')).data.length, 16);
+        for (const r of raced.filter((r) => r.status === 200)) await ok('DELETE', `/v1/webhook_endpoints/${r.body.id}`);
+
         const made: string[] = [];
         for (let i = 0; i < 16; i += 1) made.push((await ok('POST', '/v1/webhook_endpoints', { url: `${receiver.url}?n=${i}`, enabled_events: ['refund.failed'] })).id);
         const over = await api('POST', '/v1/webhook_endpoints', { url: receiver.url, enabled_events: ['*'] });

@@ -4,7 +4,7 @@
  * responses carry `secret`). A deleted endpoint stays as a tombstone (`deleted: true`), which
  * lists skip and `load` treats as missing.
  */
-import { ApiError, assert, secondsOf, type Metadata, type StoredObject } from '@opentill/core';
+import { ApiError, assert, limits, secondsOf, type Metadata, type StoredObject } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
 import type { StoredRecord } from '../store.js';
 import { isKnownEventType } from './event-types.js';
@@ -13,6 +13,12 @@ import { isPrivateHost } from './sender.js';
 
 /** Stripe documents 16 endpoints per account (secondary source); OpenTill enforces it. */
 export const webhookEndpointCountMax = 16;
+
+/** Which endpoints an account has (the serialization point of the 16-endpoint limit). */
+interface EndpointSet extends StoredObject {
+  object: 'opentill.webhook_endpoint_set';
+  endpoints: string[];
+}
 /** A rolled secret stays valid at most this long (Stripe: up to 24 hours). */
 export const rolledSecretGraceMsMax = 24 * 60 * 60 * 1000;
 export const webhookUrlLengthMax = 2048;
@@ -71,6 +77,9 @@ export class WebhookEndpoints {
   options: WebhookEndpointOptions = { allowPrivate: true };
 
   private readonly wakeListeners = new Set<() => void>();
+
+  /** Per account, the tail of its queue of endpoint creates (see oneAtATime). */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(private readonly engine: Engine) {}
 
@@ -138,24 +147,30 @@ export class WebhookEndpoints {
     return [...new Set(events)];
   }
 
-  async count(ctx: RequestContext): Promise<number> {
+  /**
+   * The account's live endpoints, kept in one document that every create and delete commits with
+   * its endpoint (version-checked): the limit holds under concurrent creates, on every node. An
+   * account from before this document gets it on its first create or delete.
+   */
+  private async endpointSet(ctx: RequestContext): Promise<{ set: EndpointSet; record: StoredRecord<EndpointSet> | null }> {
+    const id = `weset_${ctx.accountId.replace(/^acct_/, '')}`;
+    const record = await this.engine.store.get<EndpointSet>(ctx.accountId, id);
+    if (record) return { set: record.object, record };
     const page = await this.engine.store.list({
-      accountId: ctx.accountId, type: 'webhook_endpoint', limit: webhookEndpointCountMax + 1,
+      accountId: ctx.accountId, type: 'webhook_endpoint', limit: limits.listLimitMax,
       filters: [{ field: 'deleted', op: 'eq', value: null }],
     });
-    return page.data.length;
+    return {
+      set: { id, object: 'opentill.webhook_endpoint_set', created: secondsOf(ctx.nowMs), livemode: false,
+        endpoints: page.data.map((endpoint) => endpoint.id) },
+      record: null,
+    };
   }
 
   /** Returns the endpoint with its `secret` (the only time it is shown, with rolling). */
   async create(ctx: RequestContext, command: CreateEndpoint): Promise<StoredObject> {
     this.checkUrl(command.url);
     const enabledEvents = this.checkEvents(command.enabledEvents);
-    // Not atomic with the insert: two concurrent creates may both see 15. Good enough for a limit
-    // that exists to catch runaway scripts.
-    if (await this.count(ctx) >= webhookEndpointCountMax) {
-      throw new ApiError('invalid_request_body',
-        `You have reached the maximum of ${webhookEndpointCountMax} webhook endpoints on this account.`, { param: 'url' });
-    }
     const secret = this.newSecret();
     const endpoint: StoredObject = {
       id: this.engine.ids.next('we'),
@@ -171,8 +186,29 @@ export class WebhookEndpoints {
       url: command.url,
       _internal: { secrets: [{ secret, expiresMs: null }], fault: null } satisfies EndpointInternal,
     };
-    await this.engine.commit(ctx, [endpoint], [], new Map());
+    await this.oneAtATime(ctx.accountId, () => this.engine.retrying(async () => {
+      const { set, record } = await this.endpointSet(ctx);
+      if (set.endpoints.length >= webhookEndpointCountMax) {
+        throw new ApiError('invalid_request_body',
+          `You have reached the maximum of ${webhookEndpointCountMax} webhook endpoints on this account.`, { param: 'url' });
+      }
+      await this.engine.commit(ctx, [endpoint, { ...set, endpoints: [...set.endpoints, endpoint.id] }], [], versionsOf(record));
+    }));
     return withSecret(endpoint, secret);
+  }
+
+  /**
+   * Runs one account's endpoint creates one after the other in this process: they all commit the
+   * same document, and a burst of them would otherwise exhaust the conflict retries (429). The
+   * version check still orders them across nodes. (A promise chain is all this needs, no library.)
+   */
+  private oneAtATime<T>(accountId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(accountId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.then(() => undefined, () => undefined);
+    this.queues.set(accountId, tail);
+    void tail.then(() => { if (this.queues.get(accountId) === tail) this.queues.delete(accountId); });
+    return next;
   }
 
   async load(ctx: RequestContext, id: string): Promise<StoredRecord> {
@@ -205,7 +241,9 @@ export class WebhookEndpoints {
   async delete(ctx: RequestContext, id: string): Promise<StoredObject> {
     await this.engine.retrying(async () => {
       const record = await this.load(ctx, id);
-      await this.engine.commit(ctx, [{ ...record.object, status: 'disabled', deleted: true }], [], versionsOf(record));
+      const { set, record: setRecord } = await this.endpointSet(ctx);
+      await this.engine.commit(ctx, [{ ...record.object, status: 'disabled', deleted: true },
+        { ...set, endpoints: set.endpoints.filter((endpoint) => endpoint !== id) }], [], versionsOf(record, setRecord));
     });
     await this.engine.store.outbox.cancelEndpoint(ctx.accountId, id);
     return { id, object: 'webhook_endpoint', deleted: true } as unknown as StoredObject;
