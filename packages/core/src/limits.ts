@@ -26,6 +26,12 @@ export const limits = {
    * read time, so it is filtered after the store): beyond this the page ends with `has_more: true`.
    */
   readerStatusScanMax: 5000,
+  /**
+   * Events looked at by one `GET /v1/events?delivery_success=…` (delivery is in the outbox, not on
+   * the event, so it is filtered after the store, one outbox query per 100 events): beyond this the
+   * page ends with `has_more: true`, possibly short. 5000 = 50 store pages, a bounded request.
+   */
+  eventDeliveryScanMax: 5000,
   /** Stripe: "can be up to 255 characters". */
   idempotencyKeyLengthMax: 255,
   /** Stripe keeps keys for at least 24 hours. */

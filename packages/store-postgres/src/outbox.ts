@@ -261,6 +261,17 @@ export class PostgresOutbox implements OutboxStore {
     return rows.map(toAttempt);
   }
 
+  async undeliveredEvents(accountId: string, eventIds: readonly string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ event_id: string }>(
+      `SELECT DISTINCT d.event_id FROM webhook_deliveries d
+       WHERE d.account_id = $1 AND d.event_id = ANY($2::text[])
+         AND (d.state = 'pending' OR (d.state = 'failed' AND NOT EXISTS (
+           SELECT 1 FROM webhook_deliveries s WHERE s.account_id = d.account_id AND s.event_id = d.event_id
+             AND s.endpoint_id = d.endpoint_id AND s.state = 'succeeded')))`, [accountId, eventIds]);
+    return new Set(rows.map((row) => row.event_id));
+  }
+
   async lastSuccessMs(accountId: string, endpointId: string): Promise<number | null> {
     const { rows } = await this.pool.query<{ at: number | null }>(
       'SELECT max(at_ms)::float8 AS at FROM webhook_attempts WHERE account_id = $1 AND endpoint_id = $2 AND status BETWEEN 200 AND 299',

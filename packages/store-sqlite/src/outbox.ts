@@ -85,6 +85,12 @@ export class SqliteOutbox implements OutboxStore {
       cancel: db.prepare<[string, string], { event_id: string }>(
         `UPDATE webhook_deliveries SET state = 'canceled', next_attempt_ms = NULL, locked_by = NULL, locked_until_ms = NULL
          WHERE account_id = ? AND endpoint_id = ? AND state = 'pending' RETURNING event_id`),
+      undelivered: db.prepare<[string, string], { event_id: string }>(
+        `SELECT DISTINCT d.event_id FROM webhook_deliveries d
+         WHERE d.account_id = ? AND d.event_id IN (SELECT value FROM json_each(?))
+           AND (d.state = 'pending' OR (d.state = 'failed' AND NOT EXISTS (
+             SELECT 1 FROM webhook_deliveries s WHERE s.account_id = d.account_id AND s.event_id = d.event_id
+               AND s.endpoint_id = d.endpoint_id AND s.state = 'succeeded')))`),
       lastSuccess: db.prepare<[string, string], { at: number | null }>(
         'SELECT max(at_ms) AS at FROM webhook_attempts WHERE account_id = ? AND endpoint_id = ? AND status BETWEEN 200 AND 299'),
       lease: db.prepare(
@@ -230,6 +236,11 @@ export class SqliteOutbox implements OutboxStore {
       `SELECT delivery_id, account_id, endpoint_id, event_id, attempt, at_ms, status, latency_ms, response_excerpt, error,
               next_attempt_ms, node FROM webhook_attempts WHERE ${where} ORDER BY seq DESC LIMIT ?`)
       .all(...params, query.limit).map(toAttempt);
+  }
+
+  async undeliveredEvents(accountId: string, eventIds: readonly string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    return new Set(this.sql.undelivered.all(accountId, JSON.stringify(eventIds)).map((row) => row.event_id));
   }
 
   async lastSuccessMs(accountId: string, endpointId: string): Promise<number | null> {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { StoredObject } from '@opentill/core';
-import type { Account, DeliveryAttempt, Store } from '@opentill/engine';
+import type { Account, DeliveryAttempt, DeliveryOutcome, Store } from '@opentill/engine';
 
 type Test = (title: string, body: (store: Store, t: TestContext) => Promise<void>) => void;
 
@@ -164,6 +164,40 @@ export function outboxContract(test: Test): void {
     assert.equal(await pending(store, ACCT, 'evt_2'), 0);
     assert.ok((await store.outbox.deliveries({ accountId: ACCT, limit: 10 })).every((row) => row.state === 'canceled'));
     assert.deepEqual(await store.outbox.claim('node_a', T0 + 10_000, 1000, 10), []);
+  });
+
+  test('undeliveredEvents: pending, or failed with no success to that endpoint; canceled and no deliveries count as delivered', async (store) => {
+    await setup(store);
+    await put(store, ACCT, [endpoint('we_1', ['*']), endpoint('we_2', ['*']), endpoint('we_3', ['charge.refunded'])]);
+    const ids = ['evt_ok', 'evt_pending', 'evt_failed', 'evt_resent'];
+    await emit(store, ACCT, [...ids.map((id) => event(id, 'refund.created')), event('evt_cancel', 'charge.refunded'),
+      event('evt_none', 'opentill.webhook_endpoint.disabled')]);
+    const all = [...ids, 'evt_cancel', 'evt_none', 'evt_missing'];
+    const undelivered = async (accountId = ACCT, eventIds = all) => [...await store.outbox.undeliveredEvents(accountId, eventIds)].sort();
+    assert.deepEqual(await undelivered(), ['evt_cancel', 'evt_failed', 'evt_ok', 'evt_pending', 'evt_resent'], 'all pending at first');
+    const claimed = await store.outbox.claim('node_a', T0, 60_000, 100);
+    assert.equal(claimed.length, 11);
+    const finish = async (eventId: string, endpointId: string, outcome: DeliveryOutcome) => {
+      const delivery = claimed.find((c) => c.eventId === eventId && c.endpointId === endpointId)!;
+      assert.equal(await store.outbox.finish('node_a', delivery.id, outcome, null), true);
+    };
+    for (const eventId of ['evt_ok', 'evt_pending', 'evt_failed', 'evt_cancel']) await finish(eventId, 'we_1', { state: 'succeeded' });
+    for (const eventId of ['evt_ok', 'evt_resent', 'evt_cancel']) await finish(eventId, 'we_2', { state: 'succeeded' });
+    await finish('evt_pending', 'we_2', { state: 'pending', nextAttemptMs: T0 + 1000 });
+    await finish('evt_failed', 'we_2', { state: 'failed' });
+    await finish('evt_resent', 'we_1', { state: 'failed' });
+    assert.equal(await store.outbox.cancelEndpoint(ACCT, 'we_3'), 1);
+    assert.deepEqual(await undelivered(), ['evt_failed', 'evt_pending', 'evt_resent']);
+    // A resend to the endpoint that failed: pending, then delivered once it succeeds.
+    await store.outbox.enqueue([{ accountId: ACCT, endpointId: 'we_1', eventId: 'evt_resent', eventType: 'refund.created', nextAttemptMs: T0 }]);
+    assert.deepEqual(await undelivered(), ['evt_failed', 'evt_pending', 'evt_resent']);
+    const [resent, ...none] = await store.outbox.claim('node_a', T0, 60_000, 100);
+    assert.equal(none.length, 0);
+    assert.equal(await store.outbox.finish('node_a', resent!.id, { state: 'succeeded' }, null), true);
+    assert.deepEqual(await undelivered(), ['evt_failed', 'evt_pending']);
+    assert.deepEqual(await undelivered(ACCT, ['evt_pending', 'evt_ok']), ['evt_pending'], 'only the ids asked about');
+    assert.deepEqual(await undelivered(ACCT, []), []);
+    assert.deepEqual(await undelivered(OTHER), [], 'scoped to the account');
   });
 
   test('concurrent claims by several nodes never hand out the same delivery', async (store) => {

@@ -236,6 +236,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Polls `check` every 50 ms until it holds; throws after `timeoutMs`. */
+export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 /**
  * The non-optional top-level fields of a resource interface in the pinned stripe-node's type
  * definitions (e.g. `requiredFields('PaymentIntents', 'PaymentIntent')`): what an object must carry.

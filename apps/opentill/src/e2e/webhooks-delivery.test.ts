@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { startServer, type RunningServer } from '@opentill/testkit';
-import { raw, stores, stripeFor, type RawResponse } from './helpers.js';
+import { raw, stores, stripeFor, waitUntil, type RawResponse } from './helpers.js';
 import { startReceiver, type Receiver, type Received } from './webhook-receiver.js';
 
 const webhookEnv = {
@@ -388,13 +388,4 @@ for (const store of stores) {
       });
     });
   });
-}
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }

@@ -115,6 +115,15 @@ export interface OutboxStore {
   deliveries(query: DeliveryQuery): Promise<DeliveryRow[]>;
   /** Attempts, newest first. */
   attempts(query: DeliveryQuery): Promise<DeliveryAttempt[]>;
+  /**
+   * Of `eventIds` (one list page: at most `limits.listLimitMax` ids of `accountId`), those that are
+   * NOT delivered: they have a `pending` delivery, or a `failed` one to an endpoint that has no
+   * `succeeded` delivery of the same event (a successful resend makes up for a failure; a
+   * `canceled` delivery — endpoint deleted — is owed to no one and counts for nothing). Events
+   * with no deliveries are delivered. One indexed query (`webhook_deliveries_by_event`). Backs
+   * `GET /v1/events?delivery_success=`.
+   */
+  undeliveredEvents(accountId: string, eventIds: readonly string[]): Promise<Set<string>>;
   /** Account-clock time of the endpoint's last 2xx, or null. */
   lastSuccessMs(accountId: string, endpointId: string): Promise<number | null>;
   /**

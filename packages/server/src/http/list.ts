@@ -14,11 +14,19 @@ export interface ListRequest {
 
 export async function listObjects(engine: Engine, ctx: RequestContext, url: string, type: string,
   params: ListRequest, filters: Filter[] = []): Promise<ListEnvelope<StoredObject>> {
+  const page = await listStored(engine, ctx, type, params, filters);
+  const data = await expandList(engine, ctx, page.data, params.expand ?? []);
+  return listEnvelope(url, data, page.hasMore);
+}
+
+/** The store page for a list request (no expansion): empty when a cursor or value cannot exist. */
+async function listStored(engine: Engine, ctx: RequestContext, type: string, params: ListRequest,
+  filters: Filter[]): Promise<{ data: StoredObject[]; hasMore: boolean }> {
   // A cursor or filter value with NUL matches nothing (and PostgreSQL text cannot carry it).
   const values = [params.starting_after, params.ending_before,
     ...filters.flatMap((filter) => (filter.op === 'in' ? filter.values : [filter.value]))];
-  if (values.some((value) => typeof value === 'string' && !canExist(value))) return listEnvelope(url, [], false);
-  const page = await engine.store.list({
+  if (values.some((value) => typeof value === 'string' && !canExist(value))) return { data: [], hasMore: false };
+  return engine.store.list({
     accountId: ctx.accountId,
     type,
     limit: params.limit ?? limits.listLimitDefault,
@@ -27,6 +35,46 @@ export async function listObjects(engine: Engine, ctx: RequestContext, url: stri
     ...(params.created !== undefined ? { created: params.created } : {}),
     filters,
   });
-  const data = await expandList(engine, ctx, page.data, params.expand ?? []);
-  return listEnvelope(url, data, page.hasMore);
+}
+
+/**
+ * Keeps, of a page of stored objects (newest first), the ones that match a condition known only
+ * after the store (presence, webhook delivery…), possibly as another view of each; same order.
+ */
+export type ListSelect = (objects: StoredObject[]) => Promise<StoredObject[]> | StoredObject[];
+
+/**
+ * A list filtered after the store: the objects are read in pages of `limits.listLimitMax`, in the
+ * direction of the cursor (`ending_before` reads towards newer), and passed through `select`
+ * until the page is full and one more match shows `has_more`, or the store has no more. At most
+ * `scanMax` objects are looked at: beyond that the page ends early with `has_more: true` (it may
+ * then be short, even empty). Cursors, `created` and the store `filters` work as in
+ * `listObjects`; `expand` applies to what is returned.
+ */
+export async function listSelected(engine: Engine, ctx: RequestContext, url: string, type: string,
+  params: ListRequest, filters: Filter[], select: ListSelect, scanMax: number): Promise<ListEnvelope<StoredObject>> {
+  const limit = params.limit ?? limits.listLimitDefault;
+  const backwards = params.ending_before !== undefined;
+  let cursor = backwards ? params.ending_before : params.starting_after;
+  const matched: StoredObject[] = [];
+  let scanned = 0;
+  let more = false;
+  for (;;) {
+    const page = await listStored(engine, ctx, type, {
+      limit: limits.listLimitMax, ...(params.created ? { created: params.created } : {}),
+      ...(cursor !== undefined ? (backwards ? { ending_before: cursor } : { starting_after: cursor }) : {}),
+    }, filters);
+    // Newest first; going backwards, the objects closest to the cursor are the last ones.
+    const inOrder = backwards ? [...page.data].reverse() : page.data;
+    for (const object of await select(inOrder)) {
+      if (matched.length === limit) { more = true; break; }
+      matched.push(object);
+    }
+    scanned += page.data.length;
+    if (more || !page.hasMore || page.data.length === 0) break;
+    if (scanned >= scanMax) { more = true; break; }
+    cursor = inOrder[inOrder.length - 1]!.id;
+  }
+  const data = backwards ? matched.reverse() : matched;
+  return listEnvelope(url, await expandList(engine, ctx, data, params.expand ?? []), more);
 }

@@ -1,10 +1,10 @@
 /** `/v1/terminal/readers` (registration and CRUD) */
 import { limits, type Reader, type StoredObject } from '@opentill/core';
 import type { Filter, RequestContext } from '@opentill/engine';
-import { id, listEnvelope, listParams, mergeMetadata, metadata, oneOf, parseParams, str, type ListEnvelope } from '@opentill/protocol';
+import { id, listParams, mergeMetadata, metadata, oneOf, parseParams, str, type ListEnvelope } from '@opentill/protocol';
 import type { App } from '../../app.js';
-import { expandList, expandObject } from '../../http/expand.js';
-import { listObjects, type ListRequest } from '../../http/list.js';
+import { expandObject } from '../../http/expand.js';
+import { listObjects, listSelected, type ListRequest } from '../../http/list.js';
 import type { Services } from '../../services.js';
 
 export const deviceTypes = [
@@ -72,36 +72,14 @@ export function registerTerminalReaders(app: App, services: Services): void {
 
 /**
  * `status` is presence (the 2-minute rule on the reader's last signal, on the account's clock), so
- * it cannot be a stored filter: the readers are read in pages, in the direction of the cursor, and
- * filtered on their view until the page is full (at most `limits.readerStatusScanMax` looked at).
+ * it cannot be a stored filter: the readers are filtered on their view after the store
+ * (`listSelected`, at most `limits.readerStatusScanMax` looked at).
  */
-async function listByStatus(services: Services, ctx: RequestContext, p: ListRequest & { limit?: number },
+function listByStatus(services: Services, ctx: RequestContext, p: ListRequest,
   status: 'online' | 'offline', filters: Filter[]): Promise<ListEnvelope<StoredObject>> {
-  const limit = p.limit ?? limits.listLimitDefault;
-  const backwards = p.ending_before !== undefined;
-  let cursor = backwards ? p.ending_before : p.starting_after;
-  const matched: Reader[] = [];
-  let scanned = 0;
-  let more = false;
-  for (;;) {
-    const page = await listObjects(services.engine, ctx, '/v1/terminal/readers', 'terminal.reader', {
-      limit: limits.listLimitMax, ...(p.created ? { created: p.created } : {}),
-      ...(cursor !== undefined ? (backwards ? { ending_before: cursor } : { starting_after: cursor }) : {}),
-    }, filters);
-    // Newest first; going backwards, the readers closest to the cursor are the last ones.
-    const inOrder = backwards ? [...page.data].reverse() : page.data;
-    for (const reader of inOrder) {
-      const view = services.terminalReaders.view(reader as Reader, ctx.nowMs);
-      if (view.status !== status) continue;
-      if (matched.length === limit) { more = true; break; }
-      matched.push(view);
-    }
-    scanned += page.data.length;
-    if (more || !page.has_more || page.data.length === 0) break;
-    if (scanned >= limits.readerStatusScanMax) { more = true; break; }
-    cursor = inOrder[inOrder.length - 1]!.id;
-  }
-  const data = backwards ? matched.reverse() : matched;
-  const expanded = await expandList(services.engine, ctx, data, p.expand ?? []);
-  return listEnvelope('/v1/terminal/readers', expanded, more);
+  const select = (readers: StoredObject[]) => readers
+    .map((reader) => services.terminalReaders.view(reader as Reader, ctx.nowMs))
+    .filter((view) => view.status === status);
+  return listSelected(services.engine, ctx, '/v1/terminal/readers', 'terminal.reader', p, filters, select,
+    limits.readerStatusScanMax);
 }
