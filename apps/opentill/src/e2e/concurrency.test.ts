@@ -55,6 +55,42 @@ function suite(name: string, start: (nodes: RunningServer[], setCleanup: (fn: ()
       }
     });
 
+    it('a live event stream (opentill listen) on one node gets the events committed on the other, once each', async () => {
+      const [a, b] = [nodes[0]!, nodes[1]!];
+      const controller = new AbortController();
+      const response = await fetch(`${a.baseUrl}/opentill/v1/events/stream?events=payment_intent.created`, {
+        headers: { authorization: `Bearer ${a.secretKey}` }, signal: controller.signal,
+      });
+      assert.equal(response.status, 200);
+      const reader = response.body!.getReader();
+      let text = '';
+      const received = (id: string) => text.split(`"id":"${id}"`).length - 1;
+      const until = async (check: () => boolean) => {
+        while (!check()) {
+          const chunk = await reader.read();
+          if (chunk.done) throw new Error(`stream ended:\n${text}`);
+          text += new TextDecoder().decode(chunk.value);
+        }
+      };
+      await until(() => text.includes('event: ready'));
+      const onB = JSON.parse((await post(b, '/v1/payment_intents', 'amount=1200&currency=usd')).text) as { id: string };
+      const onA = JSON.parse((await post(a, '/v1/payment_intents', 'amount=1300&currency=usd')).text) as { id: string };
+      const events = await h.stripe.events.list({ type: 'payment_intent.created', limit: 10 });
+      const eventOf = (pi: string) => events.data.find((e) => (e.data.object as { id: string }).id === pi)!.id;
+      await until(() => received(eventOf(onB.id)) > 0 && received(eventOf(onA.id)) > 0);
+      // Once each, even though node A also reads back its own events from the store: after two
+      // catch-up rounds, one more event; the stream is in order, so anything sent twice before it
+      // has been read by the time it arrives.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const last = JSON.parse((await post(a, '/v1/payment_intents', 'amount=1400&currency=usd')).text) as { id: string };
+      const lastEvent = (await h.stripe.events.list({ type: 'payment_intent.created', limit: 1 })).data[0]!;
+      assert.equal((lastEvent.data.object as { id: string }).id, last.id);
+      await until(() => received(lastEvent.id) > 0);
+      controller.abort();
+      assert.equal(received(eventOf(onB.id)), 1);
+      assert.equal(received(eventOf(onA.id)), 1);
+    });
+
     it(`${attempts} concurrent captures: exactly one succeeds`, async () => {
       for (const amountToCapture of [undefined, 700]) {
         const pi = await authorizedIntent(h);

@@ -23,6 +23,12 @@ const delaySecondsMax = 3 * 24 * 60 * 60;
 /** Live streams per process: each holds a socket and a listener. */
 const streamCountMax = 100;
 const streamHeartbeatMs = 15_000;
+/** How often a stream reads the store for events other nodes committed (its own come at once). */
+const streamCatchUpMs = 1_000;
+/** Pages of events one catch-up reads at most (a burst beyond waits for the next round). */
+const streamCatchUpPagesMax = 10;
+/** Event ids a stream remembers as sent (so an event is never sent twice). */
+const streamSentIdsMax = 10_000;
 
 const seconds = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
 
@@ -196,10 +202,45 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
     const send = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     send('ready', { account: principal.accountId, secret, events: wanted, api_version: apiVersion, created: secondsOf(Date.now()) });
     const wants = (type: string) => wanted.some((entry) => entry === type || (entry === '*' && !type.startsWith('opentill.')));
+    // Events are sent once each: this process's commits at once, other nodes' (same database)
+    // when the store is read again, every `streamCatchUpMs`.
+    const sent = new Map<string, true>();
+    const sendOnce = (event: StoredObject) => {
+      if (sent.has(event.id)) return;
+      sent.set(event.id, true);
+      if (sent.size > streamSentIdsMax) sent.delete(sent.keys().next().value!);
+      if (wants(String(event['type']))) send('event', event);
+    };
     const stop = engine.onCommit((accountId, events) => {
       if (accountId !== principal.accountId) return;
-      for (const event of events as StoredObject[]) if (wants(String(event['type']))) send('event', event);
+      for (const event of events as StoredObject[]) sendOnce(event);
     });
+    // The newest event when the stream opened: the catch-up reads what is newer.
+    let cursor = (await engine.store.list({ accountId: principal.accountId, type: 'event', limit: 1 })).data[0]?.id ?? null;
+    const openedAt = secondsOf(Date.now()) - 1;
+    let reading = false;
+    const catchUp = async () => {
+      if (reading) return;
+      reading = true;
+      try {
+        for (let page = 0; page < streamCatchUpPagesMax; page += 1) {
+          const found = await engine.store.list({
+            accountId: principal.accountId, type: 'event', limit: limits.listLimitMax,
+            ...(cursor !== null ? { endingBefore: cursor } : { created: { gte: openedAt } }),
+          });
+          if (found.data.length === 0) break;
+          for (const event of [...found.data].reverse()) sendOnce(event);
+          cursor = found.data[0]!.id;
+          if (!found.hasMore) break;
+        }
+      } catch {
+        // The next round tries again (a store hiccup must not end the stream).
+      } finally {
+        reading = false;
+      }
+    };
+    const catchUpTimer = setInterval(() => { void catchUp(); }, streamCatchUpMs);
+    catchUpTimer.unref();
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), streamHeartbeatMs);
     heartbeat.unref();
     open.add(res);
@@ -207,6 +248,7 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
       open.delete(res);
       stop();
       clearInterval(heartbeat);
+      clearInterval(catchUpTimer);
       streams -= 1;
     };
     res.once('close', close);
