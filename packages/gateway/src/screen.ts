@@ -155,6 +155,11 @@ export class ScreenHub {
   private async input(viewer: Viewer, input: ReturnType<typeof parseCustomerInput>): Promise<void> {
     const ctx = await this.services.engine.automaticContext(viewer.accountId);
     const reader = (await this.services.terminalReaders.load(ctx, viewer.readerId)).object;
+    if (reader._internal.link === 'tap_to_pay') {
+      // A phone's card reads go through its SDK's tap screen and the Tap to Pay rules, never here.
+      throw new ApiError('invalid_request_body',
+        'This reader is a Tap to Pay phone: cards are tapped on the phone (its app\'s tap screen), not on this screen.');
+    }
     if (reader._internal.link === 'gateway') {
       if (!this.gateway.forwardInput(reader.id, { type: 'customer_input', input })) {
         throw new ApiError('invalid_request_body', 'The reader is not connected.');

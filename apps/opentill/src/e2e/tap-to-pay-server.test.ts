@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import WebSocket from 'ws';
 import type Stripe from 'stripe';
 import { stores, terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 
@@ -114,6 +115,24 @@ for (const store of stores) {
       const offline = await call('GET', '/state');
       assert.equal(offline.body['disconnect_reason'], 'reader_offline');
       await f.opentill(`/opentill/v1/test/terminal/readers/${reader['id']}/online`);
+    });
+
+    test('the virtual reader screen of a phone shows it, but cards are only tapped on the phone', async () => {
+      const { call, reader } = await connected('FR', goodAndroid, `inst-screen-${store}`);
+      const session = await f.opentill(`/opentill/v1/terminal/readers/${reader['id']}/screen_sessions`);
+      const viewer = new WebSocket(`${f.server.baseUrl.replace('http', 'ws')}/opentill/v1/screen/connect?token=${encodeURIComponent(String(session['token']))}`);
+      const frames: Array<{ type: string; reason?: string; state?: { screen: string } }> = [];
+      viewer.on('message', (data) => frames.push(JSON.parse(data.toString()) as { type: string }));
+      await new Promise((resolve) => viewer.once('open', resolve));
+      const pi = await collect(call, { amount: 1000 });
+      const deadline = Date.now() + 5000;
+      while (!frames.some((frame) => frame.state?.screen === 'collect') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      viewer.send(JSON.stringify({ type: 'input', input: { type: 'present_card', number: '3566002020360505', read_method: 'contactless_emv', wallet: null } }));
+      while (!frames.some((frame) => frame.type === 'input_rejected') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      viewer.close();
+      assert.match(String(frames.find((frame) => frame.type === 'input_rejected')?.reason), /Tap to Pay phone/);
+      assert.equal((await f.stripe.paymentIntents.retrieve(pi['id'])).status, 'requires_payment_method');
+      assert.equal((await f.stripe.terminal.readers.retrieve(reader['id']) as Stripe.Terminal.Reader).action?.status, 'in_progress');
     });
 
     test('a deleted phone reader is registered again on the next connection, in the same session', async () => {
