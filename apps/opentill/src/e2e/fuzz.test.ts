@@ -21,7 +21,8 @@ for (const store of stores) {
       paths.push('/v1/payment_intents', `/v1/payment_intents/${open.id}`, `/v1/payment_intents/${authorized.id}/capture`,
         `/v1/payment_intents/${authorized.id}/increment_authorization`, `/v1/payment_intents/${open.id}/confirm`,
         `/v1/payment_intents/${open.id}/cancel`, '/v1/refunds', `/v1/charges/${String(paid.latest_charge)}`,
-        '/opentill/v1/test/payment_methods', `/opentill/v1/test/payment_intents/${open.id}/present_card`);
+        '/opentill/v1/test/payment_methods', `/opentill/v1/test/payment_intents/${open.id}/present_card`,
+        '/opentill/v1/tap_to_pay/settings');
     });
 
     /** The invariant: a JSON 2xx, or a 4xx with the error envelope; never a 5xx or a hang. */
@@ -34,7 +35,7 @@ for (const store of stores) {
       }
     }
 
-    const key = fc.constantFrom('amount', 'currency', 'metadata', 'capture_method', 'payment_method_types', 'confirm',
+    const key = fc.constantFrom('amount', 'currency', 'metadata', 'cvm_limits', 'beta_countries', 'GB', 'limit', 'capture_method', 'payment_method_types', 'confirm',
       'payment_method_options', 'card_present', 'payment_method', 'expand', 'description', 'amount_to_capture',
       'payment_intent', 'charge', 'number', 'pin', 'amount_tip', 'read_method', 'limit', 'starting_after', 'created',
       'type', 'types', 'gt', '0', '', '__proto__', 'constructor', 'prototype', 'x');
