@@ -80,6 +80,8 @@ async function cvmRow() {
   return defaultCvmLimits[country] ?? { currency: 'usd', limit: null, pin: false };
 }
 
+// Plain HTTP helpers, as in examples/web-pos: each example stands alone (copy one folder to start
+// a POS), so they are repeated rather than shared.
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.map': 'application/json', '.svg': 'image/svg+xml',
