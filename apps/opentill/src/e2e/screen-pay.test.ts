@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import Stripe from 'stripe';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { opentillMain, startServer, type RunningServer } from '@opentill/testkit';
@@ -332,26 +332,38 @@ for (const viewport of ['phone', 'desktop'] as const) {
   });
 }
 
+/**
+ * `opentill reader --pair …` as a child process, registered at the Location with the code it
+ * prints, once it says it is connected. The caller kills it.
+ */
+async function pairedReaderProcess(args: string[], label?: string): Promise<{ child: ChildProcess; reader: Stripe.Terminal.Reader }> {
+  const child = spawn(process.execPath, [opentillMain, 'reader', '--pair', '--api-base', server.baseUrl, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const waitFor = async (pattern: RegExp, what: string) => {
+    const until = Date.now() + 15_000;
+    while (!pattern.test(output)) {
+      if (Date.now() > until || child.exitCode !== null) {
+        child.kill();
+        throw new Error(`${what}:\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  await waitFor(/Registration code: \S+/, 'no registration code');
+  const code = /Registration code: (\S+)/.exec(output)![1]!;
+  const reader = await stripe.terminal.readers.create({ registration_code: code, location: location.id, ...(label ? { label } : {}) });
+  await waitFor(/connected as/, 'the reader did not connect');
+  return { child, reader };
+}
+
 describe('pay on the screen of a reader connected over the reader protocol (opentill reader --pair)', () => {
   test('insert a card: approved (the device types its preset PIN); the customer cancels the next one', async () => {
-    const child = spawn(process.execPath, [opentillMain, 'reader', '--pair', '--api-base', server.baseUrl, '--personality', 's700'],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const { child, reader } = await pairedReaderProcess(['--personality', 's700'], 'Comptoir S700');
     const context = await newContext(browser, 'desktop');
     try {
-      const waitFor = async (pattern: RegExp, what: string) => {
-        const until = Date.now() + 15_000;
-        while (!pattern.test(output)) {
-          if (Date.now() > until || child.exitCode !== null) throw new Error(`${what}:\n${output}`);
-          await new Promise((r) => setTimeout(r, 25));
-        }
-      };
-      await waitFor(/Registration code: \S+/, 'no registration code');
-      const code = /Registration code: (\S+)/.exec(output)![1]!;
-      const reader = await stripe.terminal.readers.create({ registration_code: code, location: location.id, label: 'Comptoir S700' });
-      await waitFor(/connected as/, 'the reader did not connect');
       const page = await openScreen(context, reader.id);
       await waitForScreen(page, 'splash');
       assert.match(await page.textContent('.device-name') ?? '', /S700/);
@@ -388,24 +400,9 @@ describe('pay on the screen of a reader connected over the reader protocol (open
   });
 
   test('`--pin none`: the device shows its PIN pad and the person on the screen types the PIN', async () => {
-    const child = spawn(process.execPath, [opentillMain, 'reader', '--pair', '--api-base', server.baseUrl, '--pin', 'none', '--quiet'],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const { child, reader } = await pairedReaderProcess(['--pin', 'none', '--quiet']);
     const context = await newContext(browser, 'phone');
     try {
-      const waitFor = async (pattern: RegExp, what: string) => {
-        const until = Date.now() + 15_000;
-        while (!pattern.test(output)) {
-          if (Date.now() > until || child.exitCode !== null) throw new Error(`${what}:\n${output}`);
-          await new Promise((r) => setTimeout(r, 25));
-        }
-      };
-      await waitFor(/Registration code: \S+/, 'no registration code');
-      const code = /Registration code: (\S+)/.exec(output)![1]!;
-      const reader = await stripe.terminal.readers.create({ registration_code: code, location: location.id });
-      await waitFor(/connected as/, 'the reader did not connect');
       const page = await openScreen(context, reader.id);
       await waitForScreen(page, 'splash');
       const pi = await paymentIntent(1802);

@@ -274,7 +274,7 @@ export class SdkSessions {
   }
 
   /** The reader this session holds, or `no_established_connection`. */
-  async connectedReader(auth: SdkAuthenticated): Promise<{ readerId: string; simulated: boolean }> {
+  async connectedReader(auth: SdkAuthenticated): Promise<{ readerId: string; simulated: boolean; reader: Reader }> {
     const { ctx } = auth;
     const session = (await this.engine.store.get<SdkSessionRecord>(ctx.accountId, auth.session.object.id))?.object;
     const readerId = session?.reader;
@@ -285,9 +285,10 @@ export class SdkSessions {
       ]);
       // A deleted reader is no connection (the session may connect another one).
       if (connection?.object.session === session.id && reader && reader.object['deleted'] !== true) {
-        // A phone's SDK calling is the phone's signal (its presence).
-        if (reader.object._internal.link === 'tap_to_pay') await this.readers.heardFrom(ctx, reader.object);
-        return { readerId, simulated: session.simulated };
+        // A phone's SDK calling is the phone's signal (its presence); a presence write is read back.
+        const touched = reader.object._internal.link === 'tap_to_pay' && await this.readers.heardFrom(ctx, reader.object);
+        return { readerId, simulated: session.simulated,
+          reader: touched ? (await this.readers.load(ctx, readerId)).object : reader.object };
       }
     }
     throw new SdkError(400, 'no_established_connection', 'No reader is connected: connect to a reader first.');
@@ -398,14 +399,13 @@ export class SdkSessions {
   async collectPaymentMethod(auth: SdkAuthenticated, clientSecret: string, collectConfig: Record<string, unknown>,
     paymentIntentId: string | undefined, simulated: SimulatedBehaviour): Promise<SdkState> {
     const { ctx } = auth;
-    const { readerId, simulated: isSimulated } = await this.connectedReader(auth);
+    const { readerId, simulated: isSimulated, reader } = await this.connectedReader(auth);
     const paymentIntent = await this.paymentIntentOf(ctx, clientSecret);
     if (paymentIntentId !== undefined && paymentIntentId !== paymentIntent.id) {
       throw new SdkError(400, 'invalid_argument',
         `config_override.payment_intent_id (${paymentIntentId.slice(0, 60)}) is not the PaymentIntent of this client secret.`);
     }
-    if (paymentIntent.status === 'requires_confirmation' &&
-      (await this.readers.load(ctx, readerId)).object._internal.link === 'tap_to_pay') {
+    if (paymentIntent.status === 'requires_confirmation' && reader._internal.link === 'tap_to_pay') {
       // A Tap to Pay phone retrying after a transient failure (the seed's requires_confirmation row):
       // the reader no longer holds the card, so the phone reads the card it kept again.
       await this.paymentIntents.update(ctx, paymentIntent.id, { paymentMethod: null, fields: {} });

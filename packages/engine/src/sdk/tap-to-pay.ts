@@ -283,8 +283,7 @@ export class TapToPay {
 
   async tap(auth: SdkAuthenticated, command: TapCommand): Promise<TapResult> {
     const { ctx } = auth;
-    const { readerId } = await this.sessions.connectedReader(auth);
-    const reader = (await this.readers.load(ctx, readerId)).object;
+    const { readerId, reader } = await this.sessions.connectedReader(auth);
     const phone = reader._internal['tapToPay'] as PhoneFacts | undefined;
     if (reader._internal.link !== tapToPayLink || !phone) {
       throw refusal(400, { code: 'UNSUPPORTED_OPERATION', reason: 'not_tap_to_pay',

@@ -543,16 +543,19 @@ export class TerminalReaders {
     };
     let outcome: ActionOutcome = connectionError;
     if (!fault?.connectionError || fault.charged) {
+      /** The reader as committed with the PaymentIntent (the last attempt's, when it was). */
+      let finishedReader: Reader | null = null;
       const confirmed = await this.confirmOnReader(ctx, reader, paymentIntentId, authorizing, reader.location, async (result) => {
         // The PaymentIntent's outcome and the action's end commit together: never one without the other.
         const record = await this.load(ctx, readerId);
         const change = finished(record.object, fault?.connectionError ? connectionError : result);
+        finishedReader = change?.reader ?? null;
         return change ? {
           changed: [change.reader], events: change.events, versions: versionsOf(record),
           deadlines: new Map([[readerId, readerDeadline(change.reader)]]),
         } : null;
       });
-      if (confirmed.committed) return (await this.load(ctx, readerId)).object;
+      if (confirmed.committed && finishedReader) return finishedReader;
       outcome = fault?.connectionError ? connectionError : confirmed.outcome;
     }
     return this.changeReader(ctx, readerId, (current) => finished(current, outcome) ?? { reader: current, events: [] });
