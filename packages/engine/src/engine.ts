@@ -6,6 +6,8 @@
  */
 import { ApiError, assert, limits, secondsOf, type DomainEvent, type StoredObject } from '@opentill/core';
 import type { Clock, IdSource, Processor } from './ports.js';
+import { randomBytes } from 'node:crypto';
+import { effectAfter, effectText, Sealer, sealingSecretSetting, type CommitOutcome, type IdempotencyHandle } from './idempotency.js';
 import type { Put, Store, StoredRecord, StoredText } from './store.js';
 
 /** The API version OpenTill speaks (the one stripe-node 23.1.0 pins). */
@@ -16,6 +18,11 @@ export interface RequestContext {
   /** `req_…` of the HTTP request, recorded on the events it causes; null for automatic work. */
   requestId: string | null;
   idempotencyKey: string | null;
+  /**
+   * The request's hold on its idempotency key: every commit records its effect on the key in the
+   * same transaction (docs/idempotency.md). Null without a key (and for automatic work).
+   */
+  idempotency?: IdempotencyHandle | null;
   /** Wall clock plus the account's test-clock offset. */
   nowMs: number;
   apiVersion: string;
@@ -47,9 +54,12 @@ export class Engine {
    * the text instead of 8–12 µs for toWire).
    */
   private readonly committedText = new WeakMap<object, string>();
+  /** Seals what idempotency keeps at rest (recorded effects, stored answers). */
+  readonly sealer: Sealer;
 
   constructor(deps: EngineDeps) {
     this.store = deps.store;
+    this.sealer = new Sealer(() => deps.store.setting(sealingSecretSetting, randomBytes(32).toString('base64url')));
     this.processor = deps.processor;
     this.clock = deps.clock;
     this.ids = deps.ids;
@@ -124,17 +134,34 @@ export class Engine {
   /**
    * Commits changed objects and their events in one batch. `versions` maps an object id to the
    * version it was loaded at (absent: a new object). Throws Conflict when another writer won.
+   * With an idempotency key, the batch also records the request's effect on the key (and
+   * `outcome`: the stored error that follows the commit, or an answer that is not a stored
+   * object); a request whose key was taken over cannot commit (`idempotency_key_in_use`).
    */
   async commit(ctx: RequestContext, changed: StoredObject[], events: DomainEvent[],
-    versions: Map<string, number>, deadlines: Map<string, number | null> = new Map()): Promise<StoredObject[]> {
-    const puts: Put[] = changed.map((object) => {
+    versions: Map<string, number>, deadlines: Map<string, number | null> = new Map(), outcome?: CommitOutcome): Promise<StoredObject[]> {
+    const puts: Array<Put & { data: string }> = changed.map((object) => {
       const data = JSON.stringify(object);
       this.committedText.set(object, data);
       return { object, data, expectedVersion: versions.get(object.id) ?? 0, deadlineMs: deadlines.get(object.id) };
     });
     const eventObjects = events.map((event) => this.eventObject(ctx, event));
-    const result = await this.store.commit({ accountId: ctx.accountId, puts, events: eventObjects, nowMs: ctx.nowMs });
-    if (!result.ok) throw new Conflict(result.conflictId);
+    const handle = ctx.idempotency;
+    const effect = handle ? effectAfter(handle, puts, outcome) : null;
+    const result = await this.store.commit({
+      accountId: ctx.accountId, puts, events: eventObjects, nowMs: ctx.nowMs,
+      ...(handle && effect ? { idempotency: { key: handle.key, token: handle.token, effect: await this.sealer.seal(effectText(effect)) } } : {}),
+    });
+    if (!result.ok) {
+      if (result.keyLost) {
+        throw new ApiError('idempotency_key_in_use',
+          `This request held the Idempotency-Key ${handle?.key ?? ''} for longer than ${limits.idempotencyLockMs / 1000} seconds, ` +
+          'and a retry with the same key has taken it over; this request did not take effect. Please try again later.');
+      }
+      throw new Conflict(result.conflictId);
+    }
+    // In place: contexts derived from the request's share this effect.
+    if (handle && effect) Object.assign(handle.effect, effect);
     for (const listener of this.listeners) listener(ctx.accountId, eventObjects, changed, result.deliveries);
     return eventObjects;
   }

@@ -1,6 +1,7 @@
 export * from './ports.js';
 export * from './store.js';
 export * from './engine.js';
+export * from './idempotency.js';
 export * from './payment-intents.js';
 export * from './payment-methods.js';
 export * from './refunds.js';

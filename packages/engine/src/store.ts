@@ -63,10 +63,23 @@ export interface CommitBatch {
    * Default: each event's `created`.
    */
   nowMs?: number;
+  /**
+   * The idempotency key of the request making this commit: the key row is updated in the SAME
+   * transaction, only while this request still owns it (`token`, state `in_flight`), recording
+   * `effect` (sealed: it may hold secrets). If the key was taken over, the whole commit fails
+   * (`keyLost`): a request that lost its key must not commit. docs/idempotency.md.
+   */
+  idempotency?: { key: string; token: string; effect: string };
 }
 
 /** `deliveries`: webhook deliveries the commit queued (the dispatcher wakes only when there are some). */
-export type CommitResult = { ok: true; deliveries: number } | { ok: false; conflictId: string };
+export type CommitResult =
+  | { ok: true; deliveries: number }
+  /**
+   * `keyLost`: the batch's idempotency key is no longer this request's (taken over, or its answer
+   * stored); `conflictId` is then the key. Nothing was written.
+   */
+  | { ok: false; conflictId: string; keyLost?: true };
 
 export interface Account {
   id: string;
@@ -90,13 +103,27 @@ export type IdempotencyBegin =
   | { kind: 'started' }
   | { kind: 'in_use' }
   | { kind: 'mismatch' }
-  | { kind: 'replay'; status: number; body: string };
+  | { kind: 'replay'; status: number; body: string }
+  /**
+   * An in-flight key whose lock expired after its request committed an effect (the process died
+   * before storing the answer): never run again; answer from `effect` and `finish` with `token`.
+   */
+  | { kind: 'recover'; token: string; effect: string };
 
 export interface IdempotencyStore {
-  begin(accountId: string, key: string, requestHash: string, nowMs: number): Promise<IdempotencyBegin>;
-  finish(accountId: string, key: string, status: number, body: string): Promise<void>;
-  /** Forgets an in-flight key (validation failure): the same key may be used again. */
-  abandon(accountId: string, key: string): Promise<void>;
+  /**
+   * Reserves the key for a request owning `token` (a fresh random value per request). A free key,
+   * one past retention, or an in-flight one whose lock expired WITHOUT an effect is (re)claimed
+   * with this token; the old holder's commits then fail.
+   */
+  begin(accountId: string, key: string, requestHash: string, nowMs: number, token: string): Promise<IdempotencyBegin>;
+  /** Stores the answer, if `token` still owns the key; the recorded effect is dropped. */
+  finish(accountId: string, key: string, status: number, body: string, token: string): Promise<void>;
+  /**
+   * Forgets an in-flight key (validation failure) so the same key may be used again, if `token`
+   * still owns it and no effect was recorded under it.
+   */
+  abandon(accountId: string, key: string, token: string): Promise<void>;
   /** Deletes keys older than the retention window. */
   prune(olderThanMs: number): Promise<number>;
 }

@@ -4,12 +4,13 @@
  * (auth, idempotency, errors, form decoding) is in `http/`.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { ApiError, limits } from '@opentill/core';
-import { apiVersion, type Engine, type RequestContext } from '@opentill/engine';
+import { ApiError, limits, type StoredObject } from '@opentill/core';
+import { apiVersion, type Engine, type IdempotencyHandle, type RecoveredEffect, type RequestContext } from '@opentill/engine';
 import { checkJsonShape, decodeForm, storedTextToWire, toWire } from '@opentill/protocol';
 import { Authenticator, type Principal } from './http/auth.js';
 import { nextRequestId } from './http/request-id.js';
 import { Idempotency } from './http/idempotency.js';
+import { expandObject } from './http/expand.js';
 import type { Services } from './services.js';
 
 export interface ServerOptions {
@@ -17,6 +18,11 @@ export interface ServerOptions {
   services: Services;
   /** Log every request (off by default: the log is for operators, not the hot path). */
   logger?: boolean;
+  /**
+   * Test-only fault point: called after a request's effect is committed and before its answer is
+   * stored (the crash harness kills the process here). Never set in production.
+   */
+  beforeAnswerStored?: () => void;
 }
 
 declare module 'fastify' {
@@ -25,8 +31,8 @@ declare module 'fastify' {
     principal: Principal | null;
     rawBody: Buffer | null;
     stripeVersion: string;
-    idempotencyKey: string | null;
-    idempotencyStarted: boolean;
+    /** The request's hold on its Idempotency-Key, until its answer is stored or the key released. */
+    idempotency: IdempotencyHandle | null;
   }
 }
 
@@ -39,11 +45,27 @@ export class WireJson {
 
 export type Handler = (request: FastifyRequest, ctx: RequestContext, params: Record<string, unknown>) => Promise<unknown>;
 
+export interface RouteOptions {
+  /** A publishable key may call it (the handler checks how). */
+  publishable?: boolean;
+  /**
+   * The type of object the route answers, for answering a retry from the recorded effect after a
+   * crash (docs/idempotency.md): the object named by `:id`, else the one the request created.
+   * Default: the object named by `:id`.
+   */
+  resultType?: string;
+}
+
+/** How a recovered object of a type is shown (default: as stored, with the request's `expand`). */
+export type RecoveredView = (ctx: RequestContext, object: StoredObject) => unknown;
+
 export interface App {
   fastify: FastifyInstance;
   authenticator: Authenticator;
-  /** Declares an endpoint. `publishable`: a publishable key may call it (the handler checks how). */
-  route(method: 'GET' | 'POST' | 'DELETE', path: string, handler: Handler, options?: { publishable?: boolean }): void;
+  /** Declares an endpoint. */
+  route(method: 'GET' | 'POST' | 'DELETE', path: string, handler: Handler, options?: RouteOptions): void;
+  /** How a route answering objects of `type` shows one rebuilt from a recorded effect. */
+  recoveredView(type: string, view: RecoveredView): void;
 }
 
 export function createApp(options: ServerOptions): App {
@@ -69,14 +91,14 @@ export function createApp(options: ServerOptions): App {
     },
   });
   const authenticator = new Authenticator(options.engine.store);
-  const idempotency = new Idempotency(options.engine.store);
+  const idempotency = new Idempotency(options.engine);
+  const recoveredViews = new Map<string, RecoveredView>();
 
   fastify.decorateRequest('requestId', '');
   fastify.decorateRequest('principal', null);
   fastify.decorateRequest('rawBody', null);
   fastify.decorateRequest('stripeVersion', apiVersion);
-  fastify.decorateRequest('idempotencyKey', null);
-  fastify.decorateRequest('idempotencyStarted', false);
+  fastify.decorateRequest('idempotency', null);
 
   fastify.removeAllContentTypeParsers();
   const keepRaw = (request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void) => {
@@ -114,14 +136,19 @@ export function createApp(options: ServerOptions): App {
 
   /**
    * Records the answer under the request's idempotency key before it is sent (a replay must never
-   * see less than the client saw), or releases the key when the error is not stored (validation).
-   * Done here rather than in an onSend hook: a hook costs every request, and only keyed POSTs need it.
+   * see less than the client saw), or releases the key when the error is not stored (validation)
+   * and nothing was committed. A request that committed always stores its answer: its retry must
+   * not run again. Done here rather than in an onSend hook: a hook costs every request, and only
+   * keyed POSTs need it.
    */
   async function settleIdempotency(request: FastifyRequest, status: number, payload: string, stored: boolean) {
-    if (!request.idempotencyStarted || !request.principal || !request.idempotencyKey) return;
-    request.idempotencyStarted = false;
-    if (stored) await idempotency.finish(request.principal.accountId, request.idempotencyKey, status, payload);
-    else await idempotency.abandon(request.principal.accountId, request.idempotencyKey);
+    const handle = request.idempotency;
+    if (!handle || !request.principal) return;
+    request.idempotency = null;
+    const committed = handle.effect.objects.size > 0;
+    if (committed) options.beforeAnswerStored?.();
+    if (stored || committed) await idempotency.finish(request.principal.accountId, handle.key, handle.token, status, payload);
+    else await idempotency.abandon(request.principal.accountId, handle.key, handle.token);
   }
 
   async function sendError(request: FastifyRequest, reply: FastifyReply, raw: unknown) {
@@ -171,9 +198,46 @@ export function createApp(options: ServerOptions): App {
     return (committed === undefined ? null : storedTextToWire(committed)) ?? toWire(result);
   }
 
+  /**
+   * The first outcome of a request that committed, then died before storing its answer: the
+   * recorded error, the recorded answer, or the route's result rebuilt from the committed objects
+   * (rendered with the same parameters: the retry's body is the same, its hash proved it).
+   */
+  async function recoveredAnswer(request: FastifyRequest, ctx: RequestContext, params: Record<string, unknown>,
+    effect: RecoveredEffect, routeOptions: RouteOptions): Promise<{ status: number; payload: string; headers: Record<string, string> }> {
+    if (effect.error) return { status: effect.error.status, payload: toWire({ error: effect.error.body }), headers: effect.error.headers };
+    if (effect.answer !== null && effect.answer !== undefined) return { status: 200, payload: toWire(effect.answer), headers: {} };
+    const id = (request.params as { id?: string } | undefined)?.id;
+    const type = routeOptions.resultType;
+    const candidates = effect.objects.filter((entry) => entry.type !== 'event' && (type === undefined || entry.type === type));
+    const created = candidates.filter((entry) => entry.created);
+    let object: StoredObject | null = ((id !== undefined ? candidates.find((entry) => entry.id === id)?.data : undefined)
+      ?? (id === undefined && created.length === 1 ? created[0]!.data : undefined) ?? null) as StoredObject | null;
+    // A request interrupted between two of its commits (none of the routes that move money, see
+    // docs/idempotency.md): its object as it is now; the missing step is not run again.
+    if (object === null && id !== undefined) {
+      const current = await options.engine.find(ctx, id);
+      if (current && (type === undefined || current.object.object === type)) object = current.object;
+    }
+    if (object === null) {
+      const error = new ApiError('api_error',
+        'This request took effect, but its answer was lost in a server restart and cannot be rebuilt. It will not run again; ' +
+        'list the objects to see its result.');
+      return { status: error.status, payload: toWire({ error: error.body }), headers: {} };
+    }
+    const view = recoveredViews.get(object.object);
+    const expand = Array.isArray(params['expand']) ? params['expand'].map(String) : [];
+    const shown = view ? view(ctx, object) : object;
+    return { status: 200, payload: toWire(expand.length > 0 ? await expandObject(options.engine, ctx, shown as StoredObject, expand) : shown),
+      headers: {} };
+  }
+
   const app: App = {
     fastify,
     authenticator,
+    recoveredView(type, view) {
+      recoveredViews.set(type, view);
+    },
     route(method, path, handler, routeOptions = {}) {
       fastify.route({
         method,
@@ -197,11 +261,20 @@ export function createApp(options: ServerOptions): App {
             apiVersion: request.stripeVersion,
           };
           if (typeof key === 'string' && principal.kind === 'secret') {
-            const replay = await idempotency.begin(request, principal.accountId, key, ctx.nowMs);
-            if (replay) {
+            const begun = await idempotency.begin(request, principal.accountId, key, ctx.nowMs);
+            if (begun.kind === 'replay') {
               void reply.header('Idempotent-Replayed', 'true').header('Idempotency-Key', key);
-              return reply.status(replay.status).type('application/json').send(replay.body);
+              return reply.status(begun.status).type('application/json').send(begun.body);
             }
+            if (begun.kind === 'recover') {
+              const answer = await recoveredAnswer(request, ctx, params, begun.effect, routeOptions);
+              await idempotency.finish(principal.accountId, key, begun.token, answer.status, answer.payload);
+              for (const [name, value] of Object.entries(answer.headers)) void reply.header(name, value);
+              void reply.header('Idempotent-Replayed', 'true').header('Idempotency-Key', key);
+              return reply.status(answer.status).type('application/json').send(answer.payload);
+            }
+            request.idempotency = begun.handle;
+            ctx.idempotency = begun.handle;
             void reply.header('Idempotency-Key', key);
           }
           const result = await handler(request, ctx, params);

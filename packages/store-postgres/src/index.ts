@@ -13,6 +13,7 @@ import type {
   Store, StoredRecord,
 } from '@opentill/engine';
 import { limits } from '@opentill/core';
+import { decideBegin, type IdempotencyRowState } from '@opentill/engine';
 import { migrations } from './migrations/index.js';
 import { PostgresOutbox } from './outbox.js';
 
@@ -34,10 +35,6 @@ export interface PostgresStoreOptions {
 type Row = { id: string; version: number; data: StoredObject };
 type AccountRow = { id: string; created: number; clock_offset_ms: number; settings: Record<string, unknown> };
 type KeyRow = { hash: string; account_id: string; kind: 'secret' | 'publishable'; last4: string; created: number };
-type IdempotencyRow = {
-  request_hash: string; state: 'in_flight' | 'done'; response_status: number | null; response_body: string | null;
-  created_ms: number; locked_until_ms: number;
-};
 
 /** BIGINT columns are read through `::float8` so they arrive as numbers (exact below 2^53). */
 const OBJECT_COLUMNS = 'id, version, data';
@@ -231,6 +228,14 @@ export class PostgresStore implements Store {
     let current = '';
     try {
       return await this.transaction(async (client): Promise<CommitResult> => {
+        // The request's effect, in this transaction: it commits with the objects or not at all.
+        const idempotency = batch.idempotency;
+        if (idempotency) {
+          const claimed = await client.query(
+            "UPDATE idempotency_keys SET effect = $1 WHERE account_id = $2 AND key = $3 AND token = $4 AND state = 'in_flight'",
+            [idempotency.effect, batch.accountId, idempotency.key, idempotency.token]);
+          if (claimed.rowCount !== 1) return { ok: false, conflictId: idempotency.key, keyLost: true };
+        }
         for (const put of batch.puts) {
           current = put.object.id;
           const data = put.data ?? JSON.stringify(put.object);
@@ -288,14 +293,17 @@ export class PostgresStore implements Store {
 
   private idempotencyStore(): IdempotencyStore {
     return {
-      begin: (accountId, key, requestHash, nowMs) => this.idempotencyBegin(accountId, key, requestHash, nowMs),
-      finish: async (accountId, key, status, body) => {
+      begin: (accountId, key, requestHash, nowMs, token) => this.idempotencyBegin(accountId, key, requestHash, nowMs, token),
+      finish: async (accountId, key, status, body, token) => {
         await this.pool.query(
-          "UPDATE idempotency_keys SET state = 'done', response_status = $1, response_body = $2 WHERE account_id = $3 AND key = $4",
-          [status, body, accountId, key]);
+          `UPDATE idempotency_keys SET state = 'done', response_status = $1, response_body = $2, effect = NULL
+           WHERE account_id = $3 AND key = $4 AND token = $5 AND state = 'in_flight'`,
+          [status, body, accountId, key, token]);
       },
-      abandon: async (accountId, key) => {
-        await this.pool.query("DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND state = 'in_flight'", [accountId, key]);
+      abandon: async (accountId, key, token) => {
+        await this.pool.query(
+          "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND token = $3 AND state = 'in_flight' AND effect IS NULL",
+          [accountId, key, token]);
       },
       prune: async (olderThanMs) => {
         const result = await this.pool.query("DELETE FROM idempotency_keys WHERE created_ms < $1 AND state = 'done'", [olderThanMs]);
@@ -308,19 +316,20 @@ export class PostgresStore implements Store {
    * Race-safe across processes: the first request claims the key by inserting it; any other looks at
    * the row under `FOR UPDATE`, so two requests can never both take over an expired key.
    */
-  private async idempotencyBegin(accountId: string, key: string, requestHash: string, nowMs: number): Promise<IdempotencyBegin> {
+  private async idempotencyBegin(accountId: string, key: string, requestHash: string, nowMs: number,
+    token: string): Promise<IdempotencyBegin> {
     const lockedUntil = nowMs + limits.idempotencyLockMs;
     const claim = (client: pg.Pool | pg.PoolClient) => client.query(
-      `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms)
-       VALUES ($1, $2, $3, 'in_flight', $4, $5) ON CONFLICT (account_id, key) DO NOTHING RETURNING 1`,
-      [accountId, key, requestHash, nowMs, lockedUntil]);
+      `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms, token)
+       VALUES ($1, $2, $3, 'in_flight', $4, $5, $6) ON CONFLICT (account_id, key) DO NOTHING RETURNING 1`,
+      [accountId, key, requestHash, nowMs, lockedUntil, token]);
     if ((await claim(this.pool)).rowCount === 1) return { kind: 'started' };
     return this.transaction(async (client): Promise<IdempotencyBegin> => {
       for (let attempt = 1; ; attempt++) {
         if (attempt > 10) throw new Error(`idempotency key ${key}: claimed and released 10 times in a row`);
-        const { rows } = await client.query<IdempotencyRow>(
+        const { rows } = await client.query<IdempotencyRowState>(
           `SELECT request_hash, state, response_status, response_body, created_ms::float8 AS created_ms,
-                  locked_until_ms::float8 AS locked_until_ms
+                  locked_until_ms::float8 AS locked_until_ms, token, effect
            FROM idempotency_keys WHERE account_id = $1 AND key = $2 FOR UPDATE`, [accountId, key]);
         const row = rows[0];
         // Abandoned or pruned since our INSERT saw it: claim it again (another request may beat us).
@@ -328,18 +337,12 @@ export class PostgresStore implements Store {
           if ((await claim(client)).rowCount === 1) return { kind: 'started' };
           continue;
         }
-        const expired = row.created_ms < nowMs - limits.idempotencyRetentionMs;
-        if (!expired) {
-          if (row.state === 'in_flight' && row.locked_until_ms > nowMs) return { kind: 'in_use' };
-          if (row.state === 'done') {
-            if (row.request_hash !== requestHash) return { kind: 'mismatch' };
-            return { kind: 'replay', status: row.response_status ?? 500, body: row.response_body ?? '' };
-          }
-        }
+        const decided = decideBegin(row, requestHash, nowMs);
+        if (decided) return decided;
         await client.query(
           `UPDATE idempotency_keys SET request_hash = $3, state = 'in_flight', response_status = NULL, response_body = NULL,
-             created_ms = $4, locked_until_ms = $5 WHERE account_id = $1 AND key = $2`,
-          [accountId, key, requestHash, nowMs, lockedUntil]);
+             created_ms = $4, locked_until_ms = $5, token = $6, effect = NULL WHERE account_id = $1 AND key = $2`,
+          [accountId, key, requestHash, nowMs, lockedUntil, token]);
         return { kind: 'started' };
       }
     });

@@ -120,15 +120,15 @@ describe('postgres: two stores sharing a database', () => {
     const now = 1_700_000_000_000;
     for (let round = 0; round < 10; round++) {
       const key = `race-${round}`;
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).idempotency.begin(ACCT, key, 'h', now)));
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).idempotency.begin(ACCT, key, 'h', now, `t${i}`)));
       assert.equal(results.filter((r) => r.kind === 'started').length, 1, JSON.stringify(results));
       // The same race on takeover of the now-expired lock.
       const later = now + limits.idempotencyLockMs;
-      const takeovers = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).idempotency.begin(ACCT, key, 'h', later)));
+      const takeovers = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).idempotency.begin(ACCT, key, 'h', later, `u${i}`)));
       assert.equal(takeovers.filter((r) => r.kind === 'started').length, 1, JSON.stringify(takeovers));
       // And abandon racing re-begins: whoever runs after the abandon may start, never two at once.
-      await a.idempotency.abandon(ACCT, key);
-      const again = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).idempotency.begin(ACCT, key, 'h', later)));
+      await a.idempotency.abandon(ACCT, key, `u${takeovers.findIndex((r) => r.kind === 'started')}`);
+      const again = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).idempotency.begin(ACCT, key, 'h', later, `v${i}`)));
       assert.equal(again.filter((r) => r.kind === 'started').length, 1, JSON.stringify(again));
     }
   });

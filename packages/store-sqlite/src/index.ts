@@ -11,6 +11,7 @@ import type {
   Store, StoredRecord, StoredText,
 } from '@opentill/engine';
 import { limits } from '@opentill/core';
+import { decideBegin } from '@opentill/engine';
 import { migrations } from './migrations/index.js';
 import { SqliteOutbox } from './outbox.js';
 
@@ -87,16 +88,22 @@ export class SqliteStore implements Store {
       due: db.prepare<[string, number, number], Row>(
         'SELECT id, version, data, created, seq FROM objects WHERE account_id = ? AND deadline_ms IS NOT NULL AND deadline_ms <= ? ORDER BY deadline_ms LIMIT ?'),
       idemGet: db.prepare<[string, string], { request_hash: string; state: string; response_status: number | null;
-        response_body: string | null; created_ms: number; locked_until_ms: number }>(
-        'SELECT request_hash, state, response_status, response_body, created_ms, locked_until_ms FROM idempotency_keys WHERE account_id = ? AND key = ?'),
+        response_body: string | null; created_ms: number; locked_until_ms: number; token: string | null; effect: string | null }>(
+        `SELECT request_hash, state, response_status, response_body, created_ms, locked_until_ms, token, effect
+         FROM idempotency_keys WHERE account_id = ? AND key = ?`),
       idemUpsert: db.prepare(
-        `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms)
-         VALUES (?, ?, ?, 'in_flight', ?, ?)
+        `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms, token)
+         VALUES (?, ?, ?, 'in_flight', ?, ?, ?)
          ON CONFLICT (account_id, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'in_flight',
-           response_status = NULL, response_body = NULL, created_ms = excluded.created_ms, locked_until_ms = excluded.locked_until_ms`),
+           response_status = NULL, response_body = NULL, created_ms = excluded.created_ms,
+           locked_until_ms = excluded.locked_until_ms, token = excluded.token, effect = NULL`),
       idemFinish: db.prepare(
-        "UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ? WHERE account_id = ? AND key = ?"),
-      idemAbandon: db.prepare("DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND state = 'in_flight'"),
+        `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?, effect = NULL
+         WHERE account_id = ? AND key = ? AND token = ? AND state = 'in_flight'`),
+      idemAbandon: db.prepare(
+        "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND token = ? AND state = 'in_flight' AND effect IS NULL"),
+      idemEffect: db.prepare(
+        "UPDATE idempotency_keys SET effect = ? WHERE account_id = ? AND key = ? AND token = ? AND state = 'in_flight'"),
       idemPrune: db.prepare("DELETE FROM idempotency_keys WHERE created_ms < ? AND state = 'done'"),
     };
   }
@@ -204,6 +211,11 @@ export class SqliteStore implements Store {
   private buildCommitWrites(): (batch: CommitBatch) => CommitResult {
     const statements = this.sql;
     return (batch: CommitBatch): CommitResult => {
+      // The request's effect, in this savepoint: it commits with the objects or not at all.
+      const idempotency = batch.idempotency;
+      if (idempotency && statements.idemEffect.run(idempotency.effect, batch.accountId, idempotency.key, idempotency.token).changes !== 1) {
+        return { ok: false, conflictId: idempotency.key, keyLost: true };
+      }
       for (const put of batch.puts) {
         const data = put.data ?? JSON.stringify(put.object);
         if (put.expectedVersion === 0) {
@@ -309,32 +321,26 @@ export class SqliteStore implements Store {
   }
 
   private idempotencyStore(): IdempotencyStore {
-    let beginTransaction: ((account: string, key: string, hash: string, now: number) => IdempotencyBegin) | undefined;
+    let beginTransaction: ((account: string, key: string, hash: string, now: number, token: string) => IdempotencyBegin) | undefined;
     return {
-      begin: async (accountId, key, requestHash, nowMs): Promise<IdempotencyBegin> => {
+      begin: async (accountId, key, requestHash, nowMs, token): Promise<IdempotencyBegin> => {
         // A read then a write: the group transaction (an IMMEDIATE one) makes the pair atomic.
-        beginTransaction ??= (account: string, idempotencyKey: string, hash: string, now: number): IdempotencyBegin => {
+        beginTransaction ??= (account: string, idempotencyKey: string, hash: string, now: number, owner: string): IdempotencyBegin => {
           const statements = this.sql;
           const row = statements.idemGet.get(account, idempotencyKey);
-          const expired = row !== undefined && row.created_ms < now - limits.idempotencyRetentionMs;
-          if (row && !expired) {
-            if (row.state === 'in_flight' && row.locked_until_ms > now) return { kind: 'in_use' };
-            if (row.state === 'done') {
-              if (row.request_hash !== hash) return { kind: 'mismatch' };
-              return { kind: 'replay', status: row.response_status ?? 500, body: row.response_body ?? '' };
-            }
-          }
-          statements.idemUpsert.run(account, idempotencyKey, hash, now, now + limits.idempotencyLockMs);
+          const decided = row === undefined ? null : decideBegin(row, hash, now);
+          if (decided) return decided;
+          statements.idemUpsert.run(account, idempotencyKey, hash, now, now + limits.idempotencyLockMs, owner);
           return { kind: 'started' };
         };
         const begin = beginTransaction;
-        return this.grouped(() => begin(accountId, key, requestHash, nowMs), true);
+        return this.grouped(() => begin(accountId, key, requestHash, nowMs, token), true);
       },
-      finish: async (accountId, key, status, body) => {
-        await this.grouped(() => this.sql.idemFinish.run(status, body, accountId, key), true);
+      finish: async (accountId, key, status, body, token) => {
+        await this.grouped(() => this.sql.idemFinish.run(status, body, accountId, key, token), true);
       },
-      abandon: async (accountId, key) => {
-        await this.grouped(() => this.sql.idemAbandon.run(accountId, key), true);
+      abandon: async (accountId, key, token) => {
+        await this.grouped(() => this.sql.idemAbandon.run(accountId, key, token), true);
       },
       prune: async (olderThanMs) => this.sql.idemPrune.run(olderThanMs).changes,
     };

@@ -33,6 +33,7 @@ export interface StoreContractOptions {
 export const storeMigrationHistory: ReadonlyArray<{ version: number; name: string }> = [
   { version: 1, name: 'initial' },
   { version: 2, name: 'webhooks' },
+  { version: 3, name: 'idempotency-effects' },
 ];
 
 const ACCT = 'acct_contract_a';
@@ -55,6 +56,31 @@ async function insertNew(store: Store, objects: StoredObject[], accountId = ACCT
   for (const object of objects) {
     assert.deepEqual(await store.commit({ accountId, puts: [{ object, expectedVersion: 0 }], events: [] }), { ok: true, deliveries: 0 });
   }
+}
+
+/** The store's idempotency keys, each begun with a fresh token that finish/abandon then use. */
+const owned = new WeakMap<Store, ReturnType<typeof trackOwners>>();
+function ownedKeys(store: Store) {
+  let keys = owned.get(store);
+  if (!keys) owned.set(store, keys = trackOwners(store));
+  return keys;
+}
+function trackOwners(store: Store) {
+  const owners = new Map<string, string>();
+  let next = 0;
+  const owner = (account: string, key: string) => owners.get(`${account}\u0000${key}`) ?? 'nobody';
+  return {
+    begin: async (account: string, key: string, hash: string, nowMs: number): Promise<IdempotencyBegin> => {
+      const token = `tok${(next += 1)}`;
+      const result = await store.idempotency.begin(account, key, hash, nowMs, token);
+      if (result.kind === 'started') owners.set(`${account}\u0000${key}`, token);
+      return result;
+    },
+    finish: (account: string, key: string, status: number, body: string) =>
+      store.idempotency.finish(account, key, status, body, owner(account, key)),
+    abandon: (account: string, key: string) => store.idempotency.abandon(account, key, owner(account, key)),
+    prune: (olderThanMs: number) => store.idempotency.prune(olderThanMs),
+  };
 }
 
 async function ids(store: Store, query: Partial<ListQuery> & { type: string }): Promise<{ ids: string[]; hasMore: boolean }> {
@@ -533,7 +559,7 @@ export function runStoreContract(
       const RETENTION = limits.idempotencyRetentionMs;
 
       test('begin → in_use while in flight → finish → replay; another request → mismatch', async (store) => {
-        const idem = store.idempotency;
+        const idem = ownedKeys(store);
         assert.deepEqual(await idem.begin(ACCT, 'k1', 'h1', T0), { kind: 'started' });
         assert.deepEqual(await idem.begin(ACCT, 'k1', 'h1', T0 + 1), { kind: 'in_use' });
         assert.deepEqual(await idem.begin(ACCT, 'k1', 'h2', T0 + 1), { kind: 'in_use' });
@@ -545,20 +571,20 @@ export function runStoreContract(
       });
 
       test('error responses replay too', async (store) => {
-        await store.idempotency.begin(ACCT, 'k', 'h', T0);
-        await store.idempotency.finish(ACCT, 'k', 402, '{"error":{"type":"card_error"}}');
-        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'h', T0 + 1), { kind: 'replay', status: 402, body: '{"error":{"type":"card_error"}}' });
+        await ownedKeys(store).begin(ACCT, 'k', 'h', T0);
+        await ownedKeys(store).finish(ACCT, 'k', 402, '{"error":{"type":"card_error"}}');
+        assert.deepEqual(await ownedKeys(store).begin(ACCT, 'k', 'h', T0 + 1), { kind: 'replay', status: 402, body: '{"error":{"type":"card_error"}}' });
       });
 
       test('keys are scoped by account', async (store) => {
-        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'h1', T0), { kind: 'started' });
-        assert.deepEqual(await store.idempotency.begin(OTHER, 'k', 'h2', T0), { kind: 'started' });
-        await store.idempotency.finish(ACCT, 'k', 200, 'a');
-        assert.deepEqual(await store.idempotency.begin(OTHER, 'k', 'h2', T0 + 1), { kind: 'in_use' });
+        assert.deepEqual(await ownedKeys(store).begin(ACCT, 'k', 'h1', T0), { kind: 'started' });
+        assert.deepEqual(await ownedKeys(store).begin(OTHER, 'k', 'h2', T0), { kind: 'started' });
+        await ownedKeys(store).finish(ACCT, 'k', 200, 'a');
+        assert.deepEqual(await ownedKeys(store).begin(OTHER, 'k', 'h2', T0 + 1), { kind: 'in_use' });
       });
 
       test('abandon forgets an in-flight key; it does not touch a finished one', async (store) => {
-        const idem = store.idempotency;
+        const idem = ownedKeys(store);
         await idem.begin(ACCT, 'k', 'h1', T0);
         await idem.abandon(ACCT, 'k');
         assert.deepEqual(await idem.begin(ACCT, 'k', 'h2', T0 + 1), { kind: 'started' }, 'reusable, even for another request');
@@ -569,18 +595,18 @@ export function runStoreContract(
       });
 
       test('an in-flight key whose lock expired is taken over', async (store) => {
-        const idem = store.idempotency;
+        const idem = ownedKeys(store);
         assert.deepEqual(await idem.begin(ACCT, 'k', 'h1', T0), { kind: 'started' });
         assert.deepEqual(await idem.begin(ACCT, 'k', 'h1', T0 + LOCK - 1), { kind: 'in_use' });
-        assert.deepEqual(await idem.begin(ACCT, 'k', 'h2', T0 + LOCK), { kind: 'started' }, 'taken over at lock expiry');
-        assert.deepEqual(await idem.begin(ACCT, 'k', 'h2', T0 + LOCK + 1), { kind: 'in_use' }, 'the new owner holds a fresh lock');
+        assert.deepEqual(await idem.begin(ACCT, 'k', 'h2', T0 + LOCK), { kind: 'mismatch' }, 'another request never takes the key over');
+        assert.deepEqual(await idem.begin(ACCT, 'k', 'h1', T0 + LOCK), { kind: 'started' }, 'taken over at lock expiry');
+        assert.deepEqual(await idem.begin(ACCT, 'k', 'h1', T0 + LOCK + 1), { kind: 'in_use' }, 'the new owner holds a fresh lock');
         await idem.finish(ACCT, 'k', 200, 'second');
-        assert.deepEqual(await idem.begin(ACCT, 'k', 'h2', T0 + LOCK + 2), { kind: 'replay', status: 200, body: 'second' });
-        assert.deepEqual(await idem.begin(ACCT, 'k', 'h1', T0 + LOCK + 2), { kind: 'mismatch' }, "the taker's request is the key's now");
+        assert.deepEqual(await idem.begin(ACCT, 'k', 'h1', T0 + LOCK + 2), { kind: 'replay', status: 200, body: 'second' });
       });
 
       test('a finished key older than the retention window starts afresh', async (store) => {
-        const idem = store.idempotency;
+        const idem = ownedKeys(store);
         await idem.begin(ACCT, 'k', 'h1', T0);
         await idem.finish(ACCT, 'k', 200, 'old');
         assert.deepEqual(await idem.begin(ACCT, 'k', 'h2', T0 + RETENTION), { kind: 'mismatch' }, 'still retained at exactly the window');
@@ -592,7 +618,7 @@ export function runStoreContract(
       });
 
       test('prune deletes finished keys created before the cutoff and says how many', async (store) => {
-        const idem = store.idempotency;
+        const idem = ownedKeys(store);
         for (const [key, at] of [['old1', T0], ['old2', T0 + 1], ['edge', T0 + 10], ['new', T0 + 20]] as const) {
           await idem.begin(ACCT, key, 'h', at);
           await idem.finish(ACCT, key, 200, key);
@@ -610,22 +636,83 @@ export function runStoreContract(
         const long = 'k'.repeat(limits.idempotencyKeyLengthMax);
         const unicode = 'clé-🔑-ключ';
         for (const key of [long, unicode, "it's \"quoted\" \\"]) {
-          assert.deepEqual(await store.idempotency.begin(ACCT, key, 'h', T0), { kind: 'started' }, key);
-          await store.idempotency.finish(ACCT, key, 200, key);
-          assert.deepEqual(await store.idempotency.begin(ACCT, key, 'h', T0 + 1), { kind: 'replay', status: 200, body: key });
+          assert.deepEqual(await ownedKeys(store).begin(ACCT, key, 'h', T0), { kind: 'started' }, key);
+          await ownedKeys(store).finish(ACCT, key, 200, key);
+          assert.deepEqual(await ownedKeys(store).begin(ACCT, key, 'h', T0 + 1), { kind: 'replay', status: 200, body: key });
         }
       });
 
       test('concurrent begins with one key: exactly one starts', async (store) => {
-        const results = await Promise.all(Array.from({ length: 20 }, () => store.idempotency.begin(ACCT, 'race', 'h', T0)));
+        const results = await Promise.all(Array.from({ length: 20 }, () => ownedKeys(store).begin(ACCT, 'race', 'h', T0)));
         assert.equal(results.filter((r) => r.kind === 'started').length, 1, JSON.stringify(results));
         assert.ok(results.every((r: IdempotencyBegin) => r.kind === 'started' || r.kind === 'in_use'));
       });
 
       test('concurrent takeovers of an expired key: exactly one starts', async (store) => {
-        await store.idempotency.begin(ACCT, 'race', 'h', T0);
-        const results = await Promise.all(Array.from({ length: 20 }, () => store.idempotency.begin(ACCT, 'race', 'h', T0 + LOCK + 1)));
+        await ownedKeys(store).begin(ACCT, 'race', 'h', T0);
+        const results = await Promise.all(Array.from({ length: 20 }, () => ownedKeys(store).begin(ACCT, 'race', 'h', T0 + LOCK + 1)));
         assert.equal(results.filter((r) => r.kind === 'started').length, 1, JSON.stringify(results));
+      });
+
+      /** Begins `key` for a request owning `token`; the commit that records `effect` under it. */
+      const keyed = (key: string, token: string, effect: string, puts: StoredObject[], events: StoredObject[] = []) => ({
+        accountId: ACCT, puts: puts.map((object) => ({ object, expectedVersion: 0 })), events, idempotency: { key, token, effect },
+      });
+
+      test('a commit records its effect on the key; after the lock a retry recovers it instead of running again', async (store) => {
+        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'h', T0, 'tokA'), { kind: 'started' });
+        assert.deepEqual(await store.commit(keyed('k', 'tokA', 'effect-1', [storedObject('pi_k', 'payment_intent', 1)])),
+          { ok: true, deliveries: 0 });
+        assert.deepEqual(await store.commit({ ...keyed('k', 'tokA', 'effect-2', []), puts: [] }), { ok: true, deliveries: 0 },
+          'a later commit of the same request replaces the effect');
+        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'h', T0 + LOCK - 1, 'tokB'), { kind: 'in_use' });
+        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'other', T0 + LOCK, 'tokB'), { kind: 'mismatch' });
+        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'h', T0 + LOCK, 'tokB'), { kind: 'recover', token: 'tokA', effect: 'effect-2' });
+        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'h', T0 + LOCK + 1, 'tokC'), { kind: 'recover', token: 'tokA', effect: 'effect-2' },
+          'still not taken over: every retry recovers until the answer is stored');
+        await store.idempotency.abandon(ACCT, 'k', 'tokA');
+        assert.equal((await store.idempotency.begin(ACCT, 'k', 'h', T0 + LOCK + 2, 'tokD')).kind, 'recover', 'a key with an effect is never abandoned');
+        await store.idempotency.finish(ACCT, 'k', 200, 'answer', 'tokA');
+        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'h', T0 + LOCK + 3, 'tokE'), { kind: 'replay', status: 200, body: 'answer' });
+      });
+
+      test('a key taken over fails the old holder\'s commit as a whole', async (store) => {
+        await store.idempotency.begin(ACCT, 'k', 'h', T0, 'old');
+        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'h', T0 + LOCK, 'new'), { kind: 'started' }, 'no effect: taken over');
+        const event = storedObject('evt_old', 'event', 1, { type: 'payment_intent.created', data: { object: {} } });
+        assert.deepEqual(await store.commit(keyed('k', 'old', 'old-effect', [storedObject('pi_old', 'payment_intent', 1)], [event])),
+          { ok: false, conflictId: 'k', keyLost: true });
+        assert.equal(await store.get(ACCT, 'pi_old'), null, 'no object');
+        assert.equal(await store.get(ACCT, 'evt_old'), null, 'no event');
+        await store.idempotency.finish(ACCT, 'k', 200, 'old answer', 'old');
+        await store.idempotency.abandon(ACCT, 'k', 'old');
+        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'h', T0 + LOCK + 1, 'third'), { kind: 'in_use' }, 'the old holder neither finished nor released it');
+        assert.deepEqual(await store.commit(keyed('k', 'new', 'new-effect', [storedObject('pi_new', 'payment_intent', 1)])), { ok: true, deliveries: 0 });
+        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'h', T0 + 2 * LOCK + 1, 'fourth'), { kind: 'recover', token: 'new', effect: 'new-effect' });
+        assert.deepEqual(await store.commit({ ...keyed('k', 'x', 'e', []), accountId: OTHER }), { ok: false, conflictId: 'k', keyLost: true },
+          'keys are scoped by account');
+      });
+
+      test('a commit that conflicts records no effect; a finished key takes no effect', async (store) => {
+        await store.idempotency.begin(ACCT, 'k', 'h', T0, 'tok');
+        const stale = { accountId: ACCT, puts: [{ object: storedObject('pi_missing', 'payment_intent', 1), expectedVersion: 3 }], events: [],
+          idempotency: { key: 'k', token: 'tok', effect: 'never' } };
+        assert.deepEqual(await store.commit(stale), { ok: false, conflictId: 'pi_missing' });
+        assert.deepEqual(await store.idempotency.begin(ACCT, 'k', 'h', T0 + LOCK, 'tok2'), { kind: 'started' }, 'no effect recorded: taken over');
+        await store.idempotency.finish(ACCT, 'k', 200, 'done', 'tok2');
+        assert.deepEqual(await store.commit(keyed('k', 'tok2', 'late', [storedObject('pi_late', 'payment_intent', 1)])), { ok: false, conflictId: 'k', keyLost: true });
+        assert.equal(await store.get(ACCT, 'pi_late'), null);
+      });
+
+      test('concurrent keyed commits: a lost key fails only its own batch', async (store) => {
+        for (const key of ['a', 'b', 'c']) await store.idempotency.begin(ACCT, key, 'h', T0, `tok-${key}`);
+        const results = await Promise.all([
+          store.commit(keyed('a', 'tok-a', 'ea', [storedObject('pi_a', 'payment_intent', 1)])),
+          store.commit(keyed('b', 'wrong', 'eb', [storedObject('pi_b', 'payment_intent', 1)])),
+          store.commit(keyed('c', 'tok-c', 'ec', [storedObject('pi_c', 'payment_intent', 1)])),
+        ]);
+        assert.deepEqual(results, [{ ok: true, deliveries: 0 }, { ok: false, conflictId: 'b', keyLost: true }, { ok: true, deliveries: 0 }]);
+        assert.deepEqual((await ids(store, { type: 'payment_intent' })).ids.sort(), ['pi_a', 'pi_c']);
       });
     });
 

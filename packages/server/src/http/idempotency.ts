@@ -7,10 +7,16 @@
 import { hash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, limits } from '@opentill/core';
-import type { Store } from '@opentill/engine';
+import { newIdempotencyHandle, parseEffect, type Engine, type IdempotencyHandle, type RecoveredEffect } from '@opentill/engine';
+
+export type Begun =
+  | { kind: 'started'; handle: IdempotencyHandle }
+  | { kind: 'replay'; status: number; body: string }
+  /** The first request committed, then died before storing its answer: answer from its effect. */
+  | { kind: 'recover'; token: string; effect: RecoveredEffect };
 
 export class Idempotency {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly engine: Engine) {}
 
   /** Hash of what makes two requests "the same": method, path and the exact parameters sent. */
   private requestHash(request: FastifyRequest): string {
@@ -20,22 +26,22 @@ export class Idempotency {
     return hash('sha256', request.rawBody ? Buffer.concat([head, request.rawBody]) : head, 'base64url');
   }
 
-  /** Returns a stored response to replay, or null once the key is reserved for this request. */
-  async begin(request: FastifyRequest, accountId: string, key: string, nowMs: number):
-    Promise<{ status: number; body: string } | null> {
+  /** Reserves the key for this request (a fresh token), or says what to answer instead. */
+  async begin(request: FastifyRequest, accountId: string, key: string, nowMs: number): Promise<Begun> {
     if (key.length > limits.idempotencyKeyLengthMax || key.length === 0) {
       throw new ApiError('invalid_request_body',
         `Invalid Idempotency-Key: it must be between 1 and ${limits.idempotencyKeyLengthMax} characters long.`,
         { param: 'Idempotency-Key' });
     }
-    const result = await this.store.idempotency.begin(accountId, key, this.requestHash(request), nowMs);
+    const token = this.engine.ids.secret(24);
+    const result = await this.engine.store.idempotency.begin(accountId, key, this.requestHash(request), nowMs, token);
     switch (result.kind) {
       case 'started':
-        request.idempotencyKey = key;
-        request.idempotencyStarted = true;
-        return null;
+        return { kind: 'started', handle: newIdempotencyHandle(key, token) };
       case 'replay':
-        return { status: result.status, body: result.body };
+        return { kind: 'replay', status: result.status, body: await this.engine.sealer.open(result.body) };
+      case 'recover':
+        return { kind: 'recover', token: result.token, effect: parseEffect(await this.engine.sealer.open(result.effect)) };
       case 'in_use':
         throw new ApiError('idempotency_key_in_use',
           'There is currently another in-progress request using this Idempotent Key (that probably means you submitted ' +
@@ -47,11 +53,12 @@ export class Idempotency {
     }
   }
 
-  finish(accountId: string, key: string, status: number, body: string): Promise<void> {
-    return this.store.idempotency.finish(accountId, key, status, body);
+  /** Stores the answer, sealed (it may carry a secret shown once), if `token` still owns the key. */
+  async finish(accountId: string, key: string, token: string, status: number, body: string): Promise<void> {
+    await this.engine.store.idempotency.finish(accountId, key, status, await this.engine.sealer.seal(body), token);
   }
 
-  abandon(accountId: string, key: string): Promise<void> {
-    return this.store.idempotency.abandon(accountId, key);
+  abandon(accountId: string, key: string, token: string): Promise<void> {
+    return this.engine.store.idempotency.abandon(accountId, key, token);
   }
 }
