@@ -70,6 +70,24 @@ async function ensureAccount(store: Store, dataDir: string, configured: Partial<
   return keys;
 }
 
+/**
+ * Test-only fault point for the crash harness (apps/opentill/src/e2e/crash-harness.test.ts):
+ * `OPENTILL_TEST_CRASH_BEFORE_ANSWER=n` kills this process with SIGKILL at the n-th request whose
+ * effect is committed, before its answer is stored — the moment a crash used to make a retry run
+ * the request twice. Unset (always, outside tests): no hook at all.
+ */
+function crashHookFromEnv(): { beforeAnswerStored?: () => void } {
+  const at = Number(process.env['OPENTILL_TEST_CRASH_BEFORE_ANSWER'] ?? '');
+  if (!Number.isInteger(at) || at <= 0) return {};
+  let seen = 0;
+  return {
+    beforeAnswerStored: () => {
+      seen += 1;
+      if (seen === at) process.kill(process.pid, 'SIGKILL');
+    },
+  };
+}
+
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -99,7 +117,9 @@ async function serve(argv: string[]): Promise<void> {
   const services = createServices({
     store, processor: new SimulatedProcessor({ fingerprintKey }), clock: systemClock, ids: randomIds,
   });
-  const app = buildServer({ engine: services.engine, services, logger: values.log ?? false });
+  const app = buildServer({
+    engine: services.engine, services, logger: values.log ?? false, ...crashHookFromEnv(),
+  });
   // Reader devices over WebSocket (docs/reader-protocol.md) and the virtual screen hub.
   services.readerDevices.cards = testCards.map((card) => ({ number: card.number, name: card.testCard, label: card.label, brand: card.brand }));
   const envMs = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);

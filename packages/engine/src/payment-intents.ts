@@ -45,10 +45,15 @@ export class PaymentIntents {
     }, ctx.nowMs);
     let paymentIntent = created.paymentIntent;
     if (paymentMethod) paymentIntent = attachPaymentMethod(paymentIntent, paymentMethod.object);
-    if (command.confirm) checkConfirmable(paymentIntent, paymentMethod?.object ?? null);
-    await this.engine.commit(ctx, [paymentIntent], created.events, new Map());
-    if (!command.confirm) return paymentIntent;
-    return this.confirm(ctx, id, { paymentMethod: null, pin: null, tipAmount: 0, reader: null });
+    if (!command.confirm) {
+      await this.engine.commit(ctx, [paymentIntent], created.events, new Map());
+      return paymentIntent;
+    }
+    checkConfirmable(paymentIntent, paymentMethod?.object ?? null);
+    // Created and confirmed in ONE commit: a crash leaves either nothing or the whole outcome.
+    return this.confirm(ctx, id, {
+      paymentMethod: null, pin: null, tipAmount: 0, reader: null, creating: { paymentIntent, events: created.events },
+    });
   }
 
   async retrieve(ctx: RequestContext, id: string): Promise<PaymentIntent> {
@@ -86,14 +91,31 @@ export class PaymentIntents {
      * transaction as the PaymentIntent and its charge; null: the PaymentIntent commits alone.
      */
     alongside?: (outcome: { paymentIntent: PaymentIntent; decline: ApiError | null }) => Promise<Alongside | null>;
+    /** A PaymentIntent being created (not stored yet) with its events: created and confirmed in one commit. */
+    creating?: { paymentIntent: PaymentIntent; events: DomainEvent[] };
+    /**
+     * Parameters the confirm call carries (`capture_method`, `receipt_email`…), applied in the same
+     * commit as the confirmation, and only when the PaymentIntent can be confirmed.
+     */
+    update?: (current: PaymentIntent) => UpdatePaymentIntent;
+    /** A PaymentMethod just read and not stored yet: stored in the same commit as the confirmation. */
+    newPaymentMethod?: PaymentMethod;
   }): Promise<PaymentIntent> {
     const outcome = await this.engine.retrying(async () => {
-      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
-      const paymentMethodId = options.paymentMethod ?? record.object.payment_method;
-      const paymentMethod = paymentMethodId
-        ? await this.engine.load<PaymentMethod>(ctx, paymentMethodId, 'payment_method', 'payment_method')
-        : null;
+      const record: StoredRecord<PaymentIntent> = options.creating
+        ? { object: options.creating.paymentIntent, version: 0 }
+        : await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+      const paymentMethodId = options.newPaymentMethod?.id ?? options.paymentMethod ?? record.object.payment_method;
+      const paymentMethod: StoredRecord<PaymentMethod> | null = options.newPaymentMethod
+        ? { object: options.newPaymentMethod, version: 0 }
+        : paymentMethodId ? await this.engine.load<PaymentMethod>(ctx, paymentMethodId, 'payment_method', 'payment_method') : null;
+      // A confirm that will be refused must not apply the parameters it carries: check first.
       checkConfirmable(record.object, paymentMethod?.object ?? null);
+      if (options.update) {
+        const updated = updatePaymentIntent(record.object, options.update(record.object)).changed[0] as PaymentIntent;
+        record.object = updated;
+        checkConfirmable(updated, paymentMethod?.object ?? null);
+      }
       const pm = paymentMethod!.object;
       const card = pm._internal.card;
       const amount = record.object.amount + options.tipAmount;
@@ -118,8 +140,12 @@ export class PaymentIntents {
         [applied.paymentIntent.id, authorizationDeadlineMs(applied.paymentIntent, applied.charge)],
       ]);
       const extra = options.alongside ? await options.alongside({ paymentIntent: applied.paymentIntent, decline: applied.decline }) : null;
-      await this.engine.commit(ctx, [...applied.changed, ...(extra?.changed ?? [])], [...applied.events, ...(extra?.events ?? [])],
-        new Map([...versionsOf(record), ...(extra?.versions ?? [])]), new Map([...deadlines, ...(extra?.deadlines ?? [])]));
+      await this.engine.commit(ctx, [...(options.newPaymentMethod ? [options.newPaymentMethod] : []), ...applied.changed, ...(extra?.changed ?? [])],
+        [...(options.creating?.events ?? []), ...applied.events, ...(extra?.events ?? [])],
+        new Map([...(options.creating ? [] : versionsOf(record)), ...(extra?.versions ?? [])]),
+        new Map([...deadlines, ...(extra?.deadlines ?? [])]),
+        // A decline is committed, then answered: the answer is part of the recorded effect.
+        { error: applied.decline });
       return applied;
     });
     if (outcome.decline) throw outcome.decline;
@@ -170,15 +196,14 @@ export class PaymentIntents {
         ...(metadata ? { metadata } : {}),
         ...(command.applicationFeeAmount !== undefined ? { applicationFeeAmount: command.applicationFeeAmount } : {}),
       });
-      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record, charge),
-        new Map([[record.object.id, authorizationDeadlineMs(transition.paymentIntent, charge!.object)]]));
-      return { paymentIntent: transition.paymentIntent, answer };
-    });
-    if (!result.answer.approved) {
-      throw new ApiError('card_declined', result.answer.message, {
-        decline_code: result.answer.declineCode, payment_intent: result.paymentIntent,
+      const decline = answer.approved ? null : new ApiError('card_declined', answer.message, {
+        decline_code: answer.declineCode, payment_intent: transition.paymentIntent,
       });
-    }
+      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record, charge),
+        new Map([[record.object.id, authorizationDeadlineMs(transition.paymentIntent, charge!.object)]]), { error: decline });
+      return { paymentIntent: transition.paymentIntent, decline };
+    });
+    if (result.decline) throw result.decline;
     return result.paymentIntent;
   }
 

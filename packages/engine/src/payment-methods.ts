@@ -11,11 +11,16 @@ export class PaymentMethods {
   constructor(private readonly engine: Engine) {}
 
   async createFromCardRead(ctx: RequestContext, read: CardRead, param = 'card_present[number]'): Promise<PaymentMethod> {
-    const result = this.engine.processor.readCard(ctx.accountId, read);
-    if (!result.ok) throw new ApiError(result.code, result.message, { param });
-    const paymentMethod = buildPaymentMethod(this.engine.ids.next('pm'), result.card, ctx.nowMs);
+    const paymentMethod = this.fromCardRead(ctx, read, param);
     await this.engine.commit(ctx, [paymentMethod], [], new Map());
     return paymentMethod;
+  }
+
+  /** The PaymentMethod of a card read, not stored yet (committed by the caller, with what it pays). */
+  fromCardRead(ctx: RequestContext, read: CardRead, param = 'card_present[number]'): PaymentMethod {
+    const result = this.engine.processor.readCard(ctx.accountId, read);
+    if (!result.ok) throw new ApiError(result.code, result.message, { param });
+    return buildPaymentMethod(this.engine.ids.next('pm'), result.card, ctx.nowMs);
   }
 
   async retrieve(ctx: RequestContext, id: string): Promise<PaymentMethod> {

@@ -5,6 +5,7 @@ import {
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
 import type { StoredRecord } from './store.js';
+import type { Alongside } from './payment-intents.js';
 
 export interface CreateRefundCommand {
   charge?: string;
@@ -44,7 +45,12 @@ export class Refunds {
       { param: 'charge' });
   }
 
-  async create(ctx: RequestContext, command: CreateRefundCommand): Promise<StoredObject> {
+  /**
+   * `alongside`: what else changes with this refund (a reader's refund action finishing), committed
+   * in the same transaction; null: the refund commits alone.
+   */
+  async create(ctx: RequestContext, command: CreateRefundCommand,
+    alongside?: (refund: StoredObject) => Promise<Alongside | null>): Promise<StoredObject> {
     return this.engine.retrying(async () => {
       const charge = await this.chargeFor(ctx, command);
       const amount = refundableAmount(charge.object, command.amount);
@@ -60,8 +66,10 @@ export class Refunds {
         processor: processor.accepted ? processor : { accepted: false, failureReason: processor.failureReason, message: processor.message },
       }, ctx.nowMs);
       const failAt = (transition.refund._internal as { failAtMs: number | null }).failAtMs;
-      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(charge),
-        new Map([[transition.refund.id, failAt]]));
+      const extra = alongside ? await alongside(transition.refund) : null;
+      await this.engine.commit(ctx, [...transition.changed, ...(extra?.changed ?? [])], [...transition.events, ...(extra?.events ?? [])],
+        new Map([...versionsOf(charge), ...(extra?.versions ?? [])]),
+        new Map([[transition.refund.id, failAt], ...(extra?.deadlines ?? [])]));
       return transition.refund;
     });
   }

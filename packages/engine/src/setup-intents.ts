@@ -4,9 +4,10 @@
  */
 import {
   applySetupVerification, cancelSetupIntent, checkSetupConfirmable, createSetupIntent, updateSetupIntent,
-  type CreateSetupIntent, type Metadata, type PaymentMethod, type SetupIntent,
+  type CreateSetupIntent, type DomainEvent, type Metadata, type PaymentMethod, type SetupIntent,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
+import type { StoredRecord } from './store.js';
 
 export class SetupIntents {
   constructor(private readonly engine: Engine) {}
@@ -20,9 +21,14 @@ export class SetupIntents {
     const setupIntent = command.paymentMethod
       ? { ...created.setupIntent, payment_method: command.paymentMethod, status: 'requires_confirmation' as const }
       : created.setupIntent;
-    await this.engine.commit(ctx, [setupIntent], created.events, new Map());
-    if (!command.confirm) return setupIntent;
-    return this.confirm(ctx, id, { paymentMethod: null, allowRedisplay: command.allowRedisplay ?? 'unspecified' });
+    if (!command.confirm) {
+      await this.engine.commit(ctx, [setupIntent], created.events, new Map());
+      return setupIntent;
+    }
+    // Created and confirmed in ONE commit: a crash leaves either nothing or the whole outcome.
+    return this.confirm(ctx, id, {
+      paymentMethod: null, allowRedisplay: command.allowRedisplay ?? 'unspecified', creating: { setupIntent, events: created.events },
+    });
   }
 
   async retrieve(ctx: RequestContext, id: string, param = 'intent'): Promise<SetupIntent> {
@@ -54,9 +60,15 @@ export class SetupIntents {
   }
 
   /** Verifies the card_present PaymentMethod and generates the reusable card. A decline is stored, then thrown. */
-  async confirm(ctx: RequestContext, id: string, options: { paymentMethod: string | null; allowRedisplay: string }): Promise<SetupIntent> {
+  async confirm(ctx: RequestContext, id: string, options: {
+    paymentMethod: string | null; allowRedisplay: string;
+    /** A SetupIntent being created (not stored yet) with its events: created and confirmed in one commit. */
+    creating?: { setupIntent: SetupIntent; events: DomainEvent[] };
+  }): Promise<SetupIntent> {
     const outcome = await this.engine.retrying(async () => {
-      const record = await this.engine.load<SetupIntent>(ctx, id, 'setup_intent', 'intent', 'setup_intent');
+      const record: StoredRecord<SetupIntent> = options.creating
+        ? { object: options.creating.setupIntent, version: 0 }
+        : await this.engine.load<SetupIntent>(ctx, id, 'setup_intent', 'intent', 'setup_intent');
       const paymentMethodId = options.paymentMethod ?? record.object.payment_method;
       const paymentMethod = paymentMethodId
         ? await this.engine.load<PaymentMethod>(ctx, paymentMethodId, 'payment_method', 'payment_method')
@@ -73,7 +85,9 @@ export class SetupIntents {
         generatedCardId: this.engine.ids.next('pm'), allowRedisplay: options.allowRedisplay,
         decline: check.approved ? null : { code: check.code, declineCode: check.declineCode, message: check.message },
       }, ctx.nowMs);
-      await this.engine.commit(ctx, applied.changed, applied.events, versionsOf(record));
+      // A decline is committed, then answered: the answer is part of the recorded effect.
+      await this.engine.commit(ctx, applied.changed, [...(options.creating?.events ?? []), ...applied.events],
+        options.creating ? new Map() : versionsOf(record), new Map(), { error: applied.decline });
       return applied;
     });
     if (outcome.decline) throw outcome.decline;

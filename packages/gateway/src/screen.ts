@@ -71,15 +71,17 @@ export class ScreenHub {
         id: this.services.engine.ids.next('scrs'), object: 'opentill.screen_session', created: secondsOf(ctx.nowMs),
         livemode: false, token_sha256: hashKey(token), reader: readerId, expires_at_ms: expiresAtMs,
       };
-      await this.services.engine.commit(ctx, [record], [], new Map());
       const host = request.headers.host ?? '127.0.0.1';
       const proto = (request.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
-      return {
+      const answer = {
         object: 'opentill.screen_session', id: record.id, reader: readerId, token,
         url: `${proto}://${host}/opentill/screen/${encodeURIComponent(readerId)}?token=${encodeURIComponent(token)}`,
         websocket_url: `${proto === 'https' ? 'wss' : 'ws'}://${host}${gatewayPaths.screen}?token=${encodeURIComponent(token)}`,
         expires_at: secondsOf(expiresAtMs),
       };
+      // The token is shown once and stored only hashed: the answer itself is the recorded effect (sealed).
+      await this.services.engine.commit(ctx, [record], [], new Map(), new Map(), { answer });
+      return answer;
     });
   }
 

@@ -36,8 +36,10 @@ export class TerminalConnectionTokens {
       expires_at_ms: ctx.nowMs + connectionTokenLifetimeMs,
       redeemed_at_ms: null,
     };
-    await this.engine.commit(ctx, [record], [], new Map());
-    return { object: 'terminal.connection_token', secret, ...(location !== undefined ? { location } : {}) };
+    const answer = { object: 'terminal.connection_token', secret, ...(location !== undefined ? { location } : {}) };
+    // The secret is shown once and stored only hashed: the answer itself is the recorded effect (sealed).
+    await this.engine.commit(ctx, [record], [], new Map(), new Map(), { answer });
+    return answer;
   }
 
   /**

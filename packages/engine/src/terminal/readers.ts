@@ -14,6 +14,7 @@ import {
 } from '@opentill/core';
 import { hashKey } from '../accounts.js';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
+import { errorsNotAnswered } from '../idempotency.js';
 import type { Alongside, PaymentIntents } from '../payment-intents.js';
 import type { PaymentMethods } from '../payment-methods.js';
 import type { CardRead } from '../ports.js';
@@ -363,7 +364,18 @@ export class TerminalReaders {
       return this.view(reader, ctx.nowMs);
     }
     if (action.type === 'refund_payment') {
-      const outcome = await this.refundOutcome(ctx, sub);
+      // The refund and the reader's action ending commit together: a crash never leaves a refund
+      // made behind a reader still waiting for the card (which a second card would refund again).
+      let finished: Reader | null = null;
+      const outcome = await this.refundOutcome(ctx, sub, async (refund) => {
+        const record = await this.load(ctx, readerId);
+        stillWaiting(record.object);
+        const change = finishAction(record.object, refundActionOutcome(refund), ctx.nowMs);
+        finished = change.reader;
+        return { changed: [change.reader], events: change.events, versions: versionsOf(record),
+          deadlines: new Map([[readerId, readerDeadline(change.reader)]]) };
+      });
+      if (finished) return this.view(finished, ctx.nowMs);
       const reader = await this.changeReader(ctx, readerId, (reader) => {
         stillWaiting(reader);
         return finishAction(reader, outcome, ctx.nowMs);
@@ -600,7 +612,9 @@ export class TerminalReaders {
     const collected = this.collectedPins.get(reader.id) ?? null;
     const prompted = collected === null ? this.links.of(reader).pinEntered(reader) : null;
     let committed = false;
-    const attempt = (pin: string | null, last: boolean) => this.paymentIntents.confirm(ctx, paymentIntentId, {
+    // The reader answers a decline as the action's outcome: it is never the request's answer.
+    const inner = errorsNotAnswered(ctx);
+    const attempt = (pin: string | null, last: boolean) => this.paymentIntents.confirm(inner, paymentIntentId, {
       paymentMethod: card.paymentMethod, pin, tipAmount: card.tipAmount, reader: { id: reader.id, location },
       alongside: async ({ decline }) => {
         const extra = !last && isPinDecline(decline) ? null : await finish(outcomeOf(decline));
@@ -626,7 +640,7 @@ export class TerminalReaders {
   private async setupOutcome(ctx: RequestContext, setupIntentId: string, paymentMethod: string,
     allowRedisplay: string): Promise<ActionOutcome> {
     try {
-      const setupIntent = await this.setupIntents.confirm(ctx, setupIntentId, { paymentMethod, allowRedisplay });
+      const setupIntent = await this.setupIntents.confirm(errorsNotAnswered(ctx), setupIntentId, { paymentMethod, allowRedisplay });
       return { status: 'succeeded', details: { generated_card: setupIntent.payment_method } };
     } catch (error) {
       if (!isApiError(error)) throw error;
@@ -634,19 +648,16 @@ export class TerminalReaders {
     }
   }
 
-  private async refundOutcome(ctx: RequestContext, sub: Record<string, unknown>): Promise<ActionOutcome> {
+  private async refundOutcome(ctx: RequestContext, sub: Record<string, unknown>,
+    alongside?: (refund: StoredObject) => Promise<Alongside | null>): Promise<ActionOutcome> {
     try {
-      const refund = await this.refunds.create(ctx, {
+      const refund = await this.refunds.create(errorsNotAnswered(ctx), {
         charge: String(sub['charge']),
         ...(typeof sub['amount'] === 'number' ? { amount: sub['amount'] } : {}),
         reason: typeof sub['reason'] === 'string' ? sub['reason'] : null,
         metadata: (sub['metadata'] as Metadata | undefined) ?? {},
-      });
-      if (refund['status'] === 'failed') {
-        return { status: 'failed', code: 'refund_failed', message: String(refund['failure_reason'] ?? 'The refund failed.'),
-          details: { refund: refund.id } };
-      }
-      return { status: 'succeeded', details: { refund: refund.id } };
+      }, alongside);
+      return refundActionOutcome(refund);
     } catch (error) {
       if (!isApiError(error)) throw error;
       return { status: 'failed', code: error.code, message: error.message };
@@ -732,6 +743,15 @@ export class TerminalReaders {
       await this.paymentIntents.update(ctx, paymentIntentId, { paymentMethod: null, fields: {} });
     }
   }
+}
+
+/** A reader's refund action outcome for the refund it made. */
+function refundActionOutcome(refund: StoredObject): ActionOutcome {
+  if (refund['status'] === 'failed') {
+    return { status: 'failed', code: 'refund_failed', message: String(refund['failure_reason'] ?? 'The refund failed.'),
+      details: { refund: refund.id } };
+  }
+  return { status: 'succeeded', details: { refund: refund.id } };
 }
 
 function mergeInternal(reader: Reader, internal: DeliveryInternal): Reader {

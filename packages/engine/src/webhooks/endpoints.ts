@@ -192,7 +192,8 @@ export class WebhookEndpoints {
         throw new ApiError('invalid_request_body',
           `You have reached the maximum of ${webhookEndpointCountMax} webhook endpoints on this account.`, { param: 'url' });
       }
-      await this.engine.commit(ctx, [endpoint, { ...set, endpoints: [...set.endpoints, endpoint.id] }], [], versionsOf(record));
+      await this.engine.commit(ctx, [endpoint, { ...set, endpoints: [...set.endpoints, endpoint.id] }], [], versionsOf(record),
+        new Map(), { answer: withSecret(endpoint, secret) });
     }));
     return withSecret(endpoint, secret);
   }
@@ -266,7 +267,7 @@ export class WebhookEndpoints {
         ...record.object,
         _internal: { ...internal, secrets: [{ secret, expiresMs: null }, ...kept] } satisfies EndpointInternal,
       };
-      await this.engine.commit(ctx, [updated], [], versionsOf(record));
+      await this.engine.commit(ctx, [updated], [], versionsOf(record), new Map(), { answer: withSecret(updated, secret) });
       return updated;
     });
     return withSecret(next, secret);

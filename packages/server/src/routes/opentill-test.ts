@@ -51,7 +51,7 @@ export function registerOpenTillTest(app: App, services: Services): void {
   app.route('POST', '/opentill/v1/test/payment_methods', async (_request, ctx, raw) => {
     const p = parseParams(cardReadFields, raw);
     return paymentMethods.createFromCardRead(ctx, cardReadFrom(p), 'number');
-  });
+  }, { resultType: 'payment_method' });
 
   app.route('POST', '/opentill/v1/test/payment_intents/:id/present_card', async (request, ctx, raw) => {
     const p = parseParams({ ...cardReadFields, pin: str({ maxLength: 12, pattern: /^\d{4,12}$/, patternMessage: 'Invalid PIN' }),
@@ -66,9 +66,10 @@ export function registerOpenTillTest(app: App, services: Services): void {
     if (current.amount + (p.amount_tip ?? 0) > limits.amountMax) {
       throw new ApiError('amount_too_large', `Amount must be no more than ${limits.amountMax}.`, { param: 'amount_tip' });
     }
-    const paymentMethod = await paymentMethods.createFromCardRead(ctx, cardReadFrom(p, current.payment_method_types), 'number');
+    // The card's PaymentMethod and the confirmation commit together: a crash leaves neither or both.
     return paymentIntents.confirm(ctx, intentId, {
-      paymentMethod: paymentMethod.id, pin: p.pin ?? null, tipAmount: p.amount_tip ?? 0, reader: null,
+      paymentMethod: null, pin: p.pin ?? null, tipAmount: p.amount_tip ?? 0, reader: null,
+      newPaymentMethod: paymentMethods.fromCardRead(ctx, cardReadFrom(p, current.payment_method_types), 'number'),
     });
   });
 

@@ -156,7 +156,7 @@ export function registerPaymentIntents(app: App, services: Services): void {
     const p = parseCreatePaymentIntent(raw);
     const paymentIntent = await createPaymentIntentFrom(services, ctx, p);
     return render(ctx, paymentIntent, p.expand);
-  });
+  }, { resultType: 'payment_intent' });
 
   app.route('GET', '/v1/payment_intents/:id', async (request, ctx, raw) => {
     const p = parseParams(retrieveSchema, raw);
@@ -225,22 +225,20 @@ export function registerPaymentIntents(app: App, services: Services): void {
       capture_method: oneOf(['automatic', 'automatic_async', 'manual'] as const),
     }, raw);
     const intentId = (request.params as { id: string }).id;
-    if (p.capture_method !== undefined || p.receipt_email !== undefined || p.payment_method_options !== undefined) {
-      const current = await paymentIntents.retrieve(ctx, intentId);
-      // A confirm that will be refused must not apply the parameters it carries: check first.
-      const paymentMethodId = p.payment_method ?? current.payment_method;
-      checkConfirmable(current, paymentMethodId ? await paymentMethods.retrieve(ctx, paymentMethodId) : null);
-      await paymentIntents.update(ctx, intentId, {
-        ...(p.capture_method !== undefined ? { captureMethod: p.capture_method } : {}),
-        ...(p.payment_method_options !== undefined ? {
-          paymentMethodOptions: paymentMethodOptionsFor(current.payment_method_types,
-            p.payment_method_options as PaymentMethodOptionsInput, current.payment_method_options),
-        } : {}),
-        fields: definedFields({ receipt_email: p.receipt_email }),
-      });
-    }
+    const carriesUpdate = p.capture_method !== undefined || p.receipt_email !== undefined || p.payment_method_options !== undefined;
+    // The parameters and the confirmation commit together (one commit: nothing half done by a crash).
     const paymentIntent = await paymentIntents.confirm(ctx, intentId, {
       paymentMethod: p.payment_method ?? null, pin: null, tipAmount: 0, reader: null,
+      ...(carriesUpdate ? {
+        update: (current: PaymentIntent) => ({
+          ...(p.capture_method !== undefined ? { captureMethod: p.capture_method } : {}),
+          ...(p.payment_method_options !== undefined ? {
+            paymentMethodOptions: paymentMethodOptionsFor(current.payment_method_types,
+              p.payment_method_options as PaymentMethodOptionsInput, current.payment_method_options),
+          } : {}),
+          fields: definedFields({ receipt_email: p.receipt_email }),
+        }),
+      } : {}),
     });
     return render(ctx, paymentIntent, p.expand);
   });

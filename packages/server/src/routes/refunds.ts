@@ -32,7 +32,7 @@ export function registerRefunds(app: App, services: Services): void {
       metadata: mergeMetadata({}, p.metadata),
     });
     return expandObject(engine, ctx, refund, p.expand ?? []);
-  });
+  }, { resultType: 'refund' });
 
   app.route('GET', '/v1/refunds/:id', async (request, ctx, raw) => {
     const p = parseParams({}, raw);

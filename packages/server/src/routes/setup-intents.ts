@@ -45,7 +45,7 @@ export function registerSetupIntents(app: App, services: Services): void {
       paymentMethod: p.payment_method ?? null,
     });
     return expandObject(engine, ctx, setupIntent, p.expand ?? []);
-  });
+  }, { resultType: 'setup_intent' });
 
   app.route('GET', '/v1/setup_intents/:id', async (request, ctx, raw) => {
     const p = parseParams({ client_secret: str({ maxLength: 255 }) }, raw);

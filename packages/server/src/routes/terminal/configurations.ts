@@ -67,7 +67,7 @@ export function registerTerminalConfigurations(app: App, services: Services): vo
   app.route('POST', '/v1/terminal/configurations', async (_request, ctx, raw) => {
     const p = parseParams(fields, raw);
     return expandObject(engine, ctx, await configurations.create(ctx, changesFrom(p)), p.expand ?? []);
-  });
+  }, { resultType: 'terminal.configuration' });
 
   app.route('GET', '/v1/terminal/configurations/:id', async (request, ctx, raw) => {
     const p = parseParams({}, raw);

@@ -38,7 +38,7 @@ export function registerTerminalLocations(app: App, services: Services): void {
       metadata: mergeMetadata({}, p.metadata),
     });
     return expandObject(engine, ctx, location, p.expand ?? []);
-  });
+  }, { resultType: 'terminal.location' });
 
   app.route('GET', '/v1/terminal/locations/:id', async (request, ctx, raw) => {
     const p = parseParams({}, raw);

@@ -16,6 +16,8 @@ export const deviceTypes = [
 
 export function registerTerminalReaders(app: App, services: Services): void {
   const { engine, terminalReaders: readers } = services;
+  // A reader rebuilt from a recorded effect shows its status as any answer does.
+  app.recoveredView('terminal.reader', (ctx, object) => readers.view(object as Reader, ctx.nowMs));
 
   app.route('POST', '/v1/terminal/readers', async (_request, ctx, raw) => {
     const p = parseParams({
@@ -31,7 +33,7 @@ export function registerTerminalReaders(app: App, services: Services): void {
       metadata: mergeMetadata({}, p.metadata),
     });
     return expandObject(engine, ctx, reader, p.expand ?? []);
-  });
+  }, { resultType: 'terminal.reader' });
 
   app.route('GET', '/v1/terminal/readers/:id', async (request, ctx, raw) => {
     const p = parseParams({}, raw);
