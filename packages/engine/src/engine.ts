@@ -7,7 +7,9 @@
 import { ApiError, assert, limits, secondsOf, type DomainEvent, type StoredObject } from '@opentill/core';
 import type { Clock, IdSource, Processor } from './ports.js';
 import { randomBytes } from 'node:crypto';
-import { effectAfter, effectText, Sealer, sealingSecretSetting, type CommitOutcome, type IdempotencyHandle } from './idempotency.js';
+import {
+  effectAfter, effectText, Sealer, sealingSecretSetting, type CommitOutcome, type IdempotencyHandle,
+} from './idempotency.js';
 import type { Put, Store, StoredRecord, StoredText } from './store.js';
 
 /** The API version OpenTill speaks (the one stripe-node 23.1.0 pins). */
@@ -74,7 +76,9 @@ export class Engine {
   async automaticContext(accountId: string): Promise<RequestContext> {
     const account = await this.store.getAccount(accountId);
     assert(account !== null, `account ${accountId} exists`);
-    return { accountId, requestId: null, idempotencyKey: null, nowMs: this.clock.nowMs() + account.clockOffsetMs, apiVersion };
+    return {
+      accountId, requestId: null, idempotencyKey: null, idempotency: null, nowMs: this.clock.nowMs() + account.clockOffsetMs, apiVersion,
+    };
   }
 
   /** Loads an object of the given Stripe type or answers `resource_missing` with `param`. */
@@ -146,11 +150,15 @@ export class Engine {
       return { object, data, expectedVersion: versions.get(object.id) ?? 0, deadlineMs: deadlines.get(object.id) };
     });
     const eventObjects = events.map((event) => this.eventObject(ctx, event));
+    // Sealed only when the effect holds an answer shown once (a secret stored nowhere else); else it
+    // copies objects this commit stores in clear, and sealing would protect nothing (docs/idempotency.md).
     const handle = ctx.idempotency;
     const effect = handle ? effectAfter(handle, puts, outcome) : null;
     const result = await this.store.commit({
       accountId: ctx.accountId, puts, events: eventObjects, nowMs: ctx.nowMs,
-      ...(handle && effect ? { idempotency: { key: handle.key, token: handle.token, effect: await this.sealer.seal(effectText(effect)) } } : {}),
+      ...(handle && effect ? {
+        idempotency: { key: handle.key, token: handle.token, effect: effect.answer !== null ? await this.sealer.seal(effectText(effect)) : effectText(effect) },
+      } : {}),
     });
     if (!result.ok) {
       if (result.keyLost) {

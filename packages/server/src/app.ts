@@ -147,7 +147,9 @@ export function createApp(options: ServerOptions): App {
     request.idempotency = null;
     const committed = handle.effect.objects.size > 0;
     if (committed) options.beforeAnswerStored?.();
-    if (stored || committed) await idempotency.finish(request.principal.accountId, handle.key, handle.token, status, payload);
+    if (stored || committed) {
+      await idempotency.finish(request.principal.accountId, handle.key, handle.token, status, payload, handle.effect.answer !== null);
+    }
     else await idempotency.abandon(request.principal.accountId, handle.key, handle.token);
   }
 
@@ -257,6 +259,7 @@ export function createApp(options: ServerOptions): App {
             accountId: principal.accountId,
             requestId: request.requestId,
             idempotencyKey: typeof key === 'string' ? key : null,
+            idempotency: null,
             nowMs: options.engine.clock.nowMs() + account.clockOffsetMs,
             apiVersion: request.stripeVersion,
           };
@@ -268,7 +271,8 @@ export function createApp(options: ServerOptions): App {
             }
             if (begun.kind === 'recover') {
               const answer = await recoveredAnswer(request, ctx, params, begun.effect, routeOptions);
-              await idempotency.finish(principal.accountId, key, begun.token, answer.status, answer.payload);
+              await idempotency.finish(principal.accountId, key, begun.token, answer.status, answer.payload,
+                begun.effect.answer !== null && begun.effect.answer !== undefined);
               for (const [name, value] of Object.entries(answer.headers)) void reply.header(name, value);
               void reply.header('Idempotent-Replayed', 'true').header('Idempotency-Key', key);
               return reply.status(answer.status).type('application/json').send(answer.payload);

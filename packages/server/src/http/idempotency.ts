@@ -53,9 +53,12 @@ export class Idempotency {
     }
   }
 
-  /** Stores the answer, sealed (it may carry a secret shown once), if `token` still owns the key. */
-  async finish(accountId: string, key: string, token: string, status: number, body: string): Promise<void> {
-    await this.engine.store.idempotency.finish(accountId, key, status, await this.engine.sealer.seal(body), token);
+  /**
+   * Stores the answer if `token` still owns the key, sealed when it carries a secret shown once
+   * (`secret`: the engine recorded such an answer); other answers are copies of stored objects.
+   */
+  async finish(accountId: string, key: string, token: string, status: number, body: string, secret: boolean): Promise<void> {
+    await this.engine.store.idempotency.finish(accountId, key, status, secret ? await this.engine.sealer.seal(body) : body, token);
   }
 
   abandon(accountId: string, key: string, token: string): Promise<void> {
