@@ -1,5 +1,5 @@
 /** `/v1/payment_intents` */
-import { ApiError, checkConfirmable, limits, type PaymentIntent } from '@opentill/core';
+import { ApiError, limits, type PaymentIntent } from '@opentill/core';
 import {
   amount, array, bool, currency, id, int, listParams, mergeMetadata, metadata, object, oneOf, parseParams, storedTextToWire, str,
 } from '@opentill/protocol';
@@ -148,7 +148,7 @@ export async function createPaymentIntentFrom(services: Services, ctx: RequestCo
 }
 
 export function registerPaymentIntents(app: App, services: Services): void {
-  const { engine, paymentIntents, paymentMethods } = services;
+  const { engine, paymentIntents } = services;
   const render = (ctx: Parameters<typeof expandObject>[1], pi: PaymentIntent, expand: string[] | undefined) =>
     expandObject(engine, ctx, pi, expand ?? []);
 
