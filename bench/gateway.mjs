@@ -152,7 +152,7 @@ rmSync(echoDir, { recursive: true, force: true });
 // 2. OpenTill gateway
 // ------------------------------------------------------------------------------------------------
 const dataDir = mkdtempSync(join(os.tmpdir(), 'opentill-bench-gateway-'));
-const secretKey = `sk_test_benchgateway${process.pid}`;
+const secretKey = `sk_test_benchgateway${process.pid}x${Date.now()}`;
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const { child, port: portPromise } = startChild([...serverNodeArgs, join(repoRoot, 'apps/opentill/dist/main.js'), 'serve', '--port', '0',
   '--data-dir', dataDir, '--secret-key', secretKey], { OPENTILL_READER_HEARTBEAT_MS: String(heartbeatMs) });

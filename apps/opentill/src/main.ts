@@ -4,7 +4,7 @@
  * processor, the engine and the HTTP server, and runs the scheduler.
  */
 import { parseArgs } from 'node:util';
-import { mkdirSync, readFileSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { authenticate, createAccount, randomIds, systemClock, type Store } from '@opentill/engine';
 import { SimulatedProcessor, testCards } from '@opentill/processor-simulated';
@@ -16,6 +16,7 @@ import { startWebhooks, webhookConfig, webhookOptions, webhookUsage } from './we
 import { listen, listenUsage } from './listen.js';
 import { trigger, triggerUsage } from './trigger.js';
 import { reader, readerUsage } from './reader.js';
+import { configuredKeyProblem } from './configured-keys.js';
 
 export const defaultPort = 4242;
 const schedulerIntervalMs = 1_000;
@@ -39,9 +40,13 @@ ${readerUsage}`;
 
 interface KeysFile { secretKey: string; publishableKey: string }
 
+/** The data dir holds keys and card data: created owner-only (0700); its files are created 0600. */
+const dataDirMode = 0o700;
+const dataFileMode = 0o600;
+
 async function openStore(databaseUrl: string | undefined, dataDir: string): Promise<Store> {
   if (databaseUrl) return new PostgresStore({ connectionString: databaseUrl });
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: dataDirMode });
   return new SqliteStore(join(dataDir, 'opentill.sqlite'));
 }
 
@@ -63,9 +68,8 @@ async function ensureAccount(store: Store, dataDir: string, configured: Partial<
   });
   const keys = { secretKey: created.secretKey, publishableKey: created.publishableKey };
   if (!configured.secretKey) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(keysPath, JSON.stringify(keys, null, 2));
-    chmodSync(keysPath, 0o600);
+    mkdirSync(dataDir, { recursive: true, mode: dataDirMode });
+    writeFileSync(keysPath, JSON.stringify(keys, null, 2), { mode: dataFileMode });
   }
   return keys;
 }
@@ -105,11 +109,19 @@ async function serve(argv: string[]): Promise<void> {
   const host = values.host ?? process.env['HOST'] ?? '127.0.0.1';
   const dataDir = resolve(values['data-dir'] ?? process.env['OPENTILL_DATA_DIR'] ?? '.opentill');
   const databaseUrl = values.database ?? process.env['DATABASE_URL'];
+  // An empty value (e.g. `OPENTILL_SECRET_KEY=`) means "not configured".
+  const secretKey = (values['secret-key'] ?? process.env['OPENTILL_SECRET_KEY']) || undefined;
+  const publishableKey = (values['publishable-key'] ?? process.env['OPENTILL_PUBLISHABLE_KEY']) || undefined;
+  // Checked before anything is created or written (data dir, database, keys file).
+  const keyProblem = (secretKey !== undefined ? configuredKeyProblem('secret', secretKey) : null) ??
+    (publishableKey !== undefined ? configuredKeyProblem('publishable', publishableKey) : null);
+  if (keyProblem) {
+    process.stderr.write(`opentill: ${keyProblem}\n`);
+    process.exit(2);
+  }
 
   const store = await openStore(databaseUrl, dataDir);
   await store.migrate();
-  const secretKey = values['secret-key'] ?? process.env['OPENTILL_SECRET_KEY'];
-  const publishableKey = values['publishable-key'] ?? process.env['OPENTILL_PUBLISHABLE_KEY'];
   const keys = await ensureAccount(store, dataDir, {
     ...(secretKey ? { secretKey } : {}), ...(publishableKey ? { publishableKey } : {}),
   });

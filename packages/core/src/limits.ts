@@ -32,6 +32,17 @@ export const limits = {
    * page ends with `has_more: true`, possibly short. 5000 = 50 store pages, a bounded request.
    */
   eventDeliveryScanMax: 5000,
+  /**
+   * Presented API keys: Stripe's are about 110 characters; anything longer is refused before it is
+   * hashed or cached, so a flood of huge invalid keys costs nothing to keep.
+   */
+  apiKeyLengthMax: 255,
+  /**
+   * A configured key (`--secret-key`, `--publishable-key`) is `sk_test_`/`pk_test_` followed by at
+   * least this many letters or digits: 16 alphanumerics are ~95 bits, not guessable (generated keys
+   * have 48).
+   */
+  configuredKeySuffixLengthMin: 16,
   /** Stripe: "can be up to 255 characters". */
   idempotencyKeyLengthMax: 255,
   /** Stripe keeps keys for at least 24 hours. */

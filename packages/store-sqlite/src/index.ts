@@ -4,6 +4,7 @@
  * and version checks make concurrent HTTP requests safe. Several processes may share the file
  * (WAL + busy_timeout), though the supported way to run several nodes is PostgreSQL.
  */
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { StoredObject } from '@opentill/core';
 import type {
@@ -61,6 +62,10 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteOutbox;
 
   constructor(path: string) {
+    // The file is created readable by its owner only, before SQLite opens it: SQLite gives the -wal
+    // and -shm files the mode of the database file, so none of them is ever world-readable (a
+    // chmod after the fact would leave a window, and miss the -wal/-shm SQLite makes later).
+    if (path !== '' && path !== ':memory:' && !path.startsWith('file:')) closeSync(openSync(path, 'a', 0o600));
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
