@@ -27,12 +27,6 @@ export const limits = {
    */
   readerStatusScanMax: 5000,
   /**
-   * Events looked at by one `GET /v1/events?delivery_success=…` (delivery is in the outbox, not on
-   * the event, so it is filtered after the store, one outbox query per 100 events): beyond this the
-   * page ends with `has_more: true`, possibly short. 5000 = 50 store pages, a bounded request.
-   */
-  eventDeliveryScanMax: 5000,
-  /**
    * Presented API keys: Stripe's are about 110 characters; anything longer is refused before it is
    * hashed or cached, so a flood of huge invalid keys costs nothing to keep.
    */

@@ -33,6 +33,12 @@ export interface ListQuery {
   created?: { gt?: number; gte?: number; lt?: number; lte?: number };
   /** Top-level fields of the stored object (`data->>field`). */
   filters?: Filter[];
+  /**
+   * Events only: keep those whose webhooks are all delivered (true) or not (false), as
+   * `OutboxStore.undeliveredEvents` defines it. In the query itself, so a page and its cursors reach
+   * every match however many non-matching events lie between (`GET /v1/events?delivery_success=`).
+   */
+  deliverySuccess?: boolean;
 }
 
 export interface ListPage<T extends StoredObject = StoredObject> {

@@ -13,7 +13,7 @@ import type {
   Store, StoredRecord,
 } from '@opentill/engine';
 import { limits } from '@opentill/core';
-import { decideBegin, type IdempotencyRowState } from '@opentill/engine';
+import { decideBegin, eventUndeliveredSql, type IdempotencyRowState } from '@opentill/engine';
 import { migrations } from './migrations/index.js';
 import { PostgresOutbox } from './outbox.js';
 
@@ -206,6 +206,7 @@ export class PostgresStore implements Store {
       if (value !== undefined) where.push(`created ${sqlOp} $${params.push(value)}`);
     }
     for (const filter of query.filters ?? []) where.push(filterSql(filter, params));
+    if (query.deliverySuccess !== undefined) where.push(query.deliverySuccess ? `NOT ${eventUndeliveredSql}` : eventUndeliveredSql);
     let ascending = false;
     const cursorId = query.startingAfter ?? query.endingBefore;
     if (cursorId !== undefined) {

@@ -12,7 +12,7 @@ import type {
   Store, StoredRecord, StoredText,
 } from '@opentill/engine';
 import { limits } from '@opentill/core';
-import { decideBegin } from '@opentill/engine';
+import { decideBegin, eventUndeliveredSql } from '@opentill/engine';
 import { migrations } from './migrations/index.js';
 import { SqliteOutbox } from './outbox.js';
 
@@ -191,6 +191,7 @@ export class SqliteStore implements Store {
       if (value !== undefined) { where.push(`created ${sqlOp} ?`); params.push(value); }
     }
     for (const filter of query.filters ?? []) where.push(filterSql(filter, params));
+    if (query.deliverySuccess !== undefined) where.push(query.deliverySuccess ? `NOT ${eventUndeliveredSql}` : eventUndeliveredSql);
     let ascending = false;
     const cursorId = query.startingAfter ?? query.endingBefore;
     if (cursorId !== undefined) {

@@ -169,6 +169,18 @@ export function planDeliveries(endpoints: readonly EnabledEndpoint[], events: re
   return planned;
 }
 
+/**
+ * The SQL condition (the same in SQLite and PostgreSQL) that an `objects` row is an event NOT
+ * delivered, as `OutboxStore.undeliveredEvents` defines it: a `pending` delivery, or a `failed` one
+ * to an endpoint with no `succeeded` delivery of the same event. Indexed by
+ * `webhook_deliveries_by_event`. Shared by both adapters' `list` (`ListQuery.deliverySuccess`).
+ */
+export const eventUndeliveredSql = `EXISTS (SELECT 1 FROM webhook_deliveries d
+  WHERE d.account_id = objects.account_id AND d.event_id = objects.id
+    AND (d.state = 'pending' OR (d.state = 'failed' AND NOT EXISTS (
+      SELECT 1 FROM webhook_deliveries s WHERE s.account_id = d.account_id AND s.event_id = d.event_id
+        AND s.endpoint_id = d.endpoint_id AND s.state = 'succeeded'))))`;
+
 /** Delivery ids: `whd_` + 24 random hex characters. */
 export function newDeliveryId(): string {
   return `whd_${randomBytes(12).toString('hex')}`;
