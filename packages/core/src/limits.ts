@@ -37,6 +37,12 @@ export const limits = {
    * have 48).
    */
   configuredKeySuffixLengthMin: 16,
+  /**
+   * Live event streams (`opentill listen`, SSE) open at once on one server process, and per account
+   * on it: each holds a socket, a commit listener and a catch-up timer. A developer runs one or two.
+   */
+  eventStreamCountMax: 100,
+  eventStreamPerAccountCountMax: 10,
   /** Stripe: "can be up to 255 characters". */
   idempotencyKeyLengthMax: 255,
   /** Stripe keeps keys for at least 24 hours. */
@@ -77,6 +83,7 @@ export const limits = {
 } as const;
 
 // Relations between limits, checked at start-up (assertions, not documentation).
+if (limits.eventStreamPerAccountCountMax > limits.eventStreamCountMax) throw new Error('eventStreamPerAccountCountMax > eventStreamCountMax');
 if (limits.listLimitDefault > limits.listLimitMax) throw new Error('listLimitDefault > listLimitMax');
 if (limits.formArrayIndexMax >= limits.formParameterCountMax) {
   throw new Error('formArrayIndexMax must stay below formParameterCountMax');
