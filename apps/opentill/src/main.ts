@@ -129,12 +129,13 @@ async function serve(argv: string[]): Promise<void> {
   const services = createServices({
     store, processor: new SimulatedProcessor({ fingerprintKey }), clock: systemClock, ids: randomIds,
   });
+  const envMs = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
   const app = buildServer({
     engine: services.engine, services, logger: values.log ?? false, ...crashHookFromEnv(),
+    timeouts: { headersMs: envMs('OPENTILL_HTTP_HEADERS_TIMEOUT_MS'), requestMs: envMs('OPENTILL_HTTP_REQUEST_TIMEOUT_MS') },
   });
   // Reader devices over WebSocket (docs/reader-protocol.md) and the virtual screen hub.
   services.readerDevices.cards = testCards.map((card) => ({ number: card.number, name: card.testCard, label: card.label, brand: card.brand }));
-  const envMs = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
   const gateway = attachGateway(app, services, {
     ackTimeoutMs: envMs('OPENTILL_READER_ACK_TIMEOUT_MS'), heartbeatIntervalMs: envMs('OPENTILL_READER_HEARTBEAT_MS'),
     presenceWriteIntervalMs: envMs('OPENTILL_READER_PRESENCE_WRITE_MS'),

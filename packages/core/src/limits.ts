@@ -8,6 +8,16 @@ export const limits = {
   amountMax: 99_999_999,
   /** Request bodies: Stripe's largest realistic Terminal request is a few KiB; 1 MiB is generous. */
   bodyBytesMax: 1024 * 1024,
+  /**
+   * A client must send its request headers within this (from connecting, or from the end of the
+   * previous request on a kept-alive connection), and its whole request, body included, within
+   * `httpRequestTimeoutMs`; otherwise the server answers 408 and closes the socket. Slow clients of
+   * 1 MiB bodies still fit; a stalled one no longer holds a socket forever.
+   */
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 30_000,
+  /** How often Node checks those timeouts (they fire up to this late). */
+  httpTimeoutCheckIntervalMs: 1_000,
   /** Bracket nesting of form keys; Stripe's deepest Terminal param is 5 (`inputs[0][selection][choices][0][id]`). */
   formDepthMax: 8,
   /** Distinct form parameters per request: bounds decoder work. */
@@ -84,6 +94,7 @@ export const limits = {
 
 // Relations between limits, checked at start-up (assertions, not documentation).
 if (limits.eventStreamPerAccountCountMax > limits.eventStreamCountMax) throw new Error('eventStreamPerAccountCountMax > eventStreamCountMax');
+if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) throw new Error('httpHeadersTimeoutMs > httpRequestTimeoutMs');
 if (limits.listLimitDefault > limits.listLimitMax) throw new Error('listLimitDefault > listLimitMax');
 if (limits.formArrayIndexMax >= limits.formParameterCountMax) {
   throw new Error('formArrayIndexMax must stay below formParameterCountMax');

@@ -17,7 +17,7 @@ import type { ScreenReader, ScreenServerMessage, ScreenState } from '@opentill/p
 import { FrameError, parseCustomerInput, parseJson } from '@opentill/reader-device';
 import { parseParams } from '@opentill/protocol';
 import type { App, Services } from '@opentill/server';
-import { gatewayPaths, takeToken, type ReaderGateway } from './gateway.js';
+import { gatewayPaths, refuseUpgrade, takeToken, type ReaderGateway } from './gateway.js';
 
 /** A screen session token must be used (connected) within this. */
 export const screenSessionLifetimeMs = 10 * 60 * 1000;
@@ -89,8 +89,7 @@ export class ScreenHub {
     const token = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token') ?? '';
     const session = await this.session(token).catch(() => null);
     if (!session) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n' +
-        '{"error":{"type":"invalid_request_error","message":"Invalid or expired screen session token."}}');
+      refuseUpgrade(socket, 401, 'Invalid or expired screen session token.');
       return;
     }
     this.gateway.webSocketServer.handleUpgrade(request, socket, head, (ws) => this.onViewer(ws, session.accountId, session.readerId));

@@ -23,6 +23,8 @@ export interface ServerOptions {
    * stored (the crash harness kills the process here). Never set in production.
    */
   beforeAnswerStored?: () => void;
+  /** Overrides `limits.httpHeadersTimeoutMs` / `httpRequestTimeoutMs` (tests make them short). */
+  timeouts?: { headersMs?: number | undefined; requestMs?: number | undefined };
 }
 
 declare module 'fastify' {
@@ -69,9 +71,16 @@ export interface App {
 }
 
 export function createApp(options: ServerOptions): App {
+  // A client that never finishes its headers or its body must not hold a socket: Node closes it
+  // (408) after these, checked every `checkMs`. Fastify disables Node's request timeout by default.
+  const headersMs = options.timeouts?.headersMs ?? limits.httpHeadersTimeoutMs;
+  const requestMs = Math.max(options.timeouts?.requestMs ?? limits.httpRequestTimeoutMs, headersMs);
+  const checkMs = Math.max(10, Math.min(limits.httpTimeoutCheckIntervalMs, Math.floor(headersMs / 2)));
   const fastify = Fastify({
     logger: options.logger ?? false,
     bodyLimit: limits.bodyBytesMax,
+    requestTimeout: requestMs,
+    http: { headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: checkMs },
     routerOptions: {
       // Stripe ids never need more; a long URL is an attack or a bug.
       maxParamLength: 255,
@@ -79,6 +88,23 @@ export function createApp(options: ServerOptions): App {
       querystringParser: () => ({}),
     },
     return503OnClosing: true,
+    // Errors Node raises before a request exists (timeouts above, malformed HTTP): still a
+    // Stripe-shaped body, then the socket is closed.
+    clientErrorHandler: (error, socket) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, reason, message] = code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', `The request was not received in time (headers within ${headersMs} ms, all of it within ${requestMs} ms).`]
+        : code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
+          : [400, 'Bad Request', 'Malformed HTTP request.'];
+      const body = JSON.stringify({ error: { type: 'invalid_request_error', message } });
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      }
+      socket.destroy();
+    },
     // URLs the router rejects before any hook runs (an over-long id, bad percent-encoding in the
     // path) still get a Stripe error envelope, a Request-Id and a Stripe-Version.
     frameworkErrors: (error, request, reply) => {

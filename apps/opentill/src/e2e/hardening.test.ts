@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -90,5 +91,57 @@ describe('event streams (opentill listen): the cap is per account as well as per
       reopened = (await openStream(keys.a)).status;
     }
     assert.equal(reopened, 200);
+  });
+});
+
+describe('sockets a client leaves unfinished are closed', () => {
+  let server: RunningServer;
+  before(async () => {
+    // Short timeouts so the test waits little; the defaults are in limits.ts.
+    server = await startServer({ store: 'sqlite', name: 'sockets', env: {
+      OPENTILL_HTTP_HEADERS_TIMEOUT_MS: '300', OPENTILL_HTTP_REQUEST_TIMEOUT_MS: '600',
+    } });
+  });
+  after(() => stopServer(server));
+
+  /** Writes `text` on a raw TCP connection and resolves with everything received once the server closes it. */
+  function untilClosed(text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1');
+      let received = '';
+      // A guard against a hang (the defect): fails the test instead of holding it.
+      const guard = setTimeout(() => { socket.destroy(); reject(new Error(`socket still open; received: ${received}`)); }, 20_000);
+      socket.on('data', (chunk) => { received += chunk.toString(); });
+      socket.on('error', () => undefined);
+      socket.on('close', () => { clearTimeout(guard); resolve(received); });
+      if (text) socket.write(text);
+    });
+  }
+
+  const upgrade = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+    'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
+
+  it('a WebSocket upgrade to a path that is not a WebSocket endpoint is refused with 404 and closed', async () => {
+    for (const path of ['/', '/v1/payment_intents', '/opentill/v1/events/stream', '/nowhere']) {
+      const answer = await untilClosed(upgrade(path));
+      assert.match(answer, /^HTTP\/1\.1 404 /, path);
+      assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code, 'route_unknown');
+    }
+  });
+
+  it('a screen upgrade without a valid token is refused with 401 and closed', async () => {
+    assert.match(await untilClosed(upgrade('/opentill/v1/screen/connect?token=otscr_x.nope')), /^HTTP\/1\.1 401 /);
+  });
+
+  it('a request whose body never completes, or whose headers never do, is answered 408 and closed', async () => {
+    const stalledBody = await untilClosed(`POST /v1/payment_intents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.secretKey}\r\n` +
+      'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\namount=10');
+    const stalledHeaders = await untilClosed('GET /v1/payment_intents HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    // A connection that sends nothing at all is closed too.
+    const silent = await untilClosed('');
+    for (const answer of [stalledBody, stalledHeaders, silent]) {
+      assert.match(answer, /^HTTP\/1\.1 408 /);
+      assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.type, 'invalid_request_error');
+    }
   });
 });
