@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { authenticate, createAccount, randomIds, systemClock, type Store } from '@opentill/engine';
 import { SimulatedProcessor, testCards } from '@opentill/processor-simulated';
-import { attachGateway } from '@opentill/gateway';
+import { attachGateway, parsePublicUrl, publicUrlProblem } from '@opentill/gateway';
 import { buildServer, createServices } from '@opentill/server';
 import { SqliteStore } from '@opentill/store-sqlite';
 import { PostgresStore } from '@opentill/store-postgres';
@@ -30,6 +30,10 @@ Options:
   --database <url>      postgres://… to run on PostgreSQL instead (env DATABASE_URL)
   --secret-key <key>    use this sk_test_… key (env OPENTILL_SECRET_KEY)
   --publishable-key <k> use this pk_test_… key (env OPENTILL_PUBLISHABLE_KEY)
+  --public-url <url>    origin put in the URLs OpenTill hands out, e.g. https://till.example.com
+                        (env OPENTILL_PUBLIC_URL; default: the request's Host if well-formed, else
+                        the address the request came in on)
+  --trust-proxy         take X-Forwarded-Proto/-Host (validated) from a proxy in front (env OPENTILL_TRUST_PROXY=1)
   --log                 log every request
 ${webhookUsage}
 ${listenUsage}
@@ -99,6 +103,7 @@ async function serve(argv: string[]): Promise<void> {
       port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' },
       database: { type: 'string' }, 'secret-key': { type: 'string' }, 'publishable-key': { type: 'string' },
       log: { type: 'boolean' }, help: { type: 'boolean' },
+      'public-url': { type: 'string' }, 'trust-proxy': { type: 'boolean' },
       ...webhookOptions,
     },
     strict: true,
@@ -112,13 +117,17 @@ async function serve(argv: string[]): Promise<void> {
   // An empty value (e.g. `OPENTILL_SECRET_KEY=`) means "not configured".
   const secretKey = (values['secret-key'] ?? process.env['OPENTILL_SECRET_KEY']) || undefined;
   const publishableKey = (values['publishable-key'] ?? process.env['OPENTILL_PUBLISHABLE_KEY']) || undefined;
+  const publicUrlText = (values['public-url'] ?? process.env['OPENTILL_PUBLIC_URL']) || undefined;
   // Checked before anything is created or written (data dir, database, keys file).
-  const keyProblem = (secretKey !== undefined ? configuredKeyProblem('secret', secretKey) : null) ??
-    (publishableKey !== undefined ? configuredKeyProblem('publishable', publishableKey) : null);
-  if (keyProblem) {
-    process.stderr.write(`opentill: ${keyProblem}\n`);
+  const configProblem = (secretKey !== undefined ? configuredKeyProblem('secret', secretKey) : null) ??
+    (publishableKey !== undefined ? configuredKeyProblem('publishable', publishableKey) : null) ??
+    (publicUrlText !== undefined ? publicUrlProblem(publicUrlText) : null);
+  if (configProblem) {
+    process.stderr.write(`opentill: ${configProblem}\n`);
     process.exit(2);
   }
+  const publicUrl = publicUrlText !== undefined ? parsePublicUrl(publicUrlText) : null;
+  const trustProxy = values['trust-proxy'] ?? ['1', 'true'].includes(process.env['OPENTILL_TRUST_PROXY'] ?? '');
 
   const store = await openStore(databaseUrl, dataDir);
   await store.migrate();
@@ -137,6 +146,7 @@ async function serve(argv: string[]): Promise<void> {
   // Reader devices over WebSocket (docs/reader-protocol.md) and the virtual screen hub.
   services.readerDevices.cards = testCards.map((card) => ({ number: card.number, name: card.testCard, label: card.label, brand: card.brand }));
   const gateway = attachGateway(app, services, {
+    publicUrl, trustProxy,
     ackTimeoutMs: envMs('OPENTILL_READER_ACK_TIMEOUT_MS'), heartbeatIntervalMs: envMs('OPENTILL_READER_HEARTBEAT_MS'),
     presenceWriteIntervalMs: envMs('OPENTILL_READER_PRESENCE_WRITE_MS'),
   });

@@ -5,13 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Stripe from 'stripe';
+import WebSocket from 'ws';
 import { limits } from '@opentill/core';
 import { startServer, type RunningServer } from '@opentill/testkit';
-import { assertError, sleep, stopServer, useServer } from './helpers.js';
+import { assertError, sleep, stopServer, useServer, type Json } from './helpers.js';
 
 describe('hardening (sqlite)', () => {
   const h = useServer('sqlite', 'hardening');
@@ -34,6 +37,67 @@ describe('hardening (sqlite)', () => {
     const paid = await h.stripe.paymentIntents.retrieve(intent.id);
     assert.equal(paid.status, 'requires_capture');
     assert.equal(paid.amount, 99_999_999);
+  });
+
+  /** Creates a screen session with raw headers (fetch may not set Host); returns the JSON body. */
+  function screenSession(readerId: string, headers: Record<string, string>): Promise<Json> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({
+        host: '127.0.0.1', port: h.server.port, method: 'POST', path: `/opentill/v1/terminal/readers/${readerId}/screen_sessions`,
+        headers: { authorization: `Bearer ${h.server.secretKey}`, ...headers }, timeout: 10_000,
+      }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode}: ${text}`))));
+      });
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.end();
+    });
+  }
+
+  async function simulatedReader(): Promise<Stripe.Terminal.Reader> {
+    const location = await h.stripe.terminal.locations.create({ display_name: 'Screen', address: { country: 'FR' } });
+    return h.stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
+  }
+
+  it('screen-session URLs never reflect a forged Host or X-Forwarded-Proto (no --trust-proxy)', async () => {
+    const reader = await simulatedReader();
+    const local = `http://127.0.0.1:${h.server.port}`;
+    const forged: Array<Record<string, string>> = [
+      { host: 'javascript://evil', 'x-forwarded-proto': 'javascript' },
+      { host: 'evil.example/"><script>', 'x-forwarded-proto': 'https' },
+      { 'x-forwarded-proto': 'javascript://evil.example/#' },
+    ];
+    for (const headers of forged) {
+      const session = await screenSession(reader.id, headers);
+      assert.ok(String(session.url).startsWith(`${local}/opentill/screen/${reader.id}?token=`), session.url);
+      assert.ok(String(session.websocket_url).startsWith(`ws://127.0.0.1:${h.server.port}/opentill/v1/screen/connect?token=`),
+        session.websocket_url);
+    }
+    // A well-formed Host is used (a phone on the LAN reaches the server by it), with http: no proxy is trusted.
+    const named = await screenSession(reader.id, { host: 'till.local:4242', 'x-forwarded-proto': 'https' });
+    assert.ok(String(named.url).startsWith('http://till.local:4242/opentill/screen/'), named.url);
+  });
+
+  it('a screen viewer is closed (4001 reader_revoked) when its reader is deleted, like the device', async () => {
+    const reader = await simulatedReader();
+    const session = await screenSession(reader.id, {});
+    const viewer = new WebSocket(String(session.websocket_url).replace(/^ws:\/\/[^/]+/, `ws://127.0.0.1:${h.server.port}`));
+    const firstScreen = new Promise((resolve, reject) => { viewer.once('message', resolve); viewer.once('error', reject); });
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+      viewer.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    });
+    await firstScreen;
+    await h.stripe.terminal.readers.del(reader.id);
+    assert.deepEqual(await closed, { code: 4001, reason: 'reader_revoked' });
+    // Its session no longer opens a viewer.
+    const again = new WebSocket(String(session.websocket_url).replace(/^ws:\/\/[^/]+/, `ws://127.0.0.1:${h.server.port}`));
+    const status = await new Promise<number>((resolve) => {
+      again.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      again.on('error', () => resolve(-1));
+    });
+    assert.equal(status, 401);
   });
 });
 

@@ -52,6 +52,39 @@ describe('opentill serve: configured keys', () => {
   });
 });
 
+describe('opentill serve: public URL', () => {
+  it('refuses a --public-url that is not an http(s) origin, with exit code 2 and one line', async () => {
+    for (const url of ['javascript://evil.example', 'https://till.example/path', 'https://user:pw@till.example']) {
+      const dataDir = join(scratch, 'refused-url');
+      const { code, stderr } = await serveExit(['--data-dir', dataDir, '--public-url', url]);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, /^opentill: --public-url\/OPENTILL_PUBLIC_URL must be/);
+      assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
+      assert.equal(existsSync(dataDir), false);
+    }
+  });
+
+  it('builds screen-session URLs from OPENTILL_PUBLIC_URL, whatever the forwarded headers say', async () => {
+    const server = await startServer({ store: 'sqlite', name: 'public_url', env: {
+      OPENTILL_PUBLIC_URL: 'https://till.example.com/', OPENTILL_TRUST_PROXY: '1',
+    } });
+    try {
+      const location = await raw(server, 'POST', '/v1/terminal/locations', { key: server.secretKey,
+        form: { display_name: 'Public', address: { country: 'FR' } } });
+      const reader = await raw(server, 'POST', '/v1/terminal/readers', { key: server.secretKey,
+        form: { registration_code: 'simulated-wpe', location: location.body.id } });
+      const session = await raw(server, 'POST', `/opentill/v1/terminal/readers/${reader.body.id}/screen_sessions`, {
+        key: server.secretKey, headers: { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'evil.example' },
+      });
+      assert.equal(session.status, 200, session.text);
+      assert.ok(session.body.url.startsWith(`https://till.example.com/opentill/screen/${reader.body.id}?token=`), session.body.url);
+      assert.ok(session.body.websocket_url.startsWith('wss://till.example.com/opentill/v1/screen/connect?token='));
+    } finally {
+      await stopServer(server);
+    }
+  });
+});
+
 describe('opentill serve: data directory modes', () => {
   it('creates the data dir 0700 and the SQLite file, its -wal and -shm 0600', async () => {
     const dataDir = join(scratch, 'fresh', 'data');
