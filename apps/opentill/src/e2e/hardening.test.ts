@@ -39,6 +39,36 @@ describe('hardening (sqlite)', () => {
     assert.equal(paid.amount, 99_999_999);
   });
 
+  it('metadata keys Stripe accepts (`_internal`, `__proto__`, `constructor`) are stored and shown faithfully', async () => {
+    // JSON.parse makes `__proto__` an own data key (an object literal would set the prototype).
+    const want = JSON.parse('{"_internal":"a","__proto__":"b","constructor":"c","toString":"d","order":"e"}') as Json;
+    const form = 'amount=1000&currency=usd&metadata[_internal]=a&metadata[__proto__]=b&metadata[constructor]=c' +
+      '&metadata[toString]=d&metadata[order]=e';
+    // The form through the fast decoder path, a percent-encoded form through qs, and a JSON body.
+    const created = [
+      await h.api('POST', '/v1/payment_intents', { form }),
+      await h.api('POST', '/v1/payment_intents', { form: form.replace(/\[/g, '%5B').replace(/\]/g, '%5D') }),
+      await h.api('POST', '/v1/payment_intents', { json: { amount: 1000, currency: 'usd', metadata: want } }),
+    ];
+    for (const response of created) {
+      assert.equal(response.status, 200, response.text);
+      assert.deepEqual(response.body.metadata, want);
+      const id = response.body.id as string;
+      assert.deepEqual((await h.api('GET', `/v1/payment_intents/${id}`)).body.metadata, want, 'retrieved');
+      assert.deepEqual((await h.stripe.paymentIntents.retrieve(id)).metadata, want, 'through stripe-node');
+    }
+    // An update unsets one of them and keeps the others; the event carries them too.
+    const id = created[0]!.body.id as string;
+    const updated = await h.api('POST', `/v1/payment_intents/${id}`, { form: 'metadata[__proto__]=&metadata[_internal]=z' });
+    assert.equal(updated.status, 200, updated.text);
+    assert.deepEqual(updated.body.metadata, JSON.parse('{"_internal":"z","constructor":"c","toString":"d","order":"e"}'));
+    const events = await h.api('GET', '/v1/events?type=payment_intent.created&limit=3');
+    assert.ok(events.body.data.some((event: Json) => event.data.object.metadata['__proto__'] === 'b'
+      && event.data.object.metadata['_internal'] === 'a'));
+    // The global prototype was never touched.
+    assert.equal(({} as Record<string, unknown>)['_internal'], undefined);
+  });
+
   /** Creates a screen session with raw headers (fetch may not set Host); returns the JSON body. */
   function screenSession(readerId: string, headers: Record<string, string>): Promise<Json> {
     return new Promise((resolve, reject) => {
