@@ -69,6 +69,50 @@ describe('hardening (sqlite)', () => {
     assert.equal(({} as Record<string, unknown>)['_internal'], undefined);
   });
 
+  it('an SDK session reaches only the PaymentIntents its token may: by client secret, within its Location', async () => {
+    const address = { line1: '1 Main St', city: 'Paris', postal_code: '75002', country: 'FR' };
+    const [here, there] = [await h.stripe.terminal.locations.create({ display_name: 'Here', address }),
+      await h.stripe.terminal.locations.create({ display_name: 'There', address })];
+    const otherReader = await h.stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: there.id });
+    const intent = () => h.stripe.paymentIntents.create({
+      amount: 1000, currency: 'eur', payment_method_types: ['card_present'], capture_method: 'manual',
+    } as never);
+    // Authorized at the other Location's reader.
+    const elsewhere = await intent();
+    await h.stripe.terminal.readers.processPaymentIntent(otherReader.id, { payment_intent: elsewhere.id });
+    await h.stripe.testHelpers.terminal.readers.presentPaymentMethod(otherReader.id);
+    assert.equal((await h.stripe.paymentIntents.retrieve(elsewhere.id)).status, 'requires_capture');
+    const neverSeen = await intent();
+
+    const token = await h.stripe.terminal.connectionTokens.create({ location: here.id });
+    const opened = await h.api('POST', '/opentill/v1/sdk/sessions', { key: null, json: { connection_token: token.secret } });
+    assert.equal(opened.status, 200, opened.text);
+    const sdk = (path: string, json: Json) => h.api('POST', `/opentill/v1/sdk${path}`, { key: opened.body.secret, json });
+
+    // An id alone reaches nothing.
+    const byId = await sdk('/payment_intents/cancel', { payment_intent: neverSeen.id });
+    assertError(byId, 400, { code: 'parameter_missing', param: 'client_secret' });
+    // A PaymentIntent processed at another Location's reader is out of scope, even with its client secret.
+    for (const path of ['/payment_intents/cancel', '/payment_intents/retrieve']) {
+      const refused = await sdk(path, { client_secret: elsewhere.client_secret });
+      assert.equal(refused.status, 403, refused.text);
+      assert.equal(refused.body.error.code, 'location_out_of_scope');
+    }
+    assert.equal((await h.stripe.paymentIntents.retrieve(elsewhere.id)).status, 'requires_capture');
+    assert.equal((await h.stripe.paymentIntents.retrieve(neverSeen.id)).status, 'requires_payment_method');
+    // process_payment only takes the PaymentIntent the session's own reader collected.
+    const ownReader = await h.stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: here.id });
+    assert.equal((await sdk('/connection', { reader: ownReader.id })).status, 200);
+    const notCollected = await sdk('/process_payment', { payment_intent: neverSeen.id });
+    assert.equal(notCollected.status, 400, notCollected.text);
+    assert.equal(notCollected.body.error.code, 'invalid_argument');
+    assert.equal((await h.stripe.paymentIntents.retrieve(neverSeen.id)).status, 'requires_payment_method');
+    // With the client secret the merchant's backend handed over, in scope: canceled.
+    const canceled = await sdk('/payment_intents/cancel', { client_secret: neverSeen.client_secret, payment_intent: neverSeen.id });
+    assert.equal(canceled.status, 200, canceled.text);
+    assert.equal(canceled.body.status, 'canceled');
+  });
+
   /** Creates a screen session with raw headers (fetch may not set Host); returns the JSON body. */
   function screenSession(readerId: string, headers: Record<string, string>): Promise<Json> {
     return new Promise((resolve, reject) => {
