@@ -159,8 +159,11 @@ describe('hardening (sqlite)', () => {
     const session = await screenSession(reader.id, {});
     const viewer = new WebSocket(String(session.websocket_url).replace(/^ws:\/\/[^/]+/, `ws://127.0.0.1:${h.server.port}`));
     const firstScreen = new Promise((resolve, reject) => { viewer.once('message', resolve); viewer.once('error', reject); });
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-      viewer.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    // The guard fails the test instead of hanging it if the viewer is never closed (the defect).
+    let guard: NodeJS.Timeout | undefined;
+    const closed = new Promise<{ code: number; reason: string }>((resolve, reject) => {
+      guard = setTimeout(() => { viewer.terminate(); reject(new Error('the viewer was not closed')); }, 20_000);
+      viewer.once('close', (code, reason) => { clearTimeout(guard); resolve({ code, reason: reason.toString() }); });
     });
     await firstScreen;
     await h.stripe.terminal.readers.del(reader.id);
