@@ -119,7 +119,8 @@ export function operationsContract(test: Test): void {
     assert.equal(await store.dashboardSessions.findSession('old'), null);
   });
 
-  test('migrationsApplied is true once migrated', async (store) => {
+  test('migrationsApplied is true once migrated; an empty outbox has no backlog', async (store) => {
     assert.equal(await store.migrationsApplied(), true);
+    assert.deepEqual(await store.outbox.backlog(), { pending: 0, oldestDueMs: null });
   });
 }
