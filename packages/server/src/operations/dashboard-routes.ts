@@ -103,7 +103,7 @@ export function registerDashboard(app: App, auth: DashboardAuth, options: Dashbo
 
   if (dir !== null) {
     void fastify.register(fastifyStatic, {
-      root: dir, prefix: `${dashboardPrefix}/`, index: false, wildcard: true,
+      root: dir, prefix: `${dashboardPrefix}/`, index: false, wildcard: true, cacheControl: false,
       setHeaders: (res, path) => {
         // Vite names assets by content hash: they never change under one name.
         if (path.includes(`${join(dir, 'assets')}`)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
