@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { startServer, type RunningServer } from '@opentill/testkit';
-import { assertError, raw, requestTimeoutMs, stopServer, waitUntil, type RawResponse } from './helpers.js';
+import { assertError, raw, requestTimeoutMs, stopServer, waitUntil } from './helpers.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'opentill-dashboard-'));
 const dashboardDir = mkdtempSync(join(tmpdir(), 'opentill-dashboard-dist-'));
