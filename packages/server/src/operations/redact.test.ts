@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactBody, redactJson, redactText } from './redact.js';
+import { redactBody, redactedJson, redactText } from './redact.js';
+
+const redactJson = (value: unknown) => JSON.parse(redactedJson(value)) as unknown;
 
 describe('request log redaction', () => {
   it('masks PAN-like digit runs in any string, keeping the last four', () => {
@@ -32,6 +34,9 @@ describe('request log redaction', () => {
     const body = JSON.stringify({ id: 'tok', secret: 'pst_test_abc', metadata: { note: 'sk_test_k 4000056655665556' } });
     assert.deepEqual(JSON.parse(redactBody(body)),
       { id: 'tok', secret: '[REDACTED]', metadata: { note: 'sk_test_[REDACTED] ••••••••••••5556' } });
-    assert.equal(redactBody('{not json sk_test_x'), '{not json sk_test_[REDACTED]');
+    assert.equal(redactBody('{not json sk_test_x 4242424242424242'), '{not json sk_test_[REDACTED] ••••••••••••4242');
+    assert.deepEqual(JSON.parse(redactBody(JSON.stringify({ at_ms: 1796288013980, list: [1796288013980, 4242424242424242], s: 'a:4242424242424242,' }))),
+      { at_ms: 1796288013980, list: [1796288013980, 4242424242424242], s: 'a:••••••••••••4242,' },
+      'JSON number tokens stay (timestamps in ms); digit runs inside strings do not');
   });
 });

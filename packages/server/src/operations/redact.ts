@@ -1,12 +1,17 @@
 /**
  * Redaction of what the request log stores (issue 12): request parameters and response bodies lose
  * every credential and card number BEFORE they reach the store, so neither the database nor the
- * dashboard ever holds one. Two layers, because either alone misses cases:
- * - by shape, anywhere in any string: API keys (`sk_`/`rk_`), webhook secrets (`whsec_`),
- *   connection tokens (`pst_`), SDK session secrets (`sdks_`), screen tokens (`otscr_`),
- *   client secrets (`…_secret_…`), and PAN-like runs of 12–19 digits (spaces or dashes allowed);
+ * dashboard ever holds one. It works on the JSON text, not on a parsed tree: a walk calling
+ * regular expressions per string cost ~15× more (measured on a PaymentIntent) and this runs for
+ * every request. Three rules, because no single one catches everything:
+ * - by shape, anywhere: API keys (`sk_`/`rk_`), webhook secrets (`whsec_`), connection tokens
+ *   (`pst_`), SDK session secrets (`sdks_`), screen tokens (`otscr_`), client secrets (`…_secret_…`);
  * - by field name: `secret`, `client_secret`, `reader_secret`, `token`, `pin`, `cvc`, … whatever
- *   their value looks like, and a card `number` keeps only its last four digits.
+ *   their (string) value looks like; a card `number` sent as a JSON number keeps its last four;
+ * - PAN-like runs of 12–19 digits (spaces, dashes or `+` between them) inside strings keep only
+ *   their last four. JSON number tokens (timestamps in ms have 13 digits) are left alone: a digit
+ *   run counts as a number token when it stands where JSON puts numbers (after `":`, `[`, or a
+ *   `,` that follows a value) and ends where numbers end.
  */
 
 const redacted = '[REDACTED]';
@@ -21,66 +26,65 @@ const credentialPatterns: ReadonlyArray<[RegExp, string]> = [
   [/\b((?:pi|seti)_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+/g, `$1_secret_${redacted}`],
 ];
 
-/** 12–19 digits, optionally grouped by single spaces, dashes or `+` (form-encoded spaces): the shapes a card number is typed in. */
-const panPattern = /(?<![0-9])[0-9](?:[ +-]?[0-9]){11,18}(?![0-9])/g;
-
 /** Fields whose whole value is a credential, whatever it looks like. */
-const secretFields = new Set([
+const secretFields = [
   'secret', 'client_secret', 'reader_secret', 'secret_key', 'token', 'connection_token', 'pin', 'cvc', 'password',
   'authorization', 'api_key',
-]);
+];
+const secretFieldPattern = new RegExp(`"(${secretFields.join('|')})"(\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
+/** A card number sent as a JSON number. */
+const numberFieldPattern = /"(number|card_number)"(\s*:\s*)(\d{12,19})(?=\s*[,}\]])/gi;
+
+/** 12–19 digits, optionally grouped by single spaces, dashes or `+` (form-encoded spaces). */
+const panPattern = /(?<![0-9])[0-9](?:[ +-]?[0-9]){11,18}(?![0-9])/g;
 
 function maskPan(match: string): string {
   const digits = match.replace(/[^0-9]/g, '');
   return `${'•'.repeat(digits.length - 4)}${digits.slice(-4)}`;
 }
 
-/** A string with every credential and PAN-like digit run replaced. */
-export function redactText(text: string): string {
+function redactCredentials(text: string): string {
   let out = text;
   for (const [pattern, replacement] of credentialPatterns) out = out.replace(pattern, replacement);
-  return out.replace(panPattern, maskPan);
-}
-
-function redactValue(value: unknown, field: string | null, depth: number): unknown {
-  if (typeof value === 'string') {
-    if (field !== null && secretFields.has(field)) return value === '' ? value : redacted;
-    return redactText(value);
-  }
-  if (typeof value === 'number') {
-    // A card number sent as a JSON number.
-    return field === 'number' && Number.isInteger(value) && String(Math.abs(value)).length >= 12 ? maskPan(String(value)) : value;
-  }
-  if (value === null || typeof value !== 'object') return value;
-  // JSON from our own decoders is depth-bounded; this guards anything else.
-  if (depth > 32) return redacted;
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, field, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    out[redactText(key)] = redactValue(item, key.toLowerCase(), depth + 1);
-  }
   return out;
 }
 
-/** A JSON-compatible value with every credential and card number replaced. */
-export function redactJson(value: unknown): unknown {
-  return redactValue(value, null, 0);
+/** Any text (a form body, a query string): credentials and every PAN-like digit run. */
+export function redactText(text: string): string {
+  return redactCredentials(text).replace(panPattern, maskPan);
 }
 
-/** A body as text: parsed and redacted field by field when it is JSON, else redacted as text. */
+/** Where JSON.stringify puts a number token: after `":`, `[`, or a `,` that ends a value. */
+function isJsonNumberToken(text: string, start: number, end: number): boolean {
+  const before = text[start - 1];
+  const after = text[end];
+  if (after !== ',' && after !== '}' && after !== ']') return false;
+  if (before === '[') return true;
+  if (before === ':') return text[start - 2] === '"';
+  return before === ',' && /[0-9"\]}el]/.test(text[start - 2] ?? '');
+}
+
+/** JSON text: field rules, credentials, and PAN-like digit runs inside strings. */
+export function redactJsonText(json: string): string {
+  const fielded = json
+    .replace(secretFieldPattern, (_match, field: string, colon: string) => `"${field}"${colon}"${redacted}"`)
+    .replace(numberFieldPattern, (_match, field: string, colon: string, digits: string) => `"${field}"${colon}"${maskPan(digits)}"`);
+  return redactCredentials(fielded).replace(panPattern, (match: string, offset: number, whole: string) =>
+    (isJsonNumberToken(whole, offset, offset + match.length) ? match : maskPan(match)));
+}
+
+/** A JSON-compatible value, serialized and redacted. */
+export function redactedJson(value: unknown): string {
+  return redactJsonText(JSON.stringify(value ?? {}) ?? '{}');
+}
+
+/** A body as text: JSON rules when it looks like JSON, text rules otherwise. */
 export function redactBody(text: string): string {
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    try {
-      return JSON.stringify(redactJson(JSON.parse(text)));
-    } catch {
-      // Not JSON after all: redacted as text below.
-    }
-  }
-  return redactText(text);
+  const first = text.trimStart()[0];
+  return first === '{' || first === '[' ? redactJsonText(text) : redactText(text);
 }
 
-/** Cuts a stored body to `max` characters, saying so (never in the middle of a redaction marker's meaning). */
+/** Cuts a stored body to `max` characters, saying so. */
 export function bounded(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…[truncated ${text.length - max} chars]`;
 }

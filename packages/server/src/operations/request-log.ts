@@ -8,7 +8,7 @@
  */
 import { limits } from '@opentill/core';
 import type { RequestLogEntry, RequestLogStore, RequestLogSummary, RequestSource } from '@opentill/engine';
-import { bounded, redactBody, redactJson } from './redact.js';
+import { bounded, redactBody, redactedJson } from './redact.js';
 
 export interface RequestLogSettings {
   /** Off: nothing is queued or written (the bench's baseline). */
@@ -172,7 +172,7 @@ function stored(raw: RawRequestLogEntry): RequestLogEntry {
       // Not JSON: no error fields to show.
     }
   }
-  const requestParams = typeof params === 'string' ? JSON.stringify(redactBody(params)) : JSON.stringify(redactJson(params ?? {}));
+  const requestParams = typeof params === 'string' ? JSON.stringify(redactBody(params)) : redactedJson(params);
   return {
     ...rest,
     requestParams: bounded(requestParams, limits.requestLogBodyCharsMax),
