@@ -14,7 +14,11 @@ export async function startOpenTill({ secretKey, name }) {
   // BENCH_SERVER_NODE_ARGS passes node flags to the server only (e.g. --cpu-prof), as in run.mjs.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'apps/opentill/dist/main.js'), 'serve', '--port', '0',
-    '--data-dir', dataDir, '--secret-key', secretKey], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--data-dir', dataDir, '--secret-key', secretKey], {
+    // stderr is the bench's terminal, not a log sink: the per-request operator log stays off here
+    // (bench/run.mjs and bench/request-log.mjs measure with it on, drained).
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, OPENTILL_LOG_LEVEL: process.env.OPENTILL_LOG_LEVEL ?? 'warn' },
+  });
   const port = await new Promise((resolvePort, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {

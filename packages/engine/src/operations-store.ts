@@ -38,8 +38,10 @@ export interface RequestLogQuery {
   /** Newest first; `startingAfter` pages older, `endingBefore` newer (ids of this account). */
   startingAfter?: string;
   endingBefore?: string;
-  /** Inclusive status range: `2xx` is 200–299, one code is [code, code]. */
-  status?: { min: number; max: number };
+  /** `2xx` is class 2. */
+  statusClass?: number;
+  /** One status code. */
+  status?: number;
   method?: string;
   pathPrefix?: string;
   /** A request id or an idempotency key. */
@@ -102,12 +104,19 @@ export function requestLogConditions(query: RequestLogQuery, param: (value: unkn
   if (query.startingAfter !== undefined) where.push(`seq < ${cursor(query.startingAfter)}`);
   if (query.endingBefore !== undefined) where.push(`seq > ${cursor(query.endingBefore)}`);
   if (query.after !== undefined) where.push(`seq > ${cursor(query.after)}`);
-  if (query.status) where.push(`status >= ${param(query.status.min)} AND status <= ${param(query.status.max)}`);
+  // Each filter is an equality on an indexed column, so a page is an index walk in `seq` order
+  // (a range on `status` would need a sort of every match).
+  if (query.statusClass !== undefined) where.push(`status_class = ${param(query.statusClass)}`);
+  if (query.status !== undefined) where.push(`status = ${param(query.status)}`);
   if (query.method !== undefined) where.push(`method = ${param(query.method)}`);
   if (query.pathPrefix !== undefined) {
     where.push(`substr(path, 1, ${param([...query.pathPrefix].length)}) = ${param(query.pathPrefix)}`);
   }
-  if (query.q !== undefined) where.push(`(id = ${param(query.q)} OR idempotency_key = ${param(query.q)})`);
+  if (query.q !== undefined) {
+    // Two index lookups (a plain OR lets the planner walk every row of the account instead).
+    where.push(`seq IN (SELECT seq FROM request_log WHERE id = ${param(query.q)} AND account_id = ${param(query.accountId)} ` +
+      `UNION ALL SELECT seq FROM request_log WHERE account_id = ${param(query.accountId)} AND idempotency_key = ${param(query.q)})`);
+  }
   return where;
 }
 

@@ -17,8 +17,8 @@ type LogRow = {
 const summaryColumns = 'id, account_id, created_ms::float8 AS created_ms, method, path, status, idempotency_key, replayed, ' +
   'error_type, error_code, duration_ms, source';
 const insertColumns = 'id, account_id, created_ms, method, path, status, idempotency_key, replayed, error_type, error_code, ' +
-  'duration_ms, source, request_params, response_body';
-/** Rows per INSERT: 14 parameters each, well under PostgreSQL's 65,535. */
+  'duration_ms, source, status_class, request_params, response_body';
+/** Rows per INSERT: 15 parameters each, well under PostgreSQL's 65,535. */
 const insertRowsMax = 500;
 
 function summaryOf(row: LogRow): RequestLogSummary {
@@ -37,7 +37,7 @@ export class PostgresRequestLog implements RequestLogStore {
       const params: unknown[] = [];
       const rows = entries.slice(start, start + insertRowsMax).map((e) => {
         const values = [e.id, e.accountId, e.createdMs, e.method, e.path, e.status, e.idempotencyKey, e.replayed, e.errorType,
-          e.errorCode, e.durationMs, e.source, e.requestParams, e.responseBody];
+          e.errorCode, e.durationMs, e.source, Math.floor(e.status / 100), e.requestParams, e.responseBody];
         return `(${values.map((value) => `$${params.push(value)}`).join(', ')})`;
       });
       await this.pool.query(`INSERT INTO request_log (${insertColumns}) VALUES ${rows.join(', ')} ON CONFLICT (id) DO NOTHING`, params);

@@ -32,11 +32,12 @@ export class SqliteRequestLog implements RequestLogStore {
   async append(entries: RequestLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const insert = this.insertStatement ??= this.db.prepare(
-      `INSERT OR IGNORE INTO request_log (${summaryColumns}, request_params, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      `INSERT OR IGNORE INTO request_log (${summaryColumns}, status_class, request_params, response_body) ` +
+      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     await this.grouped(() => {
       for (const e of entries) {
         insert.run(e.id, e.accountId, e.createdMs, e.method, e.path, e.status, e.idempotencyKey, e.replayed ? 1 : 0,
-          e.errorType, e.errorCode, e.durationMs, e.source, e.requestParams, e.responseBody);
+          e.errorType, e.errorCode, e.durationMs, e.source, Math.floor(e.status / 100), e.requestParams, e.responseBody);
       }
     });
   }

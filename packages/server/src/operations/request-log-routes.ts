@@ -50,17 +50,16 @@ const filterSchema = {
 type Filters = { status?: string; method?: 'GET' | 'POST' | 'DELETE'; path?: string; q?: string };
 
 function storeFilters(p: Filters): Partial<RequestLogQuery> {
-  const status = p.status === undefined ? undefined : p.status.endsWith('xx')
-    ? { min: Number(p.status[0]) * 100, max: Number(p.status[0]) * 100 + 99 }
-    : { min: Number(p.status), max: Number(p.status) };
+  const status = p.status === undefined ? {} : p.status.endsWith('xx') ? { statusClass: Number(p.status[0]) } : { status: Number(p.status) };
   return {
-    ...(status ? { status } : {}), ...(p.method !== undefined ? { method: p.method } : {}),
+    ...status, ...(p.method !== undefined ? { method: p.method } : {}),
     ...(p.path !== undefined ? { pathPrefix: p.path } : {}), ...(p.q !== undefined ? { q: p.q } : {}),
   };
 }
 
 function matches(entry: RequestLogSummary, query: Partial<RequestLogQuery>): boolean {
-  return (!query.status || (entry.status >= query.status.min && entry.status <= query.status.max))
+  return (query.statusClass === undefined || Math.floor(entry.status / 100) === query.statusClass)
+    && (query.status === undefined || entry.status === query.status)
     && (query.method === undefined || entry.method === query.method)
     && (query.pathPrefix === undefined || entry.path.startsWith(query.pathPrefix))
     && (query.q === undefined || entry.id === query.q || entry.idempotencyKey === query.q);
