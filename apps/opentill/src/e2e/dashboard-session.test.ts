@@ -148,6 +148,10 @@ describe('dashboard sessions (sqlite)', () => {
     assert.equal(await count(), before + 1);
     const stripeSees = await raw(a, 'GET', `/v1/payment_intents/${created.body.id}`, { key: a.secretKey });
     assert.equal(stripeSees.body.amount, 1234);
+    await waitUntil(async () => (await raw(a, 'GET', `/opentill/v1/request_log/${created.headers.get('request-id')}`, withCookie(cookie))).status === 200,
+      'the dashboard\'s request in the request log');
+    const logged = await raw(a, 'GET', `/opentill/v1/request_log/${created.headers.get('request-id')}`, withCookie(cookie));
+    assert.equal(logged.body.source, 'dashboard');
     const revealed = await raw(a, 'POST', '/opentill/dashboard/reveal_secret_key', withCookie(cookie, { 'X-CSRF-Token': csrf }));
     assert.equal(revealed.status, 200);
     assert.equal(revealed.body.secret_key, a.secretKey);
@@ -166,6 +170,36 @@ describe('dashboard sessions (sqlite)', () => {
     assertError(await raw(a, 'GET', `/opentill/v1/request_log/${requestId}`, withCookie(cookie)), 404, { code: 'resource_missing' });
     const list = await raw(a, 'GET', `/opentill/v1/request_log?q=${requestId}`, withCookie(cookie));
     assert.deepEqual(list.body.data, []);
+  });
+
+  it('webhook delivery logs and resend work with the session (resend needs the CSRF token)', async () => {
+    const { cookie, csrf } = await signInWithKey(a, a.secretKey);
+    const mutate = withCookie(cookie, { 'X-CSRF-Token': csrf });
+    // A receiver that is not listening: the attempt fails with an error and a next retry.
+    const endpoint = await raw(a, 'POST', '/v1/webhook_endpoints', {
+      form: { url: 'http://127.0.0.1:9/hook', 'enabled_events[0]': 'payment_intent.created' }, ...mutate,
+    });
+    assert.equal(endpoint.status, 200, endpoint.text);
+    const created = await raw(a, 'POST', '/v1/payment_intents', {
+      form: { amount: 700, currency: 'usd', 'payment_method_types[0]': 'card_present' }, ...mutate,
+    });
+    const events = await raw(a, 'GET', `/v1/events?type=payment_intent.created&limit=100`, withCookie(cookie));
+    const event = events.body.data.find((item: { data: { object: { id: string } } }) => item.data.object.id === created.body.id);
+    assert.ok(event, 'the PaymentIntent\'s event');
+    const attemptsPath = `/opentill/v1/webhook_attempts?endpoint=${endpoint.body.id}`;
+    await waitUntil(async () => (await raw(a, 'GET', attemptsPath, withCookie(cookie))).body.data.length >= 1, 'a first attempt', 30_000);
+    const attempt = (await raw(a, 'GET', attemptsPath, withCookie(cookie))).body.data[0];
+    assert.equal(attempt.http_status, null);
+    assert.equal(typeof attempt.latency_ms, 'number');
+    assert.equal(typeof attempt.response_excerpt, 'string');
+    assert.equal(typeof attempt.next_retry_at, 'number');
+    assertError(await raw(a, 'POST', `/opentill/v1/events/${event.id}/resend`, { form: { endpoint: endpoint.body.id }, ...withCookie(cookie) }), 403,
+      { code: 'csrf_token_invalid' });
+    const resent = await raw(a, 'POST', `/opentill/v1/events/${event.id}/resend`, { form: { endpoint: endpoint.body.id }, ...mutate });
+    assert.equal(resent.status, 200, resent.text);
+    assert.equal(resent.body.object, 'opentill.webhook_delivery');
+    assert.equal(resent.body.event, event.id);
+    await raw(a, 'DELETE', `/v1/webhook_endpoints/${endpoint.body.id}`, mutate);
   });
 
   it('sign-out ends the session server-side: the same cookie is refused afterwards', async () => {
