@@ -8,11 +8,11 @@
 // Options (env): BENCH_DURATION (5), BENCH_WARMUP (1), BENCH_CONCURRENCY (32 for create, 8 for lists),
 // BENCH_ONLY=create|list (both by default), BENCH_ROUNDS (2 off/on pairs).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { repoRoot } from './opentill-process.mjs';
+import { repoRoot, startOpenTill } from './opentill-process.mjs';
 
 const durationS = Number(process.env.BENCH_DURATION ?? 5);
 const warmupS = Number(process.env.BENCH_WARMUP ?? 1);
@@ -21,26 +21,7 @@ const secretKey = `sk_test_benchlog${process.pid}x${Date.now()}`;
 const createBody = 'amount=1000&currency=eur&payment_method_types[0]=card_present&capture_method=manual';
 const log = (line) => process.stdout.write(`${line}\n`);
 
-async function serve(dataDir, args) {
-  const child = spawn(process.execPath, [join(repoRoot, 'apps/opentill/dist/main.js'), 'serve', '--port', '0', '--data-dir', dataDir,
-    '--secret-key', secretKey, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr.resume(); // the operator log, drained (as a log shipper would)
-  const port = await new Promise((resolvePort, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
-      if (match) resolvePort(Number(match[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  // Server CPU (user + system, ms) from /proc: robust when other processes share the cores.
-  const cpuMs = () => {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  };
-  return { port, cpuMs, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
-}
+const serve = (dataDir, args) => startOpenTill({ secretKey, name: 'request-log', dataDir, args, drainLog: true });
 
 function load(config) {
   return new Promise((resolveLoad, reject) => {
@@ -54,8 +35,7 @@ function load(config) {
 }
 
 async function createRound(requestLog) {
-  const dataDir = mkdtempSync(join(os.tmpdir(), 'opentill-bench-log-'));
-  const server = await serve(dataDir, ['--request-log', requestLog]);
+  const server = await startOpenTill({ secretKey, name: 'request-log', args: ['--request-log', requestLog], drainLog: true });
   try {
     const cpu0 = server.cpuMs();
     const result = await load({ url: `http://127.0.0.1:${server.port}/`, mode: 'create', body: createBody });
@@ -64,7 +44,6 @@ async function createRound(requestLog) {
     return result;
   } finally {
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

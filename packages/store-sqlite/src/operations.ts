@@ -62,25 +62,24 @@ export class SqliteRequestLog implements RequestLogStore {
   }
 
   async prune(pruning: RequestLogPruning): Promise<number> {
-    let deleted = 0;
-    // Oldest first by seq: both deletes walk the primary key from its low end and stop early.
-    const byAge = this.db.prepare(
-      'DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log WHERE created_ms < ? ORDER BY seq LIMIT ?)');
-    for (;;) {
-      const changes = (await this.grouped(() => byAge.run(pruning.olderThanMs, pruning.batchRows))).changes;
-      deleted += changes;
-      if (changes < pruning.batchRows) break;
-    }
+    // Oldest first by seq: both deletes walk the primary key from its low end and stop early; each
+    // statement deletes at most `batchRows`, in its own group transaction.
+    const deleteAll = async (sql: string, bound: number) => {
+      const statement = this.db.prepare(sql);
+      let deleted = 0;
+      for (;;) {
+        const changes = (await this.grouped(() => statement.run(bound, pruning.batchRows))).changes;
+        deleted += changes;
+        if (changes < pruning.batchRows) return deleted;
+      }
+    };
+    let deleted = await deleteAll(
+      'DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log WHERE created_ms < ? ORDER BY seq LIMIT ?)', pruning.olderThanMs);
     const newestKept = this.db.prepare<[number], { seq: number }>(
       'SELECT seq FROM request_log ORDER BY seq DESC LIMIT 1 OFFSET ?').get(Math.max(0, pruning.rowsMax - 1));
     if (newestKept) {
-      const byCount = this.db.prepare(
-        'DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log WHERE seq < ? ORDER BY seq LIMIT ?)');
-      for (;;) {
-        const changes = (await this.grouped(() => byCount.run(newestKept.seq, pruning.batchRows))).changes;
-        deleted += changes;
-        if (changes < pruning.batchRows) break;
-      }
+      deleted += await deleteAll('DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log WHERE seq < ? ORDER BY seq LIMIT ?)',
+        newestKept.seq);
     }
     return deleted;
   }
