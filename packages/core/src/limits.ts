@@ -104,8 +104,8 @@ export const limits = {
   requestLogRetentionMsDefault: 7 * 24 * 60 * 60 * 1000,
   requestLogRowsMaxDefault: 1_000_000,
   requestLogPruneIntervalMs: 60 * 1000,
-  /** Rows one prune statement deletes: bounds how long it holds SQLite's write lock. */
-  requestLogPruneBatchRows: 5_000,
+  /** Rows one prune statement deletes: bounds how long it holds SQLite's write lock (and the event loop). */
+  requestLogPruneBatchRows: 1_000,
   /** Live request-log and dashboard streams per process (each holds a socket). */
   liveStreamCountMax: 100,
   /**

@@ -53,9 +53,9 @@ export interface RequestLogQuery {
 export interface RequestLogPruning {
   /** Rows created before this (wall-clock ms) go. */
   olderThanMs: number;
-  /** Beyond this many rows (all accounts), the oldest go. */
+  /** Beyond this many rows (all accounts), the oldest go (at most this many stay: ids may skip). */
   rowsMax: number;
-  /** Rows deleted per statement, so one prune never holds the write lock long. */
+  /** Rows looked at and deleted per statement, so one prune never holds the write lock long. */
   batchRows: number;
 }
 

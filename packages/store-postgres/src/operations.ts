@@ -64,21 +64,23 @@ export class PostgresRequestLog implements RequestLogStore {
   }
 
   async prune(pruning: RequestLogPruning): Promise<number> {
+    // Like SQLite's: only the oldest `batchRows` rows by seq are looked at per statement.
     let deleted = 0;
     const deleteAll = async (sql: string, bound: number) => {
       for (;;) {
-        const changes = (await this.pool.query(sql, [bound, pruning.batchRows])).rowCount ?? 0;
+        const changes = (await this.pool.query(sql, [pruning.batchRows, bound])).rowCount ?? 0;
         deleted += changes;
         if (changes < pruning.batchRows) return;
       }
     };
-    await deleteAll('DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log WHERE created_ms < $1 ORDER BY seq LIMIT $2)',
+    await deleteAll('DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log ORDER BY seq LIMIT $1) AND created_ms < $2',
       pruning.olderThanMs);
-    const { rows } = await this.pool.query<{ seq: string }>('SELECT seq FROM request_log ORDER BY seq DESC LIMIT 1 OFFSET $1',
-      [Math.max(0, pruning.rowsMax - 1)]);
-    if (rows[0]) {
-      await deleteAll('DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log WHERE seq < $1 ORDER BY seq LIMIT $2)',
-        Number(rows[0].seq));
+    // Identity values can skip (a rolled-back insert), so max − rowsMax keeps at most rowsMax rows.
+    const { rows } = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM request_log');
+    const newest = rows[0]?.seq === null || rows[0]?.seq === undefined ? null : Number(rows[0].seq);
+    if (newest !== null && newest > pruning.rowsMax) {
+      await deleteAll('DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log ORDER BY seq LIMIT $1) AND seq <= $2',
+        newest - pruning.rowsMax);
     }
     return deleted;
   }

@@ -62,24 +62,26 @@ export class SqliteRequestLog implements RequestLogStore {
   }
 
   async prune(pruning: RequestLogPruning): Promise<number> {
-    // Oldest first by seq: both deletes walk the primary key from its low end and stop early; each
-    // statement deletes at most `batchRows`, in its own group transaction.
+    // Both deletes look only at the oldest `batchRows` rows by seq (rowids, so rows are found
+    // without reading the table), one batch per group transaction: a prune never walks a
+    // million-row table nor holds the write lock long.
     const deleteAll = async (sql: string, bound: number) => {
       const statement = this.db.prepare(sql);
       let deleted = 0;
       for (;;) {
-        const changes = (await this.grouped(() => statement.run(bound, pruning.batchRows))).changes;
+        const changes = (await this.grouped(() => statement.run(pruning.batchRows, bound))).changes;
         deleted += changes;
         if (changes < pruning.batchRows) return deleted;
       }
     };
+    // Rows are appended in time order, so the old ones are among the lowest seqs.
     let deleted = await deleteAll(
-      'DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log WHERE created_ms < ? ORDER BY seq LIMIT ?)', pruning.olderThanMs);
-    const newestKept = this.db.prepare<[number], { seq: number }>(
-      'SELECT seq FROM request_log ORDER BY seq DESC LIMIT 1 OFFSET ?').get(Math.max(0, pruning.rowsMax - 1));
-    if (newestKept) {
-      deleted += await deleteAll('DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log WHERE seq < ? ORDER BY seq LIMIT ?)',
-        newestKept.seq);
+      'DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log ORDER BY seq LIMIT ?) AND created_ms < ?', pruning.olderThanMs);
+    // seqs are dense (rowids: max + 1 each), so the newest `rowsMax` rows are those above max − rowsMax.
+    const newest = this.db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM request_log').get()?.seq ?? null;
+    if (newest !== null && newest > pruning.rowsMax) {
+      deleted += await deleteAll('DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log ORDER BY seq LIMIT ?) AND seq <= ?',
+        newest - pruning.rowsMax);
     }
     return deleted;
   }
