@@ -18,7 +18,7 @@ import { trigger, triggerUsage } from './trigger.js';
 import { reader, readerUsage } from './reader.js';
 import { configuredKeyProblem } from './configured-keys.js';
 import {
-  dashboardDir, linkHost, operationsOptions, operationsUsage, operatorLogger, requestLogSettings, startSessionPruning,
+  dashboardDir, knownKeys, linkHost, operationsOptions, operationsUsage, operatorLogger, requestLogSettings, startSessionPruning,
 } from './operations.js';
 import { logs, logsUsage } from './logs-tail.js';
 
@@ -151,7 +151,7 @@ async function serve(argv: string[]): Promise<void> {
   const app = buildServer({
     engine: services.engine, services, logger, requestLog: recorder, ...crashHookFromEnv(),
     timeouts: { headersMs: envMs('OPENTILL_HTTP_HEADERS_TIMEOUT_MS'), requestMs: envMs('OPENTILL_HTTP_REQUEST_TIMEOUT_MS') },
-    dashboard: { dir: dashboardDir(values), knownKeys: (id) => (id === accountId ? keys : undefined) },
+    dashboard: { dir: dashboardDir(values), knownKeys: (id) => (id === accountId ? knownKeys(keys) : undefined) },
   });
   // Reader devices over WebSocket (docs/reader-protocol.md) and the virtual screen hub.
   services.readerDevices.cards = testCards.map((card) => ({ number: card.number, name: card.testCard, label: card.label, brand: card.brand }));

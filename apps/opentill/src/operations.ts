@@ -38,7 +38,7 @@ const levels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'sil
 
 /** The operator log: pino (Fastify's own logger), to stderr. */
 export async function operatorLogger(values: Values): Promise<pino.Logger> {
-  const level = String(values['log-level'] ?? process.env['OPENTILL_LOG_LEVEL'] ?? 'info').toLowerCase();
+  const level = String(values['log-level'] ?? (values.log ? 'info' : undefined) ?? process.env['OPENTILL_LOG_LEVEL'] ?? 'info').toLowerCase();
   if (!levels.has(level)) throw new Error(`--log-level: one of ${[...levels].join(', ')}`);
   if (process.stderr.isTTY) {
     // pino-pretty is a runtime dependency, loaded only for a terminal; it runs in this thread
@@ -80,6 +80,14 @@ export function dashboardDir(values: Values): string | null {
   if (typeof configured === 'string') return configured;
   const beside = fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
   return existsSync(beside) ? beside : null;
+}
+
+/** The keys the dashboard may show: only real ones (a restart with a configured key prints "(unchanged)"). */
+export function knownKeys(keys: { secretKey: string; publishableKey: string }): { secretKey?: string; publishableKey?: string } {
+  return {
+    ...(keys.secretKey.startsWith('sk_') ? { secretKey: keys.secretKey } : {}),
+    ...(keys.publishableKey.startsWith('pk_') ? { publishableKey: keys.publishableKey } : {}),
+  };
 }
 
 /** Host to print in links: a wildcard address is reached through loopback. */
