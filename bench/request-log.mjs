@@ -70,7 +70,31 @@ function fill(dataDir, from, to) {
   db.close();
 }
 
+/** The store's list alone (no HTTP, no other process): p50/p99 over 2,000 calls per query. */
+async function storeFigures(dataDir, label) {
+  const { SqliteStore } = await import(join(repoRoot, 'packages/store-sqlite/dist/index.js'));
+  const store = new SqliteStore(join(dataDir, 'opentill.sqlite'));
+  const db = new Database(join(dataDir, 'opentill.sqlite'), { readonly: true });
+  const accountId = db.prepare('SELECT account_id FROM api_keys LIMIT 1').get().account_id;
+  db.close();
+  const queries = [['unfiltered', {}], ['status=4xx', { statusClass: 4 }], ['path=/v1/refunds', { pathPrefix: '/v1/refunds' }],
+    ['q=<idempotency key>', { q: 'key-501' }], ['page 2 (cursor)', { startingAfter: 'req_bench500' }], ['status=5xx (none)', { statusClass: 5 }],
+    ['status=402 (none)', { status: 402 }], ['method=DELETE (none)', { method: 'DELETE' }]];
+  for (const [name, filters] of queries) {
+    const times = [];
+    for (let i = 0; i < 2_000; i += 1) {
+      const t0 = performance.now();
+      await store.requestLog.list({ accountId, limit: 10, ...filters });
+      times.push(performance.now() - t0);
+    }
+    times.sort((x, y) => x - y);
+    log(`  ${label.padEnd(16)} ${name.padEnd(20)} store only: p50 ${times[1000].toFixed(3)} ms  p99 ${times[1980].toFixed(3)} ms`);
+  }
+  await store.close();
+}
+
 async function listFigures(dataDir, label) {
+  await storeFigures(dataDir, label);
   const server = await serve(dataDir, []);
   const base = `http://127.0.0.1:${server.port}/opentill/v1/request_log?limit=10`;
   try {
