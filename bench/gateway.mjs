@@ -54,7 +54,8 @@ const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/s
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 function startChild(args, env = {}) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  // OPENTILL_LOG_LEVEL: stderr is the bench's terminal, not a log sink (see opentill-process.mjs).
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { OPENTILL_LOG_LEVEL: 'warn', ...process.env, ...env } });
   const port = new Promise((resolvePort, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {

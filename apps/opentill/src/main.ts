@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { authenticate, createAccount, randomIds, systemClock, type Store } from '@opentill/engine';
 import { SimulatedProcessor, testCards } from '@opentill/processor-simulated';
 import { attachGateway, parsePublicUrl, publicUrlProblem } from '@opentill/gateway';
-import { buildServer, createServices } from '@opentill/server';
+import { buildServer, createServices, RequestLogRecorder } from '@opentill/server';
 import { SqliteStore } from '@opentill/store-sqlite';
 import { PostgresStore } from '@opentill/store-postgres';
 import { startWebhooks, webhookConfig, webhookOptions, webhookUsage } from './webhooks.js';
@@ -17,6 +17,10 @@ import { listen, listenUsage } from './listen.js';
 import { trigger, triggerUsage } from './trigger.js';
 import { reader, readerUsage } from './reader.js';
 import { configuredKeyProblem } from './configured-keys.js';
+import {
+  dashboardDir, knownKeys, linkHost, operationsOptions, operationsUsage, operatorLogger, requestLogSettings, startSessionPruning,
+} from './operations.js';
+import { logs, logsUsage } from './logs-tail.js';
 
 export const defaultPort = 4242;
 const schedulerIntervalMs = 1_000;
@@ -34,13 +38,14 @@ Options:
                         (env OPENTILL_PUBLIC_URL; default: the request's Host if well-formed, else
                         the address the request came in on)
   --trust-proxy         take X-Forwarded-Proto/-Host (validated) from a proxy in front (env OPENTILL_TRUST_PROXY=1)
-  --log                 log every request
-${webhookUsage}
+${operationsUsage}${webhookUsage}
 ${listenUsage}
 
 ${triggerUsage}
 
-${readerUsage}`;
+${readerUsage}
+
+${logsUsage}`;
 
 interface KeysFile { secretKey: string; publishableKey: string }
 
@@ -102,14 +107,16 @@ async function serve(argv: string[]): Promise<void> {
     options: {
       port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' },
       database: { type: 'string' }, 'secret-key': { type: 'string' }, 'publishable-key': { type: 'string' },
-      log: { type: 'boolean' }, help: { type: 'boolean' },
+      help: { type: 'boolean' },
       'public-url': { type: 'string' }, 'trust-proxy': { type: 'boolean' },
-      ...webhookOptions,
+      ...webhookOptions, ...operationsOptions,
     },
     strict: true,
   });
   if (values.help) { process.stdout.write(usage); return; }
   const webhooks = webhookConfig(values);
+  const logger = await operatorLogger(values);
+  const logSettings = requestLogSettings(values);
   const port = Number(values.port ?? process.env['PORT'] ?? defaultPort);
   const host = values.host ?? process.env['HOST'] ?? '127.0.0.1';
   const dataDir = resolve(values['data-dir'] ?? process.env['OPENTILL_DATA_DIR'] ?? '.opentill');
@@ -139,9 +146,12 @@ async function serve(argv: string[]): Promise<void> {
     store, processor: new SimulatedProcessor({ fingerprintKey }), clock: systemClock, ids: randomIds,
   });
   const envMs = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+  const accountId = (await authenticate(store, keys.secretKey))!.accountId;
+  const recorder = new RequestLogRecorder(store.requestLog, logSettings, (error, what) => logger.error({ err: error }, what));
   const app = buildServer({
-    engine: services.engine, services, logger: values.log ?? false, ...crashHookFromEnv(),
+    engine: services.engine, services, logger, requestLog: recorder, ...crashHookFromEnv(),
     timeouts: { headersMs: envMs('OPENTILL_HTTP_HEADERS_TIMEOUT_MS'), requestMs: envMs('OPENTILL_HTTP_REQUEST_TIMEOUT_MS') },
+    dashboard: { dir: dashboardDir(values), knownKeys: (id) => (id === accountId ? knownKeys(keys) : undefined) },
   });
   // Reader devices over WebSocket (docs/reader-protocol.md) and the virtual screen hub.
   services.readerDevices.cards = testCards.map((card) => ({ number: card.number, name: card.testCard, label: card.label, brand: card.brand }));
@@ -153,14 +163,19 @@ async function serve(argv: string[]): Promise<void> {
   await app.fastify.listen({ port, host });
   const address = app.fastify.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  const dispatcher = await startWebhooks(services, webhooks, (line) => process.stderr.write(`${line}\n`));
+  const dispatcher = await startWebhooks(services, webhooks, (error) => logger.error({ err: error }, 'webhook dispatcher error'),
+    (delivery) => app.changes?.publish(delivery.accountId, { type: 'webhook_delivery', id: delivery.id }));
+  recorder.start();
+  const stopSessionPruning = startSessionPruning(() => app.authenticator.dashboard.prune(),
+    (error) => logger.error({ err: error }, 'dashboard session pruning failed'));
+  const signInToken = await app.authenticator.dashboard.createSignInToken(accountId);
 
   let ticking = false;
   const timer = setInterval(() => {
     if (ticking) return;
     ticking = true;
     services.scheduler.tick()
-      .catch((error: unknown) => app.fastify.log.error(error))
+      .catch((error: unknown) => logger.error({ err: error }, 'scheduler tick failed'))
       .finally(() => { ticking = false; });
   }, schedulerIntervalMs);
   timer.unref();
@@ -168,7 +183,8 @@ async function serve(argv: string[]): Promise<void> {
   process.stdout.write(
     `OpenTill listening on http://${host}:${boundPort} (${store.dialect})\n` +
     `  secret key:      ${keys.secretKey}\n` +
-    `  publishable key: ${keys.publishableKey}\n`);
+    `  publishable key: ${keys.publishableKey}\n` +
+    `  dashboard:       http://${linkHost(host)}:${boundPort}/opentill/dashboard/sign-in?token=${signInToken} (one-time link, 10 minutes)\n`);
 
   let closing = false;
   const shutdown = async () => {
@@ -178,7 +194,10 @@ async function serve(argv: string[]): Promise<void> {
     gateway.close();
     await app.fastify.close();
     await dispatcher.stop();
+    stopSessionPruning();
+    await recorder.stop();
     await store.close();
+    logger.flush();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown());
@@ -199,6 +218,9 @@ async function main(): Promise<void> {
       return;
     case 'reader':
       await reader(rest);
+      return;
+    case 'logs':
+      await logs(rest);
       return;
     case undefined:
     case 'help':

@@ -2,7 +2,7 @@
  * `opentill serve`'s webhook options and the dispatcher it runs (engine/src/webhooks/).
  */
 import {
-  HttpWebhookSender, WebhookDispatcher, defaultSenderOptions, parseRetrySchedule, type RetrySchedule,
+  HttpWebhookSender, WebhookDispatcher, defaultSenderOptions, parseRetrySchedule, type ClaimedDelivery, type RetrySchedule,
 } from '@opentill/engine';
 import type { Services } from '@opentill/server';
 
@@ -61,7 +61,7 @@ export function webhookConfig(values: Partial<Record<keyof typeof webhookOptions
 
 /** Starts the dispatcher of this process; `stop()` it before closing the store. */
 export async function startWebhooks(services: Services, config: WebhookConfig,
-  log: (line: string) => void): Promise<WebhookDispatcher> {
+  onError: (error: unknown) => void, onAttempt?: (delivery: ClaimedDelivery) => void): Promise<WebhookDispatcher> {
   services.webhookEndpoints.configure({ allowPrivate: config.allowPrivate });
   const dispatcher = new WebhookDispatcher(services.engine, {
     schedule: config.schedule,
@@ -70,7 +70,9 @@ export async function startWebhooks(services: Services, config: WebhookConfig,
     pollMs: config.pollMs,
     // A claim outlives the slowest possible send, so it is never taken over while in flight.
     leaseMs: config.timeoutMs + 5_000,
-    onError: (error) => log(`webhooks: ${error instanceof Error ? error.message : String(error)}`),
+    // Logged with their stack by the caller (the operator log).
+    onError,
+    ...(onAttempt ? { onAttempt: (_attempt: unknown, delivery: ClaimedDelivery) => onAttempt(delivery) } : {}),
   });
   await dispatcher.start();
   return dispatcher;

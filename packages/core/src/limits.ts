@@ -90,6 +90,33 @@ export const limits = {
   readerMessagesPerSecondMax: 50,
   /** Frames a device may send at once before the sustained rate applies. */
   readerMessageBurstMax: 100,
+  /**
+   * Request log (issue 12). Rows a process queues before writing: beyond it new rows are dropped
+   * (and counted in `/metrics`) rather than growing memory without bound while the store is slow.
+   */
+  requestLogQueueRowsMax: 10_000,
+  /** Rows written per batch; a batch is also written every `requestLogFlushMs`. */
+  requestLogBatchRowsMax: 500,
+  requestLogFlushMs: 100,
+  /** Stored request parameters and response body, each, after redaction (longer is cut, marked). */
+  requestLogBodyCharsMax: 32 * 1024,
+  /** Defaults of `--request-log-retention` and `--request-log-max-rows`; pruning runs this often. */
+  requestLogRetentionMsDefault: 7 * 24 * 60 * 60 * 1000,
+  requestLogRowsMaxDefault: 1_000_000,
+  requestLogPruneIntervalMs: 60 * 1000,
+  /** Rows one prune statement deletes: bounds how long it holds SQLite's write lock (and the event loop). */
+  requestLogPruneBatchRows: 1_000,
+  /** Live request-log and dashboard streams per process (each holds a socket). */
+  liveStreamCountMax: 100,
+  /**
+   * Dashboard sessions: signed out after 12 h without a request or 7 days after sign-in; the
+   * printed sign-in link works once, for 10 minutes (like Jupyter's token link).
+   */
+  dashboardSessionIdleMs: 12 * 60 * 60 * 1000,
+  dashboardSessionAbsoluteMs: 7 * 24 * 60 * 60 * 1000,
+  dashboardSignInTokenMs: 10 * 60 * 1000,
+  /** A session's last-seen time is written at most this often (not on every request). */
+  dashboardSessionTouchMs: 60 * 1000,
 } as const;
 
 // Relations between limits, checked at start-up (assertions, not documentation).

@@ -169,8 +169,16 @@ export interface Store {
 
   /** The webhook outbox (`webhooks/outbox.ts` documents the contract). */
   readonly outbox: OutboxStore;
+
+  /** The request log and dashboard sessions (`operations-store.ts`). */
+  readonly requestLog: RequestLogStore;
+  readonly dashboardSessions: DashboardSessionStore;
+
+  /** True when every migration this build knows is applied (`/readyz`). Throws when the store is unreachable. */
+  migrationsApplied(): Promise<boolean>;
 }
 
 export type { OutboxStore, DeliveryState, ClaimedDelivery, DeliveryAttempt, DeliveryRow, DeliveryOutcome, NewDelivery,
   DeliveryQuery } from './webhooks/outbox.js';
 import type { OutboxStore } from './webhooks/outbox.js';
+import type { DashboardSessionStore, RequestLogStore } from './operations-store.js';

@@ -15,6 +15,7 @@ import { limits } from '@opentill/core';
 import { decideBegin, eventUndeliveredSql } from '@opentill/engine';
 import { migrations } from './migrations/index.js';
 import { SqliteOutbox } from './outbox.js';
+import { SqliteDashboardSessions, SqliteRequestLog } from './operations.js';
 
 export { migrations } from './migrations/index.js';
 
@@ -60,6 +61,8 @@ export class SqliteStore implements Store {
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
   readonly idempotency: IdempotencyStore;
   readonly outbox: SqliteOutbox;
+  readonly requestLog: SqliteRequestLog;
+  readonly dashboardSessions: SqliteDashboardSessions;
 
   constructor(path: string) {
     // The file is created readable by its owner only, before SQLite opens it: SQLite gives the -wal
@@ -74,6 +77,8 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.idempotency = this.idempotencyStore();
     this.outbox = new SqliteOutbox(this.db);
+    this.requestLog = new SqliteRequestLog(this.db, (run) => this.grouped(run));
+    this.dashboardSessions = new SqliteDashboardSessions(this.db);
   }
 
   private get sql() {
@@ -125,6 +130,11 @@ export class SqliteStore implements Store {
           .run(migration.version, migration.name, Date.now());
       })();
     }
+  }
+
+  async migrationsApplied(): Promise<boolean> {
+    const applied = new Set(this.db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((row) => row.version));
+    return migrations.every((migration) => applied.has(migration.version));
   }
 
   async close(): Promise<void> {

@@ -159,7 +159,9 @@ export function outboxContract(test: Test): void {
     const ids = await store.outbox.enqueue([{ accountId: ACCT, endpointId: 'we_1', eventId: 'evt_1', eventType: 'refund.created', nextAttemptMs: T0 + 5 }]);
     assert.equal(ids.length, 1);
     assert.equal(await pending(store, ACCT, 'evt_1'), 2);
+    assert.deepEqual(await store.outbox.backlog(), { pending: 3, oldestDueMs: T0 }, 'the backlog /metrics shows');
     assert.equal(await store.outbox.cancelEndpoint(ACCT, 'we_1'), 3);
+    assert.deepEqual(await store.outbox.backlog(), { pending: 0, oldestDueMs: null });
     assert.equal(await pending(store, ACCT, 'evt_1'), 0);
     assert.equal(await pending(store, ACCT, 'evt_2'), 0);
     assert.ok((await store.outbox.deliveries({ accountId: ACCT, limit: 10 })).every((row) => row.state === 'canceled'));

@@ -124,6 +124,11 @@ export interface OutboxStore {
    * `GET /v1/events?delivery_success=`.
    */
   undeliveredEvents(accountId: string, eventIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Pending deliveries (all accounts) and the earliest next attempt among them (account clock, ms),
+   * for `/metrics`: one query on the partial index of pending deliveries.
+   */
+  backlog(): Promise<{ pending: number; oldestDueMs: number | null }>;
   /** Account-clock time of the endpoint's last 2xx, or null. */
   lastSuccessMs(accountId: string, endpointId: string): Promise<number | null>;
   /**

@@ -6,10 +6,17 @@
  */
 import { ApiError, limits } from '@opentill/core';
 import { authenticateHash, hashKey, maskKey, type Account, type ApiKeyRecord, type Store } from '@opentill/engine';
+import { DashboardAuth, sameSecret, sessionCookieOf } from '../operations/dashboard-auth.js';
 
 export interface Principal {
   accountId: string;
-  kind: ApiKeyRecord['kind'];
+  /** `dashboard`: a signed-in dashboard session (cookie), allowed wherever a secret key is. */
+  kind: ApiKeyRecord['kind'] | 'dashboard';
+}
+
+interface RequestCredentials {
+  method: string;
+  headers: { authorization?: string | undefined; cookie?: string | undefined; 'x-csrf-token'?: string | string[] | undefined };
 }
 
 const noKeyMessage =
@@ -58,7 +65,34 @@ export class Authenticator {
   private readonly keys = new Map<string, { record: ApiKeyRecord | null; until: number }>();
   private readonly accounts = new Map<string, { account: Account; until: number }>();
 
-  constructor(private readonly store: Store) {}
+  readonly dashboard: DashboardAuth;
+
+  constructor(private readonly store: Store) {
+    this.dashboard = new DashboardAuth(store);
+  }
+
+  /**
+   * The caller of a request: an API key in `Authorization` (which wins), else the dashboard's session
+   * cookie. A cookie-authenticated request other than GET must carry the session's CSRF token in
+   * `X-CSRF-Token`; without it the request is refused before anything runs.
+   */
+  async principalOf(request: RequestCredentials): Promise<Principal> {
+    if (request.headers.authorization !== undefined) return this.principal(request.headers.authorization);
+    const cookie = sessionCookieOf(request.headers.cookie);
+    if (cookie === null) return this.principal(undefined);
+    const session = await this.dashboard.session(cookie);
+    if (!session) {
+      throw new ApiError('dashboard_session_invalid', 'Your dashboard session has ended or is not valid. Sign in again.');
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      const presented = request.headers['x-csrf-token'];
+      if (typeof presented !== 'string' || !sameSecret(presented, session.csrfToken)) {
+        throw new ApiError('csrf_token_invalid',
+          'This request was made with the dashboard session cookie but without its CSRF token (X-CSRF-Token header).');
+      }
+    }
+    return { accountId: session.accountId, kind: 'dashboard' };
+  }
 
   async principal(authorization: string | undefined): Promise<Principal> {
     const key = presentedKey(authorization);

@@ -174,8 +174,9 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
   // Streams never end by themselves: close them so the server can shut down.
   app.fastify.addHook('preClose', async () => { for (const res of open) res.end(); });
   app.fastify.get('/opentill/v1/events/stream', async (request, reply) => {
-    const principal = await app.authenticator.principal(request.headers.authorization);
-    if (principal.kind !== 'secret') {
+    // A key, or the dashboard's session cookie (EventSource sends cookies, not headers).
+    const principal = await app.authenticator.principalOf(request);
+    if (principal.kind === 'publishable') {
       throw new ApiError('secret_key_required', 'This API call cannot be made with a publishable API key. Please use a secret API key.');
     }
     const query = new URL(request.url, 'http://localhost').searchParams;
