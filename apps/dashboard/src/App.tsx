@@ -100,6 +100,10 @@ function Shell({ session, onSignedOut: signedOut }: { session: Session; onSigned
   const live = useLiveUpdates(true);
   const [signOutError, setSignOutError] = useState<unknown>(null);
   const section = route[0] ?? 'payments';
+  // On a phone the navigation is a scrolling strip: keep the current page's tab in view.
+  useEffect(() => {
+    document.querySelector('.nav a.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [section]);
   const doSignOut = async () => {
     try {
       await signOut();

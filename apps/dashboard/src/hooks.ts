@@ -134,6 +134,9 @@ export function usePagedList<T extends Obj>(path: string, params: Record<string,
   const loaded = useLoad(() => loadPage<T>(path, params, cursor, pageSize, select),
     [path, paramsKey, selectKey, cursor.starting_after, cursor.ending_before, pageSize]);
   const page = loaded.data;
+  // Paging back to the newest rows is the first page again: it shows new rows as they come.
+  const backAtStart = cursor.ending_before !== undefined && page !== null && !page.hasPrevious && !loaded.loading;
+  useEffect(() => { if (backAtStart) setCursor({}); }, [backAtStart]);
   return {
     ...loaded,
     nextPage: () => { if (page?.next) setCursor(page.next); },

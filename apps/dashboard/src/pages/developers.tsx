@@ -75,8 +75,8 @@ function DataReset() {
   const action = useAction();
   const reset = () => void action.run(async () => {
     try {
-      await post('/opentill/v1/test/reset');
-      setDone('Test data deleted.');
+      const result = await post<{ deleted?: { objects?: number; webhook_deliveries?: number } }>('/opentill/v1/test/reset');
+      setDone(`Test data deleted: ${result.deleted?.objects ?? 0} objects, ${result.deleted?.webhook_deliveries ?? 0} webhook deliveries.`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404 && !str(error.error.code).startsWith('resource')) {
         setDone('This server version has no data reset.');
@@ -89,7 +89,7 @@ function DataReset() {
   });
   return (
     <Section title="Delete test data" testId="data-reset">
-      <p className="muted small">Deletes this account’s payments, readers, locations, events and webhook endpoints. API keys stay.</p>
+      <p className="muted small">Deletes this account’s payments, readers, locations, webhook endpoints, events and deliveries. The API keys and the test clock stay.</p>
       {confirming ? (
         <div className="inline-form">
           <span>Delete all test data of this account?</span>

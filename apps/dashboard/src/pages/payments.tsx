@@ -32,13 +32,22 @@ function isRefunded(pi: Obj): boolean {
   return typeof charge === 'object' && charge !== null && (charge as Record<string, unknown>)['refunded'] === true;
 }
 
+/**
+ * What refunds took back from a charge. After a partial capture Stripe counts the released part in
+ * `amount_refunded` too, so that part is not a refund.
+ */
+export function refundedByRefunds(charge: Record<string, unknown>): number {
+  if (charge['captured'] !== true) return 0;
+  return Number(charge['amount_refunded']) - (Number(charge['amount']) - Number(charge['amount_captured']));
+}
+
 /** A PaymentIntent's status as the Dashboard shows it: a refunded one says so. */
 export function PaymentStatus({ pi }: { pi: Obj }) {
   const status = str(pi['status']);
   const charge = pi['latest_charge'] as Record<string, unknown> | null | undefined;
   if (status === 'succeeded' && charge && typeof charge === 'object') {
     if (charge['refunded'] === true) return <Badge status="refunded" />;
-    if (Number(charge['amount_refunded']) > 0) return <Badge status="partially_refunded" />;
+    if (refundedByRefunds(charge) > 0) return <Badge status="partially_refunded" />;
   }
   return <Badge status={status} />;
 }
@@ -188,7 +197,9 @@ function PaymentPage({ id }: { id: string }) {
   const status = str(pi['status']);
   const currency = str(pi['currency']);
   const charge = data.charges.find((c) => c.id === (pick(pi, 'latest_charge.id') ?? pi['latest_charge'])) ?? data.charges[0];
-  const refundable = status === 'succeeded' && charge ? Number(charge['amount_captured']) - Number(charge['amount_refunded']) : 0;
+  // What is left to refund: the charge less everything counted as refunded (a partial capture's
+  // released part included), as the server computes it.
+  const refundable = status === 'succeeded' && charge?.['captured'] === true ? Number(charge['amount']) - Number(charge['amount_refunded']) : 0;
   const cancelable = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'].includes(status);
   const card = chargeCard(charge);
   const reader = readerOf(data);
@@ -212,7 +223,7 @@ function PaymentPage({ id }: { id: string }) {
             ['Amount', money(pi['amount'], currency)],
             ['Amount capturable', money(pi['amount_capturable'], currency)],
             ['Amount received', money(pi['amount_received'], currency)],
-            ['Refunded', charge ? money(charge['amount_refunded'], currency) : null],
+            ['Refunded', charge ? money(refundedByRefunds(charge), currency) : null],
             ['Status', <Badge status={status} />],
             ['Capture method', str(pi['capture_method'])],
             ['Payment methods', (pi['payment_method_types'] as string[] | undefined)?.join(', ')],
@@ -241,7 +252,7 @@ function PaymentPage({ id }: { id: string }) {
           { label: 'Amount', cell: (c) => money(c['amount'], c['currency']) },
           { label: 'Status', cell: (c) => <Badge status={str(c['status'])} /> },
           { label: 'Captured', cell: (c) => money(c['amount_captured'], c['currency']), secondary: true },
-          { label: 'Refunded', cell: (c) => money(c['amount_refunded'], c['currency']) },
+          { label: 'Refunded', cell: (c) => money(refundedByRefunds(c), c['currency']) },
           { label: 'Card', cell: (c) => <CardLabel charge={c} />, secondary: true },
           { label: 'Outcome', cell: (c) => str(c['failure_message']) || str(pick(c, 'outcome.seller_message')), secondary: true },
           { label: 'ID', cell: (c) => <Mono>{c.id}</Mono>, secondary: true },

@@ -44,7 +44,7 @@ export function RequestLog() {
         columns={[
           { label: 'Status', cell: (r) => <StatusBadge status={r['status']} /> },
           { label: 'Method', cell: (r) => <Mono>{str(r['method'])}</Mono> },
-          { label: 'Path', cell: (r) => <Mono>{str(r['path'])}</Mono> },
+          { label: 'Path', cell: (r) => <code className="mono wrap-any">{str(r['path'])}</code> },
           { label: 'Error', cell: (r) => str((r['error'] as Record<string, unknown> | null)?.['code'] ?? (r['error'] as Record<string, unknown> | null)?.['type']) || '—', secondary: true },
           { label: 'Source', cell: (r) => str(r['source']), secondary: true },
           { label: 'Duration', cell: (r) => `${str(r['duration_ms'])} ms`, secondary: true, align: 'right' },

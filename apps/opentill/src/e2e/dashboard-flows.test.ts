@@ -86,7 +86,7 @@ describe('dashboard flows', () => {
     assert.equal(second.status, 'succeeded');
     const row = await page.textContent(`tr[data-id="${second.id}"]`);
     assert.match(row ?? '', /€42\.00/);
-    assert.match(row ?? '', /Succeeded/);
+    assert.match(row ?? '', /succeeded/i);
     assert.match(row ?? '', /VISA\s*•••• 4242/);
     assert.equal(await page.locator('[data-testid="payments"] tbody tr').count(), 2);
   });
