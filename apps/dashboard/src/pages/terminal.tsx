@@ -97,6 +97,7 @@ export function Terminal() {
       <div className="grid-2">
         <div>
           <h2 className="section-title">Locations</h2>
+          <section className="card"><CreateLocation onDone={() => { locationList.reload(); locations.reload(); }} /></section>
           <ListView list={locationList} empty="No locations." testId="locations" columns={[
             { label: 'Name', cell: (l) => <span className="user-text">{str(l['display_name'])}</span> },
             { label: 'Address', cell: (l) => <span className="user-text">{[pick(l, 'address.line1'), pick(l, 'address.city'), pick(l, 'address.country')].filter(Boolean).map(str).join(', ')}</span>, secondary: true },
@@ -119,15 +120,17 @@ export function Terminal() {
 
 function RegisterReader({ locations, onDone }: { locations: Obj[]; onDone: () => void }) {
   const [label, setLabel] = useState('');
-  const [location, setLocation] = useState('');
+  const [chosen, setChosen] = useState('');
   const [code, setCode] = useState('simulated-wpe');
   const action = useAction();
   const [created, setCreated] = useState<Obj | null>(null);
+  // A reader is registered to a location: the first one unless another is chosen.
+  const location = chosen || locations[0]?.id || '';
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void action.run(async () => {
       const reader = await post('/v1/terminal/readers', {
-        registration_code: code, ...(label.trim() ? { label: label.trim() } : {}), ...(location ? { location } : {}),
+        registration_code: code, location, ...(label.trim() ? { label: label.trim() } : {}),
       });
       setCreated(reader);
       setLabel('');
@@ -143,13 +146,50 @@ function RegisterReader({ locations, onDone }: { locations: Obj[]; onDone: () =>
           ['simulated-ux700', 'Verifone UX700'], ['simulated-v660p', 'Verifone V660p'],
         ]} />
         <TextField label="Label" name="label" value={label} onChange={setLabel} placeholder="Front counter" />
-        <Select label="Location" value={location} onChange={setLocation} name="location"
-          options={[['', 'None'], ...locations.map((l): [string, string] => [l.id, str(l['display_name']) || l.id])]} />
-        <button type="submit" className="btn btn-primary" disabled={action.busy} data-action="register-reader">Register</button>
+        <Select label="Location" value={location} onChange={setChosen} name="location"
+          options={locations.length ? locations.map((l): [string, string] => [l.id, str(l['display_name']) || l.id]) : [['', 'No location yet']]} />
+        <button type="submit" className="btn btn-primary" disabled={action.busy || !location} data-action="register-reader">Register</button>
       </form>
+      {!location ? <p className="muted small">Add a location first (below): every reader belongs to one.</p> : null}
       <ErrorBanner error={action.error} />
       {created ? <p className="banner banner-ok" role="status">Registered <a href={href(`terminal/readers/${created.id}`)}><Mono>{created.id}</Mono></a>.</p> : null}
     </Section>
+  );
+}
+
+function CreateLocation({ onDone }: { onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [line1, setLine1] = useState('');
+  const [city, setCity] = useState('');
+  const [postalCode, setPostalCode] = useState('');
+  const [country, setCountry] = useState('US');
+  const action = useAction();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void action.run(async () => {
+      await post('/v1/terminal/locations', {
+        display_name: name.trim(), address: { line1: line1.trim(), city: city.trim(), postal_code: postalCode.trim(), country },
+      });
+      setName('');
+      setLine1('');
+      onDone();
+    });
+  };
+  return (
+    <form className="card-body stacked-form" onSubmit={submit} data-testid="create-location">
+      <TextField label="Name" name="display_name" value={name} onChange={setName} placeholder="Main street store" required />
+      <TextField label="Address" name="line1" value={line1} onChange={setLine1} required />
+      <div className="form-row">
+        <TextField label="City" name="city" value={city} onChange={setCity} required />
+        <TextField label="Postal code" name="postal_code" value={postalCode} onChange={setPostalCode} required />
+        <Select label="Country" value={country} onChange={setCountry} name="country" options={[
+          ['US', 'United States'], ['CA', 'Canada'], ['GB', 'United Kingdom'], ['FR', 'France'], ['DE', 'Germany'], ['ES', 'Spain'],
+          ['IT', 'Italy'], ['NL', 'Netherlands'], ['IE', 'Ireland'], ['AU', 'Australia'], ['NZ', 'New Zealand'], ['SG', 'Singapore'],
+        ]} />
+      </div>
+      <ErrorBanner error={action.error} />
+      <div><button type="submit" className="btn" disabled={action.busy} data-action="create-location">Add location</button></div>
+    </form>
   );
 }
 

@@ -37,8 +37,10 @@ async function takePayment(amount: number, options: Partial<Stripe.PaymentIntent
 }
 
 before(async () => {
-  // The first delivery of each event fails (500), later ones succeed: a failed attempt to resend.
-  receiver = await startReceiver((_request, count) => (count === 1 ? 500 : 200));
+  // The first delivery fails (500, with HTML in its body), later ones succeed: a failed attempt to resend.
+  receiver = await startReceiver((_request, count) => (count === 1
+    ? (res) => { res.writeHead(500, { 'Content-Type': 'text/html' }); res.end(htmlPayload); }
+    : 200));
   server = await startServer({ store: 'sqlite', name: 'dashboard_flows', env: { OPENTILL_WEBHOOK_POLL: '100ms' } });
   stripe = stripeFor(server, server.secretKey);
   const location = await stripe.terminal.locations.create({
@@ -147,6 +149,22 @@ describe('dashboard flows', () => {
     assert.equal(await page.locator('[data-testid="action-history"] tbody tr').count(), 2);
   });
 
+  test('a simulated reader registered from the Terminal page; HTML in its label shows as text', async () => {
+    await openRoute(page, 'terminal');
+    await page.waitForSelector(`[data-testid="readers"] tr[data-id="${reader.id}"]`);
+    await page.fill('[data-testid="register-reader"] input[name="label"]', htmlPayload);
+    await page.click('[data-action="register-reader"]');
+    await page.waitForSelector('[data-testid="readers"] tbody tr:nth-child(2)');
+    const readers = await stripe.terminal.readers.list();
+    assert.equal(readers.data.length, 2);
+    const registered = readers.data.find((r) => r.id !== reader.id)!;
+    assert.equal(registered.label, htmlPayload);
+    assert.equal(registered.device_type, 'simulated_wisepos_e');
+    assert.equal(await page.textContent(`tr[data-id="${registered.id}"] strong`), htmlPayload);
+    assert.equal(await page.locator('.content img, .content script, .content b').count(), 0);
+    assert.equal(await page.evaluate('window.__injected === undefined'), true);
+  });
+
   test('a failed webhook delivery is resent from the endpoint page and the new attempt shows', async () => {
     const endpoint = await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['payment_intent.canceled'] });
     const intent = await stripe.paymentIntents.create({ amount: 500, currency: 'eur', payment_method_types: ['card_present'] } as Stripe.PaymentIntentCreateParams);
@@ -156,6 +174,10 @@ describe('dashboard flows', () => {
     const rows = '[data-testid="attempts"] tbody tr';
     await page.waitForSelector(`${rows} .badge:text-is("500")`, { timeout: 15_000 });
     assert.equal(await page.locator(rows).count(), 1);
+    // The receiver's HTML answer is shown as text.
+    assert.equal(await page.textContent(`${rows} [data-testid="response-excerpt"]`), htmlPayload);
+    assert.equal(await page.locator('.content img, .content script, .content b').count(), 0);
+    assert.equal(await page.evaluate('window.__injected === undefined'), true);
     await page.click(`${rows} [data-action="resend"]`);
     await receiver.waitFor((received) => received.length === 2, 15_000, 'the resent delivery');
     await page.waitForSelector(`${rows} .badge:text-is("200")`, { timeout: 15_000 });

@@ -127,6 +127,19 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       await page.waitForSelector(`[data-testid="readers"] tr[data-id="${ids.reader}"]`);
       assert.equal(await page.locator('[data-testid="readers"] tbody tr').count(), 2);
       await show('05-terminal');
+      // A location added from the page.
+      const before = (await stripe.terminal.locations.list({ limit: 100 })).data.length;
+      const form = '[data-testid="create-location"]';
+      await page.fill(`${form} input[name="display_name"]`, `Kiosk ${viewport}`);
+      await page.fill(`${form} input[name="line1"]`, '3 Main Street');
+      await page.fill(`${form} input[name="city"]`, 'Springfield');
+      await page.fill(`${form} input[name="postal_code"]`, '12345');
+      await page.click('[data-action="create-location"]');
+      await page.waitForSelector(`[data-testid="locations"] .user-text:text-is("Kiosk ${viewport}")`);
+      const locations = (await stripe.terminal.locations.list({ limit: 100 })).data;
+      assert.equal(locations.length, before + 1);
+      assert.equal(locations[0]!.display_name, `Kiosk ${viewport}`);
+      assert.equal(locations[0]!.address.country, 'US');
       await openRoute(page, `terminal/readers/${ids.reader}`);
       await page.waitForSelector('[data-testid="action-history"] tbody tr');
       await show('06-reader');
