@@ -32,6 +32,14 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard renders user content (metadata, labels, webhook bodies) as text only.
+    files: ['apps/dashboard/src/**/*.tsx'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'render user content as text, never as HTML' }],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', Buffer: 'readonly', fetch: 'readonly', performance: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
   },

@@ -155,6 +155,18 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       await openRoute(page, 'events');
       await page.waitForSelector(`[data-testid="events"] tr[data-id="${ids.event}"]`);
       await show('07-events');
+      // Cursor paging: Next shows the 25 events before these, Previous the same page again.
+      const rowIds = () => page.locator('[data-testid="events"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+      const first = await rowIds();
+      assert.equal(first.length, 25);
+      const listed = await stripe.events.list({ limit: 50 });
+      assert.deepEqual(first, listed.data.slice(0, 25).map((e) => e.id));
+      await page.click('.pager button:text-is("Next")');
+      await waitUntil(async () => (await rowIds())[0] === listed.data[25]!.id, 'the second page of events');
+      assert.deepEqual(await rowIds(), listed.data.slice(25, 50).map((e) => e.id));
+      await page.click('.pager button:text-is("Previous")');
+      await waitUntil(async () => (await rowIds())[0] === first[0], 'the first page again');
+      assert.deepEqual(await rowIds(), first);
       await openRoute(page, `events/${ids.event}`);
       await page.waitForSelector('[data-testid="event-deliveries"] tbody tr');
       await page.waitForSelector('[data-testid="event-json"]');
