@@ -73,7 +73,7 @@ export function Terminal() {
   const columns: Column<Obj>[] = [
     { label: 'Reader', cell: (r) => <div><strong className="user-text">{str(r['label']) || str(r['serial_number'])}</strong><div className="muted small"><Id id={r.id} /></div></div> },
     { label: 'Status', cell: (r) => <Badge status={str(r['status']) || 'offline'} /> },
-    { label: 'Current action', cell: (r) => <ActionCell reader={r} /> },
+    { label: 'Current action', cell: (r) => <ActionCell reader={r} />, secondary: true },
     { label: 'Device', cell: (r) => deviceName(r['device_type']), secondary: true },
     { label: 'Location', cell: (r) => (str(r['location']) ? <span className="user-text">{locationName(r['location'])}</span> : '—'), secondary: true },
     { label: 'Last seen', cell: (r) => ago(r['last_seen_at']), secondary: true },

@@ -101,6 +101,10 @@ export function WebhookEndpointDetail({ id }: { id: string }) {
       <ErrorBanner error={endpoint.error ?? toggle.error} />
       {data ? (
         <>
+          <Section title="Delivery attempts" testId="endpoint-attempts" actions={<button type="button" className="btn btn-small" onClick={attempts.reload}>Refresh</button>}>
+            <ErrorBanner error={attempts.error} />
+            {attempts.data ? <AttemptsTable attempts={attempts.data} show="event" onResent={attempts.reload} testId="attempts" /> : <Empty>Loading…</Empty>}
+          </Section>
           <div className="grid-2">
             <Section title="Endpoint">
               <Details items={[
@@ -136,10 +140,6 @@ export function WebhookEndpointDetail({ id }: { id: string }) {
               <ErrorBanner error={fault.error} />
             </Section>
           </div>
-          <Section title="Delivery attempts" testId="endpoint-attempts" actions={<button type="button" className="btn btn-small" onClick={attempts.reload}>Refresh</button>}>
-            <ErrorBanner error={attempts.error} />
-            {attempts.data ? <AttemptsTable attempts={attempts.data} show="event" onResent={attempts.reload} testId="attempts" /> : <Empty>Loading…</Empty>}
-          </Section>
           <Section title="Metadata"><Metadata metadata={data['metadata']} /></Section>
         </>
       ) : null}

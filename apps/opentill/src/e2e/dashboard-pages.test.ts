@@ -177,9 +177,29 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       await openRoute(page, 'webhooks');
       await page.waitForSelector(`[data-testid="webhook-endpoints"] tr[data-id="${ids.endpoint}"]`);
       await show('09-webhooks');
+      // An endpoint added from the page: its signing secret is shown once.
+      const before = (await stripe.webhookEndpoints.list({ limit: 100 })).data.length;
+      await page.fill('[data-testid="create-endpoint"] input[name="url"]', `${receiver.url}?from=${viewport}`);
+      await page.fill('[data-testid="create-endpoint"] input[name="enabled_events"]', 'charge.refunded, payment_intent.canceled');
+      await page.click('[data-action="create-endpoint"]');
+      await page.waitForSelector('[data-testid="create-endpoint"] .banner-ok');
+      assert.match(await page.textContent('[data-testid="create-endpoint"] .banner-ok') ?? '', /whsec_\w+/);
+      const endpoints = (await stripe.webhookEndpoints.list({ limit: 100 })).data;
+      assert.equal(endpoints.length, before + 1);
+      assert.deepEqual(endpoints[0]!.enabled_events, ['charge.refunded', 'payment_intent.canceled']);
       await openRoute(page, `webhooks/${ids.endpoint}`);
       await page.waitForSelector('[data-testid="attempts"] .badge:text-is("503")');
       await show('10-webhook-endpoint');
+      // Disable and enable again; roll the secret (the new one is shown once).
+      await page.click('[data-action="disable"]');
+      await page.waitForSelector('[data-action="enable"]');
+      assert.equal((await stripe.webhookEndpoints.retrieve(ids.endpoint)).status, 'disabled');
+      await page.click('[data-action="enable"]');
+      await page.waitForSelector('[data-action="disable"]');
+      assert.equal((await stripe.webhookEndpoints.retrieve(ids.endpoint)).status, 'enabled');
+      await page.click('[data-action="roll-secret"]');
+      await page.waitForSelector('[data-testid="roll-secret"] .banner-ok');
+      assert.match(await page.textContent('[data-testid="roll-secret"] .banner-ok') ?? '', /whsec_\w+/);
     });
 
     test('request log and a failed request', async () => {
