@@ -82,8 +82,9 @@ describe('dashboard flows', () => {
     await page.waitForSelector('[data-live="stream"]');
     const first = await takePayment(1250, { description: 'Deux croissants' });
     const second = await takePayment(4200, { metadata: { note: htmlPayload }, description: htmlPayload });
+    // Each row shows up, then turns succeeded when the live update after the payment lands.
     for (const intent of [first, second]) {
-      await page.waitForSelector(`[data-testid="payments"] tr[data-id="${intent.id}"]`, { timeout: 15_000 });
+      await page.waitForSelector(`[data-testid="payments"] tr[data-id="${intent.id}"] .badge[data-status="succeeded"]`, { timeout: 15_000 });
     }
     assert.equal(second.status, 'succeeded');
     const row = await page.textContent(`tr[data-id="${second.id}"]`);
@@ -107,7 +108,10 @@ describe('dashboard flows', () => {
 
   test("a payment's page shows its timeline from its events, the reader that took it and its receipt", async () => {
     const intent = (await stripe.paymentIntents.list({ limit: 2 })).data[1]!;
-    await openRoute(page, `payments/${intent.id}`);
+    // Found by its id from the search box at the top.
+    await page.fill('.global-search input', intent.id);
+    await page.press('.global-search input', 'Enter');
+    await page.waitForSelector(`.page-header .mono:text-is("${intent.id}")`);
     await page.waitForSelector(`[data-testid="timeline"] li[data-type="payment_intent.succeeded"]`);
     const types = await page.locator('[data-testid="timeline"] li').evaluateAll((items) => items.map((li) => li.getAttribute('data-type')));
     // Oldest first: created, then the reader's outcome and the charge, then succeeded.
