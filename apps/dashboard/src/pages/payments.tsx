@@ -58,12 +58,15 @@ export function Payments() {
     : status === 'refunded' ? (pi: Obj) => isRefunded(pi)
       : (pi: Obj) => pi['status'] === status;
   const list = usePagedList<Obj>('/v1/payment_intents', { expand: ['data.latest_charge'] }, 20, select, status);
+  // Readers by id, to show their labels (the first 100; others show their id).
+  const readers = useLoad(() => get<ListEnvelope<Obj>>('/v1/terminal/readers', { limit: 100 }), [], { live: false });
+  const readerLabel = (id: string) => str(readers.data?.data.find((r) => r.id === id)?.['label']);
   const columns: Column<Obj>[] = [
     { label: 'Amount', cell: (pi) => <><strong className="amount">{money(pi['amount'], pi['currency'])}</strong> <span className="muted small">{str(pi['currency']).toUpperCase()}</span></> },
     { label: 'Status', cell: (pi) => <PaymentStatus pi={pi} /> },
     { label: 'Payment method', cell: (pi) => <CardLabel charge={pi['latest_charge']} />, secondary: true },
     { label: 'Description', cell: (pi) => <span className="user-text">{str(pi['description'])}</span>, secondary: true },
-    { label: 'Reader', cell: (pi) => { const reader = str(chargeCard(pi['latest_charge'])?.['reader']); return reader ? <a href={href(`terminal/readers/${reader}`)}><Id id={reader} /></a> : <span className="muted">—</span>; }, secondary: true },
+    { label: 'Reader', cell: (pi) => { const reader = str(chargeCard(pi['latest_charge'])?.['reader']); if (!reader) return <span className="muted">—</span>; const label = readerLabel(reader); return <a href={href(`terminal/readers/${reader}`)} title={reader}>{label ? <span className="user-text">{label}</span> : <Id id={reader} />}</a>; }, secondary: true },
     { label: 'ID', cell: (pi) => <Id id={pi.id} />, secondary: true },
     { label: 'Created', cell: (pi) => when(pi['created']) },
   ];
