@@ -62,7 +62,7 @@ export function Payments() {
   const readers = useLoad(() => get<ListEnvelope<Obj>>('/v1/terminal/readers', { limit: 100 }), [], { live: false });
   const readerLabel = (id: string) => str(readers.data?.data.find((r) => r.id === id)?.['label']);
   const columns: Column<Obj>[] = [
-    { label: 'Amount', cell: (pi) => <><strong className="amount">{money(pi['amount'], pi['currency'])}</strong> <span className="muted small">{str(pi['currency']).toUpperCase()}</span></> },
+    { label: 'Amount', cell: (pi) => <span className="nowrap"><strong className="amount">{money(pi['amount'], pi['currency'])}</strong> <span className="muted small">{str(pi['currency']).toUpperCase()}</span></span> },
     { label: 'Status', cell: (pi) => <PaymentStatus pi={pi} /> },
     { label: 'Payment method', cell: (pi) => <CardLabel charge={pi['latest_charge']} />, secondary: true },
     { label: 'Description', cell: (pi) => <span className="user-text">{str(pi['description'])}</span>, secondary: true },
