@@ -1,7 +1,7 @@
 /** The request log: every API request of the account, with its parameters and response body. */
 import { useState } from 'react';
 import { ApiError, get, type Obj } from '../api.js';
-import { Badge, Details, Empty, ErrorBanner, JsonView, ListView, Mono, PageHeader, Section, Select, TextField, Toolbar } from '../components.js';
+import { Badge, Details, Empty, Id, ErrorBanner, JsonView, ListView, Mono, PageHeader, Section, Select, TextField, Toolbar } from '../components.js';
 import { str, whenMs } from '../format.js';
 import { href, useLoad, usePagedList } from '../hooks.js';
 
@@ -46,6 +46,8 @@ export function RequestLog() {
           { label: 'Method', cell: (r) => <Mono>{str(r['method'])}</Mono> },
           { label: 'Path', cell: (r) => <code className="mono wrap-any">{str(r['path'])}</code> },
           { label: 'Error', cell: (r) => str((r['error'] as Record<string, unknown> | null)?.['code'] ?? (r['error'] as Record<string, unknown> | null)?.['type']) || '—', secondary: true },
+          { label: 'Request-Id', cell: (r) => <Id id={r.id} />, secondary: true },
+          { label: 'Idempotency key', cell: (r) => (r['idempotency_key'] ? <span className="nowrap"><Id id={str(r['idempotency_key'])} />{r['replayed'] ? <> <Badge status="pending" label="replayed" /></> : null}</span> : '—'), secondary: true },
           { label: 'Source', cell: (r) => str(r['source']), secondary: true },
           { label: 'Duration', cell: (r) => `${str(r['duration_ms'])} ms`, secondary: true, align: 'right' },
           { label: 'Time', cell: (r) => whenMs(r['created']) },
