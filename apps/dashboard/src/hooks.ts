@@ -43,7 +43,14 @@ export interface Loaded<T> {
  * Runs `load` when `deps` change (and when the live version does, unless `live` is false). A
  * reload keeps showing the previous data until the new one is there, so live updates do not flash.
  */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[], options: { live?: boolean } = {}): Loaded<T> {
+export interface LoadOptions {
+  /** Reload on the live version (default true). */
+  live?: boolean;
+  /** Also reload this often: for what changes without any write (a reader's presence ages). */
+  refreshMs?: number;
+}
+
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], options: LoadOptions = {}): Loaded<T> {
   const live = useLiveVersion();
   const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
   const [nonce, setNonce] = useState(0);
@@ -59,6 +66,12 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], options: { l
     // The caller lists in `deps` what `load` reads.
   }, [...deps, liveDep, nonce]);
   const reload = useCallback(() => setNonce((n) => n + 1), []);
+  const { refreshMs } = options;
+  useEffect(() => {
+    if (!refreshMs) return;
+    const timer = setInterval(() => { if (!document.hidden) reload(); }, refreshMs);
+    return () => clearInterval(timer);
+  }, [refreshMs, reload]);
   return { ...state, reload };
 }
 
@@ -127,12 +140,12 @@ export interface PagedList<T> extends Loaded<Page<T>> {
 
 /** A list page's state: the cursor, reset to the first page whenever the filters change. */
 export function usePagedList<T extends Obj>(path: string, params: Record<string, unknown>, pageSize = 20,
-  select?: (row: T) => boolean, selectKey = ''): PagedList<T> {
+  select?: (row: T) => boolean, selectKey = '', options: LoadOptions = {}): PagedList<T> {
   const [cursor, setCursor] = useState<Cursor>({});
   const paramsKey = JSON.stringify(params);
   useEffect(() => setCursor({}), [path, paramsKey, selectKey]);
   const loaded = useLoad(() => loadPage<T>(path, params, cursor, pageSize, select),
-    [path, paramsKey, selectKey, cursor.starting_after, cursor.ending_before, pageSize]);
+    [path, paramsKey, selectKey, cursor.starting_after, cursor.ending_before, pageSize], options);
   const page = loaded.data;
   // Paging back to the newest rows is the first page again: it shows new rows as they come.
   const backAtStart = cursor.ending_before !== undefined && page !== null && !page.hasPrevious && !loaded.loading;

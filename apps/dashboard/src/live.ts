@@ -62,7 +62,14 @@ export function useLiveUpdates(enabled: boolean): { version: number; mode: LiveM
       };
     };
     open(0);
+    // Coming back to the tab re-reads what is shown: a stream only carries the changes of the
+    // server process it is connected to (several nodes), and a hidden tab may have missed some.
+    const visible = () => { if (!document.hidden) bump(); };
+    document.addEventListener('visibilitychange', visible);
+    window.addEventListener('focus', visible);
     return () => {
+      document.removeEventListener('visibilitychange', visible);
+      window.removeEventListener('focus', visible);
       stopped = true;
       source?.close();
       clearTimeout(pollTimer);

@@ -17,6 +17,12 @@ const deviceNames: Record<string, string> = {
 };
 export const deviceName = (type: unknown): string => deviceNames[str(type)] ?? str(type).replace(/_/g, ' ');
 
+/**
+ * A reader turns offline when it has not been seen for 2 minutes, which no write announces: the
+ * reader views re-read this often (the server computes `status` on the account's clock).
+ */
+const presenceRefreshMs = 15_000;
+
 function ActionCell({ reader }: { reader: Obj }) {
   const action = reader['action'] as Record<string, unknown> | null | undefined;
   if (!action) return <span className="muted">Idle</span>;
@@ -67,7 +73,7 @@ export function Terminal() {
   const [location, setLocation] = useState('');
   const locations = useLoad(() => get<ListEnvelope<Obj>>('/v1/terminal/locations', { limit: 100 }), []);
   const readerParams: Record<string, unknown> = { ...(status ? { status } : {}), ...(location ? { location } : {}) };
-  const readers = usePagedList<Obj>('/v1/terminal/readers', readerParams, 20);
+  const readers = usePagedList<Obj>('/v1/terminal/readers', readerParams, 20, undefined, '', { refreshMs: presenceRefreshMs });
   const locationList = usePagedList<Obj>('/v1/terminal/locations', {}, 10);
   const configurations = usePagedList<Obj>('/v1/terminal/configurations', {}, 10);
   const columns: Column<Obj>[] = [
@@ -253,7 +259,7 @@ function ActionHistory({ reader }: { reader: Obj }) {
 }
 
 export function ReaderDetail({ id }: { id: string }) {
-  const loaded = useLoad(() => get(`/v1/terminal/readers/${encodeURIComponent(id)}`), [id]);
+  const loaded = useLoad(() => get(`/v1/terminal/readers/${encodeURIComponent(id)}`), [id], { refreshMs: presenceRefreshMs });
   const reader = loaded.data;
   const action = reader?.['action'] as Record<string, unknown> | null | undefined;
   const cart = action?.['set_reader_display'] as Record<string, unknown> | undefined;
