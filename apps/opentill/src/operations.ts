@@ -4,6 +4,7 @@
  * retention, the dashboard's directory, and the one-time sign-in link printed at start.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { defaultRequestLogSettings, parseRetention, type RequestLogSettings } from '@opentill/server';
@@ -74,12 +75,14 @@ export function requestLogSettings(values: Values): RequestLogSettings {
   };
 }
 
-/** `--dashboard-dir`, else apps/dashboard/dist beside this app (a clone or the workspace). */
+/**
+ * `--dashboard-dir`, else apps/dashboard/dist beside this app (a clone or the workspace); null
+ * (`/` says the dashboard is not built) when that directory has no index.html.
+ */
 export function dashboardDir(values: Values): string | null {
   const configured = values['dashboard-dir'] ?? process.env['OPENTILL_DASHBOARD_DIR'];
-  if (typeof configured === 'string') return configured;
-  const beside = fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
-  return existsSync(beside) ? beside : null;
+  const dir = typeof configured === 'string' ? configured : fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
+  return existsSync(join(dir, 'index.html')) ? dir : null;
 }
 
 /** The keys the dashboard may show: only real ones (a restart with a configured key prints "(unchanged)"). */

@@ -60,7 +60,8 @@ describe('dashboard sessions (sqlite)', () => {
     writeFileSync(join(dashboardDir, 'assets', 'app-abc.js'), 'console.log("dashboard");');
     a = await startServer({ store: 'sqlite', name: 'dashboard_a', dataDir, args: ['--dashboard-dir', dashboardDir] });
     // A second account on the same database: another process configured with another key.
-    b = await startServer({ store: 'sqlite', name: 'dashboard_b', dataDir });
+    // …whose dashboard directory has no build in it.
+    b = await startServer({ store: 'sqlite', name: 'dashboard_b', dataDir, args: ['--dashboard-dir', join(dataDir, 'no-dashboard')] });
   });
   after(async () => {
     await stopServer(b);
