@@ -3,10 +3,20 @@
  * Runs every compiled test file (`dist/**\/*.test.js` of each workspace) with node's test runner.
  * Node 20's `--test` takes no globs, so the files are listed here. Files run in parallel processes
  * (one per core); each PostgreSQL suite works in its own schema.
+ *
+ * Before starting them, the run decides two things ONCE, so every file sees the same machine:
+ * - which PostgreSQL the suites use (packages/testkit `decidePostgres`: the local server if it
+ *   answers within a second, else the embedded PGlite server; with CI=true the real server is
+ *   required), passed to the test processes as OPENTILL_TEST_POSTGRES;
+ * - the browser: the headless Chromium shipped inside the `@sparticuz/chromium` devDependency is
+ *   inflated here, once, so parallel test files never race to write it (OPENTILL_CHROMIUM
+ *   overrides it with another binary).
+ * Both decisions are printed at the start and again in the run's summary.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { decidePostgres, RUN_DECISION_ENV } from '../packages/testkit/dist/postgres.js';
 
 const roots = ['packages', 'apps'];
 const files = [];
@@ -30,5 +40,24 @@ if (selected.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, ...selected], { stdio: 'inherit' });
+let postgres;
+try {
+  postgres = await decidePostgres();
+} catch (error) {
+  console.error(`opentill tests: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+const browser = process.env.OPENTILL_CHROMIUM
+  ? `Chromium: ${process.env.OPENTILL_CHROMIUM} (OPENTILL_CHROMIUM)`
+  : `Chromium: ${await (await import('@sparticuz/chromium')).default.executablePath()} (@sparticuz/chromium)`;
+const decisions = [postgres.summary, browser];
+for (const line of decisions) console.log(`# ${line}`);
+
+const started = Date.now();
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, ...selected], {
+  stdio: 'inherit',
+  env: { ...process.env, [RUN_DECISION_ENV]: postgres.value },
+});
+console.log(`\n# ${selected.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+for (const line of decisions) console.log(`# ${line}`);
 process.exit(result.status ?? 1);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Example Tap to Pay POS backend: the merchant's server behind a phone that is its own reader.
+ * Example Tap to Pay POS backend: the merchant's server behind a phone that is its own reader, an
+ * Express app shaped like Stripe's own Terminal samples.
  * - POST /connection_token       → { secret } from POST /v1/terminal/connection_tokens (scoped to the Location)
  * - GET  /config                 → what the app needs: OpenTill's URL, the Location, its country and currency
  * - POST /capture_payment_intent → captures the PaymentIntent the app created and paid with the SDK
@@ -12,20 +13,20 @@
  *
  *   OPENTILL_URL=http://127.0.0.1:4242 OPENTILL_SECRET_KEY=sk_test_… PORT=3001 node examples/tap-to-pay-pos/server.mjs
  */
-import http from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { dirname, join, normalize, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import express from 'express';
 import Stripe from 'stripe';
 import { defaultCvmLimits } from '@opentill/core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The browser loads the SDK's compiled ES modules as they are: every module they import (relative
-// files of the SDK, and @opentill/core with its own relative files) must be reachable.
-const served = {
-  '/sdk/': join(here, '../../packages/terminal-sdk/dist/'),
-  '/core/': join(here, '../../packages/core/dist/'),
-};
+// files of the SDK, and @opentill/core with its own relative files) must be reachable. Wherever
+// npm put them: this clone's packages/*, or node_modules of a copy of this folder.
+const require = createRequire(import.meta.url);
+const sdkDist = dirname(require.resolve('@opentill/terminal-sdk'));
+const coreDist = dirname(createRequire(join(sdkDist, 'index.js')).resolve('@opentill/core'));
 const opentillUrl = new URL(process.env.OPENTILL_URL ?? 'http://127.0.0.1:4242');
 const secretKey = process.env.OPENTILL_SECRET_KEY ?? process.env.STRIPE_SECRET_KEY;
 if (!secretKey) {
@@ -80,47 +81,6 @@ async function cvmRow() {
   return defaultCvmLimits[country] ?? { currency: 'usd', limit: null, pin: false };
 }
 
-// Plain HTTP helpers, as in examples/web-pos: each example stands alone (copy one folder to start
-// a POS), so they are repeated rather than shared.
-const types = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json', '.svg': 'image/svg+xml',
-};
-
-function send(res, status, body, type = 'application/json') {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-  res.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
-}
-
-async function readJson(req) {
-  let raw = '';
-  for await (const chunk of req) {
-    raw += chunk;
-    if (raw.length > 100_000) throw new Error('body too large');
-  }
-  return raw ? JSON.parse(raw) : {};
-}
-
-async function serveFile(res, path) {
-  try {
-    const ext = path.slice(path.lastIndexOf('.'));
-    send(res, 200, await readFile(path), types[ext] ?? 'application/octet-stream');
-  } catch {
-    send(res, 404, { error: 'not found' });
-  }
-}
-
-/** `/sdk/mobile/index.js` → the file under the SDK's dist, refusing anything that climbs out of it. */
-function staticModule(pathname) {
-  for (const [prefix, dir] of Object.entries(served)) {
-    if (!pathname.startsWith(prefix)) continue;
-    const file = normalize(join(dir, decodeURIComponent(pathname.slice(prefix.length))));
-    if (!file.startsWith(dir) || !/\.(js|map)$/.test(file) || file.includes(`${sep}node_modules${sep}`)) return null;
-    return file;
-  }
-  return null;
-}
-
 /** What the result screen shows, from the captured PaymentIntent and its charge. */
 function summary(intent) {
   const charge = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
@@ -135,40 +95,42 @@ function summary(intent) {
 
 const location = await ensureLocation();
 const cvm = await cvmRow();
-const statics = { '/': 'index.html', '/index.html': 'index.html', '/app.js': 'app.js', '/style.css': 'style.css' };
+const app = express();
+app.use(express.json({ limit: '100kb' }));
+const noStore = { setHeaders: (res) => res.set('cache-control', 'no-store') };
+app.use(express.static(join(here, 'public'), noStore));
+// Only the modules (and their source maps) of the SDK and of core.
+const modulesOnly = (req, res, next) => (/\.(js|map)$/.test(req.path) ? next() : res.status(404).json({ error: 'not found' }));
+app.use('/sdk', modulesOnly, express.static(sdkDist, noStore));
+app.use('/core', modulesOnly, express.static(coreDist, noStore));
 
-const server = http.createServer(async (req, res) => {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  try {
-    if (req.method === 'GET' && statics[url.pathname]) return await serveFile(res, join(here, 'public', statics[url.pathname]));
-    if (req.method === 'GET' && url.pathname === '/config') {
-      return send(res, 200, {
-        opentillUrl: opentillUrl.origin, locationId: location.id, country, merchantDisplayName,
-        currency: cvm.currency, contactlessLimit: cvm.limit, pinOnPhone: cvm.pin,
-      });
-    }
-    const moduleFile = req.method === 'GET' ? staticModule(url.pathname) : null;
-    if (moduleFile) return await serveFile(res, moduleFile);
-
-    if (req.method === 'POST' && url.pathname === '/connection_token') {
-      // Scoped to the Location: the phone can only become a reader there.
-      const token = await stripe.terminal.connectionTokens.create({ location: location.id });
-      return send(res, 200, { secret: token.secret });
-    }
-    if (req.method === 'POST' && url.pathname === '/capture_payment_intent') {
-      const body = await readJson(req);
-      const id = String(body.payment_intent_id ?? '');
-      if (!/^pi_[A-Za-z0-9]+$/.test(id)) return send(res, 400, { error: { message: 'payment_intent_id is required' } });
-      const intent = await stripe.paymentIntents.capture(id, { expand: ['latest_charge'] });
-      return send(res, 200, summary(intent));
-    }
-    return send(res, 404, { error: 'not found' });
-  } catch (error) {
-    return send(res, error.statusCode ?? 500, { error: { message: error.message, code: error.code } });
-  }
+app.get('/config', (req, res) => {
+  res.json({
+    opentillUrl: opentillUrl.origin, locationId: location.id, country, merchantDisplayName,
+    currency: cvm.currency, contactlessLimit: cvm.limit, pinOnPhone: cvm.pin,
+  });
 });
 
-server.listen(Number(process.env.PORT ?? 3001), process.env.HOST ?? '127.0.0.1', () => {
+app.post('/connection_token', async (req, res) => {
+  // Scoped to the Location: the phone can only become a reader there.
+  const token = await stripe.terminal.connectionTokens.create({ location: location.id });
+  res.json({ secret: token.secret });
+});
+
+app.post('/capture_payment_intent', async (req, res) => {
+  const id = String(req.body?.payment_intent_id ?? '');
+  if (!/^pi_[A-Za-z0-9]+$/.test(id)) return res.status(400).json({ error: { message: 'payment_intent_id is required' } });
+  const intent = await stripe.paymentIntents.capture(id, { expand: ['latest_charge'] });
+  res.json(summary(intent));
+});
+
+// Express 5 passes a rejected handler here: answer in Stripe's error shape, with its status.
+app.use((error, req, res, next) => {
+  if (res.headersSent) return next(error); // Express's own handler ends a response already started
+  res.status(error.statusCode ?? 500).json({ error: { message: error.message, code: error.code } });
+});
+
+const server = app.listen(Number(process.env.PORT ?? 3001), process.env.HOST ?? '127.0.0.1', () => {
   const address = server.address();
   console.log(`tap-to-pay-pos listening on http://${address.address}:${address.port} ` +
     `(OpenTill: ${opentillUrl.origin}, Location ${location.id} in ${country})`);

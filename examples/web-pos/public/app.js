@@ -19,12 +19,20 @@ async function fetchConnectionToken() {
   return data.secret;
 }
 
+function showDisconnected() {
+  $('reader-label').textContent = '';
+  delete $('reader-label').dataset.readerId;
+  $('screen-link').hidden = true;
+  $('screen-link').removeAttribute('href');
+  $('pay').disabled = true;
+  $('disconnect').disabled = true;
+  $('connect').disabled = false;
+}
+
 function unexpectedDisconnect(event) {
   // You might want to display UI to notify the user and start re-discovering readers
   log(`reader disconnected: ${event.error?.message ?? 'unknown reason'}`);
-  $('reader-label').textContent = '';
-  $('pay').disabled = true;
-  $('connect').disabled = false;
+  showDisconnected();
 }
 
 const StripeTerminal = await loadStripeTerminal();
@@ -60,6 +68,32 @@ async function connect() {
   $('reader-label').textContent = connectResult.reader.label;
   $('reader-label').dataset.readerId = connectResult.reader.id;
   $('pay').disabled = false;
+  $('disconnect').disabled = false;
+  if (!$('simulated').checked) await linkReaderScreen(connectResult.reader.id);
+}
+
+// A real (not simulated) reader waits for a card: say where to present it — the reader's virtual
+// screen, opened from a short-lived link the backend asks OpenTill for.
+async function linkReaderScreen(readerId) {
+  const screen = await post('/reader_screen', { reader_id: readerId });
+  if (!screen.url) {
+    log(`No reader screen: ${screen.error?.message ?? 'unknown error'}`);
+    return;
+  }
+  $('screen-link').href = screen.url;
+  $('screen-link').hidden = false;
+}
+
+async function disconnect() {
+  $('disconnect').disabled = true;
+  const result = await terminal.disconnectReader();
+  if (result.error) {
+    log(`Failed to disconnect: ${result.error.message}`);
+    $('disconnect').disabled = false;
+    return;
+  }
+  log('Disconnected');
+  showDisconnected();
 }
 
 async function post(path, body) {
@@ -109,6 +143,8 @@ async function checkout() {
     show(captured.status ?? 'error', `PaymentIntent ${captured.id} ${captured.status} (${captured.amount_received} ${captured.currency})`,
       captured.id);
     current = null;
+  } catch (error) {
+    show('error', `Payment failed: ${error.message}`, current?.id ?? '');
   } finally {
     $('pay').disabled = terminal.getConnectionStatus() !== 'connected';
     $('cancel').disabled = true;
@@ -116,6 +152,7 @@ async function checkout() {
 }
 
 $('connect').addEventListener('click', () => { void connect(); });
+$('disconnect').addEventListener('click', () => { void disconnect(); });
 $('pay').addEventListener('click', () => { void checkout(); });
 $('cancel').addEventListener('click', () => { void terminal.cancelCollectPaymentMethod(); });
 document.body.dataset.ready = 'true';

@@ -6,7 +6,9 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { parseOptions } from './pglite-wire.js';
 import {
+  decidePostgres,
   freshSchema,
+  localDatabaseUrl,
   schemaSearchPathSql,
   testPostgres,
   testPostgresUrl,
@@ -99,6 +101,24 @@ describe('default resolution', () => {
       if (saved === undefined) delete process.env.OPENTILL_TEST_DATABASE_URL;
       else process.env.OPENTILL_TEST_DATABASE_URL = saved;
     }
+  });
+
+  test('the local server comes from libpq variables; a closed port means the embedded server', async () => {
+    assert.equal(localDatabaseUrl({}), 'postgres://postgres@127.0.0.1:5432/test');
+    assert.equal(localDatabaseUrl({ PGHOST: 'db', PGPORT: '6543', PGUSER: 'me', PGDATABASE: 'x' }), 'postgres://me@db:6543/x');
+    const decision = await decidePostgres({ PGPORT: '1' });
+    assert.equal(decision.value, 'embedded');
+    assert.match(decision.summary, /embedded PGlite .*no server answered at postgres:\/\/postgres@127\.0\.0\.1:1\/test/);
+  });
+
+  test('CI=true never falls back: a closed port is an error that names the server', async () => {
+    await assert.rejects(decidePostgres({ CI: 'true', PGPORT: '1' }), /CI=true but PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/test is not reachable/);
+  });
+
+  test('an explicit URL and the forced fallback win over probing', async () => {
+    assert.equal((await decidePostgres({ OPENTILL_TEST_DATABASE_URL: 'postgres://a:secret@h/db', PGPORT: '1' })).value, 'postgres://a:secret@h/db');
+    assert.doesNotMatch((await decidePostgres({ OPENTILL_TEST_DATABASE_URL: 'postgres://a:secret@h/db' })).summary, /secret/);
+    assert.equal((await decidePostgres({ OPENTILL_TEST_FORCE_PGLITE: '1' })).value, 'embedded');
   });
 
   test('fresh schemas are isolated and dropped', async () => {

@@ -4,10 +4,17 @@
  * Resolution order of `testPostgres()`:
  *  1. OPENTILL_TEST_DATABASE_URL              - used as is.
  *  2. OPENTILL_TEST_FORCE_PGLITE=1             - embedded server (to test the fallback).
- *  3. CI=true                                  - postgres://postgres@127.0.0.1:5432/test,
- *                                                must answer, else we throw (never skip in CI).
- *  4. 127.0.0.1:5432 answers `select 1` in ~1s - use it.
- *  5. otherwise                                - embedded server.
+ *  3. OPENTILL_TEST_POSTGRES                   - the run's decision, made ONCE by scripts/test.mjs
+ *                                                before it starts the test processes (`decidePostgres`):
+ *                                                a server URL, or `embedded`. Every file of a run
+ *                                                therefore uses the same backend.
+ *  4. otherwise (a file run on its own)        - `decidePostgres()` in this process:
+ *     CI=true                                  - the local server (below) must answer, else we throw
+ *                                                (never skip, never fall back in CI);
+ *     the local server answers `select 1` in ~1s - use it;
+ *     otherwise                                - embedded server.
+ * The local server is postgres://$PGUSER@$PGHOST:$PGPORT/$PGDATABASE, by default
+ * postgres://postgres@127.0.0.1:5432/test; `PGPORT=1` (a closed port) forces the fallback.
  *
  * Embedded server design (chosen after measuring, see pglite-wire.ts):
  * node:test runs every test file in its own process, and booting PGlite costs
@@ -26,8 +33,24 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { embeddedLogFile, embeddedPort } from './pglite-paths.js';
 
-export const CI_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-const LOCAL_DATABASE_URL = CI_DATABASE_URL;
+/** The real server the suites use when it answers (libpq's environment variables, then defaults). */
+export function localDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const user = encodeURIComponent(env.PGUSER || 'postgres');
+  const host = env.PGHOST || '127.0.0.1';
+  const port = env.PGPORT || '5432';
+  const database = encodeURIComponent(env.PGDATABASE || 'test');
+  return `postgres://${user}@${host}:${port}/${database}`;
+}
+
+/** The environment variable that carries a run's decision from scripts/test.mjs to its test processes. */
+export const RUN_DECISION_ENV = 'OPENTILL_TEST_POSTGRES';
+
+export interface PostgresDecision {
+  /** A real server's URL, or `embedded` for the PGlite fallback. */
+  value: string;
+  /** One line for the run's summary: which backend and why. */
+  summary: string;
+}
 
 export interface TestPostgres {
   url: string;
@@ -60,27 +83,53 @@ export async function testPostgres(): Promise<TestPostgres> {
   const explicit = process.env.OPENTILL_TEST_DATABASE_URL;
   if (explicit) return { url: explicit, poolMax: REAL_POOL_MAX, embedded: false };
   if (process.env.OPENTILL_TEST_FORCE_PGLITE === '1') return embedded();
-  if (process.env.CI === 'true') return ciPostgres();
-  if (await localServerAnswers()) return { url: LOCAL_DATABASE_URL, poolMax: REAL_POOL_MAX, embedded: false };
-  return embedded();
+  const decided = process.env[RUN_DECISION_ENV] || (await processDecision()).value;
+  if (decided === 'embedded') return embedded();
+  return { url: decided, poolMax: REAL_POOL_MAX, embedded: false };
 }
 
-async function ciPostgres(): Promise<TestPostgres> {
-  const failure = await probe(CI_DATABASE_URL, 5_000);
-  if (failure) {
-    throw new Error(
-      `CI=true but PostgreSQL at ${CI_DATABASE_URL} is not reachable (${failure}). ` +
-        'CI must run the tests against a real server; start the postgres service.',
-    );
+/** Decided once per process when no run decided for it (a test file started on its own). */
+let ownDecision: Promise<PostgresDecision> | undefined;
+function processDecision(): Promise<PostgresDecision> {
+  ownDecision ??= decidePostgres();
+  return ownDecision;
+}
+
+/**
+ * Which PostgreSQL a test run uses: OPENTILL_TEST_DATABASE_URL; the embedded server when forced;
+ * with CI=true the local server, which must answer (throws otherwise); else the local server if it
+ * answers `select 1` within a second, and the embedded PGlite server if not.
+ */
+export async function decidePostgres(env: NodeJS.ProcessEnv = process.env): Promise<PostgresDecision> {
+  const explicit = env.OPENTILL_TEST_DATABASE_URL;
+  if (explicit) return { value: explicit, summary: `PostgreSQL: ${redact(explicit)} (OPENTILL_TEST_DATABASE_URL)` };
+  const embeddedSummary = (why: string) => `PostgreSQL: embedded PGlite on 127.0.0.1:${embeddedPort()} (${why})`;
+  if (env.OPENTILL_TEST_FORCE_PGLITE === '1') return { value: 'embedded', summary: embeddedSummary('OPENTILL_TEST_FORCE_PGLITE=1') };
+  const local = localDatabaseUrl(env);
+  if (env.CI === 'true') {
+    const failure = await probe(local, 5_000);
+    if (failure) {
+      throw new Error(
+        `CI=true but PostgreSQL at ${redact(local)} is not reachable (${failure}). ` +
+          'CI must run the tests against a real server; start the postgres service.',
+      );
+    }
+    return { value: local, summary: `PostgreSQL: real server at ${redact(local)} (CI=true requires it)` };
   }
-  return { url: CI_DATABASE_URL, poolMax: REAL_POOL_MAX, embedded: false };
+  const failure = await probe(local, 1_000);
+  if (failure === null) return { value: local, summary: `PostgreSQL: real server at ${redact(local)} (it answered)` };
+  return { value: 'embedded', summary: embeddedSummary(`no server answered at ${redact(local)}: ${failure}`) };
 }
 
-/** Probed once per process: the answer does not change during a run. */
-let localProbe: Promise<boolean> | undefined;
-function localServerAnswers(): Promise<boolean> {
-  localProbe ??= probe(LOCAL_DATABASE_URL, 1_000).then((failure) => failure === null);
-  return localProbe;
+/** A URL without its password, for logs. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'an unparsable URL';
+  }
 }
 
 /** Connects and runs `select 1`; returns null on success, else the reason. */

@@ -32,6 +32,8 @@ export async function startServer(options: {
   store: StoreKind; name: string; database?: string; dataDir?: string; secretKey?: string; env?: Record<string, string>;
   /** More `opentill serve` options. */
   args?: string[];
+  /** What runs `serve` (default: this clone's build with node), e.g. `['npx', 'opentill']` in an install. */
+  command?: string[]; cwd?: string;
 }): Promise<RunningServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'opentill-test-'));
   let database = options.database;
@@ -44,11 +46,16 @@ export async function startServer(options: {
   }
   keyCounter += 1;
   const secretKey = options.secretKey ?? `sk_test_opentill${process.pid}x${keyCounter}x${Date.now()}`;
-  const args = [opentillMain, 'serve', '--port', '0', '--data-dir', dataDir, '--secret-key', secretKey];
+  const [program, ...programArgs] = options.command ?? [process.execPath, opentillMain];
+  const args = [...programArgs, 'serve', '--port', '0', '--data-dir', dataDir, '--secret-key', secretKey];
   if (database) args.push('--database', database);
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, {
+  const child = spawn(program!, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    // A launcher such as npx runs the server as its own child: a process group of their own lets
+    // stop() signal both, so no server outlives its test.
+    detached: options.command !== undefined,
     env: { ...process.env, ...options.env },
   });
   let output = '';
@@ -57,7 +64,8 @@ export async function startServer(options: {
   const started = await new Promise<{ port: number; publishableKey: string }>((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       // A child left running would keep the test process alive forever.
-      child.kill('SIGKILL');
+      if (options.command !== undefined && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      else child.kill('SIGKILL');
       reject(new Error(`server did not start in time:\n${output}`));
     }, 20_000);
     const check = () => {
@@ -81,7 +89,8 @@ export async function startServer(options: {
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        child.kill(signal);
+        if (options.command !== undefined && child.pid !== undefined) process.kill(-child.pid, signal);
+        else child.kill(signal);
         await exited;
       }
       if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });

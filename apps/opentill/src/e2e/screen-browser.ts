@@ -1,11 +1,13 @@
 /**
- * Shared set-up of the virtual reader screen browser tests: Debian's headless Chromium driven by
+ * Shared set-up of the browser tests: the headless Chromium that ships inside the
+ * `@sparticuz/chromium` devDependency (so `npm ci` brings the browser; no system package), driven by
  * playwright-core, the two viewports the screen must work at, screenshots, and a fake screen
  * channel (a tiny WebSocket server speaking the reader-screen contract) in front of a real server
  * that serves the page, so the rendering can be tested state by state.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import sparticuz from '@sparticuz/chromium';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,18 +17,32 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { CustomerInput, ScreenReader, ScreenState } from '@opentill/protocol';
 
-export const chromiumPath = process.env.OPENTILL_CHROMIUM ?? '/usr/bin/chromium';
+/** Another Chromium to use instead of the packaged one (e.g. a system `/usr/bin/chromium`). */
+export const chromiumOverride = process.env.OPENTILL_CHROMIUM;
+
+/**
+ * The browser binary: OPENTILL_CHROMIUM when set, else the packaged one, inflated on first use
+ * into the temporary directory (scripts/test.mjs does that once before it starts the test
+ * processes, so parallel files never race to write it).
+ */
+export async function chromiumPath(): Promise<string> {
+  return chromiumOverride ?? await sparticuz.executablePath();
+}
 
 /** Launches Chromium, or fails loudly: these tests are never skipped. */
 export async function launchChromium(): Promise<Browser> {
-  assert.ok(existsSync(chromiumPath),
-    `Chromium not found at ${chromiumPath}: the virtual reader screen tests need it ` +
-    '(apt-get install -y chromium; .ci/run does it), or set OPENTILL_CHROMIUM to its path.');
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const executablePath = await chromiumPath();
+  assert.ok(existsSync(executablePath),
+    `Chromium not found at ${executablePath}: run \`npm ci\` (it installs @sparticuz/chromium), ` +
+    'or set OPENTILL_CHROMIUM to a Chromium binary.');
+  // The packaged build is a headless shell with its own flags (no zygote, no sandbox as root),
+  // less `--single-process`, made for one page per Lambda: with it, closing a browser context
+  // closes the whole browser, and the tests open many contexts.
+  const args = chromiumOverride
+    ? ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    : sparticuz.args.filter((arg) => arg !== '--single-process');
+  return chromium.launch({ executablePath, args });
 }
 
 export const viewports = {

@@ -6,12 +6,18 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 import { startExample, type ExampleProcess } from './example-process.js';
 import { launchChromium } from './screen-browser.js';
 
-
+/** The result box's background (examples/web-pos/public/index.html). */
+const succeededGreen = 'rgb(227, 249, 229)';
+const declinedRed = 'rgb(253, 232, 232)';
+function resultColour(page: Page): Promise<string> {
+  // A string: this package is compiled without the DOM library.
+  return page.evaluate("getComputedStyle(document.getElementById('result')).backgroundColor") as Promise<string>;
+}
 
 describe('example web POS in headless Chromium (sqlite)', () => {
   let f: TerminalFixture;
@@ -47,6 +53,7 @@ describe('example web POS in headless Chromium (sqlite)', () => {
     await page.selectOption('#test-card', 'charge_declined');
     await page.click('#pay');
     await page.waitForSelector('#result[data-status="declined"]');
+    assert.equal(await resultColour(page), declinedRed, 'a failure shows red');
     const declinedIntent = await page.getAttribute('#result', 'data-payment-intent');
     assert.match(declinedIntent ?? '', /^pi_/);
     assert.equal((await f.stripe.paymentIntents.retrieve(declinedIntent!)).status, 'requires_payment_method');
@@ -58,6 +65,7 @@ describe('example web POS in headless Chromium (sqlite)', () => {
     const paidIntent = await page.getAttribute('#result', 'data-payment-intent');
     assert.equal(paidIntent, declinedIntent, 'the same PaymentIntent is reused after a decline');
     assert.match(await page.textContent('#result') ?? '', /succeeded/);
+    assert.equal(await resultColour(page), succeededGreen, 'a success shows green');
 
     const intent = await f.stripe.paymentIntents.retrieve(paidIntent!, { expand: ['latest_charge'] });
     assert.equal(intent.status, 'succeeded');
@@ -74,12 +82,43 @@ describe('example web POS in headless Chromium (sqlite)', () => {
     await page.close();
   });
 
-  test('the SDK in the browser: methods and error codes (cross-origin, CORS)', async () => {
+  /** The checkout page, loaded, with the errors it throws collected. */
+  async function openPos(): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(pos.url);
     await page.waitForSelector('body[data-ready="true"]');
+    return { page, errors };
+  }
+
+  test('a reader that is not simulated: a link to its virtual screen; Disconnect', async () => {
+    const { page, errors } = await openPos();
+    assert.equal(await page.isHidden('#screen-link'), true, 'no screen link before a reader is connected');
+    await page.uncheck('#simulated');
+    await page.click('#connect');
+    await page.waitForSelector('#screen-link:not([hidden])');
+    const readerId = await page.getAttribute('#reader-label', 'data-reader-id');
+    const href = await page.getAttribute('#screen-link', 'href');
+    assert.match(href ?? '', new RegExp(`^${f.server.baseUrl}/opentill/screen/${readerId}\\?token=otscr_`));
+    // The link opens the reader's screen, which connects to its channel.
+    const screen = await browser.newPage();
+    await screen.goto(href!);
+    await screen.waitForSelector('body[data-screen]');
+    await screen.close();
+
+    await page.click('#disconnect');
+    await page.waitForSelector('#connect:not([disabled])');
+    assert.equal(await page.textContent('#connection'), 'not_connected');
+    assert.equal(await page.isHidden('#screen-link'), true, 'the link goes with the reader');
+    assert.equal(await page.isDisabled('#pay'), true);
+    assert.equal(await page.isDisabled('#disconnect'), true);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the SDK in the browser: methods and error codes (cross-origin, CORS)', async () => {
+    const { page, errors } = await openPos();
     const intent = await f.stripe.paymentIntents.create({ amount: 2000, currency: 'eur', payment_method_types: ['card_present'],
       capture_method: 'automatic' } as Parameters<typeof f.stripe.paymentIntents.create>[0]);
     const setupIntent = await f.stripe.setupIntents.create({ customer: 'cus_browser', payment_method_types: ['card_present'] } as
