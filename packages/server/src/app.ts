@@ -35,6 +35,8 @@ export interface ServerOptions {
   requestLog?: RequestLogRecorder;
   /** The dashboard (docs/dashboard.md). */
   dashboard?: DashboardOptions;
+  /** `req_…` ids; default random per process plus a counter (the simulation passes a seeded source). */
+  requestIds?: () => string;
 }
 
 export interface DashboardOptions {
@@ -103,10 +105,11 @@ export function createApp(options: ServerOptions): App {
   const headersMs = options.timeouts?.headersMs ?? limits.httpHeadersTimeoutMs;
   const requestMs = Math.max(options.timeouts?.requestMs ?? limits.httpRequestTimeoutMs, headersMs);
   const checkMs = Math.max(10, Math.min(limits.httpTimeoutCheckIntervalMs, Math.floor(headersMs / 2)));
+  const requestIdOf = options.requestIds ?? nextRequestId;
   const fastify = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // The log's `reqId` is the Request-Id the client sees.
-    genReqId: () => nextRequestId(),
+    genReqId: () => requestIdOf(),
     // One line per request, written in onResponse below with account, status and error code.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyBytesMax,

@@ -64,11 +64,18 @@ export class SqliteStore implements Store {
   readonly requestLog: SqliteRequestLog;
   readonly dashboardSessions: SqliteDashboardSessions;
 
-  constructor(path: string) {
+  /**
+   * `path`: the database file, `:memory:`, or a Buffer from `serialize()` (an in-memory copy of
+   * that database: the deterministic simulation restarts a "crashed" server on the last committed
+   * state this way).
+   */
+  constructor(path: string | Buffer) {
     // The file is created readable by its owner only, before SQLite opens it: SQLite gives the -wal
     // and -shm files the mode of the database file, so none of them is ever world-readable (a
     // chmod after the fact would leave a window, and miss the -wal/-shm SQLite makes later).
-    if (path !== '' && path !== ':memory:' && !path.startsWith('file:')) closeSync(openSync(path, 'a', 0o600));
+    if (typeof path === 'string' && path !== '' && path !== ':memory:' && !path.startsWith('file:')) {
+      closeSync(openSync(path, 'a', 0o600));
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
@@ -139,6 +146,14 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.db.close();
+  }
+
+  /**
+   * The committed database as bytes (writes still queued for the next group commit are not in it,
+   * as they would not survive a crash). For the simulation's crash model (packages/simulation).
+   */
+  serialize(): Buffer {
+    return this.db.serialize();
   }
 
   async insertAccount(account: Account, keys: ApiKeyRecord[]): Promise<void> {

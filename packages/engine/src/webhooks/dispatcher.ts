@@ -85,6 +85,11 @@ export class WebhookDispatcher {
     await this.engine.store.outbox.releaseLease(this.node).catch((error: unknown) => this.options.onError?.(error));
   }
 
+  /** Resolves once the sends in flight now have finished (a driver that steps the dispatcher by hand). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.sends]);
+  }
+
   wake(): void {
     this.woken = true;
     const wake = this.wakeUp;
