@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { audit } from './auditor.js';
-import { Client } from './client.js';
+import { Client, errorCode } from './client.js';
 import { Random } from './random.js';
 import { Receivers } from './receivers.js';
 import { Workload } from './workload.js';
@@ -29,6 +29,8 @@ export interface SeedResult {
   crashes: number;
   processes: number;
   webhooks: number;
+  /** Answers by request kind and outcome (`capture 200`, `refund 400 charge_expired_for_capture`…): what the seed exercised. */
+  coverage: Map<string, number>;
 }
 
 /** 2026-01-01T00:00:00Z: any fixed instant; the run's clock starts there and moves only when told. */
@@ -47,6 +49,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const client = new Client(world, note);
   const workload = new Workload(world, client, random, note);
   const steps = options.steps ?? 24;
+  await workload.setUp();
   for (let step = 0; step < steps; step += 1) {
     note(`step ${step} (process ${world.process.number})`);
     await workload.step();
@@ -57,19 +60,19 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   if (client.unanswered.size > 0) {
     violations.push(`${client.unanswered.size} request(s) never answered: ${[...client.unanswered].map((sent) => sent.key).join(', ')}`);
   }
-  // Every key once more: each must answer its first outcome (the Client records a difference).
-  const before = client.violations.length;
-  for (const sent of client.sent) {
-    if (sent.key && sent.answers.length > 0 && world.clock.nowMs() - sent.firstAtMs < 23 * 3_600_000) await client.send(sent);
-  }
-  violations.push(...client.violations.slice(before));
   violations.push(...audit({ database: world.process.serialize(), sent: client.sent, accepted: receivers.accepted }));
 
   const hash = createHash('sha256');
   for (const sent of client.sent) for (const answer of sent.answers) hash.update(`${sent.key ?? ''} ${answer.status} ${answer.body}\n`);
   for (const received of receivers.accepted) hash.update(`${received.url} ${received.signature} ${received.body}\n`);
+  const coverage = new Map<string, number>();
+  for (const sent of client.sent) {
+    const answer = sent.answers[0];
+    const name = `${sent.kind} ${answer ? `${answer.status} ${errorCode(answer) ?? ''}`.trim() : 'unanswered'}`;
+    coverage.set(name, (coverage.get(name) ?? 0) + 1);
+  }
   return {
-    seed, violations, trace: options.keepTrace || violations.length > 0 ? trace : [], digest: hash.digest('hex'),
+    seed, violations, coverage, trace: options.keepTrace || violations.length > 0 ? trace : [], digest: hash.digest('hex'),
     requests: client.sent.reduce((sum, sent) => sum + sent.attempts, 0), crashes: workload.crashes,
     processes: world.incarnations, webhooks: receivers.accepted.length,
   };

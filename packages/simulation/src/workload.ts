@@ -24,6 +24,10 @@ function drawAmount(random: Random): number {
 
 export interface Known {
   intents: string[];
+  /** The last status the merchant was told per PaymentIntent (it aims its next calls with it). */
+  intentStatus: Map<string, string>;
+  /** Readers last seen with an action in progress. */
+  waitingReaders: Set<string>;
   locations: string[];
   readers: string[];
   setupIntents: string[];
@@ -38,13 +42,15 @@ type Step =
 
 const weights: Record<Step, number> = {
   create_payment_intent: 14, present_card: 10, capture: 8, cancel: 3, update: 3, refund: 8,
-  create_location: 2, create_reader: 2, process_payment_intent: 6, present_payment_method: 6, cancel_action: 2,
+  create_location: 1, create_reader: 2, process_payment_intent: 7, present_payment_method: 7, cancel_action: 2,
   reader_fault: 3, create_setup_intent: 2, cancel_setup_intent: 1, create_webhook_endpoint: 2,
   retry_answered: 4, concurrent: 5, advance_clock: 8, dispatch_webhooks: 5, crash: 5,
 };
 
 export class Workload {
-  readonly known: Known = { intents: [], locations: [], readers: [], setupIntents: [], endpoints: 0 };
+  readonly known: Known = {
+    intents: [], intentStatus: new Map(), waitingReaders: new Set(), locations: [], readers: [], setupIntents: [], endpoints: 0,
+  };
   crashes = 0;
 
   constructor(private readonly world: World, private readonly client: Client, private readonly random: Random,
@@ -53,8 +59,14 @@ export class Workload {
   /** Learns ids from an answer (the merchant only knows what it was told). */
   private learn(sent: Sent, answer: Awaited<ReturnType<Client['send']>>): void {
     const object = objectOf(answer ?? undefined);
-    if (!object || sent.answers.length > 1) return;
+    if (!object) return;
     const id = String(object['id']);
+    if (object['object'] === 'payment_intent') this.known.intentStatus.set(id, String(object['status']));
+    if (object['object'] === 'terminal.reader') {
+      const action = object['action'] as { status?: string } | null;
+      if (action?.status === 'in_progress') this.known.waitingReaders.add(id);
+      else this.known.waitingReaders.delete(id);
+    }
     const lists: Record<string, string[]> = {
       payment_intent: this.known.intents, 'terminal.location': this.known.locations, 'terminal.reader': this.known.readers,
       setup_intent: this.known.setupIntents,
@@ -67,10 +79,28 @@ export class Workload {
     this.learn(sent, await this.client.send(sent));
   }
 
+  /**
+   * Mostly a PaymentIntent the merchant believes is in one of `statuses` (a call that can
+   * succeed); sometimes any, to see the refusals too.
+   */
+  private pickIntent(...statuses: string[]): string {
+    const fitting = this.known.intents.filter((id) => statuses.includes(this.known.intentStatus.get(id) ?? ''));
+    return this.random.pick(fitting.length > 0 && this.random.chance(0.85) ? fitting : this.known.intents);
+  }
+
+  /** Whether the merchant knows a PaymentIntent in one of `statuses` (else the step mostly waits). */
+  private has(...statuses: string[]): boolean {
+    return [...this.known.intentStatus.values()].some((status) => statuses.includes(status)) || this.random.chance(0.2);
+  }
+
   /** Builds the request of a step that calls the API; null when nothing fits yet. */
   private request(step: Step): Sent | null {
     const { random, client, known } = this;
-    const intent = () => random.pick(known.intents);
+    const intent = (...statuses: string[]) => this.pickIntent(...statuses);
+    const reader = () => {
+      const waiting = known.readers.filter((id) => known.waitingReaders.has(id));
+      return random.pick(waiting.length > 0 && random.chance(0.8) ? waiting : known.readers);
+    };
     switch (step) {
       case 'create_payment_intent':
         return client.request('create_payment_intent', 'POST', '/v1/payment_intents', {
@@ -78,25 +108,25 @@ export class Workload {
           capture_method: random.pick(['manual', 'manual', 'automatic']),
         }, { tagged: true });
       case 'present_card':
-        if (known.intents.length === 0) return null;
-        return client.request('present_card', 'POST', `/opentill/v1/test/payment_intents/${intent()}/present_card`,
+        if (known.intents.length === 0 || !this.has('requires_payment_method')) return null;
+        return client.request('present_card', 'POST', `/opentill/v1/test/payment_intents/${intent('requires_payment_method')}/present_card`,
           { number: random.pick(cards) });
       case 'capture': {
-        if (known.intents.length === 0) return null;
+        if (known.intents.length === 0 || !this.has('requires_capture')) return null;
         const partial = random.chance(0.3) ? { amount_to_capture: random.int(1, 20) * 50 } : {};
-        return client.request('capture', 'POST', `/v1/payment_intents/${intent()}/capture`, partial);
+        return client.request('capture', 'POST', `/v1/payment_intents/${intent('requires_capture')}/capture`, partial);
       }
       case 'cancel':
         if (known.intents.length === 0) return null;
-        return client.request('cancel', 'POST', `/v1/payment_intents/${intent()}/cancel`, {});
+        return client.request('cancel', 'POST', `/v1/payment_intents/${intent('requires_payment_method', 'requires_capture')}/cancel`, {});
       case 'update':
         if (known.intents.length === 0) return null;
-        return client.request('update', 'POST', `/v1/payment_intents/${intent()}`,
+        return client.request('update', 'POST', `/v1/payment_intents/${intent('requires_payment_method')}`,
           random.chance(0.5) ? { amount: drawAmount(random) } : { description: `order ${random.int(1, 999)}` });
       case 'refund': {
-        if (known.intents.length === 0) return null;
+        if (known.intents.length === 0 || !this.has('succeeded')) return null;
         const partial = random.chance(0.5) ? { amount: random.int(1, 30) * 50 } : {};
-        return client.request('refund', 'POST', '/v1/refunds', { payment_intent: intent(), ...partial }, { tagged: true });
+        return client.request('refund', 'POST', '/v1/refunds', { payment_intent: intent('succeeded'), ...partial }, { tagged: true });
       }
       case 'create_location':
         return client.request('create_location', 'POST', '/v1/terminal/locations', {
@@ -111,15 +141,16 @@ export class Workload {
       case 'process_payment_intent':
         if (known.readers.length === 0 || known.intents.length === 0) return null;
         return client.request('process_payment_intent', 'POST',
-          `/v1/terminal/readers/${random.pick(known.readers)}/process_payment_intent`, { payment_intent: intent() });
+          `/v1/terminal/readers/${random.pick(known.readers)}/process_payment_intent`,
+          { payment_intent: intent('requires_payment_method') });
       case 'present_payment_method':
         if (known.readers.length === 0) return null;
         return client.request('present_payment_method', 'POST',
-          `/v1/test_helpers/terminal/readers/${random.pick(known.readers)}/present_payment_method`,
+          `/v1/test_helpers/terminal/readers/${reader()}/present_payment_method`,
           { card_present: { number: random.pick(cards) }, ...(random.chance(0.2) ? { amount_tip: random.int(1, 9) * 100 } : {}) });
       case 'cancel_action':
         if (known.readers.length === 0) return null;
-        return client.request('cancel_action', 'POST', `/v1/terminal/readers/${random.pick(known.readers)}/cancel_action`, {});
+        return client.request('cancel_action', 'POST', `/v1/terminal/readers/${reader()}/cancel_action`, {});
       case 'reader_fault': {
         if (known.readers.length === 0) return null;
         const base = `/opentill/v1/test/terminal/readers/${random.pick(known.readers)}`;
@@ -144,6 +175,18 @@ export class Workload {
           { url: `https://hooks.example.com/${known.endpoints}`, enabled_events: ['*'] }, { tagged: true });
       default:
         return null;
+    }
+  }
+
+  /** The run's first requests: a shop with a reader and webhook endpoints, some of the time. */
+  async setUp(): Promise<void> {
+    const steps: Step[] = [];
+    if (this.random.chance(0.7)) steps.push('create_webhook_endpoint');
+    if (this.random.chance(0.3)) steps.push('create_webhook_endpoint');
+    if (this.random.chance(0.6)) steps.push('create_location', 'create_reader');
+    for (const step of steps) {
+      const sent = this.request(step);
+      if (sent) await this.send(sent);
     }
   }
 
@@ -206,7 +249,7 @@ export class Workload {
   /** Two or three requests at once, racing on one object (commit conflicts, one key in flight twice). */
   private async concurrent(): Promise<void> {
     if (this.known.intents.length === 0) return;
-    const intent = this.random.pick(this.known.intents);
+    const intent = this.pickIntent('requires_capture', 'succeeded');
     const pick = (): Sent => {
       switch (this.random.int(0, 4)) {
         case 0: return this.client.request('capture', 'POST', `/v1/payment_intents/${intent}/capture`, {});
@@ -237,7 +280,10 @@ export class Workload {
     }
   }
 
-  /** Ends the run: no more faults, every request answered, every webhook delivered. */
+  /**
+   * Ends the run: no more faults; every request answered; every key sent once more (each must
+   * answer its first outcome: the Client records a difference); every webhook delivered.
+   */
   async settle(): Promise<void> {
     this.world.crashPlan = null;
     for (let round = 0; round < 10 && (this.world.process.dead || this.client.unanswered.size > 0); round += 1) {
@@ -246,6 +292,10 @@ export class Workload {
         this.world.clock.advance(limits.idempotencyLockMs + 1_000);
         for (const sent of [...this.client.unanswered]) await this.send(sent);
       }
+    }
+    const nowMs = this.world.clock.nowMs();
+    for (const sent of [...this.client.sent]) {
+      if (sent.key && sent.answers.length > 0 && nowMs - sent.firstAtMs < limits.idempotencyRetentionMs - 3_600_000) await this.send(sent);
     }
     this.world.receivers.failureRate = 0;
     // Past every backoff (capped at 10 s) and every dead node's lease (30 s): quiet rounds mean done.
