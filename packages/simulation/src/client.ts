@@ -78,7 +78,7 @@ export class Client {
       return null;
     }
     if ('error' in outcome.value) {
-      this.violations.push(`${sent.kind} ${sent.method} ${sent.path}: inject threw ${String(outcome.value.error)}`);
+      this.violations.push(`request threw: ${sent.kind} ${sent.method} ${sent.path}: ${String(outcome.value.error)}`);
       this.unanswered.delete(sent);
       return null;
     }
@@ -86,7 +86,7 @@ export class Client {
     const answer: Answer = { status: res.statusCode, body: res.body, replayed: res.headers['idempotent-replayed'] === 'true', process: process.number };
     this.note(`  ${sent.kind} ${sent.key ?? ''} → ${answer.status}${answer.replayed ? ' (replayed)' : ''} ${summary(answer)}`);
     if (answer.status >= 500) {
-      this.violations.push(`${sent.kind} ${sent.key ?? ''}: answered ${answer.status} ${answer.body.slice(0, 300)}`);
+      this.violations.push(`server error: ${sent.kind} ${sent.key ?? ''} answered ${answer.status} ${answer.body.slice(0, 300)}`);
     }
     if (answer.status === 409 && notAnOutcome.has(errorCode(answer) ?? '')) {
       this.unanswered.add(sent);
@@ -98,7 +98,7 @@ export class Client {
       // The first answer was a validation error, which Stripe does not store: this run is the first outcome.
       sent.answers.length = 0;
     } else if (sent.key && first && (first.status !== answer.status || first.body !== answer.body)) {
-      this.violations.push(`key ${sent.key} (${sent.kind} ${sent.path}) answered differently on attempt ${sent.attempts}: ` +
+      this.violations.push(`replay differs: key ${sent.key} (${sent.kind} ${sent.path}) answered differently on attempt ${sent.attempts}: ` +
         `first ${first.status} ${first.body.slice(0, 200)} / then ${answer.status} ${answer.body.slice(0, 200)}`);
     }
     sent.answers.push(answer);

@@ -80,6 +80,8 @@ export async function inject(target: Incarnation, options: InjectOptions & { hea
   const app = await edge();
   const token = String((injected += 1));
   targets.set(token, target);
+  // A request its process died under never finishes: forget it then, or the dead process stays reachable.
+  void target.died.then(() => targets.delete(token));
   try {
     return await app.fastify.inject({ ...options, headers: { ...options.headers, [processHeader]: token } });
   } finally {

@@ -58,9 +58,10 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   await workload.settle();
   const violations = [...client.violations, ...world.errors];
   if (client.unanswered.size > 0) {
-    violations.push(`${client.unanswered.size} request(s) never answered: ${[...client.unanswered].map((sent) => sent.key).join(', ')}`);
+    violations.push(`never answered: ${client.unanswered.size} request(s): ${[...client.unanswered].map((sent) => sent.key).join(', ')}`);
   }
   violations.push(...audit({ database: world.process.serialize(), sent: client.sent, accepted: receivers.accepted }));
+  await world.close();
 
   const hash = createHash('sha256');
   for (const sent of client.sent) for (const answer of sent.answers) hash.update(`${sent.key ?? ''} ${answer.status} ${answer.body}\n`);

@@ -52,9 +52,19 @@ test(`simulation: ${count} seed(s) from ${first}`, async (t) => {
   t.diagnostic(`${count} seeds in ${seconds.toFixed(1)} s: ${(count / seconds).toFixed(1)} seeds/s; ` +
     `${totals.requests} requests, ${totals.processes - count} restarts after ${totals.crashes} armed crashes, ` +
     `${totals.webhooks} webhooks accepted`);
+  t.diagnostic(`rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
   if (failed.length > 0) {
+    // Which invariant, how many seeds: the text before the first ':' names it.
+    const byInvariant = new Map<string, number[]>();
+    for (const result of failed) {
+      for (const invariant of new Set(result.violations.map((line) => line.split(':')[0]!))) {
+        byInvariant.set(invariant, [...(byInvariant.get(invariant) ?? []), result.seed]);
+      }
+    }
+    const summary = [...byInvariant].map(([invariant, seeds]) =>
+      `  ${invariant}: ${seeds.length} seed(s), e.g. ${seeds.slice(0, 12).join(', ')}`).join('\n');
     t.diagnostic(`failing seeds (${failed.length}): ${failed.map((result) => result.seed).join(', ')}`);
+    assert.fail(`${failed.length} of ${count} seeds broke an invariant:\n${summary}\n` +
+      `replay one: OPENTILL_SIM_SEED=${failed[0]!.seed} npm run simulate`);
   }
-  assert.deepEqual(failed.map((result) => ({ seed: result.seed, violations: result.violations })), [],
-    `${failed.length} of ${count} seeds broke an invariant`);
 });

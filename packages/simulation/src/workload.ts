@@ -37,13 +37,13 @@ export interface Known {
 type Step =
   | 'create_payment_intent' | 'present_card' | 'capture' | 'cancel' | 'update' | 'refund'
   | 'create_location' | 'create_reader' | 'process_payment_intent' | 'present_payment_method' | 'cancel_action'
-  | 'reader_fault' | 'create_setup_intent' | 'cancel_setup_intent' | 'create_webhook_endpoint'
+  | 'reader_fault' | 'create_setup_intent' | 'process_setup_intent' | 'cancel_setup_intent' | 'create_webhook_endpoint'
   | 'retry_answered' | 'concurrent' | 'advance_clock' | 'dispatch_webhooks' | 'crash';
 
 const weights: Record<Step, number> = {
   create_payment_intent: 14, present_card: 10, capture: 8, cancel: 3, update: 3, refund: 8,
   create_location: 1, create_reader: 2, process_payment_intent: 7, present_payment_method: 7, cancel_action: 2,
-  reader_fault: 3, create_setup_intent: 2, cancel_setup_intent: 1, create_webhook_endpoint: 2,
+  reader_fault: 3, create_setup_intent: 2, process_setup_intent: 2, cancel_setup_intent: 1, create_webhook_endpoint: 2,
   retry_answered: 4, concurrent: 5, advance_clock: 8, dispatch_webhooks: 5, crash: 5,
 };
 
@@ -165,6 +165,10 @@ export class Workload {
       case 'create_setup_intent':
         return client.request('create_setup_intent', 'POST', '/v1/setup_intents', { payment_method_types: ['card_present'] },
           { tagged: true });
+      case 'process_setup_intent':
+        if (known.readers.length === 0 || known.setupIntents.length === 0) return null;
+        return client.request('process_setup_intent', 'POST', `/v1/terminal/readers/${random.pick(known.readers)}/process_setup_intent`,
+          { setup_intent: random.pick(known.setupIntents), allow_redisplay: random.pick(['always', 'limited', 'unspecified']) });
       case 'cancel_setup_intent':
         if (known.setupIntents.length === 0) return null;
         return client.request('cancel_setup_intent', 'POST', `/v1/setup_intents/${random.pick(known.setupIntents)}/cancel`, {});

@@ -73,7 +73,7 @@ export class Incarnation {
     this.dispatcher = new WebhookDispatcher(this.services.engine, {
       schedule: world.retrySchedule, sender: world.receivers.sender(), endpoints: this.services.webhookEndpoints,
       node: `node_sim${number}`, random: () => world.random.unit(), leaseMs: 30_000, concurrencyMax: 8,
-      onError: (error) => { if (!this.dead) world.errors.push(`webhook dispatcher (process ${number}): ${String(error)}`); },
+      onError: (error) => { if (!this.dead) world.errors.push(`dispatcher error: process ${number}: ${String(error)}`); },
     });
   }
 
@@ -83,6 +83,13 @@ export class Incarnation {
     this.dead = true;
     this.snapshot = this.raw.serialize();
     this.markDied();
+  }
+
+  /** A clean stop at the end of a run, with nothing in flight. */
+  async stop(): Promise<void> {
+    this.dead = true;
+    this.markDied();
+    await this.raw.close();
   }
 
   /** Committed state of a live process (a clean stop between steps, or the audit). */
@@ -181,6 +188,11 @@ export class World {
     const created = await createAccount(raw, this.ids, this.clock);
     this.secretKey = created.secretKey;
     this.process = new Incarnation(this.incarnations += 1, raw, this);
+  }
+
+  /** Ends the run: the live process stops (its database is closed; dead ones are left to the collector). */
+  async close(): Promise<void> {
+    if (!this.process.dead) await this.process.stop();
   }
 
   /** After a death: a new process on the committed database. */
