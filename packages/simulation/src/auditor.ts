@@ -8,7 +8,8 @@
  * - Every key answers its first outcome (checked on each answer by the Client, and once more for
  *   every key here), and no key that made an effect answers an error about state
  *   (`payment_intent_unexpected_state`…) — the false error of a second execution.
- * - No double effect: one object per create key, one refund per refund key, one capture per PaymentIntent.
+ * - No double effect: one object per create key, one refund per refund key, one authorization and one
+ *   capture per PaymentIntent.
  * - Amounts: captured ≤ authorized, refunded ≤ captured, a charge's amount_refunded is its refunds' sum
  *   plus what a partial capture released.
  * - Every event is delivered at least once to every endpoint that existed when it was committed,
@@ -144,12 +145,16 @@ class Audit {
     for (const [name, ids] of created) if (ids.length > 1) this.fail(`double effect: key ${name} ${ids.length} times (${ids.join(', ')})`);
     for (const [id, count] of succeeded) if (count > 1) this.fail(`double capture: ${id} has ${count} payment_intent.succeeded events`);
     const capturedCharges = new Map<string, string[]>();
+    const authorizedCharges = new Map<string, string[]>();
     for (const { object: charge } of this.of('charge')) {
-      if (charge['captured'] !== true) continue;
       const intent = String(charge['payment_intent']);
-      capturedCharges.set(intent, [...(capturedCharges.get(intent) ?? []), String(charge['id'])]);
+      if (charge['status'] === 'succeeded') authorizedCharges.set(intent, [...(authorizedCharges.get(intent) ?? []), String(charge['id'])]);
+      if (charge['captured'] === true) capturedCharges.set(intent, [...(capturedCharges.get(intent) ?? []), String(charge['id'])]);
     }
     for (const [intent, ids] of capturedCharges) if (ids.length > 1) this.fail(`double capture: ${intent} has captured charges ${ids.join(', ')}`);
+    for (const [intent, ids] of authorizedCharges) {
+      if (ids.length > 1) this.fail(`double authorization: ${intent} has authorized charges ${ids.join(', ')}`);
+    }
   }
 
   private noFalseErrors(): void {
