@@ -50,10 +50,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const workload = new Workload(world, client, random, note);
   const steps = options.steps ?? 24;
   await workload.setUp();
-  for (let step = 0; step < steps; step += 1) {
-    note(`step ${step} (process ${world.process.number})`);
-    await workload.step();
-  }
+  for (let step = 0; step < steps; step += 1) await workload.step();
   note('settle');
   await workload.settle();
   const violations = [...client.violations, ...world.errors];

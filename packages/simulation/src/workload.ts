@@ -198,6 +198,7 @@ export class Workload {
   async step(): Promise<void> {
     if (this.world.process.dead) await this.recover();
     const step = this.random.weighted(weights);
+    this.note(`step: ${step} (process ${this.world.process.number})`);
     switch (step) {
       case 'advance_clock': return this.advance(this.random.weighted({ small: 10, lock: 3, day: 1 }));
       case 'dispatch_webhooks': await this.dispatch(); return;
