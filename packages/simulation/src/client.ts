@@ -94,8 +94,9 @@ export class Client {
     }
     this.unanswered.delete(sent);
     const first = sent.answers[0];
-    if (first && !storedAnswer(first) && !answer.replayed) {
-      // The first answer was a validation error, which Stripe does not store: this run is the first outcome.
+    if (first && !storedAnswer(first)) {
+      // The first answer was a validation error, which Stripe does not store and a retry runs
+      // again: the first outcome is a later one.
       sent.answers.length = 0;
     } else if (sent.key && first && (first.status !== answer.status || first.body !== answer.body)) {
       this.violations.push(`replay differs: key ${sent.key} (${sent.kind} ${sent.path}) answered differently on attempt ${sent.attempts}: ` +
