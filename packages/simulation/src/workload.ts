@@ -36,13 +36,13 @@ export interface Known {
 
 type Step =
   | 'create_payment_intent' | 'present_card' | 'capture' | 'cancel' | 'update' | 'refund'
-  | 'create_location' | 'create_reader' | 'process_payment_intent' | 'present_payment_method' | 'cancel_action'
+  | 'create_location' | 'create_reader' | 'process_payment_intent' | 'present_payment_method' | 'cancel_action' | 'refund_payment'
   | 'reader_fault' | 'create_setup_intent' | 'process_setup_intent' | 'cancel_setup_intent' | 'create_webhook_endpoint'
   | 'retry_answered' | 'concurrent' | 'advance_clock' | 'dispatch_webhooks' | 'crash';
 
 const weights: Record<Step, number> = {
   create_payment_intent: 14, present_card: 10, capture: 8, cancel: 3, update: 3, refund: 8,
-  create_location: 1, create_reader: 2, process_payment_intent: 7, present_payment_method: 7, cancel_action: 2,
+  create_location: 1, create_reader: 2, process_payment_intent: 7, present_payment_method: 7, cancel_action: 2, refund_payment: 2,
   reader_fault: 3, create_setup_intent: 2, process_setup_intent: 2, cancel_setup_intent: 1, create_webhook_endpoint: 2,
   retry_answered: 4, concurrent: 5, advance_clock: 8, dispatch_webhooks: 5, crash: 5,
 };
@@ -148,16 +148,24 @@ export class Workload {
         return client.request('present_payment_method', 'POST',
           `/v1/test_helpers/terminal/readers/${reader()}/present_payment_method`,
           { card_present: { number: random.pick(cards) }, ...(random.chance(0.2) ? { amount_tip: random.int(1, 9) * 100 } : {}) });
+      case 'refund_payment': {
+        if (known.readers.length === 0 || known.intents.length === 0 || !this.has('succeeded')) return null;
+        const partial = random.chance(0.5) ? { amount: random.int(1, 30) * 50 } : {};
+        return client.request('refund_payment', 'POST', `/v1/terminal/readers/${random.pick(known.readers)}/refund_payment`,
+          { payment_intent: intent('succeeded'), ...partial }, { tagged: true });
+      }
       case 'cancel_action':
         if (known.readers.length === 0) return null;
         return client.request('cancel_action', 'POST', `/v1/terminal/readers/${reader()}/cancel_action`, {});
       case 'reader_fault': {
         if (known.readers.length === 0) return null;
         const base = `/opentill/v1/test/terminal/readers/${random.pick(known.readers)}`;
-        const fault = random.pick(['offline', 'online', 'next_command_timeout', 'authorization_latency', 'reset', 'press_cancel'] as const);
+        const fault = random.pick(['offline', 'online', 'next_command_timeout', 'authorization_latency', 'reset', 'press_cancel',
+          'next_authorization_connection_error', 'drop_next_final_event'] as const);
         const params: Record<string, Record<string, unknown>> = {
           offline: { silent_for_seconds: random.pick([0, 121]) },
           next_command_timeout: { delivered: random.chance(0.5) },
+          next_authorization_connection_error: { charged: random.chance(0.5) },
           authorization_latency: { seconds: random.int(1, 30) },
         };
         return client.request(`fault_${fault}`, 'POST', `${base}/${fault}`, params[fault] ?? {});
