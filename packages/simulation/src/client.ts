@@ -78,7 +78,7 @@ export class Client {
       return null;
     }
     if ('error' in outcome.value) {
-      this.violations.push(`request threw: ${sent.kind} ${sent.method} ${sent.path}: ${String(outcome.value.error)}`);
+      this.violations.push(`request threw: ${sent.kind} ${sent.method} ${sent.path}: ${outcome.value.error instanceof Error ? outcome.value.error.stack : String(outcome.value.error)}`);
       this.unanswered.delete(sent);
       return null;
     }

@@ -39,6 +39,12 @@ function forwarder<T extends object>(pick: (incarnation: Incarnation) => object,
 }
 
 let built: Promise<App> | null = null;
+const commitListeners = new Set<Parameters<Engine['onCommit']>[0]>();
+
+/** Gives a new incarnation's engine the commit listeners the edge subscribed when it was built. */
+export function attachEdge(engine: Engine): void {
+  for (const listener of commitListeners) engine.onCommit(listener);
+}
 /** Requests in flight → the incarnation each was sent to. */
 const targets = new Map<string, Incarnation>();
 const processHeader = 'x-opentill-simulation-request';
@@ -56,7 +62,13 @@ function edge(): Promise<App> {
 
 async function build(): Promise<App> {
   const store = forwarder<Store>((of) => of.store);
-  const engine = forwarder<Engine>((of) => of.services.engine, { store });
+  // Commit listeners subscribed while the app is built (the dashboard's change feed) are kept
+  // here and attached to each incarnation's engine as it starts (`attachEdge`).
+  const onCommit: Engine['onCommit'] = (listener) => {
+    commitListeners.add(listener);
+    return () => commitListeners.delete(listener);
+  };
+  const engine = forwarder<Engine>((of) => of.services.engine, { store, onCommit });
   const services = new Proxy({} as Services, {
     get: (_target, property) => {
       if (property === 'engine') return engine;

@@ -15,7 +15,7 @@ import { ManualClock, WebhookDispatcher, createAccount, type IdSource, type Stor
 import { SimulatedProcessor } from '@opentill/processor-simulated';
 import { createServices, type Services } from '@opentill/server';
 import { SqliteStore } from '@opentill/store-sqlite';
-import { restartRequestIds } from './edge.js';
+import { attachEdge, restartRequestIds } from './edge.js';
 import type { Random } from './random.js';
 import type { Receivers } from './receivers.js';
 
@@ -70,6 +70,7 @@ export class Incarnation {
       clock: world.clock, ids: world.ids,
     });
     this.services.webhookEndpoints.configure({ allowPrivate: true });
+    attachEdge(this.services.engine);
     this.dispatcher = new WebhookDispatcher(this.services.engine, {
       schedule: world.retrySchedule, sender: world.receivers.sender(), endpoints: this.services.webhookEndpoints,
       node: `node_sim${number}`, random: () => world.random.unit(), leaseMs: 30_000, concurrencyMax: 8,
