@@ -1,194 +1,86 @@
 #!/usr/bin/env node
 /**
- * `opentill` — the composition root. `opentill serve` wires the store adapter, the simulated
- * processor, the engine and the HTTP server, and runs the scheduler.
+ * `opentill` — the command line. The command table is `commands` below; each command is one module
+ * under `commands/` (flags, help, examples, run). Usage errors exit with code 2, other failures with
+ * code 1, each as one line on stderr — never a stack trace (`OPENTILL_DEBUG=1` shows it).
  */
-import { parseArgs } from 'node:util';
-import { mkdirSync, readFileSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { authenticate, createAccount, randomIds, systemClock, type Store } from '@opentill/engine';
-import { SimulatedProcessor, testCards } from '@opentill/processor-simulated';
-import { attachGateway } from '@opentill/gateway';
-import { buildServer, createServices } from '@opentill/server';
-import { SqliteStore } from '@opentill/store-sqlite';
-import { PostgresStore } from '@opentill/store-postgres';
-import { startWebhooks, webhookConfig, webhookOptions, webhookUsage } from './webhooks.js';
-import { listen, listenUsage } from './listen.js';
-import { trigger, triggerUsage } from './trigger.js';
-import { reader, readerUsage } from './reader.js';
+import { readFileSync } from 'node:fs';
+import { UsageError, commandHelp, parseCommandArgs, suggest, type Command } from './cli/command.js';
+import { ApiFailure } from './cli/client.js';
+import { serve } from './commands/serve.js';
+import { listen } from './commands/listen.js';
+import { trigger } from './commands/trigger.js';
+import { reader } from './commands/reader.js';
+import { screen } from './commands/screen.js';
+import { reset } from './commands/reset.js';
 
-export const defaultPort = 4242;
-const schedulerIntervalMs = 1_000;
+/** The command table, in the order `opentill --help` lists it. */
+export const commands: Command[] = [serve, listen, trigger, reader, screen, reset];
 
-const usage = `Usage: opentill serve [options]
-
-Options:
-  --port <n>            HTTP port (default ${defaultPort}, env PORT)
-  --host <addr>         address to listen on (default 127.0.0.1, env HOST)
-  --data-dir <dir>      where the SQLite file lives (default ./.opentill, env OPENTILL_DATA_DIR)
-  --database <url>      postgres://… to run on PostgreSQL instead (env DATABASE_URL)
-  --secret-key <key>    use this sk_test_… key (env OPENTILL_SECRET_KEY)
-  --publishable-key <k> use this pk_test_… key (env OPENTILL_PUBLISHABLE_KEY)
-  --log                 log every request
-${webhookUsage}
-${listenUsage}
-
-${triggerUsage}
-
-${readerUsage}`;
-
-interface KeysFile { secretKey: string; publishableKey: string }
-
-async function openStore(databaseUrl: string | undefined, dataDir: string): Promise<Store> {
-  if (databaseUrl) return new PostgresStore({ connectionString: databaseUrl });
-  mkdirSync(dataDir, { recursive: true });
-  return new SqliteStore(join(dataDir, 'opentill.sqlite'));
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
-/**
- * Makes sure the configured keys (or the ones generated on first start) open an account, and
- * returns the keys to print. Generated keys are kept in the data dir, readable only by the owner,
- * so a restart prints the same keys; the database itself only ever holds their hashes.
- */
-async function ensureAccount(store: Store, dataDir: string, configured: Partial<KeysFile>): Promise<KeysFile> {
-  const keysPath = join(dataDir, 'keys.json');
-  const saved: Partial<KeysFile> = existsSync(keysPath) ? JSON.parse(readFileSync(keysPath, 'utf8')) as KeysFile : {};
-  const secretKey = configured.secretKey ?? saved.secretKey;
-  if (secretKey && await authenticate(store, secretKey)) {
-    return { secretKey, publishableKey: configured.publishableKey ?? saved.publishableKey ?? '(unchanged)' };
+export function mainHelp(): string {
+  const width = Math.max(...commands.map((command) => command.name.length)) + 2;
+  return [
+    'OpenTill: a self-hosted, Stripe-compatible Terminal test server.',
+    '',
+    'Usage: opentill <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
+    '',
+    'Options:',
+    '  -h, --help      show help (opentill <command> --help: its options and examples)',
+    '  -v, --version   show the version',
+    '',
+    'Client commands find the server by themselves: --api-base, OPENTILL_API_BASE, the address',
+    'opentill serve recorded in ./.opentill (--data-dir), PORT, then http://127.0.0.1:4242.',
+    '',
+    'Start with: opentill serve   then, in another terminal: opentill trigger payment_intent.succeeded',
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    const command = topic ? commands.find((c) => c.name === topic) : undefined;
+    if (topic && !command) throw unknownCommand(topic);
+    process.stdout.write(command ? commandHelp(command) : mainHelp());
+    return 0;
   }
-  const created = await createAccount(store, randomIds, systemClock, {
-    ...(secretKey ? { secretKey } : {}),
-    ...(configured.publishableKey ? { publishableKey: configured.publishableKey } : {}),
-  });
-  const keys = { secretKey: created.secretKey, publishableKey: created.publishableKey };
-  if (!configured.secretKey) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(keysPath, JSON.stringify(keys, null, 2));
-    chmodSync(keysPath, 0o600);
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`opentill ${version()}\n`);
+    return 0;
   }
-  return keys;
-}
-
-/**
- * Test-only fault point for the crash harness (apps/opentill/src/e2e/crash-harness.test.ts):
- * `OPENTILL_TEST_CRASH_BEFORE_ANSWER=n` kills this process with SIGKILL at the n-th request whose
- * effect is committed, before its answer is stored — the moment a crash used to make a retry run
- * the request twice. Unset (always, outside tests): no hook at all.
- */
-function crashHookFromEnv(): { beforeAnswerStored?: () => void } {
-  const at = Number(process.env['OPENTILL_TEST_CRASH_BEFORE_ANSWER'] ?? '');
-  if (!Number.isInteger(at) || at <= 0) return {};
-  let seen = 0;
-  return {
-    beforeAnswerStored: () => {
-      seen += 1;
-      if (seen === at) process.kill(process.pid, 'SIGKILL');
-    },
-  };
-}
-
-async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' },
-      database: { type: 'string' }, 'secret-key': { type: 'string' }, 'publishable-key': { type: 'string' },
-      log: { type: 'boolean' }, help: { type: 'boolean' },
-      ...webhookOptions,
-    },
-    strict: true,
-  });
-  if (values.help) { process.stdout.write(usage); return; }
-  const webhooks = webhookConfig(values);
-  const port = Number(values.port ?? process.env['PORT'] ?? defaultPort);
-  const host = values.host ?? process.env['HOST'] ?? '127.0.0.1';
-  const dataDir = resolve(values['data-dir'] ?? process.env['OPENTILL_DATA_DIR'] ?? '.opentill');
-  const databaseUrl = values.database ?? process.env['DATABASE_URL'];
-
-  const store = await openStore(databaseUrl, dataDir);
-  await store.migrate();
-  const secretKey = values['secret-key'] ?? process.env['OPENTILL_SECRET_KEY'];
-  const publishableKey = values['publishable-key'] ?? process.env['OPENTILL_PUBLISHABLE_KEY'];
-  const keys = await ensureAccount(store, dataDir, {
-    ...(secretKey ? { secretKey } : {}), ...(publishableKey ? { publishableKey } : {}),
-  });
-  const fingerprintKey = await store.setting('fingerprint_key', randomIds.secret(43));
-  const services = createServices({
-    store, processor: new SimulatedProcessor({ fingerprintKey }), clock: systemClock, ids: randomIds,
-  });
-  const app = buildServer({
-    engine: services.engine, services, logger: values.log ?? false, ...crashHookFromEnv(),
-  });
-  // Reader devices over WebSocket (docs/reader-protocol.md) and the virtual screen hub.
-  services.readerDevices.cards = testCards.map((card) => ({ number: card.number, name: card.testCard, label: card.label, brand: card.brand }));
-  const envMs = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
-  const gateway = attachGateway(app, services, {
-    ackTimeoutMs: envMs('OPENTILL_READER_ACK_TIMEOUT_MS'), heartbeatIntervalMs: envMs('OPENTILL_READER_HEARTBEAT_MS'),
-    presenceWriteIntervalMs: envMs('OPENTILL_READER_PRESENCE_WRITE_MS'),
-  });
-  await app.fastify.listen({ port, host });
-  const address = app.fastify.server.address();
-  const boundPort = typeof address === 'object' && address ? address.port : port;
-  const dispatcher = await startWebhooks(services, webhooks, (line) => process.stderr.write(`${line}\n`));
-
-  let ticking = false;
-  const timer = setInterval(() => {
-    if (ticking) return;
-    ticking = true;
-    services.scheduler.tick()
-      .catch((error: unknown) => app.fastify.log.error(error))
-      .finally(() => { ticking = false; });
-  }, schedulerIntervalMs);
-  timer.unref();
-
-  process.stdout.write(
-    `OpenTill listening on http://${host}:${boundPort} (${store.dialect})\n` +
-    `  secret key:      ${keys.secretKey}\n` +
-    `  publishable key: ${keys.publishableKey}\n`);
-
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    clearInterval(timer);
-    gateway.close();
-    await app.fastify.close();
-    await dispatcher.stop();
-    await store.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown());
-  process.on('SIGINT', () => void shutdown());
-}
-
-async function main(): Promise<void> {
-  const [command, ...rest] = process.argv.slice(2);
-  switch (command) {
-    case 'serve':
-      await serve(rest);
-      return;
-    case 'listen':
-      await listen(rest);
-      return;
-    case 'trigger':
-      await trigger(rest);
-      return;
-    case 'reader':
-      await reader(rest);
-      return;
-    case undefined:
-    case 'help':
-    case '--help':
-      process.stdout.write(usage);
-      return;
-    default:
-      process.stderr.write(`opentill: unknown command '${command}'\n${usage}`);
-      process.exit(2);
+  if (name.startsWith('-')) throw new UsageError(`opentill: '${name}' comes after a command, e.g. opentill serve ${name} (see opentill --help)`);
+  const command = commands.find((c) => c.name === name);
+  if (!command) throw unknownCommand(name);
+  const args = parseCommandArgs(command, rest);
+  if (args.values['help']) {
+    process.stdout.write(commandHelp(command));
+    return 0;
   }
+  return (await command.run(args)) ?? 0;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`opentill: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+function unknownCommand(name: string): UsageError {
+  const near = suggest(name, commands.map((command) => command.name));
+  return new UsageError(`opentill: unknown command '${name}'${near ? `; did you mean '${near}'?` : ''} (commands: ${
+    commands.map((command) => command.name).join(', ')}; see opentill --help)`);
+}
+
+main(process.argv.slice(2)).then((code) => {
+  if (code !== 0) process.exitCode = code;
+}, (error: unknown) => {
+  if (process.env['OPENTILL_DEBUG']) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  const line = /^opentill\b/.test(message) ? message : `opentill: ${message}`;
+  const hint = error instanceof ApiFailure && error.status === 401 ? ' (check --api-key: a secret key of this server)' : '';
+  process.stderr.write(`${line.split('\n')[0]}${hint}\n`);
+  process.exit(error instanceof UsageError ? 2 : 1);
 });

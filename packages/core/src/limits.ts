@@ -69,6 +69,10 @@ export const limits = {
   readerMessagesPerSecondMax: 50,
   /** Frames a device may send at once before the sustained rate applies. */
   readerMessageBurstMax: 100,
+  /** `opentill serve --fixtures`: objects of one kind in a fixtures file (each fits one list page when matched at start). */
+  fixtureObjectsMax: 100,
+  /** `opentill serve --fixtures`: size of the file. */
+  fixtureFileBytesMax: 1024 * 1024,
 } as const;
 
 // Relations between limits, checked at start-up (assertions, not documentation).
@@ -76,3 +80,4 @@ if (limits.listLimitDefault > limits.listLimitMax) throw new Error('listLimitDef
 if (limits.formArrayIndexMax >= limits.formParameterCountMax) {
   throw new Error('formArrayIndexMax must stay below formParameterCountMax');
 }
+if (limits.fixtureObjectsMax > limits.listLimitMax) throw new Error('fixtureObjectsMax > listLimitMax');
