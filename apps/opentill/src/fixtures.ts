@@ -63,6 +63,16 @@ export function readFixtures(path: string): Fixtures {
     }
     fixtures[kind as Kind] = entries as Entry[];
   }
+  // References are checked now, before the server writes anything.
+  const refs: Array<[Kind, string, Kind]> = [['locations', 'configuration_overrides', 'configurations'], ['readers', 'location', 'locations']];
+  for (const [kind, field, target] of refs) {
+    for (const entry of fixtures[kind] ?? []) {
+      const value = entry[field];
+      if (typeof value === 'string' && value.startsWith('@') && !(fixtures[target] ?? []).some((other) => other.key === value.slice(1))) {
+        throw new CliError(`--fixtures: ${kind} '${entry.key}' names '${value}', which is not one of the ${target} in the file`);
+      }
+    }
+  }
   return fixtures;
 }
 

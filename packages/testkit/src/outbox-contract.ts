@@ -255,7 +255,7 @@ export function outboxContract(test: Test): void {
     assert.ok(await store.get(OTHER, 'we_other'));
     assert.ok(await store.get(OTHER, 'evt_o'));
     assert.equal((await store.outbox.deliveries({ accountId: OTHER, limit: 10 })).length, 1);
-    assert.equal((await store.idempotency.begin(OTHER, 'key_1', 'other hash', T0)).kind, 'mismatch');
-    assert.deepEqual(await store.resetAccount(ACCT), { objects: 0, deliveries: 0, attempts: 0, idempotencyKeys: 0 });
+    assert.equal((await store.idempotency.begin(OTHER, 'key_1', 'other hash', T0)).kind, 'in_use', 'the other account keeps its key');
+    assert.deepEqual(await store.resetAccount(ACCT), { objects: 0, deliveries: 0, attempts: 0, idempotencyKeys: 1 }, 'the key begun after the first reset');
   });
 }
