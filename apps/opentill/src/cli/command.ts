@@ -101,6 +101,9 @@ function parseArgsMessage(command: Command, error: Error & { code?: string }): s
       return `opentill ${command.name}: unknown flag ${flag}${near ? `; did you mean --${near}?` : ''} ${hint}`;
     }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/ambiguous/.test(error.message)) {
+        return `opentill ${command.name}: ${flag} needs a value; write one that starts with '-' as ${flag}=-… ${hint}`;
+      }
       return /argument missing/.test(error.message)
         ? `opentill ${command.name}: ${flag} needs a value ${hint}`
         : `opentill ${command.name}: ${flag.split('=')[0]} takes no value ${hint}`;

@@ -8,7 +8,7 @@
  */
 import WebSocket from 'ws';
 import {
-  initialDevice, isPersonality, readerProtocol, screenOf, step, type DeviceEvent, type DeviceMessage, type DeviceState, type Personality,
+  idleDueAtMs, initialDevice, isPersonality, readerProtocol, screenOf, step, type DeviceEvent, type DeviceMessage, type DeviceState, type Personality,
   type ServerFrame,
 } from '@opentill/reader-device';
 import { testCards } from '@opentill/processor-simulated';
@@ -99,8 +99,17 @@ function connectOnce(options: RunOptions, get: () => DeviceState, set: (state: D
           options.log(`screen ${screen} ${JSON.stringify(shown).slice(0, 300)}`);
         }
       }
+      scheduleIdle();
       return result.outgoing;
     };
+    // The result screen goes back to the splash by itself (the device says when): tick then.
+    let idleTimer: NodeJS.Timeout | null = null;
+    function scheduleIdle(): void {
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = null;
+      const due = idleDueAtMs(get());
+      if (due !== null) idleTimer = setTimeout(() => { idleTimer = null; apply({ kind: 'tick' }); }, Math.max(0, due - Date.now()));
+    }
     const autoAnswer = () => {
       const state = get();
       if (state.phase === 'collect' && options.autoPresent) {
@@ -146,6 +155,7 @@ function connectOnce(options: RunOptions, get: () => DeviceState, set: (state: D
     ws.on('error', () => undefined);
     ws.on('close', (code, reason) => {
       if (heartbeat) clearInterval(heartbeat);
+      if (idleTimer) clearTimeout(idleTimer);
       const permanent = fatal !== null && ['unknown_reader', 'reader_revoked', 'unauthenticated', 'unsupported_protocol',
         'replaced_by_new_connection'].includes(fatal.code);
       resolve({ fatal: permanent, reason: fatal ? `${fatal.code}: ${fatal.message}` : `${code} ${reason.toString()}` });
