@@ -73,7 +73,7 @@ const dictionaries = {
     'Your order': 'Ihre Bestellung', 'digit(s) entered': 'Ziffer(n) eingegeben', 'Attempts left:': 'Verbleibende Versuche:', Tip: 'Trinkgeld',
     Cards: 'Karten', Wallets: 'Wallets', Declines: 'Ablehnungen', PIN: 'PIN', Tap: 'Kontaktlos', Insert: 'Einstecken', Swipe: 'Durchziehen',
     Approved: 'Genehmigt', Declined: 'Abgelehnt', Canceled: 'Abgebrochen', Error: 'Fehler', 'Unknown screen': 'Unbekannter Bildschirm',
-    'Cannot connect': 'Verbindung nicht möglich', 'Missing session': 'Sitzung fehlt',
+    'Cannot connect': 'Verbindung nicht möglich', 'Missing session': 'Sitzung fehlt', Step: 'Schritt',
   },
   es: {
     'Add a tip?': '¿Añadir propina?', Amount: 'Importe', Cancel: 'Cancelar', 'Choose an option': 'Elija una opción', Clear: 'Borrar',
@@ -93,7 +93,7 @@ const dictionaries = {
     'digit(s) entered': 'dígito(s) introducido(s)', 'Attempts left:': 'Intentos restantes:', Tip: 'Propina', Cards: 'Tarjetas',
     Wallets: 'Monederos', Declines: 'Rechazos', PIN: 'PIN', Tap: 'Sin contacto', Insert: 'Insertar', Swipe: 'Deslizar',
     Approved: 'Aprobado', Declined: 'Rechazado', Canceled: 'Cancelado', Error: 'Error', 'Unknown screen': 'Pantalla desconocida',
-    'Cannot connect': 'No se puede conectar', 'Missing session': 'Falta la sesión',
+    'Cannot connect': 'No se puede conectar', 'Missing session': 'Falta la sesión', Step: 'Paso',
   },
   it: {
     'Add a tip?': 'Aggiungere una mancia?', Amount: 'Importo', Cancel: 'Annulla', 'Choose an option': 'Scegli un\'opzione', Clear: 'Cancella',
@@ -113,7 +113,7 @@ const dictionaries = {
     'digit(s) entered': 'cifre inserite', 'Attempts left:': 'Tentativi rimasti:', Tip: 'Mancia', Cards: 'Carte', Wallets: 'Wallet',
     Declines: 'Rifiuti', PIN: 'PIN', Tap: 'Contactless', Insert: 'Inserisci', Swipe: 'Striscia', Approved: 'Approvato',
     Declined: 'Rifiutato', Canceled: 'Annullato', Error: 'Errore', 'Unknown screen': 'Schermata sconosciuta',
-    'Cannot connect': 'Impossibile connettersi', 'Missing session': 'Sessione mancante',
+    'Cannot connect': 'Impossibile connettersi', 'Missing session': 'Sessione mancante', Step: 'Passaggio',
   },
   nl: {
     'Add a tip?': 'Fooi toevoegen?', Amount: 'Bedrag', Cancel: 'Annuleren', 'Choose an option': 'Kies een optie', Clear: 'Wissen',
@@ -133,7 +133,7 @@ const dictionaries = {
     'digit(s) entered': 'cijfer(s) ingevoerd', 'Attempts left:': 'Resterende pogingen:', Tip: 'Fooi', Cards: 'Kaarten', Wallets: 'Wallets',
     Declines: 'Weigeringen', PIN: 'Pincode', Tap: 'Contactloos', Insert: 'Insteken', Swipe: 'Doorhalen', Approved: 'Goedgekeurd',
     Declined: 'Geweigerd', Canceled: 'Geannuleerd', Error: 'Fout', 'Unknown screen': 'Onbekend scherm',
-    'Cannot connect': 'Kan geen verbinding maken', 'Missing session': 'Sessie ontbreekt',
+    'Cannot connect': 'Kan geen verbinding maken', 'Missing session': 'Sessie ontbreekt', Step: 'Stap',
   },
 };
 
@@ -587,7 +587,7 @@ function renderInputs(s) {
   };
 
   const main = [
-    s.inputs.length > 1 ? h('p', { class: 'step', text: 'Étape ' + (s.index + 1) + '/' + s.inputs.length + ' · Step ' + (s.index + 1) + '/' + s.inputs.length }) : null,
+    s.inputs.length > 1 ? h('p', { class: 'step', text: tx('Étape', 'Step') + ' ' + (s.index + 1) + '/' + s.inputs.length }) : null,
     h('h1', { id: 'view-title', class: 'title', tabindex: '-1', text: input.title }),
     input.description ? h('p', { class: 'muted description', id: fieldId + '-desc', text: input.description }) : null,
   ];
