@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '@opentill/testkit';
 import { runCli, startCli } from './cli-process.js';
+import { reconnectDelayCapMs, reconnectDelayMs } from '../commands/listen.js';
+import { opener } from '../commands/screen.js';
 import { raw } from './helpers.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
@@ -134,6 +136,42 @@ describe('opentill CLI: help, version, usage errors', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('listen backs off while the server is unreachable: 1s, 2s, 4s … capped at 30s', async () => {
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 20].map(reconnectDelayMs), [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    assert.equal(reconnectDelayCapMs, 30_000);
+    const port = await closedPort();
+    const listener = startCli(['listen', '--api-key', 'sk_test_x', '--api-base', `http://127.0.0.1:${port}`]);
+    try {
+      await listener.waitFor(new RegExp(`cannot reach OpenTill at http://127\\.0\\.0\\.1:${port} \\(connection refused; address from --api-base\\)`));
+      await listener.waitFor(/retrying in 1s/);
+      await listener.waitFor(/retrying in 2s/);
+    } finally {
+      assert.equal(await listener.stop(), 0, 'SIGINT ends it cleanly');
+    }
+    assert.doesNotMatch(listener.output(), /\n\s+at /);
+  });
+
+  it('boolean flags take --no-: serve --no-webhook-allow-private refuses a loopback webhook URL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opentill-cli-no-'));
+    const server = startCli(['serve', '--port', '0', '--data-dir', dir, '--api-key', 'sk_test_noprivate', '--no-webhook-allow-private']);
+    try {
+      const [, port] = await server.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      const refused = await raw({ baseUrl: `http://127.0.0.1:${port}` }, 'POST', '/v1/webhook_endpoints',
+        { key: 'sk_test_noprivate', form: { url: 'http://127.0.0.1:9/hook', enabled_events: ['*'] } });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error.code, 'url_invalid');
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('screen --open uses the platform\'s opener', () => {
+    assert.deepEqual(opener('linux'), { command: 'xdg-open', args: [] });
+    assert.deepEqual(opener('darwin'), { command: 'open', args: [] });
+    assert.equal(opener('win32').command, 'cmd');
   });
 
   it('a busy port is refused before anything is written', async () => {
