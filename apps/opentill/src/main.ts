@@ -1,21 +1,13 @@
 #!/usr/bin/env node
 /**
- * `opentill` — the command line. The command table is `commands` below; each command is one module
+ * `opentill` — the command line. The command table is `commands/index.ts`; each command is one module
  * under `commands/` (flags, help, examples, run). Usage errors exit with code 2, other failures with
  * code 1, each as one line on stderr — never a stack trace (`OPENTILL_DEBUG=1` shows it).
  */
 import { readFileSync } from 'node:fs';
-import { UsageError, commandHelp, parseCommandArgs, suggest, type Command } from './cli/command.js';
+import { UsageError, commandHelp, parseCommandArgs, suggest } from './cli/command.js';
 import { ApiFailure } from './cli/client.js';
-import { serve } from './commands/serve.js';
-import { listen } from './commands/listen.js';
-import { trigger } from './commands/trigger.js';
-import { reader } from './commands/reader.js';
-import { screen } from './commands/screen.js';
-import { reset } from './commands/reset.js';
-
-/** The command table, in the order `opentill --help` lists it. */
-export const commands: Command[] = [serve, listen, trigger, reader, screen, reset];
+import { commands } from './commands/index.js';
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -24,7 +24,7 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`opentill ${args.join(' ')} did not finish:\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 20_000);
+    }, options.timeoutMs ?? 60_000);
     child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
 }
