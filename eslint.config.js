@@ -8,7 +8,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // node:test's describe/it return promises the runner itself awaits.
@@ -29,6 +29,14 @@ export default tseslint.config(
       'no-restricted-syntax': ['error',
         { selector: "NewExpression[callee.name='Date']", message: 'core is pure: time comes in as nowMs' }],
       'no-restricted-imports': ['error', { patterns: ['node:*', '@opentill/*'] }],
+    },
+  },
+  {
+    // The dashboard renders user content (metadata, labels, webhook bodies) as text only.
+    files: ['apps/dashboard/src/**/*.tsx'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'render user content as text, never as HTML' }],
     },
   },
   {

@@ -54,7 +54,8 @@ const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/s
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 function startChild(args, env = {}) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  // OPENTILL_LOG_LEVEL: stderr is the bench's terminal, not a log sink (see opentill-process.mjs).
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { OPENTILL_LOG_LEVEL: 'warn', ...process.env, ...env } });
   const port = new Promise((resolvePort, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -152,7 +153,7 @@ rmSync(echoDir, { recursive: true, force: true });
 // 2. OpenTill gateway
 // ------------------------------------------------------------------------------------------------
 const dataDir = mkdtempSync(join(os.tmpdir(), 'opentill-bench-gateway-'));
-const secretKey = `sk_test_benchgateway${process.pid}`;
+const secretKey = `sk_test_benchgateway${process.pid}x${Date.now()}`;
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const { child, port: portPromise } = startChild([...serverNodeArgs, join(repoRoot, 'apps/opentill/dist/main.js'), 'serve', '--port', '0',
   '--data-dir', dataDir, '--secret-key', secretKey], { OPENTILL_READER_HEARTBEAT_MS: String(heartbeatMs) });

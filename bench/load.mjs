@@ -9,7 +9,7 @@
 //
 //   node bench/load.mjs '<json config>'
 //
-// config: { url, mode: 'get'|'create'|'retrieve'|'post', concurrency, durationS, warmupS,
+// config: { url, mode: 'get'|'create'|'retrieve'|'post'|'list', concurrency, durationS, warmupS,
 //           client?: 'agent'|'raw', secretKey?, body?, idsIn?, idsOut?, stripeVersion? }
 // Prints one JSON line with the results on stdout.
 import http from 'node:http';
@@ -150,6 +150,8 @@ function next(i, w) {
       }, bodyBuffer);
     case 'retrieve':
       return request(w, 'GET', `/v1/payment_intents/${ids[i % ids.length]}`, baseHeaders);
+    case 'list': // an authenticated GET of the url, query string included
+      return request(w, 'GET', `${target.pathname}${target.search}`, baseHeaders);
     default:
       throw new Error(`unknown mode ${mode}`);
   }

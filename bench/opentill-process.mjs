@@ -9,12 +9,19 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export async function startOpenTill({ secretKey, name }) {
-  const dataDir = mkdtempSync(join(os.tmpdir(), `opentill-bench-${name}-`));
+// `args`: more `serve` options; `dataDir`: an existing one (kept at stop); `drainLog`: the operator
+// log on at its default level, read and dropped (as a log shipper would), instead of off.
+export async function startOpenTill({ secretKey, name, args = [], dataDir: given, drainLog = false }) {
+  const dataDir = given ?? mkdtempSync(join(os.tmpdir(), `opentill-bench-${name}-`));
   // BENCH_SERVER_NODE_ARGS passes node flags to the server only (e.g. --cpu-prof), as in run.mjs.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'apps/opentill/dist/main.js'), 'serve', '--port', '0',
-    '--data-dir', dataDir, '--secret-key', secretKey], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--data-dir', dataDir, '--secret-key', secretKey, ...args], drainLog ? { stdio: ['ignore', 'pipe', 'pipe'] } : {
+    // stderr is the bench's terminal, not a log sink: the per-request operator log stays off here
+    // (bench/run.mjs and bench/request-log.mjs measure with it on, drained).
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, OPENTILL_LOG_LEVEL: process.env.OPENTILL_LOG_LEVEL ?? 'warn' },
+  });
+  if (drainLog) child.stderr.resume();
   const port = await new Promise((resolvePort, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -39,7 +46,7 @@ export async function startOpenTill({ secretKey, name }) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (given === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -25,7 +25,7 @@ const { values: flags } = parseArgs({
 const sequentialPayments = Number(flags.payments ?? 200);
 const phoneCount = Number(flags.phones ?? 1000);
 const rounds = Number(flags.rounds ?? 2);
-const secretKey = `sk_test_benchttp${process.pid}`;
+const secretKey = `sk_test_benchttp${process.pid}x${Date.now()}`;
 // Node's fetch opens as many keep-alive sockets per origin as needed: 1,000 phones each keep a state
 // long-poll open besides their calls.
 

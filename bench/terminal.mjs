@@ -20,7 +20,7 @@ const durationS = Number(flags.duration ?? 5);
 const concurrency = Number(flags.concurrency ?? 32);
 const idleReaders = Number(flags.readers ?? 5000);
 const idleS = Number(flags.idle ?? 5);
-const secretKey = `sk_test_benchterminal${process.pid}`;
+const secretKey = `sk_test_benchterminal${process.pid}x${Date.now()}`;
 const targets = { paymentsPerS: 600, p99Ms: 25 };
 
 const server = await startOpenTill({ secretKey, name: 'terminal' });

@@ -54,7 +54,8 @@ async function startServer() {
   }
   const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, OPENTILL_WEBHOOK_RETRY: 'base=200ms,factor=2,cap=1s,window=1h', OPENTILL_WEBHOOK_POLL: '100ms' },
+    // OPENTILL_LOG_LEVEL: stderr is the bench's terminal, not a log sink (see opentill-process.mjs).
+    env: { OPENTILL_LOG_LEVEL: 'warn', ...process.env, OPENTILL_WEBHOOK_RETRY: 'base=200ms,factor=2,cap=1s,window=1h', OPENTILL_WEBHOOK_POLL: '100ms' },
   });
   const port = await new Promise((resolvePromise, reject) => {
     let out = '';

@@ -52,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
   if (name.startsWith('-')) throw new UsageError(`opentill: '${name}' comes after a command, e.g. opentill serve ${name} (see opentill --help)`);
   const command = commands.find((c) => c.name === name);
   if (!command) throw unknownCommand(name);
+  if (command.rawArgs) return (await command.run({ values: {}, positionals: rest })) ?? 0;
   const args = parseCommandArgs(command, rest);
   if (args.values['help']) {
     process.stdout.write(commandHelp(command));

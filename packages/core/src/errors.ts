@@ -86,6 +86,9 @@ export const errorCodes = {
   api_key_missing: { status: 401, type: 'invalid_request_error', storedForIdempotency: false, wire: false },
   permission_denied: { status: 403, type: 'invalid_request_error', storedForIdempotency: false, wire: false },
   rate_limit: { status: 429, type: 'invalid_request_error', storedForIdempotency: false },
+  // The dashboard's cookie session (OpenTill-only): no or an ended session, a mutation without its CSRF token.
+  dashboard_session_invalid: { status: 401, type: 'invalid_request_error', storedForIdempotency: false },
+  csrf_token_invalid: { status: 403, type: 'invalid_request_error', storedForIdempotency: false },
   lock_timeout: { status: 429, type: 'invalid_request_error', storedForIdempotency: false },
   test_mode_only: codeless(),
   route_unknown: codeless(404),

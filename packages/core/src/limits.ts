@@ -8,6 +8,16 @@ export const limits = {
   amountMax: 99_999_999,
   /** Request bodies: Stripe's largest realistic Terminal request is a few KiB; 1 MiB is generous. */
   bodyBytesMax: 1024 * 1024,
+  /**
+   * A client must send its request headers within this (from connecting, or from the end of the
+   * previous request on a kept-alive connection), and its whole request, body included, within
+   * `httpRequestTimeoutMs`; otherwise the server answers 408 and closes the socket. Slow clients of
+   * 1 MiB bodies still fit; a stalled one no longer holds a socket forever.
+   */
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 30_000,
+  /** How often Node checks those timeouts (they fire up to this late). */
+  httpTimeoutCheckIntervalMs: 1_000,
   /** Bracket nesting of form keys; Stripe's deepest Terminal param is 5 (`inputs[0][selection][choices][0][id]`). */
   formDepthMax: 8,
   /** Distinct form parameters per request: bounds decoder work. */
@@ -27,11 +37,22 @@ export const limits = {
    */
   readerStatusScanMax: 5000,
   /**
-   * Events looked at by one `GET /v1/events?delivery_success=…` (delivery is in the outbox, not on
-   * the event, so it is filtered after the store, one outbox query per 100 events): beyond this the
-   * page ends with `has_more: true`, possibly short. 5000 = 50 store pages, a bounded request.
+   * Presented API keys: Stripe's are about 110 characters; anything longer is refused before it is
+   * hashed or cached, so a flood of huge invalid keys costs nothing to keep.
    */
-  eventDeliveryScanMax: 5000,
+  apiKeyLengthMax: 255,
+  /**
+   * A configured key (`--secret-key`, `--publishable-key`) is `sk_test_`/`pk_test_` followed by at
+   * least this many letters or digits: 16 alphanumerics are ~95 bits, not guessable (generated keys
+   * have 48).
+   */
+  configuredKeySuffixLengthMin: 16,
+  /**
+   * Live event streams (`opentill listen`, SSE) open at once on one server process, and per account
+   * on it: each holds a socket, a commit listener and a catch-up timer. A developer runs one or two.
+   */
+  eventStreamCountMax: 100,
+  eventStreamPerAccountCountMax: 10,
   /** Stripe: "can be up to 255 characters". */
   idempotencyKeyLengthMax: 255,
   /** Stripe keeps keys for at least 24 hours. */
@@ -69,6 +90,33 @@ export const limits = {
   readerMessagesPerSecondMax: 50,
   /** Frames a device may send at once before the sustained rate applies. */
   readerMessageBurstMax: 100,
+  /**
+   * Request log (issue 12). Rows a process queues before writing: beyond it new rows are dropped
+   * (and counted in `/metrics`) rather than growing memory without bound while the store is slow.
+   */
+  requestLogQueueRowsMax: 10_000,
+  /** Rows written per batch; a batch is also written every `requestLogFlushMs`. */
+  requestLogBatchRowsMax: 500,
+  requestLogFlushMs: 100,
+  /** Stored request parameters and response body, each, after redaction (longer is cut, marked). */
+  requestLogBodyCharsMax: 32 * 1024,
+  /** Defaults of `--request-log-retention` and `--request-log-max-rows`; pruning runs this often. */
+  requestLogRetentionMsDefault: 7 * 24 * 60 * 60 * 1000,
+  requestLogRowsMaxDefault: 1_000_000,
+  requestLogPruneIntervalMs: 60 * 1000,
+  /** Rows one prune statement deletes: bounds how long it holds SQLite's write lock (and the event loop). */
+  requestLogPruneBatchRows: 1_000,
+  /** Live request-log and dashboard streams per process (each holds a socket). */
+  liveStreamCountMax: 100,
+  /**
+   * Dashboard sessions: signed out after 12 h without a request or 7 days after sign-in; the
+   * printed sign-in link works once, for 10 minutes (like Jupyter's token link).
+   */
+  dashboardSessionIdleMs: 12 * 60 * 60 * 1000,
+  dashboardSessionAbsoluteMs: 7 * 24 * 60 * 60 * 1000,
+  dashboardSignInTokenMs: 10 * 60 * 1000,
+  /** A session's last-seen time is written at most this often (not on every request). */
+  dashboardSessionTouchMs: 60 * 1000,
   /** `opentill serve --fixtures`: objects of one kind in a fixtures file (each fits one list page when matched at start). */
   fixtureObjectsMax: 100,
   /** `opentill serve --fixtures`: size of the file. */
@@ -76,6 +124,8 @@ export const limits = {
 } as const;
 
 // Relations between limits, checked at start-up (assertions, not documentation).
+if (limits.eventStreamPerAccountCountMax > limits.eventStreamCountMax) throw new Error('eventStreamPerAccountCountMax > eventStreamCountMax');
+if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) throw new Error('httpHeadersTimeoutMs > httpRequestTimeoutMs');
 if (limits.listLimitDefault > limits.listLimitMax) throw new Error('listLimitDefault > listLimitMax');
 if (limits.formArrayIndexMax >= limits.formParameterCountMax) {
   throw new Error('formArrayIndexMax must stay below formParameterCountMax');

@@ -210,6 +210,16 @@ export function attachPaymentMethod(paymentIntent: PaymentIntent, paymentMethod:
 // Confirm: checked first (before the processor is called), then the authorization is applied.
 // ------------------------------------------------------------------------------------------------
 
+/**
+ * The 8-digit amount limit holds for what is authorized: the amount plus an on-reader tip. Stripe's
+ * error for too large an amount, on the parameter that carried the tip.
+ */
+export function checkAmountWithTip(amount: number, tipAmount: number, param: string): void {
+  if (amount + tipAmount > limits.amountMax) {
+    throw new ApiError('amount_too_large', `Amount must be no more than ${limits.amountMax}.`, { param });
+  }
+}
+
 export function checkConfirmable(paymentIntent: PaymentIntent, paymentMethod: StoredObject | null): void {
   if (!confirmableStatuses.includes(paymentIntent.status)) {
     if (paymentIntent.status === 'succeeded' || paymentIntent.status === 'requires_capture') {

@@ -39,7 +39,11 @@ export async function createAccount(store: Store, ids: IdSource, clock: Clock,
 
 /** Finds the key record for a presented key, comparing hashes in constant time. */
 export async function authenticate(store: Store, presented: string): Promise<ApiKeyRecord | null> {
-  const hash = hashKey(presented);
+  return authenticateHash(store, hashKey(presented));
+}
+
+/** `authenticate` for a key already hashed with `hashKey` (the HTTP edge caches by hash). */
+export async function authenticateHash(store: Store, hash: string): Promise<ApiKeyRecord | null> {
   const record = await store.findApiKey(hash);
   if (!record) return null;
   const a = Buffer.from(record.hash, 'hex');

@@ -1,5 +1,6 @@
 export * from './ports.js';
 export * from './store.js';
+export * from './operations-store.js';
 export * from './engine.js';
 export * from './idempotency.js';
 export * from './payment-intents.js';

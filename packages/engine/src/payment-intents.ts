@@ -1,7 +1,7 @@
 /** PaymentIntent commands: load → pure transition → (processor) → atomic commit. */
 import {
   ApiError, applyAuthorization, applyIncrement, attachPaymentMethod, authorizationDeadlineMs, cancelPaymentIntent,
-  capturePaymentIntent, checkConfirmable, checkIncrementable, createPaymentIntent, effectiveCaptureMethod,
+  capturePaymentIntent, checkAmountWithTip, checkConfirmable, checkIncrementable, createPaymentIntent, effectiveCaptureMethod,
   expireAuthorization, minimumChargeAmount, updatePaymentIntent,
   type CapturePaymentIntent, type CreatePaymentIntent, type DomainEvent, type PaymentIntent, type PaymentMethod, type StoredObject,
   type UpdatePaymentIntent,
@@ -116,6 +116,8 @@ export class PaymentIntents {
         record.object = updated;
         checkConfirmable(updated, paymentMethod?.object ?? null);
       }
+      // A tip chosen on a device screen arrives here unchecked: the limit holds for the total.
+      checkAmountWithTip(record.object.amount, options.tipAmount, 'amount_tip');
       const pm = paymentMethod!.object;
       const card = pm._internal.card;
       const amount = record.object.amount + options.tipAmount;

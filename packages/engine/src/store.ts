@@ -33,6 +33,12 @@ export interface ListQuery {
   created?: { gt?: number; gte?: number; lt?: number; lte?: number };
   /** Top-level fields of the stored object (`data->>field`). */
   filters?: Filter[];
+  /**
+   * Events only: keep those whose webhooks are all delivered (true) or not (false), as
+   * `OutboxStore.undeliveredEvents` defines it. In the query itself, so a page and its cursors reach
+   * every match however many non-matching events lie between (`GET /v1/events?delivery_success=`).
+   */
+  deliverySuccess?: boolean;
 }
 
 export interface ListPage<T extends StoredObject = StoredObject> {
@@ -178,8 +184,16 @@ export interface Store {
 
   /** The webhook outbox (`webhooks/outbox.ts` documents the contract). */
   readonly outbox: OutboxStore;
+
+  /** The request log and dashboard sessions (`operations-store.ts`). */
+  readonly requestLog: RequestLogStore;
+  readonly dashboardSessions: DashboardSessionStore;
+
+  /** True when every migration this build knows is applied (`/readyz`). Throws when the store is unreachable. */
+  migrationsApplied(): Promise<boolean>;
 }
 
 export type { OutboxStore, DeliveryState, ClaimedDelivery, DeliveryAttempt, DeliveryRow, DeliveryOutcome, NewDelivery,
   DeliveryQuery } from './webhooks/outbox.js';
 import type { OutboxStore } from './webhooks/outbox.js';
+import type { DashboardSessionStore, RequestLogStore } from './operations-store.js';

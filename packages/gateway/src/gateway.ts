@@ -128,12 +128,17 @@ export class ReaderGateway implements ReaderLink {
     this.upgradeHandlers.set(path, handler);
   }
 
-  /** Listens for upgrades on the HTTP server; paths it does not know are left to other listeners. */
+  /**
+   * Listens for upgrades on the HTTP server. An upgrade to a path no handler knows is refused at
+   * once (404, socket closed): once an `upgrade` listener exists Node hands every upgrade to it,
+   * and a socket nobody answers would stay open forever.
+   */
   attach(server: Server): void {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (request.url ?? '').split('?')[0]!;
       const handler = this.upgradeHandlers.get(path);
       if (handler) handler(request, socket, head);
+      else refuseUpgrade(socket, 404, 'No WebSocket endpoint at this URL.', 'route_unknown');
     });
   }
 
@@ -590,4 +595,15 @@ export class ReaderGateway implements ReaderLink {
       type: 'action_update', action_id: status.actionId, status: status.status, message: status.message,
     }, false);
   }
+}
+
+/** Answers an upgrade with a Stripe-shaped JSON error and closes the socket. */
+export function refuseUpgrade(socket: Duplex, status: 401 | 404, message: string, code?: string): void {
+  const body = JSON.stringify({ error: { type: 'invalid_request_error', ...(code ? { code } : {}), message } });
+  const reason = status === 404 ? 'Not Found' : 'Unauthorized';
+  socket.on('error', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  // A peer that never reads must not keep the half-closed socket either.
+  setTimeout(() => socket.destroy(), 1_000).unref();
 }

@@ -1,11 +1,13 @@
 import type { App, Services } from '@opentill/server';
 import { ReaderGateway, type GatewayOptions } from './gateway.js';
 import { ScreenHub } from './screen.js';
+import type { PublicUrlOptions } from './public-url.js';
 
 export * from './gateway.js';
 /** The reader port's second adapter (`_internal.link: 'gateway'`) is the gateway itself. */
 export { ReaderGateway as GatewayReaderLink } from './gateway.js';
 export * from './screen.js';
+export * from './public-url.js';
 export { registrationCode } from './words.js';
 
 /**
@@ -13,9 +15,10 @@ export { registrationCode } from './words.js';
  * adapter, the screen_sessions route, and the WebSocket endpoints on the HTTP server's upgrade event.
  * Call before `listen` (routes cannot be added after Fastify is ready).
  */
-export function attachGateway(app: App, services: Services, options: GatewayOptions = {}): { gateway: ReaderGateway; screens: ScreenHub; close(): void } {
+export function attachGateway(app: App, services: Services, options: GatewayOptions & PublicUrlOptions = {}):
+  { gateway: ReaderGateway; screens: ScreenHub; close(): void } {
   const gateway = new ReaderGateway(services, options);
-  const screens = new ScreenHub(services, gateway);
+  const screens = new ScreenHub(services, gateway, { publicUrl: options.publicUrl, trustProxy: options.trustProxy });
   screens.register(app);
   gateway.attach(app.fastify.server);
   return { gateway, screens, close: () => { screens.close(); gateway.close(); } };

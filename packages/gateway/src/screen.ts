@@ -17,7 +17,8 @@ import { screenLanguageFor, type ScreenReader, type ScreenServerMessage, type Sc
 import { FrameError, parseCustomerInput, parseJson, resultIdleMs } from '@opentill/reader-device';
 import { parseParams } from '@opentill/protocol';
 import type { App, Services } from '@opentill/server';
-import { gatewayPaths, takeToken, type ReaderGateway } from './gateway.js';
+import { gatewayPaths, refuseUpgrade, takeToken, type ReaderGateway } from './gateway.js';
+import { publicOrigin, type PublicUrlOptions } from './public-url.js';
 
 /** A screen session token must be used (connected) within this. */
 export const screenSessionLifetimeMs = 10 * 60 * 1000;
@@ -39,7 +40,8 @@ export class ScreenHub {
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly services: Services, private readonly gateway: ReaderGateway) {
+  constructor(private readonly services: Services, private readonly gateway: ReaderGateway,
+    private readonly urls: PublicUrlOptions = {}) {
     gateway.route(gatewayPaths.screen, (request, socket, head) => {
       this.upgrade(request, socket, head).catch(() => socket.destroy());
     });
@@ -47,9 +49,11 @@ export class ScreenHub {
     this.unsubscribe = services.engine.onCommit((accountId, _events, changed) => {
       for (const object of changed) {
         if (object.object === 'terminal.location') this.places.delete(object.id);
-        if (object.object === 'terminal.reader' && this.viewers.has(object.id)) {
-          void this.refresh(accountId, object as Reader).catch(() => undefined);
-        }
+        if (object.object !== 'terminal.reader' || !this.viewers.has(object.id)) continue;
+        // A deleted reader's screen closes like its device does (4001 reader_revoked); the page's
+        // reconnect is then refused, since its session no longer opens.
+        if (object['deleted'] === true) this.closeViewers(accountId, object.id, 4001, 'reader_revoked');
+        else void this.refresh(accountId, object as Reader).catch(() => undefined);
       }
     });
   }
@@ -58,6 +62,12 @@ export class ScreenHub {
     this.unsubscribe();
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     for (const set of this.viewers.values()) for (const viewer of set) viewer.ws.close(1001, 'server_closing');
+  }
+
+  private closeViewers(accountId: string, readerId: string, code: number, reason: string): void {
+    for (const viewer of this.viewers.get(readerId) ?? []) {
+      if (viewer.accountId === accountId) viewer.ws.close(code, reason);
+    }
   }
 
   viewerCount(readerId: string): number {
@@ -76,12 +86,11 @@ export class ScreenHub {
         id: this.services.engine.ids.next('scrs'), object: 'opentill.screen_session', created: secondsOf(ctx.nowMs),
         livemode: false, token_sha256: hashKey(token), reader: readerId, expires_at_ms: expiresAtMs,
       };
-      const host = request.headers.host ?? '127.0.0.1';
-      const proto = (request.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
+      const origin = publicOrigin(request.raw, this.urls);
       const answer = {
         object: 'opentill.screen_session', id: record.id, reader: readerId, token,
-        url: `${proto}://${host}/opentill/screen/${encodeURIComponent(readerId)}?token=${encodeURIComponent(token)}`,
-        websocket_url: `${proto === 'https' ? 'wss' : 'ws'}://${host}${gatewayPaths.screen}?token=${encodeURIComponent(token)}`,
+        url: `${origin}/opentill/screen/${encodeURIComponent(readerId)}?token=${encodeURIComponent(token)}`,
+        websocket_url: `${origin.replace(/^http/, 'ws')}${gatewayPaths.screen}?token=${encodeURIComponent(token)}`,
         expires_at: secondsOf(expiresAtMs),
       };
       // The token is shown once and stored only hashed: the answer itself is the recorded effect (sealed).
@@ -94,8 +103,7 @@ export class ScreenHub {
     const token = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token') ?? '';
     const session = await this.session(token).catch(() => null);
     if (!session) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n' +
-        '{"error":{"type":"invalid_request_error","message":"Invalid or expired screen session token."}}');
+      refuseUpgrade(socket, 401, 'Invalid or expired screen session token.');
       return;
     }
     this.gateway.webSocketServer.handleUpgrade(request, socket, head, (ws) => this.onViewer(ws, session.accountId, session.readerId));

@@ -11,6 +11,8 @@ import fc from 'fast-check';
 import qs from 'qs';
 import { ApiError, limits } from '@opentill/core';
 import { checkJsonShape, decodeForm, decodeSimple, decodeWithQs } from './form.js';
+import { mergeMetadata, metadata, parseParams } from './params.js';
+import { toWire } from './wire.js';
 
 /** Plain JSON copy (the decoder returns null-prototype objects, which deepEqual compares by prototype). */
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
@@ -151,9 +153,18 @@ describe('prototype keys are plain data', () => {
       const out = decodeForm(text) as Record<string, unknown>;
       assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
       assert.equal(Object.getPrototypeOf(out), null);
-      assert.equal(Object.hasOwn(out, '__proto__'), false);
+      // A `__proto__` key is kept, as data: an own property of a null-prototype object.
+      if (Object.hasOwn(out, '__proto__')) assert.equal(Object.getPrototypeOf(out), null);
     });
   }
+  it('a __proto__ key is kept as data, through the fast path and through qs (never dropped silently)', () => {
+    const want = JSON.parse('{"metadata":{"__proto__":"b","a":"1"}}') as unknown;
+    assert.deepEqual(decode('metadata[__proto__]=b&metadata[a]=1'), want);
+    assert.deepEqual(decode('metadata%5B__proto__%5D=b&metadata%5Ba%5D=1'), want);
+    assert.deepEqual(decode('a[__proto__][__proto__]=x'), JSON.parse('{"a":{"__proto__":{"__proto__":"x"}}}'));
+    assert.deepEqual(decode('a[x__proto__]=1&a[__proto__x]=2'), { a: { x__proto__: '1', __proto__x: '2' } });
+    rejectsBody(() => decodeForm('a[%00opentill:__proto__%00]=1'), /NUL/);
+  });
   it('constructor / toString keys survive as data', () => {
     assert.deepEqual(decode('constructor[prototype][x]=1&toString=2'), { constructor: { prototype: { x: '1' } }, toString: '2' });
   });
@@ -210,9 +221,9 @@ describe('fuzz: the decoder only ever answers data or a 400 ApiError', () => {
   });
 });
 
-/** Keys as stripe-node would meet them: anything but brackets (which it sends raw) and `__proto__`. */
-const key = fc.string({ unit: 'binary', minLength: 1, maxLength: 12 })
-  .filter((k) => !/[[\]]/.test(k) && k !== '__proto__');
+/** Keys as stripe-node would meet them: anything but brackets (which it sends raw); `__proto__` included. */
+const key = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }), fc.constantFrom('__proto__', '_internal', 'constructor'))
+  .filter((k) => !/[[\]]/.test(k));
 const scalar = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 20 }),
   fc.integer({ min: -1e9, max: 1e9 }),
@@ -308,5 +319,29 @@ describe('decodeSimple (the fast path of decodeForm)', () => {
     const body = 'amount=1000&currency=eur&payment_method_types[0]=card_present&capture_method=manual&metadata[order]=A+1%21';
     assert.notEqual(decodeSimple(body), null);
     assert.deepEqual(decodeForm(body), decodeWithQs(body));
+  });
+});
+
+describe('metadata keys survive decoding, validation, merging and the wire', () => {
+  it('property: any key up to 40 characters, prototype names and `_internal` included, round-trips', () => {
+    const metadataKey = fc.oneof(
+      fc.constantFrom('__proto__', '_internal', 'constructor', 'toString', 'hasOwnProperty', 'prototype', 'valueOf'),
+      fc.string({ minLength: 1, maxLength: limits.metadataKeyLengthMax }).filter((k) => !/[[\]]/.test(k) && k.trim() !== ''));
+    const value = fc.string({ minLength: 1, maxLength: 30 });
+    fc.assert(fc.property(fc.uniqueArray(fc.tuple(metadataKey, value), { selector: ([k]) => k, minLength: 1, maxLength: 8 }),
+      fc.boolean(), (pairs, percentEncoded) => {
+        const body = pairs.map(([k, v]) => {
+          const name = percentEncoded ? encodeURIComponent(`metadata[${k}]`) : `metadata[${encodeURIComponent(k)}]`;
+          return `${name}=${encodeURIComponent(v)}`;
+        }).join('&');
+        const params = parseParams({ metadata: metadata() }, decodeForm(body));
+        const merged = mergeMetadata({}, params.metadata);
+        const wire = JSON.parse(toWire({ id: 'pi_1', object: 'payment_intent', metadata: merged, _internal: { secret: 1 } })) as
+          { metadata: Record<string, string>; _internal?: unknown };
+        const want = Object.fromEntries(pairs) as Record<string, string>;
+        assert.deepEqual(wire.metadata, want);
+        assert.equal(Object.hasOwn(wire, '_internal'), false, 'the object\'s own _internal is still dropped');
+        assert.equal(Object.keys(Object.prototype).length, 0);
+      }), runs);
   });
 });

@@ -32,6 +32,23 @@ function strictDecoder(text: string): string {
   }
 }
 
+/**
+ * qs drops every `__proto__` key segment whatever its options (a guard for callers that assign
+ * into plain objects), so `metadata[__proto__]=x` — a valid Stripe metadata key — would vanish
+ * silently. Keys are decoded by us (qs calls the decoder with `'key'`): a `__proto__` segment is
+ * renamed to this stand-in for qs, and `normalize` names it back, as data on a null-prototype
+ * object. The stand-in holds a NUL, which no real key carries (a key that does is refused).
+ */
+const protoStandIn = '\u0000opentill:__proto__\u0000';
+const protoSegment = /(^|\[)__proto__(?=\[|\]|$)/g;
+
+function keyDecoder(text: string, _default: unknown, _charset: unknown, type?: 'key' | 'value'): string {
+  const decoded = strictDecoder(text);
+  if (type !== 'key') return decoded;
+  if (decoded.includes(protoStandIn)) throw new MalformedEncoding('Invalid request: a parameter name contains a NUL character.');
+  return decoded.includes('__proto__') ? decoded.replace(protoSegment, `$1${protoStandIn}`) : decoded;
+}
+
 /** Turns the raw bytes of a body (or a query string) into the parameter tree. */
 export function decodeForm(raw: Buffer | string): FormObject {
   let text: string;
@@ -73,7 +90,7 @@ export function decodeWithQs(text: string): FormObject {
       throwOnLimitExceeded: false,
       allowPrototypes: false,
       plainObjects: true,
-      decoder: strictDecoder,
+      decoder: keyDecoder,
       charset: 'utf-8',
     });
   } catch (error) {
@@ -143,14 +160,16 @@ function parameterCount(text: string): number {
 
 /**
  * Copies qs's output into plain data (null-prototype objects, so a `__proto__` or `constructor`
- * key is only ever data).
+ * key is only ever data), naming `__proto__` segments back (see `protoStandIn`).
  */
 function normalize(value: unknown): FormValue {
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) return value.map((item) => normalize(item));
   if (value !== null && typeof value === 'object') {
     const out = Object.create(null) as { [key: string]: FormValue };
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) out[key] = normalize(item);
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      out[key === protoStandIn ? '__proto__' : key] = normalize(item);
+    }
     return out;
   }
   // qs only produces strings, arrays and objects.

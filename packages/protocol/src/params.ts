@@ -172,7 +172,7 @@ export function metadata() {
           `Metadata keys must be ${limits.metadataKeyLengthMax} characters or less. The key '${key.slice(0, 60)}' is too long.`, { param });
       }
       if (key.trim() === '') throw new ApiError('invalid_metadata', 'Metadata keys cannot be blank.', { param });
-      if (raw === '' || raw === null) { out[key] = null; continue; }
+      if (raw === '' || raw === null) { setData(out, key, null); continue; }
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
         throw new ApiError('invalid_metadata', `Invalid value for metadata key '${key}': it must be a string.`, { param });
       }
@@ -182,10 +182,20 @@ export function metadata() {
           `Metadata values can have up to ${limits.metadataValueLengthMax} characters, but you passed in a value that is ${text.length} characters. Invalid value: ${text.slice(0, 40)}...`,
           { param });
       }
-      out[key] = text;
+      setData(out, key, text);
     }
     return out;
   }).orEmpty();
+}
+
+/**
+ * `object[key] = value`, except that a `__proto__` key (a valid Stripe metadata key) becomes an own
+ * data property instead of calling the prototype setter, which would drop it (or, with an object
+ * value, change the prototype).
+ */
+function setData<T>(object: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
 }
 
 /** Applies a metadata update (`null` value unsets a key; `null` map unsets all) with the key limit. */
@@ -195,7 +205,7 @@ export function mergeMetadata(current: Metadata, update: Record<string, string |
   const next: Metadata = { ...current };
   for (const [key, value] of Object.entries(update)) {
     if (value === null) delete next[key];
-    else next[key] = value;
+    else setData(next, key, value);
   }
   if (Object.keys(next).length > limits.metadataKeyCountMax) {
     throw new ApiError('invalid_metadata',

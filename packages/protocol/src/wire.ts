@@ -20,7 +20,8 @@ export function publicView(object: StoredObject): Record<string, unknown> {
 }
 
 /**
- * Serializes a response body with internal fields dropped at any depth (embedded objects too).
+ * Serializes a response body with internal fields dropped at any depth (embedded objects too),
+ * but never a metadata key.
  * A replacer function defeats JSON.stringify's fast path, so the common case (internal fields only
  * at the top) is stripped by hand and the replacer runs only when something nested remains.
  */
@@ -32,7 +33,21 @@ export function toWire(body: unknown): string {
   }
   const text = JSON.stringify(top);
   if (text === undefined || !text.includes('"_internal":')) return text ?? 'null';
-  return JSON.stringify(top, (key, value: unknown) => (key === '_internal' ? undefined : value));
+  return JSON.stringify(top, internalDropper());
+}
+
+/**
+ * A JSON.stringify replacer that drops `_internal` members, except the keys of a `metadata` map:
+ * metadata is the customer's data, and `metadata[_internal]` is a key Stripe accepts. (The replacer
+ * sees a `metadata` value before its members, and each member with its holder as `this`.)
+ */
+function internalDropper(): (this: unknown, key: string, value: unknown) => unknown {
+  const metadataMaps = new WeakSet<object>();
+  return function (this: unknown, key: string, value: unknown) {
+    if (key === '_internal' && !metadataMaps.has(this as object)) return undefined;
+    if (key === 'metadata' && value !== null && typeof value === 'object' && !Array.isArray(value)) metadataMaps.add(value);
+    return value;
+  };
 }
 
 const internalKey = '"_internal":';

@@ -3,7 +3,7 @@
  * Fastify carries routing, body limits and content-type dispatch; everything Stripe-specific
  * (auth, idempotency, errors, form decoding) is in `http/`.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError, limits, type StoredObject } from '@opentill/core';
 import { apiVersion, type Engine, type IdempotencyHandle, type RecoveredEffect, type RequestContext } from '@opentill/engine';
 import { checkJsonShape, decodeForm, storedTextToWire, toWire } from '@opentill/protocol';
@@ -12,17 +12,36 @@ import { nextRequestId } from './http/request-id.js';
 import { Idempotency } from './http/idempotency.js';
 import { expandObject } from './http/expand.js';
 import type { Services } from './services.js';
+import type { RequestLogRecorder } from './operations/request-log.js';
+import type { ChangeFeed } from './operations/dashboard-routes.js';
+import type { RequestSource } from '@opentill/engine';
 
 export interface ServerOptions {
   engine: Engine;
   services: Services;
-  /** Log every request (off by default: the log is for operators, not the hot path). */
-  logger?: boolean;
+  /**
+   * The operator log (pino): one line per request, 5xx with their stack. A pino logger built by the
+   * caller (`opentill serve`: level, TTY formatting, stderr), or false for none (unit tests).
+   */
+  logger?: FastifyBaseLogger | false;
   /**
    * Test-only fault point: called after a request's effect is committed and before its answer is
    * stored (the crash harness kills the process here). Never set in production.
    */
   beforeAnswerStored?: () => void;
+  /** Overrides `limits.httpHeadersTimeoutMs` / `httpRequestTimeoutMs` (tests make them short). */
+  timeouts?: { headersMs?: number | undefined; requestMs?: number | undefined };
+  /** Where the request log goes (issue 12); none: requests are not recorded. */
+  requestLog?: RequestLogRecorder;
+  /** The dashboard (docs/dashboard.md). */
+  dashboard?: DashboardOptions;
+}
+
+export interface DashboardOptions {
+  /** The built dashboard (`apps/dashboard/dist`); null or missing: `GET /` says it was not built. */
+  dir: string | null;
+  /** The keys this server knows in clear for an account (generated into keys.json, or configured). */
+  knownKeys(accountId: string): { secretKey?: string; publishableKey?: string } | undefined;
 }
 
 declare module 'fastify' {
@@ -33,6 +52,14 @@ declare module 'fastify' {
     stripeVersion: string;
     /** The request's hold on its Idempotency-Key, until its answer is stored or the key released. */
     idempotency: IdempotencyHandle | null;
+    /** For the request log: the account of a request not authenticated by `app.route` (SDK routes). */
+    logAccountId: string | null;
+    logSource: RequestSource | null;
+    /** The decoded parameters (request log), once decoded. */
+    logParams: unknown;
+    /** The Stripe error answered, for the log line and the request log. */
+    errorType: string | null;
+    errorCode: string | null;
   }
 }
 
@@ -62,6 +89,8 @@ export type RecoveredView = (ctx: RequestContext, object: StoredObject) => unkno
 export interface App {
   fastify: FastifyInstance;
   authenticator: Authenticator;
+  /** Change notices for the dashboard's live views (set by buildServer); the webhook dispatcher publishes its attempts. */
+  changes?: ChangeFeed;
   /** Declares an endpoint. */
   route(method: 'GET' | 'POST' | 'DELETE', path: string, handler: Handler, options?: RouteOptions): void;
   /** How a route answering objects of `type` shows one rebuilt from a recorded effect. */
@@ -69,9 +98,20 @@ export interface App {
 }
 
 export function createApp(options: ServerOptions): App {
+  // A client that never finishes its headers or its body must not hold a socket: Node closes it
+  // (408) after these, checked every `checkMs`. Fastify disables Node's request timeout by default.
+  const headersMs = options.timeouts?.headersMs ?? limits.httpHeadersTimeoutMs;
+  const requestMs = Math.max(options.timeouts?.requestMs ?? limits.httpRequestTimeoutMs, headersMs);
+  const checkMs = Math.max(10, Math.min(limits.httpTimeoutCheckIntervalMs, Math.floor(headersMs / 2)));
   const fastify = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // The log's `reqId` is the Request-Id the client sees.
+    genReqId: () => nextRequestId(),
+    // One line per request, written in onResponse below with account, status and error code.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyBytesMax,
+    requestTimeout: requestMs,
+    http: { headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: checkMs },
     routerOptions: {
       // Stripe ids never need more; a long URL is an attack or a bug.
       maxParamLength: 255,
@@ -79,10 +119,27 @@ export function createApp(options: ServerOptions): App {
       querystringParser: () => ({}),
     },
     return503OnClosing: true,
+    // Errors Node raises before a request exists (timeouts above, malformed HTTP): still a
+    // Stripe-shaped body, then the socket is closed.
+    clientErrorHandler: (error, socket) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, reason, message] = code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', `The request was not received in time (headers within ${headersMs} ms, all of it within ${requestMs} ms).`]
+        : code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
+          : [400, 'Bad Request', 'Malformed HTTP request.'];
+      const body = JSON.stringify({ error: { type: 'invalid_request_error', message } });
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      }
+      socket.destroy();
+    },
     // URLs the router rejects before any hook runs (an over-long id, bad percent-encoding in the
     // path) still get a Stripe error envelope, a Request-Id and a Stripe-Version.
     frameworkErrors: (error, request, reply) => {
-      request.requestId = nextRequestId();
+      request.requestId = request.id;
       void reply.header('Request-Id', request.requestId).header('Stripe-Version', apiVersion);
       return sendError(request, reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH'
         ? new ApiError('resource_missing',
@@ -99,6 +156,11 @@ export function createApp(options: ServerOptions): App {
   fastify.decorateRequest('rawBody', null);
   fastify.decorateRequest('stripeVersion', apiVersion);
   fastify.decorateRequest('idempotency', null);
+  fastify.decorateRequest('logAccountId', null);
+  fastify.decorateRequest('logSource', null);
+  fastify.decorateRequest('logParams', null);
+  fastify.decorateRequest('errorType', null);
+  fastify.decorateRequest('errorCode', null);
 
   fastify.removeAllContentTypeParsers();
   const keepRaw = (request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void) => {
@@ -112,7 +174,7 @@ export function createApp(options: ServerOptions): App {
 
   // A callback hook, not an async one: Fastify then skips a promise and its resolution per request.
   fastify.addHook('onRequest', (request, reply, done) => {
-    request.requestId = nextRequestId();
+    request.requestId = request.id;
     void reply.header('Request-Id', request.requestId);
     const version = request.headers['stripe-version'];
     if (typeof version === 'string' && version !== '') {
@@ -125,6 +187,20 @@ export function createApp(options: ServerOptions): App {
     void reply.header('Stripe-Version', request.stripeVersion);
     done();
   });
+
+  // The operator's line per request: the same reqId as the Request-Id header, the account, the
+  // status, the duration and the error code (docs/operations.md).
+  if (options.logger) {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      request.log.info({
+        method: request.method, path: request.url.split('?')[0], status: reply.statusCode,
+        account: request.principal?.accountId ?? request.logAccountId ?? undefined,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        ...(request.errorCode !== null ? { errorCode: request.errorCode } : {}),
+      }, 'request');
+      done();
+    });
+  }
 
   fastify.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   fastify.setNotFoundHandler((request, reply) => {
@@ -154,10 +230,12 @@ export function createApp(options: ServerOptions): App {
   }
 
   async function sendError(request: FastifyRequest, reply: FastifyReply, raw: unknown) {
-    const error = asApiError(raw, fastify);
+    const error = asApiError(raw);
     for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
+    request.errorType = error.body.type;
+    request.errorCode = (error.body as { code?: string }).code ?? null;
     if (error.status >= 500) {
-      fastify.log.error({ err: raw, requestId: request.requestId }, 'internal error');
+      request.log.error({ err: raw }, 'internal error');
       void reply.header('Stripe-Should-Retry', 'true');
     }
     const payload = toWire({ error: error.body });
@@ -245,7 +323,7 @@ export function createApp(options: ServerOptions): App {
         method,
         url: path,
         handler: async (request, reply) => {
-          const principal = await authenticator.principal(request.headers.authorization);
+          const principal = await authenticator.principalOf(request);
           request.principal = principal;
           if (principal.kind === 'publishable' && !routeOptions.publishable) {
             throw new ApiError('secret_key_required',
@@ -253,6 +331,7 @@ export function createApp(options: ServerOptions): App {
               'list of your API keys at https://dashboard.stripe.com/account/apikeys.');
           }
           const params = decodeParams(request);
+          request.logParams = params;
           const account = await authenticator.account(principal.accountId);
           const key = method === 'POST' ? request.headers['idempotency-key'] : undefined;
           const ctx: RequestContext = {
@@ -263,7 +342,7 @@ export function createApp(options: ServerOptions): App {
             nowMs: options.engine.clock.nowMs() + account.clockOffsetMs,
             apiVersion: request.stripeVersion,
           };
-          if (typeof key === 'string' && principal.kind === 'secret') {
+          if (typeof key === 'string' && principal.kind !== 'publishable') {
             const begun = await idempotency.begin(request, principal.accountId, key, ctx.nowMs);
             if (begun.kind === 'replay') {
               void reply.header('Idempotent-Replayed', 'true').header('Idempotency-Key', key);
@@ -292,7 +371,7 @@ export function createApp(options: ServerOptions): App {
   return app;
 }
 
-function asApiError(raw: unknown, fastify: FastifyInstance): ApiError {
+function asApiError(raw: unknown): ApiError {
   if (raw instanceof ApiError) return raw;
   const code = (raw as { code?: string } | null)?.code;
   switch (code) {
@@ -308,7 +387,7 @@ function asApiError(raw: unknown, fastify: FastifyInstance): ApiError {
       if (typeof status === 'number' && status >= 400 && status < 500) {
         return new ApiError('invalid_request_body', `Invalid request: ${(raw as Error).message}`.slice(0, 300));
       }
-      fastify.log.error(raw);
+      // Logged with its stack and the request's id by sendError (every 5xx is).
       return new ApiError('api_error', 'An unknown error occurred while processing your request.');
     }
   }

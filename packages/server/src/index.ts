@@ -16,12 +16,19 @@ import { registerSetupIntents } from './routes/setup-intents.js';
 import { registerSdk } from './routes/sdk/sessions.js';
 import { registerTapToPay } from './routes/sdk/tap-to-pay.js';
 import { registerScreenPage } from './routes/screen-page.js';
+import { sseHub } from './operations/sse.js';
+import { registerRequestLog } from './operations/request-log-routes.js';
+import { changeFeed, registerDashboard } from './operations/dashboard-routes.js';
+import { registerOperations } from './operations/metrics.js';
 
 export { createServices, type Services } from './services.js';
 export { createApp, type App, type Handler, type ServerOptions } from './app.js';
 export { expandObject, expandList, registerExpandable } from './http/expand.js';
 export { listObjects } from './http/list.js';
 export { cardReadFrom } from './routes/opentill-test.js';
+export { RequestLogRecorder, defaultRequestLogSettings, parseRetention, type RequestLogSettings } from './operations/request-log.js';
+export { redactBody, redactText } from './operations/redact.js';
+export type { DashboardOptions } from './app.js';
 
 /** Builds the whole HTTP API (every route registered). */
 export function buildServer(options: ServerOptions): App {
@@ -42,5 +49,12 @@ export function buildServer(options: ServerOptions): App {
   registerSetupIntents(app, options.services);
   registerTapToPay(app, options.services, registerSdk(app, options.services));
   registerScreenPage(app);
+  // Operations (issue 12): request log, dashboard, health and metrics.
+  const sse = sseHub(app);
+  if (options.requestLog) registerRequestLog(app, options.engine, options.requestLog, sse);
+  const feed = changeFeed(options.engine, options.requestLog);
+  app.changes = feed;
+  registerDashboard(app, app.authenticator.dashboard, options.dashboard ?? { dir: null, knownKeys: () => undefined }, feed, sse);
+  registerOperations(app, options.services, options.requestLog);
   return app;
 }

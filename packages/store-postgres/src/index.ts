@@ -13,9 +13,10 @@ import type {
   Store, StoredRecord,
 } from '@opentill/engine';
 import { limits } from '@opentill/core';
-import { decideBegin, type IdempotencyRowState } from '@opentill/engine';
+import { decideBegin, eventUndeliveredSql, type IdempotencyRowState } from '@opentill/engine';
 import { migrations } from './migrations/index.js';
 import { PostgresOutbox } from './outbox.js';
+import { PostgresDashboardSessions, PostgresRequestLog } from './operations.js';
 
 export { migrations } from './migrations/index.js';
 
@@ -96,6 +97,8 @@ export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly idempotency: IdempotencyStore;
   readonly outbox: PostgresOutbox;
+  readonly requestLog: PostgresRequestLog;
+  readonly dashboardSessions: PostgresDashboardSessions;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
 
@@ -113,6 +116,8 @@ export class PostgresStore implements Store {
     // 'error' event would crash the process.
     this.pool.on('error', () => undefined);
     this.idempotency = this.idempotencyStore();
+    this.requestLog = new PostgresRequestLog(this.pool);
+    this.dashboardSessions = new PostgresDashboardSessions(this.pool);
     this.outbox = new PostgresOutbox(this.pool, { connectionString: options.connectionString, ...(options.schema !== undefined ? { schema: options.schema } : {}) });
   }
 
@@ -146,6 +151,12 @@ export class PostgresStore implements Store {
           [migration.version, migration.name, Date.now()]);
       }
     });
+  }
+
+  async migrationsApplied(): Promise<boolean> {
+    const { rows } = await this.pool.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((row) => row.version));
+    return migrations.every((migration) => applied.has(migration.version));
   }
 
   async close(): Promise<void> {
@@ -206,6 +217,7 @@ export class PostgresStore implements Store {
       if (value !== undefined) where.push(`created ${sqlOp} $${params.push(value)}`);
     }
     for (const filter of query.filters ?? []) where.push(filterSql(filter, params));
+    if (query.deliverySuccess !== undefined) where.push(query.deliverySuccess ? `NOT ${eventUndeliveredSql}` : eventUndeliveredSql);
     let ascending = false;
     const cursorId = query.startingAfter ?? query.endingBefore;
     if (cursorId !== undefined) {

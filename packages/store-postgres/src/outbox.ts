@@ -272,6 +272,12 @@ export class PostgresOutbox implements OutboxStore {
     return new Set(rows.map((row) => row.event_id));
   }
 
+  async backlog(): Promise<{ pending: number; oldestDueMs: number | null }> {
+    const { rows } = await this.pool.query<{ pending: number; due: number | null }>(
+      "SELECT count(*)::int AS pending, min(next_attempt_ms)::float8 AS due FROM webhook_deliveries WHERE state = 'pending'");
+    return { pending: rows[0]!.pending, oldestDueMs: rows[0]!.due };
+  }
+
   async lastSuccessMs(accountId: string, endpointId: string): Promise<number | null> {
     const { rows } = await this.pool.query<{ at: number | null }>(
       'SELECT max(at_ms)::float8 AS at FROM webhook_attempts WHERE account_id = $1 AND endpoint_id = $2 AND status BETWEEN 200 AND 299',

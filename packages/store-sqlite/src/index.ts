@@ -4,6 +4,7 @@
  * and version checks make concurrent HTTP requests safe. Several processes may share the file
  * (WAL + busy_timeout), though the supported way to run several nodes is PostgreSQL.
  */
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { StoredObject } from '@opentill/core';
 import type {
@@ -11,9 +12,10 @@ import type {
   Store, StoredRecord, StoredText,
 } from '@opentill/engine';
 import { limits } from '@opentill/core';
-import { decideBegin } from '@opentill/engine';
+import { decideBegin, eventUndeliveredSql } from '@opentill/engine';
 import { migrations } from './migrations/index.js';
 import { SqliteOutbox } from './outbox.js';
+import { SqliteDashboardSessions, SqliteRequestLog } from './operations.js';
 
 export { migrations } from './migrations/index.js';
 
@@ -59,8 +61,14 @@ export class SqliteStore implements Store {
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
   readonly idempotency: IdempotencyStore;
   readonly outbox: SqliteOutbox;
+  readonly requestLog: SqliteRequestLog;
+  readonly dashboardSessions: SqliteDashboardSessions;
 
   constructor(path: string) {
+    // The file is created readable by its owner only, before SQLite opens it: SQLite gives the -wal
+    // and -shm files the mode of the database file, so none of them is ever world-readable (a
+    // chmod after the fact would leave a window, and miss the -wal/-shm SQLite makes later).
+    if (path !== '' && path !== ':memory:' && !path.startsWith('file:')) closeSync(openSync(path, 'a', 0o600));
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
@@ -69,6 +77,8 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.idempotency = this.idempotencyStore();
     this.outbox = new SqliteOutbox(this.db);
+    this.requestLog = new SqliteRequestLog(this.db, (run) => this.grouped(run));
+    this.dashboardSessions = new SqliteDashboardSessions(this.db);
   }
 
   private get sql() {
@@ -120,6 +130,11 @@ export class SqliteStore implements Store {
           .run(migration.version, migration.name, Date.now());
       })();
     }
+  }
+
+  async migrationsApplied(): Promise<boolean> {
+    const applied = new Set(this.db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((row) => row.version));
+    return migrations.every((migration) => applied.has(migration.version));
   }
 
   async close(): Promise<void> {
@@ -186,6 +201,7 @@ export class SqliteStore implements Store {
       if (value !== undefined) { where.push(`created ${sqlOp} ?`); params.push(value); }
     }
     for (const filter of query.filters ?? []) where.push(filterSql(filter, params));
+    if (query.deliverySuccess !== undefined) where.push(query.deliverySuccess ? `NOT ${eventUndeliveredSql}` : eventUndeliveredSql);
     let ascending = false;
     const cursorId = query.startingAfter ?? query.endingBefore;
     if (cursorId !== undefined) {

@@ -243,6 +243,12 @@ export class SqliteOutbox implements OutboxStore {
     return new Set(this.sql.undelivered.all(accountId, JSON.stringify(eventIds)).map((row) => row.event_id));
   }
 
+  async backlog(): Promise<{ pending: number; oldestDueMs: number | null }> {
+    const row = this.db.prepare<[], { pending: number; due: number | null }>(
+      "SELECT count(*) AS pending, min(next_attempt_ms) AS due FROM webhook_deliveries WHERE state = 'pending'").get()!;
+    return { pending: row.pending, oldestDueMs: row.due };
+  }
+
   async lastSuccessMs(accountId: string, endpointId: string): Promise<number | null> {
     return this.sql.lastSuccess.get(accountId, endpointId)?.at ?? null;
   }

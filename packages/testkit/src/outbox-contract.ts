@@ -159,7 +159,9 @@ export function outboxContract(test: Test): void {
     const ids = await store.outbox.enqueue([{ accountId: ACCT, endpointId: 'we_1', eventId: 'evt_1', eventType: 'refund.created', nextAttemptMs: T0 + 5 }]);
     assert.equal(ids.length, 1);
     assert.equal(await pending(store, ACCT, 'evt_1'), 2);
+    assert.deepEqual(await store.outbox.backlog(), { pending: 3, oldestDueMs: T0 }, 'the backlog /metrics shows');
     assert.equal(await store.outbox.cancelEndpoint(ACCT, 'we_1'), 3);
+    assert.deepEqual(await store.outbox.backlog(), { pending: 0, oldestDueMs: null });
     assert.equal(await pending(store, ACCT, 'evt_1'), 0);
     assert.equal(await pending(store, ACCT, 'evt_2'), 0);
     assert.ok((await store.outbox.deliveries({ accountId: ACCT, limit: 10 })).every((row) => row.state === 'canceled'));
@@ -198,6 +200,42 @@ export function outboxContract(test: Test): void {
     assert.deepEqual(await undelivered(ACCT, ['evt_pending', 'evt_ok']), ['evt_pending'], 'only the ids asked about');
     assert.deepEqual(await undelivered(ACCT, []), []);
     assert.deepEqual(await undelivered(OTHER), [], 'scoped to the account');
+  });
+
+  test('list deliverySuccess: every match is reachable by the cursors, however many non-matching events are newer', async (store) => {
+    await setup(store);
+    await put(store, ACCT, [endpoint('we_1', ['charge.refunded'])]);
+    await emit(store, ACCT, [event('evt_old', 'charge.refunded')]);
+    // Newer events no endpoint wants: delivered (nothing owed), more than a store page of them.
+    const newer = Array.from({ length: 250 }, (_, i) => event(`evt_new_${String(i).padStart(3, '0')}`, 'refund.created'));
+    await emit(store, ACCT, newer);
+    await emit(store, OTHER, [event('evt_other_account', 'charge.refunded')]);
+    const list = (deliverySuccess: boolean, cursor: { startingAfter?: string; endingBefore?: string } = {}, limit = 100) =>
+      store.list({ accountId: ACCT, type: 'event', limit, deliverySuccess, ...cursor });
+    const undelivered = await list(false, {}, 1);
+    assert.deepEqual(undelivered.data.map((e) => e.id), ['evt_old']);
+    assert.equal(undelivered.hasMore, false);
+    assert.deepEqual((await list(false, { endingBefore: 'evt_old' })).data, [], 'nothing newer is undelivered');
+    const walk = async (deliverySuccess: boolean): Promise<string[]> => {
+      const ids: string[] = [];
+      let startingAfter: string | undefined;
+      for (let pages = 0; pages < 10; pages += 1) {
+        const page = await list(deliverySuccess, startingAfter ? { startingAfter } : {});
+        ids.push(...page.data.map((e) => String(e.id)));
+        if (!page.hasMore) return ids;
+        startingAfter = ids[ids.length - 1];
+      }
+      throw new Error('more pages than events');
+    };
+    assert.deepEqual(await walk(true), newer.map((e) => String(e.id)).reverse(), 'every delivered event, newest first');
+    const back = await list(true, { endingBefore: 'evt_new_000' }, 3);
+    assert.deepEqual(back.data.map((e) => e.id), ['evt_new_003', 'evt_new_002', 'evt_new_001']);
+    // Once delivered, the old event moves to the other side.
+    const [delivery, ...none] = await store.outbox.claim('node_a', T0, 60_000, 10);
+    assert.equal(none.length, 0);
+    assert.equal(await store.outbox.finish('node_a', delivery!.id, { state: 'succeeded' }, null), true);
+    assert.deepEqual((await list(false)).data, []);
+    assert.deepEqual((await walk(true)).slice(-2), ['evt_new_000', 'evt_old']);
   });
 
   test('concurrent claims by several nodes never hand out the same delivery', async (store) => {

@@ -30,6 +30,8 @@ let keyCounter = 0;
 /** Starts a server; `database` overrides the store (e.g. a shared PostgreSQL schema for two nodes). */
 export async function startServer(options: {
   store: StoreKind; name: string; database?: string; dataDir?: string; secretKey?: string; env?: Record<string, string>;
+  /** More `opentill serve` options. */
+  args?: string[];
 }): Promise<RunningServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'opentill-test-'));
   let database = options.database;
@@ -44,6 +46,7 @@ export async function startServer(options: {
   const secretKey = options.secretKey ?? `sk_test_opentill${process.pid}x${keyCounter}x${Date.now()}`;
   const args = [opentillMain, 'serve', '--port', '0', '--data-dir', dataDir, '--secret-key', secretKey];
   if (database) args.push('--database', database);
+  args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },

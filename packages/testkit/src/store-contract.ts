@@ -14,6 +14,7 @@ import type { StoredObject } from '@opentill/core';
 import { limits } from '@opentill/core';
 import type { Account, ApiKeyRecord, CommitResult, IdempotencyBegin, ListQuery, Store } from '@opentill/engine';
 import { outboxContract } from './outbox-contract.js';
+import { operationsContract } from './operations-contract.js';
 
 export interface StoreUnderTest {
   store: Store;
@@ -34,6 +35,7 @@ export const storeMigrationHistory: ReadonlyArray<{ version: number; name: strin
   { version: 1, name: 'initial' },
   { version: 2, name: 'webhooks' },
   { version: 3, name: 'idempotency-effects' },
+  { version: 4, name: 'request-log' },
 ];
 
 const ACCT = 'acct_contract_a';
@@ -757,5 +759,6 @@ export function runStoreContract(
     });
 
     describe('webhook outbox', () => outboxContract(test));
+    describe('request log and dashboard sessions', () => operationsContract(test));
   });
 }

@@ -28,6 +28,12 @@ export const clientFlags: Flag[] = [
   dataDirFlag,
 ];
 
+/** The same flags for commands that parse their own arguments with `parseArgs` (`logs tail`). */
+export const clientOptions = {
+  'api-key': { type: 'string' }, 'api-base': { type: 'string' }, 'data-dir': { type: 'string' },
+} as const;
+export const clientUsage = clientFlags.map((flag) => `  --${flag.name} <${flag.value ?? ''}>  ${flag.help.replace(/\n/g, ' ')}`).join('\n');
+
 export function dataDirOf(values: FlagValues): string {
   return resolve(stringFlag(values, 'data-dir') ?? process.env['OPENTILL_DATA_DIR'] ?? '.opentill');
 }

@@ -6,5 +6,6 @@ import { trigger } from './trigger.js';
 import { reader } from './reader.js';
 import { screen } from './screen.js';
 import { reset } from './reset.js';
+import { logs } from './logs.js';
 
-export const commands: Command[] = [serve, listen, trigger, reader, screen, reset];
+export const commands: Command[] = [serve, listen, trigger, reader, screen, reset, logs];

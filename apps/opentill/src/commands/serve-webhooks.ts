@@ -2,7 +2,7 @@
  * `opentill serve`'s webhook options and the dispatcher it runs (engine/src/webhooks/).
  */
 import {
-  HttpWebhookSender, WebhookDispatcher, defaultSenderOptions, parseRetrySchedule, type RetrySchedule,
+  HttpWebhookSender, WebhookDispatcher, defaultSenderOptions, parseRetrySchedule, type ClaimedDelivery, type RetrySchedule,
 } from '@opentill/engine';
 import type { Services } from '@opentill/server';
 import { UsageError, booleanFlag, parseDuration, stringFlag, type Flag, type FlagValues } from '../cli/command.js';
@@ -60,7 +60,7 @@ export function webhookConfig(values: FlagValues): WebhookConfig {
 
 /** Starts the dispatcher of this process; `stop()` it before closing the store. */
 export async function startWebhooks(services: Services, config: WebhookConfig,
-  log: (line: string) => void, random?: () => number): Promise<WebhookDispatcher> {
+  onError: (error: unknown) => void, onAttempt?: (delivery: ClaimedDelivery) => void, random?: () => number): Promise<WebhookDispatcher> {
   services.webhookEndpoints.configure({ allowPrivate: config.allowPrivate });
   const dispatcher = new WebhookDispatcher(services.engine, {
     schedule: config.schedule,
@@ -70,7 +70,9 @@ export async function startWebhooks(services: Services, config: WebhookConfig,
     // A claim outlives the slowest possible send, so it is never taken over while in flight.
     leaseMs: config.timeoutMs + 5_000,
     ...(random ? { random } : {}),
-    onError: (error) => log(`webhooks: ${error instanceof Error ? error.message : String(error)}`),
+    // Logged with their stack by the caller (the operator log).
+    onError,
+    ...(onAttempt ? { onAttempt: (_attempt: unknown, delivery: ClaimedDelivery) => onAttempt(delivery) } : {}),
   });
   await dispatcher.start();
   return dispatcher;

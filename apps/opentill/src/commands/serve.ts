@@ -5,28 +5,36 @@
  * before anything is written.
  */
 import { createServer } from 'node:net';
-import { mkdirSync, readFileSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   authenticate, createAccount, randomIds, SeededIds, seededRandom, systemClock, type IdSource, type Store,
 } from '@opentill/engine';
 import { SimulatedProcessor, testCards } from '@opentill/processor-simulated';
-import { attachGateway } from '@opentill/gateway';
-import { buildServer, createServices } from '@opentill/server';
+import { attachGateway, parsePublicUrl, publicUrlProblem } from '@opentill/gateway';
+import { buildServer, createServices, RequestLogRecorder } from '@opentill/server';
 import { SqliteStore } from '@opentill/store-sqlite';
 import { PostgresStore } from '@opentill/store-postgres';
 import { startWebhooks, webhookConfig, webhookFlags } from './serve-webhooks.js';
 import { CliError, UsageError, booleanFlag, parsePort, stringFlag, type Command, type FlagValues } from '../cli/command.js';
 import { dataDirFlag, dataDirOf, defaultHost, defaultPort, writeServerRecord } from '../cli/client.js';
 import { applyFixtures, injectCaller, readFixtures, type Fixtures } from '../fixtures.js';
+import { configuredKeyProblem } from '../configured-keys.js';
+import {
+  dashboardDir, knownKeys, linkHost, operationsOptions, operationsUsage, operatorLogger, requestLogSettings, startSessionPruning,
+} from '../operations.js';
 
 const schedulerIntervalMs = 1_000;
 
 interface KeysFile { secretKey: string; publishableKey: string }
 
+/** The data dir holds keys and card data: created owner-only (0700); its files are created 0600. */
+const dataDirMode = 0o700;
+const dataFileMode = 0o600;
+
 async function openStore(databaseUrl: string | undefined, dataDir: string): Promise<Store> {
   if (databaseUrl) return new PostgresStore({ connectionString: databaseUrl });
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: dataDirMode });
   return new SqliteStore(join(dataDir, 'opentill.sqlite'));
 }
 
@@ -48,9 +56,8 @@ async function ensureAccount(store: Store, ids: IdSource, dataDir: string, confi
   });
   const keys = { secretKey: created.secretKey, publishableKey: created.publishableKey };
   if (!configured.secretKey) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(keysPath, JSON.stringify(keys, null, 2));
-    chmodSync(keysPath, 0o600);
+    mkdirSync(dataDir, { recursive: true, mode: dataDirMode });
+    writeFileSync(keysPath, JSON.stringify(keys, null, 2), { mode: dataFileMode });
   }
   return keys;
 }
@@ -115,9 +122,13 @@ export const serve: Command = {
     { name: 'publishable-key', type: 'string', value: 'pk_test_…', help: 'use this publishable key (env OPENTILL_PUBLISHABLE_KEY)' },
     { name: 'fixtures', type: 'string', value: 'file.json', help: 'create these locations, configurations, readers and webhook\nendpoints at start, once (env OPENTILL_FIXTURES; docs/cli.md)' },
     { name: 'seed', type: 'string', value: 'text', help: 'reproducible ids and secrets: the same seed and requests on a fresh\ndata directory give the same ids (env OPENTILL_SEED)' },
-    { name: 'log', type: 'boolean', help: 'log every request' },
+    { name: 'public-url', type: 'string', value: 'url', help: 'origin put in the URLs OpenTill hands out, e.g. https://till.example.com\n(env OPENTILL_PUBLIC_URL; default: the request\'s Host if well-formed)' },
+    { name: 'trust-proxy', type: 'boolean', help: 'take X-Forwarded-Proto/-Host (validated) from a proxy in front (env OPENTILL_TRUST_PROXY=1)' },
     ...webhookFlags,
+    // The operations flags (docs/operations.md) keep their own help text, shown below.
+    ...Object.entries(operationsOptions).map(([name, option]) => ({ name, type: option.type, help: '(see Operations below)' })),
   ],
+  description: operationsUsage.trim(),
   examples: [
     'opentill serve',
     'opentill serve --port 5700 --data-dir /tmp/opentill',
@@ -134,6 +145,8 @@ export const serve: Command = {
 async function startServe(values: FlagValues): Promise<void> {
   // Every option is checked before anything is opened or written.
   const webhooks = webhookConfig(values);
+  const logger = await operatorLogger(values as never);
+  const logSettings = requestLogSettings(values as never);
   const portFlag = stringFlag(values, 'port');
   const port = parsePort(portFlag ?? process.env['PORT'] ?? String(defaultPort), portFlag !== undefined ? '--port' : 'PORT');
   const host = stringFlag(values, 'host') ?? process.env['HOST'] ?? defaultHost;
@@ -143,14 +156,16 @@ async function startServe(values: FlagValues): Promise<void> {
     throw new UsageError(`--database: '${databaseUrl.slice(0, 60)}' is not a postgres:// URL (leave it out for SQLite in --data-dir)`);
   }
   const secretFlag = stringFlag(values, 'api-key');
-  const secretKey = secretFlag ?? process.env['OPENTILL_SECRET_KEY'];
-  if (secretKey !== undefined && !/^sk_test_[\w]{1,200}$/.test(secretKey)) {
-    throw new UsageError(`--api-key: a secret key looks like sk_test_ followed by letters and digits`);
-  }
-  const publishableKey = stringFlag(values, 'publishable-key') ?? process.env['OPENTILL_PUBLISHABLE_KEY'];
-  if (publishableKey !== undefined && !/^pk_test_[\w]{1,200}$/.test(publishableKey)) {
-    throw new UsageError(`--publishable-key: a publishable key looks like pk_test_ followed by letters and digits`);
-  }
+  // An empty value (e.g. `OPENTILL_SECRET_KEY=`) means "not configured".
+  const secretKey = (secretFlag ?? process.env['OPENTILL_SECRET_KEY']) || undefined;
+  const publishableKey = (stringFlag(values, 'publishable-key') ?? process.env['OPENTILL_PUBLISHABLE_KEY']) || undefined;
+  const publicUrlText = (stringFlag(values, 'public-url') ?? process.env['OPENTILL_PUBLIC_URL']) || undefined;
+  const configProblem = (secretKey !== undefined ? configuredKeyProblem('secret', secretKey) : null) ??
+    (publishableKey !== undefined ? configuredKeyProblem('publishable', publishableKey) : null) ??
+    (publicUrlText !== undefined ? publicUrlProblem(publicUrlText) : null);
+  if (configProblem) throw new UsageError(configProblem);
+  const publicUrl = publicUrlText !== undefined ? parsePublicUrl(publicUrlText) : null;
+  const trustProxy = booleanFlag(values, 'trust-proxy') ?? ['1', 'true'].includes(process.env['OPENTILL_TRUST_PROXY'] ?? '');
   const fixturesPath = stringFlag(values, 'fixtures') ?? process.env['OPENTILL_FIXTURES'];
   const fixtures: Fixtures | null = fixturesPath ? readFixtures(fixturesPath) : null;
   const seed = stringFlag(values, 'seed') ?? process.env['OPENTILL_SEED'];
@@ -167,13 +182,18 @@ async function startServe(values: FlagValues): Promise<void> {
   const services = createServices({
     store, processor: new SimulatedProcessor({ fingerprintKey }), clock: systemClock, ids,
   });
+  const envMs = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+  const accountId = (await authenticate(store, keys.secretKey))!.accountId;
+  const recorder = new RequestLogRecorder(store.requestLog, logSettings, (error, what) => logger.error({ err: error }, what));
   const app = buildServer({
-    engine: services.engine, services, logger: booleanFlag(values, 'log') ?? false, ...crashHookFromEnv(),
+    engine: services.engine, services, logger, requestLog: recorder, ...crashHookFromEnv(),
+    timeouts: { headersMs: envMs('OPENTILL_HTTP_HEADERS_TIMEOUT_MS'), requestMs: envMs('OPENTILL_HTTP_REQUEST_TIMEOUT_MS') },
+    dashboard: { dir: dashboardDir(values as never), knownKeys: (id) => (id === accountId ? knownKeys(keys) : undefined) },
   });
   // Reader devices over WebSocket (docs/reader-protocol.md) and the virtual screen hub.
   services.readerDevices.cards = testCards.map((card) => ({ number: card.number, name: card.testCard, label: card.label, brand: card.brand }));
-  const envMs = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
   const gateway = attachGateway(app, services, {
+    publicUrl, trustProxy,
     ackTimeoutMs: envMs('OPENTILL_READER_ACK_TIMEOUT_MS'), heartbeatIntervalMs: envMs('OPENTILL_READER_HEARTBEAT_MS'),
     presenceWriteIntervalMs: envMs('OPENTILL_READER_PRESENCE_WRITE_MS'),
   });
@@ -191,15 +211,20 @@ async function startServe(values: FlagValues): Promise<void> {
   }
   const address = app.fastify.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  const dispatcher = await startWebhooks(services, webhooks, (line) => process.stderr.write(`${line}\n`),
+  const dispatcher = await startWebhooks(services, webhooks, (error) => logger.error({ err: error }, 'webhook dispatcher error'),
+    (delivery) => app.changes?.publish(delivery.accountId, { type: 'webhook_delivery', id: delivery.id }),
     seed !== undefined ? seededRandom(seed, 'webhook-jitter') : undefined);
+  recorder.start();
+  const stopSessionPruning = startSessionPruning(() => app.authenticator.dashboard.prune(),
+    (error) => logger.error({ err: error }, 'dashboard session pruning failed'));
+  const signInToken = await app.authenticator.dashboard.createSignInToken(accountId);
 
   let ticking = false;
   const timer = setInterval(() => {
     if (ticking) return;
     ticking = true;
     services.scheduler.tick()
-      .catch((error: unknown) => app.fastify.log.error(error))
+      .catch((error: unknown) => logger.error({ err: error }, 'scheduler tick failed'))
       .finally(() => { ticking = false; });
   }, schedulerIntervalMs);
   timer.unref();
@@ -214,7 +239,8 @@ async function startServe(values: FlagValues): Promise<void> {
   process.stdout.write(
     `OpenTill listening on http://${host}:${boundPort} (${store.dialect}${seed !== undefined ? `, seed ${seed}` : ''})\n` +
     `  secret key:      ${keys.secretKey}\n` +
-    `  publishable key: ${keys.publishableKey}\n`);
+    `  publishable key: ${keys.publishableKey}\n` +
+    `  dashboard:       http://${linkHost(host)}:${boundPort}/opentill/dashboard/sign-in?token=${signInToken} (one-time link, 10 minutes)\n`);
   if (process.stdout.isTTY) {
     process.stdout.write(`  next: opentill trigger payment_intent.succeeded   (or: opentill reader --pair)\n`);
   }
@@ -228,7 +254,10 @@ async function startServe(values: FlagValues): Promise<void> {
     gateway.close();
     await app.fastify.close();
     await dispatcher.stop();
+    stopSessionPruning();
+    await recorder.stop();
     await store.close();
+    logger.flush();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown());

@@ -13,7 +13,7 @@ for (const store of stores) {
     const dataDir = mkdtempSync(join(tmpdir(), 'opentill-accounts-'));
     const schema = store === 'postgres' ? await freshSchema((await testPostgres()).url, 'terminal_accounts') : null;
     const shared = { store, name: 'terminal_accounts', dataDir, ...(schema ? { database: schema.url } : {}) };
-    const first = await startServer({ ...shared, secretKey: `sk_test_first${process.pid}` });
+    const first = await startServer({ ...shared, secretKey: `sk_test_first${process.pid}x${Date.now()}` });
     const client = (server: typeof first) =>
       new Stripe(server.secretKey, { host: '127.0.0.1', port: server.port, protocol: 'http', maxNetworkRetries: 0 });
     try {
@@ -22,7 +22,7 @@ for (const store of stores) {
       const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
       await first.stop();
       // A second server on the same database with another key makes a second account.
-      const second = await startServer({ ...shared, secretKey: `sk_test_second${process.pid}` });
+      const second = await startServer({ ...shared, secretKey: `sk_test_second${process.pid}x${Date.now()}` });
       try {
         const other = client(second);
         assert.equal((await stripeError(other.terminal.readers.retrieve(reader.id))).code, 'resource_missing');

@@ -386,13 +386,39 @@ export class SdkSessions {
   // Reader actions, through TerminalReaders (the server-driven path)
   // ----------------------------------------------------------------------------------------------
 
-  private async paymentIntentOf(ctx: RequestContext, clientSecret: string): Promise<PaymentIntent> {
+  /**
+   * The PaymentIntent a session may act on, named by its client secret — what the merchant's
+   * backend hands its point of sale, as Stripe's SDKs retrieve a PaymentIntent — and within the
+   * session's Location scope (`checkChargeInScope`). An id alone reaches nothing (docs/sdk.md).
+   */
+  async reachablePaymentIntent(auth: SdkAuthenticated, clientSecret: string): Promise<PaymentIntent> {
     const id = clientSecret.split('_secret_')[0] ?? '';
-    const found = id.startsWith('pi_') ? await this.engine.find<PaymentIntent>(ctx, id) : null;
+    const found = id.startsWith('pi_') ? await this.engine.find<PaymentIntent>(auth.ctx, id) : null;
     if (!found || found.object.object !== 'payment_intent' || !safeEqual(found.object.client_secret, clientSecret)) {
       throw new SdkError(400, 'invalid_payment_intent_client_secret', 'No PaymentIntent has this client secret.');
     }
+    if (found.object.latest_charge) {
+      this.checkChargeInScope(auth, (await this.engine.find(auth.ctx, found.object.latest_charge))?.object ?? null,
+        `PaymentIntent ${found.object.id}`);
+    }
     return found.object;
+  }
+
+  /**
+   * A session whose connection token names a Location reaches only what its readers do: a charge
+   * made at a reader of another Location (its `payment_method_details.<type>.location`) is out of
+   * its scope. A session without a Location is account-wide, as its token is.
+   */
+  private checkChargeInScope(auth: SdkAuthenticated, charge: StoredObject | null, what: string): void {
+    const scope = auth.session.object.location;
+    if (scope === null || charge === null) return;
+    const details = charge['payment_method_details'] as Record<string, unknown> | null | undefined;
+    const typed = details?.[String(details['type'])] as { location?: unknown } | undefined;
+    const location = typeof typed?.location === 'string' ? typed.location : null;
+    if (location !== null && location !== scope) {
+      throw new SdkError(403, 'location_out_of_scope',
+        `${what} was processed at a reader of another Location: this connection token is scoped to Location ${scope}.`);
+    }
   }
 
   /** collectPaymentMethod: the reader's collect_payment_method action (simulated: the card is presented at once). */
@@ -400,7 +426,7 @@ export class SdkSessions {
     paymentIntentId: string | undefined, simulated: SimulatedBehaviour): Promise<SdkState> {
     const { ctx } = auth;
     const { readerId, simulated: isSimulated, reader } = await this.connectedReader(auth);
-    const paymentIntent = await this.paymentIntentOf(ctx, clientSecret);
+    const paymentIntent = await this.reachablePaymentIntent(auth, clientSecret);
     if (paymentIntentId !== undefined && paymentIntentId !== paymentIntent.id) {
       throw new SdkError(400, 'invalid_argument',
         `config_override.payment_intent_id (${paymentIntentId.slice(0, 60)}) is not the PaymentIntent of this client secret.`);
@@ -425,7 +451,15 @@ export class SdkSessions {
     if (!paymentIntent || paymentIntent.object.object !== 'payment_intent') {
       throw new SdkError(400, 'invalid_argument', `No such PaymentIntent: '${paymentIntentId.slice(0, 60)}'.`);
     }
-    const held = (await this.readers.load(ctx, readerId)).object._internal.held;
+    const onReader = (await this.readers.load(ctx, readerId)).object;
+    const held = onReader._internal.held;
+    const action = onReader.action ? onReader.action[onReader.action.type] as Record<string, unknown> | undefined : undefined;
+    // Only the PaymentIntent this session's reader collected (or is processing) can be processed
+    // here: an id alone reaches nothing.
+    if (held?.paymentIntent !== paymentIntentId && action?.['payment_intent'] !== paymentIntentId) {
+      throw new SdkError(400, 'invalid_argument',
+        `PaymentIntent ${paymentIntentId.slice(0, 60)} was not collected on this session's reader: call collectPaymentMethod first.`);
+    }
     if (isSimulated && paymentIntent.object.status === 'requires_confirmation' && held?.paymentIntent !== paymentIntentId) {
       // A retry after a transient failure (the seed's requires_confirmation row): the reader no longer
       // holds the card, so the simulated reader reads the simulator's card again before confirming.
@@ -462,6 +496,7 @@ export class SdkSessions {
     if (!charge || charge.object.object !== 'charge') {
       throw new SdkError(400, 'invalid_argument', `No such charge: '${command.charge.slice(0, 60)}'.`);
     }
+    this.checkChargeInScope(auth, charge.object, `Charge ${charge.object.id}`);
     if (String(charge.object['currency']) !== command.currency.toLowerCase()) {
       throw new SdkError(400, 'invalid_argument',
         `The currency (${command.currency.slice(0, 10)}) is not the charge's currency (${String(charge.object['currency'])}).`);

@@ -7,7 +7,7 @@
  */
 import {
   ApiError, actionFailures, authorizationRecoveryMs, beginAuthorization, buildReader, cancelAction, cardCollected,
-  checkAcceptsCommand, checkCart, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
+  checkAcceptsCommand, checkAmountWithTip, checkCart, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
   readerOfflineAfterMs, releaseHeldCard, startAction, terminalErrors,
   type ActionOutcome, type ActionRequest, type Cart, type Location, type Metadata, type PaymentIntent, type Reader,
   type ReaderFaults, type StoredObject,
@@ -326,10 +326,12 @@ export class TerminalReaders {
     const sub = action[action.type] as Record<string, unknown>;
     let types = ['card_present'];
     let paymentIntentId: string | null = null;
+    let paymentIntentAmount = 0;
     if (action.type === 'process_payment_intent' || action.type === 'collect_payment_method') {
       paymentIntentId = String(sub['payment_intent']);
       const paymentIntent = await this.paymentIntents.retrieve(ctx, paymentIntentId);
       types = paymentIntent.payment_method_types;
+      paymentIntentAmount = paymentIntent.amount;
     } else if (action.type === 'refund_payment') {
       const paymentMethod = await this.engine.find(ctx, String((await this.engine.load(ctx, String(sub['charge']),
         'charge', 'charge')).object['payment_method']));
@@ -337,6 +339,9 @@ export class TerminalReaders {
     }
     const config = (sub['process_config'] ?? sub['collect_config']) as Record<string, unknown> | undefined;
     const tip = config?.['skip_tipping'] === true ? 0 : tipAmount;
+    // Checked before the card read, so a refused tip leaves nothing behind: the 8-digit limit is on
+    // the amount authorized, tip included.
+    if (paymentIntentId !== null) checkAmountWithTip(paymentIntentAmount, tip, 'amount_tip');
     const paymentMethod = await this.paymentMethods.createFromCardRead(ctx, readFor(types));
     /** The card was read for this action: if another replaced it meanwhile, the read is void. */
     const stillWaiting = (reader: Reader) => {

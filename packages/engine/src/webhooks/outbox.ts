@@ -124,6 +124,11 @@ export interface OutboxStore {
    * `GET /v1/events?delivery_success=`.
    */
   undeliveredEvents(accountId: string, eventIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Pending deliveries (all accounts) and the earliest next attempt among them (account clock, ms),
+   * for `/metrics`: one query on the partial index of pending deliveries.
+   */
+  backlog(): Promise<{ pending: number; oldestDueMs: number | null }>;
   /** Account-clock time of the endpoint's last 2xx, or null. */
   lastSuccessMs(accountId: string, endpointId: string): Promise<number | null>;
   /**
@@ -168,6 +173,18 @@ export function planDeliveries(endpoints: readonly EnabledEndpoint[], events: re
   }
   return planned;
 }
+
+/**
+ * The SQL condition (the same in SQLite and PostgreSQL) that an `objects` row is an event NOT
+ * delivered, as `OutboxStore.undeliveredEvents` defines it: a `pending` delivery, or a `failed` one
+ * to an endpoint with no `succeeded` delivery of the same event. Indexed by
+ * `webhook_deliveries_by_event`. Shared by both adapters' `list` (`ListQuery.deliverySuccess`).
+ */
+export const eventUndeliveredSql = `EXISTS (SELECT 1 FROM webhook_deliveries d
+  WHERE d.account_id = objects.account_id AND d.event_id = objects.id
+    AND (d.state = 'pending' OR (d.state = 'failed' AND NOT EXISTS (
+      SELECT 1 FROM webhook_deliveries s WHERE s.account_id = d.account_id AND s.event_id = d.event_id
+        AND s.endpoint_id = d.endpoint_id AND s.state = 'succeeded'))))`;
 
 /** Delivery ids: `whd_` + 24 random hex characters. */
 export function newDeliveryId(): string {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { HttpWebhookSender, defaultSenderOptions, isPrivateAddress, isPrivateHost } from './sender.js';
 
 async function serve(handler: RequestListener): Promise<{ url: string; close(): Promise<void> }> {
@@ -86,5 +87,31 @@ describe('HttpWebhookSender', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('private hosts: every notation of a local address in a URL is refused, public ones are not', () => {
+    const local = ['http://localhost./', 'http://LocalHost../', 'http://a.localhost./', 'http://[::ffff:127.0.0.1]/',
+      'http://[::ffff:7f00:1]/', 'http://[64:ff9b::7f00:1]/', 'http://[64:ff9b::10.0.0.1]/', 'http://[::127.0.0.1]/',
+      'http://[2002:7f00:1::]/', 'http://[::ffff:0:a9fe:a9fe]/', 'http://2130706433/', 'http://0x7f.1/', 'http://0177.0.0.1/',
+      'http://0/', 'http://0.0.0.0/', 'http://[::]/', 'http://[fc00::1]/', 'http://[fd12:3456::1]/', 'http://[fe80::1]/',
+      'http://169.254.169.254/', 'http://100.64.0.1/', 'http://[64:ff9b:1::1]/', 'http://255.255.255.255/'];
+    for (const url of local) assert.ok(isPrivateHost(new URL(url).hostname), url);
+    const global = ['http://8.8.8.8/', 'http://[64:ff9b::808:808]/', 'http://[::ffff:8.8.8.8]/', 'http://[2001:4860:4860::8888]/',
+      'http://example.com./', 'http://localhost.example.com/'];
+    for (const url of global) assert.ok(!isPrivateHost(new URL(url).hostname), url);
+  });
+
+  it('private addresses (property): an IPv4 address is judged the same in every notation that reaches it', () => {
+    const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
+    fc.assert(fc.property(fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)), ([a, b, c, d]) => {
+      const dotted = `${a}.${b}.${c}.${d}`;
+      const expected = isPrivateAddress(dotted);
+      const decimal = String(((a << 24) >>> 0) + (b << 16) + (c << 8) + d);
+      const forms = [`::ffff:${dotted}`, `::ffff:${hex(a, b)}:${hex(c, d)}`, `64:ff9b::${hex(a, b)}:${hex(c, d)}`,
+        `64:ff9b::${dotted}`, `2002:${hex(a, b)}:${hex(c, d)}::1`];
+      for (const form of forms) assert.equal(isPrivateAddress(form), expected, `${form} vs ${dotted}`);
+      assert.equal(isPrivateHost(new URL(`http://${decimal}/`).hostname), expected, decimal);
+      assert.equal(isPrivateHost(new URL(`http://[::ffff:${dotted}]/`).hostname), expected, dotted);
+    }), { seed: 20261203, numRuns: 2000 });
   });
 });

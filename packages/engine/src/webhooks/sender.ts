@@ -8,8 +8,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP } from 'node:net';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import ipaddr from 'ipaddr.js';
 
 export interface WebhookRequest {
   url: string;
@@ -45,30 +45,54 @@ export const defaultSenderOptions: HttpSenderOptions = {
   timeoutMs: 10_000, responseBytesMax: 64 * 1024, excerptBytesMax: 1024, allowPrivate: true,
 };
 
-const privateRanges = new BlockList();
-for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
-  privateRanges.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
-  privateRanges.addSubnet(net, prefix, 'ipv6');
-}
+/**
+ * Address classification is ipaddr.js's (the library Fastify's proxy-addr uses): it parses every
+ * IPv4 and IPv6 notation and knows the special-purpose registries, so no hand-rolled range table
+ * can drift. Only global unicast is public; an IPv6 form that embeds an IPv4 address (mapped
+ * `::ffff:7f00:1`, NAT64 `64:ff9b::/96`, SIIT, IPv4-compatible `::/96`, 6to4) is judged by the IPv4
+ * address it reaches.
+ */
+const embeddingPrefixes = [
+  { cidr: ipaddr.IPv6.parseCIDR('::ffff:0:0/96'), at: 6 },
+  { cidr: ipaddr.IPv6.parseCIDR('64:ff9b::/96'), at: 6 },
+  { cidr: ipaddr.IPv6.parseCIDR('::ffff:0:0:0/96'), at: 6 },
+  { cidr: ipaddr.IPv6.parseCIDR('::/96'), at: 6 },
+  { cidr: ipaddr.IPv6.parseCIDR('2002::/16'), at: 1 },
+] as const;
+const globalUnicastV6 = ipaddr.IPv6.parseCIDR('2000::/3');
 
-/** Loopback, private, link-local, CGNAT, multicast or unspecified. */
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return privateRanges.check(address, 'ipv4');
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return privateRanges.check(mapped[1]!, 'ipv4');
-    return privateRanges.check(address, 'ipv6');
+function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | null {
+  for (const { cidr, at } of embeddingPrefixes) {
+    if (!address.match(cidr)) continue;
+    const high = address.parts[at]!;
+    const low = address.parts[at + 1]!;
+    return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
   }
-  return false;
+  return null;
 }
 
-/** For configuration time: a host that is obviously local (literal private IP or localhost). */
+/**
+ * Loopback, private, link-local, CGNAT, multicast, unspecified, reserved — anything but global
+ * unicast — in any notation ipaddr.js parses (dotted, decimal, octal, hex IPv4; every IPv6 form;
+ * brackets allowed). A name that is not an address is not private (resolution is checked later).
+ */
+export function isPrivateAddress(address: string): boolean {
+  const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  if (!ipaddr.isValid(bare)) return false;
+  const parsed = ipaddr.parse(bare);
+  if (parsed.kind() === 'ipv4') return parsed.range() !== 'unicast';
+  const v6 = parsed as ipaddr.IPv6;
+  const embedded = embeddedIpv4(v6);
+  if (embedded) return embedded.range() !== 'unicast';
+  return v6.range() !== 'unicast' || !v6.match(globalUnicastV6);
+}
+
+/**
+ * For configuration time: a host that is obviously local (a literal private IP, or `localhost` and
+ * its subdomains, with or without the root's trailing dot).
+ */
 export function isPrivateHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.+$/, '');
   return host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host);
 }
 
@@ -125,7 +149,7 @@ export class HttpWebhookSender implements WebhookSender {
         done(null, '', 'invalid URL');
         return;
       }
-      if (!allowPrivate && isPrivateAddress(url.hostname.replace(/^\[|\]$/g, ''))) {
+      if (!allowPrivate && isPrivateHost(url.hostname)) {
         done(null, '', `delivery to a private address is not allowed (${url.hostname})`);
         return;
       }

@@ -1,6 +1,6 @@
 /** The list endpoints' shared part: pagination params → store query → Stripe list envelope. */
 import { limits, type StoredObject } from '@opentill/core';
-import { canExist, type Engine, type Filter, type RequestContext } from '@opentill/engine';
+import { canExist, type Engine, type Filter, type ListQuery, type RequestContext } from '@opentill/engine';
 import { listEnvelope, type ListEnvelope } from '@opentill/protocol';
 import { expandList } from './expand.js';
 
@@ -13,15 +13,15 @@ export interface ListRequest {
 }
 
 export async function listObjects(engine: Engine, ctx: RequestContext, url: string, type: string,
-  params: ListRequest, filters: Filter[] = []): Promise<ListEnvelope<StoredObject>> {
-  const page = await listStored(engine, ctx, type, params, filters);
+  params: ListRequest, filters: Filter[] = [], query: Pick<ListQuery, 'deliverySuccess'> = {}): Promise<ListEnvelope<StoredObject>> {
+  const page = await listStored(engine, ctx, type, params, filters, query);
   const data = await expandList(engine, ctx, page.data, params.expand ?? []);
   return listEnvelope(url, data, page.hasMore);
 }
 
 /** The store page for a list request (no expansion): empty when a cursor or value cannot exist. */
 async function listStored(engine: Engine, ctx: RequestContext, type: string, params: ListRequest,
-  filters: Filter[]): Promise<{ data: StoredObject[]; hasMore: boolean }> {
+  filters: Filter[], query: Pick<ListQuery, 'deliverySuccess'> = {}): Promise<{ data: StoredObject[]; hasMore: boolean }> {
   // A cursor or filter value with NUL matches nothing (and PostgreSQL text cannot carry it).
   const values = [params.starting_after, params.ending_before,
     ...filters.flatMap((filter) => (filter.op === 'in' ? filter.values : [filter.value]))];
@@ -34,6 +34,7 @@ async function listStored(engine: Engine, ctx: RequestContext, type: string, par
     ...(params.ending_before !== undefined ? { endingBefore: params.ending_before } : {}),
     ...(params.created !== undefined ? { created: params.created } : {}),
     filters,
+    ...query,
   });
 }
 

@@ -1,9 +1,9 @@
 /** `/v1/events`: what happened, kept 30 days. */
-import { ApiError, limits, type StoredObject } from '@opentill/core';
-import type { Filter, RequestContext } from '@opentill/engine';
+import { ApiError, limits } from '@opentill/core';
+import type { Filter } from '@opentill/engine';
 import { array, bool, listParams, parseParams, str } from '@opentill/protocol';
 import type { App } from '../app.js';
-import { listObjects, listSelected } from '../http/list.js';
+import { listObjects } from '../http/list.js';
 import type { Services } from '../services.js';
 
 const eventType = str({ maxLength: 100, pattern: /^[a-z_.*]+$/, patternMessage: 'Invalid event type' });
@@ -21,20 +21,6 @@ function typeFilter(type: string | undefined, types: string[] | undefined): Filt
   }
   if (types !== undefined) return [{ field: 'type', op: 'in', values: types }];
   return [];
-}
-
-/**
- * `delivery_success`: `true` keeps the events whose webhooks were all delivered — none pending,
- * none failed for good (a successful resend to that endpoint makes up for it), so events sent to
- * no endpoint count as delivered; `false` keeps the others, those with a delivery still pending
- * (retries scheduled) or failed. A `canceled` delivery (endpoint deleted) is owed to no one and
- * counts for neither (`OutboxStore.undeliveredEvents`).
- */
-function byDelivery(services: Services, ctx: RequestContext, success: boolean) {
-  return async (events: StoredObject[]): Promise<StoredObject[]> => {
-    const undelivered = await services.engine.store.outbox.undeliveredEvents(ctx.accountId, events.map((event) => event.id));
-    return events.filter((event) => undelivered.has(event.id) !== success);
-  };
 }
 
 export function registerEvents(app: App, services: Services): void {
@@ -59,9 +45,14 @@ export function registerEvents(app: App, services: Services): void {
     const retentionStart = Math.floor((ctx.nowMs - limits.eventRetentionMs) / 1000);
     const created = { ...(p.created ?? {}) };
     created.gte = Math.max(created.gte ?? retentionStart, retentionStart);
-    const filters = typeFilter(p.type, p.types);
-    if (p.delivery_success === undefined) return listObjects(engine, ctx, '/v1/events', 'event', { ...p, created }, filters);
-    return listSelected(engine, ctx, '/v1/events', 'event', { ...p, created }, filters,
-      byDelivery(services, ctx, p.delivery_success), limits.eventDeliveryScanMax);
+    /**
+     * `delivery_success`: `true` keeps the events whose webhooks were all delivered — none pending,
+     * none failed for good (a successful resend to that endpoint makes up for it), so events sent to
+     * no endpoint count as delivered; `false` keeps the others, those with a delivery still pending
+     * (retries scheduled) or failed. A `canceled` delivery (endpoint deleted) is owed to no one and
+     * counts for neither. Filtered in the store query, so every match is reachable by the cursors.
+     */
+    return listObjects(engine, ctx, '/v1/events', 'event', { ...p, created }, typeFilter(p.type, p.types),
+      p.delivery_success === undefined ? {} : { deliverySuccess: p.delivery_success });
   });
 }

@@ -4,7 +4,7 @@
  * - the account's test clock, to see authorizations expire without waiting days;
  * - reset: the account starts over (`opentill reset`).
  */
-import { ApiError, limits, type PaymentIntent } from '@opentill/core';
+import { ApiError, checkAmountWithTip, type PaymentIntent } from '@opentill/core';
 import type { CardRead, RequestContext } from '@opentill/engine';
 import { amount, int, oneOf, parseParams, str } from '@opentill/protocol';
 import type { App } from '../app.js';
@@ -64,9 +64,7 @@ export function registerOpenTillTest(app: App, services: Services): void {
         'Payment intent must be in the requires_payment_method state to be processed by a reader.', { param: 'payment_intent' });
     }
     // Checked before the card read: a refused request must not leave a PaymentMethod behind.
-    if (current.amount + (p.amount_tip ?? 0) > limits.amountMax) {
-      throw new ApiError('amount_too_large', `Amount must be no more than ${limits.amountMax}.`, { param: 'amount_tip' });
-    }
+    checkAmountWithTip(current.amount, p.amount_tip ?? 0, 'amount_tip');
     // The card's PaymentMethod and the confirmation commit together: a crash leaves neither or both.
     return paymentIntents.confirm(ctx, intentId, {
       paymentMethod: null, pin: p.pin ?? null, tipAmount: p.amount_tip ?? 0, reader: null,

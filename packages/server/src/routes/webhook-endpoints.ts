@@ -20,8 +20,6 @@ import type { Services } from '../services.js';
 const eventTypeParam = str({ maxLength: 100 });
 const versionParam = str({ maxLength: 40, pattern: /^\d{4}-\d{2}-\d{2}(\.[a-z_]+)?$/, patternMessage: 'Invalid api_version' });
 const delaySecondsMax = 3 * 24 * 60 * 60;
-/** Live streams per process: each holds a socket and a listener. */
-const streamCountMax = 100;
 const streamHeartbeatMs = 15_000;
 /** How often a stream reads the store for events other nodes committed (its own come at once). */
 const streamCatchUpMs = 1_000;
@@ -171,13 +169,14 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
 
   // --- live stream for `opentill listen` -----------------------------------------------------
 
-  let streams = 0;
+  const streams = new StreamCounts();
   const open = new Set<import('node:http').ServerResponse>();
   // Streams never end by themselves: close them so the server can shut down.
   app.fastify.addHook('preClose', async () => { for (const res of open) res.end(); });
   app.fastify.get('/opentill/v1/events/stream', async (request, reply) => {
-    const principal = await app.authenticator.principal(request.headers.authorization);
-    if (principal.kind !== 'secret') {
+    // A key, or the dashboard's session cookie (EventSource sends cookies, not headers).
+    const principal = await app.authenticator.principalOf(request);
+    if (principal.kind === 'publishable') {
       throw new ApiError('secret_key_required', 'This API call cannot be made with a publishable API key. Please use a secret API key.');
     }
     const query = new URL(request.url, 'http://localhost').searchParams;
@@ -188,13 +187,26 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
           { param: 'events' });
       }
     }
-    if (streams >= streamCountMax) {
-      throw new ApiError('rate_limit', `Too many live event streams on this server (at most ${streamCountMax}).`);
+    // Reserved before any await, so concurrent requests cannot all pass the check.
+    const release = streams.reserve(principal.accountId);
+    let secret: string;
+    try {
+      secret = await engine.store.setting(`cli_webhook_secret:${principal.accountId}`, `whsec_${randomBytes(24).toString('hex')}`);
+    } catch (error) {
+      release();
+      throw error;
     }
-    const secret = await engine.store.setting(`cli_webhook_secret:${principal.accountId}`, `whsec_${randomBytes(24).toString('hex')}`);
-    streams += 1;
     reply.hijack();
     const res = reply.raw;
+    // Cleanups run when the connection closes, even if it closes during the awaits below.
+    let closed = false;
+    const cleanups: Array<() => void> = [release];
+    const onClose = (cleanup: () => void) => { if (closed) cleanup(); else cleanups.push(cleanup); };
+    res.once('close', () => {
+      closed = true;
+      open.delete(res);
+      for (const cleanup of cleanups) cleanup();
+    });
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive',
       'Request-Id': request.requestId,
@@ -215,8 +227,11 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
       if (accountId !== principal.accountId) return;
       for (const event of events as StoredObject[]) sendOnce(event);
     });
+    onClose(stop);
     // The newest event when the stream opened: the catch-up reads what is newer.
-    let cursor = (await engine.store.list({ accountId: principal.accountId, type: 'event', limit: 1 })).data[0]?.id ?? null;
+    // (A store error here leaves the cursor unset: the catch-up then reads by creation time.)
+    let cursor = (await engine.store.list({ accountId: principal.accountId, type: 'event', limit: 1 })
+      .catch(() => ({ data: [] as StoredObject[] }))).data[0]?.id ?? null;
     const openedAt = secondsOf(Date.now()) - 1;
     let reading = false;
     const catchUp = async () => {
@@ -243,14 +258,39 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
     catchUpTimer.unref();
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), streamHeartbeatMs);
     heartbeat.unref();
-    open.add(res);
-    const close = () => {
-      open.delete(res);
-      stop();
-      clearInterval(heartbeat);
-      clearInterval(catchUpTimer);
-      streams -= 1;
-    };
-    res.once('close', close);
+    onClose(() => { clearInterval(heartbeat); clearInterval(catchUpTimer); });
+    if (!closed) open.add(res);
   });
+}
+
+/**
+ * Live event streams held open, in total and per account: each holds a socket, a commit listener
+ * and a catch-up timer, so one account cannot take every slot of a server shared by several.
+ */
+class StreamCounts {
+  private total = 0;
+  private readonly byAccount = new Map<string, number>();
+
+  /** Takes a slot for `accountId` or throws `rate_limit`; returns the release (safe to call twice). */
+  reserve(accountId: string): () => void {
+    if (this.total >= limits.eventStreamCountMax) {
+      throw new ApiError('rate_limit', `Too many live event streams on this server (at most ${limits.eventStreamCountMax}).`);
+    }
+    const mine = this.byAccount.get(accountId) ?? 0;
+    if (mine >= limits.eventStreamPerAccountCountMax) {
+      throw new ApiError('rate_limit',
+        `Too many live event streams for this account (at most ${limits.eventStreamPerAccountCountMax}). Close one and retry.`);
+    }
+    this.total += 1;
+    this.byAccount.set(accountId, mine + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.total -= 1;
+      const left = (this.byAccount.get(accountId) ?? 1) - 1;
+      if (left === 0) this.byAccount.delete(accountId);
+      else this.byAccount.set(accountId, left);
+    };
+  }
 }

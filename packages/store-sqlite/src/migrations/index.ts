@@ -1,10 +1,12 @@
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-webhooks.js';
 import * as m0003 from './0003-idempotency-effects.js';
+import * as m0004 from './0004-request-log.js';
 
 /** Append-only. The PostgreSQL adapter keeps the same numbers (checked by the store contract suite). */
 export const migrations: ReadonlyArray<{ version: number; name: string; up: string }> = [
   { version: 1, name: 'initial', up: m0001.up },
   { version: 2, name: 'webhooks', up: m0002.up },
   { version: 3, name: 'idempotency-effects', up: m0003.up },
+  { version: 4, name: 'request-log', up: m0004.up },
 ];

@@ -464,7 +464,9 @@ export class MobileTerminal {
     return this.guard(async () => {
       const handle = this.intents.resolve(params?.paymentIntent);
       if ('name' in handle) return { error: handle };
-      const canceled = await this.transport.request<Json>('POST', '/payment_intents/cancel', { payment_intent: handle.id });
+      // The client secret is what lets an SDK session reach a PaymentIntent (docs/sdk.md).
+      const canceled = await this.transport.request<Json>('POST', '/payment_intents/cancel',
+        { payment_intent: handle.id, client_secret: handle.clientSecret });
       if (!canceled.ok) return { error: fromFailure(canceled) };
       return { paymentIntent: this.intents.wrap(canceled.data) };
     });

@@ -5,7 +5,7 @@
  * credential is a bearer token, never a cookie), so a web POS on another origin can call them.
  */
 import { ApiError, limits } from '@opentill/core';
-import { SdkError, type SdkAuthenticated, type SimulatedBehaviour } from '@opentill/engine';
+import { SdkError, accountOfSecret, type SdkAuthenticated, type SimulatedBehaviour } from '@opentill/engine';
 import { array, bool, currency, int, object, oneOf, parseParams, str, toWire } from '@opentill/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../app.js';
@@ -131,6 +131,10 @@ export function registerSdk(app: App, services: Services): SdkRoute {
         try {
           const { body, query } = parts(request);
           const auth = await sdk.authenticate(bearer(request), request.requestId);
+          // The request log's account and source (the session was opened with a connection token).
+          request.logAccountId = auth.ctx.accountId;
+          request.logSource = 'connection_token';
+          request.logParams = body;
           const result = await handler(auth, body, query, request);
           if (request.raw.socket.destroyed) {
             // The client went away (an aborted long-poll): nothing to answer.
@@ -152,6 +156,9 @@ export function registerSdk(app: App, services: Services): SdkRoute {
       try {
         const p = parseParams({ connection_token: str({ maxLength: 400 }).req() }, parts(request).body);
         const { secret, session } = await sdk.open(p.connection_token, request.requestId);
+        request.logAccountId = accountOfSecret(p.connection_token, 'pst_test_');
+        request.logSource = 'connection_token';
+        request.logParams = { connection_token: p.connection_token };
         return send(reply, {
           object: 'opentill.sdk_session', id: session.id, secret, location: session.location,
           expires_at: Math.floor(session.expires_at_ms / 1000),

@@ -4,7 +4,7 @@
  * bearer, JSON); the account's Tap to Pay settings under `/opentill/v1/tap_to_pay/settings`
  * (secret key, form-encoded like every server-side call).
  */
-import { ApiError, type CvmLimitRow, type PaymentIntent } from '@opentill/core';
+import { ApiError, type CvmLimitRow } from '@opentill/core';
 import { SdkError } from '@opentill/engine';
 import { bool, int, object, oneOf, parseParams, str, type Schema } from '@opentill/protocol';
 import type { App } from '../../app.js';
@@ -23,7 +23,7 @@ const connectionKeys = new Set(['location', 'simulated', 'device', 'installation
   'tos_acceptance_permitted']);
 
 export function registerTapToPay(app: App, services: Services, route: SdkRoute): void {
-  const { tapToPay, paymentIntents } = services;
+  const { tapToPay, paymentIntents, sdkSessions } = services;
 
   route('POST', '/tap_to_pay/connection', async (auth, body) => {
     for (const key of Object.keys(body)) {
@@ -66,24 +66,21 @@ export function registerTapToPay(app: App, services: Services, route: SdkRoute):
     return createPaymentIntentFrom(services, auth.ctx, parseCreatePaymentIntent(body));
   });
 
-  const byClientSecret = async (auth: Parameters<Parameters<SdkRoute>[2]>[0], clientSecret: string): Promise<PaymentIntent> => {
-    const id = clientSecret.split('_secret_')[0] ?? '';
-    const found = id.startsWith('pi_') ? await paymentIntents.retrieve(auth.ctx, id).catch(() => null) : null;
-    if (!found || found.client_secret !== clientSecret) {
-      throw new SdkError(400, 'invalid_payment_intent_client_secret', 'No PaymentIntent has this client secret.');
-    }
-    return found;
-  };
-
+  // PaymentIntents are reached by their client secret and within the session's Location scope
+  // (SdkSessions.reachablePaymentIntent, docs/sdk.md), never by an id alone.
   route('POST', '/payment_intents/retrieve', async (auth, body) => {
     const p = parseParams({ client_secret: str({ maxLength: 255 }).req() }, body);
-    return byClientSecret(auth, p.client_secret);
+    return sdkSessions.reachablePaymentIntent(auth, p.client_secret);
   });
 
   route('POST', '/payment_intents/cancel', async (auth, body) => {
-    const p = parseParams({ payment_intent: str({ maxLength: 255 }).req(),
+    const p = parseParams({ client_secret: str({ maxLength: 255 }).req(), payment_intent: str({ maxLength: 255 }),
       cancellation_reason: oneOf(['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer'] as const) }, body);
-    return paymentIntents.cancel(auth.ctx, p.payment_intent, p.cancellation_reason ?? null);
+    const paymentIntent = await sdkSessions.reachablePaymentIntent(auth, p.client_secret);
+    if (p.payment_intent !== undefined && p.payment_intent !== paymentIntent.id) {
+      throw new SdkError(400, 'invalid_argument', `payment_intent (${p.payment_intent.slice(0, 60)}) is not the PaymentIntent of this client secret.`);
+    }
+    return paymentIntents.cancel(auth.ctx, paymentIntent.id, p.cancellation_reason ?? null);
   });
 
   const cvmRow = object({
