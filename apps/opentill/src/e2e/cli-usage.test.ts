@@ -184,11 +184,11 @@ describe('opentill CLI: help, version, usage errors', () => {
 
   it('boolean flags take --no-: serve --no-webhook-allow-private refuses a loopback webhook URL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'opentill-cli-no-'));
-    const server = startCli(['serve', '--port', '0', '--data-dir', dir, '--api-key', 'sk_test_noprivate', '--no-webhook-allow-private']);
+    const server = startCli(['serve', '--port', '0', '--data-dir', dir, '--api-key', 'sk_test_noPrivateNoPrivate01', '--no-webhook-allow-private']);
     try {
       const [, port] = await server.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
       const refused = await raw({ baseUrl: `http://127.0.0.1:${port}` }, 'POST', '/v1/webhook_endpoints',
-        { key: 'sk_test_noprivate', form: { url: 'http://127.0.0.1:9/hook', enabled_events: ['*'] } });
+        { key: 'sk_test_noPrivateNoPrivate01', form: { url: 'http://127.0.0.1:9/hook', enabled_events: ['*'] } });
       assert.equal(refused.status, 400);
       assert.equal(refused.body.error.code, 'url_invalid');
     } finally {

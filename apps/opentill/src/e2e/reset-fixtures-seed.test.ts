@@ -52,7 +52,7 @@ describe('--seed: reproducible ids and outcomes', () => {
       for (const seed of ['42', '42', '43']) {
         const dataDir = mkdtempSync(join(tmpdir(), 'opentill-seed-'));
         dirs.push(dataDir);
-        const server = await startServer({ store: 'sqlite', name: `seed ${seed}`, dataDir, secretKey: 'sk_test_seeded', env: { OPENTILL_SEED: seed } });
+        const server = await startServer({ store: 'sqlite', name: `seed ${seed}`, dataDir, secretKey: 'sk_test_seededSeededSeeded01', env: { OPENTILL_SEED: seed } });
         try {
           assert.match(server.output(), new RegExp(`\\(sqlite, seed ${seed}\\)`));
           runs.push(await script(server));
@@ -65,7 +65,7 @@ describe('--seed: reproducible ids and outcomes', () => {
       assert.ok(runs[0]!.includes('succeeded') && runs[0]!.includes('card_declined'), 'both outcomes happened');
       assert.notDeepEqual(runs[2], runs[0], 'another seed, other ids');
       // The first data directory again, same seed: new ids, none colliding with the stored ones.
-      const again = await startServer({ store: 'sqlite', name: 'seed again', dataDir: dirs[0]!, secretKey: 'sk_test_seeded', env: { OPENTILL_SEED: '42' } });
+      const again = await startServer({ store: 'sqlite', name: 'seed again', dataDir: dirs[0]!, secretKey: 'sk_test_seededSeededSeeded01', env: { OPENTILL_SEED: '42' } });
       try {
         const next = await script(again);
         assert.notEqual(next[0], runs[0]![0]);
@@ -91,7 +91,7 @@ describe('--fixtures', () => {
       webhook_endpoints: [{ key: 'app', url: 'http://127.0.0.1:9/webhook', enabled_events: ['payment_intent.succeeded'] }],
     }));
     const dataDir = join(dir, 'data');
-    const options = { store: 'sqlite' as const, name: 'fixtures', dataDir, secretKey: 'sk_test_fixtures', env: { OPENTILL_FIXTURES: fixtures } };
+    const options = { store: 'sqlite' as const, name: 'fixtures', dataDir, secretKey: 'sk_test_fixturesFixtures0001', env: { OPENTILL_FIXTURES: fixtures } };
     try {
       let server = await startServer(options);
       try {
