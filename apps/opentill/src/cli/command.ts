@@ -94,7 +94,8 @@ export function parseCommandArgs(command: Command, argv: string[]): Parsed {
 
 function parseArgsMessage(command: Command, error: Error & { code?: string }): string {
   const hint = `(see opentill ${command.name} --help)`;
-  const flag = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? '';
+  // Node's messages quote the flag as '-p, --port <value>' or '--port': the long name is what we show.
+  const flag = /(--[a-z0-9-]+(?:=[^' ]*)?)/.exec(error.message)?.[1] ?? /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? '';
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       const name = flag.replace(/^-+/, '').split('=')[0]!;
@@ -102,9 +103,12 @@ function parseArgsMessage(command: Command, error: Error & { code?: string }): s
       return `opentill ${command.name}: unknown flag ${flag}${near ? `; did you mean --${near}?` : ''} ${hint}`;
     }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/ambiguous/.test(error.message)) {
+        return `opentill ${command.name}: ${flag} needs a value; write one that starts with '-' as ${flag}=-… ${hint}`;
+      }
       return /argument missing/.test(error.message)
-        ? `opentill ${command.name}: ${flag.split(' ')[0]} needs a value ${hint}`
-        : `opentill ${command.name}: ${flag.split(' ')[0]} takes no value ${hint}`;
+        ? `opentill ${command.name}: ${flag} needs a value ${hint}`
+        : `opentill ${command.name}: ${flag.split('=')[0]} takes no value ${hint}`;
     default:
       return `opentill ${command.name}: ${error.message.split('\n')[0]} ${hint}`;
   }

@@ -104,7 +104,7 @@ describe('opentill CLI: help, version, usage errors', () => {
     const cases: Array<[string[], RegExp]> = [
       [['serve', '--port', '70000', '--data-dir', dataDir], /--port: '70000' is not a port number/],
       [['serve', '--port'], /--port needs a value/],
-      [['serve', '--api-key', 'pk_test_x', '--data-dir', dataDir], /--api-key: a secret key looks like sk_test_/],
+      [['serve', '--api-key', 'pk_test_x', '--data-dir', dataDir], /must be a test secret key: 'sk_test_' followed by 16/],
       [['serve', '--seed', 'a b', '--data-dir', dataDir], /--seed: use up to 64 letters/],
       [['serve', '--database', 'mysql://x', '--data-dir', dataDir], /--database: 'mysql:\/\/x' is not a postgres:\/\/ URL/],
       [['serve', '--log', 'yes'], /unexpected argument 'yes'/],
