@@ -5,7 +5,7 @@
  * Reconnects when the server goes away.
  */
 import { parseArgs } from 'node:util';
-import { client, clientOptions, clientUsage } from './cli-client.js';
+import { client, clientOptions, clientUsage } from './cli/client.js';
 import { sseMessages } from './sse-client.js';
 
 export const logsUsage = `Usage: opentill logs tail [options]

@@ -117,6 +117,10 @@ export const limits = {
   dashboardSignInTokenMs: 10 * 60 * 1000,
   /** A session's last-seen time is written at most this often (not on every request). */
   dashboardSessionTouchMs: 60 * 1000,
+  /** `opentill serve --fixtures`: objects of one kind in a fixtures file (each fits one list page when matched at start). */
+  fixtureObjectsMax: 100,
+  /** `opentill serve --fixtures`: size of the file. */
+  fixtureFileBytesMax: 1024 * 1024,
 } as const;
 
 // Relations between limits, checked at start-up (assertions, not documentation).
@@ -126,3 +130,4 @@ if (limits.listLimitDefault > limits.listLimitMax) throw new Error('listLimitDef
 if (limits.formArrayIndexMax >= limits.formParameterCountMax) {
   throw new Error('formArrayIndexMax must stay below formParameterCountMax');
 }
+if (limits.fixtureObjectsMax > limits.listLimitMax) throw new Error('fixtureObjectsMax > listLimitMax');

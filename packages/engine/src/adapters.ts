@@ -1,5 +1,5 @@
 /** Deterministic and production adapters of the small ports (clock, ids). */
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import type { Clock, IdSource } from './ports.js';
 
 export const systemClock: Clock = { nowMs: () => Date.now() };
@@ -18,10 +18,10 @@ const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
  * Random base62 text. Rejection sampling (bytes ≥ 248 are skipped) keeps every character equally
  * likely: 248 is the largest multiple of 62 below 256.
  */
-function randomText(length: number): string {
+function randomText(length: number, nextByte: () => number = randomByte): string {
   let out = '';
   while (out.length < length) {
-    const byte = randomByte();
+    const byte = nextByte();
     if (byte < 248) out += alphabet[byte % 62];
   }
   return out;
@@ -54,5 +54,46 @@ export class SequentialIds implements IdSource {
   secret(length: number): string {
     this.counter += 1;
     return String(this.counter).padStart(length, '0');
+  }
+}
+
+/**
+ * A reproducible byte stream: SHA-256 of (seed, stream name, block number), 32 bytes per block.
+ * Not a secret generator: it exists so one `--seed` gives the same ids run after run.
+ */
+export function seededBytes(seed: string, stream: string): () => number {
+  let block = Buffer.alloc(0);
+  let offset = 0;
+  let index = 0;
+  return () => {
+    if (offset === block.length) {
+      block = createHash('sha256').update(`${seed}\u0000${stream}\u0000${index}`).digest();
+      index += 1;
+      offset = 0;
+    }
+    return block[offset++]!;
+  };
+}
+
+/** A number in [0, 1) from a seeded stream (retry jitter under `--seed`). */
+export function seededRandom(seed: string, stream: string): () => number {
+  const next = seededBytes(seed, stream);
+  return () => (next() * 2 ** 24 + next() * 2 ** 16 + next() * 2 ** 8 + next()) / 2 ** 32;
+}
+
+/**
+ * Stripe-looking ids and secrets like `randomIds`, drawn from a seeded stream: the same seed and the
+ * same sequence of requests give the same ids. Test mode only — the secrets are predictable.
+ */
+export class SeededIds implements IdSource {
+  private readonly nextByte: () => number;
+  constructor(seed: string) {
+    this.nextByte = seededBytes(seed, 'ids');
+  }
+  next(prefix: string): string {
+    return `${prefix}_${randomText(24, this.nextByte)}`;
+  }
+  secret(length: number): string {
+    return randomText(length, this.nextByte);
   }
 }

@@ -95,6 +95,14 @@ export interface Account {
   settings: Record<string, unknown>;
 }
 
+/** What `Store.resetAccount` deleted. */
+export interface AccountReset {
+  objects: number;
+  deliveries: number;
+  attempts: number;
+  idempotencyKeys: number;
+}
+
 export interface ApiKeyRecord {
   /** SHA-256 of the key, hex. The key itself is never stored. */
   hash: string;
@@ -164,6 +172,13 @@ export interface Store {
    * keying card fingerprints). Returns the stored value.
    */
   setting(name: string, value: string): Promise<string>;
+
+  /**
+   * Test mode's "start over": deletes every object (events and webhook endpoints included), webhook
+   * delivery and attempt, and idempotency key of one account, in one transaction. The account and
+   * its API keys stay. Returns how many rows of each kind went.
+   */
+  resetAccount(accountId: string): Promise<AccountReset>;
 
   readonly idempotency: IdempotencyStore;
 

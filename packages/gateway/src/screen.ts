@@ -13,8 +13,8 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { ApiError, isApiError, limits, secondsOf, type Reader, type StoredObject } from '@opentill/core';
 import { hashKey, type RequestContext } from '@opentill/engine';
-import type { ScreenReader, ScreenServerMessage, ScreenState } from '@opentill/protocol';
-import { FrameError, parseCustomerInput, parseJson } from '@opentill/reader-device';
+import { screenLanguageFor, type ScreenReader, type ScreenServerMessage, type ScreenState } from '@opentill/protocol';
+import { FrameError, parseCustomerInput, parseJson, resultIdleMs } from '@opentill/reader-device';
 import { parseParams } from '@opentill/protocol';
 import type { App, Services } from '@opentill/server';
 import { gatewayPaths, refuseUpgrade, takeToken, type ReaderGateway } from './gateway.js';
@@ -35,6 +35,9 @@ interface Viewer { ws: WebSocket; accountId: string; readerId: string }
 export class ScreenHub {
   private readonly viewers = new Map<string, Set<Viewer>>();
   private readonly seqs = new Map<string, number>();
+  /** Locations' country and state, for the screen's language (dropped when a location changes). */
+  private readonly places = new Map<string, { country: string | null; state: string | null }>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly services: Services, private readonly gateway: ReaderGateway,
@@ -45,6 +48,7 @@ export class ScreenHub {
     gateway.onScreen((readerId, state) => void this.broadcastFor(readerId, state).catch(() => undefined));
     this.unsubscribe = services.engine.onCommit((accountId, _events, changed) => {
       for (const object of changed) {
+        if (object.object === 'terminal.location') this.places.delete(object.id);
         if (object.object !== 'terminal.reader' || !this.viewers.has(object.id)) continue;
         // A deleted reader's screen closes like its device does (4001 reader_revoked); the page's
         // reconnect is then refused, since its session no longer opens.
@@ -56,6 +60,7 @@ export class ScreenHub {
 
   close(): void {
     this.unsubscribe();
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
     for (const set of this.viewers.values()) for (const viewer of set) viewer.ws.close(1001, 'server_closing');
   }
 
@@ -159,7 +164,8 @@ export class ScreenHub {
     const ctx = await this.services.engine.automaticContext(viewer.accountId);
     const reader = (await this.services.terminalReaders.load(ctx, viewer.readerId)).object;
     const state = await this.screenOf(ctx, reader);
-    this.sendTo(viewer.ws, { type: 'screen', reader: this.screenReader(ctx, reader), state, seq: this.nextSeq(reader.id) });
+    this.sendTo(viewer.ws, { type: 'screen', reader: await this.screenReader(ctx, reader), state, seq: this.nextSeq(reader.id) });
+    this.returnToIdleLater(viewer.accountId, reader, state);
   }
 
   private async input(viewer: Viewer, input: ReturnType<typeof parseCustomerInput>): Promise<void> {
@@ -188,16 +194,48 @@ export class ScreenHub {
     return this.services.readerDevices.simulatedScreen(ctx, reader);
   }
 
-  private screenReader(ctx: RequestContext, reader: Reader): ScreenReader {
+  private async screenReader(ctx: RequestContext, reader: Reader): Promise<ScreenReader> {
     const view = this.services.terminalReaders.view(reader, ctx.nowMs);
-    return { id: reader.id, label: reader.label, device_type: reader.device_type, status: view.status };
+    const place = reader.location ? this.places.get(reader.location) ?? await this.loadPlace(ctx, reader.location) : null;
+    return {
+      id: reader.id, label: reader.label, device_type: reader.device_type, status: view.status,
+      language: screenLanguageFor(place?.country, place?.state), country: place?.country ?? null,
+    };
+  }
+
+  private async loadPlace(ctx: RequestContext, locationId: string): Promise<{ country: string | null; state: string | null }> {
+    const location = await this.services.engine.store.get(ctx.accountId, locationId);
+    const address = (location?.object['address'] ?? null) as { country?: string; state?: string | null } | null;
+    const place = { country: address?.country ?? null, state: address?.state ?? null };
+    if (this.places.size >= limits.listLimitMax * 10) this.places.clear();
+    this.places.set(locationId, place);
+    return place;
+  }
+
+  /**
+   * A simulated reader's result screen turns back into its splash after `resultIdleMs` (the device
+   * decides, on the account's clock): one refresh when that is due shows it. Gateway devices time
+   * it themselves and report their new screen.
+   */
+  private returnToIdleLater(accountId: string, reader: Reader, state: ScreenState): void {
+    if (state.screen !== 'result' || reader._internal.link === 'gateway' || this.idleTimers.has(reader.id)) return;
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(reader.id);
+      void this.services.engine.store.get<Reader>(accountId, reader.id)
+        .then((record) => (record ? this.refresh(accountId, record.object) : undefined))
+        .catch(() => undefined);
+    }, resultIdleMs + 50);
+    timer.unref();
+    this.idleTimers.set(reader.id, timer);
   }
 
   private async refresh(accountId: string, reader: Reader): Promise<void> {
     if (!this.viewers.has(reader.id) || reader['deleted'] === true) return;
     if (reader._internal.link === 'gateway') return; // the device reports its own screens
     const ctx = await this.services.engine.automaticContext(accountId);
-    this.broadcast(ctx, reader, await this.screenOf(ctx, reader));
+    const state = await this.screenOf(ctx, reader);
+    await this.broadcast(ctx, reader, state);
+    this.returnToIdleLater(accountId, reader, state);
   }
 
   private async broadcastFor(readerId: string, state: ScreenState): Promise<void> {
@@ -206,13 +244,15 @@ export class ScreenHub {
     if (!first) return;
     const ctx = await this.services.engine.automaticContext(first.accountId);
     const reader = await this.services.engine.store.get<Reader>(first.accountId, readerId);
-    if (reader) this.broadcast(ctx, reader.object, state);
+    if (reader) await this.broadcast(ctx, reader.object, state);
   }
 
-  private broadcast(ctx: RequestContext, reader: Reader, state: ScreenState): void {
+  private async broadcast(ctx: RequestContext, reader: Reader, state: ScreenState): Promise<void> {
+    if (!this.viewers.has(reader.id)) return;
+    const screenReader = await this.screenReader(ctx, reader);
     const set = this.viewers.get(reader.id);
     if (!set) return;
-    const message: ScreenServerMessage = { type: 'screen', reader: this.screenReader(ctx, reader), state, seq: this.nextSeq(reader.id) };
+    const message: ScreenServerMessage = { type: 'screen', reader: screenReader, state, seq: this.nextSeq(reader.id) };
     for (const viewer of set) this.sendTo(viewer.ws, message);
   }
 

@@ -31,6 +31,36 @@ export interface ScreenReader {
   label: string;
   device_type: string;
   status: 'online' | 'offline' | null;
+  /** The screen's language, from the reader's location (`screenLanguageFor`); a page's `?lang=` overrides it. */
+  language: ScreenLanguage;
+  /** The location's country (ISO 3166-1 alpha-2), for money formats and the tax label; null without a location. */
+  country: string | null;
+}
+
+/** Languages the virtual screen is written in (checked translations only; English otherwise). */
+export const screenLanguages = ['en', 'fr', 'de', 'es', 'it', 'nl'] as const;
+export type ScreenLanguage = typeof screenLanguages[number];
+
+/**
+ * The language a reader in this country (and state/province) shows: the country's main language
+ * where the screen has it, English otherwise (docs/decisions.md "Reader screen language"). Countries
+ * with several: Canada is English except Quebec (French); Belgium French, Switzerland German (a page
+ * can ask for another with `?lang=`).
+ */
+export function screenLanguageFor(country: string | null | undefined, state?: string | null): ScreenLanguage {
+  switch ((country ?? '').toUpperCase()) {
+    case 'FR': case 'BE': case 'LU': case 'MC': return 'fr';
+    case 'CA': return (state ?? '').toUpperCase() === 'QC' ? 'fr' : 'en';
+    case 'DE': case 'AT': case 'CH': case 'LI': return 'de';
+    case 'ES': return 'es';
+    case 'IT': return 'it';
+    case 'NL': return 'nl';
+    default: return 'en';
+  }
+}
+
+export function isScreenLanguage(value: unknown): value is ScreenLanguage {
+  return typeof value === 'string' && (screenLanguages as readonly string[]).includes(value);
 }
 
 export interface ScreenCart {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  initialDevice, step, type DeviceAction, type DeviceInput, type DeviceMessage, type DeviceState, type ServerCommand,
+  idleDueAtMs, initialDevice, resultIdleMs, step, type DeviceAction, type DeviceInput, type DeviceMessage, type DeviceState, type ServerCommand,
 } from './device.js';
 import { FrameError, parseCustomerInput, parseDeviceFrame } from './protocol.js';
 
@@ -129,5 +129,46 @@ describe('frame decoding', () => {
     assert.deepEqual(parseCustomerInput({ type: 'cancel' }), { type: 'cancel' });
     assert.throws(() => parseCustomerInput({ type: 'enter_pin', pin: '12' }), FrameError);
     assert.throws(() => parseCustomerInput({ type: 'choose_tip', amount: -1 }), FrameError);
+  });
+});
+
+describe('reader device: back to the splash after a result', () => {
+  const approvedAt = (nowMs: number, start = initialDevice({ personality: 'wisepos_e' })) => {
+    let state = step(start, cmd({ type: 'action', action: payment() }), nowMs - 10).state;
+    state = step(state, visa, nowMs - 5).state;
+    return step(state, cmd({ type: 'action_update', action_id: 'act_1', status: 'succeeded', message: null }), nowMs).state;
+  };
+
+  it('the result stays until resultIdleMs has passed on the host\'s clock, then the splash shows', () => {
+    const result = approvedAt(1_000_000);
+    assert.equal(result.phase, 'result');
+    assert.equal(idleDueAtMs(result), 1_000_000 + resultIdleMs);
+    const early = step(result, { kind: 'tick' }, 1_000_000 + resultIdleMs - 1);
+    assert.equal(early.screen.screen, 'result');
+    assert.equal(early.state, result, 'nothing changes before it is due');
+    const due = step(result, { kind: 'tick' }, 1_000_000 + resultIdleMs);
+    assert.deepEqual(due.screen, { screen: 'splash', message: null });
+    assert.equal(due.state.action, null);
+    assert.deepEqual(due.outgoing, [], 'the server is not told: the action is over already');
+    assert.equal(idleDueAtMs(due.state), null);
+  });
+
+  it('a test clock moved forward (a later nowMs) makes it due at once', () => {
+    const result = approvedAt(5_000);
+    assert.equal(step(result, { kind: 'tick' }, 5_000 + 24 * 3600 * 1000).screen.screen, 'splash');
+  });
+
+  it('an inserted card keeps the result until it is removed', () => {
+    let state = step(initialDevice({ personality: 'wisepos_e' }), cmd({ type: 'action', action: payment() }), 0).state;
+    state = step(state, touch({ type: 'present_card', number: '4242424242424242', read_method: 'contact_emv', wallet: null }), 0).state;
+    state = step(state, cmd({ type: 'action_update', action_id: 'act_1', status: 'failed', message: 'Declined' }), 0).state;
+    assert.equal(idleDueAtMs(state), null);
+    assert.equal(step(state, { kind: 'tick' }, 10 * resultIdleMs).screen.screen, 'result');
+    assert.equal(step(state, touch({ type: 'remove_card' }), 0).screen.screen, 'splash');
+  });
+
+  it('a tick on any other screen changes nothing', () => {
+    const collecting = step(initialDevice({ personality: 'wisepos_e' }), cmd({ type: 'action', action: payment() }), 0).state;
+    assert.equal(step(collecting, { kind: 'tick' }, 10 * resultIdleMs).state, collecting);
   });
 });

@@ -5,7 +5,7 @@
  * readers, in `opentill reader` over the WebSocket gateway, and in a browser.
  *
  *   idle ──action──→ collect ──present_card──→ [tip] ──→ [pin] ──card_read──→ processing ──update──→ result
- *     ↑─────────────────────────────────────────────── remove_card (an inserted card, after the result) ──┘
+ *     ↑──────────── tick, resultIdleMs after the result (no card left inserted), or remove_card ───────────┘
  *     │                 └──cancel (customer, when enabled)──→ customer_canceled → result(canceled)
  *     ├──set_reader_display──→ cart            (until the next action or cancel)
  *     └──collect_inputs──→ inputs[0..n) ──submit──→ inputs_submitted → processing → result
@@ -89,13 +89,23 @@ export interface DeviceState {
   inputIndex: number;
   inputValues: SubmittedInput[];
   result: { outcome: 'approved' | 'declined' | 'canceled' | 'error'; message: string } | null;
+  /** When the result screen appeared (the host's clock: the account's, test clock included). */
+  resultAtMs: number | null;
   cardInserted: boolean;
 }
+
+/**
+ * How long the result stays on screen before the reader shows its splash again, as a smart reader
+ * does. A card still inserted keeps the result (and its "remove card") until it is taken back.
+ */
+export const resultIdleMs = 4_000;
 
 export type DeviceMessage =
   | { kind: 'command'; command: ServerCommand }
   | { kind: 'input'; input: DeviceInput }
-  | { kind: 'connection'; online: boolean };
+  | { kind: 'connection'; online: boolean }
+  /** Time passes (the host calls it when `idleDueAtMs` is reached): the result screen may go back to the splash. */
+  | { kind: 'tick' };
 
 export interface StepResult {
   state: DeviceState;
@@ -115,7 +125,7 @@ export function initialDevice(options: { personality: Personality; label?: strin
     personality: options.personality, label: options.label ?? personalities[options.personality].name,
     cards: options.cards ?? [], presets: options.presets ?? {}, online: true,
     phase: 'idle', action: null, card: null, tip: null, pinDigits: 0, pinAttemptsLeft: pinAttempts,
-    inputIndex: 0, inputValues: [], result: null, cardInserted: false,
+    inputIndex: 0, inputValues: [], result: null, resultAtMs: null, cardInserted: false,
   };
 }
 
@@ -144,25 +154,34 @@ export function asksPin(amount: number | null, cardNumber: string): boolean {
 const cardPurposes = new Set(['payment', 'setup', 'refund']);
 
 function reset(state: DeviceState): DeviceState {
-  return { ...state, card: null, tip: null, pinDigits: 0, pinAttemptsLeft: pinAttempts, inputIndex: 0, inputValues: [], result: null };
+  return { ...state, card: null, tip: null, pinDigits: 0, pinAttemptsLeft: pinAttempts, inputIndex: 0, inputValues: [], result: null, resultAtMs: null };
 }
 
 function done(state: DeviceState, outgoing: DeviceEvent[] = [], rejected: string | null = null): StepResult {
   return { state, outgoing, screen: screenOf(state), rejected };
 }
 
-export function step(state: DeviceState, message: DeviceMessage, _nowMs: number): StepResult {
+/** When a `tick` would change the screen (the result going back to the splash), or null. */
+export function idleDueAtMs(state: DeviceState): number | null {
+  return state.phase === 'result' && !state.cardInserted && state.resultAtMs !== null ? state.resultAtMs + resultIdleMs : null;
+}
+
+export function step(state: DeviceState, message: DeviceMessage, nowMs: number): StepResult {
   switch (message.kind) {
     case 'connection':
       return done({ ...state, online: message.online });
+    case 'tick': {
+      const due = idleDueAtMs(state);
+      return due !== null && nowMs >= due ? done({ ...reset(state), phase: 'idle', action: null }) : done(state);
+    }
     case 'command':
-      return command(state, message.command);
+      return command(state, message.command, nowMs);
     case 'input':
       return input(state, message.input);
   }
 }
 
-function command(state: DeviceState, cmd: ServerCommand): StepResult {
+function command(state: DeviceState, cmd: ServerCommand, nowMs: number): StepResult {
   if (cmd.type === 'cancel') return done({ ...reset(state), phase: 'idle', action: null });
   if (cmd.type === 'action') {
     const action = cmd.action;
@@ -179,7 +198,7 @@ function command(state: DeviceState, cmd: ServerCommand): StepResult {
   const canceled = declined && state.result?.outcome === 'canceled';
   const outcome = canceled ? 'canceled' : declined ? 'declined' : 'approved';
   const message = cmd.message ?? (declined ? 'Declined' : state.action.purpose === 'inputs' ? 'Thank you' : 'Approved');
-  return done({ ...state, phase: 'result', card: null, result: { outcome, message } });
+  return done({ ...state, phase: 'result', card: null, result: { outcome, message }, resultAtMs: nowMs });
 }
 
 function input(state: DeviceState, touch: DeviceInput): StepResult {

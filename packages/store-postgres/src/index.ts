@@ -9,7 +9,7 @@ import pg from 'pg';
 import { inTransaction } from './transaction.js';
 import type { StoredObject } from '@opentill/core';
 import type {
-  Account, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
+  Account, AccountReset, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
   Store, StoredRecord,
 } from '@opentill/engine';
 import { limits } from '@opentill/core';
@@ -286,6 +286,16 @@ export class PostgresStore implements Store {
       if (CONFLICT_CODES.has((error as { code?: string }).code ?? '')) return { ok: false, conflictId: current };
       throw error;
     }
+  }
+
+  async resetAccount(accountId: string): Promise<AccountReset> {
+    return this.transaction(async (client) => {
+      const remove = async (table: string) => (await client.query(`DELETE FROM ${table} WHERE account_id = $1`, [accountId])).rowCount ?? 0;
+      return {
+        objects: await remove('objects'), deliveries: await remove('webhook_deliveries'),
+        attempts: await remove('webhook_attempts'), idempotencyKeys: await remove('idempotency_keys'),
+      };
+    });
   }
 
   async setting(name: string, value: string): Promise<string> {

@@ -8,7 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { StoredObject } from '@opentill/core';
 import type {
-  Account, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
+  Account, AccountReset, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
   Store, StoredRecord, StoredText,
 } from '@opentill/engine';
 import { limits } from '@opentill/core';
@@ -341,6 +341,16 @@ export class SqliteStore implements Store {
     });
   }
 
+
+  async resetAccount(accountId: string): Promise<AccountReset> {
+    // Through the group queue: never in the middle of a group of commits.
+    return this.grouped(() => ({
+      objects: this.db.prepare('DELETE FROM objects WHERE account_id = ?').run(accountId).changes,
+      deliveries: this.db.prepare('DELETE FROM webhook_deliveries WHERE account_id = ?').run(accountId).changes,
+      attempts: this.db.prepare('DELETE FROM webhook_attempts WHERE account_id = ?').run(accountId).changes,
+      idempotencyKeys: this.db.prepare('DELETE FROM idempotency_keys WHERE account_id = ?').run(accountId).changes,
+    }));
+  }
 
   async setting(name: string, value: string): Promise<string> {
     this.db.prepare('INSERT INTO server_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, value);

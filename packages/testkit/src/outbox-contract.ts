@@ -266,4 +266,34 @@ export function outboxContract(test: Test): void {
       assert.equal(other, true);
     }
   });
+
+  test('resetAccount deletes one account\'s objects, events, deliveries, attempts and idempotency keys, nothing else', async (store) => {
+    await setup(store);
+    await store.addApiKey({ hash: 'h_reset', accountId: ACCT, kind: 'secret', last4: 'eset', created: 1 });
+    await put(store, ACCT, [endpoint('we_1', ['*'])]);
+    await put(store, OTHER, [endpoint('we_other', ['*'])]);
+    await emit(store, ACCT, [event('evt_1', 'refund.created')]);
+    await emit(store, OTHER, [event('evt_o', 'refund.created')]);
+    const [claimed] = await store.outbox.claim('node_a', T0 + 10 ** 9, 5_000, 10).then((rows) => rows.filter((r) => r.accountId === ACCT));
+    assert.ok(claimed);
+    assert.equal(await store.outbox.finish('node_a', claimed.id, { state: 'failed' },
+      attempt(claimed.id, 'evt_1', 'we_1', 1, 500)), true);
+    assert.equal((await store.idempotency.begin(ACCT, 'key_1', 'hash', T0, 'tok_reset')).kind, 'started');
+    assert.equal((await store.idempotency.begin(OTHER, 'key_1', 'hash', T0, 'tok_reset')).kind, 'started');
+
+    assert.deepEqual(await store.resetAccount(ACCT), { objects: 2, deliveries: 1, attempts: 1, idempotencyKeys: 1 });
+    assert.equal(await store.get(ACCT, 'we_1'), null);
+    assert.equal(await store.get(ACCT, 'evt_1'), null);
+    assert.deepEqual(await store.outbox.deliveries({ accountId: ACCT, limit: 10 }), []);
+    assert.deepEqual(await store.outbox.attempts({ accountId: ACCT, limit: 10 }), []);
+    assert.equal((await store.idempotency.begin(ACCT, 'key_1', 'other hash', T0, 'tok_reset')).kind, 'started', 'the key is forgotten');
+    // The account, its keys and the other account's data stay.
+    assert.ok(await store.getAccount(ACCT));
+    assert.equal((await store.findApiKey('h_reset'))?.accountId, ACCT);
+    assert.ok(await store.get(OTHER, 'we_other'));
+    assert.ok(await store.get(OTHER, 'evt_o'));
+    assert.equal((await store.outbox.deliveries({ accountId: OTHER, limit: 10 })).length, 1);
+    assert.equal((await store.idempotency.begin(OTHER, 'key_1', 'other hash', T0, 'tok_reset')).kind, 'in_use', 'the other account keeps its key');
+    assert.deepEqual(await store.resetAccount(ACCT), { objects: 0, deliveries: 0, attempts: 0, idempotencyKeys: 1 }, 'the key begun after the first reset');
+  });
 }

@@ -426,7 +426,8 @@ for (const store of stores) {
       await viewer.shows('result', (s) => s['outcome'] === 'approved');
       viewer.touch({ type: 'remove_card' });
       await viewer.rejected();
-      assert.equal(viewer.last()?.['screen'], 'result');
+      // Nothing changed: still the result, or already the splash it returns to by itself (resultIdleMs).
+      assert.ok(['result', 'splash'].includes(String(viewer.last()?.['screen'])), JSON.stringify(viewer.last()));
       viewer.ws.close();
     });
 

@@ -135,7 +135,9 @@ export interface FakeChannel {
   close(): Promise<void>;
 }
 
-export const fakeReader: ScreenReader = { id: 'tmr_FakeReader0001', label: 'Caisse 1 — Comptoir', device_type: 'simulated_wisepos_e', status: 'online' };
+export const fakeReader: ScreenReader = {
+  id: 'tmr_FakeReader0001', label: 'Caisse 1 — Comptoir', device_type: 'simulated_wisepos_e', status: 'online', language: 'fr', country: 'FR',
+};
 
 /** A fake screen channel: page requests go to `pageOrigin` (a real server), the WebSocket stays here. */
 export async function fakeChannel(pageOrigin: string): Promise<FakeChannel> {

@@ -81,7 +81,7 @@ describe('opentill listen and trigger', () => {
       assert.match(output, new RegExp(`^  ${event.replace(/\./g, '\\.')}$`, 'm'));
     }
     const unknown = await run(['trigger', 'invoice.paid', '--api-key', server.secretKey, '--api-base', server.baseUrl]);
-    assert.equal(unknown.code, 1);
+    assert.equal(unknown.code, 2, 'a usage error');
     assert.match(unknown.output, /cannot trigger 'invoice\.paid'/);
   });
 
@@ -139,10 +139,10 @@ describe('opentill listen and trigger', () => {
   it('listen refuses a bad key or filter clearly', async () => {
     const badKey = await run(['listen', '--forward-to', receiver.url, '--api-key', 'sk_test_nope', '--api-base', server.baseUrl]);
     assert.equal(badKey.code, 1);
-    assert.match(badKey.output, /HTTP 401: Invalid API Key/);
+    assert.match(badKey.output, /refused the event stream \(HTTP 401\): Invalid API Key/);
     const badFilter = await run(['listen', '--forward-to', receiver.url, '--api-key', server.secretKey, '--api-base', server.baseUrl,
       '--events', 'nope.nope']);
     assert.equal(badFilter.code, 1);
-    assert.match(badFilter.output, /HTTP 400: Invalid events/);
+    assert.match(badFilter.output, /refused the event stream \(HTTP 400\): Invalid events/);
   });
 });

@@ -39,13 +39,15 @@ describe('webhook configuration', () => {
     try {
       for (const [args, message] of [
         [['--webhook-retry', 'sometimes'], /--webhook-retry: unknown retry schedule key 'sometimes'|--webhook-retry: invalid retry schedule/],
-        [['--webhook-timeout', 'forever'], /--webhook-timeout: invalid duration 'forever'/],
-        [['--webhook-allow-private', 'maybe'], /--webhook-allow-private: true or false/],
+        [['--webhook-timeout', 'forever'], /--webhook-timeout: 'forever' is not a duration \(e\.g\. 500ms, 10s, 2m\)/],
+        [['--webhook-timeout', '10'], /--webhook-timeout: '10' is not a duration \(add a unit: 10s or 10ms\)/],
+        [['--webhook-allow-private', 'maybe'], /opentill serve: unexpected argument 'maybe'/],
       ] as const) {
         const result = spawnSync(process.execPath, [opentillMain, 'serve', '--port', '0', '--data-dir', dataDir, ...args],
           { encoding: 'utf8', timeout: 10_000 });
-        assert.equal(result.status, 1, result.stderr);
+        assert.equal(result.status, 2, result.stderr);
         assert.match(result.stderr, message);
+        assert.equal(result.stderr.trim().split('\n').length, 1, 'one line');
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -73,6 +73,7 @@ export class ReaderDevices {
   private readonly pins = new Map<string, string>();
   /** Unreported touches of in-process devices, by reader id (see the file comment). */
   private readonly touches = new Map<string, { actionId: string; state: DeviceState }>();
+  private readonly resultsSeen = new Map<string, { actionId: string; atMs: number }>();
   private readers: TerminalReaders | null = null;
 
   constructor(
@@ -202,7 +203,7 @@ export class ReaderDevices {
         if (status.status !== 'waiting') {
           state = status.status === 'processing'
             ? { ...state, phase: 'processing' }
-            : { ...state, phase: 'result', result: {
+            : { ...state, phase: 'result', resultAtMs: this.resultSeenAt(reader.id, status.actionId, ctx.nowMs), result: {
                 outcome: status.canceled ? 'canceled' : status.status === 'failed' ? 'declined' : 'approved',
                 message: status.message ?? (status.status === 'failed' ? 'Declined' : 'Approved'),
               } };
@@ -216,7 +217,20 @@ export class ReaderDevices {
         }
       }
     }
+    // The result goes back to the splash after a while (the device decides, on the account's clock).
+    state = step(state, { kind: 'tick' }, ctx.nowMs).state;
     return step(state, { kind: 'connection', online: presence.online }, ctx.nowMs).state;
+  }
+
+  /**
+   * When this node first showed the result of a reader's action (the reader document does not say when
+   * it ended); one entry per reader, replaced by its next action's.
+   */
+  private resultSeenAt(readerId: string, actionId: string, nowMs: number): number {
+    const seen = this.resultsSeen.get(readerId);
+    if (seen && seen.actionId === actionId) return seen.atMs;
+    this.resultsSeen.set(readerId, { actionId, atMs: nowMs });
+    return nowMs;
   }
 
   async simulatedScreen(ctx: RequestContext, reader: Reader): Promise<ScreenState> {

@@ -1,7 +1,8 @@
 /**
  * OpenTill's own test-mode endpoints, all under `/opentill/v1/test/` (never inside Stripe's `/v1`):
  * - card reads: what a reader does when a card is tapped, inserted or swiped, without a reader;
- * - the account's test clock, to see authorizations expire without waiting days.
+ * - the account's test clock, to see authorizations expire without waiting days;
+ * - reset: the account starts over (`opentill reset`).
  */
 import { ApiError, checkAmountWithTip, type PaymentIntent } from '@opentill/core';
 import type { CardRead, RequestContext } from '@opentill/engine';
@@ -99,4 +100,18 @@ export function registerOpenTillTest(app: App, services: Services): void {
     return clockView(ctx);
   });
 
+  /**
+   * Deletes the account's data — every object (PaymentIntents, readers, locations, webhook endpoints…),
+   * event, webhook delivery and idempotency key — in one transaction. The account, its API keys and
+   * its test clock stay (test clocks only move forward). docs/decisions.md: "Reset".
+   */
+  app.route('POST', '/opentill/v1/test/reset', async (_request, ctx, raw) => {
+    parseParams({}, raw);
+    const deleted = await engine.store.resetAccount(ctx.accountId);
+    return {
+      object: 'opentill.test_reset', account: ctx.accountId,
+      deleted: { objects: deleted.objects, webhook_deliveries: deleted.deliveries, webhook_attempts: deleted.attempts,
+        idempotency_keys: deleted.idempotencyKeys },
+    };
+  });
 }

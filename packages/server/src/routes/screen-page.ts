@@ -65,11 +65,14 @@ const contentSecurityPolicy = [
   "connect-src 'self' ws: wss:", "base-uri 'none'", "form-action 'none'",
 ].join('; ');
 
-/** The HTML shell: the script renders every screen into `#screen`. */
+/**
+ * The HTML shell: the script renders every screen into `#screen`, in the reader's language (it
+ * learns it with the first screen; `?lang=` overrides it), so the shell itself is English.
+ */
 export function screenPageHtml(readerId: string): string {
   const id = escapeHtml(readerId);
   return `<!doctype html>
-<html lang="fr">
+<html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
@@ -82,21 +85,21 @@ export function screenPageHtml(readerId: string): string {
 </head>
 <body>
 <main class="stage" data-reader="${id}">
-  <div class="device" role="region" aria-label="Écran du lecteur / Reader screen">
+  <div class="device" role="region" aria-label="Reader screen">
     <div class="device-top" aria-hidden="true"><span class="camera"></span></div>
     <div class="statusbar">
       <span class="statusbar-label" id="reader-label">${id}</span>
       <span class="conn" id="conn" data-state="connecting"><span class="dot" aria-hidden="true"></span><span id="conn-text">…</span></span>
     </div>
     <div class="screen" id="screen" aria-busy="true">
-      <div class="center"><p class="muted">Chargement… / Loading…</p></div>
+      <div class="center"><p class="muted">Loading…</p></div>
     </div>
     <div class="toast" id="toast" role="alert" hidden></div>
     <p class="sr-only" id="status" role="status" aria-live="polite"></p>
     <div class="device-bottom" aria-hidden="true"><span class="nfc-mark"></span></div>
   </div>
 </main>
-<noscript><p class="noscript">Ce lecteur virtuel a besoin de JavaScript. / This virtual reader needs JavaScript.</p></noscript>
+<noscript><p class="noscript">This virtual reader needs JavaScript.</p></noscript>
 </body>
 </html>
 `;

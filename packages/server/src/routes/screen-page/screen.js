@@ -44,12 +44,141 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
-/** Bilingual text: French first (the reader's language), English below. */
+// ---------------------------------------------------------------------------------------------
+// Language: `?lang=` wins, else the reader's (the server derives it from the country of the reader's
+// location, packages/protocol screenLanguageFor), else English. One language at a time.
+
+const languages = ['en', 'fr', 'de', 'es', 'it', 'nl'];
+const requestedLanguage = (params.get('lang') || '').toLowerCase();
+let lang = languages.includes(requestedLanguage) ? requestedLanguage : 'en';
+let country = null;
+
+/** Other languages, keyed by the English text (French is written beside English at each call). */
+const dictionaries = {
+  de: {
+    'Add a tip?': 'Trinkgeld hinzufügen?', Amount: 'Betrag', Cancel: 'Abbrechen', 'Choose an option': 'Wählen Sie eine Option',
+    Clear: 'Löschen', Connected: 'Verbunden', 'Connecting…': 'Verbinden…', 'Custom amount': 'Anderer Betrag', 'Digits only': 'Nur Ziffern',
+    Disconnected: 'Getrennt', 'Do not remove the card': 'Karte nicht entfernen', Enter: 'Bestätigen', 'Enter your PIN': 'PIN eingeben',
+    'Entry mode': 'Lesemodus', 'Incorrect PIN': 'Falsche PIN', 'Invalid amount': 'Ungültiger Betrag',
+    'Invalid email address': 'Ungültige E-Mail-Adresse', 'Invalid phone number': 'Ungültige Telefonnummer', Items: 'Artikel',
+    Keypad: 'Tastenfeld', 'No tip': 'Kein Trinkgeld', 'Not accepted': 'Nicht akzeptiert', Offline: 'Offline', Payment: 'Zahlung',
+    'Please sign': 'Bitte unterschreiben', Processing: 'Verarbeitung', 'Processing…': 'Wird verarbeitet…',
+    'Reader not connected — try again': 'Lesegerät nicht verbunden – bitte erneut versuchen', 'Reader offline': 'Lesegerät offline',
+    'Reader ready': 'Lesegerät bereit', Ready: 'Bereit', 'Reconnecting…': 'Neu verbinden…',
+    'Reconnecting… (link expired?)': 'Neu verbinden… (Link abgelaufen?)', Refund: 'Erstattung', 'Remove card': 'Karte entfernen',
+    Required: 'Pflichtfeld', 'Save card': 'Karte speichern', 'Signature pad': 'Unterschriftsfeld', 'Simulate a card': 'Karte simulieren',
+    Skip: 'Überspringen', Submit: 'Senden', 'Tap, insert or swipe': 'Karte auflegen, einstecken oder durchziehen',
+    'Test cards': 'Testkarten', 'The session may have expired: open a new link.': 'Die Sitzung ist vielleicht abgelaufen: Öffnen Sie einen neuen Link.',
+    Total: 'Gesamt', 'Waiting for the reader to reconnect…': 'Warten auf die Verbindung…', Welcome: 'Willkommen',
+    'Your order': 'Ihre Bestellung', 'digit(s) entered': 'Ziffer(n) eingegeben', 'Attempts left:': 'Verbleibende Versuche:', Tip: 'Trinkgeld',
+    Cards: 'Karten', Wallets: 'Wallets', Declines: 'Ablehnungen', PIN: 'PIN', Tap: 'Kontaktlos', Insert: 'Einstecken', Swipe: 'Durchziehen',
+    Approved: 'Genehmigt', Declined: 'Abgelehnt', Canceled: 'Abgebrochen', Error: 'Fehler', 'Unknown screen': 'Unbekannter Bildschirm',
+    'Cannot connect': 'Verbindung nicht möglich', 'Missing session': 'Sitzung fehlt', Step: 'Schritt',
+  },
+  es: {
+    'Add a tip?': '¿Añadir propina?', Amount: 'Importe', Cancel: 'Cancelar', 'Choose an option': 'Elija una opción', Clear: 'Borrar',
+    Connected: 'Conectado', 'Connecting…': 'Conectando…', 'Custom amount': 'Otro importe', 'Digits only': 'Solo dígitos',
+    Disconnected: 'Desconectado', 'Do not remove the card': 'No retire la tarjeta', Enter: 'Aceptar', 'Enter your PIN': 'Introduzca su PIN',
+    'Entry mode': 'Modo de lectura', 'Incorrect PIN': 'PIN incorrecto', 'Invalid amount': 'Importe no válido',
+    'Invalid email address': 'Correo electrónico no válido', 'Invalid phone number': 'Número de teléfono no válido', Items: 'Artículos',
+    Keypad: 'Teclado', 'No tip': 'Sin propina', 'Not accepted': 'No aceptado', Offline: 'Sin conexión', Payment: 'Pago',
+    'Please sign': 'Firme aquí', Processing: 'Procesando', 'Processing…': 'Procesando…',
+    'Reader not connected — try again': 'Lector no conectado: inténtelo de nuevo', 'Reader offline': 'Lector sin conexión',
+    'Reader ready': 'Lector listo', Ready: 'Listo', 'Reconnecting…': 'Reconectando…', 'Reconnecting… (link expired?)': 'Reconectando… (¿enlace caducado?)',
+    Refund: 'Reembolso', 'Remove card': 'Retire la tarjeta', Required: 'Obligatorio', 'Save card': 'Guardar tarjeta',
+    'Signature pad': 'Área de firma', 'Simulate a card': 'Simular una tarjeta', Skip: 'Omitir', Submit: 'Enviar',
+    'Tap, insert or swipe': 'Acerque, inserte o deslice la tarjeta', 'Test cards': 'Tarjetas de prueba',
+    'The session may have expired: open a new link.': 'Puede que la sesión haya caducado: abra un enlace nuevo.', Total: 'Total',
+    'Waiting for the reader to reconnect…': 'Esperando la conexión…', Welcome: 'Bienvenido', 'Your order': 'Su pedido',
+    'digit(s) entered': 'dígito(s) introducido(s)', 'Attempts left:': 'Intentos restantes:', Tip: 'Propina', Cards: 'Tarjetas',
+    Wallets: 'Monederos', Declines: 'Rechazos', PIN: 'PIN', Tap: 'Sin contacto', Insert: 'Insertar', Swipe: 'Deslizar',
+    Approved: 'Aprobado', Declined: 'Rechazado', Canceled: 'Cancelado', Error: 'Error', 'Unknown screen': 'Pantalla desconocida',
+    'Cannot connect': 'No se puede conectar', 'Missing session': 'Falta la sesión', Step: 'Paso',
+  },
+  it: {
+    'Add a tip?': 'Aggiungere una mancia?', Amount: 'Importo', Cancel: 'Annulla', 'Choose an option': 'Scegli un\'opzione', Clear: 'Cancella',
+    Connected: 'Connesso', 'Connecting…': 'Connessione…', 'Custom amount': 'Altro importo', 'Digits only': 'Solo cifre',
+    Disconnected: 'Disconnesso', 'Do not remove the card': 'Non rimuovere la carta', Enter: 'Conferma', 'Enter your PIN': 'Inserisci il PIN',
+    'Entry mode': 'Modalità di lettura', 'Incorrect PIN': 'PIN errato', 'Invalid amount': 'Importo non valido',
+    'Invalid email address': 'Indirizzo email non valido', 'Invalid phone number': 'Numero di telefono non valido', Items: 'Articoli',
+    Keypad: 'Tastierino', 'No tip': 'Nessuna mancia', 'Not accepted': 'Non accettato', Offline: 'Offline', Payment: 'Pagamento',
+    'Please sign': 'Firma qui', Processing: 'Elaborazione', 'Processing…': 'Elaborazione in corso…',
+    'Reader not connected — try again': 'Lettore non connesso: riprova', 'Reader offline': 'Lettore offline', 'Reader ready': 'Lettore pronto',
+    Ready: 'Pronto', 'Reconnecting…': 'Riconnessione…', 'Reconnecting… (link expired?)': 'Riconnessione… (link scaduto?)',
+    Refund: 'Rimborso', 'Remove card': 'Rimuovi la carta', Required: 'Obbligatorio', 'Save card': 'Salva la carta',
+    'Signature pad': 'Area firma', 'Simulate a card': 'Simula una carta', Skip: 'Salta', Submit: 'Invia',
+    'Tap, insert or swipe': 'Avvicina, inserisci o striscia la carta', 'Test cards': 'Carte di test',
+    'The session may have expired: open a new link.': 'La sessione potrebbe essere scaduta: apri un nuovo link.', Total: 'Totale',
+    'Waiting for the reader to reconnect…': 'In attesa della connessione…', Welcome: 'Benvenuto', 'Your order': 'Il tuo ordine',
+    'digit(s) entered': 'cifre inserite', 'Attempts left:': 'Tentativi rimasti:', Tip: 'Mancia', Cards: 'Carte', Wallets: 'Wallet',
+    Declines: 'Rifiuti', PIN: 'PIN', Tap: 'Contactless', Insert: 'Inserisci', Swipe: 'Striscia', Approved: 'Approvato',
+    Declined: 'Rifiutato', Canceled: 'Annullato', Error: 'Errore', 'Unknown screen': 'Schermata sconosciuta',
+    'Cannot connect': 'Impossibile connettersi', 'Missing session': 'Sessione mancante', Step: 'Passaggio',
+  },
+  nl: {
+    'Add a tip?': 'Fooi toevoegen?', Amount: 'Bedrag', Cancel: 'Annuleren', 'Choose an option': 'Kies een optie', Clear: 'Wissen',
+    Connected: 'Verbonden', 'Connecting…': 'Verbinden…', 'Custom amount': 'Ander bedrag', 'Digits only': 'Alleen cijfers',
+    Disconnected: 'Verbinding verbroken', 'Do not remove the card': 'Verwijder de kaart niet', Enter: 'Bevestigen',
+    'Enter your PIN': 'Voer uw pincode in', 'Entry mode': 'Leesmethode', 'Incorrect PIN': 'Onjuiste pincode', 'Invalid amount': 'Ongeldig bedrag',
+    'Invalid email address': 'Ongeldig e-mailadres', 'Invalid phone number': 'Ongeldig telefoonnummer', Items: 'Artikelen',
+    Keypad: 'Toetsenblok', 'No tip': 'Geen fooi', 'Not accepted': 'Niet geaccepteerd', Offline: 'Offline', Payment: 'Betaling',
+    'Please sign': 'Onderteken hier', Processing: 'Verwerken', 'Processing…': 'Bezig met verwerken…',
+    'Reader not connected — try again': 'Lezer niet verbonden – probeer het opnieuw', 'Reader offline': 'Lezer offline',
+    'Reader ready': 'Lezer gereed', Ready: 'Gereed', 'Reconnecting…': 'Opnieuw verbinden…',
+    'Reconnecting… (link expired?)': 'Opnieuw verbinden… (link verlopen?)', Refund: 'Terugbetaling', 'Remove card': 'Verwijder de kaart',
+    Required: 'Verplicht', 'Save card': 'Kaart opslaan', 'Signature pad': 'Handtekeningveld', 'Simulate a card': 'Kaart simuleren',
+    Skip: 'Overslaan', Submit: 'Verzenden', 'Tap, insert or swipe': 'Houd de kaart tegen de lezer, steek hem in of haal hem door',
+    'Test cards': 'Testkaarten', 'The session may have expired: open a new link.': 'De sessie is misschien verlopen: open een nieuwe link.',
+    Total: 'Totaal', 'Waiting for the reader to reconnect…': 'Wachten op verbinding…', Welcome: 'Welkom', 'Your order': 'Uw bestelling',
+    'digit(s) entered': 'cijfer(s) ingevoerd', 'Attempts left:': 'Resterende pogingen:', Tip: 'Fooi', Cards: 'Kaarten', Wallets: 'Wallets',
+    Declines: 'Weigeringen', PIN: 'Pincode', Tap: 'Contactloos', Insert: 'Insteken', Swipe: 'Doorhalen', Approved: 'Goedgekeurd',
+    Declined: 'Geweigerd', Canceled: 'Geannuleerd', Error: 'Fout', 'Unknown screen': 'Onbekend scherm',
+    'Cannot connect': 'Kan geen verbinding maken', 'Missing session': 'Sessie ontbreekt', Step: 'Stap',
+  },
+};
+
+/** The text in the screen's language (French and English are given at each call; others come from the dictionaries). */
+function tx(fr, en) {
+  if (lang === 'fr') return fr;
+  if (lang === 'en') return en;
+  return (dictionaries[lang] && dictionaries[lang][en]) || en;
+}
+
+/** A text element in the screen's language. */
 function bi(fr, en, cls) {
-  if (fr === en) return h('span', { class: 'bi' + (cls ? ' ' + cls : ''), text: fr });
-  return h('span', { class: 'bi' + (cls ? ' ' + cls : '') },
-    h('span', { lang: 'fr', class: 'fr', text: fr }),
-    h('span', { lang: 'en', class: 'en', text: en }));
+  return h('span', { class: 'bi' + (cls ? ' ' + cls : ''), lang, text: tx(fr, en) });
+}
+
+/** The locale for numbers and money: the language in the location's country. */
+function locale() {
+  const defaults = { en: 'US', fr: 'FR', de: 'DE', es: 'ES', it: 'IT', nl: 'NL' };
+  return lang + '-' + (country || defaults[lang]);
+}
+
+const vatCountries = new Set(['AT', 'BE', 'BG', 'CH', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GB', 'GR', 'HR', 'HU', 'IE', 'IT',
+  'LI', 'LT', 'LU', 'LV', 'MT', 'NL', 'NO', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK']);
+
+/** What the cart calls its tax: the country's name for it, in the screen's language. */
+function taxLabel() {
+  if (lang === 'fr') return country === 'CA' ? 'Taxes' : 'TVA';
+  if (lang === 'de') return 'MwSt.';
+  if (lang === 'es' || lang === 'it') return 'IVA';
+  if (lang === 'nl') return 'btw';
+  if (vatCountries.has(country)) return 'VAT';
+  if (['AU', 'NZ', 'SG', 'MY'].includes(country)) return 'GST';
+  return 'Tax';
+}
+
+/** The reader's language and country arrived (or changed): everything is drawn again in it. */
+function setLanguage(readerLanguage, readerCountry) {
+  const next = languages.includes(requestedLanguage) ? requestedLanguage : languages.includes(readerLanguage) ? readerLanguage : 'en';
+  const nextCountry = typeof readerCountry === 'string' && /^[A-Z]{2}$/.test(readerCountry) ? readerCountry : null;
+  if (next === lang && nextCountry === country) return false;
+  lang = next;
+  country = nextCountry;
+  moneyFormats.clear();
+  document.documentElement.lang = lang;
+  return true;
 }
 
 /** A trusted, constant SVG icon (never built from server data). */
@@ -78,6 +207,7 @@ const ICONS = {
 };
 
 const zeroDecimal = new Set();
+/** Per currency, in the current locale (cleared when the language changes). */
 const moneyFormats = new Map();
 /** Formats an amount in the currency's minor unit (1000 eur → 10,00 €). */
 function money(amount, currency) {
@@ -86,7 +216,7 @@ function money(amount, currency) {
   let format = moneyFormats.get(code);
   if (!format) {
     try {
-      format = new Intl.NumberFormat(code === 'USD' || code === 'CAD' ? 'en-US' : 'fr-FR', { style: 'currency', currency: code });
+      format = new Intl.NumberFormat(locale(), { style: 'currency', currency: code });
     } catch {
       format = null;
     }
@@ -161,7 +291,7 @@ function toast(text) {
 
 function send(input) {
   if (!socket || socket.readyState !== WebSocket.OPEN) {
-    toast('Lecteur non connecté — réessayez / Reader not connected — try again');
+    toast(tx('Lecteur non connecté — réessayez', 'Reader not connected — try again'));
     return false;
   }
   socket.send(JSON.stringify({ type: 'input', input }));
@@ -214,10 +344,10 @@ function renderCart(s) {
     h('span', { class: 'desc', text: item.description }),
     h('span', { class: 'price', text: money(item.amount * item.quantity, cart.currency) })));
   return layout('cart', { eyebrow: bi('Votre commande', 'Your order') }, [
-    h('ul', { class: 'cart-lines', 'aria-label': 'Articles / Items' }, rows),
+    h('ul', { class: 'cart-lines', 'aria-label': tx('Articles', 'Items') }, rows),
     h('dl', { class: 'cart-totals' },
       cart.tax !== null && cart.tax !== undefined
-        ? [h('dt', {}, bi('TVA', 'Tax')), h('dd', { text: money(cart.tax, cart.currency) })] : null,
+        ? [h('dt', {}, h('span', { class: 'bi', lang, text: taxLabel() })), h('dd', { text: money(cart.tax, cart.currency) })] : null,
       h('dt', { class: 'total' }, bi('Total', 'Total')),
       h('dd', { class: 'total', 'data-testid': 'cart-total', text: money(cart.total, cart.currency) })),
     h('h1', { id: 'view-title', class: 'sr-only', tabindex: '-1', text: 'Total ' + money(cart.total, cart.currency) }),
@@ -288,13 +418,13 @@ function renderCollect(s) {
     refund: bi('Remboursement', 'Refund'),
   }[s.purpose];
 
-  const modeGroup = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Mode de lecture / Entry mode' },
+  const modeGroup = h('div', { class: 'segmented', role: 'group', 'aria-label': tx('Mode de lecture', 'Entry mode') },
     methods.map((m) => h('button', {
       type: 'button', class: 'seg', 'data-read-method': m, 'aria-pressed': String(prefs.readMethod === m),
       onclick: () => { prefs.readMethod = m; rerender(); },
     }, icon(readMethods[m].icon, 'seg-icon'), bi(readMethods[m].fr, readMethods[m].en))));
 
-  const tabList = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Cartes de test / Test cards' },
+  const tabList = h('div', { class: 'tabs', role: 'tablist', 'aria-label': tx('Cartes de test', 'Test cards') },
     tabs.map(([id, fr, en]) => h('button', {
       type: 'button', role: 'tab', id: 'tab-' + id, class: 'tab', 'data-tab': id,
       'aria-selected': String(prefs.tab === id), 'aria-controls': 'card-panel',
@@ -352,17 +482,17 @@ function renderTip(s) {
       const error = h('p', { class: 'field-error', id: 'custom-tip-error', role: 'alert' });
       const input = h('input', {
         id: 'custom-tip', class: 'field-input', type: 'text', inputmode: 'decimal', autocomplete: 'off',
-        value: custom, 'aria-describedby': 'custom-tip-error', placeholder: '0,00',
+        value: custom, 'aria-describedby': 'custom-tip-error', placeholder: (0).toLocaleString(locale(), { minimumFractionDigits: 2 }),
         oninput: (e) => { local.customTip = e.target.value; },
       });
       const submit = (e) => {
         e.preventDefault();
         const amount = parseMoney(input.value, s.currency);
-        if (amount === null) { error.textContent = 'Montant invalide / Invalid amount'; input.setAttribute('aria-invalid', 'true'); return; }
+        if (amount === null) { error.textContent = tx('Montant invalide', 'Invalid amount'); input.setAttribute('aria-invalid', 'true'); return; }
         chooseTip(amount);
       };
       children.push(h('form', { class: 'custom-tip', onsubmit: submit },
-        h('label', { for: 'custom-tip', class: 'field-label' }, bi('Pourboire (' + String(s.currency).toUpperCase() + ')', 'Tip amount')),
+        h('label', { for: 'custom-tip', class: 'field-label' }, bi('Pourboire', 'Tip'), ' (' + String(s.currency).toUpperCase() + ')'),
         h('div', { class: 'inline-field' }, input,
           h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'custom-tip-ok' }, bi('OK', 'OK'))),
         error));
@@ -379,19 +509,19 @@ function renderPin(s) {
   const max = 12;
   const shown = Math.max(4, local.pin.length);
   const dots = h('div', { class: 'pin-dots', role: 'img', 'data-testid': 'pin-dots',
-    'aria-label': local.pin.length + ' chiffre(s) saisi(s) / digits entered' },
+    'aria-label': local.pin.length + ' ' + tx('chiffre(s) saisi(s)', 'digit(s) entered') },
   Array.from({ length: shown }, (_, i) => h('span', { class: 'pin-dot' + (i < local.pin.length ? ' filled' : '') })));
   const key = (digit) => h('button', {
     type: 'button', class: 'key', 'data-key': digit, 'aria-label': digit,
     onclick: () => { if (local.pin.length < max) { local.pin += digit; rerender(); } },
   }, digit);
   const canSubmit = local.pin.length >= 4;
-  const pad = h('div', { class: 'keypad', role: 'group', 'aria-label': 'Clavier / Keypad' },
+  const pad = h('div', { class: 'keypad', role: 'group', 'aria-label': tx('Clavier', 'Keypad') },
     ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(key),
-    h('button', { type: 'button', class: 'key key-clear', 'data-key': 'clear', 'aria-label': 'Corriger / Clear',
+    h('button', { type: 'button', class: 'key key-clear', 'data-key': 'clear', 'aria-label': tx('Corriger', 'Clear'),
       onclick: () => { local.pin = local.pin.slice(0, -1); rerender(); } }, icon('back', 'key-icon')),
     key('0'),
-    h('button', { type: 'button', class: 'key key-ok', 'data-key': 'ok', 'aria-label': 'Valider / Enter',
+    h('button', { type: 'button', class: 'key key-ok', 'data-key': 'ok', 'aria-label': tx('Valider', 'Enter'),
       'data-disabled': String(!canSubmit), disabled: !canSubmit || pending,
       onclick: () => { if (local.pin.length >= 4) { const pin = local.pin; local.pin = ''; send({ type: 'enter_pin', pin }); rerender(); } } },
     icon('check', 'key-icon')));
@@ -400,7 +530,7 @@ function renderPin(s) {
     h('div', { class: 'pin-head' }, icon('lock', 'pin-lock'), title('Saisissez votre code', 'Enter your PIN')),
     dots,
     h('p', { class: 'attempts' + (s.attempts_left <= 1 ? ' last' : ''), 'data-testid': 'attempts' },
-      bi('Essais restants : ' + s.attempts_left, 'Attempts left: ' + s.attempts_left)),
+      bi('Essais restants :', 'Attempts left:'), ' ' + s.attempts_left),
     pad,
   ], s.cancelable ? [cancelButton()] : []);
 }
@@ -408,7 +538,7 @@ function renderPin(s) {
 function renderProcessing(s) {
   return layout('processing', {}, [
     amountBlock(s.amount, s.currency),
-    h('div', { class: 'spinner', role: 'progressbar', 'aria-label': 'Traitement / Processing' }),
+    h('div', { class: 'spinner', role: 'progressbar', 'aria-label': tx('Traitement', 'Processing') }),
     title('Traitement en cours…', 'Processing…'),
     prefs.inserted ? bi('Ne retirez pas la carte', 'Do not remove the card', 'muted') : null,
   ]);
@@ -457,7 +587,7 @@ function renderInputs(s) {
   };
 
   const main = [
-    s.inputs.length > 1 ? h('p', { class: 'step', text: 'Étape ' + (s.index + 1) + '/' + s.inputs.length + ' · Step ' + (s.index + 1) + '/' + s.inputs.length }) : null,
+    s.inputs.length > 1 ? h('p', { class: 'step', text: tx('Étape', 'Step') + ' ' + (s.index + 1) + '/' + s.inputs.length }) : null,
     h('h1', { id: 'view-title', class: 'title', tabindex: '-1', text: input.title }),
     input.description ? h('p', { class: 'muted description', id: fieldId + '-desc', text: input.description }) : null,
   ];
@@ -480,10 +610,10 @@ function renderInputs(s) {
     });
     main.push(h('label', { class: 'field-label sr-only', for: fieldId, text: input.title }), field, error);
     validate = (value) => {
-      if (value === '') return input.required ? 'Champ obligatoire / Required' : null;
-      if (input.type === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return 'Adresse e-mail invalide / Invalid email address';
-      if (input.type === 'numeric' && !/^\d+$/.test(value)) return 'Chiffres uniquement / Digits only';
-      if (input.type === 'phone' && !/^\+?[0-9 -]{4,20}$/.test(value)) return 'Numéro invalide / Invalid phone number';
+      if (value === '') return input.required ? tx('Champ obligatoire', 'Required') : null;
+      if (input.type === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return tx('Adresse e-mail invalide', 'Invalid email address');
+      if (input.type === 'numeric' && !/^\d+$/.test(value)) return tx('Chiffres uniquement', 'Digits only');
+      if (input.type === 'phone' && !/^\+?[0-9 -]{4,20}$/.test(value)) return tx('Numéro invalide', 'Invalid phone number');
       return null;
     };
   } else if (input.type === 'selection') {
@@ -494,15 +624,15 @@ function renderInputs(s) {
       'aria-pressed': direct ? null : String(local.value === c.id),
       onclick: () => { if (direct) submit(c.id); else { local.value = c.id; rerender(); } },
     }, c.text))), error);
-    validate = (value) => (value === '' && input.required ? 'Choisissez une option / Choose an option' : null);
+    validate = (value) => (value === '' && input.required ? tx('Choisissez une option', 'Choose an option') : null);
   } else if (input.type === 'signature') {
-    const canvas = h('canvas', { class: 'signature-pad', id: fieldId, 'aria-label': 'Zone de signature / Signature pad', role: 'img' });
+    const canvas = h('canvas', { class: 'signature-pad', id: fieldId, 'aria-label': tx('Zone de signature', 'Signature pad'), role: 'img' });
     main.push(h('div', { class: 'signature-wrap' }, canvas, h('span', { class: 'signature-line', 'aria-hidden': 'true' }, '✕')),
       h('button', { type: 'button', class: 'btn btn-link', 'data-action': 'clear-signature',
         onclick: () => { local.strokes = []; setupSignature(canvas); } }, bi('Effacer', 'Clear')), error);
     setTimeout(() => setupSignature(canvas), 0);
     collect = () => (local.strokes && local.strokes.length ? signatureDataUrl(local.strokes, canvas) : '');
-    validate = () => ((!local.strokes || !local.strokes.length) && input.required ? 'Signez dans le cadre / Please sign' : null);
+    validate = () => ((!local.strokes || !local.strokes.length) && input.required ? tx('Signez dans le cadre', 'Please sign') : null);
   }
   if (input.toggles && input.toggles.length) {
     main.push(h('div', { class: 'toggles' }, input.toggles.map((t, i) => {
@@ -519,11 +649,11 @@ function renderInputs(s) {
 
   const actions = [];
   if (input.skip_button !== null && !input.required) {
-    actions.push(h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'skip', onclick: skip }, input.skip_button || 'Passer / Skip'));
+    actions.push(h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'skip', onclick: skip }, input.skip_button || tx('Passer', 'Skip')));
   }
   const showSubmit = input.type !== 'selection' || (input.toggles && input.toggles.length);
   if (showSubmit) {
-    actions.push(h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'submit' }, input.submit_button || 'Valider / Submit'));
+    actions.push(h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'submit' }, input.submit_button || tx('Valider', 'Submit')));
   }
   const onsubmit = (e) => {
     e.preventDefault();
@@ -634,15 +764,15 @@ const renderers = {
 };
 
 const announcements = {
-  splash: () => 'Lecteur prêt / Reader ready',
+  splash: () => tx('Lecteur prêt', 'Reader ready'),
   cart: (s) => 'Total ' + money(s.cart.total, s.cart.currency),
-  collect: (s) => money(s.amount, s.currency) + ' — Présentez, insérez ou glissez la carte / Tap, insert or swipe',
-  tip: () => 'Ajouter un pourboire ? / Add a tip?',
-  pin: (s) => 'Saisissez votre code, ' + s.attempts_left + ' essai(s) / Enter your PIN',
-  processing: () => 'Traitement en cours / Processing',
-  result: (s) => ((outcomes[s.outcome] || outcomes.error).fr + ' / ' + (outcomes[s.outcome] || outcomes.error).en) + (s.message ? ' — ' + s.message : ''),
+  collect: (s) => money(s.amount, s.currency) + ' — ' + tx('Présentez, insérez ou glissez la carte', 'Tap, insert or swipe'),
+  tip: () => tx('Ajouter un pourboire ?', 'Add a tip?'),
+  pin: (s) => tx('Saisissez votre code', 'Enter your PIN') + ', ' + tx('Essais restants :', 'Attempts left:') + ' ' + s.attempts_left,
+  processing: () => tx('Traitement en cours', 'Processing'),
+  result: (s) => tx((outcomes[s.outcome] || outcomes.error).fr, (outcomes[s.outcome] || outcomes.error).en) + (s.message ? ' — ' + s.message : ''),
   inputs: (s) => (s.inputs[s.index] ? s.inputs[s.index].title : ''),
-  offline: () => 'Lecteur hors ligne / Reader offline',
+  offline: () => tx('Lecteur hors ligne', 'Reader offline'),
 };
 
 function rerender(focusTitle) {
@@ -687,7 +817,7 @@ function showState(next) {
   if (changedScreen || (next.screen === 'pin' && previous.attempts_left !== next.attempts_left)) local = {};
   if (changedScreen && next.screen === 'splash') prefs.inserted = false;
   if (next.screen === 'pin' && previous && previous.screen === 'pin' && previous.attempts_left !== next.attempts_left) {
-    toast('Code incorrect / Incorrect PIN');
+    toast(tx('Code incorrect', 'Incorrect PIN'));
   }
   setPending(false);
   rerender(changedScreen);
@@ -728,10 +858,10 @@ function setConnection(kind) {
   document.body.dataset.connection = kind;
   connEl.dataset.state = kind;
   connTextEl.textContent = {
-    connecting: 'Connexion… / Connecting…',
-    online: 'Connecté / Connected',
-    reconnecting: 'Reconnexion… / Reconnecting…',
-    failed: 'Déconnecté / Disconnected',
+    connecting: tx('Connexion…', 'Connecting…'),
+    online: tx('Connecté', 'Connected'),
+    reconnecting: tx('Reconnexion…', 'Reconnecting…'),
+    failed: tx('Déconnecté', 'Disconnected'),
   }[kind] || kind;
   document.body.classList.toggle('stale', kind !== 'online' && state !== null);
 }
@@ -746,6 +876,7 @@ function handleMessage(message) {
     }
     if (message.reader && typeof message.reader === 'object') {
       reader = message.reader;
+      if (setLanguage(reader.language, reader.country)) setConnection(document.body.dataset.connection || 'online');
       labelEl.textContent = reader.label || reader.id;
       document.title = (reader.label || reader.id) + ' — OpenTill';
     }
@@ -753,7 +884,7 @@ function handleMessage(message) {
   } else if (message.type === 'input_rejected') {
     setPending(false);
     if (state && state.screen === 'pin') { local.pin = ''; rerender(); }
-    toast('Action refusée / Not accepted: ' + String(message.reason || ''));
+    toast(tx('Action refusée', 'Not accepted') + (lang === 'fr' ? ' : ' : ': ') + String(message.reason || ''));
   }
 }
 
@@ -788,14 +919,14 @@ function connect() {
       setConnection('failed');
       if (!state) {
         screenEl.replaceChildren(renderMessage('Connexion impossible', 'Cannot connect',
-          'La session a peut-être expiré : ouvrez un nouveau lien. / The session may have expired: open a new link.' +
+          tx('La session a peut-être expiré : ouvrez un nouveau lien.', 'The session may have expired: open a new link.') +
           (event.code ? ' (' + event.code + ')' : '')));
         document.body.dataset.screen = 'error';
       }
     } else if (everOpened && attempts >= 4) {
       // Screen session tokens expire: after a while a reconnect needs a new link.
       setConnection('reconnecting');
-      connTextEl.textContent = 'Reconnexion… (lien expiré ?) / Reconnecting… (link expired?)';
+      connTextEl.textContent = tx('Reconnexion… (lien expiré ?)', 'Reconnecting… (link expired?)');
     } else {
       setConnection(everOpened ? 'reconnecting' : 'connecting');
     }
@@ -808,8 +939,7 @@ function connect() {
 if (!token) {
   setConnection('failed');
   screenEl.replaceChildren(renderMessage('Session manquante', 'Missing session',
-    'Ouvrez l’URL renvoyée par POST /opentill/v1/terminal/readers/' + readerId + '/screen_sessions. ' +
-    '/ Open the URL returned by that call.'));
+    tx('Ouvrez l’URL renvoyée par', 'Open the URL returned by') + ' POST /opentill/v1/terminal/readers/' + readerId + '/screen_sessions.'));
   screenEl.setAttribute('aria-busy', 'false');
   document.body.dataset.screen = 'error';
 } else {

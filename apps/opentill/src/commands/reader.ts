@@ -6,27 +6,15 @@
  * commands, auto-answers the customer's part when told to, logs its screens, and reconnects (resuming
  * its action) when the connection drops.
  */
-import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import {
-  initialDevice, isPersonality, readerProtocol, screenOf, step, type DeviceEvent, type DeviceMessage, type DeviceState, type Personality,
+  idleDueAtMs, initialDevice, isPersonality, readerProtocol, screenOf, step, type DeviceEvent, type DeviceMessage, type DeviceState, type Personality,
   type ServerFrame,
 } from '@opentill/reader-device';
 import { testCards } from '@opentill/processor-simulated';
-
-export const readerUsage = `Usage: opentill reader --pair [options]      pair a new simulated reader, then run it
-       opentill reader --reader-secret <cred> [options]   run a paired reader again
-
-Options:
-  --api-base <url>        OpenTill server (default http://127.0.0.1:4242, env OPENTILL_API_BASE)
-  --personality <p>       wisepos_e (default) or s700
-  --reader-secret <cred>  the credential printed after pairing (acct_…/tmr_…/rdrsk_…)
-  --auto-present <number> present this test card whenever the reader asks for a card
-  --pin <digits>|none     type this PIN when a card asks for one (default 1234); none: show the PIN pad
-                          and wait for the PIN typed on the reader's screen (a screen viewer)
-  --tip <amount>          choose this tip (minor units) when the reader offers tipping
-  --quiet                 do not log screens
-`;
+import { UsageError, booleanFlag, parseInteger, stringFlag, type Command, type FlagValues } from '../cli/command.js';
+import { client, clientFlags, locateServer, unreachable, type Client } from '../cli/client.js';
+import { exitQuietlyOnClosedStdout } from '../cli/output.js';
 
 export interface ReaderCredential { account: string; readerId: string; secret: string }
 
@@ -111,8 +99,17 @@ function connectOnce(options: RunOptions, get: () => DeviceState, set: (state: D
           options.log(`screen ${screen} ${JSON.stringify(shown).slice(0, 300)}`);
         }
       }
+      scheduleIdle();
       return result.outgoing;
     };
+    // The result screen goes back to the splash by itself (the device says when): tick then.
+    let idleTimer: NodeJS.Timeout | null = null;
+    function scheduleIdle(): void {
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = null;
+      const due = idleDueAtMs(get());
+      if (due !== null) idleTimer = setTimeout(() => { idleTimer = null; apply({ kind: 'tick' }); }, Math.max(0, due - Date.now()));
+    }
     const autoAnswer = () => {
       const state = get();
       if (state.phase === 'collect' && options.autoPresent) {
@@ -158,6 +155,7 @@ function connectOnce(options: RunOptions, get: () => DeviceState, set: (state: D
     ws.on('error', () => undefined);
     ws.on('close', (code, reason) => {
       if (heartbeat) clearInterval(heartbeat);
+      if (idleTimer) clearTimeout(idleTimer);
       const permanent = fatal !== null && ['unknown_reader', 'reader_revoked', 'unauthenticated', 'unsupported_protocol',
         'replaced_by_new_connection'].includes(fatal.code);
       resolve({ fatal: permanent, reason: fatal ? `${fatal.code}: ${fatal.message}` : `${code} ${reason.toString()}` });
@@ -170,36 +168,102 @@ export function readerPin(value: string | undefined): string | null {
   return value === 'none' ? null : value ?? '1234';
 }
 
-export async function reader(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      pair: { type: 'boolean' }, 'api-base': { type: 'string' }, personality: { type: 'string' },
-      'reader-secret': { type: 'string' }, 'auto-present': { type: 'string' }, pin: { type: 'string' },
-      tip: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help || (!values.pair && !values['reader-secret'])) { process.stdout.write(readerUsage); return; }
-  const personality = values.personality ?? 'wisepos_e';
-  if (!isPersonality(personality)) throw new Error('--personality must be wisepos_e or s700');
-  if (values['auto-present'] !== undefined && !/^\d{12,19}$/.test(values['auto-present'])) throw new Error('--auto-present takes a card number');
-  if (values.pin !== undefined && values.pin !== 'none' && !/^\d{4,12}$/.test(values.pin)) throw new Error('--pin takes 4 to 12 digits, or none');
-  if (values.tip !== undefined && !/^\d{1,8}$/.test(values.tip)) throw new Error('--tip takes an amount in minor units');
-  const apiBase = values['api-base'] ?? process.env['OPENTILL_API_BASE'] ?? 'http://127.0.0.1:4242';
-  const log = (line: string) => process.stdout.write(`${line}\n`);
-  let credential: ReaderCredential;
-  if (values['reader-secret']) {
-    credential = parseCredential(values['reader-secret']);
-  } else {
-    credential = await pair(apiBase, personality, (code) => {
-      log(`Registration code: ${code}`);
-      log(`Register it: curl ${apiBase}/v1/terminal/readers -u sk_test_…: -d registration_code=${code} -d location=tml_…`);
-    });
-    log(`Paired as ${credential.readerId}. Reconnect later with: opentill reader --reader-secret ${formatCredential(credential)}`);
-  }
-  await runReader({
-    apiBase, credential, personality, autoPresent: values['auto-present'] ?? null, pin: readerPin(values.pin),
-    tip: values.tip !== undefined ? Number(values.tip) : null, log, logScreens: !values.quiet,
-  });
+/** A screen URL for a reader (a screen session), or null when the server refuses (no key, unknown reader). */
+export async function screenUrl(api: Client, readerId: string): Promise<string> {
+  const session = await api.call('POST', `/opentill/v1/terminal/readers/${encodeURIComponent(readerId)}/screen_sessions`);
+  return String(session['url']);
 }
+
+function optionalClient(values: FlagValues): Client | null {
+  try {
+    return client(values);
+  } catch {
+    return null;
+  }
+}
+
+export const reader: Command = {
+  name: 'reader',
+  summary: 'Run a simulated smart reader (WisePOS E / S700) that connects like a real one',
+  usage: ['reader --pair [options]                 pair a new reader, then run it',
+    'reader --reader-secret <credential> [options]   run a paired reader again'],
+  description: 'Pairing prints a registration code; register it with a location (the command to do so is\n' +
+    'printed), and the reader connects, then prints its virtual screen URL.',
+  flags: [
+    { name: 'pair', type: 'boolean', help: 'pair a new reader' },
+    { name: 'reader-secret', type: 'string', value: 'credential', help: 'the credential printed after pairing (acct_…/tmr_…/rdrsk_…)' },
+    { name: 'personality', type: 'string', value: 'p', help: 'wisepos_e (default) or s700' },
+    { name: 'auto-present', type: 'string', value: 'number', help: 'present this test card whenever the reader asks for a card' },
+    { name: 'pin', type: 'string', value: 'digits|none', help: 'type this PIN when a card asks for one (default 1234); none: show\nthe PIN pad and wait for a PIN typed on the reader\'s screen' },
+    { name: 'tip', type: 'string', value: 'amount', help: 'choose this tip (minor units) when the reader offers tipping' },
+    { name: 'quiet', short: 'q', type: 'boolean', help: 'do not log screens' },
+    ...clientFlags,
+  ],
+  examples: [
+    'opentill reader --pair',
+    'opentill reader --pair --personality s700 --auto-present 4242424242424242',
+    'opentill reader --reader-secret acct_…/tmr_…/rdrsk_… --pin none',
+  ],
+  async run({ values }) {
+    const pairing = booleanFlag(values, 'pair') ?? false;
+    const secretText = stringFlag(values, 'reader-secret');
+    if (!pairing && !secretText) throw new UsageError('opentill reader: pass --pair (a new reader) or --reader-secret <credential> (see opentill reader --help)');
+    if (pairing && secretText) throw new UsageError('opentill reader: --pair and --reader-secret exclude each other');
+    const personality = stringFlag(values, 'personality') ?? 'wisepos_e';
+    if (!isPersonality(personality)) throw new UsageError(`--personality: '${personality}' is not wisepos_e or s700`);
+    const autoPresent = stringFlag(values, 'auto-present');
+    if (autoPresent !== undefined && !/^\d{12,19}$/.test(autoPresent)) throw new UsageError(`--auto-present: '${autoPresent}' is not a card number (e.g. 4242424242424242)`);
+    const pin = stringFlag(values, 'pin');
+    if (pin !== undefined && pin !== 'none' && !/^\d{4,12}$/.test(pin)) throw new UsageError(`--pin: '${pin}' is not 4 to 12 digits, or none`);
+    const tip = stringFlag(values, 'tip');
+    const tipAmount = tip !== undefined ? parseInteger(tip, '--tip', 0, 99_999_999) : null;
+    let credential: ReaderCredential | null = null;
+    if (secretText) {
+      try {
+        credential = parseCredential(secretText);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
+    exitQuietlyOnClosedStdout();
+    const target = locateServer(values);
+    const api = optionalClient(values);
+    const apiBase = target.base;
+    const log = (line: string) => process.stdout.write(`${line}\n`);
+    if (!credential) {
+      const key = api?.key ?? 'sk_test_…';
+      try {
+        credential = await pair(apiBase, personality, (code) => {
+          log(`Registration code: ${code}`);
+          log('Register it with a location (a reader lives in one). No location yet? Create one:');
+          log(`  curl ${apiBase}/v1/terminal/locations -u ${key}: -d display_name=Shop \\`);
+          log('    -d "address[line1]=1 Main Street" -d "address[city]=San Francisco" -d "address[state]=CA" \\');
+          log('    -d "address[postal_code]=94111" -d "address[country]=US"');
+          log('Then register the reader with the location\'s id (tml_…):');
+          log(`  curl ${apiBase}/v1/terminal/readers -u ${key}: -d registration_code=${code} -d location=tml_…`);
+          log('Waiting for the registration…');
+        });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED' || /ECONNREFUSED|ENOTFOUND/.test((error as Error).message)) {
+          throw unreachable(target, error);
+        }
+        throw error;
+      }
+      log(`Paired as ${credential.readerId}. Run it again later with:`);
+      log(`  opentill reader --reader-secret ${formatCredential(credential)}`);
+    }
+    if (api) {
+      try {
+        log(`Screen: ${await screenUrl(api, credential.readerId)}`);
+      } catch {
+        log(`Screen: opentill screen ${credential.readerId} --api-key sk_test_…`);
+      }
+    } else {
+      log(`Screen: opentill screen ${credential.readerId} --api-key sk_test_…`);
+    }
+    await runReader({
+      apiBase, credential, personality, autoPresent: autoPresent ?? null, pin: readerPin(pin),
+      tip: tipAmount, log, logScreens: !(booleanFlag(values, 'quiet') ?? false),
+    });
+  },
+};
