@@ -301,7 +301,8 @@ export function runStoreContract(
         // Walking every page with limit 2 sees every object exactly once.
         const seen: string[] = [];
         let after: string | undefined;
-        for (;;) {
+        for (let pages = 1; ; pages += 1) {
+          assert.ok(pages <= 4, 'seven objects fit in four pages of two');
           const page = await ids(store, { type: 'thing', limit: 2, ...(after ? { startingAfter: after } : {}) });
           seen.push(...page.ids);
           if (!page.hasMore) break;
@@ -318,7 +319,8 @@ export function runStoreContract(
         assert.deepEqual(await ids(store, { type: 'thing', limit: 3, endingBefore: 'o6' }), { ids: [], hasMore: false });
         const seen: string[] = [];
         let before = 'o0';
-        for (;;) {
+        for (let pages = 1; ; pages += 1) {
+          assert.ok(pages <= 3, 'six objects fit in three pages of two');
           const page = await ids(store, { type: 'thing', limit: 2, endingBefore: before });
           seen.unshift(...page.ids);
           if (!page.hasMore) break;
