@@ -150,6 +150,11 @@ export function outboxContract(test: Test): void {
     assert.deepEqual((await store.outbox.attempts({ accountId: ACCT, endpointId: 'we_2', limit: 10 })).map((a) => a.error), ['HTTP 500']);
     assert.equal(await store.outbox.lastSuccessMs(ACCT, 'we_1'), T0 + 1000);
     assert.equal(await store.outbox.lastSuccessMs(ACCT, 'we_2'), null);
+    // Scoped by account: the other account sees none of it.
+    assert.equal(await store.outbox.lastSuccessMs(OTHER, 'we_1'), null);
+    assert.deepEqual(await store.outbox.attempts({ accountId: OTHER, eventId: 'evt_1', limit: 10 }), []);
+    assert.deepEqual(await store.outbox.attempts({ accountId: OTHER, endpointId: 'we_1', limit: 10 }), []);
+    assert.deepEqual(await store.outbox.deliveries({ accountId: OTHER, eventId: 'evt_1', limit: 10 }), []);
   });
 
   test('enqueue (resend) and cancelEndpoint keep pending_webhooks right', async (store) => {
@@ -160,6 +165,9 @@ export function outboxContract(test: Test): void {
     assert.equal(ids.length, 1);
     assert.equal(await pending(store, ACCT, 'evt_1'), 2);
     assert.deepEqual(await store.outbox.backlog(), { pending: 3, oldestDueMs: T0 }, 'the backlog /metrics shows');
+    assert.equal(await store.outbox.cancelEndpoint(OTHER, 'we_1'), 0, "another account cannot cancel this account's endpoint");
+    assert.equal(await pending(store, ACCT, 'evt_1'), 2);
+    assert.deepEqual(await store.outbox.backlog(), { pending: 3, oldestDueMs: T0 });
     assert.equal(await store.outbox.cancelEndpoint(ACCT, 'we_1'), 3);
     assert.deepEqual(await store.outbox.backlog(), { pending: 0, oldestDueMs: null });
     assert.equal(await pending(store, ACCT, 'evt_1'), 0);
@@ -247,6 +255,31 @@ export function outboxContract(test: Test): void {
     assert.equal(new Set(all).size, all.length, 'no delivery claimed twice');
     const rest = await store.outbox.claim('node_x', T0, 60_000, 100);
     assert.equal(all.length + rest.length, 30, 'every delivery claimed exactly once');
+  });
+
+  test('subscribe: PostgreSQL wakes the listener when a commit queues deliveries; SQLite needs no wake-up', async (store) => {
+    await setup(store);
+    await put(store, ACCT, [endpoint('we_1', ['*'])]);
+    let wakes = 0;
+    const stop = await store.outbox.subscribe(() => { wakes += 1; });
+    try {
+      if (store.dialect === 'postgres') {
+        // One wake-up once listening (for what was committed before), then one per NOTIFY.
+        const listening = wakes;
+        assert.equal(listening, 1);
+        await emit(store, ACCT, [event('evt_1', 'charge.succeeded')]);
+        for (let tries = 0; wakes === listening; tries += 1) {
+          assert.ok(tries < 400, 'woken by the NOTIFY of the commit');
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      } else {
+        // The single dispatcher is woken by its own process's commits (engine.onCommit).
+        await emit(store, ACCT, [event('evt_1', 'charge.succeeded')]);
+        assert.equal(wakes, 0);
+      }
+    } finally {
+      await stop();
+    }
   });
 
   test('lease: one dispatcher at a time on SQLite; every process on PostgreSQL', async (store) => {

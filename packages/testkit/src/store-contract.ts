@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { StoredObject } from '@opentill/core';
 import { limits } from '@opentill/core';
-import type { Account, ApiKeyRecord, CommitResult, IdempotencyBegin, ListQuery, Store } from '@opentill/engine';
+import type { Account, ApiKeyRecord, CommitBatch, CommitResult, IdempotencyBegin, ListQuery, Processor, RequestContext, Store } from '@opentill/engine';
+import { apiVersion, Engine, ManualClock, PaymentIntents, SequentialIds } from '@opentill/engine';
 import { outboxContract } from './outbox-contract.js';
 import { operationsContract } from './operations-contract.js';
 
@@ -88,6 +89,37 @@ function trackOwners(store: Store) {
 async function ids(store: Store, query: Partial<ListQuery> & { type: string }): Promise<{ ids: string[]; hasMore: boolean }> {
   const page = await store.list({ accountId: ACCT, limit: 100, ...query });
   return { ids: page.data.map((object) => object.id), hasMore: page.hasMore };
+}
+
+/**
+ * `store`, except that the first `rivals` commits updating an object find a rival write got there
+ * first: the wrapper commits a change of its own to that object (a metadata key `rival_<n>`), then
+ * passes the batch on, so the store itself answers the conflict. Counts every commit it is given.
+ */
+function rivalled(store: Store, rivals: number): { store: Store; commits(): number } {
+  let commits = 0;
+  let left = rivals;
+  const commit = async (batch: CommitBatch): Promise<CommitResult> => {
+    commits += 1;
+    const update = batch.puts.find((put) => put.expectedVersion > 0);
+    if (update && left > 0) {
+      left -= 1;
+      const current = await store.get(batch.accountId, update.object.id);
+      assert.ok(current !== null);
+      const metadata = { ...(current.object['metadata'] as Record<string, string>), [`rival_${left}`]: 'won' };
+      const rival = await store.commit({ accountId: batch.accountId, puts: [{ object: { ...current.object, metadata }, expectedVersion: current.version }], events: [] });
+      assert.equal(rival.ok, true);
+    }
+    return store.commit(batch);
+  };
+  const wrapped = new Proxy(store, {
+    get(target, key) {
+      if (key === 'commit') return commit;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store: wrapped, commits: () => commits };
 }
 
 export function runStoreContract(
@@ -200,6 +232,32 @@ export function runStoreContract(
       });
     });
 
+    describe('getText (the fast read path; optional)', () => {
+      test('the exact stored JSON with its type and version, scoped by account, following updates', async (store) => {
+        if (!store.getText) {
+          // An adapter without it: the engine's loadText answers null and callers use `get`.
+          assert.equal(store.getText, undefined);
+          return;
+        }
+        const object = storedObject('pi_text', 'payment_intent', 10, { zeta: 1, alpha: 'é 😀', _internal: { kept: true } });
+        await insertNew(store, [object]);
+        assert.deepEqual(await store.getText(ACCT, 'pi_text'), { type: 'payment_intent', version: 1, data: JSON.stringify(object) });
+        assert.equal(await store.getText(OTHER, 'pi_text'), null, "another account's id is not found");
+        assert.equal(await store.getText(ACCT, 'pi_missing'), null);
+        const updated = { ...object, amount: 5 };
+        await store.commit({ accountId: ACCT, puts: [{ object: updated, expectedVersion: 1 }], events: [] });
+        assert.deepEqual(await store.getText(ACCT, 'pi_text'), { type: 'payment_intent', version: 2, data: JSON.stringify(updated) });
+        assert.equal(await store.getText(OTHER, 'pi_text'), null);
+        // Events are type "event"; the other account's objects are its own only.
+        await store.commit({ accountId: ACCT, puts: [], events: [storedObject('evt_text', 'event', 10, { type: 'thing.created' })] });
+        await insertNew(store, [storedObject('pi_other_text', 'payment_intent', 10)], OTHER);
+        assert.equal((await store.getText(ACCT, 'evt_text'))?.type, 'event');
+        assert.equal(await store.getText(OTHER, 'evt_text'), null);
+        assert.equal((await store.getText(OTHER, 'pi_other_text'))?.version, 1);
+        assert.equal(await store.getText(ACCT, 'pi_other_text'), null);
+      });
+    });
+
     describe('list', () => {
       /** o0 … o6, created 100, 100, 100, 101, 101, 102, 102: o6 is the newest. */
       async function seven(store: Store): Promise<void> {
@@ -243,7 +301,8 @@ export function runStoreContract(
         // Walking every page with limit 2 sees every object exactly once.
         const seen: string[] = [];
         let after: string | undefined;
-        for (;;) {
+        for (let pages = 1; ; pages += 1) {
+          assert.ok(pages <= 4, 'seven objects fit in four pages of two');
           const page = await ids(store, { type: 'thing', limit: 2, ...(after ? { startingAfter: after } : {}) });
           seen.push(...page.ids);
           if (!page.hasMore) break;
@@ -260,7 +319,8 @@ export function runStoreContract(
         assert.deepEqual(await ids(store, { type: 'thing', limit: 3, endingBefore: 'o6' }), { ids: [], hasMore: false });
         const seen: string[] = [];
         let before = 'o0';
-        for (;;) {
+        for (let pages = 1; ; pages += 1) {
+          assert.ok(pages <= 3, 'six objects fit in three pages of two');
           const page = await ids(store, { type: 'thing', limit: 2, endingBefore: before });
           seen.unshift(...page.ids);
           if (!page.hasMore) break;
@@ -755,6 +815,50 @@ export function runStoreContract(
         assert.equal(JSON.stringify((await store.get(ACCT, 'pi_json'))?.object), JSON.stringify(tricky));
         assert.deepEqual((await ids(store, { type: 'payment_intent', filters: [{ field: 'description', op: 'prefix', value: 'Crème brûlée — 東京' }] })).ids, ['pi_json']);
         assert.deepEqual((await ids(store, { type: 'payment_intent', filters: [{ field: 'sql', op: 'eq', value: "'); DROP TABLE objects; --" }] })).ids, ['pi_json']);
+      });
+    });
+
+    describe('the engine on this store: a commit that lost a race is retried from a fresh load', () => {
+      /** Creates a PaymentIntent, then adds metadata `mine` with a store where `rivals` writers win first. */
+      async function updateAgainst(store: Store, rivals: number) {
+        const raced = rivalled(store, rivals);
+        const engine = new Engine({ store: raced.store, processor: {} as Processor, clock: new ManualClock(1_700_000_000_000), ids: new SequentialIds() });
+        const ctx: RequestContext = { accountId: ACCT, requestId: null, idempotencyKey: null, nowMs: 1_700_000_000_000, apiVersion };
+        const paymentIntents = new PaymentIntents(engine);
+        const created = await paymentIntents.create(ctx, {
+          amount: 1000, currency: 'usd', captureMethod: 'automatic', paymentMethodTypes: ['card_present'], paymentMethodOptions: {},
+          fields: {}, confirm: false, paymentMethod: null,
+        });
+        const outcome = await paymentIntents.update(ctx, created.id, { fields: {}, metadataPatch: (m) => ({ ...m, mine: 'kept' }) })
+          .then((updated) => updated, (error: unknown) => error);
+        return { outcome, stored: await store.get(ACCT, created.id), updateCommits: raced.commits() - 1 };
+      }
+      const rivalKeys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`rival_${i}`, 'won']));
+
+      test('one rival: the second attempt commits, on top of the rival\'s change', async (store) => {
+        await store.insertAccount(account(ACCT, 1), []);
+        const { outcome, stored, updateCommits } = await updateAgainst(store, 1);
+        assert.equal(updateCommits, 2);
+        assert.deepEqual((outcome as { metadata: unknown }).metadata, { ...rivalKeys(1), mine: 'kept' });
+        assert.deepEqual(stored?.object['metadata'], { ...rivalKeys(1), mine: 'kept' });
+        assert.equal(stored?.version, 3, 'created, the rival, the retried update');
+      });
+
+      test(`${limits.commitRetryCountMax - 1} rivals: the last allowed attempt commits`, async (store) => {
+        await store.insertAccount(account(ACCT, 1), []);
+        const rivals = limits.commitRetryCountMax - 1;
+        const { stored, updateCommits } = await updateAgainst(store, rivals);
+        assert.equal(updateCommits, limits.commitRetryCountMax);
+        assert.deepEqual(stored?.object['metadata'], { ...rivalKeys(rivals), mine: 'kept' });
+      });
+
+      test(`${limits.commitRetryCountMax} rivals: lock_timeout after exactly that many attempts, nothing of the command written`, async (store) => {
+        await store.insertAccount(account(ACCT, 1), []);
+        const rivals = limits.commitRetryCountMax;
+        const { outcome, stored, updateCommits } = await updateAgainst(store, rivals);
+        assert.equal((outcome as { code?: string }).code, 'lock_timeout');
+        assert.equal(updateCommits, limits.commitRetryCountMax);
+        assert.deepEqual(stored?.object['metadata'], rivalKeys(rivals));
       });
     });
 

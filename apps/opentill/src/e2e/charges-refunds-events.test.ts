@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Stripe from 'stripe';
 import {
-  advanceClock, assertError, authorizedIntent, createIntent, day, presentCard, rejectsStripe, requiredFields, stores,
+  advanceClock, assertError, authorizedIntent, countAll, createIntent, day, presentCard, rejectsStripe, requiredFields, stores,
   useServer,
 } from './helpers.js';
 
@@ -290,8 +290,8 @@ for (const store of stores) {
         const wildcard = await h.stripe.events.list({ type: 'charge.*', limit: 100 });
         assert.ok(wildcard.data.some((e) => e.type === 'charge.failed'));
         assert.ok(wildcard.data.every((e) => e.type.startsWith('charge.')));
-        const everything = await h.stripe.events.list({ type: '*', limit: 100 });
-        assert.equal(everything.data.length, all.data.length);
+        // Counted over every page: the first 100 of each would be equal whatever the filter did.
+        assert.equal(await countAll(h.api, '/v1/events?type=*'), await countAll(h.api, '/v1/events'));
         const types = await h.stripe.events.list({ types: ['charge.failed', 'payment_intent.created'], limit: 100 });
         assert.ok(types.data.every((e) => e.type === 'charge.failed' || e.type === 'payment_intent.created'));
         assert.ok(types.data.some((e) => e.type === 'charge.failed'));

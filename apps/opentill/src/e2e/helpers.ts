@@ -236,6 +236,25 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * How many objects a list endpoint (`/v1/payment_intents`, `/v1/events?type=charge.*`…) holds in all, following `has_more`
+ * page by page (at most `pagesMax` pages of 100).
+ */
+export async function countAll(api: (method: string, path: string) => Promise<RawResponse>, path: string,
+  pagesMax = 100): Promise<number> {
+  let count = 0;
+  let after: string | null = null;
+  for (let pages = 0; pages < pagesMax; pages += 1) {
+    const response = await api('GET', `${path}${path.includes('?') ? '&' : '?'}limit=100${after ? `&starting_after=${after}` : ''}`);
+    assert.equal(response.status, 200, response.text);
+    const data = response.body.data as Array<{ id: string }>;
+    count += data.length;
+    if (!response.body.has_more) return count;
+    after = data[data.length - 1]!.id;
+  }
+  throw new Error(`${path}: more than ${pagesMax} pages`);
+}
+
 /** Polls `check` every 50 ms until it holds; throws after `timeoutMs`. */
 export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

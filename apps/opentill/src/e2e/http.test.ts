@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freshSchema, startServer, testPostgres, type RunningServer } from '@opentill/testkit';
 import {
-  assertError, authorizedIntent, createIntent, raw, readCard, rejectsStripe, stopServer, stores, stripeFor, useServer,
+  assertError, authorizedIntent, countAll, createIntent, raw, readCard, rejectsStripe, stopServer, stores, stripeFor, useServer,
   type Harness,
 } from './helpers.js';
 
@@ -21,12 +22,44 @@ const noKeyMessage = "You did not provide an API key. You need to provide your A
 /** How many objects of each kind the account has (to show a rejected request wrote nothing). */
 async function counts(h: Harness): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const path of ['payment_intents', 'charges', 'refunds', 'events', 'payment_methods']) {
-    const response = await h.api('GET', `/v1/${path}?limit=100`);
-    assert.equal(response.status, 200, response.text);
-    out[path] = response.body.data.length;
-  }
+  for (const path of ['payment_intents', 'charges', 'refunds', 'events', 'payment_methods']) out[path] = await countAll(h.api, `/v1/${path}`);
   return out;
+}
+
+/**
+ * A TCP proxy to `port` that destroys the client's connection when the first response starts
+ * coming back (the server has done the work by then); later connections pass through.
+ */
+async function droppingProxy(port: number): Promise<{ port: number; dropped(): number; close(): Promise<void> }> {
+  let dropped = 0;
+  const sockets = new Set<Socket>();
+  const server = createNetServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream);
+    if (dropped === 0) {
+      upstream.once('data', () => {
+        dropped += 1;
+        client.destroy();
+        upstream.destroy();
+      });
+    } else {
+      upstream.pipe(client);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    dropped: () => dropped,
+    close: () => new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
 }
 
 for (const store of stores) {
@@ -364,9 +397,21 @@ for (const store of stores) {
       });
 
       it('stripe-node retries after a network-level failure reuse its key (one object)', async () => {
-        const sdk = stripeFor(h.server, h.server.secretKey, { maxNetworkRetries: 2 });
-        const created = await sdk.paymentIntents.create({ amount: 1000, currency: 'usd' });
-        assert.match(created.lastResponse.idempotencyKey ?? '', /^stripe-node-retry-/);
+        // A proxy that lets the first request reach the server, then cuts the connection as the
+        // response starts: the PaymentIntent is created but stripe-node never hears of it.
+        const proxy = await droppingProxy(h.server.port);
+        try {
+          const before = await countAll(h.api, '/v1/payment_intents');
+          const sdk = stripeFor({ port: proxy.port }, h.server.secretKey, { maxNetworkRetries: 2 });
+          const created = await sdk.paymentIntents.create({ amount: 1234, currency: 'usd' });
+          assert.equal(proxy.dropped(), 1, 'the first response was dropped');
+          assert.equal(created.lastResponse.headers['idempotent-replayed'], 'true', 'the retry was answered from the first run');
+          assert.match(created.lastResponse.idempotencyKey ?? '', /^stripe-node-retry-/);
+          assert.equal(await countAll(h.api, '/v1/payment_intents'), before + 1, 'exactly one PaymentIntent');
+          assert.equal((await h.stripe.paymentIntents.retrieve(created.id)).amount, 1234);
+        } finally {
+          await proxy.close();
+        }
       });
     });
   });
@@ -410,7 +455,7 @@ for (const store of stores) {
       const event = (await sa.events.list({ limit: 1 })).data[0]!;
 
       const countsOfA = async () => Object.fromEntries(await Promise.all(['payment_intents', 'charges', 'refunds', 'events',
-        'payment_methods'].map(async (path) => [path, (await raw(a, 'GET', `/v1/${path}?limit=100`, { key: a.secretKey })).body.data.length])));
+        'payment_methods'].map(async (path) => [path, await countAll(harnessA.api, `/v1/${path}`)])));
       const beforeCounts = await countsOfA();
 
       // B can reach A's server process and vice versa: accounts, not processes, separate the data.

@@ -54,13 +54,12 @@ async function readerAction(readerId: string): Promise<Stripe.Terminal.Reader.Ac
 
 /** Polls the reader until its action left `in_progress`. */
 async function finalAction(readerId: string): Promise<Stripe.Terminal.Reader.Action> {
-  const until = Date.now() + 10_000;
-  for (;;) {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
     const action = await readerAction(readerId);
     if (action.status !== 'in_progress') return action;
-    if (Date.now() > until) throw new Error(`the action of ${readerId} is still in progress`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  throw new Error(`the action of ${readerId} is still in progress after 200 checks`);
 }
 
 before(async () => {

@@ -85,6 +85,7 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     assert.ok(listed.discoveredReaders.some((r) => r.id === reader.id));
     assert.ok(listed.discoveredReaders.every((r) => r.location === reader.location));
     const simulated = payload(await t.terminal.discoverReaders({ simulated: true }));
+    assert.ok(simulated.discoveredReaders.some((r) => r.id === reader.id), 'the simulated reader is among them');
     assert.ok(simulated.discoveredReaders.every((r) => r.device_type.startsWith('simulated_')));
 
     const elsewhere = await f.stripe.terminal.locations.create({ display_name: 'Annex', address: { country: 'FR' } });

@@ -206,8 +206,12 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     // Meanwhile the phone loses its reader: the SDK's automatic reconnection fails, the app waits.
     await f.opentill(`/opentill/v1/test/terminal/readers/${readerId}/offline`);
     await page.waitForSelector('#connection[data-status="notConnected"]', { timeout: 15_000 });
+    // The markers that every reconnection path has run its course: the SDK gave its automatic
+    // attempts up, and the app heard of the loss while hidden (so it waits for the foreground).
+    // Nothing else reconnects by itself, so the reader coming back changes nothing.
+    await page.waitForFunction(`(document.querySelector('#log')?.textContent ?? '').includes('automatic reconnection failed') &&
+      document.querySelector('#log').textContent.includes('disconnected (')`, undefined, { timeout: 15_000 });
     await f.opentill(`/opentill/v1/test/terminal/readers/${readerId}/online`);
-    await page.waitForTimeout(300);
     assert.equal(await page.getAttribute('#connection', 'data-status'), 'notConnected', 'no reconnection in the background');
     await setVisibility('visible');
     await page.waitForSelector('#connection[data-status="connected"]', { timeout: 15_000 }).catch(async (error: Error) => {

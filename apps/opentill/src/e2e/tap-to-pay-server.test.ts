@@ -229,6 +229,25 @@ for (const store of stores) {
       assert.equal(card.read_method, 'contactless_emv');
     });
 
+    test('the contactless CVM limit itself needs no PIN; one cent above it does (FR: EUR 50.00)', async () => {
+      // cvm.ts: a PIN when `amount > limit`, so the limit is the highest amount without one.
+      const limit = 5000;
+      const card = { number: '4242424242424242', wallet: null };
+      const { call } = await connected('FR');
+      const atLimit = await collect(call, { amount: limit });
+      const tapped = await call('POST', '/tap_to_pay/tap', { card });
+      assert.equal(tapped.status, 200, JSON.stringify(tapped.body));
+      assert.equal(tapped.body['result'], 'collected');
+      assert.equal(tapped.body['cvm'], 'none');
+      const processed = await call('POST', '/process_payment', { payment_intent: atLimit['id'] });
+      assert.equal(processed.body['reader']['action']['status'], 'succeeded', JSON.stringify(processed.body['reader']['action']));
+      assert.equal((await f.stripe.paymentIntents.retrieve(atLimit['id'])).status, 'succeeded');
+
+      await collect(call, { amount: limit + 1 });
+      const above = await call('POST', '/tap_to_pay/tap', { card });
+      assert.deepEqual(above.body, { result: 'pin_required', when: 'before_collect' });
+    });
+
     test('above the contactless limit a PIN is needed before collect; an insecure environment refuses it', async () => {
       const { call } = await connected('FR');
       const pi = await collect(call, { amount: 7500, capture_method: 'manual' });

@@ -51,10 +51,10 @@ function run(args: string[]): Promise<{ code: number | null; output: string }> {
   });
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+/** Checks every 50 ms, at most 200 times (10 s). */
+async function waitFor(check: () => boolean, what: string, attemptsMax = 200): Promise<void> {
+  for (let attempt = 0; !check(); attempt += 1) {
+    if (attempt >= attemptsMax) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -120,9 +120,14 @@ describe('opentill listen and trigger', () => {
         assert.equal(code, 0, output);
       }
       await receiver.waitFor((all) => all.length >= 3, 10_000, 'three reader actions');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Marker: one more wanted event, triggered last. The stream is in commit order and listen
+      // forwards one event at a time in that order, so once the marker is in, any event of the
+      // triggers above that the filter let through would be in too.
+      assert.equal((await trigger('terminal.reader.action_updated')).code, 0);
+      await receiver.waitFor((all) => all.length >= 4, 10_000, 'the marker');
+      assert.equal(receiver.received.at(-1)!.event.type, 'terminal.reader.action_updated');
       assert.deepEqual(receiver.received.map((r) => r.event.type).sort(),
-        ['terminal.reader.action_failed', 'terminal.reader.action_succeeded', 'terminal.reader.action_updated']);
+        ['terminal.reader.action_failed', 'terminal.reader.action_succeeded', 'terminal.reader.action_updated', 'terminal.reader.action_updated']);
       for (const received of receiver.received) {
         const event = Stripe.webhooks.constructEvent(received.body, String(received.headers['stripe-signature']), listener.secret);
         assert.equal((event.data.object as { object: string }).object, 'terminal.reader');

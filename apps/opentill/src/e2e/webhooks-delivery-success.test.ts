@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '@opentill/testkit';
-import { raw, sleep, stores, waitUntil, type RawResponse } from './helpers.js';
+import { raw, stores, waitUntil, type RawResponse } from './helpers.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
 const webhookEnv = {
@@ -73,11 +73,22 @@ for (const store of stores) {
 
       // Failed for good: the receiver refuses it until its 10 min window has passed.
       const dead = await paymentIntent('dead');
-      await waitUntil(async () => (await deliveries(dead)).every((row) => row.attempt_count >= 1), 'first attempts');
+      const attempted = async (eventId: string) => (await deliveries(eventId)).map((row) => row.attempt_count);
+      await waitUntil(async () => { const counts = await attempted(dead); return counts.length === 2 && counts.every((n) => n >= 1); }, 'first attempts');
       const states = async (eventId: string) => (await deliveries(eventId)).map((row) => row.state);
-      for (let round = 0; round < 30 && (await states(dead)).some((state) => state !== 'failed'); round += 1) {
-        await ok('POST', '/opentill/v1/test/clock/advance', { seconds: 150 });
-        await sleep(300);
+      // Each round moves the test clock to the next retry's time and waits for that attempt.
+      for (let round = 0; (await states(dead)).some((state) => state !== 'failed'); round += 1) {
+        assert.ok(round < 30, 'failed for good within 30 rounds');
+        const rows = await ok('GET', `/opentill/v1/webhook_deliveries?event=${dead}`);
+        const due = Math.min(...(rows.data as Array<{ state: string; next_attempt_at: number }>)
+          .filter((row) => row.state === 'pending').map((row) => row.next_attempt_at));
+        const now = (await ok('GET', '/opentill/v1/test/clock')).frozen_time as number;
+        const before = (await attempted(dead)).reduce((sum, n) => sum + n, 0);
+        await ok('POST', '/opentill/v1/test/clock/advance', { seconds: Math.max(1, due - now + 1) });
+        await waitUntil(async () => {
+          const rows = await deliveries(dead);
+          return rows.every((row) => row.state === 'failed') || rows.reduce((sum, row) => sum + row.attempt_count, 0) > before;
+        }, `an attempt after advance ${round + 1}`);
       }
       assert.deepEqual(await states(dead), ['failed', 'failed'], 'failed for good on both endpoints');
       assert.equal((await ok('GET', `/v1/events/${dead}`)).pending_webhooks, 0, 'pending_webhooks alone cannot tell');
@@ -122,7 +133,8 @@ for (const store of stores) {
       const undelivered = expected(false);
       const forward: string[] = [];
       let page = await events('limit=1&delivery_success=false');
-      for (;;) {
+      for (let pages = 1; ; pages += 1) {
+        assert.ok(pages <= undelivered.length, 'no more pages than undelivered events');
         forward.push(...ids(page));
         if (!page.has_more) break;
         page = await events(`limit=1&delivery_success=false&starting_after=${forward[forward.length - 1]}`);
@@ -130,7 +142,8 @@ for (const store of stores) {
       assert.deepEqual(forward, undelivered);
       const backward: string[] = [];
       page = await events(`limit=1&delivery_success=false&ending_before=${undelivered[2]}`);
-      for (;;) {
+      for (let pages = 1; ; pages += 1) {
+        assert.ok(pages <= undelivered.length, 'no more pages than undelivered events');
         backward.unshift(...ids(page));
         if (!page.has_more) break;
         page = await events(`limit=1&delivery_success=false&ending_before=${backward[0]}`);

@@ -47,11 +47,9 @@ describe('HttpWebhookSender', () => {
     const redirect = await serve((_req, res) => { res.writeHead(301, { Location: 'http://example.com/' }); res.end(); });
     try {
       const sender = new HttpWebhookSender(options);
-      const started = Date.now();
       const hung = await sender.send({ url: hang.url, body: '{}', headers: {} });
       assert.equal(hung.status, null);
       assert.match(hung.error!, /timed out after 500 ms/);
-      assert.ok(Date.now() - started < 2000);
       const big = await sender.send({ url: huge.url, body: '{}', headers: {} });
       assert.equal(big.status, 200);
       assert.equal(big.excerpt, 'x'.repeat(16));
