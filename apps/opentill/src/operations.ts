@@ -18,21 +18,6 @@ export const operationsOptions = {
   'dashboard-dir': { type: 'string' },
 } as const;
 
-export const operationsUsage = `
-Operations (docs/operations.md, docs/dashboard.md):
-  --log-level <level>   operator log on stderr: fatal, error, warn, info (default), debug, trace, silent
-                        (env OPENTILL_LOG_LEVEL); JSON lines, human-readable when stderr is a terminal
-  --log                 same as --log-level info (kept for older scripts)
-  --request-log <on|off>
-                        record every API request for the dashboard and \`opentill logs tail\` (default on,
-                        env OPENTILL_REQUEST_LOG)
-  --request-log-retention <d>
-                        keep request log rows this long: 7d (default), 12h, 30m (env OPENTILL_REQUEST_LOG_RETENTION)
-  --request-log-max-rows <n>
-                        and at most this many rows (default 1000000, env OPENTILL_REQUEST_LOG_MAX_ROWS)
-  --dashboard-dir <dir> the built dashboard (default apps/dashboard/dist, env OPENTILL_DASHBOARD_DIR)
-`;
-
 type Values = Partial<Record<keyof typeof operationsOptions, string | boolean | undefined>>;
 
 const levels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

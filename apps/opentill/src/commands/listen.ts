@@ -13,6 +13,7 @@ import {
 } from '../cli/command.js';
 import { client, clientFlags, unreachable, type Client } from '../cli/client.js';
 import { dim, exitQuietlyOnClosedStdout, green, red } from '../cli/output.js';
+import { sseMessages } from '../sse-client.js';
 
 /** Reconnection backoff: doubles from the first delay up to the cap; a good connection starts it over. */
 export const reconnectDelayFirstMs = 1000;
@@ -101,23 +102,9 @@ async function readStream(api: Client, query: string, signal: AbortSignal, onMes
     if (response.status >= 400 && response.status < 500) throw new CliError(`${api.base} refused the event stream (HTTP ${response.status}): ${message}`);
     throw Object.assign(new CliError(`${api.base} answered HTTP ${response.status}`), { retry: true });
   }
-  let buffer = '';
-  const decoder = new TextDecoder();
   try {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let name = 'message';
-        let data = '';
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event: ')) name = line.slice(7);
-          else if (line.startsWith('data: ')) data += line.slice(6);
-        }
-        if (data) onMessage({ name, payload: JSON.parse(data) as Record<string, unknown> });
-      }
+    for await (const message of sseMessages(response.body as unknown as AsyncIterable<Uint8Array>)) {
+      onMessage({ name: message.event, payload: JSON.parse(message.data) as Record<string, unknown> });
     }
   } catch (error) {
     if (!signal.aborted) throw Object.assign(new CliError(`the stream from ${api.base} broke (${(error as Error).message})`), { retry: true });

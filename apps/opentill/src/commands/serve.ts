@@ -18,10 +18,10 @@ import { PostgresStore } from '@opentill/store-postgres';
 import { startWebhooks, webhookConfig, webhookFlags } from './serve-webhooks.js';
 import { CliError, UsageError, booleanFlag, parsePort, stringFlag, type Command, type FlagValues } from '../cli/command.js';
 import { dataDirFlag, dataDirOf, defaultHost, defaultPort, writeServerRecord } from '../cli/client.js';
-import { applyFixtures, injectCaller, readFixtures, type Fixtures } from '../fixtures.js';
+import { applyFixtures, injectCaller, readFixtures, type Fixtures } from '../fixture-file.js';
 import { configuredKeyProblem } from '../configured-keys.js';
 import {
-  dashboardDir, knownKeys, linkHost, operationsOptions, operationsUsage, operatorLogger, requestLogSettings, startSessionPruning,
+  dashboardDir, knownKeys, linkHost, operationsOptions, operatorLogger, requestLogSettings, startSessionPruning,
 } from '../operations.js';
 
 const schedulerIntervalMs = 1_000;
@@ -125,14 +125,19 @@ export const serve: Command = {
     { name: 'public-url', type: 'string', value: 'url', help: 'origin put in the URLs OpenTill hands out, e.g. https://till.example.com\n(env OPENTILL_PUBLIC_URL; default: the request\'s Host if well-formed)' },
     { name: 'trust-proxy', type: 'boolean', help: 'take X-Forwarded-Proto/-Host (validated) from a proxy in front (env OPENTILL_TRUST_PROXY=1)' },
     ...webhookFlags,
-    // The operations flags (docs/operations.md) keep their own help text, shown below.
-    ...Object.entries(operationsOptions).map(([name, option]) => ({ name, type: option.type, help: '(see Operations below)' })),
+    // The operations flags (docs/operations.md): their values are read by operations.ts.
+    { name: 'log-level', type: operationsOptions['log-level'].type, value: 'level', help: 'operator log on stderr: fatal, error, warn, info (default), debug, trace,\nsilent (env OPENTILL_LOG_LEVEL); JSON lines, human-readable on a terminal' },
+    { name: 'log', type: operationsOptions.log.type, help: 'same as --log-level info (kept for older scripts)' },
+    { name: 'request-log', type: operationsOptions['request-log'].type, value: 'on|off', help: 'record every API request for the dashboard and `opentill logs tail`\n(default on, env OPENTILL_REQUEST_LOG)' },
+    { name: 'request-log-retention', type: operationsOptions['request-log-retention'].type, value: 'duration', help: 'keep request log rows this long: 7d (default), 12h, 30m\n(env OPENTILL_REQUEST_LOG_RETENTION)' },
+    { name: 'request-log-max-rows', type: operationsOptions['request-log-max-rows'].type, value: 'n', help: 'and at most this many rows (default 1000000, env OPENTILL_REQUEST_LOG_MAX_ROWS)' },
+    { name: 'dashboard-dir', type: operationsOptions['dashboard-dir'].type, value: 'dir', help: 'the built dashboard (default apps/dashboard/dist, env OPENTILL_DASHBOARD_DIR)' },
   ],
-  description: operationsUsage.trim(),
+  description: 'Logs, request log, dashboard and health endpoints: docs/operations.md, docs/dashboard.md.',
   examples: [
     'opentill serve',
     'opentill serve --port 5700 --data-dir /tmp/opentill',
-    'opentill serve --api-key sk_test_local --fixtures fixtures.json --seed 42',
+    'opentill serve --api-key sk_test_localdevelopment1 --fixtures fixtures.json --seed 42',
     'opentill serve --database postgres://localhost/opentill',
     'opentill serve --webhook-retry short --webhook-timeout 5s --no-webhook-allow-private',
   ],

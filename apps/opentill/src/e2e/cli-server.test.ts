@@ -132,6 +132,8 @@ describe('opentill CLI against a running server', () => {
     const reader = startCli(['reader', '--pair', '--quiet', '--api-key', server.secretKey, '--api-base', server.baseUrl]);
     try {
       const [, code] = await reader.waitFor(/Registration code: (\S+)/);
+      // The guidance is written after the code, in later writes: wait for its last line.
+      await reader.waitFor(/registration_code=\S+ -d location=tml_…/);
       assert.match(reader.output(), new RegExp(`curl ${server.baseUrl.replace(/\./g, '\\.')}/v1/terminal/locations -u ${server.secretKey}: -d display_name=Shop`));
       assert.match(reader.output(), new RegExp(`-d registration_code=${code} -d location=tml_…`));
       const location = await raw(server, 'POST', '/v1/terminal/locations', { key: server.secretKey, form: {
