@@ -455,6 +455,9 @@ for (const store of stores) {
         await receiver.waitFor((all) => all.length >= 1);
         const eventId = receiver.received[0]!.event.id;
         const delivery = async () => (await ok('GET', `/opentill/v1/webhook_deliveries?event=${eventId}&endpoint=${endpoint.id}`)).data[0];
+        // The receiver can see the first attempt before the sender records it; advancing the clock in
+        // that gap would move the first retry an hour later and leave one attempt fewer in the window.
+        await waitUntil(async () => (await delivery())?.attempt_count >= 1, 'attempt 1 recorded');
         // 1, 2, 4, 8, 16, 32, 60, 60 … minutes: each hour makes exactly the next attempt due, and the
         // 3 h window ends after ~9 attempts. Each round waits for its attempt (or the end).
         for (let round = 0; (await delivery()).state === 'pending'; round += 1) {
