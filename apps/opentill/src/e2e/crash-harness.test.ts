@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { freshSchema, startServer, testPostgres, type RunningServer, type StoreKind } from '@opentill/testkit';
+import { Random } from '@opentill/simulation';
 import { encodeForm, stores } from './helpers.js';
 import { startReceiver } from './webhook-receiver.js';
 
@@ -37,16 +38,10 @@ const webhookEnv = {
   OPENTILL_WEBHOOK_TIMEOUT: '3s',
 };
 
-/** mulberry32: small, seedable, good enough to pick workloads. */
+/** The seeded generator of the deterministic simulation (pure-rand), as a float source in [0, 1). */
 function random(seedValue: number): () => number {
-  let a = seedValue >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Random(seedValue);
+  return () => generator.int(0, 0xffff_ffff) / 0x1_0000_0000;
 }
 
 interface Answer { status: number; text: string; body: Record<string, unknown> }
