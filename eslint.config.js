@@ -31,6 +31,47 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['node:*', '@opentill/*'] }],
     },
   },
+  // Package boundaries (docs/ARCHITECTURE.md): what each layer may not import, checked rather than hoped.
+  {
+    files: ['packages/engine/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['fastify', '@fastify/*', 'ws', 'pg', 'better-sqlite3'], message: 'the engine talks to the outside through its ports only' },
+        { group: ['@opentill/server', '@opentill/gateway', '@opentill/store-*', '@opentill/processor-*', '@opentill/terminal-sdk'], message: 'adapters depend on the engine, never the reverse' },
+      ] }],
+    },
+  },
+  {
+    files: ['packages/protocol/src/**/*.ts', 'packages/reader-device/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['@opentill/engine', '@opentill/server', '@opentill/gateway', '@opentill/store-*', 'fastify', 'pg', 'better-sqlite3'], message: 'wire formats and devices know nothing of the server' },
+      ] }],
+    },
+  },
+  {
+    // The SDK runs in browsers and React Native: no Node built-ins (a Node-only storage adapter lives
+    // in a file named *-node.ts, imported only from the package's Node entry).
+    files: ['packages/terminal-sdk/src/**/*.ts', 'packages/terminal-sdk/src/**/*.tsx'],
+    ignores: ['**/*.test.ts', '**/*-node.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*'], message: 'the SDK runs in browsers and React Native' },
+        { group: ['@opentill/engine', '@opentill/server', '@opentill/gateway', '@opentill/store-*', 'fastify', 'ws', 'pg'], message: 'the SDK talks to the server over HTTP only' },
+      ] }],
+    },
+  },
+  {
+    files: ['packages/store-sqlite/src/**/*.ts', 'packages/store-postgres/src/**/*.ts', 'packages/gateway/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['fastify', '@fastify/*', '@opentill/terminal-sdk'], message: 'stores and the gateway are not HTTP API code' },
+      ] }],
+    },
+  },
   {
     // The dashboard renders user content (metadata, labels, webhook bodies) as text only.
     files: ['apps/dashboard/src/**/*.tsx'],
