@@ -3,7 +3,8 @@
  * looked up, then compared in constant time. (The index lookup itself leaks nothing useful: an
  * attacker would need SHA-256 preimages to steer it.)
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { sameSecret } from './secrets.js';
 import { secondsOf } from '@opentill/core';
 import type { Clock, IdSource } from './ports.js';
 import type { Account, ApiKeyRecord, Store } from './store.js';
@@ -46,7 +47,5 @@ export async function authenticate(store: Store, presented: string): Promise<Api
 export async function authenticateHash(store: Store, hash: string): Promise<ApiKeyRecord | null> {
   const record = await store.findApiKey(hash);
   if (!record) return null;
-  const a = Buffer.from(record.hash, 'hex');
-  const b = Buffer.from(hash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b) ? record : null;
+  return sameSecret(record.hash, hash) ? record : null;
 }

@@ -8,6 +8,7 @@ export * from './payment-methods.js';
 export * from './refunds.js';
 export * from './scheduler.js';
 export * from './accounts.js';
+export * from './secrets.js';
 export * from './adapters.js';
 export * from './webhooks/index.js';
 export * from './terminal/reader-link.js';

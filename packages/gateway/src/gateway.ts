@@ -8,13 +8,13 @@
  *
  * Connections are held by the node the device connected to; see the multi-node note in the docs.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isApiError, limits, readerOfflineAfterMs, readerStatusAt, type Reader, type StoredObject } from '@opentill/core';
 import {
-  Conflict, deviceActionId, hashKey, readerDeadline, serverActionStatus, type DeliveryResult, type PendingRegistration, type Presence, type ReaderCommand,
+  Conflict, deviceActionId, hashKey, readerDeadline, sameSecret, serverActionStatus, type DeliveryResult, type PendingRegistration, type Presence, type ReaderCommand,
   type ReaderLink, type RequestContext, type ServerActionStatus,
 } from '@opentill/engine';
 import {
@@ -338,12 +338,11 @@ export class ReaderGateway implements ReaderLink {
       return;
     }
     const stored = reader._internal['secretSha256'];
-    const given = Buffer.from(hashKey(hello.secret));
     if (reader['deleted'] === true || typeof stored !== 'string') {
       this.fail(ws, 'reader_revoked', `Reader ${hello.reader_id} was deleted: pair again.`);
       return;
     }
-    if (given.length !== stored.length || !timingSafeEqual(given, Buffer.from(stored))) {
+    if (!sameSecret(hashKey(hello.secret), stored)) {
       this.fail(ws, 'unauthenticated', 'Invalid reader credentials.');
       return;
     }

@@ -9,7 +9,8 @@
  * - `opentill.sdk_session` (`sdks_…`): the session, found from its secret (which names it);
  * - `opentill.sdk_reader_connection` (`sdkrc_<reader id>`): which session holds a reader.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { sameSecret } from '../secrets.js';
 import { ApiError, isApiError, secondsOf, type PaymentIntent, type Reader, type StoredObject } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
 import type { PaymentIntents } from '../payment-intents.js';
@@ -168,9 +169,7 @@ export class SdkSessions {
     const ctx = await this.context(accountId, requestId);
     const session = await this.engine.store.get<SdkSessionRecord>(accountId, sessionId);
     if (!session || session.object.object !== 'opentill.sdk_session' || session.object.ended) throw refused();
-    const a = Buffer.from(session.object.secret_sha256, 'hex');
-    const b = Buffer.from(sha256(secret), 'hex');
-    if (a.length !== b.length || !timingSafeEqual(a, b)) throw refused();
+    if (!sameSecret(session.object.secret_sha256, sha256(secret))) throw refused();
     if (session.object.expires_at_ms <= ctx.nowMs) {
       throw new SdkError(401, 'sdk_session_expired', 'The SDK session expired: fetch a new connection token.');
     }
@@ -394,7 +393,7 @@ export class SdkSessions {
   async reachablePaymentIntent(auth: SdkAuthenticated, clientSecret: string): Promise<PaymentIntent> {
     const id = clientSecret.split('_secret_')[0] ?? '';
     const found = id.startsWith('pi_') ? await this.engine.find<PaymentIntent>(auth.ctx, id) : null;
-    if (!found || found.object.object !== 'payment_intent' || !safeEqual(found.object.client_secret, clientSecret)) {
+    if (!found || found.object.object !== 'payment_intent' || !sameSecret(found.object.client_secret, clientSecret)) {
       throw new SdkError(400, 'invalid_payment_intent_client_secret', 'No PaymentIntent has this client secret.');
     }
     if (found.object.latest_charge) {
@@ -479,7 +478,7 @@ export class SdkSessions {
     const { readerId, simulated: isSimulated } = await this.connectedReader(auth);
     const id = clientSecret.split('_secret_')[0] ?? '';
     const found = id.startsWith('seti_') ? await this.engine.find(ctx, id) : null;
-    if (!found || found.object.object !== 'setup_intent' || !safeEqual(String(found.object['client_secret']), clientSecret)) {
+    if (!found || found.object.object !== 'setup_intent' || !sameSecret(String(found.object['client_secret']), clientSecret)) {
       throw new SdkError(400, 'invalid_argument', 'No SetupIntent has this client secret.');
     }
     await this.readers.processSetupIntent(ctx, readerId, id, allowRedisplay,
@@ -547,8 +546,3 @@ export class SdkSessions {
   }
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}

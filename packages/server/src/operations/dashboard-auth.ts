@@ -9,7 +9,7 @@
  * The cookie header is parsed here rather than with @fastify/cookie: one cookie of one name, no
  * signing (the value is random and checked server-side), so a plugin would add surface, not safety.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { limits } from '@opentill/core';
 import { authenticate, type DashboardSession, type Store } from '@opentill/engine';
 
@@ -31,12 +31,7 @@ export function sessionCookieOf(header: string | undefined): string | null {
   return null;
 }
 
-/** Constant-time string equality (CSRF tokens). */
-export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+export { sameSecret } from '@opentill/engine';
 
 export class DashboardAuth {
   constructor(private readonly store: Store, private readonly nowMs: () => number = Date.now) {}
