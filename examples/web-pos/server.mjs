@@ -7,7 +7,8 @@
  * - POST /capture_payment_intent → the captured PaymentIntent
  * - POST /reader_screen          → { url } of a reader's virtual screen (where the card is presented
  *                                  when the reader is not simulated), from OpenTill's screen sessions
- * - GET  /                       → the checkout page; /sdk/*.js → the OpenTill Terminal SDK (ESM)
+ * - GET  /                       → the checkout page; /sdk/*.js → the OpenTill Terminal SDK (ESM),
+ *   /core/*.js → @opentill/core, which the SDK imports
  *
  * It uses the official `stripe` package, pointed at OpenTill with host/port/protocol. The secret
  * key stays here: the page only ever sees connection tokens, client secrets and screen links.
@@ -22,7 +23,10 @@ import Stripe from 'stripe';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Wherever npm put the SDK: this clone's packages/terminal-sdk, or node_modules of a copy.
+// The SDK's compiled ES modules import @opentill/core (with its own relative files): serve both,
+// wherever npm put them.
 const sdkDist = dirname(createRequire(import.meta.url).resolve('@opentill/terminal-sdk'));
+const coreDist = dirname(createRequire(join(sdkDist, 'index.js')).resolve('@opentill/core'));
 const opentillUrl = new URL(process.env.OPENTILL_URL ?? 'http://127.0.0.1:4242');
 const secretKey = process.env.OPENTILL_SECRET_KEY ?? process.env.STRIPE_SECRET_KEY;
 if (!secretKey) {
@@ -43,6 +47,7 @@ const noStore = { setHeaders: (res) => res.set('cache-control', 'no-store') };
 app.use(express.static(join(here, 'public'), noStore));
 // The SDK's compiled ES modules, loaded by the page through an import map (no bundler).
 app.use('/sdk', express.static(sdkDist, noStore));
+app.use('/core', express.static(coreDist, noStore));
 
 app.get('/config.json', (req, res) => {
   res.json({ opentillUrl: opentillUrl.origin });

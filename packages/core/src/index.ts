@@ -12,3 +12,4 @@ export * from './terminal/location.js';
 export * from './tap-to-pay/index.js';
 export * from './terminal/configuration.js';
 export * from './setup-intent.js';
+export * from './client-secret.js';

@@ -2,7 +2,7 @@
 import {
   ApiError, applyAuthorization, applyIncrement, attachPaymentMethod, authorizationDeadlineMs, cancelPaymentIntent,
   capturePaymentIntent, checkAmountWithTip, checkConfirmable, checkIncrementable, createPaymentIntent, effectiveCaptureMethod,
-  expireAuthorization, minimumChargeAmount, updatePaymentIntent,
+  clientSecretOf, expireAuthorization, minimumChargeAmount, updatePaymentIntent,
   type CapturePaymentIntent, type CreatePaymentIntent, type DomainEvent, type PaymentIntent, type PaymentMethod, type StoredObject,
   type UpdatePaymentIntent,
 } from '@opentill/core';
@@ -41,7 +41,7 @@ export class PaymentIntents {
       : null;
     const id = this.engine.ids.next('pi');
     const created = createPaymentIntent({
-      ...command, id, clientSecret: `${id}_secret_${this.engine.ids.secret(25)}`,
+      ...command, id, clientSecret: clientSecretOf(id, this.engine.ids.secret(25)),
     }, ctx.nowMs);
     let paymentIntent = created.paymentIntent;
     if (paymentMethod) paymentIntent = attachPaymentMethod(paymentIntent, paymentMethod.object);

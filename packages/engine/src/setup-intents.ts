@@ -3,7 +3,7 @@
  * payment: nothing is authorized for capture) and generates a reusable `card` PaymentMethod.
  */
 import {
-  applySetupVerification, cancelSetupIntent, checkSetupConfirmable, createSetupIntent, updateSetupIntent,
+  applySetupVerification, cancelSetupIntent, clientSecretOf, checkSetupConfirmable, createSetupIntent, updateSetupIntent,
   type CreateSetupIntent, type DomainEvent, type Metadata, type PaymentMethod, type SetupIntent,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
@@ -16,7 +16,7 @@ export class SetupIntents {
     confirm: boolean; paymentMethod: string | null; allowRedisplay?: string;
   }): Promise<SetupIntent> {
     const id = this.engine.ids.next('seti');
-    const created = createSetupIntent({ ...command, id, clientSecret: `${id}_secret_${this.engine.ids.secret(25)}` }, ctx.nowMs);
+    const created = createSetupIntent({ ...command, id, clientSecret: clientSecretOf(id, this.engine.ids.secret(25)) }, ctx.nowMs);
     if (command.paymentMethod) await this.engine.load(ctx, command.paymentMethod, 'payment_method', 'payment_method');
     const setupIntent = command.paymentMethod
       ? { ...created.setupIntent, payment_method: command.paymentMethod, status: 'requires_confirmation' as const }

@@ -18,6 +18,7 @@ import {
   type IReaderSettings, type ISetReaderDisplayRequest, type ISetReaderSettingsRequest, type ISetupIntent, type ISetupIntentConfig, type ProcessPaymentOptions, type Reader,
   type RefundOptions, type SimulatorConfiguration, type Terminal, type TerminalProps,
 } from './types.js';
+import { intentIdOfClientSecret } from '@opentill/core';
 import { SdkTransport, type Json, type TransportFailure, type TransportResult } from './transport.js';
 import { StateMonitor, type ReaderAction, type StateBase } from './state-monitor.js';
 
@@ -385,7 +386,8 @@ export class OpenTillTerminal implements Terminal {
 
   async collectPaymentMethod(request: string, options: CollectPaymentMethodOptions = {}):
     Promise<{ paymentIntent: ISdkManagedPaymentIntent } | ErrorResponse> {
-    if (typeof request !== 'string' || !request.includes('_secret_')) {
+    const paymentIntentId = typeof request === 'string' ? intentIdOfClientSecret(request) : null;
+    if (paymentIntentId === null) {
       return failure('invalid_payment_intent_client_secret', 'collectPaymentMethod needs the client_secret of a PaymentIntent.');
     }
     const refused = this.begin('collect');
@@ -407,7 +409,6 @@ export class OpenTillTerminal implements Terminal {
       });
       if (!started.ok) return { error: started.error };
       this.monitor.update(started.data);
-      const paymentIntentId = request.split('_secret_')[0]!;
       const done = await this.outcome(started.data, 'collect_payment_method', 'payment_intent', paymentIntentId);
       if ('error' in done) {
         if (done.error.code === 'canceled') result = 'canceled';
@@ -573,7 +574,8 @@ export class OpenTillTerminal implements Terminal {
 
   async collectSetupIntentPaymentMethod(clientSecret: string, customerConsentCollectedOrAllowRedisplay: boolean | AllowRedisplay,
     config: ISetupIntentConfig | null = null): Promise<{ setupIntent: ISetupIntent } | ErrorResponse> {
-    if (typeof clientSecret !== 'string' || !clientSecret.includes('_secret_')) {
+    const setupIntentId = typeof clientSecret === 'string' ? intentIdOfClientSecret(clientSecret) : null;
+    if (setupIntentId === null) {
       return failure('invalid_argument', 'collectSetupIntentPaymentMethod needs the client_secret of a SetupIntent.');
     }
     const allowRedisplay = typeof customerConsentCollectedOrAllowRedisplay === 'boolean'
@@ -591,7 +593,6 @@ export class OpenTillTerminal implements Terminal {
       });
       if (!started.ok) return { error: started.error };
       this.monitor.update(started.data);
-      const setupIntentId = clientSecret.split('_secret_')[0]!;
       const done = await this.outcome(started.data, 'process_setup_intent', 'setup_intent', setupIntentId);
       if ('error' in done) {
         if (done.error.code === 'canceled') result = 'canceled';

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sameSecret } from '../secrets.js';
-import { ApiError, isApiError, secondsOf, type PaymentIntent, type Reader, type StoredObject } from '@opentill/core';
+import { ApiError, intentIdOfClientSecret, isApiError, secondsOf, type PaymentIntent, type Reader, type StoredObject } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
 import type { PaymentIntents } from '../payment-intents.js';
 import type { CardRead } from '../ports.js';
@@ -391,7 +391,7 @@ export class SdkSessions {
    * session's Location scope (`checkChargeInScope`). An id alone reaches nothing (docs/sdk.md).
    */
   async reachablePaymentIntent(auth: SdkAuthenticated, clientSecret: string): Promise<PaymentIntent> {
-    const id = clientSecret.split('_secret_')[0] ?? '';
+    const id = intentIdOfClientSecret(clientSecret) ?? '';
     const found = id.startsWith('pi_') ? await this.engine.find<PaymentIntent>(auth.ctx, id) : null;
     if (!found || found.object.object !== 'payment_intent' || !sameSecret(found.object.client_secret, clientSecret)) {
       throw new SdkError(400, 'invalid_payment_intent_client_secret', 'No PaymentIntent has this client secret.');
@@ -476,7 +476,7 @@ export class SdkSessions {
     processConfig: Record<string, unknown>, simulated: SimulatedBehaviour): Promise<SdkState> {
     const { ctx } = auth;
     const { readerId, simulated: isSimulated } = await this.connectedReader(auth);
-    const id = clientSecret.split('_secret_')[0] ?? '';
+    const id = intentIdOfClientSecret(clientSecret) ?? '';
     const found = id.startsWith('seti_') ? await this.engine.find(ctx, id) : null;
     if (!found || found.object.object !== 'setup_intent' || !sameSecret(String(found.object['client_secret']), clientSecret)) {
       throw new SdkError(400, 'invalid_argument', 'No SetupIntent has this client secret.');
