@@ -13,6 +13,13 @@ export type WalletType = 'apple_pay' | 'google_pay' | 'samsung_pay' | 'unknown';
 
 export type CardPresentType = 'card_present' | 'interac_present';
 
+/** The test card a simulated reader presents when the test names none: Visa 4242, or Interac for
+ *  Interac-only payments (Stripe's simulated readers do the same). */
+export const defaultSimulatedCard: Readonly<Record<CardPresentType, string>> = {
+  card_present: '4242424242424242',
+  interac_present: '4506445006931933',
+};
+
 /** What a reader read from a card. `number` is the full PAN and must never be stored or logged. */
 export interface CardFacts {
   type: CardPresentType;

@@ -7,7 +7,7 @@
  */
 import {
   ApiError, actionFailures, authorizationRecoveryMs, beginAuthorization, buildReader, cancelAction, cardCollected,
-  checkAcceptsCommand, checkAmountWithTip, checkCart, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
+  checkAcceptsCommand, checkAmountWithTip, checkCart, defaultSimulatedCard, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
   readerOfflineAfterMs, releaseHeldCard, startAction, terminalErrors,
   type ActionOutcome, type ActionRequest, type Cart, type Location, type Metadata, type PaymentIntent, type Reader,
   type ReaderFaults, type StoredObject,
@@ -782,8 +782,8 @@ export function readerDeadline(reader: Reader): number | null {
 function defaultRead(types: string[]): CardRead {
   const interacOnly = !types.includes('card_present') && types.includes('interac_present');
   return interacOnly
-    ? { type: 'interac_present', number: '4506445006931933', readMethod: 'contact_emv', wallet: null }
-    : { type: 'card_present', number: '4242424242424242', readMethod: 'contactless_emv', wallet: null };
+    ? { type: 'interac_present', number: defaultSimulatedCard.interac_present, readMethod: 'contact_emv', wallet: null }
+    : { type: 'card_present', number: defaultSimulatedCard.card_present, readMethod: 'contactless_emv', wallet: null };
 }
 
 /** An input as the customer entered it on a device. */

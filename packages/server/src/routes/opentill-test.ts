@@ -4,7 +4,7 @@
  * - the account's test clock, to see authorizations expire without waiting days;
  * - reset: the account starts over (`opentill reset`).
  */
-import { ApiError, checkAmountWithTip, type PaymentIntent } from '@opentill/core';
+import { ApiError, checkAmountWithTip, defaultSimulatedCard, type PaymentIntent } from '@opentill/core';
 import type { CardRead, RequestContext } from '@opentill/engine';
 import { amount, int, oneOf, parseParams, str } from '@opentill/protocol';
 import type { App } from '../app.js';
@@ -29,7 +29,7 @@ type CardReadParams = { type?: CardRead['type']; number?: string; read_method?: 
 /** Defaults follow Stripe's simulated readers: Visa 4242, contactless, or Interac for Interac-only payments. */
 export function cardReadFrom(p: CardReadParams, paymentMethodTypes: string[] = ['card_present']): CardRead {
   const type = p.type ?? (paymentMethodTypes.includes('card_present') ? 'card_present' : 'interac_present');
-  const number = p.number ?? (type === 'interac_present' ? '4506445006931933' : '4242424242424242');
+  const number = p.number ?? defaultSimulatedCard[type];
   return {
     type,
     number,

@@ -11,7 +11,7 @@
 import type {
   PinPadRequest, PinPadResult, TapOutcomeScreen, TapScreenRequest, TapScreenResult, TapToPayUi, TapWallet,
 } from './ui.js';
-import type { TapToPayUxConfiguration } from '@opentill/core';
+import { defaultSimulatedCard, type TapToPayUxConfiguration } from '@opentill/core';
 
 export type ScriptedTap =
   | { card: { number: string; wallet?: TapWallet | null } }
@@ -25,7 +25,7 @@ export type ScriptedTap =
 /** A PIN (4–12 digits), or what happens instead. */
 export type ScriptedPin = string | 'cancel' | 'screenshot' | 'never';
 
-export const simulatorDefaultCard = '4242424242424242';
+export const simulatorDefaultCard = defaultSimulatedCard.card_present;
 
 export class ScriptedTapToPayUi implements TapToPayUi {
   private readonly taps: ScriptedTap[] = [];

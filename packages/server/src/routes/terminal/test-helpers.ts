@@ -2,7 +2,7 @@
  * Stripe's Terminal test helpers (`/v1/test_helpers/terminal/readers/:id/…`): what a cardholder
  * does at a simulated reader.
  */
-import { ApiError, customerCancel, limits } from '@opentill/core';
+import { ApiError, customerCancel, defaultSimulatedCard, limits } from '@opentill/core';
 import { explainCardRefusal, type CardRead, type RequestContext } from '@opentill/engine';
 import { bool, int, object, oneOf, parseParams, str } from '@opentill/protocol';
 import type { App } from '../../app.js';
@@ -54,7 +54,7 @@ export function registerTerminalTestHelpers(app: App, services: Services): void 
       }, types);
     };
     // A customer presents a card to the in-process device, which reports it through the device-side path.
-    const number = p.card?.number ?? p.card_present?.number ?? p.interac_present?.number ?? '4242424242424242';
+    const number = p.card?.number ?? p.card_present?.number ?? p.interac_present?.number ?? defaultSimulatedCard.card_present;
     const reader = await services.readerDevices.simulatedInput(ctx, await simulated(request, ctx), {
       type: 'present_card', number, read_method: 'contactless_emv', wallet: null, tip_amount: p.amount_tip ?? 0,
     }, { readFor, presets: { pin: '1234' }, explain: (current) => explainCardRefusal(current, ctx.nowMs) });
