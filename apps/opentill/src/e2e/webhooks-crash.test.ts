@@ -194,7 +194,9 @@ describe('webhooks on PostgreSQL with two server processes', () => {
     const { receiver, open, acknowledged } = await gatedReceiver();
     // Held requests must not time out before the gate opens (a retry would blur who sent what), yet
     // A's claims expire after timeout + 5 s. The embedded PGlite server is slower still.
-    const crashEnv = { ...env, OPENTILL_WEBHOOK_TIMEOUT: pg.embedded ? '15s' : '10s' };
+    // 20 s leaves a loaded machine (CI beside other work) room between the first held request and
+    // the gate opening; A's claims then expire after 25 s, well inside the 90 s wait below.
+    const crashEnv = { ...env, OPENTILL_WEBHOOK_TIMEOUT: '20s' };
     let a = await startServer({ store: 'postgres', name: 'crash pg a', database: schema.url, secretKey, env: crashEnv });
     const b = await startServer({ store: 'postgres', name: 'crash pg b', database: schema.url, secretKey, env: crashEnv });
     try {
@@ -210,7 +212,7 @@ describe('webhooks on PostgreSQL with two server processes', () => {
       // B alone finishes (A's claims expire after the lease), then A comes back on the same schema.
       const eventIds = await allEventIds(stripeFor(b, secretKey));
       assert.equal(eventIds.length, 100);
-      await waitUntil(async () => await pendingTotal(b) === 0, 'B finished everything, A\'s expired claims included', 60_000);
+      await waitUntil(async () => await pendingTotal(b) === 0, 'B finished everything, A\'s expired claims included', 90_000);
       a = await startServer({ store: 'postgres', name: 'crash pg a', database: schema.url, secretKey, env: crashEnv });
       assert.deepEqual(eventIds.filter((id) => !acknowledged.has(id)), [], 'every event acknowledged by the receiver');
       const { duplicates } = checkDelivered(receiver, eventIds, endpoint.secret!);
