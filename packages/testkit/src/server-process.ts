@@ -67,7 +67,9 @@ export async function startServer(options: {
       if (options.command !== undefined && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
       else child.kill('SIGKILL');
       reject(new Error(`server did not start in time:\n${output}`));
-    }, 20_000);
+      // Generous: a start is a few hundred ms, but a machine running the suite beside other work (or the
+      // embedded PostgreSQL migrating a schema) can take far longer; a server that never starts still fails.
+    }, 90_000);
     const check = () => {
       const port = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
       const pk = /publishable key:\s+(\S+)/.exec(output);
