@@ -10,6 +10,8 @@
 // Options (flags or env): --duration S (BENCH_DURATION, 5), --warmup S (BENCH_WARMUP, 1),
 // --concurrency N (BENCH_CONCURRENCY, 32), --only bare,sqlite,postgres (BENCH_ONLY), --starts N (3),
 // --client agent|raw (BENCH_CLIENT, agent: node's http.Agent; raw: a cheaper raw-socket client, see load.mjs).
+// BENCH_BEFORE_MAIN=/path/to/other/build/apps/opentill/dist/main.js adds the part `postgres-before` (also in
+// --only): the same PostgreSQL scenario on that build, for before/after figures in one run.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -22,6 +24,7 @@ import { parseArgs } from 'node:util';
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(benchDir, '..');
 const opentillMain = join(repoRoot, 'apps/opentill/dist/main.js');
+const beforeMain = process.env.BENCH_BEFORE_MAIN;
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,7 +44,7 @@ if (client !== 'agent' && client !== 'raw') throw new Error(`--client must be ag
 const starts = Number(flags.starts ?? process.env.BENCH_STARTS ?? 3);
 // Extra node flags for the OpenTill server only, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const only = new Set((flags.only ?? process.env.BENCH_ONLY ?? 'bare,sqlite,postgres').split(','));
+const only = new Set((flags.only ?? process.env.BENCH_ONLY ?? `bare,sqlite,${beforeMain ? 'postgres-before,' : ''}postgres`).split(','));
 
 const secretKey = `sk_test_bench${process.pid}x${Date.now()}`;
 const stripeVersion = '2026-10-28.endive'; // stripe-node 23.1.0's pinned API version
@@ -51,6 +54,9 @@ const createBody = 'amount=1000&currency=eur&payment_method_types[0]=card_presen
 const targets = {
   createRps: 4000, createP99Ms: 20, retrieveRps: 10000, rssMb: 100, startMs: 1000,
 };
+// Issue 13's, on PostgreSQL (one node, raw client, c=32): create ≥ 2,500 req/s with p99 ≤ 30 ms, or the
+// server's CPU ≤ 350 µs per request; retrieve ≥ 8,000 req/s.
+const pgTargets = { createRps: 2500, createP99Ms: 30, createCpuUs: 350, retrieveRps: 8000 };
 
 const tmp = mkdtempSync(join(os.tmpdir(), 'opentill-bench-'));
 const children = new Set();
@@ -141,9 +147,9 @@ function getOnce(port, path, headers = {}) {
  * Spawns `opentill serve` and measures spawn -> first answered (authenticated) request.
  * A fresh data dir (SQLite) or schema (PostgreSQL) each time, so migrations run as on a first start.
  */
-async function startOpentill(store, databaseUrl) {
+async function startOpentill(store, databaseUrl, main = opentillMain) {
   const dataDir = mkdtempSync(join(tmp, `${store}-`));
-  const args = [opentillMain, 'serve', '--port', '0', '--data-dir', dataDir, '--secret-key', secretKey];
+  const args = [main, 'serve', '--port', '0', '--data-dir', dataDir, '--secret-key', secretKey];
   if (databaseUrl) args.push('--database', databaseUrl);
   const t0 = performance.now();
   const child = track(spawn(process.execPath, [...serverNodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -198,7 +204,7 @@ async function benchBare() {
   }
 }
 
-async function benchOpentill(store) {
+async function benchOpentill(store, build = { main: opentillMain, suffix: '' }) {
   let databaseUrl;
   let label = store;
   const drops = [];
@@ -206,7 +212,7 @@ async function benchOpentill(store) {
   if (store === 'postgres') {
     const { testPostgres, freshSchema } = await import('../packages/testkit/dist/postgres.js');
     pgInfo = await testPostgres();
-    label = pgInfo.embedded ? 'postgres (EMBEDDED PGlite fallback)' : 'postgres';
+    label = (pgInfo.embedded ? 'postgres (EMBEDDED PGlite fallback)' : 'postgres') + build.suffix;
     databaseUrl = async () => {
       const schema = await freshSchema(pgInfo.url, 'bench');
       drops.push(schema.drop);
@@ -219,13 +225,13 @@ async function benchOpentill(store) {
   try {
     for (let i = 0; i < starts; i += 1) {
       if (server) { await stop(server.child); server = undefined; }
-      server = await startOpentill(store, databaseUrl ? await databaseUrl() : undefined);
+      server = await startOpentill(store, databaseUrl ? await databaseUrl() : undefined, build.main);
       startTimes.push(round(server.startMs));
     }
     log(`  start ${startTimes.join(', ')} ms`);
     await sleep(1000);
     const rssIdle = memoryMb(server.child.pid);
-    const idsFile = join(tmp, `${store}-ids.txt`);
+    const idsFile = join(tmp, `${store}${build.suffix ? '-before' : ''}-ids.txt`);
     log(`  create …`);
     const create = await measure(server.child.pid, { url: `http://127.0.0.1:${server.port}/`, mode: 'create', body: createBody, idsOut: idsFile });
     log(`  create   ${create.rps} req/s, p99 ${create.p99Ms} ms, ${create.errors} errors`);
@@ -279,10 +285,21 @@ function printReport(result) {
     const sqlite = s.store === 'sqlite';
     const ct = `≥ ${targets.createRps} req/s, p99 ≤ ${targets.createP99Ms} ms`;
     const rt = `≥ ${targets.retrieveRps} req/s`;
+    const pct = `≥ ${pgTargets.createRps} req/s, p99 ≤ ${pgTargets.createP99Ms} ms, or ≤ ${pgTargets.createCpuUs} µs`;
+    const prt = `≥ ${pgTargets.retrieveRps} req/s`;
+    const pgCreateOk = (s.create.rps >= pgTargets.createRps && s.create.p99Ms <= pgTargets.createP99Ms)
+      || s.create.serverCpuUsPerRequest <= pgTargets.createCpuUs;
     row(`${s.label} create`, s.create, ceiling?.post,
-      sqlite ? `${ct}: ${verdict(s.create.rps >= targets.createRps && s.create.p99Ms <= targets.createP99Ms)}` : `(SQLite's: ${ct})`);
+      sqlite ? `${ct}: ${verdict(s.create.rps >= targets.createRps && s.create.p99Ms <= targets.createP99Ms)}` : `${pct}: ${verdict(pgCreateOk)}`);
     row(`${s.label} retrieve`, s.retrieve, ceiling?.get,
-      sqlite ? `${rt}: ${verdict(s.retrieve.rps >= targets.retrieveRps)}` : `(SQLite's: ${rt})`);
+      sqlite ? `${rt}: ${verdict(s.retrieve.rps >= targets.retrieveRps)}` : `${prt}: ${verdict(s.retrieve.rps >= pgTargets.retrieveRps)}`);
+    const base = result.stores.find((other) => other.store === 'sqlite');
+    if (!sqlite && base) {
+      const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '—');
+      lines.push(`${pad('', 34)}× SQLite (same run): create CPU/req ${ratio(s.create.serverCpuUsPerRequest, base.create.serverCpuUsPerRequest)}, ` +
+        `req/s ${ratio(s.create.rps, base.create.rps)}; retrieve CPU/req ${ratio(s.retrieve.serverCpuUsPerRequest, base.retrieve.serverCpuUsPerRequest)}, ` +
+        `req/s ${ratio(s.retrieve.rps, base.retrieve.rps)}`);
+    }
   }
   lines.push('', 'create: POST /v1/payment_intents with a fresh `Idempotency-Key: stripe-node-retry-<uuid>`; ratio to the bare POST.');
   lines.push('retrieve: GET /v1/payment_intents/:id over the created ids; ratio to the bare GET.');
@@ -321,6 +338,10 @@ async function main() {
   const result = { startedAt, config: { concurrency, durationS, warmupS, starts, client }, targets, env, ceiling: null, stores: [] };
   if (only.has('bare')) result.ceiling = await benchBare();
   if (only.has('sqlite')) result.stores.push(await benchOpentill('sqlite'));
+  if (only.has('postgres-before')) {
+    if (!beforeMain) throw new Error('--only postgres-before needs BENCH_BEFORE_MAIN (another build\'s apps/opentill/dist/main.js)');
+    result.stores.push(await benchOpentill('postgres', { main: beforeMain, suffix: ' BEFORE' }));
+  }
   if (only.has('postgres')) result.stores.push(await benchOpentill('postgres'));
   env.loadAfter = cpuLine();
   for (const s of result.stores) {

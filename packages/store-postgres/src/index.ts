@@ -43,6 +43,12 @@ const ACCOUNT_COLUMNS = 'id, created::float8 AS created, clock_offset_ms::float8
 
 /** SQLSTATEs that mean "another transaction got in the way": the batch is reported as a conflict. */
 const CONFLICT_CODES = new Set(['40001' /* serialization_failure */, '40P01' /* deadlock_detected */]);
+/** Raised by `opentill_commit` for a stale version; the message is the object's id. */
+const versionConflictCode = 'OT409';
+/** Raised by `opentill_commit` when the account's webhook endpoints changed since this process read them. */
+const endpointsChangedCode = 'OT412';
+/** Plans per commit before giving up (each re-plan follows a fresh read; only endpoint churn needs a second). */
+const endpointReplansMax = 5;
 
 function quoteIdent(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
@@ -181,7 +187,8 @@ export class PostgresStore implements Store {
   }
 
   async getAccount(id: string): Promise<Account | null> {
-    const { rows } = await this.pool.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`, [id]);
+    const { rows } = await this.pool.query<AccountRow>({
+      name: 'opentill_account', text: `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`, values: [id] });
     return rows[0] ? toAccount(rows[0]) : null;
   }
 
@@ -196,14 +203,16 @@ export class PostgresStore implements Store {
   }
 
   async findApiKey(hash: string): Promise<ApiKeyRecord | null> {
-    const { rows } = await this.pool.query<KeyRow>(
-      'SELECT hash, account_id, kind, last4, created::float8 AS created FROM api_keys WHERE hash = $1', [hash]);
+    const { rows } = await this.pool.query<KeyRow>({
+      name: 'opentill_api_key', text: 'SELECT hash, account_id, kind, last4, created::float8 AS created FROM api_keys WHERE hash = $1',
+      values: [hash] });
     const row = rows[0];
     return row ? { hash: row.hash, accountId: row.account_id, kind: row.kind, last4: row.last4, created: row.created } : null;
   }
 
   async get<T extends StoredObject = StoredObject>(accountId: string, id: string): Promise<StoredRecord<T> | null> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE id = $1 AND account_id = $2`, [id, accountId]);
+    const { rows } = await this.pool.query<Row>({
+      name: 'opentill_get', text: `SELECT ${OBJECT_COLUMNS} FROM objects WHERE id = $1 AND account_id = $2`, values: [id, accountId] });
     const row = rows[0];
     return row ? { object: row.data as T, version: row.version } : null;
   }
@@ -236,55 +245,53 @@ export class PostgresStore implements Store {
     return { data: page.map((row) => row.data), hasMore };
   }
 
+  /**
+   * One round trip: the whole batch is one call of `opentill_commit` (migration 0008), atomic like
+   * the transaction it replaces (BEGIN, a statement per row, COMMIT: 6 round trips for a create).
+   * Webhook deliveries are planned from the endpoints this process last read; when they changed
+   * since, the call refuses the plan (`OT412`, nothing written) and it is planned again from a
+   * fresh read.
+   */
   async commit(batch: CommitBatch): Promise<CommitResult> {
-    let current = '';
-    try {
-      return await this.transaction(async (client): Promise<CommitResult> => {
-        // The request's effect, in this transaction: it commits with the objects or not at all.
-        const idempotency = batch.idempotency;
-        if (idempotency) {
-          const claimed = await client.query(
-            "UPDATE idempotency_keys SET effect = $1 WHERE account_id = $2 AND key = $3 AND token = $4 AND state = 'in_flight'",
-            [idempotency.effect, batch.accountId, idempotency.key, idempotency.token]);
-          if (claimed.rowCount !== 1) return { ok: false, conflictId: idempotency.key, keyLost: true };
+    const puts = batch.puts;
+    const putData = puts.map((put) => put.data ?? JSON.stringify(put.object));
+    // Planning sets pending_webhooks on the events it routes; a re-plan starts from the originals.
+    const pendingWebhooks = batch.events.map((event) => event['pending_webhooks']);
+    const idempotency = batch.idempotency;
+    for (let attempt = 1; ; attempt++) {
+      const deliveries = await this.outbox.plan(batch, attempt > 1);
+      const eventData = batch.events.map((event) => JSON.stringify(event));
+      try {
+        const { rows } = await this.pool.query<{ outcome: string | null }>({
+          name: 'opentill_commit',
+          text: `SELECT opentill_commit($1, $2, $3, $4, $5::text[], $6::text[], $7::bigint[], $8::int[], $9::boolean[], $10::bigint[],
+            $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
+            $20::text[], $21::bigint[], $22, $23) AS outcome`,
+          values: [
+            batch.accountId, idempotency?.key ?? null, idempotency?.token ?? null, idempotency?.effect ?? null,
+            puts.map((put) => put.object.id), puts.map((put) => put.object.object), puts.map((put) => put.object.created),
+            // An undefined deadline keeps the stored one (updates); null clears it.
+            puts.map((put) => put.expectedVersion), puts.map((put) => put.deadlineMs === undefined),
+            puts.map((put) => put.deadlineMs ?? null), putData, putData.map(filterData),
+            batch.events.map((event) => event.id), batch.events.map((event) => event.created), eventData, eventData.map(filterData),
+            deliveries.ids, deliveries.endpointIds, deliveries.eventIds, deliveries.eventTypes, deliveries.at, deliveries.notify,
+            deliveries.fingerprint,
+          ],
+        });
+        if (rows[0]?.outcome === 'key_lost') return { ok: false, conflictId: idempotency!.key, keyLost: true };
+        return { ok: true, deliveries: deliveries.ids.length };
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? '';
+        if (code === endpointsChangedCode && attempt < endpointReplansMax) {
+          batch.events.forEach((event, index) => { event['pending_webhooks'] = pendingWebhooks[index]; });
+          continue;
         }
-        for (const put of batch.puts) {
-          current = put.object.id;
-          const data = put.data ?? JSON.stringify(put.object);
-          if (put.expectedVersion === 0) {
-            await client.query(
-              `INSERT INTO objects (id, account_id, type, created, version, deadline_ms, data, filter_data)
-               VALUES ($1, $2, $3, $4, 1, $5, $6::json, $7::json)`,
-              [put.object.id, batch.accountId, put.object.object, put.object.created, put.deadlineMs ?? null, data, filterData(data)]);
-          } else {
-            // An undefined deadline keeps the stored one; null clears it.
-            const keep = put.deadlineMs === undefined;
-            const result = await client.query(
-              `UPDATE objects SET version = version + 1, data = $1::json, filter_data = $2::json,
-                 deadline_ms = CASE WHEN $3::boolean THEN deadline_ms ELSE $4::bigint END
-               WHERE id = $5 AND account_id = $6 AND version = $7`,
-              [data, filterData(data), keep, keep ? null : put.deadlineMs, put.object.id, batch.accountId, put.expectedVersion]);
-            if (result.rowCount !== 1) throw new Conflict(put.object.id);
-          }
-        }
-        // Webhook deliveries of these events, in this transaction (sets the events' pending_webhooks).
-        const deliveries = await this.outbox.plan(client, batch);
-        for (const event of batch.events) {
-          current = event.id;
-          const data = JSON.stringify(event);
-          await client.query(
-            `INSERT INTO objects (id, account_id, type, created, version, deadline_ms, data, filter_data)
-             VALUES ($1, $2, 'event', $3, 1, NULL, $4::json, $5::json)`,
-            [event.id, batch.accountId, event.created, data, filterData(data)]);
-        }
-        return { ok: true, deliveries };
-      });
-    } catch (error) {
-      if (error instanceof Conflict) return { ok: false, conflictId: error.id };
-      // Two batches updating the same objects in opposite orders deadlock; PostgreSQL aborts one.
-      // Retrying it is exactly what a version conflict asks for.
-      if (CONFLICT_CODES.has((error as { code?: string }).code ?? '')) return { ok: false, conflictId: current };
-      throw error;
+        if (code === versionConflictCode) return { ok: false, conflictId: (error as Error).message };
+        // Two batches updating the same objects in opposite orders deadlock; PostgreSQL aborts one.
+        // Retrying it is exactly what a version conflict asks for.
+        if (CONFLICT_CODES.has(code)) return { ok: false, conflictId: puts[0]?.object.id ?? batch.events[0]?.id ?? '' };
+        throw error;
+      }
     }
   }
 
@@ -317,15 +324,17 @@ export class PostgresStore implements Store {
     return {
       begin: (accountId, key, requestHash, nowMs, token) => this.idempotencyBegin(accountId, key, requestHash, nowMs, token),
       finish: async (accountId, key, status, body, token) => {
-        await this.pool.query(
-          `UPDATE idempotency_keys SET state = 'done', response_status = $1, response_body = $2, effect = NULL
+        await this.pool.query({
+          name: 'opentill_idempotency_finish',
+          text: `UPDATE idempotency_keys SET state = 'done', response_status = $1, response_body = $2, effect = NULL
            WHERE account_id = $3 AND key = $4 AND token = $5 AND state = 'in_flight'`,
-          [status, body, accountId, key, token]);
+          values: [status, body, accountId, key, token] });
       },
       abandon: async (accountId, key, token) => {
-        await this.pool.query(
-          "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND token = $3 AND state = 'in_flight' AND effect IS NULL",
-          [accountId, key, token]);
+        await this.pool.query({
+          name: 'opentill_idempotency_abandon',
+          text: "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND token = $3 AND state = 'in_flight' AND effect IS NULL",
+          values: [accountId, key, token] });
       },
       prune: async (olderThanMs) => {
         const result = await this.pool.query("DELETE FROM idempotency_keys WHERE created_ms < $1 AND state = 'done'", [olderThanMs]);
@@ -341,10 +350,11 @@ export class PostgresStore implements Store {
   private async idempotencyBegin(accountId: string, key: string, requestHash: string, nowMs: number,
     token: string): Promise<IdempotencyBegin> {
     const lockedUntil = nowMs + limits.idempotencyLockMs;
-    const claim = (client: pg.Pool | pg.PoolClient) => client.query(
-      `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms, token)
+    const claim = (client: pg.Pool | pg.PoolClient) => client.query({
+      name: 'opentill_idempotency_claim',
+      text: `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms, token)
        VALUES ($1, $2, $3, 'in_flight', $4, $5, $6) ON CONFLICT (account_id, key) DO NOTHING RETURNING 1`,
-      [accountId, key, requestHash, nowMs, lockedUntil, token]);
+      values: [accountId, key, requestHash, nowMs, lockedUntil, token] });
     if ((await claim(this.pool)).rowCount === 1) return { kind: 'started' };
     return this.transaction(async (client): Promise<IdempotencyBegin> => {
       for (let attempt = 1; ; attempt++) {
@@ -375,8 +385,3 @@ function toAccount(row: AccountRow): Account {
   return { id: row.id, created: row.created, clockOffsetMs: row.clock_offset_ms, settings: row.settings };
 }
 
-class Conflict extends Error {
-  constructor(readonly id: string) {
-    super(`version conflict on ${id}`);
-  }
-}

@@ -11,7 +11,7 @@ import { inTransaction } from './transaction.js';
 import type { StoredObject } from '@opentill/core';
 import {
   attemptErrorLengthMax, attemptExcerptLengthMax, newDeliveryId, planDeliveries,
-  type ClaimedDelivery, type CommitBatch, type DeliveryAttempt, type DeliveryOutcome, type DeliveryQuery, type DeliveryRow,
+  type ClaimedDelivery, type CommitBatch, type EnabledEndpoint, type DeliveryAttempt, type DeliveryOutcome, type DeliveryQuery, type DeliveryRow,
   type NewDelivery, type OutboxStore,
 } from '@opentill/engine';
 
@@ -54,6 +54,18 @@ function toAttempt(row: AttemptDbRow): DeliveryAttempt {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+/** Planned deliveries as the parallel arrays `opentill_commit` takes (migration 0008). */
+export interface PlannedInsert {
+  ids: string[]; endpointIds: string[]; eventIds: string[]; eventTypes: string[]; at: number[];
+  /** The NOTIFY channel when this commit sends the hint, else null. */
+  notify: string | null;
+  /** The fingerprint of the endpoints planned from (null: no events, nothing to check). */
+  fingerprint: string | null;
+}
+const noDeliveries: PlannedInsert = { ids: [], endpointIds: [], eventIds: [], eventTypes: [], at: [], notify: null, fingerprint: null };
+/** Accounts whose endpoints are kept in memory (cleared when full). */
+const endpointCacheMax = 10_000;
+
 export class PostgresOutbox implements OutboxStore {
   private lastNotifyMs = 0;
   constructor(private readonly pool: pg.Pool, private readonly connection: { connectionString: string; schema?: string }) {}
@@ -63,21 +75,50 @@ export class PostgresOutbox implements OutboxStore {
   }
 
 
-  /** Inside `commit`'s transaction, before the events are inserted (it sets their pending_webhooks). */
-  async plan(client: pg.PoolClient, batch: CommitBatch): Promise<number> {
-    if (batch.events.length === 0) return 0;
-    const { rows } = await client.query<{ id: string; events: unknown[] | null }>(
-      `SELECT id, data -> 'enabled_events' AS events FROM objects
-       WHERE account_id = $1 AND type = 'webhook_endpoint' AND data ->> 'status' = 'enabled' AND (data -> 'deleted') IS NULL`,
-      [batch.accountId]);
-    if (rows.length === 0) return 0;
-    const planned = planDeliveries(rows.map((row) => ({ id: row.id, enabledEvents: row.events ?? [] })), batch.events, newDeliveryId);
-    if (planned.length === 0) return 0;
-    await this.insert(client, planned.map((delivery) => ({
-      id: delivery.id, accountId: batch.accountId, endpointId: delivery.endpointId, eventId: delivery.event.id,
-      eventType: String(delivery.event['type']), nextAttemptMs: batch.nowMs ?? delivery.event.created * 1000,
-    })));
-    return planned.length;
+  /**
+   * The webhook deliveries of a commit's events, planned before its one statement (`opentill_commit`
+   * inserts them; planning sets the events' pending_webhooks) from the account's enabled endpoints
+   * as last read by this process. The statement checks the endpoints' fingerprint and refuses a
+   * stale plan (`OT412`); the caller then calls again with `fresh`, which reads them anew. Nothing
+   * is read for a batch without events.
+   */
+  async plan(batch: CommitBatch, fresh = false): Promise<PlannedInsert> {
+    if (batch.events.length === 0) return noDeliveries;
+    let endpoints = fresh ? undefined : this.endpoints.get(batch.accountId);
+    if (!endpoints) {
+      const { rows } = await this.pool.query<{ fingerprint: string; endpoints: EnabledEndpoint[] }>({
+        name: 'opentill_enabled_endpoints',
+        text: `SELECT opentill_endpoints($1) AS fingerprint,
+           coalesce(json_agg(json_build_object('id', id, 'enabledEvents', coalesce(data -> 'enabled_events', '[]'))
+             ORDER BY id COLLATE "C"), '[]') AS endpoints
+         FROM objects
+         WHERE account_id = $1 AND type = 'webhook_endpoint' AND data ->> 'status' = 'enabled' AND (data -> 'deleted') IS NULL`,
+        values: [batch.accountId],
+      });
+      endpoints = rows[0]!;
+      // Bounded: one entry per account that commits events; a miss costs one read.
+      if (this.endpoints.size >= endpointCacheMax) this.endpoints.clear();
+      this.endpoints.set(batch.accountId, endpoints);
+    }
+    const planned = endpoints.endpoints.length === 0 ? [] : planDeliveries(endpoints.endpoints, batch.events, newDeliveryId);
+    return {
+      ids: planned.map((d) => d.id), endpointIds: planned.map((d) => d.endpointId), eventIds: planned.map((d) => d.event.id),
+      eventTypes: planned.map((d) => String(d.event['type'])),
+      at: planned.map((d) => Math.round(batch.nowMs ?? d.event.created * 1000)),
+      notify: planned.length > 0 && this.notifyDue() ? notifyChannel : null,
+      fingerprint: endpoints.fingerprint,
+    };
+  }
+
+  /** Endpoints per account as last read: `plan` uses them, `opentill_commit` checks the fingerprint. */
+  private readonly endpoints = new Map<string, { fingerprint: string; endpoints: EnabledEndpoint[] }>();
+
+  /** A process NOTIFYs at most every `notifyIntervalMs`. */
+  private notifyDue(): boolean {
+    const now = Date.now();
+    if (now - this.lastNotifyMs < notifyIntervalMs) return false;
+    this.lastNotifyMs = now;
+    return true;
   }
 
   private async insert(client: Queryable, deliveries: Array<NewDelivery & { id: string }>): Promise<void> {
@@ -88,11 +129,7 @@ export class PostgresOutbox implements OutboxStore {
          AS t(id, account_id, endpoint_id, event_id, event_type, at)`,
       [deliveries.map((d) => d.id), deliveries.map((d) => d.accountId), deliveries.map((d) => d.endpointId),
         deliveries.map((d) => d.eventId), deliveries.map((d) => d.eventType), deliveries.map((d) => Math.round(d.nextAttemptMs))]);
-    const now = Date.now();
-    if (now - this.lastNotifyMs >= notifyIntervalMs) {
-      this.lastNotifyMs = now;
-      await client.query('SELECT pg_notify($1, current_schema())', [notifyChannel]);
-    }
+    if (this.notifyDue()) await client.query('SELECT pg_notify($1, current_schema())', [notifyChannel]);
   }
 
   /** Sets the event's pending_webhooks to its count of pending deliveries (event row locked first). */

@@ -153,6 +153,33 @@ describe('postgres: two stores sharing a database', () => {
     }
   });
 
+  it('a commit plans webhook deliveries from the endpoints as they are, even when another store changed them since', async () => {
+    const account = 'acct_pg_endpoints';
+    const event = (id: string) => storedObject(id, 'event', 1, { type: 'charge.succeeded', pending_webhooks: 0 });
+    const deliveriesOf = async (eventId: string) =>
+      (await a.outbox.deliveries({ accountId: account, eventId, limit: 10 })).map((d) => d.endpointId);
+    // Store a reads (and keeps) the account's endpoints: none.
+    assert.deepEqual(await a.commit({ accountId: account, puts: [], events: [event('evt_ep_1')] }), { ok: true, deliveries: 0 });
+    // Store b adds one: a's next commit must deliver to it.
+    const endpoint = storedObject('we_ep', 'webhook_endpoint', 1, { status: 'enabled', enabled_events: ['charge.succeeded'] });
+    await b.commit({ accountId: account, puts: [{ object: endpoint, expectedVersion: 0 }], events: [] });
+    assert.deepEqual(await a.commit({ accountId: account, puts: [], events: [event('evt_ep_2')] }), { ok: true, deliveries: 1 });
+    assert.deepEqual(await deliveriesOf('evt_ep_2'), ['we_ep']);
+    assert.equal((await a.get(account, 'evt_ep_2'))?.object['pending_webhooks'], 1);
+    // Store b narrows its events: a's next event of the old type is owed to nobody, and says so.
+    await b.commit({ accountId: account, puts: [{ object: { ...endpoint, enabled_events: ['refund.created'] }, expectedVersion: 1 }], events: [] });
+    assert.deepEqual(await a.commit({ accountId: account, puts: [], events: [event('evt_ep_3')] }), { ok: true, deliveries: 0 });
+    assert.deepEqual(await deliveriesOf('evt_ep_3'), []);
+    assert.equal((await a.get(account, 'evt_ep_3'))?.object['pending_webhooks'], 0);
+    // A stale plan that also loses a version check writes nothing (the function is one atomic statement).
+    await b.commit({ accountId: account, puts: [{ object: { ...endpoint, enabled_events: ['*'] }, expectedVersion: 2 }], events: [] });
+    const stale = await a.commit({ accountId: account, puts: [{ object: { ...endpoint, enabled_events: [] }, expectedVersion: 1 }],
+      events: [event('evt_ep_4')] });
+    assert.deepEqual(stale, { ok: false, conflictId: 'we_ep' });
+    assert.equal(await a.get(account, 'evt_ep_4'), null);
+    assert.deepEqual(await deliveriesOf('evt_ep_4'), []);
+  });
+
   it('server settings: concurrent first calls from both stores agree', async () => {
     const values = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).setting('race2', `value-${i}`)));
     assert.equal(new Set(values).size, 1, JSON.stringify(values));

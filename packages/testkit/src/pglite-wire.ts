@@ -22,13 +22,17 @@
  *  - a connection keeps exclusive use of the session from its first message
  *    until PGlite answers ReadyForQuery with status 'I' (idle). That covers both
  *    explicit transactions and unfinished extended-protocol pipelines.
+ *  - named prepared statements are per connection, as on a real server: every
+ *    statement name in Parse/Bind/Describe/Close is prefixed with the
+ *    connection's id (two clients may prepare the same name, as node-postgres
+ *    and the store adapter do), and a closed connection's are deallocated.
  *  - on every switch between connections it saves the outgoing connection's
  *    tracked settings and restores the incoming one's. Tracked settings are
  *    `search_path` plus every `-c name=value` from the startup `options`, so
  *    `?options=-c%20search_path%3Dx` works as on a real server.
  *
  * Still not emulated (document for test authors): other per-session state is
- * shared (named prepared statements, temp tables, advisory locks, untracked
+ * shared (portals, temp tables, advisory locks, untracked
  * GUCs), and a transaction blocks every other connection until it ends, so
  * code that opens a transaction and then waits on a second connection
  * deadlocks.
@@ -51,6 +55,8 @@ interface Conn {
   closed: boolean;
   /** GUC values this connection expects to see; restored on switch-in. */
   settings: Map<string, string>;
+  /** Its named prepared statements, as renamed in the shared session (deallocated on close). */
+  statements: Set<string>;
 }
 
 /** A client message, or `null` meaning "this client disconnected". */
@@ -121,6 +127,7 @@ export class PGliteMultiplexServer {
       started: false,
       closed: false,
       settings: new Map(),
+      statements: new Set(),
     };
     this.conns.add(conn);
     socket.on('data', (data) => this.onData(conn, data));
@@ -156,7 +163,7 @@ export class PGliteMultiplexServer {
       conn.socket.end();
       return;
     }
-    this.enqueue(conn, message);
+    this.enqueue(conn, conn.started ? renameStatement(conn, message) : message);
   }
 
   private enqueue(conn: Conn, message: Buffer): void {
@@ -236,10 +243,14 @@ export class PGliteMultiplexServer {
 
   private async release(db: PGlite, conn: Conn): Promise<void> {
     if (this.current === conn) this.current = null;
-    if (this.owner !== conn) return;
-    // The client vanished mid-transaction: roll back so others can proceed.
-    this.owner = null;
-    if (db.isInTransaction()) await db.exec('ROLLBACK');
+    if (this.owner === conn) {
+      // The client vanished mid-transaction: roll back so others can proceed.
+      this.owner = null;
+      if (db.isInTransaction()) await db.exec('ROLLBACK');
+    }
+    for (const name of conn.statements) {
+      await db.exec(`DEALLOCATE "${name.replace(/"/g, '""')}"`).catch(() => undefined);
+    }
   }
 }
 
@@ -261,6 +272,33 @@ function take(conn: Conn, length: number): Buffer {
   const message = conn.buffer.subarray(0, length);
   conn.buffer = conn.buffer.subarray(length);
   return message;
+}
+
+const PARSE = 0x50; // 'P'
+const BIND = 0x42; // 'B'
+const DESCRIBE = 0x44; // 'D'
+const CLOSE = 0x43; // 'C'
+
+/**
+ * The message with its prepared-statement name (if any, and not the unnamed one) prefixed with
+ * the connection's id. Parse: name first; Bind: portal, then statement; Describe/Close: a kind
+ * byte ('S' statement, 'P' portal), then the name.
+ */
+export function renameStatement(conn: { id: number; statements: Set<string> }, message: Buffer): Buffer {
+  const type = message[0];
+  let at: number;
+  if (type === PARSE) at = 5;
+  else if (type === BIND) at = message.indexOf(0, 5) + 1;
+  else if ((type === DESCRIBE || type === CLOSE) && message[5] === 0x53 /* 'S' */) at = 6;
+  else return message;
+  const end = message.indexOf(0, at);
+  if (at <= 0 || end < 0 || end === at) return message;
+  const name = `c${conn.id}.${message.subarray(at, end).toString('utf8')}`;
+  if (type === PARSE) conn.statements.add(name);
+  if (type === CLOSE) conn.statements.delete(name);
+  const renamed = Buffer.concat([message.subarray(0, at), Buffer.from(name, 'utf8'), message.subarray(end)]);
+  renamed.writeInt32BE(renamed.length - 1, 1);
+  return renamed;
 }
 
 /** Status byte of a trailing ReadyForQuery ('I', 'T', 'E'), if any. */

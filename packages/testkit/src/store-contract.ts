@@ -37,6 +37,7 @@ export const storeMigrationHistory: ReadonlyArray<{ version: number; name: strin
   { version: 2, name: 'webhooks' },
   { version: 3, name: 'idempotency-effects' },
   { version: 4, name: 'request-log' },
+  { version: 8, name: 'commit-function' },
 ];
 
 const ACCT = 'acct_contract_a';
