@@ -78,7 +78,7 @@ const finishSql = `UPDATE idempotency_keys SET state = 'done', response_status =
 const getSql = 'SELECT id, version, data FROM objects WHERE id = $1 AND account_id = $2';
 const fnSql = `SELECT opentill_commit($1, $2, $3, $4, $5::text[], $6::text[], $7::bigint[], $8::int[], $9::boolean[], $10::bigint[],
   $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
-  $20::text[], $21::bigint[], $22) AS outcome`;
+  $20::text[], $21::bigint[], $22, $23) AS outcome`;
 
 function operationInput() {
   const pi = paymentIntent(`pi_${randomUUID().replace(/-/g, '')}`);
@@ -87,10 +87,10 @@ function operationInput() {
   return { pi, data, evt, evtData: JSON.stringify(evt), key: `stripe-node-retry-${randomUUID()}`, token: randomUUID(), now: Date.now() };
 }
 const fnValues = (o) => [ACCT, o.key, o.token, `{"objects":[{"data":${o.data}}]}`, [o.pi.id], ['payment_intent'], [o.pi.created], [0], [true],
-  [null], [o.data], [null], [o.evt.id], [o.evt.created], [o.evtData], [null], [], [], [], [], [], null];
+  [null], [o.data], [null], [o.evt.id], [o.evt.created], [o.evtData], [null], [], [], [], [], [], null, ''];
 
 /** Element type OIDs of fnValues' arrays (25 text, 20 int8, 23 int4, 16 bool). */
-const fnArrayTypes = [0, 0, 0, 0, 25, 25, 20, 23, 16, 20, 25, 25, 25, 20, 25, 25, 25, 25, 25, 25, 20];
+const fnArrayTypes = [0, 0, 0, 0, 25, 25, 20, 23, 16, 20, 25, 25, 25, 20, 25, 25, 25, 25, 25, 25, 20, 0, 0];
 
 /** The scenarios: `run(input)` does the create's three steps; `get(id)` one point read. */
 function pgScenario(pool, named) {

@@ -10,7 +10,7 @@ import { inTransaction } from './transaction.js';
 import type { StoredObject } from '@opentill/core';
 import type {
   Account, AccountReset, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
-  Store, StoredRecord,
+  Store, StoredRecord, StoredText,
 } from '@opentill/engine';
 import { limits } from '@opentill/core';
 import { decideBegin, eventUndeliveredSql, type IdempotencyRowState } from '@opentill/engine';
@@ -215,6 +215,17 @@ export class PostgresStore implements Store {
       name: 'opentill_get', text: `SELECT ${OBJECT_COLUMNS} FROM objects WHERE id = $1 AND account_id = $2`, values: [id, accountId] });
     const row = rows[0];
     return row ? { object: row.data as T, version: row.version } : null;
+  }
+
+  /**
+   * The stored text as written (`json` keeps it verbatim; every writer of `data` uses
+   * JSON.stringify): the retrieve path sends it without a JSON.parse and a re-serialization.
+   */
+  async getText(accountId: string, id: string): Promise<StoredText | null> {
+    const { rows } = await this.pool.query<StoredText>({
+      name: 'opentill_get_text', text: 'SELECT type, version, data::text AS data FROM objects WHERE id = $1 AND account_id = $2',
+      values: [id, accountId] });
+    return rows[0] ?? null;
   }
 
   async list<T extends StoredObject = StoredObject>(query: ListQuery): Promise<ListPage<T>> {
