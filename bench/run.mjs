@@ -94,10 +94,26 @@ const clockTicks = (() => {
 /** Runs the load generator against `pid`'s server and adds the server's CPU µs per request. */
 async function measure(pid, config) {
   const before = cpuUs(pid);
+  const ioBefore = syscalls(pid);
   const result = await runLoad(config);
   const after = cpuUs(pid);
+  const ioAfter = syscalls(pid);
   result.serverCpuUsPerRequest = before === null || after === null ? null : Math.round((after - before) / Math.max(1, result.completed));
+  // Read and write system calls of the server per request (/proc/<pid>/io: sockets, the log). Unlike
+  // CPU time they barely move with other load, and each PostgreSQL round trip costs at least one of each.
+  result.serverSyscallsPerRequest = ioBefore && ioAfter ? {
+    reads: Math.round(((ioAfter.syscr - ioBefore.syscr) / Math.max(1, result.completed)) * 10) / 10,
+    writes: Math.round(((ioAfter.syscw - ioBefore.syscw) / Math.max(1, result.completed)) * 10) / 10,
+  } : null;
   return result;
+}
+
+function syscalls(pid) {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const field = (name) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(io)?.[1]);
+    return { syscr: field('syscr'), syscw: field('syscw') };
+  } catch { return null; }
 }
 
 function track(child) {
@@ -262,7 +278,7 @@ function pad(s, n, right = false) { s = String(s ?? '—'); return right ? s.pad
 function printReport(result) {
   const { ceiling } = result;
   const lines = [];
-  const header = `${pad('scenario', 34)}${pad('req/s', 9, true)}${pad('p50 ms', 9, true)}${pad('p99 ms', 9, true)}${pad('errors', 8, true)}${pad('× ceiling', 11, true)}${pad('srv µs/req', 12, true)}${pad('× ceil CPU', 11, true)}${pad('gen µs/req', 12, true)}   target`;
+  const header = `${pad('scenario', 34)}${pad('req/s', 9, true)}${pad('p50 ms', 9, true)}${pad('p99 ms', 9, true)}${pad('errors', 8, true)}${pad('× ceiling', 11, true)}${pad('srv µs/req', 12, true)}${pad('× ceil CPU', 11, true)}${pad('gen µs/req', 12, true)}${pad('srv wr/rd', 11, true)}   target`;
   lines.push('', `OpenTill benchmark — concurrency ${concurrency}, ${durationS} s (+${warmupS} s warm-up) per scenario, keep-alive HTTP, ${client === 'raw' ? 'raw-socket client' : 'node http.Agent client'}`);
   lines.push(`node ${process.version}, ${result.env.cores} cores, ${result.env.loadBefore} before / ${result.env.loadAfter} after`);
   lines.push('', header, '-'.repeat(header.length + 22));
@@ -270,7 +286,7 @@ function printReport(result) {
     const ratio = ceil ? `${(r.rps / ceil.rps).toFixed(2)}` : '';
     const cpuRatio = ceil && r.serverCpuUsPerRequest && ceil.serverCpuUsPerRequest
       ? `${(ceil.serverCpuUsPerRequest / r.serverCpuUsPerRequest).toFixed(2)}` : '';
-    lines.push(`${pad(name, 34)}${pad(r.rps, 9, true)}${pad(r.p50Ms, 9, true)}${pad(r.p99Ms, 9, true)}${pad(r.errors, 8, true)}${pad(ratio, 11, true)}${pad(r.serverCpuUsPerRequest, 12, true)}${pad(cpuRatio, 11, true)}${pad(r.generatorCpuUsPerRequest, 12, true)}   ${target ?? ''}`);
+    lines.push(`${pad(name, 34)}${pad(r.rps, 9, true)}${pad(r.p50Ms, 9, true)}${pad(r.p99Ms, 9, true)}${pad(r.errors, 8, true)}${pad(ratio, 11, true)}${pad(r.serverCpuUsPerRequest, 12, true)}${pad(cpuRatio, 11, true)}${pad(r.generatorCpuUsPerRequest, 12, true)}${pad(r.serverSyscallsPerRequest ? `${r.serverSyscallsPerRequest.writes}/${r.serverSyscallsPerRequest.reads}` : '', 11, true)}   ${target ?? ''}`);
     if (r.errors > 0 || r.errorSamples.length > 0) {
       lines.push(`    statuses ${JSON.stringify(r.statusCounts)}`);
       for (const s of r.errorSamples) lines.push(`    ${s.warmup ? '(warm-up) ' : ''}${s.status}: ${s.body.replace(/\s+/g, ' ').slice(0, 200)}`);
@@ -306,6 +322,8 @@ function printReport(result) {
   lines.push('srv/gen µs/req: CPU time (user+sys) of the server / of the load generator per request, warm-up included —');
   lines.push('less sensitive than req/s to other load on the machine; 1e6 / srv µs/req ≈ req/s one free core could serve;');
   lines.push('× ceil CPU = bare server µs/req ÷ OpenTill µs/req (same method).');
+  lines.push('srv wr/rd: write / read system calls of the server per request (/proc/<pid>/io, warm-up included): HTTP, the');
+  lines.push('PostgreSQL round trips (one write each), the log. They barely move with other load on the machine.');
   if (result.stores.length > 0) {
     const h2 = `${pad('server', 34)}${pad('start ms', 10, true)}${pad('idle RSS', 10, true)}${pad('RSS after', 11, true)}${pad('peak RSS', 10, true)}   target`;
     lines.push('', h2, '-'.repeat(h2.length + 40));
