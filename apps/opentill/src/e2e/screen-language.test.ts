@@ -168,6 +168,10 @@ describe('virtual reader screen: layout at 360 px', () => {
     assert.ok(halo.right <= halo.screenRight, `halo right ${halo.right} > screen ${halo.screenRight}`);
     for (const tab of ['brands', 'declines', 'pin']) {
       await page.click(`[data-tab="${tab}"]`);
+      // Measure the settled layout: fonts loaded and the tab's finite transitions over (on a loaded
+      // machine the measurement otherwise lands mid-transition). The halo's ripple runs forever.
+      await page.evaluate(`Promise.all([document.fonts.ready, ...document.getAnimations()
+        .filter((animation) => animation.effect?.getTiming().iterations !== Infinity).map((animation) => animation.finished)])`);
       const overlaps = await page.evaluate(`(() => [...document.querySelectorAll('.card-art')].flatMap((art) => {
         const chip = art.querySelector('.card-chip').getBoundingClientRect();
         const mark = art.querySelector('.card-mark');

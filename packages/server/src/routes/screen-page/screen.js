@@ -782,6 +782,7 @@ function rerender(focusTitle) {
   const active = document.activeElement;
   const activeKey = active && screenEl.contains(active) ? keyOf(active) : null;
   screenEl.replaceChildren(view);
+  fitCardMarks(screenEl);
   screenEl.setAttribute('aria-busy', 'false');
   document.body.dataset.screen = state.screen;
   applyPending();
@@ -793,6 +794,21 @@ function rerender(focusTitle) {
     if (heading) heading.focus({ preventScroll: true });
   }
 }
+
+/**
+ * A brand name on a card art must fit on its one line whatever font the device has (the widths of
+ * fallback fonts differ by a third): shrink the ones that overflow to fit. Again when fonts load.
+ */
+function fitCardMarks(root) {
+  for (const mark of root.querySelectorAll('.card-mark')) {
+    mark.style.fontSize = '';
+    if (mark.clientWidth > 0 && mark.scrollWidth > mark.clientWidth) {
+      const size = parseFloat(window.getComputedStyle(mark).fontSize);
+      mark.style.fontSize = (Math.floor(size * (mark.clientWidth / mark.scrollWidth) * 100) / 100) + 'px';
+    }
+  }
+}
+if (document.fonts) document.fonts.addEventListener('loadingdone', () => fitCardMarks(screenEl));
 
 function keyOf(el) {
   for (const attr of ['id', 'data-key', 'data-card', 'data-read-method', 'data-tab', 'data-action', 'data-choice', 'data-tip', 'data-wallet']) {
