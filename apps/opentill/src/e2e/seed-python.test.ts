@@ -19,6 +19,7 @@ import type Stripe from 'stripe';
 import { provisionPythonStripe, pythonStripeVersion, type PythonStripe } from '@opentill/testkit';
 import { stores, terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 import { seedPythonBlockCount, seedPythonBlocks, type SeedPythonBlock } from './seed-python-snippets.js';
+import { libraryBodies } from './library-bodies.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the objects Python printed, read field by field
 type Loose = any;
@@ -208,6 +209,42 @@ for (const store of stores) {
     });
   });
 }
+
+test('the recorded stripe-python bodies (library-bodies.ts) are what python3-stripe 5.0.0 encodes', () => {
+  const python = provisionPythonStripe();
+  const encode = `
+import json, sys
+from collections import OrderedDict
+from stripe.api_requestor import _api_encode
+from urllib.parse import urlencode
+calls = json.loads(sys.argv[1], object_pairs_hook=OrderedDict)
+print(json.dumps({name: urlencode(list(_api_encode(params))) for name, params in calls.items()}))
+`;
+  const calls = {
+    create: {
+      amount: 1000, currency: 'eur', capture_method: 'manual', payment_method_types: ['card_present'],
+      description: 'Café crème', metadata: { order_id: '6735', note: 'two words' },
+      payment_method_options: { card_present: { request_incremental_authorization_support: true } },
+    },
+    update: { metadata: { note: '', lane: '3' }, description: '' },
+    unsetMetadata: { metadata: '' },
+    process: { payment_intent: '{pi}', process_config: { enable_customer_cancellation: true, skip_tipping: false } },
+    list: { limit: 3, expand: ['data.latest_charge'] },
+  };
+  // JSON true → Python True: what a Python caller writes.
+  const result = spawnSync(python.python, ['-c', encode, JSON.stringify(calls)], {
+    env: { ...process.env, ...python.env }, encoding: 'utf8', timeout: 60_000,
+  });
+  assert.equal(result.status, 0, result.stderr);
+  const recorded = libraryBodies.find((entry) => entry.library.startsWith('stripe-python 5.0.0'))!;
+  const encoded = JSON.parse(result.stdout) as Record<string, string>;
+  // The `{pi}` placeholder is escaped by urlencode like any value.
+  encoded['process'] = encoded['process']!.replace('%7Bpi%7D', '{pi}');
+  assert.deepEqual(encoded, {
+    create: recorded.create, update: recorded.update, unsetMetadata: recorded.unsetMetadata, process: recorded.process,
+    list: recorded.list,
+  });
+});
 
 // Last: the snippets above have run by now (node:test runs a file's tests in order).
 test('every Python block of the seed is classified, and every api block was run above', () => {
