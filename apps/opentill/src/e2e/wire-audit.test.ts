@@ -257,12 +257,25 @@ for (const store of stores) {
       const location = await h.stripe.terminal.locations.create({
         display_name: 'Gone', address: { line1: '1 Main St', city: 'Austin', state: 'TX', postal_code: '78701', country: 'US' },
       });
-      const deleted = await h.api('DELETE', `/v1/terminal/locations/${location.id}`);
-      assert.equal(deleted.status, 200);
-      assert.deepEqual(deleted.body, { id: location.id, object: 'terminal.location', deleted: true });
-      assertError(await h.api('GET', `/v1/terminal/locations/${location.id}`), 404, { code: 'resource_missing' });
-      assertError(await h.api('DELETE', `/v1/terminal/locations/${location.id}`), 404, { code: 'resource_missing' });
-      assert.ok(!(await h.stripe.terminal.locations.list({ limit: 100 })).data.some((l) => l.id === location.id));
+      const reader = await h.stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
+      const configuration = await h.stripe.terminal.configurations.create({});
+      const endpoint = await h.stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:9/hook', enabled_events: ['*'] });
+      // Stripe's deleted objects: id, object, deleted (a deleted reader also keeps device_type and serial_number).
+      const deletable: Array<[string, string, string, Json]> = [
+        ['terminal.reader', '/v1/terminal/readers', reader.id, { device_type: reader.device_type, serial_number: reader.serial_number }],
+        ['terminal.location', '/v1/terminal/locations', location.id, {}],
+        ['terminal.configuration', '/v1/terminal/configurations', configuration.id, {}],
+        ['webhook_endpoint', '/v1/webhook_endpoints', endpoint.id, {}],
+      ];
+      for (const [object, base, id, extra] of deletable) {
+        const deleted = await h.api('DELETE', `${base}/${id}`);
+        assert.equal(deleted.status, 200, `${object}: ${deleted.text}`);
+        assert.deepEqual(deleted.body, { id, object, deleted: true, ...extra });
+        assertError(await h.api('GET', `${base}/${id}`), 404, { code: 'resource_missing' });
+        assertError(await h.api('DELETE', `${base}/${id}`), 404, { code: 'resource_missing' });
+        const listed = await h.api('GET', `${base}?limit=100`);
+        assert.ok(!listed.body.data.some((item: Json) => item.id === id), `${object} left its list`);
+      }
       const pi = await createIntent(h, { amount: 1000, currency: 'usd' });
       assertError(await h.api('DELETE', `/v1/payment_intents/${pi.id}`), 404, { type: 'invalid_request_error', code: undefined, message: notEmulated });
     });
