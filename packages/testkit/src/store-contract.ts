@@ -643,6 +643,11 @@ export function runStoreContract(
         await idem.begin(ACCT, 'kf', 'POST /v1/payment_intents d1', T0);
         assert.deepEqual(await idem.begin(ACCT, 'kf', 'POST /v1/refunds d2', T0 + LOCK + 1),
           { kind: 'mismatch', firstEndpoint: 'POST /v1/payment_intents' }, 'in flight, lock expired');
+        // A key stored before hashes carried their endpoint (the digest alone) still replays its request.
+        await idem.begin(ACCT, 'kg', 'd4', T0);
+        await idem.finish(ACCT, 'kg', 200, '{"id":"pi_old"}');
+        assert.deepEqual(await idem.begin(ACCT, 'kg', 'POST /v1/payment_intents d4', T0 + 1), { kind: 'replay', status: 200, body: '{"id":"pi_old"}' });
+        assert.deepEqual(await idem.begin(ACCT, 'kg', 'POST /v1/payment_intents d5', T0 + 2), { kind: 'mismatch' });
       });
 
       test('error responses replay too', async (store) => {
