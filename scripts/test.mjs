@@ -11,7 +11,9 @@
  * - the browser: the headless Chromium shipped inside the `@sparticuz/chromium` devDependency is
  *   inflated here, once, so parallel test files never race to write it (OPENTILL_CHROMIUM
  *   overrides it with another binary).
- * Both decisions are printed at the start and again in the run's summary.
+ * - Debian's python3-stripe for the seed's Python snippets (packages/testkit `provisionPythonStripe`:
+ *   the system's, else unpacked from `apt-get download` into node_modules/.cache).
+ * The decisions are printed at the start and again in the run's summary.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +52,19 @@ try {
 const browser = process.env.OPENTILL_CHROMIUM
   ? `Chromium: ${process.env.OPENTILL_CHROMIUM} (OPENTILL_CHROMIUM)`
   : `Chromium: ${await (await import('@sparticuz/chromium')).default.executablePath()} (@sparticuz/chromium)`;
-const decisions = [postgres.summary, browser];
+// The seed's Python snippets run through Debian's python3-stripe: provisioned here, once, before
+// the parallel test processes (each would otherwise race to unpack it); a failure stops the run.
+let python = null;
+if (selected.some((file) => file.includes('seed-python'))) {
+  const { provisionPythonStripe } = await import('../packages/testkit/dist/python-stripe.js');
+  try {
+    python = `Python: ${provisionPythonStripe().source}`;
+  } catch (error) {
+    console.error(`opentill tests: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+const decisions = [postgres.summary, browser, ...(python ? [python] : [])];
 for (const line of decisions) console.log(`# ${line}`);
 
 const started = Date.now();

@@ -50,6 +50,7 @@ export const errorCodes = {
   invalid_currency: codeless(),
   invalid_metadata: codeless(),
   url_invalid: validation(),
+  property_expansion_max_depth: validation(),
   email_invalid: validation(),
   // Resources and state.
   resource_missing: invalid(404),

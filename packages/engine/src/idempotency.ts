@@ -98,6 +98,32 @@ export interface IdempotencyRowState {
 }
 
 /**
+ * A request hash may start with the endpoint it was made on (`POST /v1/refunds <digest>`, see the
+ * server's idempotency): a mismatch then says which endpoint the key was first used on, for
+ * Stripe's "can only be used for the same endpoint" error. Hashes without one (older rows) say nothing.
+ */
+export function endpointOfRequestHash(hash: string): string | null {
+  const space = hash.lastIndexOf(' ');
+  return space > 0 ? hash.slice(0, space) : null;
+}
+
+/**
+ * Whether a stored hash is the presented request's. A row stored before hashes carried their
+ * endpoint holds the digest alone: it matches the presented hash's digest, so a retry across an
+ * upgrade still replays (the digest covers method and path too).
+ */
+function sameRequest(stored: string, presented: string): boolean {
+  if (stored === presented) return true;
+  return endpointOfRequestHash(stored) === null && presented.length > stored.length &&
+    presented.endsWith(stored) && presented[presented.length - stored.length - 1] === ' ';
+}
+
+function mismatch(firstHash: string): IdempotencyBegin {
+  const firstEndpoint = endpointOfRequestHash(firstHash);
+  return firstEndpoint === null ? { kind: 'mismatch' } : { kind: 'mismatch', firstEndpoint };
+}
+
+/**
  * `begin` on an existing row: the answer, or null when the caller claims the key (a row past
  * retention; an in-flight one whose lock expired with no effect recorded: its request died before
  * committing anything, so running it again is the first execution that counts).
@@ -105,12 +131,12 @@ export interface IdempotencyRowState {
 export function decideBegin(row: IdempotencyRowState, requestHash: string, nowMs: number): IdempotencyBegin | null {
   if (row.created_ms < nowMs - limits.idempotencyRetentionMs) return null;
   if (row.state === 'done') {
-    return row.request_hash === requestHash
+    return sameRequest(row.request_hash, requestHash)
       ? { kind: 'replay', status: row.response_status ?? 500, body: row.response_body ?? '' }
-      : { kind: 'mismatch' };
+      : mismatch(row.request_hash);
   }
   if (row.locked_until_ms > nowMs) return { kind: 'in_use' };
-  if (row.request_hash !== requestHash) return { kind: 'mismatch' };
+  if (!sameRequest(row.request_hash, requestHash)) return mismatch(row.request_hash);
   if (row.effect !== null && row.token !== null) return { kind: 'recover', token: row.token, effect: row.effect };
   return null;
 }

@@ -116,7 +116,8 @@ export interface ApiKeyRecord {
 export type IdempotencyBegin =
   | { kind: 'started' }
   | { kind: 'in_use' }
-  | { kind: 'mismatch' }
+  /** `firstEndpoint`: `METHOD /path` the key was first used on, when its hash records it. */
+  | { kind: 'mismatch'; firstEndpoint?: string }
   | { kind: 'replay'; status: number; body: string }
   /**
    * An in-flight key whose lock expired after its request committed an effect (the process died

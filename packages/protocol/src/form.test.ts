@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import qs from 'qs';
 import { ApiError, limits } from '@opentill/core';
 import { checkJsonShape, decodeForm, decodeSimple, decodeWithQs } from './form.js';
-import { mergeMetadata, metadata, parseParams } from './params.js';
+import { array, bool, int, mergeMetadata, metadata, object, parseParams, str } from './params.js';
 import { toWire } from './wire.js';
 
 /** Plain JSON copy (the decoder returns null-prototype objects, which deepEqual compares by prototype). */
@@ -355,5 +355,43 @@ describe('metadata keys survive decoding, validation, merging and the wire', () 
         assert.equal(Object.hasOwn(wire, '_internal'), false, 'the object\'s own _internal is still dropped');
         assert.equal(Object.keys(Object.prototype).length, 0);
       }), runs);
+  });
+});
+
+describe("the official libraries' encodings decode to the same parameters", () => {
+  // One call (a PaymentIntent with an array, a nested boolean, metadata, a space and an accent) as
+  // each library writes it (apps/opentill/src/e2e/library-bodies.ts has the whole set).
+  const expected = {
+    amount: 1000, currency: 'eur', payment_method_types: ['card_present'], description: 'Café crème',
+    metadata: { note: 'two words' }, payment_method_options: { card_present: { request_incremental_authorization_support: true } },
+  };
+  const fields = {
+    amount: int(), currency: str(), payment_method_types: array(str()), description: str(), metadata: metadata(),
+    payment_method_options: object({ card_present: object({ request_incremental_authorization_support: bool() }) }),
+  };
+  const bodies: Record<string, string> = {
+    'stripe-node': stripeEncode(expected),
+    // urlencode: escaped brackets, `+` for spaces, str(True).
+    'stripe-python 5.0.0': 'amount=1000&currency=eur&payment_method_types%5B0%5D=card_present&description=Caf%C3%A9+cr%C3%A8me' +
+      '&metadata%5Bnote%5D=two+words&payment_method_options%5Bcard_present%5D%5Brequest_incremental_authorization_support%5D=True',
+    // CGI.escape / urlencode / URLEncoder / QueryEscape with the brackets restored.
+    'stripe-ruby, stripe-php, stripe-java, stripe-go': 'amount=1000&currency=eur&payment_method_types[0]=card_present' +
+      '&description=Caf%C3%A9+cr%C3%A8me&metadata[note]=two+words' +
+      '&payment_method_options[card_present][request_incremental_authorization_support]=true',
+    // FormUrlEncodedContent: escaped brackets, bool.ToString().
+    'stripe-dotnet': 'amount=1000&currency=eur&description=Caf%C3%A9+cr%C3%A8me&metadata%5Bnote%5D=two+words' +
+      '&payment_method_options%5Bcard_present%5D%5Brequest_incremental_authorization_support%5D=True' +
+      '&payment_method_types%5B0%5D=card_present',
+    'unindexed arrays': 'amount=1000&currency=eur&payment_method_types[]=card_present&description=Caf%C3%A9%20cr%C3%A8me' +
+      '&metadata[note]=two%20words&payment_method_options[card_present][request_incremental_authorization_support]=true',
+  };
+  for (const [library, body] of Object.entries(bodies)) {
+    it(library, () => {
+      assert.deepEqual(plain(parseParams(fields, decodeForm(body))), expected);
+    });
+  }
+  it('empty values unset: `metadata=` and `metadata[k]=`', () => {
+    assert.deepEqual(plain(parseParams(fields, decodeForm('metadata='))), { metadata: null });
+    assert.deepEqual(plain(parseParams(fields, decodeForm('metadata%5Bnote%5D='))), { metadata: { note: null } });
   });
 });

@@ -144,9 +144,11 @@ describe('currencies, enums, booleans, strings', () => {
     rejects(() => parse(`${base}&capture_method=later`), 'invalid_enum_value',
       'Invalid capture_method: must be one of automatic, automatic_async, or manual', 'capture_method');
   });
-  it('booleans are true/false only', () => {
+  it('booleans are true/false, or True/False as Python and .NET send them', () => {
     assert.equal(parse(`${base}&confirm=false`).confirm, false);
-    for (const value of ['1', 'yes', 'TRUE']) {
+    assert.equal(parse(`${base}&confirm=True`).confirm, true);
+    assert.equal(parse(`${base}&confirm=False`).confirm, false);
+    for (const value of ['1', '0', 'yes', 'TRUE', 'tRue', 'FALSE', 'on']) {
       rejects(() => parse(`${base}&confirm=${value}`), 'invalid_boolean', `Invalid boolean: ${value}`, 'confirm');
     }
   });

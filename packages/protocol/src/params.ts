@@ -96,10 +96,15 @@ export function amount(options: { min?: number } = {}) {
   });
 }
 
+/**
+ * A boolean. Besides `true`/`false` (stripe-node, Ruby, PHP, Java, Go), Python's and .NET's
+ * libraries send `True`/`False` (`str(True)`, `bool.ToString()`), which Stripe accepts. Other
+ * spellings (`TRUE`, `1`, `yes`) are refused: no official library sends them (docs/decisions.md).
+ */
 export function bool() {
   return schema<boolean>((value, path) => {
-    if (value === true || value === 'true') return true;
-    if (value === false || value === 'false') return false;
+    if (value === true || value === 'true' || value === 'True') return true;
+    if (value === false || value === 'false' || value === 'False') return false;
     throw new ApiError('invalid_boolean', `Invalid boolean: ${describe(value)}`, { param: path });
   });
 }

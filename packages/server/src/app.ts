@@ -67,6 +67,11 @@ declare module 'fastify' {
 
 const versionPattern = /^\d{4}-\d{2}-\d{2}(\.[a-z_]+)?$/;
 
+/** The end of the 404 for an unknown route (docs/decisions.md). */
+export const notEmulated =
+  'This endpoint is not emulated by OpenTill, which serves the parts of the API that Stripe Terminal integrations use ' +
+  '(the README lists them).';
+
 /** A response body already rendered for the wire (internal fields dropped), sent as is. */
 export class WireJson {
   constructor(readonly text: string) {}
@@ -185,6 +190,14 @@ export function createApp(options: ServerOptions): App {
         done(new ApiError('invalid_request_body', `Invalid Stripe API version: ${version.slice(0, 40)}`, { param: 'Stripe-Version' }));
         return;
       }
+      // A version after the pin names a shape OpenTill does not know; older ones are answered in
+      // the pin's shape, with their version echoed (docs/decisions.md).
+      if (version.slice(0, 10) > apiVersion.slice(0, 10)) {
+        done(new ApiError('invalid_request_body',
+          `Invalid Stripe API version: ${version}. OpenTill emulates API version ${apiVersion} and accepts it or an older one.`,
+          { param: 'Stripe-Version' }));
+        return;
+      }
       request.stripeVersion = version;
     }
     void reply.header('Stripe-Version', request.stripeVersion);
@@ -207,9 +220,11 @@ export function createApp(options: ServerOptions): App {
 
   fastify.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   fastify.setNotFoundHandler((request, reply) => {
+    // Stripe's wording first (clients match on it), then why: the resource or method may well
+    // exist on Stripe, OpenTill serves only what Terminal integrations use.
     const error = new ApiError('route_unknown',
       `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}). Please see https://stripe.com/docs ` +
-      'or we can help at https://support.stripe.com/.');
+      'or we can help at https://support.stripe.com/. ' + notEmulated);
     return sendError(request, reply, error);
   });
 
@@ -248,6 +263,13 @@ export function createApp(options: ServerOptions): App {
 
   function decodeParams(request: FastifyRequest): Record<string, unknown> {
     if (request.method === 'GET' || request.method === 'DELETE') {
+      // Stripe's libraries put these parameters in the query string; a body here would be
+      // silently ignored, so it is refused instead (docs/decisions.md).
+      if ((request.rawBody !== null && request.rawBody.length > 0) || Number(request.headers['content-length'] ?? 0) > 0) {
+        throw new ApiError('invalid_request_body',
+          `A ${request.method} request takes its parameters in the query string, not in a body ` +
+          '(with curl, add -G to send -d parameters in the URL).');
+      }
       const query = request.url.indexOf('?');
       return query < 0 ? {} : decodeForm(request.url.slice(query + 1));
     }

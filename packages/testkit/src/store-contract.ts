@@ -633,6 +633,24 @@ export function runStoreContract(
         assert.deepEqual(await idem.begin(ACCT, 'k1', 'h2', T0 + 4), { kind: 'mismatch' });
       });
 
+      test('a mismatch names the endpoint the key was first used on when its hash records one', async (store) => {
+        const idem = ownedKeys(store);
+        await idem.begin(ACCT, 'ke', 'POST /v1/payment_intents d1', T0);
+        await idem.finish(ACCT, 'ke', 200, '{}');
+        assert.deepEqual(await idem.begin(ACCT, 'ke', 'POST /v1/refunds d2', T0 + 1),
+          { kind: 'mismatch', firstEndpoint: 'POST /v1/payment_intents' });
+        assert.deepEqual(await idem.begin(ACCT, 'ke', 'POST /v1/payment_intents d3', T0 + 2),
+          { kind: 'mismatch', firstEndpoint: 'POST /v1/payment_intents' }, 'the caller compares endpoints');
+        await idem.begin(ACCT, 'kf', 'POST /v1/payment_intents d1', T0);
+        assert.deepEqual(await idem.begin(ACCT, 'kf', 'POST /v1/refunds d2', T0 + LOCK + 1),
+          { kind: 'mismatch', firstEndpoint: 'POST /v1/payment_intents' }, 'in flight, lock expired');
+        // A key stored before hashes carried their endpoint (the digest alone) still replays its request.
+        await idem.begin(ACCT, 'kg', 'd4', T0);
+        await idem.finish(ACCT, 'kg', 200, '{"id":"pi_old"}');
+        assert.deepEqual(await idem.begin(ACCT, 'kg', 'POST /v1/payment_intents d4', T0 + 1), { kind: 'replay', status: 200, body: '{"id":"pi_old"}' });
+        assert.deepEqual(await idem.begin(ACCT, 'kg', 'POST /v1/payment_intents d5', T0 + 2), { kind: 'mismatch' });
+      });
+
       test('error responses replay too', async (store) => {
         await ownedKeys(store).begin(ACCT, 'k', 'h', T0);
         await ownedKeys(store).finish(ACCT, 'k', 402, '{"error":{"type":"card_error"}}');

@@ -169,8 +169,8 @@ for (const store of stores) {
         for (const query of ['limit=0', 'limit=101', 'limit=x', 'created[after]=1', 'bogus=1']) {
           assertError(await h.api('GET', `/v1/payment_intents?${query}`), 400, { type: 'invalid_request_error' });
         }
-        const unknownCursor = await h.stripe.paymentIntents.list({ starting_after: 'pi_unknown' });
-        assert.deepEqual(unknownCursor.data, []);
+        await rejectsStripe(h.stripe.paymentIntents.list({ starting_after: 'pi_unknown' }),
+          { statusCode: 404, code: 'resource_missing', param: 'starting_after', message: "No such payment_intent: 'pi_unknown'" });
       });
     });
 

@@ -18,19 +18,31 @@ export function registerExpandable(objectType: string, fields: readonly string[]
   expandable[objectType] = [...(expandable[objectType] ?? []), ...fields];
 }
 
+/**
+ * Stripe's limit counts every segment of the path as sent, `data.` of a list included
+ * (`data.latest_charge.payment_intent.payment_method.x` is 5 levels).
+ */
+function checkDepth(path: string): void {
+  if (path.split('.').length > limits.expandDepthMax) {
+    throw new ApiError('property_expansion_max_depth',
+      `You cannot expand more than ${limits.expandDepthMax} levels of a property. Property: ${path}`, { param: 'expand' });
+  }
+}
+
+/**
+ * `parent`: the path already walked (for the message, which names the whole dotted path as Stripe
+ * does: `This property cannot be expanded (latest_charge.foo).`).
+ */
 export async function expandObject(engine: Engine, ctx: RequestContext, object: StoredObject,
-  paths: readonly string[]): Promise<StoredObject> {
+  paths: readonly string[], parent = ''): Promise<StoredObject> {
   if (paths.length === 0) return object;
   const byField = new Map<string, string[]>();
   for (const path of paths) {
+    if (parent === '') checkDepth(path);
     const parts = path.split('.');
-    if (parts.length > limits.expandDepthMax) {
-      throw new ApiError('invalid_request_body', `You cannot expand more than ${limits.expandDepthMax} levels of a property.`,
-        { param: 'expand' });
-    }
     const [field, ...rest] = parts as [string, ...string[]];
     if (!(expandable[object.object] ?? []).includes(field)) {
-      throw new ApiError('invalid_request_body', `This property cannot be expanded (${field}).`, { param: 'expand' });
+      throw new ApiError('invalid_request_body', `This property cannot be expanded (${parent}${field}).`, { param: 'expand' });
     }
     const nested = byField.get(field) ?? [];
     if (rest.length > 0) nested.push(rest.join('.'));
@@ -41,7 +53,7 @@ export async function expandObject(engine: Engine, ctx: RequestContext, object: 
     const value = object[field];
     if (typeof value !== 'string') continue;
     const record = await engine.store.get(ctx.accountId, value);
-    if (record) out[field] = await expandObject(engine, ctx, record.object, nested);
+    if (record) out[field] = await expandObject(engine, ctx, record.object, nested, `${parent}${field}.`);
   }
   return out;
 }
@@ -50,11 +62,16 @@ export async function expandObject(engine: Engine, ctx: RequestContext, object: 
 export async function expandList(engine: Engine, ctx: RequestContext, items: StoredObject[],
   paths: readonly string[]): Promise<StoredObject[]> {
   if (paths.length === 0) return items;
-  const itemPaths = paths.map((path) => {
+  const itemPaths: string[] = [];
+  for (const path of paths) {
+    checkDepth(path);
+    // `expand[]=data` names the list's items themselves: nothing to expand, as on Stripe.
+    if (path === 'data') continue;
     if (!path.startsWith('data.')) {
-      throw new ApiError('invalid_request_body', `This property cannot be expanded (${path}).`, { param: 'expand' });
+      throw new ApiError('invalid_request_body',
+        `This property cannot be expanded (${path}). You may want to try expanding 'data.${path}' instead.`, { param: 'expand' });
     }
-    return path.slice('data.'.length);
-  });
-  return Promise.all(items.map((item) => expandObject(engine, ctx, item, itemPaths)));
+    itemPaths.push(path.slice('data.'.length));
+  }
+  return Promise.all(items.map((item) => expandObject(engine, ctx, item, itemPaths, 'data.')));
 }

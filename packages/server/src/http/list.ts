@@ -1,5 +1,5 @@
 /** The list endpoints' shared part: pagination params → store query → Stripe list envelope. */
-import { limits, type StoredObject } from '@opentill/core';
+import { ApiError, errors, limits, type StoredObject } from '@opentill/core';
 import { canExist, type Engine, type Filter, type ListQuery, type RequestContext } from '@opentill/engine';
 import { listEnvelope, type ListEnvelope } from '@opentill/protocol';
 import { expandList } from './expand.js';
@@ -12,8 +12,33 @@ export interface ListRequest {
   expand?: string[];
 }
 
+/** How a type is named in `No such …` messages where it differs from its `object` value. */
+const messageNames: Record<string, string> = { webhook_endpoint: 'webhook endpoint' };
+
+/**
+ * A cursor must name an object of the listed type in the caller's account, as on Stripe: an id that
+ * names nothing, another type's object or another account's object answers 404
+ * `resource_missing` with `param` the cursor (never an empty page that reads as "no more"). Both
+ * cursors at once are `parameters_exclusive`. Objects read through `engine.find` (account-scoped).
+ */
+export async function checkCursors(engine: Engine, ctx: RequestContext, type: string, params: ListRequest): Promise<void> {
+  if (params.starting_after !== undefined && params.ending_before !== undefined) {
+    throw new ApiError('parameters_exclusive',
+      'You may only specify one of these parameters: ending_before, starting_after.', { param: 'ending_before' });
+  }
+  for (const param of ['starting_after', 'ending_before'] as const) {
+    const id = params[param];
+    if (id === undefined) continue;
+    const record = await engine.find(ctx, id);
+    if (record === null || record.object.object !== type) {
+      throw errors.resourceMissing(messageNames[type] ?? type, id, param);
+    }
+  }
+}
+
 export async function listObjects(engine: Engine, ctx: RequestContext, url: string, type: string,
   params: ListRequest, filters: Filter[] = [], query: Pick<ListQuery, 'deliverySuccess'> = {}): Promise<ListEnvelope<StoredObject>> {
+  await checkCursors(engine, ctx, type, params);
   const page = await listStored(engine, ctx, type, params, filters, query);
   const data = await expandList(engine, ctx, page.data, params.expand ?? []);
   return listEnvelope(url, data, page.hasMore);
@@ -54,6 +79,7 @@ export type ListSelect = (objects: StoredObject[]) => Promise<StoredObject[]> | 
  */
 export async function listSelected(engine: Engine, ctx: RequestContext, url: string, type: string,
   params: ListRequest, filters: Filter[], select: ListSelect, scanMax: number): Promise<ListEnvelope<StoredObject>> {
+  await checkCursors(engine, ctx, type, params);
   const limit = params.limit ?? limits.listLimitDefault;
   const backwards = params.ending_before !== undefined;
   let cursor = backwards ? params.ending_before : params.starting_after;

@@ -147,6 +147,24 @@ export async function createPaymentIntentFrom(services: Services, ctx: RequestCo
   });
 }
 
+/**
+ * The fields of a PaymentIntent that Stripe's reference marks "retrievable with publishable key":
+ * a publishable key holding the client secret reads these and nothing else (no metadata, amounts
+ * received or capturable, charge, customer, options).
+ */
+export const publishableFields = [
+  'id', 'object', 'amount', 'automatic_payment_methods', 'canceled_at', 'cancellation_reason', 'capture_method',
+  'client_secret', 'confirmation_method', 'created', 'currency', 'description', 'last_payment_error', 'livemode',
+  'next_action', 'payment_method', 'payment_method_types', 'processing', 'receipt_email', 'setup_future_usage',
+  'shipping', 'status',
+] as const;
+
+function publishableView(paymentIntent: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of publishableFields) if (field in paymentIntent) out[field] = paymentIntent[field];
+  return out;
+}
+
 export function registerPaymentIntents(app: App, services: Services): void {
   const { engine, paymentIntents } = services;
   const render = (ctx: Parameters<typeof expandObject>[1], pi: PaymentIntent, expand: string[] | undefined) =>
@@ -170,7 +188,7 @@ export function registerPaymentIntents(app: App, services: Services): void {
           'The client_secret provided does not match the client_secret associated with the PaymentIntent.',
           { param: 'client_secret' });
       }
-      return render(ctx, paymentIntent, p.expand);
+      return publishableView(await render(ctx, paymentIntent, p.expand));
     }
     if (p.expand === undefined || p.expand.length === 0) {
       // The common read: send the stored text minus `_internal`, unparsed (see storedTextToWire).
