@@ -190,14 +190,8 @@ export function createApp(options: ServerOptions): App {
         done(new ApiError('invalid_request_body', `Invalid Stripe API version: ${version.slice(0, 40)}`, { param: 'Stripe-Version' }));
         return;
       }
-      // A version after the pin names a shape OpenTill does not know; older ones are answered in
-      // the pin's shape, with their version echoed (docs/decisions.md).
-      if (version.slice(0, 10) > apiVersion.slice(0, 10)) {
-        done(new ApiError('invalid_request_body',
-          `Invalid Stripe API version: ${version}. OpenTill emulates API version ${apiVersion} and accepts it or an older one.`,
-          { param: 'Stripe-Version' }));
-        return;
-      }
+      // Any well-formed version, older or newer than the pin, is answered in the pin's shape and
+      // echoed: a team on a newer official library keeps working (docs/decisions.md).
       request.stripeVersion = version;
     }
     void reply.header('Stripe-Version', request.stripeVersion);
