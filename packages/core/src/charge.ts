@@ -59,7 +59,7 @@ export function buildCharge(input: BuildCharge): StoredObject {
     captured,
     created: secondsOf(input.nowMs),
     currency: input.paymentIntent.currency,
-    customer: null,
+    customer: (input.paymentIntent['customer'] as string | null | undefined) ?? null,
     description: input.paymentIntent.description,
     disputed: false,
     failure_balance_transaction: null,

@@ -59,6 +59,8 @@ export const errorCodes = {
   payment_intent_incompatible_payment_method: invalid(),
   payment_intent_amount_reached_limit: invalid(),
   setup_intent_unexpected_state: invalid(),
+  payment_method_unexpected_state: invalid(),
+  payment_method_invalid_parameter: invalid(),
   intent_invalid_state: invalid(),
   charge_already_captured: invalid(),
   charge_already_refunded: invalid(),

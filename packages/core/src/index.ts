@@ -13,3 +13,5 @@ export * from './tap-to-pay/index.js';
 export * from './terminal/configuration.js';
 export * from './setup-intent.js';
 export * from './client-secret.js';
+export * from './customer.js';
+export * from './search-query.js';

@@ -79,6 +79,16 @@ export const limits = {
   /** `expand[]` entries per request, and their depth (Stripe allows 4 levels). */
   expandCountMax: 20,
   expandDepthMax: 4,
+  /** Stripe's search query language: at most 10 clauses per query. */
+  searchClauseCountMax: 10,
+  /**
+   * Customers one `GET /v1/customers/search` request looks at (search is a scan of the account's
+   * customers, newest first): beyond it the page ends with `has_more: true` and a `next_page`
+   * that continues the scan. A Terminal account has hundreds or thousands of customers, not millions.
+   */
+  customerSearchScanMax: 5000,
+  /** Search `page` tokens: longer is not one of ours. */
+  searchPageTokenLengthMax: 255,
   /** Payment method types on one PaymentIntent. */
   paymentMethodTypeCountMax: 10,
   /**

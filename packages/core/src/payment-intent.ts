@@ -14,6 +14,7 @@ import { limits } from './limits.js';
 import { secondsOf, type DomainEvent, type Metadata, type StoredObject, type Transition } from './domain.js';
 import type { CardFactsView, AuthorizationView } from './card.js';
 import { buildCharge, chargeCardDetails } from './charge.js';
+import { buildGeneratedCard, canGenerateCard } from './payment-method.js';
 
 export type PaymentIntentStatus =
   | 'requires_payment_method'
@@ -47,6 +48,7 @@ export interface PaymentIntent extends StoredObject {
   payment_method_options: Record<string, Record<string, unknown>>;
   payment_method_types: string[];
   receipt_email: string | null;
+  setup_future_usage: 'off_session' | 'on_session' | null;
   statement_descriptor: string | null;
   statement_descriptor_suffix: string | null;
   status: PaymentIntentStatus;
@@ -63,7 +65,7 @@ export interface CreatePaymentIntent {
   paymentMethodOptions: Record<string, Record<string, unknown>>;
   fields: Partial<Pick<PaymentIntent, 'allowed_payment_method_types' | 'application_fee_amount' | 'customer' |
     'description' | 'metadata' | 'receipt_email' | 'statement_descriptor' | 'statement_descriptor_suffix' |
-    'on_behalf_of' | 'transfer_group'>>;
+    'on_behalf_of' | 'transfer_group' | 'setup_future_usage'>>;
 }
 
 const cancellableStatuses: readonly PaymentIntentStatus[] = [
@@ -156,7 +158,7 @@ export interface UpdatePaymentIntent {
   paymentMethod?: string | null;
   applicationFeeAmount?: number | null;
   fields: Partial<Pick<PaymentIntent, 'allowed_payment_method_types' | 'customer' | 'description' | 'receipt_email' |
-    'statement_descriptor' | 'statement_descriptor_suffix' | 'transfer_group'>>;
+    'statement_descriptor' | 'statement_descriptor_suffix' | 'transfer_group' | 'setup_future_usage'>>;
   metadata?: Metadata;
 }
 
@@ -175,6 +177,7 @@ export function updatePaymentIntent(paymentIntent: PaymentIntent, update: Update
   guard('capture_method', update.captureMethod !== undefined);
   guard('payment_method_types', update.paymentMethodTypes !== undefined);
   guard('payment_method', update.paymentMethod !== undefined);
+  guard('setup_future_usage', update.fields.setup_future_usage !== undefined);
   const feeEditable = editable || paymentIntent.status === 'requires_capture';
   if (update.applicationFeeAmount !== undefined && !feeEditable) {
     throw unexpectedState(paymentIntent,
@@ -255,6 +258,11 @@ export interface ApplyAuthorization {
   amount: number;
   tipAmount: number;
   reader: { id: string; location: string | null } | null;
+  /**
+   * With `setup_future_usage`: the id for the reusable card an approval generates, and its
+   * `allow_redisplay` (the reader's `process_config` / `collect_config`). Absent: nothing is saved.
+   */
+  generatedCard?: { id: string; allowRedisplay: string };
 }
 
 /**
@@ -305,11 +313,41 @@ export function applyAuthorization(paymentIntent: PaymentIntent, command: ApplyA
         payment_method: command.paymentMethod.id, last_payment_error: null, amount_details: { tip } }
     : { ...base, amount: command.amount, status: 'succeeded', amount_received: command.amount,
         payment_method: command.paymentMethod.id, last_payment_error: null, amount_details: { tip } };
-  const events: DomainEvent[] = [{ type: 'charge.succeeded', object: charge }];
+  const saved = savedCard(paymentIntent, command, charge, nowMs);
+  const approvedCharge = saved ? saved.charge : charge;
+  const events: DomainEvent[] = [{ type: 'charge.succeeded', object: approvedCharge }];
+  if (saved && paymentIntent.customer) events.push({ type: 'payment_method.attached', object: saved.generatedCard });
   events.push(captureMethod === 'manual'
     ? { type: 'payment_intent.amount_capturable_updated', object: approved }
     : { type: 'payment_intent.succeeded', object: approved });
-  return { paymentIntent: approved, charge, decline: null, changed: [approved, charge], events };
+  return {
+    paymentIntent: approved, charge: approvedCharge, decline: null,
+    changed: [approved, approvedCharge, ...(saved ? [saved.generatedCard] : [])], events,
+  };
+}
+
+/**
+ * `setup_future_usage` on a card_present payment: Stripe saves the card as a reusable `card`
+ * PaymentMethod, attached to the PaymentIntent's customer (if any), and names it on the charge
+ * (`payment_method_details.card_present.generated_card`). Digital wallets are not saved.
+ */
+function savedCard(paymentIntent: PaymentIntent, command: ApplyAuthorization, charge: StoredObject, nowMs: number):
+  { generatedCard: StoredObject; charge: StoredObject } | null {
+  if (!command.generatedCard || !paymentIntent.setup_future_usage || !canGenerateCard(command.card)) {
+    return null;
+  }
+  const generatedCard = buildGeneratedCard({
+    id: command.generatedCard.id, card: command.card, from: command.paymentMethod,
+    generatedFrom: { charge: charge.id, setupAttempt: null }, customer: paymentIntent.customer,
+    allowRedisplay: command.generatedCard.allowRedisplay, nowMs,
+  });
+  const details = charge['payment_method_details'] as Record<string, unknown>;
+  const type = String(details['type']);
+  const withCard: StoredObject = {
+    ...charge,
+    payment_method_details: { ...details, [type]: { ...(details[type] as Record<string, unknown>), generated_card: generatedCard.id } },
+  };
+  return { generatedCard, charge: withCard };
 }
 
 // ------------------------------------------------------------------------------------------------

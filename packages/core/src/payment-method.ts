@@ -52,3 +52,66 @@ export function buildPaymentMethod(id: string, card: CardFacts, nowMs: number): 
     _internal: { card },
   };
 }
+
+export interface BuildGeneratedCard {
+  id: string;
+  card: CardFacts;
+  /** The reader PaymentMethod the card was read into. */
+  from: StoredObject;
+  /** Where it came from: the charge of a PaymentIntent with `setup_future_usage`, or a SetupIntent's attempt. */
+  generatedFrom: { charge: string | null; setupAttempt: string | null };
+  customer: string | null;
+  allowRedisplay: string;
+  nowMs: number;
+}
+
+/**
+ * The reusable `card` PaymentMethod Stripe generates from a card read on a reader (the
+ * `generated_card` of a card_present charge or setup attempt). Only what a card-not-present payment
+ * needs is kept: the facts, never the number.
+ */
+export function buildGeneratedCard(input: BuildGeneratedCard): StoredObject {
+  const { card } = input;
+  return {
+    id: input.id,
+    object: 'payment_method',
+    allow_redisplay: input.allowRedisplay,
+    billing_details: input.from['billing_details'],
+    card: {
+      brand: card.brand,
+      checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: null },
+      country: card.country,
+      display_brand: card.brand,
+      exp_month: card.expMonth,
+      exp_year: card.expYear,
+      fingerprint: card.fingerprint,
+      funding: card.funding,
+      generated_from: {
+        charge: input.generatedFrom.charge,
+        payment_method_details: { type: card.type, [card.type]: cardPresentHash(card) },
+        setup_attempt: input.generatedFrom.setupAttempt,
+      },
+      last4: card.last4,
+      networks: { available: card.networksAvailable, preferred: null },
+      regulated_status: 'unregulated',
+      three_d_secure_usage: { supported: true },
+      wallet: null,
+    },
+    created: secondsOf(input.nowMs),
+    customer: input.customer,
+    customer_account: null,
+    livemode: false,
+    metadata: {},
+    type: 'card',
+    _internal: { card },
+  };
+}
+
+/**
+ * Whether a card read can be saved as a `generated_card`: card_present only (Interac cards are
+ * single-branded debit, which Stripe does not save), and not a digital wallet (Stripe: "Digital
+ * wallet payments such as Apple Pay or Google Pay can't be saved and don't create a generated_card").
+ */
+export function canGenerateCard(card: CardFacts): boolean {
+  return card.type === 'card_present' && !card.wallet;
+}

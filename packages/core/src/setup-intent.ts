@@ -9,7 +9,7 @@
 import { ApiError, type ErrorCode } from './errors.js';
 import { secondsOf, type DomainEvent, type Metadata, type StoredObject, type Transition } from './domain.js';
 import type { CardFacts } from './card.js';
-import { cardPresentHash } from './payment-method.js';
+import { buildGeneratedCard, cardPresentHash } from './payment-method.js';
 
 export type SetupIntentStatus =
   | 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'canceled' | 'succeeded';
@@ -170,39 +170,11 @@ export function applySetupVerification(setupIntent: SetupIntent, command: ApplyS
       events: [{ type: 'setup_intent.setup_failed', object: failed }],
     };
   }
-  const generatedCard: StoredObject = {
-    id: command.generatedCardId,
-    object: 'payment_method',
-    allow_redisplay: command.allowRedisplay,
-    billing_details: command.paymentMethod['billing_details'],
-    card: {
-      brand: card.brand,
-      checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: null },
-      country: card.country,
-      display_brand: card.brand,
-      exp_month: card.expMonth,
-      exp_year: card.expYear,
-      fingerprint: card.fingerprint,
-      funding: card.funding,
-      generated_from: {
-        charge: null,
-        payment_method_details: { type: card.type, [card.type]: cardPresentHash(card) },
-        setup_attempt: attempt.id,
-      },
-      last4: card.last4,
-      networks: { available: card.networksAvailable, preferred: null },
-      regulated_status: 'unregulated',
-      three_d_secure_usage: { supported: true },
-      wallet: null,
-    },
-    created: secondsOf(nowMs),
-    customer: setupIntent.customer,
-    customer_account: null,
-    livemode: false,
-    metadata: {},
-    type: 'card',
-    _internal: { card },
-  };
+  const generatedCard = buildGeneratedCard({
+    id: command.generatedCardId, card, from: command.paymentMethod,
+    generatedFrom: { charge: null, setupAttempt: attempt.id }, customer: setupIntent.customer,
+    allowRedisplay: command.allowRedisplay, nowMs,
+  });
   const succeeded: SetupIntent = { ...setupIntent, status: 'succeeded', payment_method: generatedCard.id,
     last_setup_error: null, latest_attempt: attempt.id };
   const events: DomainEvent[] = [{ type: 'setup_intent.succeeded', object: succeeded }];

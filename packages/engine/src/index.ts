@@ -5,6 +5,7 @@ export * from './engine.js';
 export * from './idempotency.js';
 export * from './payment-intents.js';
 export * from './payment-methods.js';
+export * from './customers.js';
 export * from './refunds.js';
 export * from './scheduler.js';
 export * from './accounts.js';

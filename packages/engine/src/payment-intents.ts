@@ -7,6 +7,7 @@ import {
   type UpdatePaymentIntent,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
+import { requireCustomer } from './customers.js';
 import type { StoredRecord, StoredText } from './store.js';
 
 export interface CreateCommand extends Omit<CreatePaymentIntent, 'id' | 'clientSecret'> {
@@ -36,6 +37,7 @@ export class PaymentIntents {
 
   async create(ctx: RequestContext, command: CreateCommand): Promise<PaymentIntent> {
     checkMinimumAmount(command.amount, command.currency, 'amount');
+    await requireCustomer(this.engine, ctx, command.fields.customer);
     const paymentMethod = command.paymentMethod
       ? await this.engine.load<PaymentMethod>(ctx, command.paymentMethod, 'payment_method', 'payment_method')
       : null;
@@ -69,6 +71,7 @@ export class PaymentIntents {
     return this.engine.retrying(async () => {
       const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
       if (update.paymentMethod) await this.engine.load(ctx, update.paymentMethod, 'payment_method', 'payment_method');
+      await requireCustomer(this.engine, ctx, update.fields.customer);
       const amount = update.amount ?? record.object.amount;
       const currency = update.currency ?? record.object.currency;
       if (update.amount !== undefined || update.currency !== undefined) checkMinimumAmount(amount, currency, 'amount');
@@ -100,6 +103,8 @@ export class PaymentIntents {
     update?: (current: PaymentIntent) => UpdatePaymentIntent;
     /** A PaymentMethod just read and not stored yet: stored in the same commit as the confirmation. */
     newPaymentMethod?: PaymentMethod;
+    /** `allow_redisplay` of the card saved with `setup_future_usage` (a reader's config); default `unspecified`. */
+    allowRedisplay?: string;
   }): Promise<PaymentIntent> {
     const outcome = await this.engine.retrying(async () => {
       const record: StoredRecord<PaymentIntent> = options.creating
@@ -137,6 +142,9 @@ export class PaymentIntents {
       const applied = applyAuthorization(record.object, {
         paymentMethod: pm, card, authorization, chargeId: this.engine.ids.next('ch'), amount,
         tipAmount: options.tipAmount, reader: options.reader,
+        ...(record.object.setup_future_usage ? {
+          generatedCard: { id: this.engine.ids.next('pm'), allowRedisplay: options.allowRedisplay ?? 'unspecified' },
+        } : {}),
       }, ctx.nowMs);
       const deadlines = new Map<string, number | null>([
         [applied.paymentIntent.id, authorizationDeadlineMs(applied.paymentIntent, applied.charge)],

@@ -3,8 +3,10 @@
  * the Terminal test helpers and the reader devices all come through here; the full card number
  * stops at `processor.readCard` and only CardFacts are stored.
  */
-import { ApiError, buildPaymentMethod, type PaymentMethod } from '@opentill/core';
-import type { Engine, RequestContext } from './engine.js';
+import {
+  ApiError, attachPaymentMethodToCustomer, buildPaymentMethod, detachPaymentMethod, type Customer, type PaymentMethod, type StoredObject,
+} from '@opentill/core';
+import { versionsOf, type Engine, type RequestContext } from './engine.js';
 import type { CardRead } from './ports.js';
 
 export class PaymentMethods {
@@ -25,5 +27,29 @@ export class PaymentMethods {
 
   async retrieve(ctx: RequestContext, id: string): Promise<PaymentMethod> {
     return (await this.engine.load<PaymentMethod>(ctx, id, 'payment_method', 'payment_method')).object;
+  }
+
+  /** `POST /v1/payment_methods/:id/attach`: a reusable card joins a live customer (`payment_method.attached`). */
+  async attach(ctx: RequestContext, id: string, customerId: string): Promise<StoredObject> {
+    return this.engine.retrying(async () => {
+      const record = await this.engine.load(ctx, id, 'payment_method', 'payment_method');
+      await this.engine.load<Customer>(ctx, customerId, 'customer', 'customer');
+      const transition = attachPaymentMethodToCustomer(record.object, customerId);
+      if (transition.changed.length > 0) await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record));
+      return transition.paymentMethod;
+    });
+  }
+
+  /** `POST /v1/payment_methods/:id/detach` (`payment_method.detached`; a customer's default for invoices is cleared). */
+  async detach(ctx: RequestContext, id: string): Promise<StoredObject> {
+    return this.engine.retrying(async () => {
+      const record = await this.engine.load(ctx, id, 'payment_method', 'payment_method');
+      const owner = record.object['customer'];
+      const customer = typeof owner === 'string' ? await this.engine.find<Customer>(ctx, owner) : null;
+      const live = customer && customer.object['deleted'] !== true ? customer : null;
+      const transition = detachPaymentMethod(record.object, live?.object ?? null);
+      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record, live));
+      return transition.paymentMethod;
+    });
   }
 }

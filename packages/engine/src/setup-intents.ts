@@ -7,6 +7,7 @@ import {
   type CreateSetupIntent, type DomainEvent, type Metadata, type PaymentMethod, type SetupIntent,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
+import { requireCustomer } from './customers.js';
 import type { StoredRecord } from './store.js';
 
 export class SetupIntents {
@@ -15,6 +16,7 @@ export class SetupIntents {
   async create(ctx: RequestContext, command: Omit<CreateSetupIntent, 'id' | 'clientSecret'> & {
     confirm: boolean; paymentMethod: string | null; allowRedisplay?: string;
   }): Promise<SetupIntent> {
+    await requireCustomer(this.engine, ctx, command.fields.customer);
     const id = this.engine.ids.next('seti');
     const created = createSetupIntent({ ...command, id, clientSecret: clientSecretOf(id, this.engine.ids.secret(25)) }, ctx.nowMs);
     if (command.paymentMethod) await this.engine.load(ctx, command.paymentMethod, 'payment_method', 'payment_method');
@@ -41,6 +43,7 @@ export class SetupIntents {
   }): Promise<SetupIntent> {
     return this.engine.retrying(async () => {
       const record = await this.engine.load<SetupIntent>(ctx, id, 'setup_intent', 'intent', 'setup_intent');
+      await requireCustomer(this.engine, ctx, update.customer);
       const { metadataPatch, ...fields } = update;
       const next = updateSetupIntent(record.object, {
         ...fields, ...(metadataPatch ? { metadata: metadataPatch(record.object.metadata) } : {}),

@@ -1,5 +1,6 @@
 import { createApp, type App, type ServerOptions } from './app.js';
 import { registerCharges } from './routes/charges.js';
+import { registerCustomers } from './routes/customers.js';
 import { registerEvents } from './routes/events.js';
 import { registerOpenTillTest } from './routes/opentill-test.js';
 import { registerPaymentIntents } from './routes/payment-intents.js';
@@ -35,6 +36,7 @@ export function buildServer(options: ServerOptions): App {
   const app = createApp(options);
   registerPaymentIntents(app, options.services);
   registerPaymentMethods(app, options.services);
+  registerCustomers(app, options.services);
   registerCharges(app, options.services);
   registerRefunds(app, options.services);
   registerEvents(app, options.services);

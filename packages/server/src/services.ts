@@ -1,4 +1,4 @@
-import { Engine, PaymentIntents, PaymentMethods, Refunds, Scheduler, WebhookEndpoints, type EngineDeps } from '@opentill/engine';
+import { Customers, Engine, PaymentIntents, PaymentMethods, Refunds, Scheduler, WebhookEndpoints, type EngineDeps } from '@opentill/engine';
 import {
   ReaderDevices, ReaderLinks, SdkSessions, SetupIntents, SimulatedReaderLink, TapToPay, TapToPayReaderLink, TerminalConfigurations, TerminalConnectionTokens, TerminalLocations, TerminalReaders,
 } from '@opentill/engine';
@@ -8,6 +8,7 @@ export interface Services {
   engine: Engine;
   paymentIntents: PaymentIntents;
   paymentMethods: PaymentMethods;
+  customers: Customers;
   refunds: Refunds;
   scheduler: Scheduler;
   readerLinks: ReaderLinks;
@@ -46,6 +47,7 @@ export function createServices(deps: EngineDeps): Services {
     engine,
     paymentIntents,
     paymentMethods,
+    customers: new Customers(engine),
     refunds,
     scheduler,
     readerLinks,

@@ -53,9 +53,10 @@ export interface ReaderInternal {
   link: string;
   stage: ReaderStage;
   /** The card being authorized (stage `authorizing`), and when the authorization completes. */
-  authorizing: { paymentMethod: string; tipAmount: number; dueMs: number; claimedAtMs?: number | null } | null;
+  /** `allowRedisplay`: of a card saved by this payment (`setup_future_usage`), from the action's config. */
+  authorizing: { paymentMethod: string; tipAmount: number; allowRedisplay?: string; dueMs: number; claimedAtMs?: number | null } | null;
   /** A card collected by `collect_payment_method`, held for `confirm_payment_intent` until `expiresAtMs`. */
-  held: { paymentIntent: string; paymentMethod: string; tipAmount: number; expiresAtMs: number } | null;
+  held: { paymentIntent: string; paymentMethod: string; tipAmount: number; allowRedisplay?: string; expiresAtMs: number } | null;
   /** The reader refuses commands until then (updating, changing settings). */
   busyUntilMs: number | null;
   /** Set by fault injection: the reader stopped checking in. */
@@ -209,7 +210,7 @@ export function checkWaitingForCard(reader: Reader, nowMs: number): ReaderAction
 }
 
 /** A card was presented for a payment: the authorization starts and takes `latencyMs`. */
-export function beginAuthorization(reader: Reader, card: { paymentMethod: string; tipAmount: number },
+export function beginAuthorization(reader: Reader, card: { paymentMethod: string; tipAmount: number; allowRedisplay?: string },
   latencyMs: number, nowMs: number): ReaderChange {
   // With no latency the caller runs the authorization at once: it is claimed in the same change.
   const claimedAtMs = latencyMs === 0 ? nowMs : null;
@@ -281,10 +282,17 @@ export function cardCollected(reader: Reader, collected: { paymentIntent: string
       held: {
         paymentIntent: collected.paymentIntent, paymentMethod: collected.paymentMethod.id,
         tipAmount: collected.tipAmount, expiresAtMs: nowMs + collectedCardHoldMs,
+        ...allowRedisplayOf((action['collect_payment_method'] as Record<string, unknown>)['collect_config']),
       },
     },
   };
   return { reader: next, events: [{ type: 'terminal.reader.action_updated', object: next }] };
+}
+
+/** The `allow_redisplay` an action's config chose, as an optional field. */
+export function allowRedisplayOf(config: unknown): { allowRedisplay?: string } {
+  const value = (config as Record<string, unknown> | undefined)?.['allow_redisplay'];
+  return typeof value === 'string' ? { allowRedisplay: value } : {};
 }
 
 /** The held card lapses (or is used by confirm): the reader forgets it. */

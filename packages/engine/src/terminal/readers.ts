@@ -7,7 +7,7 @@
  */
 import {
   ApiError, actionFailures, authorizationRecoveryMs, beginAuthorization, buildReader, cancelAction, cardCollected,
-  checkAcceptsCommand, checkAmountWithTip, checkCart, defaultSimulatedCard, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
+  allowRedisplayOf, checkAcceptsCommand, checkAmountWithTip, checkCart, defaultSimulatedCard, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
   readerOfflineAfterMs, releaseHeldCard, startAction, terminalErrors,
   type ActionOutcome, type ActionRequest, type Cart, type Location, type Metadata, type PaymentIntent, type Reader,
   type ReaderFaults, type StoredObject,
@@ -209,7 +209,10 @@ export class TerminalReaders {
         action: { type: 'confirm_payment_intent', confirm_payment_intent: {
           payment_intent: paymentIntentId, ...(confirmConfig ? { confirm_config: confirmConfig } : {}),
         } },
-        authorize: { paymentMethod: held.paymentMethod, tipAmount: held.tipAmount },
+        authorize: {
+          paymentMethod: held.paymentMethod, tipAmount: held.tipAmount,
+          ...(held.allowRedisplay !== undefined ? { allowRedisplay: held.allowRedisplay } : {}),
+        },
       };
     });
   }
@@ -399,7 +402,7 @@ export class TerminalReaders {
     // process_payment_intent: the authorization starts, then takes the reader's latency.
     const reader = await this.changeReader(ctx, readerId, (reader) => {
       stillWaiting(reader);
-      return beginAuthorization(reader, { paymentMethod: paymentMethod.id, tipAmount: tip },
+      return beginAuthorization(reader, { paymentMethod: paymentMethod.id, tipAmount: tip, ...allowRedisplayOf(config) },
         reader._internal.faults.authorizationLatencyMs ?? 0, ctx.nowMs);
     });
     if (reader._internal.authorizing?.claimedAtMs) return this.view(await this.authorize(ctx, readerId, reader), ctx.nowMs);
@@ -612,7 +615,7 @@ export class TerminalReaders {
    * it is the PaymentIntent's first charge).
    */
   private async confirmOnReader(ctx: RequestContext, reader: Reader, paymentIntentId: string,
-    card: { paymentMethod: string; tipAmount: number }, location: string | null,
+    card: { paymentMethod: string; tipAmount: number; allowRedisplay?: string }, location: string | null,
     finish: (outcome: ActionOutcome) => Promise<Alongside | null>): Promise<{ outcome: ActionOutcome; committed: boolean }> {
     const collected = this.collectedPins.get(reader.id) ?? null;
     const prompted = collected === null ? this.links.of(reader).pinEntered(reader) : null;
@@ -621,6 +624,7 @@ export class TerminalReaders {
     const inner = errorsNotAnswered(ctx);
     const attempt = (pin: string | null, last: boolean) => this.paymentIntents.confirm(inner, paymentIntentId, {
       paymentMethod: card.paymentMethod, pin, tipAmount: card.tipAmount, reader: { id: reader.id, location },
+      ...(card.allowRedisplay !== undefined ? { allowRedisplay: card.allowRedisplay } : {}),
       alongside: async ({ decline }) => {
         const extra = !last && isPinDecline(decline) ? null : await finish(outcomeOf(decline));
         committed = extra !== null;

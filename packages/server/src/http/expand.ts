@@ -53,7 +53,9 @@ export async function expandObject(engine: Engine, ctx: RequestContext, object: 
     const value = object[field];
     if (typeof value !== 'string') continue;
     const record = await engine.store.get(ctx.accountId, value);
-    if (record) out[field] = await expandObject(engine, ctx, record.object, nested, `${parent}${field}.`);
+    // A deleted object expands to Stripe's stub (`{id, object, deleted: true}`), as a retrieve shows it.
+    if (record && record.object['deleted'] === true) out[field] = { id: record.object.id, object: record.object.object, deleted: true };
+    else if (record) out[field] = await expandObject(engine, ctx, record.object, nested, `${parent}${field}.`);
   }
   return out;
 }

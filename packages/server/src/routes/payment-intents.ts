@@ -31,6 +31,7 @@ const plainFields = {
   customer: str({ maxLength: 255 }).orEmpty(),
   description: str({ maxLength: limits.descriptionLengthMax }).orEmpty(),
   receipt_email: str({ maxLength: 800, pattern: /^[^\s@]+@[^\s@]+$/, patternMessage: 'Invalid email address' }).orEmpty(),
+  setup_future_usage: oneOf(['off_session', 'on_session'] as const).orEmpty(),
   statement_descriptor: descriptor.orEmpty(),
   statement_descriptor_suffix: descriptor.orEmpty(),
   transfer_group: str({ maxLength: 255 }).orEmpty(),
@@ -139,6 +140,7 @@ export async function createPaymentIntentFrom(services: Services, ctx: RequestCo
       description: p.description ?? undefined,
       metadata: p.metadata ? mergeMetadata({}, p.metadata) : undefined,
       receipt_email: p.receipt_email ?? undefined,
+      setup_future_usage: p.setup_future_usage ?? undefined,
       statement_descriptor: p.statement_descriptor ?? undefined,
       statement_descriptor_suffix: p.statement_descriptor_suffix ?? undefined,
       on_behalf_of: p.on_behalf_of,
@@ -220,7 +222,7 @@ export function registerPaymentIntents(app: App, services: Services): void {
       ...(p.metadata !== undefined ? { metadataPatch: (m) => mergeMetadata(m, p.metadata) } : {}),
       fields: definedFields({
         allowed_payment_method_types: p.allowed_payment_method_types,
-        customer: p.customer, description: p.description, receipt_email: p.receipt_email,
+        customer: p.customer, description: p.description, receipt_email: p.receipt_email, setup_future_usage: p.setup_future_usage,
         statement_descriptor: p.statement_descriptor, statement_descriptor_suffix: p.statement_descriptor_suffix,
         transfer_group: p.transfer_group,
       }),
@@ -241,9 +243,11 @@ export function registerPaymentIntents(app: App, services: Services): void {
       receipt_email: plainFields.receipt_email,
       return_url: str({ maxLength: 2048 }),
       capture_method: oneOf(['automatic', 'automatic_async', 'manual'] as const),
+      setup_future_usage: plainFields.setup_future_usage,
     }, raw);
     const intentId = (request.params as { id: string }).id;
-    const carriesUpdate = p.capture_method !== undefined || p.receipt_email !== undefined || p.payment_method_options !== undefined;
+    const carriesUpdate = p.capture_method !== undefined || p.receipt_email !== undefined || p.payment_method_options !== undefined ||
+      p.setup_future_usage !== undefined;
     // The parameters and the confirmation commit together (one commit: nothing half done by a crash).
     const paymentIntent = await paymentIntents.confirm(ctx, intentId, {
       paymentMethod: p.payment_method ?? null, pin: null, tipAmount: 0, reader: null,
@@ -254,7 +258,7 @@ export function registerPaymentIntents(app: App, services: Services): void {
             paymentMethodOptions: paymentMethodOptionsFor(current.payment_method_types,
               p.payment_method_options as PaymentMethodOptionsInput, current.payment_method_options),
           } : {}),
-          fields: definedFields({ receipt_email: p.receipt_email }),
+          fields: definedFields({ receipt_email: p.receipt_email, setup_future_usage: p.setup_future_usage }),
         }),
       } : {}),
     });
