@@ -131,11 +131,12 @@ export class ApiError extends Error {
   /** Extra response headers (e.g. `Stripe-Should-Retry`). */
   readonly headers: Record<string, string>;
 
+  /** `status`: overrides the table's, where Stripe answers one code with two statuses (see `missingInParam`). */
   constructor(code: ErrorCode, message: string, extra: Partial<StripeErrorBody> = {},
-    headers: Record<string, string> = {}) {
+    headers: Record<string, string> = {}, status?: number) {
     super(message);
     const spec: CodeSpec = errorCodes[code];
-    this.status = spec.status;
+    this.status = status ?? spec.status;
     this.storedForIdempotency = spec.storedForIdempotency;
     this.headers = headers;
     this.code = code;
@@ -168,6 +169,12 @@ export const errors = {
   invalid: (param: string, message: string) => new ApiError('invalid_request_body', message, { param }),
   resourceMissing: (objectName: string, id: string, param = 'id') =>
     new ApiError('resource_missing', `No such ${objectName}: '${id}'`, { param }),
+  /**
+   * An id given in a request parameter (not in the URL) that names nothing: Stripe answers 400,
+   * keeping 404 for the object the URL names.
+   */
+  missingInParam: (objectName: string, id: string, param: string) =>
+    new ApiError('resource_missing', `No such ${objectName}: '${id}'`, { param }, {}, 400),
 } as const;
 
 export function isApiError(value: unknown): value is ApiError {

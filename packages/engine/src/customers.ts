@@ -3,7 +3,7 @@
  * customers through the pure matcher), and the check every `customer` parameter goes through.
  */
 import {
-  ApiError, attachPaymentMethodToCustomer, createCustomer, customerSearchFields, deleteCustomer, deletedCustomer, limits,
+  ApiError, attachPaymentMethodToCustomer, errors, createCustomer, customerSearchFields, deleteCustomer, deletedCustomer, limits,
   matchesSearch, parseSearchQuery, updateCustomer,
   type Customer, type CustomerFields, type DeletedCustomer, type Metadata,
 } from '@opentill/core';
@@ -16,7 +16,11 @@ import { canExist, versionsOf, type Engine, type RequestContext } from './engine
 export async function requireCustomer(engine: Engine, ctx: RequestContext, id: string | null | undefined,
   param = 'customer'): Promise<Customer | null> {
   if (typeof id !== 'string') return null;
-  return (await engine.load<Customer>(ctx, id, 'customer', param)).object;
+  const record = await engine.find<Customer>(ctx, id);
+  if (record === null || record.object.object !== 'customer' || record.object['deleted'] === true) {
+    throw errors.missingInParam('customer', id, param);
+  }
+  return record.object;
 }
 
 export interface SearchPage {
@@ -45,9 +49,9 @@ export class Customers {
 
   async create(ctx: RequestContext, fields: CustomerFields & { paymentMethod?: string }): Promise<Customer> {
     const { paymentMethod: paymentMethodId, ...customerFields } = fields;
-    const paymentMethod = paymentMethodId !== undefined
-      ? await this.engine.load(ctx, paymentMethodId, 'payment_method', 'payment_method')
-      : null;
+    const found = await this.engine.find(ctx, paymentMethodId);
+    const paymentMethod = found?.object.object === 'payment_method' ? found : null;
+    if (paymentMethod === null && paymentMethodId !== undefined) throw errors.missingInParam('PaymentMethod', paymentMethodId, 'payment_method');
     const defaultMethod = customerFields.invoiceDefaultPaymentMethod;
     if (typeof defaultMethod === 'string' && defaultMethod !== paymentMethodId) throw notAttached(defaultMethod);
     const id = this.engine.ids.next('cus');
@@ -139,5 +143,5 @@ function invoicePrefixOf(id: string): string {
 function notAttached(paymentMethodId: string): ApiError {
   return new ApiError('resource_missing',
     `The customer does not have a payment method with the ID ${paymentMethodId}. The payment method must be attached to the customer.`,
-    { param: 'invoice_settings[default_payment_method]' });
+    { param: 'invoice_settings[default_payment_method]' }, {}, 400);
 }

@@ -7,6 +7,7 @@ import {
   ApiError, attachPaymentMethodToCustomer, buildPaymentMethod, detachPaymentMethod, type Customer, type PaymentMethod, type StoredObject,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
+import { requireCustomer } from './customers.js';
 import type { CardRead } from './ports.js';
 
 export class PaymentMethods {
@@ -33,7 +34,7 @@ export class PaymentMethods {
   async attach(ctx: RequestContext, id: string, customerId: string): Promise<StoredObject> {
     return this.engine.retrying(async () => {
       const record = await this.engine.load(ctx, id, 'payment_method', 'payment_method');
-      await this.engine.load<Customer>(ctx, customerId, 'customer', 'customer');
+      await requireCustomer(this.engine, ctx, customerId);
       const transition = attachPaymentMethodToCustomer(record.object, customerId);
       if (transition.changed.length > 0) await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record));
       return transition.paymentMethod;

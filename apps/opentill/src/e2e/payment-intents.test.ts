@@ -106,8 +106,8 @@ for (const store of stores) {
 
     describe('list', () => {
       it('paginates with limit, starting_after, ending_before and has_more, newest first', async () => {
-        // Fresh objects tagged by a customer id so other tests' intents do not interfere.
-        const customer = `cus_list_${store}`;
+        // Fresh objects tagged by a customer so other tests' intents do not interfere.
+        const customer = (await h.stripe.customers.create({ description: 'list' })).id;
         const ids: string[] = [];
         for (let i = 0; i < 7; i += 1) {
           ids.push((await createIntent(h, {
@@ -141,7 +141,7 @@ for (const store of stores) {
       });
 
       it('filters by created and expands data.latest_charge', async () => {
-        const customer = `cus_created_${store}`;
+        const customer = (await h.stripe.customers.create({ description: 'created' })).id;
         const authorized = await authorizedIntent(h, { customer });
         const created = authorized.created;
         const page = await h.stripe.paymentIntents.list({ customer, created: { gte: created }, expand: ['data.latest_charge'] });

@@ -121,7 +121,7 @@ describe('example web POS in headless Chromium (sqlite)', () => {
     const { page, errors } = await openPos();
     const intent = await f.stripe.paymentIntents.create({ amount: 2000, currency: 'eur', payment_method_types: ['card_present'],
       capture_method: 'automatic' } as Parameters<typeof f.stripe.paymentIntents.create>[0]);
-    const setupIntent = await f.stripe.setupIntents.create({ customer: 'cus_browser', payment_method_types: ['card_present'] } as
+    const setupIntent = await f.stripe.setupIntents.create({ customer: (await f.stripe.customers.create({})).id, payment_method_types: ['card_present'] } as
       Parameters<typeof f.stripe.setupIntents.create>[0]);
     const results = await page.evaluate(async ({ apiBase, clientSecret, setupSecret }) => {
       const { StripeTerminal, AllowRedisplay, FormType } = await import('@opentill/terminal-sdk' as string) as

@@ -340,7 +340,7 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
   test('SetupIntents: collectSetupIntentPaymentMethod then confirmSetupIntent', async () => {
     const { terminal } = f.terminal();
     await simulatedConnected(terminal);
-    const setupIntent = await f.stripe.setupIntents.create({ customer: 'cus_sdk', payment_method_types: ['card_present'] } as Loose);
+    const setupIntent = await f.stripe.setupIntents.create({ customer: (await f.stripe.customers.create({})).id, payment_method_types: ['card_present'] } as Loose);
     const collected = payload(await terminal.collectSetupIntentPaymentMethod(setupIntent.client_secret!, AllowRedisplay.ALWAYS, null));
     assert.equal(collected.setupIntent.id, setupIntent.id);
     const confirmed = payload(await terminal.confirmSetupIntent(collected.setupIntent));

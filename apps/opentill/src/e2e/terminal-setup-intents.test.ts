@@ -12,8 +12,9 @@ for (const store of stores) {
 
     test('create, retrieve, update, list, cancel', async () => {
       const { stripe } = f;
+      const customer = (await stripe.customers.create({ email: 'setup@example.com' })).id;
       const setupIntent = await stripe.setupIntents.create({
-        allowed_payment_method_types: ['card_present'], customer: 'cus_123', metadata: { a: '1' },
+        allowed_payment_method_types: ['card_present'], customer, metadata: { a: '1' },
       });
       assert.deepEqual(setupIntent.payment_method_types, ['card_present']);
       assert.match(setupIntent.id, /^seti_/);
@@ -24,7 +25,7 @@ for (const store of stores) {
       assert.equal(updated.description, 'save card');
       assert.deepEqual(updated.metadata, { a: '1', b: '2' });
       assert.equal((await stripe.setupIntents.retrieve(setupIntent.id)).description, 'save card');
-      const listed = await stripe.setupIntents.list({ customer: 'cus_123' });
+      const listed = await stripe.setupIntents.list({ customer });
       assert.ok(listed.data.some((s) => s.id === setupIntent.id));
       const canceled = await stripe.setupIntents.cancel(setupIntent.id, { cancellation_reason: 'abandoned' });
       assert.equal(canceled.status, 'canceled');
@@ -37,7 +38,8 @@ for (const store of stores) {
     test('process_setup_intent: generated_card; declined card fails the action', async () => {
       const { stripe } = f;
       const reader = await f.reader();
-      const setupIntent = await stripe.setupIntents.create({ customer: 'cus_9' });
+      const customer = (await stripe.customers.create({ name: 'Nine' })).id;
+      const setupIntent = await stripe.setupIntents.create({ customer });
       const started = await stripe.terminal.readers.processSetupIntent(reader.id, {
         setup_intent: setupIntent.id, allow_redisplay: 'always', process_config: { enable_customer_cancellation: true },
       });
@@ -56,7 +58,7 @@ for (const store of stores) {
       assert.equal(card.type, 'card');
       assert.equal(card.card?.last4, '4242');
       assert.equal(card.allow_redisplay, 'always');
-      assert.equal(card.customer, 'cus_9');
+      assert.equal(card.customer, customer);
       const events = await stripe.events.list({ type: 'terminal.reader.action_succeeded', limit: 100 });
       assert.ok(events.data.some((e) => (e.data.object as { id: string }).id === reader.id));
 
