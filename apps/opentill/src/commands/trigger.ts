@@ -15,7 +15,7 @@ export interface Customizations {
   additions: Map<string, Record<string, unknown>>;
 }
 
-const resources = ['payment_intent', 'refund', 'charge', 'location', 'reader', 'card'] as const;
+const resources = ['payment_intent', 'refund', 'charge', 'location', 'reader', 'card', 'customer', 'setup_intent'] as const;
 
 /** `payment_intent:metadata.order=42` or `payment_intent:metadata[order]=42` → ['payment_intent', ['metadata','order'], '42']. */
 export function parseCustomization(text: string, flag: string): { resource: string; path: string[]; value: string } {
@@ -161,6 +161,25 @@ async function readerAction(run: Run, action: 'process_payment_intent' | 'collec
     run.params.for('card', number === approvedCard ? {} : { card_present: { number }, type: 'card_present' }))).id;
 }
 
+async function customer({ api, params }: Run): Promise<ApiObject> {
+  return api.call('POST', '/v1/customers', params.for('customer', {
+    email: 'trigger@example.com', name: 'opentill trigger', description: '(created by opentill trigger)',
+  }));
+}
+
+/** A card saved from the trigger's reader (`process_setup_intent`): a generated_card attached to a new customer. */
+async function savedCard(run: Run): Promise<string> {
+  const reader = await triggerReader(run);
+  const owner = await customer(run);
+  const setupIntent = await run.api.call('POST', '/v1/setup_intents', run.params.for('setup_intent', { customer: owner.id }));
+  await run.api.call('POST', `/v1/terminal/readers/${reader.id}/process_setup_intent`, { setup_intent: setupIntent.id, allow_redisplay: 'always' });
+  const done = await run.api.call('POST', `/v1/test_helpers/terminal/readers/${reader.id}/present_payment_method`, run.params.for('card', {}));
+  const action = done['action'] as { process_setup_intent?: { generated_card?: string } } | null;
+  const card = action?.process_setup_intent?.generated_card;
+  if (!card) throw new CliError('the reader did not save the card (process_setup_intent failed)');
+  return card;
+}
+
 const flows: Record<string, Flow> = {
   'payment_intent.created': async (run) => (await intent(run, 'manual')).id,
   'payment_intent.amount_capturable_updated': async (run) => (await present(run, (await intent(run, 'manual')).id, approvedCard)).id,
@@ -192,6 +211,12 @@ const flows: Record<string, Flow> = {
     const refund = await refunded(run);
     return (await run.api.call('POST', `/v1/refunds/${refund.id}`, { metadata: { opentill: 'trigger' } })).id;
   },
+  'customer.created': async (run) => (await customer(run)).id,
+  'customer.updated': async (run) => (await run.api.call('POST', `/v1/customers/${(await customer(run)).id}`,
+    { metadata: { opentill: 'trigger' } })).id,
+  'customer.deleted': async (run) => (await run.api.call('DELETE', `/v1/customers/${(await customer(run)).id}`)).id,
+  'payment_method.attached': (run) => savedCard(run),
+  'payment_method.detached': async (run) => (await run.api.call('POST', `/v1/payment_methods/${await savedCard(run)}/detach`)).id,
   'terminal.reader.action_succeeded': (run) => readerAction(run, 'process_payment_intent', approvedCard),
   'terminal.reader.action_failed': (run) => readerAction(run, 'process_payment_intent', declinedCard),
   'terminal.reader.action_updated': (run) => readerAction(run, 'collect_payment_method', approvedCard),

@@ -85,6 +85,14 @@ describe('opentill listen and trigger', () => {
     assert.match(unknown.output, /cannot trigger 'invoice\.paid'/);
   });
 
+  it('trigger runs the customer and saved-card flows (customer.*, payment_method.attached/detached)', async () => {
+    for (const event of ['customer.created', 'customer.updated', 'customer.deleted', 'payment_method.attached', 'payment_method.detached']) {
+      const { code, output } = await trigger(event);
+      assert.equal(code, 0, output);
+      assert.match(output, new RegExp(`Trigger succeeded! ${event.replace(/\./g, '\\.')} evt_\\w+ \\(via (cus|pm)_\\w+\\)`));
+    }
+  });
+
   it('listen forwards each event signed with a stable CLI secret, one line per event with the receiver status', async () => {
     const listener = await startListen(server, receiver.url);
     try {
