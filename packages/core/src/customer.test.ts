@@ -111,7 +111,7 @@ describe('attaching and detaching PaymentMethods', () => {
   it('attaches a reusable card with payment_method.attached', () => {
     const attached = attachPaymentMethodToCustomer(savedCard(), 'cus_1');
     assert.equal(attached.paymentMethod['customer'], 'cus_1');
-    assert.deepEqual(attached.events.map((e) => [e.type, e.previousAttributes]), [['payment_method.attached', { customer: null }]]);
+    assert.deepEqual(attached.events.map((e) => [e.type, e.previousAttributes]), [['payment_method.attached', undefined]]);
   });
 
   it('attaching again to the same customer changes nothing; to another is refused', () => {

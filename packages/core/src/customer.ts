@@ -200,7 +200,7 @@ export function attachPaymentMethodToCustomer(paymentMethod: StoredObject, custo
   const attached: StoredObject = { ...paymentMethod, customer: customerId };
   return {
     paymentMethod: attached, changed: [attached],
-    events: [{ type: 'payment_method.attached', object: attached, previousAttributes: { customer: null } }],
+    events: [{ type: 'payment_method.attached', object: attached }],
   };
 }
 

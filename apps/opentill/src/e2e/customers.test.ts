@@ -94,6 +94,27 @@ for (const store of stores) {
       assert.equal((deletedEvent.event['data'] as { object: { email: string } }).object.email, 'ada@example.com');
     });
 
+    it('idempotent create: a retry replays the answer, another body under the key is refused, nothing is created twice', async () => {
+      const email = `idem-${store}@example.com`;
+      const key = `customers-idem-${store}-${Date.now()}`;
+      const first = await api('POST', '/v1/customers', { form: { email }, headers: { 'Idempotency-Key': key } });
+      assert.equal(first.status, 200, first.text);
+      const again = await api('POST', '/v1/customers', { form: { email }, headers: { 'Idempotency-Key': key } });
+      assert.equal(again.status, 200);
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      assert.equal(again.body.id, first.body.id);
+      assertError(await api('POST', '/v1/customers', { form: { email, name: 'other' }, headers: { 'Idempotency-Key': key } }), 400,
+        { type: 'idempotency_error' });
+      assert.equal(await countWithEmail(email), 1);
+      // A refused request (validation) leaves the key free: the fixed request under the same key runs once.
+      const badKey = `${key}-bad`;
+      assertError(await api('POST', '/v1/customers', { form: { email: 'nope' }, headers: { 'Idempotency-Key': badKey } }), 400,
+        { code: 'email_invalid' });
+      const fixed = await api('POST', '/v1/customers', { form: { email }, headers: { 'Idempotency-Key': badKey } });
+      assert.equal(fixed.status, 200, fixed.text);
+      assert.equal(await countWithEmail(email), 2);
+    });
+
     it('lists newest first, filters by email exactly, pages with cursors and auto-pagination', async () => {
       const email = `list-${store}@example.com`;
       const ids: string[] = [];
