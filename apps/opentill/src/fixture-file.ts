@@ -1,6 +1,6 @@
 /**
  * `opentill serve --fixtures <file.json>`: objects the server creates at start — locations,
- * configurations, simulated readers, webhook endpoints — through its own API (so every field is
+ * configurations, simulated readers, webhook endpoints, customers — through its own API (so every field is
  * validated exactly as a request's), once: each entry has a `key`, kept on the object
  * (`metadata.opentill_fixture`; a configuration, which has no metadata, is matched by `name`), and an
  * object already carrying its key is reused, not created again, on the next start. `"@key"` in a
@@ -9,14 +9,15 @@
  *   { "locations": [{ "key": "shop", "display_name": "Shop", "address": { "line1": "…", "country": "US", … } }],
  *     "configurations": [{ "key": "tips", "tipping": { "usd": { "percentages": [10, 15, 20] } } }],
  *     "readers": [{ "key": "counter", "location": "@shop", "registration_code": "simulated-wpe", "label": "Counter" }],
- *     "webhook_endpoints": [{ "key": "app", "url": "http://localhost:3000/webhook", "enabled_events": ["*"] }] }
+ *     "webhook_endpoints": [{ "key": "app", "url": "http://localhost:3000/webhook", "enabled_events": ["*"] }],
+ *     "customers": [{ "key": "ada", "email": "ada@example.com", "name": "Ada Lovelace" }] }
  */
 import { readFileSync, statSync } from 'node:fs';
 import { limits } from '@opentill/core';
 import { CliError } from './cli/command.js';
 import { encodeForm } from './cli/client.js';
 
-export const fixtureKinds = ['configurations', 'locations', 'readers', 'webhook_endpoints'] as const;
+export const fixtureKinds = ['configurations', 'locations', 'readers', 'webhook_endpoints', 'customers'] as const;
 type Kind = typeof fixtureKinds[number];
 type Entry = Record<string, unknown> & { key: string };
 export type Fixtures = Partial<Record<Kind, Entry[]>>;
@@ -26,6 +27,7 @@ const paths: Record<Kind, string> = {
   locations: '/v1/terminal/locations',
   readers: '/v1/terminal/readers',
   webhook_endpoints: '/v1/webhook_endpoints',
+  customers: '/v1/customers',
 };
 
 export function readFixtures(path: string): Fixtures {

@@ -79,7 +79,7 @@ describe('--seed: reproducible ids and outcomes', () => {
 });
 
 describe('--fixtures', () => {
-  it('creates locations, configurations, readers and webhook endpoints once; a restart reuses them', async () => {
+  it('creates locations, configurations, readers, webhook endpoints and customers once; a restart reuses them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'opentill-fixtures-'));
     const fixtures = join(dir, 'fixtures.json');
     writeFileSync(fixtures, JSON.stringify({
@@ -89,19 +89,20 @@ describe('--fixtures', () => {
       readers: [{ key: 'counter', registration_code: 'simulated-wpe', location: '@shop', label: 'Counter' },
         { key: 'bar', registration_code: 'simulated-wpe', location: '@paris', label: 'Bar' }],
       webhook_endpoints: [{ key: 'app', url: 'http://127.0.0.1:9/webhook', enabled_events: ['payment_intent.succeeded'] }],
+      customers: [{ key: 'ada', email: 'ada@example.com', name: 'Ada Lovelace' }],
     }));
     const dataDir = join(dir, 'data');
     const options = { store: 'sqlite' as const, name: 'fixtures', dataDir, secretKey: 'sk_test_fixturesFixtures0001', env: { OPENTILL_FIXTURES: fixtures } };
     try {
       let server = await startServer(options);
       try {
-        assert.match(server.output(), /Fixtures from .*fixtures\.json: 6 created, 0 already there/);
+        assert.match(server.output(), /Fixtures from .*fixtures\.json: 7 created, 0 already there/);
       } finally {
         await server.stop();
       }
       server = await startServer(options);
       try {
-        assert.match(server.output(), /Fixtures from .*fixtures\.json: 0 created, 6 already there/);
+        assert.match(server.output(), /Fixtures from .*fixtures\.json: 0 created, 7 already there/);
         const readers = (await call(server, 'GET', '/v1/terminal/readers')).data as Json[];
         assert.deepEqual(readers.map((r) => r.label).sort(), ['Bar', 'Counter']);
         const locations = (await call(server, 'GET', '/v1/terminal/locations')).data as Json[];
@@ -113,6 +114,8 @@ describe('--fixtures', () => {
         assert.equal(shop.configuration_overrides, configurations.find((c) => c.name === 'fixture:tips').id);
         const endpoints = (await call(server, 'GET', '/v1/webhook_endpoints')).data as Json[];
         assert.deepEqual(endpoints.map((e) => e.url), ['http://127.0.0.1:9/webhook']);
+        const customers = (await call(server, 'GET', '/v1/customers')).data as Json[];
+        assert.deepEqual(customers.map((c) => [c.email, c.metadata]), [['ada@example.com', { opentill_fixture: 'ada' }]]);
       } finally {
         await server.stop();
       }
