@@ -85,6 +85,8 @@ describe('customers', () => {
     assert.equal(updated.customer.email, 'new@b.co');
     assert.deepEqual(updated.events.map((e) => e.type), ['customer.updated']);
     assert.deepEqual(updated.events[0]!.previousAttributes, { email: 'old@b.co', metadata: { a: '1' } });
+    const nested = updateCustomer(before, { metadata: { b: '2' }, invoiceFooter: 'thanks' });
+    assert.deepEqual(nested.events[0]!.previousAttributes, { metadata: { a: '1', b: null }, invoice_settings: { footer: null } });
     const same = updateCustomer(before, { email: 'old@b.co' });
     assert.deepEqual(same.changed, []);
     assert.deepEqual(same.events, []);

@@ -139,15 +139,22 @@ export function createCustomer(command: CreateCustomer, nowMs: number): Transiti
   return { customer, changed: [customer], events: [{ type: 'customer.created', object: customer }] };
 }
 
+const isHash = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /**
- * The top-level fields whose values differ, with their previous values: Stripe's
- * `previous_attributes` of an `*.updated` event (nested hashes are reported whole).
+ * The fields whose values differ, with their previous values: Stripe's `previous_attributes` of an
+ * `*.updated` event. Inside a hash on both sides (metadata, invoice_settings, address) only the
+ * changed keys are reported, an added key as `null`; arrays and scalars are reported whole.
  */
-export function previousAttributes(before: StoredObject, after: StoredObject): Record<string, unknown> {
+export function previousAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
   const changed: Record<string, unknown> = {};
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (key === '_internal') continue;
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changed[key] = before[key] ?? null;
+    const was = before[key];
+    const now = after[key];
+    if (JSON.stringify(was) === JSON.stringify(now)) continue;
+    changed[key] = isHash(was) && isHash(now) ? previousAttributes(was, now) : was ?? null;
   }
   return changed;
 }
