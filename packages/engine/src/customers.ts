@@ -104,7 +104,8 @@ export class Customers {
    * At most `customerSearchScanMax` customers are looked at per request; a page cut short there
    * still has `has_more` and a `next_page` that continues after the last one looked at.
    */
-  async search(ctx: RequestContext, query: string, limit: number, page: string | undefined): Promise<SearchPage> {
+  async search(ctx: RequestContext, query: string, limit: number, page: string | undefined,
+    scanMax: number = limits.customerSearchScanMax): Promise<SearchPage> {
     const parsed = parseSearchQuery(query, customerSearchFields);
     let cursor = page !== undefined ? cursorOf(page) : undefined;
     const data: Customer[] = [];
@@ -123,7 +124,7 @@ export class Customers {
       }
       const last = batch.data[batch.data.length - 1];
       if (!batch.hasMore || last === undefined) return { data, hasMore: false, nextPage: null };
-      if (scanned >= limits.customerSearchScanMax) return { data, hasMore: true, nextPage: pageToken(last.id) };
+      if (scanned >= scanMax) return { data, hasMore: true, nextPage: pageToken(last.id) };
       cursor = last.id;
     }
   }
