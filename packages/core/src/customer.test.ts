@@ -54,7 +54,8 @@ function customer(fields: Parameters<typeof createCustomer>[0]['fields'] = {}): 
 function savedCard(customerId: string | null = null): StoredObject {
   return buildGeneratedCard({
     id: 'pm_card', card: card(), from: buildPaymentMethod('pm_present', card(), NOW_MS),
-    generatedFrom: { charge: 'ch_1', setupAttempt: null }, customer: customerId, allowRedisplay: 'always', nowMs: NOW_MS,
+    generatedFrom: { charge: 'ch_1', paymentMethodDetails: null, setupAttempt: null }, customer: customerId, allowRedisplay: 'always',
+    nowMs: NOW_MS,
   });
 }
 
@@ -166,7 +167,10 @@ describe('saving a card with a payment (setup_future_usage)', () => {
     assert.equal(generated['customer'], 'cus_1');
     assert.equal(generated['allow_redisplay'], 'always');
     assert.equal((generated['card'] as Record<string, unknown>)['last4'], '4242');
-    assert.deepEqual(((generated['card'] as Record<string, Record<string, unknown>>)['generated_from'])!['charge'], 'ch_1');
+    const generatedFrom = (generated['card'] as Record<string, Record<string, unknown>>)['generated_from']!;
+    assert.equal(generatedFrom['charge'], 'ch_1');
+    assert.deepEqual(generatedFrom['payment_method_details'], applied.charge['payment_method_details'],
+      'the details of the payment that generated it, as on the charge');
     assert.equal(generatedOf(applied.charge), 'pm_card');
     assert.equal(applied.charge['customer'], 'cus_1');
     assert.equal(applied.paymentIntent.payment_method, 'pm_present');

@@ -336,18 +336,15 @@ function savedCard(paymentIntent: PaymentIntent, command: ApplyAuthorization, ch
   if (!command.generatedCard || !paymentIntent.setup_future_usage || !canGenerateCard(command.card)) {
     return null;
   }
-  const generatedCard = buildGeneratedCard({
-    id: command.generatedCard.id, card: command.card, from: command.paymentMethod,
-    generatedFrom: { charge: charge.id, setupAttempt: null }, customer: paymentIntent.customer,
-    allowRedisplay: command.generatedCard.allowRedisplay, nowMs,
-  });
   const details = charge['payment_method_details'] as Record<string, unknown>;
   const type = String(details['type']);
-  const withCard: StoredObject = {
-    ...charge,
-    payment_method_details: { ...details, [type]: { ...(details[type] as Record<string, unknown>), generated_card: generatedCard.id } },
-  };
-  return { generatedCard, charge: withCard };
+  const detailsWithCard = { ...details, [type]: { ...(details[type] as Record<string, unknown>), generated_card: command.generatedCard.id } };
+  const generatedCard = buildGeneratedCard({
+    id: command.generatedCard.id, card: command.card, from: command.paymentMethod,
+    generatedFrom: { charge: charge.id, paymentMethodDetails: detailsWithCard, setupAttempt: null }, customer: paymentIntent.customer,
+    allowRedisplay: command.generatedCard.allowRedisplay, nowMs,
+  });
+  return { generatedCard, charge: { ...charge, payment_method_details: detailsWithCard } };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -58,8 +58,11 @@ export interface BuildGeneratedCard {
   card: CardFacts;
   /** The reader PaymentMethod the card was read into. */
   from: StoredObject;
-  /** Where it came from: the charge of a PaymentIntent with `setup_future_usage`, or a SetupIntent's attempt. */
-  generatedFrom: { charge: string | null; setupAttempt: string | null };
+  /**
+   * Where it came from: the charge of a PaymentIntent with `setup_future_usage` (with that charge's
+   * `payment_method_details`), or a SetupIntent's attempt (no payment: no details).
+   */
+  generatedFrom: { charge: string | null; paymentMethodDetails: Record<string, unknown> | null; setupAttempt: string | null };
   customer: string | null;
   allowRedisplay: string;
   nowMs: number;
@@ -88,7 +91,7 @@ export function buildGeneratedCard(input: BuildGeneratedCard): StoredObject {
       funding: card.funding,
       generated_from: {
         charge: input.generatedFrom.charge,
-        payment_method_details: { type: card.type, [card.type]: cardPresentHash(card) },
+        payment_method_details: input.generatedFrom.paymentMethodDetails,
         setup_attempt: input.generatedFrom.setupAttempt,
       },
       last4: card.last4,
