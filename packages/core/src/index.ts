@@ -13,3 +13,4 @@ export * from './tap-to-pay/index.js';
 export * from './terminal/configuration.js';
 export * from './setup-intent.js';
 export * from './client-secret.js';
+export * from './connect.js';
