@@ -352,10 +352,17 @@ for (const store of stores) {
       assert.equal((await platform.paymentIntents.list({ limit: 100 })).data.length, intents);
 
       // A fee added later still needs a destination or a direct charge.
-      const plain = await platform.paymentIntents.create({ amount: 1000, currency: 'usd' });
+      const plain = await platform.paymentIntents.create({
+        amount: 1000, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'manual',
+      } as Stripe.PaymentIntentCreateParams);
       await rejectsStripe(platform.paymentIntents.update(plain.id, { application_fee_amount: 50 }),
         { statusCode: 400, param: 'application_fee_amount' });
       assert.equal((await platform.paymentIntents.retrieve(plain.id)).application_fee_amount, null);
+      const card = await raw(server, 'POST', `/opentill/v1/test/payment_intents/${plain.id}/present_card`, { key: server.secretKey });
+      assert.equal(card.status, 200, card.text);
+      await rejectsStripe(platform.paymentIntents.capture(plain.id, { application_fee_amount: 50 }),
+        { statusCode: 400, param: 'application_fee_amount' });
+      assert.equal((await platform.paymentIntents.retrieve(plain.id)).status, 'requires_capture', 'not captured');
 
       await rejectsStripe(platform.transfers.retrieve('tr_missing'), { statusCode: 404, code: 'resource_missing' });
       await rejectsStripe(platform.applicationFees.retrieve('fee_missing'), { statusCode: 404, code: 'resource_missing' });

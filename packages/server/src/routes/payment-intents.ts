@@ -285,6 +285,11 @@ export function registerPaymentIntents(app: App, services: Services): void {
         'final_capture=false is only available with multicapture, which card_present payments do not support.',
         { param: 'final_capture' });
     }
+    if (p.application_fee_amount !== undefined) {
+      // Connect: a fee only on a destination or direct charge (the amount is checked by the capture itself).
+      const current = await paymentIntents.retrieve(ctx, (request.params as { id: string }).id);
+      services.connect.checkApplicationFee(ctx, p.application_fee_amount, current['transfer_data'] != null, Number.MAX_SAFE_INTEGER);
+    }
     const paymentIntent = await paymentIntents.capture(ctx, (request.params as { id: string }).id, {
       ...(p.amount_to_capture !== undefined ? { amountToCapture: p.amount_to_capture } : {}),
       ...(p.application_fee_amount !== undefined ? { applicationFeeAmount: p.application_fee_amount } : {}),
