@@ -82,7 +82,10 @@ export function createConnectedAccount(id: string, fields: AccountFields, nowMs:
     object: 'account',
     business_profile: {
       mcc: fields.business_profile?.mcc ?? null,
+      minority_owned_business_designation: null,
       name: fields.business_profile?.name ?? null,
+      specified_commercial_transactions_act_url: null,
+      support_address: null,
       support_email: null,
       support_phone: null,
       support_url: null,
