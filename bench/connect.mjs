@@ -6,7 +6,8 @@
 // `Stripe-Account`, alternated (platform, connected, platform, connected) so drift on a loaded
 // machine hits both alike. The load generator (bench/load.mjs) runs in its own process.
 //
-// Options: --duration S (3), --warmup S (1), --concurrency N (16), --rounds N (2).
+// Options: --duration S (3), --warmup S (1), --concurrency N (16), --rounds N (2),
+// --store sqlite|postgres (sqlite; postgres: 127.0.0.1:5432 db `test` in a fresh schema, else PGlite).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -17,12 +18,24 @@ import { parseArgs } from 'node:util';
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const opentillMain = join(resolve(benchDir, '..'), 'apps/opentill/dist/main.js');
 const { values: flags } = parseArgs({
-  options: { duration: { type: 'string' }, warmup: { type: 'string' }, concurrency: { type: 'string' }, rounds: { type: 'string' } },
+  options: {
+    duration: { type: 'string' }, warmup: { type: 'string' }, concurrency: { type: 'string' }, rounds: { type: 'string' },
+    store: { type: 'string' },
+  },
 });
 const durationS = Number(flags.duration ?? 3);
 const warmupS = Number(flags.warmup ?? 1);
 const concurrency = Number(flags.concurrency ?? 16);
 const rounds = Number(flags.rounds ?? 2);
+const store = flags.store ?? 'sqlite';
+let databaseUrl = null;
+let dropSchema = async () => undefined;
+if (store === 'postgres') {
+  const { testPostgres, freshSchema } = await import('../packages/testkit/dist/postgres.js');
+  const schema = await freshSchema((await testPostgres()).url, 'bench_connect');
+  databaseUrl = schema.url;
+  dropSchema = schema.drop;
+}
 const secretKey = `sk_test_benchconnect${process.pid}x${Date.now()}`;
 const createBody = 'amount=1000&currency=usd&payment_method_types[0]=card_present&capture_method=manual';
 const tmp = mkdtempSync(join(os.tmpdir(), 'opentill-bench-connect-'));
@@ -35,8 +48,9 @@ function cpuUs(pid) {
 }
 
 function startServer() {
-  const child = spawn(process.execPath, [opentillMain, 'serve', '--port', '0', '--data-dir', join(tmp, 'data'), '--secret-key', secretKey],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [opentillMain, 'serve', '--port', '0', '--data-dir', join(tmp, 'data'), '--secret-key', secretKey];
+  if (databaseUrl) args.push('--database', databaseUrl);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolvePromise, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`opentill did not start:\n${output}`)), 30_000);
@@ -84,7 +98,7 @@ try {
     }
   }
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-  process.stdout.write(`Stripe-Account vs the platform's own requests (SQLite, concurrency ${concurrency}, ${rounds} rounds of ${durationS} s, alternated)\n`);
+  process.stdout.write(`Stripe-Account vs the platform's own requests (${store}, concurrency ${concurrency}, ${rounds} rounds of ${durationS} s, alternated)\n`);
   // Throughput on a shared, loaded machine is noisy; server CPU per request is the steadier figure.
   process.stdout.write('operation   who         req/s (median)  server CPU µs/req  errors   req/s ratio  CPU ratio (connected / platform)\n');
   for (const op of ['create', 'retrieve']) {
@@ -100,4 +114,5 @@ try {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   rmSync(tmp, { recursive: true, force: true });
+  await dropSchema();
 }
