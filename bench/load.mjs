@@ -10,7 +10,8 @@
 //   node bench/load.mjs '<json config>'
 //
 // config: { url, mode: 'get'|'create'|'retrieve'|'post'|'list', concurrency, durationS, warmupS,
-//           client?: 'agent'|'raw', secretKey?, body?, idsIn?, idsOut?, stripeVersion? }
+//           client?: 'agent'|'raw', secretKey?, body?, idsIn?, idsOut?, stripeVersion?,
+//           headers? (added to every request, e.g. { 'Stripe-Account': 'acct_…' }) }
 // Prints one JSON line with the results on stdout.
 import http from 'node:http';
 import net from 'node:net';
@@ -22,7 +23,7 @@ const config = JSON.parse(process.argv[2]);
 const {
   url, mode, concurrency = 32, durationS = 5, warmupS = 1,
   secretKey = '', stripeVersion = '2026-10-28.endive',
-  body = '', idsIn, idsOut, client = 'agent',
+  body = '', idsIn, idsOut, client = 'agent', headers: extraHeaders = {},
 } = config;
 
 const target = new URL(url);
@@ -35,6 +36,7 @@ const baseHeaders = {
   'Stripe-Version': stripeVersion,
   'User-Agent': 'Stripe/v1 NodeBindings/23.1.0',
   Accept: 'application/json',
+  ...extraHeaders,
 };
 
 let ids = [];

@@ -68,7 +68,7 @@ export function buildCharge(input: BuildCharge): StoredObject {
     fraud_details: {},
     livemode: false,
     metadata: { ...input.paymentIntent.metadata },
-    on_behalf_of: null,
+    on_behalf_of: (input.paymentIntent['on_behalf_of'] as string | null | undefined) ?? null,
     outcome: auth.outcome,
     paid: approved,
     payment_intent: input.paymentIntent.id,
@@ -85,7 +85,14 @@ export function buildCharge(input: BuildCharge): StoredObject {
     statement_descriptor: null,
     statement_descriptor_suffix: null,
     status: approved ? 'succeeded' : 'failed',
-    transfer_data: null,
-    transfer_group: null,
+    transfer_data: chargeTransferData(input.paymentIntent['transfer_data']),
+    transfer_group: (input.paymentIntent['transfer_group'] as string | null | undefined) ?? null,
   };
+}
+
+/** A PaymentIntent's `transfer_data` as its charge shows it (`amount` null when the whole amount goes). */
+function chargeTransferData(value: unknown): { amount: number | null; destination: string } | null {
+  if (value === null || typeof value !== 'object') return null;
+  const data = value as { amount?: number; destination: string };
+  return { amount: data.amount ?? null, destination: data.destination };
 }

@@ -87,6 +87,8 @@ export const errorCodes = {
   // Authentication and platform.
   api_key_invalid: { status: 401, type: 'invalid_request_error', storedForIdempotency: false, wire: false },
   api_key_missing: { status: 401, type: 'invalid_request_error', storedForIdempotency: false, wire: false },
+  // Connect: a `Stripe-Account` the key may not act as (Stripe answers 403 with this code).
+  account_invalid: { status: 403, type: 'invalid_request_error', storedForIdempotency: false },
   permission_denied: { status: 403, type: 'invalid_request_error', storedForIdempotency: false, wire: false },
   rate_limit: { status: 429, type: 'invalid_request_error', storedForIdempotency: false },
   // The dashboard's cookie session (OpenTill-only): no or an ended session, a mutation without its CSRF token.

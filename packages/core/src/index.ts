@@ -15,3 +15,4 @@ export * from './setup-intent.js';
 export * from './client-secret.js';
 export * from './customer.js';
 export * from './search-query.js';
+export * from './connect.js';

@@ -65,7 +65,7 @@ export interface CreatePaymentIntent {
   paymentMethodOptions: Record<string, Record<string, unknown>>;
   fields: Partial<Pick<PaymentIntent, 'allowed_payment_method_types' | 'application_fee_amount' | 'customer' |
     'description' | 'metadata' | 'receipt_email' | 'statement_descriptor' | 'statement_descriptor_suffix' |
-    'on_behalf_of' | 'transfer_group' | 'setup_future_usage'>>;
+    'on_behalf_of' | 'transfer_group' | 'setup_future_usage'>> & { transfer_data?: { destination: string; amount?: number } };
 }
 
 const cancellableStatuses: readonly PaymentIntentStatus[] = [

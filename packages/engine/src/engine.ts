@@ -28,7 +28,31 @@ export interface RequestContext {
   /** Wall clock plus the account's test-clock offset. */
   nowMs: number;
   apiVersion: string;
+  /**
+   * Connect: the platform when `accountId` is one of its connected accounts (the request came with
+   * `Stripe-Account`, or the account's own automatic work). Its events then carry `account`.
+   */
+  platformId?: string | null;
 }
+
+/**
+ * Connect: another account's share of a commit (written in the same transaction). Events are built
+ * in that account's context.
+ */
+export interface AlongsideWrites {
+  accountId: string;
+  platformId: string | null;
+  objects: StoredObject[];
+  events: DomainEvent[];
+}
+
+/**
+ * Runs on every commit before anything is written, and may add to it: the changed objects
+ * (replacing one with a new version of it, or adding new ones), the events, and other accounts'
+ * writes. Connect settles captured charges here, whatever flow captured them.
+ */
+export type CommitAmendment = (ctx: RequestContext, changed: StoredObject[], events: DomainEvent[]) =>
+  { changed: StoredObject[]; events: DomainEvent[]; alongside: AlongsideWrites[] } | null;
 
 export interface EngineDeps {
   store: Store;
@@ -49,6 +73,7 @@ export class Engine {
   readonly clock: Clock;
   readonly ids: IdSource;
   private readonly listeners = new Set<CommitListener>();
+  private readonly amendments: CommitAmendment[] = [];
   /**
    * The JSON text of objects handed to `commit`, serialized once for the store and reused by the
    * response that returns the same (immutable) object: one JSON.stringify of a PaymentIntent less
@@ -67,6 +92,11 @@ export class Engine {
     this.ids = deps.ids;
   }
 
+  /** Registers a `CommitAmendment` (Connect's settlement). */
+  amendCommits(amendment: CommitAmendment): void {
+    this.amendments.push(amendment);
+  }
+
   onCommit(listener: CommitListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -78,6 +108,7 @@ export class Engine {
     assert(account !== null, `account ${accountId} exists`);
     return {
       accountId, requestId: null, idempotencyKey: null, idempotency: null, nowMs: this.clock.nowMs() + account.clockOffsetMs, apiVersion,
+      platformId: account.platformId ?? null,
     };
   }
 
@@ -122,6 +153,8 @@ export class Engine {
     return {
       id: this.ids.next('evt'),
       object: 'event',
+      // Stripe names the connected account an event comes from (what a Connect endpoint receives).
+      ...(ctx.platformId ? { account: ctx.accountId } : {}),
       api_version: ctx.apiVersion,
       created: secondsOf(ctx.nowMs),
       data: {
@@ -141,21 +174,35 @@ export class Engine {
    * With an idempotency key, the batch also records the request's effect on the key (and
    * `outcome`: the stored error that follows the commit, or an answer that is not a stored
    * object); a request whose key was taken over cannot commit (`idempotency_key_in_use`).
+   * `alongsideWrites`: other accounts' new objects and events, in the same transaction (Connect).
    */
   async commit(ctx: RequestContext, changed: StoredObject[], events: DomainEvent[],
-    versions: Map<string, number>, deadlines: Map<string, number | null> = new Map(), outcome?: CommitOutcome): Promise<StoredObject[]> {
+    versions: Map<string, number>, deadlines: Map<string, number | null> = new Map(), outcome?: CommitOutcome,
+    alongsideWrites: AlongsideWrites[] = []): Promise<StoredObject[]> {
+    // A context made without knowing the account's platform (the reader gateway's) learns it here.
+    if (ctx.platformId === undefined) ctx = { ...ctx, platformId: (await this.store.getAccount(ctx.accountId))?.platformId ?? null };
+    const alongside: AlongsideWrites[] = [...alongsideWrites];
+    for (const amend of this.amendments) {
+      const amended = amend(ctx, changed, events);
+      if (amended === null) continue;
+      ({ changed, events } = amended);
+      alongside.push(...amended.alongside);
+    }
     const puts: Array<Put & { data: string }> = changed.map((object) => {
       const data = JSON.stringify(object);
       this.committedText.set(object, data);
       return { object, data, expectedVersion: versions.get(object.id) ?? 0, deadlineMs: deadlines.get(object.id) };
     });
     const eventObjects = events.map((event) => this.eventObject(ctx, event));
+    const parts = alongside.map((part) => this.alongsideBatch(ctx, part));
     // Sealed only when the effect holds an answer shown once (a secret stored nowhere else); else it
     // copies objects this commit stores in clear, and sealing would protect nothing (docs/idempotency.md).
     const handle = ctx.idempotency;
     const effect = handle ? effectAfter(handle, puts, outcome) : null;
     const result = await this.store.commit({
       accountId: ctx.accountId, puts, events: eventObjects, nowMs: ctx.nowMs,
+      ...(ctx.platformId ? { connectPlatformId: ctx.platformId } : {}),
+      ...(parts.length > 0 ? { alongside: parts } : {}),
       ...(handle && effect ? {
         idempotency: { key: handle.key, token: handle.token, effect: effect.answer !== null ? await this.sealer.seal(effectText(effect)) : effectText(effect) },
       } : {}),
@@ -170,8 +217,22 @@ export class Engine {
     }
     // In place: contexts derived from the request's share this effect.
     if (handle && effect) Object.assign(handle.effect, effect);
-    for (const listener of this.listeners) listener(ctx.accountId, eventObjects, changed, result.deliveries);
+    for (const listener of this.listeners) {
+      listener(ctx.accountId, eventObjects, changed, result.deliveries);
+      for (const part of parts) listener(part.accountId, part.events, part.puts.map((put) => put.object), 0);
+    }
     return eventObjects;
+  }
+
+  /** Another account's writes, as the store takes them (new objects; events in that account's context). */
+  private alongsideBatch(ctx: RequestContext, part: AlongsideWrites) {
+    const partCtx: RequestContext = { ...ctx, accountId: part.accountId, platformId: part.platformId };
+    return {
+      accountId: part.accountId,
+      puts: part.objects.map((object) => ({ object, expectedVersion: 0 })),
+      events: part.events.map((event) => this.eventObject(partCtx, event)),
+      ...(part.platformId ? { connectPlatformId: part.platformId } : {}),
+    };
   }
 
   /**

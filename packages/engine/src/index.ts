@@ -21,3 +21,4 @@ export * from './terminal/connection-tokens.js';
 export * from './setup-intents.js';
 export * from './sdk/sessions.js';
 export * from './sdk/tap-to-pay.js';
+export * from './connect.js';

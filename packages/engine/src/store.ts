@@ -76,6 +76,16 @@ export interface CommitBatch {
    * (`keyLost`): a request that lost its key must not commit. docs/idempotency.md.
    */
   idempotency?: { key: string; token: string; effect: string };
+  /**
+   * Connect: the platform of `accountId` when it is a connected account. Its events are then also
+   * queued for the platform's Connect webhook endpoints (delivery rows of the platform's).
+   */
+  connectPlatformId?: string;
+  /**
+   * Connect: another account's share of the same change, in the SAME transaction (a direct charge's
+   * application fee on the platform, a destination charge's payment on the connected account).
+   */
+  alongside?: Array<{ accountId: string; puts: Put[]; events: StoredObject[]; connectPlatformId?: string }>;
 }
 
 /** `deliveries`: webhook deliveries the commit queued (the dispatcher wakes only when there are some). */
@@ -93,6 +103,8 @@ export interface Account {
   /** Test-mode clock offset, added to the wall clock for everything this account does. */
   clockOffsetMs: number;
   settings: Record<string, unknown>;
+  /** Connect: the platform that created this account with `POST /v1/accounts`; null (or absent) otherwise. */
+  platformId?: string | null;
 }
 
 /** What `Store.resetAccount` deleted. */

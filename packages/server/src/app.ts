@@ -342,7 +342,9 @@ export function createApp(options: ServerOptions): App {
         method,
         url: path,
         handler: async (request, reply) => {
-          const principal = await authenticator.principalOf(request);
+          const principal = await authenticator.actingAs(await authenticator.principalOf(request),
+            request.headers['stripe-account'], request.headers.authorization,
+            (platformId, accountId) => options.services.connect.connectedTo(platformId, accountId));
           request.principal = principal;
           if (principal.kind === 'publishable' && !routeOptions.publishable) {
             throw new ApiError('secret_key_required',
@@ -360,6 +362,7 @@ export function createApp(options: ServerOptions): App {
             idempotency: null,
             nowMs: options.engine.clock.nowMs() + account.clockOffsetMs,
             apiVersion: request.stripeVersion,
+            platformId: principal.platformId ?? null,
           };
           if (typeof key === 'string' && principal.kind !== 'publishable') {
             const begun = await idempotency.begin(request, principal.accountId, key, ctx.nowMs);

@@ -17,6 +17,9 @@ import { registerSetupIntents } from './routes/setup-intents.js';
 import { registerSdk } from './routes/sdk/sessions.js';
 import { registerTapToPay } from './routes/sdk/tap-to-pay.js';
 import { registerScreenPage } from './routes/screen-page.js';
+import { registerAccounts } from './routes/accounts.js';
+import { registerTransfers } from './routes/transfers.js';
+import { registerApplicationFees } from './routes/application-fees.js';
 import { sseHub } from './operations/sse.js';
 import { registerRequestLog } from './operations/request-log-routes.js';
 import { changeFeed, registerDashboard } from './operations/dashboard-routes.js';
@@ -51,6 +54,10 @@ export function buildServer(options: ServerOptions): App {
   registerSetupIntents(app, options.services);
   registerTapToPay(app, options.services, registerSdk(app, options.services));
   registerScreenPage(app);
+  // Connect (docs/connect.md).
+  registerAccounts(app, options.services);
+  registerTransfers(app, options.services);
+  registerApplicationFees(app, options.services);
   // Operations (issue 12): request log, dashboard, health and metrics.
   const sse = sseHub(app);
   if (options.requestLog) registerRequestLog(app, options.engine, options.requestLog, sse);

@@ -1,4 +1,4 @@
-import { Customers, Engine, PaymentIntents, PaymentMethods, Refunds, Scheduler, WebhookEndpoints, type EngineDeps } from '@opentill/engine';
+import { Connect, Customers, Engine, PaymentIntents, PaymentMethods, Refunds, Scheduler, WebhookEndpoints, type EngineDeps } from '@opentill/engine';
 import {
   ReaderDevices, ReaderLinks, SdkSessions, SetupIntents, SimulatedReaderLink, TapToPay, TapToPayReaderLink, TerminalConfigurations, TerminalConnectionTokens, TerminalLocations, TerminalReaders,
 } from '@opentill/engine';
@@ -22,10 +22,14 @@ export interface Services {
   webhookEndpoints: WebhookEndpoints;
   sdkSessions: SdkSessions;
   tapToPay: TapToPay;
+  /** Connected accounts, transfers, application fees (docs/connect.md). */
+  connect: Connect;
 }
 
 export function createServices(deps: EngineDeps): Services {
   const engine = new Engine(deps);
+  // Before any other service: it amends every commit (settles Connect charges when captured).
+  const connect = new Connect(engine);
   const paymentIntents = new PaymentIntents(engine);
   const refunds = new Refunds(engine);
   const paymentMethods = new PaymentMethods(engine);
@@ -60,5 +64,6 @@ export function createServices(deps: EngineDeps): Services {
     webhookEndpoints: new WebhookEndpoints(engine),
     sdkSessions,
     tapToPay: new TapToPay(engine, sdkSessions, terminalReaders, paymentIntents),
+    connect,
   };
 }

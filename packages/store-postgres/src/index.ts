@@ -34,12 +34,12 @@ export interface PostgresStoreOptions {
 
 /** `data` is `json`; node-postgres parses it, so rows carry the object itself. */
 type Row = { id: string; version: number; data: StoredObject };
-type AccountRow = { id: string; created: number; clock_offset_ms: number; settings: Record<string, unknown> };
+type AccountRow = { id: string; created: number; clock_offset_ms: number; settings: Record<string, unknown>; platform_id: string | null };
 type KeyRow = { hash: string; account_id: string; kind: 'secret' | 'publishable'; last4: string; created: number };
 
 /** BIGINT columns are read through `::float8` so they arrive as numbers (exact below 2^53). */
 const OBJECT_COLUMNS = 'id, version, data';
-const ACCOUNT_COLUMNS = 'id, created::float8 AS created, clock_offset_ms::float8 AS clock_offset_ms, settings';
+const ACCOUNT_COLUMNS = 'id, created::float8 AS created, clock_offset_ms::float8 AS clock_offset_ms, settings, platform_id';
 
 /** SQLSTATEs that mean "another transaction got in the way": the batch is reported as a conflict. */
 const CONFLICT_CODES = new Set(['40001' /* serialization_failure */, '40P01' /* deadlock_detected */]);
@@ -171,8 +171,8 @@ export class PostgresStore implements Store {
 
   async insertAccount(account: Account, keys: ApiKeyRecord[]): Promise<void> {
     await this.transaction(async (client) => {
-      await client.query('INSERT INTO accounts (id, created, clock_offset_ms, settings) VALUES ($1, $2, $3, $4::json)',
-        [account.id, account.created, account.clockOffsetMs, JSON.stringify(account.settings)]);
+      await client.query('INSERT INTO accounts (id, created, clock_offset_ms, settings, platform_id) VALUES ($1, $2, $3, $4::json, $5)',
+        [account.id, account.created, account.clockOffsetMs, JSON.stringify(account.settings), account.platformId ?? null]);
       for (const key of keys) await this.insertKey(client, key);
     });
   }
@@ -264,6 +264,7 @@ export class PostgresStore implements Store {
    * fresh read.
    */
   async commit(batch: CommitBatch): Promise<CommitResult> {
+    if (batch.alongside?.length || batch.connectPlatformId) return this.commitAcrossAccounts(batch);
     const puts = batch.puts;
     const putData = puts.map((put) => put.data ?? JSON.stringify(put.object));
     // Planning sets pending_webhooks on the events it routes; a re-plan starts from the originals.
@@ -303,6 +304,65 @@ export class PostgresStore implements Store {
         if (CONFLICT_CODES.has(code)) return { ok: false, conflictId: puts[0]?.object.id ?? batch.events[0]?.id ?? '' };
         throw error;
       }
+    }
+  }
+
+  /**
+   * A Connect commit: several accounts' writes (`alongside`), or a connected account's events (also
+   * routed to its platform's Connect endpoints). Rare next to plain commits, so it keeps the
+   * statement-by-statement transaction rather than widening `opentill_commit`; same semantics
+   * (idempotency effect first, version-checked puts, deliveries planned inside, then the events).
+   */
+  private async commitAcrossAccounts(batch: CommitBatch): Promise<CommitResult> {
+    let current = '';
+    try {
+      return await this.transaction(async (client): Promise<CommitResult> => {
+        const idempotency = batch.idempotency;
+        if (idempotency) {
+          const claimed = await client.query(
+            "UPDATE idempotency_keys SET effect = $1 WHERE account_id = $2 AND key = $3 AND token = $4 AND state = 'in_flight'",
+            [idempotency.effect, batch.accountId, idempotency.key, idempotency.token]);
+          if (claimed.rowCount !== 1) return { ok: false, conflictId: idempotency.key, keyLost: true };
+        }
+        const parts: CommitBatch[] = [batch, ...(batch.alongside ?? []).map((part) => ({ ...part, nowMs: batch.nowMs }))];
+        let deliveries = 0;
+        for (const part of parts) {
+          for (const put of part.puts) {
+            current = put.object.id;
+            const data = put.data ?? JSON.stringify(put.object);
+            if (put.expectedVersion === 0) {
+              await client.query(
+                `INSERT INTO objects (id, account_id, type, created, version, deadline_ms, data, filter_data)
+                 VALUES ($1, $2, $3, $4, 1, $5, $6::json, $7::json)`,
+                [put.object.id, part.accountId, put.object.object, put.object.created, put.deadlineMs ?? null, data, filterData(data)]);
+            } else {
+              // An undefined deadline keeps the stored one; null clears it.
+              const keep = put.deadlineMs === undefined;
+              const result = await client.query(
+                `UPDATE objects SET version = version + 1, data = $1::json, filter_data = $2::json,
+                   deadline_ms = CASE WHEN $3::boolean THEN deadline_ms ELSE $4::bigint END
+                 WHERE id = $5 AND account_id = $6 AND version = $7`,
+                [data, filterData(data), keep, keep ? null : put.deadlineMs, put.object.id, part.accountId, put.expectedVersion]);
+              if (result.rowCount !== 1) throw new AcrossConflict(put.object.id);
+            }
+          }
+          deliveries += await this.outbox.planInTransaction(client, part);
+          for (const event of part.events) {
+            current = event.id;
+            const data = JSON.stringify(event);
+            await client.query(
+              `INSERT INTO objects (id, account_id, type, created, version, deadline_ms, data, filter_data)
+               VALUES ($1, $2, 'event', $3, 1, NULL, $4::json, $5::json)`,
+              [event.id, part.accountId, event.created, data, filterData(data)]);
+          }
+        }
+        return { ok: true, deliveries };
+      });
+    } catch (error) {
+      if (error instanceof AcrossConflict) return { ok: false, conflictId: error.id };
+      // Two batches updating the same objects in opposite orders deadlock; PostgreSQL aborts one.
+      if (CONFLICT_CODES.has((error as { code?: string }).code ?? '')) return { ok: false, conflictId: current };
+      throw error;
     }
   }
 
@@ -393,6 +453,12 @@ export class PostgresStore implements Store {
 }
 
 function toAccount(row: AccountRow): Account {
-  return { id: row.id, created: row.created, clockOffsetMs: row.clock_offset_ms, settings: row.settings };
+  return { id: row.id, created: row.created, clockOffsetMs: row.clock_offset_ms, settings: row.settings, platformId: row.platform_id };
 }
 
+/** A version conflict inside `commitAcrossAccounts` (rolls its transaction back). */
+class AcrossConflict extends Error {
+  constructor(readonly id: string) {
+    super(`version conflict on ${id}`);
+  }
+}

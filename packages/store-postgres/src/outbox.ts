@@ -86,16 +86,17 @@ export class PostgresOutbox implements OutboxStore {
     if (batch.events.length === 0) return noDeliveries;
     let endpoints = fresh ? undefined : this.endpoints.get(batch.accountId);
     if (!endpoints) {
-      const { rows } = await this.pool.query<{ fingerprint: string; endpoints: EnabledEndpoint[] }>({
+      const { rows } = await this.pool.query<{ fingerprint: string; endpoints: Array<EnabledEndpoint & { connect: boolean | null }> }>({
         name: 'opentill_enabled_endpoints',
         text: `SELECT opentill_endpoints($1) AS fingerprint,
-           coalesce(json_agg(json_build_object('id', id, 'enabledEvents', coalesce(data -> 'enabled_events', '[]'))
-             ORDER BY id COLLATE "C"), '[]') AS endpoints
+           coalesce(json_agg(json_build_object('id', id, 'enabledEvents', coalesce(data -> 'enabled_events', '[]'),
+             'connect', (data -> '_internal' ->> 'connect')::boolean) ORDER BY id COLLATE "C"), '[]') AS endpoints
          FROM objects
          WHERE account_id = $1 AND type = 'webhook_endpoint' AND data ->> 'status' = 'enabled' AND (data -> 'deleted') IS NULL`,
         values: [batch.accountId],
       });
-      endpoints = rows[0]!;
+      // The account's own endpoints: its Connect ones hear its connected accounts (`planInTransaction`).
+      endpoints = { fingerprint: rows[0]!.fingerprint, endpoints: rows[0]!.endpoints.filter((endpoint) => endpoint.connect !== true) };
       // Bounded: one entry per account that commits events; a miss costs one read.
       if (this.endpoints.size >= endpointCacheMax) this.endpoints.clear();
       this.endpoints.set(batch.accountId, endpoints);
@@ -119,6 +120,49 @@ export class PostgresOutbox implements OutboxStore {
     if (now - this.lastNotifyMs < notifyIntervalMs) return false;
     this.lastNotifyMs = now;
     return true;
+  }
+
+  /**
+   * Connect commits (another account's writes alongside, or a connected account's events) are not
+   * one `opentill_commit` statement: the adapter runs them as a transaction of statements, and this
+   * plans their deliveries inside it, from the endpoints as they are in that transaction (it sets
+   * the events' pending_webhooks, before the events are inserted).
+   */
+  async planInTransaction(client: pg.PoolClient, batch: CommitBatch): Promise<number> {
+    if (batch.events.length === 0) return 0;
+    // The account's own endpoints (not its Connect ones: those hear its connected accounts).
+    const own = (await this.enabledEndpoints(client, batch.accountId)).filter((row) => row.connect !== true);
+    let queued = await this.queue(client, batch, batch.accountId, own);
+    // A connected account's events also go to its platform's Connect endpoints; the delivery rows
+    // belong to the platform (its endpoint, its delivery log), the event stays the connected account's.
+    if (batch.connectPlatformId) {
+      const connect = (await this.enabledEndpoints(client, batch.connectPlatformId)).filter((row) => row.connect === true);
+      queued += await this.queue(client, batch, batch.connectPlatformId, connect, true);
+    }
+    return queued;
+  }
+
+  private async enabledEndpoints(client: pg.PoolClient, accountId: string) {
+    const { rows } = await client.query<{ id: string; events: unknown[] | null; connect: boolean | null }>(
+      `SELECT id, data -> 'enabled_events' AS events, (data -> '_internal' ->> 'connect')::boolean AS connect FROM objects
+       WHERE account_id = $1 AND type = 'webhook_endpoint' AND data ->> 'status' = 'enabled' AND (data -> 'deleted') IS NULL`,
+      [accountId]);
+    return rows;
+  }
+
+  private async queue(client: pg.PoolClient, batch: CommitBatch, accountId: string,
+    rows: ReadonlyArray<{ id: string; events: unknown[] | null }>, keepPendingCount = false): Promise<number> {
+    if (rows.length === 0) return 0;
+    const counts = keepPendingCount ? batch.events.map((event) => event['pending_webhooks']) : [];
+    const planned = planDeliveries(rows.map((row) => ({ id: row.id, enabledEvents: row.events ?? [] })), batch.events, newDeliveryId);
+    // `pending_webhooks` counts the event's own account's deliveries (the ones recounted as they finish).
+    if (keepPendingCount) batch.events.forEach((event, index) => { event['pending_webhooks'] = counts[index]; });
+    if (planned.length === 0) return 0;
+    await this.insert(client, planned.map((delivery) => ({
+      id: delivery.id, accountId, endpointId: delivery.endpointId, eventId: delivery.event.id,
+      eventType: String(delivery.event['type']), nextAttemptMs: batch.nowMs ?? delivery.event.created * 1000,
+    })));
+    return planned.length;
   }
 
   private async insert(client: Queryable, deliveries: Array<NewDelivery & { id: string }>): Promise<void> {
@@ -162,18 +206,24 @@ export class PostgresOutbox implements OutboxStore {
       [Math.round(wallNowMs), limit, node, Math.round(leaseMs)]);
     if (rows.length === 0) return [];
     const ids = [...new Set(rows.flatMap((row) => [row.event_id, row.endpoint_id]))];
-    const objects = await this.pool.query<{ id: string; account_id: string; data: StoredObject }>(
-      'SELECT id, account_id, data FROM objects WHERE id = ANY($1::text[])', [ids]);
+    const objects = await this.pool.query<{ id: string; account_id: string; platform_id: string | null; data: StoredObject }>(
+      `SELECT o.id, o.account_id, a.platform_id, o.data FROM objects o JOIN accounts a ON a.id = o.account_id
+       WHERE o.id = ANY($1::text[])`, [ids]);
     const byId = new Map(objects.rows.map((row) => [row.id, row]));
     const find = (id: string, accountId: string): StoredObject | null => {
       const row = byId.get(id);
       return row && row.account_id === accountId ? row.data : null;
     };
+    // An event of a connected account reached through its platform (a Connect endpoint's delivery).
+    const findEvent = (id: string, accountId: string): StoredObject | null => {
+      const row = byId.get(id);
+      return row && (row.account_id === accountId || row.platform_id === accountId) ? row.data : null;
+    };
     return rows
       .sort((a, b) => (a.next_attempt_ms ?? 0) - (b.next_attempt_ms ?? 0))
       .map((row) => ({
         ...toDelivery(row), clockOffsetMs: row.clock_offset_ms,
-        event: find(row.event_id, row.account_id), endpoint: find(row.endpoint_id, row.account_id),
+        event: findEvent(row.event_id, row.account_id), endpoint: find(row.endpoint_id, row.account_id),
       }));
   }
 

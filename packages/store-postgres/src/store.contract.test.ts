@@ -189,7 +189,7 @@ describe('postgres: two stores sharing a database', () => {
     await a.insertAccount({ id: 'acct_big', created: 4_102_444_800, clockOffsetMs: -1_700_000_000_000, settings: {} },
       [{ hash: 'f'.repeat(64), accountId: 'acct_big', kind: 'secret', last4: 'ffff', created: 4_102_444_800 }]);
     const account = await b.getAccount('acct_big');
-    assert.deepEqual(account, { id: 'acct_big', created: 4_102_444_800, clockOffsetMs: -1_700_000_000_000, settings: {} });
+    assert.deepEqual(account, { id: 'acct_big', created: 4_102_444_800, clockOffsetMs: -1_700_000_000_000, settings: {}, platformId: null });
     assert.equal(typeof (await b.findApiKey('f'.repeat(64)))?.created, 'number');
   });
 });

@@ -158,8 +158,8 @@ export class SqliteStore implements Store {
 
   async insertAccount(account: Account, keys: ApiKeyRecord[]): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO accounts (id, created, clock_offset_ms, settings) VALUES (?, ?, ?, ?)')
-        .run(account.id, account.created, account.clockOffsetMs, JSON.stringify(account.settings));
+      this.db.prepare('INSERT INTO accounts (id, created, clock_offset_ms, settings, platform_id) VALUES (?, ?, ?, ?, ?)')
+        .run(account.id, account.created, account.clockOffsetMs, JSON.stringify(account.settings), account.platformId ?? null);
       for (const key of keys) this.insertKey(key);
     })();
   }
@@ -174,15 +174,14 @@ export class SqliteStore implements Store {
   }
 
   async getAccount(id: string): Promise<Account | null> {
-    const row = this.db.prepare<[string], { id: string; created: number; clock_offset_ms: number; settings: string }>(
-      'SELECT id, created, clock_offset_ms, settings FROM accounts WHERE id = ?').get(id);
-    return row ? { id: row.id, created: row.created, clockOffsetMs: row.clock_offset_ms, settings: JSON.parse(row.settings) } : null;
+    const row = this.db.prepare<[string], AccountRow>(
+      'SELECT id, created, clock_offset_ms, settings, platform_id FROM accounts WHERE id = ?').get(id);
+    return row ? toAccount(row) : null;
   }
 
   async listAccounts(): Promise<Account[]> {
-    return this.db.prepare<[], { id: string; created: number; clock_offset_ms: number; settings: string }>(
-      'SELECT id, created, clock_offset_ms, settings FROM accounts ORDER BY created').all()
-      .map((row) => ({ id: row.id, created: row.created, clockOffsetMs: row.clock_offset_ms, settings: JSON.parse(row.settings) }));
+    return this.db.prepare<[], AccountRow>(
+      'SELECT id, created, clock_offset_ms, settings, platform_id FROM accounts ORDER BY created').all().map(toAccount);
   }
 
   async updateAccount(account: Account): Promise<void> {
@@ -241,12 +240,7 @@ export class SqliteStore implements Store {
 
   private buildCommitWrites(): (batch: CommitBatch) => CommitResult {
     const statements = this.sql;
-    return (batch: CommitBatch): CommitResult => {
-      // The request's effect, in this savepoint: it commits with the objects or not at all.
-      const idempotency = batch.idempotency;
-      if (idempotency && statements.idemEffect.run(idempotency.effect, batch.accountId, idempotency.key, idempotency.token).changes !== 1) {
-        return { ok: false, conflictId: idempotency.key, keyLost: true };
-      }
+    const writes = (batch: CommitBatch): number => {
       for (const put of batch.puts) {
         const data = put.data ?? JSON.stringify(put.object);
         if (put.expectedVersion === 0) {
@@ -263,6 +257,17 @@ export class SqliteStore implements Store {
       for (const event of batch.events) {
         statements.insert.run(event.id, batch.accountId, 'event', event.created, null, JSON.stringify(event));
       }
+      return deliveries;
+    };
+    return (batch: CommitBatch): CommitResult => {
+      // The request's effect, in this savepoint: it commits with the objects or not at all.
+      const idempotency = batch.idempotency;
+      if (idempotency && statements.idemEffect.run(idempotency.effect, batch.accountId, idempotency.key, idempotency.token).changes !== 1) {
+        return { ok: false, conflictId: idempotency.key, keyLost: true };
+      }
+      let deliveries = writes(batch);
+      // Another account's share of the same change (Connect), in the same savepoint.
+      for (const part of batch.alongside ?? []) deliveries += writes({ ...part, nowMs: batch.nowMs });
       return { ok: true, deliveries };
     };
   }
@@ -386,6 +391,15 @@ export class SqliteStore implements Store {
       prune: async (olderThanMs) => this.sql.idemPrune.run(olderThanMs).changes,
     };
   }
+}
+
+type AccountRow = { id: string; created: number; clock_offset_ms: number; settings: string; platform_id: string | null };
+
+function toAccount(row: AccountRow): Account {
+  return {
+    id: row.id, created: row.created, clockOffsetMs: row.clock_offset_ms, settings: JSON.parse(row.settings) as Record<string, unknown>,
+    platformId: row.platform_id,
+  };
 }
 
 class Conflict extends Error {

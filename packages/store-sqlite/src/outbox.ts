@@ -51,10 +51,14 @@ export class SqliteOutbox implements OutboxStore {
   private prepare() {
     const db = this.db;
     return {
-      endpoints: db.prepare<[string], { id: string; events: string | null }>(
-        `SELECT id, json_extract(data, '$.enabled_events') AS events FROM objects
+      endpoints: db.prepare<[string], { id: string; events: string | null; connect: number | null }>(
+        `SELECT id, json_extract(data, '$.enabled_events') AS events, json_extract(data, '$._internal.connect') AS connect FROM objects
          WHERE account_id = ? AND type = 'webhook_endpoint' AND json_extract(data, '$.status') = 'enabled'
            AND json_extract(data, '$.deleted') IS NULL`),
+      // An event of a connected account reached through its platform: `platform_id` proves the link.
+      connectedObject: db.prepare<[string, string, string], { data: string }>(
+        `SELECT o.data FROM objects o JOIN accounts a ON a.id = o.account_id
+         WHERE o.id = ? AND (o.account_id = ? OR a.platform_id = ?)`),
       insert: db.prepare(
         `INSERT INTO webhook_deliveries (id, account_id, endpoint_id, event_id, event_type, state, created_ms, next_attempt_ms)
          VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`),
@@ -103,16 +107,32 @@ export class SqliteOutbox implements OutboxStore {
   /** Inside `commit`'s transaction, before the events are inserted (it sets their pending_webhooks). */
   plan(batch: CommitBatch): number {
     if (batch.events.length === 0) return 0;
-    const endpoints = this.sql.endpoints.all(batch.accountId)
-      .map((row) => ({ id: row.id, enabledEvents: row.events ? JSON.parse(row.events) as unknown[] : [] }));
-    if (endpoints.length === 0) return 0;
+    // The account's own endpoints (not its Connect ones: those hear its connected accounts).
+    const own = this.sql.endpoints.all(batch.accountId).filter((row) => row.connect !== 1);
+    let queued = this.queue(batch, batch.accountId, own);
+    // A connected account's events also go to its platform's Connect endpoints; the delivery rows
+    // belong to the platform (its endpoint, its delivery log), the event stays the connected account's.
+    if (batch.connectPlatformId) {
+      const connect = this.sql.endpoints.all(batch.connectPlatformId).filter((row) => row.connect === 1);
+      queued += this.queue(batch, batch.connectPlatformId, connect, true);
+    }
+    return queued;
+  }
+
+  private queue(batch: CommitBatch, accountId: string, rows: ReadonlyArray<{ id: string; events: string | null }>,
+    keepPendingCount = false): number {
+    if (rows.length === 0) return 0;
+    const endpoints = rows.map((row) => ({ id: row.id, enabledEvents: row.events ? JSON.parse(row.events) as unknown[] : [] }));
+    const counts = keepPendingCount ? batch.events.map((event) => event['pending_webhooks']) : [];
     let queued = 0;
     for (const delivery of planDeliveries(endpoints, batch.events, newDeliveryId)) {
       const createdMs = batch.nowMs ?? delivery.event.created * 1000;
-      this.sql.insert.run(delivery.id, batch.accountId, delivery.endpointId, delivery.event.id, String(delivery.event['type']),
+      this.sql.insert.run(delivery.id, accountId, delivery.endpointId, delivery.event.id, String(delivery.event['type']),
         createdMs, createdMs);
       queued += 1;
     }
+    // `pending_webhooks` counts the event's own account's deliveries (the ones recounted as they finish).
+    if (keepPendingCount) batch.events.forEach((event, index) => { event['pending_webhooks'] = counts[index]; });
     return queued;
   }
 
@@ -127,7 +147,7 @@ export class SqliteOutbox implements OutboxStore {
       const rows = sql.due.all(wallNowMs, wallNowMs, limit);
       return rows.map((row) => {
         sql.lock.run(node, wallNowMs + leaseMs, row.id);
-        const event = sql.object.get(row.event_id, row.account_id);
+        const event = sql.connectedObject.get(row.event_id, row.account_id, row.account_id);
         const endpoint = sql.object.get(row.endpoint_id, row.account_id);
         return {
           ...toDelivery(row),

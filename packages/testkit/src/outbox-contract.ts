@@ -82,6 +82,36 @@ export function outboxContract(test: Test): void {
     assert.deepEqual(await store.outbox.deliveries({ accountId: OTHER, limit: 100 }), []);
   });
 
+  test('Connect: a connected account\'s events also go to its platform\'s Connect endpoints (rows of the platform)', async (store) => {
+    await setup(store);
+    await store.insertAccount({ ...account('acct_outbox_shop'), platformId: ACCT }, []);
+    await put(store, ACCT, [
+      endpoint('we_own', ['*']),
+      endpoint('we_connect', ['*'], { _internal: { secrets: [{ secret: 'whsec_c', expiresMs: null }], connect: true } }),
+    ]);
+    await put(store, OTHER, [endpoint('we_other_connect', ['*'], { _internal: { secrets: [], connect: true } })]);
+    await put(store, 'acct_outbox_shop', [endpoint('we_shop', ['*'])]);
+    // The platform's own event: its own endpoint only.
+    await emit(store, ACCT, [event('evt_platform', 'charge.succeeded')]);
+    // The connected account's event: its own endpoint, and its platform's Connect endpoint.
+    assert.equal((await store.commit({
+      accountId: 'acct_outbox_shop', puts: [], events: [{ ...event('evt_shop', 'charge.succeeded'), account: 'acct_outbox_shop' }],
+      nowMs: T0, connectPlatformId: ACCT,
+    })).ok, true);
+    const platformRows = await store.outbox.deliveries({ accountId: ACCT, limit: 100 });
+    assert.deepEqual(platformRows.map((row) => `${row.eventId}>${row.endpointId}`).sort(), ['evt_platform>we_own', 'evt_shop>we_connect']);
+    const shopRows = await store.outbox.deliveries({ accountId: 'acct_outbox_shop', limit: 100 });
+    assert.deepEqual(shopRows.map((row) => `${row.eventId}>${row.endpointId}`), ['evt_shop>we_shop']);
+    assert.equal(await pending(store, 'acct_outbox_shop', 'evt_shop'), 1, 'the connected account\'s own deliveries');
+    assert.deepEqual(await store.outbox.deliveries({ accountId: OTHER, limit: 100 }), [], 'another platform hears nothing');
+    // The claim finds the connected account's event for the platform's delivery.
+    const claimed = await store.outbox.claim('node_a', T0, 5_000, 10);
+    const connect = claimed.find((row) => row.endpointId === 'we_connect');
+    assert.equal(connect?.event?.id, 'evt_shop');
+    assert.equal(connect?.event?.['account'], 'acct_outbox_shop');
+    assert.equal(connect?.endpoint?.id, 'we_connect');
+  });
+
   test('a conflicting batch writes no deliveries', async (store) => {
     await setup(store);
     await put(store, ACCT, [endpoint('we_all', ['*']), { id: 'pi_1', object: 'payment_intent', created: 1, livemode: false }]);

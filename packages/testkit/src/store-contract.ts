@@ -37,6 +37,7 @@ export const storeMigrationHistory: ReadonlyArray<{ version: number; name: strin
   { version: 2, name: 'webhooks' },
   { version: 3, name: 'idempotency-effects' },
   { version: 4, name: 'request-log' },
+  { version: 6, name: 'connect' },
   { version: 8, name: 'commit-function' },
 ];
 
@@ -49,7 +50,7 @@ export function storedObject(id: string, type: string, created: number, extra: R
 }
 
 function account(id: string, created: number, extra: Partial<Account> = {}): Account {
-  return { id, created, clockOffsetMs: 0, settings: {}, ...extra };
+  return { id, created, clockOffsetMs: 0, settings: {}, platformId: null, ...extra };
 }
 
 function apiKey(hash: string, accountId: string, kind: ApiKeyRecord['kind'] = 'secret'): ApiKeyRecord {
@@ -199,6 +200,14 @@ export function runStoreContract(
         await store.addApiKey(added);
         assert.deepEqual(await store.findApiKey(added.hash), added);
         await assert.rejects(store.addApiKey(added), 'a hash is unique');
+      });
+
+      test('a connected account names its platform (Connect); others name none', async (store) => {
+        await store.insertAccount(account(ACCT, 1), []);
+        await store.insertAccount(account('acct_shop', 2, { platformId: ACCT }), []);
+        assert.equal((await store.getAccount('acct_shop'))?.platformId, ACCT);
+        assert.equal((await store.getAccount(ACCT))?.platformId, null);
+        assert.deepEqual((await store.listAccounts()).map((a) => [a.id, a.platformId]), [[ACCT, null], ['acct_shop', ACCT]]);
       });
 
       test('insertAccount is atomic: a failing key leaves no account behind', async (store) => {
@@ -458,6 +467,27 @@ export function runStoreContract(
     });
 
     describe('commit', () => {
+      test('alongside (Connect): another account\'s objects and events commit in the same transaction, or not at all', async (store) => {
+        const fee = storedObject('fee_1', 'application_fee', 5);
+        const feeEvent = { ...storedObject('evt_fee', 'event', 5), type: 'application_fee.created', data: { object: fee } };
+        const charge = storedObject('ch_1', 'charge', 5);
+        assert.equal((await store.commit({
+          accountId: ACCT, puts: [{ object: charge, expectedVersion: 0 }], events: [],
+          alongside: [{ accountId: OTHER, puts: [{ object: fee, expectedVersion: 0 }], events: [feeEvent] }],
+        })).ok, true);
+        assert.equal((await store.get(OTHER, 'fee_1'))?.object.object, 'application_fee');
+        assert.equal((await store.get(OTHER, 'evt_fee'))?.object['type'], 'application_fee.created');
+        assert.equal(await store.get(ACCT, 'fee_1'), null, 'each object in its own account');
+        assert.equal(await store.get(OTHER, 'ch_1'), null);
+        // A conflict on the main part leaves the other account's part unwritten too.
+        const failed = await store.commit({
+          accountId: ACCT, puts: [{ object: { ...charge, paid: true }, expectedVersion: 9 }], events: [],
+          alongside: [{ accountId: OTHER, puts: [{ object: storedObject('fee_2', 'application_fee', 6), expectedVersion: 0 }], events: [] }],
+        });
+        assert.equal(failed.ok, false);
+        assert.equal(await store.get(OTHER, 'fee_2'), null);
+      });
+
       test('insert at version 1, each update adds 1', async (store) => {
         const v1 = storedObject('pi_1', 'payment_intent', 1, { status: 'requires_payment_method' });
         await insertNew(store, [v1]);

@@ -339,7 +339,11 @@ for (const store of stores) {
     test('reconciliation: uncaptured list, application fee changed before capture, tip captured on receipt', async () => {
       const { stripe } = f;
       const reader = await f.reader();
-      const paymentIntent = await f.paymentIntent({ currency: 'usd', amount: 4000, application_fee_amount: 100 });
+      // An application fee is a Connect fee: here a destination charge (docs/connect.md).
+      const shop = await stripe.accounts.create({ type: 'express' });
+      const paymentIntent = await f.paymentIntent({
+        currency: 'usd', amount: 4000, application_fee_amount: 100, transfer_data: { destination: shop.id },
+      });
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id });
       await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
       const uncaptured = (await stripe.paymentIntents.list({ limit: 100 })).data.filter((pi) => pi.status === 'requires_capture');
@@ -349,6 +353,9 @@ for (const store of stores) {
       const captured = await stripe.paymentIntents.capture(paymentIntent.id, { amount_to_capture: 4500 });
       assert.equal(captured.status, 'succeeded');
       assert.equal(captured.amount_received, 4500);
+      const charge = await stripe.charges.retrieve(String(captured.latest_charge), { expand: ['application_fee', 'transfer'] });
+      assert.equal((charge.application_fee as Stripe.ApplicationFee).amount, 200, 'the fee as changed before capture');
+      assert.equal((charge.transfer as Stripe.Transfer).amount, 4500, 'the captured amount, tip included');
     });
   });
 }

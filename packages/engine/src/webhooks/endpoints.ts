@@ -4,6 +4,7 @@
  * responses carry `secret`). A deleted endpoint stays as a tombstone (`deleted: true`), which
  * lists skip and `load` treats as missing.
  */
+import { applicationIdOf } from '../connect.js';
 import { ApiError, assert, limits, secondsOf, type Metadata, type StoredObject } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
 import type { StoredRecord } from '../store.js';
@@ -52,6 +53,11 @@ export interface CreateEndpoint {
   apiVersion: string | null;
   description: string | null;
   metadata: Metadata;
+  /**
+   * Connect: the endpoint hears the account's connected accounts' events (each with `account`),
+   * not the account's own. docs/connect.md.
+   */
+  connect?: boolean;
 }
 
 export interface UpdateEndpoint {
@@ -176,7 +182,7 @@ export class WebhookEndpoints {
       id: this.engine.ids.next('we'),
       object: 'webhook_endpoint',
       api_version: command.apiVersion,
-      application: null,
+      application: command.connect ? applicationIdOf(ctx.accountId) : null,
       created: secondsOf(ctx.nowMs),
       description: command.description,
       enabled_events: enabledEvents,
@@ -184,7 +190,9 @@ export class WebhookEndpoints {
       metadata: command.metadata,
       status: 'enabled',
       url: command.url,
-      _internal: { secrets: [{ secret, expiresMs: null }], fault: null } satisfies EndpointInternal,
+      _internal: {
+        secrets: [{ secret, expiresMs: null }], fault: null, ...(command.connect ? { connect: true } : {}),
+      } satisfies EndpointInternal,
     };
     await this.oneAtATime(ctx.accountId, () => this.engine.retrying(async () => {
       const { set, record } = await this.endpointSet(ctx);

@@ -4,6 +4,8 @@
  * `opentill.*` notifications.
  */
 export const emittedEventTypes = [
+  'account.updated',
+  'application_fee.created',
   'charge.captured',
   'charge.expired',
   'charge.failed',
@@ -24,6 +26,7 @@ export const emittedEventTypes = [
   'refund.created',
   'refund.failed',
   'refund.updated',
+  'transfer.created',
   'terminal.reader.action_failed',
   'terminal.reader.action_succeeded',
   'terminal.reader.action_updated',

@@ -9,7 +9,10 @@ import { authenticateHash, hashKey, maskKey, type Account, type ApiKeyRecord, ty
 import { DashboardAuth, sameSecret, sessionCookieOf } from '../operations/dashboard-auth.js';
 
 export interface Principal {
+  /** The account the request acts as: the key's, or the connected account named by `Stripe-Account`. */
   accountId: string;
+  /** Connect: the key's account when the request acts as one of its connected accounts. */
+  platformId?: string;
   /** `dashboard`: a signed-in dashboard session (cookie), allowed wherever a secret key is. */
   kind: ApiKeyRecord['kind'] | 'dashboard';
 }
@@ -64,6 +67,8 @@ export function presentedKey(header: string | undefined): string | null {
 export class Authenticator {
   private readonly keys = new Map<string, { record: ApiKeyRecord | null; until: number }>();
   private readonly accounts = new Map<string, { account: Account; until: number }>();
+  /** `platform/connected` → whether the platform may act as it, re-read as often as account rows. */
+  private readonly connected = new Map<string, { allowed: boolean; until: number }>();
 
   readonly dashboard: DashboardAuth;
 
@@ -117,6 +122,36 @@ export class Authenticator {
     if (!account) throw new ApiError('api_key_invalid', 'The account of this API key no longer exists.');
     remember(this.accounts, accountId, { account, until: now + accountCacheTtlMs });
     return account;
+  }
+
+  /**
+   * Connect: the principal acting as the account named by `Stripe-Account`, which must be one of
+   * its connected accounts (not deleted). Naming itself changes nothing. Anything else is Stripe's
+   * 403 `account_invalid`. `isConnected` asks the store (docs/connect.md).
+   */
+  async actingAs(principal: Principal, header: string | string[] | undefined, authorization: string | undefined,
+    isConnected: (platformId: string, accountId: string) => Promise<boolean>): Promise<Principal> {
+    if (header === undefined || header === '' || header === principal.accountId) return principal;
+    const named = Array.isArray(header) ? header.join(',') : header;
+    const now = Date.now();
+    const cacheKey = `${principal.accountId}/${named}`;
+    let cached = this.connected.get(cacheKey);
+    if (!cached || cached.until < now) {
+      cached = { allowed: await isConnected(principal.accountId, named), until: now + accountCacheTtlMs };
+      remember(this.connected, cacheKey, cached);
+    }
+    if (!cached.allowed) {
+      const key = presentedKey(authorization);
+      throw new ApiError('account_invalid',
+        `The provided key '${key === null ? '' : maskKey(key.slice(0, limits.apiKeyLengthMax))}' does not have access to account ` +
+        `'${named.slice(0, 255)}' (or that account does not exist). Application access may have been revoked.`);
+    }
+    return { accountId: named, kind: principal.kind, platformId: principal.accountId };
+  }
+
+  /** A connected account was deleted: this process stops acting as it at once (others within a second). */
+  forgetConnected(platformId: string, accountId: string): void {
+    this.connected.delete(`${platformId}/${accountId}`);
   }
 
   /** Entries in the key cache (for tests of its bound). */

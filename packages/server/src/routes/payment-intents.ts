@@ -45,7 +45,8 @@ const createSchema = {
   confirm: bool(),
   confirmation_method: oneOf(['automatic', 'manual'] as const),
   metadata: metadata(),
-  on_behalf_of: str({ maxLength: 255 }),
+  on_behalf_of: id(),
+  transfer_data: object({ destination: id().req(), amount: int({ min: 1, max: limits.amountMax }) }),
   payment_method: id(),
   payment_method_options: paymentMethodOptions,
   payment_method_types: paymentMethodTypes,
@@ -125,6 +126,10 @@ export function parseCreatePaymentIntent(raw: Record<string, unknown>) {
 export async function createPaymentIntentFrom(services: Services, ctx: RequestContext,
   p: ReturnType<typeof parseCreatePaymentIntent>): Promise<PaymentIntent> {
   const types = requestedTypes(p) ?? ['card_present'];
+  const transferData = p.transfer_data as { destination: string; amount?: number } | undefined;
+  await services.connect.checkPaymentIntent(ctx, {
+    amount: p.amount, transferData, onBehalfOf: p.on_behalf_of, applicationFeeAmount: p.application_fee_amount,
+  });
   return services.paymentIntents.create(ctx, {
     amount: p.amount,
     currency: p.currency,
@@ -144,6 +149,7 @@ export async function createPaymentIntentFrom(services: Services, ctx: RequestCo
       statement_descriptor: p.statement_descriptor ?? undefined,
       statement_descriptor_suffix: p.statement_descriptor_suffix ?? undefined,
       on_behalf_of: p.on_behalf_of,
+      transfer_data: transferData ? { destination: transferData.destination, ...(transferData.amount !== undefined ? { amount: transferData.amount } : {}) } : undefined,
       transfer_group: p.transfer_group ?? undefined,
     }),
   });
@@ -205,8 +211,12 @@ export function registerPaymentIntents(app: App, services: Services): void {
     const p = parseParams(updateSchema, raw);
     const intentId = (request.params as { id: string }).id;
     const requested = requestedTypes(p);
-    const current = requested !== undefined || p.payment_method_options !== undefined
+    const current = requested !== undefined || p.payment_method_options !== undefined || p.application_fee_amount != null
       ? await paymentIntents.retrieve(ctx, intentId) : null;
+    // Connect: a fee only on a destination or direct charge, within the amount.
+    if (current !== null && p.application_fee_amount != null) {
+      services.connect.checkApplicationFee(ctx, p.application_fee_amount, current['transfer_data'] != null, p.amount ?? current.amount);
+    }
     const types = requested ?? current?.payment_method_types;
     const paymentIntent = await paymentIntents.update(ctx, intentId, {
       ...(p.amount !== undefined ? { amount: p.amount } : {}),
@@ -278,6 +288,11 @@ export function registerPaymentIntents(app: App, services: Services): void {
       throw new ApiError('payment_intent_invalid_parameter',
         'final_capture=false is only available with multicapture, which card_present payments do not support.',
         { param: 'final_capture' });
+    }
+    if (p.application_fee_amount !== undefined) {
+      // Connect: a fee only on a destination or direct charge (the amount is checked by the capture itself).
+      const current = await paymentIntents.retrieve(ctx, (request.params as { id: string }).id);
+      services.connect.checkApplicationFee(ctx, p.application_fee_amount, current['transfer_data'] != null, Number.MAX_SAFE_INTEGER);
     }
     const paymentIntent = await paymentIntents.capture(ctx, (request.params as { id: string }).id, {
       ...(p.amount_to_capture !== undefined ? { amountToCapture: p.amount_to_capture } : {}),

@@ -77,12 +77,15 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
       description: str({ maxLength: limits.descriptionLengthMax }).orEmpty(),
       metadata: metadata(),
     }, raw);
-    if (p.connect === true) {
-      throw new ApiError('invalid_request_body', 'OpenTill does not emulate Connect: connect=true is not supported.', { param: 'connect' });
+    // Connect endpoints belong to platforms: a connected account has no connected accounts to hear.
+    if (p.connect === true && ctx.platformId) {
+      throw new ApiError('invalid_request_body',
+        'A connected account cannot create a Connect webhook endpoint (connect=true); create it with the platform\'s key, ' +
+        'without Stripe-Account.', { param: 'connect' });
     }
     return webhookEndpoints.create(ctx, {
       url: p.url, enabledEvents: p.enabled_events, apiVersion: p.api_version ?? null,
-      description: p.description ?? null, metadata: mergeMetadata({}, p.metadata),
+      description: p.description ?? null, metadata: mergeMetadata({}, p.metadata), connect: p.connect === true,
     });
   });
 

@@ -2,6 +2,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-webhooks.js';
 import * as m0003 from './0003-idempotency-effects.js';
 import * as m0004 from './0004-request-log.js';
+import * as m0006 from './0006-connect.js';
 import * as m0008 from './0008-commit-function.js';
 
 /** Append-only. The PostgreSQL adapter keeps the same numbers (checked by the store contract suite). */
@@ -10,5 +11,6 @@ export const migrations: ReadonlyArray<{ version: number; name: string; up: stri
   { version: 2, name: 'webhooks', up: m0002.up },
   { version: 3, name: 'idempotency-effects', up: m0003.up },
   { version: 4, name: 'request-log', up: m0004.up },
+  { version: 6, name: 'connect', up: m0006.up },
   { version: 8, name: 'commit-function', up: m0008.up },
 ];
