@@ -20,3 +20,4 @@ export * from './terminal/connection-tokens.js';
 export * from './setup-intents.js';
 export * from './sdk/sessions.js';
 export * from './sdk/tap-to-pay.js';
+export * from './sdk/offline-payments.js';

@@ -15,6 +15,7 @@ import { registerTerminalConnectionTokens } from './routes/terminal/connection-t
 import { registerSetupIntents } from './routes/setup-intents.js';
 import { registerSdk } from './routes/sdk/sessions.js';
 import { registerTapToPay } from './routes/sdk/tap-to-pay.js';
+import { registerOfflinePayments } from './routes/sdk/offline-payments.js';
 import { registerScreenPage } from './routes/screen-page.js';
 import { sseHub } from './operations/sse.js';
 import { registerRequestLog } from './operations/request-log-routes.js';
@@ -47,7 +48,9 @@ export function buildServer(options: ServerOptions): App {
   registerTerminalConfigurations(app, options.services);
   registerTerminalConnectionTokens(app, options.services);
   registerSetupIntents(app, options.services);
-  registerTapToPay(app, options.services, registerSdk(app, options.services));
+  const sdkRoute = registerSdk(app, options.services);
+  registerTapToPay(app, options.services, sdkRoute);
+  registerOfflinePayments(options.services, sdkRoute);
   registerScreenPage(app);
   // Operations (issue 12): request log, dashboard, health and metrics.
   const sse = sseHub(app);

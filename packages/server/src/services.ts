@@ -1,6 +1,6 @@
 import { Engine, PaymentIntents, PaymentMethods, Refunds, Scheduler, WebhookEndpoints, type EngineDeps } from '@opentill/engine';
 import {
-  ReaderDevices, ReaderLinks, SdkSessions, SetupIntents, SimulatedReaderLink, TapToPay, TapToPayReaderLink, TerminalConfigurations, TerminalConnectionTokens, TerminalLocations, TerminalReaders,
+  OfflinePayments, ReaderDevices, ReaderLinks, SdkSessions, SetupIntents, SimulatedReaderLink, TapToPay, TapToPayReaderLink, TerminalConfigurations, TerminalConnectionTokens, TerminalLocations, TerminalReaders,
 } from '@opentill/engine';
 
 /** The engine and its resource services, built once per server. */
@@ -21,6 +21,7 @@ export interface Services {
   webhookEndpoints: WebhookEndpoints;
   sdkSessions: SdkSessions;
   tapToPay: TapToPay;
+  offlinePayments: OfflinePayments;
 }
 
 export function createServices(deps: EngineDeps): Services {
@@ -41,6 +42,7 @@ export function createServices(deps: EngineDeps): Services {
   readerDevices.attach(terminalReaders);
   const sdkSessions = new SdkSessions(engine, new TerminalConnectionTokens(engine), terminalReaders, paymentIntents, setupIntents,
     new TerminalLocations(engine));
+  const tapToPay = new TapToPay(engine, sdkSessions, terminalReaders, paymentIntents);
   scheduler.register('terminal.reader', (ctx, record) => terminalReaders.onDeadline(ctx, record));
   return {
     engine,
@@ -57,6 +59,7 @@ export function createServices(deps: EngineDeps): Services {
     terminalConnectionTokens: new TerminalConnectionTokens(engine),
     webhookEndpoints: new WebhookEndpoints(engine),
     sdkSessions,
-    tapToPay: new TapToPay(engine, sdkSessions, terminalReaders, paymentIntents),
+    tapToPay,
+    offlinePayments: new OfflinePayments(engine, terminalConfigurations, paymentIntents, paymentMethods, tapToPay),
   };
 }

@@ -7,7 +7,7 @@ import { WireJson, type App } from '../app.js';
 import { expandObject } from '../http/expand.js';
 import { listObjects } from '../http/list.js';
 import type { Services } from '../services.js';
-import type { RequestContext } from '@opentill/engine';
+import type { CreateCommand, RequestContext } from '@opentill/engine';
 
 const paymentMethodTypes = array(oneOf(['card_present', 'interac_present', 'card'] as const), {
   max: limits.paymentMethodTypeCountMax,
@@ -123,8 +123,13 @@ export function parseCreatePaymentIntent(raw: Record<string, unknown>) {
 
 export async function createPaymentIntentFrom(services: Services, ctx: RequestContext,
   p: ReturnType<typeof parseCreatePaymentIntent>): Promise<PaymentIntent> {
+  return services.paymentIntents.create(ctx, createCommandFrom(p));
+}
+
+/** The engine's create command of parsed parameters (also what a forwarded offline payment is created from). */
+export function createCommandFrom(p: ReturnType<typeof parseCreatePaymentIntent>): CreateCommand {
   const types = requestedTypes(p) ?? ['card_present'];
-  return services.paymentIntents.create(ctx, {
+  return {
     amount: p.amount,
     currency: p.currency,
     captureMethod: p.capture_method ?? 'automatic',
@@ -144,7 +149,7 @@ export async function createPaymentIntentFrom(services: Services, ctx: RequestCo
       on_behalf_of: p.on_behalf_of,
       transfer_group: p.transfer_group ?? undefined,
     }),
-  });
+  };
 }
 
 /**

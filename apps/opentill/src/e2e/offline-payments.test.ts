@@ -1,0 +1,315 @@
+/**
+ * Offline payments with the mobile SDK (docs/offline.md) against a real server (SQLite), the
+ * network between SDK and server cut and restored by a TCP proxy the test controls: payments taken
+ * offline, stored in files, kept across an SDK restart, forwarded exactly once when the network is
+ * back, seen through stripe-node with their events; replays, corrupt and full storage, and the limits.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type Stripe from 'stripe';
+import { limits, resolveCvmLimits } from '@opentill/core';
+import {
+  ErrorCode, FileOfflineStorage, MemoryOfflineStorage, type OfflineStatus, type OfflineStorage, type PaymentIntent, type StripeError,
+} from '@opentill/terminal-sdk/mobile';
+import { errorOf, paid, tapToPayFixture, type Phone, type TapToPayFixture } from './tap-to-pay-sdk-fixture.js';
+import { tcpProxy, type TcpProxy } from './tcp-proxy.js';
+
+const visa = '4242424242424242';
+const declined = '4000000000000002';
+
+interface OfflineEvents {
+  statuses: OfflineStatus[];
+  forwarded: Array<{ paymentIntent: PaymentIntent; error: StripeError | undefined }>;
+  failures: Array<StripeError | undefined>;
+}
+
+describe('mobile SDK offline payments (sqlite, network cut by a proxy)', () => {
+  let f: TapToPayFixture;
+  let proxy: TcpProxy;
+  let offlineLocation: Stripe.Terminal.Location;
+  let onlineOnlyLocation: Stripe.Terminal.Location;
+  const directories: string[] = [];
+  const disposers: Array<() => void> = [];
+
+  before(async () => {
+    f = await tapToPayFixture('offline_payments');
+    proxy = await tcpProxy(f.server.port);
+    const configuration = await f.stripe.terminal.configurations.create({ offline: { enabled: true } });
+    offlineLocation = await f.stripe.terminal.locations.create({
+      display_name: 'Offline FR', address: { line1: '1 rue', city: 'Paris', country: 'FR', postal_code: '75001' },
+      configuration_overrides: configuration.id,
+    });
+    onlineOnlyLocation = await f.locationIn('FR');
+  });
+  after(async () => {
+    proxy.restore();
+    for (const dispose of disposers) dispose();
+    await f.stop();
+    await proxy.close();
+    for (const directory of directories) await rm(directory, { recursive: true, force: true });
+  });
+
+  async function directory(): Promise<string> {
+    const made = await mkdtemp(path.join(tmpdir(), 'opentill-offline-'));
+    directories.push(made);
+    return made;
+  }
+
+  /** A phone talking through the proxy, storing offline payments in `storage`, with its offline callbacks recorded. */
+  function phoneWith(storage: OfflineStorage, extra: { now?: () => number } = {}): { phone: Phone; events: OfflineEvents;
+    until: (check: (events: OfflineEvents) => boolean) => Promise<void> } {
+    const events: OfflineEvents = { statuses: [], forwarded: [], failures: [] };
+    const watchers = new Set<() => void>();
+    const record = (change: () => void) => {
+      change();
+      for (const watch of [...watchers]) watch();
+    };
+    const phone = f.phone({ options: {
+      apiBase: proxy.url,
+      offline: { storage, probeIntervalMs: 50, ...(extra.now ? { now: extra.now } : {}) },
+      callbacks: {
+        onDidChangeOfflineStatus: (status) => record(() => events.statuses.push(status)),
+        onDidForwardPaymentIntent: (paymentIntent, error) => record(() => events.forwarded.push({ paymentIntent, error })),
+        onDidForwardingFailure: (error) => record(() => events.failures.push(error)),
+      },
+    } });
+    disposers.push(() => phone.terminal.dispose());
+    return {
+      phone, events,
+      until: (check) => new Promise((resolve) => {
+        const watch = () => {
+          if (!check(events)) return;
+          watchers.delete(watch);
+          resolve();
+        };
+        watchers.add(watch);
+        watch();
+      }),
+    };
+  }
+
+  async function offlinePayment(phone: Phone, amount: number, card: string, extra: Record<string, unknown> = {},
+    wallet: 'google_pay' | null = null): Promise<PaymentIntent> {
+    const paymentIntent = await phone.paymentIntent(amount, 'eur', extra);
+    assert.equal(paymentIntent.id, '', 'a PaymentIntent created offline has no id until it is forwarded');
+    phone.ui.tapCard(card, wallet);
+    return paid(await phone.terminal.processPaymentIntent({ paymentIntent }));
+  }
+
+  async function storedFiles(dir: string): Promise<string[]> {
+    return (await readdir(dir)).filter((name) => name.startsWith('payment'));
+  }
+
+  test('payments taken offline survive a restart and are forwarded exactly once, with their events, when the network returns', async () => {
+    const dir = await directory();
+    const runId = `run_${Date.now().toString(36)}`;
+    const first = phoneWith(new FileOfflineStorage(dir));
+    await first.phone.connect(offlineLocation.id);
+    assert.equal((await first.phone.terminal.getOfflineStatus()).sdk.networkStatus, 'online');
+
+    proxy.cut();
+    // prefer_online: the create cannot reach the server and falls back to offline.
+    const approved = await offlinePayment(first.phone, 1500, visa, { metadata: { run: runId } });
+    assert.equal(approved.status, 'requiresCapture');
+    assert.equal(approved.paymentMethod, undefined, 'no paymentMethod before forwarding');
+    assert.equal(approved.offlineDetails?.requiresUpload, true);
+    assert.equal(approved.offlineDetails?.cardPresentDetails.last4, '4242');
+    const refused = await offlinePayment(first.phone, 2500, declined, { metadata: { run: runId }, offlineBehavior: 'force_offline' });
+    assert.equal(refused.status, 'requiresCapture', 'offline, a card is not declined until it is forwarded');
+    assert.equal(first.phone.terminal.getConnectionStatus(), 'connected', 'the phone stays connected while offline');
+    const status = await first.phone.terminal.getOfflineStatus();
+    assert.deepEqual(status.sdk, { networkStatus: 'offline', offlinePaymentsCount: 2, offlinePaymentAmountsByCurrency: { eur: 4000 } });
+    assert.equal((await storedFiles(dir)).length, 2);
+    // Nothing in the files reads as a card number.
+    for (const name of await storedFiles(dir)) {
+      const text = await (await import('node:fs/promises')).readFile(path.join(dir, name), 'utf8');
+      assert.ok(!text.includes(visa) && !text.includes(declined), 'the card number is sealed, never stored in clear');
+    }
+
+    // The app is killed; a new SDK starts over the same storage, still offline.
+    first.phone.terminal.dispose();
+    const second = phoneWith(new FileOfflineStorage(dir));
+    assert.deepEqual(await second.phone.terminal.initialize(), {});
+    assert.equal((await second.phone.terminal.getOfflineStatus()).sdk.offlinePaymentsCount, 2);
+
+    proxy.restore();
+    await second.until((events) => events.forwarded.length === 2);
+    await second.phone.terminal.waitForForwarding();
+    const [one, two] = second.events.forwarded;
+    assert.equal(one!.error, undefined);
+    assert.match(one!.paymentIntent.id, /^pi_/);
+    assert.equal(one!.paymentIntent.status, 'succeeded');
+    assert.equal(one!.paymentIntent.sdkUuid, approved.sdkUuid, 'the app knows the forwarded payment by the handle it had');
+    assert.equal(two!.error?.code, ErrorCode.DECLINED_BY_STRIPE_API);
+    assert.equal(two!.paymentIntent.status, 'requiresPaymentMethod');
+    assert.deepEqual((await second.phone.terminal.getOfflineStatus()).sdk,
+      { networkStatus: 'online', offlinePaymentsCount: 0, offlinePaymentAmountsByCurrency: {} });
+    assert.deepEqual(await storedFiles(dir), []);
+
+    // Through stripe-node: exactly two PaymentIntents of this run, charged with the card read offline.
+    const listed = (await f.stripe.paymentIntents.list({ limit: 100 })).data.filter((pi) => pi.metadata['run'] === runId);
+    assert.equal(listed.length, 2, 'each payment forwarded exactly once');
+    const { paymentIntent, charge } = await f.charged(one!.paymentIntent.id);
+    assert.equal(paymentIntent.amount_received, 1500);
+    const offline = (charge.payment_method_details?.card_present as unknown as { offline: { type: string; stored_at: number } }).offline;
+    assert.equal(offline.type, 'deferred');
+    assert.equal(offline.stored_at, Math.floor(Number(approved.offlineDetails!.storedAtMs) / 1000));
+    const failed = await f.charged(two!.paymentIntent.id);
+    assert.equal(failed.charge.status, 'failed');
+    assert.equal(failed.paymentIntent.last_payment_error?.code, 'card_declined');
+    const events = (await f.stripe.events.list({ limit: 100 })).data;
+    const typesOf = (id: string) => events.filter((e) => (e.data.object as { id?: string; payment_intent?: string }).id === id
+      || (e.data.object as { payment_intent?: string }).payment_intent === id).map((e) => e.type).sort();
+    assert.deepEqual(typesOf(one!.paymentIntent.id), ['charge.succeeded', 'payment_intent.created', 'payment_intent.succeeded']);
+    assert.deepEqual(typesOf(two!.paymentIntent.id), ['charge.failed', 'payment_intent.created', 'payment_intent.payment_failed']);
+  });
+
+  test('a stored payment forwarded twice (replayed after a crash, or by two instances at once) is charged once', async () => {
+    const dir = await directory();
+    const copy = await directory();
+    const taker = phoneWith(new FileOfflineStorage(dir));
+    await taker.phone.connect(offlineLocation.id);
+    await taker.phone.terminal.setSimulatedOfflineMode(true);
+    const taken = await offlinePayment(taker.phone, 1200, visa);
+    taker.phone.terminal.dispose();
+    await cp(dir, copy, { recursive: true });
+    const pristine = await directory();
+    await cp(dir, pristine, { recursive: true });
+
+    // Two SDKs over copies of the same stored payment, forwarding at the same time.
+    const a = phoneWith(new FileOfflineStorage(dir));
+    const b = phoneWith(new FileOfflineStorage(copy));
+    await Promise.all([a.phone.terminal.initialize(), b.phone.terminal.initialize()]);
+    await Promise.all([a.until((e) => e.forwarded.length === 1), b.until((e) => e.forwarded.length === 1)]);
+    const idA = a.events.forwarded[0]!.paymentIntent.id;
+    assert.equal(b.events.forwarded[0]!.paymentIntent.id, idA, 'both forwards answer the same PaymentIntent');
+    assert.equal(a.events.forwarded[0]!.paymentIntent.sdkUuid, taken.sdkUuid);
+    const charges = await f.stripe.charges.list({ payment_intent: idA });
+    assert.equal(charges.data.length, 1, 'charged once');
+
+    // The file put back (a crash between forward and removal): the replay answers the same PaymentIntent, charged once.
+    const c = phoneWith(new FileOfflineStorage(pristine));
+    await c.phone.terminal.initialize();
+    await c.until((e) => e.forwarded.length === 1);
+    assert.equal(c.events.forwarded[0]!.paymentIntent.id, idA);
+    assert.equal((await f.stripe.charges.list({ payment_intent: idA })).data.length, 1, 'still charged once');
+    assert.deepEqual(await storedFiles(pristine), []);
+  });
+
+  test('storage: a corrupt record is reported and kept while the others are forwarded; a full storage refuses the payment and loses nothing', async () => {
+    const dir = await directory();
+    const taker = phoneWith(new FileOfflineStorage(dir));
+    await taker.phone.connect(offlineLocation.id);
+    await taker.phone.terminal.setSimulatedOfflineMode(true);
+    await offlinePayment(taker.phone, 1300, visa);
+    taker.phone.terminal.dispose();
+    const corrupt = 'payment%3Aoffpi_corrupt.json';
+    await writeFile(path.join(dir, corrupt), '{"version":1,"offlineId":"offpi_corr');
+
+    const restarted = phoneWith(new FileOfflineStorage(dir));
+    await restarted.phone.terminal.initialize();
+    await restarted.until((e) => e.forwarded.length === 1);
+    await restarted.phone.terminal.waitForForwarding();
+    const failure = restarted.events.failures.find((error) => error?.metadata['reason'] === 'offline_storage_corrupt');
+    assert.ok(failure, 'the corrupt record is reported');
+    assert.equal(failure.code, ErrorCode.UNEXPECTED_SDK_ERROR);
+    assert.equal(failure.metadata['key'], 'payment:offpi_corrupt');
+    assert.deepEqual(await storedFiles(dir), [corrupt], 'the corrupt record is kept, never deleted');
+
+    // A storage that cannot take more (disk full): the payment is refused, what was stored stays.
+    const memory = new MemoryOfflineStorage();
+    let full = false;
+    const storage: OfflineStorage = {
+      get: (key) => memory.get(key), del: (key) => memory.del(key), keys: () => memory.keys(),
+      set: async (key, value) => {
+        if (full && key.startsWith('payment:')) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        await memory.set(key, value);
+      },
+    };
+    const phone = phoneWith(storage);
+    await phone.phone.connect(offlineLocation.id);
+    await phone.phone.terminal.setSimulatedOfflineMode(true);
+    await offlinePayment(phone.phone, 1400, visa);
+    full = true;
+    const paymentIntent = await phone.phone.paymentIntent(1500, 'eur');
+    phone.phone.ui.tapCard(visa);
+    const error = errorOf(await phone.phone.terminal.processPaymentIntent({ paymentIntent }));
+    assert.equal(error.code, ErrorCode.UNEXPECTED_SDK_ERROR);
+    assert.equal(error.metadata['reason'], 'offline_storage_unavailable');
+    assert.match(error.message, /ENOSPC/);
+    assert.equal((await phone.phone.terminal.getOfflineStatus()).sdk.offlinePaymentsCount, 1);
+    assert.equal((await memory.keys()).filter((key) => key.startsWith('payment:')).length, 1);
+    full = false;
+    await phone.phone.terminal.setSimulatedOfflineMode(false);
+    await phone.until((e) => e.forwarded.length === 1);
+    assert.equal(phone.events.forwarded[0]!.paymentIntent.status, 'succeeded');
+  });
+
+  test('offline limits and rules: amount, stored amount, age, currency, online PIN, offlineBehavior', async () => {
+    let deviceNow = Date.now();
+    const memory = new MemoryOfflineStorage();
+    const { phone } = phoneWith(memory, { now: () => deviceNow });
+    await phone.connect(offlineLocation.id);
+    const terminal = phone.terminal;
+    await terminal.setSimulatedOfflineMode(true);
+    assert.equal((await terminal.getOfflineStatus()).sdk.networkStatus, 'offline');
+
+    // require_online while offline.
+    assert.equal(errorOf(await terminal.createPaymentIntent({ amount: 1000, currency: 'eur', offlineBehavior: 'require_online' })).code,
+      ErrorCode.NOT_CONNECTED_TO_INTERNET_AND_REQUIRE_ONLINE_SET);
+    // A currency without offline limits.
+    assert.equal(errorOf(await terminal.createPaymentIntent({ amount: 1000, currency: 'inr' })).code, ErrorCode.INVALID_OFFLINE_CURRENCY);
+
+    // One payment above the per-transaction limit.
+    const max = limits.offlineTransactionAmountMaxDefault.eur;
+    const big = await phone.paymentIntent(max + 1, 'eur');
+    phone.ui.tapCard(visa, 'google_pay');
+    const tooBig = errorOf(await terminal.processPaymentIntent({ paymentIntent: big }));
+    assert.equal(tooBig.code, ErrorCode.AMOUNT_EXCEEDS_MAX_OFFLINE_AMOUNT);
+
+    // Above the contactless CVM limit a card needs a PIN, which Tap to Pay takes online only; a phone wallet verifies on the device.
+    const cvm = resolveCvmLimits()['FR']!;
+    assert.ok(cvm.limit !== null && cvm.limit < max);
+    const pinNeeded = await phone.paymentIntent(cvm.limit + 100, 'eur');
+    phone.ui.tapCard(visa);
+    assert.equal(errorOf(await terminal.processPaymentIntent({ paymentIntent: pinNeeded })).code, ErrorCode.ONLINE_PIN_NOT_SUPPORTED_OFFLINE);
+    await offlinePayment(phone, cvm.limit + 100, visa, {}, 'google_pay');
+
+    // The age of the oldest stored payment.
+    deviceNow += limits.offlinePaymentAgeMaxMs + 1000;
+    const late = await phone.paymentIntent(500, 'eur');
+    phone.ui.tapCard(visa);
+    const tooOld = errorOf(await terminal.processPaymentIntent({ paymentIntent: late }));
+    assert.equal(tooOld.code, ErrorCode.OFFLINE_PAYMENTS_DATABASE_TOO_LARGE);
+    assert.equal(tooOld.metadata['reason'], 'payment_age');
+    deviceNow -= limits.offlinePaymentAgeMaxMs + 1000;
+
+    // The stored amount: payments up to the limit, then one more is refused.
+    const storedMax = limits.offlineStoredAmountMaxDefault.eur;
+    let stored = (await terminal.getOfflineStatus()).sdk.offlinePaymentAmountsByCurrency['eur'] ?? 0;
+    while (stored + max <= storedMax) {
+      await offlinePayment(phone, max, visa, {}, 'google_pay');
+      stored += max;
+    }
+    const over = await phone.paymentIntent(storedMax - stored + 1, 'eur');
+    phone.ui.tapCard(visa, 'google_pay');
+    const full = errorOf(await terminal.processPaymentIntent({ paymentIntent: over }));
+    assert.equal(full.code, ErrorCode.OFFLINE_PAYMENTS_DATABASE_TOO_LARGE);
+    assert.equal(full.metadata['reason'], 'stored_amount');
+    assert.equal((await terminal.getOfflineStatus()).sdk.offlinePaymentAmountsByCurrency['eur'], stored);
+
+    // force_offline at a Location whose Configuration does not enable offline mode.
+    terminal.dispose();
+    const other = phoneWith(new MemoryOfflineStorage());
+    await other.phone.connect(onlineOnlyLocation.id);
+    assert.equal(errorOf(await other.phone.terminal.createPaymentIntent({ amount: 1000, currency: 'eur', offlineBehavior: 'force_offline' })).code,
+      ErrorCode.FORCE_OFFLINE_WITH_FEATURE_DISABLED);
+    await other.phone.terminal.setSimulatedOfflineMode(true);
+    assert.equal(errorOf(await other.phone.terminal.createPaymentIntent({ amount: 1000, currency: 'eur' })).code,
+      ErrorCode.STRIPE_API_CONNECTION_ERROR, 'prefer_online without offline mode: the network error');
+    await other.phone.terminal.setSimulatedOfflineMode(false);
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * Offline payments of the mobile SDK (docs/offline.md), under `/opentill/v1/sdk/` (SDK session
+ * bearer, JSON): the settings a device keeps to take payments while offline, and the forwarding
+ * of what it stored. Forwarding is idempotent on `offline_id` (the device's id of the payment).
+ */
+import { ApiError, limits, minimumChargeAmount } from '@opentill/core';
+import { int, parseParams, str } from '@opentill/protocol';
+import type { Services } from '../../services.js';
+import { createCommandFrom, parseCreatePaymentIntent } from '../payment-intents.js';
+import type { SdkRoute } from './sessions.js';
+
+export function registerOfflinePayments(services: Services, route: SdkRoute): void {
+  const { offlinePayments } = services;
+
+  route('GET', '/offline/settings', async (auth, _body, query) => {
+    const location = query.get('location');
+    if (!location) throw new ApiError('parameter_missing', 'Missing required param: location.', { param: 'location' });
+    return offlinePayments.settings(auth, location.slice(0, 255));
+  });
+
+  route('POST', '/offline/payments', async (auth, body) => {
+    const { payment_intent: raw, ...rest } = body;
+    const p = parseParams({
+      offline_id: str({ minLength: 8, maxLength: 64 }).req(),
+      stored_at: int({ min: 0, max: 8_640_000_000_000_000 }).req(),
+      sealed_card: str({ maxLength: 2048 }).req(),
+      key_id: str({ maxLength: 100 }).req(),
+      reader: str({ maxLength: 255 }),
+    }, rest);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new ApiError('invalid_request_body', 'payment_intent must be an object (the createPaymentIntent parameters).', { param: 'payment_intent' });
+    }
+    const create = parseCreatePaymentIntent(raw as Record<string, unknown>);
+    if (create.confirm === true || create.payment_method !== undefined) {
+      throw new ApiError('invalid_request_body', 'A forwarded payment is confirmed with the card read offline: no confirm or payment_method.',
+        { param: 'payment_intent' });
+    }
+    const minimum = minimumChargeAmount(create.currency);
+    if (create.amount < minimum) {
+      throw new ApiError('amount_too_small', `Amount must be at least ${minimum} ${create.currency}`, { param: 'payment_intent[amount]' });
+    }
+    if (create.amount > limits.amountMax) {
+      throw new ApiError('amount_too_large', `Amount must be no more than ${limits.amountMax}`, { param: 'payment_intent[amount]' });
+    }
+    const { confirm: _confirm, paymentMethod: _paymentMethod, ...command } = createCommandFrom(create);
+    return offlinePayments.forward(auth, {
+      offlineId: p.offline_id, storedAtMs: p.stored_at, create: command, sealedCard: p.sealed_card, keyId: p.key_id,
+      reader: p.reader ?? null,
+    });
+  });
+}
