@@ -132,8 +132,6 @@ export const limits = {
     hkd: 8_000_000, jpy: 1_500_000, myr: 4_500_000 },
   offlinePaymentCountMax: 10_000,
   offlinePaymentAgeMaxMs: 7 * 24 * 60 * 60 * 1000,
-  /** A forwarded payment stored "later" than the server's clock by more than this is recorded at the server's time. */
-  offlineClockSkewMaxMs: 5 * 60 * 1000,
   /** `opentill serve --fixtures`: objects of one kind in a fixtures file (each fits one list page when matched at start). */
   fixtureObjectsMax: 100,
   /** `opentill serve --fixtures`: size of the file. */

@@ -248,6 +248,21 @@ describe('mobile SDK offline payments (sqlite, network cut by a proxy)', () => {
     assert.equal(phone.events.forwarded[0]!.paymentIntent.status, 'succeeded');
   });
 
+  test("a device clock far ahead of the server's: the payment is recorded as stored at the server's time", async () => {
+    const ahead = 3 * 24 * 3600 * 1000;
+    const { phone, until, events } = phoneWith(new MemoryOfflineStorage(), { now: () => Date.now() + ahead });
+    await phone.connect(offlineLocation.id);
+    await phone.terminal.setSimulatedOfflineMode(true);
+    const taken = await offlinePayment(phone, 1100, visa);
+    assert.ok(Number(taken.offlineDetails!.storedAtMs) > Date.now() + ahead / 2, 'the device stores its own time');
+    await phone.terminal.setSimulatedOfflineMode(false);
+    await until((e) => e.forwarded.length === 1);
+    const { charge } = await f.charged(events.forwarded[0]!.paymentIntent.id);
+    const offline = (charge.payment_method_details?.card_present as unknown as { offline: { stored_at: number } }).offline;
+    assert.ok(offline.stored_at <= Math.ceil(Date.now() / 1000), 'not in the future');
+    assert.ok(offline.stored_at >= charge.created - 1);
+  });
+
   test('offline limits and rules: amount, stored amount, age, currency, online PIN, offlineBehavior', async () => {
     let deviceNow = Date.now();
     const memory = new MemoryOfflineStorage();

@@ -136,9 +136,8 @@ export class OfflinePayments {
     const reader = command.reader ? await this.engine.find<Reader>(ctx, command.reader) : null;
     const at = reader && reader.object.object === 'terminal.reader' && reader.object['deleted'] !== true
       ? { id: reader.object.id, location: reader.object.location } : null;
-    // The device's clock may be off: a time in the future is the server's now (docs/offline.md).
-    const storedAtMs = Math.min(command.storedAtMs, ctx.nowMs + limits.offlineClockSkewMaxMs) > ctx.nowMs
-      ? ctx.nowMs : command.storedAtMs;
+    // The device's clock may be off: a payment cannot have been stored after now (docs/offline.md).
+    const storedAtMs = Math.min(command.storedAtMs, ctx.nowMs);
     const read = this.paymentMethods.fromCardRead(ctx, {
       type: 'card_present', number: card.number, readMethod: 'contactless_emv', wallet: card.wallet,
     }, 'sealed_card');

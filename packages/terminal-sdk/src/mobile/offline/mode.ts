@@ -166,7 +166,7 @@ export class OfflineMode {
       this.heldConnection = false;
       await this.host.restoreConnection();
     }
-    this.forwardSoon();
+    await this.forwardSoon();
   }
 
   private scheduleProbe(): void {
