@@ -1,5 +1,5 @@
 /**
- * Offline payments with the mobile SDK (docs/offline.md) against a real server (SQLite), the
+ * Offline payments with the mobile SDK (docs/offline.md) against a real server (SQLite and PostgreSQL), the
  * network between SDK and server cut and restored by a TCP proxy the test controls: payments taken
  * offline, stored in files, kept across an SDK restart, forwarded exactly once when the network is
  * back, seen through stripe-node with their events; replays, corrupt and full storage, and the limits.
@@ -16,6 +16,7 @@ import {
 } from '@opentill/terminal-sdk/mobile';
 import { errorOf, paid, tapToPayFixture, type Phone, type TapToPayFixture } from './tap-to-pay-sdk-fixture.js';
 import { tcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { stores } from './terminal-fixture.js';
 
 const visa = '4242424242424242';
 const declined = '4000000000000002';
@@ -26,7 +27,7 @@ interface OfflineEvents {
   failures: Array<StripeError | undefined>;
 }
 
-describe('mobile SDK offline payments (sqlite, network cut by a proxy)', () => {
+for (const store of stores) describe(`mobile SDK offline payments (${store}, network cut by a proxy)`, () => {
   let f: TapToPayFixture;
   let proxy: TcpProxy;
   let offlineLocation: Stripe.Terminal.Location;
@@ -35,7 +36,7 @@ describe('mobile SDK offline payments (sqlite, network cut by a proxy)', () => {
   const disposers: Array<() => void> = [];
 
   before(async () => {
-    f = await tapToPayFixture('offline_payments');
+    f = await tapToPayFixture(`offline_payments_${store}`, store);
     proxy = await tcpProxy(f.server.port);
     const configuration = await f.stripe.terminal.configurations.create({ offline: { enabled: true } });
     offlineLocation = await f.stripe.terminal.locations.create({
@@ -134,11 +135,29 @@ describe('mobile SDK offline payments (sqlite, network cut by a proxy)', () => {
     const second = phoneWith(new FileOfflineStorage(dir));
     assert.deepEqual(await second.phone.terminal.initialize(), {});
     assert.equal((await second.phone.terminal.getOfflineStatus()).sdk.offlinePaymentsCount, 2);
+    // Connecting offline: only where this device connected online with offline mode enabled.
+    const terminal = second.phone.terminal;
+    await terminal.discoverReaders({ discoveryMethod: 'tapToPay', simulated: true });
+    const elsewhere = errorOf(await terminal.connectReader({ discoveryMethod: 'tapToPay', reader: terminal.discoveredReaders[0]!,
+      locationId: onlineOnlyLocation.id }));
+    assert.equal(elsewhere.code, ErrorCode.LOCATION_CONNECTION_NOT_AVAILABLE_OFFLINE);
+    const reader = await second.phone.connect(offlineLocation.id);
+    assert.match(reader.id, /^tmr_/, 'the reader of the last online connection');
+    const third = await offlinePayment(second.phone, 3500, visa, { metadata: { run: runId } });
+    assert.equal(third.status, 'requiresCapture');
 
     proxy.restore();
-    await second.until((events) => events.forwarded.length === 2);
+    await second.until((events) => events.forwarded.length === 3);
     await second.phone.terminal.waitForForwarding();
-    const [one, two] = second.events.forwarded;
+    const [one, two, three] = second.events.forwarded;
+    assert.equal(three!.paymentIntent.status, 'succeeded');
+    assert.equal(three!.paymentIntent.sdkUuid, third.sdkUuid);
+    // The phone stayed connected and is connected on the server again: an online payment goes through.
+    assert.equal(terminal.getConnectionStatus(), 'connected');
+    const online = await second.phone.paymentIntent(1700, 'eur', { offlineBehavior: 'require_online' });
+    assert.match(online.id, /^pi_/);
+    second.phone.ui.tapCard(visa);
+    assert.equal(paid(await terminal.processPaymentIntent({ paymentIntent: online })).status, 'succeeded');
     assert.equal(one!.error, undefined);
     assert.match(one!.paymentIntent.id, /^pi_/);
     assert.equal(one!.paymentIntent.status, 'succeeded');
@@ -151,7 +170,7 @@ describe('mobile SDK offline payments (sqlite, network cut by a proxy)', () => {
 
     // Through stripe-node: exactly two PaymentIntents of this run, charged with the card read offline.
     const listed = (await f.stripe.paymentIntents.list({ limit: 100 })).data.filter((pi) => pi.metadata['run'] === runId);
-    assert.equal(listed.length, 2, 'each payment forwarded exactly once');
+    assert.equal(listed.length, 3, 'each payment forwarded exactly once');
     const { paymentIntent, charge } = await f.charged(one!.paymentIntent.id);
     assert.equal(paymentIntent.amount_received, 1500);
     const offline = (charge.payment_method_details?.card_present as unknown as { offline: { type: string; stored_at: number } }).offline;

@@ -285,11 +285,14 @@ export class MobileTerminal {
         this.setConnectionStatus('connecting');
         const answer = await this.transport.request<ConnectionAnswer>('POST', '/tap_to_pay/connection', this.connectionBody(params));
         if (!answer.ok) {
+          // Offline: the phone connects with what its last online connection at this Location answered (docs/offline.md).
+          const offline = answer.kind === 'network' || answer.kind === 'timeout' ? await this.offline.offlineConnection(params.locationId) : null;
+          if (offline && 'connection' in offline) return { reader: this.connected(params, offline.connection as unknown as ConnectionAnswer) };
           this.setConnectionStatus('notConnected');
-          return { error: fromFailure(answer) };
+          return { error: offline?.error ?? fromFailure(answer) };
         }
         const reader = this.connected(params, answer.data);
-        await this.offline.connected(params.locationId);
+        await this.offline.connected(params.locationId, answer.data as unknown as Json);
         if (answer.data.terms_of_service_accepted === true) this.emit('onDidAcceptTermsOfService');
         return { reader };
       });

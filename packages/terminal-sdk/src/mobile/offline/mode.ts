@@ -84,6 +84,7 @@ export interface OfflineHost {
 
 const paymentKey = (offlineId: string) => `payment:${offlineId}`;
 const settingsKey = (location: string) => `settings:${location}`;
+const connectionKey = (location: string) => `connection:${location}`;
 
 function newOfflineId(): string {
   const bytes = new Uint8Array(16);
@@ -113,6 +114,8 @@ export class OfflineMode {
   private networkStatus: NetworkStatus = 'unknown';
   private simulatedOffline = false;
   private settings = new Map<string, OfflineSettings>();
+  /** The server's answer to the last online connection at each Location: what an offline connection reuses. */
+  private connections = new Map<string, Json>();
   private payments = new Map<string, StoredPayment>();
   private intents = new Map<string, OfflineIntent>();
   private loaded: Promise<void> | null = null;
@@ -240,6 +243,7 @@ export class OfflineMode {
           if (text === undefined) continue;
           const value = JSON.parse(text) as unknown;
           if (key.startsWith('settings:')) this.settings.set(key.slice('settings:'.length), value as OfflineSettings);
+          else if (key.startsWith('connection:')) this.connections.set(key.slice('connection:'.length), value as Json);
           else if (key.startsWith('payment:')) this.payments.set(key.slice('payment:'.length), checkedPayment(value));
         } catch (error) {
           this.host.emit('onDidForwardingFailure', storageError('read', error, key));
@@ -273,17 +277,42 @@ export class OfflineMode {
     this.host.emit('onDidChangeOfflineStatus', this.status());
   }
 
-  /** At connection (online): the Location's offline settings, kept for offline use. */
-  async connected(locationId: string): Promise<void> {
+  /** At connection (online): the Location's offline settings and the connection, kept for offline use. */
+  async connected(locationId: string, connection: Json): Promise<void> {
     await this.load();
     const answer = await this.host.transport().request<OfflineSettings>('GET', `/offline/settings?location=${encodeURIComponent(locationId)}`);
     if (!answer.ok) return;
     this.settings.set(locationId, answer.data);
+    this.connections.set(locationId, connection);
     try {
       await this.storage.set(settingsKey(locationId), JSON.stringify(answer.data));
+      await this.storage.set(connectionKey(locationId), JSON.stringify(connection));
     } catch {
       // Kept in memory for this run; the next connection stores it again.
     }
+  }
+
+  /**
+   * `connectReader` could not reach the server: the phone connects offline at a Location where it
+   * connected online before and offline mode is enabled (Stripe's rule). Null when this device
+   * never used offline mode (the network error stands); else the last online connection's answer,
+   * or React Native's error.
+   */
+  async offlineConnection(locationId: string): Promise<{ connection: Json } | { error: StripeError } | null> {
+    await this.load();
+    if (this.settings.size === 0) return null;
+    const settings = this.settings.get(locationId);
+    if (settings?.enabled !== true) {
+      return { error: stripeError(ErrorCode.LOCATION_CONNECTION_NOT_AVAILABLE_OFFLINE, `The device is offline and has not connected at ` +
+        `Location ${locationId} with offline mode enabled while online: connect there once online first.`) };
+    }
+    const connection = this.connections.get(locationId);
+    if (!connection) {
+      return { error: stripeError(ErrorCode.READER_CONNECTION_NOT_AVAILABLE_OFFLINE, 'The device is offline and this reader has not ' +
+        'connected online before: connect it once online first.') };
+    }
+    this.heldConnection = true;
+    return { connection };
   }
 
   disconnected(): void {
