@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { constants as cryptoConstants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -280,6 +281,65 @@ for (const store of stores) describe(`mobile SDK offline payments (${store}, net
     const offline = (charge.payment_method_details?.card_present as unknown as { offline: { stored_at: number } }).offline;
     assert.ok(offline.stored_at <= Math.ceil(Date.now() / 1000), 'not in the future');
     assert.ok(offline.stored_at >= charge.created - 1);
+  });
+
+  test('the SDK endpoints: bad input is a 4xx with its code and param and writes nothing; a valid forward replayed answers the same PaymentIntent', async () => {
+    const token = (await f.stripe.terminal.connectionTokens.create()).secret;
+    const sdk = async (method: string, route: string, body?: unknown) => {
+      const response = await fetch(`${f.server.baseUrl}/opentill/v1/sdk${route}`, {
+        method, headers: { 'content-type': 'application/json', ...(secret ? { authorization: `Bearer ${secret}` } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: response.status, body: await response.json() as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    let secret = '';
+    secret = (await sdk('POST', '/sessions', { connection_token: token })).body['secret'] as string;
+    const settings = await sdk('GET', `/offline/settings?location=${offlineLocation.id}`);
+    assert.equal(settings.status, 200);
+    assert.equal(settings.body['enabled'], true);
+    assert.equal((await sdk('GET', `/offline/settings?location=${onlineOnlyLocation.id}`)).body['enabled'], false);
+    const noLocation = await sdk('GET', '/offline/settings');
+    assert.deepEqual([noLocation.status, noLocation.body['error']['code'], noLocation.body['error']['param']], [400, 'parameter_missing', 'location']);
+    const unknown = await sdk('GET', '/offline/settings?location=tml_nope');
+    assert.deepEqual([unknown.status, unknown.body['error']['code']], [404, 'resource_missing']);
+
+    const key = createPublicKey({ key: Buffer.from(settings.body['encryption_key']['spki'] as string, 'base64'), format: 'der', type: 'spki' });
+    const seal = (card: unknown) => publicEncrypt({ key, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      Buffer.from(JSON.stringify(card))).toString('base64url');
+    const valid = { offline_id: `offpi_badinput${Date.now()}`, stored_at: Date.now(), key_id: settings.body['encryption_key']['id'],
+      sealed_card: seal({ number: visa, wallet: null }), payment_intent: { amount: 1000, currency: 'eur' } };
+    const before = (await f.stripe.paymentIntents.list({ limit: 100 })).data.length;
+    // Validation errors carry no code, as Stripe's (docs/decisions.md).
+    const cases: Array<[Record<string, unknown>, number, string | undefined, string | undefined]> = [
+      [{ ...valid, offline_id: undefined }, 400, 'parameter_missing', 'offline_id'],
+      [{ ...valid, offline_id: 'short' }, 400, undefined, 'offline_id'],
+      [{ ...valid, offline_id: 'has spaces in it' }, 400, undefined, 'offline_id'],
+      [{ ...valid, payment_intent: 'x' }, 400, undefined, 'payment_intent'],
+      [{ ...valid, payment_intent: { amount: 10, currency: 'eur' } }, 400, 'amount_too_small', 'payment_intent[amount]'],
+      [{ ...valid, payment_intent: { amount: 1000, currency: 'eur', confirm: true } }, 400, undefined, 'payment_intent'],
+      [{ ...valid, payment_intent: { amount: 1000 } }, 400, 'parameter_missing', 'currency'],
+      [{ ...valid, sealed_card: 'not-sealed' }, 400, 'MISSING_EMV_DATA', 'sealed_card'],
+      [{ ...valid, sealed_card: seal({ wallet: null }) }, 400, 'MISSING_EMV_DATA', 'sealed_card'],
+      [{ ...valid, key_id: 'offkey_of_another_account' }, 400, 'ACCOUNT_ID_MISMATCH_WHILE_FORWARDING', 'key_id'],
+      [{ ...valid, stored_at: -1 }, 400, 'parameter_invalid_integer', 'stored_at'],
+      [{ ...valid, surprise: 1 }, 400, 'parameter_unknown', 'surprise'],
+    ];
+    for (const [body, status, code, param] of cases) {
+      const answer = await sdk('POST', '/offline/payments', body);
+      assert.equal(answer.status, status, JSON.stringify(answer.body));
+      assert.equal(answer.body['error']['code'], code, JSON.stringify(answer.body));
+      if (param) assert.equal(answer.body['error']['param'], param, JSON.stringify(answer.body));
+    }
+    assert.equal((await f.stripe.paymentIntents.list({ limit: 100 })).data.length, before, 'nothing written');
+
+    const first = await sdk('POST', '/offline/payments', valid);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body['forwarded_now'], true);
+    assert.equal(first.body['payment_intent']['status'], 'succeeded');
+    const replay = await sdk('POST', '/offline/payments', { ...valid, payment_intent: { amount: 9999, currency: 'usd' } });
+    assert.equal(replay.body['forwarded_now'], false);
+    assert.equal(replay.body['payment_intent']['id'], first.body['payment_intent']['id'], 'the first outcome, whatever the replay carries');
+    assert.equal((await f.stripe.charges.list({ payment_intent: first.body['payment_intent']['id'] as string })).data.length, 1);
   });
 
   test('offline limits and rules: amount, stored amount, age, currency, online PIN, offlineBehavior', async () => {

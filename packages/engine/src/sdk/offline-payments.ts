@@ -129,13 +129,20 @@ export class OfflinePayments {
 
     const key = await this.key(ctx);
     if (command.keyId !== key.id) {
-      throw new SdkError(400, 'OFFLINE_ENCRYPTION_KEYS_UNAVAILABLE',
-        `The payment was sealed with key ${command.keyId.slice(0, 60)}, which this account does not hold.`, { param: 'key_id' });
+      // One key per account: a payment sealed with another key was taken for another account.
+      throw new SdkError(400, 'ACCOUNT_ID_MISMATCH_WHILE_FORWARDING',
+        `The payment was sealed with key ${command.keyId.slice(0, 60)} of another account: the connection token belongs to a different ` +
+        'account than the stored payment.', { param: 'key_id' });
     }
     const card = openCard(key, command.sealedCard);
     const reader = command.reader ? await this.engine.find<Reader>(ctx, command.reader) : null;
     const at = reader && reader.object.object === 'terminal.reader' && reader.object['deleted'] !== true
       ? { id: reader.object.id, location: reader.object.location } : null;
+    const scope = auth.session.object.location;
+    if (scope !== null && at?.location && at.location !== scope) {
+      throw new SdkError(403, 'location_out_of_scope',
+        `The payment was taken at a reader of another Location: this connection token is scoped to Location ${scope}.`, { param: 'reader' });
+    }
     // The device's clock may be off: a payment cannot have been stored after now (docs/offline.md).
     const storedAtMs = Math.min(command.storedAtMs, ctx.nowMs);
     const read = this.paymentMethods.fromCardRead(ctx, {

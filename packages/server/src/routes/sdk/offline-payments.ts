@@ -21,7 +21,7 @@ export function registerOfflinePayments(services: Services, route: SdkRoute): vo
   route('POST', '/offline/payments', async (auth, body) => {
     const { payment_intent: raw, ...rest } = body;
     const p = parseParams({
-      offline_id: str({ minLength: 8, maxLength: 64 }).req(),
+      offline_id: str({ minLength: 8, maxLength: 64, pattern: /^[A-Za-z0-9_-]+$/, patternMessage: 'offline_id is letters, digits, "_" and "-".' }).req(),
       stored_at: int({ min: 0, max: 8_640_000_000_000_000 }).req(),
       sealed_card: str({ maxLength: 2048 }).req(),
       key_id: str({ maxLength: 100 }).req(),
