@@ -14,7 +14,7 @@
  */
 import { createHash, generateKeyPairSync, privateDecrypt, constants as cryptoConstants, createPrivateKey } from 'node:crypto';
 import {
-  ApiError, createPaymentIntent, limits, resolveCvmLimits, secondsOf, type Configuration, type CreatePaymentIntent, type Location,
+  ApiError, clientSecretOf, createPaymentIntent, limits, resolveCvmLimits, secondsOf, type Configuration, type CreatePaymentIntent, type Location,
   type PaymentIntent, type Reader, type StoredObject,
 } from '@opentill/core';
 import type { Engine, RequestContext } from '../engine.js';
@@ -154,7 +154,7 @@ export class OfflinePayments {
       _internal: { card: { ...read._internal.card, offline: { storedAt: secondsOf(storedAtMs), type: 'deferred' as const } } },
     };
     const id = this.engine.ids.next('pi');
-    const created = createPaymentIntent({ ...command.create, id, clientSecret: `${id}_secret_${this.engine.ids.secret(25)}` }, ctx.nowMs);
+    const created = createPaymentIntent({ ...command.create, id, clientSecret: clientSecretOf(id, this.engine.ids.secret(25)) }, ctx.nowMs);
     const record: OfflinePaymentRecord = {
       id: recordId, object: 'opentill.offline_payment', created: secondsOf(ctx.nowMs), livemode: false,
       offline_id: command.offlineId, payment_intent: id, stored_at: secondsOf(storedAtMs), forwarded_at: secondsOf(ctx.nowMs),
