@@ -354,6 +354,12 @@ for (const store of stores) describe(`mobile SDK offline payments (${store}, net
     // require_online while offline.
     assert.equal(errorOf(await terminal.createPaymentIntent({ amount: 1000, currency: 'eur', offlineBehavior: 'require_online' })).code,
       ErrorCode.NOT_CONNECTED_TO_INTERNET_AND_REQUIRE_ONLINE_SET);
+    // An offline PaymentIntent canceled before it is stored; a stored one is not canceled by the SDK.
+    const dropped = await phone.paymentIntent(700, 'eur');
+    assert.equal(paid(await terminal.cancelPaymentIntent({ paymentIntent: dropped })).status, 'canceled');
+    assert.equal(errorOf(await terminal.collectPaymentMethod({ paymentIntent: dropped })).code, ErrorCode.INVALID_REQUIRED_PARAMETER);
+    const kept = await offlinePayment(phone, 800, visa, {}, 'google_pay');
+    assert.equal(errorOf(await terminal.cancelPaymentIntent({ paymentIntent: kept })).code, ErrorCode.UNEXPECTED_OPERATION);
     // A currency without offline limits.
     assert.equal(errorOf(await terminal.createPaymentIntent({ amount: 1000, currency: 'inr' })).code, ErrorCode.INVALID_OFFLINE_CURRENCY);
 

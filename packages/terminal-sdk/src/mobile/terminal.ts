@@ -487,6 +487,7 @@ export class MobileTerminal {
 
   cancelPaymentIntent(params: { paymentIntent: PaymentIntent }): Promise<PaymentIntentResult> {
     return this.guard(async () => {
+      if (this.offline.owns(params?.paymentIntent)) return this.offline.cancel(params.paymentIntent);
       const handle = this.intents.resolve(params?.paymentIntent);
       if ('name' in handle) return { error: handle };
       // The client secret is what lets an SDK session reach a PaymentIntent (docs/sdk.md).

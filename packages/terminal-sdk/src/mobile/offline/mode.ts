@@ -384,6 +384,18 @@ export class OfflineMode {
     return typeof paymentIntent?.sdkUuid === 'string' && this.intents.has(paymentIntent.sdkUuid);
   }
 
+  /** `cancelPaymentIntent` of one created offline: before it is stored it is simply dropped. */
+  cancel(paymentIntent: PaymentIntent): PaymentIntentResult {
+    const intent = this.intents.get(paymentIntent.sdkUuid);
+    if (!intent) return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'No offline PaymentIntent has this sdkUuid.') };
+    if (intent.stored) {
+      return { error: stripeError(ErrorCode.UNEXPECTED_OPERATION, 'This offline payment is stored and will be forwarded: cancel or ' +
+        'refund it on your backend once onDidForwardPaymentIntent has given its id.') };
+    }
+    this.intents.delete(intent.offlineId);
+    return { paymentIntent: this.view(intent, 'canceled') };
+  }
+
   private view(intent: OfflineIntent, status: PaymentIntent['status'], offlineDetails?: OfflineDetails): PaymentIntent {
     const p = intent.params;
     return {
