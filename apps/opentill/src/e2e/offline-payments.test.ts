@@ -61,7 +61,8 @@ for (const store of stores) describe(`mobile SDK offline payments (${store}, net
   }
 
   /** A phone talking through the proxy, storing offline payments in `storage`, with its offline callbacks recorded. */
-  function phoneWith(storage: OfflineStorage, extra: { now?: () => number } = {}): { phone: Phone; events: OfflineEvents;
+  function phoneWith(storage: OfflineStorage, extra: { now?: () => number; tokenProvider?: () => Promise<string> } = {}): {
+    phone: Phone; events: OfflineEvents;
     until: (check: (events: OfflineEvents) => boolean) => Promise<void> } {
     const events: OfflineEvents = { statuses: [], forwarded: [], failures: [] };
     const watchers = new Set<() => void>();
@@ -71,6 +72,7 @@ for (const store of stores) describe(`mobile SDK offline payments (${store}, net
     };
     const phone = f.phone({ options: {
       apiBase: proxy.url,
+      ...(extra.tokenProvider ? { tokenProvider: extra.tokenProvider } : {}),
       offline: { storage, probeIntervalMs: 50, ...(extra.now ? { now: extra.now } : {}) },
       callbacks: {
         onDidChangeOfflineStatus: (status) => record(() => events.statuses.push(status)),
@@ -122,6 +124,9 @@ for (const store of stores) describe(`mobile SDK offline payments (${store}, net
     const refused = await offlinePayment(first.phone, 2500, declined, { metadata: { run: runId }, offlineBehavior: 'force_offline' });
     assert.equal(refused.status, 'requiresCapture', 'offline, a card is not declined until it is forwarded');
     assert.equal(first.phone.terminal.getConnectionStatus(), 'connected', 'the phone stays connected while offline');
+    assert.deepEqual(first.events.statuses.at(-1)?.sdk,
+      { networkStatus: 'offline', offlinePaymentsCount: 2, offlinePaymentAmountsByCurrency: { eur: 4000 } }, 'onDidChangeOfflineStatus');
+    assert.ok(first.events.statuses.some((s) => s.sdk.networkStatus === 'online'));
     const status = await first.phone.terminal.getOfflineStatus();
     assert.deepEqual(status.sdk, { networkStatus: 'offline', offlinePaymentsCount: 2, offlinePaymentAmountsByCurrency: { eur: 4000 } });
     assert.equal((await storedFiles(dir)).length, 2);
@@ -340,6 +345,29 @@ for (const store of stores) describe(`mobile SDK offline payments (${store}, net
     assert.equal(replay.body['forwarded_now'], false);
     assert.equal(replay.body['payment_intent']['id'], first.body['payment_intent']['id'], 'the first outcome, whatever the replay carries');
     assert.equal((await f.stripe.charges.list({ payment_intent: first.body['payment_intent']['id'] as string })).data.length, 1);
+  });
+
+  test('the token provider failing while forwarding: onDidForwardingFailure, the payment kept, forwarded once it works again', async () => {
+    let failing = false;
+    const { phone, events, until } = phoneWith(new MemoryOfflineStorage(), {
+      tokenProvider: async () => {
+        if (failing) throw new Error('backend down');
+        return (await f.stripe.terminal.connectionTokens.create()).secret;
+      },
+    });
+    await phone.connect(offlineLocation.id);
+    await phone.terminal.setSimulatedOfflineMode(true);
+    const taken = await offlinePayment(phone, 1900, visa);
+    await phone.terminal.disconnectReader(); // ends the session: forwarding needs a new token
+    failing = true;
+    await phone.terminal.setSimulatedOfflineMode(false);
+    await until((e) => e.failures.some((error) => error?.code === ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR_WHILE_FORWARDING));
+    assert.equal(events.forwarded.length, 0);
+    assert.equal((await phone.terminal.getOfflineStatus()).sdk.offlinePaymentsCount, 1);
+    failing = false;
+    await until((e) => e.forwarded.length === 1);
+    assert.equal(events.forwarded[0]!.paymentIntent.sdkUuid, taken.sdkUuid);
+    assert.equal(events.forwarded[0]!.paymentIntent.status, 'succeeded');
   });
 
   test('offline limits and rules: amount, stored amount, age, currency, online PIN, offlineBehavior', async () => {
