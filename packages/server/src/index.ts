@@ -50,7 +50,7 @@ export function buildServer(options: ServerOptions): App {
   registerSetupIntents(app, options.services);
   const sdkRoute = registerSdk(app, options.services);
   registerTapToPay(app, options.services, sdkRoute);
-  registerOfflinePayments(options.services, sdkRoute);
+  registerOfflinePayments(app, options.services, sdkRoute);
   registerScreenPage(app);
   // Operations (issue 12): request log, dashboard, health and metrics.
   const sse = sseHub(app);

@@ -370,6 +370,69 @@ for (const store of stores) describe(`mobile SDK offline payments (${store}, net
     assert.equal(events.forwarded[0]!.paymentIntent.status, 'succeeded');
   });
 
+  test('the account offline limits (/opentill/v1/offline/limits): checked, changed, handed to the device at connection', async () => {
+    const limitsApi = async (method: 'GET' | 'POST', params?: Record<string, string>) => {
+      const response = await fetch(`${f.server.baseUrl}/opentill/v1/offline/limits`, {
+        method, headers: { authorization: `Bearer ${f.server.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+        ...(params ? { body: new URLSearchParams(params).toString() } : {}),
+      });
+      return { status: response.status, body: await response.json() as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const defaults = await limitsApi('GET');
+    assert.equal(defaults.status, 200);
+    assert.equal(defaults.body['transaction_amount_max']['eur'], limits.offlineTransactionAmountMaxDefault.eur);
+    assert.equal(defaults.body['payment_age_max_seconds'], limits.offlinePaymentAgeMaxMs / 1000);
+    const refused: Array<[Record<string, string>, string | undefined, string]> = [
+      [{ 'transaction_amount_max[eur]': '5000', 'stored_amount_max[eur]': '4000' }, undefined, 'stored_amount_max[eur]'],
+      [{ 'transaction_amount_max[xyz]': '5000' }, undefined, 'transaction_amount_max[xyz]'],
+      [{ payment_count_max: '0' }, 'parameter_invalid_integer', 'payment_count_max'],
+      [{ 'stored_amount_max[eur]': '-5' }, 'parameter_invalid_integer', 'stored_amount_max[eur]'],
+      [{ color: 'red' }, 'parameter_unknown', 'color'],
+    ];
+    for (const [params, code, param] of refused) {
+      const answer = await limitsApi('POST', params);
+      assert.equal(answer.status, 400, JSON.stringify(answer.body));
+      assert.equal(answer.body['error']['code'], code, JSON.stringify(answer.body));
+      assert.equal(answer.body['error']['param'], param, JSON.stringify(answer.body));
+    }
+    assert.deepEqual((await limitsApi('GET')).body, defaults.body, 'nothing written');
+
+    const changed = await limitsApi('POST', { 'transaction_amount_max[eur]': '3000', 'stored_amount_max[eur]': '4000', payment_count_max: '2',
+      'transaction_amount_max[usd]': '', 'stored_amount_max[usd]': '' });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body['object'], 'opentill.offline_limits');
+    assert.equal(changed.body['transaction_amount_max']['usd'], undefined);
+    try {
+      const { phone } = phoneWith(new MemoryOfflineStorage());
+      await phone.connect(offlineLocation.id);
+      await phone.terminal.setSimulatedOfflineMode(true);
+      assert.equal(errorOf(await phone.terminal.createPaymentIntent({ amount: 1000, currency: 'usd' })).code, ErrorCode.INVALID_OFFLINE_CURRENCY);
+      const refuse = async (amount: number) => {
+        const paymentIntent = await phone.paymentIntent(amount, 'eur');
+        phone.ui.tapCard(visa, 'google_pay');
+        return errorOf(await phone.terminal.processPaymentIntent({ paymentIntent }));
+      };
+      const tooBig = await refuse(3001);
+      assert.deepEqual([tooBig.code, tooBig.metadata['limit']], [ErrorCode.AMOUNT_EXCEEDS_MAX_OFFLINE_AMOUNT, 3000]);
+      await offlinePayment(phone, 2500, visa, {}, 'google_pay');
+      const overStored = await refuse(1600);
+      assert.deepEqual([overStored.code, overStored.metadata['reason']], [ErrorCode.OFFLINE_PAYMENTS_DATABASE_TOO_LARGE, 'stored_amount']);
+      await offlinePayment(phone, 1000, visa, {}, 'google_pay');
+      const tooMany = await refuse(100);
+      assert.deepEqual([tooMany.code, tooMany.metadata['reason']], [ErrorCode.OFFLINE_PAYMENTS_DATABASE_TOO_LARGE, 'payment_count']);
+      phone.terminal.dispose();
+    } finally {
+      const restored = await limitsApi('POST', {
+        'transaction_amount_max[eur]': String(defaults.body['transaction_amount_max']['eur']),
+        'stored_amount_max[eur]': String(defaults.body['stored_amount_max']['eur']),
+        'transaction_amount_max[usd]': String(defaults.body['transaction_amount_max']['usd']),
+        'stored_amount_max[usd]': String(defaults.body['stored_amount_max']['usd']),
+        payment_count_max: String(defaults.body['payment_count_max']),
+      });
+      assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    }
+  });
+
   test('offline limits and rules: amount, stored amount, age, currency, online PIN, offlineBehavior', async () => {
     let deviceNow = Date.now();
     const memory = new MemoryOfflineStorage();

@@ -40,6 +40,26 @@ export interface OfflinePaymentRecord extends StoredObject {
   forwarded_at: number;
 }
 
+/**
+ * The account's offline limits (`/opentill/v1/offline/limits`): stored once changed, else the
+ * defaults of core's limits.ts. A currency is available offline when it has a transaction limit.
+ */
+export interface OfflineLimits extends StoredObject {
+  object: 'opentill.offline_limits';
+  transaction_amount_max: Record<string, number>;
+  stored_amount_max: Record<string, number>;
+  payment_count_max: number;
+  payment_age_max_seconds: number;
+}
+
+export interface OfflineLimitsUpdate {
+  /** Per currency; null removes the currency (no offline payments in it). */
+  transactionAmountMax?: Record<string, number | null>;
+  storedAmountMax?: Record<string, number | null>;
+  paymentCountMax?: number;
+  paymentAgeMaxSeconds?: number;
+}
+
 export interface OfflineSettings {
   object: 'opentill.offline_settings';
   location: string;
@@ -104,14 +124,15 @@ export class OfflinePayments {
     const country = location.object.address.country ?? '';
     const row = resolveCvmLimits((await this.tapToPay.settings(ctx)).cvm_limits)[country.toUpperCase()];
     const key = await this.key(ctx);
+    const accountLimits = await this.limits(ctx);
     return {
       object: 'opentill.offline_settings',
       location: locationId,
       enabled: offlineEnabled(configuration),
-      transaction_amount_max: { ...limits.offlineTransactionAmountMaxDefault },
-      stored_amount_max: { ...limits.offlineStoredAmountMaxDefault },
-      payment_count_max: limits.offlinePaymentCountMax,
-      payment_age_max_ms: limits.offlinePaymentAgeMaxMs,
+      transaction_amount_max: accountLimits.transaction_amount_max,
+      stored_amount_max: accountLimits.stored_amount_max,
+      payment_count_max: accountLimits.payment_count_max,
+      payment_age_max_ms: accountLimits.payment_age_max_seconds * 1000,
       cvm_limit: row ? { currency: row.currency, amount: row.limit } : null,
       encryption_key: { id: key.id, algorithm: 'RSA-OAEP-256', spki: key.public_key },
     };
@@ -183,6 +204,53 @@ export class OfflinePayments {
       }
       throw error;
     }
+  }
+
+  /** The account's offline limits (the defaults until changed). */
+  async limits(ctx: RequestContext): Promise<OfflineLimits> {
+    return (await this.engine.store.get<OfflineLimits>(ctx.accountId, this.limitsId(ctx)))?.object ?? {
+      id: this.limitsId(ctx), object: 'opentill.offline_limits', created: secondsOf(ctx.nowMs), livemode: false,
+      transaction_amount_max: { ...limits.offlineTransactionAmountMaxDefault },
+      stored_amount_max: { ...limits.offlineStoredAmountMaxDefault },
+      payment_count_max: limits.offlinePaymentCountMax,
+      payment_age_max_seconds: limits.offlinePaymentAgeMaxMs / 1000,
+    };
+  }
+
+  /** Changes the account's limits: every currency with a transaction limit needs a stored limit at least as large. */
+  async updateLimits(ctx: RequestContext, update: OfflineLimitsUpdate): Promise<OfflineLimits> {
+    return this.engine.retrying(async () => {
+      const stored = await this.engine.store.get<OfflineLimits>(ctx.accountId, this.limitsId(ctx));
+      const current = stored?.object ?? await this.limits(ctx);
+      const merge = (base: Record<string, number>, changes: Record<string, number | null> | undefined) => {
+        const out = { ...base };
+        for (const [currency, value] of Object.entries(changes ?? {})) {
+          if (value === null) delete out[currency];
+          else out[currency] = value;
+        }
+        return out;
+      };
+      const next: OfflineLimits = {
+        ...current,
+        transaction_amount_max: merge(current.transaction_amount_max, update.transactionAmountMax),
+        stored_amount_max: merge(current.stored_amount_max, update.storedAmountMax),
+        payment_count_max: update.paymentCountMax ?? current.payment_count_max,
+        payment_age_max_seconds: update.paymentAgeMaxSeconds ?? current.payment_age_max_seconds,
+      };
+      for (const [currency, amount] of Object.entries(next.transaction_amount_max)) {
+        const storedMax = next.stored_amount_max[currency];
+        if (storedMax === undefined || storedMax < amount) {
+          throw new ApiError('invalid_request_body', `stored_amount_max[${currency}] must be at least transaction_amount_max[${currency}] ` +
+            `(${amount}).`, { param: `stored_amount_max[${currency}]` });
+        }
+      }
+      await this.engine.commit(ctx, [next], [], new Map(stored ? [[next.id, stored.version]] : []));
+      return next;
+    });
+  }
+
+  private limitsId(ctx: RequestContext): string {
+    return `offlim_${createHash('sha256').update(ctx.accountId).digest('hex').slice(0, 24)}`;
   }
 
   private async replay(ctx: RequestContext, record: OfflinePaymentRecord): Promise<ForwardResult> {

@@ -3,14 +3,37 @@
  * bearer, JSON): the settings a device keeps to take payments while offline, and the forwarding
  * of what it stored. Forwarding is idempotent on `offline_id` (the device's id of the payment).
  */
-import { ApiError, limits, minimumChargeAmount } from '@opentill/core';
-import { int, parseParams, str } from '@opentill/protocol';
+import { ApiError, isSupportedCurrency, limits, minimumChargeAmount } from '@opentill/core';
+import type { OfflineLimits } from '@opentill/engine';
+import { int, object, parseParams, str, type Schema } from '@opentill/protocol';
+import type { App } from '../../app.js';
 import type { Services } from '../../services.js';
 import { createCommandFrom, parseCreatePaymentIntent } from '../payment-intents.js';
 import type { SdkRoute } from './sessions.js';
 
-export function registerOfflinePayments(services: Services, route: SdkRoute): void {
+export function registerOfflinePayments(app: App, services: Services, route: SdkRoute): void {
   const { offlinePayments } = services;
+
+  // The account's offline limits (secret key, form-encoded): OpenTill-only, Stripe sets them per account out of band.
+  const view = ({ _internal: _dropped, ...limits }: OfflineLimits & { _internal?: unknown }) => limits;
+  app.route('GET', '/opentill/v1/offline/limits', async (_request, ctx) => view(await offlinePayments.limits(ctx)));
+  app.route('POST', '/opentill/v1/offline/limits', async (_request, ctx, raw) => {
+    const p = parseParams({
+      transaction_amount_max: currencyMap(raw['transaction_amount_max'], 'transaction_amount_max'),
+      stored_amount_max: currencyMap(raw['stored_amount_max'], 'stored_amount_max'),
+      payment_count_max: int({ min: 1, max: limits.offlinePaymentCountMax }),
+      payment_age_max_seconds: int({ min: 60, max: limits.offlinePaymentAgeMaxMs / 1000 }),
+    }, raw);
+    const lower = (map: Record<string, number | null> | undefined) => map
+      ? Object.fromEntries(Object.entries(map).map(([currency, value]) => [currency.toLowerCase(), value])) : undefined;
+    const transactionAmountMax = lower(p.transaction_amount_max);
+    const storedAmountMax = lower(p.stored_amount_max);
+    return view(await offlinePayments.updateLimits(ctx, {
+      ...(transactionAmountMax ? { transactionAmountMax } : {}), ...(storedAmountMax ? { storedAmountMax } : {}),
+      ...(p.payment_count_max !== undefined ? { paymentCountMax: p.payment_count_max } : {}),
+      ...(p.payment_age_max_seconds !== undefined ? { paymentAgeMaxSeconds: p.payment_age_max_seconds } : {}),
+    }));
+  });
 
   route('GET', '/offline/settings', async (auth, _body, query) => {
     const location = query.get('location');
@@ -48,4 +71,18 @@ export function registerOfflinePayments(services: Services, route: SdkRoute): vo
       reader: p.reader ?? null,
     });
   });
+}
+
+/** `transaction_amount_max[eur]=…`: an object keyed by supported currencies; "" removes a currency. */
+function currencyMap(value: unknown, name: string): Schema<Record<string, number | null>> {
+  const shape: Record<string, Schema<number | null>> = {};
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const key of Object.keys(value)) {
+      if (!isSupportedCurrency(key.toLowerCase())) {
+        throw new ApiError('invalid_currency', `Invalid currency: ${key.slice(0, 10)}.`, { param: `${name}[${key.slice(0, 10)}]` });
+      }
+      shape[key] = int({ min: 1, max: limits.amountMax }).orEmpty();
+    }
+  }
+  return object(shape) as unknown as Schema<Record<string, number | null>>;
 }
