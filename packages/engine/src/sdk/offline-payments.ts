@@ -12,7 +12,8 @@
  * account's offline key, whose private half never leaves the server (as Stripe's readers encrypt
  * offline card data with Stripe's keys). The full number stops at the processor, as for every read.
  */
-import { createHash, generateKeyPairSync, privateDecrypt, constants as cryptoConstants, createPrivateKey } from 'node:crypto';
+import { createHash, generateKeyPair, privateDecrypt, constants as cryptoConstants, createPrivateKey } from 'node:crypto';
+import { promisify } from 'node:util';
 import {
   ApiError, clientSecretOf, createPaymentIntent, limits, resolveCvmLimits, secondsOf, type Configuration, type CreatePaymentIntent, type Location,
   type PaymentIntent, type Reader, type StoredObject,
@@ -269,7 +270,8 @@ export class OfflinePayments {
     return this.engine.retrying(async () => {
       const known = await this.engine.store.get<OfflineKey>(ctx.accountId, id);
       if (known) return known.object;
-      const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      // Off the event loop: an RSA key takes tens of milliseconds to make (once per account).
+      const pair = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
       const key: OfflineKey = {
         id, object: 'opentill.offline_key', created: secondsOf(ctx.nowMs), livemode: false,
         public_key: pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),

@@ -15,7 +15,7 @@ export function registerOfflinePayments(app: App, services: Services, route: Sdk
   const { offlinePayments } = services;
 
   // The account's offline limits (secret key, form-encoded): OpenTill-only, Stripe sets them per account out of band.
-  const view = ({ _internal: _dropped, ...limits }: OfflineLimits & { _internal?: unknown }) => limits;
+  const view = ({ _internal: _dropped, ...shown }: OfflineLimits & { _internal?: unknown }) => shown;
   app.route('GET', '/opentill/v1/offline/limits', async (_request, ctx) => view(await offlinePayments.limits(ctx)));
   app.route('POST', '/opentill/v1/offline/limits', async (_request, ctx, raw) => {
     const p = parseParams({
