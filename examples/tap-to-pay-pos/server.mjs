@@ -27,6 +27,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const sdkDist = dirname(require.resolve('@opentill/terminal-sdk'));
 const coreDist = dirname(createRequire(join(sdkDist, 'index.js')).resolve('@opentill/core'));
+// idb-keyval: the SDK's IndexedDB storage of offline payments (docs/offline.md), loaded on first use.
+const idbDist = dirname(createRequire(join(sdkDist, 'index.js')).resolve('idb-keyval'));
 const opentillUrl = new URL(process.env.OPENTILL_URL ?? 'http://127.0.0.1:4242');
 const secretKey = process.env.OPENTILL_SECRET_KEY ?? process.env.STRIPE_SECRET_KEY;
 if (!secretKey) {
@@ -99,10 +101,11 @@ const app = express();
 app.use(express.json({ limit: '100kb' }));
 const noStore = { setHeaders: (res) => res.set('cache-control', 'no-store') };
 app.use(express.static(join(here, 'public'), noStore));
-// Only the modules (and their source maps) of the SDK and of core.
+// Only the modules (and their source maps) of the SDK, of core and of idb-keyval.
 const modulesOnly = (req, res, next) => (/\.(js|map)$/.test(req.path) ? next() : res.status(404).json({ error: 'not found' }));
 app.use('/sdk', modulesOnly, express.static(sdkDist, noStore));
 app.use('/core', modulesOnly, express.static(coreDist, noStore));
+app.use('/idb-keyval', modulesOnly, express.static(idbDist, noStore));
 
 app.get('/config', (req, res) => {
   res.json({

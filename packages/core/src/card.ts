@@ -39,6 +39,8 @@ export interface CardFacts {
   preferredLocales: string[];
   /** The Stripe test payment method name of this card (`visa`, `charge_declined_lost_card`, …). */
   testCard: string;
+  /** Set on a card read offline and forwarded later: Stripe's `card_present.offline` (`type: deferred`). */
+  offline?: { storedAt: number; type: 'deferred' } | null;
 }
 
 export interface ProcessorOutcome {

@@ -127,6 +127,21 @@ export const limits = {
   dashboardSignInTokenMs: 10 * 60 * 1000,
   /** A session's last-seen time is written at most this often (not on every request). */
   dashboardSessionTouchMs: 60 * 1000,
+  /**
+   * Offline payments on the mobile SDK (docs/offline.md). Stripe sets these per account and does
+   * not publish them; OpenTill's defaults are its own choice: a single offline payment of at most
+   * `offlineTransactionAmountMaxDefault` and at most `offlineStoredAmountMaxDefault` stored, in the
+   * currency's minor units (per currency: 2-decimal currencies shown; zero-decimal ones scaled), at
+   * most `offlinePaymentCountMax` payments stored on one device, and none older than
+   * `offlinePaymentAgeMaxMs` (a device holding a payment that old takes no new one until it forwarded).
+   */
+  offlineTransactionAmountMaxDefault: { usd: 10_000, eur: 10_000, gbp: 10_000, cad: 10_000, aud: 15_000, nzd: 15_000, chf: 10_000,
+    sek: 100_000, nok: 100_000, dkk: 75_000, pln: 40_000, czk: 250_000, sgd: 15_000, hkd: 80_000, jpy: 15_000, myr: 45_000 },
+  offlineStoredAmountMaxDefault: { usd: 1_000_000, eur: 1_000_000, gbp: 1_000_000, cad: 1_000_000, aud: 1_500_000, nzd: 1_500_000,
+    chf: 1_000_000, sek: 10_000_000, nok: 10_000_000, dkk: 7_500_000, pln: 4_000_000, czk: 25_000_000, sgd: 1_500_000,
+    hkd: 8_000_000, jpy: 1_500_000, myr: 4_500_000 },
+  offlinePaymentCountMax: 10_000,
+  offlinePaymentAgeMaxMs: 7 * 24 * 60 * 60 * 1000,
   /** `opentill serve --fixtures`: objects of one kind in a fixtures file (each fits one list page when matched at start). */
   fixtureObjectsMax: 100,
   /** `opentill serve --fixtures`: size of the file. */
@@ -139,5 +154,9 @@ if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) throw new Error('
 if (limits.listLimitDefault > limits.listLimitMax) throw new Error('listLimitDefault > listLimitMax');
 if (limits.formArrayIndexMax >= limits.formParameterCountMax) {
   throw new Error('formArrayIndexMax must stay below formParameterCountMax');
+}
+for (const [currency, amount] of Object.entries(limits.offlineTransactionAmountMaxDefault)) {
+  const stored = (limits.offlineStoredAmountMaxDefault as Record<string, number>)[currency];
+  if (stored === undefined || stored < amount) throw new Error(`offline limits of ${currency}: stored amount below one payment`);
 }
 if (limits.fixtureObjectsMax > limits.listLimitMax) throw new Error('fixtureObjectsMax > listLimitMax');

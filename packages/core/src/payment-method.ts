@@ -28,7 +28,7 @@ export function cardPresentHash(card: CardFacts): Record<string, unknown> {
   return {
     ...common,
     brand_product: null,
-    offline: null,
+    offline: card.offline ? { stored_at: card.offline.storedAt, type: card.offline.type } : null,
     ...(card.wallet ? { wallet: { type: card.wallet } } : {}),
   };
 }

@@ -22,3 +22,4 @@ export * from './setup-intents.js';
 export * from './sdk/sessions.js';
 export * from './sdk/tap-to-pay.js';
 export * from './connect.js';
+export * from './sdk/offline-payments.js';

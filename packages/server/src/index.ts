@@ -16,6 +16,7 @@ import { registerTerminalConnectionTokens } from './routes/terminal/connection-t
 import { registerSetupIntents } from './routes/setup-intents.js';
 import { registerSdk } from './routes/sdk/sessions.js';
 import { registerTapToPay } from './routes/sdk/tap-to-pay.js';
+import { registerOfflinePayments } from './routes/sdk/offline-payments.js';
 import { registerScreenPage } from './routes/screen-page.js';
 import { registerAccounts } from './routes/accounts.js';
 import { registerTransfers } from './routes/transfers.js';
@@ -52,7 +53,9 @@ export function buildServer(options: ServerOptions): App {
   registerTerminalConfigurations(app, options.services);
   registerTerminalConnectionTokens(app, options.services);
   registerSetupIntents(app, options.services);
-  registerTapToPay(app, options.services, registerSdk(app, options.services));
+  const sdkRoute = registerSdk(app, options.services);
+  registerTapToPay(app, options.services, sdkRoute);
+  registerOfflinePayments(app, options.services, sdkRoute);
   registerScreenPage(app);
   // Connect (docs/connect.md).
   registerAccounts(app, options.services);

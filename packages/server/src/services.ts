@@ -1,6 +1,6 @@
 import { Connect, Customers, Engine, PaymentIntents, PaymentMethods, Refunds, Scheduler, WebhookEndpoints, type EngineDeps } from '@opentill/engine';
 import {
-  ReaderDevices, ReaderLinks, SdkSessions, SetupIntents, SimulatedReaderLink, TapToPay, TapToPayReaderLink, TerminalConfigurations, TerminalConnectionTokens, TerminalLocations, TerminalReaders,
+  OfflinePayments, ReaderDevices, ReaderLinks, SdkSessions, SetupIntents, SimulatedReaderLink, TapToPay, TapToPayReaderLink, TerminalConfigurations, TerminalConnectionTokens, TerminalLocations, TerminalReaders,
 } from '@opentill/engine';
 
 /** The engine and its resource services, built once per server. */
@@ -24,6 +24,7 @@ export interface Services {
   tapToPay: TapToPay;
   /** Connected accounts, transfers, application fees (docs/connect.md). */
   connect: Connect;
+  offlinePayments: OfflinePayments;
 }
 
 export function createServices(deps: EngineDeps): Services {
@@ -46,6 +47,7 @@ export function createServices(deps: EngineDeps): Services {
   readerDevices.attach(terminalReaders);
   const sdkSessions = new SdkSessions(engine, new TerminalConnectionTokens(engine), terminalReaders, paymentIntents, setupIntents,
     new TerminalLocations(engine));
+  const tapToPay = new TapToPay(engine, sdkSessions, terminalReaders, paymentIntents);
   scheduler.register('terminal.reader', (ctx, record) => terminalReaders.onDeadline(ctx, record));
   return {
     engine,
@@ -63,7 +65,8 @@ export function createServices(deps: EngineDeps): Services {
     terminalConnectionTokens: new TerminalConnectionTokens(engine),
     webhookEndpoints: new WebhookEndpoints(engine),
     sdkSessions,
-    tapToPay: new TapToPay(engine, sdkSessions, terminalReaders, paymentIntents),
+    tapToPay,
     connect,
+    offlinePayments: new OfflinePayments(engine, terminalConfigurations, paymentIntents, paymentMethods, tapToPay),
   };
 }

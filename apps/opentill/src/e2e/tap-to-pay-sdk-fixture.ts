@@ -11,6 +11,7 @@ import {
   type MobileTerminal, type MobileTerminalOptions, type PaymentIntent, type PaymentStatus, type Reader, type ReaderDisplayMessage,
   type ReaderInputOptions, type StripeError,
 } from '@opentill/terminal-sdk/mobile';
+import type { StoreKind } from '@opentill/testkit';
 import { terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 
 /** An iOS version newer than the newest release core knows: always "released within the last year". */
@@ -74,8 +75,8 @@ export interface TapToPayFixture extends TerminalFixture {
 
 let installations = 0;
 
-export async function tapToPayFixture(name: string): Promise<TapToPayFixture> {
-  const base = await terminalFixture('sqlite', name);
+export async function tapToPayFixture(name: string, store: StoreKind = 'sqlite'): Promise<TapToPayFixture> {
+  const base = await terminalFixture(store, name);
   const phones: Phone[] = [];
 
   const fixture: TapToPayFixture = {

@@ -7,7 +7,7 @@ import { WireJson, type App } from '../app.js';
 import { expandObject } from '../http/expand.js';
 import { listObjects } from '../http/list.js';
 import type { Services } from '../services.js';
-import type { RequestContext } from '@opentill/engine';
+import type { CreateCommand, RequestContext } from '@opentill/engine';
 
 const paymentMethodTypes = array(oneOf(['card_present', 'interac_present', 'card'] as const), {
   max: limits.paymentMethodTypeCountMax,
@@ -125,12 +125,18 @@ export function parseCreatePaymentIntent(raw: Record<string, unknown>) {
 
 export async function createPaymentIntentFrom(services: Services, ctx: RequestContext,
   p: ReturnType<typeof parseCreatePaymentIntent>): Promise<PaymentIntent> {
-  const types = requestedTypes(p) ?? ['card_present'];
   const transferData = p.transfer_data as { destination: string; amount?: number } | undefined;
   await services.connect.checkPaymentIntent(ctx, {
     amount: p.amount, transferData, onBehalfOf: p.on_behalf_of, applicationFeeAmount: p.application_fee_amount,
   });
-  return services.paymentIntents.create(ctx, {
+  return services.paymentIntents.create(ctx, createCommandFrom(p));
+}
+
+/** The engine's create command of parsed parameters (also what a forwarded offline payment is created from). */
+export function createCommandFrom(p: ReturnType<typeof parseCreatePaymentIntent>): CreateCommand {
+  const types = requestedTypes(p) ?? ['card_present'];
+  const transferData = p.transfer_data as { destination: string; amount?: number } | undefined;
+  return {
     amount: p.amount,
     currency: p.currency,
     captureMethod: p.capture_method ?? 'automatic',
@@ -152,7 +158,7 @@ export async function createPaymentIntentFrom(services: Services, ctx: RequestCo
       transfer_data: transferData ? { destination: transferData.destination, ...(transferData.amount !== undefined ? { amount: transferData.amount } : {}) } : undefined,
       transfer_group: p.transfer_group ?? undefined,
     }),
-  });
+  };
 }
 
 /**

@@ -16,3 +16,5 @@ export { readAttemptsMax } from './payments.js';
 export * from './types.js';
 export * from './ui.js';
 export { DomTapToPayUi } from './dom-ui.js';
+export * from './offline/types.js';
+export { FileOfflineStorage, IndexedDbOfflineStorage, MemoryOfflineStorage, type OfflineStorage } from './offline/storage.js';

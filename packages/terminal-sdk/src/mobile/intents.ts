@@ -27,13 +27,16 @@ export class IntentHandles {
   private readonly byUuid = new Map<string, IntentHandle>();
   private readonly uuidById = new Map<string, string>();
 
-  /** The server's PaymentIntent as React Native's, keeping (or creating) its handle. */
-  wrap(api: Json, paymentMethod: PaymentMethod | null = null): PaymentIntent {
+  /**
+   * The server's PaymentIntent as React Native's, keeping (or creating) its handle. `sdkUuid`: the
+   * handle a PaymentIntent had before it had an id (one created offline, then forwarded).
+   */
+  wrap(api: Json, paymentMethod: PaymentMethod | null = null, sdkUuid?: string): PaymentIntent {
     const id = String(api['id']);
     let uuid = this.uuidById.get(id);
     const secret = typeof api['client_secret'] === 'string' ? api['client_secret'] : undefined;
     if (!uuid) {
-      uuid = newUuid();
+      uuid = sdkUuid ?? newUuid();
       this.uuidById.set(id, uuid);
     }
     const known = this.byUuid.get(uuid);

@@ -20,6 +20,8 @@ import { createPaymentIntentBody, readerFrom } from './mapping.js';
 import { OperationSlot, type Operation } from './operation.js';
 import { Payments, type PaymentHost, type PinEnvironmentWire } from './payments.js';
 import { StateMonitor, type SdkState } from './state.js';
+import { OfflineMode } from './offline/mode.js';
+import type { OfflineStatus } from './offline/types.js';
 import type {
   Cancelable, CollectPaymentMethodParams, ConfirmPaymentIntentParams, ConnectReaderParams, ConnectTapToPayParams, ConnectionStatus,
   CreatePaymentIntentParams, DiscoverReadersParams, ErrorResult, MobileTerminalOptions, PaymentIntent, PaymentIntentResult,
@@ -74,18 +76,24 @@ export class MobileTerminal {
   private discovered: Reader[] = [];
   private ux: TapToPayUxConfiguration = structuredClone(defaultTapToPayUxConfiguration) as TapToPayUxConfiguration;
   private simulatedCardNumber: string | null = null;
+  /** Offline payments (offline/mode.ts): it sees every call's network outcome through the transport's fetch. */
+  private readonly offline: OfflineMode;
 
   constructor(private readonly options: MobileTerminalOptions) {
     if (typeof options?.tokenProvider !== 'function') throw new TypeError('createMobileTerminal: tokenProvider must be a function.');
     if (!options.ui) throw new TypeError('createMobileTerminal: a Tap to Pay UI (ui) is required.');
     this.device = { ...options.device };
     this.callbacks = options.callbacks ?? {};
+    this.offline = new OfflineMode(this.offlineHost(), options.apiBase, options.offline, options.fetch);
     this.transport = new SdkTransport({
       apiBase: options.apiBase, fetchConnectionToken: () => options.tokenProvider(),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: this.offline.fetch,
       restoreAfterRenewal: (secret) => this.restoreAfterRenewal(secret),
     });
-    this.monitor = new StateMonitor(this.transport, (state) => this.watch(state), () => this.connectionLost('reader_offline'));
+    this.monitor = new StateMonitor(this.transport, (state) => this.watch(state), () => {
+      // With offline payments enabled and the network down, the phone stays connected: it is the reader.
+      if (!this.offline.holdsConnection()) this.connectionLost('reader_offline');
+    });
     this.payments = new Payments(this.paymentHost());
   }
 
@@ -173,11 +181,18 @@ export class MobileTerminal {
       return { error: stripeError(ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR, tokenProviderMessage) };
     }
     const opened = await this.transport.redeem(token);
+    if ('ok' in opened && opened.kind === 'network') {
+      // Offline at start: stored payments are still there, the session opens when the network is back.
+      this.initialized = true;
+      void this.offline.start();
+      return {};
+    }
     if ('ok' in opened) {
       const error = fromFailure(opened);
       return { error: error.code === ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR ? { ...error, message: `${tokenProviderMessage}: ${error.message}` } : error };
     }
     this.initialized = true;
+    void this.offline.start();
     return {};
   }
 
@@ -270,10 +285,14 @@ export class MobileTerminal {
         this.setConnectionStatus('connecting');
         const answer = await this.transport.request<ConnectionAnswer>('POST', '/tap_to_pay/connection', this.connectionBody(params));
         if (!answer.ok) {
+          // Offline: the phone connects with what its last online connection at this Location answered (docs/offline.md).
+          const offline = answer.kind === 'network' || answer.kind === 'timeout' ? await this.offline.offlineConnection(params.locationId) : null;
+          if (offline && 'connection' in offline) return { reader: this.connected(params, offline.connection as unknown as ConnectionAnswer) };
           this.setConnectionStatus('notConnected');
-          return { error: fromFailure(answer) };
+          return { error: offline?.error ?? fromFailure(answer) };
         }
         const reader = this.connected(params, answer.data);
+        await this.offline.connected(params.locationId, answer.data as unknown as Json);
         if (answer.data.terms_of_service_accepted === true) this.emit('onDidAcceptTermsOfService');
         return { reader };
       });
@@ -330,6 +349,7 @@ export class MobileTerminal {
       await this.stopReconnecting(true);
       this.monitor.stop();
       this.payments.forget();
+      this.offline.disconnected();
       this.connection = null;
       this.discovered = [];
       this.intents.clear();
@@ -443,7 +463,12 @@ export class MobileTerminal {
       if (!params || typeof params.amount !== 'number' || typeof params.currency !== 'string') {
         return { error: stripeError(ErrorCode.MISSING_REQUIRED_PARAMETER, 'createPaymentIntent needs an amount and a currency.') };
       }
-      const created = await this.transport.request<Json>('POST', '/payment_intents', createPaymentIntentBody(params));
+      const decided = this.offline.decideCreate(params);
+      if (typeof decided === 'object') return { error: decided };
+      const body = createPaymentIntentBody(params);
+      if (decided === 'offline') return this.offline.createOffline(params, body);
+      const created = await this.transport.request<Json>('POST', '/payment_intents', body);
+      if (!created.ok && this.offline.fallsBack(params, created)) return this.offline.createOffline(params, body);
       if (!created.ok) return { error: fromFailure(created) };
       return { paymentIntent: this.intents.wrap(created.data) };
     });
@@ -462,6 +487,7 @@ export class MobileTerminal {
 
   cancelPaymentIntent(params: { paymentIntent: PaymentIntent }): Promise<PaymentIntentResult> {
     return this.guard(async () => {
+      if (this.offline.owns(params?.paymentIntent)) return this.offline.cancel(params.paymentIntent);
       const handle = this.intents.resolve(params?.paymentIntent);
       if ('name' in handle) return { error: handle };
       // The client secret is what lets an SDK session reach a PaymentIntent (docs/sdk.md).
@@ -477,16 +503,22 @@ export class MobileTerminal {
   // ----------------------------------------------------------------------------------------------
 
   collectPaymentMethod(params: CollectPaymentMethodParams): Cancelable<PaymentIntentResult> {
-    return this.guardCancelable(() => this.readerOperation('collectPaymentMethod', (operation) => this.payments.collect(operation, params)));
+    return this.guardCancelable(() => this.readerOperation('collectPaymentMethod', (operation) => (this.offline.owns(params?.paymentIntent)
+      ? this.offline.collect(operation, params) : this.payments.collect(operation, params))));
   }
 
   confirmPaymentIntent(params: ConfirmPaymentIntentParams): Cancelable<PaymentIntentResult> {
-    return this.guardCancelable(() => this.readerOperation('confirmPaymentIntent', (operation) => this.payments.confirm(operation, params)));
+    return this.guardCancelable(() => this.readerOperation('confirmPaymentIntent', (operation) => (this.offline.owns(params?.paymentIntent)
+      ? this.offline.confirm(operation, params) : this.payments.confirm(operation, params))));
   }
 
   /** collectPaymentMethod then confirmPaymentIntent, as one operation. */
   processPaymentIntent(params: ProcessPaymentIntentParams): Cancelable<PaymentIntentResult> {
     return this.guardCancelable(() => this.readerOperation('processPaymentIntent', async (operation) => {
+      if (this.offline.owns(params?.paymentIntent)) {
+        const collected = await this.offline.collect(operation, params, true);
+        return collected.error ? collected : this.offline.confirm(operation, { paymentIntent: collected.paymentIntent });
+      }
       const collected = await this.payments.collect(operation, params, true);
       if (collected.error) return collected;
       return this.payments.confirm(operation, { paymentIntent: collected.paymentIntent,
@@ -546,6 +578,63 @@ export class MobileTerminal {
       this.simulatedCardNumber = cardNumber;
       return {};
     });
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Offline mode (offline/mode.ts, docs/offline.md)
+  // ----------------------------------------------------------------------------------------------
+
+  /** The network status and what is stored on this device, waiting to be forwarded. */
+  getOfflineStatus(): Promise<OfflineStatus> {
+    return this.guard(async () => {
+      await this.offline.load();
+      return this.offline.status();
+    });
+  }
+
+  /** Every call fails as without a network while on (React Native `setSimulatedOfflineMode`); off: forwarding resumes. */
+  setSimulatedOfflineMode(simulatedOffline: boolean): Promise<ErrorResult> {
+    return this.guard(async () => {
+      await this.offline.setSimulated(simulatedOffline === true);
+      return {};
+    });
+  }
+
+  /** Resolves when the forwarding under way (if any) has ended (OpenTill only: for tests and an orderly shutdown). */
+  waitForForwarding(): Promise<void> {
+    return this.offline.drained();
+  }
+
+  /** Stops the offline probe and forwarding timers (OpenTill only: a process that ends). */
+  dispose(): void {
+    this.offline.stop();
+    this.monitor.stop(false);
+  }
+
+  private offlineHost(): ConstructorParameters<typeof OfflineMode>[0] {
+    return {
+      transport: () => this.transport,
+      ui: () => this.options.ui as TapToPayUi,
+      intents: () => this.intents,
+      emit: (name, ...args) => this.emit(name, ...args),
+      setPaymentStatus: (status) => this.setPaymentStatus(status),
+      connection: () => (this.connection && !this.reconnection ? {
+        locationId: this.connection.params.locationId, readerId: this.connection.reader.id,
+        merchantDisplayName: this.connection.merchantDisplayName, simulated: this.connection.reader.simulated,
+      } : null),
+      platform: () => this.device.platform,
+      tapScreenUx: () => structuredClone(this.ux),
+      simulatedCard: () => this.simulatedCardNumber,
+      restoreConnection: async () => {
+        const connection = this.connection;
+        if (!connection || this.reconnection) return;
+        await this.transport.request('DELETE', '/connection');
+        const answer = await this.transport.request<ConnectionAnswer>('POST', '/tap_to_pay/connection', this.connectionBody(connection.params));
+        if (this.connection !== connection) return;
+        if (answer.ok) this.monitor.start();
+        else this.connectionLost('reader_offline');
+      },
+    };
   }
 
   private paymentHost(): PaymentHost {

@@ -7,6 +7,7 @@
 import type { DeviceFacts, TapToPayUxConfiguration } from '@opentill/core';
 import type { ErrorCode } from './errors.js';
 import type { TapToPayUi } from './ui.js';
+import type { OfflineBehavior, OfflineCallbacks, OfflineDetails, OfflineOptions } from './offline/types.js';
 
 export type DeviceType = 'tapToPay';
 export type DiscoveryMethod = 'bluetoothScan' | 'bluetoothProximity' | 'internet' | 'usb' | 'appsOnDevices' | 'tapToPay';
@@ -84,6 +85,8 @@ export interface CreatePaymentIntentParams {
   customer?: string;
   transferGroup?: string;
   metadata?: Record<string, string>;
+  /** Where the PaymentIntent is created (docs/offline.md); default `prefer_online`. */
+  offlineBehavior?: OfflineBehavior;
 }
 
 export type PaymentIntentStatus = 'canceled' | 'processing' | 'requiresAction' | 'requiresCapture' | 'requiresConfirmation' |
@@ -160,6 +163,8 @@ export interface PaymentIntent {
   status: PaymentIntentStatus;
   transferGroup?: string | null;
   latestChargeId?: string | null;
+  /** Set on a PaymentIntent collected offline (its `id` is empty until it is forwarded). */
+  offlineDetails?: OfflineDetails;
   apiObject: Record<string, unknown>;
 }
 
@@ -202,7 +207,7 @@ export type Cancelable<T> = Promise<T> & {
   cancel(): Promise<ErrorResult>;
 };
 
-export interface UserCallbacks {
+export interface UserCallbacks extends OfflineCallbacks {
   onUpdateDiscoveredReaders?: (readers: Reader[]) => void;
   onFinishDiscoveringReaders?: (error?: StripeError) => void;
   onDidChangeConnectionStatus?: (status: ConnectionStatus) => void;
@@ -233,6 +238,8 @@ export interface MobileTerminalOptions {
   random?: () => number;
   /** Automatic reconnection after an unexpected disconnect: attempts (default 10), spaced by intervalMs (default 2000). */
   reconnect?: { attempts?: number; intervalMs?: number };
+  /** Offline payments: where they are stored on the device, how often the network is probed (docs/offline.md). */
+  offline?: OfflineOptions;
 }
 
 export type { DeviceFacts, TapToPayUxConfiguration };
