@@ -14,7 +14,7 @@ import {
   AllowRedisplay, ConnectionStatus, PaymentStatus, ToggleResult,
   type CardEntryMethod, type CollectPaymentMethodOptions, type ConnectOptions, type CreditCardBrand, type DiscoverResult,
   type DiscoveryConfig, type ErrorResponse, type ExposedError, type FormType, type ICollectInputsParameters,
-  type ICollectInputsResult, type IDisconnectResponse, type IPaymentIntent, type IRefund, type ISdkManagedPaymentIntent,
+  type ICollectInputsResult, type IDisconnectResponse, type IPaymentMethodReadReusableResponse, type IPaymentIntent, type IRefund, type ISdkManagedPaymentIntent,
   type IReaderSettings, type ISetReaderDisplayRequest, type ISetReaderSettingsRequest, type ISetupIntent, type ISetupIntentConfig, type ProcessPaymentOptions, type Reader,
   type RefundOptions, type SimulatorConfiguration, type Terminal, type TerminalProps,
 } from './types.js';
@@ -245,13 +245,18 @@ export class OpenTillTerminal implements Terminal {
     }
   }
 
-  async disconnectReader(): Promise<IDisconnectResponse | ErrorResponse> {
+  /**
+   * Always resolves `{}`, as 0.26.0 types it (`Promise<IDisconnectResponse>`): the reader is
+   * dropped locally at once; a session that could not be ended over the network is logged and
+   * expires on the server by itself.
+   */
+  async disconnectReader(): Promise<IDisconnectResponse> {
     const had = this.reader !== null;
     this.dropConnection();
     // A new connection needs a new connection token: the session ends with the connection.
     if (had) {
       const ended = await this.transport.endSession();
-      if (ended && !ended.ok && ended.status === 0) return { error: exposed(ended) };
+      if (ended && !ended.ok && ended.status === 0) console.warn('[opentill] disconnectReader: the SDK session could not be ended', exposed(ended).message);
     }
     return {} as IDisconnectResponse;
   }
@@ -708,7 +713,7 @@ export class OpenTillTerminal implements Terminal {
     if (typeof c.testCardNumber === 'string') next.testCardNumber = c.testCardNumber;
     if (typeof c.testPaymentMethod === 'string') next.testPaymentMethod = c.testPaymentMethod;
     if (typeof c.tipAmount === 'number') next.tipAmount = c.tipAmount;
-    if (c.paymentMethodType === 'interac_present' || c.paymentMethodType === 'card_present') next.paymentMethodType = c.paymentMethodType;
+    if (c.paymentMethodType === 'interac_present') next.paymentMethodType = c.paymentMethodType;
     if (c.collectInputsResult && typeof c.collectInputsResult === 'object') {
       next.collectInputsResult = { resultType: c.collectInputsResult.resultType,
         ...(c.collectInputsResult.skipBehavior ? { skipBehavior: c.collectInputsResult.skipBehavior } : {}) };
@@ -722,7 +727,7 @@ export class OpenTillTerminal implements Terminal {
 
   // Not offered by OpenTill (docs/sdk.md): answered as values, never thrown -----------------------
 
-  async readReusableCard(): Promise<{ payment_method: unknown } | ErrorResponse> {
+  async readReusableCard(): Promise<{ payment_method: IPaymentMethodReadReusableResponse } | ErrorResponse> {
     return failure('reader_error', 'readReusableCard is not supported by OpenTill: use collectSetupIntentPaymentMethod.');
   }
 

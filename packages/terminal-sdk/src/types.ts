@@ -136,6 +136,18 @@ export interface ConnectOptions {
   fail_if_in_use?: boolean | null;
 }
 
+/** `proto.d.ts`'s PaymentMethod of `readReusableCard` (which OpenTill answers with an error). */
+export interface IPaymentMethodReadReusableResponse {
+  id?: string | null;
+  created?: number | null;
+  customer?: string | null;
+  livemode?: boolean | null;
+  metadata?: { [k: string]: string } | null;
+  type?: string | null;
+  card?: { masked_pan?: string | null; expiration_date?: string | null; card_brand?: CreditCardBrand | null;
+    card_entry_method?: CardEntryMethod | null } | null;
+}
+
 export interface IDisconnectResponse {
   [key: string]: never;
 }
@@ -210,7 +222,8 @@ export interface IPaymentMethod {
     card_entry_method?: CardEntryMethod | null;
   } | null;
   tip_selection?: { amount?: number | null } | null;
-  payment_intent?: unknown;
+  /** Never filled by OpenTill (0.26.0 types it as an expanded PaymentIntent). */
+  payment_intent?: null;
 }
 export type ISdkManagedPaymentIntent = IPaymentIntent & { sdk_payment_details: IPaymentMethod };
 
@@ -232,7 +245,8 @@ export interface IRefund {
   metadata?: Record<string, string> | null;
   reason?: string | null;
   status?: string | null;
-  payment_method_details?: unknown;
+  /** The refund's method type (the server's full details are on the Refund object). */
+  payment_method_details?: { type?: string | null } | null;
   failure_reason?: string | null;
 }
 
@@ -283,9 +297,10 @@ export interface SimulatorConfiguration {
   testCardNumber?: string | null;
   testPaymentMethod?: string | null;
   tipAmount?: number | null;
-  paymentMethodType?: 'interac_present' | 'card_present' | null;
-  collectInputsResult?: { resultType: SimulatedCollectInputsResultType | 'succeeded' | 'timeout';
-    skipBehavior?: SimulatedCollectInputsSkipBehavior | 'none' | 'all' } | null;
+  /** 0.26.0 types only 'interac_present' (card_present is the default when unset). */
+  paymentMethodType?: 'interac_present' | null;
+  /** The enums' string values are accepted too (`setSimulatorConfiguration` takes `any`, as 0.26.0 does). */
+  collectInputsResult?: { resultType: SimulatedCollectInputsResultType; skipBehavior?: SimulatedCollectInputsSkipBehavior } | null;
 }
 
 export interface Terminal {
@@ -294,7 +309,8 @@ export interface Terminal {
   discoverReaders(config?: DiscoveryConfig): Promise<DiscoverResult | ErrorResponse>;
   connectReader(reader: Reader, connectOptions?: ConnectOptions): Promise<{ reader: Reader } | ErrorResponse>;
   getConnectedReader(): Reader;
-  disconnectReader(): Promise<IDisconnectResponse | ErrorResponse>;
+  /** Never an ErrorResponse (0.26.0 types it `Promise<IDisconnectResponse>`): a failure to end the session is logged. */
+  disconnectReader(): Promise<IDisconnectResponse>;
   clearCachedCredentials(): Promise<Record<string, never> | ErrorResponse>;
   setReaderDisplay(request: ISetReaderDisplayRequest): Promise<Record<string, never> | ErrorResponse>;
   clearReaderDisplay(): Promise<Record<string, never> | ErrorResponse>;
@@ -320,7 +336,7 @@ export interface Terminal {
   setSimulatorConfiguration(config: any): void;
   getSimulatorConfiguration(): SimulatorConfiguration;
   overrideBaseURL(url: string): void;
-  readReusableCard(options?: { customer?: string }): Promise<{ payment_method: unknown } | ErrorResponse>;
+  readReusableCard(options?: { customer?: string }): Promise<{ payment_method: IPaymentMethodReadReusableResponse } | ErrorResponse>;
   cancelReadReusableCard(): Promise<Record<string, never> | ErrorResponse>;
   setReaderSettings(request: ISetReaderSettingsRequest): Promise<IReaderSettings | ErrorResponse>;
   getReaderSettings(): Promise<IReaderSettings | ErrorResponse>;
@@ -332,7 +348,8 @@ export interface ISetReaderSettingsRequest {
   accessibility_parameters?: { enableTextToSpeechSpeakers: boolean } | null;
 }
 export interface IReaderSettings {
-  accessibilitySettings: { textToSpeechStatus: ITextToSpeechStatus } | ErrorResponse;
+  /** Never an error in OpenTill (0.26.0 allows an `IErrorResponse` here). */
+  accessibilitySettings: { textToSpeechStatus: ITextToSpeechStatus };
 }
 
 export interface StripeTerminal {
