@@ -1,3 +1,4 @@
+import { registerMobileSdk } from './routes/sdk/mobile.js';
 import { createApp, type App, type ServerOptions } from './app.js';
 import { registerCharges } from './routes/charges.js';
 import { registerCustomers } from './routes/customers.js';
@@ -56,6 +57,7 @@ export function buildServer(options: ServerOptions): App {
   const sdkRoute = registerSdk(app, options.services);
   registerTapToPay(app, options.services, sdkRoute);
   registerOfflinePayments(app, options.services, sdkRoute);
+  registerMobileSdk(options.services, sdkRoute);
   registerScreenPage(app);
   // Connect (docs/connect.md).
   registerAccounts(app, options.services);

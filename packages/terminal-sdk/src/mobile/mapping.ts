@@ -101,6 +101,7 @@ export function readerFrom(api: Json, simulated: boolean): Reader {
     label: text(api['label']),
     locationId: location,
     locationStatus: location ? 'set' : 'notSet',
+    batteryStatus: 'unknown',
     status: api['status'] === 'offline' ? 'offline' : 'online',
     deviceSoftwareVersion: text(api['device_sw_version']),
     ipAddress: text(api['ip_address']),

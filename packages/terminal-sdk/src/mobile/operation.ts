@@ -8,7 +8,8 @@
 import { ErrorCode, stripeError } from './errors.js';
 import type { Cancelable, ErrorResult, StripeError } from './types.js';
 
-export type OperationName = 'discoverReaders' | 'connectReader' | 'collectPaymentMethod' | 'confirmPaymentIntent' |
+export type OperationName = 'discoverReaders' | 'connectReader' | 'collectPaymentMethod' | 'confirmPaymentIntent' | 'installAvailableUpdate' |
+  'collectSetupIntentPaymentMethod' | 'confirmSetupIntent' | 'processSetupIntent' | 'processRefund' | 'collectInputs' | 'collectData' | 'easyConnect' |
   'processPaymentIntent';
 
 /** Why an operation was aborted: the app canceled it, or the reader went away under it. */

@@ -22,6 +22,10 @@ import { Payments, type PaymentHost, type PinEnvironmentWire } from './payments.
 import { StateMonitor, type SdkState } from './state.js';
 import { OfflineMode } from './offline/mode.js';
 import type { OfflineStatus } from './offline/types.js';
+import { discoverMobileReaders, isMobileDiscovery, type MobileDiscovery } from './mobile-readers.js';
+import { ExternalReaders, type ExternalConnection } from './external.js';
+import { ServerReaders, serverReaderFrom } from './server-readers.js';
+import type { Reader as ApiReader } from '../types.js';
 import type {
   Cancelable, CollectPaymentMethodParams, ConfirmPaymentIntentParams, ConnectReaderParams, ConnectTapToPayParams, ConnectionStatus,
   CreatePaymentIntentParams, DiscoverReadersParams, ErrorResult, MobileTerminalOptions, PaymentIntent, PaymentIntentResult,
@@ -78,6 +82,10 @@ export class MobileTerminal {
   private simulatedCardNumber: string | null = null;
   /** Offline payments (offline/mode.ts): it sees every call's network outcome through the transport's fetch. */
   private readonly offline: OfflineMode;
+  /** Bluetooth, USB and internet readers (server-readers.ts, mobile-readers.ts, external.ts). */
+  private readonly server: ServerReaders;
+  readonly external: ExternalReaders;
+  private internetFound = new Map<string, ApiReader>();
 
   constructor(private readonly options: MobileTerminalOptions) {
     if (typeof options?.tokenProvider !== 'function') throw new TypeError('createMobileTerminal: tokenProvider must be a function.');
@@ -95,6 +103,17 @@ export class MobileTerminal {
       if (!this.offline.holdsConnection()) this.connectionLost('reader_offline');
     });
     this.payments = new Payments(this.paymentHost());
+    this.server = new ServerReaders({
+      apiBase: options.apiBase, tokenProvider: () => options.tokenProvider(),
+      setPaymentStatus: (status) => this.setPaymentStatus(status),
+      lost: () => this.external.lost(),
+    });
+    this.external = new ExternalReaders({
+      server: this.server, transport: this.transport, intents: this.intents, slot: this.slot,
+      emit: (name, ...args) => this.emit(name, ...args),
+      setConnectionStatus: (status) => this.setConnectionStatus(status), setPaymentStatus: (status) => this.setPaymentStatus(status),
+      reconnect: options.reconnect ?? {},
+    });
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -106,7 +125,7 @@ export class MobileTerminal {
   get discoveredReaders(): Reader[] { return [...this.discovered]; }
   getConnectionStatus(): ConnectionStatus { return this.connectionStatus; }
   getPaymentStatus(): PaymentStatus { return this.paymentStatus; }
-  getConnectedReader(): Reader | null { return this.connection?.reader ?? null; }
+  getConnectedReader(): Reader | null { return this.connection?.reader ?? this.external.connection?.reader ?? null; }
   /** The phone's facts as the SDK presents them now. */
   getDeviceFacts(): DeviceFacts { return { ...this.device }; }
 
@@ -217,9 +236,12 @@ export class MobileTerminal {
    */
   discoverReaders(params: DiscoverReadersParams): Cancelable<ErrorResult> {
     return this.guardCancelable(() => this.slot.run('discoverReaders', async (operation) => {
+      if (params?.discoveryMethod === 'internet' || isMobileDiscovery(params?.discoveryMethod)) {
+        return this.discoverOther(params as DiscoverReadersParams & { discoveryMethod: 'internet' | MobileDiscovery }, operation.signal);
+      }
       if (params?.discoveryMethod !== 'tapToPay') {
-        const error = stripeError(ErrorCode.UNSUPPORTED_OPERATION, `OpenTill's mobile SDK only discovers Tap to Pay readers ` +
-          `(discoveryMethod 'tapToPay'), not '${String(params?.discoveryMethod)}': use @opentill/terminal-sdk for internet readers.`);
+        const error = stripeError(ErrorCode.UNSUPPORTED_OPERATION, `OpenTill's mobile SDK does not discover '${String(params?.discoveryMethod)}' ` +
+          `readers (appsOnDevices runs inside a Stripe reader's own app).`);
         this.emit('onFinishDiscoveringReaders', error);
         return { error };
       }
@@ -235,11 +257,48 @@ export class MobileTerminal {
       }
       const simulated = params.simulated === true;
       this.discovered = [{ id: this.options.installationId, serialNumber: this.options.installationId, deviceType: 'tapToPay', simulated,
-        locationStatus: 'notSet', status: 'online', label: this.device.model }];
+        locationStatus: 'notSet', batteryStatus: 'unknown', status: 'online', label: this.device.model }];
       this.emit('onUpdateDiscoveredReaders', this.discoveredReaders);
       this.emit('onFinishDiscoveringReaders', undefined);
       return {};
     }));
+  }
+
+  /** Bluetooth/USB discovery finds the simulated readers beside the SDK; internet discovery the server's readers. */
+  private async discoverOther(params: DiscoverReadersParams & { discoveryMethod: 'internet' | MobileDiscovery }, signal: AbortSignal): Promise<ErrorResult> {
+    const before = this.connectionStatus;
+    if (before === 'notConnected') this.setConnectionStatus('discovering');
+    try {
+      let readers: Reader[];
+      if (params.discoveryMethod === 'internet') {
+        const p = params as { simulated?: boolean; locationId?: string; discoveryFilter?: { readerId?: string; serialNumber?: string } };
+        const found = await this.server.discover({ simulated: p.simulated === true, ...(p.locationId ? { location: p.locationId } : {}) });
+        if ('error' in found) {
+          this.emit('onFinishDiscoveringReaders', found.error);
+          return { error: found.error };
+        }
+        const filter = p.discoveryFilter ?? {};
+        const kept = found.readers.filter((reader) => (!filter.readerId || reader.id === filter.readerId) &&
+          (!filter.serialNumber || reader.serial_number === filter.serialNumber));
+        this.internetFound = new Map(kept.map((reader) => [reader.id, reader]));
+        readers = kept.map((reader) => serverReaderFrom(reader, p.simulated === true));
+      } else {
+        // A Bluetooth scan answers after the current task, like Tap to Pay discovery.
+        await Promise.resolve();
+        readers = discoverMobileReaders(params.discoveryMethod, (params as { simulated?: boolean }).simulated !== false);
+      }
+      if (signal.aborted) {
+        const error = stripeError(ErrorCode.CANCELED, 'discoverReaders was canceled.');
+        this.emit('onFinishDiscoveringReaders', error);
+        return { error };
+      }
+      this.discovered = readers;
+      this.emit('onUpdateDiscoveredReaders', this.discoveredReaders);
+      this.emit('onFinishDiscoveringReaders', undefined);
+      return {};
+    } finally {
+      if (before === 'notConnected' && this.connectionStatus === 'discovering') this.setConnectionStatus('notConnected');
+    }
   }
 
   cancelDiscovering(): Promise<ErrorResult> {
@@ -267,9 +326,16 @@ export class MobileTerminal {
 
   connectReader(params: ConnectReaderParams): Promise<ReaderResult> {
     return this.guard(async () => {
+      if ((this.connection || this.reconnection || this.external.connection) && params?.discoveryMethod !== 'appsOnDevices') {
+        return { error: stripeError(ErrorCode.ALREADY_CONNECTED_TO_READER, 'Already connected to a reader: disconnect it first.') };
+      }
+      if (params?.discoveryMethod === 'internet' || isMobileDiscovery(params?.discoveryMethod)) {
+        return this.slot.run('connectReader', () => this.external.connect(params as ExternalConnection['params'], this.discovered,
+          this.internetFound));
+      }
       if (params?.discoveryMethod !== 'tapToPay') {
         return { error: stripeError(ErrorCode.UNSUPPORTED_OPERATION,
-          `OpenTill's mobile SDK only connects Tap to Pay readers (discoveryMethod 'tapToPay').`) };
+          `OpenTill's mobile SDK does not connect '${String(params?.discoveryMethod)}' readers.`) };
       }
       if (this.connection || this.reconnection) {
         return { error: stripeError(ErrorCode.ALREADY_CONNECTED_TO_READER, 'Already connected to a reader: disconnect it first.') };
@@ -342,6 +408,11 @@ export class MobileTerminal {
   /** Disconnects the phone and ends the SDK session (a new connection fetches a new token, as docs/sdk.md says). */
   disconnectReader(): Promise<ErrorResult> {
     return this.guard(async () => {
+      if (this.external.connection || this.external.reconnecting) {
+        await this.slot.abortAll('canceled');
+        this.discovered = [];
+        return this.external.disconnect('disconnectRequested');
+      }
       if (!this.connection && !this.reconnection) {
         return { error: stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected.') };
       }
@@ -446,6 +517,7 @@ export class MobileTerminal {
   /** Stops an automatic reconnection: the reader is then disconnected (`onDidFailReaderReconnect`, `onDidDisconnect`). */
   cancelReaderReconnection(): Promise<ErrorResult> {
     return this.guard(async () => {
+      if (this.external.reconnecting) return this.external.cancelReconnection();
       if (!this.reconnection) {
         return { error: stripeError(ErrorCode.CANCEL_FAILED, 'There is no reader reconnection to cancel.') };
       }
@@ -503,17 +575,20 @@ export class MobileTerminal {
   // ----------------------------------------------------------------------------------------------
 
   collectPaymentMethod(params: CollectPaymentMethodParams): Cancelable<PaymentIntentResult> {
+    if (this.external.connection) return this.guardCancelable(() => this.external.collect(params));
     return this.guardCancelable(() => this.readerOperation('collectPaymentMethod', (operation) => (this.offline.owns(params?.paymentIntent)
       ? this.offline.collect(operation, params) : this.payments.collect(operation, params))));
   }
 
   confirmPaymentIntent(params: ConfirmPaymentIntentParams): Cancelable<PaymentIntentResult> {
+    if (this.external.connection) return this.guardCancelable(() => this.external.confirm(params));
     return this.guardCancelable(() => this.readerOperation('confirmPaymentIntent', (operation) => (this.offline.owns(params?.paymentIntent)
       ? this.offline.confirm(operation, params) : this.payments.confirm(operation, params))));
   }
 
   /** collectPaymentMethod then confirmPaymentIntent, as one operation. */
   processPaymentIntent(params: ProcessPaymentIntentParams): Cancelable<PaymentIntentResult> {
+    if (this.external.connection) return this.guardCancelable(() => this.external.process(params));
     return this.guardCancelable(() => this.readerOperation('processPaymentIntent', async (operation) => {
       if (this.offline.owns(params?.paymentIntent)) {
         const collected = await this.offline.collect(operation, params, true);
@@ -527,15 +602,15 @@ export class MobileTerminal {
   }
 
   cancelCollectPaymentMethod(): Promise<ErrorResult> {
-    return this.guard(() => this.slot.cancelNamed('collectPaymentMethod'));
+    return this.guard(() => (this.external.connection ? this.external.cancel('collectPaymentMethod') : this.slot.cancelNamed('collectPaymentMethod')));
   }
 
   cancelConfirmPaymentIntent(): Promise<ErrorResult> {
-    return this.guard(() => this.slot.cancelNamed('confirmPaymentIntent'));
+    return this.guard(() => (this.external.connection ? this.external.cancel('confirmPaymentIntent') : this.slot.cancelNamed('confirmPaymentIntent')));
   }
 
   cancelProcessPaymentIntent(): Promise<ErrorResult> {
-    return this.guard(() => this.slot.cancelNamed('processPaymentIntent'));
+    return this.guard(() => (this.external.connection ? this.external.cancel('processPaymentIntent') : this.slot.cancelNamed('processPaymentIntent')));
   }
 
   /** An operation that needs the connected reader: `NOT_CONNECTED_TO_READER` without one. */

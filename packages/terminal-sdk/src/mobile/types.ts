@@ -6,10 +6,13 @@
  */
 import type { DeviceFacts, TapToPayUxConfiguration } from '@opentill/core';
 import type { ErrorCode } from './errors.js';
+import type { BatteryLevel, BatteryStatus, Location, ReaderEvent, SoftwareUpdate, UpdateSoftwareResultType } from './rn-types.js';
 import type { TapToPayUi } from './ui.js';
 import type { OfflineBehavior, OfflineCallbacks, OfflineDetails, OfflineOptions } from './offline/types.js';
 
-export type DeviceType = 'tapToPay';
+/** React Native's `Reader.DeviceType` of the readers OpenTill's mobile SDK connects (mobile-readers.ts, server-readers.ts). */
+export type DeviceType = 'tapToPay' | 'stripeM2' | 'chipper2X' | 'wisePad3' | 'stripeS700' | 'stripeS710' | 'wisePosE' |
+  'wisePosEDevkit' | 'stripeS700Devkit' | 'verifoneVM110' | 'verifoneVP110' | 'verifoneVL110' | 'etna';
 export type DiscoveryMethod = 'bluetoothScan' | 'bluetoothProximity' | 'internet' | 'usb' | 'appsOnDevices' | 'tapToPay';
 
 /** `Reader.ConnectionStatus` of React Native (`reconnecting` during an automatic reconnection). */
@@ -39,6 +42,13 @@ export interface Reader {
   deviceSoftwareVersion?: string;
   ipAddress?: string;
   livemode?: boolean;
+  /** Bluetooth and USB readers: battery (0–1), its status and whether it charges (iOS reports `isCharging` as 0/1). */
+  batteryLevel?: number;
+  batteryStatus: BatteryStatus;
+  isCharging?: number;
+  /** A software update the reader can install (installAvailableUpdate). */
+  availableUpdate?: SoftwareUpdate;
+  location?: Location;
   /** The server's `terminal.reader` (device_type `mobile_phone_reader`) once connected. */
   apiObject?: Record<string, unknown>;
 }
@@ -63,9 +73,24 @@ export interface ConnectTapToPayParams {
   tosAcceptancePermitted?: boolean;
 }
 
-/** Other React Native connection shapes exist; OpenTill's mobile SDK refuses them (UNSUPPORTED_OPERATION). */
-export type ConnectReaderParams = ConnectTapToPayParams | { discoveryMethod: Exclude<DiscoveryMethod, 'tapToPay'>; reader: Reader;
-  locationId?: string };
+/** Bluetooth and USB readers (mobile-readers.ts) register to `locationId` at connection, as Stripe's do. */
+export interface ConnectMobileReaderParams {
+  discoveryMethod: 'bluetoothScan' | 'bluetoothProximity' | 'usb';
+  reader: Reader;
+  locationId: string;
+  autoReconnectOnUnexpectedDisconnect?: boolean;
+}
+
+/** Smart readers the server knows (server-readers.ts). */
+export interface ConnectInternetReaderParams {
+  discoveryMethod: 'internet';
+  reader: Reader;
+  failIfInUse?: boolean;
+}
+
+/** `appsOnDevices` (the SDK inside a Stripe reader's own app) is refused: UNSUPPORTED_OPERATION. */
+export type ConnectReaderParams = ConnectTapToPayParams | ConnectMobileReaderParams | ConnectInternetReaderParams |
+  { discoveryMethod: 'appsOnDevices'; reader: Reader };
 
 export type PaymentMethodType = 'card' | 'cardPresent' | 'interacPresent' | 'wechatPay' | 'affirm' | 'paynow' | 'paypay' | 'klarna';
 
@@ -219,6 +244,14 @@ export interface UserCallbacks extends OfflineCallbacks {
   onDidFailReaderReconnect?: (reader: Reader) => void;
   onDidDisconnect?: (reason?: DisconnectReason) => void;
   onDidAcceptTermsOfService?: () => void;
+  onDidReportAvailableUpdate?: (update: SoftwareUpdate) => void;
+  onDidStartInstallingUpdate?: (update: SoftwareUpdate) => void;
+  /** Progress of an update as React Native reports it: a string holding a number in [0, 1]. */
+  onDidReportReaderSoftwareUpdateProgress?: (progress: string) => void;
+  onDidFinishInstallingUpdate?: (result: UpdateSoftwareResultType) => void;
+  onDidUpdateBatteryLevel?: (result: BatteryLevel) => void;
+  onDidReportLowBatteryWarning?: () => void;
+  onDidReportReaderEvent?: (event: ReaderEvent) => void;
 }
 
 export interface MobileTerminalOptions {
