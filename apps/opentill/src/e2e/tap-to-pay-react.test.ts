@@ -25,8 +25,9 @@ interface ReactTestRenderer { update(element: Node): void; unmount(): void }
 interface TestRendererApi { create(element: Node): ReactTestRenderer; act(run: () => Promise<void>): Promise<void> }
 type HookMethods = Pick<MobileTerminal, 'initialize' | 'discoverReaders' | 'connectReader' | 'disconnectReader' | 'createPaymentIntent' |
   'processPaymentIntent' | 'setTapToPayUxConfiguration' | 'getConnectionStatus' | 'clearCachedCredentials'>;
-type StripeTerminalHook = Omit<HookMethods, 'disconnectReader'> & {
+type StripeTerminalHook = Omit<HookMethods, 'disconnectReader' | 'getConnectionStatus'> & {
   disconnectReader(): ReturnType<MobileTerminal['disconnectReader']> | undefined;
+  getConnectionStatus(): Promise<ConnectionStatus>;
   discoveredReaders: Reader[]; connectedReader: Reader | null | undefined; isInitialized: boolean; getIsInitialized(): boolean;
   loading: boolean;
 };
@@ -73,7 +74,8 @@ function probe(name: string, seen: Map<string, StripeTerminalHook>, callbacks?: 
 /** A stand-in for MobileTerminal: records calls and lets the test fire the SDK's callbacks. */
 function fakeTerminal(options: MobileTerminalOptions) {
   const calls: string[] = [];
-  const reader: Reader = { id: 'pos-1', serialNumber: 'pos-1', deviceType: 'tapToPay', simulated: true, locationStatus: 'notSet', status: 'online' };
+  const reader: Reader = { id: 'pos-1', serialNumber: 'pos-1', deviceType: 'tapToPay', simulated: true, locationStatus: 'notSet',
+    batteryStatus: 'unknown', status: 'online' };
   let status: ConnectionStatus = 'notConnected';
   let release: (() => void) | null = null;
   const cancelable = <T>(promise: Promise<T>): Cancelable<T> => Object.assign(promise, { cancel: async () => ({}) });
@@ -127,7 +129,8 @@ describe('React adapter over a fake SDK', () => {
       // Before initialize: React Native's error, as a rejection for async methods.
       assert.equal(a().isInitialized, false);
       await assert.rejects(() => a().discoverReaders({ discoveryMethod: 'tapToPay', simulated: true }), { message: notInitialized });
-      assert.throws(() => a().getConnectionStatus(), { message: notInitialized });
+      // The status getters are Promises on the hook, as React Native's are.
+      await assert.rejects(() => a().getConnectionStatus(), { message: notInitialized });
       assert.equal(a().disconnectReader(), undefined, 'disconnectReader only logs');
       assert.deepEqual(await a().clearCachedCredentials(), {}, 'clearCachedCredentials needs no initialize');
       assert.ok(errors.filter((e) => e === notInitialized).length >= 3, 'each guard logs');
@@ -150,7 +153,7 @@ describe('React adapter over a fake SDK', () => {
         assert.equal(connected.reader?.id, 'tmr_1');
       });
       assert.equal(seen.get('b')!.connectedReader?.id, 'tmr_1');
-      assert.equal(a().getConnectionStatus(), 'connected');
+      assert.equal(await a().getConnectionStatus(), 'connected');
       assert.deepEqual([statusA, statusB, providerStatus], [['connected'], ['connected'], ['connected']]);
 
       // An unexpected disconnect clears the shared state (React Native's hook does the same).
@@ -221,7 +224,7 @@ describe('React adapter over the real mobile SDK and server (sqlite)', () => {
     });
     const reader = seen.get('banner')!.connectedReader!;
     assert.match(reader.id, /^tmr_/);
-    assert.equal(app().getConnectionStatus(), 'connected');
+    assert.equal(await app().getConnectionStatus(), 'connected');
     assert.ok(statuses.includes('connected'));
 
     let intentId = '';

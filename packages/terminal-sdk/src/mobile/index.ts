@@ -18,3 +18,5 @@ export * from './ui.js';
 export { DomTapToPayUi } from './dom-ui.js';
 export * from './offline/types.js';
 export { FileOfflineStorage, IndexedDbOfflineStorage, MemoryOfflineStorage, type OfflineStorage } from './offline/storage.js';
+export * from './rn-types.js';
+export { updateSteps } from './external.js';

@@ -140,6 +140,13 @@ export class ServerReaders {
 
   get isConnected(): boolean { return this.connected; }
 
+  /** React Native's `setSimulatedCollectInputsResult` as the JS SDK's simulator configuration. */
+  simulatedInputs(behavior: 'all' | 'none' | 'timeout'): void {
+    const config = this.terminal().getSimulatorConfiguration();
+    this.terminal().setSimulatorConfiguration({ ...config, collectInputsResult: behavior === 'timeout' ? { resultType: 'timeout' }
+      : { resultType: 'succeeded', skipBehavior: behavior === 'all' ? 'all' : 'none' } });
+  }
+
   async discover(options: { simulated: boolean; location?: string }): Promise<Result<{ readers: ApiReader[] }>> {
     const found = await this.terminal().discoverReaders({ simulated: options.simulated, ...(options.location ? { location: options.location } : {}) });
     if (isError(found)) return { error: fromExposed(found.error) };

@@ -25,6 +25,13 @@ import type { OfflineStatus } from './offline/types.js';
 import { discoverMobileReaders, isMobileDiscovery, type MobileDiscovery } from './mobile-readers.js';
 import { ExternalReaders, type ExternalConnection } from './external.js';
 import { ServerReaders, serverReaderFrom } from './server-readers.js';
+import { ReaderFeatures } from './features.js';
+import type {
+  CancelSetupIntentMethodParams, Cart, CollectDataParams, CollectDataResultType, CollectSetupIntentPaymentMethodParams,
+  ConfirmSetupIntentMethodParams, CreateSetupIntentParams, EasyConnectParams, GetLocationsParams, GetLocationsResultType,
+  ICollectInputsParameters, ICollectInputsResults, PrintContent, ProcessRefundResultType, ProcessSetupIntentParams, ReaderSettings,
+  ReaderSettingsParameters, RefundParams, SetupIntentResultType, SimulateUpdateType,
+} from './rn-types.js';
 import type { Reader as ApiReader } from '../types.js';
 import type {
   Cancelable, CollectPaymentMethodParams, ConfirmPaymentIntentParams, ConnectReaderParams, ConnectTapToPayParams, ConnectionStatus,
@@ -86,6 +93,7 @@ export class MobileTerminal {
   private readonly server: ServerReaders;
   readonly external: ExternalReaders;
   private internetFound = new Map<string, ApiReader>();
+  private readonly features: ReaderFeatures;
 
   constructor(private readonly options: MobileTerminalOptions) {
     if (typeof options?.tokenProvider !== 'function') throw new TypeError('createMobileTerminal: tokenProvider must be a function.');
@@ -113,6 +121,11 @@ export class MobileTerminal {
       emit: (name, ...args) => this.emit(name, ...args),
       setConnectionStatus: (status) => this.setConnectionStatus(status), setPaymentStatus: (status) => this.setPaymentStatus(status),
       reconnect: options.reconnect ?? {},
+    });
+    this.features = new ReaderFeatures({
+      transport: this.transport, server: this.server, external: this.external, slot: this.slot,
+      kind: () => (this.connection && !this.reconnection ? 'tapToPay'
+        : this.external.connection ? (this.external.connection.mobile ? 'mobile' : 'internet') : null),
     });
   }
 
@@ -711,6 +724,105 @@ export class MobileTerminal {
       },
     };
   }
+
+  // ----------------------------------------------------------------------------------------------
+  // The rest of React Native's surface (features.ts, external.ts)
+  // ----------------------------------------------------------------------------------------------
+
+  /** Discovers and connects in one call: the first reader found (internet: the one the filter names; tapToPay: this phone). */
+  easyConnect(params: EasyConnectParams): Promise<ReaderResult> {
+    return this.guard(async () => {
+      if (params?.discoveryMethod !== 'internet' && params?.discoveryMethod !== 'tapToPay') {
+        return { error: stripeError(ErrorCode.UNSUPPORTED_OPERATION, `easyConnect does not support '${String(params?.discoveryMethod)}'.`) };
+      }
+      const discovered = await this.discoverReaders(params.discoveryMethod === 'internet'
+        ? { discoveryMethod: 'internet', simulated: params.simulated === true, ...(params.locationId ? { locationId: params.locationId } : {}),
+          ...(params.discoveryFilter ? { discoveryFilter: params.discoveryFilter } : {}) }
+        : { discoveryMethod: 'tapToPay', simulated: params.simulated === true });
+      if (discovered.error) return { error: discovered.error };
+      const reader = this.discovered[0];
+      if (!reader) return { error: stripeError(ErrorCode.GENERIC_READER_ERROR, 'easyConnect found no reader to connect.') };
+      if (params.discoveryMethod === 'internet') {
+        return this.connectReader({ discoveryMethod: 'internet', reader, ...(params.failIfInUse ? { failIfInUse: true } : {}) });
+      }
+      const { simulated: _simulated, discoveryMethod: _method, ...rest } = params;
+      return this.connectReader({ discoveryMethod: 'tapToPay', reader, ...rest });
+    });
+  }
+
+  /** Stops an easyConnect still discovering (its connection, once started, runs to its end). */
+  cancelEasyConnect(): Promise<ErrorResult> {
+    return this.guard(async () => this.slot.cancelNamed('discoverReaders'));
+  }
+
+  rebootReader(): Promise<ErrorResult> {
+    return this.guard(async () => {
+      if (this.connection) return { error: stripeError(ErrorCode.UNSUPPORTED_OPERATION, 'rebootReader is not supported on Tap to Pay.') };
+      return this.external.reboot();
+    });
+  }
+
+  installAvailableUpdate(): Promise<ErrorResult> { return this.guardCancelable(() => this.external.installAvailableUpdate()); }
+  cancelInstallingUpdate(): Promise<ErrorResult> { return this.guard(() => this.external.cancelInstallingUpdate()); }
+  /** The update simulated Bluetooth/USB readers offer (`random` behaves as `available`). */
+  simulateReaderUpdate(update: SimulateUpdateType): Promise<ErrorResult> {
+    return this.guard(async () => {
+      const kinds: SimulateUpdateType[] = ['random', 'available', 'none', 'required', 'lowBattery', 'lowBatterySucceedConnect', 'requiredForOffline'];
+      if (!kinds.includes(update)) return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `Unknown update type '${String(update)}'.`) };
+      this.external.simulateUpdate(update);
+      return {};
+    });
+  }
+  /** OpenTill: the battery level simulated Bluetooth readers report (0–1). */
+  setSimulatedBatteryLevel(level: number): void { this.external.setBattery(level); }
+  /** OpenTill: a simulated Bluetooth/USB reader loses its link (automatic reconnection, as after a real loss). */
+  simulateUnexpectedDisconnect(): ErrorResult { return this.external.simulateUnexpectedDisconnect(); }
+  /** OpenTill: how long each step of a simulated software update takes (default 50 ms). */
+  setSimulatedUpdateStepMs(ms: number): void { this.external.updateStepMs = Math.max(0, ms); }
+
+  getLocations(params: GetLocationsParams = {}): Promise<GetLocationsResultType> { return this.guard(() => this.features.getLocations(params)); }
+
+  createSetupIntent(params: CreateSetupIntentParams): Promise<SetupIntentResultType> { return this.guard(() => this.features.createSetupIntent(params)); }
+  retrieveSetupIntent(clientSecret: string): Promise<SetupIntentResultType> { return this.guard(() => this.features.retrieveSetupIntent(clientSecret)); }
+  cancelSetupIntent(params: CancelSetupIntentMethodParams): Promise<SetupIntentResultType> { return this.guard(() => this.features.cancelSetupIntent(params)); }
+  collectSetupIntentPaymentMethod(params: CollectSetupIntentPaymentMethodParams): Promise<SetupIntentResultType> {
+    return this.guardCancelable(() => this.features.collectSetupIntentPaymentMethod(params));
+  }
+  confirmSetupIntent(params: ConfirmSetupIntentMethodParams): Promise<SetupIntentResultType> {
+    return this.guardCancelable(() => this.features.confirmSetupIntent(params));
+  }
+  processSetupIntent(params: ProcessSetupIntentParams): Promise<SetupIntentResultType> {
+    return this.guardCancelable(() => this.features.processSetupIntent(params));
+  }
+  cancelCollectSetupIntent(): Promise<ErrorResult> { return this.guard(() => this.features.cancelCollectSetupIntent()); }
+  cancelConfirmSetupIntent(): Promise<ErrorResult> { return this.guard(() => this.features.cancelConfirmSetupIntent()); }
+  cancelProcessSetupIntent(): Promise<ErrorResult> { return this.guard(() => this.features.cancelProcessSetupIntent()); }
+
+  processRefund(params: RefundParams): Promise<ProcessRefundResultType> { return this.guardCancelable(() => this.features.processRefund(params)); }
+  collectRefundPaymentMethod(params: RefundParams): Promise<ErrorResult> { return this.guardCancelable(() => this.features.collectRefundPaymentMethod(params)); }
+  confirmRefund(): Promise<ProcessRefundResultType> { return this.guard(() => this.features.confirmRefund()); }
+  cancelProcessRefund(): Promise<ErrorResult> { return this.guard(() => this.features.cancelProcessRefund()); }
+
+  setReaderDisplay(cart: Cart): Promise<ErrorResult> { return this.guard(() => this.features.setReaderDisplay(cart)); }
+  clearReaderDisplay(): Promise<ErrorResult> { return this.guard(() => this.features.clearReaderDisplay()); }
+  collectInputs(params: ICollectInputsParameters): Promise<ICollectInputsResults> { return this.guardCancelable(() => this.features.collectInputs(params)); }
+  cancelCollectInputs(): Promise<ErrorResult> { return this.guard(() => this.features.cancelCollectInputs()); }
+  collectData(params: CollectDataParams): Promise<CollectDataResultType> { return this.guardCancelable(() => this.features.collectData(params)); }
+  cancelCollectData(): Promise<ErrorResult> { return this.guard(() => this.features.cancelCollectData()); }
+  getReaderSettings(): Promise<ReaderSettings> { return this.guard(() => this.features.getReaderSettings()); }
+  setReaderSettings(params: ReaderSettingsParameters): Promise<ReaderSettings> { return this.guard(() => this.features.setReaderSettings(params)); }
+  print(content: PrintContent): Promise<ErrorResult> { return this.guard(() => this.features.print(content)); }
+  /** `setSimulatedCollectInputsResult` of React Native: how simulated smart readers answer collectInputs. */
+  setSimulatedCollectInputsResult(behavior: string): Promise<ErrorResult> {
+    return this.guard(async () => {
+      const known = ['all', 'none', 'timeout'];
+      if (!known.includes(behavior)) return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `Unknown collectInputs behavior '${behavior}'.`) };
+      this.server.simulatedInputs(behavior as 'all' | 'none' | 'timeout');
+      return {};
+    });
+  }
+  /** The SDK's version (React Native answers the native SDK's). */
+  getNativeSdkVersion(): Promise<string> { return Promise.resolve(`opentill-${this.device.sdkVersion}`); }
 
   private paymentHost(): PaymentHost {
     return {

@@ -11,6 +11,13 @@ export const terminalMethods = [
   'confirmPaymentIntent', 'cancelConfirmPaymentIntent', 'processPaymentIntent', 'cancelProcessPaymentIntent',
   'cancelPaymentIntent', 'setTapToPayUxConfiguration', 'getConnectionStatus', 'getPaymentStatus', 'getConnectedReader',
   'clearCachedCredentials', 'setSimulatedCard', 'supportsReadersOfType',
+  // Every reader kind and the rest of React Native's surface (docs/tap-to-pay-sdk.md).
+  'easyConnect', 'cancelEasyConnect', 'rebootReader', 'installAvailableUpdate', 'cancelInstallingUpdate', 'simulateReaderUpdate',
+  'getLocations', 'createSetupIntent', 'retrieveSetupIntent', 'cancelSetupIntent', 'collectSetupIntentPaymentMethod',
+  'confirmSetupIntent', 'processSetupIntent', 'cancelCollectSetupIntent', 'cancelConfirmSetupIntent', 'cancelProcessSetupIntent',
+  'processRefund', 'cancelProcessRefund', 'setReaderDisplay', 'clearReaderDisplay', 'collectInputs', 'cancelCollectInputs',
+  'collectData', 'cancelCollectData', 'getReaderSettings', 'setReaderSettings', 'print', 'setSimulatedCollectInputsResult',
+  'getNativeSdkVersion',
 ] as const;
 
 export type TerminalMethodName = typeof terminalMethods[number];

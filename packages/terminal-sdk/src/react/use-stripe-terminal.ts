@@ -16,7 +16,11 @@ import type { MobileTerminalLike, TerminalMethodName } from './terminal-like.js'
 
 export { notInitializedMessage };
 
-type Methods = { [K in TerminalMethodName]: MobileTerminalLike[K] };
+/** The status getters: values on the SDK, Promises on the hook (as React Native's are). */
+type Getter = 'getConnectionStatus' | 'getPaymentStatus' | 'getConnectedReader';
+type Methods = {
+  [K in TerminalMethodName]: K extends Getter ? () => Promise<ReturnType<MobileTerminalLike[K]>> : MobileTerminalLike[K]
+};
 
 export type StripeTerminalHook = Methods & {
   discoveredReaders: Reader[];
@@ -30,10 +34,13 @@ export type StripeTerminalHook = Methods & {
 const tracked: ReadonlySet<TerminalMethodName> = new Set<TerminalMethodName>([
   'initialize', 'discoverReaders', 'connectReader', 'disconnectReader', 'createPaymentIntent', 'retrievePaymentIntent',
   'collectPaymentMethod', 'confirmPaymentIntent', 'processPaymentIntent', 'cancelPaymentIntent', 'clearCachedCredentials',
+  'easyConnect', 'rebootReader', 'installAvailableUpdate', 'getLocations', 'createSetupIntent', 'retrieveSetupIntent', 'cancelSetupIntent',
+  'collectSetupIntentPaymentMethod', 'confirmSetupIntent', 'processSetupIntent', 'processRefund', 'setReaderDisplay', 'clearReaderDisplay',
+  'collectInputs', 'collectData', 'print',
 ]);
 
-/** Methods that answer at once (React Native's are promises; the mobile SDK's getters are not). */
-const synchronous: ReadonlySet<TerminalMethodName> = new Set<TerminalMethodName>([
+/** The mobile SDK's getters answer values; the hook answers Promises, as React Native's do. */
+const getters: ReadonlySet<TerminalMethodName> = new Set<TerminalMethodName>([
   'getConnectionStatus', 'getPaymentStatus', 'getConnectedReader',
 ]);
 
@@ -67,17 +74,17 @@ function useMethods(context: TerminalContextValue): Methods {
 function buildMethods(ctx: () => TerminalContextValue): Methods {
   const call = <R>(name: TerminalMethodName, args: unknown[]): R => {
     const c = ctx();
-    const result = (c.terminal[name] as (...a: unknown[]) => R).apply(c.terminal, args);
+    const answered = (c.terminal[name] as (...a: unknown[]) => R).apply(c.terminal, args);
+    const result = (getters.has(name) ? Promise.resolve(answered) : answered) as R;
     if (tracked.has(name) && result instanceof Promise) c.track(result);
     return result;
   };
   // React Native's wrappers are async functions: the throw reaches the app as a rejected promise
-  // (with `cancel` on long operations). The status getters are synchronous here, so they throw.
+  // (with `cancel` on long operations).
   const guarded = <R>(name: TerminalMethodName) => (...args: unknown[]): R => {
     if (!ctx().isInitialized()) {
       console.error(notInitializedMessage);
       const error = new Error(notInitializedMessage);
-      if (synchronous.has(name)) throw error;
       return Object.assign(Promise.reject(error), { cancel: () => Promise.reject(error) }) as R;
     }
     return call<R>(name, args);
@@ -87,9 +94,26 @@ function buildMethods(ctx: () => TerminalContextValue): Methods {
     'retrievePaymentIntent', 'collectPaymentMethod', 'cancelCollectPaymentMethod', 'confirmPaymentIntent',
     'cancelConfirmPaymentIntent', 'processPaymentIntent', 'cancelProcessPaymentIntent', 'cancelPaymentIntent',
     'setTapToPayUxConfiguration', 'getConnectionStatus', 'getPaymentStatus', 'getConnectedReader', 'setSimulatedCard',
-    'supportsReadersOfType'] as const satisfies readonly TerminalMethodName[]) {
+    'supportsReadersOfType', 'cancelEasyConnect', 'installAvailableUpdate', 'cancelInstallingUpdate', 'simulateReaderUpdate',
+    'getLocations', 'createSetupIntent', 'retrieveSetupIntent', 'cancelSetupIntent', 'collectSetupIntentPaymentMethod',
+    'confirmSetupIntent', 'processSetupIntent', 'cancelCollectSetupIntent', 'cancelConfirmSetupIntent', 'cancelProcessSetupIntent',
+    'processRefund', 'cancelProcessRefund', 'setReaderDisplay', 'clearReaderDisplay', 'collectInputs', 'cancelCollectInputs',
+    'collectData', 'cancelCollectData', 'getReaderSettings', 'setReaderSettings', 'print', 'setSimulatedCollectInputsResult',
+  ] as const satisfies readonly TerminalMethodName[]) {
     methods[name] = guarded(name);
   }
+  methods['getNativeSdkVersion'] = (...args: unknown[]) => call('getNativeSdkVersion', args);
+  methods['easyConnect'] = (...args: unknown[]) =>
+    guarded<ReturnType<MobileTerminalLike['easyConnect']>>('easyConnect')(...args).then((result) => {
+      if (result.reader) ctx().setConnectedReader(result.reader);
+      return result;
+    });
+  // React Native: a reboot disconnects the reader.
+  methods['rebootReader'] = (...args: unknown[]) =>
+    guarded<ReturnType<MobileTerminalLike['rebootReader']>>('rebootReader')(...args).then((result) => {
+      if (!result.error) ctx().setConnectedReader(null);
+      return result;
+    });
 
   methods['initialize'] = async (...args: unknown[]) => {
     const result = await call<ReturnType<MobileTerminalLike['initialize']>>('initialize', args);
