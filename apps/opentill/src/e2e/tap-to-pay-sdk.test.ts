@@ -79,8 +79,9 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     assert.deepEqual(phone.events.finishedDiscovering, [undefined]);
     assert.deepEqual(phone.events.connection, ['discovering', 'notConnected']);
 
-    const internet = errorOf(await phone.terminal.discoverReaders({ discoveryMethod: 'internet' }));
-    assert.equal(internet.code, ErrorCode.UNSUPPORTED_OPERATION);
+    // Every reader kind is discovered (mobile-readers-sdk.test.ts) but appsOnDevices, which runs inside a Stripe reader.
+    const appsOnDevices = errorOf(await phone.terminal.discoverReaders({ discoveryMethod: 'appsOnDevices' }));
+    assert.equal(appsOnDevices.code, ErrorCode.UNSUPPORTED_OPERATION);
     assert.equal(errorOf(await phone.terminal.cancelDiscovering()).code, ErrorCode.CANCEL_FAILED);
     // Discovery registers nothing: the phone becomes a reader when it connects.
     assert.ok((await phoneReaders()).every((r) => r.serial_number !== 'discovery-phone'));
@@ -149,8 +150,9 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
       reader: { ...reader, serialNumber: 'someone-else' } }));
     assert.equal(stranger.code, ErrorCode.INVALID_REQUIRED_PARAMETER);
     assert.match(stranger.message, /serialNumber someone-else/);
+    // The phone is no Bluetooth reader.
     const bluetooth = errorOf(await phone.terminal.connectReader({ discoveryMethod: 'bluetoothScan', reader, locationId: 'tml_x' }));
-    assert.equal(bluetooth.code, ErrorCode.UNSUPPORTED_OPERATION);
+    assert.equal(bluetooth.code, ErrorCode.INVALID_REQUIRED_PARAMETER);
     assert.deepEqual(sent, []);
     assert.equal(phone.terminal.getConnectionStatus(), 'notConnected');
 

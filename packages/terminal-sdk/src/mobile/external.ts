@@ -85,6 +85,10 @@ export class ExternalReaders {
         `Could not find a reader with serialNumber ${String(chosen?.serialNumber)}: connect a reader discoverReaders found.`) };
     }
     const mobile = isMobileDiscovery(params.discoveryMethod);
+    if (mobile ? chosen.deviceType === 'tapToPay' : !internet.has(chosen.id)) {
+      return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER,
+        `Reader ${chosen.serialNumber} was not found by a ${params.discoveryMethod} discovery: discover it that way first.`) };
+    }
     if (mobile && (typeof (params as ConnectMobileReaderParams).locationId !== 'string' || (params as ConnectMobileReaderParams).locationId === '')) {
       return { error: stripeError(ErrorCode.MISSING_REQUIRED_PARAMETER, 'You must provide a locationId to connect a Bluetooth or USB reader.') };
     }
@@ -250,6 +254,11 @@ export class ExternalReaders {
       const installed = await this.install(update);
       return installed.error ? { error: installed.error } : {};
     });
+  }
+
+  /** The reader is going away: an update running now stops as interrupted. */
+  interruptUpdate(): void {
+    if (this.installing) this.installing.interrupted = true;
   }
 
   async cancelInstallingUpdate(): Promise<ErrorResult> {

@@ -422,6 +422,8 @@ export class MobileTerminal {
   disconnectReader(): Promise<ErrorResult> {
     return this.guard(async () => {
       if (this.external.connection || this.external.reconnecting) {
+        // An update running now fails as interrupted (READER_SOFTWARE_UPDATE_FAILED_INTERRUPTED).
+        this.external.interruptUpdate();
         await this.slot.abortAll('canceled');
         this.discovered = [];
         return this.external.disconnect('disconnectRequested');
