@@ -95,6 +95,7 @@ const serverCodes: Readonly<Record<string, ErrorCode>> = {
   terminal_reader_timeout: ErrorCode.REQUEST_TIMED_OUT,
   reader_error: ErrorCode.GENERIC_READER_ERROR,
   invalid_payment_intent_client_secret: ErrorCode.INVALID_CLIENT_SECRET,
+  invalid_setup_intent_client_secret: ErrorCode.INVALID_CLIENT_SECRET,
   invalid_argument: ErrorCode.INVALID_REQUIRED_PARAMETER,
   parameter_missing: ErrorCode.MISSING_REQUIRED_PARAMETER,
   intent_invalid_state: ErrorCode.UNEXPECTED_OPERATION,
