@@ -46,22 +46,14 @@ export const ErrorCode = {
   STRIPE_API_ERROR: 'STRIPE_API_ERROR',
   CONNECTION_TOKEN_PROVIDER_ERROR: 'CONNECTION_TOKEN_PROVIDER_ERROR',
   SESSION_EXPIRED: 'SESSION_EXPIRED',
-  // Tap to Pay (server refusals, docs/tap-to-pay.md)
+  // Tap to Pay (server refusals, docs/tap-to-pay.md) React Native names
   TAP_TO_PAY_UNSUPPORTED_DEVICE: 'TAP_TO_PAY_UNSUPPORTED_DEVICE',
   TAP_TO_PAY_UNSUPPORTED_PROCESSOR: 'TAP_TO_PAY_UNSUPPORTED_PROCESSOR',
   TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION: 'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION',
-  TAP_TO_PAY_UNSUPPORTED_OS_VERSION: 'TAP_TO_PAY_UNSUPPORTED_OS_VERSION',
   TAP_TO_PAY_DEVICE_TAMPERED: 'TAP_TO_PAY_DEVICE_TAMPERED',
-  TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS: 'TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS',
-  TAP_TO_PAY_MISSING_ENTITLEMENT: 'TAP_TO_PAY_MISSING_ENTITLEMENT',
-  TAP_TO_PAY_PASSCODE_NOT_ENABLED: 'TAP_TO_PAY_PASSCODE_NOT_ENABLED',
   TAP_TO_PAY_NFC_DISABLED: 'TAP_TO_PAY_NFC_DISABLED',
   TAP_TO_PAY_DEBUG_NOT_SUPPORTED: 'TAP_TO_PAY_DEBUG_NOT_SUPPORTED',
   TAP_TO_PAY_INSECURE_ENVIRONMENT: 'TAP_TO_PAY_INSECURE_ENVIRONMENT',
-  TAP_TO_PAY_UNSUPPORTED_COUNTRY: 'TAP_TO_PAY_UNSUPPORTED_COUNTRY',
-  TAP_TO_PAY_COUNTRY_BETA_NOT_ENABLED: 'TAP_TO_PAY_COUNTRY_BETA_NOT_ENABLED',
-  TAP_TO_PAY_READER_TOS_NOT_YET_ACCEPTED: 'TAP_TO_PAY_READER_TOS_NOT_YET_ACCEPTED',
-  ATTESTATION_FAILURE: 'ATTESTATION_FAILURE',
   // Offline (React Native's names, docs/offline.md)
   AMOUNT_EXCEEDS_MAX_OFFLINE_AMOUNT: 'AMOUNT_EXCEEDS_MAX_OFFLINE_AMOUNT',
   OFFLINE_PAYMENTS_DATABASE_TOO_LARGE: 'OFFLINE_PAYMENTS_DATABASE_TOO_LARGE',
@@ -76,10 +68,36 @@ export const ErrorCode = {
   ACCOUNT_ID_MISMATCH_WHILE_FORWARDING: 'ACCOUNT_ID_MISMATCH_WHILE_FORWARDING',
   READER_CONNECTION_NOT_AVAILABLE_OFFLINE: 'READER_CONNECTION_NOT_AVAILABLE_OFFLINE',
   LOCATION_CONNECTION_NOT_AVAILABLE_OFFLINE: 'LOCATION_CONNECTION_NOT_AVAILABLE_OFFLINE',
+  TAP_TO_PAY_LIBRARY_NOT_INCLUDED: 'TAP_TO_PAY_LIBRARY_NOT_INCLUDED',
+  FEATURE_NOT_ENABLED_ON_ACCOUNT: 'FEATURE_NOT_ENABLED_ON_ACCOUNT',
+  MISSING_PREREQUISITE: 'MISSING_PREREQUISITE',
 } as const;
 
-/** A known code, or one the server sent that this list does not know yet (passed through, as React Native does). */
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode] | (string & Record<never, never>);
+/** React Native's `ErrorCode` union (a subset: the codes OpenTill answers). */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * Tap to Pay refusals the server names more precisely than React Native's `ErrorCode` union can
+ * (docs/tap-to-pay.md): `code` is React Native's nearest code, `nativeErrorCode` the server's
+ * (as the native SDKs' own codes reach React Native). docs/decisions.md lists the choices.
+ */
+export const nativeTapToPayCodes: Readonly<Record<string, ErrorCode>> = {
+  TAP_TO_PAY_UNSUPPORTED_OS_VERSION: ErrorCode.TAP_TO_PAY_UNSUPPORTED_DEVICE,
+  TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS: ErrorCode.TAP_TO_PAY_DEVICE_TAMPERED,
+  ATTESTATION_FAILURE: ErrorCode.TAP_TO_PAY_DEVICE_TAMPERED,
+  TAP_TO_PAY_MISSING_ENTITLEMENT: ErrorCode.TAP_TO_PAY_LIBRARY_NOT_INCLUDED,
+  TAP_TO_PAY_PASSCODE_NOT_ENABLED: ErrorCode.TAP_TO_PAY_INSECURE_ENVIRONMENT,
+  TAP_TO_PAY_UNSUPPORTED_COUNTRY: ErrorCode.FEATURE_NOT_ENABLED_ON_ACCOUNT,
+  TAP_TO_PAY_COUNTRY_BETA_NOT_ENABLED: ErrorCode.FEATURE_NOT_ENABLED_ON_ACCOUNT,
+  TAP_TO_PAY_READER_TOS_NOT_YET_ACCEPTED: ErrorCode.MISSING_PREREQUISITE,
+};
+
+const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** A mobile-vocabulary code (core's device checks, the server) as React Native's. */
+export function mobileCodeOf(code: string): ErrorCode {
+  return knownCodes.has(code) ? code as ErrorCode : nativeTapToPayCodes[code] ?? ErrorCode.UNEXPECTED_SDK_ERROR;
+}
 
 export function stripeError(code: ErrorCode, message: string, extra: Partial<Omit<StripeError, 'name' | 'code' | 'message'>> = {}): StripeError {
   return { name: 'StripeError', code, nativeErrorCode: extra.nativeErrorCode ?? code, message, metadata: extra.metadata ?? {},
@@ -134,14 +152,15 @@ export function fromFailure(failure: TransportFailure, paymentIntent?: PaymentIn
   }
   const error = failure.error;
   const serverCode = error.code;
-  const code: ErrorCode = /^[A-Z][A-Z0-9_]*$/.test(serverCode) ? serverCode
+  const code: ErrorCode = /^[A-Z][A-Z0-9_]*$/.test(serverCode)
+    ? mobileCodeOf(serverCode)
     : serverCodes[serverCode] ?? (error['type'] === 'card_error' ? ErrorCode.DECLINED_BY_STRIPE_API
       : typeof error['param'] === 'string' ? ErrorCode.INVALID_REQUIRED_PARAMETER : ErrorCode.STRIPE_API_ERROR);
   const metadata: Record<string, unknown> = { httpStatusCode: failure.status };
   for (const key of ['reason', 'field', 'causes'] as const) if (error[key] !== undefined) metadata[key] = error[key];
   if (failure.requestId) metadata['stripeAPIRequestId'] = failure.requestId;
   // Mobile-vocabulary refusals (device, country, PIN environment) are not API errors; the rest are.
-  const isApiError = code !== serverCode || code === ErrorCode.CARD_NOT_SUPPORTED;
+  const isApiError = !/^[A-Z][A-Z0-9_]*$/.test(serverCode) || code === ErrorCode.CARD_NOT_SUPPORTED;
   return stripeError(code, error.message, {
     nativeErrorCode: serverCode, metadata, ...(paymentIntent ? { paymentIntent } : {}),
     ...(isApiError ? { apiError: apiErrorOf(error) } : {}),

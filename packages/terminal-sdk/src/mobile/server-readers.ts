@@ -18,7 +18,7 @@ import type { ICollectInputsParameters, ICollectInputsResult, Refund, SetupInten
 import type { DeviceType, PaymentIntentStatus, PaymentStatus, Reader, StripeError } from './types.js';
 
 /** terminal-js error codes → React Native's. */
-const codes: Readonly<Record<string, string>> = {
+const codes: Readonly<Record<string, ErrorCode>> = {
   canceled: ErrorCode.CANCELED,
   no_established_connection: ErrorCode.NOT_CONNECTED_TO_READER,
   already_connected: ErrorCode.ALREADY_CONNECTED_TO_READER,

@@ -14,7 +14,7 @@ import {
   checkDevice, defaultTapToPayUxConfiguration, validateTapToPayUxConfiguration, type DeviceFacts, type TapToPayUxConfiguration,
 } from '@opentill/core';
 import { SdkTransport, type Json, type TransportResult } from '../transport.js';
-import { ErrorCode, fromFailure, stripeError } from './errors.js';
+import { ErrorCode, fromFailure, mobileCodeOf, stripeError } from './errors.js';
 import { IntentHandles } from './intents.js';
 import { createPaymentIntentBody, readerFrom } from './mapping.js';
 import { OperationSlot, type Operation } from './operation.js';
@@ -328,8 +328,8 @@ export class MobileTerminal {
       if (params?.deviceType !== 'tapToPay' || params.discoveryMethod !== 'tapToPay') return { readerSupportResult: false };
       const checked = checkDevice(this.device, { nowMs: Date.now(), simulated: params.simulated === true });
       if (checked.ok) return { readerSupportResult: true };
-      return { readerSupportResult: false, error: stripeError(checked.code, checked.message,
-        { metadata: { reason: checked.reason, ...('field' in checked && checked.field ? { field: checked.field } : {}) } }) };
+      return { readerSupportResult: false, error: stripeError(mobileCodeOf(checked.code), checked.message,
+        { nativeErrorCode: checked.code, metadata: { reason: checked.reason, ...('field' in checked && checked.field ? { field: checked.field } : {}) } }) };
     });
   }
 
