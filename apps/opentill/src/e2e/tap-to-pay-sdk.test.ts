@@ -336,7 +336,7 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     assert.match(created.id, /^pi_/);
     assert.equal(created.status, 'requiresPaymentMethod');
     assert.equal(created.captureMethod, 'manual');
-    assert.deepEqual(created.paymentMethodTypes, ['card_present']);
+    assert.deepEqual(created.apiObject?.['payment_method_types'], ['card_present']);
     assert.equal(created.description, 'Two croissants');
     assert.deepEqual(created.metadata, { order: '42' });
     assert.ok(created.sdkUuid);

@@ -108,10 +108,10 @@ export class ReaderFeatures {
   }
 
   private async confirmSetup(setupIntent: SetupIntent | undefined): Promise<SetupIntentResultType> {
-    if (!setupIntent?.apiObject) {
+    if (!setupIntent?.id) {
       return { error: stripeError(ErrorCode.CONFIRM_INVALID_SETUP_INTENT, 'confirmSetupIntent needs the SetupIntent collectSetupIntentPaymentMethod returned.') };
     }
-    const confirmed = await this.host.server.confirmSetupIntent(setupIntent.apiObject);
+    const confirmed = await this.host.server.confirmSetupIntent(setupIntent.apiObject ?? { id: setupIntent.id });
     return 'error' in confirmed ? { error: confirmed.error } : { setupIntent: setupIntentFrom(confirmed.setupIntent) };
   }
 

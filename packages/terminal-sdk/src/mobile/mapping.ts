@@ -19,47 +19,53 @@ export function camel(value: string): string {
 const intentStatuses: readonly PaymentIntentStatus[] = ['canceled', 'processing', 'requiresAction', 'requiresCapture',
   'requiresConfirmation', 'requiresPaymentMethod', 'requiresReauthorization', 'succeeded'];
 
+/** Only the fields the server gave (React Native's optional fields are absent, never null). */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+const seconds = (value: unknown): string | undefined => (typeof value === 'number' ? String(value) : undefined);
+
 /** The server's PaymentIntent as React Native's, under the handle `sdkUuid`. */
 export function paymentIntentFrom(api: Json, sdkUuid: string, paymentMethod: PaymentMethod | null): PaymentIntent {
   const status = camel(text(api['status']) ?? 'unknown') as PaymentIntentStatus;
   const lastError = api['last_payment_error'] as Json | null | undefined;
   const paymentMethodId = typeof api['payment_method'] === 'string' ? api['payment_method']
-    : text((api['payment_method'] as Json | null | undefined)?.['id']) ?? null;
+    : text((api['payment_method'] as Json | null | undefined)?.['id']);
   const latestCharge = typeof api['latest_charge'] === 'string' ? api['latest_charge']
-    : text((api['latest_charge'] as Json | null | undefined)?.['id']) ?? null;
-  return {
+    : text((api['latest_charge'] as Json | null | undefined)?.['id']);
+  return defined<PaymentIntent>({
     id: text(api['id']) ?? '',
     sdkUuid,
     amount: num(api['amount']) ?? 0,
     amountCapturable: num(api['amount_capturable']),
     amountReceived: num(api['amount_received']),
-    applicationFeeAmount: orNull(num(api['application_fee_amount'])),
-    canceledAt: orNull(num(api['canceled_at'])),
-    cancellationReason: orNull(text(api['cancellation_reason'])),
+    applicationFeeAmount: num(api['application_fee_amount']),
+    canceledAt: seconds(api['canceled_at']),
+    cancellationReason: text(api['cancellation_reason']),
     captureMethod: text(api['capture_method']) ?? 'automatic',
     charges: [],
     clientSecret: text(api['client_secret']),
     confirmationMethod: text(api['confirmation_method']),
-    created: num(api['created']) ?? 0,
+    created: seconds(api['created']) ?? '0',
     currency: text(api['currency']) ?? '',
-    customer: orNull(text(api['customer'])),
-    description: orNull(text(api['description'])),
+    customer: text(api['customer']),
+    description: text(api['description']),
     livemode: api['livemode'] === true,
     metadata: (api['metadata'] ?? {}) as Record<string, string>,
-    onBehalfOf: orNull(text(api['on_behalf_of'])),
-    paymentMethod,
+    onBehalfOf: text(api['on_behalf_of']),
+    paymentMethod: paymentMethod ?? undefined,
     paymentMethodId,
-    paymentMethodTypes: Array.isArray(api['payment_method_types']) ? api['payment_method_types'] as string[] : undefined,
-    receiptEmail: orNull(text(api['receipt_email'])),
-    lastPaymentError: lastError ? apiErrorInformation(lastError) : null,
-    setupFutureUsage: orNull(text(api['setup_future_usage'])),
-    statementDescriptor: orNull(text(api['statement_descriptor'])),
-    statementDescriptorSuffix: orNull(text(api['statement_descriptor_suffix'])),
+    receiptEmail: text(api['receipt_email']),
+    lastPaymentError: lastError ? apiErrorInformation(lastError) : undefined,
+    setupFutureUsage: text(api['setup_future_usage']),
+    statementDescriptor: text(api['statement_descriptor']),
+    statementDescriptorSuffix: text(api['statement_descriptor_suffix']),
     status: intentStatuses.includes(status) ? status : 'unknown',
-    transferGroup: orNull(text(api['transfer_group'])),
+    transferGroup: text(api['transfer_group']),
     latestChargeId: latestCharge,
     apiObject: api,
-  };
+  });
 }
 
 function apiErrorInformation(error: Json): ApiErrorInformation {
@@ -69,25 +75,30 @@ function apiErrorInformation(error: Json): ApiErrorInformation {
     ...(type ? { type } : {}), ...(charge ? { charge } : {}) };
 }
 
+/** What the server knows of the card; the rest of React Native's fields stay absent (see types.ts). */
 function cardDetails(card: Json): CardPresentDetails {
   const wallet = card['wallet'] as Json | null | undefined;
-  return {
-    last4: text(card['last4']), expMonth: num(card['exp_month']), expYear: num(card['exp_year']), brand: text(card['brand']),
-    funding: text(card['funding']), network: text(card['network']), readMethod: text(card['read_method']),
-    wallet: wallet && typeof wallet['type'] === 'string' ? { type: wallet['type'] } : null,
-  };
+  const month = num(card['exp_month']);
+  const year = num(card['exp_year']);
+  return defined({
+    last4: text(card['last4']), expMonth: month === undefined ? undefined : String(month), expYear: year === undefined ? undefined : String(year),
+    brand: text(card['brand']), funding: text(card['funding']), network: text(card['network']), country: text(card['country']),
+    cardholderName: text(card['cardholder_name']), iin: text(card['iin']), issuer: text(card['issuer']), description: text(card['description']),
+    preferredLocales: Array.isArray(card['preferred_locales']) ? card['preferred_locales'] as string[] : undefined,
+    wallet: wallet && typeof wallet['type'] === 'string' ? { type: wallet['type'] } : undefined,
+    readMethod: text(card['read_method']),
+  }) as unknown as CardPresentDetails;
 }
 
 export function paymentMethodFrom(api: Json): PaymentMethod {
   const cardPresent = api['card_present'] as Json | undefined;
   const interacPresent = api['interac_present'] as Json | undefined;
-  return {
-    id: text(api['id']) ?? '', type: camel(text(api['type']) ?? 'card_present'), created: num(api['created']),
-    customer: orNull(text(api['customer'])), livemode: api['livemode'] === true,
-    metadata: (api['metadata'] ?? {}) as Record<string, string>,
-    ...(cardPresent ? { cardPresentDetails: cardDetails(cardPresent) } : {}),
-    ...(interacPresent ? { interacPresentDetails: cardDetails(interacPresent) } : {}),
-  };
+  return defined({
+    id: text(api['id']) ?? '', type: camel(text(api['type']) ?? 'card_present'), customer: text(api['customer']),
+    livemode: api['livemode'] === true, metadata: (api['metadata'] ?? {}) as Record<string, string>,
+    cardPresentDetails: cardPresent ? cardDetails(cardPresent) : undefined,
+    interacPresentDetails: interacPresent ? cardDetails(interacPresent) : undefined,
+  }) as unknown as PaymentMethod;
 }
 
 /** The server's `terminal.reader` for this phone as React Native's `Reader.Type`. */

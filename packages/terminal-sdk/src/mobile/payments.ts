@@ -103,10 +103,10 @@ export class Payments {
         ...(typeof params.skipTipping === 'boolean' ? { skip_tipping: params.skipTipping } : {}),
       });
       if (isError(started)) return { error: started };
-      const sale = saleOf(started.payment_intent ?? params.paymentIntent.apiObject);
+      const sale = saleOf(started.payment_intent ?? params.paymentIntent.apiObject ?? { amount: params.paymentIntent.amount, currency: params.paymentIntent.currency });
       const read = await this.readCard(operation, handle, sale);
       if (isError(read)) return { error: read };
-      const api = read.payment_intent ?? params.paymentIntent.apiObject;
+      const api = read.payment_intent ?? params.paymentIntent.apiObject ?? { id: handle.id };
       const action = (read.reader?.action?.['collect_payment_method'] ?? {}) as Json;
       const paymentMethod = params.updatePaymentIntent && isObject(action['payment_method'])
         ? paymentMethodFrom(action['payment_method']) : null;
@@ -305,7 +305,7 @@ export class Payments {
       held.attempted = true;
       let result = await this.authorize(handle, held.pin, params.returnUrl);
       if (result.error && this.issuerWantsPin(result.error, held)) {
-        result = await this.pinDuringConfirm(operation, handle, held, saleOf(params.paymentIntent.apiObject), params.returnUrl,
+        result = await this.pinDuringConfirm(operation, handle, held, saleOf(params.paymentIntent.apiObject ?? { amount: params.paymentIntent.amount, currency: params.paymentIntent.currency }), params.returnUrl,
           result.error.paymentIntent);
       }
       // Declined or confirmed, the card has been used; a connection error keeps it for the retry.

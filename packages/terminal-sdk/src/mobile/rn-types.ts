@@ -91,7 +91,8 @@ export interface SetupIntent {
   singleUseMandate?: string;
   status?: SetupIntentStatus;
   usage?: SetupIntentUsage;
-  apiObject: Record<string, unknown>;
+  /** OpenTill: the server's SetupIntent as answered (always set on what the SDK returns). */
+  apiObject?: Record<string, unknown>;
 }
 
 export type CreateSetupIntentParams = {
@@ -193,9 +194,73 @@ export type CollectDataResultType =
   | { collectedData?: CollectedData; error?: undefined }
   | { collectedData?: undefined; error: StripeError };
 
+// Charges (PaymentIntent.charges; OpenTill leaves the list empty: read charges on your backend) ---------------
+
+export type ReceiptDetails = {
+  accountType: string; applicationCryptogram: string; applicationPreferredName: string; authorizationCode: string;
+  authorizationResponseCode: string; cvm: string; dedicatedFileName: string; terminalVerificationResult: string;
+  transactionStatusInformation: string;
+};
+type Located = { location?: string; reader?: string };
+export type CardDetails = {
+  brand?: string; country?: string; expMonth?: number; expYear?: number; funding?: string; generatedFrom?: GeneratedFrom; last4?: string;
+};
+export type PaymentMethodDetails = {
+  type: string;
+  cardPresentDetails?: import('./types.js').CardPresentDetails;
+  interacPresentDetails?: import('./types.js').CardPresentDetails;
+  wechatPayDetails?: Located & { transactionId?: string };
+  affirmDetails?: Located & { transactionId?: string };
+  paynowDetails?: Located & { reference?: string };
+  paypayDetails?: Located & { reference?: string };
+  cardDetails?: CardDetails;
+};
+export type GeneratedFrom = { charge?: string; paymentMethodDetails?: PaymentMethodDetails; setupAttempt?: string };
+export interface Charge {
+  id: string;
+  amount: number;
+  amountRefunded: number;
+  applicationFee?: string;
+  applicationFeeAmount?: number;
+  authorizationCode?: string;
+  balanceTransaction?: string;
+  captured: boolean;
+  calculatedStatementDescriptor?: string;
+  created?: string;
+  currency: string;
+  customer?: string;
+  description?: string;
+  generatedFrom?: GeneratedFrom;
+  livemode: boolean;
+  metadata?: Record<string, string>;
+  onBehalfOf?: string;
+  paid: boolean;
+  paymentIntentId?: string;
+  paymentMethodDetails?: PaymentMethodDetails;
+  receiptEmail?: string;
+  receiptNumber?: string;
+  receiptUrl?: string;
+  refunded: boolean;
+  statementDescriptorSuffix?: string;
+  status?: string;
+}
+
 /** Content for `print`: an image (JPEG/PNG) as base64 or a `data:` URI. */
 export type PrintContent = string;
 
 export type ReaderSupportParams = { deviceType: Reader['deviceType']; simulated?: boolean; discoveryMethod: string };
 
 export type { PaymentMethod };
+
+// eslint-disable-next-line @typescript-eslint/no-namespace -- React Native's type names are namespaces
+export declare namespace SetupIntent {
+  type Type = SetupIntent;
+  type Status = SetupIntentStatus;
+  type Usage = SetupIntentUsage;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-namespace -- React Native's type names are namespaces
+export declare namespace Refund {
+  type Props = Refund;
+  type Status = RefundStatus;
+}

@@ -204,7 +204,7 @@ export class MobileTerminal {
   // ----------------------------------------------------------------------------------------------
 
   /** Asks the token provider for a token and opens the SDK session with it. */
-  async initialize(): Promise<{ reader?: Reader; error?: StripeError }> {
+  async initialize(): Promise<{ reader?: Reader; error?: undefined } | { error: StripeError; reader?: undefined }> {
     if (this.initialized) return this.connection ? { reader: this.connection.reader } : {};
     let token: unknown;
     try {
@@ -455,7 +455,7 @@ export class MobileTerminal {
       if (state.disconnect_reason !== null) this.connectionLost(state.disconnect_reason);
       return;
     }
-    if (state.reader && state.reader.id === connection.reader.id) connection.reader = readerFrom(state.reader, connection.reader.simulated);
+    if (state.reader && state.reader.id === connection.reader.id) connection.reader = readerFrom(state.reader, connection.reader.simulated === true);
   }
 
   private connectionLost(reason: NonNullable<SdkState['disconnect_reason']>): void {
@@ -710,7 +710,7 @@ export class MobileTerminal {
       setPaymentStatus: (status) => this.setPaymentStatus(status),
       connection: () => (this.connection && !this.reconnection ? {
         locationId: this.connection.params.locationId, readerId: this.connection.reader.id,
-        merchantDisplayName: this.connection.merchantDisplayName, simulated: this.connection.reader.simulated,
+        merchantDisplayName: this.connection.merchantDisplayName, simulated: this.connection.reader.simulated === true,
       } : null),
       platform: () => this.device.platform,
       tapScreenUx: () => structuredClone(this.ux),
@@ -835,7 +835,7 @@ export class MobileTerminal {
       emit: (name, ...args) => this.emit(name, ...args),
       setPaymentStatus: (status) => this.setPaymentStatus(status),
       connection: () => (this.connection && !this.reconnection
-        ? { merchantDisplayName: this.connection.merchantDisplayName, simulated: this.connection.reader.simulated } : null),
+        ? { merchantDisplayName: this.connection.merchantDisplayName, simulated: this.connection.reader.simulated === true } : null),
       platform: () => this.device.platform,
       tapScreenUx: () => structuredClone(this.ux),
       simulatedCard: () => this.simulatedCardNumber,

@@ -6,13 +6,16 @@
  */
 import type { DeviceFacts, TapToPayUxConfiguration } from '@opentill/core';
 import type { ErrorCode } from './errors.js';
-import type { BatteryLevel, BatteryStatus, Location, ReaderEvent, SoftwareUpdate, UpdateSoftwareResultType } from './rn-types.js';
+import type {
+  BatteryLevel, BatteryStatus, Charge, Location, ReaderEvent, ReceiptDetails, SoftwareUpdate, UpdateSoftwareResultType,
+} from './rn-types.js';
 import type { TapToPayUi } from './ui.js';
 import type { OfflineBehavior, OfflineCallbacks, OfflineDetails, OfflineOptions } from './offline/types.js';
 
 /** React Native's `Reader.DeviceType` of the readers OpenTill's mobile SDK connects (mobile-readers.ts, server-readers.ts). */
-export type DeviceType = 'tapToPay' | 'stripeM2' | 'chipper2X' | 'wisePad3' | 'stripeS700' | 'stripeS710' | 'wisePosE' |
-  'wisePosEDevkit' | 'stripeS700Devkit' | 'verifoneVM110' | 'verifoneVP110' | 'verifoneVL110' | 'etna';
+export type DeviceType = 'chipper1X' | 'chipper2X' | 'stripeM2' | 'stripeU200' | 'wiseCube' | 'wisePad3' | 'wisePosE' |
+  'wisePosEDevkit' | 'wisePad3s' | 'stripeS700Devkit' | 'stripeS700' | 'stripeS710Devkit' | 'stripeS710' | 'cotsDevice' | 'tapToPay' |
+  'etna' | 'verifoneVM110' | 'verifoneVP110' | 'verifoneVL110';
 export type DiscoveryMethod = 'bluetoothScan' | 'bluetoothProximity' | 'internet' | 'usb' | 'appsOnDevices' | 'tapToPay';
 
 /** `Reader.ConnectionStatus` of React Native (`reconnecting` during an automatic reconnection). */
@@ -34,7 +37,7 @@ export interface Reader {
   id: string;
   serialNumber: string;
   deviceType: DeviceType;
-  simulated: boolean;
+  simulated?: boolean;
   label?: string;
   locationId?: string;
   locationStatus: 'notSet' | 'set' | 'unknown';
@@ -92,13 +95,13 @@ export interface ConnectInternetReaderParams {
 export type ConnectReaderParams = ConnectTapToPayParams | ConnectMobileReaderParams | ConnectInternetReaderParams |
   { discoveryMethod: 'appsOnDevices'; reader: Reader };
 
-export type PaymentMethodType = 'card' | 'cardPresent' | 'interacPresent' | 'wechatPay' | 'affirm' | 'paynow' | 'paypay' | 'klarna';
+export type PaymentMethodType = 'card' | 'cardPresent' | 'interacPresent' | 'wechatPay' | 'affirm' | 'paynow' | 'paypay';
 
 export interface CreatePaymentIntentParams {
   amount: number;
   currency: string;
-  /** Default `['cardPresent']`. */
-  paymentMethodTypes?: PaymentMethodType[];
+  /** Default `['cardPresent']` (React Native's iOS parameter; its names or the API's). */
+  paymentMethodTypes?: string[];
   captureMethod?: 'automatic' | 'manual';
   setupFutureUsage?: 'off_session' | 'on_session';
   onBehalfOf?: string;
@@ -127,34 +130,53 @@ export interface ApiErrorInformation {
   docUrl?: string;
 }
 
+/**
+ * React Native's `CardPresentDetails`, `PaymentMethod.Type` and `PaymentIntent.Type`, as its types
+ * declare them (0.0.1-beta.30). As on React Native, fields the server does not know are absent at
+ * run time although the type lists them (the native bridges send null for them), e.g. the
+ * `interacPresentDetails` of a card or the `wallet` of a card read without one.
+ */
 export interface CardPresentDetails {
-  last4?: string;
-  expMonth?: number;
-  expYear?: number;
-  brand?: string;
-  funding?: string;
-  network?: string;
+  last4: string;
+  expMonth: string;
+  expYear: string;
+  cardholderName?: string;
+  funding: string;
+  brand: string;
+  generatedCard?: string;
+  emvAuthData?: string;
+  country?: string;
+  preferredLocales: string[];
+  issuer: string;
+  iin: string;
+  network: string;
+  description: string;
   /** `{type: 'apple_pay' | 'google_pay' | 'samsung_pay'}` when read from an NFC wallet. */
-  wallet?: { type: string } | null;
-  readMethod?: string;
+  wallet: { type: string };
+  receipt?: ReceiptDetails;
+  location?: string;
+  reader?: string;
 }
 
 export interface PaymentMethod {
+  type: PaymentMethodType;
   id: string;
-  type: string;
-  created?: number;
-  customer?: string | null;
-  livemode?: boolean;
+  customer: string;
+  interacPresentDetails: CardPresentDetails;
+  cardPresentDetails: CardPresentDetails;
+  wechatPayDetails: { location?: string; reader?: string; transactionId?: string };
+  affirmDetails: { location?: string; reader?: string; transactionId?: string };
+  livemode: boolean;
   metadata?: Record<string, string>;
-  cardPresentDetails?: CardPresentDetails;
-  interacPresentDetails?: CardPresentDetails;
 }
 
 /**
  * React Native's `PaymentIntent.Type`. `sdkUuid` is the handle the SDK knows the PaymentIntent by:
  * pass back the objects this SDK returned. `charges` stays empty (the SDK's endpoints answer the
- * PaymentIntent unexpanded; read charges on your backend); `apiObject` is the server's
- * PaymentIntent exactly as answered.
+ * PaymentIntent unexpanded; read charges on your backend); `created` and `canceledAt` are Unix
+ * seconds as strings, as React Native types them; `apiObject` is the server's PaymentIntent
+ * exactly as answered (its `payment_method_types` among others: React Native beta.30 types
+ * `paymentMethodTypes` as `number[]`, so OpenTill leaves that field out).
  */
 export interface PaymentIntent {
   id: string;
@@ -162,35 +184,36 @@ export interface PaymentIntent {
   amount: number;
   amountCapturable?: number;
   amountReceived?: number;
-  applicationFeeAmount?: number | null;
-  canceledAt?: number | null;
-  cancellationReason?: string | null;
+  applicationFeeAmount?: number;
+  canceledAt?: string;
+  cancellationReason?: string;
   captureMethod: string;
-  charges: unknown[];
+  charges: Charge[];
   clientSecret?: string;
   confirmationMethod?: string;
-  created: number;
+  created: string;
   currency: string;
-  customer?: string | null;
-  description?: string | null;
+  customer?: string;
+  description?: string;
   livemode: boolean;
-  metadata: Record<string, string>;
-  onBehalfOf?: string | null;
+  metadata?: Record<string, string>;
+  onBehalfOf?: string;
   /** The collected PaymentMethod: only when `updatePaymentIntent` asked for it, or after confirmation. */
-  paymentMethod?: PaymentMethod | null;
-  paymentMethodId?: string | null;
-  paymentMethodTypes?: string[];
-  receiptEmail?: string | null;
-  lastPaymentError?: ApiErrorInformation | null;
-  setupFutureUsage?: string | null;
-  statementDescriptor?: string | null;
-  statementDescriptorSuffix?: string | null;
-  status: PaymentIntentStatus;
-  transferGroup?: string | null;
-  latestChargeId?: string | null;
+  paymentMethod?: PaymentMethod;
+  paymentMethodId?: string;
+  receiptEmail?: string;
+  lastPaymentError?: ApiErrorInformation;
+  setupFutureUsage?: string;
+  statementDescriptor?: string;
+  statementDescriptorSuffix?: string;
+  status?: PaymentIntentStatus;
+  transferGroup?: string;
+  /** OpenTill: the id of the latest charge. */
+  latestChargeId?: string;
   /** Set on a PaymentIntent collected offline (its `id` is empty until it is forwarded). */
   offlineDetails?: OfflineDetails;
-  apiObject: Record<string, unknown>;
+  /** OpenTill: the server's PaymentIntent as answered (always set on what the SDK returns). */
+  apiObject?: Record<string, unknown>;
 }
 
 /** React Native's `StripeError` (terminal-sdk-surface.md §2.6). */
@@ -225,6 +248,11 @@ export type ProcessPaymentIntentParams = CollectPaymentMethodParams & { returnUr
 export type PaymentIntentResult = { paymentIntent: PaymentIntent; error?: undefined } | { paymentIntent?: undefined; error: StripeError };
 export type ReaderResult = { reader: Reader; error?: undefined } | { reader?: undefined; error: StripeError };
 export type ErrorResult = { error?: StripeError };
+/**
+ * React Native types some results `{ error: StripeError }` although `error` is undefined on
+ * success (disconnectReader, rebootReader, clearReaderDisplay): the hook keeps those types.
+ */
+export type ErrorAlwaysResult = { error: StripeError };
 
 /** A long operation: the result promise, plus `cancel()` (React Native's `Cancelable`). */
 export type Cancelable<T> = Promise<T> & {
@@ -276,3 +304,36 @@ export interface MobileTerminalOptions {
 }
 
 export type { DeviceFacts, TapToPayUxConfiguration };
+
+/** React Native's namespaces (`Reader.Type`, `PaymentIntent.Type`…), so its type names work unchanged. */
+// eslint-disable-next-line @typescript-eslint/no-namespace -- React Native's type names are namespaces
+export declare namespace Reader {
+  type Type = Reader;
+  type DeviceType = import('./types.js').DeviceType;
+  type DiscoveryMethod = import('./types.js').DiscoveryMethod;
+  type ConnectionStatus = import('./types.js').ConnectionStatus;
+  type DisconnectReason = import('./types.js').DisconnectReason;
+  type InputOptions = ReaderInputOptions;
+  type DisplayMessage = ReaderDisplayMessage;
+  type NetworkStatus = 'offline' | 'online';
+  type BatteryStatus = import('./rn-types.js').BatteryStatus;
+  type BatteryLevel = import('./rn-types.js').BatteryLevel;
+  type SoftwareUpdate = import('./rn-types.js').SoftwareUpdate;
+  type EstimatedUpdateTime = import('./rn-types.js').EstimatedUpdateTime;
+  type SimulateUpdateType = import('./rn-types.js').SimulateUpdateType;
+  type ReaderSettings = import('./rn-types.js').ReaderSettings;
+  type ReaderSettingsParameters = import('./rn-types.js').ReaderSettingsParameters;
+  type Accessibility = import('./rn-types.js').Accessibility;
+  type ReaderTextToSpeechStatus = import('./rn-types.js').ReaderTextToSpeechStatus;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-namespace -- React Native's type names are namespaces
+export declare namespace PaymentIntent {
+  type Type = PaymentIntent;
+  type Status = PaymentIntentStatus;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-namespace -- React Native's type names are namespaces
+export declare namespace PaymentMethod {
+  type Type = PaymentMethod;
+}

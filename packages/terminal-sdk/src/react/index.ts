@@ -12,3 +12,5 @@ export { StripeTerminalProvider, type StripeTerminalProviderProps, type LogLevel
 export { useStripeTerminal, withStripeTerminal, notInitializedMessage, type StripeTerminalHook } from './use-stripe-terminal.js';
 export type { MobileTerminalLike, TerminalMethodName } from './terminal-like.js';
 export type * from '../mobile/types.js';
+export type * from '../mobile/rn-types.js';
+export { CollectDataType, ErrorCode, FormType, SelectionButtonStyle, ToggleResult, ToggleValue } from '../mobile/index.js';

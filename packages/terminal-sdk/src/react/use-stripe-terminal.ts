@@ -10,16 +10,22 @@
  */
 import React from 'react';
 import { notInitializedMessage } from '../mobile/index.js';
-import type { Reader, UserCallbacks } from '../mobile/types.js';
+import type { ErrorAlwaysResult, Reader, UserCallbacks } from '../mobile/types.js';
 import { TerminalContext, type TerminalContextValue } from './context.js';
 import type { MobileTerminalLike, TerminalMethodName } from './terminal-like.js';
 
 export { notInitializedMessage };
 
 /** The status getters: values on the SDK, Promises on the hook (as React Native's are). */
-type Getter = 'getConnectionStatus' | 'getPaymentStatus' | 'getConnectedReader';
+type Getter = 'getConnectionStatus' | 'getPaymentStatus';
+/** Results React Native types `{ error: StripeError }` (error undefined on success): typed the same here. */
+type ErrorAlways = 'disconnectReader' | 'rebootReader' | 'clearReaderDisplay';
 type Methods = {
-  [K in TerminalMethodName]: K extends Getter ? () => Promise<ReturnType<MobileTerminalLike[K]>> : MobileTerminalLike[K]
+  [K in TerminalMethodName]: K extends Getter ? () => Promise<ReturnType<MobileTerminalLike[K]>>
+    : K extends ErrorAlways ? () => Promise<ErrorAlwaysResult>
+    // React Native types it `Promise<Reader.Type>`; it answers null when no reader is connected.
+    : K extends 'getConnectedReader' ? () => Promise<Reader>
+    : MobileTerminalLike[K]
 };
 
 export type StripeTerminalHook = Methods & {

@@ -400,10 +400,11 @@ export class OfflineMode {
     const p = intent.params;
     return {
       id: '', sdkUuid: intent.offlineId, amount: p.amount, currency: p.currency, captureMethod: p.captureMethod ?? 'automatic',
-      charges: [], created: Math.floor(intent.createdAtMs / 1000), livemode: false, metadata: p.metadata ?? {}, status,
-      description: p.description ?? null, paymentMethodTypes: (intent.create['payment_method_types'] as string[] | undefined) ?? ['card_present'],
+      // React Native's shapes: `created` in seconds as a string, absent fields absent (mobile/types.ts).
+      charges: [], created: String(Math.floor(intent.createdAtMs / 1000)), livemode: false, metadata: p.metadata ?? {}, status,
+      ...(p.description ? { description: p.description } : {}),
       ...(offlineDetails ? { offlineDetails } : {}),
-      apiObject: {},
+      apiObject: { payment_method_types: (intent.create['payment_method_types'] as string[] | undefined) ?? ['card_present'] },
     };
   }
 
