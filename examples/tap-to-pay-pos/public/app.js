@@ -1,5 +1,6 @@
 /* global document, window, localStorage, navigator, crypto, URLSearchParams */
-// A phone POS with Tap to Pay: the phone is the reader. The flow follows Stripe's mobile SDK docs
+// A phone POS with Tap to Pay: the phone is the reader — or, picked in the header, a simulated
+// Bluetooth reader beside it, or a smart reader on the network (the mobile SDK drives all three). The flow follows Stripe's mobile SDK docs
 // (React Native shape): initialize → discoverReaders(tapToPay) → connectReader(locationId), then per
 // sale createPaymentIntent → processPaymentIntent (the SDK's tap screen and PIN pad) → capture on
 // the backend.
@@ -66,7 +67,34 @@ const terminal = createMobileTerminal({
     onDidStartReaderReconnect: (_reader, reason) => log(`reconnecting (${reason ?? 'unknown'})…`),
     onDidSucceedReaderReconnect: () => log('reconnected'),
     onDidFailReaderReconnect: () => log('automatic reconnection failed'),
+    onDidUpdateBatteryLevel: ({ batteryLevel, batteryStatus }) => log(`reader battery ${Math.round(batteryLevel * 100)}% (${batteryStatus})`),
+    onDidReportAvailableUpdate: (update) => log(`reader update available: ${update.deviceSoftwareVersion}`),
   },
+});
+
+// ---- Reader picker ---------------------------------------------------------------------------
+$('reader-kind').value = ['tapToPay', 'bluetoothScan', 'internet'].includes(params.get('reader')) ? params.get('reader') : 'tapToPay';
+const readerKind = () => $('reader-kind').value;
+
+/** What discoverReaders and connectReader take for the picked kind (React Native's parameters). */
+function readerParams(kind) {
+  if (kind === 'bluetoothScan') {
+    return { discovery: { discoveryMethod: 'bluetoothScan', simulated: true },
+      connect: (reader) => ({ discoveryMethod: 'bluetoothScan', reader, locationId: config.locationId, autoReconnectOnUnexpectedDisconnect: true }) };
+  }
+  if (kind === 'internet') {
+    return { discovery: { discoveryMethod: 'internet', simulated: true, locationId: config.locationId },
+      connect: (reader) => ({ discoveryMethod: 'internet', reader }) };
+  }
+  return { discovery: { discoveryMethod: 'tapToPay', simulated: true },
+    connect: (reader) => ({ discoveryMethod: 'tapToPay', reader, locationId: config.locationId,
+      merchantDisplayName: config.merchantDisplayName, autoReconnectOnUnexpectedDisconnect: true }) };
+}
+
+$('reader-kind').addEventListener('change', async () => {
+  if (connecting) await connecting;
+  if (terminal.getConnectedReader()) await terminal.disconnectReader();
+  void connect();
 });
 
 // ---- Connection: in the background at start, again when the app comes back ------------------
@@ -93,17 +121,21 @@ function connect() {
       }
       if (await terminal.getConnectionStatus() === 'connected') return;
       showConnection('discovering');
-      const found = await terminal.discoverReaders({ discoveryMethod: 'tapToPay', simulated: true });
+      const kind = readerKind();
+      const { discovery, connect: connectParams } = readerParams(kind);
+      discovered = [];
+      const found = await terminal.discoverReaders(discovery);
       if (found.error) throw found.error;
       const reader = discovered[0] ?? terminal.discoveredReaders?.[0];
-      if (!reader) throw new Error('This phone was not found as a Tap to Pay reader.');
+      if (!reader) throw new Error(kind === 'tapToPay' ? 'This phone was not found as a Tap to Pay reader.' : `No ${kind} reader was found.`);
       showConnection('connecting');
-      const result = await terminal.connectReader({
-        discoveryMethod: 'tapToPay', reader, locationId: config.locationId,
-        merchantDisplayName: config.merchantDisplayName, autoReconnectOnUnexpectedDisconnect: true,
-      });
+      const result = await terminal.connectReader(connectParams(reader));
       if (result.error) throw result.error;
-      log(`connected: ${result.reader.id} at ${config.locationId}`);
+      log(`connected: ${result.reader.deviceType} ${result.reader.id} at ${config.locationId}`);
+      $('reader-info').textContent = [result.reader.deviceType, result.reader.serialNumber, result.reader.deviceSoftwareVersion,
+        typeof result.reader.batteryLevel === 'number' ? `battery ${Math.round(result.reader.batteryLevel * 100)}%` : null]
+        .filter(Boolean).join(' · ');
+      $('reader-info').dataset.deviceType = result.reader.deviceType;
       showConnection('connected');
     } catch (error) {
       log(`connection failed: ${error.code ?? ''} ${error.message}`);

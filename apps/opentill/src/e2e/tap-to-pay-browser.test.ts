@@ -280,4 +280,35 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     assert.deepEqual(errors.filter((e) => !/declined|canceled/i.test(e)), []);
     await close();
   });
+
+  test('the reader picker: a simulated Bluetooth reader, then an internet reader, take payments; back to Tap to Pay', async () => {
+    const { page, errors, close } = await openPhone('reader=bluetoothScan');
+    assert.equal(await page.getAttribute('#reader-info', 'data-device-type'), 'stripeM2');
+    assert.match(await page.textContent('#reader-info') ?? '', /stripeM2 · STRM2\w+ · [\d.]+.* · battery 80%/);
+    if (screenshots) await page.screenshot({ path: join(screenshots, 'reader-picker.png') });
+    await typeAmount(page, '1200');
+    await page.tap('#charge');
+    await page.waitForSelector('#result[data-status="succeeded"]', { timeout: 20_000 });
+    const bluetooth = await serverPayment(page);
+    assert.equal(bluetooth.status, 'succeeded');
+    assert.equal(bluetooth.received, 1200);
+    assert.ok(bluetooth.charge.payment_method_details.card_present.last4);
+    await page.tap('#new-sale');
+
+    await page.selectOption('#reader-kind', 'internet');
+    await page.waitForSelector('#reader-info[data-device-type="wisePosE"]', { timeout: 15_000 });
+    await page.waitForSelector('#connection[data-status="connected"]', { timeout: 15_000 });
+    await typeAmount(page, '900');
+    await page.tap('#charge');
+    await page.waitForSelector('#result[data-status="succeeded"]', { timeout: 20_000 });
+    const internet = await serverPayment(page);
+    assert.equal(internet.received, 900);
+    assert.notEqual(internet.id, bluetooth.id);
+    await page.tap('#new-sale');
+
+    await page.selectOption('#reader-kind', 'tapToPay');
+    await page.waitForSelector('#reader-info[data-device-type="tapToPay"]', { timeout: 15_000 });
+    assert.deepEqual(errors, []);
+    await close();
+  });
 });

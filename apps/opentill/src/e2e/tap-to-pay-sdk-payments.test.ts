@@ -97,7 +97,7 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
     const other = await phone.paymentIntent(800, 'eur');
     phone.ui.tapCard(cards.visa);
     const plain = paid(await phone.terminal.collectPaymentMethod({ paymentIntent: other }));
-    assert.equal(plain.paymentMethod, null, 'without updatePaymentIntent the PaymentMethod is not returned');
+    assert.equal(plain.paymentMethod, undefined, 'without updatePaymentIntent the PaymentMethod is not returned');
     assert.equal(paid(await phone.terminal.confirmPaymentIntent({ paymentIntent: plain })).status, 'succeeded');
   });
 
