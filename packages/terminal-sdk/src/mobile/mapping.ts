@@ -9,7 +9,6 @@ import type {
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
-const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
 
 /** `requires_payment_method` → `requiresPaymentMethod`. */
 export function camel(value: string): string {
