@@ -253,4 +253,48 @@ describe('React adapter over the real mobile SDK and server (sqlite)', () => {
     assert.equal(app().connectedReader, null);
     await act(async () => { renderer.unmount(); });
   });
+
+  test('the rest of the hook: easyConnect and a Bluetooth reader keep connectedReader, getters are Promises, rebootReader clears it', async () => {
+    const location = await f.location();
+    /** The hook members this test uses, beyond the ones typed at the top. */
+    type ExtraHook = {
+      easyConnect(params: { discoveryMethod: 'internet'; simulated: boolean; locationId: string }): Promise<{ reader?: Reader; error?: unknown }>;
+      getConnectedReader(): Promise<Reader | null>;
+      getLocations(params: { limit: number }): Promise<{ locations?: Array<{ id: string }> }>;
+      rebootReader(): Promise<{ error?: unknown }>;
+      connectReader(params: unknown): Promise<{ reader?: Reader; error?: unknown }>;
+    };
+    const seen = new Map<string, StripeTerminalHook>();
+    const App = probe('app', seen);
+    const renderer = await render(React.createElement(StripeTerminalProvider, {
+      apiBase: f.server.baseUrl, device: goodAndroid, installationId: `react-more-${process.pid}`, ui: new ScriptedTapToPayUi(),
+      tokenProvider: async () => (await f.stripe.terminal.connectionTokens.create()).secret,
+    }, React.createElement(App)));
+    const app = () => seen.get('app')! as unknown as StripeTerminalHook & ExtraHook;
+    await act(async () => { assert.equal((await app().initialize()).error, undefined); });
+
+    await act(async () => {
+      const connected = await app().easyConnect({ discoveryMethod: 'internet', simulated: true, locationId: location.id });
+      assert.equal(connected.error, undefined, JSON.stringify(connected.error));
+    });
+    assert.equal(app().connectedReader?.deviceType, 'wisePosE');
+    assert.equal((await app().getConnectedReader())?.id, app().connectedReader?.id);
+    assert.ok((await app().getLocations({ limit: 10 })).locations?.some((l) => l.id === location.id));
+    await act(async () => { await app().disconnectReader(); });
+    assert.equal(app().connectedReader, null);
+
+    await act(async () => {
+      assert.equal((await app().discoverReaders({ discoveryMethod: 'bluetoothScan', simulated: true })).error, undefined);
+    });
+    assert.deepEqual(app().discoveredReaders.map((r) => r.deviceType), ['stripeM2', 'chipper2X', 'wisePad3']);
+    await act(async () => {
+      const connected = await app().connectReader({ discoveryMethod: 'bluetoothScan', reader: app().discoveredReaders[2]!, locationId: location.id });
+      assert.equal(connected.error, undefined, JSON.stringify(connected.error));
+    });
+    assert.equal(app().connectedReader?.deviceType, 'wisePad3');
+    await act(async () => { assert.equal((await app().rebootReader()).error, undefined); });
+    assert.equal(app().connectedReader, null);
+    assert.equal(await app().getConnectionStatus(), 'notConnected');
+    await act(async () => { renderer.unmount(); });
+  });
 });
