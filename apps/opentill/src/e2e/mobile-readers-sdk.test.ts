@@ -71,6 +71,13 @@ describe('discovery of every reader kind', () => {
     await phone.terminal.discoverReaders({ discoveryMethod: 'usb', simulated: true });
     assert.deepEqual(phone.terminal.discoveredReaders.map((r) => r.deviceType), ['stripeM2', 'chipper2X', 'wisePad3', 'stripeS700']);
     assert.deepEqual(phone.events.connection, ['discovering', 'notConnected', 'discovering', 'notConnected', 'discovering', 'notConnected']);
+
+    // No real Bluetooth or USB reader exists beside OpenTill: a scan without `simulated` finds nothing.
+    const real = await phone.terminal.discoverReaders({ discoveryMethod: 'bluetoothScan' });
+    assert.equal(errorOf(real).code, ErrorCode.BLUETOOTH_SCAN_TIMED_OUT);
+    assert.equal(phone.events.finishedDiscovering.at(-1)?.code, ErrorCode.BLUETOOTH_SCAN_TIMED_OUT);
+    assert.equal(errorOf(await phone.terminal.discoverReaders({ discoveryMethod: 'usb', simulated: false })).code,
+      ErrorCode.USB_DISCOVERY_TIMED_OUT);
   });
 
   test('internet discovery finds the server\'s smart readers, filtered by reader id; appsOnDevices is refused', async () => {

@@ -298,7 +298,16 @@ export class MobileTerminal {
       } else {
         // A Bluetooth scan answers after the current task, like Tap to Pay discovery.
         await Promise.resolve();
-        readers = discoverMobileReaders(params.discoveryMethod, (params as { simulated?: boolean }).simulated !== false);
+        if ((params as { simulated?: boolean }).simulated !== true) {
+          // Only simulated Bluetooth/USB readers exist beside OpenTill's SDK: a real scan finds nothing.
+          const error = params.discoveryMethod === 'usb'
+            ? stripeError(ErrorCode.USB_DISCOVERY_TIMED_OUT, 'No USB reader was found: OpenTill simulates USB readers only (simulated: true).')
+            : stripeError(ErrorCode.BLUETOOTH_SCAN_TIMED_OUT,
+              'No Bluetooth reader was found: OpenTill simulates Bluetooth readers only (simulated: true).');
+          this.emit('onFinishDiscoveringReaders', error);
+          return { error };
+        }
+        readers = discoverMobileReaders(params.discoveryMethod, true);
       }
       if (signal.aborted) {
         const error = stripeError(ErrorCode.CANCELED, 'discoverReaders was canceled.');
