@@ -162,6 +162,7 @@ describe('simulated Bluetooth readers', () => {
     assert.deepEqual(events.progress, Array.from({ length: updateSteps + 1 }, (_v, i) => String(i / updateSteps)));
     assert.equal(events.finished.at(-1)?.error, undefined);
     assert.equal(phone.terminal.getConnectedReader()?.deviceSoftwareVersion, connected.availableUpdate.deviceSoftwareVersion);
+    assert.equal(phone.terminal.getConnectedReader()?.firmwareVersion, connected.availableUpdate.deviceSoftwareVersion);
     assert.equal(phone.terminal.getConnectedReader()?.availableUpdate, undefined);
     assert.equal(errorOf(await phone.terminal.installAvailableUpdate()).code, ErrorCode.UNEXPECTED_OPERATION);
 

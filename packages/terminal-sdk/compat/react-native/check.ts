@@ -76,3 +76,20 @@ export const loading: UseStripeTerminal['loading'] = openTill.loading;
 
 // And the whole object.
 export const assignable: Pick<UseStripeTerminal, Compared> = openTill;
+
+// Every field React Native's data types have exists on OpenTill's (optional where the server may not know it).
+import type * as RN from './index';
+import type * as OT from '@opentill/terminal-sdk/react';
+type Missing<Theirs, Ours> = Exclude<keyof Theirs, keyof Ours>;
+type Expect<T extends never> = T;
+export type Fields = [
+  Expect<Missing<RN.Reader.Type, OT.Reader>>,
+  Expect<Missing<RN.PaymentIntent.Type, OT.PaymentIntent>>,
+  Expect<Missing<RN.SetupIntent.Type, OT.SetupIntent>>,
+  Expect<Missing<RN.Refund.Props, OT.Refund>>,
+  Expect<Missing<RN.StripeError, OT.StripeError>>,
+  Expect<Missing<RN.Location, OT.Location>>,
+  Expect<Missing<RN.PaymentMethod.Type, OT.PaymentMethod>>,
+  Expect<Missing<RN.CardPresentDetails, OT.CardPresentDetails>>,
+  Expect<Missing<RN.ApiErrorInformation, OT.ApiErrorInformation>>,
+];

@@ -287,7 +287,8 @@ export class ExternalReaders {
       }
       const connection = this.connection;
       if (connection) {
-        const reader: Reader = { ...connection.reader, deviceSoftwareVersion: update.deviceSoftwareVersion };
+        const reader: Reader = { ...connection.reader, deviceSoftwareVersion: update.deviceSoftwareVersion,
+          firmwareVersion: update.deviceSoftwareVersion };
         delete reader.availableUpdate;
         connection.reader = reader;
       }

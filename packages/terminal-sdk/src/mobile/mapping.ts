@@ -39,6 +39,7 @@ export function paymentIntentFrom(api: Json, sdkUuid: string, paymentMethod: Pay
     amount: num(api['amount']) ?? 0,
     amountCapturable: num(api['amount_capturable']),
     amountReceived: num(api['amount_received']),
+    amountTip: num(((api['amount_details'] as Json | undefined)?.['tip'] as Json | undefined)?.['amount']),
     applicationFeeAmount: num(api['application_fee_amount']),
     canceledAt: seconds(api['canceled_at']),
     cancellationReason: text(api['cancellation_reason']),

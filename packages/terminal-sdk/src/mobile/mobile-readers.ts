@@ -33,7 +33,7 @@ export function discoverMobileReaders(method: MobileDiscovery, simulated: boolea
     id: `${model.serialPrefix}${simulated ? 'SIM' : ''}${String(index + 1).padStart(5, '0')}`,
     serialNumber: `${model.serialPrefix}${simulated ? 'SIM' : ''}${String(index + 1).padStart(5, '0')}`,
     deviceType: model.deviceType, simulated, label: model.label, locationStatus: 'notSet', status: 'online',
-    deviceSoftwareVersion: model.firmware, batteryLevel: 0.8, batteryStatus: 'nominal', isCharging: 0,
+    deviceSoftwareVersion: model.firmware, firmwareVersion: model.firmware, batteryLevel: 0.8, batteryStatus: 'nominal', isCharging: 0,
   }));
 }
 

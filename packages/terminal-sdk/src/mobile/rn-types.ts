@@ -91,6 +91,11 @@ export interface SetupIntent {
   singleUseMandate?: string;
   status?: SetupIntentStatus;
   usage?: SetupIntentUsage;
+  nextAction?: NextAction;
+  paymentMethod?: PaymentMethod;
+  paymentMethodOptions?: PaymentMethodOptions;
+  latestAttempt?: SetupAttempt;
+  lastSetupError?: import('./types.js').ApiErrorInformation;
   /** OpenTill: the server's SetupIntent as answered (always set on what the SDK returns). */
   apiObject?: Record<string, unknown>;
 }
@@ -125,6 +130,11 @@ export interface Refund {
   metadata?: Record<string, string>;
   paymentIntentId?: string;
   reason?: string;
+  receiptNumber?: string;
+  failureBalanceTransaction?: string;
+  sourceTransferReversal?: string;
+  transferReversal?: string;
+  paymentMethodDetails?: PaymentMethodDetails;
   status?: RefundStatus;
 }
 type RefundCommon = {
@@ -243,6 +253,36 @@ export interface Charge {
   refunded: boolean;
   statementDescriptorSuffix?: string;
   status?: string;
+}
+
+// Smaller React Native types the data types refer to -------------------------------------------------
+
+export type NextAction = {
+  type?: string;
+  wechatPayDisplayQrCode?: { data?: string; hostedInstructionsUrl?: string; imageDataUrl?: string; imageUrlPng?: string; imageUrlSvg?: string };
+  redirectToUrl?: { url?: string; returnUrl?: string };
+  useStripeSdk?: { type?: string };
+};
+export type PaymentMethodOptions = {
+  requestExtendedAuthorization?: boolean; requestIncrementalAuthorizationSupport?: boolean; requestedPriority: string;
+  requestPartialAuthorization?: string; captureMethod?: 'manual' | 'manual_preferred';
+};
+export type Amount = { amount?: number };
+export type AmountDetails = { tip?: Amount; donation?: Amount; surcharge?: Amount };
+export type OfflineCardPresentDetails = {
+  brand: string; cardholderName: string; expMonth: number; expYear: number; last4: string; readMethod: string; receiptDetails: ReceiptDetails;
+};
+/** Offline payments (issue 15 item 3) fill it; declared here so the PaymentIntent type is React Native's. */
+export type OfflineDetails = { storedAtMs: string; requiresUpload: boolean; cardPresentDetails: OfflineCardPresentDetails; amountDetails: AmountDetails };
+export type SetupAttemptCardPresentDetails = { emvAuthData: string; generatedCard: string };
+export type SetupAttempt = {
+  id: string; applicationId?: string; created?: string; customer?: string; livemode: boolean; onBehalfOfId?: string;
+  paymentMethodDetails: { cardPresent: SetupAttemptCardPresentDetails; interacPresent: SetupAttemptCardPresentDetails;
+    type: import('./types.js').PaymentMethodType };
+  paymentMethodId?: string; setupIntentId?: string; status: string; usage?: SetupIntentUsage;
+};
+export interface UnderlyingErrorInformation {
+  code: string; message: string; iosDomain?: string; iosLocalizedFailureReason?: string; iosLocalizedRecoverySuggestion?: string;
 }
 
 /** Content for `print`: an image (JPEG/PNG) as base64 or a `data:` URI. */

@@ -96,6 +96,8 @@ export function refundFrom(api: Json): Refund {
     ['chargeId', text(api['charge'])], ['paymentIntentId', text(api['payment_intent'])], ['currency', text(api['currency'])],
     ['created', secondsText(api['created'])], ['reason', text(api['reason'])], ['failureReason', text(api['failure_reason'])],
     ['balanceTransaction', text(api['balance_transaction'])], ['description', text(api['description'])],
+    ['receiptNumber', text(api['receipt_number'])], ['failureBalanceTransaction', text(api['failure_balance_transaction'])],
+    ['transferReversal', text(api['transfer_reversal'])], ['sourceTransferReversal', text(api['source_transfer_reversal'])],
   ];
   for (const [key, value] of optional) if (value !== undefined) (refund as unknown as Record<string, unknown>)[key] = value;
   if (api['metadata']) refund.metadata = api['metadata'] as Record<string, string>;

@@ -7,7 +7,8 @@
 import type { DeviceFacts, TapToPayUxConfiguration } from '@opentill/core';
 import type { ErrorCode } from './errors.js';
 import type {
-  BatteryLevel, BatteryStatus, Charge, Location, ReaderEvent, ReceiptDetails, SoftwareUpdate, UpdateSoftwareResultType,
+  AmountDetails, BatteryLevel, BatteryStatus, CardDetails, Charge, Location, NextAction, OfflineDetails, PaymentMethodOptions, ReaderEvent,
+  ReceiptDetails, Refund, SetupIntent, SoftwareUpdate, UnderlyingErrorInformation, UpdateSoftwareResultType,
 } from './rn-types.js';
 import type { TapToPayUi } from './ui.js';
 import type { OfflineBehavior, OfflineCallbacks, OfflineDetails, OfflineOptions } from './offline/types.js';
@@ -52,6 +53,18 @@ export interface Reader {
   /** A software update the reader can install (installAvailableUpdate). */
   availableUpdate?: SoftwareUpdate;
   location?: Location;
+  /** Android's reader fields (React Native `Reader.Android.Type`); `firmwareVersion` is set for Bluetooth/USB readers. */
+  baseUrl?: string;
+  bootloaderVersion?: string;
+  configVersion?: string;
+  emvKeyProfileId?: string;
+  firmwareVersion?: string;
+  hardwareVersion?: string;
+  macKeyProfileId?: string;
+  pinKeyProfileId?: string;
+  trackKeyProfileId?: string;
+  settingsVersion?: string;
+  pinKeysetId?: string;
   /** The server's `terminal.reader` (device_type `mobile_phone_reader`) once connected. */
   apiObject?: Record<string, unknown>;
 }
@@ -166,6 +179,9 @@ export interface PaymentMethod {
   cardPresentDetails: CardPresentDetails;
   wechatPayDetails: { location?: string; reader?: string; transactionId?: string };
   affirmDetails: { location?: string; reader?: string; transactionId?: string };
+  paynowDetails?: { location?: string; reader?: string; reference?: string };
+  paypayDetails?: { location?: string; reader?: string; reference?: string };
+  cardDetails?: CardDetails;
   livemode: boolean;
   metadata?: Record<string, string>;
 }
@@ -183,7 +199,12 @@ export interface PaymentIntent {
   sdkUuid: string;
   amount: number;
   amountCapturable?: number;
+  amountDetails?: AmountDetails;
   amountReceived?: number;
+  amountRequested?: number;
+  amountSurcharge?: number;
+  /** The tip collected on the reader (the server's `amount_details.tip.amount`). */
+  amountTip?: number;
   applicationFeeAmount?: number;
   canceledAt?: string;
   cancellationReason?: string;
@@ -197,7 +218,13 @@ export interface PaymentIntent {
   description?: string;
   livemode: boolean;
   metadata?: Record<string, string>;
+  nextAction?: NextAction;
+  /** Set by offline payments (issue 15 item 3). */
+  offlineDetails?: OfflineDetails;
   onBehalfOf?: string;
+  paymentMethodOptions?: PaymentMethodOptions;
+  /** React Native types it `number[]`: OpenTill never sets it (read `apiObject.payment_method_types`). */
+  paymentMethodTypes?: number[];
   /** The collected PaymentMethod: only when `updatePaymentIntent` asked for it, or after confirmation. */
   paymentMethod?: PaymentMethod;
   paymentMethodId?: string;
@@ -217,7 +244,7 @@ export interface PaymentIntent {
 }
 
 /** React Native's `StripeError` (terminal-sdk-surface.md §2.6). */
-export interface StripeError {
+export interface StripeError extends Error {
   name: 'StripeError';
   code: ErrorCode;
   /** The server's code when it came from the server (`card_declined`, `TAP_TO_PAY_UNSUPPORTED_DEVICE`), else `code`. */
@@ -226,7 +253,10 @@ export interface StripeError {
   /** `reason` (the server's sub-code), `field`, `causes`, `errors` (UX configuration), `httpStatusCode`, `stripeAPIRequestId` when known. */
   metadata: Record<string, unknown>;
   paymentIntent?: PaymentIntent;
+  setupIntent?: SetupIntent;
+  refund?: Refund;
   apiError?: ApiErrorInformation;
+  underlyingError?: UnderlyingErrorInformation;
 }
 
 export interface CollectPaymentMethodParams {
