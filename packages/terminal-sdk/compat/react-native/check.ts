@@ -6,12 +6,8 @@
 import type { UseStripeTerminal } from './index';
 import type { StripeTerminalHook } from '@opentill/terminal-sdk/react';
 
-/**
- * - emitter: react-native's EventEmitter, no counterpart off React Native.
- * - getOfflineStatus, setSimulatedOfflineMode: offline mode, added by the offline-mode change (issue 15 item 3);
- *   remove them from this list once it is merged.
- */
-type Skipped = 'emitter' | 'getOfflineStatus' | 'setSimulatedOfflineMode';
+/** emitter: react-native's EventEmitter, no counterpart off React Native. */
+type Skipped = 'emitter';
 type Compared = Exclude<keyof UseStripeTerminal, Skipped>;
 
 declare const openTill: StripeTerminalHook;
@@ -52,6 +48,8 @@ export const cancelProcessPaymentIntent: UseStripeTerminal['cancelProcessPayment
 export const cancelConfirmSetupIntent: UseStripeTerminal['cancelConfirmSetupIntent'] = openTill.cancelConfirmSetupIntent;
 export const cancelProcessSetupIntent: UseStripeTerminal['cancelProcessSetupIntent'] = openTill.cancelProcessSetupIntent;
 export const cancelProcessRefund: UseStripeTerminal['cancelProcessRefund'] = openTill.cancelProcessRefund;
+export const setSimulatedOfflineMode: UseStripeTerminal['setSimulatedOfflineMode'] = openTill.setSimulatedOfflineMode;
+export const getOfflineStatus: UseStripeTerminal['getOfflineStatus'] = openTill.getOfflineStatus;
 export const setSimulatedCard: UseStripeTerminal['setSimulatedCard'] = openTill.setSimulatedCard;
 export const setSimulatedCollectInputsResult: UseStripeTerminal['setSimulatedCollectInputsResult'] = openTill.setSimulatedCollectInputsResult;
 export const getPaymentStatus: UseStripeTerminal['getPaymentStatus'] = openTill.getPaymentStatus;

@@ -269,11 +269,7 @@ export type PaymentMethodOptions = {
 };
 export type Amount = { amount?: number };
 export type AmountDetails = { tip?: Amount; donation?: Amount; surcharge?: Amount };
-export type OfflineCardPresentDetails = {
-  brand: string; cardholderName: string; expMonth: number; expYear: number; last4: string; readMethod: string; receiptDetails: ReceiptDetails;
-};
-/** Offline payments (issue 15 item 3) fill it; declared here so the PaymentIntent type is React Native's. */
-export type OfflineDetails = { storedAtMs: string; requiresUpload: boolean; cardPresentDetails: OfflineCardPresentDetails; amountDetails: AmountDetails };
+// OfflineDetails and OfflineCardPresentDetails: offline/types.ts (offline payments).
 export type SetupAttemptCardPresentDetails = { emvAuthData: string; generatedCard: string };
 export type SetupAttempt = {
   id: string; applicationId?: string; created?: string; customer?: string; livemode: boolean; onBehalfOfId?: string;

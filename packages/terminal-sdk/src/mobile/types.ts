@@ -7,7 +7,7 @@
 import type { DeviceFacts, TapToPayUxConfiguration } from '@opentill/core';
 import type { ErrorCode } from './errors.js';
 import type {
-  AmountDetails, BatteryLevel, BatteryStatus, CardDetails, Charge, Location, NextAction, OfflineDetails, PaymentMethodOptions, ReaderEvent,
+  AmountDetails, BatteryLevel, BatteryStatus, CardDetails, Charge, Location, NextAction, PaymentMethodOptions, ReaderEvent,
   ReceiptDetails, Refund, SetupIntent, SoftwareUpdate, UnderlyingErrorInformation, UpdateSoftwareResultType,
 } from './rn-types.js';
 import type { TapToPayUi } from './ui.js';
@@ -219,8 +219,6 @@ export interface PaymentIntent {
   livemode: boolean;
   metadata?: Record<string, string>;
   nextAction?: NextAction;
-  /** Set by offline payments (issue 15 item 3). */
-  offlineDetails?: OfflineDetails;
   onBehalfOf?: string;
   paymentMethodOptions?: PaymentMethodOptions;
   /** React Native types it `number[]`: OpenTill never sets it (read `apiObject.payment_method_types`). */

@@ -17,7 +17,7 @@ export const terminalMethods = [
   'confirmSetupIntent', 'processSetupIntent', 'cancelCollectSetupIntent', 'cancelConfirmSetupIntent', 'cancelProcessSetupIntent',
   'processRefund', 'cancelProcessRefund', 'setReaderDisplay', 'clearReaderDisplay', 'collectInputs', 'cancelCollectInputs',
   'collectData', 'cancelCollectData', 'getReaderSettings', 'setReaderSettings', 'print', 'setSimulatedCollectInputsResult',
-  'getNativeSdkVersion',
+  'getNativeSdkVersion', 'getOfflineStatus', 'setSimulatedOfflineMode',
 ] as const;
 
 export type TerminalMethodName = typeof terminalMethods[number];

@@ -105,6 +105,7 @@ function buildMethods(ctx: () => TerminalContextValue): Methods {
     'confirmSetupIntent', 'processSetupIntent', 'cancelCollectSetupIntent', 'cancelConfirmSetupIntent', 'cancelProcessSetupIntent',
     'processRefund', 'cancelProcessRefund', 'setReaderDisplay', 'clearReaderDisplay', 'collectInputs', 'cancelCollectInputs',
     'collectData', 'cancelCollectData', 'getReaderSettings', 'setReaderSettings', 'print', 'setSimulatedCollectInputsResult',
+    'getOfflineStatus', 'setSimulatedOfflineMode',
   ] as const satisfies readonly TerminalMethodName[]) {
     methods[name] = guarded(name);
   }

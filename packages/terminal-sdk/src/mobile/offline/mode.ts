@@ -14,6 +14,7 @@
  * - When the network is back every stored payment is forwarded, oldest first, each under its own
  *   id (the server's idempotency key): `onDidForwardPaymentIntent` per payment, then it is removed.
  */
+import type { ReceiptDetails } from '../rn-types.js';
 import type { TapToPayUxConfiguration } from '@opentill/core';
 import type { Json, SdkTransport, TransportFailure } from '../../transport.js';
 import { ErrorCode, fromFailure, stripeError } from '../errors.js';
@@ -630,7 +631,7 @@ function detailsOf(payment: StoredPayment, requiresUpload = true): OfflineDetail
   return {
     storedAtMs: String(payment.storedAtMs), requiresUpload,
     cardPresentDetails: { brand: '', cardholderName: '', expMonth: 0, expYear: 0, last4: payment.card.last4, readMethod: 'contactless_emv',
-      receiptDetails: {} },
+      receiptDetails: {} as ReceiptDetails },
     amountDetails: {},
   };
 }

@@ -5,6 +5,8 @@
 import type { PaymentIntent, StripeError } from '../types.js';
 import type { OfflineStorage } from './storage.js';
 
+import type { ReceiptDetails } from '../rn-types.js';
+
 export type OfflineBehavior = 'prefer_online' | 'require_online' | 'force_offline';
 export type NetworkStatus = 'online' | 'offline' | 'unknown';
 
@@ -27,7 +29,8 @@ export interface OfflineCardPresentDetails {
   expYear: number;
   last4: string;
   readMethod: string;
-  receiptDetails: Record<string, never>;
+  /** React Native's `ReceiptDetails`; empty at run time (no EMV receipt is simulated offline). */
+  receiptDetails: ReceiptDetails;
 }
 
 export interface OfflineDetails {
