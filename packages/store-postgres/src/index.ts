@@ -264,7 +264,13 @@ export class PostgresStore implements Store {
    * fresh read.
    */
   async commit(batch: CommitBatch): Promise<CommitResult> {
-    if (batch.alongside?.length || batch.connectPlatformId) return this.commitAcrossAccounts(batch);
+    // A batch that changes webhook endpoints must plan its own events' deliveries from the endpoints
+    // as it leaves them (as SQLite does, planning after the writes); the one-statement path plans
+    // from the endpoints read before and would refuse itself (OT412) every time. Such batches are rare
+    // (endpoint create/update/delete/disable), so they take the statement-by-statement transaction.
+    if (batch.alongside?.length || batch.connectPlatformId || batch.puts.some((put) => put.object.object === 'webhook_endpoint')) {
+      return this.commitStatementByStatement(batch);
+    }
     const puts = batch.puts;
     const putData = puts.map((put) => put.data ?? JSON.stringify(put.object));
     // Planning sets pending_webhooks on the events it routes; a re-plan starts from the originals.
@@ -309,11 +315,12 @@ export class PostgresStore implements Store {
 
   /**
    * A Connect commit: several accounts' writes (`alongside`), or a connected account's events (also
-   * routed to its platform's Connect endpoints). Rare next to plain commits, so it keeps the
+   * routed to its platform's Connect endpoints); or a commit that changes webhook endpoints (its
+   * deliveries are planned after its writes). Rare next to plain commits, so it keeps the
    * statement-by-statement transaction rather than widening `opentill_commit`; same semantics
    * (idempotency effect first, version-checked puts, deliveries planned inside, then the events).
    */
-  private async commitAcrossAccounts(batch: CommitBatch): Promise<CommitResult> {
+  private async commitStatementByStatement(batch: CommitBatch): Promise<CommitResult> {
     let current = '';
     try {
       return await this.transaction(async (client): Promise<CommitResult> => {
@@ -456,7 +463,7 @@ function toAccount(row: AccountRow): Account {
   return { id: row.id, created: row.created, clockOffsetMs: row.clock_offset_ms, settings: row.settings, platformId: row.platform_id };
 }
 
-/** A version conflict inside `commitAcrossAccounts` (rolls its transaction back). */
+/** A version conflict inside `commitStatementByStatement` (rolls its transaction back). */
 class AcrossConflict extends Error {
   constructor(readonly id: string) {
     super(`version conflict on ${id}`);

@@ -112,6 +112,28 @@ export function outboxContract(test: Test): void {
     assert.equal(connect?.endpoint?.id, 'we_connect');
   });
 
+  test('a commit that changes endpoints delivers its own events by the endpoints as it leaves them', async (store) => {
+    await setup(store);
+    await put(store, ACCT, [endpoint('we_a', ['*']), endpoint('we_watch', ['opentill.webhook_endpoint.disabled', 'refund.created'])]);
+    // Warm whatever the adapter keeps of the endpoints, then change them in the same commit as events.
+    await emit(store, ACCT, [event('evt_warm', 'refund.created')]);
+    const current = await store.get(ACCT, 'we_a');
+    const disabled = await store.commit({
+      accountId: ACCT, nowMs: T0,
+      puts: [{ object: { ...current!.object, status: 'disabled' }, expectedVersion: current!.version }],
+      events: [event('evt_disabled', 'opentill.webhook_endpoint.disabled'), event('evt_after', 'refund.created')],
+    });
+    assert.deepEqual(disabled, { ok: true, deliveries: 2 });
+    assert.equal(await pending(store, ACCT, 'evt_after'), 1, 'the disabled endpoint gets nothing of its own commit');
+    const created = await store.commit({
+      accountId: ACCT, nowMs: T0, puts: [{ object: endpoint('we_new', ['*']), expectedVersion: 0 }], events: [event('evt_new', 'refund.created')],
+    });
+    assert.deepEqual(created, { ok: true, deliveries: 2 });
+    const rows = await store.outbox.deliveries({ accountId: ACCT, limit: 100 });
+    assert.deepEqual(rows.filter((row) => row.eventId !== 'evt_warm').map((row) => `${row.eventId}>${row.endpointId}`).sort(),
+      ['evt_after>we_watch', 'evt_disabled>we_watch', 'evt_new>we_new', 'evt_new>we_watch']);
+  });
+
   test('a conflicting batch writes no deliveries', async (store) => {
     await setup(store);
     await put(store, ACCT, [endpoint('we_all', ['*']), { id: 'pi_1', object: 'payment_intent', created: 1, livemode: false }]);
