@@ -33,7 +33,13 @@ function valueAt(object: unknown, path: string): unknown {
  */
 async function checkPaths(type: string, plain: Json, retrieve: (expand: string[]) => Promise<unknown>, prefix = ''): Promise<string[]> {
   const expanded: string[] = [];
-  const paths = shapes.expandable[type]!;
+  const tooDeep = (path: string) => `${prefix}${path}`.split('.').length > 4;
+  // Past Stripe's depth of 4 segments (a SetupAttempt's nested paths behind `latest_attempt.`): refused.
+  for (const path of shapes.expandable[type]!.filter(tooDeep)) {
+    await assert.rejects(retrieve([`${prefix}${path}`]),
+      (error: Stripe.errors.StripeError) => error.code === 'property_expansion_max_depth', `${prefix}${path}`);
+  }
+  const paths = shapes.expandable[type]!.filter((path) => !tooDeep(path));
   for (const path of paths) {
     const result = await retrieve([`${prefix}${path}`]);
     const before = valueAt(plain, path);

@@ -18,7 +18,10 @@ export default function checkAnswer(method: string, url: string, status: number,
   } catch {
     return report(method, path, status, ['$: the answer is not JSON']);
   }
-  const violations = checkResponseBody(body, status);
+  // A PaymentIntent read with its client secret (a publishable key's read): Stripe answers the
+  // documented subset of its fields (docs/decisions.md, wire audit), which stripe-node does not type.
+  const partial = method === 'GET' && /^\/v1\/payment_intents\/[^/]+$/.test(path) && /[?&]client_secret=/.test(url);
+  const violations = checkResponseBody(body, status, undefined, { partial });
   if (violations.length === 0) return undefined;
   return report(method, path, status, violations.map((violation) => `${violation.at}: ${violation.message}`));
 }

@@ -52,6 +52,12 @@ describe('checkResponseBody', () => {
     assert.deepEqual(at({ error: { type: 'api_error', message: 'x' }, extra: 1 }, 500), ['$: unexpected member extra beside error']);
   });
 
+  it('accepts a documented subset when told so, still checking what is there', () => {
+    const { ip_address: _dropped, ...withoutIp } = reader;
+    assert.deepEqual(checkResponseBody(withoutIp, 200, undefined, { partial: true }), []);
+    assert.equal(checkResponseBody({ ...withoutIp, label: 3 }, 200, undefined, { partial: true }).length, 1);
+  });
+
   it('names an object type it does not know', () => {
     assert.match(at({ id: 'x', object: 'invoice' })[0]!, /object type invoice is not one OpenTill serves/);
   });

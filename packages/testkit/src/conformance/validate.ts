@@ -17,8 +17,12 @@ type Json = unknown;
 
 const kindOf = (value: Json): string => value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 
-export function checkResponseBody(body: Json, status: number, shapes: Shapes = loadShapes()): Violation[] {
-  const checker = new Checker(shapes);
+/**
+ * `partial`: the answer is a documented subset of the object (a PaymentIntent read with a
+ * publishable key): members may be missing at its top level; those present are checked.
+ */
+export function checkResponseBody(body: Json, status: number, shapes: Shapes = loadShapes(), options: { partial?: boolean } = {}): Violation[] {
+  const checker = new Checker(shapes, options.partial === true);
   if (status >= 400 || (isRecord(body) && 'error' in body && !('object' in body))) {
     if (!isRecord(body)) return [{ at: '$', message: `an error answer is not an object: ${kindOf(body)}` }];
     for (const key of Object.keys(body)) if (key !== 'error') checker.report('$', `unexpected member ${key} beside error`);
@@ -39,7 +43,7 @@ class Checker {
   /** The field whose value is being checked (for value exceptions). */
   private structName: string | null = null;
   private fieldName: string | null = null;
-  constructor(private readonly shapes: Shapes) {}
+  constructor(private readonly shapes: Shapes, private partialTop = false) {}
 
   report(at: string, message: string): void {
     this.violations.push({ at, message });
@@ -102,10 +106,12 @@ class Checker {
       this.report(at, `expected an object (${name}), got ${kindOf(value)}`);
       return;
     }
+    const partial = this.partialTop;
+    this.partialTop = false;
     for (const [field, shape] of Object.entries(struct.fields)) {
       const present = field in value;
       if (!present) {
-        if (!shape.optional && !exceptionFor(name, field, 'missing')) this.report(`${at}.${field}`, `missing (${name}.${field} is not optional)`);
+        if (!partial && !shape.optional && !exceptionFor(name, field, 'missing')) this.report(`${at}.${field}`, `missing (${name}.${field} is not optional)`);
         continue;
       }
       if (shape.type.length === 1 && shape.type[0] === 'absent') {
