@@ -52,7 +52,8 @@ export function expandablePathsOf(objectType: string): readonly string[] {
 }
 
 export function registerExpandable(objectType: string, fields: readonly string[]): void {
-  expandable[objectType] = [...(expandable[objectType] ?? []), ...fields];
+  // Once each: the table already lists every path Stripe types expandable.
+  expandable[objectType] = [...new Set([...(expandable[objectType] ?? []), ...fields])];
 }
 
 /**
