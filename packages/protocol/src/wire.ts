@@ -24,6 +24,7 @@ export function publicView(object: StoredObject): Record<string, unknown> {
  * record) that Stripe's object of that type does not show: dropped on the wire, at any depth.
  */
 const hiddenOnWire: Readonly<Record<string, readonly string[]>> = {
+  account: ['livemode'],
   refund: ['livemode'],
   'terminal.configuration': ['created'],
   'terminal.location': ['created'],
