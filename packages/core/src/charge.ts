@@ -24,8 +24,11 @@ export function chargeCardDetails(charge: StoredObject): Record<string, unknown>
 export function buildCharge(input: BuildCharge): StoredObject {
   const { authorization: auth, card } = input;
   const approved = auth.approved;
+  // A charge's card_present / interac_present details are the PaymentMethod's hash minus `networks`
+  // (which only the PaymentMethod has), plus what the authorization produced.
+  const { networks: _networks, ...cardHash } = cardPresentHash(card);
   const cardDetails: Record<string, unknown> = {
-    ...cardPresentHash(card),
+    ...cardHash,
     emv_auth_data: approved ? '8A023030' : null,
     generated_card: null,
     network: card.network,
@@ -52,7 +55,8 @@ export function buildCharge(input: BuildCharge): StoredObject {
     application: null,
     application_fee: null,
     application_fee_amount: (input.paymentIntent['application_fee_amount'] as number | null) ?? null,
-    authorization_code: approved ? auth.authorizationCode : null,
+    // Stripe leaves the member out when there is no authorization code (a decline).
+    ...(approved ? { authorization_code: auth.authorizationCode } : {}),
     balance_transaction: null,
     billing_details: input.paymentMethod['billing_details'],
     calculated_statement_descriptor: 'OPENTILL',
@@ -69,7 +73,7 @@ export function buildCharge(input: BuildCharge): StoredObject {
     livemode: false,
     metadata: { ...input.paymentIntent.metadata },
     on_behalf_of: (input.paymentIntent['on_behalf_of'] as string | null | undefined) ?? null,
-    outcome: auth.outcome,
+    outcome: { ...auth.outcome, network_advice_code: null, network_decline_code: null },
     paid: approved,
     payment_intent: input.paymentIntent.id,
     payment_method: input.paymentMethod.id,

@@ -296,7 +296,6 @@ function destinationPayment(input: {
     application: input.application,
     application_fee: input.applicationFee,
     application_fee_amount: input.applicationFeeAmount,
-    authorization_code: null,
     balance_transaction: null,
     billing_details: { address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
       email: null, name: null, phone: null, tax_id: null },

@@ -9,7 +9,7 @@
 import { ApiError, type ErrorCode } from './errors.js';
 import { secondsOf, type DomainEvent, type Metadata, type StoredObject, type Transition } from './domain.js';
 import type { CardFacts } from './card.js';
-import { buildGeneratedCard, cardPresentHash } from './payment-method.js';
+import { buildGeneratedCard } from './payment-method.js';
 
 export type SetupIntentStatus =
   | 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'canceled' | 'succeeded';
@@ -44,6 +44,7 @@ export function createSetupIntent(command: CreateSetupIntent, nowMs: number): Tr
   const setupIntent: SetupIntent = {
     id: command.id,
     object: 'setup_intent',
+    allowed_payment_method_types: null,
     application: null,
     automatic_payment_methods: null,
     cancellation_reason: null,
@@ -51,6 +52,7 @@ export function createSetupIntent(command: CreateSetupIntent, nowMs: number): Tr
     created: secondsOf(nowMs),
     customer: null,
     description: null,
+    excluded_payment_method_types: null,
     flow_directions: null,
     last_setup_error: null,
     latest_attempt: null,
@@ -136,7 +138,8 @@ export interface ApplySetupVerification {
 export function applySetupVerification(setupIntent: SetupIntent, command: ApplySetupVerification, nowMs: number):
   Transition & { setupIntent: SetupIntent; generatedCard: StoredObject | null; decline: ApiError | null } {
   const { card, decline } = command;
-  const presentDetails = { ...cardPresentHash(card), generated_card: decline ? null : command.generatedCardId };
+  // Stripe's SetupAttempt shows only these two of a card_present read (the card is on the PaymentMethod).
+  const presentDetails = { generated_card: decline ? null : command.generatedCardId, offline: null };
   const attempt: StoredObject = {
     id: command.attemptId,
     object: 'setup_attempt',
@@ -144,6 +147,7 @@ export function applySetupVerification(setupIntent: SetupIntent, command: ApplyS
     attach_to_self: false,
     created: secondsOf(nowMs),
     customer: setupIntent.customer,
+    customer_account: null,
     flow_directions: null,
     livemode: false,
     on_behalf_of: null,

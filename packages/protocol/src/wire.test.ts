@@ -49,3 +49,20 @@ describe('storedTextToWire', () => {
     assert.ok(answered.plain >= runs / 10 && answered.internal >= runs / 10, JSON.stringify(answered));
   });
 });
+
+describe('members Stripe does not show', () => {
+  it('drops a refund\'s livemode and a reader\'s, location\'s or configuration\'s created, at any depth, never in metadata', () => {
+    const refund = { id: 're_1', object: 'refund', amount: 1, created: 5, livemode: false, metadata: { livemode: 'x' } };
+    assert.equal(toWire(refund), '{"id":"re_1","object":"refund","amount":1,"created":5,"metadata":{"livemode":"x"}}');
+    assert.equal(storedTextToWire(JSON.stringify(refund)), null);
+    const reader = { id: 'tmr_1', object: 'terminal.reader', created: 1, livemode: false,
+      location: { id: 'tml_1', object: 'terminal.location', created: 2, livemode: false },
+      action: { refund_payment: { refund } } };
+    const shown = JSON.parse(toWire(reader)) as typeof reader;
+    assert.equal('created' in shown.location, false);
+    assert.equal('livemode' in shown.action.refund_payment.refund, false);
+    assert.equal('created' in shown, false);
+    const configuration = { id: 'tmc_1', object: 'terminal.configuration', created: 3, livemode: false, _internal: { a: 1 } };
+    assert.equal(toWire(configuration), '{"id":"tmc_1","object":"terminal.configuration","livemode":false}');
+  });
+});

@@ -20,8 +20,23 @@ export function publicView(object: StoredObject): Record<string, unknown> {
 }
 
 /**
+ * Members every stored object has for the store (`created` orders lists, `livemode` is on every
+ * record) that Stripe's object of that type does not show: dropped on the wire, at any depth.
+ */
+const hiddenOnWire: Readonly<Record<string, readonly string[]>> = {
+  account: ['livemode'],
+  refund: ['livemode'],
+  'terminal.configuration': ['created'],
+  'terminal.location': ['created'],
+  'terminal.reader': ['created'],
+};
+/** One regular expression scan (measured: about the cost of one `includes`, a quarter of four). */
+const hiddenMarker = new RegExp(`"object":"(?:${Object.keys(hiddenOnWire).map((type) => type.replace('.', '\\.')).join('|')})"`);
+const hasHidden = (text: string) => hiddenMarker.test(text);
+
+/**
  * Serializes a response body with internal fields dropped at any depth (embedded objects too),
- * but never a metadata key.
+ * but never a metadata key, and the members of `hiddenOnWire`.
  * A replacer function defeats JSON.stringify's fast path, so the common case (internal fields only
  * at the top) is stripped by hand and the replacer runs only when something nested remains.
  */
@@ -32,7 +47,7 @@ export function toWire(body: unknown): string {
     top = rest;
   }
   const text = JSON.stringify(top);
-  if (text === undefined || !text.includes('"_internal":')) return text ?? 'null';
+  if (text === undefined || (!text.includes('"_internal":') && !hasHidden(text))) return text ?? 'null';
   return JSON.stringify(top, internalDropper());
 }
 
@@ -45,8 +60,16 @@ function internalDropper(): (this: unknown, key: string, value: unknown) => unkn
   const metadataMaps = new WeakSet<object>();
   return function (this: unknown, key: string, value: unknown) {
     if (key === '_internal' && !metadataMaps.has(this as object)) return undefined;
-    if (key === 'metadata' && value !== null && typeof value === 'object' && !Array.isArray(value)) metadataMaps.add(value);
-    return value;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    if (key === 'metadata') {
+      metadataMaps.add(value);
+      return value;
+    }
+    const hidden = hiddenOnWire[(value as { object?: unknown }).object as string];
+    if (hidden === undefined || metadataMaps.has(this as object)) return value;
+    const shown = { ...(value as Record<string, unknown>) };
+    for (const member of hidden) delete shown[member];
+    return shown;
   };
 }
 
@@ -60,6 +83,7 @@ const lastInternal = `,${internalKey}`;
  * Measured on a PaymentIntent: about 1.2 µs, against 16–18 µs for JSON.parse + toWire.
  */
 export function storedTextToWire(text: string): string | null {
+  if (hasHidden(text)) return null;
   const at = text.lastIndexOf(lastInternal);
   if (at < 0) return text.includes(internalKey) ? null : text;
   // `,"` can only be structure (a closing quote is never followed by `_`), so this is a member.

@@ -29,6 +29,12 @@ export interface ServerOptions {
    * stored (the crash harness kills the process here). Never set in production.
    */
   beforeAnswerStored?: () => void;
+  /**
+   * Test-only: sees every answer before it is sent and may replace it (the e2e suite's conformance
+   * check against stripe-node's types, docs/conformance.md). Never set in production, where no hook
+   * is registered at all: it costs nothing there.
+   */
+  answerCheck?: AnswerCheck;
   /** Overrides `limits.httpHeadersTimeoutMs` / `httpRequestTimeoutMs` (tests make them short). */
   timeouts?: { headersMs?: number | undefined; requestMs?: number | undefined };
   /** Where the request log goes (issue 12); none: requests are not recorded. */
@@ -38,6 +44,10 @@ export interface ServerOptions {
   /** `req_…` ids; default random per process plus a counter (the simulation passes a seeded source). */
   requestIds?: () => string;
 }
+
+/** Given an answer about to be sent, a replacement for it, or undefined to send it as is. */
+export type AnswerCheck = (method: string, url: string, status: number, payload: string) =>
+  { status: number; payload: string } | undefined;
 
 export interface DashboardOptions {
   /** The built dashboard (`apps/dashboard/dist`); null or missing: `GET /` says it was not built. */
@@ -209,6 +219,19 @@ export function createApp(options: ServerOptions): App {
         ...(request.errorCode !== null ? { errorCode: request.errorCode } : {}),
       }, 'request');
       done();
+    });
+  }
+
+  const answerCheck = options.answerCheck;
+  if (answerCheck) {
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      const replaced = typeof payload === 'string' ? answerCheck(request.method, request.url, reply.statusCode, payload) : undefined;
+      if (replaced === undefined) {
+        done(null, payload);
+        return;
+      }
+      void reply.code(replaced.status);
+      done(null, replaced.payload);
     });
   }
 

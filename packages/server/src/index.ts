@@ -29,12 +29,12 @@ import { registerOperations } from './operations/metrics.js';
 
 export { createServices, type Services } from './services.js';
 export { createApp, type App, type Handler, type ServerOptions } from './app.js';
-export { expandObject, expandList, registerExpandable } from './http/expand.js';
+export { expandObject, expandList, expandablePathsOf, registerExpandable } from './http/expand.js';
 export { listObjects } from './http/list.js';
 export { cardReadFrom } from './routes/opentill-test.js';
 export { RequestLogRecorder, defaultRequestLogSettings, parseRetention, type RequestLogSettings } from './operations/request-log.js';
 export { redactBody, redactText } from './operations/redact.js';
-export type { DashboardOptions } from './app.js';
+export type { AnswerCheck, DashboardOptions } from './app.js';
 
 /** Builds the whole HTTP API (every route registered). */
 export function buildServer(options: ServerOptions): App {

@@ -8,9 +8,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshSchema, testPostgres } from './postgres.js';
+import { violationMarker } from './conformance/answer-check.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const opentillMain = join(repoRoot, 'apps/opentill/dist/main.js');
+/** Loaded by every test server: checks each `/v1` answer against stripe-node's types (docs/conformance.md). */
+export const conformanceAnswerCheck = join(dirname(fileURLToPath(import.meta.url)), 'conformance', 'answer-check.js');
 
 export interface RunningServer {
   port: number;
@@ -26,6 +29,39 @@ export interface RunningServer {
 export type StoreKind = 'sqlite' | 'postgres';
 
 let keyCounter = 0;
+
+/** The conformance violations a server printed (answer-check.ts), or null. */
+export function conformanceViolations(output: string): string | null {
+  const at = output.indexOf(violationMarker);
+  return at < 0 ? null : output.slice(at, at + 4000);
+}
+
+/**
+ * The output of every server this test process started: at exit, any conformance violation one
+ * printed fails the test file (exit code 1), also for a test that only looked at an error's status
+ * or a server killed on purpose. Not a throw from stop(): that would skip the caller's clean-up
+ * (a receiver left open keeps the file from ever ending).
+ */
+const outputs: Array<() => string> = [];
+
+/** Records violations found in this process (a webhook body a test receiver got): they fail the file at exit. */
+export function recordConformanceViolations(where: string, lines: readonly string[]): void {
+  const text = `${violationMarker} ${where}:\n  ${lines.join('\n  ')}\n`;
+  process.stderr.write(text);
+  checkAtExit(() => text);
+}
+
+function checkAtExit(output: () => string): void {
+  if (outputs.length === 0) {
+    process.on('exit', () => {
+      const found = outputs.map((read) => conformanceViolations(read())).filter((text) => text !== null);
+      if (found.length === 0) return;
+      process.stderr.write(`\nthe server answered differently from stripe-node's types (docs/conformance.md):\n${found.join('\n')}\n`);
+      process.exitCode = 1;
+    });
+  }
+  outputs.push(output);
+}
 
 /** Starts a server; `database` overrides the store (e.g. a shared PostgreSQL schema for two nodes). */
 export async function startServer(options: {
@@ -56,9 +92,12 @@ export async function startServer(options: {
     // A launcher such as npx runs the server as its own child: a process group of their own lets
     // stop() signal both, so no server outlives its test.
     detached: options.command !== undefined,
-    env: { ...process.env, ...options.env },
+    // The conformance check is on in every server test; a test may only turn it off by setting
+    // OPENTILL_TEST_ANSWER_CHECK to '' in `env` (none does).
+    env: { ...process.env, OPENTILL_TEST_ANSWER_CHECK: conformanceAnswerCheck, ...options.env },
   });
   let output = '';
+  checkAtExit(() => output);
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   const started = await new Promise<{ port: number; publishableKey: string }>((resolvePromise, reject) => {

@@ -7,12 +7,13 @@
 import { createServer } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   authenticate, createAccount, randomIds, SeededIds, seededRandom, systemClock, type IdSource, type Store,
 } from '@opentill/engine';
 import { SimulatedProcessor, testCards } from '@opentill/processor-simulated';
 import { attachGateway, parsePublicUrl, publicUrlProblem } from '@opentill/gateway';
-import { buildServer, createServices, RequestLogRecorder } from '@opentill/server';
+import { buildServer, createServices, RequestLogRecorder, type AnswerCheck } from '@opentill/server';
 import { SqliteStore } from '@opentill/store-sqlite';
 import { PostgresStore } from '@opentill/store-postgres';
 import { startWebhooks, webhookConfig, webhookFlags } from './serve-webhooks.js';
@@ -78,6 +79,18 @@ function crashHookFromEnv(): { beforeAnswerStored?: () => void } {
       if (seen === at) process.kill(process.pid, 'SIGKILL');
     },
   };
+}
+
+/**
+ * Test-only: `OPENTILL_TEST_ANSWER_CHECK=<module>` loads a module whose default export checks every
+ * answer before it is sent (the e2e suite's conformance check, packages/testkit/src/conformance;
+ * testkit's startServer sets it). Unset (always, outside tests): no hook at all.
+ */
+async function answerCheckFromEnv(): Promise<{ answerCheck?: AnswerCheck }> {
+  const module = process.env['OPENTILL_TEST_ANSWER_CHECK'];
+  if (!module) return {};
+  const loaded = await import(pathToFileURL(module).href) as { default: AnswerCheck };
+  return { answerCheck: loaded.default };
 }
 
 /** Fails now, before the store is opened or an account created, when the address cannot be bound. */
@@ -191,7 +204,7 @@ async function startServe(values: FlagValues): Promise<void> {
   const accountId = (await authenticate(store, keys.secretKey))!.accountId;
   const recorder = new RequestLogRecorder(store.requestLog, logSettings, (error, what) => logger.error({ err: error }, what));
   const app = buildServer({
-    engine: services.engine, services, logger, requestLog: recorder, ...crashHookFromEnv(),
+    engine: services.engine, services, logger, requestLog: recorder, ...crashHookFromEnv(), ...await answerCheckFromEnv(),
     timeouts: { headersMs: envMs('OPENTILL_HTTP_HEADERS_TIMEOUT_MS'), requestMs: envMs('OPENTILL_HTTP_REQUEST_TIMEOUT_MS') },
     dashboard: { dir: dashboardDir(values as never), knownKeys: (id) => (id === accountId ? knownKeys(keys) : undefined) },
   });

@@ -219,6 +219,7 @@ for (const store of stores) {
       });
       const pressed = await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/press_cancel`) as Loose;
       assert.deepEqual(pressed.action, {
+        api_error: null,
         failure_code: 'customer_canceled',
         failure_message: 'This action could not be completed due to an error on the card reader.',
         process_payment_intent: { payment_intent: paymentIntent.id, process_config: { enable_customer_cancellation: true } },

@@ -1,6 +1,7 @@
 /** A real local HTTP receiver for webhook tests: records every request, answers as told. */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkResponseBody, recordConformanceViolations } from '@opentill/testkit';
 
 export interface Received {
   headers: IncomingHttpHeaders;
@@ -62,6 +63,13 @@ export async function startReceiver(behaviour: Behaviour = () => 200): Promise<R
         event = JSON.parse(body) as Received['event'];
       } catch {
         event = { id: '(not json)', type: '(not json)' };
+      }
+      // Every event delivered is a Stripe event too: checked like an answer (docs/conformance.md).
+      if (event.id !== '(not json)') {
+        const violations = checkResponseBody(event, 200);
+        if (violations.length > 0) {
+          recordConformanceViolations(`webhook ${event.type}`, violations.map((violation) => `${violation.at}: ${violation.message}`));
+        }
       }
       const entry: Received = { headers: req.headers, body, event, at: Date.now() };
       receiver.received.push(entry);

@@ -46,7 +46,7 @@ test('a started action is in_progress and replaces the previous one', () => {
   const first = waiting(process('pi_1'));
   const second = startAction(first, process('pi_2'), true, now).reader;
   assert.deepEqual(second.action, {
-    type: 'process_payment_intent', status: 'in_progress', failure_code: null, failure_message: null,
+    api_error: null, type: 'process_payment_intent', status: 'in_progress', failure_code: null, failure_message: null,
     process_payment_intent: { payment_intent: 'pi_2' },
   });
   assert.equal(second._internal.stage, 'waiting');

@@ -174,7 +174,7 @@ export function startAction(reader: Reader, action: ActionRequest,
   const { type, ...details } = action;
   const next: Reader = {
     ...reader,
-    action: { type, status: 'in_progress', failure_code: null, failure_message: null, ...details } as ReaderAction,
+    action: { api_error: null, type, status: 'in_progress', failure_code: null, failure_message: null, ...details } as ReaderAction,
     last_seen_at: nowMs,
     _internal: { ...reader._internal, stage: 'waiting', authorizing: null },
   };

@@ -11,6 +11,7 @@
  * source of truth, so a lost wake-up only costs up to `pollMs`.
  */
 import { randomBytes } from 'node:crypto';
+import { toWire } from '@opentill/protocol';
 import type { Engine } from '../engine.js';
 import { nextAttemptMs, type RetrySchedule } from './backoff.js';
 import { activeSecrets, endpointInternal, type WebhookEndpoints } from './endpoints.js';
@@ -182,7 +183,8 @@ export class WebhookDispatcher {
       return;
     }
 
-    const body = JSON.stringify(event);
+    // As the API shows the event (GET /v1/events): the members Stripe's objects do not have dropped.
+    const body = toWire(event);
     const timestamp = Math.floor(this.engine.clock.nowMs() / 1000);
     const atMs = accountNow();
     const response = await this.options.sender.send({

@@ -12,7 +12,7 @@ import { ApiError, limits, secondsOf, type StoredObject } from '@opentill/core';
 import {
   apiVersion, isKnownEventType, rolledSecretGraceMsMax, type DeliveryAttempt, type DeliveryRow, type Filter,
 } from '@opentill/engine';
-import { array, bool, int, listParams, mergeMetadata, metadata, oneOf, parseParams, str } from '@opentill/protocol';
+import { array, bool, int, listParams, mergeMetadata, metadata, oneOf, parseParams, str, toWire } from '@opentill/protocol';
 import type { App } from '../app.js';
 import { listObjects } from '../http/list.js';
 import type { Services } from '../services.js';
@@ -214,7 +214,8 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
       'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive',
       'Request-Id': request.requestId,
     });
-    const send = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    // toWire: an event forwarded by `opentill listen` is the body a webhook endpoint would get.
+    const send = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${toWire(data)}\n\n`);
     send('ready', { account: principal.accountId, secret, events: wanted, api_version: apiVersion, created: secondsOf(Date.now()) });
     const wants = (type: string) => wanted.some((entry) => entry === type || (entry === '*' && !type.startsWith('opentill.')));
     // Events are sent once each: this process's commits at once, other nodes' (same database)

@@ -261,7 +261,7 @@ export function registerSdk(app: App, services: Services): SdkRoute {
           skip_button: input.custom_text.skip_button ?? null, submit_button: input.custom_text.submit_button ?? null },
         required: input.required ?? null,
         ...(input.selection ? { selection: { choices: input.selection.choices.map((c) => ({ id: c.id, style: c.style ?? null,
-          text: c.text })) } } : {}),
+          text: c.text })), id: null, text: null } } : {}),
         toggles: input.toggles?.map((t) => ({ default_value: t.default_value ?? null, description: t.description ?? null,
           title: t.title ?? null, value: null })) ?? null,
       };

@@ -144,7 +144,8 @@ export function registerTerminalReaderActions(app: App, services: Services): voi
         },
         required: input.required ?? null,
         ...(input.selection ? {
-          selection: { choices: input.selection.choices.map((c) => ({ id: c.id, style: c.style ?? null, text: c.text })) },
+          // `id` and `text`: the choice made, null until the customer chooses.
+          selection: { choices: input.selection.choices.map((c) => ({ id: c.id, style: c.style ?? null, text: c.text })), id: null, text: null },
         } : {}),
         toggles: input.toggles?.map((t) => ({
           default_value: t.default_value ?? null, description: t.description ?? null, title: t.title ?? null, value: null,
