@@ -209,8 +209,12 @@ export class OfflinePayments {
 
   /** The account's offline limits (the defaults until changed). */
   async limits(ctx: RequestContext): Promise<OfflineLimits> {
-    return (await this.engine.store.get<OfflineLimits>(ctx.accountId, this.limitsId(ctx)))?.object ?? {
-      id: this.limitsId(ctx), object: 'opentill.offline_limits', created: secondsOf(ctx.nowMs), livemode: false,
+    const stored = await this.engine.store.get<OfflineLimits>(ctx.accountId, this.limitsId(ctx));
+    if (stored) return stored.object;
+    // The defaults date from the account (a read never makes them newer).
+    const account = await this.engine.store.getAccount(ctx.accountId);
+    return {
+      id: this.limitsId(ctx), object: 'opentill.offline_limits', created: account?.created ?? secondsOf(ctx.nowMs), livemode: false,
       transaction_amount_max: { ...limits.offlineTransactionAmountMaxDefault },
       stored_amount_max: { ...limits.offlineStoredAmountMaxDefault },
       payment_count_max: limits.offlinePaymentCountMax,
