@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError, limits, type StoredObject } from '@opentill/core';
+import Stripe from 'stripe';
 import { ManualClock, SequentialIds } from './adapters.js';
 import { Conflict, Engine, apiVersion, canExist, versionsOf, type RequestContext } from './engine.js';
 import { newIdempotencyHandle } from './idempotency.js';
@@ -147,6 +148,7 @@ describe('Engine.commit', () => {
     assert.equal(sealed.includes('shown-once'), false);
     assert.equal(await engine.sealer.open(sealed), '{"objects":[],"answer":{"secret":"shown-once"},"error":null}');
     assert.equal(handle.effect.answer, '{"secret":"shown-once"}');
+    assert.deepEqual([...store.settings.keys()], ['idempotency_sealing_key'], 'the secret keeps its name across versions (sealed keys stay readable)');
   });
 
   it('a request that lost its key cannot commit: idempotency_key_in_use, and the handle keeps its old effect', async () => {
@@ -280,5 +282,11 @@ describe('canExist / versionsOf', () => {
   it('maps each loaded record to its version, skipping absent ones', () => {
     assert.deepEqual([...versionsOf({ object: pi('pi_a'), version: 3 }, null, undefined, { object: pi('pi_b'), version: 1 })],
       [['pi_a', 3], ['pi_b', 1]]);
+  });
+});
+
+describe('apiVersion', () => {
+  it('is the version the stripe package this project proves compatibility with pins', () => {
+    assert.equal(apiVersion, Stripe.API_VERSION);
   });
 });

@@ -55,3 +55,36 @@ describe('retry backoff', () => {
     }
   });
 });
+
+describe('retry schedule boundaries and messages', () => {
+  it('a retry exactly at the end of the window is still scheduled, one millisecond later is not', () => {
+    const s: RetrySchedule = { baseMs: 1000, factor: 1, capMs: 1000, windowMs: 10_000 };
+    assert.equal(nextAttemptMs(s, 1, 0, 9000, () => 1), 10_000);
+    assert.equal(nextAttemptMs(s, 1, 0, 9001, () => 1), null);
+  });
+
+  it('durations: whole and decimal numbers, spaces around, nothing before or after', () => {
+    assert.equal(parseRetrySchedule('base=1.5s,cap=1.25m').baseMs, 1500);
+    assert.equal(parseRetrySchedule('base=1.5s,cap=1.25m').capMs, 75_000);
+    assert.equal(parseRetrySchedule(' base = 500ms , cap = 2h ').baseMs, 500);
+    assert.equal(parseRetrySchedule('base=500ms,cap=2h').capMs, 2 * hour);
+    for (const bad of ['base=x1s', 'base=1sx', 'base=1.s', 'base=1.xs', 'base=-1s']) {
+      assert.throws(() => parseRetrySchedule(bad), { message: `invalid duration '${bad.slice(5)}' (e.g. 500ms, 10s, 5m, 2h, 3d)` }, bad);
+    }
+  });
+
+  it('a factor of exactly 1 is a fixed delay; below 1, or not a number, is refused with its value', () => {
+    assert.equal(parseRetrySchedule('factor=1').factor, 1);
+    assert.throws(() => parseRetrySchedule('factor=0.99'), { message: "invalid factor '0.99' (≥ 1)" });
+    assert.throws(() => parseRetrySchedule('factor=abc'), { message: "invalid factor 'abc' (≥ 1)" });
+  });
+
+  it('base must be above zero and at most the cap (equal is fine); each refusal says why', () => {
+    assert.deepEqual(parseRetrySchedule('base=1s,cap=1s'), { ...retrySchedules.standard, baseMs: 1000, capMs: 1000 });
+    assert.throws(() => parseRetrySchedule('base=0s'), { message: 'retry schedule: need 0 < base ≤ cap' });
+    assert.throws(() => parseRetrySchedule('base=2s,cap=1s'), { message: 'retry schedule: need 0 < base ≤ cap' });
+    assert.throws(() => parseRetrySchedule('speed=1s'), { message: "unknown retry schedule key 'speed' (base, factor, cap, window)" });
+    assert.throws(() => parseRetrySchedule('base'), { message: "invalid retry schedule 'base'" });
+    assert.throws(() => parseRetrySchedule('=1s'), { message: "invalid retry schedule '=1s'" });
+  });
+});

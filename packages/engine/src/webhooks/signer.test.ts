@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { endpointWantsEvent, isKnownEventType } from './event-types.js';
-import { signatureHeader, signPayload } from './signer.js';
+import { signatureHeader, signPayload, webhookContentType, webhookUserAgent } from './signer.js';
 
 describe('Stripe-Signature', () => {
   const body = JSON.stringify({ id: 'evt_1', object: 'event', type: 'payment_intent.succeeded', data: { object: {} } });
@@ -41,5 +41,12 @@ describe('enabled_events', () => {
     assert.ok(isKnownEventType('terminal.reader.action_updated'));
     assert.ok(!isKnownEventType('invoice.paid'));
     assert.ok(!isKnownEventType('charge.*'));
+  });
+});
+
+describe('webhook request headers', () => {
+  it('are Stripe\'s User-Agent and JSON content type', () => {
+    assert.equal(webhookUserAgent, 'Stripe/1.0 (+https://stripe.com/docs/webhooks)');
+    assert.equal(webhookContentType, 'application/json; charset=utf-8');
   });
 });
