@@ -119,7 +119,7 @@ describe('applySetupVerification', () => {
   const pm = buildPaymentMethod('pm_1', { ...card, cardholderName: 'Jo' }, nowMs);
   const command = { paymentMethod: pm, card, attemptId: 'setatt_1', generatedCardId: 'pm_gen', allowRedisplay: 'always', decline: null };
 
-  it('on success: the SetupIntent succeeds with a generated card PaymentMethod, a succeeded attempt, and its events', () => {
+  it('on success: the SetupIntent succeeds with a generated card PaymentMethod (generated from the attempt, no charge details), a succeeded attempt, and its events', () => {
     const setupIntent = created({ customer: 'cus_1' });
     const result = applySetupVerification(setupIntent, command, nowMs);
     const attempt = {
@@ -133,7 +133,7 @@ describe('applySetupVerification', () => {
       card: {
         brand: 'visa', checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: null }, country: 'US',
         display_brand: 'visa', exp_month: 12, exp_year: 2030, fingerprint: 'fp_1', funding: 'credit',
-        generated_from: { charge: null, payment_method_details: { type: 'card_present', card_present: cardPresentHash(card) }, setup_attempt: 'setatt_1' },
+        generated_from: { charge: null, payment_method_details: null, setup_attempt: 'setatt_1' },
         last4: '4242', networks: { available: ['visa'], preferred: null }, regulated_status: 'unregulated',
         three_d_secure_usage: { supported: true }, wallet: null,
       },

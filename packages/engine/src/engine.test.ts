@@ -269,6 +269,7 @@ describe('Engine.automaticContext', () => {
     store.clockOffsetMs = 86_400_000;
     assert.deepEqual(await engine.automaticContext('acct_1'), {
       accountId: 'acct_1', requestId: null, idempotencyKey: null, idempotency: null, nowMs: clock.nowMs() + 86_400_000, apiVersion,
+      platformId: null,
     });
     await assert.rejects(engine.automaticContext('acct_missing'), /assertion failed: account acct_missing exists/);
   });
