@@ -37,7 +37,7 @@ describe('createSetupIntent', () => {
       fields: { customer: 'cus_1', description: 'd', metadata: { a: 'b' } },
     }, nowMs);
     assert.deepEqual(transition.setupIntent, {
-      id: 'seti_1', object: 'setup_intent', application: null, automatic_payment_methods: null, cancellation_reason: null,
+      id: 'seti_1', object: 'setup_intent', allowed_payment_method_types: null, excluded_payment_method_types: null, application: null, automatic_payment_methods: null, cancellation_reason: null,
       client_secret: 'seti_1_secret_x', created: 1_700_000_000, customer: 'cus_1', description: 'd', flow_directions: null,
       last_setup_error: null, latest_attempt: null, livemode: false, mandate: null, metadata: { a: 'b' }, next_action: null,
       on_behalf_of: null, payment_method: null, payment_method_configuration_details: null,
@@ -124,8 +124,8 @@ describe('applySetupVerification', () => {
     const result = applySetupVerification(setupIntent, command, nowMs);
     const attempt = {
       id: 'setatt_1', object: 'setup_attempt', application: null, attach_to_self: false, created: 1_700_000_000, customer: 'cus_1',
-      flow_directions: null, livemode: false, on_behalf_of: null, payment_method: 'pm_1',
-      payment_method_details: { type: 'card_present', card_present: { ...cardPresentHash(card), generated_card: 'pm_gen' } },
+      customer_account: null, flow_directions: null, livemode: false, on_behalf_of: null, payment_method: 'pm_1',
+      payment_method_details: { type: 'card_present', card_present: { generated_card: 'pm_gen', offline: null } },
       setup_error: null, setup_intent: 'seti_1', status: 'succeeded', usage: 'off_session',
     };
     const generatedCard = {
@@ -169,8 +169,8 @@ describe('applySetupVerification', () => {
     assert.equal(result.generatedCard, null);
     assert.deepEqual(result.changed[1], {
       id: 'setatt_1', object: 'setup_attempt', application: null, attach_to_self: false, created: 1_700_000_000, customer: null,
-      flow_directions: null, livemode: false, on_behalf_of: null, payment_method: 'pm_1',
-      payment_method_details: { type: 'card_present', card_present: { ...cardPresentHash(card), generated_card: null } },
+      customer_account: null, flow_directions: null, livemode: false, on_behalf_of: null, payment_method: 'pm_1',
+      payment_method_details: { type: 'card_present', card_present: { generated_card: null, offline: null } },
       setup_error: { code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.', type: 'card_error' },
       setup_intent: 'seti_1', status: 'failed', usage: 'off_session',
     });
