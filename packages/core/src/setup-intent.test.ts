@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CardFacts } from './card.js';
 import { ApiError } from './errors.js';
-import { buildPaymentMethod, cardPresentHash } from './payment-method.js';
+import { buildPaymentMethod } from './payment-method.js';
 import {
   applySetupVerification, cancelSetupIntent, checkSetupConfirmable, createSetupIntent, updateSetupIntent, type SetupIntent,
   type SetupIntentStatus,
