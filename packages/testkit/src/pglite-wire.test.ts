@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renameStatement } from './pglite-wire.js';
+import { renameStatement, trackListen } from './pglite-wire.js';
 
 /** A frontend message: type byte, int32 length (itself included), body. */
 function message(type: string, ...parts: Array<string | Buffer>): Buffer {
@@ -39,5 +39,31 @@ describe('pglite-wire: prepared statement names are per connection', () => {
       message('D', Buffer.from('P'), 'portal'), message('C', Buffer.from('P'), 'portal'), message('Q', 'SELECT 1'), message('S'),
     ]) assert.equal(renameStatement(c, m), m);
     assert.equal(c.statements.size, 0);
+  });
+});
+
+describe('pglite-wire: LISTEN and UNLISTEN are followed per connection', () => {
+  const query = (sql: string): Uint8Array => {
+    const text = Buffer.from(`${sql}\0`, 'utf8');
+    const message = Buffer.alloc(5 + text.length);
+    message[0] = 0x51;
+    message.writeInt32BE(4 + text.length, 1);
+    text.copy(message, 5);
+    return message;
+  };
+
+  it('adds, folds unquoted names, keeps quoted ones, removes and clears', () => {
+    const conn = { channels: new Set<string>() };
+    trackListen(conn, query('LISTEN opentill_webhooks'));
+    trackListen(conn, query('listen Mixed;'));
+    trackListen(conn, query('LISTEN "Quoted"'));
+    assert.deepEqual([...conn.channels].sort(), ['Quoted', 'mixed', 'opentill_webhooks']);
+    trackListen(conn, query('UNLISTEN mixed'));
+    assert.deepEqual([...conn.channels].sort(), ['Quoted', 'opentill_webhooks']);
+    trackListen(conn, query('SELECT 1'));
+    trackListen(conn, query('LISTENER x'));
+    assert.equal(conn.channels.size, 2);
+    trackListen(conn, query('UNLISTEN *'));
+    assert.equal(conn.channels.size, 0);
   });
 });

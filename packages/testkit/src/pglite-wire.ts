@@ -31,6 +31,12 @@
  *    `search_path` plus every `-c name=value` from the startup `options`, so
  *    `?options=-c%20search_path%3Dx` works as on a real server.
  *
+ *  - LISTEN/NOTIFY reaches the listening connection: PGlite writes a
+ *    NotificationResponse into the output of whichever connection's statement
+ *    committed it, so notifications are taken out of every output and sent to
+ *    the connections that LISTENed on their channel (the session itself stays
+ *    LISTENing while any connection does).
+ *
  * Still not emulated (document for test authors): other per-session state is
  * shared (portals, temp tables, advisory locks, untracked
  * GUCs), and a transaction blocks every other connection until it ends, so
@@ -57,6 +63,8 @@ interface Conn {
   settings: Map<string, string>;
   /** Its named prepared statements, as renamed in the shared session (deallocated on close). */
   statements: Set<string>;
+  /** Channels it LISTENs on (UNLISTENed in the shared session when no connection is left on them). */
+  channels: Set<string>;
 }
 
 /** A client message, or `null` meaning "this client disconnected". */
@@ -128,6 +136,7 @@ export class PGliteMultiplexServer {
       closed: false,
       settings: new Map(),
       statements: new Set(),
+      channels: new Set(),
     };
     this.conns.add(conn);
     socket.on('data', (data) => this.onData(conn, data));
@@ -206,15 +215,32 @@ export class PGliteMultiplexServer {
 
   private async execute(db: PGlite, conn: Conn, message: Uint8Array): Promise<void> {
     let tail = Buffer.alloc(0);
+    trackListen(conn, message);
+    // Whole backend messages: NotificationResponses go to their listeners, the rest to `conn`.
+    let pending = Buffer.alloc(0);
     try {
       await db.runExclusive(() =>
         db.execProtocolRawStream(message, {
           onRawData: (data) => {
-            if (!conn.closed && data.length > 0) conn.socket.write(Buffer.from(data));
-            tail = Buffer.concat([tail, Buffer.from(data)]).subarray(-6);
+            if (data.length === 0) return;
+            pending = pending.length === 0 ? Buffer.from(data) : Buffer.concat([pending, Buffer.from(data)]);
+            const out: Buffer[] = [];
+            while (pending.length >= 5) {
+              const length = 1 + pending.readInt32BE(1);
+              if (pending.length < length) break;
+              const backendMessage = pending.subarray(0, length);
+              pending = pending.subarray(length);
+              if (backendMessage[0] === NOTIFICATION_RESPONSE) this.notify(backendMessage);
+              else out.push(backendMessage);
+            }
+            if (out.length === 0) return;
+            const chunk = out.length === 1 ? out[0]! : Buffer.concat(out);
+            if (!conn.closed) conn.socket.write(chunk);
+            tail = Buffer.concat([tail, chunk]).subarray(-6);
           },
         }),
       );
+      if (pending.length > 0 && !conn.closed) conn.socket.write(pending);
     } catch (error) {
       // A raw protocol failure leaves this client in an unknown state; drop it
       // rather than let it hold the shared session.
@@ -222,6 +248,15 @@ export class PGliteMultiplexServer {
       conn.socket.destroy();
     }
     this.owner = readyStatus(tail) === 'I' ? null : conn;
+  }
+
+  /** Sends a NotificationResponse to every open connection listening on its channel. */
+  private notify(message: Buffer): void {
+    const channelStart = 9; // type, length, sender pid
+    const channel = message.subarray(channelStart, message.indexOf(0, channelStart)).toString('utf8');
+    for (const listener of this.conns) {
+      if (!listener.closed && listener.channels.has(channel)) listener.socket.write(message);
+    }
   }
 
   /** Saves the previous connection's settings and applies `conn`'s. */
@@ -251,6 +286,10 @@ export class PGliteMultiplexServer {
     for (const name of conn.statements) {
       await db.exec(`DEALLOCATE "${name.replace(/"/g, '""')}"`).catch(() => undefined);
     }
+    for (const channel of conn.channels) {
+      const stillHeard = [...this.conns].some((other) => other !== conn && other.channels.has(channel));
+      if (!stillHeard) await db.exec(`UNLISTEN "${channel.replace(/"/g, '""')}"`).catch(() => undefined);
+    }
   }
 }
 
@@ -275,6 +314,29 @@ function take(conn: Conn, length: number): Buffer {
 }
 
 const PARSE = 0x50; // 'P'
+const QUERY = 0x51; // 'Q'
+const NOTIFICATION_RESPONSE = 0x41; // 'A'
+
+/**
+ * Follows a connection's LISTEN / UNLISTEN statements (simple queries, or extended-protocol
+ * Parse) so notifications can be routed to it. Unquoted names fold to lower case, as PostgreSQL does.
+ */
+export function trackListen(conn: { channels: Set<string> }, message: Uint8Array): void {
+  const type = message[0];
+  if (type !== QUERY && type !== PARSE) return;
+  const body = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+  let at = 5;
+  if (type === PARSE) at = body.indexOf(0, 5) + 1;
+  const end = body.indexOf(0, at);
+  if (at <= 0 || end < 0) return;
+  const match = /^\s*(UN)?LISTEN\s+(\*|"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))\s*;?\s*$/i.exec(body.subarray(at, end).toString('utf8'));
+  if (!match) return;
+  const channel = match[3] !== undefined ? match[3].replace(/""/g, '"') : match[4]?.toLowerCase();
+  if (!match[1]) {
+    if (channel) conn.channels.add(channel);
+  } else if (match[2] === '*') conn.channels.clear();
+  else if (channel) conn.channels.delete(channel);
+}
 const BIND = 0x42; // 'B'
 const DESCRIBE = 0x44; // 'D'
 const CLOSE = 0x43; // 'C'
