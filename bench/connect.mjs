@@ -14,6 +14,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadInChild } from './opentill-process.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const opentillMain = join(resolve(benchDir, '..'), 'apps/opentill/dist/main.js');
@@ -63,16 +64,7 @@ function startServer() {
   });
 }
 
-function runLoad(config) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(benchDir, 'load.mjs'), JSON.stringify({
-      concurrency, durationS, warmupS, secretKey, client: 'raw', ...config,
-    })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c) => { out += c.toString(); });
-    child.once('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`load exited ${code}`))));
-  });
-}
+const runLoad = (config) => loadInChild({ concurrency, durationS, warmupS, secretKey, client: 'raw', ...config });
 
 async function measure(pid, config) {
   const before = cpuUs(pid);

@@ -6,10 +6,8 @@
 //      beside `GET /v1/customers?email=…` (the store's filter), one request at a time, over the
 //      customers step 2 created.
 // Options (env): BENCH_DURATION (5), BENCH_WARMUP (1), BENCH_CONCURRENCY (32), BENCH_ROUNDS (2).
-import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { join } from 'node:path';
-import { repoRoot, startOpenTill } from './opentill-process.mjs';
+import { loadInChild, startOpenTill } from './opentill-process.mjs';
 
 const durationS = Number(process.env.BENCH_DURATION ?? 5);
 const warmupS = Number(process.env.BENCH_WARMUP ?? 1);
@@ -19,16 +17,7 @@ const secretKey = `sk_test_benchcus${process.pid}x${Date.now()}`;
 const createBody = 'amount=1000&currency=eur&payment_method_types[0]=card_present&capture_method=manual';
 const log = (line) => process.stdout.write(`${line}\n`);
 
-function load(config) {
-  return new Promise((resolveLoad, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bench/load.mjs'), JSON.stringify({
-      concurrency, durationS, warmupS, secretKey, client: 'raw', ...config,
-    })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c) => { out += c; });
-    child.once('exit', (code) => (code === 0 ? resolveLoad(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`load ${code}`))));
-  });
-}
+const load = (config) => loadInChild({ concurrency, durationS, warmupS, secretKey, client: 'raw', ...config });
 
 async function measured(server, config) {
   const cpu0 = server.cpuMs();

@@ -52,3 +52,16 @@ export async function startOpenTill({ secretKey, name, args = [], dataDir: given
 }
 
 export const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
+
+/**
+ * Runs the load generator (bench/load.mjs) in its own process, so it never shares an event loop
+ * with the server it measures, and resolves with the result line it prints.
+ */
+export function loadInChild(config) {
+  return new Promise((resolveLoad, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bench/load.mjs'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => { out += chunk.toString(); });
+    child.once('exit', (code) => (code === 0 ? resolveLoad(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`load exited ${code}`))));
+  });
+}

@@ -8,12 +8,11 @@
 // Options (env): BENCH_DURATION (5), BENCH_WARMUP (1), BENCH_CONCURRENCY (create, 32), BENCH_LIST_CONCURRENCY
 // (lists, 1: the p99 target is a latency, not a queue),
 // BENCH_ONLY=create|list (both by default), BENCH_ROUNDS (2 off/on pairs).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { repoRoot, startOpenTill } from './opentill-process.mjs';
+import { loadInChild, repoRoot, startOpenTill } from './opentill-process.mjs';
 
 const durationS = Number(process.env.BENCH_DURATION ?? 5);
 const warmupS = Number(process.env.BENCH_WARMUP ?? 1);
@@ -24,16 +23,7 @@ const log = (line) => process.stdout.write(`${line}\n`);
 
 const serve = (dataDir, args) => startOpenTill({ secretKey, name: 'request-log', dataDir, args, drainLog: true });
 
-function load(config) {
-  return new Promise((resolveLoad, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bench/load.mjs'), JSON.stringify({
-      concurrency, durationS, warmupS, secretKey, client: 'raw', ...config,
-    })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c) => { out += c; });
-    child.once('exit', (code) => (code === 0 ? resolveLoad(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`load ${code}`))));
-  });
-}
+const load = (config) => loadInChild({ concurrency, durationS, warmupS, secretKey, client: 'raw', ...config });
 
 async function createRound(requestLog) {
   const server = await startOpenTill({ secretKey, name: 'request-log', args: ['--request-log', requestLog], drainLog: true });
