@@ -16,3 +16,4 @@ export * from './client-secret.js';
 export * from './customer.js';
 export * from './search-query.js';
 export * from './connect.js';
+export * from './offline-settings.js';

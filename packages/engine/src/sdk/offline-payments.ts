@@ -16,7 +16,7 @@ import { createHash, generateKeyPair, privateDecrypt, constants as cryptoConstan
 import { promisify } from 'node:util';
 import {
   ApiError, clientSecretOf, createPaymentIntent, limits, resolveCvmLimits, secondsOf, type Configuration, type CreatePaymentIntent, type Location,
-  type PaymentIntent, type Reader, type StoredObject,
+  type OfflineSettings, type PaymentIntent, type Reader, type StoredObject,
 } from '@opentill/core';
 import type { Engine, RequestContext } from '../engine.js';
 import type { PaymentIntents } from '../payment-intents.js';
@@ -59,20 +59,6 @@ export interface OfflineLimitsUpdate {
   storedAmountMax?: Record<string, number | null>;
   paymentCountMax?: number;
   paymentAgeMaxSeconds?: number;
-}
-
-export interface OfflineSettings {
-  object: 'opentill.offline_settings';
-  location: string;
-  /** The Location's Configuration `offline[enabled]`. */
-  enabled: boolean;
-  transaction_amount_max: Record<string, number>;
-  stored_amount_max: Record<string, number>;
-  payment_count_max: number;
-  payment_age_max_ms: number;
-  /** Above this amount a contactless payment needs a PIN, which Tap to Pay takes online only. */
-  cvm_limit: { currency: string; amount: number | null } | null;
-  encryption_key: { id: string; algorithm: 'RSA-OAEP-256'; spki: string };
 }
 
 /** What the device kept of an offline payment, as it forwards it. */

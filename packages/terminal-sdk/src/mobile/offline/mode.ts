@@ -15,7 +15,7 @@
  *   id (the server's idempotency key): `onDidForwardPaymentIntent` per payment, then it is removed.
  */
 import type { ReceiptDetails } from '../rn-types.js';
-import type { TapToPayUxConfiguration } from '@opentill/core';
+import type { OfflineSettings, TapToPayUxConfiguration } from '@opentill/core';
 import type { Json, SdkTransport, TransportFailure } from '../../transport.js';
 import { ErrorCode, fromFailure, stripeError } from '../errors.js';
 import type { IntentHandles } from '../intents.js';
@@ -28,18 +28,6 @@ import type {
 import type { TapScreenResult, TapToPayUi } from '../ui.js';
 import { IndexedDbOfflineStorage, MemoryOfflineStorage, type OfflineStorage } from './storage.js';
 import type { NetworkStatus, OfflineDetails, OfflineOptions, OfflineStatus } from './types.js';
-
-/** What the server tells a device about offline payments at a Location (`GET /offline/settings`). */
-export interface OfflineSettings {
-  location: string;
-  enabled: boolean;
-  transaction_amount_max: Record<string, number>;
-  stored_amount_max: Record<string, number>;
-  payment_count_max: number;
-  payment_age_max_ms: number;
-  cvm_limit: { currency: string; amount: number | null } | null;
-  encryption_key: { id: string; algorithm: 'RSA-OAEP-256'; spki: string };
-}
 
 /** One payment stored on the device. Never the card number: `sealedCard` only the server can open. */
 interface StoredPayment {
