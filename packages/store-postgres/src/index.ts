@@ -117,6 +117,9 @@ export class PostgresStore implements Store {
   private readonly claims: RoundTripBatcher<KeyClaim, boolean>;
   /** Stored answers of concurrent requests, one UPDATE per batch. */
   private readonly finishes: RoundTripBatcher<KeyAnswer, void>;
+  /** Point reads of concurrent requests (`get`, `getText`), one SELECT per batch and kind. */
+  private readonly reads: RoundTripBatcher<ObjectKey, StoredRecord | null>;
+  private readonly textReads: RoundTripBatcher<ObjectKey, StoredText | null>;
   /** Commits of concurrent requests, one statement per batch (`commitCalls`); each answers `ok` or `key_lost`, or fails alone. */
   private readonly commits: RoundTripBatcher<unknown[], string>;
 
@@ -137,6 +140,8 @@ export class PostgresStore implements Store {
     this.claims = new RoundTripBatcher((claims) => this.claimKeys(claims), batching);
     this.finishes = new RoundTripBatcher((answers) => this.storeAnswers(answers), batching);
     this.commits = new RoundTripBatcher((calls) => this.commitCalls(calls), { ...batching, batchMax: commitBatchMax });
+    this.reads = new RoundTripBatcher((keys) => this.readObjects(keys), batching);
+    this.textReads = new RoundTripBatcher((keys) => this.readObjectTexts(keys), batching);
     this.idempotency = this.idempotencyStore();
     this.requestLog = new PostgresRequestLog(this.pool);
     this.dashboardSessions = new PostgresDashboardSessions(this.pool);
@@ -227,10 +232,7 @@ export class PostgresStore implements Store {
   }
 
   async get<T extends StoredObject = StoredObject>(accountId: string, id: string): Promise<StoredRecord<T> | null> {
-    const { rows } = await this.pool.query<Row>({
-      name: 'opentill_get', text: `SELECT ${OBJECT_COLUMNS} FROM objects WHERE id = $1 AND account_id = $2`, values: [id, accountId] });
-    const row = rows[0];
-    return row ? { object: row.data as T, version: row.version } : null;
+    return this.reads.run({ accountId, id }) as Promise<StoredRecord<T> | null>;
   }
 
   /**
@@ -238,10 +240,26 @@ export class PostgresStore implements Store {
    * JSON.stringify): the retrieve path sends it without a JSON.parse and a re-serialization.
    */
   async getText(accountId: string, id: string): Promise<StoredText | null> {
-    const { rows } = await this.pool.query<StoredText>({
-      name: 'opentill_get_text', text: 'SELECT type, version, data::text AS data FROM objects WHERE id = $1 AND account_id = $2',
-      values: [id, accountId] });
-    return rows[0] ?? null;
+    return this.textReads.run({ accountId, id });
+  }
+
+  /** Point reads in one statement: each answers what a lone `SELECT … WHERE id AND account_id` would. */
+  private async readObjects(keys: ObjectKey[]): Promise<Array<Settled<StoredRecord | null>>> {
+    const { rows } = await this.pool.query<Row & { ord: number }>({
+      name: 'opentill_get_batch', text: `SELECT k.ord::int AS ord, o.version, o.data ${batchedPointRead}`,
+      values: [keys.map((key) => key.id), keys.map((key) => key.accountId)] });
+    const found: Array<Settled<StoredRecord | null>> = keys.map(() => ({ ok: true, value: null }));
+    for (const row of rows) found[row.ord - 1] = { ok: true, value: { object: row.data, version: row.version } };
+    return found;
+  }
+
+  private async readObjectTexts(keys: ObjectKey[]): Promise<Array<Settled<StoredText | null>>> {
+    const { rows } = await this.pool.query<StoredText & { ord: number }>({
+      name: 'opentill_get_text_batch', text: `SELECT k.ord::int AS ord, o.type, o.version, o.data::text AS data ${batchedPointRead}`,
+      values: [keys.map((key) => key.id), keys.map((key) => key.accountId)] });
+    const found: Array<Settled<StoredText | null>> = keys.map(() => ({ ok: true, value: null }));
+    for (const { ord, ...text } of rows) found[ord - 1] = { ok: true, value: text };
+    return found;
   }
 
   async list<T extends StoredObject = StoredObject>(query: ListQuery): Promise<ListPage<T>> {
@@ -537,6 +555,11 @@ function commitBatchSql(count: number): string {
   }).join(', ')}`;
 }
 
+/** The FROM of a batched point read: `k.ord` (1-based) says which key a row answers. */
+const batchedPointRead = `FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(id, account_id, ord)
+  JOIN objects o ON o.id = k.id AND o.account_id = k.account_id`;
+
+interface ObjectKey { accountId: string; id: string }
 interface KeyClaim { accountId: string; key: string; requestHash: string; nowMs: number; lockedUntil: number; token: string }
 interface KeyAnswer { accountId: string; key: string; status: number; body: string; token: string }
 
