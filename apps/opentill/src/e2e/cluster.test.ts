@@ -148,7 +148,7 @@ describe('cluster: 3 nodes behind haproxy', () => {
       for (let i = 0; i < count; i += 1) intents.push(await authorized({ expiry: 'cluster' }));
       await cluster.kill('node1');
       // The authorizations' deadline passes: the survivors' schedulers cancel each once.
-      await ok('POST', '/opentill/v1/test/clock/advance', { seconds: 3 * day });
+      await ok('POST', '/opentill/v1/test/clock/advance', { seconds: 7 * day });
       const canceledIds = new Set(intents.map((intent) => intent.id));
       const deliveredFor = (answered: boolean) => (received: typeof receiver.received) => {
         const objects = new Set(received.filter((r) => !answered || r.at >= flippedAt)
