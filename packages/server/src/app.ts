@@ -282,7 +282,14 @@ export function createApp(options: ServerOptions): App {
       void reply.header('Stripe-Should-Retry', 'true');
     }
     const payload = toWire({ error: error.body });
-    await settleIdempotency(request, error.status, payload, error.storedForIdempotency);
+    try {
+      await settleIdempotency(request, error.status, payload, error.storedForIdempotency);
+    } catch (settleError) {
+      // The store failed while recording the answer (PostgreSQL unreachable): the outcome is not
+      // settled, so the client gets a retryable Stripe error, never Fastify's own 500 body.
+      if (error.status < 500) return sendError(request, reply, settleError);
+      request.log.error({ err: settleError }, 'could not settle the idempotency key of a failed request');
+    }
     return reply.status(error.status).type('application/json').send(payload);
   }
 

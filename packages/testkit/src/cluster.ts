@@ -44,6 +44,11 @@ export interface RunningCluster {
   kill(name: string): Promise<void>;
   /** Starts a killed node again on its port and waits until the load balancer sends it requests. */
   restart(name: string): Promise<void>;
+  /**
+   * Advances the account's test clock through the load balancer, then waits until every running
+   * node sees it (a node re-reads the account's clock within a second; docs/cluster-running.md).
+   */
+  advanceClock(seconds: number): Promise<void>;
   /** haproxy's output and every node's, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -198,6 +203,24 @@ export async function startCluster(options: {
       if (node.server) throw new Error(`${name} is running`);
       node.server = await start(name, node.port);
       await waitUntilServing(lb.url, [name], output);
+    },
+    async advanceClock(seconds) {
+      const call = (base: string, method: string, path: string, body?: string) => fetch(`${base}${path}`, {
+        method, headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+        ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(20_000),
+      });
+      const advanced = await call(lb.url, 'POST', '/opentill/v1/test/clock/advance', `seconds=${seconds}`);
+      const text = await advanced.text();
+      if (!advanced.ok) throw new Error(`clock advance: ${advanced.status} ${text}`);
+      const offset = (JSON.parse(text) as { offset_seconds: number }).offset_seconds;
+      for (const node of nodes.filter((candidate) => candidate.server !== null)) {
+        for (let attempt = 0; ; attempt += 1) {
+          const seen = await call(node.url, 'GET', '/opentill/v1/test/clock');
+          if (((await seen.json()) as { offset_seconds?: number }).offset_seconds === offset) break;
+          if (attempt === 100) throw new Error(`${node.name} never saw the clock advanced to +${offset} s`);
+          await new Promise((done) => setTimeout(done, 50));
+        }
+      }
     },
     output,
     async stop() {

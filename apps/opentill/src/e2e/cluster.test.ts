@@ -113,7 +113,7 @@ describe('cluster: 3 nodes behind haproxy', () => {
     }
     // A key whose request died with its node stays locked for limits.idempotencyLockMs (account
     // clock); past it, the retry completes the request: exactly one object per key.
-    if (failed.length > 0) await ok('POST', '/opentill/v1/test/clock/advance', { seconds: limits.idempotencyLockMs / 1000 + 1 });
+    if (failed.length > 0) await cluster.advanceClock(limits.idempotencyLockMs / 1000 + 1);
     for (const i of failed) results[i] = { id: (await create(i)).id };
     const ids = results.map((result) => (result as { id: string }).id);
     assert.equal(new Set(ids).size, total);
@@ -148,7 +148,7 @@ describe('cluster: 3 nodes behind haproxy', () => {
       for (let i = 0; i < count; i += 1) intents.push(await authorized({ expiry: 'cluster' }));
       await cluster.kill('node1');
       // The authorizations' deadline passes: the survivors' schedulers cancel each once.
-      await ok('POST', '/opentill/v1/test/clock/advance', { seconds: 7 * day });
+      await cluster.advanceClock(7 * day);
       const canceledIds = new Set(intents.map((intent) => intent.id));
       const deliveredFor = (answered: boolean) => (received: typeof receiver.received) => {
         const objects = new Set(received.filter((r) => !answered || r.at >= flippedAt)
@@ -160,7 +160,7 @@ describe('cluster: 3 nodes behind haproxy', () => {
       receiverUp = true;
       flippedAt = Date.now();
       // Every failed delivery's retry falls due; the survivors' dispatchers send each once.
-      await ok('POST', '/opentill/v1/test/clock/advance', { seconds: 2 * 3600 });
+      await cluster.advanceClock(2 * 3600);
       await receiver.waitFor(deliveredFor(true), 30_000, 'a successful retry of every cancellation');
       // A positive control: an event made after, delivered; whatever was due before it was claimed by then.
       const sentinel = await stripe.paymentIntents.create({ amount: 300, currency: 'usd', payment_method_types: ['card_present'] } as Stripe.PaymentIntentCreateParams);
