@@ -1,22 +1,21 @@
 /**
  * A cluster for black-box tests and benchmarks: N real `opentill serve` nodes (startServer) on one
  * PostgreSQL schema (the real server, or the embedded PGlite server every process shares through
- * its wire front end), behind Debian's haproxy (haproxy.ts) configured from the repository's
- * template (apps/opentill/haproxy/opentill.cfg, the one `opentill cluster` uses). A node can be
+ * its wire front end), behind Debian's haproxy (haproxy.ts) configured as `opentill cluster`
+ * configures it (apps/opentill/haproxy/opentill.cfg). A node can be
  * killed with SIGKILL and restarted on its port; haproxy's health checks take it out and back.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { provisionHaproxy } from './haproxy.js';
 import { freshSchema, testPostgres } from './postgres.js';
 import { startServer, type RunningServer } from './server-process.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const haproxyTemplate = join(repoRoot, 'apps', 'opentill', 'haproxy', 'opentill.cfg');
 
 export interface ClusterNode {
   /** `node1`, `node2`, …: its `--node-name`, which it sends as the `OpenTill-Node` header. */
@@ -63,10 +62,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** The template with its placeholders filled in: where haproxy listens and one `server` line per node. */
-export function haproxyConfig(listen: string, nodes: ReadonlyArray<{ name: string; port: number }>): string {
-  const servers = nodes.map((node) => `server ${node.name} 127.0.0.1:${node.port} check`).join('\n    ');
-  return readFileSync(haproxyTemplate, 'utf8').replace('@LISTEN@', listen).replace('@SERVERS@', servers);
+/**
+ * The configuration `opentill cluster` writes (its template, apps/opentill/haproxy/opentill.cfg),
+ * from the built CLI, as startServer runs the built server: one renderer for both.
+ */
+export async function haproxyConfig(listen: string, nodes: ReadonlyArray<{ name: string; port: number }>): Promise<string> {
+  const cli = await import(pathToFileURL(join(repoRoot, 'apps', 'opentill', 'dist', 'commands', 'cluster.js')).href) as {
+    renderHaproxyConfig(listen: string, nodes: ReadonlyArray<{ name: string; address: string }>): string;
+  };
+  return cli.renderHaproxyConfig(listen, nodes.map((node) => ({ name: node.name, address: `127.0.0.1:${node.port}` })));
 }
 
 /** Which node answered `GET /healthz` through the load balancer. */
@@ -102,7 +106,7 @@ export async function startHaproxy(nodes: ReadonlyArray<{ name: string; port: nu
   const config = join(dir, 'opentill.cfg');
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
-    writeFileSync(config, haproxyConfig(`127.0.0.1:${port}`, nodes));
+    writeFileSync(config, await haproxyConfig(`127.0.0.1:${port}`, nodes));
     const child = spawn(haproxy.command, ['-db', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });

@@ -94,7 +94,7 @@ async function answerCheckFromEnv(): Promise<{ answerCheck?: AnswerCheck }> {
 }
 
 /** Fails now, before the store is opened or an account created, when the address cannot be bound. */
-function checkPortFree(port: number, host: string): Promise<void> {
+export function checkPortFree(port: number, host: string): Promise<void> {
   if (port === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const probe = createServer();
