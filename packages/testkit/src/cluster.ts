@@ -39,6 +39,8 @@ export interface RunningCluster {
   nodes: ClusterNode[];
   /** The PostgreSQL URL every node uses. */
   database: string;
+  /** haproxy's process id (the benchmarks read its CPU time). */
+  balancerPid: number;
   /** SIGKILLs a node (no clean shutdown: connections drop, in-flight requests get no answer). */
   kill(name: string): Promise<void>;
   /** Starts a killed node again on its port and waits until the load balancer sends it requests. */
@@ -194,7 +196,7 @@ export async function startCluster(options: {
     return node;
   };
   return {
-    url: lb.url, baseUrl: lb.url, port: Number(new URL(lb.url).port), secretKey, publishableKey, nodes, database,
+    url: lb.url, baseUrl: lb.url, balancerPid: lb.process.pid!, port: Number(new URL(lb.url).port), secretKey, publishableKey, nodes, database,
     async kill(name) {
       const node = find(name);
       if (!node.server) return;
