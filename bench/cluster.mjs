@@ -10,17 +10,24 @@
 // throughput cannot grow with nodes (load generator, PostgreSQL and the nodes share the cores): the
 // figure to read is node CPU per request, flat from 1 to 3 nodes when a node does no cross-node work.
 //
-// Options: --duration S (5), --warmup S (1), --concurrency N (32), --nodes 1,2,3.
+// Each node is first warmed up on its own (--node-warmup S of load sent to it directly): otherwise
+// every extra node pays its own JIT warm-up out of the same number of requests, and at the low rates
+// of a loaded 2-core machine that alone inflates the per-request figure of a bigger cluster.
+//
+// Options: --duration S (5), --warmup S (1), --node-warmup S (3), --concurrency N (32), --nodes 1,2,3.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadInChild } from './opentill-process.mjs';
 
 const { values: flags } = parseArgs({
-  options: { duration: { type: 'string' }, warmup: { type: 'string' }, concurrency: { type: 'string' }, nodes: { type: 'string' } },
+  options: {
+    duration: { type: 'string' }, warmup: { type: 'string' }, 'node-warmup': { type: 'string' }, concurrency: { type: 'string' }, nodes: { type: 'string' },
+  },
 });
 const durationS = Number(flags.duration ?? 5);
 const warmupS = Number(flags.warmup ?? 1);
+const nodeWarmupS = Number(flags['node-warmup'] ?? 3);
 const concurrency = Number(flags.concurrency ?? 32);
 const nodeCounts = (flags.nodes ?? '1,2,3').split(',').map(Number);
 const createBody = 'amount=1000&currency=eur&payment_method_types[0]=card_present&capture_method=manual';
@@ -45,6 +52,13 @@ async function idleCpuUsPerSecond(nodePids, seconds) {
   await new Promise((done) => setTimeout(done, seconds * 1000));
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
   return nodePids.reduce((sum, pid, i) => sum + cpuUs(pid) - before[i], 0) / elapsedS;
+}
+
+/** Load sent to each node directly, not measured: its JIT warm-up. */
+async function warmUp(nodeUrls, secretKey) {
+  for (const url of nodeUrls) {
+    await loadInChild({ url: `${url}/v1/payment_intents`, mode: 'create', body: createBody, concurrency, durationS: nodeWarmupS, warmupS: 0, secretKey, client: 'raw' });
+  }
 }
 
 async function measure(url, secretKey, nodePids, balancerPid) {
@@ -72,6 +86,7 @@ log(`PostgreSQL: ${pg.embedded ? 'EMBEDDED PGlite fallback' : pg.url}; ${haproxy
   const schema = await freshSchema(pg.url, 'bench_cluster_direct');
   const server = await startServer({ store: 'postgres', name: 'bench_cluster_direct', database: schema.url, env: serverEnv });
   try {
+    await warmUp([server.baseUrl], server.secretKey);
     rows.push({ part: 'baseline: 1 node, direct', ...await measure(server.baseUrl, server.secretKey, [server.process.pid], null) });
   } finally {
     await server.stop();
@@ -83,6 +98,7 @@ for (const count of nodeCounts) {
   const cluster = await startCluster({ name: `bench_cluster_${count}`, nodes: count, env: serverEnv });
   try {
     const pids = cluster.nodes.map((node) => node.server.process.pid);
+    await warmUp(cluster.nodes.map((node) => node.url), cluster.secretKey);
     rows.push({ part: `${count} node${count > 1 ? 's' : ''} behind haproxy`, ...await measure(cluster.url, cluster.secretKey, pids, cluster.balancerPid) });
   } finally {
     await cluster.stop();
