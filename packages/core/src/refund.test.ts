@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ApiError, asyncRefundFailureDelayMs, cancelRefund, createRefund, failRefundLater, refundableAmount,
+  ApiError, asyncRefundFailureDelayMs, cancelRefund, compact, createRefund, failRefundLater, refundableAmount,
   type CreateRefund, type StoredObject,
 } from './index.js';
 
@@ -20,7 +20,7 @@ const ok = { accepted: true, failsLaterWith: null } as const;
 
 function refund(base: StoredObject, amount: number | undefined, processor: CreateRefund['processor'] = ok, id = 're_1') {
   return createRefund({
-    id, charge: base, ...(amount !== undefined ? { amount } : {}), reason: 'requested_by_customer', metadata: { a: 'b' },
+    id, charge: base, ...compact({ amount }), reason: 'requested_by_customer', metadata: { a: 'b' },
     processor,
   }, NOW_MS);
 }

@@ -13,6 +13,7 @@
  * replaced by a new one.
  */
 import { ApiError } from '../errors.js';
+import { compact } from '../compact.js';
 import { secondsOf, type DomainEvent, type Metadata, type StoredObject } from '../domain.js';
 
 export const readerActionTypes = [
@@ -253,7 +254,7 @@ export function finishAction(reader: Reader, outcome: ActionOutcome, nowMs: numb
     ? { ...action, status: 'succeeded', failure_code: null, failure_message: null, [action.type]: sub }
     : {
         ...action, status: 'failed', failure_code: outcome.code, failure_message: outcome.message, [action.type]: sub,
-        ...(outcome.apiError ? { api_error: outcome.apiError } : {}),
+        ...compact({ api_error: outcome.apiError }),
       };
   const next: Reader = { ...reader, action: finished, last_seen_at: nowMs, _internal: { ...internal, stage: 'final' } };
   const emits = outcome.status === 'succeeded' ? succeededEventTypes : failedEventTypes;
