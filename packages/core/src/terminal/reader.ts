@@ -14,6 +14,7 @@
  */
 import { ApiError } from '../errors.js';
 import { compact } from '../compact.js';
+import { must } from '../must.js';
 import { secondsOf, type DomainEvent, type Metadata, type StoredObject } from '../domain.js';
 
 export const readerActionTypes = [
@@ -271,7 +272,7 @@ export function finishAction(reader: Reader, outcome: ActionOutcome, nowMs: numb
  */
 export function cardCollected(reader: Reader, collected: { paymentIntent: string; paymentMethod: StoredObject; tipAmount: number },
   nowMs: number): ReaderChange {
-  const action = reader.action!;
+  const action = must(reader.action, 'the reader action that collected the card');
   const { _internal: _dropped, ...paymentMethod } = collected.paymentMethod;
   const sub = { ...(action['collect_payment_method'] as Record<string, unknown>), payment_method: paymentMethod };
   const next: Reader = {
