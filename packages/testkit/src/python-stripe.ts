@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 export const pythonStripeVersion = '5.0.0';
 
 /** Debian packages unpacked when the system has no `python3-stripe`: the library and what it imports. */
-export const pythonStripePackages = [
+const pythonStripePackages = [
   'python3-stripe', 'python3-requests', 'python3-urllib3', 'python3-certifi', 'python3-idna',
   'python3-charset-normalizer', 'python3-chardet', 'python3-six',
 ] as const;
@@ -36,7 +36,7 @@ export interface PythonStripe {
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const pythonStripeCacheDir = join(repoRoot, 'node_modules', '.cache', 'opentill-python-stripe');
+const pythonStripeCacheDir = join(repoRoot, 'node_modules', '.cache', 'opentill-python-stripe');
 
 /** Debian's interpreter first: its packages are built for it (a pyenv shim may shadow `python3`). */
 function interpreters(): string[] {

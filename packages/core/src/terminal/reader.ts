@@ -110,7 +110,7 @@ export const terminalErrors = {
     { param, doc_url: 'https://docs.stripe.com/error-codes#intent-invalid-state' }),
 } as const;
 
-/** Failure codes and messages shown on `action.failure_code` (contract §6.4). */
+/** Failure codes and messages shown on `action.failure_code` (docs/terminal.md, "Actions and rules"). */
 export const actionFailures = {
   customerCanceled: { code: 'customer_canceled', message: 'This action could not be completed due to an error on the card reader.' },
   connectionError: { code: 'connection_error', message: 'Could not connect to Stripe.' },
