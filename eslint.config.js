@@ -34,6 +34,13 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['node:*', '@opentill/*'] }],
     },
   },
+  {
+    // `x!` only silences the compiler; `must(x)` (core/must.ts) fails where the belief is wrong. On in
+    // the packages already free of `!`; the others still hold some (count in docs/decisions.md,
+    // "Boundaries and habits as tools") and join this list as they are cleaned.
+    files: ['packages/core/src/**/*.ts', 'packages/protocol/src/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'error' },
+  },
   // Package boundaries (docs/ARCHITECTURE.md): what each layer may not import, checked rather than hoped.
   {
     files: ['packages/engine/src/**/*.ts'],

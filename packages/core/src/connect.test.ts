@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ApiError, createConnectedAccount, settleConnectCharge, updateConnectedAccount, type ConnectSettlementInput, type StoredObject,
+  ApiError, createConnectedAccount, must, settleConnectCharge, updateConnectedAccount, type ConnectSettlementInput, type StoredObject,
 } from './index.js';
 
 const NOW_MS = 1_800_000_000_000;
@@ -67,53 +67,54 @@ describe('settling a Connect charge', () => {
   });
 
   it('a destination charge transfers the captured amount; its fee comes back from the destination', () => {
-    const settlement = settle({ charge: charge({ transfer_data: { amount: null, destination: 'acct_shop' }, application_fee_amount: 123 }) })!;
+    const settlement = must(settle({ charge: charge({ transfer_data: { amount: null, destination: 'acct_shop' }, application_fee_amount: 123 }) }));
     assert.equal(settlement.charge['transfer'], 'tr_1');
     assert.equal(settlement.charge['application_fee'], 'fee_1');
-    const [transfer, fee] = settlement.sameAccount;
-    assert.equal(transfer!['amount'], 1000);
-    assert.equal(transfer!['destination'], 'acct_shop');
-    assert.equal(transfer!['destination_payment'], 'py_1');
-    assert.equal(transfer!['source_transaction'], 'ch_1');
-    assert.equal(fee!['amount'], 123);
-    assert.equal(fee!['account'], 'acct_shop');
-    assert.equal(fee!['charge'], 'py_1');
-    assert.equal(fee!['originating_transaction'], 'ch_1');
+    const transfer = must(settlement.sameAccount[0]);
+    const fee = must(settlement.sameAccount[1]);
+    assert.equal(transfer['amount'], 1000);
+    assert.equal(transfer['destination'], 'acct_shop');
+    assert.equal(transfer['destination_payment'], 'py_1');
+    assert.equal(transfer['source_transaction'], 'ch_1');
+    assert.equal(fee['amount'], 123);
+    assert.equal(fee['account'], 'acct_shop');
+    assert.equal(fee['charge'], 'py_1');
+    assert.equal(fee['originating_transaction'], 'ch_1');
     assert.deepEqual(settlement.sameAccountEvents.map((event) => event.type), ['transfer.created', 'application_fee.created']);
     assert.equal(settlement.otherAccount?.accountId, 'acct_shop');
-    const payment = settlement.otherAccount!.objects[0]!;
+    const payment = must(must(settlement.otherAccount).objects[0]);
     assert.equal(payment.id, 'py_1');
     assert.equal(payment['amount'], 1000);
     assert.equal(payment['source_transfer'], 'tr_1');
   });
 
   it('transfer_data[amount] is what goes, capped at what was captured (partial capture)', () => {
-    const partial = settle({ charge: charge({ transfer_data: { amount: 800, destination: 'acct_shop' }, amount_captured: 600 }) })!;
-    assert.equal(partial.sameAccount[0]!['amount'], 600);
-    const full = settle({ charge: charge({ transfer_data: { amount: 800, destination: 'acct_shop' } }) })!;
-    assert.equal(full.sameAccount[0]!['amount'], 800);
+    const partial = must(settle({ charge: charge({ transfer_data: { amount: 800, destination: 'acct_shop' }, amount_captured: 600 }) }));
+    assert.equal(must(partial.sameAccount[0])['amount'], 600);
+    const full = must(settle({ charge: charge({ transfer_data: { amount: 800, destination: 'acct_shop' } }) }));
+    assert.equal(must(full.sameAccount[0])['amount'], 800);
     assert.equal(full.charge['application_fee'], null);
     assert.equal(full.sameAccount.length, 1);
   });
 
   it('a direct charge with a fee pays it to the platform', () => {
-    const settlement = settle({ accountId: 'acct_shop', platformId: 'acct_platform', charge: charge({ application_fee_amount: 200 }) })!;
+    const settlement = must(settle({ accountId: 'acct_shop', platformId: 'acct_platform', charge: charge({ application_fee_amount: 200 }) }));
     assert.equal(settlement.charge['application_fee'], 'fee_1');
     assert.equal(settlement.charge['application'], 'ca_1');
     assert.equal(settlement.charge['transfer'], undefined);
     assert.deepEqual(settlement.sameAccount, []);
     assert.equal(settlement.otherAccount?.accountId, 'acct_platform');
-    const fee = settlement.otherAccount!.objects[0]!;
+    const fee = must(must(settlement.otherAccount).objects[0]);
     assert.equal(fee['account'], 'acct_shop');
     assert.equal(fee['charge'], 'ch_1');
     assert.equal(fee['originating_transaction'], null);
-    assert.deepEqual(settlement.otherAccount!.events.map((event) => event.type), ['application_fee.created']);
+    assert.deepEqual(must(settlement.otherAccount).events.map((event) => event.type), ['application_fee.created']);
     // A connected account's charge without a fee moves nothing.
     assert.equal(settle({ accountId: 'acct_shop', platformId: 'acct_platform', charge: charge() }), null);
   });
 
   it('never settles twice', () => {
-    const once = settle({ charge: charge({ transfer_data: { amount: null, destination: 'acct_shop' } }) })!;
+    const once = must(settle({ charge: charge({ transfer_data: { amount: null, destination: 'acct_shop' } }) }));
     assert.equal(settle({ charge: once.charge }), null);
     assert.equal(settle({ charge: { ...once.charge, metadata: { later: 'update' } } }), null);
   });

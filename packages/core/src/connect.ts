@@ -5,6 +5,7 @@
  * collects one. Pure: ids and time come in, objects and events go out.
  */
 import { ApiError } from './errors.js';
+import { must } from './must.js';
 import { secondsOf, type DomainEvent, type Metadata, type StoredObject } from './domain.js';
 
 export type ConnectedAccountType = 'custom' | 'express' | 'standard' | 'none';
@@ -234,7 +235,7 @@ export function settleConnectCharge(input: ConnectSettlementInput): ConnectSettl
     settled['application'] = input.applicationId;
     return {
       charge: settled, sameAccount: [], sameAccountEvents: [],
-      otherAccount: { accountId: input.platformId!, objects: [fee], events: [{ type: 'application_fee.created', object: fee }] },
+      otherAccount: { accountId: must(input.platformId, 'the platform of the connected account'), objects: [fee], events: [{ type: 'application_fee.created', object: fee }] },
     };
   }
 

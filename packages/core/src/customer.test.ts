@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   ApiError, applyAuthorization, attachPaymentMethod, attachPaymentMethodToCustomer, buildGeneratedCard, buildPaymentMethod,
-  createCustomer, createPaymentIntent, deleteCustomer, detachPaymentMethod, updateCustomer,
+  createCustomer, createPaymentIntent, deleteCustomer, detachPaymentMethod, must, updateCustomer,
   type AuthorizationResult, type CardFacts, type Customer, type StoredObject,
 } from './index.js';
 
@@ -85,9 +85,9 @@ describe('customers', () => {
     const updated = updateCustomer(before, { email: 'new@b.co', name: null, metadata: { a: '2' } });
     assert.equal(updated.customer.email, 'new@b.co');
     assert.deepEqual(updated.events.map((e) => e.type), ['customer.updated']);
-    assert.deepEqual(updated.events[0]!.previousAttributes, { email: 'old@b.co', metadata: { a: '1' } });
+    assert.deepEqual(must(updated.events[0]).previousAttributes, { email: 'old@b.co', metadata: { a: '1' } });
     const nested = updateCustomer(before, { metadata: { b: '2' }, invoiceFooter: 'thanks' });
-    assert.deepEqual(nested.events[0]!.previousAttributes, { metadata: { a: '1', b: null }, invoice_settings: { footer: null } });
+    assert.deepEqual(must(nested.events[0]).previousAttributes, { metadata: { a: '1', b: null }, invoice_settings: { footer: null } });
     const same = updateCustomer(before, { email: 'old@b.co' });
     assert.deepEqual(same.changed, []);
     assert.deepEqual(same.events, []);
@@ -103,10 +103,10 @@ describe('customers', () => {
     const c = customer({ email: 'a@b.co' });
     const deleted = deleteCustomer(c);
     assert.deepEqual(deleted.deleted, { id: 'cus_1', object: 'customer', deleted: true });
-    assert.equal(deleted.changed[0]!['deleted'], true);
-    assert.equal(deleted.events[0]!.type, 'customer.deleted');
-    assert.equal(deleted.events[0]!.object['email'], 'a@b.co');
-    assert.equal(deleted.events[0]!.object['deleted'], undefined);
+    assert.equal(must(deleted.changed[0])['deleted'], true);
+    assert.equal(must(deleted.events[0]).type, 'customer.deleted');
+    assert.equal(must(deleted.events[0]).object['email'], 'a@b.co');
+    assert.equal(must(deleted.events[0]).object['deleted'], undefined);
   });
 });
 
@@ -158,16 +158,16 @@ describe('saving a card with a payment (setup_future_usage)', () => {
     }, NOW_MS);
   }
   const generatedOf = (charge: StoredObject) =>
-    ((charge['payment_method_details'] as Record<string, Record<string, unknown>>)['card_present']!)['generated_card'];
+    must((charge['payment_method_details'] as Record<string, Record<string, unknown>>)['card_present'])['generated_card'];
 
   it('generates a reusable card attached to the customer, named on the charge', () => {
     const applied = pay({ setupFutureUsage: 'off_session', customer: 'cus_1' });
-    const generated = applied.changed.find((o) => o.id === 'pm_card')!;
+    const generated = must(applied.changed.find((o) => o.id === 'pm_card'));
     assert.equal(generated['type'], 'card');
     assert.equal(generated['customer'], 'cus_1');
     assert.equal(generated['allow_redisplay'], 'always');
     assert.equal((generated['card'] as Record<string, unknown>)['last4'], '4242');
-    const generatedFrom = (generated['card'] as Record<string, Record<string, unknown>>)['generated_from']!;
+    const generatedFrom = must((generated['card'] as Record<string, Record<string, unknown>>)['generated_from']);
     assert.equal(generatedFrom['charge'], 'ch_1');
     assert.deepEqual(generatedFrom['payment_method_details'], applied.charge['payment_method_details'],
       'the details of the payment that generated it, as on the charge');
@@ -179,7 +179,7 @@ describe('saving a card with a payment (setup_future_usage)', () => {
 
   it('without a customer the card is generated but attached to no one (no payment_method.attached)', () => {
     const applied = pay({ setupFutureUsage: 'off_session', customer: null });
-    assert.equal(applied.changed.find((o) => o.id === 'pm_card')!['customer'], null);
+    assert.equal(must(applied.changed.find((o) => o.id === 'pm_card'))['customer'], null);
     assert.deepEqual(applied.events.map((e) => e.type), ['charge.succeeded', 'payment_intent.succeeded']);
   });
 

@@ -1,4 +1,6 @@
 export * from './limits.js';
+export * from './compact.js';
+export * from './must.js';
 export * from './currencies.js';
 export * from './errors.js';
 export * from './domain.js';

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import {
   ApiError, applyAuthorization, applyIncrement, attachPaymentMethod, authorizationDeadlineMs, buildPaymentMethod,
   cancelPaymentIntent, captureCeiling, capturePaymentIntent, checkConfirmable, checkIncrementable, createPaymentIntent,
-  effectiveCaptureMethod, expireAuthorization, limits, updatePaymentIntent,
+  effectiveCaptureMethod, expireAuthorization, limits, must, updatePaymentIntent,
   type AuthorizationResult, type CardFacts, type PaymentIntent, type PaymentIntentStatus, type StoredObject, type UpdatePaymentIntent,
 } from './index.js';
 
@@ -325,7 +325,7 @@ describe('capture', () => {
     assert.equal(t.paymentIntent.status, 'succeeded');
     assert.equal(t.paymentIntent.amount_received, 1000);
     assert.equal(t.paymentIntent.amount_capturable, 0);
-    const captured = t.changed[1]!;
+    const captured = must(t.changed[1]);
     assert.equal(captured['captured'], true);
     assert.equal(captured['amount_captured'], 1000);
     assert.equal(captured['amount_refunded'], 0);
@@ -343,7 +343,7 @@ describe('capture', () => {
     assert.equal(t.paymentIntent.amount, 1000);
     assert.equal(t.paymentIntent.amount_received, 600);
     assert.equal(t.paymentIntent.amount_capturable, 0);
-    const captured = t.changed[1]!;
+    const captured = must(t.changed[1]);
     assert.equal(captured['amount'], 1000);
     assert.equal(captured['amount_captured'], 600);
     assert.equal(captured['amount_refunded'], 400);
@@ -366,7 +366,7 @@ describe('capture', () => {
         const t = capturePaymentIntent(paymentIntent, charge, { amountToCapture: ceiling }, NOW_MS);
         assert.equal(t.paymentIntent.amount, ceiling, 'the PaymentIntent amount becomes the new total');
         assert.equal(t.paymentIntent.amount_received, ceiling);
-        const captured = t.changed[1]!;
+        const captured = must(t.changed[1]);
         assert.equal(captured['amount'], ceiling);
         assert.equal(captured['amount_captured'], ceiling);
         assert.equal(captured['amount_refunded'], 0);
@@ -432,7 +432,7 @@ describe('cancel', () => {
     assert.equal(t.paymentIntent.status, 'canceled');
     assert.equal(t.paymentIntent.cancellation_reason, null);
     assert.equal(t.paymentIntent.amount_capturable, 0);
-    const released = t.changed[1]!;
+    const released = must(t.changed[1]);
     assert.equal(released['amount_refunded'], 1000);
     assert.equal(released['refunded'], true);
     assert.equal(released['captured'], false);
@@ -507,10 +507,10 @@ describe('incremental authorization', () => {
     assert.equal(t.paymentIntent.status, 'requires_capture');
     assert.equal(t.paymentIntent.description, 'more');
     assert.deepEqual(t.paymentIntent.metadata, { a: '1' });
-    assert.equal(t.changed[1]!['amount'], 1500);
+    assert.equal(must(t.changed[1])['amount'], 1500);
     assert.deepEqual(t.events.map((e) => e.type), ['charge.updated', 'payment_intent.amount_capturable_updated']);
     // The increased authorization can then be captured in full.
-    const captured = capturePaymentIntent(t.paymentIntent, t.changed[1]!, {}, NOW_MS);
+    const captured = capturePaymentIntent(t.paymentIntent, must(t.changed[1]), {}, NOW_MS);
     assert.equal(captured.paymentIntent.amount_received, 1500);
   });
 

@@ -10,6 +10,7 @@
  * transition creates are passed in, so the machine itself has no randomness.
  */
 import { ApiError } from './errors.js';
+import { compact } from './compact.js';
 import { limits } from './limits.js';
 import { secondsOf, type DomainEvent, type Metadata, type StoredObject, type Transition } from './domain.js';
 import type { CardFactsView, AuthorizationView } from './card.js';
@@ -140,7 +141,7 @@ export function effectiveCaptureMethod(paymentIntent: PaymentIntent, paymentMeth
 
 function unexpectedState(paymentIntent: PaymentIntent, message: string, param?: string): ApiError {
   return new ApiError('payment_intent_unexpected_state', message, {
-    ...(param ? { param } : {}), payment_intent: paymentIntent,
+    ...compact({ param }), payment_intent: paymentIntent,
   });
 }
 
@@ -400,10 +401,12 @@ export function capturePaymentIntent(paymentIntent: PaymentIntent, charge: Store
     amount: overcaptured ? amount : paymentIntent.amount,
     amount_capturable: 0,
     amount_received: amount,
-    ...(command.applicationFeeAmount !== undefined ? { application_fee_amount: command.applicationFeeAmount } : {}),
-    ...(command.metadata !== undefined ? { metadata: command.metadata } : {}),
-    ...(command.statementDescriptor !== undefined ? { statement_descriptor: command.statementDescriptor } : {}),
-    ...(command.statementDescriptorSuffix !== undefined ? { statement_descriptor_suffix: command.statementDescriptorSuffix } : {}),
+    ...compact({
+      application_fee_amount: command.applicationFeeAmount,
+      metadata: command.metadata,
+      statement_descriptor: command.statementDescriptor,
+      statement_descriptor_suffix: command.statementDescriptorSuffix,
+    }),
   };
   const chargeAmount = overcaptured ? amount : Number(charge['amount']);
   const capturedCharge: StoredObject = {
@@ -502,9 +505,7 @@ export function applyIncrement(paymentIntent: PaymentIntent, charge: StoredObjec
   if (!approved) return { paymentIntent: counted, changed: [counted], events: [] };
   const next: PaymentIntent = {
     ...counted, amount, amount_capturable: amount,
-    ...(fields.description !== undefined ? { description: fields.description } : {}),
-    ...(fields.metadata !== undefined ? { metadata: fields.metadata } : {}),
-    ...(fields.applicationFeeAmount !== undefined ? { application_fee_amount: fields.applicationFeeAmount } : {}),
+    ...compact({ description: fields.description, metadata: fields.metadata, application_fee_amount: fields.applicationFeeAmount }),
   };
   const nextCharge = { ...charge, amount };
   return {

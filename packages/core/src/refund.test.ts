@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ApiError, asyncRefundFailureDelayMs, cancelRefund, createRefund, failRefundLater, refundableAmount,
+  ApiError, asyncRefundFailureDelayMs, cancelRefund, compact, must, createRefund, failRefundLater, refundableAmount,
   type CreateRefund, type StoredObject,
 } from './index.js';
 
@@ -20,7 +20,7 @@ const ok = { accepted: true, failsLaterWith: null } as const;
 
 function refund(base: StoredObject, amount: number | undefined, processor: CreateRefund['processor'] = ok, id = 're_1') {
   return createRefund({
-    id, charge: base, ...(amount !== undefined ? { amount } : {}), reason: 'requested_by_customer', metadata: { a: 'b' },
+    id, charge: base, ...compact({ amount }), reason: 'requested_by_customer', metadata: { a: 'b' },
     processor,
   }, NOW_MS);
 }
@@ -79,18 +79,18 @@ describe('create', () => {
     assert.equal(t.refund['reason'], 'requested_by_customer');
     assert.deepEqual(t.refund['metadata'], { a: 'b' });
     assert.equal(t.refund.created, NOW_MS / 1000);
-    const updated = t.changed[1]!;
+    const updated = must(t.changed[1]);
     assert.equal(updated['amount_refunded'], 400);
     assert.equal(updated['refunded'], false);
     assert.deepEqual(t.events.map((e) => e.type), ['refund.created', 'charge.refunded']);
-    assert.deepEqual(t.events[1]!.previousAttributes, { amount_refunded: 0 });
+    assert.deepEqual(must(t.events[1]).previousAttributes, { amount_refunded: 0 });
   });
 
   it('partial refunds repeat until the charge is fully refunded, then any further refund fails', () => {
     let current = charge();
     for (const [amount, total] of [[300, 300], [300, 600], [400, 1000]] as const) {
       const t = refund(current, amount);
-      current = t.changed[1]!;
+      current = must(t.changed[1]);
       assert.equal(current['amount_refunded'], total);
     }
     assert.equal(current['refunded'], true);
@@ -101,7 +101,7 @@ describe('create', () => {
   it('a full refund marks the charge refunded', () => {
     const t = refund(charge(), undefined);
     assert.equal(t.refund['amount'], 1000);
-    assert.equal(t.changed[1]!['refunded'], true);
+    assert.equal(must(t.changed[1])['refunded'], true);
   });
 
   it('an over-refund is refused before anything changes', () => {
@@ -122,7 +122,7 @@ describe('asynchronous failure (refund_fail)', () => {
     const t = refund(charge(), 600, { accepted: true, failsLaterWith: 'expired_or_canceled_card' });
     assert.equal(t.refund['status'], 'succeeded');
     assert.equal((t.refund._internal as { failAtMs: number }).failAtMs, NOW_MS + asyncRefundFailureDelayMs);
-    const refundedCharge = t.changed[1]!;
+    const refundedCharge = must(t.changed[1]);
     assert.equal(refundedCharge['amount_refunded'], 600);
 
     const later = failRefundLater(t.refund, refundedCharge);
@@ -132,7 +132,7 @@ describe('asynchronous failure (refund_fail)', () => {
     assert.equal(restored['amount_refunded'], 0);
     assert.equal(restored['refunded'], false);
     assert.deepEqual(later.events.map((e) => e.type), ['refund.updated', 'refund.failed', 'charge.refund.updated']);
-    assert.deepEqual(later.events[0]!.previousAttributes, { status: 'succeeded' });
+    assert.deepEqual(must(later.events[0]).previousAttributes, { status: 'succeeded' });
     // Failing again is a no-op (the scheduler may see the refund twice).
     assert.deepEqual(failRefundLater(failed, restored), { changed: [], events: [] });
     // The amount can be refunded again once the failed refund gave it back.
@@ -142,13 +142,13 @@ describe('asynchronous failure (refund_fail)', () => {
   it('a refund that does not fail later is left alone by the scheduler', () => {
     const t = refund(charge(), 600);
     assert.equal((t.refund._internal as { failAtMs: number | null }).failAtMs, null);
-    assert.deepEqual(failRefundLater(t.refund, t.changed[1]!), { changed: [], events: [] });
+    assert.deepEqual(failRefundLater(t.refund, must(t.changed[1])), { changed: [], events: [] });
   });
 
   it('a full refund that fails later un-refunds the charge', () => {
     const t = refund(charge(), undefined, { accepted: true, failsLaterWith: 'expired_or_canceled_card' });
-    assert.equal(t.changed[1]!['refunded'], true);
-    const restored = failRefundLater(t.refund, t.changed[1]!).changed[1]!;
+    assert.equal(must(t.changed[1])['refunded'], true);
+    const restored = must(failRefundLater(t.refund, must(t.changed[1])).changed[1]);
     assert.equal(restored['refunded'], false);
     assert.equal(restored['amount_refunded'], 0);
   });

@@ -1,5 +1,6 @@
 /** Refunds of card-present charges. Pure: the processor's answer comes in with the command. */
 import { ApiError } from './errors.js';
+import { compact } from './compact.js';
 import { secondsOf, type DomainEvent, type Metadata, type StoredObject, type Transition } from './domain.js';
 
 /** A refund that fails asynchronously (test card `refund_fail`) fails this long after creation. */
@@ -54,7 +55,7 @@ export function createRefund(command: CreateRefund, nowMs: number): Transition &
     customer: charge['customer'] ?? null,
     customer_account: null,
     destination_details: { type: 'card', card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' } },
-    ...(command.instructionsEmail ? { instructions_email: command.instructionsEmail } : {}),
+    ...compact({ instructions_email: command.instructionsEmail }),
     livemode: false,
     metadata: command.metadata,
     payment_intent: charge['payment_intent'],

@@ -52,7 +52,7 @@ const substringLengthMin = 3;
 /** Parses `text` for a resource's fields; throws `invalid_request_body` with `param: query`. */
 export function parseSearchQuery(text: string, fields: SearchFields): SearchQuery {
   let at = 0;
-  const skipSpaces = () => { while (at < text.length && /\s/.test(text[at]!)) at += 1; };
+  const skipSpaces = () => { while (at < text.length && /\s/.test(text.charAt(at))) at += 1; };
   const fail = (what: string) => invalidQuery(
     `There was an error parsing your query at character ${at + 1}: ${what}. See https://stripe.com/docs/search#search-query-language.`);
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CardFacts } from './card.js';
 import { ApiError } from './errors.js';
+import { must } from './must.js';
 import { buildPaymentMethod } from './payment-method.js';
 import {
   applySetupVerification, cancelSetupIntent, checkSetupConfirmable, createSetupIntent, updateSetupIntent, type SetupIntent,
@@ -153,7 +154,7 @@ describe('applySetupVerification', () => {
   it('without a customer nothing is attached: only setup_intent.succeeded', () => {
     const result = applySetupVerification(created(), command, nowMs);
     assert.deepEqual(result.events.map((event) => event.type), ['setup_intent.succeeded']);
-    assert.equal(result.generatedCard!['customer'], null);
+    assert.equal(must(result.generatedCard)['customer'], null);
   });
 
   it('on a decline: back to requires_payment_method with last_setup_error, a failed attempt and the card error', () => {
@@ -187,7 +188,7 @@ describe('applySetupVerification', () => {
     const decline = { code: 'expired_card' as const, declineCode: null, message: 'Your card has expired.' };
     const result = applySetupVerification(created(), { ...command, decline }, nowMs);
     assert.equal('decline_code' in (result.setupIntent.last_setup_error ?? {}), false);
-    assert.equal(result.setupIntent.last_setup_error!['doc_url'], 'https://stripe.com/docs/error-codes/expired-card');
-    assert.equal('decline_code' in result.decline!.body, false);
+    assert.equal(must(result.setupIntent.last_setup_error)['doc_url'], 'https://stripe.com/docs/error-codes/expired-card');
+    assert.equal('decline_code' in must(result.decline).body, false);
   });
 });

@@ -18,7 +18,7 @@ function approved(result: AuthorizationResult): Approved {
 
 const VISA = '4242424242424242';
 
-describe('§5.1 standard cards approve at a neutral amount', () => {
+describe('standard cards approve at a neutral amount', () => {
   for (const c of testCards.slice(0, 20)) {
     it(c.testCard, async () => {
       const card = read(c.number);
@@ -35,7 +35,7 @@ describe('§5.1 standard cards approve at a neutral amount', () => {
   });
 });
 
-describe('§5.2 specific-outcome cards', () => {
+describe('specific-outcome cards', () => {
   const declines: [string, string, string | null, string, string, string][] = [
     // number, code, decline_code, message, network_status, outcome type
     ['4000000000000002', 'card_declined', 'generic_decline', 'Your card was declined.', 'declined_by_network', 'issuer_declined'],
@@ -120,7 +120,7 @@ describe('§5.2 specific-outcome cards', () => {
   });
 });
 
-describe('§5.4 test amounts', () => {
+describe('test amounts', () => {
   const table: [number, string, string | null, string, boolean][] = [
     // amount, code, decline_code (null = approved), message, pinRequired
     [2500, 'approved', null, '', false],
@@ -231,7 +231,7 @@ describe('PIN paths for amounts ending 02 and 03', () => {
 });
 
 describe('approved results', () => {
-  it('have the §3.8 outcome and plausible receipt fields', async () => {
+  it('have the charge outcome and plausible receipt fields', async () => {
     const card = read(VISA);
     const r = approved(await processor.authorize(authRequest(card)));
     assert.match(r.authorizationCode, /^[0-9]{6}$/);

@@ -15,7 +15,7 @@ const NOW_S = Math.floor(NOW_MS / 1000);
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
-describe('capture_before by brand and currency (§9.4)', () => {
+describe('capture_before by brand and currency', () => {
   const table: [string, string, string, number][] = [
     // label, number, currency, window seconds
     ['visa usd', '4242424242424242', 'usd', 4 * DAY + 18 * HOUR],

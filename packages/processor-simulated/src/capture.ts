@@ -1,5 +1,6 @@
 /**
- * Manual-capture windows and the capabilities that depend on brand/currency (contract §9.4).
+ * Manual-capture windows and the capabilities that depend on brand/currency (Stripe's rules for holding
+ * an in-person authorization; the tables below are OpenTill's record of them).
  * Windows are keyed on the network that carried the authorization, since holding periods are
  * network rules (a Cartes Bancaires/Visa card routed on CB does not get Visa's window).
  */

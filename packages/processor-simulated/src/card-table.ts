@@ -1,6 +1,6 @@
 /**
- * The Stripe Terminal simulated test cards (contract §5.1 standard cards, §5.2 specific
- * outcomes) as one exported table, so a card-picker UI and test helpers can reuse it instead of
+ * The Stripe Terminal simulated test cards (docs.stripe.com/terminal/references/testing: "standard" cards and cards with "specific
+ * outcomes") as one exported table, so a card-picker UI and test helpers can reuse it instead of
  * copying numbers around. Behaviour that depends on a card is keyed on `testCard` (the Stripe
  * test payment-method name), never on the number: after `readCard` the number is gone.
  */
@@ -57,7 +57,7 @@ function card(
  * PIN cards below use those countries, which also explains why they are PIN-centric (non-US) cards.
  */
 export const testCards: readonly TestCard[] = Object.freeze([
-  // §5.1 standard cards: approve, and combine with the §5.4 test amounts.
+  // Standard cards: approve, and combine with the test amounts (rules.ts, step 3).
   card('4242424242424242', 'visa', 'visa', 'credit', 'US', 'Visa'),
   card('4000056655665556', 'visa_debit', 'visa', 'debit', 'US', 'Visa (debit)'),
   card('5555555555554444', 'mastercard', 'mastercard', 'credit', 'US', 'Mastercard'),
@@ -90,7 +90,7 @@ export const testCards: readonly TestCard[] = Object.freeze([
   // Not in the contract's brand enum (which predates girocard); reported as its own brand/network.
   card('4711009900000316877', 'girocard_debit', 'girocard', 'debit', 'DE', 'Girocard'),
 
-  // §5.2 specific outcomes: these decide the authorization on their own (test amounts ignored).
+  // Specific outcomes: these decide the authorization on their own (test amounts ignored).
   card('4001007020000002', 'offline_pin_cvm', 'visa', 'credit', 'SG', 'Offline PIN'),
   card('4000008260000075', 'offline_pin_sca_retry', 'visa', 'credit', 'GB', 'Offline PIN (SCA retry)'),
   card('4001000360000005', 'online_pin_cvm', 'visa', 'credit', 'AU', 'Online PIN'),
@@ -120,7 +120,7 @@ export const VISA_TEST_NUMBER = '4242424242424242';
 export const INTERAC_TEST_NUMBER = '4506445006931933';
 
 /**
- * Contract §5.3: the card a simulated reader uses when `present_payment_method` gets no card.
+ * The card a simulated reader uses when `present_payment_method` gets no card (docs.stripe.com/terminal/references/testing).
  * Visa whenever `card_present` is allowed (even alongside `interac_present`); Interac only when it
  * is the sole card type. Anything else (no card type at all) falls back to Visa so the simulator
  * always has something to present — the engine rejects unusable intents before this matters.

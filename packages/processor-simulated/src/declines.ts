@@ -30,7 +30,7 @@ export interface DeclineSpec {
   /** Whether the request reached the issuer, which drives `outcome.network_status` and `type`. */
   sentToNetwork: boolean;
   /**
-   * EMV tag 8A for the receipt, as the hex of two ASCII characters. The §5.4 test-amount endings
+   * EMV tag 8A for the receipt, as the hex of two ASCII characters. The test-amount endings (rules.ts)
    * are the ISO 8583 response codes themselves (01 refer to issuer, 05 do not honour, 55 wrong
    * PIN, 65 withdrawal count exceeded — also the soft decline networks use to ask for a PIN — 75
    * PIN tries exceeded), so the receipts use them. Null: no receipt (nothing reached the card).

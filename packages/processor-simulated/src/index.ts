@@ -92,7 +92,7 @@ export class SimulatedProcessor implements Processor {
   }
 
   /**
-   * Increments are card-not-present, so only the §5.4 endings that decline without a PIN apply to
+   * Increments are card-not-present, so only the test-amount endings (rules.ts) that decline without a PIN apply to
    * the new total (01, 05, 55, 65, 75); 02/03 ask for a PIN nobody can enter and are approved.
    * Whether the increment is allowed at all (supported, larger than the current amount) is the
    * engine's check, made before calling this.
@@ -104,8 +104,8 @@ export class SimulatedProcessor implements Processor {
   }
 
   /**
-   * `refund_fail` refunds are accepted and fail later (contract §5.2). Interac refunds with an
-   * amount ending 01/05/55/65/75 are declined on the spot (§5.4 "declined refund"). The docs say
+   * `refund_fail` refunds are accepted and fail later (card-table.ts). Interac refunds with an
+   * amount ending 01/05/55/65/75 are declined on the spot (rules.ts, "declined refund"). The docs say
    * "partial refund", but a charge whose amount ends that way could never have been authorized, so
    * any such refund amount is necessarily partial and the request needs no charge amount.
    */

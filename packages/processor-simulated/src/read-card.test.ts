@@ -4,7 +4,7 @@ import { SimulatedProcessor, defaultTestCardNumber, passesLuhn, testCards } from
 import { ACCOUNT, cardRead, processor, read, withCheckDigit } from './fixtures.js';
 
 describe('test-card table', () => {
-  it('lists every contract §5.1/§5.2 card once, all Luhn-valid', () => {
+  it('lists every standard and specific-outcome card once, all Luhn-valid', () => {
     assert.equal(testCards.length, 31);
     assert.equal(new Set(testCards.map((c) => c.number)).size, testCards.length);
     assert.equal(new Set(testCards.map((c) => c.testCard)).size, testCards.length);
@@ -192,7 +192,7 @@ describe('fingerprints', () => {
   });
 });
 
-describe('defaultTestCardNumber (§5.3)', () => {
+describe('defaultTestCardNumber (the card used when none is given)', () => {
   const cases: [string[], string][] = [
     [['card_present'], '4242424242424242'],
     [['card_present', 'interac_present'], '4242424242424242'],

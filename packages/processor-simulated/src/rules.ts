@@ -1,12 +1,12 @@
 /**
  * What an authorization does, decided before any result object is built. The order mirrors
- * the brief/contract and is the whole point of this module:
- *   0. Interac outside CAD cannot be carried by the Interac network (contract §5.4 "Canada only").
- *   1. §5.2 specific-outcome cards decide alone — they are not "standard cards", which are the only
+ * Stripe's Terminal testing page (docs.stripe.com/terminal/references/testing) and is the whole point of this module:
+ *   0. Interac outside CAD cannot be carried by the Interac network (the page's "Canada only").
+ *   1. Specific-outcome cards (card-table.ts) decide alone — they are not "standard cards", which are the only
  *      ones the docs combine with test amounts, so `refund_fail` also ignores test amounts.
  *   2. A card whose (explicitly given) expiry is in the past is declined `expired_card`; listed cards
  *      default to a future expiry, so this only fires when the caller asked for an expired card.
- *   3. §5.4 test amounts by the last two digits of the amount in minor units. For zero-decimal
+ *   3. Test amounts by the last two digits of the amount in minor units. For zero-decimal
  *      currencies that is the "two rightmost digits" the docs mention — the same `% 100`.
  *   4. Everything else is approved.
  */
@@ -19,7 +19,7 @@ export type Decision =
   | { approve: true; cvm: Cvm }
   | { approve: false; decline: DeclineCode; pinRequired: boolean };
 
-/** The PIN every §5.4 flow expects unless the docs say "any 4-digit PIN". */
+/** The PIN every test-amount flow expects unless the docs say "any 4-digit PIN". */
 export const TEST_PIN = '1234';
 
 /** The last two digits of an amount in minor units (also right for zero-decimal currencies). */
@@ -69,7 +69,7 @@ const declineCards: Readonly<Record<string, DeclineCode>> = {
 
 const decline = (code: DeclineCode, pinRequired = false): Decision => ({ approve: false, decline: code, pinRequired });
 
-/** Step 1: §5.2 cards. `null` means "not a specific-outcome card". */
+/** Step 1: specific-outcome cards. `null` means "not a specific-outcome card". */
 function specificCardDecision(card: CardFacts, pin: string | null): Decision | null {
   const declineCode = declineCards[card.testCard];
   if (declineCode) return decline(declineCode);
@@ -90,7 +90,7 @@ function isExpired(card: CardFacts, nowMs: number): boolean {
   return nowMs >= Date.UTC(card.expYear, card.expMonth, 1); // month index expMonth = following month
 }
 
-/** Step 3: §5.4 test amounts. */
+/** Step 3: test amounts. */
 function testAmountDecision(card: CardFacts, amount: number, pin: string | null): Decision {
   const ending = amountEnding(amount);
   const hard = hardDeclineEndings[ending];

@@ -40,8 +40,9 @@ function stripeNodeEncoder(): (data: unknown) => string {
   const require = createRequire(import.meta.url);
   const file = join(dirname(require.resolve('stripe')), 'utils.js');
   const utils = require(file) as { queryStringifyRequestData?: (data: unknown) => string };
-  assert.equal(typeof utils.queryStringifyRequestData, 'function', `stripe-node's queryStringifyRequestData not found in ${file}`);
-  return utils.queryStringifyRequestData!;
+  const encode = utils.queryStringifyRequestData;
+  assert.ok(typeof encode === 'function', `stripe-node's queryStringifyRequestData not found in ${file}`);
+  return encode;
 }
 const stripeEncode = stripeNodeEncoder();
 

@@ -7,7 +7,7 @@
  * (code, message, param path, "empty string means unset"), which a general validator would need
  * as much code to translate as this takes to write.
  */
-import { ApiError, errors, isSupportedCurrency, limits, type Metadata } from '@opentill/core';
+import { ApiError, compact, errors, isSupportedCurrency, limits, type Metadata } from '@opentill/core';
 
 export interface Schema<T> {
   /** Parses `value` found at `path`; throws an ApiError. `undefined` never reaches here. */
@@ -238,7 +238,7 @@ function entriesOf(fields: Record<string, Schema<unknown>>): Array<[string, Sche
 
 function parseFields<F extends Record<string, Schema<unknown>>>(fields: F, value: unknown, path: string): Infer<F> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ApiError('invalid_object', 'Invalid hash', { param: path || undefined });
+    throw new ApiError('invalid_object', 'Invalid hash', compact({ param: path || undefined }));
   }
   const input = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};

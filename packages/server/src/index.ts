@@ -29,7 +29,7 @@ import { registerOperations } from './operations/metrics.js';
 
 export { createServices, type Services } from './services.js';
 export { createApp, type App, type Handler, type ServerOptions } from './app.js';
-export { expandObject, expandList, expandablePathsOf, registerExpandable } from './http/expand.js';
+export { expandObject, expandList, expandablePathsOf } from './http/expand.js';
 export { listObjects } from './http/list.js';
 export { cardReadFrom } from './routes/opentill-test.js';
 export { RequestLogRecorder, defaultRequestLogSettings, parseRetention, type RequestLogSettings } from './operations/request-log.js';

@@ -116,7 +116,7 @@ export function encodeForm(params: Record<string, unknown>): string {
  * Whether an answer is kept under its key (core's error table): successes, 5xx and errors after the
  * request began; not validation errors (sent without a code, or with a code the table does not store).
  */
-export function storedAnswer(answer: Answer): boolean {
+function storedAnswer(answer: Answer): boolean {
   if (answer.status < 400 || answer.status >= 500) return true;
   const code = errorCode(answer);
   if (code === null || !(code in errorCodes)) return false;

@@ -13,7 +13,7 @@ import type {
   Account, AccountReset, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
   Store, StoredRecord, StoredText,
 } from '@opentill/engine';
-import { limits } from '@opentill/core';
+import { compact, limits } from '@opentill/core';
 import { decideBegin, eventUndeliveredSql, type IdempotencyRowState } from '@opentill/engine';
 import { migrations } from './migrations/index.js';
 import { PostgresOutbox } from './outbox.js';
@@ -145,7 +145,7 @@ export class PostgresStore implements Store {
     this.idempotency = this.idempotencyStore();
     this.requestLog = new PostgresRequestLog(this.pool);
     this.dashboardSessions = new PostgresDashboardSessions(this.pool);
-    this.outbox = new PostgresOutbox(this.pool, { connectionString: options.connectionString, ...(options.schema !== undefined ? { schema: options.schema } : {}) });
+    this.outbox = new PostgresOutbox(this.pool, { connectionString: options.connectionString, ...compact({ schema: options.schema }) });
   }
 
   private transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -360,7 +360,7 @@ export class PostgresStore implements Store {
             [idempotency.effect, batch.accountId, idempotency.key, idempotency.token]);
           if (claimed.rowCount !== 1) return { ok: false, conflictId: idempotency.key, keyLost: true };
         }
-        const parts: CommitBatch[] = [batch, ...(batch.alongside ?? []).map((part) => ({ ...part, nowMs: batch.nowMs }))];
+        const parts: CommitBatch[] = [batch, ...(batch.alongside ?? []).map((part) => ({ ...part, ...compact({ nowMs: batch.nowMs }) }))];
         let deliveries = 0;
         for (const part of parts) {
           for (const put of part.puts) {

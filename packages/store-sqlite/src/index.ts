@@ -11,7 +11,7 @@ import type {
   Account, AccountReset, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
   Store, StoredRecord, StoredText,
 } from '@opentill/engine';
-import { limits } from '@opentill/core';
+import { compact, limits } from '@opentill/core';
 import { decideBegin, eventUndeliveredSql } from '@opentill/engine';
 import { migrations } from './migrations/index.js';
 import { SqliteOutbox } from './outbox.js';
@@ -267,7 +267,7 @@ export class SqliteStore implements Store {
       }
       let deliveries = writes(batch);
       // Another account's share of the same change (Connect), in the same savepoint.
-      for (const part of batch.alongside ?? []) deliveries += writes({ ...part, nowMs: batch.nowMs });
+      for (const part of batch.alongside ?? []) deliveries += writes({ ...part, ...compact({ nowMs: batch.nowMs }) });
       return { ok: true, deliveries };
     };
   }

@@ -1,6 +1,6 @@
 /**
  * The typed surface of `@stripe/terminal-js` 0.26.0 (`types/terminal.d.ts`, `types/proto.d.ts`),
- * written from OpenTill's reference notes (docs: ../../shared/reference/terminal-sdk-surface.md §1).
+ * checked against the vendored declarations in compat/terminal-js (apps/opentill/src/e2e/sdk-compat.test.ts).
  * Objects coming from the API (`Reader`, `PaymentIntent`, `SetupIntent`) are stripe-node's types.
  * The one addition is `TerminalProps.apiBase`: the URL of the OpenTill server.
  */

@@ -370,7 +370,7 @@ function readyStatus(tail: Buffer): string | null {
 }
 
 /** Startup packet: int32 len, int32 protocol, then NUL-terminated key/value pairs. */
-export function startupParams(message: Buffer): Map<string, string> {
+function startupParams(message: Buffer): Map<string, string> {
   const parts = message.subarray(8).toString('utf8').split('\0');
   const params = new Map<string, string>();
   for (let i = 0; i + 1 < parts.length && parts[i]; i += 2) params.set(parts[i]!, parts[i + 1]!);

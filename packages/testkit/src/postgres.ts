@@ -150,7 +150,7 @@ async function probe(url: string, timeoutMs: number): Promise<string | null> {
 // ---------------------------------------------------------------------------
 // embedded fallback
 
-export function embeddedUrl(port = embeddedPort()): string {
+function embeddedUrl(port = embeddedPort()): string {
   return `postgres://postgres@127.0.0.1:${port}/postgres`;
 }
 

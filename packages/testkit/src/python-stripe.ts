@@ -21,7 +21,7 @@ import { debianCacheDir, unpackDebianPackages } from './debian-packages.js';
 export const pythonStripeVersion = '5.0.0';
 
 /** Debian packages unpacked when the system has no `python3-stripe`: the library and what it imports. */
-export const pythonStripePackages = [
+const pythonStripePackages = [
   'python3-stripe', 'python3-requests', 'python3-urllib3', 'python3-certifi', 'python3-idna',
   'python3-charset-normalizer', 'python3-chardet', 'python3-six',
 ] as const;
@@ -35,7 +35,7 @@ export interface PythonStripe {
   source: string;
 }
 
-export const pythonStripeCacheDir = debianCacheDir('opentill-python-stripe');
+const pythonStripeCacheDir = debianCacheDir('opentill-python-stripe');
 
 /** Debian's interpreter first: its packages are built for it (a pyenv shim may shadow `python3`). */
 function interpreters(): string[] {

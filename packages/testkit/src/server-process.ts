@@ -13,7 +13,7 @@ import { violationMarker } from './conformance/answer-check.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const opentillMain = join(repoRoot, 'apps/opentill/dist/main.js');
 /** Loaded by every test server: checks each `/v1` answer against stripe-node's types (docs/conformance.md). */
-export const conformanceAnswerCheck = join(dirname(fileURLToPath(import.meta.url)), 'conformance', 'answer-check.js');
+const conformanceAnswerCheck = join(dirname(fileURLToPath(import.meta.url)), 'conformance', 'answer-check.js');
 
 export interface RunningServer {
   port: number;
@@ -31,7 +31,7 @@ export type StoreKind = 'sqlite' | 'postgres';
 let keyCounter = 0;
 
 /** The conformance violations a server printed (answer-check.ts), or null. */
-export function conformanceViolations(output: string): string | null {
+function conformanceViolations(output: string): string | null {
   const at = output.indexOf(violationMarker);
   return at < 0 ? null : output.slice(at, at + 4000);
 }

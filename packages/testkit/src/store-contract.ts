@@ -32,7 +32,7 @@ export interface StoreContractOptions {
 }
 
 /** Append here when adding a migration to the adapters. */
-export const storeMigrationHistory: ReadonlyArray<{ version: number; name: string }> = [
+const storeMigrationHistory: ReadonlyArray<{ version: number; name: string }> = [
   { version: 1, name: 'initial' },
   { version: 2, name: 'webhooks' },
   { version: 3, name: 'idempotency-effects' },

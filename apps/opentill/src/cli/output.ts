@@ -2,12 +2,11 @@
  * Terminal output: colour only when stdout is a terminal (and NO_COLOR is unset), and a clean exit
  * when the reader of stdout goes away (`opentill listen | head -1`): no EPIPE crash.
  */
-export const colourful = Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb';
+const colourful = Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb';
 
 const paint = (code: number) => (text: string): string => (colourful ? `\u001b[${code}m${text}\u001b[0m` : text);
 export const green = paint(32);
 export const red = paint(31);
-export const yellow = paint(33);
 export const dim = paint(2);
 export const bold = paint(1);
 

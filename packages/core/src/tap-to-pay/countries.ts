@@ -1,7 +1,7 @@
 /**
  * Where Tap to Pay is available, per platform, for the country of the reader's Location (seed
  * "Disponibilité" / "Disponibilité en (version bêta publique)" lists for iPhone and Android;
- * reference §4.5). Lists change over time at Stripe; these are the seed's.
+ * docs/tap-to-pay.md, "Country availability"). Lists change over time at Stripe; these are the seed's.
  *
  * - Generally available: accepted.
  * - Public beta: accepted only with an explicit opt-in (`betaOptIn`), otherwise

@@ -2,7 +2,7 @@
  * Cardholder verification (CVM) for a tapped card: whether a PIN is needed, when it is collected,
  * or why the payment is declined before any PIN screen. Seed "Limites de la vérification du
  * titulaire de la carte" (iPhone and Android) and "Spécificités régionales concernant les codes PIN";
- * reference §4.7. The regional contactless limits are not in the seed (Stripe's support article
+ * docs/tap-to-pay.md, "Cardholder verification". The regional contactless limits are not in the seed (Stripe's support article
  * could not be read); the default table is OpenTill's choice and every row can be overridden.
  *
  * Decision order (first that applies wins; table in docs/tap-to-pay.md):
@@ -37,7 +37,7 @@ const eur = (): CvmLimitRow => ({ currency: 'eur', limit: 5000, pin: true });
 
 /**
  * Default contactless CVM limits by Location country (minor units). Sources: the secondary figures
- * of reference §4.7 (GBP 100, EUR 50, CHF 80, CAD 250, AUD 100–200 → 200, NZD 200, US none) and the
+ * of docs/tap-to-pay.md, "Cardholder verification" (GBP 100, EUR 50, CHF 80, CAD 250, AUD 100–200 → 200, NZD 200, US none) and the
  * card schemes' published national contactless limits for the other countries. Marked uncertain:
  * override them with `cardholderVerification(…, { limits })`.
  */

@@ -13,11 +13,16 @@ const iphone = (over: Partial<DeviceFacts> = {}): DeviceFacts => ({
   iosEntitlement: true, passcodeSet: true, sdkVersion: '5.0.0', ...over,
 });
 
-const android = (over: Partial<DeviceFacts> = {}): DeviceFacts => ({
-  platform: 'android', osVersion: '14', isBeta: false, model: 'Pixel 8', hasNfc: true, nfcEnabled: true,
-  cpuArch: 'arm64-v8a', rooted: false, bootloaderUnlocked: false, modifiedOs: false, isEmulator: false,
-  gmsCertified: true, hardwareKeystoreVersion: 300, internet: true, sdkVersion: '5.0.0', ...over,
-});
+/** A Pixel 8's facts, changed by `over`, without the `omitted` keys (a device that does not report them). */
+const android = (over: Partial<DeviceFacts> = {}, ...omitted: (keyof DeviceFacts)[]): DeviceFacts => {
+  const facts: DeviceFacts = {
+    platform: 'android', osVersion: '14', isBeta: false, model: 'Pixel 8', hasNfc: true, nfcEnabled: true,
+    cpuArch: 'arm64-v8a', rooted: false, bootloaderUnlocked: false, modifiedOs: false, isEmulator: false,
+    gmsCertified: true, hardwareKeystoreVersion: 300, internet: true, sdkVersion: '5.0.0', ...over,
+  };
+  for (const key of omitted) delete facts[key];
+  return facts;
+};
 
 type Row = [name: string, facts: DeviceFacts, code: string | null, reason?: string];
 
@@ -100,13 +105,13 @@ void describe('checkDevice: Android matrix', () => {
     ['Android 13.0', android({ osVersion: '13.0' }), null],
     ['Android 16', android({ osVersion: '16' }), null],
     ['32-bit ARM', android({ cpuArch: 'armeabi-v7a' }), null],
-    ['nfcEnabled omitted defaults to on', android({ nfcEnabled: undefined }), null],
+    ['nfcEnabled omitted defaults to on', android({}, 'nfcEnabled'), null],
     ['Android 12', android({ osVersion: '12' }), 'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'os_too_old'],
     ['Android 11', android({ osVersion: '11' }), 'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'os_too_old'],
     ['Android beta', android({ isBeta: true, osVersion: '17' }), 'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'os_beta'],
     ['x86_64', android({ cpuArch: 'x86_64' }), 'TAP_TO_PAY_UNSUPPORTED_PROCESSOR', 'non_arm_cpu'],
     ['x86', android({ cpuArch: 'x86' }), 'TAP_TO_PAY_UNSUPPORTED_PROCESSOR', 'non_arm_cpu'],
-    ['no NFC', android({ hasNfc: false, nfcEnabled: undefined }), 'TAP_TO_PAY_UNSUPPORTED_DEVICE', 'no_nfc'],
+    ['no NFC', android({ hasNfc: false }, 'nfcEnabled'), 'TAP_TO_PAY_UNSUPPORTED_DEVICE', 'no_nfc'],
     ['NFC off', android({ nfcEnabled: false }), 'TAP_TO_PAY_NFC_DISABLED', 'nfc_disabled'],
     ['rooted', android({ rooted: true }), 'TAP_TO_PAY_DEVICE_TAMPERED', 'rooted'],
     ['bootloader unlocked', android({ bootloaderUnlocked: true }), 'TAP_TO_PAY_DEVICE_TAMPERED', 'bootloader_unlocked'],

@@ -1,6 +1,6 @@
 /**
  * Device requirements for a phone acting as a Tap to Pay reader (seed "Appareils pris en charge" for
- * iPhone and Android; reference §4.4). The SDK presents the phone's facts at connect; `checkDevice`
+ * iPhone and Android; docs/tap-to-pay.md, "Device requirements"). The SDK presents the phone's facts at connect; `checkDevice`
  * answers whether the phone may become a reader and, if not, the first failing rule as a refusal
  * with its documented code and reason. Pure: `nowMs` comes in, nothing is read from the host.
  *

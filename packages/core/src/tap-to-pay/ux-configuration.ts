@@ -1,6 +1,6 @@
 /**
  * `setTapToPayUxConfiguration` validation (seed "Configuration de l'expérience utilisateur";
- * reference §2.5 / §4.8). Only the tap screen uses it: never the PIN screen.
+ * docs/tap-to-pay.md, "UX configuration"). Only the tap screen uses it: never the PIN screen.
  *
  * Accepted shape (React Native SDK `TapToPayUxConfiguration`, every field optional):
  *   { tapZone?: { indicator: 'default' }

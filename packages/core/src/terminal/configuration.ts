@@ -20,7 +20,8 @@ export interface Configuration extends StoredObject {
 }
 
 /** Groups to set (an object) or clear (null). */
-export type ConfigurationChanges = Partial<Record<ConfigurationGroup, Record<string, unknown> | null>> & { name?: string | null };
+/** A group set to null is removed; one left undefined (a parameter the request did not send) is kept. */
+export type ConfigurationChanges = Partial<Record<ConfigurationGroup, Record<string, unknown> | null | undefined>> & { name?: string | null };
 
 function checkGroups(changes: ConfigurationChanges): void {
   const window = changes.reboot_window;

@@ -13,6 +13,8 @@
  * replaced by a new one.
  */
 import { ApiError } from '../errors.js';
+import { compact } from '../compact.js';
+import { must } from '../must.js';
 import { secondsOf, type DomainEvent, type Metadata, type StoredObject } from '../domain.js';
 
 export const readerActionTypes = [
@@ -108,7 +110,7 @@ export const terminalErrors = {
     { param, doc_url: 'https://docs.stripe.com/error-codes#intent-invalid-state' }),
 } as const;
 
-/** Failure codes and messages shown on `action.failure_code` (contract §6.4). */
+/** Failure codes and messages shown on `action.failure_code` (docs/terminal.md, "Actions and rules"). */
 export const actionFailures = {
   customerCanceled: { code: 'customer_canceled', message: 'This action could not be completed due to an error on the card reader.' },
   connectionError: { code: 'connection_error', message: 'Could not connect to Stripe.' },
@@ -253,7 +255,7 @@ export function finishAction(reader: Reader, outcome: ActionOutcome, nowMs: numb
     ? { ...action, status: 'succeeded', failure_code: null, failure_message: null, [action.type]: sub }
     : {
         ...action, status: 'failed', failure_code: outcome.code, failure_message: outcome.message, [action.type]: sub,
-        ...(outcome.apiError ? { api_error: outcome.apiError } : {}),
+        ...compact({ api_error: outcome.apiError }),
       };
   const next: Reader = { ...reader, action: finished, last_seen_at: nowMs, _internal: { ...internal, stage: 'final' } };
   const emits = outcome.status === 'succeeded' ? succeededEventTypes : failedEventTypes;
@@ -270,7 +272,7 @@ export function finishAction(reader: Reader, outcome: ActionOutcome, nowMs: numb
  */
 export function cardCollected(reader: Reader, collected: { paymentIntent: string; paymentMethod: StoredObject; tipAmount: number },
   nowMs: number): ReaderChange {
-  const action = reader.action!;
+  const action = must(reader.action, 'the reader action that collected the card');
   const { _internal: _dropped, ...paymentMethod } = collected.paymentMethod;
   const sub = { ...(action['collect_payment_method'] as Record<string, unknown>), payment_method: paymentMethod };
   const next: Reader = {

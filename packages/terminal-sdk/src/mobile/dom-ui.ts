@@ -1,7 +1,7 @@
 /**
  * `DomTapToPayUi`: the Tap to Pay UI port (ui.ts) drawn with plain DOM, for browser apps.
  *
- * On a phone the SDK takes over the screen while it reads a card (reference §4.8): a full-screen
+ * On a phone the SDK takes over the screen while it reads a card (docs/tap-to-pay-sdk.md, "Tap screen, PIN pad, React adapter and the phone POS"): a full-screen
  * prompt with the tap-zone indicator, a retry prompt after a failed read, the PIN pad, then a
  * success or error indication before control returns to the app. This adapter draws the same
  * screens as one fixed overlay appended to `root`. Because the reader is simulated, the tap screen

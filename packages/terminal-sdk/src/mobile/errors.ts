@@ -1,5 +1,5 @@
 /**
- * `StripeError`s: the React Native `ErrorCode` vocabulary (terminal-sdk-surface.md §5) plus the
+ * `StripeError`s: the React Native `ErrorCode` vocabulary (compat/react-native/Errors/ErrorCodes.ts) plus the
  * Tap to Pay codes OpenTill's server answers (docs/tap-to-pay.md), and how a server refusal
  * becomes one. The server's own code is kept in `nativeErrorCode` and its `reason` in `metadata`.
  */

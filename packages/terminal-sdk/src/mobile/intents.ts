@@ -1,5 +1,5 @@
 /**
- * PaymentIntent handles, as the React Native bridge keeps them (terminal-sdk-surface.md §2.7):
+ * PaymentIntent handles, as the React Native bridge keeps them (docs/tap-to-pay-sdk.md, "Methods"):
  * every PaymentIntent the SDK returns carries an `sdkUuid`, and a PaymentIntent passed back must be
  * one of those (the SDK needs its client secret, which a PaymentIntent built by hand may lack).
  * Forgotten on disconnect and `clearCachedCredentials`, as React Native does.

@@ -1,6 +1,6 @@
 /**
- * One long operation at a time, each with React Native's `Cancelable` (terminal-sdk-surface.md
- * §2.7, §3.2): a second operation while one runs answers `READER_BUSY`; `cancel()` aborts the
+ * One long operation at a time, each with React Native's `Cancelable` (docs/tap-to-pay-sdk.md,
+ * "One operation at a time, `Cancelable`"): a second operation while one runs answers `READER_BUSY`; `cancel()` aborts the
  * running one through an AbortSignal (the UI takes its screen down, the reader's action is
  * canceled) and resolves once it has stopped; canceling what already finished, or a payment
  * already being authorized, answers `CANCEL_FAILED`.

@@ -1,6 +1,6 @@
 /**
  * The mobile SDK's public types, shaped like the React Native SDK's (`@stripe/stripe-terminal-react-native`,
- * terminal-sdk-surface.md §2): camelCase objects, `{ …payload } | { error }` results, `StripeError`.
+ * vendored in compat/react-native): camelCase objects, `{ …payload } | { error }` results, `StripeError`.
  * Only the Tap to Pay subset is modelled; fields the React Native types have and OpenTill cannot
  * know are left out rather than faked.
  */
@@ -241,7 +241,7 @@ export interface PaymentIntent {
   apiObject?: Record<string, unknown>;
 }
 
-/** React Native's `StripeError` (terminal-sdk-surface.md §2.6). */
+/** React Native's `StripeError` (compat/react-native/types/StripeError.ts). */
 export interface StripeError extends Error {
   name: 'StripeError';
   code: ErrorCode;

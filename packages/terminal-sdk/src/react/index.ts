@@ -1,6 +1,6 @@
 /**
  * `@opentill/terminal-sdk/react`: the React Native SDK's React surface (`StripeTerminalProvider`,
- * `useStripeTerminal`, `withStripeTerminal`; terminal-sdk-surface.md §2.2–2.4) over OpenTill's
+ * `useStripeTerminal`, `withStripeTerminal`; vendored types in compat/react-native/index.d.ts) over OpenTill's
  * mobile SDK. Works with React 18+ (react-dom, React Native, react-test-renderer); written with
  * `React.createElement`, so no JSX build step is needed.
  *

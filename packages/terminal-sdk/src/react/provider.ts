@@ -1,5 +1,5 @@
 /**
- * `<StripeTerminalProvider>`: React Native's provider (terminal-sdk-surface.md §2.2) over the
+ * `<StripeTerminalProvider>`: React Native's provider (compat/react-native/index.d.ts) over the
  * mobile SDK. It creates one `MobileTerminal` for its lifetime and shares it, with the state React
  * Native keeps in its context, with every `useStripeTerminal()` below it.
  *
@@ -75,7 +75,7 @@ export function StripeTerminalProvider(props: StripeTerminalProviderProps): Reac
     const fanOut: UserCallbacks = {};
     for (const name of callbackNames) {
       (fanOut as Record<string, AnyCallback>)[name] = (...args: unknown[]) => {
-        // The state React Native's hook keeps in step with the events (§2.4).
+        // The state React Native's hook keeps in step with the events.
         if (name === 'onUpdateDiscoveredReaders') update({ discoveredReaders: [...(args[0] as Reader[])] });
         if (name === 'onDidSucceedReaderReconnect') update({ connectedReader: args[0] as Reader });
         if (name === 'onDidFailReaderReconnect') update({ connectedReader: null });

@@ -1,6 +1,6 @@
 /**
- * `useStripeTerminal(callbacks?)` and `withStripeTerminal`: React Native's hook (terminal-sdk-surface.md
- * §2.3–2.4) over the provider's mobile SDK.
+ * `useStripeTerminal(callbacks?)` and `withStripeTerminal`: React Native's hook (compat/react-native/index.d.ts)
+ * over the provider's mobile SDK.
  *
  * Like React Native: every method except `clearCachedCredentials` checks that `initialize()` ran
  * and otherwise logs and throws "First initialize the Stripe Terminal SDK before performing any

@@ -24,7 +24,7 @@ const resourcesDir = join(stripeDir, 'esm', 'resources');
  * The objects OpenTill serves on `/v1` (and the ones its Customers and Connect work serves): the
  * `object` value, the file under stripe-node's `esm/resources`, the live type and the deleted one.
  */
-export const servedObjects: ReadonlyArray<{ object: string; file: string; type: string; deleted?: string }> = [
+const servedObjects: ReadonlyArray<{ object: string; file: string; type: string; deleted?: string }> = [
   { object: 'payment_intent', file: 'PaymentIntents.d.ts', type: 'PaymentIntent' },
   { object: 'charge', file: 'Charges.d.ts', type: 'Charge' },
   { object: 'refund', file: 'Refunds.d.ts', type: 'Refund' },
@@ -221,7 +221,7 @@ export function generateShapes(): { shapes: Shapes; coverage: Coverage } {
  * The `expand[]` paths of a structure: each field typed `string | Object`, found through nested
  * structures and arrays of them (never through another object, which has paths of its own).
  */
-export function expandablePaths(types: Record<string, Struct>, name: string, prefix = '', seen: ReadonlySet<string> = new Set()): string[] {
+function expandablePaths(types: Record<string, Struct>, name: string, prefix = '', seen: ReadonlySet<string> = new Set()): string[] {
   const struct = types[name];
   if (!struct || seen.has(name)) return [];
   const inside = new Set(seen).add(name);
@@ -237,7 +237,7 @@ export function expandablePaths(types: Record<string, Struct>, name: string, pre
   return paths;
 }
 
-export function coverageOf(shapes: Shapes): Coverage {
+function coverageOf(shapes: Shapes): Coverage {
   return {
     objectTypes: Object.keys(shapes.objects).length,
     structures: Object.keys(shapes.types).length,

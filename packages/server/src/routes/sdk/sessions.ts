@@ -14,7 +14,7 @@ import { cardReadFrom } from '../opentill-test.js';
 
 export const sdkPrefix = '/opentill/v1/sdk';
 
-/** Stripe's `testPaymentMethod` names of the JS SDK simulator (terminal-sdk-surface.md §6.4). */
+/** Stripe's `testPaymentMethod` names of the JS SDK simulator (docs/sdk.md, "Simulated connections"). */
 export const simulatorTestPaymentMethods: Readonly<Record<string, string>> = {
   visa: '4242424242424242', visa_debit: '4000056655665556', mastercard: '5555555555554444',
   mastercard_debit: '5200828282828210', mastercard_prepaid: '5105105105105100', amex: '378282246310005',
