@@ -23,3 +23,4 @@ export * from './sdk/sessions.js';
 export * from './sdk/tap-to-pay.js';
 export * from './connect.js';
 export * from './sdk/offline-payments.js';
+export * from './compose.js';
