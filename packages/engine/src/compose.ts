@@ -64,8 +64,9 @@ export function createServices(deps: EngineDeps): Services {
   const terminalReaders = new TerminalReaders(engine, readerLinks, paymentIntents, paymentMethods, refunds, setupIntents);
   readerDevices = new ReaderDevices(engine, readerLinks, terminalConfigurations);
   readerDevices.attach(terminalReaders);
-  const sdkSessions = new SdkSessions(engine, new TerminalConnectionTokens(engine), terminalReaders, paymentIntents, setupIntents,
-    new TerminalLocations(engine));
+  const terminalLocations = new TerminalLocations(engine);
+  const terminalConnectionTokens = new TerminalConnectionTokens(engine);
+  const sdkSessions = new SdkSessions(engine, terminalConnectionTokens, terminalReaders, paymentIntents, setupIntents, terminalLocations);
   const tapToPay = new TapToPay(engine, sdkSessions, terminalReaders, paymentIntents);
   scheduler.register('terminal.reader', (ctx, record) => terminalReaders.onDeadline(ctx, record));
   return {
@@ -77,11 +78,11 @@ export function createServices(deps: EngineDeps): Services {
     scheduler,
     readerLinks,
     readerDevices,
-    terminalLocations: new TerminalLocations(engine),
+    terminalLocations,
     terminalReaders,
     terminalConfigurations,
     setupIntents,
-    terminalConnectionTokens: new TerminalConnectionTokens(engine),
+    terminalConnectionTokens,
     webhookEndpoints: new WebhookEndpoints(engine),
     sdkSessions,
     tapToPay,
