@@ -12,6 +12,7 @@ import { Refunds } from './refunds.js';
 import { Scheduler } from './scheduler.js';
 import { SetupIntents } from './setup-intents.js';
 import { WebhookEndpoints } from './webhooks/endpoints.js';
+import { EventsFeed } from './webhooks/events-feed.js';
 import { OfflinePayments } from './sdk/offline-payments.js';
 import { SdkSessions } from './sdk/sessions.js';
 import { TapToPay } from './sdk/tap-to-pay.js';
@@ -39,6 +40,8 @@ export interface Services {
   setupIntents: SetupIntents;
   terminalConnectionTokens: TerminalConnectionTokens;
   webhookEndpoints: WebhookEndpoints;
+  /** The live event feed (`/opentill/v1/events/stream`): cursor, catch-up and open-feed limits. */
+  eventsFeed: EventsFeed;
   sdkSessions: SdkSessions;
   tapToPay: TapToPay;
   /** Connected accounts, transfers, application fees (docs/connect.md). */
@@ -84,6 +87,7 @@ export function createServices(deps: EngineDeps): Services {
     setupIntents,
     terminalConnectionTokens,
     webhookEndpoints: new WebhookEndpoints(engine),
+    eventsFeed: new EventsFeed(engine),
     sdkSessions,
     tapToPay,
     connect,
