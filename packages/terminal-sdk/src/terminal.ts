@@ -20,15 +20,10 @@ import {
 } from './types.js';
 import { intentIdOfClientSecret } from '@opentill/core';
 import { SdkTransport, type Json, type TransportFailure, type TransportResult } from './transport.js';
-import { StateMonitor, type ReaderAction, type StateBase } from './state-monitor.js';
+import type { SdkStateWire } from '@opentill/protocol';
+import { StateMonitor, type ReaderAction } from './state-monitor.js';
 
-interface SdkState extends StateBase {
-  reader: (Reader & { action: ReaderAction | null }) | null;
-  payment_intent?: IPaymentIntent | null;
-  setup_intent?: ISetupIntent | null;
-  refund?: IRefund | null;
-  collected_tip_amount?: number;
-}
+type SdkState = SdkStateWire<Reader & { action: ReaderAction | null }, IPaymentIntent, ISetupIntent, IRefund>;
 
 type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; error: ExposedError };
 type Ok = Record<string, never>;
