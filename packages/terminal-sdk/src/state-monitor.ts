@@ -9,6 +9,26 @@ import { stateWaitMs, type Json, type SdkTransport, type TransportFailure } from
 
 export type ReaderAction = Json & SdkReaderActionWire;
 
+/** What a failed reader action says, read once for both SDKs (each shapes it into its own public error). */
+export interface ActionFailure {
+  /** The reader's failure code (`reader_error` when it gave none). */
+  code: string;
+  message: string | null;
+  /** The Stripe API error the action carries (a decline's), if any. */
+  apiError: Json | null;
+  /** The `last_payment_error` of the PaymentIntent given, if any. */
+  lastPaymentError: Json | null;
+}
+
+export function actionFailure(action: ReaderAction, paymentIntent: Json | null | undefined): ActionFailure {
+  return {
+    code: action.failure_code ?? 'reader_error',
+    message: action.failure_message,
+    apiError: (action['api_error'] ?? null) as Json | null,
+    lastPaymentError: (paymentIntent?.['last_payment_error'] ?? null) as Json | null,
+  };
+}
+
 /** What the monitor reads of a state: the SDKs type the rest (the reader, the intents) themselves. */
 export type StateBase = SdkStateWire;
 

@@ -18,10 +18,10 @@ import {
   type IReaderSettings, type ISetReaderDisplayRequest, type ISetReaderSettingsRequest, type ISetupIntent, type ISetupIntentConfig, type ProcessPaymentOptions, type Reader,
   type RefundOptions, type SimulatorConfiguration, type Terminal, type TerminalProps,
 } from './types.js';
-import { intentIdOfClientSecret } from '@opentill/core';
+import { intentIdOfClientSecret, isSettledPaymentIntent } from '@opentill/core';
 import { SdkTransport, type Json, type TransportFailure, type TransportResult } from './transport.js';
 import type { SdkStateWire } from '@opentill/protocol';
-import { StateMonitor, type ReaderAction } from './state-monitor.js';
+import { actionFailure, StateMonitor, type ReaderAction } from './state-monitor.js';
 
 type SdkState = SdkStateWire<Reader & { action: ReaderAction | null }, IPaymentIntent, ISetupIntent, IRefund>;
 
@@ -332,11 +332,11 @@ export class OpenTillTerminal implements Terminal {
   }
 
   private actionError(state: SdkState, action: ReaderAction, withPaymentIntent: boolean): ErrorResponse {
-    const code = action.failure_code ?? 'reader_error';
     const paymentIntent = withPaymentIntent ? state.payment_intent ?? undefined : undefined;
-    const lastError = (paymentIntent as { last_payment_error?: { decline_code?: string; type?: string } } | undefined)
-      ?.last_payment_error;
-    const apiError = action.api_error as { type?: string; decline_code?: string } | undefined;
+    const failed = actionFailure(action, paymentIntent as Json | undefined);
+    const { code } = failed;
+    const lastError = failed.lastPaymentError as { decline_code?: string; type?: string } | null;
+    const apiError = failed.apiError as { type?: string; decline_code?: string } | null;
     const declineCode = apiError?.decline_code ?? (code === 'card_declined' ? lastError?.decline_code : undefined);
     return { error: {
       type: apiError?.type ?? (lastError && code !== 'connection_error' ? lastError.type ?? 'card_error' : 'invalid_request_error'),
@@ -452,7 +452,7 @@ export class OpenTillTerminal implements Terminal {
         if (started.error.code === 'intent_invalid_state') {
           const state = await this.request<SdkState>('GET', '/state');
           const current = state.ok ? state.data.payment_intent : null;
-          if (current?.id === request.id && (current.status === 'requires_capture' || current.status === 'succeeded')) {
+          if (current && isSettledPaymentIntent(current, request.id)) {
             result = 'completed';
             return { paymentIntent: current };
           }
@@ -462,8 +462,7 @@ export class OpenTillTerminal implements Terminal {
       }
       this.monitor.update(started.data);
       const done = await this.outcome(started.data, 'confirm_payment_intent', 'payment_intent', request.id, (state) =>
-        state.payment_intent?.id === request.id &&
-        (state.payment_intent.status === 'requires_capture' || state.payment_intent.status === 'succeeded'));
+        isSettledPaymentIntent(state.payment_intent, request.id));
       if ('error' in done) {
         if (done.error.code === 'canceled') result = 'canceled';
         return done;

@@ -8,7 +8,7 @@
 import {
   ApiError, actionFailures, authorizationRecoveryMs, beginAuthorization, buildReader, cancelAction, cardCollected,
   allowRedisplayOf, checkAcceptsCommand, checkAmountWithTip, checkCart, defaultSimulatedCard, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
-  readerOfflineAfterMs, releaseHeldCard, startAction, terminalErrors,
+  isPinDeclineCode, readerOfflineAfterMs, releaseHeldCard, startAction, terminalErrors,
   type ActionOutcome, type ActionRequest, type Cart, type Location, type Metadata, type PaymentIntent, type Reader,
   type ReaderFaults, type StoredObject,
 } from '@opentill/core';
@@ -35,11 +35,9 @@ export const simulatedRegistrationCodes: Readonly<Record<string, string>> = {
   'simulated-ux700': 'simulated_verifone_ux700',
 };
 
-const pinDeclineCodes = new Set(['offline_pin_required', 'online_or_offline_pin_required']);
-
 /** A soft decline asking for the cardholder's PIN. */
 function isPinDecline(error: unknown): boolean {
-  return isApiError(error) && pinDeclineCodes.has(String(error.body.decline_code));
+  return isApiError(error) && isPinDeclineCode(error.body.decline_code);
 }
 
 /** What the reader reports for an authorization outcome (the API error, minus the objects it carries). */
