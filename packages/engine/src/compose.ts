@@ -21,6 +21,7 @@ import { TerminalConnectionTokens } from './terminal/connection-tokens.js';
 import { TerminalLocations } from './terminal/locations.js';
 import { ReaderDevices } from './terminal/reader-devices.js';
 import { ReaderLinks, SimulatedReaderLink, TapToPayReaderLink } from './terminal/reader-link.js';
+import { ReaderPresence } from './terminal/presence.js';
 import { TerminalReaders } from './terminal/readers.js';
 
 /** The engine and its resource services, built once per server. */
@@ -34,6 +35,8 @@ export interface Services {
   readerLinks: ReaderLinks;
   /** The one reader device implementation as the server hosts it (simulated readers in-process). */
   readerDevices: ReaderDevices;
+  /** Throttled `last_seen_at` writes of the devices connected to this node (the reader gateway's). */
+  readerPresence: ReaderPresence;
   terminalLocations: TerminalLocations;
   terminalReaders: TerminalReaders;
   terminalConfigurations: TerminalConfigurations;
@@ -81,6 +84,7 @@ export function createServices(deps: EngineDeps): Services {
     scheduler,
     readerLinks,
     readerDevices,
+    readerPresence: new ReaderPresence(engine),
     terminalLocations,
     terminalReaders,
     terminalConfigurations,

@@ -21,6 +21,7 @@ import type { CardRead } from '../ports.js';
 import type { Refunds } from '../refunds.js';
 import type { SetupIntents } from '../setup-intents.js';
 import type { StoredRecord } from '../store.js';
+import { isPresenceWriteDue } from './presence.js';
 import type { ReaderCommand, ReaderLinks } from './reader-link.js';
 
 /** Registration codes of simulated readers (contract §4.2; the last four are OpenTill's own guesses). */
@@ -49,9 +50,6 @@ function outcomeOf(decline: ApiError | null): ActionOutcome {
     ...(decline.status === 402 ? {} : { apiError: apiError as Record<string, unknown> }),
   };
 }
-
-/** How often a device's signals are written to its reader (well under the 2-minute offline rule). */
-export const deviceSignalWriteMs = 60 * 1000;
 
 type Prepared = { action: ActionRequest;
   /** Reader-side state the action needs later (kept off the API object). */
@@ -465,11 +463,11 @@ export class TerminalReaders {
 
   /**
    * A device that is not on a socket (a Tap to Pay phone's SDK) was heard from: `last_seen_at` is
-   * refreshed, at most once per `deviceSignalWriteMs`, so the 2-minute rule sees it online while it
+   * refreshed, at most once per `presenceWriteIntervalMs` (presence.ts), so the 2-minute rule sees it online while it
    * calls and offline once it stops. A reader made silent by fault injection stays silent.
    */
   async heardFrom(ctx: RequestContext, reader: Reader): Promise<boolean> {
-    if (reader._internal.offline || (reader.last_seen_at ?? 0) > ctx.nowMs - deviceSignalWriteMs) return false;
+    if (reader._internal.offline || !isPresenceWriteDue(reader.last_seen_at, ctx.nowMs)) return false;
     await this.changeReader(ctx, reader.id, (current) => ({
       reader: current._internal.offline ? current : { ...current, status: 'online', last_seen_at: ctx.nowMs },
       events: [],
