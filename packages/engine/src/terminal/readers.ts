@@ -7,7 +7,7 @@
  */
 import {
   ApiError, actionFailures, authorizationRecoveryMs, beginAuthorization, buildReader, cancelAction, cardCollected,
-  allowRedisplayOf, checkAcceptsCommand, checkAmountWithTip, checkCart, defaultSimulatedCard, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
+  allowRedisplayOf, checkAcceptsCommand, checkAmountWithTip, checkCart, defaultSimulatedCard, defaultSimulatedCardType, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
   isPinDeclineCode, readerOfflineAfterMs, releaseHeldCard, startAction, terminalErrors,
   type ActionOutcome, type ActionRequest, type Cart, type Location, type Metadata, type PaymentIntent, type Reader,
   type ReaderFaults, type StoredObject,
@@ -780,8 +780,7 @@ export function readerDeadline(reader: Reader): number | null {
 
 /** Stripe's default simulated card for the payment method types (contract §5.3). */
 function defaultRead(types: string[]): CardRead {
-  const interacOnly = !types.includes('card_present') && types.includes('interac_present');
-  return interacOnly
+  return defaultSimulatedCardType(types) === 'interac_present'
     ? { type: 'interac_present', number: defaultSimulatedCard.interac_present, readMethod: 'contact_emv', wallet: null }
     : { type: 'card_present', number: defaultSimulatedCard.card_present, readMethod: 'contactless_emv', wallet: null };
 }
