@@ -56,12 +56,18 @@ const collect = () => {
   return { got, deliver: (e: StoredObject) => { got.push(e.id); } };
 };
 
+/** A feed of acct_a, started, its deliveries collected. */
+async function started(world: ReturnType<typeof fakeEngine>, events: string[]) {
+  const feed = await new EventsFeed(world.engine, { catchUpEveryMs: null }).open('acct_a', events);
+  const { got, deliver } = collect();
+  await feed.start(deliver);
+  return { feed, got };
+}
+
 describe('EventsFeed', () => {
   it('delivers this process\'s commits of the account at once, the wanted types only (`*` leaves out opentill.*)', async () => {
     const world = fakeEngine();
-    const feed = await new EventsFeed(world.engine, { catchUpEveryMs: null }).open('acct_a', ['*']);
-    const { got, deliver } = collect();
-    await feed.start(deliver);
+    const { feed, got } = await started(world, ['*']);
     world.commit('acct_a', event('evt_1'), event('evt_2', 'opentill.reader.screen_changed'));
     world.commit('acct_b', event('evt_3'));
     assert.deepEqual(got, ['evt_1']);
@@ -71,9 +77,7 @@ describe('EventsFeed', () => {
   it('reads what other nodes committed past the cursor, oldest first, and never sends an event twice', async () => {
     const world = fakeEngine();
     world.events.push(event('evt_old'));
-    const feed = await new EventsFeed(world.engine, { catchUpEveryMs: null }).open('acct_a', ['payment_intent.created']);
-    const { got, deliver } = collect();
-    await feed.start(deliver);
+    const { feed, got } = await started(world, ['payment_intent.created']);
     world.commit('acct_a', event('evt_own'));
     world.events.push(event('evt_n1'), event('evt_n2', 'charge.succeeded'), event('evt_n3'));
     await feed.catchUp();
@@ -85,9 +89,7 @@ describe('EventsFeed', () => {
 
   it('reads by creation time when the account had no event at open', async () => {
     const world = fakeEngine();
-    const feed = await new EventsFeed(world.engine, { catchUpEveryMs: null }).open('acct_a', ['*']);
-    const { got, deliver } = collect();
-    await feed.start(deliver);
+    const { feed, got } = await started(world, ['*']);
     const openedAt = 1_000 - 1;
     world.events.push(event('evt_before', 'payment_intent.created', openedAt - 1), event('evt_1', 'payment_intent.created', openedAt));
     await feed.catchUp();
@@ -103,9 +105,7 @@ describe('EventsFeed', () => {
   it('reads at most 10 pages per catch-up: the rest of a burst waits for the next round', async () => {
     const world = fakeEngine();
     world.events.push(event('evt_old'));
-    const feed = await new EventsFeed(world.engine, { catchUpEveryMs: null }).open('acct_a', ['*']);
-    const { got, deliver } = collect();
-    await feed.start(deliver);
+    const { feed, got } = await started(world, ['*']);
     const burst = limits.listLimitMax * 10 + 5;
     for (let i = 0; i < burst; i += 1) world.events.push(event(`evt_${i}`));
     await feed.catchUp();
@@ -119,9 +119,7 @@ describe('EventsFeed', () => {
   it('a store error in a catch-up leaves the feed open: the next round reads it', async () => {
     const world = fakeEngine();
     world.events.push(event('evt_old'));
-    const feed = await new EventsFeed(world.engine, { catchUpEveryMs: null }).open('acct_a', ['*']);
-    const { got, deliver } = collect();
-    await feed.start(deliver);
+    const { feed, got } = await started(world, ['*']);
     world.events.push(event('evt_n1'));
     world.failNextList();
     await feed.catchUp();
