@@ -11,6 +11,7 @@ export * from './payment-intent.js';
 export * from './refund.js';
 export * from './terminal/reader.js';
 export * from './terminal/location.js';
+export * from './terminal/action-outcome.js';
 export * from './tap-to-pay/index.js';
 export * from './terminal/configuration.js';
 export * from './setup-intent.js';

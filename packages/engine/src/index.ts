@@ -23,3 +23,5 @@ export * from './sdk/sessions.js';
 export * from './sdk/tap-to-pay.js';
 export * from './connect.js';
 export * from './sdk/offline-payments.js';
+export * from './compose.js';
+export * from './terminal/presence.js';

@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isApiError, limits, readerOfflineAfterMs, readerStatusAt, type Reader, type StoredObject } from '@opentill/core';
 import {
-  Conflict, deviceActionId, hashKey, readerDeadline, sameSecret, serverActionStatus, type DeliveryResult, type PendingRegistration, type Presence, type ReaderCommand,
+  deviceActionId, hashKey, sameSecret, serverActionStatus, type DeliveryResult, type PendingRegistration, type Presence, type ReaderCommand,
   type ReaderLink, type RequestContext, type ServerActionStatus,
 } from '@opentill/engine';
 import {
@@ -93,7 +93,6 @@ export class ReaderGateway implements ReaderLink {
   private readonly devices = new Map<string, DeviceConnection>();
   /** Last signal of devices connected here (account-clock ms). */
   private readonly lastSeen = new Map<string, number>();
-  private readonly persistedAt = new Map<string, number>();
   /** Last screen each connected device reported. */
   readonly screens = new Map<string, ScreenState>();
   private readonly screenListeners = new Set<ScreenListener>();
@@ -532,8 +531,7 @@ export class ReaderGateway implements ReaderLink {
       const previous = this.lastSeen.get(device.readerId);
       this.lastSeen.set(device.readerId, nowMs);
       const wasOffline = previous === undefined || nowMs - previous > readerOfflineAfterMs;
-      const persisted = this.persistedAt.get(device.readerId) ?? 0;
-      if (wasOffline || Date.now() - persisted >= this.presenceWriteIntervalMs) {
+      if (this.services.readerPresence.writeDue(device.readerId, wasOffline, this.presenceWriteIntervalMs)) {
         await this.persistPresence(device.accountId, device.readerId, false);
       }
     }).catch(() => undefined);
@@ -542,21 +540,7 @@ export class ReaderGateway implements ReaderLink {
   private async persistPresence(accountId: string, readerId: string, force: boolean): Promise<void> {
     const last = this.lastSeen.get(readerId);
     if (last === undefined) return;
-    this.persistedAt.set(readerId, Date.now());
-    const engine = this.services.engine;
-    await engine.retrying(async () => {
-      const record = await engine.store.get<Reader>(accountId, readerId);
-      if (!record || record.object['deleted'] === true) return;
-      const reader = record.object;
-      if (!force && reader.last_seen_at !== null && reader.last_seen_at >= last) return;
-      // Straight to the store: a presence write has no events, so nothing (webhooks, screens) needs waking.
-      const result = await engine.store.commit({
-        accountId, events: [], nowMs: await this.accountNow(accountId),
-        puts: [{ object: { ...reader, last_seen_at: Math.max(last, reader.last_seen_at ?? 0), status: 'online' },
-          expectedVersion: record.version, deadlineMs: readerDeadline(reader) }],
-      });
-      if (!result.ok) throw new Conflict(result.conflictId);
-    });
+    await this.services.readerPresence.write(accountId, readerId, last, force);
   }
 
   private onCommit(accountId: string, changed: readonly StoredObject[]): void {

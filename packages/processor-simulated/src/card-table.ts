@@ -5,6 +5,8 @@
  * test payment-method name), never on the number: after `readCard` the number is gone.
  */
 
+import { defaultSimulatedCard, defaultSimulatedCardType } from '@opentill/core';
+
 export type TestCardKind = 'card_present' | 'interac_present' | 'both';
 export type Funding = 'credit' | 'debit' | 'prepaid' | 'unknown';
 
@@ -116,9 +118,6 @@ export function findTestCardByName(testCard: string): TestCard | undefined {
   return testCards.find((c) => c.testCard === testCard);
 }
 
-export const VISA_TEST_NUMBER = '4242424242424242';
-export const INTERAC_TEST_NUMBER = '4506445006931933';
-
 /**
  * The card a simulated reader uses when `present_payment_method` gets no card (docs.stripe.com/terminal/references/testing).
  * Visa whenever `card_present` is allowed (even alongside `interac_present`); Interac only when it
@@ -126,9 +125,7 @@ export const INTERAC_TEST_NUMBER = '4506445006931933';
  * always has something to present — the engine rejects unusable intents before this matters.
  */
 export function defaultTestCardNumber(paymentMethodTypes: readonly string[]): string {
-  if (paymentMethodTypes.includes('card_present')) return VISA_TEST_NUMBER;
-  if (paymentMethodTypes.includes('interac_present')) return INTERAC_TEST_NUMBER;
-  return VISA_TEST_NUMBER;
+  return defaultSimulatedCard[defaultSimulatedCardType(paymentMethodTypes)];
 }
 
 /**

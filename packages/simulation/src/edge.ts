@@ -14,8 +14,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { InjectOptions } from 'fastify';
-import type { Engine, Store } from '@opentill/engine';
-import { buildServer, type App, type Services } from '@opentill/server';
+import type { Engine, Services, Store } from '@opentill/engine';
+import { buildServer, type App } from '@opentill/server';
 import type { Incarnation } from './world.js';
 
 const current = new AsyncLocalStorage<Incarnation>();

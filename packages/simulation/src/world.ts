@@ -11,9 +11,10 @@
  * stops where it stands, like a killed process. Nothing of its memory is reused; the next
  * incarnation is built from the copy, exactly as a restarted server opens the file.
  */
-import { ManualClock, WebhookDispatcher, createAccount, type IdSource, type Store } from '@opentill/engine';
+import {
+  ManualClock, WebhookDispatcher, createAccount, createServices, type IdSource, type Services, type Store,
+} from '@opentill/engine';
 import { SimulatedProcessor } from '@opentill/processor-simulated';
-import { createServices, type Services } from '@opentill/server';
 import { SqliteStore } from '@opentill/store-sqlite';
 import { attachEdge, restartRequestIds } from './edge.js';
 import type { Random } from './random.js';

@@ -4,23 +4,33 @@
  * on it for their reader action's outcome, and it is how an unexpected disconnect (the reader went
  * offline, another session took it) is seen. Each SDK reads the state with its own type.
  */
+import type { SdkReaderActionWire, SdkStateWire } from '@opentill/protocol';
 import { stateWaitMs, type Json, type SdkTransport, type TransportFailure } from './transport.js';
 
-export interface ReaderAction extends Json {
-  type: string;
-  status: 'in_progress' | 'succeeded' | 'failed';
-  failure_code: string | null;
-  failure_message: string | null;
+export type ReaderAction = Json & SdkReaderActionWire;
+
+/** What a failed reader action says, read once for both SDKs (each shapes it into its own public error). */
+export interface ActionFailure {
+  /** The reader's failure code (`reader_error` when it gave none). */
+  code: string;
+  message: string | null;
+  /** The Stripe API error the action carries (a decline's), if any. */
+  apiError: Json | null;
+  /** The `last_payment_error` of the PaymentIntent given, if any. */
+  lastPaymentError: Json | null;
+}
+
+export function actionFailure(action: ReaderAction, paymentIntent: Json | null | undefined): ActionFailure {
+  return {
+    code: action.failure_code ?? 'reader_error',
+    message: action.failure_message,
+    apiError: (action['api_error'] ?? null) as Json | null,
+    lastPaymentError: (paymentIntent?.['last_payment_error'] ?? null) as Json | null,
+  };
 }
 
 /** What the monitor reads of a state: the SDKs type the rest (the reader, the intents) themselves. */
-export interface StateBase {
-  object: 'opentill.sdk_state';
-  version: string;
-  connection: 'connected' | 'not_connected';
-  disconnect_reason: string | null;
-  reader: unknown;
-}
+export type StateBase = SdkStateWire;
 
 /** What stopping the monitor tells the commands still waiting on it. */
 const stopped: StateBase = { object: 'opentill.sdk_state', version: 'stopped', connection: 'not_connected',

@@ -18,19 +18,46 @@ import {
   type IReaderSettings, type ISetReaderDisplayRequest, type ISetReaderSettingsRequest, type ISetupIntent, type ISetupIntentConfig, type ProcessPaymentOptions, type Reader,
   type RefundOptions, type SimulatorConfiguration, type Terminal, type TerminalProps,
 } from './types.js';
-import { intentIdOfClientSecret } from '@opentill/core';
+import { intentIdOfClientSecret, isSettledPaymentIntent } from '@opentill/core';
 import { SdkTransport, type Json, type TransportFailure, type TransportResult } from './transport.js';
-import { StateMonitor, type ReaderAction, type StateBase } from './state-monitor.js';
+import type { SdkStateWire } from '@opentill/protocol';
+import { actionFailure, StateMonitor, type ReaderAction } from './state-monitor.js';
 
-interface SdkState extends StateBase {
-  reader: (Reader & { action: ReaderAction | null }) | null;
-  payment_intent?: IPaymentIntent | null;
-  setup_intent?: ISetupIntent | null;
-  refund?: IRefund | null;
-  collected_tip_amount?: number;
-}
+type SdkState = SdkStateWire<Reader & { action: ReaderAction | null }, IPaymentIntent, ISetupIntent, IRefund>;
 
 type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; error: ExposedError };
+
+/** The reader action a command waits for: `type`, about `id` under `idKey` (e.g. `payment_intent`). */
+interface AwaitedAction {
+  type: string;
+  idKey: string | null;
+  id: string | null;
+  /** Whether a state shows the outcome before the action does (the PaymentIntent settles first). */
+  settled?: (state: SdkState) => boolean;
+}
+
+/** One reader command, as `runReaderCommand` runs it. */
+interface ReaderCommand<T> {
+  kind: Kind;
+  /** The payment status while it runs. */
+  status: PaymentStatus;
+  beforeStart?: () => void;
+  /** The request that puts the action on the reader: its path and body (built once the command has begun). */
+  path: string;
+  body: () => Json;
+  action: AwaitedAction;
+  /** Whether a failure is reported with the session's PaymentIntent (payments) or without. */
+  failuresCarryPaymentIntent?: boolean;
+  /** The answer when the start is refused (default: the error as is). */
+  notStarted?: (error: ExposedError) => Promise<T | ErrorResponse>;
+  /** A failed action `finish` handles itself (default: none, they answer `actionError`). */
+  finishesFailure?: (action: ReaderAction) => boolean;
+  /** The command's answer from the final state: a value completes it, an `{error}` fails it. */
+  finish: (done: { state: SdkState; action: ReaderAction }) => Promise<T | ErrorResponse>;
+}
+
+const isErrorResponse = (value: unknown): value is ErrorResponse =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && 'error' in value;
 type Ok = Record<string, never>;
 type Kind = 'collect' | 'process' | 'inputs' | 'setup_collect' | 'setup_confirm' | 'refund_collect' | 'refund_process';
 
@@ -311,11 +338,45 @@ export class OpenTillTerminal implements Terminal {
   }
 
   /**
-   * Waits for the reader's action `type` (about `id` under `idKey`) to finish. Resolves with the
-   * final state, or an error: canceled, replaced by another command, or the reader was lost.
+   * The one sequence of every reader command: begin (one command at a time) → payment status →
+   * start the reader action → follow its updates → outcome (canceled, failed, or `finish`) → end
+   * (remembers whether it completed or was canceled, for the `cancelXxx()` answers).
    */
-  private async outcome(first: SdkState, type: string, idKey: string | null, id: string | null,
-    extraSuccess?: (state: SdkState) => boolean): Promise<{ state: SdkState; action: ReaderAction } | ErrorResponse> {
+  private async runReaderCommand<T>(command: ReaderCommand<T>): Promise<T | ErrorResponse> {
+    const refused = this.begin(command.kind);
+    if (refused) return refused;
+    let result: 'completed' | 'canceled' | 'failed' = 'failed';
+    const answer = (value: T | ErrorResponse): T | ErrorResponse => {
+      if (!isErrorResponse(value)) result = 'completed';
+      return value;
+    };
+    try {
+      command.beforeStart?.();
+      this.setPaymentStatus(command.status);
+      const started = await this.startCommand(command.path, command.body());
+      if (!started.ok) return answer(command.notStarted ? await command.notStarted(started.error) : { error: started.error });
+      this.monitor.update(started.data);
+      const done = await this.outcome(started.data, command.action);
+      if ('error' in done) {
+        if (done.error.code === 'canceled') result = 'canceled';
+        return done;
+      }
+      if (done.action.status === 'failed' && !command.finishesFailure?.(done.action)) {
+        return this.actionError(done.state, done.action, command.failuresCarryPaymentIntent === true);
+      }
+      return answer(await command.finish(done));
+    } finally {
+      this.end(command.kind, result);
+    }
+  }
+
+  /**
+   * Waits for the reader's action `type` (about `id` under `idKey`) to finish, or for `settled` to
+   * show its outcome first. Resolves with the final state, or an error: canceled, replaced by
+   * another command, or the reader was lost.
+   */
+  private async outcome(first: SdkState, { type, idKey, id, settled: extraSuccess }: AwaitedAction):
+    Promise<{ state: SdkState; action: ReaderAction } | ErrorResponse> {
     let seen = false;
     return this.monitor.waitFor((state) => {
       if (state.connection === 'not_connected') {
@@ -337,11 +398,11 @@ export class OpenTillTerminal implements Terminal {
   }
 
   private actionError(state: SdkState, action: ReaderAction, withPaymentIntent: boolean): ErrorResponse {
-    const code = action.failure_code ?? 'reader_error';
     const paymentIntent = withPaymentIntent ? state.payment_intent ?? undefined : undefined;
-    const lastError = (paymentIntent as { last_payment_error?: { decline_code?: string; type?: string } } | undefined)
-      ?.last_payment_error;
-    const apiError = action.api_error as { type?: string; decline_code?: string } | undefined;
+    const failed = actionFailure(action, paymentIntent as Json | undefined);
+    const { code } = failed;
+    const lastError = failed.lastPaymentError as { decline_code?: string; type?: string } | null;
+    const apiError = failed.apiError as { type?: string; decline_code?: string } | null;
     const declineCode = apiError?.decline_code ?? (code === 'card_declined' ? lastError?.decline_code : undefined);
     return { error: {
       type: apiError?.type ?? (lastError && code !== 'connection_error' ? lastError.type ?? 'card_error' : 'invalid_request_error'),
@@ -395,43 +456,34 @@ export class OpenTillTerminal implements Terminal {
     if (paymentIntentId === null) {
       return failure('invalid_payment_intent_client_secret', 'collectPaymentMethod needs the client_secret of a PaymentIntent.');
     }
-    const refused = this.begin('collect');
-    if (refused) return refused;
-    let result: 'completed' | 'canceled' | 'failed' = 'failed';
-    try {
-      this.setPaymentStatus(PaymentStatus.WAITING_FOR_INPUT);
-      const override = options.config_override ?? {};
-      const cancellation = override.enable_customer_cancellation ?? this.props.readerBehavior?.allowCustomerCancel;
-      const collectConfig: Json = {
-        ...(typeof override.skip_tipping === 'boolean' ? { skip_tipping: override.skip_tipping } : {}),
-        ...(typeof override.tipping?.eligible_amount === 'number' ? { tipping: { amount_eligible: override.tipping.eligible_amount } } : {}),
-        ...(typeof cancellation === 'boolean' ? { enable_customer_cancellation: cancellation } : {}),
-        ...(override.allow_redisplay ? { allow_redisplay: override.allow_redisplay } : {}),
-      };
-      const started = await this.startCommand('/collect_payment_method', {
-        client_secret: request, collect_config: collectConfig, simulator: this.simulatorPayload(),
-        ...(override.payment_intent_id ? { payment_intent_id: override.payment_intent_id } : {}),
-      });
-      if (!started.ok) return { error: started.error };
-      this.monitor.update(started.data);
-      const done = await this.outcome(started.data, 'collect_payment_method', 'payment_intent', paymentIntentId);
-      if ('error' in done) {
-        if (done.error.code === 'canceled') result = 'canceled';
-        return done;
-      }
-      if (done.action.status === 'failed') return this.actionError(done.state, done.action, true);
-      const paymentIntent = done.state.payment_intent;
-      if (!paymentIntent) return failure('reader_error', 'The PaymentIntent could not be read back from the server.');
-      const paymentMethod = (done.action['collect_payment_method'] as Json)['payment_method'] as Json | undefined;
-      result = 'completed';
-      return { paymentIntent: {
-        ...paymentIntent,
-        payment_method: override.update_payment_intent ? paymentMethod ?? paymentIntent.payment_method : null,
-        sdk_payment_details: sdkPaymentDetails(paymentMethod, done.state.collected_tip_amount),
-      } as unknown as ISdkManagedPaymentIntent };
-    } finally {
-      this.end('collect', result);
-    }
+    const override = options.config_override ?? {};
+    return this.runReaderCommand({
+      kind: 'collect', status: PaymentStatus.WAITING_FOR_INPUT, path: '/collect_payment_method',
+      body: () => {
+        const cancellation = override.enable_customer_cancellation ?? this.props.readerBehavior?.allowCustomerCancel;
+        const collectConfig: Json = {
+          ...(typeof override.skip_tipping === 'boolean' ? { skip_tipping: override.skip_tipping } : {}),
+          ...(typeof override.tipping?.eligible_amount === 'number' ? { tipping: { amount_eligible: override.tipping.eligible_amount } } : {}),
+          ...(typeof cancellation === 'boolean' ? { enable_customer_cancellation: cancellation } : {}),
+          ...(override.allow_redisplay ? { allow_redisplay: override.allow_redisplay } : {}),
+        };
+        return {
+          client_secret: request, collect_config: collectConfig, simulator: this.simulatorPayload(),
+          ...(override.payment_intent_id ? { payment_intent_id: override.payment_intent_id } : {}),
+        };
+      },
+      action: { type: 'collect_payment_method', idKey: 'payment_intent', id: paymentIntentId }, failuresCarryPaymentIntent: true,
+      finish: async (done) => {
+        const paymentIntent = done.state.payment_intent;
+        if (!paymentIntent) return failure('reader_error', 'The PaymentIntent could not be read back from the server.');
+        const paymentMethod = (done.action['collect_payment_method'] as Json)['payment_method'] as Json | undefined;
+        return { paymentIntent: {
+          ...paymentIntent,
+          payment_method: override.update_payment_intent ? paymentMethod ?? paymentIntent.payment_method : null,
+          sdk_payment_details: sdkPaymentDetails(paymentMethod, done.state.collected_tip_amount),
+        } as unknown as ISdkManagedPaymentIntent };
+      },
+    });
   }
 
   cancelCollectPaymentMethod(): Promise<Ok | ErrorResponse> {
@@ -443,46 +495,33 @@ export class OpenTillTerminal implements Terminal {
     if (!request || typeof request.id !== 'string') {
       return failure('invalid_argument', 'processPayment needs the PaymentIntent returned by collectPaymentMethod.');
     }
-    const refused = this.begin('process');
-    if (refused) return refused;
-    let result: 'completed' | 'canceled' | 'failed' = 'failed';
-    try {
-      this.setPaymentStatus(PaymentStatus.PROCESSING);
-      const returnUrl = options.config_override?.return_url;
-      const started = await this.startCommand('/process_payment', {
+    const returnUrl = options.config_override?.return_url;
+    return this.runReaderCommand({
+      kind: 'process', status: PaymentStatus.PROCESSING, path: '/process_payment',
+      body: () => ({
         payment_intent: request.id, simulator: this.simulatorPayload(), ...(returnUrl ? { confirm_config: { return_url: returnUrl } } : {}),
-      });
-      if (!started.ok) {
+      }),
+      action: { type: 'confirm_payment_intent', idKey: 'payment_intent', id: request.id,
+        settled: (state) => isSettledPaymentIntent(state.payment_intent, request.id) },
+      failuresCarryPaymentIntent: true,
+      notStarted: async (error) => {
         // A retry after an unknown outcome (the answer was lost): the PaymentIntent tells the truth.
-        if (started.error.code === 'intent_invalid_state') {
+        if (error.code === 'intent_invalid_state') {
           const state = await this.request<SdkState>('GET', '/state');
           const current = state.ok ? state.data.payment_intent : null;
-          if (current?.id === request.id && (current.status === 'requires_capture' || current.status === 'succeeded')) {
-            result = 'completed';
-            return { paymentIntent: current };
-          }
-          if (current?.id === request.id) return { error: { ...started.error, payment_intent: current } };
+          if (current && isSettledPaymentIntent(current, request.id)) return { paymentIntent: current };
+          if (current?.id === request.id) return { error: { ...error, payment_intent: current } };
         }
-        return { error: started.error };
-      }
-      this.monitor.update(started.data);
-      const done = await this.outcome(started.data, 'confirm_payment_intent', 'payment_intent', request.id, (state) =>
-        state.payment_intent?.id === request.id &&
-        (state.payment_intent.status === 'requires_capture' || state.payment_intent.status === 'succeeded'));
-      if ('error' in done) {
-        if (done.error.code === 'canceled') result = 'canceled';
-        return done;
-      }
-      if (done.action.status === 'failed') return this.actionError(done.state, done.action, true);
-      const paymentIntent = done.state.payment_intent;
-      if (!paymentIntent) return failure('reader_error', 'The PaymentIntent could not be read back from the server.');
-      result = 'completed';
-      // Stripe's simulator follows its configuration until processPayment completes, then reverts.
-      this.simulator = {};
-      return { paymentIntent };
-    } finally {
-      this.end('process', result);
-    }
+        return { error };
+      },
+      finish: async (done) => {
+        const paymentIntent = done.state.payment_intent;
+        if (!paymentIntent) return failure('reader_error', 'The PaymentIntent could not be read back from the server.');
+        // Stripe's simulator follows its configuration until processPayment completes, then reverts.
+        this.simulator = {};
+        return { paymentIntent };
+      },
+    });
   }
 
   cancelProcessPayment(): Promise<Ok | ErrorResponse> {
@@ -531,12 +570,9 @@ export class OpenTillTerminal implements Terminal {
 
   async collectInputs(params: ICollectInputsParameters): Promise<ICollectInputsResult[] | ErrorResponse> {
     if (!params || !Array.isArray(params.inputs)) return failure('invalid_argument', 'collectInputs needs {inputs: [...]}.');
-    const refused = this.begin('inputs');
-    if (refused) return refused;
-    let result: 'completed' | 'canceled' | 'failed' = 'failed';
-    try {
-      this.setPaymentStatus(PaymentStatus.WAITING_FOR_INPUT);
-      const inputs = params.inputs.map((input) => {
+    return this.runReaderCommand({
+      kind: 'inputs', status: PaymentStatus.WAITING_FOR_INPUT, path: '/collect_inputs',
+      body: () => ({ inputs: params.inputs.map((input) => {
         const extra = input as { selectionButtons?: Array<{ id: string; text: string; style?: string }>; submitButtonText?: string | null };
         return {
           type: input.formType,
@@ -553,22 +589,10 @@ export class OpenTillTerminal implements Terminal {
             ...(toggle.title ? { title: toggle.title } : {}), ...(toggle.description ? { description: toggle.description } : {}),
             default_value: toggle.defaultValue })) } : {}),
         };
-      });
-      const started = await this.startCommand('/collect_inputs', { inputs, simulator: this.simulatorPayload() });
-      if (!started.ok) return { error: started.error };
-      this.monitor.update(started.data);
-      const done = await this.outcome(started.data, 'collect_inputs', null, null);
-      if ('error' in done) {
-        if (done.error.code === 'canceled') result = 'canceled';
-        return done;
-      }
-      if (done.action.status === 'failed') return this.actionError(done.state, done.action, false);
-      result = 'completed';
-      const collected = ((done.action['collect_inputs'] as Json)['inputs'] ?? []) as Json[];
-      return collected.map(inputResult);
-    } finally {
-      this.end('inputs', result);
-    }
+      }), simulator: this.simulatorPayload() }),
+      action: { type: 'collect_inputs', idKey: null, id: null },
+      finish: async (done) => (((done.action['collect_inputs'] as Json)['inputs'] ?? []) as Json[]).map(inputResult),
+    });
   }
 
   cancelCollectInputs(): Promise<Ok | ErrorResponse> {
@@ -586,32 +610,21 @@ export class OpenTillTerminal implements Terminal {
     const allowRedisplay = typeof customerConsentCollectedOrAllowRedisplay === 'boolean'
       ? (customerConsentCollectedOrAllowRedisplay ? AllowRedisplay.ALWAYS : AllowRedisplay.UNSPECIFIED)
       : customerConsentCollectedOrAllowRedisplay;
-    const refused = this.begin('setup_collect');
-    if (refused) return refused;
-    let result: 'completed' | 'canceled' | 'failed' = 'failed';
-    try {
-      this.setPaymentStatus(PaymentStatus.WAITING_FOR_INPUT);
-      const started = await this.startCommand('/collect_setup_intent', {
+    return this.runReaderCommand({
+      kind: 'setup_collect', status: PaymentStatus.WAITING_FOR_INPUT, path: '/collect_setup_intent',
+      body: () => ({
         client_secret: clientSecret, allow_redisplay: allowRedisplay, simulator: this.simulatorPayload(),
         ...(typeof config?.enable_customer_cancellation === 'boolean'
           ? { process_config: { enable_customer_cancellation: config.enable_customer_cancellation } } : {}),
-      });
-      if (!started.ok) return { error: started.error };
-      this.monitor.update(started.data);
-      const done = await this.outcome(started.data, 'process_setup_intent', 'setup_intent', setupIntentId);
-      if ('error' in done) {
-        if (done.error.code === 'canceled') result = 'canceled';
-        return done;
-      }
-      if (done.action.status === 'failed') return this.actionError(done.state, done.action, false);
-      const setupIntent = done.state.setup_intent;
-      if (!setupIntent) return failure('reader_error', 'The SetupIntent could not be read back from the server.');
-      this.collectedSetupIntent = setupIntent.id;
-      result = 'completed';
-      return { setupIntent };
-    } finally {
-      this.end('setup_collect', result);
-    }
+      }),
+      action: { type: 'process_setup_intent', idKey: 'setup_intent', id: setupIntentId },
+      finish: async (done) => {
+        const setupIntent = done.state.setup_intent;
+        if (!setupIntent) return failure('reader_error', 'The SetupIntent could not be read back from the server.');
+        this.collectedSetupIntent = setupIntent.id;
+        return { setupIntent };
+      },
+    });
   }
 
   cancelCollectSetupIntentPaymentMethod(): Promise<Ok | ErrorResponse> {
@@ -652,39 +665,27 @@ export class OpenTillTerminal implements Terminal {
     if (typeof chargeId !== 'string' || !Number.isInteger(amount) || amount <= 0 || typeof currency !== 'string') {
       return failure('invalid_argument', 'collectRefundPaymentMethod needs a charge id, a positive integer amount and a currency.');
     }
-    const refused = this.begin('refund_collect');
-    if (refused) return refused;
-    let result: 'completed' | 'canceled' | 'failed' = 'failed';
-    try {
-      this.collectedRefund = null;
-      this.setPaymentStatus(PaymentStatus.WAITING_FOR_INPUT);
-      const started = await this.startCommand('/collect_refund', {
+    return this.runReaderCommand({
+      kind: 'refund_collect', status: PaymentStatus.WAITING_FOR_INPUT, path: '/collect_refund',
+      beforeStart: () => { this.collectedRefund = null; },
+      body: () => ({
         charge: chargeId, amount, currency, simulator: this.simulatorPayload(),
         ...(typeof options.reverse_transfer === 'boolean' ? { reverse_transfer: options.reverse_transfer } : {}),
         ...(typeof options.refund_application_fee === 'boolean' ? { refund_application_fee: options.refund_application_fee } : {}),
         ...(typeof config.enable_customer_cancellation === 'boolean'
           ? { refund_payment_config: { enable_customer_cancellation: config.enable_customer_cancellation } } : {}),
-      });
-      if (!started.ok) return { error: started.error };
-      this.monitor.update(started.data);
-      const done = await this.outcome(started.data, 'refund_payment', 'charge', chargeId);
-      if ('error' in done) {
-        if (done.error.code === 'canceled') result = 'canceled';
-        return done;
-      }
-      if (done.action.status === 'failed' && done.action.failure_code !== 'refund_failed') {
-        return this.actionError(done.state, done.action, false);
-      }
+      }),
+      action: { type: 'refund_payment', idKey: 'charge', id: chargeId },
       // The card was read; the refund's outcome is processRefund's answer.
-      this.collectedRefund = done.action.status === 'failed'
-        ? { error: { type: 'invalid_request_error', code: 'refund_failed', message: done.action.failure_message ?? 'The refund failed.',
-          ...(done.state.refund?.failure_reason ? { failure_reason: done.state.refund.failure_reason } : {}) } }
-        : { refund: done.state.refund ?? {} };
-      result = 'completed';
-      return ok();
-    } finally {
-      this.end('refund_collect', result);
-    }
+      finishesFailure: (action) => action.failure_code === 'refund_failed',
+      finish: async (done) => {
+        this.collectedRefund = done.action.status === 'failed'
+          ? { error: { type: 'invalid_request_error', code: 'refund_failed', message: done.action.failure_message ?? 'The refund failed.',
+            ...(done.state.refund?.failure_reason ? { failure_reason: done.state.refund.failure_reason } : {}) } }
+          : { refund: done.state.refund ?? {} };
+        return ok();
+      },
+    });
   }
 
   cancelCollectRefundPaymentMethod(): Promise<Ok | ErrorResponse> {

@@ -2,9 +2,8 @@
  * `opentill serve`'s webhook options and the dispatcher it runs (engine/src/webhooks/).
  */
 import {
-  HttpWebhookSender, WebhookDispatcher, defaultSenderOptions, parseRetrySchedule, type ClaimedDelivery, type RetrySchedule,
+  HttpWebhookSender, WebhookDispatcher, defaultSenderOptions, parseRetrySchedule, type ClaimedDelivery, type RetrySchedule, type Services,
 } from '@opentill/engine';
-import type { Services } from '@opentill/server';
 import { UsageError, booleanFlag, parseDuration, stringFlag, type Flag, type FlagValues } from '../cli/command.js';
 
 export const webhookFlags: Flag[] = [

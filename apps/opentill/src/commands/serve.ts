@@ -9,11 +9,11 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  authenticate, createAccount, randomIds, SeededIds, seededRandom, systemClock, type IdSource, type Store,
+  authenticate, createAccount, createServices, randomIds, SeededIds, seededRandom, systemClock, type IdSource, type Store,
 } from '@opentill/engine';
 import { SimulatedProcessor, testCards } from '@opentill/processor-simulated';
 import { attachGateway, parsePublicUrl, publicUrlProblem } from '@opentill/gateway';
-import { buildServer, createServices, RequestLogRecorder, type AnswerCheck } from '@opentill/server';
+import { buildServer, RequestLogRecorder, type AnswerCheck } from '@opentill/server';
 import { SqliteStore } from '@opentill/store-sqlite';
 import { PostgresStore } from '@opentill/store-postgres';
 import { startWebhooks, webhookConfig, webhookFlags } from './serve-webhooks.js';

@@ -5,6 +5,7 @@
  * the first time and found again by their metadata afterwards. `--override resource:param=value`
  * changes a parameter the flow sends, `--add resource:param=value` adds one (Stripe CLI forms).
  */
+import { defaultSimulatedCard } from '@opentill/core';
 import { CliError, UsageError, booleanFlag, listFlag, suggest, type Command } from '../cli/command.js';
 import { ApiFailure, client, clientFlags, type ApiObject, type Client } from '../cli/client.js';
 import { green, progress } from '../cli/output.js';
@@ -99,7 +100,7 @@ class Params {
 interface Run { api: Client; params: Params }
 type Flow = (run: Run) => Promise<string>;
 
-const approvedCard = '4242424242424242';
+const approvedCard = defaultSimulatedCard.card_present;
 const declinedCard = '4000000000000002';
 
 async function intent({ api, params }: Run, capture: 'manual' | 'automatic'): Promise<ApiObject> {

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { sameSecret } from '../secrets.js';
 import { ApiError, intentIdOfClientSecret, isApiError, secondsOf, type PaymentIntent, type Reader, type StoredObject } from '@opentill/core';
+import type { SdkDisconnectReason, SdkStateWire } from '@opentill/protocol';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
 import type { PaymentIntents } from '../payment-intents.js';
 import type { CardRead } from '../ports.js';
@@ -57,21 +58,10 @@ export class SdkError extends Error {
   }
 }
 
-export type DisconnectReason = 'taken_over' | 'reader_offline' | 'reader_deleted' | 'session_ended' | null;
+export type DisconnectReason = SdkDisconnectReason | null;
 
-export interface SdkState {
-  object: 'opentill.sdk_state';
-  /** Changes whenever the reader, its connection or the session changes (long-poll cursor). */
-  version: string;
-  connection: 'connected' | 'not_connected';
-  disconnect_reason: DisconnectReason;
-  reader: Reader | null;
-  payment_intent?: PaymentIntent | null;
-  setup_intent?: StoredObject | null;
-  refund?: StoredObject | null;
-  /** The tip chosen on the reader for the card it holds (collectPaymentMethod), if any. */
-  collected_tip_amount?: number;
-}
+/** The state the SDKs long-poll; its shape is the wire type both SDKs read (protocol/sdk-state.ts). */
+export type SdkState = SdkStateWire<Reader, PaymentIntent, StoredObject, StoredObject>;
 
 /** What a simulated reader does when the SDK asks it for a card or for inputs. */
 export interface SimulatedBehaviour {

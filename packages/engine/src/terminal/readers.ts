@@ -7,8 +7,8 @@
  */
 import {
   ApiError, actionFailures, authorizationRecoveryMs, beginAuthorization, buildReader, cancelAction, cardCollected,
-  allowRedisplayOf, checkAcceptsCommand, checkAmountWithTip, checkCart, defaultSimulatedCard, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
-  readerOfflineAfterMs, releaseHeldCard, startAction, terminalErrors,
+  allowRedisplayOf, checkAcceptsCommand, checkAmountWithTip, checkCart, defaultSimulatedCard, defaultSimulatedCardType, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
+  isPinDeclineCode, readerOfflineAfterMs, releaseHeldCard, startAction, terminalErrors,
   type ActionOutcome, type ActionRequest, type Cart, type Location, type Metadata, type PaymentIntent, type Reader,
   type ReaderFaults, type StoredObject,
 } from '@opentill/core';
@@ -21,6 +21,7 @@ import type { CardRead } from '../ports.js';
 import type { Refunds } from '../refunds.js';
 import type { SetupIntents } from '../setup-intents.js';
 import type { StoredRecord } from '../store.js';
+import { isPresenceWriteDue } from './presence.js';
 import type { ReaderCommand, ReaderLinks } from './reader-link.js';
 
 /** Registration codes of simulated readers (contract §4.2; the last four are OpenTill's own guesses). */
@@ -35,11 +36,9 @@ export const simulatedRegistrationCodes: Readonly<Record<string, string>> = {
   'simulated-ux700': 'simulated_verifone_ux700',
 };
 
-const pinDeclineCodes = new Set(['offline_pin_required', 'online_or_offline_pin_required']);
-
 /** A soft decline asking for the cardholder's PIN. */
 function isPinDecline(error: unknown): boolean {
-  return isApiError(error) && pinDeclineCodes.has(String(error.body.decline_code));
+  return isApiError(error) && isPinDeclineCode(error.body.decline_code);
 }
 
 /** What the reader reports for an authorization outcome (the API error, minus the objects it carries). */
@@ -51,9 +50,6 @@ function outcomeOf(decline: ApiError | null): ActionOutcome {
     ...(decline.status === 402 ? {} : { apiError: apiError as Record<string, unknown> }),
   };
 }
-
-/** How often a device's signals are written to its reader (well under the 2-minute offline rule). */
-export const deviceSignalWriteMs = 60 * 1000;
 
 type Prepared = { action: ActionRequest;
   /** Reader-side state the action needs later (kept off the API object). */
@@ -467,11 +463,11 @@ export class TerminalReaders {
 
   /**
    * A device that is not on a socket (a Tap to Pay phone's SDK) was heard from: `last_seen_at` is
-   * refreshed, at most once per `deviceSignalWriteMs`, so the 2-minute rule sees it online while it
+   * refreshed, at most once per `presenceWriteIntervalMs` (presence.ts), so the 2-minute rule sees it online while it
    * calls and offline once it stops. A reader made silent by fault injection stays silent.
    */
   async heardFrom(ctx: RequestContext, reader: Reader): Promise<boolean> {
-    if (reader._internal.offline || (reader.last_seen_at ?? 0) > ctx.nowMs - deviceSignalWriteMs) return false;
+    if (reader._internal.offline || !isPresenceWriteDue(reader.last_seen_at, ctx.nowMs)) return false;
     await this.changeReader(ctx, reader.id, (current) => ({
       reader: current._internal.offline ? current : { ...current, status: 'online', last_seen_at: ctx.nowMs },
       events: [],
@@ -784,8 +780,7 @@ export function readerDeadline(reader: Reader): number | null {
 
 /** Stripe's default simulated card for the payment method types (contract §5.3). */
 function defaultRead(types: string[]): CardRead {
-  const interacOnly = !types.includes('card_present') && types.includes('interac_present');
-  return interacOnly
+  return defaultSimulatedCardType(types) === 'interac_present'
     ? { type: 'interac_present', number: defaultSimulatedCard.interac_present, readMethod: 'contact_emv', wallet: null }
     : { type: 'card_present', number: defaultSimulatedCard.card_present, readMethod: 'contactless_emv', wallet: null };
 }

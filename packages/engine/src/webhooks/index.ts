@@ -5,3 +5,4 @@ export * from './signer.js';
 export * from './sender.js';
 export * from './endpoints.js';
 export * from './dispatcher.js';
+export * from './events-feed.js';

@@ -7,10 +7,9 @@
  * - `POST /opentill/v1/test/webhook_endpoints/:id/fault {mode: none|drop|delay, delay_seconds}` fault injection;
  * - `GET  /opentill/v1/events/stream?events=a,b`                     live events (Server-Sent Events) for `opentill listen`.
  */
-import { randomBytes } from 'node:crypto';
-import { ApiError, limits, secondsOf, type StoredObject } from '@opentill/core';
+import { ApiError, limits, secondsOf } from '@opentill/core';
 import {
-  apiVersion, isKnownEventType, rolledSecretGraceMsMax, type DeliveryAttempt, type DeliveryRow, type Filter,
+  apiVersion, rolledSecretGraceMsMax, type DeliveryAttempt, type DeliveryRow, type Filter,
 } from '@opentill/engine';
 import { array, bool, int, listParams, mergeMetadata, metadata, oneOf, parseParams, str, toWire } from '@opentill/protocol';
 import type { App } from '../app.js';
@@ -21,12 +20,6 @@ const eventTypeParam = str({ maxLength: 100 });
 const versionParam = str({ maxLength: 40, pattern: /^\d{4}-\d{2}-\d{2}(\.[a-z_]+)?$/, patternMessage: 'Invalid api_version' });
 const delaySecondsMax = 3 * 24 * 60 * 60;
 const streamHeartbeatMs = 15_000;
-/** How often a stream reads the store for events other nodes committed (its own come at once). */
-const streamCatchUpMs = 1_000;
-/** Pages of events one catch-up reads at most (a burst beyond waits for the next round). */
-const streamCatchUpPagesMax = 10;
-/** Event ids a stream remembers as sent (so an event is never sent twice). */
-const streamSentIdsMax = 10_000;
 
 const seconds = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
 
@@ -65,7 +58,7 @@ function deliveryView(row: DeliveryRow): Record<string, unknown> {
 }
 
 export function registerWebhookEndpoints(app: App, services: Services): void {
-  const { engine, webhookEndpoints } = services;
+  const { engine, webhookEndpoints, eventsFeed } = services;
   const id = (request: { params: unknown }) => (request.params as { id: string }).id;
 
   app.route('POST', '/v1/webhook_endpoints', async (_request, ctx, raw) => {
@@ -172,7 +165,6 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
 
   // --- live stream for `opentill listen` -----------------------------------------------------
 
-  const streams = new StreamCounts();
   const open = new Set<import('node:http').ServerResponse>();
   // Streams never end by themselves: close them so the server can shut down.
   app.fastify.addHook('preClose', async () => { for (const res of open) res.end(); });
@@ -184,31 +176,17 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
     }
     const query = new URL(request.url, 'http://localhost').searchParams;
     const wanted = (query.get('events') ?? '*').split(',').map((type) => type.trim()).filter(Boolean);
-    for (const type of wanted) {
-      if (!isKnownEventType(type)) {
-        throw new ApiError('invalid_request_body', `Invalid events: '${type.slice(0, 100)}' is not an event type OpenTill sends.`,
-          { param: 'events' });
-      }
-    }
-    // Reserved before any await, so concurrent requests cannot all pass the check.
-    const release = streams.reserve(principal.accountId);
-    let secret: string;
-    try {
-      secret = await engine.store.setting(`cli_webhook_secret:${principal.accountId}`, `whsec_${randomBytes(24).toString('hex')}`);
-    } catch (error) {
-      release();
-      throw error;
-    }
+    const feed = await eventsFeed.open(principal.accountId, wanted);
     reply.hijack();
     const res = reply.raw;
-    // Cleanups run when the connection closes, even if it closes during the awaits below.
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), streamHeartbeatMs);
+    heartbeat.unref();
     let closed = false;
-    const cleanups: Array<() => void> = [release];
-    const onClose = (cleanup: () => void) => { if (closed) cleanup(); else cleanups.push(cleanup); };
     res.once('close', () => {
       closed = true;
       open.delete(res);
-      for (const cleanup of cleanups) cleanup();
+      clearInterval(heartbeat);
+      feed.close();
     });
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive',
@@ -216,85 +194,9 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
     });
     // toWire: an event forwarded by `opentill listen` is the body a webhook endpoint would get.
     const send = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${toWire(data)}\n\n`);
-    send('ready', { account: principal.accountId, secret, events: wanted, api_version: apiVersion, created: secondsOf(Date.now()) });
-    const wants = (type: string) => wanted.some((entry) => entry === type || (entry === '*' && !type.startsWith('opentill.')));
-    // Events are sent once each: this process's commits at once, other nodes' (same database)
-    // when the store is read again, every `streamCatchUpMs`.
-    const sent = new Map<string, true>();
-    const sendOnce = (event: StoredObject) => {
-      if (sent.has(event.id)) return;
-      sent.set(event.id, true);
-      if (sent.size > streamSentIdsMax) sent.delete(sent.keys().next().value!);
-      if (wants(String(event['type']))) send('event', event);
-    };
-    const stop = engine.onCommit((accountId, events) => {
-      if (accountId !== principal.accountId) return;
-      for (const event of events as StoredObject[]) sendOnce(event);
-    });
-    onClose(stop);
-    // The newest event when the stream opened: the catch-up reads what is newer.
-    // (A store error here leaves the cursor unset: the catch-up then reads by creation time.)
-    let cursor = (await engine.store.list({ accountId: principal.accountId, type: 'event', limit: 1 })
-      .catch(() => ({ data: [] as StoredObject[] }))).data[0]?.id ?? null;
-    const openedAt = secondsOf(Date.now()) - 1;
-    let reading = false;
-    const catchUp = async () => {
-      if (reading) return;
-      reading = true;
-      try {
-        for (let page = 0; page < streamCatchUpPagesMax; page += 1) {
-          const found = await engine.store.list({
-            accountId: principal.accountId, type: 'event', limit: limits.listLimitMax,
-            ...(cursor !== null ? { endingBefore: cursor } : { created: { gte: openedAt } }),
-          });
-          if (found.data.length === 0) break;
-          for (const event of [...found.data].reverse()) sendOnce(event);
-          cursor = found.data[0]!.id;
-          if (!found.hasMore) break;
-        }
-      } catch {
-        // The next round tries again (a store hiccup must not end the stream).
-      } finally {
-        reading = false;
-      }
-    };
-    const catchUpTimer = setInterval(() => { void catchUp(); }, streamCatchUpMs);
-    catchUpTimer.unref();
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), streamHeartbeatMs);
-    heartbeat.unref();
-    onClose(() => { clearInterval(heartbeat); clearInterval(catchUpTimer); });
+    send('ready', { account: principal.accountId, secret: feed.secret, events: wanted, api_version: apiVersion, created: secondsOf(Date.now()) });
+    // (Closed during the await: `close` already ran and `start` delivers nothing.)
+    await feed.start((event) => send('event', event));
     if (!closed) open.add(res);
   });
-}
-
-/**
- * Live event streams held open, in total and per account: each holds a socket, a commit listener
- * and a catch-up timer, so one account cannot take every slot of a server shared by several.
- */
-class StreamCounts {
-  private total = 0;
-  private readonly byAccount = new Map<string, number>();
-
-  /** Takes a slot for `accountId` or throws `rate_limit`; returns the release (safe to call twice). */
-  reserve(accountId: string): () => void {
-    if (this.total >= limits.eventStreamCountMax) {
-      throw new ApiError('rate_limit', `Too many live event streams on this server (at most ${limits.eventStreamCountMax}).`);
-    }
-    const mine = this.byAccount.get(accountId) ?? 0;
-    if (mine >= limits.eventStreamPerAccountCountMax) {
-      throw new ApiError('rate_limit',
-        `Too many live event streams for this account (at most ${limits.eventStreamPerAccountCountMax}). Close one and retry.`);
-    }
-    this.total += 1;
-    this.byAccount.set(accountId, mine + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.total -= 1;
-      const left = (this.byAccount.get(accountId) ?? 1) - 1;
-      if (left === 0) this.byAccount.delete(accountId);
-      else this.byAccount.set(accountId, left);
-    };
-  }
 }

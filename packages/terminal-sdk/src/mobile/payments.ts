@@ -5,12 +5,13 @@
  * keeps the card and PIN in memory for the confirmation. Every decision (brand, cardholder
  * verification, PIN environment) is the server's; this module only follows its answers.
  */
-import { checkPinEnvironment, pinPadLayout, type TapToPayUxConfiguration } from '@opentill/core';
+import { checkPinEnvironment, isPinDeclineCode, isSettledPaymentIntent, pinPadLayout, type TapToPayUxConfiguration } from '@opentill/core';
 import type { Json, SdkTransport, TransportFailure } from '../transport.js';
 import { apiErrorOf, ErrorCode, fromFailure, stripeError } from './errors.js';
 import type { IntentHandle, IntentHandles } from './intents.js';
 import { paymentMethodFrom } from './mapping.js';
 import type { Operation } from './operation.js';
+import { actionFailure } from '../state-monitor.js';
 import type { ReaderAction, SdkState, StateMonitor } from './state.js';
 import type {
   CollectPaymentMethodParams, ConfirmPaymentIntentParams, PaymentIntent, PaymentIntentResult, PaymentStatus, StripeError, UserCallbacks,
@@ -19,9 +20,6 @@ import type { PinPadRequest, PinPadResult, TapScreenRequest, TapScreenResult, Ta
 
 /** Failed reads (and invalid card numbers) on one tap screen before collection gives up: `CARD_READ_TIMED_OUT`. */
 export const readAttemptsMax = 3;
-
-/** Issuer answers during confirmation that ask for the PIN (the soft decline of contactless PIN). */
-const pinDeclineCodes = new Set(['online_or_offline_pin_required', 'offline_pin_required']);
 
 type Cvm = 'none' | 'pin_before_collect' | 'pin_during_confirm';
 type TappedCard = { number: string; wallet: TapWallet | null };
@@ -327,7 +325,7 @@ export class Payments {
   }
 
   private issuerWantsPin(error: StripeError, held: HeldCard): boolean {
-    return error.code === ErrorCode.DECLINED_BY_STRIPE_API && pinDeclineCodes.has(error.apiError?.declineCode ?? '') &&
+    return error.code === ErrorCode.DECLINED_BY_STRIPE_API && isPinDeclineCode(error.apiError?.declineCode) &&
       held.cvm === 'pin_during_confirm' && held.pin === null;
   }
 
@@ -395,9 +393,8 @@ function decideConfirmation(state: SdkState, paymentIntentId: string): { state: 
   const sub = (action?.[action.type] ?? {}) as Json;
   if (!action || action.type !== 'confirm_payment_intent' || sub['payment_intent'] !== paymentIntentId) return undefined;
   if (action.status !== 'in_progress') return { state, action };
-  const status = state.payment_intent?.['status'];
   // The PaymentIntent settles just before the action (docs/terminal.md): that is the outcome too.
-  if (state.payment_intent?.['id'] === paymentIntentId && (status === 'requires_capture' || status === 'succeeded')) {
+  if (isSettledPaymentIntent(state.payment_intent, paymentIntentId)) {
     return { state, action: { ...action, status: 'succeeded' } };
   }
   return undefined;
@@ -405,9 +402,8 @@ function decideConfirmation(state: SdkState, paymentIntentId: string): { state: 
 
 /** A failed confirmation as React Native reports it: declines are `DECLINED_BY_STRIPE_API` with `apiError.declineCode`. */
 function actionError(action: ReaderAction, api: Json | null, paymentIntent: PaymentIntent | undefined): StripeError {
-  const code = action.failure_code ?? 'reader_error';
-  const lastError = (api?.['last_payment_error'] ?? null) as Json | null;
-  const details = (action['api_error'] ?? lastError ?? { code, message: action.failure_message }) as Json;
+  const { code, apiError: actionApiError, lastPaymentError } = actionFailure(action, api);
+  const details = actionApiError ?? lastPaymentError ?? { code, message: action.failure_message };
   const apiError = apiErrorOf({ ...details, code: typeof details['code'] === 'string' ? details['code'] : code,
     message: typeof details['message'] === 'string' ? details['message'] : action.failure_message ?? '' });
   const mobileCode = code === 'connection_error' ? ErrorCode.STRIPE_API_CONNECTION_ERROR

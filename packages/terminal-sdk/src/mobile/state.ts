@@ -4,19 +4,14 @@
  * and it is how an unexpected disconnect (the reader went offline, another session took it) is
  * seen. The poll itself is the JS SDK's too (../state-monitor.ts); this is the mobile state's type.
  */
+import type { SdkStateWire } from '@opentill/protocol';
 import type { Json } from '../transport.js';
 import { StateMonitor as SharedStateMonitor, type ReaderAction } from '../state-monitor.js';
 
 export type { ReaderAction };
 
-export interface SdkState {
-  object: 'opentill.sdk_state';
-  version: string;
-  connection: 'connected' | 'not_connected';
-  disconnect_reason: 'taken_over' | 'reader_offline' | 'reader_deleted' | 'session_ended' | null;
-  reader: (Json & { id: string; action: ReaderAction | null }) | null;
-  payment_intent?: Json | null;
-}
+/** The state's wire shape (protocol/sdk-state.ts) with the mobile SDK's view of the reader and intent. */
+export type SdkState = SdkStateWire<Json & { id: string; action: ReaderAction | null }, Json>;
 
 /** The shared long-poll over the mobile state. */
 export class StateMonitor extends SharedStateMonitor<SdkState> {}

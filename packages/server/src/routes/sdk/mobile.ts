@@ -6,9 +6,8 @@
  * (`createSetupIntent`, `retrieveSetupIntent`, `cancelSetupIntent`): reached by client secret
  * only, like PaymentIntents (docs/sdk.md).
  */
-import { timingSafeEqual } from 'node:crypto';
-import type { SetupIntent } from '@opentill/core';
-import { SdkError, type SdkAuthenticated } from '@opentill/engine';
+import { intentIdOfClientSecret, type SetupIntent } from '@opentill/core';
+import { SdkError, sameSecret, type SdkAuthenticated } from '@opentill/engine';
 import { array, int, metadata, mergeMetadata, oneOf, parseParams, str } from '@opentill/protocol';
 import { listObjects } from '../../http/list.js';
 import type { Services } from '../../services.js';
@@ -49,8 +48,8 @@ export function registerMobileSdk(services: Services, route: SdkRoute): void {
   });
 
   const reachable = async (auth: SdkAuthenticated, clientSecret: string): Promise<SetupIntent> => {
-    const id = clientSecret.split('_secret_')[0] ?? '';
-    const found = id.startsWith('seti_') ? await engine.find<SetupIntent>(auth.ctx, id) : null;
+    const id = intentIdOfClientSecret(clientSecret);
+    const found = id?.startsWith('seti_') ? await engine.find<SetupIntent>(auth.ctx, id) : null;
     if (!found || found.object.object !== 'setup_intent' || !sameSecret(found.object.client_secret, clientSecret)) {
       throw new SdkError(400, 'invalid_setup_intent_client_secret', 'No SetupIntent has this client secret.');
     }
@@ -68,10 +67,4 @@ export function registerMobileSdk(services: Services, route: SdkRoute): void {
     const setupIntent = await reachable(auth, p.client_secret);
     return setupIntents.cancel(auth.ctx, setupIntent.id, p.cancellation_reason ?? null);
   });
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
 }
