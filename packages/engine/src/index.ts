@@ -2,6 +2,8 @@ export * from './ports.js';
 export * from './store.js';
 export * from './operations-store.js';
 export * from './engine.js';
+export * from './kinds.js';
+export * from './unit-of-work.js';
 export * from './idempotency.js';
 export * from './payment-intents.js';
 export * from './payment-methods.js';

@@ -9,6 +9,7 @@ import {
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
 import { requireCustomer } from './customers.js';
 import type { StoredRecord, StoredText } from './store.js';
+import { kinds } from './kinds.js';
 
 export interface CreateCommand extends Omit<CreatePaymentIntent, 'id' | 'clientSecret'> {
   /** `confirm=true` with `payment_method`: create and confirm in one call. */
@@ -39,7 +40,7 @@ export class PaymentIntents {
     checkMinimumAmount(command.amount, command.currency, 'amount');
     await requireCustomer(this.engine, ctx, command.fields.customer);
     const paymentMethod = command.paymentMethod
-      ? await this.engine.load<PaymentMethod>(ctx, command.paymentMethod, 'payment_method', 'payment_method')
+      ? await this.engine.load(ctx, kinds.paymentMethod, command.paymentMethod)
       : null;
     const id = this.engine.ids.next('pi');
     const created = createPaymentIntent({
@@ -59,18 +60,18 @@ export class PaymentIntents {
   }
 
   async retrieve(ctx: RequestContext, id: string): Promise<PaymentIntent> {
-    return (await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent')).object;
+    return (await this.engine.load(ctx, kinds.paymentIntent, id)).object;
   }
 
   /** `retrieve` as stored JSON text (null: use `retrieve`). */
   retrieveText(ctx: RequestContext, id: string): Promise<StoredText | null> {
-    return this.engine.loadText(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+    return this.engine.loadText(ctx, kinds.paymentIntent, id);
   }
 
   async update(ctx: RequestContext, id: string, update: UpdatePaymentIntent & { metadataPatch?: (m: Record<string, string>) => Record<string, string> }): Promise<PaymentIntent> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
-      if (update.paymentMethod) await this.engine.load(ctx, update.paymentMethod, 'payment_method', 'payment_method');
+      const record = await this.engine.load(ctx, kinds.paymentIntent, id);
+      if (update.paymentMethod) await this.engine.load(ctx, kinds.paymentMethod, update.paymentMethod);
       await requireCustomer(this.engine, ctx, update.fields.customer);
       const amount = update.amount ?? record.object.amount;
       const currency = update.currency ?? record.object.currency;
@@ -109,11 +110,11 @@ export class PaymentIntents {
     const outcome = await this.engine.retrying(async () => {
       const record: StoredRecord<PaymentIntent> = options.creating
         ? { object: options.creating.paymentIntent, version: 0 }
-        : await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+        : await this.engine.load(ctx, kinds.paymentIntent, id);
       const paymentMethodId = options.newPaymentMethod?.id ?? options.paymentMethod ?? record.object.payment_method;
       const paymentMethod: StoredRecord<PaymentMethod> | null = options.newPaymentMethod
         ? { object: options.newPaymentMethod, version: 0 }
-        : paymentMethodId ? await this.engine.load<PaymentMethod>(ctx, paymentMethodId, 'payment_method', 'payment_method') : null;
+        : paymentMethodId ? await this.engine.load(ctx, kinds.paymentMethod, paymentMethodId) : null;
       // A confirm that will be refused must not apply the parameters it carries: check first.
       checkConfirmable(record.object, paymentMethod?.object ?? null);
       if (options.update) {
@@ -166,7 +167,7 @@ export class PaymentIntents {
     metadataPatch?: (m: Record<string, string>) => Record<string, string>;
   }): Promise<PaymentIntent> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+      const record = await this.engine.load(ctx, kinds.paymentIntent, id);
       const charge = await this.engine.find(ctx, record.object.latest_charge);
       const metadata = command.metadataPatch ? command.metadataPatch(record.object.metadata) : command.metadata;
       const transition = capturePaymentIntent(record.object, charge?.object ?? null,
@@ -178,7 +179,7 @@ export class PaymentIntents {
 
   async cancel(ctx: RequestContext, id: string, reason: string | null): Promise<PaymentIntent> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+      const record = await this.engine.load(ctx, kinds.paymentIntent, id);
       const charge = await this.engine.find(ctx, record.object.latest_charge);
       const transition = cancelPaymentIntent(record.object, charge?.object ?? null, reason, ctx.nowMs);
       await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record, charge));
@@ -191,11 +192,10 @@ export class PaymentIntents {
     applicationFeeAmount?: number;
   }): Promise<PaymentIntent> {
     const result = await this.engine.retrying(async () => {
-      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+      const record = await this.engine.load(ctx, kinds.paymentIntent, id);
       const charge = await this.engine.find(ctx, record.object.latest_charge);
       checkIncrementable(record.object, charge?.object ?? null, command.amount);
-      const paymentMethod = await this.engine.load<PaymentMethod>(ctx, String(charge!.object['payment_method']),
-        'payment_method', 'payment_method');
+      const paymentMethod = await this.engine.load(ctx, kinds.paymentMethod, String(charge!.object['payment_method']));
       const answer = await this.engine.processor.incrementAuthorization({
         card: paymentMethod.object._internal.card, currency: record.object.currency,
         currentAmount: record.object.amount, newAmount: command.amount,

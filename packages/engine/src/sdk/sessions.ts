@@ -20,6 +20,7 @@ import type { StoredRecord } from '../store.js';
 import type { TerminalConnectionTokens } from '../terminal/connection-tokens.js';
 import type { TerminalReaders } from '../terminal/readers.js';
 import type { TerminalLocations } from '../terminal/locations.js';
+import { kinds } from '../kinds.js';
 
 /** An SDK session lives this long; then the SDK fetches a new connection token. */
 export const sdkSessionLifetimeMs = 60 * 60 * 1000;
@@ -198,7 +199,7 @@ export class SdkSessions {
         `This connection token is scoped to Location ${scope}: it cannot discover readers at ${options.location.slice(0, 60)}.`);
     }
     const location = scope ?? options.location ?? null;
-    if (location !== null) await this.engine.load(ctx, location, 'terminal.location', 'location', 'terminal.location');
+    if (location !== null) await this.engine.load(ctx, kinds.terminalLocation, location);
     const filters = location !== null ? [{ field: 'location', op: 'eq' as const, value: location }] : [];
     const found = await this.engine.store.list<Reader>({
       accountId: ctx.accountId, type: 'terminal.reader', limit: sdkDiscoveryReadersMax + 1, filters,

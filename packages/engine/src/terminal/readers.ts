@@ -9,7 +9,7 @@ import {
   ApiError, actionFailures, authorizationRecoveryMs, beginAuthorization, buildReader, cancelAction, cardCollected,
   allowRedisplayOf, checkAcceptsCommand, checkAmountWithTip, checkCart, defaultSimulatedCard, checkWaitingForCard, customerCancel, finishAction, inputsCollected, isApiError,
   readerOfflineAfterMs, releaseHeldCard, startAction, terminalErrors,
-  type ActionOutcome, type ActionRequest, type Cart, type Location, type Metadata, type PaymentIntent, type Reader,
+  type ActionOutcome, type ActionRequest, type Cart, type Metadata, type PaymentIntent, type Reader,
   type ReaderFaults, type StoredObject,
 } from '@opentill/core';
 import { hashKey } from '../accounts.js';
@@ -22,6 +22,7 @@ import type { Refunds } from '../refunds.js';
 import type { SetupIntents } from '../setup-intents.js';
 import type { StoredRecord } from '../store.js';
 import type { ReaderCommand, ReaderLinks } from './reader-link.js';
+import { kinds } from '../kinds.js';
 
 /** Registration codes of simulated readers (contract §4.2; the last four are OpenTill's own guesses). */
 export const simulatedRegistrationCodes: Readonly<Record<string, string>> = {
@@ -95,7 +96,7 @@ export class TerminalReaders {
     if (command.location === undefined) {
       throw new ApiError('parameter_missing', 'Missing required param: location.', { param: 'location' });
     }
-    await this.engine.load<Location>(ctx, command.location, 'terminal.location', 'location', 'terminal.location');
+    await this.engine.load(ctx, kinds.terminalLocation, command.location);
     const secret = this.engine.ids.secret(12).toLowerCase();
     const serial = `${command.registrationCode}-${secret.slice(0, 3)}-${secret.slice(3, 6)}-${secret.slice(6, 8)}-${secret.slice(8, 11)}`;
     const reader = buildReader({
@@ -117,7 +118,7 @@ export class TerminalReaders {
     if (command.location === undefined) {
       throw new ApiError('parameter_missing', 'Missing required param: location.', { param: 'location' });
     }
-    await this.engine.load<Location>(ctx, command.location, 'terminal.location', 'location', 'terminal.location');
+    await this.engine.load(ctx, kinds.terminalLocation, command.location);
     const pending = this.links.claimRegistration(command.registrationCode.trim().toLowerCase(), ctx.nowMs);
     if (!pending) {
       throw new ApiError('invalid_request_body',
@@ -139,7 +140,7 @@ export class TerminalReaders {
   }
 
   async load(ctx: RequestContext, id: string, param = 'id'): Promise<StoredRecord<Reader>> {
-    return this.engine.load<Reader>(ctx, id, 'terminal.reader', param, 'terminal.reader');
+    return this.engine.load(ctx, kinds.terminalReader, id, param);
   }
 
   async retrieve(ctx: RequestContext, id: string): Promise<Reader> {
@@ -195,8 +196,7 @@ export class TerminalReaders {
     confirmConfig: Record<string, unknown> | undefined): Promise<Reader> {
     await this.expireHeldCard(ctx, readerId);
     return this.start(ctx, readerId, async (reader) => {
-      const paymentIntent = (await this.engine.load<PaymentIntent>(ctx, paymentIntentId, 'payment_intent', 'payment_intent',
-        'payment_intent')).object;
+      const paymentIntent = (await this.engine.load(ctx, kinds.paymentIntent, paymentIntentId, 'payment_intent')).object;
       const held = reader._internal.held;
       if (paymentIntent.status !== 'requires_confirmation' || !held || held.paymentIntent !== paymentIntentId ||
         held.paymentMethod !== paymentIntent.payment_method) {
@@ -246,11 +246,10 @@ export class TerminalReaders {
       }
       let chargeId = command.charge;
       if (command.paymentIntent !== undefined) {
-        const paymentIntent = await this.engine.load<PaymentIntent>(ctx, command.paymentIntent, 'payment_intent',
-          'payment_intent', 'payment_intent');
+        const paymentIntent = await this.engine.load(ctx, kinds.paymentIntent, command.paymentIntent, 'payment_intent');
         chargeId ??= paymentIntent.object.latest_charge ?? undefined;
       }
-      const charge = chargeId ? await this.engine.load(ctx, chargeId, 'charge', 'charge') : null;
+      const charge = chargeId ? await this.engine.load(ctx, kinds.charge, chargeId) : null;
       if (!charge || charge.object['status'] !== 'succeeded' || charge.object['captured'] !== true) {
         throw new ApiError('charge_expired_for_capture',
           'There is no captured, successful charge to refund for this request.',
@@ -336,8 +335,7 @@ export class TerminalReaders {
       types = paymentIntent.payment_method_types;
       paymentIntentAmount = paymentIntent.amount;
     } else if (action.type === 'refund_payment') {
-      const paymentMethod = await this.engine.find(ctx, String((await this.engine.load(ctx, String(sub['charge']),
-        'charge', 'charge')).object['payment_method']));
+      const paymentMethod = await this.engine.find(ctx, String((await this.engine.load(ctx, kinds.charge, String(sub['charge']))).object['payment_method']));
       types = [String(paymentMethod?.object['type'] ?? 'card_present')];
     }
     const config = (sub['process_config'] ?? sub['collect_config']) as Record<string, unknown> | undefined;
@@ -731,8 +729,7 @@ export class TerminalReaders {
   }
 
   private async requirePaymentIntentToProcess(ctx: RequestContext, paymentIntentId: string): Promise<void> {
-    const paymentIntent = await this.engine.load<PaymentIntent>(ctx, paymentIntentId, 'payment_intent', 'payment_intent',
-      'payment_intent');
+    const paymentIntent = await this.engine.load(ctx, kinds.paymentIntent, paymentIntentId, 'payment_intent');
     if (paymentIntent.object.status !== 'requires_payment_method') throw terminalErrors.intentInvalidState();
   }
 
