@@ -137,12 +137,17 @@ export class Engine {
     return text.data.includes('"deleted":true') ? null : text;
   }
 
+  /** A unit of work for one attempt of a command (`transact` retries with a fresh one). */
+  unitOfWork(ctx: RequestContext): UnitOfWork {
+    return new UnitOfWork(this, ctx);
+  }
+
   /**
    * Runs `work` in a fresh unit of work until its commit meets no version conflict: each round loads
    * the latest state and decides again (`retrying`).
    */
   transact<T>(ctx: RequestContext, work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
-    return this.retrying(() => work(new UnitOfWork(this, ctx)));
+    return this.retrying(() => work(this.unitOfWork(ctx)));
   }
 
   async find<T extends StoredObject>(ctx: RequestContext, id: string | null | undefined): Promise<StoredRecord<T> | null> {

@@ -17,7 +17,7 @@ export * from './webhooks/index.js';
 export * from './terminal/reader-link.js';
 export * from './terminal/reader-devices.js';
 export * from './terminal/locations.js';
-export * from './terminal/readers.js';
+export * from './terminal/readers/index.js';
 export * from './terminal/configurations.js';
 export * from './terminal/connection-tokens.js';
 export * from './setup-intents.js';

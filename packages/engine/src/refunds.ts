@@ -1,7 +1,7 @@
 /** Refund commands. The processor is asked first; the refund and the charge change together. */
 import {
   ApiError, createRefund, failRefundLater, refundableAmount, cancelRefund,
-  type Metadata, type StoredObject,
+  type Charge, type Metadata, type StoredObject,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
 import type { StoredRecord } from './store.js';
@@ -20,11 +20,11 @@ export interface CreateRefundCommand {
 export class Refunds {
   constructor(private readonly engine: Engine) {}
 
-  private async chargeFor(ctx: RequestContext, command: CreateRefundCommand): Promise<StoredRecord> {
+  private async chargeFor(ctx: RequestContext, command: CreateRefundCommand): Promise<StoredRecord<Charge>> {
     if (command.charge !== undefined && command.paymentIntent !== undefined) {
       // Stripe accepts both when they agree; check they do.
       const charge = await this.engine.load(ctx, kinds.charge, command.charge);
-      if (charge.object['payment_intent'] !== command.paymentIntent) {
+      if (charge.object.payment_intent !== command.paymentIntent) {
         throw new ApiError('parameters_exclusive',
           `The charge ${command.charge} does not belong to the PaymentIntent ${command.paymentIntent}.`, { param: 'charge' });
       }
@@ -33,8 +33,8 @@ export class Refunds {
     if (command.charge !== undefined) return this.engine.load(ctx, kinds.charge, command.charge);
     if (command.paymentIntent !== undefined) {
       const paymentIntent = await this.engine.load(ctx, kinds.paymentIntent, command.paymentIntent, 'payment_intent');
-      const charge = await this.engine.find(ctx, paymentIntent.object.latest_charge);
-      if (!charge || charge.object['status'] !== 'succeeded') {
+      const charge = await this.engine.find<Charge>(ctx, paymentIntent.object.latest_charge);
+      if (!charge || charge.object.status !== 'succeeded') {
         throw new ApiError('charge_expired_for_capture',
           `This PaymentIntent (${command.paymentIntent}) does not have a successful charge to refund.`,
           { param: 'payment_intent' });
@@ -54,9 +54,9 @@ export class Refunds {
     return this.engine.retrying(async () => {
       const charge = await this.chargeFor(ctx, command);
       const amount = refundableAmount(charge.object, command.amount);
-      const paymentMethod = await this.engine.load(ctx, kinds.paymentMethod, String(charge.object['payment_method']));
+      const paymentMethod = await this.engine.load(ctx, kinds.paymentMethod, charge.object.payment_method);
       const processor = await this.engine.processor.refund({
-        card: paymentMethod.object._internal.card, amount, currency: String(charge.object['currency']),
+        card: paymentMethod.object._internal.card, amount, currency: charge.object.currency,
       });
       const transition = createRefund({
         id: this.engine.ids.next('re'), charge: charge.object, amount, reason: command.reason,

@@ -18,7 +18,7 @@ import type { CardRead } from '../ports.js';
 import type { SetupIntents } from '../setup-intents.js';
 import type { StoredRecord } from '../store.js';
 import type { TerminalConnectionTokens } from '../terminal/connection-tokens.js';
-import type { TerminalReaders } from '../terminal/readers.js';
+import type { TerminalReaders } from '../terminal/readers/index.js';
 import type { TerminalLocations } from '../terminal/locations.js';
 import { kinds } from '../kinds.js';
 
@@ -468,8 +468,8 @@ export class SdkSessions {
       await this.present(auth, readerId, simulated);
     }
     // A PIN typed on a Tap to Pay phone goes with this authorization only (never stored).
-    await this.readers.withCollectedPin(readerId, pin, () => this.readers.confirmPaymentIntent(ctx, readerId, paymentIntentId,
-      Object.keys(confirmConfig).length > 0 ? confirmConfig : undefined));
+    await this.readers.confirmPaymentIntent(ctx, readerId, paymentIntentId,
+      Object.keys(confirmConfig).length > 0 ? confirmConfig : undefined, pin === null ? null : { pin, upfront: true });
     return this.state(auth);
   }
 
