@@ -50,7 +50,7 @@ for (const file of sourceFiles(dir)) {
     languageOptions: { parser: tseslint.parser },
     plugins: { sizes: { rules: { functions: measuringRule(found) } } },
     rules: { 'sizes/functions': 'error' },
-  }], file);
+  }], relative(dir, file));
   const fatal = messages.find((message) => message.fatal);
   if (fatal) throw new Error(`${file}: ${fatal.message}`);
   for (const report of found) {
