@@ -3,6 +3,19 @@ import type { AuthorizationResult, CardFacts } from './card.js';
 import { secondsOf, type StoredObject } from './domain.js';
 import { cardPresentHash } from './payment-method.js';
 
+/** A charge as stored and shown (the fields the engine reads; the rest is Stripe's wire shape as built). */
+export interface Charge extends StoredObject {
+  object: 'charge';
+  amount: number;
+  amount_captured: number;
+  amount_refunded: number;
+  captured: boolean;
+  currency: string;
+  payment_intent: string | null;
+  payment_method: string;
+  status: 'succeeded' | 'pending' | 'failed';
+}
+
 export interface BuildCharge {
   id: string;
   paymentIntent: StoredObject & { currency: string; description: string | null; metadata: Record<string, string> };
@@ -21,7 +34,7 @@ export function chargeCardDetails(charge: StoredObject): Record<string, unknown>
   return typeof type === 'string' ? (details?.[type] as Record<string, unknown> | undefined) : undefined;
 }
 
-export function buildCharge(input: BuildCharge): StoredObject {
+export function buildCharge(input: BuildCharge): Charge {
   const { authorization: auth, card } = input;
   const approved = auth.approved;
   // A charge's card_present / interac_present details are the PaymentMethod's hash minus `networks`

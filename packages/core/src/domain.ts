@@ -24,10 +24,14 @@ export interface StoredObject {
   [field: string]: unknown;
 }
 
-/** The result of a pure transition: the new objects (changed ones only) and the events. */
+/**
+ * The result of a pure transition: the new objects (changed ones only), the events, and when the
+ * scheduler must look at a changed object again (`deadlines`: by id, null clears it; absent: none).
+ */
 export interface Transition {
   changed: StoredObject[];
   events: DomainEvent[];
+  deadlines?: ReadonlyMap<string, number | null>;
 }
 
 export function secondsOf(nowMs: number): number {

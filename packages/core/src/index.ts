@@ -10,6 +10,8 @@ export * from './charge.js';
 export * from './payment-intent.js';
 export * from './refund.js';
 export * from './terminal/reader.js';
+export * from './terminal/reader-authorization.js';
+export * from './terminal/tipping.js';
 export * from './terminal/location.js';
 export * from './terminal/action-outcome.js';
 export * from './tap-to-pay/index.js';

@@ -306,6 +306,7 @@ export function applyAuthorization(paymentIntent: PaymentIntent, command: ApplyA
     return {
       paymentIntent: failed, charge, decline, changed: [failed, charge],
       events: [{ type: 'charge.failed', object: charge }, { type: 'payment_intent.payment_failed', object: failed }],
+      deadlines: new Map([[failed.id, authorizationDeadlineMs(failed, charge)]]),
     };
   }
   const tip = command.tipAmount > 0 ? { amount: command.tipAmount } : {};
@@ -324,6 +325,8 @@ export function applyAuthorization(paymentIntent: PaymentIntent, command: ApplyA
   return {
     paymentIntent: approved, charge: approvedCharge, decline: null,
     changed: [approved, approvedCharge, ...(saved ? [saved.generatedCard] : [])], events,
+    // An uncaptured authorization expires at its capture_before: the scheduler looks again then.
+    deadlines: new Map([[approved.id, authorizationDeadlineMs(approved, approvedCharge)]]),
   };
 }
 

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ApiError, asyncRefundFailureDelayMs, cancelRefund, compact, must, createRefund, failRefundLater, refundableAmount,
-  type CreateRefund, type StoredObject,
+  ApiError, asyncRefundFailureDelayMs, cancelRefund, compact, must, createRefund, failRefundLater, refundableAmount, refundPaymentAction,
+  type Charge, type CreateRefund, type StoredObject,
 } from './index.js';
 
 const NOW_MS = 1_800_000_000_000;
@@ -163,4 +163,32 @@ describe('cancel', () => {
       assert.equal(error.status, 400);
     });
   }
+});
+
+describe('refundPaymentAction (a reader refund_payment action)', () => {
+  const captured = charge() as Charge;
+  it('names the charge and its PaymentIntent, with only the parameters given', () => {
+    assert.deepEqual(refundPaymentAction(captured, { charge: 'ch_1' }), { charge: 'ch_1', payment_intent: 'pi_1' });
+    assert.deepEqual(refundPaymentAction(captured, {
+      paymentIntent: 'pi_1', amount: 400, metadata: { k: 'v' }, reason: 'duplicate', refundApplicationFee: false,
+      reverseTransfer: true, config: { enable_customer_cancellation: true },
+    }), {
+      amount: 400, charge: 'ch_1', metadata: { k: 'v' }, payment_intent: 'pi_1', reason: 'duplicate', refund_application_fee: false,
+      refund_payment_config: { enable_customer_cancellation: true }, reverse_transfer: true,
+    });
+  });
+
+  it('refuses no charge, an uncaptured or failed one (param as asked), a fully refunded one and an amount over what is left', () => {
+    const code = (fn: () => unknown) => { try { fn(); } catch (error) { return error instanceof ApiError ? [error.code, error.body.param] : error; } return 'ok'; };
+    assert.deepEqual(code(() => refundPaymentAction(null, { paymentIntent: 'pi_1' })), ['charge_expired_for_capture', 'payment_intent']);
+    assert.deepEqual(code(() => refundPaymentAction(charge({ captured: false }) as Charge, { charge: 'ch_1' })),
+      ['charge_expired_for_capture', 'charge']);
+    assert.deepEqual(code(() => refundPaymentAction(charge({ status: 'failed' }) as Charge, { charge: 'ch_1' })),
+      ['charge_expired_for_capture', 'charge']);
+    assert.deepEqual(code(() => refundPaymentAction(charge({ amount_refunded: 1000 }) as Charge, { charge: 'ch_1' })),
+      ['charge_already_refunded', 'charge']);
+    assert.deepEqual(code(() => refundPaymentAction(charge({ amount_refunded: 700 }) as Charge, { charge: 'ch_1', amount: 301 })),
+      ['amount_too_large_for_refund', 'amount']);
+    assert.deepEqual(refundPaymentAction(charge({ amount_refunded: 700 }) as Charge, { charge: 'ch_1', amount: 300 })['amount'], 300);
+  });
 });

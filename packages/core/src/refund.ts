@@ -2,6 +2,7 @@
 import { ApiError } from './errors.js';
 import { compact } from './compact.js';
 import { secondsOf, type DomainEvent, type Metadata, type StoredObject, type Transition } from './domain.js';
+import type { Charge } from './charge.js';
 
 /** A refund that fails asynchronously (test card `refund_fail`) fails this long after creation. */
 export const asyncRefundFailureDelayMs = 5_000;
@@ -116,4 +117,46 @@ export function cancelRefund(refund: StoredObject): never {
   throw new ApiError('refund_invalid_state',
     `Refund ${refund.id} cannot be canceled because it has a status of ${String(refund['status'])}. ` +
     'Only refunds with a status of requires_action can be canceled.');
+}
+
+/** A reader's `refund_payment` action as asked (the charge found by id or through its PaymentIntent). */
+export interface RefundPaymentCommand {
+  charge?: string;
+  paymentIntent?: string;
+  amount?: number;
+  metadata?: Metadata;
+  reason?: string;
+  refundApplicationFee?: boolean;
+  reverseTransfer?: boolean;
+  config?: Record<string, unknown>;
+}
+
+/**
+ * The `refund_payment` sub-object of a reader's action, once the charge it refunds (null: none
+ * found) is known to be captured, successful and not fully refunded, and the amount fits.
+ */
+export function refundPaymentAction(charge: Charge | null, command: RefundPaymentCommand): Record<string, unknown> {
+  if (!charge || charge.status !== 'succeeded' || !charge.captured) {
+    throw new ApiError('charge_expired_for_capture',
+      'There is no captured, successful charge to refund for this request.',
+      { param: command.charge !== undefined ? 'charge' : 'payment_intent' });
+  }
+  const left = charge.amount - charge.amount_refunded;
+  if (left <= 0) {
+    throw new ApiError('charge_already_refunded', `Charge ${charge.id} has already been refunded.`, { param: 'charge' });
+  }
+  if (command.amount !== undefined && command.amount > left) {
+    throw new ApiError('amount_too_large_for_refund',
+      `Refund amount (${command.amount}) is greater than unrefunded amount on charge (${left})`, { param: 'amount' });
+  }
+  return {
+    ...(command.amount !== undefined ? { amount: command.amount } : {}),
+    charge: charge.id,
+    ...(command.metadata ? { metadata: command.metadata } : {}),
+    payment_intent: charge.payment_intent ?? null,
+    ...(command.reason ? { reason: command.reason } : {}),
+    ...(command.refundApplicationFee !== undefined ? { refund_application_fee: command.refundApplicationFee } : {}),
+    ...(command.config ? { refund_payment_config: command.config } : {}),
+    ...(command.reverseTransfer !== undefined ? { reverse_transfer: command.reverseTransfer } : {}),
+  };
 }

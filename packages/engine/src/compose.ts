@@ -60,16 +60,11 @@ export function createServices(deps: EngineDeps): Services {
   const refunds = new Refunds(engine);
   const paymentMethods = new PaymentMethods(engine);
   const scheduler = new Scheduler(engine, paymentIntents, refunds);
-  let readerDevices: ReaderDevices | null = null;
-  const readerLinks = new ReaderLinks([
-    new SimulatedReaderLink((readerId) => readerDevices?.pinFor(readerId) ?? null),
-    new TapToPayReaderLink(),
-  ]);
+  const readerLinks = new ReaderLinks([new SimulatedReaderLink(), new TapToPayReaderLink()]);
   const setupIntents = new SetupIntents(engine);
   const terminalConfigurations = new TerminalConfigurations(engine);
   const terminalReaders = new TerminalReaders(engine, readerLinks, paymentIntents, paymentMethods, refunds, setupIntents);
-  readerDevices = new ReaderDevices(engine, readerLinks, terminalConfigurations);
-  readerDevices.attach(terminalReaders);
+  const readerDevices = new ReaderDevices(engine, readerLinks, terminalConfigurations, terminalReaders);
   const terminalLocations = new TerminalLocations(engine);
   const terminalConnectionTokens = new TerminalConnectionTokens(engine);
   const sdkSessions = new SdkSessions(engine, terminalConnectionTokens, terminalReaders, paymentIntents, setupIntents, terminalLocations);

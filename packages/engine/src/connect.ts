@@ -15,6 +15,7 @@ import {
   type AccountFields, type DomainEvent, type Metadata, type StoredObject,
 } from '@opentill/core';
 import { versionsOf, type AlongsideWrites, type Engine, type RequestContext } from './engine.js';
+import { kinds } from './kinds.js';
 
 /**
  * The Connect application (`ca_…`) of a platform: derived from its account id, so every process
@@ -66,16 +67,16 @@ export class Connect {
   /** A platform reads its connected accounts; a connected account reads itself. */
   async retrieveAccount(ctx: RequestContext, id: string): Promise<StoredObject> {
     if (ctx.platformId && id === ctx.accountId) {
-      return (await this.engine.load({ ...ctx, accountId: ctx.platformId }, id, 'account', 'account')).object;
+      return (await this.engine.load({ ...ctx, accountId: ctx.platformId }, kinds.account, id)).object;
     }
-    return (await this.engine.load(ctx, id, 'account', 'account')).object;
+    return (await this.engine.load(ctx, kinds.account, id)).object;
   }
 
   async updateAccount(ctx: RequestContext, id: string, fields: Parameters<typeof updateConnectedAccount>[1] &
     { metadataPatch?: (current: Metadata) => Metadata }): Promise<StoredObject> {
     if (ctx.platformId) throw connectedOnlyError();
     return this.engine.retrying(async () => {
-      const record = await this.engine.load(ctx, id, 'account', 'account');
+      const record = await this.engine.load(ctx, kinds.account, id);
       const { metadataPatch, ...rest } = fields;
       const metadata = metadataPatch?.(record.object['metadata'] as Metadata);
       const { account, previousAttributes } = updateConnectedAccount(record.object, { ...rest, ...(metadata ? { metadata } : {}) });
@@ -92,7 +93,7 @@ export class Connect {
   async deleteAccount(ctx: RequestContext, id: string): Promise<{ id: string; object: 'account'; deleted: true }> {
     if (ctx.platformId) throw connectedOnlyError();
     return this.engine.retrying(async () => {
-      const record = await this.engine.load(ctx, id, 'account', 'account');
+      const record = await this.engine.load(ctx, kinds.account, id);
       await this.engine.commit(ctx, [deletedAccount(record.object)], [], versionsOf(record));
       return { id, object: 'account' as const, deleted: true as const };
     });

@@ -8,6 +8,7 @@ import {
   type Customer, type CustomerFields, type DeletedCustomer, type Metadata,
 } from '@opentill/core';
 import { canExist, versionsOf, type Engine, type RequestContext } from './engine.js';
+import { kinds } from './kinds.js';
 
 /**
  * A `customer` parameter must name a live customer of the account (a deleted one is missing too),
@@ -75,7 +76,7 @@ export class Customers {
     metadataPatch?: (m: Metadata) => Metadata;
   }): Promise<Customer> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load<Customer>(ctx, id, 'customer', 'id');
+      const record = await this.engine.load(ctx, kinds.customer, id);
       const { metadataPatch, ...rest } = fields;
       const defaultMethod = rest.invoiceDefaultPaymentMethod;
       if (typeof defaultMethod === 'string') {
@@ -92,7 +93,7 @@ export class Customers {
 
   async delete(ctx: RequestContext, id: string): Promise<DeletedCustomer> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load<Customer>(ctx, id, 'customer', 'id');
+      const record = await this.engine.load(ctx, kinds.customer, id);
       const transition = deleteCustomer(record.object);
       await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record));
       return transition.deleted;
@@ -131,7 +132,7 @@ export class Customers {
 
   /** The customer's PaymentMethods are listed by the route; this checks the customer first (404 otherwise). */
   async requireLive(ctx: RequestContext, id: string): Promise<Customer> {
-    return (await this.engine.load<Customer>(ctx, id, 'customer', 'customer')).object;
+    return (await this.engine.load(ctx, kinds.customer, id, 'customer')).object;
   }
 }
 

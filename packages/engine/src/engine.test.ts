@@ -11,6 +11,7 @@ import Stripe from 'stripe';
 import { ManualClock, SequentialIds } from './adapters.js';
 import { Conflict, Engine, apiVersion, canExist, versionsOf, type RequestContext } from './engine.js';
 import { newIdempotencyHandle } from './idempotency.js';
+import { kinds } from './kinds.js';
 import type { CommitBatch, CommitResult, Store, StoredRecord, StoredText } from './store.js';
 
 class MemoryStore {
@@ -210,9 +211,9 @@ describe('Engine.load / loadText / find', () => {
     store.put('acct_2', pi('pi_other'));
     store.put('acct_1', { id: 'ch_a', object: 'charge', created: 1, livemode: false });
     store.put('acct_1', pi('pi_gone', { deleted: true }));
-    assert.deepEqual(await engine.load(ctx, 'pi_a', 'payment_intent', 'intent'), { object: pi('pi_a'), version: 4 });
+    assert.deepEqual(await engine.load(ctx, kinds.paymentIntent, 'pi_a'), { object: pi('pi_a'), version: 4 });
     const missing = async (id: string, stripeName?: string) => assert.rejects(
-      engine.load(ctx, id, 'payment_intent', 'intent', stripeName), (error: unknown) => {
+      engine.load(ctx, stripeName ? { ...kinds.paymentIntent, stripeName } : kinds.paymentIntent, id), (error: unknown) => {
         assert.ok(error instanceof ApiError);
         assert.equal(error.code, 'resource_missing');
         assert.equal(error.status, 404);
@@ -233,20 +234,20 @@ describe('Engine.load / loadText / find', () => {
     store.put('acct_2', pi('pi_other'));
     store.put('acct_1', pi('pi_gone', { deleted: true }));
     store.put('acct_1', { id: 'ch_a', object: 'charge', created: 1, livemode: false });
-    assert.deepEqual(await engine.loadText(ctx, 'pi_a', 'payment_intent', 'intent'),
+    assert.deepEqual(await engine.loadText(ctx, kinds.paymentIntent, 'pi_a'),
       { type: 'payment_intent', version: 2, data: JSON.stringify(pi('pi_a')) });
-    assert.equal(await engine.loadText(ctx, 'pi_gone', 'payment_intent', 'intent'), null);
+    assert.equal(await engine.loadText(ctx, kinds.paymentIntent, 'pi_gone'), null);
     for (const id of ['pi_other', 'ch_a', 'pi_none']) {
-      await assert.rejects(engine.loadText(ctx, id, 'payment_intent', 'intent', 'PaymentIntent'), (error: unknown) =>
+      await assert.rejects(engine.loadText(ctx, { ...kinds.paymentIntent, stripeName: 'PaymentIntent' }, id), (error: unknown) =>
         error instanceof ApiError && error.code === 'resource_missing' && error.message === `No such PaymentIntent: '${id}'` &&
         error.body.param === 'intent');
     }
-    await assert.rejects(engine.loadText(ctx, 'pi_a\u0000', 'payment_intent', 'intent'), (error: unknown) =>
+    await assert.rejects(engine.loadText(ctx, kinds.paymentIntent, 'pi_a\u0000'), (error: unknown) =>
       error instanceof ApiError && error.message === `No such payment_intent: 'pi_a\u0000'`);
     assert.equal(store.getTextCalls.includes('pi_a\u0000'), false, 'an id with NUL never reaches the store');
     const bare = setup({ withText: false });
     bare.store.put('acct_1', pi('pi_a'));
-    assert.equal(await bare.engine.loadText(bare.ctx, 'pi_a', 'payment_intent', 'intent'), null);
+    assert.equal(await bare.engine.loadText(bare.ctx, kinds.paymentIntent, 'pi_a'), null);
   });
 
   it('find answers null for no id, an id with NUL or another account, the record otherwise', async () => {

@@ -11,6 +11,8 @@ import {
   effectAfter, effectText, Sealer, sealingSecretSetting, type CommitOutcome, type IdempotencyHandle,
 } from './idempotency.js';
 import type { Put, Store, StoredRecord, StoredText } from './store.js';
+import type { Kind } from './kinds.js';
+import { UnitOfWork } from './unit-of-work.js';
 
 /** The API version OpenTill speaks (the one stripe-node 23.1.0 pins). */
 export const apiVersion = '2026-10-28.endive';
@@ -112,12 +114,11 @@ export class Engine {
     };
   }
 
-  /** Loads an object of the given Stripe type or answers `resource_missing` with `param`. */
-  async load<T extends StoredObject>(ctx: RequestContext, id: string, objectName: string, param: string,
-    stripeName = objectName): Promise<StoredRecord<T>> {
+  /** Loads an object of the given kind or answers `resource_missing` with `param` (by default the kind's). */
+  async load<T extends StoredObject>(ctx: RequestContext, kind: Kind<T>, id: string, param = kind.param): Promise<StoredRecord<T>> {
     const record = canExist(id) ? await this.store.get<T>(ctx.accountId, id) : null;
-    if (record === null || record.object.object !== objectName || record.object['deleted'] === true) {
-      throw new ApiError('resource_missing', `No such ${stripeName}: '${id}'`, { param });
+    if (record === null || record.object.object !== kind.object || record.object['deleted'] === true) {
+      throw new ApiError('resource_missing', `No such ${kind.stripeName}: '${id}'`, { param });
     }
     return record;
   }
@@ -127,14 +128,26 @@ export class Engine {
    * scoping and type check. Null when the store cannot return text or the object may be deleted
    * (then `load` decides).
    */
-  async loadText(ctx: RequestContext, id: string, objectName: string, param: string,
-    stripeName = objectName): Promise<StoredText | null> {
+  async loadText(ctx: RequestContext, kind: Kind, id: string, param = kind.param): Promise<StoredText | null> {
     if (!this.store.getText) return null;
     const text = canExist(id) ? await this.store.getText(ctx.accountId, id) : null;
-    if (text === null || text.type !== objectName) {
-      throw new ApiError('resource_missing', `No such ${stripeName}: '${id}'`, { param });
+    if (text === null || text.type !== kind.object) {
+      throw new ApiError('resource_missing', `No such ${kind.stripeName}: '${id}'`, { param });
     }
     return text.data.includes('"deleted":true') ? null : text;
+  }
+
+  /** A unit of work for one attempt of a command (`transact` retries with a fresh one). */
+  unitOfWork(ctx: RequestContext): UnitOfWork {
+    return new UnitOfWork(this, ctx);
+  }
+
+  /**
+   * Runs `work` in a fresh unit of work until its commit meets no version conflict: each round loads
+   * the latest state and decides again (`retrying`).
+   */
+  transact<T>(ctx: RequestContext, work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
+    return this.retrying(() => work(this.unitOfWork(ctx)));
   }
 
   async find<T extends StoredObject>(ctx: RequestContext, id: string | null | undefined): Promise<StoredRecord<T> | null> {

@@ -1,14 +1,16 @@
 /** PaymentIntent commands: load → pure transition → (processor) → atomic commit. */
 import {
-  ApiError, applyAuthorization, applyIncrement, attachPaymentMethod, authorizationDeadlineMs, cancelPaymentIntent,
+  ApiError, applyAuthorization, assert, applyIncrement, attachPaymentMethod, authorizationDeadlineMs, cancelPaymentIntent,
   capturePaymentIntent, checkAmountWithTip, checkConfirmable, checkIncrementable, createPaymentIntent, effectiveCaptureMethod,
   clientSecretOf, expireAuthorization, minimumChargeAmount, updatePaymentIntent,
   type CapturePaymentIntent, type CreatePaymentIntent, type DomainEvent, type PaymentIntent, type PaymentMethod, type StoredObject,
-  type UpdatePaymentIntent,
+  type ApplyAuthorization, type Charge, type Transition, type UpdatePaymentIntent,
 } from '@opentill/core';
-import { versionsOf, type Engine, type RequestContext } from './engine.js';
+import type { Engine, RequestContext } from './engine.js';
 import { requireCustomer } from './customers.js';
 import type { StoredRecord, StoredText } from './store.js';
+import type { UnitOfWork } from './unit-of-work.js';
+import { kinds } from './kinds.js';
 
 export interface CreateCommand extends Omit<CreatePaymentIntent, 'id' | 'clientSecret'> {
   /** `confirm=true` with `payment_method`: create and confirm in one call. */
@@ -24,12 +26,43 @@ function checkMinimumAmount(amount: number, currency: string, param: string): vo
   }
 }
 
-/** Objects committed in the same transaction as a PaymentIntent's confirmation. */
+/** Objects committed in the same transaction as another object's change (a reader's refund action ending). */
 export interface Alongside {
   changed: StoredObject[];
   events: DomainEvent[];
   versions: Map<string, number>;
   deadlines: Map<string, number | null>;
+}
+
+export interface ConfirmOptions {
+  paymentMethod: string | null;
+  pin: string | null;
+  tipAmount: number;
+  reader: { id: string; location: string | null } | null;
+  /**
+   * Records what else changes with this outcome in the unit of work (committed in the same
+   * transaction as the PaymentIntent and its charge), or throws to commit nothing.
+   */
+  alongside?: (unit: UnitOfWork, outcome: { paymentIntent: PaymentIntent; decline: ApiError | null }) => Promise<void>;
+  /** A PaymentIntent being created (not stored yet) with its events: created and confirmed in one commit. */
+  creating?: { paymentIntent: PaymentIntent; events: DomainEvent[] };
+  /**
+   * Parameters the confirm call carries (`capture_method`, `receipt_email`…), applied in the same
+   * commit as the confirmation, and only when the PaymentIntent can be confirmed.
+   */
+  update?: (current: PaymentIntent) => UpdatePaymentIntent;
+  /** A PaymentMethod just read and not stored yet: stored in the same commit as the confirmation. */
+  newPaymentMethod?: PaymentMethod;
+  /** `allow_redisplay` of the card saved with `setup_future_usage` (a reader's config); default `unspecified`. */
+  allowRedisplay?: string;
+}
+
+/** A confirmation loaded and checked, ready to ask the processor. */
+export interface Confirmation {
+  /** With the parameters the confirm call carries applied. */
+  paymentIntent: PaymentIntent;
+  paymentMethod: PaymentMethod;
+  options: ConfirmOptions;
 }
 
 export class PaymentIntents {
@@ -39,7 +72,7 @@ export class PaymentIntents {
     checkMinimumAmount(command.amount, command.currency, 'amount');
     await requireCustomer(this.engine, ctx, command.fields.customer);
     const paymentMethod = command.paymentMethod
-      ? await this.engine.load<PaymentMethod>(ctx, command.paymentMethod, 'payment_method', 'payment_method')
+      ? await this.engine.load(ctx, kinds.paymentMethod, command.paymentMethod)
       : null;
     const id = this.engine.ids.next('pi');
     const created = createPaymentIntent({
@@ -48,7 +81,7 @@ export class PaymentIntents {
     let paymentIntent = created.paymentIntent;
     if (paymentMethod) paymentIntent = attachPaymentMethod(paymentIntent, paymentMethod.object);
     if (!command.confirm) {
-      await this.engine.commit(ctx, [paymentIntent], created.events, new Map());
+      await this.engine.unitOfWork(ctx).record({ changed: [paymentIntent], events: created.events }).commit();
       return paymentIntent;
     }
     checkConfirmable(paymentIntent, paymentMethod?.object ?? null);
@@ -59,25 +92,25 @@ export class PaymentIntents {
   }
 
   async retrieve(ctx: RequestContext, id: string): Promise<PaymentIntent> {
-    return (await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent')).object;
+    return (await this.engine.load(ctx, kinds.paymentIntent, id)).object;
   }
 
   /** `retrieve` as stored JSON text (null: use `retrieve`). */
   retrieveText(ctx: RequestContext, id: string): Promise<StoredText | null> {
-    return this.engine.loadText(ctx, id, 'payment_intent', 'intent', 'payment_intent');
+    return this.engine.loadText(ctx, kinds.paymentIntent, id);
   }
 
   async update(ctx: RequestContext, id: string, update: UpdatePaymentIntent & { metadataPatch?: (m: Record<string, string>) => Record<string, string> }): Promise<PaymentIntent> {
-    return this.engine.retrying(async () => {
-      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
-      if (update.paymentMethod) await this.engine.load(ctx, update.paymentMethod, 'payment_method', 'payment_method');
+    return this.engine.transact(ctx, async (unit) => {
+      const paymentIntent = await unit.load(kinds.paymentIntent, id);
+      if (update.paymentMethod) await unit.load(kinds.paymentMethod, update.paymentMethod);
       await requireCustomer(this.engine, ctx, update.fields.customer);
-      const amount = update.amount ?? record.object.amount;
-      const currency = update.currency ?? record.object.currency;
+      const amount = update.amount ?? paymentIntent.amount;
+      const currency = update.currency ?? paymentIntent.currency;
       if (update.amount !== undefined || update.currency !== undefined) checkMinimumAmount(amount, currency, 'amount');
-      const metadata = update.metadataPatch ? update.metadataPatch(record.object.metadata) : update.metadata;
-      const transition = updatePaymentIntent(record.object, { ...update, ...(metadata ? { metadata } : {}) });
-      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record));
+      const metadata = update.metadataPatch ? update.metadataPatch(paymentIntent.metadata) : update.metadata;
+      const transition = updatePaymentIntent(paymentIntent, { ...update, ...(metadata ? { metadata } : {}) });
+      await unit.record(transition).commit();
       return transition.changed[0] as PaymentIntent;
     });
   }
@@ -86,102 +119,94 @@ export class PaymentIntents {
    * Confirms with the attached (or given) card-present PaymentMethod: authorizes through the
    * processor, then records the charge. A decline is committed, then thrown as a 402 card error.
    */
-  async confirm(ctx: RequestContext, id: string, options: {
-    paymentMethod: string | null; pin: string | null; tipAmount: number;
-    reader: { id: string; location: string | null } | null;
-    /**
-     * What else changes with this outcome (a reader's action finishing), committed in the same
-     * transaction as the PaymentIntent and its charge; null: the PaymentIntent commits alone.
-     */
-    alongside?: (outcome: { paymentIntent: PaymentIntent; decline: ApiError | null }) => Promise<Alongside | null>;
-    /** A PaymentIntent being created (not stored yet) with its events: created and confirmed in one commit. */
-    creating?: { paymentIntent: PaymentIntent; events: DomainEvent[] };
-    /**
-     * Parameters the confirm call carries (`capture_method`, `receipt_email`…), applied in the same
-     * commit as the confirmation, and only when the PaymentIntent can be confirmed.
-     */
-    update?: (current: PaymentIntent) => UpdatePaymentIntent;
-    /** A PaymentMethod just read and not stored yet: stored in the same commit as the confirmation. */
-    newPaymentMethod?: PaymentMethod;
-    /** `allow_redisplay` of the card saved with `setup_future_usage` (a reader's config); default `unspecified`. */
-    allowRedisplay?: string;
-  }): Promise<PaymentIntent> {
-    const outcome = await this.engine.retrying(async () => {
-      const record: StoredRecord<PaymentIntent> = options.creating
-        ? { object: options.creating.paymentIntent, version: 0 }
-        : await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
-      const paymentMethodId = options.newPaymentMethod?.id ?? options.paymentMethod ?? record.object.payment_method;
-      const paymentMethod: StoredRecord<PaymentMethod> | null = options.newPaymentMethod
-        ? { object: options.newPaymentMethod, version: 0 }
-        : paymentMethodId ? await this.engine.load<PaymentMethod>(ctx, paymentMethodId, 'payment_method', 'payment_method') : null;
-      // A confirm that will be refused must not apply the parameters it carries: check first.
-      checkConfirmable(record.object, paymentMethod?.object ?? null);
-      if (options.update) {
-        const updated = updatePaymentIntent(record.object, options.update(record.object)).changed[0] as PaymentIntent;
-        record.object = updated;
-        checkConfirmable(updated, paymentMethod?.object ?? null);
-      }
-      // A tip chosen on a device screen arrives here unchecked: the limit holds for the total.
-      checkAmountWithTip(record.object.amount, options.tipAmount, 'amount_tip');
-      const pm = paymentMethod!.object;
-      const card = pm._internal.card;
-      const amount = record.object.amount + options.tipAmount;
-      const authorization = await this.engine.processor.authorize({
-        accountId: ctx.accountId,
-        card,
-        amount,
-        currency: record.object.currency,
-        captureMethod: effectiveCaptureMethod(record.object, card.type),
-        requestIncrementalAuthorizationSupport:
-          record.object.payment_method_options['card_present']?.['request_incremental_authorization_support'] === true,
-        requestExtendedAuthorization:
-          record.object.payment_method_options['card_present']?.['request_extended_authorization'] === true,
-        pin: options.pin,
-        nowMs: ctx.nowMs,
-      });
-      const applied = applyAuthorization(record.object, {
-        paymentMethod: pm, card, authorization, chargeId: this.engine.ids.next('ch'), amount,
-        tipAmount: options.tipAmount, reader: options.reader,
-        ...(record.object.setup_future_usage ? {
-          generatedCard: { id: this.engine.ids.next('pm'), allowRedisplay: options.allowRedisplay ?? 'unspecified' },
-        } : {}),
-      }, ctx.nowMs);
-      const deadlines = new Map<string, number | null>([
-        [applied.paymentIntent.id, authorizationDeadlineMs(applied.paymentIntent, applied.charge)],
-      ]);
-      const extra = options.alongside ? await options.alongside({ paymentIntent: applied.paymentIntent, decline: applied.decline }) : null;
-      await this.engine.commit(ctx, [...(options.newPaymentMethod ? [options.newPaymentMethod] : []), ...applied.changed, ...(extra?.changed ?? [])],
-        [...(options.creating?.events ?? []), ...applied.events, ...(extra?.events ?? [])],
-        new Map([...(options.creating ? [] : versionsOf(record)), ...(extra?.versions ?? [])]),
-        new Map([...deadlines, ...(extra?.deadlines ?? [])]),
-        // A decline is committed, then answered: the answer is part of the recorded effect.
-        { error: applied.decline });
+  async confirm(ctx: RequestContext, id: string, options: ConfirmOptions): Promise<PaymentIntent> {
+    const outcome = await this.engine.transact(ctx, async (unit) => {
+      const confirmation = await this.loadConfirmation(unit, id, options);
+      const applied = applyAuthorization(confirmation.paymentIntent, await this.askProcessor(ctx, confirmation, options.pin), ctx.nowMs);
+      this.recordConfirmation(unit, confirmation, applied);
+      await options.alongside?.(unit, { paymentIntent: applied.paymentIntent, decline: applied.decline });
+      // A decline is committed, then answered: the answer is part of the recorded effect.
+      await unit.commit({ error: applied.decline });
       return applied;
     });
     if (outcome.decline) throw outcome.decline;
     return outcome.paymentIntent;
   }
 
+  /**
+   * Loads and checks what a confirmation needs (the PaymentIntent with the parameters the call
+   * carries, its PaymentMethod); throws, having changed nothing, when it cannot be confirmed.
+   */
+  async loadConfirmation(unit: UnitOfWork, id: string, options: ConfirmOptions): Promise<Confirmation> {
+    let paymentIntent = options.creating ? options.creating.paymentIntent : await unit.load(kinds.paymentIntent, id);
+    const paymentMethodId = options.newPaymentMethod?.id ?? options.paymentMethod ?? paymentIntent.payment_method;
+    const paymentMethod = options.newPaymentMethod
+      ?? (paymentMethodId ? await unit.load(kinds.paymentMethod, paymentMethodId) : null);
+    // A confirm that will be refused must not apply the parameters it carries: check first.
+    checkConfirmable(paymentIntent, paymentMethod);
+    if (options.update) {
+      paymentIntent = updatePaymentIntent(paymentIntent, options.update(paymentIntent)).changed[0] as PaymentIntent;
+      checkConfirmable(paymentIntent, paymentMethod);
+    }
+    // A tip chosen on a device screen arrives here unchecked: the limit holds for the total.
+    checkAmountWithTip(paymentIntent.amount, options.tipAmount, 'amount_tip');
+    assert(paymentMethod !== null, 'checkConfirmable refuses a PaymentIntent without a PaymentMethod');
+    return { paymentIntent, paymentMethod, options };
+  }
+
+  /** Asks the processor to authorize a checked confirmation: the command `applyAuthorization` applies. */
+  async askProcessor(ctx: RequestContext, { paymentIntent, paymentMethod, options }: Confirmation, pin: string | null):
+    Promise<ApplyAuthorization> {
+    const card = paymentMethod._internal.card;
+    const amount = paymentIntent.amount + options.tipAmount;
+    const cardPresentOptions = paymentIntent.payment_method_options['card_present'];
+    const authorization = await this.engine.processor.authorize({
+      accountId: ctx.accountId,
+      card,
+      amount,
+      currency: paymentIntent.currency,
+      captureMethod: effectiveCaptureMethod(paymentIntent, card.type),
+      requestIncrementalAuthorizationSupport: cardPresentOptions?.['request_incremental_authorization_support'] === true,
+      requestExtendedAuthorization: cardPresentOptions?.['request_extended_authorization'] === true,
+      pin,
+      nowMs: ctx.nowMs,
+    });
+    return {
+      paymentMethod, card, authorization, chargeId: this.engine.ids.next('ch'), amount,
+      tipAmount: options.tipAmount, reader: options.reader,
+      ...(paymentIntent.setup_future_usage ? {
+        generatedCard: { id: this.engine.ids.next('pm'), allowRedisplay: options.allowRedisplay ?? 'unspecified' },
+      } : {}),
+    };
+  }
+
+  /** Records a confirmation's outcome, with the PaymentMethod just read and the creation it completes. */
+  recordConfirmation(unit: UnitOfWork, confirmation: Confirmation, outcome: Transition): void {
+    const { newPaymentMethod, creating } = confirmation.options;
+    if (newPaymentMethod) unit.put([newPaymentMethod]);
+    if (creating) unit.record({ changed: [], events: creating.events });
+    unit.record(outcome);
+  }
+
   async capture(ctx: RequestContext, id: string, command: CapturePaymentIntent & {
     metadataPatch?: (m: Record<string, string>) => Record<string, string>;
   }): Promise<PaymentIntent> {
-    return this.engine.retrying(async () => {
-      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
-      const charge = await this.engine.find(ctx, record.object.latest_charge);
-      const metadata = command.metadataPatch ? command.metadataPatch(record.object.metadata) : command.metadata;
-      const transition = capturePaymentIntent(record.object, charge?.object ?? null,
-        { ...command, ...(metadata ? { metadata } : {}) }, ctx.nowMs);
-      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record, charge));
+    return this.engine.transact(ctx, async (unit) => {
+      const paymentIntent = await unit.load(kinds.paymentIntent, id);
+      const charge = await unit.find<Charge>(paymentIntent.latest_charge);
+      const metadata = command.metadataPatch ? command.metadataPatch(paymentIntent.metadata) : command.metadata;
+      const transition = capturePaymentIntent(paymentIntent, charge, { ...command, ...(metadata ? { metadata } : {}) }, ctx.nowMs);
+      await unit.record(transition).commit();
       return transition.paymentIntent;
     });
   }
 
   async cancel(ctx: RequestContext, id: string, reason: string | null): Promise<PaymentIntent> {
-    return this.engine.retrying(async () => {
-      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
-      const charge = await this.engine.find(ctx, record.object.latest_charge);
-      const transition = cancelPaymentIntent(record.object, charge?.object ?? null, reason, ctx.nowMs);
-      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record, charge));
+    return this.engine.transact(ctx, async (unit) => {
+      const paymentIntent = await unit.load(kinds.paymentIntent, id);
+      const charge = await unit.find<Charge>(paymentIntent.latest_charge);
+      const transition = cancelPaymentIntent(paymentIntent, charge, reason, ctx.nowMs);
+      await unit.record(transition).commit();
       return transition.paymentIntent;
     });
   }
@@ -190,18 +215,18 @@ export class PaymentIntents {
     amount: number; description?: string; metadataPatch?: (m: Record<string, string>) => Record<string, string>;
     applicationFeeAmount?: number;
   }): Promise<PaymentIntent> {
-    const result = await this.engine.retrying(async () => {
-      const record = await this.engine.load<PaymentIntent>(ctx, id, 'payment_intent', 'intent', 'payment_intent');
-      const charge = await this.engine.find(ctx, record.object.latest_charge);
-      checkIncrementable(record.object, charge?.object ?? null, command.amount);
-      const paymentMethod = await this.engine.load<PaymentMethod>(ctx, String(charge!.object['payment_method']),
-        'payment_method', 'payment_method');
+    const result = await this.engine.transact(ctx, async (unit) => {
+      const paymentIntent = await unit.load(kinds.paymentIntent, id);
+      const charge = await unit.find<Charge>(paymentIntent.latest_charge);
+      checkIncrementable(paymentIntent, charge, command.amount);
+      assert(charge !== null, 'checkIncrementable refuses a PaymentIntent without a charge');
+      const paymentMethod = await unit.load(kinds.paymentMethod, charge.payment_method);
       const answer = await this.engine.processor.incrementAuthorization({
-        card: paymentMethod.object._internal.card, currency: record.object.currency,
-        currentAmount: record.object.amount, newAmount: command.amount,
+        card: paymentMethod._internal.card, currency: paymentIntent.currency,
+        currentAmount: paymentIntent.amount, newAmount: command.amount,
       });
-      const metadata = command.metadataPatch ? command.metadataPatch(record.object.metadata) : undefined;
-      const transition = applyIncrement(record.object, charge!.object, command.amount, answer.approved, {
+      const metadata = command.metadataPatch ? command.metadataPatch(paymentIntent.metadata) : undefined;
+      const transition = applyIncrement(paymentIntent, charge, command.amount, answer.approved, {
         ...(command.description !== undefined ? { description: command.description } : {}),
         ...(metadata ? { metadata } : {}),
         ...(command.applicationFeeAmount !== undefined ? { applicationFeeAmount: command.applicationFeeAmount } : {}),
@@ -209,8 +234,8 @@ export class PaymentIntents {
       const decline = answer.approved ? null : new ApiError('card_declined', answer.message, {
         decline_code: answer.declineCode, payment_intent: transition.paymentIntent,
       });
-      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record, charge),
-        new Map([[record.object.id, authorizationDeadlineMs(transition.paymentIntent, charge!.object)]]), { error: decline });
+      unit.record({ ...transition, deadlines: new Map([[paymentIntent.id, authorizationDeadlineMs(transition.paymentIntent, charge)]]) });
+      await unit.commit({ error: decline });
       return { paymentIntent: transition.paymentIntent, decline };
     });
     if (result.decline) throw result.decline;
@@ -219,18 +244,18 @@ export class PaymentIntents {
 
   /** Scheduler: the authorization window of an uncaptured PaymentIntent has passed. */
   async expire(ctx: RequestContext, record: StoredRecord): Promise<void> {
-    await this.engine.retrying(async () => {
+    await this.engine.transact(ctx, async (unit) => {
       const fresh = await this.engine.store.get<PaymentIntent>(ctx.accountId, record.object.id);
       if (!fresh) return;
-      const charge = await this.engine.find<StoredObject>(ctx, fresh.object.latest_charge);
-      const deadline = authorizationDeadlineMs(fresh.object, charge?.object ?? null);
+      const paymentIntent = unit.adopt(fresh);
+      const charge = await unit.find<Charge>(paymentIntent.latest_charge);
+      const deadline = authorizationDeadlineMs(paymentIntent, charge);
       if (charge === null || deadline === null || deadline > ctx.nowMs) {
         // Nothing to expire (captured or canceled meanwhile): clear or move the deadline.
-        await this.engine.commit(ctx, [fresh.object], [], versionsOf(fresh), new Map([[fresh.object.id, deadline]]));
+        await unit.put([paymentIntent], [[paymentIntent.id, deadline]]).commit();
         return;
       }
-      const transition = expireAuthorization(fresh.object, charge.object, ctx.nowMs);
-      await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(fresh, charge));
+      await unit.record(expireAuthorization(paymentIntent, charge, ctx.nowMs)).commit();
     });
   }
 }

@@ -9,6 +9,7 @@ import {
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
 import { requireCustomer } from './customers.js';
 import type { CardRead } from './ports.js';
+import { kinds } from './kinds.js';
 
 export class PaymentMethods {
   constructor(private readonly engine: Engine) {}
@@ -27,13 +28,13 @@ export class PaymentMethods {
   }
 
   async retrieve(ctx: RequestContext, id: string): Promise<PaymentMethod> {
-    return (await this.engine.load<PaymentMethod>(ctx, id, 'payment_method', 'payment_method')).object;
+    return (await this.engine.load(ctx, kinds.paymentMethod, id)).object;
   }
 
   /** `POST /v1/payment_methods/:id/attach`: a reusable card joins a live customer (`payment_method.attached`). */
   async attach(ctx: RequestContext, id: string, customerId: string): Promise<StoredObject> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load(ctx, id, 'payment_method', 'payment_method');
+      const record = await this.engine.load(ctx, kinds.paymentMethod, id);
       await requireCustomer(this.engine, ctx, customerId);
       const transition = attachPaymentMethodToCustomer(record.object, customerId);
       if (transition.changed.length > 0) await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record));
@@ -44,7 +45,7 @@ export class PaymentMethods {
   /** `POST /v1/payment_methods/:id/detach` (`payment_method.detached`; a customer's default for invoices is cleared). */
   async detach(ctx: RequestContext, id: string): Promise<StoredObject> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load(ctx, id, 'payment_method', 'payment_method');
+      const record = await this.engine.load(ctx, kinds.paymentMethod, id);
       const owner = record.object['customer'];
       const customer = typeof owner === 'string' ? await this.engine.find<Customer>(ctx, owner) : null;
       const live = customer && customer.object['deleted'] !== true ? customer : null;

@@ -1,11 +1,12 @@
 /** Refund commands. The processor is asked first; the refund and the charge change together. */
 import {
   ApiError, createRefund, failRefundLater, refundableAmount, cancelRefund,
-  type Metadata, type PaymentIntent, type PaymentMethod, type StoredObject,
+  type Charge, type Metadata, type StoredObject,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
 import type { StoredRecord } from './store.js';
 import type { Alongside } from './payment-intents.js';
+import { kinds } from './kinds.js';
 
 export interface CreateRefundCommand {
   charge?: string;
@@ -19,22 +20,21 @@ export interface CreateRefundCommand {
 export class Refunds {
   constructor(private readonly engine: Engine) {}
 
-  private async chargeFor(ctx: RequestContext, command: CreateRefundCommand): Promise<StoredRecord> {
+  private async chargeFor(ctx: RequestContext, command: CreateRefundCommand): Promise<StoredRecord<Charge>> {
     if (command.charge !== undefined && command.paymentIntent !== undefined) {
       // Stripe accepts both when they agree; check they do.
-      const charge = await this.engine.load(ctx, command.charge, 'charge', 'charge');
-      if (charge.object['payment_intent'] !== command.paymentIntent) {
+      const charge = await this.engine.load(ctx, kinds.charge, command.charge);
+      if (charge.object.payment_intent !== command.paymentIntent) {
         throw new ApiError('parameters_exclusive',
           `The charge ${command.charge} does not belong to the PaymentIntent ${command.paymentIntent}.`, { param: 'charge' });
       }
       return charge;
     }
-    if (command.charge !== undefined) return this.engine.load(ctx, command.charge, 'charge', 'charge');
+    if (command.charge !== undefined) return this.engine.load(ctx, kinds.charge, command.charge);
     if (command.paymentIntent !== undefined) {
-      const paymentIntent = await this.engine.load<PaymentIntent>(ctx, command.paymentIntent, 'payment_intent',
-        'payment_intent');
-      const charge = await this.engine.find(ctx, paymentIntent.object.latest_charge);
-      if (!charge || charge.object['status'] !== 'succeeded') {
+      const paymentIntent = await this.engine.load(ctx, kinds.paymentIntent, command.paymentIntent, 'payment_intent');
+      const charge = await this.engine.find<Charge>(ctx, paymentIntent.object.latest_charge);
+      if (!charge || charge.object.status !== 'succeeded') {
         throw new ApiError('charge_expired_for_capture',
           `This PaymentIntent (${command.paymentIntent}) does not have a successful charge to refund.`,
           { param: 'payment_intent' });
@@ -54,10 +54,9 @@ export class Refunds {
     return this.engine.retrying(async () => {
       const charge = await this.chargeFor(ctx, command);
       const amount = refundableAmount(charge.object, command.amount);
-      const paymentMethod = await this.engine.load<PaymentMethod>(ctx, String(charge.object['payment_method']),
-        'payment_method', 'payment_method');
+      const paymentMethod = await this.engine.load(ctx, kinds.paymentMethod, charge.object.payment_method);
       const processor = await this.engine.processor.refund({
-        card: paymentMethod.object._internal.card, amount, currency: String(charge.object['currency']),
+        card: paymentMethod.object._internal.card, amount, currency: charge.object.currency,
       });
       const transition = createRefund({
         id: this.engine.ids.next('re'), charge: charge.object, amount, reason: command.reason,
@@ -75,12 +74,12 @@ export class Refunds {
   }
 
   async retrieve(ctx: RequestContext, id: string): Promise<StoredObject> {
-    return (await this.engine.load(ctx, id, 'refund', 'refund')).object;
+    return (await this.engine.load(ctx, kinds.refund, id)).object;
   }
 
   async update(ctx: RequestContext, id: string, patch: (m: Metadata) => Metadata): Promise<StoredObject> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load(ctx, id, 'refund', 'refund');
+      const record = await this.engine.load(ctx, kinds.refund, id);
       const next = { ...record.object, metadata: patch(record.object['metadata'] as Metadata) };
       await this.engine.commit(ctx, [next], [{ type: 'refund.updated', object: next,
         previousAttributes: { metadata: record.object['metadata'] } }], versionsOf(record));
@@ -89,7 +88,7 @@ export class Refunds {
   }
 
   async cancel(ctx: RequestContext, id: string): Promise<StoredObject> {
-    const record = await this.engine.load(ctx, id, 'refund', 'refund');
+    const record = await this.engine.load(ctx, kinds.refund, id);
     return cancelRefund(record.object);
   }
 
@@ -98,7 +97,7 @@ export class Refunds {
     await this.engine.retrying(async () => {
       const refund = await this.engine.store.get(ctx.accountId, record.object.id);
       if (!refund) return;
-      const charge = await this.engine.load(ctx, String(refund.object['charge']), 'charge', 'charge');
+      const charge = await this.engine.load(ctx, kinds.charge, String(refund.object['charge']));
       const transition = failRefundLater(refund.object, charge.object);
       await this.engine.commit(ctx, transition.changed.length ? transition.changed : [refund.object], transition.events,
         versionsOf(refund, charge));

@@ -4,11 +4,12 @@
  */
 import {
   applySetupVerification, cancelSetupIntent, clientSecretOf, checkSetupConfirmable, createSetupIntent, updateSetupIntent,
-  type CreateSetupIntent, type DomainEvent, type Metadata, type PaymentMethod, type SetupIntent,
+  type CreateSetupIntent, type DomainEvent, type Metadata, type SetupIntent,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
 import { requireCustomer } from './customers.js';
 import type { StoredRecord } from './store.js';
+import { kinds } from './kinds.js';
 
 export class SetupIntents {
   constructor(private readonly engine: Engine) {}
@@ -19,7 +20,7 @@ export class SetupIntents {
     await requireCustomer(this.engine, ctx, command.fields.customer);
     const id = this.engine.ids.next('seti');
     const created = createSetupIntent({ ...command, id, clientSecret: clientSecretOf(id, this.engine.ids.secret(25)) }, ctx.nowMs);
-    if (command.paymentMethod) await this.engine.load(ctx, command.paymentMethod, 'payment_method', 'payment_method');
+    if (command.paymentMethod) await this.engine.load(ctx, kinds.paymentMethod, command.paymentMethod);
     const setupIntent = command.paymentMethod
       ? { ...created.setupIntent, payment_method: command.paymentMethod, status: 'requires_confirmation' as const }
       : created.setupIntent;
@@ -34,7 +35,7 @@ export class SetupIntents {
   }
 
   async retrieve(ctx: RequestContext, id: string, param = 'intent'): Promise<SetupIntent> {
-    return (await this.engine.load<SetupIntent>(ctx, id, 'setup_intent', param, 'setup_intent')).object;
+    return (await this.engine.load(ctx, kinds.setupIntent, id, param)).object;
   }
 
   async update(ctx: RequestContext, id: string, update: {
@@ -42,7 +43,7 @@ export class SetupIntents {
     metadataPatch?: (m: Metadata) => Metadata;
   }): Promise<SetupIntent> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load<SetupIntent>(ctx, id, 'setup_intent', 'intent', 'setup_intent');
+      const record = await this.engine.load(ctx, kinds.setupIntent, id);
       await requireCustomer(this.engine, ctx, update.customer);
       const { metadataPatch, ...fields } = update;
       const next = updateSetupIntent(record.object, {
@@ -55,7 +56,7 @@ export class SetupIntents {
 
   async cancel(ctx: RequestContext, id: string, reason: string | null): Promise<SetupIntent> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load<SetupIntent>(ctx, id, 'setup_intent', 'intent', 'setup_intent');
+      const record = await this.engine.load(ctx, kinds.setupIntent, id);
       const transition = cancelSetupIntent(record.object, reason);
       await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record));
       return transition.setupIntent;
@@ -71,10 +72,10 @@ export class SetupIntents {
     const outcome = await this.engine.retrying(async () => {
       const record: StoredRecord<SetupIntent> = options.creating
         ? { object: options.creating.setupIntent, version: 0 }
-        : await this.engine.load<SetupIntent>(ctx, id, 'setup_intent', 'intent', 'setup_intent');
+        : await this.engine.load(ctx, kinds.setupIntent, id);
       const paymentMethodId = options.paymentMethod ?? record.object.payment_method;
       const paymentMethod = paymentMethodId
-        ? await this.engine.load<PaymentMethod>(ctx, paymentMethodId, 'payment_method', 'payment_method')
+        ? await this.engine.load(ctx, kinds.paymentMethod, paymentMethodId)
         : null;
       checkSetupConfirmable(record.object, paymentMethod?.object ?? null);
       const card = paymentMethod!.object._internal.card;

@@ -203,8 +203,9 @@ export class ReaderGateway implements ReaderLink {
     return { delivery: { kind: 'timeout', delivered: device.ws.readyState === device.ws.OPEN && this.devices.get(reader.id) === device } };
   }
 
-  pinEntered(reader: Reader): string | null {
-    return this.services.readerDevices.pinFor(reader.id);
+  /** A device's PIN pad sends the PIN with the card read; nothing more is asked of it afterwards. */
+  pinOnRequest(_reader: Reader, typed: string | null): string | null {
+    return typed;
   }
 
   claimRegistration(code: string, nowMs: number): PendingRegistration | null {
@@ -336,7 +337,7 @@ export class ReaderGateway implements ReaderLink {
       this.fail(ws, 'unknown_reader', `No gateway reader ${hello.reader_id} on this account.`);
       return;
     }
-    const stored = reader._internal['secretSha256'];
+    const stored = reader._internal.secretSha256;
     if (reader['deleted'] === true || typeof stored !== 'string') {
       this.fail(ws, 'reader_revoked', `Reader ${hello.reader_id} was deleted: pair again.`);
       return;

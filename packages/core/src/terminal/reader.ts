@@ -50,7 +50,9 @@ export interface ReaderFaults {
 
 export type ReaderStage = 'idle' | 'waiting' | 'authorizing' | 'final' | 'lost';
 
-export interface ReaderInternal {
+// A type literal, not an interface: it stays assignable to `StoredObject['_internal']` (a record)
+// while naming every field a reader keeps to itself.
+export type ReaderInternal = {
   /** Which adapter of the reader port serves this reader (`simulated` for now). */
   link: string;
   stage: ReaderStage;
@@ -64,8 +66,17 @@ export interface ReaderInternal {
   /** Set by fault injection: the reader stopped checking in. */
   offline: boolean;
   faults: ReaderFaults;
-  [extra: string]: unknown;
-}
+  /** Demo option `autoPresentAfterMs`: when the default card is presented to the current action. */
+  autoPresentAtMs?: number | null;
+  /** The id a device names the current action by in its reports (docs/reader-protocol.md). */
+  deviceActionId?: string | null;
+  /** A reader paired over the gateway: SHA-256 of the reader secret its device authenticates with. */
+  secretSha256?: string;
+  /** `process_setup_intent`: the `allow_redisplay` of the card the action saves. */
+  allowRedisplay?: string;
+  /** A Tap to Pay phone: what its SDK reported about the phone (the engine's `PhoneFacts`). */
+  tapToPay?: object;
+};
 
 export interface Reader extends StoredObject {
   object: 'terminal.reader';

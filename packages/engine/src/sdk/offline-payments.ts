@@ -173,9 +173,9 @@ export class OfflinePayments {
         creating: { paymentIntent: created.paymentIntent, events: created.events },
         newPaymentMethod: paymentMethod,
         // The record commits with the outcome; a forward that lost the race finds it and stops.
-        alongside: async () => {
+        alongside: async (unit) => {
           if (await this.engine.store.get(ctx.accountId, recordId)) throw new AlreadyForwarded();
-          return { changed: [record], events: [], versions: new Map(), deadlines: new Map() };
+          unit.put([record]);
         },
       });
       return { object: 'opentill.forwarded_payment', offline_id: command.offlineId, forwarded_now: true, payment_intent: paymentIntent, error: null };

@@ -19,8 +19,9 @@ import type { CardRead } from '../ports.js';
 import type { SetupIntents } from '../setup-intents.js';
 import type { StoredRecord } from '../store.js';
 import type { TerminalConnectionTokens } from '../terminal/connection-tokens.js';
-import type { TerminalReaders } from '../terminal/readers.js';
+import type { TerminalReaders } from '../terminal/readers/index.js';
 import type { TerminalLocations } from '../terminal/locations.js';
+import { kinds } from '../kinds.js';
 
 /** An SDK session lives this long; then the SDK fetches a new connection token. */
 export const sdkSessionLifetimeMs = 60 * 60 * 1000;
@@ -188,7 +189,7 @@ export class SdkSessions {
         `This connection token is scoped to Location ${scope}: it cannot discover readers at ${options.location.slice(0, 60)}.`);
     }
     const location = scope ?? options.location ?? null;
-    if (location !== null) await this.engine.load(ctx, location, 'terminal.location', 'location', 'terminal.location');
+    if (location !== null) await this.engine.load(ctx, kinds.terminalLocation, location);
     const filters = location !== null ? [{ field: 'location', op: 'eq' as const, value: location }] : [];
     const found = await this.engine.store.list<Reader>({
       accountId: ctx.accountId, type: 'terminal.reader', limit: sdkDiscoveryReadersMax + 1, filters,
@@ -457,8 +458,8 @@ export class SdkSessions {
       await this.present(auth, readerId, simulated);
     }
     // A PIN typed on a Tap to Pay phone goes with this authorization only (never stored).
-    await this.readers.withCollectedPin(readerId, pin, () => this.readers.confirmPaymentIntent(ctx, readerId, paymentIntentId,
-      Object.keys(confirmConfig).length > 0 ? confirmConfig : undefined));
+    await this.readers.confirmPaymentIntent(ctx, readerId, paymentIntentId,
+      Object.keys(confirmConfig).length > 0 ? confirmConfig : undefined, pin === null ? null : { pin, upfront: true });
     return this.state(auth);
   }
 

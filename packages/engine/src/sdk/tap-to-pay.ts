@@ -22,7 +22,7 @@ import {
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
 import type { PaymentIntents } from '../payment-intents.js';
 import type { CardRead } from '../ports.js';
-import type { TerminalReaders } from '../terminal/readers.js';
+import type { TerminalReaders } from '../terminal/readers/index.js';
 import { SdkError, type SdkAuthenticated, type SdkSessions, type SdkState } from './sessions.js';
 
 export const tapToPayDeviceType = 'mobile_phone_reader';
@@ -189,7 +189,7 @@ export class TapToPay {
     if (!country.ok) throw refusal(400, country);
 
     const known = await this.knownReader(ctx, command.installationId);
-    const tosAlready = (known?._internal['tapToPay'] as PhoneFacts | undefined)?.tosAccepted === true;
+    const tosAlready = (known?._internal.tapToPay as PhoneFacts | undefined)?.tosAccepted === true;
     if (facts.platform === 'ios' && !tosAlready && !command.tosAcceptancePermitted) {
       throw refusal(400, { code: 'TAP_TO_PAY_READER_TOS_NOT_YET_ACCEPTED', reason: 'tos_not_accepted',
         message: 'The Tap to Pay on iPhone Terms and Conditions have not been accepted on this device: connect with ' +
@@ -284,7 +284,7 @@ export class TapToPay {
   async tap(auth: SdkAuthenticated, command: TapCommand): Promise<TapResult> {
     const { ctx } = auth;
     const { readerId, reader } = await this.sessions.connectedReader(auth);
-    const phone = reader._internal['tapToPay'] as PhoneFacts | undefined;
+    const phone = reader._internal.tapToPay as PhoneFacts | undefined;
     if (reader._internal.link !== tapToPayLink || !phone) {
       throw refusal(400, { code: 'UNSUPPORTED_OPERATION', reason: 'not_tap_to_pay',
         message: `Reader ${reader.id} is not a Tap to Pay reader: cards are presented on the reader itself.` });

@@ -4,6 +4,7 @@ import {
   type Configuration, type ConfigurationChanges, type Location, type Reader,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
+import { kinds } from '../kinds.js';
 
 export class TerminalConfigurations {
   constructor(private readonly engine: Engine) {}
@@ -28,12 +29,12 @@ export class TerminalConfigurations {
   }
 
   async retrieve(ctx: RequestContext, id: string): Promise<Configuration> {
-    return (await this.engine.load<Configuration>(ctx, id, 'terminal.configuration', 'configuration', 'terminal.configuration')).object;
+    return (await this.engine.load(ctx, kinds.terminalConfiguration, id)).object;
   }
 
   async update(ctx: RequestContext, id: string, changes: ConfigurationChanges): Promise<Configuration> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load<Configuration>(ctx, id, 'terminal.configuration', 'configuration', 'terminal.configuration');
+      const record = await this.engine.load(ctx, kinds.terminalConfiguration, id);
       const next = updateConfiguration(record.object, changes);
       await this.engine.commit(ctx, [next], [], versionsOf(record));
       return next;
@@ -42,7 +43,7 @@ export class TerminalConfigurations {
 
   async delete(ctx: RequestContext, id: string): Promise<{ id: string; object: string; deleted: true }> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load<Configuration>(ctx, id, 'terminal.configuration', 'configuration', 'terminal.configuration');
+      const record = await this.engine.load(ctx, kinds.terminalConfiguration, id);
       if (record.object.is_account_default) {
         throw new ApiError('invalid_request_body', 'The account default configuration cannot be deleted.', { param: 'configuration' });
       }

@@ -5,6 +5,7 @@
 import { ApiError, secondsOf, type StoredObject } from '@opentill/core';
 import { hashKey } from '../accounts.js';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
+import { kinds } from '../kinds.js';
 
 /** A token must be redeemed within this time (OpenTill's choice: Stripe only says "short-lived"). */
 export const connectionTokenLifetimeMs = 10 * 60 * 1000;
@@ -23,7 +24,7 @@ export class TerminalConnectionTokens {
 
   async create(ctx: RequestContext, location: string | undefined): Promise<{ object: string; secret: string; location?: string }> {
     if (location !== undefined) {
-      await this.engine.load(ctx, location, 'terminal.location', 'location', 'terminal.location');
+      await this.engine.load(ctx, kinds.terminalLocation, location);
     }
     const secret = `pst_test_${Buffer.from(`${ctx.accountId}.${this.engine.ids.secret(48)}`).toString('base64url')}`; // names its account, as Stripe's do
     const record: ConnectionTokenRecord = {

@@ -1,6 +1,7 @@
 /** Terminal Locations: CRUD over `terminal.location` documents. */
 import { ApiError, createLocation, updateLocation, type Location, type LocationFields, type Metadata } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
+import { kinds } from '../kinds.js';
 
 export class TerminalLocations {
   constructor(private readonly engine: Engine) {}
@@ -13,7 +14,7 @@ export class TerminalLocations {
   }
 
   async retrieve(ctx: RequestContext, id: string, param = 'id'): Promise<Location> {
-    return (await this.engine.load<Location>(ctx, id, 'terminal.location', param, 'terminal.location')).object;
+    return (await this.engine.load(ctx, kinds.terminalLocation, id, param)).object;
   }
 
   async update(ctx: RequestContext, id: string, fields: Omit<LocationFields, 'metadata'> & {
@@ -21,7 +22,7 @@ export class TerminalLocations {
   }): Promise<Location> {
     if (fields.configuration_overrides) await this.checkConfiguration(ctx, fields.configuration_overrides);
     return this.engine.retrying(async () => {
-      const record = await this.engine.load<Location>(ctx, id, 'terminal.location', 'id', 'terminal.location');
+      const record = await this.engine.load(ctx, kinds.terminalLocation, id, 'id');
       const { metadataPatch, ...rest } = fields;
       const next = updateLocation(record.object, {
         ...rest, ...(metadataPatch ? { metadata: metadataPatch(record.object.metadata) } : {}),
@@ -34,7 +35,7 @@ export class TerminalLocations {
   /** Deleting keeps the document (marked `deleted`) so ids stay unique; readers must be moved first. */
   async delete(ctx: RequestContext, id: string): Promise<{ id: string; object: string; deleted: true }> {
     return this.engine.retrying(async () => {
-      const record = await this.engine.load<Location>(ctx, id, 'terminal.location', 'id', 'terminal.location');
+      const record = await this.engine.load(ctx, kinds.terminalLocation, id, 'id');
       const readers = await this.engine.store.list({
         accountId: ctx.accountId, type: 'terminal.reader', limit: 1,
         filters: [{ field: 'location', op: 'eq', value: id }, { field: 'deleted', op: 'eq', value: null }],
@@ -50,6 +51,6 @@ export class TerminalLocations {
   }
 
   private async checkConfiguration(ctx: RequestContext, id: string): Promise<void> {
-    await this.engine.load(ctx, id, 'terminal.configuration', 'configuration_overrides', 'terminal.configuration');
+    await this.engine.load(ctx, kinds.terminalConfiguration, id, 'configuration_overrides');
   }
 }

@@ -11,7 +11,8 @@
  * action (which the customer may take back after the result). Idle simulated readers hold nothing.
  */
 import {
-  ApiError, checkWaitingForCard, terminalErrors, zeroDecimalCurrencies, type Configuration, type PaymentIntent, type Reader,
+  ApiError, checkWaitingForCard, formatTipAmount, terminalErrors, tippingFor, type Charge, type PaymentIntent, type Reader,
+  type Tipping,
 } from '@opentill/core';
 import {
   initialDevice, screenOf, step, type DeviceAction, type DeviceEvent, type DeviceInput, type DevicePresets, type DeviceState,
@@ -22,7 +23,7 @@ import type { Engine, RequestContext } from '../engine.js';
 import type { CardRead } from '../ports.js';
 import type { TerminalConfigurations } from './configurations.js';
 import type { ReaderLinks } from './reader-link.js';
-import type { TerminalReaders } from './readers.js';
+import type { TerminalReaders } from './readers/index.js';
 
 const purposes: Record<string, DeviceAction['purpose']> = {
   process_payment_intent: 'payment', collect_payment_method: 'payment', confirm_payment_intent: 'payment',
@@ -35,8 +36,7 @@ export type ServerActionStatus =
   | { actionId: string; status: 'processing' | 'succeeded' | 'failed'; message: string | null; canceled: boolean };
 
 export function deviceActionId(reader: Reader): string | null {
-  const id = reader._internal['deviceActionId'];
-  return typeof id === 'string' ? id : null;
+  return reader._internal.deviceActionId ?? null;
 }
 
 export function serverActionStatus(reader: Reader): ServerActionStatus | null {
@@ -69,34 +69,18 @@ export interface ApplyOptions {
 }
 
 export class ReaderDevices {
-  /** PINs typed on a device, for the authorization that asks for them (this node, this request). */
-  private readonly pins = new Map<string, string>();
   /** Unreported touches of in-process devices, by reader id (see the file comment). */
   private readonly touches = new Map<string, { actionId: string; state: DeviceState }>();
   private readonly resultsSeen = new Map<string, { actionId: string; atMs: number }>();
-  private readers: TerminalReaders | null = null;
 
   constructor(
     private readonly engine: Engine,
     private readonly links: ReaderLinks,
     private readonly configurations: TerminalConfigurations,
+    private readonly terminal: TerminalReaders,
     /** The card picker of every device screen (the processor's test cards). */
     public cards: ScreenCardOption[] = [],
   ) {}
-
-  attach(readers: TerminalReaders): void {
-    this.readers = readers;
-  }
-
-  private get terminal(): TerminalReaders {
-    if (!this.readers) throw new Error('ReaderDevices not attached to TerminalReaders');
-    return this.readers;
-  }
-
-  /** The PIN the device sent with the card being authorized, if any. */
-  pinFor(readerId: string): string | null {
-    return this.pins.get(readerId) ?? null;
-  }
 
   /** What the device must show for the reader's current action (null: none in progress). */
   async describe(ctx: RequestContext, reader: Reader): Promise<DeviceAction | null> {
@@ -106,38 +90,8 @@ export class ReaderDevices {
     const sub = (action[action.type] ?? {}) as Record<string, unknown>;
     const config = (sub['process_config'] ?? sub['collect_config'] ?? sub['refund_payment_config'] ?? sub['confirm_config']) as
       Record<string, unknown> | undefined;
-    let amount: number | null = null;
-    let currency: string | null = null;
-    if (typeof sub['payment_intent'] === 'string' && action.type !== 'refund_payment') {
-      const pi = await this.engine.find<PaymentIntent>(ctx, sub['payment_intent']);
-      if (pi) { amount = pi.object.amount; currency = pi.object.currency; }
-    } else if (action.type === 'refund_payment' && typeof sub['charge'] === 'string') {
-      const charge = await this.engine.find(ctx, sub['charge']);
-      if (charge) {
-        amount = typeof sub['amount'] === 'number' ? sub['amount'] : Number(charge.object['amount']) - Number(charge.object['amount_refunded']);
-        currency = String(charge.object['currency']);
-      }
-    } else if (action.type === 'process_setup_intent') {
-      amount = 0;
-    }
-    let tipping: DeviceAction['tipping'] = null;
-    if (purposes[action.type] === 'payment' && action.type !== 'confirm_payment_intent' && config?.['skip_tipping'] !== true &&
-      amount !== null && currency !== null) {
-      const configuration: Configuration = await this.configurations.effectiveFor(ctx, reader);
-      const settings = (configuration['tipping'] as Record<string, Record<string, unknown>> | null | undefined)?.[currency];
-      const eligible = typeof (config?.['tipping'] as Record<string, unknown> | undefined)?.['amount_eligible'] === 'number'
-        ? Number((config!['tipping'] as Record<string, unknown>)['amount_eligible']) : amount;
-      if (settings) {
-        const threshold = typeof settings['smart_tip_threshold'] === 'number' ? settings['smart_tip_threshold'] : null;
-        const fixed = Array.isArray(settings['fixed_amounts']) ? settings['fixed_amounts'] as number[] : [];
-        const percentages = Array.isArray(settings['percentages']) ? settings['percentages'] as number[] : [];
-        const useFixed = fixed.length > 0 && (percentages.length === 0 || (threshold !== null && eligible < threshold));
-        const options = useFixed
-          ? fixed.map((value) => ({ label: formatTipAmount(value, currency), amount: value }))
-          : percentages.map((pct) => ({ label: `${pct}%`, amount: Math.round((eligible * pct) / 100) }));
-        if (options.length > 0) tipping = { options, custom_allowed: true };
-      }
-    }
+    const { amount, currency } = await this.amountOf(ctx, action.type, sub);
+    const tipping = await this.tippingOf(ctx, reader, action.type, config, amount, currency);
     const cart = action.type === 'set_reader_display'
       ? (sub['cart'] as DeviceAction['cart'] | undefined) ?? null : null;
     const inputs = action.type === 'collect_inputs'
@@ -146,6 +100,33 @@ export class ReaderDevices {
       id, type: action.type, purpose: purposes[action.type] ?? 'payment', amount, currency,
       cancelable: config?.['enable_customer_cancellation'] === true, tipping, cart, inputs,
     };
+  }
+
+  /** The amount and currency a device shows for an action (a refund's: what is left to refund unless given). */
+  private async amountOf(ctx: RequestContext, type: string, sub: Record<string, unknown>):
+    Promise<{ amount: number | null; currency: string | null }> {
+    if (typeof sub['payment_intent'] === 'string' && type !== 'refund_payment') {
+      const pi = await this.engine.find<PaymentIntent>(ctx, sub['payment_intent']);
+      return pi ? { amount: pi.object.amount, currency: pi.object.currency } : { amount: null, currency: null };
+    }
+    if (type === 'refund_payment' && typeof sub['charge'] === 'string') {
+      const charge = await this.engine.find<Charge>(ctx, sub['charge']);
+      if (!charge) return { amount: null, currency: null };
+      const amount = typeof sub['amount'] === 'number' ? sub['amount'] : charge.object.amount - charge.object.amount_refunded;
+      return { amount, currency: charge.object.currency };
+    }
+    return { amount: type === 'process_setup_intent' ? 0 : null, currency: null };
+  }
+
+  /** The tip choices of a payment action (none when confirming: the tip was chosen at collection). */
+  private async tippingOf(ctx: RequestContext, reader: Reader, type: string, config: Record<string, unknown> | undefined,
+    amount: number | null, currency: string | null): Promise<Tipping | null> {
+    if (purposes[type] !== 'payment' || type === 'confirm_payment_intent' || amount === null || currency === null ||
+      config?.['skip_tipping'] === true) {
+      return null;
+    }
+    const configuration = await this.configurations.effectiveFor(ctx, reader);
+    return tippingFor(configuration['tipping'], config, amount, currency);
   }
 
   /** The command that brings a device to the reader's current action (resume after a reconnect). */
@@ -169,15 +150,10 @@ export class ReaderDevices {
         return this.terminal.pressCancel(ctx, readerId);
       case 'inputs_submitted':
         return this.terminal.submitInputs(ctx, readerId, event.inputs);
-      case 'card_read': {
-        if (event.pin) this.pins.set(readerId, event.pin);
-        try {
-          return await this.terminal.presentPaymentMethod(ctx, readerId,
-            options.readFor ?? ((types) => cardReadOfEvent(event, types)), event.tip_amount);
-        } finally {
-          this.pins.delete(readerId);
-        }
-      }
+      case 'card_read':
+        // The PIN typed on the device's pad goes with the card read, for the authorization that asks for it.
+        return this.terminal.presentPaymentMethod(ctx, readerId, options.readFor ?? ((types) => cardReadOfEvent(event, types)),
+          event.tip_amount, event.pin ? { pin: event.pin, upfront: false } : null);
     }
   }
 
@@ -271,22 +247,7 @@ function awaitingCustomer(state: DeviceState): boolean {
   return state.phase === 'tip' || state.phase === 'pin' || state.phase === 'inputs';
 }
 
-/**
- * A fixed tip amount as its label on the reader: the amount in major units with the currency's
- * symbol, always in the same en-US form whatever the server's locale (`€2.00`, `$1.50`, `£3.00`,
- * `¥200`, `CA$2.00`, `CHF 2.00`). Stripe's zero-decimal currencies have no decimals.
- */
-export function formatTipAmount(amount: number, currency: string): string {
-  const digits = zeroDecimalCurrencies.has(currency.toLowerCase()) ? 0 : 2;
-  const major = amount / 10 ** digits;
-  try {
-    return new Intl.NumberFormat('en-US', {
-      style: 'currency', currency: currency.toUpperCase(), minimumFractionDigits: digits, maximumFractionDigits: digits,
-    }).format(major).replace(/\u00a0/g, ' ');
-  } catch {
-    return `${major.toFixed(digits)} ${currency.toUpperCase()}`;
-  }
-}
+export { formatTipAmount };
 
 /** Why a card cannot be presented, in the API's words (test helpers). */
 export function explainCardRefusal(reader: Reader, nowMs: number): void {

@@ -9,6 +9,16 @@
  */
 import { readerOfflineAfterMs, readerStatusAt, type Reader, type ReaderAction, type ReaderInternal } from '@opentill/core';
 
+/**
+ * The PIN a cardholder entered with the card, passed along with the card read to the authorization
+ * (never stored). `upfront`: collected before the authorization (a Tap to Pay phone) and sent with
+ * the first attempt; otherwise typed on the device's PIN pad and given when the card asks for it.
+ */
+export interface CardholderPin {
+  pin: string;
+  upfront: boolean;
+}
+
 export type ReaderCommand =
   /** `actionId`: the id the device names the action by in its reports (`_internal.deviceActionId`). */
   | { kind: 'action'; action: Pick<ReaderAction, 'type'> & Record<string, unknown>; actionId?: string }
@@ -50,8 +60,11 @@ export interface ReaderLink {
   presence(reader: Reader, nowMs: number): Presence;
   /** `accountId`: whose reader it is (adapters that talk to devices build their context from it). */
   deliver(reader: Reader, command: ReaderCommand, nowMs: number, accountId?: string): Promise<DeliveryResult>;
-  /** The PIN the cardholder types when the card asks for one; null: none entered. */
-  pinEntered(reader: Reader): string | null;
+  /**
+   * The PIN the cardholder gives when the card asks for one, given what they typed with the card
+   * (`typed`, if anything); null: none.
+   */
+  pinOnRequest(reader: Reader, typed: string | null): string | null;
   /** A registration code this adapter handed out (pairing), consumed; null: not one of its codes. */
   claimRegistration?(code: string, nowMs: number): PendingRegistration | null;
 }
@@ -64,9 +77,6 @@ export interface ReaderLink {
  */
 export class SimulatedReaderLink implements ReaderLink {
   readonly name: string = 'simulated';
-
-  /** `pins`: what the cardholder typed on the in-process device's PIN pad, if anything. */
-  constructor(private readonly pins: (readerId: string) => string | null = () => null) {}
 
   presence(reader: Reader, nowMs: number): Presence {
     if (!reader._internal.offline) return { online: true, lastSeenAtMs: nowMs };
@@ -85,9 +95,9 @@ export class SimulatedReaderLink implements ReaderLink {
     return { delivery: { kind: 'ack' } };
   }
 
-  pinEntered(reader: Reader): string | null {
+  pinOnRequest(_reader: Reader, typed: string | null): string | null {
     // The PIN typed on the screen, else the simulated cardholder knows the test PIN of Stripe's test cards.
-    return this.pins(reader.id) ?? '1234';
+    return typed ?? '1234';
   }
 }
 
@@ -109,7 +119,7 @@ export class TapToPayReaderLink extends SimulatedReaderLink {
   }
 
   /** No PIN is typed on the server's side: the phone collects it and sends it with the authorization. */
-  override pinEntered(): string | null {
+  override pinOnRequest(): string | null {
     return null;
   }
 }

@@ -11,6 +11,7 @@ import type { StoredRecord } from '../store.js';
 import { isKnownEventType } from './event-types.js';
 import type { DeliveryRow } from './outbox.js';
 import { isPrivateHost } from './sender.js';
+import { kinds } from '../kinds.js';
 
 /** Stripe documents 16 endpoints per account (secondary source); OpenTill enforces it. */
 export const webhookEndpointCountMax = 16;
@@ -97,7 +98,7 @@ export class WebhookEndpoints {
 
   /** Sends `eventId` to `endpointId` again, now (a new delivery with its own retries). */
   async resend(ctx: RequestContext, eventId: string, endpointId: string): Promise<DeliveryRow> {
-    const event = await this.engine.load(ctx, eventId, 'event', 'id', 'event');
+    const event = await this.engine.load(ctx, kinds.event, eventId);
     const endpoint = await this.load(ctx, endpointId);
     if (endpoint.object['status'] !== 'enabled') {
       throw new ApiError('invalid_request_body', `The webhook endpoint ${endpointId} is disabled; enable it before resending.`,
@@ -221,7 +222,7 @@ export class WebhookEndpoints {
   }
 
   async load(ctx: RequestContext, id: string): Promise<StoredRecord> {
-    return this.engine.load(ctx, id, 'webhook_endpoint', 'id', 'webhook endpoint');
+    return this.engine.load(ctx, kinds.webhookEndpoint, id);
   }
 
   async retrieve(ctx: RequestContext, id: string): Promise<StoredObject> {

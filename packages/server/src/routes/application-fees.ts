@@ -2,7 +2,7 @@
  * `/v1/application_fees`: the fees a platform collected on destination and direct charges (created
  * by the capture that settles the charge; docs/connect.md). Fee refunds are not emulated.
  */
-import type { Filter } from '@opentill/engine';
+import { kinds, type Filter } from '@opentill/engine';
 import { listParams, parseParams, str } from '@opentill/protocol';
 import type { App } from '../app.js';
 import { expandObject, registerExpandable } from '../http/expand.js';
@@ -16,7 +16,7 @@ export function registerApplicationFees(app: App, services: Services): void {
 
   app.route('GET', '/v1/application_fees/:id', async (request, ctx, raw) => {
     const p = parseParams({}, raw);
-    const fee = await engine.load(ctx, (request.params as { id: string }).id, 'application_fee', 'id', 'application fee');
+    const fee = await engine.load(ctx, kinds.applicationFee, (request.params as { id: string }).id);
     return expandObject(engine, ctx, fee.object, p.expand ?? []);
   });
 

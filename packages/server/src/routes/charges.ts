@@ -1,6 +1,6 @@
 /** `/v1/charges`: charges are created by confirming PaymentIntents; here they are read and annotated. */
 import { limits, type Metadata } from '@opentill/core';
-import { versionsOf, type Filter } from '@opentill/engine';
+import { kinds, versionsOf, type Filter } from '@opentill/engine';
 import { listParams, mergeMetadata, metadata, object, oneOf, parseParams, str } from '@opentill/protocol';
 import type { App } from '../app.js';
 import { expandObject } from '../http/expand.js';
@@ -12,7 +12,7 @@ export function registerCharges(app: App, services: Services): void {
 
   app.route('GET', '/v1/charges/:id', async (request, ctx, raw) => {
     const p = parseParams({}, raw);
-    const charge = await engine.load(ctx, (request.params as { id: string }).id, 'charge', 'charge');
+    const charge = await engine.load(ctx, kinds.charge, (request.params as { id: string }).id);
     return expandObject(engine, ctx, charge.object, p.expand ?? []);
   });
 
@@ -40,7 +40,7 @@ export function registerCharges(app: App, services: Services): void {
     }, raw);
     const id = (request.params as { id: string }).id;
     const updated = await engine.retrying(async () => {
-      const record = await engine.load(ctx, id, 'charge', 'charge');
+      const record = await engine.load(ctx, kinds.charge, id);
       const previous: Record<string, unknown> = {};
       const next = { ...record.object };
       const set = (field: string, value: unknown) => {

@@ -1,6 +1,6 @@
 /** `/v1/events`: what happened, kept 30 days. */
 import { ApiError, limits } from '@opentill/core';
-import type { Filter } from '@opentill/engine';
+import { kinds, type Filter } from '@opentill/engine';
 import { array, bool, listParams, parseParams, str } from '@opentill/protocol';
 import type { App } from '../app.js';
 import { listObjects } from '../http/list.js';
@@ -28,7 +28,7 @@ export function registerEvents(app: App, services: Services): void {
 
   app.route('GET', '/v1/events/:id', async (request, ctx, raw) => {
     parseParams({}, raw);
-    const event = await engine.load(ctx, (request.params as { id: string }).id, 'event', 'id', 'event');
+    const event = await engine.load(ctx, kinds.event, (request.params as { id: string }).id);
     if (event.object.created * 1000 < ctx.nowMs - limits.eventRetentionMs) {
       throw new ApiError('resource_missing', `No such event: '${event.object.id}'`, { param: 'id' });
     }

@@ -3,7 +3,7 @@
  * that settles the charge; docs/connect.md). Read-only here: separate charges and transfers
  * (`POST /v1/transfers`) are not emulated.
  */
-import type { Filter } from '@opentill/engine';
+import { kinds, type Filter } from '@opentill/engine';
 import { listParams, parseParams, str } from '@opentill/protocol';
 import type { App } from '../app.js';
 import { expandObject, registerExpandable } from '../http/expand.js';
@@ -18,7 +18,7 @@ export function registerTransfers(app: App, services: Services): void {
 
   app.route('GET', '/v1/transfers/:id', async (request, ctx, raw) => {
     const p = parseParams({}, raw);
-    const transfer = await engine.load(ctx, (request.params as { id: string }).id, 'transfer', 'id', 'transfer');
+    const transfer = await engine.load(ctx, kinds.transfer, (request.params as { id: string }).id);
     return expandObject(engine, ctx, transfer.object, p.expand ?? []);
   });
 
