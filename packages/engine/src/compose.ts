@@ -22,7 +22,7 @@ import { TerminalLocations } from './terminal/locations.js';
 import { ReaderDevices } from './terminal/reader-devices.js';
 import { ReaderLinks, SimulatedReaderLink, TapToPayReaderLink } from './terminal/reader-link.js';
 import { ReaderPresence } from './terminal/presence.js';
-import { TerminalReaders } from './terminal/readers.js';
+import { TerminalReaders } from './terminal/readers/index.js';
 
 /** The engine and its resource services, built once per server. */
 export interface Services {

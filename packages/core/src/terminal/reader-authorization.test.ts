@@ -9,6 +9,7 @@ import {
   authorizationOutcome, decideReaderAuthorization, endAuthorization, isPinDecline, readerDeadline, type ReaderAuthorization,
 } from './reader-authorization.js';
 import { ApiError } from '../errors.js';
+import { must } from '../must.js';
 
 const now = 1_800_000_000_000;
 const card: CardFacts = {
@@ -48,7 +49,7 @@ const idle = buildReader({
 const waiting = startAction(idle, { type: 'process_payment_intent', process_payment_intent: { payment_intent: 'pi_1' } }, true, now).reader;
 /** Claimed at once (no latency). */
 const authorizing = beginAuthorization(waiting, { paymentMethod: 'pm_1', tipAmount: 0 }, 0, now).reader;
-const claimed = authorizing._internal.authorizing!;
+const claimed = must(authorizing._internal.authorizing, 'the claimed authorization');
 
 function decide(overrides: Partial<ReaderAuthorization> & { answer?: AuthorizationResult } = {}) {
   const { answer, ...rest } = overrides;
@@ -72,7 +73,7 @@ describe('decideReaderAuthorization', () => {
     assert.deepEqual(decision.changed.map((object) => object.id), ['pi_1', 'ch_1', 'tmr_1']);
     assert.deepEqual(decision.events.map((event) => event.type),
       ['charge.succeeded', 'payment_intent.amount_capturable_updated', 'terminal.reader.action_succeeded']);
-    assert.deepEqual([...decision.deadlines!], [['pi_1', (now / 1000 + 3600) * 1000], ['tmr_1', null]]);
+    assert.deepEqual([...must(decision.deadlines, 'deadlines')], [['pi_1', (now / 1000 + 3600) * 1000], ['tmr_1', null]]);
   });
 
   it('a decline: both sides record it, the reader reports the card error without the objects it carries', () => {
@@ -92,7 +93,7 @@ describe('decideReaderAuthorization', () => {
       assert.equal(decision.retryWithPin, true, code);
       assert.equal(decision.reader, null);
       assert.deepEqual(decision.changed.map((object) => object.id), ['pi_1', 'ch_1']);
-      assert.equal(decision.deadlines!.has('tmr_1'), false);
+      assert.equal(must(decision.deadlines, 'deadlines').has('tmr_1'), false);
     }
     const last = decide({ answer: declined('offline_pin_required'), pinCanFollow: false });
     assert.equal(last.retryWithPin, false, 'no PIN left to ask for: the decline ends the action');

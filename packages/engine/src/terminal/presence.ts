@@ -6,7 +6,7 @@
  */
 import type { Reader } from '@opentill/core';
 import { Conflict, type Engine } from '../engine.js';
-import { readerDeadline } from './readers.js';
+import { readerDeadline } from '@opentill/core';
 
 /** `last_seen_at` of a device is written at most this often while it keeps signalling. */
 export const presenceWriteIntervalMs = 60 * 1000;
