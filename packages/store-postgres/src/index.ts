@@ -17,6 +17,7 @@ import { decideBegin, eventUndeliveredSql, type IdempotencyRowState } from '@ope
 import { migrations } from './migrations/index.js';
 import { PostgresOutbox } from './outbox.js';
 import { PostgresDashboardSessions, PostgresRequestLog } from './operations.js';
+import { PostgresReaderBus } from './reader-bus.js';
 
 export { migrations } from './migrations/index.js';
 
@@ -105,6 +106,7 @@ export class PostgresStore implements Store {
   readonly outbox: PostgresOutbox;
   readonly requestLog: PostgresRequestLog;
   readonly dashboardSessions: PostgresDashboardSessions;
+  readonly readerBus: PostgresReaderBus;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
 
@@ -124,6 +126,7 @@ export class PostgresStore implements Store {
     this.idempotency = this.idempotencyStore();
     this.requestLog = new PostgresRequestLog(this.pool);
     this.dashboardSessions = new PostgresDashboardSessions(this.pool);
+    this.readerBus = new PostgresReaderBus(this.pool, { connectionString: options.connectionString, ...(options.schema !== undefined ? { schema: options.schema } : {}) });
     this.outbox = new PostgresOutbox(this.pool, { connectionString: options.connectionString, ...(options.schema !== undefined ? { schema: options.schema } : {}) });
   }
 

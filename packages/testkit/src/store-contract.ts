@@ -16,6 +16,7 @@ import type { Account, ApiKeyRecord, CommitBatch, CommitResult, IdempotencyBegin
 import { apiVersion, Engine, ManualClock, PaymentIntents, SequentialIds } from '@opentill/engine';
 import { outboxContract } from './outbox-contract.js';
 import { operationsContract } from './operations-contract.js';
+import { readerBusContract } from './reader-bus-contract.js';
 
 export interface StoreUnderTest {
   store: Store;
@@ -39,6 +40,7 @@ export const storeMigrationHistory: ReadonlyArray<{ version: number; name: strin
   { version: 4, name: 'request-log' },
   { version: 6, name: 'connect' },
   { version: 8, name: 'commit-function' },
+  { version: 9, name: 'reader-bus' },
 ];
 
 const ACCT = 'acct_contract_a';
@@ -913,5 +915,6 @@ export function runStoreContract(
 
     describe('webhook outbox', () => outboxContract(test));
     describe('request log and dashboard sessions', () => operationsContract(test));
+    describe('reader bus', () => readerBusContract(test));
   });
 }
