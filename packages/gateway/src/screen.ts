@@ -16,7 +16,7 @@ import { hashKey, type RequestContext } from '@opentill/engine';
 import { screenLanguageFor, type ScreenReader, type ScreenServerMessage, type ScreenState } from '@opentill/protocol';
 import { FrameError, parseCustomerInput, parseJson, resultIdleMs } from '@opentill/reader-device';
 import { parseParams } from '@opentill/protocol';
-import type { App, Services } from '@opentill/server';
+import type { GatewayHost, GatewayServices } from './host.js';
 import { gatewayPaths, refuseUpgrade, takeToken, type ReaderGateway } from './gateway.js';
 import { publicOrigin, type PublicUrlOptions } from './public-url.js';
 
@@ -40,7 +40,7 @@ export class ScreenHub {
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly services: Services, private readonly gateway: ReaderGateway,
+  constructor(private readonly services: GatewayServices, private readonly gateway: ReaderGateway,
     private readonly urls: PublicUrlOptions = {}) {
     gateway.route(gatewayPaths.screen, (request, socket, head) => {
       this.upgrade(request, socket, head).catch(() => socket.destroy());
@@ -75,7 +75,7 @@ export class ScreenHub {
   }
 
   /** `POST /opentill/v1/terminal/readers/:id/screen_sessions`. */
-  register(app: App): void {
+  register(app: GatewayHost): void {
     app.route('POST', '/opentill/v1/terminal/readers/:id/screen_sessions', async (request, ctx, raw) => {
       parseParams({}, raw);
       const readerId = (request.params as { id: string }).id;

@@ -214,6 +214,9 @@ async function startServe(values: FlagValues): Promise<void> {
     publicUrl, trustProxy,
     ackTimeoutMs: envMs('OPENTILL_READER_ACK_TIMEOUT_MS'), heartbeatIntervalMs: envMs('OPENTILL_READER_HEARTBEAT_MS'),
     presenceWriteIntervalMs: envMs('OPENTILL_READER_PRESENCE_WRITE_MS'),
+    // Several nodes on one database (docs/cluster.md). OPENTILL_TEST_READER_BUS_WAKEUPS=off is test-only (NOTIFY lost).
+    bus: { nodeId: process.env['OPENTILL_NODE_ID'] || undefined, pollMs: envMs('OPENTILL_READER_BUS_POLL_MS'),
+      leaseMs: envMs('OPENTILL_READER_LEASE_MS'), wakeUps: process.env['OPENTILL_TEST_READER_BUS_WAKEUPS'] !== 'off' },
   });
   if (fixtures) {
     const applied = await applyFixtures(fixtures, injectCaller((options) => app.fastify.inject(options), keys.secretKey));
