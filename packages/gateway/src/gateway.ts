@@ -80,6 +80,8 @@ interface DeviceConnection {
   ws: WebSocket;
   accountId: string;
   readerId: string;
+  /** The reader's lease epoch this connection holds (its fencing token in the store). */
+  epoch: number;
   pending: Map<string, (acked: boolean) => void>;
   /** Last status pushed to the device, to push each change once. */
   pushed: string | null;
@@ -131,7 +133,7 @@ export class ReaderGateway implements ReaderLink {
     services.readerLinks.add(this);
     this.presenceWriter = new ReaderPresence(services.engine);
     this.bus = new ReaderBus(services.engine.store.readerBus, services.engine.clock, (message) => this.onBusMessage(message),
-      (accountId, readerId) => this.onLeaseLost(accountId, readerId), options.bus);
+      (accountId, readerId, epoch) => this.onLeaseLost(accountId, readerId, epoch), options.bus);
     const stopTopics = this.bus.onTopic((topic) => this.onBusTopic(topic));
     const stopPolls = this.bus.onPoll(() => this.refreshActiveDevices());
     this.stopHints = () => { stopTopics(); stopPolls(); };
@@ -246,9 +248,9 @@ export class ReaderGateway implements ReaderLink {
   }
 
   /** Another node took this reader over (its device reconnected there): this connection is stale. */
-  private onLeaseLost(accountId: string, readerId: string): void {
+  private onLeaseLost(accountId: string, readerId: string, epoch: number): void {
     const device = this.devices.get(readerId);
-    if (device && device.accountId === accountId) {
+    if (device && device.accountId === accountId && device.epoch === epoch) {
       this.fail(device.ws, 'replaced_by_new_connection', 'This reader connected to another server node.', 4000);
     }
   }
@@ -377,7 +379,9 @@ export class ReaderGateway implements ReaderLink {
         // The last signal reaches the database, so other nodes see it (and the 2-minute rule runs on);
         // the lease ends, so no node sends this reader commands through this one any more.
         void this.persistPresence(device.accountId, device.readerId, true).catch(() => undefined);
-        void this.bus.release(device.accountId, device.readerId).catch(() => undefined);
+        const { accountId, readerId, epoch } = device;
+        void this.bus.shareScreen(accountId, readerId, epoch, JSON.stringify({ screen: 'offline' }))
+          .finally(() => this.bus.release(accountId, readerId, epoch)).catch(() => undefined);
       }
     });
     ws.on('message', (data, isBinary) => {
@@ -426,19 +430,23 @@ export class ReaderGateway implements ReaderLink {
     if (ws.readyState !== ws.OPEN) return;
     const previous = this.devices.get(reader.id);
     if (previous) this.fail(previous.ws, 'replaced_by_new_connection', 'Another connection authenticated as this reader.', 4000);
-    const device: DeviceConnection = { ws, accountId: hello.account, readerId: reader.id, pending: new Map(), pushed: null, queue: Promise.resolve(), expecting: new Set(), committed: new Map() };
     const ctx = await this.services.engine.automaticContext(hello.account);
     if (ws.readyState !== ws.OPEN) return;
     // The lease: a device reconnecting here takes the reader over from the node it left (whose old,
     // maybe half-open, connection is closed at its next renewal); of two nodes racing, one wins.
-    if (!await this.bus.own(hello.account, reader.id)) {
+    const epoch = await this.bus.own(hello.account, reader.id);
+    if (epoch === null) {
       this.fail(ws, 'replaced_by_new_connection', 'Another connection authenticated as this reader on another server node.', 4000);
       return;
     }
     if (ws.readyState !== ws.OPEN) {
-      await this.bus.release(hello.account, reader.id);
+      await this.bus.release(hello.account, reader.id, epoch);
       return;
     }
+    const device: DeviceConnection = {
+      ws, accountId: hello.account, readerId: reader.id, epoch, pending: new Map(), pushed: null, queue: Promise.resolve(),
+      expecting: new Set(), committed: new Map(),
+    };
     this.devices.set(reader.id, device);
     this.lastSeen.set(reader.id, ctx.nowMs);
     ready(device);
@@ -481,6 +489,7 @@ export class ReaderGateway implements ReaderLink {
       case 'screen':
         this.screens.set(device.readerId, frame.state);
         this.publishScreen(device.readerId, frame.state);
+        void this.bus.shareScreen(device.accountId, device.readerId, device.epoch, JSON.stringify(frame.state)).catch(() => undefined);
         return;
       case 'event':
         device.queue = device.queue.then(async () => {
@@ -584,6 +593,27 @@ export class ReaderGateway implements ReaderLink {
         resolve(acked);
       });
     });
+  }
+
+  /**
+   * A screen viewer's touch for the reader's device wherever it is connected: here, or through a
+   * command row for the node holding it. False: no node holds the device.
+   */
+  async sendInput(accountId: string, readerId: string, input: ServerFrame & { type: 'customer_input' }): Promise<boolean> {
+    const device = this.devices.get(readerId);
+    if (device) return device.accountId === accountId && this.forwardInput(readerId, input);
+    const owner = await this.bus.ownerOf(accountId, readerId);
+    if (owner === null || owner === this.bus.nodeId) return false;
+    const payload: InputPayload = { input };
+    const outcome = await this.bus.request({ accountId, readerId, toNode: owner, kind: 'input', payload: JSON.stringify(payload) },
+      { pickupMs: this.pickupMs(), answerMs: this.pickupMs() });
+    return outcome.kind === 'answered' && (JSON.parse(outcome.result) as { ok?: boolean }).ok === true;
+  }
+
+  /** The screen of a device connected to another node (kept in the store by its node), or null. */
+  async screenElsewhere(accountId: string, readerId: string): Promise<ScreenState | null> {
+    const text = await this.bus.liveScreen(accountId, readerId);
+    return text === null ? null : JSON.parse(text) as ScreenState;
   }
 
   /** Forwards a screen viewer's touch to the device (it decides, as if touched). */

@@ -43,7 +43,7 @@ for (const [kind, open] of Object.entries(kinds)) {
 
     const bus = async (nodeId: string, handle: (message: ReaderMessage) => Promise<string>, options: ReaderBusOptions = {}) => {
       const store = buses.length % 2 === 0 ? stores.a : stores.b;
-      const created = new ReaderBus(store.readerBus, systemClock, handle, (_account, readerId) => {
+      const created = new ReaderBus(store.readerBus, systemClock, handle, (_account, readerId, _epoch) => {
         lost.push({ node: nodeId, readerId });
         lostWaiter?.();
       }, { nodeId, pollMs: 50, leaseMs: 600, ...options });
@@ -64,12 +64,13 @@ for (const [kind, open] of Object.entries(kinds)) {
       const seen: ReaderMessage[] = [];
       const owner = await bus(`${kind}_owner`, async (message) => { seen.push(message); return JSON.stringify({ pong: message.payload }); });
       const sender = await bus(`${kind}_sender`, async () => '{}');
-      assert.equal(await owner.own(ACCT, 'tmr_1'), true);
+      const epoch = await owner.own(ACCT, 'tmr_1');
+      assert.equal(typeof epoch, 'number');
       assert.equal(await sender.ownerOf(ACCT, 'tmr_1'), owner.nodeId);
       assert.deepEqual(await request(sender, owner.nodeId), { kind: 'answered', result: JSON.stringify({ pong: '{"ping":1}' }) });
       assert.equal(seen.length, 1);
       assert.equal(seen[0]!.fromNode, sender.nodeId);
-      await owner.release(ACCT, 'tmr_1');
+      await owner.release(ACCT, 'tmr_1', epoch!);
       assert.equal(await sender.ownerOf(ACCT, 'tmr_1'), null);
     });
 
@@ -99,15 +100,15 @@ for (const [kind, open] of Object.entries(kinds)) {
     test('a takeover by another node: the old owner learns it at its next renewal', async () => {
       const first = await bus(`${kind}_first`, async () => '{}');
       const second = await bus(`${kind}_second`, async () => '{}');
-      assert.equal(await first.own(ACCT, 'tmr_moved'), true);
-      assert.equal(await second.own(ACCT, 'tmr_moved'), true);
+      const firstEpoch = await first.own(ACCT, 'tmr_moved');
+      assert.equal(await second.own(ACCT, 'tmr_moved'), firstEpoch! + 1);
       for (let attempt = 0; attempt < 100 && !lost.some((l) => l.readerId === 'tmr_moved'); attempt += 1) {
         await new Promise<void>((resolve) => { lostWaiter = resolve; setTimeout(resolve, 100); });
       }
       assert.deepEqual(lost.filter((l) => l.readerId === 'tmr_moved'), [{ node: first.nodeId, readerId: 'tmr_moved' }]);
       assert.equal(await first.ownerOf(ACCT, 'tmr_moved'), second.nodeId);
       // The old owner's release changes nothing: the lease is the new owner's.
-      await first.release(ACCT, 'tmr_moved');
+      await first.release(ACCT, 'tmr_moved', firstEpoch!);
       assert.equal(await first.ownerOf(ACCT, 'tmr_moved'), second.nodeId);
     });
   });

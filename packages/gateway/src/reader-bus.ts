@@ -56,7 +56,7 @@ export class ReaderBus {
 
   constructor(private readonly store: ReaderBusStore, private readonly clock: Clock, private readonly handle: ReaderMessageHandler,
     /** Called when a renewal shows that another node took the reader over. */
-    private readonly onLost: (accountId: string, readerId: string) => void, options: ReaderBusOptions = {}) {
+    private readonly onLost: (accountId: string, readerId: string, epoch: number) => void, options: ReaderBusOptions = {}) {
     this.nodeId = options.nodeId ?? `node_${randomBytes(6).toString('hex')}`;
     this.leaseMs = options.leaseMs ?? 15_000;
     this.pollMs = options.pollMs ?? 500;
@@ -122,22 +122,37 @@ export class ReaderBus {
 
   /**
    * Takes the reader for this node (its device just authenticated here): a conditional write on the
-   * epoch read, so of two nodes racing for one reader exactly one wins. False: another node won.
+   * epoch read, so of two nodes racing for one reader exactly one wins. Returns the lease's epoch
+   * (the connection's fencing token), or null: another node won.
    */
-  async own(accountId: string, readerId: string): Promise<boolean> {
+  async own(accountId: string, readerId: string): Promise<number | null> {
     const seen = await this.store.owner(accountId, readerId);
     const owned = await this.store.own(accountId, readerId, this.nodeId, seen?.epoch ?? null, this.clock.nowMs() + this.leaseMs);
-    if (!owned) return false;
+    if (!owned) return null;
     this.leases.set(keyOf(accountId, readerId), { accountId, readerId, epoch: owned.epoch });
-    return true;
+    return owned.epoch;
   }
 
-  /** The device left this node: the lease ends now, so senders stop waiting for this node at once. */
-  async release(accountId: string, readerId: string): Promise<void> {
-    const lease = this.leases.get(keyOf(accountId, readerId));
-    if (!lease) return;
-    this.leases.delete(keyOf(accountId, readerId));
-    await this.store.release(accountId, readerId, this.nodeId, lease.epoch);
+  /**
+   * The connection holding `epoch` left this node: its lease ends now, so senders stop waiting for
+   * this node at once. A newer connection's lease (a reconnect, here or elsewhere) is left alone.
+   */
+  async release(accountId: string, readerId: string, epoch: number): Promise<void> {
+    const key = keyOf(accountId, readerId);
+    if (this.leases.get(key)?.epoch === epoch) this.leases.delete(key);
+    await this.store.release(accountId, readerId, this.nodeId, epoch);
+  }
+
+  /** Keeps the screen a device held here reported, for viewers on other nodes, and tells them. */
+  async shareScreen(accountId: string, readerId: string, epoch: number, screen: string): Promise<void> {
+    if (await this.store.setScreen(accountId, readerId, this.nodeId, epoch, screen)) {
+      await this.announce(`screen:${accountId}:${readerId}`);
+    }
+  }
+
+  /** The screen last kept for a reader whose device holds a live lease somewhere; null otherwise. */
+  async liveScreen(accountId: string, readerId: string): Promise<string | null> {
+    return await this.ownerOf(accountId, readerId) === null ? null : this.store.screen(accountId, readerId);
   }
 
   /** The node holding a live lease on the reader, or null (none, expired, released). */
@@ -153,7 +168,7 @@ export class ReaderBus {
       const renewed = await this.store.renew(lease.accountId, lease.readerId, this.nodeId, lease.epoch, expiresAtMs);
       if (renewed || this.leases.get(key) !== lease) continue;
       this.leases.delete(key);
-      this.onLost(lease.accountId, lease.readerId);
+      this.onLost(lease.accountId, lease.readerId, lease.epoch);
     }
   }
 

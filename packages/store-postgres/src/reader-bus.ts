@@ -58,6 +58,21 @@ export class PostgresReaderBus implements ReaderBusStore {
       [accountId, readerId, nodeId, epoch]);
   }
 
+  async setScreen(accountId: string, readerId: string, nodeId: string, epoch: number, screen: string): Promise<boolean> {
+    const result = await this.pool.query({
+      name: 'opentill_reader_set_screen',
+      text: 'UPDATE reader_owners SET screen = $5 WHERE account_id = $1 AND reader_id = $2 AND node_id = $3 AND epoch = $4',
+      values: [accountId, readerId, nodeId, epoch, screen] });
+    return result.rowCount === 1;
+  }
+
+  async screen(accountId: string, readerId: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ screen: string | null }>({
+      name: 'opentill_reader_screen', text: 'SELECT screen FROM reader_owners WHERE account_id = $1 AND reader_id = $2',
+      values: [accountId, readerId] });
+    return rows[0]?.screen ?? null;
+  }
+
   async send(message: ReaderMessage): Promise<void> {
     await this.pool.query({
       name: 'opentill_reader_send',

@@ -43,6 +43,16 @@ export class SqliteReaderBus implements ReaderBusStore {
       .run(accountId, readerId, nodeId, epoch);
   }
 
+  async setScreen(accountId: string, readerId: string, nodeId: string, epoch: number, screen: string): Promise<boolean> {
+    return this.db.prepare('UPDATE reader_owners SET screen = ? WHERE account_id = ? AND reader_id = ? AND node_id = ? AND epoch = ?')
+      .run(screen, accountId, readerId, nodeId, epoch).changes === 1;
+  }
+
+  async screen(accountId: string, readerId: string): Promise<string | null> {
+    return this.db.prepare<[string, string], { screen: string | null }>(
+      'SELECT screen FROM reader_owners WHERE account_id = ? AND reader_id = ?').get(accountId, readerId)?.screen ?? null;
+  }
+
   async send(message: ReaderMessage): Promise<void> {
     this.db.prepare(`INSERT INTO reader_messages (id, account_id, reader_id, from_node, to_node, kind, payload, state, result, created_ms)
       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?)`)

@@ -35,6 +35,11 @@ export function readerBusContract(test: Test): void {
     assert.equal(await bus.own(ACCT, 'tmr_1', 'node_c', 1, T0 + 40_000), null);
     await bus.release(ACCT, 'tmr_1', 'node_b', 2);
     assert.deepEqual(await bus.owner(ACCT, 'tmr_1'), { nodeId: 'node_b', epoch: 2, expiresAtMs: 0 });
+    // The screen is kept by the holder only.
+    assert.equal(await bus.screen(ACCT, 'tmr_1'), null);
+    assert.equal(await bus.setScreen(ACCT, 'tmr_1', 'node_a', 1, '{"screen":"splash"}'), false);
+    assert.equal(await bus.setScreen(ACCT, 'tmr_1', 'node_b', 2, '{"screen":"collect"}'), true);
+    assert.equal(await bus.screen(ACCT, 'tmr_1'), '{"screen":"collect"}');
     // Other readers and accounts are separate leases.
     assert.equal(await bus.owner('acct_other', 'tmr_1'), null);
     assert.equal(await bus.owner(ACCT, 'tmr_2'), null);

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Stripe from 'stripe';
+import WebSocket from 'ws';
 import { freshSchema, startServer, testPostgres, type RunningServer } from '@opentill/testkit';
 import type { ServerFrame } from '@opentill/reader-device';
 import { stripeError } from './terminal-fixture.js';
@@ -240,6 +241,36 @@ describe('reader commands across nodes (postgres)', () => {
     const action = actionOf(await moved.command());
     assert.equal((await moved.event(cardRead(action.id))).ok, true);
     assert.equal((await viaA.paymentIntents.retrieve(pi.id)).status, 'requires_capture');
+  });
+
+  test('virtual screen through node B of a device on node A: its screens, and touches from B reach it', async () => {
+    const { reader, device } = await pairedReaderAt(readerUrl, cluster.secretKey);
+    open.push(device);
+    device.send({ type: 'screen', state: { screen: 'splash', message: 'Before' } });
+    const response = await fetch(`${apiUrl}/opentill/v1/terminal/readers/${reader.id}/screen_sessions`, {
+      method: 'POST', headers: { authorization: `Bearer ${cluster.secretKey}` },
+    });
+    const session = await response.json() as { websocket_url: string };
+    assert.ok(session.websocket_url.startsWith(apiUrl.replace(/^http/, 'ws')));
+    const viewer = new WebSocket(session.websocket_url);
+    const screens: Array<{ state?: { screen: string; message?: string } }> = [];
+    viewer.on('message', (data) => screens.push(JSON.parse(data.toString()) as { state?: { screen: string } }));
+    await new Promise((resolve) => viewer.once('open', resolve));
+    try {
+      // The first screen is the one node A kept for the device (not 'offline').
+      await until(async () => screens.length > 0, 'first screen');
+      await until(async () => screens.some((m) => m.state?.message === 'Before'), 'the kept screen');
+      device.send({ type: 'screen', state: { screen: 'splash', message: 'Hello from A' } });
+      await until(async () => screens.some((m) => m.state?.message === 'Hello from A'), 'relayed screen');
+      viewer.send(JSON.stringify({ type: 'input', input: { type: 'cancel' } }));
+      const forwarded = await device.next('customer_input') as Extract<ServerFrame, { type: 'customer_input' }>;
+      assert.deepEqual(forwarded.input, { type: 'cancel' });
+      // The device leaves: viewers on B see it offline.
+      device.close();
+      await until(async () => screens.at(-1)?.state?.screen === 'offline', 'offline screen');
+    } finally {
+      viewer.close();
+    }
   });
 
   test('two nodes racing to own one reader: exactly one connection wins and takes the commands', async () => {

@@ -59,6 +59,10 @@ export interface ReaderBusStore {
   renew(accountId: string, readerId: string, nodeId: string, epoch: number, expiresAtMs: number): Promise<boolean>;
   /** Ends the lease held by (node, epoch) now (the device disconnected cleanly); a no-op otherwise. */
   release(accountId: string, readerId: string, nodeId: string, epoch: number): Promise<void>;
+  /** Keeps the screen (JSON text) the device held by (node, epoch) reported; false: not the holder. */
+  setScreen(accountId: string, readerId: string, nodeId: string, epoch: number, screen: string): Promise<boolean>;
+  /** The last screen kept for the reader, whoever holds it (null: none yet). */
+  screen(accountId: string, readerId: string): Promise<string | null>;
 
   /** Writes a `pending` row and wakes its target node. */
   send(message: ReaderMessage): Promise<void>;

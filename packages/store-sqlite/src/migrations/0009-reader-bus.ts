@@ -9,6 +9,8 @@ CREATE TABLE reader_owners (
   reader_id TEXT NOT NULL,
   node_id TEXT NOT NULL,
   epoch INTEGER NOT NULL,
+  -- The last screen the device reported (JSON), for virtual screens opened through other nodes.
+  screen TEXT,
   expires_at_ms INTEGER NOT NULL,
   PRIMARY KEY (account_id, reader_id)
 );
