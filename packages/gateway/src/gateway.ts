@@ -671,22 +671,34 @@ export class ReaderGateway implements ReaderLink {
 
   private onCommit(accountId: string, changed: readonly StoredObject[]): void {
     for (const object of changed) {
+      // What other nodes may wait on: a device they hold, an SDK long-poll (a hint; they poll as well).
+      if (announcedTypes.has(object.object)) this.announceChange(accountId, object.id);
       if (object.object !== 'terminal.reader') continue;
       const device = this.devices.get(object.id);
-      if (!device || device.accountId !== accountId) {
-        // Maybe held by another node: tell it to look (a hint; its poll looks at active devices anyway).
-        if ((object as Reader)._internal?.link === this.name) void this.bus.announce(readerTopic(accountId, object.id)).catch(() => undefined);
-        continue;
-      }
-      this.onReaderChanged(device, object as Reader);
+      if (device && device.accountId === accountId) this.onReaderChanged(device, object as Reader);
     }
   }
 
-  /** `reader:<account>:<id>` from any node: a reader document changed; a device held here learns its new state. */
+  /** Changes announced in this turn of the event loop, sent once each right after it. */
+  private readonly announcing = new Set<string>();
+
+  private announceChange(accountId: string, objectId: string): void {
+    if (this.announcing.size === 0) {
+      setImmediate(() => {
+        const topics = [...this.announcing];
+        this.announcing.clear();
+        for (const topic of topics) void this.bus.announce(topic).catch(() => undefined);
+      });
+    }
+    this.announcing.add(`changed:${this.bus.nodeId}:${accountId}:${objectId}`);
+  }
+
+  /** `changed:<node>:<account>:<id>` from another node: a device held here or a long-poll waiting here looks again. */
   private onBusTopic(topic: string): void {
-    const [kind, accountId, readerId] = topic.split(':');
-    if (kind !== 'reader' || !accountId || !readerId) return;
-    const device = this.devices.get(readerId);
+    const [kind, node, accountId, objectId] = topic.split(':');
+    if (kind !== 'changed' || node === this.bus.nodeId || !accountId || !objectId) return;
+    this.services.sdkSessions.wake(accountId, objectId);
+    const device = this.devices.get(objectId);
     if (device && device.accountId === accountId) void this.refreshDevice(device).catch(() => undefined);
   }
 
@@ -737,9 +749,8 @@ export class ReaderGateway implements ReaderLink {
   }
 }
 
-function readerTopic(accountId: string, readerId: string): string {
-  return `reader:${accountId}:${readerId}`;
-}
+/** The objects whose commits other nodes hear of: readers (devices, SDK states) and SDK sessions and connections. */
+const announcedTypes = new Set(['terminal.reader', 'opentill.sdk_session', 'opentill.sdk_reader_connection']);
 
 /** Answers an upgrade with a Stripe-shaped JSON error and closes the socket. */
 export function refuseUpgrade(socket: Duplex, status: 401 | 404, message: string, code?: string): void {

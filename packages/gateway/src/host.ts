@@ -4,13 +4,15 @@
  * and `App` satisfy these structurally; the gateway depends on the engine only (issue 16, item 5).
  */
 import type { IncomingMessage, Server } from 'node:http';
-import type { Engine, ReaderDevices, ReaderLinks, RequestContext, TerminalReaders } from '@opentill/engine';
+import type { Engine, ReaderDevices, ReaderLinks, RequestContext, SdkSessions, TerminalReaders } from '@opentill/engine';
 
 export interface GatewayServices {
   engine: Engine;
   readerLinks: ReaderLinks;
   readerDevices: ReaderDevices;
   terminalReaders: TerminalReaders;
+  /** Woken when another node commits what an SDK long-poll (a browser POS, a Tap to Pay phone) waits on. */
+  sdkSessions: Pick<SdkSessions, 'wake'>;
 }
 
 /** A route handler: the request (its path parameters and raw socket), the authenticated context, the decoded parameters. */

@@ -35,6 +35,7 @@ export type ReaderRequestOutcome = { kind: 'answered'; result: string } | { kind
 interface Lease { accountId: string; readerId: string; epoch: number }
 
 const takeBatchMax = 32;
+export const nodeIdPattern = /^[\w.-]{1,64}$/;
 const pruneEveryMs = 60_000;
 /** Rows are kept this long after they were sent (for the record), then pruned by any node. */
 const messageRetentionMs = 10 * 60_000;
@@ -58,6 +59,8 @@ export class ReaderBus {
     /** Called when a renewal shows that another node took the reader over. */
     private readonly onLost: (accountId: string, readerId: string, epoch: number) => void, options: ReaderBusOptions = {}) {
     this.nodeId = options.nodeId ?? `node_${randomBytes(6).toString('hex')}`;
+    // Node ids go into NOTIFY payloads split on ':' and '|'.
+    if (!nodeIdPattern.test(this.nodeId)) throw new Error(`node id '${this.nodeId.slice(0, 80)}': use 1 to 64 letters, digits, _ . or -`);
     this.leaseMs = options.leaseMs ?? 15_000;
     this.pollMs = options.pollMs ?? 500;
     this.wakeUps = options.wakeUps ?? true;

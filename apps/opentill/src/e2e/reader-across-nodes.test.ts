@@ -12,6 +12,7 @@ import Stripe from 'stripe';
 import WebSocket from 'ws';
 import { freshSchema, startServer, testPostgres, type RunningServer } from '@opentill/testkit';
 import type { ServerFrame } from '@opentill/reader-device';
+import { raw } from './helpers.js';
 import { stripeError } from './terminal-fixture.js';
 import { cardRead, TestDevice, type Credential } from './reader-device-client.js';
 
@@ -271,6 +272,29 @@ describe('reader commands across nodes (postgres)', () => {
     } finally {
       viewer.close();
     }
+  });
+
+  test('an SDK long-poll on node B answers a change committed on node A', async () => {
+    const viaA = stripeAt(readerUrl, cluster.secretKey);
+    const location = await viaA.terminal.locations.create({ display_name: 'POS', address: { country: 'FR' } });
+    const reader = await viaA.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
+    const token = await viaA.terminal.connectionTokens.create({});
+    const nodeB = { baseUrl: apiUrl };
+    const opened = await raw(nodeB, 'POST', '/opentill/v1/sdk/sessions', { json: { connection_token: token.secret } });
+    assert.equal(opened.status, 200, opened.text);
+    const session = String(opened.body['secret']);
+    const connected = await raw(nodeB, 'POST', '/opentill/v1/sdk/connection', { key: session, json: { reader: reader.id } });
+    assert.equal(connected.status, 200, connected.text);
+    const first = await raw(nodeB, 'GET', '/opentill/v1/sdk/state', { key: session });
+    const version = String(first.body['version']);
+    const longPoll = raw(nodeB, 'GET', `/opentill/v1/sdk/state?after=${encodeURIComponent(version)}&wait_ms=20000`, { key: session });
+    const pi = await viaA.paymentIntents.create({ currency: 'eur', payment_method_types: ['card_present'], amount: 600,
+      capture_method: 'manual' } as Stripe.PaymentIntentCreateParams);
+    await viaA.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
+    const changed = await longPoll;
+    assert.equal(changed.status, 200, changed.text);
+    assert.notEqual(changed.body['version'], version);
+    assert.match(changed.text, new RegExp(pi.id));
   });
 
   test('two nodes racing to own one reader: exactly one connection wins and takes the commands', async () => {
