@@ -5,7 +5,8 @@
  * database-wide while OpenTill's tables live in a schema, so each payload starts with the schema
  * and a listener ignores other schemas' hints.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { listen } from './listen.js';
 import {
   parseReaderBusPayload, readerBusChannel, type ReaderBusListener, type ReaderBusStore, type ReaderMessage,
   type ReaderMessageResult, type ReaderMessageState, type ReaderOwner,
@@ -126,50 +127,22 @@ export class PostgresReaderBus implements ReaderBusStore {
     await this.pool.query(`SELECT ${notifySql('$1::text', '$2::text')}`, [target, topic]);
   }
 
-  /** LISTEN on a dedicated connection; reconnects after errors (hints missed meanwhile are covered by polling). */
+  /** LISTEN on a dedicated connection (listen.ts); hints of other schemas sharing the database are ignored. */
   async subscribe(listener: ReaderBusListener): Promise<() => Promise<void>> {
-    let stopped = false;
-    let client: pg.Client | null = null;
-    let retry: NodeJS.Timeout | null = null;
-    const connect = async (): Promise<void> => {
-      if (stopped) return;
-      const next = new pg.Client({ connectionString: this.connection.connectionString });
-      let schema: string | null = null;
-      const reconnect = () => {
-        if (stopped || client !== next) return;
-        client = null;
-        void next.end().catch(() => undefined);
-        retry = setTimeout(() => void connect(), 1000);
-        retry.unref();
-      };
-      next.on('error', reconnect);
-      next.on('end', reconnect);
-      next.on('notification', (notification) => {
-        const text = notification.payload ?? '';
+    let schema: string | null = null;
+    return listen(this.connection.connectionString, readerBusChannel, {
+      ready: async (client) => {
+        if (this.connection.schema !== undefined) await client.query(`SET search_path TO "${this.connection.schema.replace(/"/g, '""')}"`);
+        schema = (await client.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null;
+      },
+      notification: (text) => {
         const at = text.indexOf('|');
         if (schema === null || at < 0 || text.slice(0, at) !== schema) return;
         const parsed = parseReaderBusPayload(text.slice(at + 1));
         if (parsed) listener(parsed.target, parsed.topic);
-      });
-      client = next;
-      try {
-        await next.connect();
-        if (this.connection.schema !== undefined) await next.query(`SET search_path TO "${this.connection.schema.replace(/"/g, '""')}"`);
-        schema = (await next.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null;
-        await next.query(`LISTEN ${readerBusChannel}`);
-        listener('*', 'listening'); // anything sent while we were not listening
-      } catch {
-        reconnect();
-      }
-    };
-    await connect();
-    return async () => {
-      stopped = true;
-      if (retry) clearTimeout(retry);
-      const current = client;
-      client = null;
-      await current?.end().catch(() => undefined);
-    };
+      },
+      listening: () => listener('*', 'listening'), // anything sent while we were not listening
+    });
   }
 }
 
