@@ -41,6 +41,8 @@ export class ScreenHub {
   private readonly unsubscribe: () => void;
   /** Screens of devices held by other nodes, as last sent to this node's viewers (JSON), by reader id. */
   private readonly remoteScreens = new Map<string, string>();
+  /** Readers watched here whose device is a gateway device (simulated readers' screens are derived, never relayed). */
+  private readonly gatewayReaders = new Set<string>();
 
   constructor(private readonly services: GatewayServices, private readonly gateway: ReaderGateway,
     private readonly urls: PublicUrlOptions = {}) {
@@ -73,9 +75,9 @@ export class ScreenHub {
     this.unsubscribe = () => { stopTopics(); stopPolls(); stopCommits(); };
   }
 
-  /** Sends viewers here the screen of a device another node holds, when it changed. */
+  /** Sends viewers here the screen of a gateway device another node holds, when it changed. */
   private async refreshRemote(accountId: string, readerId: string): Promise<void> {
-    if (!this.viewers.has(readerId) || this.gateway.isConnected(readerId)) return;
+    if (!this.viewers.has(readerId) || !this.gatewayReaders.has(readerId) || this.gateway.isConnected(readerId)) return;
     const state: ScreenState = await this.gateway.screenElsewhere(accountId, readerId) ?? { screen: 'offline' };
     const text = JSON.stringify(state);
     if (this.remoteScreens.get(readerId) === text) return;
@@ -164,6 +166,7 @@ export class ScreenHub {
       if (set!.size === 0 && this.viewers.get(readerId) === set) {
         this.viewers.delete(readerId);
         this.remoteScreens.delete(readerId);
+        this.gatewayReaders.delete(readerId);
       }
     });
     ws.on('message', (data, isBinary) => {
@@ -191,6 +194,7 @@ export class ScreenHub {
   private async initial(viewer: Viewer): Promise<void> {
     const ctx = await this.services.engine.automaticContext(viewer.accountId);
     const reader = (await this.services.terminalReaders.load(ctx, viewer.readerId)).object;
+    if (reader._internal.link === 'gateway' && this.viewers.has(reader.id)) this.gatewayReaders.add(reader.id);
     const state = await this.screenOf(ctx, reader);
     this.sendTo(viewer.ws, { type: 'screen', reader: await this.screenReader(ctx, reader), state, seq: this.nextSeq(reader.id) });
     this.returnToIdleLater(viewer.accountId, reader, state);
