@@ -367,4 +367,39 @@ describe('a reader whose node vanished (postgres)', () => {
       await cluster.stop();
     }
   });
+
+  test('the device\'s node dies after delivering, before the ack: terminal_reader_timeout, the action kept (false negative)', async () => {
+    const cluster = await startNodes('bus_died_mid', 2);
+    try {
+      const [a, b] = cluster.nodes as [RunningServer, RunningServer];
+      const { reader, device, credential } = await pairedReaderAt(a.baseUrl, cluster.secretKey);
+      const api = stripeAt(b.baseUrl, cluster.secretKey);
+      const pi = await api.paymentIntents.create({ currency: 'eur', payment_method_types: ['card_present'], amount: 950,
+        capture_method: 'manual' } as Stripe.PaymentIntentCreateParams);
+      device.autoAck = false;
+      const call = stripeError(api.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id }));
+      // Node A took the row and wrote the command to the device; it dies before any ack.
+      await device.command();
+      await a.stop('SIGKILL');
+      assert.equal((await call).code, 'terminal_reader_timeout');
+      // B cannot know whether the device got it: it keeps the action, as on one node for a lost ack.
+      const current = await api.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader;
+      assert.equal(current.action?.status, 'in_progress');
+      assert.equal((current.action?.process_payment_intent as { payment_intent: string } | undefined)?.payment_intent, pi.id);
+      // The device reconnects to the survivor, which takes the reader over (A's lease is not released)
+      // and hands it the action again; the card read completes it once.
+      const moved = await TestDevice.connect(b.baseUrl, credential, null);
+      try {
+        const action = actionOf(await moved.command());
+        assert.equal((await moved.event(cardRead(action.id))).ok, true);
+        assert.equal((await api.paymentIntents.retrieve(pi.id)).status, 'requires_capture');
+        const charges = await api.charges.list({ payment_intent: pi.id });
+        assert.equal(charges.data.length, 1);
+      } finally {
+        moved.close();
+      }
+    } finally {
+      await cluster.stop();
+    }
+  });
 });
