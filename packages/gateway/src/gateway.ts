@@ -94,6 +94,8 @@ interface DeviceConnection {
   expecting: Set<string>;
   /** Resolved when a commit shows the reader on that action. */
   committed: Map<string, () => void>;
+  /** The current command came from another node: its commits reach this node as hints, polled if lost. */
+  viaBus: boolean;
 }
 
 export type ScreenListener = (readerId: string, state: ScreenState) => void;
@@ -204,7 +206,10 @@ export class ReaderGateway implements ReaderLink {
 
   async deliver(reader: Reader, command: ReaderCommand, nowMs: number, accountId?: string): Promise<DeliveryResult> {
     const device = this.devices.get(reader.id);
-    if (device) return this.deliverHere(device, reader, command, nowMs, accountId);
+    if (device) {
+      device.viaBus = false;
+      return this.deliverHere(device, reader, command, nowMs, accountId);
+    }
     if (accountId === undefined) return { delivery: { kind: 'timeout', delivered: false } };
     return this.deliverElsewhere(reader, command, nowMs, accountId);
   }
@@ -243,6 +248,7 @@ export class ReaderGateway implements ReaderLink {
       return JSON.stringify({ delivery: { kind: 'timeout', delivered: false } } satisfies DeliveryResult);
     }
     const { reader, command, nowMs } = JSON.parse(message.payload) as DeliverPayload;
+    device.viaBus = true;
     const result = await this.deliverHere(device, reader, command, nowMs, message.accountId);
     return JSON.stringify({ delivery: result.delivery } satisfies DeliveryResult);
   }
@@ -445,7 +451,7 @@ export class ReaderGateway implements ReaderLink {
     }
     const device: DeviceConnection = {
       ws, accountId: hello.account, readerId: reader.id, epoch, pending: new Map(), pushed: null, queue: Promise.resolve(),
-      expecting: new Set(), committed: new Map(),
+      expecting: new Set(), committed: new Map(), viaBus: false,
     };
     this.devices.set(reader.id, device);
     this.lastSeen.set(reader.id, ctx.nowMs);
@@ -725,11 +731,14 @@ export class ReaderGateway implements ReaderLink {
   }
 
   /**
-   * The poll behind the `reader:` hints (a NOTIFY may be lost): devices waiting for another node's
-   * commit of an action they acknowledged, or in an action not finished yet, look at their reader.
+   * The poll behind the `changed:` hints (a NOTIFY may be lost): devices whose current command came
+   * from another node and that wait for its commit of an action they acknowledged, or whose action
+   * is not finished yet, look at their reader. Devices commanded through this node need no poll
+   * (this node's own commits reach them at once), so one node polls nothing.
    */
   private async refreshActiveDevices(): Promise<void> {
     for (const device of [...this.devices.values()]) {
+      if (!device.viaBus) continue;
       const finished = device.pushed !== null && /:(succeeded|failed)$/.test(device.pushed);
       if (device.expecting.size > 0 || (device.pushed !== null && !finished)) await this.refreshDevice(device);
     }
