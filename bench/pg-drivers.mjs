@@ -13,7 +13,8 @@
 //   pg tx          node-postgres, the transaction as it was before issue 13: BEGIN, 4 statements, COMMIT
 //   pg tx named    the same with named (prepared) statements
 //   postgres tx    porsager `postgres`: sql.begin with the 4 statements pipelined (prepared by default)
-//   pg fn          node-postgres through PostgresStore as shipped: one `opentill_commit` call, named statements
+//   pg fn          node-postgres through PostgresStore as shipped: one `opentill_commit` call, named statements;
+//                  concurrent calls batched into one statement per kind (--batches N in flight per kind)
 //   postgres fn    porsager `postgres`, the same function call
 // `postgres` is not a dependency (it lost, see bench/README.md); to re-run its rows:
 //   npm i --no-save postgres@3    (or POSTGRES_JS=/path/to/node_modules/postgres)
@@ -28,11 +29,13 @@ import { PostgresStore } from '../packages/store-postgres/dist/index.js';
 import { freshSchema } from '../packages/testkit/dist/postgres.js';
 
 const { values: flags } = parseArgs({
-  options: { duration: { type: 'string' }, concurrency: { type: 'string' }, pool: { type: 'string' }, only: { type: 'string' } },
+  options: { duration: { type: 'string' }, concurrency: { type: 'string' }, pool: { type: 'string' }, batches: { type: 'string' }, only: { type: 'string' } },
 });
 const durationS = Number(flags.duration ?? 5);
 const concurrency = Number(flags.concurrency ?? 32);
 const poolMax = Number(flags.pool ?? 10);
+// PostgresStore's batches in flight per kind of hot statement (its default when absent).
+const batchesInFlightMax = flags.batches === undefined ? undefined : Number(flags.batches);
 const url = process.env.OPENTILL_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ACCT = 'acct_bench';
 
@@ -202,7 +205,7 @@ const only = flags.only ? new Set(flags.only.split(',')) : null;
 const scenarios = [
   ['pg tx', () => { const pool = new pg.Pool({ connectionString: schema.url, max: poolMax }); return { s: pgScenario(pool, false), end: () => pool.end() }; }],
   ['pg tx named', () => { const pool = new pg.Pool({ connectionString: schema.url, max: poolMax }); return { s: pgScenario(pool, true), end: () => pool.end() }; }],
-  ['pg fn', () => { const store = new PostgresStore({ connectionString: schema.url, poolMax }); return { s: storeScenario(store), end: () => store.close() }; }],
+  ['pg fn', () => { const store = new PostgresStore({ connectionString: schema.url, poolMax, ...(batchesInFlightMax ? { batchesInFlightMax } : {}) }); return { s: storeScenario(store), end: () => store.close() }; }],
 ];
 if (postgresJs) {
   const connect = () => postgresJs(url, { max: poolMax, connection: { search_path: schema.schema }, onnotice: () => undefined });

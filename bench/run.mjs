@@ -10,8 +10,8 @@
 // Options (flags or env): --duration S (BENCH_DURATION, 5), --warmup S (BENCH_WARMUP, 1),
 // --concurrency N (BENCH_CONCURRENCY, 32), --only bare,sqlite,postgres (BENCH_ONLY), --starts N (3),
 // --client agent|raw (BENCH_CLIENT, agent: node's http.Agent; raw: a cheaper raw-socket client, see load.mjs).
-// BENCH_BEFORE_MAIN=/path/to/other/build/apps/opentill/dist/main.js adds the part `postgres-before` (also in
-// --only): the same PostgreSQL scenario on that build, for before/after figures in one run.
+// BENCH_BEFORE_MAIN=/path/to/other/build/apps/opentill/dist/main.js adds the parts `sqlite-before` and
+// `postgres-before` (also in --only): the same scenarios on that build, for before/after figures in one run.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -44,7 +44,7 @@ if (client !== 'agent' && client !== 'raw') throw new Error(`--client must be ag
 const starts = Number(flags.starts ?? process.env.BENCH_STARTS ?? 3);
 // Extra node flags for the OpenTill server only, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const only = new Set((flags.only ?? process.env.BENCH_ONLY ?? `bare,sqlite,${beforeMain ? 'postgres-before,' : ''}postgres`).split(','));
+const only = new Set((flags.only ?? process.env.BENCH_ONLY ?? `bare,${beforeMain ? 'sqlite-before,' : ''}sqlite,${beforeMain ? 'postgres-before,' : ''}postgres`).split(','));
 
 const secretKey = `sk_test_bench${process.pid}x${Date.now()}`;
 const stripeVersion = '2026-10-28.endive'; // stripe-node 23.1.0's pinned API version
@@ -355,6 +355,10 @@ async function main() {
   };
   const result = { startedAt, config: { concurrency, durationS, warmupS, starts, client }, targets, env, ceiling: null, stores: [] };
   if (only.has('bare')) result.ceiling = await benchBare();
+  if (only.has('sqlite-before')) {
+    if (!beforeMain) throw new Error('--only sqlite-before needs BENCH_BEFORE_MAIN (another build\'s apps/opentill/dist/main.js)');
+    result.stores.push(await benchOpentill('sqlite', { main: beforeMain, suffix: ' BEFORE' }));
+  }
   if (only.has('sqlite')) result.stores.push(await benchOpentill('sqlite'));
   if (only.has('postgres-before')) {
     if (!beforeMain) throw new Error('--only postgres-before needs BENCH_BEFORE_MAIN (another build\'s apps/opentill/dist/main.js)');

@@ -13,6 +13,8 @@
  *   overrides it with another binary).
  * - Debian's python3-stripe for the seed's Python snippets (packages/testkit `provisionPythonStripe`:
  *   the system's, else unpacked from `apt-get download` into node_modules/.cache).
+ * - Debian's haproxy for the cluster tests (packages/testkit `provisionHaproxy`: OPENTILL_HAPROXY,
+ *   the system's, else unpacked the same way with its missing shared libraries).
  * The decisions are printed at the start and again in the run's summary.
  */
 import { readdirSync, statSync } from 'node:fs';
@@ -64,7 +66,19 @@ if (selected.some((file) => file.includes('seed-python'))) {
     process.exit(1);
   }
 }
-const decisions = [postgres.summary, browser, ...(python ? [python] : [])];
+// The cluster tests' load balancer, the same way (each cluster test file would otherwise race to unpack it).
+let haproxy = null;
+if (selected.some((file) => /\/e2e\/cluster/.test(file))) {
+  const { provisionHaproxy } = await import('../packages/testkit/dist/haproxy.js');
+  try {
+    const provisioned = provisionHaproxy();
+    haproxy = `haproxy: ${provisioned.version} from ${provisioned.source}`;
+  } catch (error) {
+    console.error(`opentill tests: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+const decisions = [postgres.summary, browser, ...(python ? [python] : []), ...(haproxy ? [haproxy] : [])];
 for (const line of decisions) console.log(`# ${line}`);
 
 const started = Date.now();

@@ -43,6 +43,12 @@ export interface ServerOptions {
   dashboard?: DashboardOptions;
   /** `req_…` ids; default random per process plus a counter (the simulation passes a seeded source). */
   requestIds?: () => string;
+  /**
+   * This node's name in a cluster (`opentill serve --node-name`), sent as the `OpenTill-Node`
+   * header on every answer so an operator (and the cluster tests) sees which node behind a load
+   * balancer answered. None: no header.
+   */
+  nodeName?: string;
 }
 
 /** Given an answer about to be sent, a replacement for it, or undefined to send it as is. */
@@ -165,6 +171,7 @@ export function createApp(options: ServerOptions): App {
         : new ApiError('invalid_request_body', `Invalid request URL (${request.method}: ${request.url.split('?')[0]!.slice(0, 200)}).`));
     },
   });
+  const nodeName = options.nodeName;
   const authenticator = new Authenticator(options.engine.store);
   const idempotency = new Idempotency(options.engine);
   const recoveredViews = new Map<string, RecoveredView>();
@@ -194,6 +201,7 @@ export function createApp(options: ServerOptions): App {
   fastify.addHook('onRequest', (request, reply, done) => {
     request.requestId = request.id;
     void reply.header('Request-Id', request.requestId);
+    if (nodeName !== undefined) void reply.header('OpenTill-Node', nodeName);
     const version = request.headers['stripe-version'];
     if (typeof version === 'string' && version !== '') {
       if (!versionPattern.test(version)) {
@@ -274,7 +282,14 @@ export function createApp(options: ServerOptions): App {
       void reply.header('Stripe-Should-Retry', 'true');
     }
     const payload = toWire({ error: error.body });
-    await settleIdempotency(request, error.status, payload, error.storedForIdempotency);
+    try {
+      await settleIdempotency(request, error.status, payload, error.storedForIdempotency);
+    } catch (settleError) {
+      // The store failed while recording the answer (PostgreSQL unreachable): the outcome is not
+      // settled, so the client gets a retryable Stripe error, never Fastify's own 500 body.
+      if (error.status < 500) return sendError(request, reply, settleError);
+      request.log.error({ err: settleError }, 'could not settle the idempotency key of a failed request');
+    }
     return reply.status(error.status).type('application/json').send(payload);
   }
 

@@ -7,6 +7,7 @@
  */
 import pg from 'pg';
 import { inTransaction } from './transaction.js';
+import { RoundTripBatcher, type Settled } from './batcher.js';
 import type { StoredObject } from '@opentill/core';
 import type {
   Account, AccountReset, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
@@ -25,6 +26,11 @@ export interface PostgresStoreOptions {
   connectionString: string;
   /** Pool size (default 10). */
   poolMax?: number;
+  /**
+   * Hot statements (key claims, stored answers) of concurrent requests on their way at once per kind;
+   * more calls wait and go together as one statement (default 2; `batcher.ts`).
+   */
+  batchesInFlightMax?: number;
   /**
    * Schema holding the tables. Created by `migrate()` if missing, and set as `search_path` on every
    * new connection (overriding any `search_path` in the connection string). Default: the
@@ -109,6 +115,15 @@ export class PostgresStore implements Store {
   readonly readerBus: PostgresReaderBus;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
+  /** Key claims of concurrent requests, one INSERT per batch; each answers whether its token took the key. */
+  private readonly claims: RoundTripBatcher<KeyClaim, boolean>;
+  /** Stored answers of concurrent requests, one UPDATE per batch. */
+  private readonly finishes: RoundTripBatcher<KeyAnswer, void>;
+  /** Point reads of concurrent requests (`get`, `getText`), one SELECT per batch and kind. */
+  private readonly reads: RoundTripBatcher<ObjectKey, StoredRecord | null>;
+  private readonly textReads: RoundTripBatcher<ObjectKey, StoredText | null>;
+  /** Commits of concurrent requests, one statement per batch (`commitCalls`); each answers `ok` or `key_lost`, or fails alone. */
+  private readonly commits: RoundTripBatcher<unknown[], string>;
 
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema;
@@ -123,6 +138,12 @@ export class PostgresStore implements Store {
     // An idle connection that dies (server restart) is dropped by the pool; without a listener the
     // 'error' event would crash the process.
     this.pool.on('error', () => undefined);
+    const batching = { inFlightMax: options.batchesInFlightMax ?? 2, batchMax: hotBatchMax };
+    this.claims = new RoundTripBatcher((claims) => this.claimKeys(claims), batching);
+    this.finishes = new RoundTripBatcher((answers) => this.storeAnswers(answers), batching);
+    this.commits = new RoundTripBatcher((calls) => this.commitCalls(calls), { ...batching, batchMax: commitBatchMax });
+    this.reads = new RoundTripBatcher((keys) => this.readObjects(keys), batching);
+    this.textReads = new RoundTripBatcher((keys) => this.readObjectTexts(keys), batching);
     this.idempotency = this.idempotencyStore();
     this.requestLog = new PostgresRequestLog(this.pool);
     this.dashboardSessions = new PostgresDashboardSessions(this.pool);
@@ -214,10 +235,7 @@ export class PostgresStore implements Store {
   }
 
   async get<T extends StoredObject = StoredObject>(accountId: string, id: string): Promise<StoredRecord<T> | null> {
-    const { rows } = await this.pool.query<Row>({
-      name: 'opentill_get', text: `SELECT ${OBJECT_COLUMNS} FROM objects WHERE id = $1 AND account_id = $2`, values: [id, accountId] });
-    const row = rows[0];
-    return row ? { object: row.data as T, version: row.version } : null;
+    return this.reads.run({ accountId, id }) as Promise<StoredRecord<T> | null>;
   }
 
   /**
@@ -225,10 +243,26 @@ export class PostgresStore implements Store {
    * JSON.stringify): the retrieve path sends it without a JSON.parse and a re-serialization.
    */
   async getText(accountId: string, id: string): Promise<StoredText | null> {
-    const { rows } = await this.pool.query<StoredText>({
-      name: 'opentill_get_text', text: 'SELECT type, version, data::text AS data FROM objects WHERE id = $1 AND account_id = $2',
-      values: [id, accountId] });
-    return rows[0] ?? null;
+    return this.textReads.run({ accountId, id });
+  }
+
+  /** Point reads in one statement: each answers what a lone `SELECT … WHERE id AND account_id` would. */
+  private async readObjects(keys: ObjectKey[]): Promise<Array<Settled<StoredRecord | null>>> {
+    const { rows } = await this.pool.query<Row & { ord: number }>({
+      name: 'opentill_get_batch', text: `SELECT k.ord::int AS ord, o.version, o.data ${batchedPointRead}`,
+      values: [keys.map((key) => key.id), keys.map((key) => key.accountId)] });
+    const found: Array<Settled<StoredRecord | null>> = keys.map(() => ({ ok: true, value: null }));
+    for (const row of rows) found[row.ord - 1] = { ok: true, value: { object: row.data, version: row.version } };
+    return found;
+  }
+
+  private async readObjectTexts(keys: ObjectKey[]): Promise<Array<Settled<StoredText | null>>> {
+    const { rows } = await this.pool.query<StoredText & { ord: number }>({
+      name: 'opentill_get_text_batch', text: `SELECT k.ord::int AS ord, o.type, o.version, o.data::text AS data ${batchedPointRead}`,
+      values: [keys.map((key) => key.id), keys.map((key) => key.accountId)] });
+    const found: Array<Settled<StoredText | null>> = keys.map(() => ({ ok: true, value: null }));
+    for (const { ord, ...text } of rows) found[ord - 1] = { ok: true, value: text };
+    return found;
   }
 
   async list<T extends StoredObject = StoredObject>(query: ListQuery): Promise<ListPage<T>> {
@@ -260,8 +294,9 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One round trip: the whole batch is one call of `opentill_commit` (migration 0008), atomic like
-   * the transaction it replaces (BEGIN, a statement per row, COMMIT: 6 round trips for a create).
+   * One call of `opentill_commit` (migration 0008), atomic like the transaction it replaces (BEGIN,
+   * a statement per row, COMMIT: 6 round trips for a create), through `opentill_commit_guarded`
+   * (0011) so that concurrent requests' commits share one round trip (`commitCalls`).
    * Webhook deliveries are planned from the endpoints this process last read; when they changed
    * since, the call refuses the plan (`OT412`, nothing written) and it is planned again from a
    * fresh read.
@@ -283,23 +318,17 @@ export class PostgresStore implements Store {
       const deliveries = await this.outbox.plan(batch, attempt > 1);
       const eventData = batch.events.map((event) => JSON.stringify(event));
       try {
-        const { rows } = await this.pool.query<{ outcome: string | null }>({
-          name: 'opentill_commit',
-          text: `SELECT opentill_commit($1, $2, $3, $4, $5::text[], $6::text[], $7::bigint[], $8::int[], $9::boolean[], $10::bigint[],
-            $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
-            $20::text[], $21::bigint[], $22, $23) AS outcome`,
-          values: [
-            batch.accountId, idempotency?.key ?? null, idempotency?.token ?? null, idempotency?.effect ?? null,
-            puts.map((put) => put.object.id), puts.map((put) => put.object.object), puts.map((put) => put.object.created),
-            // An undefined deadline keeps the stored one (updates); null clears it.
-            puts.map((put) => put.expectedVersion), puts.map((put) => put.deadlineMs === undefined),
-            puts.map((put) => put.deadlineMs ?? null), putData, putData.map(filterData),
-            batch.events.map((event) => event.id), batch.events.map((event) => event.created), eventData, eventData.map(filterData),
-            deliveries.ids, deliveries.endpointIds, deliveries.eventIds, deliveries.eventTypes, deliveries.at, deliveries.notify,
-            deliveries.fingerprint,
-          ],
-        });
-        if (rows[0]?.outcome === 'key_lost') return { ok: false, conflictId: idempotency!.key, keyLost: true };
+        const outcome = await this.commits.run([
+          batch.accountId, idempotency?.key ?? null, idempotency?.token ?? null, idempotency?.effect ?? null,
+          puts.map((put) => put.object.id), puts.map((put) => put.object.object), puts.map((put) => put.object.created),
+          // An undefined deadline keeps the stored one (updates); null clears it.
+          puts.map((put) => put.expectedVersion), puts.map((put) => put.deadlineMs === undefined),
+          puts.map((put) => put.deadlineMs ?? null), putData, putData.map(filterData),
+          batch.events.map((event) => event.id), batch.events.map((event) => event.created), eventData, eventData.map(filterData),
+          deliveries.ids, deliveries.endpointIds, deliveries.eventIds, deliveries.eventTypes, deliveries.at, deliveries.notify,
+          deliveries.fingerprint,
+        ]);
+        if (outcome === 'key_lost') return { ok: false, conflictId: idempotency!.key, keyLost: true };
         return { ok: true, deliveries: deliveries.ids.length };
       } catch (error) {
         const code = (error as { code?: string }).code ?? '';
@@ -401,16 +430,64 @@ export class PostgresStore implements Store {
     return rows.map((row) => ({ object: row.data, version: row.version }));
   }
 
+  /**
+   * Claims free keys, one INSERT for the batch. A key already present, or claimed by an earlier row
+   * of the same batch (two requests racing with one key), is left alone: only rows whose token comes
+   * back took their key; the others decide under the row lock (`idempotencyBegin`).
+   */
+  private async claimKeys(claims: KeyClaim[]): Promise<Array<Settled<boolean>>> {
+    const rows = inKeyOrder(claims);
+    const { rows: taken } = await this.pool.query<{ token: string }>({
+      name: 'opentill_idempotency_claim_batch',
+      text: `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms, token)
+        SELECT c.account_id, c.key, c.request_hash, 'in_flight', c.created_ms, c.locked_until_ms, c.token
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[]) WITH ORDINALITY
+          AS c(account_id, key, request_hash, created_ms, locked_until_ms, token, ord)
+        ORDER BY c.ord
+        ON CONFLICT (account_id, key) DO NOTHING RETURNING token`,
+      values: [rows.map((c) => c.accountId), rows.map((c) => c.key), rows.map((c) => c.requestHash), rows.map((c) => c.nowMs),
+        rows.map((c) => c.lockedUntil), rows.map((c) => c.token)],
+    });
+    const tokens = new Set(taken.map((row) => row.token));
+    return claims.map((claim) => ({ ok: true, value: tokens.has(claim.token) }));
+  }
+
+  /**
+   * Several commits in one statement, `SELECT opentill_commit_guarded(…), opentill_commit_guarded(…)`
+   * (a named statement per count): one transaction, each call in its own subtransaction, so each
+   * fails alone (its error comes back as a value and is rethrown to its own caller, with its SQLSTATE
+   * as `code`, as node-postgres would have thrown it) and all are durable before any is answered.
+   */
+  private async commitCalls(calls: unknown[][]): Promise<Array<Settled<string>>> {
+    const { rows } = await this.pool.query<Record<string, string>>({
+      name: `opentill_commit_batch_${calls.length}`, text: commitBatchSql(calls.length), values: calls.flat() });
+    const row = rows[0] ?? {};
+    return calls.map((_call, index): Settled<string> => {
+      const outcome = row[`o${index}`] ?? 'error XX000 no outcome';
+      if (!outcome.startsWith('error ')) return { ok: true, value: outcome };
+      const error = Object.assign(new Error(outcome.slice(12)), { code: outcome.slice(6, 11) });
+      return { ok: false, error };
+    });
+  }
+
+  /** Stores the answers, one UPDATE for the batch; each only while its token still owns its in-flight key. */
+  private async storeAnswers(answers: KeyAnswer[]): Promise<Array<Settled<void>>> {
+    const rows = inKeyOrder(answers);
+    await this.pool.query({
+      name: 'opentill_idempotency_finish_batch',
+      text: `UPDATE idempotency_keys AS k SET state = 'done', response_status = a.status, response_body = a.body, effect = NULL
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS a(account_id, key, token, status, body)
+        WHERE k.account_id = a.account_id AND k.key = a.key AND k.token = a.token AND k.state = 'in_flight'`,
+      values: [rows.map((a) => a.accountId), rows.map((a) => a.key), rows.map((a) => a.token), rows.map((a) => a.status),
+        rows.map((a) => a.body)],
+    });
+    return answers.map(() => ({ ok: true, value: undefined }));
+  }
+
   private idempotencyStore(): IdempotencyStore {
     return {
       begin: (accountId, key, requestHash, nowMs, token) => this.idempotencyBegin(accountId, key, requestHash, nowMs, token),
-      finish: async (accountId, key, status, body, token) => {
-        await this.pool.query({
-          name: 'opentill_idempotency_finish',
-          text: `UPDATE idempotency_keys SET state = 'done', response_status = $1, response_body = $2, effect = NULL
-           WHERE account_id = $3 AND key = $4 AND token = $5 AND state = 'in_flight'`,
-          values: [status, body, accountId, key, token] });
-      },
+      finish: (accountId, key, status, body, token) => this.finishes.run({ accountId, key, status, body, token }),
       abandon: async (accountId, key, token) => {
         await this.pool.query({
           name: 'opentill_idempotency_abandon',
@@ -431,12 +508,12 @@ export class PostgresStore implements Store {
   private async idempotencyBegin(accountId: string, key: string, requestHash: string, nowMs: number,
     token: string): Promise<IdempotencyBegin> {
     const lockedUntil = nowMs + limits.idempotencyLockMs;
-    const claim = (client: pg.Pool | pg.PoolClient) => client.query({
+    const claim = (client: pg.PoolClient) => client.query({
       name: 'opentill_idempotency_claim',
       text: `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms, token)
        VALUES ($1, $2, $3, 'in_flight', $4, $5, $6) ON CONFLICT (account_id, key) DO NOTHING RETURNING 1`,
       values: [accountId, key, requestHash, nowMs, lockedUntil, token] });
-    if ((await claim(this.pool)).rowCount === 1) return { kind: 'started' };
+    if (await this.claims.run({ accountId, key, requestHash, nowMs, lockedUntil, token })) return { kind: 'started' };
     return this.transaction(async (client): Promise<IdempotencyBegin> => {
       for (let attempt = 1; ; attempt++) {
         if (attempt > 10) throw new Error(`idempotency key ${key}: claimed and released 10 times in a row`);
@@ -460,6 +537,45 @@ export class PostgresStore implements Store {
       }
     });
   }
+}
+
+/** Calls per batched hot statement: 6 array parameters whatever the count; bounds the locks one statement holds. */
+const hotBatchMax = 64;
+
+/** Commits per batched statement: 23 parameters each. */
+const commitBatchMax = 16;
+
+/** The parameter types of `opentill_commit` (0008), in order. */
+const commitParameterTypes = ['text', 'text', 'text', 'text', 'text[]', 'text[]', 'bigint[]', 'int[]', 'boolean[]', 'bigint[]',
+  'text[]', 'text[]', 'text[]', 'bigint[]', 'text[]', 'text[]', 'text[]', 'text[]', 'text[]', 'text[]', 'bigint[]', 'text', 'text'];
+const commitBatchSqls: string[] = [];
+
+/** `SELECT opentill_commit_guarded($1, …, $23) AS o0, … AS o<count - 1>` (cached per count). */
+function commitBatchSql(count: number): string {
+  return commitBatchSqls[count] ??= `SELECT ${Array.from({ length: count }, (_unused, call) => {
+    const parameters = commitParameterTypes.map((type, index) => `$${call * commitParameterTypes.length + index + 1}::${type}`);
+    return `opentill_commit_guarded(${parameters.join(', ')}) AS o${call}`;
+  }).join(', ')}`;
+}
+
+/** The FROM of a batched point read: `k.ord` (1-based) says which key a row answers. */
+const batchedPointRead = `FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(id, account_id, ord)
+  JOIN objects o ON o.id = k.id AND o.account_id = k.account_id`;
+
+interface ObjectKey { accountId: string; id: string }
+interface KeyClaim { accountId: string; key: string; requestHash: string; nowMs: number; lockedUntil: number; token: string }
+interface KeyAnswer { accountId: string; key: string; status: number; body: string; token: string }
+
+/**
+ * Rows of a batch in key order: two claim batches holding the same keys insert them in the same order,
+ * so one waits for the other instead of deadlocking. (Answers touch disjoint keys: one token each.)
+ */
+function inKeyOrder<T extends { accountId: string; key: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => (a.accountId === b.accountId ? compare(a.key, b.key) : compare(a.accountId, b.accountId)));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function toAccount(row: AccountRow): Account {

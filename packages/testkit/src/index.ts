@@ -4,3 +4,5 @@ export * from './server-process.js';
 export * from './python-stripe.js';
 export * from './conformance/shapes.js';
 export { checkResponseBody, type Violation } from './conformance/validate.js';
+export * from './haproxy.js';
+export * from './cluster.js';

@@ -12,10 +12,10 @@
  *
  * Any failure is an error that says what to do: the tests that need Python never skip.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { debianCacheDir, unpackDebianPackages } from './debian-packages.js';
 
 /** The version the issue and the Debian 12 archive name; the snippets are run through exactly it. */
 export const pythonStripeVersion = '5.0.0';
@@ -35,8 +35,7 @@ export interface PythonStripe {
   source: string;
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const pythonStripeCacheDir = join(repoRoot, 'node_modules', '.cache', 'opentill-python-stripe');
+export const pythonStripeCacheDir = debianCacheDir('opentill-python-stripe');
 
 /** Debian's interpreter first: its packages are built for it (a pyenv shim may shadow `python3`). */
 function interpreters(): string[] {
@@ -58,31 +57,9 @@ function fail(message: string): never {
   throw new Error(`python3-stripe ${pythonStripeVersion} could not be provisioned for the Python snippet tests: ${message}`);
 }
 
-function download(into: string): void {
-  const run = () => spawnSync('apt-get', ['download', ...pythonStripePackages], { cwd: into, encoding: 'utf8', timeout: 120_000 });
-  let result = run();
-  if (result.error) fail(`apt-get is not available (${result.error.message}); install python3-stripe with your package manager.`);
-  if (result.status !== 0 && typeof process.getuid === 'function' && process.getuid() === 0) {
-    // A fresh machine may have no package lists yet.
-    spawnSync('apt-get', ['update', '-qq'], { encoding: 'utf8', timeout: 300_000 });
-    result = run();
-  }
-  if (result.status !== 0) {
-    fail(`\`apt-get download ${pythonStripePackages.join(' ')}\` failed: ${(result.stderr || result.stdout).trim().slice(0, 600)}`);
-  }
-}
-
-function cacheComplete(marker: string, wanted: string): boolean {
-  return existsSync(marker) && readFileSync(marker, 'utf8') === wanted;
-}
-
 let provisioned: PythonStripe | undefined;
 
-/**
- * The Python that imports stripe 5.0.0, provisioning the cache on first use. Safe when several
- * test processes call it at once: each unpacks into its own temporary directory and renames it
- * into place; a loser of that race uses the winner's.
- */
+/** The Python that imports stripe 5.0.0, provisioning the cache on first use (debian-packages.ts). */
 export function provisionPythonStripe(): PythonStripe {
   if (provisioned) return provisioned;
   const candidates = interpreters();
@@ -95,33 +72,7 @@ export function provisionPythonStripe(): PythonStripe {
   }
   const python = candidates[0]!;
   const env = { PYTHONPATH: sitePackages(pythonStripeCacheDir) };
-  const marker = join(pythonStripeCacheDir, 'packages.txt');
-  const wanted = pythonStripePackages.join('\n');
-  if (!cacheComplete(marker, wanted)) {
-    mkdirSync(dirname(pythonStripeCacheDir), { recursive: true });
-    const work = mkdtempSync(`${pythonStripeCacheDir}.tmp-`);
-    try {
-      const debs = join(work, 'debs');
-      const root = join(work, 'root');
-      mkdirSync(debs);
-      mkdirSync(root);
-      download(debs);
-      for (const file of readdirSync(debs).filter((name) => name.endsWith('.deb'))) {
-        execFileSync('dpkg', ['-x', join(debs, file), root], { timeout: 60_000 });
-      }
-      writeFileSync(join(root, 'packages.txt'), wanted);
-      // A stale copy (another package list) goes; a complete one put in place meanwhile stays.
-      if (existsSync(pythonStripeCacheDir) && !cacheComplete(marker, wanted)) rmSync(pythonStripeCacheDir, { recursive: true, force: true });
-      try {
-        renameSync(root, pythonStripeCacheDir);
-      } catch (error) {
-        // Another process put its copy in place first: use it.
-        if (!cacheComplete(marker, wanted)) throw error;
-      }
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }
+  unpackDebianPackages(pythonStripeCacheDir, pythonStripePackages, fail);
   const version = stripeVersion(python, env);
   if (version !== pythonStripeVersion) {
     fail(`${python} with PYTHONPATH=${env.PYTHONPATH} imports stripe ${version ?? '(nothing: the import failed)'}; ` +

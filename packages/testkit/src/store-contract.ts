@@ -41,6 +41,7 @@ export const storeMigrationHistory: ReadonlyArray<{ version: number; name: strin
   { version: 6, name: 'connect' },
   { version: 8, name: 'commit-function' },
   { version: 9, name: 'reader-bus' },
+  { version: 11, name: 'commit-batch' },
 ];
 
 const ACCT = 'acct_contract_a';
@@ -826,6 +827,37 @@ export function runStoreContract(
         ]);
         assert.deepEqual(results, [{ ok: true, deliveries: 0 }, { ok: false, conflictId: 'b', keyLost: true }, { ok: true, deliveries: 0 }]);
         assert.deepEqual((await ids(store, { type: 'payment_intent' })).ids.sort(), ['pi_a', 'pi_c']);
+      });
+
+      // An adapter may send the calls of concurrent requests together (PostgreSQL batches them into one
+      // statement per kind): every request must still get its own outcome, and one failing must not
+      // fail or undo its neighbours.
+      test('30 requests at once: each claims, commits and answers on its own; failures stay their own', async (store) => {
+        const keys = Array.from({ length: 30 }, (_, i) => `many-${String(i).padStart(2, '0')}`);
+        await insertNew(store, [storedObject('pi_shared', 'payment_intent', 1)]);
+        const begun = await Promise.all(keys.map((key) => store.idempotency.begin(ACCT, key, `h-${key}`, T0, `tok-${key}`)));
+        assert.deepEqual(begun, keys.map(() => ({ kind: 'started' })));
+        const results = await Promise.all(keys.map((key, i) => {
+          if (i === 7) return store.commit(keyed(key, 'not-its-token', 'e', [storedObject(`pi_${key}`, 'payment_intent', 1)]));
+          // Both load version 1 of one object: exactly one of them wins.
+          if (i === 11 || i === 12) {
+            return store.commit({ ...keyed(key, `tok-${key}`, `effect-${key}`, []),
+              puts: [{ object: storedObject('pi_shared', 'payment_intent', 1, { by: key }), expectedVersion: 1 }] });
+          }
+          const event = storedObject(`evt_${key}`, 'event', 1, { type: 'payment_intent.created', data: { object: {} } });
+          return store.commit(keyed(key, `tok-${key}`, `effect-${key}`, [storedObject(`pi_${key}`, 'payment_intent', 1)], [event]));
+        }));
+        assert.deepEqual(results[7], { ok: false, conflictId: keys[7], keyLost: true });
+        const racing = [results[11]!, results[12]!];
+        assert.equal(racing.filter((r) => r.ok).length, 1, JSON.stringify(racing));
+        assert.deepEqual(racing.find((r) => !r.ok), { ok: false, conflictId: 'pi_shared' });
+        const others = keys.filter((_, i) => i !== 7 && i !== 11 && i !== 12);
+        for (const key of others) assert.deepEqual(results[keys.indexOf(key)], { ok: true, deliveries: 0 }, key);
+        assert.deepEqual((await ids(store, { type: 'payment_intent' })).ids.sort(), ['pi_shared', ...others.map((key) => `pi_${key}`)].sort());
+        assert.equal((await ids(store, { type: 'event' })).ids.length, others.length);
+        await Promise.all(keys.map((key) => store.idempotency.finish(ACCT, key, 200, `answer-${key}`, `tok-${key}`)));
+        const replays = await Promise.all(keys.map((key) => store.idempotency.begin(ACCT, key, `h-${key}`, T0 + 1, 'later')));
+        assert.deepEqual(replays, keys.map((key) => ({ kind: 'replay', status: 200, body: `answer-${key}` })));
       });
     });
 

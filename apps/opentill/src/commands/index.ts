@@ -7,5 +7,6 @@ import { reader } from './reader.js';
 import { screen } from './screen.js';
 import { reset } from './reset.js';
 import { logs } from './logs.js';
+import { cluster } from './cluster.js';
 
-export const commands: Command[] = [serve, listen, trigger, reader, screen, reset, logs];
+export const commands: Command[] = [serve, cluster, listen, trigger, reader, screen, reset, logs];

@@ -50,6 +50,8 @@ export async function pair(apiBase: string, personality: Personality, onCode: (c
 
 export interface RunOptions {
   apiBase: string;
+  /** More addresses of the same cluster: after a dropped connection the device tries the next one in turn. */
+  fallbacks?: string[];
   credential: ReaderCredential;
   personality: Personality;
   autoPresent: string | null;
@@ -66,22 +68,31 @@ export async function runReader(options: RunOptions): Promise<never> {
     cards: testCards.map((c) => ({ number: c.number, name: c.testCard, label: c.label, brand: c.brand })),
     presets: { pin: options.pin, tip: options.tip },
   });
+  // A node that died takes its connections with it: the next attempt goes to the next address (a
+  // load balancer's address alone also works: it sends the new connection to a live node).
+  const addresses = [options.apiBase, ...(options.fallbacks ?? [])];
+  let failures = 0;
   for (let attempt = 0; ; attempt += 1) {
-    const result = await connectOnce(options, () => state, (next) => { state = next; });
+    const apiBase = addresses[attempt % addresses.length]!;
+    const result = await connectOnce({ ...options, apiBase }, () => state, (next) => { state = next; });
     if (result.fatal) throw new Error(result.reason);
-    const delayMs = Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
-    options.log(`connection closed (${result.reason}); reconnecting in ${delayMs} ms`);
+    // The backoff starts again after a connection that was welcomed.
+    failures = result.welcomed ? 0 : failures + 1;
+    const delayMs = failures === 0 ? 250 : Math.min(5000, 250 * 2 ** Math.min(failures, 5));
+    const nextBase = addresses[(attempt + 1) % addresses.length]!;
+    options.log(`connection closed (${result.reason}); reconnecting${addresses.length > 1 ? ` to ${nextBase}` : ''} in ${delayMs} ms`);
     await new Promise((r) => setTimeout(r, delayMs));
   }
 }
 
 function connectOnce(options: RunOptions, get: () => DeviceState, set: (state: DeviceState) => void):
-  Promise<{ fatal: boolean; reason: string }> {
+  Promise<{ fatal: boolean; welcomed: boolean; reason: string }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${wsBase(options.apiBase)}/opentill/v1/readers/connect`);
     let seq = 0;
     let heartbeat: NodeJS.Timeout | null = null;
     let fatal: { code: string; message: string } | null = null;
+    let welcomed = false;
     const send = (frame: Record<string, unknown>) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ ...frame, seq: ++seq }));
     };
@@ -126,7 +137,8 @@ function connectOnce(options: RunOptions, get: () => DeviceState, set: (state: D
       const frame = JSON.parse(data.toString()) as ServerFrame;
       switch (frame.type) {
         case 'welcome':
-          options.log(`connected as ${frame.reader_id} (${readerProtocol})`);
+          welcomed = true;
+          options.log(`connected as ${frame.reader_id} (${readerProtocol})${options.fallbacks?.length ? ` to ${options.apiBase}` : ''}`);
           heartbeat = setInterval(() => send({ type: 'heartbeat' }), frame.heartbeat_interval_ms);
           apply({ kind: 'connection', online: true });
           return;
@@ -158,7 +170,7 @@ function connectOnce(options: RunOptions, get: () => DeviceState, set: (state: D
       if (idleTimer) clearTimeout(idleTimer);
       const permanent = fatal !== null && ['unknown_reader', 'reader_revoked', 'unauthenticated', 'unsupported_protocol',
         'replaced_by_new_connection'].includes(fatal.code);
-      resolve({ fatal: permanent, reason: fatal ? `${fatal.code}: ${fatal.message}` : `${code} ${reason.toString()}` });
+      resolve({ fatal: permanent, welcomed, reason: fatal ? `${fatal.code}: ${fatal.message}` : `${code} ${reason.toString()}` });
     });
   });
 }
@@ -197,12 +209,14 @@ export const reader: Command = {
     { name: 'pin', type: 'string', value: 'digits|none', help: 'type this PIN when a card asks for one (default 1234); none: show\nthe PIN pad and wait for a PIN typed on the reader\'s screen' },
     { name: 'tip', type: 'string', value: 'amount', help: 'choose this tip (minor units) when the reader offers tipping' },
     { name: 'quiet', short: 'q', type: 'boolean', help: 'do not log screens' },
+    { name: 'fallback', type: 'string', multiple: true, value: 'url', help: 'another node of the same cluster: when the connection drops, the reader\ntries the next address in turn (repeatable; docs/cluster-running.md)' },
     ...clientFlags,
   ],
   examples: [
     'opentill reader --pair',
     'opentill reader --pair --personality s700 --auto-present 4242424242424242',
     'opentill reader --reader-secret acct_…/tmr_…/rdrsk_… --pin none',
+    'opentill reader --reader-secret acct_…/tmr_…/rdrsk_… --api-base http://10.0.0.11:4242 --fallback http://10.0.0.12:4242',
   ],
   async run({ values }) {
     const pairing = booleanFlag(values, 'pair') ?? false;
@@ -217,6 +231,10 @@ export const reader: Command = {
     if (pin !== undefined && pin !== 'none' && !/^\d{4,12}$/.test(pin)) throw new UsageError(`--pin: '${pin}' is not 4 to 12 digits, or none`);
     const tip = stringFlag(values, 'tip');
     const tipAmount = tip !== undefined ? parseInteger(tip, '--tip', 0, 99_999_999) : null;
+    const fallbacks = (values['fallback'] as string[] | undefined) ?? [];
+    for (const fallback of fallbacks) {
+      if (!/^https?:\/\/[^\s/]+\/?$/.test(fallback)) throw new UsageError(`--fallback: '${fallback.slice(0, 80)}' is not an http(s)://host:port address`);
+    }
     let credential: ReaderCredential | null = null;
     if (secretText) {
       try {
@@ -262,7 +280,7 @@ export const reader: Command = {
       log(`Screen: opentill screen ${credential.readerId} --api-key sk_test_…`);
     }
     await runReader({
-      apiBase, credential, personality, autoPresent: autoPresent ?? null, pin: readerPin(pin),
+      apiBase, fallbacks, credential, personality, autoPresent: autoPresent ?? null, pin: readerPin(pin),
       tip: tipAmount, log, logScreens: !(booleanFlag(values, 'quiet') ?? false),
     });
   },

@@ -94,7 +94,7 @@ async function answerCheckFromEnv(): Promise<{ answerCheck?: AnswerCheck }> {
 }
 
 /** Fails now, before the store is opened or an account created, when the address cannot be bound. */
-function checkPortFree(port: number, host: string): Promise<void> {
+export function checkPortFree(port: number, host: string): Promise<void> {
   if (port === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const probe = createServer();
@@ -136,6 +136,7 @@ export const serve: Command = {
     { name: 'fixtures', type: 'string', value: 'file.json', help: 'create these locations, configurations, readers and webhook\nendpoints at start, once (env OPENTILL_FIXTURES; docs/cli.md)' },
     { name: 'seed', type: 'string', value: 'text', help: 'reproducible ids and secrets: the same seed and requests on a fresh\ndata directory give the same ids (env OPENTILL_SEED)' },
     { name: 'public-url', type: 'string', value: 'url', help: 'origin put in the URLs OpenTill hands out, e.g. https://till.example.com\n(env OPENTILL_PUBLIC_URL; default: the request\'s Host if well-formed)' },
+    { name: 'node-name', type: 'string', value: 'name', help: 'this node\'s name in a cluster, sent as the OpenTill-Node header on every\nanswer (env OPENTILL_NODE_NAME; docs/cluster-running.md)' },
     { name: 'trust-proxy', type: 'boolean', help: 'take X-Forwarded-Proto/-Host (validated) from a proxy in front (env OPENTILL_TRUST_PROXY=1)' },
     ...webhookFlags,
     // The operations flags (docs/operations.md): their values are read by operations.ts.
@@ -190,6 +191,8 @@ async function startServe(values: FlagValues): Promise<void> {
   if (seed !== undefined && !/^[\w.-]{1,64}$/.test(seed)) throw new UsageError(`--seed: use up to 64 letters, digits, _ . or -`);
   const nodeId = process.env['OPENTILL_NODE_ID'] || undefined;
   if (nodeId !== undefined && !nodeIdPattern.test(nodeId)) throw new UsageError('OPENTILL_NODE_ID: use up to 64 letters, digits, _ . or -');
+  const nodeName = (stringFlag(values, 'node-name') ?? process.env['OPENTILL_NODE_NAME']) || undefined;
+  if (nodeName !== undefined && !/^[\w.-]{1,64}$/.test(nodeName)) throw new UsageError(`--node-name: use up to 64 letters, digits, _ . or -`);
   await checkPortFree(port, host);
 
   const store = await openStore(databaseUrl, dataDir);
@@ -206,7 +209,7 @@ async function startServe(values: FlagValues): Promise<void> {
   const accountId = (await authenticate(store, keys.secretKey))!.accountId;
   const recorder = new RequestLogRecorder(store.requestLog, logSettings, (error, what) => logger.error({ err: error }, what));
   const app = buildServer({
-    engine: services.engine, services, logger, requestLog: recorder, ...crashHookFromEnv(), ...await answerCheckFromEnv(),
+    engine: services.engine, services, logger, requestLog: recorder, ...(nodeName !== undefined ? { nodeName } : {}), ...crashHookFromEnv(), ...await answerCheckFromEnv(),
     timeouts: { headersMs: envMs('OPENTILL_HTTP_HEADERS_TIMEOUT_MS'), requestMs: envMs('OPENTILL_HTTP_REQUEST_TIMEOUT_MS') },
     dashboard: { dir: dashboardDir(values as never), knownKeys: (id) => (id === accountId ? knownKeys(keys) : undefined) },
   });
