@@ -74,11 +74,23 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/store-sqlite/src/**/*.ts', 'packages/store-postgres/src/**/*.ts', 'packages/gateway/src/**/*.ts'],
+    files: ['packages/store-sqlite/src/**/*.ts', 'packages/store-postgres/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['fastify', '@fastify/*', '@opentill/terminal-sdk'], message: 'stores and the gateway are not HTTP API code' },
+      ] }],
+    },
+  },
+  {
+    // The gateway is an adapter of the engine's reader port: the engine's types, never the HTTP server's
+    // (its host interface, host.ts, is what the server satisfies) nor a store's.
+    files: ['packages/gateway/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['fastify', '@fastify/*', '@opentill/terminal-sdk'], message: 'stores and the gateway are not HTTP API code' },
+        { group: ['@opentill/server', '@opentill/store-*', 'pg', 'better-sqlite3'], message: 'the gateway depends on the engine, not on the server or a store' },
       ] }],
     },
   },

@@ -20,7 +20,7 @@ export const defaultSimulatedCard: Readonly<Record<CardPresentType, string>> = {
   interac_present: '4506445006931933',
 };
 
-/** The card type of the default simulated card: Interac only when it is the sole card type allowed (contract §5.3). */
+/** The card type of the default simulated card: Interac only when it is the sole card type allowed (processor-simulated's `defaultTestCardNumber`; docs/terminal.md). */
 export function defaultSimulatedCardType(paymentMethodTypes: readonly string[]): CardPresentType {
   return !paymentMethodTypes.includes('card_present') && paymentMethodTypes.includes('interac_present') ? 'interac_present' : 'card_present';
 }

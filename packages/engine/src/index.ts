@@ -15,6 +15,7 @@ export * from './secrets.js';
 export * from './adapters.js';
 export * from './webhooks/index.js';
 export * from './terminal/reader-link.js';
+export * from './terminal/reader-bus-store.js';
 export * from './terminal/reader-devices.js';
 export * from './terminal/locations.js';
 export * from './terminal/readers/index.js';

@@ -202,6 +202,9 @@ export interface Store {
   readonly requestLog: RequestLogStore;
   readonly dashboardSessions: DashboardSessionStore;
 
+  /** Reader leases and cross-node reader commands (`terminal/reader-bus-store.ts`, docs/cluster.md). */
+  readonly readerBus: ReaderBusStore;
+
   /** True when every migration this build knows is applied (`/readyz`). Throws when the store is unreachable. */
   migrationsApplied(): Promise<boolean>;
 }
@@ -210,3 +213,4 @@ export type { OutboxStore, DeliveryState, ClaimedDelivery, DeliveryAttempt, Deli
   DeliveryQuery } from './webhooks/outbox.js';
 import type { OutboxStore } from './webhooks/outbox.js';
 import type { DashboardSessionStore, RequestLogStore } from './operations-store.js';
+import type { ReaderBusStore } from './terminal/reader-bus-store.js';

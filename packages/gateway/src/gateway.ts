@@ -6,7 +6,9 @@
  * through `ReaderDevices.applyEvent` (TerminalReaders' device-side methods), resume after a
  * reconnect. It also hosts the screen hub (screen.ts) that relays device screens to viewers.
  *
- * Connections are held by the node the device connected to; see the multi-node note in the docs.
+ * Connections are held by the node the device connected to, which holds the reader's lease; a
+ * command for a reader connected to another node travels over the reader bus (reader-bus.ts,
+ * docs/cluster.md) and is answered by the owning node with the same acknowledgement deadline.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
@@ -14,15 +16,16 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isApiError, limits, readerOfflineAfterMs, readerStatusAt, type Reader, type StoredObject } from '@opentill/core';
 import {
-  deviceActionId, hashKey, sameSecret, serverActionStatus, type DeliveryResult, type PendingRegistration, type Presence, type ReaderCommand,
-  type ReaderLink, type RequestContext, type ServerActionStatus,
+  deviceActionId, hashKey, sameSecret, serverActionStatus, type DeliveryResult, type PendingRegistration, type Presence,
+  type ReaderCommand, type ReaderLink, type ReaderMessage, type RequestContext, type ServerActionStatus,
 } from '@opentill/engine';
 import {
   FrameError, parseDeviceFrame, parseJson, personalities, readerProtocol,
   type DeviceFrame, type ProtocolErrorCode, type ServerCommand, type ServerFrame,
 } from '@opentill/reader-device';
 import type { ScreenState } from '@opentill/protocol';
-import type { Services } from '@opentill/server';
+import type { GatewayServices } from './host.js';
+import { ReaderBus, type ReaderBusOptions } from './reader-bus.js';
 import { registrationCode } from './words.js';
 
 export interface GatewayOptions {
@@ -36,7 +39,14 @@ export interface GatewayOptions {
   presenceWriteIntervalMs?: number;
   /** The first frame (pair or hello) must arrive within this. */
   helloTimeoutMs?: number;
+  /** Several nodes on one database: leases and cross-node commands (docs/cluster.md). */
+  bus?: ReaderBusOptions;
 }
+
+/** What a command row for the owning node carries (`kind: 'deliver'`). */
+interface DeliverPayload { reader: Reader; command: ReaderCommand; nowMs: number }
+/** A screen viewer's touch for the owning node (`kind: 'input'`). */
+interface InputPayload { input: Extract<ServerFrame, { type: 'customer_input' }> }
 
 export const gatewayPaths = {
   pair: '/opentill/v1/readers/pair',
@@ -70,6 +80,8 @@ interface DeviceConnection {
   ws: WebSocket;
   accountId: string;
   readerId: string;
+  /** The reader's lease epoch this connection holds (its fencing token in the store). */
+  epoch: number;
   pending: Map<string, (acked: boolean) => void>;
   /** Last status pushed to the device, to push each change once. */
   pushed: string | null;
@@ -82,6 +94,8 @@ interface DeviceConnection {
   expecting: Set<string>;
   /** Resolved when a commit shows the reader on that action. */
   committed: Map<string, () => void>;
+  /** The current command came from another node: its commits reach this node as hints, polled if lost. */
+  viaBus: boolean;
 }
 
 export type ScreenListener = (readerId: string, state: ScreenState) => void;
@@ -105,8 +119,10 @@ export class ReaderGateway implements ReaderLink {
   private readonly helloTimeoutMs: number;
   private readonly unsubscribe: () => void;
   private readonly upgradeHandlers = new Map<string, (request: IncomingMessage, socket: Duplex, head: Buffer) => void>();
+  readonly bus: ReaderBus;
+  private readonly stopHints: () => void;
 
-  constructor(private readonly services: Services, options: GatewayOptions = {}) {
+  constructor(private readonly services: GatewayServices, options: GatewayOptions = {}) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 20_000;
     this.pairingCodeLifetimeMs = options.pairingCodeLifetimeMs ?? 10 * 60 * 1000;
@@ -115,6 +131,13 @@ export class ReaderGateway implements ReaderLink {
     // ws enforces a hard cap; our own (smaller) limit answers with a clear error frame first.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.readerMessageBytesMax * 4, perMessageDeflate: false });
     services.readerLinks.add(this);
+    this.bus = new ReaderBus(services.engine.store.readerBus, services.engine.clock, (message) => this.onBusMessage(message),
+      (accountId, readerId, epoch) => this.onLeaseLost(accountId, readerId, epoch), options.bus);
+    const stopTopics = this.bus.onTopic((topic) => this.onBusTopic(topic));
+    const stopPolls = this.bus.onPoll(() => this.refreshActiveDevices());
+    this.stopHints = () => { stopTopics(); stopPolls(); };
+    // Wake-ups are hints (polling carries the bus without them): a failed LISTEN must not stop the server.
+    void this.bus.start().catch(() => undefined);
     this.unsubscribe = services.engine.onCommit((accountId, _events, changed) => this.onCommit(accountId, changed));
     this.upgradeHandlers.set(gatewayPaths.pair, (request, socket, head) =>
       this.wss.handleUpgrade(request, socket, head, (ws) => this.onPair(ws, request)));
@@ -160,6 +183,8 @@ export class ReaderGateway implements ReaderLink {
 
   close(): void {
     this.unsubscribe();
+    this.stopHints();
+    void this.bus.stop();
     for (const device of this.devices.values()) this.fail(device.ws, 'server_closing', 'The server is shutting down.', 1001);
     for (const pairing of this.pairings.values()) this.fail(pairing.ws, 'server_closing', 'The server is shutting down.', 1001);
     this.wss.close();
@@ -178,7 +203,64 @@ export class ReaderGateway implements ReaderLink {
 
   async deliver(reader: Reader, command: ReaderCommand, nowMs: number, accountId?: string): Promise<DeliveryResult> {
     const device = this.devices.get(reader.id);
-    if (!device || device.ws.readyState !== device.ws.OPEN) return { delivery: { kind: 'timeout', delivered: false } };
+    if (device) {
+      device.viaBus = false;
+      return this.deliverHere(device, reader, command, nowMs, accountId);
+    }
+    if (accountId === undefined) return { delivery: { kind: 'timeout', delivered: false } };
+    return this.deliverElsewhere(reader, command, nowMs, accountId);
+  }
+
+  /**
+   * The device is connected to another node (docs/cluster.md): a command row for the lease holder,
+   * which delivers it with the same acknowledgement deadline and records the outcome. No live lease
+   * (no node holds the device, or its node died and the lease expired): the same answer as a device
+   * that is not connected on one node. Taken but never answered (the owner died after taking it):
+   * it may have reached the device, so it is the false negative (timeout, action kept).
+   */
+  private async deliverElsewhere(reader: Reader, command: ReaderCommand, nowMs: number, accountId: string): Promise<DeliveryResult> {
+    const owner = await this.bus.ownerOf(accountId, reader.id);
+    if (owner === null || owner === this.bus.nodeId) return { delivery: { kind: 'timeout', delivered: false } };
+    const payload: DeliverPayload = { reader, command, nowMs };
+    const outcome = await this.bus.request({ accountId, readerId: reader.id, toNode: owner, kind: 'deliver', payload: JSON.stringify(payload) },
+      { pickupMs: this.pickupMs(), answerMs: this.ackTimeoutMs + this.pickupMs() });
+    if (outcome.kind === 'unclaimed') return { delivery: { kind: 'timeout', delivered: false } };
+    const answered = outcome.kind === 'answered' ? JSON.parse(outcome.result) as Partial<DeliveryResult> : {};
+    return answered.delivery ? { delivery: answered.delivery } : { delivery: { kind: 'timeout', delivered: true } };
+  }
+
+  /** How long the owning node has to take a row: two missed polls and a margin (a lost NOTIFY costs one). */
+  private pickupMs(): number {
+    return 2 * this.bus.pollMs + 1_000;
+  }
+
+  /** A row addressed to this node: the device it holds does what the other node asked. */
+  private async onBusMessage(message: ReaderMessage): Promise<string> {
+    const device = this.devices.get(message.readerId);
+    if (message.kind === 'input') {
+      const { input } = JSON.parse(message.payload) as InputPayload;
+      return JSON.stringify({ ok: device !== undefined && device.accountId === message.accountId && this.forwardInput(message.readerId, input) });
+    }
+    if (message.kind !== 'deliver' || !device || device.accountId !== message.accountId) {
+      return JSON.stringify({ delivery: { kind: 'timeout', delivered: false } } satisfies DeliveryResult);
+    }
+    const { reader, command, nowMs } = JSON.parse(message.payload) as DeliverPayload;
+    device.viaBus = true;
+    const result = await this.deliverHere(device, reader, command, nowMs, message.accountId);
+    return JSON.stringify({ delivery: result.delivery } satisfies DeliveryResult);
+  }
+
+  /** Another node took this reader over (its device reconnected there): this connection is stale. */
+  private onLeaseLost(accountId: string, readerId: string, epoch: number): void {
+    const device = this.devices.get(readerId);
+    if (device && device.accountId === accountId && device.epoch === epoch) {
+      this.fail(device.ws, 'replaced_by_new_connection', 'This reader connected to another server node.', 4000);
+    }
+  }
+
+  private async deliverHere(device: DeviceConnection, reader: Reader, command: ReaderCommand, nowMs: number,
+    accountId?: string): Promise<DeliveryResult> {
+    if (device.ws.readyState !== device.ws.OPEN) return { delivery: { kind: 'timeout', delivered: false } };
     let serverCommand: ServerCommand;
     if (command.kind === 'cancel_action') {
       serverCommand = { type: 'cancel' };
@@ -188,7 +270,7 @@ export class ReaderGateway implements ReaderLink {
         ...reader, action: { type, status: 'in_progress', failure_code: null, failure_message: null, ...details } as Reader['action'],
         _internal: { ...reader._internal, stage: 'waiting', deviceActionId: command.actionId ?? null },
       };
-      const ctx = this.context(accountId ?? device.accountId, nowMs);
+      const ctx = await this.context(accountId ?? device.accountId, nowMs);
       const described = await this.services.readerDevices.describe(ctx, provisional);
       if (!described) return { delivery: { kind: 'timeout', delivered: false } };
       serverCommand = { type: 'action', action: described };
@@ -208,16 +290,15 @@ export class ReaderGateway implements ReaderLink {
     return typed;
   }
 
-  claimRegistration(code: string, nowMs: number): PendingRegistration | null {
+  claimRegistration(code: string, _nowMs: number): PendingRegistration | null {
     const pairing = this.pairings.get(code);
     if (!pairing || pairing.ws.readyState !== pairing.ws.OPEN) return null;
     this.pairings.delete(code);
-    // The code's lifetime runs on the wall clock: the device shows it, not an account.
-    if (pairing.expiresAtMs < Date.now()) {
+    // The code's lifetime runs on the wall clock (not `nowMs`, the account's): the device shows it, not an account.
+    if (pairing.expiresAtMs < this.wallNow()) {
       this.fail(pairing.ws, 'pairing_expired', 'The registration code expired. Pair again.');
       return null;
     }
-    void nowMs;
     const personality = personalities[pairing.personality];
     return {
       link: this.name, deviceType: personality.deviceType, serialNumber: pairing.serialNumber,
@@ -238,7 +319,7 @@ export class ReaderGateway implements ReaderLink {
     // Protocol-level errors (bad frames, over the hard size cap) close the socket; never crash.
     ws.on('error', () => undefined);
     let seq = 0;
-    const bucket: Bucket = { tokens: limits.readerMessageBurstMax, atMs: Date.now() };
+    const bucket: Bucket = { tokens: limits.readerMessageBurstMax, atMs: this.wallNow() };
     let pairing: Pairing | null = null;
     const helloTimer = setTimeout(() => {
       if (!pairing) this.fail(ws, 'unauthenticated', 'Send a pair frame first.');
@@ -265,7 +346,7 @@ export class ReaderGateway implements ReaderLink {
       while (this.pairings.has(code)) code = registrationCode();
       const suffix = createHash('sha256').update(code).digest('hex').slice(0, 8).toUpperCase();
       pairing = {
-        code, expiresAtMs: Date.now() + this.pairingCodeLifetimeMs, ws, personality: frame.personality,
+        code, expiresAtMs: this.wallNow() + this.pairingCodeLifetimeMs, ws, personality: frame.personality,
         serialNumber: frame.serial_number ?? `${personality.serialPrefix}${suffix}`,
         deviceSwVersion: frame.device_sw_version ?? personality.swVersion,
         ipAddress: (request.socket.remoteAddress ?? '0.0.0.0').replace(/^::ffff:/, ''),
@@ -286,7 +367,7 @@ export class ReaderGateway implements ReaderLink {
   private onDevice(ws: WebSocket): void {
     ws.on('error', () => undefined);
     let seq = 0;
-    const bucket: Bucket = { tokens: limits.readerMessageBurstMax, atMs: Date.now() };
+    const bucket: Bucket = { tokens: limits.readerMessageBurstMax, atMs: this.wallNow() };
     let device: DeviceConnection | null = null;
     let authenticating = false;
     const helloTimer = setTimeout(() => {
@@ -299,8 +380,12 @@ export class ReaderGateway implements ReaderLink {
         for (const resolve of device.pending.values()) resolve(false);
         this.screens.delete(device.readerId);
         this.publishScreen(device.readerId, { screen: 'offline' });
-        // The last signal reaches the database, so other nodes see it (and the 2-minute rule runs on).
+        // The last signal reaches the database, so other nodes see it (and the 2-minute rule runs on);
+        // the lease ends, so no node sends this reader commands through this one any more.
         void this.persistPresence(device.accountId, device.readerId, true).catch(() => undefined);
+        const { accountId, readerId, epoch } = device;
+        void this.bus.shareScreen(accountId, readerId, epoch, JSON.stringify({ screen: 'offline' }))
+          .finally(() => this.bus.release(accountId, readerId, epoch)).catch(() => undefined);
       }
     });
     ws.on('message', (data, isBinary) => {
@@ -349,9 +434,23 @@ export class ReaderGateway implements ReaderLink {
     if (ws.readyState !== ws.OPEN) return;
     const previous = this.devices.get(reader.id);
     if (previous) this.fail(previous.ws, 'replaced_by_new_connection', 'Another connection authenticated as this reader.', 4000);
-    const device: DeviceConnection = { ws, accountId: hello.account, readerId: reader.id, pending: new Map(), pushed: null, queue: Promise.resolve(), expecting: new Set(), committed: new Map() };
     const ctx = await this.services.engine.automaticContext(hello.account);
     if (ws.readyState !== ws.OPEN) return;
+    // The lease: a device reconnecting here takes the reader over from the node it left (whose old,
+    // maybe half-open, connection is closed at its next renewal); of two nodes racing, one wins.
+    const epoch = await this.bus.own(hello.account, reader.id);
+    if (epoch === null) {
+      this.fail(ws, 'replaced_by_new_connection', 'Another connection authenticated as this reader on another server node.', 4000);
+      return;
+    }
+    if (ws.readyState !== ws.OPEN) {
+      await this.bus.release(hello.account, reader.id, epoch);
+      return;
+    }
+    const device: DeviceConnection = {
+      ws, accountId: hello.account, readerId: reader.id, epoch, pending: new Map(), pushed: null, queue: Promise.resolve(),
+      expecting: new Set(), committed: new Map(), viaBus: false,
+    };
     this.devices.set(reader.id, device);
     this.lastSeen.set(reader.id, ctx.nowMs);
     ready(device);
@@ -394,6 +493,7 @@ export class ReaderGateway implements ReaderLink {
       case 'screen':
         this.screens.set(device.readerId, frame.state);
         this.publishScreen(device.readerId, frame.state);
+        void this.bus.shareScreen(device.accountId, device.readerId, device.epoch, JSON.stringify(frame.state)).catch(() => undefined);
         return;
       case 'event':
         device.queue = device.queue.then(async () => {
@@ -434,7 +534,7 @@ export class ReaderGateway implements ReaderLink {
 
   /** Checks size, rate, JSON shape and sequence; on a violation sends the error and closes. */
   private decode(ws: WebSocket, data: RawData, isBinary: boolean, bucket: Bucket, lastSeq: number): DeviceFrame | null {
-    if (!takeToken(bucket, Date.now())) {
+    if (!takeToken(bucket, this.wallNow())) {
       this.fail(ws, 'rate_limited', `More than ${limits.readerMessagesPerSecondMax} messages per second.`, 1008);
       return null;
     }
@@ -499,6 +599,27 @@ export class ReaderGateway implements ReaderLink {
     });
   }
 
+  /**
+   * A screen viewer's touch for the reader's device wherever it is connected: here, or through a
+   * command row for the node holding it. False: no node holds the device.
+   */
+  async sendInput(accountId: string, readerId: string, input: ServerFrame & { type: 'customer_input' }): Promise<boolean> {
+    const device = this.devices.get(readerId);
+    if (device) return device.accountId === accountId && this.forwardInput(readerId, input);
+    const owner = await this.bus.ownerOf(accountId, readerId);
+    if (owner === null || owner === this.bus.nodeId) return false;
+    const payload: InputPayload = { input };
+    const outcome = await this.bus.request({ accountId, readerId, toNode: owner, kind: 'input', payload: JSON.stringify(payload) },
+      { pickupMs: this.pickupMs(), answerMs: this.pickupMs() });
+    return outcome.kind === 'answered' && (JSON.parse(outcome.result) as { ok?: boolean }).ok === true;
+  }
+
+  /** The screen of a device connected to another node (kept in the store by its node), or null. */
+  async screenElsewhere(accountId: string, readerId: string): Promise<ScreenState | null> {
+    const text = await this.bus.liveScreen(accountId, readerId);
+    return text === null ? null : JSON.parse(text) as ScreenState;
+  }
+
   /** Forwards a screen viewer's touch to the device (it decides, as if touched). */
   forwardInput(readerId: string, input: ServerFrame & { type: 'customer_input' }): boolean {
     const device = this.devices.get(readerId);
@@ -511,8 +632,14 @@ export class ReaderGateway implements ReaderLink {
     for (const listener of this.screenListeners) listener(readerId, state);
   }
 
-  private context(accountId: string, nowMs: number): RequestContext {
-    return { accountId, requestId: null, idempotencyKey: null, nowMs, apiVersion: '' };
+  /** The account's automatic context at the time of the command being delivered. */
+  private async context(accountId: string, nowMs: number): Promise<RequestContext> {
+    return { ...await this.services.engine.automaticContext(accountId), nowMs };
+  }
+
+  /** Wall clock (the engine's clock, without any account's test-clock offset). */
+  private wallNow(): number {
+    return this.services.engine.clock.nowMs();
   }
 
   /** The account's clock (wall clock + test-clock offset), with the offset cached for a second. */
@@ -546,25 +673,71 @@ export class ReaderGateway implements ReaderLink {
 
   private onCommit(accountId: string, changed: readonly StoredObject[]): void {
     for (const object of changed) {
+      // What other nodes may wait on: a device they hold, an SDK long-poll (a hint; they poll as well).
+      if (announcedTypes.has(object.object)) this.announceChange(accountId, object.id);
       if (object.object !== 'terminal.reader') continue;
       const device = this.devices.get(object.id);
-      if (!device || device.accountId !== accountId) continue;
-      const reader = object as Reader;
-      if (reader['deleted'] === true) {
-        this.fail(device.ws, 'reader_revoked', `Reader ${reader.id} was deleted.`, 4001);
-        continue;
-      }
-      const actionId = deviceActionId(reader);
-      if (actionId !== null) device.committed.get(actionId)?.();
-      const status = serverActionStatus(reader);
-      if (status) this.pushStatus(device, status);
+      if (device && device.accountId === accountId) this.onReaderChanged(device, object as Reader);
     }
+  }
+
+  /** Changes announced in this turn of the event loop, sent once each right after it. */
+  private readonly announcing = new Set<string>();
+
+  private announceChange(accountId: string, objectId: string): void {
+    if (this.announcing.size === 0) {
+      setImmediate(() => {
+        const topics = [...this.announcing];
+        this.announcing.clear();
+        for (const topic of topics) void this.bus.announce(topic).catch(() => undefined);
+      });
+    }
+    this.announcing.add(`changed:${this.bus.nodeId}:${accountId}:${objectId}`);
+  }
+
+  /** `changed:<node>:<account>:<id>` from another node: a device held here or a long-poll waiting here looks again. */
+  private onBusTopic(topic: string): void {
+    const [kind, node, accountId, objectId] = topic.split(':');
+    if (kind !== 'changed' || node === this.bus.nodeId || !accountId || !objectId) return;
+    this.services.sdkSessions.wake(accountId, objectId);
+    const device = this.devices.get(objectId);
+    if (device && device.accountId === accountId) void this.refreshDevice(device).catch(() => undefined);
+  }
+
+  private async refreshDevice(device: DeviceConnection): Promise<void> {
+    const record = await this.services.engine.store.get<Reader>(device.accountId, device.readerId);
+    if (record && this.devices.get(device.readerId) === device) this.onReaderChanged(device, record.object);
+  }
+
+  private onReaderChanged(device: DeviceConnection, reader: Reader): void {
+    if (reader['deleted'] === true) {
+      this.fail(device.ws, 'reader_revoked', `Reader ${reader.id} was deleted.`, 4001);
+      return;
+    }
+    const actionId = deviceActionId(reader);
+    if (actionId !== null) device.committed.get(actionId)?.();
+    const status = serverActionStatus(reader);
+    if (status) this.pushStatus(device, status);
   }
 
   private async pushCurrent(device: DeviceConnection): Promise<void> {
     const record = await this.services.engine.store.get<Reader>(device.accountId, device.readerId);
     const status = record ? serverActionStatus(record.object) : null;
     if (status) this.pushStatus(device, status);
+  }
+
+  /**
+   * The poll behind the `changed:` hints (a NOTIFY may be lost): devices whose current command came
+   * from another node and that wait for its commit of an action they acknowledged, or whose action
+   * is not finished yet, look at their reader. Devices commanded through this node need no poll
+   * (this node's own commits reach them at once), so one node polls nothing.
+   */
+  private async refreshActiveDevices(): Promise<void> {
+    for (const device of [...this.devices.values()]) {
+      if (!device.viaBus) continue;
+      const finished = device.pushed !== null && /:(succeeded|failed)$/.test(device.pushed);
+      if (device.expecting.size > 0 || (device.pushed !== null && !finished)) await this.refreshDevice(device);
+    }
   }
 
   /** Tells the device how its action is going on the server, once per change. */
@@ -580,6 +753,9 @@ export class ReaderGateway implements ReaderLink {
     }, false);
   }
 }
+
+/** The objects whose commits other nodes hear of: readers (devices, SDK states) and SDK sessions and connections. */
+const announcedTypes = new Set(['terminal.reader', 'opentill.sdk_session', 'opentill.sdk_reader_connection']);
 
 /** Answers an upgrade with a Stripe-shaped JSON error and closes the socket. */
 export function refuseUpgrade(socket: Duplex, status: 401 | 404, message: string, code?: string): void {

@@ -1,4 +1,4 @@
-import type { App, Services } from '@opentill/server';
+import type { GatewayHost, GatewayServices } from './host.js';
 import { ReaderGateway, type GatewayOptions } from './gateway.js';
 import { ScreenHub } from './screen.js';
 import type { PublicUrlOptions } from './public-url.js';
@@ -8,6 +8,8 @@ export * from './gateway.js';
 export { ReaderGateway as GatewayReaderLink } from './gateway.js';
 export * from './screen.js';
 export * from './public-url.js';
+export * from './host.js';
+export * from './reader-bus.js';
 export { registrationCode } from './words.js';
 
 /**
@@ -15,7 +17,7 @@ export { registrationCode } from './words.js';
  * adapter, the screen_sessions route, and the WebSocket endpoints on the HTTP server's upgrade event.
  * Call before `listen` (routes cannot be added after Fastify is ready).
  */
-export function attachGateway(app: App, services: Services, options: GatewayOptions & PublicUrlOptions = {}):
+export function attachGateway(app: GatewayHost, services: GatewayServices, options: GatewayOptions & PublicUrlOptions = {}):
   { gateway: ReaderGateway; screens: ScreenHub; close(): void } {
   const gateway = new ReaderGateway(services, options);
   const screens = new ScreenHub(services, gateway, { publicUrl: options.publicUrl, trustProxy: options.trustProxy });

@@ -16,7 +16,7 @@ import { hashKey, type RequestContext } from '@opentill/engine';
 import { screenLanguageFor, type ScreenReader, type ScreenServerMessage, type ScreenState } from '@opentill/protocol';
 import { FrameError, parseCustomerInput, parseJson, resultIdleMs } from '@opentill/reader-device';
 import { parseParams } from '@opentill/protocol';
-import type { App, Services } from '@opentill/server';
+import type { GatewayHost, GatewayServices } from './host.js';
 import { gatewayPaths, refuseUpgrade, takeToken, type ReaderGateway } from './gateway.js';
 import { publicOrigin, type PublicUrlOptions } from './public-url.js';
 
@@ -39,14 +39,30 @@ export class ScreenHub {
   private readonly places = new Map<string, { country: string | null; state: string | null }>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly unsubscribe: () => void;
+  /** Screens of devices held by other nodes, as last sent to this node's viewers (JSON), by reader id. */
+  private readonly remoteScreens = new Map<string, string>();
+  /** Readers watched here whose device is a gateway device (simulated readers' screens are derived, never relayed). */
+  private readonly gatewayReaders = new Set<string>();
 
-  constructor(private readonly services: Services, private readonly gateway: ReaderGateway,
+  constructor(private readonly services: GatewayServices, private readonly gateway: ReaderGateway,
     private readonly urls: PublicUrlOptions = {}) {
     gateway.route(gatewayPaths.screen, (request, socket, head) => {
       this.upgrade(request, socket, head).catch(() => socket.destroy());
     });
     gateway.onScreen((readerId, state) => void this.broadcastFor(readerId, state).catch(() => undefined));
-    this.unsubscribe = services.engine.onCommit((accountId, _events, changed) => {
+    // Devices held by other nodes: their node keeps each screen in the store and says so (a hint),
+    // and the bus's poll looks again for viewers here in case the hint was lost.
+    const stopTopics = gateway.bus.onTopic((topic) => {
+      const [kind, accountId, readerId] = topic.split(':');
+      if (kind === 'screen' && accountId && readerId) void this.refreshRemote(accountId, readerId).catch(() => undefined);
+    });
+    const stopPolls = gateway.bus.onPoll(async () => {
+      for (const [readerId, set] of this.viewers) {
+        const first = set.values().next().value;
+        if (first) await this.refreshRemote(first.accountId, readerId);
+      }
+    });
+    const stopCommits = services.engine.onCommit((accountId, _events, changed) => {
       for (const object of changed) {
         if (object.object === 'terminal.location') this.places.delete(object.id);
         if (object.object !== 'terminal.reader' || !this.viewers.has(object.id)) continue;
@@ -56,6 +72,17 @@ export class ScreenHub {
         else void this.refresh(accountId, object as Reader).catch(() => undefined);
       }
     });
+    this.unsubscribe = () => { stopTopics(); stopPolls(); stopCommits(); };
+  }
+
+  /** Sends viewers here the screen of a gateway device another node holds, when it changed. */
+  private async refreshRemote(accountId: string, readerId: string): Promise<void> {
+    if (!this.viewers.has(readerId) || !this.gatewayReaders.has(readerId) || this.gateway.isConnected(readerId)) return;
+    const state: ScreenState = await this.gateway.screenElsewhere(accountId, readerId) ?? { screen: 'offline' };
+    const text = JSON.stringify(state);
+    if (this.remoteScreens.get(readerId) === text) return;
+    this.remoteScreens.set(readerId, text);
+    await this.broadcastFor(readerId, state);
   }
 
   close(): void {
@@ -75,7 +102,7 @@ export class ScreenHub {
   }
 
   /** `POST /opentill/v1/terminal/readers/:id/screen_sessions`. */
-  register(app: App): void {
+  register(app: GatewayHost): void {
     app.route('POST', '/opentill/v1/terminal/readers/:id/screen_sessions', async (request, ctx, raw) => {
       parseParams({}, raw);
       const readerId = (request.params as { id: string }).id;
@@ -136,7 +163,11 @@ export class ScreenHub {
     const bucket = { tokens: limits.readerMessageBurstMax, atMs: Date.now() };
     ws.on('close', () => {
       set!.delete(viewer);
-      if (set!.size === 0 && this.viewers.get(readerId) === set) this.viewers.delete(readerId);
+      if (set!.size === 0 && this.viewers.get(readerId) === set) {
+        this.viewers.delete(readerId);
+        this.remoteScreens.delete(readerId);
+        this.gatewayReaders.delete(readerId);
+      }
     });
     ws.on('message', (data, isBinary) => {
       const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
@@ -163,6 +194,7 @@ export class ScreenHub {
   private async initial(viewer: Viewer): Promise<void> {
     const ctx = await this.services.engine.automaticContext(viewer.accountId);
     const reader = (await this.services.terminalReaders.load(ctx, viewer.readerId)).object;
+    if (reader._internal.link === 'gateway' && this.viewers.has(reader.id)) this.gatewayReaders.add(reader.id);
     const state = await this.screenOf(ctx, reader);
     this.sendTo(viewer.ws, { type: 'screen', reader: await this.screenReader(ctx, reader), state, seq: this.nextSeq(reader.id) });
     this.returnToIdleLater(viewer.accountId, reader, state);
@@ -177,7 +209,7 @@ export class ScreenHub {
         'This reader is a Tap to Pay phone: cards are tapped on the phone (its app\'s tap screen), not on this screen.');
     }
     if (reader._internal.link === 'gateway') {
-      if (!this.gateway.forwardInput(reader.id, { type: 'customer_input', input })) {
+      if (!await this.gateway.sendInput(viewer.accountId, reader.id, { type: 'customer_input', input })) {
         throw new ApiError('invalid_request_body', 'The reader is not connected.');
       }
       return;
@@ -189,7 +221,8 @@ export class ScreenHub {
 
   private async screenOf(ctx: RequestContext, reader: Reader): Promise<ScreenState> {
     if (reader._internal.link === 'gateway') {
-      return this.gateway.screens.get(reader.id) ?? (this.gateway.isConnected(reader.id) ? { screen: 'splash', message: null } : { screen: 'offline' });
+      const here = this.gateway.screens.get(reader.id) ?? (this.gateway.isConnected(reader.id) ? { screen: 'splash', message: null } : null);
+      return here ?? await this.gateway.screenElsewhere(ctx.accountId, reader.id) ?? { screen: 'offline' };
     }
     return this.services.readerDevices.simulatedScreen(ctx, reader);
   }

@@ -18,6 +18,7 @@ import { decideBegin, eventUndeliveredSql, type IdempotencyRowState } from '@ope
 import { migrations } from './migrations/index.js';
 import { PostgresOutbox } from './outbox.js';
 import { PostgresDashboardSessions, PostgresRequestLog } from './operations.js';
+import { PostgresReaderBus } from './reader-bus.js';
 
 export { migrations } from './migrations/index.js';
 
@@ -111,6 +112,7 @@ export class PostgresStore implements Store {
   readonly outbox: PostgresOutbox;
   readonly requestLog: PostgresRequestLog;
   readonly dashboardSessions: PostgresDashboardSessions;
+  readonly readerBus: PostgresReaderBus;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   /** Key claims of concurrent requests, one INSERT per batch; each answers whether its token took the key. */
@@ -145,6 +147,7 @@ export class PostgresStore implements Store {
     this.idempotency = this.idempotencyStore();
     this.requestLog = new PostgresRequestLog(this.pool);
     this.dashboardSessions = new PostgresDashboardSessions(this.pool);
+    this.readerBus = new PostgresReaderBus(this.pool, { connectionString: options.connectionString, ...compact({ schema: options.schema }) });
     this.outbox = new PostgresOutbox(this.pool, { connectionString: options.connectionString, ...compact({ schema: options.schema }) });
   }
 

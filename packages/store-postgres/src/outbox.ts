@@ -8,6 +8,7 @@
  */
 import pg from 'pg';
 import { inTransaction } from './transaction.js';
+import { listen } from './listen.js';
 import type { StoredObject } from '@opentill/core';
 import {
   attemptErrorLengthMax, attemptExcerptLengthMax, newDeliveryId, planDeliveries,
@@ -380,40 +381,9 @@ export class PostgresOutbox implements OutboxStore {
     // No lease on PostgreSQL.
   }
 
-  /** LISTEN on a dedicated connection; reconnects after errors (missed hints are covered by polling). */
+  /** LISTEN on a dedicated connection (listen.ts); missed hints are covered by polling. */
   async subscribe(wake: () => void): Promise<() => Promise<void>> {
-    let stopped = false;
-    let client: pg.Client | null = null;
-    let retry: NodeJS.Timeout | null = null;
-    const connect = async (): Promise<void> => {
-      if (stopped) return;
-      const next = new pg.Client({ connectionString: this.connection.connectionString });
-      const reconnect = () => {
-        if (stopped || client !== next) return;
-        client = null;
-        void next.end().catch(() => undefined);
-        retry = setTimeout(() => void connect(), 1000);
-        retry.unref();
-      };
-      next.on('error', reconnect);
-      next.on('end', reconnect);
-      next.on('notification', () => wake());
-      client = next;
-      try {
-        await next.connect();
-        await next.query(`LISTEN ${notifyChannel}`);
-        wake(); // anything committed while we were not listening
-      } catch {
-        reconnect();
-      }
-    };
-    await connect();
-    return async () => {
-      stopped = true;
-      if (retry) clearTimeout(retry);
-      const current = client;
-      client = null;
-      await current?.end().catch(() => undefined);
-    };
+    // `listening`: anything committed while we were not listening.
+    return listen(this.connection.connectionString, notifyChannel, { notification: () => wake(), listening: () => wake() });
   }
 }

@@ -63,8 +63,9 @@ describe('postgres: two stores sharing a database', () => {
     const tables = await sql(db.url,
       "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name", [schema]);
     assert.deepEqual(tables.rows.map((row: { table_name: string }) => row.table_name),
-      ['accounts', 'api_keys', 'dashboard_sessions', 'dashboard_sign_in_tokens', 'idempotency_keys', 'objects', 'request_log',
-        'schema_migrations', 'server_settings', 'webhook_attempts', 'webhook_deliveries', 'webhook_dispatcher_lease']);
+      ['accounts', 'api_keys', 'dashboard_sessions', 'dashboard_sign_in_tokens', 'idempotency_keys', 'objects', 'reader_messages',
+        'reader_owners', 'request_log', 'schema_migrations', 'server_settings', 'webhook_attempts', 'webhook_deliveries',
+        'webhook_dispatcher_lease']);
     await Promise.all([a.migrate(), b.migrate()]);
   });
 

@@ -16,6 +16,7 @@ import { decideBegin, eventUndeliveredSql } from '@opentill/engine';
 import { migrations } from './migrations/index.js';
 import { SqliteOutbox } from './outbox.js';
 import { SqliteDashboardSessions, SqliteRequestLog } from './operations.js';
+import { SqliteReaderBus } from './reader-bus.js';
 
 export { migrations } from './migrations/index.js';
 
@@ -63,6 +64,7 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteOutbox;
   readonly requestLog: SqliteRequestLog;
   readonly dashboardSessions: SqliteDashboardSessions;
+  readonly readerBus: SqliteReaderBus;
 
   /**
    * `path`: the database file, `:memory:`, or a Buffer from `serialize()` (an in-memory copy of
@@ -86,6 +88,7 @@ export class SqliteStore implements Store {
     this.outbox = new SqliteOutbox(this.db);
     this.requestLog = new SqliteRequestLog(this.db, (run) => this.grouped(run));
     this.dashboardSessions = new SqliteDashboardSessions(this.db);
+    this.readerBus = new SqliteReaderBus(this.db);
   }
 
   private get sql() {

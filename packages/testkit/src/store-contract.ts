@@ -16,6 +16,7 @@ import type { Account, ApiKeyRecord, CommitBatch, CommitResult, IdempotencyBegin
 import { apiVersion, Engine, ManualClock, PaymentIntents, SequentialIds } from '@opentill/engine';
 import { outboxContract } from './outbox-contract.js';
 import { operationsContract } from './operations-contract.js';
+import { readerBusContract } from './reader-bus-contract.js';
 
 export interface StoreUnderTest {
   store: Store;
@@ -39,6 +40,7 @@ const storeMigrationHistory: ReadonlyArray<{ version: number; name: string }> = 
   { version: 4, name: 'request-log' },
   { version: 6, name: 'connect' },
   { version: 8, name: 'commit-function' },
+  { version: 9, name: 'reader-bus' },
   { version: 11, name: 'commit-batch' },
 ];
 
@@ -945,5 +947,6 @@ export function runStoreContract(
 
     describe('webhook outbox', () => outboxContract(test));
     describe('request log and dashboard sessions', () => operationsContract(test));
+    describe('reader bus', () => readerBusContract(test));
   });
 }

@@ -12,7 +12,7 @@ import {
   authenticate, createAccount, createServices, randomIds, SeededIds, seededRandom, systemClock, type IdSource, type Store,
 } from '@opentill/engine';
 import { SimulatedProcessor, testCards } from '@opentill/processor-simulated';
-import { attachGateway, parsePublicUrl, publicUrlProblem } from '@opentill/gateway';
+import { attachGateway, nodeIdPattern, parsePublicUrl, publicUrlProblem } from '@opentill/gateway';
 import { buildServer, RequestLogRecorder, type AnswerCheck } from '@opentill/server';
 import { SqliteStore } from '@opentill/store-sqlite';
 import { PostgresStore } from '@opentill/store-postgres';
@@ -189,6 +189,8 @@ async function startServe(values: FlagValues): Promise<void> {
   const fixtures: Fixtures | null = fixturesPath ? readFixtures(fixturesPath) : null;
   const seed = stringFlag(values, 'seed') ?? process.env['OPENTILL_SEED'];
   if (seed !== undefined && !/^[\w.-]{1,64}$/.test(seed)) throw new UsageError(`--seed: use up to 64 letters, digits, _ . or -`);
+  const nodeId = process.env['OPENTILL_NODE_ID'] || undefined;
+  if (nodeId !== undefined && !nodeIdPattern.test(nodeId)) throw new UsageError('OPENTILL_NODE_ID: use up to 64 letters, digits, _ . or -');
   const nodeName = (stringFlag(values, 'node-name') ?? process.env['OPENTILL_NODE_NAME']) || undefined;
   if (nodeName !== undefined && !/^[\w.-]{1,64}$/.test(nodeName)) throw new UsageError(`--node-name: use up to 64 letters, digits, _ . or -`);
   await checkPortFree(port, host);
@@ -217,6 +219,9 @@ async function startServe(values: FlagValues): Promise<void> {
     publicUrl, trustProxy,
     ackTimeoutMs: envMs('OPENTILL_READER_ACK_TIMEOUT_MS'), heartbeatIntervalMs: envMs('OPENTILL_READER_HEARTBEAT_MS'),
     presenceWriteIntervalMs: envMs('OPENTILL_READER_PRESENCE_WRITE_MS'),
+    // Several nodes on one database (docs/cluster.md). OPENTILL_TEST_READER_BUS_WAKEUPS=off is test-only (NOTIFY lost).
+    bus: { nodeId, pollMs: envMs('OPENTILL_READER_BUS_POLL_MS'),
+      leaseMs: envMs('OPENTILL_READER_LEASE_MS'), wakeUps: process.env['OPENTILL_TEST_READER_BUS_WAKEUPS'] !== 'off' },
   });
   if (fixtures) {
     const applied = await applyFixtures(fixtures, injectCaller((options) => app.fastify.inject(options), keys.secretKey));

@@ -103,11 +103,17 @@ export class SdkSessions {
     // commit that changes one of them wakes it, so a thousand phones of one account paying at once
     // do not all re-read their state on every commit of the others.
     engine.onCommit((accountId, _events, changed) => {
-      for (const object of changed) {
-        const waiting = this.waiters.get(`${accountId}/${object.id}`);
-        if (waiting) for (const wake of [...waiting]) wake();
-      }
+      for (const object of changed) this.wake(accountId, object.id);
     });
+  }
+
+  /**
+   * Wakes the long-polls waiting on an object: this node's commits, and (through the gateway's
+   * reader bus, docs/cluster.md) another node's commit of it.
+   */
+  wake(accountId: string, objectId: string): void {
+    const waiting = this.waiters.get(`${accountId}/${objectId}`);
+    if (waiting) for (const wake of [...waiting]) wake();
   }
 
   /** The server is stopping: long-polls answer at once. */

@@ -4,6 +4,7 @@ import * as m0003 from './0003-idempotency-effects.js';
 import * as m0004 from './0004-request-log.js';
 import * as m0006 from './0006-connect.js';
 import * as m0008 from './0008-commit-function.js';
+import * as m0009 from './0009-reader-bus.js';
 import * as m0011 from './0011-commit-batch.js';
 
 /** Append-only. The PostgreSQL adapter keeps the same numbers (checked by the store contract suite). */
@@ -14,5 +15,6 @@ export const migrations: ReadonlyArray<{ version: number; name: string; up: stri
   { version: 4, name: 'request-log', up: m0004.up },
   { version: 6, name: 'connect', up: m0006.up },
   { version: 8, name: 'commit-function', up: m0008.up },
+  { version: 9, name: 'reader-bus', up: m0009.up },
   { version: 11, name: 'commit-batch', up: m0011.up },
 ];

@@ -7,7 +7,7 @@ import { versionsOf, type RequestContext } from '../../engine.js';
 import { kinds } from '../../kinds.js';
 import { ReaderPart } from './part.js';
 
-/** Registration codes of simulated readers (contract §4.2; the last four are OpenTill's own guesses). */
+/** Registration codes of simulated readers (docs/terminal.md, Readers; the last four are OpenTill's own guesses). */
 export const simulatedRegistrationCodes: Readonly<Record<string, string>> = {
   'simulated-wpe': 'simulated_wisepos_e',
   'simulated-s700': 'simulated_stripe_s700',

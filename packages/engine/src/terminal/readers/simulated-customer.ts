@@ -17,7 +17,7 @@ export class SimulatedCustomer extends ReaderPart {
   }
 }
 
-/** Stripe's default simulated card for the payment method types (contract §5.3). */
+/** Stripe's default simulated card for the payment method types (processor-simulated's `defaultTestCardNumber`; docs/terminal.md). */
 export function defaultRead(types: string[]): CardRead {
   return defaultSimulatedCardType(types) === 'interac_present'
     ? { type: 'interac_present', number: defaultSimulatedCard.interac_present, readMethod: 'contact_emv', wallet: null }

@@ -1,0 +1,95 @@
+/**
+ * The store's part of the reader bus (docs/cluster.md): several nodes on one database reach a
+ * reader wherever its device is connected. Two tables (migration 0009):
+ *
+ * - `reader_owners`: which node holds a reader's device connection, as a lease (node id, epoch,
+ *   expiry on the owning node's wall clock). Taking it over is a conditional write on the epoch the
+ *   taker saw, so two nodes racing for one reader cannot both win; renewals and releases are fenced
+ *   by (node, epoch), so a node that lost the lease learns it from a renewal that changes nothing.
+ * - `reader_messages`: durable command rows from one node to another (`pending` → `taken` by the
+ *   owner → `done` with its result; or `pending` → `done` when the sender withdraws it unclaimed).
+ *   Every state change is a conditional write, so a row is delivered at most once and answered once.
+ *
+ * Wake-ups: on PostgreSQL a `NOTIFY opentill_reader_bus` in the same statement as the write (so it
+ * is sent at commit, never before the row is visible); on SQLite (one process) the listeners of this
+ * process. A wake-up is a hint only: the bus polls the rows, so a lost NOTIFY costs one poll interval.
+ */
+
+export interface ReaderOwner {
+  nodeId: string;
+  /** Incremented by every takeover: the fencing token of renewals and releases. */
+  epoch: number;
+  /** Wall clock (ms) of the owning node; 0 after a clean release. */
+  expiresAtMs: number;
+}
+
+export type ReaderMessageState = 'pending' | 'taken' | 'done';
+
+export interface ReaderMessage {
+  id: string;
+  accountId: string;
+  readerId: string;
+  fromNode: string;
+  toNode: string;
+  /** What the owner must do (`deliver`, `input`, …): the bus decides, the store only keeps it. */
+  kind: string;
+  /** JSON text. */
+  payload: string;
+  /** Wall clock (ms) of the sender, for pruning. */
+  createdMs: number;
+}
+
+export interface ReaderMessageResult {
+  state: ReaderMessageState;
+  /** JSON text written by whoever moved the row to `done`. */
+  result: string | null;
+}
+
+/** `target`: the node a wake-up is for, or `*` for every node. */
+export type ReaderBusListener = (target: string, topic: string) => void;
+
+export interface ReaderBusStore {
+  owner(accountId: string, readerId: string): Promise<ReaderOwner | null>;
+  /**
+   * Takes the lease for `nodeId` if it is still as the caller saw it (`seenEpoch`, null: no lease
+   * row yet). Returns the new lease, or null when another node got there first.
+   */
+  own(accountId: string, readerId: string, nodeId: string, seenEpoch: number | null, expiresAtMs: number): Promise<ReaderOwner | null>;
+  /** Extends the lease held by (node, epoch); false: the lease is no longer this node's. */
+  renew(accountId: string, readerId: string, nodeId: string, epoch: number, expiresAtMs: number): Promise<boolean>;
+  /** Ends the lease held by (node, epoch) now (the device disconnected cleanly); a no-op otherwise. */
+  release(accountId: string, readerId: string, nodeId: string, epoch: number): Promise<void>;
+  /** Keeps the screen (JSON text) the device held by (node, epoch) reported; false: not the holder. */
+  setScreen(accountId: string, readerId: string, nodeId: string, epoch: number, screen: string): Promise<boolean>;
+  /** The last screen kept for the reader, whoever holds it (null: none yet). */
+  screen(accountId: string, readerId: string): Promise<string | null>;
+
+  /** Writes a `pending` row and wakes its target node. */
+  send(message: ReaderMessage): Promise<void>;
+  /** Claims up to `limit` pending rows addressed to `nodeId` (→ `taken`), oldest first. */
+  take(nodeId: string, limit: number): Promise<ReaderMessage[]>;
+  /** `taken` → `done` with the owner's result, waking the sender; false if the row was not taken. */
+  finish(id: string, result: string): Promise<boolean>;
+  /** `pending` → `done` with the sender's own result (it gives up before any node took it); false if taken. */
+  withdraw(id: string, result: string): Promise<boolean>;
+  result(id: string): Promise<ReaderMessageResult | null>;
+  /** Deletes rows created before `olderThanMs` (wall clock); returns how many. */
+  prune(olderThanMs: number): Promise<number>;
+
+  /** A wake-up hint with no row (a reader document changed, a screen changed). */
+  notify(target: string, topic: string): Promise<void>;
+  /** Calls `listener` on every wake-up hint; returns how to stop. Hints may be lost: poll as well. */
+  subscribe(listener: ReaderBusListener): Promise<() => Promise<void>>;
+}
+
+/** The NOTIFY channel (PostgreSQL); the payload is `<target>|<topic>`. */
+export const readerBusChannel = 'opentill_reader_bus';
+
+export function readerBusPayload(target: string, topic: string): string {
+  return `${target}|${topic}`;
+}
+
+export function parseReaderBusPayload(payload: string): { target: string; topic: string } | null {
+  const at = payload.indexOf('|');
+  return at <= 0 ? null : { target: payload.slice(0, at), topic: payload.slice(at + 1) };
+}

@@ -1,0 +1,115 @@
+/**
+ * The reader bus between two nodes on one store, on SQLite (two buses in one process: the same code
+ * path as one node) and on PostgreSQL (two stores with their own pools on one schema: two nodes).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { systemClock, type ReaderMessage, type Store } from '@opentill/engine';
+import { SqliteStore } from '@opentill/store-sqlite';
+import { PostgresStore } from '@opentill/store-postgres';
+import { freshSchema, testPostgres } from '@opentill/testkit';
+import { ReaderBus, type ReaderBusOptions } from './reader-bus.js';
+
+const ACCT = 'acct_bus';
+
+interface TwoNodes { a: Store; b: Store; cleanup(): Promise<void> }
+
+const kinds: Record<string, () => Promise<TwoNodes>> = {
+  sqlite: async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opentill-bus-'));
+    const store = new SqliteStore(join(dir, 'bus.db'));
+    await store.migrate();
+    return { a: store, b: store, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+  },
+  postgres: async () => {
+    const { url, poolMax } = await testPostgres();
+    const schema = await freshSchema(url, 'reader bus');
+    const a = new PostgresStore({ connectionString: schema.url, poolMax });
+    const b = new PostgresStore({ connectionString: schema.url, poolMax });
+    await a.migrate();
+    return { a, b, cleanup: async () => { await a.close(); await b.close(); await schema.drop(); } };
+  },
+};
+
+for (const [kind, open] of Object.entries(kinds)) {
+  describe(`reader bus between two nodes (${kind})`, () => {
+    let stores: TwoNodes;
+    const buses: ReaderBus[] = [];
+    const lost: Array<{ node: string; readerId: string }> = [];
+    let lostWaiter: (() => void) | null = null;
+
+    const bus = async (nodeId: string, handle: (message: ReaderMessage) => Promise<string>, options: ReaderBusOptions = {}) => {
+      const store = buses.length % 2 === 0 ? stores.a : stores.b;
+      const created = new ReaderBus(store.readerBus, systemClock, handle, (_account, readerId, _epoch) => {
+        lost.push({ node: nodeId, readerId });
+        lostWaiter?.();
+      }, { nodeId, pollMs: 50, leaseMs: 600, ...options });
+      await created.start();
+      buses.push(created);
+      return created;
+    };
+    const request = (from: ReaderBus, toNode: string, budget = { pickupMs: 1_000, answerMs: 1_000 }) =>
+      from.request({ accountId: ACCT, readerId: 'tmr_1', toNode, kind: 'deliver', payload: '{"ping":1}' }, budget);
+
+    before(async () => { stores = await open(); });
+    after(async () => {
+      for (const created of buses) await created.stop();
+      await stores.cleanup();
+    });
+
+    test('a request is taken by its node once and its answer comes back', async () => {
+      const seen: ReaderMessage[] = [];
+      const owner = await bus(`${kind}_owner`, async (message) => { seen.push(message); return JSON.stringify({ pong: message.payload }); });
+      const sender = await bus(`${kind}_sender`, async () => '{}');
+      const epoch = await owner.own(ACCT, 'tmr_1');
+      assert.equal(typeof epoch, 'number');
+      assert.equal(await sender.ownerOf(ACCT, 'tmr_1'), owner.nodeId);
+      assert.deepEqual(await request(sender, owner.nodeId), { kind: 'answered', result: JSON.stringify({ pong: '{"ping":1}' }) });
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]!.fromNode, sender.nodeId);
+      await owner.release(ACCT, 'tmr_1', epoch!);
+      assert.equal(await sender.ownerOf(ACCT, 'tmr_1'), null);
+    });
+
+    test('with every wake-up lost, polling carries the request and its answer', async () => {
+      const owner = await bus(`${kind}_deaf_owner`, async () => '"polled"', { wakeUps: false });
+      const sender = await bus(`${kind}_deaf_sender`, async () => '{}', { wakeUps: false });
+      assert.deepEqual(await request(sender, owner.nodeId), { kind: 'answered', result: '"polled"' });
+    });
+
+    test('no node takes the row in time: withdrawn, unclaimed (nothing delivered)', async () => {
+      const sender = await bus(`${kind}_lonely`, async () => '{}');
+      assert.deepEqual(await request(sender, `${kind}_gone`, { pickupMs: 200, answerMs: 1_000 }), { kind: 'unclaimed' });
+    });
+
+    test('taken but never answered in time: unanswered (it may have reached the device)', async () => {
+      let release: () => void = () => undefined;
+      const hung = new Promise<void>((resolve) => { release = resolve; });
+      const owner = await bus(`${kind}_hung`, async () => { await hung; return '"late"'; });
+      const sender = await bus(`${kind}_impatient`, async () => '{}');
+      try {
+        assert.deepEqual(await request(sender, owner.nodeId, { pickupMs: 1_000, answerMs: 200 }), { kind: 'unanswered' });
+      } finally {
+        release();
+      }
+    });
+
+    test('a takeover by another node: the old owner learns it at its next renewal', async () => {
+      const first = await bus(`${kind}_first`, async () => '{}');
+      const second = await bus(`${kind}_second`, async () => '{}');
+      const firstEpoch = await first.own(ACCT, 'tmr_moved');
+      assert.equal(await second.own(ACCT, 'tmr_moved'), firstEpoch! + 1);
+      for (let attempt = 0; attempt < 100 && !lost.some((l) => l.readerId === 'tmr_moved'); attempt += 1) {
+        await new Promise<void>((resolve) => { lostWaiter = resolve; setTimeout(resolve, 100); });
+      }
+      assert.deepEqual(lost.filter((l) => l.readerId === 'tmr_moved'), [{ node: first.nodeId, readerId: 'tmr_moved' }]);
+      assert.equal(await first.ownerOf(ACCT, 'tmr_moved'), second.nodeId);
+      // The old owner's release changes nothing: the lease is the new owner's.
+      await first.release(ACCT, 'tmr_moved', firstEpoch!);
+      assert.equal(await first.ownerOf(ACCT, 'tmr_moved'), second.nodeId);
+    });
+  });
+}
