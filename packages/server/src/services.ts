@@ -1,6 +1,6 @@
 import { Connect, Customers, Engine, PaymentIntents, PaymentMethods, Refunds, Scheduler, WebhookEndpoints, type EngineDeps } from '@opentill/engine';
 import {
-  OfflinePayments, ReaderDevices, ReaderLinks, SdkSessions, SetupIntents, SimulatedReaderLink, TapToPay, TapToPayReaderLink, TerminalConfigurations, TerminalConnectionTokens, TerminalLocations, TerminalReaders,
+  OfflinePayments, ReaderDevices, ReaderLinks, SdkDeviceReaderLink, SdkDevices, SdkSessions, SetupIntents, SimulatedReaderLink, TapToPay, TapToPayReaderLink, TerminalConfigurations, TerminalConnectionTokens, TerminalLocations, TerminalReaders,
 } from '@opentill/engine';
 
 /** The engine and its resource services, built once per server. */
@@ -22,6 +22,8 @@ export interface Services {
   webhookEndpoints: WebhookEndpoints;
   sdkSessions: SdkSessions;
   tapToPay: TapToPay;
+  /** Bluetooth and USB readers whose device runs beside a mobile SDK (docs/tap-to-pay-sdk.md). */
+  sdkDevices: SdkDevices;
   /** Connected accounts, transfers, application fees (docs/connect.md). */
   connect: Connect;
   offlinePayments: OfflinePayments;
@@ -39,6 +41,7 @@ export function createServices(deps: EngineDeps): Services {
   const readerLinks = new ReaderLinks([
     new SimulatedReaderLink((readerId) => readerDevices?.pinFor(readerId) ?? null),
     new TapToPayReaderLink(),
+    new SdkDeviceReaderLink((readerId) => readerDevices?.pinFor(readerId) ?? null),
   ]);
   const setupIntents = new SetupIntents(engine);
   const terminalConfigurations = new TerminalConfigurations(engine);
@@ -66,6 +69,7 @@ export function createServices(deps: EngineDeps): Services {
     webhookEndpoints: new WebhookEndpoints(engine),
     sdkSessions,
     tapToPay,
+    sdkDevices: new SdkDevices(engine, terminalReaders, readerDevices),
     connect,
     offlinePayments: new OfflinePayments(engine, terminalConfigurations, paymentIntents, paymentMethods, tapToPay),
   };
