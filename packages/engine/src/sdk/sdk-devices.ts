@@ -24,6 +24,7 @@ import { versionsOf, type Engine, type RequestContext } from '../engine.js';
 import { deviceActionId, serverActionStatus, type ReaderDevices, type ServerActionStatus } from '../terminal/reader-devices.js';
 import { SimulatedReaderLink, type Presence } from '../terminal/reader-link.js';
 import type { TerminalReaders } from '../terminal/readers.js';
+import { CommitWaiters } from './commit-waiters.js';
 import { SdkError, type SdkAuthenticated } from './sessions.js';
 
 export const sdkDeviceLink = 'sdk_device';
@@ -101,26 +102,19 @@ export class SdkDeviceReaderLink extends SimulatedReaderLink {
 }
 
 export class SdkDevices {
-  private readonly waiters = new Map<string, Set<() => void>>();
-  private closing = false;
+  /** A device's long-poll waits on its reader document only. */
+  private readonly waiters: CommitWaiters;
 
   constructor(
     private readonly engine: Engine,
     private readonly readers: TerminalReaders,
     private readonly devices: ReaderDevices,
   ) {
-    // A device's long-poll waits on its reader document only.
-    engine.onCommit((accountId, _events, changed) => {
-      for (const object of changed) {
-        const waiting = this.waiters.get(`${accountId}/${object.id}`);
-        if (waiting) for (const wake of [...waiting]) wake();
-      }
-    });
+    this.waiters = new CommitWaiters(engine);
   }
 
   shutdown(): void {
-    this.closing = true;
-    for (const set of this.waiters.values()) for (const wake of [...set]) wake();
+    this.waiters.shutdown();
   }
 
   /** Registers (or finds again) the reader of this serial number at the Location; this session hosts it. */
@@ -209,22 +203,9 @@ export class SdkDevices {
       // The device polling is its signal: online while the SDK beside it runs (written at most once a minute).
       if (await this.readers.heardFrom(ctx, reader)) continue;
       const current = await this.view(ctx, reader);
-      if (after === null || current.version !== after || Date.now() >= deadline || this.closing || signal?.aborted) return current;
-      const key = `${accountId}/${readerId}`;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          const set = this.waiters.get(key);
-          set?.delete(done);
-          if (set?.size === 0) this.waiters.delete(key);
-          resolve();
-        };
-        // Also re-read every second: other server nodes commit too.
-        const timer = setTimeout(done, Math.max(1, Math.min(1000, deadline - Date.now())));
-        const set = this.waiters.get(key) ?? new Set();
-        this.waiters.set(key, set);
-        set.add(done);
-      });
+      if (after === null || current.version !== after || Date.now() >= deadline || this.waiters.stopping || signal?.aborted) return current;
+      // Also re-read every second: other server nodes commit too.
+      await this.waiters.wait(accountId, [readerId], Math.min(1000, deadline - Date.now()));
       ctx = { ...auth.ctx, nowMs: (await this.engine.automaticContext(accountId)).nowMs };
     }
   }

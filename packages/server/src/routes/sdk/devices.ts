@@ -8,7 +8,7 @@ import { SdkError, sdkDeviceTypes } from '@opentill/engine';
 import { bool, oneOf, parseParams, str } from '@opentill/protocol';
 import type { App } from '../../app.js';
 import type { Services } from '../../services.js';
-import type { SdkRoute } from './sessions.js';
+import { whileClientWaits, type SdkRoute } from './sessions.js';
 
 const serialPattern = /^[A-Za-z0-9_-]{1,100}$/;
 
@@ -35,15 +35,8 @@ export function registerSdkDevices(app: App, services: Services, route: SdkRoute
 
   route('GET', '/devices/:reader/command', async (auth, _body, query, request) => {
     const wait = Number(query.get('wait_ms') ?? '0');
-    const gone = new AbortController();
-    const onClose = () => gone.abort();
-    const socket = request.raw.socket;
-    socket.once('close', onClose);
-    try {
-      return await sdkDevices.command(auth, readerParam(request.params), query.get('after'), Number.isFinite(wait) ? wait : 0, gone.signal);
-    } finally {
-      socket.off('close', onClose);
-    }
+    return whileClientWaits(request, (signal) =>
+      sdkDevices.command(auth, readerParam(request.params), query.get('after'), Number.isFinite(wait) ? wait : 0, signal));
   });
 
   route('POST', '/devices/:reader/events', async (auth, body, _query, request) => {
