@@ -144,7 +144,9 @@ describe('the device beside the SDK reads the card', () => {
     const intent = await phone.paymentIntent(1000, 'usd');
     assert.equal(errorOf(await phone.terminal.collectPaymentMethod({ paymentIntent: intent })).code, ErrorCode.NOT_CONNECTED_TO_READER);
     await connect(phone);
-    assert.notEqual(errorOf(await phone.terminal.confirmPaymentIntent({ paymentIntent: intent })).code, undefined);
+    assert.equal(errorOf(await phone.terminal.confirmPaymentIntent({ paymentIntent: intent })).code, ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT);
+    assert.equal(errorOf(await phone.terminal.confirmRefund()).code, ErrorCode.UNEXPECTED_OPERATION);
+    assert.equal(errorOf(await phone.terminal.installAvailableUpdate()).code, ErrorCode.UNEXPECTED_OPERATION);
     const second = await phone.terminal.connectReader({ discoveryMethod: 'bluetoothScan', reader: phone.terminal.discoveredReaders[1]!,
       locationId: (await f.location()).id });
     assert.equal(errorOf(second).code, ErrorCode.ALREADY_CONNECTED_TO_READER);

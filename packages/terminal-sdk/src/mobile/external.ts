@@ -359,6 +359,11 @@ export class ExternalReaders {
   private async confirmNow(params: ConfirmPaymentIntentParams): Promise<PaymentIntentResult> {
     const handle = this.host.intents.resolve(params?.paymentIntent);
     if ('name' in handle) return { error: handle };
+    if (params.paymentIntent.status === 'requiresPaymentMethod') {
+      // Nothing collected for it on the reader: React Native's answer, as for Tap to Pay.
+      return { error: stripeError(ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT,
+        'confirmPaymentIntent needs the PaymentIntent collectPaymentMethod returned: collect a payment method first.') };
+    }
     const confirmed = await this.host.server.confirm(handle.id, params.returnUrl);
     if ('error' in confirmed) {
       const current = await this.host.transport.request<Json>('POST', '/payment_intents/retrieve', { client_secret: handle.clientSecret });
