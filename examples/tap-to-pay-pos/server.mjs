@@ -12,6 +12,10 @@
  * OPENTILL_LOCATION_COUNTRY (default FR: EUR, a 50 EUR contactless limit, PIN on the phone).
  *
  *   OPENTILL_URL=http://127.0.0.1:4242 OPENTILL_SECRET_KEY=sk_test_… PORT=3001 node examples/tap-to-pay-pos/server.mjs
+ *
+ * OPENTILL_OFFLINE=1 turns offline payments on at the Location (a Configuration with
+ * offline[enabled]=true, docs/offline.md); OPENTILL_PUBLIC_URL is how the phone reaches OpenTill
+ * when that differs from this backend's OPENTILL_URL (another network path, a proxy).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -27,9 +31,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const sdkDist = dirname(require.resolve('@opentill/terminal-sdk'));
 const coreDist = dirname(createRequire(join(sdkDist, 'index.js')).resolve('@opentill/core'));
+// The reader device of Bluetooth/USB readers, which runs beside the SDK (docs/tap-to-pay-sdk.md).
+const deviceDist = dirname(createRequire(join(sdkDist, 'index.js')).resolve('@opentill/reader-device'));
 // idb-keyval: the SDK's IndexedDB storage of offline payments (docs/offline.md), loaded on first use.
 const idbDist = dirname(createRequire(join(sdkDist, 'index.js')).resolve('idb-keyval'));
 const opentillUrl = new URL(process.env.OPENTILL_URL ?? 'http://127.0.0.1:4242');
+const publicUrl = new URL(process.env.OPENTILL_PUBLIC_URL ?? opentillUrl.href);
 const secretKey = process.env.OPENTILL_SECRET_KEY ?? process.env.STRIPE_SECRET_KEY;
 if (!secretKey) {
   console.error('Set OPENTILL_SECRET_KEY (the sk_test_… key `opentill serve` printed).');
@@ -69,6 +76,13 @@ async function ensureLocation() {
   });
 }
 
+/** OPENTILL_OFFLINE=1: the Location runs with a Configuration that enables offline payments. */
+async function withOfflineMode(location) {
+  if (process.env.OPENTILL_OFFLINE !== '1') return location;
+  const configuration = await stripe.terminal.configurations.create({ offline: { enabled: true } });
+  return stripe.terminal.locations.update(location.id, { configuration_overrides: configuration.id });
+}
+
 /** The account's CVM table row for the country (OpenTill settings), else core's default. */
 async function cvmRow() {
   try {
@@ -95,21 +109,22 @@ function summary(intent) {
   };
 }
 
-const location = await ensureLocation();
+const location = await withOfflineMode(await ensureLocation());
 const cvm = await cvmRow();
 const app = express();
 app.use(express.json({ limit: '100kb' }));
 const noStore = { setHeaders: (res) => res.set('cache-control', 'no-store') };
 app.use(express.static(join(here, 'public'), noStore));
-// Only the modules (and their source maps) of the SDK, of core and of idb-keyval.
+// Only the modules (and their source maps) of the SDK, of core, of the reader device and of idb-keyval.
 const modulesOnly = (req, res, next) => (/\.(js|map)$/.test(req.path) ? next() : res.status(404).json({ error: 'not found' }));
 app.use('/sdk', modulesOnly, express.static(sdkDist, noStore));
 app.use('/core', modulesOnly, express.static(coreDist, noStore));
 app.use('/idb-keyval', modulesOnly, express.static(idbDist, noStore));
+app.use('/reader-device', modulesOnly, express.static(deviceDist, noStore));
 
 app.get('/config', (req, res) => {
   res.json({
-    opentillUrl: opentillUrl.origin, locationId: location.id, country, merchantDisplayName,
+    opentillUrl: publicUrl.origin, locationId: location.id, country, merchantDisplayName,
     currency: cvm.currency, contactlessLimit: cvm.limit, pinOnPhone: cvm.pin,
   });
 });

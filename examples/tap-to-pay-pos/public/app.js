@@ -54,6 +54,9 @@ const terminal = createMobileTerminal({
   // Automatic reconnection after the reader is lost (SDK defaults: 10 attempts, 2 s apart); the
   // URL can shorten it, as the end-to-end test does.
   reconnect: { attempts: Number(params.get('reconnectAttempts') ?? 10), intervalMs: Number(params.get('reconnectIntervalMs') ?? 2000) },
+  // Offline payments (docs/offline.md): stored in IndexedDB, forwarded when the network returns; the
+  // SDK probes the server every probeMs while offline.
+  offline: { probeIntervalMs: Number(params.get('probeMs') ?? 5000) },
   callbacks: {
     onUpdateDiscoveredReaders: (readers) => { discovered = readers; },
     onDidChangeConnectionStatus: (status) => showConnection(status),
@@ -69,8 +72,44 @@ const terminal = createMobileTerminal({
     onDidFailReaderReconnect: () => log('automatic reconnection failed'),
     onDidUpdateBatteryLevel: ({ batteryLevel, batteryStatus }) => log(`reader battery ${Math.round(batteryLevel * 100)}% (${batteryStatus})`),
     onDidReportAvailableUpdate: (update) => log(`reader update available: ${update.deviceSoftwareVersion}`),
+    onDidReportReaderEvent: (event) => log(`reader: ${event}`),
+    onDidChangeOfflineStatus: (status) => showOffline(status),
+    onDidForwardPaymentIntent: (paymentIntent, error) => void forwarded(paymentIntent, error),
+    onDidForwardingFailure: (error) => log(`forwarding failed: ${error?.code ?? 'unknown'} ${error?.message ?? ''}`),
   },
 });
+
+// ---- Offline: the network status, what is stored on the phone, what was forwarded -------------
+function showOffline(status) {
+  const sdk = status.sdk;
+  const panel = $('offline');
+  panel.dataset.network = sdk.networkStatus;
+  panel.dataset.stored = String(sdk.offlinePaymentsCount);
+  $('offline-network').textContent = sdk.networkStatus === 'offline' ? 'Offline: payments are stored on this phone' : `Network ${sdk.networkStatus}`;
+  const amounts = Object.entries(sdk.offlinePaymentAmountsByCurrency).map(([currency, value]) => money(value, currency)).join(', ');
+  $('offline-stored').textContent = sdk.offlinePaymentsCount === 0 ? 'No stored payments'
+    : `${sdk.offlinePaymentsCount} stored payment${sdk.offlinePaymentsCount === 1 ? '' : 's'} (${amounts}) waiting to be forwarded`;
+}
+
+/** A stored payment reached the server: capture it (manual capture, as after any payment), list it. */
+async function forwarded(paymentIntent, error) {
+  const item = document.createElement('li');
+  item.dataset.offlineId = paymentIntent.sdkUuid;
+  if (error) {
+    item.dataset.status = 'failed';
+    item.textContent = `${money(paymentIntent.amount, paymentIntent.currency)} forwarded: ${error.code}`;
+  } else {
+    const response = await fetch('/capture_payment_intent', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payment_intent_id: paymentIntent.id }),
+    });
+    const captured = await response.json();
+    item.dataset.status = response.ok ? captured.status : 'capture_failed';
+    item.dataset.paymentIntent = paymentIntent.id;
+    item.textContent = `${money(paymentIntent.amount, paymentIntent.currency)} forwarded as ${paymentIntent.id}: ${item.dataset.status}`;
+  }
+  $('forwarded').append(item);
+  log(`forwarded ${paymentIntent.sdkUuid}: ${item.dataset.status}`);
+}
 
 // ---- Reader picker ---------------------------------------------------------------------------
 $('reader-kind').value = ['tapToPay', 'bluetoothScan', 'internet'].includes(params.get('reader')) ? params.get('reader') : 'tapToPay';
@@ -117,6 +156,7 @@ function connect() {
         const init = await terminal.initialize();
         if (init.error) throw init.error;
         initialized = true;
+        showOffline(await terminal.getOfflineStatus());
         await applyUx(loadUx());
       }
       if (await terminal.getConnectionStatus() === 'connected') return;
@@ -206,6 +246,15 @@ async function charge() {
       if (processed.error.paymentIntent) intent = processed.error.paymentIntent;
       return showError(processed.error);
     }
+    if (processed.paymentIntent.offlineDetails) {
+      // Taken offline: stored on the phone, captured once forwarded (onDidForwardPaymentIntent).
+      const stored = processed.paymentIntent;
+      intent = null;
+      const card = stored.offlineDetails.cardPresentDetails;
+      return showResult('stored', 'Payment stored offline', `${money(stored.amount, stored.currency)} will be forwarded when the network returns`,
+        null, [['Amount', money(stored.amount, stored.currency), 'amount'], ['Status', stored.status, 'status'],
+          ['Card', `•••• ${card?.last4 ?? '????'}`, 'card'], ['Offline id', stored.sdkUuid, 'offline_id']]);
+    }
     const response = await fetch('/capture_payment_intent', {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ payment_intent_id: processed.paymentIntent.id }),
@@ -244,7 +293,7 @@ function showResult(status, title, message, captured, rows) {
   result.hidden = false;
   result.dataset.status = status;
   result.dataset.paymentIntent = captured?.id ?? intent?.id ?? '';
-  $('result-icon').textContent = status === 'succeeded' ? '✓' : status === 'canceled' ? '×' : '!';
+  $('result-icon').textContent = status === 'succeeded' || status === 'stored' ? '✓' : status === 'canceled' ? '×' : '!';
   $('result-title').textContent = title;
   $('result-message').textContent = message;
   const list = $('result-details');
@@ -257,7 +306,7 @@ function showResult(status, title, message, captured, rows) {
     dd.dataset.field = field;
     list.append(dt, dd);
   }
-  $('retry').hidden = status === 'succeeded';
+  $('retry').hidden = status === 'succeeded' || status === 'stored';
 }
 
 async function newSale() {

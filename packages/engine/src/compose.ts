@@ -14,6 +14,7 @@ import { SetupIntents } from './setup-intents.js';
 import { WebhookEndpoints } from './webhooks/endpoints.js';
 import { EventsFeed } from './webhooks/events-feed.js';
 import { OfflinePayments } from './sdk/offline-payments.js';
+import { SdkDeviceReaderLink, SdkDevices } from './sdk/sdk-devices.js';
 import { SdkSessions } from './sdk/sessions.js';
 import { TapToPay } from './sdk/tap-to-pay.js';
 import { TerminalConfigurations } from './terminal/configurations.js';
@@ -47,6 +48,8 @@ export interface Services {
   eventsFeed: EventsFeed;
   sdkSessions: SdkSessions;
   tapToPay: TapToPay;
+  /** Bluetooth and USB readers whose device runs beside a mobile SDK (docs/tap-to-pay-sdk.md). */
+  sdkDevices: SdkDevices;
   /** Connected accounts, transfers, application fees (docs/connect.md). */
   connect: Connect;
   offlinePayments: OfflinePayments;
@@ -60,7 +63,7 @@ export function createServices(deps: EngineDeps): Services {
   const refunds = new Refunds(engine);
   const paymentMethods = new PaymentMethods(engine);
   const scheduler = new Scheduler(engine, paymentIntents, refunds);
-  const readerLinks = new ReaderLinks([new SimulatedReaderLink(), new TapToPayReaderLink()]);
+  const readerLinks = new ReaderLinks([new SimulatedReaderLink(), new TapToPayReaderLink(), new SdkDeviceReaderLink()]);
   const setupIntents = new SetupIntents(engine);
   const terminalConfigurations = new TerminalConfigurations(engine);
   const terminalReaders = new TerminalReaders(engine, readerLinks, paymentIntents, paymentMethods, refunds, setupIntents);
@@ -89,6 +92,7 @@ export function createServices(deps: EngineDeps): Services {
     eventsFeed: new EventsFeed(engine),
     sdkSessions,
     tapToPay,
+    sdkDevices: new SdkDevices(engine, terminalReaders, readerDevices),
     connect,
     offlinePayments: new OfflinePayments(engine, terminalConfigurations, paymentIntents, paymentMethods, tapToPay),
   };

@@ -24,6 +24,7 @@ export * from './terminal/connection-tokens.js';
 export * from './setup-intents.js';
 export * from './sdk/sessions.js';
 export * from './sdk/tap-to-pay.js';
+export * from './sdk/sdk-devices.js';
 export * from './connect.js';
 export * from './sdk/offline-payments.js';
 export * from './compose.js';

@@ -22,6 +22,10 @@ export const readerProtocol = 'opentill-reader/1';
 export const personalities = {
   wisepos_e: { deviceType: 'bbpos_wisepos_e', name: 'BBPOS WisePOS E', serialPrefix: 'WSC513', swVersion: '2.27.7.0' },
   s700: { deviceType: 'stripe_s700', name: 'Stripe Reader S700', serialPrefix: 'STRM26', swVersion: '2.27.7.0' },
+  // Bluetooth/USB readers, run beside the mobile SDK (docs/tap-to-pay-sdk.md); the reader protocol pairs smart readers only (isPersonality).
+  stripe_m2: { deviceType: 'stripe_m2', name: 'Stripe M2', serialPrefix: 'STRM2', swVersion: '2.01.00.17-SZZZ_Generic_v45-300001' },
+  chipper_2x: { deviceType: 'bbpos_chipper2x', name: 'BBPOS Chipper 2X BT', serialPrefix: 'CHB20', swVersion: '1.00.03.34-SZZZ_Generic_v45-300001' },
+  wisepad_3: { deviceType: 'bbpos_wisepad3', name: 'BBPOS WisePad 3', serialPrefix: 'WPC32', swVersion: '1.00.05.25-SZZZ_Generic_v45-300001' },
 } as const;
 export type Personality = keyof typeof personalities;
 export function isPersonality(value: unknown): value is Personality {

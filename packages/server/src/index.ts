@@ -18,6 +18,7 @@ import { registerSetupIntents } from './routes/setup-intents.js';
 import { registerSdk } from './routes/sdk/sessions.js';
 import { registerTapToPay } from './routes/sdk/tap-to-pay.js';
 import { registerOfflinePayments } from './routes/sdk/offline-payments.js';
+import { registerSdkDevices } from './routes/sdk/devices.js';
 import { registerScreenPage } from './routes/screen-page.js';
 import { registerAccounts } from './routes/accounts.js';
 import { registerTransfers } from './routes/transfers.js';
@@ -58,6 +59,7 @@ export function buildServer(options: ServerOptions): App {
   registerTapToPay(app, options.services, sdkRoute);
   registerOfflinePayments(app, options.services, sdkRoute);
   registerMobileSdk(options.services, sdkRoute);
+  registerSdkDevices(app, options.services, sdkRoute);
   registerScreenPage(app);
   // Connect (docs/connect.md).
   registerAccounts(app, options.services);

@@ -110,7 +110,8 @@ describe('React adapter over a fake SDK', () => {
     let fake: ReturnType<typeof fakeTerminal> | undefined;
     let created = 0;
     const A = probe('a', seen, { onDidChangeConnectionStatus: (s) => statusA.push(s) });
-    const B = probe('b', seen, { onDidChangeConnectionStatus: (s) => statusB.push(s) });
+    const readerEventsB: string[] = [];
+    const B = probe('b', seen, { onDidChangeConnectionStatus: (s) => statusB.push(s), onDidReportReaderEvent: (e) => readerEventsB.push(e) });
     const Wrapped = withStripeTerminal((props: { label: string } & StripeTerminalHook) => {
       seen.set(`hoc:${props.label}`, props);
       return null;
@@ -155,6 +156,9 @@ describe('React adapter over a fake SDK', () => {
       assert.equal(seen.get('b')!.connectedReader?.id, 'tmr_1');
       assert.equal(await a().getConnectionStatus(), 'connected');
       assert.deepEqual([statusA, statusB, providerStatus], [['connected'], ['connected'], ['connected']]);
+      // Every callback of the SDK reaches the hooks, the reader's events included.
+      await act(async () => { fake!.fire.onDidReportReaderEvent?.('cardInserted'); });
+      assert.deepEqual(readerEventsB, ['cardInserted']);
 
       // An unexpected disconnect clears the shared state (React Native's hook does the same).
       await act(async () => { fake!.fire.onDidDisconnect?.('unknown'); });

@@ -76,6 +76,8 @@ export type ReaderInternal = {
   allowRedisplay?: string;
   /** A Tap to Pay phone: what its SDK reported about the phone (the engine's `PhoneFacts`). */
   tapToPay?: object;
+  /** A Bluetooth/USB reader whose device runs beside a mobile SDK: the session it reports through (engine `SdkDeviceHost`). */
+  sdkDevice?: { session: string; simulated: boolean };
 };
 
 export interface Reader extends StoredObject {

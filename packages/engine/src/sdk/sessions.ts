@@ -22,6 +22,7 @@ import type { TerminalConnectionTokens } from '../terminal/connection-tokens.js'
 import type { TerminalReaders } from '../terminal/readers/index.js';
 import type { TerminalLocations } from '../terminal/locations.js';
 import { kinds } from '../kinds.js';
+import { CommitWaiters } from './commit-waiters.js';
 
 /** An SDK session lives this long; then the SDK fetches a new connection token. */
 export const sdkSessionLifetimeMs = 60 * 60 * 1000;
@@ -88,8 +89,8 @@ export function accountOfSecret(secret: string, prefix: string): string | null {
 }
 
 export class SdkSessions {
-  private readonly waiters = new Map<string, Set<() => void>>();
-  private closing = false;
+  /** A long-poll waits on the objects its state is made of (session, reader, connection). */
+  private readonly waiters: CommitWaiters;
 
   constructor(
     private readonly engine: Engine,
@@ -99,12 +100,7 @@ export class SdkSessions {
     private readonly setupIntents: SetupIntents,
     private readonly locations: TerminalLocations,
   ) {
-    // A long-poll waits on the objects its state is made of (session, reader, connection): only a
-    // commit that changes one of them wakes it, so a thousand phones of one account paying at once
-    // do not all re-read their state on every commit of the others.
-    engine.onCommit((accountId, _events, changed) => {
-      for (const object of changed) this.wake(accountId, object.id);
-    });
+    this.waiters = new CommitWaiters(engine);
   }
 
   /**
@@ -112,14 +108,12 @@ export class SdkSessions {
    * reader bus, docs/cluster.md) another node's commit of it.
    */
   wake(accountId: string, objectId: string): void {
-    const waiting = this.waiters.get(`${accountId}/${objectId}`);
-    if (waiting) for (const wake of [...waiting]) wake();
+    this.waiters.wake(accountId, objectId);
   }
 
   /** The server is stopping: long-polls answer at once. */
   shutdown(): void {
-    this.closing = true;
-    for (const set of this.waiters.values()) for (const wake of [...set]) wake();
+    this.waiters.shutdown();
   }
 
   private async context(accountId: string, requestId: string | null): Promise<RequestContext> {
@@ -350,28 +344,11 @@ export class SdkSessions {
     const accountId = auth.ctx.accountId;
     const deadline = Date.now() + Math.min(waitMs, sdkStateWaitMsMax);
     let current = first;
-    while (current.version === after && Date.now() < deadline && !this.closing && !signal?.aborted) {
+    while (current.version === after && Date.now() < deadline && !this.waiters.stopping && !signal?.aborted) {
       const readerId = current.reader?.id ?? null;
-      const watched = [auth.session.object.id, ...(readerId ? [readerId, `sdkrc_${readerId}`] : [])]
-        .map((id) => `${accountId}/${id}`);
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          for (const key of watched) {
-            const set = this.waiters.get(key);
-            set?.delete(done);
-            if (set?.size === 0) this.waiters.delete(key);
-          }
-          resolve();
-        };
-        // Also re-read every second: presence changes with time, and other server nodes commit too.
-        const timer = setTimeout(done, Math.max(1, Math.min(1000, deadline - Date.now())));
-        for (const key of watched) {
-          const set = this.waiters.get(key) ?? new Set();
-          this.waiters.set(key, set);
-          set.add(done);
-        }
-      });
+      // Also re-read every second: presence changes with time, and other server nodes commit too.
+      await this.waiters.wait(accountId, [auth.session.object.id, ...(readerId ? [readerId, `sdkrc_${readerId}`] : [])],
+        Math.min(1000, deadline - Date.now()));
       const ctx = { ...auth.ctx, nowMs: (await this.engine.automaticContext(accountId)).nowMs };
       current = await this.heardFromPhone({ ...auth, ctx }, await this.state({ ...auth, ctx }));
     }

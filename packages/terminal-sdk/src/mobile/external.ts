@@ -1,17 +1,19 @@
 /**
  * The mobile SDK's readers other than the phone itself (docs/tap-to-pay-sdk.md, "Every reader
- * kind"): simulated Bluetooth/USB readers (mobile-readers.ts) and the server's smart readers, both
- * reading cards through the server (server-readers.ts). Holds their connection, software updates,
- * battery, automatic reconnection and the long operations React Native offers on them.
+ * kind"): simulated Bluetooth/USB readers (mobile-readers.ts), whose device runs beside the SDK
+ * (sdk-device.ts), and the server's smart readers. Both are driven through the server's reader
+ * actions (server-readers.ts). Holds their connection, software updates, battery, automatic
+ * reconnection and the long operations React Native offers on them.
  */
 import type { SdkTransport } from '../transport.js';
-import type { Json } from '../transport.js';
+import type { Json, TransportResult } from '../transport.js';
 import type { Reader as ApiReader } from '../types.js';
-import { ErrorCode, stripeError } from './errors.js';
+import { ErrorCode, fromFailure, stripeError } from './errors.js';
 import type { IntentHandles } from './intents.js';
-import { batteryStatusOf, isMobileDiscovery, updateFor } from './mobile-readers.js';
+import { batteryStatusOf, isMobileDiscovery, modelOf, updateFor } from './mobile-readers.js';
 import type { OperationSlot } from './operation.js';
 import type { SimulateUpdateType, SoftwareUpdate } from './rn-types.js';
+import { SdkReaderDevice, type SimulatedInputsBehavior, type SimulatedReadMethod } from './sdk-device.js';
 import { serverReaderFrom, type ServerReaders } from './server-readers.js';
 import type {
   Cancelable, CollectPaymentMethodParams, ConfirmPaymentIntentParams, ConnectInternetReaderParams, ConnectMobileReaderParams,
@@ -34,6 +36,8 @@ export interface ExternalHost {
   setConnectionStatus(status: ConnectionStatus): void;
   setPaymentStatus(status: PaymentStatus): void;
   reconnect: { attempts?: number; intervalMs?: number };
+  /** The card `setSimulatedCard` chose (the simulated customer presents it to Bluetooth/USB readers too). */
+  simulatedCard(): string | null;
 }
 
 /** Steps of a simulated software update (progress reported after each). */
@@ -52,6 +56,12 @@ export class ExternalReaders {
   private installing: { canceled: boolean; interrupted: boolean } | null = null;
   /** Milliseconds between update progress reports (OpenTill option; tests use 0). */
   updateStepMs = 50;
+  /** The device of the connected Bluetooth/USB reader, running beside the SDK. */
+  device: SdkReaderDevice | null = null;
+  /** How the simulated customer presents cards to Bluetooth/USB readers (OpenTill: `setSimulatedReadMethod`). */
+  readMethod: SimulatedReadMethod = 'contact_emv';
+  /** How the simulated customer answers collectInputs on a USB S700 (React Native's `setSimulatedCollectInputsResult`). */
+  inputsBehavior: SimulatedInputsBehavior = 'none';
 
   constructor(private readonly host: ExternalHost) {}
 
@@ -103,7 +113,7 @@ export class ExternalReaders {
       const update = updateFor(this.simulatedUpdate, reader.deviceSoftwareVersion ?? '', Date.now());
       if (update?.requiredAt && Date.parse(update.requiredAt) <= Date.now()) {
         if (this.simulatedUpdate === 'lowBattery') {
-          await this.host.server.disconnect();
+          await this.detach();
           this.host.setConnectionStatus('notConnected');
           return { error: stripeError(ErrorCode.READER_SOFTWARE_UPDATE_FAILED_BATTERY_LOW,
             'The required update could not be installed: the reader battery is too low. Charge it and connect again.') };
@@ -113,7 +123,7 @@ export class ExternalReaders {
         const installed = await this.install(update);
         if (installed.error) {
           this.connection = null;
-          await this.host.server.disconnect();
+          await this.detach();
           this.host.setConnectionStatus('notConnected');
           return { error: installed.error };
         }
@@ -144,16 +154,46 @@ export class ExternalReaders {
       return { reader: serverReaderFrom(connected.reader, chosen.simulated === true) };
     }
     const locationId = params.locationId;
-    const found = await this.host.server.discover({ simulated: true, location: locationId });
-    if ('error' in found) return found;
-    const backing = found.readers[0];
-    if (!backing) return { error: stripeError(ErrorCode.GENERIC_READER_ERROR, `No simulated reader could be set up at ${locationId}.`) };
-    const connected = await this.host.server.connect(backing, false);
+    const model = modelOf(chosen.deviceType);
+    if (!model) return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `${chosen.deviceType} is not a Bluetooth or USB reader.`) };
+    // The reader is registered at the Location as itself; this SDK's session hosts its device.
+    const registered = await this.host.transport.request<{ reader: ApiReader }>('POST', '/devices', {
+      location: locationId, device_type: model.wireType, serial_number: chosen.serialNumber, label: model.label,
+      device_sw_version: chosen.deviceSoftwareVersion ?? model.firmware, simulated: chosen.simulated === true,
+    });
+    if (!registered.ok) return { error: fromFailure(registered) };
+    const connected = await this.host.server.connect(registered.data.reader, false);
     if ('error' in connected) return connected;
+    await this.device?.stop();
+    this.device = new SdkReaderDevice({
+      transport: this.host.transport, emit: (name, ...args) => this.host.emit(name, ...args),
+      simulatedCard: () => this.host.simulatedCard(), readMethod: () => this.readMethod, inputsBehavior: () => this.inputsBehavior,
+    }, connected.reader.id, model.personality);
+    this.device.start();
     return { reader: {
       ...chosen, id: connected.reader.id, locationId, locationStatus: 'set', batteryLevel: this.battery,
       batteryStatus: batteryStatusOf(this.battery), isCharging: 0, apiObject: connected.reader as unknown as Record<string, unknown>,
     } };
+  }
+
+  /** After the SDK session was renewed: the new session hosts the device (registered again, same reader). */
+  async hostAgain(secret: string): Promise<TransportResult<unknown> | null> {
+    const connection = this.connection;
+    if (!connection?.mobile) return null;
+    const params = connection.params as ConnectMobileReaderParams;
+    const model = modelOf(connection.reader.deviceType);
+    return this.host.transport.raw('POST', '/devices', {
+      location: params.locationId, device_type: model?.wireType ?? '', serial_number: connection.reader.serialNumber,
+      label: model?.label ?? connection.reader.serialNumber, device_sw_version: connection.reader.deviceSoftwareVersion ?? '',
+      simulated: connection.reader.simulated === true,
+    }, secret);
+  }
+
+  /** The server side lets go of the reader; the device beside the SDK stops. */
+  private async detach(): Promise<void> {
+    const device = this.device;
+    this.device = null;
+    await Promise.all([device?.stop(), this.host.server.disconnect()]);
   }
 
   async disconnect(reason: DisconnectReason): Promise<ErrorResult> {
@@ -161,7 +201,7 @@ export class ExternalReaders {
     this.reconnectCanceled = true;
     this.reconnecting = false;
     this.connection = null;
-    await this.host.server.disconnect();
+    await this.detach();
     this.host.setConnectionStatus('notConnected');
     this.host.setPaymentStatus('notReady');
     this.host.emit('onDidDisconnect', reason);
@@ -189,7 +229,7 @@ export class ExternalReaders {
     this.connection = null;
     this.host.setPaymentStatus('notReady');
     if (!auto) {
-      void this.host.server.disconnect();
+      void this.detach();
       this.host.setConnectionStatus('notConnected');
       this.host.emit('onDidDisconnect', reason);
       return;
@@ -204,14 +244,14 @@ export class ExternalReaders {
   private async reconnect(connection: ExternalConnection, reason: DisconnectReason): Promise<void> {
     const attempts = this.host.reconnect.attempts ?? 10;
     const intervalMs = this.host.reconnect.intervalMs ?? 2000;
-    await this.host.server.disconnect();
+    await this.detach();
     for (let attempt = 0; attempt < attempts && !this.reconnectCanceled; attempt += 1) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs));
       if (this.reconnectCanceled) break;
       const attached = await this.attach(connection.params, connection.reader, new Map());
       if ('error' in attached) continue;
       if (this.reconnectCanceled) {
-        await this.host.server.disconnect();
+        await this.detach();
         break;
       }
       this.reconnecting = false;
@@ -319,6 +359,11 @@ export class ExternalReaders {
   private async confirmNow(params: ConfirmPaymentIntentParams): Promise<PaymentIntentResult> {
     const handle = this.host.intents.resolve(params?.paymentIntent);
     if ('name' in handle) return { error: handle };
+    if (params.paymentIntent.status === 'requiresPaymentMethod') {
+      // Nothing collected for it on the reader: React Native's answer, as for Tap to Pay.
+      return { error: stripeError(ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT,
+        'confirmPaymentIntent needs the PaymentIntent collectPaymentMethod returned: collect a payment method first.') };
+    }
     const confirmed = await this.host.server.confirm(handle.id, params.returnUrl);
     if ('error' in confirmed) {
       const current = await this.host.transport.request<Json>('POST', '/payment_intents/retrieve', { client_secret: handle.clientSecret });

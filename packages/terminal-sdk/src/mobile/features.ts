@@ -229,8 +229,9 @@ export class ReaderFeatures {
   collectInputs(params: ICollectInputsParameters): Cancelable<ICollectInputsResults> {
     const kind = this.host.kind();
     if (kind === null) return done({ error: notConnected() });
-    if (kind !== 'internet') {
-      return done({ error: stripeError(ErrorCode.COLLECT_INPUTS_UNSUPPORTED, 'collectInputs is only supported on smart readers (internet).') });
+    // Smart readers only: over the internet, or the Stripe Reader S700 over USB.
+    if (kind !== 'internet' && this.host.external.connection?.reader.deviceType !== 'stripeS700') {
+      return done({ error: stripeError(ErrorCode.COLLECT_INPUTS_UNSUPPORTED, 'collectInputs is only supported on smart readers (internet, or the S700 over USB).') });
     }
     if (!params || !Array.isArray(params.inputs) || params.inputs.length === 0) {
       return done({ error: stripeError(ErrorCode.COLLECT_INPUTS_INVALID_PARAMETER, 'collectInputs needs at least one input.') });

@@ -26,6 +26,7 @@ import { discoverMobileReaders, isMobileDiscovery, type MobileDiscovery } from '
 import { ExternalReaders, type ExternalConnection } from './external.js';
 import { ServerReaders, serverReaderFrom } from './server-readers.js';
 import { ReaderFeatures } from './features.js';
+import type { SimulatedReadMethod } from './sdk-device.js';
 import type {
   CancelSetupIntentMethodParams, Cart, CollectDataParams, CollectDataResultType, CollectSetupIntentPaymentMethodParams,
   ConfirmSetupIntentMethodParams, CreateSetupIntentParams, EasyConnectParams, GetLocationsParams, GetLocationsResultType,
@@ -121,6 +122,7 @@ export class MobileTerminal {
       emit: (name, ...args) => this.emit(name, ...args),
       setConnectionStatus: (status) => this.setConnectionStatus(status), setPaymentStatus: (status) => this.setPaymentStatus(status),
       reconnect: options.reconnect ?? {},
+      simulatedCard: () => this.simulatedCardNumber,
     });
     this.features = new ReaderFeatures({
       transport: this.transport, server: this.server, external: this.external, slot: this.slot,
@@ -307,7 +309,7 @@ export class MobileTerminal {
           this.emit('onFinishDiscoveringReaders', error);
           return { error };
         }
-        readers = discoverMobileReaders(params.discoveryMethod, true);
+        readers = discoverMobileReaders(params.discoveryMethod, true, this.options.installationId);
       }
       if (signal.aborted) {
         const error = stripeError(ErrorCode.CANCELED, 'discoverReaders was canceled.');
@@ -418,6 +420,7 @@ export class MobileTerminal {
    */
   private async restoreAfterRenewal(secret: string): Promise<TransportResult<unknown> | null> {
     const connection = this.connection;
+    if (!connection && this.external.device) return this.external.hostAgain(secret);
     if (!connection || this.reconnection) return null;
     this.monitor.stop(false);
     const restored = await this.transport.raw('POST', '/tap_to_pay/connection', this.connectionBody(connection.params), secret);
@@ -788,6 +791,20 @@ export class MobileTerminal {
   setSimulatedBatteryLevel(level: number): void { this.external.setBattery(level); }
   /** OpenTill: a simulated Bluetooth/USB reader loses its link (automatic reconnection, as after a real loss). */
   simulateUnexpectedDisconnect(): ErrorResult { return this.external.simulateUnexpectedDisconnect(); }
+  /**
+   * OpenTill: how the simulated customer presents the card to a Bluetooth/USB reader — inserted
+   * (`contact_emv`, the default: `onDidReportReaderEvent('cardInserted')`, then `'cardRemoved'`),
+   * tapped (`contactless_emv`) or swiped (`magnetic_stripe_track2`).
+   */
+  setSimulatedReadMethod(method: SimulatedReadMethod): Promise<ErrorResult> {
+    return this.guard(async () => {
+      if (!['contact_emv', 'contactless_emv', 'magnetic_stripe_track2'].includes(method)) {
+        return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `Unknown read method '${String(method)}'.`) };
+      }
+      this.external.readMethod = method;
+      return {};
+    });
+  }
   /** OpenTill: how long each step of a simulated software update takes (default 50 ms). */
   setSimulatedUpdateStepMs(ms: number): void { this.external.updateStepMs = Math.max(0, ms); }
 
@@ -829,6 +846,7 @@ export class MobileTerminal {
       const known = ['all', 'none', 'timeout'];
       if (!known.includes(behavior)) return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `Unknown collectInputs behavior '${behavior}'.`) };
       this.server.simulatedInputs(behavior as 'all' | 'none' | 'timeout');
+      this.external.inputsBehavior = behavior as 'all' | 'none' | 'timeout';
       return {};
     });
   }

@@ -43,8 +43,13 @@ export interface StripeTerminalProviderProps {
 const callbackNames = [
   'onUpdateDiscoveredReaders', 'onFinishDiscoveringReaders', 'onDidChangeConnectionStatus', 'onDidChangePaymentStatus',
   'onDidRequestReaderInput', 'onDidRequestReaderDisplayMessage', 'onDidStartReaderReconnect', 'onDidSucceedReaderReconnect',
-  'onDidFailReaderReconnect', 'onDidDisconnect', 'onDidAcceptTermsOfService',
+  'onDidFailReaderReconnect', 'onDidDisconnect', 'onDidAcceptTermsOfService', 'onDidReportAvailableUpdate', 'onDidStartInstallingUpdate',
+  'onDidReportReaderSoftwareUpdateProgress', 'onDidFinishInstallingUpdate', 'onDidUpdateBatteryLevel', 'onDidReportLowBatteryWarning',
+  'onDidReportReaderEvent', 'onDidChangeOfflineStatus', 'onDidForwardPaymentIntent', 'onDidForwardingFailure',
 ] as const satisfies readonly (keyof UserCallbacks)[];
+/** Compile-time: a callback React Native has and the fan-out forgot fails the build (a hook would never hear it). */
+const everyCallbackFannedOut: Exclude<keyof UserCallbacks, typeof callbackNames[number]> extends never ? true : never = true;
+void everyCallbackFannedOut;
 
 type Listener = { readonly current: UserCallbacks | undefined };
 type AnyCallback = (...args: unknown[]) => void;

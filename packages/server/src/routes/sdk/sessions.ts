@@ -79,6 +79,19 @@ const inputSchema = object({
 });
 
 type Body = Record<string, unknown>;
+
+/** Runs a long-poll with a signal that aborts when the client goes away (its socket closes). */
+export async function whileClientWaits<T>(request: FastifyRequest, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const gone = new AbortController();
+  const onClose = () => gone.abort();
+  const socket = request.raw.socket;
+  socket.once('close', onClose);
+  try {
+    return await run(gone.signal);
+  } finally {
+    socket.off('close', onClose);
+  }
+}
 export type SdkHandler = (auth: SdkAuthenticated, body: Body, query: URLSearchParams, request: FastifyRequest) => Promise<unknown>;
 /** Registers an SDK endpoint (session bearer, JSON body) under `/opentill/v1/sdk`. */
 export type SdkRoute = (method: 'GET' | 'POST' | 'DELETE', path: string, handler: SdkHandler) => void;
@@ -193,16 +206,8 @@ export function registerSdk(app: App, services: Services): SdkRoute {
 
   route('GET', '/state', async (auth, _body, query, request) => {
     const wait = Number(query.get('wait_ms') ?? '0');
-    // A client that went away stops the wait.
-    const gone = new AbortController();
-    const onClose = () => gone.abort();
-    const socket = request.raw.socket;
-    socket.once('close', onClose);
-    try {
-      return await sdk.waitState(auth, query.get('after'), Number.isFinite(wait) ? Math.max(0, wait) : 0, gone.signal);
-    } finally {
-      socket.off('close', onClose);
-    }
+    return whileClientWaits(request, (signal) =>
+      sdk.waitState(auth, query.get('after'), Number.isFinite(wait) ? Math.max(0, wait) : 0, signal));
   });
   fastify.addHook('preClose', async () => { sdk.shutdown(); });
 
