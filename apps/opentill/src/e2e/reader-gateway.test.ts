@@ -491,7 +491,7 @@ for (const store of stores) {
           await until(async () => /connected as/.test(output), `connected:\n${output}`, 1_200);
           const pi = await paymentIntent();
           await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
-          await until(async () => (await stripe.paymentIntents.retrieve(pi.id)).status === 'requires_capture', `payment:\n${output}`);
+          await until(async () => (await stripe.paymentIntents.retrieve(pi.id)).status === 'requires_capture', `payment:\n${output}`, 1_200);
           await until(async () => (await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader).action?.status === 'succeeded',
             'action succeeded');
           const credential = /--reader-secret (\S+)/.exec(output)![1]!;
@@ -503,11 +503,11 @@ for (const store of stores) {
           let output2 = '';
           again.stdout.on('data', (chunk: Buffer) => { output2 += chunk.toString(); });
           try {
-            await until(async () => /connected as/.test(output2), `reconnected:\n${output2}`);
+            await until(async () => /connected as/.test(output2), `reconnected:\n${output2}`, 1_200);
             const pi2 = await paymentIntent();
             await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi2.id });
-            await until(async () => (await stripe.paymentIntents.retrieve(pi2.id)).status === 'requires_capture', `payment 2:\n${output2}`);
-            await until(async () => /screen result .*approved/.test(output2), `approved on the device:\n${output2}`);
+            await until(async () => (await stripe.paymentIntents.retrieve(pi2.id)).status === 'requires_capture', `payment 2:\n${output2}`, 1_200);
+            await until(async () => /screen result .*approved/.test(output2), `approved on the device:\n${output2}`, 1_200);
           } finally {
             again.kill();
           }
