@@ -192,3 +192,76 @@ describe('refundPaymentAction (a reader refund_payment action)', () => {
     assert.deepEqual(refundPaymentAction(charge({ amount_refunded: 700 }) as Charge, { charge: 'ch_1', amount: 300 })['amount'], 300);
   });
 });
+
+/** A stored refund without its `_internal` (a document written before the field existed). */
+function withoutInternal(object: StoredObject): StoredObject {
+  const { _internal: _omitted, ...rest } = object;
+  return rest;
+}
+
+describe('every member, and the exact refusals', () => {
+  it('an accepted refund: the whole object, and the charge event with what it replaced', () => {
+    const base = charge({ customer: 'cus_1', payment_method: 'pm_1', amount_refunded: 100 });
+    const t = createRefund({
+      id: 're_9', charge: base, amount: 250, reason: null, metadata: { order: '7' }, instructionsEmail: 'jenny@example.com',
+      processor: { accepted: true, failsLaterWith: null },
+    }, NOW_MS + 999);
+    assert.deepEqual(t.refund, {
+      id: 're_9', object: 'refund', amount: 250, balance_transaction: null, charge: 'ch_1', created: NOW_MS / 1000,
+      currency: 'usd', customer: 'cus_1', customer_account: null,
+      destination_details: { type: 'card', card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' } },
+      instructions_email: 'jenny@example.com', livemode: false, metadata: { order: '7' }, payment_intent: 'pi_1',
+      payment_method: 'pm_1', reason: null, receipt_number: null, source_transfer_reversal: null, status: 'succeeded',
+      transfer_reversal: null, _internal: { failsLaterWith: null, failAtMs: null },
+    });
+    assert.deepEqual(t.changed, [t.refund, { ...base, amount_refunded: 350, refunded: false }]);
+    assert.deepEqual(t.events, [
+      { type: 'refund.created', object: t.refund },
+      { type: 'charge.refunded', object: t.changed[1], previousAttributes: { amount_refunded: 100 } },
+    ]);
+  });
+
+  it('a refused refund: failed, with its reason, nothing moved; no customer or payment method gives null', () => {
+    const t = createRefund({
+      id: 're_8', charge: charge(), amount: 100, reason: 'duplicate', metadata: {},
+      processor: { accepted: false, failureReason: 'lost_or_stolen_card', message: 'The card was lost.' },
+    }, NOW_MS);
+    assert.equal(t.refund['customer'], null);
+    assert.equal(t.refund['payment_method'], null);
+    assert.equal('instructions_email' in t.refund, false);
+    assert.equal(t.refund['failure_reason'], 'lost_or_stolen_card');
+    assert.deepEqual(t.refund._internal, { failsLaterWith: null, failAtMs: null });
+    assert.deepEqual(t.changed, [t.refund]);
+    assert.deepEqual(t.events, [{ type: 'refund.created', object: t.refund }, { type: 'refund.failed', object: t.refund }]);
+    assert.equal('failure_reason' in refund(charge(), 100).refund, false, 'an accepted refund has no failure_reason');
+  });
+
+  it('uncaptured or failed charges and refunded ones: Stripe\'s codes, messages and params', () => {
+    const uncaptured = rejects(() => refundableAmount(charge({ captured: false }), undefined), 'charge_expired_for_capture',
+      'Charge ch_1 has not been captured; cancel its PaymentIntent instead of refunding it.', 'charge');
+    assert.equal(uncaptured.status, 400);
+    rejects(() => refundableAmount(charge({ status: 'failed' }), undefined), 'charge_expired_for_capture');
+    rejects(() => refundableAmount(charge({ status: 'pending' }), 5), 'charge_expired_for_capture');
+    const refunded = rejects(() => refundableAmount(charge({ amount_refunded: 1000 }), undefined), 'charge_already_refunded',
+      'Charge ch_1 has already been refunded.');
+    assert.equal(refunded.body.param, undefined);
+    rejects(() => refundableAmount(charge({ amount_refunded: 1200 }), undefined), 'charge_already_refunded');
+    assert.equal(refundableAmount(charge({ amount_refunded: 999 }), undefined), 1);
+  });
+
+  it('a failure after a later refund gives back only its own amount (never below zero)', () => {
+    const first = refund(charge(), 300, { accepted: true, failsLaterWith: 'charge_for_pending_refund_disputed' });
+    const second = refund(must(first.changed[1], 'the charge'), 200, ok, 're_2');
+    const later = failRefundLater(first.refund, must(second.changed[1], 'the charge'));
+    assert.deepEqual(later.changed, [
+      { ...first.refund, status: 'failed', failure_reason: 'charge_for_pending_refund_disputed', _internal: { failsLaterWith: null, failAtMs: null } },
+      { ...must(second.changed[1], 'the charge'), amount_refunded: 200, refunded: false },
+    ]);
+    assert.deepEqual(later.events.map((e) => e.object), [later.changed[0], later.changed[0], later.changed[0]]);
+    const clamped = failRefundLater(first.refund, charge({ amount_refunded: 100 }));
+    assert.equal(must(clamped.changed[1], 'the charge')['amount_refunded'], 0);
+    // Only a succeeded refund that is due to fail fails.
+    assert.deepEqual(failRefundLater({ ...first.refund, status: 'pending' }, charge()), { changed: [], events: [] });
+    assert.deepEqual(failRefundLater(withoutInternal(first.refund), charge()), { changed: [], events: [] });
+  });
+});

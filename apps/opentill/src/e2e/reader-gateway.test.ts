@@ -47,8 +47,8 @@ for (const store of stores) {
       open.push(device);
       return { reader, credential, device };
     };
-    const until = async (check: () => Promise<boolean>, what: string) => {
-      for (let i = 0; i < 100; i += 1) {
+    const until = async (check: () => Promise<boolean>, what: string, attempts = 100) => {
+      for (let i = 0; i < attempts; i += 1) {
         if (await check()) return;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -483,14 +483,15 @@ for (const store of stores) {
         child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
         child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
         try {
-          await until(async () => /Registration code: \S+/.test(output), 'registration code');
+          // A child process start: up to 60 s (under load it took more than the 5 s the in-process waits get).
+          await until(async () => /Registration code: \S+/.test(output), 'registration code', 1_200);
           const code = /Registration code: (\S+)/.exec(output)![1]!;
           const reader = await stripe.terminal.readers.create({ registration_code: code, location: location.id });
           assert.equal(reader.device_type, 'stripe_s700');
-          await until(async () => /connected as/.test(output), `connected:\n${output}`);
+          await until(async () => /connected as/.test(output), `connected:\n${output}`, 1_200);
           const pi = await paymentIntent();
           await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
-          await until(async () => (await stripe.paymentIntents.retrieve(pi.id)).status === 'requires_capture', `payment:\n${output}`);
+          await until(async () => (await stripe.paymentIntents.retrieve(pi.id)).status === 'requires_capture', `payment:\n${output}`, 1_200);
           await until(async () => (await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader).action?.status === 'succeeded',
             'action succeeded');
           const credential = /--reader-secret (\S+)/.exec(output)![1]!;
@@ -502,11 +503,11 @@ for (const store of stores) {
           let output2 = '';
           again.stdout.on('data', (chunk: Buffer) => { output2 += chunk.toString(); });
           try {
-            await until(async () => /connected as/.test(output2), `reconnected:\n${output2}`);
+            await until(async () => /connected as/.test(output2), `reconnected:\n${output2}`, 1_200);
             const pi2 = await paymentIntent();
             await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi2.id });
-            await until(async () => (await stripe.paymentIntents.retrieve(pi2.id)).status === 'requires_capture', `payment 2:\n${output2}`);
-            await until(async () => /screen result .*approved/.test(output2), `approved on the device:\n${output2}`);
+            await until(async () => (await stripe.paymentIntents.retrieve(pi2.id)).status === 'requires_capture', `payment 2:\n${output2}`, 1_200);
+            await until(async () => /screen result .*approved/.test(output2), `approved on the device:\n${output2}`, 1_200);
           } finally {
             again.kill();
           }

@@ -23,7 +23,9 @@ async function startListen(server: RunningServer, forwardTo: string, extra: stri
   child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   const secret = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`listen did not get ready:\n${output}`)), 10_000);
+    // A bound against a hang, not a timing check: a start on a busy machine took over 10 s. On
+    // failure the child is killed, or it would hold the test file open until its own timeout.
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`listen did not get ready:\n${output}`)); }, 60_000);
     const check = () => {
       const match = /Ready! Your webhook signing secret is (whsec_\S+)/.exec(output);
       if (match) { clearTimeout(timer); resolve(match[1]!); }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { acceptCard, type CardAcceptanceInput } from './cards.js';
+import { acceptCard, tapToPayBrandRules, tapToPayWallets, type CardAcceptanceInput } from './cards.js';
 
 type Row = [platform: 'ios' | 'android', country: string, brand: string, wallet: string | null, expected: string];
 
@@ -77,4 +77,57 @@ void describe('acceptCard: co-badged cards and normalisation', () => {
     const r = acceptCard({ platform: 'ios', country: 'FR', brand: 'discover' });
     assert.ok(!r.ok && /Tap to Pay on iPhone does not accept Discover cards in FR/.test(r.message));
   });
+});
+
+void describe('acceptCard: every brand rule and refusal exactly', () => {
+  const everywhere = ['visa', 'mastercard', 'amex'];
+  void it('the rule table, frozen', () => {
+    assert.deepEqual(tapToPayBrandRules, {
+      ios: { visa: '*', mastercard: '*', amex: '*', discover: ['US'], interac: ['CA'], eftpos_au: ['AU'] },
+      android: { visa: '*', mastercard: '*', amex: '*', discover: '*', interac: ['CA'], eftpos_au: ['AU'] },
+    });
+    assert.equal(Object.isFrozen(tapToPayBrandRules.ios), true);
+    assert.equal(Object.isFrozen(tapToPayBrandRules.android.interac), true);
+    assert.deepEqual(tapToPayWallets, ['apple_pay', 'google_pay', 'samsung_pay']);
+    assert.equal(Object.isFrozen(tapToPayWallets), true);
+  });
+  for (const platform of ['ios', 'android'] as const) {
+    const name = platform === 'ios' ? 'Tap to Pay on iPhone' : 'Tap to Pay on Android';
+    void it(`${platform}: brands, countries, wallets, co-badging, exact refusals`, () => {
+      for (const brand of everywhere) {
+        assert.deepEqual(acceptCard({ platform, country: 'JP', brand }), { ok: true, network: brand, wallet: null });
+      }
+      assert.deepEqual(acceptCard({ platform, country: ' ca ', brand: ' INTERAC ' }), { ok: true, network: 'interac', wallet: null });
+      assert.deepEqual(acceptCard({ platform, country: 'AU', brand: 'eftpos_au', wallet: ' Apple_Pay ' }), { ok: true, network: 'eftpos_au', wallet: 'apple_pay' });
+      assert.deepEqual(acceptCard({ platform, country: 'US', brand: 'discover', wallet: 'samsung_pay' }), { ok: true, network: 'discover', wallet: 'samsung_pay' });
+      const discoverInFrance = acceptCard({ platform, country: 'FR', brand: 'discover', wallet: null });
+      if (platform === 'android') assert.deepEqual(discoverInFrance, { ok: true, network: 'discover', wallet: null });
+      else {
+        assert.deepEqual(discoverInFrance, {
+          ok: false, code: 'CARD_NOT_SUPPORTED', reason: 'brand_not_accepted_in_country', declineCode: 'card_not_supported',
+          message: 'Tap to Pay on iPhone does not accept Discover cards in FR. Try another card or payment method.',
+        });
+      }
+      assert.deepEqual(acceptCard({ platform, country: 'NZ', brand: 'eftpos_au', networks: [' EFTPOS_AU ', 'Visa'] }),
+        { ok: true, network: 'visa', wallet: null }, 'co-badged: the first accepted network');
+      assert.deepEqual(acceptCard({ platform, country: 'fr', brand: 'interac' }), {
+        ok: false, code: 'CARD_NOT_SUPPORTED', reason: 'brand_not_accepted_in_country', declineCode: 'card_not_supported',
+        message: `${name} does not accept Interac cards in FR. Try another card or payment method.`,
+      });
+      assert.deepEqual(acceptCard({ platform, country: 'GB', brand: 'eftpos_au' }), {
+        ok: false, code: 'CARD_NOT_SUPPORTED', reason: 'brand_not_accepted_in_country', declineCode: 'card_not_supported',
+        message: `${name} does not accept eftpos cards in GB. Try another card or payment method.`,
+      });
+      for (const [brand, label] of <[string, string][]>[['jcb', 'JCB'], ['diners', 'Diners Club'], ['unionpay', 'UnionPay'], ['cartes_bancaires', 'Cartes Bancaires'], ['zap', 'zap']]) {
+        assert.deepEqual(acceptCard({ platform, country: 'FR', brand }), {
+          ok: false, code: 'CARD_NOT_SUPPORTED', reason: 'brand_not_accepted', declineCode: 'card_not_supported',
+          message: `${name} does not accept ${label} cards. Try another card or payment method.`,
+        }, brand);
+      }
+      assert.deepEqual(acceptCard({ platform, country: 'FR', brand: 'visa', wallet: 'PayPal' }), {
+        ok: false, code: 'CARD_NOT_SUPPORTED', reason: 'wallet_not_supported', declineCode: 'card_not_supported',
+        message: `${name} accepts Apple Pay, Google Pay and Samsung Pay wallets, not "PayPal". Try another card or payment method.`,
+      });
+    });
+  }
 });

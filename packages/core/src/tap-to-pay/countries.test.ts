@@ -84,3 +84,49 @@ void describe('checkCountry: platform differences and refusals', () => {
     assert.ok(!pr.ok && /Puerto Rico/.test(pr.message));
   });
 });
+
+void describe('checkCountry: the lists and every refusal exactly', () => {
+  void it('the seed\'s lists, frozen', () => {
+    assert.deepEqual(tapToPayCountries, {
+      ios: {
+        general: ['AU', 'CA', 'CZ', 'DE', 'ES', 'FR', 'GB', 'IE', 'IT', 'NL', 'NZ', 'PL', 'PT', 'SE', 'US'],
+        beta: ['AT', 'BE', 'CH', 'CY', 'DK', 'EE', 'FI', 'HR', 'HU', 'JP', 'LI', 'LT', 'LU', 'LV', 'MT', 'NO', 'RO', 'SG', 'SI', 'SK'],
+      },
+      android: {
+        general: ['AT', 'AU', 'BE', 'CH', 'DE', 'DK', 'FI', 'FR', 'GB', 'IE', 'IT', 'MY', 'NL', 'NZ', 'PL', 'SE', 'SG', 'US'],
+        beta: ['CA', 'CY', 'CZ', 'EE', 'ES', 'GI', 'HR', 'HU', 'LI', 'LT', 'LU', 'LV', 'MT', 'NO', 'PT', 'RO', 'SI', 'SK'],
+      },
+    });
+    for (const platform of ['ios', 'android'] as const) {
+      assert.equal(Object.isFrozen(tapToPayCountries[platform]), true);
+      assert.equal(Object.isFrozen(tapToPayCountries[platform].general), true);
+      assert.equal(Object.isFrozen(tapToPayCountries[platform].beta), true);
+    }
+  });
+  void it('answers and refusals', () => {
+    assert.deepEqual(checkCountry('ios', ' fr '), { ok: true, country: 'FR', availability: 'general' });
+    assert.deepEqual(checkCountry('android', 'ca', { betaOptIn: true }), { ok: true, country: 'CA', availability: 'beta' });
+    assert.deepEqual(checkCountry('android', 'CA', { betaOptIn: false }), {
+      ok: false, code: 'TAP_TO_PAY_COUNTRY_BETA_NOT_ENABLED', reason: 'beta_opt_in_required',
+      message: 'Tap to Pay on Android is in public beta in CA; opt in to the beta to use it there.',
+    });
+    assert.deepEqual(checkCountry('ios', 'BR'), {
+      ok: false, code: 'TAP_TO_PAY_UNSUPPORTED_COUNTRY', reason: 'country_not_available', message: 'Tap to Pay on iPhone is not available in BR.',
+    });
+    for (const [country, state] of [['pr', null], ['US', ' pr '], ['us', 'Puerto Rico']] as const) {
+      assert.deepEqual(checkCountry('android', country, { state }), {
+        ok: false, code: 'TAP_TO_PAY_UNSUPPORTED_COUNTRY', reason: 'puerto_rico_excluded', message: 'Tap to Pay on Android is not available in Puerto Rico.',
+      }, `${country} ${state}`);
+    }
+    assert.deepEqual(checkCountry('ios', 'US', { state: 'CA' }), { ok: true, country: 'US', availability: 'general' });
+    assert.deepEqual(checkCountry('ios', 'CA', { state: 'PR' }), { ok: true, country: 'CA', availability: 'general' }, 'only US + PR');
+    for (const country of ['FRA', 'F', '', 'F1', 42]) {
+      assert.deepEqual(checkCountry('ios', country as string), {
+        ok: false, code: 'INVALID_REQUIRED_PARAMETER', reason: 'invalid_country', message: 'country must be a two-letter ISO 3166-1 code.',
+      }, String(country));
+    }
+    assert.deepEqual(checkCountry('windows' as 'ios', 'FR'), {
+      ok: false, code: 'INVALID_REQUIRED_PARAMETER', reason: 'invalid_platform', message: "platform must be 'ios' or 'android'.",
+    });
+  });
+});

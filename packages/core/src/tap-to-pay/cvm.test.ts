@@ -131,3 +131,119 @@ void describe('isPinTestAmount', () => {
     void it(`${amount} ${currency} → ${expected}`, () => assert.equal(isPinTestAmount(amount, currency), expected));
   }
 });
+
+void describe('cardholderVerification: every row at its limit and one unit above, the exact refusals', () => {
+  // The default table as the docs state it (docs/tap-to-pay.md), row by row through the rule.
+  const expected: Record<string, [currency: string, limit: number | null, pin: boolean]> = {
+    AT: ['eur', 5000, true], BE: ['eur', 5000, true], CY: ['eur', 5000, true], DE: ['eur', 5000, true], EE: ['eur', 5000, true],
+    ES: ['eur', 5000, true], FI: ['eur', 5000, true], FR: ['eur', 5000, true], HR: ['eur', 5000, true], IE: ['eur', 5000, true],
+    IT: ['eur', 5000, true], LT: ['eur', 5000, true], LU: ['eur', 5000, true], LV: ['eur', 5000, true], MT: ['eur', 5000, true],
+    NL: ['eur', 5000, true], PT: ['eur', 5000, true], SI: ['eur', 5000, true], SK: ['eur', 5000, true],
+    AU: ['aud', 20000, true], CA: ['cad', 25000, true], CH: ['chf', 8000, true], LI: ['chf', 8000, true], CZ: ['czk', 50000, true],
+    DK: ['dkk', 35000, true], GB: ['gbp', 10000, true], GI: ['gbp', 10000, true], HU: ['huf', 1500000, true],
+    MY: ['myr', 25000, true], NO: ['nok', 50000, true], NZ: ['nzd', 20000, true], PL: ['pln', 10000, true],
+    RO: ['ron', 10000, true], SE: ['sek', 40000, true], SG: ['sgd', 20000, true], JP: ['jpy', null, false], US: ['usd', null, false],
+  };
+  void it('the table holds exactly these rows, each frozen', () => {
+    assert.deepEqual(Object.keys(defaultCvmLimits).sort(), Object.keys(expected).sort());
+    for (const [country, [currency, limit, pin]] of Object.entries(expected)) {
+      assert.deepEqual(defaultCvmLimits[country], { currency, limit, pin }, country);
+      assert.equal(Object.isFrozen(defaultCvmLimits[country]), true, country);
+    }
+    assert.deepEqual(resolveCvmLimits(), Object.fromEntries(Object.entries(expected)
+      .map(([country, [currency, limit, pin]]) => [country, { currency, limit, pin }])));
+  });
+  for (const [country, [currency, limit]] of Object.entries(expected)) {
+    void it(`${country}: ${limit === null ? 'no limit' : `${limit} ${currency} without PIN, ${limit + 1} with`}`, () => {
+      // Lower case and padding are tolerated in both the country and the currency.
+      const at = android({ country: ` ${country.toLowerCase()} `, currency: ` ${currency.toUpperCase()} `, amount: limit ?? 99_999_900 });
+      assert.equal(cardholderVerification(at), 'none');
+      if (limit !== null) assert.equal(summary(cardholderVerification({ ...at, amount: limit + 1 })), 'pin_before_collect');
+      const wrong = cardholderVerification({ ...at, currency: currency === 'usd' ? 'eur' : 'usd' });
+      assert.deepEqual(wrong, {
+        decline: 'currency_not_supported', reason: 'currency_not_local',
+        message: `Tap to Pay in ${country} charges ${currency.toUpperCase()} only, not ${currency === 'usd' ? 'EUR' : 'USD'}.`,
+      });
+    });
+  }
+
+  void it('a country with no row: its own currency, no limit, no PIN', () => {
+    assert.equal(cardholderVerification(android({ country: 'BR', currency: 'brl', amount: 99_999_900 })), 'none');
+    assert.equal(summary(cardholderVerification(android({ country: 'BR', currency: 'brl', amount: 1003 }))),
+      'online_or_offline_pin_required:pin_not_supported_in_market');
+  });
+
+  void it('NFC wallets need no PIN outside GB, CA and FI, whatever the amount; inside, the limit holds for them too', () => {
+    for (const wallet of ['apple_pay', 'GOOGLE_PAY', 'samsung_pay']) {
+      assert.equal(cardholderVerification(android({ country: 'DE', currency: 'eur', amount: 5001, wallet })), 'none', wallet);
+      assert.equal(cardholderVerification(android({ country: 'DE', currency: 'eur', amount: 1003, wallet, issuerRequestsSca: true })), 'none');
+    }
+    assert.equal(summary(cardholderVerification(android({ country: 'DE', currency: 'eur', amount: 5001, wallet: 'paypal' }))), 'pin_before_collect',
+      'not a Tap to Pay wallet: a card');
+    for (const [country, currency] of [['GB', 'gbp'], ['CA', 'cad'], ['FI', 'eur']] as const) {
+      // A wallet in these countries skips the amount rules but not the issuer's SCA request.
+      assert.equal(cardholderVerification(android({ country, currency, amount: 1_000_000, wallet: 'apple_pay' })), 'none', country);
+      assert.equal(cardholderVerification(android({ country, currency, amount: 1000, wallet: 'apple_pay', issuerRequestsSca: true })),
+        'pin_during_confirm', country);
+    }
+  });
+
+  void it('GB issuer SCA that needs insertion: declined before any PIN screen, with the exact message', () => {
+    const other = 'Ask for another card, or take the payment with a Terminal card reader or a payment link.';
+    assert.deepEqual(cardholderVerification(android({ issuerRequestsSca: true, cardRequiresInsert: true })), {
+      decline: 'offline_pin_required', reason: 'sca_requires_card_insertion',
+      message: `The card issuer requires the card to be inserted for strong customer authentication; Tap to Pay cannot read inserted cards. ${other}`,
+    });
+    assert.equal(cardholderVerification(android({ issuerRequestsSca: true, cardRequiresInsert: false })), 'pin_during_confirm');
+    assert.equal(cardholderVerification(android({ issuerRequestsSca: false, cardRequiresInsert: true })), 'none');
+    assert.equal(cardholderVerification(android({ country: 'DE', currency: 'eur', issuerRequestsSca: true, cardRequiresInsert: true })),
+      'pin_during_confirm', 'only in GB');
+    assert.deepEqual(cardholderVerification(android({ amount: 10001, offlinePinOnly: true })), {
+      decline: 'offline_pin_required', reason: 'offline_pin_only_card',
+      message: `This card only supports offline PIN, which needs the card inserted; Tap to Pay does not support it. ${other}`,
+    });
+    assert.equal(cardholderVerification(android({ amount: 100, offlinePinOnly: true })), 'none', 'no PIN needed, no refusal');
+    assert.deepEqual(cardholderVerification(android({ country: 'US', currency: 'usd', amount: 1003 })), {
+      decline: 'online_or_offline_pin_required', reason: 'pin_not_supported_in_market',
+      message: `The card requires a PIN, and PIN entry on Tap to Pay is not available in US. ${other}`,
+    });
+  });
+
+  void it('PIN entry needs iOS 16.4 and Android SDK 4.3.0 exactly', () => {
+    assert.equal(cardholderVerification(iphone({ amount: 10001, osVersion: '16.4' })), 'pin_before_collect');
+    assert.deepEqual(cardholderVerification(iphone({ amount: 10001, osVersion: '16.3.1' })), {
+      decline: 'online_or_offline_pin_required', reason: 'pin_requires_newer_ios',
+      message: 'The card requires a PIN; PIN entry on Tap to Pay on iPhone needs iOS 16.4 or later (this iPhone runs 16.3.1).',
+    });
+    assert.equal(cardholderVerification(iphone({ amount: 10001, osVersion: '16.4', sdkVersion: '1.0.0' })), 'pin_before_collect',
+      'an iPhone is not held to the Android SDK minimum');
+    assert.equal(cardholderVerification(android({ amount: 10001, sdkVersion: '4.3.0' })), 'pin_before_collect');
+    assert.deepEqual(cardholderVerification(android({ amount: 10001, sdkVersion: '4.2.9', osVersion: '10' })), {
+      decline: 'online_or_offline_pin_required', reason: 'pin_requires_newer_sdk',
+      message: 'The card requires a PIN; PIN entry on Tap to Pay on Android needs Terminal Android SDK 4.3.0 or later (the app uses 4.2.9).',
+    });
+  });
+
+  void it('override errors name the country; the override\'s currency is lower-cased and country upper-cased', () => {
+    assert.throws(() => resolveCvmLimits({ br: { limit: 100 } }),
+      { name: 'RangeError', message: 'CVM limit override for BR needs currency, limit and pin' });
+    assert.throws(() => resolveCvmLimits({ BR: { currency: 'brl', limit: 100 } }), { message: 'CVM limit override for BR needs currency, limit and pin' });
+    assert.throws(() => resolveCvmLimits({ BR: { currency: 'brl', pin: true } }), { message: 'CVM limit override for BR needs currency, limit and pin' });
+    for (const limit of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1]) {
+      assert.throws(() => resolveCvmLimits({ gb: { limit } }),
+        { name: 'RangeError', message: 'CVM limit for GB must be a non-negative integer (minor units) or null' }, String(limit));
+    }
+    assert.deepEqual(resolveCvmLimits({ gb: { limit: 0 } })['GB'], { currency: 'gbp', limit: 0, pin: true });
+    assert.deepEqual(resolveCvmLimits({ br: { currency: 'BRL', limit: null, pin: true } })['BR'], { currency: 'brl', limit: null, pin: true });
+    assert.equal(summary(cardholderVerification(android({ amount: 1 }), { limits: { GB: { limit: 0 } } })), 'pin_before_collect');
+    assert.equal(cardholderVerification(android({ amount: 0 }), { limits: { GB: { limit: 0 } } }), 'none');
+  });
+
+  void it('amounts must be non-negative safe integers', () => {
+    for (const amount of [-1, 0.5, Number.MAX_SAFE_INTEGER + 1]) {
+      assert.throws(() => cardholderVerification(android({ amount })),
+        { name: 'RangeError', message: 'amount must be a non-negative integer in minor units' }, String(amount));
+    }
+    assert.equal(cardholderVerification(android({ amount: 0 })), 'none');
+  });
+});

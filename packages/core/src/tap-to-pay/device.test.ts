@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  checkDevice, classifyIphoneModel, lookupIosRelease, validateDeviceFacts, type DeviceFacts,
+  checkDevice, classifyIphoneModel, gmsAttestationMessage, isArmProcessor, lookupIosRelease, validateDeviceFacts, type DeviceFacts,
 } from './device.js';
 import { tapToPayErrorCodes } from './codes.js';
 
@@ -247,5 +247,127 @@ void describe('lookupIosRelease', () => {
   void it('sorts by version, not by list order (16.7 shipped after 17.0)', () => {
     const r = lookupIosRelease('16.7.2');
     assert.equal(r.kind === 'listed' && r.version, '16.7');
+  });
+});
+
+void describe('checkDevice: every refusal exactly (code, reason, message, field)', () => {
+  const refusal = (code: string, reason: string, message: string, field?: string) =>
+    ({ ok: false, code, reason, message, ...(field ? { field } : {}) });
+  const forged = (reason: string, message: string, field: string) =>
+    refusal('TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS', reason, `Inconsistent device facts: ${message}`, field);
+  const invalid = (field: string, expected: string) =>
+    refusal('INVALID_REQUIRED_PARAMETER', 'invalid_fact', `Device fact \`${field}\` must be ${expected}.`, field);
+  const missing = (field: string) => refusal('INVALID_REQUIRED_PARAMETER', 'missing_fact', `Device fact \`${field}\` is required.`, field);
+  const rows: [string, unknown, ReturnType<typeof refusal>, Partial<Parameters<typeof checkDevice>[1]>?][] = [
+    ['not an object', 'phone', refusal('INVALID_REQUIRED_PARAMETER', 'invalid_fact', 'Device facts must be an object.')],
+    ['no platform', { ...android(), platform: undefined }, missing('platform')],
+    ['platform windows', { ...android(), platform: 'windows' }, invalid('platform', "'ios' or 'android'")],
+    ['no osVersion', { ...android(), osVersion: undefined }, missing('osVersion')],
+    ['osVersion a number', { ...android(), osVersion: 14 }, invalid('osVersion', 'a dotted version such as 17.5.1')],
+    ['sdkVersion not a version', android({ sdkVersion: 'five' }), invalid('sdkVersion', 'a dotted version such as 17.5.1')],
+    ['no model', { ...android(), model: undefined }, missing('model')],
+    ['cpuArch a number', { ...android(), cpuArch: 64 }, invalid('cpuArch', 'a non-empty string')],
+    ['cpuArch empty', android({ cpuArch: '' }), invalid('cpuArch', 'a non-empty string')],
+    ['internet missing', { ...android(), internet: undefined }, missing('internet')],
+    ['isEmulator a string', { ...android(), isEmulator: 'no' }, invalid('isEmulator', 'a boolean')],
+    ['debuggable a string', { ...android(), debuggable: 'no' }, invalid('debuggable', 'a boolean')],
+    ['nfcEnabled null', { ...android(), nfcEnabled: null }, invalid('nfcEnabled', 'a boolean')],
+    ['passcodeSet a number', { ...iphone(), passcodeSet: 1 }, invalid('passcodeSet', 'a boolean or null')],
+    ['keystore a string', { ...android(), hardwareKeystoreVersion: '300' }, invalid('hardwareKeystoreVersion', 'a non-negative integer or null')],
+    ['security patch a number', { ...android(), securityPatch: 20250601 }, invalid('securityPatch', 'a date YYYY-MM-DD or YYYY-MM')],
+    ['emulator', iphone({ isEmulator: true }), refusal('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'emulator',
+      'Tap to Pay does not run on emulators or simulators; the simulated reader needs a real phone too.', 'isEmulator')],
+    ['NFC enabled without NFC', iphone({ hasNfc: false, nfcEnabled: true }),
+      forged('nfc_enabled_without_nfc', 'NFC is reported enabled on a device without NFC.', 'nfcEnabled')],
+    ['iOS GMS', iphone({ gmsCertified: true }), forged('ios_with_android_facts', 'an iOS device cannot be Google Mobile Services certified.', 'gmsCertified')],
+    ['iOS keystore', iphone({ hardwareKeystoreVersion: 1 }),
+      forged('ios_with_android_facts', 'an iOS device has no Android hardware keystore version.', 'hardwareKeystoreVersion')],
+    ['iOS security patch', iphone({ securityPatch: '2020-01' }), forged('ios_with_android_facts', 'an iOS device has no Android security patch level.', 'securityPatch')],
+    ['iOS on a Galaxy', iphone({ model: 'Galaxy S24' }), forged('non_apple_model_on_ios', 'model "Galaxy S24" is not an Apple device but the platform is iOS.', 'model')],
+    ['iOS on x86', iphone({ cpuArch: 'x86_64' }), forged('ios_on_non_arm_cpu', 'iPhones have ARM processors, not x86_64.', 'cpuArch')],
+    ['iPhone without NFC', iphone({ hasNfc: false }), forged('iphone_without_nfc', 'every iPhone XS or later has NFC.', 'hasNfc')],
+    ['iOS 20.1', iphone({ osVersion: '20.1' }), forged('ios_version_does_not_exist', 'iOS 20.1 does not exist.', 'osVersion')],
+    ['iOS 26.1.2 before 26.1 shipped', iphone({ osVersion: '26.1.2' }),
+      forged('os_released_after_now', 'iOS 26.1 was not released yet at this time.', 'osVersion'), { nowMs: Date.UTC(2025, 10, 2) }],
+    ['Android entitlement', android({ iosEntitlement: true }), forged('android_with_ios_facts', 'an Android app cannot hold an iOS entitlement.', 'iosEntitlement')],
+    ['Android on an iPod', android({ model: ' ipod touch' }), forged('apple_model_on_android', 'model " ipod touch" is an Apple device but the platform is Android.', 'model')],
+    ['patch from the future', android({ securityPatch: '2026-06-02' }), forged('os_released_after_now', 'security patch 2026-06-02 is in the future.', 'securityPatch')],
+    ['iPad', iphone({ model: 'iPad13,1' }), refusal('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'not_an_iphone', 'Tap to Pay on iPhone needs an iPhone; "iPad13,1" is not one.', 'model')],
+    ['iPhone X', iphone({ model: 'iPhone X' }), refusal('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'iphone_too_old', 'Tap to Pay needs an iPhone XS or later; "iPhone X" is older.', 'model')],
+    ['iPhone Fold', iphone({ model: 'iPhone Fold' }), refusal('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'unknown_iphone_model',
+      'Unknown iPhone model "iPhone Fold"; send a model identifier such as iPhone11,2.', 'model')],
+    ['iOS beta', iphone({ isBeta: true }), refusal('TAP_TO_PAY_UNSUPPORTED_OS_VERSION', 'os_beta', 'Tap to Pay does not work on iOS betas.', 'isBeta')],
+    ['iOS 11.4', iphone({ osVersion: '11.4' }), refusal('TAP_TO_PAY_UNSUPPORTED_OS_VERSION', 'os_too_old',
+      'iOS 11.4 is too old: Tap to Pay needs an iOS version released within the last year.', 'osVersion')],
+    ['iOS 18.5', iphone({ osVersion: '18.5' }), refusal('TAP_TO_PAY_UNSUPPORTED_OS_VERSION', 'os_too_old',
+      'iOS 18.5 was released more than a year ago: Tap to Pay needs an iOS version released within the last year. Update iOS.', 'osVersion')],
+    ['jailbroken', iphone({ rooted: true }), refusal('TAP_TO_PAY_DEVICE_TAMPERED', 'rooted', 'The device is jailbroken.', 'rooted')],
+    ['rooted', android({ rooted: true }), refusal('TAP_TO_PAY_DEVICE_TAMPERED', 'rooted', 'The device is rooted.', 'rooted')],
+    ['unlocked', iphone({ bootloaderUnlocked: true }), refusal('TAP_TO_PAY_DEVICE_TAMPERED', 'bootloader_unlocked', 'The device bootloader is unlocked.', 'bootloaderUnlocked')],
+    ['modified OS', iphone({ modifiedOs: true }), refusal('TAP_TO_PAY_DEVICE_TAMPERED', 'modified_os',
+      'The device does not run the unmodified operating system provided by its manufacturer.', 'modifiedOs')],
+    ['no entitlement', iphone({ iosEntitlement: null }), refusal('TAP_TO_PAY_MISSING_ENTITLEMENT', 'missing_entitlement',
+      'The app lacks the com.apple.developer.proximity-reader.payment.acceptance entitlement.', 'iosEntitlement')],
+    ['no passcode', iphone({ passcodeSet: false }), refusal('TAP_TO_PAY_PASSCODE_NOT_ENABLED', 'passcode_not_set',
+      'Tap to Pay needs a device passcode. Set one in Settings and retry.', 'passcodeSet')],
+    ['iPhone NFC off', iphone({ nfcEnabled: false }), refusal('TAP_TO_PAY_NFC_DISABLED', 'nfc_disabled',
+      'NFC is turned off. Turn it on in the device settings and retry.', 'nfcEnabled')],
+    ['iPhone offline', iphone({ internet: false }), refusal('STRIPE_API_CONNECTION_ERROR', 'no_internet', 'Tap to Pay needs a stable internet connection.', 'internet')],
+    ['Android x86', android({ cpuArch: 'x86' }), refusal('TAP_TO_PAY_UNSUPPORTED_PROCESSOR', 'non_arm_cpu', 'Tap to Pay needs an ARM processor; this device has x86.', 'cpuArch')],
+    ['Android without NFC', android({ hasNfc: false }, 'nfcEnabled'), refusal('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'no_nfc',
+      'Tap to Pay needs a device with a working built-in NFC sensor.', 'hasNfc')],
+    ['Android beta', android({ isBeta: true }), refusal('TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'os_beta', 'Tap to Pay does not work on Android betas.', 'isBeta')],
+    ['Android 12.1', android({ osVersion: '12.1' }), refusal('TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'os_too_old',
+      'Tap to Pay needs Android 13 or later; this device runs Android 12.1.', 'osVersion')],
+    ['patch 2025-06-01 on 2026-06-01', android({ securityPatch: '2025-06-01' }), refusal('TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'security_patch_too_old',
+      'Security patch 2025-06-01 is older than 12 months. Update the device.', 'securityPatch')],
+    ['not GMS', android({ gmsCertified: false }), refusal('ATTESTATION_FAILURE', 'not_gms_certified', gmsAttestationMessage, 'gmsCertified')],
+    ['keystore 99', android({ hardwareKeystoreVersion: 99 }), refusal('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'hardware_keystore_unsupported',
+      'Tap to Pay needs a hardware-backed keystore with ECDH (FEATURE_HARDWARE_KEYSTORE ≥ 100); this device reports 99.', 'hardwareKeystoreVersion')],
+    ['no keystore', android({ hardwareKeystoreVersion: null }), refusal('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'hardware_keystore_unsupported',
+      'Tap to Pay needs a hardware-backed keystore with ECDH (FEATURE_HARDWARE_KEYSTORE ≥ 100); this device reports none.', 'hardwareKeystoreVersion')],
+    ['Android NFC off', android({ nfcEnabled: false }), refusal('TAP_TO_PAY_NFC_DISABLED', 'nfc_disabled',
+      'NFC is turned off. Turn it on in the device settings and retry.', 'nfcEnabled')],
+    ['debuggable, real reader', android({ debuggable: true }), refusal('TAP_TO_PAY_DEBUG_NOT_SUPPORTED', 'debuggable_app',
+      'A debuggable app can only use the simulated Tap to Pay reader.', 'debuggable'), { simulated: false }],
+    ['developer options, real reader', android({ developerOptions: true }), refusal('TAP_TO_PAY_INSECURE_ENVIRONMENT', 'developer_options',
+      'Developer options (USB or Wi-Fi debugging) are on; turn them off to use the Tap to Pay reader.', 'developerOptions'), { simulated: false }],
+  ];
+  for (const [name, facts, expected, opts] of rows) {
+    void it(`${name} → ${expected.reason}`, () => assert.deepEqual(check(facts, opts), expected));
+  }
+
+  void it('the accepted edges: keystore exactly 100, patch one day under a year, an iPhone identifier with padding', () => {
+    assert.deepEqual(check(android({ hardwareKeystoreVersion: 100, securityPatch: '2025-06-02' })), { ok: true });
+    assert.deepEqual(check(android({ debuggable: false, developerOptions: false }), { simulated: false }), { ok: true });
+    assert.deepEqual(check(iphone({ model: '  iPhone15,2', cpuArch: 'ARM64e' })), { ok: true });
+    assert.deepEqual(check(iphone({ hasNfc: false, model: 'iPad13,1' })),
+      { ok: false, code: 'TAP_TO_PAY_UNSUPPORTED_DEVICE', reason: 'not_an_iphone', message: 'Tap to Pay on iPhone needs an iPhone; "iPad13,1" is not one.', field: 'model' },
+      'an iPad without NFC is not forged: only iPhones always have NFC');
+    assert.deepEqual(check(iphone({ osVersion: '27.0' })), { ok: true }, 'newer than the table: assumed current');
+    assert.deepEqual(check(iphone({ hardwareKeystoreVersion: 0, securityPatch: null })), { ok: true });
+  });
+
+  void it('isArmProcessor: arm and aarch64 prefixes only, any case, padding ignored', () => {
+    for (const arch of ['arm64', 'arm64-v8a', 'armeabi-v7a', 'aarch64', ' AARCH64 ', 'ARMv8']) assert.equal(isArmProcessor(arch), true, arch);
+    for (const arch of ['x86', 'x86_64', 'mips', 'riscv64', 'i686-arm']) assert.equal(isArmProcessor(arch), false, arch);
+  });
+});
+
+void describe('lookupIosRelease: the table edges', () => {
+  const table = [{ version: '17.0', released: '2023-09-18' }, { version: '18.0', released: '2024-09-16' },
+    { version: 'not a version', released: '2024-01-01' }, { version: '18.1', released: 'never' }];
+  void it('entries with a bad version or date are ignored; an empty table takes every version as current', () => {
+    assert.deepEqual(lookupIosRelease('18.1', table), { kind: 'newer_than_table' }, 'the 18.1 row without a date is not in the table');
+    assert.deepEqual(lookupIosRelease('18.0', table), { kind: 'listed', version: '18.0', released: '2024-09-16', releasedMs: Date.UTC(2024, 8, 16) });
+    assert.deepEqual(lookupIosRelease('18.0.1', table), { kind: 'newer_than_table' });
+    assert.deepEqual(lookupIosRelease('19', table), { kind: 'newer_than_table' });
+    assert.deepEqual(lookupIosRelease('16.9', table), { kind: 'older_than_table' });
+    assert.deepEqual(lookupIosRelease('17.0', table), { kind: 'listed', version: '17.0', released: '2023-09-18', releasedMs: Date.UTC(2023, 8, 18) });
+    assert.deepEqual(lookupIosRelease('17.9', table), { kind: 'listed', version: '17.0', released: '2023-09-18', releasedMs: Date.UTC(2023, 8, 18) });
+    assert.deepEqual(lookupIosRelease('18.0', []), { kind: 'newer_than_table' });
+    assert.deepEqual(lookupIosRelease('1.0', [{ version: 'x', released: 'y' }]), { kind: 'newer_than_table' });
+    const gap = [{ version: '16.0', released: '2022-09-12' }, { version: '18.0', released: '2024-09-16' }];
+    assert.deepEqual(lookupIosRelease('17.2', gap), { kind: 'nonexistent' });
   });
 });

@@ -95,3 +95,42 @@ void describe('pinPadLayout', () => {
     assert.throws(() => pinPadLayout('1' as unknown as number), RangeError);
   });
 });
+
+void describe('checkPinEnvironment and pinPadLayout: exact answers', () => {
+  void it('every cause at once: the first as reason, all in order, every message in the text', () => {
+    assert.deepEqual(checkPinEnvironment({
+      developerOptions: true, accessibilityServices: true, screenRecording: true, overlays: true, internet: false, screenshotAttempted: true,
+    }), {
+      ok: false, code: 'TAP_TO_PAY_INSECURE_ENVIRONMENT', reason: 'developer_options', cause: 'developer_options',
+      causes: ['developer_options', 'accessibility_services', 'screen_recording', 'overlays', 'no_internet', 'screenshot_attempt'],
+      message: 'TAP_TO_PAY_INSECURE_ENVIRONMENT: PIN entry is not possible in an insecure environment. ' +
+        'Developer options are enabled. Turn off developer options and retry. ' +
+        'An accessibility service is registered or running. Turn off accessibility services and retry. ' +
+        'The screen is being recorded. Stop screen recording and retry. ' +
+        'Another app is drawing an overlay window on the screen. Close it and retry. ' +
+        'There is no active internet connection. Reconnect and retry. ' +
+        'A screenshot was attempted during PIN entry. Retry without taking screenshots.',
+    });
+    assert.equal(Object.isFrozen(insecureEnvironmentCauses), true);
+  });
+
+  void it('Mulberry32 layouts for fixed seeds (the same on every host and release)', () => {
+    const standard = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0];
+    const rowsOf = (keys: number[]) => [keys.slice(0, 3), keys.slice(3, 6), keys.slice(6, 9), keys.slice(9)];
+    const expected: [seed: number, xBias: number, yBias: number, scrambled: number[]][] = [
+      [0, 0.27, 0, [0, 1, 5, 9, 6, 7, 8, 4, 2, 3]],
+      [1, 0.63, 0, [5, 1, 3, 7, 0, 4, 2, 8, 9, 6]],
+      [42, 0.6, 0.45, [3, 1, 6, 5, 0, 8, 4, 2, 7, 9]],
+      [4294967295, 0.9, 0.19, [0, 2, 6, 1, 3, 5, 4, 7, 9, 8]],
+    ];
+    for (const [seed, xBias, yBias, scrambled] of expected) {
+      assert.deepEqual(pinPadLayout(seed), { seed, keys: standard, rows: rowsOf(standard), position: { xBias, yBias } }, String(seed));
+      assert.deepEqual(pinPadLayout(seed, { scramble: true }), { seed, keys: scrambled, rows: rowsOf(scrambled), position: { xBias, yBias } });
+    }
+    // Seed 2666 draws the exact centre (0.50, 0.50): the pad moves off it.
+    assert.deepEqual(pinPadLayout(2666).position, { xBias: 0.51, yBias: 0.5 });
+    assert.deepEqual(pinPadLayout(42.9), pinPadLayout(42), 'fractions are dropped');
+    assert.deepEqual(pinPadLayout(-1).seed, 4294967295, 'negative seeds wrap to uint32');
+    for (const seed of [Number.NaN, Infinity]) assert.throws(() => pinPadLayout(seed), { name: 'RangeError', message: 'seed must be a finite number' });
+  });
+});

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../errors.js';
 import {
-  beginAuthorization, buildReader, cancelAction, cardCollected, checkCart, checkWaitingForCard, collectedCardHoldMs,
+  beginAuthorization, buildReader, cancelAction, cardCollected, cartLineItemCountMax, checkCart, checkWaitingForCard, collectedCardHoldMs,
   customerCancel, finishAction, inputsCollected, readerStatusAt, startAction, type ActionOutcome, type ActionRequest,
-  type Reader,
+  type Cart, type Reader,
 } from './reader.js';
 
 const now = 1_800_000_000_000;
@@ -134,4 +134,29 @@ test('carts must add up', () => {
     [{ currency: 'eur', line_items: Array.from({ length: 101 }, () => ({ ...item, quantity: 1 })), tax: null, total: 25250 }, 'invalid_array'],
   ];
   for (const [cart, expected] of rows) assert.equal(code(() => checkCart(cart)), expected);
+});
+
+test('checkCart: exact refusals at each limit; a cart that adds up passes', () => {
+  const item = { amount: 250, description: 'Tea', quantity: 2 };
+  const refusal = (cart: Cart) => {
+    try {
+      checkCart(cart);
+    } catch (error) {
+      assert.ok(error instanceof ApiError);
+      return { code: error.code, message: error.body.message, param: error.body.param };
+    }
+    return null;
+  };
+  assert.equal(refusal({ currency: 'usd', line_items: [item], tax: 100, total: 600 }), null);
+  assert.equal(refusal({ currency: 'usd', line_items: [item], tax: null, total: 500 }), null);
+  assert.deepEqual(refusal({ currency: 'usd', line_items: [], tax: null, total: 0 }),
+    { code: 'parameter_missing', message: 'Missing required param: cart[line_items].', param: 'cart[line_items]' });
+  const free = { amount: 0, description: 'Free', quantity: 1 };
+  assert.equal(refusal({ currency: 'usd', line_items: Array.from({ length: cartLineItemCountMax }, () => free), tax: null, total: 0 }), null);
+  assert.deepEqual(refusal({ currency: 'usd', line_items: Array.from({ length: cartLineItemCountMax + 1 }, () => free), tax: null, total: 0 }),
+    { code: 'invalid_array', message: 'Invalid array: cart[line_items] can have at most 100 items.', param: 'cart[line_items]' });
+  assert.deepEqual(refusal({ currency: 'usd', line_items: [item], tax: 100, total: 601 }), {
+    code: 'invalid_request_body', message: 'The cart total (601) must equal the sum of line_items amount × quantity plus tax (600).',
+    param: 'cart[total]',
+  });
 });
