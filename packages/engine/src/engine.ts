@@ -4,7 +4,7 @@
  * then commits objects + events atomically, retrying from the top when another request changed
  * the same object in between (optimistic concurrency, bounded by `commitRetryCountMax`).
  */
-import { ApiError, assert, limits, secondsOf, type DomainEvent, type StoredObject } from '@opentill/core';
+import { ApiError, assert, compact, limits, secondsOf, type DomainEvent, type StoredObject } from '@opentill/core';
 import type { Clock, IdSource, Processor } from './ports.js';
 import { randomBytes } from 'node:crypto';
 import {
@@ -204,7 +204,7 @@ export class Engine {
     const puts: Array<Put & { data: string }> = changed.map((object) => {
       const data = JSON.stringify(object);
       this.committedText.set(object, data);
-      return { object, data, expectedVersion: versions.get(object.id) ?? 0, deadlineMs: deadlines.get(object.id) };
+      return { object, data, expectedVersion: versions.get(object.id) ?? 0, ...compact({ deadlineMs: deadlines.get(object.id) }) };
     });
     const eventObjects = events.map((event) => this.eventObject(ctx, event));
     const parts = alongside.map((part) => this.alongsideBatch(ctx, part));

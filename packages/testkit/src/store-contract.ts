@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { StoredObject } from '@opentill/core';
-import { limits } from '@opentill/core';
+import { compact, limits } from '@opentill/core';
 import type { Account, ApiKeyRecord, CommitBatch, CommitResult, IdempotencyBegin, ListQuery, Processor, RequestContext, Store } from '@opentill/engine';
 import { apiVersion, Engine, ManualClock, PaymentIntents, SequentialIds } from '@opentill/engine';
 import { outboxContract } from './outbox-contract.js';
@@ -384,7 +384,7 @@ export function runStoreContract(
           storedObject('f5', 'thing', 5, { amount: 0, customer: '' }),
         ]);
       }
-      const filtered = (store: Store, filters: ListQuery['filters']) => ids(store, { type: 'thing', filters }).then((r) => r.ids);
+      const filtered = (store: Store, filters: ListQuery['filters']) => ids(store, compact({ type: 'thing', filters })).then((r) => r.ids);
 
       test('eq on strings', async (store) => {
         await seed(store);

@@ -19,6 +19,7 @@ import {
   type CvmDecision, type CvmLimitRow, type DeviceFacts, type Location, type PaymentIntent, type PinEnvironmentFacts,
   type Reader, type StoredObject, type TapToPayPlatform,
 } from '@opentill/core';
+import { compact } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
 import type { PaymentIntents } from '../payment-intents.js';
 import type { CardRead } from '../ports.js';
@@ -184,7 +185,7 @@ export class TapToPay {
     const facts = command.device as DeviceFacts;
     const settings = await this.settings(ctx);
     const country = checkCountry(facts.platform, location.address.country ?? '', {
-      betaOptIn: settings.beta_countries, state: location.address.state ?? undefined,
+      betaOptIn: settings.beta_countries, ...compact({ state: location.address.state ?? undefined }),
     });
     if (!country.ok) throw refusal(400, country);
 

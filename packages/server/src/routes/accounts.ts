@@ -2,6 +2,7 @@
  * `/v1/accounts`: a platform's connected accounts (test accounts, verified at once). Requests act
  * as one with `Stripe-Account` (app.ts). docs/connect.md.
  */
+import { compact } from '@opentill/core';
 import {
   bool, currency, listEnvelope, listParams, mergeMetadata, metadata, object, oneOf, parseParams, str,
 } from '@opentill/protocol';
@@ -48,18 +49,12 @@ const updateSchema = {
   metadata: metadata(),
 };
 
-function defined<T extends Record<string, unknown>>(input: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [key, value] of Object.entries(input)) if (value !== undefined) (out as Record<string, unknown>)[key] = value;
-  return out;
-}
-
 export function registerAccounts(app: App, services: Services): void {
   const { engine, connect } = services;
 
   app.route('POST', '/v1/accounts', async (_request, ctx, raw) => {
     const p = parseParams(createSchema, raw);
-    const account = await connect.createAccount(ctx, defined({
+    const account = await connect.createAccount(ctx, compact({
       type: p.type, controller: p.controller, country: p.country?.toUpperCase(), email: p.email, business_type: p.business_type,
       business_profile: p.business_profile, capabilities: p.capabilities, default_currency: p.default_currency,
       metadata: p.metadata ? mergeMetadata({}, p.metadata) : undefined,
@@ -74,7 +69,7 @@ export function registerAccounts(app: App, services: Services): void {
 
   app.route('POST', '/v1/accounts/:id', async (request, ctx, raw) => {
     const p = parseParams(updateSchema, raw);
-    const account = await connect.updateAccount(ctx, (request.params as { id: string }).id, defined({
+    const account = await connect.updateAccount(ctx, (request.params as { id: string }).id, compact({
       email: p.email, business_type: p.business_type, business_profile: p.business_profile, capabilities: p.capabilities,
       default_currency: p.default_currency,
       metadataPatch: p.metadata !== undefined ? (current: Record<string, string>) => mergeMetadata(current, p.metadata) : undefined,

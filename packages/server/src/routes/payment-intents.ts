@@ -1,5 +1,5 @@
 /** `/v1/payment_intents` */
-import { ApiError, limits, type PaymentIntent } from '@opentill/core';
+import { ApiError, compact, limits, type PaymentIntent } from '@opentill/core';
 import {
   amount, array, bool, currency, id, int, listParams, mergeMetadata, metadata, object, oneOf, parseParams, storedTextToWire, str,
 } from '@opentill/protocol';
@@ -109,12 +109,6 @@ function paymentMethodOptionsFor(types: string[], input: PaymentMethodOptionsInp
   return out;
 }
 
-function definedFields<T extends Record<string, unknown>>(input: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [key, value] of Object.entries(input)) if (value !== undefined) (out as Record<string, unknown>)[key] = value;
-  return out;
-}
-
 /**
  * `POST /v1/payment_intents`'s parameters (decoded) → the PaymentIntent. The Terminal SDKs create
  * PaymentIntents too (`POST /opentill/v1/sdk/payment_intents`): same parameters, same rules.
@@ -144,7 +138,7 @@ export function createCommandFrom(p: ReturnType<typeof parseCreatePaymentIntent>
     paymentMethodOptions: paymentMethodOptionsFor(types, p.payment_method_options as PaymentMethodOptionsInput),
     confirm: p.confirm ?? false,
     paymentMethod: p.payment_method ?? null,
-    fields: definedFields({
+    fields: compact({
       allowed_payment_method_types: p.allowed_payment_method_types,
       application_fee_amount: p.application_fee_amount,
       customer: p.customer ?? undefined,
@@ -236,7 +230,7 @@ export function registerPaymentIntents(app: App, services: Services): void {
       ...(p.payment_method !== undefined ? { paymentMethod: p.payment_method } : {}),
       ...(p.application_fee_amount !== undefined ? { applicationFeeAmount: p.application_fee_amount } : {}),
       ...(p.metadata !== undefined ? { metadataPatch: (m) => mergeMetadata(m, p.metadata) } : {}),
-      fields: definedFields({
+      fields: compact({
         allowed_payment_method_types: p.allowed_payment_method_types,
         customer: p.customer, description: p.description, receipt_email: p.receipt_email, setup_future_usage: p.setup_future_usage,
         statement_descriptor: p.statement_descriptor, statement_descriptor_suffix: p.statement_descriptor_suffix,
@@ -274,7 +268,7 @@ export function registerPaymentIntents(app: App, services: Services): void {
             paymentMethodOptions: paymentMethodOptionsFor(current.payment_method_types,
               p.payment_method_options as PaymentMethodOptionsInput, current.payment_method_options),
           } : {}),
-          fields: definedFields({ receipt_email: p.receipt_email, setup_future_usage: p.setup_future_usage }),
+          fields: compact({ receipt_email: p.receipt_email, setup_future_usage: p.setup_future_usage }),
         }),
       } : {}),
     });
