@@ -22,7 +22,11 @@ import { loadInChild } from './opentill-process.mjs';
 
 const { values: flags } = parseArgs({
   options: {
-    duration: { type: 'string' }, warmup: { type: 'string' }, 'node-warmup': { type: 'string' }, concurrency: { type: 'string' }, nodes: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    'node-warmup': { type: 'string' },
+    concurrency: { type: 'string' },
+    nodes: { type: 'string' },
   },
 });
 const durationS = Number(flags.duration ?? 5);
@@ -35,7 +39,8 @@ const log = (line) => process.stderr.write(`${line}\n`);
 // Same settings for every server: no conformance check (a test-only hook), operator log at warn.
 const serverEnv = { OPENTILL_TEST_ANSWER_CHECK: '', OPENTILL_LOG_LEVEL: 'warn' };
 
-const { startCluster, startServer, provisionHaproxy, testPostgres, freshSchema } = await import('../packages/testkit/dist/index.js');
+const { startCluster, startServer, provisionHaproxy, testPostgres, freshSchema } =
+  await import('../packages/testkit/dist/index.js');
 const haproxy = provisionHaproxy();
 const pg = await testPostgres();
 
@@ -57,7 +62,16 @@ async function idleCpuUsPerSecond(nodePids, seconds) {
 /** Load sent to each node directly, not measured: its JIT warm-up. */
 async function warmUp(nodeUrls, secretKey) {
   for (const url of nodeUrls) {
-    await loadInChild({ url: `${url}/v1/payment_intents`, mode: 'create', body: createBody, concurrency, durationS: nodeWarmupS, warmupS: 0, secretKey, client: 'raw' });
+    await loadInChild({
+      url: `${url}/v1/payment_intents`,
+      mode: 'create',
+      body: createBody,
+      concurrency,
+      durationS: nodeWarmupS,
+      warmupS: 0,
+      secretKey,
+      client: 'raw',
+    });
   }
 }
 
@@ -66,15 +80,29 @@ async function measure(url, secretKey, nodePids, balancerPid) {
   const before = nodePids.map(cpuUs);
   const started = process.hrtime.bigint();
   const lbBefore = balancerPid ? cpuUs(balancerPid) : 0;
-  const result = await loadInChild({ url: `${url}/v1/payment_intents`, mode: 'create', body: createBody, concurrency, durationS, warmupS, secretKey, client: 'raw' });
+  const result = await loadInChild({
+    url: `${url}/v1/payment_intents`,
+    mode: 'create',
+    body: createBody,
+    concurrency,
+    durationS,
+    warmupS,
+    secretKey,
+    client: 'raw',
+  });
   const nodeUs = nodePids.reduce((sum, pid, i) => sum + cpuUs(pid) - before[i], 0);
   const loadS = Number(process.hrtime.bigint() - started) / 1e9;
   const lbUs = balancerPid ? cpuUs(balancerPid) - lbBefore : null;
   const per = (us) => (us === null ? null : Math.round(us / Math.max(1, result.completed)));
   return {
-    rps: result.rps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, errors: result.errors, nodeCpuUs: per(nodeUs),
+    rps: result.rps,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    errors: result.errors,
+    nodeCpuUs: per(nodeUs),
     // The same without the nodes' background work (measured idle just before): the per-request cost.
-    nodeRequestCpuUs: per(Math.max(0, nodeUs - idleUsPerS * loadS)), idleCpuMsPerS: Math.round(idleUsPerS / 100) / 10,
+    nodeRequestCpuUs: per(Math.max(0, nodeUs - idleUsPerS * loadS)),
+    idleCpuMsPerS: Math.round(idleUsPerS / 100) / 10,
     haproxyCpuUs: per(lbUs),
   };
 }
@@ -84,10 +112,18 @@ log(`PostgreSQL: ${pg.embedded ? 'EMBEDDED PGlite fallback' : pg.url}; ${haproxy
 {
   log('baseline: one node, direct …');
   const schema = await freshSchema(pg.url, 'bench_cluster_direct');
-  const server = await startServer({ store: 'postgres', name: 'bench_cluster_direct', database: schema.url, env: serverEnv });
+  const server = await startServer({
+    store: 'postgres',
+    name: 'bench_cluster_direct',
+    database: schema.url,
+    env: serverEnv,
+  });
   try {
     await warmUp([server.baseUrl], server.secretKey);
-    rows.push({ part: 'baseline: 1 node, direct', ...await measure(server.baseUrl, server.secretKey, [server.process.pid], null) });
+    rows.push({
+      part: 'baseline: 1 node, direct',
+      ...(await measure(server.baseUrl, server.secretKey, [server.process.pid], null)),
+    });
   } finally {
     await server.stop();
     await schema.drop();
@@ -98,8 +134,14 @@ for (const count of nodeCounts) {
   const cluster = await startCluster({ name: `bench_cluster_${count}`, nodes: count, env: serverEnv });
   try {
     const pids = cluster.nodes.map((node) => node.server.process.pid);
-    await warmUp(cluster.nodes.map((node) => node.url), cluster.secretKey);
-    rows.push({ part: `${count} node${count > 1 ? 's' : ''} behind haproxy`, ...await measure(cluster.url, cluster.secretKey, pids, cluster.balancerPid) });
+    await warmUp(
+      cluster.nodes.map((node) => node.url),
+      cluster.secretKey,
+    );
+    rows.push({
+      part: `${count} node${count > 1 ? 's' : ''} behind haproxy`,
+      ...(await measure(cluster.url, cluster.secretKey, pids, cluster.balancerPid)),
+    });
   } finally {
     await cluster.stop();
   }
@@ -107,17 +149,25 @@ for (const count of nodeCounts) {
 
 const base = rows[0];
 const ratio = (value, of) => (value === null || !of ? '' : ` (${(value / of).toFixed(2)}×)`);
-process.stdout.write(`\nPaymentIntent create through haproxy, PostgreSQL${pg.embedded ? ' (EMBEDDED)' : ''}, raw client, c=${concurrency}, ${durationS} s; ` +
-  `${os.availableParallelism?.() ?? os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}\n`);
-process.stdout.write('| part | req/s | p50 ms | p99 ms | errors | node CPU µs/req (× baseline) | without idle work (× baseline) | nodes idle CPU ms/s | haproxy CPU µs/req |\n' +
-  '|---|---|---|---|---|---|---|---|---|\n');
+process.stdout.write(
+  `\nPaymentIntent create through haproxy, PostgreSQL${pg.embedded ? ' (EMBEDDED)' : ''}, raw client, c=${concurrency}, ${durationS} s; ` +
+    `${os.availableParallelism?.() ?? os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}\n`,
+);
+process.stdout.write(
+  '| part | req/s | p50 ms | p99 ms | errors | node CPU µs/req (× baseline) | without idle work (× baseline) | nodes idle CPU ms/s | haproxy CPU µs/req |\n' +
+    '|---|---|---|---|---|---|---|---|---|\n',
+);
 for (const row of rows) {
-  process.stdout.write(`| ${row.part} | ${row.rps}${ratio(row.rps, base.rps)} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ` +
-    `${row.nodeCpuUs}${ratio(row.nodeCpuUs, base.nodeCpuUs)} | ${row.nodeRequestCpuUs}${ratio(row.nodeRequestCpuUs, base.nodeRequestCpuUs)} | ` +
-    `${row.idleCpuMsPerS} | ${row.haproxyCpuUs ?? '-'} |\n`);
+  process.stdout.write(
+    `| ${row.part} | ${row.rps}${ratio(row.rps, base.rps)} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ` +
+      `${row.nodeCpuUs}${ratio(row.nodeCpuUs, base.nodeCpuUs)} | ${row.nodeRequestCpuUs}${ratio(row.nodeRequestCpuUs, base.nodeRequestCpuUs)} | ` +
+      `${row.idleCpuMsPerS} | ${row.haproxyCpuUs ?? '-'} |\n`,
+  );
 }
 const clusterRows = rows.slice(1).map((row) => row.nodeRequestCpuUs);
 if (clusterRows.length > 1) {
   const spread = (Math.max(...clusterRows) - Math.min(...clusterRows)) / Math.min(...clusterRows);
-  process.stdout.write(`node CPU per request without idle work across ${nodeCounts.join('/')} nodes: spread ${(spread * 100).toFixed(1)} % (issue 13: within 15 %)\n`);
+  process.stdout.write(
+    `node CPU per request without idle work across ${nodeCounts.join('/')} nodes: spread ${(spread * 100).toFixed(1)} % (issue 13: within 15 %)\n`,
+  );
 }

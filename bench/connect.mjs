@@ -20,7 +20,10 @@ const benchDir = dirname(fileURLToPath(import.meta.url));
 const opentillMain = join(resolve(benchDir, '..'), 'apps/opentill/dist/main.js');
 const { values: flags } = parseArgs({
   options: {
-    duration: { type: 'string' }, warmup: { type: 'string' }, concurrency: { type: 'string' }, rounds: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    concurrency: { type: 'string' },
+    rounds: { type: 'string' },
     store: { type: 'string' },
   },
 });
@@ -58,9 +61,14 @@ function startServer() {
     child.stdout.on('data', (chunk) => {
       output += chunk.toString();
       const m = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
-      if (m) { clearTimeout(timer); resolvePromise({ child, port: Number(m[1]) }); }
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ child, port: Number(m[1]) });
+      }
     });
-    child.stderr.on('data', (chunk) => { output += chunk.toString(); });
+    child.stderr.on('data', (chunk) => {
+      output += chunk.toString();
+    });
   });
 }
 
@@ -69,15 +77,21 @@ const runLoad = (config) => loadInChild({ concurrency, durationS, warmupS, secre
 async function measure(pid, config) {
   const before = cpuUs(pid);
   const result = await runLoad(config);
-  return { rps: result.rps, p99Ms: result.latencyMs?.p99 ?? result.p99Ms, errors: result.errors,
-    cpuUs: Math.round((cpuUs(pid) - before) / Math.max(1, result.completed)) };
+  return {
+    rps: result.rps,
+    p99Ms: result.latencyMs?.p99 ?? result.p99Ms,
+    errors: result.errors,
+    cpuUs: Math.round((cpuUs(pid) - before) / Math.max(1, result.completed)),
+  };
 }
 
 const { child, port } = await startServer();
 try {
   const base = `http://127.0.0.1:${port}`;
   const created = await fetch(`${base}/v1/accounts`, {
-    method: 'POST', headers: { Authorization: `Bearer ${secretKey}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'type=express',
+    method: 'POST',
+    headers: { Authorization: `Bearer ${secretKey}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'type=express',
   });
   const account = (await created.json()).id;
   const as = { platform: {}, connected: { 'Stripe-Account': account } };
@@ -85,21 +99,49 @@ try {
   for (let round = 0; round < rounds; round += 1) {
     for (const who of ['platform', 'connected']) {
       const ids = join(tmp, `ids-${who}-${round}`);
-      results.create[who].push(await measure(child.pid, { url: `${base}/v1/payment_intents`, mode: 'create', body: createBody, headers: as[who], idsOut: ids }));
-      results.retrieve[who].push(await measure(child.pid, { url: `${base}/v1/payment_intents`, mode: 'retrieve', idsIn: ids, headers: as[who] }));
+      results.create[who].push(
+        await measure(child.pid, {
+          url: `${base}/v1/payment_intents`,
+          mode: 'create',
+          body: createBody,
+          headers: as[who],
+          idsOut: ids,
+        }),
+      );
+      results.retrieve[who].push(
+        await measure(child.pid, { url: `${base}/v1/payment_intents`, mode: 'retrieve', idsIn: ids, headers: as[who] }),
+      );
     }
   }
-  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-  process.stdout.write(`Stripe-Account vs the platform's own requests (${store}, concurrency ${concurrency}, ${rounds} rounds of ${durationS} s, alternated)\n`);
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+  };
+  process.stdout.write(
+    `Stripe-Account vs the platform's own requests (${store}, concurrency ${concurrency}, ${rounds} rounds of ${durationS} s, alternated)\n`,
+  );
   // Throughput on a shared, loaded machine is noisy; server CPU per request is the steadier figure.
-  process.stdout.write('operation   who         req/s (median)  server CPU µs/req  errors   req/s ratio  CPU ratio (connected / platform)\n');
+  process.stdout.write(
+    'operation   who         req/s (median)  server CPU µs/req  errors   req/s ratio  CPU ratio (connected / platform)\n',
+  );
   for (const op of ['create', 'retrieve']) {
-    const rps = { platform: median(results[op].platform.map((r) => r.rps)), connected: median(results[op].connected.map((r) => r.rps)) };
-    const cpu = { platform: median(results[op].platform.map((r) => r.cpuUs)), connected: median(results[op].connected.map((r) => r.cpuUs)) };
+    const rps = {
+      platform: median(results[op].platform.map((r) => r.rps)),
+      connected: median(results[op].connected.map((r) => r.rps)),
+    };
+    const cpu = {
+      platform: median(results[op].platform.map((r) => r.cpuUs)),
+      connected: median(results[op].connected.map((r) => r.cpuUs)),
+    };
     for (const who of ['platform', 'connected']) {
       const errors = results[op][who].reduce((n, r) => n + (r.errors ?? 0), 0);
-      process.stdout.write(`${op.padEnd(11)} ${who.padEnd(11)} ${String(Math.round(rps[who])).padStart(14)}  ${String(cpu[who]).padStart(17)}  ${String(errors).padStart(6)}` +
-        (who === 'connected' ? `   ${(rps.connected / rps.platform).toFixed(3).padStart(11)}  ${(cpu.connected / cpu.platform).toFixed(3)}` : '') + '\n');
+      process.stdout.write(
+        `${op.padEnd(11)} ${who.padEnd(11)} ${String(Math.round(rps[who])).padStart(14)}  ${String(cpu[who]).padStart(17)}  ${String(errors).padStart(6)}` +
+          (who === 'connected'
+            ? `   ${(rps.connected / rps.platform).toFixed(3).padStart(11)}  ${(cpu.connected / cpu.platform).toFixed(3)}`
+            : '') +
+          '\n',
+      );
     }
   }
 } finally {

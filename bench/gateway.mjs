@@ -32,12 +32,19 @@ const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(benchDir, '..');
 const { values: flags } = parseArgs({
   options: {
-    devices: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' },
-    'heartbeat-ms': { type: 'string' }, concurrency: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean' },
+    devices: { type: 'string' },
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    'heartbeat-ms': { type: 'string' },
+    concurrency: { type: 'string' },
+    only: { type: 'string' },
+    help: { type: 'boolean' },
   },
 });
 if (flags.help) {
-  process.stdout.write('node bench/gateway.mjs [--devices 10000] [--rate 500] [--duration 10] [--heartbeat-ms 15000] [--concurrency 64] [--only baseline,display,payments]\n');
+  process.stdout.write(
+    'node bench/gateway.mjs [--devices 10000] [--rate 500] [--duration 10] [--heartbeat-ms 15000] [--concurrency 64] [--only baseline,display,payments]\n',
+  );
   process.exit(0);
 }
 const devices = Number(flags.devices ?? 10_000);
@@ -48,14 +55,20 @@ const concurrency = Number(flags.concurrency ?? 64);
 const target = { p99Ms: 20 };
 const only = new Set((flags.only ?? 'baseline,display,payments').split(','));
 
-const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : NaN; };
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : NaN;
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 function startChild(args, env = {}) {
   // OPENTILL_LOG_LEVEL: stderr is the bench's terminal, not a log sink (see opentill-process.mjs).
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { OPENTILL_LOG_LEVEL: 'warn', ...process.env, ...env } });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { OPENTILL_LOG_LEVEL: 'warn', ...process.env, ...env },
+  });
   const port = new Promise((resolvePort, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -70,9 +83,11 @@ function startChild(args, env = {}) {
 
 async function pool(count, limit, work) {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, async () => {
-    while (next < count) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -93,7 +108,10 @@ async function connectMany(url, count, onOpen) {
   const sockets = new Array(count);
   await pool(count, concurrency * 4, async (i) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
-    await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
+    await new Promise((res, rej) => {
+      ws.once('open', res);
+      ws.once('error', rej);
+    });
     sockets[i] = ws;
     if (onOpen) onOpen(ws, i);
   });
@@ -109,18 +127,38 @@ async function paced(totalMs, perSecond, fire) {
     const due = start + (i * 1000) / perSecond;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
-    pending.push(fire(i).then((ms) => latencies.push(ms), (error) => {
-      if (!latencies.some((x) => x === Infinity)) console.error(`first failure: ${error.message}`);
-      latencies.push(Infinity);
-    }));
+    pending.push(
+      fire(i).then(
+        (ms) => latencies.push(ms),
+        (error) => {
+          if (!latencies.some((x) => x === Infinity)) console.error(`first failure: ${error.message}`);
+          latencies.push(Infinity);
+        },
+      ),
+    );
   }
   await Promise.all(pending);
   return { latencies, achieved: count / ((performance.now() - start) / 1000) };
 }
 
-console.log(`gateway bench: ${devices} devices, ${rate} actions/s for ${durationS} s, heartbeats every ${heartbeatMs} ms`);
-const results = { devices, rate, durationS, heartbeatMs, node: process.version, cpus: os.cpus().length, loadAverageAtStart: os.loadavg() };
-console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores (other processes share them)`);
+console.log(
+  `gateway bench: ${devices} devices, ${rate} actions/s for ${durationS} s, heartbeats every ${heartbeatMs} ms`,
+);
+const results = {
+  devices,
+  rate,
+  durationS,
+  heartbeatMs,
+  node: process.version,
+  cpus: os.cpus().length,
+  loadAverageAtStart: os.loadavg(),
+};
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} on ${os.cpus().length} cores (other processes share them)`,
+);
 if (only.has('baseline')) {
   const { child, port } = startChild([join(echoDir, 'echo.mjs')]);
   const p = await port;
@@ -131,17 +169,30 @@ if (only.has('baseline')) {
   const after = rssMb(child.pid);
   let counter = 0;
   const waiting = new Map();
-  for (const ws of sockets) ws.on('message', (data) => { const w = waiting.get(data.toString()); if (w) { waiting.delete(data.toString()); w(); } });
+  for (const ws of sockets)
+    ws.on('message', (data) => {
+      const w = waiting.get(data.toString());
+      if (w) {
+        waiting.delete(data.toString());
+        w();
+      }
+    });
   const run = await paced(durationS * 1000, rate, async (i) => {
     const ws = sockets[i % sockets.length];
     const id = `m${counter++}`;
     const t0 = performance.now();
-    await new Promise((res) => { waiting.set(id, res); ws.send(id); });
+    await new Promise((res) => {
+      waiting.set(id, res);
+      ws.send(id);
+    });
     return performance.now() - t0;
   });
   results.baseline = {
-    rssPerConnectionKb: round(((after - before) * 1024) / devices, 1), rssMb: round(after, 1),
-    echoP50Ms: round(percentile(run.latencies, 0.5)), echoP99Ms: round(percentile(run.latencies, 0.99)), rate: round(run.achieved, 0),
+    rssPerConnectionKb: round(((after - before) * 1024) / devices, 1),
+    rssMb: round(after, 1),
+    echoP50Ms: round(percentile(run.latencies, 0.5)),
+    echoP99Ms: round(percentile(run.latencies, 0.99)),
+    rate: round(run.achieved, 0),
   };
   console.log('baseline (bare ws echo):', results.baseline);
   for (const ws of sockets) ws.terminate();
@@ -155,32 +206,60 @@ rmSync(echoDir, { recursive: true, force: true });
 const dataDir = mkdtempSync(join(os.tmpdir(), 'opentill-bench-gateway-'));
 const secretKey = `sk_test_benchgateway${process.pid}x${Date.now()}`;
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const { child, port: portPromise } = startChild([...serverNodeArgs, join(repoRoot, 'apps/opentill/dist/main.js'), 'serve', '--port', '0',
-  '--data-dir', dataDir, '--secret-key', secretKey], { OPENTILL_READER_HEARTBEAT_MS: String(heartbeatMs) });
+const { child, port: portPromise } = startChild(
+  [
+    ...serverNodeArgs,
+    join(repoRoot, 'apps/opentill/dist/main.js'),
+    'serve',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--secret-key',
+    secretKey,
+  ],
+  { OPENTILL_READER_HEARTBEAT_MS: String(heartbeatMs) },
+);
 const port = await portPromise;
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 function call(method, path, params = {}) {
   const body = new URLSearchParams(params).toString();
   return new Promise((resolveCall, reject) => {
     const started = performance.now();
-    const request = http.request({ host: '127.0.0.1', port, method, path, agent, headers: {
-      authorization: `Bearer ${secretKey}`, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body),
-    } }, (response) => {
-      let data = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => { data += chunk; });
-      response.on('end', () => {
-        if (response.statusCode !== 200) reject(new Error(`${method} ${path}: ${response.statusCode} ${data.slice(0, 300)}`));
-        else resolveCall({ body: JSON.parse(data), ms: performance.now() - started });
-      });
-    });
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: {
+          authorization: `Bearer ${secretKey}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (response) => {
+        let data = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+          data += chunk;
+        });
+        response.on('end', () => {
+          if (response.statusCode !== 200)
+            reject(new Error(`${method} ${path}: ${response.statusCode} ${data.slice(0, 300)}`));
+          else resolveCall({ body: JSON.parse(data), ms: performance.now() - started });
+        });
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
 }
 
 try {
-  const location = (await call('POST', '/v1/terminal/locations', { display_name: 'Bench', 'address[country]': 'US' })).body;
+  const location = (await call('POST', '/v1/terminal/locations', { display_name: 'Bench', 'address[country]': 'US' }))
+    .body;
   await sleep(300);
   const idleRss = rssMb(child.pid);
   // Pair every device.
@@ -199,7 +278,9 @@ try {
       });
       ws.once('error', rej);
     });
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'pair', seq: 1, protocol: 'opentill-reader/1', personality: 'wisepos_e' })));
+    ws.once('open', () =>
+      ws.send(JSON.stringify({ type: 'pair', seq: 1, protocol: 'opentill-reader/1', personality: 'wisepos_e' })),
+    );
     credentials[i] = await credential;
   });
   const pairS = (performance.now() - pairStart) / 1000;
@@ -216,8 +297,16 @@ try {
     const device = { ws, seq: 0, onResult: null };
     const send = (frame) => ws.send(JSON.stringify({ ...frame, seq: ++device.seq }));
     await new Promise((res, rej) => {
-      ws.once('open', () => send({ type: 'hello', protocol: 'opentill-reader/1', account: credentials[i].account,
-        reader_id: credentials[i].readerId, secret: credentials[i].secret, action_id: null }));
+      ws.once('open', () =>
+        send({
+          type: 'hello',
+          protocol: 'opentill-reader/1',
+          account: credentials[i].account,
+          reader_id: credentials[i].readerId,
+          secret: credentials[i].secret,
+          action_id: null,
+        }),
+      );
       ws.on('message', (data) => {
         const frame = JSON.parse(data.toString());
         if (frame.type === 'welcome') {
@@ -231,11 +320,24 @@ try {
           send({ type: 'ack', command_id: frame.command_id });
           const command = frame.command;
           if (command.type === 'action' && command.action.purpose === 'payment') {
-            send({ type: 'event', event: { type: 'card_read', action_id: command.action.id, number: '4242424242424242',
-              read_method: 'contactless_emv', wallet: null, tip_amount: 0, pin: null } });
+            send({
+              type: 'event',
+              event: {
+                type: 'card_read',
+                action_id: command.action.id,
+                number: '4242424242424242',
+                read_method: 'contactless_emv',
+                wallet: null,
+                tip_amount: 0,
+                pin: null,
+              },
+            });
           } else if (command.type === 'action_update' && command.status !== 'processing') {
             const done = waitingByReader.get(credentials[i].readerId);
-            if (done) { waitingByReader.delete(credentials[i].readerId); done(command.status); }
+            if (done) {
+              waitingByReader.delete(credentials[i].readerId);
+              done(command.status);
+            }
           }
         } else if (frame.type === 'error') rej(new Error(`${frame.code}: ${frame.message}`));
       });
@@ -247,19 +349,27 @@ try {
   await sleep(2000);
   const connectedRss = rssMb(child.pid);
   results.opentill = {
-    idleRssMb: round(idleRss, 1), rssBeforeConnectMb: round(beforeConnectRss, 1), rssConnectedMb: round(connectedRss, 1),
+    idleRssMb: round(idleRss, 1),
+    rssBeforeConnectMb: round(beforeConnectRss, 1),
+    rssConnectedMb: round(connectedRss, 1),
     rssPerConnectedReaderKb: round(((connectedRss - beforeConnectRss) * 1024) / devices, 1),
     // Upper bound: everything since the idle server (registered reader documents, pairing leftovers…).
     rssPerReaderSinceIdleKb: round(((connectedRss - idleRss) * 1024) / devices, 1),
-    pairingPerS: round(devices / pairS, 0), connectPerS: round(devices / connectS, 0),
+    pairingPerS: round(devices / pairS, 0),
+    connectPerS: round(devices / connectS, 0),
   };
-  console.log(`connected ${devices} devices in ${round(connectS, 1)} s; RSS ${round(beforeConnectRss, 1)} → ${round(connectedRss, 1)} MB`);
+  console.log(
+    `connected ${devices} devices in ${round(connectS, 1)} s; RSS ${round(beforeConnectRss, 1)} → ${round(connectedRss, 1)} MB`,
+  );
 
   const cpuMs = () => {
     const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, USER_HZ = 100
   };
-  const clientCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const clientCpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
 
   // Idle: only heartbeats (and the periodic presence writes) for a few seconds.
   {
@@ -267,13 +377,21 @@ try {
     const t0 = performance.now();
     await sleep(5000);
     results.opentill.idleCpuPercentWithHeartbeats = round(((cpuMs() - cpu0) / (performance.now() - t0)) * 100, 1);
-    console.log(`idle with ${devices} connected devices heartbeating: server CPU ${results.opentill.idleCpuPercentWithHeartbeats} % of one core`);
+    console.log(
+      `idle with ${devices} connected devices heartbeating: server CPU ${results.opentill.idleCpuPercentWithHeartbeats} % of one core`,
+    );
   }
 
   // A. Display actions: API call → device (command, ack) → API answer. The gateway alone.
   if (only.has('display')) {
-    const cart = { type: 'cart', 'cart[currency]': 'usd', 'cart[line_items][0][amount]': '500', 'cart[line_items][0][description]': 'Coffee',
-      'cart[line_items][0][quantity]': '1', 'cart[total]': '500' };
+    const cart = {
+      type: 'cart',
+      'cart[currency]': 'usd',
+      'cart[line_items][0][amount]': '500',
+      'cart[line_items][0][description]': 'Coffee',
+      'cart[line_items][0][quantity]': '1',
+      'cart[total]': '500',
+    };
     const cpu0 = cpuMs();
     const client0 = clientCpu();
     const run = await paced(durationS * 1000, rate, async (i) => {
@@ -283,8 +401,10 @@ try {
       return performance.now() - t0;
     });
     results.opentill.display = {
-      achievedPerS: round(run.achieved, 0), failures: run.latencies.filter((x) => x === Infinity).length,
-      roundTripP50Ms: round(percentile(run.latencies, 0.5)), roundTripP99Ms: round(percentile(run.latencies, 0.99)),
+      achievedPerS: round(run.achieved, 0),
+      failures: run.latencies.filter((x) => x === Infinity).length,
+      roundTripP50Ms: round(percentile(run.latencies, 0.5)),
+      roundTripP99Ms: round(percentile(run.latencies, 0.99)),
       serverCpuUsPerAction: round(((cpuMs() - cpu0) * 1000) / run.latencies.length, 0),
       clientCpuUsPerAction: round(((clientCpu() - client0) * 1000) / run.latencies.length, 0),
       targetP99Ms: target.p99Ms,
@@ -294,42 +414,59 @@ try {
 
   // B. Payments: API call → device → card read → authorization → final action_update at the device.
   if (only.has('payments')) {
-  const actionsTotal = Math.floor(rate * durationS);
-  const intents = new Array(actionsTotal);
-  await pool(actionsTotal, concurrency, async (i) => {
-    intents[i] = (await call('POST', '/v1/payment_intents', { amount: '1000', currency: 'usd', 'payment_method_types[]': 'card_present',
-      capture_method: 'manual' })).body.id;
-  });
-  console.log(`created ${actionsTotal} PaymentIntents; running ${rate} payment actions/s…`);
-  const apiLatencies = [];
-  let failures = 0;
-  const cpu0 = cpuMs();
-  const client0 = clientCpu();
-  const run = await paced(durationS * 1000, rate, async (i) => {
-    const reader = credentials[i % devices].readerId;
-    const t0 = performance.now();
-    // The device reports the final action_update; wait for it from before the call.
-    const result = new Promise((res) => waitingByReader.set(reader, res));
-    const { ms } = await call('POST', `/v1/terminal/readers/${reader}/process_payment_intent`, { payment_intent: intents[i] });
-    apiLatencies.push(ms);
-    const status = await result;
-    if (status !== 'succeeded') failures += 1;
-    return performance.now() - t0;
-  });
-  results.opentill.payments = {
-    achievedPerS: round(run.achieved, 0), failures,
-    roundTripP50Ms: round(percentile(run.latencies, 0.5)), roundTripP99Ms: round(percentile(run.latencies, 0.99)),
-    apiP50Ms: round(percentile(apiLatencies, 0.5)), apiP99Ms: round(percentile(apiLatencies, 0.99)),
-    serverCpuUsPerAction: round(((cpuMs() - cpu0) * 1000) / run.latencies.length, 0),
-    clientCpuUsPerAction: round(((clientCpu() - client0) * 1000) / run.latencies.length, 0),
-    targetP99Ms: target.p99Ms,
-  };
-  console.log('payment actions (API → device → card → authorization → result at the device):', results.opentill.payments);
+    const actionsTotal = Math.floor(rate * durationS);
+    const intents = new Array(actionsTotal);
+    await pool(actionsTotal, concurrency, async (i) => {
+      intents[i] = (
+        await call('POST', '/v1/payment_intents', {
+          amount: '1000',
+          currency: 'usd',
+          'payment_method_types[]': 'card_present',
+          capture_method: 'manual',
+        })
+      ).body.id;
+    });
+    console.log(`created ${actionsTotal} PaymentIntents; running ${rate} payment actions/s…`);
+    const apiLatencies = [];
+    let failures = 0;
+    const cpu0 = cpuMs();
+    const client0 = clientCpu();
+    const run = await paced(durationS * 1000, rate, async (i) => {
+      const reader = credentials[i % devices].readerId;
+      const t0 = performance.now();
+      // The device reports the final action_update; wait for it from before the call.
+      const result = new Promise((res) => waitingByReader.set(reader, res));
+      const { ms } = await call('POST', `/v1/terminal/readers/${reader}/process_payment_intent`, {
+        payment_intent: intents[i],
+      });
+      apiLatencies.push(ms);
+      const status = await result;
+      if (status !== 'succeeded') failures += 1;
+      return performance.now() - t0;
+    });
+    results.opentill.payments = {
+      achievedPerS: round(run.achieved, 0),
+      failures,
+      roundTripP50Ms: round(percentile(run.latencies, 0.5)),
+      roundTripP99Ms: round(percentile(run.latencies, 0.99)),
+      apiP50Ms: round(percentile(apiLatencies, 0.5)),
+      apiP99Ms: round(percentile(apiLatencies, 0.99)),
+      serverCpuUsPerAction: round(((cpuMs() - cpu0) * 1000) / run.latencies.length, 0),
+      clientCpuUsPerAction: round(((clientCpu() - client0) * 1000) / run.latencies.length, 0),
+      targetP99Ms: target.p99Ms,
+    };
+    console.log(
+      'payment actions (API → device → card → authorization → result at the device):',
+      results.opentill.payments,
+    );
   }
   results.opentill.rssAfterActionsMb = round(rssMb(child.pid), 1);
   results.loadAverageAtEnd = os.loadavg();
   console.log('opentill gateway:', JSON.stringify(results.opentill, null, 2));
-  for (const device of conns) { clearInterval(device.timer); device.ws.terminate(); }
+  for (const device of conns) {
+    clearInterval(device.timer);
+    device.ws.terminate();
+  }
 } finally {
   child.kill();
   await sleep(300);

@@ -21,9 +21,18 @@ import { performance } from 'node:perf_hooks';
 
 const config = JSON.parse(process.argv[2]);
 const {
-  url, mode, concurrency = 32, durationS = 5, warmupS = 1,
-  secretKey = '', stripeVersion = '2026-10-28.endive',
-  body = '', idsIn, idsOut, client = 'agent', headers: extraHeaders = {},
+  url,
+  mode,
+  concurrency = 32,
+  durationS = 5,
+  warmupS = 1,
+  secretKey = '',
+  stripeVersion = '2026-10-28.endive',
+  body = '',
+  idsIn,
+  idsOut,
+  client = 'agent',
+  headers: extraHeaders = {},
 } = config;
 
 const target = new URL(url);
@@ -49,16 +58,27 @@ const maxIdsKept = 200_000;
 
 function agentRequest(_w, method, path, headers, payload) {
   return new Promise((resolve) => {
-    const req = http.request({
-      host: target.hostname, port: target.port, method, path, headers, agent,
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }));
-      res.on('error', (error) => resolve({ status: 0, body: Buffer.from(String(error)) }));
-    });
+    const req = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method,
+        path,
+        headers,
+        agent,
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }),
+        );
+        res.on('error', (error) => resolve({ status: 0, body: Buffer.from(String(error)) }));
+      },
+    );
     req.on('error', (error) => resolve({ status: 0, body: Buffer.from(String(error)) }));
-    if (payload) req.end(payload); else req.end();
+    if (payload) req.end(payload);
+    else req.end();
   });
 }
 
@@ -137,19 +157,31 @@ function next(i, w) {
     case 'get':
       return request(w, 'GET', target.pathname, { Accept: 'application/json' });
     case 'post':
-      return request(w, 'POST', target.pathname, {
-        ...baseHeaders,
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'Content-Length': bodyBuffer.length,
-        'Idempotency-Key': `stripe-node-retry-${randomUUID()}`,
-      }, bodyBuffer);
+      return request(
+        w,
+        'POST',
+        target.pathname,
+        {
+          ...baseHeaders,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'Content-Length': bodyBuffer.length,
+          'Idempotency-Key': `stripe-node-retry-${randomUUID()}`,
+        },
+        bodyBuffer,
+      );
     case 'create':
-      return request(w, 'POST', '/v1/payment_intents', {
-        ...baseHeaders,
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'Content-Length': bodyBuffer.length,
-        'Idempotency-Key': `stripe-node-retry-${randomUUID()}`,
-      }, bodyBuffer);
+      return request(
+        w,
+        'POST',
+        '/v1/payment_intents',
+        {
+          ...baseHeaders,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'Content-Length': bodyBuffer.length,
+          'Idempotency-Key': `stripe-node-retry-${randomUUID()}`,
+        },
+        bodyBuffer,
+      );
     case 'retrieve':
       return request(w, 'GET', `/v1/payment_intents/${ids[i % ids.length]}`, baseHeaders);
     case 'list': // an authenticated GET of the url, query string included
@@ -205,25 +237,30 @@ for (const c of rawConnections) c?.socket?.destroy();
 const cpu = process.cpuUsage(cpu0);
 
 latencies.sort((a, b) => a - b);
-const pct = (p) => latencies.length === 0 ? null : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
-const round = (x, d = 2) => x === null ? null : Math.round(x * 10 ** d) / 10 ** d;
+const pct = (p) =>
+  latencies.length === 0
+    ? null
+    : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
+const round = (x, d = 2) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
 if (idsOut) writeFileSync(idsOut, createdIds.join('\n'));
-process.stdout.write(`${JSON.stringify({
-  mode,
-  client,
-  concurrency,
-  durationS,
-  warmupS,
-  requests: latencies.length,
-  rps: Math.round(latencies.length / durationS),
-  p50Ms: round(pct(50)),
-  p90Ms: round(pct(90)),
-  p99Ms: round(pct(99)),
-  maxMs: round(latencies.at(-1) ?? null),
-  errors,
-  completed,
-  generatorCpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, completed)),
-  statusCounts,
-  errorSamples,
-  idsWritten: idsOut ? createdIds.length : undefined,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    mode,
+    client,
+    concurrency,
+    durationS,
+    warmupS,
+    requests: latencies.length,
+    rps: Math.round(latencies.length / durationS),
+    p50Ms: round(pct(50)),
+    p90Ms: round(pct(90)),
+    p99Ms: round(pct(99)),
+    maxMs: round(latencies.at(-1) ?? null),
+    errors,
+    completed,
+    generatorCpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, completed)),
+    statusCounts,
+    errorSamples,
+    idsWritten: idsOut ? createdIds.length : undefined,
+  })}\n`,
+);

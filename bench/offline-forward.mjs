@@ -17,7 +17,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { repoRoot, startOpenTill } from './opentill-process.mjs';
 
-const { createMobileTerminal, ScriptedTapToPayUi, FileOfflineStorage } = await import(join(repoRoot, 'packages/terminal-sdk/dist/mobile/index.js'));
+const { createMobileTerminal, ScriptedTapToPayUi, FileOfflineStorage } = await import(
+  join(repoRoot, 'packages/terminal-sdk/dist/mobile/index.js')
+);
 const { values: flags } = parseArgs({ options: { payments: { type: 'string' } } });
 const count = Number(flags.payments ?? 1000);
 const secretKey = `sk_test_benchoff${process.pid}x${Date.now()}`;
@@ -27,7 +29,8 @@ const storageDir = mkdtempSync(join(os.tmpdir(), 'opentill-bench-offline-'));
 
 async function api(method, path, form = '') {
   const response = await fetch(`${apiBase}${path}`, {
-    method, headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    method,
+    headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
     ...(method === 'GET' ? {} : { body: form }),
   });
   const body = await response.json();
@@ -36,19 +39,37 @@ async function api(method, path, form = '') {
 }
 
 const configuration = (await api('POST', '/v1/terminal/configurations', 'offline[enabled]=true')).id;
-const location = (await api('POST', '/v1/terminal/locations',
-  `display_name=Bench&address[country]=FR&address[line1]=1&address[city]=Paris&configuration_overrides=${configuration}`)).id;
+const location = (
+  await api(
+    'POST',
+    '/v1/terminal/locations',
+    `display_name=Bench&address[country]=FR&address[line1]=1&address[city]=Paris&configuration_overrides=${configuration}`,
+  )
+).id;
 
 let forwarded = 0;
 let forwardFailures = 0;
 let onForward = () => undefined;
 const ui = new ScriptedTapToPayUi();
 const terminal = createMobileTerminal({
-  apiBase, installationId: 'bench-offline', ui,
+  apiBase,
+  installationId: 'bench-offline',
+  ui,
   device: {
-    platform: 'android', osVersion: '15', isBeta: false, model: 'Pixel 8', hasNfc: true, cpuArch: 'arm64-v8a', rooted: false,
-    bootloaderUnlocked: false, modifiedOs: false, isEmulator: false, gmsCertified: true, hardwareKeystoreVersion: 300,
-    internet: true, sdkVersion: '5.0.0',
+    platform: 'android',
+    osVersion: '15',
+    isBeta: false,
+    model: 'Pixel 8',
+    hasNfc: true,
+    cpuArch: 'arm64-v8a',
+    rooted: false,
+    bootloaderUnlocked: false,
+    modifiedOs: false,
+    isEmulator: false,
+    gmsCertified: true,
+    hardwareKeystoreVersion: 300,
+    internet: true,
+    sdkVersion: '5.0.0',
   },
   tokenProvider: async () => (await api('POST', '/v1/terminal/connection_tokens', `location=${location}`)).secret,
   offline: { storage: new FileOfflineStorage(storageDir), probeIntervalMs: 100 },
@@ -66,7 +87,14 @@ const must = (result, what) => {
 };
 must(await terminal.initialize(), 'initialize');
 must(await terminal.discoverReaders({ discoveryMethod: 'tapToPay', simulated: true }), 'discover');
-must(await terminal.connectReader({ discoveryMethod: 'tapToPay', reader: terminal.discoveredReaders[0], locationId: location }), 'connect');
+must(
+  await terminal.connectReader({
+    discoveryMethod: 'tapToPay',
+    reader: terminal.discoveredReaders[0],
+    locationId: location,
+  }),
+  'connect',
+);
 
 async function pay(offlineBehavior) {
   const created = must(await terminal.createPaymentIntent({ amount: 500, currency: 'eur', offlineBehavior }), 'create');
@@ -91,7 +119,11 @@ const storeSeconds = (performance.now() - started) / 1000;
 const stored = (await terminal.getOfflineStatus()).sdk.offlinePaymentsCount;
 
 // 3. The network returns: drain.
-const drained = new Promise((resolve) => { onForward = () => { if (forwarded >= count) resolve(); }; });
+const drained = new Promise((resolve) => {
+  onForward = () => {
+    if (forwarded >= count) resolve();
+  };
+});
 cpu = server.cpuMs();
 started = performance.now();
 must(await terminal.setSimulatedOfflineMode(false), 'online');
@@ -99,15 +131,28 @@ await drained;
 const drainSeconds = (performance.now() - started) / 1000;
 const forwardCpu = (server.cpuMs() - cpu) / count;
 
-const ms = (seconds) => (seconds * 1000 / count).toFixed(2);
-console.log(`\n| run (${count} payments, one phone, sequential) | total s | ms/payment | × baseline | server CPU ms/payment | × baseline |`);
+const ms = (seconds) => ((seconds * 1000) / count).toFixed(2);
+console.log(
+  `\n| run (${count} payments, one phone, sequential) | total s | ms/payment | × baseline | server CPU ms/payment | × baseline |`,
+);
 console.log('|---|---|---|---|---|---|');
-console.log(`| baseline: online payments through the SDK | ${onlineSeconds.toFixed(1)} | ${ms(onlineSeconds)} | 1.00 | ${onlineCpu.toFixed(2)} | 1.00 |`);
-console.log(`| offline payments taken and stored (files) | ${storeSeconds.toFixed(1)} | ${ms(storeSeconds)} | ${(storeSeconds / onlineSeconds).toFixed(2)} | | |`);
-console.log(`| forwarding the stored payments (drain) | ${drainSeconds.toFixed(1)} | ${ms(drainSeconds)} | ${(drainSeconds / onlineSeconds).toFixed(2)} | ` +
-  `${forwardCpu.toFixed(2)} | ${(forwardCpu / onlineCpu).toFixed(2)} |`);
-console.log(`\n${stored} stored before the network returned; ${forwarded} forwarded, ${forwardFailures} with an error. ` +
-  `load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `| baseline: online payments through the SDK | ${onlineSeconds.toFixed(1)} | ${ms(onlineSeconds)} | 1.00 | ${onlineCpu.toFixed(2)} | 1.00 |`,
+);
+console.log(
+  `| offline payments taken and stored (files) | ${storeSeconds.toFixed(1)} | ${ms(storeSeconds)} | ${(storeSeconds / onlineSeconds).toFixed(2)} | | |`,
+);
+console.log(
+  `| forwarding the stored payments (drain) | ${drainSeconds.toFixed(1)} | ${ms(drainSeconds)} | ${(drainSeconds / onlineSeconds).toFixed(2)} | ` +
+    `${forwardCpu.toFixed(2)} | ${(forwardCpu / onlineCpu).toFixed(2)} |`,
+);
+console.log(
+  `\n${stored} stored before the network returned; ${forwarded} forwarded, ${forwardFailures} with an error. ` +
+    `load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+);
 
 terminal.dispose();
 await terminal.disconnectReader().catch(() => undefined);

@@ -15,12 +15,29 @@ export async function startOpenTill({ secretKey, name, args = [], dataDir: given
   const dataDir = given ?? mkdtempSync(join(os.tmpdir(), `opentill-bench-${name}-`));
   // BENCH_SERVER_NODE_ARGS passes node flags to the server only (e.g. --cpu-prof), as in run.mjs.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'apps/opentill/dist/main.js'), 'serve', '--port', '0',
-    '--data-dir', dataDir, '--secret-key', secretKey, ...args], drainLog ? { stdio: ['ignore', 'pipe', 'pipe'] } : {
-    // stderr is the bench's terminal, not a log sink: the per-request operator log stays off here
-    // (bench/run.mjs and bench/request-log.mjs measure with it on, drained).
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, OPENTILL_LOG_LEVEL: process.env.OPENTILL_LOG_LEVEL ?? 'warn' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      join(repoRoot, 'apps/opentill/dist/main.js'),
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--secret-key',
+      secretKey,
+      ...args,
+    ],
+    drainLog
+      ? { stdio: ['ignore', 'pipe', 'pipe'] }
+      : {
+          // stderr is the bench's terminal, not a log sink: the per-request operator log stays off here
+          // (bench/run.mjs and bench/request-log.mjs measure with it on, drained).
+          stdio: ['ignore', 'pipe', 'inherit'],
+          env: { ...process.env, OPENTILL_LOG_LEVEL: process.env.OPENTILL_LOG_LEVEL ?? 'warn' },
+        },
+  );
   if (drainLog) child.stderr.resume();
   const port = await new Promise((resolvePort, reject) => {
     let out = '';
@@ -51,7 +68,10 @@ export async function startOpenTill({ secretKey, name, args = [], dataDir: given
   };
 }
 
-export const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
+export const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))];
+};
 
 /**
  * Runs the load generator (bench/load.mjs) in its own process, so it never shares an event loop
@@ -59,9 +79,15 @@ export const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); 
  */
 export function loadInChild(config) {
   return new Promise((resolveLoad, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bench/load.mjs'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(repoRoot, 'bench/load.mjs'), JSON.stringify(config)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    child.stdout.on('data', (chunk) => { out += chunk.toString(); });
-    child.once('exit', (code) => (code === 0 ? resolveLoad(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`load exited ${code}`))));
+    child.stdout.on('data', (chunk) => {
+      out += chunk.toString();
+    });
+    child.once('exit', (code) =>
+      code === 0 ? resolveLoad(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`load exited ${code}`)),
+    );
   });
 }

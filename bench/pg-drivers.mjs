@@ -29,7 +29,13 @@ import { PostgresStore } from '../packages/store-postgres/dist/index.js';
 import { freshSchema } from '../packages/testkit/dist/postgres.js';
 
 const { values: flags } = parseArgs({
-  options: { duration: { type: 'string' }, concurrency: { type: 'string' }, pool: { type: 'string' }, batches: { type: 'string' }, only: { type: 'string' } },
+  options: {
+    duration: { type: 'string' },
+    concurrency: { type: 'string' },
+    pool: { type: 'string' },
+    batches: { type: 'string' },
+    only: { type: 'string' },
+  },
 });
 const durationS = Number(flags.duration ?? 5);
 const concurrency = Number(flags.concurrency ?? 32);
@@ -50,26 +56,71 @@ try {
 /** A PaymentIntent-sized object (about 1.5 KB of JSON), as the engine stores one. */
 function paymentIntent(id) {
   return {
-    id, object: 'payment_intent', amount: 1000, amount_capturable: 0, amount_details: { tip: {} }, amount_received: 0,
-    application: null, application_fee_amount: null, automatic_payment_methods: null, canceled_at: null,
-    cancellation_reason: null, capture_method: 'manual', client_secret: `${id}_secret_${randomUUID().replace(/-/g, '')}`,
-    confirmation_method: 'automatic', created: 1_764_000_000, currency: 'eur', customer: null, description: null,
-    last_payment_error: null, latest_charge: null, livemode: false, metadata: {}, next_action: null, on_behalf_of: null,
-    payment_method: null, payment_method_configuration_details: null,
-    payment_method_options: { card_present: { request_extended_authorization: false, request_incremental_authorization_support: false, routing: { requested_priority: null } } },
-    payment_method_types: ['card_present'], processing: null, receipt_email: null, review: null, setup_future_usage: null,
-    shipping: null, source: null, statement_descriptor: null, statement_descriptor_suffix: null,
-    status: 'requires_payment_method', transfer_data: null, transfer_group: null,
+    id,
+    object: 'payment_intent',
+    amount: 1000,
+    amount_capturable: 0,
+    amount_details: { tip: {} },
+    amount_received: 0,
+    application: null,
+    application_fee_amount: null,
+    automatic_payment_methods: null,
+    canceled_at: null,
+    cancellation_reason: null,
+    capture_method: 'manual',
+    client_secret: `${id}_secret_${randomUUID().replace(/-/g, '')}`,
+    confirmation_method: 'automatic',
+    created: 1_764_000_000,
+    currency: 'eur',
+    customer: null,
+    description: null,
+    last_payment_error: null,
+    latest_charge: null,
+    livemode: false,
+    metadata: {},
+    next_action: null,
+    on_behalf_of: null,
+    payment_method: null,
+    payment_method_configuration_details: null,
+    payment_method_options: {
+      card_present: {
+        request_extended_authorization: false,
+        request_incremental_authorization_support: false,
+        routing: { requested_priority: null },
+      },
+    },
+    payment_method_types: ['card_present'],
+    processing: null,
+    receipt_email: null,
+    review: null,
+    setup_future_usage: null,
+    shipping: null,
+    source: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
+    status: 'requires_payment_method',
+    transfer_data: null,
+    transfer_group: null,
   };
 }
 function event(pi) {
-  return { id: `evt_${randomUUID().replace(/-/g, '')}`, object: 'event', api_version: '2026-10-28.endive', created: pi.created,
-    data: { object: pi }, livemode: false, pending_webhooks: 0, request: { id: null, idempotency_key: null }, type: 'payment_intent.created' };
+  return {
+    id: `evt_${randomUUID().replace(/-/g, '')}`,
+    object: 'event',
+    api_version: '2026-10-28.endive',
+    created: pi.created,
+    data: { object: pi },
+    livemode: false,
+    pending_webhooks: 0,
+    request: { id: null, idempotency_key: null },
+    type: 'payment_intent.created',
+  };
 }
 
 const claimSql = `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms, token)
   VALUES ($1, $2, $3, 'in_flight', $4, $5, $6) ON CONFLICT (account_id, key) DO NOTHING RETURNING 1`;
-const effectSql = "UPDATE idempotency_keys SET effect = $1 WHERE account_id = $2 AND key = $3 AND token = $4 AND state = 'in_flight'";
+const effectSql =
+  "UPDATE idempotency_keys SET effect = $1 WHERE account_id = $2 AND key = $3 AND token = $4 AND state = 'in_flight'";
 const insertSql = `INSERT INTO objects (id, account_id, type, created, version, deadline_ms, data, filter_data)
   VALUES ($1, $2, $3, $4, 1, $5, $6::json, $7::json)`;
 const endpointsSql = `SELECT id, data -> 'enabled_events' AS events FROM objects
@@ -87,10 +138,41 @@ function operationInput() {
   const pi = paymentIntent(`pi_${randomUUID().replace(/-/g, '')}`);
   const data = JSON.stringify(pi);
   const evt = event(pi);
-  return { pi, data, evt, evtData: JSON.stringify(evt), key: `stripe-node-retry-${randomUUID()}`, token: randomUUID(), now: Date.now() };
+  return {
+    pi,
+    data,
+    evt,
+    evtData: JSON.stringify(evt),
+    key: `stripe-node-retry-${randomUUID()}`,
+    token: randomUUID(),
+    now: Date.now(),
+  };
 }
-const fnValues = (o) => [ACCT, o.key, o.token, `{"objects":[{"data":${o.data}}]}`, [o.pi.id], ['payment_intent'], [o.pi.created], [0], [true],
-  [null], [o.data], [null], [o.evt.id], [o.evt.created], [o.evtData], [null], [], [], [], [], [], null, ''];
+const fnValues = (o) => [
+  ACCT,
+  o.key,
+  o.token,
+  `{"objects":[{"data":${o.data}}]}`,
+  [o.pi.id],
+  ['payment_intent'],
+  [o.pi.created],
+  [0],
+  [true],
+  [null],
+  [o.data],
+  [null],
+  [o.evt.id],
+  [o.evt.created],
+  [o.evtData],
+  [null],
+  [],
+  [],
+  [],
+  [],
+  [],
+  null,
+  '',
+];
 
 /** Element type OIDs of fnValues' arrays (25 text, 20 int8, 23 int4, 16 bool). */
 const fnArrayTypes = [0, 0, 0, 0, 25, 25, 20, 23, 16, 20, 25, 25, 25, 20, 25, 25, 25, 25, 25, 25, 20, 0, 0];
@@ -126,7 +208,9 @@ function storeScenario(store) {
     async run(o) {
       await store.idempotency.begin(ACCT, o.key, 'hash', o.now, o.token);
       const result = await store.commit({
-        accountId: ACCT, puts: [{ object: o.pi, expectedVersion: 0, data: o.data }], events: [o.evt],
+        accountId: ACCT,
+        puts: [{ object: o.pi, expectedVersion: 0, data: o.data }],
+        events: [o.evt],
         idempotency: { key: o.key, token: o.token, effect: `{"objects":[{"data":${o.data}}]}` },
       });
       if (!result.ok) throw new Error(`commit failed: ${JSON.stringify(result)}`);
@@ -146,8 +230,7 @@ function postgresJsScenario(sql, fn) {
         // Arrays as typed parameters (element type OIDs): postgres.js infers an array's type from its first element.
         const values = fnValues(o).map((v, i) => (Array.isArray(v) ? sql.array(v, fnArrayTypes[i]) : v));
         await sql.unsafe(fnSql, values, { prepare: true });
-      }
-      else {
+      } else {
         await sql.begin((tx) => [
           tx.unsafe(effectSql, [`{"objects":[{"data":${o.data}}]}`, ACCT, o.key, o.token], { prepare: true }),
           tx.unsafe(insertSql, [o.pi.id, ACCT, 'payment_intent', o.pi.created, null, o.data, null], { prepare: true }),
@@ -169,29 +252,36 @@ async function measure(scenario, phase, ids) {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < endAt) {
-      const start = performance.now();
-      try {
-        if (phase === 'create') {
-          const o = operationInput();
-          await scenario.run(o);
-          ids.push(o.pi.id);
-        } else await scenario.get(ids[next++ % ids.length]);
-        latencies.push(performance.now() - start);
-      } catch (error) {
-        errors += 1;
-        firstError ??= error;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < endAt) {
+        const start = performance.now();
+        try {
+          if (phase === 'create') {
+            const o = operationInput();
+            await scenario.run(o);
+            ids.push(o.pi.id);
+          } else await scenario.get(ids[next++ % ids.length]);
+          latencies.push(performance.now() - start);
+        } catch (error) {
+          errors += 1;
+          firstError ??= error;
+        }
       }
-    }
-  }));
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
   const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? NaN;
   return {
-    ops: latencies.length, opsPerS: latencies.length / seconds, p50: pick(0.5), p99: pick(0.99),
-    cpuUsPerOp: (cpu.user + cpu.system) / Math.max(1, latencies.length), errors, firstError: firstError ? String(firstError.message ?? firstError) : null,
+    ops: latencies.length,
+    opsPerS: latencies.length / seconds,
+    p50: pick(0.5),
+    p99: pick(0.99),
+    cpuUsPerOp: (cpu.user + cpu.system) / Math.max(1, latencies.length),
+    errors,
+    firstError: firstError ? String(firstError.message ?? firstError) : null,
   };
 }
 
@@ -203,15 +293,50 @@ await setup.close();
 
 const only = flags.only ? new Set(flags.only.split(',')) : null;
 const scenarios = [
-  ['pg tx', () => { const pool = new pg.Pool({ connectionString: schema.url, max: poolMax }); return { s: pgScenario(pool, false), end: () => pool.end() }; }],
-  ['pg tx named', () => { const pool = new pg.Pool({ connectionString: schema.url, max: poolMax }); return { s: pgScenario(pool, true), end: () => pool.end() }; }],
-  ['pg fn', () => { const store = new PostgresStore({ connectionString: schema.url, poolMax, ...(batchesInFlightMax ? { batchesInFlightMax } : {}) }); return { s: storeScenario(store), end: () => store.close() }; }],
+  [
+    'pg tx',
+    () => {
+      const pool = new pg.Pool({ connectionString: schema.url, max: poolMax });
+      return { s: pgScenario(pool, false), end: () => pool.end() };
+    },
+  ],
+  [
+    'pg tx named',
+    () => {
+      const pool = new pg.Pool({ connectionString: schema.url, max: poolMax });
+      return { s: pgScenario(pool, true), end: () => pool.end() };
+    },
+  ],
+  [
+    'pg fn',
+    () => {
+      const store = new PostgresStore({
+        connectionString: schema.url,
+        poolMax,
+        ...(batchesInFlightMax ? { batchesInFlightMax } : {}),
+      });
+      return { s: storeScenario(store), end: () => store.close() };
+    },
+  ],
 ];
 if (postgresJs) {
-  const connect = () => postgresJs(url, { max: poolMax, connection: { search_path: schema.schema }, onnotice: () => undefined });
+  const connect = () =>
+    postgresJs(url, { max: poolMax, connection: { search_path: schema.schema }, onnotice: () => undefined });
   scenarios.push(
-    ['postgres tx', () => { const sql = connect(); return { s: postgresJsScenario(sql, false), end: () => sql.end() }; }],
-    ['postgres fn', () => { const sql = connect(); return { s: postgresJsScenario(sql, true), end: () => sql.end() }; }],
+    [
+      'postgres tx',
+      () => {
+        const sql = connect();
+        return { s: postgresJsScenario(sql, false), end: () => sql.end() };
+      },
+    ],
+    [
+      'postgres fn',
+      () => {
+        const sql = connect();
+        return { s: postgresJsScenario(sql, true), end: () => sql.end() };
+      },
+    ],
   );
 }
 
@@ -222,12 +347,20 @@ try {
     const { s, end } = make();
     const ids = [];
     // Warm-up: connections opened, statements prepared.
-    await Promise.all(Array.from({ length: poolMax }, async () => { const o = operationInput(); await s.run(o); ids.push(o.pi.id); }));
+    await Promise.all(
+      Array.from({ length: poolMax }, async () => {
+        const o = operationInput();
+        await s.run(o);
+        ids.push(o.pi.id);
+      }),
+    );
     const create = await measure(s, 'create', ids);
     const get = await measure(s, 'get', ids);
     await end();
     results.push({ name, create, get });
-    process.stderr.write(`${name}: create ${create.opsPerS.toFixed(0)}/s ${create.cpuUsPerOp.toFixed(0)} µs, get ${get.opsPerS.toFixed(0)}/s\n`);
+    process.stderr.write(
+      `${name}: create ${create.opsPerS.toFixed(0)}/s ${create.cpuUsPerOp.toFixed(0)} µs, get ${get.opsPerS.toFixed(0)}/s\n`,
+    );
   }
 } finally {
   await schema.drop();
@@ -243,10 +376,12 @@ const lines = [
     `${pad('get/s', 9)}${pad('p99 ms', 9)}${pad('µs/op', 8)}${pad('errors', 8)}`,
 ];
 for (const r of results) {
-  lines.push(`${r.name.padEnd(14)}${pad(r.create.opsPerS.toFixed(0), 10)}${pad(r.create.p50.toFixed(2), 9)}${pad(r.create.p99.toFixed(2), 9)}` +
-    `${pad(r.create.cpuUsPerOp.toFixed(0), 8)}${pad((r.create.opsPerS / baseline.create.opsPerS).toFixed(2), 8)}` +
-    `${pad((r.create.cpuUsPerOp / baseline.create.cpuUsPerOp).toFixed(2), 7)}${pad(r.get.opsPerS.toFixed(0), 9)}${pad(r.get.p99.toFixed(2), 9)}` +
-    `${pad(r.get.cpuUsPerOp.toFixed(0), 8)}${pad(r.create.errors + r.get.errors, 8)}`);
+  lines.push(
+    `${r.name.padEnd(14)}${pad(r.create.opsPerS.toFixed(0), 10)}${pad(r.create.p50.toFixed(2), 9)}${pad(r.create.p99.toFixed(2), 9)}` +
+      `${pad(r.create.cpuUsPerOp.toFixed(0), 8)}${pad((r.create.opsPerS / baseline.create.opsPerS).toFixed(2), 8)}` +
+      `${pad((r.create.cpuUsPerOp / baseline.create.cpuUsPerOp).toFixed(2), 7)}${pad(r.get.opsPerS.toFixed(0), 9)}${pad(r.get.p99.toFixed(2), 9)}` +
+      `${pad(r.get.cpuUsPerOp.toFixed(0), 8)}${pad(r.create.errors + r.get.errors, 8)}`,
+  );
   if (r.create.firstError || r.get.firstError) lines.push(`  first error: ${r.create.firstError ?? r.get.firstError}`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -10,7 +10,10 @@ const args = process.argv.slice(2);
 const filterAt = args.indexOf('--filter');
 const filter = filterAt >= 0 ? args.splice(filterAt, 2)[1] : null;
 const [file, nArg] = args;
-if (!file) { process.stderr.write('usage: node bench/profile-top.mjs PROFILE.cpuprofile [N] [--filter text]\n'); process.exit(2); }
+if (!file) {
+  process.stderr.write('usage: node bench/profile-top.mjs PROFILE.cpuprofile [N] [--filter text]\n');
+  process.exit(2);
+}
 const top = Number(nArg ?? 25);
 process.stdout.on('error', () => process.exit(0)); // e.g. piped into head
 const profile = JSON.parse(readFileSync(file, 'utf8'));
@@ -54,7 +57,10 @@ for (const [id, us] of selfUs) {
 const pct = (us) => `${((100 * us) / totalUs).toFixed(1).padStart(5)}%`;
 function print(title, map) {
   process.stdout.write(`\n${title}\n`);
-  [...map].filter(([k]) => !filter || k.includes(filter)).sort((a, b) => b[1] - a[1]).slice(0, top)
+  [...map]
+    .filter(([k]) => !filter || k.includes(filter))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
     .forEach(([k, us]) => process.stdout.write(`${pct(us)} ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`));
 }
 process.stdout.write(`total sampled ${(totalUs / 1e6).toFixed(2)} s\n`);

@@ -18,7 +18,9 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { freshSchema, startServer } = await import(join(repoRoot, 'packages/testkit/dist/index.js'));
 const { TestDevice } = await import(join(repoRoot, 'apps/opentill/dist/e2e/reader-device-client.js'));
 
-const { values: flags } = parseArgs({ options: { calls: { type: 'string' }, 'poll-ms': { type: 'string' }, help: { type: 'boolean' } } });
+const { values: flags } = parseArgs({
+  options: { calls: { type: 'string' }, 'poll-ms': { type: 'string' }, help: { type: 'boolean' } },
+});
 if (flags.help) {
   process.stdout.write('node bench/reader-bus.mjs [--calls 200] [--poll-ms 500]\n');
   process.exit(0);
@@ -26,12 +28,16 @@ if (flags.help) {
 const calls = Number(flags.calls ?? 200);
 const pollMs = Number(flags['poll-ms'] ?? 500);
 const url = process.env.OPENTILL_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))];
+};
 const round = (x) => Math.round(x * 100) / 100;
 
 async function api(node, path, params) {
   const response = await fetch(`${node.baseUrl}${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${node.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${node.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(params).toString(),
   });
   const body = await response.json();
@@ -42,19 +48,48 @@ async function api(node, path, params) {
 async function twoNodes(name, env) {
   const schema = await freshSchema(url, name);
   // No conformance check in a benchmark: it is the test suite's, and costs CPU per answer.
-  const nodeEnv = { OPENTILL_TEST_ANSWER_CHECK: '', OPENTILL_READER_BUS_POLL_MS: String(pollMs), OPENTILL_LOG_LEVEL: 'warn', ...env };
+  const nodeEnv = {
+    OPENTILL_TEST_ANSWER_CHECK: '',
+    OPENTILL_READER_BUS_POLL_MS: String(pollMs),
+    OPENTILL_LOG_LEVEL: 'warn',
+    ...env,
+  };
   const a = await startServer({ store: 'postgres', name: `${name}_a`, database: schema.url, env: nodeEnv });
-  const b = await startServer({ store: 'postgres', name: `${name}_b`, database: schema.url, env: nodeEnv, secretKey: a.secretKey });
+  const b = await startServer({
+    store: 'postgres',
+    name: `${name}_b`,
+    database: schema.url,
+    env: nodeEnv,
+    secretKey: a.secretKey,
+  });
   const location = await api(a, '/v1/terminal/locations', { display_name: 'Bench', 'address[country]': 'FR' });
   const { device: pairing, code } = await TestDevice.pair(a.baseUrl);
   const reader = await api(a, '/v1/terminal/readers', { registration_code: code, location: location.id });
   const device = await TestDevice.connect(a.baseUrl, await pairing.paired());
-  return { a, b, reader, device, async stop() { device.close(); await b.stop(); await a.stop(); await schema.drop(); } };
+  return {
+    a,
+    b,
+    reader,
+    device,
+    async stop() {
+      device.close();
+      await b.stop();
+      await a.stop();
+      await schema.drop();
+    },
+  };
 }
 
 async function measure(node, readerId) {
-  const params = { type: 'cart', 'cart[currency]': 'eur', 'cart[total]': '350', 'cart[tax]': '0',
-    'cart[line_items][0][description]': 'Coffee', 'cart[line_items][0][amount]': '350', 'cart[line_items][0][quantity]': '1' };
+  const params = {
+    type: 'cart',
+    'cart[currency]': 'eur',
+    'cart[total]': '350',
+    'cart[tax]': '0',
+    'cart[line_items][0][description]': 'Coffee',
+    'cart[line_items][0][amount]': '350',
+    'cart[line_items][0][quantity]': '1',
+  };
   const latencies = [];
   // Warm-up (JIT, pools, prepared statements), not counted.
   for (let i = 0; i < 20; i += 1) await api(node, `/v1/terminal/readers/${readerId}/set_reader_display`, params);
@@ -83,6 +118,8 @@ try {
 const [, base] = rows[0];
 process.stdout.write(`set_reader_display, ${calls} sequential calls, device on node A, poll ${pollMs} ms\n`);
 for (const [label, { p50, p99 }] of rows) {
-  process.stdout.write(`  ${label.padEnd(24)} p50 ${String(round(p50)).padStart(8)} ms (×${round(p50 / base.p50)})   ` +
-    `p99 ${String(round(p99)).padStart(8)} ms (×${round(p99 / base.p99)})\n`);
+  process.stdout.write(
+    `  ${label.padEnd(24)} p50 ${String(round(p50)).padStart(8)} ms (×${round(p50 / base.p50)})   ` +
+      `p99 ${String(round(p99)).padStart(8)} ms (×${round(p99 / base.p99)})\n`,
+  );
 }

@@ -28,12 +28,19 @@ const beforeMain = process.env.BENCH_BEFORE_MAIN;
 
 const { values: flags } = parseArgs({
   options: {
-    duration: { type: 'string' }, warmup: { type: 'string' }, concurrency: { type: 'string' },
-    only: { type: 'string' }, starts: { type: 'string' }, client: { type: 'string' }, help: { type: 'boolean' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    concurrency: { type: 'string' },
+    only: { type: 'string' },
+    starts: { type: 'string' },
+    client: { type: 'string' },
+    help: { type: 'boolean' },
   },
 });
 if (flags.help) {
-  process.stdout.write('node bench/run.mjs [--duration 5] [--warmup 1] [--concurrency 32] [--only bare,sqlite,postgres] [--starts 3] [--client agent|raw]\n');
+  process.stdout.write(
+    'node bench/run.mjs [--duration 5] [--warmup 1] [--concurrency 32] [--only bare,sqlite,postgres] [--starts 3] [--client agent|raw]\n',
+  );
   process.exit(0);
 }
 const durationS = Number(flags.duration ?? process.env.BENCH_DURATION ?? 5);
@@ -44,7 +51,13 @@ if (client !== 'agent' && client !== 'raw') throw new Error(`--client must be ag
 const starts = Number(flags.starts ?? process.env.BENCH_STARTS ?? 3);
 // Extra node flags for the OpenTill server only, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const only = new Set((flags.only ?? process.env.BENCH_ONLY ?? `bare,${beforeMain ? 'sqlite-before,' : ''}sqlite,${beforeMain ? 'postgres-before,' : ''}postgres`).split(','));
+const only = new Set(
+  (
+    flags.only ??
+    process.env.BENCH_ONLY ??
+    `bare,${beforeMain ? 'sqlite-before,' : ''}sqlite,${beforeMain ? 'postgres-before,' : ''}postgres`
+  ).split(','),
+);
 
 const secretKey = `sk_test_bench${process.pid}x${Date.now()}`;
 const stripeVersion = '2026-10-28.endive'; // stripe-node 23.1.0's pinned API version
@@ -52,7 +65,11 @@ const createBody = 'amount=1000&currency=eur&payment_method_types[0]=card_presen
 
 // The issue's targets (SQLite, this 2-core machine).
 const targets = {
-  createRps: 4000, createP99Ms: 20, retrieveRps: 10000, rssMb: 100, startMs: 1000,
+  createRps: 4000,
+  createP99Ms: 20,
+  retrieveRps: 10000,
+  rssMb: 100,
+  startMs: 1000,
 };
 // Issue 13's, on PostgreSQL (one node, raw client, c=32): create ≥ 2,500 req/s with p99 ≤ 30 ms, or the
 // server's CPU ≤ 350 µs per request; retrieve ≥ 8,000 req/s.
@@ -61,9 +78,14 @@ const pgTargets = { createRps: 2500, createP99Ms: 30, createCpuUs: 350, retrieve
 const tmp = mkdtempSync(join(os.tmpdir(), 'opentill-bench-'));
 const children = new Set();
 
-function log(line) { process.stderr.write(`${line}\n`); }
+function log(line) {
+  process.stderr.write(`${line}\n`);
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 const round = (x, d = 1) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
 
 /** VmRSS / VmHWM of a live process in MB (Linux). */
@@ -88,7 +110,11 @@ function cpuUs(pid) {
   }
 }
 const clockTicks = (() => {
-  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
 })();
 
 /** Runs the load generator against `pid`'s server and adds the server's CPU µs per request. */
@@ -98,13 +124,17 @@ async function measure(pid, config) {
   const result = await runLoad(config);
   const after = cpuUs(pid);
   const ioAfter = syscalls(pid);
-  result.serverCpuUsPerRequest = before === null || after === null ? null : Math.round((after - before) / Math.max(1, result.completed));
+  result.serverCpuUsPerRequest =
+    before === null || after === null ? null : Math.round((after - before) / Math.max(1, result.completed));
   // Read and write system calls of the server per request (/proc/<pid>/io: sockets, the log). Unlike
   // CPU time they barely move with other load, and each PostgreSQL round trip costs at least one of each.
-  result.serverSyscallsPerRequest = ioBefore && ioAfter ? {
-    reads: Math.round(((ioAfter.syscr - ioBefore.syscr) / Math.max(1, result.completed)) * 10) / 10,
-    writes: Math.round(((ioAfter.syscw - ioBefore.syscw) / Math.max(1, result.completed)) * 10) / 10,
-  } : null;
+  result.serverSyscallsPerRequest =
+    ioBefore && ioAfter
+      ? {
+          reads: Math.round(((ioAfter.syscr - ioBefore.syscr) / Math.max(1, result.completed)) * 10) / 10,
+          writes: Math.round(((ioAfter.syscw - ioBefore.syscw) / Math.max(1, result.completed)) * 10) / 10,
+        }
+      : null;
   return result;
 }
 
@@ -113,7 +143,9 @@ function syscalls(pid) {
     const io = readFileSync(`/proc/${pid}/io`, 'utf8');
     const field = (name) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(io)?.[1]);
     return { syscr: field('syscr'), syscw: field('syscw') };
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 function track(child) {
@@ -139,11 +171,20 @@ function waitForOutput(child, pattern, what) {
     const onData = (chunk) => {
       output += chunk.toString();
       const m = pattern.exec(output);
-      if (m) { clearTimeout(timer); child.stdout.off('data', onData); resolvePromise(m); }
+      if (m) {
+        clearTimeout(timer);
+        child.stdout.off('data', onData);
+        resolvePromise(m);
+      }
     };
     child.stdout.on('data', onData);
-    child.stderr?.on('data', (chunk) => { output += chunk.toString(); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}):\n${output}`)); });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code}):\n${output}`));
+    });
   });
 }
 
@@ -170,13 +211,20 @@ async function startOpentill(store, databaseUrl, main = opentillMain) {
   const t0 = performance.now();
   const child = track(spawn(process.execPath, [...serverNodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
-  child.stdout.on('data', (c) => { output += c.toString(); });
-  child.stderr.on('data', (c) => { output += c.toString(); });
+  child.stdout.on('data', (c) => {
+    output += c.toString();
+  });
+  child.stderr.on('data', (c) => {
+    output += c.toString();
+  });
   const m = await waitForOutput(child, /listening on http:\/\/[^:]+:(\d+) \((\w+)\)/, 'opentill');
   const port = Number(m[1]);
   let status;
   for (;;) {
-    try { status = await getOnce(port, '/v1/payment_intents?limit=1', { Authorization: `Bearer ${secretKey}` }); break; } catch (error) {
+    try {
+      status = await getOnce(port, '/v1/payment_intents?limit=1', { Authorization: `Bearer ${secretKey}` });
+      break;
+    } catch (error) {
       if (performance.now() - t0 > 30_000) throw error;
       await sleep(5);
     }
@@ -188,14 +236,38 @@ async function startOpentill(store, databaseUrl, main = opentillMain) {
 
 function runLoad(config) {
   return new Promise((resolvePromise, reject) => {
-    const child = track(spawn(process.execPath, [join(benchDir, 'load.mjs'), JSON.stringify({
-      concurrency, durationS, warmupS, secretKey, stripeVersion, client, ...config,
-    })], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const child = track(
+      spawn(
+        process.execPath,
+        [
+          join(benchDir, 'load.mjs'),
+          JSON.stringify({
+            concurrency,
+            durationS,
+            warmupS,
+            secretKey,
+            stripeVersion,
+            client,
+            ...config,
+          }),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      ),
+    );
     let out = '';
-    child.stdout.on('data', (c) => { out += c.toString(); });
+    child.stdout.on('data', (c) => {
+      out += c.toString();
+    });
     child.once('exit', (code) => {
-      if (code !== 0) { reject(new Error(`load generator exited ${code}`)); return; }
-      try { resolvePromise(JSON.parse(out.trim().split('\n').at(-1))); } catch (error) { reject(error); }
+      if (code !== 0) {
+        reject(new Error(`load generator exited ${code}`));
+        return;
+      }
+      try {
+        resolvePromise(JSON.parse(out.trim().split('\n').at(-1)));
+      } catch (error) {
+        reject(error);
+      }
     });
   });
 }
@@ -207,12 +279,18 @@ function cpuLine() {
 
 async function benchBare() {
   log('bare node:http ceiling …');
-  const child = track(spawn(process.execPath, [join(benchDir, 'bare-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const child = track(
+    spawn(process.execPath, [join(benchDir, 'bare-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
   const port = Number((await waitForOutput(child, /listening on (\d+)/, 'bare server'))[1]);
   try {
     const get = await measure(child.pid, { url: `http://127.0.0.1:${port}/v1/payment_intents/pi_x`, mode: 'get' });
     log(`  GET  ${get.rps} req/s`);
-    const post = await measure(child.pid, { url: `http://127.0.0.1:${port}/v1/payment_intents`, mode: 'post', body: createBody });
+    const post = await measure(child.pid, {
+      url: `http://127.0.0.1:${port}/v1/payment_intents`,
+      mode: 'post',
+      body: createBody,
+    });
     log(`  POST ${post.rps} req/s`);
     return { get, post, rss: memoryMb(child.pid) };
   } finally {
@@ -240,7 +318,10 @@ async function benchOpentill(store, build = { main: opentillMain, suffix: '' }) 
   let server;
   try {
     for (let i = 0; i < starts; i += 1) {
-      if (server) { await stop(server.child); server = undefined; }
+      if (server) {
+        await stop(server.child);
+        server = undefined;
+      }
       server = await startOpentill(store, databaseUrl ? await databaseUrl() : undefined, build.main);
       startTimes.push(round(server.startMs));
     }
@@ -249,18 +330,33 @@ async function benchOpentill(store, build = { main: opentillMain, suffix: '' }) 
     const rssIdle = memoryMb(server.child.pid);
     const idsFile = join(tmp, `${store}${build.suffix ? '-before' : ''}-ids.txt`);
     log(`  create …`);
-    const create = await measure(server.child.pid, { url: `http://127.0.0.1:${server.port}/`, mode: 'create', body: createBody, idsOut: idsFile });
+    const create = await measure(server.child.pid, {
+      url: `http://127.0.0.1:${server.port}/`,
+      mode: 'create',
+      body: createBody,
+      idsOut: idsFile,
+    });
     log(`  create   ${create.rps} req/s, p99 ${create.p99Ms} ms, ${create.errors} errors`);
     log(`  retrieve …`);
-    const retrieve = await measure(server.child.pid, { url: `http://127.0.0.1:${server.port}/`, mode: 'retrieve', idsIn: idsFile });
+    const retrieve = await measure(server.child.pid, {
+      url: `http://127.0.0.1:${server.port}/`,
+      mode: 'retrieve',
+      idsIn: idsFile,
+    });
     log(`  retrieve ${retrieve.rps} req/s, p99 ${retrieve.p99Ms} ms, ${retrieve.errors} errors`);
     await sleep(2000);
     const rssAfter = memoryMb(server.child.pid);
     return {
-      store, label, dialect: server.dialect, embedded: pgInfo?.embedded ?? false,
+      store,
+      label,
+      dialect: server.dialect,
+      embedded: pgInfo?.embedded ?? false,
       startMs: { median: median(startTimes), samples: startTimes },
-      rssIdleMb: rssIdle.rssMb, rssAfterLoadMb: rssAfter.rssMb, rssPeakMb: rssAfter.peakMb,
-      create, retrieve,
+      rssIdleMb: rssIdle.rssMb,
+      rssAfterLoadMb: rssAfter.rssMb,
+      rssPeakMb: rssAfter.peakMb,
+      create,
+      retrieve,
     };
   } catch (error) {
     if (server) log(server.output());
@@ -273,23 +369,36 @@ async function benchOpentill(store, build = { main: opentillMain, suffix: '' }) 
 
 // ---------------------------------------------------------------------------
 
-function pad(s, n, right = false) { s = String(s ?? '—'); return right ? s.padStart(n) : s.padEnd(n); }
+function pad(s, n, right = false) {
+  s = String(s ?? '—');
+  return right ? s.padStart(n) : s.padEnd(n);
+}
 
 function printReport(result) {
   const { ceiling } = result;
   const lines = [];
   const header = `${pad('scenario', 34)}${pad('req/s', 9, true)}${pad('p50 ms', 9, true)}${pad('p99 ms', 9, true)}${pad('errors', 8, true)}${pad('× ceiling', 11, true)}${pad('srv µs/req', 12, true)}${pad('× ceil CPU', 11, true)}${pad('gen µs/req', 12, true)}${pad('srv wr/rd', 11, true)}   target`;
-  lines.push('', `OpenTill benchmark — concurrency ${concurrency}, ${durationS} s (+${warmupS} s warm-up) per scenario, keep-alive HTTP, ${client === 'raw' ? 'raw-socket client' : 'node http.Agent client'}`);
-  lines.push(`node ${process.version}, ${result.env.cores} cores, ${result.env.loadBefore} before / ${result.env.loadAfter} after`);
+  lines.push(
+    '',
+    `OpenTill benchmark — concurrency ${concurrency}, ${durationS} s (+${warmupS} s warm-up) per scenario, keep-alive HTTP, ${client === 'raw' ? 'raw-socket client' : 'node http.Agent client'}`,
+  );
+  lines.push(
+    `node ${process.version}, ${result.env.cores} cores, ${result.env.loadBefore} before / ${result.env.loadAfter} after`,
+  );
   lines.push('', header, '-'.repeat(header.length + 22));
   const row = (name, r, ceil, target) => {
     const ratio = ceil ? `${(r.rps / ceil.rps).toFixed(2)}` : '';
-    const cpuRatio = ceil && r.serverCpuUsPerRequest && ceil.serverCpuUsPerRequest
-      ? `${(ceil.serverCpuUsPerRequest / r.serverCpuUsPerRequest).toFixed(2)}` : '';
-    lines.push(`${pad(name, 34)}${pad(r.rps, 9, true)}${pad(r.p50Ms, 9, true)}${pad(r.p99Ms, 9, true)}${pad(r.errors, 8, true)}${pad(ratio, 11, true)}${pad(r.serverCpuUsPerRequest, 12, true)}${pad(cpuRatio, 11, true)}${pad(r.generatorCpuUsPerRequest, 12, true)}${pad(r.serverSyscallsPerRequest ? `${r.serverSyscallsPerRequest.writes}/${r.serverSyscallsPerRequest.reads}` : '', 11, true)}   ${target ?? ''}`);
+    const cpuRatio =
+      ceil && r.serverCpuUsPerRequest && ceil.serverCpuUsPerRequest
+        ? `${(ceil.serverCpuUsPerRequest / r.serverCpuUsPerRequest).toFixed(2)}`
+        : '';
+    lines.push(
+      `${pad(name, 34)}${pad(r.rps, 9, true)}${pad(r.p50Ms, 9, true)}${pad(r.p99Ms, 9, true)}${pad(r.errors, 8, true)}${pad(ratio, 11, true)}${pad(r.serverCpuUsPerRequest, 12, true)}${pad(cpuRatio, 11, true)}${pad(r.generatorCpuUsPerRequest, 12, true)}${pad(r.serverSyscallsPerRequest ? `${r.serverSyscallsPerRequest.writes}/${r.serverSyscallsPerRequest.reads}` : '', 11, true)}   ${target ?? ''}`,
+    );
     if (r.errors > 0 || r.errorSamples.length > 0) {
       lines.push(`    statuses ${JSON.stringify(r.statusCounts)}`);
-      for (const s of r.errorSamples) lines.push(`    ${s.warmup ? '(warm-up) ' : ''}${s.status}: ${s.body.replace(/\s+/g, ' ').slice(0, 200)}`);
+      for (const s of r.errorSamples)
+        lines.push(`    ${s.warmup ? '(warm-up) ' : ''}${s.status}: ${s.body.replace(/\s+/g, ' ').slice(0, 200)}`);
     }
   };
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
@@ -303,26 +412,50 @@ function printReport(result) {
     const rt = `≥ ${targets.retrieveRps} req/s`;
     const pct = `≥ ${pgTargets.createRps} req/s, p99 ≤ ${pgTargets.createP99Ms} ms, or ≤ ${pgTargets.createCpuUs} µs`;
     const prt = `≥ ${pgTargets.retrieveRps} req/s`;
-    const pgCreateOk = (s.create.rps >= pgTargets.createRps && s.create.p99Ms <= pgTargets.createP99Ms)
-      || s.create.serverCpuUsPerRequest <= pgTargets.createCpuUs;
-    row(`${s.label} create`, s.create, ceiling?.post,
-      sqlite ? `${ct}: ${verdict(s.create.rps >= targets.createRps && s.create.p99Ms <= targets.createP99Ms)}` : `${pct}: ${verdict(pgCreateOk)}`);
-    row(`${s.label} retrieve`, s.retrieve, ceiling?.get,
-      sqlite ? `${rt}: ${verdict(s.retrieve.rps >= targets.retrieveRps)}` : `${prt}: ${verdict(s.retrieve.rps >= pgTargets.retrieveRps)}`);
+    const pgCreateOk =
+      (s.create.rps >= pgTargets.createRps && s.create.p99Ms <= pgTargets.createP99Ms) ||
+      s.create.serverCpuUsPerRequest <= pgTargets.createCpuUs;
+    row(
+      `${s.label} create`,
+      s.create,
+      ceiling?.post,
+      sqlite
+        ? `${ct}: ${verdict(s.create.rps >= targets.createRps && s.create.p99Ms <= targets.createP99Ms)}`
+        : `${pct}: ${verdict(pgCreateOk)}`,
+    );
+    row(
+      `${s.label} retrieve`,
+      s.retrieve,
+      ceiling?.get,
+      sqlite
+        ? `${rt}: ${verdict(s.retrieve.rps >= targets.retrieveRps)}`
+        : `${prt}: ${verdict(s.retrieve.rps >= pgTargets.retrieveRps)}`,
+    );
     const base = result.stores.find((other) => other.store === 'sqlite');
     if (!sqlite && base) {
       const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '—');
-      lines.push(`${pad('', 34)}× SQLite (same run): create CPU/req ${ratio(s.create.serverCpuUsPerRequest, base.create.serverCpuUsPerRequest)}, ` +
-        `req/s ${ratio(s.create.rps, base.create.rps)}; retrieve CPU/req ${ratio(s.retrieve.serverCpuUsPerRequest, base.retrieve.serverCpuUsPerRequest)}, ` +
-        `req/s ${ratio(s.retrieve.rps, base.retrieve.rps)}`);
+      lines.push(
+        `${pad('', 34)}× SQLite (same run): create CPU/req ${ratio(s.create.serverCpuUsPerRequest, base.create.serverCpuUsPerRequest)}, ` +
+          `req/s ${ratio(s.create.rps, base.create.rps)}; retrieve CPU/req ${ratio(s.retrieve.serverCpuUsPerRequest, base.retrieve.serverCpuUsPerRequest)}, ` +
+          `req/s ${ratio(s.retrieve.rps, base.retrieve.rps)}`,
+      );
     }
   }
-  lines.push('', 'create: POST /v1/payment_intents with a fresh `Idempotency-Key: stripe-node-retry-<uuid>`; ratio to the bare POST.');
+  lines.push(
+    '',
+    'create: POST /v1/payment_intents with a fresh `Idempotency-Key: stripe-node-retry-<uuid>`; ratio to the bare POST.',
+  );
   lines.push('retrieve: GET /v1/payment_intents/:id over the created ids; ratio to the bare GET.');
-  lines.push('srv/gen µs/req: CPU time (user+sys) of the server / of the load generator per request, warm-up included —');
-  lines.push('less sensitive than req/s to other load on the machine; 1e6 / srv µs/req ≈ req/s one free core could serve;');
+  lines.push(
+    'srv/gen µs/req: CPU time (user+sys) of the server / of the load generator per request, warm-up included —',
+  );
+  lines.push(
+    'less sensitive than req/s to other load on the machine; 1e6 / srv µs/req ≈ req/s one free core could serve;',
+  );
   lines.push('× ceil CPU = bare server µs/req ÷ OpenTill µs/req (same method).');
-  lines.push('srv wr/rd: write / read system calls of the server per request (/proc/<pid>/io, warm-up included): HTTP, the');
+  lines.push(
+    'srv wr/rd: write / read system calls of the server per request (/proc/<pid>/io, warm-up included): HTTP, the',
+  );
   lines.push('PostgreSQL round trips (one write each), the log. They barely move with other load on the machine.');
   if (result.stores.length > 0) {
     const h2 = `${pad('server', 34)}${pad('start ms', 10, true)}${pad('idle RSS', 10, true)}${pad('RSS after', 11, true)}${pad('peak RSS', 10, true)}   target`;
@@ -331,9 +464,13 @@ function printReport(result) {
       const okStart = s.startMs.median <= targets.startMs;
       const okIdle = s.rssIdleMb <= targets.rssMb;
       const okAfter = s.rssAfterLoadMb <= targets.rssMb;
-      lines.push(`${pad(s.label, 34)}${pad(s.startMs.median, 10, true)}${pad(s.rssIdleMb, 10, true)}${pad(s.rssAfterLoadMb, 11, true)}${pad(s.rssPeakMb, 10, true)}   start ≤ ${targets.startMs} ms: ${verdict(okStart)}; RSS ≤ ${targets.rssMb} MB: idle ${verdict(okIdle)}, after load ${verdict(okAfter)}`);
+      lines.push(
+        `${pad(s.label, 34)}${pad(s.startMs.median, 10, true)}${pad(s.rssIdleMb, 10, true)}${pad(s.rssAfterLoadMb, 11, true)}${pad(s.rssPeakMb, 10, true)}   start ≤ ${targets.startMs} ms: ${verdict(okStart)}; RSS ≤ ${targets.rssMb} MB: idle ${verdict(okIdle)}, after load ${verdict(okAfter)}`,
+      );
     }
-    lines.push('start: spawn → first answered authenticated request, median of the samples; a fresh data dir / schema each');
+    lines.push(
+      'start: spawn → first answered authenticated request, median of the samples; a fresh data dir / schema each',
+    );
     lines.push('time (migrations included). RSS in MB: 1 s after start-up, 2 s after the load, and the peak (VmHWM).');
   }
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -344,35 +481,55 @@ function gitDescribe() {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: repoRoot, encoding: 'utf8' }).trim() !== '';
     return dirty ? `${head}+dirty` : head;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 async function main() {
   const startedAt = new Date().toISOString();
   const env = {
-    node: process.version, cores: os.availableParallelism?.() ?? os.cpus().length,
-    cpu: os.cpus()[0]?.model, loadBefore: cpuLine(), loadAfter: null, git: gitDescribe(),
+    node: process.version,
+    cores: os.availableParallelism?.() ?? os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    loadBefore: cpuLine(),
+    loadAfter: null,
+    git: gitDescribe(),
   };
-  const result = { startedAt, config: { concurrency, durationS, warmupS, starts, client }, targets, env, ceiling: null, stores: [] };
+  const result = {
+    startedAt,
+    config: { concurrency, durationS, warmupS, starts, client },
+    targets,
+    env,
+    ceiling: null,
+    stores: [],
+  };
   if (only.has('bare')) result.ceiling = await benchBare();
   if (only.has('sqlite-before')) {
-    if (!beforeMain) throw new Error('--only sqlite-before needs BENCH_BEFORE_MAIN (another build\'s apps/opentill/dist/main.js)');
+    if (!beforeMain)
+      throw new Error("--only sqlite-before needs BENCH_BEFORE_MAIN (another build's apps/opentill/dist/main.js)");
     result.stores.push(await benchOpentill('sqlite', { main: beforeMain, suffix: ' BEFORE' }));
   }
   if (only.has('sqlite')) result.stores.push(await benchOpentill('sqlite'));
   if (only.has('postgres-before')) {
-    if (!beforeMain) throw new Error('--only postgres-before needs BENCH_BEFORE_MAIN (another build\'s apps/opentill/dist/main.js)');
+    if (!beforeMain)
+      throw new Error("--only postgres-before needs BENCH_BEFORE_MAIN (another build's apps/opentill/dist/main.js)");
     result.stores.push(await benchOpentill('postgres', { main: beforeMain, suffix: ' BEFORE' }));
   }
   if (only.has('postgres')) result.stores.push(await benchOpentill('postgres'));
   env.loadAfter = cpuLine();
   for (const s of result.stores) {
-    for (const [name, ceil] of [['create', result.ceiling?.post], ['retrieve', result.ceiling?.get]]) {
+    for (const [name, ceil] of [
+      ['create', result.ceiling?.post],
+      ['retrieve', result.ceiling?.get],
+    ]) {
       const r = s[name];
       if (!ceil) continue;
       r.ratioToCeiling = Math.round((r.rps / ceil.rps) * 1000) / 1000;
-      r.cpuRatioToCeiling = r.serverCpuUsPerRequest && ceil.serverCpuUsPerRequest
-        ? Math.round((ceil.serverCpuUsPerRequest / r.serverCpuUsPerRequest) * 1000) / 1000 : null;
+      r.cpuRatioToCeiling =
+        r.serverCpuUsPerRequest && ceil.serverCpuUsPerRequest
+          ? Math.round((ceil.serverCpuUsPerRequest / r.serverCpuUsPerRequest) * 1000) / 1000
+          : null;
     }
   }
   result.finishedAt = new Date().toISOString();
@@ -391,7 +548,9 @@ async function cleanup() {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-process.on('SIGINT', () => { void cleanup().then(() => process.exit(130)); });
+process.on('SIGINT', () => {
+  void cleanup().then(() => process.exit(130));
+});
 try {
   await main();
 } catch (error) {

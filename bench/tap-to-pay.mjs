@@ -18,7 +18,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { percentile, repoRoot, startOpenTill } from './opentill-process.mjs';
 
-const { createMobileTerminal, ScriptedTapToPayUi } = await import(join(repoRoot, 'packages/terminal-sdk/dist/mobile/index.js'));
+const { createMobileTerminal, ScriptedTapToPayUi } = await import(
+  join(repoRoot, 'packages/terminal-sdk/dist/mobile/index.js')
+);
 const { values: flags } = parseArgs({
   options: { payments: { type: 'string' }, phones: { type: 'string' }, rounds: { type: 'string' } },
 });
@@ -36,7 +38,8 @@ const apiBase = `http://127.0.0.1:${port}`;
 async function api(method, path, form = '') {
   const started = performance.now();
   const response = await fetch(`${apiBase}${path}`, {
-    method, headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    method,
+    headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
     ...(method === 'GET' ? {} : { body: form }),
   });
   const body = await response.json();
@@ -59,9 +62,20 @@ class TimedUi extends ScriptedTapToPayUi {
 }
 
 const androidPhone = {
-  platform: 'android', osVersion: '15', isBeta: false, model: 'Pixel 8', hasNfc: true, cpuArch: 'arm64-v8a', rooted: false,
-  bootloaderUnlocked: false, modifiedOs: false, isEmulator: false, gmsCertified: true, hardwareKeystoreVersion: 300,
-  internet: true, sdkVersion: '5.0.0',
+  platform: 'android',
+  osVersion: '15',
+  isBeta: false,
+  model: 'Pixel 8',
+  hasNfc: true,
+  cpuArch: 'arm64-v8a',
+  rooted: false,
+  bootloaderUnlocked: false,
+  modifiedOs: false,
+  isEmulator: false,
+  gmsCertified: true,
+  hardwareKeystoreVersion: 300,
+  internet: true,
+  sdkVersion: '5.0.0',
 };
 const location = (await api('POST', '/v1/terminal/locations', 'display_name=Bench&address[country]=FR')).body.id;
 
@@ -69,15 +83,23 @@ async function phone(index) {
   const ui = new TimedUi();
   const errors = [];
   const terminal = createMobileTerminal({
-    apiBase, device: androidPhone, installationId: `bench-${index}`, ui,
-    tokenProvider: async () => (await api('POST', '/v1/terminal/connection_tokens', `location=${location}`)).body.secret,
+    apiBase,
+    device: androidPhone,
+    installationId: `bench-${index}`,
+    ui,
+    tokenProvider: async () =>
+      (await api('POST', '/v1/terminal/connection_tokens', `location=${location}`)).body.secret,
     callbacks: { onDidDisconnect: (reason) => errors.push(`disconnect ${reason}`) },
   });
   const init = await terminal.initialize();
   if (init.error) throw new Error(`initialize: ${init.error.message}`);
   const discovered = await terminal.discoverReaders({ discoveryMethod: 'tapToPay', simulated: true });
   if (discovered.error) throw new Error(`discover: ${discovered.error.message}`);
-  const connected = await terminal.connectReader({ discoveryMethod: 'tapToPay', reader: terminal.discoveredReaders[0], locationId: location });
+  const connected = await terminal.connectReader({
+    discoveryMethod: 'tapToPay',
+    reader: terminal.discoveredReaders[0],
+    locationId: location,
+  });
   if (connected.error) throw new Error(`connect: ${connected.error.code} ${connected.error.message}`);
   return { terminal, ui, errors };
 }
@@ -96,7 +118,11 @@ async function pay(p) {
 // 1. Baseline, sequential.
 const baselineSeq = [];
 for (let i = 0; i < sequentialPayments; i += 1) {
-  const created = await api('POST', '/v1/payment_intents', 'amount=1000&currency=eur&payment_method_types[0]=card_present');
+  const created = await api(
+    'POST',
+    '/v1/payment_intents',
+    'amount=1000&currency=eur&payment_method_types[0]=card_present',
+  );
   const retrieved = await api('GET', `/v1/payment_intents/${created.body.id}`);
   baselineSeq.push(created.ms + retrieved.ms);
 }
@@ -114,18 +140,24 @@ await single.terminal.disconnectReader();
 const connectStarted = performance.now();
 const phones = [];
 for (let i = 0; i < phoneCount; i += 50) {
-  phones.push(...await Promise.all(Array.from({ length: Math.min(50, phoneCount - i) }, (_, j) => phone(i + j))));
+  phones.push(...(await Promise.all(Array.from({ length: Math.min(50, phoneCount - i) }, (_, j) => phone(i + j)))));
 }
 const connectSeconds = (performance.now() - connectStarted) / 1000;
 const rssKb = server.rssKb();
 
 const baselineConcurrent = [];
 const baselineStarted = performance.now();
-await Promise.all(phones.map(async () => {
-  const created = await api('POST', '/v1/payment_intents', 'amount=1000&currency=eur&payment_method_types[0]=card_present');
-  const retrieved = await api('GET', `/v1/payment_intents/${created.body.id}`);
-  baselineConcurrent.push(created.ms + retrieved.ms);
-}));
+await Promise.all(
+  phones.map(async () => {
+    const created = await api(
+      'POST',
+      '/v1/payment_intents',
+      'amount=1000&currency=eur&payment_method_types[0]=card_present',
+    );
+    const retrieved = await api('GET', `/v1/payment_intents/${created.body.id}`);
+    baselineConcurrent.push(created.ms + retrieved.ms);
+  }),
+);
 const baselineConcurrentSeconds = (performance.now() - baselineStarted) / 1000;
 
 const totals = [];
@@ -135,16 +167,18 @@ const firstFailures = [];
 const cpuBefore = cpuMs();
 const started = performance.now();
 for (let round = 0; round < rounds; round += 1) {
-  await Promise.all(phones.map(async (p) => {
-    try {
-      const result = await pay(p);
-      totals.push(result.total);
-      taps.push(result.tapToApprove);
-    } catch (error) {
-      failures += 1;
-      if (firstFailures.length < 3) firstFailures.push(error.message);
-    }
-  }));
+  await Promise.all(
+    phones.map(async (p) => {
+      try {
+        const result = await pay(p);
+        totals.push(result.total);
+        taps.push(result.tapToApprove);
+      } catch (error) {
+        failures += 1;
+        if (firstFailures.length < 3) firstFailures.push(error.message);
+      }
+    }),
+  );
 }
 const seconds = (performance.now() - started) / 1000;
 const cpuPerPayment = (cpuMs() - cpuBefore) / Math.max(1, totals.length);
@@ -158,16 +192,35 @@ const conTap = stats(taps);
 const conTotal = stats(totals);
 console.log('\n| run | n | p50 ms | p99 ms | × baseline p50 | server CPU ms/payment |');
 console.log('|---|---|---|---|---|---|');
-console.log(`| baseline: PaymentIntent create + retrieve (sequential) | ${seqBase.n} | ${fmt(seqBase.p50)} | ${fmt(seqBase.p99)} | 1.00 | |`);
-console.log(`| tap-to-approve, 1 phone (sequential) | ${seqTap.n} | ${fmt(seqTap.p50)} | ${fmt(seqTap.p99)} | ${(seqTap.p50 / seqBase.p50).toFixed(2)} | ${cpuSeqPerPayment.toFixed(2)} |`);
-console.log(`| baseline: create + retrieve, ${phoneCount} at once | ${conBase.n} | ${fmt(conBase.p50)} | ${fmt(conBase.p99)} | 1.00 | |`);
-console.log(`| tap-to-approve, ${phoneCount} phones at once | ${conTap.n} | ${fmt(conTap.p50)} | ${fmt(conTap.p99)} | ${(conTap.p50 / conBase.p50).toFixed(2)} | ${cpuPerPayment.toFixed(2)} |`);
-console.log(`| payment (create + process), ${phoneCount} phones at once | ${conTotal.n} | ${fmt(conTotal.p50)} | ${fmt(conTotal.p99)} | ${(conTotal.p50 / conBase.p50).toFixed(2)} | |`);
-console.log(`\n${phoneCount} phones connected in ${connectSeconds.toFixed(1)} s; server RSS ${(rssKb / 1024).toFixed(0)} MB with them connected.`);
-console.log(`${phoneCount} phones × ${rounds} rounds: ${(totals.length / seconds).toFixed(0)} payments/s ` +
-  `(baseline: ${(baselineConcurrent.length / baselineConcurrentSeconds).toFixed(0)} create+retrieve pairs/s at the same concurrency); ` +
-  `${failures} failed${firstFailures.length ? ` (${firstFailures.join(' | ')})` : ''}, ${disconnects} unexpected disconnects.`);
-console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `| baseline: PaymentIntent create + retrieve (sequential) | ${seqBase.n} | ${fmt(seqBase.p50)} | ${fmt(seqBase.p99)} | 1.00 | |`,
+);
+console.log(
+  `| tap-to-approve, 1 phone (sequential) | ${seqTap.n} | ${fmt(seqTap.p50)} | ${fmt(seqTap.p99)} | ${(seqTap.p50 / seqBase.p50).toFixed(2)} | ${cpuSeqPerPayment.toFixed(2)} |`,
+);
+console.log(
+  `| baseline: create + retrieve, ${phoneCount} at once | ${conBase.n} | ${fmt(conBase.p50)} | ${fmt(conBase.p99)} | 1.00 | |`,
+);
+console.log(
+  `| tap-to-approve, ${phoneCount} phones at once | ${conTap.n} | ${fmt(conTap.p50)} | ${fmt(conTap.p99)} | ${(conTap.p50 / conBase.p50).toFixed(2)} | ${cpuPerPayment.toFixed(2)} |`,
+);
+console.log(
+  `| payment (create + process), ${phoneCount} phones at once | ${conTotal.n} | ${fmt(conTotal.p50)} | ${fmt(conTotal.p99)} | ${(conTotal.p50 / conBase.p50).toFixed(2)} | |`,
+);
+console.log(
+  `\n${phoneCount} phones connected in ${connectSeconds.toFixed(1)} s; server RSS ${(rssKb / 1024).toFixed(0)} MB with them connected.`,
+);
+console.log(
+  `${phoneCount} phones × ${rounds} rounds: ${(totals.length / seconds).toFixed(0)} payments/s ` +
+    `(baseline: ${(baselineConcurrent.length / baselineConcurrentSeconds).toFixed(0)} create+retrieve pairs/s at the same concurrency); ` +
+    `${failures} failed${firstFailures.length ? ` (${firstFailures.join(' | ')})` : ''}, ${disconnects} unexpected disconnects.`,
+);
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 
 await new Promise((r) => setTimeout(r, 200));
 await server.stop();

@@ -20,7 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: flags } = parseArgs({ options: { duration: { type: 'string' }, concurrency: { type: 'string' }, store: { type: 'string' } } });
+const { values: flags } = parseArgs({
+  options: { duration: { type: 'string' }, concurrency: { type: 'string' }, store: { type: 'string' } },
+});
 const durationS = Number(flags.duration ?? 5);
 const concurrency = Number(flags.concurrency ?? 32);
 const store = flags.store ?? 'sqlite';
@@ -30,13 +32,28 @@ const log = (line) => process.stderr.write(`${line}\n`);
 
 function request(port, method, path, body) {
   return new Promise((resolvePromise, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: {
-      Authorization: `Bearer ${secretKey}`, ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
-    } }, (res) => {
-      let text = '';
-      res.on('data', (chunk) => { text += chunk; });
-      res.on('end', () => (res.statusCode < 300 ? resolvePromise(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text}`))));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: {
+          Authorization: `Bearer ${secretKey}`,
+          ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () =>
+          res.statusCode < 300 ? resolvePromise(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -45,18 +62,36 @@ function request(port, method, path, body) {
 async function startServer() {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'opentill-bench-wh-'));
   let dropSchema = async () => undefined;
-  const args = [join(repoRoot, 'apps/opentill/dist/main.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--secret-key', secretKey];
+  const args = [
+    join(repoRoot, 'apps/opentill/dist/main.js'),
+    'serve',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--secret-key',
+    secretKey,
+  ];
   if (store === 'postgres') {
     const { freshSchema, testPostgres } = await import(join(repoRoot, 'packages/testkit/dist/index.js'));
     const schema = await freshSchema((await testPostgres()).url, 'bench webhooks');
     args.push('--database', schema.url);
     dropSchema = schema.drop;
   }
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    // OPENTILL_LOG_LEVEL: stderr is the bench's terminal, not a log sink (see opentill-process.mjs).
-    env: { OPENTILL_LOG_LEVEL: 'warn', ...process.env, OPENTILL_WEBHOOK_RETRY: 'base=200ms,factor=2,cap=1s,window=1h', OPENTILL_WEBHOOK_POLL: '100ms' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      // OPENTILL_LOG_LEVEL: stderr is the bench's terminal, not a log sink (see opentill-process.mjs).
+      env: {
+        OPENTILL_LOG_LEVEL: 'warn',
+        ...process.env,
+        OPENTILL_WEBHOOK_RETRY: 'base=200ms,factor=2,cap=1s,window=1h',
+        OPENTILL_WEBHOOK_POLL: '100ms',
+      },
+    },
+  );
   const port = await new Promise((resolvePromise, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -82,14 +117,20 @@ async function startServer() {
 async function produce(port, seconds) {
   const times = new Map();
   const until = performance.now() + seconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < until) {
-      const start = performance.now();
-      const pi = await request(port, 'POST', '/v1/payment_intents',
-        'amount=1000&currency=usd&payment_method_types[0]=card_present&capture_method=manual');
-      times.set(pi.id, { start, end: performance.now() });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const start = performance.now();
+        const pi = await request(
+          port,
+          'POST',
+          '/v1/payment_intents',
+          'amount=1000&currency=usd&payment_method_types[0]=card_present&capture_method=manual',
+        );
+        times.set(pi.id, { start, end: performance.now() });
+      }
+    }),
+  );
   return times;
 }
 
@@ -106,10 +147,16 @@ async function main() {
   let requests = 0;
   const receiver = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (chunk) => { body += chunk; });
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
     req.on('end', () => {
       requests += 1;
-      if (Math.random() < failRate) { res.writeHead(500); res.end('no'); return; }
+      if (Math.random() < failRate) {
+        res.writeHead(500);
+        res.end('no');
+        return;
+      }
       const at = performance.now();
       const event = JSON.parse(body);
       const id = event.data.object.id;
@@ -129,7 +176,12 @@ async function main() {
     const baseline = await produce(server.port, durationS);
     results.baselineCreatesPerS = Math.round(baseline.size / durationS);
 
-    await request(server.port, 'POST', '/v1/webhook_endpoints', `url=${encodeURIComponent(receiverUrl)}&enabled_events[0]=*`);
+    await request(
+      server.port,
+      'POST',
+      '/v1/webhook_endpoints',
+      `url=${encodeURIComponent(receiverUrl)}&enabled_events[0]=*`,
+    );
     log(`healthy: ${durationS}s with one endpoint`);
     const started = performance.now();
     const healthy = await produce(server.port, durationS);
@@ -151,8 +203,10 @@ async function main() {
       deliveries: lower.length,
       missing: healthy.size - lower.length,
       deliveriesPerS: Math.round(lower.length / ((lastAck - started) / 1000)),
-      lagMs: { p50: [percentile(lower, 50), percentile(upper, 50)].map((v) => +v.toFixed(1)),
-        p99: [percentile(lower, 99), percentile(upper, 99)].map((v) => +v.toFixed(1)) },
+      lagMs: {
+        p50: [percentile(lower, 50), percentile(upper, 50)].map((v) => +v.toFixed(1)),
+        p99: [percentile(lower, 99), percentile(upper, 99)].map((v) => +v.toFixed(1)),
+      },
     };
 
     log(`flaky: ${durationS}s with the receiver failing 50 % at random`);
@@ -182,9 +236,13 @@ async function main() {
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(
     `\nbaseline ${results.baselineCreatesPerS} creates/s; with webhooks ${h.createsPerS} creates/s, ` +
-    `${h.deliveriesPerS} deliveries/s (target ≥ 2000: ${h.deliveriesPerS >= 2000 ? 'met' : 'MISSED'}), ` +
-    `p99 lag ${h.lagMs.p99[0]}–${h.lagMs.p99[1]} ms (target ≤ 50: ${h.lagMs.p99[0] <= 50 ? 'met' : 'MISSED'}); ` +
-    `flaky: ${results.flaky.lost} lost of ${results.flaky.events}, drained ${results.flaky.drainAfterRecoveryMs} ms after recovery\n`);
+      `${h.deliveriesPerS} deliveries/s (target ≥ 2000: ${h.deliveriesPerS >= 2000 ? 'met' : 'MISSED'}), ` +
+      `p99 lag ${h.lagMs.p99[0]}–${h.lagMs.p99[1]} ms (target ≤ 50: ${h.lagMs.p99[0] <= 50 ? 'met' : 'MISSED'}); ` +
+      `flaky: ${results.flaky.lost} lost of ${results.flaky.events}, drained ${results.flaky.drainAfterRecoveryMs} ms after recovery\n`,
+  );
 }
 
-main().catch((error) => { log(error.stack ?? String(error)); process.exit(1); });
+main().catch((error) => {
+  log(error.stack ?? String(error));
+  process.exit(1);
+});

@@ -50,8 +50,13 @@ export function runApiReports({ update = false } = {}) {
           compiler: {
             overrideTsconfig: {
               compilerOptions: {
-                target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023', 'DOM'],
-                types: entry.ambient, strict: true, skipLibCheck: true,
+                target: 'ES2022',
+                module: 'NodeNext',
+                moduleResolution: 'NodeNext',
+                lib: ['ES2023', 'DOM'],
+                types: entry.ambient,
+                strict: true,
+                skipLibCheck: true,
               },
             },
           },
@@ -68,10 +73,14 @@ export function runApiReports({ update = false } = {}) {
           },
         },
       });
-      const result = Extractor.invoke(config, { localBuild: update, showVerboseMessages: false, messageCallback: (message) => {
-        // Keep the run's output to what matters: a changed report and real errors.
-        if (message.logLevel !== 'error') message.handled = true;
-      } });
+      const result = Extractor.invoke(config, {
+        localBuild: update,
+        showVerboseMessages: false,
+        messageCallback: (message) => {
+          // Keep the run's output to what matters: a changed report and real errors.
+          if (message.logLevel !== 'error') message.handled = true;
+        },
+      });
       if (!result.succeeded || result.apiReportChanged) changed.push(`${entry.name} (${entry.pkg}/${entry.types})`);
     }
   } finally {
@@ -84,9 +93,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const update = process.argv.includes('--update');
   const changed = runApiReports({ update });
   if (changed.length > 0 && !update) {
-    console.error(`API report differs from the build for: ${changed.join(', ')}.\n` +
-      'If the surface change is intended, run `node scripts/api-report.mjs --update` and commit api-reports/.');
+    console.error(
+      `API report differs from the build for: ${changed.join(', ')}.\n` +
+        'If the surface change is intended, run `node scripts/api-report.mjs --update` and commit api-reports/.',
+    );
     process.exit(1);
   }
-  console.log(update ? `API reports written to api-reports/ (${changed.length} changed)` : 'API reports match the build');
+  console.log(
+    update ? `API reports written to api-reports/ (${changed.length} changed)` : 'API reports match the build',
+  );
 }

@@ -37,7 +37,8 @@ function* sourceFiles(root) {
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     const path = join(root, entry.name);
     if (entry.isDirectory()) yield* sourceFiles(path);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) yield path;
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts'))
+      yield path;
   }
 }
 
@@ -45,12 +46,18 @@ const rows = [];
 for (const file of sourceFiles(dir)) {
   const found = [];
   const linter = new Linter({ configType: 'flat' });
-  const messages = linter.verify(readFileSync(file, 'utf8'), [{
-    files: ['**/*.ts'],
-    languageOptions: { parser: tseslint.parser },
-    plugins: { sizes: { rules: { functions: measuringRule(found) } } },
-    rules: { 'sizes/functions': 'error' },
-  }], relative(dir, file));
+  const messages = linter.verify(
+    readFileSync(file, 'utf8'),
+    [
+      {
+        files: ['**/*.ts'],
+        languageOptions: { parser: tseslint.parser },
+        plugins: { sizes: { rules: { functions: measuringRule(found) } } },
+        rules: { 'sizes/functions': 'error' },
+      },
+    ],
+    relative(dir, file),
+  );
   const fatal = messages.find((message) => message.fatal);
   if (fatal) throw new Error(`${file}: ${fatal.message}`);
   for (const report of found) {

@@ -17,7 +17,8 @@ import { spawnSync } from 'node:child_process';
 const packages = ['core', 'engine'];
 const args = process.argv.slice(2);
 const chosen = args.filter((arg) => packages.includes(arg));
-const passThrough = args.filter((arg) => !packages.includes(arg))
+const passThrough = args
+  .filter((arg) => !packages.includes(arg))
   .flatMap((arg) => (arg === '--no-check' ? ['--checkers', ''] : [arg]));
 
 function run(command, commandArgs) {
@@ -29,6 +30,11 @@ const selected = chosen.length > 0 ? chosen : packages;
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-b', ...selected.map((name) => `packages/${name}`)]);
 for (const name of selected) {
   const started = Date.now();
-  run(process.execPath, ['node_modules/@stryker-mutator/core/bin/stryker.js', 'run', `stryker/${name}.config.mjs`, ...passThrough]);
+  run(process.execPath, [
+    'node_modules/@stryker-mutator/core/bin/stryker.js',
+    'run',
+    `stryker/${name}.config.mjs`,
+    ...passThrough,
+  ]);
   console.log(`# mutation testing of packages/${name}: ${((Date.now() - started) / 60_000).toFixed(1)} min`);
 }

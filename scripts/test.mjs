@@ -32,10 +32,15 @@ function walk(dir) {
     else if (name.endsWith('.test.js') && path.includes('/dist/')) files.push(path);
   }
 }
-for (const root of roots) for (const pkg of readdirSync(root)) {
-  const dist = join(root, pkg, 'dist');
-  try { if (statSync(dist).isDirectory()) walk(dist); } catch { /* package not built */ }
-}
+for (const root of roots)
+  for (const pkg of readdirSync(root)) {
+    const dist = join(root, pkg, 'dist');
+    try {
+      if (statSync(dist).isDirectory()) walk(dist);
+    } catch {
+      /* package not built */
+    }
+  }
 /** One test never runs this long; a hang fails the run instead of holding CI until its own limit. */
 const testTimeoutMs = 5 * 60 * 1000;
 const filter = process.argv[2];
@@ -82,10 +87,14 @@ const decisions = [postgres.summary, browser, ...(python ? [python] : []), ...(h
 for (const line of decisions) console.log(`# ${line}`);
 
 const started = Date.now();
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, ...selected], {
-  stdio: 'inherit',
-  env: { ...process.env, [RUN_DECISION_ENV]: postgres.value },
-});
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, ...selected],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, [RUN_DECISION_ENV]: postgres.value },
+  },
+);
 console.log(`\n# ${selected.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 for (const line of decisions) console.log(`# ${line}`);
 process.exit(result.status ?? 1);

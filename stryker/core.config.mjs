@@ -4,11 +4,7 @@ import { packageConfig } from './shared.mjs';
 
 export default {
   ...packageConfig('core', {
-    mutate: [
-      'packages/core/src/**/*.ts',
-      '!packages/core/src/**/*.test.ts',
-      '!packages/core/src/**/index.ts',
-    ],
+    mutate: ['packages/core/src/**/*.ts', '!packages/core/src/**/*.test.ts', '!packages/core/src/**/index.ts'],
   }),
   thresholds: { high: 90, low: 85, break: null },
 };

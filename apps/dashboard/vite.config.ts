@@ -21,11 +21,20 @@ function devSession(): Plugin {
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         if (!devKey || !req.url?.startsWith('/opentill/dashboard/session')) return next();
-        if (req.method !== 'GET') { res.statusCode = 204; res.end(); return; }
+        if (req.method !== 'GET') {
+          res.statusCode = 204;
+          res.end();
+          return;
+        }
         res.setHeader('Content-Type', 'application/json');
-        res.end(JSON.stringify({
-          account: 'acct_dev', publishable_key: 'pk_test_dev', secret_key_last4: devKey.slice(-4), csrf_token: 'dev',
-        }));
+        res.end(
+          JSON.stringify({
+            account: 'acct_dev',
+            publishable_key: 'pk_test_dev',
+            secret_key_last4: devKey.slice(-4),
+            csrf_token: 'dev',
+          }),
+        );
       });
     },
   };
@@ -36,9 +45,16 @@ export default defineConfig({
   plugins: [react(), devSession()],
   build: { outDir: 'dist', emptyOutDir: true, assetsInlineLimit: 0, chunkSizeWarningLimit: 1000 },
   server: {
-    proxy: Object.fromEntries(['/v1', '/opentill/v1', '/opentill/screen', '/opentill/dashboard/reveal_secret_key'].map((prefix) => [prefix, {
-      target: devOrigin, changeOrigin: true, ws: true,
-      headers: devKey ? { Authorization: `Bearer ${devKey}` } : {},
-    }])),
+    proxy: Object.fromEntries(
+      ['/v1', '/opentill/v1', '/opentill/screen', '/opentill/dashboard/reveal_secret_key'].map((prefix) => [
+        prefix,
+        {
+          target: devOrigin,
+          changeOrigin: true,
+          ws: true,
+          headers: devKey ? { Authorization: `Bearer ${devKey}` } : {},
+        },
+      ]),
+    ),
   },
 });

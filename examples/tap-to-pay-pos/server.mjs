@@ -93,7 +93,9 @@ async function cvmRow() {
       const row = (await response.json()).cvm_limits?.[country];
       if (row) return row;
     }
-  } catch { /* older server: use the defaults */ }
+  } catch {
+    /* older server: use the defaults */
+  }
   return defaultCvmLimits[country] ?? { currency: 'usd', limit: null, pin: false };
 }
 
@@ -102,10 +104,17 @@ function summary(intent) {
   const charge = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
   const card = charge?.payment_method_details?.card_present ?? charge?.payment_method_details?.interac_present ?? null;
   return {
-    id: intent.id, status: intent.status, amount: intent.amount, amount_received: intent.amount_received,
-    currency: intent.currency, charge: charge?.id ?? null,
-    brand: card?.brand ?? null, last4: card?.last4 ?? null, wallet: card?.wallet?.type ?? null,
-    cvm: card?.receipt?.cardholder_verification_method ?? null, read_method: card?.read_method ?? null,
+    id: intent.id,
+    status: intent.status,
+    amount: intent.amount,
+    amount_received: intent.amount_received,
+    currency: intent.currency,
+    charge: charge?.id ?? null,
+    brand: card?.brand ?? null,
+    last4: card?.last4 ?? null,
+    wallet: card?.wallet?.type ?? null,
+    cvm: card?.receipt?.cardholder_verification_method ?? null,
+    read_method: card?.read_method ?? null,
   };
 }
 
@@ -116,7 +125,8 @@ app.use(express.json({ limit: '100kb' }));
 const noStore = { setHeaders: (res) => res.set('cache-control', 'no-store') };
 app.use(express.static(join(here, 'public'), noStore));
 // Only the modules (and their source maps) of the SDK, of core, of the reader device and of idb-keyval.
-const modulesOnly = (req, res, next) => (/\.(js|map)$/.test(req.path) ? next() : res.status(404).json({ error: 'not found' }));
+const modulesOnly = (req, res, next) =>
+  /\.(js|map)$/.test(req.path) ? next() : res.status(404).json({ error: 'not found' });
 app.use('/sdk', modulesOnly, express.static(sdkDist, noStore));
 app.use('/core', modulesOnly, express.static(coreDist, noStore));
 app.use('/idb-keyval', modulesOnly, express.static(idbDist, noStore));
@@ -124,8 +134,13 @@ app.use('/reader-device', modulesOnly, express.static(deviceDist, noStore));
 
 app.get('/config', (req, res) => {
   res.json({
-    opentillUrl: publicUrl.origin, locationId: location.id, country, merchantDisplayName,
-    currency: cvm.currency, contactlessLimit: cvm.limit, pinOnPhone: cvm.pin,
+    opentillUrl: publicUrl.origin,
+    locationId: location.id,
+    country,
+    merchantDisplayName,
+    currency: cvm.currency,
+    contactlessLimit: cvm.limit,
+    pinOnPhone: cvm.pin,
   });
 });
 
@@ -137,7 +152,8 @@ app.post('/connection_token', async (req, res) => {
 
 app.post('/capture_payment_intent', async (req, res) => {
   const id = String(req.body?.payment_intent_id ?? '');
-  if (!/^pi_[A-Za-z0-9]+$/.test(id)) return res.status(400).json({ error: { message: 'payment_intent_id is required' } });
+  if (!/^pi_[A-Za-z0-9]+$/.test(id))
+    return res.status(400).json({ error: { message: 'payment_intent_id is required' } });
   const intent = await stripe.paymentIntents.capture(id, { expand: ['latest_charge'] });
   res.json(summary(intent));
 });
@@ -150,7 +166,9 @@ app.use((error, req, res, next) => {
 
 const server = app.listen(Number(process.env.PORT ?? 3001), process.env.HOST ?? '127.0.0.1', () => {
   const address = server.address();
-  console.log(`tap-to-pay-pos listening on http://${address.address}:${address.port} ` +
-    `(OpenTill: ${opentillUrl.origin}, Location ${location.id} in ${country})`);
+  console.log(
+    `tap-to-pay-pos listening on http://${address.address}:${address.port} ` +
+      `(OpenTill: ${opentillUrl.origin}, Location ${location.id} in ${country})`,
+  );
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)));

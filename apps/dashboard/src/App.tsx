@@ -23,15 +23,22 @@ const nav = [
 
 /** Where an id leads: the global search opens any object by its id. */
 const routesByPrefix: Array<[RegExp, string]> = [
-  [/^pi_/, 'payments'], [/^ch_/, 'payments/charge'], [/^tmr_/, 'terminal/readers'], [/^evt_/, 'events'],
-  [/^we_/, 'webhooks'], [/^req_/, 'logs'],
+  [/^pi_/, 'payments'],
+  [/^ch_/, 'payments/charge'],
+  [/^tmr_/, 'terminal/readers'],
+  [/^evt_/, 'events'],
+  [/^we_/, 'webhooks'],
+  [/^req_/, 'logs'],
 ];
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
   const refresh = useCallback(() => {
-    loadSession().then(setSession, (e: unknown) => { setError(e); setSession(null); });
+    loadSession().then(setSession, (e: unknown) => {
+      setError(e);
+      setSession(null);
+    });
   }, []);
   useEffect(refresh, [refresh]);
   useEffect(() => onSignedOut(() => setSession(null)), []);
@@ -61,20 +68,41 @@ function SignIn({ onSignedIn, initialError }: { onSignedIn: (session: Session) =
   };
   return (
     <main className="sign-in" data-page="sign-in">
-      <form className="sign-in-card" onSubmit={(e) => { void submit(e); }}>
-        <div className="brand brand-large"><Logo /> OpenTill</div>
+      <form
+        className="sign-in-card"
+        onSubmit={(e) => {
+          void submit(e);
+        }}
+      >
+        <div className="brand brand-large">
+          <Logo /> OpenTill
+        </div>
         <h1>Sign in to your dashboard</h1>
         <p className="muted">
-          Open the one-time sign-in link that <code className="mono">opentill serve</code> printed when it started,
-          or enter the account’s secret key.
+          Open the one-time sign-in link that <code className="mono">opentill serve</code> printed when it started, or
+          enter the account’s secret key.
         </p>
         <label className="field">
           <span>Secret key</span>
-          <input name="secret_key" type="password" autoComplete="off" spellCheck={false} placeholder="sk_test_…" value={key}
-            onChange={(e) => setKey(e.target.value)} required />
+          <input
+            name="secret_key"
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="sk_test_…"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            required
+          />
         </label>
-        {error ? <div className="banner banner-error" role="alert">{errorText(error)}</div> : null}
-        <button className="btn btn-primary btn-block" type="submit" disabled={busy || !key.trim()}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        {error ? (
+          <div className="banner banner-error" role="alert">
+            {errorText(error)}
+          </div>
+        ) : null}
+        <button className="btn btn-primary btn-block" type="submit" disabled={busy || !key.trim()}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
         <p className="fine-print">The key is sent once to start a session; it is not kept in this browser.</p>
       </form>
     </main>
@@ -92,7 +120,10 @@ function Logo() {
 }
 
 const liveLabels: Record<LiveMode, string> = {
-  stream: 'Live', events: 'Live (events)', polling: 'Auto-refresh', connecting: 'Connecting…',
+  stream: 'Live',
+  events: 'Live (events)',
+  polling: 'Auto-refresh',
+  connecting: 'Connecting…',
 };
 
 function Shell({ session, onSignedOut: signedOut }: { session: Session; onSignedOut: () => void }) {
@@ -117,16 +148,39 @@ function Shell({ session, onSignedOut: signedOut }: { session: Session; onSigned
     <LiveContext.Provider value={live.version}>
       <div className="shell" data-live={live.mode}>
         <aside className="sidebar">
-          <a className="brand" href={href('payments')}><Logo /> OpenTill</a>
-          <div className="account" title="Signed-in account"><span className="test-pill">Test mode</span><code className="mono">{session.account}</code></div>
+          <a className="brand" href={href('payments')}>
+            <Logo /> OpenTill
+          </a>
+          <div className="account" title="Signed-in account">
+            <span className="test-pill">Test mode</span>
+            <code className="mono">{session.account}</code>
+          </div>
           <nav className="nav" aria-label="Main">
             {nav.map(([path, label]) => (
-              <a key={path} href={href(path)} className={section === path ? 'active' : ''} aria-current={section === path ? 'page' : undefined}>{label}</a>
+              <a
+                key={path}
+                href={href(path)}
+                className={section === path ? 'active' : ''}
+                aria-current={section === path ? 'page' : undefined}
+              >
+                {label}
+              </a>
             ))}
           </nav>
           <div className="sidebar-foot">
-            <span className={`live-dot live-${live.mode}`} data-testid="live-mode">{liveLabels[live.mode]}</span>
-            <button type="button" className="btn btn-ghost" data-action="sign-out" onClick={() => { void doSignOut(); }}>Sign out</button>
+            <span className={`live-dot live-${live.mode}`} data-testid="live-mode">
+              {liveLabels[live.mode]}
+            </span>
+            <button
+              type="button"
+              className="btn btn-ghost"
+              data-action="sign-out"
+              onClick={() => {
+                void doSignOut();
+              }}
+            >
+              Sign out
+            </button>
           </div>
         </aside>
         <div className="main">
@@ -150,16 +204,31 @@ function GlobalSearch() {
     e.preventDefault();
     const id = value.trim();
     const match = routesByPrefix.find(([pattern]) => pattern.test(id));
-    if (!match) { setMessage('Search by an id: pi_, ch_, tmr_, evt_, we_ or req_…'); return; }
+    if (!match) {
+      setMessage('Search by an id: pi_, ch_, tmr_, evt_, we_ or req_…');
+      return;
+    }
     setMessage('');
     setValue('');
     navigate(`${match[1]}/${encodeURIComponent(id)}`);
   };
   return (
     <form className="global-search" role="search" onSubmit={submit}>
-      <input type="search" aria-label="Search by id" placeholder="Search by id (pi_…, tmr_…, evt_…, req_…)" value={value}
-        onChange={(e) => { setValue(e.target.value); setMessage(''); }} />
-      {message ? <span className="search-hint" role="status">{message}</span> : null}
+      <input
+        type="search"
+        aria-label="Search by id"
+        placeholder="Search by id (pi_…, tmr_…, evt_…, req_…)"
+        value={value}
+        onChange={(e) => {
+          setValue(e.target.value);
+          setMessage('');
+        }}
+      />
+      {message ? (
+        <span className="search-hint" role="status">
+          {message}
+        </span>
+      ) : null}
     </form>
   );
 }
@@ -181,6 +250,10 @@ function Page({ route, session }: { route: string[]; session: Session }) {
     case 'developers':
       return <Developers session={session} />;
     default:
-      return <div className="empty">No such page. <a href={href('payments')}>Go to payments</a></div>;
+      return (
+        <div className="empty">
+          No such page. <a href={href('payments')}>Go to payments</a>
+        </div>
+      );
   }
 }

@@ -13,7 +13,10 @@ export interface StripeErrorBody {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly error: StripeErrorBody) {
+  constructor(
+    readonly status: number,
+    readonly error: StripeErrorBody,
+  ) {
     super(error.message ?? `HTTP ${status}`);
   }
 }
@@ -52,8 +55,12 @@ export interface RequestOptions {
   quiet401?: boolean;
 }
 
-export async function request<T>(method: string, path: string, params: Record<string, unknown> = {},
-  options: RequestOptions = {}): Promise<T> {
+export async function request<T>(
+  method: string,
+  path: string,
+  params: Record<string, unknown> = {},
+  options: RequestOptions = {},
+): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   let url = path;
   let body: string | undefined;
@@ -79,8 +86,9 @@ export async function request<T>(method: string, path: string, params: Record<st
     parsed = null;
   }
   if (!response.ok) {
-    const error = (parsed as { error?: StripeErrorBody } | null)?.error
-      ?? { message: `${response.status} ${response.statusText}`.trim() };
+    const error = (parsed as { error?: StripeErrorBody } | null)?.error ?? {
+      message: `${response.status} ${response.statusText}`.trim(),
+    };
     if (response.status === 401 && !options.quiet401) for (const listener of signedOutListeners) listener();
     throw new ApiError(response.status, error);
   }
@@ -102,9 +110,14 @@ export function errorText(error: unknown): string {
  * Every event about one object (or whose object points at it): Stripe's `/v1/events` has no filter
  * by object, so the newest events since `sinceSeconds` are scanned, at most `pagesMax` pages.
  */
-export async function eventsAbout(matches: (object: Record<string, unknown>) => boolean, options: {
-  type?: string; sinceSeconds?: number; pagesMax?: number;
-} = {}): Promise<{ events: Obj[]; complete: boolean }> {
+export async function eventsAbout(
+  matches: (object: Record<string, unknown>) => boolean,
+  options: {
+    type?: string;
+    sinceSeconds?: number;
+    pagesMax?: number;
+  } = {},
+): Promise<{ events: Obj[]; complete: boolean }> {
   const found: Obj[] = [];
   let cursor: string | undefined;
   const pagesMax = options.pagesMax ?? 10;

@@ -1,7 +1,24 @@
 /** How amounts, dates and statuses read on screen. */
 
 /** Currencies whose amounts have no minor unit (Stripe's zero-decimal list, the ones in use). */
-const zeroDecimal = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
+const zeroDecimal = new Set([
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+]);
 const threeDecimal = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
 
 export function minorUnits(currency: string): number {
@@ -14,7 +31,12 @@ export function money(amount: unknown, currency: unknown): string {
   const digits = minorUnits(currency);
   const value = amount / 10 ** digits;
   try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase(), minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+    return new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency: currency.toUpperCase(),
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format(value);
   } catch {
     return `${value.toFixed(digits)} ${currency.toUpperCase()}`;
   }
@@ -35,8 +57,23 @@ export function amountInput(amount: number, currency: string): string {
   return (amount / 10 ** digits).toFixed(digits);
 }
 
-const dateTime = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-const fullDateTime = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const dateTime = new Intl.DateTimeFormat('en-US', {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+const fullDateTime = new Intl.DateTimeFormat('en-US', {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
 
 /** Stripe's `created` is in seconds; the request log's in milliseconds. */
 export function when(seconds: unknown): string {
@@ -46,7 +83,9 @@ export function when(seconds: unknown): string {
 export function whenMs(ms: unknown, full = false): string {
   if (typeof ms !== 'number') return '—';
   const date = new Date(ms);
-  return full ? `${fullDateTime.format(date)}.${String(date.getMilliseconds()).padStart(3, '0')}` : dateTime.format(date);
+  return full
+    ? `${fullDateTime.format(date)}.${String(date.getMilliseconds()).padStart(3, '0')}`
+    : dateTime.format(date);
 }
 
 export function ago(ms: unknown, nowMs = Date.now()): string {

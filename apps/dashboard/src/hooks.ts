@@ -52,7 +52,11 @@ export interface LoadOptions {
 
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[], options: LoadOptions = {}): Loaded<T> {
   const live = useLiveVersion();
-  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
+  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: true,
+  });
   const [nonce, setNonce] = useState(0);
   const seq = useRef(0);
   const liveDep = options.live === false ? 0 : live;
@@ -60,8 +64,12 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], options: Loa
     const mine = ++seq.current;
     setState((s) => ({ ...s, loading: true }));
     load().then(
-      (data) => { if (mine === seq.current) setState({ data, error: null, loading: false }); },
-      (error: unknown) => { if (mine === seq.current) setState((s) => ({ data: s.data, error, loading: false })); },
+      (data) => {
+        if (mine === seq.current) setState({ data, error: null, loading: false });
+      },
+      (error: unknown) => {
+        if (mine === seq.current) setState((s) => ({ data: s.data, error, loading: false }));
+      },
     );
     // The caller lists in `deps` what `load` reads.
   }, [...deps, liveDep, nonce]);
@@ -69,7 +77,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], options: Loa
   const { refreshMs } = options;
   useEffect(() => {
     if (!refreshMs) return;
-    const timer = setInterval(() => { if (!document.hidden) reload(); }, refreshMs);
+    const timer = setInterval(() => {
+      if (!document.hidden) reload();
+    }, refreshMs);
     return () => clearInterval(timer);
   }, [refreshMs, reload]);
   return { ...state, reload };
@@ -98,15 +108,21 @@ const scanRequestsMax = 10;
  * read on until `pageSize` rows match or `scanRequestsMax` requests were made, and the cursors
  * continue from the last row read, so paging stays exact.
  */
-export async function loadPage<T extends Obj>(path: string, params: Record<string, unknown>, cursor: Cursor,
-  pageSize: number, select?: (row: T) => boolean): Promise<Page<T>> {
+export async function loadPage<T extends Obj>(
+  path: string,
+  params: Record<string, unknown>,
+  cursor: Cursor,
+  pageSize: number,
+  select?: (row: T) => boolean,
+): Promise<Page<T>> {
   const backward = cursor.ending_before !== undefined;
   let at = backward ? cursor.ending_before : cursor.starting_after;
   let rows: T[] = [];
   let more = false;
   for (let i = 0; i < (select ? scanRequestsMax : 1); i += 1) {
     const list = await get<ListEnvelope<T>>(path, {
-      ...params, limit: select ? 100 : pageSize,
+      ...params,
+      limit: select ? 100 : pageSize,
       ...(at !== undefined ? (backward ? { ending_before: at } : { starting_after: at }) : {}),
     });
     const kept = select ? list.data.filter(select) : list.data;
@@ -139,21 +155,36 @@ export interface PagedList<T> extends Loaded<Page<T>> {
 }
 
 /** A list page's state: the cursor, reset to the first page whenever the filters change. */
-export function usePagedList<T extends Obj>(path: string, params: Record<string, unknown>, pageSize = 20,
-  select?: (row: T) => boolean, selectKey = '', options: LoadOptions = {}): PagedList<T> {
+export function usePagedList<T extends Obj>(
+  path: string,
+  params: Record<string, unknown>,
+  pageSize = 20,
+  select?: (row: T) => boolean,
+  selectKey = '',
+  options: LoadOptions = {},
+): PagedList<T> {
   const [cursor, setCursor] = useState<Cursor>({});
   const paramsKey = JSON.stringify(params);
   useEffect(() => setCursor({}), [path, paramsKey, selectKey]);
-  const loaded = useLoad(() => loadPage<T>(path, params, cursor, pageSize, select),
-    [path, paramsKey, selectKey, cursor.starting_after, cursor.ending_before, pageSize], options);
+  const loaded = useLoad(
+    () => loadPage<T>(path, params, cursor, pageSize, select),
+    [path, paramsKey, selectKey, cursor.starting_after, cursor.ending_before, pageSize],
+    options,
+  );
   const page = loaded.data;
   // Paging back to the newest rows is the first page again: it shows new rows as they come.
   const backAtStart = cursor.ending_before !== undefined && page !== null && !page.hasPrevious && !loaded.loading;
-  useEffect(() => { if (backAtStart) setCursor({}); }, [backAtStart]);
+  useEffect(() => {
+    if (backAtStart) setCursor({});
+  }, [backAtStart]);
   return {
     ...loaded,
-    nextPage: () => { if (page?.next) setCursor(page.next); },
-    previousPage: () => { if (page?.previous) setCursor(page.previous); },
+    nextPage: () => {
+      if (page?.next) setCursor(page.next);
+    },
+    previousPage: () => {
+      if (page?.previous) setCursor(page.previous);
+    },
     firstPage: () => setCursor({}),
   };
 }

@@ -25,7 +25,10 @@ export function useLiveUpdates(enabled: boolean): { version: number; mode: LiveM
     let bumpTimer: ReturnType<typeof setTimeout> | undefined;
     const bump = () => {
       if (bumpTimer !== undefined) return;
-      bumpTimer = setTimeout(() => { bumpTimer = undefined; if (!stopped) setVersion((v) => v + 1); }, coalesceMs);
+      bumpTimer = setTimeout(() => {
+        bumpTimer = undefined;
+        if (!stopped) setVersion((v) => v + 1);
+      }, coalesceMs);
     };
     const poll = (delayMs: number) => {
       setMode('polling');
@@ -38,7 +41,10 @@ export function useLiveUpdates(enabled: boolean): { version: number; mode: LiveM
     };
     const open = (index: number) => {
       const path = streams[index];
-      if (path === undefined) { poll(pollFirstMs); return; }
+      if (path === undefined) {
+        poll(pollFirstMs);
+        return;
+      }
       const es = new EventSource(path, { withCredentials: true });
       source = es;
       let opened = false;
@@ -64,7 +70,9 @@ export function useLiveUpdates(enabled: boolean): { version: number; mode: LiveM
     open(0);
     // Coming back to the tab re-reads what is shown: a stream only carries the changes of the
     // server process it is connected to (several nodes), and a hidden tab may have missed some.
-    const visible = () => { if (!document.hidden) bump(); };
+    const visible = () => {
+      if (!document.hidden) bump();
+    };
     document.addEventListener('visibilitychange', visible);
     window.addEventListener('focus', visible);
     return () => {

@@ -11,10 +11,13 @@ const publishableKeyPattern = new RegExp(`^pk_test_${alphanumerics}$`);
 
 /** The one-line reason a configured key is refused, or null when it is acceptable. */
 export function configuredKeyProblem(kind: 'secret' | 'publishable', key: string): string | null {
-  const [pattern, prefix, flag] = kind === 'secret'
-    ? [secretKeyPattern, 'sk_test_', '--secret-key/OPENTILL_SECRET_KEY']
-    : [publishableKeyPattern, 'pk_test_', '--publishable-key/OPENTILL_PUBLISHABLE_KEY'];
+  const [pattern, prefix, flag] =
+    kind === 'secret'
+      ? [secretKeyPattern, 'sk_test_', '--secret-key/OPENTILL_SECRET_KEY']
+      : [publishableKeyPattern, 'pk_test_', '--publishable-key/OPENTILL_PUBLISHABLE_KEY'];
   if (pattern.test(key)) return null;
-  return `${flag} must be a test ${kind} key: '${prefix}' followed by ${limits.configuredKeySuffixLengthMin} to ` +
-    `${limits.apiKeyLengthMax - 8} letters or digits (the given value is not; it was not used).`;
+  return (
+    `${flag} must be a test ${kind} key: '${prefix}' followed by ${limits.configuredKeySuffixLengthMin} to ` +
+    `${limits.apiKeyLengthMax - 8} letters or digits (the given value is not; it was not used).`
+  );
 }

@@ -18,7 +18,7 @@ import { CliError } from './cli/command.js';
 import { encodeForm } from './cli/client.js';
 
 export const fixtureKinds = ['configurations', 'locations', 'readers', 'webhook_endpoints', 'customers'] as const;
-type Kind = typeof fixtureKinds[number];
+type Kind = (typeof fixtureKinds)[number];
 type Entry = Record<string, unknown> & { key: string };
 export type Fixtures = Partial<Record<Kind, Entry[]>>;
 
@@ -33,11 +33,14 @@ const paths: Record<Kind, string> = {
 export function readFixtures(path: string): Fixtures {
   let text: string;
   try {
-    if (statSync(path).size > limits.fixtureFileBytesMax) throw new CliError(`--fixtures: ${path} is larger than ${limits.fixtureFileBytesMax} bytes`);
+    if (statSync(path).size > limits.fixtureFileBytesMax)
+      throw new CliError(`--fixtures: ${path} is larger than ${limits.fixtureFileBytesMax} bytes`);
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`--fixtures: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new CliError(
+      `--fixtures: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   let data: unknown;
   try {
@@ -45,7 +48,8 @@ export function readFixtures(path: string): Fixtures {
   } catch (error) {
     throw new CliError(`--fixtures: ${path} is not JSON (${(error as Error).message})`);
   }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new CliError(`--fixtures: ${path} must hold a JSON object`);
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new CliError(`--fixtures: ${path} must hold a JSON object`);
   const fixtures: Fixtures = {};
   const keys = new Set<string>();
   for (const [kind, entries] of Object.entries(data)) {
@@ -58,7 +62,9 @@ export function readFixtures(path: string): Fixtures {
     for (const [index, entry] of entries.entries()) {
       const key = (entry as { key?: unknown } | null)?.key;
       if (!entry || typeof entry !== 'object' || typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key)) {
-        throw new CliError(`--fixtures: ${kind}[${index}] needs a "key" (letters, digits, _ . -; at most 64) that names it across restarts`);
+        throw new CliError(
+          `--fixtures: ${kind}[${index}] needs a "key" (letters, digits, _ . -; at most 64) that names it across restarts`,
+        );
       }
       if (keys.has(key)) throw new CliError(`--fixtures: the key '${key}' is used twice`);
       keys.add(key);
@@ -66,12 +72,21 @@ export function readFixtures(path: string): Fixtures {
     fixtures[kind as Kind] = entries as Entry[];
   }
   // References are checked now, before the server writes anything.
-  const refs: Array<[Kind, string, Kind]> = [['locations', 'configuration_overrides', 'configurations'], ['readers', 'location', 'locations']];
+  const refs: Array<[Kind, string, Kind]> = [
+    ['locations', 'configuration_overrides', 'configurations'],
+    ['readers', 'location', 'locations'],
+  ];
   for (const [kind, field, target] of refs) {
     for (const entry of fixtures[kind] ?? []) {
       const value = entry[field];
-      if (typeof value === 'string' && value.startsWith('@') && !(fixtures[target] ?? []).some((other) => other.key === value.slice(1))) {
-        throw new CliError(`--fixtures: ${kind} '${entry.key}' names '${value}', which is not one of the ${target} in the file`);
+      if (
+        typeof value === 'string' &&
+        value.startsWith('@') &&
+        !(fixtures[target] ?? []).some((other) => other.key === value.slice(1))
+      ) {
+        throw new CliError(
+          `--fixtures: ${kind} '${entry.key}' names '${value}', which is not one of the ${target} in the file`,
+        );
       }
     }
   }
@@ -79,10 +94,16 @@ export function readFixtures(path: string): Fixtures {
 }
 
 /** Calls the server's own API (in-process `inject`, no socket). */
-export type Caller = (method: 'GET' | 'POST', path: string, form?: Record<string, unknown>) =>
-  Promise<{ status: number; body: Record<string, unknown> }>;
+export type Caller = (
+  method: 'GET' | 'POST',
+  path: string,
+  form?: Record<string, unknown>,
+) => Promise<{ status: number; body: Record<string, unknown> }>;
 
-export interface FixtureResult { created: number; reused: number }
+export interface FixtureResult {
+  created: number;
+  reused: number;
+}
 
 export async function applyFixtures(fixtures: Fixtures, call: Caller): Promise<FixtureResult> {
   const ids = new Map<string, string>();
@@ -101,9 +122,11 @@ export async function applyFixtures(fixtures: Fixtures, call: Caller): Promise<F
     const existing = (listed.body['data'] as Array<Record<string, unknown>> | undefined) ?? [];
     for (const entry of entries) {
       const { key, ...fields } = entry;
-      const found = existing.find((object) => kind === 'configurations'
-        ? object['name'] === `fixture:${key}`
-        : (object['metadata'] as Record<string, string> | undefined)?.['opentill_fixture'] === key);
+      const found = existing.find((object) =>
+        kind === 'configurations'
+          ? object['name'] === `fixture:${key}`
+          : (object['metadata'] as Record<string, string> | undefined)?.['opentill_fixture'] === key,
+      );
       if (found && found['deleted'] !== true) {
         ids.set(key, String(found['id']));
         result.reused += 1;
@@ -113,11 +136,14 @@ export async function applyFixtures(fixtures: Fixtures, call: Caller): Promise<F
       if (kind === 'configurations') form['name'] = `fixture:${key}`;
       else form['metadata'] = { ...(fields['metadata'] as Record<string, unknown> | undefined), opentill_fixture: key };
       if ('location' in form) form['location'] = resolveRef(form['location'], `${kind} '${key}'`);
-      if ('configuration_overrides' in form) form['configuration_overrides'] = resolveRef(form['configuration_overrides'], `${kind} '${key}'`);
+      if ('configuration_overrides' in form)
+        form['configuration_overrides'] = resolveRef(form['configuration_overrides'], `${kind} '${key}'`);
       const created = await call('POST', paths[kind], form);
       if (created.status !== 200) {
         const error = created.body['error'] as { message?: string; param?: string } | undefined;
-        throw new CliError(`--fixtures: ${kind} '${key}' was refused: ${error?.message ?? `HTTP ${created.status}`}${error?.param ? ` (param ${error.param})` : ''}`);
+        throw new CliError(
+          `--fixtures: ${kind} '${key}' was refused: ${error?.message ?? `HTTP ${created.status}`}${error?.param ? ` (param ${error.param})` : ''}`,
+        );
       }
       ids.set(key, String(created.body['id']));
       result.created += 1;
@@ -127,12 +153,23 @@ export async function applyFixtures(fixtures: Fixtures, call: Caller): Promise<F
 }
 
 /** A Caller on a Fastify instance: the request goes through authentication, decoding and validation. */
-export function injectCaller(inject: (options: { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; payload?: string }) =>
-  Promise<{ statusCode: number; body: string }>, secretKey: string): Caller {
+export function injectCaller(
+  inject: (options: {
+    method: 'GET' | 'POST';
+    url: string;
+    headers: Record<string, string>;
+    payload?: string;
+  }) => Promise<{ statusCode: number; body: string }>,
+  secretKey: string,
+): Caller {
   return async (method, path, form) => {
     const response = await inject({
-      method, url: path,
-      headers: { authorization: `Bearer ${secretKey}`, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      method,
+      url: path,
+      headers: {
+        authorization: `Bearer ${secretKey}`,
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
       ...(form ? { payload: encodeForm(form) } : {}),
     });
     return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };

@@ -18,8 +18,16 @@ ${clientUsage}`;
 const reconnectDelayMs = 1000;
 
 interface Entry {
-  id: string; created: number; method: string; path: string; status: number; idempotency_key: string | null;
-  replayed: boolean; error: { type: string | null; code: string | null } | null; duration_ms: number; source: string;
+  id: string;
+  created: number;
+  method: string;
+  path: string;
+  status: number;
+  idempotency_key: string | null;
+  replayed: boolean;
+  error: { type: string | null; code: string | null } | null;
+  duration_ms: number;
+  source: string;
 }
 
 export function formatEntry(entry: Entry): string {
@@ -32,18 +40,28 @@ export function formatEntry(entry: Entry): string {
 export async function logs(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub !== 'tail') {
-    if (sub === undefined || sub === '--help' || sub === 'help') { process.stdout.write(`${logsUsage}\n`); return; }
+    if (sub === undefined || sub === '--help' || sub === 'help') {
+      process.stdout.write(`${logsUsage}\n`);
+      return;
+    }
     throw new Error(`unknown logs command '${sub}'\n${logsUsage}`);
   }
   const { values } = parseArgs({
     args: rest,
     options: {
-      'filter-status': { type: 'string' }, 'filter-http-method': { type: 'string' }, 'filter-request-path': { type: 'string' },
-      format: { type: 'string' }, help: { type: 'boolean' }, ...clientOptions,
+      'filter-status': { type: 'string' },
+      'filter-http-method': { type: 'string' },
+      'filter-request-path': { type: 'string' },
+      format: { type: 'string' },
+      help: { type: 'boolean' },
+      ...clientOptions,
     },
     strict: true,
   });
-  if (values.help) { process.stdout.write(`${logsUsage}\n`); return; }
+  if (values.help) {
+    process.stdout.write(`${logsUsage}\n`);
+    return;
+  }
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new Error('--format: text or json');
   const query = new URLSearchParams();
@@ -59,12 +77,17 @@ export async function logs(argv: string[]): Promise<void> {
   while (!stopping.signal.aborted) {
     try {
       const response = await fetch(`${api.base}/opentill/v1/request_log/stream?${query}`, {
-        headers: { Authorization: `Bearer ${api.key}`, Accept: 'text/event-stream' }, signal: stopping.signal,
+        headers: { Authorization: `Bearer ${api.key}`, Accept: 'text/event-stream' },
+        signal: stopping.signal,
       });
       if (!response.ok || !response.body) {
         const text = await response.text();
         let message = text;
-        try { message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text; } catch { /* raw text */ }
+        try {
+          message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+        } catch {
+          /* raw text */
+        }
         // A refused key or a bad filter will not get better by retrying.
         if (response.status >= 400 && response.status < 500) throw new Error(`HTTP ${response.status}: ${message}`);
         throw Object.assign(new Error(`HTTP ${response.status}`), { retry: true });

@@ -49,7 +49,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`opentill ${version()}\n`);
     return 0;
   }
-  if (name.startsWith('-')) throw new UsageError(`opentill: '${name}' comes after a command, e.g. opentill serve ${name} (see opentill --help)`);
+  if (name.startsWith('-'))
+    throw new UsageError(
+      `opentill: '${name}' comes after a command, e.g. opentill serve ${name} (see opentill --help)`,
+    );
   const command = commands.find((c) => c.name === name);
   if (!command) throw unknownCommand(name);
   if (command.rawArgs) return (await command.run({ values: {}, positionals: rest })) ?? 0;
@@ -62,18 +65,28 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function unknownCommand(name: string): UsageError {
-  const near = suggest(name, commands.map((command) => command.name));
-  return new UsageError(`opentill: unknown command '${name}'${near ? `; did you mean '${near}'?` : ''} (commands: ${
-    commands.map((command) => command.name).join(', ')}; see opentill --help)`);
+  const near = suggest(
+    name,
+    commands.map((command) => command.name),
+  );
+  return new UsageError(
+    `opentill: unknown command '${name}'${near ? `; did you mean '${near}'?` : ''} (commands: ${commands
+      .map((command) => command.name)
+      .join(', ')}; see opentill --help)`,
+  );
 }
 
-main(process.argv.slice(2)).then((code) => {
-  if (code !== 0) process.exitCode = code;
-}, (error: unknown) => {
-  if (process.env['OPENTILL_DEBUG']) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  const message = error instanceof Error ? error.message : String(error);
-  const line = /^opentill\b/.test(message) ? message : `opentill: ${message}`;
-  const hint = error instanceof ApiFailure && error.status === 401 ? ' (check --api-key: a secret key of this server)' : '';
-  process.stderr.write(`${line.split('\n')[0]}${hint}\n`);
-  process.exit(error instanceof UsageError ? 2 : 1);
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (process.env['OPENTILL_DEBUG']) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    const line = /^opentill\b/.test(message) ? message : `opentill: ${message}`;
+    const hint =
+      error instanceof ApiFailure && error.status === 401 ? ' (check --api-key: a secret key of this server)' : '';
+    process.stderr.write(`${line.split('\n')[0]}${hint}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

@@ -24,13 +24,18 @@ const levels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'sil
 
 /** The operator log: pino (Fastify's own logger), to stderr. */
 export async function operatorLogger(values: Values): Promise<pino.Logger> {
-  const level = String(values['log-level'] ?? (values.log ? 'info' : undefined) ?? process.env['OPENTILL_LOG_LEVEL'] ?? 'info').toLowerCase();
+  const level = String(
+    values['log-level'] ?? (values.log ? 'info' : undefined) ?? process.env['OPENTILL_LOG_LEVEL'] ?? 'info',
+  ).toLowerCase();
   if (!levels.has(level)) throw new Error(`--log-level: one of ${[...levels].join(', ')}`);
   if (process.stderr.isTTY) {
     // pino-pretty is a runtime dependency, loaded only for a terminal; it runs in this thread
     // (a stream, not a worker transport), so nothing starts that the process must wait for.
     const pretty = (await import('pino-pretty')).default;
-    return pino({ level }, pretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+    return pino(
+      { level },
+      pretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }),
+    );
   }
   // Asynchronous writes: a slow reader of stderr never stalls requests; flushed at shutdown.
   return pino({ level }, pino.destination({ fd: 2, sync: false }));
@@ -55,7 +60,9 @@ export function requestLogSettings(values: Values): RequestLogSettings {
   // Tests shorten the pruning period to see it happen; operators keep the default.
   const pruneMs = env['OPENTILL_REQUEST_LOG_PRUNE_INTERVAL_MS'];
   return {
-    enabled: enabled === 'on', retentionMs, rowsMax,
+    enabled: enabled === 'on',
+    retentionMs,
+    rowsMax,
     pruneIntervalMs: pruneMs !== undefined ? Math.max(10, Number(pruneMs)) : defaultRequestLogSettings.pruneIntervalMs,
   };
 }
@@ -66,12 +73,16 @@ export function requestLogSettings(values: Values): RequestLogSettings {
  */
 export function dashboardDir(values: Values): string | null {
   const configured = values['dashboard-dir'] ?? process.env['OPENTILL_DASHBOARD_DIR'];
-  const dir = typeof configured === 'string' ? configured : fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
+  const dir =
+    typeof configured === 'string' ? configured : fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
   return existsSync(join(dir, 'index.html')) ? dir : null;
 }
 
 /** The keys the dashboard may show: only real ones (a restart with a configured key prints "(unchanged)"). */
-export function knownKeys(keys: { secretKey: string; publishableKey: string }): { secretKey?: string; publishableKey?: string } {
+export function knownKeys(keys: { secretKey: string; publishableKey: string }): {
+  secretKey?: string;
+  publishableKey?: string;
+} {
   return {
     ...(keys.secretKey.startsWith('sk_') ? { secretKey: keys.secretKey } : {}),
     ...(keys.publishableKey.startsWith('pk_') ? { publishableKey: keys.publishableKey } : {}),
@@ -86,7 +97,12 @@ export function linkHost(host: string): string {
 
 /** Session pruning (expired dashboard sessions and sign-in links): hourly; returns the stop function. */
 export function startSessionPruning(prune: () => Promise<number>, onError: (error: unknown) => void): () => void {
-  const timer = setInterval(() => { prune().catch(onError); }, 60 * 60 * 1000);
+  const timer = setInterval(
+    () => {
+      prune().catch(onError);
+    },
+    60 * 60 * 1000,
+  );
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -8,7 +8,9 @@ import { createMobileTerminal, DomTapToPayUi } from '@opentill/terminal-sdk/mobi
 import { zeroDecimalCurrencies } from '@opentill/core';
 
 const $ = (id) => document.getElementById(id);
-const log = (line) => { $('log').textContent = `${new Date().toISOString().slice(11, 19)} ${line}\n${$('log').textContent}`; };
+const log = (line) => {
+  $('log').textContent = `${new Date().toISOString().slice(11, 19)} ${line}\n${$('log').textContent}`;
+};
 const params = new URLSearchParams(window.location.search);
 const config = await (await fetch('/config')).json();
 
@@ -17,11 +19,27 @@ function phoneFacts() {
   const now = new Date();
   const patch = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 5)).toISOString().slice(0, 10);
   return {
-    platform: 'android', osVersion: '15', isBeta: false, model: 'Pixel 8', hasNfc: true, nfcEnabled: true,
-    cpuArch: 'arm64-v8a', rooted: false, bootloaderUnlocked: false, modifiedOs: false, isEmulator: false,
-    gmsCertified: true, hardwareKeystoreVersion: 300, securityPatch: patch, developerOptions: false,
-    accessibilityServices: false, screenRecording: false, overlays: false, internet: navigator.onLine !== false,
-    debuggable: false, sdkVersion: '5.0.0',
+    platform: 'android',
+    osVersion: '15',
+    isBeta: false,
+    model: 'Pixel 8',
+    hasNfc: true,
+    nfcEnabled: true,
+    cpuArch: 'arm64-v8a',
+    rooted: false,
+    bootloaderUnlocked: false,
+    modifiedOs: false,
+    isEmulator: false,
+    gmsCertified: true,
+    hardwareKeystoreVersion: 300,
+    securityPatch: patch,
+    developerOptions: false,
+    accessibilityServices: false,
+    screenRecording: false,
+    overlays: false,
+    internet: navigator.onLine !== false,
+    debuggable: false,
+    sdkVersion: '5.0.0',
   };
 }
 
@@ -53,12 +71,17 @@ const terminal = createMobileTerminal({
   ui,
   // Automatic reconnection after the reader is lost (SDK defaults: 10 attempts, 2 s apart); the
   // URL can shorten it, as the end-to-end test does.
-  reconnect: { attempts: Number(params.get('reconnectAttempts') ?? 10), intervalMs: Number(params.get('reconnectIntervalMs') ?? 2000) },
+  reconnect: {
+    attempts: Number(params.get('reconnectAttempts') ?? 10),
+    intervalMs: Number(params.get('reconnectIntervalMs') ?? 2000),
+  },
   // Offline payments (docs/offline.md): stored in IndexedDB, forwarded when the network returns; the
   // SDK probes the server every probeMs while offline.
   offline: { probeIntervalMs: Number(params.get('probeMs') ?? 5000) },
   callbacks: {
-    onUpdateDiscoveredReaders: (readers) => { discovered = readers; },
+    onUpdateDiscoveredReaders: (readers) => {
+      discovered = readers;
+    },
     onDidChangeConnectionStatus: (status) => showConnection(status),
     onDidChangePaymentStatus: (status) => log(`payment status: ${status}`),
     onDidDisconnect: (reason) => {
@@ -70,7 +93,8 @@ const terminal = createMobileTerminal({
     onDidStartReaderReconnect: (_reader, reason) => log(`reconnecting (${reason ?? 'unknown'})…`),
     onDidSucceedReaderReconnect: () => log('reconnected'),
     onDidFailReaderReconnect: () => log('automatic reconnection failed'),
-    onDidUpdateBatteryLevel: ({ batteryLevel, batteryStatus }) => log(`reader battery ${Math.round(batteryLevel * 100)}% (${batteryStatus})`),
+    onDidUpdateBatteryLevel: ({ batteryLevel, batteryStatus }) =>
+      log(`reader battery ${Math.round(batteryLevel * 100)}% (${batteryStatus})`),
     onDidReportAvailableUpdate: (update) => log(`reader update available: ${update.deviceSoftwareVersion}`),
     onDidReportReaderEvent: (event) => log(`reader: ${event}`),
     onDidChangeOfflineStatus: (status) => showOffline(status),
@@ -85,10 +109,15 @@ function showOffline(status) {
   const panel = $('offline');
   panel.dataset.network = sdk.networkStatus;
   panel.dataset.stored = String(sdk.offlinePaymentsCount);
-  $('offline-network').textContent = sdk.networkStatus === 'offline' ? 'Offline: payments are stored on this phone' : `Network ${sdk.networkStatus}`;
-  const amounts = Object.entries(sdk.offlinePaymentAmountsByCurrency).map(([currency, value]) => money(value, currency)).join(', ');
-  $('offline-stored').textContent = sdk.offlinePaymentsCount === 0 ? 'No stored payments'
-    : `${sdk.offlinePaymentsCount} stored payment${sdk.offlinePaymentsCount === 1 ? '' : 's'} (${amounts}) waiting to be forwarded`;
+  $('offline-network').textContent =
+    sdk.networkStatus === 'offline' ? 'Offline: payments are stored on this phone' : `Network ${sdk.networkStatus}`;
+  const amounts = Object.entries(sdk.offlinePaymentAmountsByCurrency)
+    .map(([currency, value]) => money(value, currency))
+    .join(', ');
+  $('offline-stored').textContent =
+    sdk.offlinePaymentsCount === 0
+      ? 'No stored payments'
+      : `${sdk.offlinePaymentsCount} stored payment${sdk.offlinePaymentsCount === 1 ? '' : 's'} (${amounts}) waiting to be forwarded`;
 }
 
 /** A stored payment reached the server: capture it (manual capture, as after any payment), list it. */
@@ -100,7 +129,9 @@ async function forwarded(paymentIntent, error) {
     item.textContent = `${money(paymentIntent.amount, paymentIntent.currency)} forwarded: ${error.code}`;
   } else {
     const response = await fetch('/capture_payment_intent', {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payment_intent_id: paymentIntent.id }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ payment_intent_id: paymentIntent.id }),
     });
     const captured = await response.json();
     item.dataset.status = response.ok ? captured.status : 'capture_failed';
@@ -112,22 +143,40 @@ async function forwarded(paymentIntent, error) {
 }
 
 // ---- Reader picker ---------------------------------------------------------------------------
-$('reader-kind').value = ['tapToPay', 'bluetoothScan', 'internet'].includes(params.get('reader')) ? params.get('reader') : 'tapToPay';
+$('reader-kind').value = ['tapToPay', 'bluetoothScan', 'internet'].includes(params.get('reader'))
+  ? params.get('reader')
+  : 'tapToPay';
 const readerKind = () => $('reader-kind').value;
 
 /** What discoverReaders and connectReader take for the picked kind (React Native's parameters). */
 function readerParams(kind) {
   if (kind === 'bluetoothScan') {
-    return { discovery: { discoveryMethod: 'bluetoothScan', simulated: true },
-      connect: (reader) => ({ discoveryMethod: 'bluetoothScan', reader, locationId: config.locationId, autoReconnectOnUnexpectedDisconnect: true }) };
+    return {
+      discovery: { discoveryMethod: 'bluetoothScan', simulated: true },
+      connect: (reader) => ({
+        discoveryMethod: 'bluetoothScan',
+        reader,
+        locationId: config.locationId,
+        autoReconnectOnUnexpectedDisconnect: true,
+      }),
+    };
   }
   if (kind === 'internet') {
-    return { discovery: { discoveryMethod: 'internet', simulated: true, locationId: config.locationId },
-      connect: (reader) => ({ discoveryMethod: 'internet', reader }) };
+    return {
+      discovery: { discoveryMethod: 'internet', simulated: true, locationId: config.locationId },
+      connect: (reader) => ({ discoveryMethod: 'internet', reader }),
+    };
   }
-  return { discovery: { discoveryMethod: 'tapToPay', simulated: true },
-    connect: (reader) => ({ discoveryMethod: 'tapToPay', reader, locationId: config.locationId,
-      merchantDisplayName: config.merchantDisplayName, autoReconnectOnUnexpectedDisconnect: true }) };
+  return {
+    discovery: { discoveryMethod: 'tapToPay', simulated: true },
+    connect: (reader) => ({
+      discoveryMethod: 'tapToPay',
+      reader,
+      locationId: config.locationId,
+      merchantDisplayName: config.merchantDisplayName,
+      autoReconnectOnUnexpectedDisconnect: true,
+    }),
+  };
 }
 
 $('reader-kind').addEventListener('change', async () => {
@@ -143,7 +192,7 @@ let initialized = false;
 function showConnection(status) {
   $('connection').textContent = status;
   $('connection').dataset.status = status;
-  $('connection').dataset.readerId = status === 'connected' ? terminal.getConnectedReader()?.id ?? '' : '';
+  $('connection').dataset.readerId = status === 'connected' ? (terminal.getConnectedReader()?.id ?? '') : '';
   $('connection-dot').dataset.status = status;
   updateCharge();
 }
@@ -159,7 +208,7 @@ function connect() {
         showOffline(await terminal.getOfflineStatus());
         await applyUx(loadUx());
       }
-      if (await terminal.getConnectionStatus() === 'connected') return;
+      if ((await terminal.getConnectionStatus()) === 'connected') return;
       showConnection('discovering');
       const kind = readerKind();
       const { discovery, connect: connectParams } = readerParams(kind);
@@ -167,14 +216,24 @@ function connect() {
       const found = await terminal.discoverReaders(discovery);
       if (found.error) throw found.error;
       const reader = discovered[0] ?? terminal.discoveredReaders?.[0];
-      if (!reader) throw new Error(kind === 'tapToPay' ? 'This phone was not found as a Tap to Pay reader.' : `No ${kind} reader was found.`);
+      if (!reader)
+        throw new Error(
+          kind === 'tapToPay' ? 'This phone was not found as a Tap to Pay reader.' : `No ${kind} reader was found.`,
+        );
       showConnection('connecting');
       const result = await terminal.connectReader(connectParams(reader));
       if (result.error) throw result.error;
       log(`connected: ${result.reader.deviceType} ${result.reader.id} at ${config.locationId}`);
-      $('reader-info').textContent = [result.reader.deviceType, result.reader.serialNumber, result.reader.deviceSoftwareVersion,
-        typeof result.reader.batteryLevel === 'number' ? `battery ${Math.round(result.reader.batteryLevel * 100)}%` : null]
-        .filter(Boolean).join(' · ');
+      $('reader-info').textContent = [
+        result.reader.deviceType,
+        result.reader.serialNumber,
+        result.reader.deviceSoftwareVersion,
+        typeof result.reader.batteryLevel === 'number'
+          ? `battery ${Math.round(result.reader.batteryLevel * 100)}%`
+          : null,
+      ]
+        .filter(Boolean)
+        .join(' · ');
       $('reader-info').dataset.deviceType = result.reader.deviceType;
       showConnection('connected');
     } catch (error) {
@@ -190,24 +249,29 @@ function connect() {
 
 document.addEventListener('visibilitychange', async () => {
   if (document.visibilityState !== 'visible' || !initialized) return;
-  if (await terminal.getConnectionStatus() === 'notConnected') void connect();
+  if ((await terminal.getConnectionStatus()) === 'notConnected') void connect();
 });
 
 // ---- Amount keypad ---------------------------------------------------------------------------
 const zeroDecimal = zeroDecimalCurrencies.has(config.currency);
 let digits = '';
 const amount = () => Number(digits || '0');
-const money = (minor, currency = config.currency) => new Intl.NumberFormat(undefined, { style: 'currency', currency: currency.toUpperCase() })
-  .format(zeroDecimal ? minor : minor / 100);
+const money = (minor, currency = config.currency) =>
+  new Intl.NumberFormat(undefined, { style: 'currency', currency: currency.toUpperCase() }).format(
+    zeroDecimal ? minor : minor / 100,
+  );
 
 function renderAmount() {
   const value = amount();
   $('amount-display').textContent = zeroDecimal ? String(value) : (value / 100).toFixed(2);
   $('amount-display').dataset.amount = String(value);
   const limit = config.contactlessLimit;
-  $('limit-hint').textContent = limit === null ? ''
-    : value > limit ? `Above the ${money(limit)} contactless limit: the customer enters a PIN (cards; wallets excepted)`
-      : `PIN above ${money(limit)}`;
+  $('limit-hint').textContent =
+    limit === null
+      ? ''
+      : value > limit
+        ? `Above the ${money(limit)} contactless limit: the customer enters a PIN (cards; wallets excepted)`
+        : `PIN above ${money(limit)}`;
   updateCharge();
 }
 
@@ -235,7 +299,10 @@ async function charge() {
   try {
     if (!intent || intent.amount !== amount() || intent.status !== 'requiresPaymentMethod') {
       const created = await terminal.createPaymentIntent({
-        amount: amount(), currency: config.currency, paymentMethodTypes: ['cardPresent'], captureMethod: 'manual',
+        amount: amount(),
+        currency: config.currency,
+        paymentMethodTypes: ['cardPresent'],
+        captureMethod: 'manual',
       });
       if (created.error) return showError(created.error);
       intent = created.paymentIntent;
@@ -251,21 +318,35 @@ async function charge() {
       const stored = processed.paymentIntent;
       intent = null;
       const card = stored.offlineDetails.cardPresentDetails;
-      return showResult('stored', 'Payment stored offline', `${money(stored.amount, stored.currency)} will be forwarded when the network returns`,
-        null, [['Amount', money(stored.amount, stored.currency), 'amount'], ['Status', stored.status, 'status'],
-          ['Card', `•••• ${card?.last4 ?? '????'}`, 'card'], ['Offline id', stored.sdkUuid, 'offline_id']]);
+      return showResult(
+        'stored',
+        'Payment stored offline',
+        `${money(stored.amount, stored.currency)} will be forwarded when the network returns`,
+        null,
+        [
+          ['Amount', money(stored.amount, stored.currency), 'amount'],
+          ['Status', stored.status, 'status'],
+          ['Card', `•••• ${card?.last4 ?? '????'}`, 'card'],
+          ['Offline id', stored.sdkUuid, 'offline_id'],
+        ],
+      );
     }
     const response = await fetch('/capture_payment_intent', {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ payment_intent_id: processed.paymentIntent.id }),
     });
     const captured = await response.json();
-    if (!response.ok) return showError({ code: 'capture_failed', message: captured.error?.message ?? 'Capture failed' });
+    if (!response.ok)
+      return showError({ code: 'capture_failed', message: captured.error?.message ?? 'Capture failed' });
     intent = null;
     showResult('succeeded', 'Payment succeeded', money(captured.amount, captured.currency), captured, [
-      ['Amount', money(captured.amount, captured.currency), 'amount'], ['Status', captured.status, 'status'],
-      ['Card', `${captured.brand ?? '?'} •••• ${captured.last4 ?? '????'}`, 'card'], ['Wallet', captured.wallet ?? 'none', 'wallet'],
-      ['Verification', captured.cvm ?? 'none', 'cvm'], ['PaymentIntent', captured.id, 'id'],
+      ['Amount', money(captured.amount, captured.currency), 'amount'],
+      ['Status', captured.status, 'status'],
+      ['Card', `${captured.brand ?? '?'} •••• ${captured.last4 ?? '????'}`, 'card'],
+      ['Wallet', captured.wallet ?? 'none', 'wallet'],
+      ['Verification', captured.cvm ?? 'none', 'cvm'],
+      ['PaymentIntent', captured.id, 'id'],
     ]);
   } finally {
     busy = false;
@@ -279,10 +360,15 @@ function showError(error) {
   const declined = Boolean(decline) || error.code === 'DECLINED_BY_STRIPE_API' || error.code === 'CARD_NOT_SUPPORTED';
   const status = error.code === 'CANCELED' ? 'canceled' : declined ? 'declined' : 'error';
   const title = status === 'canceled' ? 'Payment canceled' : declined ? 'Payment declined' : 'Payment failed';
-  const hint = error.code === 'TAP_TO_PAY_INSECURE_ENVIRONMENT' ? ' Fix the phone environment and try again.'
-    : declined ? ' Ask for another card, or try again.' : '';
+  const hint =
+    error.code === 'TAP_TO_PAY_INSECURE_ENVIRONMENT'
+      ? ' Fix the phone environment and try again.'
+      : declined
+        ? ' Ask for another card, or try again.'
+        : '';
   showResult(status, title, `${error.message}${hint}`, null, [
-    ['Code', error.code, 'code'], ...(decline ? [['Decline code', decline, 'decline_code']] : []),
+    ['Code', error.code, 'code'],
+    ...(decline ? [['Decline code', decline, 'decline_code']] : []),
     ...(intent ? [['PaymentIntent', intent.id, 'id']] : []),
   ]);
 }
@@ -293,7 +379,8 @@ function showResult(status, title, message, captured, rows) {
   result.hidden = false;
   result.dataset.status = status;
   result.dataset.paymentIntent = captured?.id ?? intent?.id ?? '';
-  $('result-icon').textContent = status === 'succeeded' || status === 'stored' ? '✓' : status === 'canceled' ? '×' : '!';
+  $('result-icon').textContent =
+    status === 'succeeded' || status === 'stored' ? '✓' : status === 'canceled' ? '×' : '!';
   $('result-title').textContent = title;
   $('result-message').textContent = message;
   const list = $('result-details');
@@ -334,7 +421,11 @@ $('new-sale').addEventListener('click', () => void newSale());
 // ---- Tap to Pay screen settings (setTapToPayUxConfiguration) -----------------------------------
 const uxKey = 'opentill-ttp-ux';
 function loadUx() {
-  try { return JSON.parse(localStorage.getItem(uxKey) ?? 'null'); } catch { return null; }
+  try {
+    return JSON.parse(localStorage.getItem(uxKey) ?? 'null');
+  } catch {
+    return null;
+  }
 }
 
 async function applyUx(ux) {
@@ -347,11 +438,18 @@ async function applyUx(ux) {
 function uxFromForm() {
   const indicator = $('ux-indicator').value;
   const bias = Number($('ux-bias').value);
-  const tapZone = indicator === 'default' ? { indicator }
-    : indicator === 'front' || indicator === 'behind' ? { indicator, xBias: Number($('ux-x').value), yBias: Number($('ux-y').value) }
-      : { indicator, bias };
+  const tapZone =
+    indicator === 'default'
+      ? { indicator }
+      : indicator === 'front' || indicator === 'behind'
+        ? { indicator, xBias: Number($('ux-x').value), yBias: Number($('ux-y').value) }
+        : { indicator, bias };
   const color = (name) => ($(`ux-${name}-on`).checked ? $(`ux-${name}`).value.toUpperCase() : null);
-  return { tapZone, colors: { primary: color('primary'), success: color('success'), error: color('error') }, darkMode: $('ux-dark-mode').value };
+  return {
+    tapZone,
+    colors: { primary: color('primary'), success: color('success'), error: color('error') },
+    darkMode: $('ux-dark-mode').value,
+  };
 }
 
 function formFromUx(ux) {

@@ -3,7 +3,9 @@
 import { loadStripeTerminal } from '@opentill/terminal-sdk';
 
 const $ = (id) => document.getElementById(id);
-const log = (line) => { $('log').textContent = `${new Date().toISOString().slice(11, 19)} ${line}\n${$('log').textContent}`; };
+const log = (line) => {
+  $('log').textContent = `${new Date().toISOString().slice(11, 19)} ${line}\n${$('log').textContent}`;
+};
 const show = (status, text, paymentIntentId = '') => {
   $('result').dataset.status = status;
   $('result').dataset.paymentIntent = paymentIntentId;
@@ -39,8 +41,12 @@ const StripeTerminal = await loadStripeTerminal();
 const terminal = StripeTerminal.create({
   onFetchConnectionToken: fetchConnectionToken,
   onUnexpectedReaderDisconnect: unexpectedDisconnect,
-  onConnectionStatusChange: (event) => { $('connection').textContent = event.status; },
-  onPaymentStatusChange: (event) => { $('payment').textContent = event.status; },
+  onConnectionStatusChange: (event) => {
+    $('connection').textContent = event.status;
+  },
+  onPaymentStatusChange: (event) => {
+    $('payment').textContent = event.status;
+  },
   apiBase: config.opentillUrl, // OpenTill's URL: the one addition to Stripe's surface
 });
 
@@ -97,7 +103,11 @@ async function disconnect() {
 }
 
 async function post(path, body) {
-  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return response.json();
 }
 
@@ -113,7 +123,10 @@ async function checkout() {
       const created = await post('/create_payment_intent', { amount, currency: 'eur' });
       current = { amount, clientSecret: created.client_secret, id: created.id };
     }
-    terminal.setSimulatorConfiguration({ testPaymentMethod: $('test-card').value, tipAmount: Number($('tip').value) || null });
+    terminal.setSimulatorConfiguration({
+      testPaymentMethod: $('test-card').value,
+      tipAmount: Number($('tip').value) || null,
+    });
     await terminal.setReaderDisplay({
       type: 'cart',
       cart: { line_items: [{ description: 'Order', amount, quantity: 1 }], tax: 0, total: amount, currency: 'eur' },
@@ -127,8 +140,11 @@ async function checkout() {
     }
     log(`Collected ${result.paymentIntent.sdk_payment_details.card_payment?.card_brand ?? ''} card`);
     let processed = await terminal.processPayment(result.paymentIntent);
-    if (processed.error && (processed.error.payment_intent?.status === 'requires_confirmation' || !processed.error.payment_intent)
-      && processed.error.code !== 'canceled') {
+    if (
+      processed.error &&
+      (processed.error.payment_intent?.status === 'requires_confirmation' || !processed.error.payment_intent) &&
+      processed.error.code !== 'canceled'
+    ) {
       // Transient problem or unknown outcome: process the same PaymentIntent again.
       log(`Retrying processPayment: ${processed.error.message}`);
       processed = await terminal.processPayment(result.paymentIntent);
@@ -140,8 +156,11 @@ async function checkout() {
     }
     // Notify your backend to capture result.paymentIntent.id
     const captured = await post('/capture_payment_intent', { payment_intent_id: processed.paymentIntent.id });
-    show(captured.status ?? 'error', `PaymentIntent ${captured.id} ${captured.status} (${captured.amount_received} ${captured.currency})`,
-      captured.id);
+    show(
+      captured.status ?? 'error',
+      `PaymentIntent ${captured.id} ${captured.status} (${captured.amount_received} ${captured.currency})`,
+      captured.id,
+    );
     current = null;
   } catch (error) {
     show('error', `Payment failed: ${error.message}`, current?.id ?? '');
@@ -151,8 +170,16 @@ async function checkout() {
   }
 }
 
-$('connect').addEventListener('click', () => { void connect(); });
-$('disconnect').addEventListener('click', () => { void disconnect(); });
-$('pay').addEventListener('click', () => { void checkout(); });
-$('cancel').addEventListener('click', () => { void terminal.cancelCollectPaymentMethod(); });
+$('connect').addEventListener('click', () => {
+  void connect();
+});
+$('disconnect').addEventListener('click', () => {
+  void disconnect();
+});
+$('pay').addEventListener('click', () => {
+  void checkout();
+});
+$('cancel').addEventListener('click', () => {
+  void terminal.cancelCollectPaymentMethod();
+});
 document.body.dataset.ready = 'true';

@@ -22,7 +22,9 @@ export const defaultSimulatedCard: Readonly<Record<CardPresentType, string>> = {
 
 /** The card type of the default simulated card: Interac only when it is the sole card type allowed (processor-simulated's `defaultTestCardNumber`; docs/terminal.md). */
 export function defaultSimulatedCardType(paymentMethodTypes: readonly string[]): CardPresentType {
-  return !paymentMethodTypes.includes('card_present') && paymentMethodTypes.includes('interac_present') ? 'interac_present' : 'card_present';
+  return !paymentMethodTypes.includes('card_present') && paymentMethodTypes.includes('interac_present')
+    ? 'interac_present'
+    : 'card_present';
 }
 
 /** What a reader read from a card. `number` is the full PAN and must never be stored or logged. */
@@ -65,7 +67,7 @@ export interface CardReceipt {
   authorization_code: string | null;
   authorization_response_code: string;
   cardholder_verification_method:
-    | 'approval' | 'failure' | 'none' | 'offline_pin' | 'offline_pin_and_signature' | 'online_pin' | 'signature';
+    'approval' | 'failure' | 'none' | 'offline_pin' | 'offline_pin_and_signature' | 'online_pin' | 'signature';
   dedicated_file_name: string;
   terminal_verification_results: string;
   transaction_status_information: string;
@@ -94,7 +96,6 @@ export type AuthorizationResult =
       outcome: ProcessorOutcome;
       receipt: CardReceipt | null;
     };
-
 
 /** Views used by the state machines: they are the processor's own types. */
 export type CardFactsView = CardFacts;

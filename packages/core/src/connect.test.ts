@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ApiError, createConnectedAccount, must, settleConnectCharge, updateConnectedAccount, type ConnectSettlementInput, type StoredObject,
+  ApiError,
+  createConnectedAccount,
+  must,
+  settleConnectCharge,
+  updateConnectedAccount,
+  type ConnectSettlementInput,
+  type StoredObject,
 } from './index.js';
 
 const NOW_MS = 1_800_000_000_000;
@@ -10,14 +16,32 @@ const ids = { transfer: 'tr_1', destinationPayment: 'py_1', applicationFee: 'fee
 
 function charge(overrides: Record<string, unknown> = {}): StoredObject {
   return {
-    id: 'ch_1', object: 'charge', created: NOW_MS / 1000, livemode: false, amount: 1000, amount_captured: 1000,
-    captured: true, status: 'succeeded', currency: 'usd', application_fee: null, application_fee_amount: null,
-    transfer_data: null, transfer_group: null, ...overrides,
+    id: 'ch_1',
+    object: 'charge',
+    created: NOW_MS / 1000,
+    livemode: false,
+    amount: 1000,
+    amount_captured: 1000,
+    captured: true,
+    status: 'succeeded',
+    currency: 'usd',
+    application_fee: null,
+    application_fee_amount: null,
+    transfer_data: null,
+    transfer_group: null,
+    ...overrides,
   };
 }
 
 function settle(overrides: Partial<ConnectSettlementInput> & { charge: StoredObject }) {
-  return settleConnectCharge({ accountId: 'acct_platform', platformId: null, applicationId: 'ca_1', ids, nowMs: NOW_MS, ...overrides });
+  return settleConnectCharge({
+    accountId: 'acct_platform',
+    platformId: null,
+    applicationId: 'ca_1',
+    ids,
+    nowMs: NOW_MS,
+    ...overrides,
+  });
 }
 
 describe('connected accounts', () => {
@@ -30,13 +54,19 @@ describe('connected accounts', () => {
       [undefined, 'none'],
     ];
     for (const [controller, type] of cases) {
-      assert.equal(createConnectedAccount('acct_1', controller ? { controller } : {}, NOW_MS)['type'], type, JSON.stringify(controller));
+      assert.equal(
+        createConnectedAccount('acct_1', controller ? { controller } : {}, NOW_MS)['type'],
+        type,
+        JSON.stringify(controller),
+      );
     }
   });
 
   it('refuses type and controller together', () => {
-    assert.throws(() => createConnectedAccount('acct_1', { type: 'custom', controller: {} }, NOW_MS),
-      (error: unknown) => error instanceof ApiError && error.code === 'parameters_exclusive');
+    assert.throws(
+      () => createConnectedAccount('acct_1', { type: 'custom', controller: {} }, NOW_MS),
+      (error: unknown) => error instanceof ApiError && error.code === 'parameters_exclusive',
+    );
   });
 
   it('a test account is enabled at once, with card payments and transfers unless told otherwise', () => {
@@ -67,7 +97,11 @@ describe('settling a Connect charge', () => {
   });
 
   it('a destination charge transfers the captured amount; its fee comes back from the destination', () => {
-    const settlement = must(settle({ charge: charge({ transfer_data: { amount: null, destination: 'acct_shop' }, application_fee_amount: 123 }) }));
+    const settlement = must(
+      settle({
+        charge: charge({ transfer_data: { amount: null, destination: 'acct_shop' }, application_fee_amount: 123 }),
+      }),
+    );
     assert.equal(settlement.charge['transfer'], 'tr_1');
     assert.equal(settlement.charge['application_fee'], 'fee_1');
     const transfer = must(settlement.sameAccount[0]);
@@ -80,7 +114,10 @@ describe('settling a Connect charge', () => {
     assert.equal(fee['account'], 'acct_shop');
     assert.equal(fee['charge'], 'py_1');
     assert.equal(fee['originating_transaction'], 'ch_1');
-    assert.deepEqual(settlement.sameAccountEvents.map((event) => event.type), ['transfer.created', 'application_fee.created']);
+    assert.deepEqual(
+      settlement.sameAccountEvents.map((event) => event.type),
+      ['transfer.created', 'application_fee.created'],
+    );
     assert.equal(settlement.otherAccount?.accountId, 'acct_shop');
     const payment = must(must(settlement.otherAccount).objects[0]);
     assert.equal(payment.id, 'py_1');
@@ -89,7 +126,9 @@ describe('settling a Connect charge', () => {
   });
 
   it('transfer_data[amount] is what goes, capped at what was captured (partial capture)', () => {
-    const partial = must(settle({ charge: charge({ transfer_data: { amount: 800, destination: 'acct_shop' }, amount_captured: 600 }) }));
+    const partial = must(
+      settle({ charge: charge({ transfer_data: { amount: 800, destination: 'acct_shop' }, amount_captured: 600 }) }),
+    );
     assert.equal(must(partial.sameAccount[0])['amount'], 600);
     const full = must(settle({ charge: charge({ transfer_data: { amount: 800, destination: 'acct_shop' } }) }));
     assert.equal(must(full.sameAccount[0])['amount'], 800);
@@ -98,7 +137,9 @@ describe('settling a Connect charge', () => {
   });
 
   it('a direct charge with a fee pays it to the platform', () => {
-    const settlement = must(settle({ accountId: 'acct_shop', platformId: 'acct_platform', charge: charge({ application_fee_amount: 200 }) }));
+    const settlement = must(
+      settle({ accountId: 'acct_shop', platformId: 'acct_platform', charge: charge({ application_fee_amount: 200 }) }),
+    );
     assert.equal(settlement.charge['application_fee'], 'fee_1');
     assert.equal(settlement.charge['application'], 'ca_1');
     assert.equal(settlement.charge['transfer'], undefined);
@@ -108,7 +149,10 @@ describe('settling a Connect charge', () => {
     assert.equal(fee['account'], 'acct_shop');
     assert.equal(fee['charge'], 'ch_1');
     assert.equal(fee['originating_transaction'], null);
-    assert.deepEqual(must(settlement.otherAccount).events.map((event) => event.type), ['application_fee.created']);
+    assert.deepEqual(
+      must(settlement.otherAccount).events.map((event) => event.type),
+      ['application_fee.created'],
+    );
     // A connected account's charge without a fee moves nothing.
     assert.equal(settle({ accountId: 'acct_shop', platformId: 'acct_platform', charge: charge() }), null);
   });

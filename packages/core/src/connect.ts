@@ -43,8 +43,8 @@ function typeOfController(controller: AccountController | undefined): ConnectedA
 }
 
 function controllerOf(type: ConnectedAccountType, given: AccountController | undefined): Record<string, unknown> {
-  const dashboard = given?.stripe_dashboard?.type
-    ?? (type === 'standard' ? 'full' : type === 'express' ? 'express' : 'none');
+  const dashboard =
+    given?.stripe_dashboard?.type ?? (type === 'standard' ? 'full' : type === 'express' ? 'express' : 'none');
   const application = type !== 'standard';
   return {
     fees: { payer: given?.fees?.payer ?? (type === 'standard' ? 'account' : 'application') },
@@ -56,7 +56,10 @@ function controllerOf(type: ConnectedAccountType, given: AccountController | und
   };
 }
 
-function capabilitiesOf(requested: AccountFields['capabilities'], current: Record<string, string> = {}): Record<string, string> {
+function capabilitiesOf(
+  requested: AccountFields['capabilities'],
+  current: Record<string, string> = {},
+): Record<string, string> {
   const out: Record<string, string> = { ...current };
   for (const [name, value] of Object.entries(requested ?? {})) {
     if (value.requested === true) out[name] = 'active';
@@ -72,12 +75,15 @@ function capabilitiesOf(requested: AccountFields['capabilities'], current: Recor
  */
 export function createConnectedAccount(id: string, fields: AccountFields, nowMs: number): StoredObject {
   if (fields.type !== undefined && fields.controller !== undefined) {
-    throw new ApiError('parameters_exclusive', 'You may only specify one of these parameters: controller, type.', { param: 'type' });
+    throw new ApiError('parameters_exclusive', 'You may only specify one of these parameters: controller, type.', {
+      param: 'type',
+    });
   }
   const type: ConnectedAccountType = fields.type ?? typeOfController(fields.controller);
-  const capabilities = fields.capabilities !== undefined
-    ? capabilitiesOf(fields.capabilities)
-    : { card_payments: 'active', transfers: 'active' };
+  const capabilities =
+    fields.capabilities !== undefined
+      ? capabilitiesOf(fields.capabilities)
+      : { card_payments: 'active', transfers: 'active' };
   return {
     id,
     object: 'account',
@@ -121,8 +127,10 @@ export function createConnectedAccount(id: string, fields: AccountFields, nowMs:
 }
 
 /** The update, and the previous values of the fields it changed (for `account.updated`). */
-export function updateConnectedAccount(account: StoredObject, fields: Omit<AccountFields, 'type' | 'controller' | 'country'>):
-  { account: StoredObject; previousAttributes: Record<string, unknown> } {
+export function updateConnectedAccount(
+  account: StoredObject,
+  fields: Omit<AccountFields, 'type' | 'controller' | 'country'>,
+): { account: StoredObject; previousAttributes: Record<string, unknown> } {
   const next: StoredObject = { ...account };
   const previous: Record<string, unknown> = {};
   const set = (field: string, value: unknown) => {
@@ -184,8 +192,14 @@ export interface ConnectSettlementInput {
 }
 
 function applicationFee(input: {
-  id: string; amount: number; currency: string; account: string; application: string; charge: string;
-  originatingTransaction: string | null; nowMs: number;
+  id: string;
+  amount: number;
+  currency: string;
+  account: string;
+  application: string;
+  charge: string;
+  originatingTransaction: string | null;
+  nowMs: number;
 }): StoredObject {
   return {
     id: input.id,
@@ -202,7 +216,13 @@ function applicationFee(input: {
     livemode: false,
     originating_transaction: input.originatingTransaction,
     refunded: false,
-    refunds: { object: 'list', data: [], has_more: false, total_count: 0, url: `/v1/application_fees/${input.id}/refunds` },
+    refunds: {
+      object: 'list',
+      data: [],
+      has_more: false,
+      total_count: 0,
+      url: `/v1/application_fees/${input.id}/refunds`,
+    },
   };
 }
 
@@ -228,14 +248,26 @@ export function settleConnectCharge(input: ConnectSettlementInput): ConnectSettl
 
   if (transferData === null) {
     const fee = applicationFee({
-      id: ids.applicationFee, amount: feeAmount, currency, account: input.accountId, application: input.applicationId,
-      charge: charge.id, originatingTransaction: null, nowMs,
+      id: ids.applicationFee,
+      amount: feeAmount,
+      currency,
+      account: input.accountId,
+      application: input.applicationId,
+      charge: charge.id,
+      originatingTransaction: null,
+      nowMs,
     });
     settled['application_fee'] = fee.id;
     settled['application'] = input.applicationId;
     return {
-      charge: settled, sameAccount: [], sameAccountEvents: [],
-      otherAccount: { accountId: must(input.platformId, 'the platform of the connected account'), objects: [fee], events: [{ type: 'application_fee.created', object: fee }] },
+      charge: settled,
+      sameAccount: [],
+      sameAccountEvents: [],
+      otherAccount: {
+        accountId: must(input.platformId, 'the platform of the connected account'),
+        objects: [fee],
+        events: [{ type: 'application_fee.created', object: fee }],
+      },
     };
   }
 
@@ -243,12 +275,19 @@ export function settleConnectCharge(input: ConnectSettlementInput): ConnectSettl
   const transferAmount = Math.min(transferData.amount ?? amountCaptured, amountCaptured);
   const destination = transferData.destination;
   const created = secondsOf(nowMs);
-  const fee = feeAmount > 0
-    ? applicationFee({
-      id: ids.applicationFee, amount: feeAmount, currency, account: destination, application: input.applicationId,
-      charge: ids.destinationPayment, originatingTransaction: charge.id, nowMs,
-    })
-    : null;
+  const fee =
+    feeAmount > 0
+      ? applicationFee({
+          id: ids.applicationFee,
+          amount: feeAmount,
+          currency,
+          account: destination,
+          application: input.applicationId,
+          charge: ids.destinationPayment,
+          originatingTransaction: charge.id,
+          nowMs,
+        })
+      : null;
   const transfer: StoredObject = {
     id: ids.transfer,
     object: 'transfer',
@@ -262,15 +301,27 @@ export function settleConnectCharge(input: ConnectSettlementInput): ConnectSettl
     destination_payment: ids.destinationPayment,
     livemode: false,
     metadata: {},
-    reversals: { object: 'list', data: [], has_more: false, total_count: 0, url: `/v1/transfers/${ids.transfer}/reversals` },
+    reversals: {
+      object: 'list',
+      data: [],
+      has_more: false,
+      total_count: 0,
+      url: `/v1/transfers/${ids.transfer}/reversals`,
+    },
     reversed: false,
     source_transaction: charge.id,
     source_type: 'card',
     transfer_group: (charge['transfer_group'] as string | null) ?? null,
   };
   const payment = destinationPayment({
-    id: ids.destinationPayment, amount: transferAmount, currency, transfer: transfer.id, applicationFee: fee?.id ?? null,
-    applicationFeeAmount: fee ? feeAmount : null, application: fee ? input.applicationId : null, nowMs,
+    id: ids.destinationPayment,
+    amount: transferAmount,
+    currency,
+    transfer: transfer.id,
+    applicationFee: fee?.id ?? null,
+    applicationFeeAmount: fee ? feeAmount : null,
+    application: fee ? input.applicationId : null,
+    nowMs,
   });
   settled['transfer'] = transfer.id;
   if (fee) settled['application_fee'] = fee.id;
@@ -278,15 +329,23 @@ export function settleConnectCharge(input: ConnectSettlementInput): ConnectSettl
   const events: DomainEvent[] = [{ type: 'transfer.created', object: transfer }];
   if (fee) events.push({ type: 'application_fee.created', object: fee });
   return {
-    charge: settled, sameAccount, sameAccountEvents: events,
+    charge: settled,
+    sameAccount,
+    sameAccountEvents: events,
     otherAccount: { accountId: destination, objects: [payment], events: [] },
   };
 }
 
 /** The payment (`py_`) a destination charge's transfer makes on the connected account: a charge of its own. */
 function destinationPayment(input: {
-  id: string; amount: number; currency: string; transfer: string; applicationFee: string | null;
-  applicationFeeAmount: number | null; application: string | null; nowMs: number;
+  id: string;
+  amount: number;
+  currency: string;
+  transfer: string;
+  applicationFee: string | null;
+  applicationFeeAmount: number | null;
+  application: string | null;
+  nowMs: number;
 }): StoredObject {
   return {
     id: input.id,
@@ -298,8 +357,13 @@ function destinationPayment(input: {
     application_fee: input.applicationFee,
     application_fee_amount: input.applicationFeeAmount,
     balance_transaction: null,
-    billing_details: { address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
-      email: null, name: null, phone: null, tax_id: null },
+    billing_details: {
+      address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
+      email: null,
+      name: null,
+      phone: null,
+      tax_id: null,
+    },
     calculated_statement_descriptor: null,
     captured: true,
     created: secondsOf(input.nowMs),

@@ -3,14 +3,48 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSupportedCurrency, minimumChargeAmount, zeroDecimalCurrencies } from './currencies.js';
 
-const zeroDecimal = ['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf'];
+const zeroDecimal = [
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+];
 
 describe('currencies', () => {
-  it('knows Stripe\'s lower-case codes, first and last of each line of the table included, and nothing else', () => {
-    for (const code of ['usd', 'bzd', 'cad', 'cdf', 'hnl', 'htg', 'mkd', 'mmk', 'rsd', 'rub', 'vnd', 'vuv', 'zmw', 'eur', 'gbp']) {
+  it("knows Stripe's lower-case codes, first and last of each line of the table included, and nothing else", () => {
+    for (const code of [
+      'usd',
+      'bzd',
+      'cad',
+      'cdf',
+      'hnl',
+      'htg',
+      'mkd',
+      'mmk',
+      'rsd',
+      'rub',
+      'vnd',
+      'vuv',
+      'zmw',
+      'eur',
+      'gbp',
+    ]) {
       assert.equal(isSupportedCurrency(code), true, code);
     }
-    for (const code of ['USD', 'xxx', '', ' ', 'usd ', 'eu']) assert.equal(isSupportedCurrency(code), false, JSON.stringify(code));
+    for (const code of ['USD', 'xxx', '', ' ', 'usd ', 'eu'])
+      assert.equal(isSupportedCurrency(code), false, JSON.stringify(code));
   });
 
   it('has exactly the sixteen zero-decimal currencies, all supported', () => {
@@ -18,7 +52,7 @@ describe('currencies', () => {
     for (const code of zeroDecimal) assert.equal(isSupportedCurrency(code), true, code);
   });
 
-  it('minimum charge: Stripe\'s table, else 1 unit for zero-decimal currencies and 50 for the others', () => {
+  it("minimum charge: Stripe's table, else 1 unit for zero-decimal currencies and 50 for the others", () => {
     assert.equal(minimumChargeAmount('usd'), 50);
     assert.equal(minimumChargeAmount('gbp'), 30);
     assert.equal(minimumChargeAmount('huf'), 17500);

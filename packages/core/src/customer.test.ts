@@ -5,9 +5,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ApiError, applyAuthorization, attachPaymentMethod, attachPaymentMethodToCustomer, buildGeneratedCard, buildPaymentMethod,
-  createCustomer, createPaymentIntent, deleteCustomer, detachPaymentMethod, must, updateCustomer,
-  type AuthorizationResult, type CardFacts, type Customer, type StoredObject,
+  ApiError,
+  applyAuthorization,
+  attachPaymentMethod,
+  attachPaymentMethodToCustomer,
+  buildGeneratedCard,
+  buildPaymentMethod,
+  createCustomer,
+  createPaymentIntent,
+  deleteCustomer,
+  detachPaymentMethod,
+  must,
+  updateCustomer,
+  type AuthorizationResult,
+  type CardFacts,
+  type Customer,
+  type StoredObject,
 } from './index.js';
 
 const NOW_MS = 1_800_000_000_000;
@@ -27,23 +40,51 @@ function rejects(fn: () => unknown, code: string, param?: string): ApiError {
 
 function card(overrides: Partial<CardFacts> = {}): CardFacts {
   return {
-    type: 'card_present', brand: 'visa', network: 'visa', networksAvailable: ['visa'], funding: 'credit', country: 'US',
-    last4: '4242', expMonth: 12, expYear: 2030, fingerprint: 'fp_test', readMethod: 'contactless_emv', wallet: null,
-    cardholderName: null, preferredLocales: ['en'], testCard: 'visa', ...overrides,
+    type: 'card_present',
+    brand: 'visa',
+    network: 'visa',
+    networksAvailable: ['visa'],
+    funding: 'credit',
+    country: 'US',
+    last4: '4242',
+    expMonth: 12,
+    expYear: 2030,
+    fingerprint: 'fp_test',
+    readMethod: 'contactless_emv',
+    wallet: null,
+    cardholderName: null,
+    preferredLocales: ['en'],
+    testCard: 'visa',
+    ...overrides,
   };
 }
 
 const approved: AuthorizationResult = {
-  approved: true, authorizationCode: '123456', networkTransactionId: '000000000000001', captureBefore: null,
-  overcaptureSupported: false, incrementalAuthorizationSupported: false,
+  approved: true,
+  authorizationCode: '123456',
+  networkTransactionId: '000000000000001',
+  captureBefore: null,
+  overcaptureSupported: false,
+  incrementalAuthorizationSupported: false,
   outcome: {
-    network_status: 'approved_by_network', reason: null, risk_level: 'normal', risk_score: 10,
-    seller_message: 'Payment complete.', type: 'authorized', advice_code: null,
+    network_status: 'approved_by_network',
+    reason: null,
+    risk_level: 'normal',
+    risk_score: 10,
+    seller_message: 'Payment complete.',
+    type: 'authorized',
+    advice_code: null,
   },
   receipt: {
-    account_type: 'credit', application_cryptogram: 'AC', application_preferred_name: 'Visa Credit',
-    authorization_code: '123456', authorization_response_code: '3030', cardholder_verification_method: 'none',
-    dedicated_file_name: 'A0000000031010', terminal_verification_results: '0000000000', transaction_status_information: '0000',
+    account_type: 'credit',
+    application_cryptogram: 'AC',
+    application_preferred_name: 'Visa Credit',
+    authorization_code: '123456',
+    authorization_response_code: '3030',
+    cardholder_verification_method: 'none',
+    dedicated_file_name: 'A0000000031010',
+    terminal_verification_results: '0000000000',
+    transaction_status_information: '0000',
   },
 };
 
@@ -53,26 +94,61 @@ function customer(fields: Parameters<typeof createCustomer>[0]['fields'] = {}): 
 
 function savedCard(customerId: string | null = null): StoredObject {
   return buildGeneratedCard({
-    id: 'pm_card', card: card(), from: buildPaymentMethod('pm_present', card(), NOW_MS),
-    generatedFrom: { charge: 'ch_1', paymentMethodDetails: null, setupAttempt: null }, customer: customerId, allowRedisplay: 'always',
+    id: 'pm_card',
+    card: card(),
+    from: buildPaymentMethod('pm_present', card(), NOW_MS),
+    generatedFrom: { charge: 'ch_1', paymentMethodDetails: null, setupAttempt: null },
+    customer: customerId,
+    allowRedisplay: 'always',
     nowMs: NOW_MS,
   });
 }
 
 describe('customers', () => {
   it('creates the whole Stripe shape with customer.created', () => {
-    const created = createCustomer({ id: 'cus_1', invoicePrefix: 'ABCDEF12', fields: { email: 'a@b.co', name: 'Ada' } }, NOW_MS);
+    const created = createCustomer(
+      { id: 'cus_1', invoicePrefix: 'ABCDEF12', fields: { email: 'a@b.co', name: 'Ada' } },
+      NOW_MS,
+    );
     const c = created.customer;
     assert.deepEqual(Object.keys(c).sort(), [
-      'address', 'balance', 'created', 'currency', 'customer_account', 'default_source', 'delinquent', 'description', 'discount',
-      'email', 'id', 'invoice_prefix', 'invoice_settings', 'livemode', 'metadata', 'name', 'next_invoice_sequence', 'object',
-      'phone', 'preferred_locales', 'shipping', 'tax_exempt', 'test_clock',
+      'address',
+      'balance',
+      'created',
+      'currency',
+      'customer_account',
+      'default_source',
+      'delinquent',
+      'description',
+      'discount',
+      'email',
+      'id',
+      'invoice_prefix',
+      'invoice_settings',
+      'livemode',
+      'metadata',
+      'name',
+      'next_invoice_sequence',
+      'object',
+      'phone',
+      'preferred_locales',
+      'shipping',
+      'tax_exempt',
+      'test_clock',
     ]);
     assert.equal(c.email, 'a@b.co');
     assert.equal(c.created, NOW_MS / 1000);
     assert.equal(c.invoice_prefix, 'ABCDEF12');
-    assert.deepEqual(c.invoice_settings, { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null });
-    assert.deepEqual(created.events.map((e) => e.type), ['customer.created']);
+    assert.deepEqual(c.invoice_settings, {
+      custom_fields: null,
+      default_payment_method: null,
+      footer: null,
+      rendering_options: null,
+    });
+    assert.deepEqual(
+      created.events.map((e) => e.type),
+      ['customer.created'],
+    );
   });
 
   it('refuses an invoice_prefix Stripe would refuse', () => {
@@ -84,10 +160,16 @@ describe('customers', () => {
     const before = customer({ email: 'old@b.co', metadata: { a: '1' } });
     const updated = updateCustomer(before, { email: 'new@b.co', name: null, metadata: { a: '2' } });
     assert.equal(updated.customer.email, 'new@b.co');
-    assert.deepEqual(updated.events.map((e) => e.type), ['customer.updated']);
+    assert.deepEqual(
+      updated.events.map((e) => e.type),
+      ['customer.updated'],
+    );
     assert.deepEqual(must(updated.events[0]).previousAttributes, { email: 'old@b.co', metadata: { a: '1' } });
     const nested = updateCustomer(before, { metadata: { b: '2' }, invoiceFooter: 'thanks' });
-    assert.deepEqual(must(nested.events[0]).previousAttributes, { metadata: { a: '1', b: null }, invoice_settings: { footer: null } });
+    assert.deepEqual(must(nested.events[0]).previousAttributes, {
+      metadata: { a: '1', b: null },
+      invoice_settings: { footer: null },
+    });
     const same = updateCustomer(before, { email: 'old@b.co' });
     assert.deepEqual(same.changed, []);
     assert.deepEqual(same.events, []);
@@ -114,7 +196,10 @@ describe('attaching and detaching PaymentMethods', () => {
   it('attaches a reusable card with payment_method.attached', () => {
     const attached = attachPaymentMethodToCustomer(savedCard(), 'cus_1');
     assert.equal(attached.paymentMethod['customer'], 'cus_1');
-    assert.deepEqual(attached.events.map((e) => [e.type, e.previousAttributes]), [['payment_method.attached', undefined]]);
+    assert.deepEqual(
+      attached.events.map((e) => [e.type, e.previousAttributes]),
+      [['payment_method.attached', undefined]],
+    );
   });
 
   it('attaching again to the same customer changes nothing; to another is refused', () => {
@@ -124,18 +209,30 @@ describe('attaching and detaching PaymentMethods', () => {
   });
 
   it('refuses to attach a card_present PaymentMethod (single use: the generated card is what is saved)', () => {
-    rejects(() => attachPaymentMethodToCustomer(buildPaymentMethod('pm_present', card(), NOW_MS), 'cus_1'),
-      'payment_method_invalid_parameter', 'payment_method');
+    rejects(
+      () => attachPaymentMethodToCustomer(buildPaymentMethod('pm_present', card(), NOW_MS), 'cus_1'),
+      'payment_method_invalid_parameter',
+      'payment_method',
+    );
   });
 
   it('detaches with payment_method.detached and clears the customer default that named it', () => {
-    const c = { ...customer(), invoice_settings: { ...customer().invoice_settings, default_payment_method: 'pm_card' } };
+    const c = {
+      ...customer(),
+      invoice_settings: { ...customer().invoice_settings, default_payment_method: 'pm_card' },
+    };
     const detached = detachPaymentMethod(savedCard('cus_1'), c);
     assert.equal(detached.paymentMethod['customer'], null);
-    assert.deepEqual(detached.events.map((e) => e.type), ['payment_method.detached', 'customer.updated']);
+    assert.deepEqual(
+      detached.events.map((e) => e.type),
+      ['payment_method.detached', 'customer.updated'],
+    );
     const clearedCustomer = detached.changed[1] as Customer;
     assert.equal(clearedCustomer.invoice_settings.default_payment_method, null);
-    assert.deepEqual(detachPaymentMethod(savedCard('cus_1'), customer()).events.map((e) => e.type), ['payment_method.detached']);
+    assert.deepEqual(
+      detachPaymentMethod(savedCard('cus_1'), customer()).events.map((e) => e.type),
+      ['payment_method.detached'],
+    );
   });
 
   it('refuses to detach what is not attached', () => {
@@ -144,21 +241,46 @@ describe('attaching and detaching PaymentMethods', () => {
 });
 
 describe('saving a card with a payment (setup_future_usage)', () => {
-  function pay(options: { setupFutureUsage: 'off_session' | null; customer: string | null; card?: CardFacts; generated?: boolean }) {
+  function pay(options: {
+    setupFutureUsage: 'off_session' | null;
+    customer: string | null;
+    card?: CardFacts;
+    generated?: boolean;
+  }) {
     const read = options.card ?? card();
     const present = buildPaymentMethod('pm_present', read, NOW_MS);
-    const created = createPaymentIntent({
-      id: 'pi_1', clientSecret: 'pi_1_secret', amount: 1000, currency: 'usd', captureMethod: 'automatic',
-      paymentMethodTypes: ['card_present'], paymentMethodOptions: {},
-      fields: { customer: options.customer, setup_future_usage: options.setupFutureUsage },
-    }, NOW_MS).paymentIntent;
-    return applyAuthorization(attachPaymentMethod(created, present), {
-      paymentMethod: present, card: read, authorization: approved, chargeId: 'ch_1', amount: 1000, tipAmount: 0, reader: null,
-      ...(options.generated === false ? {} : { generatedCard: { id: 'pm_card', allowRedisplay: 'always' } }),
-    }, NOW_MS);
+    const created = createPaymentIntent(
+      {
+        id: 'pi_1',
+        clientSecret: 'pi_1_secret',
+        amount: 1000,
+        currency: 'usd',
+        captureMethod: 'automatic',
+        paymentMethodTypes: ['card_present'],
+        paymentMethodOptions: {},
+        fields: { customer: options.customer, setup_future_usage: options.setupFutureUsage },
+      },
+      NOW_MS,
+    ).paymentIntent;
+    return applyAuthorization(
+      attachPaymentMethod(created, present),
+      {
+        paymentMethod: present,
+        card: read,
+        authorization: approved,
+        chargeId: 'ch_1',
+        amount: 1000,
+        tipAmount: 0,
+        reader: null,
+        ...(options.generated === false ? {} : { generatedCard: { id: 'pm_card', allowRedisplay: 'always' } }),
+      },
+      NOW_MS,
+    );
   }
   const generatedOf = (charge: StoredObject) =>
-    must((charge['payment_method_details'] as Record<string, Record<string, unknown>>)['card_present'])['generated_card'];
+    must((charge['payment_method_details'] as Record<string, Record<string, unknown>>)['card_present'])[
+      'generated_card'
+    ];
 
   it('generates a reusable card attached to the customer, named on the charge', () => {
     const applied = pay({ setupFutureUsage: 'off_session', customer: 'cus_1' });
@@ -169,18 +291,27 @@ describe('saving a card with a payment (setup_future_usage)', () => {
     assert.equal((generated['card'] as Record<string, unknown>)['last4'], '4242');
     const generatedFrom = must((generated['card'] as Record<string, Record<string, unknown>>)['generated_from']);
     assert.equal(generatedFrom['charge'], 'ch_1');
-    assert.deepEqual(generatedFrom['payment_method_details'], applied.charge['payment_method_details'],
-      'the details of the payment that generated it, as on the charge');
+    assert.deepEqual(
+      generatedFrom['payment_method_details'],
+      applied.charge['payment_method_details'],
+      'the details of the payment that generated it, as on the charge',
+    );
     assert.equal(generatedOf(applied.charge), 'pm_card');
     assert.equal(applied.charge['customer'], 'cus_1');
     assert.equal(applied.paymentIntent.payment_method, 'pm_present');
-    assert.deepEqual(applied.events.map((e) => e.type), ['charge.succeeded', 'payment_method.attached', 'payment_intent.succeeded']);
+    assert.deepEqual(
+      applied.events.map((e) => e.type),
+      ['charge.succeeded', 'payment_method.attached', 'payment_intent.succeeded'],
+    );
   });
 
   it('without a customer the card is generated but attached to no one (no payment_method.attached)', () => {
     const applied = pay({ setupFutureUsage: 'off_session', customer: null });
     assert.equal(must(applied.changed.find((o) => o.id === 'pm_card'))['customer'], null);
-    assert.deepEqual(applied.events.map((e) => e.type), ['charge.succeeded', 'payment_intent.succeeded']);
+    assert.deepEqual(
+      applied.events.map((e) => e.type),
+      ['charge.succeeded', 'payment_intent.succeeded'],
+    );
   });
 
   it('saves nothing without setup_future_usage, or from a digital wallet', () => {
@@ -188,7 +319,10 @@ describe('saving a card with a payment (setup_future_usage)', () => {
       pay({ setupFutureUsage: null, customer: 'cus_1' }),
       pay({ setupFutureUsage: 'off_session', customer: 'cus_1', card: card({ wallet: 'apple_pay' }) }),
     ]) {
-      assert.equal(applied.changed.some((o) => o.id === 'pm_card'), false);
+      assert.equal(
+        applied.changed.some((o) => o.id === 'pm_card'),
+        false,
+      );
       assert.equal(generatedOf(applied.charge), null);
     }
   });

@@ -84,8 +84,11 @@ const invoicePrefixPattern = /^[A-Z0-9]{3,12}$/;
 
 function checkInvoicePrefix(prefix: string | undefined): void {
   if (prefix !== undefined && !invoicePrefixPattern.test(prefix)) {
-    throw new ApiError('invalid_request_body',
-      `Invalid invoice_prefix: ${prefix.slice(0, 20)}. It must be 3-12 uppercase letters or numbers.`, { param: 'invoice_prefix' });
+    throw new ApiError(
+      'invalid_request_body',
+      `Invalid invoice_prefix: ${prefix.slice(0, 20)}. It must be 3-12 uppercase letters or numbers.`,
+      { param: 'invoice_prefix' },
+    );
   }
 }
 
@@ -96,7 +99,8 @@ function applyFields(base: Customer, fields: CustomerFields): Customer {
   if (fields.description !== undefined) next.description = fields.description;
   if (fields.email !== undefined) next.email = fields.email;
   if (fields.invoice_prefix !== undefined) next.invoice_prefix = fields.invoice_prefix;
-  if (fields.invoiceDefaultPaymentMethod !== undefined) next.invoice_settings.default_payment_method = fields.invoiceDefaultPaymentMethod;
+  if (fields.invoiceDefaultPaymentMethod !== undefined)
+    next.invoice_settings.default_payment_method = fields.invoiceDefaultPaymentMethod;
   if (fields.invoiceFooter !== undefined) next.invoice_settings.footer = fields.invoiceFooter;
   if (fields.metadata !== undefined) next.metadata = fields.metadata;
   if (fields.name !== undefined) next.name = fields.name;
@@ -147,14 +151,17 @@ const isHash = (value: unknown): value is Record<string, unknown> =>
  * `*.updated` event. Inside a hash on both sides (metadata, invoice_settings, address) only the
  * changed keys are reported, an added key as `null`; arrays and scalars are reported whole.
  */
-export function previousAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+export function previousAttributes(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Record<string, unknown> {
   const changed: Record<string, unknown> = {};
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (key === '_internal') continue;
     const was = before[key];
     const now = after[key];
     if (JSON.stringify(was) === JSON.stringify(now)) continue;
-    changed[key] = isHash(was) && isHash(now) ? previousAttributes(was, now) : was ?? null;
+    changed[key] = isHash(was) && isHash(now) ? previousAttributes(was, now) : (was ?? null);
   }
   return changed;
 }
@@ -165,7 +172,11 @@ export function updateCustomer(customer: Customer, fields: CustomerFields): Tran
   const next = applyFields(customer, fields);
   const previous = previousAttributes(customer, next);
   if (Object.keys(previous).length === 0) return { customer, changed: [], events: [] };
-  return { customer: next, changed: [next], events: [{ type: 'customer.updated', object: next, previousAttributes: previous }] };
+  return {
+    customer: next,
+    changed: [next],
+    events: [{ type: 'customer.updated', object: next, previousAttributes: previous }],
+  };
 }
 
 /**
@@ -175,7 +186,8 @@ export function updateCustomer(customer: Customer, fields: CustomerFields): Tran
 export function deleteCustomer(customer: Customer): Transition & { deleted: DeletedCustomer } {
   const marked: Customer = { ...customer, deleted: true };
   return {
-    deleted: deletedCustomer(customer.id), changed: [marked],
+    deleted: deletedCustomer(customer.id),
+    changed: [marked],
     events: [{ type: 'customer.deleted', object: customer }],
   };
 }
@@ -191,22 +203,32 @@ export function deletedCustomer(id: string): DeletedCustomer {
 /** Reader PaymentMethods are single-use: what is saved is the `card` generated from them. */
 const attachableTypes: readonly string[] = ['card'];
 
-export function attachPaymentMethodToCustomer(paymentMethod: StoredObject, customerId: string): Transition & { paymentMethod: StoredObject } {
+export function attachPaymentMethodToCustomer(
+  paymentMethod: StoredObject,
+  customerId: string,
+): Transition & { paymentMethod: StoredObject } {
   const type = String(paymentMethod['type']);
   if (!attachableTypes.includes(type)) {
-    throw new ApiError('payment_method_invalid_parameter',
+    throw new ApiError(
+      'payment_method_invalid_parameter',
       `PaymentMethods of type ${type} cannot be attached to a customer. Save the card with a SetupIntent or with ` +
-      'setup_future_usage instead: the reusable card is the generated_card PaymentMethod.', { param: 'payment_method' });
+        'setup_future_usage instead: the reusable card is the generated_card PaymentMethod.',
+      { param: 'payment_method' },
+    );
   }
   const current = paymentMethod['customer'];
   if (current === customerId) return { paymentMethod, changed: [], events: [] };
   if (typeof current === 'string') {
-    throw new ApiError('payment_method_unexpected_state',
-      'The payment method you provided has already been attached to a customer.', { param: 'payment_method' });
+    throw new ApiError(
+      'payment_method_unexpected_state',
+      'The payment method you provided has already been attached to a customer.',
+      { param: 'payment_method' },
+    );
   }
   const attached: StoredObject = { ...paymentMethod, customer: customerId };
   return {
-    paymentMethod: attached, changed: [attached],
+    paymentMethod: attached,
+    changed: [attached],
     events: [{ type: 'payment_method.attached', object: attached }],
   };
 }
@@ -215,15 +237,23 @@ export function attachPaymentMethodToCustomer(paymentMethod: StoredObject, custo
  * Detaching: the PaymentMethod can no longer be used (Stripe). If it was the customer's default
  * for invoices, that default is cleared in the same change (`customer.updated`).
  */
-export function detachPaymentMethod(paymentMethod: StoredObject, customer: Customer | null): Transition & { paymentMethod: StoredObject } {
+export function detachPaymentMethod(
+  paymentMethod: StoredObject,
+  customer: Customer | null,
+): Transition & { paymentMethod: StoredObject } {
   const current = paymentMethod['customer'];
   if (typeof current !== 'string') {
-    throw new ApiError('payment_method_unexpected_state',
-      'The payment method you provided is not attached to a customer so detachment is impossible.', { param: 'payment_method' });
+    throw new ApiError(
+      'payment_method_unexpected_state',
+      'The payment method you provided is not attached to a customer so detachment is impossible.',
+      { param: 'payment_method' },
+    );
   }
   const detached: StoredObject = { ...paymentMethod, customer: null };
   const changed: StoredObject[] = [detached];
-  const events: DomainEvent[] = [{ type: 'payment_method.detached', object: detached, previousAttributes: { customer: current } }];
+  const events: DomainEvent[] = [
+    { type: 'payment_method.detached', object: detached, previousAttributes: { customer: current } },
+  ];
   if (customer && customer.id === current && customer.invoice_settings.default_payment_method === paymentMethod.id) {
     const cleared = updateCustomer(customer, { invoiceDefaultPaymentMethod: null });
     changed.push(...cleared.changed);

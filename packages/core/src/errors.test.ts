@@ -10,7 +10,13 @@ const spec = (code: ErrorCode) => {
 
 describe('the error table', () => {
   it('validation errors: 400, invalid_request_error, never stored for idempotency; the codeless ones send no code', () => {
-    for (const code of ['parameter_missing', 'parameter_unknown', 'parameter_invalid_integer', 'amount_too_small', 'url_invalid'] as const) {
+    for (const code of [
+      'parameter_missing',
+      'parameter_unknown',
+      'parameter_invalid_integer',
+      'amount_too_small',
+      'url_invalid',
+    ] as const) {
       assert.deepEqual(spec(code), [400, 'invalid_request_error', false, true], code);
     }
     for (const code of ['invalid_request_body', 'invalid_boolean', 'invalid_currency', 'test_mode_only'] as const) {
@@ -24,7 +30,12 @@ describe('the error table', () => {
 
   it('state errors are stored for idempotency (a retry answers the same); resource_missing is a 404', () => {
     assert.deepEqual(spec('resource_missing'), [404, 'invalid_request_error', true, true]);
-    for (const code of ['payment_intent_unexpected_state', 'setup_intent_unexpected_state', 'charge_already_captured', 'terminal_reader_busy'] as const) {
+    for (const code of [
+      'payment_intent_unexpected_state',
+      'setup_intent_unexpected_state',
+      'charge_already_captured',
+      'terminal_reader_busy',
+    ] as const) {
       assert.deepEqual(spec(code), [400, 'invalid_request_error', true, true], code);
     }
   });
@@ -52,18 +63,29 @@ describe('the error table', () => {
 });
 
 describe('ApiError', () => {
-  it('renders Stripe\'s body: code, doc_url with dashes, message, type, then the extra fields; keeps headers', () => {
-    const error = new ApiError('payment_intent_unexpected_state', 'msg', { param: 'amount' }, { 'Stripe-Should-Retry': 'false' });
+  it("renders Stripe's body: code, doc_url with dashes, message, type, then the extra fields; keeps headers", () => {
+    const error = new ApiError(
+      'payment_intent_unexpected_state',
+      'msg',
+      { param: 'amount' },
+      { 'Stripe-Should-Retry': 'false' },
+    );
     assert.ok(error instanceof Error);
     assert.equal(error.message, 'msg');
     assert.equal(error.code, 'payment_intent_unexpected_state');
     assert.deepEqual(error.body, {
-      code: 'payment_intent_unexpected_state', doc_url: 'https://stripe.com/docs/error-codes/payment-intent-unexpected-state',
-      message: 'msg', type: 'invalid_request_error', param: 'amount',
+      code: 'payment_intent_unexpected_state',
+      doc_url: 'https://stripe.com/docs/error-codes/payment-intent-unexpected-state',
+      message: 'msg',
+      type: 'invalid_request_error',
+      param: 'amount',
     });
     assert.deepEqual(Object.keys(error.body), ['code', 'doc_url', 'message', 'type', 'param']);
     assert.deepEqual(error.headers, { 'Stripe-Should-Retry': 'false' });
-    assert.deepEqual(new ApiError('invalid_boolean', 'Invalid boolean: x').body, { message: 'Invalid boolean: x', type: 'invalid_request_error' });
+    assert.deepEqual(new ApiError('invalid_boolean', 'Invalid boolean: x').body, {
+      message: 'Invalid boolean: x',
+      type: 'invalid_request_error',
+    });
     assert.deepEqual(new ApiError('card_declined', 'd').headers, {});
   });
 
@@ -74,7 +96,7 @@ describe('ApiError', () => {
   });
 });
 
-describe('errors (Stripe\'s exact wording)', () => {
+describe("errors (Stripe's exact wording)", () => {
   it('builds each error with its code, message and param', () => {
     const check = (error: ApiError, code: string, message: string, param: string) => {
       assert.equal(error.code, code);
@@ -83,10 +105,19 @@ describe('errors (Stripe\'s exact wording)', () => {
     };
     check(errors.parameterMissing('amount'), 'parameter_missing', 'Missing required param: amount.', 'amount');
     check(errors.parameterUnknown('foo'), 'parameter_unknown', 'Received unknown parameter: foo', 'foo');
-    check(errors.parameterInvalidInteger('amount', 'abc'), 'parameter_invalid_integer', 'Invalid integer: abc', 'amount');
-    check(errors.parameterInvalidEmpty('currency'), 'parameter_invalid_empty',
+    check(
+      errors.parameterInvalidInteger('amount', 'abc'),
+      'parameter_invalid_integer',
+      'Invalid integer: abc',
+      'amount',
+    );
+    check(
+      errors.parameterInvalidEmpty('currency'),
+      'parameter_invalid_empty',
       "You passed an empty string for 'currency'. We assume empty values are an attempt to unset a parameter; however 'currency' " +
-      "cannot be unset. You should remove 'currency' from your request or supply a non-empty value.", 'currency');
+        "cannot be unset. You should remove 'currency' from your request or supply a non-empty value.",
+      'currency',
+    );
     check(errors.invalid('metadata', 'Invalid hash'), 'invalid_request_body', 'Invalid hash', 'metadata');
     check(errors.resourceMissing('payment_intent', 'pi_1'), 'resource_missing', "No such payment_intent: 'pi_1'", 'id');
     check(errors.resourceMissing('refund', 're_1', 'refund'), 'resource_missing', "No such refund: 're_1'", 'refund');

@@ -22,7 +22,9 @@ interface CodeSpec {
 }
 
 const invalid = (status = 400, stored = true): CodeSpec => ({
-  status, type: 'invalid_request_error', storedForIdempotency: stored,
+  status,
+  type: 'invalid_request_error',
+  storedForIdempotency: stored,
 });
 const validation = (): CodeSpec => invalid(400, false);
 /** A validation error that Stripe sends without `code` (e.g. "Invalid boolean: x"). */
@@ -134,8 +136,13 @@ export class ApiError extends Error {
   readonly headers: Record<string, string>;
 
   /** `status`: overrides the table's, where Stripe answers one code with two statuses (see `missingInParam`). */
-  constructor(code: ErrorCode, message: string, extra: Partial<StripeErrorBody> = {},
-    headers: Record<string, string> = {}, status?: number) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extra: Partial<StripeErrorBody> = {},
+    headers: Record<string, string> = {},
+    status?: number,
+  ) {
     super(message);
     const spec: CodeSpec = errorCodes[code];
     this.status = status ?? spec.status;
@@ -143,10 +150,12 @@ export class ApiError extends Error {
     this.headers = headers;
     this.code = code;
     this.body = {
-      ...(spec.wire === false ? {} : {
-        code,
-        doc_url: `https://stripe.com/docs/error-codes/${code.replaceAll('_', '-')}`,
-      }),
+      ...(spec.wire === false
+        ? {}
+        : {
+            code,
+            doc_url: `https://stripe.com/docs/error-codes/${code.replaceAll('_', '-')}`,
+          }),
       message,
       type: spec.type,
       ...extra,
@@ -163,10 +172,12 @@ export const errors = {
   parameterInvalidInteger: (param: string, value: string) =>
     new ApiError('parameter_invalid_integer', `Invalid integer: ${value}`, { param }),
   parameterInvalidEmpty: (param: string) =>
-    new ApiError('parameter_invalid_empty',
+    new ApiError(
+      'parameter_invalid_empty',
       `You passed an empty string for '${param}'. We assume empty values are an attempt to unset a parameter; ` +
-      `however '${param}' cannot be unset. You should remove '${param}' from your request or supply a non-empty value.`,
-      { param }),
+        `however '${param}' cannot be unset. You should remove '${param}' from your request or supply a non-empty value.`,
+      { param },
+    ),
   /** A value of the wrong shape: Stripe answers these without a `code`. */
   invalid: (param: string, message: string) => new ApiError('invalid_request_body', message, { param }),
   resourceMissing: (objectName: string, id: string, param = 'id') =>

@@ -135,11 +135,42 @@ export const limits = {
    * most `offlinePaymentCountMax` payments stored on one device, and none older than
    * `offlinePaymentAgeMaxMs` (a device holding a payment that old takes no new one until it forwarded).
    */
-  offlineTransactionAmountMaxDefault: { usd: 10_000, eur: 10_000, gbp: 10_000, cad: 10_000, aud: 15_000, nzd: 15_000, chf: 10_000,
-    sek: 100_000, nok: 100_000, dkk: 75_000, pln: 40_000, czk: 250_000, sgd: 15_000, hkd: 80_000, jpy: 15_000, myr: 45_000 },
-  offlineStoredAmountMaxDefault: { usd: 1_000_000, eur: 1_000_000, gbp: 1_000_000, cad: 1_000_000, aud: 1_500_000, nzd: 1_500_000,
-    chf: 1_000_000, sek: 10_000_000, nok: 10_000_000, dkk: 7_500_000, pln: 4_000_000, czk: 25_000_000, sgd: 1_500_000,
-    hkd: 8_000_000, jpy: 1_500_000, myr: 4_500_000 },
+  offlineTransactionAmountMaxDefault: {
+    usd: 10_000,
+    eur: 10_000,
+    gbp: 10_000,
+    cad: 10_000,
+    aud: 15_000,
+    nzd: 15_000,
+    chf: 10_000,
+    sek: 100_000,
+    nok: 100_000,
+    dkk: 75_000,
+    pln: 40_000,
+    czk: 250_000,
+    sgd: 15_000,
+    hkd: 80_000,
+    jpy: 15_000,
+    myr: 45_000,
+  },
+  offlineStoredAmountMaxDefault: {
+    usd: 1_000_000,
+    eur: 1_000_000,
+    gbp: 1_000_000,
+    cad: 1_000_000,
+    aud: 1_500_000,
+    nzd: 1_500_000,
+    chf: 1_000_000,
+    sek: 10_000_000,
+    nok: 10_000_000,
+    dkk: 7_500_000,
+    pln: 4_000_000,
+    czk: 25_000_000,
+    sgd: 1_500_000,
+    hkd: 8_000_000,
+    jpy: 1_500_000,
+    myr: 4_500_000,
+  },
   offlinePaymentCountMax: 10_000,
   offlinePaymentAgeMaxMs: 7 * 24 * 60 * 60 * 1000,
   /** `opentill serve --fixtures`: objects of one kind in a fixtures file (each fits one list page when matched at start). */
@@ -149,14 +180,17 @@ export const limits = {
 } as const;
 
 // Relations between limits, checked at start-up (assertions, not documentation).
-if (limits.eventStreamPerAccountCountMax > limits.eventStreamCountMax) throw new Error('eventStreamPerAccountCountMax > eventStreamCountMax');
-if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) throw new Error('httpHeadersTimeoutMs > httpRequestTimeoutMs');
+if (limits.eventStreamPerAccountCountMax > limits.eventStreamCountMax)
+  throw new Error('eventStreamPerAccountCountMax > eventStreamCountMax');
+if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs)
+  throw new Error('httpHeadersTimeoutMs > httpRequestTimeoutMs');
 if (limits.listLimitDefault > limits.listLimitMax) throw new Error('listLimitDefault > listLimitMax');
 if (limits.formArrayIndexMax >= limits.formParameterCountMax) {
   throw new Error('formArrayIndexMax must stay below formParameterCountMax');
 }
 for (const [currency, amount] of Object.entries(limits.offlineTransactionAmountMaxDefault)) {
   const stored = (limits.offlineStoredAmountMaxDefault as Record<string, number>)[currency];
-  if (stored === undefined || stored < amount) throw new Error(`offline limits of ${currency}: stored amount below one payment`);
+  if (stored === undefined || stored < amount)
+    throw new Error(`offline limits of ${currency}: stored amount below one payment`);
 }
 if (limits.fixtureObjectsMax > limits.listLimitMax) throw new Error('fixtureObjectsMax > listLimitMax');

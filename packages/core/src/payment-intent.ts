@@ -64,23 +64,47 @@ export interface CreatePaymentIntent {
   captureMethod: PaymentIntent['capture_method'];
   paymentMethodTypes: string[];
   paymentMethodOptions: Record<string, Record<string, unknown>>;
-  fields: Partial<Pick<PaymentIntent, 'allowed_payment_method_types' | 'application_fee_amount' | 'customer' |
-    'description' | 'metadata' | 'receipt_email' | 'statement_descriptor' | 'statement_descriptor_suffix' |
-    'on_behalf_of' | 'transfer_group' | 'setup_future_usage'>> & { transfer_data?: { destination: string; amount?: number } };
+  fields: Partial<
+    Pick<
+      PaymentIntent,
+      | 'allowed_payment_method_types'
+      | 'application_fee_amount'
+      | 'customer'
+      | 'description'
+      | 'metadata'
+      | 'receipt_email'
+      | 'statement_descriptor'
+      | 'statement_descriptor_suffix'
+      | 'on_behalf_of'
+      | 'transfer_group'
+      | 'setup_future_usage'
+    >
+  > & { transfer_data?: { destination: string; amount?: number } };
 }
 
 const cancellableStatuses: readonly PaymentIntentStatus[] = [
-  'requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing',
+  'requires_payment_method',
+  'requires_capture',
+  'requires_confirmation',
+  'requires_action',
+  'processing',
 ];
 const confirmableStatuses: readonly PaymentIntentStatus[] = [
-  'requires_payment_method', 'requires_confirmation', 'requires_action',
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
 ];
 /** States where what will be charged (amount, currency, method) can still change. */
 const editableStatuses: readonly PaymentIntentStatus[] = [
-  'requires_payment_method', 'requires_confirmation', 'requires_action',
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
 ];
 
-export function createPaymentIntent(command: CreatePaymentIntent, nowMs: number): Transition & { paymentIntent: PaymentIntent } {
+export function createPaymentIntent(
+  command: CreatePaymentIntent,
+  nowMs: number,
+): Transition & { paymentIntent: PaymentIntent } {
   const paymentIntent: PaymentIntent = {
     id: command.id,
     object: 'payment_intent',
@@ -129,11 +153,18 @@ export function createPaymentIntent(command: CreatePaymentIntent, nowMs: number)
     ...command.fields,
     _internal: { incrementCount: 0, confirmCount: 0 },
   };
-  return { paymentIntent, changed: [paymentIntent], events: [{ type: 'payment_intent.created', object: paymentIntent }] };
+  return {
+    paymentIntent,
+    changed: [paymentIntent],
+    events: [{ type: 'payment_intent.created', object: paymentIntent }],
+  };
 }
 
 /** The capture method that applies to a card-present payment (`payment_method_options` wins). */
-export function effectiveCaptureMethod(paymentIntent: PaymentIntent, paymentMethodType: string): 'automatic' | 'manual' {
+export function effectiveCaptureMethod(
+  paymentIntent: PaymentIntent,
+  paymentMethodType: string,
+): 'automatic' | 'manual' {
   const override = paymentIntent.payment_method_options[paymentMethodType]?.['capture_method'];
   if (override === 'manual' || override === 'manual_preferred') return 'manual';
   return paymentIntent.capture_method === 'manual' ? 'manual' : 'automatic';
@@ -141,7 +172,8 @@ export function effectiveCaptureMethod(paymentIntent: PaymentIntent, paymentMeth
 
 function unexpectedState(paymentIntent: PaymentIntent, message: string, param?: string): ApiError {
   return new ApiError('payment_intent_unexpected_state', message, {
-    ...compact({ param }), payment_intent: paymentIntent,
+    ...compact({ param }),
+    payment_intent: paymentIntent,
   });
 }
 
@@ -158,8 +190,19 @@ export interface UpdatePaymentIntent {
   /** `null` detaches. A string must be an existing PaymentMethod the engine checked. */
   paymentMethod?: string | null;
   applicationFeeAmount?: number | null;
-  fields: Partial<Pick<PaymentIntent, 'allowed_payment_method_types' | 'customer' | 'description' | 'receipt_email' |
-    'statement_descriptor' | 'statement_descriptor_suffix' | 'transfer_group' | 'setup_future_usage'>>;
+  fields: Partial<
+    Pick<
+      PaymentIntent,
+      | 'allowed_payment_method_types'
+      | 'customer'
+      | 'description'
+      | 'receipt_email'
+      | 'statement_descriptor'
+      | 'statement_descriptor_suffix'
+      | 'transfer_group'
+      | 'setup_future_usage'
+    >
+  >;
   metadata?: Metadata;
 }
 
@@ -167,10 +210,13 @@ export function updatePaymentIntent(paymentIntent: PaymentIntent, update: Update
   const editable = editableStatuses.includes(paymentIntent.status);
   const guard = (param: string, present: boolean) => {
     if (present && !editable) {
-      throw unexpectedState(paymentIntent,
+      throw unexpectedState(
+        paymentIntent,
         `This PaymentIntent's ${param} could not be updated because it has a status of ${paymentIntent.status}. ` +
-        `You may only update the ${param} of a PaymentIntent with one of the following statuses: ` +
-        `${editableStatuses.join(', ')}.`, param);
+          `You may only update the ${param} of a PaymentIntent with one of the following statuses: ` +
+          `${editableStatuses.join(', ')}.`,
+        param,
+      );
     }
   };
   guard('amount', update.amount !== undefined);
@@ -181,9 +227,12 @@ export function updatePaymentIntent(paymentIntent: PaymentIntent, update: Update
   guard('setup_future_usage', update.fields.setup_future_usage !== undefined);
   const feeEditable = editable || paymentIntent.status === 'requires_capture';
   if (update.applicationFeeAmount !== undefined && !feeEditable) {
-    throw unexpectedState(paymentIntent,
+    throw unexpectedState(
+      paymentIntent,
       `This PaymentIntent's application_fee_amount could not be updated because it has a status of ` +
-      `${paymentIntent.status}.`, 'application_fee_amount');
+        `${paymentIntent.status}.`,
+      'application_fee_amount',
+    );
   }
   const next: PaymentIntent = { ...paymentIntent, ...update.fields };
   if (update.amount !== undefined) next.amount = update.amount;
@@ -207,7 +256,12 @@ export function updatePaymentIntent(paymentIntent: PaymentIntent, update: Update
 // ------------------------------------------------------------------------------------------------
 
 export function attachPaymentMethod(paymentIntent: PaymentIntent, paymentMethod: StoredObject): PaymentIntent {
-  return { ...paymentIntent, payment_method: paymentMethod.id, status: 'requires_confirmation', last_payment_error: null };
+  return {
+    ...paymentIntent,
+    payment_method: paymentMethod.id,
+    status: 'requires_confirmation',
+    last_payment_error: null,
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -227,26 +281,34 @@ export function checkAmountWithTip(amount: number, tipAmount: number, param: str
 export function checkConfirmable(paymentIntent: PaymentIntent, paymentMethod: StoredObject | null): void {
   if (!confirmableStatuses.includes(paymentIntent.status)) {
     if (paymentIntent.status === 'succeeded' || paymentIntent.status === 'requires_capture') {
-      throw unexpectedState(paymentIntent,
-        'You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed.');
+      throw unexpectedState(
+        paymentIntent,
+        'You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed.',
+      );
     }
-    throw unexpectedState(paymentIntent,
+    throw unexpectedState(
+      paymentIntent,
       `You cannot confirm this PaymentIntent because it has a status of ${paymentIntent.status}. ` +
-      `Only a PaymentIntent with one of the following statuses may be confirmed: ${confirmableStatuses.join(', ')}.`);
+        `Only a PaymentIntent with one of the following statuses may be confirmed: ${confirmableStatuses.join(', ')}.`,
+    );
   }
   if (paymentMethod === null) {
-    throw unexpectedState(paymentIntent,
+    throw unexpectedState(
+      paymentIntent,
       "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the " +
-      'PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.',
-      'payment_method');
+        'PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.',
+      'payment_method',
+    );
   }
   const type = String(paymentMethod['type']);
   if (!paymentIntent.payment_method_types.includes(type)) {
-    throw new ApiError('payment_intent_incompatible_payment_method',
+    throw new ApiError(
+      'payment_intent_incompatible_payment_method',
       `The PaymentMethod provided (${type}) is not allowed for this PaymentIntent. Please attach a PaymentMethod of ` +
-      `one of the following types: ${paymentIntent.payment_method_types.join(', ')}. Alternatively, update the allowed ` +
-      `payment_method_types for this PaymentIntent to include "${type}".`,
-      { param: 'payment_method', payment_intent: paymentIntent });
+        `one of the following types: ${paymentIntent.payment_method_types.join(', ')}. Alternatively, update the allowed ` +
+        `payment_method_types for this PaymentIntent to include "${type}".`,
+      { param: 'payment_method', payment_intent: paymentIntent },
+    );
   }
 }
 
@@ -271,12 +333,22 @@ export interface ApplyAuthorization {
  * Decline: a failed charge, `requires_payment_method` and `last_payment_error`, and the
  * card error the confirm request answers with (returned, not thrown: the change must be stored).
  */
-export function applyAuthorization(paymentIntent: PaymentIntent, command: ApplyAuthorization, nowMs: number):
-  Transition & { paymentIntent: PaymentIntent; charge: StoredObject; decline: ApiError | null } {
+export function applyAuthorization(
+  paymentIntent: PaymentIntent,
+  command: ApplyAuthorization,
+  nowMs: number,
+): Transition & { paymentIntent: PaymentIntent; charge: StoredObject; decline: ApiError | null } {
   const captureMethod = effectiveCaptureMethod(paymentIntent, command.card.type);
   const charge = buildCharge({
-    id: command.chargeId, paymentIntent, paymentMethod: command.paymentMethod, card: command.card,
-    authorization: command.authorization, amount: command.amount, captureMethod, reader: command.reader, nowMs,
+    id: command.chargeId,
+    paymentIntent,
+    paymentMethod: command.paymentMethod,
+    card: command.card,
+    authorization: command.authorization,
+    amount: command.amount,
+    captureMethod,
+    reader: command.reader,
+    nowMs,
   });
   const base: PaymentIntent = {
     ...paymentIntent,
@@ -295,7 +367,10 @@ export function applyAuthorization(paymentIntent: PaymentIntent, command: ApplyA
       type: 'card_error',
     };
     const failed: PaymentIntent = {
-      ...base, status: 'requires_payment_method', payment_method: null, last_payment_error: lastPaymentError,
+      ...base,
+      status: 'requires_payment_method',
+      payment_method: null,
+      last_payment_error: lastPaymentError,
     };
     const decline = new ApiError(auth.code, auth.message, {
       ...(auth.declineCode ? { decline_code: auth.declineCode } : {}),
@@ -304,27 +379,53 @@ export function applyAuthorization(paymentIntent: PaymentIntent, command: ApplyA
       payment_method: command.paymentMethod,
     });
     return {
-      paymentIntent: failed, charge, decline, changed: [failed, charge],
-      events: [{ type: 'charge.failed', object: charge }, { type: 'payment_intent.payment_failed', object: failed }],
+      paymentIntent: failed,
+      charge,
+      decline,
+      changed: [failed, charge],
+      events: [
+        { type: 'charge.failed', object: charge },
+        { type: 'payment_intent.payment_failed', object: failed },
+      ],
       deadlines: new Map([[failed.id, authorizationDeadlineMs(failed, charge)]]),
     };
   }
   const tip = command.tipAmount > 0 ? { amount: command.tipAmount } : {};
-  const approved: PaymentIntent = captureMethod === 'manual'
-    ? { ...base, amount: command.amount, status: 'requires_capture', amount_capturable: command.amount,
-        payment_method: command.paymentMethod.id, last_payment_error: null, amount_details: { tip } }
-    : { ...base, amount: command.amount, status: 'succeeded', amount_received: command.amount,
-        payment_method: command.paymentMethod.id, last_payment_error: null, amount_details: { tip } };
+  const approved: PaymentIntent =
+    captureMethod === 'manual'
+      ? {
+          ...base,
+          amount: command.amount,
+          status: 'requires_capture',
+          amount_capturable: command.amount,
+          payment_method: command.paymentMethod.id,
+          last_payment_error: null,
+          amount_details: { tip },
+        }
+      : {
+          ...base,
+          amount: command.amount,
+          status: 'succeeded',
+          amount_received: command.amount,
+          payment_method: command.paymentMethod.id,
+          last_payment_error: null,
+          amount_details: { tip },
+        };
   const saved = savedCard(paymentIntent, command, charge, nowMs);
   const approvedCharge = saved ? saved.charge : charge;
   const events: DomainEvent[] = [{ type: 'charge.succeeded', object: approvedCharge }];
   if (saved && paymentIntent.customer) events.push({ type: 'payment_method.attached', object: saved.generatedCard });
-  events.push(captureMethod === 'manual'
-    ? { type: 'payment_intent.amount_capturable_updated', object: approved }
-    : { type: 'payment_intent.succeeded', object: approved });
+  events.push(
+    captureMethod === 'manual'
+      ? { type: 'payment_intent.amount_capturable_updated', object: approved }
+      : { type: 'payment_intent.succeeded', object: approved },
+  );
   return {
-    paymentIntent: approved, charge: approvedCharge, decline: null,
-    changed: [approved, approvedCharge, ...(saved ? [saved.generatedCard] : [])], events,
+    paymentIntent: approved,
+    charge: approvedCharge,
+    decline: null,
+    changed: [approved, approvedCharge, ...(saved ? [saved.generatedCard] : [])],
+    events,
     // An uncaptured authorization expires at its capture_before: the scheduler looks again then.
     deadlines: new Map([[approved.id, authorizationDeadlineMs(approved, approvedCharge)]]),
   };
@@ -335,18 +436,29 @@ export function applyAuthorization(paymentIntent: PaymentIntent, command: ApplyA
  * PaymentMethod, attached to the PaymentIntent's customer (if any), and names it on the charge
  * (`payment_method_details.card_present.generated_card`). Digital wallets are not saved.
  */
-function savedCard(paymentIntent: PaymentIntent, command: ApplyAuthorization, charge: StoredObject, nowMs: number):
-  { generatedCard: StoredObject; charge: StoredObject } | null {
+function savedCard(
+  paymentIntent: PaymentIntent,
+  command: ApplyAuthorization,
+  charge: StoredObject,
+  nowMs: number,
+): { generatedCard: StoredObject; charge: StoredObject } | null {
   if (!command.generatedCard || !paymentIntent.setup_future_usage || !canGenerateCard(command.card)) {
     return null;
   }
   const details = charge['payment_method_details'] as Record<string, unknown>;
   const type = String(details['type']);
-  const detailsWithCard = { ...details, [type]: { ...(details[type] as Record<string, unknown>), generated_card: command.generatedCard.id } };
+  const detailsWithCard = {
+    ...details,
+    [type]: { ...(details[type] as Record<string, unknown>), generated_card: command.generatedCard.id },
+  };
   const generatedCard = buildGeneratedCard({
-    id: command.generatedCard.id, card: command.card, from: command.paymentMethod,
-    generatedFrom: { charge: charge.id, paymentMethodDetails: detailsWithCard, setupAttempt: null }, customer: paymentIntent.customer,
-    allowRedisplay: command.generatedCard.allowRedisplay, nowMs,
+    id: command.generatedCard.id,
+    card: command.card,
+    from: command.paymentMethod,
+    generatedFrom: { charge: charge.id, paymentMethodDetails: detailsWithCard, setupAttempt: null },
+    customer: paymentIntent.customer,
+    allowRedisplay: command.generatedCard.allowRedisplay,
+    nowMs,
   });
   return { generatedCard, charge: { ...charge, payment_method_details: detailsWithCard } };
 }
@@ -372,30 +484,44 @@ export interface CapturePaymentIntent {
   statementDescriptorSuffix?: string;
 }
 
-export function capturePaymentIntent(paymentIntent: PaymentIntent, charge: StoredObject | null,
-  command: CapturePaymentIntent, nowMs: number): Transition & { paymentIntent: PaymentIntent } {
+export function capturePaymentIntent(
+  paymentIntent: PaymentIntent,
+  charge: StoredObject | null,
+  command: CapturePaymentIntent,
+  nowMs: number,
+): Transition & { paymentIntent: PaymentIntent } {
   if (paymentIntent.status !== 'requires_capture' || charge === null) {
-    throw unexpectedState(paymentIntent,
+    throw unexpectedState(
+      paymentIntent,
       `This PaymentIntent could not be captured because it has a status of ${paymentIntent.status}. ` +
-      'Only a PaymentIntent with one of the following statuses may be captured: requires_capture.');
+        'Only a PaymentIntent with one of the following statuses may be captured: requires_capture.',
+    );
   }
   const captureBefore = chargeCardDetails(charge)?.['capture_before'];
   if (typeof captureBefore === 'number' && secondsOf(nowMs) >= captureBefore) {
-    throw new ApiError('charge_expired_for_capture',
-      'This PaymentIntent could not be captured because its authorization has expired.', { payment_intent: paymentIntent });
+    throw new ApiError(
+      'charge_expired_for_capture',
+      'This PaymentIntent could not be captured because its authorization has expired.',
+      { payment_intent: paymentIntent },
+    );
   }
   const amount = command.amountToCapture ?? paymentIntent.amount_capturable;
   const ceiling = captureCeiling(paymentIntent, charge);
   if (amount > ceiling) {
-    throw new ApiError('amount_too_large',
+    throw new ApiError(
+      'amount_too_large',
       ceiling === paymentIntent.amount_capturable
         ? `The amount_to_capture (${amount}) must be less than or equal to the PaymentIntent's amount_capturable (${paymentIntent.amount_capturable}).`
         : `The amount_to_capture (${amount}) exceeds the overcapture limit for this PaymentIntent (${ceiling}).`,
-      { param: 'amount_to_capture', payment_intent: paymentIntent });
+      { param: 'amount_to_capture', payment_intent: paymentIntent },
+    );
   }
   if (command.applicationFeeAmount !== undefined && command.applicationFeeAmount > amount) {
-    throw new ApiError('payment_intent_invalid_parameter',
-      'The application_fee_amount cannot be greater than the amount being captured.', { param: 'application_fee_amount' });
+    throw new ApiError(
+      'payment_intent_invalid_parameter',
+      'The application_fee_amount cannot be greater than the amount being captured.',
+      { param: 'application_fee_amount' },
+    );
   }
   const overcaptured = amount > paymentIntent.amount_capturable;
   const captured: PaymentIntent = {
@@ -424,21 +550,34 @@ export function capturePaymentIntent(paymentIntent: PaymentIntent, charge: Store
   return {
     paymentIntent: captured,
     changed: [captured, capturedCharge],
-    events: [{ type: 'charge.captured', object: capturedCharge }, { type: 'payment_intent.succeeded', object: captured }],
+    events: [
+      { type: 'charge.captured', object: capturedCharge },
+      { type: 'payment_intent.succeeded', object: captured },
+    ],
   };
 }
 
-export function cancelPaymentIntent(paymentIntent: PaymentIntent, charge: StoredObject | null,
-  reason: string | null, nowMs: number): Transition & { paymentIntent: PaymentIntent } {
+export function cancelPaymentIntent(
+  paymentIntent: PaymentIntent,
+  charge: StoredObject | null,
+  reason: string | null,
+  nowMs: number,
+): Transition & { paymentIntent: PaymentIntent } {
   if (!cancellableStatuses.includes(paymentIntent.status)) {
-    throw unexpectedState(paymentIntent,
+    throw unexpectedState(
+      paymentIntent,
       `You cannot cancel this PaymentIntent because it has a status of ${paymentIntent.status}. Only a PaymentIntent ` +
-      'with one of the following statuses may be canceled: requires_payment_method, requires_capture, ' +
-      'requires_confirmation, requires_action.');
+        'with one of the following statuses may be canceled: requires_payment_method, requires_capture, ' +
+        'requires_confirmation, requires_action.',
+    );
   }
   const released = paymentIntent.status === 'requires_capture' && charge !== null;
   const canceled: PaymentIntent = {
-    ...paymentIntent, status: 'canceled', canceled_at: secondsOf(nowMs), cancellation_reason: reason, amount_capturable: 0,
+    ...paymentIntent,
+    status: 'canceled',
+    canceled_at: secondsOf(nowMs),
+    cancellation_reason: reason,
+    amount_capturable: 0,
   };
   const changed: StoredObject[] = [canceled];
   const events: DomainEvent[] = [];
@@ -459,11 +598,18 @@ export function expireAuthorization(paymentIntent: PaymentIntent, charge: Stored
   if (paymentIntent.status !== 'requires_capture') return { changed: [], events: [] };
   const expiredCharge = { ...charge, amount_refunded: Number(charge['amount']), refunded: true };
   const canceled: PaymentIntent = {
-    ...paymentIntent, status: 'canceled', canceled_at: secondsOf(nowMs), cancellation_reason: 'automatic', amount_capturable: 0,
+    ...paymentIntent,
+    status: 'canceled',
+    canceled_at: secondsOf(nowMs),
+    cancellation_reason: 'automatic',
+    amount_capturable: 0,
   };
   return {
     changed: [canceled, expiredCharge],
-    events: [{ type: 'charge.expired', object: expiredCharge }, { type: 'payment_intent.canceled', object: canceled }],
+    events: [
+      { type: 'charge.expired', object: expiredCharge },
+      { type: 'payment_intent.canceled', object: canceled },
+    ],
   };
 }
 
@@ -476,39 +622,57 @@ export function authorizationDeadlineMs(paymentIntent: PaymentIntent, charge: St
 
 export function checkIncrementable(paymentIntent: PaymentIntent, charge: StoredObject | null, amount: number): void {
   if (paymentIntent.status !== 'requires_capture' || charge === null) {
-    throw unexpectedState(paymentIntent,
+    throw unexpectedState(
+      paymentIntent,
       `This PaymentIntent's authorization could not be incremented because it has a status of ${paymentIntent.status}. ` +
-      'Only a PaymentIntent with one of the following statuses may be incremented: requires_capture.');
+        'Only a PaymentIntent with one of the following statuses may be incremented: requires_capture.',
+    );
   }
   if (!chargeCardDetails(charge)?.['incremental_authorization_supported']) {
-    throw new ApiError('incremental_authorization_not_supported',
+    throw new ApiError(
+      'incremental_authorization_not_supported',
       'This PaymentIntent does not support incremental authorizations. Request support with ' +
-      'payment_method_options[card_present][request_incremental_authorization_support]=true when creating it.',
-      { payment_intent: paymentIntent });
+        'payment_method_options[card_present][request_incremental_authorization_support]=true when creating it.',
+      { payment_intent: paymentIntent },
+    );
   }
   if (paymentIntent._internal.incrementCount >= limits.incrementalAuthorizationCountMax) {
-    throw new ApiError('payment_intent_amount_reached_limit',
+    throw new ApiError(
+      'payment_intent_amount_reached_limit',
       `This PaymentIntent has reached the maximum of ${limits.incrementalAuthorizationCountMax} incremental authorization attempts.`,
-      { payment_intent: paymentIntent });
+      { payment_intent: paymentIntent },
+    );
   }
   if (amount <= paymentIntent.amount) {
-    throw new ApiError('payment_intent_invalid_parameter',
+    throw new ApiError(
+      'payment_intent_invalid_parameter',
       `The amount (${amount}) must be greater than the amount currently authorized (${paymentIntent.amount}).`,
-      { param: 'amount', payment_intent: paymentIntent });
+      { param: 'amount', payment_intent: paymentIntent },
+    );
   }
 }
 
-export function applyIncrement(paymentIntent: PaymentIntent, charge: StoredObject, amount: number,
-  approved: boolean, fields: { description?: string; metadata?: Metadata; applicationFeeAmount?: number }):
-  Transition & { paymentIntent: PaymentIntent } {
+export function applyIncrement(
+  paymentIntent: PaymentIntent,
+  charge: StoredObject,
+  amount: number,
+  approved: boolean,
+  fields: { description?: string; metadata?: Metadata; applicationFeeAmount?: number },
+): Transition & { paymentIntent: PaymentIntent } {
   const counted: PaymentIntent = {
     ...paymentIntent,
     _internal: { ...paymentIntent._internal, incrementCount: paymentIntent._internal.incrementCount + 1 },
   };
   if (!approved) return { paymentIntent: counted, changed: [counted], events: [] };
   const next: PaymentIntent = {
-    ...counted, amount, amount_capturable: amount,
-    ...compact({ description: fields.description, metadata: fields.metadata, application_fee_amount: fields.applicationFeeAmount }),
+    ...counted,
+    amount,
+    amount_capturable: amount,
+    ...compact({
+      description: fields.description,
+      metadata: fields.metadata,
+      application_fee_amount: fields.applicationFeeAmount,
+    }),
   };
   const nextCharge = { ...charge, amount };
   return {

@@ -40,7 +40,10 @@ export function buildPaymentMethod(id: string, card: CardFacts, nowMs: number): 
     allow_redisplay: 'unspecified',
     billing_details: {
       address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
-      email: null, name: card.cardholderName, phone: null, tax_id: null,
+      email: null,
+      name: card.cardholderName,
+      phone: null,
+      tax_id: null,
     },
     created: secondsOf(nowMs),
     customer: null,
@@ -62,7 +65,11 @@ export interface BuildGeneratedCard {
    * Where it came from: the charge of a PaymentIntent with `setup_future_usage` (with that charge's
    * `payment_method_details`), or a SetupIntent's attempt (no payment: no details).
    */
-  generatedFrom: { charge: string | null; paymentMethodDetails: Record<string, unknown> | null; setupAttempt: string | null };
+  generatedFrom: {
+    charge: string | null;
+    paymentMethodDetails: Record<string, unknown> | null;
+    setupAttempt: string | null;
+  };
   customer: string | null;
   allowRedisplay: string;
   nowMs: number;

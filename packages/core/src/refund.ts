@@ -15,8 +15,7 @@ export interface CreateRefund {
   metadata: Metadata;
   instructionsEmail?: string;
   processor:
-    | { accepted: true; failsLaterWith: string | null }
-    | { accepted: false; failureReason: string; message: string };
+    { accepted: true; failsLaterWith: string | null } | { accepted: false; failureReason: string; message: string };
 }
 
 /** Checks a refund is possible and returns the amount it will take. */
@@ -26,17 +25,25 @@ export function refundableAmount(charge: StoredObject, requested: number | undef
   const total = Number(charge['amount']);
   const refunded = Number(charge['amount_refunded']);
   if (charge['status'] !== 'succeeded' || !charge['captured']) {
-    throw new ApiError('charge_expired_for_capture',
-      `Charge ${charge.id} has not been captured; cancel its PaymentIntent instead of refunding it.`, { param: 'charge' });
+    throw new ApiError(
+      'charge_expired_for_capture',
+      `Charge ${charge.id} has not been captured; cancel its PaymentIntent instead of refunding it.`,
+      { param: 'charge' },
+    );
   }
   const left = total - refunded;
   if (left <= 0) {
-    throw new ApiError('charge_already_refunded', `Charge ${charge.id} has already been refunded.`, { charge: charge.id });
+    throw new ApiError('charge_already_refunded', `Charge ${charge.id} has already been refunded.`, {
+      charge: charge.id,
+    });
   }
   const amount = requested ?? left;
   if (amount > left) {
-    throw new ApiError('amount_too_large',
-      `Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`, { param: 'amount' });
+    throw new ApiError(
+      'amount_too_large',
+      `Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`,
+      { param: 'amount' },
+    );
   }
   return amount;
 }
@@ -55,7 +62,10 @@ export function createRefund(command: CreateRefund, nowMs: number): Transition &
     currency: charge['currency'],
     customer: charge['customer'] ?? null,
     customer_account: null,
-    destination_details: { type: 'card', card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' } },
+    destination_details: {
+      type: 'card',
+      card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' },
+    },
     ...compact({ instructions_email: command.instructionsEmail }),
     livemode: false,
     metadata: command.metadata,
@@ -69,15 +79,20 @@ export function createRefund(command: CreateRefund, nowMs: number): Transition &
     ...(command.processor.accepted ? {} : { failure_reason: command.processor.failureReason }),
     _internal: {
       failsLaterWith: command.processor.accepted ? command.processor.failsLaterWith : null,
-      failAtMs: command.processor.accepted && command.processor.failsLaterWith !== null
-        ? nowMs + asyncRefundFailureDelayMs : null,
+      failAtMs:
+        command.processor.accepted && command.processor.failsLaterWith !== null
+          ? nowMs + asyncRefundFailureDelayMs
+          : null,
     },
   };
   if (!accepted) {
     return {
       refund,
       changed: [refund],
-      events: [{ type: 'refund.created', object: refund }, { type: 'refund.failed', object: refund }],
+      events: [
+        { type: 'refund.created', object: refund },
+        { type: 'refund.failed', object: refund },
+      ],
     };
   }
   const amountRefunded = Number(charge['amount_refunded']) + amount;
@@ -88,7 +103,11 @@ export function createRefund(command: CreateRefund, nowMs: number): Transition &
   };
   const events: DomainEvent[] = [
     { type: 'refund.created', object: refund },
-    { type: 'charge.refunded', object: refundedCharge, previousAttributes: { amount_refunded: charge['amount_refunded'] } },
+    {
+      type: 'charge.refunded',
+      object: refundedCharge,
+      previousAttributes: { amount_refunded: charge['amount_refunded'] },
+    },
   ];
   return { refund, changed: [refund, refundedCharge], events };
 }
@@ -98,7 +117,9 @@ export function failRefundLater(refund: StoredObject, charge: StoredObject): Tra
   const internal = refund._internal as { failsLaterWith: string | null } | undefined;
   if (refund['status'] !== 'succeeded' || !internal?.failsLaterWith) return { changed: [], events: [] };
   const failed: StoredObject = {
-    ...refund, status: 'failed', failure_reason: internal.failsLaterWith,
+    ...refund,
+    status: 'failed',
+    failure_reason: internal.failsLaterWith,
     _internal: { failsLaterWith: null, failAtMs: null },
   };
   const amountRefunded = Math.max(0, Number(charge['amount_refunded']) - Number(refund['amount']));
@@ -114,9 +135,11 @@ export function failRefundLater(refund: StoredObject, charge: StoredObject): Tra
 }
 
 export function cancelRefund(refund: StoredObject): never {
-  throw new ApiError('refund_invalid_state',
+  throw new ApiError(
+    'refund_invalid_state',
     `Refund ${refund.id} cannot be canceled because it has a status of ${String(refund['status'])}. ` +
-    'Only refunds with a status of requires_action can be canceled.');
+      'Only refunds with a status of requires_action can be canceled.',
+  );
 }
 
 /** A reader's `refund_payment` action as asked (the charge found by id or through its PaymentIntent). */
@@ -137,17 +160,24 @@ export interface RefundPaymentCommand {
  */
 export function refundPaymentAction(charge: Charge | null, command: RefundPaymentCommand): Record<string, unknown> {
   if (!charge || charge.status !== 'succeeded' || !charge.captured) {
-    throw new ApiError('charge_expired_for_capture',
+    throw new ApiError(
+      'charge_expired_for_capture',
       'There is no captured, successful charge to refund for this request.',
-      { param: command.charge !== undefined ? 'charge' : 'payment_intent' });
+      { param: command.charge !== undefined ? 'charge' : 'payment_intent' },
+    );
   }
   const left = charge.amount - charge.amount_refunded;
   if (left <= 0) {
-    throw new ApiError('charge_already_refunded', `Charge ${charge.id} has already been refunded.`, { param: 'charge' });
+    throw new ApiError('charge_already_refunded', `Charge ${charge.id} has already been refunded.`, {
+      param: 'charge',
+    });
   }
   if (command.amount !== undefined && command.amount > left) {
-    throw new ApiError('amount_too_large_for_refund',
-      `Refund amount (${command.amount}) is greater than unrefunded amount on charge (${left})`, { param: 'amount' });
+    throw new ApiError(
+      'amount_too_large_for_refund',
+      `Refund amount (${command.amount}) is greater than unrefunded amount on charge (${left})`,
+      { param: 'amount' },
+    );
   }
   return {
     ...(command.amount !== undefined ? { amount: command.amount } : {}),

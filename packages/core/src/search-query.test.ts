@@ -6,8 +6,17 @@ import { ApiError, customerSearchFields, limits, matchesSearch, parseSearchQuery
 const parse = (query: string) => parseSearchQuery(query, customerSearchFields);
 
 function customer(fields: Record<string, unknown>): StoredObject {
-  return { id: 'cus_1', object: 'customer', created: 1_700_000_000, livemode: false, email: null, name: null, phone: null,
-    metadata: {}, ...fields };
+  return {
+    id: 'cus_1',
+    object: 'customer',
+    created: 1_700_000_000,
+    livemode: false,
+    email: null,
+    name: null,
+    phone: null,
+    metadata: {},
+    ...fields,
+  };
 }
 
 const matches = (query: string, fields: Record<string, unknown>) => matchesSearch(customer(fields), parse(query));
@@ -46,20 +55,24 @@ describe('search query language', () => {
 
   it('answers invalid_request_body on query for what Stripe refuses', () => {
     const bad = [
-      "unknown:'x'",                          // not a customer search field
-      'email:ada@example.com',                // unquoted string
-      "email:'ada@example.com",               // unterminated
-      "email:'a' AND name:'b' OR phone:'c'",  // mixed connectors
-      "email~'ab'",                           // substring shorter than 3
-      "created:'x'",                          // numeric field with a string
-      "name>'x'",                             // comparison on a string field
-      "email:'a' name:'b'",                   // no connector
-      '',                                     // empty
-      "email:'a' AND",                        // dangling connector
+      "unknown:'x'", // not a customer search field
+      'email:ada@example.com', // unquoted string
+      "email:'ada@example.com", // unterminated
+      "email:'a' AND name:'b' OR phone:'c'", // mixed connectors
+      "email~'ab'", // substring shorter than 3
+      "created:'x'", // numeric field with a string
+      "name>'x'", // comparison on a string field
+      "email:'a' name:'b'", // no connector
+      '', // empty
+      "email:'a' AND", // dangling connector
     ];
     for (const query of bad) {
-      assert.throws(() => parse(query), (error: unknown) => error instanceof ApiError && error.code === 'invalid_request_body' &&
-        error.body.param === 'query', query);
+      assert.throws(
+        () => parse(query),
+        (error: unknown) =>
+          error instanceof ApiError && error.code === 'invalid_request_body' && error.body.param === 'query',
+        query,
+      );
     }
   });
 

@@ -40,7 +40,10 @@ export interface SearchFields {
 }
 
 export const customerSearchFields: SearchFields = {
-  resource: 'customers', strings: ['email', 'name', 'phone'], numbers: ['created'], metadata: true,
+  resource: 'customers',
+  strings: ['email', 'name', 'phone'],
+  numbers: ['created'],
+  metadata: true,
 };
 
 function invalidQuery(message: string): ApiError {
@@ -52,9 +55,13 @@ const substringLengthMin = 3;
 /** Parses `text` for a resource's fields; throws `invalid_request_body` with `param: query`. */
 export function parseSearchQuery(text: string, fields: SearchFields): SearchQuery {
   let at = 0;
-  const skipSpaces = () => { while (at < text.length && /\s/.test(text.charAt(at))) at += 1; };
-  const fail = (what: string) => invalidQuery(
-    `There was an error parsing your query at character ${at + 1}: ${what}. See https://stripe.com/docs/search#search-query-language.`);
+  const skipSpaces = () => {
+    while (at < text.length && /\s/.test(text.charAt(at))) at += 1;
+  };
+  const fail = (what: string) =>
+    invalidQuery(
+      `There was an error parsing your query at character ${at + 1}: ${what}. See https://stripe.com/docs/search#search-query-language.`,
+    );
 
   const quoted = (): string => {
     const quote = text[at];
@@ -113,7 +120,9 @@ export function parseSearchQuery(text: string, fields: SearchFields): SearchQuer
     if (!word) throw fail("expected 'AND' or 'OR' between clauses");
     const next = word[1] as SearchQuery['connector'];
     if (connector !== null && connector !== next) {
-      throw invalidQuery('You cannot combine AND and OR in the same query. See https://stripe.com/docs/search#search-query-language.');
+      throw invalidQuery(
+        'You cannot combine AND and OR in the same query. See https://stripe.com/docs/search#search-query-language.',
+      );
     }
     connector = next;
     at += word[0].length;
@@ -131,8 +140,10 @@ function checkClause(clause: SearchClause, fields: SearchFields): void {
   const isString = field.kind === 'metadata' ? fields.metadata : fields.strings.includes(name);
   const isNumber = field.kind === 'field' && fields.numbers.includes(name);
   if (!isString && !isNumber) {
-    throw invalidQuery(`Field '${name}' is an unsupported search field for resource ${fields.resource}. See ` +
-      `https://stripe.com/docs/search#query-fields-for-${fields.resource} for a list of supported fields.`);
+    throw invalidQuery(
+      `Field '${name}' is an unsupported search field for resource ${fields.resource}. See ` +
+        `https://stripe.com/docs/search#query-fields-for-${fields.resource} for a list of supported fields.`,
+    );
   }
   if (isNumber) {
     if (op === '~' || typeof value !== 'number') {
@@ -148,21 +159,28 @@ function checkClause(clause: SearchClause, fields: SearchFields): void {
 }
 
 function clauseMatches(object: StoredObject, clause: SearchClause): boolean {
-  const raw = clause.field.kind === 'metadata'
-    ? (object['metadata'] as Record<string, string> | undefined)?.[clause.field.key]
-    : object[clause.field.name];
+  const raw =
+    clause.field.kind === 'metadata'
+      ? (object['metadata'] as Record<string, string> | undefined)?.[clause.field.key]
+      : object[clause.field.name];
   const actual = raw === undefined ? null : raw;
   const { op, value } = clause;
   if (value === null) return actual === null;
   if (typeof value === 'number') {
     if (typeof actual !== 'number') return false;
     switch (op) {
-      case ':': return actual === value;
-      case '>': return actual > value;
-      case '<': return actual < value;
-      case '>=': return actual >= value;
-      case '<=': return actual <= value;
-      default: return false;
+      case ':':
+        return actual === value;
+      case '>':
+        return actual > value;
+      case '<':
+        return actual < value;
+      case '>=':
+        return actual >= value;
+      case '<=':
+        return actual <= value;
+      default:
+        return false;
     }
   }
   if (typeof actual !== 'string') return false;

@@ -24,15 +24,25 @@ export interface CreatedAccount {
   publishableKey: string;
 }
 
-export async function createAccount(store: Store, ids: IdSource, clock: Clock,
-  options: { secretKey?: string; publishableKey?: string } = {}): Promise<CreatedAccount> {
+export async function createAccount(
+  store: Store,
+  ids: IdSource,
+  clock: Clock,
+  options: { secretKey?: string; publishableKey?: string } = {},
+): Promise<CreatedAccount> {
   const created = secondsOf(clock.nowMs());
   const account: Account = { id: ids.next('acct'), created, clockOffsetMs: 0, settings: {} };
   const secretKey = options.secretKey ?? `sk_test_${ids.secret(48)}`;
   const publishableKey = options.publishableKey ?? `pk_test_${ids.secret(48)}`;
   const keys: ApiKeyRecord[] = [
     { hash: hashKey(secretKey), accountId: account.id, kind: 'secret', last4: secretKey.slice(-4), created },
-    { hash: hashKey(publishableKey), accountId: account.id, kind: 'publishable', last4: publishableKey.slice(-4), created },
+    {
+      hash: hashKey(publishableKey),
+      accountId: account.id,
+      kind: 'publishable',
+      last4: publishableKey.slice(-4),
+      created,
+    },
   ];
   await store.insertAccount(account, keys);
   return { account, secretKey, publishableKey };

@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ManualClock, SeededIds, SequentialIds, randomIds, seededBytes, seededRandom, systemClock } from './adapters.js';
+import {
+  ManualClock,
+  SeededIds,
+  SequentialIds,
+  randomIds,
+  seededBytes,
+  seededRandom,
+  systemClock,
+} from './adapters.js';
 
 describe('clocks', () => {
   it('the manual clock moves only by hand', () => {
@@ -81,8 +89,15 @@ describe('ids', () => {
     const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
     const stream = seededBytes('10', 'ids');
     const bytes = Array.from({ length: 64 }, () => stream());
-    assert.deepEqual(bytes.slice(0, 24).filter((byte) => byte >= 248), [253, 250, 248]);
-    const expected = bytes.filter((byte) => byte < 248).slice(0, 24).map((byte) => alphabet[byte % 62]).join('');
+    assert.deepEqual(
+      bytes.slice(0, 24).filter((byte) => byte >= 248),
+      [253, 250, 248],
+    );
+    const expected = bytes
+      .filter((byte) => byte < 248)
+      .slice(0, 24)
+      .map((byte) => alphabet[byte % 62])
+      .join('');
     assert.equal(new SeededIds('10').next('pi'), `pi_${expected}`);
   });
 });

@@ -7,9 +7,15 @@ export const systemClock: Clock = { nowMs: () => Date.now() };
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
   constructor(private current: number) {}
-  nowMs(): number { return this.current; }
-  advance(ms: number): void { this.current += ms; }
-  set(ms: number): void { this.current = ms; }
+  nowMs(): number {
+    return this.current;
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+  set(ms: number): void {
+    this.current = ms;
+  }
 }
 
 const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -66,11 +66,25 @@ export function createServices(deps: EngineDeps): Services {
   const readerLinks = new ReaderLinks([new SimulatedReaderLink(), new TapToPayReaderLink(), new SdkDeviceReaderLink()]);
   const setupIntents = new SetupIntents(engine);
   const terminalConfigurations = new TerminalConfigurations(engine);
-  const terminalReaders = new TerminalReaders(engine, readerLinks, paymentIntents, paymentMethods, refunds, setupIntents);
+  const terminalReaders = new TerminalReaders(
+    engine,
+    readerLinks,
+    paymentIntents,
+    paymentMethods,
+    refunds,
+    setupIntents,
+  );
   const readerDevices = new ReaderDevices(engine, readerLinks, terminalConfigurations, terminalReaders);
   const terminalLocations = new TerminalLocations(engine);
   const terminalConnectionTokens = new TerminalConnectionTokens(engine);
-  const sdkSessions = new SdkSessions(engine, terminalConnectionTokens, terminalReaders, paymentIntents, setupIntents, terminalLocations);
+  const sdkSessions = new SdkSessions(
+    engine,
+    terminalConnectionTokens,
+    terminalReaders,
+    paymentIntents,
+    setupIntents,
+    terminalLocations,
+  );
   const tapToPay = new TapToPay(engine, sdkSessions, terminalReaders, paymentIntents);
   scheduler.register('terminal.reader', (ctx, record) => terminalReaders.onDeadline(ctx, record));
   return {

@@ -11,8 +11,15 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  ApiError, createConnectedAccount, deletedAccount, settleConnectCharge, updateConnectedAccount,
-  type AccountFields, type DomainEvent, type Metadata, type StoredObject,
+  ApiError,
+  createConnectedAccount,
+  deletedAccount,
+  settleConnectCharge,
+  updateConnectedAccount,
+  type AccountFields,
+  type DomainEvent,
+  type Metadata,
+  type StoredObject,
 } from '@opentill/core';
 import { versionsOf, type AlongsideWrites, type Engine, type RequestContext } from './engine.js';
 import { kinds } from './kinds.js';
@@ -26,8 +33,10 @@ export function applicationIdOf(platformId: string): string {
 }
 
 function connectedOnlyError(): ApiError {
-  return new ApiError('invalid_request_body',
-    'This request was made on behalf of a connected account (Stripe-Account header); only its platform can manage connected accounts.');
+  return new ApiError(
+    'invalid_request_body',
+    'This request was made on behalf of a connected account (Stripe-Account header); only its platform can manage connected accounts.',
+  );
 }
 
 export interface PaymentIntentConnect {
@@ -57,9 +66,16 @@ export class Connect {
     const id = this.engine.ids.next('acct');
     const account = createConnectedAccount(id, fields, ctx.nowMs);
     // The account row first: an `account` object is only ever visible with its row behind it.
-    await this.engine.store.insertAccount({
-      id, created: Number(account.created), clockOffsetMs: 0, settings: {}, platformId: ctx.accountId,
-    }, []);
+    await this.engine.store.insertAccount(
+      {
+        id,
+        created: Number(account.created),
+        clockOffsetMs: 0,
+        settings: {},
+        platformId: ctx.accountId,
+      },
+      [],
+    );
     await this.engine.commit(ctx, [account], [], new Map());
     return account;
   }
@@ -72,18 +88,29 @@ export class Connect {
     return (await this.engine.load(ctx, kinds.account, id)).object;
   }
 
-  async updateAccount(ctx: RequestContext, id: string, fields: Parameters<typeof updateConnectedAccount>[1] &
-    { metadataPatch?: (current: Metadata) => Metadata }): Promise<StoredObject> {
+  async updateAccount(
+    ctx: RequestContext,
+    id: string,
+    fields: Parameters<typeof updateConnectedAccount>[1] & { metadataPatch?: (current: Metadata) => Metadata },
+  ): Promise<StoredObject> {
     if (ctx.platformId) throw connectedOnlyError();
     return this.engine.retrying(async () => {
       const record = await this.engine.load(ctx, kinds.account, id);
       const { metadataPatch, ...rest } = fields;
       const metadata = metadataPatch?.(record.object['metadata'] as Metadata);
-      const { account, previousAttributes } = updateConnectedAccount(record.object, { ...rest, ...(metadata ? { metadata } : {}) });
+      const { account, previousAttributes } = updateConnectedAccount(record.object, {
+        ...rest,
+        ...(metadata ? { metadata } : {}),
+      });
       // `account.updated` is the connected account's event: the platform's Connect endpoints hear it.
       const alongside: AlongsideWrites = {
-        accountId: id, platformId: ctx.accountId, objects: [],
-        events: Object.keys(previousAttributes).length > 0 ? [{ type: 'account.updated', object: account, previousAttributes }] : [],
+        accountId: id,
+        platformId: ctx.accountId,
+        objects: [],
+        events:
+          Object.keys(previousAttributes).length > 0
+            ? [{ type: 'account.updated', object: account, previousAttributes }]
+            : [],
       };
       await this.engine.commit(ctx, [account], [], versionsOf(record), new Map(), undefined, [alongside]);
       return account;
@@ -107,40 +134,66 @@ export class Connect {
   async checkPaymentIntent(ctx: RequestContext, input: PaymentIntentConnect): Promise<void> {
     const destination = input.transferData?.destination;
     if (destination !== undefined && !(await this.connectedTo(ctx.accountId, destination))) {
-      throw new ApiError('resource_missing', `No such destination: '${destination}'`, { param: 'transfer_data[destination]' });
+      throw new ApiError('resource_missing', `No such destination: '${destination}'`, {
+        param: 'transfer_data[destination]',
+      });
     }
     if (input.onBehalfOf !== undefined) {
       if (!(await this.connectedTo(ctx.accountId, input.onBehalfOf)) && input.onBehalfOf !== ctx.accountId) {
         throw new ApiError('resource_missing', `No such account: '${input.onBehalfOf}'`, { param: 'on_behalf_of' });
       }
       if (destination !== undefined && destination !== input.onBehalfOf) {
-        throw new ApiError('invalid_request_body',
-          'The `on_behalf_of` parameter must be the same account as `transfer_data[destination]`.', { param: 'on_behalf_of' });
+        throw new ApiError(
+          'invalid_request_body',
+          'The `on_behalf_of` parameter must be the same account as `transfer_data[destination]`.',
+          { param: 'on_behalf_of' },
+        );
       }
     }
     const transferAmount = input.transferData?.amount;
     if (transferAmount !== undefined && transferAmount > input.amount) {
-      throw new ApiError('invalid_request_body',
-        'The `transfer_data[amount]` cannot be greater than the PaymentIntent amount.', { param: 'transfer_data[amount]' });
+      throw new ApiError(
+        'invalid_request_body',
+        'The `transfer_data[amount]` cannot be greater than the PaymentIntent amount.',
+        { param: 'transfer_data[amount]' },
+      );
     }
     this.checkApplicationFee(ctx, input.applicationFeeAmount, destination !== undefined, input.amount);
-    if (transferAmount !== undefined && input.applicationFeeAmount !== undefined && input.applicationFeeAmount !== null) {
-      throw new ApiError('parameters_exclusive',
-        'You may only specify one of these parameters: application_fee_amount, transfer_data[amount].', { param: 'application_fee_amount' });
+    if (
+      transferAmount !== undefined &&
+      input.applicationFeeAmount !== undefined &&
+      input.applicationFeeAmount !== null
+    ) {
+      throw new ApiError(
+        'parameters_exclusive',
+        'You may only specify one of these parameters: application_fee_amount, transfer_data[amount].',
+        { param: 'application_fee_amount' },
+      );
     }
   }
 
   /** An application fee is for a destination charge or a direct charge (`Stripe-Account`), and within the amount. */
-  checkApplicationFee(ctx: RequestContext, fee: number | null | undefined, hasDestination: boolean, amount: number): void {
+  checkApplicationFee(
+    ctx: RequestContext,
+    fee: number | null | undefined,
+    hasDestination: boolean,
+    amount: number,
+  ): void {
     if (fee === undefined || fee === null) return;
     if (!hasDestination && !ctx.platformId) {
-      throw new ApiError('invalid_request_body',
+      throw new ApiError(
+        'invalid_request_body',
         'Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment (using an OAuth key or ' +
-        'Stripe-Account header) or destination payment (using `transfer_data[destination]`).', { param: 'application_fee_amount' });
+          'Stripe-Account header) or destination payment (using `transfer_data[destination]`).',
+        { param: 'application_fee_amount' },
+      );
     }
     if (fee > amount) {
-      throw new ApiError('invalid_request_body',
-        'The application_fee_amount cannot be greater than the PaymentIntent amount.', { param: 'application_fee_amount' });
+      throw new ApiError(
+        'invalid_request_body',
+        'The application_fee_amount cannot be greater than the PaymentIntent amount.',
+        { param: 'application_fee_amount' },
+      );
     }
   }
 
@@ -155,13 +208,25 @@ export class Connect {
     const replaced = new Map<string, StoredObject>();
     const platformId = ctx.platformId ?? null;
     for (const object of changed) {
-      const settlement = object.object === 'charge' ? settleConnectCharge({
-        charge: object, accountId: ctx.accountId, platformId,
-        applicationId: applicationIdOf(platformId ?? ctx.accountId),
-        ids: { transfer: this.engine.ids.next('tr'), destinationPayment: this.engine.ids.next('py'), applicationFee: this.engine.ids.next('fee') },
-        nowMs: ctx.nowMs,
-      }) : null;
-      if (settlement === null) { objects.push(object); continue; }
+      const settlement =
+        object.object === 'charge'
+          ? settleConnectCharge({
+              charge: object,
+              accountId: ctx.accountId,
+              platformId,
+              applicationId: applicationIdOf(platformId ?? ctx.accountId),
+              ids: {
+                transfer: this.engine.ids.next('tr'),
+                destinationPayment: this.engine.ids.next('py'),
+                applicationFee: this.engine.ids.next('fee'),
+              },
+              nowMs: ctx.nowMs,
+            })
+          : null;
+      if (settlement === null) {
+        objects.push(object);
+        continue;
+      }
       amended = true;
       objects.push(settlement.charge);
       replaced.set(object.id, settlement.charge);
@@ -170,8 +235,12 @@ export class Connect {
       if (settlement.otherAccount) {
         const other = settlement.otherAccount;
         // The destination's payment is a connected account's object; a direct charge's fee is the platform's own.
-        alongside.push({ accountId: other.accountId, platformId: other.accountId === platformId ? null : ctx.accountId,
-          objects: other.objects, events: other.events });
+        alongside.push({
+          accountId: other.accountId,
+          platformId: other.accountId === platformId ? null : ctx.accountId,
+          objects: other.objects,
+          events: other.events,
+        });
       }
     }
     if (!amended) return null;

@@ -19,7 +19,8 @@ function engineWith(objects: StoredObject[]): Engine {
   const store = {
     async list(query: ListQuery) {
       const ofType = ordered.filter((object) => object.object === query.type && object['deleted'] !== true);
-      const from = query.startingAfter === undefined ? 0 : ofType.findIndex((object) => object.id === query.startingAfter) + 1;
+      const from =
+        query.startingAfter === undefined ? 0 : ofType.findIndex((object) => object.id === query.startingAfter) + 1;
       const page = ofType.slice(from, from + query.limit);
       return { data: page, hasMore: from + query.limit < ofType.length };
     },
@@ -27,13 +28,28 @@ function engineWith(objects: StoredObject[]): Engine {
   return new Engine({ store, processor: {} as never, clock: { nowMs: () => NOW_MS }, ids: {} as never });
 }
 
-const ctx: RequestContext = { accountId: 'acct_1', requestId: null, idempotencyKey: null, nowMs: NOW_MS, apiVersion: 'x' };
+const ctx: RequestContext = {
+  accountId: 'acct_1',
+  requestId: null,
+  idempotencyKey: null,
+  nowMs: NOW_MS,
+  apiVersion: 'x',
+};
 
 /** 250 customers; every 10th is named "match". */
 function customers(): StoredObject[] {
-  return Array.from({ length: 250 }, (_, i) => createCustomer({
-    id: `cus_${String(i).padStart(4, '0')}`, invoicePrefix: 'ABCDEFGH', fields: { name: i % 10 === 0 ? 'match' : `other ${i}` },
-  }, NOW_MS).customer);
+  return Array.from(
+    { length: 250 },
+    (_, i) =>
+      createCustomer(
+        {
+          id: `cus_${String(i).padStart(4, '0')}`,
+          invoicePrefix: 'ABCDEFGH',
+          fields: { name: i % 10 === 0 ? 'match' : `other ${i}` },
+        },
+        NOW_MS,
+      ).customer,
+  );
 }
 
 describe('customer search paging', () => {
@@ -66,8 +82,10 @@ describe('customer search paging', () => {
   it('refuses a page token that is not one of ours, on page', async () => {
     const search = new Customers(engineWith(customers()));
     for (const page of ['nonsense!', Buffer.from('pi_123').toString('base64url'), 'x'.repeat(300)]) {
-      await assert.rejects(search.search(ctx, "name:'match'", 10, page),
-        (error: unknown) => error instanceof ApiError && error.body.param === 'page' && error.status === 400);
+      await assert.rejects(
+        search.search(ctx, "name:'match'", 10, page),
+        (error: unknown) => error instanceof ApiError && error.body.param === 'page' && error.status === 400,
+      );
     }
   });
 });

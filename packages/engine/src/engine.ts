@@ -8,7 +8,12 @@ import { ApiError, assert, compact, limits, secondsOf, type DomainEvent, type St
 import type { Clock, IdSource, Processor } from './ports.js';
 import { randomBytes } from 'node:crypto';
 import {
-  effectAfter, effectText, Sealer, sealingSecretSetting, type CommitOutcome, type IdempotencyHandle,
+  effectAfter,
+  effectText,
+  Sealer,
+  sealingSecretSetting,
+  type CommitOutcome,
+  type IdempotencyHandle,
 } from './idempotency.js';
 import type { Put, Store, StoredRecord, StoredText } from './store.js';
 import type { Kind } from './kinds.js';
@@ -53,8 +58,11 @@ export interface AlongsideWrites {
  * (replacing one with a new version of it, or adding new ones), the events, and other accounts'
  * writes. Connect settles captured charges here, whatever flow captured them.
  */
-export type CommitAmendment = (ctx: RequestContext, changed: StoredObject[], events: DomainEvent[]) =>
-  { changed: StoredObject[]; events: DomainEvent[]; alongside: AlongsideWrites[] } | null;
+export type CommitAmendment = (
+  ctx: RequestContext,
+  changed: StoredObject[],
+  events: DomainEvent[],
+) => { changed: StoredObject[]; events: DomainEvent[]; alongside: AlongsideWrites[] } | null;
 
 export interface EngineDeps {
   store: Store;
@@ -64,8 +72,12 @@ export interface EngineDeps {
 }
 
 /** Notified after every successful commit (the webhook dispatcher and live listeners wake on it). */
-export type CommitListener = (accountId: string, events: StoredObject[], changed: readonly StoredObject[],
-  deliveries: number) => void;
+export type CommitListener = (
+  accountId: string,
+  events: StoredObject[],
+  changed: readonly StoredObject[],
+  deliveries: number,
+) => void;
 
 export class Conflict extends Error {}
 
@@ -109,13 +121,23 @@ export class Engine {
     const account = await this.store.getAccount(accountId);
     assert(account !== null, `account ${accountId} exists`);
     return {
-      accountId, requestId: null, idempotencyKey: null, idempotency: null, nowMs: this.clock.nowMs() + account.clockOffsetMs, apiVersion,
+      accountId,
+      requestId: null,
+      idempotencyKey: null,
+      idempotency: null,
+      nowMs: this.clock.nowMs() + account.clockOffsetMs,
+      apiVersion,
       platformId: account.platformId ?? null,
     };
   }
 
   /** Loads an object of the given kind or answers `resource_missing` with `param` (by default the kind's). */
-  async load<T extends StoredObject>(ctx: RequestContext, kind: Kind<T>, id: string, param = kind.param): Promise<StoredRecord<T>> {
+  async load<T extends StoredObject>(
+    ctx: RequestContext,
+    kind: Kind<T>,
+    id: string,
+    param = kind.param,
+  ): Promise<StoredRecord<T>> {
     const record = canExist(id) ? await this.store.get<T>(ctx.accountId, id) : null;
     if (record === null || record.object.object !== kind.object || record.object['deleted'] === true) {
       throw new ApiError('resource_missing', `No such ${kind.stripeName}: '${id}'`, { param });
@@ -150,7 +172,10 @@ export class Engine {
     return this.retrying(() => work(this.unitOfWork(ctx)));
   }
 
-  async find<T extends StoredObject>(ctx: RequestContext, id: string | null | undefined): Promise<StoredRecord<T> | null> {
+  async find<T extends StoredObject>(
+    ctx: RequestContext,
+    id: string | null | undefined,
+  ): Promise<StoredRecord<T> | null> {
     if (!id || !canExist(id)) return null;
     return this.store.get<T>(ctx.accountId, id);
   }
@@ -189,11 +214,18 @@ export class Engine {
    * object); a request whose key was taken over cannot commit (`idempotency_key_in_use`).
    * `alongsideWrites`: other accounts' new objects and events, in the same transaction (Connect).
    */
-  async commit(ctx: RequestContext, changed: StoredObject[], events: DomainEvent[],
-    versions: Map<string, number>, deadlines: Map<string, number | null> = new Map(), outcome?: CommitOutcome,
-    alongsideWrites: AlongsideWrites[] = []): Promise<StoredObject[]> {
+  async commit(
+    ctx: RequestContext,
+    changed: StoredObject[],
+    events: DomainEvent[],
+    versions: Map<string, number>,
+    deadlines: Map<string, number | null> = new Map(),
+    outcome?: CommitOutcome,
+    alongsideWrites: AlongsideWrites[] = [],
+  ): Promise<StoredObject[]> {
     // A context made without knowing the account's platform (the reader gateway's) learns it here.
-    if (ctx.platformId === undefined) ctx = { ...ctx, platformId: (await this.store.getAccount(ctx.accountId))?.platformId ?? null };
+    if (ctx.platformId === undefined)
+      ctx = { ...ctx, platformId: (await this.store.getAccount(ctx.accountId))?.platformId ?? null };
     const alongside: AlongsideWrites[] = [...alongsideWrites];
     for (const amend of this.amendments) {
       const amended = amend(ctx, changed, events);
@@ -204,7 +236,12 @@ export class Engine {
     const puts: Array<Put & { data: string }> = changed.map((object) => {
       const data = JSON.stringify(object);
       this.committedText.set(object, data);
-      return { object, data, expectedVersion: versions.get(object.id) ?? 0, ...compact({ deadlineMs: deadlines.get(object.id) }) };
+      return {
+        object,
+        data,
+        expectedVersion: versions.get(object.id) ?? 0,
+        ...compact({ deadlineMs: deadlines.get(object.id) }),
+      };
     });
     const eventObjects = events.map((event) => this.eventObject(ctx, event));
     const parts = alongside.map((part) => this.alongsideBatch(ctx, part));
@@ -213,18 +250,29 @@ export class Engine {
     const handle = ctx.idempotency;
     const effect = handle ? effectAfter(handle, puts, outcome) : null;
     const result = await this.store.commit({
-      accountId: ctx.accountId, puts, events: eventObjects, nowMs: ctx.nowMs,
+      accountId: ctx.accountId,
+      puts,
+      events: eventObjects,
+      nowMs: ctx.nowMs,
       ...(ctx.platformId ? { connectPlatformId: ctx.platformId } : {}),
       ...(parts.length > 0 ? { alongside: parts } : {}),
-      ...(handle && effect ? {
-        idempotency: { key: handle.key, token: handle.token, effect: effect.answer !== null ? await this.sealer.seal(effectText(effect)) : effectText(effect) },
-      } : {}),
+      ...(handle && effect
+        ? {
+            idempotency: {
+              key: handle.key,
+              token: handle.token,
+              effect: effect.answer !== null ? await this.sealer.seal(effectText(effect)) : effectText(effect),
+            },
+          }
+        : {}),
     });
     if (!result.ok) {
       if (result.keyLost) {
-        throw new ApiError('idempotency_key_in_use',
+        throw new ApiError(
+          'idempotency_key_in_use',
           `This request held the Idempotency-Key ${handle?.key ?? ''} for longer than ${limits.idempotencyLockMs / 1000} seconds, ` +
-          'and a retry with the same key has taken it over; this request did not take effect. Please try again later.');
+            'and a retry with the same key has taken it over; this request did not take effect. Please try again later.',
+        );
       }
       throw new Conflict(result.conflictId);
     }
@@ -232,7 +280,13 @@ export class Engine {
     if (handle && effect) Object.assign(handle.effect, effect);
     for (const listener of this.listeners) {
       listener(ctx.accountId, eventObjects, changed, result.deliveries);
-      for (const part of parts) listener(part.accountId, part.events, part.puts.map((put) => put.object), 0);
+      for (const part of parts)
+        listener(
+          part.accountId,
+          part.events,
+          part.puts.map((put) => put.object),
+          0,
+        );
     }
     return eventObjects;
   }
@@ -260,9 +314,13 @@ export class Engine {
         if (!(error instanceof Conflict)) throw error;
       }
     }
-    throw new ApiError('lock_timeout',
+    throw new ApiError(
+      'lock_timeout',
       'This object cannot be accessed right now because another API request or Stripe process is currently accessing it. ' +
-      'If you see this error intermittently, retry the request.', {}, { 'Stripe-Should-Retry': 'true' });
+        'If you see this error intermittently, retry the request.',
+      {},
+      { 'Stripe-Should-Retry': 'true' },
+    );
   }
 }
 

@@ -7,20 +7,33 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError, limits } from '@opentill/core';
 import {
-  Sealer, decideBegin, effectAfter, effectText, errorsNotAnswered, newIdempotencyHandle, parseEffect, type IdempotencyRowState,
+  Sealer,
+  decideBegin,
+  effectAfter,
+  effectText,
+  errorsNotAnswered,
+  newIdempotencyHandle,
+  parseEffect,
+  type IdempotencyRowState,
 } from './idempotency.js';
 
-const put = (id: string, expectedVersion: number, data = `{"id":"${id}"}`) =>
-  ({ object: { id, object: 'payment_intent' }, expectedVersion, data });
+const put = (id: string, expectedVersion: number, data = `{"id":"${id}"}`) => ({
+  object: { id, object: 'payment_intent' },
+  expectedVersion,
+  data,
+});
 
 describe('effectAfter', () => {
   it('marks an object created when this commit inserts it or an earlier commit of the request did', () => {
     const handle = newIdempotencyHandle('k', 't');
     const first = effectAfter(handle, [put('pi_new', 0), put('pi_old', 3)], undefined);
-    assert.deepEqual([...first.objects], [
-      ['pi_new', { type: 'payment_intent', created: true, data: '{"id":"pi_new"}' }],
-      ['pi_old', { type: 'payment_intent', created: false, data: '{"id":"pi_old"}' }],
-    ]);
+    assert.deepEqual(
+      [...first.objects],
+      [
+        ['pi_new', { type: 'payment_intent', created: true, data: '{"id":"pi_new"}' }],
+        ['pi_old', { type: 'payment_intent', created: false, data: '{"id":"pi_old"}' }],
+      ],
+    );
     assert.equal(handle.effect.objects.size, 0, 'the handle changes only once the commit succeeds');
     Object.assign(handle.effect, first);
     const second = effectAfter(handle, [put('pi_new', 1, '{"v":2}'), put('pi_old', 4, '{"v":5}')], undefined);
@@ -35,7 +48,10 @@ describe('effectAfter', () => {
     assert.deepEqual(declined.error, { status: 402, body: decline.body, headers: {} });
     Object.assign(handle.effect, declined);
     assert.deepEqual(effectAfter(handle, [], undefined).error, null, 'a commit with no outcome answers no error');
-    assert.equal(effectAfter(handle, [], { error: new ApiError('parameter_missing', 'Missing required param: amount.') }).error, null);
+    assert.equal(
+      effectAfter(handle, [], { error: new ApiError('parameter_missing', 'Missing required param: amount.') }).error,
+      null,
+    );
     assert.equal(effectAfter(handle, [], { error: null }).error, null);
   });
 
@@ -44,9 +60,13 @@ describe('effectAfter', () => {
     handle.effect.error = { status: 402, body: { x: 1 }, headers: {} };
     const inner = errorsNotAnswered({ idempotency: handle }).idempotency!;
     assert.equal(inner.errorsAreAnswers, false);
-    assert.equal(handle.errorsAreAnswers, true, 'the request\'s own handle is untouched');
+    assert.equal(handle.errorsAreAnswers, true, "the request's own handle is untouched");
     assert.equal(inner.effect, handle.effect, 'the derived hold shares the effect');
-    assert.deepEqual(effectAfter(inner, [], { error: new ApiError('card_declined', 'declined') }).error, { status: 402, body: { x: 1 }, headers: {} });
+    assert.deepEqual(effectAfter(inner, [], { error: new ApiError('card_declined', 'declined') }).error, {
+      status: 402,
+      body: { x: 1 },
+      headers: {},
+    });
     assert.deepEqual(errorsNotAnswered({ idempotency: null }), { idempotency: null });
   });
 
@@ -62,43 +82,82 @@ describe('effectAfter', () => {
 describe('effectText / parseEffect', () => {
   it('splices stored texts in as they are and reads back the same effect', () => {
     const effect = {
-      objects: new Map([['pi_"1', { type: 'payment_intent', created: true, data: '{"id":"pi_\\"1","amount":5}' }],
-        ['ch_1', { type: 'charge', created: false, data: '{"id":"ch_1"}' }]]),
+      objects: new Map([
+        ['pi_"1', { type: 'payment_intent', created: true, data: '{"id":"pi_\\"1","amount":5}' }],
+        ['ch_1', { type: 'charge', created: false, data: '{"id":"ch_1"}' }],
+      ]),
       answer: '{"secret":"s"}',
       error: { status: 402, body: { code: 'card_declined' }, headers: { a: 'b' } },
     };
     const text = effectText(effect);
-    assert.equal(text, '{"objects":[{"id":"pi_\\"1","type":"payment_intent","created":true,"data":{"id":"pi_\\"1","amount":5}},' +
-      '{"id":"ch_1","type":"charge","created":false,"data":{"id":"ch_1"}}],"answer":{"secret":"s"},' +
-      '"error":{"status":402,"body":{"code":"card_declined"},"headers":{"a":"b"}}}');
+    assert.equal(
+      text,
+      '{"objects":[{"id":"pi_\\"1","type":"payment_intent","created":true,"data":{"id":"pi_\\"1","amount":5}},' +
+        '{"id":"ch_1","type":"charge","created":false,"data":{"id":"ch_1"}}],"answer":{"secret":"s"},' +
+        '"error":{"status":402,"body":{"code":"card_declined"},"headers":{"a":"b"}}}',
+    );
     assert.deepEqual(parseEffect(text), {
-      objects: [{ id: 'pi_"1', type: 'payment_intent', created: true, data: { id: 'pi_"1', amount: 5 } },
-        { id: 'ch_1', type: 'charge', created: false, data: { id: 'ch_1' } }],
+      objects: [
+        { id: 'pi_"1', type: 'payment_intent', created: true, data: { id: 'pi_"1', amount: 5 } },
+        { id: 'ch_1', type: 'charge', created: false, data: { id: 'ch_1' } },
+      ],
       answer: { secret: 's' },
       error: { status: 402, body: { code: 'card_declined' }, headers: { a: 'b' } },
     });
-    assert.equal(effectText({ objects: new Map(), answer: null, error: null }), '{"objects":[],"answer":null,"error":null}');
+    assert.equal(
+      effectText({ objects: new Map(), answer: null, error: null }),
+      '{"objects":[],"answer":null,"error":null}',
+    );
   });
 });
 
 describe('decideBegin on an existing key row', () => {
   const now = 10 * limits.idempotencyRetentionMs;
   const row = (extra: Partial<IdempotencyRowState>): IdempotencyRowState => ({
-    request_hash: 'h', state: 'in_flight', response_status: null, response_body: null, created_ms: now - 1000,
-    locked_until_ms: now - 1, token: 'tok', effect: null, ...extra,
+    request_hash: 'h',
+    state: 'in_flight',
+    response_status: null,
+    response_body: null,
+    created_ms: now - 1000,
+    locked_until_ms: now - 1,
+    token: 'tok',
+    effect: null,
+    ...extra,
   });
 
   it('claims a key past retention, whatever its state (the boundary itself is still retained)', () => {
-    assert.equal(decideBegin(row({ state: 'done', created_ms: now - limits.idempotencyRetentionMs - 1, response_status: 200 }), 'other', now), null);
-    assert.deepEqual(decideBegin(row({ state: 'done', created_ms: now - limits.idempotencyRetentionMs, response_status: 200, response_body: '{}' }), 'h', now),
-      { kind: 'replay', status: 200, body: '{}' });
+    assert.equal(
+      decideBegin(
+        row({ state: 'done', created_ms: now - limits.idempotencyRetentionMs - 1, response_status: 200 }),
+        'other',
+        now,
+      ),
+      null,
+    );
+    assert.deepEqual(
+      decideBegin(
+        row({
+          state: 'done',
+          created_ms: now - limits.idempotencyRetentionMs,
+          response_status: 200,
+          response_body: '{}',
+        }),
+        'h',
+        now,
+      ),
+      { kind: 'replay', status: 200, body: '{}' },
+    );
   });
 
   it('replays a finished key for the same request, refuses another request on it', () => {
-    assert.deepEqual(decideBegin(row({ state: 'done', response_status: 402, response_body: '{"error":{}}' }), 'h', now),
-      { kind: 'replay', status: 402, body: '{"error":{}}' });
+    assert.deepEqual(
+      decideBegin(row({ state: 'done', response_status: 402, response_body: '{"error":{}}' }), 'h', now),
+      { kind: 'replay', status: 402, body: '{"error":{}}' },
+    );
     assert.deepEqual(decideBegin(row({ state: 'done' }), 'h', now), { kind: 'replay', status: 500, body: '' });
-    assert.deepEqual(decideBegin(row({ state: 'done', response_status: 200, response_body: '{}' }), 'other', now), { kind: 'mismatch' });
+    assert.deepEqual(decideBegin(row({ state: 'done', response_status: 200, response_body: '{}' }), 'other', now), {
+      kind: 'mismatch',
+    });
   });
 
   it('answers in_use while the lock holds (until the very millisecond it ends)', () => {
@@ -109,7 +168,11 @@ describe('decideBegin on an existing key row', () => {
 
   it('after the lock: another request is a mismatch; an effect recorded means recover; none means run again', () => {
     assert.deepEqual(decideBegin(row({}), 'other', now), { kind: 'mismatch' });
-    assert.deepEqual(decideBegin(row({ effect: '{"objects":[]}' }), 'h', now), { kind: 'recover', token: 'tok', effect: '{"objects":[]}' });
+    assert.deepEqual(decideBegin(row({ effect: '{"objects":[]}' }), 'h', now), {
+      kind: 'recover',
+      token: 'tok',
+      effect: '{"objects":[]}',
+    });
     assert.equal(decideBegin(row({ effect: '{"objects":[]}', token: null }), 'h', now), null);
     assert.equal(decideBegin(row({}), 'h', now), null);
   });
@@ -118,7 +181,10 @@ describe('decideBegin on an existing key row', () => {
 describe('Sealer', () => {
   it('seals with the installation secret (loaded once), opens what it sealed, passes unsealed text through', async () => {
     let loads = 0;
-    const sealer = new Sealer(async () => { loads += 1; return 'secret-1'; });
+    const sealer = new Sealer(async () => {
+      loads += 1;
+      return 'secret-1';
+    });
     const [a, b] = await Promise.all([sealer.seal('{"answer":"shown-once"}'), sealer.seal('{"answer":"shown-once"}')]);
     assert.match(a, /^s1\.[A-Za-z0-9_-]+$/);
     assert.notEqual(a, b, 'a fresh IV per seal');

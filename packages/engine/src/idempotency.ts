@@ -48,8 +48,11 @@ export interface CommitOutcome {
 }
 
 /** The effect after a commit, as it will be recorded (the handle changes only once the commit succeeds). */
-export function effectAfter(handle: IdempotencyHandle, puts: ReadonlyArray<{ object: { id: string; object: string };
-  expectedVersion: number; data: string }>, outcome: CommitOutcome | undefined): RecordedEffect {
+export function effectAfter(
+  handle: IdempotencyHandle,
+  puts: ReadonlyArray<{ object: { id: string; object: string }; expectedVersion: number; data: string }>,
+  outcome: CommitOutcome | undefined,
+): RecordedEffect {
   const objects = new Map(handle.effect.objects);
   for (const put of puts) {
     const created = put.expectedVersion === 0 || objects.get(put.object.id)?.created === true;
@@ -58,8 +61,10 @@ export function effectAfter(handle: IdempotencyHandle, puts: ReadonlyArray<{ obj
   let error = handle.effect.error;
   if (handle.errorsAreAnswers) {
     const thrown = outcome?.error ?? null;
-    error = thrown && thrown.storedForIdempotency
-      ? { status: thrown.status, body: thrown.body as unknown as Record<string, unknown>, headers: thrown.headers } : null;
+    error =
+      thrown && thrown.storedForIdempotency
+        ? { status: thrown.status, body: thrown.body as unknown as Record<string, unknown>, headers: thrown.headers }
+        : null;
   }
   const answer = outcome?.answer !== undefined ? JSON.stringify(outcome.answer) : handle.effect.answer;
   return { objects, answer, error };
@@ -69,14 +74,21 @@ export function effectAfter(handle: IdempotencyHandle, puts: ReadonlyArray<{ obj
 export function effectText(effect: RecordedEffect): string {
   const objects: string[] = [];
   for (const [id, entry] of effect.objects) {
-    objects.push(`{"id":${JSON.stringify(id)},"type":${JSON.stringify(entry.type)},"created":${entry.created},"data":${entry.data}}`);
+    objects.push(
+      `{"id":${JSON.stringify(id)},"type":${JSON.stringify(entry.type)},"created":${entry.created},"data":${entry.data}}`,
+    );
   }
   return `{"objects":[${objects.join(',')}],"answer":${effect.answer ?? 'null'},"error":${JSON.stringify(effect.error)}}`;
 }
 
 /** A recorded effect as read back by a retry. */
 export interface RecoveredEffect {
-  objects: Array<{ id: string; type: string; created: boolean; data: Record<string, unknown> & { id: string; object: string } }>;
+  objects: Array<{
+    id: string;
+    type: string;
+    created: boolean;
+    data: Record<string, unknown> & { id: string; object: string };
+  }>;
   answer: unknown;
   error: RecordedEffect['error'];
 }
@@ -114,8 +126,12 @@ export function endpointOfRequestHash(hash: string): string | null {
  */
 function sameRequest(stored: string, presented: string): boolean {
   if (stored === presented) return true;
-  return endpointOfRequestHash(stored) === null && presented.length > stored.length &&
-    presented.endsWith(stored) && presented[presented.length - stored.length - 1] === ' ';
+  return (
+    endpointOfRequestHash(stored) === null &&
+    presented.length > stored.length &&
+    presented.endsWith(stored) &&
+    presented[presented.length - stored.length - 1] === ' '
+  );
 }
 
 function mismatch(firstHash: string): IdempotencyBegin {
@@ -161,7 +177,7 @@ export class Sealer {
   }
 
   async seal(text: string): Promise<string> {
-    const key = this.key ?? await this.ready();
+    const key = this.key ?? (await this.ready());
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const sealed = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
@@ -170,7 +186,7 @@ export class Sealer {
 
   async open(text: string): Promise<string> {
     if (!text.startsWith('s1.')) return text;
-    const key = this.key ?? await this.ready();
+    const key = this.key ?? (await this.ready());
     const raw = Buffer.from(text.slice(3), 'base64url');
     const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(12, 28));

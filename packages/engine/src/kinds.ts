@@ -4,7 +4,15 @@
  * default. `load(ctx, kinds.paymentIntent, id)` instead of three strings in a row at every call.
  */
 import type {
-  Charge, Configuration, Customer, Location, PaymentIntent, PaymentMethod, Reader, SetupIntent, StoredObject,
+  Charge,
+  Configuration,
+  Customer,
+  Location,
+  PaymentIntent,
+  PaymentMethod,
+  Reader,
+  SetupIntent,
+  StoredObject,
 } from '@opentill/core';
 
 export interface Kind<T extends StoredObject = StoredObject> {

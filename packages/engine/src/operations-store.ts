@@ -100,7 +100,8 @@ export interface DashboardSessionStore {
  */
 export function requestLogConditions(query: RequestLogQuery, param: (value: unknown) => string): string[] {
   const where = [`account_id = ${param(query.accountId)}`];
-  const cursor = (id: string) => `(SELECT seq FROM request_log WHERE id = ${param(id)} AND account_id = ${param(query.accountId)})`;
+  const cursor = (id: string) =>
+    `(SELECT seq FROM request_log WHERE id = ${param(id)} AND account_id = ${param(query.accountId)})`;
   if (query.startingAfter !== undefined) where.push(`seq < ${cursor(query.startingAfter)}`);
   if (query.endingBefore !== undefined) where.push(`seq > ${cursor(query.endingBefore)}`);
   if (query.after !== undefined) where.push(`seq > ${cursor(query.after)}`);
@@ -114,8 +115,10 @@ export function requestLogConditions(query: RequestLogQuery, param: (value: unkn
   }
   if (query.q !== undefined) {
     // Two index lookups (a plain OR lets the planner walk every row of the account instead).
-    where.push(`seq IN (SELECT seq FROM request_log WHERE id = ${param(query.q)} AND account_id = ${param(query.accountId)} ` +
-      `UNION ALL SELECT seq FROM request_log WHERE account_id = ${param(query.accountId)} AND idempotency_key = ${param(query.q)})`);
+    where.push(
+      `seq IN (SELECT seq FROM request_log WHERE id = ${param(query.q)} AND account_id = ${param(query.accountId)} ` +
+        `UNION ALL SELECT seq FROM request_log WHERE account_id = ${param(query.accountId)} AND idempotency_key = ${param(query.q)})`,
+    );
   }
   return where;
 }

@@ -1,10 +1,32 @@
 /** PaymentIntent commands: load → pure transition → (processor) → atomic commit. */
 import {
-  ApiError, applyAuthorization, assert, applyIncrement, attachPaymentMethod, authorizationDeadlineMs, cancelPaymentIntent,
-  capturePaymentIntent, checkAmountWithTip, checkConfirmable, checkIncrementable, createPaymentIntent, effectiveCaptureMethod,
-  clientSecretOf, expireAuthorization, minimumChargeAmount, updatePaymentIntent,
-  type CapturePaymentIntent, type CreatePaymentIntent, type DomainEvent, type PaymentIntent, type PaymentMethod, type StoredObject,
-  type ApplyAuthorization, type Charge, type Transition, type UpdatePaymentIntent,
+  ApiError,
+  applyAuthorization,
+  assert,
+  applyIncrement,
+  attachPaymentMethod,
+  authorizationDeadlineMs,
+  cancelPaymentIntent,
+  capturePaymentIntent,
+  checkAmountWithTip,
+  checkConfirmable,
+  checkIncrementable,
+  createPaymentIntent,
+  effectiveCaptureMethod,
+  clientSecretOf,
+  expireAuthorization,
+  minimumChargeAmount,
+  updatePaymentIntent,
+  type CapturePaymentIntent,
+  type CreatePaymentIntent,
+  type DomainEvent,
+  type PaymentIntent,
+  type PaymentMethod,
+  type StoredObject,
+  type ApplyAuthorization,
+  type Charge,
+  type Transition,
+  type UpdatePaymentIntent,
 } from '@opentill/core';
 import type { Engine, RequestContext } from './engine.js';
 import { requireCustomer } from './customers.js';
@@ -21,8 +43,7 @@ export interface CreateCommand extends Omit<CreatePaymentIntent, 'id' | 'clientS
 function checkMinimumAmount(amount: number, currency: string, param: string): void {
   const minimum = minimumChargeAmount(currency);
   if (amount < minimum) {
-    throw new ApiError('amount_too_small',
-      `Amount must be at least ${minimum} ${currency}`, { param });
+    throw new ApiError('amount_too_small', `Amount must be at least ${minimum} ${currency}`, { param });
   }
 }
 
@@ -75,19 +96,31 @@ export class PaymentIntents {
       ? await this.engine.load(ctx, kinds.paymentMethod, command.paymentMethod)
       : null;
     const id = this.engine.ids.next('pi');
-    const created = createPaymentIntent({
-      ...command, id, clientSecret: clientSecretOf(id, this.engine.ids.secret(25)),
-    }, ctx.nowMs);
+    const created = createPaymentIntent(
+      {
+        ...command,
+        id,
+        clientSecret: clientSecretOf(id, this.engine.ids.secret(25)),
+      },
+      ctx.nowMs,
+    );
     let paymentIntent = created.paymentIntent;
     if (paymentMethod) paymentIntent = attachPaymentMethod(paymentIntent, paymentMethod.object);
     if (!command.confirm) {
-      await this.engine.unitOfWork(ctx).record({ changed: [paymentIntent], events: created.events }).commit();
+      await this.engine
+        .unitOfWork(ctx)
+        .record({ changed: [paymentIntent], events: created.events })
+        .commit();
       return paymentIntent;
     }
     checkConfirmable(paymentIntent, paymentMethod?.object ?? null);
     // Created and confirmed in ONE commit: a crash leaves either nothing or the whole outcome.
     return this.confirm(ctx, id, {
-      paymentMethod: null, pin: null, tipAmount: 0, reader: null, creating: { paymentIntent, events: created.events },
+      paymentMethod: null,
+      pin: null,
+      tipAmount: 0,
+      reader: null,
+      creating: { paymentIntent, events: created.events },
     });
   }
 
@@ -100,7 +133,11 @@ export class PaymentIntents {
     return this.engine.loadText(ctx, kinds.paymentIntent, id);
   }
 
-  async update(ctx: RequestContext, id: string, update: UpdatePaymentIntent & { metadataPatch?: (m: Record<string, string>) => Record<string, string> }): Promise<PaymentIntent> {
+  async update(
+    ctx: RequestContext,
+    id: string,
+    update: UpdatePaymentIntent & { metadataPatch?: (m: Record<string, string>) => Record<string, string> },
+  ): Promise<PaymentIntent> {
     return this.engine.transact(ctx, async (unit) => {
       const paymentIntent = await unit.load(kinds.paymentIntent, id);
       if (update.paymentMethod) await unit.load(kinds.paymentMethod, update.paymentMethod);
@@ -122,7 +159,11 @@ export class PaymentIntents {
   async confirm(ctx: RequestContext, id: string, options: ConfirmOptions): Promise<PaymentIntent> {
     const outcome = await this.engine.transact(ctx, async (unit) => {
       const confirmation = await this.loadConfirmation(unit, id, options);
-      const applied = applyAuthorization(confirmation.paymentIntent, await this.askProcessor(ctx, confirmation, options.pin), ctx.nowMs);
+      const applied = applyAuthorization(
+        confirmation.paymentIntent,
+        await this.askProcessor(ctx, confirmation, options.pin),
+        ctx.nowMs,
+      );
       this.recordConfirmation(unit, confirmation, applied);
       await options.alongside?.(unit, { paymentIntent: applied.paymentIntent, decline: applied.decline });
       // A decline is committed, then answered: the answer is part of the recorded effect.
@@ -140,8 +181,8 @@ export class PaymentIntents {
   async loadConfirmation(unit: UnitOfWork, id: string, options: ConfirmOptions): Promise<Confirmation> {
     let paymentIntent = options.creating ? options.creating.paymentIntent : await unit.load(kinds.paymentIntent, id);
     const paymentMethodId = options.newPaymentMethod?.id ?? options.paymentMethod ?? paymentIntent.payment_method;
-    const paymentMethod = options.newPaymentMethod
-      ?? (paymentMethodId ? await unit.load(kinds.paymentMethod, paymentMethodId) : null);
+    const paymentMethod =
+      options.newPaymentMethod ?? (paymentMethodId ? await unit.load(kinds.paymentMethod, paymentMethodId) : null);
     // A confirm that will be refused must not apply the parameters it carries: check first.
     checkConfirmable(paymentIntent, paymentMethod);
     if (options.update) {
@@ -155,8 +196,11 @@ export class PaymentIntents {
   }
 
   /** Asks the processor to authorize a checked confirmation: the command `applyAuthorization` applies. */
-  async askProcessor(ctx: RequestContext, { paymentIntent, paymentMethod, options }: Confirmation, pin: string | null):
-    Promise<ApplyAuthorization> {
+  async askProcessor(
+    ctx: RequestContext,
+    { paymentIntent, paymentMethod, options }: Confirmation,
+    pin: string | null,
+  ): Promise<ApplyAuthorization> {
     const card = paymentMethod._internal.card;
     const amount = paymentIntent.amount + options.tipAmount;
     const cardPresentOptions = paymentIntent.payment_method_options['card_present'];
@@ -166,17 +210,25 @@ export class PaymentIntents {
       amount,
       currency: paymentIntent.currency,
       captureMethod: effectiveCaptureMethod(paymentIntent, card.type),
-      requestIncrementalAuthorizationSupport: cardPresentOptions?.['request_incremental_authorization_support'] === true,
+      requestIncrementalAuthorizationSupport:
+        cardPresentOptions?.['request_incremental_authorization_support'] === true,
       requestExtendedAuthorization: cardPresentOptions?.['request_extended_authorization'] === true,
       pin,
       nowMs: ctx.nowMs,
     });
     return {
-      paymentMethod, card, authorization, chargeId: this.engine.ids.next('ch'), amount,
-      tipAmount: options.tipAmount, reader: options.reader,
-      ...(paymentIntent.setup_future_usage ? {
-        generatedCard: { id: this.engine.ids.next('pm'), allowRedisplay: options.allowRedisplay ?? 'unspecified' },
-      } : {}),
+      paymentMethod,
+      card,
+      authorization,
+      chargeId: this.engine.ids.next('ch'),
+      amount,
+      tipAmount: options.tipAmount,
+      reader: options.reader,
+      ...(paymentIntent.setup_future_usage
+        ? {
+            generatedCard: { id: this.engine.ids.next('pm'), allowRedisplay: options.allowRedisplay ?? 'unspecified' },
+          }
+        : {}),
     };
   }
 
@@ -188,14 +240,23 @@ export class PaymentIntents {
     unit.record(outcome);
   }
 
-  async capture(ctx: RequestContext, id: string, command: CapturePaymentIntent & {
-    metadataPatch?: (m: Record<string, string>) => Record<string, string>;
-  }): Promise<PaymentIntent> {
+  async capture(
+    ctx: RequestContext,
+    id: string,
+    command: CapturePaymentIntent & {
+      metadataPatch?: (m: Record<string, string>) => Record<string, string>;
+    },
+  ): Promise<PaymentIntent> {
     return this.engine.transact(ctx, async (unit) => {
       const paymentIntent = await unit.load(kinds.paymentIntent, id);
       const charge = await unit.find<Charge>(paymentIntent.latest_charge);
       const metadata = command.metadataPatch ? command.metadataPatch(paymentIntent.metadata) : command.metadata;
-      const transition = capturePaymentIntent(paymentIntent, charge, { ...command, ...(metadata ? { metadata } : {}) }, ctx.nowMs);
+      const transition = capturePaymentIntent(
+        paymentIntent,
+        charge,
+        { ...command, ...(metadata ? { metadata } : {}) },
+        ctx.nowMs,
+      );
       await unit.record(transition).commit();
       return transition.paymentIntent;
     });
@@ -211,10 +272,16 @@ export class PaymentIntents {
     });
   }
 
-  async incrementAuthorization(ctx: RequestContext, id: string, command: {
-    amount: number; description?: string; metadataPatch?: (m: Record<string, string>) => Record<string, string>;
-    applicationFeeAmount?: number;
-  }): Promise<PaymentIntent> {
+  async incrementAuthorization(
+    ctx: RequestContext,
+    id: string,
+    command: {
+      amount: number;
+      description?: string;
+      metadataPatch?: (m: Record<string, string>) => Record<string, string>;
+      applicationFeeAmount?: number;
+    },
+  ): Promise<PaymentIntent> {
     const result = await this.engine.transact(ctx, async (unit) => {
       const paymentIntent = await unit.load(kinds.paymentIntent, id);
       const charge = await unit.find<Charge>(paymentIntent.latest_charge);
@@ -222,8 +289,10 @@ export class PaymentIntents {
       assert(charge !== null, 'checkIncrementable refuses a PaymentIntent without a charge');
       const paymentMethod = await unit.load(kinds.paymentMethod, charge.payment_method);
       const answer = await this.engine.processor.incrementAuthorization({
-        card: paymentMethod._internal.card, currency: paymentIntent.currency,
-        currentAmount: paymentIntent.amount, newAmount: command.amount,
+        card: paymentMethod._internal.card,
+        currency: paymentIntent.currency,
+        currentAmount: paymentIntent.amount,
+        newAmount: command.amount,
       });
       const metadata = command.metadataPatch ? command.metadataPatch(paymentIntent.metadata) : undefined;
       const transition = applyIncrement(paymentIntent, charge, command.amount, answer.approved, {
@@ -231,10 +300,16 @@ export class PaymentIntents {
         ...(metadata ? { metadata } : {}),
         ...(command.applicationFeeAmount !== undefined ? { applicationFeeAmount: command.applicationFeeAmount } : {}),
       });
-      const decline = answer.approved ? null : new ApiError('card_declined', answer.message, {
-        decline_code: answer.declineCode, payment_intent: transition.paymentIntent,
+      const decline = answer.approved
+        ? null
+        : new ApiError('card_declined', answer.message, {
+            decline_code: answer.declineCode,
+            payment_intent: transition.paymentIntent,
+          });
+      unit.record({
+        ...transition,
+        deadlines: new Map([[paymentIntent.id, authorizationDeadlineMs(transition.paymentIntent, charge)]]),
       });
-      unit.record({ ...transition, deadlines: new Map([[paymentIntent.id, authorizationDeadlineMs(transition.paymentIntent, charge)]]) });
       await unit.commit({ error: decline });
       return { paymentIntent: transition.paymentIntent, decline };
     });

@@ -4,7 +4,13 @@
  * stops at `processor.readCard` and only CardFacts are stored.
  */
 import {
-  ApiError, attachPaymentMethodToCustomer, buildPaymentMethod, detachPaymentMethod, type Customer, type PaymentMethod, type StoredObject,
+  ApiError,
+  attachPaymentMethodToCustomer,
+  buildPaymentMethod,
+  detachPaymentMethod,
+  type Customer,
+  type PaymentMethod,
+  type StoredObject,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
 import { requireCustomer } from './customers.js';
@@ -14,7 +20,11 @@ import { kinds } from './kinds.js';
 export class PaymentMethods {
   constructor(private readonly engine: Engine) {}
 
-  async createFromCardRead(ctx: RequestContext, read: CardRead, param = 'card_present[number]'): Promise<PaymentMethod> {
+  async createFromCardRead(
+    ctx: RequestContext,
+    read: CardRead,
+    param = 'card_present[number]',
+  ): Promise<PaymentMethod> {
     const paymentMethod = this.fromCardRead(ctx, read, param);
     await this.engine.commit(ctx, [paymentMethod], [], new Map());
     return paymentMethod;
@@ -37,7 +47,8 @@ export class PaymentMethods {
       const record = await this.engine.load(ctx, kinds.paymentMethod, id);
       await requireCustomer(this.engine, ctx, customerId);
       const transition = attachPaymentMethodToCustomer(record.object, customerId);
-      if (transition.changed.length > 0) await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record));
+      if (transition.changed.length > 0)
+        await this.engine.commit(ctx, transition.changed, transition.events, versionsOf(record));
       return transition.paymentMethod;
     });
   }

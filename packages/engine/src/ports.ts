@@ -21,12 +21,16 @@ export interface IdSource {
 // turns it into CardFacts (last4, fingerprint, brand …) and the number is dropped right there.
 // ---------------------------------------------------------------------------------------------
 
-import type {
-  AuthorizationResult, CardFacts, CardPresentType, ReadMethod, WalletType,
-} from '@opentill/core';
+import type { AuthorizationResult, CardFacts, CardPresentType, ReadMethod, WalletType } from '@opentill/core';
 
 export type {
-  AuthorizationResult, CardFacts, CardPresentType, CardReceipt, ProcessorOutcome, ReadMethod, WalletType,
+  AuthorizationResult,
+  CardFacts,
+  CardPresentType,
+  CardReceipt,
+  ProcessorOutcome,
+  ReadMethod,
+  WalletType,
 } from '@opentill/core';
 
 export interface CardRead {
@@ -42,8 +46,7 @@ export interface CardRead {
 
 /** What is kept about a card: everything a Stripe PaymentMethod shows, never the PAN. */
 export type CardReadResult =
-  | { ok: true; card: CardFacts }
-  | { ok: false; code: 'invalid_number' | 'incorrect_number'; message: string };
+  { ok: true; card: CardFacts } | { ok: false; code: 'invalid_number' | 'incorrect_number'; message: string };
 
 export interface AuthorizationRequest {
   accountId: string;
@@ -59,7 +62,6 @@ export interface AuthorizationRequest {
   nowMs: number;
 }
 
-
 export interface IncrementRequest {
   card: CardFacts;
   currency: string;
@@ -68,9 +70,7 @@ export interface IncrementRequest {
   newAmount: number;
 }
 
-export type IncrementResult =
-  | { approved: true }
-  | { approved: false; declineCode: string; message: string };
+export type IncrementResult = { approved: true } | { approved: false; declineCode: string; message: string };
 
 export interface RefundRequest {
   card: CardFacts;

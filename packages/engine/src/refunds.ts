@@ -1,7 +1,13 @@
 /** Refund commands. The processor is asked first; the refund and the charge change together. */
 import {
-  ApiError, createRefund, failRefundLater, refundableAmount, cancelRefund,
-  type Charge, type Metadata, type StoredObject,
+  ApiError,
+  createRefund,
+  failRefundLater,
+  refundableAmount,
+  cancelRefund,
+  type Charge,
+  type Metadata,
+  type StoredObject,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from './engine.js';
 import type { StoredRecord } from './store.js';
@@ -25,8 +31,11 @@ export class Refunds {
       // Stripe accepts both when they agree; check they do.
       const charge = await this.engine.load(ctx, kinds.charge, command.charge);
       if (charge.object.payment_intent !== command.paymentIntent) {
-        throw new ApiError('parameters_exclusive',
-          `The charge ${command.charge} does not belong to the PaymentIntent ${command.paymentIntent}.`, { param: 'charge' });
+        throw new ApiError(
+          'parameters_exclusive',
+          `The charge ${command.charge} does not belong to the PaymentIntent ${command.paymentIntent}.`,
+          { param: 'charge' },
+        );
       }
       return charge;
     }
@@ -35,40 +44,62 @@ export class Refunds {
       const paymentIntent = await this.engine.load(ctx, kinds.paymentIntent, command.paymentIntent, 'payment_intent');
       const charge = await this.engine.find<Charge>(ctx, paymentIntent.object.latest_charge);
       if (!charge || charge.object.status !== 'succeeded') {
-        throw new ApiError('charge_expired_for_capture',
+        throw new ApiError(
+          'charge_expired_for_capture',
           `This PaymentIntent (${command.paymentIntent}) does not have a successful charge to refund.`,
-          { param: 'payment_intent' });
+          { param: 'payment_intent' },
+        );
       }
       return charge;
     }
-    throw new ApiError('parameter_missing', 'One of the following params should be provided for this request: payment_intent or charge.',
-      { param: 'charge' });
+    throw new ApiError(
+      'parameter_missing',
+      'One of the following params should be provided for this request: payment_intent or charge.',
+      { param: 'charge' },
+    );
   }
 
   /**
    * `alongside`: what else changes with this refund (a reader's refund action finishing), committed
    * in the same transaction; null: the refund commits alone.
    */
-  async create(ctx: RequestContext, command: CreateRefundCommand,
-    alongside?: (refund: StoredObject) => Promise<Alongside | null>): Promise<StoredObject> {
+  async create(
+    ctx: RequestContext,
+    command: CreateRefundCommand,
+    alongside?: (refund: StoredObject) => Promise<Alongside | null>,
+  ): Promise<StoredObject> {
     return this.engine.retrying(async () => {
       const charge = await this.chargeFor(ctx, command);
       const amount = refundableAmount(charge.object, command.amount);
       const paymentMethod = await this.engine.load(ctx, kinds.paymentMethod, charge.object.payment_method);
       const processor = await this.engine.processor.refund({
-        card: paymentMethod.object._internal.card, amount, currency: charge.object.currency,
+        card: paymentMethod.object._internal.card,
+        amount,
+        currency: charge.object.currency,
       });
-      const transition = createRefund({
-        id: this.engine.ids.next('re'), charge: charge.object, amount, reason: command.reason,
-        metadata: command.metadata,
-        ...(command.instructionsEmail ? { instructionsEmail: command.instructionsEmail } : {}),
-        processor: processor.accepted ? processor : { accepted: false, failureReason: processor.failureReason, message: processor.message },
-      }, ctx.nowMs);
+      const transition = createRefund(
+        {
+          id: this.engine.ids.next('re'),
+          charge: charge.object,
+          amount,
+          reason: command.reason,
+          metadata: command.metadata,
+          ...(command.instructionsEmail ? { instructionsEmail: command.instructionsEmail } : {}),
+          processor: processor.accepted
+            ? processor
+            : { accepted: false, failureReason: processor.failureReason, message: processor.message },
+        },
+        ctx.nowMs,
+      );
       const failAt = (transition.refund._internal as { failAtMs: number | null }).failAtMs;
       const extra = alongside ? await alongside(transition.refund) : null;
-      await this.engine.commit(ctx, [...transition.changed, ...(extra?.changed ?? [])], [...transition.events, ...(extra?.events ?? [])],
+      await this.engine.commit(
+        ctx,
+        [...transition.changed, ...(extra?.changed ?? [])],
+        [...transition.events, ...(extra?.events ?? [])],
         new Map([...versionsOf(charge), ...(extra?.versions ?? [])]),
-        new Map([[transition.refund.id, failAt], ...(extra?.deadlines ?? [])]));
+        new Map([[transition.refund.id, failAt], ...(extra?.deadlines ?? [])]),
+      );
       return transition.refund;
     });
   }
@@ -81,8 +112,12 @@ export class Refunds {
     return this.engine.retrying(async () => {
       const record = await this.engine.load(ctx, kinds.refund, id);
       const next = { ...record.object, metadata: patch(record.object['metadata'] as Metadata) };
-      await this.engine.commit(ctx, [next], [{ type: 'refund.updated', object: next,
-        previousAttributes: { metadata: record.object['metadata'] } }], versionsOf(record));
+      await this.engine.commit(
+        ctx,
+        [next],
+        [{ type: 'refund.updated', object: next, previousAttributes: { metadata: record.object['metadata'] } }],
+        versionsOf(record),
+      );
       return next;
     });
   }
@@ -99,8 +134,12 @@ export class Refunds {
       if (!refund) return;
       const charge = await this.engine.load(ctx, kinds.charge, String(refund.object['charge']));
       const transition = failRefundLater(refund.object, charge.object);
-      await this.engine.commit(ctx, transition.changed.length ? transition.changed : [refund.object], transition.events,
-        versionsOf(refund, charge));
+      await this.engine.commit(
+        ctx,
+        transition.changed.length ? transition.changed : [refund.object],
+        transition.events,
+        versionsOf(refund, charge),
+      );
     });
   }
 }

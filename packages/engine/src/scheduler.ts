@@ -10,13 +10,19 @@ import type { Refunds } from './refunds.js';
 /** Objects handled per account per tick: bounds the work one tick can do. */
 const dueBatchMax = 100;
 
-export type DueHandler = (ctx: Awaited<ReturnType<Engine['automaticContext']>>,
-  record: Awaited<ReturnType<Engine['store']['due']>>[number]) => Promise<void>;
+export type DueHandler = (
+  ctx: Awaited<ReturnType<Engine['automaticContext']>>,
+  record: Awaited<ReturnType<Engine['store']['due']>>[number],
+) => Promise<void>;
 
 export class Scheduler {
   private readonly handlers = new Map<string, DueHandler>();
 
-  constructor(private readonly engine: Engine, paymentIntents: PaymentIntents, refunds: Refunds) {
+  constructor(
+    private readonly engine: Engine,
+    paymentIntents: PaymentIntents,
+    refunds: Refunds,
+  ) {
     this.handlers.set('payment_intent', (ctx, record) => paymentIntents.expire(ctx, record));
     this.handlers.set('refund', (ctx, record) => refunds.failLater(ctx, record));
   }

@@ -209,8 +209,16 @@ export interface Store {
   migrationsApplied(): Promise<boolean>;
 }
 
-export type { OutboxStore, DeliveryState, ClaimedDelivery, DeliveryAttempt, DeliveryRow, DeliveryOutcome, NewDelivery,
-  DeliveryQuery } from './webhooks/outbox.js';
+export type {
+  OutboxStore,
+  DeliveryState,
+  ClaimedDelivery,
+  DeliveryAttempt,
+  DeliveryRow,
+  DeliveryOutcome,
+  NewDelivery,
+  DeliveryQuery,
+} from './webhooks/outbox.js';
 import type { OutboxStore } from './webhooks/outbox.js';
 import type { DashboardSessionStore, RequestLogStore } from './operations-store.js';
 import type { ReaderBusStore } from './terminal/reader-bus-store.js';

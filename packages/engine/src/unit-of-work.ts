@@ -17,7 +17,10 @@ export class UnitOfWork {
   private readonly deadlines = new Map<string, number | null>();
   private readonly alongside: AlongsideWrites[] = [];
 
-  constructor(private readonly engine: Engine, readonly ctx: RequestContext) {}
+  constructor(
+    private readonly engine: Engine,
+    readonly ctx: RequestContext,
+  ) {}
 
   /** Loads an object (or answers `resource_missing`) and remembers the version it was read at. */
   async load<T extends StoredObject>(kind: Kind<T>, id: string, param?: string): Promise<T> {
@@ -64,6 +67,14 @@ export class UnitOfWork {
    * since it was loaded). `outcome`: what follows the commit for the idempotency key (docs/idempotency.md).
    */
   commit(outcome?: CommitOutcome): Promise<StoredObject[]> {
-    return this.engine.commit(this.ctx, this.changed, this.events, this.versions, this.deadlines, outcome, this.alongside);
+    return this.engine.commit(
+      this.ctx,
+      this.changed,
+      this.events,
+      this.versions,
+      this.deadlines,
+      outcome,
+      this.alongside,
+    );
   }
 }

@@ -14,14 +14,38 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { isApiError, limits, readerOfflineAfterMs, readerStatusAt, type Reader, type StoredObject } from '@opentill/core';
 import {
-  deviceActionId, hashKey, sameSecret, serverActionStatus, type DeliveryResult, type PendingRegistration, type Presence,
-  type ReaderCommand, type ReaderLink, type ReaderMessage, type RequestContext, type ServerActionStatus,
+  isApiError,
+  limits,
+  readerOfflineAfterMs,
+  readerStatusAt,
+  type Reader,
+  type StoredObject,
+} from '@opentill/core';
+import {
+  deviceActionId,
+  hashKey,
+  sameSecret,
+  serverActionStatus,
+  type DeliveryResult,
+  type PendingRegistration,
+  type Presence,
+  type ReaderCommand,
+  type ReaderLink,
+  type ReaderMessage,
+  type RequestContext,
+  type ServerActionStatus,
 } from '@opentill/engine';
 import {
-  FrameError, parseDeviceFrame, parseJson, personalities, readerProtocol,
-  type DeviceFrame, type ProtocolErrorCode, type ServerCommand, type ServerFrame,
+  FrameError,
+  parseDeviceFrame,
+  parseJson,
+  personalities,
+  readerProtocol,
+  type DeviceFrame,
+  type ProtocolErrorCode,
+  type ServerCommand,
+  type ServerFrame,
 } from '@opentill/reader-device';
 import type { ScreenState } from '@opentill/protocol';
 import type { GatewayServices } from './host.js';
@@ -44,9 +68,15 @@ export interface GatewayOptions {
 }
 
 /** What a command row for the owning node carries (`kind: 'deliver'`). */
-interface DeliverPayload { reader: Reader; command: ReaderCommand; nowMs: number }
+interface DeliverPayload {
+  reader: Reader;
+  command: ReaderCommand;
+  nowMs: number;
+}
 /** A screen viewer's touch for the owning node (`kind: 'input'`). */
-interface InputPayload { input: Extract<ServerFrame, { type: 'customer_input' }> }
+interface InputPayload {
+  input: Extract<ServerFrame, { type: 'customer_input' }>;
+}
 
 export const gatewayPaths = {
   pair: '/opentill/v1/readers/pair',
@@ -54,12 +84,17 @@ export const gatewayPaths = {
   screen: '/opentill/v1/screen/connect',
 } as const;
 
-interface Bucket { tokens: number; atMs: number }
+interface Bucket {
+  tokens: number;
+  atMs: number;
+}
 
 /** Token bucket: `readerMessagesPerSecondMax` sustained, `readerMessageBurstMax` at once. */
 export function takeToken(bucket: Bucket, nowMs: number): boolean {
-  bucket.tokens = Math.min(limits.readerMessageBurstMax,
-    bucket.tokens + ((nowMs - bucket.atMs) / 1000) * limits.readerMessagesPerSecondMax);
+  bucket.tokens = Math.min(
+    limits.readerMessageBurstMax,
+    bucket.tokens + ((nowMs - bucket.atMs) / 1000) * limits.readerMessagesPerSecondMax,
+  );
   bucket.atMs = nowMs;
   if (bucket.tokens < 1) return false;
   bucket.tokens -= 1;
@@ -118,31 +153,51 @@ export class ReaderGateway implements ReaderLink {
   private readonly presenceWriteIntervalMs: number;
   private readonly helloTimeoutMs: number;
   private readonly unsubscribe: () => void;
-  private readonly upgradeHandlers = new Map<string, (request: IncomingMessage, socket: Duplex, head: Buffer) => void>();
+  private readonly upgradeHandlers = new Map<
+    string,
+    (request: IncomingMessage, socket: Duplex, head: Buffer) => void
+  >();
   readonly bus: ReaderBus;
   private readonly stopHints: () => void;
 
-  constructor(private readonly services: GatewayServices, options: GatewayOptions = {}) {
+  constructor(
+    private readonly services: GatewayServices,
+    options: GatewayOptions = {},
+  ) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 20_000;
     this.pairingCodeLifetimeMs = options.pairingCodeLifetimeMs ?? 10 * 60 * 1000;
     this.presenceWriteIntervalMs = options.presenceWriteIntervalMs ?? 60_000;
     this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
     // ws enforces a hard cap; our own (smaller) limit answers with a clear error frame first.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.readerMessageBytesMax * 4, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: limits.readerMessageBytesMax * 4,
+      perMessageDeflate: false,
+    });
     services.readerLinks.add(this);
-    this.bus = new ReaderBus(services.engine.store.readerBus, services.engine.clock, (message) => this.onBusMessage(message),
-      (accountId, readerId, epoch) => this.onLeaseLost(accountId, readerId, epoch), options.bus);
+    this.bus = new ReaderBus(
+      services.engine.store.readerBus,
+      services.engine.clock,
+      (message) => this.onBusMessage(message),
+      (accountId, readerId, epoch) => this.onLeaseLost(accountId, readerId, epoch),
+      options.bus,
+    );
     const stopTopics = this.bus.onTopic((topic) => this.onBusTopic(topic));
     const stopPolls = this.bus.onPoll(() => this.refreshActiveDevices());
-    this.stopHints = () => { stopTopics(); stopPolls(); };
+    this.stopHints = () => {
+      stopTopics();
+      stopPolls();
+    };
     // Wake-ups are hints (polling carries the bus without them): a failed LISTEN must not stop the server.
     void this.bus.start().catch(() => undefined);
     this.unsubscribe = services.engine.onCommit((accountId, _events, changed) => this.onCommit(accountId, changed));
     this.upgradeHandlers.set(gatewayPaths.pair, (request, socket, head) =>
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.onPair(ws, request)));
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.onPair(ws, request)),
+    );
     this.upgradeHandlers.set(gatewayPaths.connect, (request, socket, head) =>
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.onDevice(ws)));
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.onDevice(ws)),
+    );
   }
 
   /** Other WebSocket endpoints on the same server (the screen hub). */
@@ -185,8 +240,10 @@ export class ReaderGateway implements ReaderLink {
     this.unsubscribe();
     this.stopHints();
     void this.bus.stop();
-    for (const device of this.devices.values()) this.fail(device.ws, 'server_closing', 'The server is shutting down.', 1001);
-    for (const pairing of this.pairings.values()) this.fail(pairing.ws, 'server_closing', 'The server is shutting down.', 1001);
+    for (const device of this.devices.values())
+      this.fail(device.ws, 'server_closing', 'The server is shutting down.', 1001);
+    for (const pairing of this.pairings.values())
+      this.fail(pairing.ws, 'server_closing', 'The server is shutting down.', 1001);
     this.wss.close();
   }
 
@@ -218,14 +275,21 @@ export class ReaderGateway implements ReaderLink {
    * that is not connected on one node. Taken but never answered (the owner died after taking it):
    * it may have reached the device, so it is the false negative (timeout, action kept).
    */
-  private async deliverElsewhere(reader: Reader, command: ReaderCommand, nowMs: number, accountId: string): Promise<DeliveryResult> {
+  private async deliverElsewhere(
+    reader: Reader,
+    command: ReaderCommand,
+    nowMs: number,
+    accountId: string,
+  ): Promise<DeliveryResult> {
     const owner = await this.bus.ownerOf(accountId, reader.id);
     if (owner === null || owner === this.bus.nodeId) return { delivery: { kind: 'timeout', delivered: false } };
     const payload: DeliverPayload = { reader, command, nowMs };
-    const outcome = await this.bus.request({ accountId, readerId: reader.id, toNode: owner, kind: 'deliver', payload: JSON.stringify(payload) },
-      { pickupMs: this.pickupMs(), answerMs: this.ackTimeoutMs + this.pickupMs() });
+    const outcome = await this.bus.request(
+      { accountId, readerId: reader.id, toNode: owner, kind: 'deliver', payload: JSON.stringify(payload) },
+      { pickupMs: this.pickupMs(), answerMs: this.ackTimeoutMs + this.pickupMs() },
+    );
     if (outcome.kind === 'unclaimed') return { delivery: { kind: 'timeout', delivered: false } };
-    const answered = outcome.kind === 'answered' ? JSON.parse(outcome.result) as Partial<DeliveryResult> : {};
+    const answered = outcome.kind === 'answered' ? (JSON.parse(outcome.result) as Partial<DeliveryResult>) : {};
     return answered.delivery ? { delivery: answered.delivery } : { delivery: { kind: 'timeout', delivered: true } };
   }
 
@@ -239,7 +303,10 @@ export class ReaderGateway implements ReaderLink {
     const device = this.devices.get(message.readerId);
     if (message.kind === 'input') {
       const { input } = JSON.parse(message.payload) as InputPayload;
-      return JSON.stringify({ ok: device !== undefined && device.accountId === message.accountId && this.forwardInput(message.readerId, input) });
+      return JSON.stringify({
+        ok:
+          device !== undefined && device.accountId === message.accountId && this.forwardInput(message.readerId, input),
+      });
     }
     if (message.kind !== 'deliver' || !device || device.accountId !== message.accountId) {
       return JSON.stringify({ delivery: { kind: 'timeout', delivered: false } } satisfies DeliveryResult);
@@ -258,8 +325,13 @@ export class ReaderGateway implements ReaderLink {
     }
   }
 
-  private async deliverHere(device: DeviceConnection, reader: Reader, command: ReaderCommand, nowMs: number,
-    accountId?: string): Promise<DeliveryResult> {
+  private async deliverHere(
+    device: DeviceConnection,
+    reader: Reader,
+    command: ReaderCommand,
+    nowMs: number,
+    accountId?: string,
+  ): Promise<DeliveryResult> {
     if (device.ws.readyState !== device.ws.OPEN) return { delivery: { kind: 'timeout', delivered: false } };
     let serverCommand: ServerCommand;
     if (command.kind === 'cancel_action') {
@@ -267,7 +339,14 @@ export class ReaderGateway implements ReaderLink {
     } else {
       const { type, ...details } = command.action;
       const provisional: Reader = {
-        ...reader, action: { type, status: 'in_progress', failure_code: null, failure_message: null, ...details } as Reader['action'],
+        ...reader,
+        action: {
+          type,
+          status: 'in_progress',
+          failure_code: null,
+          failure_message: null,
+          ...details,
+        } as Reader['action'],
         _internal: { ...reader._internal, stage: 'waiting', deviceActionId: command.actionId ?? null },
       };
       const ctx = await this.context(accountId ?? device.accountId, nowMs);
@@ -282,7 +361,12 @@ export class ReaderGateway implements ReaderLink {
     if (acked) return { delivery: { kind: 'ack' } };
     // Still connected: the command was written and the device may be working on it (its ack was lost
     // or late). The caller answers terminal_reader_timeout and keeps the action: the false negative.
-    return { delivery: { kind: 'timeout', delivered: device.ws.readyState === device.ws.OPEN && this.devices.get(reader.id) === device } };
+    return {
+      delivery: {
+        kind: 'timeout',
+        delivered: device.ws.readyState === device.ws.OPEN && this.devices.get(reader.id) === device,
+      },
+    };
   }
 
   /** A device's PIN pad sends the PIN with the card read; nothing more is asked of it afterwards. */
@@ -301,11 +385,19 @@ export class ReaderGateway implements ReaderLink {
     }
     const personality = personalities[pairing.personality];
     return {
-      link: this.name, deviceType: personality.deviceType, serialNumber: pairing.serialNumber,
-      deviceSwVersion: pairing.deviceSwVersion, ipAddress: pairing.ipAddress,
+      link: this.name,
+      deviceType: personality.deviceType,
+      serialNumber: pairing.serialNumber,
+      deviceSwVersion: pairing.deviceSwVersion,
+      ipAddress: pairing.ipAddress,
       complete: (accountId, readerId, readerSecret) => {
-        this.sendFrame(pairing.ws, { type: 'paired', account: accountId, reader_id: readerId, reader_secret: readerSecret,
-          device_type: personality.deviceType });
+        this.sendFrame(pairing.ws, {
+          type: 'paired',
+          account: accountId,
+          reader_id: readerId,
+          reader_secret: readerSecret,
+          device_type: personality.deviceType,
+        });
         pairing.ws.close(1000, 'paired');
       },
     };
@@ -346,7 +438,10 @@ export class ReaderGateway implements ReaderLink {
       while (this.pairings.has(code)) code = registrationCode();
       const suffix = createHash('sha256').update(code).digest('hex').slice(0, 8).toUpperCase();
       pairing = {
-        code, expiresAtMs: this.wallNow() + this.pairingCodeLifetimeMs, ws, personality: frame.personality,
+        code,
+        expiresAtMs: this.wallNow() + this.pairingCodeLifetimeMs,
+        ws,
+        personality: frame.personality,
         serialNumber: frame.serial_number ?? `${personality.serialPrefix}${suffix}`,
         deviceSwVersion: frame.device_sw_version ?? personality.swVersion,
         ipAddress: (request.socket.remoteAddress ?? '0.0.0.0').replace(/^::ffff:/, ''),
@@ -384,8 +479,10 @@ export class ReaderGateway implements ReaderLink {
         // the lease ends, so no node sends this reader commands through this one any more.
         void this.persistPresence(device.accountId, device.readerId, true).catch(() => undefined);
         const { accountId, readerId, epoch } = device;
-        void this.bus.shareScreen(accountId, readerId, epoch, JSON.stringify({ screen: 'offline' }))
-          .finally(() => this.bus.release(accountId, readerId, epoch)).catch(() => undefined);
+        void this.bus
+          .shareScreen(accountId, readerId, epoch, JSON.stringify({ screen: 'offline' }))
+          .finally(() => this.bus.release(accountId, readerId, epoch))
+          .catch(() => undefined);
       }
     });
     ws.on('message', (data, isBinary) => {
@@ -394,7 +491,11 @@ export class ReaderGateway implements ReaderLink {
       seq = frame.seq;
       if (!device) {
         if (frame.type !== 'hello' || authenticating) {
-          this.fail(ws, 'unauthenticated', 'The first frame on this socket must be hello (with the reader credentials).');
+          this.fail(
+            ws,
+            'unauthenticated',
+            'The first frame on this socket must be hello (with the reader credentials).',
+          );
           return;
         }
         authenticating = true;
@@ -409,8 +510,11 @@ export class ReaderGateway implements ReaderLink {
   }
 
   /** Checks the credentials; `ready` runs before the welcome is sent, so the device's next frames find the connection. */
-  private async authenticate(ws: WebSocket, hello: Extract<DeviceFrame, { type: 'hello' }>,
-    ready: (device: DeviceConnection) => void): Promise<void> {
+  private async authenticate(
+    ws: WebSocket,
+    hello: Extract<DeviceFrame, { type: 'hello' }>,
+    ready: (device: DeviceConnection) => void,
+  ): Promise<void> {
     if (hello.protocol !== readerProtocol) {
       this.fail(ws, 'unsupported_protocol', `This server speaks ${readerProtocol}.`);
       return;
@@ -433,14 +537,20 @@ export class ReaderGateway implements ReaderLink {
     }
     if (ws.readyState !== ws.OPEN) return;
     const previous = this.devices.get(reader.id);
-    if (previous) this.fail(previous.ws, 'replaced_by_new_connection', 'Another connection authenticated as this reader.', 4000);
+    if (previous)
+      this.fail(previous.ws, 'replaced_by_new_connection', 'Another connection authenticated as this reader.', 4000);
     const ctx = await this.services.engine.automaticContext(hello.account);
     if (ws.readyState !== ws.OPEN) return;
     // The lease: a device reconnecting here takes the reader over from the node it left (whose old,
     // maybe half-open, connection is closed at its next renewal); of two nodes racing, one wins.
     const epoch = await this.bus.own(hello.account, reader.id);
     if (epoch === null) {
-      this.fail(ws, 'replaced_by_new_connection', 'Another connection authenticated as this reader on another server node.', 4000);
+      this.fail(
+        ws,
+        'replaced_by_new_connection',
+        'Another connection authenticated as this reader on another server node.',
+        4000,
+      );
       return;
     }
     if (ws.readyState !== ws.OPEN) {
@@ -448,15 +558,28 @@ export class ReaderGateway implements ReaderLink {
       return;
     }
     const device: DeviceConnection = {
-      ws, accountId: hello.account, readerId: reader.id, epoch, pending: new Map(), pushed: null, queue: Promise.resolve(),
-      expecting: new Set(), committed: new Map(), viaBus: false,
+      ws,
+      accountId: hello.account,
+      readerId: reader.id,
+      epoch,
+      pending: new Map(),
+      pushed: null,
+      queue: Promise.resolve(),
+      expecting: new Set(),
+      committed: new Map(),
+      viaBus: false,
     };
     this.devices.set(reader.id, device);
     this.lastSeen.set(reader.id, ctx.nowMs);
     ready(device);
     this.sendFrame(ws, {
-      type: 'welcome', protocol: readerProtocol, reader_id: reader.id, heartbeat_interval_ms: this.heartbeatIntervalMs,
-      ack_timeout_ms: this.ackTimeoutMs, offline_after_ms: readerOfflineAfterMs, message_bytes_max: limits.readerMessageBytesMax,
+      type: 'welcome',
+      protocol: readerProtocol,
+      reader_id: reader.id,
+      heartbeat_interval_ms: this.heartbeatIntervalMs,
+      ack_timeout_ms: this.ackTimeoutMs,
+      offline_after_ms: readerOfflineAfterMs,
+      message_bytes_max: limits.readerMessageBytesMax,
       server_time_ms: ctx.nowMs,
     });
     await this.persistPresence(hello.account, reader.id, true);
@@ -464,7 +587,12 @@ export class ReaderGateway implements ReaderLink {
   }
 
   /** After (re)connecting: the device continues the current action, gets it again, or drops a stale one. */
-  private async resume(device: DeviceConnection, ctx: RequestContext, reader: Reader, deviceActionId: string | null): Promise<void> {
+  private async resume(
+    device: DeviceConnection,
+    ctx: RequestContext,
+    reader: Reader,
+    deviceActionId: string | null,
+  ): Promise<void> {
     const status = serverActionStatus(reader);
     if (!status || (status.status !== 'waiting' && status.actionId !== deviceActionId)) {
       if (deviceActionId !== null) void this.send(device, { type: 'cancel' }, false);
@@ -493,26 +621,36 @@ export class ReaderGateway implements ReaderLink {
       case 'screen':
         this.screens.set(device.readerId, frame.state);
         this.publishScreen(device.readerId, frame.state);
-        void this.bus.shareScreen(device.accountId, device.readerId, device.epoch, JSON.stringify(frame.state)).catch(() => undefined);
+        void this.bus
+          .shareScreen(device.accountId, device.readerId, device.epoch, JSON.stringify(frame.state))
+          .catch(() => undefined);
         return;
       case 'event':
-        device.queue = device.queue.then(async () => {
-          const ctx = await this.services.engine.automaticContext(device.accountId);
-          const actionId = 'action_id' in frame.event ? frame.event.action_id : null;
-          if (actionId !== null && device.expecting.has(actionId)) await this.awaitAction(device, actionId);
-          try {
-            await this.services.readerDevices.applyEvent(ctx, device.readerId, frame.event);
-            this.sendFrame(device.ws, { type: 'event_result', seq: frame.seq, ok: true, error: null });
-          } catch (error) {
-            const body = isApiError(error) ? { code: error.code, message: error.message } : { code: 'api_error', message: 'The event could not be processed.' };
-            this.sendFrame(device.ws, { type: 'event_result', seq: frame.seq, ok: false, error: body });
-          }
-          await this.pushCurrent(device);
-        }).catch(() => {
-          // The account or reader vanished mid-event (or the store failed): the device learns nothing more.
-          this.sendFrame(device.ws, { type: 'event_result', seq: frame.seq, ok: false,
-            error: { code: 'api_error', message: 'The event could not be processed.' } });
-        });
+        device.queue = device.queue
+          .then(async () => {
+            const ctx = await this.services.engine.automaticContext(device.accountId);
+            const actionId = 'action_id' in frame.event ? frame.event.action_id : null;
+            if (actionId !== null && device.expecting.has(actionId)) await this.awaitAction(device, actionId);
+            try {
+              await this.services.readerDevices.applyEvent(ctx, device.readerId, frame.event);
+              this.sendFrame(device.ws, { type: 'event_result', seq: frame.seq, ok: true, error: null });
+            } catch (error) {
+              const body = isApiError(error)
+                ? { code: error.code, message: error.message }
+                : { code: 'api_error', message: 'The event could not be processed.' };
+              this.sendFrame(device.ws, { type: 'event_result', seq: frame.seq, ok: false, error: body });
+            }
+            await this.pushCurrent(device);
+          })
+          .catch(() => {
+            // The account or reader vanished mid-event (or the store failed): the device learns nothing more.
+            this.sendFrame(device.ws, {
+              type: 'event_result',
+              seq: frame.seq,
+              ok: false,
+              error: { code: 'api_error', message: 'The event could not be processed.' },
+            });
+          });
         return;
       default:
         this.fail(device.ws, 'unauthenticated', `A ${frame.type} frame is not valid on an authenticated connection.`);
@@ -523,7 +661,10 @@ export class ReaderGateway implements ReaderLink {
   private async awaitAction(device: DeviceConnection, actionId: string): Promise<void> {
     const committed = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2_000);
-      device.committed.set(actionId, () => { clearTimeout(timer); resolve(); });
+      device.committed.set(actionId, () => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
     const record = await this.services.engine.store.get<Reader>(device.accountId, device.readerId);
     if (record && deviceActionId(record.object) !== actionId) await committed;
@@ -538,7 +679,11 @@ export class ReaderGateway implements ReaderLink {
       this.fail(ws, 'rate_limited', `More than ${limits.readerMessagesPerSecondMax} messages per second.`, 1008);
       return null;
     }
-    const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+    const size = Array.isArray(data)
+      ? data.reduce((n, b) => n + b.length, 0)
+      : data instanceof ArrayBuffer
+        ? data.byteLength
+        : data.length;
     if (size > limits.readerMessageBytesMax) {
       this.fail(ws, 'message_too_large', `Frames are limited to ${limits.readerMessageBytesMax} bytes.`, 1009);
       return null;
@@ -549,7 +694,9 @@ export class ReaderGateway implements ReaderLink {
     }
     let frame: DeviceFrame;
     try {
-      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8');
+      const text = Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.from(data as Buffer).toString('utf8');
       frame = parseDeviceFrame(parseJson(text));
     } catch (error) {
       if (error instanceof FrameError) this.fail(ws, error.code, error.message);
@@ -603,21 +750,27 @@ export class ReaderGateway implements ReaderLink {
    * A screen viewer's touch for the reader's device wherever it is connected: here, or through a
    * command row for the node holding it. False: no node holds the device.
    */
-  async sendInput(accountId: string, readerId: string, input: ServerFrame & { type: 'customer_input' }): Promise<boolean> {
+  async sendInput(
+    accountId: string,
+    readerId: string,
+    input: ServerFrame & { type: 'customer_input' },
+  ): Promise<boolean> {
     const device = this.devices.get(readerId);
     if (device) return device.accountId === accountId && this.forwardInput(readerId, input);
     const owner = await this.bus.ownerOf(accountId, readerId);
     if (owner === null || owner === this.bus.nodeId) return false;
     const payload: InputPayload = { input };
-    const outcome = await this.bus.request({ accountId, readerId, toNode: owner, kind: 'input', payload: JSON.stringify(payload) },
-      { pickupMs: this.pickupMs(), answerMs: this.pickupMs() });
+    const outcome = await this.bus.request(
+      { accountId, readerId, toNode: owner, kind: 'input', payload: JSON.stringify(payload) },
+      { pickupMs: this.pickupMs(), answerMs: this.pickupMs() },
+    );
     return outcome.kind === 'answered' && (JSON.parse(outcome.result) as { ok?: boolean }).ok === true;
   }
 
   /** The screen of a device connected to another node (kept in the store by its node), or null. */
   async screenElsewhere(accountId: string, readerId: string): Promise<ScreenState | null> {
     const text = await this.bus.liveScreen(accountId, readerId);
-    return text === null ? null : JSON.parse(text) as ScreenState;
+    return text === null ? null : (JSON.parse(text) as ScreenState);
   }
 
   /** Forwards a screen viewer's touch to the device (it decides, as if touched). */
@@ -634,7 +787,7 @@ export class ReaderGateway implements ReaderLink {
 
   /** The account's automatic context at the time of the command being delivered. */
   private async context(accountId: string, nowMs: number): Promise<RequestContext> {
-    return { ...await this.services.engine.automaticContext(accountId), nowMs };
+    return { ...(await this.services.engine.automaticContext(accountId)), nowMs };
   }
 
   /** Wall clock (the engine's clock, without any account's test-clock offset). */
@@ -655,14 +808,16 @@ export class ReaderGateway implements ReaderLink {
 
   /** Any frame is a signal: presence in memory now, in the database at most every `presenceWriteIntervalMs`. */
   private touch(device: DeviceConnection): void {
-    void this.accountNow(device.accountId).then(async (nowMs) => {
-      const previous = this.lastSeen.get(device.readerId);
-      this.lastSeen.set(device.readerId, nowMs);
-      const wasOffline = previous === undefined || nowMs - previous > readerOfflineAfterMs;
-      if (this.services.readerPresence.writeDue(device.readerId, wasOffline, this.presenceWriteIntervalMs)) {
-        await this.persistPresence(device.accountId, device.readerId, false);
-      }
-    }).catch(() => undefined);
+    void this.accountNow(device.accountId)
+      .then(async (nowMs) => {
+        const previous = this.lastSeen.get(device.readerId);
+        this.lastSeen.set(device.readerId, nowMs);
+        const wasOffline = previous === undefined || nowMs - previous > readerOfflineAfterMs;
+        if (this.services.readerPresence.writeDue(device.readerId, wasOffline, this.presenceWriteIntervalMs)) {
+          await this.persistPresence(device.accountId, device.readerId, false);
+        }
+      })
+      .catch(() => undefined);
   }
 
   private async persistPresence(accountId: string, readerId: string, force: boolean): Promise<void> {
@@ -748,9 +903,16 @@ export class ReaderGateway implements ReaderLink {
       return;
     }
     device.pushed = key;
-    void this.send(device, {
-      type: 'action_update', action_id: status.actionId, status: status.status, message: status.message,
-    }, false);
+    void this.send(
+      device,
+      {
+        type: 'action_update',
+        action_id: status.actionId,
+        status: status.status,
+        message: status.message,
+      },
+      false,
+    );
   }
 }
 
@@ -762,8 +924,10 @@ export function refuseUpgrade(socket: Duplex, status: 401 | 404, message: string
   const body = JSON.stringify({ error: { type: 'invalid_request_error', ...(code ? { code } : {}), message } });
   const reason = status === 404 ? 'Not Found' : 'Unauthorized';
   socket.on('error', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
   // A peer that never reads must not keep the half-closed socket either.
   setTimeout(() => socket.destroy(), 1_000).unref();
 }

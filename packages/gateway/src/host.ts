@@ -4,7 +4,15 @@
  * and `App` satisfy these structurally; the gateway depends on the engine only (issue 16, item 5).
  */
 import type { IncomingMessage, Server } from 'node:http';
-import type { Engine, ReaderDevices, ReaderLinks, ReaderPresence, RequestContext, SdkSessions, TerminalReaders } from '@opentill/engine';
+import type {
+  Engine,
+  ReaderDevices,
+  ReaderLinks,
+  ReaderPresence,
+  RequestContext,
+  SdkSessions,
+  TerminalReaders,
+} from '@opentill/engine';
 
 export interface GatewayServices {
   engine: Engine;
@@ -18,8 +26,11 @@ export interface GatewayServices {
 }
 
 /** A route handler: the request (its path parameters and raw socket), the authenticated context, the decoded parameters. */
-export type GatewayRouteHandler = (request: { params: unknown; raw: IncomingMessage }, ctx: RequestContext,
-  params: Record<string, unknown>) => Promise<unknown>;
+export type GatewayRouteHandler = (
+  request: { params: unknown; raw: IncomingMessage },
+  ctx: RequestContext,
+  params: Record<string, unknown>,
+) => Promise<unknown>;
 
 export interface GatewayHost {
   fastify: { server: Server };

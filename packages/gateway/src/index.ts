@@ -17,11 +17,21 @@ export { registrationCode } from './words.js';
  * adapter, the screen_sessions route, and the WebSocket endpoints on the HTTP server's upgrade event.
  * Call before `listen` (routes cannot be added after Fastify is ready).
  */
-export function attachGateway(app: GatewayHost, services: GatewayServices, options: GatewayOptions & PublicUrlOptions = {}):
-  { gateway: ReaderGateway; screens: ScreenHub; close(): void } {
+export function attachGateway(
+  app: GatewayHost,
+  services: GatewayServices,
+  options: GatewayOptions & PublicUrlOptions = {},
+): { gateway: ReaderGateway; screens: ScreenHub; close(): void } {
   const gateway = new ReaderGateway(services, options);
   const screens = new ScreenHub(services, gateway, { publicUrl: options.publicUrl, trustProxy: options.trustProxy });
   screens.register(app);
   gateway.attach(app.fastify.server);
-  return { gateway, screens, close: () => { screens.close(); gateway.close(); } };
+  return {
+    gateway,
+    screens,
+    close: () => {
+      screens.close();
+      gateway.close();
+    },
+  };
 }

@@ -39,7 +39,8 @@ export function wellFormedHost(value: string): string | null {
     return null;
   }
   const hostname = port === undefined ? value : value.slice(0, value.length - port.length - 1);
-  if (url.hostname !== hostname.toLowerCase() && !(value.startsWith('[') && isIP(url.hostname.slice(1, -1)) === 6)) return null;
+  if (url.hostname !== hostname.toLowerCase() && !(value.startsWith('[') && isIP(url.hostname.slice(1, -1)) === 6))
+    return null;
   return url.host;
 }
 
@@ -49,12 +50,23 @@ export function parsePublicUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`--public-url/OPENTILL_PUBLIC_URL must be an absolute http:// or https:// URL (got an unparsable value).`);
+    throw new Error(
+      `--public-url/OPENTILL_PUBLIC_URL must be an absolute http:// or https:// URL (got an unparsable value).`,
+    );
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash ||
-    (url.pathname !== '/' && url.pathname !== '') || wellFormedHost(url.host) === null) {
-    throw new Error('--public-url/OPENTILL_PUBLIC_URL must be an http:// or https:// origin such as https://till.example.com ' +
-      '(no path, credentials, query or fragment).');
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    wellFormedHost(url.host) === null
+  ) {
+    throw new Error(
+      '--public-url/OPENTILL_PUBLIC_URL must be an http:// or https:// origin such as https://till.example.com ' +
+        '(no path, credentials, query or fragment).',
+    );
   }
   return url.origin;
 }

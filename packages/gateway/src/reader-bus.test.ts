@@ -15,14 +15,25 @@ import { ReaderBus, type ReaderBusOptions } from './reader-bus.js';
 
 const ACCT = 'acct_bus';
 
-interface TwoNodes { a: Store; b: Store; cleanup(): Promise<void> }
+interface TwoNodes {
+  a: Store;
+  b: Store;
+  cleanup(): Promise<void>;
+}
 
 const kinds: Record<string, () => Promise<TwoNodes>> = {
   sqlite: async () => {
     const dir = mkdtempSync(join(tmpdir(), 'opentill-bus-'));
     const store = new SqliteStore(join(dir, 'bus.db'));
     await store.migrate();
-    return { a: store, b: store, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      a: store,
+      b: store,
+      cleanup: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   },
   postgres: async () => {
     const { url, poolMax } = await testPostgres();
@@ -30,7 +41,15 @@ const kinds: Record<string, () => Promise<TwoNodes>> = {
     const a = new PostgresStore({ connectionString: schema.url, poolMax });
     const b = new PostgresStore({ connectionString: schema.url, poolMax });
     await a.migrate();
-    return { a, b, cleanup: async () => { await a.close(); await b.close(); await schema.drop(); } };
+    return {
+      a,
+      b,
+      cleanup: async () => {
+        await a.close();
+        await b.close();
+        await schema.drop();
+      },
+    };
   },
 };
 
@@ -41,12 +60,22 @@ for (const [kind, open] of Object.entries(kinds)) {
     const lost: Array<{ node: string; readerId: string }> = [];
     let lostWaiter: (() => void) | null = null;
 
-    const bus = async (nodeId: string, handle: (message: ReaderMessage) => Promise<string>, options: ReaderBusOptions = {}) => {
+    const bus = async (
+      nodeId: string,
+      handle: (message: ReaderMessage) => Promise<string>,
+      options: ReaderBusOptions = {},
+    ) => {
       const store = buses.length % 2 === 0 ? stores.a : stores.b;
-      const created = new ReaderBus(store.readerBus, systemClock, handle, (_account, readerId, _epoch) => {
-        lost.push({ node: nodeId, readerId });
-        lostWaiter?.();
-      }, { nodeId, pollMs: 50, leaseMs: 600, ...options });
+      const created = new ReaderBus(
+        store.readerBus,
+        systemClock,
+        handle,
+        (_account, readerId, _epoch) => {
+          lost.push({ node: nodeId, readerId });
+          lostWaiter?.();
+        },
+        { nodeId, pollMs: 50, leaseMs: 600, ...options },
+      );
       await created.start();
       buses.push(created);
       return created;
@@ -54,7 +83,9 @@ for (const [kind, open] of Object.entries(kinds)) {
     const request = (from: ReaderBus, toNode: string, budget = { pickupMs: 1_000, answerMs: 1_000 }) =>
       from.request({ accountId: ACCT, readerId: 'tmr_1', toNode, kind: 'deliver', payload: '{"ping":1}' }, budget);
 
-    before(async () => { stores = await open(); });
+    before(async () => {
+      stores = await open();
+    });
     after(async () => {
       for (const created of buses) await created.stop();
       await stores.cleanup();
@@ -62,12 +93,18 @@ for (const [kind, open] of Object.entries(kinds)) {
 
     test('a request is taken by its node once and its answer comes back', async () => {
       const seen: ReaderMessage[] = [];
-      const owner = await bus(`${kind}_owner`, async (message) => { seen.push(message); return JSON.stringify({ pong: message.payload }); });
+      const owner = await bus(`${kind}_owner`, async (message) => {
+        seen.push(message);
+        return JSON.stringify({ pong: message.payload });
+      });
       const sender = await bus(`${kind}_sender`, async () => '{}');
       const epoch = await owner.own(ACCT, 'tmr_1');
       assert.equal(typeof epoch, 'number');
       assert.equal(await sender.ownerOf(ACCT, 'tmr_1'), owner.nodeId);
-      assert.deepEqual(await request(sender, owner.nodeId), { kind: 'answered', result: JSON.stringify({ pong: '{"ping":1}' }) });
+      assert.deepEqual(await request(sender, owner.nodeId), {
+        kind: 'answered',
+        result: JSON.stringify({ pong: '{"ping":1}' }),
+      });
       assert.equal(seen.length, 1);
       assert.equal(seen[0]!.fromNode, sender.nodeId);
       await owner.release(ACCT, 'tmr_1', epoch!);
@@ -82,16 +119,25 @@ for (const [kind, open] of Object.entries(kinds)) {
 
     test('no node takes the row in time: withdrawn, unclaimed (nothing delivered)', async () => {
       const sender = await bus(`${kind}_lonely`, async () => '{}');
-      assert.deepEqual(await request(sender, `${kind}_gone`, { pickupMs: 200, answerMs: 1_000 }), { kind: 'unclaimed' });
+      assert.deepEqual(await request(sender, `${kind}_gone`, { pickupMs: 200, answerMs: 1_000 }), {
+        kind: 'unclaimed',
+      });
     });
 
     test('taken but never answered in time: unanswered (it may have reached the device)', async () => {
       let release: () => void = () => undefined;
-      const hung = new Promise<void>((resolve) => { release = resolve; });
-      const owner = await bus(`${kind}_hung`, async () => { await hung; return '"late"'; });
+      const hung = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const owner = await bus(`${kind}_hung`, async () => {
+        await hung;
+        return '"late"';
+      });
       const sender = await bus(`${kind}_impatient`, async () => '{}');
       try {
-        assert.deepEqual(await request(sender, owner.nodeId, { pickupMs: 1_000, answerMs: 200 }), { kind: 'unanswered' });
+        assert.deepEqual(await request(sender, owner.nodeId, { pickupMs: 1_000, answerMs: 200 }), {
+          kind: 'unanswered',
+        });
       } finally {
         release();
       }
@@ -103,9 +149,15 @@ for (const [kind, open] of Object.entries(kinds)) {
       const firstEpoch = await first.own(ACCT, 'tmr_moved');
       assert.equal(await second.own(ACCT, 'tmr_moved'), firstEpoch! + 1);
       for (let attempt = 0; attempt < 100 && !lost.some((l) => l.readerId === 'tmr_moved'); attempt += 1) {
-        await new Promise<void>((resolve) => { lostWaiter = resolve; setTimeout(resolve, 100); });
+        await new Promise<void>((resolve) => {
+          lostWaiter = resolve;
+          setTimeout(resolve, 100);
+        });
       }
-      assert.deepEqual(lost.filter((l) => l.readerId === 'tmr_moved'), [{ node: first.nodeId, readerId: 'tmr_moved' }]);
+      assert.deepEqual(
+        lost.filter((l) => l.readerId === 'tmr_moved'),
+        [{ node: first.nodeId, readerId: 'tmr_moved' }],
+      );
       assert.equal(await first.ownerOf(ACCT, 'tmr_moved'), second.nodeId);
       // The old owner's release changes nothing: the lease is the new owner's.
       await first.release(ACCT, 'tmr_moved', firstEpoch!);

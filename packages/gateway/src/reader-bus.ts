@@ -30,9 +30,14 @@ export type ReaderMessageHandler = (message: ReaderMessage) => Promise<string>;
  * the sender withdrew it (nothing was delivered). `unanswered`: the owner took the row but no answer
  * came in time (it may have delivered it, then died): the caller must assume it was delivered.
  */
-export type ReaderRequestOutcome = { kind: 'answered'; result: string } | { kind: 'unclaimed' } | { kind: 'unanswered' };
+export type ReaderRequestOutcome =
+  { kind: 'answered'; result: string } | { kind: 'unclaimed' } | { kind: 'unanswered' };
 
-interface Lease { accountId: string; readerId: string; epoch: number }
+interface Lease {
+  accountId: string;
+  readerId: string;
+  epoch: number;
+}
 
 const takeBatchMax = 32;
 export const nodeIdPattern = /^[\w.-]{1,64}$/;
@@ -55,12 +60,18 @@ export class ReaderBus {
   private readonly hintListeners = new Set<(topic: string) => void>();
   private readonly pollListeners = new Set<() => Promise<void>>();
 
-  constructor(private readonly store: ReaderBusStore, private readonly clock: Clock, private readonly handle: ReaderMessageHandler,
+  constructor(
+    private readonly store: ReaderBusStore,
+    private readonly clock: Clock,
+    private readonly handle: ReaderMessageHandler,
     /** Called when a renewal shows that another node took the reader over. */
-    private readonly onLost: (accountId: string, readerId: string, epoch: number) => void, options: ReaderBusOptions = {}) {
+    private readonly onLost: (accountId: string, readerId: string, epoch: number) => void,
+    options: ReaderBusOptions = {},
+  ) {
     this.nodeId = options.nodeId ?? `node_${randomBytes(6).toString('hex')}`;
     // Node ids go into NOTIFY payloads split on ':' and '|'.
-    if (!nodeIdPattern.test(this.nodeId)) throw new Error(`node id '${this.nodeId.slice(0, 80)}': use 1 to 64 letters, digits, _ . or -`);
+    if (!nodeIdPattern.test(this.nodeId))
+      throw new Error(`node id '${this.nodeId.slice(0, 80)}': use 1 to 64 letters, digits, _ . or -`);
     this.leaseMs = options.leaseMs ?? 15_000;
     this.pollMs = options.pollMs ?? 500;
     this.wakeUps = options.wakeUps ?? true;
@@ -74,7 +85,11 @@ export class ReaderBus {
       const timer = setInterval(() => {
         if (busy || this.stopped) return;
         busy = true;
-        void run().catch(() => undefined).finally(() => { busy = false; });
+        void run()
+          .catch(() => undefined)
+          .finally(() => {
+            busy = false;
+          });
       }, ms);
       timer.unref();
       this.timers.push(timer);
@@ -130,7 +145,13 @@ export class ReaderBus {
    */
   async own(accountId: string, readerId: string): Promise<number | null> {
     const seen = await this.store.owner(accountId, readerId);
-    const owned = await this.store.own(accountId, readerId, this.nodeId, seen?.epoch ?? null, this.clock.nowMs() + this.leaseMs);
+    const owned = await this.store.own(
+      accountId,
+      readerId,
+      this.nodeId,
+      seen?.epoch ?? null,
+      this.clock.nowMs() + this.leaseMs,
+    );
     if (!owned) return null;
     this.leases.set(keyOf(accountId, readerId), { accountId, readerId, epoch: owned.epoch });
     return owned.epoch;
@@ -155,7 +176,7 @@ export class ReaderBus {
 
   /** The screen last kept for a reader whose device holds a live lease somewhere; null otherwise. */
   async liveScreen(accountId: string, readerId: string): Promise<string | null> {
-    return await this.ownerOf(accountId, readerId) === null ? null : this.store.screen(accountId, readerId);
+    return (await this.ownerOf(accountId, readerId)) === null ? null : this.store.screen(accountId, readerId);
   }
 
   /** The node holding a live lease on the reader, or null (none, expired, released). */
@@ -183,8 +204,10 @@ export class ReaderBus {
    * Writes a row for `toNode` and waits for its answer: up to `pickupMs` for the owner to take it
    * (else the row is withdrawn: `unclaimed`), then up to `answerMs` more for the answer.
    */
-  async request(message: Pick<ReaderMessage, 'accountId' | 'readerId' | 'toNode' | 'kind' | 'payload'>,
-    budget: { pickupMs: number; answerMs: number }): Promise<ReaderRequestOutcome> {
+  async request(
+    message: Pick<ReaderMessage, 'accountId' | 'readerId' | 'toNode' | 'kind' | 'payload'>,
+    budget: { pickupMs: number; answerMs: number },
+  ): Promise<ReaderRequestOutcome> {
     const id = `rbm_${randomBytes(12).toString('hex')}`;
     const startMs = this.clock.nowMs();
     await this.store.send({ ...message, id, fromNode: this.nodeId, createdMs: startMs });
@@ -207,7 +230,11 @@ export class ReaderBus {
 
   private wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const wake = () => { clearTimeout(timer); this.waiting.delete(wake); resolve(); };
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiting.delete(wake);
+        resolve();
+      };
       const timer = setTimeout(wake, ms);
       this.waiting.add(wake);
     });

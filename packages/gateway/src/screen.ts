@@ -30,7 +30,11 @@ interface ScreenSessionRecord extends StoredObject {
   expires_at_ms: number;
 }
 
-interface Viewer { ws: WebSocket; accountId: string; readerId: string }
+interface Viewer {
+  ws: WebSocket;
+  accountId: string;
+  readerId: string;
+}
 
 export class ScreenHub {
   private readonly viewers = new Map<string, Set<Viewer>>();
@@ -44,8 +48,11 @@ export class ScreenHub {
   /** Readers watched here whose device is a gateway device (simulated readers' screens are derived, never relayed). */
   private readonly gatewayReaders = new Set<string>();
 
-  constructor(private readonly services: GatewayServices, private readonly gateway: ReaderGateway,
-    private readonly urls: PublicUrlOptions = {}) {
+  constructor(
+    private readonly services: GatewayServices,
+    private readonly gateway: ReaderGateway,
+    private readonly urls: PublicUrlOptions = {},
+  ) {
     gateway.route(gatewayPaths.screen, (request, socket, head) => {
       this.upgrade(request, socket, head).catch(() => socket.destroy());
     });
@@ -54,7 +61,8 @@ export class ScreenHub {
     // and the bus's poll looks again for viewers here in case the hint was lost.
     const stopTopics = gateway.bus.onTopic((topic) => {
       const [kind, accountId, readerId] = topic.split(':');
-      if (kind === 'screen' && accountId && readerId) void this.refreshRemote(accountId, readerId).catch(() => undefined);
+      if (kind === 'screen' && accountId && readerId)
+        void this.refreshRemote(accountId, readerId).catch(() => undefined);
     });
     const stopPolls = gateway.bus.onPoll(async () => {
       for (const [readerId, set] of this.viewers) {
@@ -72,13 +80,17 @@ export class ScreenHub {
         else void this.refresh(accountId, object as Reader).catch(() => undefined);
       }
     });
-    this.unsubscribe = () => { stopTopics(); stopPolls(); stopCommits(); };
+    this.unsubscribe = () => {
+      stopTopics();
+      stopPolls();
+      stopCommits();
+    };
   }
 
   /** Sends viewers here the screen of a gateway device another node holds, when it changed. */
   private async refreshRemote(accountId: string, readerId: string): Promise<void> {
     if (!this.viewers.has(readerId) || !this.gatewayReaders.has(readerId) || this.gateway.isConnected(readerId)) return;
-    const state: ScreenState = await this.gateway.screenElsewhere(accountId, readerId) ?? { screen: 'offline' };
+    const state: ScreenState = (await this.gateway.screenElsewhere(accountId, readerId)) ?? { screen: 'offline' };
     const text = JSON.stringify(state);
     if (this.remoteScreens.get(readerId) === text) return;
     this.remoteScreens.set(readerId, text);
@@ -110,12 +122,20 @@ export class ScreenHub {
       const token = `otscr_${ctx.accountId}.${randomBytes(24).toString('base64url')}`;
       const expiresAtMs = ctx.nowMs + screenSessionLifetimeMs;
       const record: ScreenSessionRecord = {
-        id: this.services.engine.ids.next('scrs'), object: 'opentill.screen_session', created: secondsOf(ctx.nowMs),
-        livemode: false, token_sha256: hashKey(token), reader: readerId, expires_at_ms: expiresAtMs,
+        id: this.services.engine.ids.next('scrs'),
+        object: 'opentill.screen_session',
+        created: secondsOf(ctx.nowMs),
+        livemode: false,
+        token_sha256: hashKey(token),
+        reader: readerId,
+        expires_at_ms: expiresAtMs,
       };
       const origin = publicOrigin(request.raw, this.urls);
       const answer = {
-        object: 'opentill.screen_session', id: record.id, reader: readerId, token,
+        object: 'opentill.screen_session',
+        id: record.id,
+        reader: readerId,
+        token,
         url: `${origin}/opentill/screen/${encodeURIComponent(readerId)}?token=${encodeURIComponent(token)}`,
         websocket_url: `${origin.replace(/^http/, 'ws')}${gatewayPaths.screen}?token=${encodeURIComponent(token)}`,
         expires_at: secondsOf(expiresAtMs),
@@ -133,7 +153,9 @@ export class ScreenHub {
       refuseUpgrade(socket, 401, 'Invalid or expired screen session token.');
       return;
     }
-    this.gateway.webSocketServer.handleUpgrade(request, socket, head, (ws) => this.onViewer(ws, session.accountId, session.readerId));
+    this.gateway.webSocketServer.handleUpgrade(request, socket, head, (ws) =>
+      this.onViewer(ws, session.accountId, session.readerId),
+    );
   }
 
   private async session(token: string): Promise<{ accountId: string; readerId: string } | null> {
@@ -141,9 +163,11 @@ export class ScreenHub {
     if (!match) return null;
     const accountId = match[1]!;
     const engine = this.services.engine;
-    if (!await engine.store.getAccount(accountId)) return null;
+    if (!(await engine.store.getAccount(accountId))) return null;
     const found = await engine.store.list<ScreenSessionRecord>({
-      accountId, type: 'opentill.screen_session', limit: 1,
+      accountId,
+      type: 'opentill.screen_session',
+      limit: 1,
       filters: [{ field: 'token_sha256', op: 'eq', value: hashKey(token) }],
     });
     const record = found.data[0];
@@ -158,7 +182,7 @@ export class ScreenHub {
     ws.on('error', () => undefined);
     const viewer: Viewer = { ws, accountId, readerId };
     let set = this.viewers.get(readerId);
-    if (!set) this.viewers.set(readerId, set = new Set());
+    if (!set) this.viewers.set(readerId, (set = new Set()));
     set.add(viewer);
     const bucket = { tokens: limits.readerMessageBurstMax, atMs: Date.now() };
     ws.on('close', () => {
@@ -170,13 +194,28 @@ export class ScreenHub {
       }
     });
     ws.on('message', (data, isBinary) => {
-      const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
-      if (!takeToken(bucket, Date.now())) { ws.close(1008, 'rate_limited'); return; }
-      if (size > limits.readerMessageBytesMax || isBinary) { ws.close(1009, 'message_too_large'); return; }
+      const size = Array.isArray(data)
+        ? data.reduce((n, b) => n + b.length, 0)
+        : data instanceof ArrayBuffer
+          ? data.byteLength
+          : data.length;
+      if (!takeToken(bucket, Date.now())) {
+        ws.close(1008, 'rate_limited');
+        return;
+      }
+      if (size > limits.readerMessageBytesMax || isBinary) {
+        ws.close(1009, 'message_too_large');
+        return;
+      }
       let input;
       try {
         const message = parseJson(Buffer.from(data as Buffer).toString('utf8')) as Record<string, unknown> | null;
-        if (!message || typeof message !== 'object' || message['type'] !== 'input' || Object.keys(message).length !== 2) {
+        if (
+          !message ||
+          typeof message !== 'object' ||
+          message['type'] !== 'input' ||
+          Object.keys(message).length !== 2
+        ) {
           throw new FrameError('malformed_message', 'Expected {"type":"input","input":{…}}.');
         }
         input = parseCustomerInput(message['input']);
@@ -185,7 +224,10 @@ export class ScreenHub {
         return;
       }
       void this.input(viewer, input).catch((error: unknown) => {
-        this.sendTo(ws, { type: 'input_rejected', reason: isApiError(error) ? error.message : 'The input could not be processed.' });
+        this.sendTo(ws, {
+          type: 'input_rejected',
+          reason: isApiError(error) ? error.message : 'The input could not be processed.',
+        });
       });
     });
     void this.initial(viewer).catch(() => ws.close(1011, 'internal_error'));
@@ -196,7 +238,12 @@ export class ScreenHub {
     const reader = (await this.services.terminalReaders.load(ctx, viewer.readerId)).object;
     if (reader._internal.link === 'gateway' && this.viewers.has(reader.id)) this.gatewayReaders.add(reader.id);
     const state = await this.screenOf(ctx, reader);
-    this.sendTo(viewer.ws, { type: 'screen', reader: await this.screenReader(ctx, reader), state, seq: this.nextSeq(reader.id) });
+    this.sendTo(viewer.ws, {
+      type: 'screen',
+      reader: await this.screenReader(ctx, reader),
+      state,
+      seq: this.nextSeq(reader.id),
+    });
     this.returnToIdleLater(viewer.accountId, reader, state);
   }
 
@@ -205,11 +252,13 @@ export class ScreenHub {
     const reader = (await this.services.terminalReaders.load(ctx, viewer.readerId)).object;
     if (reader._internal.link === 'tap_to_pay') {
       // A phone's card reads go through its SDK's tap screen and the Tap to Pay rules, never here.
-      throw new ApiError('invalid_request_body',
-        'This reader is a Tap to Pay phone: cards are tapped on the phone (its app\'s tap screen), not on this screen.');
+      throw new ApiError(
+        'invalid_request_body',
+        "This reader is a Tap to Pay phone: cards are tapped on the phone (its app's tap screen), not on this screen.",
+      );
     }
     if (reader._internal.link === 'gateway') {
-      if (!await this.gateway.sendInput(viewer.accountId, reader.id, { type: 'customer_input', input })) {
+      if (!(await this.gateway.sendInput(viewer.accountId, reader.id, { type: 'customer_input', input }))) {
         throw new ApiError('invalid_request_body', 'The reader is not connected.');
       }
       return;
@@ -221,22 +270,33 @@ export class ScreenHub {
 
   private async screenOf(ctx: RequestContext, reader: Reader): Promise<ScreenState> {
     if (reader._internal.link === 'gateway') {
-      const here = this.gateway.screens.get(reader.id) ?? (this.gateway.isConnected(reader.id) ? { screen: 'splash', message: null } : null);
-      return here ?? await this.gateway.screenElsewhere(ctx.accountId, reader.id) ?? { screen: 'offline' };
+      const here =
+        this.gateway.screens.get(reader.id) ??
+        (this.gateway.isConnected(reader.id) ? { screen: 'splash', message: null } : null);
+      return here ?? (await this.gateway.screenElsewhere(ctx.accountId, reader.id)) ?? { screen: 'offline' };
     }
     return this.services.readerDevices.simulatedScreen(ctx, reader);
   }
 
   private async screenReader(ctx: RequestContext, reader: Reader): Promise<ScreenReader> {
     const view = this.services.terminalReaders.view(reader, ctx.nowMs);
-    const place = reader.location ? this.places.get(reader.location) ?? await this.loadPlace(ctx, reader.location) : null;
+    const place = reader.location
+      ? (this.places.get(reader.location) ?? (await this.loadPlace(ctx, reader.location)))
+      : null;
     return {
-      id: reader.id, label: reader.label, device_type: reader.device_type, status: view.status,
-      language: screenLanguageFor(place?.country, place?.state), country: place?.country ?? null,
+      id: reader.id,
+      label: reader.label,
+      device_type: reader.device_type,
+      status: view.status,
+      language: screenLanguageFor(place?.country, place?.state),
+      country: place?.country ?? null,
     };
   }
 
-  private async loadPlace(ctx: RequestContext, locationId: string): Promise<{ country: string | null; state: string | null }> {
+  private async loadPlace(
+    ctx: RequestContext,
+    locationId: string,
+  ): Promise<{ country: string | null; state: string | null }> {
     const location = await this.services.engine.store.get(ctx.accountId, locationId);
     const address = (location?.object['address'] ?? null) as { country?: string; state?: string | null } | null;
     const place = { country: address?.country ?? null, state: address?.state ?? null };
@@ -254,7 +314,8 @@ export class ScreenHub {
     if (state.screen !== 'result' || reader._internal.link === 'gateway' || this.idleTimers.has(reader.id)) return;
     const timer = setTimeout(() => {
       this.idleTimers.delete(reader.id);
-      void this.services.engine.store.get<Reader>(accountId, reader.id)
+      void this.services.engine.store
+        .get<Reader>(accountId, reader.id)
         .then((record) => (record ? this.refresh(accountId, record.object) : undefined))
         .catch(() => undefined);
     }, resultIdleMs + 50);

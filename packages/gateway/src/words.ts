@@ -18,7 +18,9 @@ item jazz join jump jury just keen keep kept kick kind king kiss knee knew know 
 last late lead leaf lean left lend less life lift like line link list live load loan lock logo long look lord lose
 loss lost loud love luck made mail main make male many mark mass meal mean meat meet menu mild mile milk mill mind
 mine miss mode mood moon more most move much must name navy near neck need news next nice nine none nose note okay
-`.trim().split(/\s+/);
+`
+  .trim()
+  .split(/\s+/);
 
 export function registrationCode(): string {
   return [0, 1, 2].map(() => words[randomInt(words.length)]).join('-');

@@ -38,12 +38,54 @@ describe('standard cards approve at a neutral amount', () => {
 describe('specific-outcome cards', () => {
   const declines: [string, string, string | null, string, string, string][] = [
     // number, code, decline_code, message, network_status, outcome type
-    ['4000000000000002', 'card_declined', 'generic_decline', 'Your card was declined.', 'declined_by_network', 'issuer_declined'],
-    ['4000000000009995', 'card_declined', 'insufficient_funds', 'Your card has insufficient funds.', 'declined_by_network', 'issuer_declined'],
-    ['4000000000009987', 'card_declined', 'lost_card', 'Your card was declined.', 'declined_by_network', 'issuer_declined'],
-    ['4000000000009979', 'card_declined', 'stolen_card', 'Your card was declined.', 'declined_by_network', 'issuer_declined'],
-    ['4000000000000069', 'expired_card', 'expired_card', 'Your card has expired.', 'declined_by_network', 'issuer_declined'],
-    ['4000000000000119', 'processing_error', null, 'An error occurred while processing your card. Try again in a little bit.', 'not_sent_to_network', 'invalid'],
+    [
+      '4000000000000002',
+      'card_declined',
+      'generic_decline',
+      'Your card was declined.',
+      'declined_by_network',
+      'issuer_declined',
+    ],
+    [
+      '4000000000009995',
+      'card_declined',
+      'insufficient_funds',
+      'Your card has insufficient funds.',
+      'declined_by_network',
+      'issuer_declined',
+    ],
+    [
+      '4000000000009987',
+      'card_declined',
+      'lost_card',
+      'Your card was declined.',
+      'declined_by_network',
+      'issuer_declined',
+    ],
+    [
+      '4000000000009979',
+      'card_declined',
+      'stolen_card',
+      'Your card was declined.',
+      'declined_by_network',
+      'issuer_declined',
+    ],
+    [
+      '4000000000000069',
+      'expired_card',
+      'expired_card',
+      'Your card has expired.',
+      'declined_by_network',
+      'issuer_declined',
+    ],
+    [
+      '4000000000000119',
+      'processing_error',
+      null,
+      'An error occurred while processing your card. Try again in a little bit.',
+      'not_sent_to_network',
+      'invalid',
+    ],
   ];
   for (const [number, code, declineCode, message, networkStatus, type] of declines) {
     it(`${number.slice(-4)} → ${declineCode ?? code}`, async () => {
@@ -236,15 +278,18 @@ describe('approved results', () => {
     const r = approved(await processor.authorize(authRequest(card)));
     assert.match(r.authorizationCode, /^[0-9]{6}$/);
     assert.match(r.networkTransactionId, /^[0-9]{15}$/);
-    assert.deepEqual({ ...r.outcome, risk_score: 0 }, {
-      network_status: 'approved_by_network',
-      reason: null,
-      risk_level: 'normal',
-      risk_score: 0,
-      seller_message: 'Payment complete.',
-      type: 'authorized',
-      advice_code: null,
-    });
+    assert.deepEqual(
+      { ...r.outcome, risk_score: 0 },
+      {
+        network_status: 'approved_by_network',
+        reason: null,
+        risk_level: 'normal',
+        risk_score: 0,
+        seller_message: 'Payment complete.',
+        type: 'authorized',
+        advice_code: null,
+      },
+    );
     assert.ok(Number.isInteger(r.outcome.risk_score) && r.outcome.risk_score >= 0 && r.outcome.risk_score <= 99);
     assert.equal(r.receipt.authorization_code, r.authorizationCode);
     assert.equal(r.receipt.authorization_response_code, '3030');

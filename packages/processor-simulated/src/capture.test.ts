@@ -5,7 +5,11 @@ import { NOW_MS, authRequest, processor, read } from './fixtures.js';
 
 type Approved = Extract<AuthorizationResult, { approved: true }>;
 
-async function authorize(number: string, overrides: Partial<AuthorizationRequest>, type: 'card_present' | 'interac_present' = 'card_present'): Promise<Approved> {
+async function authorize(
+  number: string,
+  overrides: Partial<AuthorizationRequest>,
+  type: 'card_present' | 'interac_present' = 'card_present',
+): Promise<Approved> {
   const result = await processor.authorize(authRequest(read(number, type), overrides));
   assert.equal(result.approved, true);
   return result as Approved;
@@ -60,7 +64,10 @@ describe('capture_before by brand and currency', () => {
     assert.equal(amex.captureBefore, NOW_S + 30 * DAY);
     const jcb = await authorize('3566002020360505', { captureMethod: 'manual', requestExtendedAuthorization: true });
     assert.equal(jcb.captureBefore, NOW_S + 2 * DAY);
-    const auto = await authorize('4242424242424242', { captureMethod: 'automatic', requestExtendedAuthorization: true });
+    const auto = await authorize('4242424242424242', {
+      captureMethod: 'automatic',
+      requestExtendedAuthorization: true,
+    });
     assert.equal(auto.captureBefore, null);
   });
 });
@@ -99,7 +106,11 @@ describe('incremental_authorization_supported', () => {
   ];
   for (const [label, number, requested, captureMethod, expected] of table) {
     it(`${label} → ${expected}`, async () => {
-      const r = await authorize(number, { captureMethod, requestIncrementalAuthorizationSupport: requested, currency: 'eur' });
+      const r = await authorize(number, {
+        captureMethod,
+        requestIncrementalAuthorizationSupport: requested,
+        currency: 'eur',
+      });
       assert.equal(r.incrementalAuthorizationSupported, expected);
     });
   }

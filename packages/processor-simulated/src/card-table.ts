@@ -83,12 +83,28 @@ export const testCards: readonly TestCard[] = Object.freeze([
   card('5555050360000080', 'eftpos_au_mastercard_debit', 'eftpos_au', 'debit', 'AU', 'eftpos Australia / Mastercard', {
     networks: ['eftpos_au', 'mastercard'],
   }),
-  card('4000002500001001', 'cartes_bancaires_visa_debit', 'cartes_bancaires', 'debit', 'FR', 'Cartes Bancaires / Visa', {
-    networks: ['cartes_bancaires', 'visa'],
-  }),
-  card('5555552500001001', 'cartes_bancaires_mastercard_debit', 'cartes_bancaires', 'debit', 'FR', 'Cartes Bancaires / Mastercard', {
-    networks: ['cartes_bancaires', 'mastercard'],
-  }),
+  card(
+    '4000002500001001',
+    'cartes_bancaires_visa_debit',
+    'cartes_bancaires',
+    'debit',
+    'FR',
+    'Cartes Bancaires / Visa',
+    {
+      networks: ['cartes_bancaires', 'visa'],
+    },
+  ),
+  card(
+    '5555552500001001',
+    'cartes_bancaires_mastercard_debit',
+    'cartes_bancaires',
+    'debit',
+    'FR',
+    'Cartes Bancaires / Mastercard',
+    {
+      networks: ['cartes_bancaires', 'mastercard'],
+    },
+  ),
   // Not in the contract's brand enum (which predates girocard); reported as its own brand/network.
   card('4711009900000316877', 'girocard_debit', 'girocard', 'debit', 'DE', 'Girocard'),
 

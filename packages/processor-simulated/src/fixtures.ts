@@ -17,7 +17,11 @@ export function cardRead(number: string, overrides: Partial<CardRead> = {}): Car
 }
 
 /** Reads a card that must be valid and returns its facts. */
-export function read(number: string, type: CardPresentType = 'card_present', overrides: Partial<CardRead> = {}): CardFacts {
+export function read(
+  number: string,
+  type: CardPresentType = 'card_present',
+  overrides: Partial<CardRead> = {},
+): CardFacts {
   const result = processor.readCard(ACCOUNT, cardRead(number, { type, ...overrides }));
   assert.ok(result.ok, `expected ${number.slice(-4)} to read`);
   return result.card;

@@ -68,7 +68,10 @@ describe('readCard specifics', () => {
 
   it('reads the Interac card as interac on interac_present and as visa on card_present', () => {
     const interac = read('4506445006931933', 'interac_present');
-    assert.deepEqual([interac.brand, interac.network, interac.funding, interac.country], ['interac', 'interac', 'debit', 'CA']);
+    assert.deepEqual(
+      [interac.brand, interac.network, interac.funding, interac.country],
+      ['interac', 'interac', 'debit', 'CA'],
+    );
     assert.deepEqual(interac.networksAvailable, ['interac']);
     const visa = read('4506445006931933', 'card_present');
     assert.deepEqual([visa.brand, visa.network, visa.country], ['visa', 'visa', 'CA']);
@@ -159,7 +162,12 @@ describe('readCard rejects invalid numbers', () => {
 });
 
 describe('fingerprints', () => {
-  const fp = (p: SimulatedProcessor, account: string, number: string, type: 'card_present' | 'interac_present' = 'card_present') => {
+  const fp = (
+    p: SimulatedProcessor,
+    account: string,
+    number: string,
+    type: 'card_present' | 'interac_present' = 'card_present',
+  ) => {
     const r = p.readCard(account, cardRead(number, { type }));
     assert.ok(r.ok);
     return r.card.fingerprint;

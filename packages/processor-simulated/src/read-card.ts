@@ -35,7 +35,14 @@ function identityOf(listed: TestCard | undefined, number: string, type: CardRead
   }
   if (listed.testCard === 'interac' && type === 'card_present') {
     // The Interac test card is co-badged with Visa (IIN 4): presented as card_present it is a Visa.
-    return { brand: 'visa', network: 'visa', networks: ['visa'], funding: listed.funding, country: listed.country, testCard: listed.testCard };
+    return {
+      brand: 'visa',
+      network: 'visa',
+      networks: ['visa'],
+      funding: listed.funding,
+      country: listed.country,
+      testCard: listed.testCard,
+    };
   }
   return {
     brand: listed.brand,

@@ -19,9 +19,15 @@ function applicationOf(card: CardFacts): Application {
   const debit = card.funding === 'debit';
   switch (card.network) {
     case 'visa':
-      return { aid: 'A0000000031010', name: debit ? 'Visa Debit' : card.funding === 'prepaid' ? 'Visa Prepaid' : 'Visa Credit' };
+      return {
+        aid: 'A0000000031010',
+        name: debit ? 'Visa Debit' : card.funding === 'prepaid' ? 'Visa Prepaid' : 'Visa Credit',
+      };
     case 'mastercard':
-      return { aid: 'A0000000041010', name: debit ? 'Debit Mastercard' : card.funding === 'prepaid' ? 'Prepaid Mastercard' : 'Mastercard' };
+      return {
+        aid: 'A0000000041010',
+        name: debit ? 'Debit Mastercard' : card.funding === 'prepaid' ? 'Prepaid Mastercard' : 'Mastercard',
+      };
     case 'amex':
       return { aid: 'A000000025010801', name: 'American Express' };
     case 'discover':
@@ -32,7 +38,10 @@ function applicationOf(card: CardFacts): Application {
     case 'jcb':
       return { aid: 'A0000000651010', name: 'JCB' };
     case 'unionpay':
-      return { aid: debit ? 'A000000333010101' : 'A000000333010102', name: debit ? 'UnionPay Debit' : 'UnionPay Credit' };
+      return {
+        aid: debit ? 'A000000333010101' : 'A000000333010102',
+        name: debit ? 'UnionPay Debit' : 'UnionPay Credit',
+      };
     case 'interac':
       return { aid: 'A0000002771010', name: 'Interac' };
     case 'eftpos_au':

@@ -14,8 +14,16 @@ describe('refund', () => {
   });
 
   const interacEndings: [number, boolean][] = [
-    [501, false], [505, false], [555, false], [565, false], [575, false],
-    [500, true], [502, true], [503, true], [560, true], [599, true],
+    [501, false],
+    [505, false],
+    [555, false],
+    [565, false],
+    [575, false],
+    [500, true],
+    [502, true],
+    [503, true],
+    [560, true],
+    [599, true],
   ];
   for (const [amount, accepted] of interacEndings) {
     it(`Interac refund of ${amount} → ${accepted ? 'accepted' : 'declined'}`, async () => {
@@ -68,7 +76,12 @@ describe('incrementAuthorization', () => {
   }
 
   it('looks at the new total, not the current amount', async () => {
-    const result = await processor.incrementAuthorization({ card, currency: 'usd', currentAmount: 1005, newAmount: 1500 });
+    const result = await processor.incrementAuthorization({
+      card,
+      currency: 'usd',
+      currentAmount: 1005,
+      newAmount: 1500,
+    });
     assert.deepEqual(result, { approved: true });
   });
 });

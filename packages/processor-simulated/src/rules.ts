@@ -15,9 +15,7 @@ import type { DeclineCode } from './declines.js';
 
 export type Cvm = CardReceipt['cardholder_verification_method'];
 
-export type Decision =
-  | { approve: true; cvm: Cvm }
-  | { approve: false; decline: DeclineCode; pinRequired: boolean };
+export type Decision = { approve: true; cvm: Cvm } | { approve: false; decline: DeclineCode; pinRequired: boolean };
 
 /** The PIN every test-amount flow expects unless the docs say "any 4-digit PIN". */
 export const TEST_PIN = '1234';

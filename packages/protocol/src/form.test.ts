@@ -52,16 +52,24 @@ describe('bracket nesting', () => {
     ['a[b]=1', { a: { b: '1' } }],
     ['a[b][c]=1&a[b][d]=2&a[e]=3', { a: { b: { c: '1', d: '2' }, e: '3' } }],
     // Arrays come out as objects keyed by index; the array schema reads them as arrays.
-    ['payment_method_types[0]=card_present&payment_method_types[1]=interac_present',
-      { payment_method_types: { 0: 'card_present', 1: 'interac_present' } }],
+    [
+      'payment_method_types[0]=card_present&payment_method_types[1]=interac_present',
+      { payment_method_types: { 0: 'card_present', 1: 'interac_present' } },
+    ],
     ['payment_method_types[]=card_present', { payment_method_types: { 0: 'card_present' } }],
-    ['payment_method_types[]=card_present&payment_method_types[]=interac_present',
-      { payment_method_types: { 0: 'card_present', 1: 'interac_present' } }],
+    [
+      'payment_method_types[]=card_present&payment_method_types[]=interac_present',
+      { payment_method_types: { 0: 'card_present', 1: 'interac_present' } },
+    ],
     ['a[1]=y&a[0]=x', { a: { 0: 'x', 1: 'y' } }],
-    ['inputs[0][type]=email&inputs[0][custom_text][title]=T&inputs[1][type]=text',
-      { inputs: { 0: { type: 'email', custom_text: { title: 'T' } }, 1: { type: 'text' } } }],
-    ['inputs[0][selection][choices][0][id]=a&inputs[0][selection][choices][1][id]=b',
-      { inputs: { 0: { selection: { choices: { 0: { id: 'a' }, 1: { id: 'b' } } } } } }],
+    [
+      'inputs[0][type]=email&inputs[0][custom_text][title]=T&inputs[1][type]=text',
+      { inputs: { 0: { type: 'email', custom_text: { title: 'T' } }, 1: { type: 'text' } } },
+    ],
+    [
+      'inputs[0][selection][choices][0][id]=a&inputs[0][selection][choices][1][id]=b',
+      { inputs: { 0: { selection: { choices: { 0: { id: 'a' }, 1: { id: 'b' } } } } } },
+    ],
     // Numeric metadata keys are keys, not array indexes (nothing is compacted or renumbered).
     ['metadata[0]=a', { metadata: { 0: 'a' } }],
     ['metadata[12345]=b&metadata[7]=c', { metadata: { 12345: 'b', 7: 'c' } }],
@@ -103,13 +111,29 @@ describe('values', () => {
 });
 
 describe('invalid encodings', () => {
-  for (const text of ['a=%', 'a=%G1', 'a=%2', '%=1', 'a=%FF', 'a=%C3%28', 'a=%E0%A4%A', 'a=%ED%A0%80', 'a[%FF]=1',
-    'a=%C0%AF']) {
+  for (const text of [
+    'a=%',
+    'a=%G1',
+    'a=%2',
+    '%=1',
+    'a=%FF',
+    'a=%C3%28',
+    'a=%E0%A4%A',
+    'a=%ED%A0%80',
+    'a[%FF]=1',
+    'a=%C0%AF',
+  ]) {
     it(`invalid percent-encoding ${text} → 400`, () => {
       rejectsBody(() => decodeForm(text), /Invalid percent-encoding or UTF-8/);
     });
   }
-  for (const bytes of [[0xff], [0x61, 0x3d, 0xc3], [0x61, 0x3d, 0xc3, 0x28], [0x61, 0x3d, 0xed, 0xa0, 0x80], [0xfe, 0xff]]) {
+  for (const bytes of [
+    [0xff],
+    [0x61, 0x3d, 0xc3],
+    [0x61, 0x3d, 0xc3, 0x28],
+    [0x61, 0x3d, 0xed, 0xa0, 0x80],
+    [0xfe, 0xff],
+  ]) {
     it(`invalid UTF-8 bytes ${Buffer.from(bytes).toString('hex')} → 400`, () => {
       rejectsBody(() => decodeForm(Buffer.from(bytes)), /not valid UTF-8/);
     });
@@ -145,8 +169,12 @@ describe('limits', () => {
 
 describe('prototype keys are plain data', () => {
   const cases = [
-    '__proto__[polluted]=yes', 'a[__proto__][polluted]=yes', 'constructor[prototype][polluted]=yes',
-    '__proto__=x', 'a[constructor][prototype][polluted]=yes', 'a[0][__proto__][polluted]=yes',
+    '__proto__[polluted]=yes',
+    'a[__proto__][polluted]=yes',
+    'constructor[prototype][polluted]=yes',
+    '__proto__=x',
+    'a[constructor][prototype][polluted]=yes',
+    'a[0][__proto__][polluted]=yes',
     'toString=x&hasOwnProperty=y&valueOf=z',
   ];
   for (const text of cases) {
@@ -167,7 +195,10 @@ describe('prototype keys are plain data', () => {
     rejectsBody(() => decodeForm('a[%00opentill:__proto__%00]=1'), /NUL/);
   });
   it('constructor / toString keys survive as data', () => {
-    assert.deepEqual(decode('constructor[prototype][x]=1&toString=2'), { constructor: { prototype: { x: '1' } }, toString: '2' });
+    assert.deepEqual(decode('constructor[prototype][x]=1&toString=2'), {
+      constructor: { prototype: { x: '1' } },
+      toString: '2',
+    });
   });
 });
 
@@ -188,42 +219,86 @@ function onlyApiErrors(fn: () => unknown): boolean {
 }
 
 /** Characters that drive the decoder's interesting branches. */
-const formChars = fc.constantFrom('a', 'b', '0', '1', '9', '[', ']', '=', '&', '%', '+', '.', '_', ' ', 'F', 'C', '3',
-  '__proto__', 'constructor', 'prototype', '%5B', '%5D', '%FF', '%C3', '%A9', '%00', '[]', '[0]', '\u00e9', '\ud83d\udcb3');
+const formChars = fc.constantFrom(
+  'a',
+  'b',
+  '0',
+  '1',
+  '9',
+  '[',
+  ']',
+  '=',
+  '&',
+  '%',
+  '+',
+  '.',
+  '_',
+  ' ',
+  'F',
+  'C',
+  '3',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '%5B',
+  '%5D',
+  '%FF',
+  '%C3',
+  '%A9',
+  '%00',
+  '[]',
+  '[0]',
+  '\u00e9',
+  '\ud83d\udcb3',
+);
 
 describe('fuzz: the decoder only ever answers data or a 400 ApiError', () => {
   it('arbitrary strings', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => onlyApiErrors(() => decodeForm(text))), runs);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => onlyApiErrors(() => decodeForm(text))),
+      runs,
+    );
   });
   it('strings from form-syntax characters', () => {
-    fc.assert(fc.property(fc.array(formChars, { maxLength: 120 }), (parts) => onlyApiErrors(() => decodeForm(parts.join('')))),
-      runs);
+    fc.assert(
+      fc.property(fc.array(formChars, { maxLength: 120 }), (parts) => onlyApiErrors(() => decodeForm(parts.join('')))),
+      runs,
+    );
   });
   it('arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => onlyApiErrors(() => decodeForm(Buffer.from(bytes)))),
-      runs);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => onlyApiErrors(() => decodeForm(Buffer.from(bytes)))),
+      runs,
+    );
   });
   it('never pollutes Object.prototype and only yields strings and null-prototype objects', () => {
-    fc.assert(fc.property(fc.array(formChars, { maxLength: 80 }), (parts) => {
-      let out: unknown;
-      try {
-        out = decodeForm(parts.join(''));
-      } catch (error) {
-        if (error instanceof ApiError) return true;
-        throw error;
-      }
-      const check = (value: unknown): boolean => {
-        if (typeof value === 'string') return true;
-        if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-        return Object.getPrototypeOf(value) === null && Object.values(value).every(check);
-      };
-      return check(out) && Object.keys(Object.prototype).length === 0;
-    }), runs);
+    fc.assert(
+      fc.property(fc.array(formChars, { maxLength: 80 }), (parts) => {
+        let out: unknown;
+        try {
+          out = decodeForm(parts.join(''));
+        } catch (error) {
+          if (error instanceof ApiError) return true;
+          throw error;
+        }
+        const check = (value: unknown): boolean => {
+          if (typeof value === 'string') return true;
+          if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+          return Object.getPrototypeOf(value) === null && Object.values(value).every(check);
+        };
+        return check(out) && Object.keys(Object.prototype).length === 0;
+      }),
+      runs,
+    );
   });
 });
 
 /** Keys as stripe-node would meet them: anything but brackets (which it sends raw); `__proto__` included. */
-const key = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }), fc.constantFrom('__proto__', '_internal', 'constructor'))
+const key = fc
+  .oneof(
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }),
+    fc.constantFrom('__proto__', '_internal', 'constructor'),
+  )
   .filter((k) => !/[[\]]/.test(k));
 const scalar = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 20 }),
@@ -234,17 +309,22 @@ const scalar = fc.oneof(
 type Tree = unknown;
 const { tree } = fc.letrec<{ tree: Tree; node: Tree }>((tie) => ({
   tree: fc.dictionary(key, tie('node'), { minKeys: 1, maxKeys: 4, noNullPrototype: true }),
-  node: fc.oneof({ depthSize: 'small', maxDepth: 5 },
+  node: fc.oneof(
+    { depthSize: 'small', maxDepth: 5 },
     scalar,
     tie('tree'),
-    fc.array(fc.oneof(scalar, tie('tree')), { minLength: 1, maxLength: 4 })),
+    fc.array(fc.oneof(scalar, tie('tree')), { minLength: 1, maxLength: 4 }),
+  ),
 }));
 
 /** Leaves and bracket depth of an encoded tree: kept within the decoder's limits. */
 function shape(value: unknown, depth = 0): { leaves: number; depth: number } {
   if (value === null || typeof value !== 'object') return { leaves: 1, depth };
   const children = Object.values(value as Record<string, unknown>).map((item) => shape(item, depth + 1));
-  return { leaves: children.reduce((n, c) => n + c.leaves, 0), depth: Math.max(depth, ...children.map((c) => c.depth)) };
+  return {
+    leaves: children.reduce((n, c) => n + c.leaves, 0),
+    depth: Math.max(depth, ...children.map((c) => c.depth)),
+  };
 }
 const boundedTree = tree.filter((object) => {
   const { leaves, depth } = shape(object);
@@ -263,32 +343,51 @@ function expected(value: unknown): unknown {
 
 describe('round trip', () => {
   it("objects encoded by stripe-node's encoder decode back equal", () => {
-    fc.assert(fc.property(boundedTree, (object) => {
-      assert.deepEqual(decode(stripeEncode(object)), expected(object));
-    }), runs);
+    fc.assert(
+      fc.property(boundedTree, (object) => {
+        assert.deepEqual(decode(stripeEncode(object)), expected(object));
+      }),
+      runs,
+    );
   });
   it('qs.stringify (indices, encoded brackets) decodes back equal', () => {
-    fc.assert(fc.property(boundedTree, (object) => {
-      assert.deepEqual(decode(qs.stringify(object, { arrayFormat: 'indices' })), expected(object));
-    }), runs);
+    fc.assert(
+      fc.property(boundedTree, (object) => {
+        assert.deepEqual(decode(qs.stringify(object, { arrayFormat: 'indices' })), expected(object));
+      }),
+      runs,
+    );
   });
   it('curl-style `a[]=` arrays of scalars decode like indexed ones', () => {
-    fc.assert(fc.property(fc.array(fc.string({ unit: 'binary', minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 8 }),
-      (items) => {
-        const text = qs.stringify({ list: items }, { arrayFormat: 'brackets' });
-        assert.deepEqual(decode(text), { list: expected(items) });
-      }), runs);
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: 'binary', minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 8 }),
+        (items) => {
+          const text = qs.stringify({ list: items }, { arrayFormat: 'brackets' });
+          assert.deepEqual(decode(text), { list: expected(items) });
+        },
+      ),
+      runs,
+    );
   });
   it('stripe-node examples', () => {
     const body = stripeEncode({
-      amount: 1000, currency: 'eur', payment_method_types: ['card_present'], capture_method: 'manual',
+      amount: 1000,
+      currency: 'eur',
+      payment_method_types: ['card_present'],
+      capture_method: 'manual',
       payment_method_options: { card_present: { request_incremental_authorization_support: true } },
-      metadata: { order_id: '6735', note: 'a & b = c?', empty: null }, expand: ['latest_charge'],
+      metadata: { order_id: '6735', note: 'a & b = c?', empty: null },
+      expand: ['latest_charge'],
     });
     assert.deepEqual(decode(body), {
-      amount: '1000', currency: 'eur', payment_method_types: { 0: 'card_present' }, capture_method: 'manual',
+      amount: '1000',
+      currency: 'eur',
+      payment_method_types: { 0: 'card_present' },
+      capture_method: 'manual',
       payment_method_options: { card_present: { request_incremental_authorization_support: 'true' } },
-      metadata: { order_id: '6735', note: 'a & b = c?', empty: '' }, expand: { 0: 'latest_charge' },
+      metadata: { order_id: '6735', note: 'a & b = c?', empty: '' },
+      expand: { 0: 'latest_charge' },
     });
   });
 });
@@ -303,33 +402,63 @@ describe('decodeSimple (the fast path of decodeForm)', () => {
   };
 
   it('answers what qs answers whenever it answers', (t) => {
-    const piece = fc.constantFrom('a', 'b', '0', '1', '_', 'x9', '[', ']', '=', '&', '%', '%20', '%ZZ', '+', '.', '[]',
-      '__proto__', 'constructor', 'toString', '?', 'é');
+    const piece = fc.constantFrom(
+      'a',
+      'b',
+      '0',
+      '1',
+      '_',
+      'x9',
+      '[',
+      ']',
+      '=',
+      '&',
+      '%',
+      '%20',
+      '%ZZ',
+      '+',
+      '.',
+      '[]',
+      '__proto__',
+      'constructor',
+      'toString',
+      '?',
+      'é',
+    );
     // Well-formed bodies too (key[segment]=value pairs), or the fast path would rarely answer.
-    const pair = fc.tuple(fc.constantFrom('a', 'b', 'amount', 'x9', '_', '0', 'é', 'constructor'),
-      fc.constantFrom('', '[a]', '[0]', '[1]', '[]', '[b][c]', '[a][0]', '[0][a]'),
-      fc.constantFrom('', '1', 'x', '%20', '+', '%C3%A9', '%ZZ', 'é', '[', ']', 'a]=b', '%'))
+    const pair = fc
+      .tuple(
+        fc.constantFrom('a', 'b', 'amount', 'x9', '_', '0', 'é', 'constructor'),
+        fc.constantFrom('', '[a]', '[0]', '[1]', '[]', '[b][c]', '[a][0]', '[0][a]'),
+        fc.constantFrom('', '1', 'x', '%20', '+', '%C3%A9', '%ZZ', 'é', '[', ']', 'a]=b', '%'),
+      )
       .map(([name, path, value]) => `${name}${path}=${value}`);
-    const body = fc.oneof(fc.array(piece, { maxLength: 24 }).map((pieces) => pieces.join('')),
-      fc.array(pair, { maxLength: 6 }).map((pairs) => pairs.join('&')));
+    const body = fc.oneof(
+      fc.array(piece, { maxLength: 24 }).map((pieces) => pieces.join('')),
+      fc.array(pair, { maxLength: 6 }).map((pairs) => pairs.join('&')),
+    );
     let answered = 0;
     const runs = 20000;
-    fc.assert(fc.property(body, (text) => {
-      const simple = attempt(() => decodeSimple(text));
-      if (simple === null) return;
-      answered += 1;
-      const slow = attempt(() => decodeWithQs(text));
-      const fast = attempt(() => decodeForm(text));
-      // Both sides are null-prototype trees: compared as they are, prototypes included.
-      assert.deepEqual(fast, slow, text);
-    }), { numRuns: runs });
+    fc.assert(
+      fc.property(body, (text) => {
+        const simple = attempt(() => decodeSimple(text));
+        if (simple === null) return;
+        answered += 1;
+        const slow = attempt(() => decodeWithQs(text));
+        const fast = attempt(() => decodeForm(text));
+        // Both sides are null-prototype trees: compared as they are, prototypes included.
+        assert.deepEqual(fast, slow, text);
+      }),
+      { numRuns: runs },
+    );
     // The comparison only runs where the fast path answers: it must have answered often.
     t.diagnostic(`fast path answered ${answered} of ${runs}`);
     assert.ok(answered >= runs / 10, `the fast path answered only ${answered} of ${runs} inputs`);
   });
 
   it('takes the bodies SDKs send', () => {
-    const body = 'amount=1000&currency=eur&payment_method_types[0]=card_present&capture_method=manual&metadata[order]=A+1%21';
+    const body =
+      'amount=1000&currency=eur&payment_method_types[0]=card_present&capture_method=manual&metadata[order]=A+1%21';
     assert.notEqual(decodeSimple(body), null);
     assert.deepEqual(decodeForm(body), decodeWithQs(body));
   });
@@ -339,23 +468,35 @@ describe('metadata keys survive decoding, validation, merging and the wire', () 
   it('property: any key up to 40 characters, prototype names and `_internal` included, round-trips', () => {
     const metadataKey = fc.oneof(
       fc.constantFrom('__proto__', '_internal', 'constructor', 'toString', 'hasOwnProperty', 'prototype', 'valueOf'),
-      fc.string({ minLength: 1, maxLength: limits.metadataKeyLengthMax }).filter((k) => !/[[\]]/.test(k) && k.trim() !== ''));
+      fc
+        .string({ minLength: 1, maxLength: limits.metadataKeyLengthMax })
+        .filter((k) => !/[[\]]/.test(k) && k.trim() !== ''),
+    );
     const value = fc.string({ minLength: 1, maxLength: 30 });
-    fc.assert(fc.property(fc.uniqueArray(fc.tuple(metadataKey, value), { selector: ([k]) => k, minLength: 1, maxLength: 8 }),
-      fc.boolean(), (pairs, percentEncoded) => {
-        const body = pairs.map(([k, v]) => {
-          const name = percentEncoded ? encodeURIComponent(`metadata[${k}]`) : `metadata[${encodeURIComponent(k)}]`;
-          return `${name}=${encodeURIComponent(v)}`;
-        }).join('&');
-        const params = parseParams({ metadata: metadata() }, decodeForm(body));
-        const merged = mergeMetadata({}, params.metadata);
-        const wire = JSON.parse(toWire({ id: 'pi_1', object: 'payment_intent', metadata: merged, _internal: { secret: 1 } })) as
-          { metadata: Record<string, string>; _internal?: unknown };
-        const want = Object.fromEntries(pairs) as Record<string, string>;
-        assert.deepEqual(wire.metadata, want);
-        assert.equal(Object.hasOwn(wire, '_internal'), false, 'the object\'s own _internal is still dropped');
-        assert.equal(Object.keys(Object.prototype).length, 0);
-      }), runs);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(metadataKey, value), { selector: ([k]) => k, minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        (pairs, percentEncoded) => {
+          const body = pairs
+            .map(([k, v]) => {
+              const name = percentEncoded ? encodeURIComponent(`metadata[${k}]`) : `metadata[${encodeURIComponent(k)}]`;
+              return `${name}=${encodeURIComponent(v)}`;
+            })
+            .join('&');
+          const params = parseParams({ metadata: metadata() }, decodeForm(body));
+          const merged = mergeMetadata({}, params.metadata);
+          const wire = JSON.parse(
+            toWire({ id: 'pi_1', object: 'payment_intent', metadata: merged, _internal: { secret: 1 } }),
+          ) as { metadata: Record<string, string>; _internal?: unknown };
+          const want = Object.fromEntries(pairs) as Record<string, string>;
+          assert.deepEqual(wire.metadata, want);
+          assert.equal(Object.hasOwn(wire, '_internal'), false, "the object's own _internal is still dropped");
+          assert.equal(Object.keys(Object.prototype).length, 0);
+        },
+      ),
+      runs,
+    );
   });
 });
 
@@ -363,27 +504,39 @@ describe("the official libraries' encodings decode to the same parameters", () =
   // One call (a PaymentIntent with an array, a nested boolean, metadata, a space and an accent) as
   // each library writes it (apps/opentill/src/e2e/library-bodies.ts has the whole set).
   const expected = {
-    amount: 1000, currency: 'eur', payment_method_types: ['card_present'], description: 'Café crème',
-    metadata: { note: 'two words' }, payment_method_options: { card_present: { request_incremental_authorization_support: true } },
+    amount: 1000,
+    currency: 'eur',
+    payment_method_types: ['card_present'],
+    description: 'Café crème',
+    metadata: { note: 'two words' },
+    payment_method_options: { card_present: { request_incremental_authorization_support: true } },
   };
   const fields = {
-    amount: int(), currency: str(), payment_method_types: array(str()), description: str(), metadata: metadata(),
+    amount: int(),
+    currency: str(),
+    payment_method_types: array(str()),
+    description: str(),
+    metadata: metadata(),
     payment_method_options: object({ card_present: object({ request_incremental_authorization_support: bool() }) }),
   };
   const bodies: Record<string, string> = {
     'stripe-node': stripeEncode(expected),
     // urlencode: escaped brackets, `+` for spaces, str(True).
-    'stripe-python 5.0.0': 'amount=1000&currency=eur&payment_method_types%5B0%5D=card_present&description=Caf%C3%A9+cr%C3%A8me' +
+    'stripe-python 5.0.0':
+      'amount=1000&currency=eur&payment_method_types%5B0%5D=card_present&description=Caf%C3%A9+cr%C3%A8me' +
       '&metadata%5Bnote%5D=two+words&payment_method_options%5Bcard_present%5D%5Brequest_incremental_authorization_support%5D=True',
     // CGI.escape / urlencode / URLEncoder / QueryEscape with the brackets restored.
-    'stripe-ruby, stripe-php, stripe-java, stripe-go': 'amount=1000&currency=eur&payment_method_types[0]=card_present' +
+    'stripe-ruby, stripe-php, stripe-java, stripe-go':
+      'amount=1000&currency=eur&payment_method_types[0]=card_present' +
       '&description=Caf%C3%A9+cr%C3%A8me&metadata[note]=two+words' +
       '&payment_method_options[card_present][request_incremental_authorization_support]=true',
     // FormUrlEncodedContent: escaped brackets, bool.ToString().
-    'stripe-dotnet': 'amount=1000&currency=eur&description=Caf%C3%A9+cr%C3%A8me&metadata%5Bnote%5D=two+words' +
+    'stripe-dotnet':
+      'amount=1000&currency=eur&description=Caf%C3%A9+cr%C3%A8me&metadata%5Bnote%5D=two+words' +
       '&payment_method_options%5Bcard_present%5D%5Brequest_incremental_authorization_support%5D=True' +
       '&payment_method_types%5B0%5D=card_present',
-    'unindexed arrays': 'amount=1000&currency=eur&payment_method_types[]=card_present&description=Caf%C3%A9%20cr%C3%A8me' +
+    'unindexed arrays':
+      'amount=1000&currency=eur&payment_method_types[]=card_present&description=Caf%C3%A9%20cr%C3%A8me' +
       '&metadata[note]=two%20words&payment_method_options[card_present][request_incremental_authorization_support]=true',
   };
   for (const [library, body] of Object.entries(bodies)) {

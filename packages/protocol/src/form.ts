@@ -45,7 +45,8 @@ const protoSegment = /(^|\[)__proto__(?=\[|\]|$)/g;
 function keyDecoder(text: string, _default: unknown, _charset: unknown, type?: 'key' | 'value'): string {
   const decoded = strictDecoder(text);
   if (type !== 'key') return decoded;
-  if (decoded.includes(protoStandIn)) throw new MalformedEncoding('Invalid request: a parameter name contains a NUL character.');
+  if (decoded.includes(protoStandIn))
+    throw new MalformedEncoding('Invalid request: a parameter name contains a NUL character.');
   return decoded.includes('__proto__') ? decoded.replace(protoSegment, `$1${protoStandIn}`) : decoded;
 }
 

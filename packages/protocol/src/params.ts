@@ -20,41 +20,62 @@ export interface Schema<T> {
 type Out<S> = S extends Schema<infer T> ? T : never;
 type RequiredKeys<F> = { [K in keyof F]: F[K] extends { required: true } ? K : never }[keyof F];
 type OptionalKeys<F> = Exclude<keyof F, RequiredKeys<F>>;
-export type Infer<F extends Record<string, Schema<unknown>>> =
-  { [K in RequiredKeys<F>]: Out<F[K]> } & { [K in OptionalKeys<F>]?: Out<F[K]> };
+export type Infer<F extends Record<string, Schema<unknown>>> = { [K in RequiredKeys<F>]: Out<F[K]> } & {
+  [K in OptionalKeys<F>]?: Out<F[K]>;
+};
 
 function schema<T>(parse: (value: unknown, path: string) => T): Schema<T> & {
-  optional(): Schema<T>; req(): Schema<T> & { required: true }; orEmpty(): Schema<T | null>;
+  optional(): Schema<T>;
+  req(): Schema<T> & { required: true };
+  orEmpty(): Schema<T | null>;
 } {
   const base = { parse, required: false as boolean, emptyable: false };
   return {
     ...base,
-    optional() { return { ...base }; },
-    req() { return { ...base, required: true as const }; },
+    optional() {
+      return { ...base };
+    },
+    req() {
+      return { ...base, required: true as const };
+    },
     orEmpty() {
       return {
         parse: (value: unknown, path: string) => (value === '' || value === null ? null : parse(value, path)),
-        required: false, emptyable: true,
+        required: false,
+        emptyable: true,
       };
     },
   };
 }
 
 const describe = (value: unknown): string =>
-  typeof value === 'string' ? value : Array.isArray(value) ? 'array' : typeof value === 'object' ? 'hash' : String(value);
+  typeof value === 'string'
+    ? value
+    : Array.isArray(value)
+      ? 'array'
+      : typeof value === 'object'
+        ? 'hash'
+        : String(value);
 
-export function str(options: { maxLength?: number; minLength?: number; pattern?: RegExp; patternMessage?: string } = {}) {
+export function str(
+  options: { maxLength?: number; minLength?: number; pattern?: RegExp; patternMessage?: string } = {},
+) {
   return schema<string>((value, path) => {
     if (typeof value === 'number' || typeof value === 'boolean') value = String(value);
     if (typeof value !== 'string') throw errors.invalid(path, `Invalid string: ${describe(value)}`);
     if (value === '') throw errors.parameterInvalidEmpty(path);
     const max = options.maxLength ?? 5000;
     if (value.length > max) {
-      throw new ApiError('invalid_string_length',
-        `Invalid string: ${value.slice(0, 20)}...; must be at most ${max} characters`, { param: path });
+      throw new ApiError(
+        'invalid_string_length',
+        `Invalid string: ${value.slice(0, 20)}...; must be at most ${max} characters`,
+        { param: path },
+      );
     }
     if (options.minLength !== undefined && value.length < options.minLength) {
-      throw new ApiError('invalid_string_length', `Invalid string: must be at least ${options.minLength} characters`, { param: path });
+      throw new ApiError('invalid_string_length', `Invalid string: must be at least ${options.minLength} characters`, {
+        param: path,
+      });
     }
     if (options.pattern && !options.pattern.test(value)) {
       throw errors.invalid(path, options.patternMessage ?? `Invalid ${path}: ${value}`);
@@ -71,10 +92,14 @@ export function int(options: { min?: number; max?: number } = {}) {
     else throw errors.parameterInvalidInteger(path, describe(value));
     if (!Number.isSafeInteger(n)) throw errors.parameterInvalidInteger(path, describe(value));
     if (options.min !== undefined && n < options.min) {
-      throw new ApiError('parameter_invalid_integer', `This value must be greater than or equal to ${options.min}.`, { param: path });
+      throw new ApiError('parameter_invalid_integer', `This value must be greater than or equal to ${options.min}.`, {
+        param: path,
+      });
     }
     if (options.max !== undefined && n > options.max) {
-      throw new ApiError('parameter_invalid_integer', `This value must be less than or equal to ${options.max}.`, { param: path });
+      throw new ApiError('parameter_invalid_integer', `This value must be less than or equal to ${options.max}.`, {
+        param: path,
+      });
     }
     return n;
   });
@@ -87,7 +112,9 @@ export function amount(options: { min?: number } = {}) {
   return schema<number>((value, path) => {
     const n = integer.parse(value, path);
     if (n < min) {
-      throw new ApiError('parameter_invalid_integer', `This value must be greater than or equal to ${min}.`, { param: path });
+      throw new ApiError('parameter_invalid_integer', `This value must be greater than or equal to ${min}.`, {
+        param: path,
+      });
     }
     if (n > limits.amountMax) {
       throw new ApiError('amount_too_large', `Amount must be no more than ${limits.amountMax}.`, { param: path });
@@ -122,9 +149,11 @@ export function currency() {
     if (typeof value !== 'string') throw errors.invalid(path, `Invalid currency: ${describe(value)}`);
     const code = value.toLowerCase();
     if (!isSupportedCurrency(code)) {
-      throw new ApiError('invalid_currency',
+      throw new ApiError(
+        'invalid_currency',
         `Invalid currency: ${value.slice(0, 10)}. Stripe currently supports these currencies: see https://stripe.com/docs/currencies`,
-        { param: path });
+        { param: path },
+      );
     }
     return code;
   });
@@ -173,19 +202,29 @@ export function metadata() {
     for (const [key, raw] of entries) {
       const param = `${path}[${key}]`;
       if (key.length > limits.metadataKeyLengthMax) {
-        throw new ApiError('invalid_metadata',
-          `Metadata keys must be ${limits.metadataKeyLengthMax} characters or less. The key '${key.slice(0, 60)}' is too long.`, { param });
+        throw new ApiError(
+          'invalid_metadata',
+          `Metadata keys must be ${limits.metadataKeyLengthMax} characters or less. The key '${key.slice(0, 60)}' is too long.`,
+          { param },
+        );
       }
       if (key.trim() === '') throw new ApiError('invalid_metadata', 'Metadata keys cannot be blank.', { param });
-      if (raw === '' || raw === null) { setData(out, key, null); continue; }
+      if (raw === '' || raw === null) {
+        setData(out, key, null);
+        continue;
+      }
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
-        throw new ApiError('invalid_metadata', `Invalid value for metadata key '${key}': it must be a string.`, { param });
+        throw new ApiError('invalid_metadata', `Invalid value for metadata key '${key}': it must be a string.`, {
+          param,
+        });
       }
       const text = String(raw);
       if (text.length > limits.metadataValueLengthMax) {
-        throw new ApiError('invalid_metadata',
+        throw new ApiError(
+          'invalid_metadata',
           `Metadata values can have up to ${limits.metadataValueLengthMax} characters, but you passed in a value that is ${text.length} characters. Invalid value: ${text.slice(0, 40)}...`,
-          { param });
+          { param },
+        );
       }
       setData(out, key, text);
     }
@@ -199,7 +238,8 @@ export function metadata() {
  * value, change the prototype).
  */
 function setData<T>(object: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
   else object[key] = value;
 }
 
@@ -213,8 +253,9 @@ export function mergeMetadata(current: Metadata, update: Record<string, string |
     else setData(next, key, value);
   }
   if (Object.keys(next).length > limits.metadataKeyCountMax) {
-    throw new ApiError('invalid_metadata',
-      `You can only specify up to ${limits.metadataKeyCountMax} metadata keys.`, { param: 'metadata' });
+    throw new ApiError('invalid_metadata', `You can only specify up to ${limits.metadataKeyCountMax} metadata keys.`, {
+      param: 'metadata',
+    });
   }
   return next;
 }
@@ -268,8 +309,10 @@ export const expandParam = array(str({ maxLength: 200 }), { max: limits.expandCo
  * Parses a whole request: the endpoint's fields plus `expand`. Separate from `object()` so a
  * top-level unknown parameter is reported without a path prefix.
  */
-export function parseParams<F extends Record<string, Schema<unknown>>>(fields: F, params: unknown):
-  Infer<F> & { expand?: string[] } {
+export function parseParams<F extends Record<string, Schema<unknown>>>(
+  fields: F,
+  params: unknown,
+): Infer<F> & { expand?: string[] } {
   let all = withExpandCache.get(fields);
   if (all === undefined) {
     all = { ...fields, expand: expandParam };

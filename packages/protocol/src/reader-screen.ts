@@ -39,7 +39,7 @@ export interface ScreenReader {
 
 /** Languages the virtual screen is written in (checked translations only; English otherwise). */
 export const screenLanguages = ['en', 'fr', 'de', 'es', 'it', 'nl'] as const;
-export type ScreenLanguage = typeof screenLanguages[number];
+export type ScreenLanguage = (typeof screenLanguages)[number];
 
 /**
  * The language a reader in this country (and state/province) shows: the country's main language
@@ -49,13 +49,26 @@ export type ScreenLanguage = typeof screenLanguages[number];
  */
 export function screenLanguageFor(country: string | null | undefined, state?: string | null): ScreenLanguage {
   switch ((country ?? '').toUpperCase()) {
-    case 'FR': case 'BE': case 'LU': case 'MC': return 'fr';
-    case 'CA': return (state ?? '').toUpperCase() === 'QC' ? 'fr' : 'en';
-    case 'DE': case 'AT': case 'CH': case 'LI': return 'de';
-    case 'ES': return 'es';
-    case 'IT': return 'it';
-    case 'NL': return 'nl';
-    default: return 'en';
+    case 'FR':
+    case 'BE':
+    case 'LU':
+    case 'MC':
+      return 'fr';
+    case 'CA':
+      return (state ?? '').toUpperCase() === 'QC' ? 'fr' : 'en';
+    case 'DE':
+    case 'AT':
+    case 'CH':
+    case 'LI':
+      return 'de';
+    case 'ES':
+      return 'es';
+    case 'IT':
+      return 'it';
+    case 'NL':
+      return 'nl';
+    default:
+      return 'en';
   }
 }
 
@@ -113,17 +126,42 @@ export type ScreenState =
       wallets: Array<'apple_pay' | 'google_pay' | 'samsung_pay'>;
     }
   /** On-reader tipping, from the Configuration's tipping settings. */
-  | { screen: 'tip'; amount: number; currency: string; options: ScreenTipOption[]; custom_allowed: boolean; cancelable: boolean }
+  | {
+      screen: 'tip';
+      amount: number;
+      currency: string;
+      options: ScreenTipOption[];
+      custom_allowed: boolean;
+      cancelable: boolean;
+    }
   /** PIN pad: the card asked for a PIN. */
-  | { screen: 'pin'; amount: number; currency: string; digits_entered: number; attempts_left: number; cancelable: boolean }
+  | {
+      screen: 'pin';
+      amount: number;
+      currency: string;
+      digits_entered: number;
+      attempts_left: number;
+      cancelable: boolean;
+    }
   | { screen: 'processing'; amount: number; currency: string }
-  | { screen: 'result'; outcome: 'approved' | 'declined' | 'canceled' | 'error'; message: string; amount: number | null; currency: string | null }
+  | {
+      screen: 'result';
+      outcome: 'approved' | 'declined' | 'canceled' | 'error';
+      message: string;
+      amount: number | null;
+      currency: string | null;
+    }
   /** `collect_inputs`: one form per input, in order. */
   | { screen: 'inputs'; inputs: ScreenInput[]; index: number }
   | { screen: 'offline' };
 
 export type CustomerInput =
-  | { type: 'present_card'; number: string; read_method: ScreenReadMethod; wallet: 'apple_pay' | 'google_pay' | 'samsung_pay' | null }
+  | {
+      type: 'present_card';
+      number: string;
+      read_method: ScreenReadMethod;
+      wallet: 'apple_pay' | 'google_pay' | 'samsung_pay' | null;
+    }
   | { type: 'choose_tip'; amount: number }
   | { type: 'enter_pin'; pin: string }
   | { type: 'cancel' }

@@ -11,6 +11,10 @@ test('the device runs anywhere: its compiled modules import nothing but each oth
     for (const match of source.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)) {
       assert.ok(match[1]!.startsWith('./'), `${file} imports ${match[1]}`);
     }
-    assert.doesNotMatch(source, /\b(require|process|Buffer|Date\.now|Math\.random)\b/, `${file} uses a runtime-specific or impure global`);
+    assert.doesNotMatch(
+      source,
+      /\b(require|process|Buffer|Date\.now|Math\.random)\b/,
+      `${file} uses a runtime-specific or impure global`,
+    );
   }
 });

@@ -3,9 +3,21 @@
  * Fastify carries routing, body limits and content-type dispatch; everything Stripe-specific
  * (auth, idempotency, errors, form decoding) is in `http/`.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { ApiError, limits, type StoredObject } from '@opentill/core';
-import { apiVersion, type Engine, type IdempotencyHandle, type RecoveredEffect, type RequestContext } from '@opentill/engine';
+import {
+  apiVersion,
+  type Engine,
+  type IdempotencyHandle,
+  type RecoveredEffect,
+  type RequestContext,
+} from '@opentill/engine';
 import { checkJsonShape, decodeForm, storedTextToWire, toWire } from '@opentill/protocol';
 import { Authenticator, type Principal } from './http/auth.js';
 import { nextRequestId } from './http/request-id.js';
@@ -52,8 +64,12 @@ export interface ServerOptions {
 }
 
 /** Given an answer about to be sent, a replacement for it, or undefined to send it as is. */
-export type AnswerCheck = (method: string, url: string, status: number, payload: string) =>
-  { status: number; payload: string } | undefined;
+export type AnswerCheck = (
+  method: string,
+  url: string,
+  status: number,
+  payload: string,
+) => { status: number; payload: string } | undefined;
 
 export interface DashboardOptions {
   /** The built dashboard (`apps/dashboard/dist`); null or missing: `GET /` says it was not built. */
@@ -93,7 +109,11 @@ export class WireJson {
   constructor(readonly text: string) {}
 }
 
-export type Handler = (request: FastifyRequest, ctx: RequestContext, params: Record<string, unknown>) => Promise<unknown>;
+export type Handler = (
+  request: FastifyRequest,
+  ctx: RequestContext,
+  params: Record<string, unknown>,
+) => Promise<unknown>;
 
 export interface RouteOptions {
   /** A publishable key may call it (the handler checks how). */
@@ -148,15 +168,22 @@ export function createApp(options: ServerOptions): App {
     clientErrorHandler: (error, socket) => {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ECONNRESET' || socket.destroyed) return;
-      const [status, reason, message] = code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', `The request was not received in time (headers within ${headersMs} ms, all of it within ${requestMs} ms).`]
-        : code === 'HPE_HEADER_OVERFLOW'
-          ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
-          : [400, 'Bad Request', 'Malformed HTTP request.'];
+      const [status, reason, message] =
+        code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [
+              408,
+              'Request Timeout',
+              `The request was not received in time (headers within ${headersMs} ms, all of it within ${requestMs} ms).`,
+            ]
+          : code === 'HPE_HEADER_OVERFLOW'
+            ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
+            : [400, 'Bad Request', 'Malformed HTTP request.'];
       const body = JSON.stringify({ error: { type: 'invalid_request_error', message } });
       if (socket.writable) {
-        socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        socket.write(
+          `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
       }
       socket.destroy();
     },
@@ -165,10 +192,20 @@ export function createApp(options: ServerOptions): App {
     frameworkErrors: (error, request, reply) => {
       request.requestId = request.id;
       void reply.header('Request-Id', request.requestId).header('Stripe-Version', apiVersion);
-      return sendError(request, reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-        ? new ApiError('resource_missing',
-          `No such object: '${request.url.split('?')[0]!.split('/').pop()!.slice(0, 40)}...'`, { param: 'id' })
-        : new ApiError('invalid_request_body', `Invalid request URL (${request.method}: ${request.url.split('?')[0]!.slice(0, 200)}).`));
+      return sendError(
+        request,
+        reply,
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new ApiError(
+              'resource_missing',
+              `No such object: '${request.url.split('?')[0]!.split('/').pop()!.slice(0, 40)}...'`,
+              { param: 'id' },
+            )
+          : new ApiError(
+              'invalid_request_body',
+              `Invalid request URL (${request.method}: ${request.url.split('?')[0]!.slice(0, 200)}).`,
+            ),
+      );
     },
   });
   const nodeName = options.nodeName;
@@ -205,7 +242,11 @@ export function createApp(options: ServerOptions): App {
     const version = request.headers['stripe-version'];
     if (typeof version === 'string' && version !== '') {
       if (!versionPattern.test(version)) {
-        done(new ApiError('invalid_request_body', `Invalid Stripe API version: ${version.slice(0, 40)}`, { param: 'Stripe-Version' }));
+        done(
+          new ApiError('invalid_request_body', `Invalid Stripe API version: ${version.slice(0, 40)}`, {
+            param: 'Stripe-Version',
+          }),
+        );
         return;
       }
       // Any well-formed version, older or newer than the pin, is answered in the pin's shape and
@@ -220,12 +261,17 @@ export function createApp(options: ServerOptions): App {
   // status, the duration and the error code (docs/operations.md).
   if (options.logger) {
     fastify.addHook('onResponse', (request, reply, done) => {
-      request.log.info({
-        method: request.method, path: request.url.split('?')[0], status: reply.statusCode,
-        account: request.principal?.accountId ?? request.logAccountId ?? undefined,
-        durationMs: Math.round(reply.elapsedTime * 100) / 100,
-        ...(request.errorCode !== null ? { errorCode: request.errorCode } : {}),
-      }, 'request');
+      request.log.info(
+        {
+          method: request.method,
+          path: request.url.split('?')[0],
+          status: reply.statusCode,
+          account: request.principal?.accountId ?? request.logAccountId ?? undefined,
+          durationMs: Math.round(reply.elapsedTime * 100) / 100,
+          ...(request.errorCode !== null ? { errorCode: request.errorCode } : {}),
+        },
+        'request',
+      );
       done();
     });
   }
@@ -233,7 +279,8 @@ export function createApp(options: ServerOptions): App {
   const answerCheck = options.answerCheck;
   if (answerCheck) {
     fastify.addHook('onSend', (request, reply, payload, done) => {
-      const replaced = typeof payload === 'string' ? answerCheck(request.method, request.url, reply.statusCode, payload) : undefined;
+      const replaced =
+        typeof payload === 'string' ? answerCheck(request.method, request.url, reply.statusCode, payload) : undefined;
       if (replaced === undefined) {
         done(null, payload);
         return;
@@ -247,9 +294,12 @@ export function createApp(options: ServerOptions): App {
   fastify.setNotFoundHandler((request, reply) => {
     // Stripe's wording first (clients match on it), then why: the resource or method may well
     // exist on Stripe, OpenTill serves only what Terminal integrations use.
-    const error = new ApiError('route_unknown',
+    const error = new ApiError(
+      'route_unknown',
       `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}). Please see https://stripe.com/docs ` +
-      'or we can help at https://support.stripe.com/. ' + notEmulated);
+        'or we can help at https://support.stripe.com/. ' +
+        notEmulated,
+    );
     return sendError(request, reply, error);
   });
 
@@ -267,9 +317,15 @@ export function createApp(options: ServerOptions): App {
     const committed = handle.effect.objects.size > 0;
     if (committed) options.beforeAnswerStored?.();
     if (stored || committed) {
-      await idempotency.finish(request.principal.accountId, handle.key, handle.token, status, payload, handle.effect.answer !== null);
-    }
-    else await idempotency.abandon(request.principal.accountId, handle.key, handle.token);
+      await idempotency.finish(
+        request.principal.accountId,
+        handle.key,
+        handle.token,
+        status,
+        payload,
+        handle.effect.answer !== null,
+      );
+    } else await idempotency.abandon(request.principal.accountId, handle.key, handle.token);
   }
 
   async function sendError(request: FastifyRequest, reply: FastifyReply, raw: unknown) {
@@ -297,10 +353,15 @@ export function createApp(options: ServerOptions): App {
     if (request.method === 'GET' || request.method === 'DELETE') {
       // Stripe's libraries put these parameters in the query string; a body here would be
       // silently ignored, so it is refused instead (docs/decisions.md).
-      if ((request.rawBody !== null && request.rawBody.length > 0) || Number(request.headers['content-length'] ?? 0) > 0) {
-        throw new ApiError('invalid_request_body',
+      if (
+        (request.rawBody !== null && request.rawBody.length > 0) ||
+        Number(request.headers['content-length'] ?? 0) > 0
+      ) {
+        throw new ApiError(
+          'invalid_request_body',
           `A ${request.method} request takes its parameters in the query string, not in a body ` +
-          '(with curl, add -G to send -d parameters in the URL).');
+            '(with curl, add -G to send -d parameters in the URL).',
+        );
       }
       const query = request.url.indexOf('?');
       return query < 0 ? {} : decodeForm(request.url.slice(query + 1));
@@ -325,8 +386,10 @@ export function createApp(options: ServerOptions): App {
       return parsed as Record<string, unknown>;
     }
     if (type === 'application/x-www-form-urlencoded' || type === '') return decodeForm(body);
-    throw new ApiError('unsupported_media_type',
-      `Invalid request: unsupported Content-Type ${type.slice(0, 60)}. Send application/x-www-form-urlencoded or application/json.`);
+    throw new ApiError(
+      'unsupported_media_type',
+      `Invalid request: unsupported Content-Type ${type.slice(0, 60)}. Send application/x-www-form-urlencoded or application/json.`,
+    );
   }
 
   /** toWire, from the text the commit already made when the handler returns a committed object. */
@@ -340,16 +403,32 @@ export function createApp(options: ServerOptions): App {
    * recorded error, the recorded answer, or the route's result rebuilt from the committed objects
    * (rendered with the same parameters: the retry's body is the same, its hash proved it).
    */
-  async function recoveredAnswer(request: FastifyRequest, ctx: RequestContext, params: Record<string, unknown>,
-    effect: RecoveredEffect, routeOptions: RouteOptions): Promise<{ status: number; payload: string; headers: Record<string, string> }> {
-    if (effect.error) return { status: effect.error.status, payload: toWire({ error: effect.error.body }), headers: effect.error.headers };
-    if (effect.answer !== null && effect.answer !== undefined) return { status: 200, payload: toWire(effect.answer), headers: {} };
+  async function recoveredAnswer(
+    request: FastifyRequest,
+    ctx: RequestContext,
+    params: Record<string, unknown>,
+    effect: RecoveredEffect,
+    routeOptions: RouteOptions,
+  ): Promise<{ status: number; payload: string; headers: Record<string, string> }> {
+    if (effect.error)
+      return {
+        status: effect.error.status,
+        payload: toWire({ error: effect.error.body }),
+        headers: effect.error.headers,
+      };
+    if (effect.answer !== null && effect.answer !== undefined)
+      return { status: 200, payload: toWire(effect.answer), headers: {} };
     const id = (request.params as { id?: string } | undefined)?.id;
     const type = routeOptions.resultType;
-    const candidates = effect.objects.filter((entry) => entry.type !== 'event' && (type === undefined || entry.type === type));
+    const candidates = effect.objects.filter(
+      (entry) => entry.type !== 'event' && (type === undefined || entry.type === type),
+    );
     const created = candidates.filter((entry) => entry.created);
-    let object: StoredObject | null = ((id !== undefined ? candidates.find((entry) => entry.id === id)?.data : undefined)
-      ?? (id === undefined && created.length === 1 ? created[0]!.data : undefined) ?? null) as StoredObject | null;
+    let object: StoredObject | null = ((id !== undefined
+      ? candidates.find((entry) => entry.id === id)?.data
+      : undefined) ??
+      (id === undefined && created.length === 1 ? created[0]!.data : undefined) ??
+      null) as StoredObject | null;
     // A request interrupted between two of its commits (none of the routes that move money, see
     // docs/idempotency.md): its object as it is now; the missing step is not run again.
     if (object === null && id !== undefined) {
@@ -357,16 +436,23 @@ export function createApp(options: ServerOptions): App {
       if (current && (type === undefined || current.object.object === type)) object = current.object;
     }
     if (object === null) {
-      const error = new ApiError('api_error',
+      const error = new ApiError(
+        'api_error',
         'This request took effect, but its answer was lost in a server restart and cannot be rebuilt. It will not run again; ' +
-        'list the objects to see its result.');
+          'list the objects to see its result.',
+      );
       return { status: error.status, payload: toWire({ error: error.body }), headers: {} };
     }
     const view = recoveredViews.get(object.object);
     const expand = Array.isArray(params['expand']) ? params['expand'].map(String) : [];
     const shown = view ? view(ctx, object) : object;
-    return { status: 200, payload: toWire(expand.length > 0 ? await expandObject(options.engine, ctx, shown as StoredObject, expand) : shown),
-      headers: {} };
+    return {
+      status: 200,
+      payload: toWire(
+        expand.length > 0 ? await expandObject(options.engine, ctx, shown as StoredObject, expand) : shown,
+      ),
+      headers: {},
+    };
   }
 
   const app: App = {
@@ -380,14 +466,19 @@ export function createApp(options: ServerOptions): App {
         method,
         url: path,
         handler: async (request, reply) => {
-          const principal = await authenticator.actingAs(await authenticator.principalOf(request),
-            request.headers['stripe-account'], request.headers.authorization,
-            (platformId, accountId) => options.services.connect.connectedTo(platformId, accountId));
+          const principal = await authenticator.actingAs(
+            await authenticator.principalOf(request),
+            request.headers['stripe-account'],
+            request.headers.authorization,
+            (platformId, accountId) => options.services.connect.connectedTo(platformId, accountId),
+          );
           request.principal = principal;
           if (principal.kind === 'publishable' && !routeOptions.publishable) {
-            throw new ApiError('secret_key_required',
+            throw new ApiError(
+              'secret_key_required',
               'This API call cannot be made with a publishable API key. Please use a secret API key. You can find a ' +
-              'list of your API keys at https://dashboard.stripe.com/account/apikeys.');
+                'list of your API keys at https://dashboard.stripe.com/account/apikeys.',
+            );
           }
           const params = decodeParams(request);
           request.logParams = params;
@@ -410,8 +501,14 @@ export function createApp(options: ServerOptions): App {
             }
             if (begun.kind === 'recover') {
               const answer = await recoveredAnswer(request, ctx, params, begun.effect, routeOptions);
-              await idempotency.finish(principal.accountId, key, begun.token, answer.status, answer.payload,
-                begun.effect.answer !== null && begun.effect.answer !== undefined);
+              await idempotency.finish(
+                principal.accountId,
+                key,
+                begun.token,
+                answer.status,
+                answer.payload,
+                begun.effect.answer !== null && begun.effect.answer !== undefined,
+              );
               for (const [name, value] of Object.entries(answer.headers)) void reply.header(name, value);
               void reply.header('Idempotent-Replayed', 'true').header('Idempotency-Key', key);
               return reply.status(answer.status).type('application/json').send(answer.payload);

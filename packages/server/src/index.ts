@@ -33,7 +33,12 @@ export { createApp, type App, type Handler, type ServerOptions } from './app.js'
 export { expandObject, expandList, expandablePathsOf } from './http/expand.js';
 export { listObjects } from './http/list.js';
 export { cardReadFrom } from './routes/opentill-test.js';
-export { RequestLogRecorder, defaultRequestLogSettings, parseRetention, type RequestLogSettings } from './operations/request-log.js';
+export {
+  RequestLogRecorder,
+  defaultRequestLogSettings,
+  parseRetention,
+  type RequestLogSettings,
+} from './operations/request-log.js';
 export { redactBody, redactText } from './operations/redact.js';
 export type { AnswerCheck, DashboardOptions } from './app.js';
 
@@ -70,7 +75,13 @@ export function buildServer(options: ServerOptions): App {
   if (options.requestLog) registerRequestLog(app, options.engine, options.requestLog, sse);
   const feed = changeFeed(options.engine, options.requestLog);
   app.changes = feed;
-  registerDashboard(app, app.authenticator.dashboard, options.dashboard ?? { dir: null, knownKeys: () => undefined }, feed, sse);
+  registerDashboard(
+    app,
+    app.authenticator.dashboard,
+    options.dashboard ?? { dir: null, knownKeys: () => undefined },
+    feed,
+    sse,
+  );
   registerOperations(app, options.services, options.requestLog);
   return app;
 }

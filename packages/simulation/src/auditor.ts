@@ -21,14 +21,42 @@ import Stripe from 'stripe';
 import { errorCode, objectOf, type Sent } from './client.js';
 import type { Received } from './receivers.js';
 
-interface Row { seq: number; id: string; type: string; data: string }
+interface Row {
+  seq: number;
+  id: string;
+  type: string;
+  data: string;
+}
 type Json = Record<string, unknown>;
 
 /** PaymentIntent status → statuses it may move to. */
 const paymentIntentMoves: Record<string, readonly string[]> = {
-  requires_payment_method: ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'requires_capture', 'succeeded', 'canceled'],
-  requires_confirmation: ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'requires_capture', 'succeeded', 'canceled'],
-  requires_action: ['requires_payment_method', 'requires_action', 'processing', 'requires_capture', 'succeeded', 'canceled'],
+  requires_payment_method: [
+    'requires_payment_method',
+    'requires_confirmation',
+    'requires_action',
+    'processing',
+    'requires_capture',
+    'succeeded',
+    'canceled',
+  ],
+  requires_confirmation: [
+    'requires_payment_method',
+    'requires_confirmation',
+    'requires_action',
+    'processing',
+    'requires_capture',
+    'succeeded',
+    'canceled',
+  ],
+  requires_action: [
+    'requires_payment_method',
+    'requires_action',
+    'processing',
+    'requires_capture',
+    'succeeded',
+    'canceled',
+  ],
   processing: ['requires_payment_method', 'processing', 'requires_capture', 'succeeded', 'canceled'],
   requires_capture: ['requires_capture', 'succeeded', 'canceled'],
   succeeded: ['succeeded'],
@@ -44,8 +72,13 @@ const refundMoves: Record<string, readonly string[]> = {
 };
 
 /** Errors that say "the object is not in a state for this": after an effect of the same key, a false error. */
-const stateErrors = new Set(['payment_intent_unexpected_state', 'intent_invalid_state', 'charge_already_refunded',
-  'charge_already_captured', 'setup_intent_unexpected_state']);
+const stateErrors = new Set([
+  'payment_intent_unexpected_state',
+  'intent_invalid_state',
+  'charge_already_refunded',
+  'charge_already_captured',
+  'setup_intent_unexpected_state',
+]);
 
 /** Event types that mean "this request made a new object". */
 const creations = new Set(['payment_intent.created', 'refund.created', 'setup_intent.created']);
@@ -73,7 +106,10 @@ class Audit {
   private readonly byType = new Map<string, Array<Row & { object: Json }>>();
   private readonly events: Array<Row & { object: Json }>;
 
-  constructor(private readonly db: Database.Database, private readonly input: AuditInput) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly input: AuditInput,
+  ) {
     for (const row of db.prepare<[], Row>('SELECT seq, id, type, data FROM objects ORDER BY seq').all()) {
       const entry = { ...row, object: JSON.parse(row.data) as Json };
       this.objects.set(row.id, entry);
@@ -108,13 +144,20 @@ class Audit {
       if (!object || typeof object['id'] !== 'string' || object['deleted'] === true) continue;
       const stored = this.objects.get(object['id']);
       if (!stored) {
-        this.fail(`acknowledged write lost: ${sent.kind} ${sent.key ?? ''} answered ${String(object['id'])}, not in the store`);
+        this.fail(
+          `acknowledged write lost: ${sent.kind} ${sent.key ?? ''} answered ${String(object['id'])}, not in the store`,
+        );
         continue;
       }
-      if (object['object'] === 'payment_intent' && (object['status'] === 'succeeded' || object['status'] === 'canceled')
-        && stored.object['status'] !== object['status']) {
-        this.fail(`acknowledged state lost: ${String(object['id'])} was answered ${String(object['status'])} ` +
-          `(${sent.kind} ${sent.key ?? ''}), stored ${String(stored.object['status'])}`);
+      if (
+        object['object'] === 'payment_intent' &&
+        (object['status'] === 'succeeded' || object['status'] === 'canceled') &&
+        stored.object['status'] !== object['status']
+      ) {
+        this.fail(
+          `acknowledged state lost: ${String(object['id'])} was answered ${String(object['status'])} ` +
+            `(${sent.kind} ${sent.key ?? ''}), stored ${String(stored.object['status'])}`,
+        );
       }
     }
   }
@@ -126,9 +169,18 @@ class Audit {
         const key = (object['metadata'] as Json | undefined)?.['sim_key'];
         if (typeof key === 'string') counts.set(key, [...(counts.get(key) ?? []), String(object['id'])]);
       }
-      for (const [key, ids] of counts) if (ids.length > 1) this.fail(`double effect: key ${key} made ${ids.length} ${type}s (${ids.join(', ')})`);
+      for (const [key, ids] of counts)
+        if (ids.length > 1) this.fail(`double effect: key ${key} made ${ids.length} ${type}s (${ids.join(', ')})`);
     };
-    for (const type of ['payment_intent', 'refund', 'setup_intent', 'terminal.location', 'terminal.reader', 'webhook_endpoint']) tagged(type);
+    for (const type of [
+      'payment_intent',
+      'refund',
+      'setup_intent',
+      'terminal.location',
+      'terminal.reader',
+      'webhook_endpoint',
+    ])
+      tagged(type);
 
     const created = new Map<string, string[]>();
     const succeeded = new Map<string, number>();
@@ -142,16 +194,21 @@ class Audit {
       }
       if (type === 'payment_intent.succeeded') succeeded.set(objectId, (succeeded.get(objectId) ?? 0) + 1);
     }
-    for (const [name, ids] of created) if (ids.length > 1) this.fail(`double effect: key ${name} ${ids.length} times (${ids.join(', ')})`);
-    for (const [id, count] of succeeded) if (count > 1) this.fail(`double capture: ${id} has ${count} payment_intent.succeeded events`);
+    for (const [name, ids] of created)
+      if (ids.length > 1) this.fail(`double effect: key ${name} ${ids.length} times (${ids.join(', ')})`);
+    for (const [id, count] of succeeded)
+      if (count > 1) this.fail(`double capture: ${id} has ${count} payment_intent.succeeded events`);
     const capturedCharges = new Map<string, string[]>();
     const authorizedCharges = new Map<string, string[]>();
     for (const { object: charge } of this.of('charge')) {
       const intent = String(charge['payment_intent']);
-      if (charge['status'] === 'succeeded') authorizedCharges.set(intent, [...(authorizedCharges.get(intent) ?? []), String(charge['id'])]);
-      if (charge['captured'] === true) capturedCharges.set(intent, [...(capturedCharges.get(intent) ?? []), String(charge['id'])]);
+      if (charge['status'] === 'succeeded')
+        authorizedCharges.set(intent, [...(authorizedCharges.get(intent) ?? []), String(charge['id'])]);
+      if (charge['captured'] === true)
+        capturedCharges.set(intent, [...(capturedCharges.get(intent) ?? []), String(charge['id'])]);
     }
-    for (const [intent, ids] of capturedCharges) if (ids.length > 1) this.fail(`double capture: ${intent} has captured charges ${ids.join(', ')}`);
+    for (const [intent, ids] of capturedCharges)
+      if (ids.length > 1) this.fail(`double capture: ${intent} has captured charges ${ids.join(', ')}`);
     for (const [intent, ids] of authorizedCharges) {
       if (ids.length > 1) this.fail(`double authorization: ${intent} has authorized charges ${ids.join(', ')}`);
     }
@@ -168,7 +225,9 @@ class Audit {
       if (!sent.key || !answer || !keysWithEffects.has(sent.key)) continue;
       const code = errorCode(answer);
       if (code !== null && stateErrors.has(code)) {
-        this.fail(`false error: key ${sent.key} (${sent.kind} ${sent.path}) committed events but answered ${answer.status} ${code}`);
+        this.fail(
+          `false error: key ${sent.key} (${sent.kind} ${sent.path}) committed events but answered ${answer.status} ${code}`,
+        );
       }
     }
   }
@@ -192,7 +251,9 @@ class Audit {
         // As Stripe: the uncaptured rest of a partial capture is released, and shows as refunded.
         const released = amount - captured;
         if (refunded !== refundSum + released) {
-          this.fail(`amounts: ${id} amount_refunded ${refunded} but its refunds total ${refundSum} (+ ${released} released)`);
+          this.fail(
+            `amounts: ${id} amount_refunded ${refunded} but its refunds total ${refundSum} (+ ${released} released)`,
+          );
         }
       } else if (refundSum > 0 || (refunded !== 0 && refunded !== amount)) {
         // Uncaptured: nothing to refund; a canceled or expired authorization is released whole.
@@ -201,9 +262,12 @@ class Audit {
     }
     for (const { object: intent } of this.of('payment_intent')) {
       const received = Number(intent['amount_received'] ?? 0);
-      const charges = this.of('charge').filter(({ object }) => object['payment_intent'] === intent['id'] && object['captured'] === true);
+      const charges = this.of('charge').filter(
+        ({ object }) => object['payment_intent'] === intent['id'] && object['captured'] === true,
+      );
       const captured = charges.reduce((sum, { object }) => sum + Number(object['amount_captured'] ?? 0), 0);
-      if (received !== captured) this.fail(`amounts: ${String(intent['id'])} amount_received ${received} but its charges captured ${captured}`);
+      if (received !== captured)
+        this.fail(`amounts: ${String(intent['id'])} amount_received ${received} but its charges captured ${captured}`);
     }
   }
 
@@ -211,7 +275,8 @@ class Audit {
     const last = new Map<string, string>();
     for (const { object: event } of this.events) {
       const object = (event['data'] as Json)['object'] as Json;
-      const moves = object['object'] === 'payment_intent' ? paymentIntentMoves : object['object'] === 'refund' ? refundMoves : null;
+      const moves =
+        object['object'] === 'payment_intent' ? paymentIntentMoves : object['object'] === 'refund' ? refundMoves : null;
       if (!moves) continue;
       const id = String(object['id']);
       const status = String(object['status']);
@@ -225,15 +290,23 @@ class Audit {
 
   private webhooksDelivered(): void {
     const endpoints = this.of('webhook_endpoint');
-    const pending = this.db.prepare<[], { id: string; event_id: string; endpoint_id: string; state: string }>(
-      "SELECT id, event_id, endpoint_id, state FROM webhook_deliveries WHERE state <> 'succeeded'").all();
-    for (const row of pending) this.fail(`webhook not delivered: ${row.event_id} to ${row.endpoint_id} is ${row.state}`);
+    const pending = this.db
+      .prepare<[], { id: string; event_id: string; endpoint_id: string; state: string }>(
+        "SELECT id, event_id, endpoint_id, state FROM webhook_deliveries WHERE state <> 'succeeded'",
+      )
+      .all();
+    for (const row of pending)
+      this.fail(`webhook not delivered: ${row.event_id} to ${row.endpoint_id} is ${row.state}`);
 
     // What each URL accepted, verified against the secrets of the endpoints at that URL.
     const acceptedAt = new Map<string, Set<string>>();
     for (const received of this.input.accepted) {
-      const secrets = endpoints.filter(({ object }) => object['url'] === received.url)
-        .flatMap(({ object }) => ((object['_internal'] as Json | undefined)?.['secrets'] as Array<{ secret: string }> | undefined) ?? [])
+      const secrets = endpoints
+        .filter(({ object }) => object['url'] === received.url)
+        .flatMap(
+          ({ object }) =>
+            ((object['_internal'] as Json | undefined)?.['secrets'] as Array<{ secret: string }> | undefined) ?? [],
+        )
         .map((entry) => entry.secret);
       const timestamp = Number(/t=(\d+)/.exec(received.signature)?.[1] ?? 0);
       const valid = secrets.some((secret) => {
@@ -252,7 +325,9 @@ class Audit {
       const got = acceptedAt.get(String(endpoint['url'])) ?? new Set<string>();
       for (const event of this.events) {
         if (event.seq > seq && !got.has(event.id)) {
-          this.fail(`webhook missing: ${event.id} (${String(event.object['type'])}) never reached ${String(endpoint['id'])}`);
+          this.fail(
+            `webhook missing: ${event.id} (${String(event.object['type'])}) never reached ${String(endpoint['id'])}`,
+          );
         }
       }
     }

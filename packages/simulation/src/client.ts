@@ -39,19 +39,33 @@ export class Client {
   readonly violations: string[] = [];
   private keys = 0;
 
-  constructor(private readonly world: World, private readonly note: (line: string) => void) {}
+  constructor(
+    private readonly world: World,
+    private readonly note: (line: string) => void,
+  ) {}
 
   /**
    * A new request, not yet sent: a POST gets a fresh Idempotency-Key (unless `keyed` is false), and
    * `tagged` creates carry it in `metadata[sim_key]`, so the auditor can count what one key made.
    */
-  request(kind: string, method: Sent['method'], path: string, params: Record<string, unknown> = {},
-    options: { keyed?: boolean; tagged?: boolean } = {}): Sent {
+  request(
+    kind: string,
+    method: Sent['method'],
+    path: string,
+    params: Record<string, unknown> = {},
+    options: { keyed?: boolean; tagged?: boolean } = {},
+  ): Sent {
     const key = (options.keyed ?? true) && method === 'POST' ? `simkey_${(this.keys += 1)}` : null;
     const body = options.tagged && key ? { ...params, metadata: { sim_key: key } } : params;
     const sent: Sent = {
-      kind, key, method, path, body: encodeForm(body),
-      firstAtMs: this.world.clock.nowMs(), attempts: 0, answers: [],
+      kind,
+      key,
+      method,
+      path,
+      body: encodeForm(body),
+      firstAtMs: this.world.clock.nowMs(),
+      attempts: 0,
+      answers: [],
     };
     this.sent.push(sent);
     return sent;
@@ -70,7 +84,10 @@ export class Client {
         ...(sent.key ? { 'idempotency-key': sent.key } : {}),
       },
       ...(sent.method === 'POST' ? { payload: sent.body } : {}),
-    }).then((res) => ({ res }), (error: unknown) => ({ error }));
+    }).then(
+      (res) => ({ res }),
+      (error: unknown) => ({ error }),
+    );
     const outcome = await process.unlessDead(response);
     if (outcome.lost) {
       this.unanswered.add(sent);
@@ -78,15 +95,26 @@ export class Client {
       return null;
     }
     if ('error' in outcome.value) {
-      this.violations.push(`request threw: ${sent.kind} ${sent.method} ${sent.path}: ${outcome.value.error instanceof Error ? outcome.value.error.stack : String(outcome.value.error)}`);
+      this.violations.push(
+        `request threw: ${sent.kind} ${sent.method} ${sent.path}: ${outcome.value.error instanceof Error ? outcome.value.error.stack : String(outcome.value.error)}`,
+      );
       this.unanswered.delete(sent);
       return null;
     }
     const res = outcome.value.res;
-    const answer: Answer = { status: res.statusCode, body: res.body, replayed: res.headers['idempotent-replayed'] === 'true', process: process.number };
-    this.note(`  ${sent.kind} ${sent.key ?? ''} → ${answer.status}${answer.replayed ? ' (replayed)' : ''} ${summary(answer)}`);
+    const answer: Answer = {
+      status: res.statusCode,
+      body: res.body,
+      replayed: res.headers['idempotent-replayed'] === 'true',
+      process: process.number,
+    };
+    this.note(
+      `  ${sent.kind} ${sent.key ?? ''} → ${answer.status}${answer.replayed ? ' (replayed)' : ''} ${summary(answer)}`,
+    );
     if (answer.status >= 500) {
-      this.violations.push(`server error: ${sent.kind} ${sent.key ?? ''} answered ${answer.status} ${answer.body.slice(0, 300)}`);
+      this.violations.push(
+        `server error: ${sent.kind} ${sent.key ?? ''} answered ${answer.status} ${answer.body.slice(0, 300)}`,
+      );
     }
     if (answer.status === 409 && notAnOutcome.has(errorCode(answer) ?? '')) {
       this.unanswered.add(sent);
@@ -99,8 +127,10 @@ export class Client {
       // again: the first outcome is a later one.
       sent.answers.length = 0;
     } else if (sent.key && first && (first.status !== answer.status || first.body !== answer.body)) {
-      this.violations.push(`replay differs: key ${sent.key} (${sent.kind} ${sent.path}) answered differently on attempt ${sent.attempts}: ` +
-        `first ${first.status} ${first.body.slice(0, 200)} / then ${answer.status} ${answer.body.slice(0, 200)}`);
+      this.violations.push(
+        `replay differs: key ${sent.key} (${sent.kind} ${sent.path}) answered differently on attempt ${sent.attempts}: ` +
+          `first ${first.status} ${first.body.slice(0, 200)} / then ${answer.status} ${answer.body.slice(0, 200)}`,
+      );
     }
     sent.answers.push(answer);
     return answer;

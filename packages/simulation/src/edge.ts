@@ -27,7 +27,10 @@ function incarnation(): Incarnation {
 }
 
 /** An object whose every property is read, at access time, from `pick(the request's incarnation)`. */
-function forwarder<T extends object>(pick: (incarnation: Incarnation) => object, fixed: Record<string, unknown> = {}): T {
+function forwarder<T extends object>(
+  pick: (incarnation: Incarnation) => object,
+  fixed: Record<string, unknown> = {},
+): T {
   return new Proxy({} as T, {
     get: (_target, property) => {
       if (typeof property === 'string' && property in fixed) return fixed[property];
@@ -57,7 +60,7 @@ export function restartRequestIds(): void {
 }
 
 function edge(): Promise<App> {
-  return built ??= build();
+  return (built ??= build());
 }
 
 async function build(): Promise<App> {
@@ -85,7 +88,6 @@ async function build(): Promise<App> {
   await app.fastify.ready();
   return app;
 }
-
 
 /** Sends one request to `target`, in-process. */
 export async function inject(target: Incarnation, options: InjectOptions & { headers: Record<string, string> }) {

@@ -39,10 +39,15 @@ const startMs = Date.UTC(2026, 0, 1);
 export async function runSeed(seed: number, options: SeedOptions = {}): Promise<SeedResult> {
   const random = new Random(seed);
   const trace: string[] = [];
-  const note = (line: string) => { trace.push(line); };
+  const note = (line: string) => {
+    trace.push(line);
+  };
   const receivers = new Receivers(random);
   const world = new World({
-    random, receivers, startMs, note,
+    random,
+    receivers,
+    startMs,
+    note,
     retrySchedule: { baseMs: 1_000, factor: 2, capMs: 10_000, windowMs: 30 * 24 * 3_600_000 },
   });
   await world.boot();
@@ -55,13 +60,16 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   await workload.settle();
   const violations = [...client.violations, ...world.errors];
   if (client.unanswered.size > 0) {
-    violations.push(`never answered: ${client.unanswered.size} request(s): ${[...client.unanswered].map((sent) => sent.key).join(', ')}`);
+    violations.push(
+      `never answered: ${client.unanswered.size} request(s): ${[...client.unanswered].map((sent) => sent.key).join(', ')}`,
+    );
   }
   violations.push(...audit({ database: world.process.serialize(), sent: client.sent, accepted: receivers.accepted }));
   await world.close();
 
   const hash = createHash('sha256');
-  for (const sent of client.sent) for (const answer of sent.answers) hash.update(`${sent.key ?? ''} ${answer.status} ${answer.body}\n`);
+  for (const sent of client.sent)
+    for (const answer of sent.answers) hash.update(`${sent.key ?? ''} ${answer.status} ${answer.body}\n`);
   for (const received of receivers.accepted) hash.update(`${received.url} ${received.signature} ${received.body}\n`);
   const coverage = new Map<string, number>();
   for (const sent of client.sent) {
@@ -70,8 +78,14 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     coverage.set(name, (coverage.get(name) ?? 0) + 1);
   }
   return {
-    seed, violations, coverage, trace: options.keepTrace || violations.length > 0 ? trace : [], digest: hash.digest('hex'),
-    requests: client.sent.reduce((sum, sent) => sum + sent.attempts, 0), crashes: workload.crashes,
-    processes: world.incarnations, webhooks: receivers.accepted.length,
+    seed,
+    violations,
+    coverage,
+    trace: options.keepTrace || violations.length > 0 ? trace : [],
+    digest: hash.digest('hex'),
+    requests: client.sent.reduce((sum, sent) => sum + sent.attempts, 0),
+    crashes: workload.crashes,
+    processes: world.incarnations,
+    webhooks: receivers.accepted.length,
   };
 }

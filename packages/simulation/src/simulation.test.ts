@@ -64,17 +64,23 @@ for (let start = first; start < first + count; start += batchSize) {
           byInvariant.set(invariant, [...(byInvariant.get(invariant) ?? []), result.seed]);
         }
       }
-      const summary = [...byInvariant].map(([invariant, seeds]) => `  ${invariant}: seeds ${seeds.join(', ')}`).join('\n');
-      assert.fail(`${failed.length} of ${end - start} seeds broke an invariant:\n${summary}\n` +
-        `replay one: OPENTILL_SIM_SEED=${failed[0]!.seed} npm run simulate`);
+      const summary = [...byInvariant]
+        .map(([invariant, seeds]) => `  ${invariant}: seeds ${seeds.join(', ')}`)
+        .join('\n');
+      assert.fail(
+        `${failed.length} of ${end - start} seeds broke an invariant:\n${summary}\n` +
+          `replay one: OPENTILL_SIM_SEED=${failed[0]!.seed} npm run simulate`,
+      );
     }
   });
 }
 
 after(() => {
   const seconds = Number(totals.nanoseconds) / 1e9;
-  process.stdout.write(`# simulation: ${totals.seeds} seeds in ${seconds.toFixed(1)} s = ${(totals.seeds / seconds).toFixed(1)} seeds/s; ` +
-    `${totals.requests} requests, ${totals.restarts} restarts after ${totals.crashes} armed crashes, ` +
-    `${totals.webhooks} webhooks accepted; rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB; ` +
-    `failing seeds: ${totals.failed.length === 0 ? 'none' : totals.failed.join(', ')}\n`);
+  process.stdout.write(
+    `# simulation: ${totals.seeds} seeds in ${seconds.toFixed(1)} s = ${(totals.seeds / seconds).toFixed(1)} seeds/s; ` +
+      `${totals.requests} requests, ${totals.restarts} restarts after ${totals.crashes} armed crashes, ` +
+      `${totals.webhooks} webhooks accepted; rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB; ` +
+      `failing seeds: ${totals.failed.length === 0 ? 'none' : totals.failed.join(', ')}\n`,
+  );
 });

@@ -23,7 +23,10 @@ async function world(): Promise<{ world: World; client: Client; trace: string[] 
   const random = new Random(7);
   const trace: string[] = [];
   const built = new World({
-    random, receivers: new Receivers(random), startMs: Date.UTC(2026, 0, 1), note: (line) => trace.push(line),
+    random,
+    receivers: new Receivers(random),
+    startMs: Date.UTC(2026, 0, 1),
+    note: (line) => trace.push(line),
     retrySchedule: { baseMs: 1_000, factor: 2, capMs: 10_000, windowMs: 3_600_000 },
   });
   await built.boot();

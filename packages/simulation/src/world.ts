@@ -12,7 +12,13 @@
  * incarnation is built from the copy, exactly as a restarted server opens the file.
  */
 import {
-  ManualClock, WebhookDispatcher, createAccount, createServices, type IdSource, type Services, type Store,
+  ManualClock,
+  WebhookDispatcher,
+  createAccount,
+  createServices,
+  type IdSource,
+  type Services,
+  type Store,
 } from '@opentill/engine';
 import { SimulatedProcessor } from '@opentill/processor-simulated';
 import { SqliteStore } from '@opentill/store-sqlite';
@@ -21,32 +27,48 @@ import type { Random } from './random.js';
 import type { Receivers } from './receivers.js';
 
 /** When the current process dies, counted in store calls from the moment the fault is armed. */
-export type CrashPlan =
-  | { kind: 'before_write'; writesLeft: number }
-  | { kind: 'after_commit'; commitsLeft: number };
+export type CrashPlan = { kind: 'before_write'; writesLeft: number } | { kind: 'after_commit'; commitsLeft: number };
 
 /** Store calls that only read: never a crash point. Every other call is a write. */
-const reads = new Set(['get', 'getText', 'list', 'due', 'getAccount', 'listAccounts', 'findApiKey', 'setting',
-  'deliveries', 'attempts', 'undeliveredEvents', 'lastSuccessMs', 'subscribe', 'migrate']);
+const reads = new Set([
+  'get',
+  'getText',
+  'list',
+  'due',
+  'getAccount',
+  'listAccounts',
+  'findApiKey',
+  'setting',
+  'deliveries',
+  'attempts',
+  'undeliveredEvents',
+  'lastSuccessMs',
+  'subscribe',
+  'migrate',
+]);
 
 /** Seeded ids: Stripe-looking, drawn from the run's generator (never collide across incarnations). */
 export class SeededIds implements IdSource {
   constructor(private readonly random: Random) {}
-  next(prefix: string): string { return `${prefix}_${this.random.text(24)}`; }
-  secret(length: number): string { return this.random.text(length); }
+  next(prefix: string): string {
+    return `${prefix}_${this.random.text(24)}`;
+  }
+  secret(length: number): string {
+    return this.random.text(length);
+  }
 }
 
 let migrated: Promise<Buffer> | null = null;
 
 /** A migrated, empty database, made once per test process (migrating costs more than a seed's requests). */
 function emptyDatabase(): Promise<Buffer> {
-  return migrated ??= (async () => {
+  return (migrated ??= (async () => {
     const store = new SqliteStore(':memory:');
     await store.migrate();
     const bytes = store.serialize();
     await store.close();
     return bytes;
-  })();
+  })());
 }
 
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
@@ -63,19 +85,34 @@ export class Incarnation {
   readonly died: Promise<void>;
   private markDied!: () => void;
 
-  constructor(readonly number: number, private readonly raw: SqliteStore, private readonly world: World) {
-    this.died = new Promise((resolve) => { this.markDied = resolve; });
+  constructor(
+    readonly number: number,
+    private readonly raw: SqliteStore,
+    private readonly world: World,
+  ) {
+    this.died = new Promise((resolve) => {
+      this.markDied = resolve;
+    });
     this.store = this.guard(raw, '');
     this.services = createServices({
-      store: this.store, processor: new SimulatedProcessor({ fingerprintKey: world.fingerprintKey }),
-      clock: world.clock, ids: world.ids,
+      store: this.store,
+      processor: new SimulatedProcessor({ fingerprintKey: world.fingerprintKey }),
+      clock: world.clock,
+      ids: world.ids,
     });
     this.services.webhookEndpoints.configure({ allowPrivate: true });
     attachEdge(this.services.engine);
     this.dispatcher = new WebhookDispatcher(this.services.engine, {
-      schedule: world.retrySchedule, sender: world.receivers.sender(), endpoints: this.services.webhookEndpoints,
-      node: `node_sim${number}`, random: () => world.random.unit(), leaseMs: 30_000, concurrencyMax: 8,
-      onError: (error) => { if (!this.dead) world.errors.push(`dispatcher error: process ${number}: ${String(error)}`); },
+      schedule: world.retrySchedule,
+      sender: world.receivers.sender(),
+      endpoints: this.services.webhookEndpoints,
+      node: `node_sim${number}`,
+      random: () => world.random.unit(),
+      leaseMs: 30_000,
+      concurrencyMax: 8,
+      onError: (error) => {
+        if (!this.dead) world.errors.push(`dispatcher error: process ${number}: ${String(error)}`);
+      },
     });
   }
 
@@ -102,7 +139,10 @@ export class Incarnation {
   /** `promise`, or 'lost' if the process dies first (its answer never reaches anyone). */
   async unlessDead<T>(promise: Promise<T>): Promise<{ lost: false; value: T } | { lost: true }> {
     if (this.dead) return { lost: true };
-    return Promise.race([promise.then((value) => ({ lost: false as const, value })), this.died.then(() => ({ lost: true as const }))]);
+    return Promise.race([
+      promise.then((value) => ({ lost: false as const, value })),
+      this.died.then(() => ({ lost: true as const })),
+    ]);
   }
 
   /** Wraps the store (and its `idempotency` and `outbox` parts) with the crash points. */
@@ -112,7 +152,8 @@ export class Incarnation {
         const value: unknown = Reflect.get(object, property, object);
         if (typeof value === 'function') {
           const name = String(property);
-          return (...args: unknown[]) => this.call(`${path}${name}`, () => (value as (...a: unknown[]) => unknown).apply(object, args));
+          return (...args: unknown[]) =>
+            this.call(`${path}${name}`, () => (value as (...a: unknown[]) => unknown).apply(object, args));
         }
         if ((property === 'idempotency' || property === 'outbox') && typeof value === 'object' && value !== null) {
           return this.guard(value, `${property}.`);
@@ -134,20 +175,26 @@ export class Incarnation {
     }
     const result = run();
     if (!(result instanceof Promise)) return result;
-    return result.then((value: unknown) => {
-      if (this.dead) return never();
-      const current = this.world.crashPlan;
-      if (name === 'commit' && current?.kind === 'after_commit' && (value as { ok?: boolean }).ok === true
-        && --current.commitsLeft <= 0) {
-        this.world.crashPlan = null;
-        this.world.note('crash after commit');
-        this.die();
-        return never();
-      }
-      return value;
-    }, (error: unknown) => (this.dead ? never() : Promise.reject(error)));
+    return result.then(
+      (value: unknown) => {
+        if (this.dead) return never();
+        const current = this.world.crashPlan;
+        if (
+          name === 'commit' &&
+          current?.kind === 'after_commit' &&
+          (value as { ok?: boolean }).ok === true &&
+          --current.commitsLeft <= 0
+        ) {
+          this.world.crashPlan = null;
+          this.world.note('crash after commit');
+          this.die();
+          return never();
+        }
+        return value;
+      },
+      (error: unknown) => (this.dead ? never() : Promise.reject(error)),
+    );
   }
-
 }
 
 export interface WorldOptions {
@@ -189,7 +236,7 @@ export class World {
     const raw = new SqliteStore(await emptyDatabase());
     const created = await createAccount(raw, this.ids, this.clock);
     this.secretKey = created.secretKey;
-    this.process = new Incarnation(this.incarnations += 1, raw, this);
+    this.process = new Incarnation((this.incarnations += 1), raw, this);
   }
 
   /** Ends the run: the live process stops (its database is closed; dead ones are left to the collector). */
@@ -203,7 +250,7 @@ export class World {
     const raw = new SqliteStore(snapshot);
     await raw.migrate();
     this.crashPlan = null;
-    this.process = new Incarnation(this.incarnations += 1, raw, this);
+    this.process = new Incarnation((this.incarnations += 1), raw, this);
     this.note(`restart as process ${this.process.number}`);
   }
 }

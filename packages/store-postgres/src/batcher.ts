@@ -25,7 +25,10 @@ export class RoundTripBatcher<I, O> {
   private scheduled = false;
 
   /** `send` answers one `Settled` per input, in order; if it throws, every call of the batch fails with that error. */
-  constructor(private readonly send: (inputs: I[]) => Promise<Array<Settled<O>>>, private readonly options: BatcherOptions) {}
+  constructor(
+    private readonly send: (inputs: I[]) => Promise<Array<Settled<O>>>,
+    private readonly options: BatcherOptions,
+  ) {}
 
   run(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -48,19 +51,27 @@ export class RoundTripBatcher<I, O> {
     while (this.inFlight < this.options.inFlightMax && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.batchMax);
       this.inFlight += 1;
-      this.send(batch.map((call) => call.input)).then((outcomes) => {
-        batch.forEach((call, index) => {
-          const outcome = outcomes[index];
-          if (!outcome) call.reject(new Error(`batched statement answered ${outcomes.length} outcomes for ${batch.length} calls`));
-          else if (outcome.ok) call.resolve(outcome.value);
-          else call.reject(outcome.error);
+      this.send(batch.map((call) => call.input))
+        .then(
+          (outcomes) => {
+            batch.forEach((call, index) => {
+              const outcome = outcomes[index];
+              if (!outcome)
+                call.reject(
+                  new Error(`batched statement answered ${outcomes.length} outcomes for ${batch.length} calls`),
+                );
+              else if (outcome.ok) call.resolve(outcome.value);
+              else call.reject(outcome.error);
+            });
+          },
+          (error: unknown) => {
+            for (const call of batch) call.reject(error);
+          },
+        )
+        .finally(() => {
+          this.inFlight -= 1;
+          if (this.queue.length > 0) this.schedule();
         });
-      }, (error: unknown) => {
-        for (const call of batch) call.reject(error);
-      }).finally(() => {
-        this.inFlight -= 1;
-        if (this.queue.length > 0) this.schedule();
-      });
     }
   }
 }

@@ -10,8 +10,19 @@ import { inTransaction } from './transaction.js';
 import { RoundTripBatcher, type Settled } from './batcher.js';
 import type { StoredObject } from '@opentill/core';
 import type {
-  Account, AccountReset, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
-  Store, StoredRecord, StoredText,
+  Account,
+  AccountReset,
+  ApiKeyRecord,
+  CommitBatch,
+  CommitResult,
+  Filter,
+  IdempotencyBegin,
+  IdempotencyStore,
+  ListPage,
+  ListQuery,
+  Store,
+  StoredRecord,
+  StoredText,
 } from '@opentill/engine';
 import { compact, limits } from '@opentill/core';
 import { decideBegin, eventUndeliveredSql, type IdempotencyRowState } from '@opentill/engine';
@@ -41,12 +52,19 @@ export interface PostgresStoreOptions {
 
 /** `data` is `json`; node-postgres parses it, so rows carry the object itself. */
 type Row = { id: string; version: number; data: StoredObject };
-type AccountRow = { id: string; created: number; clock_offset_ms: number; settings: Record<string, unknown>; platform_id: string | null };
+type AccountRow = {
+  id: string;
+  created: number;
+  clock_offset_ms: number;
+  settings: Record<string, unknown>;
+  platform_id: string | null;
+};
 type KeyRow = { hash: string; account_id: string; kind: 'secret' | 'publishable'; last4: string; created: number };
 
 /** BIGINT columns are read through `::float8` so they arrive as numbers (exact below 2^53). */
 const OBJECT_COLUMNS = 'id, version, data';
-const ACCOUNT_COLUMNS = 'id, created::float8 AS created, clock_offset_ms::float8 AS clock_offset_ms, settings, platform_id';
+const ACCOUNT_COLUMNS =
+  'id, created::float8 AS created, clock_offset_ms::float8 AS clock_offset_ms, settings, platform_id';
 
 /** SQLSTATEs that mean "another transaction got in the way": the batch is reported as a conflict. */
 const CONFLICT_CODES = new Set(['40001' /* serialization_failure */, '40P01' /* deadlock_detected */]);
@@ -133,7 +151,9 @@ export class PostgresStore implements Store {
       max: options.poolMax ?? 10,
       // Awaited by the pool before the connection is handed out (a failure fails the checkout),
       // which `pool.on('connect')` would not guarantee.
-      ...(setSearchPath ? { onConnect: async (client: pg.ClientBase) => void (await client.query(setSearchPath)) } : {}),
+      ...(setSearchPath
+        ? { onConnect: async (client: pg.ClientBase) => void (await client.query(setSearchPath)) }
+        : {}),
     });
     // An idle connection that dies (server restart) is dropped by the pool; without a listener the
     // 'error' event would crash the process.
@@ -147,14 +167,19 @@ export class PostgresStore implements Store {
     this.idempotency = this.idempotencyStore();
     this.requestLog = new PostgresRequestLog(this.pool);
     this.dashboardSessions = new PostgresDashboardSessions(this.pool);
-    this.readerBus = new PostgresReaderBus(this.pool, { connectionString: options.connectionString, ...compact({ schema: options.schema }) });
-    this.outbox = new PostgresOutbox(this.pool, { connectionString: options.connectionString, ...compact({ schema: options.schema }) });
+    this.readerBus = new PostgresReaderBus(this.pool, {
+      connectionString: options.connectionString,
+      ...compact({ schema: options.schema }),
+    });
+    this.outbox = new PostgresOutbox(this.pool, {
+      connectionString: options.connectionString,
+      ...compact({ schema: options.schema }),
+    });
   }
 
   private transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return inTransaction(this.pool, fn);
   }
-
 
   async migrate(): Promise<void> {
     await this.transaction(async (client) => {
@@ -162,7 +187,8 @@ export class PostgresStore implements Store {
       // schema: stores in different schemas of one database migrate independently.
       await client.query(
         "SELECT pg_advisory_xact_lock(hashtextextended('opentill.migrate:' || coalesce($1::text, current_schema(), current_setting('search_path')), 0))",
-        [this.schema ?? null]);
+        [this.schema ?? null],
+      );
       if (this.schema !== undefined) {
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
         const { rows } = await client.query<{ schema: string | null }>('SELECT current_schema() AS schema');
@@ -171,14 +197,18 @@ export class PostgresStore implements Store {
         }
       }
       await client.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
       const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
       const applied = new Set(rows.map((row) => row.version));
       for (const migration of migrations) {
         if (applied.has(migration.version)) continue;
         await client.query(migration.up);
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
-          [migration.version, migration.name, Date.now()]);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.name,
+          Date.now(),
+        ]);
       }
     });
   }
@@ -195,15 +225,28 @@ export class PostgresStore implements Store {
 
   async insertAccount(account: Account, keys: ApiKeyRecord[]): Promise<void> {
     await this.transaction(async (client) => {
-      await client.query('INSERT INTO accounts (id, created, clock_offset_ms, settings, platform_id) VALUES ($1, $2, $3, $4::json, $5)',
-        [account.id, account.created, account.clockOffsetMs, JSON.stringify(account.settings), account.platformId ?? null]);
+      await client.query(
+        'INSERT INTO accounts (id, created, clock_offset_ms, settings, platform_id) VALUES ($1, $2, $3, $4::json, $5)',
+        [
+          account.id,
+          account.created,
+          account.clockOffsetMs,
+          JSON.stringify(account.settings),
+          account.platformId ?? null,
+        ],
+      );
       for (const key of keys) await this.insertKey(client, key);
     });
   }
 
   private async insertKey(client: pg.Pool | pg.PoolClient, key: ApiKeyRecord): Promise<void> {
-    await client.query('INSERT INTO api_keys (hash, account_id, kind, last4, created) VALUES ($1, $2, $3, $4, $5)',
-      [key.hash, key.accountId, key.kind, key.last4, key.created]);
+    await client.query('INSERT INTO api_keys (hash, account_id, kind, last4, created) VALUES ($1, $2, $3, $4, $5)', [
+      key.hash,
+      key.accountId,
+      key.kind,
+      key.last4,
+      key.created,
+    ]);
   }
 
   async addApiKey(key: ApiKeyRecord): Promise<void> {
@@ -212,7 +255,10 @@ export class PostgresStore implements Store {
 
   async getAccount(id: string): Promise<Account | null> {
     const { rows } = await this.pool.query<AccountRow>({
-      name: 'opentill_account', text: `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`, values: [id] });
+      name: 'opentill_account',
+      text: `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`,
+      values: [id],
+    });
     return rows[0] ? toAccount(rows[0]) : null;
   }
 
@@ -222,16 +268,23 @@ export class PostgresStore implements Store {
   }
 
   async updateAccount(account: Account): Promise<void> {
-    await this.pool.query('UPDATE accounts SET clock_offset_ms = $1, settings = $2::json WHERE id = $3',
-      [account.clockOffsetMs, JSON.stringify(account.settings), account.id]);
+    await this.pool.query('UPDATE accounts SET clock_offset_ms = $1, settings = $2::json WHERE id = $3', [
+      account.clockOffsetMs,
+      JSON.stringify(account.settings),
+      account.id,
+    ]);
   }
 
   async findApiKey(hash: string): Promise<ApiKeyRecord | null> {
     const { rows } = await this.pool.query<KeyRow>({
-      name: 'opentill_api_key', text: 'SELECT hash, account_id, kind, last4, created::float8 AS created FROM api_keys WHERE hash = $1',
-      values: [hash] });
+      name: 'opentill_api_key',
+      text: 'SELECT hash, account_id, kind, last4, created::float8 AS created FROM api_keys WHERE hash = $1',
+      values: [hash],
+    });
     const row = rows[0];
-    return row ? { hash: row.hash, accountId: row.account_id, kind: row.kind, last4: row.last4, created: row.created } : null;
+    return row
+      ? { hash: row.hash, accountId: row.account_id, kind: row.kind, last4: row.last4, created: row.created }
+      : null;
   }
 
   async get<T extends StoredObject = StoredObject>(accountId: string, id: string): Promise<StoredRecord<T> | null> {
@@ -249,8 +302,10 @@ export class PostgresStore implements Store {
   /** Point reads in one statement: each answers what a lone `SELECT … WHERE id AND account_id` would. */
   private async readObjects(keys: ObjectKey[]): Promise<Array<Settled<StoredRecord | null>>> {
     const { rows } = await this.pool.query<Row & { ord: number }>({
-      name: 'opentill_get_batch', text: `SELECT k.ord::int AS ord, o.version, o.data ${batchedPointRead}`,
-      values: [keys.map((key) => key.id), keys.map((key) => key.accountId)] });
+      name: 'opentill_get_batch',
+      text: `SELECT k.ord::int AS ord, o.version, o.data ${batchedPointRead}`,
+      values: [keys.map((key) => key.id), keys.map((key) => key.accountId)],
+    });
     const found: Array<Settled<StoredRecord | null>> = keys.map(() => ({ ok: true, value: null }));
     for (const row of rows) found[row.ord - 1] = { ok: true, value: { object: row.data, version: row.version } };
     return found;
@@ -258,8 +313,10 @@ export class PostgresStore implements Store {
 
   private async readObjectTexts(keys: ObjectKey[]): Promise<Array<Settled<StoredText | null>>> {
     const { rows } = await this.pool.query<StoredText & { ord: number }>({
-      name: 'opentill_get_text_batch', text: `SELECT k.ord::int AS ord, o.type, o.version, o.data::text AS data ${batchedPointRead}`,
-      values: [keys.map((key) => key.id), keys.map((key) => key.accountId)] });
+      name: 'opentill_get_text_batch',
+      text: `SELECT k.ord::int AS ord, o.type, o.version, o.data::text AS data ${batchedPointRead}`,
+      values: [keys.map((key) => key.id), keys.map((key) => key.accountId)],
+    });
     const found: Array<Settled<StoredText | null>> = keys.map(() => ({ ok: true, value: null }));
     for (const { ord, ...text } of rows) found[ord - 1] = { ok: true, value: text };
     return found;
@@ -269,12 +326,18 @@ export class PostgresStore implements Store {
     const params: unknown[] = [query.accountId, query.type];
     const where = ['account_id = $1', 'type = $2'];
     const created = query.created ?? {};
-    for (const [op, sqlOp] of [['gt', '>'], ['gte', '>='], ['lt', '<'], ['lte', '<=']] as const) {
+    for (const [op, sqlOp] of [
+      ['gt', '>'],
+      ['gte', '>='],
+      ['lt', '<'],
+      ['lte', '<='],
+    ] as const) {
       const value = created[op];
       if (value !== undefined) where.push(`created ${sqlOp} $${params.push(value)}`);
     }
     for (const filter of query.filters ?? []) where.push(filterSql(filter, params));
-    if (query.deliverySuccess !== undefined) where.push(query.deliverySuccess ? `NOT ${eventUndeliveredSql}` : eventUndeliveredSql);
+    if (query.deliverySuccess !== undefined)
+      where.push(query.deliverySuccess ? `NOT ${eventUndeliveredSql}` : eventUndeliveredSql);
     let ascending = false;
     const cursorId = query.startingAfter ?? query.endingBefore;
     if (cursorId !== undefined) {
@@ -286,7 +349,9 @@ export class PostgresStore implements Store {
     const order = ascending ? 'created ASC, seq ASC' : 'created DESC, seq DESC';
     const limit = `$${params.push(query.limit + 1)}`;
     const { rows } = await this.pool.query<{ data: T }>(
-      `SELECT data FROM objects WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`, params);
+      `SELECT data FROM objects WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`,
+      params,
+    );
     const hasMore = rows.length > query.limit;
     const page = rows.slice(0, query.limit);
     if (ascending) page.reverse();
@@ -306,7 +371,11 @@ export class PostgresStore implements Store {
     // as it leaves them (as SQLite does, planning after the writes); the one-statement path plans
     // from the endpoints read before and would refuse itself (OT412) every time. Such batches are rare
     // (endpoint create/update/delete/disable), so they take the statement-by-statement transaction.
-    if (batch.alongside?.length || batch.connectPlatformId || batch.puts.some((put) => put.object.object === 'webhook_endpoint')) {
+    if (
+      batch.alongside?.length ||
+      batch.connectPlatformId ||
+      batch.puts.some((put) => put.object.object === 'webhook_endpoint')
+    ) {
       return this.commitStatementByStatement(batch);
     }
     const puts = batch.puts;
@@ -319,13 +388,29 @@ export class PostgresStore implements Store {
       const eventData = batch.events.map((event) => JSON.stringify(event));
       try {
         const outcome = await this.commits.run([
-          batch.accountId, idempotency?.key ?? null, idempotency?.token ?? null, idempotency?.effect ?? null,
-          puts.map((put) => put.object.id), puts.map((put) => put.object.object), puts.map((put) => put.object.created),
+          batch.accountId,
+          idempotency?.key ?? null,
+          idempotency?.token ?? null,
+          idempotency?.effect ?? null,
+          puts.map((put) => put.object.id),
+          puts.map((put) => put.object.object),
+          puts.map((put) => put.object.created),
           // An undefined deadline keeps the stored one (updates); null clears it.
-          puts.map((put) => put.expectedVersion), puts.map((put) => put.deadlineMs === undefined),
-          puts.map((put) => put.deadlineMs ?? null), putData, putData.map(filterData),
-          batch.events.map((event) => event.id), batch.events.map((event) => event.created), eventData, eventData.map(filterData),
-          deliveries.ids, deliveries.endpointIds, deliveries.eventIds, deliveries.eventTypes, deliveries.at, deliveries.notify,
+          puts.map((put) => put.expectedVersion),
+          puts.map((put) => put.deadlineMs === undefined),
+          puts.map((put) => put.deadlineMs ?? null),
+          putData,
+          putData.map(filterData),
+          batch.events.map((event) => event.id),
+          batch.events.map((event) => event.created),
+          eventData,
+          eventData.map(filterData),
+          deliveries.ids,
+          deliveries.endpointIds,
+          deliveries.eventIds,
+          deliveries.eventTypes,
+          deliveries.at,
+          deliveries.notify,
           deliveries.fingerprint,
         ]);
         if (outcome === 'key_lost') return { ok: false, conflictId: idempotency!.key, keyLost: true };
@@ -333,7 +418,9 @@ export class PostgresStore implements Store {
       } catch (error) {
         const code = (error as { code?: string }).code ?? '';
         if (code === endpointsChangedCode && attempt < endpointReplansMax) {
-          batch.events.forEach((event, index) => { event['pending_webhooks'] = pendingWebhooks[index]; });
+          batch.events.forEach((event, index) => {
+            event['pending_webhooks'] = pendingWebhooks[index];
+          });
           continue;
         }
         if (code === versionConflictCode) return { ok: false, conflictId: (error as Error).message };
@@ -360,10 +447,14 @@ export class PostgresStore implements Store {
         if (idempotency) {
           const claimed = await client.query(
             "UPDATE idempotency_keys SET effect = $1 WHERE account_id = $2 AND key = $3 AND token = $4 AND state = 'in_flight'",
-            [idempotency.effect, batch.accountId, idempotency.key, idempotency.token]);
+            [idempotency.effect, batch.accountId, idempotency.key, idempotency.token],
+          );
           if (claimed.rowCount !== 1) return { ok: false, conflictId: idempotency.key, keyLost: true };
         }
-        const parts: CommitBatch[] = [batch, ...(batch.alongside ?? []).map((part) => ({ ...part, ...compact({ nowMs: batch.nowMs }) }))];
+        const parts: CommitBatch[] = [
+          batch,
+          ...(batch.alongside ?? []).map((part) => ({ ...part, ...compact({ nowMs: batch.nowMs }) })),
+        ];
         let deliveries = 0;
         for (const part of parts) {
           for (const put of part.puts) {
@@ -373,7 +464,16 @@ export class PostgresStore implements Store {
               await client.query(
                 `INSERT INTO objects (id, account_id, type, created, version, deadline_ms, data, filter_data)
                  VALUES ($1, $2, $3, $4, 1, $5, $6::json, $7::json)`,
-                [put.object.id, part.accountId, put.object.object, put.object.created, put.deadlineMs ?? null, data, filterData(data)]);
+                [
+                  put.object.id,
+                  part.accountId,
+                  put.object.object,
+                  put.object.created,
+                  put.deadlineMs ?? null,
+                  data,
+                  filterData(data),
+                ],
+              );
             } else {
               // An undefined deadline keeps the stored one; null clears it.
               const keep = put.deadlineMs === undefined;
@@ -381,7 +481,16 @@ export class PostgresStore implements Store {
                 `UPDATE objects SET version = version + 1, data = $1::json, filter_data = $2::json,
                    deadline_ms = CASE WHEN $3::boolean THEN deadline_ms ELSE $4::bigint END
                  WHERE id = $5 AND account_id = $6 AND version = $7`,
-                [data, filterData(data), keep, keep ? null : put.deadlineMs, put.object.id, part.accountId, put.expectedVersion]);
+                [
+                  data,
+                  filterData(data),
+                  keep,
+                  keep ? null : put.deadlineMs,
+                  put.object.id,
+                  part.accountId,
+                  put.expectedVersion,
+                ],
+              );
               if (result.rowCount !== 1) throw new AcrossConflict(put.object.id);
             }
           }
@@ -392,7 +501,8 @@ export class PostgresStore implements Store {
             await client.query(
               `INSERT INTO objects (id, account_id, type, created, version, deadline_ms, data, filter_data)
                VALUES ($1, $2, 'event', $3, 1, NULL, $4::json, $5::json)`,
-              [event.id, part.accountId, event.created, data, filterData(data)]);
+              [event.id, part.accountId, event.created, data, filterData(data)],
+            );
           }
         }
         return { ok: true, deliveries };
@@ -407,10 +517,13 @@ export class PostgresStore implements Store {
 
   async resetAccount(accountId: string): Promise<AccountReset> {
     return this.transaction(async (client) => {
-      const remove = async (table: string) => (await client.query(`DELETE FROM ${table} WHERE account_id = $1`, [accountId])).rowCount ?? 0;
+      const remove = async (table: string) =>
+        (await client.query(`DELETE FROM ${table} WHERE account_id = $1`, [accountId])).rowCount ?? 0;
       return {
-        objects: await remove('objects'), deliveries: await remove('webhook_deliveries'),
-        attempts: await remove('webhook_attempts'), idempotencyKeys: await remove('idempotency_keys'),
+        objects: await remove('objects'),
+        deliveries: await remove('webhook_deliveries'),
+        attempts: await remove('webhook_attempts'),
+        idempotencyKeys: await remove('idempotency_keys'),
       };
     });
   }
@@ -418,15 +531,22 @@ export class PostgresStore implements Store {
   async setting(name: string, value: string): Promise<string> {
     // Two statements, not one: a single statement's snapshot would not see a row another node
     // committed after it started, which is exactly the row ON CONFLICT DO NOTHING skipped for.
-    await this.pool.query('INSERT INTO server_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, value]);
-    const { rows } = await this.pool.query<{ value: string }>('SELECT value FROM server_settings WHERE name = $1', [name]);
+    await this.pool.query('INSERT INTO server_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
+      name,
+      value,
+    ]);
+    const { rows } = await this.pool.query<{ value: string }>('SELECT value FROM server_settings WHERE name = $1', [
+      name,
+    ]);
     return rows[0]!.value;
   }
 
   async due(accountId: string, nowMs: number, limit: number): Promise<StoredRecord[]> {
     const { rows } = await this.pool.query<Row>(
       `SELECT ${OBJECT_COLUMNS} FROM objects WHERE account_id = $1 AND deadline_ms IS NOT NULL AND deadline_ms <= $2
-       ORDER BY deadline_ms, seq LIMIT $3`, [accountId, nowMs, limit]);
+       ORDER BY deadline_ms, seq LIMIT $3`,
+      [accountId, nowMs, limit],
+    );
     return rows.map((row) => ({ object: row.data, version: row.version }));
   }
 
@@ -445,8 +565,14 @@ export class PostgresStore implements Store {
           AS c(account_id, key, request_hash, created_ms, locked_until_ms, token, ord)
         ORDER BY c.ord
         ON CONFLICT (account_id, key) DO NOTHING RETURNING token`,
-      values: [rows.map((c) => c.accountId), rows.map((c) => c.key), rows.map((c) => c.requestHash), rows.map((c) => c.nowMs),
-        rows.map((c) => c.lockedUntil), rows.map((c) => c.token)],
+      values: [
+        rows.map((c) => c.accountId),
+        rows.map((c) => c.key),
+        rows.map((c) => c.requestHash),
+        rows.map((c) => c.nowMs),
+        rows.map((c) => c.lockedUntil),
+        rows.map((c) => c.token),
+      ],
     });
     const tokens = new Set(taken.map((row) => row.token));
     return claims.map((claim) => ({ ok: true, value: tokens.has(claim.token) }));
@@ -460,7 +586,10 @@ export class PostgresStore implements Store {
    */
   private async commitCalls(calls: unknown[][]): Promise<Array<Settled<string>>> {
     const { rows } = await this.pool.query<Record<string, string>>({
-      name: `opentill_commit_batch_${calls.length}`, text: commitBatchSql(calls.length), values: calls.flat() });
+      name: `opentill_commit_batch_${calls.length}`,
+      text: commitBatchSql(calls.length),
+      values: calls.flat(),
+    });
     const row = rows[0] ?? {};
     return calls.map((_call, index): Settled<string> => {
       const outcome = row[`o${index}`] ?? 'error XX000 no outcome';
@@ -478,24 +607,33 @@ export class PostgresStore implements Store {
       text: `UPDATE idempotency_keys AS k SET state = 'done', response_status = a.status, response_body = a.body, effect = NULL
         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS a(account_id, key, token, status, body)
         WHERE k.account_id = a.account_id AND k.key = a.key AND k.token = a.token AND k.state = 'in_flight'`,
-      values: [rows.map((a) => a.accountId), rows.map((a) => a.key), rows.map((a) => a.token), rows.map((a) => a.status),
-        rows.map((a) => a.body)],
+      values: [
+        rows.map((a) => a.accountId),
+        rows.map((a) => a.key),
+        rows.map((a) => a.token),
+        rows.map((a) => a.status),
+        rows.map((a) => a.body),
+      ],
     });
     return answers.map(() => ({ ok: true, value: undefined }));
   }
 
   private idempotencyStore(): IdempotencyStore {
     return {
-      begin: (accountId, key, requestHash, nowMs, token) => this.idempotencyBegin(accountId, key, requestHash, nowMs, token),
+      begin: (accountId, key, requestHash, nowMs, token) =>
+        this.idempotencyBegin(accountId, key, requestHash, nowMs, token),
       finish: (accountId, key, status, body, token) => this.finishes.run({ accountId, key, status, body, token }),
       abandon: async (accountId, key, token) => {
         await this.pool.query({
           name: 'opentill_idempotency_abandon',
           text: "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND token = $3 AND state = 'in_flight' AND effect IS NULL",
-          values: [accountId, key, token] });
+          values: [accountId, key, token],
+        });
       },
       prune: async (olderThanMs) => {
-        const result = await this.pool.query("DELETE FROM idempotency_keys WHERE created_ms < $1 AND state = 'done'", [olderThanMs]);
+        const result = await this.pool.query("DELETE FROM idempotency_keys WHERE created_ms < $1 AND state = 'done'", [
+          olderThanMs,
+        ]);
         return result.rowCount ?? 0;
       },
     };
@@ -505,14 +643,21 @@ export class PostgresStore implements Store {
    * Race-safe across processes: the first request claims the key by inserting it; any other looks at
    * the row under `FOR UPDATE`, so two requests can never both take over an expired key.
    */
-  private async idempotencyBegin(accountId: string, key: string, requestHash: string, nowMs: number,
-    token: string): Promise<IdempotencyBegin> {
+  private async idempotencyBegin(
+    accountId: string,
+    key: string,
+    requestHash: string,
+    nowMs: number,
+    token: string,
+  ): Promise<IdempotencyBegin> {
     const lockedUntil = nowMs + limits.idempotencyLockMs;
-    const claim = (client: pg.PoolClient) => client.query({
-      name: 'opentill_idempotency_claim',
-      text: `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms, token)
+    const claim = (client: pg.PoolClient) =>
+      client.query({
+        name: 'opentill_idempotency_claim',
+        text: `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms, token)
        VALUES ($1, $2, $3, 'in_flight', $4, $5, $6) ON CONFLICT (account_id, key) DO NOTHING RETURNING 1`,
-      values: [accountId, key, requestHash, nowMs, lockedUntil, token] });
+        values: [accountId, key, requestHash, nowMs, lockedUntil, token],
+      });
     if (await this.claims.run({ accountId, key, requestHash, nowMs, lockedUntil, token })) return { kind: 'started' };
     return this.transaction(async (client): Promise<IdempotencyBegin> => {
       for (let attempt = 1; ; attempt++) {
@@ -520,7 +665,9 @@ export class PostgresStore implements Store {
         const { rows } = await client.query<IdempotencyRowState>(
           `SELECT request_hash, state, response_status, response_body, created_ms::float8 AS created_ms,
                   locked_until_ms::float8 AS locked_until_ms, token, effect
-           FROM idempotency_keys WHERE account_id = $1 AND key = $2 FOR UPDATE`, [accountId, key]);
+           FROM idempotency_keys WHERE account_id = $1 AND key = $2 FOR UPDATE`,
+          [accountId, key],
+        );
         const row = rows[0];
         // Abandoned or pruned since our INSERT saw it: claim it again (another request may beat us).
         if (!row) {
@@ -532,7 +679,8 @@ export class PostgresStore implements Store {
         await client.query(
           `UPDATE idempotency_keys SET request_hash = $3, state = 'in_flight', response_status = NULL, response_body = NULL,
              created_ms = $4, locked_until_ms = $5, token = $6, effect = NULL WHERE account_id = $1 AND key = $2`,
-          [accountId, key, requestHash, nowMs, lockedUntil, token]);
+          [accountId, key, requestHash, nowMs, lockedUntil, token],
+        );
         return { kind: 'started' };
       }
     });
@@ -546,32 +694,75 @@ const hotBatchMax = 64;
 const commitBatchMax = 16;
 
 /** The parameter types of `opentill_commit` (0008), in order. */
-const commitParameterTypes = ['text', 'text', 'text', 'text', 'text[]', 'text[]', 'bigint[]', 'int[]', 'boolean[]', 'bigint[]',
-  'text[]', 'text[]', 'text[]', 'bigint[]', 'text[]', 'text[]', 'text[]', 'text[]', 'text[]', 'text[]', 'bigint[]', 'text', 'text'];
+const commitParameterTypes = [
+  'text',
+  'text',
+  'text',
+  'text',
+  'text[]',
+  'text[]',
+  'bigint[]',
+  'int[]',
+  'boolean[]',
+  'bigint[]',
+  'text[]',
+  'text[]',
+  'text[]',
+  'bigint[]',
+  'text[]',
+  'text[]',
+  'text[]',
+  'text[]',
+  'text[]',
+  'text[]',
+  'bigint[]',
+  'text',
+  'text',
+];
 const commitBatchSqls: string[] = [];
 
 /** `SELECT opentill_commit_guarded($1, …, $23) AS o0, … AS o<count - 1>` (cached per count). */
 function commitBatchSql(count: number): string {
-  return commitBatchSqls[count] ??= `SELECT ${Array.from({ length: count }, (_unused, call) => {
-    const parameters = commitParameterTypes.map((type, index) => `$${call * commitParameterTypes.length + index + 1}::${type}`);
+  return (commitBatchSqls[count] ??= `SELECT ${Array.from({ length: count }, (_unused, call) => {
+    const parameters = commitParameterTypes.map(
+      (type, index) => `$${call * commitParameterTypes.length + index + 1}::${type}`,
+    );
     return `opentill_commit_guarded(${parameters.join(', ')}) AS o${call}`;
-  }).join(', ')}`;
+  }).join(', ')}`);
 }
 
 /** The FROM of a batched point read: `k.ord` (1-based) says which key a row answers. */
 const batchedPointRead = `FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(id, account_id, ord)
   JOIN objects o ON o.id = k.id AND o.account_id = k.account_id`;
 
-interface ObjectKey { accountId: string; id: string }
-interface KeyClaim { accountId: string; key: string; requestHash: string; nowMs: number; lockedUntil: number; token: string }
-interface KeyAnswer { accountId: string; key: string; status: number; body: string; token: string }
+interface ObjectKey {
+  accountId: string;
+  id: string;
+}
+interface KeyClaim {
+  accountId: string;
+  key: string;
+  requestHash: string;
+  nowMs: number;
+  lockedUntil: number;
+  token: string;
+}
+interface KeyAnswer {
+  accountId: string;
+  key: string;
+  status: number;
+  body: string;
+  token: string;
+}
 
 /**
  * Rows of a batch in key order: two claim batches holding the same keys insert them in the same order,
  * so one waits for the other instead of deadlocking. (Answers touch disjoint keys: one token each.)
  */
 function inKeyOrder<T extends { accountId: string; key: string }>(items: T[]): T[] {
-  return [...items].sort((a, b) => (a.accountId === b.accountId ? compare(a.key, b.key) : compare(a.accountId, b.accountId)));
+  return [...items].sort((a, b) =>
+    a.accountId === b.accountId ? compare(a.key, b.key) : compare(a.accountId, b.accountId),
+  );
 }
 
 function compare(a: string, b: string): number {
@@ -579,7 +770,13 @@ function compare(a: string, b: string): number {
 }
 
 function toAccount(row: AccountRow): Account {
-  return { id: row.id, created: row.created, clockOffsetMs: row.clock_offset_ms, settings: row.settings, platformId: row.platform_id };
+  return {
+    id: row.id,
+    created: row.created,
+    clockOffsetMs: row.clock_offset_ms,
+    settings: row.settings,
+    platformId: row.platform_id,
+  };
 }
 
 /** A version conflict inside `commitStatementByStatement` (rolls its transaction back). */

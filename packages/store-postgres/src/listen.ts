@@ -13,7 +13,11 @@ export interface ListenHandlers {
   listening(): void;
 }
 
-export async function listen(connectionString: string, channel: string, handlers: ListenHandlers): Promise<() => Promise<void>> {
+export async function listen(
+  connectionString: string,
+  channel: string,
+  handlers: ListenHandlers,
+): Promise<() => Promise<void>> {
   let stopped = false;
   let client: pg.Client | null = null;
   let retry: NodeJS.Timeout | null = null;

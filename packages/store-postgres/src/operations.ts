@@ -4,28 +4,58 @@
  */
 import type pg from 'pg';
 import {
-  requestLogAscending, requestLogConditions, type DashboardSession, type DashboardSessionStore, type RequestLogEntry,
-  type RequestLogPruning, type RequestLogQuery, type RequestLogStore, type RequestLogSummary, type RequestSource,
+  requestLogAscending,
+  requestLogConditions,
+  type DashboardSession,
+  type DashboardSessionStore,
+  type RequestLogEntry,
+  type RequestLogPruning,
+  type RequestLogQuery,
+  type RequestLogStore,
+  type RequestLogSummary,
+  type RequestSource,
 } from '@opentill/engine';
 
 type LogRow = {
-  id: string; account_id: string; created_ms: number; method: string; path: string; status: number;
-  idempotency_key: string | null; replayed: boolean; error_type: string | null; error_code: string | null;
-  duration_ms: number; source: string; request_params?: string; response_body?: string;
+  id: string;
+  account_id: string;
+  created_ms: number;
+  method: string;
+  path: string;
+  status: number;
+  idempotency_key: string | null;
+  replayed: boolean;
+  error_type: string | null;
+  error_code: string | null;
+  duration_ms: number;
+  source: string;
+  request_params?: string;
+  response_body?: string;
 };
 
-const summaryColumns = 'id, account_id, created_ms::float8 AS created_ms, method, path, status, idempotency_key, replayed, ' +
+const summaryColumns =
+  'id, account_id, created_ms::float8 AS created_ms, method, path, status, idempotency_key, replayed, ' +
   'error_type, error_code, duration_ms, source';
-const insertColumns = 'id, account_id, created_ms, method, path, status, idempotency_key, replayed, error_type, error_code, ' +
+const insertColumns =
+  'id, account_id, created_ms, method, path, status, idempotency_key, replayed, error_type, error_code, ' +
   'duration_ms, source, status_class, request_params, response_body';
 /** Rows per INSERT: 15 parameters each, well under PostgreSQL's 65,535. */
 const insertRowsMax = 500;
 
 function summaryOf(row: LogRow): RequestLogSummary {
   return {
-    id: row.id, accountId: row.account_id, createdMs: row.created_ms, method: row.method, path: row.path, status: row.status,
-    idempotencyKey: row.idempotency_key, replayed: row.replayed, errorType: row.error_type, errorCode: row.error_code,
-    durationMs: row.duration_ms, source: row.source as RequestSource,
+    id: row.id,
+    accountId: row.account_id,
+    createdMs: row.created_ms,
+    method: row.method,
+    path: row.path,
+    status: row.status,
+    idempotencyKey: row.idempotency_key,
+    replayed: row.replayed,
+    errorType: row.error_type,
+    errorCode: row.error_code,
+    durationMs: row.duration_ms,
+    source: row.source as RequestSource,
   };
 }
 
@@ -36,11 +66,29 @@ export class PostgresRequestLog implements RequestLogStore {
     for (let start = 0; start < entries.length; start += insertRowsMax) {
       const params: unknown[] = [];
       const rows = entries.slice(start, start + insertRowsMax).map((e) => {
-        const values = [e.id, e.accountId, e.createdMs, e.method, e.path, e.status, e.idempotencyKey, e.replayed, e.errorType,
-          e.errorCode, e.durationMs, e.source, Math.floor(e.status / 100), e.requestParams, e.responseBody];
+        const values = [
+          e.id,
+          e.accountId,
+          e.createdMs,
+          e.method,
+          e.path,
+          e.status,
+          e.idempotencyKey,
+          e.replayed,
+          e.errorType,
+          e.errorCode,
+          e.durationMs,
+          e.source,
+          Math.floor(e.status / 100),
+          e.requestParams,
+          e.responseBody,
+        ];
         return `(${values.map((value) => `$${params.push(value)}`).join(', ')})`;
       });
-      await this.pool.query(`INSERT INTO request_log (${insertColumns}) VALUES ${rows.join(', ')} ON CONFLICT (id) DO NOTHING`, params);
+      await this.pool.query(
+        `INSERT INTO request_log (${insertColumns}) VALUES ${rows.join(', ')} ON CONFLICT (id) DO NOTHING`,
+        params,
+      );
     }
   }
 
@@ -50,7 +98,9 @@ export class PostgresRequestLog implements RequestLogStore {
     const ascending = requestLogAscending(query);
     const { rows } = await this.pool.query<LogRow>(
       `SELECT ${summaryColumns} FROM request_log WHERE ${where.join(' AND ')} ORDER BY seq ${ascending ? 'ASC' : 'DESC'} ` +
-      `LIMIT $${params.push(query.limit + 1)}`, params);
+        `LIMIT $${params.push(query.limit + 1)}`,
+      params,
+    );
     const page = rows.slice(0, query.limit);
     if (ascending) page.reverse();
     return { data: page.map(summaryOf), hasMore: rows.length > query.limit };
@@ -58,7 +108,9 @@ export class PostgresRequestLog implements RequestLogStore {
 
   async get(accountId: string, id: string): Promise<RequestLogEntry | null> {
     const { rows } = await this.pool.query<LogRow>(
-      `SELECT ${summaryColumns}, request_params, response_body FROM request_log WHERE id = $1 AND account_id = $2`, [id, accountId]);
+      `SELECT ${summaryColumns}, request_params, response_body FROM request_log WHERE id = $1 AND account_id = $2`,
+      [id, accountId],
+    );
     const row = rows[0];
     return row ? { ...summaryOf(row), requestParams: row.request_params!, responseBody: row.response_body! } : null;
   }
@@ -73,14 +125,18 @@ export class PostgresRequestLog implements RequestLogStore {
         if (changes < pruning.batchRows) return;
       }
     };
-    await deleteAll('DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log ORDER BY seq LIMIT $1) AND created_ms < $2',
-      pruning.olderThanMs);
+    await deleteAll(
+      'DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log ORDER BY seq LIMIT $1) AND created_ms < $2',
+      pruning.olderThanMs,
+    );
     // Identity values can skip (a rolled-back insert), so max − rowsMax keeps at most rowsMax rows.
     const { rows } = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM request_log');
     const newest = rows[0]?.seq === null || rows[0]?.seq === undefined ? null : Number(rows[0].seq);
     if (newest !== null && newest > pruning.rowsMax) {
-      await deleteAll('DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log ORDER BY seq LIMIT $1) AND seq <= $2',
-        newest - pruning.rowsMax);
+      await deleteAll(
+        'DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log ORDER BY seq LIMIT $1) AND seq <= $2',
+        newest - pruning.rowsMax,
+      );
     }
     return deleted;
   }
@@ -91,7 +147,13 @@ export class PostgresRequestLog implements RequestLogStore {
   }
 }
 
-type SessionRow = { token_hash: string; account_id: string; csrf_token: string; created_ms: number; last_seen_ms: number };
+type SessionRow = {
+  token_hash: string;
+  account_id: string;
+  csrf_token: string;
+  created_ms: number;
+  last_seen_ms: number;
+};
 
 export class PostgresDashboardSessions implements DashboardSessionStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -99,42 +161,62 @@ export class PostgresDashboardSessions implements DashboardSessionStore {
   async insertSession(s: DashboardSession): Promise<void> {
     await this.pool.query(
       'INSERT INTO dashboard_sessions (token_hash, account_id, csrf_token, created_ms, last_seen_ms) VALUES ($1, $2, $3, $4, $5)',
-      [s.tokenHash, s.accountId, s.csrfToken, s.createdMs, s.lastSeenMs]);
+      [s.tokenHash, s.accountId, s.csrfToken, s.createdMs, s.lastSeenMs],
+    );
   }
 
   async findSession(tokenHash: string): Promise<DashboardSession | null> {
     const { rows } = await this.pool.query<SessionRow>(
       'SELECT token_hash, account_id, csrf_token, created_ms::float8 AS created_ms, last_seen_ms::float8 AS last_seen_ms ' +
-      'FROM dashboard_sessions WHERE token_hash = $1', [tokenHash]);
+        'FROM dashboard_sessions WHERE token_hash = $1',
+      [tokenHash],
+    );
     const row = rows[0];
-    return row ? {
-      tokenHash: row.token_hash, accountId: row.account_id, csrfToken: row.csrf_token, createdMs: row.created_ms, lastSeenMs: row.last_seen_ms,
-    } : null;
+    return row
+      ? {
+          tokenHash: row.token_hash,
+          accountId: row.account_id,
+          csrfToken: row.csrf_token,
+          createdMs: row.created_ms,
+          lastSeenMs: row.last_seen_ms,
+        }
+      : null;
   }
 
   async touchSession(tokenHash: string, lastSeenMs: number): Promise<void> {
-    await this.pool.query('UPDATE dashboard_sessions SET last_seen_ms = $1 WHERE token_hash = $2', [lastSeenMs, tokenHash]);
+    await this.pool.query('UPDATE dashboard_sessions SET last_seen_ms = $1 WHERE token_hash = $2', [
+      lastSeenMs,
+      tokenHash,
+    ]);
   }
 
   async deleteSession(tokenHash: string): Promise<boolean> {
-    return ((await this.pool.query('DELETE FROM dashboard_sessions WHERE token_hash = $1', [tokenHash])).rowCount ?? 0) === 1;
+    return (
+      ((await this.pool.query('DELETE FROM dashboard_sessions WHERE token_hash = $1', [tokenHash])).rowCount ?? 0) === 1
+    );
   }
 
   async insertSignInToken(tokenHash: string, accountId: string, expiresMs: number): Promise<void> {
-    await this.pool.query('INSERT INTO dashboard_sign_in_tokens (token_hash, account_id, expires_ms) VALUES ($1, $2, $3)',
-      [tokenHash, accountId, expiresMs]);
+    await this.pool.query(
+      'INSERT INTO dashboard_sign_in_tokens (token_hash, account_id, expires_ms) VALUES ($1, $2, $3)',
+      [tokenHash, accountId, expiresMs],
+    );
   }
 
   async consumeSignInToken(tokenHash: string, nowMs: number): Promise<string | null> {
     const { rows } = await this.pool.query<{ account_id: string; expires_ms: number }>(
-      'DELETE FROM dashboard_sign_in_tokens WHERE token_hash = $1 RETURNING account_id, expires_ms::float8 AS expires_ms', [tokenHash]);
+      'DELETE FROM dashboard_sign_in_tokens WHERE token_hash = $1 RETURNING account_id, expires_ms::float8 AS expires_ms',
+      [tokenHash],
+    );
     const row = rows[0];
     return row && row.expires_ms > nowMs ? row.account_id : null;
   }
 
   async pruneSessions(idleBeforeMs: number, createdBeforeMs: number, nowMs: number): Promise<number> {
-    const sessions = await this.pool.query('DELETE FROM dashboard_sessions WHERE last_seen_ms < $1 OR created_ms < $2',
-      [idleBeforeMs, createdBeforeMs]);
+    const sessions = await this.pool.query(
+      'DELETE FROM dashboard_sessions WHERE last_seen_ms < $1 OR created_ms < $2',
+      [idleBeforeMs, createdBeforeMs],
+    );
     const tokens = await this.pool.query('DELETE FROM dashboard_sign_in_tokens WHERE expires_ms <= $1', [nowMs]);
     return (sessions.rowCount ?? 0) + (tokens.rowCount ?? 0);
   }

@@ -11,9 +11,19 @@ import { inTransaction } from './transaction.js';
 import { listen } from './listen.js';
 import type { StoredObject } from '@opentill/core';
 import {
-  attemptErrorLengthMax, attemptExcerptLengthMax, newDeliveryId, planDeliveries,
-  type ClaimedDelivery, type CommitBatch, type EnabledEndpoint, type DeliveryAttempt, type DeliveryOutcome, type DeliveryQuery, type DeliveryRow,
-  type NewDelivery, type OutboxStore,
+  attemptErrorLengthMax,
+  attemptExcerptLengthMax,
+  newDeliveryId,
+  planDeliveries,
+  type ClaimedDelivery,
+  type CommitBatch,
+  type EnabledEndpoint,
+  type DeliveryAttempt,
+  type DeliveryOutcome,
+  type DeliveryQuery,
+  type DeliveryRow,
+  type NewDelivery,
+  type OutboxStore,
 } from '@opentill/engine';
 
 export const notifyChannel = 'opentill_webhooks';
@@ -23,12 +33,31 @@ const finishBatchMax = 64;
 const notifyIntervalMs = 50;
 
 type DeliveryDbRow = {
-  id: string; account_id: string; endpoint_id: string; event_id: string; event_type: string; state: DeliveryRow['state'];
-  attempt_count: number; created_ms: number; next_attempt_ms: number | null; last_status: number | null; last_error: string | null;
+  id: string;
+  account_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  state: DeliveryRow['state'];
+  attempt_count: number;
+  created_ms: number;
+  next_attempt_ms: number | null;
+  last_status: number | null;
+  last_error: string | null;
 };
 type AttemptDbRow = {
-  delivery_id: string; account_id: string; endpoint_id: string; event_id: string; attempt: number; at_ms: number;
-  status: number | null; latency_ms: number; response_excerpt: string; error: string | null; next_attempt_ms: number | null; node: string;
+  delivery_id: string;
+  account_id: string;
+  endpoint_id: string;
+  event_id: string;
+  attempt: number;
+  at_ms: number;
+  status: number | null;
+  latency_ms: number;
+  response_excerpt: string;
+  error: string | null;
+  next_attempt_ms: number | null;
+  node: string;
 };
 
 /** BIGINT columns through `::float8`, so they arrive as numbers. */
@@ -39,17 +68,34 @@ const ATTEMPT_COLUMNS = `delivery_id, account_id, endpoint_id, event_id, attempt
 
 function toDelivery(row: DeliveryDbRow): DeliveryRow {
   return {
-    id: row.id, accountId: row.account_id, endpointId: row.endpoint_id, eventId: row.event_id, eventType: row.event_type,
-    state: row.state, attemptCount: row.attempt_count, createdMs: row.created_ms, nextAttemptMs: row.next_attempt_ms,
-    lastStatus: row.last_status, lastError: row.last_error,
+    id: row.id,
+    accountId: row.account_id,
+    endpointId: row.endpoint_id,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    state: row.state,
+    attemptCount: row.attempt_count,
+    createdMs: row.created_ms,
+    nextAttemptMs: row.next_attempt_ms,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
   };
 }
 
 function toAttempt(row: AttemptDbRow): DeliveryAttempt {
   return {
-    deliveryId: row.delivery_id, accountId: row.account_id, endpointId: row.endpoint_id, eventId: row.event_id,
-    attempt: row.attempt, atMs: row.at_ms, status: row.status, latencyMs: row.latency_ms, responseExcerpt: row.response_excerpt,
-    error: row.error, nextAttemptMs: row.next_attempt_ms, node: row.node,
+    deliveryId: row.delivery_id,
+    accountId: row.account_id,
+    endpointId: row.endpoint_id,
+    eventId: row.event_id,
+    attempt: row.attempt,
+    atMs: row.at_ms,
+    status: row.status,
+    latencyMs: row.latency_ms,
+    responseExcerpt: row.response_excerpt,
+    error: row.error,
+    nextAttemptMs: row.next_attempt_ms,
+    node: row.node,
   };
 }
 
@@ -57,24 +103,38 @@ type Queryable = pg.Pool | pg.PoolClient;
 
 /** Planned deliveries as the parallel arrays `opentill_commit` takes (migration 0008). */
 export interface PlannedInsert {
-  ids: string[]; endpointIds: string[]; eventIds: string[]; eventTypes: string[]; at: number[];
+  ids: string[];
+  endpointIds: string[];
+  eventIds: string[];
+  eventTypes: string[];
+  at: number[];
   /** The NOTIFY channel when this commit sends the hint, else null. */
   notify: string | null;
   /** The fingerprint of the endpoints planned from (null: no events, nothing to check). */
   fingerprint: string | null;
 }
-const noDeliveries: PlannedInsert = { ids: [], endpointIds: [], eventIds: [], eventTypes: [], at: [], notify: null, fingerprint: null };
+const noDeliveries: PlannedInsert = {
+  ids: [],
+  endpointIds: [],
+  eventIds: [],
+  eventTypes: [],
+  at: [],
+  notify: null,
+  fingerprint: null,
+};
 /** Accounts whose endpoints are kept in memory (cleared when full). */
 const endpointCacheMax = 10_000;
 
 export class PostgresOutbox implements OutboxStore {
   private lastNotifyMs = 0;
-  constructor(private readonly pool: pg.Pool, private readonly connection: { connectionString: string; schema?: string }) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly connection: { connectionString: string; schema?: string },
+  ) {}
 
   private transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return inTransaction(this.pool, fn);
   }
-
 
   /**
    * The webhook deliveries of a commit's events, planned before its one statement (`opentill_commit`
@@ -87,7 +147,10 @@ export class PostgresOutbox implements OutboxStore {
     if (batch.events.length === 0) return noDeliveries;
     let endpoints = fresh ? undefined : this.endpoints.get(batch.accountId);
     if (!endpoints) {
-      const { rows } = await this.pool.query<{ fingerprint: string; endpoints: Array<EnabledEndpoint & { connect: boolean | null }> }>({
+      const { rows } = await this.pool.query<{
+        fingerprint: string;
+        endpoints: Array<EnabledEndpoint & { connect: boolean | null }>;
+      }>({
         name: 'opentill_enabled_endpoints',
         text: `SELECT opentill_endpoints($1) AS fingerprint,
            coalesce(json_agg(json_build_object('id', id, 'enabledEvents', coalesce(data -> 'enabled_events', '[]'),
@@ -97,14 +160,20 @@ export class PostgresOutbox implements OutboxStore {
         values: [batch.accountId],
       });
       // The account's own endpoints: its Connect ones hear its connected accounts (`planInTransaction`).
-      endpoints = { fingerprint: rows[0]!.fingerprint, endpoints: rows[0]!.endpoints.filter((endpoint) => endpoint.connect !== true) };
+      endpoints = {
+        fingerprint: rows[0]!.fingerprint,
+        endpoints: rows[0]!.endpoints.filter((endpoint) => endpoint.connect !== true),
+      };
       // Bounded: one entry per account that commits events; a miss costs one read.
       if (this.endpoints.size >= endpointCacheMax) this.endpoints.clear();
       this.endpoints.set(batch.accountId, endpoints);
     }
-    const planned = endpoints.endpoints.length === 0 ? [] : planDeliveries(endpoints.endpoints, batch.events, newDeliveryId);
+    const planned =
+      endpoints.endpoints.length === 0 ? [] : planDeliveries(endpoints.endpoints, batch.events, newDeliveryId);
     return {
-      ids: planned.map((d) => d.id), endpointIds: planned.map((d) => d.endpointId), eventIds: planned.map((d) => d.event.id),
+      ids: planned.map((d) => d.id),
+      endpointIds: planned.map((d) => d.endpointId),
+      eventIds: planned.map((d) => d.event.id),
       eventTypes: planned.map((d) => String(d.event['type'])),
       at: planned.map((d) => Math.round(batch.nowMs ?? d.event.created * 1000)),
       notify: planned.length > 0 && this.notifyDue() ? notifyChannel : null,
@@ -137,7 +206,9 @@ export class PostgresOutbox implements OutboxStore {
     // A connected account's events also go to its platform's Connect endpoints; the delivery rows
     // belong to the platform (its endpoint, its delivery log), the event stays the connected account's.
     if (batch.connectPlatformId) {
-      const connect = (await this.enabledEndpoints(client, batch.connectPlatformId)).filter((row) => row.connect === true);
+      const connect = (await this.enabledEndpoints(client, batch.connectPlatformId)).filter(
+        (row) => row.connect === true,
+      );
       queued += await this.queue(client, batch, batch.connectPlatformId, connect, true);
     }
     return queued;
@@ -147,22 +218,42 @@ export class PostgresOutbox implements OutboxStore {
     const { rows } = await client.query<{ id: string; events: unknown[] | null; connect: boolean | null }>(
       `SELECT id, data -> 'enabled_events' AS events, (data -> '_internal' ->> 'connect')::boolean AS connect FROM objects
        WHERE account_id = $1 AND type = 'webhook_endpoint' AND data ->> 'status' = 'enabled' AND (data -> 'deleted') IS NULL`,
-      [accountId]);
+      [accountId],
+    );
     return rows;
   }
 
-  private async queue(client: pg.PoolClient, batch: CommitBatch, accountId: string,
-    rows: ReadonlyArray<{ id: string; events: unknown[] | null }>, keepPendingCount = false): Promise<number> {
+  private async queue(
+    client: pg.PoolClient,
+    batch: CommitBatch,
+    accountId: string,
+    rows: ReadonlyArray<{ id: string; events: unknown[] | null }>,
+    keepPendingCount = false,
+  ): Promise<number> {
     if (rows.length === 0) return 0;
     const counts = keepPendingCount ? batch.events.map((event) => event['pending_webhooks']) : [];
-    const planned = planDeliveries(rows.map((row) => ({ id: row.id, enabledEvents: row.events ?? [] })), batch.events, newDeliveryId);
+    const planned = planDeliveries(
+      rows.map((row) => ({ id: row.id, enabledEvents: row.events ?? [] })),
+      batch.events,
+      newDeliveryId,
+    );
     // `pending_webhooks` counts the event's own account's deliveries (the ones recounted as they finish).
-    if (keepPendingCount) batch.events.forEach((event, index) => { event['pending_webhooks'] = counts[index]; });
+    if (keepPendingCount)
+      batch.events.forEach((event, index) => {
+        event['pending_webhooks'] = counts[index];
+      });
     if (planned.length === 0) return 0;
-    await this.insert(client, planned.map((delivery) => ({
-      id: delivery.id, accountId, endpointId: delivery.endpointId, eventId: delivery.event.id,
-      eventType: String(delivery.event['type']), nextAttemptMs: batch.nowMs ?? delivery.event.created * 1000,
-    })));
+    await this.insert(
+      client,
+      planned.map((delivery) => ({
+        id: delivery.id,
+        accountId,
+        endpointId: delivery.endpointId,
+        eventId: delivery.event.id,
+        eventType: String(delivery.event['type']),
+        nextAttemptMs: batch.nowMs ?? delivery.event.created * 1000,
+      })),
+    );
     return planned.length;
   }
 
@@ -172,25 +263,38 @@ export class PostgresOutbox implements OutboxStore {
        SELECT id, account_id, endpoint_id, event_id, event_type, 'pending', at, at
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
          AS t(id, account_id, endpoint_id, event_id, event_type, at)`,
-      [deliveries.map((d) => d.id), deliveries.map((d) => d.accountId), deliveries.map((d) => d.endpointId),
-        deliveries.map((d) => d.eventId), deliveries.map((d) => d.eventType), deliveries.map((d) => Math.round(d.nextAttemptMs))]);
+      [
+        deliveries.map((d) => d.id),
+        deliveries.map((d) => d.accountId),
+        deliveries.map((d) => d.endpointId),
+        deliveries.map((d) => d.eventId),
+        deliveries.map((d) => d.eventType),
+        deliveries.map((d) => Math.round(d.nextAttemptMs)),
+      ],
+    );
     if (this.notifyDue()) await client.query('SELECT pg_notify($1, current_schema())', [notifyChannel]);
   }
 
   /** Sets the event's pending_webhooks to its count of pending deliveries (event row locked first). */
   private async recount(client: pg.PoolClient, accountId: string, eventId: string): Promise<void> {
     const { rows } = await client.query<{ data: StoredObject }>(
-      "SELECT data FROM objects WHERE id = $1 AND account_id = $2 AND type = 'event' FOR UPDATE", [eventId, accountId]);
+      "SELECT data FROM objects WHERE id = $1 AND account_id = $2 AND type = 'event' FOR UPDATE",
+      [eventId, accountId],
+    );
     const event = rows[0]?.data;
     if (!event) return;
     const count = await client.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM webhook_deliveries WHERE account_id = $1 AND event_id = $2 AND state = 'pending'",
-      [accountId, eventId]);
+      [accountId, eventId],
+    );
     const n = count.rows[0]?.n ?? 0;
     if (event['pending_webhooks'] === n) return;
     event['pending_webhooks'] = n;
-    await client.query('UPDATE objects SET data = $1::json, version = version + 1 WHERE id = $2 AND account_id = $3',
-      [JSON.stringify(event), eventId, accountId]);
+    await client.query('UPDATE objects SET data = $1::json, version = version + 1 WHERE id = $2 AND account_id = $3', [
+      JSON.stringify(event),
+      eventId,
+      accountId,
+    ]);
   }
 
   async claim(node: string, wallNowMs: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
@@ -204,12 +308,20 @@ export class PostgresOutbox implements OutboxStore {
        UPDATE webhook_deliveries d SET locked_by = $3, locked_until_ms = $1::bigint + $4::bigint
        FROM due WHERE d.id = due.id
        RETURNING ${DELIVERY_COLUMNS}, due.clock_offset_ms::float8 AS clock_offset_ms`,
-      [Math.round(wallNowMs), limit, node, Math.round(leaseMs)]);
+      [Math.round(wallNowMs), limit, node, Math.round(leaseMs)],
+    );
     if (rows.length === 0) return [];
     const ids = [...new Set(rows.flatMap((row) => [row.event_id, row.endpoint_id]))];
-    const objects = await this.pool.query<{ id: string; account_id: string; platform_id: string | null; data: StoredObject }>(
+    const objects = await this.pool.query<{
+      id: string;
+      account_id: string;
+      platform_id: string | null;
+      data: StoredObject;
+    }>(
       `SELECT o.id, o.account_id, a.platform_id, o.data FROM objects o JOIN accounts a ON a.id = o.account_id
-       WHERE o.id = ANY($1::text[])`, [ids]);
+       WHERE o.id = ANY($1::text[])`,
+      [ids],
+    );
     const byId = new Map(objects.rows.map((row) => [row.id, row]));
     const find = (id: string, accountId: string): StoredObject | null => {
       const row = byId.get(id);
@@ -223,8 +335,10 @@ export class PostgresOutbox implements OutboxStore {
     return rows
       .sort((a, b) => (a.next_attempt_ms ?? 0) - (b.next_attempt_ms ?? 0))
       .map((row) => ({
-        ...toDelivery(row), clockOffsetMs: row.clock_offset_ms,
-        event: findEvent(row.event_id, row.account_id), endpoint: find(row.endpoint_id, row.account_id),
+        ...toDelivery(row),
+        clockOffsetMs: row.clock_offset_ms,
+        event: findEvent(row.event_id, row.account_id),
+        endpoint: find(row.endpoint_id, row.account_id),
       }));
   }
 
@@ -233,7 +347,12 @@ export class PostgresOutbox implements OutboxStore {
    * (the fenced UPDATE plus the attempt INSERT), then the events of final deliveries are recounted
    * once each, in id order (so concurrent batches lock events in the same order).
    */
-  async finish(node: string, deliveryId: string, outcome: DeliveryOutcome, attempt: DeliveryAttempt | null): Promise<boolean> {
+  async finish(
+    node: string,
+    deliveryId: string,
+    outcome: DeliveryOutcome,
+    attempt: DeliveryAttempt | null,
+  ): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.finishQueue.push({ node, deliveryId, outcome, attempt, resolve, reject });
       if (!this.flushing && this.finishQueue.length === 1) setImmediate(() => void this.flushFinishes());
@@ -241,8 +360,12 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   private readonly finishQueue: Array<{
-    node: string; deliveryId: string; outcome: DeliveryOutcome; attempt: DeliveryAttempt | null;
-    resolve(value: boolean): void; reject(error: unknown): void;
+    node: string;
+    deliveryId: string;
+    outcome: DeliveryOutcome;
+    attempt: DeliveryAttempt | null;
+    resolve(value: boolean): void;
+    reject(error: unknown): void;
   }> = [];
   private flushing = false;
 
@@ -259,7 +382,8 @@ export class PostgresOutbox implements OutboxStore {
             for (const item of batch) {
               const row = await this.finishOne(client, item.node, item.deliveryId, item.outcome, item.attempt);
               applied.push(row !== null);
-              if (row && item.outcome.state !== 'pending') events.set(`${row.account_id}\0${row.event_id}`, [row.account_id, row.event_id]);
+              if (row && item.outcome.state !== 'pending')
+                events.set(`${row.account_id}\0${row.event_id}`, [row.account_id, row.event_id]);
             }
             for (const key of [...events.keys()].sort()) {
               const [accountId, eventId] = events.get(key)!;
@@ -277,8 +401,13 @@ export class PostgresOutbox implements OutboxStore {
     }
   }
 
-  private async finishOne(client: pg.PoolClient, node: string, deliveryId: string, outcome: DeliveryOutcome,
-    attempt: DeliveryAttempt | null): Promise<{ account_id: string; event_id: string } | null> {
+  private async finishOne(
+    client: pg.PoolClient,
+    node: string,
+    deliveryId: string,
+    outcome: DeliveryOutcome,
+    attempt: DeliveryAttempt | null,
+  ): Promise<{ account_id: string; event_id: string } | null> {
     const clean = (text: string, max: number) => text.slice(0, max).replace(/\0/g, '');
     const { rows } = await client.query<{ account_id: string; event_id: string }>(
       `WITH d AS (
@@ -292,14 +421,25 @@ export class PostgresOutbox implements OutboxStore {
          SELECT $1, d.account_id, d.endpoint_id, d.event_id, $8::int, $9::bigint, $6::int, $10::bigint, $11::text, $12::text,
            $13::bigint, $2 FROM d WHERE $14::boolean)
        SELECT account_id, event_id FROM d`,
-      [deliveryId, node, outcome.state, outcome.state === 'pending' ? Math.round(outcome.nextAttemptMs) : null,
-        attempt ? 1 : 0, attempt?.status ?? null,
+      [
+        deliveryId,
+        node,
+        outcome.state,
+        outcome.state === 'pending' ? Math.round(outcome.nextAttemptMs) : null,
+        attempt ? 1 : 0,
+        attempt?.status ?? null,
         attempt ? (attempt.error === null ? '' : clean(attempt.error, attemptErrorLengthMax)) : null,
-        attempt?.attempt ?? 0, Math.round(attempt?.atMs ?? 0), Math.round(attempt?.latencyMs ?? 0),
+        attempt?.attempt ?? 0,
+        Math.round(attempt?.atMs ?? 0),
+        Math.round(attempt?.latencyMs ?? 0),
         clean(attempt?.responseExcerpt ?? '', attemptExcerptLengthMax),
         attempt?.error === null || attempt?.error === undefined ? null : clean(attempt.error, attemptErrorLengthMax),
-        attempt?.nextAttemptMs === null || attempt?.nextAttemptMs === undefined ? null : Math.round(attempt.nextAttemptMs),
-        attempt !== null]);
+        attempt?.nextAttemptMs === null || attempt?.nextAttemptMs === undefined
+          ? null
+          : Math.round(attempt.nextAttemptMs),
+        attempt !== null,
+      ],
+    );
     return rows[0] ?? null;
   }
 
@@ -320,8 +460,11 @@ export class PostgresOutbox implements OutboxStore {
     return this.transaction(async (client) => {
       const { rows } = await client.query<{ event_id: string }>(
         `UPDATE webhook_deliveries SET state = 'canceled', next_attempt_ms = NULL, locked_by = NULL, locked_until_ms = NULL
-         WHERE account_id = $1 AND endpoint_id = $2 AND state = 'pending' RETURNING event_id`, [accountId, endpointId]);
-      for (const eventId of [...new Set(rows.map((row) => row.event_id))].sort()) await this.recount(client, accountId, eventId);
+         WHERE account_id = $1 AND endpoint_id = $2 AND state = 'pending' RETURNING event_id`,
+        [accountId, endpointId],
+      );
+      for (const eventId of [...new Set(rows.map((row) => row.event_id))].sort())
+        await this.recount(client, accountId, eventId);
       return rows.length;
     });
   }
@@ -337,7 +480,9 @@ export class PostgresOutbox implements OutboxStore {
     const params: unknown[] = [];
     const where = this.where(query, params);
     const { rows } = await this.pool.query<DeliveryDbRow>(
-      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE ${where} ORDER BY seq DESC LIMIT $${params.push(query.limit)}`, params);
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE ${where} ORDER BY seq DESC LIMIT $${params.push(query.limit)}`,
+      params,
+    );
     return rows.map(toDelivery);
   }
 
@@ -345,7 +490,9 @@ export class PostgresOutbox implements OutboxStore {
     const params: unknown[] = [];
     const where = this.where(query, params);
     const { rows } = await this.pool.query<AttemptDbRow>(
-      `SELECT ${ATTEMPT_COLUMNS} FROM webhook_attempts WHERE ${where} ORDER BY seq DESC LIMIT $${params.push(query.limit)}`, params);
+      `SELECT ${ATTEMPT_COLUMNS} FROM webhook_attempts WHERE ${where} ORDER BY seq DESC LIMIT $${params.push(query.limit)}`,
+      params,
+    );
     return rows.map(toAttempt);
   }
 
@@ -356,20 +503,24 @@ export class PostgresOutbox implements OutboxStore {
        WHERE d.account_id = $1 AND d.event_id = ANY($2::text[])
          AND (d.state = 'pending' OR (d.state = 'failed' AND NOT EXISTS (
            SELECT 1 FROM webhook_deliveries s WHERE s.account_id = d.account_id AND s.event_id = d.event_id
-             AND s.endpoint_id = d.endpoint_id AND s.state = 'succeeded')))`, [accountId, eventIds]);
+             AND s.endpoint_id = d.endpoint_id AND s.state = 'succeeded')))`,
+      [accountId, eventIds],
+    );
     return new Set(rows.map((row) => row.event_id));
   }
 
   async backlog(): Promise<{ pending: number; oldestDueMs: number | null }> {
     const { rows } = await this.pool.query<{ pending: number; due: number | null }>(
-      "SELECT count(*)::int AS pending, min(next_attempt_ms)::float8 AS due FROM webhook_deliveries WHERE state = 'pending'");
+      "SELECT count(*)::int AS pending, min(next_attempt_ms)::float8 AS due FROM webhook_deliveries WHERE state = 'pending'",
+    );
     return { pending: rows[0]!.pending, oldestDueMs: rows[0]!.due };
   }
 
   async lastSuccessMs(accountId: string, endpointId: string): Promise<number | null> {
     const { rows } = await this.pool.query<{ at: number | null }>(
       'SELECT max(at_ms)::float8 AS at FROM webhook_attempts WHERE account_id = $1 AND endpoint_id = $2 AND status BETWEEN 200 AND 299',
-      [accountId, endpointId]);
+      [accountId, endpointId],
+    );
     return rows[0]?.at ?? null;
   }
 
@@ -384,6 +535,9 @@ export class PostgresOutbox implements OutboxStore {
   /** LISTEN on a dedicated connection (listen.ts); missed hints are covered by polling. */
   async subscribe(wake: () => void): Promise<() => Promise<void>> {
     // `listening`: anything committed while we were not listening.
-    return listen(this.connection.connectionString, notifyChannel, { notification: () => wake(), listening: () => wake() });
+    return listen(this.connection.connectionString, notifyChannel, {
+      notification: () => wake(),
+      listening: () => wake(),
+    });
   }
 }

@@ -8,69 +8,116 @@
 import type pg from 'pg';
 import { listen } from './listen.js';
 import {
-  parseReaderBusPayload, readerBusChannel, type ReaderBusListener, type ReaderBusStore, type ReaderMessage,
-  type ReaderMessageResult, type ReaderMessageState, type ReaderOwner,
+  parseReaderBusPayload,
+  readerBusChannel,
+  type ReaderBusListener,
+  type ReaderBusStore,
+  type ReaderMessage,
+  type ReaderMessageResult,
+  type ReaderMessageState,
+  type ReaderOwner,
 } from '@opentill/engine';
 
 type OwnerRow = { node_id: string; epoch: number; expires_at_ms: number };
 type MessageRow = {
-  id: string; account_id: string; reader_id: string; from_node: string; to_node: string; kind: string; payload: string; created_ms: number;
+  id: string;
+  account_id: string;
+  reader_id: string;
+  from_node: string;
+  to_node: string;
+  kind: string;
+  payload: string;
+  created_ms: number;
 };
 
 const messageColumns = 'id, account_id, reader_id, from_node, to_node, kind, payload, created_ms::float8 AS created_ms';
 /** The NOTIFY payload built in SQL: `<schema>|<target>|<topic>`. */
-const notifySql = (target: string, topic: string) => `pg_notify('${readerBusChannel}', current_schema() || '|' || ${target} || '|' || ${topic})`;
+const notifySql = (target: string, topic: string) =>
+  `pg_notify('${readerBusChannel}', current_schema() || '|' || ${target} || '|' || ${topic})`;
 
 export class PostgresReaderBus implements ReaderBusStore {
-  constructor(private readonly pool: pg.Pool, private readonly connection: { connectionString: string; schema?: string }) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly connection: { connectionString: string; schema?: string },
+  ) {}
 
   async owner(accountId: string, readerId: string): Promise<ReaderOwner | null> {
     const { rows } = await this.pool.query<OwnerRow>({
       name: 'opentill_reader_owner',
       text: 'SELECT node_id, epoch::float8 AS epoch, expires_at_ms::float8 AS expires_at_ms FROM reader_owners WHERE account_id = $1 AND reader_id = $2',
-      values: [accountId, readerId] });
+      values: [accountId, readerId],
+    });
     const row = rows[0];
     return row ? { nodeId: row.node_id, epoch: row.epoch, expiresAtMs: row.expires_at_ms } : null;
   }
 
-  async own(accountId: string, readerId: string, nodeId: string, seenEpoch: number | null, expiresAtMs: number): Promise<ReaderOwner | null> {
+  async own(
+    accountId: string,
+    readerId: string,
+    nodeId: string,
+    seenEpoch: number | null,
+    expiresAtMs: number,
+  ): Promise<ReaderOwner | null> {
     // READ COMMITTED: a second UPDATE racing on the same row waits for the first, then re-checks
     // `epoch = $5` against the row the first one wrote, and changes nothing. Exactly one wins.
-    const result = seenEpoch === null
-      ? await this.pool.query(
-        `INSERT INTO reader_owners (account_id, reader_id, node_id, epoch, expires_at_ms) VALUES ($1, $2, $3, 1, $4)
-         ON CONFLICT (account_id, reader_id) DO NOTHING`, [accountId, readerId, nodeId, expiresAtMs])
-      : await this.pool.query(
-        `UPDATE reader_owners SET node_id = $3, epoch = epoch + 1, expires_at_ms = $4
-         WHERE account_id = $1 AND reader_id = $2 AND epoch = $5`, [accountId, readerId, nodeId, expiresAtMs, seenEpoch]);
+    const result =
+      seenEpoch === null
+        ? await this.pool.query(
+            `INSERT INTO reader_owners (account_id, reader_id, node_id, epoch, expires_at_ms) VALUES ($1, $2, $3, 1, $4)
+         ON CONFLICT (account_id, reader_id) DO NOTHING`,
+            [accountId, readerId, nodeId, expiresAtMs],
+          )
+        : await this.pool.query(
+            `UPDATE reader_owners SET node_id = $3, epoch = epoch + 1, expires_at_ms = $4
+         WHERE account_id = $1 AND reader_id = $2 AND epoch = $5`,
+            [accountId, readerId, nodeId, expiresAtMs, seenEpoch],
+          );
     return result.rowCount === 1 ? { nodeId, epoch: (seenEpoch ?? 0) + 1, expiresAtMs } : null;
   }
 
-  async renew(accountId: string, readerId: string, nodeId: string, epoch: number, expiresAtMs: number): Promise<boolean> {
+  async renew(
+    accountId: string,
+    readerId: string,
+    nodeId: string,
+    epoch: number,
+    expiresAtMs: number,
+  ): Promise<boolean> {
     const result = await this.pool.query({
       name: 'opentill_reader_renew',
       text: 'UPDATE reader_owners SET expires_at_ms = $5 WHERE account_id = $1 AND reader_id = $2 AND node_id = $3 AND epoch = $4',
-      values: [accountId, readerId, nodeId, epoch, expiresAtMs] });
+      values: [accountId, readerId, nodeId, epoch, expiresAtMs],
+    });
     return result.rowCount === 1;
   }
 
   async release(accountId: string, readerId: string, nodeId: string, epoch: number): Promise<void> {
-    await this.pool.query('UPDATE reader_owners SET expires_at_ms = 0 WHERE account_id = $1 AND reader_id = $2 AND node_id = $3 AND epoch = $4',
-      [accountId, readerId, nodeId, epoch]);
+    await this.pool.query(
+      'UPDATE reader_owners SET expires_at_ms = 0 WHERE account_id = $1 AND reader_id = $2 AND node_id = $3 AND epoch = $4',
+      [accountId, readerId, nodeId, epoch],
+    );
   }
 
-  async setScreen(accountId: string, readerId: string, nodeId: string, epoch: number, screen: string): Promise<boolean> {
+  async setScreen(
+    accountId: string,
+    readerId: string,
+    nodeId: string,
+    epoch: number,
+    screen: string,
+  ): Promise<boolean> {
     const result = await this.pool.query({
       name: 'opentill_reader_set_screen',
       text: 'UPDATE reader_owners SET screen = $5 WHERE account_id = $1 AND reader_id = $2 AND node_id = $3 AND epoch = $4',
-      values: [accountId, readerId, nodeId, epoch, screen] });
+      values: [accountId, readerId, nodeId, epoch, screen],
+    });
     return result.rowCount === 1;
   }
 
   async screen(accountId: string, readerId: string): Promise<string | null> {
     const { rows } = await this.pool.query<{ screen: string | null }>({
-      name: 'opentill_reader_screen', text: 'SELECT screen FROM reader_owners WHERE account_id = $1 AND reader_id = $2',
-      values: [accountId, readerId] });
+      name: 'opentill_reader_screen',
+      text: 'SELECT screen FROM reader_owners WHERE account_id = $1 AND reader_id = $2',
+      values: [accountId, readerId],
+    });
     return rows[0]?.screen ?? null;
   }
 
@@ -81,7 +128,17 @@ export class PostgresReaderBus implements ReaderBusStore {
           INSERT INTO reader_messages (id, account_id, reader_id, from_node, to_node, kind, payload, state, result, created_ms)
           VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', NULL, $8) RETURNING to_node)
         SELECT ${notifySql('to_node', "'message'")} FROM sent`,
-      values: [message.id, message.accountId, message.readerId, message.fromNode, message.toNode, message.kind, message.payload, message.createdMs] });
+      values: [
+        message.id,
+        message.accountId,
+        message.readerId,
+        message.fromNode,
+        message.toNode,
+        message.kind,
+        message.payload,
+        message.createdMs,
+      ],
+    });
   }
 
   async take(nodeId: string, limit: number): Promise<ReaderMessage[]> {
@@ -91,8 +148,12 @@ export class PostgresReaderBus implements ReaderBusStore {
       text: `WITH picked AS MATERIALIZED (
           SELECT id FROM reader_messages WHERE to_node = $1 AND state = 'pending' ORDER BY created_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED)
         UPDATE reader_messages SET state = 'taken' FROM picked WHERE reader_messages.id = picked.id AND reader_messages.state = 'pending'
-        RETURNING ${messageColumns.split(', ').map((column) => `reader_messages.${column}`).join(', ')}`,
-      values: [nodeId, limit] });
+        RETURNING ${messageColumns
+          .split(', ')
+          .map((column) => `reader_messages.${column}`)
+          .join(', ')}`,
+      values: [nodeId, limit],
+    });
     return rows.sort((a, b) => a.created_ms - b.created_ms || (a.id < b.id ? -1 : 1)).map(messageOf);
   }
 
@@ -109,13 +170,17 @@ export class PostgresReaderBus implements ReaderBusStore {
       name: 'opentill_reader_conclude',
       text: `WITH done AS (UPDATE reader_messages SET state = 'done', result = $2 WHERE id = $1 AND state = $3 RETURNING from_node)
         SELECT ${notifySql('from_node', "'done'")} FROM done`,
-      values: [id, result, from] });
+      values: [id, result, from],
+    });
     return rowCount === 1;
   }
 
   async result(id: string): Promise<ReaderMessageResult | null> {
     const { rows } = await this.pool.query<ReaderMessageResult>({
-      name: 'opentill_reader_result', text: 'SELECT state, result FROM reader_messages WHERE id = $1', values: [id] });
+      name: 'opentill_reader_result',
+      text: 'SELECT state, result FROM reader_messages WHERE id = $1',
+      values: [id],
+    });
     return rows[0] ?? null;
   }
 
@@ -132,7 +197,8 @@ export class PostgresReaderBus implements ReaderBusStore {
     let schema: string | null = null;
     return listen(this.connection.connectionString, readerBusChannel, {
       ready: async (client) => {
-        if (this.connection.schema !== undefined) await client.query(`SET search_path TO "${this.connection.schema.replace(/"/g, '""')}"`);
+        if (this.connection.schema !== undefined)
+          await client.query(`SET search_path TO "${this.connection.schema.replace(/"/g, '""')}"`);
         schema = (await client.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null;
       },
       notification: (text) => {
@@ -148,9 +214,13 @@ export class PostgresReaderBus implements ReaderBusStore {
 
 function messageOf(row: MessageRow): ReaderMessage {
   return {
-    id: row.id, accountId: row.account_id, readerId: row.reader_id, fromNode: row.from_node, toNode: row.to_node,
-    kind: row.kind, payload: row.payload, createdMs: row.created_ms,
+    id: row.id,
+    accountId: row.account_id,
+    readerId: row.reader_id,
+    fromNode: row.from_node,
+    toNode: row.to_node,
+    kind: row.kind,
+    payload: row.payload,
+    createdMs: row.created_ms,
   };
 }
-
-

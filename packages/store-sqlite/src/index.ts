@@ -8,8 +8,19 @@ import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { StoredObject } from '@opentill/core';
 import type {
-  Account, AccountReset, ApiKeyRecord, CommitBatch, CommitResult, Filter, IdempotencyBegin, IdempotencyStore, ListPage, ListQuery,
-  Store, StoredRecord, StoredText,
+  Account,
+  AccountReset,
+  ApiKeyRecord,
+  CommitBatch,
+  CommitResult,
+  Filter,
+  IdempotencyBegin,
+  IdempotencyStore,
+  ListPage,
+  ListQuery,
+  Store,
+  StoredRecord,
+  StoredText,
 } from '@opentill/engine';
 import { compact, limits } from '@opentill/core';
 import { decideBegin, eventUndeliveredSql } from '@opentill/engine';
@@ -98,52 +109,92 @@ export class SqliteStore implements Store {
   private prepare() {
     const db = this.db;
     return {
-      get: db.prepare<[string, string], Row>('SELECT id, version, data, created, seq FROM objects WHERE id = ? AND account_id = ?'),
-      getText: db.prepare<[string, string], StoredText>('SELECT type, version, data FROM objects WHERE id = ? AND account_id = ?'),
-      insert: db.prepare('INSERT INTO objects (id, account_id, type, created, version, deadline_ms, data) VALUES (?, ?, ?, ?, 1, ?, ?)'),
-      update: db.prepare('UPDATE objects SET version = version + 1, data = ?, deadline_ms = ? WHERE id = ? AND account_id = ? AND version = ?'),
-      updateKeepingDeadline: db.prepare('UPDATE objects SET version = version + 1, data = ? WHERE id = ? AND account_id = ? AND version = ?'),
+      get: db.prepare<[string, string], Row>(
+        'SELECT id, version, data, created, seq FROM objects WHERE id = ? AND account_id = ?',
+      ),
+      getText: db.prepare<[string, string], StoredText>(
+        'SELECT type, version, data FROM objects WHERE id = ? AND account_id = ?',
+      ),
+      insert: db.prepare(
+        'INSERT INTO objects (id, account_id, type, created, version, deadline_ms, data) VALUES (?, ?, ?, ?, 1, ?, ?)',
+      ),
+      update: db.prepare(
+        'UPDATE objects SET version = version + 1, data = ?, deadline_ms = ? WHERE id = ? AND account_id = ? AND version = ?',
+      ),
+      updateKeepingDeadline: db.prepare(
+        'UPDATE objects SET version = version + 1, data = ? WHERE id = ? AND account_id = ? AND version = ?',
+      ),
       cursor: db.prepare<[string, string, string], { created: number; seq: number }>(
-        'SELECT created, seq FROM objects WHERE id = ? AND account_id = ? AND type = ?'),
+        'SELECT created, seq FROM objects WHERE id = ? AND account_id = ? AND type = ?',
+      ),
       due: db.prepare<[string, number, number], Row>(
-        'SELECT id, version, data, created, seq FROM objects WHERE account_id = ? AND deadline_ms IS NOT NULL AND deadline_ms <= ? ORDER BY deadline_ms LIMIT ?'),
-      idemGet: db.prepare<[string, string], { request_hash: string; state: string; response_status: number | null;
-        response_body: string | null; created_ms: number; locked_until_ms: number; token: string | null; effect: string | null }>(
+        'SELECT id, version, data, created, seq FROM objects WHERE account_id = ? AND deadline_ms IS NOT NULL AND deadline_ms <= ? ORDER BY deadline_ms LIMIT ?',
+      ),
+      idemGet: db.prepare<
+        [string, string],
+        {
+          request_hash: string;
+          state: string;
+          response_status: number | null;
+          response_body: string | null;
+          created_ms: number;
+          locked_until_ms: number;
+          token: string | null;
+          effect: string | null;
+        }
+      >(
         `SELECT request_hash, state, response_status, response_body, created_ms, locked_until_ms, token, effect
-         FROM idempotency_keys WHERE account_id = ? AND key = ?`),
+         FROM idempotency_keys WHERE account_id = ? AND key = ?`,
+      ),
       idemUpsert: db.prepare(
         `INSERT INTO idempotency_keys (account_id, key, request_hash, state, created_ms, locked_until_ms, token)
          VALUES (?, ?, ?, 'in_flight', ?, ?, ?)
          ON CONFLICT (account_id, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'in_flight',
            response_status = NULL, response_body = NULL, created_ms = excluded.created_ms,
-           locked_until_ms = excluded.locked_until_ms, token = excluded.token, effect = NULL`),
+           locked_until_ms = excluded.locked_until_ms, token = excluded.token, effect = NULL`,
+      ),
       idemFinish: db.prepare(
         `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?, effect = NULL
-         WHERE account_id = ? AND key = ? AND token = ? AND state = 'in_flight'`),
+         WHERE account_id = ? AND key = ? AND token = ? AND state = 'in_flight'`,
+      ),
       idemAbandon: db.prepare(
-        "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND token = ? AND state = 'in_flight' AND effect IS NULL"),
+        "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND token = ? AND state = 'in_flight' AND effect IS NULL",
+      ),
       idemEffect: db.prepare(
-        "UPDATE idempotency_keys SET effect = ? WHERE account_id = ? AND key = ? AND token = ? AND state = 'in_flight'"),
+        "UPDATE idempotency_keys SET effect = ? WHERE account_id = ? AND key = ? AND token = ? AND state = 'in_flight'",
+      ),
       idemPrune: db.prepare("DELETE FROM idempotency_keys WHERE created_ms < ? AND state = 'done'"),
     };
   }
 
   async migrate(): Promise<void> {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
     const applied = new Set(
-      this.db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((row) => row.version));
+      this.db
+        .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+        .all()
+        .map((row) => row.version),
+    );
     for (const migration of migrations) {
       if (applied.has(migration.version)) continue;
       this.db.transaction(() => {
         this.db.exec(migration.up);
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
           .run(migration.version, migration.name, Date.now());
       })();
     }
   }
 
   async migrationsApplied(): Promise<boolean> {
-    const applied = new Set(this.db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((row) => row.version));
+    const applied = new Set(
+      this.db
+        .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+        .all()
+        .map((row) => row.version),
+    );
     return migrations.every((migration) => applied.has(migration.version));
   }
 
@@ -161,14 +212,22 @@ export class SqliteStore implements Store {
 
   async insertAccount(account: Account, keys: ApiKeyRecord[]): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO accounts (id, created, clock_offset_ms, settings, platform_id) VALUES (?, ?, ?, ?, ?)')
-        .run(account.id, account.created, account.clockOffsetMs, JSON.stringify(account.settings), account.platformId ?? null);
+      this.db
+        .prepare('INSERT INTO accounts (id, created, clock_offset_ms, settings, platform_id) VALUES (?, ?, ?, ?, ?)')
+        .run(
+          account.id,
+          account.created,
+          account.clockOffsetMs,
+          JSON.stringify(account.settings),
+          account.platformId ?? null,
+        );
       for (const key of keys) this.insertKey(key);
     })();
   }
 
   private insertKey(key: ApiKeyRecord): void {
-    this.db.prepare('INSERT INTO api_keys (hash, account_id, kind, last4, created) VALUES (?, ?, ?, ?, ?)')
+    this.db
+      .prepare('INSERT INTO api_keys (hash, account_id, kind, last4, created) VALUES (?, ?, ?, ?, ?)')
       .run(key.hash, key.accountId, key.kind, key.last4, key.created);
   }
 
@@ -177,25 +236,39 @@ export class SqliteStore implements Store {
   }
 
   async getAccount(id: string): Promise<Account | null> {
-    const row = this.db.prepare<[string], AccountRow>(
-      'SELECT id, created, clock_offset_ms, settings, platform_id FROM accounts WHERE id = ?').get(id);
+    const row = this.db
+      .prepare<[string], AccountRow>(
+        'SELECT id, created, clock_offset_ms, settings, platform_id FROM accounts WHERE id = ?',
+      )
+      .get(id);
     return row ? toAccount(row) : null;
   }
 
   async listAccounts(): Promise<Account[]> {
-    return this.db.prepare<[], AccountRow>(
-      'SELECT id, created, clock_offset_ms, settings, platform_id FROM accounts ORDER BY created').all().map(toAccount);
+    return this.db
+      .prepare<[], AccountRow>(
+        'SELECT id, created, clock_offset_ms, settings, platform_id FROM accounts ORDER BY created',
+      )
+      .all()
+      .map(toAccount);
   }
 
   async updateAccount(account: Account): Promise<void> {
-    this.db.prepare('UPDATE accounts SET clock_offset_ms = ?, settings = ? WHERE id = ?')
+    this.db
+      .prepare('UPDATE accounts SET clock_offset_ms = ?, settings = ? WHERE id = ?')
       .run(account.clockOffsetMs, JSON.stringify(account.settings), account.id);
   }
 
   async findApiKey(hash: string): Promise<ApiKeyRecord | null> {
-    const row = this.db.prepare<[string], { hash: string; account_id: string; kind: 'secret' | 'publishable'; last4: string; created: number }>(
-      'SELECT hash, account_id, kind, last4, created FROM api_keys WHERE hash = ?').get(hash);
-    return row ? { hash: row.hash, accountId: row.account_id, kind: row.kind, last4: row.last4, created: row.created } : null;
+    const row = this.db
+      .prepare<
+        [string],
+        { hash: string; account_id: string; kind: 'secret' | 'publishable'; last4: string; created: number }
+      >('SELECT hash, account_id, kind, last4, created FROM api_keys WHERE hash = ?')
+      .get(hash);
+    return row
+      ? { hash: row.hash, accountId: row.account_id, kind: row.kind, last4: row.last4, created: row.created }
+      : null;
   }
 
   async get<T extends StoredObject = StoredObject>(accountId: string, id: string): Promise<StoredRecord<T> | null> {
@@ -213,12 +286,21 @@ export class SqliteStore implements Store {
     const params: unknown[] = [query.accountId, query.type];
     const where = ['account_id = ?', 'type = ?'];
     const created = query.created ?? {};
-    for (const [op, sqlOp] of [['gt', '>'], ['gte', '>='], ['lt', '<'], ['lte', '<=']] as const) {
+    for (const [op, sqlOp] of [
+      ['gt', '>'],
+      ['gte', '>='],
+      ['lt', '<'],
+      ['lte', '<='],
+    ] as const) {
       const value = created[op];
-      if (value !== undefined) { where.push(`created ${sqlOp} ?`); params.push(value); }
+      if (value !== undefined) {
+        where.push(`created ${sqlOp} ?`);
+        params.push(value);
+      }
     }
     for (const filter of query.filters ?? []) where.push(filterSql(filter, params));
-    if (query.deliverySuccess !== undefined) where.push(query.deliverySuccess ? `NOT ${eventUndeliveredSql}` : eventUndeliveredSql);
+    if (query.deliverySuccess !== undefined)
+      where.push(query.deliverySuccess ? `NOT ${eventUndeliveredSql}` : eventUndeliveredSql);
     let ascending = false;
     const cursorId = query.startingAfter ?? query.endingBefore;
     if (cursorId !== undefined) {
@@ -230,8 +312,11 @@ export class SqliteStore implements Store {
     }
     params.push(query.limit + 1);
     const order = ascending ? 'created ASC, seq ASC' : 'created DESC, seq DESC';
-    const rows = this.db.prepare<unknown[], Row>(
-      `SELECT id, version, data, created, seq FROM objects WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`).all(...params);
+    const rows = this.db
+      .prepare<unknown[], Row>(
+        `SELECT id, version, data, created, seq FROM objects WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
+      )
+      .all(...params);
     const hasMore = rows.length > query.limit;
     const page = rows.slice(0, query.limit);
     if (ascending) page.reverse();
@@ -247,11 +332,19 @@ export class SqliteStore implements Store {
       for (const put of batch.puts) {
         const data = put.data ?? JSON.stringify(put.object);
         if (put.expectedVersion === 0) {
-          statements.insert.run(put.object.id, batch.accountId, put.object.object, put.object.created, put.deadlineMs ?? null, data);
+          statements.insert.run(
+            put.object.id,
+            batch.accountId,
+            put.object.object,
+            put.object.created,
+            put.deadlineMs ?? null,
+            data,
+          );
         } else {
-          const result = put.deadlineMs === undefined
-            ? statements.updateKeepingDeadline.run(data, put.object.id, batch.accountId, put.expectedVersion)
-            : statements.update.run(data, put.deadlineMs, put.object.id, batch.accountId, put.expectedVersion);
+          const result =
+            put.deadlineMs === undefined
+              ? statements.updateKeepingDeadline.run(data, put.object.id, batch.accountId, put.expectedVersion)
+              : statements.update.run(data, put.deadlineMs, put.object.id, batch.accountId, put.expectedVersion);
           if (result.changes !== 1) throw new Conflict(put.object.id);
         }
       }
@@ -265,7 +358,10 @@ export class SqliteStore implements Store {
     return (batch: CommitBatch): CommitResult => {
       // The request's effect, in this savepoint: it commits with the objects or not at all.
       const idempotency = batch.idempotency;
-      if (idempotency && statements.idemEffect.run(idempotency.effect, batch.accountId, idempotency.key, idempotency.token).changes !== 1) {
+      if (
+        idempotency &&
+        statements.idemEffect.run(idempotency.effect, batch.accountId, idempotency.key, idempotency.token).changes !== 1
+      ) {
         return { ok: false, conflictId: idempotency.key, keyLost: true };
       }
       let deliveries = writes(batch);
@@ -295,11 +391,17 @@ export class SqliteStore implements Store {
   // nothing is acknowledged before it is durable. Measured: about half the CPU per create.
   // ---------------------------------------------------------------------------------------------
   private readonly groupQueue: Array<{
-    run: () => unknown; atomic: boolean; resolve: (value: unknown) => void; reject: (error: unknown) => void;
+    run: () => unknown;
+    atomic: boolean;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
   }> = [];
   private groupScheduled = false;
-  private groupTransaction: Database.Transaction<(writes: Array<{ run: () => unknown; atomic: boolean }>) =>
-    Array<{ ok: boolean; value: unknown }>> | undefined;
+  private groupTransaction:
+    | Database.Transaction<
+        (writes: Array<{ run: () => unknown; atomic: boolean }>) => Array<{ ok: boolean; value: unknown }>
+      >
+    | undefined;
 
   /**
    * Queues a write for the next group transaction. `atomic`: a single statement, which SQLite
@@ -318,13 +420,15 @@ export class SqliteStore implements Store {
   private buildGroupTransaction() {
     // A savepoint: a transaction nested in the group's rolls back alone when `run` throws.
     const savepoint = this.db.transaction((run: () => unknown) => run());
-    return this.db.transaction((writes: Array<{ run: () => unknown; atomic: boolean }>) => writes.map((write) => {
-      try {
-        return { ok: true, value: write.atomic ? write.run() : savepoint(write.run) };
-      } catch (error) {
-        return { ok: false, value: error };
-      }
-    }));
+    return this.db.transaction((writes: Array<{ run: () => unknown; atomic: boolean }>) =>
+      writes.map((write) => {
+        try {
+          return { ok: true, value: write.atomic ? write.run() : savepoint(write.run) };
+        } catch (error) {
+          return { ok: false, value: error };
+        }
+      }),
+    );
   }
 
   private flushGroup(): void {
@@ -349,7 +453,6 @@ export class SqliteStore implements Store {
     });
   }
 
-
   async resetAccount(accountId: string): Promise<AccountReset> {
     // Through the group queue: never in the middle of a group of commits.
     return this.grouped(() => ({
@@ -361,20 +464,32 @@ export class SqliteStore implements Store {
   }
 
   async setting(name: string, value: string): Promise<string> {
-    this.db.prepare('INSERT INTO server_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, value);
-    return this.db.prepare<[string], { value: string }>('SELECT value FROM server_settings WHERE name = ?').get(name)!.value;
+    this.db
+      .prepare('INSERT INTO server_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING')
+      .run(name, value);
+    return this.db.prepare<[string], { value: string }>('SELECT value FROM server_settings WHERE name = ?').get(name)!
+      .value;
   }
 
   async due(accountId: string, nowMs: number, limit: number): Promise<StoredRecord[]> {
-    return this.sql.due.all(accountId, nowMs, limit).map((row) => ({ object: JSON.parse(row.data) as StoredObject, version: row.version }));
+    return this.sql.due
+      .all(accountId, nowMs, limit)
+      .map((row) => ({ object: JSON.parse(row.data) as StoredObject, version: row.version }));
   }
 
   private idempotencyStore(): IdempotencyStore {
-    let beginTransaction: ((account: string, key: string, hash: string, now: number, token: string) => IdempotencyBegin) | undefined;
+    let beginTransaction:
+      ((account: string, key: string, hash: string, now: number, token: string) => IdempotencyBegin) | undefined;
     return {
       begin: async (accountId, key, requestHash, nowMs, token): Promise<IdempotencyBegin> => {
         // A read then a write: the group transaction (an IMMEDIATE one) makes the pair atomic.
-        beginTransaction ??= (account: string, idempotencyKey: string, hash: string, now: number, owner: string): IdempotencyBegin => {
+        beginTransaction ??= (
+          account: string,
+          idempotencyKey: string,
+          hash: string,
+          now: number,
+          owner: string,
+        ): IdempotencyBegin => {
           const statements = this.sql;
           const row = statements.idemGet.get(account, idempotencyKey);
           const decided = row === undefined ? null : decideBegin(row, hash, now);
@@ -396,11 +511,20 @@ export class SqliteStore implements Store {
   }
 }
 
-type AccountRow = { id: string; created: number; clock_offset_ms: number; settings: string; platform_id: string | null };
+type AccountRow = {
+  id: string;
+  created: number;
+  clock_offset_ms: number;
+  settings: string;
+  platform_id: string | null;
+};
 
 function toAccount(row: AccountRow): Account {
   return {
-    id: row.id, created: row.created, clockOffsetMs: row.clock_offset_ms, settings: JSON.parse(row.settings) as Record<string, unknown>,
+    id: row.id,
+    created: row.created,
+    clockOffsetMs: row.clock_offset_ms,
+    settings: JSON.parse(row.settings) as Record<string, unknown>,
     platformId: row.platform_id,
   };
 }

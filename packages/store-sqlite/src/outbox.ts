@@ -7,35 +7,81 @@
 import type Database from 'better-sqlite3';
 import type { StoredObject } from '@opentill/core';
 import {
-  attemptErrorLengthMax, attemptExcerptLengthMax, newDeliveryId, planDeliveries,
-  type ClaimedDelivery, type CommitBatch, type DeliveryAttempt, type DeliveryOutcome, type DeliveryQuery, type DeliveryRow,
-  type NewDelivery, type OutboxStore,
+  attemptErrorLengthMax,
+  attemptExcerptLengthMax,
+  newDeliveryId,
+  planDeliveries,
+  type ClaimedDelivery,
+  type CommitBatch,
+  type DeliveryAttempt,
+  type DeliveryOutcome,
+  type DeliveryQuery,
+  type DeliveryRow,
+  type NewDelivery,
+  type OutboxStore,
 } from '@opentill/engine';
 
 type DeliveryDbRow = {
-  id: string; account_id: string; endpoint_id: string; event_id: string; event_type: string; state: DeliveryRow['state'];
-  attempt_count: number; created_ms: number; next_attempt_ms: number | null; last_status: number | null; last_error: string | null;
+  id: string;
+  account_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  state: DeliveryRow['state'];
+  attempt_count: number;
+  created_ms: number;
+  next_attempt_ms: number | null;
+  last_status: number | null;
+  last_error: string | null;
 };
 type AttemptDbRow = {
-  delivery_id: string; account_id: string; endpoint_id: string; event_id: string; attempt: number; at_ms: number;
-  status: number | null; latency_ms: number; response_excerpt: string; error: string | null; next_attempt_ms: number | null; node: string;
+  delivery_id: string;
+  account_id: string;
+  endpoint_id: string;
+  event_id: string;
+  attempt: number;
+  at_ms: number;
+  status: number | null;
+  latency_ms: number;
+  response_excerpt: string;
+  error: string | null;
+  next_attempt_ms: number | null;
+  node: string;
 };
 
-const DELIVERY_COLUMNS = 'id, account_id, endpoint_id, event_id, event_type, state, attempt_count, created_ms, next_attempt_ms, last_status, last_error';
+const DELIVERY_COLUMNS =
+  'id, account_id, endpoint_id, event_id, event_type, state, attempt_count, created_ms, next_attempt_ms, last_status, last_error';
 
 function toDelivery(row: DeliveryDbRow): DeliveryRow {
   return {
-    id: row.id, accountId: row.account_id, endpointId: row.endpoint_id, eventId: row.event_id, eventType: row.event_type,
-    state: row.state, attemptCount: row.attempt_count, createdMs: row.created_ms, nextAttemptMs: row.next_attempt_ms,
-    lastStatus: row.last_status, lastError: row.last_error,
+    id: row.id,
+    accountId: row.account_id,
+    endpointId: row.endpoint_id,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    state: row.state,
+    attemptCount: row.attempt_count,
+    createdMs: row.created_ms,
+    nextAttemptMs: row.next_attempt_ms,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
   };
 }
 
 function toAttempt(row: AttemptDbRow): DeliveryAttempt {
   return {
-    deliveryId: row.delivery_id, accountId: row.account_id, endpointId: row.endpoint_id, eventId: row.event_id,
-    attempt: row.attempt, atMs: row.at_ms, status: row.status, latencyMs: row.latency_ms, responseExcerpt: row.response_excerpt,
-    error: row.error, nextAttemptMs: row.next_attempt_ms, node: row.node,
+    deliveryId: row.delivery_id,
+    accountId: row.account_id,
+    endpointId: row.endpoint_id,
+    eventId: row.event_id,
+    attempt: row.attempt,
+    atMs: row.at_ms,
+    status: row.status,
+    latencyMs: row.latency_ms,
+    responseExcerpt: row.response_excerpt,
+    error: row.error,
+    nextAttemptMs: row.next_attempt_ms,
+    node: row.node,
   };
 }
 
@@ -54,53 +100,69 @@ export class SqliteOutbox implements OutboxStore {
       endpoints: db.prepare<[string], { id: string; events: string | null; connect: number | null }>(
         `SELECT id, json_extract(data, '$.enabled_events') AS events, json_extract(data, '$._internal.connect') AS connect FROM objects
          WHERE account_id = ? AND type = 'webhook_endpoint' AND json_extract(data, '$.status') = 'enabled'
-           AND json_extract(data, '$.deleted') IS NULL`),
+           AND json_extract(data, '$.deleted') IS NULL`,
+      ),
       // An event of a connected account reached through its platform: `platform_id` proves the link.
       connectedObject: db.prepare<[string, string, string], { data: string }>(
         `SELECT o.data FROM objects o JOIN accounts a ON a.id = o.account_id
-         WHERE o.id = ? AND (o.account_id = ? OR a.platform_id = ?)`),
+         WHERE o.id = ? AND (o.account_id = ? OR a.platform_id = ?)`,
+      ),
       insert: db.prepare(
         `INSERT INTO webhook_deliveries (id, account_id, endpoint_id, event_id, event_type, state, created_ms, next_attempt_ms)
-         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`),
+         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      ),
       due: db.prepare<[number, number, number], DeliveryDbRow & { clock_offset_ms: number }>(
         `SELECT d.id, d.account_id, d.endpoint_id, d.event_id, d.event_type, d.state, d.attempt_count, d.created_ms,
                 d.next_attempt_ms, d.last_status, d.last_error, a.clock_offset_ms
          FROM webhook_deliveries d JOIN accounts a ON a.id = d.account_id
          WHERE d.state = 'pending' AND d.next_attempt_ms <= ? + a.clock_offset_ms
            AND (d.locked_until_ms IS NULL OR d.locked_until_ms < ?)
-         ORDER BY d.next_attempt_ms, d.seq LIMIT ?`),
+         ORDER BY d.next_attempt_ms, d.seq LIMIT ?`,
+      ),
       lock: db.prepare('UPDATE webhook_deliveries SET locked_by = ?, locked_until_ms = ? WHERE id = ?'),
-      object: db.prepare<[string, string], { data: string }>('SELECT data FROM objects WHERE id = ? AND account_id = ?'),
+      object: db.prepare<[string, string], { data: string }>(
+        'SELECT data FROM objects WHERE id = ? AND account_id = ?',
+      ),
       current: db.prepare<[string], { account_id: string; event_id: string; state: string; locked_by: string | null }>(
-        'SELECT account_id, event_id, state, locked_by FROM webhook_deliveries WHERE id = ?'),
+        'SELECT account_id, event_id, state, locked_by FROM webhook_deliveries WHERE id = ?',
+      ),
       reschedule: db.prepare(
         `UPDATE webhook_deliveries SET next_attempt_ms = ?, attempt_count = attempt_count + ?, locked_by = NULL,
-           locked_until_ms = NULL, last_status = coalesce(?, last_status), last_error = coalesce(?, last_error) WHERE id = ?`),
+           locked_until_ms = NULL, last_status = coalesce(?, last_status), last_error = coalesce(?, last_error) WHERE id = ?`,
+      ),
       final: db.prepare(
         `UPDATE webhook_deliveries SET state = ?, next_attempt_ms = NULL, attempt_count = attempt_count + ?, locked_by = NULL,
-           locked_until_ms = NULL, last_status = coalesce(?, last_status), last_error = coalesce(?, last_error) WHERE id = ?`),
+           locked_until_ms = NULL, last_status = coalesce(?, last_status), last_error = coalesce(?, last_error) WHERE id = ?`,
+      ),
       attempt: db.prepare(
         `INSERT INTO webhook_attempts (delivery_id, account_id, endpoint_id, event_id, attempt, at_ms, status, latency_ms,
-           response_excerpt, error, next_attempt_ms, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+           response_excerpt, error, next_attempt_ms, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       pendingCount: db.prepare<[string, string], { n: number }>(
-        "SELECT count(*) AS n FROM webhook_deliveries WHERE account_id = ? AND event_id = ? AND state = 'pending'"),
+        "SELECT count(*) AS n FROM webhook_deliveries WHERE account_id = ? AND event_id = ? AND state = 'pending'",
+      ),
       setPending: db.prepare(
-        "UPDATE objects SET data = json_set(data, '$.pending_webhooks', ?), version = version + 1 WHERE id = ? AND account_id = ? AND type = 'event'"),
+        "UPDATE objects SET data = json_set(data, '$.pending_webhooks', ?), version = version + 1 WHERE id = ? AND account_id = ? AND type = 'event'",
+      ),
       cancel: db.prepare<[string, string], { event_id: string }>(
         `UPDATE webhook_deliveries SET state = 'canceled', next_attempt_ms = NULL, locked_by = NULL, locked_until_ms = NULL
-         WHERE account_id = ? AND endpoint_id = ? AND state = 'pending' RETURNING event_id`),
+         WHERE account_id = ? AND endpoint_id = ? AND state = 'pending' RETURNING event_id`,
+      ),
       undelivered: db.prepare<[string, string], { event_id: string }>(
         `SELECT DISTINCT d.event_id FROM webhook_deliveries d
          WHERE d.account_id = ? AND d.event_id IN (SELECT value FROM json_each(?))
            AND (d.state = 'pending' OR (d.state = 'failed' AND NOT EXISTS (
              SELECT 1 FROM webhook_deliveries s WHERE s.account_id = d.account_id AND s.event_id = d.event_id
-               AND s.endpoint_id = d.endpoint_id AND s.state = 'succeeded')))`),
+               AND s.endpoint_id = d.endpoint_id AND s.state = 'succeeded')))`,
+      ),
       lastSuccess: db.prepare<[string, string], { at: number | null }>(
-        'SELECT max(at_ms) AS at FROM webhook_attempts WHERE account_id = ? AND endpoint_id = ? AND status BETWEEN 200 AND 299'),
+        'SELECT max(at_ms) AS at FROM webhook_attempts WHERE account_id = ? AND endpoint_id = ? AND status BETWEEN 200 AND 299',
+      ),
       lease: db.prepare(
         `INSERT INTO webhook_dispatcher_lease (name, holder, until_ms) VALUES ('dispatcher', ?, ?)
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms
-         WHERE webhook_dispatcher_lease.holder = excluded.holder OR webhook_dispatcher_lease.until_ms < ?`),
+         WHERE webhook_dispatcher_lease.holder = excluded.holder OR webhook_dispatcher_lease.until_ms < ?`,
+      ),
     };
   }
 
@@ -119,20 +181,37 @@ export class SqliteOutbox implements OutboxStore {
     return queued;
   }
 
-  private queue(batch: CommitBatch, accountId: string, rows: ReadonlyArray<{ id: string; events: string | null }>,
-    keepPendingCount = false): number {
+  private queue(
+    batch: CommitBatch,
+    accountId: string,
+    rows: ReadonlyArray<{ id: string; events: string | null }>,
+    keepPendingCount = false,
+  ): number {
     if (rows.length === 0) return 0;
-    const endpoints = rows.map((row) => ({ id: row.id, enabledEvents: row.events ? JSON.parse(row.events) as unknown[] : [] }));
+    const endpoints = rows.map((row) => ({
+      id: row.id,
+      enabledEvents: row.events ? (JSON.parse(row.events) as unknown[]) : [],
+    }));
     const counts = keepPendingCount ? batch.events.map((event) => event['pending_webhooks']) : [];
     let queued = 0;
     for (const delivery of planDeliveries(endpoints, batch.events, newDeliveryId)) {
       const createdMs = batch.nowMs ?? delivery.event.created * 1000;
-      this.sql.insert.run(delivery.id, accountId, delivery.endpointId, delivery.event.id, String(delivery.event['type']),
-        createdMs, createdMs);
+      this.sql.insert.run(
+        delivery.id,
+        accountId,
+        delivery.endpointId,
+        delivery.event.id,
+        String(delivery.event['type']),
+        createdMs,
+        createdMs,
+      );
       queued += 1;
     }
     // `pending_webhooks` counts the event's own account's deliveries (the ones recounted as they finish).
-    if (keepPendingCount) batch.events.forEach((event, index) => { event['pending_webhooks'] = counts[index]; });
+    if (keepPendingCount)
+      batch.events.forEach((event, index) => {
+        event['pending_webhooks'] = counts[index];
+      });
     return queued;
   }
 
@@ -143,27 +222,34 @@ export class SqliteOutbox implements OutboxStore {
 
   async claim(node: string, wallNowMs: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
     const sql = this.sql;
-    return this.db.transaction((): ClaimedDelivery[] => {
-      const rows = sql.due.all(wallNowMs, wallNowMs, limit);
-      return rows.map((row) => {
-        sql.lock.run(node, wallNowMs + leaseMs, row.id);
-        const event = sql.connectedObject.get(row.event_id, row.account_id, row.account_id);
-        const endpoint = sql.object.get(row.endpoint_id, row.account_id);
-        return {
-          ...toDelivery(row),
-          clockOffsetMs: row.clock_offset_ms,
-          event: event ? JSON.parse(event.data) as StoredObject : null,
-          endpoint: endpoint ? JSON.parse(endpoint.data) as StoredObject : null,
-        };
-      });
-    }).immediate();
+    return this.db
+      .transaction((): ClaimedDelivery[] => {
+        const rows = sql.due.all(wallNowMs, wallNowMs, limit);
+        return rows.map((row) => {
+          sql.lock.run(node, wallNowMs + leaseMs, row.id);
+          const event = sql.connectedObject.get(row.event_id, row.account_id, row.account_id);
+          const endpoint = sql.object.get(row.endpoint_id, row.account_id);
+          return {
+            ...toDelivery(row),
+            clockOffsetMs: row.clock_offset_ms,
+            event: event ? (JSON.parse(event.data) as StoredObject) : null,
+            endpoint: endpoint ? (JSON.parse(endpoint.data) as StoredObject) : null,
+          };
+        });
+      })
+      .immediate();
   }
 
   /**
    * Finishes arriving in the same turn of the event loop are written in one transaction: one
    * commit per batch instead of one per delivery (the dispatcher finishes many sends at once).
    */
-  async finish(node: string, deliveryId: string, outcome: DeliveryOutcome, attempt: DeliveryAttempt | null): Promise<boolean> {
+  async finish(
+    node: string,
+    deliveryId: string,
+    outcome: DeliveryOutcome,
+    attempt: DeliveryAttempt | null,
+  ): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.finishQueue.push({ node, deliveryId, outcome, attempt, resolve, reject });
       if (this.finishQueue.length === 1) setImmediate(() => this.flushFinishes());
@@ -171,15 +257,20 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   private readonly finishQueue: Array<{
-    node: string; deliveryId: string; outcome: DeliveryOutcome; attempt: DeliveryAttempt | null;
-    resolve(value: boolean): void; reject(error: unknown): void;
+    node: string;
+    deliveryId: string;
+    outcome: DeliveryOutcome;
+    attempt: DeliveryAttempt | null;
+    resolve(value: boolean): void;
+    reject(error: unknown): void;
   }> = [];
 
   private flushFinishes(): void {
     const batch = this.finishQueue.splice(0);
     let results: boolean[];
     try {
-      results = this.db.transaction(() => batch.map((item) => this.finishOne(item.node, item.deliveryId, item.outcome, item.attempt)))
+      results = this.db
+        .transaction(() => batch.map((item) => this.finishOne(item.node, item.deliveryId, item.outcome, item.attempt)))
         .immediate();
     } catch (error) {
       for (const item of batch) item.reject(error);
@@ -188,15 +279,31 @@ export class SqliteOutbox implements OutboxStore {
     batch.forEach((item, index) => item.resolve(results[index]!));
   }
 
-  private finishOne(node: string, deliveryId: string, outcome: DeliveryOutcome, attempt: DeliveryAttempt | null): boolean {
+  private finishOne(
+    node: string,
+    deliveryId: string,
+    outcome: DeliveryOutcome,
+    attempt: DeliveryAttempt | null,
+  ): boolean {
     const sql = this.sql;
     {
       const row = sql.current.get(deliveryId);
       if (!row || row.state !== 'pending' || row.locked_by !== node) return false;
       if (attempt) {
-        sql.attempt.run(attempt.deliveryId, attempt.accountId, attempt.endpointId, attempt.eventId, attempt.attempt, attempt.atMs,
-          attempt.status, attempt.latencyMs, attempt.responseExcerpt.slice(0, attemptExcerptLengthMax),
-          attempt.error?.slice(0, attemptErrorLengthMax) ?? null, attempt.nextAttemptMs, attempt.node);
+        sql.attempt.run(
+          attempt.deliveryId,
+          attempt.accountId,
+          attempt.endpointId,
+          attempt.eventId,
+          attempt.attempt,
+          attempt.atMs,
+          attempt.status,
+          attempt.latencyMs,
+          attempt.responseExcerpt.slice(0, attemptExcerptLengthMax),
+          attempt.error?.slice(0, attemptErrorLengthMax) ?? null,
+          attempt.nextAttemptMs,
+          attempt.node,
+        );
       }
       const made = attempt ? 1 : 0;
       const status = attempt?.status ?? null;
@@ -213,49 +320,72 @@ export class SqliteOutbox implements OutboxStore {
 
   async enqueue(deliveries: NewDelivery[]): Promise<string[]> {
     const sql = this.sql;
-    return this.db.transaction((): string[] => {
-      const ids = deliveries.map((delivery) => {
-        const id = newDeliveryId();
-        sql.insert.run(id, delivery.accountId, delivery.endpointId, delivery.eventId, delivery.eventType,
-          delivery.nextAttemptMs, delivery.nextAttemptMs);
-        return id;
-      });
-      for (const delivery of deliveries) this.recount(delivery.accountId, delivery.eventId);
-      return ids;
-    }).immediate();
+    return this.db
+      .transaction((): string[] => {
+        const ids = deliveries.map((delivery) => {
+          const id = newDeliveryId();
+          sql.insert.run(
+            id,
+            delivery.accountId,
+            delivery.endpointId,
+            delivery.eventId,
+            delivery.eventType,
+            delivery.nextAttemptMs,
+            delivery.nextAttemptMs,
+          );
+          return id;
+        });
+        for (const delivery of deliveries) this.recount(delivery.accountId, delivery.eventId);
+        return ids;
+      })
+      .immediate();
   }
 
   async cancelEndpoint(accountId: string, endpointId: string): Promise<number> {
-    return this.db.transaction((): number => {
-      const events = this.sql.cancel.all(accountId, endpointId);
-      for (const eventId of new Set(events.map((row) => row.event_id))) this.recount(accountId, eventId);
-      return events.length;
-    }).immediate();
+    return this.db
+      .transaction((): number => {
+        const events = this.sql.cancel.all(accountId, endpointId);
+        for (const eventId of new Set(events.map((row) => row.event_id))) this.recount(accountId, eventId);
+        return events.length;
+      })
+      .immediate();
   }
 
   private where(query: DeliveryQuery, params: unknown[]): string {
     const where = ['account_id = ?'];
     params.push(query.accountId);
-    if (query.eventId !== undefined) { where.push('event_id = ?'); params.push(query.eventId); }
-    if (query.endpointId !== undefined) { where.push('endpoint_id = ?'); params.push(query.endpointId); }
+    if (query.eventId !== undefined) {
+      where.push('event_id = ?');
+      params.push(query.eventId);
+    }
+    if (query.endpointId !== undefined) {
+      where.push('endpoint_id = ?');
+      params.push(query.endpointId);
+    }
     return where.join(' AND ');
   }
 
   async deliveries(query: DeliveryQuery): Promise<DeliveryRow[]> {
     const params: unknown[] = [];
     const where = this.where(query, params);
-    return this.db.prepare<unknown[], DeliveryDbRow>(
-      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ${where} ORDER BY seq DESC LIMIT ?`)
-      .all(...params, query.limit).map(toDelivery);
+    return this.db
+      .prepare<unknown[], DeliveryDbRow>(
+        `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ${where} ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(...params, query.limit)
+      .map(toDelivery);
   }
 
   async attempts(query: DeliveryQuery): Promise<DeliveryAttempt[]> {
     const params: unknown[] = [];
     const where = this.where(query, params);
-    return this.db.prepare<unknown[], AttemptDbRow>(
-      `SELECT delivery_id, account_id, endpoint_id, event_id, attempt, at_ms, status, latency_ms, response_excerpt, error,
-              next_attempt_ms, node FROM webhook_attempts WHERE ${where} ORDER BY seq DESC LIMIT ?`)
-      .all(...params, query.limit).map(toAttempt);
+    return this.db
+      .prepare<unknown[], AttemptDbRow>(
+        `SELECT delivery_id, account_id, endpoint_id, event_id, attempt, at_ms, status, latency_ms, response_excerpt, error,
+              next_attempt_ms, node FROM webhook_attempts WHERE ${where} ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(...params, query.limit)
+      .map(toAttempt);
   }
 
   async undeliveredEvents(accountId: string, eventIds: readonly string[]): Promise<Set<string>> {
@@ -264,8 +394,11 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async backlog(): Promise<{ pending: number; oldestDueMs: number | null }> {
-    const row = this.db.prepare<[], { pending: number; due: number | null }>(
-      "SELECT count(*) AS pending, min(next_attempt_ms) AS due FROM webhook_deliveries WHERE state = 'pending'").get()!;
+    const row = this.db
+      .prepare<[], { pending: number; due: number | null }>(
+        "SELECT count(*) AS pending, min(next_attempt_ms) AS due FROM webhook_deliveries WHERE state = 'pending'",
+      )
+      .get()!;
     return { pending: row.pending, oldestDueMs: row.due };
   }
 

@@ -5,12 +5,24 @@
  */
 import type Database from 'better-sqlite3';
 import type {
-  ReaderBusListener, ReaderBusStore, ReaderMessage, ReaderMessageResult, ReaderMessageState, ReaderOwner,
+  ReaderBusListener,
+  ReaderBusStore,
+  ReaderMessage,
+  ReaderMessageResult,
+  ReaderMessageState,
+  ReaderOwner,
 } from '@opentill/engine';
 
 type OwnerRow = { node_id: string; epoch: number; expires_at_ms: number };
 type MessageRow = {
-  id: string; account_id: string; reader_id: string; from_node: string; to_node: string; kind: string; payload: string; created_ms: number;
+  id: string;
+  account_id: string;
+  reader_id: string;
+  from_node: string;
+  to_node: string;
+  kind: string;
+  payload: string;
+  created_ms: number;
 };
 
 export class SqliteReaderBus implements ReaderBusStore {
@@ -19,52 +31,113 @@ export class SqliteReaderBus implements ReaderBusStore {
   constructor(private readonly db: Database.Database) {}
 
   async owner(accountId: string, readerId: string): Promise<ReaderOwner | null> {
-    const row = this.db.prepare<[string, string], OwnerRow>(
-      'SELECT node_id, epoch, expires_at_ms FROM reader_owners WHERE account_id = ? AND reader_id = ?').get(accountId, readerId);
+    const row = this.db
+      .prepare<[string, string], OwnerRow>(
+        'SELECT node_id, epoch, expires_at_ms FROM reader_owners WHERE account_id = ? AND reader_id = ?',
+      )
+      .get(accountId, readerId);
     return row ? { nodeId: row.node_id, epoch: row.epoch, expiresAtMs: row.expires_at_ms } : null;
   }
 
-  async own(accountId: string, readerId: string, nodeId: string, seenEpoch: number | null, expiresAtMs: number): Promise<ReaderOwner | null> {
-    const changes = seenEpoch === null
-      ? this.db.prepare('INSERT INTO reader_owners (account_id, reader_id, node_id, epoch, expires_at_ms) VALUES (?, ?, ?, 1, ?) ON CONFLICT DO NOTHING')
-        .run(accountId, readerId, nodeId, expiresAtMs).changes
-      : this.db.prepare('UPDATE reader_owners SET node_id = ?, epoch = epoch + 1, expires_at_ms = ? WHERE account_id = ? AND reader_id = ? AND epoch = ?')
-        .run(nodeId, expiresAtMs, accountId, readerId, seenEpoch).changes;
+  async own(
+    accountId: string,
+    readerId: string,
+    nodeId: string,
+    seenEpoch: number | null,
+    expiresAtMs: number,
+  ): Promise<ReaderOwner | null> {
+    const changes =
+      seenEpoch === null
+        ? this.db
+            .prepare(
+              'INSERT INTO reader_owners (account_id, reader_id, node_id, epoch, expires_at_ms) VALUES (?, ?, ?, 1, ?) ON CONFLICT DO NOTHING',
+            )
+            .run(accountId, readerId, nodeId, expiresAtMs).changes
+        : this.db
+            .prepare(
+              'UPDATE reader_owners SET node_id = ?, epoch = epoch + 1, expires_at_ms = ? WHERE account_id = ? AND reader_id = ? AND epoch = ?',
+            )
+            .run(nodeId, expiresAtMs, accountId, readerId, seenEpoch).changes;
     return changes === 1 ? { nodeId, epoch: (seenEpoch ?? 0) + 1, expiresAtMs } : null;
   }
 
-  async renew(accountId: string, readerId: string, nodeId: string, epoch: number, expiresAtMs: number): Promise<boolean> {
-    return this.db.prepare('UPDATE reader_owners SET expires_at_ms = ? WHERE account_id = ? AND reader_id = ? AND node_id = ? AND epoch = ?')
-      .run(expiresAtMs, accountId, readerId, nodeId, epoch).changes === 1;
+  async renew(
+    accountId: string,
+    readerId: string,
+    nodeId: string,
+    epoch: number,
+    expiresAtMs: number,
+  ): Promise<boolean> {
+    return (
+      this.db
+        .prepare(
+          'UPDATE reader_owners SET expires_at_ms = ? WHERE account_id = ? AND reader_id = ? AND node_id = ? AND epoch = ?',
+        )
+        .run(expiresAtMs, accountId, readerId, nodeId, epoch).changes === 1
+    );
   }
 
   async release(accountId: string, readerId: string, nodeId: string, epoch: number): Promise<void> {
-    this.db.prepare('UPDATE reader_owners SET expires_at_ms = 0 WHERE account_id = ? AND reader_id = ? AND node_id = ? AND epoch = ?')
+    this.db
+      .prepare(
+        'UPDATE reader_owners SET expires_at_ms = 0 WHERE account_id = ? AND reader_id = ? AND node_id = ? AND epoch = ?',
+      )
       .run(accountId, readerId, nodeId, epoch);
   }
 
-  async setScreen(accountId: string, readerId: string, nodeId: string, epoch: number, screen: string): Promise<boolean> {
-    return this.db.prepare('UPDATE reader_owners SET screen = ? WHERE account_id = ? AND reader_id = ? AND node_id = ? AND epoch = ?')
-      .run(screen, accountId, readerId, nodeId, epoch).changes === 1;
+  async setScreen(
+    accountId: string,
+    readerId: string,
+    nodeId: string,
+    epoch: number,
+    screen: string,
+  ): Promise<boolean> {
+    return (
+      this.db
+        .prepare(
+          'UPDATE reader_owners SET screen = ? WHERE account_id = ? AND reader_id = ? AND node_id = ? AND epoch = ?',
+        )
+        .run(screen, accountId, readerId, nodeId, epoch).changes === 1
+    );
   }
 
   async screen(accountId: string, readerId: string): Promise<string | null> {
-    return this.db.prepare<[string, string], { screen: string | null }>(
-      'SELECT screen FROM reader_owners WHERE account_id = ? AND reader_id = ?').get(accountId, readerId)?.screen ?? null;
+    return (
+      this.db
+        .prepare<[string, string], { screen: string | null }>(
+          'SELECT screen FROM reader_owners WHERE account_id = ? AND reader_id = ?',
+        )
+        .get(accountId, readerId)?.screen ?? null
+    );
   }
 
   async send(message: ReaderMessage): Promise<void> {
-    this.db.prepare(`INSERT INTO reader_messages (id, account_id, reader_id, from_node, to_node, kind, payload, state, result, created_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?)`)
-      .run(message.id, message.accountId, message.readerId, message.fromNode, message.toNode, message.kind, message.payload, message.createdMs);
+    this.db
+      .prepare(
+        `INSERT INTO reader_messages (id, account_id, reader_id, from_node, to_node, kind, payload, state, result, created_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?)`,
+      )
+      .run(
+        message.id,
+        message.accountId,
+        message.readerId,
+        message.fromNode,
+        message.toNode,
+        message.kind,
+        message.payload,
+        message.createdMs,
+      );
     this.wake(message.toNode, 'message');
   }
 
   async take(nodeId: string, limit: number): Promise<ReaderMessage[]> {
     return this.db.transaction(() => {
-      const rows = this.db.prepare<[string, number], MessageRow>(
-        `SELECT id, account_id, reader_id, from_node, to_node, kind, payload, created_ms FROM reader_messages
-         WHERE to_node = ? AND state = 'pending' ORDER BY created_ms, id LIMIT ?`).all(nodeId, limit);
+      const rows = this.db
+        .prepare<[string, number], MessageRow>(
+          `SELECT id, account_id, reader_id, from_node, to_node, kind, payload, created_ms FROM reader_messages
+         WHERE to_node = ? AND state = 'pending' ORDER BY created_ms, id LIMIT ?`,
+        )
+        .all(nodeId, limit);
       const claim = this.db.prepare("UPDATE reader_messages SET state = 'taken' WHERE id = ? AND state = 'pending'");
       return rows.filter((row) => claim.run(row.id).changes === 1).map(messageOf);
     })();
@@ -79,15 +152,21 @@ export class SqliteReaderBus implements ReaderBusStore {
   }
 
   private conclude(id: string, from: ReaderMessageState, result: string): boolean {
-    const row = this.db.prepare<[string, string, string], { from_node: string }>(
-      "UPDATE reader_messages SET state = 'done', result = ? WHERE id = ? AND state = ? RETURNING from_node").get(result, id, from);
+    const row = this.db
+      .prepare<[string, string, string], { from_node: string }>(
+        "UPDATE reader_messages SET state = 'done', result = ? WHERE id = ? AND state = ? RETURNING from_node",
+      )
+      .get(result, id, from);
     if (row) this.wake(row.from_node, 'done');
     return row !== undefined;
   }
 
   async result(id: string): Promise<ReaderMessageResult | null> {
-    const row = this.db.prepare<[string], { state: ReaderMessageState; result: string | null }>(
-      'SELECT state, result FROM reader_messages WHERE id = ?').get(id);
+    const row = this.db
+      .prepare<[string], { state: ReaderMessageState; result: string | null }>(
+        'SELECT state, result FROM reader_messages WHERE id = ?',
+      )
+      .get(id);
     return row ?? null;
   }
 
@@ -101,19 +180,29 @@ export class SqliteReaderBus implements ReaderBusStore {
 
   async subscribe(listener: ReaderBusListener): Promise<() => Promise<void>> {
     this.listeners.add(listener);
-    return async () => { this.listeners.delete(listener); };
+    return async () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /** After the write returned, like a NOTIFY delivered at commit. */
   private wake(target: string, topic: string): void {
     if (this.listeners.size === 0) return;
-    setImmediate(() => { for (const listener of this.listeners) listener(target, topic); });
+    setImmediate(() => {
+      for (const listener of this.listeners) listener(target, topic);
+    });
   }
 }
 
 function messageOf(row: MessageRow): ReaderMessage {
   return {
-    id: row.id, accountId: row.account_id, readerId: row.reader_id, fromNode: row.from_node, toNode: row.to_node,
-    kind: row.kind, payload: row.payload, createdMs: row.created_ms,
+    id: row.id,
+    accountId: row.account_id,
+    readerId: row.reader_id,
+    fromNode: row.from_node,
+    toNode: row.to_node,
+    kind: row.kind,
+    payload: row.payload,
+    createdMs: row.created_ms,
   };
 }

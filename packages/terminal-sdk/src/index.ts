@@ -9,8 +9,14 @@
  * There is no script to inject: `loadStripeTerminal()` resolves at once (also outside a browser).
  */
 import { OpenTillTerminal } from './terminal.js';
-import { ConnectionStatus, OutputLogLevel, PaymentStatus, type StripeTerminal as StripeTerminalType, type Terminal,
-  type TerminalProps } from './types.js';
+import {
+  ConnectionStatus,
+  OutputLogLevel,
+  PaymentStatus,
+  type StripeTerminal as StripeTerminalType,
+  type Terminal,
+  type TerminalProps,
+} from './types.js';
 
 export * from './types.js';
 export { OpenTillTerminal } from './terminal.js';

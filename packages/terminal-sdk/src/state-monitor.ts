@@ -33,8 +33,13 @@ export function actionFailure(action: ReaderAction, paymentIntent: Json | null |
 export type StateBase = SdkStateWire;
 
 /** What stopping the monitor tells the commands still waiting on it. */
-const stopped: StateBase = { object: 'opentill.sdk_state', version: 'stopped', connection: 'not_connected',
-  disconnect_reason: 'session_ended', reader: null };
+const stopped: StateBase = {
+  object: 'opentill.sdk_state',
+  version: 'stopped',
+  connection: 'not_connected',
+  disconnect_reason: 'session_ended',
+  reader: null,
+};
 
 /** Consecutive failed polls after which the connection counts as lost. */
 const failuresMax = 3;
@@ -48,13 +53,20 @@ export class StateMonitor<S extends StateBase> {
    * `onState` sees every state (the terminal watches for disconnects); `onLost` is called once
    * when the server could not be polled `failuresMax` times in a row.
    */
-  constructor(private readonly transport: SdkTransport, private readonly onState: (state: S) => void,
-    private readonly onLost: (failure: TransportFailure) => void) {}
+  constructor(
+    private readonly transport: SdkTransport,
+    private readonly onState: (state: S) => void,
+    private readonly onLost: (failure: TransportFailure) => void,
+  ) {}
 
-  get running(): boolean { return this.control !== null; }
+  get running(): boolean {
+    return this.control !== null;
+  }
 
   /** Not connected, no reader, no intent: a state of every SDK's type. */
-  private get stopped(): S { return stopped as S; }
+  private get stopped(): S {
+    return stopped as S;
+  }
 
   start(): void {
     this.stop(false);

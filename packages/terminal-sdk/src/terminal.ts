@@ -11,12 +11,37 @@
  * - Results are values: the payload or `{error}` (never a rejection).
  */
 import {
-  AllowRedisplay, ConnectionStatus, PaymentStatus, ToggleResult,
-  type CardEntryMethod, type CollectPaymentMethodOptions, type ConnectOptions, type CreditCardBrand, type DiscoverResult,
-  type DiscoveryConfig, type ErrorResponse, type ExposedError, type FormType, type ICollectInputsParameters,
-  type ICollectInputsResult, type IDisconnectResponse, type IPaymentMethodReadReusableResponse, type IPaymentIntent, type IRefund, type ISdkManagedPaymentIntent,
-  type IReaderSettings, type ISetReaderDisplayRequest, type ISetReaderSettingsRequest, type ISetupIntent, type ISetupIntentConfig, type ProcessPaymentOptions, type Reader,
-  type RefundOptions, type SimulatorConfiguration, type Terminal, type TerminalProps,
+  AllowRedisplay,
+  ConnectionStatus,
+  PaymentStatus,
+  ToggleResult,
+  type CardEntryMethod,
+  type CollectPaymentMethodOptions,
+  type ConnectOptions,
+  type CreditCardBrand,
+  type DiscoverResult,
+  type DiscoveryConfig,
+  type ErrorResponse,
+  type ExposedError,
+  type FormType,
+  type ICollectInputsParameters,
+  type ICollectInputsResult,
+  type IDisconnectResponse,
+  type IPaymentMethodReadReusableResponse,
+  type IPaymentIntent,
+  type IRefund,
+  type ISdkManagedPaymentIntent,
+  type IReaderSettings,
+  type ISetReaderDisplayRequest,
+  type ISetReaderSettingsRequest,
+  type ISetupIntent,
+  type ISetupIntentConfig,
+  type ProcessPaymentOptions,
+  type Reader,
+  type RefundOptions,
+  type SimulatorConfiguration,
+  type Terminal,
+  type TerminalProps,
 } from './types.js';
 import { intentIdOfClientSecret, isSettledPaymentIntent } from '@opentill/core';
 import { SdkTransport, type Json, type TransportFailure, type TransportResult } from './transport.js';
@@ -62,8 +87,9 @@ type Ok = Record<string, never>;
 type Kind = 'collect' | 'process' | 'inputs' | 'setup_collect' | 'setup_confirm' | 'refund_collect' | 'refund_process';
 
 const ok = (): Ok => ({}) as Ok;
-const failure = (code: string, message: string, extra: Partial<ExposedError> = {}): ErrorResponse =>
-  ({ error: { type: 'invalid_request_error', code, message, ...extra } });
+const failure = (code: string, message: string, extra: Partial<ExposedError> = {}): ErrorResponse => ({
+  error: { type: 'invalid_request_error', code, message, ...extra },
+});
 
 /** Server answers that mean the same thing as a documented JS error code. */
 const serverCodes: Readonly<Record<string, string>> = {
@@ -108,12 +134,22 @@ const actionCodes: Readonly<Record<string, string>> = {
 };
 
 const brands: Readonly<Record<string, CreditCardBrand>> = {
-  visa: 'VISA', mastercard: 'MASTERCARD', amex: 'AMERICAN_EXPRESS', discover: 'DISCOVER', diners: 'DINERS', jcb: 'JCB',
-  unionpay: 'CUP', interac: 'UNKNOWN_CREDIT', eftpos_au: 'UNKNOWN_CREDIT',
+  visa: 'VISA',
+  mastercard: 'MASTERCARD',
+  amex: 'AMERICAN_EXPRESS',
+  discover: 'DISCOVER',
+  diners: 'DINERS',
+  jcb: 'JCB',
+  unionpay: 'CUP',
+  interac: 'UNKNOWN_CREDIT',
+  eftpos_au: 'UNKNOWN_CREDIT',
 };
 const entryMethods: Readonly<Record<string, CardEntryMethod>> = {
-  contact_emv: 'CHIP_READ', contactless_emv: 'CONTACTLESS', contactless_magstripe_mode: 'CONTACTLESS',
-  magnetic_stripe_fallback: 'FSWIPE', magnetic_stripe_track2: 'SWIPED',
+  contact_emv: 'CHIP_READ',
+  contactless_emv: 'CONTACTLESS',
+  contactless_magstripe_mode: 'CONTACTLESS',
+  magnetic_stripe_fallback: 'FSWIPE',
+  magnetic_stripe_track2: 'SWIPED',
 };
 
 export class OpenTillTerminal implements Terminal {
@@ -132,7 +168,8 @@ export class OpenTillTerminal implements Terminal {
    * on the reader) has been answered: a cancel waits for it, or it would reach the server before the
    * action exists and cancel nothing.
    */
-  private pending: { kind: Kind; cancelRequested: boolean; started: Promise<void>; markStarted: () => void } | null = null;
+  private pending: { kind: Kind; cancelRequested: boolean; started: Promise<void>; markStarted: () => void } | null =
+    null;
   private readonly lastOutcome = new Map<Kind, 'completed' | 'canceled'>();
   private collectedSetupIntent: string | null = null;
   private collectedRefund: { refund: IRefund } | ErrorResponse | null = null;
@@ -140,7 +177,9 @@ export class OpenTillTerminal implements Terminal {
 
   constructor(private readonly props: TerminalProps) {
     if (typeof props?.onFetchConnectionToken !== 'function') {
-      throw new TypeError('StripeTerminal.create: onFetchConnectionToken must be a function returning a connection token.');
+      throw new TypeError(
+        'StripeTerminal.create: onFetchConnectionToken must be a function returning a connection token.',
+      );
     }
     const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
     this.transport = new SdkTransport({
@@ -149,18 +188,29 @@ export class OpenTillTerminal implements Terminal {
       tokenMessages,
       restoreAfterRenewal: (secret) => this.reconnectAfterRenewal(secret),
     });
-    this.monitor = new StateMonitor<SdkState>(this.transport, (state) => this.watch(state),
-      (failed) => this.lostReader(exposed(failed)));
+    this.monitor = new StateMonitor<SdkState>(
+      this.transport,
+      (state) => this.watch(state),
+      (failed) => this.lostReader(exposed(failed)),
+    );
   }
 
   // ----------------------------------------------------------------------------------------------
   // Status
   // ----------------------------------------------------------------------------------------------
 
-  getConnectionStatus(): ConnectionStatus { return this.connectionStatus; }
-  getPaymentStatus(): PaymentStatus { return this.paymentStatus; }
-  getConnectedReader(): Reader { return this.reader as Reader; }
-  overrideBaseURL(url: string): void { this.transport.apiBase = url.replace(/\/+$/, ''); }
+  getConnectionStatus(): ConnectionStatus {
+    return this.connectionStatus;
+  }
+  getPaymentStatus(): PaymentStatus {
+    return this.paymentStatus;
+  }
+  getConnectedReader(): Reader {
+    return this.reader as Reader;
+  }
+  overrideBaseURL(url: string): void {
+    this.transport.apiBase = url.replace(/\/+$/, '');
+  }
 
   private setConnectionStatus(status: ConnectionStatus): void {
     if (this.connectionStatus === status) return;
@@ -198,19 +248,30 @@ export class OpenTillTerminal implements Terminal {
   /** The renewal's second half: the connected reader, connected again to the new session. */
   private async reconnectAfterRenewal(secret: string): Promise<TransportResult<unknown> | null> {
     if (!this.reader) return null;
-    return this.transport.raw('POST', '/connection', { reader: this.reader.id, simulated: this.simulatedReaders.has(this.reader.id) },
-      secret);
+    return this.transport.raw(
+      'POST',
+      '/connection',
+      { reader: this.reader.id, simulated: this.simulatedReaders.has(this.reader.id) },
+      secret,
+    );
   }
 
   /** Every state the long-poll (or a command) sees. */
   private watch(state: SdkState): void {
     // Keep the connected reader fresh (status, last_seen_at, action), as Stripe's SDK would.
-    if (this.reader && state.reader?.id === this.reader.id && state.connection === 'connected') this.reader = state.reader;
+    if (this.reader && state.reader?.id === this.reader.id && state.connection === 'connected')
+      this.reader = state.reader;
     if (this.reader && state.connection === 'not_connected' && state.disconnect_reason !== null) {
       const offline = state.disconnect_reason === 'reader_offline';
-      this.lostReader({ type: 'api_connection_error', code: offline ? 'network_error' : 'reader_error',
-        message: offline ? 'The reader went offline.' : state.disconnect_reason === 'taken_over'
-          ? 'Another point of sale connected to the reader.' : 'The reader is no longer available.' });
+      this.lostReader({
+        type: 'api_connection_error',
+        code: offline ? 'network_error' : 'reader_error',
+        message: offline
+          ? 'The reader went offline.'
+          : state.disconnect_reason === 'taken_over'
+            ? 'Another point of sale connected to the reader.'
+            : 'The reader is no longer available.',
+      });
     }
   }
 
@@ -220,7 +281,9 @@ export class OpenTillTerminal implements Terminal {
     const readerId = this.reader.id;
     this.dropConnection();
     void this.transport.raw('DELETE', '/connection', undefined, this.transport.currentSecret).catch(() => undefined);
-    this.safely(() => this.props.onUnexpectedReaderDisconnect?.({ error: { ...error, message: `${error.message} (${readerId})` } }));
+    this.safely(() =>
+      this.props.onUnexpectedReaderDisconnect?.({ error: { ...error, message: `${error.message} (${readerId})` } }),
+    );
   }
 
   private dropConnection(): void {
@@ -247,16 +310,22 @@ export class OpenTillTerminal implements Terminal {
     return { discoveredReaders: readers };
   }
 
-  async connectReader(reader: Reader, connectOptions: ConnectOptions = {}): Promise<{ reader: Reader } | ErrorResponse> {
+  async connectReader(
+    reader: Reader,
+    connectOptions: ConnectOptions = {},
+  ): Promise<{ reader: Reader } | ErrorResponse> {
     if (this.reader || this.command === 'connect') {
       return failure('already_connected', 'A reader is already connected: disconnect it first.');
     }
-    if (!reader || typeof reader.id !== 'string') return failure('invalid_argument', 'connectReader needs a Reader from discoverReaders.');
+    if (!reader || typeof reader.id !== 'string')
+      return failure('invalid_argument', 'connectReader needs a Reader from discoverReaders.');
     this.command = 'connect';
     this.setConnectionStatus(ConnectionStatus.CONNECTING);
     try {
       const result = await this.request<Reader>('POST', '/connection', {
-        reader: reader.id, fail_if_in_use: connectOptions.fail_if_in_use === true, simulated: this.simulatedReaders.has(reader.id),
+        reader: reader.id,
+        fail_if_in_use: connectOptions.fail_if_in_use === true,
+        simulated: this.simulatedReaders.has(reader.id),
       });
       if (!result.ok) {
         this.setConnectionStatus(ConnectionStatus.NOT_CONNECTED);
@@ -283,7 +352,8 @@ export class OpenTillTerminal implements Terminal {
     // A new connection needs a new connection token: the session ends with the connection.
     if (had) {
       const ended = await this.transport.endSession();
-      if (ended && !ended.ok && ended.status === 0) console.warn('[opentill] disconnectReader: the SDK session could not be ended', exposed(ended).message);
+      if (ended && !ended.ok && ended.status === 0)
+        console.warn('[opentill] disconnectReader: the SDK session could not be ended', exposed(ended).message);
     }
     return {} as IDisconnectResponse;
   }
@@ -308,7 +378,9 @@ export class OpenTillTerminal implements Terminal {
     this.command = kind;
     if (kind !== 'display') {
       let markStarted = () => {};
-      const started = new Promise<void>((resolve) => { markStarted = resolve; });
+      const started = new Promise<void>((resolve) => {
+        markStarted = resolve;
+      });
       this.pending = { kind, cancelRequested: false, started, markStarted };
     }
     return null;
@@ -332,8 +404,14 @@ export class OpenTillTerminal implements Terminal {
       ...(s.testPaymentMethod ? { testPaymentMethod: s.testPaymentMethod } : {}),
       ...(typeof s.tipAmount === 'number' ? { tipAmount: s.tipAmount } : {}),
       ...(s.paymentMethodType ? { paymentMethodType: s.paymentMethodType } : {}),
-      ...(s.collectInputsResult ? { collectInputsResult: { resultType: s.collectInputsResult.resultType,
-        ...(s.collectInputsResult.skipBehavior ? { skipBehavior: s.collectInputsResult.skipBehavior } : {}) } } : {}),
+      ...(s.collectInputsResult
+        ? {
+            collectInputsResult: {
+              resultType: s.collectInputsResult.resultType,
+              ...(s.collectInputsResult.skipBehavior ? { skipBehavior: s.collectInputsResult.skipBehavior } : {}),
+            },
+          }
+        : {}),
     };
   }
 
@@ -354,7 +432,8 @@ export class OpenTillTerminal implements Terminal {
       command.beforeStart?.();
       this.setPaymentStatus(command.status);
       const started = await this.startCommand(command.path, command.body());
-      if (!started.ok) return answer(command.notStarted ? await command.notStarted(started.error) : { error: started.error });
+      if (!started.ok)
+        return answer(command.notStarted ? await command.notStarted(started.error) : { error: started.error });
       this.monitor.update(started.data);
       const done = await this.outcome(started.data, command.action);
       if ('error' in done) {
@@ -375,8 +454,10 @@ export class OpenTillTerminal implements Terminal {
    * show its outcome first. Resolves with the final state, or an error: canceled, replaced by
    * another command, or the reader was lost.
    */
-  private async outcome(first: SdkState, { type, idKey, id, settled: extraSuccess }: AwaitedAction):
-    Promise<{ state: SdkState; action: ReaderAction } | ErrorResponse> {
+  private async outcome(
+    first: SdkState,
+    { type, idKey, id, settled: extraSuccess }: AwaitedAction,
+  ): Promise<{ state: SdkState; action: ReaderAction } | ErrorResponse> {
     let seen = false;
     return this.monitor.waitFor((state) => {
       if (state.connection === 'not_connected') {
@@ -398,19 +479,23 @@ export class OpenTillTerminal implements Terminal {
   }
 
   private actionError(state: SdkState, action: ReaderAction, withPaymentIntent: boolean): ErrorResponse {
-    const paymentIntent = withPaymentIntent ? state.payment_intent ?? undefined : undefined;
+    const paymentIntent = withPaymentIntent ? (state.payment_intent ?? undefined) : undefined;
     const failed = actionFailure(action, paymentIntent as Json | undefined);
     const { code } = failed;
     const lastError = failed.lastPaymentError as { decline_code?: string; type?: string } | null;
     const apiError = failed.apiError as { type?: string; decline_code?: string } | null;
     const declineCode = apiError?.decline_code ?? (code === 'card_declined' ? lastError?.decline_code : undefined);
-    return { error: {
-      type: apiError?.type ?? (lastError && code !== 'connection_error' ? lastError.type ?? 'card_error' : 'invalid_request_error'),
-      code: actionCodes[code] ?? code,
-      message: action.failure_message ?? 'The reader reported an error.',
-      ...(declineCode ? { decline_code: declineCode } : {}),
-      ...(paymentIntent ? { payment_intent: paymentIntent } : {}),
-    } };
+    return {
+      error: {
+        type:
+          apiError?.type ??
+          (lastError && code !== 'connection_error' ? (lastError.type ?? 'card_error') : 'invalid_request_error'),
+        code: actionCodes[code] ?? code,
+        message: action.failure_message ?? 'The reader reported an error.',
+        ...(declineCode ? { decline_code: declineCode } : {}),
+        ...(paymentIntent ? { payment_intent: paymentIntent } : {}),
+      },
+    };
   }
 
   /** The request that starts a command's reader action; a cancel waits for its answer. */
@@ -434,13 +519,18 @@ export class OpenTillTerminal implements Terminal {
     pending.cancelRequested = true;
     await pending.started;
     // The command may have ended while its start was answered (failed to start, or done at once).
-    if (this.pending !== pending) return this.lastOutcome.get(kind) === 'completed'
-      ? failure('cancelable_already_completed', 'The command already completed.') : ok();
+    if (this.pending !== pending)
+      return this.lastOutcome.get(kind) === 'completed'
+        ? failure('cancelable_already_completed', 'The command already completed.')
+        : ok();
     const result = await this.request<SdkState>('POST', '/cancel_action', {});
     if (!result.ok) {
       if (this.pending) this.pending.cancelRequested = false;
       if (result.error.code === 'command_already_in_progress') {
-        return failure('cancelable_already_completed', 'The reader is already processing: the command can no longer be canceled.');
+        return failure(
+          'cancelable_already_completed',
+          'The reader is already processing: the command can no longer be canceled.',
+        );
       }
       return { error: result.error };
     }
@@ -450,38 +540,52 @@ export class OpenTillTerminal implements Terminal {
 
   // Payments ---------------------------------------------------------------------------------------
 
-  async collectPaymentMethod(request: string, options: CollectPaymentMethodOptions = {}):
-    Promise<{ paymentIntent: ISdkManagedPaymentIntent } | ErrorResponse> {
+  async collectPaymentMethod(
+    request: string,
+    options: CollectPaymentMethodOptions = {},
+  ): Promise<{ paymentIntent: ISdkManagedPaymentIntent } | ErrorResponse> {
     const paymentIntentId = typeof request === 'string' ? intentIdOfClientSecret(request) : null;
     if (paymentIntentId === null) {
-      return failure('invalid_payment_intent_client_secret', 'collectPaymentMethod needs the client_secret of a PaymentIntent.');
+      return failure(
+        'invalid_payment_intent_client_secret',
+        'collectPaymentMethod needs the client_secret of a PaymentIntent.',
+      );
     }
     const override = options.config_override ?? {};
     return this.runReaderCommand({
-      kind: 'collect', status: PaymentStatus.WAITING_FOR_INPUT, path: '/collect_payment_method',
+      kind: 'collect',
+      status: PaymentStatus.WAITING_FOR_INPUT,
+      path: '/collect_payment_method',
       body: () => {
         const cancellation = override.enable_customer_cancellation ?? this.props.readerBehavior?.allowCustomerCancel;
         const collectConfig: Json = {
           ...(typeof override.skip_tipping === 'boolean' ? { skip_tipping: override.skip_tipping } : {}),
-          ...(typeof override.tipping?.eligible_amount === 'number' ? { tipping: { amount_eligible: override.tipping.eligible_amount } } : {}),
+          ...(typeof override.tipping?.eligible_amount === 'number'
+            ? { tipping: { amount_eligible: override.tipping.eligible_amount } }
+            : {}),
           ...(typeof cancellation === 'boolean' ? { enable_customer_cancellation: cancellation } : {}),
           ...(override.allow_redisplay ? { allow_redisplay: override.allow_redisplay } : {}),
         };
         return {
-          client_secret: request, collect_config: collectConfig, simulator: this.simulatorPayload(),
+          client_secret: request,
+          collect_config: collectConfig,
+          simulator: this.simulatorPayload(),
           ...(override.payment_intent_id ? { payment_intent_id: override.payment_intent_id } : {}),
         };
       },
-      action: { type: 'collect_payment_method', idKey: 'payment_intent', id: paymentIntentId }, failuresCarryPaymentIntent: true,
+      action: { type: 'collect_payment_method', idKey: 'payment_intent', id: paymentIntentId },
+      failuresCarryPaymentIntent: true,
       finish: async (done) => {
         const paymentIntent = done.state.payment_intent;
         if (!paymentIntent) return failure('reader_error', 'The PaymentIntent could not be read back from the server.');
         const paymentMethod = (done.action['collect_payment_method'] as Json)['payment_method'] as Json | undefined;
-        return { paymentIntent: {
-          ...paymentIntent,
-          payment_method: override.update_payment_intent ? paymentMethod ?? paymentIntent.payment_method : null,
-          sdk_payment_details: sdkPaymentDetails(paymentMethod, done.state.collected_tip_amount),
-        } as unknown as ISdkManagedPaymentIntent };
+        return {
+          paymentIntent: {
+            ...paymentIntent,
+            payment_method: override.update_payment_intent ? (paymentMethod ?? paymentIntent.payment_method) : null,
+            sdk_payment_details: sdkPaymentDetails(paymentMethod, done.state.collected_tip_amount),
+          } as unknown as ISdkManagedPaymentIntent,
+        };
       },
     });
   }
@@ -490,19 +594,29 @@ export class OpenTillTerminal implements Terminal {
     return this.cancelPending('collect', 'no_active_collect_payment_method_attempt');
   }
 
-  async processPayment(request: ISdkManagedPaymentIntent | IPaymentIntent, options: ProcessPaymentOptions = {}):
-    Promise<{ paymentIntent: IPaymentIntent } | ErrorResponse> {
+  async processPayment(
+    request: ISdkManagedPaymentIntent | IPaymentIntent,
+    options: ProcessPaymentOptions = {},
+  ): Promise<{ paymentIntent: IPaymentIntent } | ErrorResponse> {
     if (!request || typeof request.id !== 'string') {
       return failure('invalid_argument', 'processPayment needs the PaymentIntent returned by collectPaymentMethod.');
     }
     const returnUrl = options.config_override?.return_url;
     return this.runReaderCommand({
-      kind: 'process', status: PaymentStatus.PROCESSING, path: '/process_payment',
+      kind: 'process',
+      status: PaymentStatus.PROCESSING,
+      path: '/process_payment',
       body: () => ({
-        payment_intent: request.id, simulator: this.simulatorPayload(), ...(returnUrl ? { confirm_config: { return_url: returnUrl } } : {}),
+        payment_intent: request.id,
+        simulator: this.simulatorPayload(),
+        ...(returnUrl ? { confirm_config: { return_url: returnUrl } } : {}),
       }),
-      action: { type: 'confirm_payment_intent', idKey: 'payment_intent', id: request.id,
-        settled: (state) => isSettledPaymentIntent(state.payment_intent, request.id) },
+      action: {
+        type: 'confirm_payment_intent',
+        idKey: 'payment_intent',
+        id: request.id,
+        settled: (state) => isSettledPaymentIntent(state.payment_intent, request.id),
+      },
       failuresCarryPaymentIntent: true,
       notStarted: async (error) => {
         // A retry after an unknown outcome (the answer was lost): the PaymentIntent tells the truth.
@@ -538,8 +652,14 @@ export class OpenTillTerminal implements Terminal {
       const result = await this.request<SdkState>('POST', '/set_reader_display', {
         type: request?.type ?? 'cart',
         cart: {
-          currency: cart.currency, tax: cart.tax ?? undefined, total: cart.total,
-          line_items: (cart.line_items ?? []).map((item) => ({ amount: item.amount, description: item.description, quantity: item.quantity })),
+          currency: cart.currency,
+          tax: cart.tax ?? undefined,
+          total: cart.total,
+          line_items: (cart.line_items ?? []).map((item) => ({
+            amount: item.amount,
+            description: item.description,
+            quantity: item.quantity,
+          })),
         },
       });
       if (!result.ok) return { error: result.error };
@@ -569,27 +689,51 @@ export class OpenTillTerminal implements Terminal {
   // Collect inputs ---------------------------------------------------------------------------------
 
   async collectInputs(params: ICollectInputsParameters): Promise<ICollectInputsResult[] | ErrorResponse> {
-    if (!params || !Array.isArray(params.inputs)) return failure('invalid_argument', 'collectInputs needs {inputs: [...]}.');
+    if (!params || !Array.isArray(params.inputs))
+      return failure('invalid_argument', 'collectInputs needs {inputs: [...]}.');
     return this.runReaderCommand({
-      kind: 'inputs', status: PaymentStatus.WAITING_FOR_INPUT, path: '/collect_inputs',
-      body: () => ({ inputs: params.inputs.map((input) => {
-        const extra = input as { selectionButtons?: Array<{ id: string; text: string; style?: string }>; submitButtonText?: string | null };
-        return {
-          type: input.formType,
-          custom_text: {
-            title: input.title,
-            ...(input.description ? { description: input.description } : {}),
-            ...(input.skipButtonText ? { skip_button: input.skipButtonText } : {}),
-            ...(extra.submitButtonText ? { submit_button: extra.submitButtonText } : {}),
-          },
-          ...(typeof input.required === 'boolean' ? { required: input.required } : {}),
-          ...(extra.selectionButtons ? { selection: { choices: extra.selectionButtons.map((button) => ({
-            id: button.id, text: button.text, ...(button.style ? { style: button.style } : {}) })) } } : {}),
-          ...(input.toggles ? { toggles: input.toggles.map((toggle) => ({
-            ...(toggle.title ? { title: toggle.title } : {}), ...(toggle.description ? { description: toggle.description } : {}),
-            default_value: toggle.defaultValue })) } : {}),
-        };
-      }), simulator: this.simulatorPayload() }),
+      kind: 'inputs',
+      status: PaymentStatus.WAITING_FOR_INPUT,
+      path: '/collect_inputs',
+      body: () => ({
+        inputs: params.inputs.map((input) => {
+          const extra = input as {
+            selectionButtons?: Array<{ id: string; text: string; style?: string }>;
+            submitButtonText?: string | null;
+          };
+          return {
+            type: input.formType,
+            custom_text: {
+              title: input.title,
+              ...(input.description ? { description: input.description } : {}),
+              ...(input.skipButtonText ? { skip_button: input.skipButtonText } : {}),
+              ...(extra.submitButtonText ? { submit_button: extra.submitButtonText } : {}),
+            },
+            ...(typeof input.required === 'boolean' ? { required: input.required } : {}),
+            ...(extra.selectionButtons
+              ? {
+                  selection: {
+                    choices: extra.selectionButtons.map((button) => ({
+                      id: button.id,
+                      text: button.text,
+                      ...(button.style ? { style: button.style } : {}),
+                    })),
+                  },
+                }
+              : {}),
+            ...(input.toggles
+              ? {
+                  toggles: input.toggles.map((toggle) => ({
+                    ...(toggle.title ? { title: toggle.title } : {}),
+                    ...(toggle.description ? { description: toggle.description } : {}),
+                    default_value: toggle.defaultValue,
+                  })),
+                }
+              : {}),
+          };
+        }),
+        simulator: this.simulatorPayload(),
+      }),
       action: { type: 'collect_inputs', idKey: null, id: null },
       finish: async (done) => (((done.action['collect_inputs'] as Json)['inputs'] ?? []) as Json[]).map(inputResult),
     });
@@ -601,21 +745,32 @@ export class OpenTillTerminal implements Terminal {
 
   // SetupIntents -----------------------------------------------------------------------------------
 
-  async collectSetupIntentPaymentMethod(clientSecret: string, customerConsentCollectedOrAllowRedisplay: boolean | AllowRedisplay,
-    config: ISetupIntentConfig | null = null): Promise<{ setupIntent: ISetupIntent } | ErrorResponse> {
+  async collectSetupIntentPaymentMethod(
+    clientSecret: string,
+    customerConsentCollectedOrAllowRedisplay: boolean | AllowRedisplay,
+    config: ISetupIntentConfig | null = null,
+  ): Promise<{ setupIntent: ISetupIntent } | ErrorResponse> {
     const setupIntentId = typeof clientSecret === 'string' ? intentIdOfClientSecret(clientSecret) : null;
     if (setupIntentId === null) {
       return failure('invalid_argument', 'collectSetupIntentPaymentMethod needs the client_secret of a SetupIntent.');
     }
-    const allowRedisplay = typeof customerConsentCollectedOrAllowRedisplay === 'boolean'
-      ? (customerConsentCollectedOrAllowRedisplay ? AllowRedisplay.ALWAYS : AllowRedisplay.UNSPECIFIED)
-      : customerConsentCollectedOrAllowRedisplay;
+    const allowRedisplay =
+      typeof customerConsentCollectedOrAllowRedisplay === 'boolean'
+        ? customerConsentCollectedOrAllowRedisplay
+          ? AllowRedisplay.ALWAYS
+          : AllowRedisplay.UNSPECIFIED
+        : customerConsentCollectedOrAllowRedisplay;
     return this.runReaderCommand({
-      kind: 'setup_collect', status: PaymentStatus.WAITING_FOR_INPUT, path: '/collect_setup_intent',
+      kind: 'setup_collect',
+      status: PaymentStatus.WAITING_FOR_INPUT,
+      path: '/collect_setup_intent',
       body: () => ({
-        client_secret: clientSecret, allow_redisplay: allowRedisplay, simulator: this.simulatorPayload(),
+        client_secret: clientSecret,
+        allow_redisplay: allowRedisplay,
+        simulator: this.simulatorPayload(),
         ...(typeof config?.enable_customer_cancellation === 'boolean'
-          ? { process_config: { enable_customer_cancellation: config.enable_customer_cancellation } } : {}),
+          ? { process_config: { enable_customer_cancellation: config.enable_customer_cancellation } }
+          : {}),
       }),
       action: { type: 'process_setup_intent', idKey: 'setup_intent', id: setupIntentId },
       finish: async (done) => {
@@ -634,7 +789,10 @@ export class OpenTillTerminal implements Terminal {
   /** The reader confirms the SetupIntent when the card is read (docs/sdk.md): this returns it. */
   async confirmSetupIntent(setupIntent: ISetupIntent): Promise<{ setupIntent: ISetupIntent } | ErrorResponse> {
     if (!setupIntent || setupIntent.id !== this.collectedSetupIntent) {
-      return failure('invalid_argument', 'confirmSetupIntent needs the SetupIntent returned by collectSetupIntentPaymentMethod.');
+      return failure(
+        'invalid_argument',
+        'confirmSetupIntent needs the SetupIntent returned by collectSetupIntentPaymentMethod.',
+      );
     }
     const refused = this.begin('setup_confirm');
     if (refused) return refused;
@@ -660,29 +818,54 @@ export class OpenTillTerminal implements Terminal {
 
   // Refunds ----------------------------------------------------------------------------------------
 
-  async collectRefundPaymentMethod(chargeId: string, amount: number, currency: string, options: RefundOptions = {},
-    config: { enable_customer_cancellation?: boolean | null } = {}): Promise<Ok | ErrorResponse> {
+  async collectRefundPaymentMethod(
+    chargeId: string,
+    amount: number,
+    currency: string,
+    options: RefundOptions = {},
+    config: { enable_customer_cancellation?: boolean | null } = {},
+  ): Promise<Ok | ErrorResponse> {
     if (typeof chargeId !== 'string' || !Number.isInteger(amount) || amount <= 0 || typeof currency !== 'string') {
-      return failure('invalid_argument', 'collectRefundPaymentMethod needs a charge id, a positive integer amount and a currency.');
+      return failure(
+        'invalid_argument',
+        'collectRefundPaymentMethod needs a charge id, a positive integer amount and a currency.',
+      );
     }
     return this.runReaderCommand({
-      kind: 'refund_collect', status: PaymentStatus.WAITING_FOR_INPUT, path: '/collect_refund',
-      beforeStart: () => { this.collectedRefund = null; },
+      kind: 'refund_collect',
+      status: PaymentStatus.WAITING_FOR_INPUT,
+      path: '/collect_refund',
+      beforeStart: () => {
+        this.collectedRefund = null;
+      },
       body: () => ({
-        charge: chargeId, amount, currency, simulator: this.simulatorPayload(),
+        charge: chargeId,
+        amount,
+        currency,
+        simulator: this.simulatorPayload(),
         ...(typeof options.reverse_transfer === 'boolean' ? { reverse_transfer: options.reverse_transfer } : {}),
-        ...(typeof options.refund_application_fee === 'boolean' ? { refund_application_fee: options.refund_application_fee } : {}),
+        ...(typeof options.refund_application_fee === 'boolean'
+          ? { refund_application_fee: options.refund_application_fee }
+          : {}),
         ...(typeof config.enable_customer_cancellation === 'boolean'
-          ? { refund_payment_config: { enable_customer_cancellation: config.enable_customer_cancellation } } : {}),
+          ? { refund_payment_config: { enable_customer_cancellation: config.enable_customer_cancellation } }
+          : {}),
       }),
       action: { type: 'refund_payment', idKey: 'charge', id: chargeId },
       // The card was read; the refund's outcome is processRefund's answer.
       finishesFailure: (action) => action.failure_code === 'refund_failed',
       finish: async (done) => {
-        this.collectedRefund = done.action.status === 'failed'
-          ? { error: { type: 'invalid_request_error', code: 'refund_failed', message: done.action.failure_message ?? 'The refund failed.',
-            ...(done.state.refund?.failure_reason ? { failure_reason: done.state.refund.failure_reason } : {}) } }
-          : { refund: done.state.refund ?? {} };
+        this.collectedRefund =
+          done.action.status === 'failed'
+            ? {
+                error: {
+                  type: 'invalid_request_error',
+                  code: 'refund_failed',
+                  message: done.action.failure_message ?? 'The refund failed.',
+                  ...(done.state.refund?.failure_reason ? { failure_reason: done.state.refund.failure_reason } : {}),
+                },
+              }
+            : { refund: done.state.refund ?? {} };
         return ok();
       },
     });
@@ -695,7 +878,8 @@ export class OpenTillTerminal implements Terminal {
   async processRefund(): Promise<{ refund: IRefund } | ErrorResponse> {
     if (!this.reader) return failure('no_established_connection', 'No reader is connected: call connectReader first.');
     const collected = this.collectedRefund;
-    if (!collected) return failure('invalid_argument', 'processRefund needs a successful collectRefundPaymentMethod first.');
+    if (!collected)
+      return failure('invalid_argument', 'processRefund needs a successful collectRefundPaymentMethod first.');
     this.collectedRefund = null;
     this.lastOutcome.set('refund_process', 'completed');
     return collected;
@@ -716,8 +900,10 @@ export class OpenTillTerminal implements Terminal {
     if (typeof c.tipAmount === 'number') next.tipAmount = c.tipAmount;
     if (c.paymentMethodType === 'interac_present') next.paymentMethodType = c.paymentMethodType;
     if (c.collectInputsResult && typeof c.collectInputsResult === 'object') {
-      next.collectInputsResult = { resultType: c.collectInputsResult.resultType,
-        ...(c.collectInputsResult.skipBehavior ? { skipBehavior: c.collectInputsResult.skipBehavior } : {}) };
+      next.collectInputsResult = {
+        resultType: c.collectInputsResult.resultType,
+        ...(c.collectInputsResult.skipBehavior ? { skipBehavior: c.collectInputsResult.skipBehavior } : {}),
+      };
     }
     this.simulator = next;
   }
@@ -729,7 +915,10 @@ export class OpenTillTerminal implements Terminal {
   // Not offered by OpenTill (docs/sdk.md): answered as values, never thrown -----------------------
 
   async readReusableCard(): Promise<{ payment_method: IPaymentMethodReadReusableResponse } | ErrorResponse> {
-    return failure('reader_error', 'readReusableCard is not supported by OpenTill: use collectSetupIntentPaymentMethod.');
+    return failure(
+      'reader_error',
+      'readReusableCard is not supported by OpenTill: use collectSetupIntentPaymentMethod.',
+    );
   }
 
   async cancelReadReusableCard(): Promise<Ok | ErrorResponse> {
@@ -752,7 +941,10 @@ export class OpenTillTerminal implements Terminal {
   }
 }
 
-function sdkPaymentDetails(paymentMethod: Json | undefined, tipAmount: number | undefined): ISdkManagedPaymentIntent['sdk_payment_details'] {
+function sdkPaymentDetails(
+  paymentMethod: Json | undefined,
+  tipAmount: number | undefined,
+): ISdkManagedPaymentIntent['sdk_payment_details'] {
   const card = (paymentMethod?.['card_present'] ?? paymentMethod?.['interac_present'] ?? null) as Json | null;
   const tip = tipAmount ?? null;
   if (!card) return { card_payment: null, tip_selection: tip !== null ? { amount: tip } : null };
@@ -773,17 +965,23 @@ function inputResult(input: Json): ICollectInputsResult {
   const type = String(input['type']) as FormType;
   const skipped = input['skipped'] === true;
   const toggles = ((input['toggles'] ?? []) as Json[]).map((toggle) =>
-    skipped ? ToggleResult.SKIPPED : toggle['value'] === 'enabled' ? ToggleResult.ENABLED : ToggleResult.DISABLED);
+    skipped ? ToggleResult.SKIPPED : toggle['value'] === 'enabled' ? ToggleResult.ENABLED : ToggleResult.DISABLED,
+  );
   const value = (key: string) => {
     const field = input[key] as { value?: unknown } | undefined;
     return skipped || typeof field?.value !== 'string' ? null : field.value;
   };
   const selection = input['selection'] as { id?: string | null; text?: string | null } | undefined;
   return {
-    formType: type, skipped, toggles,
-    selection: skipped ? null : selection?.text ?? null,
-    selectionId: skipped ? null : selection?.id ?? null,
-    signatureSvg: value('signature'), phone: value('phone'), email: value('email'), text: value('text'),
+    formType: type,
+    skipped,
+    toggles,
+    selection: skipped ? null : (selection?.text ?? null),
+    selectionId: skipped ? null : (selection?.id ?? null),
+    signatureSvg: value('signature'),
+    phone: value('phone'),
+    email: value('email'),
+    text: value('text'),
     numericString: value('numeric'),
   };
 }

@@ -68,11 +68,18 @@ export class SdkTransport {
   }
 
   /** Whether a session is open (a connection token was redeemed and not dropped since). */
-  get hasSession(): boolean { return this.session !== null; }
+  get hasSession(): boolean {
+    return this.session !== null;
+  }
 
   /** One call, with `secret` as the Bearer credential (none for `POST /sessions`). */
-  async raw<T>(method: string, path: string, body: Json | undefined, secret: string | null,
-    signal?: AbortSignal): Promise<TransportResult<T>> {
+  async raw<T>(
+    method: string,
+    path: string,
+    body: Json | undefined,
+    secret: string | null,
+    signal?: AbortSignal,
+  ): Promise<TransportResult<T>> {
     const headers: Record<string, string> = {};
     if (secret) headers['authorization'] = `Bearer ${secret}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -82,16 +89,25 @@ export class SdkTransport {
     let response: Response;
     try {
       response = await doFetch(`${this.apiBase}/opentill/v1/sdk${path}`, {
-        method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: combined.signal,
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: combined.signal,
       });
     } catch (error) {
       combined.release();
       const timedOut = timeout.aborted;
-      return { ok: false, kind: timedOut ? 'timeout' : 'network', status: 0, error: {
-        code: timedOut ? 'network_timeout' : 'network_error',
-        message: timedOut ? 'The request to the OpenTill server timed out.'
-          : `Could not reach the OpenTill server at ${this.apiBase}: ${(error as Error).message}`,
-      } };
+      return {
+        ok: false,
+        kind: timedOut ? 'timeout' : 'network',
+        status: 0,
+        error: {
+          code: timedOut ? 'network_timeout' : 'network_error',
+          message: timedOut
+            ? 'The request to the OpenTill server timed out.'
+            : `Could not reach the OpenTill server at ${this.apiBase}: ${(error as Error).message}`,
+        },
+      };
     }
     const requestId = response.headers.get('request-id') ?? undefined;
     let parsed: unknown = null;
@@ -104,11 +120,18 @@ export class SdkTransport {
     }
     if (response.ok) return { ok: true, data: parsed as T, ...(requestId ? { requestId } : {}) };
     const error = ((parsed as { error?: Json } | null)?.error ?? {}) as Json;
-    return { ok: false, kind: 'http', status: response.status, ...(requestId ? { requestId } : {}), error: {
-      ...error,
-      code: typeof error['code'] === 'string' ? error['code'] : `http_${response.status}`,
-      message: typeof error['message'] === 'string' ? error['message'] : `The OpenTill server answered ${response.status}.`,
-    } };
+    return {
+      ok: false,
+      kind: 'http',
+      status: response.status,
+      ...(requestId ? { requestId } : {}),
+      error: {
+        ...error,
+        code: typeof error['code'] === 'string' ? error['code'] : `http_${response.status}`,
+        message:
+          typeof error['message'] === 'string' ? error['message'] : `The OpenTill server answered ${response.status}.`,
+      },
+    };
   }
 
   /** The SDK session, opened with a fresh connection token from the app when there is none. */
@@ -141,7 +164,11 @@ export class SdkTransport {
     try {
       token = await this.options.fetchConnectionToken();
     } catch (error) {
-      return tokenFailure((this.options.tokenMessages ?? defaultTokenMessages).failed(error instanceof Error ? error.message : String(error)));
+      return tokenFailure(
+        (this.options.tokenMessages ?? defaultTokenMessages).failed(
+          error instanceof Error ? error.message : String(error),
+        ),
+      );
     }
     return this.redeem(token);
   }
@@ -166,7 +193,9 @@ export class SdkTransport {
       // long-poll) sees the same expiry, and a second renewal would take the reader over from the first.
       if (this.session === session.secret && !this.renewal) {
         this.session = null;
-        this.renewal = this.renew().finally(() => { this.renewal = null; });
+        this.renewal = this.renew().finally(() => {
+          this.renewal = null;
+        });
       }
     }
   }
@@ -188,7 +217,9 @@ export class SdkTransport {
   }
 
   /** The secret of the open session, for a best-effort call that must not open a new one. */
-  get currentSecret(): string | null { return this.session; }
+  get currentSecret(): string | null {
+    return this.session;
+  }
 }
 
 function tokenFailure(message: string, status = 0): TransportFailure {
@@ -208,5 +239,10 @@ export function anySignal(signals: AbortSignal[]): { signal: AbortSignal; releas
     signal.addEventListener('abort', abort, { once: true });
     hooks.push(() => signal.removeEventListener('abort', abort));
   }
-  return { signal: control.signal, release: () => { for (const unhook of hooks) unhook(); } };
+  return {
+    signal: control.signal,
+    release: () => {
+      for (const unhook of hooks) unhook();
+    },
+  };
 }

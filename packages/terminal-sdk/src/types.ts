@@ -70,9 +70,18 @@ export enum SelectionButtonStyle {
   SECONDARY = 'secondary',
 }
 
-export type CreditCardBrand = 'INVALID_CREDIT_CARD_BRAND' | 'UNKNOWN_CREDIT' | 'AMERICAN_EXPRESS' | 'DINERS' | 'DISCOVER' |
-  'JCB' | 'MASTERCARD' | 'VISA' | 'CUP';
-export type CardEntryMethod = 'INVALID_ENTRY_METHOD' | 'CHIP_READ' | 'CONTACTLESS' | 'FSWIPE' | 'KEYED' | 'SWIPED' | 'BARCODE_READ';
+export type CreditCardBrand =
+  | 'INVALID_CREDIT_CARD_BRAND'
+  | 'UNKNOWN_CREDIT'
+  | 'AMERICAN_EXPRESS'
+  | 'DINERS'
+  | 'DISCOVER'
+  | 'JCB'
+  | 'MASTERCARD'
+  | 'VISA'
+  | 'CUP';
+export type CardEntryMethod =
+  'INVALID_ENTRY_METHOD' | 'CHIP_READ' | 'CONTACTLESS' | 'FSWIPE' | 'KEYED' | 'SWIPED' | 'BARCODE_READ';
 
 export type Reader = Stripe.Terminal.Reader;
 export type IPaymentIntent = Stripe.PaymentIntent;
@@ -144,8 +153,12 @@ export interface IPaymentMethodReadReusableResponse {
   livemode?: boolean | null;
   metadata?: { [k: string]: string } | null;
   type?: string | null;
-  card?: { masked_pan?: string | null; expiration_date?: string | null; card_brand?: CreditCardBrand | null;
-    card_entry_method?: CardEntryMethod | null } | null;
+  card?: {
+    masked_pan?: string | null;
+    expiration_date?: string | null;
+    card_brand?: CreditCardBrand | null;
+    card_entry_method?: CardEntryMethod | null;
+  } | null;
 }
 
 export interface IDisconnectResponse {
@@ -272,11 +285,26 @@ export interface SelectionInput extends IInput {
   formType: FormType.SELECTION;
   selectionButtons: ISelectionButton[];
 }
-export interface SignatureInput extends IInput { formType: FormType.SIGNATURE; submitButtonText?: string | null }
-export interface PhoneInput extends IInput { formType: FormType.PHONE; submitButtonText?: string | null }
-export interface EmailInput extends IInput { formType: FormType.EMAIL; submitButtonText?: string | null }
-export interface TextInput extends IInput { formType: FormType.TEXT; submitButtonText?: string | null }
-export interface NumericInput extends IInput { formType: FormType.NUMERIC; submitButtonText?: string | null }
+export interface SignatureInput extends IInput {
+  formType: FormType.SIGNATURE;
+  submitButtonText?: string | null;
+}
+export interface PhoneInput extends IInput {
+  formType: FormType.PHONE;
+  submitButtonText?: string | null;
+}
+export interface EmailInput extends IInput {
+  formType: FormType.EMAIL;
+  submitButtonText?: string | null;
+}
+export interface TextInput extends IInput {
+  formType: FormType.TEXT;
+  submitButtonText?: string | null;
+}
+export interface NumericInput extends IInput {
+  formType: FormType.NUMERIC;
+  submitButtonText?: string | null;
+}
 export interface ICollectInputsParameters {
   inputs: Array<SelectionInput | SignatureInput | PhoneInput | EmailInput | TextInput | NumericInput | IInput>;
 }
@@ -300,7 +328,10 @@ export interface SimulatorConfiguration {
   /** 0.26.0 types only 'interac_present' (card_present is the default when unset). */
   paymentMethodType?: 'interac_present' | null;
   /** The enums' string values are accepted too (`setSimulatorConfiguration` takes `any`, as 0.26.0 does). */
-  collectInputsResult?: { resultType: SimulatedCollectInputsResultType; skipBehavior?: SimulatedCollectInputsSkipBehavior } | null;
+  collectInputsResult?: {
+    resultType: SimulatedCollectInputsResultType;
+    skipBehavior?: SimulatedCollectInputsSkipBehavior;
+  } | null;
 }
 
 export interface Terminal {
@@ -316,19 +347,31 @@ export interface Terminal {
   clearReaderDisplay(): Promise<Record<string, never> | ErrorResponse>;
   collectInputs(params: ICollectInputsParameters): Promise<ICollectInputsResult[] | ErrorResponse>;
   cancelCollectInputs(): Promise<Record<string, never> | ErrorResponse>;
-  collectPaymentMethod(request: string, options?: CollectPaymentMethodOptions):
-    Promise<{ paymentIntent: ISdkManagedPaymentIntent } | ErrorResponse>;
+  collectPaymentMethod(
+    request: string,
+    options?: CollectPaymentMethodOptions,
+  ): Promise<{ paymentIntent: ISdkManagedPaymentIntent } | ErrorResponse>;
   cancelCollectPaymentMethod(): Promise<Record<string, never> | ErrorResponse>;
-  processPayment(request: ISdkManagedPaymentIntent | IPaymentIntent, options?: ProcessPaymentOptions):
-    Promise<{ paymentIntent: IPaymentIntent } | ErrorResponse>;
+  processPayment(
+    request: ISdkManagedPaymentIntent | IPaymentIntent,
+    options?: ProcessPaymentOptions,
+  ): Promise<{ paymentIntent: IPaymentIntent } | ErrorResponse>;
   cancelProcessPayment(): Promise<Record<string, never> | ErrorResponse>;
-  collectSetupIntentPaymentMethod(clientSecret: string, customerConsentCollectedOrAllowRedisplay: boolean | AllowRedisplay,
-    config?: ISetupIntentConfig | null): Promise<{ setupIntent: ISetupIntent } | ErrorResponse>;
+  collectSetupIntentPaymentMethod(
+    clientSecret: string,
+    customerConsentCollectedOrAllowRedisplay: boolean | AllowRedisplay,
+    config?: ISetupIntentConfig | null,
+  ): Promise<{ setupIntent: ISetupIntent } | ErrorResponse>;
   cancelCollectSetupIntentPaymentMethod(): Promise<Record<string, never> | ErrorResponse>;
   confirmSetupIntent(setupIntent: ISetupIntent): Promise<{ setupIntent: ISetupIntent } | ErrorResponse>;
   cancelConfirmSetupIntent(): Promise<Record<string, never> | ErrorResponse>;
-  collectRefundPaymentMethod(chargeId: string, amount: number, currency: string, options?: RefundOptions,
-    config?: { enable_customer_cancellation?: boolean | null }): Promise<Record<string, never> | ErrorResponse>;
+  collectRefundPaymentMethod(
+    chargeId: string,
+    amount: number,
+    currency: string,
+    options?: RefundOptions,
+    config?: { enable_customer_cancellation?: boolean | null },
+  ): Promise<Record<string, never> | ErrorResponse>;
   cancelCollectRefundPaymentMethod(): Promise<Record<string, never> | ErrorResponse>;
   processRefund(): Promise<{ refund: IRefund } | ErrorResponse>;
   cancelProcessRefund(): Promise<Record<string, never> | ErrorResponse>;
@@ -336,7 +379,9 @@ export interface Terminal {
   setSimulatorConfiguration(config: any): void;
   getSimulatorConfiguration(): SimulatorConfiguration;
   overrideBaseURL(url: string): void;
-  readReusableCard(options?: { customer?: string }): Promise<{ payment_method: IPaymentMethodReadReusableResponse } | ErrorResponse>;
+  readReusableCard(options?: {
+    customer?: string;
+  }): Promise<{ payment_method: IPaymentMethodReadReusableResponse } | ErrorResponse>;
   cancelReadReusableCard(): Promise<Record<string, never> | ErrorResponse>;
   setReaderSettings(request: ISetReaderSettingsRequest): Promise<IReaderSettings | ErrorResponse>;
   getReaderSettings(): Promise<IReaderSettings | ErrorResponse>;

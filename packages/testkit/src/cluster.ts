@@ -68,11 +68,19 @@ export async function freePort(): Promise<number> {
  * The configuration `opentill cluster` writes (its template, apps/opentill/haproxy/opentill.cfg),
  * from the built CLI, as startServer runs the built server: one renderer for both.
  */
-export async function haproxyConfig(listen: string, nodes: ReadonlyArray<{ name: string; port: number }>): Promise<string> {
-  const cli = await import(pathToFileURL(join(repoRoot, 'apps', 'opentill', 'dist', 'commands', 'cluster.js')).href) as {
+export async function haproxyConfig(
+  listen: string,
+  nodes: ReadonlyArray<{ name: string; port: number }>,
+): Promise<string> {
+  const cli = (await import(
+    pathToFileURL(join(repoRoot, 'apps', 'opentill', 'dist', 'commands', 'cluster.js')).href
+  )) as {
     renderHaproxyConfig(listen: string, nodes: ReadonlyArray<{ name: string; address: string }>): string;
   };
-  return cli.renderHaproxyConfig(listen, nodes.map((node) => ({ name: node.name, address: `127.0.0.1:${node.port}` })));
+  return cli.renderHaproxyConfig(
+    listen,
+    nodes.map((node) => ({ name: node.name, address: `127.0.0.1:${node.port}` })),
+  );
 }
 
 /** Which node answered `GET /healthz` through the load balancer. */
@@ -101,8 +109,9 @@ export async function waitUntilServing(url: string, names: readonly string[], ou
   throw new Error(`the load balancer at ${url} never sent requests to ${names.join(', ')}:\n${output()}`);
 }
 
-export async function startHaproxy(nodes: ReadonlyArray<{ name: string; port: number }>):
-  Promise<{ url: string; process: ChildProcess; output(): string; stop(): Promise<void> }> {
+export async function startHaproxy(
+  nodes: ReadonlyArray<{ name: string; port: number }>,
+): Promise<{ url: string; process: ChildProcess; output(): string; stop(): Promise<void> }> {
   const haproxy = provisionHaproxy();
   const dir = mkdtempSync(join(tmpdir(), 'opentill-haproxy-'));
   const config = join(dir, 'opentill.cfg');
@@ -111,8 +120,12 @@ export async function startHaproxy(nodes: ReadonlyArray<{ name: string; port: nu
     writeFileSync(config, await haproxyConfig(`127.0.0.1:${port}`, nodes));
     const child = spawn(haproxy.command, ['-db', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     const listening = await waitForPort(port, exited);
     if (!listening) {
@@ -121,7 +134,9 @@ export async function startHaproxy(nodes: ReadonlyArray<{ name: string; port: nu
       throw new Error(`haproxy (${haproxy.source}) did not start:\n${output}`);
     }
     return {
-      url: `http://127.0.0.1:${port}`, process: child, output: () => output,
+      url: `http://127.0.0.1:${port}`,
+      process: child,
+      output: () => output,
       async stop() {
         if (child.exitCode === null && child.signalCode === null) {
           child.kill('SIGTERM');
@@ -136,11 +151,16 @@ export async function startHaproxy(nodes: ReadonlyArray<{ name: string; port: nu
 /** True once something accepts connections on the port; false if `exited` settles first (bounded: 30 s). */
 async function waitForPort(port: number, exited: Promise<void>): Promise<boolean> {
   let gone = false;
-  void exited.then(() => { gone = true; });
+  void exited.then(() => {
+    gone = true;
+  });
   for (let attempt = 0; attempt < 300 && !gone; attempt += 1) {
     const open = await new Promise<boolean>((done) => {
       const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); done(true); });
+      socket.once('connect', () => {
+        socket.destroy();
+        done(true);
+      });
       socket.once('error', () => done(false));
     });
     if (open) return true;
@@ -154,7 +174,11 @@ async function waitForPort(port: number, exited: Promise<void>): Promise<boolean
  * first migrates and creates the account, the others find it), then haproxy in front.
  */
 export async function startCluster(options: {
-  name: string; nodes?: number; database?: string; env?: Record<string, string>; args?: string[];
+  name: string;
+  nodes?: number;
+  database?: string;
+  env?: Record<string, string>;
+  args?: string[];
 }): Promise<RunningCluster> {
   let database = options.database;
   let dropSchema: (() => Promise<void>) | null = null;
@@ -166,15 +190,23 @@ export async function startCluster(options: {
   const secretKey = `sk_test_opentillcluster${process.pid}x${Date.now()}`;
   const nodes: ClusterNode[] = [];
   const outputs: string[] = [];
-  const start = async (name: string, port: number | null): Promise<RunningServer> => startServer({
-    store: 'postgres', name: `${options.name}-${name}`, database, secretKey,
-    args: ['--node-name', name, ...(port !== null ? ['--port', String(port)] : []), ...(options.args ?? [])],
-    ...(options.env ? { env: options.env } : {}),
-  });
+  const start = async (name: string, port: number | null): Promise<RunningServer> =>
+    startServer({
+      store: 'postgres',
+      name: `${options.name}-${name}`,
+      database,
+      secretKey,
+      args: ['--node-name', name, ...(port !== null ? ['--port', String(port)] : []), ...(options.args ?? [])],
+      ...(options.env ? { env: options.env } : {}),
+    });
   let publishableKey = '';
   let balancer: Awaited<ReturnType<typeof startHaproxy>> | null = null;
-  const output = () => [...outputs, ...nodes.map((node) => `--- ${node.name}\n${node.server?.output() ?? '(down)'}`),
-    `--- haproxy\n${balancer?.output() ?? ''}`].join('\n');
+  const output = () =>
+    [
+      ...outputs,
+      ...nodes.map((node) => `--- ${node.name}\n${node.server?.output() ?? '(down)'}`),
+      `--- haproxy\n${balancer?.output() ?? ''}`,
+    ].join('\n');
   try {
     for (let index = 1; index <= (options.nodes ?? 3); index += 1) {
       const server = await start(`node${index}`, null);
@@ -182,7 +214,11 @@ export async function startCluster(options: {
       nodes.push({ name: `node${index}`, port: server.port, url: server.baseUrl, server });
     }
     balancer = await startHaproxy(nodes);
-    await waitUntilServing(balancer.url, nodes.map((node) => node.name), output);
+    await waitUntilServing(
+      balancer.url,
+      nodes.map((node) => node.name),
+      output,
+    );
   } catch (error) {
     await Promise.all(nodes.map((node) => node.server?.stop()));
     await balancer?.stop();
@@ -196,7 +232,14 @@ export async function startCluster(options: {
     return node;
   };
   return {
-    url: lb.url, baseUrl: lb.url, balancerPid: lb.process.pid!, port: Number(new URL(lb.url).port), secretKey, publishableKey, nodes, database,
+    url: lb.url,
+    baseUrl: lb.url,
+    balancerPid: lb.process.pid!,
+    port: Number(new URL(lb.url).port),
+    secretKey,
+    publishableKey,
+    nodes,
+    database,
     async kill(name) {
       const node = find(name);
       if (!node.server) return;
@@ -211,10 +254,13 @@ export async function startCluster(options: {
       await waitUntilServing(lb.url, [name], output);
     },
     async advanceClock(seconds) {
-      const call = (base: string, method: string, path: string, body?: string) => fetch(`${base}${path}`, {
-        method, headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
-        ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(20_000),
-      });
+      const call = (base: string, method: string, path: string, body?: string) =>
+        fetch(`${base}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+          ...(body !== undefined ? { body } : {}),
+          signal: AbortSignal.timeout(20_000),
+        });
       const advanced = await call(lb.url, 'POST', '/opentill/v1/test/clock/advance', `seconds=${seconds}`);
       const text = await advanced.text();
       if (!advanced.ok) throw new Error(`clock advance: ${advanced.status} ${text}`);

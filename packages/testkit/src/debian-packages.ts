@@ -8,7 +8,16 @@
  * renames it into place; a loser of that race uses the winner's.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +31,8 @@ export function debianCacheDir(name: string): string {
 function download(packages: readonly string[], into: string, fail: (message: string) => never): void {
   const run = () => spawnSync('apt-get', ['download', ...packages], { cwd: into, encoding: 'utf8', timeout: 120_000 });
   let result = run();
-  if (result.error) fail(`apt-get is not available (${result.error.message}); install ${packages[0]} with your package manager.`);
+  if (result.error)
+    fail(`apt-get is not available (${result.error.message}); install ${packages[0]} with your package manager.`);
   if (result.status !== 0 && typeof process.getuid === 'function' && process.getuid() === 0) {
     // A fresh machine may have no package lists yet.
     spawnSync('apt-get', ['update', '-qq'], { encoding: 'utf8', timeout: 300_000 });
@@ -42,8 +52,12 @@ function cacheComplete(marker: string, wanted: string): boolean {
  * and unpacking them when the cache is missing or was made from another list. `afterUnpack` may
  * add files (a launcher script) before the tree is put in place.
  */
-export function unpackDebianPackages(cacheDir: string, packages: readonly string[], fail: (message: string) => never,
-  afterUnpack?: (root: string) => void): void {
+export function unpackDebianPackages(
+  cacheDir: string,
+  packages: readonly string[],
+  fail: (message: string) => never,
+  afterUnpack?: (root: string) => void,
+): void {
   const marker = join(cacheDir, 'packages.txt');
   const wanted = packages.join('\n');
   if (cacheComplete(marker, wanted)) return;

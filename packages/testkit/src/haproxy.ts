@@ -44,23 +44,31 @@ function versionOf(command: string): string | null {
 function writeLauncher(root: string): void {
   const libDirs = readdirSync(join(root, 'usr', 'lib')).filter((name) => name.endsWith('-linux-gnu'));
   const path = libDirs.map((dir) => `"$here/usr/lib/${dir}"`).join(':');
-  writeFileSync(join(root, 'haproxy'), [
-    '#!/bin/sh',
-    '# Debian\'s haproxy unpacked by packages/testkit/src/haproxy.ts: its libraries come from here.',
-    'here="$(cd "$(dirname "$0")" && pwd)"',
-    `LD_LIBRARY_PATH=${path}\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} exec "$here/usr/sbin/haproxy" "$@"`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(root, 'haproxy'),
+    [
+      '#!/bin/sh',
+      "# Debian's haproxy unpacked by packages/testkit/src/haproxy.ts: its libraries come from here.",
+      'here="$(cd "$(dirname "$0")" && pwd)"',
+      `LD_LIBRARY_PATH=${path}\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} exec "$here/usr/sbin/haproxy" "$@"`,
+      '',
+    ].join('\n'),
+  );
   chmodSync(join(root, 'haproxy'), 0o755);
 }
 
 function missingLibraries(): string[] {
-  const libDirs = readdirSync(join(haproxyCacheDir, 'usr', 'lib')).filter((name) => name.endsWith('-linux-gnu'))
+  const libDirs = readdirSync(join(haproxyCacheDir, 'usr', 'lib'))
+    .filter((name) => name.endsWith('-linux-gnu'))
     .map((dir) => join(haproxyCacheDir, 'usr', 'lib', dir));
   const result = spawnSync('ldd', [join(haproxyCacheDir, 'usr', 'sbin', 'haproxy')], {
-    encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: libDirs.join(':') },
+    encoding: 'utf8',
+    env: { ...process.env, LD_LIBRARY_PATH: libDirs.join(':') },
   });
-  return result.stdout.split('\n').filter((line) => line.includes('not found')).map((line) => line.trim().split(' ')[0]!);
+  return result.stdout
+    .split('\n')
+    .filter((line) => line.includes('not found'))
+    .map((line) => line.trim().split(' ')[0]!);
 }
 
 let provisioned: Haproxy | undefined;
@@ -73,7 +81,7 @@ export function provisionHaproxy(): Haproxy {
   for (const command of candidates) {
     const version = versionOf(command);
     if (version) {
-      provisioned = { command, version, source: `${command} (${configured ? 'OPENTILL_HAPROXY' : 'the system\'s'})` };
+      provisioned = { command, version, source: `${command} (${configured ? 'OPENTILL_HAPROXY' : "the system's"})` };
       return provisioned;
     }
   }
@@ -83,8 +91,10 @@ export function provisionHaproxy(): Haproxy {
   const version = existsSync(command) ? versionOf(command) : null;
   if (!version) {
     const missing = missingLibraries();
-    fail(`${command} does not run${missing.length > 0 ? ` (missing libraries: ${missing.join(', ')})` : ''}; ` +
-      `delete ${haproxyCacheDir} and run again, or install Debian's haproxy.`);
+    fail(
+      `${command} does not run${missing.length > 0 ? ` (missing libraries: ${missing.join(', ')})` : ''}; ` +
+        `delete ${haproxyCacheDir} and run again, or install Debian's haproxy.`,
+    );
   }
   provisioned = { command, version, source: `Debian's haproxy unpacked in ${haproxyCacheDir}` };
   return provisioned;

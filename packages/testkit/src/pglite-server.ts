@@ -43,14 +43,17 @@ async function main(): Promise<void> {
 /** Polls rather than hooking connection events: simpler and good enough. */
 function exitWhenIdle(server: PGliteMultiplexServer, pidFile: string): void {
   let idleSince = Date.now();
-  setInterval(() => {
-    if (server.connectionCount > 0) idleSince = Date.now();
-    else if (Date.now() - idleSince >= idleMs) {
-      console.log('[pglite-server] idle, exiting');
-      rmSync(pidFile, { force: true });
-      process.exit(0);
-    }
-  }, Math.min(1000, idleMs));
+  setInterval(
+    () => {
+      if (server.connectionCount > 0) idleSince = Date.now();
+      else if (Date.now() - idleSince >= idleMs) {
+        console.log('[pglite-server] idle, exiting');
+        rmSync(pidFile, { force: true });
+        process.exit(0);
+      }
+    },
+    Math.min(1000, idleMs),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -25,19 +25,33 @@ describe('pglite-wire: prepared statement names are per connection', () => {
   it('renames the statement of a Bind (not its portal), and of a Describe or Close of a statement', () => {
     const c = conn();
     const tail = Buffer.from([0, 0, 0, 0, 0, 0]);
-    assert.deepEqual(renameStatement(c, message('B', 'portal', 'opentill_get', tail)), message('B', 'portal', 'c7.opentill_get', tail));
-    assert.deepEqual(renameStatement(c, message('D', Buffer.from('S'), 'opentill_get')), message('D', Buffer.from('S'), 'c7.opentill_get'));
+    assert.deepEqual(
+      renameStatement(c, message('B', 'portal', 'opentill_get', tail)),
+      message('B', 'portal', 'c7.opentill_get', tail),
+    );
+    assert.deepEqual(
+      renameStatement(c, message('D', Buffer.from('S'), 'opentill_get')),
+      message('D', Buffer.from('S'), 'c7.opentill_get'),
+    );
     c.statements.add('c7.opentill_get');
-    assert.deepEqual(renameStatement(c, message('C', Buffer.from('S'), 'opentill_get')), message('C', Buffer.from('S'), 'c7.opentill_get'));
+    assert.deepEqual(
+      renameStatement(c, message('C', Buffer.from('S'), 'opentill_get')),
+      message('C', Buffer.from('S'), 'c7.opentill_get'),
+    );
     assert.equal(c.statements.size, 0, 'a closed statement is forgotten');
   });
 
   it('leaves the unnamed statement, portals and other messages alone', () => {
     const c = conn();
     for (const m of [
-      message('P', '', 'SELECT 1', noParams), message('B', '', '', Buffer.from([0, 0, 0, 0, 0, 0])),
-      message('D', Buffer.from('P'), 'portal'), message('C', Buffer.from('P'), 'portal'), message('Q', 'SELECT 1'), message('S'),
-    ]) assert.equal(renameStatement(c, m), m);
+      message('P', '', 'SELECT 1', noParams),
+      message('B', '', '', Buffer.from([0, 0, 0, 0, 0, 0])),
+      message('D', Buffer.from('P'), 'portal'),
+      message('C', Buffer.from('P'), 'portal'),
+      message('Q', 'SELECT 1'),
+      message('S'),
+    ])
+      assert.equal(renameStatement(c, m), m);
     assert.equal(c.statements.size, 0);
   });
 });

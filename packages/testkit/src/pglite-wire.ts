@@ -329,7 +329,9 @@ export function trackListen(conn: { channels: Set<string> }, message: Uint8Array
   if (type === PARSE) at = body.indexOf(0, 5) + 1;
   const end = body.indexOf(0, at);
   if (at <= 0 || end < 0) return;
-  const match = /^\s*(UN)?LISTEN\s+(\*|"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))\s*;?\s*$/i.exec(body.subarray(at, end).toString('utf8'));
+  const match = /^\s*(UN)?LISTEN\s+(\*|"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))\s*;?\s*$/i.exec(
+    body.subarray(at, end).toString('utf8'),
+  );
   if (!match) return;
   const channel = match[3] !== undefined ? match[3].replace(/""/g, '"') : match[4]?.toLowerCase();
   if (!match[1]) {
@@ -391,7 +393,14 @@ export function parseOptions(options: string): Array<[string, string]> {
   const result: Array<[string, string]> = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    const assignment = word === '-c' ? words[++i] : word.startsWith('--') ? word.slice(2) : word.startsWith('-c') ? word.slice(2) : undefined;
+    const assignment =
+      word === '-c'
+        ? words[++i]
+        : word.startsWith('--')
+          ? word.slice(2)
+          : word.startsWith('-c')
+            ? word.slice(2)
+            : undefined;
     const eq = assignment?.indexOf('=') ?? -1;
     if (assignment && eq > 0) result.push([assignment.slice(0, eq).replace(/-/g, '_'), assignment.slice(eq + 1)]);
   }

@@ -46,8 +46,14 @@ async function provesIsolation({ url }: TestPostgres): Promise<void> {
   try {
     await ca.query('create table t (v text)');
     await cb.query('create table t (v text)');
-    await Promise.all([ca.query('insert into t values ($1)', ['from a']), cb.query('insert into t values ($1)', ['from b'])]);
-    const [ra, rb] = await Promise.all([ca.query('select v, current_schema() as s from t'), cb.query('select v, current_schema() as s from t')]);
+    await Promise.all([
+      ca.query('insert into t values ($1)', ['from a']),
+      cb.query('insert into t values ($1)', ['from b']),
+    ]);
+    const [ra, rb] = await Promise.all([
+      ca.query('select v, current_schema() as s from t'),
+      cb.query('select v, current_schema() as s from t'),
+    ]);
     assert.deepEqual(ra.rows, [{ v: 'from a', s: a.schema }]);
     assert.deepEqual(rb.rows, [{ v: 'from b', s: b.schema }]);
   } finally {
@@ -105,19 +111,34 @@ describe('default resolution', () => {
 
   test('the local server comes from libpq variables; a closed port means the embedded server', async () => {
     assert.equal(localDatabaseUrl({}), 'postgres://postgres@127.0.0.1:5432/test');
-    assert.equal(localDatabaseUrl({ PGHOST: 'db', PGPORT: '6543', PGUSER: 'me', PGDATABASE: 'x' }), 'postgres://me@db:6543/x');
+    assert.equal(
+      localDatabaseUrl({ PGHOST: 'db', PGPORT: '6543', PGUSER: 'me', PGDATABASE: 'x' }),
+      'postgres://me@db:6543/x',
+    );
     const decision = await decidePostgres({ PGPORT: '1' });
     assert.equal(decision.value, 'embedded');
-    assert.match(decision.summary, /embedded PGlite .*no server answered at postgres:\/\/postgres@127\.0\.0\.1:1\/test/);
+    assert.match(
+      decision.summary,
+      /embedded PGlite .*no server answered at postgres:\/\/postgres@127\.0\.0\.1:1\/test/,
+    );
   });
 
   test('CI=true never falls back: a closed port is an error that names the server', async () => {
-    await assert.rejects(decidePostgres({ CI: 'true', PGPORT: '1' }), /CI=true but PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/test is not reachable/);
+    await assert.rejects(
+      decidePostgres({ CI: 'true', PGPORT: '1' }),
+      /CI=true but PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/test is not reachable/,
+    );
   });
 
   test('an explicit URL and the forced fallback win over probing', async () => {
-    assert.equal((await decidePostgres({ OPENTILL_TEST_DATABASE_URL: 'postgres://a:secret@h/db', PGPORT: '1' })).value, 'postgres://a:secret@h/db');
-    assert.doesNotMatch((await decidePostgres({ OPENTILL_TEST_DATABASE_URL: 'postgres://a:secret@h/db' })).summary, /secret/);
+    assert.equal(
+      (await decidePostgres({ OPENTILL_TEST_DATABASE_URL: 'postgres://a:secret@h/db', PGPORT: '1' })).value,
+      'postgres://a:secret@h/db',
+    );
+    assert.doesNotMatch(
+      (await decidePostgres({ OPENTILL_TEST_DATABASE_URL: 'postgres://a:secret@h/db' })).summary,
+      /secret/,
+    );
     assert.equal((await decidePostgres({ OPENTILL_TEST_FORCE_PGLITE: '1' })).value, 'embedded');
   });
 
@@ -145,7 +166,10 @@ describe('embedded PGlite fallback (forced)', () => {
   test('serves PGlite', async () => {
     assert.equal(info.embedded, true);
     assert.equal(info.poolMax, 1);
-    const version = await withClient(info.url, async (c) => (await c.query('select version() as v')).rows[0].v as string);
+    const version = await withClient(
+      info.url,
+      async (c) => (await c.query('select version() as v')).rows[0].v as string,
+    );
     assert.match(version, /PGlite/);
   });
 

@@ -104,7 +104,8 @@ export async function decidePostgres(env: NodeJS.ProcessEnv = process.env): Prom
   const explicit = env.OPENTILL_TEST_DATABASE_URL;
   if (explicit) return { value: explicit, summary: `PostgreSQL: ${redact(explicit)} (OPENTILL_TEST_DATABASE_URL)` };
   const embeddedSummary = (why: string) => `PostgreSQL: embedded PGlite on 127.0.0.1:${embeddedPort()} (${why})`;
-  if (env.OPENTILL_TEST_FORCE_PGLITE === '1') return { value: 'embedded', summary: embeddedSummary('OPENTILL_TEST_FORCE_PGLITE=1') };
+  if (env.OPENTILL_TEST_FORCE_PGLITE === '1')
+    return { value: 'embedded', summary: embeddedSummary('OPENTILL_TEST_FORCE_PGLITE=1') };
   const local = localDatabaseUrl(env);
   if (env.CI === 'true') {
     const failure = await probe(local, 5_000);
@@ -176,7 +177,9 @@ async function ensureEmbeddedServer(port: number): Promise<TestPostgres> {
     if (failure !== null) await new Promise((resolve) => setTimeout(resolve, 200));
   }
   if (failure !== null) {
-    throw new Error(`embedded PGlite server on port ${port} did not come up (${failure}); see ${embeddedLogFile(port)}`);
+    throw new Error(
+      `embedded PGlite server on port ${port} did not come up (${failure}); see ${embeddedLogFile(port)}`,
+    );
   }
   return result;
 }
@@ -224,14 +227,21 @@ export function schemaSearchPathSql(schema: string): string {
 /** `<sanitized name>_<hash6>_<pid>_<counter>`, at most 63 bytes (NAMEDATALEN - 1). */
 export function uniqueSchemaName(name: string): string {
   const counter = ++schemaCounter;
-  const hash = createHash('sha1').update(`${name}\0${process.pid}\0${counter}\0${Date.now()}`).digest('hex').slice(0, 6);
+  const hash = createHash('sha1')
+    .update(`${name}\0${process.pid}\0${counter}\0${Date.now()}`)
+    .digest('hex')
+    .slice(0, 6);
   const suffix = `_${hash}_${process.pid}_${counter}`;
   const base = sanitize(name).slice(0, 63 - suffix.length);
   return `${base}${suffix}`;
 }
 
 function sanitize(name: string): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/_+/g, '_').replace(/^_|_$/g, '');
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_|_$/g, '');
   // Identifiers must not start with a digit; an empty name still needs a base.
   return /^[a-z_]/.test(cleaned) ? cleaned : `t_${cleaned}`.replace(/_$/, '');
 }

@@ -22,8 +22,14 @@ export const pythonStripeVersion = '5.0.0';
 
 /** Debian packages unpacked when the system has no `python3-stripe`: the library and what it imports. */
 const pythonStripePackages = [
-  'python3-stripe', 'python3-requests', 'python3-urllib3', 'python3-certifi', 'python3-idna',
-  'python3-charset-normalizer', 'python3-chardet', 'python3-six',
+  'python3-stripe',
+  'python3-requests',
+  'python3-urllib3',
+  'python3-certifi',
+  'python3-idna',
+  'python3-charset-normalizer',
+  'python3-chardet',
+  'python3-six',
 ] as const;
 
 export interface PythonStripe {
@@ -44,7 +50,9 @@ function interpreters(): string[] {
 
 function stripeVersion(python: string, env: Record<string, string>): string | null {
   const result = spawnSync(python, ['-c', 'import stripe.version, requests; print(stripe.version.VERSION)'], {
-    env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
   });
   return result.status === 0 ? result.stdout.trim() : null;
 }
@@ -54,7 +62,9 @@ function sitePackages(root: string): string {
 }
 
 function fail(message: string): never {
-  throw new Error(`python3-stripe ${pythonStripeVersion} could not be provisioned for the Python snippet tests: ${message}`);
+  throw new Error(
+    `python3-stripe ${pythonStripeVersion} could not be provisioned for the Python snippet tests: ${message}`,
+  );
 }
 
 let provisioned: PythonStripe | undefined;
@@ -63,7 +73,7 @@ let provisioned: PythonStripe | undefined;
 export function provisionPythonStripe(): PythonStripe {
   if (provisioned) return provisioned;
   const candidates = interpreters();
-  if (candidates.length === 0) fail('no python3 interpreter on this machine (install Debian\'s python3).');
+  if (candidates.length === 0) fail("no python3 interpreter on this machine (install Debian's python3).");
   for (const python of candidates) {
     if (stripeVersion(python, {}) === pythonStripeVersion) {
       provisioned = { python, env: {}, source: `${python} with the system's python3-stripe` };
@@ -75,8 +85,10 @@ export function provisionPythonStripe(): PythonStripe {
   unpackDebianPackages(pythonStripeCacheDir, pythonStripePackages, fail);
   const version = stripeVersion(python, env);
   if (version !== pythonStripeVersion) {
-    fail(`${python} with PYTHONPATH=${env.PYTHONPATH} imports stripe ${version ?? '(nothing: the import failed)'}; ` +
-      `delete ${pythonStripeCacheDir} and run again.`);
+    fail(
+      `${python} with PYTHONPATH=${env.PYTHONPATH} imports stripe ${version ?? '(nothing: the import failed)'}; ` +
+        `delete ${pythonStripeCacheDir} and run again.`,
+    );
   }
   provisioned = { python, env, source: `${python} with Debian's python3-stripe unpacked in ${pythonStripeCacheDir}` };
   return provisioned;

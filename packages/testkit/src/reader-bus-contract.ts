@@ -13,20 +13,38 @@ const ACCT = 'acct_bus';
 const T0 = 1_700_000_000_000;
 
 function message(id: string, toNode: string, extra: Partial<ReaderMessage> = {}): ReaderMessage {
-  return { id, accountId: ACCT, readerId: 'tmr_1', fromNode: 'node_b', toNode, kind: 'deliver', payload: '{"n":1}', createdMs: T0, ...extra };
+  return {
+    id,
+    accountId: ACCT,
+    readerId: 'tmr_1',
+    fromNode: 'node_b',
+    toNode,
+    kind: 'deliver',
+    payload: '{"n":1}',
+    createdMs: T0,
+    ...extra,
+  };
 }
 
 export function readerBusContract(test: Test): void {
   test('a lease: first owner, takeover on the epoch seen, fenced renewals and releases', async (store) => {
     const bus = store.readerBus;
     assert.equal(await bus.owner(ACCT, 'tmr_1'), null);
-    assert.deepEqual(await bus.own(ACCT, 'tmr_1', 'node_a', null, T0 + 30_000), { nodeId: 'node_a', epoch: 1, expiresAtMs: T0 + 30_000 });
+    assert.deepEqual(await bus.own(ACCT, 'tmr_1', 'node_a', null, T0 + 30_000), {
+      nodeId: 'node_a',
+      epoch: 1,
+      expiresAtMs: T0 + 30_000,
+    });
     // A second "first owner" loses: the row exists.
     assert.equal(await bus.own(ACCT, 'tmr_1', 'node_b', null, T0 + 30_000), null);
     assert.equal(await bus.renew(ACCT, 'tmr_1', 'node_a', 1, T0 + 60_000), true);
     assert.deepEqual(await bus.owner(ACCT, 'tmr_1'), { nodeId: 'node_a', epoch: 1, expiresAtMs: T0 + 60_000 });
     // The device reconnects to node B: B takes over on the epoch it saw.
-    assert.deepEqual(await bus.own(ACCT, 'tmr_1', 'node_b', 1, T0 + 40_000), { nodeId: 'node_b', epoch: 2, expiresAtMs: T0 + 40_000 });
+    assert.deepEqual(await bus.own(ACCT, 'tmr_1', 'node_b', 1, T0 + 40_000), {
+      nodeId: 'node_b',
+      epoch: 2,
+      expiresAtMs: T0 + 40_000,
+    });
     // Node A's half-open connection renews and releases nothing: it learns it lost the reader.
     assert.equal(await bus.renew(ACCT, 'tmr_1', 'node_a', 1, T0 + 90_000), false);
     await bus.release(ACCT, 'tmr_1', 'node_a', 1);
@@ -49,7 +67,9 @@ export function readerBusContract(test: Test): void {
     const bus = store.readerBus;
     let seen: number | null = null;
     for (let round = 0; round < 10; round += 1) {
-      const results = await Promise.all(['node_a', 'node_b', 'node_c'].map((node) => bus.own(ACCT, 'tmr_race', node, seen, T0 + round)));
+      const results = await Promise.all(
+        ['node_a', 'node_b', 'node_c'].map((node) => bus.own(ACCT, 'tmr_race', node, seen, T0 + round)),
+      );
       const winners = results.filter((owner) => owner !== null);
       assert.equal(winners.length, 1, `round ${round}`);
       assert.deepEqual(await bus.owner(ACCT, 'tmr_race'), winners[0]);
@@ -68,7 +88,10 @@ export function readerBusContract(test: Test): void {
     const [first, second] = await Promise.all([bus.take('node_a', 10), bus.take('node_a', 10)]);
     const taken = [...first!, ...second!];
     assert.deepEqual(taken.map((m) => m.id).sort(), ['rbm_1', 'rbm_2']);
-    assert.deepEqual(taken.find((m) => m.id === 'rbm_1'), message('rbm_1', 'node_a'));
+    assert.deepEqual(
+      taken.find((m) => m.id === 'rbm_1'),
+      message('rbm_1', 'node_a'),
+    );
     assert.deepEqual(await bus.take('node_a', 10), []);
     // Taken: the sender can no longer withdraw it; the owner answers once.
     assert.equal(await bus.withdraw('rbm_1', '{"gave_up":true}'), false);
@@ -84,7 +107,10 @@ export function readerBusContract(test: Test): void {
     // take honours its limit, oldest first.
     await bus.send(message('rbm_4', 'node_d', { createdMs: T0 + 5 }));
     await bus.send(message('rbm_5', 'node_d', { createdMs: T0 + 4 }));
-    assert.deepEqual((await bus.take('node_d', 1)).map((m) => m.id), ['rbm_5']);
+    assert.deepEqual(
+      (await bus.take('node_d', 1)).map((m) => m.id),
+      ['rbm_5'],
+    );
     assert.equal(await bus.prune(T0 + 1), 2);
     assert.equal(await bus.result('rbm_1'), null);
     assert.deepEqual(await bus.result('rbm_2'), { state: 'taken', result: null });
@@ -96,12 +122,18 @@ export function readerBusContract(test: Test): void {
     let wakeUp: () => void = () => undefined;
     const stop = await bus.subscribe((target, topic) => {
       if (topic === 'listening') return;
-      void bus.result('rbm_w').then((row) => { heard.push({ target, topic, state: row?.state }); wakeUp(); });
+      void bus.result('rbm_w').then((row) => {
+        heard.push({ target, topic, state: row?.state });
+        wakeUp();
+      });
     });
     try {
       const until = async (count: number) => {
         for (let attempt = 0; attempt < 200 && heard.length < count; attempt += 1) {
-          await new Promise<void>((resolve) => { wakeUp = resolve; setTimeout(resolve, 50); });
+          await new Promise<void>((resolve) => {
+            wakeUp = resolve;
+            setTimeout(resolve, 50);
+          });
         }
       };
       await bus.send(message('rbm_w', 'node_a'));
@@ -113,7 +145,10 @@ export function readerBusContract(test: Test): void {
       assert.deepEqual(heard[1], { target: 'node_b', topic: 'done', state: 'done' });
       await bus.notify('*', 'reader:acct_bus:tmr_1');
       await until(3);
-      assert.deepEqual(heard.slice(2).map((h) => [h.target, h.topic]), [['*', 'reader:acct_bus:tmr_1']]);
+      assert.deepEqual(
+        heard.slice(2).map((h) => [h.target, h.topic]),
+        [['*', 'reader:acct_bus:tmr_1']],
+      );
     } finally {
       await stop();
     }

@@ -56,7 +56,9 @@ function checkAtExit(output: () => string): void {
     process.on('exit', () => {
       const found = outputs.map((read) => conformanceViolations(read())).filter((text) => text !== null);
       if (found.length === 0) return;
-      process.stderr.write(`\nthe server answered differently from stripe-node's types (docs/conformance.md):\n${found.join('\n')}\n`);
+      process.stderr.write(
+        `\nthe server answered differently from stripe-node's types (docs/conformance.md):\n${found.join('\n')}\n`,
+      );
       process.exitCode = 1;
     });
   }
@@ -65,11 +67,17 @@ function checkAtExit(output: () => string): void {
 
 /** Starts a server; `database` overrides the store (e.g. a shared PostgreSQL schema for two nodes). */
 export async function startServer(options: {
-  store: StoreKind; name: string; database?: string; dataDir?: string; secretKey?: string; env?: Record<string, string>;
+  store: StoreKind;
+  name: string;
+  database?: string;
+  dataDir?: string;
+  secretKey?: string;
+  env?: Record<string, string>;
   /** More `opentill serve` options. */
   args?: string[];
   /** What runs `serve` (default: this clone's build with node), e.g. `['npx', 'opentill']` in an install. */
-  command?: string[]; cwd?: string;
+  command?: string[];
+  cwd?: string;
 }): Promise<RunningServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'opentill-test-'));
   let database = options.database;
@@ -98,8 +106,12 @@ export async function startServer(options: {
   });
   let output = '';
   checkAtExit(() => output);
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   const started = await new Promise<{ port: number; publishableKey: string }>((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       // A child left running would keep the test process alive forever.
@@ -118,7 +130,10 @@ export async function startServer(options: {
       }
     };
     child.stdout.on('data', check);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${output}`)); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}):\n${output}`));
+    });
   });
   return {
     port: started.port,

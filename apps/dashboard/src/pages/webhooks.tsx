@@ -2,7 +2,20 @@
 import { useState, type FormEvent } from 'react';
 import { get, post, type Obj } from '../api.js';
 import {
-  Badge, Details, Empty, ErrorBanner, IdSearch, ListView, Metadata, Mono, PageHeader, Section, Select, TextField, Toolbar, useAction,
+  Badge,
+  Details,
+  Empty,
+  ErrorBanner,
+  IdSearch,
+  ListView,
+  Metadata,
+  Mono,
+  PageHeader,
+  Section,
+  Select,
+  TextField,
+  Toolbar,
+  useAction,
 } from '../components.js';
 import { str, when } from '../format.js';
 import { href, navigate, useLoad, usePagedList } from '../hooks.js';
@@ -17,14 +30,27 @@ export function Webhooks() {
       <Toolbar>
         <IdSearch placeholder="Find an endpoint by id (we_…)" route={(id) => `webhooks/${id}`} pattern={/^we_\w+$/} />
       </Toolbar>
-      <ListView list={list} link={(e) => `webhooks/${e.id}`} testId="webhook-endpoints" empty="No webhook endpoints yet."
+      <ListView
+        list={list}
+        link={(e) => `webhooks/${e.id}`}
+        testId="webhook-endpoints"
+        empty="No webhook endpoints yet."
         columns={[
           { label: 'URL', cell: (e) => <span className="user-text url">{str(e['url'])}</span> },
           { label: 'Status', cell: (e) => <Badge status={str(e['status'])} /> },
-          { label: 'Events', cell: (e) => ((e['enabled_events'] as string[] | undefined) ?? []).join(', '), secondary: true },
-          { label: 'Description', cell: (e) => <span className="user-text">{str(e['description'])}</span>, secondary: true },
+          {
+            label: 'Events',
+            cell: (e) => ((e['enabled_events'] as string[] | undefined) ?? []).join(', '),
+            secondary: true,
+          },
+          {
+            label: 'Description',
+            cell: (e) => <span className="user-text">{str(e['description'])}</span>,
+            secondary: true,
+          },
           { label: 'Created', cell: (e) => when(e['created']), secondary: true },
-        ]} />
+        ]}
+      />
     </>
   );
 }
@@ -59,15 +85,38 @@ function CreateEndpoint() {
   return (
     <Section title="Add an endpoint" testId="create-endpoint">
       <form className="inline-form" onSubmit={submit}>
-        <TextField label="Endpoint URL" name="url" type="url" value={url} onChange={setUrl} placeholder="https://example.com/webhooks" required />
-        <TextField label="Events" name="enabled_events" value={events} onChange={setEvents} placeholder="* or payment_intent.succeeded, …" required />
+        <TextField
+          label="Endpoint URL"
+          name="url"
+          type="url"
+          value={url}
+          onChange={setUrl}
+          placeholder="https://example.com/webhooks"
+          required
+        />
+        <TextField
+          label="Events"
+          name="enabled_events"
+          value={events}
+          onChange={setEvents}
+          placeholder="* or payment_intent.succeeded, …"
+          required
+        />
         <TextField label="Description" name="description" value={description} onChange={setDescription} />
-        <button type="submit" className="btn btn-primary" disabled={action.busy} data-action="create-endpoint">Add endpoint</button>
+        <button type="submit" className="btn btn-primary" disabled={action.busy} data-action="create-endpoint">
+          Add endpoint
+        </button>
       </form>
       <ErrorBanner error={action.error} />
       {created ? (
         <>
-          <p className="muted small">Created <a href={href(`webhooks/${created.id}`)}><Mono>{created.id}</Mono></a>.</p>
+          <p className="muted small">
+            Created{' '}
+            <a href={href(`webhooks/${created.id}`)}>
+              <Mono>{created.id}</Mono>
+            </a>
+            .
+          </p>
           {created['secret'] ? <SecretOnce secret={str(created['secret'])} /> : null}
         </>
       ) : null}
@@ -89,61 +138,149 @@ export function WebhookEndpointDetail({ id }: { id: string }) {
   return (
     <>
       <PageHeader
-        title={<><a href={href('webhooks')} className="back">← Webhooks</a><span className="headline"><span className="user-text url" data-testid="endpoint-url">{data ? str(data['url']) : id}</span>{data ? <Badge status={str(data['status'])} /> : null}</span></>}
+        title={
+          <>
+            <a href={href('webhooks')} className="back">
+              ← Webhooks
+            </a>
+            <span className="headline">
+              <span className="user-text url" data-testid="endpoint-url">
+                {data ? str(data['url']) : id}
+              </span>
+              {data ? <Badge status={str(data['status'])} /> : null}
+            </span>
+          </>
+        }
         subtitle={<Mono>{id}</Mono>}
-        actions={data ? (
-          <button type="button" className={`btn ${disabled ? 'btn-primary' : 'btn-danger'}`} data-action={disabled ? 'enable' : 'disable'} disabled={toggle.busy}
-            onClick={() => { void toggle.run(async () => { await post(`/v1/webhook_endpoints/${id}`, { disabled: !disabled }); endpoint.reload(); }); }}>
-            {disabled ? 'Enable' : 'Disable'}
-          </button>
-        ) : null}
+        actions={
+          data ? (
+            <button
+              type="button"
+              className={`btn ${disabled ? 'btn-primary' : 'btn-danger'}`}
+              data-action={disabled ? 'enable' : 'disable'}
+              disabled={toggle.busy}
+              onClick={() => {
+                void toggle.run(async () => {
+                  await post(`/v1/webhook_endpoints/${id}`, { disabled: !disabled });
+                  endpoint.reload();
+                });
+              }}
+            >
+              {disabled ? 'Enable' : 'Disable'}
+            </button>
+          ) : null
+        }
       />
       <ErrorBanner error={endpoint.error ?? toggle.error} />
       {data ? (
         <>
-          <Section title="Delivery attempts" testId="endpoint-attempts" actions={<button type="button" className="btn btn-small" onClick={attempts.reload}>Refresh</button>}>
+          <Section
+            title="Delivery attempts"
+            testId="endpoint-attempts"
+            actions={
+              <button type="button" className="btn btn-small" onClick={attempts.reload}>
+                Refresh
+              </button>
+            }
+          >
             <ErrorBanner error={attempts.error} />
-            {attempts.data ? <AttemptsTable attempts={attempts.data} show="event" onResent={attempts.reload} testId="attempts" /> : <Empty>Loading…</Empty>}
+            {attempts.data ? (
+              <AttemptsTable attempts={attempts.data} show="event" onResent={attempts.reload} testId="attempts" />
+            ) : (
+              <Empty>Loading…</Empty>
+            )}
           </Section>
           <div className="grid-2">
             <Section title="Endpoint">
-              <Details items={[
-                ['URL', <span className="user-text url">{str(data['url'])}</span>],
-                ['Status', <Badge status={str(data['status'])} />],
-                ['Events', ((data['enabled_events'] as string[] | undefined) ?? []).join(', ')],
-                ['API version', str(data['api_version'])],
-                ['Description', <span className="user-text">{str(data['description'])}</span>],
-                ['Created', when(data['created'])],
-              ]} />
+              <Details
+                items={[
+                  ['URL', <span className="user-text url">{str(data['url'])}</span>],
+                  ['Status', <Badge status={str(data['status'])} />],
+                  ['Events', ((data['enabled_events'] as string[] | undefined) ?? []).join(', ')],
+                  ['API version', str(data['api_version'])],
+                  ['Description', <span className="user-text">{str(data['description'])}</span>],
+                  ['Created', when(data['created'])],
+                ]}
+              />
             </Section>
             <Section title="Signing secret" testId="roll-secret">
-              <p className="muted small">Rolling makes a new secret; the old one can keep signing for a grace period so receivers can switch over.</p>
-              <form className="inline-form" onSubmit={(e) => { e.preventDefault(); void roll.run(async () => {
-                const result = await post(`/opentill/v1/webhook_endpoints/${id}/roll_secret`, { expires_in_seconds: Number(grace) });
-                setRolled(str(result['secret']));
-                endpoint.reload();
-              }); }}>
-                <Select label="Old secret expires" value={grace} onChange={setGrace} name="expires_in_seconds"
-                  options={[['0', 'Now'], ['3600', 'In 1 hour'], ['86400', 'In 24 hours']]} />
-                <button type="submit" className="btn" disabled={roll.busy} data-action="roll-secret">Roll secret</button>
+              <p className="muted small">
+                Rolling makes a new secret; the old one can keep signing for a grace period so receivers can switch
+                over.
+              </p>
+              <form
+                className="inline-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void roll.run(async () => {
+                    const result = await post(`/opentill/v1/webhook_endpoints/${id}/roll_secret`, {
+                      expires_in_seconds: Number(grace),
+                    });
+                    setRolled(str(result['secret']));
+                    endpoint.reload();
+                  });
+                }}
+              >
+                <Select
+                  label="Old secret expires"
+                  value={grace}
+                  onChange={setGrace}
+                  name="expires_in_seconds"
+                  options={[
+                    ['0', 'Now'],
+                    ['3600', 'In 1 hour'],
+                    ['86400', 'In 24 hours'],
+                  ]}
+                />
+                <button type="submit" className="btn" disabled={roll.busy} data-action="roll-secret">
+                  Roll secret
+                </button>
               </form>
               <ErrorBanner error={roll.error} />
               {rolled ? <SecretOnce secret={rolled} /> : null}
               <h3 className="sub-title">Test: delivery fault</h3>
-              <form className="inline-form" onSubmit={(e) => { e.preventDefault(); void fault.run(async () => {
-                await post(`/opentill/v1/test/webhook_endpoints/${id}/fault`, faultMode === 'delay' ? { mode: 'delay', delay_seconds: 30 } : { mode: faultMode });
-              }); }}>
-                <Select label="Fault" value={faultMode} onChange={setFaultMode} name="fault"
-                  options={[['none', 'None'], ['drop', 'Drop deliveries'], ['delay', 'Delay 30 s']]} />
-                <button type="submit" className="btn" disabled={fault.busy}>Apply</button>
+              <form
+                className="inline-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void fault.run(async () => {
+                    await post(
+                      `/opentill/v1/test/webhook_endpoints/${id}/fault`,
+                      faultMode === 'delay' ? { mode: 'delay', delay_seconds: 30 } : { mode: faultMode },
+                    );
+                  });
+                }}
+              >
+                <Select
+                  label="Fault"
+                  value={faultMode}
+                  onChange={setFaultMode}
+                  name="fault"
+                  options={[
+                    ['none', 'None'],
+                    ['drop', 'Drop deliveries'],
+                    ['delay', 'Delay 30 s'],
+                  ]}
+                />
+                <button type="submit" className="btn" disabled={fault.busy}>
+                  Apply
+                </button>
               </form>
               <ErrorBanner error={fault.error} />
             </Section>
           </div>
-          <Section title="Metadata"><Metadata metadata={data['metadata']} /></Section>
+          <Section title="Metadata">
+            <Metadata metadata={data['metadata']} />
+          </Section>
         </>
       ) : null}
-      {endpoint.error ? <p><button type="button" className="btn" onClick={() => navigate('webhooks')}>Back to webhooks</button></p> : null}
+      {endpoint.error ? (
+        <p>
+          <button type="button" className="btn" onClick={() => navigate('webhooks')}>
+            Back to webhooks
+          </button>
+        </p>
+      ) : null}
     </>
   );
 }

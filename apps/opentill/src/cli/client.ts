@@ -15,14 +15,23 @@ export const defaultHost = '127.0.0.1';
 export const serverRecordName = 'server.json';
 
 export const dataDirFlag: Flag = {
-  name: 'data-dir', type: 'string', value: 'dir',
-  help: 'the server\'s data directory (default ./.opentill, env OPENTILL_DATA_DIR)',
+  name: 'data-dir',
+  type: 'string',
+  value: 'dir',
+  help: "the server's data directory (default ./.opentill, env OPENTILL_DATA_DIR)",
 };
 
 export const clientFlags: Flag[] = [
-  { name: 'api-key', type: 'string', value: 'sk_test_…', help: 'secret key (default env OPENTILL_SECRET_KEY, else the one serve keeps)' },
   {
-    name: 'api-base', type: 'string', value: 'url',
+    name: 'api-key',
+    type: 'string',
+    value: 'sk_test_…',
+    help: 'secret key (default env OPENTILL_SECRET_KEY, else the one serve keeps)',
+  },
+  {
+    name: 'api-base',
+    type: 'string',
+    value: 'url',
     help: 'the server (default: env OPENTILL_API_BASE, the address serve\nrecorded in the data directory, env PORT, http://127.0.0.1:4242)',
   },
   dataDirFlag,
@@ -30,9 +39,13 @@ export const clientFlags: Flag[] = [
 
 /** The same flags for commands that parse their own arguments with `parseArgs` (`logs tail`). */
 export const clientOptions = {
-  'api-key': { type: 'string' }, 'api-base': { type: 'string' }, 'data-dir': { type: 'string' },
+  'api-key': { type: 'string' },
+  'api-base': { type: 'string' },
+  'data-dir': { type: 'string' },
 } as const;
-export const clientUsage = clientFlags.map((flag) => `  --${flag.name} <${flag.value ?? ''}>  ${flag.help.replace(/\n/g, ' ')}`).join('\n');
+export const clientUsage = clientFlags
+  .map((flag) => `  --${flag.name} <${flag.value ?? ''}>  ${flag.help.replace(/\n/g, ' ')}`)
+  .join('\n');
 
 export function dataDirOf(values: FlagValues): string {
   return resolve(stringFlag(values, 'data-dir') ?? process.env['OPENTILL_DATA_DIR'] ?? '.opentill');
@@ -56,7 +69,9 @@ export function writeServerRecord(dataDir: string, record: ServerRecord): () => 
     try {
       const current = JSON.parse(readFileSync(path, 'utf8')) as ServerRecord;
       if (current.pid === record.pid) rmSync(path, { force: true });
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   };
 }
 
@@ -94,10 +109,14 @@ export function locateServer(values: FlagValues): Target {
   const flag = stringFlag(values, 'api-base');
   const env = process.env['OPENTILL_API_BASE'];
   const port = process.env['PORT'];
-  const [raw, source] = flag ? [flag, '--api-base']
-    : env ? [env, 'OPENTILL_API_BASE']
-      : record ? [record.url, `${join(dataDir, serverRecordName)}`]
-        : port ? [`http://${defaultHost}:${port}`, 'PORT']
+  const [raw, source] = flag
+    ? [flag, '--api-base']
+    : env
+      ? [env, 'OPENTILL_API_BASE']
+      : record
+        ? [record.url, `${join(dataDir, serverRecordName)}`]
+        : port
+          ? [`http://${defaultHost}:${port}`, 'PORT']
           : [`http://${defaultHost}:${defaultPort}`, 'the default'];
   return { base: normalizeBase(raw, source), source, record, dataDir };
 }
@@ -110,32 +129,47 @@ function normalizeBase(raw: string, source: string): string {
   } catch {
     throw new CliError(`${source}: '${raw}' is not a URL (e.g. http://127.0.0.1:4242)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`${source}: '${raw}' must be an http:// or https:// URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CliError(`${source}: '${raw}' must be an http:// or https:// URL`);
   return url.toString().replace(/\/+$/, '');
 }
 
 export function findApiKey(values: FlagValues, target: Target): string {
   const given = stringFlag(values, 'api-key') ?? process.env['OPENTILL_SECRET_KEY'];
   if (given) return given;
-  const keysFile = target.record && 'file' in target.record.key ? target.record.key.file : join(target.dataDir, 'keys.json');
+  const keysFile =
+    target.record && 'file' in target.record.key ? target.record.key.file : join(target.dataDir, 'keys.json');
   if (existsSync(keysFile)) {
     const key = (JSON.parse(readFileSync(keysFile, 'utf8')) as { secretKey?: string }).secretKey;
     if (key) return key;
   }
   if (target.record && 'given' in target.record.key) {
-    throw new CliError(`no API key: the server at ${target.record.url} was started with its key given by ${
-      target.record.key.given === 'flag' ? '--api-key' : 'OPENTILL_SECRET_KEY'}; pass the same --api-key sk_test_… (or set OPENTILL_SECRET_KEY)`);
+    throw new CliError(
+      `no API key: the server at ${target.record.url} was started with its key given by ${
+        target.record.key.given === 'flag' ? '--api-key' : 'OPENTILL_SECRET_KEY'
+      }; pass the same --api-key sk_test_… (or set OPENTILL_SECRET_KEY)`,
+    );
   }
-  throw new CliError(`no API key: pass --api-key sk_test_… (or set OPENTILL_SECRET_KEY), or run from the directory where 'opentill serve' keeps ${keysFile}`);
+  throw new CliError(
+    `no API key: pass --api-key sk_test_… (or set OPENTILL_SECRET_KEY), or run from the directory where 'opentill serve' keeps ${keysFile}`,
+  );
 }
 
 /** The one-line "cannot connect" message: the URL tried, where it came from, how to fix it. */
 export function unreachable(target: Target, error: unknown): CliError {
   const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as NodeJS.ErrnoException).code;
-  const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host'
-    : (error as Error).name === 'TimeoutError' ? 'no answer in time' : code ?? (error as Error).message;
-  return new CliError(`cannot reach OpenTill at ${target.base} (${why}; address from ${target.source}). ` +
-    `Start it with 'opentill serve', or point to it with --api-base <url> or OPENTILL_API_BASE`);
+  const why =
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND'
+        ? 'unknown host'
+        : (error as Error).name === 'TimeoutError'
+          ? 'no answer in time'
+          : (code ?? (error as Error).message);
+  return new CliError(
+    `cannot reach OpenTill at ${target.base} (${why}; address from ${target.source}). ` +
+      `Start it with 'opentill serve', or point to it with --api-base <url> or OPENTILL_API_BASE`,
+  );
 }
 
 /** A Stripe object or list as JSON; fields are read with care by the callers. */
@@ -169,8 +203,13 @@ export function encodeForm(data: Record<string, unknown>): string {
 }
 
 export class ApiFailure extends Error {
-  constructor(readonly status: number, readonly body: unknown) {
-    super(`HTTP ${status}: ${(body as { error?: { message?: string } } | null)?.error?.message ?? JSON.stringify(body).slice(0, 300)}`);
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(
+      `HTTP ${status}: ${(body as { error?: { message?: string } } | null)?.error?.message ?? JSON.stringify(body).slice(0, 300)}`,
+    );
   }
 }
 
@@ -201,9 +240,11 @@ export function client(values: FlagValues): Client {
       const text = await response.text();
       let parsed: unknown = null;
       try {
-        parsed = text ? JSON.parse(text) as unknown : null;
+        parsed = text ? (JSON.parse(text) as unknown) : null;
       } catch {
-        throw new CliError(`${base}${path} answered HTTP ${response.status} with something that is not JSON: is ${base} an OpenTill server?`);
+        throw new CliError(
+          `${base}${path} answered HTTP ${response.status} with something that is not JSON: is ${base} an OpenTill server?`,
+        );
       }
       if (!response.ok) throw new ApiFailure(response.status, parsed);
       return parsed as ApiObject;

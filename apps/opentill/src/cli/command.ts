@@ -70,7 +70,11 @@ export function parseCommandArgs(command: Command, argv: string[]): Parsed {
   }
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const flag of flags) {
-    options[flag.name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}), ...(flag.multiple ? { multiple: true } : {}) };
+    options[flag.name] = {
+      type: flag.type,
+      ...(flag.short ? { short: flag.short } : {}),
+      ...(flag.multiple ? { multiple: true } : {}),
+    };
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
@@ -87,7 +91,9 @@ export function parseCommandArgs(command: Command, argv: string[]): Parsed {
   const max = command.positionalsMax ?? 0;
   if (parsed.positionals.length > max && !values['help']) {
     const extra = parsed.positionals[max]!;
-    throw new UsageError(`opentill ${command.name}: unexpected argument '${extra}' (see opentill ${command.name} --help)`);
+    throw new UsageError(
+      `opentill ${command.name}: unexpected argument '${extra}' (see opentill ${command.name} --help)`,
+    );
   }
   return { values, positionals: parsed.positionals };
 }
@@ -95,11 +101,15 @@ export function parseCommandArgs(command: Command, argv: string[]): Parsed {
 function parseArgsMessage(command: Command, error: Error & { code?: string }): string {
   const hint = `(see opentill ${command.name} --help)`;
   // Node's messages quote the flag as '-p, --port <value>' or '--port': the long name is what we show.
-  const flag = /(--[a-z0-9-]+(?:=[^' ]*)?)/.exec(error.message)?.[1] ?? /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? '';
+  const flag =
+    /(--[a-z0-9-]+(?:=[^' ]*)?)/.exec(error.message)?.[1] ?? /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? '';
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       const name = flag.replace(/^-+/, '').split('=')[0]!;
-      const near = suggest(name, command.flags.filter((f) => !f.aliasOf).map((f) => f.name));
+      const near = suggest(
+        name,
+        command.flags.filter((f) => !f.aliasOf).map((f) => f.name),
+      );
       return `opentill ${command.name}: unknown flag ${flag}${near ? `; did you mean --${near}?` : ''} ${hint}`;
     }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
@@ -143,7 +153,8 @@ export function commandHelp(command: Command): string {
   if (command.description) lines.push('', command.description);
   lines.push('', 'Options:');
   const shown = [...command.flags.filter((flag) => !flag.aliasOf), helpFlag];
-  const label = (flag: Flag) => `${flag.short ? `-${flag.short}, ` : '    '}--${flag.negatable ? `[no-]${flag.name}` : flag.name}` +
+  const label = (flag: Flag) =>
+    `${flag.short ? `-${flag.short}, ` : '    '}--${flag.negatable ? `[no-]${flag.name}` : flag.name}` +
     (flag.value ? ` <${flag.value}>` : '');
   const width = Math.min(34, Math.max(...shown.map((flag) => label(flag).length)) + 2);
   for (const flag of shown) {
@@ -197,12 +208,16 @@ const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_
 export function parseDuration(text: string, source: string, bounds: { minMs: number; maxMs: number }): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
   if (!match) {
-    const hint = /^\d+(\.\d+)?$/.test(text.trim()) ? ` (add a unit: ${text.trim()}s or ${text.trim()}ms)` : ' (e.g. 500ms, 10s, 2m)';
+    const hint = /^\d+(\.\d+)?$/.test(text.trim())
+      ? ` (add a unit: ${text.trim()}s or ${text.trim()}ms)`
+      : ' (e.g. 500ms, 10s, 2m)';
     throw new UsageError(`${source}: '${text}' is not a duration${hint}`);
   }
   const ms = Math.round(Number(match[1]) * durationUnits[match[2]!]!);
   if (ms < bounds.minMs || ms > bounds.maxMs) {
-    throw new UsageError(`${source}: ${text} is out of range (${formatDuration(bounds.minMs)} to ${formatDuration(bounds.maxMs)})`);
+    throw new UsageError(
+      `${source}: ${text} is out of range (${formatDuration(bounds.minMs)} to ${formatDuration(bounds.maxMs)})`,
+    );
   }
   return ms;
 }

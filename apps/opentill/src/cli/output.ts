@@ -4,7 +4,10 @@
  */
 const colourful = Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb';
 
-const paint = (code: number) => (text: string): string => (colourful ? `\u001b[${code}m${text}\u001b[0m` : text);
+const paint =
+  (code: number) =>
+  (text: string): string =>
+    colourful ? `\u001b[${code}m${text}\u001b[0m` : text;
 export const green = paint(32);
 export const red = paint(31);
 export const dim = paint(2);

@@ -7,7 +7,7 @@ import { logs as logsTail } from '../logs-tail.js';
 
 export const logs: Command = {
   name: 'logs',
-  summary: 'Follow the server\'s request log (opentill logs tail)',
+  summary: "Follow the server's request log (opentill logs tail)",
   usage: ['logs tail [options]'],
   flags: [],
   examples: ['opentill logs tail'],

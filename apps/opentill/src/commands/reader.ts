@@ -8,7 +8,16 @@
  */
 import WebSocket from 'ws';
 import {
-  idleDueAtMs, initialDevice, isPersonality, readerProtocol, screenOf, step, type DeviceEvent, type DeviceMessage, type DeviceState, type Personality,
+  idleDueAtMs,
+  initialDevice,
+  isPersonality,
+  readerProtocol,
+  screenOf,
+  step,
+  type DeviceEvent,
+  type DeviceMessage,
+  type DeviceState,
+  type Personality,
   type ServerFrame,
 } from '@opentill/reader-device';
 import { testCards } from '@opentill/processor-simulated';
@@ -16,7 +25,11 @@ import { UsageError, booleanFlag, parseInteger, stringFlag, type Command, type F
 import { client, clientFlags, locateServer, unreachable, type Client } from '../cli/client.js';
 import { exitQuietlyOnClosedStdout } from '../cli/output.js';
 
-export interface ReaderCredential { account: string; readerId: string; secret: string }
+export interface ReaderCredential {
+  account: string;
+  readerId: string;
+  secret: string;
+}
 
 export function formatCredential(c: ReaderCredential): string {
   return `${c.account}/${c.readerId}/${c.secret}`;
@@ -24,7 +37,8 @@ export function formatCredential(c: ReaderCredential): string {
 
 export function parseCredential(value: string): ReaderCredential {
   const parts = value.split('/');
-  if (parts.length !== 3 || parts.some((p) => p.length === 0)) throw new Error('--reader-secret must look like acct_…/tmr_…/rdrsk_…');
+  if (parts.length !== 3 || parts.some((p) => p.length === 0))
+    throw new Error('--reader-secret must look like acct_…/tmr_…/rdrsk_…');
   return { account: parts[0]!, readerId: parts[1]!, secret: parts[2]! };
 }
 
@@ -33,14 +47,19 @@ function wsBase(apiBase: string): string {
 }
 
 /** Pairs: returns the credential once the merchant registered the code. */
-export async function pair(apiBase: string, personality: Personality, onCode: (code: string) => void): Promise<ReaderCredential> {
+export async function pair(
+  apiBase: string,
+  personality: Personality,
+  onCode: (code: string) => void,
+): Promise<ReaderCredential> {
   const ws = new WebSocket(`${wsBase(apiBase)}/opentill/v1/readers/pair`);
   return new Promise((resolve, reject) => {
     ws.on('open', () => ws.send(JSON.stringify({ type: 'pair', seq: 1, protocol: readerProtocol, personality })));
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as ServerFrame;
       if (frame.type === 'pairing') onCode(frame.code);
-      else if (frame.type === 'paired') resolve({ account: frame.account, readerId: frame.reader_id, secret: frame.reader_secret });
+      else if (frame.type === 'paired')
+        resolve({ account: frame.account, readerId: frame.reader_id, secret: frame.reader_secret });
       else if (frame.type === 'error') reject(new Error(`${frame.code}: ${frame.message}`));
     });
     ws.on('error', reject);
@@ -74,19 +93,30 @@ export async function runReader(options: RunOptions): Promise<never> {
   let failures = 0;
   for (let attempt = 0; ; attempt += 1) {
     const apiBase = addresses[attempt % addresses.length]!;
-    const result = await connectOnce({ ...options, apiBase }, () => state, (next) => { state = next; });
+    const result = await connectOnce(
+      { ...options, apiBase },
+      () => state,
+      (next) => {
+        state = next;
+      },
+    );
     if (result.fatal) throw new Error(result.reason);
     // The backoff starts again after a connection that was welcomed.
     failures = result.welcomed ? 0 : failures + 1;
     const delayMs = failures === 0 ? 250 : Math.min(5000, 250 * 2 ** Math.min(failures, 5));
     const nextBase = addresses[(attempt + 1) % addresses.length]!;
-    options.log(`connection closed (${result.reason}); reconnecting${addresses.length > 1 ? ` to ${nextBase}` : ''} in ${delayMs} ms`);
+    options.log(
+      `connection closed (${result.reason}); reconnecting${addresses.length > 1 ? ` to ${nextBase}` : ''} in ${delayMs} ms`,
+    );
     await new Promise((r) => setTimeout(r, delayMs));
   }
 }
 
-function connectOnce(options: RunOptions, get: () => DeviceState, set: (state: DeviceState) => void):
-  Promise<{ fatal: boolean; welcomed: boolean; reason: string }> {
+function connectOnce(
+  options: RunOptions,
+  get: () => DeviceState,
+  set: (state: DeviceState) => void,
+): Promise<{ fatal: boolean; welcomed: boolean; reason: string }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${wsBase(options.apiBase)}/opentill/v1/readers/connect`);
     let seq = 0;
@@ -119,34 +149,58 @@ function connectOnce(options: RunOptions, get: () => DeviceState, set: (state: D
       if (idleTimer) clearTimeout(idleTimer);
       idleTimer = null;
       const due = idleDueAtMs(get());
-      if (due !== null) idleTimer = setTimeout(() => { idleTimer = null; apply({ kind: 'tick' }); }, Math.max(0, due - Date.now()));
+      if (due !== null)
+        idleTimer = setTimeout(
+          () => {
+            idleTimer = null;
+            apply({ kind: 'tick' });
+          },
+          Math.max(0, due - Date.now()),
+        );
     }
     const autoAnswer = () => {
       const state = get();
       if (state.phase === 'collect' && options.autoPresent) {
-        apply({ kind: 'input', input: { type: 'present_card', number: options.autoPresent, read_method: 'contactless_emv', wallet: null } });
+        apply({
+          kind: 'input',
+          input: { type: 'present_card', number: options.autoPresent, read_method: 'contactless_emv', wallet: null },
+        });
       }
     };
     ws.on('open', () => {
       const current = get();
-      send({ type: 'hello', protocol: readerProtocol, account: options.credential.account, reader_id: options.credential.readerId,
-        secret: options.credential.secret, action_id: current.action && ['collect', 'tip', 'pin', 'processing', 'inputs', 'cart'].includes(current.phase)
-          ? current.action.id : null });
+      send({
+        type: 'hello',
+        protocol: readerProtocol,
+        account: options.credential.account,
+        reader_id: options.credential.readerId,
+        secret: options.credential.secret,
+        action_id:
+          current.action && ['collect', 'tip', 'pin', 'processing', 'inputs', 'cart'].includes(current.phase)
+            ? current.action.id
+            : null,
+      });
     });
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as ServerFrame;
       switch (frame.type) {
         case 'welcome':
           welcomed = true;
-          options.log(`connected as ${frame.reader_id} (${readerProtocol})${options.fallbacks?.length ? ` to ${options.apiBase}` : ''}`);
+          options.log(
+            `connected as ${frame.reader_id} (${readerProtocol})${options.fallbacks?.length ? ` to ${options.apiBase}` : ''}`,
+          );
           heartbeat = setInterval(() => send({ type: 'heartbeat' }), frame.heartbeat_interval_ms);
           apply({ kind: 'connection', online: true });
           return;
         case 'command': {
           send({ type: 'ack', command_id: frame.command_id });
           const outgoing: DeviceEvent[] = apply({ kind: 'command', command: frame.command });
-          if (frame.command.type === 'action') options.log(`action ${frame.command.action.type} ${frame.command.action.id}`);
-          if (frame.command.type === 'action_update') options.log(`action ${frame.command.action_id} ${frame.command.status}${frame.command.message ? `: ${frame.command.message}` : ''}`);
+          if (frame.command.type === 'action')
+            options.log(`action ${frame.command.action.type} ${frame.command.action.id}`);
+          if (frame.command.type === 'action_update')
+            options.log(
+              `action ${frame.command.action_id} ${frame.command.status}${frame.command.message ? `: ${frame.command.message}` : ''}`,
+            );
           if (outgoing.length === 0) autoAnswer();
           return;
         }
@@ -168,21 +222,35 @@ function connectOnce(options: RunOptions, get: () => DeviceState, set: (state: D
     ws.on('close', (code, reason) => {
       if (heartbeat) clearInterval(heartbeat);
       if (idleTimer) clearTimeout(idleTimer);
-      const permanent = fatal !== null && ['unknown_reader', 'reader_revoked', 'unauthenticated', 'unsupported_protocol',
-        'replaced_by_new_connection'].includes(fatal.code);
-      resolve({ fatal: permanent, welcomed, reason: fatal ? `${fatal.code}: ${fatal.message}` : `${code} ${reason.toString()}` });
+      const permanent =
+        fatal !== null &&
+        [
+          'unknown_reader',
+          'reader_revoked',
+          'unauthenticated',
+          'unsupported_protocol',
+          'replaced_by_new_connection',
+        ].includes(fatal.code);
+      resolve({
+        fatal: permanent,
+        welcomed,
+        reason: fatal ? `${fatal.code}: ${fatal.message}` : `${code} ${reason.toString()}`,
+      });
     });
   });
 }
 
 /** `--pin`: the PIN the device types itself (default the test PIN 1234), or null (`none`): its PIN pad waits for a person. */
 export function readerPin(value: string | undefined): string | null {
-  return value === 'none' ? null : value ?? '1234';
+  return value === 'none' ? null : (value ?? '1234');
 }
 
 /** A screen URL for a reader (a screen session), or null when the server refuses (no key, unknown reader). */
 export async function screenUrl(api: Client, readerId: string): Promise<string> {
-  const session = await api.call('POST', `/opentill/v1/terminal/readers/${encodeURIComponent(readerId)}/screen_sessions`);
+  const session = await api.call(
+    'POST',
+    `/opentill/v1/terminal/readers/${encodeURIComponent(readerId)}/screen_sessions`,
+  );
   return String(session['url']);
 }
 
@@ -197,19 +265,48 @@ function optionalClient(values: FlagValues): Client | null {
 export const reader: Command = {
   name: 'reader',
   summary: 'Run a simulated smart reader (WisePOS E / S700) that connects like a real one',
-  usage: ['reader --pair [options]                 pair a new reader, then run it',
-    'reader --reader-secret <credential> [options]   run a paired reader again'],
-  description: 'Pairing prints a registration code; register it with a location (the command to do so is\n' +
+  usage: [
+    'reader --pair [options]                 pair a new reader, then run it',
+    'reader --reader-secret <credential> [options]   run a paired reader again',
+  ],
+  description:
+    'Pairing prints a registration code; register it with a location (the command to do so is\n' +
     'printed), and the reader connects, then prints its virtual screen URL.',
   flags: [
     { name: 'pair', type: 'boolean', help: 'pair a new reader' },
-    { name: 'reader-secret', type: 'string', value: 'credential', help: 'the credential printed after pairing (acct_…/tmr_…/rdrsk_…)' },
+    {
+      name: 'reader-secret',
+      type: 'string',
+      value: 'credential',
+      help: 'the credential printed after pairing (acct_…/tmr_…/rdrsk_…)',
+    },
     { name: 'personality', type: 'string', value: 'p', help: 'wisepos_e (default) or s700' },
-    { name: 'auto-present', type: 'string', value: 'number', help: 'present this test card whenever the reader asks for a card' },
-    { name: 'pin', type: 'string', value: 'digits|none', help: 'type this PIN when a card asks for one (default 1234); none: show\nthe PIN pad and wait for a PIN typed on the reader\'s screen' },
-    { name: 'tip', type: 'string', value: 'amount', help: 'choose this tip (minor units) when the reader offers tipping' },
+    {
+      name: 'auto-present',
+      type: 'string',
+      value: 'number',
+      help: 'present this test card whenever the reader asks for a card',
+    },
+    {
+      name: 'pin',
+      type: 'string',
+      value: 'digits|none',
+      help: "type this PIN when a card asks for one (default 1234); none: show\nthe PIN pad and wait for a PIN typed on the reader's screen",
+    },
+    {
+      name: 'tip',
+      type: 'string',
+      value: 'amount',
+      help: 'choose this tip (minor units) when the reader offers tipping',
+    },
     { name: 'quiet', short: 'q', type: 'boolean', help: 'do not log screens' },
-    { name: 'fallback', type: 'string', multiple: true, value: 'url', help: 'another node of the same cluster: when the connection drops, the reader\ntries the next address in turn (repeatable; docs/cluster-running.md)' },
+    {
+      name: 'fallback',
+      type: 'string',
+      multiple: true,
+      value: 'url',
+      help: 'another node of the same cluster: when the connection drops, the reader\ntries the next address in turn (repeatable; docs/cluster-running.md)',
+    },
     ...clientFlags,
   ],
   examples: [
@@ -221,19 +318,25 @@ export const reader: Command = {
   async run({ values }) {
     const pairing = booleanFlag(values, 'pair') ?? false;
     const secretText = stringFlag(values, 'reader-secret');
-    if (!pairing && !secretText) throw new UsageError('opentill reader: pass --pair (a new reader) or --reader-secret <credential> (see opentill reader --help)');
+    if (!pairing && !secretText)
+      throw new UsageError(
+        'opentill reader: pass --pair (a new reader) or --reader-secret <credential> (see opentill reader --help)',
+      );
     if (pairing && secretText) throw new UsageError('opentill reader: --pair and --reader-secret exclude each other');
     const personality = stringFlag(values, 'personality') ?? 'wisepos_e';
     if (!isPersonality(personality)) throw new UsageError(`--personality: '${personality}' is not wisepos_e or s700`);
     const autoPresent = stringFlag(values, 'auto-present');
-    if (autoPresent !== undefined && !/^\d{12,19}$/.test(autoPresent)) throw new UsageError(`--auto-present: '${autoPresent}' is not a card number (e.g. 4242424242424242)`);
+    if (autoPresent !== undefined && !/^\d{12,19}$/.test(autoPresent))
+      throw new UsageError(`--auto-present: '${autoPresent}' is not a card number (e.g. 4242424242424242)`);
     const pin = stringFlag(values, 'pin');
-    if (pin !== undefined && pin !== 'none' && !/^\d{4,12}$/.test(pin)) throw new UsageError(`--pin: '${pin}' is not 4 to 12 digits, or none`);
+    if (pin !== undefined && pin !== 'none' && !/^\d{4,12}$/.test(pin))
+      throw new UsageError(`--pin: '${pin}' is not 4 to 12 digits, or none`);
     const tip = stringFlag(values, 'tip');
     const tipAmount = tip !== undefined ? parseInteger(tip, '--tip', 0, 99_999_999) : null;
     const fallbacks = (values['fallback'] as string[] | undefined) ?? [];
     for (const fallback of fallbacks) {
-      if (!/^https?:\/\/[^\s/]+\/?$/.test(fallback)) throw new UsageError(`--fallback: '${fallback.slice(0, 80)}' is not an http(s)://host:port address`);
+      if (!/^https?:\/\/[^\s/]+\/?$/.test(fallback))
+        throw new UsageError(`--fallback: '${fallback.slice(0, 80)}' is not an http(s)://host:port address`);
     }
     let credential: ReaderCredential | null = null;
     if (secretText) {
@@ -257,12 +360,15 @@ export const reader: Command = {
           log(`  curl ${apiBase}/v1/terminal/locations -u ${key}: -d display_name=Shop \\`);
           log('    -d "address[line1]=1 Main Street" -d "address[city]=San Francisco" -d "address[state]=CA" \\');
           log('    -d "address[postal_code]=94111" -d "address[country]=US"');
-          log('Then register the reader with the location\'s id (tml_…):');
+          log("Then register the reader with the location's id (tml_…):");
           log(`  curl ${apiBase}/v1/terminal/readers -u ${key}: -d registration_code=${code} -d location=tml_…`);
           log('Waiting for the registration…');
         });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED' || /ECONNREFUSED|ENOTFOUND/.test((error as Error).message)) {
+        if (
+          (error as NodeJS.ErrnoException).code === 'ECONNREFUSED' ||
+          /ECONNREFUSED|ENOTFOUND/.test((error as Error).message)
+        ) {
           throw unreachable(target, error);
         }
         throw error;
@@ -280,8 +386,15 @@ export const reader: Command = {
       log(`Screen: opentill screen ${credential.readerId} --api-key sk_test_…`);
     }
     await runReader({
-      apiBase, fallbacks, credential, personality, autoPresent: autoPresent ?? null, pin: readerPin(pin),
-      tip: tipAmount, log, logScreens: !(booleanFlag(values, 'quiet') ?? false),
+      apiBase,
+      fallbacks,
+      credential,
+      personality,
+      autoPresent: autoPresent ?? null,
+      pin: readerPin(pin),
+      tip: tipAmount,
+      log,
+      logScreens: !(booleanFlag(values, 'quiet') ?? false),
     });
   },
 };

@@ -7,7 +7,7 @@ import type { Command } from '../cli/command.js';
 
 export const reset: Command = {
   name: 'reset',
-  summary: 'Delete the account\'s data (objects, events, deliveries, idempotency keys); keep its keys',
+  summary: "Delete the account's data (objects, events, deliveries, idempotency keys); keep its keys",
   usage: ['reset [options]'],
   description: 'Fixtures (serve --fixtures) come back at the next start of the server.',
   flags: [...clientFlags],
@@ -22,7 +22,9 @@ export const reset: Command = {
       throw error;
     }
     const deleted = answer['deleted'] as Record<string, number>;
-    process.stdout.write(`Reset ${String(answer['account'])} on ${api.base}: ${deleted['objects']} objects, ` +
-      `${deleted['webhook_deliveries']} webhook deliveries, ${deleted['idempotency_keys']} idempotency keys deleted\n`);
+    process.stdout.write(
+      `Reset ${String(answer['account'])} on ${api.base}: ${deleted['objects']} objects, ` +
+        `${deleted['webhook_deliveries']} webhook deliveries, ${deleted['idempotency_keys']} idempotency keys deleted\n`,
+    );
   },
 };

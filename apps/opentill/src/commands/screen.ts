@@ -21,16 +21,26 @@ export const screen: Command = {
   positionalsMax: 1,
   flags: [
     { name: 'open', short: 'o', type: 'boolean', help: 'open it in the default browser too' },
-    { name: 'lang', type: 'string', value: 'code', help: 'the screen\'s language: en, fr, de, es, it, nl (default: from the\nreader\'s location country)' },
+    {
+      name: 'lang',
+      type: 'string',
+      value: 'code',
+      help: "the screen's language: en, fr, de, es, it, nl (default: from the\nreader's location country)",
+    },
     ...clientFlags,
   ],
   examples: ['opentill screen tmr_4NDSg6Hhq3a5zMx', 'opentill screen tmr_4NDSg6Hhq3a5zMx --open --lang fr'],
   async run({ values, positionals }) {
     const [readerId] = positionals;
-    if (!readerId) throw new UsageError('opentill screen: name a reader, e.g. opentill screen tmr_… (list them: curl …/v1/terminal/readers)');
-    if (!/^tmr_\w{1,100}$/.test(readerId)) throw new UsageError(`opentill screen: '${readerId}' is not a reader id (tmr_…)`);
+    if (!readerId)
+      throw new UsageError(
+        'opentill screen: name a reader, e.g. opentill screen tmr_… (list them: curl …/v1/terminal/readers)',
+      );
+    if (!/^tmr_\w{1,100}$/.test(readerId))
+      throw new UsageError(`opentill screen: '${readerId}' is not a reader id (tmr_…)`);
     const lang = stringFlag(values, 'lang');
-    if (lang !== undefined && !/^[a-z]{2}$/.test(lang)) throw new UsageError(`--lang: '${lang}' is not a two-letter language code (e.g. en, fr)`);
+    if (lang !== undefined && !/^[a-z]{2}$/.test(lang))
+      throw new UsageError(`--lang: '${lang}' is not a two-letter language code (e.g. en, fr)`);
     const api = client(values);
     let url: string;
     try {
@@ -44,7 +54,9 @@ export const screen: Command = {
     if (booleanFlag(values, 'open')) {
       const { command, args } = opener();
       const child = spawn(command, [...args, url], { stdio: 'ignore', detached: true });
-      child.on('error', () => process.stderr.write(`opentill screen: could not run ${command}; open the URL above yourself\n`));
+      child.on('error', () =>
+        process.stderr.write(`opentill screen: could not run ${command}; open the URL above yourself\n`),
+      );
       child.unref();
     }
   },

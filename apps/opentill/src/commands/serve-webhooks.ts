@@ -2,21 +2,41 @@
  * `opentill serve`'s webhook options and the dispatcher it runs (engine/src/webhooks/).
  */
 import {
-  HttpWebhookSender, WebhookDispatcher, defaultSenderOptions, parseRetrySchedule, type ClaimedDelivery, type RetrySchedule, type Services,
+  HttpWebhookSender,
+  WebhookDispatcher,
+  defaultSenderOptions,
+  parseRetrySchedule,
+  type ClaimedDelivery,
+  type RetrySchedule,
+  type Services,
 } from '@opentill/engine';
 import { UsageError, booleanFlag, parseDuration, stringFlag, type Flag, type FlagValues } from '../cli/command.js';
 
 export const webhookFlags: Flag[] = [
   {
-    name: 'webhook-retry', type: 'string', value: 'schedule',
-    help: 'standard (exponential + jitter up to 3 days, like Stripe live), short\n(5m, 30m, 3h: Stripe\'s sandbox), or base=1s,factor=2,cap=10s,window=1m\n(env OPENTILL_WEBHOOK_RETRY)',
+    name: 'webhook-retry',
+    type: 'string',
+    value: 'schedule',
+    help: "standard (exponential + jitter up to 3 days, like Stripe live), short\n(5m, 30m, 3h: Stripe's sandbox), or base=1s,factor=2,cap=10s,window=1m\n(env OPENTILL_WEBHOOK_RETRY)",
   },
-  { name: 'webhook-timeout', type: 'string', value: 'duration', help: 'a receiver must answer within this (default 10s, env OPENTILL_WEBHOOK_TIMEOUT)' },
   {
-    name: 'webhook-allow-private', type: 'boolean', negatable: true,
+    name: 'webhook-timeout',
+    type: 'string',
+    value: 'duration',
+    help: 'a receiver must answer within this (default 10s, env OPENTILL_WEBHOOK_TIMEOUT)',
+  },
+  {
+    name: 'webhook-allow-private',
+    type: 'boolean',
+    negatable: true,
     help: 'deliver to loopback/private addresses (default on: test mode, local\ndevelopment; env OPENTILL_WEBHOOK_ALLOW_PRIVATE=true|false)',
   },
-  { name: 'webhook-poll', type: 'string', value: 'duration', help: 'outbox poll when nothing wakes it (default 1s, env OPENTILL_WEBHOOK_POLL)' },
+  {
+    name: 'webhook-poll',
+    type: 'string',
+    value: 'duration',
+    help: 'outbox poll when nothing wakes it (default 1s, env OPENTILL_WEBHOOK_POLL)',
+  },
 ];
 
 export interface WebhookConfig {
@@ -47,7 +67,11 @@ export function webhookConfig(values: FlagValues): WebhookConfig {
   }
   const duration = (name: string, envName: string, fallback: string) => {
     const flag = stringFlag(values, name);
-    return parseDuration(flag ?? env[envName] ?? fallback, flag !== undefined ? `--${name}` : envName, webhookDurationBounds);
+    return parseDuration(
+      flag ?? env[envName] ?? fallback,
+      flag !== undefined ? `--${name}` : envName,
+      webhookDurationBounds,
+    );
   };
   return {
     schedule,
@@ -58,12 +82,21 @@ export function webhookConfig(values: FlagValues): WebhookConfig {
 }
 
 /** Starts the dispatcher of this process; `stop()` it before closing the store. */
-export async function startWebhooks(services: Services, config: WebhookConfig,
-  onError: (error: unknown) => void, onAttempt?: (delivery: ClaimedDelivery) => void, random?: () => number): Promise<WebhookDispatcher> {
+export async function startWebhooks(
+  services: Services,
+  config: WebhookConfig,
+  onError: (error: unknown) => void,
+  onAttempt?: (delivery: ClaimedDelivery) => void,
+  random?: () => number,
+): Promise<WebhookDispatcher> {
   services.webhookEndpoints.configure({ allowPrivate: config.allowPrivate });
   const dispatcher = new WebhookDispatcher(services.engine, {
     schedule: config.schedule,
-    sender: new HttpWebhookSender({ ...defaultSenderOptions, timeoutMs: config.timeoutMs, allowPrivate: config.allowPrivate }),
+    sender: new HttpWebhookSender({
+      ...defaultSenderOptions,
+      timeoutMs: config.timeoutMs,
+      allowPrivate: config.allowPrivate,
+    }),
     endpoints: services.webhookEndpoints,
     pollMs: config.pollMs,
     // A claim outlives the slowest possible send, so it is never taken over while in flight.

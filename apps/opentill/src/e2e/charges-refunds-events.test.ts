@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Stripe from 'stripe';
 import {
-  advanceClock, assertError, authorizedIntent, countAll, createIntent, day, presentCard, rejectsStripe, requiredFields, stores,
+  advanceClock,
+  assertError,
+  authorizedIntent,
+  countAll,
+  createIntent,
+  day,
+  presentCard,
+  rejectsStripe,
+  requiredFields,
+  stores,
   useServer,
 } from './helpers.js';
 
@@ -57,14 +66,23 @@ for (const store of stores) {
 
         const list = await h.stripe.charges.list({ payment_intent: pi.id });
         assert.equal(list.url, '/v1/charges');
-        assert.deepEqual(list.data.map((c) => c.id), [chargeId]);
-        const recent = await h.stripe.charges.list({ created: { gte: charge.created }, expand: ['data.payment_intent'], limit: 100 });
+        assert.deepEqual(
+          list.data.map((c) => c.id),
+          [chargeId],
+        );
+        const recent = await h.stripe.charges.list({
+          created: { gte: charge.created },
+          expand: ['data.payment_intent'],
+          limit: 100,
+        });
         const mine = recent.data.find((c) => c.id === chargeId);
         assert.equal((mine?.payment_intent as Stripe.PaymentIntent).id, pi.id);
         assert.equal((await h.stripe.charges.list({ created: { gt: charge.created + 3600 } })).data.length, 0);
 
         const updated = await h.stripe.charges.update(chargeId, {
-          description: 'tea', metadata: { table: '4' }, fraud_details: { user_report: 'safe' },
+          description: 'tea',
+          metadata: { table: '4' },
+          fraud_details: { user_report: 'safe' },
         });
         assert.equal(updated.description, 'tea');
         assert.deepEqual(updated.metadata, { table: '4' });
@@ -74,11 +92,20 @@ for (const store of stores) {
         assert.deepEqual(unset.metadata, {});
         const updatedEvents = await eventsAbout(chargeId, 'charge.updated');
         assert.ok(updatedEvents.length >= 2);
-        assert.equal((updatedEvents.at(-1)!.data.previous_attributes as { description?: string }).description, 'coffee');
+        assert.equal(
+          (updatedEvents.at(-1)!.data.previous_attributes as { description?: string }).description,
+          'coffee',
+        );
 
-        await rejectsStripe(h.stripe.charges.retrieve('ch_missing'), { statusCode: 404, code: 'resource_missing', param: 'charge' });
+        await rejectsStripe(h.stripe.charges.retrieve('ch_missing'), {
+          statusCode: 404,
+          code: 'resource_missing',
+          param: 'charge',
+        });
         await rejectsStripe(h.stripe.charges.update(chargeId, { amount: 5 } as Stripe.ChargeUpdateParams), {
-          statusCode: 400, code: 'parameter_unknown', param: 'amount',
+          statusCode: 400,
+          code: 'parameter_unknown',
+          param: 'amount',
         });
       });
 
@@ -87,7 +114,10 @@ for (const store of stores) {
         assertError(await presentCard(h, pi.id, { number: '4000000000000002' }), 402);
         await presentCard(h, pi.id);
         const charges = await h.stripe.charges.list({ payment_intent: pi.id });
-        assert.deepEqual(charges.data.map((c) => c.status), ['succeeded', 'failed']);
+        assert.deepEqual(
+          charges.data.map((c) => c.status),
+          ['succeeded', 'failed'],
+        );
       });
     });
 
@@ -95,7 +125,11 @@ for (const store of stores) {
       it('partial, full, over-refund, retrieve, update, list, cancel', async () => {
         const pi = await authorizedIntent(h, { capture_method: 'automatic', amount: 1000 });
         const chargeId = String(pi.latest_charge);
-        const first = await h.stripe.refunds.create({ payment_intent: pi.id, amount: 300, reason: 'requested_by_customer' });
+        const first = await h.stripe.refunds.create({
+          payment_intent: pi.id,
+          amount: 300,
+          reason: 'requested_by_customer',
+        });
         assert.match(first.id, /^re_/);
         assert.equal(first.object, 'refund');
         assert.equal(first.amount, 300);
@@ -108,7 +142,9 @@ for (const store of stores) {
         assert.equal(charge.refunded, false);
 
         await rejectsStripe(h.stripe.refunds.create({ charge: chargeId, amount: 701 }), {
-          statusCode: 400, code: 'amount_too_large', param: 'amount',
+          statusCode: 400,
+          code: 'amount_too_large',
+          param: 'amount',
           message: 'Refund amount (701) is greater than unrefunded amount on charge (700)',
         });
         const rest = await h.stripe.refunds.create({ charge: chargeId, metadata: { why: 'rest' } });
@@ -116,7 +152,10 @@ for (const store of stores) {
         charge = await h.stripe.charges.retrieve(chargeId);
         assert.equal(charge.amount_refunded, 1000);
         assert.equal(charge.refunded, true);
-        await rejectsStripe(h.stripe.refunds.create({ charge: chargeId }), { statusCode: 400, code: 'charge_already_refunded' });
+        await rejectsStripe(h.stripe.refunds.create({ charge: chargeId }), {
+          statusCode: 400,
+          code: 'charge_already_refunded',
+        });
 
         assert.equal((await h.stripe.refunds.retrieve(first.id)).amount, 300);
         const expanded = await h.stripe.refunds.retrieve(first.id, { expand: ['charge'] });
@@ -124,31 +163,55 @@ for (const store of stores) {
         const updated = await h.stripe.refunds.update(first.id, { metadata: { note: 'hi' } });
         assert.deepEqual(updated.metadata, { note: 'hi' });
         await rejectsStripe(h.stripe.refunds.update(first.id, { amount: 5 } as Stripe.RefundUpdateParams), {
-          statusCode: 400, code: 'parameter_unknown',
+          statusCode: 400,
+          code: 'parameter_unknown',
         });
 
         const byCharge = await h.stripe.refunds.list({ charge: chargeId });
         assert.equal(byCharge.url, '/v1/refunds');
-        assert.deepEqual(byCharge.data.map((r) => r.id), [rest.id, first.id], 'newest first');
-        assert.ok((await h.stripe.refunds.list({ created: { gte: first.created }, limit: 100 })).data.some((r) => r.id === first.id));
-        assert.equal((await h.stripe.refunds.list({ created: { lt: first.created } , charge: chargeId })).data.length, 0);
+        assert.deepEqual(
+          byCharge.data.map((r) => r.id),
+          [rest.id, first.id],
+          'newest first',
+        );
+        assert.ok(
+          (await h.stripe.refunds.list({ created: { gte: first.created }, limit: 100 })).data.some(
+            (r) => r.id === first.id,
+          ),
+        );
+        assert.equal(
+          (await h.stripe.refunds.list({ created: { lt: first.created }, charge: chargeId })).data.length,
+          0,
+        );
         const byIntent = await h.stripe.refunds.list({ payment_intent: pi.id, limit: 1 });
-        assert.deepEqual(byIntent.data.map((r) => r.id), [rest.id]);
+        assert.deepEqual(
+          byIntent.data.map((r) => r.id),
+          [rest.id],
+        );
         assert.equal(byIntent.has_more, true);
 
         await rejectsStripe(h.stripe.refunds.cancel(first.id), { statusCode: 400, code: 'refund_invalid_state' });
         await rejectsStripe(h.stripe.refunds.retrieve('re_missing'), { statusCode: 404, code: 'resource_missing' });
 
         const events = await h.stripe.events.list({ types: ['refund.created', 'charge.refunded'], limit: 100 });
-        const mine = events.data.filter((e) => [first.id, rest.id, chargeId].includes((e.data.object as { id: string }).id));
-        assert.deepEqual(mine.map((e) => e.type).sort(),
-          ['charge.refunded', 'charge.refunded', 'refund.created', 'refund.created']);
+        const mine = events.data.filter((e) =>
+          [first.id, rest.id, chargeId].includes((e.data.object as { id: string }).id),
+        );
+        assert.deepEqual(mine.map((e) => e.type).sort(), [
+          'charge.refunded',
+          'charge.refunded',
+          'refund.created',
+          'refund.created',
+        ]);
       });
 
       it('refund of a partially captured charge is limited to the captured amount', async () => {
         const pi = await authorizedIntent(h, { amount: 1000 });
         await h.stripe.paymentIntents.capture(pi.id, { amount_to_capture: 600 });
-        await rejectsStripe(h.stripe.refunds.create({ payment_intent: pi.id, amount: 601 }), { statusCode: 400, code: 'amount_too_large' });
+        await rejectsStripe(h.stripe.refunds.create({ payment_intent: pi.id, amount: 601 }), {
+          statusCode: 400,
+          code: 'amount_too_large',
+        });
         const refund = await h.stripe.refunds.create({ payment_intent: pi.id });
         assert.equal(refund.amount, 600);
       });
@@ -157,13 +220,26 @@ for (const store of stores) {
         const uncaptured = await authorizedIntent(h);
         await rejectsStripe(h.stripe.refunds.create({ payment_intent: uncaptured.id }), { statusCode: 400 });
         const fresh = await createIntent(h, { amount: 1000, currency: 'usd' });
-        await rejectsStripe(h.stripe.refunds.create({ payment_intent: fresh.id }), { statusCode: 400, param: 'payment_intent' });
+        await rejectsStripe(h.stripe.refunds.create({ payment_intent: fresh.id }), {
+          statusCode: 400,
+          param: 'payment_intent',
+        });
         await rejectsStripe(h.stripe.refunds.create({}), { statusCode: 400, code: 'parameter_missing' });
-        await rejectsStripe(h.stripe.refunds.create({ charge: 'ch_missing' }), { statusCode: 404, code: 'resource_missing', param: 'charge' });
-        await rejectsStripe(h.stripe.refunds.create({ payment_intent: 'pi_missing' }), { statusCode: 404, param: 'payment_intent' });
+        await rejectsStripe(h.stripe.refunds.create({ charge: 'ch_missing' }), {
+          statusCode: 404,
+          code: 'resource_missing',
+          param: 'charge',
+        });
+        await rejectsStripe(h.stripe.refunds.create({ payment_intent: 'pi_missing' }), {
+          statusCode: 404,
+          param: 'payment_intent',
+        });
         for (const amount of ['-5', '0', '1.5', 'abc']) {
-          assertError(await h.api('POST', '/v1/refunds', { form: `payment_intent=${uncaptured.id}&amount=${amount}` }), 400,
-            { param: 'amount' });
+          assertError(
+            await h.api('POST', '/v1/refunds', { form: `payment_intent=${uncaptured.id}&amount=${amount}` }),
+            400,
+            { param: 'amount' },
+          );
         }
         assert.equal((await h.stripe.paymentIntents.retrieve(uncaptured.id)).status, 'requires_capture');
       });
@@ -172,12 +248,21 @@ for (const store of stores) {
         const one = await authorizedIntent(h, { capture_method: 'automatic' });
         const two = await authorizedIntent(h, { capture_method: 'automatic' });
         await rejectsStripe(h.stripe.refunds.create({ charge: String(one.latest_charge), payment_intent: two.id }), {
-          statusCode: 400, code: 'parameters_exclusive',
+          statusCode: 400,
+          code: 'parameters_exclusive',
         });
-        const agreeing = await h.stripe.refunds.create({ charge: String(one.latest_charge), payment_intent: one.id, amount: 100 });
+        const agreeing = await h.stripe.refunds.create({
+          charge: String(one.latest_charge),
+          payment_intent: one.id,
+          amount: 100,
+        });
         assert.equal(agreeing.status, 'succeeded');
 
-        const interac = await authorizedIntent(h, { currency: 'cad', capture_method: 'automatic', payment_method_types: ['interac_present'] });
+        const interac = await authorizedIntent(h, {
+          currency: 'cad',
+          capture_method: 'automatic',
+          payment_method_types: ['interac_present'],
+        });
         assert.equal(interac.status, 'succeeded');
         const declined = await h.stripe.refunds.create({ payment_intent: interac.id, amount: 505 });
         assert.equal(declined.status, 'failed');
@@ -212,12 +297,19 @@ for (const store of stores) {
         const mastercard = await authorizedIntent(h, {}, { number: '5555555555554444' });
         const visaCharge = await h.stripe.charges.retrieve(String(visa.latest_charge));
         const mcCharge = await h.stripe.charges.retrieve(String(mastercard.latest_charge));
-        assert.equal(visaCharge.payment_method_details!.card_present!.capture_before! - visaCharge.created, 4 * day + 18 * 3600);
+        assert.equal(
+          visaCharge.payment_method_details!.card_present!.capture_before! - visaCharge.created,
+          4 * day + 18 * 3600,
+        );
         assert.equal(mcCharge.payment_method_details!.card_present!.capture_before! - mcCharge.created, 2 * day);
 
         const jpy = await authorizedIntent(h, { currency: 'jpy', amount: 1000 }, { number: '5555555555554444' });
         const jpyCharge = await h.stripe.charges.retrieve(String(jpy.latest_charge));
-        assert.equal(jpyCharge.payment_method_details!.card_present!.capture_before! - jpyCharge.created, 30 * day, 'JPY: 30 days');
+        assert.equal(
+          jpyCharge.payment_method_details!.card_present!.capture_before! - jpyCharge.created,
+          30 * day,
+          'JPY: 30 days',
+        );
 
         await advanceClock(h, 2 * day + 60);
         assert.equal((await h.stripe.paymentIntents.retrieve(jpy.id)).status, 'requires_capture');
@@ -225,7 +317,10 @@ for (const store of stores) {
         assert.equal(mcAfter.status, 'canceled');
         assert.equal(mcAfter.cancellation_reason, 'automatic');
         assert.equal((await h.stripe.paymentIntents.retrieve(visa.id)).status, 'requires_capture', 'Visa still holds');
-        await rejectsStripe(h.stripe.paymentIntents.capture(mastercard.id), { statusCode: 400, code: 'payment_intent_unexpected_state' });
+        await rejectsStripe(h.stripe.paymentIntents.capture(mastercard.id), {
+          statusCode: 400,
+          code: 'payment_intent_unexpected_state',
+        });
         assert.equal((await eventsAbout(String(mastercard.latest_charge), 'charge.expired')).length, 1);
         assert.equal((await eventsAbout(mastercard.id, 'payment_intent.canceled')).length, 1);
 
@@ -249,20 +344,31 @@ for (const store of stores) {
         assert.equal(clock.status, 200);
         assert.ok(clock.body.frozen_time > Date.now() / 1000);
         for (const seconds of ['0', '-5', 'x', '999999999999']) {
-          assertError(await h.api('POST', '/opentill/v1/test/clock/advance', { form: `seconds=${seconds}` }), 400, { param: 'seconds' });
+          assertError(await h.api('POST', '/opentill/v1/test/clock/advance', { form: `seconds=${seconds}` }), 400, {
+            param: 'seconds',
+          });
         }
-        assertError(await h.api('POST', '/opentill/v1/test/clock/advance', { form: '' }), 400, { code: 'parameter_missing' });
+        assertError(await h.api('POST', '/opentill/v1/test/clock/advance', { form: '' }), 400, {
+          code: 'parameter_missing',
+        });
       });
     });
 
     describe('events', () => {
       it('every state change records its events, with the request that caused them', async () => {
-        const pi = await createIntent(h, { amount: 1000, currency: 'usd', capture_method: 'manual' },
-          { idempotencyKey: `events-${store}-${Date.now()}` });
+        const pi = await createIntent(
+          h,
+          { amount: 1000, currency: 'usd', capture_method: 'manual' },
+          { idempotencyKey: `events-${store}-${Date.now()}` },
+        );
         await presentCard(h, pi.id);
         await h.stripe.paymentIntents.capture(pi.id);
         const mine = (await eventsAbout(pi.id)).map((e) => e.type).reverse();
-        assert.deepEqual(mine, ['payment_intent.created', 'payment_intent.amount_capturable_updated', 'payment_intent.succeeded']);
+        assert.deepEqual(mine, [
+          'payment_intent.created',
+          'payment_intent.amount_capturable_updated',
+          'payment_intent.succeeded',
+        ]);
         const created = (await eventsAbout(pi.id, 'payment_intent.created'))[0]!;
         assert.match(created.id, /^evt_/);
         assert.equal(created.object, 'event');
@@ -272,7 +378,8 @@ for (const store of stores) {
         assert.match(created.request?.idempotency_key ?? '', /^events-/);
         assert.ok(!JSON.stringify(created).includes('_internal'));
         const chargeEvents = (await eventsAbout(String((await h.stripe.paymentIntents.retrieve(pi.id)).latest_charge)))
-          .map((e) => e.type).reverse();
+          .map((e) => e.type)
+          .reverse();
         assert.deepEqual(chargeEvents, ['charge.succeeded', 'charge.captured']);
         const again = await h.stripe.events.retrieve(created.id);
         assert.deepEqual({ ...again, lastResponse: undefined }, { ...created, lastResponse: undefined });
@@ -302,9 +409,12 @@ for (const store of stores) {
         const createdGte = await h.stripe.events.list({ created: { gte: newest.created }, limit: 100 });
         assert.ok(createdGte.data.some((e) => e.id === newest.id));
         await rejectsStripe(h.stripe.events.list({ type: 'charge.failed', types: ['charge.failed'] }), {
-          statusCode: 400, code: 'parameters_exclusive',
+          statusCode: 400,
+          code: 'parameters_exclusive',
         });
-        await rejectsStripe(h.stripe.events.list({ types: Array.from({ length: 21 }, () => 'charge.failed') }), { statusCode: 400 });
+        await rejectsStripe(h.stripe.events.list({ types: Array.from({ length: 21 }, () => 'charge.failed') }), {
+          statusCode: 400,
+        });
         assertError(await h.api('GET', '/v1/events?type=char*ge'), 400, { param: 'type' });
         // Pagination works on events too.
         const page = await h.stripe.events.list({ limit: 2 });

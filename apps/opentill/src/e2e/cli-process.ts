@@ -2,30 +2,47 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { opentillMain } from '@opentill/testkit';
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('OPENTILL_') && name !== 'PORT' && name !== 'HOST' && name !== 'DATABASE_URL') env[name] = value;
+    if (!name.startsWith('OPENTILL_') && name !== 'PORT' && name !== 'HOST' && name !== 'DATABASE_URL')
+      env[name] = value;
   }
   return { ...env, ...extra };
 }
 
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [opentillMain, ...args], {
-      cwd: options.cwd, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd,
+      env: cleanEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`opentill ${args.join(' ')} did not finish:\n${stdout}\n${stderr}`));
     }, options.timeoutMs ?? 60_000);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -39,7 +56,9 @@ export interface LongRunning {
 
 export function startCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): LongRunning {
   const child = spawn(process.execPath, [opentillMain, ...args], {
-    cwd: options.cwd, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const listeners = new Set<() => void>();
@@ -57,12 +76,26 @@ export function startCli(args: string[], options: { cwd?: string; env?: Record<s
       return new Promise((resolve, reject) => {
         const check = () => {
           const match = pattern.exec(output);
-          if (match) { done(); resolve(match); }
+          if (match) {
+            done();
+            resolve(match);
+          }
         };
-        const timer = setTimeout(() => { done(); reject(new Error(`no ${pattern} in:\n${output}`)); }, timeoutMs);
-        const done = () => { clearTimeout(timer); listeners.delete(check); };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no ${pattern} in:\n${output}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
         listeners.add(check);
-        void exited.then((code) => { if (listeners.has(check)) { done(); reject(new Error(`exited (${code}) before ${pattern}:\n${output}`)); } });
+        void exited.then((code) => {
+          if (listeners.has(check)) {
+            done();
+            reject(new Error(`exited (${code}) before ${pattern}:\n${output}`));
+          }
+        });
         check();
       });
     },

@@ -45,7 +45,8 @@ describe('opentill CLI: help, version, usage errors', () => {
 
   it('every command has its own --help with usage, options and examples', async () => {
     const runs: CliResult[] = [];
-    for (const args of [...commandNames.map((name) => [name, '--help']), ['help', 'serve']]) runs.push(await runCli(args));
+    for (const args of [...commandNames.map((name) => [name, '--help']), ['help', 'serve']])
+      runs.push(await runCli(args));
     for (const [index, result] of runs.entries()) {
       const name = commandNames[index] ?? 'serve';
       {
@@ -58,7 +59,9 @@ describe('opentill CLI: help, version, usage errors', () => {
   });
 
   it('--version prints the package version', async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     for (const flag of ['--version']) {
       const result = await runCli([flag]);
       assert.equal(result.code, 0);
@@ -75,9 +78,15 @@ describe('opentill CLI: help, version, usage errors', () => {
     const runs: CliResult[] = [];
     for (const name of commandNames) runs.push(await runCli([name, '--bogus-flag']));
     for (const [index, name] of commandNames.entries()) {
-      assertUsageError(runs[index]!, new RegExp(`opentill ${name}: unknown flag --bogus-flag \\(see opentill ${name} --help\\)`));
+      assertUsageError(
+        runs[index]!,
+        new RegExp(`opentill ${name}: unknown flag --bogus-flag \\(see opentill ${name} --help\\)`),
+      );
     }
-    assertUsageError(await runCli(['listen', '--forward-too', 'x']), /unknown flag --forward-too; did you mean --forward-to\?/);
+    assertUsageError(
+      await runCli(['listen', '--forward-too', 'x']),
+      /unknown flag --forward-too; did you mean --forward-to\?/,
+    );
   });
 
   it('bad values through the binary: one actionable line, exit 2, nothing written', async () => {
@@ -85,8 +94,14 @@ describe('opentill CLI: help, version, usage errors', () => {
     try {
       const dataDir = join(dir, 'data');
       const cases: Array<[string[], RegExp]> = [
-        [['serve', '--port', 'abc', '--data-dir', dataDir], /^opentill: --port: 'abc' is not a port number; use 0 to 65535/],
-        [['serve', '--webhook-poll', '5', '--data-dir', dataDir], /--webhook-poll: '5' is not a duration \(add a unit: 5s or 5ms\)/],
+        [
+          ['serve', '--port', 'abc', '--data-dir', dataDir],
+          /^opentill: --port: 'abc' is not a port number; use 0 to 65535/,
+        ],
+        [
+          ['serve', '--webhook-poll', '5', '--data-dir', dataDir],
+          /--webhook-poll: '5' is not a duration \(add a unit: 5s or 5ms\)/,
+        ],
         [['trigger', 'payment_intent.succeded'], /did you mean payment_intent\.succeeded\?/],
       ];
       const runs: CliResult[] = [];
@@ -104,9 +119,15 @@ describe('opentill CLI: help, version, usage errors', () => {
     const cases: Array<[string[], RegExp]> = [
       [['serve', '--port', '70000', '--data-dir', dataDir], /--port: '70000' is not a port number/],
       [['serve', '--port'], /--port needs a value/],
-      [['serve', '--api-key', 'pk_test_x', '--data-dir', dataDir], /must be a test secret key: 'sk_test_' followed by 16/],
+      [
+        ['serve', '--api-key', 'pk_test_x', '--data-dir', dataDir],
+        /must be a test secret key: 'sk_test_' followed by 16/,
+      ],
       [['serve', '--seed', 'a b', '--data-dir', dataDir], /--seed: use up to 64 letters/],
-      [['serve', '--database', 'mysql://x', '--data-dir', dataDir], /--database: 'mysql:\/\/x' is not a postgres:\/\/ URL/],
+      [
+        ['serve', '--database', 'mysql://x', '--data-dir', dataDir],
+        /--database: 'mysql:\/\/x' is not a postgres:\/\/ URL/,
+      ],
       [['serve', '--log', 'yes'], /unexpected argument 'yes'/],
       [['listen', '--forward-timeout', '10'], /--forward-timeout: '10' is not a duration/],
       [['listen', '--forward-to', 'ftp://x/y'], /--forward-to: 'ftp:\/\/x\/y' must be http:\/\/ or https:\/\//],
@@ -115,7 +136,10 @@ describe('opentill CLI: help, version, usage errors', () => {
       [['listen', '--forward-too', 'x'], /unknown flag --forward-too; did you mean --forward-to\?/],
       [['trigger'], /name an event/],
       [['trigger', 'invoice.paid'], /cannot trigger 'invoice.paid'/],
-      [['trigger', 'payment_intent.created', '--override', 'amount=5'], /--override: 'amount=5' is not resource:param=value/],
+      [
+        ['trigger', 'payment_intent.created', '--override', 'amount=5'],
+        /--override: 'amount=5' is not resource:param=value/,
+      ],
       [['trigger', 'payment_intent.created', '--add', 'invoice:x=1'], /--add: unknown resource 'invoice'/],
       [['reader'], /pass --pair .* or --reader-secret/],
       [['reader', '--pair', '--personality', 'p400'], /--personality: 'p400' is not wisepos_e or s700/],
@@ -130,12 +154,15 @@ describe('opentill CLI: help, version, usage errors', () => {
     try {
       for (const [[name, ...args], pattern] of cases) {
         const command = commands.find((c) => c.name === name)!;
-        await assert.rejects(async () => command.run(parseCommandArgs(command, args)), (error: Error) => {
-          assert.ok(error instanceof UsageError, `${name} ${args.join(' ')}: ${error.message}`);
-          assert.match(error.message, pattern);
-          assert.doesNotMatch(error.message, /\n/, 'one line');
-          return true;
-        });
+        await assert.rejects(
+          async () => command.run(parseCommandArgs(command, args)),
+          (error: Error) => {
+            assert.ok(error instanceof UsageError, `${name} ${args.join(' ')}: ${error.message}`);
+            assert.match(error.message, pattern);
+            assert.doesNotMatch(error.message, /\n/, 'one line');
+            return true;
+          },
+        );
       }
       assert.equal(existsSync(dataDir), false, 'no data directory was created');
     } finally {
@@ -156,8 +183,13 @@ describe('opentill CLI: help, version, usage errors', () => {
         const result = await runCli(args, { cwd: dir, env });
         assert.equal(result.code, 1, result.stderr);
         assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
-        assert.match(result.stderr, new RegExp(`cannot reach OpenTill at http://127\\.0\\.0\\.1:${port} \\(connection refused; address from ${source}\\)\\. ` +
-          `Start it with 'opentill serve', or point to it with --api-base <url> or OPENTILL_API_BASE`));
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `cannot reach OpenTill at http://127\\.0\\.0\\.1:${port} \\(connection refused; address from ${source}\\)\\. ` +
+              `Start it with 'opentill serve', or point to it with --api-base <url> or OPENTILL_API_BASE`,
+          ),
+        );
       }
       const noKey = await runCli(['reset', '--api-base', `http://127.0.0.1:${port}`], { cwd: dir });
       assert.equal(noKey.code, 1);
@@ -168,12 +200,19 @@ describe('opentill CLI: help, version, usage errors', () => {
   });
 
   it('listen backs off while the server is unreachable: 1s, 2s, 4s … capped at 30s', async () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 20].map(reconnectDelayMs), [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 6, 20].map(reconnectDelayMs),
+      [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000],
+    );
     assert.equal(reconnectDelayCapMs, 30_000);
     const port = await closedPort();
     const listener = startCli(['listen', '--api-key', 'sk_test_x', '--api-base', `http://127.0.0.1:${port}`]);
     try {
-      await listener.waitFor(new RegExp(`cannot reach OpenTill at http://127\\.0\\.0\\.1:${port} \\(connection refused; address from --api-base\\)`));
+      await listener.waitFor(
+        new RegExp(
+          `cannot reach OpenTill at http://127\\.0\\.0\\.1:${port} \\(connection refused; address from --api-base\\)`,
+        ),
+      );
       await listener.waitFor(/retrying in 1s/);
       await listener.waitFor(/retrying in 2s/);
     } finally {
@@ -184,11 +223,22 @@ describe('opentill CLI: help, version, usage errors', () => {
 
   it('boolean flags take --no-: serve --no-webhook-allow-private refuses a loopback webhook URL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'opentill-cli-no-'));
-    const server = startCli(['serve', '--port', '0', '--data-dir', dir, '--api-key', 'sk_test_noPrivateNoPrivate01', '--no-webhook-allow-private']);
+    const server = startCli([
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      '--api-key',
+      'sk_test_noPrivateNoPrivate01',
+      '--no-webhook-allow-private',
+    ]);
     try {
       const [, port] = await server.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-      const refused = await raw({ baseUrl: `http://127.0.0.1:${port}` }, 'POST', '/v1/webhook_endpoints',
-        { key: 'sk_test_noPrivateNoPrivate01', form: { url: 'http://127.0.0.1:9/hook', enabled_events: ['*'] } });
+      const refused = await raw({ baseUrl: `http://127.0.0.1:${port}` }, 'POST', '/v1/webhook_endpoints', {
+        key: 'sk_test_noPrivateNoPrivate01',
+        form: { url: 'http://127.0.0.1:9/hook', enabled_events: ['*'] },
+      });
       assert.equal(refused.status, 400);
       assert.equal(refused.body.error.code, 'url_invalid');
     } finally {
@@ -197,7 +247,7 @@ describe('opentill CLI: help, version, usage errors', () => {
     }
   });
 
-  it('screen --open uses the platform\'s opener', () => {
+  it("screen --open uses the platform's opener", () => {
     assert.deepEqual(opener('linux'), { command: 'xdg-open', args: [] });
     assert.deepEqual(opener('darwin'), { command: 'open', args: [] });
     assert.equal(opener('win32').command, 'cmd');
@@ -212,8 +262,11 @@ describe('opentill CLI: help, version, usage errors', () => {
       const dataDir = join(dir, 'data');
       const result = await runCli(['serve', '--port', String(port), '--data-dir', dataDir]);
       assert.equal(result.code, 1, result.stderr);
-      assert.equal(result.stderr, `opentill: port ${port} on 127.0.0.1 is already in use; pick another with --port <n> (or env PORT), ` +
-        `or stop what uses it (e.g. lsof -i :${port})\n`);
+      assert.equal(
+        result.stderr,
+        `opentill: port ${port} on 127.0.0.1 is already in use; pick another with --port <n> (or env PORT), ` +
+          `or stop what uses it (e.g. lsof -i :${port})\n`,
+      );
       assert.equal(existsSync(dataDir), false, 'no data directory, database or key was created');
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
@@ -221,4 +274,3 @@ describe('opentill CLI: help, version, usage errors', () => {
     }
   });
 });
-

@@ -25,17 +25,37 @@ describe('opentill cluster', () => {
   });
 
   it('starts 2 nodes behind haproxy, serves through it, and stops them all on Ctrl-C', async () => {
-    const cli = startCli(['cluster', '--nodes', '2', '--port', '0', '--database', schema.url, '--data-dir', dataDir,
-      '--haproxy', provisionHaproxy().command]);
+    const cli = startCli([
+      'cluster',
+      '--nodes',
+      '2',
+      '--port',
+      '0',
+      '--database',
+      schema.url,
+      '--data-dir',
+      dataDir,
+      '--haproxy',
+      provisionHaproxy().command,
+    ]);
     try {
       const [, url] = await cli.waitFor(/behind haproxy on (http:\/\/\S+)/, 90_000);
       const secretKey = (await cli.waitFor(/secret key:\s+(\S+)/))[1]!;
       const pids = [...cli.output().matchAll(/node\d:\s+\S+ \(pid (\d+)\)/g)].map((match) => Number(match[1]));
       assert.equal(pids.length, 2, cli.output());
-      const stripe = new Stripe(secretKey, { host: '127.0.0.1', port: Number(new URL(url!).port), protocol: 'http', maxNetworkRetries: 0 });
+      const stripe = new Stripe(secretKey, {
+        host: '127.0.0.1',
+        port: Number(new URL(url!).port),
+        protocol: 'http',
+        maxNetworkRetries: 0,
+      });
       const answered = new Set<string>();
       for (let i = 0; i < 4; i += 1) {
-        const created = await stripe.paymentIntents.create({ amount: 500, currency: 'usd', payment_method_types: ['card_present'] } as Stripe.PaymentIntentCreateParams);
+        const created = await stripe.paymentIntents.create({
+          amount: 500,
+          currency: 'usd',
+          payment_method_types: ['card_present'],
+        } as Stripe.PaymentIntentCreateParams);
         answered.add(created.lastResponse.headers['opentill-node']!);
       }
       assert.deepEqual(answered, new Set(['node1', 'node2']));

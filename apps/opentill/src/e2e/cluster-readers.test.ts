@@ -21,25 +21,36 @@ describe('cluster: readers', () => {
   let stripe: Stripe;
   let location: Stripe.Terminal.Location;
   const nodeOf = (response: WithResponse) => response.lastResponse.headers['opentill-node']!;
-  const stripeOn = (port: number) => new Stripe(cluster.secretKey, {
-    host: '127.0.0.1', port, protocol: 'http', telemetry: false, maxNetworkRetries: 3, timeout: 20_000,
-  });
-  const paymentIntent = () => stripe.paymentIntents.create({
-    amount: 1500, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'manual',
-  } as Stripe.PaymentIntentCreateParams);
+  const stripeOn = (port: number) =>
+    new Stripe(cluster.secretKey, {
+      host: '127.0.0.1',
+      port,
+      protocol: 'http',
+      telemetry: false,
+      maxNetworkRetries: 3,
+      timeout: 20_000,
+    });
+  const paymentIntent = () =>
+    stripe.paymentIntents.create({
+      amount: 1500,
+      currency: 'usd',
+      payment_method_types: ['card_present'],
+      capture_method: 'manual',
+    } as Stripe.PaymentIntentCreateParams);
 
   before(async () => {
     cluster = await startCluster({ name: 'cluster-readers' });
     stripe = stripeOn(cluster.port);
     location = await stripe.terminal.locations.create({
-      display_name: 'HQ', address: { line1: '1 Main St', city: 'San Francisco', state: 'CA', postal_code: '94111', country: 'US' },
+      display_name: 'HQ',
+      address: { line1: '1 Main St', city: 'San Francisco', state: 'CA', postal_code: '94111', country: 'US' },
     });
   });
   after(async () => {
     await cluster?.stop();
   });
 
-  it('runs a simulated reader\'s server-driven payment with every call through the load balancer', async () => {
+  it("runs a simulated reader's server-driven payment with every call through the load balancer", async () => {
     const answered: string[] = [];
     const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
     answered.push(nodeOf(reader as unknown as WithResponse));
@@ -48,7 +59,7 @@ describe('cluster: readers', () => {
     const started = await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id });
     assert.equal(started.action?.status, 'in_progress');
     answered.push(nodeOf(started));
-    const polled = await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader;
+    const polled = (await stripe.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader;
     assert.equal(polled.action?.status, 'in_progress');
     answered.push(nodeOf(polled as unknown as WithResponse));
     const presented = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
@@ -66,31 +77,63 @@ describe('cluster: readers', () => {
   });
 
   it('`opentill reader` reconnects to the next address after its node is SIGKILLed, online and paying there', async () => {
-    const [, second, third] = cluster.nodes as [RunningCluster['nodes'][number], RunningCluster['nodes'][number], RunningCluster['nodes'][number]];
+    const [, second, third] = cluster.nodes as [
+      RunningCluster['nodes'][number],
+      RunningCluster['nodes'][number],
+      RunningCluster['nodes'][number],
+    ];
     let output = '';
-    const child: ChildProcess = spawn(process.execPath, [opentillMain, 'reader', '--pair', '--api-base', second.url,
-      '--fallback', third.url, '--auto-present', '4242424242424242', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        opentillMain,
+        'reader',
+        '--pair',
+        '--api-base',
+        second.url,
+        '--fallback',
+        third.url,
+        '--auto-present',
+        '4242424242424242',
+        '--quiet',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     const connections = () => output.match(/connected as \S+ \(\S+\) to (\S+)/g) ?? [];
     try {
       await waitUntil(async () => /Registration code: \S+/.test(output), `registration code:\n${output}`, 30_000);
       const code = /Registration code: (\S+)/.exec(output)![1]!;
       // Registered on the node the pairing device waits on (a pending pairing lives in that node).
-      const reader = await stripeOn(second.port).terminal.readers.create({ registration_code: code, location: location.id });
+      const reader = await stripeOn(second.port).terminal.readers.create({
+        registration_code: code,
+        location: location.id,
+      });
       await waitUntil(async () => connections().length === 1, `connected:\n${output}`, 30_000);
       assert.match(connections()[0]!, new RegExp(`to ${second.url}$`));
       await cluster.kill(second.name);
       await waitUntil(async () => connections().length === 2, `reconnected:\n${output}`, 30_000);
       assert.match(connections()[1]!, new RegExp(`to ${third.url}$`));
       // Presence, read through the load balancer (any node): online.
-      await waitUntil(async () => (await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader).status === 'online',
-        'online after the reconnection', 30_000);
+      await waitUntil(
+        async () => ((await stripe.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader).status === 'online',
+        'online after the reconnection',
+        30_000,
+      );
       // A payment on the node the device is connected to now.
       const direct = stripeOn(third.port);
       const intent = await paymentIntent();
       await direct.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id });
-      await waitUntil(async () => (await stripe.paymentIntents.retrieve(intent.id)).status === 'requires_capture', `payment:\n${output}`, 30_000);
+      await waitUntil(
+        async () => (await stripe.paymentIntents.retrieve(intent.id)).status === 'requires_capture',
+        `payment:\n${output}`,
+        30_000,
+      );
       assert.equal((await stripe.charges.list({ payment_intent: intent.id })).data.length, 1);
     } finally {
       child.kill();

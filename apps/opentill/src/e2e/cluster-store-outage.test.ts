@@ -18,10 +18,12 @@ describe('cluster: PostgreSQL cut under load', () => {
   let schema: FreshSchema;
   let proxy: TcpProxy;
   let cluster: RunningCluster;
-  const create = (i: number): Promise<RawResponse> => raw(cluster, 'POST', '/v1/payment_intents', {
-    key: cluster.secretKey, headers: { 'Idempotency-Key': `outage-${i}` },
-    form: { amount: 100 + i, currency: 'usd', 'payment_method_types[0]': 'card_present', 'metadata[op]': String(i) },
-  });
+  const create = (i: number): Promise<RawResponse> =>
+    raw(cluster, 'POST', '/v1/payment_intents', {
+      key: cluster.secretKey,
+      headers: { 'Idempotency-Key': `outage-${i}` },
+      form: { amount: 100 + i, currency: 'usd', 'payment_method_types[0]': 'card_present', 'metadata[op]': String(i) },
+    });
 
   before(async () => {
     schema = await freshSchema((await testPostgres()).url, 'cluster-outage');
@@ -47,19 +49,21 @@ describe('cluster: PostgreSQL cut under load', () => {
     const failures: Array<{ op: number; response: RawResponse }> = [];
     let next = 0;
     let cut = false;
-    await Promise.all(Array.from({ length: workers }, async () => {
-      while (next < total) {
-        const op = next++;
-        const response = await create(op);
-        if (response.status === 200) acknowledged.set(op, response.body.id as string);
-        else failures.push({ op, response });
-        if (!cut && acknowledged.size >= cutAfter) {
-          cut = true;
-          proxy.cut();
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        while (next < total) {
+          const op = next++;
+          const response = await create(op);
+          if (response.status === 200) acknowledged.set(op, response.body.id as string);
+          else failures.push({ op, response });
+          if (!cut && acknowledged.size >= cutAfter) {
+            cut = true;
+            proxy.cut();
+          }
+          if (cut && failures.length === restoreAfterFailures) proxy.restore();
         }
-        if (cut && failures.length === restoreAfterFailures) proxy.restore();
-      }
-    }));
+      }),
+    );
     assert.ok(cut);
     assert.ok(failures.length >= restoreAfterFailures, `${failures.length} failures`);
     for (const { op, response } of failures) {
@@ -74,7 +78,8 @@ describe('cluster: PostgreSQL cut under load', () => {
       if (recovered.status !== 200) await new Promise((done) => setTimeout(done, 100));
     }
     assert.equal(recovered?.status, 200, recovered?.text);
-    for (const node of cluster.nodes) assert.ok(node.server && node.server.process.exitCode === null, `${node.name} still runs`);
+    for (const node of cluster.nodes)
+      assert.ok(node.server && node.server.process.exitCode === null, `${node.name} still runs`);
     // A key whose request was cut after claiming it stays locked for limits.idempotencyLockMs on the
     // account clock; past it, each retry completes its request once.
     await cluster.advanceClock(limits.idempotencyLockMs / 1000 + 1);
@@ -86,7 +91,12 @@ describe('cluster: PostgreSQL cut under load', () => {
     assert.equal(acknowledged.size, total);
     const listed = new Map<string, number>();
     for (let after: string | null = null, page = 0; page < 10; page += 1) {
-      const response = await raw(cluster, 'GET', `/v1/payment_intents?limit=100${after ? `&starting_after=${after}` : ''}`, { key: cluster.secretKey });
+      const response = await raw(
+        cluster,
+        'GET',
+        `/v1/payment_intents?limit=100${after ? `&starting_after=${after}` : ''}`,
+        { key: cluster.secretKey },
+      );
       assert.equal(response.status, 200, response.text);
       for (const intent of response.body.data as Array<{ id: string; metadata: { op: string } }>) {
         listed.set(intent.id, Number(intent.metadata.op));

@@ -32,10 +32,15 @@ describe('cluster: 3 nodes behind haproxy', () => {
     assert.ok(response.status < 300, `${method} ${path}: ${response.status} ${response.text}`);
     return response.body;
   };
-  const nodeOf = (response: { lastResponse: { headers: Record<string, string> } }) => response.lastResponse.headers['opentill-node'];
+  const nodeOf = (response: { lastResponse: { headers: Record<string, string> } }) =>
+    response.lastResponse.headers['opentill-node'];
   const authorized = async (metadata: Record<string, string> = {}) => {
     const created = await stripe.paymentIntents.create({
-      amount: 1200, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'manual', metadata,
+      amount: 1200,
+      currency: 'usd',
+      payment_method_types: ['card_present'],
+      capture_method: 'manual',
+      metadata,
     } as Stripe.PaymentIntentCreateParams);
     await ok('POST', `/opentill/v1/test/payment_intents/${created.id}/present_card`);
     return created;
@@ -45,7 +50,12 @@ describe('cluster: 3 nodes behind haproxy', () => {
     cluster = await startCluster({ name: 'cluster-e2e', env: webhookEnv });
     // Stripe's own retry policy (5xx, 409, connection errors; the same Idempotency-Key each time).
     stripe = new Stripe(cluster.secretKey, {
-      host: '127.0.0.1', port: cluster.port, protocol: 'http', telemetry: false, maxNetworkRetries: 3, timeout: 20_000,
+      host: '127.0.0.1',
+      port: cluster.port,
+      protocol: 'http',
+      telemetry: false,
+      maxNetworkRetries: 3,
+      timeout: 20_000,
     });
   });
   after(async () => {
@@ -55,7 +65,10 @@ describe('cluster: 3 nodes behind haproxy', () => {
   it('sends consecutive calls of one flow to different nodes, and the flow works across them', async () => {
     const answered: string[] = [];
     const created = await stripe.paymentIntents.create({
-      amount: 2000, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'manual',
+      amount: 2000,
+      currency: 'usd',
+      payment_method_types: ['card_present'],
+      capture_method: 'manual',
     } as Stripe.PaymentIntentCreateParams);
     answered.push(nodeOf(created)!);
     const presented = await api('POST', `/opentill/v1/test/payment_intents/${created.id}/present_card`);
@@ -75,7 +88,8 @@ describe('cluster: 3 nodes behind haproxy', () => {
     assert.equal(refund.status, 'succeeded');
     answered.push(nodeOf(refund)!);
     assert.deepEqual(new Set(answered), new Set(['node1', 'node2', 'node3']), `answered by ${answered.join(', ')}`);
-    for (let i = 1; i < answered.length; i += 1) assert.notEqual(answered[i], answered[i - 1], `calls ${i - 1} and ${i}: ${answered.join(', ')}`);
+    for (let i = 1; i < answered.length; i += 1)
+      assert.notEqual(answered[i], answered[i - 1], `calls ${i - 1} and ${i}: ${answered.join(', ')}`);
   });
 
   it('loses no acknowledged write when a node is SIGKILLed under a stream of requests', async () => {
@@ -85,31 +99,46 @@ describe('cluster: 3 nodes behind haproxy', () => {
     const results: Array<{ id: string } | { error: Stripe.errors.StripeError }> = [];
     let acknowledged = 0;
     let killed: Promise<void> | null = null;
-    const create = (i: number) => stripe.paymentIntents.create({
-      amount: 100 + i, currency: 'usd', payment_method_types: ['card_present'], metadata: { stream: 'kill', op: String(i) },
-    } as Stripe.PaymentIntentCreateParams, { idempotencyKey: `kill-stream-${i}` });
+    const create = (i: number) =>
+      stripe.paymentIntents.create(
+        {
+          amount: 100 + i,
+          currency: 'usd',
+          payment_method_types: ['card_present'],
+          metadata: { stream: 'kill', op: String(i) },
+        } as Stripe.PaymentIntentCreateParams,
+        { idempotencyKey: `kill-stream-${i}` },
+      );
     let next = 0;
-    await Promise.all(Array.from({ length: workers }, async () => {
-      while (next < total) {
-        const i = next++;
-        try {
-          results[i] = { id: (await create(i)).id };
-          acknowledged += 1;
-          if (acknowledged === killAfter) killed = cluster.kill('node2');
-        } catch (error) {
-          results[i] = { error: error as Stripe.errors.StripeError };
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        while (next < total) {
+          const i = next++;
+          try {
+            results[i] = { id: (await create(i)).id };
+            acknowledged += 1;
+            if (acknowledged === killAfter) killed = cluster.kill('node2');
+          } catch (error) {
+            results[i] = { error: error as Stripe.errors.StripeError };
+          }
         }
-      }
-    }));
+      }),
+    );
     assert.ok(killed, 'node2 was killed during the stream');
     await killed;
     // Only requests in flight on node2 when it died may fail (at most one per worker), each with a
     // retryable answer: the key still locked by the dead node's request (409), or a 5xx.
     const failed = results.flatMap((result, i) => ('error' in result ? [i] : []));
-    assert.ok(failed.length <= workers, `${failed.length} failures: ${failed.map((i) => (results[i] as { error: Error }).error.message).join('; ')}`);
+    assert.ok(
+      failed.length <= workers,
+      `${failed.length} failures: ${failed.map((i) => (results[i] as { error: Error }).error.message).join('; ')}`,
+    );
     for (const i of failed) {
       const { error } = results[i] as { error: Stripe.errors.StripeError };
-      assert.ok(error.statusCode === 409 || (error.statusCode ?? 0) >= 500 || error.type === 'StripeConnectionError', `op ${i}: ${error.type} ${error.statusCode} ${error.message}`);
+      assert.ok(
+        error.statusCode === 409 || (error.statusCode ?? 0) >= 500 || error.type === 'StripeConnectionError',
+        `op ${i}: ${error.type} ${error.statusCode} ${error.message}`,
+      );
     }
     // A key whose request died with its node stays locked for limits.idempotencyLockMs (account
     // clock); past it, the retry completes the request: exactly one object per key.
@@ -142,7 +171,10 @@ describe('cluster: 3 nodes behind haproxy', () => {
     });
 
     it('expires authorizations and retries their webhooks once each after a node dies', async () => {
-      const endpoint = await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['payment_intent.canceled'] });
+      const endpoint = await stripe.webhookEndpoints.create({
+        url: receiver.url,
+        enabled_events: ['payment_intent.canceled'],
+      });
       const count = 6;
       const intents = [];
       for (let i = 0; i < count; i += 1) intents.push(await authorized({ expiry: 'cluster' }));
@@ -151,8 +183,11 @@ describe('cluster: 3 nodes behind haproxy', () => {
       await cluster.advanceClock(7 * day);
       const canceledIds = new Set(intents.map((intent) => intent.id));
       const deliveredFor = (answered: boolean) => (received: typeof receiver.received) => {
-        const objects = new Set(received.filter((r) => !answered || r.at >= flippedAt)
-          .map((r) => (r.event['data'] as { object: { id: string } }).object.id));
+        const objects = new Set(
+          received
+            .filter((r) => !answered || r.at >= flippedAt)
+            .map((r) => (r.event['data'] as { object: { id: string } }).object.id),
+        );
         return [...canceledIds].every((id) => objects.has(id));
       };
       let flippedAt = Number.POSITIVE_INFINITY;
@@ -163,18 +198,36 @@ describe('cluster: 3 nodes behind haproxy', () => {
       await cluster.advanceClock(2 * 3600);
       await receiver.waitFor(deliveredFor(true), 30_000, 'a successful retry of every cancellation');
       // A positive control: an event made after, delivered; whatever was due before it was claimed by then.
-      const sentinel = await stripe.paymentIntents.create({ amount: 300, currency: 'usd', payment_method_types: ['card_present'] } as Stripe.PaymentIntentCreateParams);
+      const sentinel = await stripe.paymentIntents.create({
+        amount: 300,
+        currency: 'usd',
+        payment_method_types: ['card_present'],
+      } as Stripe.PaymentIntentCreateParams);
       await stripe.paymentIntents.cancel(sentinel.id);
-      await receiver.waitFor((received) => received.some((r) => (r.event['data'] as { object: { id: string } }).object.id === sentinel.id), 30_000, 'the sentinel');
+      await receiver.waitFor(
+        (received) => received.some((r) => (r.event['data'] as { object: { id: string } }).object.id === sentinel.id),
+        30_000,
+        'the sentinel',
+      );
 
       for (const intent of intents) {
         const fresh = await stripe.paymentIntents.retrieve(intent.id);
         assert.equal(fresh.status, 'canceled');
         assert.equal(fresh.cancellation_reason, 'automatic');
         const events = await stripe.events.list({ type: 'payment_intent.canceled', limit: 100 });
-        assert.equal(events.data.filter((event) => (event.data.object as { id: string }).id === intent.id).length, 1, `${intent.id}: one cancellation`);
-        const successes = receiver.received.filter((r) => r.at >= flippedAt && (r.event['data'] as { object: { id: string } }).object.id === intent.id);
-        assert.equal(successes.length, 1, `${intent.id}: delivered ${successes.length} times after the receiver came back`);
+        assert.equal(
+          events.data.filter((event) => (event.data.object as { id: string }).id === intent.id).length,
+          1,
+          `${intent.id}: one cancellation`,
+        );
+        const successes = receiver.received.filter(
+          (r) => r.at >= flippedAt && (r.event['data'] as { object: { id: string } }).object.id === intent.id,
+        );
+        assert.equal(
+          successes.length,
+          1,
+          `${intent.id}: delivered ${successes.length} times after the receiver came back`,
+        );
       }
       assert.equal(await countAll((method, path) => api(method, path), '/v1/events?type=charge.expired'), count);
       await stripe.webhookEndpoints.del(endpoint.id);

@@ -10,12 +10,24 @@ import { after, before, describe, it } from 'node:test';
 import type Stripe from 'stripe';
 import { limits } from '@opentill/core';
 import { freshSchema, startServer, testPostgres, type RunningServer } from '@opentill/testkit';
-import { assertError, authorizedIntent, raw, stopServer, stripeFor, type Harness, type RawResponse } from './helpers.js';
+import {
+  assertError,
+  authorizedIntent,
+  raw,
+  stopServer,
+  stripeFor,
+  type Harness,
+  type RawResponse,
+} from './helpers.js';
 
 const attempts = 20;
 
 function harnessOf(server: RunningServer, key: string): Harness {
-  return { server, stripe: stripeFor(server, key), api: (method, path, options = {}) => raw(server, method, path, { key, ...options }) };
+  return {
+    server,
+    stripe: stripeFor(server, key),
+    api: (method, path, options = {}) => raw(server, method, path, { key, ...options }),
+  };
 }
 
 /** Only a success, a state error or a lock timeout may come back; never a 5xx. */
@@ -48,13 +60,18 @@ async function allEvents(h: Harness, type: string): Promise<Stripe.Event[]> {
  * `start` pushes each node into `nodes` as soon as it runs and sets the cleanup first, so a node
  * that fails to start never leaves the others running (a live child would keep this file alive).
  */
-function suite(name: string, start: (nodes: RunningServer[], setCleanup: (fn: () => Promise<void>) => void) => Promise<void>) {
+function suite(
+  name: string,
+  start: (nodes: RunningServer[], setCleanup: (fn: () => Promise<void>) => void) => Promise<void>,
+) {
   describe(name, () => {
     const nodes: RunningServer[] = [];
     let cleanup: () => Promise<void> = async () => undefined;
     let h: Harness;
     before(async () => {
-      await start(nodes, (fn) => { cleanup = fn; });
+      await start(nodes, (fn) => {
+        cleanup = fn;
+      });
       h = harnessOf(nodes[0]!, nodes[0]!.secretKey);
     });
     after(async () => {
@@ -64,7 +81,8 @@ function suite(name: string, start: (nodes: RunningServer[], setCleanup: (fn: ()
     /** Sends request `i` to node `i % nodes`. */
     const spread = (count: number, send: (node: RunningServer, i: number) => Promise<RawResponse>) =>
       Promise.all(Array.from({ length: count }, (_, i) => send(nodes[i % nodes.length]!, i)));
-    const post = (node: RunningServer, path: string, form: string) => raw(node, 'POST', path, { key: nodes[0]!.secretKey, form });
+    const post = (node: RunningServer, path: string, form: string) =>
+      raw(node, 'POST', path, { key: nodes[0]!.secretKey, form });
 
     it('both nodes see the same account', async () => {
       const pi = await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
@@ -78,7 +96,8 @@ function suite(name: string, start: (nodes: RunningServer[], setCleanup: (fn: ()
       const [a, b] = [nodes[0]!, nodes[1]!];
       const controller = new AbortController();
       const response = await fetch(`${a.baseUrl}/opentill/v1/events/stream?events=payment_intent.created`, {
-        headers: { authorization: `Bearer ${a.secretKey}` }, signal: controller.signal,
+        headers: { authorization: `Bearer ${a.secretKey}` },
+        signal: controller.signal,
       });
       assert.equal(response.status, 200);
       const reader = response.body!.getReader();
@@ -104,7 +123,9 @@ function suite(name: string, start: (nodes: RunningServer[], setCleanup: (fn: ()
       // one more event committed on node B: A's stream can only get it from a store catch-up that
       // read everything after A's own event, and the stream is in order, so anything that catch-up
       // sent twice is in the text by the time the marker is.
-      const last = JSON.parse((await post(b, '/v1/payment_intents', 'amount=1400&currency=usd')).text) as { id: string };
+      const last = JSON.parse((await post(b, '/v1/payment_intents', 'amount=1400&currency=usd')).text) as {
+        id: string;
+      };
       const lastEvent = (await h.stripe.events.list({ type: 'payment_intent.created', limit: 1 })).data[0]!;
       assert.equal((lastEvent.data.object as { id: string }).id, last.id);
       await until(() => received(lastEvent.id) > 0);
@@ -135,22 +156,35 @@ function suite(name: string, start: (nodes: RunningServer[], setCleanup: (fn: ()
       // writer's commit), so with n = commitRetryCountMax every one commits within its retries.
       const n = limits.commitRetryCountMax;
       const pi = await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
-      const responses = await spread(n, (node, i) => post(node, `/v1/payment_intents/${pi.id}`, `metadata[key_${i}]=value_${i}`));
+      const responses = await spread(n, (node, i) =>
+        post(node, `/v1/payment_intents/${pi.id}`, `metadata[key_${i}]=value_${i}`),
+      );
       checkOutcomes(responses, [200]);
       const final = await h.stripe.paymentIntents.retrieve(pi.id);
-      assert.deepEqual(final.metadata, Object.fromEntries(Array.from({ length: n }, (_, i) => [`key_${i}`, `value_${i}`])));
+      assert.deepEqual(
+        final.metadata,
+        Object.fromEntries(Array.from({ length: n }, (_, i) => [`key_${i}`, `value_${i}`])),
+      );
     });
 
     it(`${attempts} concurrent refunds: exactly as many as fit in the charge`, async () => {
       const pi = await authorizedIntent(h, { capture_method: 'automatic', amount: 1000 });
-      const responses = await spread(attempts, (node) => post(node, '/v1/refunds', `payment_intent=${pi.id}&amount=300`));
+      const responses = await spread(attempts, (node) =>
+        post(node, '/v1/refunds', `payment_intent=${pi.id}&amount=300`),
+      );
       // Three refunds of 300 fit in 1000; a loser conflicts at most three times (< the retry limit).
       checkOutcomes(responses, [200, 400]);
       assert.deepEqual(outcomes(responses), { ok: 3, amount_too_large: attempts - 3 });
       const charge = await h.stripe.charges.retrieve(String(pi.latest_charge));
       const refunds = await h.stripe.refunds.list({ charge: charge.id, limit: 100 });
-      assert.deepEqual(refunds.data.map((r) => r.id).sort(), responses.filter((r) => r.status === 200).map((r) => String(r.body.id)).sort(),
-        'every stored refund was answered 200');
+      assert.deepEqual(
+        refunds.data.map((r) => r.id).sort(),
+        responses
+          .filter((r) => r.status === 200)
+          .map((r) => String(r.body.id))
+          .sort(),
+        'every stored refund was answered 200',
+      );
       assert.equal(charge.amount_refunded, 900);
     });
 
@@ -166,13 +200,20 @@ function suite(name: string, start: (nodes: RunningServer[], setCleanup: (fn: ()
 
     it(`${attempts} concurrent card presentations: one authorization, one charge`, async () => {
       const pi = await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', capture_method: 'manual' });
-      const responses = await spread(attempts, (node) => post(node, `/opentill/v1/test/payment_intents/${pi.id}/present_card`, ''));
+      const responses = await spread(attempts, (node) =>
+        post(node, `/opentill/v1/test/payment_intents/${pi.id}/present_card`, ''),
+      );
       checkOutcomes(responses, [200, 400]);
       // A loser is refused by the route's early state check (intent_invalid_state) or, if it got
       // past it before the winner committed, by confirm after its reload: which one is a race.
       const { ok, ...refused } = outcomes(responses);
       assert.equal(ok, 1);
-      assert.deepEqual(Object.keys(refused).filter((code) => code !== 'intent_invalid_state' && code !== 'payment_intent_unexpected_state'), []);
+      assert.deepEqual(
+        Object.keys(refused).filter(
+          (code) => code !== 'intent_invalid_state' && code !== 'payment_intent_unexpected_state',
+        ),
+        [],
+      );
       const charges = await h.stripe.charges.list({ payment_intent: pi.id, limit: 100 });
       assert.equal(charges.data.length, 1);
       const final = await h.stripe.paymentIntents.retrieve(pi.id);
@@ -185,7 +226,8 @@ function suite(name: string, start: (nodes: RunningServer[], setCleanup: (fn: ()
         payment_method_options: { card_present: { request_incremental_authorization_support: true } },
       });
       const responses = await spread(attempts, (node, i) =>
-        post(node, `/v1/payment_intents/${pi.id}/increment_authorization`, `amount=${1100 + i * 100}`));
+        post(node, `/v1/payment_intents/${pi.id}/increment_authorization`, `amount=${1100 + i * 100}`),
+      );
       checkOutcomes(responses, [200, 400, 429]);
       const ok = responses.filter((r) => r.status === 200);
       assert.ok(ok.length >= 1 && ok.length <= 10, `successes: ${ok.length}`);
@@ -231,7 +273,9 @@ suite('concurrency: two nodes on one PostgreSQL schema', async (nodes, setCleanu
   const first = await startServer({ store: 'postgres', name: 'node_a', database: schema.url });
   nodes.push(first);
   // Same key on the second node: it finds the account the first one created.
-  nodes.push(await startServer({ store: 'postgres', name: 'node_b', database: schema.url, secretKey: first.secretKey }));
+  nodes.push(
+    await startServer({ store: 'postgres', name: 'node_b', database: schema.url, secretKey: first.secretKey }),
+  );
 });
 
 suite('concurrency: two processes on one SQLite file', async (nodes, setCleanup) => {

@@ -18,7 +18,12 @@ export const dashboardViewports = {
 export type DashboardViewport = keyof typeof dashboardViewports;
 
 export async function dashboardContext(browser: Browser, viewport: DashboardViewport): Promise<BrowserContext> {
-  return browser.newContext({ ...dashboardViewports[viewport], locale: 'en-US', timezoneId: 'UTC', reducedMotion: 'reduce' });
+  return browser.newContext({
+    ...dashboardViewports[viewport],
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    reducedMotion: 'reduce',
+  });
 }
 
 /** The one-time sign-in link `opentill serve` printed, on the address the test reaches it by. */
@@ -54,9 +59,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
  * Screenshots go to docs/screenshots/dashboard/ with OPENTILL_SCREENSHOTS=1 (to refresh the
  * committed ones), otherwise to a temporary directory: they are always taken.
  */
-export const dashboardScreenshotDir = process.env.OPENTILL_SCREENSHOTS === '1'
-  ? join(repoRoot, 'docs/screenshots/dashboard')
-  : mkdtempSync(join(tmpdir(), 'opentill-dashboard-'));
+export const dashboardScreenshotDir =
+  process.env.OPENTILL_SCREENSHOTS === '1'
+    ? join(repoRoot, 'docs/screenshots/dashboard')
+    : mkdtempSync(join(tmpdir(), 'opentill-dashboard-'));
 mkdirSync(dashboardScreenshotDir, { recursive: true });
 
 export async function dashboardScreenshot(page: Page, viewport: DashboardViewport, name: string): Promise<string> {
@@ -68,6 +74,8 @@ export async function dashboardScreenshot(page: Page, viewport: DashboardViewpor
 
 /** The page never scrolls sideways (tables scroll inside their card; on a phone their secondary columns hide). */
 export async function assertNoSidewaysScroll(page: Page, label: string): Promise<void> {
-  const widths = await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]') as [number, number];
+  const widths = (await page.evaluate(
+    '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+  )) as [number, number];
   assert.ok(widths[0] <= widths[1] + 1, `${label}: the page scrolls sideways (${widths[0]} > ${widths[1]})`);
 }

@@ -27,9 +27,15 @@ let receiver: Receiver;
 let reader: Stripe.Terminal.Reader;
 
 /** A card_present payment taken at the simulated reader, as a cashier's POS would. */
-async function takePayment(amount: number, options: Partial<Stripe.PaymentIntentCreateParams> = {}): Promise<Stripe.PaymentIntent> {
+async function takePayment(
+  amount: number,
+  options: Partial<Stripe.PaymentIntentCreateParams> = {},
+): Promise<Stripe.PaymentIntent> {
   const intent = await stripe.paymentIntents.create({
-    amount, currency: 'eur', payment_method_types: ['card_present'], ...options,
+    amount,
+    currency: 'eur',
+    payment_method_types: ['card_present'],
+    ...options,
   } as Stripe.PaymentIntentCreateParams);
   await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id });
   await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
@@ -38,15 +44,25 @@ async function takePayment(amount: number, options: Partial<Stripe.PaymentIntent
 
 before(async () => {
   // The first delivery fails (500, with HTML in its body), later ones succeed: a failed attempt to resend.
-  receiver = await startReceiver((_request, count) => (count === 1
-    ? (res) => { res.writeHead(500, { 'Content-Type': 'text/html' }); res.end(htmlPayload); }
-    : 200));
+  receiver = await startReceiver((_request, count) =>
+    count === 1
+      ? (res) => {
+          res.writeHead(500, { 'Content-Type': 'text/html' });
+          res.end(htmlPayload);
+        }
+      : 200,
+  );
   server = await startServer({ store: 'sqlite', name: 'dashboard_flows', env: { OPENTILL_WEBHOOK_POLL: '100ms' } });
   stripe = stripeFor(server, server.secretKey);
   const location = await stripe.terminal.locations.create({
-    display_name: 'Boulangerie', address: { line1: '1 rue du Four', city: 'Paris', country: 'FR', postal_code: '75006' },
+    display_name: 'Boulangerie',
+    address: { line1: '1 rue du Four', city: 'Paris', country: 'FR', postal_code: '75006' },
   });
-  reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id, label: 'Caisse 1' });
+  reader = await stripe.terminal.readers.create({
+    registration_code: 'simulated-wpe',
+    location: location.id,
+    label: 'Caisse 1',
+  });
   browser = await launchChromium();
   context = await dashboardContext(browser, 'desktop');
   page = await context.newPage();
@@ -62,7 +78,7 @@ describe('dashboard flows', () => {
   test('signs in with the one-time link opentill serve printed; the link works once', async () => {
     await signInWithLink(page, server);
     await page.waitForSelector('[data-page="payments"]');
-    assert.match(await page.textContent('.account .mono') ?? '', /^acct_/);
+    assert.match((await page.textContent('.account .mono')) ?? '', /^acct_/);
     // A second browser with the same link is refused: the token was used.
     const other = await dashboardContext(browser, 'desktop');
     try {
@@ -84,7 +100,10 @@ describe('dashboard flows', () => {
     const second = await takePayment(4200, { metadata: { note: htmlPayload }, description: htmlPayload });
     // Each row shows up, then turns succeeded when the live update after the payment lands.
     for (const intent of [first, second]) {
-      await page.waitForSelector(`[data-testid="payments"] tr[data-id="${intent.id}"] .badge[data-status="succeeded"]`, { timeout: 15_000 });
+      await page.waitForSelector(
+        `[data-testid="payments"] tr[data-id="${intent.id}"] .badge[data-status="succeeded"]`,
+        { timeout: 15_000 },
+      );
     }
     assert.equal(second.status, 'succeeded');
     const row = await page.textContent(`tr[data-id="${second.id}"]`);
@@ -102,7 +121,11 @@ describe('dashboard flows', () => {
     await page.waitForSelector('[data-testid="metadata-value"]');
     assert.equal(await page.textContent('[data-testid="metadata-value"]'), htmlPayload);
     assert.equal(await page.textContent('[data-testid="description"]'), htmlPayload);
-    assert.equal(await page.locator('.content img, .content script, .content b').count(), 0, 'no element came out of user text');
+    assert.equal(
+      await page.locator('.content img, .content script, .content b').count(),
+      0,
+      'no element came out of user text',
+    );
     assert.equal(await page.evaluate('window.__injected === undefined'), true, 'nothing user-supplied ran');
   });
 
@@ -113,14 +136,16 @@ describe('dashboard flows', () => {
     await page.press('.global-search input', 'Enter');
     await page.waitForSelector(`.page-header .mono:text-is("${intent.id}")`);
     await page.waitForSelector(`[data-testid="timeline"] li[data-type="payment_intent.succeeded"]`);
-    const types = await page.locator('[data-testid="timeline"] li').evaluateAll((items) => items.map((li) => li.getAttribute('data-type')));
+    const types = await page
+      .locator('[data-testid="timeline"] li')
+      .evaluateAll((items) => items.map((li) => li.getAttribute('data-type')));
     // Oldest first: created, then the reader's outcome and the charge, then succeeded.
     assert.equal(types[0], 'payment_intent.created');
     for (const type of ['charge.succeeded', 'payment_intent.succeeded', 'terminal.reader.action_succeeded']) {
       assert.ok(types.includes(type), `${type} in ${types.join(', ')}`);
     }
-    assert.match(await page.textContent('.content') ?? '', new RegExp(reader.id));
-    assert.match(await page.textContent('[data-testid="payment-amount"]') ?? '', /€12\.50/);
+    assert.match((await page.textContent('.content')) ?? '', new RegExp(reader.id));
+    assert.match((await page.textContent('[data-testid="payment-amount"]')) ?? '', /€12\.50/);
   });
 
   test('a partial refund from the UI shows through stripe-node', async () => {
@@ -134,14 +159,14 @@ describe('dashboard flows', () => {
     assert.equal(refunds.data[0]!.amount, 250);
     assert.equal(refunds.data[0]!.status, 'succeeded');
     assert.equal(refunds.data[0]!.reason, 'requested_by_customer');
-    assert.match(await page.textContent('[data-testid="refunds-table"]') ?? '', /€2\.50/);
+    assert.match((await page.textContent('[data-testid="refunds-table"]')) ?? '', /€2\.50/);
     await page.waitForSelector('.badge[data-status="partially_refunded"]');
   });
 
   test("the reader page opens the reader's virtual screen in a new tab", async () => {
     await openRoute(page, `terminal/readers/${reader.id}`);
     await page.waitForSelector('[data-testid="reader-label"]:text-is("Caisse 1")');
-    assert.match(await page.textContent('[data-testid="reader-status"]') ?? '', /online/i);
+    assert.match((await page.textContent('[data-testid="reader-status"]')) ?? '', /online/i);
     const [screen] = await Promise.all([context.waitForEvent('page'), page.click('[data-action="open-screen"]')]);
     await screen.waitForURL(new RegExp(`/opentill/screen/${reader.id}`));
     await screen.waitForSelector('body[data-screen]');
@@ -170,8 +195,15 @@ describe('dashboard flows', () => {
   });
 
   test('a failed webhook delivery is resent from the endpoint page and the new attempt shows', async () => {
-    const endpoint = await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['payment_intent.canceled'] });
-    const intent = await stripe.paymentIntents.create({ amount: 500, currency: 'eur', payment_method_types: ['card_present'] } as Stripe.PaymentIntentCreateParams);
+    const endpoint = await stripe.webhookEndpoints.create({
+      url: receiver.url,
+      enabled_events: ['payment_intent.canceled'],
+    });
+    const intent = await stripe.paymentIntents.create({
+      amount: 500,
+      currency: 'eur',
+      payment_method_types: ['card_present'],
+    } as Stripe.PaymentIntentCreateParams);
     await stripe.paymentIntents.cancel(intent.id);
     await receiver.waitFor((received) => received.length === 1, 15_000, 'the first delivery');
     await openRoute(page, `webhooks/${endpoint.id}`);
@@ -190,8 +222,12 @@ describe('dashboard flows', () => {
   });
 
   test('a failed request is found in the request log, with its error body', async () => {
-    const failure = await stripe.paymentIntents.create({ amount: 100, currency: 'eur', capture_method: 'sideways' as 'manual' })
-      .then(() => null, (error: Stripe.errors.StripeError) => error);
+    const failure = await stripe.paymentIntents
+      .create({ amount: 100, currency: 'eur', capture_method: 'sideways' as 'manual' })
+      .then(
+        () => null,
+        (error: Stripe.errors.StripeError) => error,
+      );
     assert.ok(failure?.requestId, 'the failed request has a Request-Id');
     await openRoute(page, 'logs');
     await page.selectOption('select[name="status"]', '4xx');
@@ -201,18 +237,22 @@ describe('dashboard flows', () => {
     assert.equal(await page.locator('[data-testid="request-log"] tbody tr').count(), 1);
     await page.click(row);
     await page.waitForSelector('[data-testid="response-body"]');
-    const body = await page.textContent('[data-testid="response-body"]') ?? '';
+    const body = (await page.textContent('[data-testid="response-body"]')) ?? '';
     assert.match(body, /"type": "invalid_request_error"/);
     assert.match(body, /"param": "capture_method"/);
-    assert.match(await page.textContent('[data-testid="request-params"]') ?? '', /"capture_method": "sideways"/);
+    assert.match((await page.textContent('[data-testid="request-params"]')) ?? '', /"capture_method": "sideways"/);
   });
 
   test('sign-out ends the session on the server', async () => {
     await page.click('[data-action="sign-out"]');
     await page.waitForSelector('[data-page="sign-in"]');
-    const status = await page.evaluate("fetch('/opentill/dashboard/session', { credentials: 'same-origin' }).then((r) => r.status)");
+    const status = await page.evaluate(
+      "fetch('/opentill/dashboard/session', { credentials: 'same-origin' }).then((r) => r.status)",
+    );
     assert.equal(status, 401);
-    const list = await page.evaluate("fetch('/v1/payment_intents', { credentials: 'same-origin' }).then((r) => r.status)");
+    const list = await page.evaluate(
+      "fetch('/v1/payment_intents', { credentials: 'same-origin' }).then((r) => r.status)",
+    );
     assert.equal(list, 401);
     await page.reload();
     await page.waitForSelector('[data-page="sign-in"]');

@@ -14,19 +14,45 @@ import { stopServer, stripeFor, waitUntil } from './helpers.js';
 import { launchChromium } from './screen-browser.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 import {
-  assertNoSidewaysScroll, dashboardContext, dashboardScreenshot, openRoute, signInWithKey, type DashboardViewport,
+  assertNoSidewaysScroll,
+  dashboardContext,
+  dashboardScreenshot,
+  openRoute,
+  signInWithKey,
+  type DashboardViewport,
 } from './dashboard-browser.js';
 
 let server: RunningServer;
 let stripe: Stripe;
 let browser: Browser;
 let receiver: Receiver;
-const ids = { payment: '', uncaptured: ['', ''], open: ['', ''], reader: '', endpoint: '', event: '', failedRequest: '' };
+const ids = {
+  payment: '',
+  uncaptured: ['', ''],
+  open: ['', ''],
+  reader: '',
+  endpoint: '',
+  event: '',
+  failedRequest: '',
+};
 
-async function take(readerId: string, amount: number, params: Record<string, unknown>, card?: string): Promise<Stripe.PaymentIntent> {
-  const intent = await stripe.paymentIntents.create({ amount, currency: 'eur', payment_method_types: ['card_present'], ...params } as Stripe.PaymentIntentCreateParams);
+async function take(
+  readerId: string,
+  amount: number,
+  params: Record<string, unknown>,
+  card?: string,
+): Promise<Stripe.PaymentIntent> {
+  const intent = await stripe.paymentIntents.create({
+    amount,
+    currency: 'eur',
+    payment_method_types: ['card_present'],
+    ...params,
+  } as Stripe.PaymentIntentCreateParams);
   await stripe.terminal.readers.processPaymentIntent(readerId, { payment_intent: intent.id });
-  await stripe.testHelpers.terminal.readers.presentPaymentMethod(readerId, card ? { card_present: { number: card } } : {});
+  await stripe.testHelpers.terminal.readers.presentPaymentMethod(
+    readerId,
+    card ? { card_present: { number: card } } : {},
+  );
   return intent;
 }
 
@@ -35,26 +61,54 @@ before(async () => {
   server = await startServer({ store: 'sqlite', name: 'dashboard_pages', env: { OPENTILL_WEBHOOK_POLL: '100ms' } });
   stripe = stripeFor(server, server.secretKey);
   const location = await stripe.terminal.locations.create({
-    display_name: 'Café de la Gare', address: { line1: '12 rue de la Gare', city: 'Lyon', country: 'FR', postal_code: '69002' },
+    display_name: 'Café de la Gare',
+    address: { line1: '12 rue de la Gare', city: 'Lyon', country: 'FR', postal_code: '69002' },
   });
-  const counter = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id, label: 'Caisse 1 — Comptoir' });
-  const terrace = await stripe.terminal.readers.create({ registration_code: 'simulated-s700', location: location.id, label: 'Terrasse' });
+  const counter = await stripe.terminal.readers.create({
+    registration_code: 'simulated-wpe',
+    location: location.id,
+    label: 'Caisse 1 — Comptoir',
+  });
+  const terrace = await stripe.terminal.readers.create({
+    registration_code: 'simulated-s700',
+    location: location.id,
+    label: 'Terrasse',
+  });
   ids.reader = counter.id;
-  const endpoint = await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['payment_intent.succeeded', 'charge.refunded'], description: 'Back office' });
+  const endpoint = await stripe.webhookEndpoints.create({
+    url: receiver.url,
+    enabled_events: ['payment_intent.succeeded', 'charge.refunded'],
+    description: 'Back office',
+  });
   ids.endpoint = endpoint.id;
   const cards = ['4242424242424242', '5555555555554444', '378282246310005', '4000000000009995'];
   for (let i = 0; i < 6; i += 1) {
-    const intent = await take(i % 2 ? counter.id : terrace.id, 1250 + i * 375,
-      { description: `Order #${1040 + i}`, metadata: { order: String(1040 + i), table: String(i + 1) } }, cards[i % cards.length]);
+    const intent = await take(
+      i % 2 ? counter.id : terrace.id,
+      1250 + i * 375,
+      { description: `Order #${1040 + i}`, metadata: { order: String(1040 + i), table: String(i + 1) } },
+      cards[i % cards.length],
+    );
     if (i === 0) ids.payment = intent.id;
   }
   for (const i of [0, 1]) {
-    ids.uncaptured[i] = (await take(counter.id, 3000 + i * 1000, { capture_method: 'manual', description: `Deposit ${i + 1}` })).id;
-    ids.open[i] = (await stripe.paymentIntents.create({ amount: 990, currency: 'usd', payment_method_types: ['card_present'] } as Stripe.PaymentIntentCreateParams)).id;
+    ids.uncaptured[i] = (
+      await take(counter.id, 3000 + i * 1000, { capture_method: 'manual', description: `Deposit ${i + 1}` })
+    ).id;
+    ids.open[i] = (
+      await stripe.paymentIntents.create({
+        amount: 990,
+        currency: 'usd',
+        payment_method_types: ['card_present'],
+      } as Stripe.PaymentIntentCreateParams)
+    ).id;
   }
   await stripe.refunds.create({ payment_intent: ids.payment, amount: 500 });
   ids.event = (await stripe.events.list({ type: 'payment_intent.succeeded', limit: 1 })).data[0]!.id;
-  const failed = await stripe.paymentIntents.create({ amount: -1, currency: 'eur' }).then(() => null, (e: Stripe.errors.StripeError) => e);
+  const failed = await stripe.paymentIntents.create({ amount: -1, currency: 'eur' }).then(
+    () => null,
+    (e: Stripe.errors.StripeError) => e,
+  );
   ids.failedRequest = failed!.requestId!;
   // Five payments succeed (the fourth card is declined) and one is refunded.
   await receiver.waitFor((received) => received.length === 6, 15_000, 'the first deliveries');
@@ -75,7 +129,9 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       context = await dashboardContext(browser, viewport);
       page = await context.newPage();
     });
-    after(async () => { await context?.close(); });
+    after(async () => {
+      await context?.close();
+    });
 
     const show = async (name: string) => {
       await assertNoSidewaysScroll(page, name);
@@ -85,7 +141,7 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
     test('sign-in page, then sign-in with the secret key', async () => {
       await page.goto(`${server.baseUrl}/`);
       await page.waitForSelector('[data-page="sign-in"]');
-      assert.match(await page.textContent('.sign-in-card') ?? '', /opentill serve/);
+      assert.match((await page.textContent('.sign-in-card')) ?? '', /opentill serve/);
       await show('01-sign-in');
       await signInWithKey(page, server);
     });
@@ -98,7 +154,10 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       await page.selectOption('select[name="status"]', 'requires_capture');
       // The desktop run captured one of the two.
       const uncaptured = viewport === 'desktop' ? 2 : 1;
-      await waitUntil(async () => await page.locator('[data-testid="payments"] tbody tr').count() === uncaptured, 'the uncaptured payments');
+      await waitUntil(
+        async () => (await page.locator('[data-testid="payments"] tbody tr').count()) === uncaptured,
+        'the uncaptured payments',
+      );
       await page.selectOption('select[name="status"]', '');
     });
 
@@ -146,7 +205,7 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       // A fault switch: the reader goes offline, and the page says so.
       await page.click('[data-fault="offline"]');
       await page.waitForSelector('[data-testid="reader-status"] .badge[data-status="offline"]');
-      assert.equal((await stripe.terminal.readers.retrieve(ids.reader) as Stripe.Terminal.Reader).status, 'offline');
+      assert.equal(((await stripe.terminal.readers.retrieve(ids.reader)) as Stripe.Terminal.Reader).status, 'offline');
       await page.click('[data-fault="reset"]');
       await page.waitForSelector('[data-testid="reader-status"] .badge[data-status="online"]');
     });
@@ -156,14 +215,23 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       await page.waitForSelector(`[data-testid="events"] tr[data-id="${ids.event}"]`);
       await show('07-events');
       // Cursor paging: Next shows the 25 events before these, Previous the same page again.
-      const rowIds = () => page.locator('[data-testid="events"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+      const rowIds = () =>
+        page
+          .locator('[data-testid="events"] tbody tr')
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
       const first = await rowIds();
       assert.equal(first.length, 25);
       const listed = await stripe.events.list({ limit: 50 });
-      assert.deepEqual(first, listed.data.slice(0, 25).map((e) => e.id));
+      assert.deepEqual(
+        first,
+        listed.data.slice(0, 25).map((e) => e.id),
+      );
       await page.click('.pager button:text-is("Next")');
       await waitUntil(async () => (await rowIds())[0] === listed.data[25]!.id, 'the second page of events');
-      assert.deepEqual(await rowIds(), listed.data.slice(25, 50).map((e) => e.id));
+      assert.deepEqual(
+        await rowIds(),
+        listed.data.slice(25, 50).map((e) => e.id),
+      );
       await page.click('.pager button:text-is("Previous")');
       await waitUntil(async () => (await rowIds())[0] === first[0], 'the first page again');
       assert.deepEqual(await rowIds(), first);
@@ -180,10 +248,13 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       // An endpoint added from the page: its signing secret is shown once.
       const before = (await stripe.webhookEndpoints.list({ limit: 100 })).data.length;
       await page.fill('[data-testid="create-endpoint"] input[name="url"]', `${receiver.url}?from=${viewport}`);
-      await page.fill('[data-testid="create-endpoint"] input[name="enabled_events"]', 'charge.refunded, payment_intent.canceled');
+      await page.fill(
+        '[data-testid="create-endpoint"] input[name="enabled_events"]',
+        'charge.refunded, payment_intent.canceled',
+      );
       await page.click('[data-action="create-endpoint"]');
       await page.waitForSelector('[data-testid="create-endpoint"] .banner-ok');
-      assert.match(await page.textContent('[data-testid="create-endpoint"] .banner-ok') ?? '', /whsec_\w+/);
+      assert.match((await page.textContent('[data-testid="create-endpoint"] .banner-ok')) ?? '', /whsec_\w+/);
       const endpoints = (await stripe.webhookEndpoints.list({ limit: 100 })).data;
       assert.equal(endpoints.length, before + 1);
       assert.deepEqual(endpoints[0]!.enabled_events, ['charge.refunded', 'payment_intent.canceled']);
@@ -199,7 +270,7 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       assert.equal((await stripe.webhookEndpoints.retrieve(ids.endpoint)).status, 'enabled');
       await page.click('[data-action="roll-secret"]');
       await page.waitForSelector('[data-testid="roll-secret"] .banner-ok');
-      assert.match(await page.textContent('[data-testid="roll-secret"] .banner-ok') ?? '', /whsec_\w+/);
+      assert.match((await page.textContent('[data-testid="roll-secret"] .banner-ok')) ?? '', /whsec_\w+/);
     });
 
     test('request log and a failed request', async () => {
@@ -209,10 +280,13 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       // The dashboard's own requests are logged too: find the failed one by its Request-Id.
       await page.fill('input[name="q"]', ids.failedRequest);
       await page.waitForSelector(`[data-testid="request-log"] tr[data-id="${ids.failedRequest}"]`);
-      await waitUntil(async () => await page.locator('[data-testid="request-log"] tbody tr').count() === 1, 'only the failed request');
+      await waitUntil(
+        async () => (await page.locator('[data-testid="request-log"] tbody tr').count()) === 1,
+        'only the failed request',
+      );
       await openRoute(page, `logs/${ids.failedRequest}`);
       await page.waitForSelector('[data-testid="response-body"]');
-      assert.match(await page.textContent('[data-testid="response-body"]') ?? '', /invalid_request_error/);
+      assert.match((await page.textContent('[data-testid="response-body"]')) ?? '', /invalid_request_error/);
       await show('12-request');
     });
 
@@ -220,7 +294,7 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       await openRoute(page, 'developers');
       await page.waitForSelector('[data-testid="publishable-key"]');
       assert.equal(await page.textContent('[data-testid="publishable-key"]'), server.publishableKey);
-      const masked = await page.textContent('[data-testid="secret-key"]') ?? '';
+      const masked = (await page.textContent('[data-testid="secret-key"]')) ?? '';
       assert.ok(!masked.includes(server.secretKey), 'the secret key is masked');
       assert.ok(masked.endsWith(server.secretKey.slice(-4)));
       await show('13-developers');
@@ -229,8 +303,14 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       await page.selectOption('select[name="seconds"]', '3600');
       const offsetBefore = await page.textContent('[data-testid="clock-offset"]');
       await page.click('[data-action="advance-clock"]');
-      await waitUntil(async () => await page.textContent('[data-testid="clock-offset"]') !== offsetBefore, 'the new clock offset');
-      assert.match(await page.textContent('[data-testid="clock-offset"]') ?? '', viewport === 'desktop' ? /^\+1h$/ : /^\+2h$/);
+      await waitUntil(
+        async () => (await page.textContent('[data-testid="clock-offset"]')) !== offsetBefore,
+        'the new clock offset',
+      );
+      assert.match(
+        (await page.textContent('[data-testid="clock-offset"]')) ?? '',
+        viewport === 'desktop' ? /^\+1h$/ : /^\+2h$/,
+      );
     });
   });
 }

@@ -22,7 +22,9 @@ for (const store of stores) {
       let second: Awaited<ReturnType<typeof startServer>> | undefined;
       try {
         const signIn = await fetch(`${first.baseUrl}/opentill/dashboard/session`, {
-          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ secret_key: secretKey }),
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ secret_key: secretKey }),
           signal: AbortSignal.timeout(requestTimeoutMs),
         });
         assert.equal(signIn.status, 200);
@@ -32,9 +34,13 @@ for (const store of stores) {
         // SIGTERM right away: the row may still be queued, and must be written at shutdown.
         await first.stop();
         second = await startServer({ store, name: 'restart_2', ...where, secretKey });
-        const session = await raw(second, 'GET', '/opentill/dashboard/session', { headers: { Cookie: `opentill_session=${cookie}` } });
+        const session = await raw(second, 'GET', '/opentill/dashboard/session', {
+          headers: { Cookie: `opentill_session=${cookie}` },
+        });
         assert.equal(session.status, 200, session.text);
-        const logged = await raw(second, 'GET', `/opentill/v1/request_log/${last.headers.get('request-id')}`, { key: secretKey });
+        const logged = await raw(second, 'GET', `/opentill/v1/request_log/${last.headers.get('request-id')}`, {
+          key: secretKey,
+        });
         assert.equal(logged.status, 200, logged.text);
         assert.equal(logged.body.error.code, 'resource_missing');
       } finally {

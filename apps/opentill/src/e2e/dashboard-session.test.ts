@@ -32,17 +32,23 @@ function cookieOf(response: Response): string {
 
 async function signInWithKey(server: RunningServer, secretKey: string): Promise<{ cookie: string; csrf: string }> {
   const response = await fetch(`${server.baseUrl}/opentill/dashboard/session`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ secret_key: secretKey }),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ secret_key: secretKey }),
     signal: AbortSignal.timeout(requestTimeoutMs),
   });
   assert.equal(response.status, 200, await response.clone().text());
   const cookie = cookieOf(response);
-  const session = await raw(server, 'GET', '/opentill/dashboard/session', { headers: { Cookie: `opentill_session=${cookie}` } });
+  const session = await raw(server, 'GET', '/opentill/dashboard/session', {
+    headers: { Cookie: `opentill_session=${cookie}` },
+  });
   assert.equal(session.status, 200, session.text);
   return { cookie, csrf: session.body.csrf_token };
 }
 
-const withCookie = (cookie: string, extra: Record<string, string> = {}) => ({ headers: { Cookie: `opentill_session=${cookie}`, ...extra } });
+const withCookie = (cookie: string, extra: Record<string, string> = {}) => ({
+  headers: { Cookie: `opentill_session=${cookie}`, ...extra },
+});
 
 function sessionRows(): number {
   const db = new Database(join(dataDir, 'opentill.sqlite'), { readonly: true });
@@ -56,12 +62,20 @@ function sessionRows(): number {
 describe('dashboard sessions (sqlite)', () => {
   before(async () => {
     mkdirSync(join(dashboardDir, 'assets'));
-    writeFileSync(join(dashboardDir, 'index.html'), '<!doctype html><title>OpenTill dashboard</title><script type="module" src="/opentill/dashboard/assets/app-abc.js"></script>');
+    writeFileSync(
+      join(dashboardDir, 'index.html'),
+      '<!doctype html><title>OpenTill dashboard</title><script type="module" src="/opentill/dashboard/assets/app-abc.js"></script>',
+    );
     writeFileSync(join(dashboardDir, 'assets', 'app-abc.js'), 'console.log("dashboard");');
     a = await startServer({ store: 'sqlite', name: 'dashboard_a', dataDir, args: ['--dashboard-dir', dashboardDir] });
     // A second account on the same database: another process configured with another key.
     // …whose dashboard directory has no build in it.
-    b = await startServer({ store: 'sqlite', name: 'dashboard_b', dataDir, args: ['--dashboard-dir', join(dataDir, 'no-dashboard')] });
+    b = await startServer({
+      store: 'sqlite',
+      name: 'dashboard_b',
+      dataDir,
+      args: ['--dashboard-dir', join(dataDir, 'no-dashboard')],
+    });
   });
   after(async () => {
     await stopServer(b);
@@ -75,7 +89,9 @@ describe('dashboard sessions (sqlite)', () => {
     assert.equal(page.status, 200);
     assert.match(await page.text(), /OpenTill dashboard/);
     assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'; script-src 'self'/);
-    const asset = await fetch(`${a.baseUrl}/opentill/dashboard/assets/app-abc.js`, { signal: AbortSignal.timeout(requestTimeoutMs) });
+    const asset = await fetch(`${a.baseUrl}/opentill/dashboard/assets/app-abc.js`, {
+      signal: AbortSignal.timeout(requestTimeoutMs),
+    });
     assert.equal(asset.status, 200);
     assert.equal(await asset.text(), 'console.log("dashboard");');
     assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
@@ -115,11 +131,16 @@ describe('dashboard sessions (sqlite)', () => {
     assertError(await raw(a, 'GET', '/opentill/v1/dashboard/stream'), 401);
     assertError(await raw(a, 'POST', '/opentill/dashboard/session', { json: { secret_key: a.publishableKey } }), 401);
     assertError(await raw(a, 'POST', '/opentill/dashboard/session', { json: { secret_key: 'sk_test_wrong' } }), 401);
-    assertError(await raw(a, 'POST', '/opentill/dashboard/session', { json: {} }), 400, { code: 'parameter_missing', param: 'secret_key' });
+    assertError(await raw(a, 'POST', '/opentill/dashboard/session', { json: {} }), 400, {
+      code: 'parameter_missing',
+      param: 'secret_key',
+    });
   });
 
   it('a forged cookie is refused; an expired session is refused and deleted', async () => {
-    assertError(await raw(a, 'GET', '/v1/payment_intents', withCookie('A'.repeat(43))), 401, { code: 'dashboard_session_invalid' });
+    assertError(await raw(a, 'GET', '/v1/payment_intents', withCookie('A'.repeat(43))), 401, {
+      code: 'dashboard_session_invalid',
+    });
     assertError(await raw(a, 'GET', '/opentill/dashboard/session', withCookie('A'.repeat(43))), 401);
     const { cookie } = await signInWithKey(a, a.secretKey);
     const before = sessionRows();
@@ -130,45 +151,79 @@ describe('dashboard sessions (sqlite)', () => {
     } finally {
       db.close();
     }
-    assertError(await raw(a, 'GET', '/v1/payment_intents', withCookie(cookie)), 401, { code: 'dashboard_session_invalid' });
+    assertError(await raw(a, 'GET', '/v1/payment_intents', withCookie(cookie)), 401, {
+      code: 'dashboard_session_invalid',
+    });
     assert.equal(sessionRows(), before - 1);
   });
 
   it('a cookie mutation without the CSRF token changes nothing (403); with it, it works as the account', async () => {
     const { cookie, csrf } = await signInWithKey(a, a.secretKey);
-    const count = async () => (await raw(a, 'GET', '/v1/payment_intents?limit=100', withCookie(cookie))).body.data.length;
+    const count = async () =>
+      (await raw(a, 'GET', '/v1/payment_intents?limit=100', withCookie(cookie))).body.data.length;
     const before = await count();
     const form = { amount: 1234, currency: 'usd', 'payment_method_types[0]': 'card_present' };
-    assertError(await raw(a, 'POST', '/v1/payment_intents', { form, ...withCookie(cookie) }), 403, { code: 'csrf_token_invalid' });
-    assertError(await raw(a, 'POST', '/v1/payment_intents', { form, ...withCookie(cookie, { 'X-CSRF-Token': 'x'.repeat(32) }) }), 403,
-      { code: 'csrf_token_invalid' });
-    assertError(await raw(a, 'POST', '/opentill/dashboard/reveal_secret_key', withCookie(cookie)), 403, { code: 'csrf_token_invalid' });
+    assertError(await raw(a, 'POST', '/v1/payment_intents', { form, ...withCookie(cookie) }), 403, {
+      code: 'csrf_token_invalid',
+    });
+    assertError(
+      await raw(a, 'POST', '/v1/payment_intents', { form, ...withCookie(cookie, { 'X-CSRF-Token': 'x'.repeat(32) }) }),
+      403,
+      { code: 'csrf_token_invalid' },
+    );
+    assertError(await raw(a, 'POST', '/opentill/dashboard/reveal_secret_key', withCookie(cookie)), 403, {
+      code: 'csrf_token_invalid',
+    });
     assert.equal(await count(), before);
-    const created = await raw(a, 'POST', '/v1/payment_intents', { form, ...withCookie(cookie, { 'X-CSRF-Token': csrf }) });
+    const created = await raw(a, 'POST', '/v1/payment_intents', {
+      form,
+      ...withCookie(cookie, { 'X-CSRF-Token': csrf }),
+    });
     assert.equal(created.status, 200, created.text);
     assert.equal(await count(), before + 1);
     const stripeSees = await raw(a, 'GET', `/v1/payment_intents/${created.body.id}`, { key: a.secretKey });
     assert.equal(stripeSees.body.amount, 1234);
-    await waitUntil(async () => (await raw(a, 'GET', `/opentill/v1/request_log/${created.headers.get('request-id')}`, withCookie(cookie))).status === 200,
-      'the dashboard\'s request in the request log');
-    const logged = await raw(a, 'GET', `/opentill/v1/request_log/${created.headers.get('request-id')}`, withCookie(cookie));
+    await waitUntil(
+      async () =>
+        (await raw(a, 'GET', `/opentill/v1/request_log/${created.headers.get('request-id')}`, withCookie(cookie)))
+          .status === 200,
+      "the dashboard's request in the request log",
+    );
+    const logged = await raw(
+      a,
+      'GET',
+      `/opentill/v1/request_log/${created.headers.get('request-id')}`,
+      withCookie(cookie),
+    );
     assert.equal(logged.body.source, 'dashboard');
-    const revealed = await raw(a, 'POST', '/opentill/dashboard/reveal_secret_key', withCookie(cookie, { 'X-CSRF-Token': csrf }));
+    const revealed = await raw(
+      a,
+      'POST',
+      '/opentill/dashboard/reveal_secret_key',
+      withCookie(cookie, { 'X-CSRF-Token': csrf }),
+    );
     assert.equal(revealed.status, 200);
     assert.equal(revealed.body.secret_key, a.secretKey);
   });
 
-  it('a session of account A gets resource_missing for B\'s objects and request log entries', async () => {
+  it("a session of account A gets resource_missing for B's objects and request log entries", async () => {
     const created = await raw(b, 'POST', '/v1/payment_intents', {
-      key: b.secretKey, form: { amount: 500, currency: 'usd', 'payment_method_types[0]': 'card_present' },
+      key: b.secretKey,
+      form: { amount: 500, currency: 'usd', 'payment_method_types[0]': 'card_present' },
     });
     assert.equal(created.status, 200, created.text);
     const { cookie } = await signInWithKey(a, a.secretKey);
-    assertError(await raw(a, 'GET', `/v1/payment_intents/${created.body.id}`, withCookie(cookie)), 404, { code: 'resource_missing' });
+    assertError(await raw(a, 'GET', `/v1/payment_intents/${created.body.id}`, withCookie(cookie)), 404, {
+      code: 'resource_missing',
+    });
     const requestId = created.headers.get('request-id')!;
-    await waitUntil(async () => (await raw(b, 'GET', `/opentill/v1/request_log/${requestId}`, { key: b.secretKey })).status === 200,
-      'B\'s request in B\'s log');
-    assertError(await raw(a, 'GET', `/opentill/v1/request_log/${requestId}`, withCookie(cookie)), 404, { code: 'resource_missing' });
+    await waitUntil(
+      async () => (await raw(b, 'GET', `/opentill/v1/request_log/${requestId}`, { key: b.secretKey })).status === 200,
+      "B's request in B's log",
+    );
+    assertError(await raw(a, 'GET', `/opentill/v1/request_log/${requestId}`, withCookie(cookie)), 404, {
+      code: 'resource_missing',
+    });
     const list = await raw(a, 'GET', `/opentill/v1/request_log?q=${requestId}`, withCookie(cookie));
     assert.deepEqual(list.body.data, []);
   });
@@ -178,25 +233,42 @@ describe('dashboard sessions (sqlite)', () => {
     const mutate = withCookie(cookie, { 'X-CSRF-Token': csrf });
     // A receiver that is not listening: the attempt fails with an error and a next retry.
     const endpoint = await raw(a, 'POST', '/v1/webhook_endpoints', {
-      form: { url: 'http://127.0.0.1:9/hook', 'enabled_events[0]': 'payment_intent.created' }, ...mutate,
+      form: { url: 'http://127.0.0.1:9/hook', 'enabled_events[0]': 'payment_intent.created' },
+      ...mutate,
     });
     assert.equal(endpoint.status, 200, endpoint.text);
     const created = await raw(a, 'POST', '/v1/payment_intents', {
-      form: { amount: 700, currency: 'usd', 'payment_method_types[0]': 'card_present' }, ...mutate,
+      form: { amount: 700, currency: 'usd', 'payment_method_types[0]': 'card_present' },
+      ...mutate,
     });
     const events = await raw(a, 'GET', `/v1/events?type=payment_intent.created&limit=100`, withCookie(cookie));
-    const event = events.body.data.find((item: { data: { object: { id: string } } }) => item.data.object.id === created.body.id);
-    assert.ok(event, 'the PaymentIntent\'s event');
+    const event = events.body.data.find(
+      (item: { data: { object: { id: string } } }) => item.data.object.id === created.body.id,
+    );
+    assert.ok(event, "the PaymentIntent's event");
     const attemptsPath = `/opentill/v1/webhook_attempts?endpoint=${endpoint.body.id}`;
-    await waitUntil(async () => (await raw(a, 'GET', attemptsPath, withCookie(cookie))).body.data.length >= 1, 'a first attempt', 30_000);
+    await waitUntil(
+      async () => (await raw(a, 'GET', attemptsPath, withCookie(cookie))).body.data.length >= 1,
+      'a first attempt',
+      30_000,
+    );
     const attempt = (await raw(a, 'GET', attemptsPath, withCookie(cookie))).body.data[0];
     assert.equal(attempt.http_status, null);
     assert.equal(typeof attempt.latency_ms, 'number');
     assert.equal(typeof attempt.response_excerpt, 'string');
     assert.equal(typeof attempt.next_retry_at, 'number');
-    assertError(await raw(a, 'POST', `/opentill/v1/events/${event.id}/resend`, { form: { endpoint: endpoint.body.id }, ...withCookie(cookie) }), 403,
-      { code: 'csrf_token_invalid' });
-    const resent = await raw(a, 'POST', `/opentill/v1/events/${event.id}/resend`, { form: { endpoint: endpoint.body.id }, ...mutate });
+    assertError(
+      await raw(a, 'POST', `/opentill/v1/events/${event.id}/resend`, {
+        form: { endpoint: endpoint.body.id },
+        ...withCookie(cookie),
+      }),
+      403,
+      { code: 'csrf_token_invalid' },
+    );
+    const resent = await raw(a, 'POST', `/opentill/v1/events/${event.id}/resend`, {
+      form: { endpoint: endpoint.body.id },
+      ...mutate,
+    });
     assert.equal(resent.status, 200, resent.text);
     assert.equal(resent.body.object, 'opentill.webhook_delivery');
     assert.equal(resent.body.event, event.id);
@@ -207,7 +279,9 @@ describe('dashboard sessions (sqlite)', () => {
     const { cookie } = await signInWithKey(a, a.secretKey);
     const rows = sessionRows();
     const out = await fetch(`${a.baseUrl}/opentill/dashboard/session`, {
-      method: 'DELETE', headers: { Cookie: `opentill_session=${cookie}` }, signal: AbortSignal.timeout(requestTimeoutMs),
+      method: 'DELETE',
+      headers: { Cookie: `opentill_session=${cookie}` },
+      signal: AbortSignal.timeout(requestTimeoutMs),
     });
     assert.equal(out.status, 200);
     assert.match(out.headers.get('set-cookie') ?? '', /opentill_session=; .*Max-Age=0/);
@@ -220,9 +294,15 @@ describe('dashboard sessions (sqlite)', () => {
     const { cookie, csrf } = await signInWithKey(a, a.secretKey);
     const stop = new AbortController();
     try {
-      const events = await fetch(`${a.baseUrl}/opentill/v1/events/stream`, { headers: { Cookie: `opentill_session=${cookie}` }, signal: stop.signal });
+      const events = await fetch(`${a.baseUrl}/opentill/v1/events/stream`, {
+        headers: { Cookie: `opentill_session=${cookie}` },
+        signal: stop.signal,
+      });
       assert.equal(events.status, 200);
-      const response = await fetch(`${a.baseUrl}/opentill/v1/dashboard/stream`, { headers: { Cookie: `opentill_session=${cookie}` }, signal: stop.signal });
+      const response = await fetch(`${a.baseUrl}/opentill/v1/dashboard/stream`, {
+        headers: { Cookie: `opentill_session=${cookie}` },
+        signal: stop.signal,
+      });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
       const reader = response.body!.getReader();
@@ -237,7 +317,8 @@ describe('dashboard sessions (sqlite)', () => {
       };
       await readUntil(/event: ready/);
       const created = await raw(a, 'POST', '/v1/payment_intents', {
-        form: { amount: 999, currency: 'usd', 'payment_method_types[0]': 'card_present' }, ...withCookie(cookie, { 'X-CSRF-Token': csrf }),
+        form: { amount: 999, currency: 'usd', 'payment_method_types[0]': 'card_present' },
+        ...withCookie(cookie, { 'X-CSRF-Token': csrf }),
       });
       assert.equal(created.status, 200, created.text);
       await readUntil(new RegExp(`"type":"payment","id":"${created.body.id}"`));

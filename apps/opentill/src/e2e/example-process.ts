@@ -15,14 +15,20 @@ export interface ExampleProcess {
   stop: () => Promise<void>;
 }
 
-export async function startExample(name: string, opentillUrl: string, secretKey: string,
-  env: Record<string, string> = {}): Promise<ExampleProcess> {
+export async function startExample(
+  name: string,
+  opentillUrl: string,
+  secretKey: string,
+  env: Record<string, string> = {},
+): Promise<ExampleProcess> {
   const child = spawn(process.execPath, [join(repoRoot, 'examples', name, 'server.mjs')], {
     env: { ...process.env, OPENTILL_URL: opentillUrl, OPENTILL_SECRET_KEY: secretKey, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   const url = await new Promise<string>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 15_000);
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -33,10 +39,15 @@ export async function startExample(name: string, opentillUrl: string, secretKey:
         resolvePromise(match[1]!);
       }
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited (${code}):\n${output}`)); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}):\n${output}`));
+    });
   });
   return {
-    url, child, output: () => output,
+    url,
+    child,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

@@ -18,8 +18,12 @@ export const requestTimeoutMs = 10_000;
 
 export function stripeFor(server: { port: number }, key: string, options: { maxNetworkRetries?: number } = {}): Stripe {
   return new Stripe(key, {
-    host: '127.0.0.1', port: server.port, protocol: 'http', telemetry: false,
-    maxNetworkRetries: options.maxNetworkRetries ?? 0, timeout: requestTimeoutMs,
+    host: '127.0.0.1',
+    port: server.port,
+    protocol: 'http',
+    telemetry: false,
+    maxNetworkRetries: options.maxNetworkRetries ?? 0,
+    timeout: requestTimeoutMs,
   });
 }
 
@@ -54,9 +58,11 @@ export function useServer(store: StoreKind, name: string): Harness {
     }
     harness.server = await startServer({ store, name, ...where });
     harness.stripe = stripeFor(harness.server, harness.server.secretKey);
-    harness.api = (method, path, options = {}) => raw(harness.server, method, path, {
-      key: harness.server.secretKey, ...options,
-    });
+    harness.api = (method, path, options = {}) =>
+      raw(harness.server, method, path, {
+        key: harness.server.secretKey,
+        ...options,
+      });
     harness.peer = async () => {
       const peer = await startServer({ store, name: `${name}_peer`, ...where, secretKey: harness.server.secretKey });
       peers.push(peer);
@@ -99,8 +105,11 @@ export type Json = any;
 /** Form encoding as stripe-node does it (indexed arrays, raw brackets, null → empty). */
 export function encodeForm(data: Record<string, unknown>): string {
   const pairs: string[] = [];
-  const enc = (s: string) => encodeURIComponent(s).replace(/[!*()']/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%5B/g, '[').replace(/%5D/g, ']');
+  const enc = (s: string) =>
+    encodeURIComponent(s)
+      .replace(/[!*()']/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+      .replace(/%5B/g, '[')
+      .replace(/%5D/g, ']');
   const walk = (key: string, value: unknown) => {
     if (value === undefined) return;
     if (value === null || typeof value !== 'object') {
@@ -115,13 +124,16 @@ export function encodeForm(data: Record<string, unknown>): string {
   return pairs.join('&');
 }
 
-export async function raw(server: { baseUrl: string }, method: string, path: string,
-  options: RawOptions = {}): Promise<RawResponse> {
+export async function raw(
+  server: { baseUrl: string },
+  method: string,
+  path: string,
+  options: RawOptions = {},
+): Promise<RawResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) {
-    headers['Authorization'] = options.auth === 'basic'
-      ? `Basic ${Buffer.from(`${options.key}:`).toString('base64')}`
-      : `Bearer ${options.key}`;
+    headers['Authorization'] =
+      options.auth === 'basic' ? `Basic ${Buffer.from(`${options.key}:`).toString('base64')}` : `Bearer ${options.key}`;
   }
   let body: string | Buffer | undefined = options.body;
   if (options.form !== undefined) {
@@ -133,7 +145,9 @@ export async function raw(server: { baseUrl: string }, method: string, path: str
   }
   if (options.contentType) headers['Content-Type'] = options.contentType;
   const response = await fetch(`${server.baseUrl}${path}`, {
-    method, headers, ...(body !== undefined ? { body } : {}),
+    method,
+    headers,
+    ...(body !== undefined ? { body } : {}),
     signal: AbortSignal.timeout(options.timeoutMs ?? requestTimeoutMs),
   });
   const text = await response.text();
@@ -147,9 +161,17 @@ export async function raw(server: { baseUrl: string }, method: string, path: str
 }
 
 /** Asserts a Stripe-shaped error response. */
-export function assertError(response: RawResponse, status: number, expected: {
-  type?: string; code?: string | undefined; param?: string; message?: string | RegExp; decline_code?: string;
-} = {}): Json {
+export function assertError(
+  response: RawResponse,
+  status: number,
+  expected: {
+    type?: string;
+    code?: string | undefined;
+    param?: string;
+    message?: string | RegExp;
+    decline_code?: string;
+  } = {},
+): Json {
   assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${response.text.slice(0, 400)}`);
   const error = response.body?.error;
   assert.ok(error && typeof error === 'object', `no error envelope: ${response.text.slice(0, 200)}`);
@@ -165,9 +187,17 @@ export function assertError(response: RawResponse, status: number, expected: {
 }
 
 /** Asserts a stripe-node call rejects with the given error fields. */
-export async function rejectsStripe(promise: Promise<unknown>, expected: {
-  type?: string; statusCode?: number; code?: string; param?: string; message?: string | RegExp; decline_code?: string;
-}): Promise<Json> {
+export async function rejectsStripe(
+  promise: Promise<unknown>,
+  expected: {
+    type?: string;
+    statusCode?: number;
+    code?: string;
+    param?: string;
+    message?: string | RegExp;
+    decline_code?: string;
+  },
+): Promise<Json> {
   let caught: Json;
   try {
     await promise;
@@ -194,12 +224,19 @@ export async function readCard(h: Harness, params: Record<string, unknown> = {})
 }
 
 /** Presents a card to a PaymentIntent (reads it and confirms). */
-export function presentCard(h: Harness, paymentIntentId: string, params: Record<string, unknown> = {}): Promise<RawResponse> {
+export function presentCard(
+  h: Harness,
+  paymentIntentId: string,
+  params: Record<string, unknown> = {},
+): Promise<RawResponse> {
   return h.api('POST', `/opentill/v1/test/payment_intents/${paymentIntentId}/present_card`, { form: params });
 }
 
-export async function presentCardOk(h: Harness, paymentIntentId: string, params: Record<string, unknown> = {}):
-  Promise<Stripe.PaymentIntent> {
+export async function presentCardOk(
+  h: Harness,
+  paymentIntentId: string,
+  params: Record<string, unknown> = {},
+): Promise<Stripe.PaymentIntent> {
   const response = await presentCard(h, paymentIntentId, params);
   assert.equal(response.status, 200, response.text);
   return response.body as Stripe.PaymentIntent;
@@ -216,16 +253,26 @@ export async function advanceClock(h: Harness, seconds: number): Promise<void> {
  */
 export type CreateIntentParams = Stripe.PaymentIntentCreateParams & { payment_method_types?: string[] };
 
-export function createIntent(h: Harness, params: CreateIntentParams, options?: Stripe.RequestOptions):
-  Promise<Stripe.Response<Stripe.PaymentIntent>> {
+export function createIntent(
+  h: Harness,
+  params: CreateIntentParams,
+  options?: Stripe.RequestOptions,
+): Promise<Stripe.Response<Stripe.PaymentIntent>> {
   return h.stripe.paymentIntents.create(params as Stripe.PaymentIntentCreateParams, options);
 }
 
 /** A card_present PaymentIntent (manual capture unless told), authorized with `number`. */
-export async function authorizedIntent(h: Harness, options: Partial<CreateIntentParams> = {},
-  card: Record<string, unknown> = {}): Promise<Stripe.PaymentIntent> {
+export async function authorizedIntent(
+  h: Harness,
+  options: Partial<CreateIntentParams> = {},
+  card: Record<string, unknown> = {},
+): Promise<Stripe.PaymentIntent> {
   const created = await createIntent(h, {
-    amount: 1000, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'manual', ...options,
+    amount: 1000,
+    currency: 'usd',
+    payment_method_types: ['card_present'],
+    capture_method: 'manual',
+    ...options,
   });
   return presentCardOk(h, created.id, card);
 }
@@ -240,12 +287,18 @@ export function sleep(ms: number): Promise<void> {
  * How many objects a list endpoint (`/v1/payment_intents`, `/v1/events?type=charge.*`…) holds in all, following `has_more`
  * page by page (at most `pagesMax` pages of 100).
  */
-export async function countAll(api: (method: string, path: string) => Promise<RawResponse>, path: string,
-  pagesMax = 100): Promise<number> {
+export async function countAll(
+  api: (method: string, path: string) => Promise<RawResponse>,
+  path: string,
+  pagesMax = 100,
+): Promise<number> {
   let count = 0;
   let after: string | null = null;
   for (let pages = 0; pages < pagesMax; pages += 1) {
-    const response = await api('GET', `${path}${path.includes('?') ? '&' : '?'}limit=100${after ? `&starting_after=${after}` : ''}`);
+    const response = await api(
+      'GET',
+      `${path}${path.includes('?') ? '&' : '?'}limit=100${after ? `&starting_after=${after}` : ''}`,
+    );
     assert.equal(response.status, 200, response.text);
     const data = response.body.data as Array<{ id: string }>;
     count += data.length;

@@ -12,18 +12,30 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freshSchema, startServer, testPostgres, type RunningServer } from '@opentill/testkit';
 import {
-  assertError, authorizedIntent, countAll, createIntent, raw, readCard, rejectsStripe, stopServer, stores, stripeFor, useServer,
+  assertError,
+  authorizedIntent,
+  countAll,
+  createIntent,
+  raw,
+  readCard,
+  rejectsStripe,
+  stopServer,
+  stores,
+  stripeFor,
+  useServer,
   type Harness,
 } from './helpers.js';
 
-const noKeyMessage = "You did not provide an API key. You need to provide your API key in the Authorization header, using " +
+const noKeyMessage =
+  'You did not provide an API key. You need to provide your API key in the Authorization header, using ' +
   "Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for " +
   'details, or we can help at https://support.stripe.com/.';
 
 /** How many objects of each kind the account has (to show a rejected request wrote nothing). */
 async function counts(h: Harness): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const path of ['payment_intents', 'charges', 'refunds', 'events', 'payment_methods']) out[path] = await countAll(h.api, `/v1/${path}`);
+  for (const path of ['payment_intents', 'charges', 'refunds', 'events', 'payment_methods'])
+    out[path] = await countAll(h.api, `/v1/${path}`);
   return out;
 }
 
@@ -56,10 +68,11 @@ async function droppingProxy(port: number): Promise<{ port: number; dropped(): n
   return {
     port: (server.address() as AddressInfo).port,
     dropped: () => dropped,
-    close: () => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -69,32 +82,62 @@ for (const store of stores) {
 
     describe('authentication', () => {
       it('no key → 401 with Stripe message', async () => {
-        const error = assertError(await h.api('GET', '/v1/payment_intents', { key: null }), 401,
-          { type: 'invalid_request_error', message: noKeyMessage });
+        const error = assertError(await h.api('GET', '/v1/payment_intents', { key: null }), 401, {
+          type: 'invalid_request_error',
+          message: noKeyMessage,
+        });
         assert.equal(error.code, undefined);
-        assertError(await h.api('POST', '/v1/payment_intents', { key: null, form: 'amount=1000&currency=usd' }), 401,
-          { message: noKeyMessage });
-        assertError(await h.api('GET', '/v1/payment_intents', { key: null, headers: { Authorization: 'Bearer' } }), 401,
-          { message: noKeyMessage });
-        assertError(await h.api('GET', '/v1/payment_intents', { key: null, headers: { Authorization: 'Token abc' } }), 401);
+        assertError(await h.api('POST', '/v1/payment_intents', { key: null, form: 'amount=1000&currency=usd' }), 401, {
+          message: noKeyMessage,
+        });
+        assertError(
+          await h.api('GET', '/v1/payment_intents', { key: null, headers: { Authorization: 'Bearer' } }),
+          401,
+          { message: noKeyMessage },
+        );
+        assertError(
+          await h.api('GET', '/v1/payment_intents', { key: null, headers: { Authorization: 'Token abc' } }),
+          401,
+        );
       });
       it('bad key → 401 with the key masked', async () => {
         const bad = 'sk_test_thisisnotarealkey1234';
-        const error = assertError(await h.api('GET', '/v1/payment_intents', { key: bad }), 401,
-          { type: 'invalid_request_error', message: `Invalid API Key provided: sk_test_${'*'.repeat(bad.length - 12)}1234` });
+        const error = assertError(await h.api('GET', '/v1/payment_intents', { key: bad }), 401, {
+          type: 'invalid_request_error',
+          message: `Invalid API Key provided: sk_test_${'*'.repeat(bad.length - 12)}1234`,
+        });
         assert.ok(!error.message.includes('thisisnotarealkey'));
-        await rejectsStripe(stripeFor(h.server, bad).paymentIntents.list(), { type: 'StripeAuthenticationError', statusCode: 401 });
-        assertError(await h.api('GET', '/v1/payment_intents', { key: bad, auth: 'basic' }), 401, { message: /^Invalid API Key provided: / });
+        await rejectsStripe(stripeFor(h.server, bad).paymentIntents.list(), {
+          type: 'StripeAuthenticationError',
+          statusCode: 401,
+        });
+        assertError(await h.api('GET', '/v1/payment_intents', { key: bad, auth: 'basic' }), 401, {
+          message: /^Invalid API Key provided: /,
+        });
       });
       it('Basic and Bearer both work', async () => {
         assert.equal((await h.api('GET', '/v1/payment_intents', { auth: 'basic' })).status, 200);
         assert.equal((await h.api('GET', '/v1/payment_intents', { auth: 'bearer' })).status, 200);
         // curl -u sk_test_…: with a password part, and lower-case schemes.
         const basic = Buffer.from(`${h.server.secretKey}:ignored`).toString('base64');
-        assert.equal((await h.api('GET', '/v1/payment_intents', { key: null, headers: { Authorization: `basic ${basic}` } })).status, 200);
-        assert.equal((await h.api('GET', '/v1/payment_intents', { key: null,
-          headers: { Authorization: `bearer ${h.server.secretKey}` } })).status, 200);
-        assertError(await h.api('GET', '/v1/payment_intents', { key: null, headers: { Authorization: 'Basic !!!notbase64' } }), 401);
+        assert.equal(
+          (await h.api('GET', '/v1/payment_intents', { key: null, headers: { Authorization: `basic ${basic}` } }))
+            .status,
+          200,
+        );
+        assert.equal(
+          (
+            await h.api('GET', '/v1/payment_intents', {
+              key: null,
+              headers: { Authorization: `bearer ${h.server.secretKey}` },
+            })
+          ).status,
+          200,
+        );
+        assertError(
+          await h.api('GET', '/v1/payment_intents', { key: null, headers: { Authorization: 'Basic !!!notbase64' } }),
+          401,
+        );
       });
     });
 
@@ -143,37 +186,103 @@ for (const store of stores) {
 
       const create = (form: string) => h.api('POST', '/v1/payment_intents', { form });
       const cases: [string, string, number, Record<string, string | RegExp>][] = [
-        ['missing amount', 'currency=usd', 400, { code: 'parameter_missing', param: 'amount', message: 'Missing required param: amount.' }],
+        [
+          'missing amount',
+          'currency=usd',
+          400,
+          { code: 'parameter_missing', param: 'amount', message: 'Missing required param: amount.' },
+        ],
         ['missing currency', 'amount=1000', 400, { code: 'parameter_missing', param: 'currency' }],
         ['negative amount', 'amount=-100&currency=usd', 400, { code: 'parameter_invalid_integer', param: 'amount' }],
-        ['fractional amount', 'amount=10.5&currency=usd', 400, { code: 'parameter_invalid_integer', param: 'amount', message: 'Invalid integer: 10.5' }],
+        [
+          'fractional amount',
+          'amount=10.5&currency=usd',
+          400,
+          { code: 'parameter_invalid_integer', param: 'amount', message: 'Invalid integer: 10.5' },
+        ],
         ['non-numeric amount', 'amount=ten&currency=usd', 400, { code: 'parameter_invalid_integer', param: 'amount' }],
         ['amount above 99999999', 'amount=100000000&currency=usd', 400, { code: 'amount_too_large', param: 'amount' }],
-        ['amount far above', 'amount=999999999999999999999&currency=usd', 400, { code: 'parameter_invalid_integer', param: 'amount' }],
+        [
+          'amount far above',
+          'amount=999999999999999999999&currency=usd',
+          400,
+          { code: 'parameter_invalid_integer', param: 'amount' },
+        ],
         ['amount below the minimum', 'amount=10&currency=usd', 400, { code: 'amount_too_small', param: 'amount' }],
         ['unknown currency', 'amount=1000&currency=zzz', 400, { param: 'currency', message: /^Invalid currency: zzz/ }],
-        ['unknown parameter', 'amount=1000&currency=usd&foo=bar', 400, { code: 'parameter_unknown', param: 'foo', message: 'Received unknown parameter: foo' }],
-        ['unknown nested parameter', 'amount=1000&currency=usd&payment_method_options[card_present][x]=1', 400,
-          { code: 'parameter_unknown', param: 'payment_method_options[card_present][x]' }],
+        [
+          'unknown parameter',
+          'amount=1000&currency=usd&foo=bar',
+          400,
+          { code: 'parameter_unknown', param: 'foo', message: 'Received unknown parameter: foo' },
+        ],
+        [
+          'unknown nested parameter',
+          'amount=1000&currency=usd&payment_method_options[card_present][x]=1',
+          400,
+          { code: 'parameter_unknown', param: 'payment_method_options[card_present][x]' },
+        ],
         ['wrong type (hash for string)', 'amount=1000&currency=usd&description[a]=b', 400, { param: 'description' }],
         ['wrong type (string for hash)', 'amount=1000&currency=usd&metadata=abc', 400, { param: 'metadata' }],
         ['bad enum', 'amount=1000&currency=usd&capture_method=later', 400, { param: 'capture_method' }],
         ['bad boolean', 'amount=1000&currency=usd&confirm=yes', 400, { param: 'confirm' }],
-        ['bad payment method type', 'amount=1000&currency=usd&payment_method_types[]=cash', 400, { param: 'payment_method_types[0]' }],
-        ['unknown payment_method', 'amount=1000&currency=usd&payment_method=pm_nope', 404, { code: 'resource_missing', param: 'payment_method' }],
+        [
+          'bad payment method type',
+          'amount=1000&currency=usd&payment_method_types[]=cash',
+          400,
+          { param: 'payment_method_types[0]' },
+        ],
+        [
+          'unknown payment_method',
+          'amount=1000&currency=usd&payment_method=pm_nope',
+          404,
+          { code: 'resource_missing', param: 'payment_method' },
+        ],
         ['empty required value', 'amount=&currency=usd', 400, { code: 'parameter_missing', param: 'amount' }],
-        ['empty capture_method', 'amount=1000&currency=usd&capture_method=', 400, { code: 'parameter_invalid_empty', param: 'capture_method' }],
-        ['invalid percent-encoding', 'amount=1000&currency=usd&description=%E0%A4%A', 400, { type: 'invalid_request_error' }],
-        ['deep nesting', `amount=1000&currency=usd&metadata${'[a]'.repeat(50)}=1`, 400, { type: 'invalid_request_error' }],
-        ['too many parameters', `amount=1000&currency=usd&${Array.from({ length: 1500 }, (_, i) => `metadata[k${i}]=v`).join('&')}`, 400,
-          { type: 'invalid_request_error' }],
-        ['51 metadata keys', `amount=1000&currency=usd&${Array.from({ length: 51 }, (_, i) => `metadata[k${i}]=v`).join('&')}`, 400,
-          { param: 'metadata' }],
+        [
+          'empty capture_method',
+          'amount=1000&currency=usd&capture_method=',
+          400,
+          { code: 'parameter_invalid_empty', param: 'capture_method' },
+        ],
+        [
+          'invalid percent-encoding',
+          'amount=1000&currency=usd&description=%E0%A4%A',
+          400,
+          { type: 'invalid_request_error' },
+        ],
+        [
+          'deep nesting',
+          `amount=1000&currency=usd&metadata${'[a]'.repeat(50)}=1`,
+          400,
+          { type: 'invalid_request_error' },
+        ],
+        [
+          'too many parameters',
+          `amount=1000&currency=usd&${Array.from({ length: 1500 }, (_, i) => `metadata[k${i}]=v`).join('&')}`,
+          400,
+          { type: 'invalid_request_error' },
+        ],
+        [
+          '51 metadata keys',
+          `amount=1000&currency=usd&${Array.from({ length: 51 }, (_, i) => `metadata[k${i}]=v`).join('&')}`,
+          400,
+          { param: 'metadata' },
+        ],
         ['metadata key of 41 characters', `amount=1000&currency=usd&metadata[${'k'.repeat(41)}]=v`, 400, {}],
-        ['metadata value of 501 characters', `amount=1000&currency=usd&metadata[k]=${'v'.repeat(501)}`, 400, { param: 'metadata[k]' }],
+        [
+          'metadata value of 501 characters',
+          `amount=1000&currency=usd&metadata[k]=${'v'.repeat(501)}`,
+          400,
+          { param: 'metadata[k]' },
+        ],
         // `__proto__` is kept as data (never dropped silently), so it is the first unknown parameter.
-        ['__proto__ pollution', 'amount=1000&currency=usd&__proto__[amount]=1&constructor[prototype][x]=1', 400,
-          { code: 'parameter_unknown', param: '__proto__' }],
+        [
+          '__proto__ pollution',
+          'amount=1000&currency=usd&__proto__[amount]=1&constructor[prototype][x]=1',
+          400,
+          { code: 'parameter_unknown', param: '__proto__' },
+        ],
       ];
       for (const [label, form, status, expected] of cases) {
         it(`${label} → ${status}`, async () => {
@@ -182,102 +291,213 @@ for (const store of stores) {
       }
       it('the same with stripe-node: amount too large, unknown currency', async () => {
         await rejectsStripe(createIntent(h, { amount: 100_000_000, currency: 'usd' }), {
-          type: 'StripeInvalidRequestError', statusCode: 400, code: 'amount_too_large', param: 'amount',
+          type: 'StripeInvalidRequestError',
+          statusCode: 400,
+          code: 'amount_too_large',
+          param: 'amount',
         });
         await rejectsStripe(createIntent(h, { amount: 1000, currency: 'zzz' }), { statusCode: 400, param: 'currency' });
       });
       it('malformed JSON, JSON that is not an object, wrong content types', async () => {
-        assertError(await h.api('POST', '/v1/payment_intents', { body: '{"amount": 10', contentType: 'application/json' }), 400);
-        assertError(await h.api('POST', '/v1/payment_intents', { body: '[1,2]', contentType: 'application/json' }), 400);
+        assertError(
+          await h.api('POST', '/v1/payment_intents', { body: '{"amount": 10', contentType: 'application/json' }),
+          400,
+        );
+        assertError(
+          await h.api('POST', '/v1/payment_intents', { body: '[1,2]', contentType: 'application/json' }),
+          400,
+        );
         assertError(await h.api('POST', '/v1/payment_intents', { body: 'null', contentType: 'application/json' }), 400);
-        assertError(await h.api('POST', '/v1/payment_intents', { body: '"x"', contentType: 'application/json; charset=utf-8' }), 400);
+        assertError(
+          await h.api('POST', '/v1/payment_intents', { body: '"x"', contentType: 'application/json; charset=utf-8' }),
+          400,
+        );
         assertError(await h.api('POST', '/v1/payment_intents', { body: '', contentType: 'application/json' }), 400);
-        assertError(await h.api('POST', '/v1/payment_intents', { body: 'amount=1000&currency=usd', contentType: 'text/plain' }), 415);
-        assertError(await h.api('POST', '/v1/payment_intents', { body: '<xml/>', contentType: 'application/xml' }), 415);
-        assertError(await h.api('POST', '/v1/payment_intents', { body: 'amount=1000', contentType: 'multipart/form-data; boundary=x' }), 415);
-        assertError(await h.api('POST', '/v1/payment_intents', {
-          body: JSON.stringify({ amount: 1000, currency: 'usd', metadata: { a: { b: 1 } } }), contentType: 'application/json',
-        }), 400, { param: 'metadata[a]' });
-        assertError(await h.api('POST', '/v1/payment_intents', {
-          body: JSON.stringify({ amount: 10.5, currency: 'usd' }), contentType: 'application/json',
-        }), 400, { param: 'amount' });
+        assertError(
+          await h.api('POST', '/v1/payment_intents', { body: 'amount=1000&currency=usd', contentType: 'text/plain' }),
+          415,
+        );
+        assertError(
+          await h.api('POST', '/v1/payment_intents', { body: '<xml/>', contentType: 'application/xml' }),
+          415,
+        );
+        assertError(
+          await h.api('POST', '/v1/payment_intents', {
+            body: 'amount=1000',
+            contentType: 'multipart/form-data; boundary=x',
+          }),
+          415,
+        );
+        assertError(
+          await h.api('POST', '/v1/payment_intents', {
+            body: JSON.stringify({ amount: 1000, currency: 'usd', metadata: { a: { b: 1 } } }),
+            contentType: 'application/json',
+          }),
+          400,
+          { param: 'metadata[a]' },
+        );
+        assertError(
+          await h.api('POST', '/v1/payment_intents', {
+            body: JSON.stringify({ amount: 10.5, currency: 'usd' }),
+            contentType: 'application/json',
+          }),
+          400,
+          { param: 'amount' },
+        );
         let deep: unknown = 1;
         for (let i = 0; i < 100; i += 1) deep = { a: deep };
-        assertError(await h.api('POST', '/v1/payment_intents', {
-          body: JSON.stringify({ amount: 1000, currency: 'usd', metadata: deep }), contentType: 'application/json',
-        }), 400);
-        assertError(await h.api('POST', '/v1/payment_intents', {
-          body: `{"amount":1000,"currency":"usd","metadata":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
-          contentType: 'application/json',
-        }), 400);
+        assertError(
+          await h.api('POST', '/v1/payment_intents', {
+            body: JSON.stringify({ amount: 1000, currency: 'usd', metadata: deep }),
+            contentType: 'application/json',
+          }),
+          400,
+        );
+        assertError(
+          await h.api('POST', '/v1/payment_intents', {
+            body: `{"amount":1000,"currency":"usd","metadata":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+            contentType: 'application/json',
+          }),
+          400,
+        );
       });
       it('invalid UTF-8 in a form body and in a JSON body', async () => {
-        const bytes = Buffer.concat([Buffer.from('amount=1000&currency=usd&description='), Buffer.from([0xc3, 0x28, 0xff])]);
-        assertError(await h.api('POST', '/v1/payment_intents', { body: bytes, contentType: 'application/x-www-form-urlencoded' }), 400);
-        const json = Buffer.concat([Buffer.from('{"amount":1000,"currency":"usd","description":"'), Buffer.from([0xff]), Buffer.from('"}')]);
+        const bytes = Buffer.concat([
+          Buffer.from('amount=1000&currency=usd&description='),
+          Buffer.from([0xc3, 0x28, 0xff]),
+        ]);
+        assertError(
+          await h.api('POST', '/v1/payment_intents', { body: bytes, contentType: 'application/x-www-form-urlencoded' }),
+          400,
+        );
+        const json = Buffer.concat([
+          Buffer.from('{"amount":1000,"currency":"usd","description":"'),
+          Buffer.from([0xff]),
+          Buffer.from('"}'),
+        ]);
         assertError(await h.api('POST', '/v1/payment_intents', { body: json, contentType: 'application/json' }), 400);
         assertError(await h.api('GET', '/v1/payment_intents?limit=%FF'), 400);
       });
       it('oversized body (> 1 MiB) → 413', async () => {
         // The server may answer 413 and close before the client has written the whole body; fetch
         // then reports EPIPE instead of the answer, so these go through node:http, which keeps it.
-        const post = (type: string, body: string) => new Promise<{ status: number; body: { error?: { type?: string } } }>(
-          (resolve, reject) => {
-            const request = httpRequest(`${h.server.baseUrl}/v1/payment_intents`, { method: 'POST', headers: {
-              Authorization: `Bearer ${h.server.secretKey}`, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) } },
-            (response) => {
-              let text = '';
-              response.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; })
-                .on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as { error?: { type?: string } } }));
+        const post = (type: string, body: string) =>
+          new Promise<{ status: number; body: { error?: { type?: string } } }>((resolve, reject) => {
+            const request = httpRequest(
+              `${h.server.baseUrl}/v1/payment_intents`,
+              {
+                method: 'POST',
+                headers: {
+                  Authorization: `Bearer ${h.server.secretKey}`,
+                  'Content-Type': type,
+                  'Content-Length': Buffer.byteLength(body),
+                },
+              },
+              (response) => {
+                let text = '';
+                response
+                  .setEncoding('utf8')
+                  .on('data', (chunk: string) => {
+                    text += chunk;
+                  })
+                  .on('end', () =>
+                    resolve({
+                      status: response.statusCode ?? 0,
+                      body: JSON.parse(text) as { error?: { type?: string } },
+                    }),
+                  );
+              },
+            );
+            request.on('error', (error: NodeJS.ErrnoException) => {
+              if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
             });
-            request.on('error', (error: NodeJS.ErrnoException) => { if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error); });
             request.end(body);
           });
-        const form = await post('application/x-www-form-urlencoded', `amount=1000&currency=usd&description=${'x'.repeat(1024 * 1024 + 10)}`);
+        const form = await post(
+          'application/x-www-form-urlencoded',
+          `amount=1000&currency=usd&description=${'x'.repeat(1024 * 1024 + 10)}`,
+        );
         assert.equal(form.status, 413);
         assert.equal(form.body.error?.type, 'invalid_request_error');
-        const json = await post('application/json', JSON.stringify({ amount: 1000, currency: 'usd', d: 'x'.repeat(1024 * 1024) }));
+        const json = await post(
+          'application/json',
+          JSON.stringify({ amount: 1000, currency: 'usd', d: 'x'.repeat(1024 * 1024) }),
+        );
         assert.equal(json.status, 413);
         assert.equal(json.body.error?.type, 'invalid_request_error');
       });
       it('ids that do not exist', async () => {
         for (const [method, path, param] of [
-          ['GET', '/v1/payment_intents/pi_nope', 'intent'], ['POST', '/v1/payment_intents/pi_nope', 'intent'],
-          ['POST', '/v1/payment_intents/pi_nope/capture', 'intent'], ['POST', '/v1/payment_intents/pi_nope/cancel', 'intent'],
+          ['GET', '/v1/payment_intents/pi_nope', 'intent'],
+          ['POST', '/v1/payment_intents/pi_nope', 'intent'],
+          ['POST', '/v1/payment_intents/pi_nope/capture', 'intent'],
+          ['POST', '/v1/payment_intents/pi_nope/cancel', 'intent'],
           ['POST', '/v1/payment_intents/pi_nope/confirm', 'intent'],
-          ['GET', '/v1/charges/ch_nope', 'charge'], ['POST', '/v1/charges/ch_nope', 'charge'],
-          ['GET', '/v1/refunds/re_nope', 'refund'], ['POST', '/v1/refunds/re_nope', 'refund'],
-          ['GET', '/v1/payment_methods/pm_nope', 'payment_method'], ['GET', '/v1/events/evt_nope', 'id'],
+          ['GET', '/v1/charges/ch_nope', 'charge'],
+          ['POST', '/v1/charges/ch_nope', 'charge'],
+          ['GET', '/v1/refunds/re_nope', 'refund'],
+          ['POST', '/v1/refunds/re_nope', 'refund'],
+          ['GET', '/v1/payment_methods/pm_nope', 'payment_method'],
+          ['GET', '/v1/events/evt_nope', 'id'],
         ] as const) {
-          assertError(await h.api(method, path, method === 'POST' ? { form: '' } : {}), 404, { code: 'resource_missing', param });
+          assertError(await h.api(method, path, method === 'POST' ? { form: '' } : {}), 404, {
+            code: 'resource_missing',
+            param,
+          });
         }
-        assertError(await h.api('POST', '/v1/payment_intents/pi_nope/increment_authorization', { form: 'amount=2000' }), 404,
-          { code: 'resource_missing' });
+        assertError(
+          await h.api('POST', '/v1/payment_intents/pi_nope/increment_authorization', { form: 'amount=2000' }),
+          404,
+          { code: 'resource_missing' },
+        );
         // NUL in an id, a cursor or a filter (PostgreSQL text cannot hold it) is simply "not found".
         for (const path of ['/v1/payment_intents/pi_%00x', '/v1/charges/%00', '/v1/events/evt_%00']) {
           assertError(await h.api('GET', path), 404, { code: 'resource_missing' });
         }
-        assertError(await h.api('POST', '/v1/refunds', { form: 'payment_intent=pi_%00' }), 404, { code: 'resource_missing' });
-        assertError(await h.api('POST', '/v1/payment_intents', { form: 'amount=1000&currency=usd&payment_method=pm_%00' }), 404,
-          { code: 'resource_missing', param: 'payment_method' });
+        assertError(await h.api('POST', '/v1/refunds', { form: 'payment_intent=pi_%00' }), 404, {
+          code: 'resource_missing',
+        });
+        assertError(
+          await h.api('POST', '/v1/payment_intents', { form: 'amount=1000&currency=usd&payment_method=pm_%00' }),
+          404,
+          { code: 'resource_missing', param: 'payment_method' },
+        );
         // A cursor names an object (docs/decisions.md): one holding NUL names none.
-        assertError(await h.api('GET', '/v1/payment_intents?starting_after=pi_%00'), 404, { code: 'resource_missing', param: 'starting_after' });
-        assertError(await h.api('GET', '/v1/payment_intents?ending_before=%00'), 404, { code: 'resource_missing', param: 'ending_before' });
+        assertError(await h.api('GET', '/v1/payment_intents?starting_after=pi_%00'), 404, {
+          code: 'resource_missing',
+          param: 'starting_after',
+        });
+        assertError(await h.api('GET', '/v1/payment_intents?ending_before=%00'), 404, {
+          code: 'resource_missing',
+          param: 'ending_before',
+        });
         const page = await h.api('GET', '/v1/payment_intents?customer=a%00');
         assert.equal(page.status, 200, page.text);
         assert.deepEqual(page.body.data, []);
       });
       it('every invalid state transition', async () => {
         const pi = await authorizedIntent(h, { capture_method: 'automatic' });
-        assertError(await h.api('POST', `/v1/payment_intents/${pi.id}/capture`, { form: '' }), 400, { code: 'payment_intent_unexpected_state' });
-        assertError(await h.api('POST', `/v1/payment_intents/${pi.id}/cancel`, { form: '' }), 400, { code: 'payment_intent_unexpected_state' });
-        assertError(await h.api('POST', `/v1/payment_intents/${pi.id}/confirm`, { form: '' }), 400, { code: 'payment_intent_unexpected_state' });
-        assertError(await h.api('POST', `/v1/payment_intents/${pi.id}`, { form: 'amount=2000' }), 400,
-          { code: 'payment_intent_unexpected_state', param: 'amount' });
-        assertError(await h.api('POST', `/v1/payment_intents/${pi.id}/increment_authorization`, { form: 'amount=2000' }), 400,
-          { code: 'payment_intent_unexpected_state' });
-        assertError(await h.api('POST', `/opentill/v1/test/payment_intents/${pi.id}/present_card`, { form: '' }), 400,
-          { code: 'intent_invalid_state' });
+        assertError(await h.api('POST', `/v1/payment_intents/${pi.id}/capture`, { form: '' }), 400, {
+          code: 'payment_intent_unexpected_state',
+        });
+        assertError(await h.api('POST', `/v1/payment_intents/${pi.id}/cancel`, { form: '' }), 400, {
+          code: 'payment_intent_unexpected_state',
+        });
+        assertError(await h.api('POST', `/v1/payment_intents/${pi.id}/confirm`, { form: '' }), 400, {
+          code: 'payment_intent_unexpected_state',
+        });
+        assertError(await h.api('POST', `/v1/payment_intents/${pi.id}`, { form: 'amount=2000' }), 400, {
+          code: 'payment_intent_unexpected_state',
+          param: 'amount',
+        });
+        assertError(
+          await h.api('POST', `/v1/payment_intents/${pi.id}/increment_authorization`, { form: 'amount=2000' }),
+          400,
+          { code: 'payment_intent_unexpected_state' },
+        );
+        assertError(await h.api('POST', `/opentill/v1/test/payment_intents/${pi.id}/present_card`, { form: '' }), 400, {
+          code: 'intent_invalid_state',
+        });
         // A refused confirm does not apply the parameters it carried.
         const refused = await h.api('POST', `/v1/payment_intents/${pi.id}/confirm`, {
           form: 'receipt_email=someone@example.com&capture_method=automatic',
@@ -285,18 +505,30 @@ for (const store of stores) {
         assertError(refused, 400, { code: 'payment_intent_unexpected_state' });
         assert.equal((await h.stripe.paymentIntents.retrieve(pi.id)).receipt_email, null);
         const open = await createIntent(h, { amount: 1000, currency: 'usd' });
-        assertError(await h.api('POST', `/v1/payment_intents/${open.id}/confirm`, { form: 'receipt_email=a@example.com' }), 400,
-          { code: 'payment_intent_unexpected_state', param: 'payment_method' });
-        assertError(await h.api('POST', `/v1/payment_intents/${open.id}/confirm`, {
-          form: 'receipt_email=a@example.com&payment_method=pm_nope&capture_method=manual',
-        }), 404, { code: 'resource_missing', param: 'payment_method' });
+        assertError(
+          await h.api('POST', `/v1/payment_intents/${open.id}/confirm`, { form: 'receipt_email=a@example.com' }),
+          400,
+          { code: 'payment_intent_unexpected_state', param: 'payment_method' },
+        );
+        assertError(
+          await h.api('POST', `/v1/payment_intents/${open.id}/confirm`, {
+            form: 'receipt_email=a@example.com&payment_method=pm_nope&capture_method=manual',
+          }),
+          404,
+          { code: 'resource_missing', param: 'payment_method' },
+        );
         const unchanged = await h.stripe.paymentIntents.retrieve(open.id);
         assert.equal(unchanged.receipt_email, null);
         assert.equal(unchanged.capture_method, 'automatic');
         // A tip that would take the total over the limit leaves no PaymentMethod behind.
         const pms = await countAll(h.api, '/v1/payment_methods');
-        assertError(await h.api('POST', `/opentill/v1/test/payment_intents/${open.id}/present_card`, { form: 'amount_tip=99999000' }),
-          400, { code: 'amount_too_large', param: 'amount_tip' });
+        assertError(
+          await h.api('POST', `/opentill/v1/test/payment_intents/${open.id}/present_card`, {
+            form: 'amount_tip=99999000',
+          }),
+          400,
+          { code: 'amount_too_large', param: 'amount_tip' },
+        );
         assert.equal(await countAll(h.api, '/v1/payment_methods'), pms);
         // Undo this test's writes from the "nothing changed" check.
         before_ = await counts(h);
@@ -305,7 +537,7 @@ for (const store of stores) {
 
     describe('idempotency', () => {
       let n = 0;
-      const key = () => `idem-${store}-${Date.now()}-${n += 1}`;
+      const key = () => `idem-${store}-${Date.now()}-${(n += 1)}`;
       const post = (path: string, form: string, idempotencyKey: string) =>
         h.api('POST', path, { form, headers: { 'Idempotency-Key': idempotencyKey } });
 
@@ -331,12 +563,14 @@ for (const store of stores) {
         await post('/v1/payment_intents', 'amount=1000&currency=usd', k);
         const error = assertError(await post('/v1/payment_intents', 'amount=2000&currency=usd', k), 400, {
           type: 'idempotency_error',
-          message: 'Keys for idempotent requests can only be used with the same parameters they were first used with. ' +
+          message:
+            'Keys for idempotent requests can only be used with the same parameters they were first used with. ' +
             `Try using a key other than '${k}' if you meant to execute a different request.`,
         });
         assert.ok(error);
         await rejectsStripe(createIntent(h, { amount: 3000, currency: 'usd' }, { idempotencyKey: k }), {
-          type: 'StripeIdempotencyError', statusCode: 400,
+          type: 'StripeIdempotencyError',
+          statusCode: 400,
         });
         // The same key on another endpoint is a different request too.
         assertError(await post('/v1/refunds', 'amount=1000&currency=usd', k), 400, { type: 'idempotency_error' });
@@ -367,7 +601,10 @@ for (const store of stores) {
         const missingKey = key();
         const missing = await post('/v1/payment_intents/pi_nope/cancel', '', missingKey);
         assertError(missing, 404);
-        assert.equal((await post('/v1/payment_intents/pi_nope/cancel', '', missingKey)).headers.get('idempotent-replayed'), 'true');
+        assert.equal(
+          (await post('/v1/payment_intents/pi_nope/cancel', '', missingKey)).headers.get('idempotent-replayed'),
+          'true',
+        );
       });
 
       it('concurrent requests with the same key: one runs, the others get 409 idempotency_key_in_use', async () => {
@@ -378,14 +615,22 @@ for (const store of stores) {
         const peer = await h.peer!();
         for (let round = 0; round < 10; round += 1) {
           const k = key();
-          const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => raw(i % 2 ? peer : h.server, 'POST',
-            '/v1/payment_intents', { key: h.server.secretKey, form, headers: { 'Idempotency-Key': k } })));
+          const responses = await Promise.all(
+            Array.from({ length: 8 }, (_, i) =>
+              raw(i % 2 ? peer : h.server, 'POST', '/v1/payment_intents', {
+                key: h.server.secretKey,
+                form,
+                headers: { 'Idempotency-Key': k },
+              }),
+            ),
+          );
           const statuses = responses.map((r) => r.status);
           for (const response of responses) {
             if (response.status === 409) {
               assertError(response, 409, {
                 code: 'idempotency_key_in_use',
-                message: 'There is currently another in-progress request using this Idempotent Key (that probably means ' +
+                message:
+                  'There is currently another in-progress request using this Idempotent Key (that probably means ' +
                   `you submitted twice, and the other request is still going through): ${k}. Please try again later.`,
               });
             } else {
@@ -403,7 +648,11 @@ for (const store of stores) {
 
       it('a key longer than 255 characters → 400; 255 is fine', async () => {
         assertError(await post('/v1/payment_intents', 'amount=1000&currency=usd', 'k'.repeat(256)), 400);
-        assert.equal((await post('/v1/payment_intents', 'amount=1000&currency=usd', 'k'.repeat(254) + String(n += 1).slice(-1))).status, 200);
+        assert.equal(
+          (await post('/v1/payment_intents', 'amount=1000&currency=usd', 'k'.repeat(254) + String((n += 1)).slice(-1)))
+            .status,
+          200,
+        );
       });
 
       it('GET ignores Idempotency-Key', async () => {
@@ -424,7 +673,11 @@ for (const store of stores) {
           const sdk = stripeFor({ port: proxy.port }, h.server.secretKey, { maxNetworkRetries: 2 });
           const created = await sdk.paymentIntents.create({ amount: 1234, currency: 'usd' });
           assert.equal(proxy.dropped(), 1, 'the first response was dropped');
-          assert.equal(created.lastResponse.headers['idempotent-replayed'], 'true', 'the retry was answered from the first run');
+          assert.equal(
+            created.lastResponse.headers['idempotent-replayed'],
+            'true',
+            'the retry was answered from the first run',
+          );
           assert.match(created.lastResponse.idempotencyKey ?? '', /^stripe-node-retry-/);
           assert.equal(await countAll(h.api, '/v1/payment_intents'), before + 1, 'exactly one PaymentIntent');
           assert.equal((await h.stripe.paymentIntents.retrieve(created.id)).amount, 1234);
@@ -466,15 +719,26 @@ for (const store of stores) {
       assert.notEqual(a.secretKey, b.secretKey);
       const sa = stripeFor(a, a.secretKey);
       const sb = stripeFor(b, b.secretKey);
-      const harnessA = { server: a, stripe: sa, api: (m: string, p: string, o = {}) => raw(a, m, p, { key: a.secretKey, ...o }) };
+      const harnessA = {
+        server: a,
+        stripe: sa,
+        api: (m: string, p: string, o = {}) => raw(a, m, p, { key: a.secretKey, ...o }),
+      };
       const pi = await authorizedIntent(harnessA, { capture_method: 'automatic' });
       const pm = await readCard(harnessA);
       const chargeId = String(pi.latest_charge);
       const refund = await sa.refunds.create({ payment_intent: pi.id, amount: 100 });
       const event = (await sa.events.list({ limit: 1 })).data[0]!;
 
-      const countsOfA = async () => Object.fromEntries(await Promise.all(['payment_intents', 'charges', 'refunds', 'events',
-        'payment_methods'].map(async (path) => [path, await countAll(harnessA.api, `/v1/${path}`)])));
+      const countsOfA = async () =>
+        Object.fromEntries(
+          await Promise.all(
+            ['payment_intents', 'charges', 'refunds', 'events', 'payment_methods'].map(async (path) => [
+              path,
+              await countAll(harnessA.api, `/v1/${path}`),
+            ]),
+          ),
+        );
       const beforeCounts = await countsOfA();
 
       // B can reach A's server process and vice versa: accounts, not processes, separate the data.
@@ -499,10 +763,16 @@ for (const store of stores) {
         await client.paymentIntents.cancel(other.id);
         // Lists and cursors never show the other account's objects.
         assert.ok(!(await client.paymentIntents.list({ limit: 100 })).data.some((p) => p.id === pi.id));
-        await rejectsStripe(client.paymentIntents.list({ starting_after: pi.id }), { ...missing, param: 'starting_after' });
+        await rejectsStripe(client.paymentIntents.list({ starting_after: pi.id }), {
+          ...missing,
+          param: 'starting_after',
+        });
         assert.deepEqual((await client.charges.list({ payment_intent: pi.id })).data, []);
         assert.deepEqual((await client.refunds.list({ charge: chargeId })).data, []);
-        const presented = await raw(a, 'POST', `/opentill/v1/test/payment_intents/${pi.id}/present_card`, { key: b.secretKey, form: {} });
+        const presented = await raw(a, 'POST', `/opentill/v1/test/payment_intents/${pi.id}/present_card`, {
+          key: b.secretKey,
+          form: {},
+        });
         assertError(presented, 404, { code: 'resource_missing' });
       }
       // A's objects are untouched, and nothing was added to A.

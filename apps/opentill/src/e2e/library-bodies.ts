@@ -32,12 +32,14 @@ export const libraryBodies: LibraryBodies[] = [
     // brackets and spaces (`quote_plus`); `str(True)` is `True`.
     library: 'stripe-python 5.0.0 (Debian python3-stripe)',
     encoder: 'stripe/api_requestor.py: _api_encode, _encode_nested_dict, urlencode',
-    create: 'amount=1000&currency=eur&capture_method=manual&payment_method_types%5B0%5D=card_present' +
+    create:
+      'amount=1000&currency=eur&capture_method=manual&payment_method_types%5B0%5D=card_present' +
       '&description=Caf%C3%A9+cr%C3%A8me&metadata%5Border_id%5D=6735&metadata%5Bnote%5D=two+words' +
       '&payment_method_options%5Bcard_present%5D%5Brequest_incremental_authorization_support%5D=True',
     update: 'metadata%5Bnote%5D=&metadata%5Blane%5D=3&description=',
     unsetMetadata: 'metadata=',
-    process: 'payment_intent={pi}&process_config%5Benable_customer_cancellation%5D=True&process_config%5Bskip_tipping%5D=False',
+    process:
+      'payment_intent={pi}&process_config%5Benable_customer_cancellation%5D=True&process_config%5Bskip_tipping%5D=False',
     list: 'limit=3&expand%5B0%5D=data.latest_charge',
   },
   {
@@ -45,7 +47,8 @@ export const libraryBodies: LibraryBodies[] = [
     // brackets; `true.to_s`; `nil.to_s` is empty.
     library: 'stripe-ruby',
     encoder: 'lib/stripe/util.rb: Util.encode_parameters, flatten_params, url_encode',
-    create: 'amount=1000&currency=eur&capture_method=manual&payment_method_types[0]=card_present' +
+    create:
+      'amount=1000&currency=eur&capture_method=manual&payment_method_types[0]=card_present' +
       '&description=Caf%C3%A9+cr%C3%A8me&metadata[order_id]=6735&metadata[note]=two+words' +
       '&payment_method_options[card_present][request_incremental_authorization_support]=true',
     update: 'metadata[note]=&metadata[lane]=3&description=',
@@ -58,7 +61,8 @@ export const libraryBodies: LibraryBodies[] = [
     // flattens lists with indexes and `urlencode`s, brackets restored.
     library: 'stripe-php',
     encoder: 'lib/ApiRequestor.php: _encodeObjects; lib/Util/Util.php: encodeParameters, flattenParams, urlEncode',
-    create: 'amount=1000&currency=eur&capture_method=manual&payment_method_types[0]=card_present' +
+    create:
+      'amount=1000&currency=eur&capture_method=manual&payment_method_types[0]=card_present' +
       '&description=Caf%C3%A9+cr%C3%A8me&metadata[order_id]=6735&metadata[note]=two+words' +
       '&payment_method_options[card_present][request_incremental_authorization_support]=true',
     update: 'metadata[note]=&metadata[lane]=3&description=',
@@ -70,8 +74,10 @@ export const libraryBodies: LibraryBodies[] = [
     // `FormEncoder.flattenParams` (`key[i]`, a null value and `EmptyParam.EMPTY` → empty string),
     // `URLEncoder` with brackets restored; `Boolean.toString()`; builder params come out by field name.
     library: 'stripe-java',
-    encoder: 'src/main/java/com/stripe/net/FormEncoder.java: flattenParamsValue, flattenParamsCollection; StringUtils.urlEncode',
-    create: 'amount=1000&capture_method=manual&currency=eur&description=Caf%C3%A9+cr%C3%A8me' +
+    encoder:
+      'src/main/java/com/stripe/net/FormEncoder.java: flattenParamsValue, flattenParamsCollection; StringUtils.urlEncode',
+    create:
+      'amount=1000&capture_method=manual&currency=eur&description=Caf%C3%A9+cr%C3%A8me' +
       '&metadata[note]=two+words&metadata[order_id]=6735' +
       '&payment_method_options[card_present][request_incremental_authorization_support]=true' +
       '&payment_method_types[0]=card_present',
@@ -85,7 +91,8 @@ export const libraryBodies: LibraryBodies[] = [
     // keys), `strconv.FormatBool`; `Values.Encode` query-escapes with brackets restored.
     library: 'stripe-go',
     encoder: 'form/form.go: AppendTo, Values.Encode',
-    create: 'amount=1000&capture_method=manual&currency=eur&description=Caf%C3%A9+cr%C3%A8me' +
+    create:
+      'amount=1000&capture_method=manual&currency=eur&description=Caf%C3%A9+cr%C3%A8me' +
       '&payment_method_options[card_present][request_incremental_authorization_support]=true' +
       '&payment_method_types[0]=card_present&metadata[note]=two+words&metadata[order_id]=6735',
     update: 'description=&metadata[lane]=3&metadata[note]=',
@@ -98,14 +105,17 @@ export const libraryBodies: LibraryBodies[] = [
     // dictionary value → empty string; bodies go through `FormUrlEncodedContent` (brackets escaped,
     // `+` for spaces), query strings through `UrlEncode` (brackets restored).
     library: 'stripe-dotnet',
-    encoder: 'src/Stripe.net/Infrastructure/FormEncoding/FormEncoder.cs: CreateHttpContent, FlattenParamsValue, CreateQueryString',
-    create: 'amount=1000&capture_method=manual&currency=eur&description=Caf%C3%A9+cr%C3%A8me' +
+    encoder:
+      'src/Stripe.net/Infrastructure/FormEncoding/FormEncoder.cs: CreateHttpContent, FlattenParamsValue, CreateQueryString',
+    create:
+      'amount=1000&capture_method=manual&currency=eur&description=Caf%C3%A9+cr%C3%A8me' +
       '&metadata%5Bnote%5D=two+words&metadata%5Border_id%5D=6735' +
       '&payment_method_options%5Bcard_present%5D%5Brequest_incremental_authorization_support%5D=True' +
       '&payment_method_types%5B0%5D=card_present',
     update: 'description=&metadata%5Blane%5D=3&metadata%5Bnote%5D=',
     unsetMetadata: null,
-    process: 'payment_intent={pi}&process_config%5Benable_customer_cancellation%5D=True&process_config%5Bskip_tipping%5D=False',
+    process:
+      'payment_intent={pi}&process_config%5Benable_customer_cancellation%5D=True&process_config%5Bskip_tipping%5D=False',
     list: 'expand[0]=data.latest_charge&limit=3',
   },
   {
@@ -113,7 +123,8 @@ export const libraryBodies: LibraryBodies[] = [
     // as Rack and PHP read them; OpenTill reads them as Stripe does.
     library: 'unindexed arrays (older stripe-ruby and stripe-php)',
     encoder: 'flatten_params_array with "#{calculated_key}[]"',
-    create: 'amount=1000&currency=eur&capture_method=manual&payment_method_types[]=card_present' +
+    create:
+      'amount=1000&currency=eur&capture_method=manual&payment_method_types[]=card_present' +
       '&description=Caf%C3%A9+cr%C3%A8me&metadata[order_id]=6735&metadata[note]=two+words' +
       '&payment_method_options[card_present][request_incremental_authorization_support]=true',
     update: 'metadata[note]=&metadata[lane]=3&description=',

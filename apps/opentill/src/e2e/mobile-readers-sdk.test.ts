@@ -6,12 +6,22 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode, updateSteps, type Reader, type SoftwareUpdate, type UpdateSoftwareResultType } from '@opentill/terminal-sdk/mobile';
+import {
+  ErrorCode,
+  updateSteps,
+  type Reader,
+  type SoftwareUpdate,
+  type UpdateSoftwareResultType,
+} from '@opentill/terminal-sdk/mobile';
 import { errorOf, paid, tapToPayFixture, type Phone, type TapToPayFixture } from './tap-to-pay-sdk-fixture.js';
 
 let f: TapToPayFixture;
-before(async () => { f = await tapToPayFixture('mobile-readers'); });
-after(async () => { await f.stop(); });
+before(async () => {
+  f = await tapToPayFixture('mobile-readers');
+});
+after(async () => {
+  await f.stop();
+});
 
 interface ReaderEvents {
   battery: Array<{ batteryLevel: number; batteryStatus: string }>;
@@ -28,8 +38,11 @@ function phoneWithReaderEvents(): { phone: Phone; reader: ReaderEvents } {
   const phone = f.phone({ options: { reconnect: { attempts: 3, intervalMs: 10 } } });
   // The fixture's callbacks object is the SDK's: the reader callbacks are added to it.
   const callbacks = (phone.terminal as unknown as { callbacks: Record<string, unknown> }).callbacks;
-  callbacks['onDidUpdateBatteryLevel'] = (level: { batteryLevel: number; batteryStatus: string }) => reader.battery.push(level);
-  callbacks['onDidReportLowBatteryWarning'] = () => { reader.lowBattery += 1; };
+  callbacks['onDidUpdateBatteryLevel'] = (level: { batteryLevel: number; batteryStatus: string }) =>
+    reader.battery.push(level);
+  callbacks['onDidReportLowBatteryWarning'] = () => {
+    reader.lowBattery += 1;
+  };
   callbacks['onDidReportAvailableUpdate'] = (update: SoftwareUpdate) => reader.available.push(update);
   callbacks['onDidStartInstallingUpdate'] = (update: SoftwareUpdate) => reader.started.push(update);
   callbacks['onDidReportReaderSoftwareUpdateProgress'] = (progress: string) => reader.progress.push(progress);
@@ -38,13 +51,21 @@ function phoneWithReaderEvents(): { phone: Phone; reader: ReaderEvents } {
   return { phone, reader };
 }
 
-async function bluetooth(phone: Phone, method: 'bluetoothScan' | 'bluetoothProximity' | 'usb' = 'bluetoothScan',
-  pick: (readers: Reader[]) => Reader = (readers) => readers[0]!, autoReconnect = true): Promise<Reader> {
+async function bluetooth(
+  phone: Phone,
+  method: 'bluetoothScan' | 'bluetoothProximity' | 'usb' = 'bluetoothScan',
+  pick: (readers: Reader[]) => Reader = (readers) => readers[0]!,
+  autoReconnect = true,
+): Promise<Reader> {
   if (!phone.terminal.isInitialized) assert.deepEqual(await phone.terminal.initialize(), {});
   assert.deepEqual(await phone.terminal.discoverReaders({ discoveryMethod: method, simulated: true }), {});
   const location = await f.location();
-  const connected = await phone.terminal.connectReader({ discoveryMethod: method, reader: pick(phone.terminal.discoveredReaders),
-    locationId: location.id, autoReconnectOnUnexpectedDisconnect: autoReconnect });
+  const connected = await phone.terminal.connectReader({
+    discoveryMethod: method,
+    reader: pick(phone.terminal.discoveredReaders),
+    locationId: location.id,
+    autoReconnectOnUnexpectedDisconnect: autoReconnect,
+  });
   assert.equal(connected.error, undefined, JSON.stringify(connected.error));
   return connected.reader!;
 }
@@ -55,7 +76,10 @@ describe('discovery of every reader kind', () => {
     await phone.terminal.initialize();
     assert.deepEqual(await phone.terminal.discoverReaders({ discoveryMethod: 'bluetoothScan', simulated: true }), {});
     const scanned = phone.terminal.discoveredReaders;
-    assert.deepEqual(scanned.map((r) => r.deviceType), ['stripeM2', 'chipper2X', 'wisePad3']);
+    assert.deepEqual(
+      scanned.map((r) => r.deviceType),
+      ['stripeM2', 'chipper2X', 'wisePad3'],
+    );
     for (const reader of scanned) {
       assert.equal(reader.simulated, true);
       assert.equal(reader.batteryStatus, 'nominal');
@@ -63,34 +87,59 @@ describe('discovery of every reader kind', () => {
       assert.match(reader.deviceSoftwareVersion ?? '', /\d+\.\d+/);
       assert.equal(reader.locationStatus, 'notSet');
     }
-    assert.deepEqual(phone.events.discovered.at(-1)?.map((r) => r.serialNumber), scanned.map((r) => r.serialNumber));
+    assert.deepEqual(
+      phone.events.discovered.at(-1)?.map((r) => r.serialNumber),
+      scanned.map((r) => r.serialNumber),
+    );
     assert.equal(phone.events.finishedDiscovering.at(-1), undefined);
 
     await phone.terminal.discoverReaders({ discoveryMethod: 'bluetoothProximity', simulated: true });
-    assert.deepEqual(phone.terminal.discoveredReaders.map((r) => r.deviceType), ['stripeM2']);
+    assert.deepEqual(
+      phone.terminal.discoveredReaders.map((r) => r.deviceType),
+      ['stripeM2'],
+    );
     await phone.terminal.discoverReaders({ discoveryMethod: 'usb', simulated: true });
-    assert.deepEqual(phone.terminal.discoveredReaders.map((r) => r.deviceType), ['stripeM2', 'chipper2X', 'wisePad3', 'stripeS700']);
-    assert.deepEqual(phone.events.connection, ['discovering', 'notConnected', 'discovering', 'notConnected', 'discovering', 'notConnected']);
+    assert.deepEqual(
+      phone.terminal.discoveredReaders.map((r) => r.deviceType),
+      ['stripeM2', 'chipper2X', 'wisePad3', 'stripeS700'],
+    );
+    assert.deepEqual(phone.events.connection, [
+      'discovering',
+      'notConnected',
+      'discovering',
+      'notConnected',
+      'discovering',
+      'notConnected',
+    ]);
 
     // No real Bluetooth or USB reader exists beside OpenTill: a scan without `simulated` finds nothing.
     const real = await phone.terminal.discoverReaders({ discoveryMethod: 'bluetoothScan' });
     assert.equal(errorOf(real).code, ErrorCode.BLUETOOTH_SCAN_TIMED_OUT);
     assert.equal(phone.events.finishedDiscovering.at(-1)?.code, ErrorCode.BLUETOOTH_SCAN_TIMED_OUT);
-    assert.equal(errorOf(await phone.terminal.discoverReaders({ discoveryMethod: 'usb', simulated: false })).code,
-      ErrorCode.USB_DISCOVERY_TIMED_OUT);
+    assert.equal(
+      errorOf(await phone.terminal.discoverReaders({ discoveryMethod: 'usb', simulated: false })).code,
+      ErrorCode.USB_DISCOVERY_TIMED_OUT,
+    );
   });
 
-  test('internet discovery finds the server\'s smart readers, filtered by reader id; appsOnDevices is refused', async () => {
+  test("internet discovery finds the server's smart readers, filtered by reader id; appsOnDevices is refused", async () => {
     const { phone } = phoneWithReaderEvents();
     await phone.terminal.initialize();
     const location = await f.location();
-    assert.deepEqual(await phone.terminal.discoverReaders({ discoveryMethod: 'internet', simulated: true, locationId: location.id }), {});
+    assert.deepEqual(
+      await phone.terminal.discoverReaders({ discoveryMethod: 'internet', simulated: true, locationId: location.id }),
+      {},
+    );
     const found = phone.terminal.discoveredReaders;
     assert.ok(found.length >= 1);
     assert.equal(found[0]!.deviceType, 'wisePosE');
     assert.match(found[0]!.id, /^tmr_/);
-    await phone.terminal.discoverReaders({ discoveryMethod: 'internet', simulated: true, locationId: location.id,
-      discoveryFilter: { readerId: 'tmr_nope' } });
+    await phone.terminal.discoverReaders({
+      discoveryMethod: 'internet',
+      simulated: true,
+      locationId: location.id,
+      discoveryFilter: { readerId: 'tmr_nope' },
+    });
     assert.deepEqual(phone.terminal.discoveredReaders, []);
     const refused = await phone.terminal.discoverReaders({ discoveryMethod: 'appsOnDevices' });
     assert.equal(errorOf(refused).code, ErrorCode.UNSUPPORTED_OPERATION);
@@ -103,21 +152,35 @@ describe('simulated Bluetooth readers', () => {
     await phone.terminal.initialize();
     await phone.terminal.discoverReaders({ discoveryMethod: 'bluetoothScan', simulated: true });
     const m2 = phone.terminal.discoveredReaders[0]!;
-    const missing = await phone.terminal.connectReader({ discoveryMethod: 'bluetoothScan', reader: m2, locationId: '' });
+    const missing = await phone.terminal.connectReader({
+      discoveryMethod: 'bluetoothScan',
+      reader: m2,
+      locationId: '',
+    });
     assert.equal(errorOf(missing).code, ErrorCode.MISSING_REQUIRED_PARAMETER);
-    const stranger = await phone.terminal.connectReader({ discoveryMethod: 'bluetoothScan', reader: { ...m2, serialNumber: 'NOPE' },
-      locationId: (await f.location()).id });
+    const stranger = await phone.terminal.connectReader({
+      discoveryMethod: 'bluetoothScan',
+      reader: { ...m2, serialNumber: 'NOPE' },
+      locationId: (await f.location()).id,
+    });
     assert.equal(errorOf(stranger).code, ErrorCode.INVALID_REQUIRED_PARAMETER);
 
     const connected = await bluetooth(phone);
     assert.equal(connected.deviceType, 'stripeM2');
     assert.equal(connected.locationStatus, 'set');
     assert.match(connected.id, /^tmr_/);
-    assert.deepEqual(events.battery.map((b) => b.batteryStatus), ['nominal']);
+    assert.deepEqual(
+      events.battery.map((b) => b.batteryStatus),
+      ['nominal'],
+    );
     assert.equal(phone.terminal.getConnectionStatus(), 'connected');
     assert.equal(phone.terminal.getConnectedReader()?.serialNumber, m2.serialNumber);
 
-    const again = await phone.terminal.connectReader({ discoveryMethod: 'bluetoothScan', reader: m2, locationId: (await f.location()).id });
+    const again = await phone.terminal.connectReader({
+      discoveryMethod: 'bluetoothScan',
+      reader: m2,
+      locationId: (await f.location()).id,
+    });
     assert.equal(errorOf(again).code, ErrorCode.ALREADY_CONNECTED_TO_READER);
 
     const intent = await phone.paymentIntent(1250, 'usd');
@@ -159,9 +222,15 @@ describe('simulated Bluetooth readers', () => {
     phone.terminal.setSimulatedUpdateStepMs(0);
     events.progress.length = 0;
     assert.deepEqual(await phone.terminal.installAvailableUpdate(), {});
-    assert.deepEqual(events.progress, Array.from({ length: updateSteps + 1 }, (_v, i) => String(i / updateSteps)));
+    assert.deepEqual(
+      events.progress,
+      Array.from({ length: updateSteps + 1 }, (_v, i) => String(i / updateSteps)),
+    );
     assert.equal(events.finished.at(-1)?.error, undefined);
-    assert.equal(phone.terminal.getConnectedReader()?.deviceSoftwareVersion, connected.availableUpdate.deviceSoftwareVersion);
+    assert.equal(
+      phone.terminal.getConnectedReader()?.deviceSoftwareVersion,
+      connected.availableUpdate.deviceSoftwareVersion,
+    );
     assert.equal(phone.terminal.getConnectedReader()?.firmwareVersion, connected.availableUpdate.deviceSoftwareVersion);
     assert.equal(phone.terminal.getConnectedReader()?.availableUpdate, undefined);
     assert.equal(errorOf(await phone.terminal.installAvailableUpdate()).code, ErrorCode.UNEXPECTED_OPERATION);
@@ -188,11 +257,17 @@ describe('simulated Bluetooth readers', () => {
     // Required with a low battery: the connection fails.
     await phone.terminal.simulateReaderUpdate('lowBattery');
     await phone.terminal.discoverReaders({ discoveryMethod: 'bluetoothScan', simulated: true });
-    const lowBattery = await phone.terminal.connectReader({ discoveryMethod: 'bluetoothScan', reader: phone.terminal.discoveredReaders[2]!,
-      locationId: (await f.location()).id });
+    const lowBattery = await phone.terminal.connectReader({
+      discoveryMethod: 'bluetoothScan',
+      reader: phone.terminal.discoveredReaders[2]!,
+      locationId: (await f.location()).id,
+    });
     assert.equal(errorOf(lowBattery).code, ErrorCode.READER_SOFTWARE_UPDATE_FAILED_BATTERY_LOW);
     assert.equal(phone.terminal.getConnectionStatus(), 'notConnected');
-    assert.equal(errorOf(await phone.terminal.simulateReaderUpdate('bogus' as 'none')).code, ErrorCode.INVALID_REQUIRED_PARAMETER);
+    assert.equal(
+      errorOf(await phone.terminal.simulateReaderUpdate('bogus' as 'none')).code,
+      ErrorCode.INVALID_REQUIRED_PARAMETER,
+    );
   });
 
   test('rebootReader disconnects a Bluetooth reader (rebootRequested); without a reader, NOT_CONNECTED_TO_READER', async () => {

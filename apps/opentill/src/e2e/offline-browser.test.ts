@@ -65,8 +65,9 @@ describe('IndexedDbOfflineStorage in headless Chromium', () => {
       first.on('pageerror', (error) => errors.push(error.message));
       await first.goto(base);
       const written = await first.evaluate(async () => {
-        const { IndexedDbOfflineStorage } = await import('/sdk/mobile/offline/storage.js' as string) as
-          typeof import('@opentill/terminal-sdk/mobile');
+        const { IndexedDbOfflineStorage } = (await import(
+          '/sdk/mobile/offline/storage.js' as string
+        )) as typeof import('@opentill/terminal-sdk/mobile');
         const storage = new IndexedDbOfflineStorage();
         await storage.set('payment:offpi_1', '{"amount":1500}');
         await storage.set('settings:tml_1', '{"enabled":true}');
@@ -76,8 +77,9 @@ describe('IndexedDbOfflineStorage in headless Chromium', () => {
 
       await first.reload();
       const read = await first.evaluate(async () => {
-        const { IndexedDbOfflineStorage } = await import('/sdk/mobile/offline/storage.js' as string) as
-          typeof import('@opentill/terminal-sdk/mobile');
+        const { IndexedDbOfflineStorage } = (await import(
+          '/sdk/mobile/offline/storage.js' as string
+        )) as typeof import('@opentill/terminal-sdk/mobile');
         const storage = new IndexedDbOfflineStorage();
         return { payment: await storage.get('payment:offpi_1'), missing: (await storage.get('payment:none')) ?? null };
       });
@@ -86,8 +88,9 @@ describe('IndexedDbOfflineStorage in headless Chromium', () => {
       const second = await context.newPage();
       await second.goto(base);
       const after = await second.evaluate(async () => {
-        const { IndexedDbOfflineStorage } = await import('/sdk/mobile/offline/storage.js' as string) as
-          typeof import('@opentill/terminal-sdk/mobile');
+        const { IndexedDbOfflineStorage } = (await import(
+          '/sdk/mobile/offline/storage.js' as string
+        )) as typeof import('@opentill/terminal-sdk/mobile');
         const storage = new IndexedDbOfflineStorage();
         await storage.del('payment:offpi_1');
         return { keys: await storage.keys(), settings: await storage.get('settings:tml_1') };

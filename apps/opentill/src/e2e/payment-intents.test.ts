@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Stripe from 'stripe';
 import {
-  assertError, authorizedIntent, createIntent, presentCard, presentCardOk, raw, readCard, rejectsStripe, stores, stripeFor, useServer,
+  assertError,
+  authorizedIntent,
+  createIntent,
+  presentCard,
+  presentCardOk,
+  raw,
+  readCard,
+  rejectsStripe,
+  stores,
+  stripeFor,
+  useServer,
 } from './helpers.js';
 
 for (const store of stores) {
@@ -16,7 +26,10 @@ for (const store of stores) {
     describe('create / retrieve / update', () => {
       it('creates with stripe-node exactly as the issue shows', async () => {
         const pi = await createIntent(h, {
-          amount: 1000, currency: 'eur', payment_method_types: ['card_present'], capture_method: 'manual',
+          amount: 1000,
+          currency: 'eur',
+          payment_method_types: ['card_present'],
+          capture_method: 'manual',
         });
         assert.match(pi.id, /^pi_/);
         assert.equal(pi.object, 'payment_intent');
@@ -41,7 +54,8 @@ for (const store of stores) {
       it('creates with curl forms: Basic auth and payment_method_types[]=card_present', async () => {
         const response = await h.api('POST', '/v1/payment_intents', {
           auth: 'basic',
-          form: 'amount=1000&currency=usd&payment_method_types[]=card_present&payment_method_types[]=interac_present' +
+          form:
+            'amount=1000&currency=usd&payment_method_types[]=card_present&payment_method_types[]=interac_present' +
             '&capture_method=manual&payment_method_options[card_present][request_incremental_authorization_support]=true',
         });
         assert.equal(response.status, 200, response.text);
@@ -53,18 +67,28 @@ for (const store of stores) {
 
       it("accepts stripe-node 23's typed allowed_payment_method_types", async () => {
         const pi = await h.stripe.paymentIntents.create({
-          amount: 1000, currency: 'cad', allowed_payment_method_types: ['card_present', 'interac_present'],
+          amount: 1000,
+          currency: 'cad',
+          allowed_payment_method_types: ['card_present', 'interac_present'],
         });
         assert.deepEqual(pi.payment_method_types, ['card_present', 'interac_present']);
         assert.deepEqual(pi.allowed_payment_method_types, ['card_present', 'interac_present']);
-        const updated = await h.stripe.paymentIntents.update(pi.id, { allowed_payment_method_types: ['interac_present'] });
+        const updated = await h.stripe.paymentIntents.update(pi.id, {
+          allowed_payment_method_types: ['interac_present'],
+        });
         assert.deepEqual(updated.payment_method_types, ['interac_present']);
         assert.equal((await presentCardOk(h, pi.id)).payment_method_types[0], 'interac_present');
         const plain = await createIntent(h, { amount: 1000, currency: 'usd', payment_method_types: ['card_present'] });
         assert.equal(plain.allowed_payment_method_types, null);
-        await rejectsStripe(createIntent(h, {
-          amount: 1000, currency: 'usd', payment_method_types: ['card_present'], allowed_payment_method_types: ['card_present'],
-        }), { statusCode: 400, code: 'parameters_exclusive' });
+        await rejectsStripe(
+          createIntent(h, {
+            amount: 1000,
+            currency: 'usd',
+            payment_method_types: ['card_present'],
+            allowed_payment_method_types: ['card_present'],
+          }),
+          { statusCode: 400, code: 'parameters_exclusive' },
+        );
       });
 
       it('creates with a JSON body', async () => {
@@ -78,11 +102,16 @@ for (const store of stores) {
 
       it('updates amount, description and metadata; unsets with empty values', async () => {
         const pi = await createIntent(h, {
-          amount: 1000, currency: 'usd', payment_method_types: ['card_present'], description: 'first',
+          amount: 1000,
+          currency: 'usd',
+          payment_method_types: ['card_present'],
+          description: 'first',
           metadata: { a: '1', b: '2' },
         });
         const updated = await h.stripe.paymentIntents.update(pi.id, {
-          amount: 1500, description: '', metadata: { a: '', c: '3' },
+          amount: 1500,
+          description: '',
+          metadata: { a: '', c: '3' },
         });
         assert.equal(updated.amount, 1500);
         assert.equal(updated.description, null);
@@ -93,7 +122,10 @@ for (const store of stores) {
 
       it('retrieves an unknown id → 404 resource_missing', async () => {
         await rejectsStripe(h.stripe.paymentIntents.retrieve('pi_doesnotexist'), {
-          statusCode: 404, type: 'StripeInvalidRequestError', code: 'resource_missing', param: 'intent',
+          statusCode: 404,
+          type: 'StripeInvalidRequestError',
+          code: 'resource_missing',
+          param: 'intent',
           message: "No such payment_intent: 'pi_doesnotexist'",
         });
       });
@@ -110,24 +142,43 @@ for (const store of stores) {
         const customer = (await h.stripe.customers.create({ description: 'list' })).id;
         const ids: string[] = [];
         for (let i = 0; i < 7; i += 1) {
-          ids.push((await createIntent(h, {
-            amount: 1000 + i, currency: 'usd', payment_method_types: ['card_present'], customer,
-          })).id);
+          ids.push(
+            (
+              await createIntent(h, {
+                amount: 1000 + i,
+                currency: 'usd',
+                payment_method_types: ['card_present'],
+                customer,
+              })
+            ).id,
+          );
         }
         const newestFirst = [...ids].reverse();
         const page1 = await h.stripe.paymentIntents.list({ customer, limit: 3 });
         assert.equal(page1.object, 'list');
         assert.equal(page1.url, '/v1/payment_intents');
         assert.equal(page1.has_more, true);
-        assert.deepEqual(page1.data.map((p) => p.id), newestFirst.slice(0, 3));
+        assert.deepEqual(
+          page1.data.map((p) => p.id),
+          newestFirst.slice(0, 3),
+        );
         const page2 = await h.stripe.paymentIntents.list({ customer, limit: 3, starting_after: page1.data[2]!.id });
-        assert.deepEqual(page2.data.map((p) => p.id), newestFirst.slice(3, 6));
+        assert.deepEqual(
+          page2.data.map((p) => p.id),
+          newestFirst.slice(3, 6),
+        );
         assert.equal(page2.has_more, true);
         const page3 = await h.stripe.paymentIntents.list({ customer, limit: 3, starting_after: page2.data[2]!.id });
-        assert.deepEqual(page3.data.map((p) => p.id), newestFirst.slice(6));
+        assert.deepEqual(
+          page3.data.map((p) => p.id),
+          newestFirst.slice(6),
+        );
         assert.equal(page3.has_more, false);
         const back = await h.stripe.paymentIntents.list({ customer, limit: 2, ending_before: page3.data[0]!.id });
-        assert.deepEqual(back.data.map((p) => p.id), newestFirst.slice(4, 6));
+        assert.deepEqual(
+          back.data.map((p) => p.id),
+          newestFirst.slice(4, 6),
+        );
         assert.equal(back.has_more, true);
         const all: string[] = [];
         for await (const pi of h.stripe.paymentIntents.list({ customer, limit: 2 })) all.push(pi.id);
@@ -137,14 +188,21 @@ for (const store of stores) {
         // Raw query strings, as curl sends them.
         const rawPage = await h.api('GET', `/v1/payment_intents?customer=${customer}&limit=1&starting_after=${ids[3]}`);
         assert.equal(rawPage.status, 200, rawPage.text);
-        assert.deepEqual(rawPage.body.data.map((p: { id: string }) => p.id), [ids[2]]);
+        assert.deepEqual(
+          rawPage.body.data.map((p: { id: string }) => p.id),
+          [ids[2]],
+        );
       });
 
       it('filters by created and expands data.latest_charge', async () => {
         const customer = (await h.stripe.customers.create({ description: 'created' })).id;
         const authorized = await authorizedIntent(h, { customer });
         const created = authorized.created;
-        const page = await h.stripe.paymentIntents.list({ customer, created: { gte: created }, expand: ['data.latest_charge'] });
+        const page = await h.stripe.paymentIntents.list({
+          customer,
+          created: { gte: created },
+          expand: ['data.latest_charge'],
+        });
         assert.equal(page.data.length, 1);
         const charge = page.data[0]!.latest_charge as Stripe.Charge;
         assert.equal(typeof charge, 'object');
@@ -161,23 +219,36 @@ for (const store of stores) {
         const expanded = await h.stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge', 'payment_method'] });
         assert.equal((expanded.latest_charge as Stripe.Charge).object, 'charge');
         assert.equal((expanded.payment_method as Stripe.PaymentMethod).object, 'payment_method');
-        await rejectsStripe(h.stripe.paymentIntents.retrieve(pi.id, { expand: ['nonsense'] }), { statusCode: 400, param: 'expand' });
-        await rejectsStripe(h.stripe.paymentIntents.list({ expand: ['latest_charge'] }), { statusCode: 400, param: 'expand' });
+        await rejectsStripe(h.stripe.paymentIntents.retrieve(pi.id, { expand: ['nonsense'] }), {
+          statusCode: 400,
+          param: 'expand',
+        });
+        await rejectsStripe(h.stripe.paymentIntents.list({ expand: ['latest_charge'] }), {
+          statusCode: 400,
+          param: 'expand',
+        });
       });
 
       it('bad list parameters', async () => {
         for (const query of ['limit=0', 'limit=101', 'limit=x', 'created[after]=1', 'bogus=1']) {
           assertError(await h.api('GET', `/v1/payment_intents?${query}`), 400, { type: 'invalid_request_error' });
         }
-        await rejectsStripe(h.stripe.paymentIntents.list({ starting_after: 'pi_unknown' }),
-          { statusCode: 404, code: 'resource_missing', param: 'starting_after', message: "No such payment_intent: 'pi_unknown'" });
+        await rejectsStripe(h.stripe.paymentIntents.list({ starting_after: 'pi_unknown' }), {
+          statusCode: 404,
+          code: 'resource_missing',
+          param: 'starting_after',
+          message: "No such payment_intent: 'pi_unknown'",
+        });
       });
     });
 
     describe('confirm, capture, cancel', () => {
       it('present_card on a manual PI → requires_capture, then capture → succeeded', async () => {
         const pi = await createIntent(h, {
-          amount: 1000, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'manual',
+          amount: 1000,
+          currency: 'usd',
+          payment_method_types: ['card_present'],
+          capture_method: 'manual',
         });
         const authorized = await presentCardOk(h, pi.id, { number: '4242424242424242' });
         assert.equal(authorized.status, 'requires_capture');
@@ -204,15 +275,19 @@ for (const store of stores) {
         assert.equal(capturedCharge.amount_captured, 1000);
         // Capture again → unexpected state, carrying the PaymentIntent.
         const error = await rejectsStripe(h.stripe.paymentIntents.capture(pi.id), {
-          statusCode: 400, code: 'payment_intent_unexpected_state',
-          message: 'This PaymentIntent could not be captured because it has a status of succeeded. Only a PaymentIntent ' +
+          statusCode: 400,
+          code: 'payment_intent_unexpected_state',
+          message:
+            'This PaymentIntent could not be captured because it has a status of succeeded. Only a PaymentIntent ' +
             'with one of the following statuses may be captured: requires_capture.',
         });
         assert.equal(error.payment_intent.id, pi.id);
         // And cancel is refused on a succeeded PaymentIntent.
         await rejectsStripe(h.stripe.paymentIntents.cancel(pi.id), {
-          statusCode: 400, code: 'payment_intent_unexpected_state',
-          message: 'You cannot cancel this PaymentIntent because it has a status of succeeded. Only a PaymentIntent with ' +
+          statusCode: 400,
+          code: 'payment_intent_unexpected_state',
+          message:
+            'You cannot cancel this PaymentIntent because it has a status of succeeded. Only a PaymentIntent with ' +
             'one of the following statuses may be canceled: requires_payment_method, requires_capture, ' +
             'requires_confirmation, requires_action.',
         });
@@ -229,7 +304,10 @@ for (const store of stores) {
 
       it('payment_method_options[card_present][capture_method]=manual overrides capture_method=automatic', async () => {
         const pi = await createIntent(h, {
-          amount: 1000, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'automatic',
+          amount: 1000,
+          currency: 'usd',
+          payment_method_types: ['card_present'],
+          capture_method: 'automatic',
           payment_method_options: { card_present: { capture_method: 'manual' } },
         });
         assert.equal(pi.payment_method_options?.card_present?.capture_method, 'manual');
@@ -239,7 +317,9 @@ for (const store of stores) {
       it('payment_method_options set and unset on update, and at confirm', async () => {
         const pi = await createIntent(h, { amount: 1000, currency: 'usd', payment_method_types: ['card_present'] });
         const manual = await h.stripe.paymentIntents.update(pi.id, {
-          payment_method_options: { card_present: { capture_method: 'manual', request_incremental_authorization_support: true } },
+          payment_method_options: {
+            card_present: { capture_method: 'manual', request_incremental_authorization_support: true },
+          },
         });
         assert.equal(manual.payment_method_options?.card_present?.capture_method, 'manual');
         const unset = await h.api('POST', `/v1/payment_intents/${pi.id}`, {
@@ -250,7 +330,8 @@ for (const store of stores) {
         assert.equal(unset.body.payment_method_options.card_present.request_incremental_authorization_support, true);
         const pm = await readCard(h);
         const confirmed = await h.stripe.paymentIntents.confirm(pi.id, {
-          payment_method: pm.id, payment_method_options: { card_present: { capture_method: 'manual' } },
+          payment_method: pm.id,
+          payment_method_options: { card_present: { capture_method: 'manual' } },
         });
         assert.equal(confirmed.status, 'requires_capture');
         const charge = await h.stripe.charges.retrieve(String(confirmed.latest_charge));
@@ -265,14 +346,18 @@ for (const store of stores) {
         assert.equal(pm.card_present?.last4, '4444');
         assert.equal(pm.card_present?.read_method, 'contact_emv');
         const pi = await createIntent(h, {
-          amount: 1000, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'manual',
+          amount: 1000,
+          currency: 'usd',
+          payment_method_types: ['card_present'],
+          capture_method: 'manual',
         });
         const confirmed = await h.stripe.paymentIntents.confirm(pi.id, { payment_method: pm.id });
         assert.equal(confirmed.status, 'requires_capture');
         assert.equal(confirmed.payment_method, pm.id);
         // Confirm again → already succeeded.
         await rejectsStripe(h.stripe.paymentIntents.confirm(pi.id, { payment_method: pm.id }), {
-          statusCode: 400, code: 'payment_intent_unexpected_state',
+          statusCode: 400,
+          code: 'payment_intent_unexpected_state',
         });
       });
 
@@ -280,20 +365,29 @@ for (const store of stores) {
         const pm = await readCard(h);
         const pi = await createIntent(h, { amount: 1000, currency: 'usd', payment_method_types: ['card_present'] });
         await rejectsStripe(h.stripe.paymentIntents.confirm(pi.id), {
-          statusCode: 400, code: 'payment_intent_unexpected_state', param: 'payment_method',
+          statusCode: 400,
+          code: 'payment_intent_unexpected_state',
+          param: 'payment_method',
         });
         const withPm = await h.stripe.paymentIntents.update(pi.id, { payment_method: pm.id });
         assert.equal(withPm.status, 'requires_confirmation');
         assert.equal((await h.stripe.paymentIntents.confirm(pi.id)).status, 'succeeded');
-        await rejectsStripe(h.stripe.paymentIntents.confirm(
-          (await createIntent(h, { amount: 1000, currency: 'usd' })).id, { payment_method: 'pm_missing' }),
-        { statusCode: 404, code: 'resource_missing', param: 'payment_method' });
+        await rejectsStripe(
+          h.stripe.paymentIntents.confirm((await createIntent(h, { amount: 1000, currency: 'usd' })).id, {
+            payment_method: 'pm_missing',
+          }),
+          { statusCode: 404, code: 'resource_missing', param: 'payment_method' },
+        );
       });
 
       it('create with confirm=true and a payment_method', async () => {
         const pm = await readCard(h);
         const pi = await createIntent(h, {
-          amount: 1000, currency: 'usd', payment_method_types: ['card_present'], payment_method: pm.id, confirm: true,
+          amount: 1000,
+          currency: 'usd',
+          payment_method_types: ['card_present'],
+          payment_method: pm.id,
+          confirm: true,
         });
         assert.equal(pi.status, 'succeeded');
       });
@@ -303,23 +397,32 @@ for (const store of stores) {
         assert.equal(pm.type, 'interac_present');
         const pi = await createIntent(h, { amount: 1000, currency: 'cad', payment_method_types: ['card_present'] });
         await rejectsStripe(h.stripe.paymentIntents.confirm(pi.id, { payment_method: pm.id }), {
-          statusCode: 400, code: 'payment_intent_incompatible_payment_method',
+          statusCode: 400,
+          code: 'payment_intent_incompatible_payment_method',
         });
-        const interac = await createIntent(h, { amount: 1000, currency: 'cad', payment_method_types: ['interac_present'] });
+        const interac = await createIntent(h, {
+          amount: 1000,
+          currency: 'cad',
+          payment_method_types: ['interac_present'],
+        });
         assert.equal((await presentCardOk(h, interac.id)).status, 'succeeded');
       });
 
       it('final_capture=false (multicapture) is refused', async () => {
         const pi = await authorizedIntent(h);
         await rejectsStripe(h.stripe.paymentIntents.capture(pi.id, { final_capture: false }), {
-          statusCode: 400, param: 'final_capture',
+          statusCode: 400,
+          param: 'final_capture',
         });
         assert.equal((await h.stripe.paymentIntents.retrieve(pi.id)).status, 'requires_capture');
       });
 
       it('Interac outside CAD is declined by the network', async () => {
         const pi = await createIntent(h, { amount: 1000, currency: 'usd', payment_method_types: ['interac_present'] });
-        assertError(await presentCard(h, pi.id), 402, { code: 'card_declined', decline_code: 'currency_not_supported' });
+        assertError(await presentCard(h, pi.id), 402, {
+          code: 'card_declined',
+          decline_code: 'currency_not_supported',
+        });
       });
 
       it('partial capture releases the rest', async () => {
@@ -336,7 +439,9 @@ for (const store of stores) {
         // eur: no overcapture.
         const eur = await authorizedIntent(h, { currency: 'eur' });
         await rejectsStripe(h.stripe.paymentIntents.capture(eur.id, { amount_to_capture: 1001 }), {
-          statusCode: 400, code: 'amount_too_large', param: 'amount_to_capture',
+          statusCode: 400,
+          code: 'amount_too_large',
+          param: 'amount_to_capture',
         });
         assert.equal((await h.stripe.paymentIntents.retrieve(eur.id)).status, 'requires_capture', 'nothing changed');
         // usd Visa: overcapture up to max(50%, 50 USD) → 1000 + 5000.
@@ -344,7 +449,8 @@ for (const store of stores) {
         const charge = await h.stripe.charges.retrieve(String(usd.latest_charge));
         assert.equal(charge.payment_method_details?.card_present?.overcapture_supported, true);
         await rejectsStripe(h.stripe.paymentIntents.capture(usd.id, { amount_to_capture: 6001 }), {
-          statusCode: 400, code: 'amount_too_large',
+          statusCode: 400,
+          code: 'amount_too_large',
         });
         const captured = await h.stripe.paymentIntents.capture(usd.id, { amount_to_capture: 6000 });
         assert.equal(captured.amount, 6000);
@@ -357,7 +463,8 @@ for (const store of stores) {
       it('capture and cancel in every wrong state', async () => {
         const fresh = await createIntent(h, { amount: 1000, currency: 'usd' });
         await rejectsStripe(h.stripe.paymentIntents.capture(fresh.id), {
-          statusCode: 400, code: 'payment_intent_unexpected_state',
+          statusCode: 400,
+          code: 'payment_intent_unexpected_state',
           message: /could not be captured because it has a status of requires_payment_method/,
         });
         const canceled = await h.stripe.paymentIntents.cancel(fresh.id, { cancellation_reason: 'abandoned' });
@@ -365,11 +472,18 @@ for (const store of stores) {
         assert.equal(canceled.cancellation_reason, 'abandoned');
         assert.ok(typeof canceled.canceled_at === 'number');
         await rejectsStripe(h.stripe.paymentIntents.cancel(fresh.id), {
-          statusCode: 400, code: 'payment_intent_unexpected_state', message: /because it has a status of canceled/,
+          statusCode: 400,
+          code: 'payment_intent_unexpected_state',
+          message: /because it has a status of canceled/,
         });
-        await rejectsStripe(h.stripe.paymentIntents.capture(fresh.id), { statusCode: 400, code: 'payment_intent_unexpected_state' });
+        await rejectsStripe(h.stripe.paymentIntents.capture(fresh.id), {
+          statusCode: 400,
+          code: 'payment_intent_unexpected_state',
+        });
         await rejectsStripe(h.stripe.paymentIntents.update(fresh.id, { amount: 2000 }), {
-          statusCode: 400, code: 'payment_intent_unexpected_state', param: 'amount',
+          statusCode: 400,
+          code: 'payment_intent_unexpected_state',
+          param: 'amount',
         });
         const presented = await presentCard(h, fresh.id);
         assertError(presented, 400, {
@@ -377,7 +491,8 @@ for (const store of stores) {
           message: 'Payment intent must be in the requires_payment_method state to be processed by a reader.',
         });
         await rejectsStripe(h.stripe.paymentIntents.cancel(fresh.id, { cancellation_reason: 'bogus' as 'abandoned' }), {
-          statusCode: 400, param: 'cancellation_reason',
+          statusCode: 400,
+          param: 'cancellation_reason',
         });
       });
 
@@ -387,7 +502,9 @@ for (const store of stores) {
         assert.equal(pending.status, 'requires_confirmation');
         assert.equal((await h.stripe.paymentIntents.cancel(pending.id)).status, 'canceled');
         const authorized = await authorizedIntent(h);
-        const canceled = await h.stripe.paymentIntents.cancel(authorized.id, { cancellation_reason: 'requested_by_customer' });
+        const canceled = await h.stripe.paymentIntents.cancel(authorized.id, {
+          cancellation_reason: 'requested_by_customer',
+        });
         assert.equal(canceled.status, 'canceled');
         assert.equal(canceled.amount_capturable, 0);
         const charge = await h.stripe.charges.retrieve(String(authorized.latest_charge));
@@ -408,11 +525,14 @@ for (const store of stores) {
         assert.equal(incremented.amount, 1500);
         assert.equal(incremented.amount_capturable, 1500);
         await rejectsStripe(h.stripe.paymentIntents.incrementAuthorization(pi.id, { amount: 1500 }), {
-          statusCode: 400, param: 'amount',
+          statusCode: 400,
+          param: 'amount',
         });
         // A declined increment (amount ending 05): 402, PaymentIntent unchanged.
         await rejectsStripe(h.stripe.paymentIntents.incrementAuthorization(pi.id, { amount: 1605 }), {
-          statusCode: 402, code: 'card_declined', decline_code: 'generic_decline',
+          statusCode: 402,
+          code: 'card_declined',
+          decline_code: 'generic_decline',
         });
         assert.equal((await h.stripe.paymentIntents.retrieve(pi.id)).amount, 1500);
         // Attempts so far: 1 approved, 1 declined (the too-small one was refused before counting).
@@ -422,16 +542,19 @@ for (const store of stores) {
           await h.stripe.paymentIntents.incrementAuthorization(pi.id, { amount });
         }
         await rejectsStripe(h.stripe.paymentIntents.incrementAuthorization(pi.id, { amount: amount + 100 }), {
-          statusCode: 400, code: 'payment_intent_amount_reached_limit',
+          statusCode: 400,
+          code: 'payment_intent_amount_reached_limit',
         });
         const captured = await h.stripe.paymentIntents.capture(pi.id);
         assert.equal(captured.amount_received, amount);
         await rejectsStripe(h.stripe.paymentIntents.incrementAuthorization(pi.id, { amount: amount + 100 }), {
-          statusCode: 400, code: 'payment_intent_unexpected_state',
+          statusCode: 400,
+          code: 'payment_intent_unexpected_state',
         });
         const unsupported = await authorizedIntent(h);
         await rejectsStripe(h.stripe.paymentIntents.incrementAuthorization(unsupported.id, { amount: 2000 }), {
-          statusCode: 400, code: 'incremental_authorization_not_supported',
+          statusCode: 400,
+          code: 'incremental_authorization_not_supported',
         });
       });
     });
@@ -480,7 +603,10 @@ for (const store of stores) {
         const pm = await readCard(h, { number: '4000000000009995' });
         const pi = await createIntent(h, { amount: 1000, currency: 'usd' });
         await rejectsStripe(h.stripe.paymentIntents.confirm(pi.id, { payment_method: pm.id }), {
-          type: 'StripeCardError', statusCode: 402, code: 'card_declined', decline_code: 'insufficient_funds',
+          type: 'StripeCardError',
+          statusCode: 402,
+          code: 'card_declined',
+          decline_code: 'insufficient_funds',
           message: 'Your card has insufficient funds.',
         });
       });
@@ -494,7 +620,10 @@ for (const store of stores) {
         const ok = await presentCardOk(h, pi.id, { read_method: 'contact_emv', pin: '1234' });
         assert.equal(ok.status, 'requires_capture');
         const charge = await h.stripe.charges.retrieve(String(ok.latest_charge));
-        assert.equal(charge.payment_method_details?.card_present?.receipt?.cardholder_verification_method, 'offline_pin');
+        assert.equal(
+          charge.payment_method_details?.card_present?.receipt?.cardholder_verification_method,
+          'offline_pin',
+        );
       });
 
       it('amount ending 03: any 4-digit PIN', async () => {
@@ -505,8 +634,10 @@ for (const store of stores) {
 
       it('brands and read methods of the standard test cards', async () => {
         for (const [number, brand, funding] of [
-          ['4000056655665556', 'visa', 'debit'], ['5200828282828210', 'mastercard', 'debit'],
-          ['5105105105105100', 'mastercard', 'prepaid'], ['378282246310005', 'amex', 'credit'],
+          ['4000056655665556', 'visa', 'debit'],
+          ['5200828282828210', 'mastercard', 'debit'],
+          ['5105105105105100', 'mastercard', 'prepaid'],
+          ['378282246310005', 'amex', 'credit'],
           ['6011111111111117', 'discover', 'credit'],
         ] as const) {
           const pm = await readCard(h, { number, wallet: 'apple_pay' });
@@ -526,12 +657,19 @@ for (const store of stores) {
       });
 
       it('bad card reads', async () => {
-        assertError(await h.api('POST', '/opentill/v1/test/payment_methods', { form: { number: '4242424242424241' } }), 402,
-          { code: 'incorrect_number' });
-        assertError(await h.api('POST', '/opentill/v1/test/payment_methods', { form: { number: 'abcd' } }), 400,
-          { param: 'number' });
-        assertError(await h.api('POST', '/opentill/v1/test/payment_methods', { form: { read_method: 'telepathy' } }), 400,
-          { param: 'read_method' });
+        assertError(
+          await h.api('POST', '/opentill/v1/test/payment_methods', { form: { number: '4242424242424241' } }),
+          402,
+          { code: 'incorrect_number' },
+        );
+        assertError(await h.api('POST', '/opentill/v1/test/payment_methods', { form: { number: 'abcd' } }), 400, {
+          param: 'number',
+        });
+        assertError(
+          await h.api('POST', '/opentill/v1/test/payment_methods', { form: { read_method: 'telepathy' } }),
+          400,
+          { param: 'read_method' },
+        );
       });
     });
 
@@ -548,12 +686,18 @@ for (const store of stores) {
         const list = await h.stripe.paymentMethods.list({ type: 'card_present', limit: 2 });
         assert.equal(list.object, 'list');
         assert.equal(list.url, '/v1/payment_methods');
-        assert.deepEqual(list.data.map((p) => p.id), [again.id, pm.id]);
+        assert.deepEqual(
+          list.data.map((p) => p.id),
+          [again.id, pm.id],
+        );
         assert.equal(list.has_more, true);
         for (const p of (await h.stripe.paymentMethods.list({ type: 'card_present', limit: 100 })).data) {
           assert.equal(p.type, 'card_present');
         }
-        await rejectsStripe(h.stripe.paymentMethods.retrieve('pm_missing'), { statusCode: 404, code: 'resource_missing' });
+        await rejectsStripe(h.stripe.paymentMethods.retrieve('pm_missing'), {
+          statusCode: 404,
+          code: 'resource_missing',
+        });
       });
     });
 
@@ -563,7 +707,9 @@ for (const store of stores) {
         const pk = stripeFor(h.server, h.server.publishableKey);
         const got = await pk.paymentIntents.retrieve(pi.id, { client_secret: pi.client_secret! });
         assert.equal(got.id, pi.id);
-        await rejectsStripe(pk.paymentIntents.retrieve(pi.id, { client_secret: `${pi.id}_secret_wrong` }), { statusCode: 404 });
+        await rejectsStripe(pk.paymentIntents.retrieve(pi.id, { client_secret: `${pi.id}_secret_wrong` }), {
+          statusCode: 404,
+        });
         await rejectsStripe(pk.paymentIntents.retrieve(pi.id), { statusCode: 400, param: 'client_secret' });
         const secretKeyRequired = { statusCode: 401, code: 'secret_key_required' };
         await rejectsStripe(pk.paymentIntents.create({ amount: 1000, currency: 'usd' }), secretKeyRequired);
@@ -586,13 +732,25 @@ for (const store of stores) {
         await rejectsStripe(pk.events.list(), secretKeyRequired);
         await rejectsStripe(pk.events.retrieve('evt_x'), secretKeyRequired);
         for (const [method, path] of [
-          ['POST', '/opentill/v1/test/payment_methods'], ['POST', `/opentill/v1/test/payment_intents/${pi.id}/present_card`],
-          ['GET', '/opentill/v1/test/clock'], ['POST', '/opentill/v1/test/clock/advance'],
+          ['POST', '/opentill/v1/test/payment_methods'],
+          ['POST', `/opentill/v1/test/payment_intents/${pi.id}/present_card`],
+          ['GET', '/opentill/v1/test/clock'],
+          ['POST', '/opentill/v1/test/clock/advance'],
         ] as const) {
-          assertError(await raw(h.server, method, path, { key: h.server.publishableKey, form: method === 'POST' ? {} : undefined }),
-            401, { code: 'secret_key_required' });
+          assertError(
+            await raw(h.server, method, path, {
+              key: h.server.publishableKey,
+              form: method === 'POST' ? {} : undefined,
+            }),
+            401,
+            { code: 'secret_key_required' },
+          );
         }
-        assert.equal((await h.stripe.paymentIntents.retrieve(pi.id)).status, 'requires_payment_method', 'nothing changed');
+        assert.equal(
+          (await h.stripe.paymentIntents.retrieve(pi.id)).status,
+          'requires_payment_method',
+          'nothing changed',
+        );
       });
     });
 
@@ -601,22 +759,32 @@ for (const store of stores) {
         const fifty = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`key${i}`, `v${i}`]));
         const pi = await createIntent(h, { amount: 1000, currency: 'usd', metadata: fifty });
         assert.equal(Object.keys(pi.metadata).length, 50);
-        await rejectsStripe(h.stripe.paymentIntents.update(pi.id, { metadata: { one_more: 'x' } }), { statusCode: 400, param: 'metadata' });
+        await rejectsStripe(h.stripe.paymentIntents.update(pi.id, { metadata: { one_more: 'x' } }), {
+          statusCode: 400,
+          param: 'metadata',
+        });
         const swapped = await h.stripe.paymentIntents.update(pi.id, { metadata: { key0: '', one_more: 'x' } });
         assert.equal(Object.keys(swapped.metadata).length, 50);
         assert.equal(swapped.metadata['one_more'], 'x');
         const long = await createIntent(h, {
-          amount: 1000, currency: 'usd', metadata: { ['k'.repeat(40)]: 'v'.repeat(500), 0: 'numeric key' },
+          amount: 1000,
+          currency: 'usd',
+          metadata: { ['k'.repeat(40)]: 'v'.repeat(500), 0: 'numeric key' },
         });
         assert.equal(long.metadata['k'.repeat(40)], 'v'.repeat(500));
         assert.equal(long.metadata['0'], 'numeric key');
-        await rejectsStripe(createIntent(h, { amount: 1000, currency: 'usd', metadata: { ['k'.repeat(41)]: 'v' } }),
-          { statusCode: 400 });
-        await rejectsStripe(createIntent(h, { amount: 1000, currency: 'usd', metadata: { k: 'v'.repeat(501) } }),
-          { statusCode: 400, param: 'metadata[k]' });
+        await rejectsStripe(createIntent(h, { amount: 1000, currency: 'usd', metadata: { ['k'.repeat(41)]: 'v' } }), {
+          statusCode: 400,
+        });
+        await rejectsStripe(createIntent(h, { amount: 1000, currency: 'usd', metadata: { k: 'v'.repeat(501) } }), {
+          statusCode: 400,
+          param: 'metadata[k]',
+        });
         const tooMany = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`key${i}`, 'v']));
-        await rejectsStripe(createIntent(h, { amount: 1000, currency: 'usd', metadata: tooMany }),
-          { statusCode: 400, param: 'metadata' });
+        await rejectsStripe(createIntent(h, { amount: 1000, currency: 'usd', metadata: tooMany }), {
+          statusCode: 400,
+          param: 'metadata',
+        });
       });
     });
   });

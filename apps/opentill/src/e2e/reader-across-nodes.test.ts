@@ -32,13 +32,24 @@ async function startNodes(name: string, count: number, env: Record<string, strin
   const schema = await freshSchema(pg.url, name);
   const nodes: RunningServer[] = [];
   const nodeEnv = (i: number) => ({
-    OPENTILL_READER_ACK_TIMEOUT_MS: String(ackTimeoutMs), OPENTILL_READER_BUS_POLL_MS: String(pollMs),
-    OPENTILL_READER_LEASE_MS: String(leaseMs), OPENTILL_NODE_ID: `node_${name}_${i}`, ...env,
+    OPENTILL_READER_ACK_TIMEOUT_MS: String(ackTimeoutMs),
+    OPENTILL_READER_BUS_POLL_MS: String(pollMs),
+    OPENTILL_READER_LEASE_MS: String(leaseMs),
+    OPENTILL_NODE_ID: `node_${name}_${i}`,
+    ...env,
   });
   try {
     nodes.push(await startServer({ store: 'postgres', name: `${name}_0`, database: schema.url, env: nodeEnv(0) }));
     for (let i = 1; i < count; i += 1) {
-      nodes.push(await startServer({ store: 'postgres', name: `${name}_${i}`, database: schema.url, secretKey: nodes[0]!.secretKey, env: nodeEnv(i) }));
+      nodes.push(
+        await startServer({
+          store: 'postgres',
+          name: `${name}_${i}`,
+          database: schema.url,
+          secretKey: nodes[0]!.secretKey,
+          env: nodeEnv(i),
+        }),
+      );
     }
   } catch (error) {
     for (const node of nodes) await node.stop();
@@ -46,7 +57,8 @@ async function startNodes(name: string, count: number, env: Record<string, strin
     throw error;
   }
   return {
-    nodes, secretKey: nodes[0]!.secretKey,
+    nodes,
+    secretKey: nodes[0]!.secretKey,
     async stop() {
       for (const node of nodes) await node.stop();
       await schema.drop();
@@ -60,7 +72,10 @@ function stripeAt(url: string, secretKey: string): Stripe {
 }
 
 type Command = Extract<ServerFrame, { type: 'command' }>;
-type ActionCommand = { type: 'action'; action: { id: string; type: string; amount: number | null; cart: unknown; inputs: unknown } };
+type ActionCommand = {
+  type: 'action';
+  action: { id: string; type: string; amount: number | null; cart: unknown; inputs: unknown };
+};
 
 const actionOf = (frame: Command): ActionCommand['action'] => {
   assert.equal(frame.command.type, 'action');
@@ -77,12 +92,19 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
 }
 
 /** A location and a paired, registered reader whose device is connected to `readerUrl`. */
-async function pairedReaderAt(readerUrl: string, secretKey: string): Promise<{ reader: Stripe.Terminal.Reader; credential: Credential; device: TestDevice }> {
+async function pairedReaderAt(
+  readerUrl: string,
+  secretKey: string,
+): Promise<{ reader: Stripe.Terminal.Reader; credential: Credential; device: TestDevice }> {
   const stripe = stripeAt(readerUrl, secretKey);
   const location = await stripe.terminal.locations.create({ display_name: 'HQ', address: { country: 'FR' } });
   // Pairing codes live on the node the pairing device talks to: register through that node.
   const { device: pairing, code } = await TestDevice.pair(readerUrl);
-  const reader = await stripe.terminal.readers.create({ registration_code: code, location: location.id, label: 'Till' });
+  const reader = await stripe.terminal.readers.create({
+    registration_code: code,
+    location: location.id,
+    label: 'Till',
+  });
   const credential = await pairing.paired();
   const device = await TestDevice.connect(readerUrl, credential);
   return { reader, credential, device };
@@ -95,10 +117,15 @@ describe('reader commands across nodes (postgres)', () => {
   let api: Stripe;
   const open: TestDevice[] = [];
 
-  const retrieve = async (id: string) => await api.terminal.readers.retrieve(id) as Stripe.Terminal.Reader;
-  const paymentIntent = (params: Record<string, unknown> = {}) => api.paymentIntents.create({
-    currency: 'eur', payment_method_types: ['card_present'], capture_method: 'manual', amount: 1000, ...params,
-  } as Stripe.PaymentIntentCreateParams);
+  const retrieve = async (id: string) => (await api.terminal.readers.retrieve(id)) as Stripe.Terminal.Reader;
+  const paymentIntent = (params: Record<string, unknown> = {}) =>
+    api.paymentIntents.create({
+      currency: 'eur',
+      payment_method_types: ['card_present'],
+      capture_method: 'manual',
+      amount: 1000,
+      ...params,
+    } as Stripe.PaymentIntentCreateParams);
 
   before(async () => {
     cluster = await startNodes('bus_flows', 2);
@@ -129,8 +156,13 @@ describe('reader commands across nodes (postgres)', () => {
     assert.equal((await api.paymentIntents.capture(pi.id)).status, 'succeeded');
 
     // process_setup_intent.
-    const setupIntent = await api.setupIntents.create({ allowed_payment_method_types: ['card_present'] } as Stripe.SetupIntentCreateParams);
-    await api.terminal.readers.processSetupIntent(reader.id, { setup_intent: setupIntent.id, allow_redisplay: 'always' });
+    const setupIntent = await api.setupIntents.create({
+      allowed_payment_method_types: ['card_present'],
+    } as Stripe.SetupIntentCreateParams);
+    await api.terminal.readers.processSetupIntent(reader.id, {
+      setup_intent: setupIntent.id,
+      allow_redisplay: 'always',
+    });
     action = actionOf(await device.command());
     assert.equal(action.type, 'process_setup_intent');
     assert.equal((await device.event(cardRead(action.id))).ok, true);
@@ -147,10 +179,19 @@ describe('reader commands across nodes (postgres)', () => {
     const confirm = actionOf(await device.command());
     assert.equal(confirm.type, 'confirm_payment_intent');
     assert.equal(confirmed.action?.type, 'confirm_payment_intent');
-    await until(async () => (await retrieve(reader.id)).action?.status === 'succeeded', 'confirm_payment_intent succeeded');
+    await until(
+      async () => (await retrieve(reader.id)).action?.status === 'succeeded',
+      'confirm_payment_intent succeeded',
+    );
     assert.equal((await api.paymentIntents.retrieve(collected.id)).status, 'requires_capture');
-    const update = await device.next('command', (f) => f.type === 'command' && f.command.type === 'action_update' &&
-      f.command.action_id === confirm.id && f.command.status === 'succeeded');
+    const update = await device.next(
+      'command',
+      (f) =>
+        f.type === 'command' &&
+        f.command.type === 'action_update' &&
+        f.command.action_id === confirm.id &&
+        f.command.status === 'succeeded',
+    );
     assert.equal((update as Command).command.type, 'action_update');
     const captured = await api.paymentIntents.capture(collected.id);
 
@@ -161,11 +202,20 @@ describe('reader commands across nodes (postgres)', () => {
     assert.equal(action.amount, 500);
     assert.equal((await device.event(cardRead(action.id))).ok, true);
     assert.equal((await retrieve(reader.id)).action?.status, 'succeeded');
-    assert.equal((await api.paymentIntents.retrieve(captured.id, { expand: ['latest_charge'] }).then(
-      (p) => (p.latest_charge as Stripe.Charge).amount_refunded)), 500);
+    assert.equal(
+      await api.paymentIntents
+        .retrieve(captured.id, { expand: ['latest_charge'] })
+        .then((p) => (p.latest_charge as Stripe.Charge).amount_refunded),
+      500,
+    );
 
     // set_reader_display: the cart reaches the device.
-    const cart = { currency: 'eur', line_items: [{ description: 'Coffee', amount: 350, quantity: 1 }], tax: 0, total: 350 };
+    const cart = {
+      currency: 'eur',
+      line_items: [{ description: 'Coffee', amount: 350, quantity: 1 }],
+      tax: 0,
+      total: 350,
+    };
     const shown = await api.terminal.readers.setReaderDisplay(reader.id, { type: 'cart', cart });
     assert.equal(shown.action?.type, 'set_reader_display');
     action = actionOf(await device.command());
@@ -178,8 +228,11 @@ describe('reader commands across nodes (postgres)', () => {
     } as Stripe.Terminal.ReaderCollectInputsParams);
     action = actionOf(await device.command());
     assert.equal(action.type, 'collect_inputs');
-    const submitted = await device.event({ type: 'inputs_submitted', action_id: action.id,
-      inputs: [{ index: 0, value: 'jane@example.com', toggles: null, skipped: false }] });
+    const submitted = await device.event({
+      type: 'inputs_submitted',
+      action_id: action.id,
+      inputs: [{ index: 0, value: 'jane@example.com', toggles: null, skipped: false }],
+    });
     assert.equal(submitted.ok, true, JSON.stringify(submitted.error));
     const inputs = (await retrieve(reader.id)).action;
     assert.equal(inputs?.status, 'succeeded');
@@ -189,7 +242,7 @@ describe('reader commands across nodes (postgres)', () => {
     const canceled = await paymentIntent();
     await api.terminal.readers.processPaymentIntent(reader.id, { payment_intent: canceled.id });
     action = actionOf(await device.command());
-    const afterCancel = await api.terminal.readers.cancelAction(reader.id) as Stripe.Terminal.Reader;
+    const afterCancel = (await api.terminal.readers.cancelAction(reader.id)) as Stripe.Terminal.Reader;
     assert.equal(afterCancel.action, null);
     const cancel = await device.command();
     assert.equal(cancel.command.type, 'cancel');
@@ -220,7 +273,10 @@ describe('reader commands across nodes (postgres)', () => {
     device.ws.terminate();
     assert.equal((await call2).code, 'terminal_reader_timeout');
     const after = await retrieve(reader.id);
-    assert.equal((after.action?.process_payment_intent as { payment_intent: string } | undefined)?.payment_intent, pi.id);
+    assert.equal(
+      (after.action?.process_payment_intent as { payment_intent: string } | undefined)?.payment_intent,
+      pi.id,
+    );
     // Its node released the lease: still online (heard within 2 minutes), commands time out at once.
     assert.equal(after.status, 'online');
     assert.equal((await stripeError(api.terminal.readers.cancelAction(reader.id))).code, 'terminal_reader_timeout');
@@ -249,9 +305,10 @@ describe('reader commands across nodes (postgres)', () => {
     open.push(device);
     device.send({ type: 'screen', state: { screen: 'splash', message: 'Before' } });
     const response = await fetch(`${apiUrl}/opentill/v1/terminal/readers/${reader.id}/screen_sessions`, {
-      method: 'POST', headers: { authorization: `Bearer ${cluster.secretKey}` },
+      method: 'POST',
+      headers: { authorization: `Bearer ${cluster.secretKey}` },
     });
-    const session = await response.json() as { websocket_url: string };
+    const session = (await response.json()) as { websocket_url: string };
     assert.ok(session.websocket_url.startsWith(apiUrl.replace(/^http/, 'ws')));
     const viewer = new WebSocket(session.websocket_url);
     const screens: Array<{ state?: { screen: string; message?: string } }> = [];
@@ -264,7 +321,7 @@ describe('reader commands across nodes (postgres)', () => {
       device.send({ type: 'screen', state: { screen: 'splash', message: 'Hello from A' } });
       await until(async () => screens.some((m) => m.state?.message === 'Hello from A'), 'relayed screen');
       viewer.send(JSON.stringify({ type: 'input', input: { type: 'cancel' } }));
-      const forwarded = await device.next('customer_input') as Extract<ServerFrame, { type: 'customer_input' }>;
+      const forwarded = (await device.next('customer_input')) as Extract<ServerFrame, { type: 'customer_input' }>;
       assert.deepEqual(forwarded.input, { type: 'cancel' });
       // The device leaves: viewers on B see it offline.
       device.close();
@@ -283,13 +340,22 @@ describe('reader commands across nodes (postgres)', () => {
     const opened = await raw(nodeB, 'POST', '/opentill/v1/sdk/sessions', { json: { connection_token: token.secret } });
     assert.equal(opened.status, 200, opened.text);
     const session = String(opened.body['secret']);
-    const connected = await raw(nodeB, 'POST', '/opentill/v1/sdk/connection', { key: session, json: { reader: reader.id } });
+    const connected = await raw(nodeB, 'POST', '/opentill/v1/sdk/connection', {
+      key: session,
+      json: { reader: reader.id },
+    });
     assert.equal(connected.status, 200, connected.text);
     const first = await raw(nodeB, 'GET', '/opentill/v1/sdk/state', { key: session });
     const version = String(first.body['version']);
-    const longPoll = raw(nodeB, 'GET', `/opentill/v1/sdk/state?after=${encodeURIComponent(version)}&wait_ms=20000`, { key: session });
-    const pi = await viaA.paymentIntents.create({ currency: 'eur', payment_method_types: ['card_present'], amount: 600,
-      capture_method: 'manual' } as Stripe.PaymentIntentCreateParams);
+    const longPoll = raw(nodeB, 'GET', `/opentill/v1/sdk/state?after=${encodeURIComponent(version)}&wait_ms=20000`, {
+      key: session,
+    });
+    const pi = await viaA.paymentIntents.create({
+      currency: 'eur',
+      payment_method_types: ['card_present'],
+      amount: 600,
+      capture_method: 'manual',
+    } as Stripe.PaymentIntentCreateParams);
     await viaA.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
     const changed = await longPoll;
     assert.equal(changed.status, 200, changed.text);
@@ -301,7 +367,10 @@ describe('reader commands across nodes (postgres)', () => {
     const { reader, device, credential } = await pairedReaderAt(readerUrl, cluster.secretKey);
     device.close();
     await device.closed;
-    const contenders = await Promise.allSettled([TestDevice.connect(readerUrl, credential), TestDevice.connect(apiUrl, credential)]);
+    const contenders = await Promise.allSettled([
+      TestDevice.connect(readerUrl, credential),
+      TestDevice.connect(apiUrl, credential),
+    ]);
     const connected = contenders.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
     open.push(...connected);
     // Each contender either was refused before its welcome or is closed by the winner's takeover.
@@ -324,18 +393,26 @@ describe('reader commands across nodes with every NOTIFY lost (postgres)', () =>
       const { reader, device } = await pairedReaderAt(a.baseUrl, cluster.secretKey);
       try {
         const api = stripeAt(b.baseUrl, cluster.secretKey);
-        const pi = await api.paymentIntents.create({ currency: 'eur', payment_method_types: ['card_present'], amount: 700,
-          capture_method: 'manual' } as Stripe.PaymentIntentCreateParams);
+        const pi = await api.paymentIntents.create({
+          currency: 'eur',
+          payment_method_types: ['card_present'],
+          amount: 700,
+          capture_method: 'manual',
+        } as Stripe.PaymentIntentCreateParams);
         await api.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
         const action = actionOf(await device.command());
         assert.equal((await device.event(cardRead(action.id))).ok, true);
         assert.equal((await api.paymentIntents.retrieve(pi.id)).status, 'requires_capture');
         // cancel_action of the next action, also carried by polling only.
-        const next = await api.paymentIntents.create({ currency: 'eur', payment_method_types: ['card_present'], amount: 800,
-          capture_method: 'manual' } as Stripe.PaymentIntentCreateParams);
+        const next = await api.paymentIntents.create({
+          currency: 'eur',
+          payment_method_types: ['card_present'],
+          amount: 800,
+          capture_method: 'manual',
+        } as Stripe.PaymentIntentCreateParams);
         await api.terminal.readers.processPaymentIntent(reader.id, { payment_intent: next.id });
         await device.command();
-        assert.equal((await api.terminal.readers.cancelAction(reader.id) as Stripe.Terminal.Reader).action, null);
+        assert.equal(((await api.terminal.readers.cancelAction(reader.id)) as Stripe.Terminal.Reader).action, null);
         assert.equal((await device.command()).command.type, 'cancel');
       } finally {
         device.close();
@@ -355,12 +432,18 @@ describe('a reader whose node vanished (postgres)', () => {
       const api = stripeAt(b.baseUrl, cluster.secretKey);
       await a.stop('SIGKILL');
       await device.closed;
-      const pi = await api.paymentIntents.create({ currency: 'eur', payment_method_types: ['card_present'], amount: 900,
-        capture_method: 'manual' } as Stripe.PaymentIntentCreateParams);
+      const pi = await api.paymentIntents.create({
+        currency: 'eur',
+        payment_method_types: ['card_present'],
+        amount: 900,
+        capture_method: 'manual',
+      } as Stripe.PaymentIntentCreateParams);
       // Lease still live (the node died without releasing it) or expired: either way no node takes the row.
-      assert.equal((await stripeError(api.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id }))).code,
-        'terminal_reader_timeout');
-      const current = await api.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader;
+      assert.equal(
+        (await stripeError(api.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id }))).code,
+        'terminal_reader_timeout',
+      );
+      const current = (await api.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader;
       assert.equal(current.action, null);
       assert.equal((await api.paymentIntents.retrieve(pi.id)).status, 'requires_payment_method');
     } finally {
@@ -368,14 +451,18 @@ describe('a reader whose node vanished (postgres)', () => {
     }
   });
 
-  test('the device\'s node dies after delivering, before the ack: terminal_reader_timeout, the action kept (false negative)', async () => {
+  test("the device's node dies after delivering, before the ack: terminal_reader_timeout, the action kept (false negative)", async () => {
     const cluster = await startNodes('bus_died_mid', 2);
     try {
       const [a, b] = cluster.nodes as [RunningServer, RunningServer];
       const { reader, device, credential } = await pairedReaderAt(a.baseUrl, cluster.secretKey);
       const api = stripeAt(b.baseUrl, cluster.secretKey);
-      const pi = await api.paymentIntents.create({ currency: 'eur', payment_method_types: ['card_present'], amount: 950,
-        capture_method: 'manual' } as Stripe.PaymentIntentCreateParams);
+      const pi = await api.paymentIntents.create({
+        currency: 'eur',
+        payment_method_types: ['card_present'],
+        amount: 950,
+        capture_method: 'manual',
+      } as Stripe.PaymentIntentCreateParams);
       device.autoAck = false;
       const call = stripeError(api.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id }));
       // Node A took the row and wrote the command to the device; it dies before any ack.
@@ -383,9 +470,12 @@ describe('a reader whose node vanished (postgres)', () => {
       await a.stop('SIGKILL');
       assert.equal((await call).code, 'terminal_reader_timeout');
       // B cannot know whether the device got it: it keeps the action, as on one node for a lost ack.
-      const current = await api.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader;
+      const current = (await api.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader;
       assert.equal(current.action?.status, 'in_progress');
-      assert.equal((current.action?.process_payment_intent as { payment_intent: string } | undefined)?.payment_intent, pi.id);
+      assert.equal(
+        (current.action?.process_payment_intent as { payment_intent: string } | undefined)?.payment_intent,
+        pi.id,
+      );
       // The device reconnects to the survivor, which takes the reader over (A's lease is not released)
       // and hands it the action again; the card read completes it once.
       const moved = await TestDevice.connect(b.baseUrl, credential, null);

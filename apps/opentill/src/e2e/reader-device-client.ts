@@ -2,7 +2,11 @@
 import WebSocket from 'ws';
 import { readerProtocol, type ServerFrame } from '@opentill/reader-device';
 
-export interface Credential { account: string; readerId: string; secret: string }
+export interface Credential {
+  account: string;
+  readerId: string;
+  secret: string;
+}
 
 export class TestDevice {
   readonly ws: WebSocket;
@@ -26,12 +30,17 @@ export class TestDevice {
       });
     });
     this.ws.on('error', () => undefined);
-    this.closed = new Promise((resolve) => this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   static async open(baseUrl: string, path: string): Promise<TestDevice> {
     const device = new TestDevice(`${baseUrl.replace(/^http/, 'ws')}${path}`);
-    await new Promise<void>((resolve, reject) => { device.ws.once('open', () => resolve()); device.ws.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      device.ws.once('open', () => resolve());
+      device.ws.once('error', reject);
+    });
     return device;
   }
 
@@ -44,14 +53,20 @@ export class TestDevice {
   }
 
   async paired(): Promise<Credential> {
-    const frame = await this.next('paired') as Extract<ServerFrame, { type: 'paired' }>;
+    const frame = (await this.next('paired')) as Extract<ServerFrame, { type: 'paired' }>;
     return { account: frame.account, readerId: frame.reader_id, secret: frame.reader_secret };
   }
 
   static async connect(baseUrl: string, credential: Credential, actionId: string | null = null): Promise<TestDevice> {
     const device = await TestDevice.open(baseUrl, '/opentill/v1/readers/connect');
-    device.send({ type: 'hello', protocol: readerProtocol, account: credential.account, reader_id: credential.readerId,
-      secret: credential.secret, action_id: actionId });
+    device.send({
+      type: 'hello',
+      protocol: readerProtocol,
+      account: credential.account,
+      reader_id: credential.readerId,
+      secret: credential.secret,
+      action_id: actionId,
+    });
     await device.next('welcome');
     return device;
   }
@@ -65,7 +80,11 @@ export class TestDevice {
   }
 
   /** The next frame (already received or to come) matching the type and predicate, not consumed before. */
-  next(type: ServerFrame['type'], predicate: (frame: ServerFrame) => boolean = () => true, timeoutMs = 5000): Promise<ServerFrame> {
+  next(
+    type: ServerFrame['type'],
+    predicate: (frame: ServerFrame) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<ServerFrame> {
     const match = (f: ServerFrame) => f.type === type && predicate(f) && !this.consumed.has(f);
     const found = this.frames.find(match);
     if (found) {
@@ -73,8 +92,19 @@ export class TestDevice {
       return Promise.resolve(found);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${type} frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(-800)}`)), timeoutMs);
-      this.waiters.push({ match, resolve: (f) => { clearTimeout(timer); this.consumed.add(f); resolve(f); } });
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`no ${type} frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(-800)}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        match,
+        resolve: (f) => {
+          clearTimeout(timer);
+          this.consumed.add(f);
+          resolve(f);
+        },
+      });
     });
   }
 
@@ -82,13 +112,18 @@ export class TestDevice {
 
   /** Waits for the next command (acknowledged on receipt when `autoAck`). */
   async command(): Promise<Extract<ServerFrame, { type: 'command' }>> {
-    return await this.next('command', (f) => f.type === 'command' && f.command.type !== 'action_update') as
-      Extract<ServerFrame, { type: 'command' }>;
+    return (await this.next('command', (f) => f.type === 'command' && f.command.type !== 'action_update')) as Extract<
+      ServerFrame,
+      { type: 'command' }
+    >;
   }
 
   async event(event: Record<string, unknown>): Promise<Extract<ServerFrame, { type: 'event_result' }>> {
     const seq = this.send({ type: 'event', event });
-    return await this.next('event_result', (f) => f.type === 'event_result' && f.seq === seq) as Extract<ServerFrame, { type: 'event_result' }>;
+    return (await this.next('event_result', (f) => f.type === 'event_result' && f.seq === seq)) as Extract<
+      ServerFrame,
+      { type: 'event_result' }
+    >;
   }
 
   close(): void {
@@ -96,6 +131,19 @@ export class TestDevice {
   }
 }
 
-export function cardRead(actionId: string, number = '4242424242424242', extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { type: 'card_read', action_id: actionId, number, read_method: 'contactless_emv', wallet: null, tip_amount: 0, pin: null, ...extra };
+export function cardRead(
+  actionId: string,
+  number = '4242424242424242',
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    type: 'card_read',
+    action_id: actionId,
+    number,
+    read_method: 'contactless_emv',
+    wallet: null,
+    tip_amount: 0,
+    pin: null,
+    ...extra,
+  };
 }

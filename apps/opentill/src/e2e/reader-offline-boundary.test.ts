@@ -33,7 +33,12 @@ describe('the reader offline rule at 119.999 / 120.000 / 120.001 s', () => {
   before(async () => {
     await store.migrate();
     secretKey = (await createAccount(store, randomIds, clock)).secretKey;
-    const services = createServices({ store, processor: new SimulatedProcessor({ fingerprintKey: 'boundary' }), clock, ids: randomIds });
+    const services = createServices({
+      store,
+      processor: new SimulatedProcessor({ fingerprintKey: 'boundary' }),
+      clock,
+      ids: randomIds,
+    });
     app = buildServer({ engine: services.engine, services, logger: false });
     await app.fastify.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.fastify.server.address() as AddressInfo).port;
@@ -54,18 +59,25 @@ describe('the reader offline rule at 119.999 / 120.000 / 120.001 s', () => {
 
   test('online up to and including 120.000 s of silence, offline from 120.001 s', async () => {
     const location = await stripe.terminal.locations.create({
-      display_name: 'HQ', address: { line1: '1 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
+      display_name: 'HQ',
+      address: { line1: '1 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
     });
     const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
     // Silent from now on: last seen at this very millisecond.
-    const silenced = await opentill(`/opentill/v1/test/terminal/readers/${reader.id}/offline`, { silent_for_seconds: '0' });
+    const silenced = await opentill(`/opentill/v1/test/terminal/readers/${reader.id}/offline`, {
+      silent_for_seconds: '0',
+    });
     const lastSeen = silenced.last_seen_at as number;
     assert.equal(lastSeen, clock.nowMs());
-    const status = async () => (await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader).status;
+    const status = async () => ((await stripe.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader).status;
     const paymentIntent = await stripe.paymentIntents.create({
-      amount: 1000, currency: 'eur', payment_method_types: ['card_present'], capture_method: 'manual',
+      amount: 1000,
+      currency: 'eur',
+      payment_method_types: ['card_present'],
+      capture_method: 'manual',
     } as Stripe.PaymentIntentCreateParams);
-    const process = () => stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }));
+    const process = () =>
+      stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }));
 
     // 119 s on the account's test clock, the last 999 ms on the wall clock.
     await opentill('/opentill/v1/test/clock/advance', { seconds: '119' });
@@ -77,7 +89,7 @@ describe('the reader offline rule at 119.999 / 120.000 / 120.001 s', () => {
     clock.advance(1);
     assert.equal(await status(), 'offline', '120.001 s');
     assert.equal((await process()).code, 'terminal_reader_offline');
-    const listed = await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader;
+    const listed = (await stripe.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader;
     assert.equal(listed.last_seen_at, lastSeen, 'last_seen_at stays when it was last heard from');
   });
 });

@@ -54,7 +54,10 @@ describe("the README's quick start ends in a paid payment", () => {
   }
 
   test('the curl block, run by bash', async () => {
-    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', quickstartBlock(readme, 'curl')], { env, timeout: 60_000 });
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', quickstartBlock(readme, 'curl')], {
+      env,
+      timeout: 60_000,
+    });
     const id = await assertOnePaidPayment();
     // The last command's answer is the captured PaymentIntent.
     const captured = JSON.parse(stdout.slice(stdout.lastIndexOf('{"id":"pi_'))) as { id: string; status: string };

@@ -19,13 +19,19 @@ const pan = '4000056655665556';
 describe('request log and operations (sqlite)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'opentill-request-log-'));
   let server: RunningServer;
-  const api = (method: string, path: string, options: Parameters<typeof raw>[3] = {}) => raw(server, method, path, { key: server.secretKey, ...options });
+  const api = (method: string, path: string, options: Parameters<typeof raw>[3] = {}) =>
+    raw(server, method, path, { key: server.secretKey, ...options });
   const entry = async (id: string) => {
-    await waitUntil(async () => (await api('GET', `/opentill/v1/request_log/${id}`)).status === 200, `request log entry ${id}`);
+    await waitUntil(
+      async () => (await api('GET', `/opentill/v1/request_log/${id}`)).status === 200,
+      `request log entry ${id}`,
+    );
     return (await api('GET', `/opentill/v1/request_log/${id}`)).body;
   };
 
-  before(async () => { server = await startServer({ store: 'sqlite', name: 'request_log', dataDir }); });
+  before(async () => {
+    server = await startServer({ store: 'sqlite', name: 'request_log', dataDir });
+  });
   after(async () => {
     await stopServer(server);
     rmSync(dataDir, { recursive: true, force: true });
@@ -43,23 +49,45 @@ describe('request log and operations (sqlite)', () => {
     assert.ok(recorded.duration_ms > 0);
     // Form arrays decode as indexed objects; the values are what matters.
     assert.deepEqual(Object.values(recorded.request_params.payment_method_types), ['card_present']);
-    assert.deepEqual({ ...recorded, created: 0, duration_ms: 0, request_params: { ...recorded.request_params, payment_method_types: null } }, {
-      id: first.headers.get('request-id'), object: 'request_log_entry', created: 0, method: 'POST', path: '/v1/payment_intents',
-      status: 200, idempotency_key: 'log-key-1', replayed: false, error: null, duration_ms: 0, source: 'secret_key',
-      request_params: { amount: '1000', currency: 'usd', payment_method_types: null },
-      response_body: { ...first.body, client_secret: '[REDACTED]' },
-    });
+    assert.deepEqual(
+      {
+        ...recorded,
+        created: 0,
+        duration_ms: 0,
+        request_params: { ...recorded.request_params, payment_method_types: null },
+      },
+      {
+        id: first.headers.get('request-id'),
+        object: 'request_log_entry',
+        created: 0,
+        method: 'POST',
+        path: '/v1/payment_intents',
+        status: 200,
+        idempotency_key: 'log-key-1',
+        replayed: false,
+        error: null,
+        duration_ms: 0,
+        source: 'secret_key',
+        request_params: { amount: '1000', currency: 'usd', payment_method_types: null },
+        response_body: { ...first.body, client_secret: '[REDACTED]' },
+      },
+    );
     assert.equal((await entry(replay.headers.get('request-id')!)).replayed, true);
     const failed = await entry(missing.headers.get('request-id')!);
     assert.deepEqual([failed.status, failed.error], [404, { type: 'invalid_request_error', code: 'resource_missing' }]);
     assert.equal(failed.response_body.error.code, 'resource_missing');
     const page = await api('GET', `/opentill/v1/request_log?status=4xx&q=${missing.headers.get('request-id')}`);
-    assert.deepEqual(page.body.data.map((row: { id: string }) => row.id), [missing.headers.get('request-id')]);
+    assert.deepEqual(
+      page.body.data.map((row: { id: string }) => row.id),
+      [missing.headers.get('request-id')],
+    );
     assert.equal(page.body.object, 'list');
     assert.equal(page.body.url, '/opentill/v1/request_log');
     const byKey = await api('GET', '/opentill/v1/request_log?q=log-key-1&method=POST&path=/v1/payment');
-    assert.deepEqual(byKey.body.data.map((row: { id: string }) => row.id),
-      [replay.headers.get('request-id'), first.headers.get('request-id')]);
+    assert.deepEqual(
+      byKey.body.data.map((row: { id: string }) => row.id),
+      [replay.headers.get('request-id'), first.headers.get('request-id')],
+    );
     const bad = await api('GET', '/opentill/v1/request_log?status=6xx');
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.param, 'status');
@@ -69,7 +97,12 @@ describe('request log and operations (sqlite)', () => {
     const card = await api('POST', '/opentill/v1/test/payment_methods', { form: { number: pan } });
     assert.equal(card.status, 200, card.text);
     const noted = await api('POST', '/v1/payment_intents', {
-      form: { amount: 500, currency: 'usd', 'payment_method_types[0]': 'card_present', description: `card ${pan} key ${server.secretKey}` },
+      form: {
+        amount: 500,
+        currency: 'usd',
+        'payment_method_types[0]': 'card_present',
+        description: `card ${pan} key ${server.secretKey}`,
+      },
     });
     assert.equal(noted.status, 200, noted.text);
     const token = await api('POST', '/v1/terminal/connection_tokens');
@@ -78,7 +111,9 @@ describe('request log and operations (sqlite)', () => {
     const sdk = await raw(server, 'POST', '/opentill/v1/sdk/sessions', { json: { connection_token: tokenSecret } });
     assert.equal(sdk.status, 200, sdk.text);
     const sdkSecret: string = sdk.body.secret;
-    const hook = await api('POST', '/v1/webhook_endpoints', { form: { url: 'http://127.0.0.1:9/hook', 'enabled_events[0]': '*' } });
+    const hook = await api('POST', '/v1/webhook_endpoints', {
+      form: { url: 'http://127.0.0.1:9/hook', 'enabled_events[0]': '*' },
+    });
     const webhookSecret: string = hook.body.secret;
     assert.match(webhookSecret, /^whsec_/);
     const sdkEntry = await entry(sdk.headers.get('request-id')!);
@@ -103,8 +138,12 @@ describe('request log and operations (sqlite)', () => {
     const requestId = missing.headers.get('request-id')!;
     let line: Record<string, unknown> | undefined;
     await waitUntil(async () => {
-      line = server.output().split('\n').filter((text) => text.startsWith('{'))
-        .map((text) => JSON.parse(text) as Record<string, unknown>).find((parsed) => parsed['reqId'] === requestId && parsed['msg'] === 'request');
+      line = server
+        .output()
+        .split('\n')
+        .filter((text) => text.startsWith('{'))
+        .map((text) => JSON.parse(text) as Record<string, unknown>)
+        .find((parsed) => parsed['reqId'] === requestId && parsed['msg'] === 'request');
       return line !== undefined;
     }, 'the log line of the request');
     assert.equal(line!['status'], 404);
@@ -122,8 +161,14 @@ describe('request log and operations (sqlite)', () => {
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
     const text = await response.text();
-    assert.match(text, /^opentill_http_request_duration_seconds_count\{method="POST",route="\/v1\/payment_intents",status_code="200"\} \d+$/m);
-    assert.match(text, /^opentill_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\/charges\/:id",status_code="404"\} \d+$/m);
+    assert.match(
+      text,
+      /^opentill_http_request_duration_seconds_count\{method="POST",route="\/v1\/payment_intents",status_code="200"\} \d+$/m,
+    );
+    assert.match(
+      text,
+      /^opentill_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\/charges\/:id",status_code="404"\} \d+$/m,
+    );
     assert.match(text, /^opentill_payment_intents_total\{status="requires_payment_method"\} [1-9]\d*$/m);
     assert.match(text, /^opentill_readers_online 0$/m);
     assert.match(text, /^opentill_webhook_backlog \d+$/m);
@@ -135,31 +180,68 @@ describe('request log and operations (sqlite)', () => {
 
   it('opentill logs tail streams the request log with filters (status, method, path) and --format json', async () => {
     const tail = (args: string[]): { child: ChildProcess; out: () => string; err: () => string } => {
-      const child = spawn(process.execPath, [opentillMain, 'logs', 'tail', '--api-base', server.baseUrl, '--api-key', server.secretKey, ...args],
-        { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [opentillMain, 'logs', 'tail', '--api-base', server.baseUrl, '--api-key', server.secretKey, ...args],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let out = '';
       let err = '';
-      child.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-      child.stderr!.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      child.stderr!.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+      });
       return { child, out: () => out, err: () => err };
     };
     const json = tail(['--filter-status', '4xx', '--format', 'json']);
     const text = tail(['--filter-http-method', 'GET', '--filter-request-path', '/v1/payment_intents']);
     try {
       // Two CLI processes start: generous on a loaded machine (a wait, never a timed assertion).
-      await waitUntil(async () => json.err().includes('Ready!') && text.err().includes('Ready!'), 'both tails ready', 60_000);
+      await waitUntil(
+        async () => json.err().includes('Ready!') && text.err().includes('Ready!'),
+        'both tails ready',
+        60_000,
+      );
       const ok = await api('GET', '/v1/payment_intents?limit=1');
       const notFound = await api('GET', '/v1/payment_intents/pi_tail_missing');
       const otherPath = await api('GET', '/v1/refunds/re_tail_missing');
-      await waitUntil(async () => json.out().includes(otherPath.headers.get('request-id')!) && text.out().includes(notFound.headers.get('request-id')!),
-        'the tails printed the requests', 30_000);
-      const jsonLines = json.out().trim().split('\n').map((line) => JSON.parse(line) as { id: string; status: number; object: string });
-      assert.deepEqual(jsonLines.map((line) => line.id), [notFound.headers.get('request-id'), otherPath.headers.get('request-id')]);
-      assert.deepEqual(jsonLines.map((line) => [line.status, line.object]), [[404, 'request_log_entry'], [404, 'request_log_entry']]);
+      await waitUntil(
+        async () =>
+          json.out().includes(otherPath.headers.get('request-id')!) &&
+          text.out().includes(notFound.headers.get('request-id')!),
+        'the tails printed the requests',
+        30_000,
+      );
+      const jsonLines = json
+        .out()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { id: string; status: number; object: string });
+      assert.deepEqual(
+        jsonLines.map((line) => line.id),
+        [notFound.headers.get('request-id'), otherPath.headers.get('request-id')],
+      );
+      assert.deepEqual(
+        jsonLines.map((line) => [line.status, line.object]),
+        [
+          [404, 'request_log_entry'],
+          [404, 'request_log_entry'],
+        ],
+      );
       const textLines = text.out().trim().split('\n');
       assert.equal(textLines.length, 2);
-      assert.match(textLines[0]!, new RegExp(`\\[200\\] GET /v1/payment_intents \\[${ok.headers.get('request-id')}\\]`));
-      assert.match(textLines[1]!, new RegExp(`\\[404\\] GET /v1/payment_intents/pi_tail_missing \\[${notFound.headers.get('request-id')}\\] resource_missing`));
+      assert.match(
+        textLines[0]!,
+        new RegExp(`\\[200\\] GET /v1/payment_intents \\[${ok.headers.get('request-id')}\\]`),
+      );
+      assert.match(
+        textLines[1]!,
+        new RegExp(
+          `\\[404\\] GET /v1/payment_intents/pi_tail_missing \\[${notFound.headers.get('request-id')}\\] resource_missing`,
+        ),
+      );
     } finally {
       json.child.kill();
       text.child.kill();
@@ -171,11 +253,15 @@ describe('request log retention (sqlite)', () => {
   let server: RunningServer;
   before(async () => {
     server = await startServer({
-      store: 'sqlite', name: 'request_log_retention', args: ['--request-log-max-rows', '3'],
+      store: 'sqlite',
+      name: 'request_log_retention',
+      args: ['--request-log-max-rows', '3'],
       env: { OPENTILL_REQUEST_LOG_PRUNE_INTERVAL_MS: '100' },
     });
   });
-  after(async () => { await stopServer(server); });
+  after(async () => {
+    await stopServer(server);
+  });
 
   it('keeps at most --request-log-max-rows rows, the newest', async () => {
     const ids: string[] = [];
@@ -183,9 +269,14 @@ describe('request log retention (sqlite)', () => {
       const response = await raw(server, 'GET', `/v1/payment_intents/pi_retention_${i}`, { key: server.secretKey });
       ids.push(response.headers.get('request-id')!);
     }
-    const listed = async () => (await raw(server, 'GET', '/opentill/v1/request_log?limit=10', { key: server.secretKey })).body.data
-      .map((row: { id: string }) => row.id) as string[];
-    await waitUntil(async () => { const now = await listed(); return now.length === 3 && now[0] === ids[5]; }, 'pruned to the newest 3');
+    const listed = async () =>
+      (await raw(server, 'GET', '/opentill/v1/request_log?limit=10', { key: server.secretKey })).body.data.map(
+        (row: { id: string }) => row.id,
+      ) as string[];
+    await waitUntil(async () => {
+      const now = await listed();
+      return now.length === 3 && now[0] === ids[5];
+    }, 'pruned to the newest 3');
     assert.deepEqual(await listed(), [ids[5], ids[4], ids[3]]);
   });
 });

@@ -26,21 +26,31 @@ export const chromiumOverride = process.env.OPENTILL_CHROMIUM;
  * processes, so parallel files never race to write it).
  */
 export async function chromiumPath(): Promise<string> {
-  return chromiumOverride ?? await sparticuz.executablePath();
+  return chromiumOverride ?? (await sparticuz.executablePath());
 }
 
 /** Launches Chromium, or fails loudly: these tests are never skipped. */
 export async function launchChromium(): Promise<Browser> {
   const executablePath = await chromiumPath();
-  assert.ok(existsSync(executablePath),
+  assert.ok(
+    existsSync(executablePath),
     `Chromium not found at ${executablePath}: run \`npm ci\` (it installs @sparticuz/chromium), ` +
-    'or set OPENTILL_CHROMIUM to a Chromium binary.');
+      'or set OPENTILL_CHROMIUM to a Chromium binary.',
+  );
   // The packaged build is a headless shell with its own flags (no zygote, no sandbox as root),
   // less `--single-process`, made for one page per Lambda: with it, closing a browser context
   // closes the whole browser, and the tests open many contexts.
   const args = chromiumOverride
-    ? ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    ? [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ]
     : sparticuz.args.filter((arg) => arg !== '--single-process');
   return chromium.launch({ executablePath, args });
 }
@@ -61,9 +71,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
  * committed ones), otherwise to a temporary directory: they are always taken, so a state that
  * cannot be rendered fails the test either way.
  */
-export const screenshotDir = process.env.OPENTILL_SCREENSHOTS === '1'
-  ? join(repoRoot, 'docs/screenshots/reader-screen')
-  : mkdtempSync(join(tmpdir(), 'opentill-screens-'));
+export const screenshotDir =
+  process.env.OPENTILL_SCREENSHOTS === '1'
+    ? join(repoRoot, 'docs/screenshots/reader-screen')
+    : mkdtempSync(join(tmpdir(), 'opentill-screens-'));
 mkdirSync(screenshotDir, { recursive: true });
 
 /** Phone: the whole viewport. Desktop: the device frame with a margin of the page around it. */
@@ -79,7 +90,9 @@ export async function screenshot(page: Page, viewport: ViewportName, name: strin
     assert.ok(box, 'the device frame is on the page');
     const margin = 28;
     await page.screenshot({
-      path, animations: 'disabled', caret: 'hide',
+      path,
+      animations: 'disabled',
+      caret: 'hide',
       clip: { x: box.x - margin, y: box.y - margin, width: box.width + 2 * margin, height: box.height + 2 * margin },
     });
   }
@@ -94,7 +107,7 @@ export async function waitForScreen(page: Page, screen: string, timeout = 10_000
 /** The page must not scroll sideways and its controls must be big enough to touch (≥ 44 px). */
 export async function assertUsable(page: Page, label: string): Promise<void> {
   // Runs in the page (a string: this package is compiled without the DOM library).
-  const problems = await page.evaluate(`(() => {
+  const problems = (await page.evaluate(`(() => {
     const found = [];
     const root = document.documentElement;
     if (root.scrollWidth > root.clientWidth + 1) found.push('page scrolls sideways (' + root.scrollWidth + ' > ' + root.clientWidth + ')');
@@ -107,7 +120,7 @@ export async function assertUsable(page: Page, label: string): Promise<void> {
       if (el.tagName === 'BUTTON' && !(el.textContent || '').trim() && !el.getAttribute('aria-label')) found.push('a button has no accessible name');
     }
     return found;
-  })()`) as string[];
+  })()`)) as string[];
   assert.deepEqual(problems, [], `${label}: ${problems.join('; ')}`);
 }
 
@@ -136,7 +149,12 @@ export interface FakeChannel {
 }
 
 export const fakeReader: ScreenReader = {
-  id: 'tmr_FakeReader0001', label: 'Caisse 1 — Comptoir', device_type: 'simulated_wisepos_e', status: 'online', language: 'fr', country: 'FR',
+  id: 'tmr_FakeReader0001',
+  label: 'Caisse 1 — Comptoir',
+  device_type: 'simulated_wisepos_e',
+  status: 'online',
+  language: 'fr',
+  country: 'FR',
 };
 
 /** A fake screen channel: page requests go to `pageOrigin` (a real server), the WebSocket stays here. */
@@ -155,7 +173,10 @@ export async function fakeChannel(pageOrigin: string): Promise<FakeChannel> {
       try {
         const upstream = await fetch(pageOrigin + (req.url ?? '/'));
         const headers: Record<string, string> = {};
-        upstream.headers.forEach((value, key) => { if (key !== 'content-encoding' && key !== 'content-length' && key !== 'transfer-encoding') headers[key] = value; });
+        upstream.headers.forEach((value, key) => {
+          if (key !== 'content-encoding' && key !== 'content-length' && key !== 'transfer-encoding')
+            headers[key] = value;
+        });
         res.writeHead(upstream.status, headers);
         res.end(Buffer.from(await upstream.arrayBuffer()));
       } catch (error) {
@@ -210,13 +231,20 @@ export async function fakeChannel(pageOrigin: string): Promise<FakeChannel> {
           if (i >= 0) waiters.splice(i, 1);
           reject(new Error('no input from the screen in time'));
         }, timeoutMs);
-        const take = (input: CustomerInput) => { clearTimeout(timer); resolvePromise(input); };
+        const take = (input: CustomerInput) => {
+          clearTimeout(timer);
+          resolvePromise(input);
+        };
         waiters.push(take);
       });
     },
     queued: () => inbox.splice(0),
-    dropAll() { for (const ws of sockets) ws.terminate(); },
-    refuse(on) { refusing = on; },
+    dropAll() {
+      for (const ws of sockets) ws.terminate();
+    },
+    refuse(on) {
+      refusing = on;
+    },
     async waitForConnections(n, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       while (count < n || sockets.size === 0) {

@@ -24,7 +24,7 @@ async function opentill(path: string, params: Record<string, string> = {}): Prom
     headers: { authorization: `Bearer ${server.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(params).toString(),
   });
-  const body = await response.json() as Record<string, unknown>;
+  const body = (await response.json()) as Record<string, unknown>;
   assert.equal(response.status, 200, `${path}: ${JSON.stringify(body)}`);
   return body;
 }
@@ -32,7 +32,10 @@ async function opentill(path: string, params: Record<string, string> = {}): Prom
 async function paymentIntent(amount: number): Promise<Stripe.PaymentIntent> {
   // The seed's snippets send payment_method_types, which stripe-node 23's types no longer list.
   return stripe.paymentIntents.create({
-    currency: 'eur', payment_method_types: ['card_present'], capture_method: 'manual', amount,
+    currency: 'eur',
+    payment_method_types: ['card_present'],
+    capture_method: 'manual',
+    amount,
   } as Stripe.PaymentIntentCreateParams);
 }
 
@@ -47,7 +50,7 @@ async function openScreen(context: BrowserContext, readerId: string): Promise<Pa
 }
 
 async function readerAction(readerId: string): Promise<Stripe.Terminal.Reader.Action> {
-  const reader = await stripe.terminal.readers.retrieve(readerId) as Stripe.Terminal.Reader;
+  const reader = (await stripe.terminal.readers.retrieve(readerId)) as Stripe.Terminal.Reader;
   assert.ok(reader.action, 'the reader has an action');
   return reader.action;
 }
@@ -64,9 +67,15 @@ async function finalAction(readerId: string): Promise<Stripe.Terminal.Reader.Act
 
 before(async () => {
   server = await startServer({ store: 'sqlite', name: 'screen_pay' });
-  stripe = new Stripe(server.secretKey, { host: '127.0.0.1', port: server.port, protocol: 'http', maxNetworkRetries: 0 });
+  stripe = new Stripe(server.secretKey, {
+    host: '127.0.0.1',
+    port: server.port,
+    protocol: 'http',
+    maxNetworkRetries: 0,
+  });
   location = await stripe.terminal.locations.create({
-    display_name: 'Café Lumière', address: { line1: '1 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
+    display_name: 'Café Lumière',
+    address: { line1: '1 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
   });
   browser = await launchChromium();
 });
@@ -78,11 +87,19 @@ after(async () => {
 for (const viewport of ['phone', 'desktop'] as const) {
   describe(`pay on the virtual reader screen (${viewport})`, () => {
     let context: BrowserContext;
-    before(async () => { context = await newContext(browser, viewport); });
-    after(async () => { await context?.close(); });
+    before(async () => {
+      context = await newContext(browser, viewport);
+    });
+    after(async () => {
+      await context?.close();
+    });
 
     test('tap a Visa: approved, the PaymentIntent is authorized with that card', async () => {
-      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id, label: 'Caisse 1' });
+      const reader = await stripe.terminal.readers.create({
+        registration_code: 'simulated-wpe',
+        location: location.id,
+        label: 'Caisse 1',
+      });
       const page = await openScreen(context, reader.id);
       await waitForScreen(page, 'splash');
       assert.equal((await page.textContent('#view-title'))?.trim(), 'Caisse 1');
@@ -90,7 +107,7 @@ for (const viewport of ['phone', 'desktop'] as const) {
       const pi = await paymentIntent(1000);
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
       await waitForScreen(page, 'collect');
-      assert.match(await page.textContent('[data-testid="amount"]') ?? '', /^10,00\s€$/);
+      assert.match((await page.textContent('[data-testid="amount"]')) ?? '', /^10,00\s€$/);
       assert.equal(await page.locator('[data-action="cancel"]').count(), 0, 'no cancel button unless enabled');
       await page.click('[data-card="visa"]');
       await page.waitForSelector('.view-result.tone-ok');
@@ -108,7 +125,10 @@ for (const viewport of ['phone', 'desktop'] as const) {
     });
 
     test('insert a card for an amount ending in 02: PIN pad, 1234, approved; the card can be taken back', async () => {
-      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-s700', location: location.id });
+      const reader = await stripe.terminal.readers.create({
+        registration_code: 'simulated-s700',
+        location: location.id,
+      });
       const page = await openScreen(context, reader.id);
       const pi = await paymentIntent(1002);
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
@@ -116,7 +136,7 @@ for (const viewport of ['phone', 'desktop'] as const) {
       await page.click('[data-read-method="contact_emv"]');
       await page.click('[data-card="mastercard"]');
       await waitForScreen(page, 'pin');
-      assert.match(await page.textContent('[data-testid="amount"]') ?? '', /^10,02\s€$/);
+      assert.match((await page.textContent('[data-testid="amount"]')) ?? '', /^10,02\s€$/);
       // Too short first: OK stays disabled until 4 digits.
       for (const key of ['1', '2', '3']) await page.click(`[data-key="${key}"]`);
       assert.ok(await page.isDisabled('[data-key="ok"]'));
@@ -138,7 +158,10 @@ for (const viewport of ['phone', 'desktop'] as const) {
     });
 
     test('a PIN test card (online PIN, SCA retry): approved with online PIN verification', async () => {
-      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
+      const reader = await stripe.terminal.readers.create({
+        registration_code: 'simulated-wpe',
+        location: location.id,
+      });
       const page = await openScreen(context, reader.id);
       const pi = await paymentIntent(1500);
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
@@ -161,12 +184,18 @@ for (const viewport of ['phone', 'desktop'] as const) {
     });
 
     test('tip from the Configuration: 15 % added to the PaymentIntent', async () => {
-      const configuration = await stripe.terminal.configurations.create({ tipping: { eur: { percentages: [10, 15, 20] } } });
+      const configuration = await stripe.terminal.configurations.create({
+        tipping: { eur: { percentages: [10, 15, 20] } },
+      });
       const tipLocation = await stripe.terminal.locations.create({
-        display_name: 'Terrasse', address: { line1: '2 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
+        display_name: 'Terrasse',
+        address: { line1: '2 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
         configuration_overrides: configuration.id,
       });
-      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: tipLocation.id });
+      const reader = await stripe.terminal.readers.create({
+        registration_code: 'simulated-wpe',
+        location: tipLocation.id,
+      });
       const page = await openScreen(context, reader.id);
       const pi = await paymentIntent(2000);
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
@@ -174,10 +203,13 @@ for (const viewport of ['phone', 'desktop'] as const) {
       await page.click('[data-card="visa"]');
       await waitForScreen(page, 'tip');
       assert.deepEqual(await page.locator('.tip-label').allTextContents(), ['10%', '15%', '20%']);
-      assert.deepEqual((await page.locator('.tip-amount').allTextContents()).map((t) => t.replace(/\s/g, ' ')), ['2,00 €', '3,00 €', '4,00 €']);
+      assert.deepEqual(
+        (await page.locator('.tip-amount').allTextContents()).map((t) => t.replace(/\s/g, ' ')),
+        ['2,00 €', '3,00 €', '4,00 €'],
+      );
       await page.click('[data-tip="300"]');
       await page.waitForSelector('.view-result.tone-ok');
-      assert.match(await page.textContent('.view-result .amount') ?? '', /^23,00\s€$/);
+      assert.match((await page.textContent('.view-result .amount')) ?? '', /^23,00\s€$/);
 
       assert.equal((await finalAction(reader.id)).status, 'succeeded');
       const paid = await stripe.paymentIntents.retrieve(pi.id);
@@ -188,12 +220,18 @@ for (const viewport of ['phone', 'desktop'] as const) {
     });
 
     test('custom tip amount typed by the customer', async () => {
-      const configuration = await stripe.terminal.configurations.create({ tipping: { eur: { fixed_amounts: [100, 200, 500] } } });
+      const configuration = await stripe.terminal.configurations.create({
+        tipping: { eur: { fixed_amounts: [100, 200, 500] } },
+      });
       const tipLocation = await stripe.terminal.locations.create({
-        display_name: 'Bar', address: { line1: '3 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
+        display_name: 'Bar',
+        address: { line1: '3 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
         configuration_overrides: configuration.id,
       });
-      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: tipLocation.id });
+      const reader = await stripe.terminal.readers.create({
+        registration_code: 'simulated-wpe',
+        location: tipLocation.id,
+      });
       const page = await openScreen(context, reader.id);
       const pi = await paymentIntent(1200);
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
@@ -214,12 +252,18 @@ for (const viewport of ['phone', 'desktop'] as const) {
     });
 
     test('a tip, then the PIN pad (amount ending in 02): the PaymentIntent includes the tip', async () => {
-      const configuration = await stripe.terminal.configurations.create({ tipping: { eur: { fixed_amounts: [100, 200, 500] } } });
+      const configuration = await stripe.terminal.configurations.create({
+        tipping: { eur: { fixed_amounts: [100, 200, 500] } },
+      });
       const tipLocation = await stripe.terminal.locations.create({
-        display_name: 'Brasserie', address: { line1: '4 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
+        display_name: 'Brasserie',
+        address: { line1: '4 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
         configuration_overrides: configuration.id,
       });
-      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: tipLocation.id });
+      const reader = await stripe.terminal.readers.create({
+        registration_code: 'simulated-wpe',
+        location: tipLocation.id,
+      });
       const page = await openScreen(context, reader.id);
       const pi = await paymentIntent(1002);
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
@@ -228,7 +272,7 @@ for (const viewport of ['phone', 'desktop'] as const) {
       await waitForScreen(page, 'tip');
       await page.click('[data-tip="200"]');
       await waitForScreen(page, 'pin');
-      assert.match(await page.textContent('[data-testid="amount"]') ?? '', /^12,02\s€$/);
+      assert.match((await page.textContent('[data-testid="amount"]')) ?? '', /^12,02\s€$/);
       await page.keyboard.type('1234');
       await page.keyboard.press('Enter');
       await page.waitForSelector('.view-result.tone-ok');
@@ -241,11 +285,15 @@ for (const viewport of ['phone', 'desktop'] as const) {
     });
 
     test('customer cancel: the action fails with customer_canceled, the PaymentIntent is reusable', async () => {
-      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
+      const reader = await stripe.terminal.readers.create({
+        registration_code: 'simulated-wpe',
+        location: location.id,
+      });
       const page = await openScreen(context, reader.id);
       const pi = await paymentIntent(1000);
       await stripe.terminal.readers.processPaymentIntent(reader.id, {
-        payment_intent: pi.id, process_config: { enable_customer_cancellation: true },
+        payment_intent: pi.id,
+        process_config: { enable_customer_cancellation: true },
       });
       await waitForScreen(page, 'collect');
       await page.click('[data-action="cancel"]');
@@ -258,7 +306,10 @@ for (const viewport of ['phone', 'desktop'] as const) {
     });
 
     test('a declined card shows the decline; a wallet then pays the same PaymentIntent', async () => {
-      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
+      const reader = await stripe.terminal.readers.create({
+        registration_code: 'simulated-wpe',
+        location: location.id,
+      });
       const page = await openScreen(context, reader.id);
       const pi = await paymentIntent(1000);
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
@@ -266,7 +317,7 @@ for (const viewport of ['phone', 'desktop'] as const) {
       await page.click('[data-tab="declines"]');
       await page.click('[data-card="charge_declined_insufficient_funds"]');
       await page.waitForSelector('.view-result.tone-bad');
-      assert.match(await page.textContent('[data-testid="result-message"]') ?? '', /insufficient funds/i);
+      assert.match((await page.textContent('[data-testid="result-message"]')) ?? '', /insufficient funds/i);
       const failed = await finalAction(reader.id);
       assert.equal(failed.status, 'failed');
       assert.equal(failed.failure_code, 'card_declined');
@@ -285,23 +336,53 @@ for (const viewport of ['phone', 'desktop'] as const) {
     });
 
     test('cart of set_reader_display, then collect_inputs filled on the screen', async () => {
-      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
+      const reader = await stripe.terminal.readers.create({
+        registration_code: 'simulated-wpe',
+        location: location.id,
+      });
       const page = await openScreen(context, reader.id);
       await stripe.terminal.readers.setReaderDisplay(reader.id, {
         type: 'cart',
-        cart: { currency: 'eur', line_items: [{ description: 'Café crème', amount: 350, quantity: 2 }], tax: 70, total: 770 },
+        cart: {
+          currency: 'eur',
+          line_items: [{ description: 'Café crème', amount: 350, quantity: 2 }],
+          tax: 70,
+          total: 770,
+        },
       });
       await waitForScreen(page, 'cart');
-      assert.match(await page.textContent('[data-testid="cart-total"]') ?? '', /^7,70\s€$/);
-      assert.match(await page.textContent('.cart-line') ?? '', /2 ×\s*Café crème\s*7,00\s€/);
+      assert.match((await page.textContent('[data-testid="cart-total"]')) ?? '', /^7,70\s€$/);
+      assert.match((await page.textContent('.cart-line')) ?? '', /2 ×\s*Café crème\s*7,00\s€/);
 
       await stripe.terminal.readers.collectInputs(reader.id, {
         inputs: [
-          { type: 'email', custom_text: { title: 'Votre e-mail', description: 'Pour le reçu', skip_button: 'Passer', submit_button: 'Envoyer' }, required: false },
-          { type: 'selection', custom_text: { title: 'Satisfait ?' }, required: true,
-            selection: { choices: [{ id: 'yes', text: 'Oui', style: 'primary' }, { id: 'no', text: 'Non', style: 'secondary' }] } },
-          { type: 'signature', custom_text: { title: 'Signature', submit_button: 'Valider' }, required: true,
-            toggles: [{ title: 'Newsletter', default_value: 'disabled' }] },
+          {
+            type: 'email',
+            custom_text: {
+              title: 'Votre e-mail',
+              description: 'Pour le reçu',
+              skip_button: 'Passer',
+              submit_button: 'Envoyer',
+            },
+            required: false,
+          },
+          {
+            type: 'selection',
+            custom_text: { title: 'Satisfait ?' },
+            required: true,
+            selection: {
+              choices: [
+                { id: 'yes', text: 'Oui', style: 'primary' },
+                { id: 'no', text: 'Non', style: 'secondary' },
+              ],
+            },
+          },
+          {
+            type: 'signature',
+            custom_text: { title: 'Signature', submit_button: 'Valider' },
+            required: true,
+            toggles: [{ title: 'Newsletter', default_value: 'disabled' }],
+          },
         ],
       } as Stripe.Terminal.ReaderCollectInputsParams);
       await waitForScreen(page, 'inputs');
@@ -335,12 +416,20 @@ for (const viewport of ['phone', 'desktop'] as const) {
  * `opentill reader --pair …` as a child process, registered at the Location with the code it
  * prints, once it says it is connected. The caller kills it.
  */
-async function pairedReaderProcess(args: string[], label?: string): Promise<{ child: ChildProcess; reader: Stripe.Terminal.Reader }> {
-  const child = spawn(process.execPath, [opentillMain, 'reader', '--pair', '--api-base', server.baseUrl, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+async function pairedReaderProcess(
+  args: string[],
+  label?: string,
+): Promise<{ child: ChildProcess; reader: Stripe.Terminal.Reader }> {
+  const child = spawn(process.execPath, [opentillMain, 'reader', '--pair', '--api-base', server.baseUrl, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   const waitFor = async (pattern: RegExp, what: string) => {
     const until = Date.now() + 15_000;
     while (!pattern.test(output)) {
@@ -353,7 +442,11 @@ async function pairedReaderProcess(args: string[], label?: string): Promise<{ ch
   };
   await waitFor(/Registration code: \S+/, 'no registration code');
   const code = /Registration code: (\S+)/.exec(output)![1]!;
-  const reader = await stripe.terminal.readers.create({ registration_code: code, location: location.id, ...(label ? { label } : {}) });
+  const reader = await stripe.terminal.readers.create({
+    registration_code: code,
+    location: location.id,
+    ...(label ? { label } : {}),
+  });
   await waitFor(/connected as/, 'the reader did not connect');
   return { child, reader };
 }
@@ -365,13 +458,13 @@ describe('pay on the screen of a reader connected over the reader protocol (open
     try {
       const page = await openScreen(context, reader.id);
       await waitForScreen(page, 'splash');
-      assert.match(await page.textContent('.device-name') ?? '', /S700/);
+      assert.match((await page.textContent('.device-name')) ?? '', /S700/);
 
       // `opentill reader` answers PIN prompts itself (`--pin`, default 1234): no PIN pad on its screen.
       const pi = await paymentIntent(2502);
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id });
       await waitForScreen(page, 'collect');
-      assert.match(await page.textContent('[data-testid="amount"]') ?? '', /^25,02\s€$/);
+      assert.match((await page.textContent('[data-testid="amount"]')) ?? '', /^25,02\s€$/);
       await page.click('[data-read-method="contact_emv"]');
       await page.click('[data-card="visa_debit"]');
       await page.waitForSelector('.view-result.tone-ok');
@@ -384,7 +477,8 @@ describe('pay on the screen of a reader connected over the reader protocol (open
 
       const next = await paymentIntent(1000);
       await stripe.terminal.readers.processPaymentIntent(reader.id, {
-        payment_intent: next.id, process_config: { enable_customer_cancellation: true },
+        payment_intent: next.id,
+        process_config: { enable_customer_cancellation: true },
       });
       await waitForScreen(page, 'collect');
       await page.click('[data-action="cancel"]');

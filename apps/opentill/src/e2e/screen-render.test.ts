@@ -10,8 +10,15 @@ import { startServer, type RunningServer } from '@opentill/testkit';
 import { testCards } from '@opentill/processor-simulated';
 import type { ScreenCardOption, ScreenInput, ScreenState } from '@opentill/protocol';
 import {
-  assertUsable, fakeChannel, fakeReader, launchChromium, newContext, screenshot, waitForScreen,
-  type FakeChannel, type ViewportName,
+  assertUsable,
+  fakeChannel,
+  fakeReader,
+  launchChromium,
+  newContext,
+  screenshot,
+  waitForScreen,
+  type FakeChannel,
+  type ViewportName,
 } from './screen-browser.js';
 
 const cards: ScreenCardOption[] = testCards
@@ -32,23 +39,85 @@ const cart: ScreenState = {
   },
 };
 const collect: ScreenState = {
-  screen: 'collect', amount: 1276, currency: 'eur', purpose: 'payment', cancelable: true, cards,
-  read_methods: ['contactless_emv', 'contact_emv', 'magnetic_stripe_track2'], wallets: ['apple_pay', 'google_pay', 'samsung_pay'],
+  screen: 'collect',
+  amount: 1276,
+  currency: 'eur',
+  purpose: 'payment',
+  cancelable: true,
+  cards,
+  read_methods: ['contactless_emv', 'contact_emv', 'magnetic_stripe_track2'],
+  wallets: ['apple_pay', 'google_pay', 'samsung_pay'],
 };
 const tip: ScreenState = {
-  screen: 'tip', amount: 1276, currency: 'eur', custom_allowed: true, cancelable: true,
-  options: [{ label: '10 %', amount: 128 }, { label: '15 %', amount: 191 }, { label: '20 %', amount: 255 }],
+  screen: 'tip',
+  amount: 1276,
+  currency: 'eur',
+  custom_allowed: true,
+  cancelable: true,
+  options: [
+    { label: '10 %', amount: 128 },
+    { label: '15 %', amount: 191 },
+    { label: '20 %', amount: 255 },
+  ],
 };
-const pin: ScreenState = { screen: 'pin', amount: 1002, currency: 'eur', digits_entered: 0, attempts_left: 3, cancelable: true };
+const pin: ScreenState = {
+  screen: 'pin',
+  amount: 1002,
+  currency: 'eur',
+  digits_entered: 0,
+  attempts_left: 3,
+  cancelable: true,
+};
 const inputs: ScreenInput[] = [
-  { type: 'email', title: 'Recevoir le reçu par e-mail', description: 'Votre adresse ne sert qu’à envoyer le reçu.', required: false, skip_button: 'Passer', submit_button: 'Envoyer' },
-  { type: 'selection', title: 'Comment avez-vous connu la boutique ?', description: null, required: true, skip_button: null, submit_button: null,
-    choices: [{ id: 'friends', text: 'Par des amis', style: 'primary' }, { id: 'web', text: 'Sur internet', style: 'secondary' }, { id: 'street', text: 'En passant', style: 'secondary' }] },
-  { type: 'signature', title: 'Signez ici', description: 'J’accepte les conditions de location.', required: true, skip_button: null, submit_button: 'Valider' },
-  { type: 'phone', title: 'Votre numéro de téléphone', description: null, required: false, skip_button: 'Passer', submit_button: 'Valider',
-    toggles: [{ title: 'Recevoir nos offres par SMS', description: 'Un message par mois au plus.', default_value: 'disabled' },
-      { title: 'Me prévenir quand la commande est prête', description: null, default_value: 'enabled' }] },
-  { type: 'numeric', title: 'Numéro de table', description: null, required: true, skip_button: null, submit_button: 'Valider' },
+  {
+    type: 'email',
+    title: 'Recevoir le reçu par e-mail',
+    description: 'Votre adresse ne sert qu’à envoyer le reçu.',
+    required: false,
+    skip_button: 'Passer',
+    submit_button: 'Envoyer',
+  },
+  {
+    type: 'selection',
+    title: 'Comment avez-vous connu la boutique ?',
+    description: null,
+    required: true,
+    skip_button: null,
+    submit_button: null,
+    choices: [
+      { id: 'friends', text: 'Par des amis', style: 'primary' },
+      { id: 'web', text: 'Sur internet', style: 'secondary' },
+      { id: 'street', text: 'En passant', style: 'secondary' },
+    ],
+  },
+  {
+    type: 'signature',
+    title: 'Signez ici',
+    description: 'J’accepte les conditions de location.',
+    required: true,
+    skip_button: null,
+    submit_button: 'Valider',
+  },
+  {
+    type: 'phone',
+    title: 'Votre numéro de téléphone',
+    description: null,
+    required: false,
+    skip_button: 'Passer',
+    submit_button: 'Valider',
+    toggles: [
+      { title: 'Recevoir nos offres par SMS', description: 'Un message par mois au plus.', default_value: 'disabled' },
+      { title: 'Me prévenir quand la commande est prête', description: null, default_value: 'enabled' },
+    ],
+  },
+  {
+    type: 'numeric',
+    title: 'Numéro de table',
+    description: null,
+    required: true,
+    skip_button: null,
+    submit_button: 'Valider',
+  },
 ];
 
 let server: RunningServer;
@@ -87,7 +156,7 @@ for (const viewport of ['phone', 'desktop'] as const satisfies readonly Viewport
       assert.deepEqual(fake.tokens, ['scr_test_token']);
       assert.equal(await page.getAttribute('body', 'data-connection'), 'online');
       assert.equal((await page.textContent('#view-title'))?.trim(), fakeReader.label);
-      assert.match(await page.textContent('.device-name') ?? '', /WisePOS E/);
+      assert.match((await page.textContent('.device-name')) ?? '', /WisePOS E/);
       assert.equal(await page.textContent('#reader-label'), fakeReader.label);
       await assertUsable(page, 'splash');
       await shot('01-splash');
@@ -99,8 +168,8 @@ for (const viewport of ['phone', 'desktop'] as const satisfies readonly Viewport
       const lines = await page.locator('.cart-line').allTextContents();
       assert.equal(lines.length, 3);
       assert.match(lines[1]!, /2 ×\s*Croissant au beurre\s*3,60\s€/);
-      assert.match(await page.textContent('[data-testid="cart-total"]') ?? '', /^12,76\s€$/);
-      assert.match(await page.textContent('.cart-totals') ?? '', /TVA[\s\S]*1,16\s€/);
+      assert.match((await page.textContent('[data-testid="cart-total"]')) ?? '', /^12,76\s€$/);
+      assert.match((await page.textContent('.cart-totals')) ?? '', /TVA[\s\S]*1,16\s€/);
       await assertUsable(page, 'cart');
       await shot('02-cart');
     });
@@ -108,10 +177,12 @@ for (const viewport of ['phone', 'desktop'] as const satisfies readonly Viewport
     test('collect: amount, prompt, card picker tabs, entry modes, cancel', async () => {
       fake.show(collect);
       await waitForScreen(page, 'collect');
-      assert.match(await page.textContent('[data-testid="amount"]') ?? '', /^12,76\s€$/);
-      assert.match(await page.textContent('#view-title') ?? '', /^Présentez, insérez ou glissez la carte$/);
-      assert.deepEqual(await page.locator('[role="tab"]').evaluateAll((tabs) => tabs.map((t) => t.getAttribute('data-tab'))),
-        ['brands', 'wallets', 'declines', 'pin']);
+      assert.match((await page.textContent('[data-testid="amount"]')) ?? '', /^12,76\s€$/);
+      assert.match((await page.textContent('#view-title')) ?? '', /^Présentez, insérez ou glissez la carte$/);
+      assert.deepEqual(
+        await page.locator('[role="tab"]').evaluateAll((tabs) => tabs.map((t) => t.getAttribute('data-tab'))),
+        ['brands', 'wallets', 'declines', 'pin'],
+      );
       assert.equal(await page.locator('[data-read-method]').count(), 3);
       assert.equal(await page.getAttribute('[data-read-method="contactless_emv"]', 'aria-pressed'), 'true');
       assert.ok(await page.locator('[data-card="visa"]').isVisible());
@@ -134,7 +205,10 @@ for (const viewport of ['phone', 'desktop'] as const satisfies readonly Viewport
       fake.show(tip);
       await waitForScreen(page, 'tip');
       assert.deepEqual(await page.locator('.tip-label').allTextContents(), ['10 %', '15 %', '20 %']);
-      assert.deepEqual((await page.locator('.tip-amount').allTextContents()).map((t) => t.replace(/\s/g, ' ')), ['1,28 €', '1,91 €', '2,55 €']);
+      assert.deepEqual(
+        (await page.locator('.tip-amount').allTextContents()).map((t) => t.replace(/\s/g, ' ')),
+        ['1,28 €', '1,91 €', '2,55 €'],
+      );
       assert.ok(await page.locator('[data-action="no-tip"]').isVisible());
       await assertUsable(page, 'tip');
       await shot('06-tip');
@@ -150,7 +224,7 @@ for (const viewport of ['phone', 'desktop'] as const satisfies readonly Viewport
       assert.equal(await page.locator('.pin-dot.filled').count(), 2);
       assert.equal(await page.textContent('[data-testid="pin-dots"]'), '', 'no digit is ever shown');
       assert.ok(await page.isDisabled('[data-key="ok"]'), 'OK needs 4 digits');
-      assert.match(await page.textContent('[data-testid="attempts"]') ?? '', /Essais restants : 3/);
+      assert.match((await page.textContent('[data-testid="attempts"]')) ?? '', /Essais restants : 3/);
       await assertUsable(page, 'pin');
       await shot('08-pin');
     });
@@ -169,17 +243,17 @@ for (const viewport of ['phone', 'desktop'] as const satisfies readonly Viewport
       for (const [outcome, message, name, heading] of results) {
         fake.show({ screen: 'result', outcome, message, amount: 1276, currency: 'eur' });
         await page.waitForSelector(`.view-result [data-testid="result-message"]:text-is("${message}")`);
-        assert.match(await page.textContent('#view-title') ?? '', heading);
+        assert.match((await page.textContent('#view-title')) ?? '', heading);
         await shot(name);
       }
-      assert.match(await page.textContent('#status') ?? '', /^Erreur — Could not connect to Stripe\.$/);
+      assert.match((await page.textContent('#status')) ?? '', /^Erreur — Could not connect to Stripe\.$/);
     });
 
     test('collect_inputs forms: email, selection, signature, phone with toggles, numeric', async () => {
       fake.show({ screen: 'inputs', inputs, index: 0 });
       await waitForScreen(page, 'inputs');
       assert.equal(await page.getAttribute('#input-0', 'type'), 'email');
-      assert.match(await page.textContent('.step') ?? '', /Étape 1\/5/);
+      assert.match((await page.textContent('.step')) ?? '', /Étape 1\/5/);
       await page.fill('#input-0', 'client@exemple.fr');
       await assertUsable(page, 'email input');
       await shot('14-input-email');
@@ -194,7 +268,12 @@ for (const viewport of ['phone', 'desktop'] as const satisfies readonly Viewport
       await shot('16-input-signature');
       fake.show({ screen: 'inputs', inputs, index: 3 });
       await page.waitForSelector('#input-3[type="tel"]');
-      assert.deepEqual(await page.locator('input[role="switch"]').evaluateAll((s) => s.map((e) => (e as unknown as { checked: boolean }).checked)), [false, true]);
+      assert.deepEqual(
+        await page
+          .locator('input[role="switch"]')
+          .evaluateAll((s) => s.map((e) => (e as unknown as { checked: boolean }).checked)),
+        [false, true],
+      );
       await assertUsable(page, 'phone input');
       await shot('17-input-phone-toggles');
     });
@@ -202,7 +281,7 @@ for (const viewport of ['phone', 'desktop'] as const satisfies readonly Viewport
     test('offline, and reconnecting when the channel drops', async () => {
       fake.show({ screen: 'offline' });
       await waitForScreen(page, 'offline');
-      assert.match(await page.textContent('#view-title') ?? '', /Lecteur hors ligne/);
+      assert.match((await page.textContent('#view-title')) ?? '', /Lecteur hors ligne/);
       await shot('18-offline');
       fake.show({ screen: 'splash', message: 'Bienvenue chez Café Lumière' });
       await page.waitForSelector('.splash-message');
@@ -216,7 +295,7 @@ for (const viewport of ['phone', 'desktop'] as const satisfies readonly Viewport
       await fake.waitForConnections(before + 1);
       await page.waitForSelector('body[data-connection="online"]');
       assert.equal(await page.locator('body.stale').count(), 0);
-      assert.match(await page.textContent('.splash-message') ?? '', /Café Lumière/);
+      assert.match((await page.textContent('.splash-message')) ?? '', /Café Lumière/);
     });
   });
 }
@@ -242,27 +321,52 @@ describe('virtual reader screen: inputs sent to the device (phone)', () => {
     fake.show(collect);
     await waitForScreen(page, 'collect');
     await page.click('[data-card="visa"]');
-    assert.deepEqual(await fake.nextInput(), { type: 'present_card', number: '4242424242424242', read_method: 'contactless_emv', wallet: null });
+    assert.deepEqual(await fake.nextInput(), {
+      type: 'present_card',
+      number: '4242424242424242',
+      read_method: 'contactless_emv',
+      wallet: null,
+    });
     // Controls are disabled until the device answers (no double presentation).
     assert.ok(await page.isDisabled('[data-card="mastercard"]'));
     fake.show({ ...collect, amount: 1277 });
     await page.waitForSelector('[data-card="mastercard"]:enabled');
     await page.click('[data-read-method="contact_emv"]');
     await page.click('[data-card="mastercard"]');
-    assert.deepEqual(await fake.nextInput(), { type: 'present_card', number: '5555555555554444', read_method: 'contact_emv', wallet: null });
+    assert.deepEqual(await fake.nextInput(), {
+      type: 'present_card',
+      number: '5555555555554444',
+      read_method: 'contact_emv',
+      wallet: null,
+    });
     fake.show({ ...collect, amount: 1278 });
     await page.click('[data-read-method="magnetic_stripe_track2"]:enabled');
     await page.click('[data-tab="declines"]');
     await page.click('[data-card="charge_declined_insufficient_funds"]');
-    assert.deepEqual(await fake.nextInput(), { type: 'present_card', number: '4000000000009995', read_method: 'magnetic_stripe_track2', wallet: null });
+    assert.deepEqual(await fake.nextInput(), {
+      type: 'present_card',
+      number: '4000000000009995',
+      read_method: 'magnetic_stripe_track2',
+      wallet: null,
+    });
     fake.show({ ...collect, amount: 1279 });
     await page.click('[data-tab="pin"]:enabled');
     await page.click('[data-card="online_pin_sca_retry"]');
-    assert.deepEqual(await fake.nextInput(), { type: 'present_card', number: '4000002760000008', read_method: 'magnetic_stripe_track2', wallet: null });
+    assert.deepEqual(await fake.nextInput(), {
+      type: 'present_card',
+      number: '4000002760000008',
+      read_method: 'magnetic_stripe_track2',
+      wallet: null,
+    });
     fake.show({ ...collect, amount: 1280 });
     await page.click('[data-tab="wallets"]:enabled');
     await page.click('[data-wallet="google_pay"]');
-    assert.deepEqual(await fake.nextInput(), { type: 'present_card', number: '4242424242424242', read_method: 'contactless_emv', wallet: 'google_pay' });
+    assert.deepEqual(await fake.nextInput(), {
+      type: 'present_card',
+      number: '4242424242424242',
+      read_method: 'contactless_emv',
+      wallet: 'google_pay',
+    });
   });
 
   test('entry modes and wallets follow the state; no cancel button unless cancelable', async () => {
@@ -360,9 +464,14 @@ describe('virtual reader screen: inputs sent to the device (phone)', () => {
     assert.deepEqual(fake.queued(), []);
     await page.fill('#input-0', 'client@exemple.fr');
     await page.click('[data-action="submit"]');
-    assert.deepEqual(await fake.nextInput(), { type: 'submit_input', index: 0, value: 'client@exemple.fr', skipped: false });
+    assert.deepEqual(await fake.nextInput(), {
+      type: 'submit_input',
+      index: 0,
+      value: 'client@exemple.fr',
+      skipped: false,
+    });
 
-    fake.show({ screen: 'inputs', inputs, index: 0, }, { seq: 1000 });
+    fake.show({ screen: 'inputs', inputs, index: 0 }, { seq: 1000 });
     await page.waitForSelector('[data-action="skip"]:enabled');
     await page.click('[data-action="skip"]');
     assert.deepEqual(await fake.nextInput(), { type: 'submit_input', index: 0, value: null, skipped: true });
@@ -392,7 +501,11 @@ describe('virtual reader screen: inputs sent to the device (phone)', () => {
     await page.click('label[for="input-3-toggle-0"]');
     await page.click('[data-action="submit"]');
     assert.deepEqual(await fake.nextInput(), {
-      type: 'submit_input', index: 3, value: '+33 6 12 34 56 78', skipped: false, toggles: ['enabled', 'enabled'],
+      type: 'submit_input',
+      index: 3,
+      value: '+33 6 12 34 56 78',
+      skipped: false,
+      toggles: ['enabled', 'enabled'],
     });
 
     fake.show({ screen: 'inputs', inputs, index: 4 });
@@ -406,10 +519,16 @@ describe('virtual reader screen: inputs sent to the device (phone)', () => {
   });
 
   test('an older sequence number is ignored; text from the server is never HTML', async () => {
-    fake.show({ screen: 'splash', message: 'current' }, { seq: 5000, reader: { label: '<img src=x onerror="window.pwned=1">' } });
+    fake.show(
+      { screen: 'splash', message: 'current' },
+      { seq: 5000, reader: { label: '<img src=x onerror="window.pwned=1">' } },
+    );
     await page.waitForSelector('.splash-message:text("current")');
     fake.show({ screen: 'splash', message: 'stale' }, { seq: 4999 });
-    fake.show({ screen: 'splash', message: 'newer' }, { seq: 5001, reader: { label: '<img src=x onerror="window.pwned=1">' } });
+    fake.show(
+      { screen: 'splash', message: 'newer' },
+      { seq: 5001, reader: { label: '<img src=x onerror="window.pwned=1">' } },
+    );
     await page.waitForSelector('.splash-message:text("newer")');
     assert.equal(await page.locator('#screen img').count(), 0);
     assert.equal(await page.textContent('#view-title'), '<img src=x onerror="window.pwned=1">');
@@ -421,7 +540,7 @@ describe('virtual reader screen: inputs sent to the device (phone)', () => {
     const before = fake.connections();
     await other.goto(`${fake.baseUrl}/opentill/screen/tmr_X`);
     await waitForScreen(other, 'error');
-    assert.match(await other.textContent('#screen') ?? '', /screen_sessions/);
+    assert.match((await other.textContent('#screen')) ?? '', /screen_sessions/);
     assert.equal(fake.connections(), before);
     await other.close();
   });
@@ -437,7 +556,11 @@ describe('virtual reader screen: the page and its assets', () => {
     assert.equal(response.headers.get('cache-control'), 'no-store');
     const html = await response.text();
     assert.match(html, /<script type="module" src="\/opentill\/screen\/assets\/screen\.js">/);
-    for (const [name, type] of [['screen.js', /javascript/], ['screen.css', /text\/css/], ['icon.svg', /svg/]] as const) {
+    for (const [name, type] of [
+      ['screen.js', /javascript/],
+      ['screen.css', /text\/css/],
+      ['icon.svg', /svg/],
+    ] as const) {
       const asset = await fetch(`${server.baseUrl}/opentill/screen/assets/${name}`);
       assert.equal(asset.status, 200, name);
       assert.match(asset.headers.get('content-type') ?? '', type);
@@ -447,7 +570,9 @@ describe('virtual reader screen: the page and its assets', () => {
   });
 
   test('the reader id in the URL is escaped in the HTML', async () => {
-    const html = await (await fetch(`${server.baseUrl}/opentill/screen/${encodeURIComponent('"><script>alert(1)</script>')}`)).text();
+    const html = await (
+      await fetch(`${server.baseUrl}/opentill/screen/${encodeURIComponent('"><script>alert(1)</script>')}`)
+    ).text();
     assert.doesNotMatch(html, /<script>alert/);
     assert.match(html, /&quot;&gt;&lt;script&gt;/);
   });

@@ -39,7 +39,9 @@ describe('example web POS in headless Chromium (sqlite)', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
     await page.goto(pos.url);
     await page.waitForSelector('body[data-ready="true"]');
 
@@ -64,18 +66,22 @@ describe('example web POS in headless Chromium (sqlite)', () => {
     await page.waitForSelector('#result[data-status="succeeded"]', { timeout: 15_000 });
     const paidIntent = await page.getAttribute('#result', 'data-payment-intent');
     assert.equal(paidIntent, declinedIntent, 'the same PaymentIntent is reused after a decline');
-    assert.match(await page.textContent('#result') ?? '', /succeeded/);
+    assert.match((await page.textContent('#result')) ?? '', /succeeded/);
     assert.equal(await resultColour(page), succeededGreen, 'a success shows green');
 
     const intent = await f.stripe.paymentIntents.retrieve(paidIntent!, { expand: ['latest_charge'] });
     assert.equal(intent.status, 'succeeded');
     assert.equal(intent.amount, 1150);
     assert.equal(intent.amount_received, 1150);
-    const charge = intent.latest_charge as { payment_method_details: { card_present: { last4: string; reader: string } } };
+    const charge = intent.latest_charge as {
+      payment_method_details: { card_present: { last4: string; reader: string } };
+    };
     assert.equal(charge.payment_method_details.card_present.last4, '4242');
     assert.equal(charge.payment_method_details.card_present.reader, readerId);
     // The SDK drove the reader: the server-driven view shows the same reader's last action.
-    const reader = await f.stripe.terminal.readers.retrieve(readerId!) as { action: { type: string; status: string } };
+    const reader = (await f.stripe.terminal.readers.retrieve(readerId!)) as {
+      action: { type: string; status: string };
+    };
     assert.equal(reader.action.type, 'confirm_payment_intent');
     assert.equal(reader.action.status, 'succeeded');
     assert.deepEqual(errors, []);
@@ -119,71 +125,106 @@ describe('example web POS in headless Chromium (sqlite)', () => {
 
   test('the SDK in the browser: methods and error codes (cross-origin, CORS)', async () => {
     const { page, errors } = await openPos();
-    const intent = await f.stripe.paymentIntents.create({ amount: 2000, currency: 'eur', payment_method_types: ['card_present'],
-      capture_method: 'automatic' } as Parameters<typeof f.stripe.paymentIntents.create>[0]);
-    const setupIntent = await f.stripe.setupIntents.create({ customer: (await f.stripe.customers.create({})).id, payment_method_types: ['card_present'] } as
-      Parameters<typeof f.stripe.setupIntents.create>[0]);
-    const results = await page.evaluate(async ({ apiBase, clientSecret, setupSecret }) => {
-      const { StripeTerminal, AllowRedisplay, FormType } = await import('@opentill/terminal-sdk' as string) as
-        typeof import('@opentill/terminal-sdk');
-      const out: Record<string, unknown> = {};
-      let failToken = true;
-      const statuses: string[] = [];
-      const terminal = StripeTerminal.create({
-        apiBase,
-        onFetchConnectionToken: async () => {
-          if (failToken) throw new Error('nope');
-          return ((await (await fetch('/connection_token', { method: 'POST' })).json()) as { secret: string }).secret;
-        },
-        onUnexpectedReaderDisconnect: () => undefined,
-        onPaymentStatusChange: (event) => { statuses.push(event.status); },
-      });
-      const code = (result: unknown) => (result as { error?: { code?: string } }).error?.code ?? 'ok';
-      out['failedFetch'] = code(await terminal.discoverReaders({ simulated: true }));
-      failToken = false;
-      const found = await terminal.discoverReaders({ simulated: true });
-      if ('error' in found) return { fatal: found.error.message };
-      const reader = found.discoveredReaders[0]!;
-      out['noConnection'] = code(await terminal.collectPaymentMethod(clientSecret));
-      out['connect'] = code(await terminal.connectReader(reader));
-      out['alreadyConnected'] = code(await terminal.connectReader(reader));
-      out['noActiveCollect'] = code(await terminal.cancelCollectPaymentMethod());
-      out['display'] = code(await terminal.setReaderDisplay({ type: 'cart',
-        cart: { line_items: [{ description: 'Tea', amount: 2000, quantity: 1 }], tax: 0, total: 2000, currency: 'eur' } }));
-      out['clearDisplay'] = code(await terminal.clearReaderDisplay());
-      const inputs = await terminal.collectInputs({ inputs: [{ formType: FormType.EMAIL, title: 'Email?' }] });
-      out['inputs'] = Array.isArray(inputs) ? inputs[0]!.email : code(inputs);
-      terminal.setSimulatorConfiguration({ testPaymentMethod: 'charge_declined' });
-      const declinedCollect = await terminal.collectPaymentMethod(clientSecret);
-      if ('error' in declinedCollect) return { fatal: declinedCollect.error.message };
-      const declined = await terminal.processPayment(declinedCollect.paymentIntent);
-      out['declined'] = 'error' in declined ? [declined.error.code, declined.error.payment_intent?.status] : 'ok';
-      terminal.setSimulatorConfiguration({ testPaymentMethod: 'visa' });
-      const collected = await terminal.collectPaymentMethod(clientSecret, { config_override: { update_payment_intent: true } });
-      if ('error' in collected) return { fatal: collected.error.message };
-      out['brand'] = collected.paymentIntent.sdk_payment_details.card_payment?.card_brand;
-      const paid = await terminal.processPayment(collected.paymentIntent);
-      if ('error' in paid) return { fatal: paid.error.message };
-      out['paid'] = paid.paymentIntent.status;
-      const charge = paid.paymentIntent.latest_charge as string;
-      out['refundCollect'] = code(await terminal.collectRefundPaymentMethod(charge, 500, 'eur'));
-      const refund = await terminal.processRefund();
-      out['refund'] = 'error' in refund ? refund.error.code : refund.refund.status;
-      const setup = await terminal.collectSetupIntentPaymentMethod(setupSecret, AllowRedisplay.ALWAYS, null);
-      if ('error' in setup) return { fatal: setup.error.message };
-      const confirmed = await terminal.confirmSetupIntent(setup.setupIntent);
-      out['setup'] = 'error' in confirmed ? confirmed.error.code : confirmed.setupIntent.status;
-      out['disconnect'] = code(await terminal.disconnectReader());
-      out['status'] = [terminal.getConnectionStatus(), terminal.getPaymentStatus()];
-      out['sawProcessing'] = statuses.includes('processing');
-      return out;
-    }, { apiBase: f.server.baseUrl, clientSecret: intent.client_secret!, setupSecret: setupIntent.client_secret! });
+    const intent = await f.stripe.paymentIntents.create({
+      amount: 2000,
+      currency: 'eur',
+      payment_method_types: ['card_present'],
+      capture_method: 'automatic',
+    } as Parameters<typeof f.stripe.paymentIntents.create>[0]);
+    const setupIntent = await f.stripe.setupIntents.create({
+      customer: (await f.stripe.customers.create({})).id,
+      payment_method_types: ['card_present'],
+    } as Parameters<typeof f.stripe.setupIntents.create>[0]);
+    const results = await page.evaluate(
+      async ({ apiBase, clientSecret, setupSecret }) => {
+        const { StripeTerminal, AllowRedisplay, FormType } = (await import(
+          '@opentill/terminal-sdk' as string
+        )) as typeof import('@opentill/terminal-sdk');
+        const out: Record<string, unknown> = {};
+        let failToken = true;
+        const statuses: string[] = [];
+        const terminal = StripeTerminal.create({
+          apiBase,
+          onFetchConnectionToken: async () => {
+            if (failToken) throw new Error('nope');
+            return ((await (await fetch('/connection_token', { method: 'POST' })).json()) as { secret: string }).secret;
+          },
+          onUnexpectedReaderDisconnect: () => undefined,
+          onPaymentStatusChange: (event) => {
+            statuses.push(event.status);
+          },
+        });
+        const code = (result: unknown) => (result as { error?: { code?: string } }).error?.code ?? 'ok';
+        out['failedFetch'] = code(await terminal.discoverReaders({ simulated: true }));
+        failToken = false;
+        const found = await terminal.discoverReaders({ simulated: true });
+        if ('error' in found) return { fatal: found.error.message };
+        const reader = found.discoveredReaders[0]!;
+        out['noConnection'] = code(await terminal.collectPaymentMethod(clientSecret));
+        out['connect'] = code(await terminal.connectReader(reader));
+        out['alreadyConnected'] = code(await terminal.connectReader(reader));
+        out['noActiveCollect'] = code(await terminal.cancelCollectPaymentMethod());
+        out['display'] = code(
+          await terminal.setReaderDisplay({
+            type: 'cart',
+            cart: {
+              line_items: [{ description: 'Tea', amount: 2000, quantity: 1 }],
+              tax: 0,
+              total: 2000,
+              currency: 'eur',
+            },
+          }),
+        );
+        out['clearDisplay'] = code(await terminal.clearReaderDisplay());
+        const inputs = await terminal.collectInputs({ inputs: [{ formType: FormType.EMAIL, title: 'Email?' }] });
+        out['inputs'] = Array.isArray(inputs) ? inputs[0]!.email : code(inputs);
+        terminal.setSimulatorConfiguration({ testPaymentMethod: 'charge_declined' });
+        const declinedCollect = await terminal.collectPaymentMethod(clientSecret);
+        if ('error' in declinedCollect) return { fatal: declinedCollect.error.message };
+        const declined = await terminal.processPayment(declinedCollect.paymentIntent);
+        out['declined'] = 'error' in declined ? [declined.error.code, declined.error.payment_intent?.status] : 'ok';
+        terminal.setSimulatorConfiguration({ testPaymentMethod: 'visa' });
+        const collected = await terminal.collectPaymentMethod(clientSecret, {
+          config_override: { update_payment_intent: true },
+        });
+        if ('error' in collected) return { fatal: collected.error.message };
+        out['brand'] = collected.paymentIntent.sdk_payment_details.card_payment?.card_brand;
+        const paid = await terminal.processPayment(collected.paymentIntent);
+        if ('error' in paid) return { fatal: paid.error.message };
+        out['paid'] = paid.paymentIntent.status;
+        const charge = paid.paymentIntent.latest_charge as string;
+        out['refundCollect'] = code(await terminal.collectRefundPaymentMethod(charge, 500, 'eur'));
+        const refund = await terminal.processRefund();
+        out['refund'] = 'error' in refund ? refund.error.code : refund.refund.status;
+        const setup = await terminal.collectSetupIntentPaymentMethod(setupSecret, AllowRedisplay.ALWAYS, null);
+        if ('error' in setup) return { fatal: setup.error.message };
+        const confirmed = await terminal.confirmSetupIntent(setup.setupIntent);
+        out['setup'] = 'error' in confirmed ? confirmed.error.code : confirmed.setupIntent.status;
+        out['disconnect'] = code(await terminal.disconnectReader());
+        out['status'] = [terminal.getConnectionStatus(), terminal.getPaymentStatus()];
+        out['sawProcessing'] = statuses.includes('processing');
+        return out;
+      },
+      { apiBase: f.server.baseUrl, clientSecret: intent.client_secret!, setupSecret: setupIntent.client_secret! },
+    );
     assert.deepEqual(results, {
-      failedFetch: 'failed_fetch_connection_token', noConnection: 'no_established_connection', connect: 'ok',
-      alreadyConnected: 'already_connected', noActiveCollect: 'no_active_collect_payment_method_attempt', display: 'ok',
-      clearDisplay: 'ok', inputs: 'customer@example.com', declined: ['card_declined', 'requires_payment_method'], brand: 'VISA',
-      paid: 'succeeded', refundCollect: 'ok', refund: 'succeeded', setup: 'succeeded', disconnect: 'ok',
-      status: ['not_connected', 'not_ready'], sawProcessing: true,
+      failedFetch: 'failed_fetch_connection_token',
+      noConnection: 'no_established_connection',
+      connect: 'ok',
+      alreadyConnected: 'already_connected',
+      noActiveCollect: 'no_active_collect_payment_method_attempt',
+      display: 'ok',
+      clearDisplay: 'ok',
+      inputs: 'customer@example.com',
+      declined: ['card_declined', 'requires_payment_method'],
+      brand: 'VISA',
+      paid: 'succeeded',
+      refundCollect: 'ok',
+      refund: 'succeeded',
+      setup: 'succeeded',
+      disconnect: 'ok',
+      status: ['not_connected', 'not_ready'],
+      sawProcessing: true,
     });
     assert.deepEqual(errors, []);
     await page.close();

@@ -22,10 +22,15 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 /** Runs `tsc -p <project>`; resolves with its exit code and output. */
 function compile(project: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [tsc, '-p', join(compat, project)], { cwd: root, timeout: 300_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      process.execPath,
+      [tsc, '-p', join(compat, project)],
+      { cwd: root, timeout: 300_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
@@ -35,13 +40,16 @@ describe('SDK type compatibility (tsc --noEmit)', () => {
     assert.equal(code, 0, output);
   });
 
-  test('useStripeTerminal is assignable to React Native\'s, member by member', async () => {
+  test("useStripeTerminal is assignable to React Native's, member by member", async () => {
     const { code, output } = await compile('react-native/tsconfig.check.json');
     assert.equal(code, 0, output);
   });
 
-  test('a React Native point of sale compiles against React Native\'s types and, import swapped, against OpenTill\'s', async () => {
-    const [reactNative, openTill] = await Promise.all([compile('react-native/tsconfig.rn.json'), compile('react-native/tsconfig.opentill.json')]);
+  test("a React Native point of sale compiles against React Native's types and, import swapped, against OpenTill's", async () => {
+    const [reactNative, openTill] = await Promise.all([
+      compile('react-native/tsconfig.rn.json'),
+      compile('react-native/tsconfig.opentill.json'),
+    ]);
     assert.equal(reactNative.code, 0, `the sample no longer matches React Native's types: ${reactNative.output}`);
     assert.equal(openTill.code, 0, openTill.output);
   });

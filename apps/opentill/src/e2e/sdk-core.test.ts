@@ -12,8 +12,12 @@ import { errorOf, payload, sdkFixture, type SdkFixture } from './sdk-fixture.js'
 for (const store of stores) {
   describe(`terminal SDK core flow (${store})`, () => {
     let f: SdkFixture;
-    before(async () => { f = await sdkFixture(store, 'sdk_core'); });
-    after(async () => { await f.stop(); });
+    before(async () => {
+      f = await sdkFixture(store, 'sdk_core');
+    });
+    after(async () => {
+      await f.stop();
+    });
 
     test('discover a simulated reader, connect, collect, process, capture', async () => {
       const t = f.terminal();
@@ -41,7 +45,11 @@ for (const store of stores) {
       const collected = payload(await terminal.collectPaymentMethod(intent.client_secret!));
       assert.equal(collected.paymentIntent.id, intent.id);
       assert.equal(collected.paymentIntent.status, 'requires_confirmation');
-      assert.equal(collected.paymentIntent.payment_method, null, 'without update_payment_intent the local PI has no PaymentMethod');
+      assert.equal(
+        collected.paymentIntent.payment_method,
+        null,
+        'without update_payment_intent the local PI has no PaymentMethod',
+      );
       assert.equal(collected.paymentIntent.sdk_payment_details.card_payment?.masked_pan, '************4242');
       assert.equal(collected.paymentIntent.sdk_payment_details.card_payment?.card_brand, 'VISA');
       assert.equal(collected.paymentIntent.sdk_payment_details.card_payment?.card_entry_method, 'CONTACTLESS');
@@ -51,7 +59,9 @@ for (const store of stores) {
       assert.deepEqual(t.paymentStatuses, ['ready', 'waiting_for_input', 'ready', 'processing', 'ready']);
 
       // The same engine path as the server-driven API: the reader shows the actions.
-      const serverReader = await f.stripe.terminal.readers.retrieve(reader.id) as { action: { type: string; status: string } };
+      const serverReader = (await f.stripe.terminal.readers.retrieve(reader.id)) as {
+        action: { type: string; status: string };
+      };
       assert.equal(serverReader.action.type, 'confirm_payment_intent');
       assert.equal(serverReader.action.status, 'succeeded');
 
@@ -74,7 +84,12 @@ for (const store of stores) {
     test('a connection token is single use; the SDK never reuses a spent one', async () => {
       const token = (await f.stripe.terminal.connectionTokens.create()).secret;
       let calls = 0;
-      const { terminal } = f.terminal({ onFetchConnectionToken: async () => { calls += 1; return token; } });
+      const { terminal } = f.terminal({
+        onFetchConnectionToken: async () => {
+          calls += 1;
+          return token;
+        },
+      });
       payload(await terminal.discoverReaders({ simulated: true }));
       payload(await terminal.clearCachedCredentials());
       const refused = errorOf(await terminal.discoverReaders({ simulated: true }));

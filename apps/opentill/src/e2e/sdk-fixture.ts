@@ -35,9 +35,15 @@ export async function sdkFixture(store: StoreKind, name: string): Promise<SdkFix
           fetches += 1;
           return (await base.stripe.terminal.connectionTokens.create()).secret;
         },
-        onUnexpectedReaderDisconnect: (event) => { disconnects.push(event); },
-        onConnectionStatusChange: (event) => { connectionStatuses.push(event.status); },
-        onPaymentStatusChange: (event) => { paymentStatuses.push(event.status); },
+        onUnexpectedReaderDisconnect: (event) => {
+          disconnects.push(event);
+        },
+        onConnectionStatusChange: (event) => {
+          connectionStatuses.push(event.status);
+        },
+        onPaymentStatusChange: (event) => {
+          paymentStatuses.push(event.status);
+        },
         ...props,
       });
       terminals.push(terminal);
@@ -60,8 +66,14 @@ export function payload<T>(result: T | ErrorResponse): T {
 }
 
 /** The error of an SDK result. */
-export function errorOf(result: unknown): { code?: string; message: string; decline_code?: string; payment_intent?: { status: string } } {
-  if (result && typeof result === 'object' && 'error' in result) return (result as ErrorResponse).error as ReturnType<typeof errorOf>;
+export function errorOf(result: unknown): {
+  code?: string;
+  message: string;
+  decline_code?: string;
+  payment_intent?: { status: string };
+} {
+  if (result && typeof result === 'object' && 'error' in result)
+    return (result as ErrorResponse).error as ReturnType<typeof errorOf>;
   throw new Error(`expected an error, got ${JSON.stringify(result).slice(0, 300)}`);
 }
 

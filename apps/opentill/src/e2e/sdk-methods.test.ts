@@ -5,7 +5,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AllowRedisplay, FormType, SelectionButtonStyle, StripeTerminal, ToggleValue, loadStripeTerminal, type Reader, type Terminal,
+  AllowRedisplay,
+  FormType,
+  SelectionButtonStyle,
+  StripeTerminal,
+  ToggleValue,
+  loadStripeTerminal,
+  type Reader,
+  type Terminal,
 } from '@opentill/terminal-sdk';
 import { errorOf, payload, sdkFixture, until, type SdkFixture } from './sdk-fixture.js';
 
@@ -14,8 +21,12 @@ type Loose = any;
 
 describe('terminal SDK methods and error codes (sqlite)', () => {
   let f: SdkFixture;
-  before(async () => { f = await sdkFixture('sqlite', 'sdk_methods'); });
-  after(async () => { await f.stop(); });
+  before(async () => {
+    f = await sdkFixture('sqlite', 'sdk_methods');
+  });
+  after(async () => {
+    await f.stop();
+  });
 
   /** A registered simulated reader, connected through non-simulated discovery: cards come from the device side. */
   async function deviceConnected(terminal: Terminal): Promise<Reader> {
@@ -61,7 +72,9 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     assert.equal(errorOf(await notString.terminal.discoverReaders()).code, 'failed_fetch_connection_token');
     const forged = f.terminal({ onFetchConnectionToken: async () => 'pst_test_forged' });
     assert.equal(errorOf(await forged.terminal.discoverReaders()).code, 'failed_fetch_connection_token');
-    const otherAccount = f.terminal({ onFetchConnectionToken: async () => `pst_test_${Buffer.from('acct_nope.x').toString('base64url')}` });
+    const otherAccount = f.terminal({
+      onFetchConnectionToken: async () => `pst_test_${Buffer.from('acct_nope.x').toString('base64url')}`,
+    });
     assert.equal(errorOf(await otherAccount.terminal.discoverReaders()).code, 'failed_fetch_connection_token');
 
     // Expired: a token lives 10 minutes (account clock).
@@ -85,18 +98,24 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     assert.ok(listed.discoveredReaders.some((r) => r.id === reader.id));
     assert.ok(listed.discoveredReaders.every((r) => r.location === reader.location));
     const simulated = payload(await t.terminal.discoverReaders({ simulated: true }));
-    assert.ok(simulated.discoveredReaders.some((r) => r.id === reader.id), 'the simulated reader is among them');
+    assert.ok(
+      simulated.discoveredReaders.some((r) => r.id === reader.id),
+      'the simulated reader is among them',
+    );
     assert.ok(simulated.discoveredReaders.every((r) => r.device_type.startsWith('simulated_')));
 
     const elsewhere = await f.stripe.terminal.locations.create({ display_name: 'Annex', address: { country: 'FR' } });
     const scoped = f.terminal({
-      onFetchConnectionToken: async () => (await f.stripe.terminal.connectionTokens.create({ location: elsewhere.id })).secret,
+      onFetchConnectionToken: async () =>
+        (await f.stripe.terminal.connectionTokens.create({ location: elsewhere.id })).secret,
     });
     const none = payload(await scoped.terminal.discoverReaders());
     assert.deepEqual(none.discoveredReaders, []);
-    assert.equal(errorOf(await scoped.terminal.discoverReaders({ location: reader.location as string })).code, 'invalid_argument');
+    assert.equal(
+      errorOf(await scoped.terminal.discoverReaders({ location: reader.location as string })).code,
+      'invalid_argument',
+    );
     assert.equal(errorOf(await scoped.terminal.connectReader(reader)).code, 'invalid_argument');
-
   });
 
   test('connectReader: already_connected, fail_if_in_use, takeover reports an unexpected disconnect', async () => {
@@ -133,7 +152,10 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
   test('no_established_connection before connecting', async () => {
     const { terminal } = f.terminal();
     assert.equal(errorOf(await terminal.collectPaymentMethod('pi_1_secret_2')).code, 'no_established_connection');
-    assert.equal(errorOf(await terminal.setReaderDisplay({ type: 'cart', cart: {} })).code, 'no_established_connection');
+    assert.equal(
+      errorOf(await terminal.setReaderDisplay({ type: 'cart', cart: {} })).code,
+      'no_established_connection',
+    );
     assert.equal(errorOf(await terminal.collectInputs({ inputs: [] })).code, 'no_established_connection');
     assert.equal(errorOf(await terminal.processRefund()).code, 'no_established_connection');
     assert.equal(errorOf(await terminal.cancelCollectPaymentMethod()).code, 'no_established_connection');
@@ -149,17 +171,25 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     const intent = await f.paymentIntent();
     const pending = terminal.collectPaymentMethod(intent.client_secret!);
     await until(() => terminal.getPaymentStatus() === 'waiting_for_input', 'waiting for the card');
-    assert.equal(errorOf(await terminal.setReaderDisplay({ type: 'cart', cart: { currency: 'eur', total: 0, line_items: [] } })).code,
-      'command_already_in_progress');
+    assert.equal(
+      errorOf(await terminal.setReaderDisplay({ type: 'cart', cart: { currency: 'eur', total: 0, line_items: [] } }))
+        .code,
+      'command_already_in_progress',
+    );
     payload(await terminal.cancelCollectPaymentMethod());
     const canceled = errorOf(await pending);
     assert.equal(canceled.code, 'canceled');
     assert.equal(errorOf(await terminal.cancelCollectPaymentMethod()).code, 'cancelable_already_canceled');
     assert.equal((await f.stripe.paymentIntents.retrieve(intent.id)).status, 'requires_payment_method');
 
-    const again = terminal.collectPaymentMethod(intent.client_secret!, { config_override: { update_payment_intent: true } });
-    await until(async () => ((await f.stripe.terminal.readers.retrieve(reader.id)) as Loose).action?.type === 'collect_payment_method',
-      'the collect action');
+    const again = terminal.collectPaymentMethod(intent.client_secret!, {
+      config_override: { update_payment_intent: true },
+    });
+    await until(
+      async () =>
+        ((await f.stripe.terminal.readers.retrieve(reader.id)) as Loose).action?.type === 'collect_payment_method',
+      'the collect action',
+    );
     await present(reader.id, { card_present: { number: '5555555555554444' } });
     const collected = payload(await again);
     assert.equal((collected.paymentIntent.payment_method as Loose).card_present.brand, 'mastercard');
@@ -174,9 +204,14 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     const t = f.terminal();
     const reader = await deviceConnected(t.terminal);
     const intent = await f.paymentIntent();
-    const pending = t.terminal.collectPaymentMethod(intent.client_secret!, { config_override: { enable_customer_cancellation: true } });
-    await until(async () => ((await f.stripe.terminal.readers.retrieve(reader.id)) as Loose).action?.type === 'collect_payment_method',
-      'the collect action');
+    const pending = t.terminal.collectPaymentMethod(intent.client_secret!, {
+      config_override: { enable_customer_cancellation: true },
+    });
+    await until(
+      async () =>
+        ((await f.stripe.terminal.readers.retrieve(reader.id)) as Loose).action?.type === 'collect_payment_method',
+      'the collect action',
+    );
     await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/press_cancel`);
     const error = errorOf(await pending);
     assert.equal(error.code, 'canceled');
@@ -188,14 +223,29 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     const reader = await simulatedConnected(t.terminal);
     const intent = await f.paymentIntent();
     await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/busy`, { seconds: '60' });
-    assert.equal(errorOf(await t.terminal.collectPaymentMethod(intent.client_secret!)).code, 'command_already_in_progress');
+    assert.equal(
+      errorOf(await t.terminal.collectPaymentMethod(intent.client_secret!)).code,
+      'command_already_in_progress',
+    );
     await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/busy`, { seconds: '0' });
     await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/next_command_timeout`);
     assert.equal(errorOf(await t.terminal.collectPaymentMethod(intent.client_secret!)).code, 'network_timeout');
-    assert.equal(errorOf(await t.terminal.collectPaymentMethod('pi_nope_secret_nope')).code, 'invalid_payment_intent_client_secret');
-    assert.equal(errorOf(await t.terminal.collectPaymentMethod('garbage')).code, 'invalid_payment_intent_client_secret');
-    assert.equal(errorOf(await t.terminal.collectPaymentMethod(intent.client_secret!, {
-      config_override: { update_payment_intent: true, payment_intent_id: 'pi_other' } })).code, 'invalid_argument');
+    assert.equal(
+      errorOf(await t.terminal.collectPaymentMethod('pi_nope_secret_nope')).code,
+      'invalid_payment_intent_client_secret',
+    );
+    assert.equal(
+      errorOf(await t.terminal.collectPaymentMethod('garbage')).code,
+      'invalid_payment_intent_client_secret',
+    );
+    assert.equal(
+      errorOf(
+        await t.terminal.collectPaymentMethod(intent.client_secret!, {
+          config_override: { update_payment_intent: true, payment_intent_id: 'pi_other' },
+        }),
+      ).code,
+      'invalid_argument',
+    );
     payload(await t.terminal.disconnectReader());
   });
 
@@ -212,7 +262,10 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
 
     terminal.setSimulatorConfiguration({ testPaymentMethod: 'visa' });
     const retried = payload(await terminal.collectPaymentMethod(intent.client_secret!));
-    assert.equal(payload(await terminal.processPayment(retried.paymentIntent)).paymentIntent.status, 'requires_capture');
+    assert.equal(
+      payload(await terminal.processPayment(retried.paymentIntent)).paymentIntent.status,
+      'requires_capture',
+    );
     payload(await terminal.disconnectReader());
   });
 
@@ -273,30 +326,51 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     assert.deepEqual(terminal.getSimulatorConfiguration(), { testPaymentMethod: 'amex' }, 'set replaces, never merges');
     const noTip = await f.paymentIntent({ amount: 1000 });
     terminal.setSimulatorConfiguration({ tipAmount: 300 });
-    const skipped = payload(await terminal.collectPaymentMethod(noTip.client_secret!, { config_override: { skip_tipping: true } }));
+    const skipped = payload(
+      await terminal.collectPaymentMethod(noTip.client_secret!, { config_override: { skip_tipping: true } }),
+    );
     assert.equal(payload(await terminal.processPayment(skipped.paymentIntent)).paymentIntent.amount, 1000);
 
-    const interac = await f.paymentIntent({ currency: 'cad', payment_method_types: ['interac_present'], capture_method: 'automatic' });
+    const interac = await f.paymentIntent({
+      currency: 'cad',
+      payment_method_types: ['interac_present'],
+      capture_method: 'automatic',
+    });
     terminal.setSimulatorConfiguration({ paymentMethodType: 'interac_present' });
     const collectedInterac = payload(await terminal.collectPaymentMethod(interac.client_secret!));
-    assert.equal(payload(await terminal.processPayment(collectedInterac.paymentIntent)).paymentIntent.status, 'succeeded');
+    assert.equal(
+      payload(await terminal.processPayment(collectedInterac.paymentIntent)).paymentIntent.status,
+      'succeeded',
+    );
     payload(await terminal.disconnectReader());
   });
 
   test('setReaderDisplay / clearReaderDisplay', async () => {
     const { terminal } = f.terminal();
     const reader = await simulatedConnected(terminal);
-    payload(await terminal.setReaderDisplay({
-      type: 'cart', cart: { line_items: [{ description: 'Caramel latte', amount: 659, quantity: 1 }], tax: 100, total: 759, currency: 'eur' },
-    }));
-    const shown = await f.stripe.terminal.readers.retrieve(reader.id) as Loose;
+    payload(
+      await terminal.setReaderDisplay({
+        type: 'cart',
+        cart: {
+          line_items: [{ description: 'Caramel latte', amount: 659, quantity: 1 }],
+          tax: 100,
+          total: 759,
+          currency: 'eur',
+        },
+      }),
+    );
+    const shown = (await f.stripe.terminal.readers.retrieve(reader.id)) as Loose;
     assert.equal(shown.action.type, 'set_reader_display');
     assert.equal(shown.action.set_reader_display.cart.total, 759);
-    const bad = errorOf(await terminal.setReaderDisplay({ type: 'cart', cart: { line_items: [{ description: 'x', amount: 1, quantity: 1 }],
-      total: 5, currency: 'eur' } }));
+    const bad = errorOf(
+      await terminal.setReaderDisplay({
+        type: 'cart',
+        cart: { line_items: [{ description: 'x', amount: 1, quantity: 1 }], total: 5, currency: 'eur' },
+      }),
+    );
     assert.match(bad.message, /total|add up|sum/i);
     payload(await terminal.clearReaderDisplay());
-    assert.equal((await f.stripe.terminal.readers.retrieve(reader.id) as Loose).action, null);
+    assert.equal(((await f.stripe.terminal.readers.retrieve(reader.id)) as Loose).action, null);
     payload(await terminal.clearReaderDisplay());
     payload(await terminal.disconnectReader());
   });
@@ -306,10 +380,21 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     await simulatedConnected(terminal);
     const inputs = {
       inputs: [
-        { formType: FormType.SELECTION, title: 'Receipt?', required: true, selectionButtons: [
-          { style: SelectionButtonStyle.PRIMARY, text: 'Email', id: 'email' }, { style: SelectionButtonStyle.SECONDARY, text: 'None', id: 'none' }] },
-        { formType: FormType.EMAIL, title: 'Your email', required: false,
-          toggles: [{ title: 'News', defaultValue: ToggleValue.ENABLED }] },
+        {
+          formType: FormType.SELECTION,
+          title: 'Receipt?',
+          required: true,
+          selectionButtons: [
+            { style: SelectionButtonStyle.PRIMARY, text: 'Email', id: 'email' },
+            { style: SelectionButtonStyle.SECONDARY, text: 'None', id: 'none' },
+          ],
+        },
+        {
+          formType: FormType.EMAIL,
+          title: 'Your email',
+          required: false,
+          toggles: [{ title: 'News', defaultValue: ToggleValue.ENABLED }],
+        },
       ],
     };
     const results = payload(await terminal.collectInputs(inputs));
@@ -340,8 +425,13 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
   test('SetupIntents: collectSetupIntentPaymentMethod then confirmSetupIntent', async () => {
     const { terminal } = f.terminal();
     await simulatedConnected(terminal);
-    const setupIntent = await f.stripe.setupIntents.create({ customer: (await f.stripe.customers.create({})).id, payment_method_types: ['card_present'] } as Loose);
-    const collected = payload(await terminal.collectSetupIntentPaymentMethod(setupIntent.client_secret!, AllowRedisplay.ALWAYS, null));
+    const setupIntent = await f.stripe.setupIntents.create({
+      customer: (await f.stripe.customers.create({})).id,
+      payment_method_types: ['card_present'],
+    } as Loose);
+    const collected = payload(
+      await terminal.collectSetupIntentPaymentMethod(setupIntent.client_secret!, AllowRedisplay.ALWAYS, null),
+    );
     assert.equal(collected.setupIntent.id, setupIntent.id);
     const confirmed = payload(await terminal.confirmSetupIntent(collected.setupIntent));
     assert.equal(confirmed.setupIntent.status, 'succeeded');
@@ -356,7 +446,9 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     const { terminal } = f.terminal();
     await simulatedConnected(terminal);
     const intent = await f.paymentIntent({ amount: 1500, capture_method: 'automatic' });
-    const paid = payload(await terminal.processPayment(payload(await terminal.collectPaymentMethod(intent.client_secret!)).paymentIntent));
+    const paid = payload(
+      await terminal.processPayment(payload(await terminal.collectPaymentMethod(intent.client_secret!)).paymentIntent),
+    );
     const charge = paid.paymentIntent.latest_charge as string;
     assert.equal(errorOf(await terminal.processRefund()).code, 'invalid_argument');
     assert.equal(errorOf(await terminal.collectRefundPaymentMethod(charge, 500, 'usd')).code, 'invalid_argument');
@@ -388,8 +480,11 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     const collected = payload(await terminal.collectPaymentMethod(intent.client_secret!));
     await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/authorization_latency`, { seconds: '5' });
     const pending = terminal.processPayment(collected.paymentIntent);
-    await until(async () => ((await f.stripe.terminal.readers.retrieve(reader.id)) as Loose).action?.type === 'confirm_payment_intent',
-      'the authorization to start');
+    await until(
+      async () =>
+        ((await f.stripe.terminal.readers.retrieve(reader.id)) as Loose).action?.type === 'confirm_payment_intent',
+      'the authorization to start',
+    );
     assert.equal(terminal.getPaymentStatus(), 'processing');
     assert.equal(errorOf(await terminal.cancelProcessPayment()).code, 'cancelable_already_completed');
     await f.opentill('/opentill/v1/test/clock/advance', { seconds: '6' });
@@ -400,7 +495,10 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/drop_next_final_event`);
     const second = await f.paymentIntent();
     const collectedAgain = payload(await terminal.collectPaymentMethod(second.client_secret!));
-    assert.equal(payload(await terminal.processPayment(collectedAgain.paymentIntent)).paymentIntent.status, 'requires_capture');
+    assert.equal(
+      payload(await terminal.processPayment(collectedAgain.paymentIntent)).paymentIntent.status,
+      'requires_capture',
+    );
     assert.equal(((await f.stripe.terminal.readers.retrieve(reader.id)) as Loose).action.status, 'in_progress');
     payload(await terminal.disconnectReader());
   });
@@ -409,32 +507,61 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     const base = `${f.server.baseUrl}/opentill/v1/sdk`;
     const call = async (path: string, init: RequestInit = {}) => {
       const response = await fetch(`${base}${path}`, init);
-      return { status: response.status, body: await response.json().catch(() => null) as Loose, headers: response.headers };
+      return {
+        status: response.status,
+        body: (await response.json().catch(() => null)) as Loose,
+        headers: response.headers,
+      };
     };
     assert.equal((await call('/readers')).body.error.code, 'sdk_session_invalid');
     assert.equal((await call('/readers', { headers: { authorization: 'Bearer sdks_test_garbage' } })).status, 401);
     const withKey = await call('/readers', { headers: { authorization: `Bearer ${f.server.secretKey}` } });
     assert.equal(withKey.status, 401, 'an API key is not an SDK credential');
-    const noToken = await call('/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const noToken = await call('/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(noToken.status, 400);
-    assert.equal((await call('/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x' })).status, 400);
-    const preflight = await fetch(`${base}/collect_payment_method`, { method: 'OPTIONS', headers: {
-      origin: 'http://pos.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    assert.equal(
+      (await call('/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x' }))
+        .status,
+      400,
+    );
+    const preflight = await fetch(`${base}/collect_payment_method`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://pos.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
 
     const token = (await f.stripe.terminal.connectionTokens.create()).secret;
-    const opened = await call('/sessions', { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ connection_token: token }) });
+    const opened = await call('/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ connection_token: token }),
+    });
     assert.match(opened.body.secret, /^sdks_test_/);
     assert.equal(opened.headers.get('access-control-allow-origin'), '*');
     const auth = { authorization: `Bearer ${opened.body.secret}`, 'content-type': 'application/json' };
     const notConnected = await call('/cancel_action', { method: 'POST', headers: auth, body: '{}' });
     assert.equal(notConnected.body.error.code, 'no_established_connection');
-    const unknownParam = await call('/connection', { method: 'POST', headers: auth, body: JSON.stringify({ reader: 'tmr_x', bogus: 1 }) });
+    const unknownParam = await call('/connection', {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ reader: 'tmr_x', bogus: 1 }),
+    });
     assert.equal(unknownParam.status, 400);
-    assert.equal((await call('/connection', { method: 'POST', headers: auth, body: JSON.stringify({ reader: 'tmr_nope' }) })).status, 404);
+    assert.equal(
+      (await call('/connection', { method: 'POST', headers: auth, body: JSON.stringify({ reader: 'tmr_nope' }) }))
+        .status,
+      404,
+    );
     assert.equal((await call('/state', { headers: auth })).body.connection, 'not_connected');
     assert.equal((await call('/session', { method: 'DELETE', headers: auth })).body.ended, true);
     assert.equal((await call('/state', { headers: auth })).body.error.code, 'sdk_session_invalid');
@@ -448,7 +575,10 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
     const intent = await f.paymentIntent();
     const collected = payload(await t.terminal.collectPaymentMethod(intent.client_secret!));
     assert.equal(t.tokenFetches(), 2);
-    assert.equal(payload(await t.terminal.processPayment(collected.paymentIntent)).paymentIntent.status, 'requires_capture');
+    assert.equal(
+      payload(await t.terminal.processPayment(collected.paymentIntent)).paymentIntent.status,
+      'requires_capture',
+    );
     assert.equal((t.terminal.getConnectedReader() as Reader).id, reader.id);
     assert.equal(t.disconnects.length, 0);
     payload(await t.terminal.disconnectReader());
@@ -457,8 +587,12 @@ describe('terminal SDK methods and error codes (sqlite)', () => {
   test('discovery_too_many_readers (last: it crowds the account)', async () => {
     const t = f.terminal();
     const crowded = await f.stripe.terminal.locations.create({ display_name: 'Mall', address: { country: 'FR' } });
-    for (let i = 0; i < 101; i += 1) await f.stripe.terminal.readers.create({ registration_code: 'simulated-s700', location: crowded.id });
-    assert.equal(errorOf(await t.terminal.discoverReaders({ location: crowded.id })).code, 'discovery_too_many_readers');
+    for (let i = 0; i < 101; i += 1)
+      await f.stripe.terminal.readers.create({ registration_code: 'simulated-s700', location: crowded.id });
+    assert.equal(
+      errorOf(await t.terminal.discoverReaders({ location: crowded.id })).code,
+      'discovery_too_many_readers',
+    );
     assert.equal(errorOf(await t.terminal.discoverReaders({ simulated: true })).code, 'discovery_too_many_readers');
   });
 });

@@ -107,9 +107,15 @@ for (const store of stores) {
       const file = join(dir, `snippet-${block.lines[0]}.py`);
       writeFileSync(file, code);
       const result = spawnSync(python.python, [join(dir, 'run.py'), f.server.baseUrl, file, dir], {
-        env: { ...process.env, ...python.env }, encoding: 'utf8', timeout: 60_000,
+        env: { ...process.env, ...python.env },
+        encoding: 'utf8',
+        timeout: 60_000,
       });
-      assert.equal(result.status, 0, `seed line ${block.lines[0]} failed on python3-stripe ${pythonStripeVersion}:\n${result.stderr}`);
+      assert.equal(
+        result.status,
+        0,
+        `seed line ${block.lines[0]} failed on python3-stripe ${pythonStripeVersion}:\n${result.stderr}`,
+      );
       return JSON.parse(result.stdout) as Record<string, Loose>;
     }
 
@@ -134,22 +140,28 @@ for (const store of stores) {
       run(apiBlock('stripe.PaymentIntent.create('));
       const created = (await f.stripe.paymentIntents.list({ limit: 100 })).data.filter((pi) => !before_.has(pi.id));
       assert.equal(created.length, 1);
-      assert.deepEqual([created[0]!.amount, created[0]!.currency, created[0]!.capture_method, created[0]!.payment_method_types],
-        [1000, 'eur', 'manual', ['card_present']]);
+      assert.deepEqual(
+        [created[0]!.amount, created[0]!.currency, created[0]!.capture_method, created[0]!.payment_method_types],
+        [1000, 'eur', 'manual', ['card_present']],
+      );
     });
 
     test('client.v1.payment_intents.create: payment_method_types as an indexed array', () => {
       const { payment_intent: created } = run(apiBlock('client.v1.payment_intents.create('));
       assert.equal(created.status, 'requires_payment_method');
-      assert.deepEqual([created.amount, created.currency, created.capture_method, created.payment_method_types],
-        [1000, 'eur', 'manual', ['card_present']]);
+      assert.deepEqual(
+        [created.amount, created.currency, created.capture_method, created.payment_method_types],
+        [1000, 'eur', 'manual', ['card_present']],
+      );
     });
 
     test('process_payment_intent, retrieve the reader, cancel_action', async () => {
       const reader = await f.reader();
       const paymentIntent = await f.paymentIntent();
-      const started = run(apiBlock('process_payment_intent(\n  "tmr_xxx",\n  {"payment_intent": "pi_xxx"},\n)'),
-        { tmr_xxx: reader.id, pi_xxx: paymentIntent.id }).reader;
+      const started = run(apiBlock('process_payment_intent(\n  "tmr_xxx",\n  {"payment_intent": "pi_xxx"},\n)'), {
+        tmr_xxx: reader.id,
+        pi_xxx: paymentIntent.id,
+      }).reader;
       assert.equal(started.action.type, 'process_payment_intent');
       assert.equal(started.action.status, 'in_progress');
       assert.equal(started.action.process_payment_intent.payment_intent, paymentIntent.id);
@@ -161,36 +173,51 @@ for (const store of stores) {
       assert.equal((await f.stripe.paymentIntents.retrieve(paymentIntent.id)).status, 'requires_payment_method');
     });
 
-    test('process_payment_intent with process_config[enable_customer_cancellation]=True (Python\'s boolean)', async () => {
+    test("process_payment_intent with process_config[enable_customer_cancellation]=True (Python's boolean)", async () => {
       const reader = await f.reader();
       const paymentIntent = await f.paymentIntent();
-      const started = run(apiBlock('"enable_customer_cancellation": True'), { tmr_xxx: reader.id, pi_xxx: paymentIntent.id }).reader;
+      const started = run(apiBlock('"enable_customer_cancellation": True'), {
+        tmr_xxx: reader.id,
+        pi_xxx: paymentIntent.id,
+      }).reader;
       assert.equal(started.action.status, 'in_progress');
       assert.equal(started.action.process_payment_intent.process_config.enable_customer_cancellation, true);
-      const stored = await f.stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader;
+      const stored = (await f.stripe.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader;
       assert.equal(stored.action?.process_payment_intent?.process_config?.enable_customer_cancellation, true);
     });
 
     test('collect_payment_method then confirm_payment_intent, then capture', async () => {
       const reader = await f.reader();
       const paymentIntent = await f.paymentIntent();
-      const collecting = run(apiBlock('collect_payment_method('), { tmr_xxx: reader.id, pi_xxx: paymentIntent.id }).reader;
+      const collecting = run(apiBlock('collect_payment_method('), {
+        tmr_xxx: reader.id,
+        pi_xxx: paymentIntent.id,
+      }).reader;
       assert.equal(collecting.action.type, 'collect_payment_method');
       await f.stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
       assert.equal((await f.stripe.paymentIntents.retrieve(paymentIntent.id)).status, 'requires_confirmation');
-      const confirmed = run(apiBlock('confirm_payment_intent('), { tmr_xxx: reader.id, pi_xxx: paymentIntent.id }).reader;
+      const confirmed = run(apiBlock('confirm_payment_intent('), {
+        tmr_xxx: reader.id,
+        pi_xxx: paymentIntent.id,
+      }).reader;
       assert.equal(confirmed.action.type, 'confirm_payment_intent');
       assert.equal(confirmed.action.status, 'succeeded');
-      const captured = run(apiBlock('client.v1.payment_intents.capture("pi_xxx")'), { pi_xxx: paymentIntent.id }).payment_intent;
+      const captured = run(apiBlock('client.v1.payment_intents.capture("pi_xxx")'), {
+        pi_xxx: paymentIntent.id,
+      }).payment_intent;
       assert.equal(captured.status, 'succeeded');
       assert.equal(captured.amount_received, 1000);
     });
 
     test('capture("{{PAYMENT_INTENT_ID}}") and retrieve("{{PAYMENTINTENT_ID}}")', async () => {
       const ready = await requiresCapture();
-      const captured = run(apiBlock('capture("{{PAYMENT_INTENT_ID}}")'), { '{{PAYMENT_INTENT_ID}}': ready.id }).payment_intent;
+      const captured = run(apiBlock('capture("{{PAYMENT_INTENT_ID}}")'), {
+        '{{PAYMENT_INTENT_ID}}': ready.id,
+      }).payment_intent;
       assert.equal(captured.status, 'succeeded');
-      const retrieved = run(apiBlock('retrieve("{{PAYMENTINTENT_ID}}")'), { '{{PAYMENTINTENT_ID}}': ready.id }).payment_intent;
+      const retrieved = run(apiBlock('retrieve("{{PAYMENTINTENT_ID}}")'), {
+        '{{PAYMENTINTENT_ID}}': ready.id,
+      }).payment_intent;
       assert.equal(retrieved.id, ready.id);
       assert.equal(retrieved.status, 'succeeded');
     });
@@ -200,7 +227,10 @@ for (const store of stores) {
       try {
         assert.equal(endpoint.object, 'webhook_endpoint');
         assert.equal(endpoint.url, 'https://example.com/my/webhook/endpoint');
-        assert.deepEqual(endpoint.enabled_events, ['terminal.reader.action_succeeded', 'terminal.reader.action_failed']);
+        assert.deepEqual(endpoint.enabled_events, [
+          'terminal.reader.action_succeeded',
+          'terminal.reader.action_failed',
+        ]);
         assert.match(endpoint.secret, /^whsec_/);
       } finally {
         // Nothing is to be delivered to example.com.
@@ -222,8 +252,12 @@ print(json.dumps({name: urlencode(list(_api_encode(params))) for name, params in
 `;
   const calls = {
     create: {
-      amount: 1000, currency: 'eur', capture_method: 'manual', payment_method_types: ['card_present'],
-      description: 'Café crème', metadata: { order_id: '6735', note: 'two words' },
+      amount: 1000,
+      currency: 'eur',
+      capture_method: 'manual',
+      payment_method_types: ['card_present'],
+      description: 'Café crème',
+      metadata: { order_id: '6735', note: 'two words' },
       payment_method_options: { card_present: { request_incremental_authorization_support: true } },
     },
     update: { metadata: { note: '', lane: '3' }, description: '' },
@@ -233,7 +267,9 @@ print(json.dumps({name: urlencode(list(_api_encode(params))) for name, params in
   };
   // JSON true → Python True: what a Python caller writes.
   const result = spawnSync(python.python, ['-c', encode, JSON.stringify(calls)], {
-    env: { ...process.env, ...python.env }, encoding: 'utf8', timeout: 60_000,
+    env: { ...process.env, ...python.env },
+    encoding: 'utf8',
+    timeout: 60_000,
   });
   assert.equal(result.status, 0, result.stderr);
   const recorded = libraryBodies.find((entry) => entry.library.startsWith('stripe-python 5.0.0'))!;
@@ -241,20 +277,29 @@ print(json.dumps({name: urlencode(list(_api_encode(params))) for name, params in
   // The `{pi}` placeholder is escaped by urlencode like any value.
   encoded['process'] = encoded['process']!.replace('%7Bpi%7D', '{pi}');
   assert.deepEqual(encoded, {
-    create: recorded.create, update: recorded.update, unsetMetadata: recorded.unsetMetadata, process: recorded.process,
+    create: recorded.create,
+    update: recorded.update,
+    unsetMetadata: recorded.unsetMetadata,
+    process: recorded.process,
     list: recorded.list,
   });
 });
 
 // Last: the snippets above have run by now (node:test runs a file's tests in order).
 test('every Python block of the seed is classified, and every api block was run above', () => {
-  assert.equal(seedPythonBlocks.reduce((sum, block) => sum + block.lines.length, 0), seedPythonBlockCount);
+  assert.equal(
+    seedPythonBlocks.reduce((sum, block) => sum + block.lines.length, 0),
+    seedPythonBlockCount,
+  );
   assert.equal(seedPythonBlockCount, 35);
   const api = seedPythonBlocks.filter((block) => block.kind === 'api');
   assert.equal(api.length, 13);
   // The templates are not programs (`token = # ...`), the requirements line is pip's.
-  for (const block of seedPythonBlocks.filter((b) => b.kind === 'flask-template')) assert.match(block.code, /= # \.\.\. /);
-  assert.deepEqual(seedPythonBlocks.filter((b) => b.kind === 'requirements').map((b) => b.code.trim().split('\n').pop()),
-    ['stripe>=5.0.0']);
+  for (const block of seedPythonBlocks.filter((b) => b.kind === 'flask-template'))
+    assert.match(block.code, /= # \.\.\. /);
+  assert.deepEqual(
+    seedPythonBlocks.filter((b) => b.kind === 'requirements').map((b) => b.code.trim().split('\n').pop()),
+    ['stripe>=5.0.0'],
+  );
   assert.deepEqual([...ran].sort(), api.map((block) => block.lines[0]!).sort(), 'each api snippet has a test');
 });

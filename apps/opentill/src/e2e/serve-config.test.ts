@@ -17,24 +17,41 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 /** Runs `opentill serve` with these arguments until it exits (a refused configuration exits at once). */
 function serveExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [opentillMain, 'serve', '--port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   // A server that starts instead of refusing is killed, so the test fails rather than hangs.
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  return new Promise((resolve) => child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr }); }));
+  return new Promise((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    }),
+  );
 }
 
 describe('opentill serve: configured keys', () => {
-  const refused = ['a', `sk_live_${'1'.repeat(24)}`, `rk_test_${'1'.repeat(24)}`, `pk_test_${'1'.repeat(24)}`,
-    'sk_test_short', `sk_test_${'1'.repeat(20)}!`];
+  const refused = [
+    'a',
+    `sk_live_${'1'.repeat(24)}`,
+    `rk_test_${'1'.repeat(24)}`,
+    `pk_test_${'1'.repeat(24)}`,
+    'sk_test_short',
+    `sk_test_${'1'.repeat(20)}!`,
+  ];
   for (const key of refused) {
     it(`refuses --secret-key ${key.slice(0, 12)}… with exit code 2 and one line, writing nothing`, async () => {
       const dataDir = join(scratch, `refused-${refused.indexOf(key)}`);
       const { code, stderr } = await serveExit(['--data-dir', dataDir, '--secret-key', key]);
       assert.equal(code, 2, stderr);
-      assert.match(stderr, /^opentill: --secret-key\/OPENTILL_SECRET_KEY must be a test secret key: 'sk_test_' followed by/);
+      assert.match(
+        stderr,
+        /^opentill: --secret-key\/OPENTILL_SECRET_KEY must be a test secret key: 'sk_test_' followed by/,
+      );
       assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
       assert.ok(!stderr.includes(key) || key.length < 2, 'the refused value is not echoed');
       assert.equal(existsSync(dataDir), false, 'nothing was created');
@@ -65,19 +82,32 @@ describe('opentill serve: public URL', () => {
   });
 
   it('builds screen-session URLs from OPENTILL_PUBLIC_URL, whatever the forwarded headers say', async () => {
-    const server = await startServer({ store: 'sqlite', name: 'public_url', env: {
-      OPENTILL_PUBLIC_URL: 'https://till.example.com/', OPENTILL_TRUST_PROXY: '1',
-    } });
+    const server = await startServer({
+      store: 'sqlite',
+      name: 'public_url',
+      env: {
+        OPENTILL_PUBLIC_URL: 'https://till.example.com/',
+        OPENTILL_TRUST_PROXY: '1',
+      },
+    });
     try {
-      const location = await raw(server, 'POST', '/v1/terminal/locations', { key: server.secretKey,
-        form: { display_name: 'Public', address: { country: 'FR' } } });
-      const reader = await raw(server, 'POST', '/v1/terminal/readers', { key: server.secretKey,
-        form: { registration_code: 'simulated-wpe', location: location.body.id } });
+      const location = await raw(server, 'POST', '/v1/terminal/locations', {
+        key: server.secretKey,
+        form: { display_name: 'Public', address: { country: 'FR' } },
+      });
+      const reader = await raw(server, 'POST', '/v1/terminal/readers', {
+        key: server.secretKey,
+        form: { registration_code: 'simulated-wpe', location: location.body.id },
+      });
       const session = await raw(server, 'POST', `/opentill/v1/terminal/readers/${reader.body.id}/screen_sessions`, {
-        key: server.secretKey, headers: { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'evil.example' },
+        key: server.secretKey,
+        headers: { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'evil.example' },
       });
       assert.equal(session.status, 200, session.text);
-      assert.ok(session.body.url.startsWith(`https://till.example.com/opentill/screen/${reader.body.id}?token=`), session.body.url);
+      assert.ok(
+        session.body.url.startsWith(`https://till.example.com/opentill/screen/${reader.body.id}?token=`),
+        session.body.url,
+      );
       assert.ok(session.body.websocket_url.startsWith('wss://till.example.com/opentill/v1/screen/connect?token='));
     } finally {
       await stopServer(server);
@@ -92,7 +122,8 @@ describe('opentill serve: data directory modes', () => {
     try {
       // A write, so the WAL has content and both side files exist.
       const created = await raw(server, 'POST', '/v1/payment_intents', {
-        key: server.secretKey, form: { amount: 1000, currency: 'usd', payment_method_types: ['card_present'] },
+        key: server.secretKey,
+        form: { amount: 1000, currency: 'usd', payment_method_types: ['card_present'] },
       });
       assert.equal(created.status, 200, created.text);
       assert.equal(statSync(dataDir).mode & 0o777, 0o700);

@@ -18,10 +18,11 @@ import { launchChromium } from './screen-browser.js';
 
 const screenshots = process.env.OPENTILL_SCREENSHOTS === '1' ? join(repoRoot, 'docs/screenshots/tap-to-pay') : null;
 
-
 /** A computed style of the first element matching `selector`. */
 function css(page: Page, selector: string, property: string): Promise<string> {
-  return page.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(selector)}))[${JSON.stringify(property)}]`) as Promise<string>;
+  return page.evaluate(
+    `getComputedStyle(document.querySelector(${JSON.stringify(selector)}))[${JSON.stringify(property)}]`,
+  ) as Promise<string>;
 }
 
 /** Where an element sits in the free space of its parent, as biases (0 = left/top, 1 = right/bottom). */
@@ -33,10 +34,15 @@ async function biasWithinParent(page: Page, selector: string): Promise<{ x: numb
 
 interface ChargeDetails {
   status: string;
-  payment_method_details: { card_present: {
-    last4: string; brand: string; reader: string; wallet: { type: string } | null;
-    receipt: { cardholder_verification_method: string } | null;
-  } };
+  payment_method_details: {
+    card_present: {
+      last4: string;
+      brand: string;
+      reader: string;
+      wallet: { type: string } | null;
+      receipt: { cardholder_verification_method: string } | null;
+    };
+  };
 }
 
 describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)', () => {
@@ -46,7 +52,9 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
 
   before(async () => {
     f = await terminalFixture('sqlite', 'ttp_browser');
-    pos = await startExample('tap-to-pay-pos', f.server.baseUrl, f.server.secretKey, { OPENTILL_LOCATION_COUNTRY: 'FR' });
+    pos = await startExample('tap-to-pay-pos', f.server.baseUrl, f.server.secretKey, {
+      OPENTILL_LOCATION_COUNTRY: 'FR',
+    });
     browser = await launchChromium();
     if (screenshots) mkdirSync(screenshots, { recursive: true });
   });
@@ -59,12 +67,18 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
   /** A fresh phone (its own storage: its own installation id, so its own reader), connected. */
   async function openPhone(query = ''): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
     const context = await browser.newContext({
-      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'en-US',
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+      locale: 'en-US',
     });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
     // outcomeMs=0: the SDK's success indication does not hold the test up.
     await page.goto(`${pos.url}/?outcomeMs=0${query ? `&${query}` : ''}`);
     await page.waitForSelector('body[data-ready="true"]');
@@ -82,12 +96,19 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     assert.equal(await page.getAttribute('#amount-display', 'data-amount'), String(Number(minor)));
   }
 
-  async function serverPayment(page: Page): Promise<{ id: string; amount: number; received: number; status: string; charge: ChargeDetails }> {
+  async function serverPayment(
+    page: Page,
+  ): Promise<{ id: string; amount: number; received: number; status: string; charge: ChargeDetails }> {
     const id = await page.getAttribute('#result', 'data-payment-intent');
     assert.match(id ?? '', /^pi_/);
     const intent = await f.stripe.paymentIntents.retrieve(id!, { expand: ['latest_charge'] });
-    return { id: intent.id, amount: intent.amount, received: intent.amount_received, status: intent.status,
-      charge: intent.latest_charge as unknown as ChargeDetails };
+    return {
+      id: intent.id,
+      amount: intent.amount,
+      received: intent.amount_received,
+      status: intent.status,
+      charge: intent.latest_charge as unknown as ChargeDetails,
+    };
   }
 
   test('75.00 EUR by card: tap screen (with the UX configuration), PIN pad, capture; online PIN on the charge', async () => {
@@ -105,8 +126,8 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     await page.waitForSelector('#settings', { state: 'hidden' });
 
     await typeAmount(page, '7500');
-    assert.match(await page.textContent('#charge') ?? '', /75\.00/);
-    assert.match(await page.textContent('#limit-hint') ?? '', /PIN/);
+    assert.match((await page.textContent('#charge')) ?? '', /75\.00/);
+    assert.match((await page.textContent('#limit-hint')) ?? '', /PIN/);
     await page.tap('#charge');
 
     const screen = await page.waitForSelector('[data-testid="ttp-tap-screen"]');
@@ -115,7 +136,11 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     assert.equal(await page.textContent('[data-testid="ttp-prompt"]'), 'Hold card here');
     assert.equal(await screen.getAttribute('data-theme'), 'dark');
     assert.equal(await page.getAttribute('[data-testid="ttp-tap-zone"]', 'data-indicator'), 'front');
-    assert.equal(await css(page, '[data-testid="ttp-prompt"]', 'color'), 'rgb(255, 152, 0)', 'the prompt takes the configured primary colour');
+    assert.equal(
+      await css(page, '[data-testid="ttp-prompt"]', 'color'),
+      'rgb(255, 152, 0)',
+      'the prompt takes the configured primary colour',
+    );
     // The zone sits at (0.3, 0.25) of the free space of the stage.
     const zone = await biasWithinParent(page, '[data-testid="ttp-tap-zone"]');
     assert.ok(Math.abs(zone.x - 0.3) < 0.02 && Math.abs(zone.y - 0.25) < 0.02, JSON.stringify(zone));
@@ -128,16 +153,22 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     const pad = await page.waitForSelector('[data-testid="ttp-pin-pad"]');
     const overlay = '[data-testid="ttp-pin-screen"]';
     assert.equal(await page.getAttribute(overlay, 'data-theme'), 'pin');
-    assert.equal(await page.evaluate(`document.querySelector('${overlay}').style.getPropertyValue('--ttp-primary')`), '',
-      'the PIN screen ignores the UX configuration');
+    assert.equal(
+      await page.evaluate(`document.querySelector('${overlay}').style.getPropertyValue('--ttp-primary')`),
+      '',
+      'the PIN screen ignores the UX configuration',
+    );
     assert.equal(await css(page, overlay, 'backgroundColor'), 'rgb(0, 0, 0)');
-    const colors = await page.evaluate(`[...document.querySelectorAll('[data-testid="ttp-pin-pad"], [data-testid="ttp-pin-pad"] *')]
-      .flatMap((node) => [getComputedStyle(node).color, getComputedStyle(node).backgroundColor])`) as string[];
+    const colors =
+      (await page.evaluate(`[...document.querySelectorAll('[data-testid="ttp-pin-pad"], [data-testid="ttp-pin-pad"] *')]
+      .flatMap((node) => [getComputedStyle(node).color, getComputedStyle(node).backgroundColor])`)) as string[];
     assert.ok(colors.length > 10 && !colors.includes('rgb(255, 152, 0)'), 'no UX colour on the PIN pad');
     const bias = { x: Number(await pad.getAttribute('data-x-bias')), y: Number(await pad.getAttribute('data-y-bias')) };
     const placed = await biasWithinParent(page, '[data-testid="ttp-pin-pad"]');
-    assert.ok(Math.abs(placed.x - bias.x) < 0.02 && Math.abs(placed.y - bias.y) < 0.02,
-      `the pad sits at its layout position: ${JSON.stringify({ bias, placed })}`);
+    assert.ok(
+      Math.abs(placed.x - bias.x) < 0.02 && Math.abs(placed.y - bias.y) < 0.02,
+      `the pad sits at its layout position: ${JSON.stringify({ bias, placed })}`,
+    );
     assert.ok(bias.x !== 0.5 || bias.y !== 0.5, 'never exactly centred');
     const keys = await page.locator('[data-testid^="ttp-pin-key-"]').allTextContents();
     assert.deepEqual(keys, ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0']);
@@ -149,10 +180,14 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     await page.tap('[data-testid="ttp-pin-ok"]');
 
     await page.waitForSelector('#result[data-status="succeeded"]', { timeout: 20_000 });
-    assert.equal(await page.$('[data-testid="ttp-tap-screen"], [data-testid="ttp-pin-screen"]'), null, 'the SDK gave the screen back');
+    assert.equal(
+      await page.$('[data-testid="ttp-tap-screen"], [data-testid="ttp-pin-screen"]'),
+      null,
+      'the SDK gave the screen back',
+    );
     assert.equal(await page.textContent('#result dd[data-field="cvm"]'), 'online_pin');
     assert.equal(await page.textContent('#result dd[data-field="status"]'), 'succeeded');
-    assert.match(await page.textContent('#result dd[data-field="card"]') ?? '', /visa •••• 4242/);
+    assert.match((await page.textContent('#result dd[data-field="card"]')) ?? '', /visa •••• 4242/);
     if (screenshots) await page.screenshot({ path: join(screenshots, 'result.png') });
 
     const paid = await serverPayment(page);
@@ -163,7 +198,7 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     assert.equal(card.receipt?.cardholder_verification_method, 'online_pin');
     assert.equal(card.last4, '4242');
     assert.equal(card.wallet ?? null, null);
-    const reader = await f.stripe.terminal.readers.retrieve(card.reader) as unknown as { device_type: string };
+    const reader = (await f.stripe.terminal.readers.retrieve(card.reader)) as unknown as { device_type: string };
     assert.equal(reader.device_type, 'mobile_phone_reader');
     assert.deepEqual(errors, []);
     await close();
@@ -198,7 +233,8 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     const readerId = await page.getAttribute('#connection', 'data-reader-id');
     assert.match(readerId ?? '', /^tmr_/);
     // Headless pages are always "visible": the test plays the OS switching apps.
-    const setVisibility = (state: 'hidden' | 'visible') => page.evaluate(`(() => {
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      page.evaluate(`(() => {
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '${state}' });
       document.dispatchEvent(new Event('visibilitychange'));
     })()`);
@@ -209,17 +245,32 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     // The markers that every reconnection path has run its course: the SDK gave its automatic
     // attempts up, and the app heard of the loss while hidden (so it waits for the foreground).
     // Nothing else reconnects by itself, so the reader coming back changes nothing.
-    await page.waitForFunction(`(document.querySelector('#log')?.textContent ?? '').includes('automatic reconnection failed') &&
-      document.querySelector('#log').textContent.includes('disconnected (')`, undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      `(document.querySelector('#log')?.textContent ?? '').includes('automatic reconnection failed') &&
+      document.querySelector('#log').textContent.includes('disconnected (')`,
+      undefined,
+      { timeout: 15_000 },
+    );
     await f.opentill(`/opentill/v1/test/terminal/readers/${readerId}/online`);
-    assert.equal(await page.getAttribute('#connection', 'data-status'), 'notConnected', 'no reconnection in the background');
+    assert.equal(
+      await page.getAttribute('#connection', 'data-status'),
+      'notConnected',
+      'no reconnection in the background',
+    );
     await setVisibility('visible');
-    await page.waitForSelector('#connection[data-status="connected"]', { timeout: 15_000 }).catch(async (error: Error) => {
-      throw new Error(`${error.message}\n${await page.textContent('#connection')}\n${await page.textContent('#log')}`);
-    });
+    await page
+      .waitForSelector('#connection[data-status="connected"]', { timeout: 15_000 })
+      .catch(async (error: Error) => {
+        throw new Error(
+          `${error.message}\n${await page.textContent('#connection')}\n${await page.textContent('#log')}`,
+        );
+      });
     assert.equal(await page.getAttribute('#connection', 'data-reader-id'), readerId, 'the same phone, the same reader');
     // The failed reconnection attempt is an HTTP error the browser logs; nothing else may be.
-    assert.deepEqual(errors.filter((e) => !/^Failed to load resource: the server responded with a status of 4\d\d/.test(e)), []);
+    assert.deepEqual(
+      errors.filter((e) => !/^Failed to load resource: the server responded with a status of 4\d\d/.test(e)),
+      [],
+    );
     await close();
   });
 
@@ -233,7 +284,7 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     await page.tap('[data-testid="ttp-pin-screenshot"]');
     await page.waitForSelector('#result[data-status="error"]', { timeout: 20_000 });
     assert.equal(await page.textContent('#result dd[data-field="code"]'), 'TAP_TO_PAY_INSECURE_ENVIRONMENT');
-    assert.match(await page.textContent('#result-message') ?? '', /screenshot/i);
+    assert.match((await page.textContent('#result-message')) ?? '', /screenshot/i);
     const first = await page.getAttribute('#result', 'data-payment-intent');
 
     await page.tap('#retry');
@@ -247,7 +298,10 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     assert.equal(paid.id, first, 'the retry reused the PaymentIntent');
     assert.equal(paid.status, 'succeeded');
     assert.equal(paid.charge.payment_method_details.card_present.receipt?.cardholder_verification_method, 'online_pin');
-    assert.deepEqual(errors.filter((e) => !/^Failed to load resource: the server responded with a status of 4\d\d/.test(e)), []);
+    assert.deepEqual(
+      errors.filter((e) => !/^Failed to load resource: the server responded with a status of 4\d\d/.test(e)),
+      [],
+    );
     await close();
   });
 
@@ -277,14 +331,17 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     assert.equal(declined.status, 'requires_payment_method');
     assert.equal(declined.amount, 2000);
     // Errors the app logged on purpose are not page errors.
-    assert.deepEqual(errors.filter((e) => !/declined|canceled/i.test(e)), []);
+    assert.deepEqual(
+      errors.filter((e) => !/declined|canceled/i.test(e)),
+      [],
+    );
     await close();
   });
 
   test('the reader picker: a simulated Bluetooth reader, then an internet reader, take payments; back to Tap to Pay', async () => {
     const { page, errors, close } = await openPhone('reader=bluetoothScan');
     assert.equal(await page.getAttribute('#reader-info', 'data-device-type'), 'stripeM2');
-    assert.match(await page.textContent('#reader-info') ?? '', /stripeM2 · STRM2[\w-]+ · [\d.]+.* · battery 80%/);
+    assert.match((await page.textContent('#reader-info')) ?? '', /stripeM2 · STRM2[\w-]+ · [\d.]+.* · battery 80%/);
     if (screenshots) await page.screenshot({ path: join(screenshots, 'reader-picker.png') });
     await typeAmount(page, '1200');
     await page.tap('#charge');

@@ -33,7 +33,9 @@ describe('example Tap to Pay POS offline in headless Chromium (phone viewport, s
     f = await terminalFixture('sqlite', 'ttp_offline_browser');
     proxy = await tcpProxy(f.server.port);
     pos = await startExample('tap-to-pay-pos', f.server.baseUrl, f.server.secretKey, {
-      OPENTILL_LOCATION_COUNTRY: 'FR', OPENTILL_OFFLINE: '1', OPENTILL_PUBLIC_URL: proxy.url,
+      OPENTILL_LOCATION_COUNTRY: 'FR',
+      OPENTILL_OFFLINE: '1',
+      OPENTILL_PUBLIC_URL: proxy.url,
     });
     browser = await launchChromium();
     if (screenshots) mkdirSync(screenshots, { recursive: true });
@@ -47,7 +49,11 @@ describe('example Tap to Pay POS offline in headless Chromium (phone viewport, s
 
   async function openPhone(query: string): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
     const context = await browser.newContext({
-      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'en-US',
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+      locale: 'en-US',
     });
     const page = await context.newPage();
     const errors: string[] = [];
@@ -73,14 +79,18 @@ describe('example Tap to Pay POS offline in headless Chromium (phone viewport, s
     const { page, errors, close } = await openPhone('reader=bluetoothScan');
     assert.equal(await page.getAttribute('#reader-info', 'data-device-type'), 'stripeM2');
     const readerId = await page.getAttribute('#connection', 'data-reader-id');
-    const reader = await f.stripe.terminal.readers.retrieve(readerId!) as { device_type: string };
+    const reader = (await f.stripe.terminal.readers.retrieve(readerId!)) as { device_type: string };
     assert.equal(reader.device_type, 'stripe_m2', 'the server knows the M2 itself');
     if (screenshots) await page.screenshot({ path: join(screenshots, 'reader-picker-bluetooth.png') });
     for (const key of '1300') await page.tap(`#keypad [data-key="${key}"]`);
     await page.tap('#charge');
     await page.waitForSelector('#result[data-status="succeeded"]', { timeout: 20_000 });
     // The device read the card inserted, then it was taken back.
-    await page.waitForFunction(`document.getElementById('log').textContent.includes('reader: cardRemoved')`, undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      `document.getElementById('log').textContent.includes('reader: cardRemoved')`,
+      undefined,
+      { timeout: 15_000 },
+    );
     const id = await page.getAttribute('#result', 'data-payment-intent');
     const intent = await f.stripe.paymentIntents.retrieve(id!, { expand: ['latest_charge'] });
     assert.equal(intent.status, 'succeeded');
@@ -99,15 +109,22 @@ describe('example Tap to Pay POS offline in headless Chromium (phone viewport, s
     proxy.cut();
     await sale(page, '1200');
     await page.waitForSelector('#result[data-status="stored"]', { timeout: 20_000 });
-    assert.match(await page.textContent('#result-message') ?? '', /12\.00/);
+    assert.match((await page.textContent('#result-message')) ?? '', /12\.00/);
     const firstOfflineId = await page.textContent('#result-details [data-field="offline_id"]');
     assert.match(firstOfflineId ?? '', /^offpi_[0-9a-f]{32}$/);
     await page.tap('#new-sale');
     await sale(page, '850');
     await page.waitForSelector('#result[data-status="stored"]', { timeout: 20_000 });
     await page.waitForSelector('#offline[data-network="offline"][data-stored="2"]');
-    assert.match(await page.textContent('#offline-stored') ?? '', /2 stored payments \(€20\.50\) waiting to be forwarded/);
-    assert.equal(await page.getAttribute('#connection', 'data-status'), 'connected', 'the phone is its own reader while offline');
+    assert.match(
+      (await page.textContent('#offline-stored')) ?? '',
+      /2 stored payments \(€20\.50\) waiting to be forwarded/,
+    );
+    assert.equal(
+      await page.getAttribute('#connection', 'data-status'),
+      'connected',
+      'the phone is its own reader while offline',
+    );
     if (screenshots) await page.screenshot({ path: join(screenshots, 'offline-stored.png') });
     // Nothing reached the server while the network was cut.
     const before = await f.stripe.paymentIntents.list({ limit: 100 });
@@ -117,11 +134,13 @@ describe('example Tap to Pay POS offline in headless Chromium (phone viewport, s
     await page.waitForSelector('#forwarded li:nth-child(2)[data-status]', { timeout: 30_000 });
     await page.waitForSelector('#offline[data-network="online"][data-stored="0"]', { timeout: 15_000 });
     if (screenshots) await page.screenshot({ path: join(screenshots, 'offline-forwarded.png') });
-    const items = await page.$$eval('#forwarded li', (nodes) => nodes.map((node) => ({
-      status: (node as unknown as { dataset: Record<string, string> }).dataset['status'],
-      paymentIntent: (node as unknown as { dataset: Record<string, string> }).dataset['paymentIntent'],
-      offlineId: (node as unknown as { dataset: Record<string, string> }).dataset['offlineId'],
-    })));
+    const items = await page.$$eval('#forwarded li', (nodes) =>
+      nodes.map((node) => ({
+        status: (node as unknown as { dataset: Record<string, string> }).dataset['status'],
+        paymentIntent: (node as unknown as { dataset: Record<string, string> }).dataset['paymentIntent'],
+        offlineId: (node as unknown as { dataset: Record<string, string> }).dataset['offlineId'],
+      })),
+    );
     assert.equal(items.length, 2);
     assert.equal(items[0]!.offlineId, firstOfflineId, 'oldest first');
     for (const item of items) assert.equal(item.status, 'succeeded', 'captured after forwarding');
@@ -135,7 +154,9 @@ describe('example Tap to Pay POS offline in headless Chromium (phone viewport, s
       assert.ok(['succeeded', 'requires_capture'].includes(intent.status), intent.status);
       assert.equal(intent.status, 'succeeded');
       assert.ok(items.some((item) => item.paymentIntent === intent.id));
-      const charge = intent.latest_charge as { payment_method_details: { card_present: { offline: { type: string } | null; last4: string } } };
+      const charge = intent.latest_charge as {
+        payment_method_details: { card_present: { offline: { type: string } | null; last4: string } };
+      };
       assert.equal(charge.payment_method_details.card_present.offline?.type, 'deferred');
       assert.equal(charge.payment_method_details.card_present.last4, '4242');
     }

@@ -7,9 +7,19 @@ import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
 import { defaultIosReleases, type DeviceFacts } from '@opentill/core';
 import {
-  createMobileTerminal, ScriptedTapToPayUi, type ConnectTapToPayParams, type ConnectionStatus, type DisconnectReason,
-  type MobileTerminal, type MobileTerminalOptions, type PaymentIntent, type PaymentStatus, type Reader, type ReaderDisplayMessage,
-  type ReaderInputOptions, type StripeError,
+  createMobileTerminal,
+  ScriptedTapToPayUi,
+  type ConnectTapToPayParams,
+  type ConnectionStatus,
+  type DisconnectReason,
+  type MobileTerminal,
+  type MobileTerminalOptions,
+  type PaymentIntent,
+  type PaymentStatus,
+  type Reader,
+  type ReaderDisplayMessage,
+  type ReaderInputOptions,
+  type StripeError,
 } from '@opentill/terminal-sdk/mobile';
 import type { StoreKind } from '@opentill/testkit';
 import { terminalFixture, type TerminalFixture } from './terminal-fixture.js';
@@ -27,16 +37,45 @@ const recentPatch = (() => {
 })();
 
 export const goodAndroid: DeviceFacts = {
-  platform: 'android', osVersion: '15', isBeta: false, model: 'Pixel 8', hasNfc: true, nfcEnabled: true, cpuArch: 'arm64-v8a',
-  rooted: false, bootloaderUnlocked: false, modifiedOs: false, isEmulator: false, gmsCertified: true, hardwareKeystoreVersion: 300,
-  securityPatch: recentPatch, developerOptions: false, accessibilityServices: false, screenRecording: false, overlays: false,
-  internet: true, debuggable: false, sdkVersion: '5.0.0',
+  platform: 'android',
+  osVersion: '15',
+  isBeta: false,
+  model: 'Pixel 8',
+  hasNfc: true,
+  nfcEnabled: true,
+  cpuArch: 'arm64-v8a',
+  rooted: false,
+  bootloaderUnlocked: false,
+  modifiedOs: false,
+  isEmulator: false,
+  gmsCertified: true,
+  hardwareKeystoreVersion: 300,
+  securityPatch: recentPatch,
+  developerOptions: false,
+  accessibilityServices: false,
+  screenRecording: false,
+  overlays: false,
+  internet: true,
+  debuggable: false,
+  sdkVersion: '5.0.0',
 };
 
 export const goodIphone: DeviceFacts = {
-  platform: 'ios', osVersion: currentIos, isBeta: false, model: 'iPhone 15', hasNfc: true, nfcEnabled: true, cpuArch: 'arm64',
-  rooted: false, bootloaderUnlocked: false, modifiedOs: false, isEmulator: false, iosEntitlement: true, passcodeSet: true,
-  internet: true, sdkVersion: '5.0.0',
+  platform: 'ios',
+  osVersion: currentIos,
+  isBeta: false,
+  model: 'iPhone 15',
+  hasNfc: true,
+  nfcEnabled: true,
+  cpuArch: 'arm64',
+  rooted: false,
+  bootloaderUnlocked: false,
+  modifiedOs: false,
+  isEmulator: false,
+  iosEntitlement: true,
+  passcodeSet: true,
+  internet: true,
+  sdkVersion: '5.0.0',
 };
 
 /** Everything a phone's callbacks reported, in order. */
@@ -68,7 +107,11 @@ export interface Phone {
 }
 
 export interface TapToPayFixture extends TerminalFixture {
-  phone(options?: { device?: Partial<DeviceFacts>; installationId?: string; options?: Partial<MobileTerminalOptions> }): Phone;
+  phone(options?: {
+    device?: Partial<DeviceFacts>;
+    installationId?: string;
+    options?: Partial<MobileTerminalOptions>;
+  }): Phone;
   /** The server's PaymentIntent with its latest charge expanded (stripe-node). */
   charged(paymentIntentId: string): Promise<{ paymentIntent: Stripe.PaymentIntent; charge: Stripe.Charge }>;
 }
@@ -83,7 +126,10 @@ export async function tapToPayFixture(name: string, store: StoreKind = 'sqlite')
     ...base,
     async charged(paymentIntentId) {
       const paymentIntent = await base.stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] });
-      assert.ok(paymentIntent.latest_charge && typeof paymentIntent.latest_charge === 'object', 'the PaymentIntent has a charge');
+      assert.ok(
+        paymentIntent.latest_charge && typeof paymentIntent.latest_charge === 'object',
+        'the PaymentIntent has a charge',
+      );
       return { paymentIntent, charge: paymentIntent.latest_charge };
     },
 
@@ -92,8 +138,17 @@ export async function tapToPayFixture(name: string, store: StoreKind = 'sqlite')
       let fetches = 0;
       const watchers = new Set<() => void>();
       const events: PhoneEvents = {
-        connection: [], payment: [], inputs: [], messages: [], discovered: [], finishedDiscovering: [], reconnectStarted: [],
-        reconnectSucceeded: [], reconnectFailed: [], disconnects: [], termsAccepted: 0,
+        connection: [],
+        payment: [],
+        inputs: [],
+        messages: [],
+        discovered: [],
+        finishedDiscovering: [],
+        reconnectStarted: [],
+        reconnectSucceeded: [],
+        reconnectFailed: [],
+        disconnects: [],
+        termsAccepted: 0,
       };
       const record = (change: () => void) => {
         change();
@@ -121,12 +176,17 @@ export async function tapToPayFixture(name: string, store: StoreKind = 'sqlite')
           onDidSucceedReaderReconnect: (reader) => record(() => events.reconnectSucceeded.push(reader)),
           onDidFailReaderReconnect: (reader) => record(() => events.reconnectFailed.push(reader)),
           onDidDisconnect: (reason) => record(() => events.disconnects.push(reason)),
-          onDidAcceptTermsOfService: () => record(() => { events.termsAccepted += 1; }),
+          onDidAcceptTermsOfService: () =>
+            record(() => {
+              events.termsAccepted += 1;
+            }),
         },
         ...options,
       });
       const phone: Phone = {
-        terminal, ui, events,
+        terminal,
+        ui,
+        events,
         tokenFetches: () => fetches,
         until(check) {
           return new Promise((resolve) => {
@@ -141,10 +201,16 @@ export async function tapToPayFixture(name: string, store: StoreKind = 'sqlite')
         },
         async connect(locationId, params = {}) {
           if (!terminal.isInitialized) assert.deepEqual(await terminal.initialize(), {});
-          const discovery = await terminal.discoverReaders({ discoveryMethod: 'tapToPay', simulated: params.simulated ?? true });
+          const discovery = await terminal.discoverReaders({
+            discoveryMethod: 'tapToPay',
+            simulated: params.simulated ?? true,
+          });
           assert.equal(discovery.error, undefined, JSON.stringify(discovery.error));
           const connected = await terminal.connectReader({
-            discoveryMethod: 'tapToPay', reader: terminal.discoveredReaders[0]!, locationId, ...params,
+            discoveryMethod: 'tapToPay',
+            reader: terminal.discoveredReaders[0]!,
+            locationId,
+            ...params,
           });
           assert.equal(connected.error, undefined, JSON.stringify(connected.error));
           return connected.reader!;

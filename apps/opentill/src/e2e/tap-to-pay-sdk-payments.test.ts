@@ -13,20 +13,36 @@ import { ErrorCode, readAttemptsMax, type PaymentIntent, type TapWallet } from '
 import { errorOf, paid, tapToPayFixture, type Phone, type TapToPayFixture } from './tap-to-pay-sdk-fixture.js';
 
 const cards = {
-  visa: '4242424242424242', mastercard: '5555555555554444', amex: '378282246310005', discover: '6011111111111117',
-  interac: '4506445006931933', eftpos: '6280000360000978', jcb: '3566002020360505', declined: '4000000000000002',
-  onlinePinScaRetry: '4000002760000008', offlinePinScaRetry: '4000008260000075', offlinePinOnly: '4001007020000002',
+  visa: '4242424242424242',
+  mastercard: '5555555555554444',
+  amex: '378282246310005',
+  discover: '6011111111111117',
+  interac: '4506445006931933',
+  eftpos: '6280000360000978',
+  jcb: '3566002020360505',
+  declined: '4000000000000002',
+  onlinePinScaRetry: '4000002760000008',
+  offlinePinScaRetry: '4000008260000075',
+  offlinePinOnly: '4001007020000002',
   notACard: '4242424242424241',
 };
 
 describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
   let f: TapToPayFixture;
-  before(async () => { f = await tapToPayFixture('ttp_sdk_payments'); });
-  after(async () => { await f.stop(); });
+  before(async () => {
+    f = await tapToPayFixture('ttp_sdk_payments');
+  });
+  after(async () => {
+    await f.stop();
+  });
 
   /** One connected phone per platform and country, reused. */
   const phones = new Map<string, Phone>();
-  async function phoneIn(country: string, platform: 'ios' | 'android' = 'android', device: Partial<DeviceFacts> = {}): Promise<Phone> {
+  async function phoneIn(
+    country: string,
+    platform: 'ios' | 'android' = 'android',
+    device: Partial<DeviceFacts> = {},
+  ): Promise<Phone> {
     const key = `${country}/${platform}/${JSON.stringify(device)}`;
     const known = phones.get(key);
     if (known) return known;
@@ -44,8 +60,14 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
   }
 
   /** processPaymentIntent with one scripted tap. */
-  async function pay(phone: Phone, amount: number, currency: string, card: string, wallet: TapWallet | null = null,
-    extra: Record<string, unknown> = {}) {
+  async function pay(
+    phone: Phone,
+    amount: number,
+    currency: string,
+    card: string,
+    wallet: TapWallet | null = null,
+    extra: Record<string, unknown> = {},
+  ) {
     const paymentIntent = await phone.paymentIntent(amount, currency, extra);
     phone.ui.tapCard(card, wallet);
     return { paymentIntent, result: await phone.terminal.processPaymentIntent({ paymentIntent }) };
@@ -62,9 +84,17 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
     assert.equal(done.status, 'succeeded');
     assert.equal(done.amountReceived, 1250);
     const screen = phone.ui.tapScreens[screens]!;
-    assert.deepEqual({ amount: screen.amount, currency: screen.currency, merchant: screen.merchantDisplayName, platform: screen.platform,
-      simulated: screen.simulated, retry: screen.retryMessage }, { amount: 1250, currency: 'eur', merchant: 'Shop FR', platform: 'android',
-      simulated: true, retry: null });
+    assert.deepEqual(
+      {
+        amount: screen.amount,
+        currency: screen.currency,
+        merchant: screen.merchantDisplayName,
+        platform: screen.platform,
+        simulated: screen.simulated,
+        retry: screen.retryMessage,
+      },
+      { amount: 1250, currency: 'eur', merchant: 'Shop FR', platform: 'android', simulated: true, retry: null },
+    );
     assert.deepEqual(phone.ui.outcomes.at(-1)?.outcome, { kind: 'success', message: 'Card read' });
     assert.deepEqual(phone.events.payment.slice(payments), ['waitingForInput', 'processing', 'ready']);
     assert.deepEqual(phone.events.inputs.at(-1), ['tapCard']);
@@ -77,7 +107,10 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
   test('collect then confirm; updatePaymentIntent returns the PaymentMethod; confirm needs a collected PaymentIntent', async () => {
     const phone = await phoneIn('FR');
     const paymentIntent = await phone.paymentIntent(900, 'eur', { captureMethod: 'manual' });
-    assert.equal(errorOf(await phone.terminal.confirmPaymentIntent({ paymentIntent })).code, ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT);
+    assert.equal(
+      errorOf(await phone.terminal.confirmPaymentIntent({ paymentIntent })).code,
+      ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT,
+    );
     phone.ui.tapCard(cards.mastercard);
     const statuses = phone.events.payment.length;
     const collected = paid(await phone.terminal.collectPaymentMethod({ paymentIntent, updatePaymentIntent: true }));
@@ -187,7 +220,11 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
       gb.ui.pin('1357');
       const sca = await pay(gb, 2000, 'gbp', cards.onlinePinScaRetry, 'apple_pay');
       assert.equal(paid(sca.result).status, 'succeeded');
-      assert.deepEqual(gb.ui.pinPads.map((pad) => pad.when), ['during_confirm'], 'in GB the issuer SCA request applies to wallets');
+      assert.deepEqual(
+        gb.ui.pinPads.map((pad) => pad.when),
+        ['during_confirm'],
+        'in GB the issuer SCA request applies to wallets',
+      );
     });
 
     test('.03 amounts: the PIN flow in France, online_or_offline_pin_required in the United States', async () => {
@@ -196,7 +233,10 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
       fr.ui.pin('1111');
       const pinTest = await pay(fr, 1003, 'eur', cards.visa);
       assert.equal(paid(pinTest.result).status, 'succeeded');
-      assert.deepEqual(fr.ui.pinPads.map((pad) => pad.when), ['before_collect']);
+      assert.deepEqual(
+        fr.ui.pinPads.map((pad) => pad.when),
+        ['before_collect'],
+      );
 
       const us = f.phone();
       await us.connect((await f.locationIn('US')).id);
@@ -217,9 +257,18 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
       const statuses = phone.events.payment.length;
       const { paymentIntent, result } = await pay(phone, 1000, 'eur', cards.onlinePinScaRetry);
       assert.equal(paid(result).status, 'succeeded');
-      assert.deepEqual(phone.ui.pinPads.map((pad) => pad.when), ['during_confirm']);
+      assert.deepEqual(
+        phone.ui.pinPads.map((pad) => pad.when),
+        ['during_confirm'],
+      );
       assert.equal(phone.ui.tapScreens.length, 1, 'the customer tapped once: the SDK kept the card');
-      assert.deepEqual(phone.events.payment.slice(statuses), ['waitingForInput', 'processing', 'waitingForInput', 'processing', 'ready']);
+      assert.deepEqual(phone.events.payment.slice(statuses), [
+        'waitingForInput',
+        'processing',
+        'waitingForInput',
+        'processing',
+        'ready',
+      ]);
       const charges = await f.stripe.charges.list({ payment_intent: paymentIntent.id });
       assert.deepEqual(charges.data.map((c) => c.status).sort(), ['failed', 'succeeded']);
       const soft = charges.data.find((c) => c.status === 'failed')!;
@@ -236,10 +285,20 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
     });
 
     test('declines before any PIN screen: insertion required in GB, offline-PIN-only cards, an old Android SDK', async () => {
-      const cases: Array<[string, string, number, string, string, string, Partial<DeviceFacts>?, ('ios' | 'android')?]> = [
+      const cases: Array<
+        [string, string, number, string, string, string, Partial<DeviceFacts>?, ('ios' | 'android')?]
+      > = [
         ['GB', 'gbp', 2000, cards.offlinePinScaRetry, 'offline_pin_required', 'sca_requires_card_insertion'],
         ['CA', 'cad', 30000, cards.offlinePinOnly, 'offline_pin_required', 'offline_pin_only_card', {}, 'ios'],
-        ['FR', 'eur', 7500, cards.visa, 'online_or_offline_pin_required', 'pin_requires_newer_sdk', { sdkVersion: '4.2.0' }],
+        [
+          'FR',
+          'eur',
+          7500,
+          cards.visa,
+          'online_or_offline_pin_required',
+          'pin_requires_newer_sdk',
+          { sdkVersion: '4.2.0' },
+        ],
       ];
       for (const [country, currency, amount, card, declineCode, reason, device = {}, platform = 'android'] of cases) {
         const phone = await phoneIn(country, platform, device);
@@ -273,11 +332,18 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
         assert.equal(error.metadata['reason'], cause);
         assert.match(error.message, /^TAP_TO_PAY_INSECURE_ENVIRONMENT: /);
         assert.equal(phone.ui.outcomes.at(-1)?.outcome.kind, 'error');
-        const reader = await f.stripe.terminal.readers.retrieve(phone.terminal.getConnectedReader()!.id) as Stripe.Terminal.Reader;
+        const reader = (await f.stripe.terminal.readers.retrieve(
+          phone.terminal.getConnectedReader()!.id,
+        )) as Stripe.Terminal.Reader;
         assert.notEqual(reader.action?.status, 'in_progress', `${cause}: the reader is free`);
         assert.equal((await f.stripe.paymentIntents.retrieve(paymentIntent.id)).status, 'requires_payment_method');
-        phone.terminal.setDeviceFacts({ developerOptions: false, accessibilityServices: false, screenRecording: false, overlays: false,
-          internet: true });
+        phone.terminal.setDeviceFacts({
+          developerOptions: false,
+          accessibilityServices: false,
+          screenRecording: false,
+          overlays: false,
+          internet: true,
+        });
       }
       phone.terminal.setDeviceFacts({ screenRecording: true, overlays: true });
       phone.ui.tapCard(cards.visa).pin('2468');
@@ -363,7 +429,9 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
       phone.ui.tap(...Array<'read_error'>(readAttemptsMax).fill('read_error'));
       const timedOut = errorOf(await phone.terminal.collectPaymentMethod({ paymentIntent: other }));
       assert.equal(timedOut.code, ErrorCode.CARD_READ_TIMED_OUT);
-      const reader = await f.stripe.terminal.readers.retrieve(phone.terminal.getConnectedReader()!.id) as Stripe.Terminal.Reader;
+      const reader = (await f.stripe.terminal.readers.retrieve(
+        phone.terminal.getConnectedReader()!.id,
+      )) as Stripe.Terminal.Reader;
       assert.notEqual(reader.action?.status, 'in_progress');
 
       phone.ui.tapCard(cards.notACard).tapCard(cards.visa);
@@ -382,10 +450,16 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
       assert.equal(error.apiError?.declineCode, 'generic_decline');
       assert.equal(error.paymentIntent?.id, paymentIntent.id);
       assert.equal(error.paymentIntent?.status, 'requiresPaymentMethod');
-      assert.equal(errorOf(await phone.terminal.confirmPaymentIntent({ paymentIntent })).code, ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT,
-        'the declined card is not kept');
+      assert.equal(
+        errorOf(await phone.terminal.confirmPaymentIntent({ paymentIntent })).code,
+        ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT,
+        'the declined card is not kept',
+      );
       phone.ui.tapCard(cards.visa);
-      assert.equal(paid(await phone.terminal.processPaymentIntent({ paymentIntent: error.paymentIntent! })).status, 'succeeded');
+      assert.equal(
+        paid(await phone.terminal.processPaymentIntent({ paymentIntent: error.paymentIntent! })).status,
+        'succeeded',
+      );
     });
 
     test('a connection error during the authorization is STRIPE_API_CONNECTION_ERROR with the PaymentIntent', async () => {
@@ -417,7 +491,10 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
       // Retrieved by its client secret, the same PaymentIntent is usable.
       const retrieved = paid(await phone.terminal.retrievePaymentIntent(server.client_secret!));
       phone.ui.tapCard(cards.visa);
-      assert.equal(paid(await phone.terminal.processPaymentIntent({ paymentIntent: retrieved })).status, 'requiresCapture');
+      assert.equal(
+        paid(await phone.terminal.processPaymentIntent({ paymentIntent: retrieved })).status,
+        'requiresCapture',
+      );
     });
 
     test('setSimulatedCard: the simulated reader presents that card when the customer script is empty', async () => {
@@ -437,14 +514,25 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
       await phone.connect((await f.locationIn('FR')).id);
       const defaults = await pay(phone, 1000, 'eur', cards.visa);
       paid(defaults.result);
-      assert.deepEqual(phone.ui.tapScreens[0]!.ux, { tapZone: { indicator: 'default' },
-        colors: { primary: null, success: null, error: null }, darkMode: 'light' });
+      assert.deepEqual(phone.ui.tapScreens[0]!.ux, {
+        tapZone: { indicator: 'default' },
+        colors: { primary: null, success: null, error: null },
+        darkMode: 'light',
+      });
 
-      assert.deepEqual(await phone.terminal.setTapToPayUxConfiguration({
-        tapZone: { indicator: 'FRONT', xBias: 0.2, yBias: 0.8 }, colors: { primary: '#635bff', error: '#80DF1B41' }, darkMode: 'DARK',
-      }), {});
-      const expected = { tapZone: { indicator: 'front', xBias: 0.2, yBias: 0.8 },
-        colors: { primary: '#FF635BFF', success: null, error: '#80DF1B41' }, darkMode: 'dark' };
+      assert.deepEqual(
+        await phone.terminal.setTapToPayUxConfiguration({
+          tapZone: { indicator: 'FRONT', xBias: 0.2, yBias: 0.8 },
+          colors: { primary: '#635bff', error: '#80DF1B41' },
+          darkMode: 'DARK',
+        }),
+        {},
+      );
+      const expected = {
+        tapZone: { indicator: 'front', xBias: 0.2, yBias: 0.8 },
+        colors: { primary: '#FF635BFF', success: null, error: '#80DF1B41' },
+        darkMode: 'dark',
+      };
       phone.ui.pin('1234');
       const withPin = await pay(phone, 9000, 'eur', cards.visa);
       paid(withPin.result);
@@ -459,9 +547,13 @@ describe('mobile Tap to Pay SDK: payments (sqlite)', () => {
       const phone = f.phone();
       await phone.terminal.initialize();
       assert.deepEqual(await phone.terminal.setTapToPayUxConfiguration({ darkMode: 'system' }), {});
-      const error = errorOf(await phone.terminal.setTapToPayUxConfiguration({
-        tapZone: { indicator: 'above', bias: 1.5 }, colors: { primary: 'purple' }, darkMode: 'dim',
-      }));
+      const error = errorOf(
+        await phone.terminal.setTapToPayUxConfiguration({
+          tapZone: { indicator: 'above', bias: 1.5 },
+          colors: { primary: 'purple' },
+          darkMode: 'dim',
+        }),
+      );
       assert.equal(error.code, ErrorCode.INVALID_REQUIRED_PARAMETER);
       const fields = (error.metadata['errors'] as Array<{ field: string }>).map((e) => e.field).sort();
       assert.deepEqual(fields, ['colors.primary', 'darkMode', 'tapZone.bias']);

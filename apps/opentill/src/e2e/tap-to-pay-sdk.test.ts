@@ -13,17 +13,24 @@ import { errorOf, goodAndroid, paid, tapToPayFixture, type TapToPayFixture } fro
 
 /** The server's Tap to Pay refusals React Native's ErrorCode union has no name for, and the code the SDK gives them. */
 const reactNativeCode: Readonly<Record<string, string>> = {
-  TAP_TO_PAY_UNSUPPORTED_OS_VERSION: 'TAP_TO_PAY_UNSUPPORTED_DEVICE', TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS: 'TAP_TO_PAY_DEVICE_TAMPERED',
-  ATTESTATION_FAILURE: 'TAP_TO_PAY_DEVICE_TAMPERED', TAP_TO_PAY_MISSING_ENTITLEMENT: 'TAP_TO_PAY_LIBRARY_NOT_INCLUDED',
+  TAP_TO_PAY_UNSUPPORTED_OS_VERSION: 'TAP_TO_PAY_UNSUPPORTED_DEVICE',
+  TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS: 'TAP_TO_PAY_DEVICE_TAMPERED',
+  ATTESTATION_FAILURE: 'TAP_TO_PAY_DEVICE_TAMPERED',
+  TAP_TO_PAY_MISSING_ENTITLEMENT: 'TAP_TO_PAY_LIBRARY_NOT_INCLUDED',
   TAP_TO_PAY_PASSCODE_NOT_ENABLED: 'TAP_TO_PAY_INSECURE_ENVIRONMENT',
 };
 
 describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
   let f: TapToPayFixture;
-  before(async () => { f = await tapToPayFixture('ttp_sdk'); });
-  after(async () => { await f.stop(); });
+  before(async () => {
+    f = await tapToPayFixture('ttp_sdk');
+  });
+  after(async () => {
+    await f.stop();
+  });
 
-  const phoneReaders = async () => (await f.stripe.terminal.readers.list({ device_type: 'mobile_phone_reader', limit: 100 })).data;
+  const phoneReaders = async () =>
+    (await f.stripe.terminal.readers.list({ device_type: 'mobile_phone_reader', limit: 100 })).data;
 
   test('before initialize every method throws as React Native does; the state getters answer', async () => {
     const { terminal } = f.phone();
@@ -32,7 +39,10 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     assert.equal(terminal.getConnectedReader(), null);
     const message = { name: 'Error', message: notInitializedMessage };
     await assert.rejects(terminal.discoverReaders({ discoveryMethod: 'tapToPay' }), message);
-    await assert.rejects(terminal.connectReader({ discoveryMethod: 'tapToPay', reader: {} as never, locationId: 'tml_x' }), message);
+    await assert.rejects(
+      terminal.connectReader({ discoveryMethod: 'tapToPay', reader: {} as never, locationId: 'tml_x' }),
+      message,
+    );
     await assert.rejects(terminal.createPaymentIntent({ amount: 100, currency: 'eur' }), message);
     await assert.rejects(terminal.retrievePaymentIntent('pi_x_secret_y'), message);
     await assert.rejects(terminal.collectPaymentMethod({ paymentIntent: {} as never }), message);
@@ -45,10 +55,14 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
 
   test('initialize: a failing token provider is CONNECTION_TOKEN_PROVIDER_ERROR and the SDK stays uninitialized', async () => {
     let fail = true;
-    const phone = f.phone({ options: { tokenProvider: async () => {
-      if (fail) throw new Error('backend down');
-      return (await f.stripe.terminal.connectionTokens.create()).secret;
-    } } });
+    const phone = f.phone({
+      options: {
+        tokenProvider: async () => {
+          if (fail) throw new Error('backend down');
+          return (await f.stripe.terminal.connectionTokens.create()).secret;
+        },
+      },
+    });
     const failed = errorOf(await phone.terminal.initialize());
     assert.equal(failed.name, 'StripeError');
     assert.equal(failed.code, ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR);
@@ -72,8 +86,10 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     const first = phone.terminal.discoverReaders({ discoveryMethod: 'tapToPay', simulated: true });
     const second = await phone.terminal.discoverReaders({ discoveryMethod: 'tapToPay', simulated: true });
     assert.equal(errorOf(second).code, ErrorCode.READER_BUSY);
-    assert.equal(errorOf(second).message,
-      'Could not execute discoverReaders because the SDK is busy with another command: discoverReaders.');
+    assert.equal(
+      errorOf(second).message,
+      'Could not execute discoverReaders because the SDK is busy with another command: discoverReaders.',
+    );
     assert.deepEqual(await first, {});
     const [reader] = phone.terminal.discoveredReaders;
     assert.equal(phone.terminal.discoveredReaders.length, 1);
@@ -82,7 +98,10 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     assert.equal(reader!.deviceType, 'tapToPay');
     assert.equal(reader!.simulated, true);
     assert.equal(reader!.locationStatus, 'notSet');
-    assert.deepEqual(phone.events.discovered.map((readers) => readers.map((r) => r.serialNumber)), [['discovery-phone']]);
+    assert.deepEqual(
+      phone.events.discovered.map((readers) => readers.map((r) => r.serialNumber)),
+      [['discovery-phone']],
+    );
     assert.deepEqual(phone.events.finishedDiscovering, [undefined]);
     assert.deepEqual(phone.events.connection, ['discovering', 'notConnected']);
 
@@ -93,10 +112,18 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     // Discovery registers nothing: the phone becomes a reader when it connects.
     assert.ok((await phoneReaders()).every((r) => r.serial_number !== 'discovery-phone'));
 
-    const supported = await phone.terminal.supportsReadersOfType({ deviceType: 'tapToPay', discoveryMethod: 'tapToPay', simulated: true });
+    const supported = await phone.terminal.supportsReadersOfType({
+      deviceType: 'tapToPay',
+      discoveryMethod: 'tapToPay',
+      simulated: true,
+    });
     assert.deepEqual(supported, { readerSupportResult: true });
     phone.terminal.setDeviceFacts({ osVersion: '12' });
-    const old = await phone.terminal.supportsReadersOfType({ deviceType: 'tapToPay', discoveryMethod: 'tapToPay', simulated: true });
+    const old = await phone.terminal.supportsReadersOfType({
+      deviceType: 'tapToPay',
+      discoveryMethod: 'tapToPay',
+      simulated: true,
+    });
     assert.equal(old.readerSupportResult, false);
     assert.equal(old.error?.code, 'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION');
   });
@@ -118,13 +145,19 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     assert.deepEqual(phone.events.payment, ['ready']);
     assert.equal(phone.events.termsAccepted, 0, 'no Terms of Service on Android');
 
-    const server = await f.stripe.terminal.readers.retrieve(reader.id) as { device_type: string; location: string; serial_number: string };
+    const server = (await f.stripe.terminal.readers.retrieve(reader.id)) as {
+      device_type: string;
+      location: string;
+      serial_number: string;
+    };
     assert.equal(server.device_type, 'mobile_phone_reader');
     assert.equal(server.location, location.id);
     assert.equal(server.serial_number, 'connect-phone');
 
     // A second connection is refused locally.
-    const again = errorOf(await phone.terminal.connectReader({ discoveryMethod: 'tapToPay', reader, locationId: location.id }));
+    const again = errorOf(
+      await phone.terminal.connectReader({ discoveryMethod: 'tapToPay', reader, locationId: location.id }),
+    );
     assert.equal(again.code, ErrorCode.ALREADY_CONNECTED_TO_READER);
 
     // Disconnecting ends the session: the next connection asks for a new token, and finds the same reader.
@@ -141,30 +174,45 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
 
   test('local refusals send nothing: missing location, a reader from elsewhere, other discovery methods', async () => {
     const sent: string[] = [];
-    const phone = f.phone({ options: { fetch: (input, init) => {
-      sent.push(`${init?.method ?? 'GET'} ${String(input).replace(/^.*\/opentill\/v1\/sdk/, '')}`);
-      return fetch(input, init);
-    } } });
+    const phone = f.phone({
+      options: {
+        fetch: (input, init) => {
+          sent.push(`${init?.method ?? 'GET'} ${String(input).replace(/^.*\/opentill\/v1\/sdk/, '')}`);
+          return fetch(input, init);
+        },
+      },
+    });
     await phone.terminal.initialize();
     await phone.terminal.discoverReaders({ discoveryMethod: 'tapToPay', simulated: true });
     const reader = phone.terminal.discoveredReaders[0]!;
     sent.length = 0;
-    const missing = errorOf(await phone.terminal.connectReader({ discoveryMethod: 'tapToPay', reader, locationId: '' }));
+    const missing = errorOf(
+      await phone.terminal.connectReader({ discoveryMethod: 'tapToPay', reader, locationId: '' }),
+    );
     assert.equal(missing.code, ErrorCode.MISSING_REQUIRED_PARAMETER);
     const noLocation = errorOf(await phone.terminal.connectReader({ discoveryMethod: 'tapToPay', reader } as never));
     assert.equal(noLocation.code, ErrorCode.MISSING_REQUIRED_PARAMETER);
-    const stranger = errorOf(await phone.terminal.connectReader({ discoveryMethod: 'tapToPay', locationId: 'tml_x',
-      reader: { ...reader, serialNumber: 'someone-else' } }));
+    const stranger = errorOf(
+      await phone.terminal.connectReader({
+        discoveryMethod: 'tapToPay',
+        locationId: 'tml_x',
+        reader: { ...reader, serialNumber: 'someone-else' },
+      }),
+    );
     assert.equal(stranger.code, ErrorCode.INVALID_REQUIRED_PARAMETER);
     assert.match(stranger.message, /serialNumber someone-else/);
     // The phone is no Bluetooth reader.
-    const bluetooth = errorOf(await phone.terminal.connectReader({ discoveryMethod: 'bluetoothScan', reader, locationId: 'tml_x' }));
+    const bluetooth = errorOf(
+      await phone.terminal.connectReader({ discoveryMethod: 'bluetoothScan', reader, locationId: 'tml_x' }),
+    );
     assert.equal(bluetooth.code, ErrorCode.INVALID_REQUIRED_PARAMETER);
     assert.deepEqual(sent, []);
     assert.equal(phone.terminal.getConnectionStatus(), 'notConnected');
 
     // A Location the server does not know is the server's refusal.
-    const unknown = errorOf(await phone.terminal.connectReader({ discoveryMethod: 'tapToPay', reader, locationId: 'tml_nope' }));
+    const unknown = errorOf(
+      await phone.terminal.connectReader({ discoveryMethod: 'tapToPay', reader, locationId: 'tml_nope' }),
+    );
     assert.equal(unknown.code, ErrorCode.INVALID_REQUIRED_PARAMETER);
     assert.equal(unknown.metadata['reason'], 'location_not_found');
     assert.deepEqual(sent, ['POST /tap_to_pay/connection']);
@@ -178,35 +226,75 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
       ['iPad', { platform: 'ios', model: 'iPad Pro' }, 'TAP_TO_PAY_UNSUPPORTED_DEVICE', 'not_an_iphone'],
       ['iOS beta', { platform: 'ios', isBeta: true }, 'TAP_TO_PAY_UNSUPPORTED_OS_VERSION', 'os_beta'],
       ['iOS 16.3', { platform: 'ios', osVersion: '16.3' }, 'TAP_TO_PAY_UNSUPPORTED_OS_VERSION', 'os_too_old'],
-      ['no entitlement', { platform: 'ios', iosEntitlement: false }, 'TAP_TO_PAY_MISSING_ENTITLEMENT', 'missing_entitlement'],
+      [
+        'no entitlement',
+        { platform: 'ios', iosEntitlement: false },
+        'TAP_TO_PAY_MISSING_ENTITLEMENT',
+        'missing_entitlement',
+      ],
       ['no passcode', { platform: 'ios', passcodeSet: false }, 'TAP_TO_PAY_PASSCODE_NOT_ENABLED', 'passcode_not_set'],
       ['jailbroken iPhone', { platform: 'ios', rooted: true }, 'TAP_TO_PAY_DEVICE_TAMPERED', 'rooted'],
       ['Android 12', { osVersion: '12' }, 'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'os_too_old'],
       ['Android beta', { isBeta: true }, 'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'os_beta'],
-      ['old security patch', { securityPatch: '2020-01-01' }, 'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'security_patch_too_old'],
+      [
+        'old security patch',
+        { securityPatch: '2020-01-01' },
+        'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION',
+        'security_patch_too_old',
+      ],
       ['x86', { cpuArch: 'x86_64' }, 'TAP_TO_PAY_UNSUPPORTED_PROCESSOR', 'non_arm_cpu'],
       ['no NFC', { hasNfc: false, nfcEnabled: false }, 'TAP_TO_PAY_UNSUPPORTED_DEVICE', 'no_nfc'],
       ['rooted', { rooted: true }, 'TAP_TO_PAY_DEVICE_TAMPERED', 'rooted'],
       ['bootloader', { bootloaderUnlocked: true }, 'TAP_TO_PAY_DEVICE_TAMPERED', 'bootloader_unlocked'],
       ['modified OS', { modifiedOs: true }, 'TAP_TO_PAY_DEVICE_TAMPERED', 'modified_os'],
       ['not GMS', { gmsCertified: false }, 'ATTESTATION_FAILURE', 'not_gms_certified'],
-      ['keystore 41', { hardwareKeystoreVersion: 41 }, 'TAP_TO_PAY_UNSUPPORTED_DEVICE', 'hardware_keystore_unsupported'],
+      [
+        'keystore 41',
+        { hardwareKeystoreVersion: 41 },
+        'TAP_TO_PAY_UNSUPPORTED_DEVICE',
+        'hardware_keystore_unsupported',
+      ],
       ['NFC off', { nfcEnabled: false }, 'TAP_TO_PAY_NFC_DISABLED', 'nfc_disabled'],
       ['no internet', { internet: false }, 'STRIPE_API_CONNECTION_ERROR', 'no_internet'],
-      ['forged: Android with an entitlement', { iosEntitlement: true }, 'TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS', 'android_with_ios_facts'],
-      ['forged: iOS on a Pixel', { platform: 'ios', model: 'Pixel 8' }, 'TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS', 'non_apple_model_on_ios'],
-      ['forged: iOS 21', { platform: 'ios', osVersion: '21.0' }, 'TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS', 'ios_version_does_not_exist'],
+      [
+        'forged: Android with an entitlement',
+        { iosEntitlement: true },
+        'TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS',
+        'android_with_ios_facts',
+      ],
+      [
+        'forged: iOS on a Pixel',
+        { platform: 'ios', model: 'Pixel 8' },
+        'TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS',
+        'non_apple_model_on_ios',
+      ],
+      [
+        'forged: iOS 21',
+        { platform: 'ios', osVersion: '21.0' },
+        'TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS',
+        'ios_version_does_not_exist',
+      ],
       ['debuggable app, real reader', { debuggable: true }, 'TAP_TO_PAY_DEBUG_NOT_SUPPORTED', 'debuggable_app', false],
-      ['developer options, real reader', { developerOptions: true }, 'TAP_TO_PAY_INSECURE_ENVIRONMENT', 'developer_options', false],
+      [
+        'developer options, real reader',
+        { developerOptions: true },
+        'TAP_TO_PAY_INSECURE_ENVIRONMENT',
+        'developer_options',
+        false,
+      ],
     ];
     const before = (await phoneReaders()).length;
     for (const [name, device, code, reason, simulated = true] of cases) {
       const phone = f.phone({ device });
       await phone.terminal.initialize();
       await phone.terminal.discoverReaders({ discoveryMethod: 'tapToPay', simulated });
-      const refused = errorOf(await phone.terminal.connectReader({
-        discoveryMethod: 'tapToPay', reader: phone.terminal.discoveredReaders[0]!, locationId: location.id,
-      }));
+      const refused = errorOf(
+        await phone.terminal.connectReader({
+          discoveryMethod: 'tapToPay',
+          reader: phone.terminal.discoveredReaders[0]!,
+          locationId: location.id,
+        }),
+      );
       // React Native's union has no name for some server refusals: its nearest code, the server's in nativeErrorCode.
       assert.equal(refused.code, reactNativeCode[code] ?? code, `${name}: ${JSON.stringify(refused)}`);
       assert.equal(refused.nativeErrorCode, code, name);
@@ -225,8 +313,16 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     const rooted = f.phone({ device: { rooted: true } });
     await rooted.terminal.initialize();
     await rooted.terminal.discoverReaders({ discoveryMethod: 'tapToPay', simulated: true });
-    assert.equal(errorOf(await rooted.terminal.connectReader({ discoveryMethod: 'tapToPay',
-      reader: rooted.terminal.discoveredReaders[0]!, locationId: location.id })).code, 'TAP_TO_PAY_DEVICE_TAMPERED');
+    assert.equal(
+      errorOf(
+        await rooted.terminal.connectReader({
+          discoveryMethod: 'tapToPay',
+          reader: rooted.terminal.discoveredReaders[0]!,
+          locationId: location.id,
+        }),
+      ).code,
+      'TAP_TO_PAY_DEVICE_TAMPERED',
+    );
     rooted.terminal.setDeviceFacts({ rooted: false });
     await rooted.connect(location.id);
   });
@@ -237,8 +333,15 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
       await phone.terminal.initialize();
       await phone.terminal.discoverReaders({ discoveryMethod: 'tapToPay', simulated: true });
       const location = await f.locationIn(country, state);
-      return { phone, location, result: await phone.terminal.connectReader({ discoveryMethod: 'tapToPay',
-        reader: phone.terminal.discoveredReaders[0]!, locationId: location.id }) };
+      return {
+        phone,
+        location,
+        result: await phone.terminal.connectReader({
+          discoveryMethod: 'tapToPay',
+          reader: phone.terminal.discoveredReaders[0]!,
+          locationId: location.id,
+        }),
+      };
     };
     // General availability: France on iPhone and Android.
     for (const device of [{ platform: 'ios' as const }, {}]) {
@@ -254,8 +357,11 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     assert.equal(android.result.error, undefined, 'Austria is generally available on Android');
     await f.opentill('/opentill/v1/tap_to_pay/settings', { beta_countries: 'true' });
     try {
-      const opted = await beta.phone.terminal.connectReader({ discoveryMethod: 'tapToPay',
-        reader: beta.phone.terminal.discoveredReaders[0]!, locationId: beta.location.id });
+      const opted = await beta.phone.terminal.connectReader({
+        discoveryMethod: 'tapToPay',
+        reader: beta.phone.terminal.discoveredReaders[0]!,
+        locationId: beta.location.id,
+      });
       assert.equal(opted.error, undefined, JSON.stringify(opted.error));
     } finally {
       await f.opentill('/opentill/v1/tap_to_pay/settings', { beta_countries: 'false' });
@@ -281,8 +387,14 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     const fresh = f.phone({ device: { platform: 'ios' } });
     await fresh.terminal.initialize();
     await fresh.terminal.discoverReaders({ discoveryMethod: 'tapToPay' });
-    const refused = errorOf(await fresh.terminal.connectReader({ discoveryMethod: 'tapToPay',
-      reader: fresh.terminal.discoveredReaders[0]!, locationId: location.id, tosAcceptancePermitted: false }));
+    const refused = errorOf(
+      await fresh.terminal.connectReader({
+        discoveryMethod: 'tapToPay',
+        reader: fresh.terminal.discoveredReaders[0]!,
+        locationId: location.id,
+        tosAcceptancePermitted: false,
+      }),
+    );
     assert.equal(refused.nativeErrorCode, 'TAP_TO_PAY_READER_TOS_NOT_YET_ACCEPTED');
     assert.equal(refused.code, 'MISSING_PREREQUISITE');
     assert.equal(fresh.events.termsAccepted, 0);
@@ -296,7 +408,8 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
       await phone.terminal.collectPaymentMethod({ paymentIntent }),
       await phone.terminal.confirmPaymentIntent({ paymentIntent }),
       await phone.terminal.processPaymentIntent({ paymentIntent }),
-    ]) assert.equal(errorOf(result).code, ErrorCode.NOT_CONNECTED_TO_READER);
+    ])
+      assert.equal(errorOf(result).code, ErrorCode.NOT_CONNECTED_TO_READER);
     assert.equal(errorOf(await phone.terminal.cancelCollectPaymentMethod()).code, ErrorCode.CANCEL_FAILED);
     assert.equal(phone.ui.tapScreens.length, 0);
   });
@@ -315,7 +428,10 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
       ['collectPaymentMethod', await phone.terminal.collectPaymentMethod({ paymentIntent })],
     ] as const) {
       assert.equal(errorOf(busy).code, ErrorCode.READER_BUSY);
-      assert.equal(errorOf(busy).message, `Could not execute ${name} because the SDK is busy with another command: collectPaymentMethod.`);
+      assert.equal(
+        errorOf(busy).message,
+        `Could not execute ${name} because the SDK is busy with another command: collectPaymentMethod.`,
+      );
     }
     assert.equal(errorOf(await phone.terminal.cancelProcessPaymentIntent()).code, ErrorCode.CANCEL_FAILED);
     assert.deepEqual(await phone.terminal.cancelCollectPaymentMethod(), {});
@@ -323,7 +439,9 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     assert.equal(canceled.code, ErrorCode.CANCELED);
     assert.deepEqual(phone.ui.aborted, ['tap']);
     assert.equal(errorOf(await collecting.cancel()).code, ErrorCode.CANCEL_FAILED);
-    const reader = await f.stripe.terminal.readers.retrieve(phone.terminal.getConnectedReader()!.id) as { action: { status: string } | null };
+    const reader = (await f.stripe.terminal.readers.retrieve(phone.terminal.getConnectedReader()!.id)) as {
+      action: { status: string } | null;
+    };
     assert.notEqual(reader.action?.status, 'in_progress', 'the reader action was canceled');
     assert.equal(phone.terminal.getPaymentStatus(), 'ready');
   });
@@ -331,8 +449,12 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
   test('PaymentIntents from the SDK: create (camelCase params), retrieve by client secret, cancel; handles', async () => {
     const phone = f.phone();
     await phone.terminal.initialize();
-    const created = await phone.paymentIntent(2599, 'eur', { captureMethod: 'manual', description: 'Two croissants',
-      metadata: { order: '42' }, statementDescriptorSuffix: 'CAFE' });
+    const created = await phone.paymentIntent(2599, 'eur', {
+      captureMethod: 'manual',
+      description: 'Two croissants',
+      metadata: { order: '42' },
+      statementDescriptorSuffix: 'CAFE',
+    });
     assert.match(created.id, /^pi_/);
     assert.equal(created.status, 'requiresPaymentMethod');
     assert.equal(created.captureMethod, 'manual');
@@ -407,7 +529,10 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
       await offline(reader.id);
       await phone.until((e) => e.disconnects.length === 1);
       assert.equal(phone.events.reconnectStarted.length, 1);
-      assert.deepEqual(phone.events.reconnectFailed.map((r) => r.id), [reader.id]);
+      assert.deepEqual(
+        phone.events.reconnectFailed.map((r) => r.id),
+        [reader.id],
+      );
       assert.deepEqual(phone.events.disconnects, ['unknown']);
       assert.equal(phone.terminal.getConnectionStatus(), 'notConnected');
       assert.equal(phone.terminal.getConnectedReader(), null);
@@ -434,7 +559,10 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
       await phone.until((e) => e.reconnectStarted.length === 1);
       assert.deepEqual(await phone.terminal.cancelReaderReconnection(), {});
       assert.equal(phone.terminal.getConnectionStatus(), 'notConnected');
-      assert.deepEqual(phone.events.reconnectFailed.map((r) => r.id), [reader.id]);
+      assert.deepEqual(
+        phone.events.reconnectFailed.map((r) => r.id),
+        [reader.id],
+      );
       assert.deepEqual(phone.events.disconnects, ['unknown']);
       await online(reader.id);
     });

@@ -43,7 +43,9 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
       for (const socket of sockets) socket.destroy();
       sockets.clear();
     },
-    restore() { open = true; },
+    restore() {
+      open = true;
+    },
     async close() {
       open = false;
       for (const socket of sockets) socket.destroy();

@@ -19,7 +19,10 @@ for (const store of stores) {
     try {
       const stripe = client(first);
       const location = await stripe.terminal.locations.create({ display_name: 'A', address: { country: 'US' } });
-      const reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
+      const reader = await stripe.terminal.readers.create({
+        registration_code: 'simulated-wpe',
+        location: location.id,
+      });
       await first.stop();
       // A second server on the same database with another key makes a second account.
       const second = await startServer({ ...shared, secretKey: `sk_test_second${process.pid}x${Date.now()}` });
@@ -28,12 +31,22 @@ for (const store of stores) {
         assert.equal((await stripeError(other.terminal.readers.retrieve(reader.id))).code, 'resource_missing');
         assert.equal((await stripeError(other.terminal.locations.retrieve(location.id))).code, 'resource_missing');
         const pi = await other.paymentIntents.create({
-          amount: 1000, currency: 'usd', payment_method_types: ['card_present'],
+          amount: 1000,
+          currency: 'usd',
+          payment_method_types: ['card_present'],
         } as Stripe.PaymentIntentCreateParams);
-        assert.equal((await stripeError(other.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id }))).code,
-          'resource_missing');
-        assert.equal((await stripeError(other.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id }))).code,
-          'resource_missing');
+        assert.equal(
+          (await stripeError(other.terminal.readers.processPaymentIntent(reader.id, { payment_intent: pi.id }))).code,
+          'resource_missing',
+        );
+        assert.equal(
+          (
+            await stripeError(
+              other.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id }),
+            )
+          ).code,
+          'resource_missing',
+        );
         assert.equal((await other.terminal.readers.list()).data.length, 0);
       } finally {
         await second.stop();

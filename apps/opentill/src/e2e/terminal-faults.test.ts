@@ -4,18 +4,25 @@ import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
 import { stores, stripeError, terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 
-const guide = 'https://stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven#handle-errors';
+const guide =
+  'https://stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven#handle-errors';
 
 for (const store of stores) {
   describe(`terminal fault injection (${store})`, () => {
     let f: TerminalFixture;
-    before(async () => { f = await terminalFixture(store, 'terminal_faults'); });
-    after(async () => { await f.stop(); });
+    before(async () => {
+      f = await terminalFixture(store, 'terminal_faults');
+    });
+    after(async () => {
+      await f.stop();
+    });
     const fault = (reader: { id: string }, name: string, params: Record<string, string> = {}) =>
       f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/${name}`, params);
-    const retrieve = async (id: string) => await f.stripe.terminal.readers.retrieve(id) as Stripe.Terminal.Reader;
+    const retrieve = async (id: string) => (await f.stripe.terminal.readers.retrieve(id)) as Stripe.Terminal.Reader;
     const eventCount = async (type: string, readerId: string) =>
-      (await f.stripe.events.list({ type, limit: 100 })).data.filter((e) => (e.data.object as { id: string }).id === readerId).length;
+      (await f.stripe.events.list({ type, limit: 100 })).data.filter(
+        (e) => (e.data.object as { id: string }).id === readerId,
+      ).length;
 
     test('offline and back: terminal_reader_offline, status and last_seen_at', async () => {
       const { stripe } = f;
@@ -25,17 +32,29 @@ for (const store of stores) {
       const offline = await retrieve(reader.id);
       assert.equal(offline.status, 'offline');
       assert.ok(Date.now() - offline.last_seen_at! > 120_000);
-      assert.ok((await stripe.terminal.readers.list({ status: 'offline', limit: 100 })).data.some((r) => r.id === reader.id));
-      const error = await stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }));
+      assert.ok(
+        (await stripe.terminal.readers.list({ status: 'offline', limit: 100 })).data.some((r) => r.id === reader.id),
+      );
+      const error = await stripeError(
+        stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }),
+      );
       assert.equal(error.code, 'terminal_reader_offline');
       assert.equal(error.statusCode, 400);
-      assert.equal(error.message, 'Reader is currently offline, please ensure the reader is powered on and connected to the ' +
-        `internet before retrying your request. Reference the integration guide at ${guide} for details on how to handle this error.`);
+      assert.equal(
+        error.message,
+        'Reader is currently offline, please ensure the reader is powered on and connected to the ' +
+          `internet before retrying your request. Reference the integration guide at ${guide} for details on how to handle this error.`,
+      );
       assert.equal(error.doc_url, 'https://docs.stripe.com/error-codes#terminal-reader-offline');
-      assert.equal((await stripeError(stripe.terminal.readers.cancelAction(reader.id))).code, 'terminal_reader_offline');
+      assert.equal(
+        (await stripeError(stripe.terminal.readers.cancelAction(reader.id))).code,
+        'terminal_reader_offline',
+      );
       await fault(reader, 'online');
       assert.equal((await retrieve(reader.id)).status, 'online');
-      const started = await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id });
+      const started = await stripe.terminal.readers.processPaymentIntent(reader.id, {
+        payment_intent: paymentIntent.id,
+      });
       assert.equal(started.action?.status, 'in_progress');
     });
 
@@ -45,11 +64,15 @@ for (const store of stores) {
       const paymentIntent = await f.paymentIntent();
       await fault(reader, 'offline', { silent_for_seconds: '0' });
       assert.equal((await retrieve(reader.id)).status, 'online');
-      const timeout = await stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }));
+      const timeout = await stripeError(
+        stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }),
+      );
       assert.equal(timeout.code, 'terminal_reader_timeout');
       await f.opentill('/opentill/v1/test/clock/advance', { seconds: '121' });
       assert.equal((await retrieve(reader.id)).status, 'offline');
-      const offline = await stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }));
+      const offline = await stripeError(
+        stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }),
+      );
       assert.equal(offline.code, 'terminal_reader_offline');
       await fault(reader, 'online');
     });
@@ -59,19 +82,28 @@ for (const store of stores) {
       const reader = await f.reader();
       const paymentIntent = await f.paymentIntent();
       await fault(reader, 'next_command_timeout');
-      const lost = await stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }));
+      const lost = await stripeError(
+        stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }),
+      );
       assert.equal(lost.code, 'terminal_reader_timeout');
-      assert.equal(lost.message, `There was a timeout when sending this command to the reader. Please reference the integration guide at ${guide} for details on how to handle this error.`);
+      assert.equal(
+        lost.message,
+        `There was a timeout when sending this command to the reader. Please reference the integration guide at ${guide} for details on how to handle this error.`,
+      );
       assert.equal((await retrieve(reader.id)).action, null);
 
       await fault(reader, 'next_command_timeout', { delivered: 'true' });
-      const falseNegative = await stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }));
+      const falseNegative = await stripeError(
+        stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }),
+      );
       assert.equal(falseNegative.code, 'terminal_reader_timeout');
       const received = await retrieve(reader.id);
       assert.equal(received.action?.status, 'in_progress');
       assert.equal(received.action?.process_payment_intent?.payment_intent, paymentIntent.id);
       // Retrying is safe: the retry replaces the action that has not started processing.
-      const retried = await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id });
+      const retried = await stripe.terminal.readers.processPaymentIntent(reader.id, {
+        payment_intent: paymentIntent.id,
+      });
       assert.equal(retried.action?.status, 'in_progress');
       const done = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
       assert.equal(done.action?.status, 'succeeded');
@@ -104,13 +136,20 @@ for (const store of stores) {
       const reader = await f.reader();
       const paymentIntent = await f.paymentIntent();
       await fault(reader, 'busy', { seconds: '30' });
-      const busy = await stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }));
+      const busy = await stripeError(
+        stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }),
+      );
       assert.equal(busy.code, 'terminal_reader_busy');
-      assert.equal(busy.message, `Reader is currently busy processing another request. Please reference the integration guide at ${guide} for details on how to handle this error.`);
+      assert.equal(
+        busy.message,
+        `Reader is currently busy processing another request. Please reference the integration guide at ${guide} for details on how to handle this error.`,
+      );
       assert.equal(busy.doc_url, 'https://docs.stripe.com/error-codes#terminal-reader-timeout');
       assert.equal((await stripeError(stripe.terminal.readers.cancelAction(reader.id))).code, 'terminal_reader_busy');
       await f.opentill('/opentill/v1/test/clock/advance', { seconds: '31' });
-      const started = await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id });
+      const started = await stripe.terminal.readers.processPaymentIntent(reader.id, {
+        payment_intent: paymentIntent.id,
+      });
       assert.equal(started.action?.status, 'in_progress');
     });
 
@@ -123,7 +162,9 @@ for (const store of stores) {
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id });
       const authorizing = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
       assert.equal(authorizing.action?.status, 'in_progress');
-      const busy = await stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: other.id }));
+      const busy = await stripeError(
+        stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: other.id }),
+      );
       assert.equal(busy.code, 'terminal_reader_busy');
       assert.equal((await stripeError(stripe.terminal.readers.cancelAction(reader.id))).code, 'terminal_reader_busy');
       assert.equal((await retrieve(reader.id)).action?.process_payment_intent?.payment_intent, paymentIntent.id);
@@ -143,7 +184,7 @@ for (const store of stores) {
       assert.equal(stuck.action?.status, 'in_progress');
       assert.equal((await stripe.paymentIntents.retrieve(paymentIntent.id)).status, 'requires_capture');
       assert.equal(await eventCount('terminal.reader.action_succeeded', reader.id), 0);
-      const cleared = await stripe.terminal.readers.cancelAction(reader.id) as Stripe.Terminal.Reader;
+      const cleared = (await stripe.terminal.readers.cancelAction(reader.id)) as Stripe.Terminal.Reader;
       assert.equal(cleared.action, null);
       const next = await f.paymentIntent();
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: next.id });

@@ -20,7 +20,10 @@ export interface TerminalFixture {
 export async function terminalFixture(store: StoreKind, name: string): Promise<TerminalFixture> {
   const server = await startServer({ store, name });
   const stripe = new Stripe(server.secretKey, {
-    host: '127.0.0.1', port: server.port, protocol: 'http', maxNetworkRetries: 0,
+    host: '127.0.0.1',
+    port: server.port,
+    protocol: 'http',
+    maxNetworkRetries: 0,
   });
   let location: Stripe.Terminal.Location | null = null;
   const locations = new Map<string, Stripe.Terminal.Location>();
@@ -33,13 +36,14 @@ export async function terminalFixture(store: StoreKind, name: string): Promise<T
         headers: { authorization: `Bearer ${server.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams(params).toString(),
       });
-      const body = await response.json() as Record<string, unknown>;
+      const body = (await response.json()) as Record<string, unknown>;
       if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
       return body;
     },
     async location() {
       location ??= await stripe.terminal.locations.create({
-        display_name: 'HQ', address: { line1: '1 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
+        display_name: 'HQ',
+        address: { line1: '1 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR' },
       });
       return location;
     },
@@ -48,7 +52,8 @@ export async function terminalFixture(store: StoreKind, name: string): Promise<T
       const known = locations.get(key);
       if (known) return known;
       const created = await stripe.terminal.locations.create({
-        display_name: `Shop ${country}`, address: { line1: '1 Main St', city: 'City', country, ...(state ? { state } : {}) },
+        display_name: `Shop ${country}`,
+        address: { line1: '1 Main St', city: 'City', country, ...(state ? { state } : {}) },
       });
       locations.set(key, created);
       return created;
@@ -59,7 +64,11 @@ export async function terminalFixture(store: StoreKind, name: string): Promise<T
     async paymentIntent(params = {}) {
       // The seed's snippets send payment_method_types, which stripe-node 23's types no longer list.
       return stripe.paymentIntents.create({
-        currency: 'eur', payment_method_types: ['card_present'], capture_method: 'manual', amount: 1000, ...params,
+        currency: 'eur',
+        payment_method_types: ['card_present'],
+        capture_method: 'manual',
+        amount: 1000,
+        ...params,
       } as Stripe.PaymentIntentCreateParams);
     },
     stop: () => server.stop(),

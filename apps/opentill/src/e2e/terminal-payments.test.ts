@@ -18,21 +18,27 @@ async function eventsOf(stripe: Stripe, type: string, objectId: string): Promise
 for (const store of stores) {
   describe(`terminal server-driven payments (${store})`, () => {
     let f: TerminalFixture;
-    before(async () => { f = await terminalFixture(store, 'terminal_payments'); });
-    after(async () => { await f.stop(); });
+    before(async () => {
+      f = await terminalFixture(store, 'terminal_payments');
+    });
+    after(async () => {
+      await f.stop();
+    });
 
     test('process immediately, poll, capture (seed flow)', async () => {
       const { stripe } = f;
       const reader = await f.reader();
       const paymentIntent = await f.paymentIntent();
-      const started = await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id });
+      const started = await stripe.terminal.readers.processPaymentIntent(reader.id, {
+        payment_intent: paymentIntent.id,
+      });
       assert.equal(started.action?.type, 'process_payment_intent');
       assert.equal(started.action?.status, 'in_progress');
       assert.equal(started.action?.failure_code, null);
       assert.equal(started.action?.failure_message, null);
       assert.equal(started.action?.process_payment_intent?.payment_intent, paymentIntent.id);
       // Polling: the reader and the PaymentIntent tell the same story.
-      const polled = await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader;
+      const polled = (await stripe.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader;
       assert.equal(polled.action?.status, 'in_progress');
       assert.equal((await stripe.paymentIntents.retrieve(paymentIntent.id)).status, 'requires_payment_method');
 
@@ -43,7 +49,10 @@ for (const store of stores) {
       const charge = after.latest_charge as Loose;
       assert.equal(charge.payment_method_details.card_present.last4, '4242');
       assert.equal(charge.payment_method_details.card_present.reader, reader.id);
-      assert.equal((await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader).action?.status, 'succeeded');
+      assert.equal(
+        ((await stripe.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader).action?.status,
+        'succeeded',
+      );
 
       const succeeded = await eventsOf(stripe, 'terminal.reader.action_succeeded', reader.id);
       assert.equal(succeeded.length, 1);
@@ -62,7 +71,8 @@ for (const store of stores) {
       const reader = await f.reader();
       const paymentIntent = await f.paymentIntent({ capture_method: 'automatic' });
       await stripe.terminal.readers.processPaymentIntent(reader.id, {
-        payment_intent: paymentIntent.id, process_config: { tipping: { amount_eligible: 1000 } },
+        payment_intent: paymentIntent.id,
+        process_config: { tipping: { amount_eligible: 1000 } },
       });
       const done = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id, { amount_tip: 150 });
       assert.equal(done.action?.status, 'succeeded');
@@ -78,7 +88,8 @@ for (const store of stores) {
       const reader = await f.reader();
       const paymentIntent = await f.paymentIntent();
       const collecting = await stripe.terminal.readers.collectPaymentMethod(reader.id, {
-        payment_intent: paymentIntent.id, collect_config: { skip_tipping: true },
+        payment_intent: paymentIntent.id,
+        collect_config: { skip_tipping: true },
       });
       assert.equal(collecting.action?.type, 'collect_payment_method');
       assert.equal(collecting.action?.status, 'in_progress');
@@ -95,7 +106,9 @@ for (const store of stores) {
       assert.equal(inspected.payment_method, paymentMethod.id);
       assert.equal((await eventsOf(stripe, 'terminal.reader.action_updated', reader.id)).length, 1);
 
-      const confirmed = await stripe.terminal.readers.confirmPaymentIntent(reader.id, { payment_intent: paymentIntent.id });
+      const confirmed = await stripe.terminal.readers.confirmPaymentIntent(reader.id, {
+        payment_intent: paymentIntent.id,
+      });
       assert.equal(confirmed.action?.type, 'confirm_payment_intent');
       assert.equal(confirmed.action?.status, 'succeeded');
       assert.equal((await stripe.paymentIntents.retrieve(paymentIntent.id)).status, 'requires_capture');
@@ -112,7 +125,9 @@ for (const store of stores) {
       const expired = await stripe.paymentIntents.retrieve(paymentIntent.id);
       assert.equal(expired.status, 'requires_payment_method');
       assert.equal(expired.payment_method, null);
-      const late = await stripeError(stripe.terminal.readers.confirmPaymentIntent(reader.id, { payment_intent: paymentIntent.id }));
+      const late = await stripeError(
+        stripe.terminal.readers.confirmPaymentIntent(reader.id, { payment_intent: paymentIntent.id }),
+      );
       assert.equal(late.code, 'intent_invalid_state');
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id });
       const done = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
@@ -157,23 +172,35 @@ for (const store of stores) {
       const paid = await f.paymentIntent();
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paid.id });
       await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
-      const error = await stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paid.id }));
+      const error = await stripeError(
+        stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paid.id }),
+      );
       assert.equal(error.statusCode, 400);
       assert.equal(error.type, 'StripeInvalidRequestError');
       assert.equal(error.code, 'intent_invalid_state');
-      assert.equal(error.message, 'Payment intent must be in the requires_payment_method state to be processed by a reader.');
+      assert.equal(
+        error.message,
+        'Payment intent must be in the requires_payment_method state to be processed by a reader.',
+      );
       assert.equal(error.doc_url, 'https://docs.stripe.com/error-codes#intent-invalid-state');
-      const unchanged = await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader;
+      const unchanged = (await stripe.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader;
       assert.equal(unchanged.action?.status, 'succeeded');
-      const missing = await stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: 'pi_missing' }));
+      const missing = await stripeError(
+        stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: 'pi_missing' }),
+      );
       assert.equal(missing.code, 'resource_missing');
       assert.equal(missing.param, 'payment_intent');
-      const noParam = await stripeError(stripe.terminal.readers.processPaymentIntent(reader.id, {} as { payment_intent: string }));
+      const noParam = await stripeError(
+        stripe.terminal.readers.processPaymentIntent(reader.id, {} as { payment_intent: string }),
+      );
       assert.equal(noParam.code, 'parameter_missing');
       const canceled = await f.paymentIntent();
       await stripe.paymentIntents.cancel(canceled.id);
-      assert.equal((await stripeError(stripe.terminal.readers.collectPaymentMethod(reader.id, { payment_intent: canceled.id }))).code,
-        'intent_invalid_state');
+      assert.equal(
+        (await stripeError(stripe.terminal.readers.collectPaymentMethod(reader.id, { payment_intent: canceled.id })))
+          .code,
+        'intent_invalid_state',
+      );
     });
 
     test('one action at a time: a payment not yet processing is replaced; cancel_action clears it', async () => {
@@ -215,14 +242,18 @@ for (const store of stores) {
       const reader = await f.reader();
       const paymentIntent = await f.paymentIntent();
       await stripe.terminal.readers.processPaymentIntent(reader.id, {
-        payment_intent: paymentIntent.id, process_config: { enable_customer_cancellation: true },
+        payment_intent: paymentIntent.id,
+        process_config: { enable_customer_cancellation: true },
       });
-      const pressed = await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/press_cancel`) as Loose;
+      const pressed = (await f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/press_cancel`)) as Loose;
       assert.deepEqual(pressed.action, {
         api_error: null,
         failure_code: 'customer_canceled',
         failure_message: 'This action could not be completed due to an error on the card reader.',
-        process_payment_intent: { payment_intent: paymentIntent.id, process_config: { enable_customer_cancellation: true } },
+        process_payment_intent: {
+          payment_intent: paymentIntent.id,
+          process_config: { enable_customer_cancellation: true },
+        },
         status: 'failed',
         type: 'process_payment_intent',
       });
@@ -238,30 +269,47 @@ for (const store of stores) {
       const reader = await f.reader();
       const cart = {
         currency: 'eur',
-        line_items: [{ amount: 500, description: 'Café', quantity: 2 }, { amount: 250, description: 'Croissant', quantity: 1 }],
-        tax: 125, total: 1375,
+        line_items: [
+          { amount: 500, description: 'Café', quantity: 2 },
+          { amount: 250, description: 'Croissant', quantity: 1 },
+        ],
+        tax: 125,
+        total: 1375,
       };
       const shown = await stripe.terminal.readers.setReaderDisplay(reader.id, { type: 'cart', cart });
       assert.equal(shown.action?.type, 'set_reader_display');
       assert.equal(shown.action?.status, 'in_progress');
       assert.deepEqual(shown.action?.set_reader_display, { type: 'cart', cart });
-      const wrongTotal = await stripeError(stripe.terminal.readers.setReaderDisplay(reader.id, {
-        type: 'cart', cart: { ...cart, total: 1000 },
-      }));
+      const wrongTotal = await stripeError(
+        stripe.terminal.readers.setReaderDisplay(reader.id, {
+          type: 'cart',
+          cart: { ...cart, total: 1000 },
+        }),
+      );
       assert.equal(wrongTotal.statusCode, 400);
       assert.equal(wrongTotal.param, 'cart[total]');
-      const negative = await stripeError(stripe.terminal.readers.setReaderDisplay(reader.id, {
-        type: 'cart', cart: { ...cart, line_items: [{ amount: -5, description: 'x', quantity: 1 }], total: -5 },
-      }));
+      const negative = await stripeError(
+        stripe.terminal.readers.setReaderDisplay(reader.id, {
+          type: 'cart',
+          cart: { ...cart, line_items: [{ amount: -5, description: 'x', quantity: 1 }], total: -5 },
+        }),
+      );
       assert.equal(negative.statusCode, 400);
-      const tooMany = await stripeError(stripe.terminal.readers.setReaderDisplay(reader.id, {
-        type: 'cart', cart: { currency: 'eur', tax: 0, total: 101,
-          line_items: Array.from({ length: 101 }, () => ({ amount: 1, description: 'x', quantity: 1 })) },
-      }));
+      const tooMany = await stripeError(
+        stripe.terminal.readers.setReaderDisplay(reader.id, {
+          type: 'cart',
+          cart: {
+            currency: 'eur',
+            tax: 0,
+            total: 101,
+            line_items: Array.from({ length: 101 }, () => ({ amount: 1, description: 'x', quantity: 1 })),
+          },
+        }),
+      );
       assert.equal(tooMany.statusCode, 400);
-      const still = await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader;
+      const still = (await stripe.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader;
       assert.deepEqual(still.action?.set_reader_display?.cart, cart);
-      assert.equal((await stripe.terminal.readers.cancelAction(reader.id) as Stripe.Terminal.Reader).action, null);
+      assert.equal(((await stripe.terminal.readers.cancelAction(reader.id)) as Stripe.Terminal.Reader).action, null);
     });
 
     test('collect_inputs: succeed and timeout helpers; more than 5 inputs refused', async () => {
@@ -269,15 +317,28 @@ for (const store of stores) {
       const reader = await f.reader();
       const inputs = [
         { type: 'email' as const, custom_text: { title: 'Email' }, required: true },
-        { type: 'selection' as const, custom_text: { title: 'Size' },
-          selection: { choices: [{ id: 's', text: 'Small' }, { id: 'l', text: 'Large' }] } },
-        { type: 'text' as const, custom_text: { title: 'Note' },
-          toggles: [{ title: 'Newsletter', default_value: 'enabled' as const }] },
+        {
+          type: 'selection' as const,
+          custom_text: { title: 'Size' },
+          selection: {
+            choices: [
+              { id: 's', text: 'Small' },
+              { id: 'l', text: 'Large' },
+            ],
+          },
+        },
+        {
+          type: 'text' as const,
+          custom_text: { title: 'Note' },
+          toggles: [{ title: 'Newsletter', default_value: 'enabled' as const }],
+        },
       ];
       const started = await stripe.terminal.readers.collectInputs(reader.id, { inputs, metadata: { order: '7' } });
       assert.equal(started.action?.status, 'in_progress');
       assert.equal(started.action?.collect_inputs?.inputs.length, 3);
-      const done = await stripe.testHelpers.terminal.readers.succeedInputCollection(reader.id, { skip_non_required_inputs: 'none' });
+      const done = await stripe.testHelpers.terminal.readers.succeedInputCollection(reader.id, {
+        skip_non_required_inputs: 'none',
+      });
       assert.equal(done.action?.status, 'succeeded');
       const [email, selection, note] = done.action!.collect_inputs!.inputs as Loose[];
       assert.equal(typeof email.email.value, 'string');
@@ -286,37 +347,51 @@ for (const store of stores) {
       assert.deepEqual(done.action?.collect_inputs?.metadata, { order: '7' });
 
       await stripe.terminal.readers.collectInputs(reader.id, { inputs });
-      const skipped = await stripe.testHelpers.terminal.readers.succeedInputCollection(reader.id, { skip_non_required_inputs: 'all' });
+      const skipped = await stripe.testHelpers.terminal.readers.succeedInputCollection(reader.id, {
+        skip_non_required_inputs: 'all',
+      });
       assert.equal((skipped.action!.collect_inputs!.inputs[1] as Loose).skipped, true);
 
       await stripe.terminal.readers.collectInputs(reader.id, { inputs });
       const timedOut = await stripe.testHelpers.terminal.readers.timeoutInputCollection(reader.id);
       assert.equal(timedOut.action?.status, 'failed');
 
-      const six = await stripeError(stripe.terminal.readers.collectInputs(reader.id, {
-        inputs: Array.from({ length: 6 }, () => inputs[0]!),
-      }));
+      const six = await stripeError(
+        stripe.terminal.readers.collectInputs(reader.id, {
+          inputs: Array.from({ length: 6 }, () => inputs[0]!),
+        }),
+      );
       assert.equal(six.statusCode, 400);
       assert.equal(six.param, 'inputs');
-      assert.equal((await stripe.terminal.readers.retrieve(reader.id) as Stripe.Terminal.Reader).action?.status, 'failed');
+      assert.equal(
+        ((await stripe.terminal.readers.retrieve(reader.id)) as Stripe.Terminal.Reader).action?.status,
+        'failed',
+      );
     });
 
     test('refund_payment: Interac and card refunds on the reader', async () => {
       const { stripe } = f;
       const reader = await f.reader();
       const interac = await f.paymentIntent({
-        currency: 'cad', payment_method_types: ['interac_present'], capture_method: 'automatic', amount: 1500,
+        currency: 'cad',
+        payment_method_types: ['interac_present'],
+        capture_method: 'automatic',
+        amount: 1500,
       });
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: interac.id });
       const paid = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
       assert.equal(paid.action?.status, 'succeeded');
       const refunding = await stripe.terminal.readers.refundPayment(reader.id, {
-        payment_intent: interac.id, amount: 500, refund_payment_config: { enable_customer_cancellation: false },
+        payment_intent: interac.id,
+        amount: 500,
+        refund_payment_config: { enable_customer_cancellation: false },
       });
       assert.equal(refunding.action?.type, 'refund_payment');
       assert.equal(refunding.action?.status, 'in_progress');
       assert.equal(refunding.action?.refund_payment?.amount, 500);
-      const refunded = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id, { type: 'interac_present' });
+      const refunded = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id, {
+        type: 'interac_present',
+      });
       assert.equal(refunded.action?.status, 'succeeded');
       const refundId = refunded.action?.refund_payment?.refund as string;
       assert.match(refundId, /^re_/);
@@ -326,14 +401,20 @@ for (const store of stores) {
       const card = await f.paymentIntent({ capture_method: 'automatic' });
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: card.id });
       const cardPaid = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
-      await stripe.terminal.readers.refundPayment(reader.id, { charge: (await stripe.paymentIntents.retrieve(card.id)).latest_charge as string });
+      await stripe.terminal.readers.refundPayment(reader.id, {
+        charge: (await stripe.paymentIntents.retrieve(card.id)).latest_charge as string,
+      });
       const cardRefunded = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
       assert.equal(cardPaid.action?.status, 'succeeded');
       assert.equal(cardRefunded.action?.status, 'succeeded');
       const uncaptured = await f.paymentIntent();
-      const noCharge = await stripeError(stripe.terminal.readers.refundPayment(reader.id, { payment_intent: uncaptured.id }));
+      const noCharge = await stripeError(
+        stripe.terminal.readers.refundPayment(reader.id, { payment_intent: uncaptured.id }),
+      );
       assert.equal(noCharge.statusCode, 400);
-      const tooMuch = await stripeError(stripe.terminal.readers.refundPayment(reader.id, { payment_intent: card.id, amount: 5000 }));
+      const tooMuch = await stripeError(
+        stripe.terminal.readers.refundPayment(reader.id, { payment_intent: card.id, amount: 5000 }),
+      );
       assert.equal(tooMuch.statusCode, 400);
     });
 
@@ -343,18 +424,25 @@ for (const store of stores) {
       // An application fee is a Connect fee: here a destination charge (docs/connect.md).
       const shop = await stripe.accounts.create({ type: 'express' });
       const paymentIntent = await f.paymentIntent({
-        currency: 'usd', amount: 4000, application_fee_amount: 100, transfer_data: { destination: shop.id },
+        currency: 'usd',
+        amount: 4000,
+        application_fee_amount: 100,
+        transfer_data: { destination: shop.id },
       });
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id });
       await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
-      const uncaptured = (await stripe.paymentIntents.list({ limit: 100 })).data.filter((pi) => pi.status === 'requires_capture');
+      const uncaptured = (await stripe.paymentIntents.list({ limit: 100 })).data.filter(
+        (pi) => pi.status === 'requires_capture',
+      );
       assert.ok(uncaptured.some((pi) => pi.id === paymentIntent.id));
       const fee = await stripe.paymentIntents.update(paymentIntent.id, { application_fee_amount: 200 });
       assert.equal(fee.application_fee_amount, 200);
       const captured = await stripe.paymentIntents.capture(paymentIntent.id, { amount_to_capture: 4500 });
       assert.equal(captured.status, 'succeeded');
       assert.equal(captured.amount_received, 4500);
-      const charge = await stripe.charges.retrieve(String(captured.latest_charge), { expand: ['application_fee', 'transfer'] });
+      const charge = await stripe.charges.retrieve(String(captured.latest_charge), {
+        expand: ['application_fee', 'transfer'],
+      });
       assert.equal((charge.application_fee as Stripe.ApplicationFee).amount, 200, 'the fee as changed before capture');
       assert.equal((charge.transfer as Stripe.Transfer).amount, 4500, 'the captured amount, tip included');
     });

@@ -7,21 +7,30 @@ import { stores, stripeError, terminalFixture, type TerminalFixture } from './te
 for (const store of stores) {
   describe(`setup intents and process_setup_intent (${store})`, () => {
     let f: TerminalFixture;
-    before(async () => { f = await terminalFixture(store, 'terminal_setup'); });
-    after(async () => { await f.stop(); });
+    before(async () => {
+      f = await terminalFixture(store, 'terminal_setup');
+    });
+    after(async () => {
+      await f.stop();
+    });
 
     test('create, retrieve, update, list, cancel', async () => {
       const { stripe } = f;
       const customer = (await stripe.customers.create({ email: 'setup@example.com' })).id;
       const setupIntent = await stripe.setupIntents.create({
-        allowed_payment_method_types: ['card_present'], customer, metadata: { a: '1' },
+        allowed_payment_method_types: ['card_present'],
+        customer,
+        metadata: { a: '1' },
       });
       assert.deepEqual(setupIntent.payment_method_types, ['card_present']);
       assert.match(setupIntent.id, /^seti_/);
       assert.equal(setupIntent.status, 'requires_payment_method');
       assert.equal(setupIntent.usage, 'off_session');
       assert.match(setupIntent.client_secret!, new RegExp(`^${setupIntent.id}_secret_`));
-      const updated = await stripe.setupIntents.update(setupIntent.id, { description: 'save card', metadata: { b: '2' } });
+      const updated = await stripe.setupIntents.update(setupIntent.id, {
+        description: 'save card',
+        metadata: { b: '2' },
+      });
       assert.equal(updated.description, 'save card');
       assert.deepEqual(updated.metadata, { a: '1', b: '2' });
       assert.equal((await stripe.setupIntents.retrieve(setupIntent.id)).description, 'save card');
@@ -41,7 +50,9 @@ for (const store of stores) {
       const customer = (await stripe.customers.create({ name: 'Nine' })).id;
       const setupIntent = await stripe.setupIntents.create({ customer });
       const started = await stripe.terminal.readers.processSetupIntent(reader.id, {
-        setup_intent: setupIntent.id, allow_redisplay: 'always', process_config: { enable_customer_cancellation: true },
+        setup_intent: setupIntent.id,
+        allow_redisplay: 'always',
+        process_config: { enable_customer_cancellation: true },
       });
       assert.equal(started.action?.type, 'process_setup_intent');
       assert.equal(started.action?.status, 'in_progress');
@@ -62,13 +73,19 @@ for (const store of stores) {
       const events = await stripe.events.list({ type: 'terminal.reader.action_succeeded', limit: 100 });
       assert.ok(events.data.some((e) => (e.data.object as { id: string }).id === reader.id));
 
-      const invalid = await stripeError(stripe.terminal.readers.processSetupIntent(reader.id, {
-        setup_intent: setupIntent.id, allow_redisplay: 'always',
-      }));
+      const invalid = await stripeError(
+        stripe.terminal.readers.processSetupIntent(reader.id, {
+          setup_intent: setupIntent.id,
+          allow_redisplay: 'always',
+        }),
+      );
       assert.equal(invalid.code, 'intent_invalid_state');
 
       const another = await stripe.setupIntents.create({});
-      await stripe.terminal.readers.processSetupIntent(reader.id, { setup_intent: another.id, allow_redisplay: 'limited' });
+      await stripe.terminal.readers.processSetupIntent(reader.id, {
+        setup_intent: another.id,
+        allow_redisplay: 'limited',
+      });
       const declined = await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id, {
         card_present: { number: '4000000000000002' },
       });

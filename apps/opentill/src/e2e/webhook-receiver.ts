@@ -41,17 +41,25 @@ export async function startReceiver(behaviour: Behaviour = () => 200): Promise<R
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out waiting for ${what}; received ${receiver.received.length}: ` +
-            receiver.received.map((r) => r.event.type).join(', ').slice(0, 2000)));
+          reject(
+            new Error(
+              `timed out waiting for ${what}; received ${receiver.received.length}: ` +
+                receiver.received
+                  .map((r) => r.event.type)
+                  .join(', ')
+                  .slice(0, 2000),
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
       });
     },
     ofType: (type) => receiver.received.filter((r) => r.event.type === type),
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -68,7 +76,10 @@ export async function startReceiver(behaviour: Behaviour = () => 200): Promise<R
       if (event.id !== '(not json)') {
         const violations = checkResponseBody(event, 200);
         if (violations.length > 0) {
-          recordConformanceViolations(`webhook ${event.type}`, violations.map((violation) => `${violation.at}: ${violation.message}`));
+          recordConformanceViolations(
+            `webhook ${event.type}`,
+            violations.map((violation) => `${violation.at}: ${violation.message}`),
+          );
         }
       }
       const entry: Received = { headers: req.headers, body, event, at: Date.now() };

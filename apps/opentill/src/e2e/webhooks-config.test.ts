@@ -16,17 +16,30 @@ import { startReceiver } from './webhook-receiver.js';
 
 describe('webhook configuration', () => {
   it('--webhook-allow-private false: loopback and private URLs are a 400 at configuration time', async () => {
-    const server = await startServer({ store: 'sqlite', name: 'no private', env: { OPENTILL_WEBHOOK_ALLOW_PRIVATE: 'false' } });
+    const server = await startServer({
+      store: 'sqlite',
+      name: 'no private',
+      env: { OPENTILL_WEBHOOK_ALLOW_PRIVATE: 'false' },
+    });
     try {
-      for (const url of ['http://127.0.0.1:3000/hook', 'http://localhost/hook', 'http://10.0.0.8/hook', 'http://[::1]:80/hook',
-        'http://169.254.169.254/latest']) {
-        const response = await raw(server, 'POST', '/v1/webhook_endpoints', { key: server.secretKey, form: { url, enabled_events: ['*'] } });
+      for (const url of [
+        'http://127.0.0.1:3000/hook',
+        'http://localhost/hook',
+        'http://10.0.0.8/hook',
+        'http://[::1]:80/hook',
+        'http://169.254.169.254/latest',
+      ]) {
+        const response = await raw(server, 'POST', '/v1/webhook_endpoints', {
+          key: server.secretKey,
+          form: { url, enabled_events: ['*'] },
+        });
         assert.equal(response.status, 400, `${url}: ${response.text}`);
         assert.equal(response.body.error.code, 'url_invalid');
         assert.equal(response.body.error.param, 'url');
       }
       const ok = await raw(server, 'POST', '/v1/webhook_endpoints', {
-        key: server.secretKey, form: { url: 'https://hooks.example.com/stripe', enabled_events: ['*'] },
+        key: server.secretKey,
+        form: { url: 'https://hooks.example.com/stripe', enabled_events: ['*'] },
       });
       assert.equal(ok.status, 200, ok.text);
     } finally {
@@ -38,14 +51,20 @@ describe('webhook configuration', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'opentill-badopt-'));
     try {
       for (const [args, message] of [
-        [['--webhook-retry', 'sometimes'], /--webhook-retry: unknown retry schedule key 'sometimes'|--webhook-retry: invalid retry schedule/],
+        [
+          ['--webhook-retry', 'sometimes'],
+          /--webhook-retry: unknown retry schedule key 'sometimes'|--webhook-retry: invalid retry schedule/,
+        ],
         [['--webhook-timeout', 'forever'], /--webhook-timeout: 'forever' is not a duration \(e\.g\. 500ms, 10s, 2m\)/],
         [['--webhook-timeout', '10'], /--webhook-timeout: '10' is not a duration \(add a unit: 10s or 10ms\)/],
         [['--webhook-allow-private', 'maybe'], /opentill serve: unexpected argument 'maybe'/],
       ] as const) {
-        const result = spawnSync(process.execPath, [opentillMain, 'serve', '--port', '0', '--data-dir', dataDir, ...args],
+        const result = spawnSync(
+          process.execPath,
+          [opentillMain, 'serve', '--port', '0', '--data-dir', dataDir, ...args],
           // The timeout only stops a hang: a start on a busy machine took over 10 s (status null).
-          { encoding: 'utf8', timeout: 120_000 });
+          { encoding: 'utf8', timeout: 120_000 },
+        );
         assert.equal(result.status, 2, `${result.signal ?? ''} ${result.stderr}`);
         assert.match(result.stderr, message);
         assert.equal(result.stderr.trim().split('\n').length, 1, 'one line');
@@ -65,16 +84,36 @@ describe('webhook configuration', () => {
     let server = await startServer({ store: 'sqlite', name: 'restart', dataDir, secretKey, env });
     try {
       const stripe = stripeFor(server, secretKey);
-      const endpoint = await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['payment_intent.created'] });
-      await raw(server, 'POST', `/opentill/v1/test/webhook_endpoints/${endpoint.id}/fault`,
-        { key: secretKey, form: { mode: 'delay', delay_seconds: 60 } });
-      await stripe.paymentIntents.create({ amount: 500, currency: 'usd', payment_method_types: ['card_present'] } as Stripe.PaymentIntentCreateParams);
+      const endpoint = await stripe.webhookEndpoints.create({
+        url: receiver.url,
+        enabled_events: ['payment_intent.created'],
+      });
+      await raw(server, 'POST', `/opentill/v1/test/webhook_endpoints/${endpoint.id}/fault`, {
+        key: secretKey,
+        form: { mode: 'delay', delay_seconds: 60 },
+      });
+      await stripe.paymentIntents.create({
+        amount: 500,
+        currency: 'usd',
+        payment_method_types: ['card_present'],
+      } as Stripe.PaymentIntentCreateParams);
       await server.stop('SIGTERM');
       server = await startServer({ store: 'sqlite', name: 'restart', dataDir, secretKey, env });
-      await raw(server, 'POST', `/opentill/v1/test/webhook_endpoints/${endpoint.id}/fault`, { key: secretKey, form: { mode: 'none' } });
+      await raw(server, 'POST', `/opentill/v1/test/webhook_endpoints/${endpoint.id}/fault`, {
+        key: secretKey,
+        form: { mode: 'none' },
+      });
       await raw(server, 'POST', '/opentill/v1/test/clock/advance', { key: secretKey, form: { seconds: 61 } });
-      await receiver.waitFor((all) => all.length === 1, 30_000, 'the delivery after restart, long before the 125 s lease expires');
-      Stripe.webhooks.constructEvent(receiver.received[0]!.body, String(receiver.received[0]!.headers['stripe-signature']), endpoint.secret!);
+      await receiver.waitFor(
+        (all) => all.length === 1,
+        30_000,
+        'the delivery after restart, long before the 125 s lease expires',
+      );
+      Stripe.webhooks.constructEvent(
+        receiver.received[0]!.body,
+        String(receiver.received[0]!.headers['stripe-signature']),
+        endpoint.secret!,
+      );
     } finally {
       await server.stop();
       await receiver.close();

@@ -44,14 +44,25 @@ async function gatedReceiver(): Promise<{ receiver: Receiver; open(): void; ackn
     if (opened) answer(res, request.event.id)();
     else held.push(answer(res, request.event.id));
   });
-  return { receiver, acknowledged, open: () => { opened = true; for (const release of held.splice(0)) release(); } };
+  return {
+    receiver,
+    acknowledged,
+    open: () => {
+      opened = true;
+      for (const release of held.splice(0)) release();
+    },
+  };
 }
 
 /** A process sends at most this many deliveries at once (the dispatcher's default concurrency). */
 const inFlightPerProcessMax = 32;
 
 /** Each event's attempts in the delivery log, read per event (the log shows at most 100 rows a query). */
-async function attemptsByEvent(server: RunningServer, secretKey: string, eventIds: string[]): Promise<Map<string, Array<{ node: string; http_status: number | null }>>> {
+async function attemptsByEvent(
+  server: RunningServer,
+  secretKey: string,
+  eventIds: string[],
+): Promise<Map<string, Array<{ node: string; http_status: number | null }>>> {
   const byEvent = new Map<string, Array<{ node: string; http_status: number | null }>>();
   for (const eventId of eventIds) {
     const log = await raw(server, 'GET', `/opentill/v1/webhook_attempts?event=${eventId}`, { key: secretKey });
@@ -64,9 +75,16 @@ async function attemptsByEvent(server: RunningServer, secretKey: string, eventId
 async function createIntents(stripe: Stripe, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i += 10) {
-    const batch = await Promise.all(Array.from({ length: Math.min(10, count - i) }, () => stripe.paymentIntents.create({
-      amount: 1000, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'manual',
-    } as Stripe.PaymentIntentCreateParams)));
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(10, count - i) }, () =>
+        stripe.paymentIntents.create({
+          amount: 1000,
+          currency: 'usd',
+          payment_method_types: ['card_present'],
+          capture_method: 'manual',
+        } as Stripe.PaymentIntentCreateParams),
+      ),
+    );
     ids.push(...batch.map((pi) => pi.id));
   }
   return ids;
@@ -99,7 +117,8 @@ function checkDelivered(receiver: Receiver, eventIds: string[], secret: string):
 
 async function pendingTotal(server: RunningServer): Promise<number> {
   let total = 0;
-  for await (const event of stripeFor(server, server.secretKey).events.list({ limit: 100 })) total += event.pending_webhooks;
+  for await (const event of stripeFor(server, server.secretKey).events.list({ limit: 100 }))
+    total += event.pending_webhooks;
   return total;
 }
 
@@ -131,8 +150,12 @@ describe('webhooks survive a crash (sqlite)', () => {
       const eventIds = await allEventIds(restarted);
       assert.equal(eventIds.length, 80, 'every committed event survived');
       assert.ok(beforeRestart >= 10, `${beforeRestart} requests held at the kill`);
-      await waitUntil(async () => await pendingTotal(server) === 0, 'pending_webhooks 0 everywhere', 30_000);
-      assert.deepEqual(eventIds.filter((id) => !acknowledged.has(id)), [], 'every event acknowledged by the receiver');
+      await waitUntil(async () => (await pendingTotal(server)) === 0, 'pending_webhooks 0 everywhere', 30_000);
+      assert.deepEqual(
+        eventIds.filter((id) => !acknowledged.has(id)),
+        [],
+        'every event acknowledged by the receiver',
+      );
       const { duplicates } = checkDelivered(receiver, eventIds, endpoint.secret!);
       // No request held by the gate was ever answered to the process that sent it: each was sent
       // again (after the restart, or after its timeout if the machine was slow), so at least one
@@ -156,25 +179,47 @@ describe('webhooks on PostgreSQL with two server processes', () => {
     // A timeout far longer than the test waits, so no held request is given up and sent again.
     const { receiver, open } = await gatedReceiver();
     const patient = { ...env, OPENTILL_WEBHOOK_TIMEOUT: '120s' };
-    const a = await startServer({ store: 'postgres', name: 'two nodes a', database: schema.url, secretKey, env: patient });
-    const b = await startServer({ store: 'postgres', name: 'two nodes b', database: schema.url, secretKey, env: patient });
+    const a = await startServer({
+      store: 'postgres',
+      name: 'two nodes a',
+      database: schema.url,
+      secretKey,
+      env: patient,
+    });
+    const b = await startServer({
+      store: 'postgres',
+      name: 'two nodes b',
+      database: schema.url,
+      secretKey,
+      env: patient,
+    });
     try {
       const stripeA = stripeFor(a, secretKey);
       const stripeB = stripeFor(b, secretKey);
-      const endpoint = await stripeA.webhookEndpoints.create({ url: receiver.url, enabled_events: ['payment_intent.created'] });
+      const endpoint = await stripeA.webhookEndpoints.create({
+        url: receiver.url,
+        enabled_events: ['payment_intent.created'],
+      });
       await Promise.all([createIntents(stripeA, 60), createIntents(stripeB, 60)]);
       const eventIds = await allEventIds(stripeA);
       assert.equal(eventIds.length, 120);
-      await receiver.waitFor((all) => all.length > inFlightPerProcessMax, 15_000, 'more requests waiting than one process sends');
+      await receiver.waitFor(
+        (all) => all.length > inFlightPerProcessMax,
+        15_000,
+        'more requests waiting than one process sends',
+      );
       open();
-      await waitUntil(async () => await pendingTotal(a) === 0, 'everything delivered', 30_000);
+      await waitUntil(async () => (await pendingTotal(a)) === 0, 'everything delivered', 30_000);
       const byEvent = await attemptsByEvent(a, secretKey, eventIds);
       // Stopped, each process has finished its sends: nothing more can arrive.
       await Promise.all([a.stop(), b.stop()]);
       const { duplicates } = checkDelivered(receiver, eventIds, endpoint.secret!);
       assert.equal(duplicates, 0, 'no delivery sent twice');
-      assert.deepEqual([...byEvent.values()].filter((attempts) => attempts.length !== 1 || attempts[0]!.http_status !== 200), [],
-        'one successful attempt per event');
+      assert.deepEqual(
+        [...byEvent.values()].filter((attempts) => attempts.length !== 1 || attempts[0]!.http_status !== 200),
+        [],
+        'one successful attempt per event',
+      );
       const byNode = new Map<string, number>();
       for (const [attempt] of byEvent.values()) byNode.set(attempt!.node, (byNode.get(attempt!.node) ?? 0) + 1);
       assert.equal(byNode.size, 2, `both processes delivered (${[...byNode.keys()].join(', ')})`);
@@ -197,14 +242,30 @@ describe('webhooks on PostgreSQL with two server processes', () => {
     // 20 s leaves a loaded machine (CI beside other work) room between the first held request and
     // the gate opening; A's claims then expire after 25 s, well inside the 90 s wait below.
     const crashEnv = { ...env, OPENTILL_WEBHOOK_TIMEOUT: '20s' };
-    let a = await startServer({ store: 'postgres', name: 'crash pg a', database: schema.url, secretKey, env: crashEnv });
-    const b = await startServer({ store: 'postgres', name: 'crash pg b', database: schema.url, secretKey, env: crashEnv });
+    let a = await startServer({
+      store: 'postgres',
+      name: 'crash pg a',
+      database: schema.url,
+      secretKey,
+      env: crashEnv,
+    });
+    const b = await startServer({
+      store: 'postgres',
+      name: 'crash pg b',
+      database: schema.url,
+      secretKey,
+      env: crashEnv,
+    });
     try {
       const stripeA = stripeFor(a, secretKey);
       const endpoint = await stripeA.webhookEndpoints.create({ url: receiver.url, enabled_events: ['*'] });
       await Promise.all([createIntents(stripeA, 50), createIntents(stripeFor(b, secretKey), 50)]);
       // More requests held than one process sends at once: A certainly has some in flight.
-      await receiver.waitFor((all) => all.length > inFlightPerProcessMax, 15_000, 'both processes with deliveries in flight');
+      await receiver.waitFor(
+        (all) => all.length > inFlightPerProcessMax,
+        15_000,
+        'both processes with deliveries in flight',
+      );
       await kill(a);
       const atKill = receiver.received.length;
       open();
@@ -212,19 +273,34 @@ describe('webhooks on PostgreSQL with two server processes', () => {
       // B alone finishes (A's claims expire after the lease), then A comes back on the same schema.
       const eventIds = await allEventIds(stripeFor(b, secretKey));
       assert.equal(eventIds.length, 100);
-      await waitUntil(async () => await pendingTotal(b) === 0, 'B finished everything, A\'s expired claims included', 90_000);
+      await waitUntil(
+        async () => (await pendingTotal(b)) === 0,
+        "B finished everything, A's expired claims included",
+        90_000,
+      );
       a = await startServer({ store: 'postgres', name: 'crash pg a', database: schema.url, secretKey, env: crashEnv });
-      assert.deepEqual(eventIds.filter((id) => !acknowledged.has(id)), [], 'every event acknowledged by the receiver');
+      assert.deepEqual(
+        eventIds.filter((id) => !acknowledged.has(id)),
+        [],
+        'every event acknowledged by the receiver',
+      );
       const { duplicates } = checkDelivered(receiver, eventIds, endpoint.secret!);
       // A's requests held at the kill (at least those beyond B's share) go out again from B.
-      assert.ok(duplicates >= atKill - inFlightPerProcessMax && duplicates >= 1 && duplicates <= inFlightPerProcessMax,
-        `${duplicates} duplicates (only what A had in flight)`);
+      assert.ok(
+        duplicates >= atKill - inFlightPerProcessMax && duplicates >= 1 && duplicates <= inFlightPerProcessMax,
+        `${duplicates} duplicates (only what A had in flight)`,
+      );
       // A died before any answer reached it, so every logged attempt is B's (or restarted A's), and
       // each event has exactly one, successful.
       const byEvent = await attemptsByEvent(b, secretKey, eventIds);
-      assert.deepEqual([...byEvent.values()].filter((attempts) => attempts.length !== 1 || attempts[0]!.http_status !== 200), [],
-        'one successful attempt per event');
-      t.diagnostic(`${atKill} requests in flight at the kill; ${duplicates} events delivered twice (A's unacknowledged claims)`);
+      assert.deepEqual(
+        [...byEvent.values()].filter((attempts) => attempts.length !== 1 || attempts[0]!.http_status !== 200),
+        [],
+        'one successful attempt per event',
+      );
+      t.diagnostic(
+        `${atKill} requests in flight at the kill; ${duplicates} events delivered twice (A's unacknowledged claims)`,
+      );
     } finally {
       await a.stop();
       await b.stop();

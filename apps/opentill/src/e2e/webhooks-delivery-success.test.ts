@@ -32,15 +32,21 @@ for (const store of stores) {
     };
     const ids = (list: RawResponse['body']): string[] => (list.data as Array<{ id: string }>).map((event) => event.id);
     const events = (query: string) => ok('GET', `/v1/events?type=payment_intent.created&${query}`);
-    const deliveries = async (eventId: string) => (await ok('GET', `/opentill/v1/webhook_deliveries?event=${eventId}`))
-      .data as Array<{ state: string; attempt_count: number }>;
+    const deliveries = async (eventId: string) =>
+      (await ok('GET', `/opentill/v1/webhook_deliveries?event=${eventId}`)).data as Array<{
+        state: string;
+        attempt_count: number;
+      }>;
     /** event id → what its delivery came to */
     const outcomes = new Map<string, Outcome>();
 
     /** A PaymentIntent whose `payment_intent.created` webhook the receiver answers per `outcome`. */
     const paymentIntent = async (outcome: Outcome): Promise<string> => {
       const pi = await ok('POST', '/v1/payment_intents', {
-        amount: 1500, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'manual',
+        amount: 1500,
+        currency: 'usd',
+        payment_method_types: ['card_present'],
+        capture_method: 'manual',
         metadata: { outcome },
       });
       const created = await events('limit=1');
@@ -63,10 +69,19 @@ for (const store of stores) {
     });
 
     it('true lists events delivered to every endpoint; false those pending or failed for good; pages both ways', async () => {
-      const endpoint = await ok('POST', '/v1/webhook_endpoints', { url: receiver.url, enabled_events: ['payment_intent.created'] });
-      const second = await ok('POST', '/v1/webhook_endpoints', { url: `${receiver.url}?second`, enabled_events: ['payment_intent.created'] });
+      const endpoint = await ok('POST', '/v1/webhook_endpoints', {
+        url: receiver.url,
+        enabled_events: ['payment_intent.created'],
+      });
+      const second = await ok('POST', '/v1/webhook_endpoints', {
+        url: `${receiver.url}?second`,
+        enabled_events: ['payment_intent.created'],
+      });
       const delivered = async (eventId: string) => {
-        await waitUntil(async () => (await ok('GET', `/v1/events/${eventId}`)).pending_webhooks === 0, `${eventId} delivered`);
+        await waitUntil(
+          async () => (await ok('GET', `/v1/events/${eventId}`)).pending_webhooks === 0,
+          `${eventId} delivered`,
+        );
       };
       await delivered(await paymentIntent('ok'));
       await delivered(await paymentIntent('ok'));
@@ -74,21 +89,33 @@ for (const store of stores) {
       // Failed for good: the receiver refuses it until its 10 min window has passed.
       const dead = await paymentIntent('dead');
       const attempted = async (eventId: string) => (await deliveries(eventId)).map((row) => row.attempt_count);
-      await waitUntil(async () => { const counts = await attempted(dead); return counts.length === 2 && counts.every((n) => n >= 1); }, 'first attempts');
+      await waitUntil(async () => {
+        const counts = await attempted(dead);
+        return counts.length === 2 && counts.every((n) => n >= 1);
+      }, 'first attempts');
       const states = async (eventId: string) => (await deliveries(eventId)).map((row) => row.state);
       // Each round moves the test clock to the next retry's time and waits for that attempt.
       for (let round = 0; (await states(dead)).some((state) => state !== 'failed'); round += 1) {
         assert.ok(round < 30, 'failed for good within 30 rounds');
         const rows = await ok('GET', `/opentill/v1/webhook_deliveries?event=${dead}`);
-        const due = Math.min(...(rows.data as Array<{ state: string; next_attempt_at: number }>)
-          .filter((row) => row.state === 'pending').map((row) => row.next_attempt_at));
+        const due = Math.min(
+          ...(rows.data as Array<{ state: string; next_attempt_at: number }>)
+            .filter((row) => row.state === 'pending')
+            .map((row) => row.next_attempt_at),
+        );
         const now = (await ok('GET', '/opentill/v1/test/clock')).frozen_time as number;
         const before = (await attempted(dead)).reduce((sum, n) => sum + n, 0);
         await ok('POST', '/opentill/v1/test/clock/advance', { seconds: Math.max(1, due - now + 1) });
-        await waitUntil(async () => {
-          const rows = await deliveries(dead);
-          return rows.every((row) => row.state === 'failed') || rows.reduce((sum, row) => sum + row.attempt_count, 0) > before;
-        }, `an attempt after advance ${round + 1}`);
+        await waitUntil(
+          async () => {
+            const rows = await deliveries(dead);
+            return (
+              rows.every((row) => row.state === 'failed') ||
+              rows.reduce((sum, row) => sum + row.attempt_count, 0) > before
+            );
+          },
+          `an attempt after advance ${round + 1}`,
+        );
       }
       assert.deepEqual(await states(dead), ['failed', 'failed'], 'failed for good on both endpoints');
       assert.equal((await ok('GET', `/v1/events/${dead}`)).pending_webhooks, 0, 'pending_webhooks alone cannot tell');
@@ -111,7 +138,10 @@ for (const store of stores) {
       assert.deepEqual(ids(await events('limit=100&delivery_success=true')), expected(true));
       assert.deepEqual(ids(await events('limit=100&delivery_success=false')), expected(false));
       assert.deepEqual(expected(true).length, 4);
-      assert.deepEqual(expected(false).map((id) => outcomes.get(id)), ['pending', 'pending', 'dead']);
+      assert.deepEqual(
+        expected(false).map((id) => outcomes.get(id)),
+        ['pending', 'pending', 'dead'],
+      );
       assert.ok(expected(false).includes(dead) && expected(false).includes(pending));
 
       // Pages of 2 forward, then back, skipping the events that do not match.
@@ -154,7 +184,10 @@ for (const store of stores) {
       assert.deepEqual(ids(await ok('GET', '/v1/events?type=refund.created&delivery_success=false')), []);
       const future = Math.floor(Date.now() / 1000) + 10 * 24 * 3600;
       assert.deepEqual(ids(await events(`delivery_success=true&created[gte]=${future}`)), []);
-      assert.deepEqual(ids(await ok('GET', '/v1/events?types[]=payment_intent.created&limit=100&delivery_success=false')), undelivered);
+      assert.deepEqual(
+        ids(await ok('GET', '/v1/events?types[]=payment_intent.created&limit=100&delivery_success=false')),
+        undelivered,
+      );
       const bad = await raw(server, 'GET', '/v1/events?delivery_success=maybe', { key: server.secretKey });
       assert.equal(bad.status, 400, bad.text);
     });

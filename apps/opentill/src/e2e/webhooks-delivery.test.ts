@@ -40,12 +40,19 @@ for (const store of stores) {
       return response.body;
     };
     const advance = (seconds: number) => ok('POST', '/opentill/v1/test/clock/advance', { seconds });
-    const paymentIntent = () => stripe.paymentIntents.create({
-      amount: 1500, currency: 'usd', payment_method_types: ['card_present'], capture_method: 'manual',
-    } as Stripe.PaymentIntentCreateParams);
+    const paymentIntent = () =>
+      stripe.paymentIntents.create({
+        amount: 1500,
+        currency: 'usd',
+        payment_method_types: ['card_present'],
+        capture_method: 'manual',
+      } as Stripe.PaymentIntentCreateParams);
     const endpoints: string[] = [];
     const newEndpoint = async (events: string[] = ['*'], url = receiver.url) => {
-      const endpoint = await stripe.webhookEndpoints.create({ url, enabled_events: events as Stripe.WebhookEndpointCreateParams.EnabledEvent[] });
+      const endpoint = await stripe.webhookEndpoints.create({
+        url,
+        enabled_events: events as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
+      });
       endpoints.push(endpoint.id);
       return endpoint;
     };
@@ -85,8 +92,11 @@ for (const store of stores) {
     describe('endpoints', () => {
       it('create shows the secret once; retrieve, update, list and delete behave like Stripe', async () => {
         const created = await stripe.webhookEndpoints.create({
-          url: receiver.url, enabled_events: ['payment_intent.succeeded', 'terminal.reader.action_failed'],
-          description: 'POS backend', metadata: { team: 'pos' }, api_version: '2026-10-28.endive',
+          url: receiver.url,
+          enabled_events: ['payment_intent.succeeded', 'terminal.reader.action_failed'],
+          description: 'POS backend',
+          metadata: { team: 'pos' },
+          api_version: '2026-10-28.endive',
         });
         endpoints.push(created.id);
         assert.match(created.id, /^we_/);
@@ -100,7 +110,11 @@ for (const store of stores) {
         const retrieved = await stripe.webhookEndpoints.retrieve(created.id);
         assert.equal(retrieved.secret, undefined, 'the secret is never shown again');
         assert.equal((retrieved as unknown as Record<string, unknown>)['_internal'], undefined);
-        const disabled = await stripe.webhookEndpoints.update(created.id, { disabled: true, enabled_events: ['*'], description: '' });
+        const disabled = await stripe.webhookEndpoints.update(created.id, {
+          disabled: true,
+          enabled_events: ['*'],
+          description: '',
+        });
         assert.equal(disabled.status, 'disabled');
         assert.deepEqual(disabled.enabled_events, ['*']);
         assert.equal(disabled.description, null);
@@ -110,8 +124,13 @@ for (const store of stores) {
         assert.ok(listed.data.every((endpoint) => endpoint.secret === undefined));
         const deleted = await stripe.webhookEndpoints.del(created.id);
         assert.deepEqual(deleted, { id: created.id, object: 'webhook_endpoint', deleted: true });
-        await assert.rejects(stripe.webhookEndpoints.retrieve(created.id), { statusCode: 404, code: 'resource_missing' });
-        assert.ok(!(await stripe.webhookEndpoints.list({ limit: 100 })).data.some((endpoint) => endpoint.id === created.id));
+        await assert.rejects(stripe.webhookEndpoints.retrieve(created.id), {
+          statusCode: 404,
+          code: 'resource_missing',
+        });
+        assert.ok(
+          !(await stripe.webhookEndpoints.list({ limit: 100 })).data.some((endpoint) => endpoint.id === created.id),
+        );
         endpoints.splice(endpoints.indexOf(created.id), 1);
       });
 
@@ -136,20 +155,36 @@ for (const store of stores) {
 
       it('at most 16 endpoints per account, also when created concurrently', async () => {
         // 20 creates at once: exactly 16 land (the limit is checked in the commit that inserts).
-        const raced = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-          api('POST', '/v1/webhook_endpoints', { url: `${receiver.url}?race=${i}`, enabled_events: ['refund.failed'] })));
+        const raced = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            api('POST', '/v1/webhook_endpoints', {
+              url: `${receiver.url}?race=${i}`,
+              enabled_events: ['refund.failed'],
+            }),
+          ),
+        );
         assert.equal(raced.filter((r) => r.status === 200).length, 16, raced.map((r) => r.status).join(','));
         assert.ok(raced.filter((r) => r.status !== 200).every((r) => r.status === 400));
         assert.equal((await ok('GET', '/v1/webhook_endpoints?limit=100')).data.length, 16);
         for (const r of raced.filter((r) => r.status === 200)) await ok('DELETE', `/v1/webhook_endpoints/${r.body.id}`);
 
         const made: string[] = [];
-        for (let i = 0; i < 16; i += 1) made.push((await ok('POST', '/v1/webhook_endpoints', { url: `${receiver.url}?n=${i}`, enabled_events: ['refund.failed'] })).id);
+        for (let i = 0; i < 16; i += 1)
+          made.push(
+            (
+              await ok('POST', '/v1/webhook_endpoints', {
+                url: `${receiver.url}?n=${i}`,
+                enabled_events: ['refund.failed'],
+              })
+            ).id,
+          );
         const over = await api('POST', '/v1/webhook_endpoints', { url: receiver.url, enabled_events: ['*'] });
         assert.equal(over.status, 400, over.text);
         assert.match(over.body.error.message, /maximum of 16 webhook endpoints/);
         await ok('DELETE', `/v1/webhook_endpoints/${made.pop()!}`);
-        made.push((await ok('POST', '/v1/webhook_endpoints', { url: receiver.url, enabled_events: ['refund.failed'] })).id);
+        made.push(
+          (await ok('POST', '/v1/webhook_endpoints', { url: receiver.url, enabled_events: ['refund.failed'] })).id,
+        );
         for (const id of made) await ok('DELETE', `/v1/webhook_endpoints/${id}`);
       });
     });
@@ -167,10 +202,18 @@ for (const store of stores) {
           const object = (r.event['data'] as { object?: { id?: string; payment_intent?: string } } | undefined)?.object;
           return object?.id === pi.id || object?.payment_intent === pi.id;
         };
-        await receiver.waitFor((all) => all.filter(about).length >= 4, 10_000, 'created, charge.succeeded and 2× amount_capturable_updated');
+        await receiver.waitFor(
+          (all) => all.filter(about).length >= 4,
+          10_000,
+          'created, charge.succeeded and 2× amount_capturable_updated',
+        );
         const mine = receiver.received.filter(about);
-        assert.deepEqual(mine.map((r) => r.event.type).sort(),
-          ['charge.succeeded', 'payment_intent.amount_capturable_updated', 'payment_intent.amount_capturable_updated', 'payment_intent.created']);
+        assert.deepEqual(mine.map((r) => r.event.type).sort(), [
+          'charge.succeeded',
+          'payment_intent.amount_capturable_updated',
+          'payment_intent.amount_capturable_updated',
+          'payment_intent.created',
+        ]);
         for (const received of mine) {
           assert.equal(received.headers['user-agent'], 'Stripe/1.0 (+https://stripe.com/docs/webhooks)');
           assert.equal(received.headers['content-type'], 'application/json; charset=utf-8');
@@ -178,7 +221,13 @@ for (const store of stores) {
         }
         // Each delivery verifies with its own endpoint's secret, and only with it.
         const verifiedBy = mine.map((received) => {
-          try { verify(received, endpoint.secret!); return 'all'; } catch { verify(received, only.secret!); return 'only'; }
+          try {
+            verify(received, endpoint.secret!);
+            return 'all';
+          } catch {
+            verify(received, only.secret!);
+            return 'only';
+          }
         });
         assert.deepEqual(verifiedBy.filter((v) => v === 'only').length, 1);
         const created = mine.find((r) => r.event.type === 'payment_intent.created')!;
@@ -189,7 +238,10 @@ for (const store of stores) {
         const capturable = mine.find((r) => r.event.type === 'payment_intent.amount_capturable_updated')!;
         assert.equal(capturable.event['pending_webhooks'], 2, 'owed to both endpoints when sent');
         // Once delivered, nothing is owed.
-        await waitUntil(async () => (await stripe.events.retrieve(capturable.event.id)).pending_webhooks === 0, 'pending_webhooks 0');
+        await waitUntil(
+          async () => (await stripe.events.retrieve(capturable.event.id)).pending_webhooks === 0,
+          'pending_webhooks 0',
+        );
         // The log shows the attempts.
         const log = await ok('GET', `/opentill/v1/webhook_attempts?event=${capturable.event.id}`);
         assert.equal(log.data.length, 2);
@@ -216,26 +268,38 @@ for (const store of stores) {
         await receiver.waitFor((all) => all.length >= 1, 10_000, 'first attempt');
         const eventId = receiver.received[0]!.event.id;
         const sent = () => receiver.received.filter((r) => r.event.id === eventId).length;
-        const attempts = async () => (await ok('GET', `/opentill/v1/webhook_attempts?event=${eventId}`)).data as Array<Record<string, RawResponse['body']>>;
+        const attempts = async () =>
+          (await ok('GET', `/opentill/v1/webhook_attempts?event=${eventId}`)).data as Array<
+            Record<string, RawResponse['body']>
+          >;
         await waitUntil(async () => (await attempts()).length === 1, 'first attempt logged');
         const first = (await attempts())[0]!;
         assert.equal(first.http_status, 503);
         assert.equal(first.error, 'HTTP 503');
         assert.equal(first.response_excerpt, 'status 503');
         // Retry 1 is due within 1 min (jittered into [30 s, 60 s]); nothing happens before.
-        assert.ok(first.next_retry_at - first.created >= 29 && first.next_retry_at - first.created <= 60, JSON.stringify(first));
+        assert.ok(
+          first.next_retry_at - first.created >= 29 && first.next_retry_at - first.created <= 60,
+          JSON.stringify(first),
+        );
         // Nothing before its time. Marker: a later event to the same endpoint, delivered after the
         // first attempt was logged, so the dispatcher has claimed again since.
         const marker = await paymentIntent();
-        await receiver.waitFor((all) => all.some((r) => (r.event['data'] as { object: { id: string } }).object.id === marker.id),
-          10_000, 'the marker event');
+        await receiver.waitFor(
+          (all) => all.some((r) => (r.event['data'] as { object: { id: string } }).object.id === marker.id),
+          10_000,
+          'the marker event',
+        );
         assert.equal(sent(), 1, 'no retry before its time');
         assert.equal((await stripe.events.retrieve(eventId)).pending_webhooks, 1);
         await advance(60);
         await receiver.waitFor(() => sent() >= 2, 10_000, 'retry 1');
         await waitUntil(async () => (await attempts()).length === 2, 'retry 1 logged');
         const second = (await attempts())[0]!;
-        assert.ok(second.next_retry_at - second.created <= 120 && second.next_retry_at - second.created >= 59, 'retry 2 within 2 min');
+        assert.ok(
+          second.next_retry_at - second.created <= 120 && second.next_retry_at - second.created >= 59,
+          'retry 2 within 2 min',
+        );
         await advance(120);
         await receiver.waitFor(() => sent() >= 3, 10_000, 'retry 2');
         await waitUntil(async () => (await attempts()).length === 3, 'retry 2 logged');
@@ -243,8 +307,14 @@ for (const store of stores) {
         await receiver.waitFor(() => sent() >= 4, 10_000, 'retry 3');
         await waitUntil(async () => (await stripe.events.retrieve(eventId)).pending_webhooks === 0, 'delivered');
         const log = await attempts();
-        assert.deepEqual(log.map((a) => a.http_status), [200, 503, 503, 503]);
-        assert.deepEqual(log.map((a) => a.attempt), [4, 3, 2, 1]);
+        assert.deepEqual(
+          log.map((a) => a.http_status),
+          [200, 503, 503, 503],
+        );
+        assert.deepEqual(
+          log.map((a) => a.attempt),
+          [4, 3, 2, 1],
+        );
         assert.equal(sent(), 4);
         for (const received of receiver.received) verify(received, endpoint.secret!);
         const deliveries = await ok('GET', `/opentill/v1/webhook_deliveries?event=${eventId}`);
@@ -257,17 +327,21 @@ for (const store of stores) {
         await clearEndpoints();
         receiver.received.length = 0;
         let failures = 1;
-        receiver.behaviour = (request) => (request.event.type === 'payment_intent.created' && failures-- > 0 ? 503 : 200);
+        receiver.behaviour = (request) =>
+          request.event.type === 'payment_intent.created' && failures-- > 0 ? 503 : 200;
         // Days ahead on the test clock: a timestamp taken from it would be days in the future, which
         // constructEvent still accepts (it only bounds how old a signature is).
         await advance(3 * 24 * 3600);
         const endpoint = await newEndpoint(['payment_intent.created']);
-        const signedAt = (received: Received) => Number(/^t=(\d+),/.exec(String(received.headers['stripe-signature']))?.[1]);
+        const signedAt = (received: Received) =>
+          Number(/^t=(\d+),/.exec(String(received.headers['stripe-signature']))?.[1]);
         /** The signature's `t` lies between the wall clock before the request was caused and after it arrived. */
         const assertWallClock = (received: Received, before: number) => {
           const t = signedAt(received);
-          assert.ok(t >= Math.floor(before / 1000) && t <= Math.ceil(received.at / 1000),
-            `t=${t} is not wall-clock time (${Math.floor(before / 1000)}…${Math.ceil(received.at / 1000)})`);
+          assert.ok(
+            t >= Math.floor(before / 1000) && t <= Math.ceil(received.at / 1000),
+            `t=${t} is not wall-clock time (${Math.floor(before / 1000)}…${Math.ceil(received.at / 1000)})`,
+          );
           verify(received, endpoint.secret!);
         };
         const beforeFirst = Date.now();
@@ -295,7 +369,9 @@ for (const store of stores) {
         receiver.received.length = 0;
         receiver.behaviour = () => 200;
         const endpoint = await newEndpoint(['payment_intent.created']);
-        const rolled = await ok('POST', `/opentill/v1/webhook_endpoints/${endpoint.id}/roll_secret`, { expires_in_seconds: 3600 });
+        const rolled = await ok('POST', `/opentill/v1/webhook_endpoints/${endpoint.id}/roll_secret`, {
+          expires_in_seconds: 3600,
+        });
         assert.match(rolled.secret, /^whsec_/);
         assert.notEqual(rolled.secret, endpoint.secret);
         await paymentIntent();
@@ -328,10 +404,16 @@ for (const store of stores) {
           assert.equal((events.data[0]!.data.object as Stripe.PaymentIntent).id, first.id);
           // Nothing is even queued for the disabled endpoint: the event's only delivery is the control's.
           const queued = await ok('GET', `/opentill/v1/webhook_deliveries?event=${events.data[0]!.id}`);
-          assert.deepEqual(queued.data.map((d: { endpoint: string }) => d.endpoint), [controlEndpoint.id]);
+          assert.deepEqual(
+            queued.data.map((d: { endpoint: string }) => d.endpoint),
+            [controlEndpoint.id],
+          );
           await control.waitFor((all) => all.some((r) => r.event.id === events.data[0]!.id), 10_000, 'the control');
           assert.equal(receiver.received.length, 0);
-          await waitUntil(async () => (await stripe.events.retrieve(events.data[0]!.id)).pending_webhooks === 0, 'control delivered');
+          await waitUntil(
+            async () => (await stripe.events.retrieve(events.data[0]!.id)).pending_webhooks === 0,
+            'control delivered',
+          );
         } finally {
           await stripe.webhookEndpoints.del(controlEndpoint.id);
           endpoints.splice(endpoints.indexOf(controlEndpoint.id), 1);
@@ -341,7 +423,10 @@ for (const store of stores) {
         await paymentIntent();
         await receiver.waitFor((all) => all.length >= 1);
         const eventId = receiver.received[0]!.event.id;
-        await waitUntil(async () => (await ok('GET', `/opentill/v1/webhook_attempts?event=${eventId}`)).data.length === 1, 'attempt');
+        await waitUntil(
+          async () => (await ok('GET', `/opentill/v1/webhook_attempts?event=${eventId}`)).data.length === 1,
+          'attempt',
+        );
         await stripe.webhookEndpoints.del(endpoint.id);
         endpoints.splice(endpoints.indexOf(endpoint.id), 1);
         await waitUntil(async () => (await stripe.events.retrieve(eventId)).pending_webhooks === 0, 'canceled');
@@ -354,7 +439,10 @@ for (const store of stores) {
         await markerDelivered();
         assert.equal(receiver.received.length, 1, 'no retry after deletion');
         const after = await ok('GET', `/opentill/v1/webhook_deliveries?event=${eventId}`);
-        assert.deepEqual(after.data.map((d: { state: string; attempt_count: number }) => [d.state, d.attempt_count]), [['canceled', 1]]);
+        assert.deepEqual(
+          after.data.map((d: { state: string; attempt_count: number }) => [d.state, d.attempt_count]),
+          [['canceled', 1]],
+        );
       });
     });
 
@@ -369,14 +457,22 @@ for (const store of stores) {
         const events = await stripe.events.list({ type: 'payment_intent.created', limit: 1 });
         const eventId = events.data[0]!.id;
         assert.equal((events.data[0]!.data.object as Stripe.PaymentIntent).id, dropped.id);
-        await waitUntil(async () => (await ok('GET', `/opentill/v1/webhook_attempts?endpoint=${endpoint.id}`)).data.length === 1, 'drop logged');
+        await waitUntil(
+          async () => (await ok('GET', `/opentill/v1/webhook_attempts?endpoint=${endpoint.id}`)).data.length === 1,
+          'drop logged',
+        );
         const log = await ok('GET', `/opentill/v1/webhook_attempts?endpoint=${endpoint.id}`);
         assert.match(log.data[0].error, /dropped by fault injection/);
         assert.equal(log.data[0].http_status, null);
         // Dropped is final: the delivery is failed (never claimed again), and nothing arrived.
         const droppedDelivery = await ok('GET', `/opentill/v1/webhook_deliveries?event=${eventId}`);
-        assert.deepEqual(droppedDelivery.data.map((d: { state: string; next_attempt_at: number | null }) => [d.state, d.next_attempt_at]),
-          [['failed', null]]);
+        assert.deepEqual(
+          droppedDelivery.data.map((d: { state: string; next_attempt_at: number | null }) => [
+            d.state,
+            d.next_attempt_at,
+          ]),
+          [['failed', null]],
+        );
         assert.equal(receiver.received.length, 0, 'a dropped webhook never arrives by itself');
         assert.equal((await stripe.events.retrieve(eventId)).pending_webhooks, 0);
 
@@ -387,12 +483,18 @@ for (const store of stores) {
         await receiver.waitFor((all) => all.length >= 1);
         assert.equal(verify(receiver.received[0]!, endpoint.secret!).id, eventId);
 
-        await ok('POST', `/opentill/v1/test/webhook_endpoints/${endpoint.id}/fault`, { mode: 'delay', delay_seconds: 600 });
+        await ok('POST', `/opentill/v1/test/webhook_endpoints/${endpoint.id}/fault`, {
+          mode: 'delay',
+          delay_seconds: 600,
+        });
         await paymentIntent();
         const delayedEvent = (await stripe.events.list({ type: 'payment_intent.created', limit: 1 })).data[0]!.id;
         // The dispatcher took it and put it back, due 600 s after it was queued, with no attempt made.
         const delayed = async () => (await ok('GET', `/opentill/v1/webhook_deliveries?event=${delayedEvent}`)).data[0];
-        await waitUntil(async () => { const d = await delayed(); return d.next_attempt_at - d.created === 600; }, 'the delay scheduled');
+        await waitUntil(async () => {
+          const d = await delayed();
+          return d.next_attempt_at - d.created === 600;
+        }, 'the delay scheduled');
         assert.deepEqual([(await delayed()).state, (await delayed()).attempt_count], ['pending', 0]);
         assert.equal(receiver.received.length, 1, 'delayed');
         // The account clock keeps running with the wall clock, and under load seconds pass between
@@ -404,7 +506,9 @@ for (const store of stores) {
         await advance(61);
         await receiver.waitFor((all) => all.length >= 2, 10_000, 'the late webhook');
         await ok('POST', `/opentill/v1/test/webhook_endpoints/${endpoint.id}/fault`, { mode: 'none' });
-        const badFault = await api('POST', `/opentill/v1/test/webhook_endpoints/${endpoint.id}/fault`, { mode: 'delay' });
+        const badFault = await api('POST', `/opentill/v1/test/webhook_endpoints/${endpoint.id}/fault`, {
+          mode: 'delay',
+        });
         assert.equal(badFault.status, 400);
         const missing = await api('POST', `/opentill/v1/events/evt_missing/resend`, { endpoint: endpoint.id });
         assert.equal(missing.status, 404);
@@ -414,24 +518,40 @@ for (const store of stores) {
         await clearEndpoints();
         receiver.received.length = 0;
         const hang = await startReceiver(() => () => undefined);
-        const redirect = await startReceiver(() => (res) => { res.writeHead(302, { Location: 'http://example.com/' }); res.end(); });
+        const redirect = await startReceiver(() => (res) => {
+          res.writeHead(302, { Location: 'http://example.com/' });
+          res.end();
+        });
         const huge = await startReceiver(() => (res) => {
           res.writeHead(500, { 'Content-Type': 'text/plain' });
           const chunk = 'x'.repeat(64 * 1024);
           let sent = 0;
-          const more = () => { while (sent < 200 && res.write(chunk)) sent += 1; if (sent < 200) res.once('drain', more); else res.end(); };
+          const more = () => {
+            while (sent < 200 && res.write(chunk)) sent += 1;
+            if (sent < 200) res.once('drain', more);
+            else res.end();
+          };
           more();
         });
         const reset = await startReceiver(() => (res) => res.socket?.destroy());
         try {
           const made: Stripe.WebhookEndpoint[] = [];
-          for (const bad of [hang, redirect, huge, reset]) made.push(await newEndpoint(['payment_intent.created'], bad.url));
+          for (const bad of [hang, redirect, huge, reset])
+            made.push(await newEndpoint(['payment_intent.created'], bad.url));
           await paymentIntent();
-          await waitUntil(async () => {
-            const all = await Promise.all(made.map((e) => ok('GET', `/opentill/v1/webhook_attempts?endpoint=${e.id}`)));
-            return all.every((log) => log.data.length === 1);
-          }, 'one attempt each', 10_000);
-          const [hung, redirected, big, resetLog] = await Promise.all(made.map(async (e) => (await ok('GET', `/opentill/v1/webhook_attempts?endpoint=${e.id}`)).data[0]));
+          await waitUntil(
+            async () => {
+              const all = await Promise.all(
+                made.map((e) => ok('GET', `/opentill/v1/webhook_attempts?endpoint=${e.id}`)),
+              );
+              return all.every((log) => log.data.length === 1);
+            },
+            'one attempt each',
+            10_000,
+          );
+          const [hung, redirected, big, resetLog] = await Promise.all(
+            made.map(async (e) => (await ok('GET', `/opentill/v1/webhook_attempts?endpoint=${e.id}`)).data[0]),
+          );
           assert.match(hung.error, /timed out after 1500 ms/);
           assert.equal(hung.http_status, null);
           assert.equal(redirected.http_status, 302);
@@ -456,7 +576,8 @@ for (const store of stores) {
         await paymentIntent();
         await receiver.waitFor((all) => all.length >= 1);
         const eventId = receiver.received[0]!.event.id;
-        const delivery = async () => (await ok('GET', `/opentill/v1/webhook_deliveries?event=${eventId}&endpoint=${endpoint.id}`)).data[0];
+        const delivery = async () =>
+          (await ok('GET', `/opentill/v1/webhook_deliveries?event=${eventId}&endpoint=${endpoint.id}`)).data[0];
         // The receiver can see the first attempt before the sender records it; advancing the clock in
         // that gap would move the first retry an hour later and leave one attempt fewer in the window.
         await waitUntil(async () => (await delivery())?.attempt_count >= 1, 'attempt 1 recorded');
@@ -466,11 +587,21 @@ for (const store of stores) {
           assert.ok(round < 14, 'given up within the 3 h window');
           const made = (await delivery()).attempt_count;
           await advance(3600);
-          await waitUntil(async () => { const d = await delivery(); return d.state !== 'pending' || d.attempt_count > made; }, `attempt ${made + 1}`);
+          await waitUntil(
+            async () => {
+              const d = await delivery();
+              return d.state !== 'pending' || d.attempt_count > made;
+            },
+            `attempt ${made + 1}`,
+          );
         }
         const final = await delivery();
         assert.equal(final.state, 'failed');
-        await waitUntil(async () => (await stripe.webhookEndpoints.retrieve(endpoint.id)).status === 'disabled', 'disabled', 15_000);
+        await waitUntil(
+          async () => (await stripe.webhookEndpoints.retrieve(endpoint.id)).status === 'disabled',
+          'disabled',
+          15_000,
+        );
         const log = await ok('GET', `/opentill/v1/webhook_attempts?endpoint=${endpoint.id}&limit=100`);
         assert.equal(log.data.length, final.attempt_count);
         assert.ok(log.data.length >= 4, `several attempts (${log.data.length})`);
@@ -478,9 +609,16 @@ for (const store of stores) {
         const disabledEvents = await stripe.events.list({ type: 'opentill.webhook_endpoint.disabled', limit: 5 });
         assert.equal(disabledEvents.data.length, 1);
         assert.equal((disabledEvents.data[0]!.data.object as unknown as Stripe.WebhookEndpoint).id, endpoint.id);
-        assert.equal((disabledEvents.data[0]!.data.object as unknown as Record<string, unknown>)['_internal'], undefined);
+        assert.equal(
+          (disabledEvents.data[0]!.data.object as unknown as Record<string, unknown>)['_internal'],
+          undefined,
+        );
         // The watcher (explicitly subscribed) hears about it; '*' endpoints would not.
-        await receiver.waitFor((all) => all.some((r) => r.event.type === 'opentill.webhook_endpoint.disabled'), 10_000, 'disabled event');
+        await receiver.waitFor(
+          (all) => all.some((r) => r.event.type === 'opentill.webhook_endpoint.disabled'),
+          10_000,
+          'disabled event',
+        );
         verify(receiver.ofType('opentill.webhook_endpoint.disabled')[0]!, watcher.secret!);
       });
     });

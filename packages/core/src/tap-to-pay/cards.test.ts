@@ -61,17 +61,29 @@ void describe('acceptCard: brand × platform × country × wallet', () => {
 void describe('acceptCard: co-badged cards and normalisation', () => {
   const base: CardAcceptanceInput = { platform: 'ios', country: 'NZ', brand: 'eftpos_au' };
   void it('an eftpos/Visa card outside Australia routes as Visa', () => {
-    assert.deepEqual(acceptCard({ ...base, networks: ['eftpos_au', 'visa'] }), { ok: true, network: 'visa', wallet: null });
+    assert.deepEqual(acceptCard({ ...base, networks: ['eftpos_au', 'visa'] }), {
+      ok: true,
+      network: 'visa',
+      wallet: null,
+    });
   });
   void it('the same card in Australia stays on eftpos', () => {
-    assert.deepEqual(acceptCard({ ...base, country: 'AU', networks: ['eftpos_au', 'visa'] }), { ok: true, network: 'eftpos_au', wallet: null });
+    assert.deepEqual(acceptCard({ ...base, country: 'AU', networks: ['eftpos_au', 'visa'] }), {
+      ok: true,
+      network: 'eftpos_au',
+      wallet: null,
+    });
   });
   void it('a JCB/Amex co-badge is accepted as Amex', () => {
     const r = acceptCard({ platform: 'android', country: 'US', brand: 'jcb', networks: ['jcb', 'amex'] });
     assert.equal(r.ok && r.network, 'amex');
   });
   void it('brand, country and wallet are case-insensitive', () => {
-    assert.deepEqual(acceptCard({ platform: 'ios', country: 'us', brand: 'VISA', wallet: 'Apple_Pay' }), { ok: true, network: 'visa', wallet: 'apple_pay' });
+    assert.deepEqual(acceptCard({ platform: 'ios', country: 'us', brand: 'VISA', wallet: 'Apple_Pay' }), {
+      ok: true,
+      network: 'visa',
+      wallet: 'apple_pay',
+    });
   });
   void it('messages name the brand and platform', () => {
     const r = acceptCard({ platform: 'ios', country: 'FR', brand: 'discover' });
@@ -97,35 +109,75 @@ void describe('acceptCard: every brand rule and refusal exactly', () => {
       for (const brand of everywhere) {
         assert.deepEqual(acceptCard({ platform, country: 'JP', brand }), { ok: true, network: brand, wallet: null });
       }
-      assert.deepEqual(acceptCard({ platform, country: ' ca ', brand: ' INTERAC ' }), { ok: true, network: 'interac', wallet: null });
-      assert.deepEqual(acceptCard({ platform, country: 'AU', brand: 'eftpos_au', wallet: ' Apple_Pay ' }), { ok: true, network: 'eftpos_au', wallet: 'apple_pay' });
-      assert.deepEqual(acceptCard({ platform, country: 'US', brand: 'discover', wallet: 'samsung_pay' }), { ok: true, network: 'discover', wallet: 'samsung_pay' });
+      assert.deepEqual(acceptCard({ platform, country: ' ca ', brand: ' INTERAC ' }), {
+        ok: true,
+        network: 'interac',
+        wallet: null,
+      });
+      assert.deepEqual(acceptCard({ platform, country: 'AU', brand: 'eftpos_au', wallet: ' Apple_Pay ' }), {
+        ok: true,
+        network: 'eftpos_au',
+        wallet: 'apple_pay',
+      });
+      assert.deepEqual(acceptCard({ platform, country: 'US', brand: 'discover', wallet: 'samsung_pay' }), {
+        ok: true,
+        network: 'discover',
+        wallet: 'samsung_pay',
+      });
       const discoverInFrance = acceptCard({ platform, country: 'FR', brand: 'discover', wallet: null });
       if (platform === 'android') assert.deepEqual(discoverInFrance, { ok: true, network: 'discover', wallet: null });
       else {
         assert.deepEqual(discoverInFrance, {
-          ok: false, code: 'CARD_NOT_SUPPORTED', reason: 'brand_not_accepted_in_country', declineCode: 'card_not_supported',
+          ok: false,
+          code: 'CARD_NOT_SUPPORTED',
+          reason: 'brand_not_accepted_in_country',
+          declineCode: 'card_not_supported',
           message: 'Tap to Pay on iPhone does not accept Discover cards in FR. Try another card or payment method.',
         });
       }
-      assert.deepEqual(acceptCard({ platform, country: 'NZ', brand: 'eftpos_au', networks: [' EFTPOS_AU ', 'Visa'] }),
-        { ok: true, network: 'visa', wallet: null }, 'co-badged: the first accepted network');
+      assert.deepEqual(
+        acceptCard({ platform, country: 'NZ', brand: 'eftpos_au', networks: [' EFTPOS_AU ', 'Visa'] }),
+        { ok: true, network: 'visa', wallet: null },
+        'co-badged: the first accepted network',
+      );
       assert.deepEqual(acceptCard({ platform, country: 'fr', brand: 'interac' }), {
-        ok: false, code: 'CARD_NOT_SUPPORTED', reason: 'brand_not_accepted_in_country', declineCode: 'card_not_supported',
+        ok: false,
+        code: 'CARD_NOT_SUPPORTED',
+        reason: 'brand_not_accepted_in_country',
+        declineCode: 'card_not_supported',
         message: `${name} does not accept Interac cards in FR. Try another card or payment method.`,
       });
       assert.deepEqual(acceptCard({ platform, country: 'GB', brand: 'eftpos_au' }), {
-        ok: false, code: 'CARD_NOT_SUPPORTED', reason: 'brand_not_accepted_in_country', declineCode: 'card_not_supported',
+        ok: false,
+        code: 'CARD_NOT_SUPPORTED',
+        reason: 'brand_not_accepted_in_country',
+        declineCode: 'card_not_supported',
         message: `${name} does not accept eftpos cards in GB. Try another card or payment method.`,
       });
-      for (const [brand, label] of <[string, string][]>[['jcb', 'JCB'], ['diners', 'Diners Club'], ['unionpay', 'UnionPay'], ['cartes_bancaires', 'Cartes Bancaires'], ['zap', 'zap']]) {
-        assert.deepEqual(acceptCard({ platform, country: 'FR', brand }), {
-          ok: false, code: 'CARD_NOT_SUPPORTED', reason: 'brand_not_accepted', declineCode: 'card_not_supported',
-          message: `${name} does not accept ${label} cards. Try another card or payment method.`,
-        }, brand);
+      for (const [brand, label] of <[string, string][]>[
+        ['jcb', 'JCB'],
+        ['diners', 'Diners Club'],
+        ['unionpay', 'UnionPay'],
+        ['cartes_bancaires', 'Cartes Bancaires'],
+        ['zap', 'zap'],
+      ]) {
+        assert.deepEqual(
+          acceptCard({ platform, country: 'FR', brand }),
+          {
+            ok: false,
+            code: 'CARD_NOT_SUPPORTED',
+            reason: 'brand_not_accepted',
+            declineCode: 'card_not_supported',
+            message: `${name} does not accept ${label} cards. Try another card or payment method.`,
+          },
+          brand,
+        );
       }
       assert.deepEqual(acceptCard({ platform, country: 'FR', brand: 'visa', wallet: 'PayPal' }), {
-        ok: false, code: 'CARD_NOT_SUPPORTED', reason: 'wallet_not_supported', declineCode: 'card_not_supported',
+        ok: false,
+        code: 'CARD_NOT_SUPPORTED',
+        reason: 'wallet_not_supported',
+        declineCode: 'card_not_supported',
         message: `${name} accepts Apple Pay, Google Pay and Samsung Pay wallets, not "PayPal". Try another card or payment method.`,
       });
     });

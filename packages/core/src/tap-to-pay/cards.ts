@@ -22,14 +22,37 @@ export const tapToPayWallets = Object.freeze(['apple_pay', 'google_pay', 'samsun
 export type TapToPayWallet = (typeof tapToPayWallets)[number];
 
 /** Brand → where it is accepted: `'*'` everywhere, else the country list. */
-export const tapToPayBrandRules: Readonly<Record<TapToPayPlatform, Readonly<Record<string, '*' | readonly string[]>>>> = Object.freeze({
-  ios: Object.freeze({ visa: '*', mastercard: '*', amex: '*', discover: Object.freeze(['US']), interac: Object.freeze(['CA']), eftpos_au: Object.freeze(['AU']) }),
-  android: Object.freeze({ visa: '*', mastercard: '*', amex: '*', discover: '*', interac: Object.freeze(['CA']), eftpos_au: Object.freeze(['AU']) }),
-});
+export const tapToPayBrandRules: Readonly<Record<TapToPayPlatform, Readonly<Record<string, '*' | readonly string[]>>>> =
+  Object.freeze({
+    ios: Object.freeze({
+      visa: '*',
+      mastercard: '*',
+      amex: '*',
+      discover: Object.freeze(['US']),
+      interac: Object.freeze(['CA']),
+      eftpos_au: Object.freeze(['AU']),
+    }),
+    android: Object.freeze({
+      visa: '*',
+      mastercard: '*',
+      amex: '*',
+      discover: '*',
+      interac: Object.freeze(['CA']),
+      eftpos_au: Object.freeze(['AU']),
+    }),
+  });
 
 const brandNames: Record<string, string> = {
-  visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', interac: 'Interac',
-  eftpos_au: 'eftpos', jcb: 'JCB', diners: 'Diners Club', unionpay: 'UnionPay', cartes_bancaires: 'Cartes Bancaires',
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  discover: 'Discover',
+  interac: 'Interac',
+  eftpos_au: 'eftpos',
+  jcb: 'JCB',
+  diners: 'Diners Club',
+  unionpay: 'UnionPay',
+  cartes_bancaires: 'Cartes Bancaires',
 };
 
 export interface CardAcceptanceInput {
@@ -69,14 +92,19 @@ export function acceptCard(input: CardAcceptanceInput): CardAccepted | CardRefus
   const country = input.country.trim().toUpperCase();
   const brand = input.brand.trim().toLowerCase();
   const name = platformName[input.platform];
-  const decline = (reason: CardRefusal['reason'], message: string): CardRefusal =>
-    ({ ...tapToPayRefusal('CARD_NOT_SUPPORTED', reason, message), declineCode: 'card_not_supported' });
+  const decline = (reason: CardRefusal['reason'], message: string): CardRefusal => ({
+    ...tapToPayRefusal('CARD_NOT_SUPPORTED', reason, message),
+    declineCode: 'card_not_supported',
+  });
 
   let wallet: TapToPayWallet | null = null;
   if (input.wallet !== undefined && input.wallet !== null) {
     const w = input.wallet.trim().toLowerCase();
     if (!(tapToPayWallets as readonly string[]).includes(w)) {
-      return decline('wallet_not_supported', `${name} accepts Apple Pay, Google Pay and Samsung Pay wallets, not "${input.wallet}". Try another card or payment method.`);
+      return decline(
+        'wallet_not_supported',
+        `${name} accepts Apple Pay, Google Pay and Samsung Pay wallets, not "${input.wallet}". Try another card or payment method.`,
+      );
     }
     wallet = w as TapToPayWallet;
   }
@@ -87,7 +115,10 @@ export function acceptCard(input: CardAcceptanceInput): CardAccepted | CardRefus
   const label = brandNames[brand] ?? brand;
   const elsewhere = Object.keys(tapToPayBrandRules[input.platform]).includes(brand);
   if (elsewhere) {
-    return decline('brand_not_accepted_in_country', `${name} does not accept ${label} cards in ${country}. Try another card or payment method.`);
+    return decline(
+      'brand_not_accepted_in_country',
+      `${name} does not accept ${label} cards in ${country}. Try another card or payment method.`,
+    );
   }
   return decline('brand_not_accepted', `${name} does not accept ${label} cards. Try another card or payment method.`);
 }

@@ -41,30 +41,49 @@ const eur = (): CvmLimitRow => ({ currency: 'eur', limit: 5000, pin: true });
  * card schemes' published national contactless limits for the other countries. Marked uncertain:
  * override them with `cardholderVerification(…, { limits })`.
  */
-export const defaultCvmLimits: Readonly<Record<string, Readonly<CvmLimitRow>>> = Object.freeze(Object.fromEntries(
-  Object.entries({
-    AT: eur(), BE: eur(), CY: eur(), DE: eur(), EE: eur(), ES: eur(), FI: eur(), FR: eur(), HR: eur(), IE: eur(),
-    IT: eur(), LT: eur(), LU: eur(), LV: eur(), MT: eur(), NL: eur(), PT: eur(), SI: eur(), SK: eur(),
-    AU: { currency: 'aud', limit: 20000, pin: true },
-    CA: { currency: 'cad', limit: 25000, pin: true },
-    CH: { currency: 'chf', limit: 8000, pin: true },
-    LI: { currency: 'chf', limit: 8000, pin: true },
-    CZ: { currency: 'czk', limit: 50000, pin: true },
-    DK: { currency: 'dkk', limit: 35000, pin: true },
-    GB: { currency: 'gbp', limit: 10000, pin: true },
-    GI: { currency: 'gbp', limit: 10000, pin: true },
-    HU: { currency: 'huf', limit: 1500000, pin: true },
-    MY: { currency: 'myr', limit: 25000, pin: true },
-    NO: { currency: 'nok', limit: 50000, pin: true },
-    NZ: { currency: 'nzd', limit: 20000, pin: true },
-    PL: { currency: 'pln', limit: 10000, pin: true },
-    RO: { currency: 'ron', limit: 10000, pin: true },
-    SE: { currency: 'sek', limit: 40000, pin: true },
-    SG: { currency: 'sgd', limit: 20000, pin: true },
-    JP: { currency: 'jpy', limit: null, pin: false },
-    US: { currency: 'usd', limit: null, pin: false },
-  } satisfies Record<string, CvmLimitRow>).map(([k, v]) => [k, Object.freeze(v)]),
-));
+export const defaultCvmLimits: Readonly<Record<string, Readonly<CvmLimitRow>>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries({
+      AT: eur(),
+      BE: eur(),
+      CY: eur(),
+      DE: eur(),
+      EE: eur(),
+      ES: eur(),
+      FI: eur(),
+      FR: eur(),
+      HR: eur(),
+      IE: eur(),
+      IT: eur(),
+      LT: eur(),
+      LU: eur(),
+      LV: eur(),
+      MT: eur(),
+      NL: eur(),
+      PT: eur(),
+      SI: eur(),
+      SK: eur(),
+      AU: { currency: 'aud', limit: 20000, pin: true },
+      CA: { currency: 'cad', limit: 25000, pin: true },
+      CH: { currency: 'chf', limit: 8000, pin: true },
+      LI: { currency: 'chf', limit: 8000, pin: true },
+      CZ: { currency: 'czk', limit: 50000, pin: true },
+      DK: { currency: 'dkk', limit: 35000, pin: true },
+      GB: { currency: 'gbp', limit: 10000, pin: true },
+      GI: { currency: 'gbp', limit: 10000, pin: true },
+      HU: { currency: 'huf', limit: 1500000, pin: true },
+      MY: { currency: 'myr', limit: 25000, pin: true },
+      NO: { currency: 'nok', limit: 50000, pin: true },
+      NZ: { currency: 'nzd', limit: 20000, pin: true },
+      PL: { currency: 'pln', limit: 10000, pin: true },
+      RO: { currency: 'ron', limit: 10000, pin: true },
+      SE: { currency: 'sek', limit: 40000, pin: true },
+      SG: { currency: 'sgd', limit: 20000, pin: true },
+      JP: { currency: 'jpy', limit: null, pin: false },
+      US: { currency: 'usd', limit: null, pin: false },
+    } satisfies Record<string, CvmLimitRow>).map(([k, v]) => [k, Object.freeze(v)]),
+  ),
+);
 
 /** Countries where regional rules can make even NFC wallet payments need card verification. */
 export const walletCvmExceptionCountries: readonly string[] = Object.freeze(['GB', 'CA', 'FI']);
@@ -146,26 +165,36 @@ export function isPinTestAmount(amount: number, currency: string): boolean {
 const otherMethod = 'Ask for another card, or take the payment with a Terminal card reader or a payment link.';
 
 /** Decides cardholder verification for one tapped card. */
-export function cardholderVerification(input: CardholderVerificationInput, options: CardholderVerificationOptions = {}): CvmDecision {
-  if (!Number.isSafeInteger(input.amount) || input.amount < 0) throw new RangeError('amount must be a non-negative integer in minor units');
+export function cardholderVerification(
+  input: CardholderVerificationInput,
+  options: CardholderVerificationOptions = {},
+): CvmDecision {
+  if (!Number.isSafeInteger(input.amount) || input.amount < 0)
+    throw new RangeError('amount must be a non-negative integer in minor units');
   const country = input.country.trim().toUpperCase();
   const currency = input.currency.trim().toLowerCase();
-  const row = (options.limits ? resolveCvmLimits(options.limits) : defaultCvmLimits)[country]
-    ?? { currency, limit: null, pin: false };
+  const row = (options.limits ? resolveCvmLimits(options.limits) : defaultCvmLimits)[country] ?? {
+    currency,
+    limit: null,
+    pin: false,
+  };
 
   if (row.currency !== currency) {
     return {
-      decline: 'currency_not_supported', reason: 'currency_not_local',
+      decline: 'currency_not_supported',
+      reason: 'currency_not_local',
       message: `Tap to Pay in ${country} charges ${row.currency.toUpperCase()} only, not ${currency.toUpperCase()}.`,
     };
   }
-  const wallet = typeof input.wallet === 'string' && (tapToPayWallets as readonly string[]).includes(input.wallet.toLowerCase());
+  const wallet =
+    typeof input.wallet === 'string' && (tapToPayWallets as readonly string[]).includes(input.wallet.toLowerCase());
   const regional = walletCvmExceptionCountries.includes(country);
   if (wallet && !regional) return 'none';
 
   if (country === 'GB' && input.issuerRequestsSca === true && input.cardRequiresInsert === true) {
     return {
-      decline: 'offline_pin_required', reason: 'sca_requires_card_insertion',
+      decline: 'offline_pin_required',
+      reason: 'sca_requires_card_insertion',
       message: `The card issuer requires the card to be inserted for strong customer authentication; Tap to Pay cannot read inserted cards. ${otherMethod}`,
     };
   }
@@ -178,25 +207,29 @@ export function cardholderVerification(input: CardholderVerificationInput, optio
 
   if (input.offlinePinOnly === true) {
     return {
-      decline: 'offline_pin_required', reason: 'offline_pin_only_card',
+      decline: 'offline_pin_required',
+      reason: 'offline_pin_only_card',
       message: `This card only supports offline PIN, which needs the card inserted; Tap to Pay does not support it. ${otherMethod}`,
     };
   }
   if (!row.pin) {
     return {
-      decline: 'online_or_offline_pin_required', reason: 'pin_not_supported_in_market',
+      decline: 'online_or_offline_pin_required',
+      reason: 'pin_not_supported_in_market',
       message: `The card requires a PIN, and PIN entry on Tap to Pay is not available in ${country}. ${otherMethod}`,
     };
   }
   if (input.platform === 'ios' && !versionAtLeast(input.osVersion, pinMinimumVersions.iosOs)) {
     return {
-      decline: 'online_or_offline_pin_required', reason: 'pin_requires_newer_ios',
+      decline: 'online_or_offline_pin_required',
+      reason: 'pin_requires_newer_ios',
       message: `The card requires a PIN; PIN entry on Tap to Pay on iPhone needs iOS ${pinMinimumVersions.iosOs} or later (this iPhone runs ${input.osVersion}).`,
     };
   }
   if (input.platform === 'android' && !versionAtLeast(input.sdkVersion, pinMinimumVersions.androidSdk)) {
     return {
-      decline: 'online_or_offline_pin_required', reason: 'pin_requires_newer_sdk',
+      decline: 'online_or_offline_pin_required',
+      reason: 'pin_requires_newer_sdk',
       message: `The card requires a PIN; PIN entry on Tap to Pay on Android needs Terminal Android SDK ${pinMinimumVersions.androidSdk} or later (the app uses ${input.sdkVersion}).`,
     };
   }

@@ -131,12 +131,29 @@ export const gmsAttestationMessage =
 type Check = DeviceRefusal | null;
 
 const refuse = (
-  code: DeviceRefusal['code'], reason: DeviceRefusalReason, message: string, field?: keyof DeviceFacts,
-): DeviceRefusal => (field ? { ...tapToPayRefusal(code, reason, message), field } : tapToPayRefusal(code, reason, message));
+  code: DeviceRefusal['code'],
+  reason: DeviceRefusalReason,
+  message: string,
+  field?: keyof DeviceFacts,
+): DeviceRefusal =>
+  field ? { ...tapToPayRefusal(code, reason, message), field } : tapToPayRefusal(code, reason, message);
 
-const booleanFields = ['isBeta', 'hasNfc', 'rooted', 'bootloaderUnlocked', 'modifiedOs', 'isEmulator', 'internet'] as const;
+const booleanFields = [
+  'isBeta',
+  'hasNfc',
+  'rooted',
+  'bootloaderUnlocked',
+  'modifiedOs',
+  'isEmulator',
+  'internet',
+] as const;
 const optionalBooleanFields = [
-  'nfcEnabled', 'developerOptions', 'accessibilityServices', 'screenRecording', 'overlays', 'debuggable',
+  'nfcEnabled',
+  'developerOptions',
+  'accessibilityServices',
+  'screenRecording',
+  'overlays',
+  'debuggable',
 ] as const;
 const nullableBooleanFields = ['gmsCertified', 'iosEntitlement', 'passcodeSet'] as const;
 
@@ -158,7 +175,8 @@ export function validateDeviceFacts(input: unknown): { ok: true; facts: DeviceFa
   if (f.platform !== 'ios' && f.platform !== 'android') return invalid('platform', "'ios' or 'android'");
   for (const field of ['osVersion', 'sdkVersion'] as const) {
     if (f[field] === undefined) return missing(field);
-    if (typeof f[field] !== 'string' || parseVersion(f[field]) === null) return invalid(field, 'a dotted version such as 17.5.1');
+    if (typeof f[field] !== 'string' || parseVersion(f[field]) === null)
+      return invalid(field, 'a dotted version such as 17.5.1');
   }
   for (const field of ['model', 'cpuArch'] as const) {
     if (f[field] === undefined) return missing(field);
@@ -172,7 +190,8 @@ export function validateDeviceFacts(input: unknown): { ok: true; facts: DeviceFa
     if (f[field] !== undefined && typeof f[field] !== 'boolean') return invalid(field, 'a boolean');
   }
   for (const field of nullableBooleanFields) {
-    if (f[field] !== undefined && f[field] !== null && typeof f[field] !== 'boolean') return invalid(field, 'a boolean or null');
+    if (f[field] !== undefined && f[field] !== null && typeof f[field] !== 'boolean')
+      return invalid(field, 'a boolean or null');
   }
   const ks = f.hardwareKeystoreVersion;
   if (ks !== undefined && ks !== null && (typeof ks !== 'number' || !Number.isInteger(ks) || ks < 0)) {
@@ -198,24 +217,49 @@ const appleModel = /^\s*(iphone|ipad|ipod)/i;
 function checkConsistency(f: DeviceFacts, releases: readonly IosRelease[], nowMs: number): Check {
   const forged = (reason: DeviceRefusalReason, message: string, field: keyof DeviceFacts) =>
     refuse('TAP_TO_PAY_INCONSISTENT_DEVICE_FACTS', reason, `Inconsistent device facts: ${message}`, field);
-  if (f.nfcEnabled === true && !f.hasNfc) return forged('nfc_enabled_without_nfc', 'NFC is reported enabled on a device without NFC.', 'nfcEnabled');
+  if (f.nfcEnabled === true && !f.hasNfc)
+    return forged('nfc_enabled_without_nfc', 'NFC is reported enabled on a device without NFC.', 'nfcEnabled');
   if (f.platform === 'ios') {
-    if (f.gmsCertified === true) return forged('ios_with_android_facts', 'an iOS device cannot be Google Mobile Services certified.', 'gmsCertified');
+    if (f.gmsCertified === true)
+      return forged(
+        'ios_with_android_facts',
+        'an iOS device cannot be Google Mobile Services certified.',
+        'gmsCertified',
+      );
     if (typeof f.hardwareKeystoreVersion === 'number' && f.hardwareKeystoreVersion > 0) {
-      return forged('ios_with_android_facts', 'an iOS device has no Android hardware keystore version.', 'hardwareKeystoreVersion');
+      return forged(
+        'ios_with_android_facts',
+        'an iOS device has no Android hardware keystore version.',
+        'hardwareKeystoreVersion',
+      );
     }
-    if (typeof f.securityPatch === 'string') return forged('ios_with_android_facts', 'an iOS device has no Android security patch level.', 'securityPatch');
-    if (!appleModel.test(f.model)) return forged('non_apple_model_on_ios', `model "${f.model}" is not an Apple device but the platform is iOS.`, 'model');
-    if (!isArmProcessor(f.cpuArch)) return forged('ios_on_non_arm_cpu', `iPhones have ARM processors, not ${f.cpuArch}.`, 'cpuArch');
-    if (!f.hasNfc && /^\s*iphone/i.test(f.model)) return forged('iphone_without_nfc', 'every iPhone XS or later has NFC.', 'hasNfc');
+    if (typeof f.securityPatch === 'string')
+      return forged('ios_with_android_facts', 'an iOS device has no Android security patch level.', 'securityPatch');
+    if (!appleModel.test(f.model))
+      return forged(
+        'non_apple_model_on_ios',
+        `model "${f.model}" is not an Apple device but the platform is iOS.`,
+        'model',
+      );
+    if (!isArmProcessor(f.cpuArch))
+      return forged('ios_on_non_arm_cpu', `iPhones have ARM processors, not ${f.cpuArch}.`, 'cpuArch');
+    if (!f.hasNfc && /^\s*iphone/i.test(f.model))
+      return forged('iphone_without_nfc', 'every iPhone XS or later has NFC.', 'hasNfc');
     const release = lookupIosRelease(f.osVersion, releases);
-    if (release.kind === 'nonexistent') return forged('ios_version_does_not_exist', `iOS ${f.osVersion} does not exist.`, 'osVersion');
+    if (release.kind === 'nonexistent')
+      return forged('ios_version_does_not_exist', `iOS ${f.osVersion} does not exist.`, 'osVersion');
     if (release.kind === 'listed' && release.releasedMs > nowMs) {
       return forged('os_released_after_now', `iOS ${release.version} was not released yet at this time.`, 'osVersion');
     }
   } else {
-    if (f.iosEntitlement === true) return forged('android_with_ios_facts', 'an Android app cannot hold an iOS entitlement.', 'iosEntitlement');
-    if (appleModel.test(f.model)) return forged('apple_model_on_android', `model "${f.model}" is an Apple device but the platform is Android.`, 'model');
+    if (f.iosEntitlement === true)
+      return forged('android_with_ios_facts', 'an Android app cannot hold an iOS entitlement.', 'iosEntitlement');
+    if (appleModel.test(f.model))
+      return forged(
+        'apple_model_on_android',
+        `model "${f.model}" is an Apple device but the platform is Android.`,
+        'model',
+      );
     if (typeof f.securityPatch === 'string' && (parseIsoDate(f.securityPatch) ?? 0) > nowMs) {
       return forged('os_released_after_now', `security patch ${f.securityPatch} is in the future.`, 'securityPatch');
     }
@@ -234,7 +278,10 @@ type IosReleaseLookup =
   | { kind: 'nonexistent' };
 
 /** Finds the release an iOS version belongs to (rules in ios-releases.ts). */
-export function lookupIosRelease(osVersion: string, releases: readonly IosRelease[] = defaultIosReleases): IosReleaseLookup {
+export function lookupIosRelease(
+  osVersion: string,
+  releases: readonly IosRelease[] = defaultIosReleases,
+): IosReleaseLookup {
   const sorted = releases
     .filter((r) => parseVersion(r.version) !== null && parseIsoDate(r.released) !== null)
     .slice()
@@ -251,7 +298,12 @@ export function lookupIosRelease(osVersion: string, releases: readonly IosReleas
   let match: IosRelease | undefined;
   for (const r of sorted) if (majorOf(r.version) === major && compareVersions(r.version, osVersion) <= 0) match = r;
   if (!match) return { kind: 'nonexistent' };
-  return { kind: 'listed', version: match.version, released: match.released, releasedMs: parseIsoDate(match.released) ?? 0 };
+  return {
+    kind: 'listed',
+    version: match.version,
+    released: match.released,
+    releasedMs: parseIsoDate(match.released) ?? 0,
+  };
 }
 
 function majorOf(version: string): number {
@@ -277,7 +329,8 @@ export function classifyIphoneModel(model: string): IphoneModel {
   const se = /^iphone se( .*)?$/.exec(m);
   if (se) {
     const gen = se[1]?.trim() ?? '';
-    if (/^(\(?2nd generation\)?|\(?3rd generation\)?|2|3|\(?2020\)?|\(?2022\)?)$/.test(gen)) return { kind: 'supported' };
+    if (/^(\(?2nd generation\)?|\(?3rd generation\)?|2|3|\(?2020\)?|\(?2022\)?)$/.test(gen))
+      return { kind: 'supported' };
     if (gen === '' || /^(\(?1st generation\)?|1|\(?2016\)?)$/.test(gen)) return { kind: 'too_old' };
     return { kind: 'unknown' };
   }
@@ -300,78 +353,192 @@ export function checkDevice(input: DeviceFacts, options: CheckDeviceOptions): { 
   const simulated = options.simulated ?? true;
 
   if (f.isEmulator) {
-    return refuse('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'emulator',
-      'Tap to Pay does not run on emulators or simulators; the simulated reader needs a real phone too.', 'isEmulator');
+    return refuse(
+      'TAP_TO_PAY_UNSUPPORTED_DEVICE',
+      'emulator',
+      'Tap to Pay does not run on emulators or simulators; the simulated reader needs a real phone too.',
+      'isEmulator',
+    );
   }
   const forged = checkConsistency(f, releases, options.nowMs);
   if (forged) return forged;
-  return (f.platform === 'ios' ? checkIphone(f, releases, options.nowMs) : checkAndroid(f, options.nowMs, simulated)) ?? { ok: true };
+  return (
+    (f.platform === 'ios' ? checkIphone(f, releases, options.nowMs) : checkAndroid(f, options.nowMs, simulated)) ?? {
+      ok: true,
+    }
+  );
 }
 
 function checkTampering(f: DeviceFacts): Check {
   const what = f.platform === 'ios' ? 'jailbroken' : 'rooted';
   if (f.rooted) return refuse('TAP_TO_PAY_DEVICE_TAMPERED', 'rooted', `The device is ${what}.`, 'rooted');
-  if (f.bootloaderUnlocked) return refuse('TAP_TO_PAY_DEVICE_TAMPERED', 'bootloader_unlocked', 'The device bootloader is unlocked.', 'bootloaderUnlocked');
-  if (f.modifiedOs) return refuse('TAP_TO_PAY_DEVICE_TAMPERED', 'modified_os', 'The device does not run the unmodified operating system provided by its manufacturer.', 'modifiedOs');
+  if (f.bootloaderUnlocked)
+    return refuse(
+      'TAP_TO_PAY_DEVICE_TAMPERED',
+      'bootloader_unlocked',
+      'The device bootloader is unlocked.',
+      'bootloaderUnlocked',
+    );
+  if (f.modifiedOs)
+    return refuse(
+      'TAP_TO_PAY_DEVICE_TAMPERED',
+      'modified_os',
+      'The device does not run the unmodified operating system provided by its manufacturer.',
+      'modifiedOs',
+    );
   return null;
 }
 
 function checkCommonTail(f: DeviceFacts): Check {
-  if (f.nfcEnabled === false) return refuse('TAP_TO_PAY_NFC_DISABLED', 'nfc_disabled', 'NFC is turned off. Turn it on in the device settings and retry.', 'nfcEnabled');
-  if (!f.internet) return refuse('STRIPE_API_CONNECTION_ERROR', 'no_internet', 'Tap to Pay needs a stable internet connection.', 'internet');
+  if (f.nfcEnabled === false)
+    return refuse(
+      'TAP_TO_PAY_NFC_DISABLED',
+      'nfc_disabled',
+      'NFC is turned off. Turn it on in the device settings and retry.',
+      'nfcEnabled',
+    );
+  if (!f.internet)
+    return refuse(
+      'STRIPE_API_CONNECTION_ERROR',
+      'no_internet',
+      'Tap to Pay needs a stable internet connection.',
+      'internet',
+    );
   return null;
 }
 
 function checkIphone(f: DeviceFacts, releases: readonly IosRelease[], nowMs: number): Check {
   const model = classifyIphoneModel(f.model);
-  if (model.kind === 'not_iphone') return refuse('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'not_an_iphone', `Tap to Pay on iPhone needs an iPhone; "${f.model}" is not one.`, 'model');
-  if (model.kind === 'too_old') return refuse('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'iphone_too_old', `Tap to Pay needs an iPhone XS or later; "${f.model}" is older.`, 'model');
-  if (model.kind === 'unknown') return refuse('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'unknown_iphone_model', `Unknown iPhone model "${f.model}"; send a model identifier such as iPhone11,2.`, 'model');
-  if (f.isBeta) return refuse('TAP_TO_PAY_UNSUPPORTED_OS_VERSION', 'os_beta', 'Tap to Pay does not work on iOS betas.', 'isBeta');
+  if (model.kind === 'not_iphone')
+    return refuse(
+      'TAP_TO_PAY_UNSUPPORTED_DEVICE',
+      'not_an_iphone',
+      `Tap to Pay on iPhone needs an iPhone; "${f.model}" is not one.`,
+      'model',
+    );
+  if (model.kind === 'too_old')
+    return refuse(
+      'TAP_TO_PAY_UNSUPPORTED_DEVICE',
+      'iphone_too_old',
+      `Tap to Pay needs an iPhone XS or later; "${f.model}" is older.`,
+      'model',
+    );
+  if (model.kind === 'unknown')
+    return refuse(
+      'TAP_TO_PAY_UNSUPPORTED_DEVICE',
+      'unknown_iphone_model',
+      `Unknown iPhone model "${f.model}"; send a model identifier such as iPhone11,2.`,
+      'model',
+    );
+  if (f.isBeta)
+    return refuse('TAP_TO_PAY_UNSUPPORTED_OS_VERSION', 'os_beta', 'Tap to Pay does not work on iOS betas.', 'isBeta');
   const release = lookupIosRelease(f.osVersion, releases);
   if (release.kind === 'older_than_table') {
-    return refuse('TAP_TO_PAY_UNSUPPORTED_OS_VERSION', 'os_too_old', `iOS ${f.osVersion} is too old: Tap to Pay needs an iOS version released within the last year.`, 'osVersion');
+    return refuse(
+      'TAP_TO_PAY_UNSUPPORTED_OS_VERSION',
+      'os_too_old',
+      `iOS ${f.osVersion} is too old: Tap to Pay needs an iOS version released within the last year.`,
+      'osVersion',
+    );
   }
   if (release.kind === 'listed') {
     const expires = addYearsMs(release.released, 1) ?? 0;
     if (nowMs >= expires) {
-      return refuse('TAP_TO_PAY_UNSUPPORTED_OS_VERSION', 'os_too_old',
-        `iOS ${f.osVersion} was released more than a year ago: Tap to Pay needs an iOS version released within the last year. Update iOS.`, 'osVersion');
+      return refuse(
+        'TAP_TO_PAY_UNSUPPORTED_OS_VERSION',
+        'os_too_old',
+        `iOS ${f.osVersion} was released more than a year ago: Tap to Pay needs an iOS version released within the last year. Update iOS.`,
+        'osVersion',
+      );
     }
   }
   const tampered = checkTampering(f);
   if (tampered) return tampered;
   if (f.iosEntitlement !== true) {
-    return refuse('TAP_TO_PAY_MISSING_ENTITLEMENT', 'missing_entitlement', `The app lacks the ${iosTapToPayEntitlement} entitlement.`, 'iosEntitlement');
+    return refuse(
+      'TAP_TO_PAY_MISSING_ENTITLEMENT',
+      'missing_entitlement',
+      `The app lacks the ${iosTapToPayEntitlement} entitlement.`,
+      'iosEntitlement',
+    );
   }
-  if (f.passcodeSet !== true) return refuse('TAP_TO_PAY_PASSCODE_NOT_ENABLED', 'passcode_not_set', 'Tap to Pay needs a device passcode. Set one in Settings and retry.', 'passcodeSet');
+  if (f.passcodeSet !== true)
+    return refuse(
+      'TAP_TO_PAY_PASSCODE_NOT_ENABLED',
+      'passcode_not_set',
+      'Tap to Pay needs a device passcode. Set one in Settings and retry.',
+      'passcodeSet',
+    );
   return checkCommonTail(f);
 }
 
 function checkAndroid(f: DeviceFacts, nowMs: number, simulated: boolean): Check {
-  if (!isArmProcessor(f.cpuArch)) return refuse('TAP_TO_PAY_UNSUPPORTED_PROCESSOR', 'non_arm_cpu', `Tap to Pay needs an ARM processor; this device has ${f.cpuArch}.`, 'cpuArch');
-  if (!f.hasNfc) return refuse('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'no_nfc', 'Tap to Pay needs a device with a working built-in NFC sensor.', 'hasNfc');
-  if (f.isBeta) return refuse('TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'os_beta', 'Tap to Pay does not work on Android betas.', 'isBeta');
+  if (!isArmProcessor(f.cpuArch))
+    return refuse(
+      'TAP_TO_PAY_UNSUPPORTED_PROCESSOR',
+      'non_arm_cpu',
+      `Tap to Pay needs an ARM processor; this device has ${f.cpuArch}.`,
+      'cpuArch',
+    );
+  if (!f.hasNfc)
+    return refuse(
+      'TAP_TO_PAY_UNSUPPORTED_DEVICE',
+      'no_nfc',
+      'Tap to Pay needs a device with a working built-in NFC sensor.',
+      'hasNfc',
+    );
+  if (f.isBeta)
+    return refuse(
+      'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION',
+      'os_beta',
+      'Tap to Pay does not work on Android betas.',
+      'isBeta',
+    );
   if (majorOf(f.osVersion) < minimumAndroidVersion) {
-    return refuse('TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'os_too_old', `Tap to Pay needs Android ${minimumAndroidVersion} or later; this device runs Android ${f.osVersion}.`, 'osVersion');
+    return refuse(
+      'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION',
+      'os_too_old',
+      `Tap to Pay needs Android ${minimumAndroidVersion} or later; this device runs Android ${f.osVersion}.`,
+      'osVersion',
+    );
   }
   if (typeof f.securityPatch === 'string' && nowMs >= (addYearsMs(f.securityPatch, 1) ?? 0)) {
-    return refuse('TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION', 'security_patch_too_old', `Security patch ${f.securityPatch} is older than 12 months. Update the device.`, 'securityPatch');
+    return refuse(
+      'TAP_TO_PAY_UNSUPPORTED_ANDROID_VERSION',
+      'security_patch_too_old',
+      `Security patch ${f.securityPatch} is older than 12 months. Update the device.`,
+      'securityPatch',
+    );
   }
   const tampered = checkTampering(f);
   if (tampered) return tampered;
-  if (f.gmsCertified !== true) return refuse('ATTESTATION_FAILURE', 'not_gms_certified', gmsAttestationMessage, 'gmsCertified');
+  if (f.gmsCertified !== true)
+    return refuse('ATTESTATION_FAILURE', 'not_gms_certified', gmsAttestationMessage, 'gmsCertified');
   if ((f.hardwareKeystoreVersion ?? 0) < minimumHardwareKeystoreVersion) {
-    return refuse('TAP_TO_PAY_UNSUPPORTED_DEVICE', 'hardware_keystore_unsupported',
-      `Tap to Pay needs a hardware-backed keystore with ECDH (FEATURE_HARDWARE_KEYSTORE ≥ ${minimumHardwareKeystoreVersion}); this device reports ${f.hardwareKeystoreVersion ?? 'none'}.`, 'hardwareKeystoreVersion');
+    return refuse(
+      'TAP_TO_PAY_UNSUPPORTED_DEVICE',
+      'hardware_keystore_unsupported',
+      `Tap to Pay needs a hardware-backed keystore with ECDH (FEATURE_HARDWARE_KEYSTORE ≥ ${minimumHardwareKeystoreVersion}); this device reports ${f.hardwareKeystoreVersion ?? 'none'}.`,
+      'hardwareKeystoreVersion',
+    );
   }
   const tail = checkCommonTail(f);
   if (tail) return tail;
   if (!simulated && f.debuggable === true) {
-    return refuse('TAP_TO_PAY_DEBUG_NOT_SUPPORTED', 'debuggable_app', 'A debuggable app can only use the simulated Tap to Pay reader.', 'debuggable');
+    return refuse(
+      'TAP_TO_PAY_DEBUG_NOT_SUPPORTED',
+      'debuggable_app',
+      'A debuggable app can only use the simulated Tap to Pay reader.',
+      'debuggable',
+    );
   }
   if (!simulated && f.developerOptions === true) {
-    return refuse('TAP_TO_PAY_INSECURE_ENVIRONMENT', 'developer_options', 'Developer options (USB or Wi-Fi debugging) are on; turn them off to use the Tap to Pay reader.', 'developerOptions');
+    return refuse(
+      'TAP_TO_PAY_INSECURE_ENVIRONMENT',
+      'developer_options',
+      'Developer options (USB or Wi-Fi debugging) are on; turn them off to use the Tap to Pay reader.',
+      'developerOptions',
+    );
   }
   return null;
 }

@@ -6,9 +6,20 @@ import { defaultIosReleases } from './ios-releases.js';
 const DAY_MS = 86_400_000;
 
 const iphoneOn = (osVersion: string): DeviceFacts => ({
-  platform: 'ios', osVersion, isBeta: false, model: 'iPhone15,2', hasNfc: true, cpuArch: 'arm64',
-  rooted: false, bootloaderUnlocked: false, modifiedOs: false, isEmulator: false, internet: true,
-  iosEntitlement: true, passcodeSet: true, sdkVersion: '5.0.0',
+  platform: 'ios',
+  osVersion,
+  isBeta: false,
+  model: 'iPhone15,2',
+  hasNfc: true,
+  cpuArch: 'arm64',
+  rooted: false,
+  bootloaderUnlocked: false,
+  modifiedOs: false,
+  isEmulator: false,
+  internet: true,
+  iosEntitlement: true,
+  passcodeSet: true,
+  sdkVersion: '5.0.0',
 });
 
 /** `YYYY-MM-DD` → ms at 00:00 UTC, parsed here independently of version.ts. */
@@ -22,8 +33,10 @@ void describe('defaultIosReleases', () => {
     assert.equal(defaultIosReleases.length, 31);
     assert.deepEqual(defaultIosReleases[0], { version: '12.0', released: '2018-09-17' });
     assert.deepEqual(defaultIosReleases.at(-1), { version: '26.2', released: '2025-12-12' });
-    assert.deepEqual([...new Set(defaultIosReleases.map((r) => r.version.split('.')[0]))],
-      ['12', '13', '14', '15', '16', '17', '18', '26']);
+    assert.deepEqual(
+      [...new Set(defaultIosReleases.map((r) => r.version.split('.')[0]))],
+      ['12', '13', '14', '15', '16', '17', '18', '26'],
+    );
     // Apple's dates for the releases the rule meets most often.
     const dates = Object.fromEntries(defaultIosReleases.map((r) => [r.version, r.released]));
     assert.equal(dates['17.0'], '2023-09-18');
@@ -40,8 +53,12 @@ void describe('defaultIosReleases', () => {
   for (const release of defaultIosReleases) {
     void it(`iOS ${release.version}: released ${release.released}, accepted for exactly one year`, () => {
       const releasedMs = utcDay(release.released);
-      assert.deepEqual(lookupIosRelease(release.version),
-        { kind: 'listed', version: release.version, released: release.released, releasedMs });
+      assert.deepEqual(lookupIosRelease(release.version), {
+        kind: 'listed',
+        version: release.version,
+        released: release.released,
+        releasedMs,
+      });
       const [y, m, d] = release.released.split('-').map(Number) as [number, number, number];
       const expiresMs = Date.UTC(y + 1, m - 1, d);
       assert.deepEqual(checkDevice(iphoneOn(release.version), { nowMs: releasedMs }), { ok: true });

@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkPinEnvironment, insecureEnvironmentCauses, pinPadLayout, type PinEnvironmentFacts } from './pin-environment.js';
+import {
+  checkPinEnvironment,
+  insecureEnvironmentCauses,
+  pinPadLayout,
+  type PinEnvironmentFacts,
+} from './pin-environment.js';
 
 const clean: PinEnvironmentFacts = {
-  developerOptions: false, accessibilityServices: false, screenRecording: false, overlays: false, internet: true,
+  developerOptions: false,
+  accessibilityServices: false,
+  screenRecording: false,
+  overlays: false,
+  internet: true,
 };
 
 void describe('checkPinEnvironment', () => {
@@ -35,7 +44,12 @@ void describe('checkPinEnvironment', () => {
   }
 
   void it('reports every cause, the first in the documented order', () => {
-    const r = checkPinEnvironment({ internet: false, overlays: true, screenshotAttempted: true, developerOptions: true });
+    const r = checkPinEnvironment({
+      internet: false,
+      overlays: true,
+      screenshotAttempted: true,
+      developerOptions: true,
+    });
     assert.ok(!r.ok);
     assert.equal(r.cause, 'developer_options');
     assert.deepEqual(r.causes, ['developer_options', 'overlays', 'no_internet', 'screenshot_attempt']);
@@ -98,19 +112,38 @@ void describe('pinPadLayout', () => {
 
 void describe('checkPinEnvironment and pinPadLayout: exact answers', () => {
   void it('every cause at once: the first as reason, all in order, every message in the text', () => {
-    assert.deepEqual(checkPinEnvironment({
-      developerOptions: true, accessibilityServices: true, screenRecording: true, overlays: true, internet: false, screenshotAttempted: true,
-    }), {
-      ok: false, code: 'TAP_TO_PAY_INSECURE_ENVIRONMENT', reason: 'developer_options', cause: 'developer_options',
-      causes: ['developer_options', 'accessibility_services', 'screen_recording', 'overlays', 'no_internet', 'screenshot_attempt'],
-      message: 'TAP_TO_PAY_INSECURE_ENVIRONMENT: PIN entry is not possible in an insecure environment. ' +
-        'Developer options are enabled. Turn off developer options and retry. ' +
-        'An accessibility service is registered or running. Turn off accessibility services and retry. ' +
-        'The screen is being recorded. Stop screen recording and retry. ' +
-        'Another app is drawing an overlay window on the screen. Close it and retry. ' +
-        'There is no active internet connection. Reconnect and retry. ' +
-        'A screenshot was attempted during PIN entry. Retry without taking screenshots.',
-    });
+    assert.deepEqual(
+      checkPinEnvironment({
+        developerOptions: true,
+        accessibilityServices: true,
+        screenRecording: true,
+        overlays: true,
+        internet: false,
+        screenshotAttempted: true,
+      }),
+      {
+        ok: false,
+        code: 'TAP_TO_PAY_INSECURE_ENVIRONMENT',
+        reason: 'developer_options',
+        cause: 'developer_options',
+        causes: [
+          'developer_options',
+          'accessibility_services',
+          'screen_recording',
+          'overlays',
+          'no_internet',
+          'screenshot_attempt',
+        ],
+        message:
+          'TAP_TO_PAY_INSECURE_ENVIRONMENT: PIN entry is not possible in an insecure environment. ' +
+          'Developer options are enabled. Turn off developer options and retry. ' +
+          'An accessibility service is registered or running. Turn off accessibility services and retry. ' +
+          'The screen is being recorded. Stop screen recording and retry. ' +
+          'Another app is drawing an overlay window on the screen. Close it and retry. ' +
+          'There is no active internet connection. Reconnect and retry. ' +
+          'A screenshot was attempted during PIN entry. Retry without taking screenshots.',
+      },
+    );
     assert.equal(Object.isFrozen(insecureEnvironmentCauses), true);
   });
 
@@ -124,13 +157,23 @@ void describe('checkPinEnvironment and pinPadLayout: exact answers', () => {
       [4294967295, 0.9, 0.19, [0, 2, 6, 1, 3, 5, 4, 7, 9, 8]],
     ];
     for (const [seed, xBias, yBias, scrambled] of expected) {
-      assert.deepEqual(pinPadLayout(seed), { seed, keys: standard, rows: rowsOf(standard), position: { xBias, yBias } }, String(seed));
-      assert.deepEqual(pinPadLayout(seed, { scramble: true }), { seed, keys: scrambled, rows: rowsOf(scrambled), position: { xBias, yBias } });
+      assert.deepEqual(
+        pinPadLayout(seed),
+        { seed, keys: standard, rows: rowsOf(standard), position: { xBias, yBias } },
+        String(seed),
+      );
+      assert.deepEqual(pinPadLayout(seed, { scramble: true }), {
+        seed,
+        keys: scrambled,
+        rows: rowsOf(scrambled),
+        position: { xBias, yBias },
+      });
     }
     // Seed 2666 draws the exact centre (0.50, 0.50): the pad moves off it.
     assert.deepEqual(pinPadLayout(2666).position, { xBias: 0.51, yBias: 0.5 });
     assert.deepEqual(pinPadLayout(42.9), pinPadLayout(42), 'fractions are dropped');
     assert.deepEqual(pinPadLayout(-1).seed, 4294967295, 'negative seeds wrap to uint32');
-    for (const seed of [Number.NaN, Infinity]) assert.throws(() => pinPadLayout(seed), { name: 'RangeError', message: 'seed must be a finite number' });
+    for (const seed of [Number.NaN, Infinity])
+      assert.throws(() => pinPadLayout(seed), { name: 'RangeError', message: 'seed must be a finite number' });
   });
 });

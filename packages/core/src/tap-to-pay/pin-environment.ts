@@ -40,14 +40,22 @@ export type PinEnvironmentRefusal = TapToPayRefusal<'TAP_TO_PAY_INSECURE_ENVIRON
 };
 
 /** The causes in checking order, with the guidance shown to the user. */
-export const insecureEnvironmentCauses: readonly { cause: InsecureEnvironmentCause; message: string }[] = Object.freeze([
-  { cause: 'developer_options', message: 'Developer options are enabled. Turn off developer options and retry.' },
-  { cause: 'accessibility_services', message: 'An accessibility service is registered or running. Turn off accessibility services and retry.' },
-  { cause: 'screen_recording', message: 'The screen is being recorded. Stop screen recording and retry.' },
-  { cause: 'overlays', message: 'Another app is drawing an overlay window on the screen. Close it and retry.' },
-  { cause: 'no_internet', message: 'There is no active internet connection. Reconnect and retry.' },
-  { cause: 'screenshot_attempt', message: 'A screenshot was attempted during PIN entry. Retry without taking screenshots.' },
-] as const);
+export const insecureEnvironmentCauses: readonly { cause: InsecureEnvironmentCause; message: string }[] = Object.freeze(
+  [
+    { cause: 'developer_options', message: 'Developer options are enabled. Turn off developer options and retry.' },
+    {
+      cause: 'accessibility_services',
+      message: 'An accessibility service is registered or running. Turn off accessibility services and retry.',
+    },
+    { cause: 'screen_recording', message: 'The screen is being recorded. Stop screen recording and retry.' },
+    { cause: 'overlays', message: 'Another app is drawing an overlay window on the screen. Close it and retry.' },
+    { cause: 'no_internet', message: 'There is no active internet connection. Reconnect and retry.' },
+    {
+      cause: 'screenshot_attempt',
+      message: 'A screenshot was attempted during PIN entry. Retry without taking screenshots.',
+    },
+  ] as const,
+);
 
 /** Whether a PIN may be collected now; otherwise the cause(s). */
 export function checkPinEnvironment(facts: PinEnvironmentFacts): { ok: true } | PinEnvironmentRefusal {
@@ -63,8 +71,11 @@ export function checkPinEnvironment(facts: PinEnvironmentFacts): { ok: true } | 
   const first = found[0];
   if (!first) return { ok: true };
   return {
-    ...tapToPayRefusal('TAP_TO_PAY_INSECURE_ENVIRONMENT', first.cause,
-      `TAP_TO_PAY_INSECURE_ENVIRONMENT: PIN entry is not possible in an insecure environment. ${found.map((c) => c.message).join(' ')}`),
+    ...tapToPayRefusal(
+      'TAP_TO_PAY_INSECURE_ENVIRONMENT',
+      first.cause,
+      `TAP_TO_PAY_INSECURE_ENVIRONMENT: PIN entry is not possible in an insecure environment. ${found.map((c) => c.message).join(' ')}`,
+    ),
     cause: first.cause,
     causes: found.map((c) => c.cause),
   };
@@ -109,7 +120,12 @@ export function pinPadLayout(seed: number, options: PinPadOptions = {}): PinPadL
       [keys[i], keys[j]] = [keys[j] as number, keys[i] as number];
     }
   }
-  return { seed: s, keys, rows: [keys.slice(0, 3), keys.slice(3, 6), keys.slice(6, 9), keys.slice(9)], position: { xBias, yBias } };
+  return {
+    seed: s,
+    keys,
+    rows: [keys.slice(0, 3), keys.slice(3, 6), keys.slice(6, 9), keys.slice(9)],
+    position: { xBias, yBias },
+  };
 }
 
 /** A small deterministic PRNG (Mulberry32): uint32 seed → numbers in [0, 1). */

@@ -63,7 +63,9 @@ export function normalizeHexColor(value: string): string | null {
 /** Validates and normalises a Tap to Pay UX configuration; lists every bad field. */
 export function validateTapToPayUxConfiguration(input: unknown): UxConfigurationResult {
   const errors: UxFieldError[] = [];
-  const err = (field: string, message: string) => { errors.push({ field, message }); };
+  const err = (field: string, message: string) => {
+    errors.push({ field, message });
+  };
   const value: TapToPayUxConfiguration = {
     tapZone: { indicator: 'default' },
     colors: { primary: null, success: null, error: null },
@@ -84,7 +86,8 @@ export function validateTapToPayUxConfiguration(input: unknown): UxConfiguration
       if (!isObject(input.colors)) err('colors', '`colors` must be an object with primary, success and error.');
       else {
         for (const key of Object.keys(input.colors)) {
-          if (!(colorNames as readonly string[]).includes(key)) err(`colors.${key}`, `Unknown colour \`${key}\`; use primary, success or error.`);
+          if (!(colorNames as readonly string[]).includes(key))
+            err(`colors.${key}`, `Unknown colour \`${key}\`; use primary, success or error.`);
         }
         for (const name of colorNames) {
           const c = input.colors[name];
@@ -97,20 +100,27 @@ export function validateTapToPayUxConfiguration(input: unknown): UxConfiguration
     }
     if (input.darkMode !== undefined && input.darkMode !== null) {
       const mode = typeof input.darkMode === 'string' ? input.darkMode.toLowerCase() : undefined;
-      if (mode === undefined || !(darkModes as readonly string[]).includes(mode)) err('darkMode', '`darkMode` must be system, light or dark.');
+      if (mode === undefined || !(darkModes as readonly string[]).includes(mode))
+        err('darkMode', '`darkMode` must be system, light or dark.');
       else value.darkMode = mode as TapToPayDarkMode;
     }
   }
   if (errors.length > 0) {
     return {
-      ok: false, code: 'INVALID_REQUIRED_PARAMETER', errors,
+      ok: false,
+      code: 'INVALID_REQUIRED_PARAMETER',
+      errors,
       message: `Invalid Tap to Pay UX configuration: ${errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join(' ')}`,
     };
   }
   return { ok: true, value };
 }
 
-function parseBias(v: unknown, field: string, err: (field: string, message: string) => void): number | null | undefined {
+function parseBias(
+  v: unknown,
+  field: string,
+  err: (field: string, message: string) => void,
+): number | null | undefined {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
     err(field, `\`${field}\` must be a number between 0 and 1.`);
@@ -156,21 +166,28 @@ function parseTapZone(raw: unknown, err: (field: string, message: string) => voi
   }
   const indicator = ind as TapZoneIndicator;
   if (indicator === 'default') {
-    for (const k of ['bias', 'xBias', 'yBias']) if (zone[k] !== undefined && zone[k] !== null) err(`${prefix}.${k}`, `The default tap zone takes no \`${k}\`.`);
+    for (const k of ['bias', 'xBias', 'yBias'])
+      if (zone[k] !== undefined && zone[k] !== null) err(`${prefix}.${k}`, `The default tap zone takes no \`${k}\`.`);
     return { indicator };
   }
   if (indicator === 'front' || indicator === 'behind') {
-    if (zone.bias !== undefined && zone.bias !== null) err('tapZone.bias', `The ${indicator} tap zone takes xBias and yBias, not bias.`);
+    if (zone.bias !== undefined && zone.bias !== null)
+      err('tapZone.bias', `The ${indicator} tap zone takes xBias and yBias, not bias.`);
     const xBias = parseBias(zone.xBias, `${prefix}.xBias`, err);
     const yBias = parseBias(zone.yBias, `${prefix}.yBias`, err);
     if (xBias === undefined || yBias === undefined) return null;
     if ((xBias === null) !== (yBias === null)) {
-      err(`${prefix}.${xBias === null ? 'xBias' : 'yBias'}`, `The ${indicator} tap zone takes both xBias and yBias, or neither.`);
+      err(
+        `${prefix}.${xBias === null ? 'xBias' : 'yBias'}`,
+        `The ${indicator} tap zone takes both xBias and yBias, or neither.`,
+      );
       return null;
     }
     return { indicator, xBias, yBias };
   }
-  for (const k of ['xBias', 'yBias']) if (zone[k] !== undefined && zone[k] !== null) err(`${prefix}.${k}`, `The ${indicator} tap zone takes bias, not ${k}.`);
+  for (const k of ['xBias', 'yBias'])
+    if (zone[k] !== undefined && zone[k] !== null)
+      err(`${prefix}.${k}`, `The ${indicator} tap zone takes bias, not ${k}.`);
   const bias = parseBias(zone.bias, 'tapZone.bias', err);
   if (bias === undefined) return null;
   return { indicator, bias };

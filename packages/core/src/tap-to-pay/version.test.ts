@@ -4,12 +4,19 @@ import { addYearsMs, compareVersions, parseIsoDate, parseVersion, versionAtLeast
 
 void describe('versions', () => {
   const cmp: [string, string, number][] = [
-    ['16.4', '16.4.0', 0], ['16.4.1', '16.4', 1], ['16.3.9', '16.4', -1], ['4.10.0', '4.3.0', 1], ['13', '12.1', 1], ['26', '18.7', 1],
+    ['16.4', '16.4.0', 0],
+    ['16.4.1', '16.4', 1],
+    ['16.3.9', '16.4', -1],
+    ['4.10.0', '4.3.0', 1],
+    ['13', '12.1', 1],
+    ['26', '18.7', 1],
   ];
-  for (const [a, b, sign] of cmp) void it(`${a} vs ${b} → ${sign}`, () => assert.equal(Math.sign(compareVersions(a, b)), sign));
+  for (const [a, b, sign] of cmp)
+    void it(`${a} vs ${b} → ${sign}`, () => assert.equal(Math.sign(compareVersions(a, b)), sign));
   void it('parses dotted integers only', () => {
     assert.deepEqual(parseVersion('17.5.1'), [17, 5, 1]);
-    for (const bad of ['', '17.', '.5', 'v17', '17.5-beta', '1.2.3.4.5', '17 5']) assert.equal(parseVersion(bad), null, bad);
+    for (const bad of ['', '17.', '.5', 'v17', '17.5-beta', '1.2.3.4.5', '17 5'])
+      assert.equal(parseVersion(bad), null, bad);
   });
   void it('versionAtLeast is false for garbage', () => {
     assert.equal(versionAtLeast('4.3.0', '4.3.0'), true);
@@ -23,7 +30,8 @@ void describe('dates', () => {
     assert.equal(parseIsoDate('2025-09-15'), Date.UTC(2025, 8, 15));
     assert.equal(parseIsoDate('2025-09'), Date.UTC(2025, 8, 1));
     assert.equal(parseIsoDate('2024-02-29'), Date.UTC(2024, 1, 29));
-    for (const bad of ['2025-02-29', '2025-13-01', '2025-00-10', '2025-04-31', '25-01-01', '2025/01/01']) assert.equal(parseIsoDate(bad), null, bad);
+    for (const bad of ['2025-02-29', '2025-13-01', '2025-00-10', '2025-04-31', '25-01-01', '2025/01/01'])
+      assert.equal(parseIsoDate(bad), null, bad);
   });
   void it('adds calendar years (29 February rolls to 1 March)', () => {
     assert.equal(addYearsMs('2025-09-15', 1), Date.UTC(2026, 8, 15));
@@ -39,7 +47,8 @@ void describe('version and date edges, exactly', () => {
     assert.deepEqual(parseVersion('123456'), [123456]);
     assert.equal(parseVersion('1234567'), null);
     assert.equal(parseVersion('1.1234567'), null);
-    for (const text of ['', '1.', '.1', 'v1', '1..2', ' 1', '1 ', '1.-2', '1.a']) assert.equal(parseVersion(text), null, JSON.stringify(text));
+    for (const text of ['', '1.', '.1', 'v1', '1..2', ' 1', '1 ', '1.-2', '1.a'])
+      assert.equal(parseVersion(text), null, JSON.stringify(text));
     assert.equal(parseVersion(17 as unknown as string), null);
   });
 
@@ -68,10 +77,20 @@ void describe('version and date edges, exactly', () => {
       assert.equal(parseIsoDate(`2025-${mm}-30`), Date.UTC(2025, month - 1, 30));
       assert.equal(parseIsoDate(`2025-${mm}-31`), null, mm);
     }
-    for (const month of [1, 3, 5, 7, 8, 10, 12]) assert.equal(parseIsoDate(`2025-${String(month).padStart(2, '0')}-31`), Date.UTC(2025, month - 1, 31));
+    for (const month of [1, 3, 5, 7, 8, 10, 12])
+      assert.equal(parseIsoDate(`2025-${String(month).padStart(2, '0')}-31`), Date.UTC(2025, month - 1, 31));
     assert.equal(parseIsoDate('2025-12'), Date.UTC(2025, 11, 1));
     assert.equal(parseIsoDate('2025-01-01'), Date.UTC(2025, 0, 1));
-    for (const text of ['2025-00-01', '2025-13-01', '2025-01-00', '2025-1-01', '2025-01-1', '25-01-01', '2025-01-01T00:00', 'x2025-01-01']) {
+    for (const text of [
+      '2025-00-01',
+      '2025-13-01',
+      '2025-01-00',
+      '2025-1-01',
+      '2025-01-1',
+      '25-01-01',
+      '2025-01-01T00:00',
+      'x2025-01-01',
+    ]) {
       assert.equal(parseIsoDate(text), null, text);
     }
     assert.equal(parseIsoDate(20250101 as unknown as string), null);

@@ -15,7 +15,13 @@ describe('reader action outcome rules', () => {
     assert.equal(isSettledPaymentIntent({ id: 'pi_1', status: 'requires_capture' }, 'pi_1'), true);
     assert.equal(isSettledPaymentIntent({ id: 'pi_1', status: 'succeeded' }, 'pi_1'), true);
     assert.equal(isSettledPaymentIntent({ id: 'pi_2', status: 'succeeded' }, 'pi_1'), false, 'another PaymentIntent');
-    for (const status of ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'canceled']) {
+    for (const status of [
+      'requires_payment_method',
+      'requires_confirmation',
+      'requires_action',
+      'processing',
+      'canceled',
+    ]) {
       assert.equal(isSettledPaymentIntent({ id: 'pi_1', status }, 'pi_1'), false, status);
     }
     assert.equal(isSettledPaymentIntent(null, 'pi_1'), false);

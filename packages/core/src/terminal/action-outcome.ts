@@ -16,7 +16,12 @@ export function isPinDeclineCode(declineCode: unknown): boolean {
  * captured at once). On a reader the PaymentIntent settles just before the action does
  * (docs/terminal.md), so a waiting SDK takes this as the outcome of confirming it.
  */
-export function isSettledPaymentIntent(paymentIntent: { id?: unknown; status?: unknown } | null | undefined,
-  paymentIntentId: string): boolean {
-  return paymentIntent?.id === paymentIntentId && (paymentIntent.status === 'requires_capture' || paymentIntent.status === 'succeeded');
+export function isSettledPaymentIntent(
+  paymentIntent: { id?: unknown; status?: unknown } | null | undefined,
+  paymentIntentId: string,
+): boolean {
+  return (
+    paymentIntent?.id === paymentIntentId &&
+    (paymentIntent.status === 'requires_capture' || paymentIntent.status === 'succeeded')
+  );
 }

@@ -7,11 +7,24 @@ import { ApiError } from '../errors.js';
 import { secondsOf, type StoredObject } from '../domain.js';
 
 export const configurationGroups = [
-  'bbpos_wisepad3', 'bbpos_wisepos_e', 'stripe_s700', 'stripe_s710', 'stripe_t600', 'verifone_m425', 'verifone_p400',
-  'verifone_p630', 'verifone_ux700', 'verifone_v660p', 'cellular', 'offline', 'reader_security', 'reboot_window',
-  'tipping', 'wifi',
+  'bbpos_wisepad3',
+  'bbpos_wisepos_e',
+  'stripe_s700',
+  'stripe_s710',
+  'stripe_t600',
+  'verifone_m425',
+  'verifone_p400',
+  'verifone_p630',
+  'verifone_ux700',
+  'verifone_v660p',
+  'cellular',
+  'offline',
+  'reader_security',
+  'reboot_window',
+  'tipping',
+  'wifi',
 ] as const;
-export type ConfigurationGroup = typeof configurationGroups[number];
+export type ConfigurationGroup = (typeof configurationGroups)[number];
 
 export interface Configuration extends StoredObject {
   object: 'terminal.configuration';
@@ -21,25 +34,37 @@ export interface Configuration extends StoredObject {
 
 /** Groups to set (an object) or clear (null). */
 /** A group set to null is removed; one left undefined (a parameter the request did not send) is kept. */
-export type ConfigurationChanges = Partial<Record<ConfigurationGroup, Record<string, unknown> | null | undefined>> & { name?: string | null };
+export type ConfigurationChanges = Partial<Record<ConfigurationGroup, Record<string, unknown> | null | undefined>> & {
+  name?: string | null;
+};
 
 function checkGroups(changes: ConfigurationChanges): void {
   const window = changes.reboot_window;
   if (window && window['start_hour'] === window['end_hour']) {
-    throw new ApiError('invalid_request_body', 'The reboot window start_hour and end_hour must be different.',
-      { param: 'reboot_window[end_hour]' });
+    throw new ApiError('invalid_request_body', 'The reboot window start_hour and end_hour must be different.', {
+      param: 'reboot_window[end_hour]',
+    });
   }
   const tipping = changes.tipping;
   if (tipping) {
     // With several currencies, each must use the same keys (Stripe).
-    const shapes = Object.entries(tipping).map(([currency, value]) =>
-      [currency, Object.keys(value as Record<string, unknown>).sort().join(',')] as const);
+    const shapes = Object.entries(tipping).map(
+      ([currency, value]) =>
+        [
+          currency,
+          Object.keys(value as Record<string, unknown>)
+            .sort()
+            .join(','),
+        ] as const,
+    );
     const first = shapes[0];
     const odd = shapes.find(([, keys]) => first && keys !== first[1]);
     if (odd) {
-      throw new ApiError('invalid_request_body',
+      throw new ApiError(
+        'invalid_request_body',
         'Each currency in tipping must use the same configuration keys (fixed_amounts, percentages, smart_tip_threshold).',
-        { param: `tipping[${odd[0]}]` });
+        { param: `tipping[${odd[0]}]` },
+      );
     }
   }
 }
@@ -48,17 +73,29 @@ function apply(configuration: Configuration, changes: ConfigurationChanges): Con
   checkGroups(changes);
   const next: Configuration = { ...configuration };
   for (const [key, value] of Object.entries(changes)) {
-    if (key === 'name') { next.name = (value as string | null) ?? null; continue; }
+    if (key === 'name') {
+      next.name = (value as string | null) ?? null;
+      continue;
+    }
     if (value === null) delete next[key];
     else if (value !== undefined) next[key] = value;
   }
   return next;
 }
 
-export function createConfiguration(id: string, changes: ConfigurationChanges, isAccountDefault: boolean, nowMs: number): Configuration {
+export function createConfiguration(
+  id: string,
+  changes: ConfigurationChanges,
+  isAccountDefault: boolean,
+  nowMs: number,
+): Configuration {
   const base: Configuration = {
-    id, object: 'terminal.configuration', created: secondsOf(nowMs), is_account_default: isAccountDefault,
-    livemode: false, name: null,
+    id,
+    object: 'terminal.configuration',
+    created: secondsOf(nowMs),
+    is_account_default: isAccountDefault,
+    livemode: false,
+    name: null,
   };
   return apply(base, changes);
 }

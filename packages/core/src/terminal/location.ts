@@ -61,10 +61,16 @@ export function createLocation(id: string, fields: LocationFields, nowMs: number
 }
 
 export function updateLocation(location: Location, fields: LocationFields): Location {
-  if (fields.address?.country !== undefined && fields.address.country !== location.address.country &&
-    location.address.country !== null) {
-    throw new ApiError('invalid_request_body',
-      "You cannot change the country of a Location's address. Create a new Location instead.", { param: 'address[country]' });
+  if (
+    fields.address?.country !== undefined &&
+    fields.address.country !== location.address.country &&
+    location.address.country !== null
+  ) {
+    throw new ApiError(
+      'invalid_request_body',
+      "You cannot change the country of a Location's address. Create a new Location instead.",
+      { param: 'address[country]' },
+    );
   }
   const next: Location = { ...location };
   if (fields.address !== undefined) next.address = buildAddress(fields.address, location.address);

@@ -6,59 +6,137 @@ import { attachPaymentMethod, createPaymentIntent, type PaymentIntent } from '..
 import { buildPaymentMethod } from '../payment-method.js';
 import { beginAuthorization, buildReader, startAction, type Reader } from './reader.js';
 import {
-  authorizationOutcome, decideReaderAuthorization, endAuthorization, isPinDecline, readerDeadline, type ReaderAuthorization,
+  authorizationOutcome,
+  decideReaderAuthorization,
+  endAuthorization,
+  isPinDecline,
+  readerDeadline,
+  type ReaderAuthorization,
 } from './reader-authorization.js';
 import { ApiError } from '../errors.js';
 import { must } from '../must.js';
 
 const now = 1_800_000_000_000;
 const card: CardFacts = {
-  type: 'card_present', brand: 'visa', network: 'visa', networksAvailable: ['visa'], funding: 'credit', country: 'US',
-  last4: '4242', expMonth: 12, expYear: 2030, fingerprint: 'fp_test', readMethod: 'contactless_emv', wallet: null,
-  cardholderName: null, preferredLocales: ['en'], testCard: 'visa',
+  type: 'card_present',
+  brand: 'visa',
+  network: 'visa',
+  networksAvailable: ['visa'],
+  funding: 'credit',
+  country: 'US',
+  last4: '4242',
+  expMonth: 12,
+  expYear: 2030,
+  fingerprint: 'fp_test',
+  readMethod: 'contactless_emv',
+  wallet: null,
+  cardholderName: null,
+  preferredLocales: ['en'],
+  testCard: 'visa',
 };
 const pm = buildPaymentMethod('pm_1', card, now);
 const outcome = {
-  network_status: 'approved_by_network', reason: null, risk_level: 'normal', risk_score: 10, seller_message: 'Payment complete.',
-  type: 'authorized', advice_code: null,
+  network_status: 'approved_by_network',
+  reason: null,
+  risk_level: 'normal',
+  risk_score: 10,
+  seller_message: 'Payment complete.',
+  type: 'authorized',
+  advice_code: null,
 } as const;
 const approved: AuthorizationResult = {
-  approved: true, authorizationCode: '123456', networkTransactionId: '1', captureBefore: now / 1000 + 3600,
-  overcaptureSupported: false, incrementalAuthorizationSupported: false, outcome,
+  approved: true,
+  authorizationCode: '123456',
+  networkTransactionId: '1',
+  captureBefore: now / 1000 + 3600,
+  overcaptureSupported: false,
+  incrementalAuthorizationSupported: false,
+  outcome,
   receipt: {
-    account_type: 'credit', application_cryptogram: 'AC', application_preferred_name: 'Visa Credit', authorization_code: '123456',
-    authorization_response_code: '3030', cardholder_verification_method: 'none', dedicated_file_name: 'A0000000031010',
-    terminal_verification_results: '0000000000', transaction_status_information: '0000',
+    account_type: 'credit',
+    application_cryptogram: 'AC',
+    application_preferred_name: 'Visa Credit',
+    authorization_code: '123456',
+    authorization_response_code: '3030',
+    cardholder_verification_method: 'none',
+    dedicated_file_name: 'A0000000031010',
+    terminal_verification_results: '0000000000',
+    transaction_status_information: '0000',
   },
 };
 function declined(declineCode: string): AuthorizationResult {
   return {
-    approved: false, code: 'card_declined', declineCode, message: 'Your card was declined.', pinRequired: declineCode.includes('pin'),
-    outcome: { ...outcome, network_status: 'declined_by_network', reason: declineCode, type: 'issuer_declined' }, receipt: null,
+    approved: false,
+    code: 'card_declined',
+    declineCode,
+    message: 'Your card was declined.',
+    pinRequired: declineCode.includes('pin'),
+    outcome: { ...outcome, network_status: 'declined_by_network', reason: declineCode, type: 'issuer_declined' },
+    receipt: null,
   };
 }
 
-const paymentIntent: PaymentIntent = attachPaymentMethod(createPaymentIntent({
-  id: 'pi_1', clientSecret: 'pi_1_secret_x', amount: 1000, currency: 'usd', captureMethod: 'manual',
-  paymentMethodTypes: ['card_present'], paymentMethodOptions: {}, fields: {},
-}, now).paymentIntent, pm);
-const idle = buildReader({
-  id: 'tmr_1', deviceType: 'simulated_wisepos_e', label: 'r', location: 'tml_1', metadata: {},
-  serialNumber: 's', deviceSwVersion: '', ipAddress: '0.0.0.0', link: 'simulated',
-}, now);
-const waiting = startAction(idle, { type: 'process_payment_intent', process_payment_intent: { payment_intent: 'pi_1' } }, true, now).reader;
+const paymentIntent: PaymentIntent = attachPaymentMethod(
+  createPaymentIntent(
+    {
+      id: 'pi_1',
+      clientSecret: 'pi_1_secret_x',
+      amount: 1000,
+      currency: 'usd',
+      captureMethod: 'manual',
+      paymentMethodTypes: ['card_present'],
+      paymentMethodOptions: {},
+      fields: {},
+    },
+    now,
+  ).paymentIntent,
+  pm,
+);
+const idle = buildReader(
+  {
+    id: 'tmr_1',
+    deviceType: 'simulated_wisepos_e',
+    label: 'r',
+    location: 'tml_1',
+    metadata: {},
+    serialNumber: 's',
+    deviceSwVersion: '',
+    ipAddress: '0.0.0.0',
+    link: 'simulated',
+  },
+  now,
+);
+const waiting = startAction(
+  idle,
+  { type: 'process_payment_intent', process_payment_intent: { payment_intent: 'pi_1' } },
+  true,
+  now,
+).reader;
 /** Claimed at once (no latency). */
 const authorizing = beginAuthorization(waiting, { paymentMethod: 'pm_1', tipAmount: 0 }, 0, now).reader;
 const claimed = must(authorizing._internal.authorizing, 'the claimed authorization');
 
 function decide(overrides: Partial<ReaderAuthorization> & { answer?: AuthorizationResult } = {}) {
   const { answer, ...rest } = overrides;
-  return decideReaderAuthorization({
-    paymentIntent, reader: authorizing, claimed, pinCanFollow: false,
-    authorization: { paymentMethod: pm, card, authorization: answer ?? approved, chargeId: 'ch_1', amount: 1000, tipAmount: 0,
-      reader: { id: 'tmr_1', location: 'tml_1' } },
-    ...rest,
-  }, now);
+  return decideReaderAuthorization(
+    {
+      paymentIntent,
+      reader: authorizing,
+      claimed,
+      pinCanFollow: false,
+      authorization: {
+        paymentMethod: pm,
+        card,
+        authorization: answer ?? approved,
+        chargeId: 'ch_1',
+        amount: 1000,
+        tipAmount: 0,
+        reader: { id: 'tmr_1', location: 'tml_1' },
+      },
+      ...rest,
+    },
+    now,
+  );
 }
 
 describe('decideReaderAuthorization', () => {
@@ -70,10 +148,21 @@ describe('decideReaderAuthorization', () => {
     assert.equal(decision.retryWithPin, false);
     assert.equal(decision.reader?.action?.status, 'succeeded');
     assert.equal(decision.reader?._internal.stage, 'final');
-    assert.deepEqual(decision.changed.map((object) => object.id), ['pi_1', 'ch_1', 'tmr_1']);
-    assert.deepEqual(decision.events.map((event) => event.type),
-      ['charge.succeeded', 'payment_intent.amount_capturable_updated', 'terminal.reader.action_succeeded']);
-    assert.deepEqual([...must(decision.deadlines, 'deadlines')], [['pi_1', (now / 1000 + 3600) * 1000], ['tmr_1', null]]);
+    assert.deepEqual(
+      decision.changed.map((object) => object.id),
+      ['pi_1', 'ch_1', 'tmr_1'],
+    );
+    assert.deepEqual(
+      decision.events.map((event) => event.type),
+      ['charge.succeeded', 'payment_intent.amount_capturable_updated', 'terminal.reader.action_succeeded'],
+    );
+    assert.deepEqual(
+      [...must(decision.deadlines, 'deadlines')],
+      [
+        ['pi_1', (now / 1000 + 3600) * 1000],
+        ['tmr_1', null],
+      ],
+    );
   });
 
   it('a decline: both sides record it, the reader reports the card error without the objects it carries', () => {
@@ -83,8 +172,10 @@ describe('decideReaderAuthorization', () => {
     assert.deepEqual(decision.outcome, { status: 'failed', code: 'card_declined', message: 'Your card was declined.' });
     assert.equal(decision.reader?.action?.status, 'failed');
     assert.equal(decision.reader?.action?.failure_code, 'card_declined');
-    assert.deepEqual(decision.events.map((event) => event.type),
-      ['charge.failed', 'payment_intent.payment_failed', 'terminal.reader.action_failed']);
+    assert.deepEqual(
+      decision.events.map((event) => event.type),
+      ['charge.failed', 'payment_intent.payment_failed', 'terminal.reader.action_failed'],
+    );
   });
 
   it('a PIN decline with a PIN to come: the PaymentIntent commits alone, the reader goes on to the second authorization', () => {
@@ -92,7 +183,10 @@ describe('decideReaderAuthorization', () => {
       const decision = decide({ answer: declined(code), pinCanFollow: true });
       assert.equal(decision.retryWithPin, true, code);
       assert.equal(decision.reader, null);
-      assert.deepEqual(decision.changed.map((object) => object.id), ['pi_1', 'ch_1']);
+      assert.deepEqual(
+        decision.changed.map((object) => object.id),
+        ['pi_1', 'ch_1'],
+      );
       assert.equal(must(decision.deadlines, 'deadlines').has('tmr_1'), false);
     }
     const last = decide({ answer: declined('offline_pin_required'), pinCanFollow: false });
@@ -102,23 +196,37 @@ describe('decideReaderAuthorization', () => {
   });
 
   it('the injected connection error after the charge: the PaymentIntent is charged, the reader reports connection_error and the fault is used up', () => {
-    const faulted: Reader = { ...authorizing, _internal: { ...authorizing._internal,
-      faults: { nextAuthorization: { connectionError: true, charged: true } } } };
+    const faulted: Reader = {
+      ...authorizing,
+      _internal: { ...authorizing._internal, faults: { nextAuthorization: { connectionError: true, charged: true } } },
+    };
     const decision = decide({ reader: faulted });
     assert.equal(decision.paymentIntent.status, 'requires_capture');
-    assert.deepEqual(decision.outcome, { status: 'failed', code: 'connection_error', message: 'Could not connect to Stripe.' });
+    assert.deepEqual(decision.outcome, {
+      status: 'failed',
+      code: 'connection_error',
+      message: 'Could not connect to Stripe.',
+    });
     assert.equal(decision.reader?.action?.failure_code, 'connection_error');
     assert.equal(decision.reader?._internal.faults.nextAuthorization, null);
   });
 
   it('a reader no longer running the claimed authorization (recovered, replaced) is left as it is', () => {
-    const recovered: Reader = { ...authorizing, _internal: { ...authorizing._internal, stage: 'final', authorizing: null } };
-    const replaced: Reader = { ...authorizing, _internal: { ...authorizing._internal,
-      authorizing: { ...claimed, claimedAtMs: now + 1 } } };
+    const recovered: Reader = {
+      ...authorizing,
+      _internal: { ...authorizing._internal, stage: 'final', authorizing: null },
+    };
+    const replaced: Reader = {
+      ...authorizing,
+      _internal: { ...authorizing._internal, authorizing: { ...claimed, claimedAtMs: now + 1 } },
+    };
     for (const reader of [recovered, replaced]) {
       const decision = decide({ reader });
       assert.equal(decision.reader, null);
-      assert.deepEqual(decision.changed.map((object) => object.id), ['pi_1', 'ch_1']);
+      assert.deepEqual(
+        decision.changed.map((object) => object.id),
+        ['pi_1', 'ch_1'],
+      );
       assert.equal(endAuthorization(reader, claimed, { status: 'succeeded' }, now), null);
     }
   });
@@ -126,12 +234,27 @@ describe('decideReaderAuthorization', () => {
 
 describe('authorization outcomes and reader deadlines', () => {
   it('a card error (402) is reported bare; any other API error keeps its body minus the objects', () => {
-    const invalid = new ApiError('intent_invalid_state', 'bad state', { param: 'payment_intent', payment_intent: { id: 'pi_1' } });
+    const invalid = new ApiError('intent_invalid_state', 'bad state', {
+      param: 'payment_intent',
+      payment_intent: { id: 'pi_1' },
+    });
     const { payment_intent: _objectCarried, ...apiError } = invalid.body;
-    assert.deepEqual(authorizationOutcome(invalid), { status: 'failed', code: 'intent_invalid_state', message: 'bad state', apiError });
+    assert.deepEqual(authorizationOutcome(invalid), {
+      status: 'failed',
+      code: 'intent_invalid_state',
+      message: 'bad state',
+      apiError,
+    });
     assert.equal('payment_intent' in apiError, false);
-    const decline = new ApiError('card_declined', 'Your card was declined.', { decline_code: 'generic_decline', payment_intent: { id: 'pi_1' } });
-    assert.deepEqual(authorizationOutcome(decline), { status: 'failed', code: 'card_declined', message: 'Your card was declined.' });
+    const decline = new ApiError('card_declined', 'Your card was declined.', {
+      decline_code: 'generic_decline',
+      payment_intent: { id: 'pi_1' },
+    });
+    assert.deepEqual(authorizationOutcome(decline), {
+      status: 'failed',
+      code: 'card_declined',
+      message: 'Your card was declined.',
+    });
     assert.equal(isPinDecline(new ApiError('card_declined', 'x', { decline_code: 'offline_pin_required' })), true);
     assert.equal(isPinDecline(new ApiError('card_declined', 'x', { decline_code: 'insufficient_funds' })), false);
     assert.equal(isPinDecline(null), false);
@@ -142,7 +265,10 @@ describe('authorization outcomes and reader deadlines', () => {
     const due = beginAuthorization(waiting, { paymentMethod: 'pm_1', tipAmount: 0 }, 5000, now).reader;
     assert.equal(readerDeadline(due), now + 5000);
     assert.equal(readerDeadline(authorizing), now + 60_000, 'claimed: the recovery deadline');
-    assert.equal(readerDeadline({ ...waiting, _internal: { ...waiting._internal, autoPresentAtMs: now + 700 } }), now + 700);
+    assert.equal(
+      readerDeadline({ ...waiting, _internal: { ...waiting._internal, autoPresentAtMs: now + 700 } }),
+      now + 700,
+    );
     assert.equal(readerDeadline({ ...due, _internal: { ...due._internal, autoPresentAtMs: now + 9000 } }), now + 5000);
   });
 });

@@ -12,7 +12,12 @@ import type { PaymentIntent } from '../payment-intent.js';
 import { applyAuthorization, type ApplyAuthorization } from '../payment-intent.js';
 import type { Transition } from '../domain.js';
 import {
-  actionFailures, authorizationRecoveryMs, finishAction, type ActionOutcome, type Reader, type ReaderChange,
+  actionFailures,
+  authorizationRecoveryMs,
+  finishAction,
+  type ActionOutcome,
+  type Reader,
+  type ReaderChange,
   type ReaderInternal,
 } from './reader.js';
 import { isPinDeclineCode } from './action-outcome.js';
@@ -30,7 +35,9 @@ export function authorizationOutcome(error: ApiError | null): ActionOutcome {
   if (error === null) return { status: 'succeeded' };
   const { payment_intent: _pi, payment_method: _pm, ...apiError } = error.body;
   return {
-    status: 'failed', code: error.code, message: error.message,
+    status: 'failed',
+    code: error.code,
+    message: error.message,
     ...(error.status === 402 ? {} : { apiError: apiError as Record<string, unknown> }),
   };
 }
@@ -43,10 +50,18 @@ export type ClaimedAuthorization = NonNullable<ReaderInternal['authorizing']>;
  * `nextAuthorization` fault is cleared). Null when the reader no longer runs the claimed
  * authorization (given up by the recovery, or replaced meanwhile): then nothing changes on it.
  */
-export function endAuthorization(reader: Reader, claimed: ClaimedAuthorization, outcome: ActionOutcome, nowMs: number): ReaderChange | null {
+export function endAuthorization(
+  reader: Reader,
+  claimed: ClaimedAuthorization,
+  outcome: ActionOutcome,
+  nowMs: number,
+): ReaderChange | null {
   const current = reader._internal.authorizing;
-  if (reader._internal.stage !== 'authorizing' || current?.claimedAtMs !== claimed.claimedAtMs ||
-    current?.paymentMethod !== claimed.paymentMethod) {
+  if (
+    reader._internal.stage !== 'authorizing' ||
+    current?.claimedAtMs !== claimed.claimedAtMs ||
+    current?.paymentMethod !== claimed.paymentMethod
+  ) {
     return null;
   }
   const faults = reader._internal.faults;
@@ -88,7 +103,8 @@ export function decideReaderAuthorization(input: ReaderAuthorization, nowMs: num
   const retryWithPin = input.pinCanFollow && isPinDecline(applied.decline);
   // A connection lost after the charge went through: the reader reports the error, the charge stands.
   const outcome = input.reader._internal.faults.nextAuthorization?.connectionError
-    ? connectionErrorOutcome : authorizationOutcome(applied.decline);
+    ? connectionErrorOutcome
+    : authorizationOutcome(applied.decline);
   const ended = retryWithPin ? null : endAuthorization(input.reader, input.claimed, outcome, nowMs);
   return {
     paymentIntent: applied.paymentIntent,
@@ -98,7 +114,10 @@ export function decideReaderAuthorization(input: ReaderAuthorization, nowMs: num
     retryWithPin,
     changed: [...applied.changed, ...(ended ? [ended.reader] : [])],
     events: [...applied.events, ...(ended?.events ?? [])],
-    deadlines: new Map([...(applied.deadlines ?? []), ...(ended ? [[ended.reader.id, readerDeadline(ended.reader)] as const] : [])]),
+    deadlines: new Map([
+      ...(applied.deadlines ?? []),
+      ...(ended ? [[ended.reader.id, readerDeadline(ended.reader)] as const] : []),
+    ]),
   };
 }
 

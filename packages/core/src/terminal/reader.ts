@@ -18,10 +18,15 @@ import { must } from '../must.js';
 import { secondsOf, type DomainEvent, type Metadata, type StoredObject } from '../domain.js';
 
 export const readerActionTypes = [
-  'process_payment_intent', 'collect_payment_method', 'confirm_payment_intent', 'process_setup_intent',
-  'refund_payment', 'set_reader_display', 'collect_inputs',
+  'process_payment_intent',
+  'collect_payment_method',
+  'confirm_payment_intent',
+  'process_setup_intent',
+  'refund_payment',
+  'set_reader_display',
+  'collect_inputs',
 ] as const;
-export type ReaderActionType = typeof readerActionTypes[number];
+export type ReaderActionType = (typeof readerActionTypes)[number];
 
 /** A new action as the API asked for it: its type and the sub-object named after it. */
 export type ActionRequest = { type: ReaderActionType } & Record<string, unknown>;
@@ -58,9 +63,21 @@ export type ReaderInternal = {
   stage: ReaderStage;
   /** The card being authorized (stage `authorizing`), and when the authorization completes. */
   /** `allowRedisplay`: of a card saved by this payment (`setup_future_usage`), from the action's config. */
-  authorizing: { paymentMethod: string; tipAmount: number; allowRedisplay?: string; dueMs: number; claimedAtMs?: number | null } | null;
+  authorizing: {
+    paymentMethod: string;
+    tipAmount: number;
+    allowRedisplay?: string;
+    dueMs: number;
+    claimedAtMs?: number | null;
+  } | null;
   /** A card collected by `collect_payment_method`, held for `confirm_payment_intent` until `expiresAtMs`. */
-  held: { paymentIntent: string; paymentMethod: string; tipAmount: number; allowRedisplay?: string; expiresAtMs: number } | null;
+  held: {
+    paymentIntent: string;
+    paymentMethod: string;
+    tipAmount: number;
+    allowRedisplay?: string;
+    expiresAtMs: number;
+  } | null;
   /** The reader refuses commands until then (updating, changing settings). */
   busyUntilMs: number | null;
   /** Set by fault injection: the reader stopped checking in. */
@@ -105,29 +122,46 @@ export const authorizationRecoveryMs = 60 * 1000;
 /** Seed: after `collect_payment_method`, confirm or cancel within 30 seconds. */
 export const collectedCardHoldMs = 30 * 1000;
 
-const handleErrors = 'Please reference the integration guide at https://stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven#handle-errors for details on how to handle this error.';
+const handleErrors =
+  'Please reference the integration guide at https://stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven#handle-errors for details on how to handle this error.';
 
 export const terminalErrors = {
-  busy: () => new ApiError('terminal_reader_busy',
-    `Reader is currently busy processing another request. ${handleErrors}`,
-    { doc_url: 'https://docs.stripe.com/error-codes#terminal-reader-timeout' }),
-  timeout: () => new ApiError('terminal_reader_timeout',
-    `There was a timeout when sending this command to the reader. ${handleErrors}`,
-    { doc_url: 'https://docs.stripe.com/error-codes#terminal-reader-timeout' }),
-  offline: () => new ApiError('terminal_reader_offline',
-    'Reader is currently offline, please ensure the reader is powered on and connected to the internet before ' +
-    `retrying your request. Reference the integration guide at https://stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven#handle-errors for details on how to handle this error.`,
-    { doc_url: 'https://docs.stripe.com/error-codes#terminal-reader-offline' }),
-  intentInvalidState: (param = 'payment_intent') => new ApiError('intent_invalid_state',
-    'Payment intent must be in the requires_payment_method state to be processed by a reader.',
-    { param, doc_url: 'https://docs.stripe.com/error-codes#intent-invalid-state' }),
+  busy: () =>
+    new ApiError('terminal_reader_busy', `Reader is currently busy processing another request. ${handleErrors}`, {
+      doc_url: 'https://docs.stripe.com/error-codes#terminal-reader-timeout',
+    }),
+  timeout: () =>
+    new ApiError(
+      'terminal_reader_timeout',
+      `There was a timeout when sending this command to the reader. ${handleErrors}`,
+      { doc_url: 'https://docs.stripe.com/error-codes#terminal-reader-timeout' },
+    ),
+  offline: () =>
+    new ApiError(
+      'terminal_reader_offline',
+      'Reader is currently offline, please ensure the reader is powered on and connected to the internet before ' +
+        `retrying your request. Reference the integration guide at https://stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven#handle-errors for details on how to handle this error.`,
+      { doc_url: 'https://docs.stripe.com/error-codes#terminal-reader-offline' },
+    ),
+  intentInvalidState: (param = 'payment_intent') =>
+    new ApiError(
+      'intent_invalid_state',
+      'Payment intent must be in the requires_payment_method state to be processed by a reader.',
+      { param, doc_url: 'https://docs.stripe.com/error-codes#intent-invalid-state' },
+    ),
 } as const;
 
 /** Failure codes and messages shown on `action.failure_code` (docs/terminal.md, "Actions and rules"). */
 export const actionFailures = {
-  customerCanceled: { code: 'customer_canceled', message: 'This action could not be completed due to an error on the card reader.' },
+  customerCanceled: {
+    code: 'customer_canceled',
+    message: 'This action could not be completed due to an error on the card reader.',
+  },
   connectionError: { code: 'connection_error', message: 'Could not connect to Stripe.' },
-  inputCollectionTimedOut: { code: 'input_collection_timed_out', message: 'The customer did not complete the inputs in time.' },
+  inputCollectionTimedOut: {
+    code: 'input_collection_timed_out',
+    message: 'The customer did not complete the inputs in time.',
+  },
 } as const;
 
 export function emptyInternal(link: string): ReaderInternal {
@@ -183,13 +217,19 @@ export function checkAcceptsCommand(reader: Reader, online: boolean, nowMs: numb
 }
 
 /** A new action: replaces any action that has not started authorizing. */
-export function startAction(reader: Reader, action: ActionRequest,
-  online: boolean, nowMs: number): ReaderChange {
+export function startAction(reader: Reader, action: ActionRequest, online: boolean, nowMs: number): ReaderChange {
   checkAcceptsCommand(reader, online, nowMs);
   const { type, ...details } = action;
   const next: Reader = {
     ...reader,
-    action: { api_error: null, type, status: 'in_progress', failure_code: null, failure_message: null, ...details } as ReaderAction,
+    action: {
+      api_error: null,
+      type,
+      status: 'in_progress',
+      failure_code: null,
+      failure_message: null,
+      ...details,
+    } as ReaderAction,
     last_seen_at: nowMs,
     _internal: { ...reader._internal, stage: 'waiting', authorizing: null },
   };
@@ -197,56 +237,95 @@ export function startAction(reader: Reader, action: ActionRequest,
 }
 
 /** `cancel_action`: clears the action (and a held card, which the engine releases). */
-export function cancelAction(reader: Reader, online: boolean, nowMs: number):
-  ReaderChange & { released: ReaderInternal['held'] } {
+export function cancelAction(
+  reader: Reader,
+  online: boolean,
+  nowMs: number,
+): ReaderChange & { released: ReaderInternal['held'] } {
   checkAcceptsCommand(reader, online, nowMs);
   const next: Reader = {
-    ...reader, action: null, last_seen_at: nowMs,
+    ...reader,
+    action: null,
+    last_seen_at: nowMs,
     _internal: { ...reader._internal, stage: 'idle', authorizing: null, held: null },
   };
   return { reader: next, events: [], released: reader._internal.held };
 }
 
 const cardActions: readonly ReaderActionType[] = [
-  'process_payment_intent', 'collect_payment_method', 'process_setup_intent', 'refund_payment',
+  'process_payment_intent',
+  'collect_payment_method',
+  'process_setup_intent',
+  'refund_payment',
 ];
 
 /** The action currently waiting for a card, or an error saying why a card can't be presented now. */
 export function checkWaitingForCard(reader: Reader, nowMs: number): ReaderAction {
   const action = reader.action;
-  if (reader._internal.stage === 'authorizing' || (reader._internal.busyUntilMs ?? 0) > nowMs) throw terminalErrors.busy();
-  if (!action || action.status !== 'in_progress' || reader._internal.stage !== 'waiting' ||
-    !cardActions.includes(action.type)) {
-    throw new ApiError('invalid_request_body',
+  if (reader._internal.stage === 'authorizing' || (reader._internal.busyUntilMs ?? 0) > nowMs)
+    throw terminalErrors.busy();
+  if (
+    !action ||
+    action.status !== 'in_progress' ||
+    reader._internal.stage !== 'waiting' ||
+    !cardActions.includes(action.type)
+  ) {
+    throw new ApiError(
+      'invalid_request_body',
       `Reader ${reader.id} is not waiting for a payment method: it has no in-progress action of type ` +
-      `${cardActions.join(', ')}.`, { param: 'reader' });
+        `${cardActions.join(', ')}.`,
+      { param: 'reader' },
+    );
   }
   return action;
 }
 
 /** A card was presented for a payment: the authorization starts and takes `latencyMs`. */
-export function beginAuthorization(reader: Reader, card: { paymentMethod: string; tipAmount: number; allowRedisplay?: string },
-  latencyMs: number, nowMs: number): ReaderChange {
+export function beginAuthorization(
+  reader: Reader,
+  card: { paymentMethod: string; tipAmount: number; allowRedisplay?: string },
+  latencyMs: number,
+  nowMs: number,
+): ReaderChange {
   // With no latency the caller runs the authorization at once: it is claimed in the same change.
   const claimedAtMs = latencyMs === 0 ? nowMs : null;
   const next: Reader = {
-    ...reader, last_seen_at: nowMs,
-    _internal: { ...reader._internal, stage: 'authorizing', authorizing: { ...card, dueMs: nowMs + latencyMs, claimedAtMs } },
+    ...reader,
+    last_seen_at: nowMs,
+    _internal: {
+      ...reader._internal,
+      stage: 'authorizing',
+      authorizing: { ...card, dueMs: nowMs + latencyMs, claimedAtMs },
+    },
   };
   return { reader: next, events: [] };
 }
 
 const succeededEventTypes: readonly ReaderActionType[] = [
-  'process_payment_intent', 'confirm_payment_intent', 'process_setup_intent', 'refund_payment', 'collect_inputs',
+  'process_payment_intent',
+  'confirm_payment_intent',
+  'process_setup_intent',
+  'refund_payment',
+  'collect_inputs',
 ];
 const failedEventTypes: readonly ReaderActionType[] = [
-  'process_payment_intent', 'collect_payment_method', 'confirm_payment_intent', 'process_setup_intent',
-  'refund_payment', 'collect_inputs',
+  'process_payment_intent',
+  'collect_payment_method',
+  'confirm_payment_intent',
+  'process_setup_intent',
+  'refund_payment',
+  'collect_inputs',
 ];
 
 export type ActionOutcome =
   | { status: 'succeeded'; details?: Record<string, unknown> }
-  | { status: 'failed'; code: string; message: string; details?: Record<string, unknown>; apiError?: Record<string, unknown> };
+  | {
+      status: 'failed';
+      code: string;
+      message: string;
+      details?: Record<string, unknown>;
+      apiError?: Record<string, unknown>;
+    };
 
 /**
  * The action's final outcome. With the fault `dropNextFinalEvent` the outcome is lost on the way:
@@ -258,18 +337,24 @@ export function finishAction(reader: Reader, outcome: ActionOutcome, nowMs: numb
   const internal: ReaderInternal = { ...reader._internal, authorizing: null };
   if (internal.faults.dropNextFinalEvent) {
     const next: Reader = {
-      ...reader, last_seen_at: nowMs,
+      ...reader,
+      last_seen_at: nowMs,
       _internal: { ...internal, stage: 'lost', faults: { ...internal.faults, dropNextFinalEvent: false } },
     };
     return { reader: next, events: [] };
   }
   const sub = { ...(action[action.type] as Record<string, unknown> | undefined), ...(outcome.details ?? {}) };
-  const finished: ReaderAction = outcome.status === 'succeeded'
-    ? { ...action, status: 'succeeded', failure_code: null, failure_message: null, [action.type]: sub }
-    : {
-        ...action, status: 'failed', failure_code: outcome.code, failure_message: outcome.message, [action.type]: sub,
-        ...compact({ api_error: outcome.apiError }),
-      };
+  const finished: ReaderAction =
+    outcome.status === 'succeeded'
+      ? { ...action, status: 'succeeded', failure_code: null, failure_message: null, [action.type]: sub }
+      : {
+          ...action,
+          status: 'failed',
+          failure_code: outcome.code,
+          failure_message: outcome.message,
+          [action.type]: sub,
+          ...compact({ api_error: outcome.apiError }),
+        };
   const next: Reader = { ...reader, action: finished, last_seen_at: nowMs, _internal: { ...internal, stage: 'final' } };
   const emits = outcome.status === 'succeeded' ? succeededEventTypes : failedEventTypes;
   const events: DomainEvent[] = emits.includes(action.type)
@@ -283,8 +368,11 @@ export function finishAction(reader: Reader, outcome: ActionOutcome, nowMs: numb
  * (`succeeded`, event `terminal.reader.action_updated`), and the reader holds the card for
  * `confirm_payment_intent` for 30 seconds.
  */
-export function cardCollected(reader: Reader, collected: { paymentIntent: string; paymentMethod: StoredObject; tipAmount: number },
-  nowMs: number): ReaderChange {
+export function cardCollected(
+  reader: Reader,
+  collected: { paymentIntent: string; paymentMethod: StoredObject; tipAmount: number },
+  nowMs: number,
+): ReaderChange {
   const action = must(reader.action, 'the reader action that collected the card');
   const { _internal: _dropped, ...paymentMethod } = collected.paymentMethod;
   const sub = { ...(action['collect_payment_method'] as Record<string, unknown>), payment_method: paymentMethod };
@@ -293,10 +381,14 @@ export function cardCollected(reader: Reader, collected: { paymentIntent: string
     action: { ...action, status: 'succeeded', collect_payment_method: sub },
     last_seen_at: nowMs,
     _internal: {
-      ...reader._internal, stage: 'final', authorizing: null,
+      ...reader._internal,
+      stage: 'final',
+      authorizing: null,
       held: {
-        paymentIntent: collected.paymentIntent, paymentMethod: collected.paymentMethod.id,
-        tipAmount: collected.tipAmount, expiresAtMs: nowMs + collectedCardHoldMs,
+        paymentIntent: collected.paymentIntent,
+        paymentMethod: collected.paymentMethod.id,
+        tipAmount: collected.tipAmount,
+        expiresAtMs: nowMs + collectedCardHoldMs,
         ...allowRedisplayOf((action['collect_payment_method'] as Record<string, unknown>)['collect_config']),
       },
     },
@@ -326,8 +418,10 @@ export function customerCancel(reader: Reader, nowMs: number): ReaderChange {
   const config = (sub?.['process_config'] ?? sub?.['collect_config'] ?? sub?.['refund_payment_config']) as
     Record<string, unknown> | undefined;
   if (config?.['enable_customer_cancellation'] !== true) {
-    throw new ApiError('invalid_request_body',
-      `The reader shows no cancel button: the ${action.type} action did not set enable_customer_cancellation.`);
+    throw new ApiError(
+      'invalid_request_body',
+      `The reader shows no cancel button: the ${action.type} action did not set enable_customer_cancellation.`,
+    );
   }
   return finishAction(reader, { status: 'failed', ...actionFailures.customerCanceled }, nowMs);
 }
@@ -335,10 +429,16 @@ export function customerCancel(reader: Reader, nowMs: number): ReaderChange {
 /** `collect_inputs` ends: the customer submitted (values filled by the caller) or timed out. */
 export function inputsCollected(reader: Reader, inputs: unknown[] | null, nowMs: number): ReaderChange {
   const action = reader.action;
-  if (!action || action.type !== 'collect_inputs' || action.status !== 'in_progress' || reader._internal.stage !== 'waiting') {
+  if (
+    !action ||
+    action.type !== 'collect_inputs' ||
+    action.status !== 'in_progress' ||
+    reader._internal.stage !== 'waiting'
+  ) {
     throw new ApiError('invalid_request_body', `Reader ${reader.id} is not collecting inputs.`);
   }
-  if (inputs === null) return finishAction(reader, { status: 'failed', ...actionFailures.inputCollectionTimedOut }, nowMs);
+  if (inputs === null)
+    return finishAction(reader, { status: 'failed', ...actionFailures.inputCollectionTimedOut }, nowMs);
   return finishAction(reader, { status: 'succeeded', details: { inputs } }, nowMs);
 }
 
@@ -366,13 +466,18 @@ export function checkCart(cart: Cart): void {
     throw new ApiError('parameter_missing', 'Missing required param: cart[line_items].', { param: 'cart[line_items]' });
   }
   if (cart.line_items.length > cartLineItemCountMax) {
-    throw new ApiError('invalid_array', `Invalid array: cart[line_items] can have at most ${cartLineItemCountMax} items.`,
-      { param: 'cart[line_items]' });
+    throw new ApiError(
+      'invalid_array',
+      `Invalid array: cart[line_items] can have at most ${cartLineItemCountMax} items.`,
+      { param: 'cart[line_items]' },
+    );
   }
   const sum = cart.line_items.reduce((total, item) => total + item.amount * item.quantity, 0) + (cart.tax ?? 0);
   if (sum !== cart.total) {
-    throw new ApiError('invalid_request_body',
+    throw new ApiError(
+      'invalid_request_body',
       `The cart total (${cart.total}) must equal the sum of line_items amount × quantity plus tax (${sum}).`,
-      { param: 'cart[total]' });
+      { param: 'cart[total]' },
+    );
   }
 }

@@ -22,16 +22,20 @@ export interface Tipping {
  * configuration's `tipping` object (by currency), `config` the action's process/collect config
  * (`skip_tipping`, `tipping.amount_eligible`). Null: the reader asks for no tip.
  */
-export function tippingFor(settings: unknown, config: Record<string, unknown> | undefined, amount: number, currency: string):
-  Tipping | null {
+export function tippingFor(
+  settings: unknown,
+  config: Record<string, unknown> | undefined,
+  amount: number,
+  currency: string,
+): Tipping | null {
   if (config?.['skip_tipping'] === true) return null;
   const forCurrency = (settings as Record<string, Record<string, unknown>> | null | undefined)?.[currency];
   if (!forCurrency) return null;
   const eligibleGiven = (config?.['tipping'] as Record<string, unknown> | undefined)?.['amount_eligible'];
   const eligible = typeof eligibleGiven === 'number' ? eligibleGiven : amount;
   const threshold = typeof forCurrency['smart_tip_threshold'] === 'number' ? forCurrency['smart_tip_threshold'] : null;
-  const fixed = Array.isArray(forCurrency['fixed_amounts']) ? forCurrency['fixed_amounts'] as number[] : [];
-  const percentages = Array.isArray(forCurrency['percentages']) ? forCurrency['percentages'] as number[] : [];
+  const fixed = Array.isArray(forCurrency['fixed_amounts']) ? (forCurrency['fixed_amounts'] as number[]) : [];
+  const percentages = Array.isArray(forCurrency['percentages']) ? (forCurrency['percentages'] as number[]) : [];
   const useFixed = fixed.length > 0 && (percentages.length === 0 || (threshold !== null && eligible < threshold));
   const options = useFixed
     ? fixed.map((value) => ({ label: formatTipAmount(value, currency), amount: value }))
@@ -49,8 +53,13 @@ export function formatTipAmount(amount: number, currency: string): string {
   const major = amount / 10 ** digits;
   try {
     return new Intl.NumberFormat('en-US', {
-      style: 'currency', currency: currency.toUpperCase(), minimumFractionDigits: digits, maximumFractionDigits: digits,
-    }).format(major).replace(/\u00a0/g, ' ');
+      style: 'currency',
+      currency: currency.toUpperCase(),
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    })
+      .format(major)
+      .replace(/\u00a0/g, ' ');
   } catch {
     return `${major.toFixed(digits)} ${currency.toUpperCase()}`;
   }

@@ -22,7 +22,9 @@ export class CommitWaiters {
     if (waiting) for (const wake of [...waiting]) wake();
   }
 
-  get stopping(): boolean { return this.closing; }
+  get stopping(): boolean {
+    return this.closing;
+  }
 
   /** The server is stopping: every wait ends at once, and later ones do not start. */
   shutdown(): void {

@@ -12,11 +12,28 @@
  * account's offline key, whose private half never leaves the server (as Stripe's readers encrypt
  * offline card data with Stripe's keys). The full number stops at the processor, as for every read.
  */
-import { createHash, generateKeyPair, privateDecrypt, constants as cryptoConstants, createPrivateKey } from 'node:crypto';
+import {
+  createHash,
+  generateKeyPair,
+  privateDecrypt,
+  constants as cryptoConstants,
+  createPrivateKey,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import {
-  ApiError, clientSecretOf, createPaymentIntent, limits, resolveCvmLimits, secondsOf, type Configuration, type CreatePaymentIntent, type Location,
-  type OfflineSettings, type PaymentIntent, type Reader, type StoredObject,
+  ApiError,
+  clientSecretOf,
+  createPaymentIntent,
+  limits,
+  resolveCvmLimits,
+  secondsOf,
+  type Configuration,
+  type CreatePaymentIntent,
+  type Location,
+  type OfflineSettings,
+  type PaymentIntent,
+  type Reader,
+  type StoredObject,
 } from '@opentill/core';
 import type { Engine, RequestContext } from '../engine.js';
 import type { PaymentIntents } from '../payment-intents.js';
@@ -101,9 +118,13 @@ export class OfflinePayments {
     const { ctx } = auth;
     const scope = auth.session.object.location;
     if (scope !== null && scope !== locationId) {
-      throw new SdkError(400, 'location_out_of_scope', `This connection token is scoped to Location ${scope}.`, { param: 'location' });
+      throw new SdkError(400, 'location_out_of_scope', `This connection token is scoped to Location ${scope}.`, {
+        param: 'location',
+      });
     }
-    const location = locationId.startsWith('tml_') ? await this.engine.store.get<Location>(ctx.accountId, locationId) : null;
+    const location = locationId.startsWith('tml_')
+      ? await this.engine.store.get<Location>(ctx.accountId, locationId)
+      : null;
     if (!location || location.object.object !== 'terminal.location' || location.object['deleted'] === true) {
       throw new ApiError('resource_missing', `No such location: '${locationId.slice(0, 60)}'`, { param: 'location' });
     }
@@ -129,7 +150,9 @@ export class OfflinePayments {
   async forward(auth: SdkAuthenticated, command: ForwardCommand): Promise<ForwardResult> {
     const { ctx } = auth;
     if (!offlineIdPattern.test(command.offlineId)) {
-      throw new ApiError('invalid_request_body', 'offline_id must be 8–64 letters, digits, "_" or "-".', { param: 'offline_id' });
+      throw new ApiError('invalid_request_body', 'offline_id must be 8–64 letters, digits, "_" or "-".', {
+        param: 'offline_id',
+      });
     }
     const recordId = this.recordId(ctx, command.offlineId);
     const known = await this.engine.store.get<OfflinePaymentRecord>(ctx.accountId, recordId);
@@ -138,38 +161,72 @@ export class OfflinePayments {
     const key = await this.key(ctx);
     if (command.keyId !== key.id) {
       // One key per account: a payment sealed with another key was taken for another account.
-      throw new SdkError(400, 'ACCOUNT_ID_MISMATCH_WHILE_FORWARDING',
+      throw new SdkError(
+        400,
+        'ACCOUNT_ID_MISMATCH_WHILE_FORWARDING',
         `The payment was sealed with key ${command.keyId.slice(0, 60)} of another account: the connection token belongs to a different ` +
-        'account than the stored payment.', { param: 'key_id' });
+          'account than the stored payment.',
+        { param: 'key_id' },
+      );
     }
     const card = openCard(key, command.sealedCard);
     const reader = command.reader ? await this.engine.find<Reader>(ctx, command.reader) : null;
-    const at = reader && reader.object.object === 'terminal.reader' && reader.object['deleted'] !== true
-      ? { id: reader.object.id, location: reader.object.location } : null;
+    const at =
+      reader && reader.object.object === 'terminal.reader' && reader.object['deleted'] !== true
+        ? { id: reader.object.id, location: reader.object.location }
+        : null;
     const scope = auth.session.object.location;
     if (scope !== null && at?.location && at.location !== scope) {
-      throw new SdkError(403, 'location_out_of_scope',
-        `The payment was taken at a reader of another Location: this connection token is scoped to Location ${scope}.`, { param: 'reader' });
+      throw new SdkError(
+        403,
+        'location_out_of_scope',
+        `The payment was taken at a reader of another Location: this connection token is scoped to Location ${scope}.`,
+        { param: 'reader' },
+      );
     }
     // The device's clock may be off: a payment cannot have been stored after now (docs/offline.md).
     const storedAtMs = Math.min(command.storedAtMs, ctx.nowMs);
-    const read = this.paymentMethods.fromCardRead(ctx, {
-      type: 'card_present', number: card.number, readMethod: 'contactless_emv', wallet: card.wallet,
-    }, 'sealed_card');
+    const read = this.paymentMethods.fromCardRead(
+      ctx,
+      {
+        type: 'card_present',
+        number: card.number,
+        readMethod: 'contactless_emv',
+        wallet: card.wallet,
+      },
+      'sealed_card',
+    );
     const paymentMethod = {
       ...read,
-      card_present: { ...(read['card_present'] as Record<string, unknown>), offline: { stored_at: secondsOf(storedAtMs), type: 'deferred' } },
-      _internal: { card: { ...read._internal.card, offline: { storedAt: secondsOf(storedAtMs), type: 'deferred' as const } } },
+      card_present: {
+        ...(read['card_present'] as Record<string, unknown>),
+        offline: { stored_at: secondsOf(storedAtMs), type: 'deferred' },
+      },
+      _internal: {
+        card: { ...read._internal.card, offline: { storedAt: secondsOf(storedAtMs), type: 'deferred' as const } },
+      },
     };
     const id = this.engine.ids.next('pi');
-    const created = createPaymentIntent({ ...command.create, id, clientSecret: clientSecretOf(id, this.engine.ids.secret(25)) }, ctx.nowMs);
+    const created = createPaymentIntent(
+      { ...command.create, id, clientSecret: clientSecretOf(id, this.engine.ids.secret(25)) },
+      ctx.nowMs,
+    );
     const record: OfflinePaymentRecord = {
-      id: recordId, object: 'opentill.offline_payment', created: secondsOf(ctx.nowMs), livemode: false,
-      offline_id: command.offlineId, payment_intent: id, stored_at: secondsOf(storedAtMs), forwarded_at: secondsOf(ctx.nowMs),
+      id: recordId,
+      object: 'opentill.offline_payment',
+      created: secondsOf(ctx.nowMs),
+      livemode: false,
+      offline_id: command.offlineId,
+      payment_intent: id,
+      stored_at: secondsOf(storedAtMs),
+      forwarded_at: secondsOf(ctx.nowMs),
     };
     try {
       const paymentIntent = await this.paymentIntents.confirm(ctx, id, {
-        paymentMethod: null, pin: null, tipAmount: 0, reader: at,
+        paymentMethod: null,
+        pin: null,
+        tipAmount: 0,
+        reader: at,
         creating: { paymentIntent: created.paymentIntent, events: created.events },
         newPaymentMethod: paymentMethod,
         // The record commits with the outcome; a forward that lost the race finds it and stops.
@@ -178,7 +235,13 @@ export class OfflinePayments {
           unit.put([record]);
         },
       });
-      return { object: 'opentill.forwarded_payment', offline_id: command.offlineId, forwarded_now: true, payment_intent: paymentIntent, error: null };
+      return {
+        object: 'opentill.forwarded_payment',
+        offline_id: command.offlineId,
+        forwarded_now: true,
+        payment_intent: paymentIntent,
+        error: null,
+      };
     } catch (error) {
       if (error instanceof AlreadyForwarded) {
         const winner = await this.engine.store.get<OfflinePaymentRecord>(ctx.accountId, recordId);
@@ -186,8 +249,13 @@ export class OfflinePayments {
       }
       if (error instanceof ApiError && error.code === 'card_declined') {
         const paymentIntent = await this.paymentIntents.retrieve(ctx, id);
-        return { object: 'opentill.forwarded_payment', offline_id: command.offlineId, forwarded_now: true, payment_intent: paymentIntent,
-          error: declineOf(paymentIntent) };
+        return {
+          object: 'opentill.forwarded_payment',
+          offline_id: command.offlineId,
+          forwarded_now: true,
+          payment_intent: paymentIntent,
+          error: declineOf(paymentIntent),
+        };
       }
       throw error;
     }
@@ -200,7 +268,10 @@ export class OfflinePayments {
     // The defaults date from the account (a read never makes them newer).
     const account = await this.engine.store.getAccount(ctx.accountId);
     return {
-      id: this.limitsId(ctx), object: 'opentill.offline_limits', created: account?.created ?? secondsOf(ctx.nowMs), livemode: false,
+      id: this.limitsId(ctx),
+      object: 'opentill.offline_limits',
+      created: account?.created ?? secondsOf(ctx.nowMs),
+      livemode: false,
       transaction_amount_max: { ...limits.offlineTransactionAmountMaxDefault },
       stored_amount_max: { ...limits.offlineStoredAmountMaxDefault },
       payment_count_max: limits.offlinePaymentCountMax,
@@ -212,7 +283,7 @@ export class OfflinePayments {
   async updateLimits(ctx: RequestContext, update: OfflineLimitsUpdate): Promise<OfflineLimits> {
     return this.engine.retrying(async () => {
       const stored = await this.engine.store.get<OfflineLimits>(ctx.accountId, this.limitsId(ctx));
-      const current = stored?.object ?? await this.limits(ctx);
+      const current = stored?.object ?? (await this.limits(ctx));
       const merge = (base: Record<string, number>, changes: Record<string, number | null> | undefined) => {
         const out = { ...base };
         for (const [currency, value] of Object.entries(changes ?? {})) {
@@ -231,8 +302,11 @@ export class OfflinePayments {
       for (const [currency, amount] of Object.entries(next.transaction_amount_max)) {
         const storedMax = next.stored_amount_max[currency];
         if (storedMax === undefined || storedMax < amount) {
-          throw new ApiError('invalid_request_body', `stored_amount_max[${currency}] must be at least transaction_amount_max[${currency}] ` +
-            `(${amount}).`, { param: `stored_amount_max[${currency}]` });
+          throw new ApiError(
+            'invalid_request_body',
+            `stored_amount_max[${currency}] must be at least transaction_amount_max[${currency}] ` + `(${amount}).`,
+            { param: `stored_amount_max[${currency}]` },
+          );
         }
       }
       await this.engine.commit(ctx, [next], [], new Map(stored ? [[next.id, stored.version]] : []));
@@ -246,8 +320,13 @@ export class OfflinePayments {
 
   private async replay(ctx: RequestContext, record: OfflinePaymentRecord): Promise<ForwardResult> {
     const paymentIntent = await this.paymentIntents.retrieve(ctx, record.payment_intent);
-    return { object: 'opentill.forwarded_payment', offline_id: record.offline_id, forwarded_now: false, payment_intent: paymentIntent,
-      error: paymentIntent.status === 'requires_payment_method' ? declineOf(paymentIntent) : null };
+    return {
+      object: 'opentill.forwarded_payment',
+      offline_id: record.offline_id,
+      forwarded_now: false,
+      payment_intent: paymentIntent,
+      error: paymentIntent.status === 'requires_payment_method' ? declineOf(paymentIntent) : null,
+    };
   }
 
   private recordId(ctx: RequestContext, offlineId: string): string {
@@ -263,7 +342,10 @@ export class OfflinePayments {
       // Off the event loop: an RSA key takes tens of milliseconds to make (once per account).
       const pair = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
       const key: OfflineKey = {
-        id, object: 'opentill.offline_key', created: secondsOf(ctx.nowMs), livemode: false,
+        id,
+        object: 'opentill.offline_key',
+        created: secondsOf(ctx.nowMs),
+        livemode: false,
         public_key: pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
         _internal: { privateKeyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
       };
@@ -280,22 +362,38 @@ function offlineEnabled(configuration: Configuration): boolean {
 }
 
 /** The card the device sealed: `{number, wallet}` as JSON, RSA-OAEP(SHA-256). */
-function openCard(key: OfflineKey, sealed: string): { number: string; wallet: 'apple_pay' | 'google_pay' | 'samsung_pay' | null } {
+function openCard(
+  key: OfflineKey,
+  sealed: string,
+): { number: string; wallet: 'apple_pay' | 'google_pay' | 'samsung_pay' | null } {
   let parsed: unknown;
   try {
-    const plain = privateDecrypt({ key: createPrivateKey(key._internal.privateKeyPem), padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING,
-      oaepHash: 'sha256' }, Buffer.from(sealed, 'base64url'));
+    const plain = privateDecrypt(
+      {
+        key: createPrivateKey(key._internal.privateKeyPem),
+        padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING,
+        oaepHash: 'sha256',
+      },
+      Buffer.from(sealed, 'base64url'),
+    );
     parsed = JSON.parse(plain.toString('utf8'));
   } catch {
-    throw new SdkError(400, 'MISSING_EMV_DATA', 'The stored card data could not be read (not sealed with this account\'s offline key).',
-      { param: 'sealed_card' });
+    throw new SdkError(
+      400,
+      'MISSING_EMV_DATA',
+      "The stored card data could not be read (not sealed with this account's offline key).",
+      { param: 'sealed_card' },
+    );
   }
   const card = parsed as { number?: unknown; wallet?: unknown };
   const wallets = ['apple_pay', 'google_pay', 'samsung_pay'];
   if (typeof card.number !== 'string' || !/^\d{12,19}$/.test(card.number)) {
     throw new SdkError(400, 'MISSING_EMV_DATA', 'The stored card data holds no card number.', { param: 'sealed_card' });
   }
-  return { number: card.number, wallet: typeof card.wallet === 'string' && wallets.includes(card.wallet) ? card.wallet as 'apple_pay' : null };
+  return {
+    number: card.number,
+    wallet: typeof card.wallet === 'string' && wallets.includes(card.wallet) ? (card.wallet as 'apple_pay') : null,
+  };
 }
 
 function declineOf(paymentIntent: PaymentIntent): Record<string, unknown> | null {

@@ -18,10 +18,23 @@
  * so two first connections of one reader at once cannot register it twice.
  */
 import { createHash } from 'node:crypto';
-import { ApiError, buildReader, readerStatusAt, secondsOf, type Location, type Reader, type StoredObject } from '@opentill/core';
+import {
+  ApiError,
+  buildReader,
+  readerStatusAt,
+  secondsOf,
+  type Location,
+  type Reader,
+  type StoredObject,
+} from '@opentill/core';
 import { FrameError, parseDeviceEvent, testPin, type DeviceAction, type DeviceEvent } from '@opentill/reader-device';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
-import { deviceActionId, serverActionStatus, type ReaderDevices, type ServerActionStatus } from '../terminal/reader-devices.js';
+import {
+  deviceActionId,
+  serverActionStatus,
+  type ReaderDevices,
+  type ServerActionStatus,
+} from '../terminal/reader-devices.js';
 import { SimulatedReaderLink, type Presence } from '../terminal/reader-link.js';
 import type { TerminalReaders } from '../terminal/readers/index.js';
 import { CommitWaiters } from './commit-waiters.js';
@@ -31,7 +44,7 @@ export const sdkDeviceLink = 'sdk_device';
 
 /** The device types an SDK may bring (React Native's Bluetooth and USB readers). */
 export const sdkDeviceTypes = ['stripe_m2', 'bbpos_chipper2x', 'bbpos_wisepad3', 'stripe_s700'] as const;
-export type SdkDeviceType = typeof sdkDeviceTypes[number];
+export type SdkDeviceType = (typeof sdkDeviceTypes)[number];
 
 /** What the reader document keeps about its host (off the API object). */
 export interface SdkDeviceHost {
@@ -125,11 +138,18 @@ export class SdkDevices {
       const existing = known ? await this.engine.store.get<Reader>(ctx.accountId, known.object.reader) : null;
       if (existing && existing.object['deleted'] !== true) {
         if (existing.object.device_type !== command.deviceType) {
-          throw refused(400, 'INVALID_REQUIRED_PARAMETER', 'device_type_mismatch',
-            `Serial number ${command.serialNumber} is a ${existing.object.device_type}, not a ${command.deviceType}.`, 'device_type');
+          throw refused(
+            400,
+            'INVALID_REQUIRED_PARAMETER',
+            'device_type_mismatch',
+            `Serial number ${command.serialNumber} is a ${existing.object.device_type}, not a ${command.deviceType}.`,
+            'device_type',
+          );
         }
         const next: Reader = {
-          ...existing.object, location: location.id, device_sw_version: command.deviceSwVersion,
+          ...existing.object,
+          location: location.id,
+          device_sw_version: command.deviceSwVersion,
           status: existing.object._internal.offline ? existing.object.status : 'online',
           last_seen_at: existing.object._internal.offline ? existing.object.last_seen_at : ctx.nowMs,
           _internal: { ...existing.object._internal, sdkDevice: host },
@@ -137,14 +157,28 @@ export class SdkDevices {
         await this.engine.commit(ctx, [next], [], versionsOf(existing));
         return next;
       }
-      const built = buildReader({
-        id: this.engine.ids.next('tmr'), deviceType: command.deviceType, label: command.label, location: location.id, metadata: {},
-        serialNumber: command.serialNumber, deviceSwVersion: command.deviceSwVersion, ipAddress: '0.0.0.0', link: sdkDeviceLink,
-      }, ctx.nowMs);
+      const built = buildReader(
+        {
+          id: this.engine.ids.next('tmr'),
+          deviceType: command.deviceType,
+          label: command.label,
+          location: location.id,
+          metadata: {},
+          serialNumber: command.serialNumber,
+          deviceSwVersion: command.deviceSwVersion,
+          ipAddress: '0.0.0.0',
+          link: sdkDeviceLink,
+        },
+        ctx.nowMs,
+      );
       const reader: Reader = { ...built, _internal: { ...built._internal, sdkDevice: host } };
       const record: SdkDeviceRecord = {
-        id: recordId, object: 'opentill.sdk_device', created: secondsOf(ctx.nowMs), livemode: false,
-        serial_number: command.serialNumber, reader: reader.id,
+        id: recordId,
+        object: 'opentill.sdk_device',
+        created: secondsOf(ctx.nowMs),
+        livemode: false,
+        serial_number: command.serialNumber,
+        reader: reader.id,
       };
       // A registration committed meanwhile by another session makes this commit conflict and retry.
       await this.engine.commit(ctx, [record, reader], [], versionsOf(known));
@@ -155,30 +189,59 @@ export class SdkDevices {
   private async location(auth: SdkAuthenticated, id: string): Promise<Location> {
     const scope = auth.session.object.location;
     if (scope !== null && id !== scope) {
-      throw refused(400, 'INVALID_REQUIRED_PARAMETER', 'location_out_of_scope',
-        `This connection token is scoped to Location ${scope}: it cannot register a reader at ${id.slice(0, 60)}.`, 'location');
+      throw refused(
+        400,
+        'INVALID_REQUIRED_PARAMETER',
+        'location_out_of_scope',
+        `This connection token is scoped to Location ${scope}: it cannot register a reader at ${id.slice(0, 60)}.`,
+        'location',
+      );
     }
     const found = id.startsWith('tml_') ? await this.engine.store.get<Location>(auth.ctx.accountId, id) : null;
     if (!found || found.object.object !== 'terminal.location' || found.object['deleted'] === true) {
-      throw refused(400, 'INVALID_REQUIRED_PARAMETER', 'location_not_found', `No such location: '${id.slice(0, 60)}'.`, 'location');
+      throw refused(
+        400,
+        'INVALID_REQUIRED_PARAMETER',
+        'location_not_found',
+        `No such location: '${id.slice(0, 60)}'.`,
+        'location',
+      );
     }
     return found.object;
   }
 
   /** The reader this session hosts, or a refusal (unknown, not a device, hosted by another session). */
   private async hosted(auth: SdkAuthenticated, readerId: string): Promise<Reader> {
-    const found = readerId.startsWith('tmr_') ? await this.engine.store.get<Reader>(auth.ctx.accountId, readerId) : null;
+    const found = readerId.startsWith('tmr_')
+      ? await this.engine.store.get<Reader>(auth.ctx.accountId, readerId)
+      : null;
     if (!found || found.object['deleted'] === true) {
-      throw refused(404, 'resource_missing', 'reader_not_found', `No such reader: '${readerId.slice(0, 60)}'.`, 'reader');
+      throw refused(
+        404,
+        'resource_missing',
+        'reader_not_found',
+        `No such reader: '${readerId.slice(0, 60)}'.`,
+        'reader',
+      );
     }
     const host = sdkDeviceHostOf(found.object);
     if (!host) {
-      throw refused(400, 'UNSUPPORTED_OPERATION', 'not_sdk_device',
-        `Reader ${found.object.id} is not a Bluetooth or USB reader of a mobile SDK: it reports through its own link.`, 'reader');
+      throw refused(
+        400,
+        'UNSUPPORTED_OPERATION',
+        'not_sdk_device',
+        `Reader ${found.object.id} is not a Bluetooth or USB reader of a mobile SDK: it reports through its own link.`,
+        'reader',
+      );
     }
     if (host.session !== auth.session.object.id) {
-      throw refused(403, 'UNEXPECTED_OPERATION', 'not_host',
-        `Reader ${found.object.id} is held by another SDK: register it again from this SDK to speak for it.`, 'reader');
+      throw refused(
+        403,
+        'UNEXPECTED_OPERATION',
+        'not_host',
+        `Reader ${found.object.id} is held by another SDK: register it again from this SDK to speak for it.`,
+        'reader',
+      );
     }
     return found.object;
   }
@@ -191,7 +254,13 @@ export class SdkDevices {
   }
 
   /** The device's long-poll: the command once its version differs from `after` (or after `waitMs`). */
-  async command(auth: SdkAuthenticated, readerId: string, after: string | null, waitMs: number, signal?: AbortSignal): Promise<SdkDeviceCommand> {
+  async command(
+    auth: SdkAuthenticated,
+    readerId: string,
+    after: string | null,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<SdkDeviceCommand> {
     const accountId = auth.ctx.accountId;
     const deadline = Date.now() + Math.min(Math.max(0, waitMs), sdkDeviceWaitMsMax);
     let ctx = auth.ctx;
@@ -200,7 +269,14 @@ export class SdkDevices {
       // The device polling is its signal: online while the SDK beside it runs (written at most once a minute).
       if (await this.readers.heardFrom(ctx, reader)) continue;
       const current = await this.view(ctx, reader);
-      if (after === null || current.version !== after || Date.now() >= deadline || this.waiters.stopping || signal?.aborted) return current;
+      if (
+        after === null ||
+        current.version !== after ||
+        Date.now() >= deadline ||
+        this.waiters.stopping ||
+        signal?.aborted
+      )
+        return current;
       // Also re-read every second: other server nodes commit too.
       await this.waiters.wait(accountId, [readerId], Math.min(1000, deadline - Date.now()));
       ctx = { ...auth.ctx, nowMs: (await this.engine.automaticContext(accountId)).nowMs };
@@ -219,7 +295,12 @@ export class SdkDevices {
     }
     const reader = await this.hosted(auth, readerId);
     if (reader._internal.offline) {
-      throw refused(400, 'NOT_CONNECTED_TO_READER', 'reader_offline', `Reader ${reader.id} lost its connection: reconnect it.`);
+      throw refused(
+        400,
+        'NOT_CONNECTED_TO_READER',
+        'reader_offline',
+        `Reader ${reader.id} lost its connection: reconnect it.`,
+      );
     }
     await this.devices.applyEvent(auth.ctx, reader.id, event);
     return this.view(auth.ctx, (await this.readers.load(auth.ctx, reader.id)).object);

@@ -11,7 +11,15 @@
  */
 import { createHash } from 'node:crypto';
 import { sameSecret } from '../secrets.js';
-import { ApiError, intentIdOfClientSecret, isApiError, secondsOf, type PaymentIntent, type Reader, type StoredObject } from '@opentill/core';
+import {
+  ApiError,
+  intentIdOfClientSecret,
+  isApiError,
+  secondsOf,
+  type PaymentIntent,
+  type Reader,
+  type StoredObject,
+} from '@opentill/core';
 import type { SdkDisconnectReason, SdkStateWire } from '@opentill/protocol';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
 import type { PaymentIntents } from '../payment-intents.js';
@@ -54,8 +62,12 @@ export interface SdkReaderConnection extends StoredObject {
 /** An SDK-level refusal, answered as `{error: {type, code, message}}` with `status`. */
 export class SdkError extends Error {
   /** `extra`: more fields of the error object (`reason`, `field`, `decline_code`, …). */
-  constructor(readonly status: number, readonly code: string, message: string,
-    readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -118,7 +130,8 @@ export class SdkSessions {
 
   private async context(accountId: string, requestId: string | null): Promise<RequestContext> {
     const account = await this.engine.store.getAccount(accountId);
-    if (!account) throw new SdkError(401, 'invalid_connection_token', 'Invalid, expired or already used connection token.');
+    if (!account)
+      throw new SdkError(401, 'invalid_connection_token', 'Invalid, expired or already used connection token.');
     const ctx = await this.engine.automaticContext(accountId);
     return { ...ctx, requestId };
   }
@@ -128,9 +141,13 @@ export class SdkSessions {
   // ----------------------------------------------------------------------------------------------
 
   /** Redeems a connection token (single use) for an SDK session. */
-  async open(connectionToken: string, requestId: string | null): Promise<{ secret: string; session: SdkSessionRecord }> {
+  async open(
+    connectionToken: string,
+    requestId: string | null,
+  ): Promise<{ secret: string; session: SdkSessionRecord }> {
     const accountId = accountOfSecret(connectionToken, 'pst_test_');
-    if (!accountId) throw new SdkError(401, 'invalid_connection_token', 'Invalid, expired or already used connection token.');
+    if (!accountId)
+      throw new SdkError(401, 'invalid_connection_token', 'Invalid, expired or already used connection token.');
     const ctx = await this.context(accountId, requestId);
     let location: string | null;
     try {
@@ -142,16 +159,24 @@ export class SdkSessions {
     const id = this.engine.ids.next('sdks');
     const secret = `sdks_test_${b64(`${accountId}.${id}.${this.engine.ids.secret(40)}`)}`;
     const session: SdkSessionRecord = {
-      id, object: 'opentill.sdk_session', created: secondsOf(ctx.nowMs), livemode: false,
-      secret_sha256: sha256(secret), location, expires_at_ms: ctx.nowMs + sdkSessionLifetimeMs, ended: false,
-      reader: null, simulated: false,
+      id,
+      object: 'opentill.sdk_session',
+      created: secondsOf(ctx.nowMs),
+      livemode: false,
+      secret_sha256: sha256(secret),
+      location,
+      expires_at_ms: ctx.nowMs + sdkSessionLifetimeMs,
+      ended: false,
+      reader: null,
+      simulated: false,
     };
     await this.engine.commit(ctx, [session], [], new Map());
     return { secret, session };
   }
 
   async authenticate(secret: string | null, requestId: string | null): Promise<SdkAuthenticated> {
-    const refused = () => new SdkError(401, 'sdk_session_invalid', 'Invalid or ended SDK session: fetch a new connection token.');
+    const refused = () =>
+      new SdkError(401, 'sdk_session_invalid', 'Invalid or ended SDK session: fetch a new connection token.');
     if (!secret) throw refused();
     const accountId = accountOfSecret(secret, 'sdks_test_');
     if (!accountId) throw refused();
@@ -185,24 +210,36 @@ export class SdkSessions {
     const { ctx } = auth;
     const scope = auth.session.object.location;
     if (options.location !== undefined && scope !== null && options.location !== scope) {
-      throw new SdkError(400, 'invalid_argument',
-        `This connection token is scoped to Location ${scope}: it cannot discover readers at ${options.location.slice(0, 60)}.`);
+      throw new SdkError(
+        400,
+        'invalid_argument',
+        `This connection token is scoped to Location ${scope}: it cannot discover readers at ${options.location.slice(0, 60)}.`,
+      );
     }
     const location = scope ?? options.location ?? null;
     if (location !== null) await this.engine.load(ctx, kinds.terminalLocation, location);
     const filters = location !== null ? [{ field: 'location', op: 'eq' as const, value: location }] : [];
     const found = await this.engine.store.list<Reader>({
-      accountId: ctx.accountId, type: 'terminal.reader', limit: sdkDiscoveryReadersMax + 1, filters,
+      accountId: ctx.accountId,
+      type: 'terminal.reader',
+      limit: sdkDiscoveryReadersMax + 1,
+      filters,
     });
-    let readers = found.data.filter((reader) => reader['deleted'] !== true &&
-      (!options.simulated || (reader._internal.link === 'simulated' && reader.device_type.startsWith('simulated_'))));
+    let readers = found.data.filter(
+      (reader) =>
+        reader['deleted'] !== true &&
+        (!options.simulated || (reader._internal.link === 'simulated' && reader.device_type.startsWith('simulated_'))),
+    );
     if (readers.length > sdkDiscoveryReadersMax || (found.hasMore && !options.simulated)) {
-      throw new SdkError(400, 'discovery_too_many_readers',
-        `More than ${sdkDiscoveryReadersMax} readers were discovered: filter discovery by Location.`);
+      throw new SdkError(
+        400,
+        'discovery_too_many_readers',
+        `More than ${sdkDiscoveryReadersMax} readers were discovered: filter discovery by Location.`,
+      );
     }
     if (options.simulated && readers.length === 0) {
       // Like Stripe's SDK simulator, simulated discovery always finds a reader: one is registered.
-      const at = location ?? await this.simulatedLocation(ctx);
+      const at = location ?? (await this.simulatedLocation(ctx));
       readers = [await this.readers.register(ctx, { registrationCode: 'simulated-wpe', location: at, metadata: {} })];
     }
     return readers.map((reader) => this.readers.view(reader, ctx.nowMs));
@@ -212,17 +249,27 @@ export class SdkSessions {
     const locations = await this.engine.store.list({ accountId: ctx.accountId, type: 'terminal.location', limit: 10 });
     const existing = locations.data.find((location) => location['deleted'] !== true);
     if (existing) return existing.id;
-    const location = await this.locations.create(ctx, { display_name: 'OpenTill simulated readers', address: { country: 'US' } });
+    const location = await this.locations.create(ctx, {
+      display_name: 'OpenTill simulated readers',
+      address: { country: 'US' },
+    });
     return location.id;
   }
 
-  async connect(auth: SdkAuthenticated, readerId: string, options: { failIfInUse: boolean; simulated: boolean }): Promise<Reader> {
+  async connect(
+    auth: SdkAuthenticated,
+    readerId: string,
+    options: { failIfInUse: boolean; simulated: boolean },
+  ): Promise<Reader> {
     const { ctx } = auth;
     const session = auth.session.object;
     const reader = await this.readers.retrieve(ctx, readerId);
     if (session.location !== null && reader.location !== session.location) {
-      throw new SdkError(400, 'invalid_argument',
-        `Reader ${reader.id} is not at Location ${session.location}, the scope of this connection token.`);
+      throw new SdkError(
+        400,
+        'invalid_argument',
+        `Reader ${reader.id} is not at Location ${session.location}, the scope of this connection token.`,
+      );
     }
     if (reader.status === 'offline') {
       throw new SdkError(400, 'reader_error', `Reader ${reader.id} is offline: it could not be connected.`);
@@ -234,19 +281,37 @@ export class SdkSessions {
       const holder = existing?.object.session;
       if (options.failIfInUse && holder && holder !== session.id) {
         const other = await this.engine.store.get<SdkSessionRecord>(ctx.accountId, holder);
-        if (other && !other.object.ended && other.object.expires_at_ms > ctx.nowMs && other.object.reader === reader.id) {
-          throw new SdkError(409, 'reader_in_use',
-            `Reader ${reader.id} is connected to another point of sale (fail_if_in_use).`);
+        if (
+          other &&
+          !other.object.ended &&
+          other.object.expires_at_ms > ctx.nowMs &&
+          other.object.reader === reader.id
+        ) {
+          throw new SdkError(
+            409,
+            'reader_in_use',
+            `Reader ${reader.id} is connected to another point of sale (fail_if_in_use).`,
+          );
         }
       }
       const fresh = await this.engine.store.get<SdkSessionRecord>(ctx.accountId, session.id);
-      if (!fresh) throw new SdkError(401, 'sdk_session_invalid', 'Invalid or ended SDK session: fetch a new connection token.');
+      if (!fresh)
+        throw new SdkError(401, 'sdk_session_invalid', 'Invalid or ended SDK session: fetch a new connection token.');
       const connection: SdkReaderConnection = {
-        id: connectionId, object: 'opentill.sdk_reader_connection', created: secondsOf(ctx.nowMs), livemode: false,
-        reader: reader.id, session: session.id, connected_at_ms: ctx.nowMs,
+        id: connectionId,
+        object: 'opentill.sdk_reader_connection',
+        created: secondsOf(ctx.nowMs),
+        livemode: false,
+        reader: reader.id,
+        session: session.id,
+        connected_at_ms: ctx.nowMs,
       };
-      await this.engine.commit(ctx, [connection, { ...fresh.object, reader: reader.id, simulated }], [],
-        versionsOf(existing, fresh));
+      await this.engine.commit(
+        ctx,
+        [connection, { ...fresh.object, reader: reader.id, simulated }],
+        [],
+        versionsOf(existing, fresh),
+      );
     });
     return reader;
   }
@@ -256,9 +321,13 @@ export class SdkSessions {
     await this.engine.retrying(async () => {
       const session = await this.engine.store.get<SdkSessionRecord>(ctx.accountId, auth.session.object.id);
       if (!session?.object.reader) return;
-      const connection = await this.engine.store.get<SdkReaderConnection>(ctx.accountId, `sdkrc_${session.object.reader}`);
+      const connection = await this.engine.store.get<SdkReaderConnection>(
+        ctx.accountId,
+        `sdkrc_${session.object.reader}`,
+      );
       const changed: StoredObject[] = [{ ...session.object, reader: null, simulated: false }];
-      if (connection && connection.object.session === session.object.id) changed.push({ ...connection.object, session: null });
+      if (connection && connection.object.session === session.object.id)
+        changed.push({ ...connection.object, session: null });
       await this.engine.commit(ctx, changed, [], versionsOf(session, connection));
     });
   }
@@ -276,9 +345,13 @@ export class SdkSessions {
       // A deleted reader is no connection (the session may connect another one).
       if (connection?.object.session === session.id && reader && reader.object['deleted'] !== true) {
         // A phone's SDK calling is the phone's signal (its presence); a presence write is read back.
-        const touched = reader.object._internal.link === 'tap_to_pay' && await this.readers.heardFrom(ctx, reader.object);
-        return { readerId, simulated: session.simulated,
-          reader: touched ? (await this.readers.load(ctx, readerId)).object : reader.object };
+        const touched =
+          reader.object._internal.link === 'tap_to_pay' && (await this.readers.heardFrom(ctx, reader.object));
+        return {
+          readerId,
+          simulated: session.simulated,
+          reader: touched ? (await this.readers.load(ctx, readerId)).object : reader.object,
+        };
       }
     }
     throw new SdkError(400, 'no_established_connection', 'No reader is connected: connect to a reader first.');
@@ -294,8 +367,13 @@ export class SdkSessions {
     const readerId = session?.object.reader ?? null;
     const base = { object: 'opentill.sdk_state' as const };
     if (!session || readerId === null) {
-      return { ...base, version: `s${session?.version ?? 0}`, connection: 'not_connected',
-        disconnect_reason: session?.object.ended ? 'session_ended' : null, reader: null };
+      return {
+        ...base,
+        version: `s${session?.version ?? 0}`,
+        connection: 'not_connected',
+        disconnect_reason: session?.object.ended ? 'session_ended' : null,
+        reader: null,
+      };
     }
     const [record, connection] = await Promise.all([
       this.engine.store.get<Reader>(ctx.accountId, readerId),
@@ -308,7 +386,13 @@ export class SdkSessions {
     else if (!reader) reason = 'reader_deleted';
     else if (connection?.object.session !== session.object.id) reason = 'taken_over';
     else if (reader.status === 'offline') reason = 'reader_offline';
-    const state: SdkState = { ...base, version, connection: reason ? 'not_connected' : 'connected', disconnect_reason: reason, reader };
+    const state: SdkState = {
+      ...base,
+      version,
+      connection: reason ? 'not_connected' : 'connected',
+      disconnect_reason: reason,
+      reader,
+    };
     const held = record?.object._internal.held;
     if (held) state.collected_tip_amount = held.tipAmount;
     const action = reader?.action;
@@ -318,9 +402,12 @@ export class SdkSessions {
         state.payment_intent = await this.paymentIntents.retrieve(ctx, sub['payment_intent']).catch(() => null);
       }
       if (typeof sub['setup_intent'] === 'string') {
-        state.setup_intent = await this.setupIntents.retrieve(ctx, sub['setup_intent'], 'setup_intent').catch(() => null);
+        state.setup_intent = await this.setupIntents
+          .retrieve(ctx, sub['setup_intent'], 'setup_intent')
+          .catch(() => null);
       }
-      if (typeof sub['refund'] === 'string') state.refund = (await this.engine.find(ctx, sub['refund']))?.object ?? null;
+      if (typeof sub['refund'] === 'string')
+        state.refund = (await this.engine.find(ctx, sub['refund']))?.object ?? null;
     }
     return state;
   }
@@ -332,13 +419,23 @@ export class SdkSessions {
    */
   private async heardFromPhone(auth: SdkAuthenticated, state: SdkState): Promise<SdkState> {
     const reader = state.reader;
-    if (!reader || reader._internal.link !== 'tap_to_pay' || state.disconnect_reason === 'taken_over' ||
-      state.disconnect_reason === 'session_ended') return state;
-    return await this.readers.heardFrom(auth.ctx, reader) ? this.state(auth) : state;
+    if (
+      !reader ||
+      reader._internal.link !== 'tap_to_pay' ||
+      state.disconnect_reason === 'taken_over' ||
+      state.disconnect_reason === 'session_ended'
+    )
+      return state;
+    return (await this.readers.heardFrom(auth.ctx, reader)) ? this.state(auth) : state;
   }
 
   /** The state once its version differs from `after` (or after `waitMs`): the SDK's long-poll. */
-  async waitState(auth: SdkAuthenticated, after: string | null, waitMs: number, signal?: AbortSignal): Promise<SdkState> {
+  async waitState(
+    auth: SdkAuthenticated,
+    after: string | null,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<SdkState> {
     const first = await this.heardFromPhone(auth, await this.state(auth));
     if (after === null || first.version !== after || waitMs <= 0) return first;
     const accountId = auth.ctx.accountId;
@@ -347,8 +444,11 @@ export class SdkSessions {
     while (current.version === after && Date.now() < deadline && !this.waiters.stopping && !signal?.aborted) {
       const readerId = current.reader?.id ?? null;
       // Also re-read every second: presence changes with time, and other server nodes commit too.
-      await this.waiters.wait(accountId, [auth.session.object.id, ...(readerId ? [readerId, `sdkrc_${readerId}`] : [])],
-        Math.min(1000, deadline - Date.now()));
+      await this.waiters.wait(
+        accountId,
+        [auth.session.object.id, ...(readerId ? [readerId, `sdkrc_${readerId}`] : [])],
+        Math.min(1000, deadline - Date.now()),
+      );
       const ctx = { ...auth.ctx, nowMs: (await this.engine.automaticContext(accountId)).nowMs };
       current = await this.heardFromPhone({ ...auth, ctx }, await this.state({ ...auth, ctx }));
     }
@@ -371,8 +471,11 @@ export class SdkSessions {
       throw new SdkError(400, 'invalid_payment_intent_client_secret', 'No PaymentIntent has this client secret.');
     }
     if (found.object.latest_charge) {
-      this.checkChargeInScope(auth, (await this.engine.find(auth.ctx, found.object.latest_charge))?.object ?? null,
-        `PaymentIntent ${found.object.id}`);
+      this.checkChargeInScope(
+        auth,
+        (await this.engine.find(auth.ctx, found.object.latest_charge))?.object ?? null,
+        `PaymentIntent ${found.object.id}`,
+      );
     }
     return found.object;
   }
@@ -389,35 +492,55 @@ export class SdkSessions {
     const typed = details?.[String(details['type'])] as { location?: unknown } | undefined;
     const location = typeof typed?.location === 'string' ? typed.location : null;
     if (location !== null && location !== scope) {
-      throw new SdkError(403, 'location_out_of_scope',
-        `${what} was processed at a reader of another Location: this connection token is scoped to Location ${scope}.`);
+      throw new SdkError(
+        403,
+        'location_out_of_scope',
+        `${what} was processed at a reader of another Location: this connection token is scoped to Location ${scope}.`,
+      );
     }
   }
 
   /** collectPaymentMethod: the reader's collect_payment_method action (simulated: the card is presented at once). */
-  async collectPaymentMethod(auth: SdkAuthenticated, clientSecret: string, collectConfig: Record<string, unknown>,
-    paymentIntentId: string | undefined, simulated: SimulatedBehaviour): Promise<SdkState> {
+  async collectPaymentMethod(
+    auth: SdkAuthenticated,
+    clientSecret: string,
+    collectConfig: Record<string, unknown>,
+    paymentIntentId: string | undefined,
+    simulated: SimulatedBehaviour,
+  ): Promise<SdkState> {
     const { ctx } = auth;
     const { readerId, simulated: isSimulated, reader } = await this.connectedReader(auth);
     const paymentIntent = await this.reachablePaymentIntent(auth, clientSecret);
     if (paymentIntentId !== undefined && paymentIntentId !== paymentIntent.id) {
-      throw new SdkError(400, 'invalid_argument',
-        `config_override.payment_intent_id (${paymentIntentId.slice(0, 60)}) is not the PaymentIntent of this client secret.`);
+      throw new SdkError(
+        400,
+        'invalid_argument',
+        `config_override.payment_intent_id (${paymentIntentId.slice(0, 60)}) is not the PaymentIntent of this client secret.`,
+      );
     }
     if (paymentIntent.status === 'requires_confirmation' && reader._internal.link === 'tap_to_pay') {
       // A Tap to Pay phone retrying after a transient failure (the seed's requires_confirmation row):
       // the reader no longer holds the card, so the phone reads the card it kept again.
       await this.paymentIntents.update(ctx, paymentIntent.id, { paymentMethod: null, fields: {} });
     }
-    await this.readers.collectPaymentMethod(ctx, readerId, paymentIntent.id,
-      Object.keys(collectConfig).length > 0 ? collectConfig : undefined);
+    await this.readers.collectPaymentMethod(
+      ctx,
+      readerId,
+      paymentIntent.id,
+      Object.keys(collectConfig).length > 0 ? collectConfig : undefined,
+    );
     if (isSimulated) await this.present(auth, readerId, simulated);
     return this.state(auth);
   }
 
   /** processPayment: confirm_payment_intent on the reader that collected the card. */
-  async processPayment(auth: SdkAuthenticated, paymentIntentId: string, confirmConfig: Record<string, unknown>,
-    simulated: SimulatedBehaviour, pin: string | null = null): Promise<SdkState> {
+  async processPayment(
+    auth: SdkAuthenticated,
+    paymentIntentId: string,
+    confirmConfig: Record<string, unknown>,
+    simulated: SimulatedBehaviour,
+    pin: string | null = null,
+  ): Promise<SdkState> {
     const { ctx } = auth;
     const { readerId, simulated: isSimulated } = await this.connectedReader(auth);
     const paymentIntent = await this.engine.find<PaymentIntent>(ctx, paymentIntentId);
@@ -426,14 +549,23 @@ export class SdkSessions {
     }
     const onReader = (await this.readers.load(ctx, readerId)).object;
     const held = onReader._internal.held;
-    const action = onReader.action ? onReader.action[onReader.action.type] as Record<string, unknown> | undefined : undefined;
+    const action = onReader.action
+      ? (onReader.action[onReader.action.type] as Record<string, unknown> | undefined)
+      : undefined;
     // Only the PaymentIntent this session's reader collected (or is processing) can be processed
     // here: an id alone reaches nothing.
     if (held?.paymentIntent !== paymentIntentId && action?.['payment_intent'] !== paymentIntentId) {
-      throw new SdkError(400, 'invalid_argument',
-        `PaymentIntent ${paymentIntentId.slice(0, 60)} was not collected on this session's reader: call collectPaymentMethod first.`);
+      throw new SdkError(
+        400,
+        'invalid_argument',
+        `PaymentIntent ${paymentIntentId.slice(0, 60)} was not collected on this session's reader: call collectPaymentMethod first.`,
+      );
     }
-    if (isSimulated && paymentIntent.object.status === 'requires_confirmation' && held?.paymentIntent !== paymentIntentId) {
+    if (
+      isSimulated &&
+      paymentIntent.object.status === 'requires_confirmation' &&
+      held?.paymentIntent !== paymentIntentId
+    ) {
       // A retry after a transient failure (the seed's requires_confirmation row): the reader no longer
       // holds the card, so the simulated reader reads the simulator's card again before confirming.
       await this.paymentIntents.update(ctx, paymentIntentId, { paymentMethod: null, fields: {} });
@@ -441,28 +573,57 @@ export class SdkSessions {
       await this.present(auth, readerId, simulated);
     }
     // A PIN typed on a Tap to Pay phone goes with this authorization only (never stored).
-    await this.readers.confirmPaymentIntent(ctx, readerId, paymentIntentId,
-      Object.keys(confirmConfig).length > 0 ? confirmConfig : undefined, pin === null ? null : { pin, upfront: true });
+    await this.readers.confirmPaymentIntent(
+      ctx,
+      readerId,
+      paymentIntentId,
+      Object.keys(confirmConfig).length > 0 ? confirmConfig : undefined,
+      pin === null ? null : { pin, upfront: true },
+    );
     return this.state(auth);
   }
 
-  async collectSetupIntent(auth: SdkAuthenticated, clientSecret: string, allowRedisplay: string,
-    processConfig: Record<string, unknown>, simulated: SimulatedBehaviour): Promise<SdkState> {
+  async collectSetupIntent(
+    auth: SdkAuthenticated,
+    clientSecret: string,
+    allowRedisplay: string,
+    processConfig: Record<string, unknown>,
+    simulated: SimulatedBehaviour,
+  ): Promise<SdkState> {
     const { ctx } = auth;
     const { readerId, simulated: isSimulated } = await this.connectedReader(auth);
     const id = intentIdOfClientSecret(clientSecret) ?? '';
     const found = id.startsWith('seti_') ? await this.engine.find(ctx, id) : null;
-    if (!found || found.object.object !== 'setup_intent' || !sameSecret(String(found.object['client_secret']), clientSecret)) {
+    if (
+      !found ||
+      found.object.object !== 'setup_intent' ||
+      !sameSecret(String(found.object['client_secret']), clientSecret)
+    ) {
       throw new SdkError(400, 'invalid_argument', 'No SetupIntent has this client secret.');
     }
-    await this.readers.processSetupIntent(ctx, readerId, id, allowRedisplay,
-      Object.keys(processConfig).length > 0 ? processConfig : undefined);
+    await this.readers.processSetupIntent(
+      ctx,
+      readerId,
+      id,
+      allowRedisplay,
+      Object.keys(processConfig).length > 0 ? processConfig : undefined,
+    );
     if (isSimulated) await this.present(auth, readerId, simulated);
     return this.state(auth);
   }
 
-  async collectRefund(auth: SdkAuthenticated, command: { charge: string; amount: number; currency: string;
-    reverseTransfer?: boolean; refundApplicationFee?: boolean; config: Record<string, unknown> }, simulated: SimulatedBehaviour): Promise<SdkState> {
+  async collectRefund(
+    auth: SdkAuthenticated,
+    command: {
+      charge: string;
+      amount: number;
+      currency: string;
+      reverseTransfer?: boolean;
+      refundApplicationFee?: boolean;
+      config: Record<string, unknown>;
+    },
+    simulated: SimulatedBehaviour,
+  ): Promise<SdkState> {
     const { ctx } = auth;
     const { readerId, simulated: isSimulated } = await this.connectedReader(auth);
     const charge = await this.engine.find(ctx, command.charge);
@@ -471,11 +632,15 @@ export class SdkSessions {
     }
     this.checkChargeInScope(auth, charge.object, `Charge ${charge.object.id}`);
     if (String(charge.object['currency']) !== command.currency.toLowerCase()) {
-      throw new SdkError(400, 'invalid_argument',
-        `The currency (${command.currency.slice(0, 10)}) is not the charge's currency (${String(charge.object['currency'])}).`);
+      throw new SdkError(
+        400,
+        'invalid_argument',
+        `The currency (${command.currency.slice(0, 10)}) is not the charge's currency (${String(charge.object['currency'])}).`,
+      );
     }
     await this.readers.refundPayment(ctx, readerId, {
-      charge: command.charge, amount: command.amount,
+      charge: command.charge,
+      amount: command.amount,
       ...(command.reverseTransfer !== undefined ? { reverseTransfer: command.reverseTransfer } : {}),
       ...(command.refundApplicationFee !== undefined ? { refundApplicationFee: command.refundApplicationFee } : {}),
       ...(Object.keys(command.config).length > 0 ? { config: command.config } : {}),
@@ -484,14 +649,25 @@ export class SdkSessions {
     return this.state(auth);
   }
 
-  async setReaderDisplay(auth: SdkAuthenticated, cart: { currency: string; line_items: Array<{ amount: number; description: string;
-    quantity: number }>; tax: number | null; total: number }): Promise<SdkState> {
+  async setReaderDisplay(
+    auth: SdkAuthenticated,
+    cart: {
+      currency: string;
+      line_items: Array<{ amount: number; description: string; quantity: number }>;
+      tax: number | null;
+      total: number;
+    },
+  ): Promise<SdkState> {
     const { readerId } = await this.connectedReader(auth);
     await this.readers.setReaderDisplay(auth.ctx, readerId, cart);
     return this.state(auth);
   }
 
-  async collectInputs(auth: SdkAuthenticated, inputs: Array<Record<string, unknown>>, simulated: SimulatedBehaviour): Promise<SdkState> {
+  async collectInputs(
+    auth: SdkAuthenticated,
+    inputs: Array<Record<string, unknown>>,
+    simulated: SimulatedBehaviour,
+  ): Promise<SdkState> {
     const { readerId, simulated: isSimulated } = await this.connectedReader(auth);
     await this.readers.collectInputs(auth.ctx, readerId, inputs, null);
     if (isSimulated) {
@@ -519,4 +695,3 @@ export class SdkSessions {
     }
   }
 }
-

@@ -1,7 +1,12 @@
 /** Terminal Configurations and the account default; effective configuration of a reader. */
 import {
-  ApiError, createConfiguration, updateConfiguration,
-  type Configuration, type ConfigurationChanges, type Location, type Reader,
+  ApiError,
+  createConfiguration,
+  updateConfiguration,
+  type Configuration,
+  type ConfigurationChanges,
+  type Location,
+  type Reader,
 } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
 import { kinds } from '../kinds.js';
@@ -12,8 +17,13 @@ export class TerminalConfigurations {
   /** The account default configuration, made on first use. */
   async accountDefault(ctx: RequestContext): Promise<Configuration> {
     const found = await this.engine.store.list<Configuration>({
-      accountId: ctx.accountId, type: 'terminal.configuration', limit: 1,
-      filters: [{ field: 'is_account_default', op: 'eq', value: true }, { field: 'deleted', op: 'eq', value: null }],
+      accountId: ctx.accountId,
+      type: 'terminal.configuration',
+      limit: 1,
+      filters: [
+        { field: 'is_account_default', op: 'eq', value: true },
+        { field: 'deleted', op: 'eq', value: null },
+      ],
     });
     if (found.data[0]) return found.data[0];
     const created = createConfiguration(this.engine.ids.next('tmc'), {}, true, ctx.nowMs);
@@ -45,7 +55,9 @@ export class TerminalConfigurations {
     return this.engine.retrying(async () => {
       const record = await this.engine.load(ctx, kinds.terminalConfiguration, id);
       if (record.object.is_account_default) {
-        throw new ApiError('invalid_request_body', 'The account default configuration cannot be deleted.', { param: 'configuration' });
+        throw new ApiError('invalid_request_body', 'The account default configuration cannot be deleted.', {
+          param: 'configuration',
+        });
       }
       await this.engine.commit(ctx, [{ ...record.object, deleted: true }], [], versionsOf(record));
       return { id, object: 'terminal.configuration', deleted: true as const };

@@ -22,7 +22,10 @@ export interface ConnectionTokenRecord extends StoredObject {
 export class TerminalConnectionTokens {
   constructor(private readonly engine: Engine) {}
 
-  async create(ctx: RequestContext, location: string | undefined): Promise<{ object: string; secret: string; location?: string }> {
+  async create(
+    ctx: RequestContext,
+    location: string | undefined,
+  ): Promise<{ object: string; secret: string; location?: string }> {
     if (location !== undefined) {
       await this.engine.load(ctx, kinds.terminalLocation, location);
     }
@@ -50,7 +53,9 @@ export class TerminalConnectionTokens {
   async redeem(ctx: RequestContext, secret: string): Promise<{ location: string | null }> {
     return this.engine.retrying(async () => {
       const found = await this.engine.store.list<ConnectionTokenRecord>({
-        accountId: ctx.accountId, type: 'terminal.connection_token', limit: 1,
+        accountId: ctx.accountId,
+        type: 'terminal.connection_token',
+        limit: 1,
         filters: [{ field: 'secret_sha256', op: 'eq', value: hashKey(secret) }],
       });
       const token = found.data[0];

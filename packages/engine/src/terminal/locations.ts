@@ -1,5 +1,12 @@
 /** Terminal Locations: CRUD over `terminal.location` documents. */
-import { ApiError, createLocation, updateLocation, type Location, type LocationFields, type Metadata } from '@opentill/core';
+import {
+  ApiError,
+  createLocation,
+  updateLocation,
+  type Location,
+  type LocationFields,
+  type Metadata,
+} from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from '../engine.js';
 import { kinds } from '../kinds.js';
 
@@ -17,15 +24,20 @@ export class TerminalLocations {
     return (await this.engine.load(ctx, kinds.terminalLocation, id, param)).object;
   }
 
-  async update(ctx: RequestContext, id: string, fields: Omit<LocationFields, 'metadata'> & {
-    metadataPatch?: (m: Metadata) => Metadata;
-  }): Promise<Location> {
+  async update(
+    ctx: RequestContext,
+    id: string,
+    fields: Omit<LocationFields, 'metadata'> & {
+      metadataPatch?: (m: Metadata) => Metadata;
+    },
+  ): Promise<Location> {
     if (fields.configuration_overrides) await this.checkConfiguration(ctx, fields.configuration_overrides);
     return this.engine.retrying(async () => {
       const record = await this.engine.load(ctx, kinds.terminalLocation, id, 'id');
       const { metadataPatch, ...rest } = fields;
       const next = updateLocation(record.object, {
-        ...rest, ...(metadataPatch ? { metadata: metadataPatch(record.object.metadata) } : {}),
+        ...rest,
+        ...(metadataPatch ? { metadata: metadataPatch(record.object.metadata) } : {}),
       });
       await this.engine.commit(ctx, [next], [], versionsOf(record));
       return next;
@@ -37,13 +49,20 @@ export class TerminalLocations {
     return this.engine.retrying(async () => {
       const record = await this.engine.load(ctx, kinds.terminalLocation, id, 'id');
       const readers = await this.engine.store.list({
-        accountId: ctx.accountId, type: 'terminal.reader', limit: 1,
-        filters: [{ field: 'location', op: 'eq', value: id }, { field: 'deleted', op: 'eq', value: null }],
+        accountId: ctx.accountId,
+        type: 'terminal.reader',
+        limit: 1,
+        filters: [
+          { field: 'location', op: 'eq', value: id },
+          { field: 'deleted', op: 'eq', value: null },
+        ],
       });
       if (readers.data.length > 0) {
-        throw new ApiError('invalid_request_body',
+        throw new ApiError(
+          'invalid_request_body',
           `This Location still has readers registered to it (e.g. ${readers.data[0]!.id}). Delete those readers first.`,
-          { param: 'id' });
+          { param: 'id' },
+        );
       }
       await this.engine.commit(ctx, [{ ...record.object, deleted: true }], [], versionsOf(record));
       return { id, object: 'terminal.location', deleted: true as const };

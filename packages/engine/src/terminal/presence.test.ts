@@ -18,12 +18,24 @@ describe('isPresenceWriteDue', () => {
 
 describe('ReaderPresence', () => {
   function setup(lastSeenAt: number | null) {
-    let record: StoredRecord<Reader> = { object: { id: 'tmr_1', object: 'terminal.reader', last_seen_at: lastSeenAt, status: 'offline',
-      _internal: {} } as unknown as Reader, version: 1 };
+    let record: StoredRecord<Reader> = {
+      object: {
+        id: 'tmr_1',
+        object: 'terminal.reader',
+        last_seen_at: lastSeenAt,
+        status: 'offline',
+        _internal: {},
+      } as unknown as Reader,
+      version: 1,
+    };
     const commits: CommitBatch[] = [];
     const store = {
-      async get() { return record; },
-      async getAccount(id: string) { return { id, created: 0, clockOffsetMs: 500, settings: {} }; },
+      async get() {
+        return record;
+      },
+      async getAccount(id: string) {
+        return { id, created: 0, clockOffsetMs: 500, settings: {} };
+      },
       async commit(request: CommitBatch) {
         commits.push(request);
         record = { object: request.puts[0]!.object as Reader, version: record.version + 1 };
@@ -31,7 +43,12 @@ describe('ReaderPresence', () => {
       },
     };
     const clock = new ManualClock(1_000_000);
-    const engine = new Engine({ store: store as unknown as Store, processor: {} as never, clock, ids: new SequentialIds() });
+    const engine = new Engine({
+      store: store as unknown as Store,
+      processor: {} as never,
+      clock,
+      ids: new SequentialIds(),
+    });
     return { presence: new ReaderPresence(engine), clock, commits, current: () => record.object };
   }
 

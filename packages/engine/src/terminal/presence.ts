@@ -12,7 +12,11 @@ import { readerDeadline } from '@opentill/core';
 export const presenceWriteIntervalMs = 60 * 1000;
 
 /** Whether a signal at `nowMs` is to be written, the last write having been at `lastWrittenMs` (null: never). */
-export function isPresenceWriteDue(lastWrittenMs: number | null, nowMs: number, intervalMs = presenceWriteIntervalMs): boolean {
+export function isPresenceWriteDue(
+  lastWrittenMs: number | null,
+  nowMs: number,
+  intervalMs = presenceWriteIntervalMs,
+): boolean {
   return lastWrittenMs === null || nowMs - lastWrittenMs >= intervalMs;
 }
 
@@ -25,7 +29,9 @@ export class ReaderPresence {
 
   /** Whether a connected device's signal goes to the database now: after a silence (`wasOffline`), or once per interval. */
   writeDue(readerId: string, wasOffline: boolean, intervalMs = presenceWriteIntervalMs): boolean {
-    return wasOffline || isPresenceWriteDue(this.writtenAt.get(readerId) ?? null, this.engine.clock.nowMs(), intervalMs);
+    return (
+      wasOffline || isPresenceWriteDue(this.writtenAt.get(readerId) ?? null, this.engine.clock.nowMs(), intervalMs)
+    );
   }
 
   /**
@@ -43,9 +49,16 @@ export class ReaderPresence {
       const account = await engine.store.getAccount(accountId);
       // Straight to the store: a presence write has no events, so nothing (webhooks, screens) needs waking.
       const result = await engine.store.commit({
-        accountId, events: [], nowMs: engine.clock.nowMs() + (account?.clockOffsetMs ?? 0),
-        puts: [{ object: { ...reader, last_seen_at: Math.max(lastSeenMs, reader.last_seen_at ?? 0), status: 'online' },
-          expectedVersion: record.version, deadlineMs: readerDeadline(reader) }],
+        accountId,
+        events: [],
+        nowMs: engine.clock.nowMs() + (account?.clockOffsetMs ?? 0),
+        puts: [
+          {
+            object: { ...reader, last_seen_at: Math.max(lastSeenMs, reader.last_seen_at ?? 0), status: 'online' },
+            expectedVersion: record.version,
+            deadlineMs: readerDeadline(reader),
+          },
+        ],
       });
       if (!result.ok) throw new Conflict(result.conflictId);
     });

@@ -54,7 +54,13 @@ export interface ReaderBusStore {
    * Takes the lease for `nodeId` if it is still as the caller saw it (`seenEpoch`, null: no lease
    * row yet). Returns the new lease, or null when another node got there first.
    */
-  own(accountId: string, readerId: string, nodeId: string, seenEpoch: number | null, expiresAtMs: number): Promise<ReaderOwner | null>;
+  own(
+    accountId: string,
+    readerId: string,
+    nodeId: string,
+    seenEpoch: number | null,
+    expiresAtMs: number,
+  ): Promise<ReaderOwner | null>;
   /** Extends the lease held by (node, epoch); false: the lease is no longer this node's. */
   renew(accountId: string, readerId: string, nodeId: string, epoch: number, expiresAtMs: number): Promise<boolean>;
   /** Ends the lease held by (node, epoch) now (the device disconnected cleanly); a no-op otherwise. */

@@ -11,12 +11,27 @@
  * action (which the customer may take back after the result). Idle simulated readers hold nothing.
  */
 import {
-  ApiError, checkWaitingForCard, formatTipAmount, terminalErrors, tippingFor, type Charge, type PaymentIntent, type Reader,
+  ApiError,
+  checkWaitingForCard,
+  formatTipAmount,
+  terminalErrors,
+  tippingFor,
+  type Charge,
+  type PaymentIntent,
+  type Reader,
   type Tipping,
 } from '@opentill/core';
 import {
-  initialDevice, screenOf, step, type DeviceAction, type DeviceEvent, type DeviceInput, type DevicePresets, type DeviceState,
-  type Personality, type ServerCommand,
+  initialDevice,
+  screenOf,
+  step,
+  type DeviceAction,
+  type DeviceEvent,
+  type DeviceInput,
+  type DevicePresets,
+  type DeviceState,
+  type Personality,
+  type ServerCommand,
 } from '@opentill/reader-device';
 import type { ScreenCardOption, ScreenInput, ScreenState } from '@opentill/protocol';
 import type { Engine, RequestContext } from '../engine.js';
@@ -26,8 +41,13 @@ import type { ReaderLinks } from './reader-link.js';
 import type { TerminalReaders } from './readers/index.js';
 
 const purposes: Record<string, DeviceAction['purpose']> = {
-  process_payment_intent: 'payment', collect_payment_method: 'payment', confirm_payment_intent: 'payment',
-  process_setup_intent: 'setup', refund_payment: 'refund', set_reader_display: 'display', collect_inputs: 'inputs',
+  process_payment_intent: 'payment',
+  collect_payment_method: 'payment',
+  confirm_payment_intent: 'payment',
+  process_setup_intent: 'setup',
+  refund_payment: 'refund',
+  set_reader_display: 'display',
+  collect_inputs: 'inputs',
 };
 
 /** Where the current action stands on the server, as a device is told. */
@@ -45,10 +65,14 @@ export function serverActionStatus(reader: Reader): ServerActionStatus | null {
   if (!action || !actionId) return null;
   if (action.status === 'in_progress') {
     const stage = reader._internal.stage;
-    return stage === 'waiting' ? { actionId, status: 'waiting' } : { actionId, status: 'processing', message: null, canceled: false };
+    return stage === 'waiting'
+      ? { actionId, status: 'waiting' }
+      : { actionId, status: 'processing', message: null, canceled: false };
   }
   return {
-    actionId, status: action.status, message: action.failure_message,
+    actionId,
+    status: action.status,
+    message: action.failure_message,
     canceled: action.failure_code === 'customer_canceled',
   };
 }
@@ -58,8 +82,14 @@ export function personalityOf(deviceType: string): Personality {
 }
 
 /** The device's card read as the one card-read path wants it (the number stops at the processor). */
-export function cardReadOfEvent(event: Extract<DeviceEvent, { type: 'card_read' }>, paymentMethodTypes: string[]): CardRead {
-  const type = paymentMethodTypes.includes('card_present') || !paymentMethodTypes.includes('interac_present') ? 'card_present' : 'interac_present';
+export function cardReadOfEvent(
+  event: Extract<DeviceEvent, { type: 'card_read' }>,
+  paymentMethodTypes: string[],
+): CardRead {
+  const type =
+    paymentMethodTypes.includes('card_present') || !paymentMethodTypes.includes('interac_present')
+      ? 'card_present'
+      : 'interac_present';
   return { type, number: event.number, readMethod: event.read_method, wallet: event.wallet };
 }
 
@@ -88,23 +118,37 @@ export class ReaderDevices {
     const id = deviceActionId(reader);
     if (!action || !id) return null;
     const sub = (action[action.type] ?? {}) as Record<string, unknown>;
-    const config = (sub['process_config'] ?? sub['collect_config'] ?? sub['refund_payment_config'] ?? sub['confirm_config']) as
-      Record<string, unknown> | undefined;
+    const config = (sub['process_config'] ??
+      sub['collect_config'] ??
+      sub['refund_payment_config'] ??
+      sub['confirm_config']) as Record<string, unknown> | undefined;
     const { amount, currency } = await this.amountOf(ctx, action.type, sub);
     const tipping = await this.tippingOf(ctx, reader, action.type, config, amount, currency);
-    const cart = action.type === 'set_reader_display'
-      ? (sub['cart'] as DeviceAction['cart'] | undefined) ?? null : null;
-    const inputs = action.type === 'collect_inputs'
-      ? ((sub['inputs'] as Array<Record<string, unknown>> | undefined) ?? []).map(screenInputOf) : null;
+    const cart =
+      action.type === 'set_reader_display' ? ((sub['cart'] as DeviceAction['cart'] | undefined) ?? null) : null;
+    const inputs =
+      action.type === 'collect_inputs'
+        ? ((sub['inputs'] as Array<Record<string, unknown>> | undefined) ?? []).map(screenInputOf)
+        : null;
     return {
-      id, type: action.type, purpose: purposes[action.type] ?? 'payment', amount, currency,
-      cancelable: config?.['enable_customer_cancellation'] === true, tipping, cart, inputs,
+      id,
+      type: action.type,
+      purpose: purposes[action.type] ?? 'payment',
+      amount,
+      currency,
+      cancelable: config?.['enable_customer_cancellation'] === true,
+      tipping,
+      cart,
+      inputs,
     };
   }
 
   /** The amount and currency a device shows for an action (a refund's: what is left to refund unless given). */
-  private async amountOf(ctx: RequestContext, type: string, sub: Record<string, unknown>):
-    Promise<{ amount: number | null; currency: string | null }> {
+  private async amountOf(
+    ctx: RequestContext,
+    type: string,
+    sub: Record<string, unknown>,
+  ): Promise<{ amount: number | null; currency: string | null }> {
     if (typeof sub['payment_intent'] === 'string' && type !== 'refund_payment') {
       const pi = await this.engine.find<PaymentIntent>(ctx, sub['payment_intent']);
       return pi ? { amount: pi.object.amount, currency: pi.object.currency } : { amount: null, currency: null };
@@ -112,17 +156,29 @@ export class ReaderDevices {
     if (type === 'refund_payment' && typeof sub['charge'] === 'string') {
       const charge = await this.engine.find<Charge>(ctx, sub['charge']);
       if (!charge) return { amount: null, currency: null };
-      const amount = typeof sub['amount'] === 'number' ? sub['amount'] : charge.object.amount - charge.object.amount_refunded;
+      const amount =
+        typeof sub['amount'] === 'number' ? sub['amount'] : charge.object.amount - charge.object.amount_refunded;
       return { amount, currency: charge.object.currency };
     }
     return { amount: type === 'process_setup_intent' ? 0 : null, currency: null };
   }
 
   /** The tip choices of a payment action (none when confirming: the tip was chosen at collection). */
-  private async tippingOf(ctx: RequestContext, reader: Reader, type: string, config: Record<string, unknown> | undefined,
-    amount: number | null, currency: string | null): Promise<Tipping | null> {
-    if (purposes[type] !== 'payment' || type === 'confirm_payment_intent' || amount === null || currency === null ||
-      config?.['skip_tipping'] === true) {
+  private async tippingOf(
+    ctx: RequestContext,
+    reader: Reader,
+    type: string,
+    config: Record<string, unknown> | undefined,
+    amount: number | null,
+    currency: string | null,
+  ): Promise<Tipping | null> {
+    if (
+      purposes[type] !== 'payment' ||
+      type === 'confirm_payment_intent' ||
+      amount === null ||
+      currency === null ||
+      config?.['skip_tipping'] === true
+    ) {
       return null;
     }
     const configuration = await this.configurations.effectiveFor(ctx, reader);
@@ -136,11 +192,19 @@ export class ReaderDevices {
   }
 
   /** A device's report enters the engine through the device-side methods of TerminalReaders. */
-  async applyEvent(ctx: RequestContext, readerId: string, event: DeviceEvent, options: ApplyOptions = {}): Promise<Reader | null> {
+  async applyEvent(
+    ctx: RequestContext,
+    readerId: string,
+    event: DeviceEvent,
+    options: ApplyOptions = {},
+  ): Promise<Reader | null> {
     if (event.type === 'card_removed') return null;
     const record = await this.terminal.load(ctx, readerId, 'reader');
     if (deviceActionId(record.object) !== event.action_id) {
-      throw new ApiError('invalid_request_body', `Action ${event.action_id} is not the current action of reader ${readerId}.`);
+      throw new ApiError(
+        'invalid_request_body',
+        `Action ${event.action_id} is not the current action of reader ${readerId}.`,
+      );
     }
     switch (event.type) {
       case 'tip_chosen':
@@ -152,8 +216,13 @@ export class ReaderDevices {
         return this.terminal.submitInputs(ctx, readerId, event.inputs);
       case 'card_read':
         // The PIN typed on the device's pad goes with the card read, for the authorization that asks for it.
-        return this.terminal.presentPaymentMethod(ctx, readerId, options.readFor ?? ((types) => cardReadOfEvent(event, types)),
-          event.tip_amount, event.pin ? { pin: event.pin, upfront: false } : null);
+        return this.terminal.presentPaymentMethod(
+          ctx,
+          readerId,
+          options.readFor ?? ((types) => cardReadOfEvent(event, types)),
+          event.tip_amount,
+          event.pin ? { pin: event.pin, upfront: false } : null,
+        );
     }
   }
 
@@ -163,7 +232,12 @@ export class ReaderDevices {
 
   /** The simulated device's state, derived from the reader document (plus unreported touches). */
   async simulatedState(ctx: RequestContext, reader: Reader, presets: DevicePresets = {}): Promise<DeviceState> {
-    let state = initialDevice({ personality: personalityOf(reader.device_type), label: reader.label, cards: this.cards, presets });
+    let state = initialDevice({
+      personality: personalityOf(reader.device_type),
+      label: reader.label,
+      cards: this.cards,
+      presets,
+    });
     const presence = this.links.of(reader).presence(reader, ctx.nowMs);
     const status = serverActionStatus(reader);
     const cached = this.touches.get(reader.id);
@@ -175,14 +249,21 @@ export class ReaderDevices {
         state = { ...own, presets };
       } else {
         const described = await this.describe(ctx, reader);
-        if (described) state = step(state, { kind: 'command', command: { type: 'action', action: described } }, ctx.nowMs).state;
+        if (described)
+          state = step(state, { kind: 'command', command: { type: 'action', action: described } }, ctx.nowMs).state;
         if (status.status !== 'waiting') {
-          state = status.status === 'processing'
-            ? { ...state, phase: 'processing' }
-            : { ...state, phase: 'result', resultAtMs: this.resultSeenAt(reader.id, status.actionId, ctx.nowMs), result: {
-                outcome: status.canceled ? 'canceled' : status.status === 'failed' ? 'declined' : 'approved',
-                message: status.message ?? (status.status === 'failed' ? 'Declined' : 'Approved'),
-              } };
+          state =
+            status.status === 'processing'
+              ? { ...state, phase: 'processing' }
+              : {
+                  ...state,
+                  phase: 'result',
+                  resultAtMs: this.resultSeenAt(reader.id, status.actionId, ctx.nowMs),
+                  result: {
+                    outcome: status.canceled ? 'canceled' : status.status === 'failed' ? 'declined' : 'approved',
+                    message: status.message ?? (status.status === 'failed' ? 'Declined' : 'Approved'),
+                  },
+                };
         }
         if (own && status.status !== 'waiting' && status.status !== 'processing' && own.phase === 'idle') {
           // The customer took the inserted card back after the result: the reader is on its splash screen.
@@ -218,8 +299,12 @@ export class ReaderDevices {
    * reports goes through `applyEvent`. A touch the device refuses throws: `explain` gives the API's
    * precise error when the server state says why, else the device's reason.
    */
-  async simulatedInput(ctx: RequestContext, readerId: string, input: DeviceInput,
-    options: ApplyOptions & { explain?: (reader: Reader) => void; presets?: DevicePresets } = {}): Promise<Reader> {
+  async simulatedInput(
+    ctx: RequestContext,
+    readerId: string,
+    input: DeviceInput,
+    options: ApplyOptions & { explain?: (reader: Reader) => void; presets?: DevicePresets } = {},
+  ): Promise<Reader> {
     const record = await this.terminal.load(ctx, readerId);
     const reader = record.object;
     const state = await this.simulatedState(ctx, reader, options.presets);
@@ -232,7 +317,9 @@ export class ReaderDevices {
     // Kept on this node: touches not reported yet (a card waiting for the tip or the PIN, inputs so far,
     // even when an informational event such as tip_chosen went out), and an inserted card (or its
     // removal after the result), which the reader document does not record.
-    const keep = awaitingCustomer(result.state) || result.state.cardInserted ||
+    const keep =
+      awaitingCustomer(result.state) ||
+      result.state.cardInserted ||
       (result.state.phase === 'idle' && state.phase === 'result');
     if (keep && actionId) this.touches.set(readerId, { actionId, state: result.state });
     else this.touches.delete(readerId);
@@ -264,12 +351,24 @@ function screenInputOf(input: Record<string, unknown>): ScreenInput {
     title: String(text['title'] ?? ''),
     description: typeof text['description'] === 'string' ? text['description'] : null,
     required: input['required'] === true,
-    ...(selection?.choices ? { choices: selection.choices.map((c) => ({ id: c.id, text: c.text,
-      style: c.style === 'secondary' ? 'secondary' as const : 'primary' as const })) } : {}),
-    ...(toggles ? { toggles: toggles.map((t) => ({
-      title: typeof t['title'] === 'string' ? t['title'] : null, description: typeof t['description'] === 'string' ? t['description'] : null,
-      default_value: t['default_value'] === 'enabled' ? 'enabled' as const : 'disabled' as const,
-    })) } : {}),
+    ...(selection?.choices
+      ? {
+          choices: selection.choices.map((c) => ({
+            id: c.id,
+            text: c.text,
+            style: c.style === 'secondary' ? ('secondary' as const) : ('primary' as const),
+          })),
+        }
+      : {}),
+    ...(toggles
+      ? {
+          toggles: toggles.map((t) => ({
+            title: typeof t['title'] === 'string' ? t['title'] : null,
+            description: typeof t['description'] === 'string' ? t['description'] : null,
+            default_value: t['default_value'] === 'enabled' ? ('enabled' as const) : ('disabled' as const),
+          })),
+        }
+      : {}),
     skip_button: typeof text['skip_button'] === 'string' ? text['skip_button'] : null,
     submit_button: typeof text['submit_button'] === 'string' ? text['submit_button'] : null,
   };

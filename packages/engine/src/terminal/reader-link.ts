@@ -7,7 +7,13 @@
  * What a device does by itself (a card is presented, the customer presses cancel, inputs are
  * submitted) comes back into the engine through `TerminalReaders`' device-side methods.
  */
-import { readerOfflineAfterMs, readerStatusAt, type Reader, type ReaderAction, type ReaderInternal } from '@opentill/core';
+import {
+  readerOfflineAfterMs,
+  readerStatusAt,
+  type Reader,
+  type ReaderAction,
+  type ReaderInternal,
+} from '@opentill/core';
 
 /**
  * The PIN a cardholder entered with the card, passed along with the card read to the authorization

@@ -36,8 +36,13 @@ export function retryDelayMs(schedule: RetrySchedule, retry: number): number {
  * When to try again after `attemptsMade` failed attempts, or null when the window is over.
  * `random` returns a number in [0, 1).
  */
-export function nextAttemptMs(schedule: RetrySchedule, attemptsMade: number, createdMs: number, nowMs: number,
-  random: () => number): number | null {
+export function nextAttemptMs(
+  schedule: RetrySchedule,
+  attemptsMade: number,
+  createdMs: number,
+  nowMs: number,
+  random: () => number,
+): number | null {
   const delay = retryDelayMs(schedule, attemptsMade);
   const jittered = Math.round(delay / 2 + (delay / 2) * Math.min(Math.max(random(), 0), 1));
   const at = nowMs + jittered;
@@ -60,16 +65,23 @@ export function parseRetrySchedule(text: string): RetrySchedule {
     const [key, value] = part.split('=').map((s) => s.trim());
     if (!key || value === undefined) throw new Error(`invalid retry schedule '${text}'`);
     switch (key) {
-      case 'base': out.baseMs = duration(value); break;
-      case 'cap': out.capMs = duration(value); break;
-      case 'window': out.windowMs = duration(value); break;
+      case 'base':
+        out.baseMs = duration(value);
+        break;
+      case 'cap':
+        out.capMs = duration(value);
+        break;
+      case 'window':
+        out.windowMs = duration(value);
+        break;
       case 'factor': {
         const factor = Number(value);
         if (!Number.isFinite(factor) || factor < 1) throw new Error(`invalid factor '${value}' (≥ 1)`);
         out.factor = factor;
         break;
       }
-      default: throw new Error(`unknown retry schedule key '${key}' (base, factor, cap, window)`);
+      default:
+        throw new Error(`unknown retry schedule key '${key}' (base, factor, cap, window)`);
     }
   }
   if (out.baseMs <= 0 || out.capMs < out.baseMs) throw new Error('retry schedule: need 0 < base ≤ cap');

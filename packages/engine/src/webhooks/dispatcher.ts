@@ -54,7 +54,10 @@ export class WebhookDispatcher {
   private loopDone: Promise<void> | null = null;
   private unsubscribe: Array<() => unknown> = [];
 
-  constructor(private readonly engine: Engine, private readonly options: DispatcherOptions) {
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: DispatcherOptions,
+  ) {
     this.node = options.node ?? `node_${randomBytes(6).toString('hex')}`;
     this.pollMs = options.pollMs ?? 1000;
     this.leaseMs = options.leaseMs ?? 30_000;
@@ -67,7 +70,11 @@ export class WebhookDispatcher {
     this.running = true;
     // Only commits that queued deliveries: waking on every commit would cost a lease and a claim
     // transaction per API write even with no endpoint configured.
-    this.unsubscribe.push(this.engine.onCommit((_account, _events, _changed, deliveries) => { if (deliveries > 0) this.wake(); }));
+    this.unsubscribe.push(
+      this.engine.onCommit((_account, _events, _changed, deliveries) => {
+        if (deliveries > 0) this.wake();
+      }),
+    );
     const stopListening = await this.engine.store.outbox.subscribe(() => this.wake());
     this.unsubscribe.push(stopListening);
     this.unsubscribe.push(this.options.endpoints.onEnqueue(() => this.wake()));
@@ -99,11 +106,22 @@ export class WebhookDispatcher {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.woken) { this.woken = false; return Promise.resolve(); }
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { this.wakeUp = null; resolve(); }, ms);
-      this.wakeUp = () => { clearTimeout(timer); resolve(); };
-    }).then(() => { this.woken = false; });
+      const timer = setTimeout(() => {
+        this.wakeUp = null;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).then(() => {
+      this.woken = false;
+    });
   }
 
   private async loop(): Promise<void> {
@@ -125,7 +143,7 @@ export class WebhookDispatcher {
     if (free <= 0 || (this.inflight > 0 && free < Math.min(claimBatchMin, this.concurrencyMax))) return false;
     const outbox = this.engine.store.outbox;
     const now = this.engine.clock.nowMs();
-    if (!await outbox.lease(this.node, now, this.leaseMs)) return false;
+    if (!(await outbox.lease(this.node, now, this.leaseMs))) return false;
     const claimed = await outbox.claim(this.node, now, this.leaseMs, free);
     for (const delivery of claimed) {
       this.inflight += 1;
@@ -141,7 +159,11 @@ export class WebhookDispatcher {
     return claimed.length > 0;
   }
 
-  private async finish(delivery: ClaimedDelivery, outcome: DeliveryOutcome, attempt: DeliveryAttempt | null): Promise<void> {
+  private async finish(
+    delivery: ClaimedDelivery,
+    outcome: DeliveryOutcome,
+    attempt: DeliveryAttempt | null,
+  ): Promise<void> {
     await this.engine.store.outbox.finish(this.node, delivery.id, outcome, attempt);
     if (attempt) this.options.onAttempt?.(attempt, delivery);
   }
@@ -157,8 +179,12 @@ export class WebhookDispatcher {
     }
     const internal = endpointInternal(endpoint);
     const attemptBase = {
-      deliveryId: delivery.id, accountId: delivery.accountId, endpointId: delivery.endpointId, eventId: delivery.eventId,
-      attempt: delivery.attemptCount + 1, node: this.node,
+      deliveryId: delivery.id,
+      accountId: delivery.accountId,
+      endpointId: delivery.endpointId,
+      eventId: delivery.eventId,
+      attempt: delivery.attemptCount + 1,
+      node: this.node,
     };
     const retryOrFail = (attemptsMade: number): DeliveryOutcome => {
       const next = nextAttemptMs(schedule, Math.max(attemptsMade, 1), delivery.createdMs, accountNow(), this.random);
@@ -176,10 +202,19 @@ export class WebhookDispatcher {
       return;
     }
     if (fault?.mode === 'drop') {
-      await this.finish(delivery, { state: 'failed' }, {
-        ...attemptBase, atMs: accountNow(), status: null, latencyMs: 0, responseExcerpt: '',
-        error: 'dropped by fault injection (POST /opentill/v1/webhook_endpoints/:id/fault)', nextAttemptMs: null,
-      });
+      await this.finish(
+        delivery,
+        { state: 'failed' },
+        {
+          ...attemptBase,
+          atMs: accountNow(),
+          status: null,
+          latencyMs: 0,
+          responseExcerpt: '',
+          error: 'dropped by fault injection (POST /opentill/v1/webhook_endpoints/:id/fault)',
+          nextAttemptMs: null,
+        },
+      );
       return;
     }
 
@@ -201,8 +236,12 @@ export class WebhookDispatcher {
     const ok = response.status !== null && response.status >= 200 && response.status < 300;
     const outcome: DeliveryOutcome = ok ? { state: 'succeeded' } : retryOrFail(delivery.attemptCount + 1);
     await this.finish(delivery, outcome, {
-      ...attemptBase, atMs, status: response.status, latencyMs: response.latencyMs, responseExcerpt: response.excerpt,
-      error: ok ? null : response.error ?? `HTTP ${response.status}`,
+      ...attemptBase,
+      atMs,
+      status: response.status,
+      latencyMs: response.latencyMs,
+      responseExcerpt: response.excerpt,
+      error: ok ? null : (response.error ?? `HTTP ${response.status}`),
       nextAttemptMs: outcome.state === 'pending' ? outcome.nextAttemptMs : null,
     });
     if (outcome.state === 'failed') await this.maybeDisable(delivery);

@@ -75,8 +75,8 @@ export function endpointInternal(endpoint: StoredObject): EndpointInternal {
 
 /** The secrets to sign with at `nowMs` (account clock): the current one and unexpired rolled ones. */
 export function activeSecrets(endpoint: StoredObject, nowMs: number): string[] {
-  return endpointInternal(endpoint).secrets
-    .filter((entry) => entry.expiresMs === null || entry.expiresMs > nowMs)
+  return endpointInternal(endpoint)
+    .secrets.filter((entry) => entry.expiresMs === null || entry.expiresMs > nowMs)
     .map((entry) => entry.secret);
 }
 
@@ -101,14 +101,28 @@ export class WebhookEndpoints {
     const event = await this.engine.load(ctx, kinds.event, eventId);
     const endpoint = await this.load(ctx, endpointId);
     if (endpoint.object['status'] !== 'enabled') {
-      throw new ApiError('invalid_request_body', `The webhook endpoint ${endpointId} is disabled; enable it before resending.`,
-        { param: 'endpoint' });
+      throw new ApiError(
+        'invalid_request_body',
+        `The webhook endpoint ${endpointId} is disabled; enable it before resending.`,
+        { param: 'endpoint' },
+      );
     }
-    const [id] = await this.engine.store.outbox.enqueue([{
-      accountId: ctx.accountId, endpointId, eventId, eventType: String(event.object['type']), nextAttemptMs: ctx.nowMs,
-    }]);
+    const [id] = await this.engine.store.outbox.enqueue([
+      {
+        accountId: ctx.accountId,
+        endpointId,
+        eventId,
+        eventType: String(event.object['type']),
+        nextAttemptMs: ctx.nowMs,
+      },
+    ]);
     for (const listener of this.wakeListeners) listener();
-    const rows = await this.engine.store.outbox.deliveries({ accountId: ctx.accountId, eventId, endpointId, limit: 20 });
+    const rows = await this.engine.store.outbox.deliveries({
+      accountId: ctx.accountId,
+      eventId,
+      endpointId,
+      limit: 20,
+    });
     const row = rows.find((candidate) => candidate.id === id);
     assert(row !== undefined, 'the enqueued delivery is listed');
     return row;
@@ -130,15 +144,22 @@ export class WebhookEndpoints {
       parsed = null;
     }
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
-      throw new ApiError('url_invalid', `Invalid URL: ${url.slice(0, 200)}. URLs must be absolute http:// or https:// URLs.`, { param });
+      throw new ApiError(
+        'url_invalid',
+        `Invalid URL: ${url.slice(0, 200)}. URLs must be absolute http:// or https:// URLs.`,
+        { param },
+      );
     }
     if (parsed.username || parsed.password) {
       throw new ApiError('url_invalid', 'Invalid URL: credentials in webhook URLs are not supported.', { param });
     }
     if (!this.options.allowPrivate && isPrivateHost(parsed.hostname)) {
-      throw new ApiError('url_invalid',
+      throw new ApiError(
+        'url_invalid',
         `Invalid URL: ${parsed.hostname} is a local or private address, which this server is configured to refuse ` +
-        '(opentill serve --webhook-allow-private).', { param });
+          '(opentill serve --webhook-allow-private).',
+        { param },
+      );
     }
   }
 
@@ -146,9 +167,12 @@ export class WebhookEndpoints {
     if (events.length === 0) throw new ApiError('parameter_missing', `Missing required param: ${param}.`, { param });
     events.forEach((type, index) => {
       if (!isKnownEventType(type)) {
-        throw new ApiError('invalid_request_body',
+        throw new ApiError(
+          'invalid_request_body',
           `Invalid ${param}[${index}]: '${type.slice(0, 100)}' is not an event type OpenTill sends. Use '*' or a type such as ` +
-          "'payment_intent.succeeded' or 'terminal.reader.action_succeeded'.", { param: `${param}[${index}]` });
+            "'payment_intent.succeeded' or 'terminal.reader.action_succeeded'.",
+          { param: `${param}[${index}]` },
+        );
       }
     });
     return [...new Set(events)];
@@ -159,17 +183,26 @@ export class WebhookEndpoints {
    * its endpoint (version-checked): the limit holds under concurrent creates, on every node. An
    * account from before this document gets it on its first create or delete.
    */
-  private async endpointSet(ctx: RequestContext): Promise<{ set: EndpointSet; record: StoredRecord<EndpointSet> | null }> {
+  private async endpointSet(
+    ctx: RequestContext,
+  ): Promise<{ set: EndpointSet; record: StoredRecord<EndpointSet> | null }> {
     const id = `weset_${ctx.accountId.replace(/^acct_/, '')}`;
     const record = await this.engine.store.get<EndpointSet>(ctx.accountId, id);
     if (record) return { set: record.object, record };
     const page = await this.engine.store.list({
-      accountId: ctx.accountId, type: 'webhook_endpoint', limit: limits.listLimitMax,
+      accountId: ctx.accountId,
+      type: 'webhook_endpoint',
+      limit: limits.listLimitMax,
       filters: [{ field: 'deleted', op: 'eq', value: null }],
     });
     return {
-      set: { id, object: 'opentill.webhook_endpoint_set', created: secondsOf(ctx.nowMs), livemode: false,
-        endpoints: page.data.map((endpoint) => endpoint.id) },
+      set: {
+        id,
+        object: 'opentill.webhook_endpoint_set',
+        created: secondsOf(ctx.nowMs),
+        livemode: false,
+        endpoints: page.data.map((endpoint) => endpoint.id),
+      },
       record: null,
     };
   }
@@ -192,18 +225,31 @@ export class WebhookEndpoints {
       status: 'enabled',
       url: command.url,
       _internal: {
-        secrets: [{ secret, expiresMs: null }], fault: null, ...(command.connect ? { connect: true } : {}),
+        secrets: [{ secret, expiresMs: null }],
+        fault: null,
+        ...(command.connect ? { connect: true } : {}),
       } satisfies EndpointInternal,
     };
-    await this.oneAtATime(ctx.accountId, () => this.engine.retrying(async () => {
-      const { set, record } = await this.endpointSet(ctx);
-      if (set.endpoints.length >= webhookEndpointCountMax) {
-        throw new ApiError('invalid_request_body',
-          `You have reached the maximum of ${webhookEndpointCountMax} webhook endpoints on this account.`, { param: 'url' });
-      }
-      await this.engine.commit(ctx, [endpoint, { ...set, endpoints: [...set.endpoints, endpoint.id] }], [], versionsOf(record),
-        new Map(), { answer: withSecret(endpoint, secret) });
-    }));
+    await this.oneAtATime(ctx.accountId, () =>
+      this.engine.retrying(async () => {
+        const { set, record } = await this.endpointSet(ctx);
+        if (set.endpoints.length >= webhookEndpointCountMax) {
+          throw new ApiError(
+            'invalid_request_body',
+            `You have reached the maximum of ${webhookEndpointCountMax} webhook endpoints on this account.`,
+            { param: 'url' },
+          );
+        }
+        await this.engine.commit(
+          ctx,
+          [endpoint, { ...set, endpoints: [...set.endpoints, endpoint.id] }],
+          [],
+          versionsOf(record),
+          new Map(),
+          { answer: withSecret(endpoint, secret) },
+        );
+      }),
+    );
     return withSecret(endpoint, secret);
   }
 
@@ -215,9 +261,14 @@ export class WebhookEndpoints {
   private oneAtATime<T>(accountId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(accountId) ?? Promise.resolve();
     const next = previous.then(work, work);
-    const tail = next.then(() => undefined, () => undefined);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
     this.queues.set(accountId, tail);
-    void tail.then(() => { if (this.queues.get(accountId) === tail) this.queues.delete(accountId); });
+    void tail.then(() => {
+      if (this.queues.get(accountId) === tail) this.queues.delete(accountId);
+    });
     return next;
   }
 
@@ -252,8 +303,15 @@ export class WebhookEndpoints {
     await this.engine.retrying(async () => {
       const record = await this.load(ctx, id);
       const { set, record: setRecord } = await this.endpointSet(ctx);
-      await this.engine.commit(ctx, [{ ...record.object, status: 'disabled', deleted: true },
-        { ...set, endpoints: set.endpoints.filter((endpoint) => endpoint !== id) }], [], versionsOf(record, setRecord));
+      await this.engine.commit(
+        ctx,
+        [
+          { ...record.object, status: 'disabled', deleted: true },
+          { ...set, endpoints: set.endpoints.filter((endpoint) => endpoint !== id) },
+        ],
+        [],
+        versionsOf(record, setRecord),
+      );
     });
     await this.engine.store.outbox.cancelEndpoint(ctx.accountId, id);
     return { id, object: 'webhook_endpoint', deleted: true } as unknown as StoredObject;
@@ -270,13 +328,18 @@ export class WebhookEndpoints {
       const internal = endpointInternal(record.object);
       const kept = internal.secrets
         .filter((entry) => entry.expiresMs === null || entry.expiresMs > ctx.nowMs)
-        .map((entry) => ({ secret: entry.secret, expiresMs: Math.min(entry.expiresMs ?? Infinity, ctx.nowMs + graceMs) }))
+        .map((entry) => ({
+          secret: entry.secret,
+          expiresMs: Math.min(entry.expiresMs ?? Infinity, ctx.nowMs + graceMs),
+        }))
         .filter((entry) => entry.expiresMs > ctx.nowMs);
       const updated: StoredObject = {
         ...record.object,
         _internal: { ...internal, secrets: [{ secret, expiresMs: null }, ...kept] } satisfies EndpointInternal,
       };
-      await this.engine.commit(ctx, [updated], [], versionsOf(record), new Map(), { answer: withSecret(updated, secret) });
+      await this.engine.commit(ctx, [updated], [], versionsOf(record), new Map(), {
+        answer: withSecret(updated, secret),
+      });
       return updated;
     });
     return withSecret(next, secret);
@@ -301,9 +364,18 @@ export class WebhookEndpoints {
       const record = await this.engine.store.get(accountId, id);
       if (!record || record.object['deleted'] === true || record.object['status'] !== 'enabled') return false;
       const next = { ...record.object, status: 'disabled' };
-      await this.engine.commit(ctx, [next], [{
-        type: 'opentill.webhook_endpoint.disabled', object: next, previousAttributes: { status: 'enabled' },
-      }], versionsOf(record));
+      await this.engine.commit(
+        ctx,
+        [next],
+        [
+          {
+            type: 'opentill.webhook_endpoint.disabled',
+            object: next,
+            previousAttributes: { status: 'enabled' },
+          },
+        ],
+        versionsOf(record),
+      );
       return true;
     });
   }

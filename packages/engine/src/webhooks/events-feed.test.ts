@@ -29,7 +29,8 @@ function fakeEngine() {
         throw new Error('store hiccup');
       }
       let newer = events;
-      if (query.endingBefore !== undefined) newer = events.slice(events.findIndex((e) => e.id === query.endingBefore) + 1);
+      if (query.endingBefore !== undefined)
+        newer = events.slice(events.findIndex((e) => e.id === query.endingBefore) + 1);
       const gte = query.created?.gte;
       if (gte !== undefined) newer = newer.filter((e) => Number(e.created) >= gte);
       const page = query.endingBefore !== undefined ? newer.slice(0, query.limit) : newer.slice(-query.limit);
@@ -37,12 +38,21 @@ function fakeEngine() {
     },
   };
   const engine = {
-    store, clock: new ManualClock(1_000_000),
-    onCommit(listener: CommitListener) { listeners.add(listener); return () => listeners.delete(listener); },
+    store,
+    clock: new ManualClock(1_000_000),
+    onCommit(listener: CommitListener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   } as unknown as Engine;
   return {
-    engine, events, queries, listeners,
-    failNextList() { failNextList = true; },
+    engine,
+    events,
+    queries,
+    listeners,
+    failNextList() {
+      failNextList = true;
+    },
     /** A commit of this process: stored, then announced. */
     commit(accountId: string, ...committed: StoredObject[]) {
       events.push(...committed);
@@ -53,7 +63,12 @@ function fakeEngine() {
 
 const collect = () => {
   const got: string[] = [];
-  return { got, deliver: (e: StoredObject) => { got.push(e.id); } };
+  return {
+    got,
+    deliver: (e: StoredObject) => {
+      got.push(e.id);
+    },
+  };
 };
 
 /** A feed of acct_a, started, its deliveries collected. */
@@ -65,7 +80,7 @@ async function started(world: ReturnType<typeof fakeEngine>, events: string[]) {
 }
 
 describe('EventsFeed', () => {
-  it('delivers this process\'s commits of the account at once, the wanted types only (`*` leaves out opentill.*)', async () => {
+  it("delivers this process's commits of the account at once, the wanted types only (`*` leaves out opentill.*)", async () => {
     const world = fakeEngine();
     const { feed, got } = await started(world, ['*']);
     world.commit('acct_a', event('evt_1'), event('evt_2', 'opentill.reader.screen_changed'));
@@ -82,7 +97,11 @@ describe('EventsFeed', () => {
     world.events.push(event('evt_n1'), event('evt_n2', 'charge.succeeded'), event('evt_n3'));
     await feed.catchUp();
     await feed.catchUp();
-    assert.deepEqual(got, ['evt_own', 'evt_n1', 'evt_n3'], 'evt_old predates the feed; evt_own came once; charge.succeeded not asked for');
+    assert.deepEqual(
+      got,
+      ['evt_own', 'evt_n1', 'evt_n3'],
+      'evt_old predates the feed; evt_own came once; charge.succeeded not asked for',
+    );
     assert.equal(world.queries.at(-1)!.endingBefore, 'evt_n3', 'the cursor moved to the newest event read');
     feed.close();
   });
@@ -91,7 +110,10 @@ describe('EventsFeed', () => {
     const world = fakeEngine();
     const { feed, got } = await started(world, ['*']);
     const openedAt = 1_000 - 1;
-    world.events.push(event('evt_before', 'payment_intent.created', openedAt - 1), event('evt_1', 'payment_intent.created', openedAt));
+    world.events.push(
+      event('evt_before', 'payment_intent.created', openedAt - 1),
+      event('evt_1', 'payment_intent.created', openedAt),
+    );
     await feed.catchUp();
     assert.equal(world.queries.at(-1)!.created?.gte, openedAt, 'the first read is by creation time');
     assert.deepEqual(got, ['evt_1']);
@@ -132,8 +154,11 @@ describe('EventsFeed', () => {
   it('refuses an unknown event type (invalid_request_body, param events) without taking a slot', async () => {
     const world = fakeEngine();
     const feeds = new EventsFeed(world.engine, { catchUpEveryMs: null });
-    await assert.rejects(feeds.open('acct_a', ['payment_intent.created', 'nope.nope']),
-      (error: unknown) => error instanceof ApiError && error.code === 'invalid_request_body' && error.body.param === 'events');
+    await assert.rejects(
+      feeds.open('acct_a', ['payment_intent.created', 'nope.nope']),
+      (error: unknown) =>
+        error instanceof ApiError && error.code === 'invalid_request_body' && error.body.param === 'events',
+    );
     const open = [];
     for (let i = 0; i < limits.eventStreamPerAccountCountMax; i += 1) open.push(await feeds.open('acct_a', ['*']));
     assert.equal(open.length, limits.eventStreamPerAccountCountMax);
@@ -144,19 +169,32 @@ describe('EventsFeed', () => {
     const feeds = new EventsFeed(world.engine, { catchUpEveryMs: null });
     const mine = [];
     for (let i = 0; i < limits.eventStreamPerAccountCountMax; i += 1) mine.push(await feeds.open('acct_a', ['*']));
-    await assert.rejects(feeds.open('acct_a', ['*']), (error: unknown) => error instanceof ApiError && error.code === 'rate_limit');
+    await assert.rejects(
+      feeds.open('acct_a', ['*']),
+      (error: unknown) => error instanceof ApiError && error.code === 'rate_limit',
+    );
     mine[0]!.close();
     mine[0]!.close();
     mine[0] = await feeds.open('acct_a', ['*']);
-    await assert.rejects(feeds.open('acct_a', ['*']), (error: unknown) => error instanceof ApiError && error.code === 'rate_limit',
-      'closing twice freed one slot, not two');
+    await assert.rejects(
+      feeds.open('acct_a', ['*']),
+      (error: unknown) => error instanceof ApiError && error.code === 'rate_limit',
+      'closing twice freed one slot, not two',
+    );
     let others = limits.eventStreamPerAccountCountMax;
     for (let account = 0; others < limits.eventStreamCountMax; account += 1) {
-      for (let i = 0; i < limits.eventStreamPerAccountCountMax && others < limits.eventStreamCountMax; i += 1, others += 1) {
+      for (
+        let i = 0;
+        i < limits.eventStreamPerAccountCountMax && others < limits.eventStreamCountMax;
+        i += 1, others += 1
+      ) {
         await feeds.open(`acct_${account}`, ['*']);
       }
     }
-    await assert.rejects(feeds.open('acct_new', ['*']), (error: unknown) => error instanceof ApiError && error.code === 'rate_limit');
+    await assert.rejects(
+      feeds.open('acct_new', ['*']),
+      (error: unknown) => error instanceof ApiError && error.code === 'rate_limit',
+    );
   });
 
   it('gives every feed of an account the same signing secret', async () => {

@@ -43,7 +43,10 @@ export class EventsFeed {
   private readonly slots = new FeedSlots();
   private readonly catchUpEveryMs: number | null;
 
-  constructor(private readonly engine: Engine, options: EventsFeedOptions = {}) {
+  constructor(
+    private readonly engine: Engine,
+    options: EventsFeedOptions = {},
+  ) {
     this.catchUpEveryMs = options.catchUpEveryMs === undefined ? eventsFeedCatchUpMs : options.catchUpEveryMs;
   }
 
@@ -54,15 +57,21 @@ export class EventsFeed {
   async open(accountId: string, events: readonly string[]): Promise<EventFeed> {
     for (const type of events) {
       if (!isKnownEventType(type)) {
-        throw new ApiError('invalid_request_body', `Invalid events: '${type.slice(0, 100)}' is not an event type OpenTill sends.`,
-          { param: 'events' });
+        throw new ApiError(
+          'invalid_request_body',
+          `Invalid events: '${type.slice(0, 100)}' is not an event type OpenTill sends.`,
+          { param: 'events' },
+        );
       }
     }
     // Reserved before any await, so concurrent opens cannot all pass the check.
     const release = this.slots.reserve(accountId);
     let secret: string;
     try {
-      secret = await this.engine.store.setting(`cli_webhook_secret:${accountId}`, `whsec_${randomBytes(24).toString('hex')}`);
+      secret = await this.engine.store.setting(
+        `cli_webhook_secret:${accountId}`,
+        `whsec_${randomBytes(24).toString('hex')}`,
+      );
     } catch (error) {
       release();
       throw error;
@@ -83,8 +92,14 @@ class OpenFeed implements EventFeed {
   private openedAt = 0;
   private reading = false;
 
-  constructor(private readonly engine: Engine, readonly accountId: string, readonly events: readonly string[],
-    readonly secret: string, private readonly release: () => void, private readonly catchUpEveryMs: number | null) {}
+  constructor(
+    private readonly engine: Engine,
+    readonly accountId: string,
+    readonly events: readonly string[],
+    readonly secret: string,
+    private readonly release: () => void,
+    private readonly catchUpEveryMs: number | null,
+  ) {}
 
   async start(deliver: (event: StoredObject) => void): Promise<void> {
     if (this.closed || this.deliver !== null) return;
@@ -95,11 +110,17 @@ class OpenFeed implements EventFeed {
     });
     // The newest event when the feed opened. (A store error here leaves the cursor unset: the
     // catch-up then reads by creation time.)
-    this.cursor = (await this.engine.store.list({ accountId: this.accountId, type: 'event', limit: 1 })
-      .catch(() => ({ data: [] as StoredObject[] }))).data[0]?.id ?? null;
+    this.cursor =
+      (
+        await this.engine.store
+          .list({ accountId: this.accountId, type: 'event', limit: 1 })
+          .catch(() => ({ data: [] as StoredObject[] }))
+      ).data[0]?.id ?? null;
     this.openedAt = secondsOf(this.engine.clock.nowMs()) - 1;
     if (this.closed || this.catchUpEveryMs === null) return;
-    this.timer = setInterval(() => { void this.catchUp(); }, this.catchUpEveryMs);
+    this.timer = setInterval(() => {
+      void this.catchUp();
+    }, this.catchUpEveryMs);
     this.timer.unref();
   }
 
@@ -109,7 +130,9 @@ class OpenFeed implements EventFeed {
     try {
       for (let page = 0; page < catchUpPagesMax && !this.closed; page += 1) {
         const found = await this.engine.store.list({
-          accountId: this.accountId, type: 'event', limit: limits.listLimitMax,
+          accountId: this.accountId,
+          type: 'event',
+          limit: limits.listLimitMax,
           ...(this.cursor !== null ? { endingBefore: this.cursor } : { created: { gte: this.openedAt } }),
         });
         if (found.data.length === 0) break;
@@ -155,12 +178,17 @@ class FeedSlots {
   /** Takes a slot for `accountId` or throws `rate_limit`; returns the release (safe to call twice). */
   reserve(accountId: string): () => void {
     if (this.total >= limits.eventStreamCountMax) {
-      throw new ApiError('rate_limit', `Too many live event streams on this server (at most ${limits.eventStreamCountMax}).`);
+      throw new ApiError(
+        'rate_limit',
+        `Too many live event streams on this server (at most ${limits.eventStreamCountMax}).`,
+      );
     }
     const mine = this.byAccount.get(accountId) ?? 0;
     if (mine >= limits.eventStreamPerAccountCountMax) {
-      throw new ApiError('rate_limit',
-        `Too many live event streams for this account (at most ${limits.eventStreamPerAccountCountMax}). Close one and retry.`);
+      throw new ApiError(
+        'rate_limit',
+        `Too many live event streams for this account (at most ${limits.eventStreamPerAccountCountMax}). Close one and retry.`,
+      );
     }
     this.total += 1;
     this.byAccount.set(accountId, mine + 1);

@@ -159,8 +159,11 @@ export interface PlannedDelivery {
  * endpoints. Sets `pending_webhooks` on each event that has any (events with none are left exactly
  * as given).
  */
-export function planDeliveries(endpoints: readonly EnabledEndpoint[], events: readonly StoredObject[],
-  newId: () => string): PlannedDelivery[] {
+export function planDeliveries(
+  endpoints: readonly EnabledEndpoint[],
+  events: readonly StoredObject[],
+  newId: () => string,
+): PlannedDelivery[] {
   const planned: PlannedDelivery[] = [];
   for (const event of events) {
     let count = 0;

@@ -42,7 +42,10 @@ export interface HttpSenderOptions {
 }
 
 export const defaultSenderOptions: HttpSenderOptions = {
-  timeoutMs: 10_000, responseBytesMax: 64 * 1024, excerptBytesMax: 1024, allowPrivate: true,
+  timeoutMs: 10_000,
+  responseBytesMax: 64 * 1024,
+  excerptBytesMax: 1024,
+  allowPrivate: true,
 };
 
 /**
@@ -92,7 +95,10 @@ export function isPrivateAddress(address: string): boolean {
  * its subdomains, with or without the root's trailing dot).
  */
 export function isPrivateHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.+$/, '');
+  const host = hostname
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.+$/, '');
   return host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host);
 }
 
@@ -119,8 +125,20 @@ export class HttpWebhookSender implements WebhookSender {
    * connection per event costs more than the delivery). Bounded per host and in total.
    */
   private readonly agents = {
-    http: new http.Agent({ keepAlive: true, maxSockets: 32, maxTotalSockets: 256, maxFreeSockets: 32, timeout: 30_000 }),
-    https: new https.Agent({ keepAlive: true, maxSockets: 32, maxTotalSockets: 256, maxFreeSockets: 32, timeout: 30_000 }),
+    http: new http.Agent({
+      keepAlive: true,
+      maxSockets: 32,
+      maxTotalSockets: 256,
+      maxFreeSockets: 32,
+      timeout: 30_000,
+    }),
+    https: new https.Agent({
+      keepAlive: true,
+      maxSockets: 32,
+      maxTotalSockets: 256,
+      maxFreeSockets: 32,
+      timeout: 30_000,
+    }),
   };
 
   constructor(private readonly options: HttpSenderOptions = defaultSenderOptions) {}
@@ -156,38 +174,46 @@ export class HttpWebhookSender implements WebhookSender {
       const secure = url.protocol === 'https:';
       const client = secure ? https : http;
       const body = Buffer.from(request.body, 'utf8');
-      const req = client.request(url, {
-        method: 'POST',
-        headers: { ...request.headers, 'Content-Length': String(body.length) },
-        agent: secure ? this.agents.https : this.agents.http,
-        ...(allowPrivate ? {} : { lookup: guardedLookup as never }),
-      }, (res) => {
-        const status = res.statusCode ?? 0;
-        const chunks: Buffer[] = [];
-        let read = 0;
-        const finish = (error: string | null, drop = false) => {
-          const excerpt = Buffer.concat(chunks).subarray(0, excerptBytesMax).toString('utf8');
-          const redirect = status >= 300 && status < 400
-            ? `redirect not followed (${status}${res.headers.location ? ` to ${String(res.headers.location).slice(0, 200)}` : ''})`
-            : null;
-          done(status, excerpt, redirect ?? error);
-          // A connection whose response was cut short cannot be reused.
-          if (drop) req.destroy();
-        };
-        res.on('data', (chunk: Buffer) => {
-          if (read < excerptBytesMax) chunks.push(chunk);
-          read += chunk.length;
-          if (read > responseBytesMax) finish(`response body larger than ${responseBytesMax} bytes: not read further`, true);
-        });
-        res.on('end', () => finish(null));
-        res.on('error', (error) => finish(error.message, true));
-        res.on('aborted', () => finish('connection closed during the response', true));
-      });
+      const req = client.request(
+        url,
+        {
+          method: 'POST',
+          headers: { ...request.headers, 'Content-Length': String(body.length) },
+          agent: secure ? this.agents.https : this.agents.http,
+          ...(allowPrivate ? {} : { lookup: guardedLookup as never }),
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          const chunks: Buffer[] = [];
+          let read = 0;
+          const finish = (error: string | null, drop = false) => {
+            const excerpt = Buffer.concat(chunks).subarray(0, excerptBytesMax).toString('utf8');
+            const redirect =
+              status >= 300 && status < 400
+                ? `redirect not followed (${status}${res.headers.location ? ` to ${String(res.headers.location).slice(0, 200)}` : ''})`
+                : null;
+            done(status, excerpt, redirect ?? error);
+            // A connection whose response was cut short cannot be reused.
+            if (drop) req.destroy();
+          };
+          res.on('data', (chunk: Buffer) => {
+            if (read < excerptBytesMax) chunks.push(chunk);
+            read += chunk.length;
+            if (read > responseBytesMax)
+              finish(`response body larger than ${responseBytesMax} bytes: not read further`, true);
+          });
+          res.on('end', () => finish(null));
+          res.on('error', (error) => finish(error.message, true));
+          res.on('aborted', () => finish('connection closed during the response', true));
+        },
+      );
       timers.timeout = setTimeout(() => {
         done(null, '', `timed out after ${timeoutMs} ms`);
         req.destroy();
       }, timeoutMs);
-      req.on('error', (error: NodeJS.ErrnoException) => done(null, '', `${error.code ?? 'error'}: ${error.message}`.slice(0, 500)));
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        done(null, '', `${error.code ?? 'error'}: ${error.message}`.slice(0, 500)),
+      );
       req.end(body);
     });
   }

@@ -21,7 +21,10 @@ describe('Stripe-Signature', () => {
     assert.equal(Stripe.webhooks.constructEvent(body, header, 'whsec_new').id, 'evt_1');
     assert.equal(Stripe.webhooks.constructEvent(body, header, 'whsec_old').id, 'evt_1');
     assert.throws(() => Stripe.webhooks.constructEvent(body, header, 'whsec_other'), /No signatures found matching/);
-    assert.throws(() => Stripe.webhooks.constructEvent(`${body} `, header, 'whsec_new'), /No signatures found matching/);
+    assert.throws(
+      () => Stripe.webhooks.constructEvent(`${body} `, header, 'whsec_new'),
+      /No signatures found matching/,
+    );
   });
 });
 
@@ -45,7 +48,7 @@ describe('enabled_events', () => {
 });
 
 describe('webhook request headers', () => {
-  it('are Stripe\'s User-Agent and JSON content type', () => {
+  it("are Stripe's User-Agent and JSON content type", () => {
     assert.equal(webhookUserAgent, 'Stripe/1.0 (+https://stripe.com/docs/webhooks)');
     assert.equal(webhookContentType, 'application/json; charset=utf-8');
   });

@@ -9,7 +9,13 @@ const validKey = `sk_test_${'v'.repeat(48)}`;
 /** A store that knows one key and counts lookups (the authenticator touches nothing else). */
 function countingStore(): { store: Store; lookups: string[] } {
   const lookups: string[] = [];
-  const record: ApiKeyRecord = { hash: hashKey(validKey), accountId: 'acct_1', kind: 'secret', last4: 'vvvv', created: 0 };
+  const record: ApiKeyRecord = {
+    hash: hashKey(validKey),
+    accountId: 'acct_1',
+    kind: 'secret',
+    last4: 'vvvv',
+    created: 0,
+  };
   const store = {
     findApiKey: async (hash: string) => {
       lookups.push(hash);

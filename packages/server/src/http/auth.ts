@@ -19,11 +19,15 @@ export interface Principal {
 
 interface RequestCredentials {
   method: string;
-  headers: { authorization?: string | undefined; cookie?: string | undefined; 'x-csrf-token'?: string | string[] | undefined };
+  headers: {
+    authorization?: string | undefined;
+    cookie?: string | undefined;
+    'x-csrf-token'?: string | string[] | undefined;
+  };
 }
 
 const noKeyMessage =
-  "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth " +
+  'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth ' +
   "(e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, " +
   'or we can help at https://support.stripe.com/.';
 
@@ -55,7 +59,8 @@ export function presentedKey(header: string | undefined): string | null {
   if (scheme === 'basic') {
     // Base64 of a key (plus ':') is 4/3 its length: a longer header cannot hold a valid key, and is
     // not decoded at all.
-    if (value.length > 4 * Math.ceil((limits.apiKeyLengthMax + 1) / 3)) return value.slice(0, limits.apiKeyLengthMax + 1);
+    if (value.length > 4 * Math.ceil((limits.apiKeyLengthMax + 1) / 3))
+      return value.slice(0, limits.apiKeyLengthMax + 1);
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     const user = colon >= 0 ? decoded.slice(0, colon) : decoded;
@@ -87,13 +92,18 @@ export class Authenticator {
     if (cookie === null) return this.principal(undefined);
     const session = await this.dashboard.session(cookie);
     if (!session) {
-      throw new ApiError('dashboard_session_invalid', 'Your dashboard session has ended or is not valid. Sign in again.');
+      throw new ApiError(
+        'dashboard_session_invalid',
+        'Your dashboard session has ended or is not valid. Sign in again.',
+      );
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const presented = request.headers['x-csrf-token'];
       if (typeof presented !== 'string' || !sameSecret(presented, session.csrfToken)) {
-        throw new ApiError('csrf_token_invalid',
-          'This request was made with the dashboard session cookie but without its CSRF token (X-CSRF-Token header).');
+        throw new ApiError(
+          'csrf_token_invalid',
+          'This request was made with the dashboard session cookie but without its CSRF token (X-CSRF-Token header).',
+        );
       }
     }
     return { accountId: session.accountId, kind: 'dashboard' };
@@ -129,8 +139,12 @@ export class Authenticator {
    * its connected accounts (not deleted). Naming itself changes nothing. Anything else is Stripe's
    * 403 `account_invalid`. `isConnected` asks the store (docs/connect.md).
    */
-  async actingAs(principal: Principal, header: string | string[] | undefined, authorization: string | undefined,
-    isConnected: (platformId: string, accountId: string) => Promise<boolean>): Promise<Principal> {
+  async actingAs(
+    principal: Principal,
+    header: string | string[] | undefined,
+    authorization: string | undefined,
+    isConnected: (platformId: string, accountId: string) => Promise<boolean>,
+  ): Promise<Principal> {
     if (header === undefined || header === '' || header === principal.accountId) return principal;
     const named = Array.isArray(header) ? header.join(',') : header;
     const now = Date.now();
@@ -142,9 +156,11 @@ export class Authenticator {
     }
     if (!cached.allowed) {
       const key = presentedKey(authorization);
-      throw new ApiError('account_invalid',
+      throw new ApiError(
+        'account_invalid',
         `The provided key '${key === null ? '' : maskKey(key.slice(0, limits.apiKeyLengthMax))}' does not have access to account ` +
-        `'${named.slice(0, 255)}' (or that account does not exist). Application access may have been revoked.`);
+          `'${named.slice(0, 255)}' (or that account does not exist). Application access may have been revoked.`,
+      );
     }
     return { accountId: named, kind: principal.kind, platformId: principal.accountId };
   }

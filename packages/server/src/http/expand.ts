@@ -10,40 +10,114 @@ import { ApiError, limits, type StoredObject } from '@opentill/core';
 import type { Engine, RequestContext } from '@opentill/engine';
 
 const expandable: Record<string, readonly string[]> = {
-  payment_intent: ['application', 'customer', 'latest_charge', 'on_behalf_of', 'payment_method', 'payment_record', 'review',
-    'source', 'transfer_data.destination'],
-  charge: ['application', 'application_fee', 'balance_transaction', 'customer', 'failure_balance_transaction', 'on_behalf_of',
-    'payment_intent', 'payment_method_details.bancontact.generated_sepa_debit',
-    'payment_method_details.bancontact.generated_sepa_debit_mandate', 'payment_method_details.card.mandate',
-    'payment_method_details.ideal.generated_sepa_debit', 'payment_method_details.ideal.generated_sepa_debit_mandate',
-    'payment_method_details.sofort.generated_sepa_debit', 'payment_method_details.sofort.generated_sepa_debit_mandate',
-    'payment_method_details.us_bank_account.mandate', 'review', 'source_transfer', 'transfer', 'transfer_data.destination'],
-  refund: ['balance_transaction', 'charge', 'customer', 'failure_balance_transaction', 'payment_intent', 'payment_method',
-    'source_transfer_reversal', 'transfer_reversal'],
-  payment_method: ['card.generated_from.setup_attempt', 'customer', 'sepa_debit.generated_from.charge',
-    'sepa_debit.generated_from.setup_attempt'],
-  setup_intent: ['application', 'customer', 'latest_attempt', 'mandate', 'on_behalf_of', 'payment_method', 'single_use_mandate'],
-  setup_attempt: ['application', 'customer', 'on_behalf_of', 'payment_method',
-    'payment_method_details.bancontact.generated_sepa_debit', 'payment_method_details.bancontact.generated_sepa_debit_mandate',
-    'payment_method_details.card_present.generated_card', 'payment_method_details.ideal.generated_sepa_debit',
-    'payment_method_details.ideal.generated_sepa_debit_mandate', 'payment_method_details.sofort.generated_sepa_debit',
-    'payment_method_details.sofort.generated_sepa_debit_mandate', 'setup_intent'],
-  'terminal.reader': ['action.collect_payment_method.payment_intent', 'action.confirm_payment_intent.payment_intent',
-    'action.process_payment_intent.payment_intent', 'action.process_setup_intent.setup_intent', 'action.refund_payment.charge',
-    'action.refund_payment.payment_intent', 'action.refund_payment.refund', 'location'],
+  payment_intent: [
+    'application',
+    'customer',
+    'latest_charge',
+    'on_behalf_of',
+    'payment_method',
+    'payment_record',
+    'review',
+    'source',
+    'transfer_data.destination',
+  ],
+  charge: [
+    'application',
+    'application_fee',
+    'balance_transaction',
+    'customer',
+    'failure_balance_transaction',
+    'on_behalf_of',
+    'payment_intent',
+    'payment_method_details.bancontact.generated_sepa_debit',
+    'payment_method_details.bancontact.generated_sepa_debit_mandate',
+    'payment_method_details.card.mandate',
+    'payment_method_details.ideal.generated_sepa_debit',
+    'payment_method_details.ideal.generated_sepa_debit_mandate',
+    'payment_method_details.sofort.generated_sepa_debit',
+    'payment_method_details.sofort.generated_sepa_debit_mandate',
+    'payment_method_details.us_bank_account.mandate',
+    'review',
+    'source_transfer',
+    'transfer',
+    'transfer_data.destination',
+  ],
+  refund: [
+    'balance_transaction',
+    'charge',
+    'customer',
+    'failure_balance_transaction',
+    'payment_intent',
+    'payment_method',
+    'source_transfer_reversal',
+    'transfer_reversal',
+  ],
+  payment_method: [
+    'card.generated_from.setup_attempt',
+    'customer',
+    'sepa_debit.generated_from.charge',
+    'sepa_debit.generated_from.setup_attempt',
+  ],
+  setup_intent: [
+    'application',
+    'customer',
+    'latest_attempt',
+    'mandate',
+    'on_behalf_of',
+    'payment_method',
+    'single_use_mandate',
+  ],
+  setup_attempt: [
+    'application',
+    'customer',
+    'on_behalf_of',
+    'payment_method',
+    'payment_method_details.bancontact.generated_sepa_debit',
+    'payment_method_details.bancontact.generated_sepa_debit_mandate',
+    'payment_method_details.card_present.generated_card',
+    'payment_method_details.ideal.generated_sepa_debit',
+    'payment_method_details.ideal.generated_sepa_debit_mandate',
+    'payment_method_details.sofort.generated_sepa_debit',
+    'payment_method_details.sofort.generated_sepa_debit_mandate',
+    'setup_intent',
+  ],
+  'terminal.reader': [
+    'action.collect_payment_method.payment_intent',
+    'action.confirm_payment_intent.payment_intent',
+    'action.process_payment_intent.payment_intent',
+    'action.process_setup_intent.setup_intent',
+    'action.refund_payment.charge',
+    'action.refund_payment.payment_intent',
+    'action.refund_payment.refund',
+    'location',
+  ],
   'terminal.location': [],
   // Customers and Connect (their routes register theirs too; kept once each).
   customer: ['default_source', 'invoice_settings.default_payment_method', 'test_clock'],
-  account: ['company.verification.document.back', 'company.verification.document.front', 'settings.branding.icon',
-    'settings.branding.logo', 'settings.invoices.default_account_tax_ids'],
+  account: [
+    'company.verification.document.back',
+    'company.verification.document.front',
+    'settings.branding.icon',
+    'settings.branding.logo',
+    'settings.invoices.default_account_tax_ids',
+  ],
   transfer: ['balance_transaction', 'destination', 'destination_payment', 'source_transaction'],
   transfer_reversal: ['balance_transaction', 'destination_payment_refund', 'source_refund', 'transfer'],
   application_fee: ['account', 'application', 'balance_transaction', 'charge', 'originating_transaction'],
   fee_refund: ['balance_transaction', 'fee'],
   balance_transaction: ['source'],
-  'terminal.configuration': ['bbpos_wisepad3.splashscreen', 'bbpos_wisepos_e.splashscreen', 'stripe_s700.splashscreen',
-    'stripe_s710.splashscreen', 'stripe_t600.splashscreen', 'verifone_m425.splashscreen', 'verifone_p400.splashscreen',
-    'verifone_p630.splashscreen', 'verifone_ux700.splashscreen', 'verifone_v660p.splashscreen'],
+  'terminal.configuration': [
+    'bbpos_wisepad3.splashscreen',
+    'bbpos_wisepos_e.splashscreen',
+    'stripe_s700.splashscreen',
+    'stripe_s710.splashscreen',
+    'stripe_t600.splashscreen',
+    'verifone_m425.splashscreen',
+    'verifone_p400.splashscreen',
+    'verifone_p630.splashscreen',
+    'verifone_ux700.splashscreen',
+    'verifone_v660p.splashscreen',
+  ],
 };
 
 /** The `expand[]` paths of each object type (for the conformance test). */
@@ -62,8 +136,11 @@ export function registerExpandable(objectType: string, fields: readonly string[]
  */
 function checkDepth(path: string): void {
   if (path.split('.').length > limits.expandDepthMax) {
-    throw new ApiError('property_expansion_max_depth',
-      `You cannot expand more than ${limits.expandDepthMax} levels of a property. Property: ${path}`, { param: 'expand' });
+    throw new ApiError(
+      'property_expansion_max_depth',
+      `You cannot expand more than ${limits.expandDepthMax} levels of a property. Property: ${path}`,
+      { param: 'expand' },
+    );
   }
 }
 
@@ -71,8 +148,13 @@ function checkDepth(path: string): void {
  * `parent`: the path already walked (for the message, which names the whole dotted path as Stripe
  * does: `This property cannot be expanded (latest_charge.foo).`).
  */
-export async function expandObject(engine: Engine, ctx: RequestContext, object: StoredObject,
-  paths: readonly string[], parent = ''): Promise<StoredObject> {
+export async function expandObject(
+  engine: Engine,
+  ctx: RequestContext,
+  object: StoredObject,
+  paths: readonly string[],
+  parent = '',
+): Promise<StoredObject> {
   if (paths.length === 0) return object;
   // Each expandable field (a dotted path in the object) with what to expand inside the object it names.
   const byField = new Map<string, string[]>();
@@ -84,9 +166,16 @@ export async function expandObject(engine: Engine, ctx: RequestContext, object: 
       // Named down to the first segment that leads to no expandable field (`action.nonsense`).
       const parts = path.split('.');
       let known = 0;
-      while (known < parts.length - 1 && fields.some((candidate) => `${candidate}.`.startsWith(`${parts.slice(0, known + 1).join('.')}.`))) known += 1;
-      throw new ApiError('invalid_request_body', `This property cannot be expanded (${parent}${parts.slice(0, known + 1).join('.')}).`,
-        { param: 'expand' });
+      while (
+        known < parts.length - 1 &&
+        fields.some((candidate) => `${candidate}.`.startsWith(`${parts.slice(0, known + 1).join('.')}.`))
+      )
+        known += 1;
+      throw new ApiError(
+        'invalid_request_body',
+        `This property cannot be expanded (${parent}${parts.slice(0, known + 1).join('.')}).`,
+        { param: 'expand' },
+      );
     }
     const nested = byField.get(field) ?? [];
     if (path.length > field.length) nested.push(path.slice(field.length + 1));
@@ -94,19 +183,26 @@ export async function expandObject(engine: Engine, ctx: RequestContext, object: 
   }
   let out: StoredObject = object;
   for (const [field, nested] of byField) {
-    out = await expandAt(engine, ctx, out, field.split('.'), nested, `${parent}${field}.`) as StoredObject;
+    out = (await expandAt(engine, ctx, out, field.split('.'), nested, `${parent}${field}.`)) as StoredObject;
   }
   return out;
 }
 
 /** The value with the id at `parts` replaced by its object (copies along the way; through arrays). */
-async function expandAt(engine: Engine, ctx: RequestContext, value: unknown, parts: readonly string[],
-  nested: readonly string[], parent: string): Promise<unknown> {
+async function expandAt(
+  engine: Engine,
+  ctx: RequestContext,
+  value: unknown,
+  parts: readonly string[],
+  nested: readonly string[],
+  parent: string,
+): Promise<unknown> {
   if (parts.length === 0) {
     if (typeof value === 'string') {
       const record = await engine.store.get(ctx.accountId, value);
       // A deleted object expands to Stripe's stub (`{id, object, deleted: true}`), as a retrieve shows it.
-      if (record && record.object['deleted'] === true) return { id: record.object.id, object: record.object.object, deleted: true };
+      if (record && record.object['deleted'] === true)
+        return { id: record.object.id, object: record.object.object, deleted: true };
       return record ? expandObject(engine, ctx, record.object, nested, parent) : value;
     }
     return value;
@@ -120,8 +216,12 @@ async function expandAt(engine: Engine, ctx: RequestContext, value: unknown, par
 }
 
 /** Expands each item of a list for `expand[]=data.x` paths; other paths are invalid on lists. */
-export async function expandList(engine: Engine, ctx: RequestContext, items: StoredObject[],
-  paths: readonly string[]): Promise<StoredObject[]> {
+export async function expandList(
+  engine: Engine,
+  ctx: RequestContext,
+  items: StoredObject[],
+  paths: readonly string[],
+): Promise<StoredObject[]> {
   if (paths.length === 0) return items;
   const itemPaths: string[] = [];
   for (const path of paths) {
@@ -129,8 +229,11 @@ export async function expandList(engine: Engine, ctx: RequestContext, items: Sto
     // `expand[]=data` names the list's items themselves: nothing to expand, as on Stripe.
     if (path === 'data') continue;
     if (!path.startsWith('data.')) {
-      throw new ApiError('invalid_request_body',
-        `This property cannot be expanded (${path}). You may want to try expanding 'data.${path}' instead.`, { param: 'expand' });
+      throw new ApiError(
+        'invalid_request_body',
+        `This property cannot be expanded (${path}). You may want to try expanding 'data.${path}' instead.`,
+        { param: 'expand' },
+      );
     }
     itemPaths.push(path.slice('data.'.length));
   }

@@ -7,7 +7,13 @@
 import { hash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, limits } from '@opentill/core';
-import { newIdempotencyHandle, parseEffect, type Engine, type IdempotencyHandle, type RecoveredEffect } from '@opentill/engine';
+import {
+  newIdempotencyHandle,
+  parseEffect,
+  type Engine,
+  type IdempotencyHandle,
+  type RecoveredEffect,
+} from '@opentill/engine';
 
 export type Begun =
   | { kind: 'started'; handle: IdempotencyHandle }
@@ -34,9 +40,11 @@ export class Idempotency {
   /** Reserves the key for this request (a fresh token), or says what to answer instead. */
   async begin(request: FastifyRequest, accountId: string, key: string, nowMs: number): Promise<Begun> {
     if (key.length > limits.idempotencyKeyLengthMax || key.length === 0) {
-      throw new ApiError('invalid_request_body',
+      throw new ApiError(
+        'invalid_request_body',
         `Invalid Idempotency-Key: it must be between 1 and ${limits.idempotencyKeyLengthMax} characters long.`,
-        { param: 'Idempotency-Key' });
+        { param: 'Idempotency-Key' },
+      );
     }
     const token = this.engine.ids.secret(24);
     const result = await this.engine.store.idempotency.begin(accountId, key, this.requestHash(request), nowMs, token);
@@ -46,23 +54,33 @@ export class Idempotency {
       case 'replay':
         return { kind: 'replay', status: result.status, body: await this.engine.sealer.open(result.body) };
       case 'recover':
-        return { kind: 'recover', token: result.token, effect: parseEffect(await this.engine.sealer.open(result.effect)) };
+        return {
+          kind: 'recover',
+          token: result.token,
+          effect: parseEffect(await this.engine.sealer.open(result.effect)),
+        };
       case 'in_use':
-        throw new ApiError('idempotency_key_in_use',
+        throw new ApiError(
+          'idempotency_key_in_use',
           'There is currently another in-progress request using this Idempotent Key (that probably means you submitted ' +
-          `twice, and the other request is still going through): ${key}. Please try again later.`);
+            `twice, and the other request is still going through): ${key}. Please try again later.`,
+        );
       case 'mismatch': {
         const endpoint = endpointOf(request);
         if (result.firstEndpoint !== undefined && result.firstEndpoint !== endpoint) {
           // Stripe names the paths, this request's first: ('/v1/refunds' vs '/v1/payment_intents').
-          throw new ApiError('idempotency_error',
+          throw new ApiError(
+            'idempotency_error',
             'Keys for idempotent requests can only be used for the same endpoint they were first used for ' +
-            `('${pathOf(endpoint)}' vs '${pathOf(result.firstEndpoint)}'). Try using a key other than '${key}' if you meant ` +
-            'to execute a different request.');
+              `('${pathOf(endpoint)}' vs '${pathOf(result.firstEndpoint)}'). Try using a key other than '${key}' if you meant ` +
+              'to execute a different request.',
+          );
         }
-        throw new ApiError('idempotency_error',
+        throw new ApiError(
+          'idempotency_error',
           'Keys for idempotent requests can only be used with the same parameters they were first used with. Try using ' +
-          `a key other than '${key}' if you meant to execute a different request.`);
+            `a key other than '${key}' if you meant to execute a different request.`,
+        );
       }
     }
   }
@@ -71,8 +89,21 @@ export class Idempotency {
    * Stores the answer if `token` still owns the key, sealed when it carries a secret shown once
    * (`secret`: the engine recorded such an answer); other answers are copies of stored objects.
    */
-  async finish(accountId: string, key: string, token: string, status: number, body: string, secret: boolean): Promise<void> {
-    await this.engine.store.idempotency.finish(accountId, key, status, secret ? await this.engine.sealer.seal(body) : body, token);
+  async finish(
+    accountId: string,
+    key: string,
+    token: string,
+    status: number,
+    body: string,
+    secret: boolean,
+  ): Promise<void> {
+    await this.engine.store.idempotency.finish(
+      accountId,
+      key,
+      status,
+      secret ? await this.engine.sealer.seal(body) : body,
+      token,
+    );
   }
 
   abandon(accountId: string, key: string, token: string): Promise<void> {

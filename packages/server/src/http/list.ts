@@ -21,10 +21,18 @@ const messageNames: Record<string, string> = { webhook_endpoint: 'webhook endpoi
  * `resource_missing` with `param` the cursor (never an empty page that reads as "no more"). Both
  * cursors at once are `parameters_exclusive`. Objects read through `engine.find` (account-scoped).
  */
-export async function checkCursors(engine: Engine, ctx: RequestContext, type: string, params: ListRequest): Promise<void> {
+export async function checkCursors(
+  engine: Engine,
+  ctx: RequestContext,
+  type: string,
+  params: ListRequest,
+): Promise<void> {
   if (params.starting_after !== undefined && params.ending_before !== undefined) {
-    throw new ApiError('parameters_exclusive',
-      'You may only specify one of these parameters: ending_before, starting_after.', { param: 'ending_before' });
+    throw new ApiError(
+      'parameters_exclusive',
+      'You may only specify one of these parameters: ending_before, starting_after.',
+      { param: 'ending_before' },
+    );
   }
   for (const param of ['starting_after', 'ending_before'] as const) {
     const id = params[param];
@@ -36,8 +44,15 @@ export async function checkCursors(engine: Engine, ctx: RequestContext, type: st
   }
 }
 
-export async function listObjects(engine: Engine, ctx: RequestContext, url: string, type: string,
-  params: ListRequest, filters: Filter[] = [], query: Pick<ListQuery, 'deliverySuccess'> = {}): Promise<ListEnvelope<StoredObject>> {
+export async function listObjects(
+  engine: Engine,
+  ctx: RequestContext,
+  url: string,
+  type: string,
+  params: ListRequest,
+  filters: Filter[] = [],
+  query: Pick<ListQuery, 'deliverySuccess'> = {},
+): Promise<ListEnvelope<StoredObject>> {
   await checkCursors(engine, ctx, type, params);
   const page = await listStored(engine, ctx, type, params, filters, query);
   const data = await expandList(engine, ctx, page.data, params.expand ?? []);
@@ -45,11 +60,20 @@ export async function listObjects(engine: Engine, ctx: RequestContext, url: stri
 }
 
 /** The store page for a list request (no expansion): empty when a cursor or value cannot exist. */
-async function listStored(engine: Engine, ctx: RequestContext, type: string, params: ListRequest,
-  filters: Filter[], query: Pick<ListQuery, 'deliverySuccess'> = {}): Promise<{ data: StoredObject[]; hasMore: boolean }> {
+async function listStored(
+  engine: Engine,
+  ctx: RequestContext,
+  type: string,
+  params: ListRequest,
+  filters: Filter[],
+  query: Pick<ListQuery, 'deliverySuccess'> = {},
+): Promise<{ data: StoredObject[]; hasMore: boolean }> {
   // A cursor or filter value with NUL matches nothing (and PostgreSQL text cannot carry it).
-  const values = [params.starting_after, params.ending_before,
-    ...filters.flatMap((filter) => (filter.op === 'in' ? filter.values : [filter.value]))];
+  const values = [
+    params.starting_after,
+    params.ending_before,
+    ...filters.flatMap((filter) => (filter.op === 'in' ? filter.values : [filter.value])),
+  ];
   if (values.some((value) => typeof value === 'string' && !canExist(value))) return { data: [], hasMore: false };
   return engine.store.list({
     accountId: ctx.accountId,
@@ -77,8 +101,16 @@ export type ListSelect = (objects: StoredObject[]) => Promise<StoredObject[]> | 
  * then be short, even empty). Cursors, `created` and the store `filters` work as in
  * `listObjects`; `expand` applies to what is returned.
  */
-export async function listSelected(engine: Engine, ctx: RequestContext, url: string, type: string,
-  params: ListRequest, filters: Filter[], select: ListSelect, scanMax: number): Promise<ListEnvelope<StoredObject>> {
+export async function listSelected(
+  engine: Engine,
+  ctx: RequestContext,
+  url: string,
+  type: string,
+  params: ListRequest,
+  filters: Filter[],
+  select: ListSelect,
+  scanMax: number,
+): Promise<ListEnvelope<StoredObject>> {
   await checkCursors(engine, ctx, type, params);
   const limit = params.limit ?? limits.listLimitDefault;
   const backwards = params.ending_before !== undefined;
@@ -87,19 +119,32 @@ export async function listSelected(engine: Engine, ctx: RequestContext, url: str
   let scanned = 0;
   let more = false;
   for (;;) {
-    const page = await listStored(engine, ctx, type, {
-      limit: limits.listLimitMax, ...(params.created ? { created: params.created } : {}),
-      ...(cursor !== undefined ? (backwards ? { ending_before: cursor } : { starting_after: cursor }) : {}),
-    }, filters);
+    const page = await listStored(
+      engine,
+      ctx,
+      type,
+      {
+        limit: limits.listLimitMax,
+        ...(params.created ? { created: params.created } : {}),
+        ...(cursor !== undefined ? (backwards ? { ending_before: cursor } : { starting_after: cursor }) : {}),
+      },
+      filters,
+    );
     // Newest first; going backwards, the objects closest to the cursor are the last ones.
     const inOrder = backwards ? [...page.data].reverse() : page.data;
     for (const object of await select(inOrder)) {
-      if (matched.length === limit) { more = true; break; }
+      if (matched.length === limit) {
+        more = true;
+        break;
+      }
       matched.push(object);
     }
     scanned += page.data.length;
     if (more || !page.hasMore || page.data.length === 0) break;
-    if (scanned >= scanMax) { more = true; break; }
+    if (scanned >= scanMax) {
+      more = true;
+      break;
+    }
     cursor = inOrder[inOrder.length - 1]!.id;
   }
   const data = backwards ? matched.reverse() : matched;

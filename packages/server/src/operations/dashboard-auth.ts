@@ -34,12 +34,19 @@ export function sessionCookieOf(header: string | undefined): string | null {
 export { sameSecret } from '@opentill/engine';
 
 export class DashboardAuth {
-  constructor(private readonly store: Store, private readonly nowMs: () => number = Date.now) {}
+  constructor(
+    private readonly store: Store,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
 
   /** A one-time sign-in token for the link `opentill serve` prints. */
   async createSignInToken(accountId: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await this.store.dashboardSessions.insertSignInToken(sha256(token), accountId, this.nowMs() + limits.dashboardSignInTokenMs);
+    await this.store.dashboardSessions.insertSignInToken(
+      sha256(token),
+      accountId,
+      this.nowMs() + limits.dashboardSignInTokenMs,
+    );
     return token;
   }
 
@@ -61,7 +68,11 @@ export class DashboardAuth {
     const cookie = randomBytes(32).toString('base64url');
     const now = this.nowMs();
     const session: DashboardSession = {
-      tokenHash: sha256(cookie), accountId, csrfToken: randomBytes(24).toString('base64url'), createdMs: now, lastSeenMs: now,
+      tokenHash: sha256(cookie),
+      accountId,
+      csrfToken: randomBytes(24).toString('base64url'),
+      createdMs: now,
+      lastSeenMs: now,
     };
     await this.store.dashboardSessions.insertSession(session);
     return { cookie, session };
@@ -74,7 +85,10 @@ export class DashboardAuth {
     const session = await this.store.dashboardSessions.findSession(tokenHash);
     if (!session) return null;
     const now = this.nowMs();
-    if (now - session.lastSeenMs > limits.dashboardSessionIdleMs || now - session.createdMs > limits.dashboardSessionAbsoluteMs) {
+    if (
+      now - session.lastSeenMs > limits.dashboardSessionIdleMs ||
+      now - session.createdMs > limits.dashboardSessionAbsoluteMs
+    ) {
       await this.store.dashboardSessions.deleteSession(tokenHash);
       return null;
     }
@@ -92,14 +106,20 @@ export class DashboardAuth {
 
   async prune(): Promise<number> {
     const now = this.nowMs();
-    return this.store.dashboardSessions.pruneSessions(now - limits.dashboardSessionIdleMs, now - limits.dashboardSessionAbsoluteMs, now);
+    return this.store.dashboardSessions.pruneSessions(
+      now - limits.dashboardSessionIdleMs,
+      now - limits.dashboardSessionAbsoluteMs,
+      now,
+    );
   }
 }
 
 /** `Set-Cookie` for a new session (Secure when the request came over HTTPS). */
 export function sessionCookieHeader(cookie: string, secure: boolean): string {
-  return `${sessionCookieName}=${cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(limits.dashboardSessionAbsoluteMs / 1000)}` +
-    (secure ? '; Secure' : '');
+  return (
+    `${sessionCookieName}=${cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(limits.dashboardSessionAbsoluteMs / 1000)}` +
+    (secure ? '; Secure' : '')
+  );
 }
 
 export function clearedSessionCookieHeader(secure: boolean): string {

@@ -18,7 +18,10 @@ import { parseParams, str, toWire } from '@opentill/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, DashboardOptions } from '../app.js';
 import {
-  clearedSessionCookieHeader, sessionCookieHeader, sessionCookieOf, type DashboardAuth,
+  clearedSessionCookieHeader,
+  sessionCookieHeader,
+  sessionCookieOf,
+  type DashboardAuth,
 } from './dashboard-auth.js';
 import type { RequestLogRecorder } from './request-log.js';
 import type { SseHub } from './sse.js';
@@ -27,7 +30,8 @@ export const dashboardPrefix = '/opentill/dashboard';
 
 /** The page is self-contained (everything from this origin); nothing inline runs. */
 const pageSecurityHeaders = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
     "connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
@@ -80,7 +84,7 @@ export function changeFeed(engine: Engine, recorder: RequestLogRecorder | undefi
     publish,
     subscribe(accountId, listener) {
       let set = listeners.get(accountId);
-      if (!set) listeners.set(accountId, set = new Set());
+      if (!set) listeners.set(accountId, (set = new Set()));
       set.add(listener);
       return () => {
         set.delete(listener);
@@ -90,23 +94,39 @@ export function changeFeed(engine: Engine, recorder: RequestLogRecorder | undefi
   };
 }
 
-export function registerDashboard(app: App, auth: DashboardAuth, options: DashboardOptions, feed: ChangeFeed, sse: SseHub): void {
+export function registerDashboard(
+  app: App,
+  auth: DashboardAuth,
+  options: DashboardOptions,
+  feed: ChangeFeed,
+  sse: SseHub,
+): void {
   const { fastify } = app;
   const dir = options.dir !== null && existsSync(join(options.dir, 'index.html')) ? options.dir : null;
   const secure = (request: FastifyRequest) => request.protocol === 'https';
-  const json = (reply: FastifyReply, body: unknown, status = 200) => reply.status(status).type('application/json').send(toWire(body));
+  const json = (reply: FastifyReply, body: unknown, status = 200) =>
+    reply.status(status).type('application/json').send(toWire(body));
   const sessionOf = async (request: FastifyRequest) => {
     const session = await auth.session(sessionCookieOf(request.headers.cookie));
-    if (!session) throw new ApiError('dashboard_session_invalid', 'You are not signed in to the dashboard (or your session ended).');
+    if (!session)
+      throw new ApiError(
+        'dashboard_session_invalid',
+        'You are not signed in to the dashboard (or your session ended).',
+      );
     return session;
   };
 
   if (dir !== null) {
     void fastify.register(fastifyStatic, {
-      root: dir, prefix: `${dashboardPrefix}/`, index: false, wildcard: true, cacheControl: false,
+      root: dir,
+      prefix: `${dashboardPrefix}/`,
+      index: false,
+      wildcard: true,
+      cacheControl: false,
       setHeaders: (res, path) => {
         // Vite names assets by content hash: they never change under one name.
-        if (path.includes(`${join(dir, 'assets')}`)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+        if (path.includes(`${join(dir, 'assets')}`))
+          res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
         res.setHeader('X-Content-Type-Options', 'nosniff');
       },
     });
@@ -121,13 +141,20 @@ export function registerDashboard(app: App, auth: DashboardAuth, options: Dashbo
     const token = new URL(request.url, 'http://localhost').searchParams.get('token') ?? '';
     const opened = await auth.signInWithToken(token);
     if (!opened) {
-      return reply.status(401).headers(pageSecurityHeaders).type('text/html; charset=utf-8').send(
-        '<!doctype html><meta charset="utf-8"><title>OpenTill</title><p>This sign-in link is not valid: it was used already, ' +
-        'has expired (links work once, for 10 minutes) or was mistyped. Restart <code>opentill serve</code> for a new link, ' +
-        'or <a href="/">sign in with the secret key</a>.</p>');
+      return reply
+        .status(401)
+        .headers(pageSecurityHeaders)
+        .type('text/html; charset=utf-8')
+        .send(
+          '<!doctype html><meta charset="utf-8"><title>OpenTill</title><p>This sign-in link is not valid: it was used already, ' +
+            'has expired (links work once, for 10 minutes) or was mistyped. Restart <code>opentill serve</code> for a new link, ' +
+            'or <a href="/">sign in with the secret key</a>.</p>',
+        );
     }
     // 303 to `/`: the token leaves the address bar and the history entry.
-    return reply.header('Set-Cookie', sessionCookieHeader(opened.cookie, secure(request))).header('Referrer-Policy', 'no-referrer')
+    return reply
+      .header('Set-Cookie', sessionCookieHeader(opened.cookie, secure(request)))
+      .header('Referrer-Policy', 'no-referrer')
       .redirect('/', 303);
   });
 
@@ -140,7 +167,7 @@ export function registerDashboard(app: App, auth: DashboardAuth, options: Dashbo
     }
     const p = parseParams({ secret_key: str({ maxLength: 400 }).req() }, body);
     const opened = await auth.signInWithSecretKey(p.secret_key);
-    if (!opened) throw new ApiError('api_key_invalid', 'Invalid secret key: sign in with the account\'s sk_test_… key.');
+    if (!opened) throw new ApiError('api_key_invalid', "Invalid secret key: sign in with the account's sk_test_… key.");
     void reply.header('Set-Cookie', sessionCookieHeader(opened.cookie, secure(request)));
     return json(reply, { ok: true });
   });
@@ -149,8 +176,10 @@ export function registerDashboard(app: App, auth: DashboardAuth, options: Dashbo
     const session = await sessionOf(request);
     const keys = options.knownKeys(session.accountId);
     return json(reply, {
-      account: session.accountId, publishable_key: keys?.publishableKey ?? null,
-      secret_key_last4: keys?.secretKey?.slice(-4) ?? null, csrf_token: session.csrfToken,
+      account: session.accountId,
+      publishable_key: keys?.publishableKey ?? null,
+      secret_key_last4: keys?.secretKey?.slice(-4) ?? null,
+      csrf_token: session.csrfToken,
     });
   });
 
@@ -168,8 +197,11 @@ export function registerDashboard(app: App, auth: DashboardAuth, options: Dashbo
     }
     const secretKey = options.knownKeys(principal.accountId)?.secretKey;
     if (secretKey === undefined) {
-      throw new ApiError('resource_missing', 'This server does not know the secret key in clear (keys are stored hashed). ' +
-        'Use the key printed when the account was created, or start opentill serve with --secret-key.');
+      throw new ApiError(
+        'resource_missing',
+        'This server does not know the secret key in clear (keys are stored hashed). ' +
+          'Use the key printed when the account was created, or start opentill serve with --secret-key.',
+      );
     }
     void reply.header('Cache-Control', 'no-store');
     return json(reply, { secret_key: secretKey });

@@ -34,8 +34,17 @@ const credentialPatterns: ReadonlyArray<[string, RegExp, string]> = [
 
 /** Fields whose whole value is a credential, whatever it looks like. */
 const secretFields = [
-  'secret', 'client_secret', 'reader_secret', 'secret_key', 'token', 'connection_token', 'pin', 'cvc', 'password',
-  'authorization', 'api_key',
+  'secret',
+  'client_secret',
+  'reader_secret',
+  'secret_key',
+  'token',
+  'connection_token',
+  'pin',
+  'cvc',
+  'password',
+  'authorization',
+  'api_key',
 ];
 const secretFieldPattern = new RegExp(`"(${secretFields.join('|')})"(\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
 /** A card number sent as a JSON number. */
@@ -77,14 +86,23 @@ function isJsonNumberToken(text: string, start: number, end: number): boolean {
 
 /** JSON text: field rules, credentials, and PAN-like digit runs inside strings. */
 export function redactJsonText(json: string): string {
-  let out = json.replace(secretFieldPattern, (_match, field: string, colon: string) => `"${field}"${colon}"${redacted}"`);
+  let out = json.replace(
+    secretFieldPattern,
+    (_match, field: string, colon: string) => `"${field}"${colon}"${redacted}"`,
+  );
   const pan = panPresent.test(out);
   if (pan) {
-    out = out.replace(numberFieldPattern, (_match, field: string, colon: string, digits: string) => `"${field}"${colon}"${maskPan(digits)}"`);
+    out = out.replace(
+      numberFieldPattern,
+      (_match, field: string, colon: string, digits: string) => `"${field}"${colon}"${maskPan(digits)}"`,
+    );
   }
   out = redactCredentials(out);
-  return pan ? out.replace(panPattern, (match: string, offset: number, whole: string) =>
-    (isJsonNumberToken(whole, offset, offset + match.length) ? match : maskPan(match))) : out;
+  return pan
+    ? out.replace(panPattern, (match: string, offset: number, whole: string) =>
+        isJsonNumberToken(whole, offset, offset + match.length) ? match : maskPan(match),
+      )
+    : out;
 }
 
 /** A JSON-compatible value, serialized and redacted. */

@@ -46,10 +46,14 @@ export function parseRetention(text: string): number {
 
 export function sourceOf(kind: string): RequestSource {
   switch (kind) {
-    case 'secret': return 'secret_key';
-    case 'publishable': return 'publishable_key';
-    case 'dashboard': return 'dashboard';
-    default: return 'connection_token';
+    case 'secret':
+      return 'secret_key';
+    case 'publishable':
+      return 'publishable_key';
+    case 'dashboard':
+      return 'dashboard';
+    default:
+      return 'connection_token';
   }
 }
 
@@ -97,7 +101,10 @@ export class RequestLogRecorder {
     if (this.flushing) return; // the running flush reschedules when it ends
     if (this.flushTimer && delayMs > 0) return;
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = setTimeout(() => { this.flushTimer = null; void this.flush(); }, delayMs);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush();
+    }, delayMs);
     this.flushTimer.unref();
   }
 
@@ -110,7 +117,8 @@ export class RequestLogRecorder {
       await this.flushing;
     } finally {
       this.flushing = null;
-      if (this.queue.length > 0) this.schedule(this.queue.length >= limits.requestLogBatchRowsMax ? 0 : limits.requestLogFlushMs);
+      if (this.queue.length > 0)
+        this.schedule(this.queue.length >= limits.requestLogBatchRowsMax ? 0 : limits.requestLogFlushMs);
     }
   }
 
@@ -135,7 +143,9 @@ export class RequestLogRecorder {
 
   async prune(): Promise<number> {
     const deleted = await this.store.prune({
-      olderThanMs: Date.now() - this.settings.retentionMs, rowsMax: this.settings.rowsMax, batchRows: limits.requestLogPruneBatchRows,
+      olderThanMs: Date.now() - this.settings.retentionMs,
+      rowsMax: this.settings.rowsMax,
+      batchRows: limits.requestLogPruneBatchRows,
     });
     this.pruned += deleted;
     return deleted;
@@ -143,7 +153,9 @@ export class RequestLogRecorder {
 
   start(): void {
     if (!this.settings.enabled || this.pruneTimer) return;
-    const prune = () => { this.prune().catch((error: unknown) => this.onError(error, 'request log pruning failed')); };
+    const prune = () => {
+      this.prune().catch((error: unknown) => this.onError(error, 'request log pruning failed'));
+    };
     prune();
     this.pruneTimer = setInterval(prune, this.settings.pruneIntervalMs);
     this.pruneTimer.unref();

@@ -23,7 +23,9 @@ export interface SseHub {
 
 export function sseHub(app: App): SseHub {
   const open = new Set<ServerResponse>();
-  app.fastify.addHook('preClose', async () => { for (const res of open) res.end(); });
+  app.fastify.addHook('preClose', async () => {
+    for (const res of open) res.end();
+  });
   return {
     /**
      * Authenticates first (errors are ordinary Stripe errors), then `stream()` takes the socket over.
@@ -32,10 +34,16 @@ export function sseHub(app: App): SseHub {
     async open(request, reply) {
       const principal = await app.authenticator.principalOf(request);
       if (principal.kind === 'publishable') {
-        throw new ApiError('secret_key_required', 'This API call cannot be made with a publishable API key. Please use a secret API key.');
+        throw new ApiError(
+          'secret_key_required',
+          'This API call cannot be made with a publishable API key. Please use a secret API key.',
+        );
       }
       if (open.size >= limits.liveStreamCountMax) {
-        throw new ApiError('rate_limit', `Too many live streams on this server (at most ${limits.liveStreamCountMax}).`);
+        throw new ApiError(
+          'rate_limit',
+          `Too many live streams on this server (at most ${limits.liveStreamCountMax}).`,
+        );
       }
       return {
         principal,
@@ -43,17 +51,25 @@ export function sseHub(app: App): SseHub {
           reply.hijack();
           const res = reply.raw;
           res.writeHead(200, {
-            'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive',
+            'Content-Type': 'text/event-stream; charset=utf-8',
+            'Cache-Control': 'no-cache',
+            Connection: 'keep-alive',
             'Request-Id': request.requestId,
           });
           open.add(res);
           const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
           heartbeat.unref();
           const cleanups: Array<() => void> = [() => clearInterval(heartbeat), () => open.delete(res)];
-          res.once('close', () => { for (const cleanup of cleanups) cleanup(); });
+          res.once('close', () => {
+            for (const cleanup of cleanups) cleanup();
+          });
           return {
-            send: (event, data) => { res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`); },
-            onClose: (cleanup) => { cleanups.push(cleanup); },
+            send: (event, data) => {
+              res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+            },
+            onClose: (cleanup) => {
+              cleanups.push(cleanup);
+            },
           };
         },
       };

@@ -4,7 +4,16 @@
  */
 import { compact } from '@opentill/core';
 import {
-  bool, currency, listEnvelope, listParams, mergeMetadata, metadata, object, oneOf, parseParams, str,
+  bool,
+  currency,
+  listEnvelope,
+  listParams,
+  mergeMetadata,
+  metadata,
+  object,
+  oneOf,
+  parseParams,
+  str,
 } from '@opentill/protocol';
 import type { App } from '../app.js';
 import { expandObject } from '../http/expand.js';
@@ -52,28 +61,57 @@ const updateSchema = {
 export function registerAccounts(app: App, services: Services): void {
   const { engine, connect } = services;
 
-  app.route('POST', '/v1/accounts', async (_request, ctx, raw) => {
-    const p = parseParams(createSchema, raw);
-    const account = await connect.createAccount(ctx, compact({
-      type: p.type, controller: p.controller, country: p.country?.toUpperCase(), email: p.email, business_type: p.business_type,
-      business_profile: p.business_profile, capabilities: p.capabilities, default_currency: p.default_currency,
-      metadata: p.metadata ? mergeMetadata({}, p.metadata) : undefined,
-    }));
-    return expandObject(engine, ctx, account, p.expand ?? []);
-  }, { resultType: 'account' });
+  app.route(
+    'POST',
+    '/v1/accounts',
+    async (_request, ctx, raw) => {
+      const p = parseParams(createSchema, raw);
+      const account = await connect.createAccount(
+        ctx,
+        compact({
+          type: p.type,
+          controller: p.controller,
+          country: p.country?.toUpperCase(),
+          email: p.email,
+          business_type: p.business_type,
+          business_profile: p.business_profile,
+          capabilities: p.capabilities,
+          default_currency: p.default_currency,
+          metadata: p.metadata ? mergeMetadata({}, p.metadata) : undefined,
+        }),
+      );
+      return expandObject(engine, ctx, account, p.expand ?? []);
+    },
+    { resultType: 'account' },
+  );
 
   app.route('GET', '/v1/accounts/:id', async (request, ctx, raw) => {
     const p = parseParams({}, raw);
-    return expandObject(engine, ctx, await connect.retrieveAccount(ctx, (request.params as { id: string }).id), p.expand ?? []);
+    return expandObject(
+      engine,
+      ctx,
+      await connect.retrieveAccount(ctx, (request.params as { id: string }).id),
+      p.expand ?? [],
+    );
   });
 
   app.route('POST', '/v1/accounts/:id', async (request, ctx, raw) => {
     const p = parseParams(updateSchema, raw);
-    const account = await connect.updateAccount(ctx, (request.params as { id: string }).id, compact({
-      email: p.email, business_type: p.business_type, business_profile: p.business_profile, capabilities: p.capabilities,
-      default_currency: p.default_currency,
-      metadataPatch: p.metadata !== undefined ? (current: Record<string, string>) => mergeMetadata(current, p.metadata) : undefined,
-    }));
+    const account = await connect.updateAccount(
+      ctx,
+      (request.params as { id: string }).id,
+      compact({
+        email: p.email,
+        business_type: p.business_type,
+        business_profile: p.business_profile,
+        capabilities: p.capabilities,
+        default_currency: p.default_currency,
+        metadataPatch:
+          p.metadata !== undefined
+            ? (current: Record<string, string>) => mergeMetadata(current, p.metadata)
+            : undefined,
+      }),
+    );
     return expandObject(engine, ctx, account, p.expand ?? []);
   });
 

@@ -17,10 +17,15 @@ export function registerCharges(app: App, services: Services): void {
   });
 
   app.route('GET', '/v1/charges', async (_request, ctx, raw) => {
-    const p = parseParams({
-      ...listParams, customer: str({ maxLength: 255 }), payment_intent: str({ maxLength: 255 }),
-      transfer_group: str({ maxLength: 255 }),
-    }, raw);
+    const p = parseParams(
+      {
+        ...listParams,
+        customer: str({ maxLength: 255 }),
+        payment_intent: str({ maxLength: 255 }),
+        transfer_group: str({ maxLength: 255 }),
+      },
+      raw,
+    );
     const filters: Filter[] = [];
     if (p.customer !== undefined) filters.push({ field: 'customer', op: 'eq', value: p.customer });
     if (p.payment_intent !== undefined) filters.push({ field: 'payment_intent', op: 'eq', value: p.payment_intent });
@@ -29,15 +34,18 @@ export function registerCharges(app: App, services: Services): void {
   });
 
   app.route('POST', '/v1/charges/:id', async (request, ctx, raw) => {
-    const p = parseParams({
-      customer: str({ maxLength: 255 }),
-      description: str({ maxLength: limits.descriptionLengthMax }).orEmpty(),
-      fraud_details: object({ user_report: oneOf(['fraudulent', 'safe'] as const).orEmpty() }),
-      metadata: metadata(),
-      receipt_email: str({ maxLength: 800 }).orEmpty(),
-      shipping: object({}).orEmpty(),
-      transfer_group: str({ maxLength: 255 }),
-    }, raw);
+    const p = parseParams(
+      {
+        customer: str({ maxLength: 255 }),
+        description: str({ maxLength: limits.descriptionLengthMax }).orEmpty(),
+        fraud_details: object({ user_report: oneOf(['fraudulent', 'safe'] as const).orEmpty() }),
+        metadata: metadata(),
+        receipt_email: str({ maxLength: 800 }).orEmpty(),
+        shipping: object({}).orEmpty(),
+        transfer_group: str({ maxLength: 255 }),
+      },
+      raw,
+    );
     const id = (request.params as { id: string }).id;
     const updated = await engine.retrying(async () => {
       const record = await engine.load(ctx, kinds.charge, id);
@@ -56,8 +64,12 @@ export function registerCharges(app: App, services: Services): void {
         set('fraud_details', p.fraud_details.user_report === null ? {} : { user_report: p.fraud_details.user_report });
       }
       if (p.metadata !== undefined) set('metadata', mergeMetadata(record.object['metadata'] as Metadata, p.metadata));
-      await engine.commit(ctx, [next], [{ type: 'charge.updated', object: next, previousAttributes: previous }],
-        versionsOf(record));
+      await engine.commit(
+        ctx,
+        [next],
+        [{ type: 'charge.updated', object: next, previousAttributes: previous }],
+        versionsOf(record),
+      );
       return next;
     });
     return expandObject(engine, ctx, updated, p.expand ?? []);

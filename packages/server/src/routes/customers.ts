@@ -2,7 +2,17 @@
 import { ApiError, buildAddress, limits, type CustomerFields, type CustomerShipping } from '@opentill/core';
 import type { Filter } from '@opentill/engine';
 import {
-  array, id, int, listParams, mergeMetadata, metadata, object, oneOf, parseParams, str, type Infer,
+  array,
+  id,
+  int,
+  listParams,
+  mergeMetadata,
+  metadata,
+  object,
+  oneOf,
+  parseParams,
+  str,
+  type Infer,
 } from '@opentill/protocol';
 import type { App } from '../app.js';
 import { expandList, expandObject, registerExpandable } from '../http/expand.js';
@@ -11,8 +21,12 @@ import type { Services } from '../services.js';
 
 const text = (maxLength = 5000) => str({ maxLength });
 const addressFields = {
-  city: text().orEmpty(), country: text(2).orEmpty(), line1: text().orEmpty(), line2: text().orEmpty(),
-  postal_code: text().orEmpty(), state: text().orEmpty(),
+  city: text().orEmpty(),
+  country: text(2).orEmpty(),
+  line1: text().orEmpty(),
+  line2: text().orEmpty(),
+  postal_code: text().orEmpty(),
+  state: text().orEmpty(),
 };
 const shipping = object({
   address: object(addressFields).req(),
@@ -63,17 +77,24 @@ function fieldsOf(p: Infer<typeof customerFields>): Omit<CustomerFields, 'metada
   if (p.description !== undefined) out.description = p.description;
   if (p.email !== undefined) out.email = p.email;
   if (p.invoice_prefix !== undefined) out.invoice_prefix = p.invoice_prefix;
-  if (p.invoice_settings?.default_payment_method !== undefined) out.invoiceDefaultPaymentMethod = p.invoice_settings.default_payment_method;
+  if (p.invoice_settings?.default_payment_method !== undefined)
+    out.invoiceDefaultPaymentMethod = p.invoice_settings.default_payment_method;
   if (p.invoice_settings?.footer !== undefined) out.invoiceFooter = p.invoice_settings.footer;
   if (p.name !== undefined) out.name = p.name;
   if (p.next_invoice_sequence !== undefined) out.next_invoice_sequence = p.next_invoice_sequence;
   if (p.phone !== undefined) out.phone = p.phone;
   if (p.preferred_locales !== undefined) out.preferred_locales = p.preferred_locales ?? [];
   if (p.shipping !== undefined) {
-    out.shipping = p.shipping === null ? null : {
-      address: buildAddress(p.shipping.address), carrier: null, name: p.shipping.name,
-      phone: p.shipping.phone ?? null, tracking_number: null,
-    } satisfies CustomerShipping;
+    out.shipping =
+      p.shipping === null
+        ? null
+        : ({
+            address: buildAddress(p.shipping.address),
+            carrier: null,
+            name: p.shipping.name,
+            phone: p.shipping.phone ?? null,
+            tracking_number: null,
+          } satisfies CustomerShipping);
   }
   if (p.tax_exempt !== undefined) out.tax_exempt = p.tax_exempt;
   return out;
@@ -85,15 +106,20 @@ export function registerCustomers(app: App, services: Services): void {
   registerExpandable('customer', ['default_source', 'test_clock']);
   registerExpandable('payment_method', ['customer']);
 
-  app.route('POST', '/v1/customers', async (_request, ctx, raw) => {
-    const p = parseParams(createSchema, raw);
-    const customer = await customers.create(ctx, {
-      ...fieldsOf(p),
-      metadata: mergeMetadata({}, p.metadata),
-      ...(p.payment_method !== undefined ? { paymentMethod: p.payment_method } : {}),
-    });
-    return expandObject(engine, ctx, customer, p.expand ?? []);
-  }, { resultType: 'customer' });
+  app.route(
+    'POST',
+    '/v1/customers',
+    async (_request, ctx, raw) => {
+      const p = parseParams(createSchema, raw);
+      const customer = await customers.create(ctx, {
+        ...fieldsOf(p),
+        metadata: mergeMetadata({}, p.metadata),
+        ...(p.payment_method !== undefined ? { paymentMethod: p.payment_method } : {}),
+      });
+      return expandObject(engine, ctx, customer, p.expand ?? []);
+    },
+    { resultType: 'customer' },
+  );
 
   // Registered before `/v1/customers/:id` reads it: a static segment wins in the router anyway.
   app.route('GET', '/v1/customers/search', async (_request, ctx, raw) => {
@@ -153,7 +179,9 @@ export function registerCustomers(app: App, services: Services): void {
     const paymentMethodId = (request.params as { paymentMethod: string }).paymentMethod;
     const paymentMethod = await services.paymentMethods.retrieve(ctx, paymentMethodId);
     if (paymentMethod.customer !== customer.id) {
-      throw new ApiError('resource_missing', `No such PaymentMethod: '${paymentMethodId}'`, { param: 'payment_method' });
+      throw new ApiError('resource_missing', `No such PaymentMethod: '${paymentMethodId}'`, {
+        param: 'payment_method',
+      });
     }
     return expandObject(engine, ctx, paymentMethod, p.expand ?? []);
   });

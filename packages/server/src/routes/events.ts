@@ -11,7 +11,9 @@ const eventType = str({ maxLength: 100, pattern: /^[a-z_.*]+$/, patternMessage: 
 /** `type` may end in `*` (`payment_intent.*`); `types` lists exact names. */
 function typeFilter(type: string | undefined, types: string[] | undefined): Filter[] {
   if (type !== undefined && types !== undefined) {
-    throw new ApiError('parameters_exclusive', 'You may only specify one of these parameters: type, types.', { param: 'types' });
+    throw new ApiError('parameters_exclusive', 'You may only specify one of these parameters: type, types.', {
+      param: 'types',
+    });
   }
   if (type !== undefined) {
     if (type === '*') return [];
@@ -36,12 +38,15 @@ export function registerEvents(app: App, services: Services): void {
   });
 
   app.route('GET', '/v1/events', async (_request, ctx, raw) => {
-    const p = parseParams({
-      ...listParams,
-      type: eventType,
-      types: array(eventType, { max: limits.eventTypesFilterCountMax }),
-      delivery_success: bool(),
-    }, raw);
+    const p = parseParams(
+      {
+        ...listParams,
+        type: eventType,
+        types: array(eventType, { max: limits.eventTypesFilterCountMax }),
+        delivery_success: bool(),
+      },
+      raw,
+    );
     const retentionStart = Math.floor((ctx.nowMs - limits.eventRetentionMs) / 1000);
     const created = { ...(p.created ?? {}) };
     created.gte = Math.max(created.gte ?? retentionStart, retentionStart);
@@ -52,7 +57,14 @@ export function registerEvents(app: App, services: Services): void {
      * (retries scheduled) or failed. A `canceled` delivery (endpoint deleted) is owed to no one and
      * counts for neither. Filtered in the store query, so every match is reachable by the cursors.
      */
-    return listObjects(engine, ctx, '/v1/events', 'event', { ...p, created }, typeFilter(p.type, p.types),
-      p.delivery_success === undefined ? {} : { deliverySuccess: p.delivery_success });
+    return listObjects(
+      engine,
+      ctx,
+      '/v1/events',
+      'event',
+      { ...p, created },
+      typeFilter(p.type, p.types),
+      p.delivery_success === undefined ? {} : { deliverySuccess: p.delivery_success },
+    );
   });
 }

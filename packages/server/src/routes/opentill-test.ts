@@ -10,8 +10,13 @@ import { amount, int, oneOf, parseParams, str } from '@opentill/protocol';
 import type { App } from '../app.js';
 import type { Services } from '../services.js';
 
-const readMethods = ['contact_emv', 'contactless_emv', 'contactless_magstripe_mode', 'magnetic_stripe_fallback',
-  'magnetic_stripe_track2'] as const;
+const readMethods = [
+  'contact_emv',
+  'contactless_emv',
+  'contactless_magstripe_mode',
+  'magnetic_stripe_fallback',
+  'magnetic_stripe_track2',
+] as const;
 
 const cardReadFields = {
   type: oneOf(['card_present', 'interac_present'] as const),
@@ -23,8 +28,15 @@ const cardReadFields = {
   cardholder_name: str({ maxLength: 200 }),
 };
 
-type CardReadParams = { type?: CardRead['type']; number?: string; read_method?: CardRead['readMethod'];
-  wallet?: 'apple_pay' | 'google_pay' | 'samsung_pay'; exp_month?: number; exp_year?: number; cardholder_name?: string };
+type CardReadParams = {
+  type?: CardRead['type'];
+  number?: string;
+  read_method?: CardRead['readMethod'];
+  wallet?: 'apple_pay' | 'google_pay' | 'samsung_pay';
+  exp_month?: number;
+  exp_year?: number;
+  cardholder_name?: string;
+};
 
 /** Defaults follow Stripe's simulated readers: Visa 4242, contactless, or Interac for Interac-only payments. */
 export function cardReadFrom(p: CardReadParams, paymentMethodTypes: string[] = ['card_present']): CardRead {
@@ -33,7 +45,8 @@ export function cardReadFrom(p: CardReadParams, paymentMethodTypes: string[] = [
   return {
     type,
     number,
-    readMethod: p.read_method ?? (p.wallet ? 'contactless_emv' : type === 'interac_present' ? 'contact_emv' : 'contactless_emv'),
+    readMethod:
+      p.read_method ?? (p.wallet ? 'contactless_emv' : type === 'interac_present' ? 'contact_emv' : 'contactless_emv'),
     wallet: p.wallet ?? null,
     ...(p.exp_month !== undefined ? { expMonth: p.exp_month } : {}),
     ...(p.exp_year !== undefined ? { expYear: p.exp_year } : {}),
@@ -49,25 +62,42 @@ const drainRoundsMax = 100;
 export function registerOpenTillTest(app: App, services: Services): void {
   const { paymentIntents, paymentMethods, scheduler, engine } = services;
 
-  app.route('POST', '/opentill/v1/test/payment_methods', async (_request, ctx, raw) => {
-    const p = parseParams(cardReadFields, raw);
-    return paymentMethods.createFromCardRead(ctx, cardReadFrom(p), 'number');
-  }, { resultType: 'payment_method' });
+  app.route(
+    'POST',
+    '/opentill/v1/test/payment_methods',
+    async (_request, ctx, raw) => {
+      const p = parseParams(cardReadFields, raw);
+      return paymentMethods.createFromCardRead(ctx, cardReadFrom(p), 'number');
+    },
+    { resultType: 'payment_method' },
+  );
 
   app.route('POST', '/opentill/v1/test/payment_intents/:id/present_card', async (request, ctx, raw) => {
-    const p = parseParams({ ...cardReadFields, pin: str({ maxLength: 12, pattern: /^\d{4,12}$/, patternMessage: 'Invalid PIN' }),
-      amount_tip: amount({ min: 0 }) }, raw);
+    const p = parseParams(
+      {
+        ...cardReadFields,
+        pin: str({ maxLength: 12, pattern: /^\d{4,12}$/, patternMessage: 'Invalid PIN' }),
+        amount_tip: amount({ min: 0 }),
+      },
+      raw,
+    );
     const intentId = (request.params as { id: string }).id;
     const current: PaymentIntent = await paymentIntents.retrieve(ctx, intentId);
     if (current.status !== 'requires_payment_method' && current.status !== 'requires_confirmation') {
-      throw new ApiError('intent_invalid_state',
-        'Payment intent must be in the requires_payment_method state to be processed by a reader.', { param: 'payment_intent' });
+      throw new ApiError(
+        'intent_invalid_state',
+        'Payment intent must be in the requires_payment_method state to be processed by a reader.',
+        { param: 'payment_intent' },
+      );
     }
     // Checked before the card read: a refused request must not leave a PaymentMethod behind.
     checkAmountWithTip(current.amount, p.amount_tip ?? 0, 'amount_tip');
     // The card's PaymentMethod and the confirmation commit together: a crash leaves neither or both.
     return paymentIntents.confirm(ctx, intentId, {
-      paymentMethod: null, pin: p.pin ?? null, tipAmount: p.amount_tip ?? 0, reader: null,
+      paymentMethod: null,
+      pin: p.pin ?? null,
+      tipAmount: p.amount_tip ?? 0,
+      reader: null,
       newPaymentMethod: paymentMethods.fromCardRead(ctx, cardReadFrom(p, current.payment_method_types), 'number'),
     });
   });
@@ -101,7 +131,7 @@ export function registerOpenTillTest(app: App, services: Services): void {
     await engine.store.updateAccount({ ...account, clockOffsetMs: account.clockOffsetMs + p.seconds * 1000 });
     app.authenticator.forgetAccount(ctx.accountId);
     // Everything that fell due in the skipped time happens now, before the answer.
-    for (let round = 0; round < drainRoundsMax && await scheduler.tickAccount(ctx.accountId) > 0; round += 1) {
+    for (let round = 0; round < drainRoundsMax && (await scheduler.tickAccount(ctx.accountId)) > 0; round += 1) {
       // Drain in bounded batches.
     }
     return clockView(ctx);
@@ -116,9 +146,14 @@ export function registerOpenTillTest(app: App, services: Services): void {
     parseParams({}, raw);
     const deleted = await engine.store.resetAccount(ctx.accountId);
     return {
-      object: 'opentill.test_reset', account: ctx.accountId,
-      deleted: { objects: deleted.objects, webhook_deliveries: deleted.deliveries, webhook_attempts: deleted.attempts,
-        idempotency_keys: deleted.idempotencyKeys },
+      object: 'opentill.test_reset',
+      account: ctx.accountId,
+      deleted: {
+        objects: deleted.objects,
+        webhook_deliveries: deleted.deliveries,
+        webhook_attempts: deleted.attempts,
+        idempotency_keys: deleted.idempotencyKeys,
+      },
     };
   });
 }

@@ -23,7 +23,10 @@ export function registerTransfers(app: App, services: Services): void {
   });
 
   app.route('GET', '/v1/transfers', async (_request, ctx, raw) => {
-    const p = parseParams({ ...listParams, destination: str({ maxLength: 255 }), transfer_group: str({ maxLength: 255 }) }, raw);
+    const p = parseParams(
+      { ...listParams, destination: str({ maxLength: 255 }), transfer_group: str({ maxLength: 255 }) },
+      raw,
+    );
     const filters: Filter[] = [];
     if (p.destination !== undefined) filters.push({ field: 'destination', op: 'eq', value: p.destination });
     if (p.transfer_group !== undefined) filters.push({ field: 'transfer_group', op: 'eq', value: p.transfer_group });

@@ -9,15 +9,34 @@
  */
 import { ApiError, limits, secondsOf } from '@opentill/core';
 import {
-  apiVersion, rolledSecretGraceMsMax, type DeliveryAttempt, type DeliveryRow, type Filter,
+  apiVersion,
+  rolledSecretGraceMsMax,
+  type DeliveryAttempt,
+  type DeliveryRow,
+  type Filter,
 } from '@opentill/engine';
-import { array, bool, int, listParams, mergeMetadata, metadata, oneOf, parseParams, str, toWire } from '@opentill/protocol';
+import {
+  array,
+  bool,
+  int,
+  listParams,
+  mergeMetadata,
+  metadata,
+  oneOf,
+  parseParams,
+  str,
+  toWire,
+} from '@opentill/protocol';
 import type { App } from '../app.js';
 import { listObjects } from '../http/list.js';
 import type { Services } from '../services.js';
 
 const eventTypeParam = str({ maxLength: 100 });
-const versionParam = str({ maxLength: 40, pattern: /^\d{4}-\d{2}-\d{2}(\.[a-z_]+)?$/, patternMessage: 'Invalid api_version' });
+const versionParam = str({
+  maxLength: 40,
+  pattern: /^\d{4}-\d{2}-\d{2}(\.[a-z_]+)?$/,
+  patternMessage: 'Invalid api_version',
+});
 const delaySecondsMax = 3 * 24 * 60 * 60;
 const streamHeartbeatMs = 15_000;
 
@@ -62,23 +81,33 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
   const id = (request: { params: unknown }) => (request.params as { id: string }).id;
 
   app.route('POST', '/v1/webhook_endpoints', async (_request, ctx, raw) => {
-    const p = parseParams({
-      url: str({ maxLength: 5000 }).req(),
-      enabled_events: array(eventTypeParam, { max: 500 }).req(),
-      api_version: versionParam,
-      connect: bool(),
-      description: str({ maxLength: limits.descriptionLengthMax }).orEmpty(),
-      metadata: metadata(),
-    }, raw);
+    const p = parseParams(
+      {
+        url: str({ maxLength: 5000 }).req(),
+        enabled_events: array(eventTypeParam, { max: 500 }).req(),
+        api_version: versionParam,
+        connect: bool(),
+        description: str({ maxLength: limits.descriptionLengthMax }).orEmpty(),
+        metadata: metadata(),
+      },
+      raw,
+    );
     // Connect endpoints belong to platforms: a connected account has no connected accounts to hear.
     if (p.connect === true && ctx.platformId) {
-      throw new ApiError('invalid_request_body',
-        'A connected account cannot create a Connect webhook endpoint (connect=true); create it with the platform\'s key, ' +
-        'without Stripe-Account.', { param: 'connect' });
+      throw new ApiError(
+        'invalid_request_body',
+        "A connected account cannot create a Connect webhook endpoint (connect=true); create it with the platform's key, " +
+          'without Stripe-Account.',
+        { param: 'connect' },
+      );
     }
     return webhookEndpoints.create(ctx, {
-      url: p.url, enabledEvents: p.enabled_events, apiVersion: p.api_version ?? null,
-      description: p.description ?? null, metadata: mergeMetadata({}, p.metadata), connect: p.connect === true,
+      url: p.url,
+      enabledEvents: p.enabled_events,
+      apiVersion: p.api_version ?? null,
+      description: p.description ?? null,
+      metadata: mergeMetadata({}, p.metadata),
+      connect: p.connect === true,
     });
   });
 
@@ -88,19 +117,24 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
   });
 
   app.route('POST', '/v1/webhook_endpoints/:id', async (request, ctx, raw) => {
-    const p = parseParams({
-      url: str({ maxLength: 5000 }),
-      enabled_events: array(eventTypeParam, { max: 500 }),
-      disabled: bool(),
-      description: str({ maxLength: limits.descriptionLengthMax }).orEmpty(),
-      metadata: metadata(),
-    }, raw);
+    const p = parseParams(
+      {
+        url: str({ maxLength: 5000 }),
+        enabled_events: array(eventTypeParam, { max: 500 }),
+        disabled: bool(),
+        description: str({ maxLength: limits.descriptionLengthMax }).orEmpty(),
+        metadata: metadata(),
+      },
+      raw,
+    );
     return webhookEndpoints.update(ctx, id(request), {
       ...(p.url !== undefined ? { url: p.url } : {}),
       ...(p.enabled_events !== undefined ? { enabledEvents: p.enabled_events } : {}),
       ...(p.disabled !== undefined ? { disabled: p.disabled } : {}),
       ...(p.description !== undefined ? { description: p.description } : {}),
-      ...(p.metadata !== undefined ? { metadataPatch: (m: Record<string, string>) => mergeMetadata(m, p.metadata) } : {}),
+      ...(p.metadata !== undefined
+        ? { metadataPatch: (m: Record<string, string>) => mergeMetadata(m, p.metadata) }
+        : {}),
     });
   });
 
@@ -117,7 +151,11 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
 
   // --- OpenTill operability ------------------------------------------------------------------
 
-  const logQuery = { event: str({ maxLength: 255 }), endpoint: str({ maxLength: 255 }), limit: int({ min: 1, max: 100 }) };
+  const logQuery = {
+    event: str({ maxLength: 255 }),
+    endpoint: str({ maxLength: 255 }),
+    limit: int({ min: 1, max: 100 }),
+  };
 
   app.route('GET', '/opentill/v1/webhook_attempts', async (_request, ctx, raw) => {
     const p = parseParams(logQuery, raw);
@@ -125,8 +163,10 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
       throw new ApiError('parameter_missing', 'Missing required param: event or endpoint.', { param: 'event' });
     }
     const attempts = await engine.store.outbox.attempts({
-      accountId: ctx.accountId, limit: p.limit ?? 100,
-      ...(p.event !== undefined ? { eventId: p.event } : {}), ...(p.endpoint !== undefined ? { endpointId: p.endpoint } : {}),
+      accountId: ctx.accountId,
+      limit: p.limit ?? 100,
+      ...(p.event !== undefined ? { eventId: p.event } : {}),
+      ...(p.endpoint !== undefined ? { endpointId: p.endpoint } : {}),
     });
     return { object: 'list', url: '/opentill/v1/webhook_attempts', has_more: false, data: attempts.map(attemptView) };
   });
@@ -134,8 +174,10 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
   app.route('GET', '/opentill/v1/webhook_deliveries', async (_request, ctx, raw) => {
     const p = parseParams(logQuery, raw);
     const rows = await engine.store.outbox.deliveries({
-      accountId: ctx.accountId, limit: p.limit ?? 100,
-      ...(p.event !== undefined ? { eventId: p.event } : {}), ...(p.endpoint !== undefined ? { endpointId: p.endpoint } : {}),
+      accountId: ctx.accountId,
+      limit: p.limit ?? 100,
+      ...(p.event !== undefined ? { eventId: p.event } : {}),
+      ...(p.endpoint !== undefined ? { endpointId: p.endpoint } : {}),
     });
     return { object: 'list', url: '/opentill/v1/webhook_deliveries', has_more: false, data: rows.map(deliveryView) };
   });
@@ -151,31 +193,54 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
   });
 
   app.route('POST', '/opentill/v1/test/webhook_endpoints/:id/fault', async (request, ctx, raw) => {
-    const p = parseParams({
-      mode: oneOf(['none', 'drop', 'delay'] as const).req(),
-      delay_seconds: int({ min: 1, max: delaySecondsMax }),
-    }, raw);
+    const p = parseParams(
+      {
+        mode: oneOf(['none', 'drop', 'delay'] as const).req(),
+        delay_seconds: int({ min: 1, max: delaySecondsMax }),
+      },
+      raw,
+    );
     if (p.mode === 'delay' && p.delay_seconds === undefined) {
       throw new ApiError('parameter_missing', 'Missing required param: delay_seconds.', { param: 'delay_seconds' });
     }
-    const endpoint = await webhookEndpoints.setFault(ctx, id(request),
-      p.mode === 'none' ? null : p.mode === 'drop' ? { mode: 'drop' } : { mode: 'delay', delayMs: p.delay_seconds! * 1000 });
-    return { object: 'opentill.webhook_fault', endpoint: endpoint.id, mode: p.mode, delay_seconds: p.delay_seconds ?? null };
+    const endpoint = await webhookEndpoints.setFault(
+      ctx,
+      id(request),
+      p.mode === 'none'
+        ? null
+        : p.mode === 'drop'
+          ? { mode: 'drop' }
+          : { mode: 'delay', delayMs: p.delay_seconds! * 1000 },
+    );
+    return {
+      object: 'opentill.webhook_fault',
+      endpoint: endpoint.id,
+      mode: p.mode,
+      delay_seconds: p.delay_seconds ?? null,
+    };
   });
 
   // --- live stream for `opentill listen` -----------------------------------------------------
 
   const open = new Set<import('node:http').ServerResponse>();
   // Streams never end by themselves: close them so the server can shut down.
-  app.fastify.addHook('preClose', async () => { for (const res of open) res.end(); });
+  app.fastify.addHook('preClose', async () => {
+    for (const res of open) res.end();
+  });
   app.fastify.get('/opentill/v1/events/stream', async (request, reply) => {
     // A key, or the dashboard's session cookie (EventSource sends cookies, not headers).
     const principal = await app.authenticator.principalOf(request);
     if (principal.kind === 'publishable') {
-      throw new ApiError('secret_key_required', 'This API call cannot be made with a publishable API key. Please use a secret API key.');
+      throw new ApiError(
+        'secret_key_required',
+        'This API call cannot be made with a publishable API key. Please use a secret API key.',
+      );
     }
     const query = new URL(request.url, 'http://localhost').searchParams;
-    const wanted = (query.get('events') ?? '*').split(',').map((type) => type.trim()).filter(Boolean);
+    const wanted = (query.get('events') ?? '*')
+      .split(',')
+      .map((type) => type.trim())
+      .filter(Boolean);
     const feed = await eventsFeed.open(principal.accountId, wanted);
     reply.hijack();
     const res = reply.raw;
@@ -189,12 +254,20 @@ export function registerWebhookEndpoints(app: App, services: Services): void {
       feed.close();
     });
     res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive',
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
       'Request-Id': request.requestId,
     });
     // toWire: an event forwarded by `opentill listen` is the body a webhook endpoint would get.
     const send = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${toWire(data)}\n\n`);
-    send('ready', { account: principal.accountId, secret: feed.secret, events: wanted, api_version: apiVersion, created: secondsOf(Date.now()) });
+    send('ready', {
+      account: principal.accountId,
+      secret: feed.secret,
+      events: wanted,
+      api_version: apiVersion,
+      created: secondsOf(Date.now()),
+    });
     // (Closed during the await: `close` already ran and `start` delivers nothing.)
     await feed.start((event) => send('event', event));
     if (!closed) open.add(res);

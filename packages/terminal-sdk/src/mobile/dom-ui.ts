@@ -16,8 +16,15 @@
  * the app, never markup. Stable `data-testid` attributes are part of the contract for tests.
  */
 import { zeroDecimalCurrencies, type TapToPayUxConfiguration } from '@opentill/core';
-import type { PinPadRequest, PinPadResult, TapOutcomeScreen, TapScreenRequest, TapScreenResult, TapToPayUi, TapWallet }
-  from './ui.js';
+import type {
+  PinPadRequest,
+  PinPadResult,
+  TapOutcomeScreen,
+  TapScreenRequest,
+  TapScreenResult,
+  TapToPayUi,
+  TapWallet,
+} from './ui.js';
 
 export interface DomTestCard {
   /** Test card number sent as the tapped card. */
@@ -27,20 +34,22 @@ export interface DomTestCard {
 }
 
 /** The test cards offered on the simulated tap screen (numbers: processor-simulated's card table). */
-export const domTestCards: readonly DomTestCard[] = Object.freeze([
-  { number: '4242424242424242', label: 'Visa' },
-  { number: '5555555555554444', label: 'Mastercard' },
-  { number: '378282246310005', label: 'American Express' },
-  { number: '6011111111111117', label: 'Discover' },
-  { number: '4506445006931933', label: 'Interac (CA)' },
-  { number: '6280000360000978', label: 'eftpos Australia (AU)' },
-  { number: '3566002020360505', label: 'JCB (not accepted)' },
-  { number: '4000002760000008', label: 'Online PIN, SCA retry' },
-  { number: '4000008260000075', label: 'Offline PIN, SCA retry' },
-  { number: '4001007020000002', label: 'Offline PIN only' },
-  { number: '4000000000000002', label: 'Charge declined' },
-  { number: '4000000000009995', label: 'Insufficient funds' },
-].map((card) => Object.freeze(card)));
+export const domTestCards: readonly DomTestCard[] = Object.freeze(
+  [
+    { number: '4242424242424242', label: 'Visa' },
+    { number: '5555555555554444', label: 'Mastercard' },
+    { number: '378282246310005', label: 'American Express' },
+    { number: '6011111111111117', label: 'Discover' },
+    { number: '4506445006931933', label: 'Interac (CA)' },
+    { number: '6280000360000978', label: 'eftpos Australia (AU)' },
+    { number: '3566002020360505', label: 'JCB (not accepted)' },
+    { number: '4000002760000008', label: 'Online PIN, SCA retry' },
+    { number: '4000008260000075', label: 'Offline PIN, SCA retry' },
+    { number: '4001007020000002', label: 'Offline PIN only' },
+    { number: '4000000000000002', label: 'Charge declined' },
+    { number: '4000000000009995', label: 'Insufficient funds' },
+  ].map((card) => Object.freeze(card)),
+);
 
 const wallets: readonly { value: TapWallet | null; label: string }[] = [
   { value: null, label: 'Physical card' },
@@ -88,20 +97,32 @@ export function formatTapAmount(amount: number, currency: string, locale?: strin
 }
 
 /** Where the tap-zone indicator sits, as CSS for the absolutely positioned zone inside the stage. */
-export function tapZonePlacement(zone: TapToPayUxConfiguration['tapZone']): { left: string; top: string; transform: string } {
+export function tapZonePlacement(zone: TapToPayUxConfiguration['tapZone']): {
+  left: string;
+  top: string;
+  transform: string;
+} {
   // A bias is a fraction of the free space (Android layout bias): left = bias × (W − w). With
   // `left: b%` and `translate(-b%)` the browser computes exactly that without measuring anything.
   const at = (x: number, y: number) => ({
-    left: `${round(x * 100)}%`, top: `${round(y * 100)}%`, transform: `translate(${round(-x * 100)}%, ${round(-y * 100)}%)`,
+    left: `${round(x * 100)}%`,
+    top: `${round(y * 100)}%`,
+    transform: `translate(${round(-x * 100)}%, ${round(-y * 100)}%)`,
   });
   switch (zone.indicator) {
-    case 'default': return at(0.5, 0.08);
-    case 'above': return at(zone.bias ?? 0.5, 0);
-    case 'below': return at(zone.bias ?? 0.5, 1);
-    case 'left': return at(0, zone.bias ?? 0.5);
-    case 'right': return at(1, zone.bias ?? 0.5);
+    case 'default':
+      return at(0.5, 0.08);
+    case 'above':
+      return at(zone.bias ?? 0.5, 0);
+    case 'below':
+      return at(zone.bias ?? 0.5, 1);
+    case 'left':
+      return at(0, zone.bias ?? 0.5);
+    case 'right':
+      return at(1, zone.bias ?? 0.5);
     case 'front':
-    case 'behind': return at(zone.xBias ?? 0.5, zone.yBias ?? 0.5);
+    case 'behind':
+      return at(zone.xBias ?? 0.5, zone.yBias ?? 0.5);
   }
 }
 
@@ -181,12 +202,16 @@ export class DomTapToPayUi implements TapToPayUi {
           // The SDK now talks to the server; keep the screen up (no flash of the app) until its next call.
           overlay.dataset['state'] = result.kind === 'tapped' ? 'processing' : 'read_error';
           prompt.textContent = result.kind === 'tapped' ? 'Processing…' : 'Card not read';
-          overlay.querySelectorAll<HTMLButtonElement | HTMLSelectElement>('button, select').forEach((control) => { control.disabled = true; });
+          overlay.querySelectorAll<HTMLButtonElement | HTMLSelectElement>('button, select').forEach((control) => {
+            control.disabled = true;
+          });
         }
         resolve(result);
       };
       const onAbort = () => finish({ kind: 'canceled' });
-      const onKey = (event: KeyboardEvent) => { if (event.key === 'Escape') finish({ kind: 'canceled' }); };
+      const onKey = (event: KeyboardEvent) => {
+        if (event.key === 'Escape') finish({ kind: 'canceled' });
+      };
       signal.addEventListener('abort', onAbort);
       this.#doc.addEventListener('keydown', onKey);
       this.#cleanup = () => finish({ kind: 'canceled' });
@@ -198,13 +223,30 @@ export class DomTapToPayUi implements TapToPayUi {
       const info = el(this.#doc, 'div', 'ttp-info');
       info.append(
         el(this.#doc, 'div', 'ttp-merchant', request.merchantDisplayName, 'ttp-merchant'),
-        el(this.#doc, 'div', 'ttp-amount', formatTapAmount(request.amount, request.currency, this.#locale), 'ttp-amount'),
+        el(
+          this.#doc,
+          'div',
+          'ttp-amount',
+          formatTapAmount(request.amount, request.currency, this.#locale),
+          'ttp-amount',
+        ),
       );
-      if (request.retryMessage) info.append(el(this.#doc, 'div', 'ttp-retry', request.retryMessage, 'ttp-retry-message'));
+      if (request.retryMessage)
+        info.append(el(this.#doc, 'div', 'ttp-retry', request.retryMessage, 'ttp-retry-message'));
       const prompt = el(this.#doc, 'div', 'ttp-prompt', 'Hold card here', 'ttp-prompt');
       info.append(prompt);
       Object.assign(info.style, infoPlacement(request.ux.tapZone));
-      stage.append(info, this.#tapZone(request.ux.tapZone, tap, () => finish({ kind: 'read_error' }), (t) => { pressTimer = t; }));
+      stage.append(
+        info,
+        this.#tapZone(
+          request.ux.tapZone,
+          tap,
+          () => finish({ kind: 'read_error' }),
+          (t) => {
+            pressTimer = t;
+          },
+        ),
+      );
       overlay.append(stage);
       // A browser has no NFC: even for a "real" reader, the card the customer holds is picked here.
       overlay.append(this.#simulatorPanel(tap, request.simulated));
@@ -232,7 +274,9 @@ export class DomTapToPayUi implements TapToPayUi {
         if (result.kind === 'canceled') this.dismiss();
         else {
           overlay.dataset['state'] = 'processing';
-          overlay.querySelectorAll('button').forEach((button) => { button.disabled = true; });
+          overlay.querySelectorAll('button').forEach((button) => {
+            button.disabled = true;
+          });
         }
         resolve(result);
       };
@@ -251,16 +295,25 @@ export class DomTapToPayUi implements TapToPayUi {
 
       const dots = el(this.#doc, 'div', 'ttp-pin-dots', null, 'ttp-pin-dots');
       dots.setAttribute('aria-live', 'polite');
-      const ok = this.#button('OK', 'ttp-pin-ok ttp-key-ok', 'ttp-pin-ok', () => { if (digits.length >= 4) finish({ kind: 'entered', pin: digits }); });
+      const ok = this.#button('OK', 'ttp-pin-ok ttp-key-ok', 'ttp-pin-ok', () => {
+        if (digits.length >= 4) finish({ kind: 'entered', pin: digits });
+      });
       const render = () => {
         dots.textContent = '';
         dots.dataset['length'] = String(digits.length);
         dots.setAttribute('aria-label', `${digits.length} digits entered`);
-        for (let i = 0; i < Math.max(4, digits.length); i++) dots.append(el(this.#doc, 'span', i < digits.length ? 'ttp-dot ttp-dot-on' : 'ttp-dot'));
+        for (let i = 0; i < Math.max(4, digits.length); i++)
+          dots.append(el(this.#doc, 'span', i < digits.length ? 'ttp-dot ttp-dot-on' : 'ttp-dot'));
         ok.disabled = digits.length < 4;
       };
-      const press = (digit: number) => { if (digits.length < 12) digits += String(digit); render(); };
-      const clear = () => { digits = digits.slice(0, -1); render(); };
+      const press = (digit: number) => {
+        if (digits.length < 12) digits += String(digit);
+        render();
+      };
+      const clear = () => {
+        digits = digits.slice(0, -1);
+        render();
+      };
       const onKey = (event: KeyboardEvent) => {
         if (/^[0-9]$/.test(event.key)) press(Number(event.key));
         else if (event.key === 'Backspace') clear();
@@ -274,7 +327,13 @@ export class DomTapToPayUi implements TapToPayUi {
       const header = el(this.#doc, 'div', 'ttp-pin-header');
       header.append(
         el(this.#doc, 'div', 'ttp-pin-title', 'Enter PIN', 'ttp-pin-title'),
-        el(this.#doc, 'div', 'ttp-pin-amount', formatTapAmount(request.amount, request.currency, this.#locale), 'ttp-pin-amount'),
+        el(
+          this.#doc,
+          'div',
+          'ttp-pin-amount',
+          formatTapAmount(request.amount, request.currency, this.#locale),
+          'ttp-pin-amount',
+        ),
       );
       pad.append(header);
       if (request.message) pad.append(el(this.#doc, 'div', 'ttp-pin-message', request.message, 'ttp-pin-message'));
@@ -286,14 +345,21 @@ export class DomTapToPayUi implements TapToPayUi {
         const last = index === rows.length - 1;
         // The last row (the lone digit) is framed by clear and OK, as on card readers.
         if (last) line.append(this.#button('⌫', 'ttp-key ttp-key-clear', 'ttp-pin-clear', clear, 'Delete last digit'));
-        for (const digit of row) line.append(this.#button(String(digit), 'ttp-key', `ttp-pin-key-${digit}`, () => press(digit)));
+        for (const digit of row)
+          line.append(this.#button(String(digit), 'ttp-key', `ttp-pin-key-${digit}`, () => press(digit)));
         if (last) line.append(ok);
         keys.append(line);
       });
-      pad.append(keys, this.#button('Cancel', 'ttp-pin-cancel', 'ttp-pin-cancel', () => finish({ kind: 'canceled' })));
+      pad.append(
+        keys,
+        this.#button('Cancel', 'ttp-pin-cancel', 'ttp-pin-cancel', () => finish({ kind: 'canceled' })),
+      );
       if (this.#pinSimulatorControls) {
-        pad.append(this.#button('Simulate screenshot', 'ttp-pin-screenshot', 'ttp-pin-screenshot',
-          () => finish({ kind: 'screenshot_attempted' })));
+        pad.append(
+          this.#button('Simulate screenshot', 'ttp-pin-screenshot', 'ttp-pin-screenshot', () =>
+            finish({ kind: 'screenshot_attempted' }),
+          ),
+        );
       }
       // The pad moves within an area inset from the screen edges, so it never touches them.
       const area = el(this.#doc, 'div', 'ttp-pin-area');
@@ -351,7 +417,8 @@ export class DomTapToPayUi implements TapToPayUi {
       this.#overlay = overlay;
     }
     overlay.textContent = '';
-    overlay.dataset['testid'] = screen === 'pin' ? 'ttp-pin-screen' : screen === 'tap' ? 'ttp-tap-screen' : 'ttp-outcome-screen';
+    overlay.dataset['testid'] =
+      screen === 'pin' ? 'ttp-pin-screen' : screen === 'tap' ? 'ttp-tap-screen' : 'ttp-outcome-screen';
     overlay.dataset['screen'] = screen;
     overlay.dataset['state'] = 'waiting';
     overlay.setAttribute('aria-label', screen === 'pin' ? 'Enter PIN' : 'Tap to Pay');
@@ -379,15 +446,28 @@ export class DomTapToPayUi implements TapToPayUi {
 
   #topBar(title: string, onClose: () => void, closeTestId: string): HTMLElement {
     const bar = el(this.#doc, 'div', 'ttp-top');
-    bar.append(this.#button('×', 'ttp-close', closeTestId, onClose, 'Cancel'), el(this.#doc, 'div', 'ttp-title', title));
+    bar.append(
+      this.#button('×', 'ttp-close', closeTestId, onClose, 'Cancel'),
+      el(this.#doc, 'div', 'ttp-title', title),
+    );
     return bar;
   }
 
-  #tapZone(zone: TapToPayUxConfiguration['tapZone'], onTap: () => void, onLongPress: () => void,
-    setTimer: (timer: Timer | undefined) => void): HTMLElement {
-    const button = this.#button('', `ttp-zone ttp-zone-${zone.indicator}`, 'ttp-tap-zone', () => {
-      if (!longPressed) onTap();
-    }, zone.indicator === 'behind' ? 'Hold card to the back of the phone' : 'Hold card here');
+  #tapZone(
+    zone: TapToPayUxConfiguration['tapZone'],
+    onTap: () => void,
+    onLongPress: () => void,
+    setTimer: (timer: Timer | undefined) => void,
+  ): HTMLElement {
+    const button = this.#button(
+      '',
+      `ttp-zone ttp-zone-${zone.indicator}`,
+      'ttp-tap-zone',
+      () => {
+        if (!longPressed) onTap();
+      },
+      zone.indicator === 'behind' ? 'Hold card to the back of the phone' : 'Hold card here',
+    );
     button.dataset['indicator'] = zone.indicator;
     Object.assign(button.style, tapZonePlacement(zone));
     // The contactless symbol; "behind" is an outline: the antenna is on the back of the phone.
@@ -395,14 +475,22 @@ export class DomTapToPayUi implements TapToPayUi {
     for (let i = 0; i < 3; i++) mark.append(el(this.#doc, 'span', 'ttp-wave'));
     button.append(mark);
     if (zone.indicator === 'behind') button.append(el(this.#doc, 'span', 'ttp-zone-label', 'Back of the phone'));
-    if (['above', 'below', 'left', 'right'].includes(zone.indicator)) button.append(el(this.#doc, 'span', 'ttp-zone-arrow'));
+    if (['above', 'below', 'left', 'right'].includes(zone.indicator))
+      button.append(el(this.#doc, 'span', 'ttp-zone-arrow'));
     let longPressed = false;
     let timer: Timer | undefined;
-    const stop = () => { clearTimeout(timer); timer = undefined; setTimer(undefined); };
+    const stop = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      setTimer(undefined);
+    };
     button.addEventListener('pointerdown', () => {
       longPressed = false;
       stop();
-      timer = setTimeout(() => { longPressed = true; onLongPress(); }, this.#longPressMs);
+      timer = setTimeout(() => {
+        longPressed = true;
+        onLongPress();
+      }, this.#longPressMs);
       setTimer(timer);
     });
     for (const type of ['pointerup', 'pointercancel', 'pointerleave'] as const) button.addEventListener(type, stop);
@@ -413,21 +501,45 @@ export class DomTapToPayUi implements TapToPayUi {
 
   #simulatorPanel(onTap: () => void, simulated: boolean): HTMLElement {
     const panel = el(this.#doc, 'div', 'ttp-sim', null, 'ttp-simulator');
-    panel.append(el(this.#doc, 'div', 'ttp-sim-title',
-      `${simulated ? 'Simulated reader' : 'Test card held by the customer'}: tap = read, long press = failed read`));
-    const cardSelect = this.#select('ttp-card-select', 'Test card',
-      this.#cards.map((c) => ({ value: c.number, label: `${c.label} •••• ${c.number.slice(-4)}` })), this.#cardNumber,
-      (value) => { this.#cardNumber = value; });
-    const walletSelect = this.#select('ttp-wallet-select', 'Wallet', wallets.map((w) => ({ value: w.value ?? '', label: w.label })),
-      this.#wallet ?? '', (value) => { this.#wallet = value === '' ? null : value as TapWallet; });
+    panel.append(
+      el(
+        this.#doc,
+        'div',
+        'ttp-sim-title',
+        `${simulated ? 'Simulated reader' : 'Test card held by the customer'}: tap = read, long press = failed read`,
+      ),
+    );
+    const cardSelect = this.#select(
+      'ttp-card-select',
+      'Test card',
+      this.#cards.map((c) => ({ value: c.number, label: `${c.label} •••• ${c.number.slice(-4)}` })),
+      this.#cardNumber,
+      (value) => {
+        this.#cardNumber = value;
+      },
+    );
+    const walletSelect = this.#select(
+      'ttp-wallet-select',
+      'Wallet',
+      wallets.map((w) => ({ value: w.value ?? '', label: w.label })),
+      this.#wallet ?? '',
+      (value) => {
+        this.#wallet = value === '' ? null : (value as TapWallet);
+      },
+    );
     const row = el(this.#doc, 'div', 'ttp-sim-row');
     row.append(cardSelect, walletSelect);
     panel.append(row, this.#button('Tap card', 'ttp-sim-tap', 'ttp-tap-button', onTap));
     return panel;
   }
 
-  #select(testId: string, label: string, options: { value: string; label: string }[], selected: string,
-    onChange: (value: string) => void): HTMLElement {
+  #select(
+    testId: string,
+    label: string,
+    options: { value: string; label: string }[],
+    selected: string,
+    onChange: (value: string) => void,
+  ): HTMLElement {
     const wrapper = el(this.#doc, 'label', 'ttp-sim-field');
     wrapper.append(el(this.#doc, 'span', 'ttp-sim-label', label));
     const select = this.#doc.createElement('select');
@@ -450,12 +562,17 @@ export class DomTapToPayUi implements TapToPayUi {
     const button = el(this.#doc, 'button', className, text, testId);
     button.type = 'button';
     if (ariaLabel) button.setAttribute('aria-label', ariaLabel);
-    button.addEventListener('click', (event) => { event.preventDefault(); onClick(); });
+    button.addEventListener('click', (event) => {
+      event.preventDefault();
+      onClick();
+    });
     return button;
   }
 }
 
-function definedColors(colors: TapToPayUxConfiguration['colors']): Partial<Record<'primary' | 'success' | 'error', string>> {
+function definedColors(
+  colors: TapToPayUxConfiguration['colors'],
+): Partial<Record<'primary' | 'success' | 'error', string>> {
   const out: Partial<Record<'primary' | 'success' | 'error', string>> = {};
   if (colors.primary) out.primary = colors.primary;
   if (colors.success) out.success = colors.success;
@@ -463,8 +580,13 @@ function definedColors(colors: TapToPayUxConfiguration['colors']): Partial<Recor
   return out;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, className: string, text?: string | null,
-  testId?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  doc: Document,
+  tag: K,
+  className: string,
+  text?: string | null,
+  testId?: string,
+): HTMLElementTagNameMap[K] {
   const node = doc.createElement(tag);
   node.className = className;
   if (text !== undefined && text !== null) node.textContent = text;
@@ -484,7 +606,8 @@ function installStyles(doc: Document): void {
 
 // The tap screen's theme follows the UX configuration (colours through CSS variables, dark mode
 // through data-theme); `[data-theme="pin"]` is the PIN pad's fixed neutral theme.
-const dark = '--ttp-bg: #10131a; --ttp-fg: #f5f7fa; --ttp-muted: #a3acb9; --ttp-surface: #1c212b; --ttp-border: #333a47;';
+const dark =
+  '--ttp-bg: #10131a; --ttp-fg: #f5f7fa; --ttp-muted: #a3acb9; --ttp-surface: #1c212b; --ttp-border: #333a47;';
 const styles = `
 .ttp-overlay { position: fixed; inset: 0; z-index: 2147483000; display: flex; flex-direction: column;
   --ttp-bg: #ffffff; --ttp-fg: #1a1f36; --ttp-muted: #697386; --ttp-surface: #f6f8fa; --ttp-border: #e3e8ee;

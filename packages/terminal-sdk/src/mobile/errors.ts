@@ -96,12 +96,23 @@ const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
 /** A mobile-vocabulary code (core's device checks, the server) as React Native's. */
 export function mobileCodeOf(code: string): ErrorCode {
-  return knownCodes.has(code) ? code as ErrorCode : nativeTapToPayCodes[code] ?? ErrorCode.UNEXPECTED_SDK_ERROR;
+  return knownCodes.has(code) ? (code as ErrorCode) : (nativeTapToPayCodes[code] ?? ErrorCode.UNEXPECTED_SDK_ERROR);
 }
 
-export function stripeError(code: ErrorCode, message: string, extra: Partial<Omit<StripeError, 'name' | 'code' | 'message'>> = {}): StripeError {
-  return { name: 'StripeError', code, nativeErrorCode: extra.nativeErrorCode ?? code, message, metadata: extra.metadata ?? {},
-    ...(extra.paymentIntent ? { paymentIntent: extra.paymentIntent } : {}), ...(extra.apiError ? { apiError: extra.apiError } : {}) };
+export function stripeError(
+  code: ErrorCode,
+  message: string,
+  extra: Partial<Omit<StripeError, 'name' | 'code' | 'message'>> = {},
+): StripeError {
+  return {
+    name: 'StripeError',
+    code,
+    nativeErrorCode: extra.nativeErrorCode ?? code,
+    message,
+    metadata: extra.metadata ?? {},
+    ...(extra.paymentIntent ? { paymentIntent: extra.paymentIntent } : {}),
+    ...(extra.apiError ? { apiError: extra.apiError } : {}),
+  };
 }
 
 /** Server codes of the SDK endpoints (docs/sdk.md) that have a React Native code. */
@@ -137,8 +148,13 @@ export function apiErrorOf(error: Record<string, unknown>): ApiErrorInformation 
   const type = text(error['type']);
   const docUrl = text(error['doc_url']);
   return {
-    code: text(error['code']) ?? '', message: text(error['message']) ?? '', declineCode: text(error['decline_code']) ?? '',
-    ...(type ? { type } : {}), ...(param ? { param } : {}), ...(charge ? { charge } : {}), ...(docUrl ? { docUrl } : {}),
+    code: text(error['code']) ?? '',
+    message: text(error['message']) ?? '',
+    declineCode: text(error['decline_code']) ?? '',
+    ...(type ? { type } : {}),
+    ...(param ? { param } : {}),
+    ...(charge ? { charge } : {}),
+    ...(docUrl ? { docUrl } : {}),
   };
 }
 
@@ -147,22 +163,29 @@ export function fromFailure(failure: TransportFailure, paymentIntent?: PaymentIn
   if (failure.kind === 'network') return stripeError(ErrorCode.STRIPE_API_CONNECTION_ERROR, failure.error.message);
   if (failure.kind === 'timeout') return stripeError(ErrorCode.REQUEST_TIMED_OUT, failure.error.message);
   if (failure.kind === 'token') {
-    return stripeError(ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR, failure.error.message,
-      { metadata: failure.status ? { httpStatusCode: failure.status } : {} });
+    return stripeError(ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR, failure.error.message, {
+      metadata: failure.status ? { httpStatusCode: failure.status } : {},
+    });
   }
   const error = failure.error;
   const serverCode = error.code;
   const code: ErrorCode = /^[A-Z][A-Z0-9_]*$/.test(serverCode)
     ? mobileCodeOf(serverCode)
-    : serverCodes[serverCode] ?? (error['type'] === 'card_error' ? ErrorCode.DECLINED_BY_STRIPE_API
-      : typeof error['param'] === 'string' ? ErrorCode.INVALID_REQUIRED_PARAMETER : ErrorCode.STRIPE_API_ERROR);
+    : (serverCodes[serverCode] ??
+      (error['type'] === 'card_error'
+        ? ErrorCode.DECLINED_BY_STRIPE_API
+        : typeof error['param'] === 'string'
+          ? ErrorCode.INVALID_REQUIRED_PARAMETER
+          : ErrorCode.STRIPE_API_ERROR));
   const metadata: Record<string, unknown> = { httpStatusCode: failure.status };
   for (const key of ['reason', 'field', 'causes'] as const) if (error[key] !== undefined) metadata[key] = error[key];
   if (failure.requestId) metadata['stripeAPIRequestId'] = failure.requestId;
   // Mobile-vocabulary refusals (device, country, PIN environment) are not API errors; the rest are.
   const isApiError = !/^[A-Z][A-Z0-9_]*$/.test(serverCode) || code === ErrorCode.CARD_NOT_SUPPORTED;
   return stripeError(code, error.message, {
-    nativeErrorCode: serverCode, metadata, ...(paymentIntent ? { paymentIntent } : {}),
+    nativeErrorCode: serverCode,
+    metadata,
+    ...(paymentIntent ? { paymentIntent } : {}),
     ...(isApiError ? { apiError: apiErrorOf(error) } : {}),
   });
 }

@@ -16,9 +16,21 @@ import type { SimulateUpdateType, SoftwareUpdate } from './rn-types.js';
 import { SdkReaderDevice, type SimulatedInputsBehavior, type SimulatedReadMethod } from './sdk-device.js';
 import { serverReaderFrom, type ServerReaders } from './server-readers.js';
 import type {
-  Cancelable, CollectPaymentMethodParams, ConfirmPaymentIntentParams, ConnectInternetReaderParams, ConnectMobileReaderParams,
-  ConnectionStatus, DisconnectReason, ErrorResult, PaymentIntentResult, PaymentStatus, ProcessPaymentIntentParams, Reader, ReaderResult,
-  StripeError, UserCallbacks,
+  Cancelable,
+  CollectPaymentMethodParams,
+  ConfirmPaymentIntentParams,
+  ConnectInternetReaderParams,
+  ConnectMobileReaderParams,
+  ConnectionStatus,
+  DisconnectReason,
+  ErrorResult,
+  PaymentIntentResult,
+  PaymentStatus,
+  ProcessPaymentIntentParams,
+  Reader,
+  ReaderResult,
+  StripeError,
+  UserCallbacks,
 } from './types.js';
 
 export interface ExternalConnection {
@@ -43,9 +55,10 @@ export interface ExternalHost {
 /** Steps of a simulated software update (progress reported after each). */
 export const updateSteps = 4;
 
-const done = <T>(value: T): Cancelable<T> => Object.assign(Promise.resolve(value), {
-  cancel: async () => ({ error: stripeError(ErrorCode.CANCEL_FAILED, 'The operation has already completed.') }),
-});
+const done = <T>(value: T): Cancelable<T> =>
+  Object.assign(Promise.resolve(value), {
+    cancel: async () => ({ error: stripeError(ErrorCode.CANCEL_FAILED, 'The operation has already completed.') }),
+  });
 
 export class ExternalReaders {
   connection: ExternalConnection | null = null;
@@ -82,25 +95,54 @@ export class ExternalReaders {
     this.battery = Math.min(1, Math.max(0, level));
     const connection = this.connection;
     if (connection?.mobile) {
-      connection.reader = { ...connection.reader, batteryLevel: this.battery, batteryStatus: batteryStatusOf(this.battery) };
-      this.host.emit('onDidUpdateBatteryLevel', { batteryLevel: this.battery, batteryStatus: batteryStatusOf(this.battery), isCharging: false });
+      connection.reader = {
+        ...connection.reader,
+        batteryLevel: this.battery,
+        batteryStatus: batteryStatusOf(this.battery),
+      };
+      this.host.emit('onDidUpdateBatteryLevel', {
+        batteryLevel: this.battery,
+        batteryStatus: batteryStatusOf(this.battery),
+        isCharging: false,
+      });
       if (this.battery < 0.2) this.host.emit('onDidReportLowBatteryWarning');
     }
   }
 
-  async connect(params: ExternalConnection['params'], discovered: Reader[], internet: Map<string, ApiReader>): Promise<ReaderResult> {
+  async connect(
+    params: ExternalConnection['params'],
+    discovered: Reader[],
+    internet: Map<string, ApiReader>,
+  ): Promise<ReaderResult> {
     const chosen = params.reader;
     if (!chosen || !discovered.some((reader) => reader.serialNumber === chosen.serialNumber)) {
-      return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER,
-        `Could not find a reader with serialNumber ${String(chosen?.serialNumber)}: connect a reader discoverReaders found.`) };
+      return {
+        error: stripeError(
+          ErrorCode.INVALID_REQUIRED_PARAMETER,
+          `Could not find a reader with serialNumber ${String(chosen?.serialNumber)}: connect a reader discoverReaders found.`,
+        ),
+      };
     }
     const mobile = isMobileDiscovery(params.discoveryMethod);
     if (mobile ? chosen.deviceType === 'tapToPay' : !internet.has(chosen.id)) {
-      return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER,
-        `Reader ${chosen.serialNumber} was not found by a ${params.discoveryMethod} discovery: discover it that way first.`) };
+      return {
+        error: stripeError(
+          ErrorCode.INVALID_REQUIRED_PARAMETER,
+          `Reader ${chosen.serialNumber} was not found by a ${params.discoveryMethod} discovery: discover it that way first.`,
+        ),
+      };
     }
-    if (mobile && (typeof (params as ConnectMobileReaderParams).locationId !== 'string' || (params as ConnectMobileReaderParams).locationId === '')) {
-      return { error: stripeError(ErrorCode.MISSING_REQUIRED_PARAMETER, 'You must provide a locationId to connect a Bluetooth or USB reader.') };
+    if (
+      mobile &&
+      (typeof (params as ConnectMobileReaderParams).locationId !== 'string' ||
+        (params as ConnectMobileReaderParams).locationId === '')
+    ) {
+      return {
+        error: stripeError(
+          ErrorCode.MISSING_REQUIRED_PARAMETER,
+          'You must provide a locationId to connect a Bluetooth or USB reader.',
+        ),
+      };
     }
     this.host.setConnectionStatus('connecting');
     const connected = await this.attach(params, chosen, internet);
@@ -115,8 +157,12 @@ export class ExternalReaders {
         if (this.simulatedUpdate === 'lowBattery') {
           await this.detach();
           this.host.setConnectionStatus('notConnected');
-          return { error: stripeError(ErrorCode.READER_SOFTWARE_UPDATE_FAILED_BATTERY_LOW,
-            'The required update could not be installed: the reader battery is too low. Charge it and connect again.') };
+          return {
+            error: stripeError(
+              ErrorCode.READER_SOFTWARE_UPDATE_FAILED_BATTERY_LOW,
+              'The required update could not be installed: the reader battery is too low. Charge it and connect again.',
+            ),
+          };
         }
         // A required update is installed during the connection, as on a real Bluetooth reader.
         this.connection = { params, reader, mobile };
@@ -136,7 +182,11 @@ export class ExternalReaders {
     this.host.setConnectionStatus('connected');
     this.host.setPaymentStatus('ready');
     if (mobile) {
-      this.host.emit('onDidUpdateBatteryLevel', { batteryLevel: this.battery, batteryStatus: batteryStatusOf(this.battery), isCharging: false });
+      this.host.emit('onDidUpdateBatteryLevel', {
+        batteryLevel: this.battery,
+        batteryStatus: batteryStatusOf(this.battery),
+        isCharging: false,
+      });
       if (this.battery < 0.2) this.host.emit('onDidReportLowBatteryWarning');
       if (reader.availableUpdate) this.host.emit('onDidReportAvailableUpdate', reader.availableUpdate);
     }
@@ -144,36 +194,70 @@ export class ExternalReaders {
   }
 
   /** Connects the server side: the smart reader itself, or the simulated reader at the Location that reads this Bluetooth reader's cards. */
-  private async attach(params: ExternalConnection['params'], chosen: Reader, internet: Map<string, ApiReader>):
-    Promise<{ reader: Reader } | { error: StripeError }> {
+  private async attach(
+    params: ExternalConnection['params'],
+    chosen: Reader,
+    internet: Map<string, ApiReader>,
+  ): Promise<{ reader: Reader } | { error: StripeError }> {
     if (params.discoveryMethod === 'internet') {
       const api = internet.get(chosen.id);
-      if (!api) return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `Reader ${chosen.id} was not found by the last discovery.`) };
+      if (!api)
+        return {
+          error: stripeError(
+            ErrorCode.INVALID_REQUIRED_PARAMETER,
+            `Reader ${chosen.id} was not found by the last discovery.`,
+          ),
+        };
       const connected = await this.host.server.connect(api, params.failIfInUse === true);
       if ('error' in connected) return connected;
       return { reader: serverReaderFrom(connected.reader, chosen.simulated === true) };
     }
     const locationId = params.locationId;
     const model = modelOf(chosen.deviceType);
-    if (!model) return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `${chosen.deviceType} is not a Bluetooth or USB reader.`) };
+    if (!model)
+      return {
+        error: stripeError(
+          ErrorCode.INVALID_REQUIRED_PARAMETER,
+          `${chosen.deviceType} is not a Bluetooth or USB reader.`,
+        ),
+      };
     // The reader is registered at the Location as itself; this SDK's session hosts its device.
     const registered = await this.host.transport.request<{ reader: ApiReader }>('POST', '/devices', {
-      location: locationId, device_type: model.wireType, serial_number: chosen.serialNumber, label: model.label,
-      device_sw_version: chosen.deviceSoftwareVersion ?? model.firmware, simulated: chosen.simulated === true,
+      location: locationId,
+      device_type: model.wireType,
+      serial_number: chosen.serialNumber,
+      label: model.label,
+      device_sw_version: chosen.deviceSoftwareVersion ?? model.firmware,
+      simulated: chosen.simulated === true,
     });
     if (!registered.ok) return { error: fromFailure(registered) };
     const connected = await this.host.server.connect(registered.data.reader, false);
     if ('error' in connected) return connected;
     await this.device?.stop();
-    this.device = new SdkReaderDevice({
-      transport: this.host.transport, emit: (name, ...args) => this.host.emit(name, ...args),
-      simulatedCard: () => this.host.simulatedCard(), readMethod: () => this.readMethod, inputsBehavior: () => this.inputsBehavior,
-    }, connected.reader.id, model.personality);
+    this.device = new SdkReaderDevice(
+      {
+        transport: this.host.transport,
+        emit: (name, ...args) => this.host.emit(name, ...args),
+        simulatedCard: () => this.host.simulatedCard(),
+        readMethod: () => this.readMethod,
+        inputsBehavior: () => this.inputsBehavior,
+      },
+      connected.reader.id,
+      model.personality,
+    );
     this.device.start();
-    return { reader: {
-      ...chosen, id: connected.reader.id, locationId, locationStatus: 'set', batteryLevel: this.battery,
-      batteryStatus: batteryStatusOf(this.battery), isCharging: 0, apiObject: connected.reader as unknown as Record<string, unknown>,
-    } };
+    return {
+      reader: {
+        ...chosen,
+        id: connected.reader.id,
+        locationId,
+        locationStatus: 'set',
+        batteryLevel: this.battery,
+        batteryStatus: batteryStatusOf(this.battery),
+        isCharging: 0,
+        apiObject: connected.reader as unknown as Record<string, unknown>,
+      },
+    };
   }
 
   /** After the SDK session was renewed: the new session hosts the device (registered again, same reader). */
@@ -182,11 +266,19 @@ export class ExternalReaders {
     if (!connection?.mobile) return null;
     const params = connection.params as ConnectMobileReaderParams;
     const model = modelOf(connection.reader.deviceType);
-    return this.host.transport.raw('POST', '/devices', {
-      location: params.locationId, device_type: model?.wireType ?? '', serial_number: connection.reader.serialNumber,
-      label: model?.label ?? connection.reader.serialNumber, device_sw_version: connection.reader.deviceSoftwareVersion ?? '',
-      simulated: connection.reader.simulated === true,
-    }, secret);
+    return this.host.transport.raw(
+      'POST',
+      '/devices',
+      {
+        location: params.locationId,
+        device_type: model?.wireType ?? '',
+        serial_number: connection.reader.serialNumber,
+        label: model?.label ?? connection.reader.serialNumber,
+        device_sw_version: connection.reader.deviceSoftwareVersion ?? '',
+        simulated: connection.reader.simulated === true,
+      },
+      secret,
+    );
   }
 
   /** The server side lets go of the reader; the device beside the SDK stops. */
@@ -213,7 +305,12 @@ export class ExternalReaders {
     const connection = this.connection;
     if (!connection) return { error: stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected.') };
     if (!connection.mobile) {
-      return { error: stripeError(ErrorCode.UNSUPPORTED_OPERATION, 'rebootReader is only supported on Bluetooth and USB readers.') };
+      return {
+        error: stripeError(
+          ErrorCode.UNSUPPORTED_OPERATION,
+          'rebootReader is only supported on Bluetooth and USB readers.',
+        ),
+      };
     }
     return this.disconnect('rebootRequested');
   }
@@ -223,9 +320,15 @@ export class ExternalReaders {
     const connection = this.connection;
     if (!connection || this.reconnecting) return;
     if (this.installing) this.installing.interrupted = true;
-    const reason: DisconnectReason = connection.params.discoveryMethod === 'usb' ? 'usbDisconnected'
-      : connection.mobile ? 'bluetoothSignalLost' : 'unknown';
-    const auto = connection.mobile && (connection.params as ConnectMobileReaderParams).autoReconnectOnUnexpectedDisconnect !== false;
+    const reason: DisconnectReason =
+      connection.params.discoveryMethod === 'usb'
+        ? 'usbDisconnected'
+        : connection.mobile
+          ? 'bluetoothSignalLost'
+          : 'unknown';
+    const auto =
+      connection.mobile &&
+      (connection.params as ConnectMobileReaderParams).autoReconnectOnUnexpectedDisconnect !== false;
     this.connection = null;
     this.host.setPaymentStatus('notReady');
     if (!auto) {
@@ -269,7 +372,8 @@ export class ExternalReaders {
   }
 
   async cancelReconnection(): Promise<ErrorResult> {
-    if (!this.reconnecting) return { error: stripeError(ErrorCode.CANCEL_FAILED, 'There is no reader reconnection to cancel.') };
+    if (!this.reconnecting)
+      return { error: stripeError(ErrorCode.CANCEL_FAILED, 'There is no reader reconnection to cancel.') };
     this.reconnectCanceled = true;
     return {};
   }
@@ -288,7 +392,9 @@ export class ExternalReaders {
     if (!connection) return done({ error: stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected.') });
     const update = connection.reader.availableUpdate;
     if (!connection.mobile || !update) {
-      return done({ error: stripeError(ErrorCode.UNEXPECTED_OPERATION, 'The connected reader has no software update to install.') });
+      return done({
+        error: stripeError(ErrorCode.UNEXPECTED_OPERATION, 'The connected reader has no software update to install.'),
+      });
     }
     return this.host.slot.run('installAvailableUpdate', async () => {
       const installed = await this.install(update);
@@ -316,9 +422,14 @@ export class ExternalReaders {
     try {
       for (let step = 0; step <= updateSteps; step += 1) {
         if (step > 0) await new Promise((resolve) => setTimeout(resolve, this.updateStepMs));
-        const stopped = installing.canceled ? stripeError(ErrorCode.CANCELED, 'The software update was canceled.')
-          : installing.interrupted ? stripeError(ErrorCode.READER_SOFTWARE_UPDATE_FAILED_INTERRUPTED,
-            'The software update was interrupted: the reader disconnected. Reconnect it to install the update.') : null;
+        const stopped = installing.canceled
+          ? stripeError(ErrorCode.CANCELED, 'The software update was canceled.')
+          : installing.interrupted
+            ? stripeError(
+                ErrorCode.READER_SOFTWARE_UPDATE_FAILED_INTERRUPTED,
+                'The software update was interrupted: the reader disconnected. Reconnect it to install the update.',
+              )
+            : null;
         if (stopped) {
           this.host.emit('onDidFinishInstallingUpdate', { update, error: stopped });
           return { error: stopped };
@@ -327,8 +438,11 @@ export class ExternalReaders {
       }
       const connection = this.connection;
       if (connection) {
-        const reader: Reader = { ...connection.reader, deviceSoftwareVersion: update.deviceSoftwareVersion,
-          firmwareVersion: update.deviceSoftwareVersion };
+        const reader: Reader = {
+          ...connection.reader,
+          deviceSoftwareVersion: update.deviceSoftwareVersion,
+          firmwareVersion: update.deviceSoftwareVersion,
+        };
         delete reader.availableUpdate;
         connection.reader = reader;
       }
@@ -361,13 +475,23 @@ export class ExternalReaders {
     if ('name' in handle) return { error: handle };
     if (params.paymentIntent.status === 'requiresPaymentMethod') {
       // Nothing collected for it on the reader: React Native's answer, as for Tap to Pay.
-      return { error: stripeError(ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT,
-        'confirmPaymentIntent needs the PaymentIntent collectPaymentMethod returned: collect a payment method first.') };
+      return {
+        error: stripeError(
+          ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT,
+          'confirmPaymentIntent needs the PaymentIntent collectPaymentMethod returned: collect a payment method first.',
+        ),
+      };
     }
     const confirmed = await this.host.server.confirm(handle.id, params.returnUrl);
     if ('error' in confirmed) {
-      const current = await this.host.transport.request<Json>('POST', '/payment_intents/retrieve', { client_secret: handle.clientSecret });
-      return { error: current.ok ? { ...confirmed.error, paymentIntent: this.host.intents.wrap(current.data) } : confirmed.error };
+      const current = await this.host.transport.request<Json>('POST', '/payment_intents/retrieve', {
+        client_secret: handle.clientSecret,
+      });
+      return {
+        error: current.ok
+          ? { ...confirmed.error, paymentIntent: this.host.intents.wrap(current.data) }
+          : confirmed.error,
+      };
     }
     return { paymentIntent: this.host.intents.wrap(confirmed.paymentIntent) };
   }
@@ -378,17 +502,20 @@ export class ExternalReaders {
       if ('name' in handle) return { error: handle };
       const collected = await this.host.server.collect(handle.clientSecret, params);
       if ('error' in collected) return { error: collected.error };
-      return this.confirmNow({ paymentIntent: this.host.intents.wrap(collected.paymentIntent),
-        ...(params.returnUrl ? { returnUrl: params.returnUrl } : {}) });
+      return this.confirmNow({
+        paymentIntent: this.host.intents.wrap(collected.paymentIntent),
+        ...(params.returnUrl ? { returnUrl: params.returnUrl } : {}),
+      });
     });
   }
 
   /** Cancels a payment step on the reader (the reader's action is canceled on the server). */
   async cancel(name: 'collectPaymentMethod' | 'confirmPaymentIntent' | 'processPaymentIntent'): Promise<ErrorResult> {
     if (this.host.slot.running?.name !== name) {
-      return { error: stripeError(ErrorCode.CANCEL_FAILED, `${name} could not be canceled because it is not running.`) };
+      return {
+        error: stripeError(ErrorCode.CANCEL_FAILED, `${name} could not be canceled because it is not running.`),
+      };
     }
     return name === 'confirmPaymentIntent' ? this.host.server.cancelConfirm() : this.host.server.cancelCollect();
   }
 }
-

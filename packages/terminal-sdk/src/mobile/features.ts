@@ -10,10 +10,26 @@ import { ErrorCode, fromFailure, stripeError } from './errors.js';
 import type { ExternalReaders } from './external.js';
 import type { OperationSlot } from './operation.js';
 import type {
-  CancelSetupIntentMethodParams, Cart, CollectDataParams, CollectDataResultType, CollectSetupIntentPaymentMethodParams,
-  ConfirmSetupIntentMethodParams, CreateSetupIntentParams, GetLocationsParams, GetLocationsResultType, ICollectInputsParameters,
-  ICollectInputsResults, Location, PrintContent, ProcessRefundResultType, ProcessSetupIntentParams, ReaderSettings,
-  ReaderSettingsParameters, RefundParams, SetupIntent, SetupIntentResultType,
+  CancelSetupIntentMethodParams,
+  Cart,
+  CollectDataParams,
+  CollectDataResultType,
+  CollectSetupIntentPaymentMethodParams,
+  ConfirmSetupIntentMethodParams,
+  CreateSetupIntentParams,
+  GetLocationsParams,
+  GetLocationsResultType,
+  ICollectInputsParameters,
+  ICollectInputsResults,
+  Location,
+  PrintContent,
+  ProcessRefundResultType,
+  ProcessSetupIntentParams,
+  ReaderSettings,
+  ReaderSettingsParameters,
+  RefundParams,
+  SetupIntent,
+  SetupIntentResultType,
 } from './rn-types.js';
 import { refundFrom, setupIntentFrom, type ServerReaders } from './server-readers.js';
 import type { Cancelable, ErrorResult, StripeError } from './types.js';
@@ -27,11 +43,14 @@ export interface FeatureHost {
   kind(): 'tapToPay' | 'mobile' | 'internet' | null;
 }
 
-const notConnected = () => stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected: call connectReader first.');
-const unsupported = (what: string, kinds: string) => stripeError(ErrorCode.UNSUPPORTED_OPERATION, `${what} is only supported on ${kinds}.`);
-const done = <T>(value: T): Cancelable<T> => Object.assign(Promise.resolve(value), {
-  cancel: async () => ({ error: stripeError(ErrorCode.CANCEL_FAILED, 'The operation has already completed.') }),
-});
+const notConnected = () =>
+  stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected: call connectReader first.');
+const unsupported = (what: string, kinds: string) =>
+  stripeError(ErrorCode.UNSUPPORTED_OPERATION, `${what} is only supported on ${kinds}.`);
+const done = <T>(value: T): Cancelable<T> =>
+  Object.assign(Promise.resolve(value), {
+    cancel: async () => ({ error: stripeError(ErrorCode.CANCEL_FAILED, 'The operation has already completed.') }),
+  });
 
 const wireTypes: Readonly<Record<string, string>> = { cardPresent: 'card_present', interacPresent: 'interac_present' };
 
@@ -55,7 +74,10 @@ export class ReaderFeatures {
     if (params.limit !== undefined) query.set('limit', String(params.limit));
     if (params.startingAfter) query.set('starting_after', params.startingAfter);
     if (params.endingBefore) query.set('ending_before', params.endingBefore);
-    const listed = await this.host.transport.request<{ data: Json[]; has_more: boolean }>('GET', `/locations?${query.toString()}`);
+    const listed = await this.host.transport.request<{ data: Json[]; has_more: boolean }>(
+      'GET',
+      `/locations?${query.toString()}`,
+    );
     if (!listed.ok) return { error: fromFailure(listed) };
     return { locations: listed.data.data.map(locationFrom), hasMore: listed.data.has_more };
   }
@@ -64,10 +86,23 @@ export class ReaderFeatures {
 
   async createSetupIntent(params: CreateSetupIntentParams = {}): Promise<SetupIntentResultType> {
     const body: Json = {
-      ...(params.customer ? { customer: params.customer } : {}), ...(params.description ? { description: params.description } : {}),
-      ...(params.metadata ? { metadata: params.metadata } : {}), ...(params.onBehalfOf ? { on_behalf_of: params.onBehalfOf } : {}),
-      ...(params.paymentMethodTypes ? { payment_method_types: params.paymentMethodTypes.map((type) => wireTypes[type] ?? type) } : {}),
-      ...(params.usage ? { usage: params.usage === 'onSession' ? 'on_session' : params.usage === 'offSession' ? 'off_session' : params.usage } : {}),
+      ...(params.customer ? { customer: params.customer } : {}),
+      ...(params.description ? { description: params.description } : {}),
+      ...(params.metadata ? { metadata: params.metadata } : {}),
+      ...(params.onBehalfOf ? { on_behalf_of: params.onBehalfOf } : {}),
+      ...(params.paymentMethodTypes
+        ? { payment_method_types: params.paymentMethodTypes.map((type) => wireTypes[type] ?? type) }
+        : {}),
+      ...(params.usage
+        ? {
+            usage:
+              params.usage === 'onSession'
+                ? 'on_session'
+                : params.usage === 'offSession'
+                  ? 'off_session'
+                  : params.usage,
+          }
+        : {}),
     };
     const created = await this.host.transport.request<Json>('POST', '/setup_intents', body);
     return created.ok ? { setupIntent: setupIntentFrom(created.data) } : { error: fromFailure(created) };
@@ -75,21 +110,34 @@ export class ReaderFeatures {
 
   async retrieveSetupIntent(clientSecret: string): Promise<SetupIntentResultType> {
     if (typeof clientSecret !== 'string' || clientSecret === '') {
-      return { error: stripeError(ErrorCode.INVALID_CLIENT_SECRET, 'retrieveSetupIntent needs the client secret of a SetupIntent.') };
+      return {
+        error: stripeError(
+          ErrorCode.INVALID_CLIENT_SECRET,
+          'retrieveSetupIntent needs the client secret of a SetupIntent.',
+        ),
+      };
     }
-    const found = await this.host.transport.request<Json>('POST', '/setup_intents/retrieve', { client_secret: clientSecret });
+    const found = await this.host.transport.request<Json>('POST', '/setup_intents/retrieve', {
+      client_secret: clientSecret,
+    });
     return found.ok ? { setupIntent: setupIntentFrom(found.data) } : { error: fromFailure(found) };
   }
 
   async cancelSetupIntent(params: CancelSetupIntentMethodParams): Promise<SetupIntentResultType> {
     const secret = secretOf(params?.setupIntent);
     if (typeof secret !== 'string') return { error: secret };
-    const canceled = await this.host.transport.request<Json>('POST', '/setup_intents/cancel', { client_secret: secret });
+    const canceled = await this.host.transport.request<Json>('POST', '/setup_intents/cancel', {
+      client_secret: secret,
+    });
     return canceled.ok ? { setupIntent: setupIntentFrom(canceled.data) } : { error: fromFailure(canceled) };
   }
 
   collectSetupIntentPaymentMethod(params: CollectSetupIntentPaymentMethodParams): Cancelable<SetupIntentResultType> {
-    const refused = this.needs('collectSetupIntentPaymentMethod', ['mobile', 'internet'], 'Bluetooth, USB and internet readers');
+    const refused = this.needs(
+      'collectSetupIntentPaymentMethod',
+      ['mobile', 'internet'],
+      'Bluetooth, USB and internet readers',
+    );
     if (refused) return done({ error: refused });
     return this.host.slot.run('collectSetupIntentPaymentMethod', () => this.collectSetup(params));
   }
@@ -97,7 +145,11 @@ export class ReaderFeatures {
   private async collectSetup(params: CollectSetupIntentPaymentMethodParams): Promise<SetupIntentResultType> {
     const secret = secretOf(params?.setupIntent);
     if (typeof secret !== 'string') return { error: secret };
-    const collected = await this.host.server.collectSetupIntent(secret, params.allowRedisplay ?? 'unspecified', params.customerCancellation);
+    const collected = await this.host.server.collectSetupIntent(
+      secret,
+      params.allowRedisplay ?? 'unspecified',
+      params.customerCancellation,
+    );
     return 'error' in collected ? { error: collected.error } : { setupIntent: setupIntentFrom(collected.setupIntent) };
   }
 
@@ -109,7 +161,12 @@ export class ReaderFeatures {
 
   private async confirmSetup(setupIntent: SetupIntent | undefined): Promise<SetupIntentResultType> {
     if (!setupIntent?.id) {
-      return { error: stripeError(ErrorCode.CONFIRM_INVALID_SETUP_INTENT, 'confirmSetupIntent needs the SetupIntent collectSetupIntentPaymentMethod returned.') };
+      return {
+        error: stripeError(
+          ErrorCode.CONFIRM_INVALID_SETUP_INTENT,
+          'confirmSetupIntent needs the SetupIntent collectSetupIntentPaymentMethod returned.',
+        ),
+      };
     }
     const confirmed = await this.host.server.confirmSetupIntent(setupIntent.apiObject ?? { id: setupIntent.id });
     return 'error' in confirmed ? { error: confirmed.error } : { setupIntent: setupIntentFrom(confirmed.setupIntent) };
@@ -125,7 +182,9 @@ export class ReaderFeatures {
   }
 
   async cancelCollectSetupIntent(): Promise<ErrorResult> {
-    return this.cancelRunning(['collectSetupIntentPaymentMethod', 'processSetupIntent'], () => this.host.server.cancelCollectSetupIntent());
+    return this.cancelRunning(['collectSetupIntentPaymentMethod', 'processSetupIntent'], () =>
+      this.host.server.cancelCollectSetupIntent(),
+    );
   }
 
   async cancelConfirmSetupIntent(): Promise<ErrorResult> {
@@ -139,7 +198,9 @@ export class ReaderFeatures {
   private async cancelRunning(names: string[], cancel: () => Promise<ErrorResult>): Promise<ErrorResult> {
     const running = this.host.slot.running?.name;
     if (!running || !names.includes(running)) {
-      return { error: stripeError(ErrorCode.CANCEL_FAILED, `${names[0]} could not be canceled because it is not running.`) };
+      return {
+        error: stripeError(ErrorCode.CANCEL_FAILED, `${names[0]} could not be canceled because it is not running.`),
+      };
     }
     return cancel();
   }
@@ -159,7 +220,11 @@ export class ReaderFeatures {
 
   /** The two-step refund of earlier React Native versions: read the card… */
   collectRefundPaymentMethod(params: RefundParams): Cancelable<ErrorResult> {
-    const refused = this.needs('collectRefundPaymentMethod', ['mobile', 'internet'], 'Bluetooth, USB and internet readers');
+    const refused = this.needs(
+      'collectRefundPaymentMethod',
+      ['mobile', 'internet'],
+      'Bluetooth, USB and internet readers',
+    );
     if (refused) return done({ error: refused });
     return this.host.slot.run('processRefund', () => this.collectRefund(params));
   }
@@ -167,7 +232,12 @@ export class ReaderFeatures {
   /** …then refund. */
   async confirmRefund(): Promise<ProcessRefundResultType> {
     if (!this.refundCollected) {
-      return { error: stripeError(ErrorCode.UNEXPECTED_OPERATION, 'confirmRefund needs a refund payment method collected first.') };
+      return {
+        error: stripeError(
+          ErrorCode.UNEXPECTED_OPERATION,
+          'confirmRefund needs a refund payment method collected first.',
+        ),
+      };
     }
     return this.confirmRefundNow();
   }
@@ -182,14 +252,23 @@ export class ReaderFeatures {
     } else {
       const withIntent = params as { paymentIntentId?: string; clientSecret?: string };
       if (!withIntent.clientSecret) {
-        return { error: stripeError(ErrorCode.MISSING_REQUIRED_PARAMETER, 'A refund needs a chargeId, or a paymentIntentId with its clientSecret.') };
+        return {
+          error: stripeError(
+            ErrorCode.MISSING_REQUIRED_PARAMETER,
+            'A refund needs a chargeId, or a paymentIntentId with its clientSecret.',
+          ),
+        };
       }
-      const found = await this.host.transport.request<Json>('POST', '/payment_intents/retrieve', { client_secret: withIntent.clientSecret });
+      const found = await this.host.transport.request<Json>('POST', '/payment_intents/retrieve', {
+        client_secret: withIntent.clientSecret,
+      });
       if (!found.ok) return { error: fromFailure(found) };
       const charge = found.data['latest_charge'];
       const id = typeof charge === 'string' ? charge : (charge as Json | null)?.['id'];
       if (typeof id !== 'string' || (withIntent.paymentIntentId && found.data['id'] !== withIntent.paymentIntentId)) {
-        return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'This PaymentIntent has no charge to refund.') };
+        return {
+          error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'This PaymentIntent has no charge to refund.'),
+        };
       }
       chargeId = id;
     }
@@ -215,7 +294,12 @@ export class ReaderFeatures {
     const refused = this.needs('setReaderDisplay', ['mobile', 'internet'], 'Bluetooth, USB and internet readers');
     if (refused) return { error: refused };
     if (!cart || typeof cart.currency !== 'string' || !Array.isArray(cart.lineItems)) {
-      return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'setReaderDisplay needs a cart with currency, tax, total and lineItems.') };
+      return {
+        error: stripeError(
+          ErrorCode.INVALID_REQUIRED_PARAMETER,
+          'setReaderDisplay needs a cart with currency, tax, total and lineItems.',
+        ),
+      };
     }
     return this.host.server.setReaderDisplay(cart);
   }
@@ -231,10 +315,17 @@ export class ReaderFeatures {
     if (kind === null) return done({ error: notConnected() });
     // Smart readers only: over the internet, or the Stripe Reader S700 over USB.
     if (kind !== 'internet' && this.host.external.connection?.reader.deviceType !== 'stripeS700') {
-      return done({ error: stripeError(ErrorCode.COLLECT_INPUTS_UNSUPPORTED, 'collectInputs is only supported on smart readers (internet, or the S700 over USB).') });
+      return done({
+        error: stripeError(
+          ErrorCode.COLLECT_INPUTS_UNSUPPORTED,
+          'collectInputs is only supported on smart readers (internet, or the S700 over USB).',
+        ),
+      });
     }
     if (!params || !Array.isArray(params.inputs) || params.inputs.length === 0) {
-      return done({ error: stripeError(ErrorCode.COLLECT_INPUTS_INVALID_PARAMETER, 'collectInputs needs at least one input.') });
+      return done({
+        error: stripeError(ErrorCode.COLLECT_INPUTS_INVALID_PARAMETER, 'collectInputs needs at least one input.'),
+      });
     }
     return this.host.slot.run('collectInputs', async () => {
       const collected = await this.host.server.collectInputs(params);
@@ -260,11 +351,18 @@ export class ReaderFeatures {
     if (!params || typeof params.collectDataType !== 'string') {
       return done({ error: stripeError(ErrorCode.MISSING_REQUIRED_PARAMETER, 'collectData needs a collectDataType.') });
     }
-    return done({ error: unsupported(`collectData (${params.collectDataType})`, 'readers that read non-payment cards, which OpenTill does not simulate') });
+    return done({
+      error: unsupported(
+        `collectData (${params.collectDataType})`,
+        'readers that read non-payment cards, which OpenTill does not simulate',
+      ),
+    });
   }
 
   async cancelCollectData(): Promise<ErrorResult> {
-    return { error: stripeError(ErrorCode.CANCEL_FAILED, 'collectData could not be canceled because it is not running.') };
+    return {
+      error: stripeError(ErrorCode.CANCEL_FAILED, 'collectData could not be canceled because it is not running.'),
+    };
   }
 
   async getReaderSettings(): Promise<ReaderSettings> {
@@ -273,23 +371,45 @@ export class ReaderFeatures {
 
   async setReaderSettings(params: ReaderSettingsParameters): Promise<ReaderSettings> {
     if (!params || typeof params.textToSpeechViaSpeakers !== 'boolean') {
-      return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'setReaderSettings needs textToSpeechViaSpeakers (a boolean).') };
+      return {
+        error: stripeError(
+          ErrorCode.INVALID_REQUIRED_PARAMETER,
+          'setReaderSettings needs textToSpeechViaSpeakers (a boolean).',
+        ),
+      };
     }
     return this.settings(params.textToSpeechViaSpeakers);
   }
 
   private async settings(speakers: boolean | undefined): Promise<ReaderSettings> {
     const refused = this.needs('Reader settings', ['internet'], 'smart readers (internet)');
-    if (refused) return { error: refused.code === ErrorCode.UNSUPPORTED_OPERATION ? { ...refused, code: ErrorCode.READER_SETTINGS_ERROR } : refused };
+    if (refused)
+      return {
+        error:
+          refused.code === ErrorCode.UNSUPPORTED_OPERATION
+            ? { ...refused, code: ErrorCode.READER_SETTINGS_ERROR }
+            : refused,
+      };
     const answered = await this.host.server.readerSettings(speakers);
-    return 'error' in answered ? { error: answered.error } : { accessibility: { textToSpeechStatus: answered.textToSpeechStatus } };
+    return 'error' in answered
+      ? { error: answered.error }
+      : { accessibility: { textToSpeechStatus: answered.textToSpeechStatus } };
   }
 
   /** No OpenTill reader has a printer: PRINTER_ABSENT once the content is valid. */
   async print(content: PrintContent): Promise<ErrorResult> {
     if (this.host.kind() === null) return { error: notConnected() };
-    if (typeof content !== 'string' || !/^(data:image\/(png|jpeg);base64,)?[A-Za-z0-9+/=\s]+$/.test(content) || content.length < 8) {
-      return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'print needs a JPEG or PNG image, base64 or a data: URI.') };
+    if (
+      typeof content !== 'string' ||
+      !/^(data:image\/(png|jpeg);base64,)?[A-Za-z0-9+/=\s]+$/.test(content) ||
+      content.length < 8
+    ) {
+      return {
+        error: stripeError(
+          ErrorCode.INVALID_REQUIRED_PARAMETER,
+          'print needs a JPEG or PNG image, base64 or a data: URI.',
+        ),
+      };
     }
     return { error: stripeError(ErrorCode.PRINTER_ABSENT, 'The connected reader has no printer.') };
   }
@@ -298,7 +418,11 @@ export class ReaderFeatures {
 function secretOf(setupIntent: SetupIntent | undefined): string | StripeError {
   const secret = setupIntent?.clientSecret ?? (setupIntent?.apiObject?.['client_secret'] as string | undefined);
   return typeof secret === 'string' && secret !== ''
-    ? secret : stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'Pass the SetupIntent createSetupIntent or retrieveSetupIntent returned.');
+    ? secret
+    : stripeError(
+        ErrorCode.INVALID_REQUIRED_PARAMETER,
+        'Pass the SetupIntent createSetupIntent or retrieveSetupIntent returned.',
+      );
 }
 
 function locationFrom(api: Json): Location {
@@ -307,9 +431,15 @@ function locationFrom(api: Json): Location {
   const mapped: Location = { id: String(api['id']), livemode: api['livemode'] === true };
   const displayName = text(api['display_name']);
   if (displayName) mapped.displayName = displayName;
-  mapped.address = Object.fromEntries(Object.entries({
-    city: text(address['city']), country: text(address['country']), postalCode: text(address['postal_code']),
-    line1: text(address['line1']), line2: text(address['line2']), state: text(address['state']),
-  }).filter(([, value]) => value !== undefined));
+  mapped.address = Object.fromEntries(
+    Object.entries({
+      city: text(address['city']),
+      country: text(address['country']),
+      postalCode: text(address['postal_code']),
+      line1: text(address['line1']),
+      line2: text(address['line2']),
+      state: text(address['state']),
+    }).filter(([, value]) => value !== undefined),
+  );
   return mapped;
 }

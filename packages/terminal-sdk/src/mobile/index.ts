@@ -17,6 +17,11 @@ export * from './types.js';
 export * from './ui.js';
 export { DomTapToPayUi } from './dom-ui.js';
 export * from './offline/types.js';
-export { FileOfflineStorage, IndexedDbOfflineStorage, MemoryOfflineStorage, type OfflineStorage } from './offline/storage.js';
+export {
+  FileOfflineStorage,
+  IndexedDbOfflineStorage,
+  MemoryOfflineStorage,
+  type OfflineStorage,
+} from './offline/storage.js';
 export * from './rn-types.js';
 export { updateSteps } from './external.js';

@@ -51,14 +51,20 @@ export class IntentHandles {
       return stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'You must provide a paymentIntent.');
     }
     if (!paymentIntent.sdkUuid) {
-      return stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'The PaymentIntent is missing sdkUuid field. This method requires you to ' +
-        'use the PaymentIntent that was returned from either createPaymentIntent or retrievePaymentIntent.');
+      return stripeError(
+        ErrorCode.INVALID_REQUIRED_PARAMETER,
+        'The PaymentIntent is missing sdkUuid field. This method requires you to ' +
+          'use the PaymentIntent that was returned from either createPaymentIntent or retrievePaymentIntent.',
+      );
     }
     const handle = this.byUuid.get(paymentIntent.sdkUuid);
     if (!handle) {
-      return stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `No PaymentIntent was found with the sdkUuid ${paymentIntent.sdkUuid}. ` +
-        'The PaymentIntent provided must be re-retrieved with retrievePaymentIntent or a new PaymentIntent must be created with ' +
-        'createPaymentIntent.');
+      return stripeError(
+        ErrorCode.INVALID_REQUIRED_PARAMETER,
+        `No PaymentIntent was found with the sdkUuid ${paymentIntent.sdkUuid}. ` +
+          'The PaymentIntent provided must be re-retrieved with retrievePaymentIntent or a new PaymentIntent must be created with ' +
+          'createPaymentIntent.',
+      );
     }
     return handle;
   }

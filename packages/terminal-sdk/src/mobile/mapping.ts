@@ -4,7 +4,13 @@
  */
 import type { Json } from '../transport.js';
 import type {
-  ApiErrorInformation, CardPresentDetails, CreatePaymentIntentParams, PaymentIntent, PaymentIntentStatus, PaymentMethod, Reader,
+  ApiErrorInformation,
+  CardPresentDetails,
+  CreatePaymentIntentParams,
+  PaymentIntent,
+  PaymentIntentStatus,
+  PaymentMethod,
+  Reader,
 } from './types.js';
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -15,8 +21,16 @@ export function camel(value: string): string {
   return value.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
 }
 
-const intentStatuses: readonly PaymentIntentStatus[] = ['canceled', 'processing', 'requiresAction', 'requiresCapture',
-  'requiresConfirmation', 'requiresPaymentMethod', 'requiresReauthorization', 'succeeded'];
+const intentStatuses: readonly PaymentIntentStatus[] = [
+  'canceled',
+  'processing',
+  'requiresAction',
+  'requiresCapture',
+  'requiresConfirmation',
+  'requiresPaymentMethod',
+  'requiresReauthorization',
+  'succeeded',
+];
 
 /** Only the fields the server gave (React Native's optional fields are absent, never null). */
 function defined<T extends object>(value: T): T {
@@ -29,10 +43,14 @@ const seconds = (value: unknown): string | undefined => (typeof value === 'numbe
 export function paymentIntentFrom(api: Json, sdkUuid: string, paymentMethod: PaymentMethod | null): PaymentIntent {
   const status = camel(text(api['status']) ?? 'unknown') as PaymentIntentStatus;
   const lastError = api['last_payment_error'] as Json | null | undefined;
-  const paymentMethodId = typeof api['payment_method'] === 'string' ? api['payment_method']
-    : text((api['payment_method'] as Json | null | undefined)?.['id']);
-  const latestCharge = typeof api['latest_charge'] === 'string' ? api['latest_charge']
-    : text((api['latest_charge'] as Json | null | undefined)?.['id']);
+  const paymentMethodId =
+    typeof api['payment_method'] === 'string'
+      ? api['payment_method']
+      : text((api['payment_method'] as Json | null | undefined)?.['id']);
+  const latestCharge =
+    typeof api['latest_charge'] === 'string'
+      ? api['latest_charge']
+      : text((api['latest_charge'] as Json | null | undefined)?.['id']);
   return defined<PaymentIntent>({
     id: text(api['id']) ?? '',
     sdkUuid,
@@ -71,8 +89,13 @@ export function paymentIntentFrom(api: Json, sdkUuid: string, paymentMethod: Pay
 function apiErrorInformation(error: Json): ApiErrorInformation {
   const type = text(error['type']);
   const charge = text(error['charge']);
-  return { code: text(error['code']) ?? '', message: text(error['message']) ?? '', declineCode: text(error['decline_code']) ?? '',
-    ...(type ? { type } : {}), ...(charge ? { charge } : {}) };
+  return {
+    code: text(error['code']) ?? '',
+    message: text(error['message']) ?? '',
+    declineCode: text(error['decline_code']) ?? '',
+    ...(type ? { type } : {}),
+    ...(charge ? { charge } : {}),
+  };
 }
 
 /** What the server knows of the card; the rest of React Native's fields stay absent (see types.ts). */
@@ -81,10 +104,18 @@ function cardDetails(card: Json): CardPresentDetails {
   const month = num(card['exp_month']);
   const year = num(card['exp_year']);
   return defined({
-    last4: text(card['last4']), expMonth: month === undefined ? undefined : String(month), expYear: year === undefined ? undefined : String(year),
-    brand: text(card['brand']), funding: text(card['funding']), network: text(card['network']), country: text(card['country']),
-    cardholderName: text(card['cardholder_name']), iin: text(card['iin']), issuer: text(card['issuer']), description: text(card['description']),
-    preferredLocales: Array.isArray(card['preferred_locales']) ? card['preferred_locales'] as string[] : undefined,
+    last4: text(card['last4']),
+    expMonth: month === undefined ? undefined : String(month),
+    expYear: year === undefined ? undefined : String(year),
+    brand: text(card['brand']),
+    funding: text(card['funding']),
+    network: text(card['network']),
+    country: text(card['country']),
+    cardholderName: text(card['cardholder_name']),
+    iin: text(card['iin']),
+    issuer: text(card['issuer']),
+    description: text(card['description']),
+    preferredLocales: Array.isArray(card['preferred_locales']) ? (card['preferred_locales'] as string[]) : undefined,
     wallet: wallet && typeof wallet['type'] === 'string' ? { type: wallet['type'] } : undefined,
     readMethod: text(card['read_method']),
   }) as unknown as CardPresentDetails;
@@ -94,8 +125,11 @@ export function paymentMethodFrom(api: Json): PaymentMethod {
   const cardPresent = api['card_present'] as Json | undefined;
   const interacPresent = api['interac_present'] as Json | undefined;
   return defined({
-    id: text(api['id']) ?? '', type: camel(text(api['type']) ?? 'card_present'), customer: text(api['customer']),
-    livemode: api['livemode'] === true, metadata: (api['metadata'] ?? {}) as Record<string, string>,
+    id: text(api['id']) ?? '',
+    type: camel(text(api['type']) ?? 'card_present'),
+    customer: text(api['customer']),
+    livemode: api['livemode'] === true,
+    metadata: (api['metadata'] ?? {}) as Record<string, string>,
     cardPresentDetails: cardPresent ? cardDetails(cardPresent) : undefined,
     interacPresentDetails: interacPresent ? cardDetails(interacPresent) : undefined,
   }) as unknown as PaymentMethod;
@@ -122,21 +156,35 @@ export function readerFrom(api: Json, simulated: boolean): Reader {
 }
 
 const wireMethodTypes: Readonly<Record<string, string>> = {
-  card: 'card', cardPresent: 'card_present', interacPresent: 'interac_present', wechatPay: 'wechat_pay', affirm: 'affirm',
-  paynow: 'paynow', paypay: 'paypay', klarna: 'klarna',
+  card: 'card',
+  cardPresent: 'card_present',
+  interacPresent: 'interac_present',
+  wechatPay: 'wechat_pay',
+  affirm: 'affirm',
+  paynow: 'paynow',
+  paypay: 'paypay',
+  klarna: 'klarna',
 };
 
 /** React Native's `CreatePaymentIntentParams` as the body of `POST /payment_intents`. */
 export function createPaymentIntentBody(params: CreatePaymentIntentParams): Json {
   const body: Json = {
-    amount: params.amount, currency: params.currency,
+    amount: params.amount,
+    currency: params.currency,
     payment_method_types: (params.paymentMethodTypes ?? ['cardPresent']).map((type) => wireMethodTypes[type] ?? type),
   };
   const fields: Array<[keyof CreatePaymentIntentParams, string]> = [
-    ['captureMethod', 'capture_method'], ['setupFutureUsage', 'setup_future_usage'], ['onBehalfOf', 'on_behalf_of'],
-    ['applicationFeeAmount', 'application_fee_amount'], ['description', 'description'], ['statementDescriptor', 'statement_descriptor'],
-    ['statementDescriptorSuffix', 'statement_descriptor_suffix'], ['receiptEmail', 'receipt_email'], ['customer', 'customer'],
-    ['transferGroup', 'transfer_group'], ['metadata', 'metadata'],
+    ['captureMethod', 'capture_method'],
+    ['setupFutureUsage', 'setup_future_usage'],
+    ['onBehalfOf', 'on_behalf_of'],
+    ['applicationFeeAmount', 'application_fee_amount'],
+    ['description', 'description'],
+    ['statementDescriptor', 'statement_descriptor'],
+    ['statementDescriptorSuffix', 'statement_descriptor_suffix'],
+    ['receiptEmail', 'receipt_email'],
+    ['customer', 'customer'],
+    ['transferGroup', 'transfer_group'],
+    ['metadata', 'metadata'],
   ];
   for (const [from, to] of fields) if (params[from] !== undefined) body[to] = params[from];
   return body;

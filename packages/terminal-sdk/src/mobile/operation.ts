@@ -8,9 +8,20 @@
 import { ErrorCode, stripeError } from './errors.js';
 import type { Cancelable, ErrorResult, StripeError } from './types.js';
 
-export type OperationName = 'discoverReaders' | 'connectReader' | 'collectPaymentMethod' | 'confirmPaymentIntent' | 'installAvailableUpdate' |
-  'collectSetupIntentPaymentMethod' | 'confirmSetupIntent' | 'processSetupIntent' | 'processRefund' | 'collectInputs' | 'collectData' | 'easyConnect' |
-  'processPaymentIntent';
+export type OperationName =
+  | 'discoverReaders'
+  | 'connectReader'
+  | 'collectPaymentMethod'
+  | 'confirmPaymentIntent'
+  | 'installAvailableUpdate'
+  | 'collectSetupIntentPaymentMethod'
+  | 'confirmSetupIntent'
+  | 'processSetupIntent'
+  | 'processRefund'
+  | 'collectInputs'
+  | 'collectData'
+  | 'easyConnect'
+  | 'processPaymentIntent';
 
 /** Why an operation was aborted: the app canceled it, or the reader went away under it. */
 export type AbortCause = 'canceled' | 'disconnected';
@@ -24,8 +35,12 @@ export class Operation {
 
   constructor(readonly name: OperationName) {}
 
-  get signal(): AbortSignal { return this.controller.signal; }
-  get aborted(): boolean { return this.controller.signal.aborted; }
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+  get aborted(): boolean {
+    return this.controller.signal.aborted;
+  }
 
   abort(cause: AbortCause): void {
     if (this.aborted) return;
@@ -51,17 +66,24 @@ export function cancelable<T>(promise: Promise<T>, cancel: () => Promise<ErrorRe
 export class OperationSlot {
   private current: { operation: Operation; settled: Promise<unknown> } | null = null;
 
-  get running(): Operation | null { return this.current?.operation ?? null; }
+  get running(): Operation | null {
+    return this.current?.operation ?? null;
+  }
 
   /**
    * Runs `body` as the one operation, or answers `READER_BUSY` at once. `body` returns a result
    * value (never rejects for expected failures); an aborted operation's body returns `abortedError()`.
    */
-  run<T extends { error?: StripeError }>(name: OperationName, body: (operation: Operation) => Promise<T>): Cancelable<T> {
+  run<T extends { error?: StripeError }>(
+    name: OperationName,
+    body: (operation: Operation) => Promise<T>,
+  ): Cancelable<T> {
     const busy = this.current?.operation;
     if (busy) {
-      const error = stripeError(ErrorCode.READER_BUSY,
-        `Could not execute ${name} because the SDK is busy with another command: ${busy.name}.`);
+      const error = stripeError(
+        ErrorCode.READER_BUSY,
+        `Could not execute ${name} because the SDK is busy with another command: ${busy.name}.`,
+      );
       return cancelable(Promise.resolve({ error } as T), async () => ({ error: cancelFailed(name) }));
     }
     const operation = new Operation(name);
@@ -94,9 +116,10 @@ export class OperationSlot {
 
   private async cancel(operation: Operation, settled: Promise<unknown>): Promise<ErrorResult> {
     if (operation.done || operation.aborted) return { error: cancelFailed(operation.name) };
-    if (!operation.cancelable) return { error: cancelFailed(operation.name, 'the payment is already being authorized') };
+    if (!operation.cancelable)
+      return { error: cancelFailed(operation.name, 'the payment is already being authorized') };
     operation.abort('canceled');
-    const result = await settled.catch(() => undefined) as { error?: StripeError } | undefined;
+    const result = (await settled.catch(() => undefined)) as { error?: StripeError } | undefined;
     return result?.error?.code === ErrorCode.CANCELED ? {} : { error: cancelFailed(operation.name) };
   }
 }

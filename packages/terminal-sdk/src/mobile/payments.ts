@@ -5,7 +5,13 @@
  * keeps the card and PIN in memory for the confirmation. Every decision (brand, cardholder
  * verification, PIN environment) is the server's; this module only follows its answers.
  */
-import { checkPinEnvironment, isPinDeclineCode, isSettledPaymentIntent, pinPadLayout, type TapToPayUxConfiguration } from '@opentill/core';
+import {
+  checkPinEnvironment,
+  isPinDeclineCode,
+  isSettledPaymentIntent,
+  pinPadLayout,
+  type TapToPayUxConfiguration,
+} from '@opentill/core';
 import type { Json, SdkTransport, TransportFailure } from '../transport.js';
 import { apiErrorOf, ErrorCode, fromFailure, stripeError } from './errors.js';
 import type { IntentHandle, IntentHandles } from './intents.js';
@@ -14,7 +20,13 @@ import type { Operation } from './operation.js';
 import { actionFailure } from '../state-monitor.js';
 import type { ReaderAction, SdkState, StateMonitor } from './state.js';
 import type {
-  CollectPaymentMethodParams, ConfirmPaymentIntentParams, PaymentIntent, PaymentIntentResult, PaymentStatus, StripeError, UserCallbacks,
+  CollectPaymentMethodParams,
+  ConfirmPaymentIntentParams,
+  PaymentIntent,
+  PaymentIntentResult,
+  PaymentStatus,
+  StripeError,
+  UserCallbacks,
 } from './types.js';
 import type { PinPadRequest, PinPadResult, TapScreenRequest, TapScreenResult, TapToPayUi, TapWallet } from './ui.js';
 
@@ -71,7 +83,8 @@ type TapAnswer =
 type Sale = { amount: number; currency: string };
 
 const isError = (value: unknown): value is StripeError => (value as StripeError | null)?.name === 'StripeError';
-const notConnected = () => stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected: call connectReader first.');
+const notConnected = () =>
+  stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected: call connectReader first.');
 
 export class Payments {
   private held: HeldCard | null = null;
@@ -88,7 +101,11 @@ export class Payments {
   // ----------------------------------------------------------------------------------------------
 
   /** `thenConfirm`: processPaymentIntent goes on to the confirmation, so the status stays busy in between. */
-  async collect(operation: Operation, params: CollectPaymentMethodParams, thenConfirm = false): Promise<PaymentIntentResult> {
+  async collect(
+    operation: Operation,
+    params: CollectPaymentMethodParams,
+    thenConfirm = false,
+  ): Promise<PaymentIntentResult> {
     const handle = this.host.intents.resolve(params?.paymentIntent);
     if (isError(handle)) return { error: handle };
     if (!this.host.connection()) return { error: notConnected() };
@@ -101,13 +118,21 @@ export class Payments {
         ...(typeof params.skipTipping === 'boolean' ? { skip_tipping: params.skipTipping } : {}),
       });
       if (isError(started)) return { error: started };
-      const sale = saleOf(started.payment_intent ?? params.paymentIntent.apiObject ?? { amount: params.paymentIntent.amount, currency: params.paymentIntent.currency });
+      const sale = saleOf(
+        started.payment_intent ??
+          params.paymentIntent.apiObject ?? {
+            amount: params.paymentIntent.amount,
+            currency: params.paymentIntent.currency,
+          },
+      );
       const read = await this.readCard(operation, handle, sale);
       if (isError(read)) return { error: read };
       const api = read.payment_intent ?? params.paymentIntent.apiObject ?? { id: handle.id };
       const action = (read.reader?.action?.['collect_payment_method'] ?? {}) as Json;
-      const paymentMethod = params.updatePaymentIntent && isObject(action['payment_method'])
-        ? paymentMethodFrom(action['payment_method']) : null;
+      const paymentMethod =
+        params.updatePaymentIntent && isObject(action['payment_method'])
+          ? paymentMethodFrom(action['payment_method'])
+          : null;
       collected = true;
       return { paymentIntent: this.host.intents.wrap(api, paymentMethod) };
     } finally {
@@ -117,7 +142,8 @@ export class Payments {
 
   private async startCollection(handle: IntentHandle, collectConfig: Json): Promise<SdkState | StripeError> {
     const started = await this.host.transport.request<SdkState>('POST', '/collect_payment_method', {
-      client_secret: handle.clientSecret, collect_config: collectConfig,
+      client_secret: handle.clientSecret,
+      collect_config: collectConfig,
     });
     if (!started.ok) return fromFailure(started);
     this.host.monitor.update(started.data);
@@ -130,11 +156,15 @@ export class Payments {
     let failedReads = 0;
     this.host.emit('onDidRequestReaderInput', ['tapCard']);
     for (;;) {
-      const screen = await this.present(operation, (signal) => this.host.ui.presentTapScreen(this.tapScreen(sale, retryMessage), signal),
-        { kind: 'canceled' } as TapScreenResult);
+      const screen = await this.present(
+        operation,
+        (signal) => this.host.ui.presentTapScreen(this.tapScreen(sale, retryMessage), signal),
+        { kind: 'canceled' } as TapScreenResult,
+      );
       if (isError(screen)) return this.abandon(screen);
       if (operation.aborted) return this.abandon(operation.abortedError());
-      if (screen.kind === 'canceled') return this.abandon(stripeError(ErrorCode.CANCELED, 'The customer canceled the payment.'));
+      if (screen.kind === 'canceled')
+        return this.abandon(stripeError(ErrorCode.CANCELED, 'The customer canceled the payment.'));
       if (screen.kind === 'read_error') {
         failedReads += 1;
         if (failedReads >= readAttemptsMax) return this.giveUp(failedReads);
@@ -161,7 +191,9 @@ export class Payments {
         return answer.state;
       }
       if (answer.kind === 'pin_required') {
-        return this.abandon(stripeError(ErrorCode.UNEXPECTED_SDK_ERROR, 'The server asked for a PIN again after one was entered.'));
+        return this.abandon(
+          stripeError(ErrorCode.UNEXPECTED_SDK_ERROR, 'The server asked for a PIN again after one was entered.'),
+        );
       }
       const code = answer.failure.error.code;
       if (code === 'invalid_number' || code === 'incorrect_number') {
@@ -180,38 +212,68 @@ export class Payments {
     const connection = this.host.connection();
     const simulated = connection?.simulated ?? false;
     return {
-      amount: sale.amount, currency: sale.currency, merchantDisplayName: connection?.merchantDisplayName ?? '',
-      platform: this.host.platform(), simulated, ux: this.host.tapScreenUx(), retryMessage,
+      amount: sale.amount,
+      currency: sale.currency,
+      merchantDisplayName: connection?.merchantDisplayName ?? '',
+      platform: this.host.platform(),
+      simulated,
+      ux: this.host.tapScreenUx(),
+      retryMessage,
       ...(simulated ? { simulatedCard: this.host.simulatedCard() } : {}),
     };
   }
 
   /** `POST /tap_to_pay/tap`: what was tapped, with the PIN if one was typed, and the PIN environment. */
   private async tap(card: TappedCard, pin: string | null, screenshotAttempted = false): Promise<TapAnswer> {
-    const answer = await this.host.transport.request<{ result: string; cvm?: Cvm; state?: SdkState }>('POST', '/tap_to_pay/tap', {
-      card, ...(pin !== null ? { pin } : {}),
-      pin_environment: { ...this.host.pinEnvironment(), ...(screenshotAttempted ? { screenshotAttempted: true } : {}) },
-    });
+    const answer = await this.host.transport.request<{ result: string; cvm?: Cvm; state?: SdkState }>(
+      'POST',
+      '/tap_to_pay/tap',
+      {
+        card,
+        ...(pin !== null ? { pin } : {}),
+        pin_environment: {
+          ...this.host.pinEnvironment(),
+          ...(screenshotAttempted ? { screenshotAttempted: true } : {}),
+        },
+      },
+    );
     if (!answer.ok) return { kind: 'refused', failure: answer };
     if (answer.data.result === 'pin_required') return { kind: 'pin_required' };
     const state = answer.data.state;
     if (state) this.host.monitor.update(state);
-    return { kind: 'collected', cvm: answer.data.cvm ?? 'none', state: state ?? await this.currentState() };
+    return { kind: 'collected', cvm: answer.data.cvm ?? 'none', state: state ?? (await this.currentState()) };
   }
 
   private async currentState(): Promise<SdkState> {
     const state = await this.host.transport.request<SdkState>('GET', '/state');
-    if (!state.ok) return { object: 'opentill.sdk_state', version: '', connection: 'not_connected', disconnect_reason: null, reader: null };
+    if (!state.ok)
+      return {
+        object: 'opentill.sdk_state',
+        version: '',
+        connection: 'not_connected',
+        disconnect_reason: null,
+        reader: null,
+      };
     return state.data;
   }
 
   /** The PIN pad, at a fresh random position. */
-  private async enterPin(operation: Operation, sale: Sale, when: PinPadRequest['when']):
-    Promise<Exclude<PinPadResult, { kind: 'canceled' }> | StripeError> {
+  private async enterPin(
+    operation: Operation,
+    sale: Sale,
+    when: PinPadRequest['when'],
+  ): Promise<Exclude<PinPadResult, { kind: 'canceled' }> | StripeError> {
     this.host.setPaymentStatus('waitingForInput');
-    const request: PinPadRequest = { amount: sale.amount, currency: sale.currency, layout: pinPadLayout(this.host.pinPadSeed()), when,
-      message: null };
-    const entry = await this.present(operation, (signal) => this.host.ui.presentPinPad(request, signal), { kind: 'canceled' } as PinPadResult);
+    const request: PinPadRequest = {
+      amount: sale.amount,
+      currency: sale.currency,
+      layout: pinPadLayout(this.host.pinPadSeed()),
+      when,
+      message: null,
+    };
+    const entry = await this.present(operation, (signal) => this.host.ui.presentPinPad(request, signal), {
+      kind: 'canceled',
+    } as PinPadResult);
     if (isError(entry)) return entry;
     if (operation.aborted) return operation.abortedError();
     if (entry.kind === 'canceled') return stripeError(ErrorCode.CANCELED, 'The customer canceled PIN entry.');
@@ -236,7 +298,8 @@ export class Payments {
   /** A refusal of the tap. Brand and CVM refusals already canceled the action on the server; anything else is canceled here. */
   private async refused(failure: TransportFailure): Promise<StripeError> {
     const error = fromFailure(failure);
-    const serverCanceled = failure.status === 402 && (failure.error.code === 'CARD_NOT_SUPPORTED' || failure.error.code === 'card_declined');
+    const serverCanceled =
+      failure.status === 402 && (failure.error.code === 'CARD_NOT_SUPPORTED' || failure.error.code === 'card_declined');
     if (!serverCanceled) await this.cancelAction();
     await this.outcome({ kind: 'error', message: error.message });
     return error;
@@ -270,11 +333,18 @@ export class Payments {
   }
 
   /** A UI call that `operation.cancel()` interrupts (even if the UI ignores its signal); a UI that throws is an SDK error. */
-  private async present<T>(operation: Operation, show: (signal: AbortSignal) => Promise<T>, onAbort: T): Promise<T | StripeError> {
+  private async present<T>(
+    operation: Operation,
+    show: (signal: AbortSignal) => Promise<T>,
+    onAbort: T,
+  ): Promise<T | StripeError> {
     try {
       return await untilAborted(show(operation.signal), operation.signal, onAbort);
     } catch (error) {
-      return stripeError(ErrorCode.UNEXPECTED_SDK_ERROR, `The Tap to Pay UI failed: ${error instanceof Error ? error.message : String(error)}`);
+      return stripeError(
+        ErrorCode.UNEXPECTED_SDK_ERROR,
+        `The Tap to Pay UI failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -288,8 +358,12 @@ export class Payments {
     if (!this.host.connection()) return { error: notConnected() };
     const held = this.held;
     if (!held || held.paymentIntentId !== handle.id) {
-      return { error: stripeError(ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT,
-        'confirmPaymentIntent needs the PaymentIntent whose payment method was just collected (collectPaymentMethod).') };
+      return {
+        error: stripeError(
+          ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT,
+          'confirmPaymentIntent needs the PaymentIntent whose payment method was just collected (collectPaymentMethod).',
+        ),
+      };
     }
     operation.cancelable = false;
     this.host.setPaymentStatus('processing');
@@ -303,8 +377,19 @@ export class Payments {
       held.attempted = true;
       let result = await this.authorize(handle, held.pin, params.returnUrl);
       if (result.error && this.issuerWantsPin(result.error, held)) {
-        result = await this.pinDuringConfirm(operation, handle, held, saleOf(params.paymentIntent.apiObject ?? { amount: params.paymentIntent.amount, currency: params.paymentIntent.currency }), params.returnUrl,
-          result.error.paymentIntent);
+        result = await this.pinDuringConfirm(
+          operation,
+          handle,
+          held,
+          saleOf(
+            params.paymentIntent.apiObject ?? {
+              amount: params.paymentIntent.amount,
+              currency: params.paymentIntent.currency,
+            },
+          ),
+          params.returnUrl,
+          result.error.paymentIntent,
+        );
       }
       // Declined or confirmed, the card has been used; a connection error keeps it for the retry.
       if (!result.error || result.error.code !== ErrorCode.STRIPE_API_CONNECTION_ERROR) this.held = null;
@@ -321,20 +406,32 @@ export class Payments {
     const answer = await this.tap(held.card, held.pin);
     if (answer.kind === 'collected') return null;
     if (answer.kind === 'refused') return this.refused(answer.failure);
-    return this.abandon(stripeError(ErrorCode.UNEXPECTED_SDK_ERROR, 'The server asked for a PIN again for a card already verified.'));
+    return this.abandon(
+      stripeError(ErrorCode.UNEXPECTED_SDK_ERROR, 'The server asked for a PIN again for a card already verified.'),
+    );
   }
 
   private issuerWantsPin(error: StripeError, held: HeldCard): boolean {
-    return error.code === ErrorCode.DECLINED_BY_STRIPE_API && isPinDeclineCode(error.apiError?.declineCode) &&
-      held.cvm === 'pin_during_confirm' && held.pin === null;
+    return (
+      error.code === ErrorCode.DECLINED_BY_STRIPE_API &&
+      isPinDeclineCode(error.apiError?.declineCode) &&
+      held.cvm === 'pin_during_confirm' &&
+      held.pin === null
+    );
   }
 
   /**
    * The issuer asked for the PIN (soft decline, the PaymentIntent's first charge): the PIN pad, then
    * the same card collected again with the PIN, then the authorization with the PIN.
    */
-  private async pinDuringConfirm(operation: Operation, handle: IntentHandle, held: HeldCard, sale: Sale, returnUrl: string | undefined,
-    declined: PaymentIntent | undefined): Promise<PaymentIntentResult> {
+  private async pinDuringConfirm(
+    operation: Operation,
+    handle: IntentHandle,
+    held: HeldCard,
+    sale: Sale,
+    returnUrl: string | undefined,
+    declined: PaymentIntent | undefined,
+  ): Promise<PaymentIntentResult> {
     operation.cancelable = true;
     const entry = await this.enterPin(operation, sale, 'during_confirm');
     operation.cancelable = false;
@@ -356,8 +453,12 @@ export class Payments {
     }
     const answer = await this.tap(held.card, entry.pin);
     if (answer.kind !== 'collected') {
-      const error = answer.kind === 'refused' ? await this.refused(answer.failure)
-        : await this.abandon(stripeError(ErrorCode.UNEXPECTED_SDK_ERROR, 'The server asked for a PIN again after one was entered.'));
+      const error =
+        answer.kind === 'refused'
+          ? await this.refused(answer.failure)
+          : await this.abandon(
+              stripeError(ErrorCode.UNEXPECTED_SDK_ERROR, 'The server asked for a PIN again after one was entered.'),
+            );
       return { error };
     }
     this.host.ui.dismiss();
@@ -366,20 +467,29 @@ export class Payments {
   }
 
   /** `POST /process_payment` (with the PIN if one was typed), then the action's outcome on the state long-poll. */
-  private async authorize(handle: IntentHandle, pin: string | null, returnUrl: string | undefined): Promise<PaymentIntentResult> {
+  private async authorize(
+    handle: IntentHandle,
+    pin: string | null,
+    returnUrl: string | undefined,
+  ): Promise<PaymentIntentResult> {
     const started = await this.host.transport.request<SdkState>('POST', '/process_payment', {
-      payment_intent: handle.id, ...(pin !== null ? { pin } : {}), ...(returnUrl ? { confirm_config: { return_url: returnUrl } } : {}),
+      payment_intent: handle.id,
+      ...(pin !== null ? { pin } : {}),
+      ...(returnUrl ? { confirm_config: { return_url: returnUrl } } : {}),
     });
     if (!started.ok) return { error: fromFailure(started) };
     this.host.monitor.update(started.data);
     const done = await this.host.monitor.waitFor((state) => decideConfirmation(state, handle.id), started.data);
     if (done === 'lost') {
-      return { error: stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'The reader disconnected before the payment completed.') };
+      return {
+        error: stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'The reader disconnected before the payment completed.'),
+      };
     }
     const api = done.state.payment_intent ?? null;
     const paymentIntent = api ? this.host.intents.wrap(api) : undefined;
     if (done.action.status !== 'failed') {
-      if (!paymentIntent) return { error: stripeError(ErrorCode.UNEXPECTED_SDK_ERROR, 'The PaymentIntent could not be read back.') };
+      if (!paymentIntent)
+        return { error: stripeError(ErrorCode.UNEXPECTED_SDK_ERROR, 'The PaymentIntent could not be read back.') };
       return { paymentIntent };
     }
     return { error: actionError(done.action, api, paymentIntent) };
@@ -387,11 +497,15 @@ export class Payments {
 }
 
 /** Whether the state shows the outcome of confirming `paymentIntentId` (undefined: keep waiting). */
-function decideConfirmation(state: SdkState, paymentIntentId: string): { state: SdkState; action: ReaderAction } | 'lost' | undefined {
+function decideConfirmation(
+  state: SdkState,
+  paymentIntentId: string,
+): { state: SdkState; action: ReaderAction } | 'lost' | undefined {
   if (state.connection === 'not_connected') return 'lost';
   const action = state.reader?.action ?? null;
   const sub = (action?.[action.type] ?? {}) as Json;
-  if (!action || action.type !== 'confirm_payment_intent' || sub['payment_intent'] !== paymentIntentId) return undefined;
+  if (!action || action.type !== 'confirm_payment_intent' || sub['payment_intent'] !== paymentIntentId)
+    return undefined;
   if (action.status !== 'in_progress') return { state, action };
   // The PaymentIntent settles just before the action (docs/terminal.md): that is the outcome too.
   if (isSettledPaymentIntent(state.payment_intent, paymentIntentId)) {
@@ -404,14 +518,23 @@ function decideConfirmation(state: SdkState, paymentIntentId: string): { state: 
 function actionError(action: ReaderAction, api: Json | null, paymentIntent: PaymentIntent | undefined): StripeError {
   const { code, apiError: actionApiError, lastPaymentError } = actionFailure(action, api);
   const details = actionApiError ?? lastPaymentError ?? { code, message: action.failure_message };
-  const apiError = apiErrorOf({ ...details, code: typeof details['code'] === 'string' ? details['code'] : code,
-    message: typeof details['message'] === 'string' ? details['message'] : action.failure_message ?? '' });
-  const mobileCode = code === 'connection_error' ? ErrorCode.STRIPE_API_CONNECTION_ERROR
-    : code === 'customer_canceled' ? ErrorCode.CANCELED
-      : code === 'card_declined' || apiError.declineCode !== '' || details['type'] === 'card_error' ? ErrorCode.DECLINED_BY_STRIPE_API
-        : ErrorCode.STRIPE_API_ERROR;
+  const apiError = apiErrorOf({
+    ...details,
+    code: typeof details['code'] === 'string' ? details['code'] : code,
+    message: typeof details['message'] === 'string' ? details['message'] : (action.failure_message ?? ''),
+  });
+  const mobileCode =
+    code === 'connection_error'
+      ? ErrorCode.STRIPE_API_CONNECTION_ERROR
+      : code === 'customer_canceled'
+        ? ErrorCode.CANCELED
+        : code === 'card_declined' || apiError.declineCode !== '' || details['type'] === 'card_error'
+          ? ErrorCode.DECLINED_BY_STRIPE_API
+          : ErrorCode.STRIPE_API_ERROR;
   return stripeError(mobileCode, action.failure_message ?? apiError.message, {
-    nativeErrorCode: code, apiError, ...(paymentIntent ? { paymentIntent } : {}),
+    nativeErrorCode: code,
+    apiError,
+    ...(paymentIntent ? { paymentIntent } : {}),
   });
 }
 
@@ -423,7 +546,10 @@ function screenshotRefusal(environment: PinEnvironmentWire): StripeError {
 }
 
 function saleOf(api: Json): Sale {
-  return { amount: typeof api['amount'] === 'number' ? api['amount'] : 0, currency: typeof api['currency'] === 'string' ? api['currency'] : '' };
+  return {
+    amount: typeof api['amount'] === 'number' ? api['amount'] : 0,
+    currency: typeof api['currency'] === 'string' ? api['currency'] : '',
+  };
 }
 
 function isObject(value: unknown): value is Json {
@@ -439,12 +565,15 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onAbort: T): 
   return new Promise((resolve, reject) => {
     const abort = () => resolve(onAbort);
     signal.addEventListener('abort', abort, { once: true });
-    promise.then((value) => {
-      signal.removeEventListener('abort', abort);
-      resolve(value);
-    }, (error: unknown) => {
-      signal.removeEventListener('abort', abort);
-      reject(error instanceof Error ? error : new Error(String(error)));
-    });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
   });
 }

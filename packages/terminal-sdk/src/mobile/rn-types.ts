@@ -33,28 +33,45 @@ export type GetLocationsResultType =
 
 export type BatteryStatus = 'critical' | 'low' | 'nominal' | 'unknown';
 export type BatteryLevel = { batteryLevel: number; batteryStatus: BatteryStatus; isCharging: boolean };
-export type EstimatedUpdateTime = 'estimate1To2Minutes' | 'estimate2To5Minutes' | 'estimate5To15Minutes' | 'estimateLessThan1Minute';
-export type SoftwareUpdate = { deviceSoftwareVersion: string; estimatedUpdateTime: EstimatedUpdateTime; requiredAt?: string };
-export type SimulateUpdateType = 'random' | 'available' | 'none' | 'required' | 'lowBattery' | 'lowBatterySucceedConnect' |
-  'requiredForOffline';
+export type EstimatedUpdateTime =
+  'estimate1To2Minutes' | 'estimate2To5Minutes' | 'estimate5To15Minutes' | 'estimateLessThan1Minute';
+export type SoftwareUpdate = {
+  deviceSoftwareVersion: string;
+  estimatedUpdateTime: EstimatedUpdateTime;
+  requiredAt?: string;
+};
+export type SimulateUpdateType =
+  'random' | 'available' | 'none' | 'required' | 'lowBattery' | 'lowBatterySucceedConnect' | 'requiredForOffline';
 export type UpdateSoftwareResultType = { update?: SoftwareUpdate; error?: StripeError };
 export type ReaderEvent = 'cardInserted' | 'cardRemoved';
 
 export type ReaderTextToSpeechStatus = 'off' | 'headphones' | 'speakers';
 export type Accessibility = { textToSpeechStatus: ReaderTextToSpeechStatus; error?: StripeError };
 export type ReaderSettings =
-  | { accessibility?: Accessibility; error?: undefined }
-  | { accessibility?: undefined; error?: StripeError };
+  { accessibility?: Accessibility; error?: undefined } | { accessibility?: undefined; error?: StripeError };
 export type ReaderSettingsParameters = { textToSpeechViaSpeakers: boolean };
 
 // easyConnect ------------------------------------------------------------------------------------
 
 export type DiscoveryFilter = Record<string, never> | { readerId: string } | { serialNumber: string };
 export type EasyConnectParams =
-  | { discoveryMethod: 'internet'; timeout?: number; simulated?: boolean; locationId?: string; discoveryFilter?: DiscoveryFilter;
-    failIfInUse?: boolean }
-  | { discoveryMethod: 'tapToPay'; simulated?: boolean; locationId: string; autoReconnectOnUnexpectedDisconnect?: boolean;
-    merchantDisplayName?: string; onBehalfOf?: string; tosAcceptancePermitted?: boolean }
+  | {
+      discoveryMethod: 'internet';
+      timeout?: number;
+      simulated?: boolean;
+      locationId?: string;
+      discoveryFilter?: DiscoveryFilter;
+      failIfInUse?: boolean;
+    }
+  | {
+      discoveryMethod: 'tapToPay';
+      simulated?: boolean;
+      locationId: string;
+      autoReconnectOnUnexpectedDisconnect?: boolean;
+      merchantDisplayName?: string;
+      onBehalfOf?: string;
+      tosAcceptancePermitted?: boolean;
+    }
   | { discoveryMethod: 'appsOnDevices' };
 
 // Reader display -----------------------------------------------------------------------------------
@@ -64,8 +81,14 @@ export type Cart = { currency: string; tax: number; total: number; lineItems: Li
 
 // SetupIntents -------------------------------------------------------------------------------------
 
-export type SetupIntentStatus = 'canceled' | 'processing' | 'requiresAction' | 'requiresConfirmation' | 'requiresPaymentMethod' |
-  'succeeded' | 'unknown';
+export type SetupIntentStatus =
+  | 'canceled'
+  | 'processing'
+  | 'requiresAction'
+  | 'requiresConfirmation'
+  | 'requiresPaymentMethod'
+  | 'succeeded'
+  | 'unknown';
 export type SetupIntentUsage = 'offSession' | 'onSession';
 export type AllowRedisplay = 'always' | 'limited' | 'unspecified';
 export type CollectionReason = 'saveCard' | 'verify' | 'unspecified';
@@ -101,19 +124,25 @@ export interface SetupIntent {
 }
 
 export type CreateSetupIntentParams = {
-  customer?: string; description?: string; metadata?: Record<string, string>; onBehalfOf?: string; paymentMethodTypes?: string[];
+  customer?: string;
+  description?: string;
+  metadata?: Record<string, string>;
+  onBehalfOf?: string;
+  paymentMethodTypes?: string[];
   usage?: string;
 };
 export type CollectSetupIntentPaymentMethodParams = {
-  allowRedisplay?: AllowRedisplay; customerCancellation?: CustomerCancellation; setupIntent: SetupIntent;
-  motoConfiguration?: MotoConfiguration; collectionReason?: CollectionReason;
+  allowRedisplay?: AllowRedisplay;
+  customerCancellation?: CustomerCancellation;
+  setupIntent: SetupIntent;
+  motoConfiguration?: MotoConfiguration;
+  collectionReason?: CollectionReason;
 };
 export type ProcessSetupIntentParams = CollectSetupIntentPaymentMethodParams;
 export type ConfirmSetupIntentMethodParams = { setupIntent: SetupIntent };
 export type CancelSetupIntentMethodParams = { setupIntent: SetupIntent };
 export type SetupIntentResultType =
-  | { setupIntent: SetupIntent; error?: undefined }
-  | { setupIntent?: undefined; error: StripeError };
+  { setupIntent: SetupIntent; error?: undefined } | { setupIntent?: undefined; error: StripeError };
 
 // Refunds ------------------------------------------------------------------------------------------
 
@@ -138,10 +167,15 @@ export interface Refund {
   status?: RefundStatus;
 }
 type RefundCommon = {
-  amount: number; currency: string; refundApplicationFee?: boolean; reverseTransfer?: boolean;
-  customerCancellation?: CustomerCancellation; metadata?: Record<string, string>;
+  amount: number;
+  currency: string;
+  refundApplicationFee?: boolean;
+  reverseTransfer?: boolean;
+  customerCancellation?: CustomerCancellation;
+  metadata?: Record<string, string>;
 };
-export type RefundParams = (RefundCommon & { paymentIntentId: string; clientSecret: string }) | (RefundCommon & { chargeId: string });
+export type RefundParams =
+  (RefundCommon & { paymentIntentId: string; clientSecret: string }) | (RefundCommon & { chargeId: string });
 export type ProcessRefundResultType = { refund?: Refund; error?: StripeError };
 
 // collectInputs ------------------------------------------------------------------------------------
@@ -167,8 +201,16 @@ export enum ToggleResult {
   DISABLED = 'disabled',
   SKIPPED = 'skipped',
 }
-export interface ISelectionButton { style: SelectionButtonStyle; text: string; id: string }
-export interface IToggle { title?: string | null; description?: string | null; defaultValue: ToggleValue }
+export interface ISelectionButton {
+  style: SelectionButtonStyle;
+  text: string;
+  id: string;
+}
+export interface IToggle {
+  title?: string | null;
+  description?: string | null;
+  defaultValue: ToggleValue;
+}
 export interface IInput {
   formType: FormType;
   required?: boolean | null;
@@ -179,14 +221,33 @@ export interface IInput {
   submitButtonText?: string | null;
   selectionButtons?: ISelectionButton[];
 }
-export interface ICollectInputsParameters { inputs: IInput[] }
-export interface ICollectInputsResult { skipped: boolean; formType: FormType; toggles: ToggleResult[] }
-export interface SelectionResult extends ICollectInputsResult { selection?: string | null; selectionId?: string | null }
-export interface SignatureResult extends ICollectInputsResult { signatureSvg?: string | null }
-export interface PhoneResult extends ICollectInputsResult { phone?: string | null }
-export interface EmailResult extends ICollectInputsResult { email?: string | null }
-export interface TextResult extends ICollectInputsResult { text?: string | null }
-export interface NumericResult extends ICollectInputsResult { numericString?: string | null }
+export interface ICollectInputsParameters {
+  inputs: IInput[];
+}
+export interface ICollectInputsResult {
+  skipped: boolean;
+  formType: FormType;
+  toggles: ToggleResult[];
+}
+export interface SelectionResult extends ICollectInputsResult {
+  selection?: string | null;
+  selectionId?: string | null;
+}
+export interface SignatureResult extends ICollectInputsResult {
+  signatureSvg?: string | null;
+}
+export interface PhoneResult extends ICollectInputsResult {
+  phone?: string | null;
+}
+export interface EmailResult extends ICollectInputsResult {
+  email?: string | null;
+}
+export interface TextResult extends ICollectInputsResult {
+  text?: string | null;
+}
+export interface NumericResult extends ICollectInputsResult {
+  numericString?: string | null;
+}
 export type ICollectInputsResults =
   | { collectInputResults?: ICollectInputsResult[]; error?: undefined }
   | { collectInputResults?: undefined; error: StripeError };
@@ -198,22 +259,36 @@ export enum CollectDataType {
   NFC_UID = 'nfcUid',
   UNKNOWN = 'unknown',
 }
-export interface CollectDataParams { collectDataType: CollectDataType; customerCancellation: CustomerCancellation }
+export interface CollectDataParams {
+  collectDataType: CollectDataType;
+  customerCancellation: CustomerCancellation;
+}
 export type CollectedData = { stripeId?: string; nfcUid?: string; created: string; livemode: boolean };
 export type CollectDataResultType =
-  | { collectedData?: CollectedData; error?: undefined }
-  | { collectedData?: undefined; error: StripeError };
+  { collectedData?: CollectedData; error?: undefined } | { collectedData?: undefined; error: StripeError };
 
 // Charges (PaymentIntent.charges; OpenTill leaves the list empty: read charges on your backend) ---------------
 
 export type ReceiptDetails = {
-  accountType: string; applicationCryptogram: string; applicationPreferredName: string; authorizationCode: string;
-  authorizationResponseCode: string; cvm: string; dedicatedFileName: string; terminalVerificationResult: string;
+  accountType: string;
+  applicationCryptogram: string;
+  applicationPreferredName: string;
+  authorizationCode: string;
+  authorizationResponseCode: string;
+  cvm: string;
+  dedicatedFileName: string;
+  terminalVerificationResult: string;
   transactionStatusInformation: string;
 };
 type Located = { location?: string; reader?: string };
 export type CardDetails = {
-  brand?: string; country?: string; expMonth?: number; expYear?: number; funding?: string; generatedFrom?: GeneratedFrom; last4?: string;
+  brand?: string;
+  country?: string;
+  expMonth?: number;
+  expYear?: number;
+  funding?: string;
+  generatedFrom?: GeneratedFrom;
+  last4?: string;
 };
 export type PaymentMethodDetails = {
   type: string;
@@ -259,26 +334,50 @@ export interface Charge {
 
 export type NextAction = {
   type?: string;
-  wechatPayDisplayQrCode?: { data?: string; hostedInstructionsUrl?: string; imageDataUrl?: string; imageUrlPng?: string; imageUrlSvg?: string };
+  wechatPayDisplayQrCode?: {
+    data?: string;
+    hostedInstructionsUrl?: string;
+    imageDataUrl?: string;
+    imageUrlPng?: string;
+    imageUrlSvg?: string;
+  };
   redirectToUrl?: { url?: string; returnUrl?: string };
   useStripeSdk?: { type?: string };
 };
 export type PaymentMethodOptions = {
-  requestExtendedAuthorization?: boolean; requestIncrementalAuthorizationSupport?: boolean; requestedPriority: string;
-  requestPartialAuthorization?: string; captureMethod?: 'manual' | 'manual_preferred';
+  requestExtendedAuthorization?: boolean;
+  requestIncrementalAuthorizationSupport?: boolean;
+  requestedPriority: string;
+  requestPartialAuthorization?: string;
+  captureMethod?: 'manual' | 'manual_preferred';
 };
 export type Amount = { amount?: number };
 export type AmountDetails = { tip?: Amount; donation?: Amount; surcharge?: Amount };
 // OfflineDetails and OfflineCardPresentDetails: offline/types.ts (offline payments).
 export type SetupAttemptCardPresentDetails = { emvAuthData: string; generatedCard: string };
 export type SetupAttempt = {
-  id: string; applicationId?: string; created?: string; customer?: string; livemode: boolean; onBehalfOfId?: string;
-  paymentMethodDetails: { cardPresent: SetupAttemptCardPresentDetails; interacPresent: SetupAttemptCardPresentDetails;
-    type: import('./types.js').PaymentMethodType };
-  paymentMethodId?: string; setupIntentId?: string; status: string; usage?: SetupIntentUsage;
+  id: string;
+  applicationId?: string;
+  created?: string;
+  customer?: string;
+  livemode: boolean;
+  onBehalfOfId?: string;
+  paymentMethodDetails: {
+    cardPresent: SetupAttemptCardPresentDetails;
+    interacPresent: SetupAttemptCardPresentDetails;
+    type: import('./types.js').PaymentMethodType;
+  };
+  paymentMethodId?: string;
+  setupIntentId?: string;
+  status: string;
+  usage?: SetupIntentUsage;
 };
 export interface UnderlyingErrorInformation {
-  code: string; message: string; iosDomain?: string; iosLocalizedFailureReason?: string; iosLocalizedRecoverySuggestion?: string;
+  code: string;
+  message: string;
+  iosDomain?: string;
+  iosLocalizedFailureReason?: string;
+  iosLocalizedRecoverySuggestion?: string;
 }
 
 /** Content for `print`: an image (JPEG/PNG) as base64 or a `data:` URI. */

@@ -9,7 +9,13 @@
  * waits for a customer who never comes (until the screen is canceled).
  */
 import type {
-  PinPadRequest, PinPadResult, TapOutcomeScreen, TapScreenRequest, TapScreenResult, TapToPayUi, TapWallet,
+  PinPadRequest,
+  PinPadResult,
+  TapOutcomeScreen,
+  TapScreenRequest,
+  TapScreenResult,
+  TapToPayUi,
+  TapWallet,
 } from './ui.js';
 import { defaultSimulatedCard, type TapToPayUxConfiguration } from '@opentill/core';
 
@@ -82,7 +88,9 @@ export class ScriptedTapToPayUi implements TapToPayUi {
 
   async presentTapScreen(request: TapScreenRequest, signal: AbortSignal): Promise<TapScreenResult> {
     this.record(() => this.tapScreens.push(structuredClone(request)));
-    const next = this.taps.shift() ?? (request.simulated ? { card: { number: request.simulatedCard ?? simulatorDefaultCard } } : 'never');
+    const next =
+      this.taps.shift() ??
+      (request.simulated ? { card: { number: request.simulatedCard ?? simulatorDefaultCard } } : 'never');
     if (next === 'read_error') return { kind: 'read_error' };
     if (next === 'cancel') return { kind: 'canceled' };
     if (next === 'never') return this.untilAborted(signal, 'tap', { kind: 'canceled' });
@@ -103,7 +111,9 @@ export class ScriptedTapToPayUi implements TapToPayUi {
   }
 
   dismiss(): void {
-    this.record(() => { this.dismissals += 1; });
+    this.record(() => {
+      this.dismissals += 1;
+    });
   }
 
   private untilAborted<T>(signal: AbortSignal, kind: 'tap' | 'pin', result: T): Promise<T> {

@@ -15,7 +15,14 @@
  *   `onDidRequestReaderDisplayMessage('removeCard')` when the transaction is over with the card in.
  */
 import {
-  initialDevice, step, testPin, type DeviceAction, type DeviceEvent, type DeviceInput, type DeviceState, type Personality,
+  initialDevice,
+  step,
+  testPin,
+  type DeviceAction,
+  type DeviceEvent,
+  type DeviceInput,
+  type DeviceState,
+  type Personality,
   type ServerCommand,
 } from '@opentill/reader-device';
 import type { SdkTransport, TransportResult } from '../transport.js';
@@ -56,7 +63,10 @@ const failuresMax = 5;
 
 /** Values the simulated customer types for each input kind (valid for the device's checks). */
 const typedValues: Readonly<Record<string, string>> = {
-  email: 'customer@example.com', numeric: '12345', phone: '+15555550100', text: 'OpenTill',
+  email: 'customer@example.com',
+  numeric: '12345',
+  phone: '+15555550100',
+  text: 'OpenTill',
   signature: 'data:image/png;base64,iVBORw0KGgo=',
 };
 
@@ -67,12 +77,18 @@ export class SdkReaderDevice {
   /** Resolves whenever the device has applied a command (tests and the host wait on it, never on time). */
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly host: SdkDeviceHost, readonly readerId: string, private readonly personality: Personality) {
+  constructor(
+    private readonly host: SdkDeviceHost,
+    readonly readerId: string,
+    private readonly personality: Personality,
+  ) {
     this.state = initialDevice({ personality });
   }
 
   /** The device's state now (its screen is `screenOf(state)`). */
-  get current(): DeviceState { return this.state; }
+  get current(): DeviceState {
+    return this.state;
+  }
 
   start(): void {
     if (!this.loop) this.loop = this.run();
@@ -88,8 +104,12 @@ export class SdkReaderDevice {
     let failures = 0;
     while (!this.control.signal.aborted) {
       const query: string = after === null ? '' : `?after=${encodeURIComponent(after)}&wait_ms=${pollWaitMs}`;
-      const answer: TransportResult<DeviceCommandAnswer> = await this.host.transport.request<DeviceCommandAnswer>('GET',
-        `/devices/${encodeURIComponent(this.readerId)}/command${query}`, undefined, this.control.signal);
+      const answer: TransportResult<DeviceCommandAnswer> = await this.host.transport.request<DeviceCommandAnswer>(
+        'GET',
+        `/devices/${encodeURIComponent(this.readerId)}/command${query}`,
+        undefined,
+        this.control.signal,
+      );
       if (this.control.signal.aborted) return;
       if (!answer.ok) {
         failures += 1;
@@ -120,11 +140,17 @@ export class SdkReaderDevice {
     }
     if (status.status === 'waiting' || this.state.action?.id !== status.actionId) return;
     if (status.status === 'processing') {
-      if (this.state.phase !== 'processing') this.command({ type: 'action_update', action_id: status.actionId, status: 'processing', message: null });
+      if (this.state.phase !== 'processing')
+        this.command({ type: 'action_update', action_id: status.actionId, status: 'processing', message: null });
       return;
     }
     if (this.state.phase === 'result') return;
-    this.command({ type: 'action_update', action_id: status.actionId, status: status.status, message: status.message ?? null });
+    this.command({
+      type: 'action_update',
+      action_id: status.actionId,
+      status: status.status,
+      message: status.message ?? null,
+    });
     // A card collected for a later confirmation stays in; after the last step it is taken back.
     const cardStaysIn = action.type === 'collect_payment_method' && status.status === 'succeeded';
     if (this.state.cardInserted && !cardStaysIn) {
@@ -151,8 +177,12 @@ export class SdkReaderDevice {
 
   private async report(event: DeviceEvent): Promise<void> {
     // A refusal (the action was canceled meanwhile) is seen on the next command: nothing to do here.
-    await this.host.transport.request('POST', `/devices/${encodeURIComponent(this.readerId)}/events`,
-      { event: event as unknown as Record<string, unknown> }, this.control.signal);
+    await this.host.transport.request(
+      'POST',
+      `/devices/${encodeURIComponent(this.readerId)}/events`,
+      { event: event as unknown as Record<string, unknown> },
+      this.control.signal,
+    );
   }
 
   /** The simulated customer, until the device has reported (or waits for something the simulator never does). */
@@ -163,24 +193,33 @@ export class SdkReaderDevice {
         case 'collect': {
           this.host.emit('onDidRequestReaderInput', [...inputOptions]);
           const number = this.host.simulatedCard() ?? '4242424242424242';
-          if (!await this.input({ type: 'present_card', number, read_method: this.host.readMethod(), wallet: null })) return;
+          if (!(await this.input({ type: 'present_card', number, read_method: this.host.readMethod(), wallet: null })))
+            return;
           break;
         }
         case 'tip':
-          if (!await this.input({ type: 'choose_tip', amount: 0 })) return;
+          if (!(await this.input({ type: 'choose_tip', amount: 0 }))) return;
           break;
         case 'pin':
           // The simulated cardholder knows the test PIN of Stripe's test cards.
-          if (!await this.input({ type: 'enter_pin', pin: testPin })) return;
+          if (!(await this.input({ type: 'enter_pin', pin: testPin }))) return;
           break;
         case 'inputs': {
           const behavior = this.host.inputsBehavior();
           const spec = action?.inputs?.[this.state.inputIndex];
           if (!spec || behavior === 'timeout') return;
           const skip = behavior === 'all' && !spec.required;
-          const value = spec.type === 'selection' ? spec.choices?.[0]?.id ?? null : typedValues[spec.type] ?? 'OpenTill';
-          if (!await this.input({ type: 'submit_input', index: this.state.inputIndex, value: skip ? null : value,
-            skipped: skip })) return;
+          const value =
+            spec.type === 'selection' ? (spec.choices?.[0]?.id ?? null) : (typedValues[spec.type] ?? 'OpenTill');
+          if (
+            !(await this.input({
+              type: 'submit_input',
+              index: this.state.inputIndex,
+              value: skip ? null : value,
+              skipped: skip,
+            }))
+          )
+            return;
           break;
         }
         default:
@@ -191,6 +230,8 @@ export class SdkReaderDevice {
 
   /** Resolves after the device has applied its next command answer (OpenTill tests: a positive signal, never a timer). */
   nextApplied(): Promise<void> {
-    return new Promise((resolve) => { this.idleWaiters.push(resolve); });
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+    });
   }
 }

@@ -37,12 +37,25 @@ const codes: Readonly<Record<string, ErrorCode>> = {
 
 export function fromExposed(error: ExposedError): StripeError {
   const native = error.code ?? 'unknown';
-  const code = codes[native] ?? (native.startsWith('no_active_') ? ErrorCode.CANCEL_FAILED
-    : error.type === 'card_error' ? ErrorCode.DECLINED_BY_STRIPE_API : ErrorCode.STRIPE_API_ERROR);
+  const code =
+    codes[native] ??
+    (native.startsWith('no_active_')
+      ? ErrorCode.CANCEL_FAILED
+      : error.type === 'card_error'
+        ? ErrorCode.DECLINED_BY_STRIPE_API
+        : ErrorCode.STRIPE_API_ERROR);
   return stripeError(code, error.message, {
-    nativeErrorCode: native, metadata: error.request_id ? { stripeAPIRequestId: error.request_id } : {},
+    nativeErrorCode: native,
+    metadata: error.request_id ? { stripeAPIRequestId: error.request_id } : {},
     ...(code === ErrorCode.DECLINED_BY_STRIPE_API || code === ErrorCode.STRIPE_API_ERROR
-      ? { apiError: { code: native, message: error.message, declineCode: error.decline_code ?? '', ...(error.type ? { type: error.type } : {}) } }
+      ? {
+          apiError: {
+            code: native,
+            message: error.message,
+            declineCode: error.decline_code ?? '',
+            ...(error.type ? { type: error.type } : {}),
+          },
+        }
       : {}),
   });
 }
@@ -52,9 +65,17 @@ const isError = (value: unknown): value is ErrorResponse =>
 
 /** The server's device types as React Native's `Reader.DeviceType`. */
 const deviceTypes: Readonly<Record<string, DeviceType>> = {
-  bbpos_wisepos_e: 'wisePosE', simulated_wisepos_e: 'wisePosE', stripe_s700: 'stripeS700', simulated_stripe_s700: 'stripeS700',
-  stripe_s710: 'stripeS710', simulated_stripe_s710: 'stripeS710', stripe_m2: 'stripeM2', bbpos_chipper2x: 'chipper2X',
-  bbpos_wisepad3: 'wisePad3', verifone_p630: 'verifoneVP110', simulated_verifone_p630: 'verifoneVP110',
+  bbpos_wisepos_e: 'wisePosE',
+  simulated_wisepos_e: 'wisePosE',
+  stripe_s700: 'stripeS700',
+  simulated_stripe_s700: 'stripeS700',
+  stripe_s710: 'stripeS710',
+  simulated_stripe_s710: 'stripeS710',
+  stripe_m2: 'stripeM2',
+  bbpos_chipper2x: 'chipper2X',
+  bbpos_wisepad3: 'wisePad3',
+  verifone_p630: 'verifoneVP110',
+  simulated_verifone_p630: 'verifoneVP110',
 };
 
 /** A server reader as React Native's `Reader.Type`. */
@@ -72,20 +93,31 @@ export function setupIntentFrom(api: Json): SetupIntent {
   const usage = text(api['usage']);
   const paymentMethod = api['payment_method'];
   const result: SetupIntent = {
-    id: text(api['id']) ?? '', sdkUuid: text(api['id']) ?? '', livemode: api['livemode'] === true,
+    id: text(api['id']) ?? '',
+    sdkUuid: text(api['id']) ?? '',
+    livemode: api['livemode'] === true,
     status: camel(text(api['status']) ?? 'unknown') as SetupIntent['status'],
     metadata: (api['metadata'] ?? {}) as Record<string, string>,
-    paymentMethodTypes: Array.isArray(api['payment_method_types']) ? api['payment_method_types'] as string[] : [],
+    paymentMethodTypes: Array.isArray(api['payment_method_types']) ? (api['payment_method_types'] as string[]) : [],
     apiObject: api,
   };
   const optional: Array<[keyof SetupIntent, string | undefined]> = [
-    ['clientSecret', text(api['client_secret'])], ['created', secondsText(api['created'])], ['customer', text(api['customer'])],
-    ['description', text(api['description'])], ['onBehalfOf', text(api['on_behalf_of'])], ['mandate', text(api['mandate'])],
-    ['cancellationReason', text(api['cancellation_reason'])], ['application', text(api['application'])],
-    ['paymentMethodId', typeof paymentMethod === 'string' ? paymentMethod : text((paymentMethod as Json | null)?.['id'])],
+    ['clientSecret', text(api['client_secret'])],
+    ['created', secondsText(api['created'])],
+    ['customer', text(api['customer'])],
+    ['description', text(api['description'])],
+    ['onBehalfOf', text(api['on_behalf_of'])],
+    ['mandate', text(api['mandate'])],
+    ['cancellationReason', text(api['cancellation_reason'])],
+    ['application', text(api['application'])],
+    [
+      'paymentMethodId',
+      typeof paymentMethod === 'string' ? paymentMethod : text((paymentMethod as Json | null)?.['id']),
+    ],
     ['usage', usage ? camel(usage) : undefined],
   ];
-  for (const [key, value] of optional) if (value !== undefined) (result as unknown as Record<string, unknown>)[key] = value;
+  for (const [key, value] of optional)
+    if (value !== undefined) (result as unknown as Record<string, unknown>)[key] = value;
   return result;
 }
 
@@ -93,13 +125,21 @@ export function refundFrom(api: Json): Refund {
   const refund: Refund = { id: text(api['id']) ?? '', status: (text(api['status']) ?? 'unknown') as Refund['status'] };
   if (typeof api['amount'] === 'number') refund.amount = api['amount'];
   const optional: Array<[keyof Refund, string | undefined]> = [
-    ['chargeId', text(api['charge'])], ['paymentIntentId', text(api['payment_intent'])], ['currency', text(api['currency'])],
-    ['created', secondsText(api['created'])], ['reason', text(api['reason'])], ['failureReason', text(api['failure_reason'])],
-    ['balanceTransaction', text(api['balance_transaction'])], ['description', text(api['description'])],
-    ['receiptNumber', text(api['receipt_number'])], ['failureBalanceTransaction', text(api['failure_balance_transaction'])],
-    ['transferReversal', text(api['transfer_reversal'])], ['sourceTransferReversal', text(api['source_transfer_reversal'])],
+    ['chargeId', text(api['charge'])],
+    ['paymentIntentId', text(api['payment_intent'])],
+    ['currency', text(api['currency'])],
+    ['created', secondsText(api['created'])],
+    ['reason', text(api['reason'])],
+    ['failureReason', text(api['failure_reason'])],
+    ['balanceTransaction', text(api['balance_transaction'])],
+    ['description', text(api['description'])],
+    ['receiptNumber', text(api['receipt_number'])],
+    ['failureBalanceTransaction', text(api['failure_balance_transaction'])],
+    ['transferReversal', text(api['transfer_reversal'])],
+    ['sourceTransferReversal', text(api['source_transfer_reversal'])],
   ];
-  for (const [key, value] of optional) if (value !== undefined) (refund as unknown as Record<string, unknown>)[key] = value;
+  for (const [key, value] of optional)
+    if (value !== undefined) (refund as unknown as Record<string, unknown>)[key] = value;
   if (api['metadata']) refund.metadata = api['metadata'] as Record<string, string>;
   return refund;
 }
@@ -113,7 +153,10 @@ export interface ServerReaderHost {
 }
 
 const paymentStatuses: Readonly<Record<string, PaymentStatus>> = {
-  not_ready: 'notReady', ready: 'ready', waiting_for_input: 'waitingForInput', processing: 'processing',
+  not_ready: 'notReady',
+  ready: 'ready',
+  waiting_for_input: 'waitingForInput',
+  processing: 'processing',
 };
 
 type Result<T> = T | { error: StripeError };
@@ -128,8 +171,11 @@ export class ServerReaders {
   private terminal(): OpenTillTerminal {
     if (!this.inner) {
       this.inner = new OpenTillTerminal({
-        apiBase: this.host.apiBase, onFetchConnectionToken: () => this.host.tokenProvider(),
-        onPaymentStatusChange: (event) => { if (this.connected) this.host.setPaymentStatus(paymentStatuses[event.status] ?? 'notReady'); },
+        apiBase: this.host.apiBase,
+        onFetchConnectionToken: () => this.host.tokenProvider(),
+        onPaymentStatusChange: (event) => {
+          if (this.connected) this.host.setPaymentStatus(paymentStatuses[event.status] ?? 'notReady');
+        },
         onUnexpectedReaderDisconnect: () => {
           if (!this.connected) return;
           this.connected = false;
@@ -140,17 +186,27 @@ export class ServerReaders {
     return this.inner;
   }
 
-  get isConnected(): boolean { return this.connected; }
+  get isConnected(): boolean {
+    return this.connected;
+  }
 
   /** React Native's `setSimulatedCollectInputsResult` as the JS SDK's simulator configuration. */
   simulatedInputs(behavior: 'all' | 'none' | 'timeout'): void {
     const config = this.terminal().getSimulatorConfiguration();
-    this.terminal().setSimulatorConfiguration({ ...config, collectInputsResult: behavior === 'timeout' ? { resultType: 'timeout' }
-      : { resultType: 'succeeded', skipBehavior: behavior === 'all' ? 'all' : 'none' } });
+    this.terminal().setSimulatorConfiguration({
+      ...config,
+      collectInputsResult:
+        behavior === 'timeout'
+          ? { resultType: 'timeout' }
+          : { resultType: 'succeeded', skipBehavior: behavior === 'all' ? 'all' : 'none' },
+    });
   }
 
   async discover(options: { simulated: boolean; location?: string }): Promise<Result<{ readers: ApiReader[] }>> {
-    const found = await this.terminal().discoverReaders({ simulated: options.simulated, ...(options.location ? { location: options.location } : {}) });
+    const found = await this.terminal().discoverReaders({
+      simulated: options.simulated,
+      ...(options.location ? { location: options.location } : {}),
+    });
     if (isError(found)) return { error: fromExposed(found.error) };
     return { readers: found.discoveredReaders };
   }
@@ -169,21 +225,36 @@ export class ServerReaders {
 
   // Payments -----------------------------------------------------------------------------------------
 
-  async collect(clientSecret: string, options: { skipTipping?: boolean; updatePaymentIntent?: boolean; customerCancellation?: string;
-    tipEligibleAmount?: number }): Promise<Result<{ paymentIntent: Json }>> {
-    const collected = await this.terminal().collectPaymentMethod(clientSecret, { config_override: {
-      ...(typeof options.skipTipping === 'boolean' ? { skip_tipping: options.skipTipping } : {}),
-      ...(options.updatePaymentIntent ? { update_payment_intent: true } : {}),
-      ...(options.customerCancellation ? { enable_customer_cancellation: options.customerCancellation !== 'disableIfAvailable' } : {}),
-      ...(typeof options.tipEligibleAmount === 'number' ? { tipping: { eligible_amount: options.tipEligibleAmount } } : {}),
-    } });
+  async collect(
+    clientSecret: string,
+    options: {
+      skipTipping?: boolean;
+      updatePaymentIntent?: boolean;
+      customerCancellation?: string;
+      tipEligibleAmount?: number;
+    },
+  ): Promise<Result<{ paymentIntent: Json }>> {
+    const collected = await this.terminal().collectPaymentMethod(clientSecret, {
+      config_override: {
+        ...(typeof options.skipTipping === 'boolean' ? { skip_tipping: options.skipTipping } : {}),
+        ...(options.updatePaymentIntent ? { update_payment_intent: true } : {}),
+        ...(options.customerCancellation
+          ? { enable_customer_cancellation: options.customerCancellation !== 'disableIfAvailable' }
+          : {}),
+        ...(typeof options.tipEligibleAmount === 'number'
+          ? { tipping: { eligible_amount: options.tipEligibleAmount } }
+          : {}),
+      },
+    });
     if (isError(collected)) return { error: fromExposed(collected.error) };
     return { paymentIntent: collected.paymentIntent as unknown as Json };
   }
 
   async confirm(paymentIntentId: string, returnUrl?: string): Promise<Result<{ paymentIntent: Json }>> {
-    const confirmed = await this.terminal().processPayment({ id: paymentIntentId } as never,
-      returnUrl ? { config_override: { return_url: returnUrl } } : {});
+    const confirmed = await this.terminal().processPayment(
+      { id: paymentIntentId } as never,
+      returnUrl ? { config_override: { return_url: returnUrl } } : {},
+    );
     if (isError(confirmed)) {
       const error = fromExposed(confirmed.error);
       return { error };
@@ -191,20 +262,32 @@ export class ServerReaders {
     return { paymentIntent: confirmed.paymentIntent as unknown as Json };
   }
 
-  cancelCollect(): Promise<{ error?: StripeError }> { return this.cancel(() => this.terminal().cancelCollectPaymentMethod()); }
-  cancelConfirm(): Promise<{ error?: StripeError }> { return this.cancel(() => this.terminal().cancelProcessPayment()); }
+  cancelCollect(): Promise<{ error?: StripeError }> {
+    return this.cancel(() => this.terminal().cancelCollectPaymentMethod());
+  }
+  cancelConfirm(): Promise<{ error?: StripeError }> {
+    return this.cancel(() => this.terminal().cancelProcessPayment());
+  }
 
   private async cancel(run: () => Promise<Record<string, never> | ErrorResponse>): Promise<{ error?: StripeError }> {
-    if (!this.connected) return { error: stripeError(ErrorCode.CANCEL_FAILED, 'There is nothing to cancel: no reader is connected.') };
+    if (!this.connected)
+      return { error: stripeError(ErrorCode.CANCEL_FAILED, 'There is nothing to cancel: no reader is connected.') };
     const answer = await run();
     return isError(answer) ? { error: { ...fromExposed(answer.error), code: ErrorCode.CANCEL_FAILED } } : {};
   }
 
   // SetupIntents ---------------------------------------------------------------------------------------
 
-  async collectSetupIntent(clientSecret: string, allowRedisplay: string, customerCancellation?: string): Promise<Result<{ setupIntent: Json }>> {
-    const collected = await this.terminal().collectSetupIntentPaymentMethod(clientSecret, allowRedisplay as never,
-      customerCancellation ? { enable_customer_cancellation: customerCancellation !== 'disableIfAvailable' } : null);
+  async collectSetupIntent(
+    clientSecret: string,
+    allowRedisplay: string,
+    customerCancellation?: string,
+  ): Promise<Result<{ setupIntent: Json }>> {
+    const collected = await this.terminal().collectSetupIntentPaymentMethod(
+      clientSecret,
+      allowRedisplay as never,
+      customerCancellation ? { enable_customer_cancellation: customerCancellation !== 'disableIfAvailable' } : null,
+    );
     if (isError(collected)) return { error: fromExposed(collected.error) };
     return { setupIntent: collected.setupIntent as unknown as Json };
   }
@@ -215,17 +298,33 @@ export class ServerReaders {
     return { setupIntent: confirmed.setupIntent as unknown as Json };
   }
 
-  cancelCollectSetupIntent(): Promise<{ error?: StripeError }> { return this.cancel(() => this.terminal().cancelCollectSetupIntentPaymentMethod()); }
-  cancelConfirmSetupIntent(): Promise<{ error?: StripeError }> { return this.cancel(() => this.terminal().cancelConfirmSetupIntent()); }
+  cancelCollectSetupIntent(): Promise<{ error?: StripeError }> {
+    return this.cancel(() => this.terminal().cancelCollectSetupIntentPaymentMethod());
+  }
+  cancelConfirmSetupIntent(): Promise<{ error?: StripeError }> {
+    return this.cancel(() => this.terminal().cancelConfirmSetupIntent());
+  }
 
   // Refunds --------------------------------------------------------------------------------------------
 
-  async collectRefund(chargeId: string, amount: number, currency: string, options: { refundApplicationFee?: boolean;
-    reverseTransfer?: boolean; customerCancellation?: string }): Promise<{ error?: StripeError }> {
-    const collected = await this.terminal().collectRefundPaymentMethod(chargeId, amount, currency, {
-      ...(options.refundApplicationFee !== undefined ? { refund_application_fee: options.refundApplicationFee } : {}),
-      ...(options.reverseTransfer !== undefined ? { reverse_transfer: options.reverseTransfer } : {}),
-    }, options.customerCancellation ? { enable_customer_cancellation: options.customerCancellation !== 'disableIfAvailable' } : {});
+  async collectRefund(
+    chargeId: string,
+    amount: number,
+    currency: string,
+    options: { refundApplicationFee?: boolean; reverseTransfer?: boolean; customerCancellation?: string },
+  ): Promise<{ error?: StripeError }> {
+    const collected = await this.terminal().collectRefundPaymentMethod(
+      chargeId,
+      amount,
+      currency,
+      {
+        ...(options.refundApplicationFee !== undefined ? { refund_application_fee: options.refundApplicationFee } : {}),
+        ...(options.reverseTransfer !== undefined ? { reverse_transfer: options.reverseTransfer } : {}),
+      },
+      options.customerCancellation
+        ? { enable_customer_cancellation: options.customerCancellation !== 'disableIfAvailable' }
+        : {},
+    );
     return isError(collected) ? { error: fromExposed(collected.error) } : {};
   }
 
@@ -235,16 +334,31 @@ export class ServerReaders {
     return { refund: refunded.refund as unknown as Json };
   }
 
-  cancelRefund(): Promise<{ error?: StripeError }> { return this.cancel(() => this.terminal().cancelCollectRefundPaymentMethod()); }
+  cancelRefund(): Promise<{ error?: StripeError }> {
+    return this.cancel(() => this.terminal().cancelCollectRefundPaymentMethod());
+  }
 
   // Reader display, inputs, settings -------------------------------------------------------------------
 
-  async setReaderDisplay(cart: { currency: string; tax: number; total: number; lineItems: Array<{ displayName: string; quantity: number;
-    amount: number }> }): Promise<{ error?: StripeError }> {
-    const shown = await this.terminal().setReaderDisplay({ type: 'cart', cart: {
-      currency: cart.currency, tax: cart.tax, total: cart.total,
-      line_items: cart.lineItems.map((item) => ({ description: item.displayName, quantity: item.quantity, amount: item.amount })),
-    } });
+  async setReaderDisplay(cart: {
+    currency: string;
+    tax: number;
+    total: number;
+    lineItems: Array<{ displayName: string; quantity: number; amount: number }>;
+  }): Promise<{ error?: StripeError }> {
+    const shown = await this.terminal().setReaderDisplay({
+      type: 'cart',
+      cart: {
+        currency: cart.currency,
+        tax: cart.tax,
+        total: cart.total,
+        line_items: cart.lineItems.map((item) => ({
+          description: item.displayName,
+          quantity: item.quantity,
+          amount: item.amount,
+        })),
+      },
+    });
     return isError(shown) ? { error: fromExposed(shown.error) } : {};
   }
 
@@ -253,13 +367,23 @@ export class ServerReaders {
     return isError(cleared) ? { error: fromExposed(cleared.error) } : {};
   }
 
-  async collectInputs(params: ICollectInputsParameters): Promise<Result<{ collectInputResults: ICollectInputsResult[] }>> {
+  async collectInputs(
+    params: ICollectInputsParameters,
+  ): Promise<Result<{ collectInputResults: ICollectInputsResult[] }>> {
     const collected = await this.terminal().collectInputs({
       inputs: params.inputs.map((input) => ({
-        formType: input.formType, required: input.required ?? null, title: input.title, description: input.description ?? null,
-        toggles: input.toggles?.map((toggle) => ({ title: toggle.title ?? null, description: toggle.description ?? null,
-          defaultValue: toggle.defaultValue })) ?? null,
-        skipButtonText: input.skipButtonText ?? null, submitButtonText: input.submitButtonText ?? null,
+        formType: input.formType,
+        required: input.required ?? null,
+        title: input.title,
+        description: input.description ?? null,
+        toggles:
+          input.toggles?.map((toggle) => ({
+            title: toggle.title ?? null,
+            description: toggle.description ?? null,
+            defaultValue: toggle.defaultValue,
+          })) ?? null,
+        skipButtonText: input.skipButtonText ?? null,
+        submitButtonText: input.submitButtonText ?? null,
         ...(input.selectionButtons ? { selectionButtons: input.selectionButtons } : {}),
       })),
     } as never);
@@ -267,14 +391,23 @@ export class ServerReaders {
     return { collectInputResults: collected as unknown as ICollectInputsResult[] };
   }
 
-  cancelCollectInputs(): Promise<{ error?: StripeError }> { return this.cancel(() => this.terminal().cancelCollectInputs()); }
+  cancelCollectInputs(): Promise<{ error?: StripeError }> {
+    return this.cancel(() => this.terminal().cancelCollectInputs());
+  }
 
-  async readerSettings(textToSpeechViaSpeakers?: boolean): Promise<Result<{ textToSpeechStatus: 'off' | 'headphones' | 'speakers' }>> {
-    const settings = textToSpeechViaSpeakers === undefined ? await this.terminal().getReaderSettings()
-      : await this.terminal().setReaderSettings({ accessibility_parameters: { enableTextToSpeechSpeakers: textToSpeechViaSpeakers } } as never);
+  async readerSettings(
+    textToSpeechViaSpeakers?: boolean,
+  ): Promise<Result<{ textToSpeechStatus: 'off' | 'headphones' | 'speakers' }>> {
+    const settings =
+      textToSpeechViaSpeakers === undefined
+        ? await this.terminal().getReaderSettings()
+        : await this.terminal().setReaderSettings({
+            accessibility_parameters: { enableTextToSpeechSpeakers: textToSpeechViaSpeakers },
+          } as never);
     if (isError(settings)) return { error: fromExposed(settings.error) };
     return { textToSpeechStatus: settings.accessibilitySettings.textToSpeechStatus };
   }
 }
 
-export const paymentIntentStatusOf = (api: Json): PaymentIntentStatus => camel(String(api['status'] ?? 'unknown')) as PaymentIntentStatus;
+export const paymentIntentStatusOf = (api: Json): PaymentIntentStatus =>
+  camel(String(api['status'] ?? 'unknown')) as PaymentIntentStatus;

@@ -11,7 +11,11 @@
  *   `autoReconnectOnUnexpectedDisconnect`, reconnects.
  */
 import {
-  checkDevice, defaultTapToPayUxConfiguration, validateTapToPayUxConfiguration, type DeviceFacts, type TapToPayUxConfiguration,
+  checkDevice,
+  defaultTapToPayUxConfiguration,
+  validateTapToPayUxConfiguration,
+  type DeviceFacts,
+  type TapToPayUxConfiguration,
 } from '@opentill/core';
 import { SdkTransport, type Json, type TransportResult } from '../transport.js';
 import { ErrorCode, fromFailure, mobileCodeOf, stripeError } from './errors.js';
@@ -28,16 +32,47 @@ import { ServerReaders, serverReaderFrom } from './server-readers.js';
 import { ReaderFeatures } from './features.js';
 import type { SimulatedReadMethod } from './sdk-device.js';
 import type {
-  CancelSetupIntentMethodParams, Cart, CollectDataParams, CollectDataResultType, CollectSetupIntentPaymentMethodParams,
-  ConfirmSetupIntentMethodParams, CreateSetupIntentParams, EasyConnectParams, GetLocationsParams, GetLocationsResultType,
-  ICollectInputsParameters, ICollectInputsResults, PrintContent, ProcessRefundResultType, ProcessSetupIntentParams, ReaderSettings,
-  ReaderSettingsParameters, RefundParams, SetupIntentResultType, SimulateUpdateType,
+  CancelSetupIntentMethodParams,
+  Cart,
+  CollectDataParams,
+  CollectDataResultType,
+  CollectSetupIntentPaymentMethodParams,
+  ConfirmSetupIntentMethodParams,
+  CreateSetupIntentParams,
+  EasyConnectParams,
+  GetLocationsParams,
+  GetLocationsResultType,
+  ICollectInputsParameters,
+  ICollectInputsResults,
+  PrintContent,
+  ProcessRefundResultType,
+  ProcessSetupIntentParams,
+  ReaderSettings,
+  ReaderSettingsParameters,
+  RefundParams,
+  SetupIntentResultType,
+  SimulateUpdateType,
 } from './rn-types.js';
 import type { Reader as ApiReader } from '../types.js';
 import type {
-  Cancelable, CollectPaymentMethodParams, ConfirmPaymentIntentParams, ConnectReaderParams, ConnectTapToPayParams, ConnectionStatus,
-  CreatePaymentIntentParams, DiscoverReadersParams, ErrorResult, MobileTerminalOptions, PaymentIntent, PaymentIntentResult,
-  PaymentStatus, ProcessPaymentIntentParams, Reader, ReaderResult, StripeError, UserCallbacks,
+  Cancelable,
+  CollectPaymentMethodParams,
+  ConfirmPaymentIntentParams,
+  ConnectReaderParams,
+  ConnectTapToPayParams,
+  ConnectionStatus,
+  CreatePaymentIntentParams,
+  DiscoverReadersParams,
+  ErrorResult,
+  MobileTerminalOptions,
+  PaymentIntent,
+  PaymentIntentResult,
+  PaymentStatus,
+  ProcessPaymentIntentParams,
+  Reader,
+  ReaderResult,
+  StripeError,
+  UserCallbacks,
 } from './types.js';
 import type { TapToPayUi } from './ui.js';
 
@@ -97,37 +132,57 @@ export class MobileTerminal {
   private readonly features: ReaderFeatures;
 
   constructor(private readonly options: MobileTerminalOptions) {
-    if (typeof options?.tokenProvider !== 'function') throw new TypeError('createMobileTerminal: tokenProvider must be a function.');
+    if (typeof options?.tokenProvider !== 'function')
+      throw new TypeError('createMobileTerminal: tokenProvider must be a function.');
     if (!options.ui) throw new TypeError('createMobileTerminal: a Tap to Pay UI (ui) is required.');
     this.device = { ...options.device };
     this.callbacks = options.callbacks ?? {};
     this.offline = new OfflineMode(this.offlineHost(), options.apiBase, options.offline, options.fetch);
     this.transport = new SdkTransport({
-      apiBase: options.apiBase, fetchConnectionToken: () => options.tokenProvider(),
+      apiBase: options.apiBase,
+      fetchConnectionToken: () => options.tokenProvider(),
       fetch: this.offline.fetch,
       restoreAfterRenewal: (secret) => this.restoreAfterRenewal(secret),
     });
-    this.monitor = new StateMonitor(this.transport, (state) => this.watch(state), () => {
-      // With offline payments enabled and the network down, the phone stays connected: it is the reader.
-      if (!this.offline.holdsConnection()) this.connectionLost('reader_offline');
-    });
+    this.monitor = new StateMonitor(
+      this.transport,
+      (state) => this.watch(state),
+      () => {
+        // With offline payments enabled and the network down, the phone stays connected: it is the reader.
+        if (!this.offline.holdsConnection()) this.connectionLost('reader_offline');
+      },
+    );
     this.payments = new Payments(this.paymentHost());
     this.server = new ServerReaders({
-      apiBase: options.apiBase, tokenProvider: () => options.tokenProvider(),
+      apiBase: options.apiBase,
+      tokenProvider: () => options.tokenProvider(),
       setPaymentStatus: (status) => this.setPaymentStatus(status),
       lost: () => this.external.lost(),
     });
     this.external = new ExternalReaders({
-      server: this.server, transport: this.transport, intents: this.intents, slot: this.slot,
+      server: this.server,
+      transport: this.transport,
+      intents: this.intents,
+      slot: this.slot,
       emit: (name, ...args) => this.emit(name, ...args),
-      setConnectionStatus: (status) => this.setConnectionStatus(status), setPaymentStatus: (status) => this.setPaymentStatus(status),
+      setConnectionStatus: (status) => this.setConnectionStatus(status),
+      setPaymentStatus: (status) => this.setPaymentStatus(status),
       reconnect: options.reconnect ?? {},
       simulatedCard: () => this.simulatedCardNumber,
     });
     this.features = new ReaderFeatures({
-      transport: this.transport, server: this.server, external: this.external, slot: this.slot,
-      kind: () => (this.connection && !this.reconnection ? 'tapToPay'
-        : this.external.connection ? (this.external.connection.mobile ? 'mobile' : 'internet') : null),
+      transport: this.transport,
+      server: this.server,
+      external: this.external,
+      slot: this.slot,
+      kind: () =>
+        this.connection && !this.reconnection
+          ? 'tapToPay'
+          : this.external.connection
+            ? this.external.connection.mobile
+              ? 'mobile'
+              : 'internet'
+            : null,
     });
   }
 
@@ -135,14 +190,26 @@ export class MobileTerminal {
   // State
   // ----------------------------------------------------------------------------------------------
 
-  get isInitialized(): boolean { return this.initialized; }
+  get isInitialized(): boolean {
+    return this.initialized;
+  }
   /** The readers the last discovery found (React Native's `discoveredReaders`). */
-  get discoveredReaders(): Reader[] { return [...this.discovered]; }
-  getConnectionStatus(): ConnectionStatus { return this.connectionStatus; }
-  getPaymentStatus(): PaymentStatus { return this.paymentStatus; }
-  getConnectedReader(): Reader | null { return this.connection?.reader ?? this.external.connection?.reader ?? null; }
+  get discoveredReaders(): Reader[] {
+    return [...this.discovered];
+  }
+  getConnectionStatus(): ConnectionStatus {
+    return this.connectionStatus;
+  }
+  getPaymentStatus(): PaymentStatus {
+    return this.paymentStatus;
+  }
+  getConnectedReader(): Reader | null {
+    return this.connection?.reader ?? this.external.connection?.reader ?? null;
+  }
   /** The phone's facts as the SDK presents them now. */
-  getDeviceFacts(): DeviceFacts { return { ...this.device }; }
+  getDeviceFacts(): DeviceFacts {
+    return { ...this.device };
+  }
 
   /**
    * Changes what the phone says about itself (OpenTill only): the PIN environment of the next PIN
@@ -223,7 +290,12 @@ export class MobileTerminal {
     }
     if ('ok' in opened) {
       const error = fromFailure(opened);
-      return { error: error.code === ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR ? { ...error, message: `${tokenProviderMessage}: ${error.message}` } : error };
+      return {
+        error:
+          error.code === ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR
+            ? { ...error, message: `${tokenProviderMessage}: ${error.message}` }
+            : error,
+      };
     }
     this.initialized = true;
     void this.offline.start();
@@ -233,8 +305,12 @@ export class MobileTerminal {
   /** Ends the SDK session: the next call asks the token provider again. Refused while a reader is connected (as on iOS). */
   async clearCachedCredentials(): Promise<ErrorResult> {
     if (this.connection || this.reconnection) {
-      return { error: stripeError(ErrorCode.UNEXPECTED_OPERATION, 'clearCachedCredentials cannot be called while a reader is connected: ' +
-        'disconnect it first.') };
+      return {
+        error: stripeError(
+          ErrorCode.UNEXPECTED_OPERATION,
+          'clearCachedCredentials cannot be called while a reader is connected: ' + 'disconnect it first.',
+        ),
+      };
     }
     this.intents.clear();
     const ended = await this.transport.endSession();
@@ -250,51 +326,82 @@ export class MobileTerminal {
    * the installation id). Device requirements are checked at connection, by the server.
    */
   discoverReaders(params: DiscoverReadersParams): Cancelable<ErrorResult> {
-    return this.guardCancelable(() => this.slot.run('discoverReaders', async (operation) => {
-      if (params?.discoveryMethod === 'internet' || isMobileDiscovery(params?.discoveryMethod)) {
-        return this.discoverOther(params as DiscoverReadersParams & { discoveryMethod: 'internet' | MobileDiscovery }, operation.signal);
-      }
-      if (params?.discoveryMethod !== 'tapToPay') {
-        const error = stripeError(ErrorCode.UNSUPPORTED_OPERATION, `OpenTill's mobile SDK does not discover '${String(params?.discoveryMethod)}' ` +
-          `readers (appsOnDevices runs inside a Stripe reader's own app).`);
-        this.emit('onFinishDiscoveringReaders', error);
-        return { error };
-      }
-      const before = this.connectionStatus;
-      if (before === 'notConnected') this.setConnectionStatus('discovering');
-      // Discovery answers once, after the current task: a second command in the meantime is busy.
-      await Promise.resolve();
-      if (before === 'notConnected') this.setConnectionStatus('notConnected');
-      if (operation.aborted) {
-        const error = operation.abortedError();
-        this.emit('onFinishDiscoveringReaders', error);
-        return { error };
-      }
-      const simulated = params.simulated === true;
-      this.discovered = [{ id: this.options.installationId, serialNumber: this.options.installationId, deviceType: 'tapToPay', simulated,
-        locationStatus: 'notSet', batteryStatus: 'unknown', status: 'online', label: this.device.model }];
-      this.emit('onUpdateDiscoveredReaders', this.discoveredReaders);
-      this.emit('onFinishDiscoveringReaders', undefined);
-      return {};
-    }));
+    return this.guardCancelable(() =>
+      this.slot.run('discoverReaders', async (operation) => {
+        if (params?.discoveryMethod === 'internet' || isMobileDiscovery(params?.discoveryMethod)) {
+          return this.discoverOther(
+            params as DiscoverReadersParams & { discoveryMethod: 'internet' | MobileDiscovery },
+            operation.signal,
+          );
+        }
+        if (params?.discoveryMethod !== 'tapToPay') {
+          const error = stripeError(
+            ErrorCode.UNSUPPORTED_OPERATION,
+            `OpenTill's mobile SDK does not discover '${String(params?.discoveryMethod)}' ` +
+              `readers (appsOnDevices runs inside a Stripe reader's own app).`,
+          );
+          this.emit('onFinishDiscoveringReaders', error);
+          return { error };
+        }
+        const before = this.connectionStatus;
+        if (before === 'notConnected') this.setConnectionStatus('discovering');
+        // Discovery answers once, after the current task: a second command in the meantime is busy.
+        await Promise.resolve();
+        if (before === 'notConnected') this.setConnectionStatus('notConnected');
+        if (operation.aborted) {
+          const error = operation.abortedError();
+          this.emit('onFinishDiscoveringReaders', error);
+          return { error };
+        }
+        const simulated = params.simulated === true;
+        this.discovered = [
+          {
+            id: this.options.installationId,
+            serialNumber: this.options.installationId,
+            deviceType: 'tapToPay',
+            simulated,
+            locationStatus: 'notSet',
+            batteryStatus: 'unknown',
+            status: 'online',
+            label: this.device.model,
+          },
+        ];
+        this.emit('onUpdateDiscoveredReaders', this.discoveredReaders);
+        this.emit('onFinishDiscoveringReaders', undefined);
+        return {};
+      }),
+    );
   }
 
   /** Bluetooth/USB discovery finds the simulated readers beside the SDK; internet discovery the server's readers. */
-  private async discoverOther(params: DiscoverReadersParams & { discoveryMethod: 'internet' | MobileDiscovery }, signal: AbortSignal): Promise<ErrorResult> {
+  private async discoverOther(
+    params: DiscoverReadersParams & { discoveryMethod: 'internet' | MobileDiscovery },
+    signal: AbortSignal,
+  ): Promise<ErrorResult> {
     const before = this.connectionStatus;
     if (before === 'notConnected') this.setConnectionStatus('discovering');
     try {
       let readers: Reader[];
       if (params.discoveryMethod === 'internet') {
-        const p = params as { simulated?: boolean; locationId?: string; discoveryFilter?: { readerId?: string; serialNumber?: string } };
-        const found = await this.server.discover({ simulated: p.simulated === true, ...(p.locationId ? { location: p.locationId } : {}) });
+        const p = params as {
+          simulated?: boolean;
+          locationId?: string;
+          discoveryFilter?: { readerId?: string; serialNumber?: string };
+        };
+        const found = await this.server.discover({
+          simulated: p.simulated === true,
+          ...(p.locationId ? { location: p.locationId } : {}),
+        });
         if ('error' in found) {
           this.emit('onFinishDiscoveringReaders', found.error);
           return { error: found.error };
         }
         const filter = p.discoveryFilter ?? {};
-        const kept = found.readers.filter((reader) => (!filter.readerId || reader.id === filter.readerId) &&
-          (!filter.serialNumber || reader.serial_number === filter.serialNumber));
+        const kept = found.readers.filter(
+          (reader) =>
+            (!filter.readerId || reader.id === filter.readerId) &&
+            (!filter.serialNumber || reader.serial_number === filter.serialNumber),
+        );
         this.internetFound = new Map(kept.map((reader) => [reader.id, reader]));
         readers = kept.map((reader) => serverReaderFrom(reader, p.simulated === true));
       } else {
@@ -302,10 +409,16 @@ export class MobileTerminal {
         await Promise.resolve();
         if ((params as { simulated?: boolean }).simulated !== true) {
           // Only simulated Bluetooth/USB readers exist beside OpenTill's SDK: a real scan finds nothing.
-          const error = params.discoveryMethod === 'usb'
-            ? stripeError(ErrorCode.USB_DISCOVERY_TIMED_OUT, 'No USB reader was found: OpenTill simulates USB readers only (simulated: true).')
-            : stripeError(ErrorCode.BLUETOOTH_SCAN_TIMED_OUT,
-              'No Bluetooth reader was found: OpenTill simulates Bluetooth readers only (simulated: true).');
+          const error =
+            params.discoveryMethod === 'usb'
+              ? stripeError(
+                  ErrorCode.USB_DISCOVERY_TIMED_OUT,
+                  'No USB reader was found: OpenTill simulates USB readers only (simulated: true).',
+                )
+              : stripeError(
+                  ErrorCode.BLUETOOTH_SCAN_TIMED_OUT,
+                  'No Bluetooth reader was found: OpenTill simulates Bluetooth readers only (simulated: true).',
+                );
           this.emit('onFinishDiscoveringReaders', error);
           return { error };
         }
@@ -321,7 +434,8 @@ export class MobileTerminal {
       this.emit('onFinishDiscoveringReaders', undefined);
       return {};
     } finally {
-      if (before === 'notConnected' && this.connectionStatus === 'discovering') this.setConnectionStatus('notConnected');
+      if (before === 'notConnected' && this.connectionStatus === 'discovering')
+        this.setConnectionStatus('notConnected');
     }
   }
 
@@ -333,14 +447,26 @@ export class MobileTerminal {
   }
 
   /** Whether this phone can be a reader of that kind: `checkDevice` on its facts, now (the server decides at connection). */
-  supportsReadersOfType(params: { deviceType: string; discoveryMethod: string; simulated?: boolean }):
-    Promise<{ readerSupportResult: boolean; error?: StripeError }> {
+  supportsReadersOfType(params: {
+    deviceType: string;
+    discoveryMethod: string;
+    simulated?: boolean;
+  }): Promise<{ readerSupportResult: boolean; error?: StripeError }> {
     return this.guard(async () => {
-      if (params?.deviceType !== 'tapToPay' || params.discoveryMethod !== 'tapToPay') return { readerSupportResult: false };
+      if (params?.deviceType !== 'tapToPay' || params.discoveryMethod !== 'tapToPay')
+        return { readerSupportResult: false };
       const checked = checkDevice(this.device, { nowMs: Date.now(), simulated: params.simulated === true });
       if (checked.ok) return { readerSupportResult: true };
-      return { readerSupportResult: false, error: stripeError(mobileCodeOf(checked.code), checked.message,
-        { nativeErrorCode: checked.code, metadata: { reason: checked.reason, ...('field' in checked && checked.field ? { field: checked.field } : {}) } }) };
+      return {
+        readerSupportResult: false,
+        error: stripeError(mobileCodeOf(checked.code), checked.message, {
+          nativeErrorCode: checked.code,
+          metadata: {
+            reason: checked.reason,
+            ...('field' in checked && checked.field ? { field: checked.field } : {}),
+          },
+        }),
+      };
     });
   }
 
@@ -350,34 +476,69 @@ export class MobileTerminal {
 
   connectReader(params: ConnectReaderParams): Promise<ReaderResult> {
     return this.guard(async () => {
-      if ((this.connection || this.reconnection || this.external.connection) && params?.discoveryMethod !== 'appsOnDevices') {
-        return { error: stripeError(ErrorCode.ALREADY_CONNECTED_TO_READER, 'Already connected to a reader: disconnect it first.') };
+      if (
+        (this.connection || this.reconnection || this.external.connection) &&
+        params?.discoveryMethod !== 'appsOnDevices'
+      ) {
+        return {
+          error: stripeError(
+            ErrorCode.ALREADY_CONNECTED_TO_READER,
+            'Already connected to a reader: disconnect it first.',
+          ),
+        };
       }
       if (params?.discoveryMethod === 'internet' || isMobileDiscovery(params?.discoveryMethod)) {
-        return this.slot.run('connectReader', () => this.external.connect(params as ExternalConnection['params'], this.discovered,
-          this.internetFound));
+        return this.slot.run('connectReader', () =>
+          this.external.connect(params as ExternalConnection['params'], this.discovered, this.internetFound),
+        );
       }
       if (params?.discoveryMethod !== 'tapToPay') {
-        return { error: stripeError(ErrorCode.UNSUPPORTED_OPERATION,
-          `OpenTill's mobile SDK does not connect '${String(params?.discoveryMethod)}' readers.`) };
+        return {
+          error: stripeError(
+            ErrorCode.UNSUPPORTED_OPERATION,
+            `OpenTill's mobile SDK does not connect '${String(params?.discoveryMethod)}' readers.`,
+          ),
+        };
       }
       if (this.connection || this.reconnection) {
-        return { error: stripeError(ErrorCode.ALREADY_CONNECTED_TO_READER, 'Already connected to a reader: disconnect it first.') };
+        return {
+          error: stripeError(
+            ErrorCode.ALREADY_CONNECTED_TO_READER,
+            'Already connected to a reader: disconnect it first.',
+          ),
+        };
       }
       if (typeof params.locationId !== 'string' || params.locationId === '') {
-        return { error: stripeError(ErrorCode.MISSING_REQUIRED_PARAMETER, 'You must provide a locationId to connect a Tap to Pay reader.') };
+        return {
+          error: stripeError(
+            ErrorCode.MISSING_REQUIRED_PARAMETER,
+            'You must provide a locationId to connect a Tap to Pay reader.',
+          ),
+        };
       }
       if (!params.reader || params.reader.serialNumber !== this.options.installationId) {
-        return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER,
-          `Could not find a reader with serialNumber ${String(params.reader?.serialNumber)}: connect the reader discoverReaders found.`) };
+        return {
+          error: stripeError(
+            ErrorCode.INVALID_REQUIRED_PARAMETER,
+            `Could not find a reader with serialNumber ${String(params.reader?.serialNumber)}: connect the reader discoverReaders found.`,
+          ),
+        };
       }
       return this.slot.run('connectReader', async () => {
         this.setConnectionStatus('connecting');
-        const answer = await this.transport.request<ConnectionAnswer>('POST', '/tap_to_pay/connection', this.connectionBody(params));
+        const answer = await this.transport.request<ConnectionAnswer>(
+          'POST',
+          '/tap_to_pay/connection',
+          this.connectionBody(params),
+        );
         if (!answer.ok) {
           // Offline: the phone connects with what its last online connection at this Location answered (docs/offline.md).
-          const offline = answer.kind === 'network' || answer.kind === 'timeout' ? await this.offline.offlineConnection(params.locationId) : null;
-          if (offline && 'connection' in offline) return { reader: this.connected(params, offline.connection as unknown as ConnectionAnswer) };
+          const offline =
+            answer.kind === 'network' || answer.kind === 'timeout'
+              ? await this.offline.offlineConnection(params.locationId)
+              : null;
+          if (offline && 'connection' in offline)
+            return { reader: this.connected(params, offline.connection as unknown as ConnectionAnswer) };
           this.setConnectionStatus('notConnected');
           return { error: offline?.error ?? fromFailure(answer) };
         }
@@ -391,7 +552,9 @@ export class MobileTerminal {
 
   private connectionBody(params: ConnectTapToPayParams): Json {
     return {
-      location: params.locationId, simulated: params.reader.simulated === true, device: this.device,
+      location: params.locationId,
+      simulated: params.reader.simulated === true,
+      device: this.device,
       installation_id: this.options.installationId,
       ...(params.merchantDisplayName !== undefined ? { merchant_display_name: params.merchantDisplayName } : {}),
       ...(params.onBehalfOf !== undefined ? { on_behalf_of: params.onBehalfOf } : {}),
@@ -402,8 +565,11 @@ export class MobileTerminal {
   private connected(params: ConnectTapToPayParams, answer: ConnectionAnswer): Reader {
     const reader = readerFrom(answer.reader, params.reader.simulated === true);
     this.connection = {
-      params, reader, autoReconnect: params.autoReconnectOnUnexpectedDisconnect !== false,
-      merchantDisplayName: answer.merchant_display_name ?? reader.label ?? '', country: answer.country ?? null,
+      params,
+      reader,
+      autoReconnect: params.autoReconnectOnUnexpectedDisconnect !== false,
+      merchantDisplayName: answer.merchant_display_name ?? reader.label ?? '',
+      country: answer.country ?? null,
       availability: answer.availability ?? null,
     };
     this.setConnectionStatus('connected');
@@ -423,7 +589,12 @@ export class MobileTerminal {
     if (!connection && this.external.device) return this.external.hostAgain(secret);
     if (!connection || this.reconnection) return null;
     this.monitor.stop(false);
-    const restored = await this.transport.raw('POST', '/tap_to_pay/connection', this.connectionBody(connection.params), secret);
+    const restored = await this.transport.raw(
+      'POST',
+      '/tap_to_pay/connection',
+      this.connectionBody(connection.params),
+      secret,
+    );
     if (this.connection !== connection) return restored;
     if (restored.ok) this.monitor.start();
     else this.connectionLost('reader_offline');
@@ -467,7 +638,8 @@ export class MobileTerminal {
       if (state.disconnect_reason !== null) this.connectionLost(state.disconnect_reason);
       return;
     }
-    if (state.reader && state.reader.id === connection.reader.id) connection.reader = readerFrom(state.reader, connection.reader.simulated === true);
+    if (state.reader && state.reader.id === connection.reader.id)
+      connection.reader = readerFrom(state.reader, connection.reader.simulated === true);
   }
 
   private connectionLost(reason: NonNullable<SdkState['disconnect_reason']>): void {
@@ -494,14 +666,20 @@ export class MobileTerminal {
     const attempts = this.options.reconnect?.attempts ?? reconnectDefaults.attempts;
     const intervalMs = this.options.reconnect?.intervalMs ?? reconnectDefaults.intervalMs;
     let wake: () => void = () => undefined;
-    const reconnection: Reconnection = { canceled: false, silent: false, wake: () => wake(), finished: Promise.resolve() };
-    const pause = () => new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, intervalMs);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    const reconnection: Reconnection = {
+      canceled: false,
+      silent: false,
+      wake: () => wake(),
+      finished: Promise.resolve(),
+    };
+    const pause = () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     this.reconnection = reconnection;
     this.setConnectionStatus('reconnecting');
     this.setPaymentStatus('notReady');
@@ -512,7 +690,11 @@ export class MobileTerminal {
       for (let attempt = 0; attempt < attempts && !reconnection.canceled; attempt += 1) {
         await pause();
         if (reconnection.canceled) break;
-        const answer = await this.transport.request<ConnectionAnswer>('POST', '/tap_to_pay/connection', this.connectionBody(connection.params));
+        const answer = await this.transport.request<ConnectionAnswer>(
+          'POST',
+          '/tap_to_pay/connection',
+          this.connectionBody(connection.params),
+        );
         if (!answer.ok) continue;
         if (reconnection.canceled || answer.data.reader?.['status'] === 'offline') {
           await this.transport.request('DELETE', '/connection');
@@ -560,7 +742,12 @@ export class MobileTerminal {
   createPaymentIntent(params: CreatePaymentIntentParams): Promise<PaymentIntentResult> {
     return this.guard(async () => {
       if (!params || typeof params.amount !== 'number' || typeof params.currency !== 'string') {
-        return { error: stripeError(ErrorCode.MISSING_REQUIRED_PARAMETER, 'createPaymentIntent needs an amount and a currency.') };
+        return {
+          error: stripeError(
+            ErrorCode.MISSING_REQUIRED_PARAMETER,
+            'createPaymentIntent needs an amount and a currency.',
+          ),
+        };
       }
       const decided = this.offline.decideCreate(params);
       if (typeof decided === 'object') return { error: decided };
@@ -576,9 +763,16 @@ export class MobileTerminal {
   retrievePaymentIntent(clientSecret: string): Promise<PaymentIntentResult> {
     return this.guard(async () => {
       if (typeof clientSecret !== 'string' || clientSecret === '') {
-        return { error: stripeError(ErrorCode.INVALID_CLIENT_SECRET, 'retrievePaymentIntent needs the client secret of a PaymentIntent.') };
+        return {
+          error: stripeError(
+            ErrorCode.INVALID_CLIENT_SECRET,
+            'retrievePaymentIntent needs the client secret of a PaymentIntent.',
+          ),
+        };
       }
-      const found = await this.transport.request<Json>('POST', '/payment_intents/retrieve', { client_secret: clientSecret });
+      const found = await this.transport.request<Json>('POST', '/payment_intents/retrieve', {
+        client_secret: clientSecret,
+      });
       if (!found.ok) return { error: fromFailure(found) };
       return { paymentIntent: this.intents.wrap(found.data) };
     });
@@ -590,8 +784,10 @@ export class MobileTerminal {
       const handle = this.intents.resolve(params?.paymentIntent);
       if ('name' in handle) return { error: handle };
       // The client secret is what lets an SDK session reach a PaymentIntent (docs/sdk.md).
-      const canceled = await this.transport.request<Json>('POST', '/payment_intents/cancel',
-        { payment_intent: handle.id, client_secret: handle.clientSecret });
+      const canceled = await this.transport.request<Json>('POST', '/payment_intents/cancel', {
+        payment_intent: handle.id,
+        client_secret: handle.clientSecret,
+      });
       if (!canceled.ok) return { error: fromFailure(canceled) };
       return { paymentIntent: this.intents.wrap(canceled.data) };
     });
@@ -603,50 +799,88 @@ export class MobileTerminal {
 
   collectPaymentMethod(params: CollectPaymentMethodParams): Cancelable<PaymentIntentResult> {
     if (this.external.connection) return this.guardCancelable(() => this.external.collect(params));
-    return this.guardCancelable(() => this.readerOperation('collectPaymentMethod', (operation) => (this.offline.owns(params?.paymentIntent)
-      ? this.offline.collect(operation, params) : this.payments.collect(operation, params))));
+    return this.guardCancelable(() =>
+      this.readerOperation('collectPaymentMethod', (operation) =>
+        this.offline.owns(params?.paymentIntent)
+          ? this.offline.collect(operation, params)
+          : this.payments.collect(operation, params),
+      ),
+    );
   }
 
   confirmPaymentIntent(params: ConfirmPaymentIntentParams): Cancelable<PaymentIntentResult> {
     if (this.external.connection) return this.guardCancelable(() => this.external.confirm(params));
-    return this.guardCancelable(() => this.readerOperation('confirmPaymentIntent', (operation) => (this.offline.owns(params?.paymentIntent)
-      ? this.offline.confirm(operation, params) : this.payments.confirm(operation, params))));
+    return this.guardCancelable(() =>
+      this.readerOperation('confirmPaymentIntent', (operation) =>
+        this.offline.owns(params?.paymentIntent)
+          ? this.offline.confirm(operation, params)
+          : this.payments.confirm(operation, params),
+      ),
+    );
   }
 
   /** collectPaymentMethod then confirmPaymentIntent, as one operation. */
   processPaymentIntent(params: ProcessPaymentIntentParams): Cancelable<PaymentIntentResult> {
     if (this.external.connection) return this.guardCancelable(() => this.external.process(params));
-    return this.guardCancelable(() => this.readerOperation('processPaymentIntent', async (operation) => {
-      if (this.offline.owns(params?.paymentIntent)) {
-        const collected = await this.offline.collect(operation, params, true);
-        return collected.error ? collected : this.offline.confirm(operation, { paymentIntent: collected.paymentIntent });
-      }
-      const collected = await this.payments.collect(operation, params, true);
-      if (collected.error) return collected;
-      return this.payments.confirm(operation, { paymentIntent: collected.paymentIntent,
-        ...(params.returnUrl ? { returnUrl: params.returnUrl } : {}) });
-    }));
+    return this.guardCancelable(() =>
+      this.readerOperation('processPaymentIntent', async (operation) => {
+        if (this.offline.owns(params?.paymentIntent)) {
+          const collected = await this.offline.collect(operation, params, true);
+          return collected.error
+            ? collected
+            : this.offline.confirm(operation, { paymentIntent: collected.paymentIntent });
+        }
+        const collected = await this.payments.collect(operation, params, true);
+        if (collected.error) return collected;
+        return this.payments.confirm(operation, {
+          paymentIntent: collected.paymentIntent,
+          ...(params.returnUrl ? { returnUrl: params.returnUrl } : {}),
+        });
+      }),
+    );
   }
 
   cancelCollectPaymentMethod(): Promise<ErrorResult> {
-    return this.guard(() => (this.external.connection ? this.external.cancel('collectPaymentMethod') : this.slot.cancelNamed('collectPaymentMethod')));
+    return this.guard(() =>
+      this.external.connection
+        ? this.external.cancel('collectPaymentMethod')
+        : this.slot.cancelNamed('collectPaymentMethod'),
+    );
   }
 
   cancelConfirmPaymentIntent(): Promise<ErrorResult> {
-    return this.guard(() => (this.external.connection ? this.external.cancel('confirmPaymentIntent') : this.slot.cancelNamed('confirmPaymentIntent')));
+    return this.guard(() =>
+      this.external.connection
+        ? this.external.cancel('confirmPaymentIntent')
+        : this.slot.cancelNamed('confirmPaymentIntent'),
+    );
   }
 
   cancelProcessPaymentIntent(): Promise<ErrorResult> {
-    return this.guard(() => (this.external.connection ? this.external.cancel('processPaymentIntent') : this.slot.cancelNamed('processPaymentIntent')));
+    return this.guard(() =>
+      this.external.connection
+        ? this.external.cancel('processPaymentIntent')
+        : this.slot.cancelNamed('processPaymentIntent'),
+    );
   }
 
   /** An operation that needs the connected reader: `NOT_CONNECTED_TO_READER` without one. */
-  private readerOperation(name: 'collectPaymentMethod' | 'confirmPaymentIntent' | 'processPaymentIntent',
-    body: (operation: Operation) => Promise<PaymentIntentResult>): Cancelable<PaymentIntentResult> {
+  private readerOperation(
+    name: 'collectPaymentMethod' | 'confirmPaymentIntent' | 'processPaymentIntent',
+    body: (operation: Operation) => Promise<PaymentIntentResult>,
+  ): Cancelable<PaymentIntentResult> {
     if (!this.connection || this.reconnection) {
-      const error = stripeError(ErrorCode.NOT_CONNECTED_TO_READER, `Could not execute ${name}: no reader is connected.`);
+      const error = stripeError(
+        ErrorCode.NOT_CONNECTED_TO_READER,
+        `Could not execute ${name}: no reader is connected.`,
+      );
       return Object.assign(Promise.resolve({ error }), {
-        cancel: async () => ({ error: stripeError(ErrorCode.CANCEL_FAILED, `${name} could not be canceled because it has already completed.`) }),
+        cancel: async () => ({
+          error: stripeError(
+            ErrorCode.CANCEL_FAILED,
+            `${name} could not be canceled because it has already completed.`,
+          ),
+        }),
       });
     }
     return this.slot.run(name, body);
@@ -660,11 +894,17 @@ export class MobileTerminal {
   setTapToPayUxConfiguration(config: unknown): Promise<ErrorResult> {
     return this.guard(async () => {
       if (this.device.platform === 'ios') {
-        return { error: stripeError(ErrorCode.UNSUPPORTED_OPERATION, "'setTapToPayUxConfiguration' is unsupported on iOS") };
+        return {
+          error: stripeError(ErrorCode.UNSUPPORTED_OPERATION, "'setTapToPayUxConfiguration' is unsupported on iOS"),
+        };
       }
       const validated = validateTapToPayUxConfiguration(config);
       if (!validated.ok) {
-        return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, validated.message, { metadata: { errors: validated.errors } }) };
+        return {
+          error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, validated.message, {
+            metadata: { errors: validated.errors },
+          }),
+        };
       }
       this.ux = validated.value;
       return {};
@@ -675,7 +915,12 @@ export class MobileTerminal {
   setSimulatedCard(cardNumber: string): Promise<ErrorResult> {
     return this.guard(async () => {
       if (typeof cardNumber !== 'string' || !/^\d{12,19}$/.test(cardNumber)) {
-        return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'setSimulatedCard needs a test card number (12–19 digits).') };
+        return {
+          error: stripeError(
+            ErrorCode.INVALID_REQUIRED_PARAMETER,
+            'setSimulatedCard needs a test card number (12–19 digits).',
+          ),
+        };
       }
       this.simulatedCardNumber = cardNumber;
       return {};
@@ -720,10 +965,15 @@ export class MobileTerminal {
       intents: () => this.intents,
       emit: (name, ...args) => this.emit(name, ...args),
       setPaymentStatus: (status) => this.setPaymentStatus(status),
-      connection: () => (this.connection && !this.reconnection ? {
-        locationId: this.connection.params.locationId, readerId: this.connection.reader.id,
-        merchantDisplayName: this.connection.merchantDisplayName, simulated: this.connection.reader.simulated === true,
-      } : null),
+      connection: () =>
+        this.connection && !this.reconnection
+          ? {
+              locationId: this.connection.params.locationId,
+              readerId: this.connection.reader.id,
+              merchantDisplayName: this.connection.merchantDisplayName,
+              simulated: this.connection.reader.simulated === true,
+            }
+          : null,
       platform: () => this.device.platform,
       tapScreenUx: () => structuredClone(this.ux),
       simulatedCard: () => this.simulatedCardNumber,
@@ -731,7 +981,11 @@ export class MobileTerminal {
         const connection = this.connection;
         if (!connection || this.reconnection) return;
         await this.transport.request('DELETE', '/connection');
-        const answer = await this.transport.request<ConnectionAnswer>('POST', '/tap_to_pay/connection', this.connectionBody(connection.params));
+        const answer = await this.transport.request<ConnectionAnswer>(
+          'POST',
+          '/tap_to_pay/connection',
+          this.connectionBody(connection.params),
+        );
         if (this.connection !== connection) return;
         if (answer.ok) this.monitor.start();
         else this.connectionLost('reader_offline');
@@ -747,17 +1001,33 @@ export class MobileTerminal {
   easyConnect(params: EasyConnectParams): Promise<ReaderResult> {
     return this.guard(async () => {
       if (params?.discoveryMethod !== 'internet' && params?.discoveryMethod !== 'tapToPay') {
-        return { error: stripeError(ErrorCode.UNSUPPORTED_OPERATION, `easyConnect does not support '${String(params?.discoveryMethod)}'.`) };
+        return {
+          error: stripeError(
+            ErrorCode.UNSUPPORTED_OPERATION,
+            `easyConnect does not support '${String(params?.discoveryMethod)}'.`,
+          ),
+        };
       }
-      const discovered = await this.discoverReaders(params.discoveryMethod === 'internet'
-        ? { discoveryMethod: 'internet', simulated: params.simulated === true, ...(params.locationId ? { locationId: params.locationId } : {}),
-          ...(params.discoveryFilter ? { discoveryFilter: params.discoveryFilter } : {}) }
-        : { discoveryMethod: 'tapToPay', simulated: params.simulated === true });
+      const discovered = await this.discoverReaders(
+        params.discoveryMethod === 'internet'
+          ? {
+              discoveryMethod: 'internet',
+              simulated: params.simulated === true,
+              ...(params.locationId ? { locationId: params.locationId } : {}),
+              ...(params.discoveryFilter ? { discoveryFilter: params.discoveryFilter } : {}),
+            }
+          : { discoveryMethod: 'tapToPay', simulated: params.simulated === true },
+      );
       if (discovered.error) return { error: discovered.error };
       const reader = this.discovered[0];
-      if (!reader) return { error: stripeError(ErrorCode.GENERIC_READER_ERROR, 'easyConnect found no reader to connect.') };
+      if (!reader)
+        return { error: stripeError(ErrorCode.GENERIC_READER_ERROR, 'easyConnect found no reader to connect.') };
       if (params.discoveryMethod === 'internet') {
-        return this.connectReader({ discoveryMethod: 'internet', reader, ...(params.failIfInUse ? { failIfInUse: true } : {}) });
+        return this.connectReader({
+          discoveryMethod: 'internet',
+          reader,
+          ...(params.failIfInUse ? { failIfInUse: true } : {}),
+        });
       }
       const { simulated: _simulated, discoveryMethod: _method, ...rest } = params;
       return this.connectReader({ discoveryMethod: 'tapToPay', reader, ...rest });
@@ -771,26 +1041,44 @@ export class MobileTerminal {
 
   rebootReader(): Promise<ErrorResult> {
     return this.guard(async () => {
-      if (this.connection) return { error: stripeError(ErrorCode.UNSUPPORTED_OPERATION, 'rebootReader is not supported on Tap to Pay.') };
+      if (this.connection)
+        return { error: stripeError(ErrorCode.UNSUPPORTED_OPERATION, 'rebootReader is not supported on Tap to Pay.') };
       return this.external.reboot();
     });
   }
 
-  installAvailableUpdate(): Promise<ErrorResult> { return this.guardCancelable(() => this.external.installAvailableUpdate()); }
-  cancelInstallingUpdate(): Promise<ErrorResult> { return this.guard(() => this.external.cancelInstallingUpdate()); }
+  installAvailableUpdate(): Promise<ErrorResult> {
+    return this.guardCancelable(() => this.external.installAvailableUpdate());
+  }
+  cancelInstallingUpdate(): Promise<ErrorResult> {
+    return this.guard(() => this.external.cancelInstallingUpdate());
+  }
   /** The update simulated Bluetooth/USB readers offer (`random` behaves as `available`). */
   simulateReaderUpdate(update: SimulateUpdateType): Promise<ErrorResult> {
     return this.guard(async () => {
-      const kinds: SimulateUpdateType[] = ['random', 'available', 'none', 'required', 'lowBattery', 'lowBatterySucceedConnect', 'requiredForOffline'];
-      if (!kinds.includes(update)) return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `Unknown update type '${String(update)}'.`) };
+      const kinds: SimulateUpdateType[] = [
+        'random',
+        'available',
+        'none',
+        'required',
+        'lowBattery',
+        'lowBatterySucceedConnect',
+        'requiredForOffline',
+      ];
+      if (!kinds.includes(update))
+        return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `Unknown update type '${String(update)}'.`) };
       this.external.simulateUpdate(update);
       return {};
     });
   }
   /** OpenTill: the battery level simulated Bluetooth readers report (0–1). */
-  setSimulatedBatteryLevel(level: number): void { this.external.setBattery(level); }
+  setSimulatedBatteryLevel(level: number): void {
+    this.external.setBattery(level);
+  }
   /** OpenTill: a simulated Bluetooth/USB reader loses its link (automatic reconnection, as after a real loss). */
-  simulateUnexpectedDisconnect(): ErrorResult { return this.external.simulateUnexpectedDisconnect(); }
+  simulateUnexpectedDisconnect(): ErrorResult {
+    return this.external.simulateUnexpectedDisconnect();
+  }
   /**
    * OpenTill: how the simulated customer presents the card to a Bluetooth/USB reader — inserted
    * (`contact_emv`, the default: `onDidReportReaderEvent('cardInserted')`, then `'cardRemoved'`),
@@ -806,13 +1094,23 @@ export class MobileTerminal {
     });
   }
   /** OpenTill: how long each step of a simulated software update takes (default 50 ms). */
-  setSimulatedUpdateStepMs(ms: number): void { this.external.updateStepMs = Math.max(0, ms); }
+  setSimulatedUpdateStepMs(ms: number): void {
+    this.external.updateStepMs = Math.max(0, ms);
+  }
 
-  getLocations(params: GetLocationsParams = {}): Promise<GetLocationsResultType> { return this.guard(() => this.features.getLocations(params)); }
+  getLocations(params: GetLocationsParams = {}): Promise<GetLocationsResultType> {
+    return this.guard(() => this.features.getLocations(params));
+  }
 
-  createSetupIntent(params: CreateSetupIntentParams): Promise<SetupIntentResultType> { return this.guard(() => this.features.createSetupIntent(params)); }
-  retrieveSetupIntent(clientSecret: string): Promise<SetupIntentResultType> { return this.guard(() => this.features.retrieveSetupIntent(clientSecret)); }
-  cancelSetupIntent(params: CancelSetupIntentMethodParams): Promise<SetupIntentResultType> { return this.guard(() => this.features.cancelSetupIntent(params)); }
+  createSetupIntent(params: CreateSetupIntentParams): Promise<SetupIntentResultType> {
+    return this.guard(() => this.features.createSetupIntent(params));
+  }
+  retrieveSetupIntent(clientSecret: string): Promise<SetupIntentResultType> {
+    return this.guard(() => this.features.retrieveSetupIntent(clientSecret));
+  }
+  cancelSetupIntent(params: CancelSetupIntentMethodParams): Promise<SetupIntentResultType> {
+    return this.guard(() => this.features.cancelSetupIntent(params));
+  }
   collectSetupIntentPaymentMethod(params: CollectSetupIntentPaymentMethodParams): Promise<SetupIntentResultType> {
     return this.guardCancelable(() => this.features.collectSetupIntentPaymentMethod(params));
   }
@@ -822,36 +1120,73 @@ export class MobileTerminal {
   processSetupIntent(params: ProcessSetupIntentParams): Promise<SetupIntentResultType> {
     return this.guardCancelable(() => this.features.processSetupIntent(params));
   }
-  cancelCollectSetupIntent(): Promise<ErrorResult> { return this.guard(() => this.features.cancelCollectSetupIntent()); }
-  cancelConfirmSetupIntent(): Promise<ErrorResult> { return this.guard(() => this.features.cancelConfirmSetupIntent()); }
-  cancelProcessSetupIntent(): Promise<ErrorResult> { return this.guard(() => this.features.cancelProcessSetupIntent()); }
+  cancelCollectSetupIntent(): Promise<ErrorResult> {
+    return this.guard(() => this.features.cancelCollectSetupIntent());
+  }
+  cancelConfirmSetupIntent(): Promise<ErrorResult> {
+    return this.guard(() => this.features.cancelConfirmSetupIntent());
+  }
+  cancelProcessSetupIntent(): Promise<ErrorResult> {
+    return this.guard(() => this.features.cancelProcessSetupIntent());
+  }
 
-  processRefund(params: RefundParams): Promise<ProcessRefundResultType> { return this.guardCancelable(() => this.features.processRefund(params)); }
-  collectRefundPaymentMethod(params: RefundParams): Promise<ErrorResult> { return this.guardCancelable(() => this.features.collectRefundPaymentMethod(params)); }
-  confirmRefund(): Promise<ProcessRefundResultType> { return this.guard(() => this.features.confirmRefund()); }
-  cancelProcessRefund(): Promise<ErrorResult> { return this.guard(() => this.features.cancelProcessRefund()); }
+  processRefund(params: RefundParams): Promise<ProcessRefundResultType> {
+    return this.guardCancelable(() => this.features.processRefund(params));
+  }
+  collectRefundPaymentMethod(params: RefundParams): Promise<ErrorResult> {
+    return this.guardCancelable(() => this.features.collectRefundPaymentMethod(params));
+  }
+  confirmRefund(): Promise<ProcessRefundResultType> {
+    return this.guard(() => this.features.confirmRefund());
+  }
+  cancelProcessRefund(): Promise<ErrorResult> {
+    return this.guard(() => this.features.cancelProcessRefund());
+  }
 
-  setReaderDisplay(cart: Cart): Promise<ErrorResult> { return this.guard(() => this.features.setReaderDisplay(cart)); }
-  clearReaderDisplay(): Promise<ErrorResult> { return this.guard(() => this.features.clearReaderDisplay()); }
-  collectInputs(params: ICollectInputsParameters): Promise<ICollectInputsResults> { return this.guardCancelable(() => this.features.collectInputs(params)); }
-  cancelCollectInputs(): Promise<ErrorResult> { return this.guard(() => this.features.cancelCollectInputs()); }
-  collectData(params: CollectDataParams): Promise<CollectDataResultType> { return this.guardCancelable(() => this.features.collectData(params)); }
-  cancelCollectData(): Promise<ErrorResult> { return this.guard(() => this.features.cancelCollectData()); }
-  getReaderSettings(): Promise<ReaderSettings> { return this.guard(() => this.features.getReaderSettings()); }
-  setReaderSettings(params: ReaderSettingsParameters): Promise<ReaderSettings> { return this.guard(() => this.features.setReaderSettings(params)); }
-  print(content: PrintContent): Promise<ErrorResult> { return this.guard(() => this.features.print(content)); }
+  setReaderDisplay(cart: Cart): Promise<ErrorResult> {
+    return this.guard(() => this.features.setReaderDisplay(cart));
+  }
+  clearReaderDisplay(): Promise<ErrorResult> {
+    return this.guard(() => this.features.clearReaderDisplay());
+  }
+  collectInputs(params: ICollectInputsParameters): Promise<ICollectInputsResults> {
+    return this.guardCancelable(() => this.features.collectInputs(params));
+  }
+  cancelCollectInputs(): Promise<ErrorResult> {
+    return this.guard(() => this.features.cancelCollectInputs());
+  }
+  collectData(params: CollectDataParams): Promise<CollectDataResultType> {
+    return this.guardCancelable(() => this.features.collectData(params));
+  }
+  cancelCollectData(): Promise<ErrorResult> {
+    return this.guard(() => this.features.cancelCollectData());
+  }
+  getReaderSettings(): Promise<ReaderSettings> {
+    return this.guard(() => this.features.getReaderSettings());
+  }
+  setReaderSettings(params: ReaderSettingsParameters): Promise<ReaderSettings> {
+    return this.guard(() => this.features.setReaderSettings(params));
+  }
+  print(content: PrintContent): Promise<ErrorResult> {
+    return this.guard(() => this.features.print(content));
+  }
   /** `setSimulatedCollectInputsResult` of React Native: how simulated smart readers answer collectInputs. */
   setSimulatedCollectInputsResult(behavior: string): Promise<ErrorResult> {
     return this.guard(async () => {
       const known = ['all', 'none', 'timeout'];
-      if (!known.includes(behavior)) return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `Unknown collectInputs behavior '${behavior}'.`) };
+      if (!known.includes(behavior))
+        return {
+          error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `Unknown collectInputs behavior '${behavior}'.`),
+        };
       this.server.simulatedInputs(behavior as 'all' | 'none' | 'timeout');
       this.external.inputsBehavior = behavior as 'all' | 'none' | 'timeout';
       return {};
     });
   }
   /** The SDK's version (React Native answers the native SDK's). */
-  getNativeSdkVersion(): Promise<string> { return Promise.resolve(`opentill-${this.device.sdkVersion}`); }
+  getNativeSdkVersion(): Promise<string> {
+    return Promise.resolve(`opentill-${this.device.sdkVersion}`);
+  }
 
   private paymentHost(): PaymentHost {
     return {
@@ -861,8 +1196,13 @@ export class MobileTerminal {
       intents: this.intents,
       emit: (name, ...args) => this.emit(name, ...args),
       setPaymentStatus: (status) => this.setPaymentStatus(status),
-      connection: () => (this.connection && !this.reconnection
-        ? { merchantDisplayName: this.connection.merchantDisplayName, simulated: this.connection.reader.simulated === true } : null),
+      connection: () =>
+        this.connection && !this.reconnection
+          ? {
+              merchantDisplayName: this.connection.merchantDisplayName,
+              simulated: this.connection.reader.simulated === true,
+            }
+          : null,
       platform: () => this.device.platform,
       tapScreenUx: () => structuredClone(this.ux),
       simulatedCard: () => this.simulatedCardNumber,
@@ -874,8 +1214,12 @@ export class MobileTerminal {
   private pinEnvironment(): PinEnvironmentWire {
     const d = this.device;
     return {
-      developerOptions: d.developerOptions === true, accessibilityServices: d.accessibilityServices === true,
-      screenRecording: d.screenRecording === true, overlays: d.overlays === true, internet: d.internet === true, screenshotAttempted: false,
+      developerOptions: d.developerOptions === true,
+      accessibilityServices: d.accessibilityServices === true,
+      screenRecording: d.screenRecording === true,
+      overlays: d.overlays === true,
+      internet: d.internet === true,
+      screenshotAttempted: false,
     };
   }
 

@@ -7,27 +7,76 @@
 import type { DeviceFacts, TapToPayUxConfiguration } from '@opentill/core';
 import type { ErrorCode } from './errors.js';
 import type {
-  AmountDetails, BatteryLevel, BatteryStatus, CardDetails, Charge, Location, NextAction, PaymentMethodOptions, ReaderEvent,
-  ReceiptDetails, Refund, SetupIntent, SoftwareUpdate, UnderlyingErrorInformation, UpdateSoftwareResultType,
+  AmountDetails,
+  BatteryLevel,
+  BatteryStatus,
+  CardDetails,
+  Charge,
+  Location,
+  NextAction,
+  PaymentMethodOptions,
+  ReaderEvent,
+  ReceiptDetails,
+  Refund,
+  SetupIntent,
+  SoftwareUpdate,
+  UnderlyingErrorInformation,
+  UpdateSoftwareResultType,
 } from './rn-types.js';
 import type { TapToPayUi } from './ui.js';
 import type { OfflineBehavior, OfflineCallbacks, OfflineDetails, OfflineOptions } from './offline/types.js';
 
 /** React Native's `Reader.DeviceType` of the readers OpenTill's mobile SDK connects (mobile-readers.ts, server-readers.ts). */
-export type DeviceType = 'chipper1X' | 'chipper2X' | 'stripeM2' | 'stripeU200' | 'wiseCube' | 'wisePad3' | 'wisePosE' |
-  'wisePosEDevkit' | 'wisePad3s' | 'stripeS700Devkit' | 'stripeS700' | 'stripeS710Devkit' | 'stripeS710' | 'cotsDevice' | 'tapToPay' |
-  'etna' | 'verifoneVM110' | 'verifoneVP110' | 'verifoneVL110';
-export type DiscoveryMethod = 'bluetoothScan' | 'bluetoothProximity' | 'internet' | 'usb' | 'appsOnDevices' | 'tapToPay';
+export type DeviceType =
+  | 'chipper1X'
+  | 'chipper2X'
+  | 'stripeM2'
+  | 'stripeU200'
+  | 'wiseCube'
+  | 'wisePad3'
+  | 'wisePosE'
+  | 'wisePosEDevkit'
+  | 'wisePad3s'
+  | 'stripeS700Devkit'
+  | 'stripeS700'
+  | 'stripeS710Devkit'
+  | 'stripeS710'
+  | 'cotsDevice'
+  | 'tapToPay'
+  | 'etna'
+  | 'verifoneVM110'
+  | 'verifoneVP110'
+  | 'verifoneVL110';
+export type DiscoveryMethod =
+  'bluetoothScan' | 'bluetoothProximity' | 'internet' | 'usb' | 'appsOnDevices' | 'tapToPay';
 
 /** `Reader.ConnectionStatus` of React Native (`reconnecting` during an automatic reconnection). */
 export type ConnectionStatus = 'notConnected' | 'connecting' | 'connected' | 'discovering' | 'reconnecting';
 export type PaymentStatus = 'notReady' | 'ready' | 'waitingForInput' | 'processing';
 export type ReaderInputOptions = 'insertCard' | 'swipeCard' | 'tapCard';
-export type ReaderDisplayMessage = 'insertCard' | 'insertOrSwipeCard' | 'multipleContactlessCardsDetected' | 'removeCard' |
-  'retryCard' | 'swipeCard' | 'tryAnotherCard' | 'tryAnotherReadMethod' | 'checkMobileDevice' | 'cardRemovedTooEarly';
-export type DisconnectReason = 'disconnectRequested' | 'rebootRequested' | 'securityReboot' | 'criticallyLowBattery' |
-  'poweredOff' | 'bluetoothDisabled' | 'bluetoothSignalLost' | 'peerRemovedPairingInformation' | 'usbDisconnected' |
-  'idlePowerDown' | 'unknown';
+export type ReaderDisplayMessage =
+  | 'insertCard'
+  | 'insertOrSwipeCard'
+  | 'multipleContactlessCardsDetected'
+  | 'removeCard'
+  | 'retryCard'
+  | 'swipeCard'
+  | 'tryAnotherCard'
+  | 'tryAnotherReadMethod'
+  | 'checkMobileDevice'
+  | 'cardRemovedTooEarly';
+export type DisconnectReason =
+  | 'disconnectRequested'
+  | 'rebootRequested'
+  | 'securityReboot'
+  | 'criticallyLowBattery'
+  | 'poweredOff'
+  | 'bluetoothDisabled'
+  | 'bluetoothSignalLost'
+  | 'peerRemovedPairingInformation'
+  | 'usbDisconnected'
+  | 'idlePowerDown'
+  | 'unknown';
 
 /**
  * React Native's `Reader.Type`, for the phone. Before the first connection the phone is not a
@@ -73,8 +122,13 @@ export type DiscoverReadersParams =
   | { discoveryMethod: 'tapToPay'; simulated?: boolean }
   | { discoveryMethod: 'bluetoothScan' | 'usb'; timeout?: number; simulated?: boolean }
   | { discoveryMethod: 'bluetoothProximity'; simulated?: boolean }
-  | { discoveryMethod: 'internet'; timeout?: number; simulated?: boolean; locationId?: string;
-    discoveryFilter?: Record<string, never> | { readerId: string } | { serialNumber: string } }
+  | {
+      discoveryMethod: 'internet';
+      timeout?: number;
+      simulated?: boolean;
+      locationId?: string;
+      discoveryFilter?: Record<string, never> | { readerId: string } | { serialNumber: string };
+    }
   | { discoveryMethod: 'appsOnDevices' };
 
 export interface ConnectTapToPayParams {
@@ -105,10 +159,14 @@ export interface ConnectInternetReaderParams {
 }
 
 /** `appsOnDevices` (the SDK inside a Stripe reader's own app) is refused: UNSUPPORTED_OPERATION. */
-export type ConnectReaderParams = ConnectTapToPayParams | ConnectMobileReaderParams | ConnectInternetReaderParams |
-  { discoveryMethod: 'appsOnDevices'; reader: Reader };
+export type ConnectReaderParams =
+  | ConnectTapToPayParams
+  | ConnectMobileReaderParams
+  | ConnectInternetReaderParams
+  | { discoveryMethod: 'appsOnDevices'; reader: Reader };
 
-export type PaymentMethodType = 'card' | 'cardPresent' | 'interacPresent' | 'wechatPay' | 'affirm' | 'paynow' | 'paypay';
+export type PaymentMethodType =
+  'card' | 'cardPresent' | 'interacPresent' | 'wechatPay' | 'affirm' | 'paynow' | 'paypay';
 
 export interface CreatePaymentIntentParams {
   amount: number;
@@ -130,8 +188,16 @@ export interface CreatePaymentIntentParams {
   offlineBehavior?: OfflineBehavior;
 }
 
-export type PaymentIntentStatus = 'canceled' | 'processing' | 'requiresAction' | 'requiresCapture' | 'requiresConfirmation' |
-  'requiresPaymentMethod' | 'requiresReauthorization' | 'succeeded' | 'unknown';
+export type PaymentIntentStatus =
+  | 'canceled'
+  | 'processing'
+  | 'requiresAction'
+  | 'requiresCapture'
+  | 'requiresConfirmation'
+  | 'requiresPaymentMethod'
+  | 'requiresReauthorization'
+  | 'succeeded'
+  | 'unknown';
 
 export interface ApiErrorInformation {
   code: string;
@@ -273,7 +339,8 @@ export interface ConfirmPaymentIntentParams {
 
 export type ProcessPaymentIntentParams = CollectPaymentMethodParams & { returnUrl?: string };
 
-export type PaymentIntentResult = { paymentIntent: PaymentIntent; error?: undefined } | { paymentIntent?: undefined; error: StripeError };
+export type PaymentIntentResult =
+  { paymentIntent: PaymentIntent; error?: undefined } | { paymentIntent?: undefined; error: StripeError };
 export type ReaderResult = { reader: Reader; error?: undefined } | { reader?: undefined; error: StripeError };
 export type ErrorResult = { error?: StripeError };
 /**

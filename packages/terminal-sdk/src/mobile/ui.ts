@@ -51,9 +51,7 @@ export type PinPadResult =
   /** Something tried to capture the screen during PIN entry: the SDK refuses the PIN. */
   | { kind: 'screenshot_attempted' };
 
-export type TapOutcomeScreen =
-  | { kind: 'success'; message: string }
-  | { kind: 'error'; message: string };
+export type TapOutcomeScreen = { kind: 'success'; message: string } | { kind: 'error'; message: string };
 
 export interface TapToPayUi {
   /** Full-screen prompt to tap; resolves with what happened. `signal` aborts it (cancel). */

@@ -9,8 +9,20 @@
  *   </StripeTerminalProvider>
  */
 export { StripeTerminalProvider, type StripeTerminalProviderProps, type LogLevel } from './provider.js';
-export { useStripeTerminal, withStripeTerminal, notInitializedMessage, type StripeTerminalHook } from './use-stripe-terminal.js';
+export {
+  useStripeTerminal,
+  withStripeTerminal,
+  notInitializedMessage,
+  type StripeTerminalHook,
+} from './use-stripe-terminal.js';
 export type { MobileTerminalLike, TerminalMethodName } from './terminal-like.js';
 export type * from '../mobile/types.js';
 export type * from '../mobile/rn-types.js';
-export { CollectDataType, ErrorCode, FormType, SelectionButtonStyle, ToggleResult, ToggleValue } from '../mobile/index.js';
+export {
+  CollectDataType,
+  ErrorCode,
+  FormType,
+  SelectionButtonStyle,
+  ToggleResult,
+  ToggleValue,
+} from '../mobile/index.js';

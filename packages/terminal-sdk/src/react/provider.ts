@@ -41,14 +41,32 @@ export interface StripeTerminalProviderProps {
 
 /** Every `UserCallbacks` name: each gets a fan-out to the mounted hooks. */
 const callbackNames = [
-  'onUpdateDiscoveredReaders', 'onFinishDiscoveringReaders', 'onDidChangeConnectionStatus', 'onDidChangePaymentStatus',
-  'onDidRequestReaderInput', 'onDidRequestReaderDisplayMessage', 'onDidStartReaderReconnect', 'onDidSucceedReaderReconnect',
-  'onDidFailReaderReconnect', 'onDidDisconnect', 'onDidAcceptTermsOfService', 'onDidReportAvailableUpdate', 'onDidStartInstallingUpdate',
-  'onDidReportReaderSoftwareUpdateProgress', 'onDidFinishInstallingUpdate', 'onDidUpdateBatteryLevel', 'onDidReportLowBatteryWarning',
-  'onDidReportReaderEvent', 'onDidChangeOfflineStatus', 'onDidForwardPaymentIntent', 'onDidForwardingFailure',
+  'onUpdateDiscoveredReaders',
+  'onFinishDiscoveringReaders',
+  'onDidChangeConnectionStatus',
+  'onDidChangePaymentStatus',
+  'onDidRequestReaderInput',
+  'onDidRequestReaderDisplayMessage',
+  'onDidStartReaderReconnect',
+  'onDidSucceedReaderReconnect',
+  'onDidFailReaderReconnect',
+  'onDidDisconnect',
+  'onDidAcceptTermsOfService',
+  'onDidReportAvailableUpdate',
+  'onDidStartInstallingUpdate',
+  'onDidReportReaderSoftwareUpdateProgress',
+  'onDidFinishInstallingUpdate',
+  'onDidUpdateBatteryLevel',
+  'onDidReportLowBatteryWarning',
+  'onDidReportReaderEvent',
+  'onDidChangeOfflineStatus',
+  'onDidForwardPaymentIntent',
+  'onDidForwardingFailure',
 ] as const satisfies readonly (keyof UserCallbacks)[];
 /** Compile-time: a callback React Native has and the fan-out forgot fails the build (a hook would never hear it). */
-const everyCallbackFannedOut: Exclude<keyof UserCallbacks, typeof callbackNames[number]> extends never ? true : never = true;
+const everyCallbackFannedOut: Exclude<keyof UserCallbacks, (typeof callbackNames)[number]> extends never
+  ? true
+  : never = true;
 void everyCallbackFannedOut;
 
 type Listener = { readonly current: UserCallbacks | undefined };
@@ -63,7 +81,10 @@ export function StripeTerminalProvider(props: StripeTerminalProviderProps): Reac
   const latest = React.useRef(props);
   latest.current = props;
   const [state, setState] = React.useState<TerminalState>({
-    isInitialized: false, discoveredReaders: [], connectedReader: null, loading: false,
+    isInitialized: false,
+    discoveredReaders: [],
+    connectedReader: null,
+    loading: false,
   });
   // Mirrors of the state for synchronous reads (guards) and the in-flight counter behind `loading`.
   const initialized = React.useRef(false);
@@ -73,7 +94,7 @@ export function StripeTerminalProvider(props: StripeTerminalProviderProps): Reac
   const [core] = React.useState(() => {
     const listeners = new Set<Listener>();
     const update = (patch: Partial<TerminalState>) => setState((s) => ({ ...s, ...patch }));
-    const emit = (name: typeof callbackNames[number], args: unknown[]) => {
+    const emit = (name: (typeof callbackNames)[number], args: unknown[]) => {
       (latest.current.callbacks?.[name] as AnyCallback | undefined)?.(...args);
       for (const listener of [...listeners]) (listener.current?.[name] as AnyCallback | undefined)?.(...args);
     };
@@ -91,7 +112,9 @@ export function StripeTerminalProvider(props: StripeTerminalProviderProps): Reac
     const { tokenProvider: _t, createTerminal, ui, device, installationId, apiBase, options } = latest.current;
     const terminal = (createTerminal ?? createMobileTerminal)({
       ...options,
-      apiBase, device, installationId,
+      apiBase,
+      device,
+      installationId,
       tokenProvider: () => latest.current.tokenProvider(),
       ui: ui ?? defaultUi(),
       callbacks: fanOut,
@@ -99,23 +122,33 @@ export function StripeTerminalProvider(props: StripeTerminalProviderProps): Reac
     return { terminal, listeners, update };
   });
 
-  const value = React.useMemo<TerminalContextValue>(() => ({
-    terminal: core.terminal,
-    state,
-    isInitialized: () => initialized.current,
-    setInitialized: (v) => { initialized.current = v; core.update({ isInitialized: v }); },
-    setDiscoveredReaders: (readers) => core.update({ discoveredReaders: readers }),
-    setConnectedReader: (reader) => core.update({ connectedReader: reader }),
-    track: (promise) => {
-      if (inFlight.current++ === 0) core.update({ loading: true });
-      const done = () => { if (--inFlight.current === 0) core.update({ loading: false }); };
-      promise.then(done, done);
-    },
-    listen: (listener) => {
-      core.listeners.add(listener);
-      return () => { core.listeners.delete(listener); };
-    },
-  }), [core, state]);
+  const value = React.useMemo<TerminalContextValue>(
+    () => ({
+      terminal: core.terminal,
+      state,
+      isInitialized: () => initialized.current,
+      setInitialized: (v) => {
+        initialized.current = v;
+        core.update({ isInitialized: v });
+      },
+      setDiscoveredReaders: (readers) => core.update({ discoveredReaders: readers }),
+      setConnectedReader: (reader) => core.update({ connectedReader: reader }),
+      track: (promise) => {
+        if (inFlight.current++ === 0) core.update({ loading: true });
+        const done = () => {
+          if (--inFlight.current === 0) core.update({ loading: false });
+        };
+        promise.then(done, done);
+      },
+      listen: (listener) => {
+        core.listeners.add(listener);
+        return () => {
+          core.listeners.delete(listener);
+        };
+      },
+    }),
+    [core, state],
+  );
 
   return React.createElement(TerminalContext.Provider, { value }, props.children);
 }

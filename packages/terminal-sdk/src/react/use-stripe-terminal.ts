@@ -21,11 +21,14 @@ type Getter = 'getConnectionStatus' | 'getPaymentStatus';
 /** Results React Native types `{ error: StripeError }` (error undefined on success): typed the same here. */
 type ErrorAlways = 'disconnectReader' | 'rebootReader' | 'clearReaderDisplay';
 type Methods = {
-  [K in TerminalMethodName]: K extends Getter ? () => Promise<ReturnType<MobileTerminalLike[K]>>
-    : K extends ErrorAlways ? () => Promise<ErrorAlwaysResult>
-    // React Native types it `Promise<Reader.Type>`; it answers null when no reader is connected.
-    : K extends 'getConnectedReader' ? () => Promise<Reader>
-    : MobileTerminalLike[K]
+  [K in TerminalMethodName]: K extends Getter
+    ? () => Promise<ReturnType<MobileTerminalLike[K]>>
+    : K extends ErrorAlways
+      ? () => Promise<ErrorAlwaysResult>
+      : // React Native types it `Promise<Reader.Type>`; it answers null when no reader is connected.
+        K extends 'getConnectedReader'
+        ? () => Promise<Reader>
+        : MobileTerminalLike[K];
 };
 
 export type StripeTerminalHook = Methods & {
@@ -38,16 +41,40 @@ export type StripeTerminalHook = Methods & {
 
 /** Methods counted in `loading` while they run (the ones that talk to the server). */
 const tracked: ReadonlySet<TerminalMethodName> = new Set<TerminalMethodName>([
-  'initialize', 'discoverReaders', 'connectReader', 'disconnectReader', 'createPaymentIntent', 'retrievePaymentIntent',
-  'collectPaymentMethod', 'confirmPaymentIntent', 'processPaymentIntent', 'cancelPaymentIntent', 'clearCachedCredentials',
-  'easyConnect', 'rebootReader', 'installAvailableUpdate', 'getLocations', 'createSetupIntent', 'retrieveSetupIntent', 'cancelSetupIntent',
-  'collectSetupIntentPaymentMethod', 'confirmSetupIntent', 'processSetupIntent', 'processRefund', 'setReaderDisplay', 'clearReaderDisplay',
-  'collectInputs', 'collectData', 'print',
+  'initialize',
+  'discoverReaders',
+  'connectReader',
+  'disconnectReader',
+  'createPaymentIntent',
+  'retrievePaymentIntent',
+  'collectPaymentMethod',
+  'confirmPaymentIntent',
+  'processPaymentIntent',
+  'cancelPaymentIntent',
+  'clearCachedCredentials',
+  'easyConnect',
+  'rebootReader',
+  'installAvailableUpdate',
+  'getLocations',
+  'createSetupIntent',
+  'retrieveSetupIntent',
+  'cancelSetupIntent',
+  'collectSetupIntentPaymentMethod',
+  'confirmSetupIntent',
+  'processSetupIntent',
+  'processRefund',
+  'setReaderDisplay',
+  'clearReaderDisplay',
+  'collectInputs',
+  'collectData',
+  'print',
 ]);
 
 /** The mobile SDK's getters answer values; the hook answers Promises, as React Native's do. */
 const getters: ReadonlySet<TerminalMethodName> = new Set<TerminalMethodName>([
-  'getConnectionStatus', 'getPaymentStatus', 'getConnectedReader',
+  'getConnectionStatus',
+  'getPaymentStatus',
+  'getConnectedReader',
 ]);
 
 export function useStripeTerminal(callbacks?: UserCallbacks): StripeTerminalHook {
@@ -87,25 +114,64 @@ function buildMethods(ctx: () => TerminalContextValue): Methods {
   };
   // React Native's wrappers are async functions: the throw reaches the app as a rejected promise
   // (with `cancel` on long operations).
-  const guarded = <R>(name: TerminalMethodName) => (...args: unknown[]): R => {
-    if (!ctx().isInitialized()) {
-      console.error(notInitializedMessage);
-      const error = new Error(notInitializedMessage);
-      return Object.assign(Promise.reject(error), { cancel: () => Promise.reject(error) }) as R;
-    }
-    return call<R>(name, args);
-  };
+  const guarded =
+    <R>(name: TerminalMethodName) =>
+    (...args: unknown[]): R => {
+      if (!ctx().isInitialized()) {
+        console.error(notInitializedMessage);
+        const error = new Error(notInitializedMessage);
+        return Object.assign(Promise.reject(error), { cancel: () => Promise.reject(error) }) as R;
+      }
+      return call<R>(name, args);
+    };
   const methods: Record<string, unknown> = {};
-  for (const name of ['discoverReaders', 'cancelDiscovering', 'cancelReaderReconnection', 'createPaymentIntent',
-    'retrievePaymentIntent', 'collectPaymentMethod', 'cancelCollectPaymentMethod', 'confirmPaymentIntent',
-    'cancelConfirmPaymentIntent', 'processPaymentIntent', 'cancelProcessPaymentIntent', 'cancelPaymentIntent',
-    'setTapToPayUxConfiguration', 'getConnectionStatus', 'getPaymentStatus', 'getConnectedReader', 'setSimulatedCard',
-    'supportsReadersOfType', 'cancelEasyConnect', 'installAvailableUpdate', 'cancelInstallingUpdate', 'simulateReaderUpdate',
-    'getLocations', 'createSetupIntent', 'retrieveSetupIntent', 'cancelSetupIntent', 'collectSetupIntentPaymentMethod',
-    'confirmSetupIntent', 'processSetupIntent', 'cancelCollectSetupIntent', 'cancelConfirmSetupIntent', 'cancelProcessSetupIntent',
-    'processRefund', 'cancelProcessRefund', 'setReaderDisplay', 'clearReaderDisplay', 'collectInputs', 'cancelCollectInputs',
-    'collectData', 'cancelCollectData', 'getReaderSettings', 'setReaderSettings', 'print', 'setSimulatedCollectInputsResult',
-    'getOfflineStatus', 'setSimulatedOfflineMode',
+  for (const name of [
+    'discoverReaders',
+    'cancelDiscovering',
+    'cancelReaderReconnection',
+    'createPaymentIntent',
+    'retrievePaymentIntent',
+    'collectPaymentMethod',
+    'cancelCollectPaymentMethod',
+    'confirmPaymentIntent',
+    'cancelConfirmPaymentIntent',
+    'processPaymentIntent',
+    'cancelProcessPaymentIntent',
+    'cancelPaymentIntent',
+    'setTapToPayUxConfiguration',
+    'getConnectionStatus',
+    'getPaymentStatus',
+    'getConnectedReader',
+    'setSimulatedCard',
+    'supportsReadersOfType',
+    'cancelEasyConnect',
+    'installAvailableUpdate',
+    'cancelInstallingUpdate',
+    'simulateReaderUpdate',
+    'getLocations',
+    'createSetupIntent',
+    'retrieveSetupIntent',
+    'cancelSetupIntent',
+    'collectSetupIntentPaymentMethod',
+    'confirmSetupIntent',
+    'processSetupIntent',
+    'cancelCollectSetupIntent',
+    'cancelConfirmSetupIntent',
+    'cancelProcessSetupIntent',
+    'processRefund',
+    'cancelProcessRefund',
+    'setReaderDisplay',
+    'clearReaderDisplay',
+    'collectInputs',
+    'cancelCollectInputs',
+    'collectData',
+    'cancelCollectData',
+    'getReaderSettings',
+    'setReaderSettings',
+    'print',
+    'setSimulatedCollectInputsResult',
+    'getOfflineStatus',
+    'setSimulatedOfflineMode',
   ] as const satisfies readonly TerminalMethodName[]) {
     methods[name] = guarded(name);
   }
@@ -162,8 +228,9 @@ function buildMethods(ctx: () => TerminalContextValue): Methods {
 }
 
 /** React Native's HOC: renders `Wrapped` with the hook's members as extra props. */
-export function withStripeTerminal<P extends object>(Wrapped: React.ComponentType<P & StripeTerminalHook>):
-  React.FC<P> & { displayName: string } {
+export function withStripeTerminal<P extends object>(
+  Wrapped: React.ComponentType<P & StripeTerminalHook>,
+): React.FC<P> & { displayName: string } {
   const WithStripeTerminal = (props: P) => React.createElement(Wrapped, { ...props, ...useStripeTerminal() });
   WithStripeTerminal.displayName = `WithStripeTerminal(${Wrapped.displayName ?? Wrapped.name ?? 'Component'})`;
   return WithStripeTerminal;

@@ -4,9 +4,12 @@ import { describe, it } from 'node:test';
 import checkAnswer, { violationMarker } from './answer-check.js';
 
 const location = JSON.stringify({
-  id: 'tml_1', object: 'terminal.location',
+  id: 'tml_1',
+  object: 'terminal.location',
   address: { city: null, country: 'US', line1: null, line2: null, postal_code: null, state: null },
-  display_name: 'Shop', livemode: false, metadata: {},
+  display_name: 'Shop',
+  livemode: false,
+  metadata: {},
 });
 
 describe('checkAnswer', () => {
@@ -17,8 +20,16 @@ describe('checkAnswer', () => {
 
   it('replaces a differing answer with a 500 that names each difference', (t) => {
     const written: string[] = [];
-    t.mock.method(process.stderr, 'write', (text: string) => { written.push(text); return true; });
-    const replaced = checkAnswer('POST', '/v1/terminal/locations', 200, location.replace('"livemode":false', '"livemode":false,"created":1'));
+    t.mock.method(process.stderr, 'write', (text: string) => {
+      written.push(text);
+      return true;
+    });
+    const replaced = checkAnswer(
+      'POST',
+      '/v1/terminal/locations',
+      200,
+      location.replace('"livemode":false', '"livemode":false,"created":1'),
+    );
     assert.equal(replaced?.status, 500);
     const error = (JSON.parse(replaced!.payload) as { error: { type: string; message: string } }).error;
     assert.equal(error.type, 'api_error');

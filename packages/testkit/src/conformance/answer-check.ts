@@ -9,7 +9,12 @@ import { checkResponseBody } from './validate.js';
 
 export const violationMarker = 'OPENTILL CONFORMANCE VIOLATION';
 
-export default function checkAnswer(method: string, url: string, status: number, payload: string): { status: number; payload: string } | undefined {
+export default function checkAnswer(
+  method: string,
+  url: string,
+  status: number,
+  payload: string,
+): { status: number; payload: string } | undefined {
   if (!url.startsWith('/v1/')) return undefined;
   const path = url.split('?')[0]!;
   let body: unknown;
@@ -23,10 +28,20 @@ export default function checkAnswer(method: string, url: string, status: number,
   const partial = method === 'GET' && /^\/v1\/payment_intents\/[^/]+$/.test(path) && /[?&]client_secret=/.test(url);
   const violations = checkResponseBody(body, status, undefined, { partial });
   if (violations.length === 0) return undefined;
-  return report(method, path, status, violations.map((violation) => `${violation.at}: ${violation.message}`));
+  return report(
+    method,
+    path,
+    status,
+    violations.map((violation) => `${violation.at}: ${violation.message}`),
+  );
 }
 
-function report(method: string, path: string, status: number, lines: string[]): { status: number; payload: string } | undefined {
+function report(
+  method: string,
+  path: string,
+  status: number,
+  lines: string[],
+): { status: number; payload: string } | undefined {
   const shown = lines.slice(0, 30);
   if (lines.length > shown.length) shown.push(`… and ${lines.length - shown.length} more`);
   process.stderr.write(`${violationMarker} ${method} ${path} (${status}):\n  ${shown.join('\n  ')}\n`);

@@ -32,7 +32,12 @@ const servedObjects: ReadonlyArray<{ object: string; file: string; type: string;
   { object: 'setup_intent', file: 'SetupIntents.d.ts', type: 'SetupIntent' },
   { object: 'setup_attempt', file: 'SetupAttempts.d.ts', type: 'SetupAttempt' },
   { object: 'event', file: 'Events.d.ts', type: 'EventBase' },
-  { object: 'webhook_endpoint', file: 'WebhookEndpoints.d.ts', type: 'WebhookEndpoint', deleted: 'DeletedWebhookEndpoint' },
+  {
+    object: 'webhook_endpoint',
+    file: 'WebhookEndpoints.d.ts',
+    type: 'WebhookEndpoint',
+    deleted: 'DeletedWebhookEndpoint',
+  },
   { object: 'customer', file: 'Customers.d.ts', type: 'Customer', deleted: 'DeletedCustomer' },
   { object: 'account', file: 'Accounts.d.ts', type: 'Account', deleted: 'DeletedAccount' },
   { object: 'transfer', file: 'Transfers.d.ts', type: 'Transfer' },
@@ -42,7 +47,12 @@ const servedObjects: ReadonlyArray<{ object: string; file: string; type: string;
   { object: 'balance_transaction', file: 'BalanceTransactions.d.ts', type: 'BalanceTransaction' },
   { object: 'terminal.reader', file: 'Terminal/Readers.d.ts', type: 'Reader', deleted: 'DeletedReader' },
   { object: 'terminal.location', file: 'Terminal/Locations.d.ts', type: 'Location', deleted: 'DeletedLocation' },
-  { object: 'terminal.configuration', file: 'Terminal/Configurations.d.ts', type: 'Configuration', deleted: 'DeletedConfiguration' },
+  {
+    object: 'terminal.configuration',
+    file: 'Terminal/Configurations.d.ts',
+    type: 'Configuration',
+    deleted: 'DeletedConfiguration',
+  },
   { object: 'terminal.connection_token', file: 'Terminal/ConnectionTokens.d.ts', type: 'ConnectionToken' },
 ];
 
@@ -60,8 +70,12 @@ export interface Coverage {
 export function generateShapes(): { shapes: Shapes; coverage: Coverage } {
   const files = servedObjects.map((served) => join(resourcesDir, served.file));
   const program = ts.createProgram(files, {
-    strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
   });
   const checker = program.getTypeChecker();
   const types: Record<string, Struct> = {};
@@ -71,8 +85,10 @@ export function generateShapes(): { shapes: Shapes; coverage: Coverage } {
   const declaredType = (file: string, name: string): ts.Type => {
     const source = program.getSourceFile(join(resourcesDir, file));
     if (!source) throw new Error(`stripe-node has no ${file}`);
-    const declaration = source.statements.find((statement): statement is ts.InterfaceDeclaration =>
-      ts.isInterfaceDeclaration(statement) && statement.name.text === name);
+    const declaration = source.statements.find(
+      (statement): statement is ts.InterfaceDeclaration =>
+        ts.isInterfaceDeclaration(statement) && statement.name.text === name,
+    );
     if (!declaration) throw new Error(`${file} declares no interface ${name}`);
     return checker.getDeclaredTypeOfSymbol(checker.getSymbolAtLocation(declaration.name)!);
   };
@@ -212,7 +228,10 @@ export function generateShapes(): { shapes: Shapes; coverage: Coverage } {
   const sortedTypes = Object.fromEntries(Object.entries(types).sort(([a], [b]) => a.localeCompare(b)));
   const shapes: Shapes = {
     stripeNode: (JSON.parse(readFileSync(join(stripeDir, 'package.json'), 'utf8')) as { version: string }).version,
-    objects, error: error.ref, types: sortedTypes, expandable,
+    objects,
+    error: error.ref,
+    types: sortedTypes,
+    expandable,
   };
   return { shapes, coverage: coverageOf(shapes) };
 }
@@ -221,17 +240,29 @@ export function generateShapes(): { shapes: Shapes; coverage: Coverage } {
  * The `expand[]` paths of a structure: each field typed `string | Object`, found through nested
  * structures and arrays of them (never through another object, which has paths of its own).
  */
-function expandablePaths(types: Record<string, Struct>, name: string, prefix = '', seen: ReadonlySet<string> = new Set()): string[] {
+function expandablePaths(
+  types: Record<string, Struct>,
+  name: string,
+  prefix = '',
+  seen: ReadonlySet<string> = new Set(),
+): string[] {
   const struct = types[name];
   if (!struct || seen.has(name)) return [];
   const inside = new Set(seen).add(name);
   const paths: string[] = [];
   for (const [fieldName, field] of Object.entries(struct.fields)) {
     const path = `${prefix}${fieldName}`;
-    const flat = field.type.flatMap((alternative) => typeof alternative === 'object' && 'array' in alternative ? alternative.array : [alternative]);
-    if (flat.includes('string') && flat.some((alternative) => typeof alternative === 'object' && 'object' in alternative)) paths.push(path);
+    const flat = field.type.flatMap((alternative) =>
+      typeof alternative === 'object' && 'array' in alternative ? alternative.array : [alternative],
+    );
+    if (
+      flat.includes('string') &&
+      flat.some((alternative) => typeof alternative === 'object' && 'object' in alternative)
+    )
+      paths.push(path);
     for (const alternative of flat) {
-      if (typeof alternative === 'object' && 'ref' in alternative) paths.push(...expandablePaths(types, alternative.ref, `${path}.`, inside));
+      if (typeof alternative === 'object' && 'ref' in alternative)
+        paths.push(...expandablePaths(types, alternative.ref, `${path}.`, inside));
     }
   }
   return paths;
@@ -253,6 +284,8 @@ export function renderShapes(shapes: Shapes): string {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { shapes, coverage } = generateShapes();
   writeFileSync(shapesPath, renderShapes(shapes));
-  process.stdout.write(`stripe-node ${shapes.stripeNode}: ${coverage.objectTypes} object types, ${coverage.structures} structures, ` +
-    `${coverage.fields} fields, ${coverage.expandablePaths} expandable paths → ${relative(process.cwd(), shapesPath)}\n`);
+  process.stdout.write(
+    `stripe-node ${shapes.stripeNode}: ${coverage.objectTypes} object types, ${coverage.structures} structures, ` +
+      `${coverage.fields} fields, ${coverage.expandablePaths} expandable paths → ${relative(process.cwd(), shapesPath)}\n`,
+  );
 }

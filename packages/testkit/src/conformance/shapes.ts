@@ -10,7 +10,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type Alternative =
-  | 'string' | 'number' | 'boolean' | 'null'
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'null'
   /** `void`: the field is never present (`deleted?: void` on a live object). */
   | 'absent'
   /** `{}` or an unknown type: anything. */
@@ -50,7 +53,10 @@ export interface Shapes {
   expandable: Record<string, string[]>;
 }
 
-export const shapesPath = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../src/conformance'), 'stripe-shapes.json');
+export const shapesPath = join(
+  resolve(dirname(fileURLToPath(import.meta.url)), '../../src/conformance'),
+  'stripe-shapes.json',
+);
 
 let loaded: Shapes | null = null;
 

@@ -15,17 +15,23 @@ export interface Violation {
 
 type Json = unknown;
 
-const kindOf = (value: Json): string => value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+const kindOf = (value: Json): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 
 /**
  * `partial`: the answer is a documented subset of the object (a PaymentIntent read with a
  * publishable key): members may be missing at its top level; those present are checked.
  */
-export function checkResponseBody(body: Json, status: number, shapes: Shapes = loadShapes(), options: { partial?: boolean } = {}): Violation[] {
+export function checkResponseBody(
+  body: Json,
+  status: number,
+  shapes: Shapes = loadShapes(),
+  options: { partial?: boolean } = {},
+): Violation[] {
   const checker = new Checker(shapes, options.partial === true);
   if (status >= 400 || (isRecord(body) && 'error' in body && !('object' in body))) {
     if (!isRecord(body)) return [{ at: '$', message: `an error answer is not an object: ${kindOf(body)}` }];
-    for (const key of Object.keys(body)) if (key !== 'error') checker.report('$', `unexpected member ${key} beside error`);
+    for (const key of Object.keys(body))
+      if (key !== 'error') checker.report('$', `unexpected member ${key} beside error`);
     if (!('error' in body)) checker.report('$', 'no error member');
     else checker.struct(body['error'], shapes.error, '$.error');
     return checker.violations;
@@ -43,7 +49,10 @@ class Checker {
   /** The field whose value is being checked (for value exceptions). */
   private structName: string | null = null;
   private fieldName: string | null = null;
-  constructor(private readonly shapes: Shapes, private partialTop = false) {}
+  constructor(
+    private readonly shapes: Shapes,
+    private partialTop = false,
+  ) {}
 
   report(at: string, message: string): void {
     this.violations.push({ at, message });
@@ -70,7 +79,10 @@ class Checker {
     }
     const entry = this.shapes.objects[object];
     if (!entry) {
-      this.report(at, `object type ${object} is not one OpenTill serves (add it to generate.ts) or not a Stripe object`);
+      this.report(
+        at,
+        `object type ${object} is not one OpenTill serves (add it to generate.ts) or not a Stripe object`,
+      );
       return;
     }
     if (value['deleted'] === true) {
@@ -80,7 +92,8 @@ class Checker {
   }
 
   private list(value: Record<string, Json>, at: string, object: string): void {
-    const fields = object === 'list' ? ['object', 'data', 'has_more', 'url'] : ['object', 'data', 'has_more', 'next_page', 'url'];
+    const fields =
+      object === 'list' ? ['object', 'data', 'has_more', 'url'] : ['object', 'data', 'has_more', 'next_page', 'url'];
     for (const field of fields) if (!(field in value)) this.report(`${at}.${field}`, `missing (a ${object} has it)`);
     for (const key of Object.keys(value)) {
       if (!fields.includes(key) && !(object === 'search_result' && key === 'total_count')) {
@@ -111,7 +124,8 @@ class Checker {
     for (const [field, shape] of Object.entries(struct.fields)) {
       const present = field in value;
       if (!present) {
-        if (!partial && !shape.optional && !exceptionFor(name, field, 'missing')) this.report(`${at}.${field}`, `missing (${name}.${field} is not optional)`);
+        if (!partial && !shape.optional && !exceptionFor(name, field, 'missing'))
+          this.report(`${at}.${field}`, `missing (${name}.${field} is not optional)`);
         continue;
       }
       if (shape.type.length === 1 && shape.type[0] === 'absent') {
@@ -125,7 +139,8 @@ class Checker {
       if (this.violations.length > before && exceptionFor(name, field, 'type')) this.violations.length = before;
     }
     for (const key of Object.keys(value)) {
-      if (!(key in struct.fields) && !exceptionFor(name, key, 'extra')) this.report(`${at}.${key}`, `not a field of ${name}`);
+      if (!(key in struct.fields) && !exceptionFor(name, key, 'extra'))
+        this.report(`${at}.${key}`, `not a field of ${name}`);
     }
   }
 
@@ -141,15 +156,23 @@ class Checker {
       case 'number':
       case 'boolean': {
         if (has(kind as Alternative)) return;
-        const literal = alternatives.find((alternative): alternative is { enum: Array<string | number | boolean> } =>
-          typeof alternative === 'object' && 'enum' in alternative && alternative.enum.some((item) => typeof item === kind));
+        const literal = alternatives.find(
+          (alternative): alternative is { enum: Array<string | number | boolean> } =>
+            typeof alternative === 'object' &&
+            'enum' in alternative &&
+            alternative.enum.some((item) => typeof item === kind),
+        );
         if (literal && literal.enum.includes(value as string | number | boolean)) return;
-        if (this.structName !== null && extraValuesOf(this.structName, this.fieldName!).includes(value as string)) return;
+        if (this.structName !== null && extraValuesOf(this.structName, this.fieldName!).includes(value as string))
+          return;
         this.report(at, `${JSON.stringify(value)}, but it is ${describe(alternatives)}`);
         return;
       }
       case 'array': {
-        const arrays = alternatives.filter((alternative): alternative is { array: Alternative[] } => typeof alternative === 'object' && 'array' in alternative);
+        const arrays = alternatives.filter(
+          (alternative): alternative is { array: Alternative[] } =>
+            typeof alternative === 'object' && 'array' in alternative,
+        );
         if (arrays.length === 0) {
           this.report(at, `an array, but it is ${describe(alternatives)}`);
           return;
@@ -165,7 +188,9 @@ class Checker {
 
   /** An object value: a Stripe object, a nested structure or a map; the best-fitting alternative's violations. */
   private record(value: Record<string, Json>, alternatives: readonly Alternative[], at: string): void {
-    const candidates = alternatives.filter((alternative) => typeof alternative === 'object' && !('enum' in alternative) && !('array' in alternative));
+    const candidates = alternatives.filter(
+      (alternative) => typeof alternative === 'object' && !('enum' in alternative) && !('array' in alternative),
+    );
     if (candidates.length === 0) {
       this.report(at, `an object, but it is ${describe(alternatives)}`);
       return;
@@ -176,7 +201,8 @@ class Checker {
       if (typeof candidate !== 'object') continue;
       if ('object' in candidate) trial.anyObject(value, at, candidate.object);
       else if ('ref' in candidate) trial.struct(value, candidate.ref, at);
-      else if ('map' in candidate) for (const [key, item] of Object.entries(value)) trial.value(item, candidate.map, `${at}.${key}`);
+      else if ('map' in candidate)
+        for (const [key, item] of Object.entries(value)) trial.value(item, candidate.map, `${at}.${key}`);
       if (trial.violations.length === 0) return;
       if (best === null || trial.violations.length < best.length) best = trial.violations;
     }
@@ -185,15 +211,20 @@ class Checker {
 }
 
 function describe(alternatives: readonly Alternative[]): string {
-  return alternatives.map((alternative) => {
-    if (typeof alternative === 'string') return alternative;
-    if ('enum' in alternative) {
-      const shown = alternative.enum.slice(0, 6).map((item) => JSON.stringify(item)).join(' | ');
-      return alternative.enum.length > 6 ? `${shown} | … (${alternative.enum.length} values)` : shown;
-    }
-    if ('array' in alternative) return `Array<${describe(alternative.array)}>`;
-    if ('map' in alternative) return `{ [key]: ${describe(alternative.map)} }`;
-    if ('ref' in alternative) return alternative.ref;
-    return `a ${alternative.object}`;
-  }).join(' | ');
+  return alternatives
+    .map((alternative) => {
+      if (typeof alternative === 'string') return alternative;
+      if ('enum' in alternative) {
+        const shown = alternative.enum
+          .slice(0, 6)
+          .map((item) => JSON.stringify(item))
+          .join(' | ');
+        return alternative.enum.length > 6 ? `${shown} | … (${alternative.enum.length} values)` : shown;
+      }
+      if ('array' in alternative) return `Array<${describe(alternative.array)}>`;
+      if ('map' in alternative) return `{ [key]: ${describe(alternative.map)} }`;
+      if ('ref' in alternative) return alternative.ref;
+      return `a ${alternative.object}`;
+    })
+    .join(' | ');
 }

@@ -4,8 +4,16 @@
  * `decideReaderAuthorization` (core) and committed in one transaction.
  */
 import {
-  actionFailures, authorizationOutcome, authorizationRecoveryMs, connectionErrorOutcome, decideReaderAuthorization,
-  endAuthorization, finishAction, isApiError, type ClaimedAuthorization, type ActionOutcome,
+  actionFailures,
+  authorizationOutcome,
+  authorizationRecoveryMs,
+  connectionErrorOutcome,
+  decideReaderAuthorization,
+  endAuthorization,
+  finishAction,
+  isApiError,
+  type ClaimedAuthorization,
+  type ActionOutcome,
   type Reader,
 } from '@opentill/core';
 import type { RequestContext } from '../../engine.js';
@@ -19,19 +27,34 @@ export class ReaderAuthorizations extends ReaderPart {
    * Runs the authorization the reader started (card presented or confirm_payment_intent). The runner
    * first claims it (one commit), so a request and the scheduler never both authorize.
    */
-  async authorize(ctx: RequestContext, readerId: string, claimedBy?: Reader, pin: CardholderPin | null = null): Promise<Reader> {
-    const claim = claimedBy ? { reader: claimedBy, claimed: true } : await this.engine.retrying(async () => {
-      const record = await this.load(ctx, readerId);
-      const reader = record.object;
-      const authorizing = reader._internal.authorizing;
-      if (reader._internal.stage !== 'authorizing' || !authorizing || !reader.action || authorizing.claimedAtMs ||
-        authorizing.dueMs > ctx.nowMs) {
-        return { reader, claimed: false };
-      }
-      const claimed: Reader = { ...reader, _internal: { ...reader._internal, authorizing: { ...authorizing, claimedAtMs: ctx.nowMs } } };
-      await this.commitReader(ctx, claimed, [], record);
-      return { reader: claimed, claimed: true };
-    });
+  async authorize(
+    ctx: RequestContext,
+    readerId: string,
+    claimedBy?: Reader,
+    pin: CardholderPin | null = null,
+  ): Promise<Reader> {
+    const claim = claimedBy
+      ? { reader: claimedBy, claimed: true }
+      : await this.engine.retrying(async () => {
+          const record = await this.load(ctx, readerId);
+          const reader = record.object;
+          const authorizing = reader._internal.authorizing;
+          if (
+            reader._internal.stage !== 'authorizing' ||
+            !authorizing ||
+            !reader.action ||
+            authorizing.claimedAtMs ||
+            authorizing.dueMs > ctx.nowMs
+          ) {
+            return { reader, claimed: false };
+          }
+          const claimed: Reader = {
+            ...reader,
+            _internal: { ...reader._internal, authorizing: { ...authorizing, claimedAtMs: ctx.nowMs } },
+          };
+          await this.commitReader(ctx, claimed, [], record);
+          return { reader: claimed, claimed: true };
+        });
     if (!claim.claimed) return claim.reader;
     const reader = claim.reader;
     const claimed = reader._internal.authorizing!;
@@ -43,7 +66,11 @@ export class ReaderAuthorizations extends ReaderPart {
       outcome = fault?.connectionError ? connectionErrorOutcome : result.outcome;
     }
     // Nothing committed the reader's side with a PaymentIntent (refused before the processor, or no longer this authorization).
-    return this.changeReader(ctx, readerId, (current) => endAuthorization(current, claimed, outcome, ctx.nowMs) ?? { reader: current, events: [] });
+    return this.changeReader(
+      ctx,
+      readerId,
+      (current) => endAuthorization(current, claimed, outcome, ctx.nowMs) ?? { reader: current, events: [] },
+    );
   }
 
   /**
@@ -54,27 +81,42 @@ export class ReaderAuthorizations extends ReaderPart {
    * PaymentIntent's first charge). `reader`: the reader committed with the outcome, null when nothing
    * ended its action (then `outcome` says what it must report).
    */
-  private async authorizeOnReader(ctx: RequestContext, reader: Reader, claimed: ClaimedAuthorization,
-    pin: CardholderPin | null): Promise<{ reader: Reader | null; outcome: ActionOutcome }> {
+  private async authorizeOnReader(
+    ctx: RequestContext,
+    reader: Reader,
+    claimed: ClaimedAuthorization,
+    pin: CardholderPin | null,
+  ): Promise<{ reader: Reader | null; outcome: ActionOutcome }> {
     const upfront = pin?.upfront ? pin.pin : null;
     const onRequest = upfront === null ? this.links.of(reader).pinOnRequest(reader, pin?.pin ?? null) : null;
     const paymentIntentId = String((reader.action![reader.action!.type] as Record<string, unknown>)['payment_intent']);
     // The reader answers a decline as the action's outcome: it is never the request's answer.
     const inner = errorsNotAnswered(ctx);
-    const attempt = (pinNow: string | null, pinCanFollow: boolean) => this.engine.transact(inner, async (unit) => {
-      const confirmation = await this.paymentIntents.loadConfirmation(unit, paymentIntentId, {
-        paymentMethod: claimed.paymentMethod, pin: pinNow, tipAmount: claimed.tipAmount, reader: { id: reader.id, location: reader.location },
-        ...(claimed.allowRedisplay !== undefined ? { allowRedisplay: claimed.allowRedisplay } : {}),
+    const attempt = (pinNow: string | null, pinCanFollow: boolean) =>
+      this.engine.transact(inner, async (unit) => {
+        const confirmation = await this.paymentIntents.loadConfirmation(unit, paymentIntentId, {
+          paymentMethod: claimed.paymentMethod,
+          pin: pinNow,
+          tipAmount: claimed.tipAmount,
+          reader: { id: reader.id, location: reader.location },
+          ...(claimed.allowRedisplay !== undefined ? { allowRedisplay: claimed.allowRedisplay } : {}),
+        });
+        const current = await unit.load(kinds.terminalReader, reader.id);
+        const authorization = await this.paymentIntents.askProcessor(inner, confirmation, pinNow);
+        const decision = decideReaderAuthorization(
+          {
+            paymentIntent: confirmation.paymentIntent,
+            reader: current,
+            claimed,
+            authorization,
+            pinCanFollow,
+          },
+          ctx.nowMs,
+        );
+        this.paymentIntents.recordConfirmation(unit, confirmation, decision);
+        await unit.commit({ error: decision.decline });
+        return decision;
       });
-      const current = await unit.load(kinds.terminalReader, reader.id);
-      const authorization = await this.paymentIntents.askProcessor(inner, confirmation, pinNow);
-      const decision = decideReaderAuthorization({
-        paymentIntent: confirmation.paymentIntent, reader: current, claimed, authorization, pinCanFollow,
-      }, ctx.nowMs);
-      this.paymentIntents.recordConfirmation(unit, confirmation, decision);
-      await unit.commit({ error: decision.decline });
-      return decision;
-    });
     try {
       let decision = await attempt(upfront, onRequest !== null);
       if (decision.retryWithPin) decision = await attempt(onRequest, false);

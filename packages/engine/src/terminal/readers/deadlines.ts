@@ -1,7 +1,5 @@
 /** Time-driven work (scheduler): authorization latency and recovery, the 30-second hold, demo auto-present. */
-import {
-  readerDeadline, isApiError, type Reader,
-} from '@opentill/core';
+import { readerDeadline, isApiError, type Reader } from '@opentill/core';
 import { versionsOf, type RequestContext } from '../../engine.js';
 import type { StoredRecord } from '../../store.js';
 import { ReaderPart, type ReaderServices } from './part.js';
@@ -11,8 +9,12 @@ import type { DeviceReports } from './device-reports.js';
 import { defaultRead } from './simulated-customer.js';
 
 export class ReaderDeadlines extends ReaderPart {
-  constructor(services: ReaderServices, private readonly authorization: ReaderAuthorizations, private readonly actions: ReaderActions,
-    private readonly reports: DeviceReports) {
+  constructor(
+    services: ReaderServices,
+    private readonly authorization: ReaderAuthorizations,
+    private readonly actions: ReaderActions,
+    private readonly reports: DeviceReports,
+  ) {
     super(services);
   }
 
@@ -27,7 +29,10 @@ export class ReaderDeadlines extends ReaderPart {
     if (internal.held && internal.held.expiresAtMs <= ctx.nowMs) await this.actions.expireHeldCard(ctx, reader.id);
     const autoAt = internal.autoPresentAtMs;
     if (typeof autoAt === 'number' && autoAt <= ctx.nowMs) {
-      await this.changeReader(ctx, reader.id, (r) => ({ reader: { ...r, _internal: { ...r._internal, autoPresentAtMs: null } }, events: [] }));
+      await this.changeReader(ctx, reader.id, (r) => ({
+        reader: { ...r, _internal: { ...r._internal, autoPresentAtMs: null } },
+        events: [],
+      }));
       try {
         await this.reports.presentPaymentMethod(ctx, reader.id, (types) => defaultRead(types), 0);
       } catch (error) {

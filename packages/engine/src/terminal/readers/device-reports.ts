@@ -3,9 +3,24 @@
  * readers report through the test helpers, devices through `ReaderDevices.applyEvent`: the same methods.
  */
 import {
-  ApiError, allowRedisplayOf, beginAuthorization, readerDeadline, cardCollected, checkAmountWithTip, checkWaitingForCard,
-  customerCancel, finishAction, inputsCollected, isApiError, terminalErrors, type ActionOutcome, type Metadata,
-  type PaymentIntent, type PaymentMethod, type Reader, type StoredObject,
+  ApiError,
+  allowRedisplayOf,
+  beginAuthorization,
+  readerDeadline,
+  cardCollected,
+  checkAmountWithTip,
+  checkWaitingForCard,
+  customerCancel,
+  finishAction,
+  inputsCollected,
+  isApiError,
+  terminalErrors,
+  type ActionOutcome,
+  type Metadata,
+  type PaymentIntent,
+  type PaymentMethod,
+  type Reader,
+  type StoredObject,
 } from '@opentill/core';
 import { versionsOf, type RequestContext } from '../../engine.js';
 import { errorsNotAnswered } from '../../idempotency.js';
@@ -26,7 +41,10 @@ interface CardPresented {
 }
 
 export class DeviceReports extends ReaderPart {
-  constructor(services: ReaderServices, private readonly authorization: ReaderAuthorizations) {
+  constructor(
+    services: ReaderServices,
+    private readonly authorization: ReaderAuthorizations,
+  ) {
     super(services);
   }
 
@@ -35,8 +53,13 @@ export class DeviceReports extends ReaderPart {
    * into the card read (Stripe's default test card per type); `pin`: what the cardholder entered
    * on the device with it, if anything.
    */
-  async presentPaymentMethod(ctx: RequestContext, readerId: string, readFor: (paymentMethodTypes: string[]) => CardRead,
-    tipAmount: number, pin: CardholderPin | null = null): Promise<Reader> {
+  async presentPaymentMethod(
+    ctx: RequestContext,
+    readerId: string,
+    readFor: (paymentMethodTypes: string[]) => CardRead,
+    tipAmount: number,
+    pin: CardholderPin | null = null,
+  ): Promise<Reader> {
     const first = await this.load(ctx, readerId);
     if (first.object._internal.offline) throw terminalErrors.offline(); // a silent reader reports nothing
     const action = checkWaitingForCard(first.object, ctx.nowMs);
@@ -52,8 +75,10 @@ export class DeviceReports extends ReaderPart {
     const stillWaiting = (reader: Reader) => {
       const current = checkWaitingForCard(reader, ctx.nowMs);
       if (current.type !== action.type || JSON.stringify(current[current.type]) !== JSON.stringify(sub)) {
-        throw new ApiError('invalid_request_body',
-          `The action of reader ${readerId} changed while the card was being read. Present the card again.`);
+        throw new ApiError(
+          'invalid_request_body',
+          `The action of reader ${readerId} changed while the card was being read. Present the card again.`,
+        );
       }
     };
     const read: CardPresented = { readerId, sub, paymentMethod, tip, stillWaiting };
@@ -63,23 +88,35 @@ export class DeviceReports extends ReaderPart {
       case 'refund_payment':
         return this.view(await this.refunded(ctx, read), ctx.nowMs);
       case 'process_setup_intent':
-        return this.view(await this.setUp(ctx, read, first.object._internal.allowRedisplay ?? 'unspecified'), ctx.nowMs);
+        return this.view(
+          await this.setUp(ctx, read, first.object._internal.allowRedisplay ?? 'unspecified'),
+          ctx.nowMs,
+        );
       default: {
         // process_payment_intent: the authorization starts, then takes the reader's latency.
         const reader = await this.changeReader(ctx, readerId, (reader) => {
           stillWaiting(reader);
-          return beginAuthorization(reader, { paymentMethod: paymentMethod.id, tipAmount: tip, ...allowRedisplayOf(config) },
-            reader._internal.faults.authorizationLatencyMs ?? 0, ctx.nowMs);
+          return beginAuthorization(
+            reader,
+            { paymentMethod: paymentMethod.id, tipAmount: tip, ...allowRedisplayOf(config) },
+            reader._internal.faults.authorizationLatencyMs ?? 0,
+            ctx.nowMs,
+          );
         });
-        const authorized = reader._internal.authorizing?.claimedAtMs ? await this.authorization.authorize(ctx, readerId, reader, pin) : reader;
+        const authorized = reader._internal.authorizing?.claimedAtMs
+          ? await this.authorization.authorize(ctx, readerId, reader, pin)
+          : reader;
         return this.view(authorized, ctx.nowMs);
       }
     }
   }
 
   /** What card the action waits for: the PaymentIntent's payment method types, or the refunded charge's card type. */
-  private async cardSought(ctx: RequestContext, type: string, sub: Record<string, unknown>):
-    Promise<{ types: string[]; paymentIntent: PaymentIntent | null }> {
+  private async cardSought(
+    ctx: RequestContext,
+    type: string,
+    sub: Record<string, unknown>,
+  ): Promise<{ types: string[]; paymentIntent: PaymentIntent | null }> {
     if (type === 'process_payment_intent' || type === 'collect_payment_method') {
       const paymentIntent = await this.paymentIntents.retrieve(ctx, String(sub['payment_intent']));
       return { types: paymentIntent.payment_method_types, paymentIntent };
@@ -105,7 +142,11 @@ export class DeviceReports extends ReaderPart {
     return this.changeReader(ctx, read.readerId, (reader) => {
       read.stillWaiting(reader);
       if (attachFailure) return finishAction(reader, attachFailure, ctx.nowMs);
-      return cardCollected(reader, { paymentIntent: paymentIntentId, paymentMethod: read.paymentMethod, tipAmount: read.tip }, ctx.nowMs);
+      return cardCollected(
+        reader,
+        { paymentIntent: paymentIntentId, paymentMethod: read.paymentMethod, tipAmount: read.tip },
+        ctx.nowMs,
+      );
     });
   }
 
@@ -121,8 +162,12 @@ export class DeviceReports extends ReaderPart {
       read.stillWaiting(record.object);
       const change = finishAction(record.object, refundActionOutcome(refund), ctx.nowMs);
       finished = change.reader;
-      return { changed: [change.reader], events: change.events, versions: versionsOf(record),
-        deadlines: new Map([[read.readerId, readerDeadline(change.reader)]]) };
+      return {
+        changed: [change.reader],
+        events: change.events,
+        versions: versionsOf(record),
+        deadlines: new Map([[read.readerId, readerDeadline(change.reader)]]),
+      };
     });
     if (finished) return finished;
     return this.changeReader(ctx, read.readerId, (reader) => {
@@ -133,7 +178,12 @@ export class DeviceReports extends ReaderPart {
 
   /** process_setup_intent: the SetupIntent is confirmed with the card, then the action ends with its outcome. */
   private async setUp(ctx: RequestContext, read: CardPresented, allowRedisplay: string): Promise<Reader> {
-    const outcome = await this.setupOutcome(ctx, String(read.sub['setup_intent']), read.paymentMethod.id, allowRedisplay);
+    const outcome = await this.setupOutcome(
+      ctx,
+      String(read.sub['setup_intent']),
+      read.paymentMethod.id,
+      allowRedisplay,
+    );
     return this.changeReader(ctx, read.readerId, (reader) => {
       read.stillWaiting(reader);
       return finishAction(reader, outcome, ctx.nowMs);
@@ -147,11 +197,19 @@ export class DeviceReports extends ReaderPart {
   }
 
   /** A device submitted the customer's inputs (values as typed; `index` follows the action's inputs). */
-  async submitInputs(ctx: RequestContext, readerId: string, submitted: Array<{
-    index: number; value: string | null; toggles: Array<'enabled' | 'disabled'> | null; skipped: boolean;
-  }>): Promise<Reader> {
+  async submitInputs(
+    ctx: RequestContext,
+    readerId: string,
+    submitted: Array<{
+      index: number;
+      value: string | null;
+      toggles: Array<'enabled' | 'disabled'> | null;
+      skipped: boolean;
+    }>,
+  ): Promise<Reader> {
     const reader = await this.changeReader(ctx, readerId, (reader) => {
-      const specs = (reader.action?.['collect_inputs'] as { inputs?: Array<Record<string, unknown>> } | undefined)?.inputs ?? [];
+      const specs =
+        (reader.action?.['collect_inputs'] as { inputs?: Array<Record<string, unknown>> } | undefined)?.inputs ?? [];
       if (submitted.length !== specs.length || submitted.some((input, i) => input.index !== i)) {
         throw new ApiError('invalid_request_body', `Reader ${readerId}: expected ${specs.length} inputs, in order.`);
       }
@@ -166,10 +224,17 @@ export class DeviceReports extends ReaderPart {
     return this.view(reader, ctx.nowMs);
   }
 
-  private async setupOutcome(ctx: RequestContext, setupIntentId: string, paymentMethod: string,
-    allowRedisplay: string): Promise<ActionOutcome> {
+  private async setupOutcome(
+    ctx: RequestContext,
+    setupIntentId: string,
+    paymentMethod: string,
+    allowRedisplay: string,
+  ): Promise<ActionOutcome> {
     try {
-      const setupIntent = await this.setupIntents.confirm(errorsNotAnswered(ctx), setupIntentId, { paymentMethod, allowRedisplay });
+      const setupIntent = await this.setupIntents.confirm(errorsNotAnswered(ctx), setupIntentId, {
+        paymentMethod,
+        allowRedisplay,
+      });
       return { status: 'succeeded', details: { generated_card: setupIntent.payment_method } };
     } catch (error) {
       if (!isApiError(error)) throw error;
@@ -177,15 +242,22 @@ export class DeviceReports extends ReaderPart {
     }
   }
 
-  private async refundOutcome(ctx: RequestContext, sub: Record<string, unknown>,
-    alongside?: (refund: StoredObject) => Promise<Alongside | null>): Promise<ActionOutcome> {
+  private async refundOutcome(
+    ctx: RequestContext,
+    sub: Record<string, unknown>,
+    alongside?: (refund: StoredObject) => Promise<Alongside | null>,
+  ): Promise<ActionOutcome> {
     try {
-      const refund = await this.refunds.create(errorsNotAnswered(ctx), {
-        charge: String(sub['charge']),
-        ...(typeof sub['amount'] === 'number' ? { amount: sub['amount'] } : {}),
-        reason: typeof sub['reason'] === 'string' ? sub['reason'] : null,
-        metadata: (sub['metadata'] as Metadata | undefined) ?? {},
-      }, alongside);
+      const refund = await this.refunds.create(
+        errorsNotAnswered(ctx),
+        {
+          charge: String(sub['charge']),
+          ...(typeof sub['amount'] === 'number' ? { amount: sub['amount'] } : {}),
+          reason: typeof sub['reason'] === 'string' ? sub['reason'] : null,
+          metadata: (sub['metadata'] as Metadata | undefined) ?? {},
+        },
+        alongside,
+      );
       return refundActionOutcome(refund);
     } catch (error) {
       if (!isApiError(error)) throw error;
@@ -197,26 +269,43 @@ export class DeviceReports extends ReaderPart {
 /** A reader's refund action outcome for the refund it made. */
 function refundActionOutcome(refund: StoredObject): ActionOutcome {
   if (refund['status'] === 'failed') {
-    return { status: 'failed', code: 'refund_failed', message: String(refund['failure_reason'] ?? 'The refund failed.'),
-      details: { refund: refund.id } };
+    return {
+      status: 'failed',
+      code: 'refund_failed',
+      message: String(refund['failure_reason'] ?? 'The refund failed.'),
+      details: { refund: refund.id },
+    };
   }
   return { status: 'succeeded', details: { refund: refund.id } };
 }
 
 /** An input as the customer entered it on a device. */
-function enteredInput(input: Record<string, unknown>, entered: {
-  value: string | null; toggles: Array<'enabled' | 'disabled'> | null; skipped: boolean;
-}): Record<string, unknown> {
+function enteredInput(
+  input: Record<string, unknown>,
+  entered: {
+    value: string | null;
+    toggles: Array<'enabled' | 'disabled'> | null;
+    skipped: boolean;
+  },
+): Record<string, unknown> {
   const type = String(input['type']);
-  const specToggles = Array.isArray(input['toggles']) ? input['toggles'] as Array<Record<string, unknown>> : null;
+  const specToggles = Array.isArray(input['toggles']) ? (input['toggles'] as Array<Record<string, unknown>>) : null;
   const toggles = specToggles
-    ? specToggles.map((toggle, i) => ({ ...toggle, value: entered.toggles?.[i] ?? toggle['default_value'] ?? 'disabled' }))
+    ? specToggles.map((toggle, i) => ({
+        ...toggle,
+        value: entered.toggles?.[i] ?? toggle['default_value'] ?? 'disabled',
+      }))
     : null;
   if (entered.skipped) return { ...input, skipped: true, toggles };
   if (type === 'selection') {
     const selection = input['selection'] as { choices?: Array<{ id: string; text: string }> } | undefined;
     const choice = selection?.choices?.find((c) => c.id === entered.value);
-    return { ...input, skipped: false, toggles, selection: { ...selection, id: choice?.id ?? null, text: choice?.text ?? null } };
+    return {
+      ...input,
+      skipped: false,
+      toggles,
+      selection: { ...selection, id: choice?.id ?? null, text: choice?.text ?? null },
+    };
   }
   return { ...input, skipped: false, toggles, [type]: { value: entered.value } };
 }

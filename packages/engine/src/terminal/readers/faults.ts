@@ -1,7 +1,5 @@
 /** OpenTill test mode: a reader made silent or busy, injected faults, and the presence of devices not on a socket. */
-import {
-  readerOfflineAfterMs, type Reader, type ReaderFaults,
-} from '@opentill/core';
+import { readerOfflineAfterMs, type Reader, type ReaderFaults } from '@opentill/core';
 import type { RequestContext } from '../../engine.js';
 import { isPresenceWriteDue } from '../presence.js';
 import { ReaderPart } from './part.js';
@@ -9,8 +7,12 @@ import { ReaderPart } from './part.js';
 export class ReaderFaultInjection extends ReaderPart {
   async setOffline(ctx: RequestContext, readerId: string, silentForMs: number): Promise<Reader> {
     const reader = await this.changeReader(ctx, readerId, (reader) => ({
-      reader: { ...reader, status: silentForMs > readerOfflineAfterMs ? 'offline' : 'online',
-        last_seen_at: ctx.nowMs - silentForMs, _internal: { ...reader._internal, offline: true } },
+      reader: {
+        ...reader,
+        status: silentForMs > readerOfflineAfterMs ? 'offline' : 'online',
+        last_seen_at: ctx.nowMs - silentForMs,
+        _internal: { ...reader._internal, offline: true },
+      },
       events: [],
     }));
     return this.view(reader, ctx.nowMs);
@@ -18,7 +20,12 @@ export class ReaderFaultInjection extends ReaderPart {
 
   async setOnline(ctx: RequestContext, readerId: string): Promise<Reader> {
     const reader = await this.changeReader(ctx, readerId, (reader) => ({
-      reader: { ...reader, status: 'online', last_seen_at: ctx.nowMs, _internal: { ...reader._internal, offline: false } },
+      reader: {
+        ...reader,
+        status: 'online',
+        last_seen_at: ctx.nowMs,
+        _internal: { ...reader._internal, offline: false },
+      },
       events: [],
     }));
     return this.view(reader, ctx.nowMs);
@@ -40,7 +47,10 @@ export class ReaderFaultInjection extends ReaderPart {
 
   async setBusy(ctx: RequestContext, readerId: string, seconds: number): Promise<Reader> {
     const reader = await this.changeReader(ctx, readerId, (reader) => ({
-      reader: { ...reader, _internal: { ...reader._internal, busyUntilMs: seconds === 0 ? null : ctx.nowMs + seconds * 1000 } },
+      reader: {
+        ...reader,
+        _internal: { ...reader._internal, busyUntilMs: seconds === 0 ? null : ctx.nowMs + seconds * 1000 },
+      },
       events: [],
     }));
     return this.view(reader, ctx.nowMs);

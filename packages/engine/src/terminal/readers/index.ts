@@ -7,7 +7,14 @@
  * `PaymentMethods.createFromCardRead` and `PaymentIntents`' confirmation steps, the one card-read
  * path and the one authorization path.
  */
-import { readerDeadline, type Cart, type Metadata, type Reader, type ReaderFaults, type RefundPaymentCommand } from '@opentill/core';
+import {
+  readerDeadline,
+  type Cart,
+  type Metadata,
+  type Reader,
+  type ReaderFaults,
+  type RefundPaymentCommand,
+} from '@opentill/core';
 import type { Engine, RequestContext } from '../../engine.js';
 import type { PaymentIntents } from '../../payment-intents.js';
 import type { PaymentMethods } from '../../payment-methods.js';
@@ -36,8 +43,14 @@ export class TerminalReaders {
   private readonly faults: ReaderFaultInjection;
   private readonly deadlines: ReaderDeadlines;
 
-  constructor(engine: Engine, links: ReaderLinks, paymentIntents: PaymentIntents, paymentMethods: PaymentMethods,
-    refunds: Refunds, setupIntents: SetupIntents) {
+  constructor(
+    engine: Engine,
+    links: ReaderLinks,
+    paymentIntents: PaymentIntents,
+    paymentMethods: PaymentMethods,
+    refunds: Refunds,
+    setupIntents: SetupIntents,
+  ) {
     const services = { engine, links, paymentIntents, paymentMethods, refunds, setupIntents };
     this.registry = new ReaderRegistry(services);
     this.authorization = new ReaderAuthorizations(services);
@@ -59,8 +72,10 @@ export class TerminalReaders {
     return this.registry.load(ctx, id, param);
   }
 
-  register(ctx: RequestContext, command: { registrationCode: string; label?: string; location?: string; metadata: Metadata }):
-    Promise<Reader> {
+  register(
+    ctx: RequestContext,
+    command: { registrationCode: string; label?: string; location?: string; metadata: Metadata },
+  ): Promise<Reader> {
     return this.registry.register(ctx, command);
   }
 
@@ -68,7 +83,11 @@ export class TerminalReaders {
     return this.registry.retrieve(ctx, id);
   }
 
-  update(ctx: RequestContext, id: string, command: { label?: string | null; metadataPatch?: (m: Metadata) => Metadata }): Promise<Reader> {
+  update(
+    ctx: RequestContext,
+    id: string,
+    command: { label?: string | null; metadataPatch?: (m: Metadata) => Metadata },
+  ): Promise<Reader> {
     return this.registry.update(ctx, id, command);
   }
 
@@ -78,24 +97,42 @@ export class TerminalReaders {
 
   // Actions (server → reader) ------------------------------------------------------------------------
 
-  processPaymentIntent(ctx: RequestContext, readerId: string, paymentIntentId: string,
-    processConfig: Record<string, unknown> | undefined): Promise<Reader> {
+  processPaymentIntent(
+    ctx: RequestContext,
+    readerId: string,
+    paymentIntentId: string,
+    processConfig: Record<string, unknown> | undefined,
+  ): Promise<Reader> {
     return this.actions.processPaymentIntent(ctx, readerId, paymentIntentId, processConfig);
   }
 
-  collectPaymentMethod(ctx: RequestContext, readerId: string, paymentIntentId: string,
-    collectConfig: Record<string, unknown> | undefined): Promise<Reader> {
+  collectPaymentMethod(
+    ctx: RequestContext,
+    readerId: string,
+    paymentIntentId: string,
+    collectConfig: Record<string, unknown> | undefined,
+  ): Promise<Reader> {
     return this.actions.collectPaymentMethod(ctx, readerId, paymentIntentId, collectConfig);
   }
 
   /** `pin`: collected by the device before the authorization (a Tap to Pay phone), sent with it. */
-  confirmPaymentIntent(ctx: RequestContext, readerId: string, paymentIntentId: string,
-    confirmConfig: Record<string, unknown> | undefined, pin: CardholderPin | null = null): Promise<Reader> {
+  confirmPaymentIntent(
+    ctx: RequestContext,
+    readerId: string,
+    paymentIntentId: string,
+    confirmConfig: Record<string, unknown> | undefined,
+    pin: CardholderPin | null = null,
+  ): Promise<Reader> {
     return this.actions.confirmPaymentIntent(ctx, readerId, paymentIntentId, confirmConfig, pin);
   }
 
-  processSetupIntent(ctx: RequestContext, readerId: string, setupIntentId: string, allowRedisplay: string,
-    processConfig: Record<string, unknown> | undefined): Promise<Reader> {
+  processSetupIntent(
+    ctx: RequestContext,
+    readerId: string,
+    setupIntentId: string,
+    allowRedisplay: string,
+    processConfig: Record<string, unknown> | undefined,
+  ): Promise<Reader> {
     return this.actions.processSetupIntent(ctx, readerId, setupIntentId, allowRedisplay, processConfig);
   }
 
@@ -107,8 +144,12 @@ export class TerminalReaders {
     return this.actions.setReaderDisplay(ctx, readerId, cart);
   }
 
-  collectInputs(ctx: RequestContext, readerId: string, inputs: Array<Record<string, unknown>>, metadata: Metadata | null):
-    Promise<Reader> {
+  collectInputs(
+    ctx: RequestContext,
+    readerId: string,
+    inputs: Array<Record<string, unknown>>,
+    metadata: Metadata | null,
+  ): Promise<Reader> {
     return this.actions.collectInputs(ctx, readerId, inputs, metadata);
   }
 
@@ -122,8 +163,13 @@ export class TerminalReaders {
    * A card is presented to the reader. `readFor` turns the PaymentIntent's payment method types
    * into the card read; `pin`: what the cardholder entered on the device with it, if anything.
    */
-  presentPaymentMethod(ctx: RequestContext, readerId: string, readFor: (paymentMethodTypes: string[]) => CardRead,
-    tipAmount: number, pin: CardholderPin | null = null): Promise<Reader> {
+  presentPaymentMethod(
+    ctx: RequestContext,
+    readerId: string,
+    readFor: (paymentMethodTypes: string[]) => CardRead,
+    tipAmount: number,
+    pin: CardholderPin | null = null,
+  ): Promise<Reader> {
     return this.reports.presentPaymentMethod(ctx, readerId, readFor, tipAmount, pin);
   }
 
@@ -132,7 +178,11 @@ export class TerminalReaders {
     return this.reports.pressCancel(ctx, readerId);
   }
 
-  submitInputs(ctx: RequestContext, readerId: string, submitted: Parameters<DeviceReports['submitInputs']>[2]): Promise<Reader> {
+  submitInputs(
+    ctx: RequestContext,
+    readerId: string,
+    submitted: Parameters<DeviceReports['submitInputs']>[2],
+  ): Promise<Reader> {
     return this.reports.submitInputs(ctx, readerId, submitted);
   }
 
@@ -174,7 +224,12 @@ export class TerminalReaders {
   }
 
   /** Runs the authorization the reader started (see `ReaderAuthorizations.authorize`). */
-  authorize(ctx: RequestContext, readerId: string, claimedBy?: Reader, pin: CardholderPin | null = null): Promise<Reader> {
+  authorize(
+    ctx: RequestContext,
+    readerId: string,
+    claimedBy?: Reader,
+    pin: CardholderPin | null = null,
+  ): Promise<Reader> {
     return this.authorization.authorize(ctx, readerId, claimedBy, pin);
   }
 }

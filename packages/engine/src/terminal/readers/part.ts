@@ -1,7 +1,5 @@
 /** The shared base of the reader service's parts (terminal/readers/index.ts). */
-import {
-  readerDeadline, type Reader, type StoredObject,
-} from '@opentill/core';
+import { readerDeadline, type Reader, type StoredObject } from '@opentill/core';
 import { versionsOf, type Engine, type RequestContext } from '../../engine.js';
 import type { PaymentIntents } from '../../payment-intents.js';
 import type { PaymentMethods } from '../../payment-methods.js';
@@ -53,8 +51,11 @@ export abstract class ReaderPart {
   }
 
   /** Loads, applies a pure change, commits (with the reader's deadline), retrying on conflicts. */
-  async changeReader(ctx: RequestContext, readerId: string,
-    change: (reader: Reader) => { reader: Reader; events: Array<{ type: string; object: StoredObject }> }): Promise<Reader> {
+  async changeReader(
+    ctx: RequestContext,
+    readerId: string,
+    change: (reader: Reader) => { reader: Reader; events: Array<{ type: string; object: StoredObject }> },
+  ): Promise<Reader> {
     return this.engine.retrying(async () => {
       const record = await this.load(ctx, readerId);
       const changed = change(record.object);
@@ -64,8 +65,12 @@ export abstract class ReaderPart {
     });
   }
 
-  protected async commitReader(ctx: RequestContext, reader: Reader, events: Array<{ type: string; object: StoredObject }>,
-    record: StoredRecord<Reader>): Promise<void> {
+  protected async commitReader(
+    ctx: RequestContext,
+    reader: Reader,
+    events: Array<{ type: string; object: StoredObject }>,
+    record: StoredRecord<Reader>,
+  ): Promise<void> {
     await this.engine.commit(ctx, [reader], events, versionsOf(record), new Map([[reader.id, readerDeadline(reader)]]));
   }
 }

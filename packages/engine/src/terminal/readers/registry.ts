@@ -1,7 +1,5 @@
 /** Readers' registration (simulated codes and gateway pairing codes) and CRUD. */
-import {
-  ApiError, buildReader, terminalErrors, type Metadata, type Reader,
-} from '@opentill/core';
+import { ApiError, buildReader, terminalErrors, type Metadata, type Reader } from '@opentill/core';
 import { hashKey } from '../../accounts.js';
 import { versionsOf, type RequestContext } from '../../engine.js';
 import { kinds } from '../../kinds.js';
@@ -20,9 +18,15 @@ export const simulatedRegistrationCodes: Readonly<Record<string, string>> = {
 };
 
 export class ReaderRegistry extends ReaderPart {
-  async register(ctx: RequestContext, command: {
-    registrationCode: string; label?: string; location?: string; metadata: Metadata;
-  }): Promise<Reader> {
+  async register(
+    ctx: RequestContext,
+    command: {
+      registrationCode: string;
+      label?: string;
+      location?: string;
+      metadata: Metadata;
+    },
+  ): Promise<Reader> {
     const deviceType = simulatedRegistrationCodes[command.registrationCode];
     if (!deviceType) return this.registerPaired(ctx, command);
     if (command.location === undefined) {
@@ -31,10 +35,20 @@ export class ReaderRegistry extends ReaderPart {
     await this.engine.load(ctx, kinds.terminalLocation, command.location);
     const secret = this.engine.ids.secret(12).toLowerCase();
     const serial = `${command.registrationCode}-${secret.slice(0, 3)}-${secret.slice(3, 6)}-${secret.slice(6, 8)}-${secret.slice(8, 11)}`;
-    const reader = buildReader({
-      id: this.engine.ids.next('tmr'), deviceType, label: command.label ?? serial, location: command.location,
-      metadata: command.metadata, serialNumber: serial, deviceSwVersion: '', ipAddress: '0.0.0.0', link: 'simulated',
-    }, ctx.nowMs);
+    const reader = buildReader(
+      {
+        id: this.engine.ids.next('tmr'),
+        deviceType,
+        label: command.label ?? serial,
+        location: command.location,
+        metadata: command.metadata,
+        serialNumber: serial,
+        deviceSwVersion: '',
+        ipAddress: '0.0.0.0',
+        link: 'simulated',
+      },
+      ctx.nowMs,
+    );
     await this.engine.commit(ctx, [reader], [], new Map());
     return this.view(reader, ctx.nowMs);
   }
@@ -44,27 +58,44 @@ export class ReaderRegistry extends ReaderPart {
    * reader is bound to that adapter, and the device receives its credentials (a reader secret, stored
    * here only as a SHA-256 hash).
    */
-  private async registerPaired(ctx: RequestContext, command: {
-    registrationCode: string; label?: string; location?: string; metadata: Metadata;
-  }): Promise<Reader> {
+  private async registerPaired(
+    ctx: RequestContext,
+    command: {
+      registrationCode: string;
+      label?: string;
+      location?: string;
+      metadata: Metadata;
+    },
+  ): Promise<Reader> {
     if (command.location === undefined) {
       throw new ApiError('parameter_missing', 'Missing required param: location.', { param: 'location' });
     }
     await this.engine.load(ctx, kinds.terminalLocation, command.location);
     const pending = this.links.claimRegistration(command.registrationCode.trim().toLowerCase(), ctx.nowMs);
     if (!pending) {
-      throw new ApiError('invalid_request_body',
+      throw new ApiError(
+        'invalid_request_body',
         `The registration code '${command.registrationCode.slice(0, 60)}' is not valid. Use the code shown by a reader ` +
-        `waiting to pair (it expires after a few minutes), or in test mode one of ` +
-        `${Object.keys(simulatedRegistrationCodes).join(', ')} to register a simulated reader.`,
-        { param: 'registration_code' });
+          `waiting to pair (it expires after a few minutes), or in test mode one of ` +
+          `${Object.keys(simulatedRegistrationCodes).join(', ')} to register a simulated reader.`,
+        { param: 'registration_code' },
+      );
     }
     const readerSecret = `rdrsk_${this.engine.ids.secret(40)}`;
-    const reader = buildReader({
-      id: this.engine.ids.next('tmr'), deviceType: pending.deviceType, label: command.label ?? pending.serialNumber,
-      location: command.location, metadata: command.metadata, serialNumber: pending.serialNumber,
-      deviceSwVersion: pending.deviceSwVersion, ipAddress: pending.ipAddress, link: pending.link,
-    }, ctx.nowMs);
+    const reader = buildReader(
+      {
+        id: this.engine.ids.next('tmr'),
+        deviceType: pending.deviceType,
+        label: command.label ?? pending.serialNumber,
+        location: command.location,
+        metadata: command.metadata,
+        serialNumber: pending.serialNumber,
+        deviceSwVersion: pending.deviceSwVersion,
+        ipAddress: pending.ipAddress,
+        link: pending.link,
+      },
+      ctx.nowMs,
+    );
     reader._internal = { ...reader._internal, secretSha256: hashKey(readerSecret) };
     await this.engine.commit(ctx, [reader], [], new Map());
     pending.complete(ctx.accountId, reader.id, readerSecret);
@@ -75,7 +106,11 @@ export class ReaderRegistry extends ReaderPart {
     return this.view((await this.load(ctx, id)).object, ctx.nowMs);
   }
 
-  async update(ctx: RequestContext, id: string, command: { label?: string | null; metadataPatch?: (m: Metadata) => Metadata }): Promise<Reader> {
+  async update(
+    ctx: RequestContext,
+    id: string,
+    command: { label?: string | null; metadataPatch?: (m: Metadata) => Metadata },
+  ): Promise<Reader> {
     return this.engine.retrying(async () => {
       const record = await this.load(ctx, id);
       const next: Reader = { ...record.object };
@@ -92,7 +127,13 @@ export class ReaderRegistry extends ReaderPart {
       const reader = record.object;
       if (reader._internal.stage === 'authorizing') throw terminalErrors.busy();
       await this.engine.commit(ctx, [{ ...reader, deleted: true }], [], versionsOf(record), new Map([[id, null]]));
-      return { id, object: 'terminal.reader', deleted: true, device_type: reader.device_type, serial_number: reader.serial_number };
+      return {
+        id,
+        object: 'terminal.reader',
+        deleted: true,
+        device_type: reader.device_type,
+        serial_number: reader.serial_number,
+      };
     });
   }
 }

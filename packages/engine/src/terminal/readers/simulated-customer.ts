@@ -1,7 +1,5 @@
 /** The simulated customer: what they enter (succeed_input_collection) and the card they present by default. */
-import {
-  defaultSimulatedCard, defaultSimulatedCardType, inputsCollected, type Reader,
-} from '@opentill/core';
+import { defaultSimulatedCard, defaultSimulatedCardType, inputsCollected, type Reader } from '@opentill/core';
 import type { RequestContext } from '../../engine.js';
 import type { CardRead } from '../../ports.js';
 import { ReaderPart } from './part.js';
@@ -9,8 +7,9 @@ import { ReaderPart } from './part.js';
 export class SimulatedCustomer extends ReaderPart {
   async succeedInputCollection(ctx: RequestContext, readerId: string, skipNonRequired: boolean): Promise<Reader> {
     const reader = await this.changeReader(ctx, readerId, (reader) => {
-      const inputs = ((reader.action?.['collect_inputs'] as { inputs?: Array<Record<string, unknown>> } | undefined)?.inputs ?? [])
-        .map((input) => filledInput(input, skipNonRequired));
+      const inputs = (
+        (reader.action?.['collect_inputs'] as { inputs?: Array<Record<string, unknown>> } | undefined)?.inputs ?? []
+      ).map((input) => filledInput(input, skipNonRequired));
       return inputsCollected(reader, inputs, ctx.nowMs);
     });
     return this.view(reader, ctx.nowMs);
@@ -28,7 +27,10 @@ export function defaultRead(types: string[]): CardRead {
 function filledInput(input: Record<string, unknown>, skipNonRequired: boolean): Record<string, unknown> {
   const type = String(input['type']);
   const toggles = Array.isArray(input['toggles'])
-    ? (input['toggles'] as Array<Record<string, unknown>>).map((toggle) => ({ ...toggle, value: toggle['default_value'] ?? 'disabled' }))
+    ? (input['toggles'] as Array<Record<string, unknown>>).map((toggle) => ({
+        ...toggle,
+        value: toggle['default_value'] ?? 'disabled',
+      }))
     : null;
   if (skipNonRequired && input['required'] !== true) return { ...input, skipped: true, toggles };
   const values: Record<string, unknown> = {
@@ -41,7 +43,12 @@ function filledInput(input: Record<string, unknown>, skipNonRequired: boolean): 
   if (type === 'selection') {
     const selection = input['selection'] as { choices?: Array<{ id: string; text: string }> } | undefined;
     const choice = selection?.choices?.[0];
-    return { ...input, skipped: false, toggles, selection: { ...selection, id: choice?.id ?? null, text: choice?.text ?? null } };
+    return {
+      ...input,
+      skipped: false,
+      toggles,
+      selection: { ...selection, id: choice?.id ?? null, text: choice?.text ?? null },
+    };
   }
   return { ...input, skipped: false, toggles, [type]: values[type] ?? { value: null } };
 }

@@ -56,84 +56,277 @@ let country = null;
 /** Other languages, keyed by the English text (French is written beside English at each call). */
 const dictionaries = {
   de: {
-    'Add a tip?': 'Trinkgeld hinzufügen?', Amount: 'Betrag', Cancel: 'Abbrechen', 'Choose an option': 'Wählen Sie eine Option',
-    Clear: 'Löschen', Connected: 'Verbunden', 'Connecting…': 'Verbinden…', 'Custom amount': 'Anderer Betrag', 'Digits only': 'Nur Ziffern',
-    Disconnected: 'Getrennt', 'Do not remove the card': 'Karte nicht entfernen', Enter: 'Bestätigen', 'Enter your PIN': 'PIN eingeben',
-    'Entry mode': 'Lesemodus', 'Incorrect PIN': 'Falsche PIN', 'Invalid amount': 'Ungültiger Betrag',
-    'Invalid email address': 'Ungültige E-Mail-Adresse', 'Invalid phone number': 'Ungültige Telefonnummer', Items: 'Artikel',
-    Keypad: 'Tastenfeld', 'No tip': 'Kein Trinkgeld', 'Not accepted': 'Nicht akzeptiert', Offline: 'Offline', Payment: 'Zahlung',
-    'Please sign': 'Bitte unterschreiben', Processing: 'Verarbeitung', 'Processing…': 'Wird verarbeitet…',
-    'Reader not connected — try again': 'Lesegerät nicht verbunden – bitte erneut versuchen', 'Reader offline': 'Lesegerät offline',
-    'Reader ready': 'Lesegerät bereit', Ready: 'Bereit', 'Reconnecting…': 'Neu verbinden…',
-    'Reconnecting… (link expired?)': 'Neu verbinden… (Link abgelaufen?)', Refund: 'Erstattung', 'Remove card': 'Karte entfernen',
-    Required: 'Pflichtfeld', 'Save card': 'Karte speichern', 'Signature pad': 'Unterschriftsfeld', 'Simulate a card': 'Karte simulieren',
-    Skip: 'Überspringen', Submit: 'Senden', 'Tap, insert or swipe': 'Karte auflegen, einstecken oder durchziehen',
-    'Test cards': 'Testkarten', 'The session may have expired: open a new link.': 'Die Sitzung ist vielleicht abgelaufen: Öffnen Sie einen neuen Link.',
-    Total: 'Gesamt', 'Waiting for the reader to reconnect…': 'Warten auf die Verbindung…', Welcome: 'Willkommen',
-    'Your order': 'Ihre Bestellung', 'digit(s) entered': 'Ziffer(n) eingegeben', 'Attempts left:': 'Verbleibende Versuche:', Tip: 'Trinkgeld',
-    Cards: 'Karten', Wallets: 'Wallets', Declines: 'Ablehnungen', PIN: 'PIN', Tap: 'Kontaktlos', Insert: 'Einstecken', Swipe: 'Durchziehen',
-    Approved: 'Genehmigt', Declined: 'Abgelehnt', Canceled: 'Abgebrochen', Error: 'Fehler', 'Unknown screen': 'Unbekannter Bildschirm',
-    'Cannot connect': 'Verbindung nicht möglich', 'Missing session': 'Sitzung fehlt', Step: 'Schritt',
+    'Add a tip?': 'Trinkgeld hinzufügen?',
+    Amount: 'Betrag',
+    Cancel: 'Abbrechen',
+    'Choose an option': 'Wählen Sie eine Option',
+    Clear: 'Löschen',
+    Connected: 'Verbunden',
+    'Connecting…': 'Verbinden…',
+    'Custom amount': 'Anderer Betrag',
+    'Digits only': 'Nur Ziffern',
+    Disconnected: 'Getrennt',
+    'Do not remove the card': 'Karte nicht entfernen',
+    Enter: 'Bestätigen',
+    'Enter your PIN': 'PIN eingeben',
+    'Entry mode': 'Lesemodus',
+    'Incorrect PIN': 'Falsche PIN',
+    'Invalid amount': 'Ungültiger Betrag',
+    'Invalid email address': 'Ungültige E-Mail-Adresse',
+    'Invalid phone number': 'Ungültige Telefonnummer',
+    Items: 'Artikel',
+    Keypad: 'Tastenfeld',
+    'No tip': 'Kein Trinkgeld',
+    'Not accepted': 'Nicht akzeptiert',
+    Offline: 'Offline',
+    Payment: 'Zahlung',
+    'Please sign': 'Bitte unterschreiben',
+    Processing: 'Verarbeitung',
+    'Processing…': 'Wird verarbeitet…',
+    'Reader not connected — try again': 'Lesegerät nicht verbunden – bitte erneut versuchen',
+    'Reader offline': 'Lesegerät offline',
+    'Reader ready': 'Lesegerät bereit',
+    Ready: 'Bereit',
+    'Reconnecting…': 'Neu verbinden…',
+    'Reconnecting… (link expired?)': 'Neu verbinden… (Link abgelaufen?)',
+    Refund: 'Erstattung',
+    'Remove card': 'Karte entfernen',
+    Required: 'Pflichtfeld',
+    'Save card': 'Karte speichern',
+    'Signature pad': 'Unterschriftsfeld',
+    'Simulate a card': 'Karte simulieren',
+    Skip: 'Überspringen',
+    Submit: 'Senden',
+    'Tap, insert or swipe': 'Karte auflegen, einstecken oder durchziehen',
+    'Test cards': 'Testkarten',
+    'The session may have expired: open a new link.':
+      'Die Sitzung ist vielleicht abgelaufen: Öffnen Sie einen neuen Link.',
+    Total: 'Gesamt',
+    'Waiting for the reader to reconnect…': 'Warten auf die Verbindung…',
+    Welcome: 'Willkommen',
+    'Your order': 'Ihre Bestellung',
+    'digit(s) entered': 'Ziffer(n) eingegeben',
+    'Attempts left:': 'Verbleibende Versuche:',
+    Tip: 'Trinkgeld',
+    Cards: 'Karten',
+    Wallets: 'Wallets',
+    Declines: 'Ablehnungen',
+    PIN: 'PIN',
+    Tap: 'Kontaktlos',
+    Insert: 'Einstecken',
+    Swipe: 'Durchziehen',
+    Approved: 'Genehmigt',
+    Declined: 'Abgelehnt',
+    Canceled: 'Abgebrochen',
+    Error: 'Fehler',
+    'Unknown screen': 'Unbekannter Bildschirm',
+    'Cannot connect': 'Verbindung nicht möglich',
+    'Missing session': 'Sitzung fehlt',
+    Step: 'Schritt',
   },
   es: {
-    'Add a tip?': '¿Añadir propina?', Amount: 'Importe', Cancel: 'Cancelar', 'Choose an option': 'Elija una opción', Clear: 'Borrar',
-    Connected: 'Conectado', 'Connecting…': 'Conectando…', 'Custom amount': 'Otro importe', 'Digits only': 'Solo dígitos',
-    Disconnected: 'Desconectado', 'Do not remove the card': 'No retire la tarjeta', Enter: 'Aceptar', 'Enter your PIN': 'Introduzca su PIN',
-    'Entry mode': 'Modo de lectura', 'Incorrect PIN': 'PIN incorrecto', 'Invalid amount': 'Importe no válido',
-    'Invalid email address': 'Correo electrónico no válido', 'Invalid phone number': 'Número de teléfono no válido', Items: 'Artículos',
-    Keypad: 'Teclado', 'No tip': 'Sin propina', 'Not accepted': 'No aceptado', Offline: 'Sin conexión', Payment: 'Pago',
-    'Please sign': 'Firme aquí', Processing: 'Procesando', 'Processing…': 'Procesando…',
-    'Reader not connected — try again': 'Lector no conectado: inténtelo de nuevo', 'Reader offline': 'Lector sin conexión',
-    'Reader ready': 'Lector listo', Ready: 'Listo', 'Reconnecting…': 'Reconectando…', 'Reconnecting… (link expired?)': 'Reconectando… (¿enlace caducado?)',
-    Refund: 'Reembolso', 'Remove card': 'Retire la tarjeta', Required: 'Obligatorio', 'Save card': 'Guardar tarjeta',
-    'Signature pad': 'Área de firma', 'Simulate a card': 'Simular una tarjeta', Skip: 'Omitir', Submit: 'Enviar',
-    'Tap, insert or swipe': 'Acerque, inserte o deslice la tarjeta', 'Test cards': 'Tarjetas de prueba',
-    'The session may have expired: open a new link.': 'Puede que la sesión haya caducado: abra un enlace nuevo.', Total: 'Total',
-    'Waiting for the reader to reconnect…': 'Esperando la conexión…', Welcome: 'Bienvenido', 'Your order': 'Su pedido',
-    'digit(s) entered': 'dígito(s) introducido(s)', 'Attempts left:': 'Intentos restantes:', Tip: 'Propina', Cards: 'Tarjetas',
-    Wallets: 'Monederos', Declines: 'Rechazos', PIN: 'PIN', Tap: 'Sin contacto', Insert: 'Insertar', Swipe: 'Deslizar',
-    Approved: 'Aprobado', Declined: 'Rechazado', Canceled: 'Cancelado', Error: 'Error', 'Unknown screen': 'Pantalla desconocida',
-    'Cannot connect': 'No se puede conectar', 'Missing session': 'Falta la sesión', Step: 'Paso',
+    'Add a tip?': '¿Añadir propina?',
+    Amount: 'Importe',
+    Cancel: 'Cancelar',
+    'Choose an option': 'Elija una opción',
+    Clear: 'Borrar',
+    Connected: 'Conectado',
+    'Connecting…': 'Conectando…',
+    'Custom amount': 'Otro importe',
+    'Digits only': 'Solo dígitos',
+    Disconnected: 'Desconectado',
+    'Do not remove the card': 'No retire la tarjeta',
+    Enter: 'Aceptar',
+    'Enter your PIN': 'Introduzca su PIN',
+    'Entry mode': 'Modo de lectura',
+    'Incorrect PIN': 'PIN incorrecto',
+    'Invalid amount': 'Importe no válido',
+    'Invalid email address': 'Correo electrónico no válido',
+    'Invalid phone number': 'Número de teléfono no válido',
+    Items: 'Artículos',
+    Keypad: 'Teclado',
+    'No tip': 'Sin propina',
+    'Not accepted': 'No aceptado',
+    Offline: 'Sin conexión',
+    Payment: 'Pago',
+    'Please sign': 'Firme aquí',
+    Processing: 'Procesando',
+    'Processing…': 'Procesando…',
+    'Reader not connected — try again': 'Lector no conectado: inténtelo de nuevo',
+    'Reader offline': 'Lector sin conexión',
+    'Reader ready': 'Lector listo',
+    Ready: 'Listo',
+    'Reconnecting…': 'Reconectando…',
+    'Reconnecting… (link expired?)': 'Reconectando… (¿enlace caducado?)',
+    Refund: 'Reembolso',
+    'Remove card': 'Retire la tarjeta',
+    Required: 'Obligatorio',
+    'Save card': 'Guardar tarjeta',
+    'Signature pad': 'Área de firma',
+    'Simulate a card': 'Simular una tarjeta',
+    Skip: 'Omitir',
+    Submit: 'Enviar',
+    'Tap, insert or swipe': 'Acerque, inserte o deslice la tarjeta',
+    'Test cards': 'Tarjetas de prueba',
+    'The session may have expired: open a new link.': 'Puede que la sesión haya caducado: abra un enlace nuevo.',
+    Total: 'Total',
+    'Waiting for the reader to reconnect…': 'Esperando la conexión…',
+    Welcome: 'Bienvenido',
+    'Your order': 'Su pedido',
+    'digit(s) entered': 'dígito(s) introducido(s)',
+    'Attempts left:': 'Intentos restantes:',
+    Tip: 'Propina',
+    Cards: 'Tarjetas',
+    Wallets: 'Monederos',
+    Declines: 'Rechazos',
+    PIN: 'PIN',
+    Tap: 'Sin contacto',
+    Insert: 'Insertar',
+    Swipe: 'Deslizar',
+    Approved: 'Aprobado',
+    Declined: 'Rechazado',
+    Canceled: 'Cancelado',
+    Error: 'Error',
+    'Unknown screen': 'Pantalla desconocida',
+    'Cannot connect': 'No se puede conectar',
+    'Missing session': 'Falta la sesión',
+    Step: 'Paso',
   },
   it: {
-    'Add a tip?': 'Aggiungere una mancia?', Amount: 'Importo', Cancel: 'Annulla', 'Choose an option': 'Scegli un\'opzione', Clear: 'Cancella',
-    Connected: 'Connesso', 'Connecting…': 'Connessione…', 'Custom amount': 'Altro importo', 'Digits only': 'Solo cifre',
-    Disconnected: 'Disconnesso', 'Do not remove the card': 'Non rimuovere la carta', Enter: 'Conferma', 'Enter your PIN': 'Inserisci il PIN',
-    'Entry mode': 'Modalità di lettura', 'Incorrect PIN': 'PIN errato', 'Invalid amount': 'Importo non valido',
-    'Invalid email address': 'Indirizzo email non valido', 'Invalid phone number': 'Numero di telefono non valido', Items: 'Articoli',
-    Keypad: 'Tastierino', 'No tip': 'Nessuna mancia', 'Not accepted': 'Non accettato', Offline: 'Offline', Payment: 'Pagamento',
-    'Please sign': 'Firma qui', Processing: 'Elaborazione', 'Processing…': 'Elaborazione in corso…',
-    'Reader not connected — try again': 'Lettore non connesso: riprova', 'Reader offline': 'Lettore offline', 'Reader ready': 'Lettore pronto',
-    Ready: 'Pronto', 'Reconnecting…': 'Riconnessione…', 'Reconnecting… (link expired?)': 'Riconnessione… (link scaduto?)',
-    Refund: 'Rimborso', 'Remove card': 'Rimuovi la carta', Required: 'Obbligatorio', 'Save card': 'Salva la carta',
-    'Signature pad': 'Area firma', 'Simulate a card': 'Simula una carta', Skip: 'Salta', Submit: 'Invia',
-    'Tap, insert or swipe': 'Avvicina, inserisci o striscia la carta', 'Test cards': 'Carte di test',
-    'The session may have expired: open a new link.': 'La sessione potrebbe essere scaduta: apri un nuovo link.', Total: 'Totale',
-    'Waiting for the reader to reconnect…': 'In attesa della connessione…', Welcome: 'Benvenuto', 'Your order': 'Il tuo ordine',
-    'digit(s) entered': 'cifre inserite', 'Attempts left:': 'Tentativi rimasti:', Tip: 'Mancia', Cards: 'Carte', Wallets: 'Wallet',
-    Declines: 'Rifiuti', PIN: 'PIN', Tap: 'Contactless', Insert: 'Inserisci', Swipe: 'Striscia', Approved: 'Approvato',
-    Declined: 'Rifiutato', Canceled: 'Annullato', Error: 'Errore', 'Unknown screen': 'Schermata sconosciuta',
-    'Cannot connect': 'Impossibile connettersi', 'Missing session': 'Sessione mancante', Step: 'Passaggio',
+    'Add a tip?': 'Aggiungere una mancia?',
+    Amount: 'Importo',
+    Cancel: 'Annulla',
+    'Choose an option': "Scegli un'opzione",
+    Clear: 'Cancella',
+    Connected: 'Connesso',
+    'Connecting…': 'Connessione…',
+    'Custom amount': 'Altro importo',
+    'Digits only': 'Solo cifre',
+    Disconnected: 'Disconnesso',
+    'Do not remove the card': 'Non rimuovere la carta',
+    Enter: 'Conferma',
+    'Enter your PIN': 'Inserisci il PIN',
+    'Entry mode': 'Modalità di lettura',
+    'Incorrect PIN': 'PIN errato',
+    'Invalid amount': 'Importo non valido',
+    'Invalid email address': 'Indirizzo email non valido',
+    'Invalid phone number': 'Numero di telefono non valido',
+    Items: 'Articoli',
+    Keypad: 'Tastierino',
+    'No tip': 'Nessuna mancia',
+    'Not accepted': 'Non accettato',
+    Offline: 'Offline',
+    Payment: 'Pagamento',
+    'Please sign': 'Firma qui',
+    Processing: 'Elaborazione',
+    'Processing…': 'Elaborazione in corso…',
+    'Reader not connected — try again': 'Lettore non connesso: riprova',
+    'Reader offline': 'Lettore offline',
+    'Reader ready': 'Lettore pronto',
+    Ready: 'Pronto',
+    'Reconnecting…': 'Riconnessione…',
+    'Reconnecting… (link expired?)': 'Riconnessione… (link scaduto?)',
+    Refund: 'Rimborso',
+    'Remove card': 'Rimuovi la carta',
+    Required: 'Obbligatorio',
+    'Save card': 'Salva la carta',
+    'Signature pad': 'Area firma',
+    'Simulate a card': 'Simula una carta',
+    Skip: 'Salta',
+    Submit: 'Invia',
+    'Tap, insert or swipe': 'Avvicina, inserisci o striscia la carta',
+    'Test cards': 'Carte di test',
+    'The session may have expired: open a new link.': 'La sessione potrebbe essere scaduta: apri un nuovo link.',
+    Total: 'Totale',
+    'Waiting for the reader to reconnect…': 'In attesa della connessione…',
+    Welcome: 'Benvenuto',
+    'Your order': 'Il tuo ordine',
+    'digit(s) entered': 'cifre inserite',
+    'Attempts left:': 'Tentativi rimasti:',
+    Tip: 'Mancia',
+    Cards: 'Carte',
+    Wallets: 'Wallet',
+    Declines: 'Rifiuti',
+    PIN: 'PIN',
+    Tap: 'Contactless',
+    Insert: 'Inserisci',
+    Swipe: 'Striscia',
+    Approved: 'Approvato',
+    Declined: 'Rifiutato',
+    Canceled: 'Annullato',
+    Error: 'Errore',
+    'Unknown screen': 'Schermata sconosciuta',
+    'Cannot connect': 'Impossibile connettersi',
+    'Missing session': 'Sessione mancante',
+    Step: 'Passaggio',
   },
   nl: {
-    'Add a tip?': 'Fooi toevoegen?', Amount: 'Bedrag', Cancel: 'Annuleren', 'Choose an option': 'Kies een optie', Clear: 'Wissen',
-    Connected: 'Verbonden', 'Connecting…': 'Verbinden…', 'Custom amount': 'Ander bedrag', 'Digits only': 'Alleen cijfers',
-    Disconnected: 'Verbinding verbroken', 'Do not remove the card': 'Verwijder de kaart niet', Enter: 'Bevestigen',
-    'Enter your PIN': 'Voer uw pincode in', 'Entry mode': 'Leesmethode', 'Incorrect PIN': 'Onjuiste pincode', 'Invalid amount': 'Ongeldig bedrag',
-    'Invalid email address': 'Ongeldig e-mailadres', 'Invalid phone number': 'Ongeldig telefoonnummer', Items: 'Artikelen',
-    Keypad: 'Toetsenblok', 'No tip': 'Geen fooi', 'Not accepted': 'Niet geaccepteerd', Offline: 'Offline', Payment: 'Betaling',
-    'Please sign': 'Onderteken hier', Processing: 'Verwerken', 'Processing…': 'Bezig met verwerken…',
-    'Reader not connected — try again': 'Lezer niet verbonden – probeer het opnieuw', 'Reader offline': 'Lezer offline',
-    'Reader ready': 'Lezer gereed', Ready: 'Gereed', 'Reconnecting…': 'Opnieuw verbinden…',
-    'Reconnecting… (link expired?)': 'Opnieuw verbinden… (link verlopen?)', Refund: 'Terugbetaling', 'Remove card': 'Verwijder de kaart',
-    Required: 'Verplicht', 'Save card': 'Kaart opslaan', 'Signature pad': 'Handtekeningveld', 'Simulate a card': 'Kaart simuleren',
-    Skip: 'Overslaan', Submit: 'Verzenden', 'Tap, insert or swipe': 'Houd de kaart tegen de lezer, steek hem in of haal hem door',
-    'Test cards': 'Testkaarten', 'The session may have expired: open a new link.': 'De sessie is misschien verlopen: open een nieuwe link.',
-    Total: 'Totaal', 'Waiting for the reader to reconnect…': 'Wachten op verbinding…', Welcome: 'Welkom', 'Your order': 'Uw bestelling',
-    'digit(s) entered': 'cijfer(s) ingevoerd', 'Attempts left:': 'Resterende pogingen:', Tip: 'Fooi', Cards: 'Kaarten', Wallets: 'Wallets',
-    Declines: 'Weigeringen', PIN: 'Pincode', Tap: 'Contactloos', Insert: 'Insteken', Swipe: 'Doorhalen', Approved: 'Goedgekeurd',
-    Declined: 'Geweigerd', Canceled: 'Geannuleerd', Error: 'Fout', 'Unknown screen': 'Onbekend scherm',
-    'Cannot connect': 'Kan geen verbinding maken', 'Missing session': 'Sessie ontbreekt', Step: 'Stap',
+    'Add a tip?': 'Fooi toevoegen?',
+    Amount: 'Bedrag',
+    Cancel: 'Annuleren',
+    'Choose an option': 'Kies een optie',
+    Clear: 'Wissen',
+    Connected: 'Verbonden',
+    'Connecting…': 'Verbinden…',
+    'Custom amount': 'Ander bedrag',
+    'Digits only': 'Alleen cijfers',
+    Disconnected: 'Verbinding verbroken',
+    'Do not remove the card': 'Verwijder de kaart niet',
+    Enter: 'Bevestigen',
+    'Enter your PIN': 'Voer uw pincode in',
+    'Entry mode': 'Leesmethode',
+    'Incorrect PIN': 'Onjuiste pincode',
+    'Invalid amount': 'Ongeldig bedrag',
+    'Invalid email address': 'Ongeldig e-mailadres',
+    'Invalid phone number': 'Ongeldig telefoonnummer',
+    Items: 'Artikelen',
+    Keypad: 'Toetsenblok',
+    'No tip': 'Geen fooi',
+    'Not accepted': 'Niet geaccepteerd',
+    Offline: 'Offline',
+    Payment: 'Betaling',
+    'Please sign': 'Onderteken hier',
+    Processing: 'Verwerken',
+    'Processing…': 'Bezig met verwerken…',
+    'Reader not connected — try again': 'Lezer niet verbonden – probeer het opnieuw',
+    'Reader offline': 'Lezer offline',
+    'Reader ready': 'Lezer gereed',
+    Ready: 'Gereed',
+    'Reconnecting…': 'Opnieuw verbinden…',
+    'Reconnecting… (link expired?)': 'Opnieuw verbinden… (link verlopen?)',
+    Refund: 'Terugbetaling',
+    'Remove card': 'Verwijder de kaart',
+    Required: 'Verplicht',
+    'Save card': 'Kaart opslaan',
+    'Signature pad': 'Handtekeningveld',
+    'Simulate a card': 'Kaart simuleren',
+    Skip: 'Overslaan',
+    Submit: 'Verzenden',
+    'Tap, insert or swipe': 'Houd de kaart tegen de lezer, steek hem in of haal hem door',
+    'Test cards': 'Testkaarten',
+    'The session may have expired: open a new link.': 'De sessie is misschien verlopen: open een nieuwe link.',
+    Total: 'Totaal',
+    'Waiting for the reader to reconnect…': 'Wachten op verbinding…',
+    Welcome: 'Welkom',
+    'Your order': 'Uw bestelling',
+    'digit(s) entered': 'cijfer(s) ingevoerd',
+    'Attempts left:': 'Resterende pogingen:',
+    Tip: 'Fooi',
+    Cards: 'Kaarten',
+    Wallets: 'Wallets',
+    Declines: 'Weigeringen',
+    PIN: 'Pincode',
+    Tap: 'Contactloos',
+    Insert: 'Insteken',
+    Swipe: 'Doorhalen',
+    Approved: 'Goedgekeurd',
+    Declined: 'Geweigerd',
+    Canceled: 'Geannuleerd',
+    Error: 'Fout',
+    'Unknown screen': 'Onbekend scherm',
+    'Cannot connect': 'Kan geen verbinding maken',
+    'Missing session': 'Sessie ontbreekt',
+    Step: 'Stap',
   },
 };
 
@@ -155,8 +348,39 @@ function locale() {
   return lang + '-' + (country || defaults[lang]);
 }
 
-const vatCountries = new Set(['AT', 'BE', 'BG', 'CH', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GB', 'GR', 'HR', 'HU', 'IE', 'IT',
-  'LI', 'LT', 'LU', 'LV', 'MT', 'NL', 'NO', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK']);
+const vatCountries = new Set([
+  'AT',
+  'BE',
+  'BG',
+  'CH',
+  'CY',
+  'CZ',
+  'DE',
+  'DK',
+  'EE',
+  'ES',
+  'FI',
+  'FR',
+  'GB',
+  'GR',
+  'HR',
+  'HU',
+  'IE',
+  'IT',
+  'LI',
+  'LT',
+  'LU',
+  'LV',
+  'MT',
+  'NL',
+  'NO',
+  'PL',
+  'PT',
+  'RO',
+  'SE',
+  'SI',
+  'SK',
+]);
 
 /** What the cart calls its tax: the country's name for it, in the screen's language. */
 function taxLabel() {
@@ -171,7 +395,11 @@ function taxLabel() {
 
 /** The reader's language and country arrived (or changed): everything is drawn again in it. */
 function setLanguage(readerLanguage, readerCountry) {
-  const next = languages.includes(requestedLanguage) ? requestedLanguage : languages.includes(readerLanguage) ? readerLanguage : 'en';
+  const next = languages.includes(requestedLanguage)
+    ? requestedLanguage
+    : languages.includes(readerLanguage)
+      ? readerLanguage
+      : 'en';
   const nextCountry = typeof readerCountry === 'string' && /^[A-Z]{2}$/.test(readerCountry) ? readerCountry : null;
   if (next === lang && nextCountry === country) return false;
   lang = next;
@@ -188,22 +416,35 @@ function icon(name, cls) {
   return el;
 }
 
-const svg = (body, viewBox) => '<svg viewBox="' + (viewBox || '0 0 48 48') + '" fill="none" stroke="currentColor" ' +
-  'stroke-width="3.5" stroke-linecap="round" stroke-linejoin="round">' + body + '</svg>';
+const svg = (body, viewBox) =>
+  '<svg viewBox="' +
+  (viewBox || '0 0 48 48') +
+  '" fill="none" stroke="currentColor" ' +
+  'stroke-width="3.5" stroke-linecap="round" stroke-linejoin="round">' +
+  body +
+  '</svg>';
 const ICONS = {
-  contactless: svg('<path d="M14 14c3 3 4.5 6.3 4.5 10S17 31 14 34"/><path d="M21.5 9.5c4.2 4.2 6.3 9 6.3 14.5s-2.1 10.3-6.3 14.5"/>' +
-    '<path d="M29 5c5.5 5.5 8.3 11.8 8.3 19S34.5 37.5 29 43"/>'),
+  contactless: svg(
+    '<path d="M14 14c3 3 4.5 6.3 4.5 10S17 31 14 34"/><path d="M21.5 9.5c4.2 4.2 6.3 9 6.3 14.5s-2.1 10.3-6.3 14.5"/>' +
+      '<path d="M29 5c5.5 5.5 8.3 11.8 8.3 19S34.5 37.5 29 43"/>',
+  ),
   check: svg('<path d="M12 25l8 8 16-17"/>'),
   cross: svg('<path d="M15 15l18 18M33 15L15 33"/>'),
   ban: svg('<circle cx="24" cy="24" r="14"/><path d="M14 34l20-20"/>'),
   alert: svg('<path d="M24 14v12"/><path d="M24 33v.5"/>'),
-  offline: svg('<path d="M6 18c10-9 26-9 36 0"/><path d="M12 25c7-6 17-6 24 0"/><path d="M18 32c3.5-3 8.5-3 12 0"/>' +
-    '<path d="M24 39v.5"/><path d="M8 8l32 32"/>'),
+  offline: svg(
+    '<path d="M6 18c10-9 26-9 36 0"/><path d="M12 25c7-6 17-6 24 0"/><path d="M18 32c3.5-3 8.5-3 12 0"/>' +
+      '<path d="M24 39v.5"/><path d="M8 8l32 32"/>',
+  ),
   lock: svg('<rect x="12" y="21" width="24" height="18" rx="3"/><path d="M17 21v-5a7 7 0 0 1 14 0v5"/>'),
   back: svg('<path d="M18 12h22v24H18L7 24z"/><path d="M24 19l10 10M34 19L24 29"/>'),
   card: svg('<rect x="6" y="12" width="36" height="24" rx="4"/><path d="M6 19h36"/>'),
-  insert: svg('<rect x="13" y="6" width="22" height="30" rx="3"/><rect x="19" y="24" width="10" height="8" rx="1.5"/><path d="M24 40v4M20 41l4 4 4-4"/>'),
-  swipe: svg('<rect x="6" y="14" width="30" height="20" rx="3"/><path d="M6 20h30"/><path d="M38 24h6M41 21l3 3-3 3"/>'),
+  insert: svg(
+    '<rect x="13" y="6" width="22" height="30" rx="3"/><rect x="19" y="24" width="10" height="8" rx="1.5"/><path d="M24 40v4M20 41l4 4 4-4"/>',
+  ),
+  swipe: svg(
+    '<rect x="6" y="14" width="30" height="20" rx="3"/><path d="M6 20h30"/><path d="M38 24h6M41 21l3 3-3 3"/>',
+  ),
 };
 
 const zeroDecimal = new Set();
@@ -237,12 +478,20 @@ function parseMoney(text, currency) {
 }
 
 const deviceNames = {
-  simulated_wisepos_e: 'BBPOS WisePOS E', bbpos_wisepos_e: 'BBPOS WisePOS E',
-  simulated_s700: 'Stripe Reader S700', stripe_s700: 'Stripe Reader S700',
-  simulated_s710: 'Stripe Reader S710', stripe_s710: 'Stripe Reader S710',
-  simulated_v660p: 'Verifone V660p', verifone_v660p: 'Verifone V660p',
-  simulated_t600: 'Stripe Reader T600', simulated_m425: 'Verifone M425', simulated_p630: 'Verifone P630',
-  simulated_ux700: 'Verifone UX700', verifone_P400: 'Verifone P400', bbpos_wisepad3: 'BBPOS WisePad 3',
+  simulated_wisepos_e: 'BBPOS WisePOS E',
+  bbpos_wisepos_e: 'BBPOS WisePOS E',
+  simulated_s700: 'Stripe Reader S700',
+  stripe_s700: 'Stripe Reader S700',
+  simulated_s710: 'Stripe Reader S710',
+  stripe_s710: 'Stripe Reader S710',
+  simulated_v660p: 'Verifone V660p',
+  verifone_v660p: 'Verifone V660p',
+  simulated_t600: 'Stripe Reader T600',
+  simulated_m425: 'Verifone M425',
+  simulated_p630: 'Verifone P630',
+  simulated_ux700: 'Verifone UX700',
+  verifone_P400: 'Verifone P400',
+  bbpos_wisepad3: 'BBPOS WisePad 3',
 };
 const deviceName = (type) => deviceNames[type] || String(type || '').replace(/_/g, ' ');
 
@@ -278,7 +527,9 @@ function applyPending() {
 
 function announce(text) {
   statusEl.textContent = '';
-  setTimeout(() => { statusEl.textContent = text; }, 30);
+  setTimeout(() => {
+    statusEl.textContent = text;
+  }, 30);
 }
 
 let toastTimer = null;
@@ -286,7 +537,9 @@ function toast(text) {
   toastEl.textContent = text;
   toastEl.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { toastEl.hidden = true; }, 4000);
+  toastTimer = setTimeout(() => {
+    toastEl.hidden = true;
+  }, 4000);
 }
 
 function send(input) {
@@ -304,10 +557,13 @@ function send(input) {
 
 /** The common frame of a screen: an optional eyebrow, a main area and sticky actions. */
 function layout(name, opts, main, actions) {
-  return h('section', { class: 'view view-' + name + (opts.tone ? ' tone-' + opts.tone : ''), 'aria-labelledby': 'view-title' },
+  return h(
+    'section',
+    { class: 'view view-' + name + (opts.tone ? ' tone-' + opts.tone : ''), 'aria-labelledby': 'view-title' },
     opts.eyebrow ? h('p', { class: 'eyebrow' }, opts.eyebrow) : null,
     h('div', { class: 'view-main' }, main),
-    actions && actions.length ? h('div', { class: 'actions' }, actions) : null);
+    actions && actions.length ? h('div', { class: 'actions' }, actions) : null,
+  );
 }
 
 function title(fr, en, cls) {
@@ -315,41 +571,68 @@ function title(fr, en, cls) {
 }
 
 function cancelButton(label) {
-  return h('button', { type: 'button', class: 'btn btn-cancel', 'data-action': 'cancel', onclick: () => send({ type: 'cancel' }) },
-    icon('cross', 'btn-icon'), label || bi('Annuler', 'Cancel'));
+  return h(
+    'button',
+    { type: 'button', class: 'btn btn-cancel', 'data-action': 'cancel', onclick: () => send({ type: 'cancel' }) },
+    icon('cross', 'btn-icon'),
+    label || bi('Annuler', 'Cancel'),
+  );
 }
 
 function amountBlock(amount, currency, caption) {
-  return h('div', { class: 'amount-block' },
+  return h(
+    'div',
+    { class: 'amount-block' },
     caption ? h('p', { class: 'amount-caption' }, caption) : null,
-    h('p', { class: 'amount', 'data-testid': 'amount', text: money(amount, currency) }));
+    h('p', { class: 'amount', 'data-testid': 'amount', text: money(amount, currency) }),
+  );
 }
 
 function renderSplash(s) {
   return layout('splash', {}, [
-    h('div', { class: 'brand-mark', 'aria-hidden': 'true' }, h('span', { class: 'brand-o' }), h('span', { class: 'brand-t', text: 'OpenTill' })),
+    h(
+      'div',
+      { class: 'brand-mark', 'aria-hidden': 'true' },
+      h('span', { class: 'brand-o' }),
+      h('span', { class: 'brand-t', text: 'OpenTill' }),
+    ),
     h('h1', { id: 'view-title', class: 'title splash-label', tabindex: '-1', text: reader.label || reader.id }),
     h('p', { class: 'muted device-name', text: deviceName(reader.device_type) }),
     s.message ? h('p', { class: 'splash-message', text: s.message }) : bi('Bienvenue', 'Welcome', 'splash-welcome'),
-    h('p', { class: 'reader-status', 'data-status': reader.status || 'unknown' },
+    h(
+      'p',
+      { class: 'reader-status', 'data-status': reader.status || 'unknown' },
       h('span', { class: 'dot', 'aria-hidden': 'true' }),
-      reader.status === 'offline' ? bi('Hors ligne', 'Offline') : bi('Prêt', 'Ready')),
+      reader.status === 'offline' ? bi('Hors ligne', 'Offline') : bi('Prêt', 'Ready'),
+    ),
   ]);
 }
 
 function renderCart(s) {
   const cart = s.cart;
-  const rows = cart.line_items.map((item) => h('li', { class: 'cart-line' },
-    h('span', { class: 'qty', text: item.quantity + ' ×' }),
-    h('span', { class: 'desc', text: item.description }),
-    h('span', { class: 'price', text: money(item.amount * item.quantity, cart.currency) })));
+  const rows = cart.line_items.map((item) =>
+    h(
+      'li',
+      { class: 'cart-line' },
+      h('span', { class: 'qty', text: item.quantity + ' ×' }),
+      h('span', { class: 'desc', text: item.description }),
+      h('span', { class: 'price', text: money(item.amount * item.quantity, cart.currency) }),
+    ),
+  );
   return layout('cart', { eyebrow: bi('Votre commande', 'Your order') }, [
     h('ul', { class: 'cart-lines', 'aria-label': tx('Articles', 'Items') }, rows),
-    h('dl', { class: 'cart-totals' },
+    h(
+      'dl',
+      { class: 'cart-totals' },
       cart.tax !== null && cart.tax !== undefined
-        ? [h('dt', {}, h('span', { class: 'bi', lang, text: taxLabel() })), h('dd', { text: money(cart.tax, cart.currency) })] : null,
+        ? [
+            h('dt', {}, h('span', { class: 'bi', lang, text: taxLabel() })),
+            h('dd', { text: money(cart.tax, cart.currency) }),
+          ]
+        : null,
       h('dt', { class: 'total' }, bi('Total', 'Total')),
-      h('dd', { class: 'total', 'data-testid': 'cart-total', text: money(cart.total, cart.currency) })),
+      h('dd', { class: 'total', 'data-testid': 'cart-total', text: money(cart.total, cart.currency) }),
+    ),
     h('h1', { id: 'view-title', class: 'sr-only', tabindex: '-1', text: 'Total ' + money(cart.total, cart.currency) }),
   ]);
 }
@@ -360,11 +643,22 @@ const readMethods = {
   magnetic_stripe_track2: { fr: 'Glisser', en: 'Swipe', icon: 'swipe' },
 };
 const wallets = {
-  apple_pay: 'Apple Pay', google_pay: 'Google Pay', samsung_pay: 'Samsung Pay',
+  apple_pay: 'Apple Pay',
+  google_pay: 'Google Pay',
+  samsung_pay: 'Samsung Pay',
 };
 const brandMarks = {
-  visa: 'VISA', mastercard: 'mastercard', amex: 'AMEX', discover: 'DISCOVER', diners: 'Diners Club', jcb: 'JCB',
-  unionpay: 'UnionPay', interac: 'Interac', eftpos_au: 'eftpos', cartes_bancaires: 'CB', girocard: 'girocard',
+  visa: 'VISA',
+  mastercard: 'mastercard',
+  amex: 'AMEX',
+  discover: 'DISCOVER',
+  diners: 'Diners Club',
+  jcb: 'JCB',
+  unionpay: 'UnionPay',
+  interac: 'Interac',
+  eftpos_au: 'eftpos',
+  cartes_bancaires: 'CB',
+  girocard: 'girocard',
 };
 
 function cardGroup(card) {
@@ -375,16 +669,29 @@ function cardGroup(card) {
 
 function cardButton(card, onPick) {
   const last4 = card.number.slice(-4);
-  return h('button', {
-    type: 'button', class: 'card-option', 'data-card': card.name, 'data-brand': card.brand,
-    'aria-label': card.label + ', •••• ' + last4, onclick: () => onPick(card),
-  },
-  h('span', { class: 'card-art brand-' + card.brand, 'aria-hidden': 'true' },
-    h('span', { class: 'card-chip' }),
-    h('span', { class: 'card-mark', text: brandMarks[card.brand] || card.brand })),
-  h('span', { class: 'card-text' },
-    h('span', { class: 'card-label', text: card.label }),
-    h('span', { class: 'card-number', text: '•••• ' + last4 })));
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'card-option',
+      'data-card': card.name,
+      'data-brand': card.brand,
+      'aria-label': card.label + ', •••• ' + last4,
+      onclick: () => onPick(card),
+    },
+    h(
+      'span',
+      { class: 'card-art brand-' + card.brand, 'aria-hidden': 'true' },
+      h('span', { class: 'card-chip' }),
+      h('span', { class: 'card-mark', text: brandMarks[card.brand] || card.brand }),
+    ),
+    h(
+      'span',
+      { class: 'card-text' },
+      h('span', { class: 'card-label', text: card.label }),
+      h('span', { class: 'card-number', text: '•••• ' + last4 }),
+    ),
+  );
 }
 
 function renderCollect(s) {
@@ -418,40 +725,108 @@ function renderCollect(s) {
     refund: bi('Remboursement', 'Refund'),
   }[s.purpose];
 
-  const modeGroup = h('div', { class: 'segmented', role: 'group', 'aria-label': tx('Mode de lecture', 'Entry mode') },
-    methods.map((m) => h('button', {
-      type: 'button', class: 'seg', 'data-read-method': m, 'aria-pressed': String(prefs.readMethod === m),
-      onclick: () => { prefs.readMethod = m; rerender(); },
-    }, icon(readMethods[m].icon, 'seg-icon'), bi(readMethods[m].fr, readMethods[m].en))));
+  const modeGroup = h(
+    'div',
+    { class: 'segmented', role: 'group', 'aria-label': tx('Mode de lecture', 'Entry mode') },
+    methods.map((m) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'seg',
+          'data-read-method': m,
+          'aria-pressed': String(prefs.readMethod === m),
+          onclick: () => {
+            prefs.readMethod = m;
+            rerender();
+          },
+        },
+        icon(readMethods[m].icon, 'seg-icon'),
+        bi(readMethods[m].fr, readMethods[m].en),
+      ),
+    ),
+  );
 
-  const tabList = h('div', { class: 'tabs', role: 'tablist', 'aria-label': tx('Cartes de test', 'Test cards') },
-    tabs.map(([id, fr, en]) => h('button', {
-      type: 'button', role: 'tab', id: 'tab-' + id, class: 'tab', 'data-tab': id,
-      'aria-selected': String(prefs.tab === id), 'aria-controls': 'card-panel',
-      onclick: () => { prefs.tab = id; rerender(); },
-    }, fr === en ? fr : bi(fr, en))));
+  const tabList = h(
+    'div',
+    { class: 'tabs', role: 'tablist', 'aria-label': tx('Cartes de test', 'Test cards') },
+    tabs.map(([id, fr, en]) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          role: 'tab',
+          id: 'tab-' + id,
+          class: 'tab',
+          'data-tab': id,
+          'aria-selected': String(prefs.tab === id),
+          'aria-controls': 'card-panel',
+          onclick: () => {
+            prefs.tab = id;
+            rerender();
+          },
+        },
+        fr === en ? fr : bi(fr, en),
+      ),
+    ),
+  );
 
   let panelBody;
   if (prefs.tab === 'wallets') {
-    panelBody = h('div', { class: 'wallet-grid' }, s.wallets.map((w) => h('button', {
-      type: 'button', class: 'wallet-option wallet-' + w, 'data-wallet': w, onclick: () => presentWallet(w),
-    }, h('span', { class: 'wallet-name', text: wallets[w] || w }))));
+    panelBody = h(
+      'div',
+      { class: 'wallet-grid' },
+      s.wallets.map((w) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'wallet-option wallet-' + w,
+            'data-wallet': w,
+            onclick: () => presentWallet(w),
+          },
+          h('span', { class: 'wallet-name', text: wallets[w] || w }),
+        ),
+      ),
+    );
   } else {
-    panelBody = h('div', { class: 'card-grid' }, (groups[prefs.tab] || []).map((card) => cardButton(card, present)));
+    panelBody = h(
+      'div',
+      { class: 'card-grid' },
+      (groups[prefs.tab] || []).map((card) => cardButton(card, present)),
+    );
   }
 
-  return layout('collect', { eyebrow: purpose }, [
-    amountBlock(s.purpose === 'setup' ? null : s.amount, s.currency),
-    h('div', { class: 'prompt-row' },
-      h('div', { class: 'tap-zone' + (prefs.readMethod === 'contactless_emv' ? ' pulsing' : ''), 'aria-hidden': 'true' },
-        icon(readMethods[prefs.readMethod].icon, 'tap-icon')),
-      title('Présentez, insérez ou glissez la carte', 'Tap, insert or swipe', 'prompt')),
-    h('div', { class: 'picker' },
-      h('p', { class: 'picker-title' }, bi('Simuler une carte', 'Simulate a card')),
-      modeGroup,
-      tabList,
-      h('div', { class: 'card-panel', id: 'card-panel', role: 'tabpanel', 'aria-labelledby': 'tab-' + prefs.tab }, panelBody)),
-  ], s.cancelable ? [cancelButton()] : []);
+  return layout(
+    'collect',
+    { eyebrow: purpose },
+    [
+      amountBlock(s.purpose === 'setup' ? null : s.amount, s.currency),
+      h(
+        'div',
+        { class: 'prompt-row' },
+        h(
+          'div',
+          { class: 'tap-zone' + (prefs.readMethod === 'contactless_emv' ? ' pulsing' : ''), 'aria-hidden': 'true' },
+          icon(readMethods[prefs.readMethod].icon, 'tap-icon'),
+        ),
+        title('Présentez, insérez ou glissez la carte', 'Tap, insert or swipe', 'prompt'),
+      ),
+      h(
+        'div',
+        { class: 'picker' },
+        h('p', { class: 'picker-title' }, bi('Simuler une carte', 'Simulate a card')),
+        modeGroup,
+        tabList,
+        h(
+          'div',
+          { class: 'card-panel', id: 'card-panel', role: 'tabpanel', 'aria-labelledby': 'tab-' + prefs.tab },
+          panelBody,
+        ),
+      ),
+    ],
+    s.cancelable ? [cancelButton()] : [],
+  );
 }
 
 function renderTip(s) {
@@ -461,45 +836,104 @@ function renderTip(s) {
   const children = [
     amountBlock(s.amount, s.currency, bi('Montant', 'Amount')),
     title('Ajouter un pourboire ?', 'Add a tip?'),
-    h('div', { class: 'tip-grid' }, options.map((o) => h('button', {
-      type: 'button', class: 'tip-option', 'data-tip': String(o.amount), onclick: () => chooseTip(o.amount),
-    },
-    // A fixed amount is labelled as money by the server ("€2.00"): the label says it all. A label in raw
-    // minor units ("200", older devices) is shown as money; a percentage or a word gets its amount below.
-    o.label === String(o.amount)
-      ? h('span', { class: 'tip-label', text: money(o.amount, s.currency) })
-      : /\d/.test(o.label) && !o.label.includes('%')
-        ? h('span', { class: 'tip-label', text: o.label })
-        : [h('span', { class: 'tip-label', text: o.label }), h('span', { class: 'tip-amount', text: money(o.amount, s.currency) })]))),
+    h(
+      'div',
+      { class: 'tip-grid' },
+      options.map((o) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'tip-option',
+            'data-tip': String(o.amount),
+            onclick: () => chooseTip(o.amount),
+          },
+          // A fixed amount is labelled as money by the server ("€2.00"): the label says it all. A label in raw
+          // minor units ("200", older devices) is shown as money; a percentage or a word gets its amount below.
+          o.label === String(o.amount)
+            ? h('span', { class: 'tip-label', text: money(o.amount, s.currency) })
+            : /\d/.test(o.label) && !o.label.includes('%')
+              ? h('span', { class: 'tip-label', text: o.label })
+              : [
+                  h('span', { class: 'tip-label', text: o.label }),
+                  h('span', { class: 'tip-amount', text: money(o.amount, s.currency) }),
+                ],
+        ),
+      ),
+    ),
   ];
   if (s.custom_allowed) {
     if (custom === undefined) {
-      children.push(h('button', {
-        type: 'button', class: 'btn btn-secondary', 'data-action': 'custom-tip',
-        onclick: () => { local.customTip = ''; rerender(); const el = document.getElementById('custom-tip'); if (el) el.focus(); },
-      }, bi('Autre montant', 'Custom amount')));
+      children.push(
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-secondary',
+            'data-action': 'custom-tip',
+            onclick: () => {
+              local.customTip = '';
+              rerender();
+              const el = document.getElementById('custom-tip');
+              if (el) el.focus();
+            },
+          },
+          bi('Autre montant', 'Custom amount'),
+        ),
+      );
     } else {
       const error = h('p', { class: 'field-error', id: 'custom-tip-error', role: 'alert' });
       const input = h('input', {
-        id: 'custom-tip', class: 'field-input', type: 'text', inputmode: 'decimal', autocomplete: 'off',
-        value: custom, 'aria-describedby': 'custom-tip-error', placeholder: (0).toLocaleString(locale(), { minimumFractionDigits: 2 }),
-        oninput: (e) => { local.customTip = e.target.value; },
+        id: 'custom-tip',
+        class: 'field-input',
+        type: 'text',
+        inputmode: 'decimal',
+        autocomplete: 'off',
+        value: custom,
+        'aria-describedby': 'custom-tip-error',
+        placeholder: (0).toLocaleString(locale(), { minimumFractionDigits: 2 }),
+        oninput: (e) => {
+          local.customTip = e.target.value;
+        },
       });
       const submit = (e) => {
         e.preventDefault();
         const amount = parseMoney(input.value, s.currency);
-        if (amount === null) { error.textContent = tx('Montant invalide', 'Invalid amount'); input.setAttribute('aria-invalid', 'true'); return; }
+        if (amount === null) {
+          error.textContent = tx('Montant invalide', 'Invalid amount');
+          input.setAttribute('aria-invalid', 'true');
+          return;
+        }
         chooseTip(amount);
       };
-      children.push(h('form', { class: 'custom-tip', onsubmit: submit },
-        h('label', { for: 'custom-tip', class: 'field-label' }, bi('Pourboire', 'Tip'), ' (' + String(s.currency).toUpperCase() + ')'),
-        h('div', { class: 'inline-field' }, input,
-          h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'custom-tip-ok' }, bi('OK', 'OK'))),
-        error));
+      children.push(
+        h(
+          'form',
+          { class: 'custom-tip', onsubmit: submit },
+          h(
+            'label',
+            { for: 'custom-tip', class: 'field-label' },
+            bi('Pourboire', 'Tip'),
+            ' (' + String(s.currency).toUpperCase() + ')',
+          ),
+          h(
+            'div',
+            { class: 'inline-field' },
+            input,
+            h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'custom-tip-ok' }, bi('OK', 'OK')),
+          ),
+          error,
+        ),
+      );
     }
   }
-  const actions = [h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'no-tip', onclick: () => chooseTip(0) },
-    bi('Sans pourboire', 'No tip'))];
+  const actions = [
+    h(
+      'button',
+      { type: 'button', class: 'btn btn-secondary', 'data-action': 'no-tip', onclick: () => chooseTip(0) },
+      bi('Sans pourboire', 'No tip'),
+    ),
+  ];
   if (s.cancelable) actions.push(cancelButton());
   return layout('tip', {}, children, actions);
 }
@@ -508,31 +942,91 @@ function renderPin(s) {
   if (local.pin === undefined) local.pin = '';
   const max = 12;
   const shown = Math.max(4, local.pin.length);
-  const dots = h('div', { class: 'pin-dots', role: 'img', 'data-testid': 'pin-dots',
-    'aria-label': local.pin.length + ' ' + tx('chiffre(s) saisi(s)', 'digit(s) entered') },
-  Array.from({ length: shown }, (_, i) => h('span', { class: 'pin-dot' + (i < local.pin.length ? ' filled' : '') })));
-  const key = (digit) => h('button', {
-    type: 'button', class: 'key', 'data-key': digit, 'aria-label': digit,
-    onclick: () => { if (local.pin.length < max) { local.pin += digit; rerender(); } },
-  }, digit);
+  const dots = h(
+    'div',
+    {
+      class: 'pin-dots',
+      role: 'img',
+      'data-testid': 'pin-dots',
+      'aria-label': local.pin.length + ' ' + tx('chiffre(s) saisi(s)', 'digit(s) entered'),
+    },
+    Array.from({ length: shown }, (_, i) => h('span', { class: 'pin-dot' + (i < local.pin.length ? ' filled' : '') })),
+  );
+  const key = (digit) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'key',
+        'data-key': digit,
+        'aria-label': digit,
+        onclick: () => {
+          if (local.pin.length < max) {
+            local.pin += digit;
+            rerender();
+          }
+        },
+      },
+      digit,
+    );
   const canSubmit = local.pin.length >= 4;
-  const pad = h('div', { class: 'keypad', role: 'group', 'aria-label': tx('Clavier', 'Keypad') },
+  const pad = h(
+    'div',
+    { class: 'keypad', role: 'group', 'aria-label': tx('Clavier', 'Keypad') },
     ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(key),
-    h('button', { type: 'button', class: 'key key-clear', 'data-key': 'clear', 'aria-label': tx('Corriger', 'Clear'),
-      onclick: () => { local.pin = local.pin.slice(0, -1); rerender(); } }, icon('back', 'key-icon')),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'key key-clear',
+        'data-key': 'clear',
+        'aria-label': tx('Corriger', 'Clear'),
+        onclick: () => {
+          local.pin = local.pin.slice(0, -1);
+          rerender();
+        },
+      },
+      icon('back', 'key-icon'),
+    ),
     key('0'),
-    h('button', { type: 'button', class: 'key key-ok', 'data-key': 'ok', 'aria-label': tx('Valider', 'Enter'),
-      'data-disabled': String(!canSubmit), disabled: !canSubmit || pending,
-      onclick: () => { if (local.pin.length >= 4) { const pin = local.pin; local.pin = ''; send({ type: 'enter_pin', pin }); rerender(); } } },
-    icon('check', 'key-icon')));
-  return layout('pin', {}, [
-    amountBlock(s.amount, s.currency),
-    h('div', { class: 'pin-head' }, icon('lock', 'pin-lock'), title('Saisissez votre code', 'Enter your PIN')),
-    dots,
-    h('p', { class: 'attempts' + (s.attempts_left <= 1 ? ' last' : ''), 'data-testid': 'attempts' },
-      bi('Essais restants :', 'Attempts left:'), ' ' + s.attempts_left),
-    pad,
-  ], s.cancelable ? [cancelButton()] : []);
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'key key-ok',
+        'data-key': 'ok',
+        'aria-label': tx('Valider', 'Enter'),
+        'data-disabled': String(!canSubmit),
+        disabled: !canSubmit || pending,
+        onclick: () => {
+          if (local.pin.length >= 4) {
+            const pin = local.pin;
+            local.pin = '';
+            send({ type: 'enter_pin', pin });
+            rerender();
+          }
+        },
+      },
+      icon('check', 'key-icon'),
+    ),
+  );
+  return layout(
+    'pin',
+    {},
+    [
+      amountBlock(s.amount, s.currency),
+      h('div', { class: 'pin-head' }, icon('lock', 'pin-lock'), title('Saisissez votre code', 'Enter your PIN')),
+      dots,
+      h(
+        'p',
+        { class: 'attempts' + (s.attempts_left <= 1 ? ' last' : ''), 'data-testid': 'attempts' },
+        bi('Essais restants :', 'Attempts left:'),
+        ' ' + s.attempts_left,
+      ),
+      pad,
+    ],
+    s.cancelable ? [cancelButton()] : [],
+  );
 }
 
 function renderProcessing(s) {
@@ -555,24 +1049,48 @@ function renderResult(s) {
   const o = outcomes[s.outcome] || outcomes.error;
   const actions = [];
   if (prefs.inserted) {
-    actions.push(h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'remove-card',
-      onclick: () => { if (send({ type: 'remove_card' })) { prefs.inserted = false; rerender(); } } }, bi('Retirer la carte', 'Remove card')));
+    actions.push(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-secondary',
+          'data-action': 'remove-card',
+          onclick: () => {
+            if (send({ type: 'remove_card' })) {
+              prefs.inserted = false;
+              rerender();
+            }
+          },
+        },
+        bi('Retirer la carte', 'Remove card'),
+      ),
+    );
   }
-  return layout('result', { tone: o.tone }, [
-    h('div', { class: 'result-badge' }, icon(o.icon, 'result-icon')),
-    title(o.fr, o.en, 'result-title'),
-    s.amount !== null && s.amount !== undefined ? h('p', { class: 'amount amount-small', text: money(s.amount, s.currency) }) : null,
-    s.message ? h('p', { class: 'result-message', 'data-testid': 'result-message', text: s.message }) : null,
-  ], actions);
+  return layout(
+    'result',
+    { tone: o.tone },
+    [
+      h('div', { class: 'result-badge' }, icon(o.icon, 'result-icon')),
+      title(o.fr, o.en, 'result-title'),
+      s.amount !== null && s.amount !== undefined
+        ? h('p', { class: 'amount amount-small', text: money(s.amount, s.currency) })
+        : null,
+      s.message ? h('p', { class: 'result-message', 'data-testid': 'result-message', text: s.message }) : null,
+    ],
+    actions,
+  );
 }
 
 function renderInputs(s) {
   const input = s.inputs[s.index];
   if (!input) return renderSplash({ message: null });
-  if (local.index !== s.index) local = { index: s.index, value: '', toggles: (input.toggles || []).map((t) => t.default_value === 'enabled') };
+  if (local.index !== s.index)
+    local = { index: s.index, value: '', toggles: (input.toggles || []).map((t) => t.default_value === 'enabled') };
   const fieldId = 'input-' + s.index;
   const error = h('p', { class: 'field-error', id: fieldId + '-error', role: 'alert' });
-  const toggles = () => (input.toggles || []).length ? local.toggles.map((on) => (on ? 'enabled' : 'disabled')) : undefined;
+  const toggles = () =>
+    (input.toggles || []).length ? local.toggles.map((on) => (on ? 'enabled' : 'disabled')) : undefined;
   const submit = (value) => {
     const message = { type: 'submit_input', index: s.index, value, skipped: false };
     const t = toggles();
@@ -587,7 +1105,9 @@ function renderInputs(s) {
   };
 
   const main = [
-    s.inputs.length > 1 ? h('p', { class: 'step', text: tx('Étape', 'Step') + ' ' + (s.index + 1) + '/' + s.inputs.length }) : null,
+    s.inputs.length > 1
+      ? h('p', { class: 'step', text: tx('Étape', 'Step') + ' ' + (s.index + 1) + '/' + s.inputs.length })
+      : null,
     h('h1', { id: 'view-title', class: 'title', tabindex: '-1', text: input.title }),
     input.description ? h('p', { class: 'muted description', id: fieldId + '-desc', text: input.description }) : null,
   ];
@@ -603,57 +1123,142 @@ function renderInputs(s) {
   if (kinds[input.type]) {
     const k = kinds[input.type];
     field = h('input', {
-      id: fieldId, class: 'field-input', name: 'value', type: k.type, inputmode: k.inputmode, autocomplete: k.autocomplete,
-      pattern: k.pattern, placeholder: k.placeholder, required: input.required, value: local.value,
+      id: fieldId,
+      class: 'field-input',
+      name: 'value',
+      type: k.type,
+      inputmode: k.inputmode,
+      autocomplete: k.autocomplete,
+      pattern: k.pattern,
+      placeholder: k.placeholder,
+      required: input.required,
+      value: local.value,
       'aria-describedby': fieldId + '-error' + (input.description ? ' ' + fieldId + '-desc' : ''),
-      oninput: (e) => { local.value = e.target.value; },
+      oninput: (e) => {
+        local.value = e.target.value;
+      },
     });
     main.push(h('label', { class: 'field-label sr-only', for: fieldId, text: input.title }), field, error);
     validate = (value) => {
       if (value === '') return input.required ? tx('Champ obligatoire', 'Required') : null;
-      if (input.type === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return tx('Adresse e-mail invalide', 'Invalid email address');
+      if (input.type === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))
+        return tx('Adresse e-mail invalide', 'Invalid email address');
       if (input.type === 'numeric' && !/^\d+$/.test(value)) return tx('Chiffres uniquement', 'Digits only');
-      if (input.type === 'phone' && !/^\+?[0-9 -]{4,20}$/.test(value)) return tx('Numéro invalide', 'Invalid phone number');
+      if (input.type === 'phone' && !/^\+?[0-9 -]{4,20}$/.test(value))
+        return tx('Numéro invalide', 'Invalid phone number');
       return null;
     };
   } else if (input.type === 'selection') {
     const choices = input.choices || [];
     const direct = !(input.toggles && input.toggles.length);
-    main.push(h('div', { class: 'choices', role: 'group', 'aria-labelledby': 'view-title' }, choices.map((c) => h('button', {
-      type: 'button', class: 'btn choice ' + (c.style === 'primary' ? 'btn-primary' : 'btn-secondary'), 'data-choice': c.id,
-      'aria-pressed': direct ? null : String(local.value === c.id),
-      onclick: () => { if (direct) submit(c.id); else { local.value = c.id; rerender(); } },
-    }, c.text))), error);
+    main.push(
+      h(
+        'div',
+        { class: 'choices', role: 'group', 'aria-labelledby': 'view-title' },
+        choices.map((c) =>
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn choice ' + (c.style === 'primary' ? 'btn-primary' : 'btn-secondary'),
+              'data-choice': c.id,
+              'aria-pressed': direct ? null : String(local.value === c.id),
+              onclick: () => {
+                if (direct) submit(c.id);
+                else {
+                  local.value = c.id;
+                  rerender();
+                }
+              },
+            },
+            c.text,
+          ),
+        ),
+      ),
+      error,
+    );
     validate = (value) => (value === '' && input.required ? tx('Choisissez une option', 'Choose an option') : null);
   } else if (input.type === 'signature') {
-    const canvas = h('canvas', { class: 'signature-pad', id: fieldId, 'aria-label': tx('Zone de signature', 'Signature pad'), role: 'img' });
-    main.push(h('div', { class: 'signature-wrap' }, canvas, h('span', { class: 'signature-line', 'aria-hidden': 'true' }, '✕')),
-      h('button', { type: 'button', class: 'btn btn-link', 'data-action': 'clear-signature',
-        onclick: () => { local.strokes = []; setupSignature(canvas); } }, bi('Effacer', 'Clear')), error);
+    const canvas = h('canvas', {
+      class: 'signature-pad',
+      id: fieldId,
+      'aria-label': tx('Zone de signature', 'Signature pad'),
+      role: 'img',
+    });
+    main.push(
+      h('div', { class: 'signature-wrap' }, canvas, h('span', { class: 'signature-line', 'aria-hidden': 'true' }, '✕')),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-link',
+          'data-action': 'clear-signature',
+          onclick: () => {
+            local.strokes = [];
+            setupSignature(canvas);
+          },
+        },
+        bi('Effacer', 'Clear'),
+      ),
+      error,
+    );
     setTimeout(() => setupSignature(canvas), 0);
     collect = () => (local.strokes && local.strokes.length ? signatureDataUrl(local.strokes, canvas) : '');
-    validate = () => ((!local.strokes || !local.strokes.length) && input.required ? tx('Signez dans le cadre', 'Please sign') : null);
+    validate = () =>
+      (!local.strokes || !local.strokes.length) && input.required ? tx('Signez dans le cadre', 'Please sign') : null;
   }
   if (input.toggles && input.toggles.length) {
-    main.push(h('div', { class: 'toggles' }, input.toggles.map((t, i) => {
-      const id = fieldId + '-toggle-' + i;
-      return h('div', { class: 'toggle' },
-        h('input', { type: 'checkbox', role: 'switch', id, class: 'switch', checked: local.toggles[i],
-          'aria-describedby': t.description ? id + '-desc' : null,
-          onchange: (e) => { local.toggles[i] = e.target.checked; } }),
-        h('label', { for: id, class: 'toggle-text' },
-          h('span', { class: 'toggle-title', text: t.title || '' }),
-          t.description ? h('span', { class: 'toggle-desc', id: id + '-desc', text: t.description }) : null));
-    })));
+    main.push(
+      h(
+        'div',
+        { class: 'toggles' },
+        input.toggles.map((t, i) => {
+          const id = fieldId + '-toggle-' + i;
+          return h(
+            'div',
+            { class: 'toggle' },
+            h('input', {
+              type: 'checkbox',
+              role: 'switch',
+              id,
+              class: 'switch',
+              checked: local.toggles[i],
+              'aria-describedby': t.description ? id + '-desc' : null,
+              onchange: (e) => {
+                local.toggles[i] = e.target.checked;
+              },
+            }),
+            h(
+              'label',
+              { for: id, class: 'toggle-text' },
+              h('span', { class: 'toggle-title', text: t.title || '' }),
+              t.description ? h('span', { class: 'toggle-desc', id: id + '-desc', text: t.description }) : null,
+            ),
+          );
+        }),
+      ),
+    );
   }
 
   const actions = [];
   if (input.skip_button !== null && !input.required) {
-    actions.push(h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'skip', onclick: skip }, input.skip_button || tx('Passer', 'Skip')));
+    actions.push(
+      h(
+        'button',
+        { type: 'button', class: 'btn btn-secondary', 'data-action': 'skip', onclick: skip },
+        input.skip_button || tx('Passer', 'Skip'),
+      ),
+    );
   }
   const showSubmit = input.type !== 'selection' || (input.toggles && input.toggles.length);
   if (showSubmit) {
-    actions.push(h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'submit' }, input.submit_button || tx('Valider', 'Submit')));
+    actions.push(
+      h(
+        'button',
+        { type: 'submit', class: 'btn btn-primary', 'data-action': 'submit' },
+        input.submit_button || tx('Valider', 'Submit'),
+      ),
+    );
   }
   const onsubmit = (e) => {
     e.preventDefault();
@@ -661,14 +1266,20 @@ function renderInputs(s) {
     const problem = validate(value);
     if (problem) {
       error.textContent = problem;
-      if (field) { field.setAttribute('aria-invalid', 'true'); field.focus(); }
+      if (field) {
+        field.setAttribute('aria-invalid', 'true');
+        field.focus();
+      }
       return;
     }
     submit(value === '' ? null : value);
   };
-  return h('form', { class: 'view view-inputs', novalidate: true, onsubmit, 'aria-labelledby': 'view-title' },
+  return h(
+    'form',
+    { class: 'view view-inputs', novalidate: true, onsubmit, 'aria-labelledby': 'view-title' },
     h('div', { class: 'view-main' }, main),
-    actions.length ? h('div', { class: 'actions' }, actions) : null);
+    actions.length ? h('div', { class: 'actions' }, actions) : null,
+  );
 }
 
 /** A signature pad: pointer strokes on a canvas sized to its box (and the screen's pixel ratio). */
@@ -686,7 +1297,10 @@ function setupSignature(canvas) {
   if (canvas.dataset.ready) return;
   canvas.dataset.ready = '1';
   let drawing = false;
-  const point = (e) => { const r = canvas.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+  const point = (e) => {
+    const r = canvas.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top];
+  };
   canvas.addEventListener('pointerdown', (e) => {
     drawing = true;
     canvas.setPointerCapture(e.pointerId);
@@ -707,7 +1321,9 @@ function setupSignature(canvas) {
     c.stroke();
     local.strokes[local.strokes.length - 1].push([x, y]);
   });
-  const end = () => { drawing = false; };
+  const end = () => {
+    drawing = false;
+  };
   canvas.addEventListener('pointerup', end);
   canvas.addEventListener('pointercancel', end);
 }
@@ -734,8 +1350,18 @@ function signatureDataUrl(strokes, canvas) {
         py = ry;
       }
     }
-    const svgText = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' + width + ' ' + height + '" width="' + width +
-      '" height="' + height + '"><path d="' + d + '" fill="none" stroke="#000" stroke-width="2.6" stroke-linecap="round" ' +
+    const svgText =
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' +
+      width +
+      ' ' +
+      height +
+      '" width="' +
+      width +
+      '" height="' +
+      height +
+      '"><path d="' +
+      d +
+      '" fill="none" stroke="#000" stroke-width="2.6" stroke-linecap="round" ' +
       'stroke-linejoin="round"/></svg>';
     const url = 'data:image/svg+xml;base64,' + window.btoa(svgText);
     if (url.length <= 4800 || step > 60) return url;
@@ -759,18 +1385,33 @@ function renderMessage(fr, en, detail) {
 }
 
 const renderers = {
-  splash: renderSplash, cart: renderCart, collect: renderCollect, tip: renderTip, pin: renderPin,
-  processing: renderProcessing, result: renderResult, inputs: renderInputs, offline: renderOffline,
+  splash: renderSplash,
+  cart: renderCart,
+  collect: renderCollect,
+  tip: renderTip,
+  pin: renderPin,
+  processing: renderProcessing,
+  result: renderResult,
+  inputs: renderInputs,
+  offline: renderOffline,
 };
 
 const announcements = {
   splash: () => tx('Lecteur prêt', 'Reader ready'),
   cart: (s) => 'Total ' + money(s.cart.total, s.cart.currency),
-  collect: (s) => money(s.amount, s.currency) + ' — ' + tx('Présentez, insérez ou glissez la carte', 'Tap, insert or swipe'),
+  collect: (s) =>
+    money(s.amount, s.currency) + ' — ' + tx('Présentez, insérez ou glissez la carte', 'Tap, insert or swipe'),
   tip: () => tx('Ajouter un pourboire ?', 'Add a tip?'),
-  pin: (s) => tx('Saisissez votre code', 'Enter your PIN') + ', ' + tx('Essais restants :', 'Attempts left:') + ' ' + s.attempts_left,
+  pin: (s) =>
+    tx('Saisissez votre code', 'Enter your PIN') +
+    ', ' +
+    tx('Essais restants :', 'Attempts left:') +
+    ' ' +
+    s.attempts_left,
   processing: () => tx('Traitement en cours', 'Processing'),
-  result: (s) => tx((outcomes[s.outcome] || outcomes.error).fr, (outcomes[s.outcome] || outcomes.error).en) + (s.message ? ' — ' + s.message : ''),
+  result: (s) =>
+    tx((outcomes[s.outcome] || outcomes.error).fr, (outcomes[s.outcome] || outcomes.error).en) +
+    (s.message ? ' — ' + s.message : ''),
   inputs: (s) => (s.inputs[s.index] ? s.inputs[s.index].title : ''),
   offline: () => tx('Lecteur hors ligne', 'Reader offline'),
 };
@@ -804,14 +1445,24 @@ function fitCardMarks(root) {
     mark.style.fontSize = '';
     if (mark.clientWidth > 0 && mark.scrollWidth > mark.clientWidth) {
       const size = parseFloat(window.getComputedStyle(mark).fontSize);
-      mark.style.fontSize = (Math.floor(size * (mark.clientWidth / mark.scrollWidth) * 100) / 100) + 'px';
+      mark.style.fontSize = Math.floor(size * (mark.clientWidth / mark.scrollWidth) * 100) / 100 + 'px';
     }
   }
 }
 if (document.fonts) document.fonts.addEventListener('loadingdone', () => fitCardMarks(screenEl));
 
 function keyOf(el) {
-  for (const attr of ['id', 'data-key', 'data-card', 'data-read-method', 'data-tab', 'data-action', 'data-choice', 'data-tip', 'data-wallet']) {
+  for (const attr of [
+    'id',
+    'data-key',
+    'data-card',
+    'data-read-method',
+    'data-tab',
+    'data-action',
+    'data-choice',
+    'data-tip',
+    'data-wallet',
+  ]) {
     const value = el.getAttribute(attr);
     if (value) return '[' + attr + '="' + value.replace(/["\\]/g, '\\$&') + '"]';
   }
@@ -858,7 +1509,10 @@ document.addEventListener('keydown', (e) => {
   }
   if (key) {
     const button = screenEl.querySelector('[data-key="' + key + '"]');
-    if (button && !button.disabled) { e.preventDefault(); button.click(); }
+    if (button && !button.disabled) {
+      e.preventDefault();
+      button.click();
+    }
   }
 });
 
@@ -873,12 +1527,13 @@ let retryTimer = null;
 function setConnection(kind) {
   document.body.dataset.connection = kind;
   connEl.dataset.state = kind;
-  connTextEl.textContent = {
-    connecting: tx('Connexion…', 'Connecting…'),
-    online: tx('Connecté', 'Connected'),
-    reconnecting: tx('Reconnexion…', 'Reconnecting…'),
-    failed: tx('Déconnecté', 'Disconnected'),
-  }[kind] || kind;
+  connTextEl.textContent =
+    {
+      connecting: tx('Connexion…', 'Connecting…'),
+      online: tx('Connecté', 'Connected'),
+      reconnecting: tx('Reconnexion…', 'Reconnecting…'),
+      failed: tx('Déconnecté', 'Disconnected'),
+    }[kind] || kind;
   document.body.classList.toggle('stale', kind !== 'online' && state !== null);
 }
 
@@ -899,7 +1554,10 @@ function handleMessage(message) {
     if (message.state && typeof message.state.screen === 'string') showState(message.state);
   } else if (message.type === 'input_rejected') {
     setPending(false);
-    if (state && state.screen === 'pin') { local.pin = ''; rerender(); }
+    if (state && state.screen === 'pin') {
+      local.pin = '';
+      rerender();
+    }
     toast(tx('Action refusée', 'Not accepted') + (lang === 'fr' ? ' : ' : ': ') + String(message.reason || ''));
   }
 }
@@ -908,7 +1566,9 @@ function connect() {
   clearTimeout(retryTimer);
   setConnection(everOpened ? 'reconnecting' : 'connecting');
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const ws = new WebSocket(scheme + '//' + location.host + '/opentill/v1/screen/connect?token=' + encodeURIComponent(token));
+  const ws = new WebSocket(
+    scheme + '//' + location.host + '/opentill/v1/screen/connect?token=' + encodeURIComponent(token),
+  );
   socket = ws;
   ws.addEventListener('open', () => {
     attempts = 0;
@@ -934,9 +1594,16 @@ function connect() {
     if (!everOpened && attempts >= 3) {
       setConnection('failed');
       if (!state) {
-        screenEl.replaceChildren(renderMessage('Connexion impossible', 'Cannot connect',
-          tx('La session a peut-être expiré : ouvrez un nouveau lien.', 'The session may have expired: open a new link.') +
-          (event.code ? ' (' + event.code + ')' : '')));
+        screenEl.replaceChildren(
+          renderMessage(
+            'Connexion impossible',
+            'Cannot connect',
+            tx(
+              'La session a peut-être expiré : ouvrez un nouveau lien.',
+              'The session may have expired: open a new link.',
+            ) + (event.code ? ' (' + event.code + ')' : ''),
+          ),
+        );
         document.body.dataset.screen = 'error';
       }
     } else if (everOpened && attempts >= 4) {
@@ -954,8 +1621,16 @@ function connect() {
 
 if (!token) {
   setConnection('failed');
-  screenEl.replaceChildren(renderMessage('Session manquante', 'Missing session',
-    tx('Ouvrez l’URL renvoyée par', 'Open the URL returned by') + ' POST /opentill/v1/terminal/readers/' + readerId + '/screen_sessions.'));
+  screenEl.replaceChildren(
+    renderMessage(
+      'Session manquante',
+      'Missing session',
+      tx('Ouvrez l’URL renvoyée par', 'Open the URL returned by') +
+        ' POST /opentill/v1/terminal/readers/' +
+        readerId +
+        '/screen_sessions.',
+    ),
+  );
   screenEl.setAttribute('aria-busy', 'false');
   document.body.dataset.screen = 'error';
 } else {

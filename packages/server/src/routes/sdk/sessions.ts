@@ -16,27 +16,55 @@ export const sdkPrefix = '/opentill/v1/sdk';
 
 /** Stripe's `testPaymentMethod` names of the JS SDK simulator (docs/sdk.md, "Simulated connections"). */
 export const simulatorTestPaymentMethods: Readonly<Record<string, string>> = {
-  visa: '4242424242424242', visa_debit: '4000056655665556', mastercard: '5555555555554444',
-  mastercard_debit: '5200828282828210', mastercard_prepaid: '5105105105105100', amex: '378282246310005',
-  amex2: '371449635398431', discover: '6011111111111117', discover2: '6011000990139424', diners: '3056930009020004',
-  diners_14digits: '36227206271667', jcb: '3566002020360505', unionpay: '6200000000000005', interac: '4506445006931933',
-  charge_declined: '4000000000000002', charge_declined_insufficient_funds: '4000000000009995',
-  charge_declined_lost_card: '4000000000009987', charge_declined_stolen_card: '4000000000009979',
-  charge_declined_expired_card: '4000000000000069', charge_declined_processing_error: '4000000000000119',
-  refund_fail: '4000000000005126', offline_pin_cvm: '4001007020000002', offline_pin_sca_retry: '4000008260000075',
-  online_pin_cvm: '4001000360000005', online_pin_sca_retry: '4000002760000008',
+  visa: '4242424242424242',
+  visa_debit: '4000056655665556',
+  mastercard: '5555555555554444',
+  mastercard_debit: '5200828282828210',
+  mastercard_prepaid: '5105105105105100',
+  amex: '378282246310005',
+  amex2: '371449635398431',
+  discover: '6011111111111117',
+  discover2: '6011000990139424',
+  diners: '3056930009020004',
+  diners_14digits: '36227206271667',
+  jcb: '3566002020360505',
+  unionpay: '6200000000000005',
+  interac: '4506445006931933',
+  charge_declined: '4000000000000002',
+  charge_declined_insufficient_funds: '4000000000009995',
+  charge_declined_lost_card: '4000000000009987',
+  charge_declined_stolen_card: '4000000000009979',
+  charge_declined_expired_card: '4000000000000069',
+  charge_declined_processing_error: '4000000000000119',
+  refund_fail: '4000000000005126',
+  offline_pin_cvm: '4001007020000002',
+  offline_pin_sca_retry: '4000008260000075',
+  online_pin_cvm: '4001000360000005',
+  online_pin_sca_retry: '4000002760000008',
 };
 
 const simulatorSchema = object({
-  testCardNumber: str({ maxLength: 19, minLength: 12, pattern: /^\d+$/, patternMessage: 'Your card number is incorrect.' }),
+  testCardNumber: str({
+    maxLength: 19,
+    minLength: 12,
+    pattern: /^\d+$/,
+    patternMessage: 'Your card number is incorrect.',
+  }),
   testPaymentMethod: str({ maxLength: 60 }),
   tipAmount: int({ min: 0, max: limits.amountMax }),
   paymentMethodType: oneOf(['card_present', 'interac_present'] as const),
-  collectInputsResult: object({ resultType: oneOf(['succeeded', 'timeout'] as const), skipBehavior: oneOf(['none', 'all'] as const) }),
+  collectInputsResult: object({
+    resultType: oneOf(['succeeded', 'timeout'] as const),
+    skipBehavior: oneOf(['none', 'all'] as const),
+  }),
 });
-type SimulatorParams = { testCardNumber?: string; testPaymentMethod?: string; tipAmount?: number;
+type SimulatorParams = {
+  testCardNumber?: string;
+  testPaymentMethod?: string;
+  tipAmount?: number;
   paymentMethodType?: 'card_present' | 'interac_present';
-  collectInputsResult?: { resultType?: 'succeeded' | 'timeout'; skipBehavior?: 'none' | 'all' } };
+  collectInputsResult?: { resultType?: 'succeeded' | 'timeout'; skipBehavior?: 'none' | 'all' };
+};
 
 /** What the simulated reader does, from the SDK's simulator configuration. */
 export function simulatedBehaviour(simulator: SimulatorParams | undefined): SimulatedBehaviour {
@@ -45,43 +73,73 @@ export function simulatedBehaviour(simulator: SimulatorParams | undefined): Simu
   if (number === undefined && s.testPaymentMethod !== undefined) {
     number = simulatorTestPaymentMethods[s.testPaymentMethod];
     if (number === undefined) {
-      throw new ApiError('invalid_request_body', `Unknown testPaymentMethod '${s.testPaymentMethod.slice(0, 60)}'. Use one of ` +
-        `${Object.keys(simulatorTestPaymentMethods).join(', ')}.`, { param: 'simulator[testPaymentMethod]' });
+      throw new ApiError(
+        'invalid_request_body',
+        `Unknown testPaymentMethod '${s.testPaymentMethod.slice(0, 60)}'. Use one of ` +
+          `${Object.keys(simulatorTestPaymentMethods).join(', ')}.`,
+        { param: 'simulator[testPaymentMethod]' },
+      );
     }
   }
   const type = s.paymentMethodType ?? (s.testPaymentMethod === 'interac' ? 'interac_present' : undefined);
   return {
     read: (types) => cardReadFrom({ ...(type ? { type } : {}), ...(number !== undefined ? { number } : {}) }, types),
     tipAmount: s.tipAmount ?? 0,
-    inputs: s.collectInputsResult?.resultType === 'timeout' ? 'timeout'
-      : s.collectInputsResult?.skipBehavior === 'all' ? 'succeeded_skip_all' : 'succeeded',
+    inputs:
+      s.collectInputsResult?.resultType === 'timeout'
+        ? 'timeout'
+        : s.collectInputsResult?.skipBehavior === 'all'
+          ? 'succeeded_skip_all'
+          : 'succeeded',
   };
 }
 
 /** A PIN typed on a Tap to Pay phone (ISO 9564: 4–12 digits). */
-export const pinParam = str({ minLength: 4, maxLength: 12, pattern: /^\d+$/, patternMessage: 'A PIN is 4 to 12 digits.' });
+export const pinParam = str({
+  minLength: 4,
+  maxLength: 12,
+  pattern: /^\d+$/,
+  patternMessage: 'A PIN is 4 to 12 digits.',
+});
 
 const allowRedisplay = oneOf(['always', 'limited', 'unspecified'] as const);
 const inputTypes = ['email', 'numeric', 'phone', 'selection', 'signature', 'text'] as const;
 const inputSchema = object({
   type: oneOf(inputTypes).req(),
   custom_text: object({
-    title: str({ maxLength: 40 }).req(), description: str({ maxLength: 500 }), skip_button: str({ maxLength: 14 }),
+    title: str({ maxLength: 40 }).req(),
+    description: str({ maxLength: 500 }),
+    skip_button: str({ maxLength: 14 }),
     submit_button: str({ maxLength: 30 }),
   }).req(),
   required: bool(),
   selection: object({
-    choices: array(object({ id: str({ maxLength: 50 }).req(), text: str({ maxLength: 30 }).req(),
-      style: oneOf(['primary', 'secondary'] as const) }), { max: 10 }).req(),
+    choices: array(
+      object({
+        id: str({ maxLength: 50 }).req(),
+        text: str({ maxLength: 30 }).req(),
+        style: oneOf(['primary', 'secondary'] as const),
+      }),
+      { max: 10 },
+    ).req(),
   }),
-  toggles: array(object({ title: str({ maxLength: 50 }), description: str({ maxLength: 50 }),
-    default_value: oneOf(['enabled', 'disabled'] as const) }), { max: 3 }),
+  toggles: array(
+    object({
+      title: str({ maxLength: 50 }),
+      description: str({ maxLength: 50 }),
+      default_value: oneOf(['enabled', 'disabled'] as const),
+    }),
+    { max: 3 },
+  ),
 });
 
 type Body = Record<string, unknown>;
 
 /** Runs a long-poll with a signal that aborts when the client goes away (its socket closes). */
-export async function whileClientWaits<T>(request: FastifyRequest, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function whileClientWaits<T>(
+  request: FastifyRequest,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const gone = new AbortController();
   const onClose = () => gone.abort();
   const socket = request.raw.socket;
@@ -92,7 +150,12 @@ export async function whileClientWaits<T>(request: FastifyRequest, run: (signal:
     socket.off('close', onClose);
   }
 }
-export type SdkHandler = (auth: SdkAuthenticated, body: Body, query: URLSearchParams, request: FastifyRequest) => Promise<unknown>;
+export type SdkHandler = (
+  auth: SdkAuthenticated,
+  body: Body,
+  query: URLSearchParams,
+  request: FastifyRequest,
+) => Promise<unknown>;
 /** Registers an SDK endpoint (session bearer, JSON body) under `/opentill/v1/sdk`. */
 export type SdkRoute = (method: 'GET' | 'POST' | 'DELETE', path: string, handler: SdkHandler) => void;
 
@@ -103,17 +166,29 @@ export function registerSdk(app: App, services: Services): SdkRoute {
   // CORS for the SDK's endpoints (bearer credentials only, so any origin may call them).
   fastify.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith(`${sdkPrefix}/`)) return;
-    void reply.header('Access-Control-Allow-Origin', '*')
+    void reply
+      .header('Access-Control-Allow-Origin', '*')
       .header('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS')
       .header('Access-Control-Allow-Headers', 'Authorization, Content-Type')
       .header('Access-Control-Expose-Headers', 'Request-Id')
       .header('Access-Control-Max-Age', '600');
   });
-  fastify.route({ method: 'OPTIONS', url: `${sdkPrefix}/*`, handler: async (_request, reply) => reply.status(204).send() });
+  fastify.route({
+    method: 'OPTIONS',
+    url: `${sdkPrefix}/*`,
+    handler: async (_request, reply) => reply.status(204).send(),
+  });
 
   const send = (reply: FastifyReply, result: unknown) => reply.type('application/json').send(toWire(result));
-  const refuse = (reply: FastifyReply, error: SdkError) => reply.status(error.status).type('application/json')
-    .send(JSON.stringify({ error: { type: 'invalid_request_error', code: error.code, message: error.message, ...error.extra } }));
+  const refuse = (reply: FastifyReply, error: SdkError) =>
+    reply
+      .status(error.status)
+      .type('application/json')
+      .send(
+        JSON.stringify({
+          error: { type: 'invalid_request_error', code: error.code, message: error.message, ...error.extra },
+        }),
+      );
 
   function parts(request: FastifyRequest): { body: Body; query: URLSearchParams } {
     const at = request.url.indexOf('?');
@@ -139,7 +214,8 @@ export function registerSdk(app: App, services: Services): SdkRoute {
 
   function route(method: 'GET' | 'POST' | 'DELETE', path: string, handler: SdkHandler): void {
     fastify.route({
-      method, url: `${sdkPrefix}${path}`,
+      method,
+      url: `${sdkPrefix}${path}`,
       handler: async (request, reply) => {
         try {
           const { body, query } = parts(request);
@@ -164,7 +240,8 @@ export function registerSdk(app: App, services: Services): SdkRoute {
   }
 
   fastify.route({
-    method: 'POST', url: `${sdkPrefix}/sessions`,
+    method: 'POST',
+    url: `${sdkPrefix}/sessions`,
     handler: async (request, reply) => {
       try {
         const p = parseParams({ connection_token: str({ maxLength: 400 }).req() }, parts(request).body);
@@ -173,7 +250,10 @@ export function registerSdk(app: App, services: Services): SdkRoute {
         request.logSource = 'connection_token';
         request.logParams = { connection_token: p.connection_token };
         return send(reply, {
-          object: 'opentill.sdk_session', id: session.id, secret, location: session.location,
+          object: 'opentill.sdk_session',
+          id: session.id,
+          secret,
+          location: session.location,
           expires_at: Math.floor(session.expires_at_ms / 1000),
         });
       } catch (error) {
@@ -191,7 +271,10 @@ export function registerSdk(app: App, services: Services): SdkRoute {
   route('GET', '/readers', async (auth, _body, query) => {
     const simulated = query.get('simulated') === 'true';
     const location = query.get('location') || undefined;
-    return { object: 'list', data: await sdk.discover(auth, { simulated, ...(location ? { location: location.slice(0, 255) } : {}) }) };
+    return {
+      object: 'list',
+      data: await sdk.discover(auth, { simulated, ...(location ? { location: location.slice(0, 255) } : {}) }),
+    };
   });
 
   route('POST', '/connection', async (auth, body) => {
@@ -207,27 +290,56 @@ export function registerSdk(app: App, services: Services): SdkRoute {
   route('GET', '/state', async (auth, _body, query, request) => {
     const wait = Number(query.get('wait_ms') ?? '0');
     return whileClientWaits(request, (signal) =>
-      sdk.waitState(auth, query.get('after'), Number.isFinite(wait) ? Math.max(0, wait) : 0, signal));
+      sdk.waitState(auth, query.get('after'), Number.isFinite(wait) ? Math.max(0, wait) : 0, signal),
+    );
   });
-  fastify.addHook('preClose', async () => { sdk.shutdown(); });
+  fastify.addHook('preClose', async () => {
+    sdk.shutdown();
+  });
 
   const tipping = object({ amount_eligible: int({ min: 0, max: limits.amountMax }) });
 
   route('POST', '/collect_payment_method', async (auth, body) => {
-    const p = parseParams({
-      client_secret: str({ maxLength: 255 }).req(),
-      payment_intent_id: str({ maxLength: 255 }),
-      collect_config: object({ enable_customer_cancellation: bool(), skip_tipping: bool(), tipping, allow_redisplay: allowRedisplay }),
-      simulator: simulatorSchema,
-    }, body);
-    return sdk.collectPaymentMethod(auth, p.client_secret, p.collect_config ?? {}, p.payment_intent_id,
-      simulatedBehaviour(p.simulator));
+    const p = parseParams(
+      {
+        client_secret: str({ maxLength: 255 }).req(),
+        payment_intent_id: str({ maxLength: 255 }),
+        collect_config: object({
+          enable_customer_cancellation: bool(),
+          skip_tipping: bool(),
+          tipping,
+          allow_redisplay: allowRedisplay,
+        }),
+        simulator: simulatorSchema,
+      },
+      body,
+    );
+    return sdk.collectPaymentMethod(
+      auth,
+      p.client_secret,
+      p.collect_config ?? {},
+      p.payment_intent_id,
+      simulatedBehaviour(p.simulator),
+    );
   });
 
   route('POST', '/process_payment', async (auth, body) => {
-    const p = parseParams({ payment_intent: str({ maxLength: 255 }).req(),
-      confirm_config: object({ return_url: str({ maxLength: 2048 }) }), simulator: simulatorSchema, pin: pinParam }, body);
-    return sdk.processPayment(auth, p.payment_intent, p.confirm_config ?? {}, simulatedBehaviour(p.simulator), p.pin ?? null);
+    const p = parseParams(
+      {
+        payment_intent: str({ maxLength: 255 }).req(),
+        confirm_config: object({ return_url: str({ maxLength: 2048 }) }),
+        simulator: simulatorSchema,
+        pin: pinParam,
+      },
+      body,
+    );
+    return sdk.processPayment(
+      auth,
+      p.payment_intent,
+      p.confirm_config ?? {},
+      simulatedBehaviour(p.simulator),
+      p.pin ?? null,
+    );
   });
 
   route('POST', '/cancel_action', async (auth, body) => {
@@ -236,61 +348,116 @@ export function registerSdk(app: App, services: Services): SdkRoute {
   });
 
   route('POST', '/set_reader_display', async (auth, body) => {
-    const p = parseParams({
-      type: oneOf(['cart'] as const).req(),
-      cart: object({
-        currency: currency().req(),
-        line_items: array(object({
-          amount: int({ min: 0, max: limits.amountMax }).req(), description: str({ maxLength: 5000 }).req(),
-          quantity: int({ min: 1, max: 1_000_000 }).req(),
-        })).req(),
-        tax: int({ min: 0, max: limits.amountMax }),
-        total: int({ min: 0, max: limits.amountMax }).req(),
-      }).req(),
-    }, body);
-    return sdk.setReaderDisplay(auth, { currency: p.cart.currency, line_items: p.cart.line_items, tax: p.cart.tax ?? null,
-      total: p.cart.total });
+    const p = parseParams(
+      {
+        type: oneOf(['cart'] as const).req(),
+        cart: object({
+          currency: currency().req(),
+          line_items: array(
+            object({
+              amount: int({ min: 0, max: limits.amountMax }).req(),
+              description: str({ maxLength: 5000 }).req(),
+              quantity: int({ min: 1, max: 1_000_000 }).req(),
+            }),
+          ).req(),
+          tax: int({ min: 0, max: limits.amountMax }),
+          total: int({ min: 0, max: limits.amountMax }).req(),
+        }).req(),
+      },
+      body,
+    );
+    return sdk.setReaderDisplay(auth, {
+      currency: p.cart.currency,
+      line_items: p.cart.line_items,
+      tax: p.cart.tax ?? null,
+      total: p.cart.total,
+    });
   });
 
   route('POST', '/collect_inputs', async (auth, body) => {
     const p = parseParams({ inputs: array(inputSchema, { max: 5 }).req(), simulator: simulatorSchema }, body);
-    if (p.inputs.length === 0) throw new ApiError('parameter_missing', 'Missing required param: inputs.', { param: 'inputs' });
+    if (p.inputs.length === 0)
+      throw new ApiError('parameter_missing', 'Missing required param: inputs.', { param: 'inputs' });
     const inputs = p.inputs.map((input, index) => {
       if (input.type === 'selection' && input.selection === undefined) {
-        throw new ApiError('parameter_missing', `Missing required param: inputs[${index}][selection].`,
-          { param: `inputs[${index}][selection]` });
+        throw new ApiError('parameter_missing', `Missing required param: inputs[${index}][selection].`, {
+          param: `inputs[${index}][selection]`,
+        });
       }
       return {
         type: input.type,
-        custom_text: { title: input.custom_text.title, description: input.custom_text.description ?? null,
-          skip_button: input.custom_text.skip_button ?? null, submit_button: input.custom_text.submit_button ?? null },
+        custom_text: {
+          title: input.custom_text.title,
+          description: input.custom_text.description ?? null,
+          skip_button: input.custom_text.skip_button ?? null,
+          submit_button: input.custom_text.submit_button ?? null,
+        },
         required: input.required ?? null,
-        ...(input.selection ? { selection: { choices: input.selection.choices.map((c) => ({ id: c.id, style: c.style ?? null,
-          text: c.text })), id: null, text: null } } : {}),
-        toggles: input.toggles?.map((t) => ({ default_value: t.default_value ?? null, description: t.description ?? null,
-          title: t.title ?? null, value: null })) ?? null,
+        ...(input.selection
+          ? {
+              selection: {
+                choices: input.selection.choices.map((c) => ({ id: c.id, style: c.style ?? null, text: c.text })),
+                id: null,
+                text: null,
+              },
+            }
+          : {}),
+        toggles:
+          input.toggles?.map((t) => ({
+            default_value: t.default_value ?? null,
+            description: t.description ?? null,
+            title: t.title ?? null,
+            value: null,
+          })) ?? null,
       };
     });
     return sdk.collectInputs(auth, inputs, simulatedBehaviour(p.simulator));
   });
 
   route('POST', '/collect_setup_intent', async (auth, body) => {
-    const p = parseParams({ client_secret: str({ maxLength: 255 }).req(), allow_redisplay: allowRedisplay.req(),
-      process_config: object({ enable_customer_cancellation: bool() }), simulator: simulatorSchema }, body);
-    return sdk.collectSetupIntent(auth, p.client_secret, p.allow_redisplay, p.process_config ?? {}, simulatedBehaviour(p.simulator));
+    const p = parseParams(
+      {
+        client_secret: str({ maxLength: 255 }).req(),
+        allow_redisplay: allowRedisplay.req(),
+        process_config: object({ enable_customer_cancellation: bool() }),
+        simulator: simulatorSchema,
+      },
+      body,
+    );
+    return sdk.collectSetupIntent(
+      auth,
+      p.client_secret,
+      p.allow_redisplay,
+      p.process_config ?? {},
+      simulatedBehaviour(p.simulator),
+    );
   });
 
   route('POST', '/collect_refund', async (auth, body) => {
-    const p = parseParams({
-      charge: str({ maxLength: 255 }).req(), amount: int({ min: 1, max: limits.amountMax }).req(), currency: currency().req(),
-      reverse_transfer: bool(), refund_application_fee: bool(),
-      refund_payment_config: object({ enable_customer_cancellation: bool() }), simulator: simulatorSchema,
-    }, body);
-    return sdk.collectRefund(auth, {
-      charge: p.charge, amount: p.amount, currency: p.currency, config: p.refund_payment_config ?? {},
-      ...(p.reverse_transfer !== undefined ? { reverseTransfer: p.reverse_transfer } : {}),
-      ...(p.refund_application_fee !== undefined ? { refundApplicationFee: p.refund_application_fee } : {}),
-    }, simulatedBehaviour(p.simulator));
+    const p = parseParams(
+      {
+        charge: str({ maxLength: 255 }).req(),
+        amount: int({ min: 1, max: limits.amountMax }).req(),
+        currency: currency().req(),
+        reverse_transfer: bool(),
+        refund_application_fee: bool(),
+        refund_payment_config: object({ enable_customer_cancellation: bool() }),
+        simulator: simulatorSchema,
+      },
+      body,
+    );
+    return sdk.collectRefund(
+      auth,
+      {
+        charge: p.charge,
+        amount: p.amount,
+        currency: p.currency,
+        config: p.refund_payment_config ?? {},
+        ...(p.reverse_transfer !== undefined ? { reverseTransfer: p.reverse_transfer } : {}),
+        ...(p.refund_application_fee !== undefined ? { refundApplicationFee: p.refund_application_fee } : {}),
+      },
+      simulatedBehaviour(p.simulator),
+    );
   });
   return route;
 }

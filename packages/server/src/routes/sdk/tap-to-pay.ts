@@ -14,31 +14,58 @@ import { createPaymentIntentFrom, parseCreatePaymentIntent } from '../payment-in
 import { pinParam, type SdkRoute } from './sessions.js';
 
 const pinEnvironment = object({
-  developerOptions: bool(), accessibilityServices: bool(), screenRecording: bool(), overlays: bool(),
-  internet: bool().req(), screenshotAttempted: bool(),
+  developerOptions: bool(),
+  accessibilityServices: bool(),
+  screenRecording: bool(),
+  overlays: bool(),
+  internet: bool().req(),
+  screenshotAttempted: bool(),
 });
 
 /** The body keys of a connection; `device` is the DeviceFacts object, checked by the core rules. */
-const connectionKeys = new Set(['location', 'simulated', 'device', 'installation_id', 'merchant_display_name', 'on_behalf_of',
-  'tos_acceptance_permitted']);
+const connectionKeys = new Set([
+  'location',
+  'simulated',
+  'device',
+  'installation_id',
+  'merchant_display_name',
+  'on_behalf_of',
+  'tos_acceptance_permitted',
+]);
 
 export function registerTapToPay(app: App, services: Services, route: SdkRoute): void {
   const { tapToPay, paymentIntents, sdkSessions } = services;
 
   route('POST', '/tap_to_pay/connection', async (auth, body) => {
     for (const key of Object.keys(body)) {
-      if (!connectionKeys.has(key)) throw new ApiError('parameter_unknown', `Received unknown parameter: ${key.slice(0, 60)}`, { param: key.slice(0, 60) });
+      if (!connectionKeys.has(key))
+        throw new ApiError('parameter_unknown', `Received unknown parameter: ${key.slice(0, 60)}`, {
+          param: key.slice(0, 60),
+        });
     }
     const { device, ...rest } = body;
-    const p = parseParams({
-      location: str({ maxLength: 255 }), simulated: bool(), installation_id: str({ maxLength: 200 }).req(),
-      merchant_display_name: str({ maxLength: 500 }), on_behalf_of: str({ maxLength: 255 }), tos_acceptance_permitted: bool(),
-    }, rest);
+    const p = parseParams(
+      {
+        location: str({ maxLength: 255 }),
+        simulated: bool(),
+        installation_id: str({ maxLength: 200 }).req(),
+        merchant_display_name: str({ maxLength: 500 }),
+        on_behalf_of: str({ maxLength: 255 }),
+        tos_acceptance_permitted: bool(),
+      },
+      rest,
+    );
     if (device === undefined) {
-      throw new SdkError(400, 'INVALID_REQUIRED_PARAMETER', 'The device facts (device) are required.', { reason: 'missing_fact', field: 'device' });
+      throw new SdkError(400, 'INVALID_REQUIRED_PARAMETER', 'The device facts (device) are required.', {
+        reason: 'missing_fact',
+        field: 'device',
+      });
     }
     return tapToPay.connect(auth, {
-      location: p.location, simulated: p.simulated ?? true, device, installationId: p.installation_id,
+      location: p.location,
+      simulated: p.simulated ?? true,
+      device,
+      installationId: p.installation_id,
       ...(p.merchant_display_name !== undefined ? { merchantDisplayName: p.merchant_display_name } : {}),
       ...(p.on_behalf_of !== undefined ? { onBehalfOf: p.on_behalf_of } : {}),
       tosAcceptancePermitted: p.tos_acceptance_permitted ?? true,
@@ -46,17 +73,28 @@ export function registerTapToPay(app: App, services: Services, route: SdkRoute):
   });
 
   route('POST', '/tap_to_pay/tap', async (auth, body) => {
-    const p = parseParams({
-      card: object({
-        number: str({ minLength: 12, maxLength: 19, pattern: /^\d+$/, patternMessage: 'Your card number is incorrect.' }).req(),
-        wallet: oneOf(['apple_pay', 'google_pay', 'samsung_pay', 'unknown'] as const).orEmpty(),
-      }).req(),
-      pin: pinParam,
-      pin_environment: pinEnvironment,
-    }, body);
+    const p = parseParams(
+      {
+        card: object({
+          number: str({
+            minLength: 12,
+            maxLength: 19,
+            pattern: /^\d+$/,
+            patternMessage: 'Your card number is incorrect.',
+          }).req(),
+          wallet: oneOf(['apple_pay', 'google_pay', 'samsung_pay', 'unknown'] as const).orEmpty(),
+        }).req(),
+        pin: pinParam,
+        pin_environment: pinEnvironment,
+      },
+      body,
+    );
     const wallet = p.card.wallet ?? null;
     return tapToPay.tap(auth, {
-      number: p.card.number, wallet, pin: p.pin ?? null, pinEnvironment: p.pin_environment ?? null,
+      number: p.card.number,
+      wallet,
+      pin: p.pin ?? null,
+      pinEnvironment: p.pin_environment ?? null,
       // The wallet is set once the brand rules accepted it (an unknown wallet is refused first).
       readFor: (types) => cardReadFrom({ number: p.card.number, read_method: 'contactless_emv' }, types),
     });
@@ -74,11 +112,21 @@ export function registerTapToPay(app: App, services: Services, route: SdkRoute):
   });
 
   route('POST', '/payment_intents/cancel', async (auth, body) => {
-    const p = parseParams({ client_secret: str({ maxLength: 255 }).req(), payment_intent: str({ maxLength: 255 }),
-      cancellation_reason: oneOf(['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer'] as const) }, body);
+    const p = parseParams(
+      {
+        client_secret: str({ maxLength: 255 }).req(),
+        payment_intent: str({ maxLength: 255 }),
+        cancellation_reason: oneOf(['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer'] as const),
+      },
+      body,
+    );
     const paymentIntent = await sdkSessions.reachablePaymentIntent(auth, p.client_secret);
     if (p.payment_intent !== undefined && p.payment_intent !== paymentIntent.id) {
-      throw new SdkError(400, 'invalid_argument', `payment_intent (${p.payment_intent.slice(0, 60)}) is not the PaymentIntent of this client secret.`);
+      throw new SdkError(
+        400,
+        'invalid_argument',
+        `payment_intent (${p.payment_intent.slice(0, 60)}) is not the PaymentIntent of this client secret.`,
+      );
     }
     return paymentIntents.cancel(auth.ctx, paymentIntent.id, p.cancellation_reason ?? null);
   });
@@ -89,7 +137,9 @@ export function registerTapToPay(app: App, services: Services, route: SdkRoute):
     pin: bool(),
   });
 
-  app.route('GET', '/opentill/v1/tap_to_pay/settings', async (_request, ctx) => tapToPay.view(await tapToPay.settings(ctx)));
+  app.route('GET', '/opentill/v1/tap_to_pay/settings', async (_request, ctx) =>
+    tapToPay.view(await tapToPay.settings(ctx)),
+  );
 
   app.route('POST', '/opentill/v1/tap_to_pay/settings', async (_request, ctx, raw) => {
     const p = parseParams({ beta_countries: bool(), cvm_limits: objectOfCountries(raw['cvm_limits'], cvmRow) }, raw);
@@ -103,11 +153,15 @@ export function registerTapToPay(app: App, services: Services, route: SdkRoute):
       };
     }
     try {
-      return tapToPay.view(await tapToPay.updateSettings(ctx, {
-        ...(p.beta_countries !== undefined ? { betaCountries: p.beta_countries } : {}), cvmLimits,
-      }));
+      return tapToPay.view(
+        await tapToPay.updateSettings(ctx, {
+          ...(p.beta_countries !== undefined ? { betaCountries: p.beta_countries } : {}),
+          cvmLimits,
+        }),
+      );
     } catch (error) {
-      if (error instanceof RangeError) throw new ApiError('invalid_request_body', error.message, { param: 'cvm_limits' });
+      if (error instanceof RangeError)
+        throw new ApiError('invalid_request_body', error.message, { param: 'cvm_limits' });
       throw error;
     }
   });
@@ -119,8 +173,11 @@ function objectOfCountries<S extends Schema<unknown>>(value: unknown, row: S) {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const key of Object.keys(value)) {
       if (!/^[A-Za-z]{2}$/.test(key)) {
-        throw new ApiError('invalid_request_body', `cvm_limits keys are two-letter country codes, not '${key.slice(0, 20)}'.`,
-          { param: `cvm_limits[${key.slice(0, 20)}]` });
+        throw new ApiError(
+          'invalid_request_body',
+          `cvm_limits keys are two-letter country codes, not '${key.slice(0, 20)}'.`,
+          { param: `cvm_limits[${key.slice(0, 20)}]` },
+        );
       }
       shape[key] = row;
     }

@@ -22,8 +22,14 @@ import type { IntentHandles } from '../intents.js';
 import type { Operation } from '../operation.js';
 import { readAttemptsMax } from '../payments.js';
 import type {
-  CollectPaymentMethodParams, ConfirmPaymentIntentParams, CreatePaymentIntentParams, PaymentIntent, PaymentIntentResult, PaymentStatus,
-  StripeError, UserCallbacks,
+  CollectPaymentMethodParams,
+  ConfirmPaymentIntentParams,
+  CreatePaymentIntentParams,
+  PaymentIntent,
+  PaymentIntentResult,
+  PaymentStatus,
+  StripeError,
+  UserCallbacks,
 } from '../types.js';
 import type { TapScreenResult, TapToPayUi } from '../ui.js';
 import { IndexedDbOfflineStorage, MemoryOfflineStorage, type OfflineStorage } from './storage.js';
@@ -94,9 +100,17 @@ function luhn(number: string): boolean {
   return sum % 10 === 0;
 }
 
-const storageError = (what: string, error: unknown, key?: string) => stripeError(ErrorCode.UNEXPECTED_SDK_ERROR,
-  `The offline payments storage could not be ${what}: ${error instanceof Error ? error.message : String(error)}`,
-  { metadata: { reason: what === 'read' ? 'offline_storage_corrupt' : 'offline_storage_unavailable', ...(key ? { key } : {}) } });
+const storageError = (what: string, error: unknown, key?: string) =>
+  stripeError(
+    ErrorCode.UNEXPECTED_SDK_ERROR,
+    `The offline payments storage could not be ${what}: ${error instanceof Error ? error.message : String(error)}`,
+    {
+      metadata: {
+        reason: what === 'read' ? 'offline_storage_corrupt' : 'offline_storage_unavailable',
+        ...(key ? { key } : {}),
+      },
+    },
+  );
 
 export class OfflineMode {
   readonly storage: OfflineStorage;
@@ -116,10 +130,17 @@ export class OfflineMode {
   private readonly probeIntervalMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly host: OfflineHost, private readonly apiBase: string, options: OfflineOptions = {},
-    private readonly baseFetch: typeof fetch = (...args) => fetch(...args)) {
-    this.storage = options.storage ?? (typeof (globalThis as { indexedDB?: unknown }).indexedDB === 'object'
-      ? new IndexedDbOfflineStorage() : new MemoryOfflineStorage());
+  constructor(
+    private readonly host: OfflineHost,
+    private readonly apiBase: string,
+    options: OfflineOptions = {},
+    private readonly baseFetch: typeof fetch = (...args) => fetch(...args),
+  ) {
+    this.storage =
+      options.storage ??
+      (typeof (globalThis as { indexedDB?: unknown }).indexedDB === 'object'
+        ? new IndexedDbOfflineStorage()
+        : new MemoryOfflineStorage());
     this.probeIntervalMs = options.probeIntervalMs ?? 5000;
     this.now = options.now ?? (() => Date.now());
   }
@@ -137,12 +158,15 @@ export class OfflineMode {
       return response;
     } catch (error) {
       // An abort by the SDK itself (a canceled long-poll) says nothing about the network.
-      if (!(init?.signal?.aborted && (init.signal.reason as { name?: string } | undefined)?.name !== 'TimeoutError')) this.setNetwork('offline');
+      if (!(init?.signal?.aborted && (init.signal.reason as { name?: string } | undefined)?.name !== 'TimeoutError'))
+        this.setNetwork('offline');
       throw error;
     }
   };
 
-  get isOffline(): boolean { return this.simulatedOffline || this.networkStatus === 'offline'; }
+  get isOffline(): boolean {
+    return this.simulatedOffline || this.networkStatus === 'offline';
+  }
 
   private setNetwork(status: NetworkStatus): void {
     if (this.networkStatus === status) return;
@@ -174,7 +198,10 @@ export class OfflineMode {
   private async probeOnce(): Promise<void> {
     if (this.stopped || this.simulatedOffline || this.networkStatus !== 'offline') return;
     try {
-      await this.fetch(`${this.apiBase.replace(/\/+$/, '')}/opentill/v1/sdk/sessions`, { method: 'OPTIONS', signal: AbortSignal.timeout(10_000) });
+      await this.fetch(`${this.apiBase.replace(/\/+$/, '')}/opentill/v1/sdk/sessions`, {
+        method: 'OPTIONS',
+        signal: AbortSignal.timeout(10_000),
+      });
     } catch {
       // Still offline.
     }
@@ -257,9 +284,15 @@ export class OfflineMode {
 
   status(): OfflineStatus {
     const amounts: Record<string, number> = {};
-    for (const payment of this.payments.values()) amounts[payment.currency] = (amounts[payment.currency] ?? 0) + payment.amount;
-    return { sdk: { networkStatus: this.simulatedOffline ? 'offline' : this.networkStatus, offlinePaymentsCount: this.payments.size,
-      offlinePaymentAmountsByCurrency: amounts } };
+    for (const payment of this.payments.values())
+      amounts[payment.currency] = (amounts[payment.currency] ?? 0) + payment.amount;
+    return {
+      sdk: {
+        networkStatus: this.simulatedOffline ? 'offline' : this.networkStatus,
+        offlinePaymentsCount: this.payments.size,
+        offlinePaymentAmountsByCurrency: amounts,
+      },
+    };
   }
 
   private emitStatus(): void {
@@ -269,7 +302,9 @@ export class OfflineMode {
   /** At connection (online): the Location's offline settings and the connection, kept for offline use. */
   async connected(locationId: string, connection: Json): Promise<void> {
     await this.load();
-    const answer = await this.host.transport().request<OfflineSettings>('GET', `/offline/settings?location=${encodeURIComponent(locationId)}`);
+    const answer = await this.host
+      .transport()
+      .request<OfflineSettings>('GET', `/offline/settings?location=${encodeURIComponent(locationId)}`);
     if (!answer.ok) return;
     this.settings.set(locationId, answer.data);
     this.connections.set(locationId, connection);
@@ -292,13 +327,22 @@ export class OfflineMode {
     if (this.settings.size === 0) return null;
     const settings = this.settings.get(locationId);
     if (settings?.enabled !== true) {
-      return { error: stripeError(ErrorCode.LOCATION_CONNECTION_NOT_AVAILABLE_OFFLINE, `The device is offline and has not connected at ` +
-        `Location ${locationId} with offline mode enabled while online: connect there once online first.`) };
+      return {
+        error: stripeError(
+          ErrorCode.LOCATION_CONNECTION_NOT_AVAILABLE_OFFLINE,
+          `The device is offline and has not connected at ` +
+            `Location ${locationId} with offline mode enabled while online: connect there once online first.`,
+        ),
+      };
     }
     const connection = this.connections.get(locationId);
     if (!connection) {
-      return { error: stripeError(ErrorCode.READER_CONNECTION_NOT_AVAILABLE_OFFLINE, 'The device is offline and this reader has not ' +
-        'connected online before: connect it once online first.') };
+      return {
+        error: stripeError(
+          ErrorCode.READER_CONNECTION_NOT_AVAILABLE_OFFLINE,
+          'The device is offline and this reader has not ' + 'connected online before: connect it once online first.',
+        ),
+      };
     }
     this.heldConnection = true;
     return { connection };
@@ -317,17 +361,27 @@ export class OfflineMode {
   decideCreate(params: CreatePaymentIntentParams): 'online' | 'offline' | StripeError {
     const behavior = params.offlineBehavior ?? 'prefer_online';
     if (!['prefer_online', 'require_online', 'force_offline'].includes(behavior)) {
-      return stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, `offlineBehavior must be prefer_online, require_online or force_offline.`);
+      return stripeError(
+        ErrorCode.INVALID_REQUIRED_PARAMETER,
+        `offlineBehavior must be prefer_online, require_online or force_offline.`,
+      );
     }
     const settings = this.currentSettings();
     if (behavior === 'require_online') {
-      return this.isOffline ? stripeError(ErrorCode.NOT_CONNECTED_TO_INTERNET_AND_REQUIRE_ONLINE_SET,
-        'The device is offline and the PaymentIntent was created with offlineBehavior require_online.') : 'online';
+      return this.isOffline
+        ? stripeError(
+            ErrorCode.NOT_CONNECTED_TO_INTERNET_AND_REQUIRE_ONLINE_SET,
+            'The device is offline and the PaymentIntent was created with offlineBehavior require_online.',
+          )
+        : 'online';
     }
     if (behavior === 'force_offline') {
       if (settings?.enabled !== true) {
-        return stripeError(ErrorCode.FORCE_OFFLINE_WITH_FEATURE_DISABLED, 'A PaymentIntent was created with offlineBehavior ' +
-          'force_offline and the reader in use is not configured to operate offline: enable offline[enabled] on its Location\'s Configuration.');
+        return stripeError(
+          ErrorCode.FORCE_OFFLINE_WITH_FEATURE_DISABLED,
+          'A PaymentIntent was created with offlineBehavior ' +
+            "force_offline and the reader in use is not configured to operate offline: enable offline[enabled] on its Location's Configuration.",
+        );
       }
       return 'offline';
     }
@@ -336,34 +390,58 @@ export class OfflineMode {
 
   /** Whether an online create that could not reach the server falls back to offline (prefer_online). */
   fallsBack(params: CreatePaymentIntentParams, failure: TransportFailure): boolean {
-    return (params.offlineBehavior ?? 'prefer_online') === 'prefer_online' && failure.kind !== 'http' && failure.kind !== 'token'
-      && this.currentSettings()?.enabled === true;
+    return (
+      (params.offlineBehavior ?? 'prefer_online') === 'prefer_online' &&
+      failure.kind !== 'http' &&
+      failure.kind !== 'token' &&
+      this.currentSettings()?.enabled === true
+    );
   }
 
   private currentSettings(): OfflineSettings | null {
     const connection = this.host.connection();
-    return connection ? this.settings.get(connection.locationId) ?? null : null;
+    return connection ? (this.settings.get(connection.locationId) ?? null) : null;
   }
 
   createOffline(params: CreatePaymentIntentParams, body: Json): PaymentIntentResult {
     const settings = this.currentSettings();
     if (!settings) {
-      return { error: stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'Offline PaymentIntents need a reader connected (while online) ' +
-        'at a Location whose Configuration enables offline mode.') };
+      return {
+        error: stripeError(
+          ErrorCode.NOT_CONNECTED_TO_READER,
+          'Offline PaymentIntents need a reader connected (while online) ' +
+            'at a Location whose Configuration enables offline mode.',
+        ),
+      };
     }
     if (!Number.isInteger(params.amount) || params.amount <= 0) {
-      return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'amount must be a positive integer (minor units).') };
+      return {
+        error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'amount must be a positive integer (minor units).'),
+      };
     }
     const currency = params.currency.toLowerCase();
     if (settings.transaction_amount_max[currency] === undefined) {
-      return { error: stripeError(ErrorCode.INVALID_OFFLINE_CURRENCY, `Offline payments are not available in ${currency}.`) };
+      return {
+        error: stripeError(ErrorCode.INVALID_OFFLINE_CURRENCY, `Offline payments are not available in ${currency}.`),
+      };
     }
     const types = (body['payment_method_types'] as string[] | undefined) ?? ['card_present'];
     if (!types.includes('card_present')) {
-      return { error: stripeError(ErrorCode.INTERAC_NOT_SUPPORTED_OFFLINE, 'Offline payments take card_present only (Interac is not supported offline).') };
+      return {
+        error: stripeError(
+          ErrorCode.INTERAC_NOT_SUPPORTED_OFFLINE,
+          'Offline payments take card_present only (Interac is not supported offline).',
+        ),
+      };
     }
-    const intent: OfflineIntent = { offlineId: newOfflineId(), createdAtMs: this.now(), create: { ...body, currency },
-      params: { ...params, currency }, card: null, stored: false };
+    const intent: OfflineIntent = {
+      offlineId: newOfflineId(),
+      createdAtMs: this.now(),
+      create: { ...body, currency },
+      params: { ...params, currency },
+      card: null,
+      stored: false,
+    };
     this.intents.set(intent.offlineId, intent);
     return { paymentIntent: this.view(intent, 'requiresPaymentMethod') };
   }
@@ -376,10 +454,16 @@ export class OfflineMode {
   /** `cancelPaymentIntent` of one created offline: before it is stored it is simply dropped. */
   cancel(paymentIntent: PaymentIntent): PaymentIntentResult {
     const intent = this.intents.get(paymentIntent.sdkUuid);
-    if (!intent) return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'No offline PaymentIntent has this sdkUuid.') };
+    if (!intent)
+      return { error: stripeError(ErrorCode.INVALID_REQUIRED_PARAMETER, 'No offline PaymentIntent has this sdkUuid.') };
     if (intent.stored) {
-      return { error: stripeError(ErrorCode.UNEXPECTED_OPERATION, 'This offline payment is stored and will be forwarded: cancel or ' +
-        'refund it on your backend once onDidForwardPaymentIntent has given its id.') };
+      return {
+        error: stripeError(
+          ErrorCode.UNEXPECTED_OPERATION,
+          'This offline payment is stored and will be forwarded: cancel or ' +
+            'refund it on your backend once onDidForwardPaymentIntent has given its id.',
+        ),
+      };
     }
     this.intents.delete(intent.offlineId);
     return { paymentIntent: this.view(intent, 'canceled') };
@@ -388,12 +472,22 @@ export class OfflineMode {
   private view(intent: OfflineIntent, status: PaymentIntent['status'], offlineDetails?: OfflineDetails): PaymentIntent {
     const p = intent.params;
     return {
-      id: '', sdkUuid: intent.offlineId, amount: p.amount, currency: p.currency, captureMethod: p.captureMethod ?? 'automatic',
+      id: '',
+      sdkUuid: intent.offlineId,
+      amount: p.amount,
+      currency: p.currency,
+      captureMethod: p.captureMethod ?? 'automatic',
       // React Native's shapes: `created` in seconds as a string, absent fields absent (mobile/types.ts).
-      charges: [], created: String(Math.floor(intent.createdAtMs / 1000)), livemode: false, metadata: p.metadata ?? {}, status,
+      charges: [],
+      created: String(Math.floor(intent.createdAtMs / 1000)),
+      livemode: false,
+      metadata: p.metadata ?? {},
+      status,
       ...(p.description ? { description: p.description } : {}),
       ...(offlineDetails ? { offlineDetails } : {}),
-      apiObject: { payment_method_types: (intent.create['payment_method_types'] as string[] | undefined) ?? ['card_present'] },
+      apiObject: {
+        payment_method_types: (intent.create['payment_method_types'] as string[] | undefined) ?? ['card_present'],
+      },
     };
   }
 
@@ -401,12 +495,22 @@ export class OfflineMode {
   // Collect and confirm
   // ----------------------------------------------------------------------------------------------
 
-  async collect(operation: Operation, params: CollectPaymentMethodParams, thenConfirm = false): Promise<PaymentIntentResult> {
+  async collect(
+    operation: Operation,
+    params: CollectPaymentMethodParams,
+    thenConfirm = false,
+  ): Promise<PaymentIntentResult> {
     const intent = this.intents.get(params.paymentIntent.sdkUuid);
     const connection = this.host.connection();
-    if (!intent || !connection) return { error: stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected.') };
+    if (!intent || !connection)
+      return { error: stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected.') };
     if (intent.stored) {
-      return { error: stripeError(ErrorCode.UNEXPECTED_OPERATION, 'This offline PaymentIntent was already confirmed and stored.') };
+      return {
+        error: stripeError(
+          ErrorCode.UNEXPECTED_OPERATION,
+          'This offline PaymentIntent was already confirmed and stored.',
+        ),
+      };
     }
     const settings = this.settings.get(connection.locationId)!;
     intent.card = null;
@@ -416,30 +520,62 @@ export class OfflineMode {
       this.host.emit('onDidRequestReaderInput', ['tapCard']);
       let retryMessage: string | null = null;
       for (let failed = 0; ;) {
-        const screen = await present(operation, (signal) => this.host.ui().presentTapScreen({
-          amount: intent.params.amount, currency: intent.params.currency, merchantDisplayName: connection.merchantDisplayName,
-          platform: this.host.platform(), simulated: connection.simulated, ux: this.host.tapScreenUx(), retryMessage,
-          ...(connection.simulated ? { simulatedCard: this.host.simulatedCard() } : {}),
-        }, signal));
+        const screen = await present(operation, (signal) =>
+          this.host.ui().presentTapScreen(
+            {
+              amount: intent.params.amount,
+              currency: intent.params.currency,
+              merchantDisplayName: connection.merchantDisplayName,
+              platform: this.host.platform(),
+              simulated: connection.simulated,
+              ux: this.host.tapScreenUx(),
+              retryMessage,
+              ...(connection.simulated ? { simulatedCard: this.host.simulatedCard() } : {}),
+            },
+            signal,
+          ),
+        );
         if ('name' in screen) return { error: screen };
         if (operation.aborted) return { error: operation.abortedError() };
-        if (screen.kind === 'canceled') return { error: stripeError(ErrorCode.CANCELED, 'The customer canceled the payment.') };
+        if (screen.kind === 'canceled')
+          return { error: stripeError(ErrorCode.CANCELED, 'The customer canceled the payment.') };
         if (screen.kind === 'read_error' || !luhn(screen.card.number)) {
           failed += 1;
           if (failed >= readAttemptsMax) {
-            return { error: await this.outcome(stripeError(ErrorCode.CARD_READ_TIMED_OUT, `The card could not be read (${failed} attempts).`)) };
+            return {
+              error: await this.outcome(
+                stripeError(ErrorCode.CARD_READ_TIMED_OUT, `The card could not be read (${failed} attempts).`),
+              ),
+            };
           }
-          retryMessage = screen.kind === 'read_error' ? 'The card could not be read. Hold it against the phone until it vibrates.'
-            : 'This card could not be used. Try another card.';
-          this.host.emit('onDidRequestReaderDisplayMessage', screen.kind === 'read_error' ? 'retryCard' : 'tryAnotherCard');
+          retryMessage =
+            screen.kind === 'read_error'
+              ? 'The card could not be read. Hold it against the phone until it vibrates.'
+              : 'This card could not be used. Try another card.';
+          this.host.emit(
+            'onDidRequestReaderDisplayMessage',
+            screen.kind === 'read_error' ? 'retryCard' : 'tryAnotherCard',
+          );
           continue;
         }
         // Offline there is no online PIN: above the contactless CVM limit only a wallet (verified on the device) is accepted.
         const limit = settings.cvm_limit;
-        if (limit && limit.amount !== null && limit.currency === intent.params.currency && intent.params.amount > limit.amount
-          && !screen.card.wallet) {
-          return { error: await this.outcome(stripeError(ErrorCode.ONLINE_PIN_NOT_SUPPORTED_OFFLINE, `Above ${limit.amount} ${limit.currency} ` +
-            'this card needs a PIN, and Tap to Pay takes PINs online only: try again once online, or with a phone wallet.')) };
+        if (
+          limit &&
+          limit.amount !== null &&
+          limit.currency === intent.params.currency &&
+          intent.params.amount > limit.amount &&
+          !screen.card.wallet
+        ) {
+          return {
+            error: await this.outcome(
+              stripeError(
+                ErrorCode.ONLINE_PIN_NOT_SUPPORTED_OFFLINE,
+                `Above ${limit.amount} ${limit.currency} ` +
+                  'this card needs a PIN, and Tap to Pay takes PINs online only: try again once online, or with a phone wallet.',
+              ),
+            ),
+          };
         }
         intent.card = { number: screen.card.number, wallet: screen.card.wallet ?? null };
         await this.showOutcome({ kind: 'success', message: 'Card read' });
@@ -454,11 +590,16 @@ export class OfflineMode {
   async confirm(operation: Operation, params: ConfirmPaymentIntentParams): Promise<PaymentIntentResult> {
     const intent = this.intents.get(params.paymentIntent.sdkUuid);
     const connection = this.host.connection();
-    if (!intent || !connection) return { error: stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected.') };
+    if (!intent || !connection)
+      return { error: stripeError(ErrorCode.NOT_CONNECTED_TO_READER, 'No reader is connected.') };
     const card = intent.card;
     if (!card || intent.stored) {
-      return { error: stripeError(ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT,
-        'confirmPaymentIntent needs the PaymentIntent whose payment method was just collected (collectPaymentMethod).') };
+      return {
+        error: stripeError(
+          ErrorCode.CONFIRM_INVALID_PAYMENT_INTENT,
+          'confirmPaymentIntent needs the PaymentIntent whose payment method was just collected (collectPaymentMethod).',
+        ),
+      };
     }
     operation.cancelable = false;
     this.host.setPaymentStatus('processing');
@@ -471,13 +612,27 @@ export class OfflineMode {
       try {
         sealedCard = await seal(settings.encryption_key.spki, JSON.stringify(card));
       } catch (error) {
-        return { error: stripeError(ErrorCode.OFFLINE_ENCRYPTION_KEYS_UNAVAILABLE, `The card could not be sealed: ${(error as Error).message}`) };
+        return {
+          error: stripeError(
+            ErrorCode.OFFLINE_ENCRYPTION_KEYS_UNAVAILABLE,
+            `The card could not be sealed: ${(error as Error).message}`,
+          ),
+        };
       }
       const storedAtMs = this.now();
       const payment: StoredPayment = {
-        version: 1, offlineId: intent.offlineId, storedAtMs, location: connection.locationId, reader: connection.readerId,
-        keyId: settings.encryption_key.id, sealedCard, create: intent.create, amount: intent.params.amount, currency: intent.params.currency,
-        captureMethod: intent.params.captureMethod ?? 'automatic', card: { last4: card.number.slice(-4), wallet: card.wallet },
+        version: 1,
+        offlineId: intent.offlineId,
+        storedAtMs,
+        location: connection.locationId,
+        reader: connection.readerId,
+        keyId: settings.encryption_key.id,
+        sealedCard,
+        create: intent.create,
+        amount: intent.params.amount,
+        currency: intent.params.currency,
+        captureMethod: intent.params.captureMethod ?? 'automatic',
+        card: { last4: card.number.slice(-4), wallet: card.wallet },
       };
       try {
         await this.storage.set(paymentKey(payment.offlineId), JSON.stringify(payment));
@@ -498,26 +653,45 @@ export class OfflineMode {
   /** The documented limits: one payment's amount, the stored amount and count, the age of the oldest. */
   private checkLimits(settings: OfflineSettings, currency: string, amount: number): StripeError | null {
     const transactionMax = settings.transaction_amount_max[currency];
-    if (transactionMax === undefined) return stripeError(ErrorCode.INVALID_OFFLINE_CURRENCY, `Offline payments are not available in ${currency}.`);
+    if (transactionMax === undefined)
+      return stripeError(ErrorCode.INVALID_OFFLINE_CURRENCY, `Offline payments are not available in ${currency}.`);
     if (amount > transactionMax) {
-      return stripeError(ErrorCode.AMOUNT_EXCEEDS_MAX_OFFLINE_AMOUNT, `The amount ${amount} ${currency} exceeds the maximum of ` +
-        `${transactionMax} ${currency} for one offline payment.`, { metadata: { limit: transactionMax } });
+      return stripeError(
+        ErrorCode.AMOUNT_EXCEEDS_MAX_OFFLINE_AMOUNT,
+        `The amount ${amount} ${currency} exceeds the maximum of ` +
+          `${transactionMax} ${currency} for one offline payment.`,
+        { metadata: { limit: transactionMax } },
+      );
     }
     const stored = this.status().sdk.offlinePaymentAmountsByCurrency[currency] ?? 0;
     const storedMax = settings.stored_amount_max[currency] ?? transactionMax;
-    const tooLarge = (reason: string, message: string, limit: number) => stripeError(ErrorCode.OFFLINE_PAYMENTS_DATABASE_TOO_LARGE,
-      `${message} Bring the device back online to forward the stored payments before collecting more.`, { metadata: { reason, limit } });
+    const tooLarge = (reason: string, message: string, limit: number) =>
+      stripeError(
+        ErrorCode.OFFLINE_PAYMENTS_DATABASE_TOO_LARGE,
+        `${message} Bring the device back online to forward the stored payments before collecting more.`,
+        { metadata: { reason, limit } },
+      );
     if (stored + amount > storedMax) {
-      return tooLarge('stored_amount', `Storing ${amount} ${currency} more would exceed the ${storedMax} ${currency} offline payments may hold.`, storedMax);
+      return tooLarge(
+        'stored_amount',
+        `Storing ${amount} ${currency} more would exceed the ${storedMax} ${currency} offline payments may hold.`,
+        storedMax,
+      );
     }
     if (this.payments.size >= settings.payment_count_max) {
-      return tooLarge('payment_count', `${this.payments.size} offline payments are stored (at most ${settings.payment_count_max}).`,
-        settings.payment_count_max);
+      return tooLarge(
+        'payment_count',
+        `${this.payments.size} offline payments are stored (at most ${settings.payment_count_max}).`,
+        settings.payment_count_max,
+      );
     }
     const oldest = Math.min(...[...this.payments.values()].map((p) => p.storedAtMs));
     if (Number.isFinite(oldest) && this.now() - oldest > settings.payment_age_max_ms) {
-      return tooLarge('payment_age', `The oldest stored offline payment is older than ${settings.payment_age_max_ms} ms.`,
-        settings.payment_age_max_ms);
+      return tooLarge(
+        'payment_age',
+        `The oldest stored offline payment is older than ${settings.payment_age_max_ms} ms.`,
+        settings.payment_age_max_ms,
+      );
     }
     return null;
   }
@@ -541,7 +715,9 @@ export class OfflineMode {
 
   /** Starts forwarding unless it runs already; resolves when that run ends. */
   forwardSoon(): Promise<void> {
-    this.forwarding ??= this.forwardAll().finally(() => { this.forwarding = null; });
+    this.forwarding ??= this.forwardAll().finally(() => {
+      this.forwarding = null;
+    });
     return this.forwarding;
   }
 
@@ -556,19 +732,32 @@ export class OfflineMode {
       if (this.stopped || this.isOffline) return;
       const next = [...this.payments.values()].sort((a, b) => a.storedAtMs - b.storedAtMs)[0];
       if (!next) return;
-      const answer = await this.host.transport().request<{ payment_intent: Json; error: Json | null }>('POST', '/offline/payments', {
-        offline_id: next.offlineId, stored_at: next.storedAtMs, payment_intent: next.create, sealed_card: next.sealedCard,
-        key_id: next.keyId, ...(next.reader ? { reader: next.reader } : {}),
-      });
+      const answer = await this.host
+        .transport()
+        .request<{ payment_intent: Json; error: Json | null }>('POST', '/offline/payments', {
+          offline_id: next.offlineId,
+          stored_at: next.storedAtMs,
+          payment_intent: next.create,
+          sealed_card: next.sealedCard,
+          key_id: next.keyId,
+          ...(next.reader ? { reader: next.reader } : {}),
+        });
       if (!answer.ok) {
         if (answer.kind === 'network' || answer.kind === 'timeout') return;
-        const error = answer.kind === 'token'
-          ? stripeError(ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR_WHILE_FORWARDING, answer.error.message)
-          : fromFailure(answer);
+        const error =
+          answer.kind === 'token'
+            ? stripeError(ErrorCode.CONNECTION_TOKEN_PROVIDER_ERROR_WHILE_FORWARDING, answer.error.message)
+            : fromFailure(answer);
         this.host.emit('onDidForwardingFailure', error);
         // A refusal that will never change (a 4xx other than rate limits): the payment cannot be forwarded. It stays stored
         // (nothing is lost), set aside until the next start, and the app is told; anything else is retried later.
-        if (answer.kind === 'http' && answer.status >= 400 && answer.status < 500 && answer.status !== 429 && answer.status !== 409) {
+        if (
+          answer.kind === 'http' &&
+          answer.status >= 400 &&
+          answer.status < 500 &&
+          answer.status !== 429 &&
+          answer.status !== 409
+        ) {
           this.payments.delete(next.offlineId);
           this.host.emit('onDidForwardPaymentIntent', this.forwardedView(next, null), error);
           continue;
@@ -585,10 +774,12 @@ export class OfflineMode {
       this.payments.delete(next.offlineId);
       this.intents.delete(next.offlineId);
       const decline = answer.data.error;
-      const error = decline ? stripeError(ErrorCode.DECLINED_BY_STRIPE_API, String(decline['message'] ?? 'The payment was declined.'), {
-        nativeErrorCode: String(decline['code'] ?? 'card_declined'),
-        metadata: { ...(decline['decline_code'] ? { declineCode: decline['decline_code'] } : {}) },
-      }) : undefined;
+      const error = decline
+        ? stripeError(ErrorCode.DECLINED_BY_STRIPE_API, String(decline['message'] ?? 'The payment was declined.'), {
+            nativeErrorCode: String(decline['code'] ?? 'card_declined'),
+            metadata: { ...(decline['decline_code'] ? { declineCode: decline['decline_code'] } : {}) },
+          })
+        : undefined;
       this.host.emit('onDidForwardPaymentIntent', this.forwardedView(next, answer.data.payment_intent), error);
       this.emitStatus();
     }
@@ -596,7 +787,11 @@ export class OfflineMode {
 
   private retryLater(): void {
     if (this.stopped) return;
-    unref(setTimeout(() => { void this.forwardSoon(); }, this.probeIntervalMs));
+    unref(
+      setTimeout(() => {
+        void this.forwardSoon();
+      }, this.probeIntervalMs),
+    );
   }
 
   /** The forwarded payment as the server has it now (with its id), under the handle the app knew it by. */
@@ -604,8 +799,18 @@ export class OfflineMode {
     const known = api ? this.host.intents().wrap(api, null, payment.offlineId) : null;
     const details = detailsOf(payment, false);
     if (known) return { ...known, offlineDetails: details };
-    const intent: OfflineIntent = { offlineId: payment.offlineId, createdAtMs: payment.storedAtMs, create: payment.create,
-      params: { amount: payment.amount, currency: payment.currency, captureMethod: payment.captureMethod as 'automatic' }, card: null, stored: true };
+    const intent: OfflineIntent = {
+      offlineId: payment.offlineId,
+      createdAtMs: payment.storedAtMs,
+      create: payment.create,
+      params: {
+        amount: payment.amount,
+        currency: payment.currency,
+        captureMethod: payment.captureMethod as 'automatic',
+      },
+      card: null,
+      stored: true,
+    };
     return this.view(intent, 'requiresCapture', details);
   }
 }
@@ -617,17 +822,33 @@ function unref(timer: unknown): void {
 
 function detailsOf(payment: StoredPayment, requiresUpload = true): OfflineDetails {
   return {
-    storedAtMs: String(payment.storedAtMs), requiresUpload,
-    cardPresentDetails: { brand: '', cardholderName: '', expMonth: 0, expYear: 0, last4: payment.card.last4, readMethod: 'contactless_emv',
-      receiptDetails: {} as ReceiptDetails },
+    storedAtMs: String(payment.storedAtMs),
+    requiresUpload,
+    cardPresentDetails: {
+      brand: '',
+      cardholderName: '',
+      expMonth: 0,
+      expYear: 0,
+      last4: payment.card.last4,
+      readMethod: 'contactless_emv',
+      receiptDetails: {} as ReceiptDetails,
+    },
     amountDetails: {},
   };
 }
 
 function checkedPayment(value: unknown): StoredPayment {
   const p = value as Partial<StoredPayment> | null;
-  if (!p || p.version !== 1 || typeof p.offlineId !== 'string' || typeof p.sealedCard !== 'string' || typeof p.amount !== 'number'
-    || typeof p.currency !== 'string' || typeof p.storedAtMs !== 'number' || typeof p.create !== 'object') {
+  if (
+    !p ||
+    p.version !== 1 ||
+    typeof p.offlineId !== 'string' ||
+    typeof p.sealedCard !== 'string' ||
+    typeof p.amount !== 'number' ||
+    typeof p.currency !== 'string' ||
+    typeof p.storedAtMs !== 'number' ||
+    typeof p.create !== 'object'
+  ) {
     throw new Error('not a stored offline payment');
   }
   return p as StoredPayment;
@@ -637,14 +858,19 @@ function checkedPayment(value: unknown): StoredPayment {
 async function seal(spkiBase64: string, plain: string): Promise<string> {
   const der = Uint8Array.from(atob(spkiBase64), (c) => c.charCodeAt(0));
   const key = await crypto.subtle.importKey('spki', der, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
-  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, key, new TextEncoder().encode(plain)));
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, key, new TextEncoder().encode(plain)),
+  );
   let binary = '';
   for (const byte of sealed) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** A UI call that `operation.cancel()` interrupts; a UI that throws is an SDK error. */
-async function present(operation: Operation, show: (signal: AbortSignal) => Promise<TapScreenResult>): Promise<TapScreenResult | StripeError> {
+async function present(
+  operation: Operation,
+  show: (signal: AbortSignal) => Promise<TapScreenResult>,
+): Promise<TapScreenResult | StripeError> {
   try {
     const aborted = new Promise<TapScreenResult>((resolve) => {
       if (operation.signal.aborted) resolve({ kind: 'canceled' });
@@ -653,6 +879,9 @@ async function present(operation: Operation, show: (signal: AbortSignal) => Prom
     const result = await Promise.race([show(operation.signal), aborted]);
     return operation.aborted ? operation.abortedError() : result;
   } catch (error) {
-    return stripeError(ErrorCode.UNEXPECTED_SDK_ERROR, `The Tap to Pay UI failed: ${error instanceof Error ? error.message : String(error)}`);
+    return stripeError(
+      ErrorCode.UNEXPECTED_SDK_ERROR,
+      `The Tap to Pay UI failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

@@ -67,13 +67,18 @@ export class FileOfflineStorage implements OfflineStorage {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
-    return names.filter((name) => name.endsWith('.json')).map((name) => decodeURIComponent(name.slice(0, -'.json'.length)));
+    return names
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => decodeURIComponent(name.slice(0, -'.json'.length)));
   }
 }
 
 /** A browser: IndexedDB, database `opentill-offline` (one object store), through idb-keyval. */
 export class IndexedDbOfflineStorage implements OfflineStorage {
-  private store: Promise<{ lib: typeof import('idb-keyval'); store: ReturnType<typeof import('idb-keyval').createStore> }> | null = null;
+  private store: Promise<{
+    lib: typeof import('idb-keyval');
+    store: ReturnType<typeof import('idb-keyval').createStore>;
+  }> | null = null;
 
   constructor(private readonly databaseName = 'opentill-offline') {}
 
@@ -106,8 +111,16 @@ export class IndexedDbOfflineStorage implements OfflineStorage {
 /** Kept in memory only (lost with the process): for an app that does not want offline payments to outlive it. */
 export class MemoryOfflineStorage implements OfflineStorage {
   private readonly values = new Map<string, string>();
-  async get(key: string): Promise<string | undefined> { return this.values.get(key); }
-  async set(key: string, value: string): Promise<void> { this.values.set(key, value); }
-  async del(key: string): Promise<void> { this.values.delete(key); }
-  async keys(): Promise<string[]> { return [...this.values.keys()]; }
+  async get(key: string): Promise<string | undefined> {
+    return this.values.get(key);
+  }
+  async set(key: string, value: string): Promise<void> {
+    this.values.set(key, value);
+  }
+  async del(key: string): Promise<void> {
+    this.values.delete(key);
+  }
+  async keys(): Promise<string[]> {
+    return [...this.values.keys()];
+  }
 }
