@@ -4,6 +4,7 @@ import { must } from './must.js';
 import { describe, it } from 'node:test';
 import type { AuthorizationResult, CardFacts } from './card.js';
 import { buildCharge, chargeCardDetails, type BuildCharge } from './charge.js';
+import { testCardFacts } from './card-facts.fixture.test.js';
 
 const NOW_MS = 1_800_000_000_123;
 const NOW_S = 1_800_000_000;
@@ -41,24 +42,7 @@ const declinedOutcome = {
 } as const;
 
 function card(overrides: Partial<CardFacts> = {}): CardFacts {
-  return {
-    type: 'card_present',
-    brand: 'visa',
-    network: 'visa',
-    networksAvailable: ['visa'],
-    funding: 'credit',
-    country: 'US',
-    last4: '4242',
-    expMonth: 12,
-    expYear: 2030,
-    fingerprint: 'fp_test',
-    readMethod: 'contactless_emv',
-    wallet: null,
-    cardholderName: 'Jenny Rosen',
-    preferredLocales: ['en'],
-    testCard: 'visa',
-    ...overrides,
-  };
+  return testCardFacts({ cardholderName: 'Jenny Rosen', ...overrides });
 }
 
 const approved = (over: Partial<Extract<AuthorizationResult, { approved: true }>> = {}): AuthorizationResult => ({

@@ -22,6 +22,7 @@ import {
   type Customer,
   type StoredObject,
 } from './index.js';
+import { testCardFacts } from './card-facts.fixture.test.js';
 
 const NOW_MS = 1_800_000_000_000;
 
@@ -38,26 +39,7 @@ function rejects(fn: () => unknown, code: string, param?: string): ApiError {
   return caught;
 }
 
-function card(overrides: Partial<CardFacts> = {}): CardFacts {
-  return {
-    type: 'card_present',
-    brand: 'visa',
-    network: 'visa',
-    networksAvailable: ['visa'],
-    funding: 'credit',
-    country: 'US',
-    last4: '4242',
-    expMonth: 12,
-    expYear: 2030,
-    fingerprint: 'fp_test',
-    readMethod: 'contactless_emv',
-    wallet: null,
-    cardholderName: null,
-    preferredLocales: ['en'],
-    testCard: 'visa',
-    ...overrides,
-  };
-}
+const card = testCardFacts;
 
 const approved: AuthorizationResult = {
   approved: true,

@@ -23,12 +23,12 @@ import {
   must,
   updatePaymentIntent,
   type AuthorizationResult,
-  type CardFacts,
   type PaymentIntent,
   type PaymentIntentStatus,
   type StoredObject,
   type UpdatePaymentIntent,
 } from './index.js';
+import { testCardFacts } from './card-facts.fixture.test.js';
 
 const NOW_MS = 1_800_000_000_000;
 const NOW_S = NOW_MS / 1000;
@@ -44,26 +44,7 @@ const allStatuses: PaymentIntentStatus[] = [
   'succeeded',
 ];
 
-function card(overrides: Partial<CardFacts> = {}): CardFacts {
-  return {
-    type: 'card_present',
-    brand: 'visa',
-    network: 'visa',
-    networksAvailable: ['visa'],
-    funding: 'credit',
-    country: 'US',
-    last4: '4242',
-    expMonth: 12,
-    expYear: 2030,
-    fingerprint: 'fp_test',
-    readMethod: 'contactless_emv',
-    wallet: null,
-    cardholderName: null,
-    preferredLocales: ['en'],
-    testCard: 'visa',
-    ...overrides,
-  };
-}
+const card = testCardFacts;
 
 const receipt = {
   account_type: 'credit',

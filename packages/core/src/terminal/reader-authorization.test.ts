@@ -15,25 +15,10 @@ import {
 } from './reader-authorization.js';
 import { ApiError } from '../errors.js';
 import { must } from '../must.js';
+import { testCardFacts } from '../card-facts.fixture.test.js';
 
 const now = 1_800_000_000_000;
-const card: CardFacts = {
-  type: 'card_present',
-  brand: 'visa',
-  network: 'visa',
-  networksAvailable: ['visa'],
-  funding: 'credit',
-  country: 'US',
-  last4: '4242',
-  expMonth: 12,
-  expYear: 2030,
-  fingerprint: 'fp_test',
-  readMethod: 'contactless_emv',
-  wallet: null,
-  cardholderName: null,
-  preferredLocales: ['en'],
-  testCard: 'visa',
-};
+const card: CardFacts = testCardFacts();
 const pm = buildPaymentMethod('pm_1', card, now);
 const outcome = {
   network_status: 'approved_by_network',
