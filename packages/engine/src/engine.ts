@@ -4,7 +4,7 @@
  * then commits objects + events atomically, retrying from the top when another request changed
  * the same object in between (optimistic concurrency, bounded by `commitRetryCountMax`).
  */
-import { ApiError, assert, compact, limits, secondsOf, type DomainEvent, type StoredObject } from '@opentill/core';
+import { ApiError, assert, limits, secondsOf, type DomainEvent, type StoredObject } from '@opentill/core';
 import type { Clock, IdSource, Processor } from './ports.js';
 import { randomBytes } from 'node:crypto';
 import {
@@ -240,7 +240,7 @@ export class Engine {
         object,
         data,
         expectedVersion: versions.get(object.id) ?? 0,
-        ...compact({ deadlineMs: deadlines.get(object.id) }),
+        deadlineMs: deadlines.get(object.id),
       };
     });
     const eventObjects = events.map((event) => this.eventObject(ctx, event));

@@ -54,7 +54,7 @@ export interface Put {
    * When the scheduler must look at this object again (ms); null clears it; undefined keeps the
    * stored one (a new object then has none). Commands that don't own the deadline leave it alone.
    */
-  deadlineMs?: number | null;
+  deadlineMs?: number | null | undefined;
   /** `JSON.stringify(object)`, when the caller made it already (the store then skips its own). */
   data?: string;
 }
