@@ -300,7 +300,7 @@ async function benchBare() {
 
 async function benchOpentill(store, build = { main: opentillMain, suffix: '' }) {
   let databaseUrl;
-  let label = store;
+  let label = store + build.suffix;
   const drops = [];
   let pgInfo;
   if (store === 'postgres') {
