@@ -1,34 +1,11 @@
 /** How amounts, dates and statuses read on screen. */
 
-/** Currencies whose amounts have no minor unit (Stripe's zero-decimal list, the ones in use). */
-const zeroDecimal = new Set([
-  'bif',
-  'clp',
-  'djf',
-  'gnf',
-  'jpy',
-  'kmf',
-  'krw',
-  'mga',
-  'pyg',
-  'rwf',
-  'ugx',
-  'vnd',
-  'vuv',
-  'xaf',
-  'xof',
-  'xpf',
-]);
-const threeDecimal = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
-
-export function minorUnits(currency: string): number {
-  const c = currency.toLowerCase();
-  return zeroDecimal.has(c) ? 0 : threeDecimal.has(c) ? 3 : 2;
-}
+// Minor-unit digits come from core: the same rule the reader's tip labels and the phone use.
+import { minorUnitDigits } from '@opentill/core';
 
 export function money(amount: unknown, currency: unknown): string {
   if (typeof amount !== 'number' || typeof currency !== 'string') return '—';
-  const digits = minorUnits(currency);
+  const digits = minorUnitDigits(currency);
   const value = amount / 10 ** digits;
   try {
     return new Intl.NumberFormat('en-US', {
@@ -46,14 +23,14 @@ export function money(amount: unknown, currency: unknown): string {
 export function parseAmount(text: string, currency: string): number | null {
   const cleaned = text.trim().replace(',', '.');
   if (!/^\d+(\.\d+)?$/.test(cleaned)) return null;
-  const digits = minorUnits(currency);
+  const digits = minorUnitDigits(currency);
   const [whole, fraction = ''] = cleaned.split('.');
   if (fraction.length > digits) return null;
   return Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
 }
 
 export function amountInput(amount: number, currency: string): string {
-  const digits = minorUnits(currency);
+  const digits = minorUnitDigits(currency);
   return (amount / 10 ** digits).toFixed(digits);
 }
 

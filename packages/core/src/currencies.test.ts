@@ -1,7 +1,13 @@
 /** Currencies Stripe supports, the zero-decimal ones, and the minimum charge per currency. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isSupportedCurrency, minimumChargeAmount, zeroDecimalCurrencies } from './currencies.js';
+import {
+  isSupportedCurrency,
+  minimumChargeAmount,
+  minorUnitDigits,
+  threeDecimalCurrencies,
+  zeroDecimalCurrencies,
+} from './currencies.js';
 
 const zeroDecimal = [
   'bif',
@@ -50,6 +56,23 @@ describe('currencies', () => {
   it('has exactly the sixteen zero-decimal currencies, all supported', () => {
     assert.deepEqual([...zeroDecimalCurrencies].sort(), zeroDecimal);
     for (const code of zeroDecimal) assert.equal(isSupportedCurrency(code), true, code);
+  });
+
+  it('has exactly the five three-decimal currencies, all supported, none zero-decimal', () => {
+    assert.deepEqual([...threeDecimalCurrencies].sort(), ['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+    for (const code of threeDecimalCurrencies) {
+      assert.equal(isSupportedCurrency(code), true, code);
+      assert.equal(zeroDecimalCurrencies.has(code), false, code);
+    }
+  });
+
+  it('minor-unit digits: 0 for zero-decimal, 3 for three-decimal, 2 otherwise, whatever the case', () => {
+    for (const code of zeroDecimal) assert.equal(minorUnitDigits(code), 0, code);
+    for (const code of ['bhd', 'jod', 'kwd', 'omr', 'tnd']) assert.equal(minorUnitDigits(code), 3, code);
+    for (const code of ['usd', 'eur', 'gbp', 'chf', 'zz1']) assert.equal(minorUnitDigits(code), 2, code);
+    assert.equal(minorUnitDigits('JPY'), 0);
+    assert.equal(minorUnitDigits('KWD'), 3);
+    assert.equal(minorUnitDigits('Usd'), 2);
   });
 
   it("minimum charge: Stripe's table, else 1 unit for zero-decimal currencies and 50 for the others", () => {

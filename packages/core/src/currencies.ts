@@ -32,6 +32,18 @@ export const zeroDecimalCurrencies: ReadonlySet<string> = new Set([
   'xpf',
 ]);
 
+/** Stripe's three-decimal currencies: amounts count thousandths (1.000 KWD is 1000). */
+export const threeDecimalCurrencies: ReadonlySet<string> = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+
+/**
+ * How many decimals a currency's minor unit has (0, 2 or 3), whatever the code's case: the one rule
+ * the reader's tip labels, the phone's amount and the dashboard use to turn minor units into money.
+ */
+export function minorUnitDigits(currency: string): 0 | 2 | 3 {
+  const code = currency.toLowerCase();
+  return zeroDecimalCurrencies.has(code) ? 0 : threeDecimalCurrencies.has(code) ? 3 : 2;
+}
+
 export function isSupportedCurrency(code: string): boolean {
   return supportedSet.has(code);
 }

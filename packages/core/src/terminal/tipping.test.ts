@@ -55,6 +55,8 @@ describe('tippingFor', () => {
   it('fixed labels are money in one en-US form; an unknown currency code falls back to digits and the code', () => {
     assert.equal(formatTipAmount(200, 'jpy'), '¥200');
     assert.equal(formatTipAmount(200, 'chf'), 'CHF 2.00');
+    assert.equal(formatTipAmount(1500, 'kwd'), 'KWD 1.500', 'three-decimal: thousandths');
+    assert.equal(formatTipAmount(200, 'JPY'), '¥200', 'the code in either case');
     assert.equal(formatTipAmount(250, 'zz1'), '2.50 ZZ1');
   });
 });

@@ -5,7 +5,7 @@
  * Stripe's rule: fixed amounts below the smart tip threshold (or when there are no percentages),
  * percentages of the eligible amount otherwise; a custom tip is always offered with the choices.
  */
-import { zeroDecimalCurrencies } from '../currencies.js';
+import { minorUnitDigits } from '../currencies.js';
 
 export interface TipChoice {
   label: string;
@@ -46,10 +46,11 @@ export function tippingFor(
 /**
  * A fixed tip amount as its label on the reader: the amount in major units with the currency's
  * symbol, always in the same en-US form whatever the server's locale (`€2.00`, `$1.50`, `£3.00`,
- * `¥200`, `CA$2.00`, `CHF 2.00`). Stripe's zero-decimal currencies have no decimals.
+ * `¥200`, `CA$2.00`, `CHF 2.00`). Stripe's zero-decimal currencies have no decimals,
+ * its three-decimal ones three.
  */
 export function formatTipAmount(amount: number, currency: string): string {
-  const digits = zeroDecimalCurrencies.has(currency.toLowerCase()) ? 0 : 2;
+  const digits = minorUnitDigits(currency);
   const major = amount / 10 ** digits;
   try {
     return new Intl.NumberFormat('en-US', {

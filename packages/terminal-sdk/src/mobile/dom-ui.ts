@@ -15,7 +15,7 @@
  * Every text is set with `textContent`: the merchant name and messages come from the server and
  * the app, never markup. Stable `data-testid` attributes are part of the contract for tests.
  */
-import { zeroDecimalCurrencies, type TapToPayUxConfiguration } from '@opentill/core';
+import { minorUnitDigits, type TapToPayUxConfiguration } from '@opentill/core';
 import type {
   PinPadRequest,
   PinPadResult,
@@ -86,13 +86,13 @@ export function argbToCss(hex: string): string {
 
 /** Minor units → "€75.00" in the given locale. */
 export function formatTapAmount(amount: number, currency: string, locale?: string): string {
-  const zeroDecimal = zeroDecimalCurrencies.has(currency.toLowerCase());
-  const major = zeroDecimal ? amount : amount / 100;
+  const digits = minorUnitDigits(currency);
+  const major = amount / 10 ** digits;
   try {
     return new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase() }).format(major);
   } catch {
     // An ISO code Intl does not know: still show something readable.
-    return `${major.toFixed(zeroDecimal ? 0 : 2)} ${currency.toUpperCase()}`;
+    return `${major.toFixed(digits)} ${currency.toUpperCase()}`;
   }
 }
 
