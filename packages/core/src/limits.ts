@@ -91,6 +91,8 @@ export const limits = {
   searchPageTokenLengthMax: 255,
   /** Payment method types on one PaymentIntent. */
   paymentMethodTypeCountMax: 10,
+  /** Inputs in one `collect_inputs` action (Stripe's maximum), server-driven or from the SDK. */
+  collectInputsCountMax: 5,
   /**
    * Reader protocol (opentill-reader/1) frames: the largest legitimate frame is a collect_inputs
    * action or a signature data URL; 64 KiB leaves room and bounds what a device can make us parse.

@@ -11,6 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../app.js';
 import type { Services } from '../../services.js';
 import { cardReadFrom } from '../opentill-test.js';
+import { collectInputsFrom, collectInputsParam } from '../terminal/collect-inputs.js';
 
 export const sdkPrefix = '/opentill/v1/sdk';
 
@@ -103,36 +104,6 @@ export const pinParam = str({
 });
 
 const allowRedisplay = oneOf(['always', 'limited', 'unspecified'] as const);
-const inputTypes = ['email', 'numeric', 'phone', 'selection', 'signature', 'text'] as const;
-const inputSchema = object({
-  type: oneOf(inputTypes).req(),
-  custom_text: object({
-    title: str({ maxLength: 40 }).req(),
-    description: str({ maxLength: 500 }),
-    skip_button: str({ maxLength: 14 }),
-    submit_button: str({ maxLength: 30 }),
-  }).req(),
-  required: bool(),
-  selection: object({
-    choices: array(
-      object({
-        id: str({ maxLength: 50 }).req(),
-        text: str({ maxLength: 30 }).req(),
-        style: oneOf(['primary', 'secondary'] as const),
-      }),
-      { max: 10 },
-    ).req(),
-  }),
-  toggles: array(
-    object({
-      title: str({ maxLength: 50 }),
-      description: str({ maxLength: 50 }),
-      default_value: oneOf(['enabled', 'disabled'] as const),
-    }),
-    { max: 3 },
-  ),
-});
-
 type Body = Record<string, unknown>;
 
 /** Runs a long-poll with a signal that aborts when the client goes away (its socket closes). */
@@ -375,42 +346,8 @@ export function registerSdk(app: App, services: Services): SdkRoute {
   });
 
   route('POST', '/collect_inputs', async (auth, body) => {
-    const p = parseParams({ inputs: array(inputSchema, { max: 5 }).req(), simulator: simulatorSchema }, body);
-    if (p.inputs.length === 0)
-      throw new ApiError('parameter_missing', 'Missing required param: inputs.', { param: 'inputs' });
-    const inputs = p.inputs.map((input, index) => {
-      if (input.type === 'selection' && input.selection === undefined) {
-        throw new ApiError('parameter_missing', `Missing required param: inputs[${index}][selection].`, {
-          param: `inputs[${index}][selection]`,
-        });
-      }
-      return {
-        type: input.type,
-        custom_text: {
-          title: input.custom_text.title,
-          description: input.custom_text.description ?? null,
-          skip_button: input.custom_text.skip_button ?? null,
-          submit_button: input.custom_text.submit_button ?? null,
-        },
-        required: input.required ?? null,
-        ...(input.selection
-          ? {
-              selection: {
-                choices: input.selection.choices.map((c) => ({ id: c.id, style: c.style ?? null, text: c.text })),
-                id: null,
-                text: null,
-              },
-            }
-          : {}),
-        toggles:
-          input.toggles?.map((t) => ({
-            default_value: t.default_value ?? null,
-            description: t.description ?? null,
-            title: t.title ?? null,
-            value: null,
-          })) ?? null,
-      };
-    });
+    const p = parseParams({ inputs: collectInputsParam, simulator: simulatorSchema }, body);
+    const inputs = collectInputsFrom(p.inputs);
     return sdk.collectInputs(auth, inputs, simulatedBehaviour(p.simulator));
   });
 

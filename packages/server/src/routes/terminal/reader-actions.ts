@@ -16,6 +16,7 @@ import {
 } from '@opentill/protocol';
 import type { App } from '../../app.js';
 import { expandObject } from '../../http/expand.js';
+import { collectInputsFrom, collectInputsParam } from './collect-inputs.js';
 import type { Services } from '../../services.js';
 
 const allowRedisplay = oneOf(['always', 'limited', 'unspecified'] as const);
@@ -33,39 +34,6 @@ const collectConfig = object({
   enable_customer_cancellation: bool(),
   skip_tipping: bool(),
   tipping,
-});
-
-/** Stripe allows at most 5 inputs per collect_inputs action. */
-export const collectInputsCountMax = 5;
-
-const inputTypes = ['email', 'numeric', 'phone', 'selection', 'signature', 'text'] as const;
-const inputSchema = object({
-  type: oneOf(inputTypes).req(),
-  custom_text: object({
-    title: str({ maxLength: 40 }).req(),
-    description: str({ maxLength: 500 }),
-    skip_button: str({ maxLength: 14 }),
-    submit_button: str({ maxLength: 30 }),
-  }).req(),
-  required: bool(),
-  selection: object({
-    choices: array(
-      object({
-        id: str({ maxLength: 50 }).req(),
-        text: str({ maxLength: 30 }).req(),
-        style: oneOf(['primary', 'secondary'] as const),
-      }),
-      { max: 10 },
-    ).req(),
-  }),
-  toggles: array(
-    object({
-      title: str({ maxLength: 50 }),
-      description: str({ maxLength: 50 }),
-      default_value: oneOf(['enabled', 'disabled'] as const),
-    }),
-    { max: 3 },
-  ),
 });
 
 export function registerTerminalReaderActions(app: App, services: Services): void {
@@ -168,46 +136,8 @@ export function registerTerminalReaderActions(app: App, services: Services): voi
   });
 
   app.route('POST', '/v1/terminal/readers/:id/collect_inputs', async (request, ctx, raw) => {
-    const p = parseParams(
-      { inputs: array(inputSchema, { max: collectInputsCountMax }).req(), metadata: metadata() },
-      raw,
-    );
-    if (p.inputs.length === 0)
-      throw new ApiError('parameter_missing', 'Missing required param: inputs.', { param: 'inputs' });
-    const inputs = p.inputs.map((input, index) => {
-      if (input.type === 'selection' && input.selection === undefined) {
-        throw new ApiError('parameter_missing', `Missing required param: inputs[${index}][selection].`, {
-          param: `inputs[${index}][selection]`,
-        });
-      }
-      return {
-        type: input.type,
-        custom_text: {
-          title: input.custom_text.title,
-          description: input.custom_text.description ?? null,
-          skip_button: input.custom_text.skip_button ?? null,
-          submit_button: input.custom_text.submit_button ?? null,
-        },
-        required: input.required ?? null,
-        ...(input.selection
-          ? {
-              // `id` and `text`: the choice made, null until the customer chooses.
-              selection: {
-                choices: input.selection.choices.map((c) => ({ id: c.id, style: c.style ?? null, text: c.text })),
-                id: null,
-                text: null,
-              },
-            }
-          : {}),
-        toggles:
-          input.toggles?.map((t) => ({
-            default_value: t.default_value ?? null,
-            description: t.description ?? null,
-            title: t.title ?? null,
-            value: null,
-          })) ?? null,
-      };
-    });
+    const p = parseParams({ inputs: collectInputsParam, metadata: metadata() }, raw);
+    const inputs = collectInputsFrom(p.inputs);
     const reader = await readers.collectInputs(
       ctx,
       readerId(request),
