@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { repoRoot, startOpenTill } from './opentill-process.mjs';
+import { androidPhone } from './phones.mjs';
 
 const { createMobileTerminal, ScriptedTapToPayUi, FileOfflineStorage } = await import(
   join(repoRoot, 'packages/terminal-sdk/dist/mobile/index.js')
@@ -55,22 +56,8 @@ const terminal = createMobileTerminal({
   apiBase,
   installationId: 'bench-offline',
   ui,
-  device: {
-    platform: 'android',
-    osVersion: '15',
-    isBeta: false,
-    model: 'Pixel 8',
-    hasNfc: true,
-    cpuArch: 'arm64-v8a',
-    rooted: false,
-    bootloaderUnlocked: false,
-    modifiedOs: false,
-    isEmulator: false,
-    gmsCertified: true,
-    hardwareKeystoreVersion: 300,
-    internet: true,
-    sdkVersion: '5.0.0',
-  },
+  device: androidPhone,
+
   tokenProvider: async () => (await api('POST', '/v1/terminal/connection_tokens', `location=${location}`)).secret,
   offline: { storage: new FileOfflineStorage(storageDir), probeIntervalMs: 100 },
   callbacks: {

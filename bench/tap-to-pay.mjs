@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { percentile, repoRoot, startOpenTill } from './opentill-process.mjs';
+import { androidPhone } from './phones.mjs';
 
 const { createMobileTerminal, ScriptedTapToPayUi } = await import(
   join(repoRoot, 'packages/terminal-sdk/dist/mobile/index.js')
@@ -61,22 +62,6 @@ class TimedUi extends ScriptedTapToPayUi {
   }
 }
 
-const androidPhone = {
-  platform: 'android',
-  osVersion: '15',
-  isBeta: false,
-  model: 'Pixel 8',
-  hasNfc: true,
-  cpuArch: 'arm64-v8a',
-  rooted: false,
-  bootloaderUnlocked: false,
-  modifiedOs: false,
-  isEmulator: false,
-  gmsCertified: true,
-  hardwareKeystoreVersion: 300,
-  internet: true,
-  sdkVersion: '5.0.0',
-};
 const location = (await api('POST', '/v1/terminal/locations', 'display_name=Bench&address[country]=FR')).body.id;
 
 async function phone(index) {
