@@ -30,6 +30,9 @@ import {
   type DeliveryResult,
   type PendingRegistration,
   type Presence,
+  type ReaderBusStore,
+  type RegisteredPairing,
+  type RegistrationClaim,
   type ReaderCommand,
   type ReaderLink,
   type ReaderMessage,
@@ -101,15 +104,27 @@ export function takeToken(bucket: Bucket, nowMs: number): boolean {
   return true;
 }
 
-interface Pairing {
-  code: string;
-  expiresAtMs: number;
-  ws: WebSocket;
+/** What a pairing device said about itself: the `device` JSON of its stored code (docs/cluster.md, Pairing). */
+interface PairingDevice {
   personality: keyof typeof personalities;
   serialNumber: string;
   deviceSwVersion: string;
   ipAddress: string;
 }
+
+/** A pairing socket open on this node; its code is stored (`reader_pairings`) so any node can register it. */
+interface Pairing {
+  code: string;
+  expiresAtMs: number;
+  ws: WebSocket;
+  personality: keyof typeof personalities;
+  /** The credential handed to the device once registered; only its SHA-256 leaves this node. */
+  readerSecret: string;
+  expiry: NodeJS.Timeout;
+}
+
+/** Draws of a fresh code before giving up (a draw collides only with a code in use: ~1 in 10⁸ each). */
+const codeDrawsMax = 10;
 
 interface DeviceConnection {
   ws: WebSocket;
@@ -150,6 +165,10 @@ export class ReaderGateway implements ReaderLink {
   private readonly ackTimeoutMs: number;
   private readonly heartbeatIntervalMs: number;
   private readonly pairingCodeLifetimeMs: number;
+  /** Registration codes live in the store (docs/cluster.md, Pairing): any node registers any code. */
+  private readonly pairingStore: ReaderBusStore;
+  /** When this node last renewed `heldUntilMs` of its codes (wall clock). */
+  private pairingsHeldAtMs = 0;
   private readonly presenceWriteIntervalMs: number;
   private readonly helloTimeoutMs: number;
   private readonly unsubscribe: () => void;
@@ -176,6 +195,7 @@ export class ReaderGateway implements ReaderLink {
       perMessageDeflate: false,
     });
     services.readerLinks.add(this);
+    this.pairingStore = services.engine.store.readerBus;
     this.bus = new ReaderBus(
       services.engine.store.readerBus,
       services.engine.clock,
@@ -185,9 +205,11 @@ export class ReaderGateway implements ReaderLink {
     );
     const stopTopics = this.bus.onTopic((topic) => this.onBusTopic(topic));
     const stopPolls = this.bus.onPoll(() => this.refreshActiveDevices());
+    const stopPairingPolls = this.bus.onPoll(() => this.pollPairings());
     this.stopHints = () => {
       stopTopics();
       stopPolls();
+      stopPairingPolls();
     };
     // Wake-ups are hints (polling carries the bus without them): a failed LISTEN must not stop the server.
     void this.bus.start().catch(() => undefined);
@@ -242,8 +264,10 @@ export class ReaderGateway implements ReaderLink {
     void this.bus.stop();
     for (const device of this.devices.values())
       this.fail(device.ws, 'server_closing', 'The server is shutting down.', 1001);
-    for (const pairing of this.pairings.values())
+    for (const pairing of this.pairings.values()) {
+      clearTimeout(pairing.expiry);
       this.fail(pairing.ws, 'server_closing', 'The server is shutting down.', 1001);
+    }
     this.wss.close();
   }
 
@@ -374,33 +398,129 @@ export class ReaderGateway implements ReaderLink {
     return typed;
   }
 
-  claimRegistration(code: string, _nowMs: number): PendingRegistration | null {
-    const pairing = this.pairings.get(code);
-    if (!pairing || pairing.ws.readyState !== pairing.ws.OPEN) return null;
-    this.pairings.delete(code);
-    // The code's lifetime runs on the wall clock (not `nowMs`, the account's): the device shows it, not an account.
-    if (pairing.expiresAtMs < this.wallNow()) {
-      this.fail(pairing.ws, 'pairing_expired', 'The registration code expired. Pair again.');
+  /**
+   * Claims a stored code, whichever node's device shows it (docs/cluster.md, Pairing): one
+   * conditional write, so a code registers one reader once. The device learns its credentials from
+   * its own node: at once when that is this node, else woken by the `paired` hint or its poll.
+   */
+  async claimRegistration(code: string, claim: RegistrationClaim): Promise<PendingRegistration | null> {
+    // The code's lifetime runs on the wall clock (not the account's): the device shows it, not an account.
+    const claimed = await this.pairingStore.claimPairing(code, claim.accountId, claim.readerId, this.wallNow());
+    if (!claimed) {
+      const local = this.pairings.get(code);
+      if (local && local.expiresAtMs < this.wallNow()) this.expire(local);
       return null;
     }
-    const personality = personalities[pairing.personality];
+    const device = JSON.parse(claimed.device) as PairingDevice;
     return {
       link: this.name,
-      deviceType: personality.deviceType,
-      serialNumber: pairing.serialNumber,
-      deviceSwVersion: pairing.deviceSwVersion,
-      ipAddress: pairing.ipAddress,
-      complete: (accountId, readerId, readerSecret) => {
-        this.sendFrame(pairing.ws, {
-          type: 'paired',
-          account: accountId,
-          reader_id: readerId,
-          reader_secret: readerSecret,
-          device_type: personality.deviceType,
-        });
-        pairing.ws.close(1000, 'paired');
+      deviceType: personalities[device.personality].deviceType,
+      serialNumber: device.serialNumber,
+      deviceSwVersion: device.deviceSwVersion,
+      ipAddress: device.ipAddress,
+      secretSha256: claimed.secretSha256,
+      complete: async () => {
+        const node = await this.pairingStore.completePairing(code);
+        if (node === this.bus.nodeId) this.handOver({ code, accountId: claim.accountId, readerId: claim.readerId });
       },
     };
+  }
+
+  /** The device of a registered code waits here: it gets its credentials, and the code is gone. */
+  private handOver(registered: RegisteredPairing): void {
+    const pairing = this.pairings.get(registered.code);
+    if (pairing) {
+      this.pairings.delete(registered.code);
+      clearTimeout(pairing.expiry);
+      this.sendFrame(pairing.ws, {
+        type: 'paired',
+        account: registered.accountId,
+        reader_id: registered.readerId,
+        reader_secret: pairing.readerSecret,
+        device_type: personalities[pairing.personality].deviceType,
+      });
+      pairing.ws.close(1000, 'paired');
+    }
+    // Without a socket here (it closed; or a previous process under this node id) the row is dropped too.
+    void this.pairingStore.dropPairing(registered.code, this.bus.nodeId).catch(() => undefined);
+  }
+
+  /** The code's lifetime is over: the device is told, the code withdrawn. */
+  private expire(pairing: Pairing): void {
+    if (this.pairings.get(pairing.code) !== pairing) return;
+    this.pairings.delete(pairing.code);
+    clearTimeout(pairing.expiry);
+    void this.pairingStore.dropPairing(pairing.code, this.bus.nodeId).catch(() => undefined);
+    this.fail(pairing.ws, 'pairing_expired', 'The registration code expired. Pair again.');
+  }
+
+  /**
+   * At every poll while devices pair here: codes registered through other nodes whose `paired` hint
+   * was lost, and (every lease/3) the renewal saying this node still holds its codes.
+   */
+  private async pollPairings(): Promise<void> {
+    if (this.pairings.size === 0) return;
+    const now = this.wallNow();
+    if (now - this.pairingsHeldAtMs >= this.bus.leaseMs / 3) {
+      this.pairingsHeldAtMs = now;
+      await this.pairingStore.holdPairings(this.bus.nodeId, now + this.bus.leaseMs);
+    }
+    await this.handOverRegistered();
+  }
+
+  private async handOverRegistered(): Promise<void> {
+    for (const registered of await this.pairingStore.registeredPairings(this.bus.nodeId)) this.handOver(registered);
+  }
+
+  /**
+   * Stores a fresh code for a pairing device; null when the socket closed meanwhile or no free code
+   * was drawn. The reader secret is drawn here and stays in this node's memory until handed over.
+   */
+  private async openPairing(
+    ws: WebSocket,
+    frame: Extract<DeviceFrame, { type: 'pair' }>,
+    request: IncomingMessage,
+  ): Promise<Pairing | null> {
+    const personality = personalities[frame.personality];
+    const readerSecret = `rdrsk_${this.services.engine.ids.secret(40)}`;
+    for (let draw = 0; draw < codeDrawsMax; draw += 1) {
+      const code = registrationCode();
+      if (this.pairings.has(code)) continue;
+      const suffix = createHash('sha256').update(code).digest('hex').slice(0, 8).toUpperCase();
+      const device: PairingDevice = {
+        personality: frame.personality,
+        serialNumber: frame.serial_number ?? `${personality.serialPrefix}${suffix}`,
+        deviceSwVersion: frame.device_sw_version ?? personality.swVersion,
+        ipAddress: (request.socket.remoteAddress ?? '0.0.0.0').replace(/^::ffff:/, ''),
+      };
+      const now = this.wallNow();
+      const expiresAtMs = now + this.pairingCodeLifetimeMs;
+      const stored = await this.pairingStore.addPairing({
+        code,
+        nodeId: this.bus.nodeId,
+        device: JSON.stringify(device),
+        secretSha256: hashKey(readerSecret),
+        expiresAtMs,
+        heldUntilMs: now + this.bus.leaseMs,
+      });
+      if (!stored) continue;
+      if (ws.readyState !== ws.OPEN) {
+        await this.pairingStore.dropPairing(code, this.bus.nodeId);
+        return null;
+      }
+      const pairing: Pairing = {
+        code,
+        expiresAtMs,
+        ws,
+        personality: frame.personality,
+        readerSecret,
+        expiry: setTimeout(() => this.expire(pairing), this.pairingCodeLifetimeMs),
+      };
+      pairing.expiry.unref();
+      this.pairings.set(code, pairing);
+      return pairing;
+    }
+    return null;
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -412,19 +532,25 @@ export class ReaderGateway implements ReaderLink {
     ws.on('error', () => undefined);
     let seq = 0;
     const bucket: Bucket = { tokens: limits.readerMessageBurstMax, atMs: this.wallNow() };
+    let asked = false;
     let pairing: Pairing | null = null;
     const helloTimer = setTimeout(() => {
-      if (!pairing) this.fail(ws, 'unauthenticated', 'Send a pair frame first.');
+      if (!asked) this.fail(ws, 'unauthenticated', 'Send a pair frame first.');
     }, this.helloTimeoutMs);
     ws.on('close', () => {
       clearTimeout(helloTimer);
-      if (pairing && this.pairings.get(pairing.code) === pairing) this.pairings.delete(pairing.code);
+      // Closing the socket withdraws the code, on every node.
+      if (pairing && this.pairings.get(pairing.code) === pairing) {
+        this.pairings.delete(pairing.code);
+        clearTimeout(pairing.expiry);
+        void this.pairingStore.dropPairing(pairing.code, this.bus.nodeId).catch(() => undefined);
+      }
     });
     ws.on('message', (data, isBinary) => {
       const frame = this.decode(ws, data, isBinary, bucket, seq);
       if (!frame) return;
       seq = frame.seq;
-      if (frame.type !== 'pair' || pairing) {
+      if (frame.type !== 'pair' || asked) {
         if (frame.type === 'heartbeat') return;
         this.fail(ws, 'not_paired', 'This socket only pairs: send one pair frame, then wait for the paired frame.');
         return;
@@ -433,29 +559,16 @@ export class ReaderGateway implements ReaderLink {
         this.fail(ws, 'unsupported_protocol', `This server speaks ${readerProtocol}.`);
         return;
       }
-      const personality = personalities[frame.personality];
-      let code = registrationCode();
-      while (this.pairings.has(code)) code = registrationCode();
-      const suffix = createHash('sha256').update(code).digest('hex').slice(0, 8).toUpperCase();
-      pairing = {
-        code,
-        expiresAtMs: this.wallNow() + this.pairingCodeLifetimeMs,
-        ws,
-        personality: frame.personality,
-        serialNumber: frame.serial_number ?? `${personality.serialPrefix}${suffix}`,
-        deviceSwVersion: frame.device_sw_version ?? personality.swVersion,
-        ipAddress: (request.socket.remoteAddress ?? '0.0.0.0').replace(/^::ffff:/, ''),
-      };
-      this.pairings.set(code, pairing);
-      this.sendFrame(ws, { type: 'pairing', code, expires_at_ms: pairing.expiresAtMs });
-      const expiry = setTimeout(() => {
-        if (pairing && this.pairings.get(pairing.code) === pairing) {
-          this.pairings.delete(pairing.code);
-          this.fail(ws, 'pairing_expired', 'The registration code expired. Pair again.');
-        }
-      }, this.pairingCodeLifetimeMs);
-      expiry.unref();
-      ws.once('close', () => clearTimeout(expiry));
+      asked = true;
+      this.openPairing(ws, frame, request)
+        .then((opened) => {
+          pairing = opened;
+          if (opened) this.sendFrame(ws, { type: 'pairing', code: opened.code, expires_at_ms: opened.expiresAtMs });
+          // No free code, or the socket closed meanwhile: the device pairs again.
+          else ws.close(1011, 'no registration code');
+        })
+        // The store failed: the device may pair again (1011: the server could not fulfil it).
+        .catch(() => ws.close(1011, 'no registration code'));
     });
   }
 
@@ -852,6 +965,10 @@ export class ReaderGateway implements ReaderLink {
 
   /** `changed:<node>:<account>:<id>` from another node: a device held here or a long-poll waiting here looks again. */
   private onBusTopic(topic: string): void {
+    if (topic === 'paired') {
+      void this.handOverRegistered().catch(() => undefined);
+      return;
+    }
     const [kind, node, accountId, objectId] = topic.split(':');
     if (kind !== 'changed' || node === this.bus.nodeId || !accountId || !objectId) return;
     this.services.sdkSessions.wake(accountId, objectId);

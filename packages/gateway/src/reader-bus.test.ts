@@ -111,6 +111,38 @@ for (const [kind, open] of Object.entries(kinds)) {
       assert.equal(await sender.ownerOf(ACCT, 'tmr_1'), null);
     });
 
+    test("a registered code's `paired` hint reaches its pairing node's topic listeners, not another node's", async () => {
+      const pairingNode = await bus(`${kind}_pairing`, async () => '{}');
+      const other = await bus(`${kind}_other`, async () => '{}');
+      const heard: Array<{ node: string; topic: string }> = [];
+      let heardWaiter: (() => void) | null = null;
+      for (const listening of [pairingNode, other]) {
+        listening.onTopic((topic) => {
+          if (topic !== 'paired') return;
+          heard.push({ node: listening.nodeId, topic });
+          heardWaiter?.();
+        });
+      }
+      const store = stores.b.readerBus;
+      await store.addPairing({
+        code: `${kind}-wake-code`,
+        nodeId: pairingNode.nodeId,
+        device: '{}',
+        secretSha256: 'sha',
+        expiresAtMs: Date.now() + 60_000,
+        heldUntilMs: Date.now() + 60_000,
+      });
+      assert.notEqual(await store.claimPairing(`${kind}-wake-code`, ACCT, 'tmr_paired', Date.now()), null);
+      assert.equal(await store.completePairing(`${kind}-wake-code`), pairingNode.nodeId);
+      for (let attempt = 0; attempt < 100 && heard.length === 0; attempt += 1) {
+        await new Promise<void>((resolve) => {
+          heardWaiter = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+      assert.deepEqual(heard, [{ node: pairingNode.nodeId, topic: 'paired' }]);
+    });
+
     test('with every wake-up lost, polling carries the request and its answer', async () => {
       const owner = await bus(`${kind}_deaf_owner`, async () => '"polled"', { wakeUps: false });
       const sender = await bus(`${kind}_deaf_sender`, async () => '{}', { wakeUps: false });

@@ -99,7 +99,10 @@ export class ReaderBus {
       for (const listener of this.pollListeners) await listener().catch(() => undefined);
     });
     every(Math.max(50, Math.floor(this.leaseMs / 3)), () => this.renewAll());
-    every(pruneEveryMs, () => this.store.prune(this.clock.nowMs() - messageRetentionMs));
+    every(pruneEveryMs, async () => {
+      await this.store.prune(this.clock.nowMs() - messageRetentionMs);
+      await this.store.prunePairings(this.clock.nowMs() - messageRetentionMs);
+    });
   }
 
   async stop(): Promise<void> {
@@ -109,7 +112,10 @@ export class ReaderBus {
     await this.unsubscribe?.();
   }
 
-  /** Hints that are not about rows (`reader:…`, `screen:…`), from every node, this one included. */
+  /**
+   * Hints that are not about command rows: for every node (`changed:…`, `screen:…`), from every node
+   * this one included, and those addressed to this node (`paired`: a code of this node is registered).
+   */
   onTopic(listener: (topic: string) => void): () => void {
     this.hintListeners.add(listener);
     return () => this.hintListeners.delete(listener);
@@ -131,7 +137,9 @@ export class ReaderBus {
     if (target !== this.nodeId && target !== '*') return;
     if (topic === 'message' || topic === 'listening') void this.drain().catch(() => undefined);
     if (topic === 'done' || topic === 'listening') for (const wake of this.waiting) wake();
-    if (target === '*' && topic !== 'listening') for (const listener of this.hintListeners) listener(topic);
+    if (topic !== 'listening' && topic !== 'message' && topic !== 'done') {
+      for (const listener of this.hintListeners) listener(topic);
+    }
   }
 
   // ----------------------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ import type pg from 'pg';
 import { listen } from './listen.js';
 import {
   parseReaderBusPayload,
+  type ClaimedPairing,
+  type ReaderPairing,
+  type RegisteredPairing,
   readerBusChannel,
   type ReaderBusListener,
   type ReaderBusStore,
@@ -186,6 +189,60 @@ export class PostgresReaderBus implements ReaderBusStore {
 
   async prune(olderThanMs: number): Promise<number> {
     return (await this.pool.query('DELETE FROM reader_messages WHERE created_ms < $1', [olderThanMs])).rowCount ?? 0;
+  }
+
+  async addPairing(pairing: ReaderPairing): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO reader_pairings (code, node_id, device, secret_sha256, expires_at_ms, held_until_ms, state)
+       VALUES ($1, $2, $3, $4, $5, $6, 'waiting') ON CONFLICT (code) DO NOTHING`,
+      [pairing.code, pairing.nodeId, pairing.device, pairing.secretSha256, pairing.expiresAtMs, pairing.heldUntilMs],
+    );
+    return rowCount === 1;
+  }
+
+  async claimPairing(code: string, accountId: string, readerId: string, nowMs: number): Promise<ClaimedPairing | null> {
+    // One conditional UPDATE: of two registrations racing for the code, the second re-checks
+    // `state = 'waiting'` against the row the first wrote (READ COMMITTED) and claims nothing.
+    const { rows } = await this.pool.query<{ node_id: string; device: string; secret_sha256: string }>(
+      `UPDATE reader_pairings SET state = 'claimed', account_id = $2, reader_id = $3
+       WHERE code = $1 AND state = 'waiting' AND expires_at_ms >= $4 AND held_until_ms >= $4
+       RETURNING node_id, device, secret_sha256`,
+      [code, accountId, readerId, nowMs],
+    );
+    const row = rows[0];
+    return row ? { nodeId: row.node_id, device: row.device, secretSha256: row.secret_sha256 } : null;
+  }
+
+  async completePairing(code: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ node_id: string }>(
+      `WITH done AS (UPDATE reader_pairings SET state = 'registered' WHERE code = $1 AND state = 'claimed' RETURNING node_id)
+       SELECT node_id, ${notifySql('node_id', "'paired'")} FROM done`,
+      [code],
+    );
+    return rows[0]?.node_id ?? null;
+  }
+
+  async registeredPairings(nodeId: string): Promise<RegisteredPairing[]> {
+    const { rows } = await this.pool.query<{ code: string; account_id: string; reader_id: string }>(
+      `SELECT code, account_id, reader_id FROM reader_pairings WHERE node_id = $1 AND state = 'registered' ORDER BY code`,
+      [nodeId],
+    );
+    return rows.map((row) => ({ code: row.code, accountId: row.account_id, readerId: row.reader_id }));
+  }
+
+  async dropPairing(code: string, nodeId: string): Promise<void> {
+    await this.pool.query('DELETE FROM reader_pairings WHERE code = $1 AND node_id = $2', [code, nodeId]);
+  }
+
+  async holdPairings(nodeId: string, heldUntilMs: number): Promise<void> {
+    await this.pool.query("UPDATE reader_pairings SET held_until_ms = $2 WHERE node_id = $1 AND state = 'waiting'", [
+      nodeId,
+      heldUntilMs,
+    ]);
+  }
+
+  async prunePairings(olderThanMs: number): Promise<number> {
+    return (await this.pool.query('DELETE FROM reader_pairings WHERE expires_at_ms < $1', [olderThanMs])).rowCount ?? 0;
   }
 
   async notify(target: string, topic: string): Promise<void> {

@@ -90,6 +90,7 @@ describe('postgres: two stores sharing a database', () => {
         'objects',
         'reader_messages',
         'reader_owners',
+        'reader_pairings',
         'request_log',
         'schema_migrations',
         'server_settings',

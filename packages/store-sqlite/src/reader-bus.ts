@@ -5,6 +5,9 @@
  */
 import type Database from 'better-sqlite3';
 import type {
+  ClaimedPairing,
+  ReaderPairing,
+  RegisteredPairing,
   ReaderBusListener,
   ReaderBusStore,
   ReaderMessage,
@@ -172,6 +175,69 @@ export class SqliteReaderBus implements ReaderBusStore {
 
   async prune(olderThanMs: number): Promise<number> {
     return this.db.prepare('DELETE FROM reader_messages WHERE created_ms < ?').run(olderThanMs).changes;
+  }
+
+  async addPairing(pairing: ReaderPairing): Promise<boolean> {
+    return (
+      this.db
+        .prepare(
+          `INSERT INTO reader_pairings (code, node_id, device, secret_sha256, expires_at_ms, held_until_ms, state)
+         VALUES (?, ?, ?, ?, ?, ?, 'waiting') ON CONFLICT (code) DO NOTHING`,
+        )
+        .run(
+          pairing.code,
+          pairing.nodeId,
+          pairing.device,
+          pairing.secretSha256,
+          pairing.expiresAtMs,
+          pairing.heldUntilMs,
+        ).changes === 1
+    );
+  }
+
+  async claimPairing(code: string, accountId: string, readerId: string, nowMs: number): Promise<ClaimedPairing | null> {
+    const row = this.db
+      .prepare<[string, string, string, number, number], { node_id: string; device: string; secret_sha256: string }>(
+        `UPDATE reader_pairings SET state = 'claimed', account_id = ?, reader_id = ?
+         WHERE code = ? AND state = 'waiting' AND expires_at_ms >= ? AND held_until_ms >= ?
+         RETURNING node_id, device, secret_sha256`,
+      )
+      .get(accountId, readerId, code, nowMs, nowMs);
+    return row ? { nodeId: row.node_id, device: row.device, secretSha256: row.secret_sha256 } : null;
+  }
+
+  async completePairing(code: string): Promise<string | null> {
+    const row = this.db
+      .prepare<[string], { node_id: string }>(
+        "UPDATE reader_pairings SET state = 'registered' WHERE code = ? AND state = 'claimed' RETURNING node_id",
+      )
+      .get(code);
+    if (!row) return null;
+    this.wake(row.node_id, 'paired');
+    return row.node_id;
+  }
+
+  async registeredPairings(nodeId: string): Promise<RegisteredPairing[]> {
+    return this.db
+      .prepare<[string], { code: string; account_id: string; reader_id: string }>(
+        "SELECT code, account_id, reader_id FROM reader_pairings WHERE node_id = ? AND state = 'registered' ORDER BY code",
+      )
+      .all(nodeId)
+      .map((row) => ({ code: row.code, accountId: row.account_id, readerId: row.reader_id }));
+  }
+
+  async dropPairing(code: string, nodeId: string): Promise<void> {
+    this.db.prepare('DELETE FROM reader_pairings WHERE code = ? AND node_id = ?').run(code, nodeId);
+  }
+
+  async holdPairings(nodeId: string, heldUntilMs: number): Promise<void> {
+    this.db
+      .prepare("UPDATE reader_pairings SET held_until_ms = ? WHERE node_id = ? AND state = 'waiting'")
+      .run(heldUntilMs, nodeId);
+  }
+
+  async prunePairings(olderThanMs: number): Promise<number> {
+    return this.db.prepare('DELETE FROM reader_pairings WHERE expires_at_ms < ?').run(olderThanMs).changes;
   }
 
   async notify(target: string, topic: string): Promise<void> {

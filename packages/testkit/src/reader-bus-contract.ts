@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import type { ReaderMessage, Store } from '@opentill/engine';
+import type { ReaderMessage, ReaderPairing, Store } from '@opentill/engine';
 
 type Test = (title: string, body: (store: Store, t: TestContext) => Promise<void>) => void;
 
@@ -22,6 +22,18 @@ function message(id: string, toNode: string, extra: Partial<ReaderMessage> = {})
     kind: 'deliver',
     payload: '{"n":1}',
     createdMs: T0,
+    ...extra,
+  };
+}
+
+function pairing(code: string, extra: Partial<ReaderPairing> = {}): ReaderPairing {
+  return {
+    code,
+    nodeId: 'node_a',
+    device: '{"serial":"WSC1"}',
+    secretSha256: `sha_${code}`,
+    expiresAtMs: T0 + 600_000,
+    heldUntilMs: T0 + 15_000,
     ...extra,
   };
 }
@@ -149,6 +161,107 @@ export function readerBusContract(test: Test): void {
         heard.slice(2).map((h) => [h.target, h.topic]),
         [['*', 'reader:acct_bus:tmr_1']],
       );
+    } finally {
+      await stop();
+    }
+  });
+
+  test('a registration code: claimed once by one account, registered, handed out by its node, dropped', async (store) => {
+    const bus = store.readerBus;
+    assert.equal(await bus.addPairing(pairing('able-acid-aged')), true);
+    // A code in use cannot be stored twice (the pairing node draws another).
+    assert.equal(await bus.addPairing(pairing('able-acid-aged', { nodeId: 'node_b' })), false);
+    assert.equal(await bus.addPairing(pairing('bold-cart-dune', { nodeId: 'node_b' })), true);
+    // Nothing registered yet; unknown codes claim nothing.
+    assert.deepEqual(await bus.registeredPairings('node_a'), []);
+    assert.equal(await bus.claimPairing('zany-zone-zoom', ACCT, 'tmr_p1', T0), null);
+    assert.equal(await bus.completePairing('able-acid-aged'), null);
+    // Two registrations (two nodes, two accounts) race for one code: exactly one claims it.
+    const claims = await Promise.all([
+      bus.claimPairing('able-acid-aged', ACCT, 'tmr_p1', T0),
+      bus.claimPairing('able-acid-aged', 'acct_other', 'tmr_p2', T0),
+    ]);
+    assert.deepEqual(
+      claims.filter((claim) => claim !== null),
+      [{ nodeId: 'node_a', device: '{"serial":"WSC1"}', secretSha256: 'sha_able-acid-aged' }],
+    );
+    const winner =
+      claims[0] !== null ? { accountId: ACCT, readerId: 'tmr_p1' } : { accountId: 'acct_other', readerId: 'tmr_p2' };
+    // Used: no account can claim it again.
+    assert.equal(await bus.claimPairing('able-acid-aged', ACCT, 'tmr_p3', T0), null);
+    assert.equal(await bus.claimPairing('able-acid-aged', 'acct_other', 'tmr_p3', T0), null);
+    // Claimed is not registered: the pairing node hands out nothing until the reader is committed.
+    assert.deepEqual(await bus.registeredPairings('node_a'), []);
+    assert.equal(await bus.completePairing('able-acid-aged'), 'node_a');
+    assert.equal(await bus.completePairing('able-acid-aged'), null);
+    assert.deepEqual(await bus.registeredPairings('node_a'), [{ code: 'able-acid-aged', ...winner }]);
+    assert.deepEqual(await bus.registeredPairings('node_b'), []);
+    // Dropped by its own node only.
+    await bus.dropPairing('able-acid-aged', 'node_b');
+    assert.deepEqual(await bus.registeredPairings('node_a'), [{ code: 'able-acid-aged', ...winner }]);
+    await bus.dropPairing('able-acid-aged', 'node_a');
+    assert.deepEqual(await bus.registeredPairings('node_a'), []);
+    // A dropped code (the socket closed) claims nothing; a fresh one with the same words can be stored.
+    assert.equal(await bus.claimPairing('able-acid-aged', ACCT, 'tmr_p4', T0), null);
+    assert.equal(await bus.addPairing(pairing('able-acid-aged')), true);
+  });
+
+  test('a registration code: valid until its expiry and while its node holds it, pruned after', async (store) => {
+    const bus = store.readerBus;
+    await bus.addPairing(pairing('code-one-ok', { expiresAtMs: T0 + 1_000, heldUntilMs: T0 + 5_000 }));
+    await bus.addPairing(pairing('code-two-ok', { expiresAtMs: T0 + 60_000, heldUntilMs: T0 + 5_000 }));
+    await bus.addPairing(
+      pairing('code-three-ok', { nodeId: 'node_b', expiresAtMs: T0 + 60_000, heldUntilMs: T0 + 5_000 }),
+    );
+    // Expired (the boundary itself is still valid, as on one node).
+    assert.equal(await bus.claimPairing('code-one-ok', ACCT, 'tmr_e1', T0 + 1_001), null);
+    // Its node stopped holding it (the node died): not claimable, although not expired.
+    assert.equal(await bus.claimPairing('code-two-ok', ACCT, 'tmr_e2', T0 + 5_001), null);
+    // Held by node_a, which renews only its own waiting codes.
+    await bus.holdPairings('node_a', T0 + 20_000);
+    assert.deepEqual(await bus.claimPairing('code-two-ok', ACCT, 'tmr_e2', T0 + 5_001), {
+      nodeId: 'node_a',
+      device: '{"serial":"WSC1"}',
+      secretSha256: 'sha_code-two-ok',
+    });
+    assert.equal(await bus.claimPairing('code-three-ok', ACCT, 'tmr_e3', T0 + 5_001), null);
+    // At its expiry exactly, it is still valid.
+    assert.deepEqual(await bus.claimPairing('code-one-ok', ACCT, 'tmr_e1', T0 + 1_000), {
+      nodeId: 'node_a',
+      device: '{"serial":"WSC1"}',
+      secretSha256: 'sha_code-one-ok',
+    });
+    // Pruned once expired: code-one-ok only.
+    assert.equal(await bus.prunePairings(T0 + 1_001), 1);
+    assert.equal(await bus.completePairing('code-one-ok'), null);
+    assert.equal(await bus.completePairing('code-two-ok'), 'node_a');
+    assert.deepEqual(await bus.registeredPairings('node_a'), [
+      { code: 'code-two-ok', accountId: ACCT, readerId: 'tmr_e2' },
+    ]);
+  });
+
+  test('a registered code wakes its pairing node, after the write', async (store) => {
+    const bus = store.readerBus;
+    const heard: Array<{ target: string; topic: string; registered: number }> = [];
+    let wakeUp: () => void = () => undefined;
+    const stop = await bus.subscribe((target, topic) => {
+      if (topic === 'listening') return;
+      void bus.registeredPairings(target).then((rows) => {
+        heard.push({ target, topic, registered: rows.length });
+        wakeUp();
+      });
+    });
+    try {
+      await bus.addPairing(pairing('wake-me-up', { nodeId: 'node_p' }));
+      await bus.claimPairing('wake-me-up', ACCT, 'tmr_w', T0);
+      assert.equal(await bus.completePairing('wake-me-up'), 'node_p');
+      for (let attempt = 0; attempt < 200 && heard.length < 1; attempt += 1) {
+        await new Promise<void>((resolve) => {
+          wakeUp = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+      assert.deepEqual(heard, [{ target: 'node_p', topic: 'paired', registered: 1 }]);
     } finally {
       await stop();
     }

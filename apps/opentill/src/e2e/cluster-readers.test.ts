@@ -1,7 +1,8 @@
 /**
  * Readers in a cluster of 3 nodes behind haproxy: a simulated reader's server-driven payment with
  * each call sent through the load balancer (so to different nodes), and `opentill reader` given
- * several node addresses reconnecting to the next one after its node is SIGKILLed, then online
+ * several node addresses (paired on one node, registered through the load balancer) reconnecting to
+ * the next one after its node is SIGKILLed, then online
  * (presence) through the load balancer and taking a payment on its new node.
  *
  * Commands sent through a node other than the device's own are the cross-node delivery of issue
@@ -109,11 +110,9 @@ describe('cluster: readers', () => {
     try {
       await waitUntil(async () => /Registration code: \S+/.test(output), `registration code:\n${output}`, 30_000);
       const code = /Registration code: (\S+)/.exec(output)![1]!;
-      // Registered on the node the pairing device waits on (a pending pairing lives in that node).
-      const reader = await stripeOn(second.port).terminal.readers.create({
-        registration_code: code,
-        location: location.id,
-      });
+      // Registered through the load balancer: whichever node answers claims the stored code, and the
+      // pairing device, waiting on the second node, gets its credentials there (docs/cluster.md, Pairing).
+      const reader = await stripe.terminal.readers.create({ registration_code: code, location: location.id });
       await waitUntil(async () => connections().length === 1, `connected:\n${output}`, 30_000);
       assert.match(connections()[0]!, new RegExp(`to ${second.url}$`));
       await cluster.kill(second.name);

@@ -10,66 +10,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Stripe from 'stripe';
 import WebSocket from 'ws';
-import { freshSchema, startServer, testPostgres, type RunningServer } from '@opentill/testkit';
+import type { RunningServer } from '@opentill/testkit';
 import type { ServerFrame } from '@opentill/reader-device';
 import { raw } from './helpers.js';
 import { stripeError } from './terminal-fixture.js';
+import { startNodes, stripeAt, type Nodes } from './cluster-nodes.js';
 import { cardRead, TestDevice, type Credential } from './reader-device-client.js';
-
-const ackTimeoutMs = 800;
-const pollMs = 100;
-const leaseMs = 1_500;
-
-interface Nodes {
-  nodes: RunningServer[];
-  secretKey: string;
-  stop(): Promise<void>;
-}
-
-/** `count` nodes on one fresh schema, started directly (no load balancer), sharing one secret key. */
-async function startNodes(name: string, count: number, env: Record<string, string> = {}): Promise<Nodes> {
-  const pg = await testPostgres();
-  const schema = await freshSchema(pg.url, name);
-  const nodes: RunningServer[] = [];
-  const nodeEnv = (i: number) => ({
-    OPENTILL_READER_ACK_TIMEOUT_MS: String(ackTimeoutMs),
-    OPENTILL_READER_BUS_POLL_MS: String(pollMs),
-    OPENTILL_READER_LEASE_MS: String(leaseMs),
-    OPENTILL_NODE_ID: `node_${name}_${i}`,
-    ...env,
-  });
-  try {
-    nodes.push(await startServer({ store: 'postgres', name: `${name}_0`, database: schema.url, env: nodeEnv(0) }));
-    for (let i = 1; i < count; i += 1) {
-      nodes.push(
-        await startServer({
-          store: 'postgres',
-          name: `${name}_${i}`,
-          database: schema.url,
-          secretKey: nodes[0]!.secretKey,
-          env: nodeEnv(i),
-        }),
-      );
-    }
-  } catch (error) {
-    for (const node of nodes) await node.stop();
-    await schema.drop();
-    throw error;
-  }
-  return {
-    nodes,
-    secretKey: nodes[0]!.secretKey,
-    async stop() {
-      for (const node of nodes) await node.stop();
-      await schema.drop();
-    },
-  };
-}
-
-function stripeAt(url: string, secretKey: string): Stripe {
-  const { hostname, port } = new URL(url);
-  return new Stripe(secretKey, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0 });
-}
 
 type Command = Extract<ServerFrame, { type: 'command' }>;
 type ActionCommand = {
@@ -98,7 +44,7 @@ async function pairedReaderAt(
 ): Promise<{ reader: Stripe.Terminal.Reader; credential: Credential; device: TestDevice }> {
   const stripe = stripeAt(readerUrl, secretKey);
   const location = await stripe.terminal.locations.create({ display_name: 'HQ', address: { country: 'FR' } });
-  // Pairing codes live on the node the pairing device talks to: register through that node.
+  // Registered through the device's own node here; pairing-across-nodes.test.ts registers through another.
   const { device: pairing, code } = await TestDevice.pair(readerUrl);
   const reader = await stripe.terminal.readers.create({
     registration_code: code,

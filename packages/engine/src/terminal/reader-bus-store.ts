@@ -10,6 +10,11 @@
  *   owner → `done` with its result; or `pending` → `done` when the sender withdraws it unclaimed).
  *   Every state change is a conditional write, so a row is delivered at most once and answered once.
  *
+ * - `reader_pairings` (migration 0012): registration codes shown by pairing devices, so that
+ *   `readers.create({registration_code})` through any node registers a device waiting on another
+ *   (`waiting` → `claimed` by one registration → `registered` once the reader is committed, which
+ *   wakes the pairing node). Claiming is one conditional write: a code is used at most once.
+ *
  * Wake-ups: on PostgreSQL a `NOTIFY opentill_reader_bus` in the same statement as the write (so it
  * is sent at commit, never before the row is visible); on SQLite (one process) the listeners of this
  * process. A wake-up is a hint only: the bus polls the rows, so a lost NOTIFY costs one poll interval.
@@ -43,6 +48,36 @@ export interface ReaderMessageResult {
   state: ReaderMessageState;
   /** JSON text written by whoever moved the row to `done`. */
   result: string | null;
+}
+
+/** A registration code shown by a pairing device connected to `nodeId` (docs/reader-protocol.md, Pairing). */
+export interface ReaderPairing {
+  /** The three-word code, lowercase. */
+  code: string;
+  /** The node whose pairing socket shows the code: it hands the device its credentials. */
+  nodeId: string;
+  /** JSON text: what the device said about itself (the gateway decides its shape). */
+  device: string;
+  /** SHA-256 of the reader secret the pairing node holds in memory for the device (never stored in clear). */
+  secretSha256: string;
+  /** Wall clock (ms) of the pairing node: the code is valid until then. */
+  expiresAtMs: number;
+  /** Wall clock (ms): the pairing node renews this while the socket is open; a node that died stops renewing. */
+  heldUntilMs: number;
+}
+
+/** A code claimed by a registration: what the registering node needs to build the reader. */
+export interface ClaimedPairing {
+  nodeId: string;
+  device: string;
+  secretSha256: string;
+}
+
+/** A code whose reader is committed: the pairing node sends the device its credentials. */
+export interface RegisteredPairing {
+  code: string;
+  accountId: string;
+  readerId: string;
 }
 
 /** `target`: the node a wake-up is for, or `*` for every node. */
@@ -81,6 +116,24 @@ export interface ReaderBusStore {
   result(id: string): Promise<ReaderMessageResult | null>;
   /** Deletes rows created before `olderThanMs` (wall clock); returns how many. */
   prune(olderThanMs: number): Promise<number>;
+
+  /** Stores a new code (`waiting`); false when the code is taken (by a live or not yet pruned row). */
+  addPairing(pairing: ReaderPairing): Promise<boolean>;
+  /**
+   * `waiting` → `claimed` by `accountId` for the reader about to be created, if the code is neither
+   * expired nor abandoned (`expiresAtMs`, `heldUntilMs` ≥ `nowMs`). Null: no such code, used, expired.
+   */
+  claimPairing(code: string, accountId: string, readerId: string, nowMs: number): Promise<ClaimedPairing | null>;
+  /** `claimed` → `registered` (the reader is committed) and wakes the pairing node; returns it, or null. */
+  completePairing(code: string): Promise<string | null>;
+  /** The codes of `nodeId` whose readers are registered, for it to hand out the credentials. */
+  registeredPairings(nodeId: string): Promise<RegisteredPairing[]>;
+  /** Removes `nodeId`'s code (its socket closed, it expired, or the credentials were sent). */
+  dropPairing(code: string, nodeId: string): Promise<void>;
+  /** Extends `heldUntilMs` of every `waiting` code of `nodeId` (its pairing sockets are still open). */
+  holdPairings(nodeId: string, heldUntilMs: number): Promise<void>;
+  /** Deletes codes that expired before `olderThanMs`; returns how many. */
+  prunePairings(olderThanMs: number): Promise<number>;
 
   /** A wake-up hint with no row (a reader document changed, a screen changed). */
   notify(target: string, topic: string): Promise<void>;

@@ -49,8 +49,9 @@ export interface Presence {
 }
 
 /**
- * A device waiting to be registered with a pairing code (gateway). `complete` hands the device its
- * credentials once the reader is committed.
+ * A device waiting to be registered with a pairing code (gateway), claimed for one reader of one
+ * account. The device's reader secret is held by the node it waits on (only its hash travels);
+ * `complete` hands the device its credentials once the reader is committed, on whichever node it waits.
  */
 export interface PendingRegistration {
   link: string;
@@ -58,7 +59,16 @@ export interface PendingRegistration {
   serialNumber: string;
   deviceSwVersion: string;
   ipAddress: string;
-  complete(accountId: string, readerId: string, readerSecret: string): void;
+  /** SHA-256 of the reader secret the device will receive: what the reader stores. */
+  secretSha256: string;
+  complete(): Promise<void>;
+}
+
+/** Who claims a registration code: the account, the id of the reader about to be created, the time. */
+export interface RegistrationClaim {
+  accountId: string;
+  readerId: string;
+  nowMs: number;
 }
 
 export interface ReaderLink {
@@ -71,8 +81,8 @@ export interface ReaderLink {
    * (`typed`, if anything); null: none.
    */
   pinOnRequest(reader: Reader, typed: string | null): string | null;
-  /** A registration code this adapter handed out (pairing), consumed; null: not one of its codes. */
-  claimRegistration?(code: string, nowMs: number): PendingRegistration | null;
+  /** A registration code this adapter handed out (pairing), consumed; null: not one of its codes (or used, expired). */
+  claimRegistration?(code: string, claim: RegistrationClaim): Promise<PendingRegistration | null>;
 }
 
 /**
@@ -141,9 +151,9 @@ export class ReaderLinks {
     this.links.set(link.name, link);
   }
 
-  claimRegistration(code: string, nowMs: number): PendingRegistration | null {
+  async claimRegistration(code: string, claim: RegistrationClaim): Promise<PendingRegistration | null> {
     for (const link of this.links.values()) {
-      const claimed = link.claimRegistration?.(code, nowMs);
+      const claimed = await link.claimRegistration?.(code, claim);
       if (claimed) return claimed;
     }
     return null;

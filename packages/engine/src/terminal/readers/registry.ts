@@ -1,6 +1,5 @@
 /** Readers' registration (simulated codes and gateway pairing codes) and CRUD. */
 import { ApiError, buildReader, terminalErrors, type Metadata, type Reader } from '@opentill/core';
-import { hashKey } from '../../accounts.js';
 import { versionsOf, type RequestContext } from '../../engine.js';
 import { kinds } from '../../kinds.js';
 import { ReaderPart } from './part.js';
@@ -54,9 +53,9 @@ export class ReaderRegistry extends ReaderPart {
   }
 
   /**
-   * Registration with a code a device got by pairing over the gateway (docs/reader-protocol.md): the
-   * reader is bound to that adapter, and the device receives its credentials (a reader secret, stored
-   * here only as a SHA-256 hash).
+   * Registration with a code a device got by pairing over the gateway (docs/reader-protocol.md), on
+   * any node (docs/cluster.md, Pairing): the reader is bound to that adapter, and the device receives
+   * its credentials (a reader secret, stored here only as a SHA-256 hash).
    */
   private async registerPaired(
     ctx: RequestContext,
@@ -71,7 +70,12 @@ export class ReaderRegistry extends ReaderPart {
       throw new ApiError('parameter_missing', 'Missing required param: location.', { param: 'location' });
     }
     await this.engine.load(ctx, kinds.terminalLocation, command.location);
-    const pending = this.links.claimRegistration(command.registrationCode.trim().toLowerCase(), ctx.nowMs);
+    const id = this.engine.ids.next('tmr');
+    const pending = await this.links.claimRegistration(command.registrationCode.trim().toLowerCase(), {
+      accountId: ctx.accountId,
+      readerId: id,
+      nowMs: ctx.nowMs,
+    });
     if (!pending) {
       throw new ApiError(
         'invalid_request_body',
@@ -81,10 +85,9 @@ export class ReaderRegistry extends ReaderPart {
         { param: 'registration_code' },
       );
     }
-    const readerSecret = `rdrsk_${this.engine.ids.secret(40)}`;
     const reader = buildReader(
       {
-        id: this.engine.ids.next('tmr'),
+        id,
         deviceType: pending.deviceType,
         label: command.label ?? pending.serialNumber,
         location: command.location,
@@ -96,9 +99,10 @@ export class ReaderRegistry extends ReaderPart {
       },
       ctx.nowMs,
     );
-    reader._internal = { ...reader._internal, secretSha256: hashKey(readerSecret) };
+    // The device's secret stays with the node it waits on: the reader keeps only its SHA-256.
+    reader._internal = { ...reader._internal, secretSha256: pending.secretSha256 };
     await this.engine.commit(ctx, [reader], [], new Map());
-    pending.complete(ctx.accountId, reader.id, readerSecret);
+    await pending.complete();
     return this.view(reader, ctx.nowMs);
   }
 
