@@ -52,6 +52,7 @@ const storeMigrationHistory: ReadonlyArray<{ version: number; name: string }> = 
   { version: 8, name: 'commit-function' },
   { version: 9, name: 'reader-bus' },
   { version: 11, name: 'commit-batch' },
+  { version: 13, name: 'endpoints-plpgsql' },
 ];
 
 const ACCT = 'acct_contract_a';
