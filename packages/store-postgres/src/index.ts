@@ -148,15 +148,20 @@ export class PostgresStore implements Store {
 
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema;
-    const setSearchPath = options.schema === undefined ? undefined : `SET search_path TO ${quoteIdent(options.schema)}`;
+    // Generic plans for the prepared statements (and the PL/pgSQL bodies) of this pool: they are
+    // keyed lookups and `unnest` batches, whose generic plan is the plan. By default PostgreSQL
+    // re-plans a statement on every execution while a custom plan looks cheaper, which an
+    // `unnest` of a known short array always does: that was ~7 % of the backend's CPU per create.
+    const setup = [
+      'SET plan_cache_mode TO force_generic_plan',
+      ...(options.schema === undefined ? [] : [`SET search_path TO ${quoteIdent(options.schema)}`]),
+    ].join('; ');
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolMax ?? 10,
       // Awaited by the pool before the connection is handed out (a failure fails the checkout),
       // which `pool.on('connect')` would not guarantee.
-      ...(setSearchPath
-        ? { onConnect: async (client: pg.ClientBase) => void (await client.query(setSearchPath)) }
-        : {}),
+      onConnect: async (client: pg.ClientBase) => void (await client.query(setup)),
     });
     // An idle connection that dies (server restart) is dropped by the pool; without a listener the
     // 'error' event would crash the process.
