@@ -13,6 +13,7 @@
 // BENCH_BEFORE_MAIN=/path/to/other/build/apps/opentill/dist/main.js adds the parts `sqlite-before` and
 // `postgres-before` (also in --only): the same scenarios on that build, for before/after figures in one run.
 import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -117,13 +118,26 @@ const clockTicks = (() => {
   }
 })();
 
-/** Runs the load generator against `pid`'s server and adds the server's CPU µs per request. */
-async function measure(pid, config) {
+/**
+ * Runs the load generator against `pid`'s server and adds the server's CPU µs per request, and with
+ * `backends` (the PostgreSQL backend pids serving it, see `postgresBackends`) theirs.
+ */
+async function measure(pid, config, backends) {
+  const pgBefore = backends ? backendsCpu(await backends()) : null;
   const before = cpuUs(pid);
   const ioBefore = syscalls(pid);
   const result = await runLoad(config);
   const after = cpuUs(pid);
   const ioAfter = syscalls(pid);
+  const pgAfter = backends ? backendsCpu(await backends()) : null;
+  // Backends opened during the run (the pool grows in the warm-up) count from 0; one that ended is lost.
+  result.postgresCpuUsPerRequest =
+    pgBefore && pgAfter && pgAfter.size > 0
+      ? Math.round(
+          [...pgAfter].reduce((sum, [backend, us]) => sum + us - (pgBefore.get(backend) ?? 0), 0) /
+            Math.max(1, result.completed),
+        )
+      : null;
   result.serverCpuUsPerRequest =
     before === null || after === null ? null : Math.round((after - before) / Math.max(1, result.completed));
   // Read and write system calls of the server per request (/proc/<pid>/io: sockets, the log). Unlike
@@ -136,6 +150,37 @@ async function measure(pid, config) {
         }
       : null;
   return result;
+}
+
+/** CPU µs so far of each readable pid (the PostgreSQL server must run on this machine). */
+function backendsCpu(pids) {
+  const cpu = new Map();
+  for (const backend of pids) {
+    const us = cpuUs(backend);
+    if (us !== null) cpu.set(backend, us);
+  }
+  return cpu;
+}
+
+/**
+ * The pids of the PostgreSQL backends whose connections carry `application_name` (the server's pool
+ * and its LISTEN connections): what PostgreSQL spends per request shares the same 2 cores, so it
+ * bounds req/s as much as the server's own CPU does.
+ */
+function postgresBackends(adminUrl, applicationName) {
+  return async () => {
+    const pg = createRequire(join(repoRoot, 'packages/store-postgres/package.json'))('pg');
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [
+        applicationName,
+      ]);
+      return rows.map((row) => row.pid);
+    } finally {
+      await client.end();
+    }
+  };
 }
 
 function syscalls(pid) {
@@ -303,6 +348,8 @@ async function benchOpentill(store, build = { main: opentillMain, suffix: '' }) 
   let label = store + build.suffix;
   const drops = [];
   let pgInfo;
+  let backends;
+  const applicationName = `opentill-bench-${process.pid}${build.suffix ? '-before' : ''}`;
   if (store === 'postgres') {
     const { testPostgres, freshSchema } = await import('../packages/testkit/dist/postgres.js');
     pgInfo = await testPostgres();
@@ -310,8 +357,11 @@ async function benchOpentill(store, build = { main: opentillMain, suffix: '' }) 
     databaseUrl = async () => {
       const schema = await freshSchema(pgInfo.url, 'bench');
       drops.push(schema.drop);
-      return schema.url;
+      const url = new URL(schema.url);
+      url.searchParams.set('application_name', applicationName);
+      return url.toString();
     };
+    if (!pgInfo.embedded) backends = postgresBackends(pgInfo.url, applicationName);
   }
   log(`${label}: start-up ×${starts} …`);
   const startTimes = [];
@@ -330,19 +380,23 @@ async function benchOpentill(store, build = { main: opentillMain, suffix: '' }) 
     const rssIdle = memoryMb(server.child.pid);
     const idsFile = join(tmp, `${store}${build.suffix ? '-before' : ''}-ids.txt`);
     log(`  create …`);
-    const create = await measure(server.child.pid, {
-      url: `http://127.0.0.1:${server.port}/`,
-      mode: 'create',
-      body: createBody,
-      idsOut: idsFile,
-    });
+    const create = await measure(
+      server.child.pid,
+      {
+        url: `http://127.0.0.1:${server.port}/`,
+        mode: 'create',
+        body: createBody,
+        idsOut: idsFile,
+      },
+      backends,
+    );
     log(`  create   ${create.rps} req/s, p99 ${create.p99Ms} ms, ${create.errors} errors`);
     log(`  retrieve …`);
-    const retrieve = await measure(server.child.pid, {
-      url: `http://127.0.0.1:${server.port}/`,
-      mode: 'retrieve',
-      idsIn: idsFile,
-    });
+    const retrieve = await measure(
+      server.child.pid,
+      { url: `http://127.0.0.1:${server.port}/`, mode: 'retrieve', idsIn: idsFile },
+      backends,
+    );
     log(`  retrieve ${retrieve.rps} req/s, p99 ${retrieve.p99Ms} ms, ${retrieve.errors} errors`);
     await sleep(2000);
     const rssAfter = memoryMb(server.child.pid);
@@ -377,7 +431,7 @@ function pad(s, n, right = false) {
 function printReport(result) {
   const { ceiling } = result;
   const lines = [];
-  const header = `${pad('scenario', 34)}${pad('req/s', 9, true)}${pad('p50 ms', 9, true)}${pad('p99 ms', 9, true)}${pad('errors', 8, true)}${pad('× ceiling', 11, true)}${pad('srv µs/req', 12, true)}${pad('× ceil CPU', 11, true)}${pad('gen µs/req', 12, true)}${pad('srv wr/rd', 11, true)}   target`;
+  const header = `${pad('scenario', 34)}${pad('req/s', 9, true)}${pad('p50 ms', 9, true)}${pad('p99 ms', 9, true)}${pad('errors', 8, true)}${pad('× ceiling', 11, true)}${pad('srv µs/req', 12, true)}${pad('× ceil CPU', 11, true)}${pad('gen µs/req', 12, true)}${pad('srv wr/rd', 11, true)}${pad('pg µs/req', 11, true)}   target`;
   lines.push(
     '',
     `OpenTill benchmark — concurrency ${concurrency}, ${durationS} s (+${warmupS} s warm-up) per scenario, keep-alive HTTP, ${client === 'raw' ? 'raw-socket client' : 'node http.Agent client'}`,
@@ -393,7 +447,7 @@ function printReport(result) {
         ? `${(ceil.serverCpuUsPerRequest / r.serverCpuUsPerRequest).toFixed(2)}`
         : '';
     lines.push(
-      `${pad(name, 34)}${pad(r.rps, 9, true)}${pad(r.p50Ms, 9, true)}${pad(r.p99Ms, 9, true)}${pad(r.errors, 8, true)}${pad(ratio, 11, true)}${pad(r.serverCpuUsPerRequest, 12, true)}${pad(cpuRatio, 11, true)}${pad(r.generatorCpuUsPerRequest, 12, true)}${pad(r.serverSyscallsPerRequest ? `${r.serverSyscallsPerRequest.writes}/${r.serverSyscallsPerRequest.reads}` : '', 11, true)}   ${target ?? ''}`,
+      `${pad(name, 34)}${pad(r.rps, 9, true)}${pad(r.p50Ms, 9, true)}${pad(r.p99Ms, 9, true)}${pad(r.errors, 8, true)}${pad(ratio, 11, true)}${pad(r.serverCpuUsPerRequest, 12, true)}${pad(cpuRatio, 11, true)}${pad(r.generatorCpuUsPerRequest, 12, true)}${pad(r.serverSyscallsPerRequest ? `${r.serverSyscallsPerRequest.writes}/${r.serverSyscallsPerRequest.reads}` : '', 11, true)}${pad(r.postgresCpuUsPerRequest ?? '', 11, true)}   ${target ?? ''}`,
     );
     if (r.errors > 0 || r.errorSamples.length > 0) {
       lines.push(`    statuses ${JSON.stringify(r.statusCounts)}`);
@@ -457,6 +511,10 @@ function printReport(result) {
     'srv wr/rd: write / read system calls of the server per request (/proc/<pid>/io, warm-up included): HTTP, the',
   );
   lines.push('PostgreSQL round trips (one write each), the log. They barely move with other load on the machine.');
+  lines.push(
+    "pg µs/req: CPU time of the PostgreSQL backends serving the server (its connections' application_name), per",
+  );
+  lines.push('request: on one machine it shares the cores with the server, so it bounds req/s too.');
   if (result.stores.length > 0) {
     const h2 = `${pad('server', 34)}${pad('start ms', 10, true)}${pad('idle RSS', 10, true)}${pad('RSS after', 11, true)}${pad('peak RSS', 10, true)}   target`;
     lines.push('', h2, '-'.repeat(h2.length + 40));

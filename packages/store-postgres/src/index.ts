@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { inTransaction } from './transaction.js';
 import { RoundTripBatcher, type Settled } from './batcher.js';
+import { binaryTextArray } from './binary-array.js';
 import type { StoredObject } from '@opentill/core';
 import type {
   Account,
@@ -94,6 +95,8 @@ const UNDECODABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi
 
 /** The copy of `data` that filters read when `data` has escapes PostgreSQL cannot decode, else null. */
 function filterData(json: string): string | null {
+  // Every match contains `\u`; most documents have none, and a substring search is far cheaper than the regex.
+  if (!json.includes('\\u')) return null;
   UNDECODABLE_ESCAPE.lastIndex = 0;
   return UNDECODABLE_ESCAPE.test(json) ? json.replace(UNDECODABLE_ESCAPE, '$1\\ufffd') : null;
 }
@@ -145,15 +148,20 @@ export class PostgresStore implements Store {
 
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema;
-    const setSearchPath = options.schema === undefined ? undefined : `SET search_path TO ${quoteIdent(options.schema)}`;
+    // Generic plans for the prepared statements (and the PL/pgSQL bodies) of this pool: they are
+    // keyed lookups and `unnest` batches, whose generic plan is the plan. By default PostgreSQL
+    // re-plans a statement on every execution while a custom plan looks cheaper, which an
+    // `unnest` of a known short array always does: that was ~7 % of the backend's CPU per create.
+    const setup = [
+      'SET plan_cache_mode TO force_generic_plan',
+      ...(options.schema === undefined ? [] : [`SET search_path TO ${quoteIdent(options.schema)}`]),
+    ].join('; ');
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolMax ?? 10,
       // Awaited by the pool before the connection is handed out (a failure fails the checkout),
       // which `pool.on('connect')` would not guarantee.
-      ...(setSearchPath
-        ? { onConnect: async (client: pg.ClientBase) => void (await client.query(setSearchPath)) }
-        : {}),
+      onConnect: async (client: pg.ClientBase) => void (await client.query(setup)),
     });
     // An idle connection that dies (server restart) is dropped by the pool; without a listener the
     // 'error' event would crash the process.
@@ -399,12 +407,13 @@ export class PostgresStore implements Store {
           puts.map((put) => put.expectedVersion),
           puts.map((put) => put.deadlineMs === undefined),
           puts.map((put) => put.deadlineMs ?? null),
-          putData,
-          putData.map(filterData),
+          // The documents go in the binary array format: nothing to escape (binary-array.ts).
+          binaryTextArray(putData),
+          binaryTextArray(putData.map(filterData)),
           batch.events.map((event) => event.id),
           batch.events.map((event) => event.created),
-          eventData,
-          eventData.map(filterData),
+          binaryTextArray(eventData),
+          binaryTextArray(eventData.map(filterData)),
           deliveries.ids,
           deliveries.endpointIds,
           deliveries.eventIds,
@@ -612,7 +621,7 @@ export class PostgresStore implements Store {
         rows.map((a) => a.key),
         rows.map((a) => a.token),
         rows.map((a) => a.status),
-        rows.map((a) => a.body),
+        binaryTextArray(rows.map((a) => a.body)),
       ],
     });
     return answers.map(() => ({ ok: true, value: undefined }));

@@ -1,8 +1,9 @@
 /**
  * The request log and dashboard sessions on PostgreSQL (engine/src/operations-store.ts). A batch
- * of request-log rows is one multi-row INSERT.
+ * of request-log rows is one INSERT over column arrays.
  */
 import type pg from 'pg';
+import { binaryTextArray } from './binary-array.js';
 import {
   requestLogAscending,
   requestLogConditions,
@@ -39,8 +40,18 @@ const summaryColumns =
 const insertColumns =
   'id, account_id, created_ms, method, path, status, idempotency_key, replayed, error_type, error_code, ' +
   'duration_ms, source, status_class, request_params, response_body';
-/** Rows per INSERT: 15 parameters each, well under PostgreSQL's 65,535. */
+/** Rows per INSERT (bounds one statement's size; the arrays themselves have no such limit). */
 const insertRowsMax = 500;
+/** The rows in the order given (`seq`, the listing order, is drawn in insertion order). */
+const appendSql = `INSERT INTO request_log (${insertColumns})
+  SELECT r.id, r.account_id, r.created_ms, r.method, r.path, r.status, r.idempotency_key, r.replayed, r.error_type,
+    r.error_code, r.duration_ms, r.source, r.status_class, r.request_params, r.response_body
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::boolean[],
+    $9::text[], $10::text[], $11::float8[], $12::text[], $13::int[], $14::text[], $15::text[]) WITH ORDINALITY
+    AS r(id, account_id, created_ms, method, path, status, idempotency_key, replayed, error_type, error_code,
+      duration_ms, source, status_class, request_params, response_body, ord)
+  ORDER BY r.ord
+  ON CONFLICT (id) DO NOTHING`;
 
 function summaryOf(row: LogRow): RequestLogSummary {
   return {
@@ -64,31 +75,31 @@ export class PostgresRequestLog implements RequestLogStore {
 
   async append(entries: RequestLogEntry[]): Promise<void> {
     for (let start = 0; start < entries.length; start += insertRowsMax) {
-      const params: unknown[] = [];
-      const rows = entries.slice(start, start + insertRowsMax).map((e) => {
-        const values = [
-          e.id,
-          e.accountId,
-          e.createdMs,
-          e.method,
-          e.path,
-          e.status,
-          e.idempotencyKey,
-          e.replayed,
-          e.errorType,
-          e.errorCode,
-          e.durationMs,
-          e.source,
-          Math.floor(e.status / 100),
-          e.requestParams,
-          e.responseBody,
-        ];
-        return `(${values.map((value) => `$${params.push(value)}`).join(', ')})`;
+      const batch = entries.slice(start, start + insertRowsMax);
+      // One named statement over column arrays, whatever the row count: PostgreSQL parses and plans it
+      // once per connection, where a multi-row VALUES list was a new statement of up to 7,500
+      // parameters on every flush. The bodies go in the binary array format (nothing to escape).
+      await this.pool.query({
+        name: 'opentill_request_log_append',
+        text: appendSql,
+        values: [
+          batch.map((e) => e.id),
+          batch.map((e) => e.accountId),
+          batch.map((e) => e.createdMs),
+          batch.map((e) => e.method),
+          batch.map((e) => e.path),
+          batch.map((e) => e.status),
+          batch.map((e) => e.idempotencyKey),
+          batch.map((e) => e.replayed),
+          batch.map((e) => e.errorType),
+          batch.map((e) => e.errorCode),
+          batch.map((e) => e.durationMs),
+          batch.map((e) => e.source),
+          batch.map((e) => Math.floor(e.status / 100)),
+          binaryTextArray(batch.map((e) => e.requestParams)),
+          binaryTextArray(batch.map((e) => e.responseBody)),
+        ],
       });
-      await this.pool.query(
-        `INSERT INTO request_log (${insertColumns}) VALUES ${rows.join(', ')} ON CONFLICT (id) DO NOTHING`,
-        params,
-      );
     }
   }
 

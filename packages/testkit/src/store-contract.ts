@@ -53,6 +53,7 @@ const storeMigrationHistory: ReadonlyArray<{ version: number; name: string }> = 
   { version: 9, name: 'reader-bus' },
   { version: 11, name: 'commit-batch' },
   { version: 12, name: 'reader-pairings' },
+  { version: 13, name: 'endpoints-plpgsql' },
 ];
 
 const ACCT = 'acct_contract_a';

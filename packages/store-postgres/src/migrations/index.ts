@@ -7,6 +7,7 @@ import * as m0008 from './0008-commit-function.js';
 import * as m0009 from './0009-reader-bus.js';
 import * as m0011 from './0011-commit-batch.js';
 import * as m0012 from './0012-reader-pairings.js';
+import * as m0013 from './0013-endpoints-plpgsql.js';
 
 /** Append-only. Same numbers and names as store-sqlite's migrations (checked by the store contract suite). */
 export const migrations: ReadonlyArray<{ version: number; name: string; up: string }> = [
@@ -19,4 +20,5 @@ export const migrations: ReadonlyArray<{ version: number; name: string; up: stri
   { version: 9, name: 'reader-bus', up: m0009.up },
   { version: 11, name: 'commit-batch', up: m0011.up },
   { version: 12, name: 'reader-pairings', up: m0012.up },
+  { version: 13, name: 'endpoints-plpgsql', up: m0013.up },
 ];
