@@ -1,0 +1,546 @@
+/**
+ * Every server-driven flow of docs/terminal.md in a cluster of 3 nodes behind haproxy (issue 13,
+ * Tests): a WebSocket reader device (the `opentill-reader/1` TestDevice) connected to node1, and each
+ * API call made with the official `stripe` package through the load balancer, steered so that a node
+ * other than the device's answers it — proved per call by the `OpenTill-Node` header (stripe-node's
+ * `lastResponse.headers`, or the error's `headers`). haproxy balances round robin, so the test first
+ * asks `/healthz` through it until the device's node answers: the next request goes to another node.
+ *
+ * reader-across-nodes.test.ts proves the same flows with 2 nodes addressed directly; this file proves
+ * them through the real load balancer, with exact reader actions, and adds the test helpers and the
+ * fault injection a device reader takes (docs/cluster.md, "Which test proves what").
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Stripe from 'stripe';
+import { startCluster, type RunningCluster } from '@opentill/testkit';
+import type { ServerFrame } from '@opentill/reader-device';
+import { raw, type RawResponse } from './helpers.js';
+import { cardRead, TestDevice, type Credential } from './reader-device-client.js';
+
+/** The settings reader-across-nodes.test.ts uses: a short ack deadline and bus poll keep timeouts quick. */
+export const clusterReaderEnv = {
+  OPENTILL_READER_ACK_TIMEOUT_MS: '800',
+  OPENTILL_READER_BUS_POLL_MS: '100',
+  OPENTILL_READER_LEASE_MS: '1500',
+};
+
+type Command = Extract<ServerFrame, { type: 'command' }>;
+export type DeviceAction = { id: string; type: string; amount: number | null; cart: unknown; inputs: unknown };
+
+export const actionOf = (frame: Command): DeviceAction => {
+  assert.equal(frame.command.type, 'action', JSON.stringify(frame));
+  return (frame.command as unknown as { action: DeviceAction }).action;
+};
+
+type Answered = { lastResponse: { headers: Record<string, string> } };
+
+/**
+ * Calls through the load balancer of `cluster`, each answered by a node other than `avoid()`: asks
+ * `/healthz` (bounded: 12 tries) until `avoid()` answers, so round robin sends the next request
+ * elsewhere; then checks the answering node. Records which node answered each call.
+ */
+export function awayFrom(cluster: RunningCluster, avoid: () => string) {
+  const answeredBy: string[] = [];
+  let calls = 0;
+  const probe = async () => {
+    const response = await fetch(`${cluster.url}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    await response.arrayBuffer();
+    return response.headers.get('opentill-node');
+  };
+  const steer = async () => {
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      if ((await probe()) !== avoid()) continue;
+      // Round robin: the next request goes to the node after avoid(). Every other call, one more
+      // probe first, so that the calls alternate between the other nodes (while 3 or more run).
+      const running = cluster.nodes.filter((node) => node.server !== null).length;
+      calls += 1;
+      if (running > 2 && calls % 2 === 0) await probe();
+      return;
+    }
+    throw new Error(`${avoid()} never answered /healthz through the load balancer`);
+  };
+  const check = (node: string | undefined | null, what: string) => {
+    assert.ok(node, `${what}: no OpenTill-Node header`);
+    assert.notEqual(node, avoid(), `${what} was answered by the device's node`);
+    answeredBy.push(node);
+  };
+  return {
+    answeredBy,
+    /** A stripe-node call that succeeds. */
+    async ok<T>(what: string, call: () => Promise<T>): Promise<T> {
+      await steer();
+      const result = await call();
+      check((result as unknown as Answered).lastResponse.headers['opentill-node'], what);
+      return result;
+    },
+    /** A stripe-node call that fails: its error. */
+    async fails(what: string, call: () => Promise<unknown>): Promise<Stripe.errors.StripeError> {
+      await steer();
+      try {
+        await call();
+      } catch (error) {
+        const failure = error as Stripe.errors.StripeError;
+        check((failure.headers as Record<string, string> | undefined)?.['opentill-node'], what);
+        return failure;
+      }
+      throw new Error(`${what}: expected the call to fail`);
+    },
+    /** A raw request (OpenTill's own endpoints). */
+    async raw(method: string, path: string, form?: Record<string, unknown>): Promise<RawResponse> {
+      await steer();
+      const response = await raw(cluster, method, path, { key: cluster.secretKey, ...(form ? { form } : {}) });
+      check(response.headers.get('opentill-node'), `${method} ${path}`);
+      return response;
+    },
+  };
+}
+
+export function stripeAt(port: number, secretKey: string): Stripe {
+  // No retries: each call is one request, answered by the node the test steered it to.
+  return new Stripe(secretKey, { host: '127.0.0.1', port, protocol: 'http', telemetry: false, maxNetworkRetries: 0 });
+}
+
+/** A gateway reader paired and registered through `node` (pairing codes live on that node), its device on it. */
+export async function pairReaderOn(
+  node: { url: string; port: number },
+  secretKey: string,
+  location: string,
+): Promise<{ reader: Stripe.Terminal.Reader; credential: Credential; device: TestDevice }> {
+  const { device: pairing, code } = await TestDevice.pair(node.url);
+  const reader = await stripeAt(node.port, secretKey).terminal.readers.create({
+    registration_code: code,
+    location,
+    label: 'Till',
+  });
+  const credential = await pairing.paired();
+  const device = await TestDevice.connect(node.url, credential);
+  return { reader, credential, device };
+}
+
+/** The reader's action as the API shows it: every field (docs/terminal.md). */
+const action = (
+  type: string,
+  status: string,
+  detail: Record<string, unknown>,
+  failure: [string, string] | null = null,
+) => ({
+  api_error: null,
+  type,
+  status,
+  failure_code: failure?.[0] ?? null,
+  failure_message: failure?.[1] ?? null,
+  [type]: detail,
+});
+
+describe('cluster: every server-driven flow through haproxy, the reader device on another node', () => {
+  let cluster: RunningCluster;
+  let stripe: Stripe;
+  let reader: Stripe.Terminal.Reader;
+  let device: TestDevice;
+  let away: ReturnType<typeof awayFrom>;
+  const deviceNode = 'node1';
+
+  const paymentIntent = (amount: number, extra: Record<string, unknown> = {}) =>
+    away.ok('create a PaymentIntent', () =>
+      stripe.paymentIntents.create({
+        amount,
+        currency: 'usd',
+        payment_method_types: ['card_present'],
+        capture_method: 'manual',
+        ...extra,
+      } as Stripe.PaymentIntentCreateParams),
+    );
+  const readerNow = () =>
+    away.ok('retrieve the reader', () => stripe.terminal.readers.retrieve(reader.id)) as Promise<
+      Stripe.Terminal.Reader & Answered
+    >;
+
+  before(async () => {
+    cluster = await startCluster({ name: 'cluster-flows', env: clusterReaderEnv });
+    stripe = stripeAt(cluster.port, cluster.secretKey);
+    away = awayFrom(cluster, () => deviceNode);
+    const location = await stripe.terminal.locations.create({
+      display_name: 'HQ',
+      address: { line1: '1 Main St', city: 'San Francisco', state: 'CA', postal_code: '94111', country: 'US' },
+    });
+    const node1 = cluster.nodes[0]!;
+    ({ reader, device } = await pairReaderOn(node1, cluster.secretKey, location.id));
+  });
+  after(async () => {
+    device?.close();
+    await cluster?.stop();
+  });
+
+  it('process_payment_intent (manual capture) read on the device, then capture', async () => {
+    const intent = await paymentIntent(1000);
+    const started = await away.ok('process_payment_intent', () =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
+    );
+    assert.deepEqual(started.action, action('process_payment_intent', 'in_progress', { payment_intent: intent.id }));
+    const command = actionOf(await device.command());
+    assert.deepEqual({ type: command.type, amount: command.amount }, { type: 'process_payment_intent', amount: 1000 });
+    const result = await device.event(cardRead(command.id));
+    assert.deepEqual([result.ok, result.error], [true, null]);
+    const done = await readerNow();
+    assert.deepEqual(done.action, action('process_payment_intent', 'succeeded', { payment_intent: intent.id }));
+    const authorized = await away.ok('retrieve the PaymentIntent', () => stripe.paymentIntents.retrieve(intent.id));
+    assert.deepEqual([authorized.status, authorized.amount_capturable], ['requires_capture', 1000]);
+    const captured = await away.ok('capture', () => stripe.paymentIntents.capture(intent.id));
+    assert.deepEqual([captured.status, captured.amount_received], ['succeeded', 1000]);
+  });
+
+  it('process_setup_intent read on the device', async () => {
+    const setupIntent = await away.ok('create a SetupIntent', () =>
+      stripe.setupIntents.create({ payment_method_types: ['card_present'] } as Stripe.SetupIntentCreateParams),
+    );
+    const started = await away.ok('process_setup_intent', () =>
+      stripe.terminal.readers.processSetupIntent(reader.id, {
+        setup_intent: setupIntent.id,
+        allow_redisplay: 'always',
+      }),
+    );
+    assert.deepEqual(started.action, action('process_setup_intent', 'in_progress', { setup_intent: setupIntent.id }));
+    const command = actionOf(await device.command());
+    assert.equal(command.type, 'process_setup_intent');
+    assert.equal((await device.event(cardRead(command.id))).ok, true);
+    const done = await away.ok('retrieve the SetupIntent', () => stripe.setupIntents.retrieve(setupIntent.id));
+    assert.equal(done.status, 'succeeded');
+    const after = await readerNow();
+    assert.deepEqual(
+      after.action,
+      action('process_setup_intent', 'succeeded', {
+        setup_intent: setupIntent.id,
+        generated_card: (await away.ok('its generated card', () => stripe.setupIntents.retrieve(setupIntent.id)))
+          .payment_method,
+      }),
+    );
+  });
+
+  it('collect_payment_method read on the device, then confirm_payment_intent and capture', async () => {
+    const intent = await paymentIntent(1200);
+    await away.ok('collect_payment_method', () =>
+      stripe.terminal.readers.collectPaymentMethod(reader.id, { payment_intent: intent.id }),
+    );
+    const command = actionOf(await device.command());
+    assert.deepEqual({ type: command.type, amount: command.amount }, { type: 'collect_payment_method', amount: 1200 });
+    assert.equal((await device.event(cardRead(command.id))).ok, true);
+    const collected = await readerNow();
+    assert.equal(collected.action?.status, 'succeeded');
+    const paymentMethod = collected.action?.collect_payment_method?.payment_method as Stripe.PaymentMethod;
+    assert.equal(paymentMethod.card_present?.last4, '4242');
+    const pending = await away.ok('retrieve the PaymentIntent', () => stripe.paymentIntents.retrieve(intent.id));
+    assert.deepEqual([pending.status, pending.payment_method], ['requires_confirmation', paymentMethod.id]);
+    const confirmed = await away.ok('confirm_payment_intent', () =>
+      stripe.terminal.readers.confirmPaymentIntent(reader.id, { payment_intent: intent.id }),
+    );
+    assert.equal(confirmed.action?.type, 'confirm_payment_intent');
+    assert.equal(actionOf(await device.command()).type, 'confirm_payment_intent');
+    let final = confirmed as Stripe.Terminal.Reader;
+    for (let attempt = 0; attempt < 100 && final.action?.status === 'in_progress'; attempt += 1)
+      final = await readerNow();
+    assert.deepEqual(final.action, action('confirm_payment_intent', 'succeeded', { payment_intent: intent.id }));
+    const captured = await away.ok('capture', () => stripe.paymentIntents.capture(intent.id));
+    assert.deepEqual([captured.status, captured.amount_received], ['succeeded', 1200]);
+  });
+
+  it('refund_payment read on the device', async () => {
+    const intent = await paymentIntent(1300, { capture_method: 'automatic' });
+    await away.ok('process_payment_intent', () =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
+    );
+    const payment = actionOf(await device.command());
+    assert.equal((await device.event(cardRead(payment.id))).ok, true);
+    const charge = (await away.ok('retrieve the PaymentIntent', () => stripe.paymentIntents.retrieve(intent.id)))
+      .latest_charge as string;
+    const started = await away.ok('refund_payment', () =>
+      stripe.terminal.readers.refundPayment(reader.id, { payment_intent: intent.id, amount: 500 }),
+    );
+    assert.deepEqual(
+      started.action,
+      action('refund_payment', 'in_progress', { payment_intent: intent.id, charge, amount: 500 }),
+    );
+    const command = actionOf(await device.command());
+    assert.deepEqual({ type: command.type, amount: command.amount }, { type: 'refund_payment', amount: 500 });
+    assert.equal((await device.event(cardRead(command.id))).ok, true);
+    const done = await readerNow();
+    const refund = (done.action?.refund_payment as { refund: string } | undefined)?.refund;
+    assert.match(String(refund), /^re_/);
+    assert.deepEqual(
+      done.action,
+      action('refund_payment', 'succeeded', { payment_intent: intent.id, charge, amount: 500, refund }),
+    );
+    const refunded = await away.ok('retrieve the charge', () => stripe.charges.retrieve(charge));
+    assert.deepEqual([refunded.amount_refunded, refunded.refunded], [500, false]);
+  });
+
+  it('set_reader_display reaches the device; cancel_action clears it', async () => {
+    const cart = {
+      currency: 'usd',
+      line_items: [{ description: 'Coffee', amount: 350, quantity: 2 }],
+      tax: 50,
+      total: 750,
+    };
+    const shown = await away.ok('set_reader_display', () =>
+      stripe.terminal.readers.setReaderDisplay(reader.id, { type: 'cart', cart }),
+    );
+    assert.deepEqual(shown.action, action('set_reader_display', 'in_progress', { type: 'cart', cart }));
+    const command = actionOf(await device.command());
+    assert.deepEqual({ type: command.type, cart: command.cart }, { type: 'set_reader_display', cart });
+    const canceled = (await away.ok('cancel_action', () =>
+      stripe.terminal.readers.cancelAction(reader.id),
+    )) as Stripe.Terminal.Reader;
+    assert.equal(canceled.action, null);
+    assert.equal((await device.command()).command.type, 'cancel');
+  });
+
+  it('collect_inputs submitted on the device', async () => {
+    const inputs = [{ type: 'email', custom_text: { title: 'Email' }, required: true }];
+    await away.ok('collect_inputs', () =>
+      stripe.terminal.readers.collectInputs(reader.id, { inputs } as Stripe.Terminal.ReaderCollectInputsParams),
+    );
+    const command = actionOf(await device.command());
+    assert.equal(command.type, 'collect_inputs');
+    const submitted = await device.event({
+      type: 'inputs_submitted',
+      action_id: command.id,
+      inputs: [{ index: 0, value: 'jane@example.com', toggles: null, skipped: false }],
+    });
+    assert.equal(submitted.ok, true, JSON.stringify(submitted));
+    const done = await readerNow();
+    assert.equal(done.action?.status, 'succeeded');
+    assert.deepEqual(
+      (done.action?.collect_inputs?.inputs as Array<{ email?: { value: string } }>).map((input) => input.email?.value),
+      ['jane@example.com'],
+    );
+  });
+
+  it('cancel_action of a payment waiting for the card: the device drops it, a late card read is refused', async () => {
+    const intent = await paymentIntent(1400);
+    await away.ok('process_payment_intent', () =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
+    );
+    const command = actionOf(await device.command());
+    const canceled = (await away.ok('cancel_action', () =>
+      stripe.terminal.readers.cancelAction(reader.id),
+    )) as Stripe.Terminal.Reader;
+    assert.equal(canceled.action, null);
+    assert.equal((await device.command()).command.type, 'cancel');
+    assert.equal((await device.event(cardRead(command.id))).ok, false);
+    const untouched = await away.ok('retrieve the PaymentIntent', () => stripe.paymentIntents.retrieve(intent.id));
+    assert.equal(untouched.status, 'requires_payment_method');
+  });
+
+  it('timeouts: an ack lost on the device is terminal_reader_timeout with the action kept (the false negative)', async () => {
+    const intent = await paymentIntent(1500);
+    device.autoAck = false;
+    try {
+      const failure = await away.fails('process_payment_intent', () =>
+        stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
+      );
+      assert.deepEqual([failure.statusCode, failure.code], [400, 'terminal_reader_timeout']);
+    } finally {
+      device.autoAck = true;
+    }
+    const command = actionOf(await device.command());
+    const kept = await readerNow();
+    assert.deepEqual(kept.action, action('process_payment_intent', 'in_progress', { payment_intent: intent.id }));
+    assert.equal((await device.event(cardRead(command.id))).ok, true);
+    const paid = await away.ok('retrieve the PaymentIntent', () => stripe.paymentIntents.retrieve(intent.id));
+    assert.equal(paid.status, 'requires_capture');
+  });
+
+  it('fault injection: busy, a connection error at authorization, an authorization latency', async () => {
+    const faults = `/opentill/v1/test/terminal/readers/${reader.id}`;
+    // busy: every action is refused while the reader updates.
+    assert.equal((await away.raw('POST', `${faults}/busy`, { seconds: 60 })).status, 200);
+    const refused = await paymentIntent(1600);
+    const busy = await away.fails('process_payment_intent while busy', () =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: refused.id }),
+    );
+    assert.deepEqual([busy.statusCode, busy.code], [400, 'terminal_reader_busy']);
+    assert.equal((await away.raw('POST', `${faults}/busy`, { seconds: 0 })).status, 200);
+
+    // next_authorization_connection_error: the card read on the device fails the action, nothing charged.
+    assert.equal((await away.raw('POST', `${faults}/next_authorization_connection_error`)).status, 200);
+    await away.ok('process_payment_intent', () =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: refused.id }),
+    );
+    let command = actionOf(await device.command());
+    assert.equal((await device.event(cardRead(command.id))).ok, true);
+    const failed = await readerNow();
+    assert.deepEqual(
+      failed.action,
+      action('process_payment_intent', 'failed', { payment_intent: refused.id }, [
+        'connection_error',
+        'Could not connect to Stripe.',
+      ]),
+    );
+    const unpaid = await away.ok('retrieve the PaymentIntent', () => stripe.paymentIntents.retrieve(refused.id));
+    assert.equal(unpaid.status, 'requires_payment_method');
+
+    // authorization_latency: the authorization waits on the account clock; the scheduler finishes it.
+    assert.equal((await away.raw('POST', `${faults}/authorization_latency`, { seconds: 30 })).status, 200);
+    await away.ok('process_payment_intent', () =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: refused.id }),
+    );
+    command = actionOf(await device.command());
+    assert.equal((await device.event(cardRead(command.id))).ok, true);
+    assert.equal((await readerNow()).action?.status, 'in_progress');
+    await cluster.advanceClock(31);
+    let final = await readerNow();
+    for (let attempt = 0; attempt < 100 && final.action?.status === 'in_progress'; attempt += 1)
+      final = await readerNow();
+    assert.deepEqual(final.action, action('process_payment_intent', 'succeeded', { payment_intent: refused.id }));
+    const charges = await away.ok('list the charges', () => stripe.charges.list({ payment_intent: refused.id }));
+    assert.deepEqual(
+      charges.data.map((charge) => [charge.status, charge.amount]),
+      [['succeeded', 1600]],
+    );
+    assert.equal((await away.raw('POST', `${faults}/reset`)).status, 200);
+  });
+
+  it("answered every call from node2 and node3, never from the device's node1", () => {
+    assert.deepEqual(new Set(away.answeredBy), new Set(['node2', 'node3']));
+  });
+});
+
+/**
+ * The test helpers (present_payment_method, succeed_/timeout_input_collection) and the command faults
+ * drive simulated readers only (a device reader's card is read by its device: the API answers
+ * `invalid_request_error` "test helpers only drive simulated readers"). A simulated reader has no
+ * owning node (its device state is derived from the reader document on every node), so here "the
+ * reader's node" is the node that answered the action: every helper and follow-up call is answered
+ * by another one.
+ */
+describe('cluster: test helpers and command faults of a simulated reader, each on another node than its action', () => {
+  let cluster: RunningCluster;
+  let stripe: Stripe;
+  let reader: Stripe.Terminal.Reader;
+  let actionNode = '';
+  let away: ReturnType<typeof awayFrom>;
+  const nodeOf = (answer: unknown) => (answer as Answered).lastResponse.headers['opentill-node']!;
+  /** An action call: whichever node answers it becomes the node the next calls avoid. */
+  const act = async <T>(call: () => Promise<T>): Promise<T> => {
+    const answer = await call();
+    actionNode = nodeOf(answer);
+    return answer;
+  };
+  const paymentIntent = (amount: number, extra: Record<string, unknown> = {}) =>
+    stripe.paymentIntents.create({
+      amount,
+      currency: 'usd',
+      payment_method_types: ['card_present'],
+      capture_method: 'manual',
+      ...extra,
+    } as Stripe.PaymentIntentCreateParams);
+
+  before(async () => {
+    cluster = await startCluster({ name: 'cluster-helpers', env: clusterReaderEnv });
+    stripe = stripeAt(cluster.port, cluster.secretKey);
+    away = awayFrom(cluster, () => actionNode);
+    const location = await stripe.terminal.locations.create({ display_name: 'HQ', address: { country: 'US' } });
+    reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('present_payment_method completes process_payment_intent; capture', async () => {
+    const intent = await paymentIntent(2100);
+    const started = await act(() =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
+    );
+    assert.deepEqual(started.action, action('process_payment_intent', 'in_progress', { payment_intent: intent.id }));
+    const presented = await away.ok('present_payment_method', () =>
+      stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id, { amount_tip: 100 }),
+    );
+    assert.deepEqual(presented.action, action('process_payment_intent', 'succeeded', { payment_intent: intent.id }));
+    const captured = await away.ok('capture', () => stripe.paymentIntents.capture(intent.id));
+    assert.deepEqual([captured.status, captured.amount, captured.amount_received], ['succeeded', 2200, 2200]);
+  });
+
+  it('succeed_input_collection and timeout_input_collection', async () => {
+    const inputs = [
+      { type: 'email', custom_text: { title: 'Email' }, required: false },
+      {
+        type: 'selection',
+        custom_text: { title: 'Size' },
+        required: true,
+        selection: { choices: [{ id: 's', style: 'primary', text: 'Small' }] },
+      },
+    ];
+    await act(() =>
+      stripe.terminal.readers.collectInputs(reader.id, { inputs } as Stripe.Terminal.ReaderCollectInputsParams),
+    );
+    const filled = await away.ok('succeed_input_collection', () =>
+      stripe.testHelpers.terminal.readers.succeedInputCollection(reader.id, { skip_non_required_inputs: 'all' }),
+    );
+    assert.equal(filled.action?.status, 'succeeded');
+    assert.deepEqual(
+      (filled.action?.collect_inputs?.inputs as Array<{ skipped: boolean; selection?: { id: string } | null }>).map(
+        (input) => [input.skipped, input.selection?.id ?? null],
+      ),
+      [
+        [true, null],
+        [false, 's'],
+      ],
+    );
+    await act(() =>
+      stripe.terminal.readers.collectInputs(reader.id, { inputs } as Stripe.Terminal.ReaderCollectInputsParams),
+    );
+    const timedOut = await away.ok('timeout_input_collection', () =>
+      stripe.testHelpers.terminal.readers.timeoutInputCollection(reader.id),
+    );
+    assert.deepEqual(
+      [timedOut.action?.type, timedOut.action?.status, timedOut.action?.failure_code],
+      ['collect_inputs', 'failed', 'input_collection_timed_out'],
+    );
+  });
+
+  it('next_command_timeout (lost, then delivered), press_cancel, offline', async () => {
+    const faults = `/opentill/v1/test/terminal/readers/${reader.id}`;
+    const intent = await paymentIntent(2300);
+    // The node the fault calls avoid: the one that answers this cancel_action.
+    await act(() => stripe.terminal.readers.cancelAction(reader.id));
+    // Lost: terminal_reader_timeout and no action recorded.
+    assert.equal((await away.raw('POST', `${faults}/next_command_timeout`)).status, 200);
+    const lost = await away.fails('process_payment_intent', () =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
+    );
+    assert.deepEqual([lost.statusCode, lost.code], [400, 'terminal_reader_timeout']);
+    assert.equal(
+      ((await away.ok('retrieve', () => stripe.terminal.readers.retrieve(reader.id))) as Stripe.Terminal.Reader).action,
+      null,
+    );
+    // Delivered (the false negative): terminal_reader_timeout, the action in place.
+    assert.equal((await away.raw('POST', `${faults}/next_command_timeout`, { delivered: true })).status, 200);
+    const delivered = await away.fails('process_payment_intent', () =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
+    );
+    assert.deepEqual([delivered.statusCode, delivered.code], [400, 'terminal_reader_timeout']);
+    const inPlace = (await away.ok('retrieve', () =>
+      stripe.terminal.readers.retrieve(reader.id),
+    )) as Stripe.Terminal.Reader;
+    assert.deepEqual(inPlace.action, action('process_payment_intent', 'in_progress', { payment_intent: intent.id }));
+    // press_cancel: the customer cancels on the reader.
+    await act(() =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, {
+        payment_intent: intent.id,
+        process_config: { enable_customer_cancellation: true },
+      }),
+    );
+    assert.equal((await away.raw('POST', `${faults}/press_cancel`)).status, 200);
+    const pressed = (await away.ok('retrieve', () =>
+      stripe.terminal.readers.retrieve(reader.id),
+    )) as Stripe.Terminal.Reader;
+    assert.deepEqual([pressed.action?.status, pressed.action?.failure_code], ['failed', 'customer_canceled']);
+    // offline: refused at once on every node.
+    assert.equal((await away.raw('POST', `${faults}/offline`)).status, 200);
+    const offline = await away.fails('process_payment_intent', () =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
+    );
+    assert.deepEqual([offline.statusCode, offline.code], [400, 'terminal_reader_offline']);
+    assert.equal((await away.raw('POST', `${faults}/reset`)).status, 200);
+  });
+});
