@@ -24,6 +24,9 @@ import { startCluster, type RunningCluster } from '@opentill/testkit';
 import { action, actionOf, awayFrom, clusterReaderEnv, pairReaderOn, stripeAt } from './cluster-reader-fixture.js';
 import { cardRead, TestDevice, type Credential } from './reader-device-client.js';
 
+/** The reader label at which a node kills itself after claiming the authorization (serve.ts, test-only). */
+const crashLabel = 'crash-after-claim';
+
 describe("cluster: the reader's node SIGKILLed during process_payment_intent", () => {
   let cluster: RunningCluster;
   let stripe: Stripe;
@@ -124,7 +127,10 @@ describe("cluster: the reader's node SIGKILLed during process_payment_intent", (
   };
 
   before(async () => {
-    cluster = await startCluster({ name: 'cluster-failover', env: clusterReaderEnv });
+    cluster = await startCluster({
+      name: 'cluster-failover',
+      env: { ...clusterReaderEnv, OPENTILL_TEST_CRASH_AFTER_AUTHORIZATION_CLAIM: crashLabel },
+    });
     stripe = stripeAt(cluster.port, cluster.secretKey);
     away = awayFrom(cluster, () => victim);
     const location = await stripe.terminal.locations.create({ display_name: 'HQ', address: { country: 'US' } });
@@ -222,5 +228,56 @@ describe("cluster: the reader's node SIGKILLed during process_payment_intent", (
     await capturedOnce(intent);
     moved.close();
     await cluster.restart('node3');
+  });
+
+  it('during the authorization, claimed and never committed: it fails with connection_error, nothing charged; a retry pays once', async () => {
+    const device = await deviceOn('node1');
+    // The marked label arms node1's fault point: it dies right after committing the claim.
+    await away.ok('label the reader', () => stripe.terminal.readers.update(reader.id, { label: crashLabel }));
+    const intent = await paymentIntent(3400);
+    await away.ok('process_payment_intent', () =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
+    );
+    const command = actionOf(await device.command());
+    device.send({ type: 'event', event: cardRead(command.id) });
+    // node1 claims the authorization and dies before authorizing: the device never gets an answer.
+    assert.equal((await device.closed).code, 1006);
+    const victimProcess = cluster.nodes[0]!.server!.process;
+    const signal =
+      victimProcess.exitCode === null && victimProcess.signalCode === null
+        ? await new Promise((done) => victimProcess.once('exit', (_code, signal) => done(signal)))
+        : victimProcess.signalCode;
+    assert.equal(signal, 'SIGKILL');
+    await cluster.kill('node1');
+    await away.ok('unlabel the reader', () => stripe.terminal.readers.update(reader.id, { label: 'Till' }));
+    // Nothing committed the PaymentIntent; the reader's deadline for a claimed authorization passes
+    // and a survivor's scheduler fails the action (docs/terminal.md: 60 s, connection_error).
+    assert.equal(
+      (await away.ok('retrieve the PaymentIntent', () => stripe.paymentIntents.retrieve(intent.id))).status,
+      'requires_payment_method',
+    );
+    await cluster.advanceClock(61);
+    assert.deepEqual(
+      await finalAction(),
+      action('process_payment_intent', 'failed', { payment_intent: intent.id }, [
+        'connection_error',
+        'Could not connect to Stripe.',
+      ]),
+    );
+    assert.deepEqual(
+      (await away.ok('list the charges', () => stripe.charges.list({ payment_intent: intent.id }))).data,
+      [],
+    );
+    // The PaymentIntent is processed again, the device (reconnected to a survivor) reads the card once.
+    const moved = await reconnect(null);
+    await away.ok('process_payment_intent again', () =>
+      stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
+    );
+    const again = actionOf(await moved.command());
+    assert.equal((await moved.event(cardRead(again.id))).ok, true);
+    assert.deepEqual(await finalAction(), action('process_payment_intent', 'succeeded', { payment_intent: intent.id }));
+    await capturedOnce(intent);
+    moved.close();
+    await cluster.restart('node1');
   });
 });
