@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
+import { StripeTerminal } from '@opentill/terminal-sdk';
 import { startCluster, type RunningCluster } from '@opentill/testkit';
 import {
   action,
@@ -24,6 +25,7 @@ import {
   type Answered,
 } from './cluster-reader-fixture.js';
 import { cardRead, type TestDevice } from './reader-device-client.js';
+import { payload } from './sdk-fixture.js';
 
 describe('cluster: every server-driven flow through haproxy, the reader device on another node', () => {
   let cluster: RunningCluster;
@@ -118,9 +120,20 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
     assert.deepEqual({ type: command.type, amount: command.amount }, { type: 'collect_payment_method', amount: 1200 });
     assert.equal((await device.event(cardRead(command.id))).ok, true);
     const collected = await readerNow();
-    assert.equal(collected.action?.status, 'succeeded');
     const paymentMethod = collected.action?.collect_payment_method?.payment_method as Stripe.PaymentMethod;
-    assert.equal(paymentMethod.card_present?.last4, '4242');
+    // The PaymentMethod in full, as any node serves it.
+    const stored = await away.ok('retrieve the PaymentMethod', () => stripe.paymentMethods.retrieve(paymentMethod.id));
+    assert.deepEqual(
+      collected.action,
+      action('collect_payment_method', 'succeeded', {
+        payment_intent: intent.id,
+        payment_method: JSON.parse(JSON.stringify(stored)) as unknown,
+      }),
+    );
+    assert.deepEqual(
+      [paymentMethod.type, paymentMethod.card_present?.last4, paymentMethod.card_present?.read_method],
+      ['card_present', '4242', 'contactless_emv'],
+    );
     const pending = await away.ok('retrieve the PaymentIntent', () => stripe.paymentIntents.retrieve(intent.id));
     assert.deepEqual([pending.status, pending.payment_method], ['requires_confirmation', paymentMethod.id]);
     const confirmed = await away.ok('confirm_payment_intent', () =>
@@ -200,10 +213,21 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
     });
     assert.equal(submitted.ok, true, JSON.stringify(submitted));
     const done = await readerNow();
-    assert.equal(done.action?.status, 'succeeded');
     assert.deepEqual(
-      (done.action?.collect_inputs?.inputs as Array<{ email?: { value: string } }>).map((input) => input.email?.value),
-      ['jane@example.com'],
+      done.action,
+      action('collect_inputs', 'succeeded', {
+        inputs: [
+          {
+            type: 'email',
+            custom_text: { title: 'Email', description: null, skip_button: null, submit_button: null },
+            required: true,
+            toggles: null,
+            skipped: false,
+            email: { value: 'jane@example.com' },
+          },
+        ],
+        metadata: null,
+      }),
     );
   });
 
@@ -292,6 +316,48 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
     assert.equal((await away.raw('POST', `${faults}/reset`)).status, 200);
   });
 
+  it('the JS SDK through node2 takes a payment on the device connected to node1', async () => {
+    // The SDK talks to node2 only (its apiBase); the device stays on node1.
+    const sdkNode = cluster.nodes[1]!;
+    const terminal = StripeTerminal.create({
+      apiBase: sdkNode.url,
+      onFetchConnectionToken: async () => (await stripe.terminal.connectionTokens.create()).secret,
+      onUnexpectedReaderDisconnect: () => undefined,
+    });
+    try {
+      const discovered = payload(await terminal.discoverReaders({ location: reader.location as string }));
+      assert.deepEqual(
+        discovered.discoveredReaders.map((found) => found.id),
+        [reader.id],
+      );
+      const connected = payload(await terminal.connectReader(discovered.discoveredReaders[0]!));
+      assert.equal(connected.reader.id, reader.id);
+      const intent = await paymentIntent(1700);
+      const collecting = terminal.collectPaymentMethod(intent.client_secret!);
+      const command = actionOf(await device.command());
+      assert.deepEqual(
+        { type: command.type, amount: command.amount },
+        { type: 'collect_payment_method', amount: 1700 },
+      );
+      assert.equal((await device.event(cardRead(command.id))).ok, true);
+      const collected = payload(await collecting);
+      assert.deepEqual(
+        [collected.paymentIntent.id, collected.paymentIntent.status],
+        [intent.id, 'requires_confirmation'],
+      );
+      const processed = payload(await terminal.processPayment(collected.paymentIntent));
+      assert.deepEqual([processed.paymentIntent.id, processed.paymentIntent.status], [intent.id, 'requires_capture']);
+      assert.equal(actionOf(await device.command()).type, 'confirm_payment_intent');
+      const captured = await away.ok('capture', () => stripe.paymentIntents.capture(intent.id));
+      assert.deepEqual([captured.status, captured.amount_received], ['succeeded', 1700]);
+      const charges = await away.ok('list the charges', () => stripe.charges.list({ payment_intent: intent.id }));
+      assert.equal(charges.data.length, 1);
+      payload(await terminal.disconnectReader());
+    } finally {
+      await terminal.disconnectReader();
+    }
+  });
+
   it("answered every call from node2 and node3, never from the device's node1", () => {
     assert.deepEqual(new Set(away.answeredBy), new Set(['node2', 'node3']));
   });
@@ -368,15 +434,25 @@ describe('cluster: test helpers and command faults of a simulated reader, each o
     const filled = await away.ok('succeed_input_collection', () =>
       stripe.testHelpers.terminal.readers.succeedInputCollection(reader.id, { skip_non_required_inputs: 'all' }),
     );
-    assert.equal(filled.action?.status, 'succeeded');
+    const size = { title: 'Size', description: null, skip_button: null, submit_button: null };
+    const email = { title: 'Email', description: null, skip_button: null, submit_button: null };
+    const choices = [{ id: 's', style: 'primary', text: 'Small' }];
     assert.deepEqual(
-      (filled.action?.collect_inputs?.inputs as Array<{ skipped: boolean; selection?: { id: string } | null }>).map(
-        (input) => [input.skipped, input.selection?.id ?? null],
-      ),
-      [
-        [true, null],
-        [false, 's'],
-      ],
+      filled.action,
+      action('collect_inputs', 'succeeded', {
+        inputs: [
+          { type: 'email', custom_text: email, required: false, toggles: null, skipped: true },
+          {
+            type: 'selection',
+            custom_text: size,
+            required: true,
+            selection: { choices, id: 's', text: 'Small' },
+            toggles: null,
+            skipped: false,
+          },
+        ],
+        metadata: null,
+      }),
     );
     await act(() =>
       stripe.terminal.readers.collectInputs(reader.id, { inputs } as Stripe.Terminal.ReaderCollectInputsParams),
@@ -385,8 +461,25 @@ describe('cluster: test helpers and command faults of a simulated reader, each o
       stripe.testHelpers.terminal.readers.timeoutInputCollection(reader.id),
     );
     assert.deepEqual(
-      [timedOut.action?.type, timedOut.action?.status, timedOut.action?.failure_code],
-      ['collect_inputs', 'failed', 'input_collection_timed_out'],
+      timedOut.action,
+      action(
+        'collect_inputs',
+        'failed',
+        {
+          inputs: [
+            { type: 'email', custom_text: email, required: false, toggles: null },
+            {
+              type: 'selection',
+              custom_text: size,
+              required: true,
+              selection: { choices, id: null, text: null },
+              toggles: null,
+            },
+          ],
+          metadata: null,
+        },
+        ['input_collection_timed_out', 'The customer did not complete the inputs in time.'],
+      ),
     );
   });
 
@@ -426,7 +519,15 @@ describe('cluster: test helpers and command faults of a simulated reader, each o
     const pressed = (await away.ok('retrieve', () =>
       stripe.terminal.readers.retrieve(reader.id),
     )) as Stripe.Terminal.Reader;
-    assert.deepEqual([pressed.action?.status, pressed.action?.failure_code], ['failed', 'customer_canceled']);
+    assert.deepEqual(
+      pressed.action,
+      action(
+        'process_payment_intent',
+        'failed',
+        { payment_intent: intent.id, process_config: { enable_customer_cancellation: true } },
+        ['customer_canceled', 'This action could not be completed due to an error on the card reader.'],
+      ),
+    );
     // offline: refused at once on every node.
     assert.equal((await away.raw('POST', `${faults}/offline`)).status, 200);
     const offline = await away.fails('process_payment_intent', () =>
