@@ -90,6 +90,21 @@ export function awayFrom(cluster: RunningCluster, avoid: () => string) {
   };
 }
 
+/** A card_present PaymentIntent in USD with manual capture (the shape every cluster reader test pays). */
+export function manualIntent(
+  stripe: Stripe,
+  amount: number,
+  extra: Record<string, unknown> = {},
+): Promise<Stripe.Response<Stripe.PaymentIntent>> {
+  return stripe.paymentIntents.create({
+    amount,
+    currency: 'usd',
+    payment_method_types: ['card_present'],
+    capture_method: 'manual',
+    ...extra,
+  } as Stripe.PaymentIntentCreateParams);
+}
+
 export function stripeAt(port: number, secretKey: string): Stripe {
   // No retries: each call is one request, answered by the node the test steered it to.
   return new Stripe(secretKey, { host: '127.0.0.1', port, protocol: 'http', telemetry: false, maxNetworkRetries: 0 });

@@ -20,6 +20,7 @@ import {
   actionOf,
   awayFrom,
   clusterReaderEnv,
+  manualIntent,
   pairReaderOn,
   stripeAt,
   type Answered,
@@ -36,15 +37,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
   const deviceNode = 'node1';
 
   const paymentIntent = (amount: number, extra: Record<string, unknown> = {}) =>
-    away.ok('create a PaymentIntent', () =>
-      stripe.paymentIntents.create({
-        amount,
-        currency: 'usd',
-        payment_method_types: ['card_present'],
-        capture_method: 'manual',
-        ...extra,
-      } as Stripe.PaymentIntentCreateParams),
-    );
+    away.ok('create a PaymentIntent', () => manualIntent(stripe, amount, extra));
   const readerNow = () =>
     away.ok('retrieve the reader', () => stripe.terminal.readers.retrieve(reader.id)) as Promise<
       Stripe.Terminal.Reader & Answered
@@ -384,14 +377,7 @@ describe('cluster: test helpers and command faults of a simulated reader, each o
     actionNode = nodeOf(answer);
     return answer;
   };
-  const paymentIntent = (amount: number, extra: Record<string, unknown> = {}) =>
-    stripe.paymentIntents.create({
-      amount,
-      currency: 'usd',
-      payment_method_types: ['card_present'],
-      capture_method: 'manual',
-      ...extra,
-    } as Stripe.PaymentIntentCreateParams);
+  const paymentIntent = (amount: number, extra: Record<string, unknown> = {}) => manualIntent(stripe, amount, extra);
 
   before(async () => {
     cluster = await startCluster({ name: 'cluster-helpers', env: clusterReaderEnv });
