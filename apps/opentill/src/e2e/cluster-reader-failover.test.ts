@@ -276,7 +276,11 @@ describe("cluster: the reader's node SIGKILLed during process_payment_intent", (
     );
     const again = actionOf(await moved.command());
     const read = await moved.event(cardRead(again.id));
-    assert.deepEqual([read.ok, read.error], [true, null]);
+    assert.deepEqual(
+      [read.ok, read.error],
+      [true, null],
+      `first action ${command.id}; frames ${JSON.stringify(moved.frames)}`,
+    );
     assert.deepEqual(await finalAction(), action('process_payment_intent', 'succeeded', { payment_intent: intent.id }));
     await capturedOnce(intent);
     moved.close();
