@@ -184,7 +184,7 @@ describe("cluster: the reader's node SIGKILLed during process_payment_intent", (
       stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
     );
     assert.equal(started.action?.status, 'in_progress');
-    const command = actionOf(await device.command());
+    const command = actionOf(await device.latestCommand());
     // The card read is reported to node2, which starts the authorization (due in 30 s of account time).
     assert.equal((await device.event(cardRead(command.id))).ok, true);
     assert.equal(
@@ -209,7 +209,7 @@ describe("cluster: the reader's node SIGKILLed during process_payment_intent", (
     await away.ok('process_payment_intent', () =>
       stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
     );
-    const command = actionOf(await device.command());
+    const command = actionOf(await device.latestCommand());
     const read = await device.event(cardRead(command.id));
     assert.equal(read.ok, true);
     // node3 answered the card read: the authorization and the action's end are committed. It dies.
@@ -239,7 +239,7 @@ describe("cluster: the reader's node SIGKILLed during process_payment_intent", (
     await away.ok('process_payment_intent', () =>
       stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
     );
-    const command = actionOf(await device.command());
+    const command = actionOf(await device.latestCommand());
     device.send({ type: 'event', event: cardRead(command.id) });
     // node1 claims the authorization and dies before authorizing: the device never gets an answer.
     assert.equal((await device.closed).code, 1006);
@@ -274,7 +274,7 @@ describe("cluster: the reader's node SIGKILLed during process_payment_intent", (
     await away.ok('process_payment_intent again', () =>
       stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
     );
-    const again = actionOf(await moved.command());
+    const again = actionOf(await moved.latestCommand());
     const read = await moved.event(cardRead(again.id));
     assert.deepEqual(
       [read.ok, read.error],

@@ -65,7 +65,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
       stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
     );
     assert.deepEqual(started.action, action('process_payment_intent', 'in_progress', { payment_intent: intent.id }));
-    const command = actionOf(await device.command());
+    const command = actionOf(await device.latestCommand());
     assert.deepEqual({ type: command.type, amount: command.amount }, { type: 'process_payment_intent', amount: 1000 });
     const result = await device.event(cardRead(command.id));
     assert.deepEqual([result.ok, result.error], [true, null]);
@@ -88,7 +88,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
       }),
     );
     assert.deepEqual(started.action, action('process_setup_intent', 'in_progress', { setup_intent: setupIntent.id }));
-    const command = actionOf(await device.command());
+    const command = actionOf(await device.latestCommand());
     assert.equal(command.type, 'process_setup_intent');
     assert.equal((await device.event(cardRead(command.id))).ok, true);
     const done = await away.ok('retrieve the SetupIntent', () => stripe.setupIntents.retrieve(setupIntent.id));
@@ -109,7 +109,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
     await away.ok('collect_payment_method', () =>
       stripe.terminal.readers.collectPaymentMethod(reader.id, { payment_intent: intent.id }),
     );
-    const command = actionOf(await device.command());
+    const command = actionOf(await device.latestCommand());
     assert.deepEqual({ type: command.type, amount: command.amount }, { type: 'collect_payment_method', amount: 1200 });
     assert.equal((await device.event(cardRead(command.id))).ok, true);
     const collected = await readerNow();
@@ -133,7 +133,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
       stripe.terminal.readers.confirmPaymentIntent(reader.id, { payment_intent: intent.id }),
     );
     assert.equal(confirmed.action?.type, 'confirm_payment_intent');
-    assert.equal(actionOf(await device.command()).type, 'confirm_payment_intent');
+    assert.equal(actionOf(await device.latestCommand()).type, 'confirm_payment_intent');
     let final = confirmed as Stripe.Terminal.Reader;
     for (let attempt = 0; attempt < 100 && final.action?.status === 'in_progress'; attempt += 1)
       final = await readerNow();
@@ -147,7 +147,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
     await away.ok('process_payment_intent', () =>
       stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
     );
-    const payment = actionOf(await device.command());
+    const payment = actionOf(await device.latestCommand());
     assert.equal((await device.event(cardRead(payment.id))).ok, true);
     const charge = (await away.ok('retrieve the PaymentIntent', () => stripe.paymentIntents.retrieve(intent.id)))
       .latest_charge as string;
@@ -158,7 +158,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
       started.action,
       action('refund_payment', 'in_progress', { payment_intent: intent.id, charge, amount: 500 }),
     );
-    const command = actionOf(await device.command());
+    const command = actionOf(await device.latestCommand());
     assert.deepEqual({ type: command.type, amount: command.amount }, { type: 'refund_payment', amount: 500 });
     assert.equal((await device.event(cardRead(command.id))).ok, true);
     const done = await readerNow();
@@ -183,13 +183,13 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
       stripe.terminal.readers.setReaderDisplay(reader.id, { type: 'cart', cart }),
     );
     assert.deepEqual(shown.action, action('set_reader_display', 'in_progress', { type: 'cart', cart }));
-    const command = actionOf(await device.command());
+    const command = actionOf(await device.latestCommand());
     assert.deepEqual({ type: command.type, cart: command.cart }, { type: 'set_reader_display', cart });
     const canceled = (await away.ok('cancel_action', () =>
       stripe.terminal.readers.cancelAction(reader.id),
     )) as Stripe.Terminal.Reader;
     assert.equal(canceled.action, null);
-    assert.equal((await device.command()).command.type, 'cancel');
+    assert.equal((await device.latestCommand()).command.type, 'cancel');
   });
 
   it('collect_inputs submitted on the device', async () => {
@@ -197,7 +197,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
     await away.ok('collect_inputs', () =>
       stripe.terminal.readers.collectInputs(reader.id, { inputs } as Stripe.Terminal.ReaderCollectInputsParams),
     );
-    const command = actionOf(await device.command());
+    const command = actionOf(await device.latestCommand());
     assert.equal(command.type, 'collect_inputs');
     const submitted = await device.event({
       type: 'inputs_submitted',
@@ -229,12 +229,12 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
     await away.ok('process_payment_intent', () =>
       stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: intent.id }),
     );
-    const command = actionOf(await device.command());
+    const command = actionOf(await device.latestCommand());
     const canceled = (await away.ok('cancel_action', () =>
       stripe.terminal.readers.cancelAction(reader.id),
     )) as Stripe.Terminal.Reader;
     assert.equal(canceled.action, null);
-    assert.equal((await device.command()).command.type, 'cancel');
+    assert.equal((await device.latestCommand()).command.type, 'cancel');
     assert.equal((await device.event(cardRead(command.id))).ok, false);
     const untouched = await away.ok('retrieve the PaymentIntent', () => stripe.paymentIntents.retrieve(intent.id));
     assert.equal(untouched.status, 'requires_payment_method');
@@ -251,7 +251,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
     } finally {
       device.autoAck = true;
     }
-    const command = actionOf(await device.command());
+    const command = actionOf(await device.latestCommand());
     const kept = await readerNow();
     assert.deepEqual(kept.action, action('process_payment_intent', 'in_progress', { payment_intent: intent.id }));
     assert.equal((await device.event(cardRead(command.id))).ok, true);
@@ -275,7 +275,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
     await away.ok('process_payment_intent', () =>
       stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: refused.id }),
     );
-    let command = actionOf(await device.command());
+    let command = actionOf(await device.latestCommand());
     assert.equal((await device.event(cardRead(command.id))).ok, true);
     const failed = await readerNow();
     assert.deepEqual(
@@ -293,7 +293,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
     await away.ok('process_payment_intent', () =>
       stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: refused.id }),
     );
-    command = actionOf(await device.command());
+    command = actionOf(await device.latestCommand());
     assert.equal((await device.event(cardRead(command.id))).ok, true);
     assert.equal((await readerNow()).action?.status, 'in_progress');
     await cluster.advanceClock(31);
@@ -327,7 +327,15 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
       assert.equal(connected.reader.id, reader.id);
       const intent = await paymentIntent(1700);
       const collecting = terminal.collectPaymentMethod(intent.client_secret!);
-      const command = actionOf(await device.command());
+      // Once the action is committed (the API shows it), the device has its command: the latest one.
+      let collectingOn = await readerNow();
+      for (let attempt = 0; attempt < 100; attempt += 1) {
+        const sub = collectingOn.action?.collect_payment_method as { payment_intent?: string } | undefined;
+        if (collectingOn.action?.status === 'in_progress' && sub?.payment_intent === intent.id) break;
+        await new Promise((done) => setTimeout(done, 50));
+        collectingOn = await readerNow();
+      }
+      const command = actionOf(await device.latestCommand());
       assert.deepEqual(
         { type: command.type, amount: command.amount },
         { type: 'collect_payment_method', amount: 1700 },
@@ -340,7 +348,7 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
       );
       const processed = payload(await terminal.processPayment(collected.paymentIntent));
       assert.deepEqual([processed.paymentIntent.id, processed.paymentIntent.status], [intent.id, 'requires_capture']);
-      assert.equal(actionOf(await device.command()).type, 'confirm_payment_intent');
+      assert.equal(actionOf(await device.latestCommand()).type, 'confirm_payment_intent');
       const captured = await away.ok('capture', () => stripe.paymentIntents.capture(intent.id));
       assert.deepEqual([captured.status, captured.amount_received], ['succeeded', 1700]);
       const charges = await away.ok('list the charges', () => stripe.charges.list({ payment_intent: intent.id }));
