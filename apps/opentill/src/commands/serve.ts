@@ -112,6 +112,35 @@ function crashHookFromEnv(): { beforeAnswerStored?: () => void } {
 }
 
 /**
+ * Test-only fault point for the cluster failover test (apps/opentill/src/e2e/cluster-reader-failover.test.ts):
+ * `OPENTILL_TEST_CRASH_AFTER_AUTHORIZATION_CLAIM=<label>` kills this process with SIGKILL right after
+ * it committed the claim of a reader's authorization (stage `authorizing`, `claimedAtMs` set) for a
+ * reader labelled `<label>`, before the authorization's own transaction: the "claimed, never
+ * committed" point of docs/cluster.md. The label keeps it to the one reader the test marks, on
+ * whichever node claims it. Unset (always, outside tests): the store is not touched.
+ */
+function crashAfterAuthorizationClaim(store: Store): void {
+  const label = process.env['OPENTILL_TEST_CRASH_AFTER_AUTHORIZATION_CLAIM'];
+  if (!label) return;
+  const commit = store.commit.bind(store);
+  store.commit = async (batch) => {
+    const result = await commit(batch);
+    const claimed = batch.puts.some(({ object }) => {
+      const internal = object['_internal'] as
+        { stage?: string; authorizing?: { claimedAtMs?: number | null } | null } | undefined;
+      return (
+        object.object === 'terminal.reader' &&
+        object['label'] === label &&
+        internal?.stage === 'authorizing' &&
+        typeof internal.authorizing?.claimedAtMs === 'number'
+      );
+    });
+    if (result.ok && claimed) process.kill(process.pid, 'SIGKILL');
+    return result;
+  };
+}
+
+/**
  * Test-only: `OPENTILL_TEST_ANSWER_CHECK=<module>` loads a module whose default export checks every
  * answer before it is sent (the e2e suite's conformance check, packages/testkit/src/conformance;
  * testkit's startServer sets it). Unset (always, outside tests): no hook at all.
@@ -318,6 +347,7 @@ async function startServe(values: FlagValues): Promise<void> {
   await checkPortFree(port, host);
 
   const store = await openStore(databaseUrl, dataDir);
+  crashAfterAuthorizationClaim(store);
   await store.migrate();
   const ids: IdSource = seed !== undefined ? new SeededIds(`${seed}#${await seedEpoch(store, seed)}`) : randomIds;
   const keys = await ensureAccount(store, ids, dataDir, {

@@ -118,6 +118,24 @@ export class TestDevice {
     >;
   }
 
+  /**
+   * The command the device acts on once an API call has answered: the last one received. An API call
+   * can deliver more than one command for one action (the server retries its commit after a version
+   * conflict with a new action id, and a device replaces its action with the latest command); the
+   * earlier ones are superseded, so they are consumed here too.
+   */
+  async latestCommand(): Promise<Extract<ServerFrame, { type: 'command' }>> {
+    let latest = await this.command();
+    for (;;) {
+      const later = this.frames.find(
+        (f) => f.type === 'command' && f.command.type !== 'action_update' && !this.consumed.has(f),
+      );
+      if (!later) return latest;
+      this.consumed.add(later);
+      latest = later as Extract<ServerFrame, { type: 'command' }>;
+    }
+  }
+
   async event(event: Record<string, unknown>): Promise<Extract<ServerFrame, { type: 'event_result' }>> {
     const seq = this.send({ type: 'event', event });
     return (await this.next('event_result', (f) => f.type === 'event_result' && f.seq === seq)) as Extract<

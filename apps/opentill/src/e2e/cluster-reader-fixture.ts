@@ -1,0 +1,143 @@
+/**
+ * Shared by the cluster reader tests (cluster-reader-flows.test.ts, cluster-reader-failover.test.ts):
+ * a gateway reader paired on one node of a testkit cluster, and stripe-node calls through the load
+ * balancer steered to, and proved on, a node other than the device's (the `OpenTill-Node` header).
+ */
+import assert from 'node:assert/strict';
+import Stripe from 'stripe';
+import type { RunningCluster } from '@opentill/testkit';
+import type { ServerFrame } from '@opentill/reader-device';
+import { raw, type RawResponse } from './helpers.js';
+import { TestDevice, type Credential } from './reader-device-client.js';
+
+/** The settings reader-across-nodes.test.ts uses: a short ack deadline and bus poll keep timeouts quick. */
+export const clusterReaderEnv = {
+  OPENTILL_READER_ACK_TIMEOUT_MS: '800',
+  OPENTILL_READER_BUS_POLL_MS: '100',
+  OPENTILL_READER_LEASE_MS: '1500',
+};
+
+type Command = Extract<ServerFrame, { type: 'command' }>;
+export type DeviceAction = { id: string; type: string; amount: number | null; cart: unknown; inputs: unknown };
+
+export const actionOf = (frame: Command): DeviceAction => {
+  assert.equal(frame.command.type, 'action', JSON.stringify(frame));
+  return (frame.command as unknown as { action: DeviceAction }).action;
+};
+
+export type Answered = { lastResponse: { headers: Record<string, string> } };
+
+/**
+ * Calls through the load balancer of `cluster`, each answered by a node other than `avoid()`: asks
+ * `/healthz` (bounded: 12 tries) until `avoid()` answers, so round robin sends the next request
+ * elsewhere; then checks the answering node. Records which node answered each call.
+ */
+export function awayFrom(cluster: RunningCluster, avoid: () => string) {
+  const answeredBy: string[] = [];
+  let calls = 0;
+  const probe = async () => {
+    const response = await fetch(`${cluster.url}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    await response.arrayBuffer();
+    return response.headers.get('opentill-node');
+  };
+  const steer = async () => {
+    // A node that is down answers nothing: any answer is from another node.
+    if (cluster.nodes.find((node) => node.name === avoid())?.server === null) return;
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      if ((await probe()) !== avoid()) continue;
+      // Round robin: the next request goes to the node after avoid(). Every other call, one more
+      // probe first, so that the calls alternate between the other nodes (while 3 or more run).
+      const running = cluster.nodes.filter((node) => node.server !== null).length;
+      calls += 1;
+      if (running > 2 && calls % 2 === 0) await probe();
+      return;
+    }
+    throw new Error(`${avoid()} never answered /healthz through the load balancer`);
+  };
+  const check = (node: string | undefined | null, what: string) => {
+    assert.ok(node, `${what}: no OpenTill-Node header`);
+    assert.notEqual(node, avoid(), `${what} was answered by the device's node`);
+    answeredBy.push(node);
+  };
+  return {
+    answeredBy,
+    /** A stripe-node call that succeeds. */
+    async ok<T>(what: string, call: () => Promise<T>): Promise<T> {
+      await steer();
+      const result = await call();
+      check((result as unknown as Answered).lastResponse.headers['opentill-node'], what);
+      return result;
+    },
+    /** A stripe-node call that fails: its error. */
+    async fails(what: string, call: () => Promise<unknown>): Promise<Stripe.errors.StripeError> {
+      await steer();
+      try {
+        await call();
+      } catch (error) {
+        const failure = error as Stripe.errors.StripeError;
+        check((failure.headers as Record<string, string> | undefined)?.['opentill-node'], what);
+        return failure;
+      }
+      throw new Error(`${what}: expected the call to fail`);
+    },
+    /** A raw request (OpenTill's own endpoints). */
+    async raw(method: string, path: string, form?: Record<string, unknown>): Promise<RawResponse> {
+      await steer();
+      const response = await raw(cluster, method, path, { key: cluster.secretKey, ...(form ? { form } : {}) });
+      check(response.headers.get('opentill-node'), `${method} ${path}`);
+      return response;
+    },
+  };
+}
+
+/** A card_present PaymentIntent in USD with manual capture (the shape every cluster reader test pays). */
+export function manualIntent(
+  stripe: Stripe,
+  amount: number,
+  extra: Record<string, unknown> = {},
+): Promise<Stripe.Response<Stripe.PaymentIntent>> {
+  return stripe.paymentIntents.create({
+    amount,
+    currency: 'usd',
+    payment_method_types: ['card_present'],
+    capture_method: 'manual',
+    ...extra,
+  } as Stripe.PaymentIntentCreateParams);
+}
+
+export function stripeAt(port: number, secretKey: string): Stripe {
+  // No retries: each call is one request, answered by the node the test steered it to.
+  return new Stripe(secretKey, { host: '127.0.0.1', port, protocol: 'http', telemetry: false, maxNetworkRetries: 0 });
+}
+
+/** A gateway reader paired and registered through `node` (pairing codes live on that node), its device on it. */
+export async function pairReaderOn(
+  node: { url: string; port: number },
+  secretKey: string,
+  location: string,
+): Promise<{ reader: Stripe.Terminal.Reader; credential: Credential; device: TestDevice }> {
+  const { device: pairing, code } = await TestDevice.pair(node.url);
+  const reader = await stripeAt(node.port, secretKey).terminal.readers.create({
+    registration_code: code,
+    location,
+    label: 'Till',
+  });
+  const credential = await pairing.paired();
+  const device = await TestDevice.connect(node.url, credential);
+  return { reader, credential, device };
+}
+
+/** The reader's action as the API shows it: every field (docs/terminal.md). */
+export const action = (
+  type: string,
+  status: string,
+  detail: Record<string, unknown>,
+  failure: [string, string] | null = null,
+) => ({
+  api_error: null,
+  type,
+  status,
+  failure_code: failure?.[0] ?? null,
+  failure_message: failure?.[1] ?? null,
+  [type]: detail,
+});
