@@ -281,6 +281,11 @@ describe('updating a connected account', () => {
       ],
       { transfers: 'active' },
     );
+    // A capability named without `requested` is left as it is.
+    assert.deepEqual(updateConnectedAccount(account, { capabilities: { card_payments: {} } }), {
+      account,
+      previousAttributes: {},
+    });
   });
 });
 

@@ -441,6 +441,10 @@ test('a collected card, whole, with the allow_redisplay its config chose', () =>
   };
   assert.deepEqual(reader, expected);
   assert.deepEqual(events, [{ type: 'terminal.reader.action_updated', object: expected }]);
+  assert.throws(
+    () => cardCollected(base, { paymentIntent: 'pi_1', paymentMethod: pm, tipAmount: 0 }, now),
+    new Error('expected the reader action that collected the card, found null'),
+  );
   assert.deepEqual(releaseHeldCard(reader), { ...reader, _internal: { ...reader._internal, held: null } });
   assert.deepEqual(allowRedisplayOf({ allow_redisplay: 'always' }), { allowRedisplay: 'always' });
   assert.deepEqual(allowRedisplayOf({ allow_redisplay: 1 }), {});
