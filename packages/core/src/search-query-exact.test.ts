@@ -132,6 +132,10 @@ describe('parsing, every refusal exactly', () => {
       ["email:'a' ANDname:'b'", at(11, "expected 'AND' or 'OR' between clauses")],
       ["email:'a' and name:'b'", at(11, "expected 'AND' or 'OR' between clauses")],
       ["email:'a' AND ", at(15, 'expected a field name')],
+      // Only metadata takes a [key]; an operator and a connector must come next, not later on.
+      ["name['k']:'v'", at(5, "expected one of ':', '~', '>', '<', '>=', '<='")],
+      ["email x:'abc'", at(6, "expected one of ':', '~', '>', '<', '>=', '<='")],
+      ["email:'a' name:'b' AND phone:'c'", at(11, "expected 'AND' or 'OR' between clauses")],
     ];
     for (const [query, expected] of rows) assert.equal(message(query), expected, query);
   });
@@ -222,6 +226,21 @@ describe('matching', () => {
     assert.equal(matches("metadata['k']:'gold'", {}), false);
     assert.equal(matches("metadata['k']:null", { metadata: { k: 'x' } }), false);
     assert.equal(matches("metadata['k']:null", { metadata: {} }), true);
+  });
+
+  it('a metadata key is a string even where a numeric field is named metadata', () => {
+    const fields = { resource: 'things', strings: [], numbers: ['metadata'], metadata: true };
+    assert.deepEqual(parseSearchQuery("metadata['k']:'v'", fields).clauses, [
+      { negated: false, field: { kind: 'metadata', key: 'k' }, op: ':', value: 'v' },
+    ]);
+  });
+
+  it('a hand-built substring clause on a number matches nothing', () => {
+    const query: SearchQuery = {
+      connector: 'AND',
+      clauses: [{ negated: false, field: { kind: 'field', name: 'created' }, op: '~', value: 100 }],
+    };
+    assert.equal(matchesSearch(customer({ created: 100 }), query), false);
   });
 
   it('AND needs every clause, OR any; negation flips one clause', () => {
