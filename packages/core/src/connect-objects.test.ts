@@ -1,21 +1,12 @@
 /** Connect's objects whole: every member of an account, a transfer, a fee and a destination payment. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  ApiError,
-  createConnectedAccount,
-  deletedAccount,
-  must,
-  settleConnectCharge,
-  updateConnectedAccount,
-  type ConnectSettlementInput,
-  type StoredObject,
-} from './index.js';
+import { ApiError, createConnectedAccount, deletedAccount, must, updateConnectedAccount } from './index.js';
+import { capturedCharge, settle } from './connect.fixture.test.js';
 
 // 999 ms past a whole second: `created` is the second, rounded down.
 const NOW_MS = 1_800_000_000_999;
 const NOW_S = 1_800_000_000;
-const ids = { transfer: 'tr_1', destinationPayment: 'py_1', applicationFee: 'fee_1' };
 
 const requirements = {
   alternatives: [],
@@ -289,36 +280,6 @@ describe('updating a connected account', () => {
   });
 });
 
-function charge(overrides: Record<string, unknown> = {}): StoredObject {
-  return {
-    id: 'ch_1',
-    object: 'charge',
-    created: NOW_S,
-    livemode: false,
-    amount: 1000,
-    amount_captured: 1000,
-    captured: true,
-    status: 'succeeded',
-    currency: 'usd',
-    application_fee: null,
-    application_fee_amount: null,
-    transfer_data: null,
-    transfer_group: null,
-    ...overrides,
-  };
-}
-
-function settle(overrides: Partial<ConnectSettlementInput> & { charge: StoredObject }) {
-  return settleConnectCharge({
-    accountId: 'acct_platform',
-    platformId: null,
-    applicationId: 'ca_1',
-    ids,
-    nowMs: NOW_MS,
-    ...overrides,
-  });
-}
-
 function fee(overrides: Record<string, unknown>): Record<string, unknown> {
   return {
     id: 'fee_1',
@@ -419,7 +380,7 @@ function payment(overrides: Record<string, unknown> = {}): Record<string, unknow
 
 describe('settling a Connect charge, whole', () => {
   it('a destination charge with a fee: the charge, the transfer, the fee, the destination payment', () => {
-    const given = charge({
+    const given = capturedCharge({
       currency: 'eur',
       transfer_group: 'group_1',
       transfer_data: { amount: null, destination: 'acct_shop' },
@@ -446,7 +407,10 @@ describe('settling a Connect charge, whole', () => {
   });
 
   it('a destination charge without a fee: no fee anywhere', () => {
-    const given = charge({ transfer_data: { amount: null, destination: 'acct_shop' }, application_fee_amount: 0 });
+    const given = capturedCharge({
+      transfer_data: { amount: null, destination: 'acct_shop' },
+      application_fee_amount: 0,
+    });
     assert.deepEqual(settle({ charge: given }), {
       charge: { ...given, _internal: { connectSettled: true }, transfer: 'tr_1' },
       sameAccount: [transfer()],
@@ -459,7 +423,7 @@ describe('settling a Connect charge, whole', () => {
     const amountOf = (amount: number, captured: number) =>
       must(
         settle({
-          charge: charge({ transfer_data: { amount, destination: 'acct_shop' }, amount_captured: captured }),
+          charge: capturedCharge({ transfer_data: { amount, destination: 'acct_shop' }, amount_captured: captured }),
         }),
       ).sameAccount.map((object) => object['amount']);
     assert.deepEqual(amountOf(599, 600), [599]);
@@ -468,7 +432,7 @@ describe('settling a Connect charge, whole', () => {
   });
 
   it('a direct charge with a fee of 1 pays it to the platform; a fee of 0 moves nothing', () => {
-    const given = charge({ application_fee_amount: 1 });
+    const given = capturedCharge({ application_fee_amount: 1 });
     const expectedFee = fee({
       account: 'acct_shop',
       amount: 1,
@@ -487,26 +451,30 @@ describe('settling a Connect charge, whole', () => {
       },
     });
     assert.equal(
-      settle({ accountId: 'acct_shop', platformId: 'acct_platform', charge: charge({ application_fee_amount: 0 }) }),
+      settle({
+        accountId: 'acct_shop',
+        platformId: 'acct_platform',
+        charge: capturedCharge({ application_fee_amount: 0 }),
+      }),
       null,
     );
   });
 
   it('a fee on a platform charge without a destination moves nothing (no platform above it)', () => {
-    assert.equal(settle({ charge: charge({ application_fee_amount: 200 }) }), null);
+    assert.equal(settle({ charge: capturedCharge({ application_fee_amount: 200 }) }), null);
   });
 
   it('captured but not succeeded, or succeeded but not captured: nothing', () => {
     const destination = { transfer_data: { amount: null, destination: 'acct_shop' } };
-    assert.equal(settle({ charge: charge({ ...destination, status: 'pending' }) }), null);
-    assert.equal(settle({ charge: charge({ ...destination, captured: false }) }), null);
-    assert.equal(settle({ charge: charge({ ...destination, captured: 'true' }) }), null);
+    assert.equal(settle({ charge: capturedCharge({ ...destination, status: 'pending' }) }), null);
+    assert.equal(settle({ charge: capturedCharge({ ...destination, captured: false }) }), null);
+    assert.equal(settle({ charge: capturedCharge({ ...destination, captured: 'true' }) }), null);
     assert.equal(
-      settle({ charge: charge({ ...destination, _internal: { connectSettled: false } }) })?.charge['transfer'],
+      settle({ charge: capturedCharge({ ...destination, _internal: { connectSettled: false } }) })?.charge['transfer'],
       'tr_1',
     );
     assert.equal(
-      settle({ charge: charge({ ...destination, _internal: { connectSettled: 'yes' } }) })?.charge['transfer'],
+      settle({ charge: capturedCharge({ ...destination, _internal: { connectSettled: 'yes' } }) })?.charge['transfer'],
       'tr_1',
     );
   });
