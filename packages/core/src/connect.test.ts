@@ -1,48 +1,10 @@
 /** The pure Connect rules: connected accounts and what capturing a Connect charge moves, once. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  ApiError,
-  createConnectedAccount,
-  must,
-  settleConnectCharge,
-  updateConnectedAccount,
-  type ConnectSettlementInput,
-  type StoredObject,
-} from './index.js';
+import { ApiError, createConnectedAccount, must, updateConnectedAccount } from './index.js';
+import { capturedCharge, settle } from './connect.fixture.test.js';
 
 const NOW_MS = 1_800_000_000_000;
-const ids = { transfer: 'tr_1', destinationPayment: 'py_1', applicationFee: 'fee_1' };
-
-function charge(overrides: Record<string, unknown> = {}): StoredObject {
-  return {
-    id: 'ch_1',
-    object: 'charge',
-    created: NOW_MS / 1000,
-    livemode: false,
-    amount: 1000,
-    amount_captured: 1000,
-    captured: true,
-    status: 'succeeded',
-    currency: 'usd',
-    application_fee: null,
-    application_fee_amount: null,
-    transfer_data: null,
-    transfer_group: null,
-    ...overrides,
-  };
-}
-
-function settle(overrides: Partial<ConnectSettlementInput> & { charge: StoredObject }) {
-  return settleConnectCharge({
-    accountId: 'acct_platform',
-    platformId: null,
-    applicationId: 'ca_1',
-    ids,
-    nowMs: NOW_MS,
-    ...overrides,
-  });
-}
 
 describe('connected accounts', () => {
   it('derives the type from a controller as Stripe does', () => {
@@ -90,16 +52,19 @@ describe('connected accounts', () => {
 
 describe('settling a Connect charge', () => {
   it('moves nothing for a plain charge, an uncaptured one, or a failed one', () => {
-    assert.equal(settle({ charge: charge() }), null);
+    assert.equal(settle({ charge: capturedCharge() }), null);
     const destination = { transfer_data: { amount: null, destination: 'acct_shop' } };
-    assert.equal(settle({ charge: charge({ ...destination, captured: false, amount_captured: 0 }) }), null);
-    assert.equal(settle({ charge: charge({ ...destination, status: 'failed', captured: false }) }), null);
+    assert.equal(settle({ charge: capturedCharge({ ...destination, captured: false, amount_captured: 0 }) }), null);
+    assert.equal(settle({ charge: capturedCharge({ ...destination, status: 'failed', captured: false }) }), null);
   });
 
   it('a destination charge transfers the captured amount; its fee comes back from the destination', () => {
     const settlement = must(
       settle({
-        charge: charge({ transfer_data: { amount: null, destination: 'acct_shop' }, application_fee_amount: 123 }),
+        charge: capturedCharge({
+          transfer_data: { amount: null, destination: 'acct_shop' },
+          application_fee_amount: 123,
+        }),
       }),
     );
     assert.equal(settlement.charge['transfer'], 'tr_1');
@@ -127,10 +92,12 @@ describe('settling a Connect charge', () => {
 
   it('transfer_data[amount] is what goes, capped at what was captured (partial capture)', () => {
     const partial = must(
-      settle({ charge: charge({ transfer_data: { amount: 800, destination: 'acct_shop' }, amount_captured: 600 }) }),
+      settle({
+        charge: capturedCharge({ transfer_data: { amount: 800, destination: 'acct_shop' }, amount_captured: 600 }),
+      }),
     );
     assert.equal(must(partial.sameAccount[0])['amount'], 600);
-    const full = must(settle({ charge: charge({ transfer_data: { amount: 800, destination: 'acct_shop' } }) }));
+    const full = must(settle({ charge: capturedCharge({ transfer_data: { amount: 800, destination: 'acct_shop' } }) }));
     assert.equal(must(full.sameAccount[0])['amount'], 800);
     assert.equal(full.charge['application_fee'], null);
     assert.equal(full.sameAccount.length, 1);
@@ -138,7 +105,11 @@ describe('settling a Connect charge', () => {
 
   it('a direct charge with a fee pays it to the platform', () => {
     const settlement = must(
-      settle({ accountId: 'acct_shop', platformId: 'acct_platform', charge: charge({ application_fee_amount: 200 }) }),
+      settle({
+        accountId: 'acct_shop',
+        platformId: 'acct_platform',
+        charge: capturedCharge({ application_fee_amount: 200 }),
+      }),
     );
     assert.equal(settlement.charge['application_fee'], 'fee_1');
     assert.equal(settlement.charge['application'], 'ca_1');
@@ -154,11 +125,13 @@ describe('settling a Connect charge', () => {
       ['application_fee.created'],
     );
     // A connected account's charge without a fee moves nothing.
-    assert.equal(settle({ accountId: 'acct_shop', platformId: 'acct_platform', charge: charge() }), null);
+    assert.equal(settle({ accountId: 'acct_shop', platformId: 'acct_platform', charge: capturedCharge() }), null);
   });
 
   it('never settles twice', () => {
-    const once = must(settle({ charge: charge({ transfer_data: { amount: null, destination: 'acct_shop' } }) }));
+    const once = must(
+      settle({ charge: capturedCharge({ transfer_data: { amount: null, destination: 'acct_shop' } }) }),
+    );
     assert.equal(settle({ charge: once.charge }), null);
     assert.equal(settle({ charge: { ...once.charge, metadata: { later: 'update' } } }), null);
   });

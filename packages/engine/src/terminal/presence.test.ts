@@ -13,11 +13,12 @@ describe('isPresenceWriteDue', () => {
     assert.equal(isPresenceWriteDue(5_000, 5_000 + presenceWriteIntervalMs - 1), false);
     assert.equal(isPresenceWriteDue(5_000, 5_000 + presenceWriteIntervalMs), true);
     assert.equal(isPresenceWriteDue(5_000, 5_010, 10), true, 'a shorter interval');
+    assert.equal(presenceWriteIntervalMs, 60_000);
   });
 });
 
 describe('ReaderPresence', () => {
-  function setup(lastSeenAt: number | null) {
+  function setup(lastSeenAt: number | null, extra: Record<string, unknown> = {}) {
     let record: StoredRecord<Reader> = {
       object: {
         id: 'tmr_1',
@@ -25,6 +26,7 @@ describe('ReaderPresence', () => {
         last_seen_at: lastSeenAt,
         status: 'offline',
         _internal: {},
+        ...extra,
       } as unknown as Reader,
       version: 1,
     };
@@ -69,6 +71,24 @@ describe('ReaderPresence', () => {
     await presence.write('acct_a', 'tmr_1', 950_000, true);
     assert.equal(commits.length, 1);
     assert.equal(current().last_seen_at, 960_000);
+  });
+
+  it('skips a signal exactly as recent as the stored one; writes one a millisecond newer', async () => {
+    const { presence, commits, current } = setup(960_000);
+    await presence.write('acct_a', 'tmr_1', 960_000, false);
+    assert.equal(commits.length, 0);
+    await presence.write('acct_a', 'tmr_1', 960_001, false);
+    assert.equal(commits.length, 1);
+    assert.equal(current().last_seen_at, 960_001);
+  });
+
+  it('never writes a deleted reader, even forced; deleted: false is not deleted', async () => {
+    const deleted = setup(900_000, { deleted: true });
+    await deleted.presence.write('acct_a', 'tmr_1', 950_000, true);
+    assert.equal(deleted.commits.length, 0);
+    const kept = setup(900_000, { deleted: false });
+    await kept.presence.write('acct_a', 'tmr_1', 950_000, false);
+    assert.equal(kept.commits.length, 1);
   });
 
   it('is due at once after a silence, then once per interval after the last write', async () => {
