@@ -222,6 +222,10 @@ export class ReaderActions extends ReaderPart {
     pin: CardholderPin | null,
     prepare: (reader: Reader) => Promise<Prepared>,
   ): Promise<Reader> {
+    // One action id for every round: when the commit below loses a race and the round runs again,
+    // the device gets the same action again (a replacement it can answer), never a second action whose
+    // id would make its answer to the first one be refused.
+    const actionId = this.engine.ids.next('tmra');
     const result = await this.engine.retrying(async () => {
       const record = await this.load(ctx, readerId);
       const reader = record.object;
@@ -229,7 +233,6 @@ export class ReaderActions extends ReaderPart {
       const online = link.presence(reader, ctx.nowMs).online;
       checkAcceptsCommand(reader, online, ctx.nowMs);
       const prepared = await prepare(reader);
-      const actionId = this.engine.ids.next('tmra');
       const sent = await link.deliver(
         reader,
         { kind: 'action', action: prepared.action, actionId } as ReaderCommand,
