@@ -120,9 +120,9 @@ export class TestDevice {
 
   /**
    * The command the device acts on once an API call has answered: the last one received. An API call
-   * can deliver more than one command for one action (the server retries its commit after a version
-   * conflict with a new action id, and a device replaces its action with the latest command); the
-   * earlier ones are superseded, so they are consumed here too.
+   * can deliver one action more than once (the server retries its commit after a version conflict and
+   * re-sends the action, with the same action id); a device replaces its action with the latest
+   * command, so the earlier copies are consumed here too.
    */
   async latestCommand(): Promise<Extract<ServerFrame, { type: 'command' }>> {
     let latest = await this.command();
