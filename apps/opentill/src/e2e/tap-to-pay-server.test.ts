@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import type Stripe from 'stripe';
+import { listAll } from './helpers.js';
 import { stores, terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -89,7 +90,7 @@ for (const store of stores) {
     const locationIn = (country: string, state?: string) => f.locationIn(country, state);
 
     const phoneReaders = async () =>
-      (await f.stripe.terminal.readers.list({ device_type: 'mobile_phone_reader', limit: 100 })).data;
+      await listAll(f.stripe.terminal.readers.list({ device_type: 'mobile_phone_reader', limit: 100 }));
 
     async function connected(
       country = 'FR',
