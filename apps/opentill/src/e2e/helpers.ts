@@ -326,14 +326,23 @@ export function listAll<T>(list: Stripe.ApiListPromise<T>): Promise<T[]> {
   return list.autoPagingToArray({ limit: 10_000 });
 }
 
-/** Polls `check` every 50 ms until it holds; throws after `timeoutMs`. */
-export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+/**
+ * Polls `check` every `intervalMs` until it holds, at most `timeoutMs / intervalMs` times, then throws. Bounded by a
+ * count of checks rather than by the wall clock: on a loaded machine (slow checks, late timers) every check still
+ * happens, where a deadline would have spent them waiting.
+ */
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 10_000,
+  intervalMs = 50,
+): Promise<void> {
+  const attempts = Math.max(1, Math.ceil(timeoutMs / intervalMs));
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
     if (await check()) return;
-    await sleep(50);
+    if (attempt < attempts) await sleep(intervalMs);
   }
-  throw new Error(`timed out waiting for ${what}`);
+  throw new Error(`timed out waiting for ${what} (${attempts} checks, ${intervalMs} ms apart)`);
 }
 
 /**
