@@ -12,6 +12,7 @@ import {
   countAll,
   createIntent,
   day,
+  listAll,
   presentCard,
   rejectsStripe,
   requiredFields,
@@ -25,8 +26,8 @@ for (const store of stores) {
 
     /** Events of one type about one object, newest first. */
     async function eventsAbout(objectId: string, type?: string): Promise<Stripe.Event[]> {
-      const list = await h.stripe.events.list({ limit: 100, ...(type ? { type } : {}) });
-      return list.data.filter((event) => (event.data.object as { id: string }).id === objectId);
+      const list = await listAll(h.stripe.events.list({ limit: 100, ...(type ? { type } : {}) }));
+      return list.filter((event) => (event.data.object as { id: string }).id === objectId);
     }
 
     it('objects carry every field the pinned stripe-node declares as required', async () => {
@@ -175,7 +176,7 @@ for (const store of stores) {
           'newest first',
         );
         assert.ok(
-          (await h.stripe.refunds.list({ created: { gte: first.created }, limit: 100 })).data.some(
+          (await listAll(h.stripe.refunds.list({ created: { gte: first.created }, limit: 100 }))).some(
             (r) => r.id === first.id,
           ),
         );
@@ -193,10 +194,10 @@ for (const store of stores) {
         await rejectsStripe(h.stripe.refunds.cancel(first.id), { statusCode: 400, code: 'refund_invalid_state' });
         await rejectsStripe(h.stripe.refunds.retrieve('re_missing'), { statusCode: 404, code: 'resource_missing' });
 
-        const events = await h.stripe.events.list({ types: ['refund.created', 'charge.refunded'], limit: 100 });
-        const mine = events.data.filter((e) =>
-          [first.id, rest.id, chargeId].includes((e.data.object as { id: string }).id),
+        const events = await listAll(
+          h.stripe.events.list({ types: ['refund.created', 'charge.refunded'], limit: 100 }),
         );
+        const mine = events.filter((e) => [first.id, rest.id, chargeId].includes((e.data.object as { id: string }).id));
         assert.deepEqual(mine.map((e) => e.type).sort(), [
           'charge.refunded',
           'charge.refunded',

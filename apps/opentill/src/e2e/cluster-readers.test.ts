@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { opentillMain, startCluster, type RunningCluster } from '@opentill/testkit';
-import { waitUntil } from './helpers.js';
+import { listAll, waitUntil } from './helpers.js';
 
 type WithResponse = { lastResponse: { headers: Record<string, string> } };
 
@@ -73,8 +73,8 @@ describe('cluster: readers', () => {
     assert.equal(new Set(answered).size, 3, `answered by ${answered.join(', ')}`);
     const charges = await stripe.charges.list({ payment_intent: intent.id });
     assert.equal(charges.data.length, 1);
-    const succeeded = await stripe.events.list({ type: 'terminal.reader.action_succeeded', limit: 100 });
-    assert.equal(succeeded.data.filter((event) => (event.data.object as { id: string }).id === reader.id).length, 1);
+    const succeeded = await listAll(stripe.events.list({ type: 'terminal.reader.action_succeeded', limit: 100 }));
+    assert.equal(succeeded.filter((event) => (event.data.object as { id: string }).id === reader.id).length, 1);
   });
 
   it('`opentill reader` reconnects to the next address after its node is SIGKILLed, online and paying there', async () => {

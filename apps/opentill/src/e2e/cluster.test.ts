@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { limits } from '@opentill/core';
 import { startCluster, type RunningCluster } from '@opentill/testkit';
-import { countAll, day, raw, type RawResponse } from './helpers.js';
+import { countAll, day, listAll, raw, type RawResponse } from './helpers.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
 const webhookEnv = {
@@ -214,9 +214,9 @@ describe('cluster: 3 nodes behind haproxy', () => {
         const fresh = await stripe.paymentIntents.retrieve(intent.id);
         assert.equal(fresh.status, 'canceled');
         assert.equal(fresh.cancellation_reason, 'automatic');
-        const events = await stripe.events.list({ type: 'payment_intent.canceled', limit: 100 });
+        const events = await listAll(stripe.events.list({ type: 'payment_intent.canceled', limit: 100 }));
         assert.equal(
-          events.data.filter((event) => (event.data.object as { id: string }).id === intent.id).length,
+          events.filter((event) => (event.data.object as { id: string }).id === intent.id).length,
           1,
           `${intent.id}: one cancellation`,
         );

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { freshSchema, startServer, testPostgres, type RunningServer } from '@opentill/testkit';
-import { raw, rejectsStripe, requiredFields, stopServer, stores, stripeFor, type Json } from './helpers.js';
+import { type Json, listAll, raw, rejectsStripe, requiredFields, stopServer, stores, stripeFor } from './helpers.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
 const webhookEnv = { OPENTILL_WEBHOOK_POLL: '100ms', OPENTILL_WEBHOOK_TIMEOUT: '1500ms' };
@@ -112,8 +112,8 @@ for (const store of stores) {
       assert.deepEqual(updated.metadata, { store: '12', till: 'front' });
       assert.equal(updated.business_profile?.name, 'Shop');
 
-      const listed = await platform.accounts.list({ limit: 100 });
-      const ids = listed.data.map((account) => account.id);
+      const listed = await listAll(platform.accounts.list({ limit: 100 }));
+      const ids = listed.map((account) => account.id);
       assert.ok(ids.includes(shop.id) && ids.includes(sibling.id));
       assert.ok(!ids.includes(foreign.id), "another platform's account is not listed");
 
@@ -126,7 +126,7 @@ for (const store of stores) {
         statusCode: 403,
         code: 'account_invalid',
       });
-      assert.ok(!(await platform.accounts.list({ limit: 100 })).data.some((account) => account.id === doomed.id));
+      assert.ok(!(await listAll(platform.accounts.list({ limit: 100 }))).some((account) => account.id === doomed.id));
     });
 
     test("account.updated reaches the platform's Connect endpoint with `account`, not its own endpoint", async () => {
@@ -183,7 +183,7 @@ for (const store of stores) {
       assert.equal(uncaptured.application_fee, null);
       assert.deepEqual(uncaptured.transfer_data, { amount: null, destination: shop.id });
       assert.equal(uncaptured.on_behalf_of, shop.id);
-      assert.equal((await platform.transfers.list({ destination: shop.id, limit: 100 })).data.length, 0);
+      assert.equal((await listAll(platform.transfers.list({ destination: shop.id, limit: 100 }))).length, 0);
 
       const captured = await platform.paymentIntents.capture(intent.id, { expand: ['latest_charge'] });
       assert.equal(captured.status, 'succeeded');
@@ -231,16 +231,16 @@ for (const store of stores) {
       });
 
       // The platform's own events (and its own endpoint) carry them, without `account`.
-      const transferEvents = (await platform.events.list({ type: 'transfer.created', limit: 100 })).data.filter(
+      const transferEvents = (await listAll(platform.events.list({ type: 'transfer.created', limit: 100 }))).filter(
         (event) => (event.data.object as Stripe.Transfer).id === transfer.id,
       );
       assert.equal(transferEvents.length, 1);
       assert.equal(transferEvents[0]!.account, undefined);
-      const feeEvents = (await platform.events.list({ type: 'application_fee.created', limit: 100 })).data.filter(
+      const feeEvents = (await listAll(platform.events.list({ type: 'application_fee.created', limit: 100 }))).filter(
         (event) => (event.data.object as Stripe.ApplicationFee).id === fee.id,
       );
       assert.equal(feeEvents.length, 1);
-      const capturedEvents = (await platform.events.list({ type: 'charge.captured', limit: 100 })).data.filter(
+      const capturedEvents = (await listAll(platform.events.list({ type: 'charge.captured', limit: 100 }))).filter(
         (event) => (event.data.object as Stripe.Charge).id === charge.id,
       );
       assert.equal(
@@ -262,7 +262,7 @@ for (const store of stores) {
         code: 'payment_intent_unexpected_state',
       });
       assert.deepEqual(
-        (await platform.transfers.list({ destination: shop.id, limit: 100 })).data.map((t) => t.id),
+        (await listAll(platform.transfers.list({ destination: shop.id, limit: 100 }))).map((t) => t.id),
         [transfer.id],
       );
     });
@@ -336,12 +336,12 @@ for (const store of stores) {
 
       // The connected account's events carry `account` and reach the platform's Connect endpoint only.
       const succeeded = (
-        await platform.events.list({ type: 'payment_intent.succeeded', limit: 100 }, as(shop))
-      ).data.find((event) => (event.data.object as Stripe.PaymentIntent).id === intent.id);
+        await listAll(platform.events.list({ type: 'payment_intent.succeeded', limit: 100 }, as(shop)))
+      ).find((event) => (event.data.object as Stripe.PaymentIntent).id === intent.id);
       assert.ok(succeeded);
       assert.equal(succeeded.account, shop.id);
       assert.ok(
-        !(await platform.events.list({ type: 'payment_intent.succeeded', limit: 100 })).data.some(
+        !(await listAll(platform.events.list({ type: 'payment_intent.succeeded', limit: 100 }))).some(
           (e) => e.id === succeeded.id,
         ),
       );
@@ -359,7 +359,7 @@ for (const store of stores) {
       );
       assert.equal(event.account, shop.id);
       // The fee's event is the platform's own.
-      const feeEvent = (await platform.events.list({ type: 'application_fee.created', limit: 100 })).data.find(
+      const feeEvent = (await listAll(platform.events.list({ type: 'application_fee.created', limit: 100 }))).find(
         (e) => (e.data.object as Stripe.ApplicationFee).id === fee.id,
       );
       assert.ok(feeEvent);
@@ -474,7 +474,7 @@ for (const store of stores) {
     });
 
     test("bad input: Stripe's errors, nothing written", async () => {
-      const before = (await platform.accounts.list({ limit: 100 })).data.length;
+      const before = (await listAll(platform.accounts.list({ limit: 100 }))).length;
       await rejectsStripe(platform.accounts.create({ type: 'premium' as 'custom' }), {
         statusCode: 400,
         param: 'type',
@@ -490,9 +490,9 @@ for (const store of stores) {
         code: 'parameter_unknown',
         param: 'flavour',
       });
-      assert.equal((await platform.accounts.list({ limit: 100 })).data.length, before);
+      assert.equal((await listAll(platform.accounts.list({ limit: 100 }))).length, before);
 
-      const intents = (await platform.paymentIntents.list({ limit: 100 })).data.length;
+      const intents = (await listAll(platform.paymentIntents.list({ limit: 100 }))).length;
       await rejectsStripe(
         platform.paymentIntents.create({ amount: 1000, currency: 'usd', application_fee_amount: 100 }),
         { statusCode: 400, param: 'application_fee_amount', message: /Can only apply an application_fee_amount/ },
@@ -545,7 +545,7 @@ for (const store of stores) {
         code: 'resource_missing',
         param: 'on_behalf_of',
       });
-      assert.equal((await platform.paymentIntents.list({ limit: 100 })).data.length, intents);
+      assert.equal((await listAll(platform.paymentIntents.list({ limit: 100 }))).length, intents);
 
       // A fee added later still needs a destination or a direct charge.
       const plain = await platform.paymentIntents.create({

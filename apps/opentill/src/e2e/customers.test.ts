@@ -12,7 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Stripe from 'stripe';
 import { freshSchema, startServer, testPostgres, type RunningServer } from '@opentill/testkit';
-import { assertError, raw, rejectsStripe, requiredFields, stores, stripeFor, type RawOptions } from './helpers.js';
+import {
+  assertError,
+  listAll,
+  raw,
+  type RawOptions,
+  rejectsStripe,
+  requiredFields,
+  stores,
+  stripeFor,
+} from './helpers.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
 const webhookEnv = { OPENTILL_WEBHOOK_POLL: '100ms', OPENTILL_WEBHOOK_TIMEOUT: '2000ms' };
@@ -28,7 +37,8 @@ for (const store of stores) {
     const api = (method: string, path: string, options: RawOptions = {}) =>
       raw(server, method, path, { key: server.secretKey, ...options });
     /** How many live customers have this email (the list filter): proves what a refused request did not write. */
-    const countWithEmail = async (email: string) => (await stripe.customers.list({ email, limit: 100 })).data.length;
+    const countWithEmail = async (email: string) =>
+      (await listAll(stripe.customers.list({ email, limit: 100 }))).length;
 
     before(async () => {
       receiver = await startReceiver();
@@ -105,8 +115,8 @@ for (const store of stores) {
       assert.equal(updated.name, 'Ada King');
       assert.equal(updated.phone, null);
       assert.deepEqual(updated.metadata, { member: 'gold', vip: 'yes' });
-      const updates = await stripe.events.list({ type: 'customer.updated', limit: 100 });
-      const event = updates.data.find((e) => (e.data.object as Stripe.Customer).id === created.id)!;
+      const updates = await listAll(stripe.events.list({ type: 'customer.updated', limit: 100 }));
+      const event = updates.find((e) => (e.data.object as Stripe.Customer).id === created.id)!;
       assert.ok(event, 'customer.updated');
       assert.deepEqual(event.data.previous_attributes, {
         metadata: { tier: '1', vip: null },
@@ -277,7 +287,7 @@ for (const store of stores) {
 
     it("bad input answers Stripe's 400 with code and param, and writes nothing", async () => {
       const email = `bad-${store}@example.com`;
-      const eventsBefore = (await stripe.events.list({ type: 'customer.created', limit: 100 })).data.length;
+      const eventsBefore = (await listAll(stripe.events.list({ type: 'customer.created', limit: 100 }))).length;
       await rejectsStripe(stripe.customers.create({ email: 'not-an-email' }), {
         statusCode: 400,
         code: 'email_invalid',
@@ -323,7 +333,7 @@ for (const store of stores) {
         param: 'preferred_locales',
       });
       assert.equal(await countWithEmail(email), 0);
-      assert.equal((await stripe.events.list({ type: 'customer.created', limit: 100 })).data.length, eventsBefore);
+      assert.equal((await listAll(stripe.events.list({ type: 'customer.created', limit: 100 }))).length, eventsBefore);
 
       await rejectsStripe(stripe.customers.retrieve('cus_nope'), {
         statusCode: 404,
@@ -353,7 +363,7 @@ for (const store of stores) {
       const customer = await stripe.customers.create({ email: `pi-${store}@example.com` });
       const gone = await stripe.customers.create({});
       await stripe.customers.del(gone.id);
-      const piCountBefore = (await stripe.paymentIntents.list({ limit: 100 })).data.length;
+      const piCountBefore = (await listAll(stripe.paymentIntents.list({ limit: 100 }))).length;
       for (const bad of ['cus_nope', gone.id]) {
         await rejectsStripe(
           stripe.paymentIntents.create({
@@ -370,7 +380,11 @@ for (const store of stores) {
           param: 'customer',
         });
       }
-      assert.equal((await stripe.paymentIntents.list({ limit: 100 })).data.length, piCountBefore, 'nothing written');
+      assert.equal(
+        (await listAll(stripe.paymentIntents.list({ limit: 100 }))).length,
+        piCountBefore,
+        'nothing written',
+      );
       const pi = await stripe.paymentIntents.create({
         amount: 1000,
         currency: 'usd',

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type Stripe from 'stripe';
 import { startServer, type RunningServer } from '@opentill/testkit';
-import { stopServer, stripeFor, waitUntil } from './helpers.js';
+import { listAll, stopServer, stripeFor, waitUntil } from './helpers.js';
 import { launchChromium } from './screen-browser.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 import {
@@ -187,7 +187,7 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       assert.equal(await page.locator('[data-testid="readers"] tbody tr').count(), 2);
       await show('05-terminal');
       // A location added from the page.
-      const before = (await stripe.terminal.locations.list({ limit: 100 })).data.length;
+      const before = (await listAll(stripe.terminal.locations.list({ limit: 100 }))).length;
       const form = '[data-testid="create-location"]';
       await page.fill(`${form} input[name="display_name"]`, `Kiosk ${viewport}`);
       await page.fill(`${form} input[name="line1"]`, '3 Main Street');
@@ -195,7 +195,7 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       await page.fill(`${form} input[name="postal_code"]`, '12345');
       await page.click('[data-action="create-location"]');
       await page.waitForSelector(`[data-testid="locations"] .user-text:text-is("Kiosk ${viewport}")`);
-      const locations = (await stripe.terminal.locations.list({ limit: 100 })).data;
+      const locations = await listAll(stripe.terminal.locations.list({ limit: 100 }));
       assert.equal(locations.length, before + 1);
       assert.equal(locations[0]!.display_name, `Kiosk ${viewport}`);
       assert.equal(locations[0]!.address.country, 'US');
@@ -246,7 +246,7 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       await page.waitForSelector(`[data-testid="webhook-endpoints"] tr[data-id="${ids.endpoint}"]`);
       await show('09-webhooks');
       // An endpoint added from the page: its signing secret is shown once.
-      const before = (await stripe.webhookEndpoints.list({ limit: 100 })).data.length;
+      const before = (await listAll(stripe.webhookEndpoints.list({ limit: 100 }))).length;
       await page.fill('[data-testid="create-endpoint"] input[name="url"]', `${receiver.url}?from=${viewport}`);
       await page.fill(
         '[data-testid="create-endpoint"] input[name="enabled_events"]',
@@ -255,7 +255,7 @@ for (const viewport of ['desktop', 'phone'] as const satisfies readonly Dashboar
       await page.click('[data-action="create-endpoint"]');
       await page.waitForSelector('[data-testid="create-endpoint"] .banner-ok');
       assert.match((await page.textContent('[data-testid="create-endpoint"] .banner-ok')) ?? '', /whsec_\w+/);
-      const endpoints = (await stripe.webhookEndpoints.list({ limit: 100 })).data;
+      const endpoints = await listAll(stripe.webhookEndpoints.list({ limit: 100 }));
       assert.equal(endpoints.length, before + 1);
       assert.deepEqual(endpoints[0]!.enabled_events, ['charge.refunded', 'payment_intent.canceled']);
       await openRoute(page, `webhooks/${ids.endpoint}`);

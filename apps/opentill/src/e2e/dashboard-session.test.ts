@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { startServer, type RunningServer } from '@opentill/testkit';
-import { assertError, raw, requestTimeoutMs, stopServer, waitUntil } from './helpers.js';
+import { assertError, countAll, raw, requestTimeoutMs, stopServer, waitUntil } from './helpers.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'opentill-dashboard-'));
 const dashboardDir = mkdtempSync(join(tmpdir(), 'opentill-dashboard-dist-'));
@@ -159,8 +159,7 @@ describe('dashboard sessions (sqlite)', () => {
 
   it('a cookie mutation without the CSRF token changes nothing (403); with it, it works as the account', async () => {
     const { cookie, csrf } = await signInWithKey(a, a.secretKey);
-    const count = async () =>
-      (await raw(a, 'GET', '/v1/payment_intents?limit=100', withCookie(cookie))).body.data.length;
+    const count = () => countAll((method, path) => raw(a, method, path, withCookie(cookie)), '/v1/payment_intents');
     const before = await count();
     const form = { amount: 1234, currency: 'usd', 'payment_method_types[0]': 'card_present' };
     assertError(await raw(a, 'POST', '/v1/payment_intents', { form, ...withCookie(cookie) }), 403, {

@@ -284,15 +284,15 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /**
- * How many objects a list endpoint (`/v1/payment_intents`, `/v1/events?type=charge.*`…) holds in all, following `has_more`
- * page by page (at most `pagesMax` pages of 100).
+ * Every object a list endpoint (`/v1/payment_intents`, `/v1/events?type=charge.*`…) holds, following `has_more`
+ * page by page (at most `pagesMax` pages of 100), for raw HTTP what `listAll` is for stripe-node.
  */
-export async function countAll(
+export async function listAllRaw(
   api: (method: string, path: string) => Promise<RawResponse>,
   path: string,
   pagesMax = 100,
-): Promise<number> {
-  let count = 0;
+): Promise<Json[]> {
+  const items: Json[] = [];
   let after: string | null = null;
   for (let pages = 0; pages < pagesMax; pages += 1) {
     const response = await api(
@@ -300,22 +300,49 @@ export async function countAll(
       `${path}${path.includes('?') ? '&' : '?'}limit=100${after ? `&starting_after=${after}` : ''}`,
     );
     assert.equal(response.status, 200, response.text);
-    const data = response.body.data as Array<{ id: string }>;
-    count += data.length;
-    if (!response.body.has_more) return count;
+    const data = response.body.data as Json[];
+    items.push(...data);
+    if (!response.body.has_more) return items;
     after = data[data.length - 1]!.id;
   }
   throw new Error(`${path}: more than ${pagesMax} pages`);
 }
 
-/** Polls `check` every 50 ms until it holds; throws after `timeoutMs`. */
-export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+/** How many objects a list endpoint holds in all (`listAllRaw`'s count). */
+export async function countAll(
+  api: (method: string, path: string) => Promise<RawResponse>,
+  path: string,
+  pagesMax = 100,
+): Promise<number> {
+  return (await listAllRaw(api, path, pagesMax)).length;
+}
+
+/**
+ * Every object of a stripe-node list, page after page (`has_more`), so a count or an absence is exact however
+ * many objects the account holds; stripe-node's `autoPagingToArray` stops at 10,000 (its own maximum), far
+ * above what a test account holds, and the assertion then fails on the count rather than passing on a page.
+ */
+export function listAll<T>(list: Stripe.ApiListPromise<T>): Promise<T[]> {
+  return list.autoPagingToArray({ limit: 10_000 });
+}
+
+/**
+ * Polls `check` every `intervalMs` until it holds, at most `timeoutMs / intervalMs` times, then throws. Bounded by a
+ * count of checks rather than by the wall clock: on a loaded machine (slow checks, late timers) every check still
+ * happens, where a deadline would have spent them waiting.
+ */
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 10_000,
+  intervalMs = 50,
+): Promise<void> {
+  const attempts = Math.max(1, Math.ceil(timeoutMs / intervalMs));
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
     if (await check()) return;
-    await sleep(50);
+    if (attempt < attempts) await sleep(intervalMs);
   }
-  throw new Error(`timed out waiting for ${what}`);
+  throw new Error(`timed out waiting for ${what} (${attempts} checks, ${intervalMs} ms apart)`);
 }
 
 /**

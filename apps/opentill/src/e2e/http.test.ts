@@ -16,6 +16,8 @@ import {
   authorizedIntent,
   countAll,
   createIntent,
+  type Harness,
+  listAll,
   raw,
   readCard,
   rejectsStripe,
@@ -23,7 +25,6 @@ import {
   stores,
   stripeFor,
   useServer,
-  type Harness,
 } from './helpers.js';
 
 const noKeyMessage =
@@ -551,8 +552,8 @@ for (const store of stores) {
         assert.equal(second.headers.get('idempotent-replayed'), 'true');
         assert.equal(second.text, first.text);
         assert.match(second.headers.get('request-id') ?? '', /^req_/);
-        const list = await h.stripe.paymentIntents.list({ limit: 100 });
-        assert.equal(list.data.filter((p) => p.id === first.body.id).length, 1, 'created once');
+        const list = await listAll(h.stripe.paymentIntents.list({ limit: 100 }));
+        assert.equal(list.filter((p) => p.id === first.body.id).length, 1, 'created once');
         // stripe-node with an explicit key.
         const viaSdk = await createIntent(h, { amount: 1000, currency: 'usd' }, { idempotencyKey: k });
         assert.equal(viaSdk.id, first.body.id);
@@ -762,7 +763,7 @@ for (const store of stores) {
         await rejectsStripe(client.paymentIntents.confirm(other.id, { payment_method: pm.id }), missing);
         await client.paymentIntents.cancel(other.id);
         // Lists and cursors never show the other account's objects.
-        assert.ok(!(await client.paymentIntents.list({ limit: 100 })).data.some((p) => p.id === pi.id));
+        assert.ok(!(await listAll(client.paymentIntents.list({ limit: 100 }))).some((p) => p.id === pi.id));
         await rejectsStripe(client.paymentIntents.list({ starting_after: pi.id }), {
           ...missing,
           param: 'starting_after',

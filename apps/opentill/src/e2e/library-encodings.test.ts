@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
-import { assertError, useServer, type Harness, type Json } from './helpers.js';
+import { assertError, type Harness, type Json, listAll, useServer } from './helpers.js';
 import { libraryBodies } from './library-bodies.js';
 
 const formHeaders = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -105,7 +105,7 @@ describe("official libraries' encodings (sqlite)", () => {
 
       const listed = await h.api('GET', `/v1/payment_intents?${library.list}`);
       assert.equal(listed.status, 200, listed.text);
-      const all = (await h.stripe.paymentIntents.list({ limit: 100 })).data;
+      const all = await listAll(h.stripe.paymentIntents.list({ limit: 100 }));
       assert.deepEqual(
         listed.body.data.map((pi: Json) => pi.id),
         all.slice(0, 3).map((pi) => pi.id),
@@ -116,7 +116,7 @@ describe("official libraries' encodings (sqlite)", () => {
   }
 
   it("what no library sends is refused with Stripe's error, nothing written", async () => {
-    const before = (await h.stripe.paymentIntents.list({ limit: 100 })).data.length;
+    const before = (await listAll(h.stripe.paymentIntents.list({ limit: 100 }))).length;
     // A Python float, a number-like boolean, an empty list (Java and .NET encode [] as `key=`).
     assertError(
       await h.api('POST', '/v1/payment_intents', { body: 'amount=1000.0&currency=eur', headers: formHeaders }),
@@ -136,6 +136,6 @@ describe("official libraries' encodings (sqlite)", () => {
       400,
       { code: 'parameter_invalid_empty', param: 'payment_method_types' },
     );
-    assert.equal((await h.stripe.paymentIntents.list({ limit: 100 })).data.length, before);
+    assert.equal((await listAll(h.stripe.paymentIntents.list({ limit: 100 }))).length, before);
   });
 });

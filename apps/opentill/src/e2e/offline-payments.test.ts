@@ -21,6 +21,7 @@ import {
   type PaymentIntent,
   type StripeError,
 } from '@opentill/terminal-sdk/mobile';
+import { listAll } from './helpers.js';
 import { errorOf, paid, tapToPayFixture, type Phone, type TapToPayFixture } from './tap-to-pay-sdk-fixture.js';
 import { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { stores } from './terminal-fixture.js';
@@ -220,7 +221,7 @@ for (const store of stores)
       assert.deepEqual(await storedFiles(dir), []);
 
       // Through stripe-node: exactly two PaymentIntents of this run, charged with the card read offline.
-      const listed = (await f.stripe.paymentIntents.list({ limit: 100 })).data.filter(
+      const listed = (await listAll(f.stripe.paymentIntents.list({ limit: 100 }))).filter(
         (pi) => pi.metadata['run'] === runId,
       );
       assert.equal(listed.length, 3, 'each payment forwarded exactly once');
@@ -234,7 +235,7 @@ for (const store of stores)
       const failed = await f.charged(two!.paymentIntent.id);
       assert.equal(failed.charge.status, 'failed');
       assert.equal(failed.paymentIntent.last_payment_error?.code, 'card_declined');
-      const events = (await f.stripe.events.list({ limit: 100 })).data;
+      const events = await listAll(f.stripe.events.list({ limit: 100 }));
       const typesOf = (id: string) =>
         events
           .filter(
@@ -399,7 +400,7 @@ for (const store of stores)
         sealed_card: seal({ number: visa, wallet: null }),
         payment_intent: { amount: 1000, currency: 'eur' },
       };
-      const before = (await f.stripe.paymentIntents.list({ limit: 100 })).data.length;
+      const before = (await listAll(f.stripe.paymentIntents.list({ limit: 100 }))).length;
       // Validation errors carry no code, as Stripe's (docs/decisions.md).
       const cases: Array<[Record<string, unknown>, number, string | undefined, string | undefined]> = [
         [{ ...valid, offline_id: undefined }, 400, 'parameter_missing', 'offline_id'],
@@ -431,7 +432,7 @@ for (const store of stores)
         assert.equal(answer.body['error']['code'], code, JSON.stringify(answer.body));
         if (param) assert.equal(answer.body['error']['param'], param, JSON.stringify(answer.body));
       }
-      assert.equal((await f.stripe.paymentIntents.list({ limit: 100 })).data.length, before, 'nothing written');
+      assert.equal((await listAll(f.stripe.paymentIntents.list({ limit: 100 }))).length, before, 'nothing written');
 
       const first = await sdk('POST', '/offline/payments', valid);
       assert.equal(first.status, 200, JSON.stringify(first.body));

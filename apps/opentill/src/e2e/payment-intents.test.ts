@@ -9,6 +9,7 @@ import {
   assertError,
   authorizedIntent,
   createIntent,
+  listAll,
   presentCard,
   presentCardOk,
   raw,
@@ -691,7 +692,7 @@ for (const store of stores) {
           [again.id, pm.id],
         );
         assert.equal(list.has_more, true);
-        for (const p of (await h.stripe.paymentMethods.list({ type: 'card_present', limit: 100 })).data) {
+        for (const p of await listAll(h.stripe.paymentMethods.list({ type: 'card_present', limit: 100 }))) {
           assert.equal(p.type, 'card_present');
         }
         await rejectsStripe(h.stripe.paymentMethods.retrieve('pm_missing'), {

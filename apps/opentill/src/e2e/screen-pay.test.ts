@@ -431,9 +431,9 @@ async function pairedReaderProcess(
     output += chunk.toString();
   });
   const waitFor = async (pattern: RegExp, what: string) => {
-    const until = Date.now() + 15_000;
-    while (!pattern.test(output)) {
-      if (Date.now() > until || child.exitCode !== null) {
+    // Every 25 ms, at most 600 checks (15 s).
+    for (let attempt = 0; !pattern.test(output); attempt += 1) {
+      if (attempt >= 600 || child.exitCode !== null) {
         child.kill();
         throw new Error(`${what}:\n${output}`);
       }

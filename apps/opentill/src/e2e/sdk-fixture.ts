@@ -1,6 +1,7 @@
 /** Shared set-up of the OpenTill Terminal JS SDK tests: a real server, stripe-node, SDK instances. */
 import { StripeTerminal, type ErrorResponse, type Terminal, type TerminalProps } from '@opentill/terminal-sdk';
 import { terminalFixture, type TerminalFixture } from './terminal-fixture.js';
+import { waitUntil } from './helpers.js';
 import type { StoreKind } from '@opentill/testkit';
 
 export interface SdkFixture extends TerminalFixture {
@@ -77,10 +78,7 @@ export function errorOf(result: unknown): {
   throw new Error(`expected an error, got ${JSON.stringify(result).slice(0, 300)}`);
 }
 
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/** Checks every 25 ms, at most `timeoutMs / 25` times (helpers' waitUntil). */
+export function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  return waitUntil(check, what, timeoutMs, 25);
 }

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Stripe from 'stripe';
 import { provisionPythonStripe, pythonStripeVersion, type PythonStripe } from '@opentill/testkit';
+import { listAll } from './helpers.js';
 import { stores, terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 import { seedPythonBlockCount, seedPythonBlocks, type SeedPythonBlock } from './seed-python-snippets.js';
 import { libraryBodies } from './library-bodies.js';
@@ -136,9 +137,9 @@ for (const store of stores) {
     });
 
     test('stripe.PaymentIntent.create(amount=1000, …) (module-level API)', async () => {
-      const before_ = new Set((await f.stripe.paymentIntents.list({ limit: 100 })).data.map((pi) => pi.id));
+      const before_ = new Set((await listAll(f.stripe.paymentIntents.list({ limit: 100 }))).map((pi) => pi.id));
       run(apiBlock('stripe.PaymentIntent.create('));
-      const created = (await f.stripe.paymentIntents.list({ limit: 100 })).data.filter((pi) => !before_.has(pi.id));
+      const created = (await listAll(f.stripe.paymentIntents.list({ limit: 100 }))).filter((pi) => !before_.has(pi.id));
       assert.equal(created.length, 1);
       assert.deepEqual(
         [created[0]!.amount, created[0]!.currency, created[0]!.capture_method, created[0]!.payment_method_types],

@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { listAll } from './helpers.js';
 import { terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 import { repoRoot, startExample, type ExampleProcess } from './example-process.js';
 import { launchChromium } from './screen-browser.js';
@@ -127,8 +128,8 @@ describe('example Tap to Pay POS offline in headless Chromium (phone viewport, s
     );
     if (screenshots) await page.screenshot({ path: join(screenshots, 'offline-stored.png') });
     // Nothing reached the server while the network was cut.
-    const before = await f.stripe.paymentIntents.list({ limit: 100 });
-    assert.equal(before.data.filter((pi) => pi.amount === 1200 || pi.amount === 850).length, 0);
+    const before = await listAll(f.stripe.paymentIntents.list({ limit: 100 }));
+    assert.equal(before.filter((pi) => pi.amount === 1200 || pi.amount === 850).length, 0);
 
     proxy.restore();
     await page.waitForSelector('#forwarded li:nth-child(2)[data-status]', { timeout: 30_000 });
@@ -146,9 +147,9 @@ describe('example Tap to Pay POS offline in headless Chromium (phone viewport, s
     for (const item of items) assert.equal(item.status, 'succeeded', 'captured after forwarding');
 
     // Through stripe-node: each payment exists exactly once, captured, marked as collected offline.
-    const after = await f.stripe.paymentIntents.list({ limit: 100 });
+    const after = await listAll(f.stripe.paymentIntents.list({ limit: 100 }));
     for (const amount of [1200, 850]) {
-      const matching = after.data.filter((pi) => pi.amount === amount);
+      const matching = after.filter((pi) => pi.amount === amount);
       assert.equal(matching.length, 1, `one PaymentIntent of ${amount}`);
       const intent = await f.stripe.paymentIntents.retrieve(matching[0]!.id, { expand: ['latest_charge'] });
       assert.ok(['succeeded', 'requires_capture'].includes(intent.status), intent.status);

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeviceFacts } from '@opentill/core';
 import { ErrorCode, notInitializedMessage } from '@opentill/terminal-sdk/mobile';
+import { listAll } from './helpers.js';
 import { errorOf, goodAndroid, paid, tapToPayFixture, type TapToPayFixture } from './tap-to-pay-sdk-fixture.js';
 
 /** The server's Tap to Pay refusals React Native's ErrorCode union has no name for, and the code the SDK gives them. */
@@ -30,7 +31,7 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
   });
 
   const phoneReaders = async () =>
-    (await f.stripe.terminal.readers.list({ device_type: 'mobile_phone_reader', limit: 100 })).data;
+    await listAll(f.stripe.terminal.readers.list({ device_type: 'mobile_phone_reader', limit: 100 }));
 
   test('before initialize every method throws as React Native does; the state getters answer', async () => {
     const { terminal } = f.phone();

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import type Stripe from 'stripe';
+import { listAll, waitUntil } from './helpers.js';
 import { stores, terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -89,7 +90,7 @@ for (const store of stores) {
     const locationIn = (country: string, state?: string) => f.locationIn(country, state);
 
     const phoneReaders = async () =>
-      (await f.stripe.terminal.readers.list({ device_type: 'mobile_phone_reader', limit: 100 })).data;
+      await listAll(f.stripe.terminal.readers.list({ device_type: 'mobile_phone_reader', limit: 100 }));
 
     async function connected(
       country = 'FR',
@@ -190,17 +191,14 @@ for (const store of stores) {
       viewer.on('message', (data) => frames.push(JSON.parse(data.toString()) as { type: string }));
       await new Promise((resolve) => viewer.once('open', resolve));
       const pi = await collect(call, { amount: 1000 });
-      const deadline = Date.now() + 5000;
-      while (!frames.some((frame) => frame.state?.screen === 'collect') && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(() => frames.some((frame) => frame.state?.screen === 'collect'), 'the collect screen', 5000, 20);
       viewer.send(
         JSON.stringify({
           type: 'input',
           input: { type: 'present_card', number: '3566002020360505', read_method: 'contactless_emv', wallet: null },
         }),
       );
-      while (!frames.some((frame) => frame.type === 'input_rejected') && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(() => frames.some((frame) => frame.type === 'input_rejected'), 'input_rejected', 5000, 20);
       viewer.close();
       assert.match(String(frames.find((frame) => frame.type === 'input_rejected')?.reason), /Tap to Pay phone/);
       assert.equal((await f.stripe.paymentIntents.retrieve(pi['id'])).status, 'requires_payment_method');

@@ -2,6 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
+import { listAll } from './helpers.js';
 import { stores, stripeError, terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 
 const guide =
@@ -20,7 +21,7 @@ for (const store of stores) {
       f.opentill(`/opentill/v1/test/terminal/readers/${reader.id}/${name}`, params);
     const retrieve = async (id: string) => (await f.stripe.terminal.readers.retrieve(id)) as Stripe.Terminal.Reader;
     const eventCount = async (type: string, readerId: string) =>
-      (await f.stripe.events.list({ type, limit: 100 })).data.filter(
+      (await listAll(f.stripe.events.list({ type, limit: 100 }))).filter(
         (e) => (e.data.object as { id: string }).id === readerId,
       ).length;
 
@@ -33,7 +34,9 @@ for (const store of stores) {
       assert.equal(offline.status, 'offline');
       assert.ok(Date.now() - offline.last_seen_at! > 120_000);
       assert.ok(
-        (await stripe.terminal.readers.list({ status: 'offline', limit: 100 })).data.some((r) => r.id === reader.id),
+        (await listAll(stripe.terminal.readers.list({ status: 'offline', limit: 100 }))).some(
+          (r) => r.id === reader.id,
+        ),
       );
       const error = await stripeError(
         stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id }),

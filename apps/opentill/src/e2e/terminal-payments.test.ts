@@ -5,14 +5,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
+import { listAll } from './helpers.js';
 import { stores, stripeError, terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
 
 async function eventsOf(stripe: Stripe, type: string, objectId: string): Promise<Stripe.Event[]> {
-  const list = await stripe.events.list({ type, limit: 100 });
-  return list.data.filter((event) => (event.data.object as { id: string }).id === objectId);
+  const list = await listAll(stripe.events.list({ type, limit: 100 }));
+  return list.filter((event) => (event.data.object as { id: string }).id === objectId);
 }
 
 for (const store of stores) {
@@ -431,7 +432,7 @@ for (const store of stores) {
       });
       await stripe.terminal.readers.processPaymentIntent(reader.id, { payment_intent: paymentIntent.id });
       await stripe.testHelpers.terminal.readers.presentPaymentMethod(reader.id);
-      const uncaptured = (await stripe.paymentIntents.list({ limit: 100 })).data.filter(
+      const uncaptured = (await listAll(stripe.paymentIntents.list({ limit: 100 }))).filter(
         (pi) => pi.status === 'requires_capture',
       );
       assert.ok(uncaptured.some((pi) => pi.id === paymentIntent.id));

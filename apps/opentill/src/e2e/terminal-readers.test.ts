@@ -1,6 +1,7 @@
 /** Terminal locations and readers (registration, CRUD, list filters, bad input), black-box with stripe-node. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { listAll } from './helpers.js';
 import { stores, stripeError, terminalFixture, type TerminalFixture } from './terminal-fixture.js';
 
 for (const store of stores) {
@@ -53,7 +54,7 @@ for (const store of stores) {
       const gone = await stripeError(stripe.terminal.locations.retrieve(location.id));
       assert.equal(gone.statusCode, 404);
       assert.equal(gone.code, 'resource_missing');
-      assert.ok(!(await stripe.terminal.locations.list({ limit: 100 })).data.some((l) => l.id === location.id));
+      assert.ok(!(await listAll(stripe.terminal.locations.list({ limit: 100 }))).some((l) => l.id === location.id));
     });
 
     test('readers: register simulated readers, retrieve, update, list with filters, delete', async () => {
@@ -114,7 +115,7 @@ for (const store of stores) {
       assert.equal(deleted.deleted, true);
       assert.equal(deleted.id, others[0]!.id);
       assert.equal((await stripeError(stripe.terminal.readers.retrieve(others[0]!.id))).code, 'resource_missing');
-      assert.ok(!(await stripe.terminal.readers.list({ limit: 100 })).data.some((r) => r.id === others[0]!.id));
+      assert.ok(!(await listAll(stripe.terminal.readers.list({ limit: 100 }))).some((r) => r.id === others[0]!.id));
       // A location with readers cannot be deleted.
       const busyLocation = await stripeError(stripe.terminal.locations.del(location.id));
       assert.equal(busyLocation.statusCode, 400);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { freshSchema, startServer, testPostgres, type RunningServer } from '@opentill/testkit';
-import { raw, stripeFor } from './helpers.js';
+import { raw, stripeFor, waitUntil as waitUntilEvery } from './helpers.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
 const env = {
@@ -21,10 +21,6 @@ const env = {
   OPENTILL_WEBHOOK_TIMEOUT: '3s',
   OPENTILL_WEBHOOK_POLL: '100ms',
 };
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * A receiver that holds every response until `open()` (then answers 200 at once): the deliveries
@@ -122,13 +118,9 @@ async function pendingTotal(server: RunningServer): Promise<number> {
   return total;
 }
 
-async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** helpers' waitUntil, 100 ms apart: a check here lists every event. */
+function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<void> {
+  return waitUntilEvery(check, what, timeoutMs, 100);
 }
 
 describe('webhooks survive a crash (sqlite)', () => {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { startServer, type RunningServer } from '@opentill/testkit';
-import { raw, stores, stripeFor, waitUntil, type RawResponse } from './helpers.js';
+import { listAll, raw, type RawResponse, stores, stripeFor, waitUntil } from './helpers.js';
 import { startReceiver, type Receiver, type Received } from './webhook-receiver.js';
 
 const webhookEnv = {
@@ -129,7 +129,7 @@ for (const store of stores) {
           code: 'resource_missing',
         });
         assert.ok(
-          !(await stripe.webhookEndpoints.list({ limit: 100 })).data.some((endpoint) => endpoint.id === created.id),
+          !(await listAll(stripe.webhookEndpoints.list({ limit: 100 }))).some((endpoint) => endpoint.id === created.id),
         );
         endpoints.splice(endpoints.indexOf(created.id), 1);
       });
