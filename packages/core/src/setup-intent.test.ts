@@ -1,7 +1,7 @@
 /** The SetupIntent state machine (card_present saving): exact objects, events and refusals. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CardFacts } from './card.js';
+import { testCardFacts } from './card-facts.fixture.test.js';
 import { ApiError } from './errors.js';
 import { must } from './must.js';
 import { buildPaymentMethod } from './payment-method.js';
@@ -16,23 +16,7 @@ import {
 } from './setup-intent.js';
 
 const nowMs = 1_700_000_000_999;
-const card: CardFacts = {
-  type: 'card_present',
-  brand: 'visa',
-  network: 'visa',
-  networksAvailable: ['visa'],
-  funding: 'credit',
-  country: 'US',
-  last4: '4242',
-  expMonth: 12,
-  expYear: 2030,
-  fingerprint: 'fp_1',
-  readMethod: 'contactless_emv',
-  wallet: null,
-  cardholderName: null,
-  preferredLocales: ['en'],
-  testCard: '4242424242424242',
-};
+const card = testCardFacts({ fingerprint: 'fp_1', testCard: '4242424242424242' });
 
 function created(fields: Parameters<typeof createSetupIntent>[0]['fields'] = {}): SetupIntent {
   return createSetupIntent(
