@@ -33,6 +33,9 @@ const {
   idsOut,
   client = 'agent',
   headers: extraHeaders = {},
+  // true: print `mark window-start` / `mark window-end` lines on stdout when the measured window opens and
+  // closes, so the caller can read the server's CPU over the window alone (steady state, no JIT warm-up).
+  marks = false,
 } = config;
 
 const target = new URL(url);
@@ -197,12 +200,17 @@ const errorSamples = [];
 let errors = 0;
 let counter = 0;
 let completed = 0; // all requests, warm-up included (for CPU per request)
+let windowCompleted = 0; // requests that ended inside the measured window (for the window's CPU per request)
 let stopped = false;
 
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const measureStart = t0 + warmupS * 1000;
 const measureEnd = measureStart + durationS * 1000;
+if (marks) {
+  setTimeout(() => process.stdout.write('mark window-start\n'), measureStart - performance.now()).unref();
+  setTimeout(() => process.stdout.write('mark window-end\n'), measureEnd - performance.now()).unref();
+}
 
 async function worker(_, w) {
   while (!stopped) {
@@ -211,6 +219,7 @@ async function worker(_, w) {
     const res = await next(i, w);
     const end = performance.now();
     completed += 1;
+    if (end >= measureStart && end < measureEnd) windowCompleted += 1;
     if (mode === 'create' && res.status === 200 && createdIds.length < maxIdsKept) {
       // The id is the first field of the object: no need to parse the whole body.
       const m = /"id":"(pi_[A-Za-z0-9]+)"/.exec(res.body.toString('latin1', 0, 80));
@@ -258,6 +267,7 @@ process.stdout.write(
     maxMs: round(latencies.at(-1) ?? null),
     errors,
     completed,
+    windowCompleted,
     generatorCpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, completed)),
     statusCounts,
     errorSamples,

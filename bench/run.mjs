@@ -126,7 +126,10 @@ async function measure(pid, config, backends) {
   const pgBefore = backends ? backendsCpu(await backends()) : null;
   const before = cpuUs(pid);
   const ioBefore = syscalls(pid);
-  const result = await runLoad(config);
+  const window = {};
+  const result = await runLoad(config, (mark) => {
+    window[mark] = cpuUs(pid);
+  });
   const after = cpuUs(pid);
   const ioAfter = syscalls(pid);
   const pgAfter = backends ? backendsCpu(await backends()) : null;
@@ -140,6 +143,14 @@ async function measure(pid, config, backends) {
       : null;
   result.serverCpuUsPerRequest =
     before === null || after === null ? null : Math.round((after - before) / Math.max(1, result.completed));
+  // The same over the measured window only: the steady state, without the warm-up's JIT compilation
+  // (V8's optimizing threads count in the process's CPU; a 5 s run at ~2,000 req/s still carries it).
+  const windowStart = window['window-start'];
+  const windowEnd = window['window-end'];
+  result.serverSteadyCpuUsPerRequest =
+    windowStart == null || windowEnd == null || !result.windowCompleted
+      ? null
+      : Math.round((windowEnd - windowStart) / result.windowCompleted);
   // Read and write system calls of the server per request (/proc/<pid>/io: sockets, the log). Unlike
   // CPU time they barely move with other load, and each PostgreSQL round trip costs at least one of each.
   result.serverSyscallsPerRequest =
@@ -279,7 +290,7 @@ async function startOpentill(store, databaseUrl, main = opentillMain) {
   return { child, port, dialect: m[2], startMs, output: () => output, dataDir };
 }
 
-function runLoad(config) {
+function runLoad(config, onMark) {
   return new Promise((resolvePromise, reject) => {
     const child = track(
       spawn(
@@ -294,14 +305,22 @@ function runLoad(config) {
             stripeVersion,
             client,
             ...config,
+            marks: onMark !== undefined,
           }),
         ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       ),
     );
     let out = '';
+    let seen = 0;
     child.stdout.on('data', (c) => {
       out += c.toString();
+      // Window marks are acted on as they arrive: the caller samples the server's CPU at that moment.
+      for (let end = out.indexOf('\n', seen); end >= 0; end = out.indexOf('\n', seen)) {
+        const line = out.slice(seen, end);
+        seen = end + 1;
+        if (line.startsWith('mark ')) onMark?.(line.slice(5));
+      }
     });
     child.once('exit', (code) => {
       if (code !== 0) {
@@ -431,7 +450,7 @@ function pad(s, n, right = false) {
 function printReport(result) {
   const { ceiling } = result;
   const lines = [];
-  const header = `${pad('scenario', 34)}${pad('req/s', 9, true)}${pad('p50 ms', 9, true)}${pad('p99 ms', 9, true)}${pad('errors', 8, true)}${pad('× ceiling', 11, true)}${pad('srv µs/req', 12, true)}${pad('× ceil CPU', 11, true)}${pad('gen µs/req', 12, true)}${pad('srv wr/rd', 11, true)}${pad('pg µs/req', 11, true)}   target`;
+  const header = `${pad('scenario', 34)}${pad('req/s', 9, true)}${pad('p50 ms', 9, true)}${pad('p99 ms', 9, true)}${pad('errors', 8, true)}${pad('× ceiling', 11, true)}${pad('srv µs/req', 12, true)}${pad('steady', 8, true)}${pad('× ceil CPU', 11, true)}${pad('gen µs/req', 12, true)}${pad('srv wr/rd', 11, true)}${pad('pg µs/req', 11, true)}   target`;
   lines.push(
     '',
     `OpenTill benchmark — concurrency ${concurrency}, ${durationS} s (+${warmupS} s warm-up) per scenario, keep-alive HTTP, ${client === 'raw' ? 'raw-socket client' : 'node http.Agent client'}`,
@@ -447,7 +466,7 @@ function printReport(result) {
         ? `${(ceil.serverCpuUsPerRequest / r.serverCpuUsPerRequest).toFixed(2)}`
         : '';
     lines.push(
-      `${pad(name, 34)}${pad(r.rps, 9, true)}${pad(r.p50Ms, 9, true)}${pad(r.p99Ms, 9, true)}${pad(r.errors, 8, true)}${pad(ratio, 11, true)}${pad(r.serverCpuUsPerRequest, 12, true)}${pad(cpuRatio, 11, true)}${pad(r.generatorCpuUsPerRequest, 12, true)}${pad(r.serverSyscallsPerRequest ? `${r.serverSyscallsPerRequest.writes}/${r.serverSyscallsPerRequest.reads}` : '', 11, true)}${pad(r.postgresCpuUsPerRequest ?? '', 11, true)}   ${target ?? ''}`,
+      `${pad(name, 34)}${pad(r.rps, 9, true)}${pad(r.p50Ms, 9, true)}${pad(r.p99Ms, 9, true)}${pad(r.errors, 8, true)}${pad(ratio, 11, true)}${pad(r.serverCpuUsPerRequest, 12, true)}${pad(r.serverSteadyCpuUsPerRequest ?? '', 8, true)}${pad(cpuRatio, 11, true)}${pad(r.generatorCpuUsPerRequest, 12, true)}${pad(r.serverSyscallsPerRequest ? `${r.serverSyscallsPerRequest.writes}/${r.serverSyscallsPerRequest.reads}` : '', 11, true)}${pad(r.postgresCpuUsPerRequest ?? '', 11, true)}   ${target ?? ''}`,
     );
     if (r.errors > 0 || r.errorSamples.length > 0) {
       lines.push(`    statuses ${JSON.stringify(r.statusCounts)}`);
@@ -466,16 +485,19 @@ function printReport(result) {
     const rt = `≥ ${targets.retrieveRps} req/s`;
     const pct = `≥ ${pgTargets.createRps} req/s, p99 ≤ ${pgTargets.createP99Ms} ms, or ≤ ${pgTargets.createCpuUs} µs`;
     const prt = `≥ ${pgTargets.retrieveRps} req/s`;
+    // The CPU criterion is per request, so it is judged on the steady state (the measured window);
+    // the figure with the warm-up's one-off JIT work spread over the run is printed beside it.
+    const createCpuUs = s.create.serverSteadyCpuUsPerRequest ?? s.create.serverCpuUsPerRequest;
     const pgCreateOk =
       (s.create.rps >= pgTargets.createRps && s.create.p99Ms <= pgTargets.createP99Ms) ||
-      s.create.serverCpuUsPerRequest <= pgTargets.createCpuUs;
+      createCpuUs <= pgTargets.createCpuUs;
     row(
       `${s.label} create`,
       s.create,
       ceiling?.post,
       sqlite
         ? `${ct}: ${verdict(s.create.rps >= targets.createRps && s.create.p99Ms <= targets.createP99Ms)}`
-        : `${pct}: ${verdict(pgCreateOk)}`,
+        : `${pct} (steady): ${verdict(pgCreateOk)}`,
     );
     row(
       `${s.label} retrieve`,
@@ -506,6 +528,8 @@ function printReport(result) {
   lines.push(
     'less sensitive than req/s to other load on the machine; 1e6 / srv µs/req ≈ req/s one free core could serve;',
   );
+  lines.push('steady: the server CPU per request over the measured window only (sampled when the load generator opens');
+  lines.push('and closes it): the warm-up, where V8 compiles the hot paths on its own threads, is left out.');
   lines.push('× ceil CPU = bare server µs/req ÷ OpenTill µs/req (same method).');
   lines.push(
     'srv wr/rd: write / read system calls of the server per request (/proc/<pid>/io, warm-up included): HTTP, the',

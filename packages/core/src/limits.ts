@@ -18,6 +18,12 @@ export const limits = {
   httpRequestTimeoutMs: 30_000,
   /** How often Node checks those timeouts (they fire up to this late). */
   httpTimeoutCheckIntervalMs: 1_000,
+  /**
+   * On SIGTERM/SIGINT, requests in flight get this long to finish before every connection is closed.
+   * Without it a shutdown waits for the SDK's long-polls to run out (a minute and more); their clients
+   * see a dropped connection and retry, as with any server that went away.
+   */
+  shutdownGraceMs: 2_000,
   /** Bracket nesting of form keys; Stripe's deepest Terminal param is 5 (`inputs[0][selection][choices][0][id]`). */
   formDepthMax: 8,
   /** Distinct form parameters per request: bounds decoder work. */

@@ -19,6 +19,7 @@ import {
   type IdSource,
   type Store,
 } from '@opentill/engine';
+import { limits } from '@opentill/core';
 import { SimulatedProcessor, testCards } from '@opentill/processor-simulated';
 import { attachGateway, nodeIdPattern, parsePublicUrl, publicUrlProblem } from '@opentill/gateway';
 import { buildServer, RequestLogRecorder, type AnswerCheck } from '@opentill/server';
@@ -482,7 +483,12 @@ async function startServe(values: FlagValues): Promise<void> {
     forgetRecord();
     clearInterval(timer);
     gateway.close();
+    // close() waits for every request in flight, long-polls included: those get a grace period, then
+    // their connections are closed (the clients retry against whatever serves next).
+    const forceClose = setTimeout(() => app.fastify.server.closeAllConnections(), limits.shutdownGraceMs);
+    forceClose.unref();
     await app.fastify.close();
+    clearTimeout(forceClose);
     await dispatcher.stop();
     stopSessionPruning();
     await recorder.stop();
