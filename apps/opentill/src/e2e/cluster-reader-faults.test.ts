@@ -320,6 +320,11 @@ describe('cluster: reader failures (sender killed, screen through haproxy, Postg
       assert.equal(response.body.error.type, 'api_error', `${what}: ${response.text}`);
       assert.equal(response.headers.get('stripe-should-retry'), 'true', what);
     }
+    // The device's connection stays up: its card read for the held action is answered, cleanly
+    // refused (the reader cannot be read), on the same socket.
+    const during = await device.event(cardRead(actionOf(held).id));
+    assert.deepEqual([during.ok, during.error?.code], [false, 'api_error'], JSON.stringify(during));
+    assert.equal(device.ws.readyState, WebSocket.OPEN);
     // The device loses its connection during the cut and connects again through haproxy: its hello
     // cannot be checked, so the node closes with 1011 and no fatal frame (not `unknown_reader`,
     // which would make a device stop reconnecting), and the device tries again later.
