@@ -68,6 +68,11 @@ export interface GatewayOptions {
   helloTimeoutMs?: number;
   /** Several nodes on one database: leases and cross-node commands (docs/cluster.md). */
   bus?: ReaderBusOptions;
+  /**
+   * This node's name in a cluster (`opentill serve --node-name`): sent as the `OpenTill-Node` header
+   * of every WebSocket upgrade answer (devices, screen viewers), as the HTTP API does.
+   */
+  nodeName?: string;
 }
 
 /** What a command row for the owning node carries (`kind: 'deliver'`). */
@@ -194,6 +199,8 @@ export class ReaderGateway implements ReaderLink {
       maxPayload: limits.readerMessageBytesMax * 4,
       perMessageDeflate: false,
     });
+    const nodeName = options.nodeName;
+    if (nodeName !== undefined) this.wss.on('headers', (headers) => headers.push(`OpenTill-Node: ${nodeName}`));
     services.readerLinks.add(this);
     this.pairingStore = services.engine.store.readerBus;
     this.bus = new ReaderBus(
@@ -612,10 +619,13 @@ export class ReaderGateway implements ReaderLink {
           return;
         }
         authenticating = true;
+        // A store failure (PostgreSQL unreachable) is not `unknown_reader`, which a device takes as
+        // permanent (it would stop reconnecting and need pairing again): 1011 and no fatal frame, as
+        // when the store fails a pairing, so the device connects again (docs/cluster.md).
         this.authenticate(ws, frame, (connected) => {
           device = connected;
           clearTimeout(helloTimer);
-        }).catch(() => this.fail(ws, 'unknown_reader', 'The reader could not be authenticated.'));
+        }).catch(() => ws.close(1011, 'reader not authenticated: retry'));
         return;
       }
       this.onDeviceFrame(device, frame);

@@ -398,6 +398,7 @@ async function startServe(values: FlagValues): Promise<void> {
     heartbeatIntervalMs: envMs('OPENTILL_READER_HEARTBEAT_MS'),
     presenceWriteIntervalMs: envMs('OPENTILL_READER_PRESENCE_WRITE_MS'),
     pairingCodeLifetimeMs: envMs('OPENTILL_READER_PAIRING_CODE_MS'),
+    ...(nodeName !== undefined ? { nodeName } : {}),
     // Several nodes on one database (docs/cluster.md). OPENTILL_TEST_READER_BUS_WAKEUPS=off is test-only (NOTIFY lost).
     bus: {
       nodeId,
