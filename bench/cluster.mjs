@@ -14,7 +14,16 @@
 // every extra node pays its own JIT warm-up out of the same number of requests, and at the low rates
 // of a loaded 2-core machine that alone inflates the per-request figure of a bigger cluster.
 //
-// Options: --duration S (5), --warmup S (1), --node-warmup S (3), --concurrency N (32), --nodes 1,2,3.
+// Like for like: a node's CPU per request falls with the requests it has in flight at once (the store
+// batches concurrent round trips into one statement, the request log flushes concurrent lines
+// together, one event-loop wake-up serves several requests), so 32 connections split over 3 nodes
+// cost each node more per request than 32 on one node, with no cross-node work at all. The run
+// therefore also loads one node directly at each cluster part's per-node concurrency (c / N) and
+// judges issue 13's 15 % on each part's ratio to that direct node. --per-node-concurrency K instead
+// gives every part K connections per node (K × N in total), so the parts compare directly.
+//
+// Options: --duration S (5), --warmup S (1), --node-warmup S (3), --concurrency N (32), --nodes 1,2,3,
+// --per-node-concurrency K (off).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -27,6 +36,7 @@ const { values: flags } = parseArgs({
     'node-warmup': { type: 'string' },
     concurrency: { type: 'string' },
     nodes: { type: 'string' },
+    'per-node-concurrency': { type: 'string' },
   },
 });
 const durationS = Number(flags.duration ?? 5);
@@ -34,6 +44,9 @@ const warmupS = Number(flags.warmup ?? 1);
 const nodeWarmupS = Number(flags['node-warmup'] ?? 3);
 const concurrency = Number(flags.concurrency ?? 32);
 const nodeCounts = (flags.nodes ?? '1,2,3').split(',').map(Number);
+const perNode = flags['per-node-concurrency'] ? Number(flags['per-node-concurrency']) : null;
+/** Total connections of a part with `nodes` nodes. */
+const totalConcurrency = (nodes) => (perNode ? perNode * nodes : concurrency);
 const createBody = 'amount=1000&currency=eur&payment_method_types[0]=card_present&capture_method=manual';
 const log = (line) => process.stderr.write(`${line}\n`);
 // Same settings for every server: no conformance check (a test-only hook), operator log at warn.
@@ -60,7 +73,7 @@ async function idleCpuUsPerSecond(nodePids, seconds) {
 }
 
 /** Load sent to each node directly, not measured: its JIT warm-up. */
-async function warmUp(nodeUrls, secretKey) {
+async function warmUp(nodeUrls, secretKey, concurrency) {
   for (const url of nodeUrls) {
     await loadInChild({
       url: `${url}/v1/payment_intents`,
@@ -75,21 +88,34 @@ async function warmUp(nodeUrls, secretKey) {
   }
 }
 
-async function measure(url, secretKey, nodePids, balancerPid) {
+/** `loads`: [{ url, secretKey, concurrency }], run at once (several for independent nodes loaded side by side). */
+async function measure(loads, nodePids, balancerPid) {
   const idleUsPerS = await idleCpuUsPerSecond(nodePids, durationS);
   const before = nodePids.map(cpuUs);
   const started = process.hrtime.bigint();
   const lbBefore = balancerPid ? cpuUs(balancerPid) : 0;
-  const result = await loadInChild({
-    url: `${url}/v1/payment_intents`,
-    mode: 'create',
-    body: createBody,
-    concurrency,
-    durationS,
-    warmupS,
-    secretKey,
-    client: 'raw',
-  });
+  const results = await Promise.all(
+    loads.map((load) =>
+      loadInChild({
+        url: `${load.url}/v1/payment_intents`,
+        mode: 'create',
+        body: createBody,
+        concurrency: load.concurrency,
+        durationS,
+        warmupS,
+        secretKey: load.secretKey,
+        client: 'raw',
+      }),
+    ),
+  );
+  // Side by side loads: requests and rates add up; latencies are the worst load's.
+  const result = {
+    completed: results.reduce((sum, r) => sum + r.completed, 0),
+    rps: Math.round(results.reduce((sum, r) => sum + r.rps, 0)),
+    p50Ms: Math.max(...results.map((r) => r.p50Ms)),
+    p99Ms: Math.max(...results.map((r) => r.p99Ms)),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+  };
   const nodeUs = nodePids.reduce((sum, pid, i) => sum + cpuUs(pid) - before[i], 0);
   const loadS = Number(process.hrtime.bigint() - started) / 1e9;
   const lbUs = balancerPid ? cpuUs(balancerPid) - lbBefore : null;
@@ -109,8 +135,9 @@ async function measure(url, secretKey, nodePids, balancerPid) {
 
 const rows = [];
 log(`PostgreSQL: ${pg.embedded ? 'EMBEDDED PGlite fallback' : pg.url}; ${haproxy.version} (${haproxy.source})`);
-{
-  log('baseline: one node, direct …');
+/** One node loaded directly with `c` connections. */
+async function direct(c, part) {
+  log(`${part} …`);
   const schema = await freshSchema(pg.url, 'bench_cluster_direct');
   const server = await startServer({
     store: 'postgres',
@@ -119,55 +146,178 @@ log(`PostgreSQL: ${pg.embedded ? 'EMBEDDED PGlite fallback' : pg.url}; ${haproxy
     env: serverEnv,
   });
   try {
-    await warmUp([server.baseUrl], server.secretKey);
-    rows.push({
-      part: 'baseline: 1 node, direct',
-      ...(await measure(server.baseUrl, server.secretKey, [server.process.pid], null)),
-    });
+    await warmUp([server.baseUrl], server.secretKey, c);
+    return {
+      part,
+      concurrency: c,
+      perNode: c,
+      ...(await measure(
+        [{ url: server.baseUrl, secretKey: server.secretKey, concurrency: c }],
+        [server.process.pid],
+        null,
+      )),
+    };
   } finally {
     await server.stop();
     await schema.drop();
   }
 }
-for (const count of nodeCounts) {
-  log(`${count} node${count > 1 ? 's' : ''} behind haproxy …`);
-  const cluster = await startCluster({ name: `bench_cluster_${count}`, nodes: count, env: serverEnv });
+/**
+ * `count` independent nodes (each its own schema, nothing shared but PostgreSQL's server and the
+ * cores), each loaded directly at the same per-node concurrency as the cluster part: the same
+ * processes on the same cores as the cluster, without haproxy and without one shared schema. A node
+ * of the cluster costing what an independent node costs is no cross-node overhead.
+ */
+async function independent(count) {
+  const c = Math.round(totalConcurrency(count) / count);
+  const part = `${count} independent nodes, direct, c=${c} each`;
+  log(`${part} …`);
+  const started = [];
   try {
-    const pids = cluster.nodes.map((node) => node.server.process.pid);
-    await warmUp(
-      cluster.nodes.map((node) => node.url),
-      cluster.secretKey,
-    );
-    rows.push({
-      part: `${count} node${count > 1 ? 's' : ''} behind haproxy`,
-      ...(await measure(cluster.url, cluster.secretKey, pids, cluster.balancerPid)),
-    });
+    for (let i = 0; i < count; i += 1) {
+      const schema = await freshSchema(pg.url, `bench_cluster_alone_${i}`);
+      const server = await startServer({
+        store: 'postgres',
+        name: `bench_cluster_alone_${i}`,
+        database: schema.url,
+        env: serverEnv,
+      });
+      started.push({ schema, server });
+      await warmUp([server.baseUrl], server.secretKey, c);
+    }
+    return {
+      part,
+      concurrency: c * count,
+      perNode: c,
+      ...(await measure(
+        started.map(({ server }) => ({ url: server.baseUrl, secretKey: server.secretKey, concurrency: c })),
+        started.map(({ server }) => server.process.pid),
+        null,
+      )),
+    };
   } finally {
-    await cluster.stop();
+    for (const { schema, server } of started) {
+      await server.stop();
+      await schema.drop();
+    }
   }
+}
+/** `count` nodes on one schema behind haproxy, loaded through haproxy. */
+async function cluster(count) {
+  const c = totalConcurrency(count);
+  log(`${count} node${count > 1 ? 's' : ''} behind haproxy …`);
+  const started = await startCluster({ name: `bench_cluster_${count}`, nodes: count, env: serverEnv });
+  try {
+    const pids = started.nodes.map((node) => node.server.process.pid);
+    await warmUp(
+      started.nodes.map((node) => node.url),
+      started.secretKey,
+      Math.round(c / count),
+    );
+    // The same nodes on their one schema, each loaded directly at c / N (no haproxy): splits what
+    // haproxy costs the nodes from what sharing one schema costs them.
+    if (count > 1) {
+      rows.push({
+        part: `${count} nodes on one schema, direct, c=${Math.round(c / count)} each`,
+        concurrency: Math.round(c / count) * count,
+        perNode: Math.round(c / count),
+        sharedDirect: count,
+        ...(await measure(
+          started.nodes.map((node) => ({
+            url: node.url,
+            secretKey: started.secretKey,
+            concurrency: Math.round(c / count),
+          })),
+          pids,
+          null,
+        )),
+      });
+    }
+    return {
+      part: `${count} node${count > 1 ? 's' : ''} behind haproxy`,
+      nodes: count,
+      concurrency: c,
+      perNode: Math.round(c / count),
+      ...(await measure(
+        [{ url: started.url, secretKey: started.secretKey, concurrency: c }],
+        pids,
+        started.balancerPid,
+      )),
+    };
+  } finally {
+    await started.stop();
+  }
+}
+
+// Each cluster part runs right after the parts it is compared with (a shared machine's load moves
+// between minutes): the baseline, then per node count the direct node at c / N, N independent
+// nodes, and the cluster.
+rows.push(await direct(totalConcurrency(1), 'baseline: 1 node, direct'));
+const directAt = new Map([[totalConcurrency(1), rows[0]]]);
+const independentOf = new Map();
+for (const count of nodeCounts) {
+  const c = Math.round(totalConcurrency(count) / count);
+  if (!directAt.has(c)) {
+    const row = await direct(c, `1 node, direct, c=${c} (= c/${count})`);
+    directAt.set(c, row);
+    rows.push(row);
+  }
+  if (count > 1) {
+    const row = await independent(count);
+    independentOf.set(count, row);
+    rows.push(row);
+  }
+  rows.push(await cluster(count));
 }
 
 const base = rows[0];
 const ratio = (value, of) => (value === null || !of ? '' : ` (${(value / of).toFixed(2)}×)`);
+const spreadOf = (values) => (Math.max(...values) - Math.min(...values)) / Math.min(...values);
 process.stdout.write(
-  `\nPaymentIntent create through haproxy, PostgreSQL${pg.embedded ? ' (EMBEDDED)' : ''}, raw client, c=${concurrency}, ${durationS} s; ` +
+  `\nPaymentIntent create through haproxy, PostgreSQL${pg.embedded ? ' (EMBEDDED)' : ''}, raw client, ` +
+    `${perNode ? `c=${perNode} per node` : `c=${concurrency} in total`}, ${durationS} s; ` +
     `${os.availableParallelism?.() ?? os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}\n`,
 );
 process.stdout.write(
-  '| part | req/s | p50 ms | p99 ms | errors | node CPU µs/req (× baseline) | without idle work (× baseline) | nodes idle CPU ms/s | haproxy CPU µs/req |\n' +
-    '|---|---|---|---|---|---|---|---|---|\n',
+  '| part | c (per node) | req/s | p50 ms | p99 ms | errors | node CPU µs/req (× baseline) | without idle work (× baseline) | × direct node at the same per-node c | × independent nodes (same count, same c each) | nodes idle CPU ms/s | haproxy CPU µs/req |\n' +
+    '|---|---|---|---|---|---|---|---|---|---|---|---|\n',
 );
 for (const row of rows) {
+  const like = row.nodes ? directAt.get(row.perNode) : null;
+  row.likeRatio = like ? row.nodeRequestCpuUs / like.nodeRequestCpuUs : null;
+  const alone = row.nodes
+    ? row.nodes === 1
+      ? like
+      : independentOf.get(row.nodes)
+    : row.sharedDirect
+      ? independentOf.get(row.sharedDirect)
+      : null;
+  row.aloneRatio = alone ? row.nodeRequestCpuUs / alone.nodeRequestCpuUs : null;
   process.stdout.write(
-    `| ${row.part} | ${row.rps}${ratio(row.rps, base.rps)} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ` +
+    `| ${row.part} | ${row.concurrency} (${row.perNode}) | ${row.rps}${ratio(row.rps, base.rps)} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ` +
       `${row.nodeCpuUs}${ratio(row.nodeCpuUs, base.nodeCpuUs)} | ${row.nodeRequestCpuUs}${ratio(row.nodeRequestCpuUs, base.nodeRequestCpuUs)} | ` +
-      `${row.idleCpuMsPerS} | ${row.haproxyCpuUs ?? '-'} |\n`,
+      `${row.likeRatio === null ? '-' : `${row.likeRatio.toFixed(2)}×`} | ` +
+      `${row.aloneRatio === null ? '-' : `${row.aloneRatio.toFixed(2)}×`} | ${row.idleCpuMsPerS} | ${row.haproxyCpuUs ?? '-'} |\n`,
   );
 }
-const clusterRows = rows.slice(1).map((row) => row.nodeRequestCpuUs);
+const clusterRows = rows.filter((row) => row.nodes);
 if (clusterRows.length > 1) {
-  const spread = (Math.max(...clusterRows) - Math.min(...clusterRows)) / Math.min(...clusterRows);
+  const raw = spreadOf(clusterRows.map((row) => row.nodeRequestCpuUs));
+  const like = spreadOf(clusterRows.map((row) => row.likeRatio));
+  const alone = spreadOf(clusterRows.map((row) => row.aloneRatio));
   process.stdout.write(
-    `node CPU per request without idle work across ${nodeCounts.join('/')} nodes: spread ${(spread * 100).toFixed(1)} % (issue 13: within 15 %)\n`,
+    `node CPU per request without idle work across ${nodeCounts.join('/')} nodes: spread ${(raw * 100).toFixed(1)} %` +
+      `${perNode ? ' (same per-node concurrency)' : ` (c=${concurrency} split over the nodes)`}; ` +
+      `ratio to a direct node at the same per-node concurrency: ${clusterRows.map((row) => row.likeRatio.toFixed(2)).join('/')}×, ` +
+      `spread ${(like * 100).toFixed(1)} %; ratio to as many independent nodes: ` +
+      `${clusterRows.map((row) => row.aloneRatio.toFixed(2)).join('/')}×, spread ${(alone * 100).toFixed(1)} % ` +
+      `(issue 13: within 15 %)\n`,
+  );
+}
+const sharedRows = rows.filter((row) => row.sharedDirect);
+if (sharedRows.length > 0) {
+  process.stdout.write(
+    `cross-node cost (the cluster's nodes on one schema, loaded directly, / as many independent nodes at the same c each): ` +
+      `${sharedRows.map((row) => `${row.sharedDirect} nodes ${row.aloneRatio.toFixed(2)}×`).join(', ')}\n`,
   );
 }
