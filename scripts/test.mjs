@@ -19,6 +19,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { decidePostgres, RUN_DECISION_ENV } from '../packages/testkit/dist/postgres.js';
 
@@ -89,10 +90,22 @@ for (const line of decisions) console.log(`# ${line}`);
 const started = Date.now();
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, ...selected],
+  [
+    '--test',
+    '--test-reporter=spec',
+    `--test-timeout=${testTimeoutMs}`,
+    // Names the test a file is stuck in before the runner kills it (the runner only names the file).
+    '--import',
+    fileURLToPath(new URL('./test-watchdog.mjs', import.meta.url)),
+    ...selected,
+  ],
   {
     stdio: 'inherit',
-    env: { ...process.env, [RUN_DECISION_ENV]: postgres.value },
+    env: {
+      ...process.env,
+      [RUN_DECISION_ENV]: postgres.value,
+      OPENTILL_TEST_WATCHDOG_MS: String(testTimeoutMs - 20_000),
+    },
   },
 );
 console.log(`\n# ${selected.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s`);

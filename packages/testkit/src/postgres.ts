@@ -264,7 +264,9 @@ export function withSearchPath(url: string, schema: string): string {
 }
 
 async function runSql(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
+  // Bounded: a schema drop stuck behind a lock (a backend outliving its server) fails the test
+  // with PostgreSQL's own message instead of holding the file until the runner's limit.
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 30_000, statement_timeout: 60_000 });
   client.on('error', () => undefined);
   await client.connect();
   try {

@@ -21,6 +21,7 @@ import {
   raw,
   readCard,
   rejectsStripe,
+  requestTimeoutMs,
   stopServer,
   stores,
   stripeFor,
@@ -382,12 +383,18 @@ for (const store of stores) {
       it('oversized body (> 1 MiB) → 413', async () => {
         // The server may answer 413 and close before the client has written the whole body; fetch
         // then reports EPIPE instead of the answer, so these go through node:http, which keeps it.
+        // A fresh connection each (agent: false: never a kept-alive socket the server may be closing),
+        // bounded in time, and a connection that closes with no answer fails the test instead of
+        // leaving it waiting forever.
         const post = (type: string, body: string) =>
           new Promise<{ status: number; body: { error?: { type?: string } } }>((resolve, reject) => {
+            let answered = false;
             const request = httpRequest(
               `${h.server.baseUrl}/v1/payment_intents`,
               {
                 method: 'POST',
+                agent: false,
+                timeout: requestTimeoutMs,
                 headers: {
                   Authorization: `Bearer ${h.server.secretKey}`,
                   'Content-Type': type,
@@ -395,7 +402,9 @@ for (const store of stores) {
                 },
               },
               (response) => {
+                answered = true;
                 let text = '';
+                response.on('error', reject);
                 response
                   .setEncoding('utf8')
                   .on('data', (chunk: string) => {
@@ -411,6 +420,10 @@ for (const store of stores) {
             );
             request.on('error', (error: NodeJS.ErrnoException) => {
               if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+            });
+            request.on('timeout', () => request.destroy(new Error(`no answer in ${requestTimeoutMs} ms`)));
+            request.on('close', () => {
+              if (!answered) reject(new Error('the connection closed without an answer'));
             });
             request.end(body);
           });
