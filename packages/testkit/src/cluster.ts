@@ -177,6 +177,11 @@ export async function startCluster(options: {
   name: string;
   nodes?: number;
   database?: string;
+  /**
+   * The database URL a node uses (default: `database`, the same for all): e.g. each node through
+   * its own TCP proxy, so a test can cut one node off PostgreSQL while the others reach it.
+   */
+  nodeDatabase?: (name: string) => string;
   env?: Record<string, string>;
   args?: string[];
 }): Promise<RunningCluster> {
@@ -194,7 +199,7 @@ export async function startCluster(options: {
     startServer({
       store: 'postgres',
       name: `${options.name}-${name}`,
-      database,
+      database: options.nodeDatabase?.(name) ?? database,
       secretKey,
       args: ['--node-name', name, ...(port !== null ? ['--port', String(port)] : []), ...(options.args ?? [])],
       ...(options.env ? { env: options.env } : {}),

@@ -134,7 +134,7 @@ describe('cluster: reader failures (sender killed, screen through haproxy, Postg
     through.port = new URL(proxy.url).port;
     // A lease (30 s) longer than any cut here: the device's node keeps a live lease across the cut
     // (its renewals fail meanwhile), so the other nodes address it the moment PostgreSQL is back.
-    // A cut longer than the lease is described in docs/cluster.md.
+    // A cut longer than the lease, the device connected throughout: cluster-reader-pg-cut.test.ts.
     cluster = await startCluster({
       name: 'cluster-reader-faults',
       database: through.toString(),
