@@ -19,8 +19,8 @@ import WebSocket from 'ws';
 import type { ServerFrame } from '@opentill/reader-device';
 import { limits } from '@opentill/core';
 import { freshSchema, startCluster, testPostgres, type FreshSchema, type RunningCluster } from '@opentill/testkit';
-import { actionOf, clusterReaderEnv, pairReaderOn } from './cluster-reader-fixture.js';
-import { listAllRaw, raw, waitUntil, type Json, type RawResponse } from './helpers.js';
+import { actionOf, clusterReaderEnv, nodeCalls, pairReaderOn } from './cluster-reader-fixture.js';
+import { listAllRaw, raw, waitUntil, type RawResponse } from './helpers.js';
 import { cardRead, TestDevice, type Credential } from './reader-device-client.js';
 import { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 
@@ -36,28 +36,11 @@ describe('cluster: reader failures (sender killed, screen through haproxy, Postg
   let device: TestDevice;
   const open: TestDevice[] = [];
 
-  const nodeOf = (name: string) => cluster.nodes.find((node) => node.name === name)!;
-  /** A request straight to one node, checked to be answered by it. */
-  const on = async (
-    name: string,
-    method: string,
-    path: string,
-    form?: Record<string, unknown>,
-    key?: string,
-  ): Promise<RawResponse> => {
-    const response = await raw({ baseUrl: nodeOf(name).url }, method, path, {
-      key: cluster.secretKey,
-      ...(form ? { form } : {}),
-      ...(key ? { headers: { 'Idempotency-Key': key } } : {}),
-    });
-    assert.equal(response.headers.get('opentill-node'), name, `${method} ${path}`);
-    return response;
-  };
-  const ok = async (...args: Parameters<typeof on>): Promise<Json> => {
-    const response = await on(...args);
-    assert.equal(response.status, 200, `${args[1]} ${args[2]}: ${response.text}`);
-    return response.body;
-  };
+  const { nodeOf, on, ok, finalAction, payOnce } = nodeCalls({
+    cluster: () => cluster,
+    readerId: () => readerId,
+    device: () => device,
+  });
   const createIntent = (name: string, amount: number, key: string) =>
     on(
       name,
@@ -72,50 +55,6 @@ describe('cluster: reader failures (sender killed, screen through haproxy, Postg
     const connected = await TestDevice.connect(url, credential);
     open.push(connected);
     device = connected;
-  };
-  /** A final reader action (bounded: 100 reads). */
-  const finalAction = async (name: string) => {
-    let current = await ok(name, 'GET', `/v1/terminal/readers/${readerId}`);
-    for (let attempt = 0; attempt < 100 && current.action?.status === 'in_progress'; attempt += 1) {
-      await new Promise((done) => setTimeout(done, 50));
-      current = await ok(name, 'GET', `/v1/terminal/readers/${readerId}`);
-    }
-    return current.action as Json;
-  };
-  /** Authorizations, captures and action endings of one PaymentIntent, counted from the API (node3). */
-  const counts = async (intent: string) => {
-    const charges = await listAllRaw((m, p) => on('node3', m, p), `/v1/charges?payment_intent=${intent}`);
-    const events = await listAllRaw((m, p) => on('node3', m, p), '/v1/events');
-    const about = (type: string, match: (object: Json) => boolean) =>
-      events.filter((event) => event.type === type && match(event.data.object)).length;
-    return {
-      charges: charges.map((charge) => [charge.status, charge.captured, charge.amount_captured]),
-      authorizations: about('charge.succeeded', (object) => object.payment_intent === intent),
-      captures: about('charge.captured', (object) => object.payment_intent === intent),
-      actionsSucceeded: about(
-        'terminal.reader.action_succeeded',
-        (object) => object.action?.process_payment_intent?.payment_intent === intent,
-      ),
-    };
-  };
-  /** The device reads the card of the action it was last sent; the payment is captured once through node3. */
-  const payOnce = async (intent: string, amount: number, answering: string) => {
-    const command = actionOf(await device.latestCommand());
-    assert.deepEqual([command.type, command.amount], ['process_payment_intent', amount]);
-    const read = await device.event(cardRead(command.id));
-    assert.deepEqual([read.ok, read.error], [true, null], JSON.stringify(read));
-    const done = await finalAction(answering);
-    assert.deepEqual([done.type, done.status], ['process_payment_intent', 'succeeded']);
-    const captured = await ok('node3', 'POST', `/v1/payment_intents/${intent}/capture`);
-    assert.deepEqual([captured.status, captured.amount_received], ['succeeded', amount]);
-    const again = await on('node1', 'POST', `/v1/payment_intents/${intent}/capture`);
-    assert.deepEqual([again.status, again.body.error?.code], [400, 'payment_intent_unexpected_state']);
-    assert.deepEqual(await counts(intent), {
-      charges: [['succeeded', true, amount]],
-      authorizations: 1,
-      captures: 1,
-      actionsSucceeded: 1,
-    });
   };
   /** The device's action commands named by id (each copy the device was sent). */
   const commandsFor = (actionId: string) =>

@@ -1,5 +1,6 @@
 /**
- * Shared by the cluster reader tests (cluster-reader-flows.test.ts, cluster-reader-failover.test.ts):
+ * Shared by the cluster reader tests (cluster-reader-flows.test.ts, cluster-reader-failover.test.ts,
+ * cluster-reader-faults.test.ts, cluster-reader-pg-cut.test.ts):
  * a gateway reader paired on one node of a testkit cluster, and stripe-node calls through the load
  * balancer steered to, and proved on, a node other than the device's (the `OpenTill-Node` header).
  */
@@ -7,8 +8,8 @@ import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import type { RunningCluster } from '@opentill/testkit';
 import type { ServerFrame } from '@opentill/reader-device';
-import { raw, type RawResponse } from './helpers.js';
-import { TestDevice, type Credential } from './reader-device-client.js';
+import { listAllRaw, raw, type Json, type RawResponse } from './helpers.js';
+import { cardRead, TestDevice, type Credential } from './reader-device-client.js';
 
 /** The settings reader-across-nodes.test.ts uses: a short ack deadline and bus poll keep timeouts quick. */
 export const clusterReaderEnv = {
@@ -141,3 +142,79 @@ export const action = (
   failure_message: failure?.[1] ?? null,
   [type]: detail,
 });
+
+/**
+ * Raw calls straight to named nodes of a cluster (each checked on `OpenTill-Node`) and the payment
+ * checks built on them. The getters read the describe's variables, which its `before` fills.
+ */
+export function nodeCalls(of: { cluster: () => RunningCluster; readerId: () => string; device: () => TestDevice }) {
+  const nodeOf = (name: string) => of.cluster().nodes.find((node) => node.name === name)!;
+  /** A request straight to one node, checked to be answered by it. */
+  const on = async (
+    name: string,
+    method: string,
+    path: string,
+    form?: Record<string, unknown>,
+    key?: string,
+  ): Promise<RawResponse> => {
+    const response = await raw({ baseUrl: nodeOf(name).url }, method, path, {
+      key: of.cluster().secretKey,
+      ...(form ? { form } : {}),
+      ...(key ? { headers: { 'Idempotency-Key': key } } : {}),
+    });
+    assert.equal(response.headers.get('opentill-node'), name, `${method} ${path}`);
+    return response;
+  };
+  const ok = async (...args: Parameters<typeof on>): Promise<Json> => {
+    const response = await on(...args);
+    assert.equal(response.status, 200, `${args[1]} ${args[2]}: ${response.text}`);
+    return response.body;
+  };
+  /** A final reader action (bounded: 100 reads). */
+  const finalAction = async (name: string) => {
+    const path = `/v1/terminal/readers/${of.readerId()}`;
+    let current = await ok(name, 'GET', path);
+    for (let attempt = 0; attempt < 100 && current.action?.status === 'in_progress'; attempt += 1) {
+      await new Promise((done) => setTimeout(done, 50));
+      current = await ok(name, 'GET', path);
+    }
+    return current.action as Json;
+  };
+  /** Authorizations, captures and action endings of one PaymentIntent, counted from the API (node3). */
+  const counts = async (intent: string) => {
+    const charges = await listAllRaw((m, p) => on('node3', m, p), `/v1/charges?payment_intent=${intent}`);
+    const events = await listAllRaw((m, p) => on('node3', m, p), '/v1/events');
+    const about = (type: string, match: (object: Json) => boolean) =>
+      events.filter((event) => event.type === type && match(event.data.object)).length;
+    return {
+      charges: charges.map((charge) => [charge.status, charge.captured, charge.amount_captured]),
+      authorizations: about('charge.succeeded', (object) => object.payment_intent === intent),
+      captures: about('charge.captured', (object) => object.payment_intent === intent),
+      actionsSucceeded: about(
+        'terminal.reader.action_succeeded',
+        (object) => object.action?.process_payment_intent?.payment_intent === intent,
+      ),
+    };
+  };
+  /** The device reads the card of the action it was last sent; the payment is captured once through node3. */
+  const payOnce = async (intent: string, amount: number, answering: string) => {
+    const device = of.device();
+    const command = actionOf(await device.latestCommand());
+    assert.deepEqual([command.type, command.amount], ['process_payment_intent', amount]);
+    const read = await device.event(cardRead(command.id));
+    assert.deepEqual([read.ok, read.error], [true, null], JSON.stringify(read));
+    const done = await finalAction(answering);
+    assert.deepEqual([done.type, done.status], ['process_payment_intent', 'succeeded']);
+    const captured = await ok('node3', 'POST', `/v1/payment_intents/${intent}/capture`);
+    assert.deepEqual([captured.status, captured.amount_received], ['succeeded', amount]);
+    const again = await on('node1', 'POST', `/v1/payment_intents/${intent}/capture`);
+    assert.deepEqual([again.status, again.body.error?.code], [400, 'payment_intent_unexpected_state']);
+    assert.deepEqual(await counts(intent), {
+      charges: [['succeeded', true, amount]],
+      authorizations: 1,
+      captures: 1,
+      actionsSucceeded: 1,
+    });
+  };
+  return { nodeOf, on, ok, finalAction, counts, payOnce };
+}

@@ -23,9 +23,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { freshSchema, startCluster, testPostgres, type FreshSchema, type RunningCluster } from '@opentill/testkit';
-import { actionOf, clusterReaderEnv, pairReaderOn } from './cluster-reader-fixture.js';
-import { listAllRaw, raw, waitUntil, type Json, type RawResponse } from './helpers.js';
-import { cardRead, TestDevice, type Credential } from './reader-device-client.js';
+import { clusterReaderEnv, nodeCalls, pairReaderOn } from './cluster-reader-fixture.js';
+import { waitUntil, type RawResponse } from './helpers.js';
+import { TestDevice, type Credential } from './reader-device-client.js';
 import { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 type Screen = { type: string; state?: { screen: string; message?: string | null } };
@@ -42,30 +42,13 @@ describe('cluster: PostgreSQL cut longer than the reader lease, the device conne
   let credential: Credential;
   let device: TestDevice;
 
-  const nodeOf = (name: string) => cluster.nodes.find((node) => node.name === name)!;
+  const { nodeOf, on, ok, payOnce } = nodeCalls({
+    cluster: () => cluster,
+    readerId: () => readerId,
+    device: () => device,
+  });
   const cut = (...which: string[]) => which.forEach((name) => proxies.get(name)!.cut());
   const restore = (...which: string[]) => which.forEach((name) => proxies.get(name)!.restore());
-  /** A request straight to one node, checked to be answered by it. */
-  const on = async (
-    name: string,
-    method: string,
-    path: string,
-    form?: Record<string, unknown>,
-    key?: string,
-  ): Promise<RawResponse> => {
-    const response = await raw({ baseUrl: nodeOf(name).url }, method, path, {
-      key: cluster.secretKey,
-      ...(form ? { form } : {}),
-      ...(key ? { headers: { 'Idempotency-Key': key } } : {}),
-    });
-    assert.equal(response.headers.get('opentill-node'), name, `${method} ${path}`);
-    return response;
-  };
-  const ok = async (...args: Parameters<typeof on>): Promise<Json> => {
-    const response = await on(...args);
-    assert.equal(response.status, 200, `${args[1]} ${args[2]}: ${response.text}`);
-    return response.body;
-  };
   const createIntent = (name: string, amount: number, key: string) =>
     ok(
       name,
@@ -102,51 +85,6 @@ describe('cluster: PostgreSQL cut longer than the reader lease, the device conne
     assert.equal(device.frames.filter((frame) => frame.type === 'welcome').length, 1, 'welcomed once');
     assert.equal(device.frames.filter((frame) => frame.type === 'error').length, 0, JSON.stringify(device.frames));
   };
-  /** A final reader action (bounded: 100 reads). */
-  const finalAction = async (name: string) => {
-    let current = await ok(name, 'GET', `/v1/terminal/readers/${readerId}`);
-    for (let attempt = 0; attempt < 100 && current.action?.status === 'in_progress'; attempt += 1) {
-      await sleep(50);
-      current = await ok(name, 'GET', `/v1/terminal/readers/${readerId}`);
-    }
-    return current.action as Json;
-  };
-  /** Authorizations, captures and action endings of one PaymentIntent, counted from the API (node3). */
-  const counts = async (intent: string) => {
-    const charges = await listAllRaw((m, p) => on('node3', m, p), `/v1/charges?payment_intent=${intent}`);
-    const events = await listAllRaw((m, p) => on('node3', m, p), '/v1/events');
-    const about = (type: string, match: (object: Json) => boolean) =>
-      events.filter((event) => event.type === type && match(event.data.object)).length;
-    return {
-      charges: charges.map((charge) => [charge.status, charge.captured, charge.amount_captured]),
-      authorizations: about('charge.succeeded', (object) => object.payment_intent === intent),
-      captures: about('charge.captured', (object) => object.payment_intent === intent),
-      actionsSucceeded: about(
-        'terminal.reader.action_succeeded',
-        (object) => object.action?.process_payment_intent?.payment_intent === intent,
-      ),
-    };
-  };
-  /** The device reads the card of the action it was last sent; the payment is captured once through node3. */
-  const payOnce = async (intent: string, amount: number, answering: string) => {
-    const command = actionOf(await device.latestCommand());
-    assert.deepEqual([command.type, command.amount], ['process_payment_intent', amount]);
-    const read = await device.event(cardRead(command.id));
-    assert.deepEqual([read.ok, read.error], [true, null], JSON.stringify(read));
-    const done = await finalAction(answering);
-    assert.deepEqual([done.type, done.status], ['process_payment_intent', 'succeeded']);
-    const captured = await ok('node3', 'POST', `/v1/payment_intents/${intent}/capture`);
-    assert.deepEqual([captured.status, captured.amount_received], ['succeeded', amount]);
-    const again = await on('node1', 'POST', `/v1/payment_intents/${intent}/capture`);
-    assert.deepEqual([again.status, again.body.error?.code], [400, 'payment_intent_unexpected_state']);
-    assert.deepEqual(await counts(intent), {
-      charges: [['succeeded', true, amount]],
-      authorizations: 1,
-      captures: 1,
-      actionsSucceeded: 1,
-    });
-  };
-
   before(async () => {
     schema = await freshSchema((await testPostgres()).url, 'cluster-reader-pg-cut');
     const through = new Map<string, string>();
