@@ -3,14 +3,15 @@
  * looked up, then compared in constant time. (The index lookup itself leaks nothing useful: an
  * attacker would need SHA-256 preimages to steer it.)
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { sameSecret } from './secrets.js';
 import { secondsOf } from '@opentill/core';
 import type { Clock, IdSource } from './ports.js';
 import type { Account, ApiKeyRecord, Store } from './store.js';
 
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  // One-shot: the same digest as createHash().update().digest() without the Hash object (runs on every request).
+  return hash('sha256', key, 'hex');
 }
 
 export function maskKey(key: string): string {

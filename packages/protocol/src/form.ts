@@ -136,8 +136,7 @@ export function decodeSimple(text: string): FormObject | null {
         if (name in Object.prototype) return null;
         let next = target[name];
         if (next === undefined) {
-          next = Object.create(null) as FormObject;
-          target[name] = next;
+          next = newChild(target, name);
         } else if (typeof next !== 'object' || Array.isArray(next)) {
           return null;
         }
@@ -150,6 +149,20 @@ export function decodeSimple(text: string): FormObject | null {
     start = end + 1;
   }
   return out;
+}
+
+/**
+ * A new nested object under `target[name]`. Its own function, not inline in `decodeSimple`: a store
+ * that adds a property to a null-prototype (dictionary-mode) object updates its inline cache on
+ * every call, and V8 restarts a function's tier-up count on each such update, so `decodeSimple`
+ * stayed in the baseline tier for the whole life of a server (`--trace-opt-verbose`: "resetting
+ * ticks … due to IC change"). Out here the updates only concern this small function: decodeForm on
+ * the benchmark's create body about 3.3 → 2.4 µs (same process, alternating).
+ */
+function newChild(target: FormObject, name: string): FormObject {
+  const next = Object.create(null) as FormObject;
+  target[name] = next;
+  return next;
 }
 
 /** Number of `&`-separated parameters, counted before parsing so qs never sees more than the limit. */

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { inTransaction } from './transaction.js';
 import { RoundTripBatcher, type Settled } from './batcher.js';
 import { binaryTextArray } from './binary-array.js';
+import { arrayLiteral } from './array-literal.js';
 import type { StoredObject } from '@opentill/core';
 import type {
   Account,
@@ -312,7 +313,7 @@ export class PostgresStore implements Store {
     const { rows } = await this.pool.query<Row & { ord: number }>({
       name: 'opentill_get_batch',
       text: `SELECT k.ord::int AS ord, o.version, o.data ${batchedPointRead}`,
-      values: [keys.map((key) => key.id), keys.map((key) => key.accountId)],
+      values: [arrayLiteral(keys.map((key) => key.id)), arrayLiteral(keys.map((key) => key.accountId))],
     });
     const found: Array<Settled<StoredRecord | null>> = keys.map(() => ({ ok: true, value: null }));
     for (const row of rows) found[row.ord - 1] = { ok: true, value: { object: row.data, version: row.version } };
@@ -323,7 +324,7 @@ export class PostgresStore implements Store {
     const { rows } = await this.pool.query<StoredText & { ord: number }>({
       name: 'opentill_get_text_batch',
       text: `SELECT k.ord::int AS ord, o.type, o.version, o.data::text AS data ${batchedPointRead}`,
-      values: [keys.map((key) => key.id), keys.map((key) => key.accountId)],
+      values: [arrayLiteral(keys.map((key) => key.id)), arrayLiteral(keys.map((key) => key.accountId))],
     });
     const found: Array<Settled<StoredText | null>> = keys.map(() => ({ ok: true, value: null }));
     for (const { ord, ...text } of rows) found[ord - 1] = { ok: true, value: text };
@@ -400,25 +401,25 @@ export class PostgresStore implements Store {
           idempotency?.key ?? null,
           idempotency?.token ?? null,
           idempotency?.effect ?? null,
-          puts.map((put) => put.object.id),
-          puts.map((put) => put.object.object),
-          puts.map((put) => put.object.created),
+          arrayLiteral(puts.map((put) => put.object.id)),
+          arrayLiteral(puts.map((put) => put.object.object)),
+          arrayLiteral(puts.map((put) => put.object.created)),
           // An undefined deadline keeps the stored one (updates); null clears it.
-          puts.map((put) => put.expectedVersion),
-          puts.map((put) => put.deadlineMs === undefined),
-          puts.map((put) => put.deadlineMs ?? null),
+          arrayLiteral(puts.map((put) => put.expectedVersion)),
+          arrayLiteral(puts.map((put) => put.deadlineMs === undefined)),
+          arrayLiteral(puts.map((put) => put.deadlineMs ?? null)),
           // The documents go in the binary array format: nothing to escape (binary-array.ts).
           binaryTextArray(putData),
           binaryTextArray(putData.map(filterData)),
-          batch.events.map((event) => event.id),
-          batch.events.map((event) => event.created),
+          arrayLiteral(batch.events.map((event) => event.id)),
+          arrayLiteral(batch.events.map((event) => event.created)),
           binaryTextArray(eventData),
           binaryTextArray(eventData.map(filterData)),
-          deliveries.ids,
-          deliveries.endpointIds,
-          deliveries.eventIds,
-          deliveries.eventTypes,
-          deliveries.at,
+          arrayLiteral(deliveries.ids),
+          arrayLiteral(deliveries.endpointIds),
+          arrayLiteral(deliveries.eventIds),
+          arrayLiteral(deliveries.eventTypes),
+          arrayLiteral(deliveries.at),
           deliveries.notify,
           deliveries.fingerprint,
         ]);
@@ -575,12 +576,12 @@ export class PostgresStore implements Store {
         ORDER BY c.ord
         ON CONFLICT (account_id, key) DO NOTHING RETURNING token`,
       values: [
-        rows.map((c) => c.accountId),
-        rows.map((c) => c.key),
-        rows.map((c) => c.requestHash),
-        rows.map((c) => c.nowMs),
-        rows.map((c) => c.lockedUntil),
-        rows.map((c) => c.token),
+        arrayLiteral(rows.map((c) => c.accountId)),
+        arrayLiteral(rows.map((c) => c.key)),
+        arrayLiteral(rows.map((c) => c.requestHash)),
+        arrayLiteral(rows.map((c) => c.nowMs)),
+        arrayLiteral(rows.map((c) => c.lockedUntil)),
+        arrayLiteral(rows.map((c) => c.token)),
       ],
     });
     const tokens = new Set(taken.map((row) => row.token));
@@ -617,10 +618,10 @@ export class PostgresStore implements Store {
         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS a(account_id, key, token, status, body)
         WHERE k.account_id = a.account_id AND k.key = a.key AND k.token = a.token AND k.state = 'in_flight'`,
       values: [
-        rows.map((a) => a.accountId),
-        rows.map((a) => a.key),
-        rows.map((a) => a.token),
-        rows.map((a) => a.status),
+        arrayLiteral(rows.map((a) => a.accountId)),
+        arrayLiteral(rows.map((a) => a.key)),
+        arrayLiteral(rows.map((a) => a.token)),
+        arrayLiteral(rows.map((a) => a.status)),
         binaryTextArray(rows.map((a) => a.body)),
       ],
     });

@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { binaryTextArray } from './binary-array.js';
+import { arrayLiteral } from './array-literal.js';
 import {
   requestLogAscending,
   requestLogConditions,
@@ -83,19 +84,19 @@ export class PostgresRequestLog implements RequestLogStore {
         name: 'opentill_request_log_append',
         text: appendSql,
         values: [
-          batch.map((e) => e.id),
-          batch.map((e) => e.accountId),
-          batch.map((e) => e.createdMs),
-          batch.map((e) => e.method),
-          batch.map((e) => e.path),
-          batch.map((e) => e.status),
-          batch.map((e) => e.idempotencyKey),
-          batch.map((e) => e.replayed),
-          batch.map((e) => e.errorType),
-          batch.map((e) => e.errorCode),
-          batch.map((e) => e.durationMs),
-          batch.map((e) => e.source),
-          batch.map((e) => Math.floor(e.status / 100)),
+          arrayLiteral(batch.map((e) => e.id)),
+          arrayLiteral(batch.map((e) => e.accountId)),
+          arrayLiteral(batch.map((e) => e.createdMs)),
+          arrayLiteral(batch.map((e) => e.method)),
+          arrayLiteral(batch.map((e) => e.path)),
+          arrayLiteral(batch.map((e) => e.status)),
+          arrayLiteral(batch.map((e) => e.idempotencyKey)),
+          arrayLiteral(batch.map((e) => e.replayed)),
+          arrayLiteral(batch.map((e) => e.errorType)),
+          arrayLiteral(batch.map((e) => e.errorCode)),
+          arrayLiteral(batch.map((e) => e.durationMs)),
+          arrayLiteral(batch.map((e) => e.source)),
+          arrayLiteral(batch.map((e) => Math.floor(e.status / 100))),
           binaryTextArray(batch.map((e) => e.requestParams)),
           binaryTextArray(batch.map((e) => e.responseBody)),
         ],

