@@ -24,6 +24,32 @@ export const limits = {
    * see a dropped connection and retry, as with any server that went away.
    */
   shutdownGraceMs: 2_000,
+  /**
+   * PostgreSQL waits of a node (docs/cluster.md "PostgreSQL lost during reader traffic"): a network
+   * that silently drops packets (firewall DROP, pulled cable, frozen proxy) never closes a
+   * connection, so without these a request waits forever. Opening a connection, or waiting for a free
+   * pooled one, is bounded by `postgresConnectTimeoutMs`; every query of the pool by
+   * `postgresQueryTimeoutMs` (the request answers a retryable `api_error`; the connection is
+   * destroyed, never reused). Both are far above anything legitimate work takes on a loaded
+   * machine (statements are keyed lookups and bounded batches: milliseconds; a checkout waits for
+   * the pool's other statements), and a request that hits them (claim, then the key's release)
+   * still answers before `idempotencyLockMs` lets another request take its key over.
+   * Migrations are not bounded: a starting node may wait for another node's migration, which on a
+   * large database may take minutes; the node serves nothing until then (TCP keepalive still ends a
+   * dead connection). Env overrides (tests): OPENTILL_POSTGRES_CONNECT_TIMEOUT_MS,
+   * OPENTILL_POSTGRES_QUERY_TIMEOUT_MS, OPENTILL_POSTGRES_LISTEN_CHECK_MS.
+   */
+  postgresConnectTimeoutMs: 10_000,
+  postgresQueryTimeoutMs: 20_000,
+  /** TCP keepalive of every PostgreSQL connection: first probe after this long idle (the OS sets the probe interval and count). */
+  postgresKeepAliveIdleMs: 10_000,
+  /**
+   * The dedicated LISTEN connections (outbox and reader-bus wake-ups) run a cheap query this often,
+   * bounded by `postgresQueryTimeoutMs`; a failure reconnects them. NOTIFY is only a wake-up
+   * (polling carries correctness), but after a silent cut the wake-ups resume within about
+   * `postgresListenCheckIntervalMs + postgresQueryTimeoutMs` instead of never.
+   */
+  postgresListenCheckIntervalMs: 10_000,
   /** Bracket nesting of form keys; Stripe's deepest Terminal param is 5 (`inputs[0][selection][choices][0][id]`). */
   formDepthMax: 8,
   /** Distinct form parameters per request: bounds decoder work. */
@@ -192,6 +218,8 @@ if (limits.eventStreamPerAccountCountMax > limits.eventStreamCountMax)
   throw new Error('eventStreamPerAccountCountMax > eventStreamCountMax');
 if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs)
   throw new Error('httpHeadersTimeoutMs > httpRequestTimeoutMs');
+if (limits.postgresConnectTimeoutMs + 2 * limits.postgresQueryTimeoutMs >= limits.idempotencyLockMs)
+  throw new Error('a request cut off PostgreSQL must answer before its idempotency key can be taken over');
 if (limits.listLimitDefault > limits.listLimitMax) throw new Error('listLimitDefault > listLimitMax');
 if (limits.formArrayIndexMax >= limits.formParameterCountMax) {
   throw new Error('formArrayIndexMax must stay below formParameterCountMax');

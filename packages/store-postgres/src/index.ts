@@ -6,7 +6,7 @@
  * row locks, so processes never race each other.
  */
 import pg from 'pg';
-import { inTransaction } from './transaction.js';
+import { inTransaction, transactionOn } from './transaction.js';
 import { RoundTripBatcher, type Settled } from './batcher.js';
 import { binaryTextArray } from './binary-array.js';
 import { arrayLiteral } from './array-literal.js';
@@ -50,6 +50,11 @@ export interface PostgresStoreOptions {
    * connection's own search_path (normally `public`).
    */
   schema?: string;
+  /**
+   * Bounds of every PostgreSQL wait (defaults: `limits.postgres*`): opening a connection or waiting
+   * for a pooled one, a query of the pool, the liveness check period of the LISTEN connections.
+   */
+  timeouts?: { connectMs?: number; queryMs?: number; listenCheckMs?: number };
 }
 
 /** `data` is `json`; node-postgres parses it, so rows carry the object itself. */
@@ -136,6 +141,10 @@ export class PostgresStore implements Store {
   readonly dashboardSessions: PostgresDashboardSessions;
   readonly readerBus: PostgresReaderBus;
   private readonly pool: pg.Pool;
+  /** Connection settings of every connection (the pool's add a query timeout). */
+  private readonly connection: pg.ClientConfig;
+  /** Run on every new connection. */
+  private readonly setup: string;
   private readonly schema: string | undefined;
   /** Key claims of concurrent requests, one INSERT per batch; each answers whether its token took the key. */
   private readonly claims: RoundTripBatcher<KeyClaim, boolean>;
@@ -157,8 +166,21 @@ export class PostgresStore implements Store {
       'SET plan_cache_mode TO force_generic_plan',
       ...(options.schema === undefined ? [] : [`SET search_path TO ${quoteIdent(options.schema)}`]),
     ].join('; ');
-    this.pool = new pg.Pool({
+    // A silently dropped network (no RST, no FIN) never ends a connection: every wait is bounded
+    // (limits.ts). `query_timeout` fails the query client-side; pg 8 leaves the connection with the
+    // query still unanswered, so it must never be reused: `pool.query` releases it with the error
+    // (the pool destroys it), and `inTransaction` does the same.
+    this.connection = {
       connectionString: options.connectionString,
+      connectionTimeoutMillis: options.timeouts?.connectMs ?? limits.postgresConnectTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: limits.postgresKeepAliveIdleMs,
+    };
+    this.setup = setup;
+    const queryTimeout = { query_timeout: options.timeouts?.queryMs ?? limits.postgresQueryTimeoutMs };
+    this.pool = new pg.Pool({
+      ...this.connection,
+      ...queryTimeout,
       max: options.poolMax ?? 10,
       // Awaited by the pool before the connection is handed out (a failure fails the checkout),
       // which `pool.on('connect')` would not guarantee.
@@ -176,12 +198,16 @@ export class PostgresStore implements Store {
     this.idempotency = this.idempotencyStore();
     this.requestLog = new PostgresRequestLog(this.pool);
     this.dashboardSessions = new PostgresDashboardSessions(this.pool);
+    const listenConnection = {
+      client: { ...this.connection, ...queryTimeout },
+      checkMs: options.timeouts?.listenCheckMs ?? limits.postgresListenCheckIntervalMs,
+    };
     this.readerBus = new PostgresReaderBus(this.pool, {
-      connectionString: options.connectionString,
+      ...listenConnection,
       ...compact({ schema: options.schema }),
     });
     this.outbox = new PostgresOutbox(this.pool, {
-      connectionString: options.connectionString,
+      ...listenConnection,
       ...compact({ schema: options.schema }),
     });
   }
@@ -190,8 +216,26 @@ export class PostgresStore implements Store {
     return inTransaction(this.pool, fn);
   }
 
+  /**
+   * On a connection of its own, without the pool's query timeout: the advisory lock may wait for
+   * another node's migration, and a migration of a large database may take minutes. A node serves
+   * nothing until it has migrated; connecting is bounded, and TCP keepalive ends a dead connection.
+   */
   async migrate(): Promise<void> {
-    await this.transaction(async (client) => {
+    const migrator = new pg.Client(this.connection);
+    // An error after connecting (the server went away) fails the running query; without a listener it would crash the process.
+    migrator.on('error', () => undefined);
+    await migrator.connect();
+    try {
+      await migrator.query(this.setup);
+      await this.migrateOn(migrator);
+    } finally {
+      await migrator.end().catch(() => undefined);
+    }
+  }
+
+  private async migrateOn(migrator: pg.Client): Promise<void> {
+    await transactionOn(migrator, async (client) => {
       // Transaction-scoped, so it is released by COMMIT/ROLLBACK even if this process dies. Keyed by
       // schema: stores in different schemas of one database migrate independently.
       await client.query(

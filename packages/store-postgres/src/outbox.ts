@@ -8,7 +8,7 @@
  */
 import pg from 'pg';
 import { inTransaction } from './transaction.js';
-import { listen } from './listen.js';
+import { listen, type ListenConnection } from './listen.js';
 import type { StoredObject } from '@opentill/core';
 import {
   attemptErrorLengthMax,
@@ -129,7 +129,7 @@ export class PostgresOutbox implements OutboxStore {
   private lastNotifyMs = 0;
   constructor(
     private readonly pool: pg.Pool,
-    private readonly connection: { connectionString: string; schema?: string },
+    private readonly connection: ListenConnection & { schema?: string },
   ) {}
 
   private transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -535,7 +535,7 @@ export class PostgresOutbox implements OutboxStore {
   /** LISTEN on a dedicated connection (listen.ts); missed hints are covered by polling. */
   async subscribe(wake: () => void): Promise<() => Promise<void>> {
     // `listening`: anything committed while we were not listening.
-    return listen(this.connection.connectionString, notifyChannel, {
+    return listen(this.connection, notifyChannel, {
       notification: () => wake(),
       listening: () => wake(),
     });

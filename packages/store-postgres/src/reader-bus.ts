@@ -6,7 +6,7 @@
  * and a listener ignores other schemas' hints.
  */
 import type pg from 'pg';
-import { listen } from './listen.js';
+import { listen, type ListenConnection } from './listen.js';
 import {
   parseReaderBusPayload,
   type ClaimedPairing,
@@ -41,7 +41,7 @@ const notifySql = (target: string, topic: string) =>
 export class PostgresReaderBus implements ReaderBusStore {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly connection: { connectionString: string; schema?: string },
+    private readonly connection: ListenConnection & { schema?: string },
   ) {}
 
   async owner(accountId: string, readerId: string): Promise<ReaderOwner | null> {
@@ -252,7 +252,7 @@ export class PostgresReaderBus implements ReaderBusStore {
   /** LISTEN on a dedicated connection (listen.ts); hints of other schemas sharing the database are ignored. */
   async subscribe(listener: ReaderBusListener): Promise<() => Promise<void>> {
     let schema: string | null = null;
-    return listen(this.connection.connectionString, readerBusChannel, {
+    return listen(this.connection, readerBusChannel, {
       ready: async (client) => {
         if (this.connection.schema !== undefined)
           await client.query(`SET search_path TO "${this.connection.schema.replace(/"/g, '""')}"`);

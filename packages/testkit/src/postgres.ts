@@ -275,3 +275,51 @@ async function runSql(url: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** A PostgreSQL connection as `pg_stat_activity` shows it. */
+export interface PostgresSession {
+  applicationName: string;
+  /** The client's TCP port (e.g. a test proxy's upstream socket). */
+  clientPort: number;
+  state: string | null;
+  /** The last statement (the current one while `state` is `active`). */
+  query: string;
+}
+
+/** The sessions of the database at `url` whose `application_name` starts with `prefix`. */
+export async function postgresSessions(url: string, prefix: string): Promise<PostgresSession[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 30_000, statement_timeout: 60_000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{
+      application_name: string;
+      client_port: number;
+      state: string | null;
+      query: string;
+    }>(
+      'SELECT application_name, client_port, state, query FROM pg_stat_activity WHERE starts_with(application_name, $1) AND client_port IS NOT NULL',
+      [prefix],
+    );
+    return rows.map((row) => ({
+      applicationName: row.application_name,
+      clientPort: row.client_port,
+      state: row.state,
+      query: row.query,
+    }));
+  } finally {
+    await client.end();
+  }
+}
+
+/** `NOTIFY channel, payload` on the database at `url`, from a connection of its own. */
+export async function notifyPostgres(url: string, channel: string, payload: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 30_000, statement_timeout: 60_000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  } finally {
+    await client.end();
+  }
+}

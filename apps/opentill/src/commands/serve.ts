@@ -19,7 +19,7 @@ import {
   type IdSource,
   type Store,
 } from '@opentill/engine';
-import { limits } from '@opentill/core';
+import { compact, limits } from '@opentill/core';
 import { SimulatedProcessor, testCards } from '@opentill/processor-simulated';
 import { attachGateway, nodeIdPattern, parsePublicUrl, publicUrlProblem } from '@opentill/gateway';
 import { buildServer, RequestLogRecorder, type AnswerCheck } from '@opentill/server';
@@ -60,7 +60,16 @@ const dataDirMode = 0o700;
 const dataFileMode = 0o600;
 
 async function openStore(databaseUrl: string | undefined, dataDir: string): Promise<Store> {
-  if (databaseUrl) return new PostgresStore({ connectionString: databaseUrl });
+  if (databaseUrl) {
+    const envMs = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+    // The bounds of every PostgreSQL wait (limits.postgres*); the env overrides are for tests.
+    const timeouts = compact({
+      connectMs: envMs('OPENTILL_POSTGRES_CONNECT_TIMEOUT_MS'),
+      queryMs: envMs('OPENTILL_POSTGRES_QUERY_TIMEOUT_MS'),
+      listenCheckMs: envMs('OPENTILL_POSTGRES_LISTEN_CHECK_MS'),
+    });
+    return new PostgresStore({ connectionString: databaseUrl, timeouts });
+  }
   mkdirSync(dataDir, { recursive: true, mode: dataDirMode });
   return new SqliteStore(join(dataDir, 'opentill.sqlite'));
 }
