@@ -19,9 +19,11 @@ async function relay(target: URL) {
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     sockets.push(client, upstream);
     client.on('error', () => undefined).pipe(upstream);
-    upstream.on('error', () => undefined).on('data', (chunk: Buffer) => {
-      if (!muted) client.write(chunk);
-    });
+    upstream
+      .on('error', () => undefined)
+      .on('data', (chunk: Buffer) => {
+        if (!muted) client.write(chunk);
+      });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });

@@ -28,10 +28,11 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { embeddedLogFile, embeddedPort } from './pglite-paths.js';
+import { embeddedLogFile, embeddedPidFile, embeddedPort } from './pglite-paths.js';
 
 /** The real server the suites use when it answers (libpq's environment variables, then defaults). */
 export function localDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
@@ -197,6 +198,32 @@ function spawnEmbeddedServer(port: number): void {
     stdio: ['ignore', log, log],
   });
   child.unref();
+}
+
+/**
+ * A PostgreSQL of the test's own when the run uses the embedded one: a second embedded server on a
+ * free port, stopped with `stop()`. For a test that freezes connections on purpose (a black-holed
+ * proxy): the embedded server runs one transaction at a time, so a transaction frozen mid-way on
+ * the shared one would hold every other test file of the run. On the real server: `testPostgres()`.
+ */
+export async function isolatedPostgres(): Promise<TestPostgres & { stop(): Promise<void> }> {
+  const shared = await testPostgres();
+  if (!shared.embedded) return { ...shared, stop: async () => undefined };
+  const free = net.createServer();
+  await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+  const port = (free.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => free.close(() => resolve()));
+  const started = await ensureEmbeddedServer(port);
+  return {
+    ...started,
+    stop: async () => {
+      try {
+        process.kill(Number(readFileSync(embeddedPidFile(port), 'utf8')), 'SIGTERM');
+      } catch {
+        /* already gone (it exits by itself when idle) */
+      }
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------

@@ -12,15 +12,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import {
-  freshSchema,
-  notifyPostgres,
-  postgresSessions,
-  startServer,
-  testPostgres,
-  type FreshSchema,
-  type RunningServer,
-} from '@opentill/testkit';
+import { freshSchema, isolatedPostgres, startServer, type FreshSchema, type RunningServer } from '@opentill/testkit';
 import { raw, waitUntil, type RawResponse } from './helpers.js';
 import { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 
@@ -32,13 +24,12 @@ const boundsEnv = {
 };
 /** A request bounded on the client side far above the node's bounds: a hang fails the test. */
 const answerWithinMs = 30_000;
-/** listen.ts names its connections `opentill listen <channel>`; one for the outbox, one for the reader bus. */
-const listenerPrefix = 'opentill listen ';
+/** One LISTEN connection for the outbox, one for the reader bus. */
 const listenerCount = 2;
 
 describe('store: PostgreSQL silently cut (packets dropped, nothing closed)', () => {
+  let postgres: Awaited<ReturnType<typeof isolatedPostgres>>;
   let schema: FreshSchema;
-  let direct: string;
   let proxy: TcpProxy;
   let server: RunningServer;
 
@@ -56,16 +47,8 @@ describe('store: PostgreSQL silently cut (packets dropped, nothing closed)', () 
       { amount: 500, currency: 'usd', 'payment_method_types[0]': 'card_present', 'metadata[op]': op },
       `silent-${op}`,
     );
-  /** The node's LISTEN connections that are listening now (idle after LISTEN or a liveness check). */
-  const listeners = async () => {
-    const through = new Set(proxy.passingUpstreamPorts());
-    return (await postgresSessions(direct, listenerPrefix)).filter(
-      (session) =>
-        through.has(session.clientPort) &&
-        session.state === 'idle' &&
-        (session.query.startsWith('LISTEN ') || session.query === 'SELECT 1'),
-    );
-  };
+  /** The node's LISTEN connections that are listening now (read off the proxy's wire). */
+  const listeners = () => proxy.passingListeners();
   const assertRetryable = (response: RawResponse, what: string) => {
     assert.equal(response.status, 500, `${what}: ${response.status} ${response.text}`);
     assert.equal(response.body.error.type, 'api_error', `${what}: ${response.text}`);
@@ -73,9 +56,9 @@ describe('store: PostgreSQL silently cut (packets dropped, nothing closed)', () 
   };
 
   before(async () => {
-    const postgres = await testPostgres();
-    assert.ok(!postgres.embedded, 'needs the real PostgreSQL (CI=true): pg_stat_activity and client ports');
-    direct = postgres.url;
+    // Its own embedded server on the fallback: connections frozen mid-transaction by the black hole
+    // would hold the shared one (one transaction at a time) for every other test file.
+    postgres = await isolatedPostgres();
     schema = await freshSchema(postgres.url, 'silent-cut');
     const target = new URL(schema.url);
     proxy = await tcpProxy(Number(target.port || 5432));
@@ -88,19 +71,18 @@ describe('store: PostgreSQL silently cut (packets dropped, nothing closed)', () 
     await server?.stop();
     await proxy?.close();
     await schema?.drop();
+    await postgres?.stop();
   });
 
   it('answers retryable Stripe errors during the black hole, then serves and listens again by itself', async () => {
     const before = await create('before');
     assert.equal(before.status, 200, before.text);
     let listenedBefore: number[] = [];
-    let channels: string[] = [];
     await waitUntil(
-      async () => {
-        const now = await listeners();
-        listenedBefore = now.map((session) => session.clientPort);
-        channels = now.map((session) => session.applicationName.slice(listenerPrefix.length));
-        return listenedBefore.length === listenerCount;
+      () => {
+        const now = listeners();
+        listenedBefore = now.map((listener) => listener.id);
+        return Promise.resolve(new Set(now.map((listener) => listener.channel)).size === listenerCount);
       },
       'the node listening through the proxy',
       20_000,
@@ -108,10 +90,9 @@ describe('store: PostgreSQL silently cut (packets dropped, nothing closed)', () 
     );
 
     proxy.blackHole();
-    // A wake-up on each channel is lost in the black hole, so the LISTEN connections are out of step
-    // for good (even without their own checks): only reconnecting brings wake-ups back. The payload
-    // names no schema of ours, so every listener of the database ignores it.
-    for (const channel of channels) await notifyPostgres(direct, channel, 'silent-cut-test|none|none');
+    // The LISTEN connections see no error; their liveness checks (every 500 ms here) are swallowed,
+    // so they are out of step for good (the proxy keeps them black holes after the restore, as a
+    // firewall that forgot them would): only reconnecting brings wake-ups back.
     // Each request waits out at most a checkout or a query, then the release of its key: it answers.
     // Sequential and concurrent, reads and keyed writes.
     assertRetryable(await call('GET', '/v1/payment_intents?limit=3'), 'list');
@@ -140,12 +121,12 @@ describe('store: PostgreSQL silently cut (packets dropped, nothing closed)', () 
     assert.equal(recovered?.status, 200, recovered?.text);
     // New LISTEN connections: the old ones saw no error, only their liveness check found them dead.
     await waitUntil(
-      async () => {
-        const now = await listeners();
-        return (
+      () => {
+        const now = listeners();
+        return Promise.resolve(
           now.length === listenerCount &&
-          new Set(now.map((session) => session.applicationName)).size === listenerCount &&
-          now.every((session) => !listenedBefore.includes(session.clientPort))
+            new Set(now.map((listener) => listener.channel)).size === listenerCount &&
+            now.every((listener) => !listenedBefore.includes(listener.id)),
         );
       },
       'the node listening again on new connections',

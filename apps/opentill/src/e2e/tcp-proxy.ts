@@ -19,6 +19,12 @@ export interface TcpProxy {
    * this proxy.
    */
   passingUpstreamPorts(): number[];
+  /**
+   * The connections passing traffic now (opened since the last restore) that sent `LISTEN <channel>`
+   * and had it answered: a node's LISTEN connections, read off the wire (works whichever PostgreSQL
+   * is behind the proxy). Each with its own id, to tell new connections from old ones.
+   */
+  passingListeners(): Array<{ id: number; channel: string }>;
   close(): Promise<void>;
 }
 
@@ -29,6 +35,9 @@ interface Pair {
   held: boolean;
   /** Bytes lost while held: the two sides no longer agree on the stream. */
   lost: boolean;
+  id: number;
+  /** The channel of a `LISTEN` this connection sent, and whether PostgreSQL answered it. */
+  listen: { channel: string; answered: boolean } | null;
 }
 
 const swallow = (): void => undefined;
@@ -60,7 +69,17 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
     pair.upstream!.removeAllListeners('data');
     pair.client.pipe(pair.upstream!);
     pair.upstream!.pipe(pair.client);
+    // Reads the wire for LISTEN (a simple-protocol query: its text is in the chunk) and its
+    // CommandComplete tag coming back.
+    pair.client.on('data', (chunk: Buffer) => {
+      const listen = /LISTEN "?([\w.]+)"?/.exec(chunk.toString('latin1'));
+      if (listen) pair.listen = { channel: listen[1]!, answered: false };
+    });
+    pair.upstream!.on('data', (chunk: Buffer) => {
+      if (pair.listen && chunk.includes('LISTEN\0', 0, 'latin1')) pair.listen.answered = true;
+    });
   };
+  let pairCount = 0;
   const server = net.createServer((client) => {
     if (mode === 'cut') {
       client.destroy();
@@ -68,7 +87,7 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
     }
     if (mode === 'blackHole') {
       // The node's SYN is answered (by this host), its startup message never is.
-      const pair: Pair = { client, upstream: null, held: true, lost: true };
+      const pair: Pair = { client, upstream: null, held: true, lost: true, id: ++pairCount, listen: null };
       pairs.add(pair);
       client.on('data', swallow).on('error', swallow);
       client.on('close', () => {
@@ -77,7 +96,7 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
       return;
     }
     const upstream = net.connect(targetPort, '127.0.0.1');
-    const pair: Pair = { client, upstream, held: false, lost: false };
+    const pair: Pair = { client, upstream, held: false, lost: false, id: ++pairCount, listen: null };
     pairs.add(pair);
     // A held connection whose node side closes during the black hole keeps its PostgreSQL side
     // open (the node's goodbye is lost too) until `restore()`.
@@ -119,6 +138,14 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
         if (!pair.held && pair.upstream?.localPort !== undefined) ports.push(pair.upstream.localPort);
       }
       return ports;
+    },
+    passingListeners() {
+      const listeners: Array<{ id: number; channel: string }> = [];
+      for (const pair of pairs) {
+        if (!pair.held && !pair.client.destroyed && pair.listen?.answered)
+          listeners.push({ id: pair.id, channel: pair.listen.channel });
+      }
+      return listeners;
     },
     async close() {
       mode = 'cut';
