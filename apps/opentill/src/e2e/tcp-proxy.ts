@@ -14,12 +14,6 @@ export interface TcpProxy {
   blackHole(): void;
   restore(): void;
   /**
-   * The local ports of the upstream connections passing traffic now (opened since the last
-   * restore): PostgreSQL's `pg_stat_activity.client_port` of the connections a node has through
-   * this proxy.
-   */
-  passingUpstreamPorts(): number[];
-  /**
    * The connections passing traffic now (opened since the last restore) that sent `LISTEN <channel>`
    * and had it answered: a node's LISTEN connections, read off the wire (works whichever PostgreSQL
    * is behind the proxy). Each with its own id, to tell new connections from old ones.
@@ -131,13 +125,6 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
         if (!pair.upstream || pair.client.destroyed) destroy(pair);
         else if (!pair.lost) pass(pair);
       }
-    },
-    passingUpstreamPorts() {
-      const ports: number[] = [];
-      for (const pair of pairs) {
-        if (!pair.held && pair.upstream?.localPort !== undefined) ports.push(pair.upstream.localPort);
-      }
-      return ports;
     },
     passingListeners() {
       const listeners: Array<{ id: number; channel: string }> = [];
