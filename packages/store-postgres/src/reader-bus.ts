@@ -13,6 +13,7 @@ import {
   type ReaderPairing,
   type RegisteredPairing,
   readerBusChannel,
+  readerBusDoneTopic,
   type ReaderBusListener,
   type ReaderBusStore,
   type ReaderMessage,
@@ -169,11 +170,13 @@ export class PostgresReaderBus implements ReaderBusStore {
   }
 
   private async conclude(id: string, from: ReaderMessageState, result: string): Promise<boolean> {
+    // The wake-up goes out at commit with the row: an answer carries the result it committed.
+    const topic = from === 'taken' ? readerBusDoneTopic(id, result) : 'done';
     const { rowCount } = await this.pool.query({
       name: 'opentill_reader_conclude',
       text: `WITH done AS (UPDATE reader_messages SET state = 'done', result = $2 WHERE id = $1 AND state = $3 RETURNING from_node)
-        SELECT ${notifySql('from_node', "'done'")} FROM done`,
-      values: [id, result, from],
+        SELECT ${notifySql('from_node', '$4::text')} FROM done`,
+      values: [id, result, from, topic],
     });
     return rowCount === 1;
   }

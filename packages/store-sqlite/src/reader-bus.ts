@@ -4,16 +4,17 @@
  * same as on PostgreSQL, so the bus runs the same code path on both stores.
  */
 import type Database from 'better-sqlite3';
-import type {
-  ClaimedPairing,
-  ReaderPairing,
-  RegisteredPairing,
-  ReaderBusListener,
-  ReaderBusStore,
-  ReaderMessage,
-  ReaderMessageResult,
-  ReaderMessageState,
-  ReaderOwner,
+import {
+  readerBusDoneTopic,
+  type ClaimedPairing,
+  type ReaderPairing,
+  type RegisteredPairing,
+  type ReaderBusListener,
+  type ReaderBusStore,
+  type ReaderMessage,
+  type ReaderMessageResult,
+  type ReaderMessageState,
+  type ReaderOwner,
 } from '@opentill/engine';
 
 type OwnerRow = { node_id: string; epoch: number; expires_at_ms: number };
@@ -160,7 +161,7 @@ export class SqliteReaderBus implements ReaderBusStore {
         "UPDATE reader_messages SET state = 'done', result = ? WHERE id = ? AND state = ? RETURNING from_node",
       )
       .get(result, id, from);
-    if (row) this.wake(row.from_node, 'done');
+    if (row) this.wake(row.from_node, from === 'taken' ? readerBusDoneTopic(id, result) : 'done');
     return row !== undefined;
   }
 
