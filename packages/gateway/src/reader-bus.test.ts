@@ -112,6 +112,22 @@ for (const [kind, open] of Object.entries(kinds)) {
       assert.equal(await sender.ownerOf(ACCT, 'tmr_1'), null);
     });
 
+    test("a request to the reader's holder finds it in the same statement; no other node holding it: unheld", async () => {
+      const holder = await bus(`${kind}_holder`, async (message) => JSON.stringify({ to: message.toNode }));
+      const sender = await bus(`${kind}_asker`, async () => '{}');
+      const toHolder = (from: ReaderBus) =>
+        from.request(
+          { accountId: ACCT, readerId: 'tmr_held', toNode: null, kind: 'deliver', payload: '{}' },
+          { pickupMs: 1_000, answerMs: 1_000 },
+        );
+      assert.deepEqual(await toHolder(sender), { kind: 'unheld' }, 'no lease yet');
+      const epoch = await holder.own(ACCT, 'tmr_held');
+      assert.deepEqual(await toHolder(holder), { kind: 'unheld' }, 'the holder itself is not another node');
+      assert.deepEqual(await toHolder(sender), { kind: 'answered', result: JSON.stringify({ to: holder.nodeId }) });
+      await holder.release(ACCT, 'tmr_held', epoch!);
+      assert.deepEqual(await toHolder(sender), { kind: 'unheld' }, 'a released lease');
+    });
+
     test('the answer comes with its wake-up: the sender does not read the row back', async () => {
       const owner = await bus(`${kind}_quick`, async () => '{"delivery":{"kind":"ack"}}');
       let reads = 0;

@@ -37,9 +37,10 @@ export type ReaderMessageHandler = (message: ReaderMessage) => Promise<string>;
  * How a request ended. `answered`: the owner's result. `unclaimed`: no node took the row in time and
  * the sender withdrew it (nothing was delivered). `unanswered`: the owner took the row but no answer
  * came in time (it may have delivered it, then died): the caller must assume it was delivered.
+ * `unheld`: sent to the reader's holder, but no other node holds a live lease on it (nothing written).
  */
 export type ReaderRequestOutcome =
-  { kind: 'answered'; result: string } | { kind: 'unclaimed' } | { kind: 'unanswered' };
+  { kind: 'answered'; result: string } | { kind: 'unclaimed' } | { kind: 'unanswered' } | { kind: 'unheld' };
 
 /** A request waiting for its answer: the one a wake-up carried, and how to end its current wait. */
 interface Awaited {
@@ -241,10 +242,12 @@ export class ReaderBus {
 
   /**
    * Writes a row for `toNode` and waits for its answer: up to `pickupMs` for the owner to take it
-   * (else the row is withdrawn: `unclaimed`), then up to `answerMs` more for the answer.
+   * (else the row is withdrawn: `unclaimed`), then up to `answerMs` more for the answer. `toNode`
+   * null: the node holding a live lease on the reader, read in the same statement as the row is
+   * written (one round trip, not two); none other than this one: `unheld`.
    */
   async request(
-    message: Pick<ReaderMessage, 'accountId' | 'readerId' | 'toNode' | 'kind' | 'payload'>,
+    message: Pick<ReaderMessage, 'accountId' | 'readerId' | 'kind' | 'payload'> & { toNode: string | null },
     budget: { pickupMs: number; answerMs: number },
   ): Promise<ReaderRequestOutcome> {
     const id = `rbm_${randomBytes(12).toString('hex')}`;
@@ -258,7 +261,9 @@ export class ReaderBus {
       // sender is not yet waiting (during `send`, during a read that saw the row before its answer)
       // is never lost to a poll interval.
       let seen = this.wakeUpCount;
-      await this.store.send({ ...message, id, fromNode: this.nodeId, createdMs: startMs });
+      const row0 = { ...message, id, fromNode: this.nodeId, createdMs: startMs };
+      if (message.toNode !== null) await this.store.send({ ...row0, toNode: message.toNode });
+      else if ((await this.store.sendToHolder(row0, startMs)) === null) return { kind: 'unheld' };
       // Just written: nothing to read before a wake-up or a poll interval.
       let row: ReaderMessageResult | null = { state: 'pending', result: null };
       // Bounded: each round waits for a wake-up or one poll interval, and the deadline ends the rounds.

@@ -145,6 +145,30 @@ export class PostgresReaderBus implements ReaderBusStore {
     });
   }
 
+  async sendToHolder(message: Omit<ReaderMessage, 'toNode'>, nowMs: number): Promise<string | null> {
+    // One round trip: the lease read, the row and its NOTIFY (sent at commit, with the row).
+    const { rows } = await this.pool.query<{ to_node: string }>({
+      name: 'opentill_reader_send_to_holder',
+      text: `WITH holder AS (
+          SELECT node_id FROM reader_owners WHERE account_id = $2 AND reader_id = $3 AND expires_at_ms > $8 AND node_id <> $4),
+        sent AS (
+          INSERT INTO reader_messages (id, account_id, reader_id, from_node, to_node, kind, payload, state, result, created_ms)
+          SELECT $1, $2, $3, $4, node_id, $5, $6, 'pending', NULL, $7 FROM holder RETURNING to_node)
+        SELECT to_node, ${notifySql('to_node', "'message'")} FROM sent`,
+      values: [
+        message.id,
+        message.accountId,
+        message.readerId,
+        message.fromNode,
+        message.kind,
+        message.payload,
+        message.createdMs,
+        nowMs,
+      ],
+    });
+    return rows[0]?.to_node ?? null;
+  }
+
   async take(nodeId: string, limit: number): Promise<ReaderMessage[]> {
     const { rows } = await this.pool.query<MessageRow>({
       name: 'opentill_reader_take',

@@ -109,6 +109,12 @@ export interface ReaderBusStore {
 
   /** Writes a `pending` row and wakes its target node. */
   send(message: ReaderMessage): Promise<void>;
+  /**
+   * Reads the reader's lease and writes a `pending` row for its holder in one statement: the node
+   * holding a live lease (`expiresAtMs` > `nowMs`) other than the sender. Returns that node, woken;
+   * null when no other node holds one (nothing written).
+   */
+  sendToHolder(message: Omit<ReaderMessage, 'toNode'>, nowMs: number): Promise<string | null>;
   /** Claims up to `limit` pending rows addressed to `nodeId` (→ `taken`), oldest first. */
   take(nodeId: string, limit: number): Promise<ReaderMessage[]>;
   /**
