@@ -27,8 +27,9 @@
 // per call ≤ 2×), and the CPU the OpenTill nodes (and haproxy) spent per payment.
 //
 // Options: --rate N (4 payments/s), --readers N (4), --duration S (20), --warmup N (5 payments per
-// reader, not counted), --nodes N (2), --kinds device,simulated.
-import { readFileSync } from 'node:fs';
+// reader, not counted), --nodes N (2), --kinds device,simulated, --samples FILE (every payment's
+// per-call ms as JSON, by part: to pool several runs, e.g. before/after runs taken in turn).
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -44,12 +45,13 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string' },
     nodes: { type: 'string' },
     kinds: { type: 'string' },
+    samples: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
 if (flags.help) {
   process.stdout.write(
-    'node bench/cluster-terminal.mjs [--rate 4] [--readers 4] [--duration 20] [--warmup 5] [--nodes 2]\n',
+    'node bench/cluster-terminal.mjs [--rate 4] [--readers 4] [--duration 20] [--warmup 5] [--nodes 2] [--samples FILE]\n',
   );
   process.exit(0);
 }
@@ -207,6 +209,7 @@ function summarize(result) {
   const allCalls = result.payments.flatMap((p) => callNames.map((name) => p[name]));
   const totals = result.payments.map((p) => callNames.reduce((sum, name) => sum + p[name], 0));
   return {
+    samples: result.payments,
     perCall,
     call: { p50: percentile(allCalls, 0.5), p99: percentile(allCalls, 0.99) },
     payment: { p50: percentile(totals, 0.5), p99: percentile(totals, 0.99) },
@@ -293,6 +296,13 @@ for (const kind of kinds) {
   const parts = [];
   await runKind(kind, parts);
   byKind.push(parts);
+}
+if (flags.samples) {
+  const samples = Object.fromEntries(byKind.flat().map((part) => [part.label, part.samples]));
+  writeFileSync(
+    flags.samples,
+    JSON.stringify({ rate, readers: readerCount, durationS, loadAverage: os.loadavg(), samples }),
+  );
 }
 const ms = (x) => (x < 10 ? x.toFixed(1) : String(Math.round(x)));
 const ratio = (x, of) => `${(x / of).toFixed(2)}×`;

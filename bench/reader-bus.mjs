@@ -7,7 +7,8 @@
 //   2. the same call sent to node B: a command row, NOTIFY, node A delivers, records the ack, B answers;
 //   3. the same with every NOTIFY ignored (a second pair of nodes, OPENTILL_TEST_READER_BUS_WAKEUPS=off):
 //      the poll alone carries the bus (poll interval --poll-ms).
-// Calls are sequential (one reader takes one command at a time). Options: --calls N (200), --poll-ms N (500).
+// Calls are sequential (one reader takes one command at a time), at most one per 50 ms (the device's
+// frame rate limit). Options: --calls N (200), --poll-ms N (500).
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -91,9 +92,24 @@ async function measure(node, readerId) {
     'cart[line_items][0][quantity]': '1',
   };
   const latencies = [];
+  // A device may send at most 50 frames/s (limits.readerMessagesPerSecondMax, burst 100), and it
+  // acknowledges every command: calls back to back on a quiet machine (~7 ms each) drained that
+  // budget within seconds and the node closed the device (`rate_limited`), so the next call failed
+  // with terminal_reader_timeout. Calls start at most every `spacingMs` (each still timed alone).
+  const spacingMs = 50;
+  let lastStart = -Infinity;
+  const paced = async () => {
+    const wait = lastStart + spacingMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    lastStart = performance.now();
+  };
   // Warm-up (JIT, pools, prepared statements), not counted.
-  for (let i = 0; i < 20; i += 1) await api(node, `/v1/terminal/readers/${readerId}/set_reader_display`, params);
+  for (let i = 0; i < 20; i += 1) {
+    await paced();
+    await api(node, `/v1/terminal/readers/${readerId}/set_reader_display`, params);
+  }
   for (let i = 0; i < calls; i += 1) {
+    await paced();
     const started = performance.now();
     await api(node, `/v1/terminal/readers/${readerId}/set_reader_display`, params);
     latencies.push(performance.now() - started);

@@ -312,14 +312,15 @@ export class ReaderGateway implements ReaderLink {
     nowMs: number,
     accountId: string,
   ): Promise<DeliveryResult> {
-    const owner = await this.bus.ownerOf(accountId, reader.id);
-    if (owner === null || owner === this.bus.nodeId) return { delivery: { kind: 'timeout', delivered: false } };
     const payload: DeliverPayload = { reader, command, nowMs };
+    // To the lease holder, read in the same statement as the row is written.
     const outcome = await this.bus.request(
-      { accountId, readerId: reader.id, toNode: owner, kind: 'deliver', payload: JSON.stringify(payload) },
+      { accountId, readerId: reader.id, toNode: null, kind: 'deliver', payload: JSON.stringify(payload) },
       { pickupMs: this.pickupMs(), answerMs: this.ackTimeoutMs + this.pickupMs() },
     );
-    if (outcome.kind === 'unclaimed') return { delivery: { kind: 'timeout', delivered: false } };
+    if (outcome.kind === 'unclaimed' || outcome.kind === 'unheld') {
+      return { delivery: { kind: 'timeout', delivered: false } };
+    }
     const answered = outcome.kind === 'answered' ? (JSON.parse(outcome.result) as Partial<DeliveryResult>) : {};
     return answered.delivery ? { delivery: answered.delivery } : { delivery: { kind: 'timeout', delivered: true } };
   }
@@ -880,11 +881,9 @@ export class ReaderGateway implements ReaderLink {
   ): Promise<boolean> {
     const device = this.devices.get(readerId);
     if (device) return device.accountId === accountId && this.forwardInput(readerId, input);
-    const owner = await this.bus.ownerOf(accountId, readerId);
-    if (owner === null || owner === this.bus.nodeId) return false;
     const payload: InputPayload = { input };
     const outcome = await this.bus.request(
-      { accountId, readerId, toNode: owner, kind: 'input', payload: JSON.stringify(payload) },
+      { accountId, readerId, toNode: null, kind: 'input', payload: JSON.stringify(payload) },
       { pickupMs: this.pickupMs(), answerMs: this.pickupMs() },
     );
     return outcome.kind === 'answered' && (JSON.parse(outcome.result) as { ok?: boolean }).ok === true;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { systemClock, type ReaderMessage, type Store } from '@opentill/engine';
+import { systemClock, type ReaderBusStore, type ReaderMessage, type Store } from '@opentill/engine';
 import { SqliteStore } from '@opentill/store-sqlite';
 import { PostgresStore } from '@opentill/store-postgres';
 import { freshSchema, testPostgres } from '@opentill/testkit';
@@ -64,10 +64,11 @@ for (const [kind, open] of Object.entries(kinds)) {
       nodeId: string,
       handle: (message: ReaderMessage) => Promise<string>,
       options: ReaderBusOptions = {},
+      wrap: (store: ReaderBusStore) => ReaderBusStore = (store) => store,
     ) => {
       const store = buses.length % 2 === 0 ? stores.a : stores.b;
       const created = new ReaderBus(
-        store.readerBus,
+        wrap(store.readerBus),
         systemClock,
         handle,
         (_account, readerId, _epoch) => {
@@ -109,6 +110,114 @@ for (const [kind, open] of Object.entries(kinds)) {
       assert.equal(seen[0]!.fromNode, sender.nodeId);
       await owner.release(ACCT, 'tmr_1', epoch!);
       assert.equal(await sender.ownerOf(ACCT, 'tmr_1'), null);
+    });
+
+    test("a request to the reader's holder finds it in the same statement; no other node holding it: unheld", async () => {
+      const holder = await bus(`${kind}_holder`, async (message) => JSON.stringify({ to: message.toNode }));
+      const sender = await bus(`${kind}_asker`, async () => '{}');
+      const toHolder = (from: ReaderBus) =>
+        from.request(
+          { accountId: ACCT, readerId: 'tmr_held', toNode: null, kind: 'deliver', payload: '{}' },
+          { pickupMs: 1_000, answerMs: 1_000 },
+        );
+      assert.deepEqual(await toHolder(sender), { kind: 'unheld' }, 'no lease yet');
+      const epoch = await holder.own(ACCT, 'tmr_held');
+      assert.deepEqual(await toHolder(holder), { kind: 'unheld' }, 'the holder itself is not another node');
+      assert.deepEqual(await toHolder(sender), { kind: 'answered', result: JSON.stringify({ to: holder.nodeId }) });
+      await holder.release(ACCT, 'tmr_held', epoch!);
+      assert.deepEqual(await toHolder(sender), { kind: 'unheld' }, 'a released lease');
+    });
+
+    test('the answer comes with its wake-up: the sender does not read the row back', async () => {
+      const owner = await bus(`${kind}_quick`, async () => '{"delivery":{"kind":"ack"}}');
+      let reads = 0;
+      // No poll within the test: only the wake-up can end the sender's wait before its 30 s deadline.
+      const sender = await bus(
+        `${kind}_hinted`,
+        async () => '{}',
+        { pollMs: 600_000 },
+        (store) =>
+          Object.assign(Object.create(store) as ReaderBusStore, {
+            result: (id: string) => {
+              reads += 1;
+              return store.result(id);
+            },
+          }),
+      );
+      assert.deepEqual(await request(sender, owner.nodeId, { pickupMs: 30_000, answerMs: 30_000 }), {
+        kind: 'answered',
+        result: '{"delivery":{"kind":"ack"}}',
+      });
+      assert.equal(reads, 0);
+    });
+
+    test('a wake-up that comes while the sender reads the row (an answer too big to carry) is not lost', async () => {
+      // The answer is too big for the wake-up, so the sender must read the row. Its read sees the row
+      // still taken, and the answer's wake-up is delivered before that read returns: the sender must
+      // read again at once, not sleep until its next poll (10 minutes here; 500 ms by default).
+      const big = JSON.stringify({ pad: 'x'.repeat(8_000) });
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let taken: () => void = () => undefined;
+      const tookIt = new Promise<void>((resolve) => {
+        taken = resolve;
+      });
+      const owner = await bus(`${kind}_slow_answer`, async () => {
+        taken();
+        await gate;
+        return big;
+      });
+      let heardDone: () => void = () => undefined;
+      const doneHeard = new Promise<void>((resolve) => {
+        heardDone = resolve;
+      });
+      let inject: (target: string, topic: string) => void = () => undefined;
+      let reads = 0;
+      let inner: ReaderBusStore | null = null;
+      const sender = await bus(
+        `${kind}_racing`,
+        async () => '{}',
+        { pollMs: 600_000 },
+        (store) => {
+          inner = store;
+          return Object.assign(Object.create(store) as ReaderBusStore, {
+            subscribe: (listener: (target: string, topic: string) => void) => {
+              inject = listener;
+              return store.subscribe((target, topic) => {
+                listener(target, topic);
+                if (topic === 'done' && target.endsWith('_racing')) heardDone();
+              });
+            },
+            result: async (id: string) => {
+              reads += 1;
+              const row = await store.result(id);
+              if (reads === 1) {
+                assert.equal(row?.state, 'taken');
+                release(); // the owner answers now, while this read's (stale) row is on its way back
+                await doneHeard;
+              }
+              return row;
+            },
+          });
+        },
+      );
+      let outcome: unknown = null;
+      const pending = request(sender, owner.nodeId, { pickupMs: 600_000, answerMs: 600_000 }).then((answer) => {
+        outcome = answer;
+      });
+      await tookIt;
+      inject('*', 'listening'); // what a reconnected listener does: the sender reads its row now
+      await doneHeard;
+      // From here the sender needs one more read. Bounded: each attempt is one round trip of the same store.
+      for (let attempt = 0; attempt < 50 && outcome === null; attempt += 1) {
+        await inner!.result('rbm_none');
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      assert.ok(outcome !== null && (outcome as { result?: string }).result === big, 'answered with the big result');
+      assert.equal(reads, 2);
+      await pending;
     });
 
     test("a registered code's `paired` hint reaches its pairing node's topic listeners, not another node's", async () => {

@@ -3,13 +3,21 @@
  * node sharing the database. The store keeps the truth (engine/src/terminal/reader-bus-store.ts):
  * leases saying which node holds each device, and durable command rows. Wake-ups (PostgreSQL NOTIFY)
  * only shorten the wait: every node polls its pending rows, and a sender polls its row's answer, so
- * a lost NOTIFY costs at most `pollMs`.
+ * a lost NOTIFY costs at most `pollMs`. The answer's wake-up carries the answer when it fits, so the
+ * sender does not read the row back; and a wake-up that comes while the sender is not yet waiting
+ * (during its write or its read) ends its next wait at once instead of being lost to a poll.
  *
  * On SQLite there is one node: no other node ever owns a reader, so a reader not connected here is
  * simply not connected (the one-node behaviour), yet leases are written and read the same way.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, ReaderBusStore, ReaderMessage } from '@opentill/engine';
+import {
+  parseReaderBusDone,
+  type Clock,
+  type ReaderBusStore,
+  type ReaderMessage,
+  type ReaderMessageResult,
+} from '@opentill/engine';
 
 export interface ReaderBusOptions {
   /** This node's id in leases and rows (default: random per process). */
@@ -29,9 +37,16 @@ export type ReaderMessageHandler = (message: ReaderMessage) => Promise<string>;
  * How a request ended. `answered`: the owner's result. `unclaimed`: no node took the row in time and
  * the sender withdrew it (nothing was delivered). `unanswered`: the owner took the row but no answer
  * came in time (it may have delivered it, then died): the caller must assume it was delivered.
+ * `unheld`: sent to the reader's holder, but no other node holds a live lease on it (nothing written).
  */
 export type ReaderRequestOutcome =
-  { kind: 'answered'; result: string } | { kind: 'unclaimed' } | { kind: 'unanswered' };
+  { kind: 'answered'; result: string } | { kind: 'unclaimed' } | { kind: 'unanswered' } | { kind: 'unheld' };
+
+/** A request waiting for its answer: the one a wake-up carried, and how to end its current wait. */
+interface Awaited {
+  result: string | null;
+  wake: (() => void) | null;
+}
 
 interface Lease {
   accountId: string;
@@ -52,6 +67,10 @@ export class ReaderBus {
   private readonly wakeUps: boolean;
   private readonly leases = new Map<string, Lease>();
   private readonly waiting = new Set<() => void>();
+  /** The requests of this node waiting for their answer, by row id. */
+  private readonly awaiting = new Map<string, Awaited>();
+  /** Wake-ups for every waiting request (`done` without a result, `listening`) so far. */
+  private wakeUpCount = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => Promise<void>) | null = null;
   private draining: Promise<void> | null = null;
@@ -135,8 +154,21 @@ export class ReaderBus {
   private onHint(target: string, topic: string): void {
     if (!this.wakeUps || this.stopped) return;
     if (target !== this.nodeId && target !== '*') return;
+    const answer = parseReaderBusDone(topic);
+    if (answer) {
+      // An answer to one of this node's requests, as committed in its row: only that request wakes.
+      const awaited = this.awaiting.get(answer.id);
+      if (awaited) {
+        awaited.result = answer.result;
+        awaited.wake?.();
+      }
+      return;
+    }
     if (topic === 'message' || topic === 'listening') void this.drain().catch(() => undefined);
-    if (topic === 'done' || topic === 'listening') for (const wake of this.waiting) wake();
+    if (topic === 'done' || topic === 'listening') {
+      this.wakeUpCount += 1;
+      for (const wake of this.waiting) wake();
+    }
     if (topic !== 'listening' && topic !== 'message' && topic !== 'done') {
       for (const listener of this.hintListeners) listener(topic);
     }
@@ -210,41 +242,68 @@ export class ReaderBus {
 
   /**
    * Writes a row for `toNode` and waits for its answer: up to `pickupMs` for the owner to take it
-   * (else the row is withdrawn: `unclaimed`), then up to `answerMs` more for the answer.
+   * (else the row is withdrawn: `unclaimed`), then up to `answerMs` more for the answer. `toNode`
+   * null: the node holding a live lease on the reader, read in the same statement as the row is
+   * written (one round trip, not two); none other than this one: `unheld`.
    */
   async request(
-    message: Pick<ReaderMessage, 'accountId' | 'readerId' | 'toNode' | 'kind' | 'payload'>,
+    message: Pick<ReaderMessage, 'accountId' | 'readerId' | 'kind' | 'payload'> & { toNode: string | null },
     budget: { pickupMs: number; answerMs: number },
   ): Promise<ReaderRequestOutcome> {
     const id = `rbm_${randomBytes(12).toString('hex')}`;
     const startMs = this.clock.nowMs();
-    await this.store.send({ ...message, id, fromNode: this.nodeId, createdMs: startMs });
-    // Bounded: each round waits for a wake-up or one poll interval, and the deadline ends the rounds.
-    const roundsMax = Math.ceil((budget.pickupMs + budget.answerMs) / Math.max(1, Math.min(this.pollMs, 50))) + 4;
-    for (let round = 0; round < roundsMax; round += 1) {
-      const row = await this.store.result(id);
-      if (row?.state === 'done' && row.result !== null) return { kind: 'answered', result: row.result };
-      const elapsed = this.clock.nowMs() - startMs;
-      if (row?.state === 'pending' && elapsed >= budget.pickupMs) {
-        if (await this.store.withdraw(id, JSON.stringify({ withdrawn: true }))) return { kind: 'unclaimed' };
-        continue; // taken meanwhile: wait for its answer
+    // Registered before the row is written: the owner's answer (a wake-up carrying it) can arrive
+    // before `send` itself returns.
+    const awaited: Awaited = { result: null, wake: null };
+    this.awaiting.set(id, awaited);
+    try {
+      // Every wake-up counted from here on ends the next wait at once, so one that arrives while the
+      // sender is not yet waiting (during `send`, during a read that saw the row before its answer)
+      // is never lost to a poll interval.
+      let seen = this.wakeUpCount;
+      const row0 = { ...message, id, fromNode: this.nodeId, createdMs: startMs };
+      if (message.toNode !== null) await this.store.send({ ...row0, toNode: message.toNode });
+      else if ((await this.store.sendToHolder(row0, startMs)) === null) return { kind: 'unheld' };
+      // Just written: nothing to read before a wake-up or a poll interval.
+      let row: ReaderMessageResult | null = { state: 'pending', result: null };
+      // Bounded: each round waits for a wake-up or one poll interval, and the deadline ends the rounds.
+      const roundsMax = Math.ceil((budget.pickupMs + budget.answerMs) / Math.max(1, Math.min(this.pollMs, 50))) + 4;
+      for (let round = 0; round < roundsMax; round += 1) {
+        if (round > 0 && awaited.result === null) {
+          seen = this.wakeUpCount;
+          row = await this.store.result(id);
+        }
+        if (awaited.result !== null) return { kind: 'answered', result: awaited.result };
+        if (row?.state === 'done' && row.result !== null) return { kind: 'answered', result: row.result };
+        const elapsed = this.clock.nowMs() - startMs;
+        if (row?.state === 'pending' && elapsed >= budget.pickupMs) {
+          if (await this.store.withdraw(id, JSON.stringify({ withdrawn: true }))) return { kind: 'unclaimed' };
+          continue; // taken meanwhile: wait for its answer
+        }
+        if (elapsed >= budget.pickupMs + budget.answerMs || this.stopped) return { kind: 'unanswered' };
+        const untilDeadline =
+          (row?.state === 'pending' ? budget.pickupMs : budget.pickupMs + budget.answerMs) - elapsed;
+        await this.wait(Math.max(1, Math.min(this.pollMs, untilDeadline)), seen, awaited);
       }
-      if (elapsed >= budget.pickupMs + budget.answerMs || this.stopped) return { kind: 'unanswered' };
-      const untilDeadline = (row?.state === 'pending' ? budget.pickupMs : budget.pickupMs + budget.answerMs) - elapsed;
-      await this.wait(Math.max(1, Math.min(this.pollMs, untilDeadline)));
+      return { kind: 'unanswered' };
+    } finally {
+      this.awaiting.delete(id);
     }
-    return { kind: 'unanswered' };
   }
 
-  private wait(ms: number): Promise<void> {
+  /** Up to `ms`, ended by a wake-up; at once if one came since `seen` or the answer is already here. */
+  private wait(ms: number, seen: number, awaited: Awaited): Promise<void> {
+    if (this.wakeUpCount !== seen || awaited.result !== null || this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
         this.waiting.delete(wake);
+        awaited.wake = null;
         resolve();
       };
       const timer = setTimeout(wake, ms);
       this.waiting.add(wake);
+      awaited.wake = wake;
     });
   }
 

@@ -13,6 +13,7 @@ import {
   type ReaderPairing,
   type RegisteredPairing,
   readerBusChannel,
+  readerBusDoneTopic,
   type ReaderBusListener,
   type ReaderBusStore,
   type ReaderMessage,
@@ -144,6 +145,30 @@ export class PostgresReaderBus implements ReaderBusStore {
     });
   }
 
+  async sendToHolder(message: Omit<ReaderMessage, 'toNode'>, nowMs: number): Promise<string | null> {
+    // One round trip: the lease read, the row and its NOTIFY (sent at commit, with the row).
+    const { rows } = await this.pool.query<{ to_node: string }>({
+      name: 'opentill_reader_send_to_holder',
+      text: `WITH holder AS (
+          SELECT node_id FROM reader_owners WHERE account_id = $2 AND reader_id = $3 AND expires_at_ms > $8 AND node_id <> $4),
+        sent AS (
+          INSERT INTO reader_messages (id, account_id, reader_id, from_node, to_node, kind, payload, state, result, created_ms)
+          SELECT $1, $2, $3, $4, node_id, $5, $6, 'pending', NULL, $7 FROM holder RETURNING to_node)
+        SELECT to_node, ${notifySql('to_node', "'message'")} FROM sent`,
+      values: [
+        message.id,
+        message.accountId,
+        message.readerId,
+        message.fromNode,
+        message.kind,
+        message.payload,
+        message.createdMs,
+        nowMs,
+      ],
+    });
+    return rows[0]?.to_node ?? null;
+  }
+
   async take(nodeId: string, limit: number): Promise<ReaderMessage[]> {
     const { rows } = await this.pool.query<MessageRow>({
       name: 'opentill_reader_take',
@@ -169,11 +194,13 @@ export class PostgresReaderBus implements ReaderBusStore {
   }
 
   private async conclude(id: string, from: ReaderMessageState, result: string): Promise<boolean> {
+    // The wake-up goes out at commit with the row: an answer carries the result it committed.
+    const topic = from === 'taken' ? readerBusDoneTopic(id, result) : 'done';
     const { rowCount } = await this.pool.query({
       name: 'opentill_reader_conclude',
       text: `WITH done AS (UPDATE reader_messages SET state = 'done', result = $2 WHERE id = $1 AND state = $3 RETURNING from_node)
-        SELECT ${notifySql('from_node', "'done'")} FROM done`,
-      values: [id, result, from],
+        SELECT ${notifySql('from_node', '$4::text')} FROM done`,
+      values: [id, result, from, topic],
     });
     return rowCount === 1;
   }

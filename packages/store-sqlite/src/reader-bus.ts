@@ -4,16 +4,17 @@
  * same as on PostgreSQL, so the bus runs the same code path on both stores.
  */
 import type Database from 'better-sqlite3';
-import type {
-  ClaimedPairing,
-  ReaderPairing,
-  RegisteredPairing,
-  ReaderBusListener,
-  ReaderBusStore,
-  ReaderMessage,
-  ReaderMessageResult,
-  ReaderMessageState,
-  ReaderOwner,
+import {
+  readerBusDoneTopic,
+  type ClaimedPairing,
+  type ReaderPairing,
+  type RegisteredPairing,
+  type ReaderBusListener,
+  type ReaderBusStore,
+  type ReaderMessage,
+  type ReaderMessageResult,
+  type ReaderMessageState,
+  type ReaderOwner,
 } from '@opentill/engine';
 
 type OwnerRow = { node_id: string; epoch: number; expires_at_ms: number };
@@ -133,6 +134,35 @@ export class SqliteReaderBus implements ReaderBusStore {
     this.wake(message.toNode, 'message');
   }
 
+  async sendToHolder(message: Omit<ReaderMessage, 'toNode'>, nowMs: number): Promise<string | null> {
+    const toNode = this.db.transaction(() => {
+      const owner = this.db
+        .prepare<[string, string, number, string], { node_id: string }>(
+          'SELECT node_id FROM reader_owners WHERE account_id = ? AND reader_id = ? AND expires_at_ms > ? AND node_id <> ?',
+        )
+        .get(message.accountId, message.readerId, nowMs, message.fromNode);
+      if (!owner) return null;
+      this.db
+        .prepare(
+          `INSERT INTO reader_messages (id, account_id, reader_id, from_node, to_node, kind, payload, state, result, created_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?)`,
+        )
+        .run(
+          message.id,
+          message.accountId,
+          message.readerId,
+          message.fromNode,
+          owner.node_id,
+          message.kind,
+          message.payload,
+          message.createdMs,
+        );
+      return owner.node_id;
+    })();
+    if (toNode !== null) this.wake(toNode, 'message');
+    return toNode;
+  }
+
   async take(nodeId: string, limit: number): Promise<ReaderMessage[]> {
     return this.db.transaction(() => {
       const rows = this.db
@@ -160,7 +190,7 @@ export class SqliteReaderBus implements ReaderBusStore {
         "UPDATE reader_messages SET state = 'done', result = ? WHERE id = ? AND state = ? RETURNING from_node",
       )
       .get(result, id, from);
-    if (row) this.wake(row.from_node, 'done');
+    if (row) this.wake(row.from_node, from === 'taken' ? readerBusDoneTopic(id, result) : 'done');
     return row !== undefined;
   }
 

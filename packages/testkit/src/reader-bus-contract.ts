@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import type { ReaderMessage, ReaderPairing, Store } from '@opentill/engine';
+import { readerBusDoneResultMax, type ReaderMessage, type ReaderPairing, type Store } from '@opentill/engine';
 
 type Test = (title: string, body: (store: Store, t: TestContext) => Promise<void>) => void;
 
@@ -152,15 +152,75 @@ export function readerBusContract(test: Test): void {
       await until(1);
       assert.deepEqual(heard, [{ target: 'node_a', topic: 'message', state: 'pending' }]);
       assert.equal((await bus.take('node_a', 1)).length, 1);
-      assert.equal(await bus.finish('rbm_w', '{}'), true);
+      assert.equal(await bus.finish('rbm_w', '{"ack":true}'), true);
       await until(2);
-      assert.deepEqual(heard[1], { target: 'node_b', topic: 'done', state: 'done' });
+      // The answer's wake-up carries it (readerBusDoneTopic), sent once the row holds it.
+      assert.deepEqual(heard[1], { target: 'node_b', topic: 'done:rbm_w:{"ack":true}', state: 'done' });
       await bus.notify('*', 'reader:acct_bus:tmr_1');
       await until(3);
       assert.deepEqual(
         heard.slice(2).map((h) => [h.target, h.topic]),
         [['*', 'reader:acct_bus:tmr_1']],
       );
+      // An answer too big for a NOTIFY payload, and a withdrawal: a plain `done` (the sender reads the row).
+      await bus.send(message('rbm_big', 'node_a'));
+      await bus.send(message('rbm_gone', 'node_a', { createdMs: T0 + 1 }));
+      await until(5);
+      assert.equal((await bus.take('node_a', 1)).length, 1);
+      assert.equal(await bus.finish('rbm_big', JSON.stringify({ pad: 'é'.repeat(readerBusDoneResultMax) })), true);
+      await until(6);
+      assert.equal(await bus.withdraw('rbm_gone', '{"withdrawn":true}'), true);
+      await until(7);
+      assert.deepEqual(
+        heard.slice(5).map((h) => [h.target, h.topic]),
+        [
+          ['node_b', 'done'],
+          ['node_b', 'done'],
+        ],
+      );
+    } finally {
+      await stop();
+    }
+  });
+
+  test("a row for the reader's holder: written for a live lease of another node, else nothing", async (store) => {
+    const bus = store.readerBus;
+    const heard: string[] = [];
+    let wakeUp: () => void = () => undefined;
+    const stop = await bus.subscribe((target, topic) => {
+      if (topic === 'listening') return;
+      heard.push(`${target}|${topic}`);
+      wakeUp();
+    });
+    try {
+      const row = (id: string) => {
+        const { toNode: _toNode, ...rest } = message(id, 'unused');
+        return rest;
+      };
+      assert.equal(await bus.sendToHolder(row('rbm_h0'), T0), null, 'no lease');
+      assert.equal(await bus.result('rbm_h0'), null);
+      await bus.own(ACCT, 'tmr_1', 'node_a', null, T0 + 15_000);
+      assert.equal(await bus.sendToHolder(row('rbm_h1'), T0), 'node_a');
+      assert.deepEqual(await bus.result('rbm_h1'), { state: 'pending', result: null });
+      assert.deepEqual(
+        (await bus.take('node_a', 10)).map((m) => [m.id, m.toNode, m.fromNode]),
+        [['rbm_h1', 'node_a', 'node_b']],
+      );
+      for (let attempt = 0; attempt < 200 && heard.length < 1; attempt += 1) {
+        await new Promise<void>((resolve) => {
+          wakeUp = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+      assert.deepEqual(heard, ['node_a|message']);
+      assert.equal(await bus.sendToHolder(row('rbm_h2'), T0 + 15_000), null, 'the lease expired');
+      assert.equal(
+        await bus.sendToHolder({ ...row('rbm_h3'), fromNode: 'node_a' }, T0),
+        null,
+        'the holder is the sender',
+      );
+      assert.equal(await bus.result('rbm_h2'), null);
+      assert.equal(await bus.result('rbm_h3'), null);
     } finally {
       await stop();
     }

@@ -18,6 +18,8 @@
  * Wake-ups: on PostgreSQL a `NOTIFY opentill_reader_bus` in the same statement as the write (so it
  * is sent at commit, never before the row is visible); on SQLite (one process) the listeners of this
  * process. A wake-up is a hint only: the bus polls the rows, so a lost NOTIFY costs one poll interval.
+ * The `done` wake-up of an answered row carries the answer when it fits (`readerBusDoneTopic`), so the
+ * sender need not read the row back; the row keeps it all the same, for the poll.
  */
 
 export interface ReaderOwner {
@@ -107,11 +109,20 @@ export interface ReaderBusStore {
 
   /** Writes a `pending` row and wakes its target node. */
   send(message: ReaderMessage): Promise<void>;
+  /**
+   * Reads the reader's lease and writes a `pending` row for its holder in one statement: the node
+   * holding a live lease (`expiresAtMs` > `nowMs`) other than the sender. Returns that node, woken;
+   * null when no other node holds one (nothing written).
+   */
+  sendToHolder(message: Omit<ReaderMessage, 'toNode'>, nowMs: number): Promise<string | null>;
   /** Claims up to `limit` pending rows addressed to `nodeId` (→ `taken`), oldest first. */
   take(nodeId: string, limit: number): Promise<ReaderMessage[]>;
-  /** `taken` → `done` with the owner's result, waking the sender; false if the row was not taken. */
+  /**
+   * `taken` → `done` with the owner's result, waking the sender with `readerBusDoneTopic` (the result
+   * itself when it fits); false if the row was not taken.
+   */
   finish(id: string, result: string): Promise<boolean>;
-  /** `pending` → `done` with the sender's own result (it gives up before any node took it); false if taken. */
+  /** `pending` → `done` with the sender's own result (it gives up before any node took it); false if taken. Wakes the sender with `done`. */
   withdraw(id: string, result: string): Promise<boolean>;
   result(id: string): Promise<ReaderMessageResult | null>;
   /** Deletes rows created before `olderThanMs` (wall clock); returns how many. */
@@ -151,4 +162,28 @@ export function readerBusPayload(target: string, topic: string): string {
 export function parseReaderBusPayload(payload: string): { target: string; topic: string } | null {
   const at = payload.indexOf('|');
   return at <= 0 ? null : { target: payload.slice(0, at), topic: payload.slice(at + 1) };
+}
+
+/**
+ * The largest result (UTF-8 bytes) a `done` wake-up carries: a NOTIFY payload must stay under 8,000
+ * bytes, and it also holds the schema (≤ 63), the target node id (≤ 64) and the row id.
+ */
+export const readerBusDoneResultMax = 7_000;
+
+/**
+ * The wake-up of a row its owner answered: `done:<id>:<result>` when the result fits, so the sender
+ * has the answer without reading the row; else `done` (the sender reads it). The topic is written in
+ * the same statement as the row (sent at commit), so the result it carries is the committed one.
+ */
+export function readerBusDoneTopic(id: string, result: string): string {
+  return new TextEncoder().encode(result).length <= readerBusDoneResultMax && !id.includes(':')
+    ? `done:${id}:${result}`
+    : 'done';
+}
+
+/** The row id and result of a `done:<id>:<result>` wake-up; null for any other topic. */
+export function parseReaderBusDone(topic: string): { id: string; result: string } | null {
+  if (!topic.startsWith('done:')) return null;
+  const at = topic.indexOf(':', 5);
+  return at <= 5 ? null : { id: topic.slice(5, at), result: topic.slice(at + 1) };
 }
