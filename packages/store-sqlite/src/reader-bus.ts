@@ -115,7 +115,8 @@ export class SqliteReaderBus implements ReaderBusStore {
     );
   }
 
-  async send(message: ReaderMessage): Promise<void> {
+  /** The pending row of a message (its wake-up is the caller's). */
+  private insertMessage(message: ReaderMessage): void {
     this.db
       .prepare(
         `INSERT INTO reader_messages (id, account_id, reader_id, from_node, to_node, kind, payload, state, result, created_ms)
@@ -131,6 +132,10 @@ export class SqliteReaderBus implements ReaderBusStore {
         message.payload,
         message.createdMs,
       );
+  }
+
+  async send(message: ReaderMessage): Promise<void> {
+    this.insertMessage(message);
     this.wake(message.toNode, 'message');
   }
 
@@ -142,21 +147,7 @@ export class SqliteReaderBus implements ReaderBusStore {
         )
         .get(message.accountId, message.readerId, nowMs, message.fromNode);
       if (!owner) return null;
-      this.db
-        .prepare(
-          `INSERT INTO reader_messages (id, account_id, reader_id, from_node, to_node, kind, payload, state, result, created_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?)`,
-        )
-        .run(
-          message.id,
-          message.accountId,
-          message.readerId,
-          message.fromNode,
-          owner.node_id,
-          message.kind,
-          message.payload,
-          message.createdMs,
-        );
+      this.insertMessage({ ...message, toNode: owner.node_id });
       return owner.node_id;
     })();
     if (toNode !== null) this.wake(toNode, 'message');
