@@ -22,8 +22,19 @@
 // judges issue 13's 15 % on each part's ratio to that direct node. --per-node-concurrency K instead
 // gives every part K connections per node (K × N in total), so the parts compare directly.
 //
+// Open loop (--rate R): the closed loop above ties a node's arrivals to its own answers (a node
+// that answers a batch at once gets the next batch at once, which is what lets it amortize), and
+// haproxy's round robin breaks that tie: a client's next request goes to another node, so each node
+// sees smoother arrivals and wakes up more often per request (measured: ~1.6 epoll waits per
+// request through haproxy against ~0.6 direct). That is a property of the load model, not cross-node
+// work. With --rate, every part gets the same arrivals: R requests/s on a fixed schedule (each on a
+// free connection of a pool of --concurrency), whatever the answers' pace. The parts: 1 node direct
+// at R, then per N: 1 node direct at R / N (the per-node rate of the cluster's nodes), N independent
+// nodes at R / N each, N nodes on one schema loaded directly at R / N each, and N nodes behind haproxy
+// at R. Pick R below what the 3-node part can serve on this machine, or the parts differ in queueing.
+//
 // Options: --duration S (5), --warmup S (1), --node-warmup S (3), --concurrency N (32), --nodes 1,2,3,
-// --per-node-concurrency K (off).
+// --per-node-concurrency K (off), --rate R (off: closed loop).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -37,6 +48,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string' },
     nodes: { type: 'string' },
     'per-node-concurrency': { type: 'string' },
+    rate: { type: 'string' },
   },
 });
 const durationS = Number(flags.duration ?? 5);
@@ -45,6 +57,14 @@ const nodeWarmupS = Number(flags['node-warmup'] ?? 3);
 const concurrency = Number(flags.concurrency ?? 32);
 const nodeCounts = (flags.nodes ?? '1,2,3').split(',').map(Number);
 const perNode = flags['per-node-concurrency'] ? Number(flags['per-node-concurrency']) : null;
+/** Open loop: requests per second in total (0: closed loop). */
+const rate = flags.rate ? Number(flags.rate) : 0;
+if (rate && perNode) throw new Error('--rate and --per-node-concurrency are two load models: pick one');
+/** A part's connections per node: the closed loop splits c over the nodes; the open loop keeps a pool of c per load. */
+const connectionsPerNode = (count) => (rate ? concurrency : Math.round(totalConcurrency(count) / count));
+/** What a node of an N-node part gets: its share of the connections, or of the rate. */
+const perNodeKey = (count) => (rate ? rate / count : connectionsPerNode(count));
+const rateLabel = (value) => `${Math.round(value)} req/s`;
 /** Total connections of a part with `nodes` nodes. */
 const totalConcurrency = (nodes) => (perNode ? perNode * nodes : concurrency);
 const createBody = 'amount=1000&currency=eur&payment_method_types[0]=card_present&capture_method=manual';
@@ -105,6 +125,7 @@ async function measure(loads, nodePids, balancerPid) {
         warmupS,
         secretKey: load.secretKey,
         client: 'raw',
+        ...(load.rate ? { rate: load.rate } : {}),
       }),
     ),
   );
@@ -135,8 +156,8 @@ async function measure(loads, nodePids, balancerPid) {
 
 const rows = [];
 log(`PostgreSQL: ${pg.embedded ? 'EMBEDDED PGlite fallback' : pg.url}; ${haproxy.version} (${haproxy.source})`);
-/** One node loaded directly with `c` connections. */
-async function direct(c, part) {
+/** One node loaded directly with `c` connections (open loop: at `nodeRate` requests/s). */
+async function direct(c, part, nodeRate = 0) {
   log(`${part} …`);
   const schema = await freshSchema(pg.url, 'bench_cluster_direct');
   const server = await startServer({
@@ -151,8 +172,9 @@ async function direct(c, part) {
       part,
       concurrency: c,
       perNode: c,
+      perNodeRate: nodeRate,
       ...(await measure(
-        [{ url: server.baseUrl, secretKey: server.secretKey, concurrency: c }],
+        [{ url: server.baseUrl, secretKey: server.secretKey, concurrency: c, rate: nodeRate }],
         [server.process.pid],
         null,
       )),
@@ -169,8 +191,9 @@ async function direct(c, part) {
  * of the cluster costing what an independent node costs is no cross-node overhead.
  */
 async function independent(count) {
-  const c = Math.round(totalConcurrency(count) / count);
-  const part = `${count} independent nodes, direct, c=${c} each`;
+  const c = connectionsPerNode(count);
+  const nodeRate = rate / count;
+  const part = `${count} independent nodes, direct, ${rate ? rateLabel(nodeRate) : `c=${c}`} each`;
   log(`${part} …`);
   const started = [];
   try {
@@ -189,8 +212,14 @@ async function independent(count) {
       part,
       concurrency: c * count,
       perNode: c,
+      perNodeRate: nodeRate,
       ...(await measure(
-        started.map(({ server }) => ({ url: server.baseUrl, secretKey: server.secretKey, concurrency: c })),
+        started.map(({ server }) => ({
+          url: server.baseUrl,
+          secretKey: server.secretKey,
+          concurrency: c,
+          rate: nodeRate,
+        })),
         started.map(({ server }) => server.process.pid),
         null,
       )),
@@ -205,6 +234,8 @@ async function independent(count) {
 /** `count` nodes on one schema behind haproxy, loaded through haproxy. */
 async function cluster(count) {
   const c = totalConcurrency(count);
+  const each = connectionsPerNode(count);
+  const nodeRate = rate / count;
   log(`${count} node${count > 1 ? 's' : ''} behind haproxy …`);
   const started = await startCluster({ name: `bench_cluster_${count}`, nodes: count, env: serverEnv });
   try {
@@ -214,19 +245,22 @@ async function cluster(count) {
       started.secretKey,
       Math.round(c / count),
     );
+    const label = rate ? rateLabel(nodeRate) : `c=${each}`;
     // The same nodes on their one schema, each loaded directly at c / N (no haproxy): splits what
     // haproxy costs the nodes from what sharing one schema costs them.
     if (count > 1) {
       rows.push({
-        part: `${count} nodes on one schema, direct, c=${Math.round(c / count)} each`,
-        concurrency: Math.round(c / count) * count,
-        perNode: Math.round(c / count),
+        part: `${count} nodes on one schema, direct, ${label} each`,
+        concurrency: each * count,
+        perNode: each,
+        perNodeRate: nodeRate,
         sharedDirect: count,
         ...(await measure(
           started.nodes.map((node) => ({
             url: node.url,
             secretKey: started.secretKey,
-            concurrency: Math.round(c / count),
+            concurrency: each,
+            rate: nodeRate,
           })),
           pids,
           null,
@@ -234,12 +268,13 @@ async function cluster(count) {
       });
     }
     return {
-      part: `${count} node${count > 1 ? 's' : ''} behind haproxy`,
+      part: `${count} node${count > 1 ? 's' : ''} behind haproxy${rate ? `, ${rateLabel(rate)}` : ''}`,
       nodes: count,
       concurrency: c,
       perNode: Math.round(c / count),
+      perNodeRate: nodeRate,
       ...(await measure(
-        [{ url: started.url, secretKey: started.secretKey, concurrency: c }],
+        [{ url: started.url, secretKey: started.secretKey, concurrency: c, rate }],
         pids,
         started.balancerPid,
       )),
@@ -252,14 +287,16 @@ async function cluster(count) {
 // Each cluster part runs right after the parts it is compared with (a shared machine's load moves
 // between minutes): the baseline, then per node count the direct node at c / N, N independent
 // nodes, and the cluster.
-rows.push(await direct(totalConcurrency(1), 'baseline: 1 node, direct'));
-const directAt = new Map([[totalConcurrency(1), rows[0]]]);
+rows.push(await direct(totalConcurrency(1), `baseline: 1 node, direct${rate ? `, ${rateLabel(rate)}` : ''}`, rate));
+const directAt = new Map([[perNodeKey(1), rows[0]]]);
 const independentOf = new Map();
 for (const count of nodeCounts) {
-  const c = Math.round(totalConcurrency(count) / count);
-  if (!directAt.has(c)) {
-    const row = await direct(c, `1 node, direct, c=${c} (= c/${count})`);
-    directAt.set(c, row);
+  const key = perNodeKey(count);
+  if (!directAt.has(key)) {
+    const row = rate
+      ? await direct(concurrency, `1 node, direct, ${rateLabel(key)} (= R/${count})`, key)
+      : await direct(key, `1 node, direct, c=${key} (= c/${count})`);
+    directAt.set(key, row);
     rows.push(row);
   }
   if (count > 1) {
@@ -275,15 +312,15 @@ const ratio = (value, of) => (value === null || !of ? '' : ` (${(value / of).toF
 const spreadOf = (values) => (Math.max(...values) - Math.min(...values)) / Math.min(...values);
 process.stdout.write(
   `\nPaymentIntent create through haproxy, PostgreSQL${pg.embedded ? ' (EMBEDDED)' : ''}, raw client, ` +
-    `${perNode ? `c=${perNode} per node` : `c=${concurrency} in total`}, ${durationS} s; ` +
+    `${rate ? `open loop at ${rateLabel(rate)} in total (pool of c=${concurrency} per load)` : perNode ? `c=${perNode} per node` : `c=${concurrency} in total`}, ${durationS} s; ` +
     `${os.availableParallelism?.() ?? os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}\n`,
 );
 process.stdout.write(
-  '| part | c (per node) | req/s | p50 ms | p99 ms | errors | node CPU µs/req (× baseline) | without idle work (× baseline) | × direct node at the same per-node c | × independent nodes (same count, same c each) | nodes idle CPU ms/s | haproxy CPU µs/req |\n' +
+  `| part | c (per node) | req/s | p50 ms | p99 ms | errors | node CPU µs/req (× baseline) | without idle work (× baseline) | × direct node at the same per-node ${rate ? 'rate' : 'c'} | × independent nodes (same count, same ${rate ? 'rate' : 'c'} each) | nodes idle CPU ms/s | haproxy CPU µs/req |\n` +
     '|---|---|---|---|---|---|---|---|---|---|---|---|\n',
 );
 for (const row of rows) {
-  const like = row.nodes ? directAt.get(row.perNode) : null;
+  const like = row.nodes ? directAt.get(rate ? row.perNodeRate : row.perNode) : null;
   row.likeRatio = like ? row.nodeRequestCpuUs / like.nodeRequestCpuUs : null;
   const alone = row.nodes
     ? row.nodes === 1
@@ -307,8 +344,8 @@ if (clusterRows.length > 1) {
   const alone = spreadOf(clusterRows.map((row) => row.aloneRatio));
   process.stdout.write(
     `node CPU per request without idle work across ${nodeCounts.join('/')} nodes: spread ${(raw * 100).toFixed(1)} %` +
-      `${perNode ? ' (same per-node concurrency)' : ` (c=${concurrency} split over the nodes)`}; ` +
-      `ratio to a direct node at the same per-node concurrency: ${clusterRows.map((row) => row.likeRatio.toFixed(2)).join('/')}×, ` +
+      `${rate ? ` (the same ${rateLabel(rate)} in total)` : perNode ? ' (same per-node concurrency)' : ` (c=${concurrency} split over the nodes)`}; ` +
+      `ratio to a direct node at the same per-node ${rate ? 'rate' : 'concurrency'}: ${clusterRows.map((row) => row.likeRatio.toFixed(2)).join('/')}×, ` +
       `spread ${(like * 100).toFixed(1)} %; ratio to as many independent nodes: ` +
       `${clusterRows.map((row) => row.aloneRatio.toFixed(2)).join('/')}×, spread ${(alone * 100).toFixed(1)} % ` +
       `(issue 13: within 15 %)\n`,
@@ -317,7 +354,7 @@ if (clusterRows.length > 1) {
 const sharedRows = rows.filter((row) => row.sharedDirect);
 if (sharedRows.length > 0) {
   process.stdout.write(
-    `cross-node cost (the cluster's nodes on one schema, loaded directly, / as many independent nodes at the same c each): ` +
+    `cross-node cost (the cluster's nodes on one schema, loaded directly, / as many independent nodes at the same ${rate ? 'rate' : 'c'} each): ` +
       `${sharedRows.map((row) => `${row.sharedDirect} nodes ${row.aloneRatio.toFixed(2)}×`).join(', ')}\n`,
   );
 }

@@ -33,6 +33,11 @@ const {
   idsOut,
   client = 'agent',
   headers: extraHeaders = {},
+  // Open loop: requests start on a fixed schedule of `rate` per second in total (one every 1/rate s),
+  // each on a free connection of the `concurrency` pool, whatever the answers' pace; a request whose
+  // slot passed while every connection was busy starts at once and its latency counts from its slot.
+  // Unset: closed loop, each connection sends its next request as soon as the last one is answered.
+  rate = 0,
   // true: print `mark window-start` / `mark window-end` lines on stdout when the measured window opens and
   // closes, so the caller can read the server's CPU over the window alone (steady state, no JIT warm-up).
   marks = false,
@@ -212,10 +217,17 @@ if (marks) {
   setTimeout(() => process.stdout.write('mark window-end\n'), measureEnd - performance.now()).unref();
 }
 
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 async function worker(_, w) {
   while (!stopped) {
     const i = counter++;
-    const start = performance.now();
+    let start = performance.now();
+    if (rate > 0) {
+      const due = t0 + (i * 1000) / rate;
+      if (due >= measureEnd) break;
+      if (due > start) await sleep(due - start);
+      start = due;
+    }
     const res = await next(i, w);
     const end = performance.now();
     completed += 1;
@@ -265,6 +277,7 @@ process.stdout.write(
     p90Ms: round(pct(90)),
     p99Ms: round(pct(99)),
     maxMs: round(latencies.at(-1) ?? null),
+    rate: rate || undefined,
     errors,
     completed,
     windowCompleted,
