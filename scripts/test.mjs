@@ -44,6 +44,18 @@ for (const root of roots)
   }
 /** One test never runs this long; a hang fails the run instead of holding CI until its own limit. */
 const testTimeoutMs = 5 * 60 * 1000;
+/**
+ * Test files run at once. Node's default is one less than the cores: one file at a time on this
+ * 2-core machine, where most e2e files spend their time waiting on child servers, browsers and
+ * timers. OPENTILL_TEST_CONCURRENCY overrides it (1 for a one-file-at-a-time run).
+ */
+const concurrency = Number(process.env.OPENTILL_TEST_CONCURRENCY ?? 2);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(
+    `opentill tests: OPENTILL_TEST_CONCURRENCY must be an integer >= 1, not ${process.env.OPENTILL_TEST_CONCURRENCY}`,
+  );
+  process.exit(1);
+}
 const filter = process.argv[2];
 const selected = filter ? files.filter((file) => file.includes(filter)) : files;
 if (selected.length === 0) {
@@ -84,7 +96,13 @@ if (selected.some((file) => /\/e2e\/cluster/.test(file))) {
     process.exit(1);
   }
 }
-const decisions = [postgres.summary, browser, ...(python ? [python] : []), ...(haproxy ? [haproxy] : [])];
+const decisions = [
+  postgres.summary,
+  `test files at once: ${concurrency}`,
+  browser,
+  ...(python ? [python] : []),
+  ...(haproxy ? [haproxy] : []),
+];
 for (const line of decisions) console.log(`# ${line}`);
 
 const started = Date.now();
@@ -94,6 +112,7 @@ const result = spawnSync(
     '--test',
     '--test-reporter=spec',
     `--test-timeout=${testTimeoutMs}`,
+    `--test-concurrency=${concurrency}`,
     // Names the test a file is stuck in before the runner kills it (the runner only names the file).
     '--import',
     fileURLToPath(new URL('./test-watchdog.mjs', import.meta.url)),
