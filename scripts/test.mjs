@@ -2,7 +2,7 @@
 /**
  * Runs every compiled test file (`dist/**\/*.test.js` of each workspace) with node's test runner.
  * Node 20's `--test` takes no globs, so the files are listed here. Files run in parallel processes
- * (one per core); each PostgreSQL suite works in its own schema.
+ * (two at once, OPENTILL_TEST_CONCURRENCY below); each PostgreSQL suite works in its own schema.
  *
  * Before starting them, the run decides two things ONCE, so every file sees the same machine:
  * - which PostgreSQL the suites use (packages/testkit `decidePostgres`: the local server if it
