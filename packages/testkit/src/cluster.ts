@@ -109,6 +109,22 @@ export async function waitUntilServing(url: string, names: readonly string[], ou
   throw new Error(`the load balancer at ${url} never sent requests to ${names.join(', ')}:\n${output()}`);
 }
 
+/**
+ * A request carrying this header with a node's name goes to that node (while haproxy has it up):
+ * tests pin a call to a node other than a reader's instead of predicting round robin, whose order
+ * changes whenever haproxy marks a node down or up (a health check answered late on a loaded
+ * machine is enough). Added to the test cluster's configuration only; `opentill cluster` has no such
+ * rule.
+ */
+export const testRouteHeader = 'OpenTill-Test-Route';
+
+/** One `use-server` rule per node for `testRouteHeader`, appended to the backend section (the template's last). */
+function testRouteRules(nodes: ReadonlyArray<{ name: string }>): string {
+  return nodes
+    .map((node) => `    use-server ${node.name} if { req.hdr(${testRouteHeader}) -m str ${node.name} }\n`)
+    .join('');
+}
+
 export async function startHaproxy(
   nodes: ReadonlyArray<{ name: string; port: number }>,
 ): Promise<{ url: string; process: ChildProcess; output(): string; stop(): Promise<void> }> {
@@ -117,7 +133,8 @@ export async function startHaproxy(
   const config = join(dir, 'opentill.cfg');
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
-    writeFileSync(config, await haproxyConfig(`127.0.0.1:${port}`, nodes));
+    const rendered = await haproxyConfig(`127.0.0.1:${port}`, nodes);
+    writeFileSync(config, `${rendered.trimEnd()}\n${testRouteRules(nodes)}`);
     const child = spawn(haproxy.command, ['-db', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -132,8 +132,8 @@ describe("cluster: the reader's node SIGKILLed during process_payment_intent", (
       name: 'cluster-failover',
       env: { ...clusterReaderEnv, OPENTILL_TEST_CRASH_AFTER_AUTHORIZATION_CLAIM: crashLabel },
     });
-    stripe = stripeAt(cluster.port, cluster.secretKey);
     away = awayFrom(cluster, () => victim);
+    stripe = stripeAt(cluster.port, cluster.secretKey, away.route);
     const location = await stripe.terminal.locations.create({ display_name: 'HQ', address: { country: 'US' } });
     const paired = await pairReaderOn(cluster.nodes[0]!, cluster.secretKey, location.id);
     reader = paired.reader;

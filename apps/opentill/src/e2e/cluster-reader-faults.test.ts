@@ -18,7 +18,14 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { ServerFrame } from '@opentill/reader-device';
 import { limits } from '@opentill/core';
-import { freshSchema, startCluster, testPostgres, type FreshSchema, type RunningCluster } from '@opentill/testkit';
+import {
+  freshSchema,
+  startCluster,
+  testPostgres,
+  testRouteHeader,
+  type FreshSchema,
+  type RunningCluster,
+} from '@opentill/testkit';
 import { actionOf, clusterReaderEnv, nodeCalls, pairReaderOn } from './cluster-reader-fixture.js';
 import { listAllRaw, raw, waitUntil, type RawResponse } from './helpers.js';
 import { cardRead, TestDevice, type Credential } from './reader-device-client.js';
@@ -100,27 +107,17 @@ describe('cluster: reader failures (sender killed, screen through haproxy, Postg
 
   it('the virtual screen through haproxy: the viewer on another node sees an action started on a third, its touch reaches the device', async () => {
     device.send({ type: 'screen', state: { screen: 'splash', message: 'Welcome' } });
-    // The screen session and the viewer's WebSocket go through the load balancer; round robin is
-    // steered (bounded) so that neither lands on node1, the device's node.
-    const probe = async () => {
-      const response = await fetch(`${cluster.url}/healthz`, { signal: AbortSignal.timeout(5_000) });
-      await response.arrayBuffer();
-      return response.headers.get('opentill-node');
-    };
-    const afterNode1 = async () => {
-      for (let attempt = 0; attempt < 12; attempt += 1) if ((await probe()) === 'node1') return;
-      throw new Error('node1 never answered /healthz through the load balancer');
-    };
-    await afterNode1();
+    // The screen session and the viewer's WebSocket go through the load balancer, pinned (the test
+    // cluster's route header) to node2 and node3, never node1, the device's node.
     const session = await raw(cluster, 'POST', `/opentill/v1/terminal/readers/${readerId}/screen_sessions`, {
       key: cluster.secretKey,
+      headers: { [testRouteHeader]: 'node2' },
     });
     assert.equal(session.status, 200, session.text);
-    assert.notEqual(session.headers.get('opentill-node'), 'node1');
+    assert.equal(session.headers.get('opentill-node'), 'node2');
     const websocketUrl = session.body.websocket_url as string;
     assert.ok(websocketUrl.startsWith(cluster.url.replace(/^http/, 'ws')), websocketUrl);
-    await afterNode1();
-    const viewer = new WebSocket(websocketUrl);
+    const viewer = new WebSocket(websocketUrl, { headers: { [testRouteHeader]: 'node3' } });
     const screens: Screen[] = [];
     viewer.on('message', (data) => screens.push(JSON.parse(data.toString()) as Screen));
     const viewerNode = await new Promise<string | undefined>((resolve, reject) => {
@@ -131,7 +128,7 @@ describe('cluster: reader failures (sender killed, screen through haproxy, Postg
       viewer.readyState === WebSocket.OPEN ? resolve(null) : viewer.once('open', resolve),
     );
     try {
-      assert.ok(viewerNode && viewerNode !== 'node1', `the viewer was answered by ${viewerNode}`);
+      assert.equal(viewerNode, 'node3', `the viewer was answered by ${viewerNode}`);
       const third = ['node2', 'node3'].find((name) => name !== viewerNode)!;
       // The first screen is the one node1 kept for its device.
       await waitUntil(() => screens.some((m) => m.state?.message === 'Welcome'), 'the kept screen');

@@ -2,11 +2,11 @@
  * Shared by the cluster reader tests (cluster-reader-flows.test.ts, cluster-reader-failover.test.ts,
  * cluster-reader-faults.test.ts, cluster-reader-pg-cut.test.ts):
  * a gateway reader paired on one node of a testkit cluster, and stripe-node calls through the load
- * balancer steered to, and proved on, a node other than the device's (the `OpenTill-Node` header).
+ * balancer pinned to, and proved on, a node other than the device's (the `OpenTill-Node` header).
  */
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
-import type { RunningCluster } from '@opentill/testkit';
+import { testRouteHeader, type RunningCluster } from '@opentill/testkit';
 import type { ServerFrame } from '@opentill/reader-device';
 import { listAllRaw, raw, type Json, type RawResponse } from './helpers.js';
 import { cardRead, TestDevice, type Credential } from './reader-device-client.js';
@@ -29,64 +29,73 @@ export const actionOf = (frame: Command): DeviceAction => {
 export type Answered = { lastResponse: { headers: Record<string, string> } };
 
 /**
- * Calls through the load balancer of `cluster`, each answered by a node other than `avoid()`: asks
- * `/healthz` (bounded: 12 tries) until `avoid()` answers, so round robin sends the next request
- * elsewhere; then checks the answering node. Records which node answered each call.
+ * Calls through the load balancer of `cluster`, each answered by a node other than `avoid()`: the
+ * call is pinned to a running node other than `avoid()` (the test cluster's haproxy routes a request
+ * carrying `testRouteHeader` to the node it names; the targets alternate between the other nodes),
+ * then the answering node is checked (the `OpenTill-Node` header). Records which node answered each
+ * call. The stripe-node client must be built with `route` (see `stripeAt`).
  */
 export function awayFrom(cluster: RunningCluster, avoid: () => string) {
   const answeredBy: string[] = [];
   let calls = 0;
-  const probe = async () => {
-    const response = await fetch(`${cluster.url}/healthz`, { signal: AbortSignal.timeout(5_000) });
-    await response.arrayBuffer();
-    return response.headers.get('opentill-node');
-  };
-  const steer = async () => {
-    // A node that is down answers nothing: any answer is from another node.
-    if (cluster.nodes.find((node) => node.name === avoid())?.server === null) return;
-    for (let attempt = 0; attempt < 12; attempt += 1) {
-      if ((await probe()) !== avoid()) continue;
-      // Round robin: the next request goes to the node after avoid(). Every other call, one more
-      // probe first, so that the calls alternate between the other nodes (while 3 or more run).
-      const running = cluster.nodes.filter((node) => node.server !== null).length;
-      calls += 1;
-      if (running > 2 && calls % 2 === 0) await probe();
-      return;
-    }
-    throw new Error(`${avoid()} never answered /healthz through the load balancer`);
+  /** The node the call in progress is pinned to; null between calls (round robin then). */
+  let target: string | null = null;
+  const pin = () => {
+    const others = cluster.nodes.filter((node) => node.server !== null && node.name !== avoid());
+    if (others.length === 0) throw new Error(`no running node other than ${avoid()}`);
+    calls += 1;
+    target = others[calls % others.length]!.name;
+    return target;
   };
   const check = (node: string | undefined | null, what: string) => {
     assert.ok(node, `${what}: no OpenTill-Node header`);
     assert.notEqual(node, avoid(), `${what} was answered by the device's node`);
+    assert.equal(node, target, `${what} was pinned to ${target}`);
     answeredBy.push(node);
   };
   return {
     answeredBy,
+    /** For `stripeAt`: the node the current call is pinned to. */
+    route: (): string | null => target,
     /** A stripe-node call that succeeds. */
     async ok<T>(what: string, call: () => Promise<T>): Promise<T> {
-      await steer();
-      const result = await call();
-      check((result as unknown as Answered).lastResponse.headers['opentill-node'], what);
-      return result;
+      pin();
+      try {
+        const result = await call();
+        check((result as unknown as Answered).lastResponse.headers['opentill-node'], what);
+        return result;
+      } finally {
+        target = null;
+      }
     },
     /** A stripe-node call that fails: its error. */
     async fails(what: string, call: () => Promise<unknown>): Promise<Stripe.errors.StripeError> {
-      await steer();
+      pin();
       try {
         await call();
       } catch (error) {
         const failure = error as Stripe.errors.StripeError;
         check((failure.headers as Record<string, string> | undefined)?.['opentill-node'], what);
         return failure;
+      } finally {
+        target = null;
       }
       throw new Error(`${what}: expected the call to fail`);
     },
     /** A raw request (OpenTill's own endpoints). */
     async raw(method: string, path: string, form?: Record<string, unknown>): Promise<RawResponse> {
-      await steer();
-      const response = await raw(cluster, method, path, { key: cluster.secretKey, ...(form ? { form } : {}) });
-      check(response.headers.get('opentill-node'), `${method} ${path}`);
-      return response;
+      const node = pin();
+      try {
+        const response = await raw(cluster, method, path, {
+          key: cluster.secretKey,
+          headers: { [testRouteHeader]: node },
+          ...(form ? { form } : {}),
+        });
+        check(response.headers.get('opentill-node'), `${method} ${path}`);
+        return response;
+      } finally {
+        target = null;
+      }
     },
   };
 }
@@ -106,9 +115,28 @@ export function manualIntent(
   } as Stripe.PaymentIntentCreateParams);
 }
 
-export function stripeAt(port: number, secretKey: string): Stripe {
-  // No retries: each call is one request, answered by the node the test steered it to.
-  return new Stripe(secretKey, { host: '127.0.0.1', port, protocol: 'http', telemetry: false, maxNetworkRetries: 0 });
+/**
+ * A stripe-node client of the server at `port`. With `route` (a load balancer's `awayFrom(…).route`),
+ * each request carries `testRouteHeader` naming the node `route()` returns, when it returns one.
+ */
+export function stripeAt(port: number, secretKey: string, route?: () => string | null): Stripe {
+  const httpClient = Stripe.createNodeHttpClient();
+  if (route) {
+    const send = httpClient.makeRequest.bind(httpClient);
+    httpClient.makeRequest = (host, requestPort, path, method, headers, ...rest) => {
+      const node = route();
+      return send(host, requestPort, path, method, node ? { ...headers, [testRouteHeader]: node } : headers, ...rest);
+    };
+  }
+  // No retries: each call is one request, answered by the node the test pinned it to.
+  return new Stripe(secretKey, {
+    host: '127.0.0.1',
+    port,
+    protocol: 'http',
+    telemetry: false,
+    maxNetworkRetries: 0,
+    httpClient,
+  });
 }
 
 /** A gateway reader paired and registered through `node` (pairing codes live on that node), its device on it. */

@@ -1,10 +1,11 @@
 /**
  * Every server-driven flow of docs/terminal.md in a cluster of 3 nodes behind haproxy (issue 13,
  * Tests): a WebSocket reader device (the `opentill-reader/1` TestDevice) connected to node1, and each
- * API call made with the official `stripe` package through the load balancer, steered so that a node
- * other than the device's answers it — proved per call by the `OpenTill-Node` header (stripe-node's
- * `lastResponse.headers`, or the error's `headers`). haproxy balances round robin, so the test first
- * asks `/healthz` through it until the device's node answers: the next request goes to another node.
+ * API call made with the official `stripe` package through the load balancer, pinned to a node other
+ * than the device's — proved per call by the `OpenTill-Node` header (stripe-node's
+ * `lastResponse.headers`, or the error's `headers`). The pin is the test cluster's route header
+ * (testkit `testRouteHeader`), not a prediction of haproxy's round robin: that order changes each time
+ * haproxy marks a node down or up, which a late health check on a loaded machine can do.
  *
  * reader-across-nodes.test.ts proves the same flows with 2 nodes addressed directly; this file proves
  * them through the real load balancer, with exact reader actions, and adds the test helpers and the
@@ -45,8 +46,8 @@ describe('cluster: every server-driven flow through haproxy, the reader device o
 
   before(async () => {
     cluster = await startCluster({ name: 'cluster-flows', env: clusterReaderEnv });
-    stripe = stripeAt(cluster.port, cluster.secretKey);
     away = awayFrom(cluster, () => deviceNode);
+    stripe = stripeAt(cluster.port, cluster.secretKey, away.route);
     const location = await stripe.terminal.locations.create({
       display_name: 'HQ',
       address: { line1: '1 Main St', city: 'San Francisco', state: 'CA', postal_code: '94111', country: 'US' },
@@ -389,8 +390,8 @@ describe('cluster: test helpers and command faults of a simulated reader, each o
 
   before(async () => {
     cluster = await startCluster({ name: 'cluster-helpers', env: clusterReaderEnv });
-    stripe = stripeAt(cluster.port, cluster.secretKey);
     away = awayFrom(cluster, () => actionNode);
+    stripe = stripeAt(cluster.port, cluster.secretKey, away.route);
     const location = await stripe.terminal.locations.create({ display_name: 'HQ', address: { country: 'US' } });
     reader = await stripe.terminal.readers.create({ registration_code: 'simulated-wpe', location: location.id });
   });
