@@ -96,6 +96,16 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     assert.equal(await page.getAttribute('#amount-display', 'data-amount'), String(Number(minor)));
   }
 
+  /** The tap screen, or a failure that says what the POS did instead: its result screen and its log. */
+  async function tapScreen(page: Page) {
+    return page.waitForSelector('[data-testid="ttp-tap-screen"]').catch(async (error: unknown) => {
+      const result = await page.getAttribute('#result', 'data-status');
+      throw new Error(`no tap screen (result: ${result}); the POS log:\n${await page.textContent('#log')}`, {
+        cause: error,
+      });
+    });
+  }
+
   async function serverPayment(
     page: Page,
   ): Promise<{ id: string; amount: number; received: number; status: string; charge: ChargeDetails }> {
@@ -130,7 +140,7 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     assert.match((await page.textContent('#limit-hint')) ?? '', /PIN/);
     await page.tap('#charge');
 
-    const screen = await page.waitForSelector('[data-testid="ttp-tap-screen"]');
+    const screen = await tapScreen(page);
     assert.equal(await page.textContent('[data-testid="ttp-amount"]'), '€75.00');
     assert.equal(await page.textContent('[data-testid="ttp-merchant"]'), 'Café OpenTill');
     assert.equal(await page.textContent('[data-testid="ttp-prompt"]'), 'Hold card here');
@@ -208,7 +218,7 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     const { page, errors, close } = await openPhone();
     await typeAmount(page, '1200');
     await page.tap('#charge');
-    await page.waitForSelector('[data-testid="ttp-tap-screen"]');
+    await tapScreen(page);
     await page.selectOption('[data-testid="ttp-card-select"]', '5555555555554444');
     await page.selectOption('[data-testid="ttp-wallet-select"]', 'apple_pay');
     await page.tap('[data-testid="ttp-tap-button"]');
@@ -278,7 +288,7 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     const { page, errors, close } = await openPhone();
     await typeAmount(page, '6000');
     await page.tap('#charge');
-    await page.waitForSelector('[data-testid="ttp-tap-screen"]');
+    await tapScreen(page);
     await page.tap('[data-testid="ttp-tap-zone"]');
     await page.waitForSelector('[data-testid="ttp-pin-pad"]');
     await page.tap('[data-testid="ttp-pin-screenshot"]');
@@ -288,7 +298,7 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     const first = await page.getAttribute('#result', 'data-payment-intent');
 
     await page.tap('#retry');
-    await page.waitForSelector('[data-testid="ttp-tap-screen"]');
+    await tapScreen(page);
     await page.tap('[data-testid="ttp-tap-zone"]');
     await page.waitForSelector('[data-testid="ttp-pin-pad"]');
     for (const digit of '9876') await page.keyboard.press(digit); // a hardware keyboard works too
@@ -309,7 +319,7 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
     const { page, errors, close } = await openPhone();
     await typeAmount(page, '2000');
     await page.tap('#charge');
-    await page.waitForSelector('[data-testid="ttp-tap-screen"]');
+    await tapScreen(page);
     // Long press: pointer down on the zone for longer than 600 ms.
     const box = (await (await page.$('[data-testid="ttp-tap-zone"]'))!.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -323,7 +333,7 @@ describe('example Tap to Pay POS in headless Chromium (phone viewport, sqlite)',
 
     // Try again with a card the issuer declines: the result says so, the PaymentIntent stays open.
     await page.tap('#retry');
-    await page.waitForSelector('[data-testid="ttp-tap-screen"]');
+    await tapScreen(page);
     await page.selectOption('[data-testid="ttp-card-select"]', '4000000000000002');
     await page.tap('[data-testid="ttp-tap-zone"]');
     await page.waitForSelector('#result[data-status="declined"]', { timeout: 20_000 });

@@ -173,6 +173,46 @@ describe('mobile Tap to Pay SDK: connection (sqlite)', () => {
     assert.equal(phone.tokenFetches(), fetches + 1);
   });
 
+  test("'connected' is announced only once connectReader is over: an app that charges on it is never told READER_BUSY", async () => {
+    // connectReader's last request (the Location's offline settings) is held until the test lets it go.
+    let asked!: () => void;
+    const settingsAsked = new Promise<void>((resolve) => (asked = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const phone = f.phone({
+      options: {
+        fetch: async (input, init) => {
+          if (String(input instanceof Request ? input.url : input).includes('/offline/settings')) {
+            asked();
+            await released;
+          }
+          return await fetch(input, init);
+        },
+      },
+    });
+    const location = await f.locationIn('FR');
+    assert.deepEqual(await phone.terminal.initialize(), {});
+    const paymentIntent = await phone.paymentIntent(1000, 'eur');
+    const connecting = phone.connect(location.id);
+    await settingsAsked;
+    assert.equal(phone.terminal.getConnectionStatus(), 'connecting');
+    assert.deepEqual(phone.events.connection, ['discovering', 'notConnected', 'connecting']);
+    assert.deepEqual(phone.events.payment, [], 'not ready while connectReader still runs');
+
+    // The app's way: charge on the next event after the status says connected (the example POS
+    // enables its Charge button on it).
+    const charge = phone
+      .until((events) => events.connection.includes('connected'))
+      .then(() => new Promise((resolve) => setImmediate(resolve)))
+      .then(() => phone.terminal.processPaymentIntent({ paymentIntent }));
+    phone.ui.tap('never');
+    release();
+    await connecting;
+    await phone.ui.tapScreenShown();
+    assert.deepEqual(await phone.terminal.cancelProcessPaymentIntent(), {});
+    assert.equal(errorOf(await charge).code, ErrorCode.CANCELED, 'the charge ran (not READER_BUSY), then was canceled');
+  });
+
   test('local refusals send nothing: missing location, a reader from elsewhere, other discovery methods', async () => {
     const sent: string[] = [];
     const phone = f.phone({

@@ -542,8 +542,10 @@ export class MobileTerminal {
           this.setConnectionStatus('notConnected');
           return { error: offline?.error ?? fromFailure(answer) };
         }
-        const reader = this.connected(params, answer.data);
+        // The offline settings come first: the app hears 'connected' (and may start a payment on
+        // it) only once this operation is over, never while it would still answer READER_BUSY.
         await this.offline.connected(params.locationId, answer.data as unknown as Json);
+        const reader = this.connected(params, answer.data);
         if (answer.data.terms_of_service_accepted === true) this.emit('onDidAcceptTermsOfService');
         return { reader };
       });
