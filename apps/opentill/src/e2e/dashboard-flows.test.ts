@@ -233,8 +233,15 @@ describe('dashboard flows', () => {
     await page.selectOption('select[name="status"]', '4xx');
     await page.fill('input[name="q"]', failure.requestId!);
     const row = `[data-testid="request-log"] tr[data-id="${failure.requestId}"]`;
-    await waitUntil(async () => (await page.locator(row).count()) === 1, 'the failed request in the log', 15_000);
-    assert.equal(await page.locator('[data-testid="request-log"] tbody tr').count(), 1);
+    // The failed request is also the newest row of the 4xx list shown while the `q` filter loads:
+    // wait for the filtered list, where it is the only row.
+    await waitUntil(
+      async () =>
+        (await page.locator(row).count()) === 1 &&
+        (await page.locator('[data-testid="request-log"] tbody tr').count()) === 1,
+      'the failed request alone in the filtered log',
+      15_000,
+    );
     await page.click(row);
     await page.waitForSelector('[data-testid="response-body"]');
     const body = (await page.textContent('[data-testid="response-body"]')) ?? '';
